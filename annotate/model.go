@@ -1,0 +1,185 @@
+package annotate
+
+import "go/token"
+
+// The model is plain data: annotate fills it, gen reads it. Nothing in it
+// refers to go/types, so generators and tests can build one by hand.
+//
+// Wire conventions (every generator relies on these; annotate enforces them):
+//
+//   - Every wire name (WireName) is a valid Cap'n Proto identifier: methods,
+//     fields and parameters are lowerCamelCase without underscores; structs,
+//     enums and interfaces are UpperCamelCase. capnpc-go's Go name for an
+//     element is its wire name with the first letter upper-cased.
+//   - Method parameters and results become the implicit $Params/$Results
+//     structs of the method. An unnamed (or "_") parameter i is named "arg"
+//     for i == 0 and "arg<i>" otherwise; unnamed results likewise "result",
+//     "result1", "result2", ….
+//   - A leading context.Context parameter and a trailing error result are not
+//     on the wire (Method.Context, Method.Error).
+//   - An optional scalar (Go *T where T maps to a scalar or enum) used as a
+//     struct field, parameter or result is carried as two wire fields: the
+//     value (WireName) and a Bool flag (HasWireName, "has" + UpperFirst(WireName)).
+//     Every other optional is a pointer field that is null when the Go value
+//     is nil. An optional scalar used as a list element or map value is a
+//     pointer to a Box struct (one field "value"), null when nil.
+//   - map[K]V is List(Entry) where Entry is a synthetic struct with fields
+//     "key" @0 and "value" @1; entries are written sorted by key.
+//   - A nil Go slice or map is a null pointer; an empty one is a zero-length
+//     list. Both survive a round trip.
+//   - Ordinals: fields and methods are numbered in source order; an
+//     optional scalar's has flag takes the ordinal after its value.
+//     (The schema lock of a later stage may renumber through these fields.)
+
+// Package is one Go package that declares at least one //ipc:interface,
+// together with everything that crosses the wire from it.
+type Package struct {
+	Path string // Go import path of the interface package
+	Name string // Go package name
+	Dir  string // absolute directory of the package (never emitted)
+
+	// Output: the generated subpackage <Name>ipc.
+	IPCName string // Go package name of the output, e.g. "miningipc"
+	IPCPath string // import path of the output, e.g. Path + "/miningipc"
+	IPCDir  string // absolute directory of the output (never emitted)
+
+	Interfaces []*Interface // source order (files sorted by name, then position)
+	Structs    []*Struct    // every struct in the schema, sorted by Name
+	Enums      []*Enum      // every enum in the schema, sorted by Name
+}
+
+// TypeName names a Go type by import path and name ("time", "Duration").
+type TypeName struct {
+	Path string
+	Name string
+}
+
+// Interface is an //ipc:interface type.
+type Interface struct {
+	Name    string // Go name; also the capnp name
+	Doc     string // doc comment text, directive lines removed, no trailing newline
+	Pos     token.Position
+	ID      uint64 // the id= pin from the directive; 0 when not pinned (gen derives it)
+	Methods []*Method
+}
+
+// Method is one method of an Interface, in source order.
+type Method struct {
+	Name     string // Go name, e.g. "CreateNewBlock"
+	WireName string // capnp name, e.g. "createNewBlock"
+	Doc      string
+	Pos      token.Position
+	Ordinal  int    // capnp method ordinal (@n)
+	Was      string // //ipc:method was=OldName, or ""
+	Context  bool   // the first Go parameter is context.Context
+	Params   []*Field
+	Results  []*Field // without the trailing error
+	Error    bool     // the last Go result is error
+}
+
+// Field is a struct field, a method parameter or a method result.
+type Field struct {
+	GoName   string // Go identifier; "" for an unnamed parameter or result
+	WireName string // capnp name
+	Doc      string
+	Pos      token.Position
+	Type     *Type
+	Ordinal  int // capnp field ordinal (@n)
+
+	// For an optional scalar (Type.Kind == KindOptional with a scalar or enum
+	// Elem) the has flag's wire name and ordinal; "" and 0 otherwise.
+	HasWireName string
+	HasOrdinal  int
+}
+
+// Struct is a capnp struct: a Go struct type, a map entry or an optional box.
+type Struct struct {
+	Name      string // capnp name, unique in the package schema
+	Doc       string
+	Pos       token.Position // position of the Go type; zero for synthetic structs
+	GoType    TypeName       // the Go struct type; zero for synthetic structs
+	Fields    []*Field       // source order for Go structs; key, value for entries; value for boxes
+	Synthetic SyntheticKind
+}
+
+// SyntheticKind tells a Go struct from the structs the mapping invents.
+type SyntheticKind int
+
+const (
+	GoStruct    SyntheticKind = iota // a Go struct type
+	MapEntry                         // the entry of a map: fields key, value
+	OptionalBox                      // a box around an optional scalar: field value
+)
+
+// Enum is an //ipc:enum type: a named integer type whose constants are
+// 0..n-1 and become the enumerants in value order.
+type Enum struct {
+	Name       string // capnp name (the Go name unless it collides)
+	Doc        string
+	Pos        token.Position
+	GoType     TypeName
+	Basic      string       // Go underlying type, e.g. "int32", "uint8"
+	Enumerants []*Enumerant // by value: Enumerants[i].Value == i
+}
+
+// Enumerant is one constant of an Enum.
+type Enumerant struct {
+	GoName   string // e.g. "KindBlock"
+	WireName string // e.g. "kindBlock"
+	Doc      string
+	Pos      token.Position
+	Value    int
+}
+
+// Kind classifies a Type by its wire mapping.
+type Kind int
+
+const (
+	KindInvalid Kind = iota
+	KindBool
+	KindInt8
+	KindInt16
+	KindInt32
+	KindInt64 // also Go int
+	KindUint8
+	KindUint16
+	KindUint32
+	KindUint64 // also Go uint
+	KindFloat32
+	KindFloat64
+	KindString    // Text
+	KindBytes     // Data, from []byte
+	KindByteArray // Data, from [Len]byte; the length is checked when read
+	KindList      // List(Elem), from []Elem, or [Len]Elem when Len > 0
+	KindMap       // List(Entry) from map[Key]Elem
+	KindStruct    // a Go struct type (Struct)
+	KindEnum      // an //ipc:enum type (Enum)
+	KindOptional  // *Elem: null pointer, has flag or Box (see package comment)
+)
+
+// Type is how one Go type maps to the wire. Composite kinds nest.
+type Type struct {
+	Kind Kind
+
+	// Named is set when the Go type is a named type (time.Duration,
+	// mining.Height, mining.BlockRef); generated code converts with it.
+	// For Struct and Enum it is always set.
+	Named *TypeName
+	// Basic is the Go predeclared type for a scalar, string or enum
+	// underlying type: "int", "uint", "int64", "uint8", "string", "bool", ….
+	Basic string
+
+	Elem   *Type   // List, Map (value), Optional
+	Key    *Type   // Map
+	Len    int     // ByteArray, and List from an array
+	Struct *Struct // Struct
+	Enum   *Enum   // Enum
+	Entry  *Struct // Map: the synthetic entry struct
+	Box    *Struct // Optional with a scalar Elem, used as list element or map value
+}
+
+// IsScalar reports whether k maps to a capnp data-section value (a number,
+// a Bool or an enum) rather than a pointer.
+func (k Kind) IsScalar() bool {
+	return k >= KindBool && k <= KindFloat64 || k == KindEnum
+}

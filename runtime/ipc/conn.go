@@ -1,0 +1,113 @@
+package ipc
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"time"
+
+	"capnproto.org/go/capnp/v3"
+	"capnproto.org/go/capnp/v3/rpc"
+	"capnproto.org/go/capnp/v3/rpc/transport"
+)
+
+// Options configures a connection. A nil *Options means the defaults
+// documented on each field.
+type Options struct {
+	// Bootstrap is the capability offered to the peer when it calls
+	// Bootstrap, typically a generated NewXServer(impl). The connection
+	// takes over this reference and releases it when it closes; the caller
+	// must not release it. Zero means the connection offers nothing.
+	Bootstrap capnp.Client
+
+	// Logger receives the RPC layer's own errors and warnings. Nil means
+	// they are discarded.
+	Logger *slog.Logger
+
+	// CloseTimeout bounds how long Close waits for the RPC layer to shut
+	// down before it closes the stream forcibly. Zero means 5 seconds.
+	CloseTimeout time.Duration
+}
+
+// Conn is one Cap'n Proto RPC connection over a byte stream. Its methods
+// are safe for concurrent use.
+type Conn struct {
+	rpc          *rpc.Conn
+	rwc          io.Closer
+	closeTimeout time.Duration
+}
+
+// NewConn starts serving RPC over rwc and returns the connection. The
+// connection owns rwc: Close closes it, and so does the peer going away.
+// rwc's Close must interrupt pending reads and writes, and Read and Write
+// must be safe to call concurrently (net.Conn satisfies both).
+//
+// Reads are buffered. Pass the concrete *net.UnixConn or *net.TCPConn rather
+// than a wrapper so that each message is written with a single writev.
+func NewConn(rwc io.ReadWriteCloser, opts *Options) *Conn {
+	if opts == nil {
+		opts = &Options{}
+	}
+	c := &Conn{rwc: rwc, closeTimeout: opts.CloseTimeout}
+	if c.closeTimeout <= 0 {
+		c.closeTimeout = 5 * time.Second
+	}
+	ropts := &rpc.Options{BootstrapClient: opts.Bootstrap}
+	if opts.Logger != nil {
+		ropts.Logger = opts.Logger
+	}
+	c.rpc = rpc.NewConn(transport.New(newStreamCodec(rwc)), ropts)
+	return c
+}
+
+// Bootstrap returns the capability the peer offers. The caller owns the
+// returned client and must Release it (wrapping it in a generated client
+// proxy hands that duty to the proxy's Release). If the peer offers
+// nothing or the connection is gone, calls on the client fail.
+func (c *Conn) Bootstrap(ctx context.Context) capnp.Client {
+	return c.rpc.Bootstrap(ctx)
+}
+
+// Close shuts the connection down: pending and later calls in both
+// directions fail with ErrDisconnected, and the stream is closed. Close
+// waits at most Options.CloseTimeout for the RPC layer; after that it closes
+// the stream itself and returns. Calling Close more than once is harmless.
+func (c *Conn) Close() error {
+	done := make(chan error, 1)
+	go func() { done <- c.rpc.Close() }()
+	select {
+	case err := <-done:
+		if err != nil && !errors.Is(err, rpc.ErrConnClosed) && !isDisconnected(err) {
+			return err
+		}
+		return nil
+	case <-time.After(c.closeTimeout):
+		c.rwc.Close()
+		return errors.New("ipc: connection did not shut down in time; stream closed forcibly")
+	}
+}
+
+// Done returns a channel that is closed once the connection has shut down,
+// whether by Close or because the peer went away.
+func (c *Conn) Done() <-chan struct{} {
+	return c.rpc.Done()
+}
+
+// streamCodec frames Cap'n Proto messages on a stream. It reads through a
+// buffer (a message's header and body are otherwise two reads) and writes
+// to the stream directly so that the encoder's single writev stays one.
+type streamCodec struct {
+	*capnp.Decoder
+	*capnp.Encoder
+	io.Closer
+}
+
+func newStreamCodec(rwc io.ReadWriteCloser) *streamCodec {
+	return &streamCodec{
+		Decoder: capnp.NewDecoder(bufio.NewReaderSize(rwc, 64<<10)),
+		Encoder: capnp.NewEncoder(rwc),
+		Closer:  rwc,
+	}
+}

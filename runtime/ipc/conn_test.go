@@ -1,0 +1,87 @@
+package ipc_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	capnp "capnproto.org/go/capnp/v3"
+	"capnproto.org/go/capnp/v3/std/capnp/persistent"
+	"go.uber.org/goleak"
+
+	"github.com/ifacegen/ifacegen/runtime/ipc"
+)
+
+// saver is a capnp Persistent server whose save fails with a fixed message,
+// or blocks until its context ends when block is set.
+type saver struct {
+	msg   string
+	block bool
+}
+
+func (s saver) Save(ctx context.Context, call persistent.Persistent_save) error {
+	if s.block {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	return errors.New(s.msg)
+}
+
+// pair connects a server offering bootstrap and a client over a real unix
+// socket pair, closing both when the test ends.
+func pair(t *testing.T, srv saver) (server, client *ipc.Conn) {
+	t.Helper()
+	a, b, err := ipc.SocketPair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	boot := persistent.Persistent_ServerToClient(srv)
+	server = ipc.NewConn(a, &ipc.Options{Bootstrap: capnp.Client(boot)})
+	client = ipc.NewConn(b, nil)
+	t.Cleanup(func() {
+		client.Close()
+		server.Close()
+	})
+	return server, client
+}
+
+func save(ctx context.Context, c *ipc.Conn) error {
+	p := persistent.Persistent(c.Bootstrap(ctx))
+	defer p.Release()
+	f, release := p.Save(ctx, nil)
+	defer release()
+	_, err := f.Struct()
+	return ipc.CallError("persistent.Persistent.Save", err)
+}
+
+func TestRemoteErrorKeepsMessage(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	_, client := pair(t, saver{msg: "disk full: 3 bytes left"})
+	err := save(context.Background(), client)
+	var re *ipc.RemoteError
+	if !errors.As(err, &re) {
+		t.Fatalf("got %T %v, want *ipc.RemoteError", err, err)
+	}
+	if got, want := err.Error(), "disk full: 3 bytes left"; got != want {
+		t.Errorf("message = %q, want %q", got, want)
+	}
+	client.Close()
+}
+
+func TestDisconnectFailsPendingCall(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	server, client := pair(t, saver{block: true})
+	errc := make(chan error, 1)
+	go func() { errc <- save(context.Background(), client) }()
+	time.Sleep(50 * time.Millisecond) // let the call reach the server; not a pass/fail timing
+	server.Close()
+	err := <-errc
+	if !errors.Is(err, ipc.ErrDisconnected) {
+		t.Fatalf("got %v, want ErrDisconnected", err)
+	}
+	<-client.Done()
+	if err := save(context.Background(), client); !errors.Is(err, ipc.ErrDisconnected) {
+		t.Fatalf("call after disconnect: got %v, want ErrDisconnected", err)
+	}
+}
