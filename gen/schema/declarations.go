@@ -1,0 +1,549 @@
+package schema
+
+import (
+	"errors"
+	"fmt"
+	"go/token"
+	"slices"
+	"strings"
+
+	"capnproto.org/go/capnp/v3/std/capnp/schema"
+
+	"github.com/ifacegen/ifacegen/annotate"
+)
+
+// This file lowers the model to Cap'n Proto declarations: every node with
+// its ID, every member with its capnp type, ordinal, code order and layout
+// slot. Text and Request both render from the result, so the schema text and
+// the CodeGeneratorRequest cannot disagree.
+
+// schemaFile is the capnp view of one generated schema file.
+type schemaFile struct {
+	id         uint64
+	name       string // file name, e.g. "mining.capnp"
+	source     string // Go import path of the interface package
+	goPackage  string // $Go.package
+	goImport   string // $Go.import
+	interfaces []*interfaceDecl
+	structs    []*structDecl
+	enums      []*enumDecl
+}
+
+type interfaceDecl struct {
+	name    string
+	doc     string
+	id      uint64
+	methods []*methodDecl // by ordinal; code order is the index
+}
+
+type methodDecl struct {
+	name    string
+	doc     string
+	ordinal uint16
+	params  *structDecl // the implicit $Params struct
+	results *structDecl // the implicit $Results struct
+}
+
+type structDecl struct {
+	name      string // capnp name; "createNewBlock$Params" for a method's struct
+	doc       string
+	id        uint64
+	scope     uint64 // the file's ID; 0 for a method's implicit struct, as the compiler does
+	synthetic bool   // a map entry or a box: rendered on one line
+	fields    []*fieldDecl
+	dataWords uint16
+	pointers  uint16
+}
+
+type fieldDecl struct {
+	name    string
+	doc     string
+	ordinal uint16 // also the code order: fields are declared by ordinal
+	typ     *capnpType
+	offset  uint32 // in units of the type's size for data, pointer index otherwise
+}
+
+type enumDecl struct {
+	name       string
+	doc        string
+	id         uint64
+	enumerants []enumerantDecl // by value; code order is the index
+}
+
+type enumerantDecl struct {
+	name string
+	doc  string
+}
+
+// capnpType is a Cap'n Proto type as a field declares it.
+type capnpType struct {
+	which schema.Type_Which // a scalar, text, data, list, enum or structType
+	elem  *capnpType        // list: the element type
+	id    uint64            // enum, structType: the declaration's ID
+	name  string            // enum, structType: the declaration's name
+}
+
+// scalarTypes maps the scalar kinds and Text/Data to their capnp types.
+var scalarTypes = map[annotate.Kind]schema.Type_Which{
+	annotate.KindBool:      schema.Type_Which_bool,
+	annotate.KindInt8:      schema.Type_Which_int8,
+	annotate.KindInt16:     schema.Type_Which_int16,
+	annotate.KindInt32:     schema.Type_Which_int32,
+	annotate.KindInt64:     schema.Type_Which_int64,
+	annotate.KindUint8:     schema.Type_Which_uint8,
+	annotate.KindUint16:    schema.Type_Which_uint16,
+	annotate.KindUint32:    schema.Type_Which_uint32,
+	annotate.KindUint64:    schema.Type_Which_uint64,
+	annotate.KindFloat32:   schema.Type_Which_float32,
+	annotate.KindFloat64:   schema.Type_Which_float64,
+	annotate.KindString:    schema.Type_Which_text,
+	annotate.KindBytes:     schema.Type_Which_data,
+	annotate.KindByteArray: schema.Type_Which_data,
+}
+
+// builtinNames are the names a declaration must not take: the capnp
+// built-in types (a declaration of that name would shadow the built-in in
+// every field of the file) and "Go", the name the file gives go.capnp.
+var builtinNames = []string{
+	"AnyList", "AnyPointer", "AnyStruct", "Bool", "Capability", "Data",
+	"Float32", "Float64", "Go", "Int16", "Int32", "Int64", "Int8", "List",
+	"Text", "UInt16", "UInt32", "UInt64", "UInt8", "Void",
+}
+
+// lgSize is log2 of the bits a data field of this type takes, or -1 for a
+// pointer.
+func (t *capnpType) lgSize() int {
+	switch t.which {
+	case schema.Type_Which_bool:
+		return 0
+	case schema.Type_Which_int8, schema.Type_Which_uint8:
+		return 3
+	case schema.Type_Which_int16, schema.Type_Which_uint16, schema.Type_Which_enum:
+		return 4
+	case schema.Type_Which_int32, schema.Type_Which_uint32, schema.Type_Which_float32:
+		return 5
+	case schema.Type_Which_int64, schema.Type_Which_uint64, schema.Type_Which_float64:
+		return 6
+	}
+	return -1
+}
+
+// declarer lowers one package, collecting every problem it finds.
+type declarer struct {
+	pkg     *annotate.Package
+	file    *schemaFile
+	structs map[string]*structDecl // top-level structs by name
+	enums   map[string]*enumDecl   // enums by name
+	errs    []error
+}
+
+// declare lowers pkg to its schema file. The error joins every problem
+// found; problems that come from the user's Go code carry its position.
+func declare(pkg *annotate.Package) (*schemaFile, error) {
+	d := &declarer{
+		pkg:     pkg,
+		structs: make(map[string]*structDecl),
+		enums:   make(map[string]*enumDecl),
+	}
+	d.file = &schemaFile{
+		id:        FileID(pkg),
+		name:      pkg.Name + ".capnp",
+		source:    pkg.Path,
+		goPackage: pkg.IPCName,
+		goImport:  pkg.IPCPath,
+	}
+	if !isGoIdentifier(pkg.Name) {
+		d.errorf(token.Position{}, "package name %q is not a Go identifier", pkg.Name)
+	}
+	if !isGoIdentifier(pkg.IPCName) {
+		d.errorf(token.Position{}, "output package name %q is not a Go identifier", pkg.IPCName)
+	}
+	if pkg.IPCPath == "" || !isQuotable(pkg.IPCPath) || !isQuotable(pkg.Path) {
+		d.errorf(token.Position{}, "import paths %q and %q must be non-empty printable text", pkg.Path, pkg.IPCPath)
+	}
+	d.declareNames()
+	for _, s := range pkg.Structs {
+		if sd := d.structs[s.Name]; sd != nil && sd.fields == nil {
+			sd.fields = d.fields(s.Fields, "struct "+s.Name)
+		}
+	}
+	for _, in := range pkg.Interfaces {
+		d.declareMethods(in)
+	}
+	for _, e := range pkg.Enums {
+		d.declareEnumerants(e)
+	}
+	d.checkUniqueIDs()
+	if len(d.errs) > 0 {
+		return nil, errors.Join(d.errs...)
+	}
+	for _, s := range d.file.allStructs() {
+		s.layOut()
+	}
+	return d.file, nil
+}
+
+// declareNames creates every top-level declaration, so that types can
+// refer to any of them, and checks the names.
+func (d *declarer) declareNames() {
+	seen := make(map[string]token.Position)
+	name := func(what, name string, pos token.Position) bool {
+		switch {
+		case !isTypeName(name):
+			d.errorf(pos, "%s name %q is not a Cap'n Proto type name; use ASCII letters and digits, starting with an upper-case letter", what, name)
+			return false
+		case slices.Contains(builtinNames, name):
+			d.errorf(pos, "%s name %q is reserved in the schema (a Cap'n Proto built-in type or the Go annotation scope); rename the Go type", what, name)
+			return false
+		}
+		if prev, dup := seen[name]; dup {
+			d.errorf(pos, "%s name %q is already declared in the schema (%v); rename one of the Go types", what, name, prev)
+			return false
+		}
+		seen[name] = pos
+		return true
+	}
+	for _, in := range d.pkg.Interfaces {
+		if !name("interface", in.Name, in.Pos) {
+			continue
+		}
+		if in.ID != 0 && in.ID&idHighBit == 0 {
+			d.errorf(in.Pos, "interface %s: id=%#x lacks the high bit that every Cap'n Proto ID has; use an ID from `capnp id`", in.Name, in.ID)
+		}
+		d.file.interfaces = append(d.file.interfaces, &interfaceDecl{
+			name: in.Name,
+			doc:  in.Doc,
+			id:   InterfaceID(d.pkg, in),
+		})
+	}
+	for _, s := range d.pkg.Structs {
+		if !name("struct", s.Name, s.Pos) {
+			continue
+		}
+		sd := &structDecl{
+			name:      s.Name,
+			doc:       s.Doc,
+			id:        ChildID(d.file.id, s.Name),
+			scope:     d.file.id,
+			synthetic: s.Synthetic != annotate.GoStruct,
+		}
+		d.structs[s.Name] = sd
+		d.file.structs = append(d.file.structs, sd)
+	}
+	for _, e := range d.pkg.Enums {
+		if !name("enum", e.Name, e.Pos) {
+			continue
+		}
+		ed := &enumDecl{name: e.Name, doc: e.Doc, id: ChildID(d.file.id, e.Name)}
+		d.enums[e.Name] = ed
+		d.file.enums = append(d.file.enums, ed)
+	}
+}
+
+// declareMethods fills in the methods of the interface declared for in.
+func (d *declarer) declareMethods(in *annotate.Interface) {
+	var id *interfaceDecl
+	for _, x := range d.file.interfaces {
+		if x.name == in.Name {
+			id = x
+		}
+	}
+	if id == nil {
+		return // its name was rejected
+	}
+	what := "interface " + in.Name
+	methods := slices.Clone(in.Methods)
+	slices.SortStableFunc(methods, func(a, b *annotate.Method) int { return a.Ordinal - b.Ordinal })
+	names := make(map[string]bool)
+	for i, m := range methods {
+		if !isMemberName(m.WireName) {
+			d.errorf(m.Pos, "%s: method %s: wire name %q is not a Cap'n Proto member name; use ASCII letters and digits, starting with a lower-case letter", what, m.Name, m.WireName)
+		} else if names[m.WireName] {
+			d.errorf(m.Pos, "%s: method %s: wire name %q is used twice", what, m.Name, m.WireName)
+		}
+		names[m.WireName] = true
+		if m.Ordinal != i {
+			d.errorf(m.Pos, "%s: method %s has ordinal @%d; the method ordinals must be 0…%d, each used once", what, m.Name, m.Ordinal, len(methods)-1)
+			continue
+		}
+		if i > 0xffff {
+			d.errorf(m.Pos, "%s: more than 65536 methods", what)
+			return
+		}
+		ord := uint16(i)
+		scope := fmt.Sprintf("%s method %s", what, m.Name)
+		id.methods = append(id.methods, &methodDecl{
+			name:    m.WireName,
+			doc:     m.Doc,
+			ordinal: ord,
+			params: &structDecl{
+				name:   m.WireName + "$Params",
+				id:     MethodStructID(id.id, ord, false),
+				fields: d.fields(m.Params, scope+" parameters"),
+			},
+			results: &structDecl{
+				name:   m.WireName + "$Results",
+				id:     MethodStructID(id.id, ord, true),
+				fields: d.fields(m.Results, scope+" results"),
+			},
+		})
+	}
+}
+
+// fields lowers the fields of a struct or of a method's parameters or
+// results, sorted by ordinal, and checks names and ordinals. It never
+// returns nil.
+func (d *declarer) fields(fields []*annotate.Field, what string) []*fieldDecl {
+	out := []*fieldDecl{}
+	positions := make(map[*fieldDecl]token.Position)
+	add := func(f *annotate.Field, name string, ordinal int, t *capnpType, doc string) {
+		if !isMemberName(name) {
+			d.errorf(f.Pos, "%s: wire name %q is not a Cap'n Proto member name; use ASCII letters and digits, starting with a lower-case letter", what, name)
+		}
+		if ordinal < 0 || ordinal > 0xffff {
+			d.errorf(f.Pos, "%s: field %s: ordinal @%d is out of range", what, name, ordinal)
+			ordinal = 0
+		}
+		fd := &fieldDecl{name: name, doc: doc, ordinal: uint16(ordinal), typ: t}
+		positions[fd] = f.Pos
+		out = append(out, fd)
+	}
+	for _, f := range fields {
+		if f.Type == nil {
+			d.errorf(f.Pos, "%s: field %s has no type", what, f.WireName)
+			continue
+		}
+		if isOptionalScalar(f.Type) && (f.HasWireName != "" || f.Type.Box == nil) {
+			// A value and a has flag. (A map entry's value field holds a
+			// Box instead: it has Type.Box and no has flag.)
+			if f.HasWireName == "" {
+				d.errorf(f.Pos, "%s: optional scalar field %s has neither a has flag (Field.HasWireName) nor a Box", what, f.WireName)
+				continue
+			}
+			t, err := d.capnpType(f.Type.Elem)
+			if err != nil {
+				d.errorf(f.Pos, "%s: field %s: %v", what, f.WireName, err)
+				continue
+			}
+			add(f, f.WireName, f.Ordinal, t, f.Doc)
+			add(f, f.HasWireName, f.HasOrdinal, &capnpType{which: schema.Type_Which_bool}, "")
+			continue
+		}
+		if f.HasWireName != "" {
+			d.errorf(f.Pos, "%s: field %s has a has flag %s but is not an optional scalar", what, f.WireName, f.HasWireName)
+		}
+		t, err := d.capnpType(f.Type)
+		if err != nil {
+			d.errorf(f.Pos, "%s: field %s: %v", what, f.WireName, err)
+			continue
+		}
+		add(f, f.WireName, f.Ordinal, t, f.Doc)
+	}
+	slices.SortStableFunc(out, func(a, b *fieldDecl) int { return int(a.ordinal) - int(b.ordinal) })
+	names := make(map[string]bool)
+	for i, fd := range out {
+		if names[fd.name] {
+			d.errorf(positions[fd], "%s: wire name %q is used twice", what, fd.name)
+		}
+		names[fd.name] = true
+		if int(fd.ordinal) != i {
+			d.errorf(positions[fd], "%s: field %s has ordinal @%d; the ordinals must be 0…%d, each used once (has flags included)", what, fd.name, fd.ordinal, len(out)-1)
+			break
+		}
+	}
+	return out
+}
+
+// isOptionalScalar reports whether t is carried as a value and a has flag
+// when it is a field, parameter or result.
+func isOptionalScalar(t *annotate.Type) bool {
+	return t.Kind == annotate.KindOptional && t.Elem != nil && t.Elem.Kind.IsScalar()
+}
+
+// capnpType maps t, holding one value (a field other than an optional
+// scalar, a list element, a map key or value), to its capnp type.
+func (d *declarer) capnpType(t *annotate.Type) (*capnpType, error) {
+	if t == nil {
+		return nil, errors.New("missing type")
+	}
+	if w, ok := scalarTypes[t.Kind]; ok {
+		return &capnpType{which: w}, nil
+	}
+	switch t.Kind {
+	case annotate.KindList:
+		elem, err := d.capnpType(t.Elem)
+		if err != nil {
+			return nil, fmt.Errorf("list element: %w", err)
+		}
+		return &capnpType{which: schema.Type_Which_list, elem: elem}, nil
+	case annotate.KindMap:
+		entry, err := d.structRef(t.Entry, "map entry")
+		if err != nil {
+			return nil, err
+		}
+		return &capnpType{which: schema.Type_Which_list, elem: entry}, nil
+	case annotate.KindStruct:
+		return d.structRef(t.Struct, "struct")
+	case annotate.KindEnum:
+		if t.Enum == nil {
+			return nil, errors.New("enum type without Type.Enum")
+		}
+		e := d.enums[t.Enum.Name]
+		if e == nil {
+			return nil, fmt.Errorf("enum %q is not in Package.Enums", t.Enum.Name)
+		}
+		return &capnpType{which: schema.Type_Which_enum, id: e.id, name: e.name}, nil
+	case annotate.KindOptional:
+		if t.Elem == nil {
+			return nil, errors.New("optional type without Type.Elem")
+		}
+		if t.Elem.Kind.IsScalar() {
+			return d.structRef(t.Box, "optional box")
+		}
+		return d.capnpType(t.Elem)
+	}
+	return nil, fmt.Errorf("type kind %d has no Cap'n Proto mapping", t.Kind)
+}
+
+// structRef is the capnp type of a reference to the top-level struct s.
+func (d *declarer) structRef(s *annotate.Struct, what string) (*capnpType, error) {
+	if s == nil {
+		return nil, fmt.Errorf("%s type without its struct", what)
+	}
+	sd := d.structs[s.Name]
+	if sd == nil {
+		return nil, fmt.Errorf("%s %q is not in Package.Structs", what, s.Name)
+	}
+	return &capnpType{which: schema.Type_Which_structType, id: sd.id, name: sd.name}, nil
+}
+
+// declareEnumerants fills in the enumerants of the enum declared for e.
+func (d *declarer) declareEnumerants(e *annotate.Enum) {
+	ed := d.enums[e.Name]
+	if ed == nil {
+		return // its name was rejected
+	}
+	if len(e.Enumerants) > 0x10000 {
+		d.errorf(e.Pos, "enum %s: more than 65536 constants", e.Name)
+		return
+	}
+	names := make(map[string]bool)
+	for i, en := range e.Enumerants {
+		switch {
+		case en.Value != i:
+			d.errorf(en.Pos, "enum %s: constant %s has value %d; the constants must be 0…%d in order", e.Name, en.GoName, en.Value, len(e.Enumerants)-1)
+		case !isMemberName(en.WireName):
+			d.errorf(en.Pos, "enum %s: wire name %q is not a Cap'n Proto member name; use ASCII letters and digits, starting with a lower-case letter", e.Name, en.WireName)
+		case names[en.WireName]:
+			d.errorf(en.Pos, "enum %s: wire name %q is used twice", e.Name, en.WireName)
+		}
+		names[en.WireName] = true
+		ed.enumerants = append(ed.enumerants, enumerantDecl{name: en.WireName, doc: en.Doc})
+	}
+}
+
+// checkUniqueIDs reports two nodes with one ID (a pinned interface ID can
+// collide with a derived one).
+func (d *declarer) checkUniqueIDs() {
+	ids := map[uint64]string{
+		d.file.id:        "the file",
+		goCapnpFileID:    "go.capnp",
+		goPackageAnnotID: "$Go.package",
+		goImportAnnotID:  "$Go.import",
+	}
+	add := func(id uint64, what string) {
+		if prev, dup := ids[id]; dup {
+			d.errorf(token.Position{}, "%s and %s have the same ID %#x; pin a different id=", prev, what, id)
+		}
+		ids[id] = what
+	}
+	for _, in := range d.file.interfaces {
+		add(in.id, "interface "+in.name)
+		for _, m := range in.methods {
+			add(m.params.id, in.name+"."+m.params.name)
+			add(m.results.id, in.name+"."+m.results.name)
+		}
+	}
+	for _, s := range d.file.structs {
+		add(s.id, "struct "+s.name)
+	}
+	for _, e := range d.file.enums {
+		add(e.id, "enum "+e.name)
+	}
+}
+
+// errorf records a problem, prefixed with pos when pos is known.
+func (d *declarer) errorf(pos token.Position, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if pos.IsValid() {
+		msg = pos.String() + ": " + msg
+	}
+	d.errs = append(d.errs, errors.New(msg))
+}
+
+// allStructs lists every struct of the file: the implicit method structs,
+// then the top-level ones.
+func (f *schemaFile) allStructs() []*structDecl {
+	var all []*structDecl
+	for _, in := range f.interfaces {
+		for _, m := range in.methods {
+			all = append(all, m.params, m.results)
+		}
+	}
+	return append(all, f.structs...)
+}
+
+// layOut places the fields of s, in ordinal order, with the compiler's
+// algorithm, and records the section sizes.
+func (s *structDecl) layOut() {
+	var l structLayout
+	for _, f := range s.fields {
+		if lg := f.typ.lgSize(); lg >= 0 {
+			f.offset = l.addData(uint(lg))
+		} else {
+			f.offset = l.addPointer()
+		}
+	}
+	// A struct of more than 65535 words or pointers needs more than 65535
+	// fields, which the ordinal check has already rejected.
+	s.dataWords = uint16(l.dataWords)
+	s.pointers = uint16(l.pointers)
+}
+
+// isTypeName reports whether name is a valid capnp type name: ASCII letters
+// and digits, starting upper case (the compiler rejects underscores).
+func isTypeName(name string) bool {
+	return name != "" && name[0] >= 'A' && name[0] <= 'Z' && isAlnum(name)
+}
+
+// isMemberName reports whether name is a valid capnp member name: ASCII
+// letters and digits, starting lower case.
+func isMemberName(name string) bool {
+	return name != "" && name[0] >= 'a' && name[0] <= 'z' && isAlnum(name)
+}
+
+func isAlnum(s string) bool {
+	for _, c := range []byte(s) {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// isGoIdentifier reports whether s is an ASCII Go identifier, as package
+// names are.
+func isGoIdentifier(s string) bool {
+	return s != "" && !('0' <= s[0] && s[0] <= '9') && isAlnum(strings.ReplaceAll(s, "_", "a"))
+}
+
+// isQuotable reports whether s can be written in a capnp string literal
+// as is: printable ASCII other than the quote and the backslash.
+func isQuotable(s string) bool {
+	for _, c := range []byte(s) {
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,122 @@
+package schema
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/ifacegen/ifacegen/annotate"
+)
+
+func TestDeclareRejects(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		break_ func(pkg *annotate.Package)
+		want   []string // substrings of the error, in order
+	}{
+		{
+			"builtin struct name",
+			func(pkg *annotate.Package) { pkg.Structs[0].Name = "Data" },
+			[]string{`mining.go:10:1: struct name "Data" is reserved`},
+		},
+		{
+			"our import alias",
+			func(pkg *annotate.Package) { pkg.Interfaces[0].Name = "Go" },
+			[]string{`mining.go:5:1: interface name "Go" is reserved`},
+		},
+		{
+			"underscore in a type name",
+			func(pkg *annotate.Package) { pkg.Structs[0].Name = "Block_Check" },
+			[]string{`struct name "Block_Check" is not a Cap'n Proto type name`},
+		},
+		{
+			"lower-case type name",
+			func(pkg *annotate.Package) { pkg.Structs[0].Name = "blockCheck" },
+			[]string{`struct name "blockCheck" is not a Cap'n Proto type name`},
+		},
+		{
+			"two declarations, one name",
+			func(pkg *annotate.Package) { pkg.Structs[1].Name = "Mining" },
+			[]string{`struct name "Mining" is already declared in the schema (mining.go:5:1)`},
+		},
+		{
+			"member name",
+			func(pkg *annotate.Package) { pkg.Structs[0].Fields[0].WireName = "check_merkle" },
+			[]string{`struct BlockCheckOptions: wire name "check_merkle" is not a Cap'n Proto member name`},
+		},
+		{
+			"method ordinal gap",
+			func(pkg *annotate.Package) { pkg.Interfaces[0].Methods[4].Ordinal = 5 },
+			[]string{"interface Mining: method Interrupt has ordinal @5; the method ordinals must be 0…4"},
+		},
+		{
+			"duplicate field ordinal",
+			func(pkg *annotate.Package) { pkg.Structs[0].Fields[1].Ordinal = 0 },
+			[]string{"struct BlockCheckOptions: field checkPow has ordinal @0; the ordinals must be 0…1"},
+		},
+		{
+			"pinned ID without the high bit",
+			func(pkg *annotate.Package) { pkg.Interfaces[0].ID = 0x1234 },
+			[]string{"interface Mining: id=0x1234 lacks the high bit"},
+		},
+		{
+			"pinned ID taken",
+			func(pkg *annotate.Package) { pkg.Interfaces[0].ID = ChildID(FileID(pkg), "BlockRef") },
+			[]string{"interface Mining and struct BlockRef have the same ID"},
+		},
+		{
+			"unknown struct",
+			func(pkg *annotate.Package) { pkg.Structs = pkg.Structs[1:] },
+			[]string{`field opts: struct "BlockCheckOptions" is not in Package.Structs`},
+		},
+		{
+			"optional scalar without has flag",
+			func(pkg *annotate.Package) {
+				pkg.Structs[0].Fields[0].Type = tOptional(tBool())
+			},
+			[]string{"optional scalar field checkMerkleRoot has neither a has flag"},
+		},
+		{
+			"has flag on a non-scalar",
+			func(pkg *annotate.Package) { pkg.Structs[0].Fields[0].HasWireName = "hasX" },
+			[]string{"field checkMerkleRoot has a has flag hasX but is not an optional scalar"},
+		},
+		{
+			"enum values out of order",
+			func(pkg *annotate.Package) {
+				e := enum(pkg, "Kind", "", "int", "A", "B")
+				e.Enumerants[1].Value = 2
+				pkg.Enums = append(pkg.Enums, e)
+			},
+			[]string{"enum Kind: constant KindB has value 2"},
+		},
+		{
+			"every problem at once",
+			func(pkg *annotate.Package) {
+				pkg.Structs[0].Name = "List"
+				pkg.Interfaces[0].Methods[0].WireName = "Upper"
+				pkg.IPCName = "mining-ipc"
+			},
+			[]string{`output package name "mining-ipc"`, `struct name "List" is reserved`, `wire name "Upper"`},
+		},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			pkg := miningModel()
+			c.break_(pkg)
+			for _, render := range []func(*annotate.Package) ([]byte, error){Text, Request} {
+				_, err := render(pkg)
+				if err == nil {
+					t.Fatal("no error")
+				}
+				msg := err.Error()
+				rest := msg
+				for _, w := range c.want {
+					i := strings.Index(rest, w)
+					if i < 0 {
+						t.Fatalf("error %q does not contain %q (in this order: %q)", msg, w, c.want)
+					}
+					rest = rest[i+len(w):]
+				}
+			}
+		})
+	}
+}

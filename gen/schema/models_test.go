@@ -1,0 +1,414 @@
+package schema
+
+import (
+	"go/token"
+
+	"github.com/ifacegen/ifacegen/annotate"
+)
+
+// This file builds, by hand, the models the tests render: together they
+// cover every Kind and every way the schema spells one.
+
+// testModel is a named model; its name names its golden file.
+type testModel struct {
+	name string
+	pkg  *annotate.Package
+}
+
+// testModels returns fresh copies of every test model.
+func testModels() []testModel {
+	return []testModel{
+		{"mining", miningModel()},
+		{"kinds", kindsModel()},
+		{"ordinals", ordinalsModel()},
+		{"layouts", layoutsModel()},
+	}
+}
+
+func newPackage(path, name string) *annotate.Package {
+	return &annotate.Package{
+		Path:    path,
+		Name:    name,
+		Dir:     "/nonexistent/" + name,
+		IPCName: name + "ipc",
+		IPCPath: path + "/" + name + "ipc",
+		IPCDir:  "/nonexistent/" + name + "/" + name + "ipc",
+	}
+}
+
+func pos(file string, line int) token.Position {
+	return token.Position{Filename: file, Line: line, Column: 1}
+}
+
+// Types.
+
+func basic(k annotate.Kind, goType string) *annotate.Type {
+	return &annotate.Type{Kind: k, Basic: goType}
+}
+
+var (
+	tBool    = func() *annotate.Type { return basic(annotate.KindBool, "bool") }
+	tInt8    = func() *annotate.Type { return basic(annotate.KindInt8, "int8") }
+	tInt16   = func() *annotate.Type { return basic(annotate.KindInt16, "int16") }
+	tInt32   = func() *annotate.Type { return basic(annotate.KindInt32, "int32") }
+	tInt64   = func() *annotate.Type { return basic(annotate.KindInt64, "int64") }
+	tUint8   = func() *annotate.Type { return basic(annotate.KindUint8, "uint8") }
+	tUint16  = func() *annotate.Type { return basic(annotate.KindUint16, "uint16") }
+	tUint32  = func() *annotate.Type { return basic(annotate.KindUint32, "uint32") }
+	tUint64  = func() *annotate.Type { return basic(annotate.KindUint64, "uint64") }
+	tFloat32 = func() *annotate.Type { return basic(annotate.KindFloat32, "float32") }
+	tFloat64 = func() *annotate.Type { return basic(annotate.KindFloat64, "float64") }
+	tString  = func() *annotate.Type { return basic(annotate.KindString, "string") }
+	tBytes   = func() *annotate.Type { return &annotate.Type{Kind: annotate.KindBytes} }
+)
+
+func tByteArray(n int) *annotate.Type {
+	return &annotate.Type{Kind: annotate.KindByteArray, Len: n}
+}
+
+func tList(elem *annotate.Type) *annotate.Type {
+	return &annotate.Type{Kind: annotate.KindList, Elem: elem}
+}
+
+func tArray(n int, elem *annotate.Type) *annotate.Type {
+	return &annotate.Type{Kind: annotate.KindList, Elem: elem, Len: n}
+}
+
+func tStruct(s *annotate.Struct) *annotate.Type {
+	return &annotate.Type{Kind: annotate.KindStruct, Named: &s.GoType, Struct: s}
+}
+
+func tEnum(e *annotate.Enum) *annotate.Type {
+	return &annotate.Type{Kind: annotate.KindEnum, Named: &e.GoType, Basic: e.Basic, Enum: e}
+}
+
+func tOptional(elem *annotate.Type) *annotate.Type {
+	return &annotate.Type{Kind: annotate.KindOptional, Elem: elem}
+}
+
+// tBoxed is an optional scalar as a list element or map value.
+func tBoxed(elem *annotate.Type, box *annotate.Struct) *annotate.Type {
+	return &annotate.Type{Kind: annotate.KindOptional, Elem: elem, Box: box}
+}
+
+func tMap(key, value *annotate.Type, entry *annotate.Struct) *annotate.Type {
+	return &annotate.Type{Kind: annotate.KindMap, Key: key, Elem: value, Entry: entry}
+}
+
+func tNamed(t *annotate.Type, path, name string) *annotate.Type {
+	t.Named = &annotate.TypeName{Path: path, Name: name}
+	return t
+}
+
+// Declarations.
+
+// f is a field; numbered assigns ordinals.
+func f(goName, wireName string, t *annotate.Type, doc ...string) *annotate.Field {
+	fd := &annotate.Field{GoName: goName, WireName: wireName, Type: t}
+	if len(doc) > 0 {
+		fd.Doc = doc[0]
+	}
+	if isOptionalScalar(t) {
+		fd.HasWireName = "has" + string(wireName[0]-'a'+'A') + wireName[1:]
+	}
+	return fd
+}
+
+// numbered numbers fields in order; an optional scalar's has flag takes the
+// ordinal after its value.
+func numbered(fields ...*annotate.Field) []*annotate.Field {
+	n := 0
+	for _, fd := range fields {
+		fd.Ordinal = n
+		n++
+		if fd.HasWireName != "" {
+			fd.HasOrdinal = n
+			n++
+		}
+	}
+	return fields
+}
+
+func goStruct(pkg *annotate.Package, name, doc string, fields ...*annotate.Field) *annotate.Struct {
+	return &annotate.Struct{
+		Name:   name,
+		Doc:    doc,
+		Pos:    pos(pkg.Name+".go", 10),
+		GoType: annotate.TypeName{Path: pkg.Path, Name: name},
+		Fields: numbered(fields...),
+	}
+}
+
+func mapEntry(name string, key, value *annotate.Type) *annotate.Struct {
+	v := f("", "value", value)
+	if value.Box != nil {
+		v.HasWireName = "" // a boxed map value: a pointer to the box
+	}
+	return &annotate.Struct{
+		Name:      name,
+		Fields:    numbered(f("", "key", key), v),
+		Synthetic: annotate.MapEntry,
+	}
+}
+
+func box(name string, value *annotate.Type) *annotate.Struct {
+	return &annotate.Struct{
+		Name:      name,
+		Fields:    numbered(f("", "value", value)),
+		Synthetic: annotate.OptionalBox,
+	}
+}
+
+func method(goName, doc string, params, results []*annotate.Field) *annotate.Method {
+	return &annotate.Method{
+		Name:     goName,
+		WireName: string(goName[0]-'A'+'a') + goName[1:],
+		Doc:      doc,
+		Context:  true,
+		Params:   numbered(params...),
+		Results:  numbered(results...),
+		Error:    true,
+	}
+}
+
+func methods(ms ...*annotate.Method) []*annotate.Method {
+	for i, m := range ms {
+		m.Ordinal = i
+	}
+	return ms
+}
+
+func fields(fs ...*annotate.Field) []*annotate.Field { return fs }
+
+func enum(pkg *annotate.Package, name, doc string, basic string, values ...string) *annotate.Enum {
+	e := &annotate.Enum{
+		Name:   name,
+		Doc:    doc,
+		GoType: annotate.TypeName{Path: pkg.Path, Name: name},
+		Basic:  basic,
+	}
+	for i, v := range values {
+		e.Enumerants = append(e.Enumerants, &annotate.Enumerant{
+			GoName:   name + v,
+			WireName: string(name[0]-'A'+'a') + name[1:] + v,
+			Value:    i,
+		})
+	}
+	return e
+}
+
+// The models.
+
+// miningModel is the DESIGN.md example.
+func miningModel() *annotate.Package {
+	pkg := newPackage("example.com/x/mining", "mining")
+	blockRef := goStruct(pkg, "BlockRef", "BlockRef identifies a block.",
+		f("Hash", "hash", tByteArray(32), "Hash is the block hash."),
+		f("Height", "height", tNamed(tInt32(), pkg.Path, "Height")),
+	)
+	createOpts := goStruct(pkg, "BlockCreateOptions", "BlockCreateOptions configures CreateNewBlock.\n\nThe zero value uses the node's defaults.",
+		f("UseMempool", "useMempool", tBool(), "UseMempool fills the block from the mempool."),
+		f("BlockReservedWeight", "blockReservedWeight", tUint64(), "BlockReservedWeight is kept free for the coinbase."),
+		f("CoinbaseOutputMaxAdditionalSigops", "coinbaseOutputMaxAdditionalSigops", tUint64()),
+		f("Timeout", "timeout", tNamed(tInt64(), "time", "Duration"), "Timeout bounds the wait\nfor a better template."),
+	)
+	template := goStruct(pkg, "BlockTemplate", "BlockTemplate is a block to mine.",
+		f("Header", "header", tBytes()),
+		f("TxFees", "txFees", tList(tInt64())),
+		f("TxSigops", "txSigops", tList(tInt64())),
+		f("CoinbaseTx", "coinbaseTx", tBytes()),
+		f("CoinbaseMerklePath", "coinbaseMerklePath", tList(tByteArray(32))),
+	)
+	checkOpts := goStruct(pkg, "BlockCheckOptions", "",
+		f("CheckMerkleRoot", "checkMerkleRoot", tBool()),
+		f("CheckPow", "checkPow", tBool()),
+	)
+	interrupt := method("Interrupt", "Interrupt makes a waiting call return.", nil, nil)
+	interrupt.Context, interrupt.Error = false, false
+	pkg.Interfaces = []*annotate.Interface{{
+		Name: "Mining",
+		Doc:  "Mining lets an external process build block templates.",
+		Pos:  pos("mining.go", 5),
+		Methods: methods(
+			method("IsTestChain", "IsTestChain reports whether the chain is a test chain.", nil,
+				fields(f("", "result", tBool()))),
+			method("GetTip", "GetTip returns the tip, or nil when there is none.", nil,
+				fields(f("", "result", tOptional(tStruct(blockRef))))),
+			method("CreateNewBlock", "", fields(f("opts", "opts", tStruct(createOpts))),
+				fields(f("", "result", tStruct(template)))),
+			method("CheckBlock", "CheckBlock checks a block.\n\n\tok, err := m.CheckBlock(ctx, block, opts)",
+				fields(f("block", "block", tBytes()), f("opts", "opts", tStruct(checkOpts))),
+				fields(f("reason", "reason", tString()), f("debug", "debug", tString()), f("ok", "ok", tBool()))),
+			interrupt,
+		),
+	}}
+	pkg.Structs = []*annotate.Struct{checkOpts, createOpts, template, blockRef}
+	return pkg
+}
+
+// kindsModel uses every Kind, in every position.
+func kindsModel() *annotate.Package {
+	pkg := newPackage("example.com/x/kinds", "kinds")
+	kind := enum(pkg, "Kind", "Kind tells items apart.", "int32", "Block", "Tx", "Header")
+	kind.Enumerants[1].Doc = "KindTx is a transaction."
+	level := enum(pkg, "Level", "Level has odd docs.  \n\n  Indented line.\n# not a heading\nÜnïcödé ✓ \"quoted\" \\\n\n", "uint8", "Low", "High")
+	level.Enumerants[0].Doc = "\tcode block\n"
+
+	scalars := goStruct(pkg, "Scalars", "Scalars holds one of each scalar.",
+		f("B", "b", tBool(), "B is first."),
+		f("I8", "i8", tInt8()),
+		f("I16", "i16", tInt16()),
+		f("I32", "i32", tInt32()),
+		f("I64", "i64", tInt64()),
+		f("U8", "u8", tUint8()),
+		f("U16", "u16", tUint16()),
+		f("U32", "u32", tUint32()),
+		f("U64", "u64", tUint64()),
+		f("F32", "f32", tFloat32()),
+		f("F64", "f64", tFloat64()),
+		f("B2", "b2", tBool()),
+		f("K", "k", tEnum(kind)),
+		f("L", "l", tEnum(level)),
+		f("D", "d", tNamed(tInt64(), "time", "Duration")),
+		f("N", "n", basic(annotate.KindInt64, "int")),
+		f("U", "u", basic(annotate.KindUint64, "uint")),
+	)
+	int64Box := box("Int64Box", tInt64())
+	uint32Box := box("UInt32Box", tUint32())
+	kindBox := box("KindBox", tEnum(kind))
+	textInt64 := mapEntry("TextInt64Entry", tString(), tInt64())
+	int32TextList := mapEntry("Int32TextListEntry", tInt32(), tList(tString()))
+	textScalars := mapEntry("TextScalarsEntry", tString(), tStruct(scalars))
+	textUInt32Box := mapEntry("TextUInt32BoxEntry", tString(), tBoxed(tUint32(), uint32Box))
+	kindText := mapEntry("KindTextEntry", tEnum(kind), tString())
+
+	collections := goStruct(pkg, "Collections", "",
+		f("Text", "text", tString()),
+		f("Data", "data", tBytes()),
+		f("Hash", "hash", tByteArray(32)),
+		f("Ints", "ints", tList(tInt32())),
+		f("Names", "names", tList(tString())),
+		f("Matrix", "matrix", tList(tList(tFloat64()))),
+		f("Cube", "cube", tList(tList(tList(tString())))),
+		f("Bools", "bools", tList(tBool())),
+		f("Kinds", "kinds", tList(tEnum(kind))),
+		f("Items", "items", tList(tStruct(scalars))),
+		f("Fixed", "fixed", tArray(4, tUint16())),
+		f("Blobs", "blobs", tList(tBytes())),
+		f("ByName", "byName", tMap(tString(), tInt64(), textInt64)),
+		f("ByHeight", "byHeight", tMap(tInt32(), tList(tString()), int32TextList)),
+		f("Scalars", "scalars", tMap(tString(), tStruct(scalars), textScalars)),
+		f("MaybeInts", "maybeInts", tList(tBoxed(tInt64(), int64Box))),
+		f("MaybeByName", "maybeByName", tMap(tString(), tBoxed(tUint32(), uint32Box), textUInt32Box)),
+		f("MaybeItems", "maybeItems", tList(tOptional(tStruct(scalars)))),
+		f("MaybeKinds", "maybeKinds", tList(tBoxed(tEnum(kind), kindBox))),
+		f("Labels", "labels", tMap(tEnum(kind), tString(), kindText)),
+	)
+	optionals := goStruct(pkg, "Optionals", "Optionals holds nil-able values.",
+		f("Count", "count", tOptional(tInt64()), "Count is nil when unknown."),
+		f("Flag", "flag", tOptional(tBool())),
+		f("Kind", "kind", tOptional(tEnum(kind))),
+		f("Ratio", "ratio", tOptional(tFloat64())),
+		f("Name", "name", tOptional(tString())),
+		f("Ref", "ref", tOptional(tStruct(scalars))),
+		f("Blob", "blob", tOptional(tBytes())),
+	)
+	tree := goStruct(pkg, "Tree", "Tree is recursive through optionals and lists.")
+	tree.Fields = numbered(
+		f("Value", "value", tInt64()),
+		f("Left", "left", tOptional(tStruct(tree))),
+		f("Right", "right", tOptional(tStruct(tree))),
+		f("Children", "children", tList(tStruct(tree))),
+	)
+	empty := goStruct(pkg, "Empty", "Empty has no fields.")
+
+	pkg.Interfaces = []*annotate.Interface{
+		{
+			Name: "Kinds",
+			Doc:  "Kinds passes every kind.",
+			Methods: methods(
+				method("Echo", "", fields(f("all", "all", tStruct(collections))), fields(f("", "result", tStruct(collections)))),
+				method("SetCount", "SetCount sets or clears the count.",
+					fields(f("count", "count", tOptional(tInt64())), f("kind", "kind", tOptional(tEnum(kind)))), nil),
+				method("GetCount", "", nil, fields(f("", "result", tOptional(tInt64())), f("", "result1", tOptional(tBool())))),
+				method("Walk", "", fields(f("t", "t", tStruct(tree)), f("limit", "limit", tOptional(tStruct(empty)))),
+					fields(f("depth", "depth", basic(annotate.KindInt64, "int")))),
+				method("Unnamed", "", fields(f("", "arg", tInt64()), f("", "arg1", tString()), f("", "arg2", tList(tEnum(level)))),
+					fields(f("", "result", tBool()), f("", "result1", tString()))),
+				method("Scalars", "", fields(f("s", "s", tStruct(scalars)), f("o", "o", tStruct(optionals))),
+					fields(f("", "result", tMap(tString(), tInt64(), textInt64)))),
+			),
+		},
+		{
+			Name: "Pinned",
+			Doc:  "Pinned has a pinned ID.",
+			ID:   0xa1b2c3d4e5f60718,
+			Methods: methods(
+				method("Ping", "", nil, nil),
+				method("Stop", "Stop ends it.\n\nIt is idempotent.", nil, nil),
+			),
+		},
+		{Name: "Quiet"},
+	}
+	pkg.Structs = []*annotate.Struct{
+		collections, empty, int32TextList, int64Box, kindBox, kindText, optionals,
+		scalars, textInt64, textScalars, textUInt32Box, tree, uint32Box,
+	}
+	pkg.Enums = []*annotate.Enum{kind, level}
+	return pkg
+}
+
+// ordinalsModel has ordinals out of source order, as a schema lock leaves
+// them after renames and additions.
+func ordinalsModel() *annotate.Package {
+	pkg := newPackage("example.com/x/ordinals", "ordinals")
+	s := goStruct(pkg, "Moved", "")
+	y := f("Y", "y", tInt64())
+	x := f("X", "x", tBool())
+	opt := f("Opt", "opt", tOptional(tInt16()))
+	y.Ordinal, x.Ordinal, opt.Ordinal, opt.HasOrdinal = 2, 0, 1, 3
+	s.Fields = []*annotate.Field{y, x, opt}
+	a := method("A", "", nil, nil)
+	b := method("B", "B was added later.", fields(f("s", "s", tStruct(s))), nil)
+	c := method("C", "", nil, nil)
+	b.Ordinal, a.Ordinal, c.Ordinal = 0, 2, 1
+	pkg.Interfaces = []*annotate.Interface{{Name: "Renamed", Methods: []*annotate.Method{a, b, c}}}
+	pkg.Structs = []*annotate.Struct{s}
+	return pkg
+}
+
+// layoutCases are field type sequences whose layouts the compiler decides
+// in interesting ways: small fields filling the holes larger ones leave.
+var layoutCases = []struct {
+	name  string
+	types []func() *annotate.Type
+}{
+	{"BoolAfterInt64", []func() *annotate.Type{tInt64, tBool}},
+	{"ManyBools", []func() *annotate.Type{tBool, tBool, tBool, tBool, tBool, tBool, tBool, tBool, tBool, tInt8, tBool}},
+	{"Holes", []func() *annotate.Type{tBool, tInt32, tInt8, tInt16, tBool, tUint8, tFloat32, tInt16, tInt64, tBool}},
+	{"Descending", []func() *annotate.Type{tInt64, tInt32, tInt16, tInt8, tBool, tFloat64, tUint32, tUint16, tUint8, tBool}},
+	{"Mixed", []func() *annotate.Type{tString, tBool, tBytes, tInt16, tInt16, tInt16, tInt16, tInt16, tUint32, tFloat32, tInt8}},
+	{"Ascending", []func() *annotate.Type{tBool, tInt8, tInt16, tInt32, tInt64, tBool, tInt8, tInt16, tInt32}},
+}
+
+// layoutsModel declares one struct per layout case, and a method whose
+// parameters and results take the same layouts.
+func layoutsModel() *annotate.Package {
+	pkg := newPackage("example.com/x/layouts", "layouts")
+	var ms []*annotate.Method
+	for _, c := range layoutCases {
+		var fs []*annotate.Field
+		for i, t := range c.types {
+			name := string(rune('a' + i))
+			fs = append(fs, f(string(rune('A'+i)), name, t()))
+		}
+		pkg.Structs = append(pkg.Structs, goStruct(pkg, c.name, "", fs...))
+		var params []*annotate.Field
+		for _, fd := range fs {
+			params = append(params, f(fd.WireName, fd.WireName, fd.Type))
+		}
+		ms = append(ms, method(c.name, "", params, params))
+	}
+	pkg.Interfaces = []*annotate.Interface{{Name: "Layouts", Methods: methods(ms...)}}
+	return pkg
+}

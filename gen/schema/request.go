@@ -1,0 +1,491 @@
+package schema
+
+import (
+	"fmt"
+
+	"capnproto.org/go/capnp/v3"
+	"capnproto.org/go/capnp/v3/std/capnp/schema"
+
+	"github.com/ifacegen/ifacegen/annotate"
+)
+
+// compilerVersion is the capnp release whose output Request reproduces; the
+// request reports it as its capnpVersion.
+var compilerVersion = struct {
+	major        uint16
+	minor, micro uint8
+}{0, 9, 2}
+
+// Request builds the CodeGeneratorRequest for the schema Text renders, as
+// `capnp compile -o- <pkg.Name>.capnp` (run in the file's directory, with
+// GoCapnp on the import path) would hand it to a plugin on stdin: one
+// unpacked message in the standard stream framing.
+//
+// It holds a node for the file, each interface, each method's implicit
+// $Params and $Results structs, each struct and each enum, plus the nodes of
+// go.capnp for the $Go annotations; the requested file with its import of
+// "/go.capnp"; and the doc comments as source info. IDs follow the
+// compiler's rules (see ChildID and MethodStructID), struct layouts its
+// algorithm, and every node matches the compiler's field for field,
+// including which empty lists it leaves null, so that capnpc-go generates
+// the same bindings from either. Two deliberate omissions: the compiler's
+// source info entry with ID 0 (an artifact of the implicit method structs)
+// and source positions.
+//
+// The result depends only on pkg; the error lists every problem with the
+// model.
+func Request(pkg *annotate.Package) ([]byte, error) {
+	f, err := declare(pkg)
+	if err != nil {
+		return nil, err
+	}
+	msg, seg := capnp.NewSingleSegmentMessage(nil)
+	req, err := schema.NewRootCodeGeneratorRequest(seg)
+	if err != nil {
+		return nil, fmt.Errorf("building request: %w", err)
+	}
+	if err := buildRequest(req, f); err != nil {
+		return nil, fmt.Errorf("building request: %w", err)
+	}
+	b, err := msg.Marshal()
+	if err != nil {
+		return nil, fmt.Errorf("encoding request: %w", err)
+	}
+	return b, nil
+}
+
+func buildRequest(req schema.CodeGeneratorRequest, f *schemaFile) error {
+	var n int32 = 1 + 3 // the file; go.capnp and its two annotations
+	n += int32(len(f.interfaces) + len(f.structs) + len(f.enums))
+	for _, in := range f.interfaces {
+		n += 2 * int32(len(in.methods))
+	}
+	nodes, err := req.NewNodes(n)
+	if err != nil {
+		return err
+	}
+	var next int
+	node := func() schema.Node {
+		next++
+		return nodes.At(next - 1)
+	}
+	filePrefix := f.name + ":"
+	if err := buildFileNode(node(), f); err != nil {
+		return err
+	}
+	for _, in := range f.interfaces {
+		if err := buildInterfaceNode(node(), f, in); err != nil {
+			return err
+		}
+		prefix := filePrefix + in.name + "."
+		for _, m := range in.methods {
+			for _, s := range []*structDecl{m.params, m.results} {
+				if err := buildStructNode(node(), prefix, s); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	for _, s := range f.structs {
+		if err := buildStructNode(node(), filePrefix, s); err != nil {
+			return err
+		}
+	}
+	for _, e := range f.enums {
+		if err := buildEnumNode(node(), filePrefix, f.id, e); err != nil {
+			return err
+		}
+	}
+	if err := buildGoCapnpNodes(node(), node(), node()); err != nil {
+		return err
+	}
+
+	files, err := req.NewRequestedFiles(1)
+	if err != nil {
+		return err
+	}
+	rf := files.At(0)
+	rf.SetId(f.id)
+	if err := rf.SetFilename(f.name); err != nil {
+		return err
+	}
+	imports, err := rf.NewImports(1)
+	if err != nil {
+		return err
+	}
+	imports.At(0).SetId(goCapnpFileID)
+	if err := imports.At(0).SetName(goCapnpImport); err != nil {
+		return err
+	}
+
+	v, err := req.NewCapnpVersion()
+	if err != nil {
+		return err
+	}
+	v.SetMajor(compilerVersion.major)
+	v.SetMinor(compilerVersion.minor)
+	v.SetMicro(compilerVersion.micro)
+
+	return buildSourceInfo(req, f)
+}
+
+// setNodeHeader sets the fields every node has. Callers add the nested
+// node list: the compiler leaves it null only for a method's implicit
+// structs.
+func setNodeHeader(n schema.Node, id uint64, displayName string, prefixLen int, scope uint64) error {
+	n.SetId(id)
+	if err := n.SetDisplayName(displayName); err != nil {
+		return err
+	}
+	n.SetDisplayNamePrefixLength(uint32(prefixLen))
+	n.SetScopeId(scope)
+	return nil
+}
+
+// buildFileNode builds the file node: its top-level declarations as nested
+// nodes in text order, and the $Go.package and $Go.import annotations.
+func buildFileNode(n schema.Node, f *schemaFile) error {
+	// The compiler's prefix for a file is everything up to its last dot.
+	if err := setNodeHeader(n, f.id, f.name, len(f.name)-len("capnp"), 0); err != nil {
+		return err
+	}
+	type nested struct {
+		name string
+		id   uint64
+	}
+	var decls []nested
+	for _, in := range f.interfaces {
+		decls = append(decls, nested{in.name, in.id})
+	}
+	for _, s := range f.structs {
+		decls = append(decls, nested{s.name, s.id})
+	}
+	for _, e := range f.enums {
+		decls = append(decls, nested{e.name, e.id})
+	}
+	nn, err := n.NewNestedNodes(int32(len(decls)))
+	if err != nil {
+		return err
+	}
+	for i, d := range decls {
+		nn.At(i).SetId(d.id)
+		if err := nn.At(i).SetName(d.name); err != nil {
+			return err
+		}
+	}
+	anns, err := n.NewAnnotations(2)
+	if err != nil {
+		return err
+	}
+	for i, a := range []struct {
+		id    uint64
+		value string
+	}{{goPackageAnnotID, f.goPackage}, {goImportAnnotID, f.goImport}} {
+		ann := anns.At(i)
+		ann.SetId(a.id)
+		v, err := ann.NewValue()
+		if err != nil {
+			return err
+		}
+		if err := v.SetText(a.value); err != nil {
+			return err
+		}
+		// The compiler records an empty brand on every annotation use.
+		if _, err := ann.NewBrand(); err != nil {
+			return err
+		}
+	}
+	n.SetFile()
+	return nil
+}
+
+func buildInterfaceNode(n schema.Node, f *schemaFile, in *interfaceDecl) error {
+	if err := setNodeHeader(n, in.id, f.name+":"+in.name, len(f.name)+1, f.id); err != nil {
+		return err
+	}
+	if _, err := n.NewNestedNodes(0); err != nil {
+		return err
+	}
+	n.SetInterface()
+	ms, err := n.Interface().NewMethods(int32(len(in.methods)))
+	if err != nil {
+		return err
+	}
+	for i, m := range in.methods {
+		mb := ms.At(i)
+		if err := mb.SetName(m.name); err != nil {
+			return err
+		}
+		mb.SetCodeOrder(uint16(i))
+		if _, err := mb.NewImplicitParameters(0); err != nil {
+			return err
+		}
+		mb.SetParamStructType(m.params.id)
+		mb.SetResultStructType(m.results.id)
+	}
+	_, err = n.Interface().NewSuperclasses(0)
+	return err
+}
+
+// buildStructNode builds the node of a top-level struct (scope set) or of a
+// method's implicit struct (scope 0, no nested nodes: what the compiler
+// emits). prefix is the display name up to s.name.
+func buildStructNode(n schema.Node, prefix string, s *structDecl) error {
+	if err := setNodeHeader(n, s.id, prefix+s.name, len(prefix), s.scope); err != nil {
+		return err
+	}
+	if s.scope != 0 {
+		if _, err := n.NewNestedNodes(0); err != nil {
+			return err
+		}
+	}
+	n.SetStructNode()
+	st := n.StructNode()
+	st.SetDataWordCount(s.dataWords)
+	st.SetPointerCount(s.pointers)
+	st.SetPreferredListEncoding(schema.ElementSize_inlineComposite)
+	if len(s.fields) == 0 {
+		return nil // the compiler leaves an empty field list null
+	}
+	fs, err := st.NewFields(int32(len(s.fields)))
+	if err != nil {
+		return err
+	}
+	for i, f := range s.fields {
+		fb := fs.At(i)
+		if err := fb.SetName(f.name); err != nil {
+			return err
+		}
+		fb.SetCodeOrder(uint16(i))
+		fb.SetDiscriminantValue(schema.Field_noDiscriminant)
+		fb.SetSlot()
+		slot := fb.Slot()
+		slot.SetOffset(f.offset)
+		t, err := slot.NewType()
+		if err != nil {
+			return err
+		}
+		if err := setType(t, f.typ); err != nil {
+			return err
+		}
+		v, err := slot.NewDefaultValue()
+		if err != nil {
+			return err
+		}
+		setZeroValue(v, f.typ)
+		fb.Ordinal().SetExplicit(f.ordinal)
+	}
+	return nil
+}
+
+func buildEnumNode(n schema.Node, prefix string, scope uint64, e *enumDecl) error {
+	if err := setNodeHeader(n, e.id, prefix+e.name, len(prefix), scope); err != nil {
+		return err
+	}
+	if _, err := n.NewNestedNodes(0); err != nil {
+		return err
+	}
+	n.SetEnum()
+	es, err := n.Enum().NewEnumerants(int32(len(e.enumerants)))
+	if err != nil {
+		return err
+	}
+	for i, en := range e.enumerants {
+		if err := es.At(i).SetName(en.name); err != nil {
+			return err
+		}
+		es.At(i).SetCodeOrder(uint16(i))
+	}
+	return nil
+}
+
+// buildGoCapnpNodes builds the nodes of GoCapnp: the file and its package
+// and import annotations, as the compiler includes them for an import.
+func buildGoCapnpNodes(file, pkg, imp schema.Node) error {
+	const name = "go.capnp"
+	if err := setNodeHeader(file, goCapnpFileID, name, len(name)-len("capnp"), 0); err != nil {
+		return err
+	}
+	annots := []struct {
+		n    schema.Node
+		id   uint64
+		name string
+	}{{pkg, goPackageAnnotID, "package"}, {imp, goImportAnnotID, "import"}}
+	nn, err := file.NewNestedNodes(int32(len(annots)))
+	if err != nil {
+		return err
+	}
+	file.SetFile()
+	for i, a := range annots {
+		nn.At(i).SetId(a.id)
+		if err := nn.At(i).SetName(a.name); err != nil {
+			return err
+		}
+		if err := setNodeHeader(a.n, a.id, name+":"+a.name, len(name)+1, goCapnpFileID); err != nil {
+			return err
+		}
+		if _, err := a.n.NewNestedNodes(0); err != nil {
+			return err
+		}
+		a.n.SetAnnotation()
+		t, err := a.n.Annotation().NewType()
+		if err != nil {
+			return err
+		}
+		t.SetText()
+		a.n.Annotation().SetTargetsFile(true)
+	}
+	return nil
+}
+
+// buildSourceInfo records the doc comments of the file's declarations and
+// their members (code order), and an entry per go.capnp node, as the
+// compiler does. The compiler leaves the member list null for a struct
+// without fields and for nodes that have no members.
+func buildSourceInfo(req schema.CodeGeneratorRequest, f *schemaFile) error {
+	type info struct {
+		id      uint64
+		doc     string
+		members []string // nil: null list
+	}
+	infos := []info{{id: f.id}}
+	for _, in := range f.interfaces {
+		members := []string{}
+		for _, m := range in.methods {
+			members = append(members, m.doc)
+		}
+		infos = append(infos, info{in.id, in.doc, members})
+	}
+	for _, s := range f.structs {
+		var members []string
+		for _, fd := range s.fields {
+			members = append(members, fd.doc)
+		}
+		infos = append(infos, info{s.id, s.doc, members})
+	}
+	for _, e := range f.enums {
+		members := []string{}
+		for _, en := range e.enumerants {
+			members = append(members, en.doc)
+		}
+		infos = append(infos, info{e.id, e.doc, members})
+	}
+	infos = append(infos,
+		info{id: goCapnpFileID},
+		info{id: goPackageAnnotID, doc: goPackageDoc},
+		info{id: goImportAnnotID, doc: goImportDoc})
+
+	list, err := req.NewSourceInfo(int32(len(infos)))
+	if err != nil {
+		return err
+	}
+	for i, in := range infos {
+		si := list.At(i)
+		si.SetId(in.id)
+		if err := si.SetDocComment(docComment(in.doc)); err != nil {
+			return err
+		}
+		if in.members == nil {
+			continue
+		}
+		ml, err := si.NewMembers(int32(len(in.members)))
+		if err != nil {
+			return err
+		}
+		for j, doc := range in.members {
+			if err := ml.At(j).SetDocComment(docComment(doc)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// setType sets t to ct. Struct and enum types carry no brand: the compiler
+// leaves it null for non-generic types.
+func setType(t schema.Type, ct *capnpType) error {
+	switch ct.which {
+	case schema.Type_Which_bool:
+		t.SetBool()
+	case schema.Type_Which_int8:
+		t.SetInt8()
+	case schema.Type_Which_int16:
+		t.SetInt16()
+	case schema.Type_Which_int32:
+		t.SetInt32()
+	case schema.Type_Which_int64:
+		t.SetInt64()
+	case schema.Type_Which_uint8:
+		t.SetUint8()
+	case schema.Type_Which_uint16:
+		t.SetUint16()
+	case schema.Type_Which_uint32:
+		t.SetUint32()
+	case schema.Type_Which_uint64:
+		t.SetUint64()
+	case schema.Type_Which_float32:
+		t.SetFloat32()
+	case schema.Type_Which_float64:
+		t.SetFloat64()
+	case schema.Type_Which_text:
+		t.SetText()
+	case schema.Type_Which_data:
+		t.SetData()
+	case schema.Type_Which_list:
+		t.SetList()
+		elem, err := t.List().NewElementType()
+		if err != nil {
+			return err
+		}
+		return setType(elem, ct.elem)
+	case schema.Type_Which_enum:
+		t.SetEnum()
+		t.Enum().SetTypeId(ct.id)
+	case schema.Type_Which_structType:
+		t.SetStructType()
+		t.StructType().SetTypeId(ct.id)
+	default:
+		return fmt.Errorf("no capnp type for %v", ct.which)
+	}
+	return nil
+}
+
+// setZeroValue sets v to the default value the compiler records for a
+// field of type ct without an explicit default: the zero of the type, and a
+// null pointer for pointer types.
+func setZeroValue(v schema.Value, ct *capnpType) {
+	switch ct.which {
+	case schema.Type_Which_bool:
+		v.SetBool(false)
+	case schema.Type_Which_int8:
+		v.SetInt8(0)
+	case schema.Type_Which_int16:
+		v.SetInt16(0)
+	case schema.Type_Which_int32:
+		v.SetInt32(0)
+	case schema.Type_Which_int64:
+		v.SetInt64(0)
+	case schema.Type_Which_uint8:
+		v.SetUint8(0)
+	case schema.Type_Which_uint16:
+		v.SetUint16(0)
+	case schema.Type_Which_uint32:
+		v.SetUint32(0)
+	case schema.Type_Which_uint64:
+		v.SetUint64(0)
+	case schema.Type_Which_float32:
+		v.SetFloat32(0)
+	case schema.Type_Which_float64:
+		v.SetFloat64(0)
+	case schema.Type_Which_text:
+		_ = v.SetText("") // a null pointer; nothing to allocate, nothing to fail
+	case schema.Type_Which_data:
+		_ = v.SetData(nil)
+	case schema.Type_Which_list:
+		_ = v.SetList(capnp.Ptr{})
+	case schema.Type_Which_enum:
+		v.SetEnum(0)
+	case schema.Type_Which_structType:
+		_ = v.SetStructValue(capnp.Ptr{})
+	}
+}
