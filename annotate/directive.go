@@ -1,0 +1,252 @@
+package annotate
+
+import (
+	"fmt"
+	"go/ast"
+	"go/token"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// The //ipc: directive names.
+const (
+	dirInterface = "interface"
+	dirMethod    = "method"
+	dirEnum      = "enum"
+	dirConvert   = "convert"
+	dirError     = "error"
+)
+
+// knownDirectives lists the directive names in the order messages list them.
+var knownDirectives = []string{dirInterface, dirMethod, dirEnum, dirConvert, dirError}
+
+// directiveKeys lists the key=value arguments each implemented directive
+// takes.
+var directiveKeys = map[string][]string{
+	dirInterface: {"id"},
+	dirMethod:    {"was"},
+	dirEnum:      nil,
+}
+
+// notImplemented lists the directives that are recognised but belong to a
+// later version.
+var notImplemented = map[string]bool{dirConvert: true, dirError: true}
+
+// A directive is one well-formed-enough //ipc: line: its name is known and
+// implemented. Bad arguments are reported when it is scanned and left out of
+// args, so the declaration it marks is still checked.
+type directive struct {
+	name string
+	pos  token.Position // of the "//"
+	args map[string]directiveArg
+
+	placed bool // attached to a declaration it applies to, or reported as misplaced
+}
+
+// directiveArg is the value of one key=value argument.
+type directiveArg struct {
+	value string
+	pos   token.Position // of the key
+}
+
+// String returns the directive as written, without arguments: "//ipc:method".
+func (d *directive) String() string { return "//ipc:" + d.name }
+
+// scanDirectives reads every comment of f. It returns the //ipc: directives
+// by comment, and reports to errs unknown directives, not-yet-implemented
+// ones, malformed arguments and near misses (comments that look like a
+// directive but are not one). relevant reports whether f mentions ipc
+// directives at all (a directive or a near miss).
+func scanDirectives(fset *token.FileSet, f *ast.File, errs *errorSink) (dirs map[*ast.Comment]*directive, relevant bool) {
+	dirs = make(map[*ast.Comment]*directive)
+	for _, group := range f.Comments {
+		for _, c := range group.List {
+			d, found := scanComment(fset, c, errs)
+			relevant = relevant || found
+			if d != nil {
+				dirs[c] = d
+			}
+		}
+	}
+	return dirs, relevant
+}
+
+// scanComment checks one comment. found reports whether it is an ipc
+// directive or a near miss; d is the directive when it is one that marks a
+// declaration.
+func scanComment(fset *token.FileSet, c *ast.Comment, errs *errorSink) (d *directive, found bool) {
+	pos := fset.Position(c.Slash)
+	if strings.HasPrefix(c.Text, "/*") {
+		body := strings.TrimSuffix(c.Text[2:], "*/")
+		return nil, nearMiss(pos, "/*", body, errs)
+	}
+	pd, ok := ast.ParseDirective(c.Slash, c.Text)
+	if !ok {
+		return nil, nearMiss(pos, "//", c.Text[2:], errs)
+	}
+	if pd.Tool != "ipc" {
+		return nil, false
+	}
+	if lower := strings.ToLower(pd.Name); lower != pd.Name && isKnown(lower) {
+		errs.addf(pos, "%q is not a directive (directive names are lower case); write //ipc:%s", "//ipc:"+pd.Name, lower)
+		return nil, true
+	}
+	if !isKnown(pd.Name) {
+		if near := nearest(pd.Name, knownDirectives); near != "" {
+			errs.addf(pos, "unknown directive //ipc:%s; did you mean //ipc:%s?", pd.Name, near)
+		} else {
+			errs.addf(pos, "unknown directive //ipc:%s; the directives are %s", pd.Name, directiveList())
+		}
+		return nil, true
+	}
+	if notImplemented[pd.Name] {
+		errs.addf(pos, "//ipc:%s is not implemented yet; remove it", pd.Name)
+		return nil, true
+	}
+	d = &directive{name: pd.Name, pos: pos, args: make(map[string]directiveArg)}
+	parseArgs(fset, &pd, d, errs)
+	return d, true
+}
+
+// parseArgs fills d.args from the key=value arguments of pd, reporting
+// positional arguments, unknown and duplicate keys and bad values.
+func parseArgs(fset *token.FileSet, pd *ast.Directive, d *directive, errs *errorSink) {
+	args, err := pd.ParseArgs()
+	if err != nil {
+		errs.addf(fset.Position(pd.ArgsPos), "%s: malformed arguments (an unterminated or unseparated quoted string); write key=value pairs separated by spaces", d)
+		return
+	}
+	keys := directiveKeys[d.name]
+	for _, a := range args {
+		pos := fset.Position(a.Pos)
+		if len(keys) == 0 {
+			errs.addf(pos, "%s takes no arguments; remove %q", d, a.Arg)
+			continue
+		}
+		key, value, isPair := strings.Cut(a.Arg, "=")
+		if !isPair {
+			errs.addf(pos, "%s: unexpected argument %q; arguments are key=value (keys: %s)", d, a.Arg, strings.Join(keys, ", "))
+			continue
+		}
+		if !slices.Contains(keys, key) {
+			errs.addf(pos, "%s: unknown key %q; the keys are: %s", d, key, strings.Join(keys, ", "))
+			continue
+		}
+		if _, dup := d.args[key]; dup {
+			errs.addf(pos, "%s: duplicate key %s; keep one", d, key)
+			continue
+		}
+		if value == "" {
+			errs.addf(pos, "%s: %s= needs a value, e.g. %s", d, key, argExample[key])
+			continue
+		}
+		if msg := checkArg(key, value); msg != "" {
+			errs.addf(pos, "%s: %s", d, msg)
+			continue
+		}
+		d.args[key] = directiveArg{value: value, pos: pos}
+	}
+}
+
+// argExample shows a valid value for each key.
+var argExample = map[string]string{
+	"id":  "id=0xc2a8f3e1d0b4a697 (run `capnp id` for a fresh one)",
+	"was": "was=OldName",
+}
+
+// checkArg validates the value of key, returning what is wrong or "".
+func checkArg(key, value string) string {
+	switch key {
+	case "id":
+		_, msg := parseID(value)
+		return msg
+	case "was":
+		if !token.IsIdentifier(value) || !token.IsExported(value) {
+			return fmt.Sprintf("was=%s is not an exported Go method name; write the method's previous name, e.g. %s", value, argExample["was"])
+		}
+	}
+	return ""
+}
+
+// parseID parses the value of id=: a 64-bit hexadecimal number with the
+// high bit set, as Cap'n Proto requires of every ID.
+func parseID(value string) (id uint64, msg string) {
+	digits, ok := strings.CutPrefix(value, "0x")
+	if !ok {
+		return 0, fmt.Sprintf("id=%s must be hexadecimal with a 0x prefix, e.g. %s", value, argExample["id"])
+	}
+	id, err := strconv.ParseUint(digits, 16, 64)
+	if err != nil {
+		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+			return 0, fmt.Sprintf("id=%s does not fit in 64 bits; use 16 hex digits, e.g. %s", value, argExample["id"])
+		}
+		return 0, fmt.Sprintf("id=%s is not a hexadecimal number; use e.g. %s", value, argExample["id"])
+	}
+	if id&(1<<63) == 0 {
+		return 0, fmt.Sprintf("id=%s lacks the high bit Cap'n Proto requires of IDs (it must be at least 0x8000000000000000); use e.g. %s", value, argExample["id"])
+	}
+	return id, ""
+}
+
+// nearMiss reports a comment that looks like an //ipc: directive but is
+// not one: a space after "//" or after "ipc:", upper case in "ipc" or the
+// name, or a /* */ comment. open is "//" or "/*"; body is what follows it.
+// It reports whether the comment is a near miss.
+func nearMiss(pos token.Position, open, body string, errs *errorSink) bool {
+	trimmed := strings.TrimLeftFunc(body, unicode.IsSpace)
+	spaceBefore := len(trimmed) < len(body)
+	if len(trimmed) < len("ipc:") || !strings.EqualFold(trimmed[:4], "ipc:") {
+		return false
+	}
+	rest := trimmed[4:]
+	afterColon := strings.TrimLeftFunc(rest, unicode.IsSpace)
+	spaceAfter := len(afterColon) < len(rest)
+	nameLen := strings.IndexFunc(afterColon, func(r rune) bool {
+		return !(r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r))
+	})
+	if nameLen < 0 {
+		nameLen = len(afterColon)
+	}
+	name := afterColon[:nameLen]
+	if name == "" || !unicode.IsLetter([]rune(name)[0]) {
+		return false // "// ipc: the transport" is prose
+	}
+	lower := strings.ToLower(name)
+	if spaceAfter && !isKnown(lower) {
+		return false // "// ipc: describes …" is prose too
+	}
+	var reason string
+	switch {
+	case open == "/*":
+		reason = "directives are // line comments"
+	case spaceBefore:
+		reason = "no space allowed after //"
+	case spaceAfter:
+		reason = "no space allowed after ipc:"
+	default:
+		reason = "directives are lower case"
+	}
+	written := open + body[:len(body)-len(afterColon)+nameLen]
+	fix := lower
+	if !isKnown(fix) {
+		fix = nearest(lower, knownDirectives)
+	}
+	if fix == "" {
+		errs.addf(pos, "%q is not a directive (%s); the directives are %s", written, reason, directiveList())
+	} else {
+		errs.addf(pos, "%q is not a directive (%s); write //ipc:%s", written, reason, fix)
+	}
+	return true
+}
+
+func isKnown(name string) bool { return slices.Contains(knownDirectives, name) }
+
+func directiveList() string {
+	names := make([]string, len(knownDirectives))
+	for i, n := range knownDirectives {
+		names[i] = "//ipc:" + n
+	}
+	return strings.Join(names, ", ")
+}

@@ -1,0 +1,74 @@
+// Package annotate reads Go packages whose interfaces carry //ipc:
+// directives and returns the model the generators work from (see
+// model.go): every interface, method, parameter and result, and every
+// struct, enum, map entry and optional box that crosses the wire, with
+// their Cap'n Proto names and ordinals, positions and doc comments.
+//
+// Given mining.go in the package example.com/x/mining
+//
+//	package mining
+//
+//	import "context"
+//
+//	// Height counts blocks from the genesis block.
+//	type Height int32
+//
+//	// BlockRef identifies a block.
+//	type BlockRef struct {
+//		Hash   [32]byte
+//		Height Height
+//	}
+//
+//	// Mining builds blocks.
+//	//
+//	//ipc:interface
+//	type Mining interface {
+//		// GetTip returns the best block; nil before there is one.
+//		GetTip(ctx context.Context) (*BlockRef, error)
+//		//ipc:method was=Interrupt
+//		Stop()
+//	}
+//
+// Load(ctx, dir, "example.com/x/mining") returns one Package, which
+// Package.Dump prints as
+//
+//	package example.com/x/mining (mining) → example.com/x/mining/miningipc (miningipc)
+//	interface Mining  mining.go:17:6
+//	  # Mining builds blocks.
+//	  method getTip @0 go:GetTip [ctx error]  mining.go:19:2
+//	    # GetTip returns the best block; nil before there is one.
+//	    result result @0 :Optional(BlockRef)  mining.go:19:31
+//	  method stop @1 go:Stop [was=Interrupt]  mining.go:21:2
+//	struct BlockRef go:example.com/x/mining.BlockRef  mining.go:9:6
+//	  # BlockRef identifies a block.
+//	  field hash @0 :Data[32] go:Hash  mining.go:10:2
+//	  field height @1 :Int32 as example.com/x/mining.Height go:Height  mining.go:11:2
+//
+// # Directives
+//
+// Directives are Go directive comments (//ipc:name key=value …, no space
+// after //, lower case) in the doc comment of the declaration they mark:
+//
+//	//ipc:interface [id=0x…]   an interface type: generate for it; id pins its Cap'n Proto ID
+//	//ipc:method [was=Old]     a method of such an interface: keep the wire ordinal of Old
+//	//ipc:enum                 a named integer type whose constants are 0..n-1
+//
+// //ipc:convert and //ipc:error are recognised and reported as not
+// implemented yet. Every comment of every file is scanned, so near misses
+// ("// ipc:interface", "//ipc:Interface", "/* ipc:interface */"), unknown
+// names (with the nearest known one suggested), bad arguments and
+// directives on the wrong declaration are all reported, with positions, in
+// one run.
+//
+// # Checks
+//
+// Interfaces must be exported, non-generic, and made of exported,
+// non-variadic methods (embedded interfaces come later). A leading
+// context.Context parameter and a trailing error result stay off the wire.
+// The types that cross are mapped as DESIGN.md §4 says; channels, funcs,
+// interface values, complex numbers, uintptr, unsafe.Pointer, anonymous
+// structs, type parameters and unexported named types are reported with
+// the path to the offending part ("parameter opts: field Options.Done:
+// channel types cannot cross a process boundary"). Wire names that collide
+// after lowerCamel conversion are reported too.
+package annotate

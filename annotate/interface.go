@@ -1,0 +1,335 @@
+package annotate
+
+import (
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+	"path/filepath"
+
+	"golang.org/x/tools/go/packages"
+)
+
+// builder turns one checked root package into a Package.
+type builder struct {
+	l    *loader
+	src  *source
+	pkg  *packages.Package
+	errs *errorSink
+
+	structs   map[TypeName]*Struct // Go structs, built once per type
+	enums     map[TypeName]*Enum
+	goStructs []*Struct           // in the order they were first used
+	goEnums   []*Enum             // likewise; only the ones some crossing type uses
+	pkgNames  map[TypeName]string // Go package name of each struct and enum type
+	usedEnums map[*Enum]bool
+	synthetic []*Type // every Type with an Entry or a Box, in creation order
+	synthDesc map[*Struct]string
+}
+
+func newBuilder(l *loader, src *source, p *packages.Package) *builder {
+	return &builder{
+		l: l, src: src, pkg: p, errs: &l.errs,
+		structs:   make(map[TypeName]*Struct),
+		enums:     make(map[TypeName]*Enum),
+		pkgNames:  make(map[TypeName]string),
+		usedEnums: make(map[*Enum]bool),
+		synthDesc: make(map[*Struct]string),
+	}
+}
+
+// build returns the model of the package, or nil when it declares no
+// //ipc:interface. Problems go to b.errs; the model is then incomplete.
+func (b *builder) build() *Package {
+	dir := packageDir(b.pkg)
+	out := &Package{
+		Path:    b.pkg.PkgPath,
+		Name:    b.pkg.Name,
+		Dir:     dir,
+		IPCName: b.pkg.Name + "ipc",
+		IPCPath: b.pkg.PkgPath + "/" + b.pkg.Name + "ipc",
+		IPCDir:  filepath.Join(dir, b.pkg.Name+"ipc"),
+	}
+
+	ids := make(map[uint64]string)
+	for _, f := range b.src.files {
+		for _, decl := range f.Decls {
+			gd, ok := decl.(*ast.GenDecl)
+			if !ok || gd.Tok != token.TYPE {
+				continue
+			}
+			for _, spec := range gd.Specs {
+				td := b.src.types[spec.(*ast.TypeSpec).Name.Name]
+				if td.enum != nil {
+					b.validateEnum(td)
+				}
+				if td.iface == nil {
+					continue
+				}
+				if in := b.iface(td); in != nil {
+					if other, dup := ids[in.ID]; dup && in.ID != 0 {
+						b.errs.addf(td.iface.args["id"].pos, "id=%#x is already the id of interface %s; give each interface its own id", in.ID, other)
+					}
+					ids[in.ID] = in.Name
+					out.Interfaces = append(out.Interfaces, in)
+				}
+			}
+		}
+	}
+	if len(out.Interfaces) == 0 {
+		return nil
+	}
+	if out.Name == "main" {
+		for _, in := range out.Interfaces {
+			b.errs.addf(in.Pos, "interface %s is in package main, which the generated package %s cannot import; move it to a package of its own", in.Name, out.IPCName)
+		}
+	}
+	b.name(out)
+	return out
+}
+
+// iface returns the model of the //ipc:interface type td, or nil when it
+// cannot be one.
+func (b *builder) iface(td *typeDecl) *Interface {
+	ts := td.spec
+	name := ts.Name.Name
+	pos := b.src.pos(ts.Name)
+	switch {
+	case ts.TypeParams != nil:
+		b.errs.addf(pos, "generic interface %s cannot be an //ipc:interface; remove its type parameters", name)
+		return nil
+	case !ast.IsExported(name):
+		b.errs.addf(pos, "interface %s is not exported, so the generated package %sipc cannot name it; export it", name, b.src.name)
+		return nil
+	case !validUpperCamel(name):
+		b.errs.addf(pos, "interface name %s is not a valid Cap'n Proto name (ASCII letters and digits only); rename it", name)
+		return nil
+	case reservedTypeNames[name]:
+		b.errs.addf(pos, "interface name %s is also a Cap'n Proto built-in name; rename the interface", name)
+		return nil
+	}
+	in := &Interface{Name: name, Doc: docText(td.doc), Pos: pos}
+	if a, ok := td.iface.args["id"]; ok {
+		in.ID, _ = parseID(a.value)
+	}
+	it := ts.Type.(*ast.InterfaceType)
+	for _, f := range it.Methods.List {
+		if len(f.Names) == 0 {
+			b.embedded(name, f)
+			continue
+		}
+		if m := b.method(name, f, len(in.Methods)); m != nil {
+			in.Methods = append(in.Methods, m)
+		}
+	}
+
+	seen := make(map[string]*Method)
+	was := make(map[string]*Method)
+	for _, m := range in.Methods {
+		if prev := seen[m.WireName]; prev != nil {
+			b.errs.addf(m.Pos, "methods %s and %s of %s both have the wire name %s; rename one", prev.Name, m.Name, name, m.WireName)
+		}
+		seen[m.WireName] = m
+		if m.Was == "" {
+			continue
+		}
+		if m.Was == m.Name {
+			b.errs.addf(m.Pos, "method %s.%s: was=%s names the method itself; remove was=", name, m.Name, m.Was)
+		} else if prev := was[m.Was]; prev != nil {
+			b.errs.addf(m.Pos, "methods %s and %s of %s both say was=%s; only one method can keep the old ordinal", prev.Name, m.Name, name, m.Was)
+		}
+		was[m.Was] = m
+	}
+	return in
+}
+
+// embedded reports an embedded element of the interface named iface.
+func (b *builder) embedded(iface string, f *ast.Field) {
+	pos := b.src.pos(f.Type)
+	t := b.src.info.TypeOf(f.Type)
+	switch f.Type.(type) {
+	case *ast.BinaryExpr, *ast.UnaryExpr:
+		t = nil // a union or ~T: a type set
+	}
+	if t != nil && types.IsInterface(t) {
+		b.errs.addf(pos, "interface %s embeds %s: embedded interfaces are not supported yet; list the methods in %s", iface, types.ExprString(f.Type), iface)
+		return
+	}
+	b.errs.addf(pos, "interface %s has the type-set element %s: an //ipc:interface may only have methods; remove it", iface, types.ExprString(f.Type))
+}
+
+// param is one Go parameter or result of a method, with its syntax.
+type param struct {
+	name    string    // "" when unnamed
+	pos     token.Pos // of the name, or of the type when unnamed
+	typExpr ast.Expr
+	typ     types.Type
+}
+
+// flatten lists the parameters of list (one per name) with their types
+// from tuple.
+func flatten(list *ast.FieldList, tuple *types.Tuple) []param {
+	var ps []param
+	if list == nil {
+		return nil
+	}
+	for _, f := range list.List {
+		if len(f.Names) == 0 {
+			ps = append(ps, param{pos: f.Type.Pos(), typExpr: f.Type})
+			continue
+		}
+		for _, n := range f.Names {
+			ps = append(ps, param{name: n.Name, pos: n.Pos(), typExpr: f.Type})
+		}
+	}
+	if len(ps) != tuple.Len() {
+		return nil // cannot happen in a package that type-checks
+	}
+	for i := range ps {
+		ps[i].typ = tuple.At(i).Type()
+	}
+	return ps
+}
+
+// method returns the model of the method f of the interface named iface, or
+// nil when it cannot cross.
+func (b *builder) method(iface string, f *ast.Field, ordinal int) *Method {
+	ident := f.Names[0]
+	name := ident.Name
+	pos := b.src.pos(ident)
+	if !ident.IsExported() {
+		b.errs.addf(pos, "method %s.%s is not exported; the methods of an //ipc:interface must be exported", iface, name)
+		return nil
+	}
+	fn, ok := b.src.info.Defs[ident].(*types.Func)
+	if !ok {
+		return nil
+	}
+	sig := fn.Signature()
+	m := &Method{
+		Name:     name,
+		WireName: lowerCamel(name),
+		Doc:      docText(f.Doc),
+		Pos:      pos,
+		Ordinal:  ordinal,
+	}
+	if !validLowerCamel(m.WireName) {
+		b.errs.addf(pos, "method %s.%s: its wire name %q is not a valid Cap'n Proto name (ASCII letters and digits only); rename the method", iface, name, m.WireName)
+	}
+	if d := b.src.methods[f]; d != nil {
+		m.Was = d.args["was"].value
+	}
+	ft := f.Type.(*ast.FuncType)
+	params := flatten(ft.Params, sig.Params())
+	results := flatten(ft.Results, sig.Results())
+	if sig.Variadic() && len(params) > 0 {
+		last := params[len(params)-1]
+		b.errs.addf(b.src.fset.Position(last.typExpr.Pos()), "method %s.%s is variadic; take a slice parameter instead", iface, name)
+		return nil
+	}
+	if len(params) > 0 && isContext(params[0].typ) {
+		m.Context = true
+		params = params[1:]
+	}
+	if n := len(results); n > 0 && isError(results[n-1].typ) {
+		m.Error = true
+		results = results[:n-1]
+	}
+	offset := 1 // Go position of params[0], for messages about unnamed ones
+	if m.Context {
+		offset = 2
+	}
+	m.Params = b.fields(params, "parameter", "arg", offset)
+	m.Results = b.fields(results, "result", "result", 1)
+	b.checkWireNames(m.Params, fmt.Sprintf("method %s.%s", iface, name), "parameter", false)
+	b.checkWireNames(m.Results, fmt.Sprintf("method %s.%s", iface, name), "result", false)
+	return m
+}
+
+// fields maps parameters (or results) to Fields. kind is "parameter" or
+// "result", base the wire name of unnamed ones ("arg", "result"), offset
+// the Go position (1-based) of ps[0], used to name unnamed ones in messages.
+func (b *builder) fields(ps []param, kind, base string, offset int) []*Field {
+	var fields []*Field
+	for i, p := range ps {
+		f := &Field{Pos: b.src.fset.Position(p.pos)}
+		what := fmt.Sprintf("%s %d", kind, offset+i)
+		if p.name != "" && p.name != "_" {
+			f.GoName = p.name
+			f.WireName = lowerCamel(p.name)
+			what = kind + " " + p.name
+			if !validLowerCamel(f.WireName) {
+				b.errs.addf(f.Pos, "%s: its wire name %q is not a valid Cap'n Proto name (ASCII letters and digits only); rename it", what, f.WireName)
+			}
+		} else {
+			f.WireName = base
+			if i > 0 {
+				f.WireName = fmt.Sprint(base, i)
+			}
+		}
+		f.Type = b.mapType(p.typ, p.typExpr, use{path: what, pos: f.Pos, src: b.src})
+		if f.Type != nil {
+			fields = append(fields, f)
+		}
+	}
+	assignOrdinals(fields)
+	return fields
+}
+
+// assignOrdinals numbers fields in order, giving an optional scalar's has
+// flag the ordinal after its value.
+func assignOrdinals(fields []*Field) {
+	n := 0
+	for _, f := range fields {
+		f.Ordinal = n
+		n++
+		f.HasWireName, f.HasOrdinal = "", 0
+		if f.Type.Kind == KindOptional && f.Type.Elem.Kind.IsScalar() {
+			f.HasWireName = "has" + upperFirst(f.WireName)
+			f.HasOrdinal = n
+			n++
+		}
+	}
+}
+
+// checkWireNames reports fields of owner (e.g. "struct BlockRef", "method
+// Mining.GetTip") whose wire names, has flags included, collide. kind names
+// one field ("field", "parameter", "result"); tagged says whether a struct
+// tag can rename it.
+func (b *builder) checkWireNames(fields []*Field, owner, kind string, tagged bool) {
+	hint := "rename one"
+	if tagged {
+		hint = `rename one, or set a wire name with the struct tag ipc:"name"`
+	}
+	seen := make(map[string]string)
+	for _, f := range fields {
+		goName := f.GoName
+		if goName == "" {
+			goName = f.WireName
+		}
+		for _, n := range []struct{ wire, desc string }{
+			{f.WireName, kind + " " + goName},
+			{f.HasWireName, "the has flag of " + kind + " " + goName},
+		} {
+			if n.wire == "" {
+				continue
+			}
+			if prev, dup := seen[n.wire]; dup {
+				b.errs.addf(f.Pos, "%s: %s and %s both have the wire name %s; %s", owner, prev, n.desc, n.wire, hint)
+				continue
+			}
+			seen[n.wire] = n.desc
+		}
+	}
+}
+
+// isContext reports whether t is context.Context.
+func isContext(t types.Type) bool {
+	n, ok := types.Unalias(t).(*types.Named)
+	return ok && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == "context" && n.Obj().Name() == "Context"
+}
+
+// isError reports whether t is the predeclared error.
+func isError(t types.Type) bool {
+	return types.Identical(t, types.Universe.Lookup("error").Type())
+}

@@ -1,0 +1,545 @@
+package annotate
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"go/token"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/ok.golden from the current output")
+
+// testdataDir is the module of test packages (module example.com/t).
+const testdataDir = "testdata/src"
+
+// load runs Load on testdata with patterns.
+func load(t *testing.T, patterns ...string) ([]*Package, error) {
+	t.Helper()
+	return Load(context.Background(), testdataDir, patterns...)
+}
+
+// loadOK loads patterns and fails the test on any error.
+func loadOK(t *testing.T, patterns ...string) map[string]*Package {
+	t.Helper()
+	pkgs, err := load(t, patterns...)
+	if err != nil {
+		t.Fatalf("Load(%q): %v", patterns, err)
+	}
+	byPath := make(map[string]*Package)
+	for _, p := range pkgs {
+		byPath[p.Path] = p
+	}
+	return byPath
+}
+
+// TestLoadGolden checks the whole model of every package in testdata/src/ok
+// through its dump.
+func TestLoadGolden(t *testing.T) {
+	pkgs, err := load(t, "./ok/...")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	var b strings.Builder
+	for _, p := range pkgs {
+		paths = append(paths, p.Path)
+		b.WriteString(p.Dump())
+		b.WriteString("\n")
+	}
+	// ok/none and ok/shared declare no interface.
+	wantPaths := []string{"example.com/t/ok/docexample", "example.com/t/ok/mining", "example.com/t/ok/types"}
+	if diff := cmp.Diff(wantPaths, paths); diff != "" {
+		t.Errorf("Load returned packages (-want +got):\n%s", diff)
+	}
+
+	golden := filepath.Join("testdata", "ok.golden")
+	got := b.String()
+	if *update {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("model dump differs from %s (-want +got); if the change is intended, run go test ./annotate -run TestLoadGolden -update:\n%s", golden, diff)
+	}
+}
+
+// TestLoadModel checks a few models field by field, positions and docs
+// included.
+func TestLoadModel(t *testing.T) {
+	pkgs := loadOK(t, "./ok/docexample", "./ok/mining")
+	abs, err := filepath.Abs(testdataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(file string, line, col int) token.Position {
+		return token.Position{Filename: filepath.Join(abs, file), Line: line, Column: col}
+	}
+
+	t.Run("docexample", func(t *testing.T) {
+		const path = "example.com/t/ok/docexample"
+		blockRef := &Struct{
+			Name:   "BlockRef",
+			Doc:    "BlockRef identifies a block.",
+			Pos:    at("ok/docexample/mining.go", 9, 6),
+			GoType: TypeName{path, "BlockRef"},
+			Fields: []*Field{
+				{GoName: "Hash", WireName: "hash", Pos: at("ok/docexample/mining.go", 10, 2), Ordinal: 0,
+					Type: &Type{Kind: KindByteArray, Len: 32}},
+				{GoName: "Height", WireName: "height", Pos: at("ok/docexample/mining.go", 11, 2), Ordinal: 1,
+					Type: &Type{Kind: KindInt32, Basic: "int32", Named: &TypeName{path, "Height"}}},
+			},
+		}
+		want := &Package{
+			Path:    path,
+			Name:    "mining",
+			Dir:     filepath.Join(abs, "ok/docexample"),
+			IPCName: "miningipc",
+			IPCPath: path + "/miningipc",
+			IPCDir:  filepath.Join(abs, "ok/docexample/miningipc"),
+			Interfaces: []*Interface{{
+				Name: "Mining",
+				Doc:  "Mining builds blocks.",
+				Pos:  at("ok/docexample/mining.go", 17, 6),
+				Methods: []*Method{
+					{
+						Name: "GetTip", WireName: "getTip", Ordinal: 0,
+						Doc:     "GetTip returns the best block; nil before there is one.",
+						Pos:     at("ok/docexample/mining.go", 19, 2),
+						Context: true, Error: true,
+						Results: []*Field{{
+							WireName: "result", Pos: at("ok/docexample/mining.go", 19, 31),
+							Type: &Type{Kind: KindOptional, Elem: &Type{Kind: KindStruct, Named: &TypeName{path, "BlockRef"}, Struct: blockRef}},
+						}},
+					},
+					{Name: "Stop", WireName: "stop", Ordinal: 1, Was: "Interrupt", Pos: at("ok/docexample/mining.go", 21, 2)},
+				},
+			}},
+			Structs: []*Struct{blockRef},
+		}
+		noOffsets := cmpopts.IgnoreFields(token.Position{}, "Offset")
+		if diff := cmp.Diff(want, pkgs[path], cmpopts.EquateEmpty(), noOffsets); diff != "" {
+			t.Errorf("model (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("mining", func(t *testing.T) {
+		p := pkgs["example.com/t/ok/mining"]
+		if p == nil {
+			t.Fatal("no model for ok/mining")
+		}
+		in := p.Interfaces[0]
+		if in.ID != 0xc2a8f3e1d0b4a697 {
+			t.Errorf("ID = %#x, want the pinned 0xc2a8f3e1d0b4a697", in.ID)
+		}
+		if want := "Mining lets an external process build blocks.\n\nIt is the second paragraph."; in.Doc != want {
+			t.Errorf("Doc = %q, want %q (directive line and trailing newline removed)", in.Doc, want)
+		}
+
+		// CheckBlock(context.Context, []byte, *uint32) (reason, debug string, ok bool, err error)
+		check := in.Methods[3]
+		ignore := cmpopts.IgnoreFields(Field{}, "Pos", "Doc")
+		wantParams := []*Field{
+			{WireName: "arg", Ordinal: 0, Type: &Type{Kind: KindBytes}},
+			{WireName: "arg1", Ordinal: 1, HasWireName: "hasArg1", HasOrdinal: 2,
+				Type: &Type{Kind: KindOptional, Elem: &Type{Kind: KindUint32, Basic: "uint32"}}},
+		}
+		if diff := cmp.Diff(wantParams, check.Params, ignore); diff != "" {
+			t.Errorf("CheckBlock params (-want +got):\n%s", diff)
+		}
+		text := &Type{Kind: KindString, Basic: "string"}
+		wantResults := []*Field{
+			{GoName: "reason", WireName: "reason", Ordinal: 0, Type: text},
+			{GoName: "debug", WireName: "debug", Ordinal: 1, Type: text},
+			{GoName: "ok", WireName: "ok", Ordinal: 2, Type: &Type{Kind: KindBool, Basic: "bool"}},
+		}
+		if diff := cmp.Diff(wantResults, check.Results, ignore); diff != "" {
+			t.Errorf("CheckBlock results (-want +got):\n%s", diff)
+		}
+		if !check.Context || !check.Error {
+			t.Errorf("CheckBlock Context, Error = %v, %v; want true, true", check.Context, check.Error)
+		}
+
+		// The enum from lib/chain, a package outside the patterns, with its
+		// unexported constant.
+		wantEnum := &Enum{
+			Name: "Kind", Doc: "Kind says what a chain object is.",
+			GoType: TypeName{"example.com/t/lib/chain", "Kind"}, Basic: "uint8",
+			Pos: at("lib/chain/chain.go", 20, 6),
+			Enumerants: []*Enumerant{
+				{GoName: "KindBlock", WireName: "kindBlock", Value: 0, Doc: "KindBlock is a block.", Pos: at("lib/chain/chain.go", 25, 2)},
+				{GoName: "KindTx", WireName: "kindTx", Value: 1, Doc: "a transaction", Pos: at("lib/chain/chain.go", 26, 2)},
+				{GoName: "kindMax", WireName: "kindMax", Value: 2, Pos: at("lib/chain/chain.go", 27, 2)},
+			},
+		}
+		if diff := cmp.Diff([]*Enum{wantEnum}, p.Enums, cmpopts.IgnoreFields(token.Position{}, "Offset")); diff != "" {
+			t.Errorf("enums (-want +got):\n%s", diff)
+		}
+		names := func(ss []*Struct) []string {
+			var n []string
+			for _, s := range ss {
+				n = append(n, s.Name)
+			}
+			return n
+		}
+		// Two BlockRef types (ok/mining and lib/chain) get their package names.
+		wantStructs := []string{"ChainBlockRef", "MiningBlockRef", "Options", "TextInt64Entry"}
+		if diff := cmp.Diff(wantStructs, names(p.Structs)); diff != "" {
+			t.Errorf("struct names (-want +got):\n%s", diff)
+		}
+	})
+}
+
+// TestLoadGraph checks the pointers of the model: one Struct per Go type,
+// recursion through pointers, slices and maps, and one entry or box struct
+// per name, shared by every use.
+func TestLoadGraph(t *testing.T) {
+	p := loadOK(t, "./ok/types")["example.com/t/ok/types"]
+	if p == nil {
+		t.Fatal("no model for ok/types")
+	}
+	structs := make(map[string]*Struct)
+	for _, s := range p.Structs {
+		if structs[s.Name] != nil {
+			t.Errorf("two structs named %s", s.Name)
+		}
+		structs[s.Name] = s
+	}
+	field := func(s, name string) *Field {
+		t.Helper()
+		for _, f := range structs[s].Fields {
+			if f.WireName == name {
+				return f
+			}
+		}
+		t.Fatalf("struct %s has no field %s", s, name)
+		return nil
+	}
+
+	node := structs["Node"]
+	if got := field("Node", "parent").Type.Elem.Struct; got != node {
+		t.Errorf("Node.parent points to %p, want Node %p", got, node)
+	}
+	if got := field("Node", "children").Type.Elem.Struct; got != node {
+		t.Errorf("Node.children element is %p, want Node %p", got, node)
+	}
+	if got := field("Node", "byName").Type.Entry.Fields[1].Type.Struct; got != node {
+		t.Errorf("Node.byName value is %p, want Node %p", got, node)
+	}
+	if got := field("Optionals", "node").Type.Elem.Struct; got != node {
+		t.Errorf("Optionals.node points to %p, want Node %p", got, node)
+	}
+
+	entry := structs["TextInt64Entry"]
+	for _, f := range []*Field{field("Maps", "plain"), field("Maps", "named"), field("Maps", "again"), p.Interfaces[0].Methods[6].Params[1]} {
+		if f.Type.Entry != entry {
+			t.Errorf("%s: Entry %p (%s), want the shared TextInt64Entry %p", f.WireName, f.Type.Entry, f.Type.Entry.Name, entry)
+		}
+	}
+	box := structs["OptionalUInt32"]
+	maybe := field("Maps", "maybe").Type.Entry
+	if maybe != structs["TextOptionalUInt32Entry"] || maybe.Fields[1].Type.Box != box {
+		t.Errorf("Maps.maybe: entry %s with box %v, want TextOptionalUInt32Entry with the shared OptionalUInt32", maybe.Name, maybe.Fields[1].Type.Box)
+	}
+	nested := field("Maps", "nested").Type.Elem // map[string]*uint32
+	if nested.Entry != maybe || nested.Elem.Box != box {
+		t.Errorf("Maps.nested value: entry %s, box %p; want the shared TextOptionalUInt32Entry and OptionalUInt32", nested.Entry.Name, nested.Elem.Box)
+	}
+	if got := field("Optionals", "count").Type.Box; got != nil {
+		t.Errorf("Optionals.count has box %s; a struct field's optional scalar takes a has flag, not a box", got.Name)
+	}
+	for _, s := range p.Structs {
+		want := GoStruct
+		switch {
+		case strings.HasSuffix(s.Name, "Entry"):
+			want = MapEntry
+		case strings.HasPrefix(s.Name, "Optional") && s.Name != "Optionals":
+			want = OptionalBox
+		}
+		if s.Synthetic != want {
+			t.Errorf("struct %s: Synthetic = %v, want %v", s.Name, s.Synthetic, want)
+		}
+	}
+	if !slices.IsSortedFunc(p.Structs, func(a, b *Struct) int { return strings.Compare(a.Name, b.Name) }) {
+		t.Error("Structs are not sorted by name")
+	}
+}
+
+// TestLoadErrors loads every package of testdata/src/bad at once and checks
+// the exact problems reported in each: all of them, in one run.
+func TestLoadErrors(t *testing.T) {
+	tests := []struct {
+		dir  string // under testdata/src/bad
+		want []string
+	}{
+		{"unknown", []string{
+			"unknown.go:3:1: unknown directive //ipc:interfce; did you mean //ipc:interface?",
+			"unknown.go:6:1: unknown directive //ipc:frobnicate; the directives are //ipc:interface, //ipc:method, //ipc:enum, //ipc:convert, //ipc:error",
+			"unknown.go:9:1: unknown directive //ipc:enums; did you mean //ipc:enum?",
+		}},
+		{"nearmiss", []string{
+			`nearmiss.go:3:1: "// ipc:interface" is not a directive (no space allowed after //); write //ipc:interface`,
+			`nearmiss.go:9:1: "//ipc:Interface" is not a directive (directives are lower case); write //ipc:interface`,
+			`nearmiss.go:11:1: "//IPC:enum" is not a directive (directives are lower case); write //ipc:enum`,
+			`nearmiss.go:13:1: "//ipc: interface" is not a directive (no space allowed after ipc:); write //ipc:interface`,
+			`nearmiss.go:15:1: "//ipc:inTerface" is not a directive (directive names are lower case); write //ipc:interface`,
+			`nearmiss.go:18:1: "/* ipc:interface" is not a directive (directives are // line comments); write //ipc:interface`,
+			`nearmiss.go:23:2: "//\tipc:method" is not a directive (no space allowed after //); write //ipc:method`,
+			`nearmiss.go:27:1: "/*ipc:Blah" is not a directive (directives are // line comments); the directives are //ipc:interface, //ipc:method, //ipc:enum, //ipc:convert, //ipc:error`,
+			// What gofmt makes of "//ipc:Interface" in a doc comment.
+			`nearmiss.go:34:1: "// ipc:Interface" is not a directive (no space allowed after //); write //ipc:interface`,
+		}},
+		{"notimpl", []string{
+			"notimpl.go:5:1: //ipc:error is not implemented yet; remove it",
+			"notimpl.go:8:1: //ipc:convert is not implemented yet; remove it",
+		}},
+		{"args", []string{
+			"args.go:3:17: //ipc:interface: id=0xZZ is not a hexadecimal number; use e.g. id=0xc2a8f3e1d0b4a697 (run `capnp id` for a fresh one)",
+			"args.go:6:17: //ipc:interface: id= needs a value, e.g. id=0xc2a8f3e1d0b4a697 (run `capnp id` for a fresh one)",
+			`args.go:9:17: //ipc:interface: unknown key "foo"; the keys are: id`,
+			"args.go:12:39: //ipc:interface: duplicate key id; keep one",
+			`args.go:15:17: //ipc:interface: unexpected argument "junk"; arguments are key=value (keys: id)`,
+			"args.go:18:17: //ipc:interface: id=0x1234 lacks the high bit Cap'n Proto requires of IDs (it must be at least 0x8000000000000000); use e.g. id=0xc2a8f3e1d0b4a697 (run `capnp id` for a fresh one)",
+			"args.go:21:17: //ipc:interface: id=1234 must be hexadecimal with a 0x prefix, e.g. id=0xc2a8f3e1d0b4a697 (run `capnp id` for a fresh one)",
+			"args.go:24:17: //ipc:interface: id=0x1ffffffffffffffff does not fit in 64 bits; use 16 hex digits, e.g. id=0xc2a8f3e1d0b4a697 (run `capnp id` for a fresh one)",
+			"args.go:27:17: //ipc:interface: malformed arguments (an unterminated or unseparated quoted string); write key=value pairs separated by spaces",
+			"args.go:29:15: //ipc:method: was=foo-bar is not an exported Go method name; write the method's previous name, e.g. was=OldName",
+			"args.go:31:15: //ipc:method: was=lower is not an exported Go method name; write the method's previous name, e.g. was=OldName",
+			`args.go:35:12: //ipc:enum takes no arguments; remove "x=1"`,
+		}},
+		{"placement", []string{
+			"doc.go:1:1: //ipc:interface does not apply to the package clause; it belongs on an interface type declaration",
+			"placement.go:3:1: //ipc:interface does not apply to struct type S; it belongs on an interface type declaration written as type S interface { … }",
+			`placement.go:5:2: //ipc:method does not apply to field S.Field; struct fields take the struct tag ipc:"name" or ipc:"-" instead`,
+			"placement.go:9:1: //ipc:enum does not apply to type Str (underlying string); it belongs on a named integer type declaration",
+			"placement.go:12:1: //ipc:enum does not apply to function F; it belongs on a named integer type declaration",
+			"placement.go:17:2: //ipc:method on method Plain.M, but Plain is not an //ipc:interface; add //ipc:interface to Plain or remove //ipc:method",
+			"placement.go:21:1: //ipc:interface does not apply to constant C; it belongs on an interface type declaration",
+			"placement.go:24:1: //ipc:interface does not apply to a group of type declarations; put it in the doc comment of one type inside the group",
+			"placement.go:30:25: //ipc:interface is not in the doc comment of a declaration; put it in the comment directly above an interface type declaration, with no blank line between",
+			"placement.go:32:1: //ipc:interface is not in the doc comment of a declaration; put it in the comment directly above an interface type declaration, with no blank line between",
+			"placement.go:37:2: //ipc:enum is not in the doc comment of a declaration; put it in the comment directly above a named integer type declaration, with no blank line between",
+			"placement.go:40:1: //ipc:interface does not apply to alias Alias; it belongs on an interface type declaration written as type Alias interface { … }",
+			"placement.go:43:1: //ipc:enum does not apply to type Generic (underlying int); it belongs on a named integer type declaration",
+			"placement.go:46:1: //ipc:method does not apply to interface type I; it belongs on a method of an //ipc:interface type",
+			"placement.go:53:2: //ipc:enum does not apply to method J.F; it belongs on a named integer type declaration",
+		}},
+		{"duplicate", []string{
+			"duplicate.go:4:1: duplicate //ipc:interface on A; remove one",
+			"duplicate.go:7:2: duplicate //ipc:method on A.F; remove one",
+			"duplicate.go:13:2: duplicate //ipc:interface on B; remove one",
+			"duplicate.go:18:1: duplicate //ipc:enum on C; remove one",
+		}},
+		{"iface", []string{
+			"iface.go:9:6: generic interface Generic cannot be an //ipc:interface; remove its type parameters",
+			"iface.go:13:2: interface Embeds embeds io.Closer: embedded interfaces are not supported yet; list the methods in Embeds",
+			"iface.go:19:2: interface TypeSet has the type-set element ~int | ~string: an //ipc:interface may only have methods; remove it",
+			"iface.go:24:6: interface unexported is not exported, so the generated package ifaceipc cannot name it; export it",
+			"iface.go:28:2: method Methods.lower is not exported; the methods of an //ipc:interface must be exported",
+			"iface.go:29:14: method Methods.Variadic is variadic; take a slice parameter instead",
+			"iface.go:30:25: parameter ctx: context.Context is only allowed as the first parameter; move it first",
+			"iface.go:31:16: result 1: error can only be the last result, where it carries the call's failure; send a string instead",
+			"iface.go:33:2: methods ID and Id of Methods both have the wire name id; rename one",
+			"iface.go:34:21: method Methods.Params: parameter URL and parameter url both have the wire name url; rename one",
+			"iface.go:35:16: method Methods.Flags: the has flag of parameter x and parameter hasX both have the wire name hasX; rename one",
+			"iface.go:36:17: method Methods.Results: result ID and result Id both have the wire name id; rename one",
+			"iface.go:40:2: methods A and B of Methods both say was=Old; only one method can keep the old ordinal",
+			"iface.go:42:2: method Methods.Self: was=Self names the method itself; remove was=",
+			"iface.go:48:17: id=0x8000000000000001 is already the id of interface One; give each interface its own id",
+			"iface.go:52:6: interface name Text is also a Cap'n Proto built-in name; rename the interface",
+			"iface.go:55:6: interface name Under_Score is not a valid Cap'n Proto name (ASCII letters and digits only); rename it",
+		}},
+		{"types", []string{
+			"types.go:9:8: parameter opts: field Options.Done: channel types cannot cross a process boundary; use a method call per value instead",
+			"types.go:14:11: parameter opts: field Options.Inner: field Inner.Callback: func types are not supported yet; use an //ipc:interface method instead",
+			"types.go:24:2: parameter e: field Embeds.Inner: embedded fields are not supported yet; give the field a name, or tag it `ipc:\"-\"`",
+			`types.go:29:2: parameter t: field Tagged.A: struct tag ipc:"Bad_name" is not a valid wire name (a lower-case ASCII letter, then ASCII letters and digits); fix the tag, or use ipc:"-" to leave the field out`,
+			`types.go:30:2: parameter t: field Tagged.B: struct tag ipc:"" is not a valid wire name (a lower-case ASCII letter, then ASCII letters and digits); fix the tag, or use ipc:"-" to leave the field out`,
+			`types.go:32:2: struct Tagged: field C and field D both have the wire name fine; rename one, or set a wire name with the struct tag ipc:"name"`,
+			`types.go:37:2: struct Collide: field URL and field Url both have the wire name url; rename one, or set a wire name with the struct tag ipc:"name"`,
+			`types.go:39:2: struct Collide: the has flag of field X and field HasX both have the wire name hasX; rename one, or set a wire name with the struct tag ipc:"name"`,
+			"types.go:43:6: type example.com/t/bad/types.TextInt64Entry becomes the Cap'n Proto name TextInt64Entry, which is also the name of the entry struct of map[string]int; rename the Go type",
+			"types.go:52:9: parameter c: channel types cannot cross a process boundary; use a method call per value instead",
+			"types.go:53:9: parameter f: func types are not supported yet; use an //ipc:interface method instead",
+			"types.go:54:8: parameter a: interface type any cannot cross a process boundary (the receiver could not rebuild its value); use a concrete type",
+			"types.go:55:8: parameter e: error can only be the last result, where it carries the call's failure; send a string instead",
+			"types.go:56:11: parameter r: interface type interface{Read([]byte) (int, error)} cannot cross a process boundary (the receiver could not rebuild its value); use a concrete type",
+			"types.go:57:8: parameter c: passing the //ipc:interface Callback as a value is not supported yet; pass plain data instead for now",
+			"types.go:58:12: parameter c: complex numbers are not supported; use a struct with real and imaginary float fields",
+			"types.go:59:12: parameter u: uintptr cannot cross a process boundary (an address means nothing in another process); use uint64",
+			"types.go:60:11: parameter p: unsafe.Pointer cannot cross a process boundary (an address means nothing in another process); send the data it points to",
+			"types.go:61:9: parameter s: anonymous struct types cannot cross a process boundary; declare a named struct type",
+			"types.go:62:12: parameter p: the generic type Pair[int] cannot cross a process boundary yet; declare a non-generic named type",
+			"types.go:63:11: parameter h: type hidden is not exported, so the generated package typesipc cannot name it; export it",
+			"types.go:64:11: parameter o: struct Opaque has only unexported fields, which cannot cross a process boundary; export the fields that should cross",
+			"types.go:69:13: parameter m: map key type Opaque is not supported; use a number, bool, string, enum or [N]byte key",
+			"types.go:70:13: parameter a: *[]int: use []int: nil already means absent",
+			"types.go:70:23: parameter b: *map[string]int: use map[string]int: nil already means absent",
+			"types.go:70:42: parameter c: **int: a pointer to a pointer cannot cross a process boundary; use a single *",
+			"types.go:71:9: parameter z: the zero-length array [0]int carries nothing; remove it",
+			"types.go:72:9: parameter t: time.Time is not supported yet; send t.UnixNano() as an int64, or a struct of your own",
+			"types.go:73:22: parameter m: channel types cannot cross a process boundary; use a method call per value instead",
+			"types.go:75:10: parameter 1: channel types cannot cross a process boundary; use a method call per value instead",
+			"types.go:75:21: result 1: func types are not supported yet; use an //ipc:interface method instead",
+		}},
+		{"enum", []string{
+			"enum.go:10:2: constant Gap2 = 2 breaks the sequence 0..1 of //ipc:enum Gap; number its constants 0, 1, 2, … without gaps",
+			"enum.go:19:2: constant DupC has the value 1 of DupB; the constants of //ipc:enum Dup must be distinct, 0..2",
+			"enum.go:26:2: constant Minus = -1 breaks the sequence 0..1 of //ipc:enum Negative; number its constants 0, 1, 2, … without gaps",
+			"enum.go:31:6: //ipc:enum Empty has no constants; declare its values as constants of type Empty: 0, 1, 2, …",
+			"enum.go:38:2: constants KindA and Kind_a of //ipc:enum Names both have the wire name kindA; rename one",
+		}},
+		{"many", []string{
+			"many.go:6:4: parameter r: field Req.C: channel types cannot cross a process boundary; use a method call per value instead",
+			`many.go:9:1: "// ipc:enum" is not a directive (no space allowed after //); write //ipc:enum`,
+			"many.go:15:7: constant KindOne = 1 breaks the sequence 0..0 of //ipc:enum Kind; number its constants 0, 1, 2, … without gaps",
+			"many.go:17:17: //ipc:interface: id=0x12 lacks the high bit Cap'n Proto requires of IDs (it must be at least 0x8000000000000000); use e.g. id=0xc2a8f3e1d0b4a697 (run `capnp id` for a fresh one)",
+			"many.go:19:34: result 1: interface type any cannot cross a process boundary (the receiver could not rebuild its value); use a concrete type",
+			"many.go:20:2: unknown directive //ipc:metod; did you mean //ipc:method?",
+			"many.go:21:10: parameter f: func types are not supported yet; use an //ipc:interface method instead",
+		}},
+		{"typeerror", []string{
+			"typeerror.go:5:6: undefined: Undefined",
+			`typeerror.go:8:13: cannot use "not an int" (untyped string constant) as int value in variable declaration`,
+		}},
+		{"mainpkg", []string{
+			"main.go:4:6: interface Service is in package main, which the generated package mainipc cannot import; move it to a package of its own",
+		}},
+		{"collide", []string{
+			// Reported at the second type; both got the prefix Chain.
+			"b/chain/chain.go:3:6: type example.com/t/bad/collide/a/chain.BlockRef and type example.com/t/bad/collide/b/chain.BlockRef both become the Cap'n Proto name ChainBlockRef; rename one of the Go types",
+		}},
+	}
+
+	pkgs, err := load(t, "./bad/...")
+	if pkgs != nil {
+		t.Errorf("Load returned %d packages with errors; want nil", len(pkgs))
+	}
+	var list ErrorList
+	if !errors.As(err, &list) {
+		t.Fatalf("Load error is %T (%v), want ErrorList", err, err)
+	}
+	badDir, err := filepath.Abs(filepath.Join(testdataDir, "bad"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(map[string][]string) // by case
+	for _, e := range list {
+		rel, err := filepath.Rel(badDir, e.Pos.Filename)
+		if err != nil || !filepath.IsLocal(rel) {
+			t.Errorf("error outside testdata/src/bad: %v", e)
+			continue
+		}
+		rel = filepath.ToSlash(rel)
+		dir, file, _ := strings.Cut(rel, "/")
+		pos := e.Pos
+		pos.Filename = file
+		got[dir] = append(got[dir], pos.String()+": "+e.Msg)
+	}
+	for _, tt := range tests {
+		t.Run(tt.dir, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, got[tt.dir]); diff != "" {
+				t.Errorf("errors in bad/%s (-want +got):\n%s", tt.dir, diff)
+			}
+		})
+		delete(got, tt.dir)
+	}
+	for dir, errs := range got {
+		t.Errorf("bad/%s has no test case, but reports:\n%s", dir, strings.Join(errs, "\n"))
+	}
+}
+
+// TestLoadErrorText checks the error's text: absolute file names, one
+// problem per line, sorted by position.
+func TestLoadErrorText(t *testing.T) {
+	_, err := load(t, "./bad/typeerror")
+	abs, _ := filepath.Abs(filepath.Join(testdataDir, "bad/typeerror/typeerror.go"))
+	want := abs + ":5:6: undefined: Undefined\n" +
+		abs + `:8:13: cannot use "not an int" (untyped string constant) as int value in variable declaration`
+	if err == nil {
+		t.Fatal("Load succeeded on a package that does not type-check")
+	}
+	if diff := cmp.Diff(want, err.Error()); diff != "" {
+		t.Errorf("error text (-want +got):\n%s", diff)
+	}
+}
+
+// TestLoadSkips checks that packages without interfaces are skipped
+// silently: one without directives even when it does not type-check, one
+// with only a (valid) //ipc:enum.
+func TestLoadSkips(t *testing.T) {
+	pkgs, err := load(t, "./quiet/...", "./ok/none", "./ok/shared")
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if len(pkgs) != 0 {
+		t.Errorf("Load returned %d packages, want none", len(pkgs))
+	}
+}
+
+// TestLoadDefaultPattern checks that no patterns means ".".
+func TestLoadDefaultPattern(t *testing.T) {
+	pkgs, err := Load(context.Background(), filepath.Join(testdataDir, "ok", "docexample"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pkgs) != 1 || pkgs[0].Path != "example.com/t/ok/docexample" {
+		t.Errorf("Load with no patterns returned %v, want ok/docexample", pkgs)
+	}
+}
+
+// TestLoadMissingPackage checks that a pattern naming nothing is an error.
+func TestLoadMissingPackage(t *testing.T) {
+	_, err := load(t, "./no/such/dir")
+	var list ErrorList
+	if !errors.As(err, &list) || len(list) == 0 {
+		t.Fatalf("Load(./no/such/dir) = %v, want an ErrorList", err)
+	}
+}
+
+// TestDocExample checks that the example in the package doc is what Dump
+// prints for testdata/src/ok/docexample.
+func TestDocExample(t *testing.T) {
+	src, err := os.ReadFile("doc.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(string(src), "Package.Dump prints as\n//\n")
+	block, _, ok2 := strings.Cut(after, "\n//\n")
+	if !ok || !ok2 {
+		t.Fatal("doc.go has no Dump example")
+	}
+	var want strings.Builder
+	for _, line := range strings.Split(block, "\n") {
+		want.WriteString(strings.TrimPrefix(line, "//\t") + "\n")
+	}
+	p := loadOK(t, "./ok/docexample")["example.com/t/ok/docexample"]
+	got := strings.ReplaceAll(p.Dump(), "example.com/t/ok/docexample", "example.com/x/mining")
+	if diff := cmp.Diff(want.String(), got); diff != "" {
+		t.Errorf("doc.go's example differs from Dump (-doc +Dump):\n%s", diff)
+	}
+}
+
+// TestLoadCancelled checks that a cancelled context is a plain error, not
+// problems in the source.
+func TestLoadCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	pkgs, err := Load(ctx, testdataDir, "./ok/docexample")
+	var list ErrorList
+	if err == nil || errors.As(err, &list) || pkgs != nil {
+		t.Errorf("Load with a cancelled context = %v, %v; want nil and a non-ErrorList error", pkgs, err)
+	}
+}

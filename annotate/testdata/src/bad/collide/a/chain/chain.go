@@ -1,0 +1,3 @@
+package chain
+
+type BlockRef struct{ A int }

@@ -1,0 +1,3 @@
+package chain
+
+type BlockRef struct{ B int }

@@ -1,0 +1,6 @@
+package main
+
+//ipc:interface
+type Service interface{ F() }
+
+func main() {}

@@ -1,0 +1,2 @@
+//ipc:interface
+package placement

@@ -1,0 +1,494 @@
+package annotate
+
+import (
+	"cmp"
+	"fmt"
+	"go/ast"
+	"go/constant"
+	"go/token"
+	"go/types"
+	"reflect"
+	"slices"
+)
+
+// use says where a Go type occurs, for messages and for boxing.
+type use struct {
+	path string         // e.g. "parameter opts: field BlockTemplate.Target"
+	pos  token.Position // where a problem with the type is reported
+	src  *source        // the syntax the type expression belongs to
+	elem bool           // a list element or map value: an optional scalar is boxed
+}
+
+// errorf reports a problem with the type at u.
+func (b *builder) errorf(u use, format string, args ...any) {
+	b.errs.addf(u.pos, "%s: %s", u.path, fmt.Sprintf(format, args...))
+}
+
+// typeString renders t for messages, qualifying other packages' types by
+// package name.
+func (b *builder) typeString(t types.Type) string {
+	return types.TypeString(t, func(p *types.Package) string {
+		if p.Path() == b.src.path {
+			return ""
+		}
+		return p.Name()
+	})
+}
+
+// mapType returns how t crosses the wire, or nil after reporting why it
+// cannot. expr is t's syntax when known (it sharpens positions).
+func (b *builder) mapType(t types.Type, expr ast.Expr, u use) *Type {
+	expr = ast.Unparen(expr)
+	if expr != nil {
+		u.pos = u.src.pos(expr)
+	}
+	switch t := t.(type) {
+	case *types.Alias:
+		return b.mapType(types.Unalias(t), expr, u)
+	case *types.Named:
+		return b.mapNamed(t, u)
+	case *types.Basic:
+		return b.mapBasic(t, u)
+	case *types.Slice:
+		if isByte(t.Elem()) {
+			return &Type{Kind: KindBytes}
+		}
+		var elemExpr ast.Expr
+		if a, ok := expr.(*ast.ArrayType); ok {
+			elemExpr = a.Elt
+		}
+		elem := b.mapType(t.Elem(), elemExpr, u.element())
+		if elem == nil {
+			return nil
+		}
+		return &Type{Kind: KindList, Elem: elem}
+	case *types.Array:
+		if t.Len() == 0 {
+			b.errorf(u, "the zero-length array %s carries nothing; remove it", b.typeString(t))
+			return nil
+		}
+		if isByte(t.Elem()) {
+			return &Type{Kind: KindByteArray, Len: int(t.Len())}
+		}
+		var elemExpr ast.Expr
+		if a, ok := expr.(*ast.ArrayType); ok {
+			elemExpr = a.Elt
+		}
+		elem := b.mapType(t.Elem(), elemExpr, u.element())
+		if elem == nil {
+			return nil
+		}
+		return &Type{Kind: KindList, Elem: elem, Len: int(t.Len())}
+	case *types.Map:
+		return b.mapMap(t, expr, u)
+	case *types.Pointer:
+		return b.mapPointer(t, expr, u)
+	case *types.Chan:
+		b.errorf(u, "channel types cannot cross a process boundary; use a method call per value instead")
+	case *types.Signature:
+		b.errorf(u, "func types are not supported yet; use an //ipc:interface method instead")
+	case *types.Interface:
+		b.errorf(u, "interface type %s cannot cross a process boundary (the receiver could not rebuild its value); use a concrete type", b.typeString(t))
+	case *types.Struct:
+		b.errorf(u, "anonymous struct types cannot cross a process boundary; declare a named struct type")
+	case *types.TypeParam:
+		b.errorf(u, "type parameter %s cannot cross a process boundary; use a concrete type", t)
+	default:
+		b.errorf(u, "type %s cannot cross a process boundary; use a concrete type", b.typeString(t))
+	}
+	return nil
+}
+
+// element returns u for the element of a list or the value of a map.
+func (u use) element() use {
+	u.elem = true
+	return u
+}
+
+// pointee returns u for the element of a pointer.
+func (u use) pointee() use {
+	u.elem = false
+	return u
+}
+
+// scalarKinds maps the Go basic types that cross as they are.
+var scalarKinds = map[types.BasicKind]Kind{
+	types.Bool:    KindBool,
+	types.Int8:    KindInt8,
+	types.Int16:   KindInt16,
+	types.Int32:   KindInt32,
+	types.Int64:   KindInt64,
+	types.Int:     KindInt64,
+	types.Uint8:   KindUint8,
+	types.Uint16:  KindUint16,
+	types.Uint32:  KindUint32,
+	types.Uint64:  KindUint64,
+	types.Uint:    KindUint64,
+	types.Float32: KindFloat32,
+	types.Float64: KindFloat64,
+	types.String:  KindString,
+}
+
+func (b *builder) mapBasic(t *types.Basic, u use) *Type {
+	if k, ok := scalarKinds[t.Kind()]; ok {
+		return &Type{Kind: k, Basic: basicName(t)}
+	}
+	switch t.Kind() {
+	case types.Invalid:
+		// The type checker has reported it.
+	case types.Uintptr:
+		b.errorf(u, "uintptr cannot cross a process boundary (an address means nothing in another process); use uint64")
+	case types.UnsafePointer:
+		b.errorf(u, "unsafe.Pointer cannot cross a process boundary (an address means nothing in another process); send the data it points to")
+	case types.Complex64, types.Complex128:
+		b.errorf(u, "complex numbers are not supported; use a struct with real and imaginary float fields")
+	default:
+		b.errorf(u, "type %s cannot cross a process boundary; use a concrete type", t)
+	}
+	return nil
+}
+
+// basicName returns the canonical name of a basic type: "uint8" for byte,
+// "int32" for rune.
+func basicName(t *types.Basic) string {
+	return types.Typ[t.Kind()].Name()
+}
+
+// isByte reports whether t is byte (uint8), not a named type of it: only
+// []byte and [N]byte are Data.
+func isByte(t types.Type) bool {
+	basic, ok := types.Unalias(t).(*types.Basic)
+	return ok && basic.Kind() == types.Uint8
+}
+
+func (b *builder) mapMap(t *types.Map, expr ast.Expr, u use) *Type {
+	var keyExpr, valueExpr ast.Expr
+	if m, ok := expr.(*ast.MapType); ok {
+		keyExpr, valueExpr = m.Key, m.Value
+	}
+	key := b.mapType(t.Key(), keyExpr, u.pointee())
+	if key != nil && !(key.Kind.IsScalar() || key.Kind == KindString || key.Kind == KindByteArray) {
+		ku := u
+		if keyExpr != nil {
+			ku.pos = u.src.pos(keyExpr)
+		}
+		b.errorf(ku, "map key type %s is not supported; use a number, bool, string, enum or [N]byte key", b.typeString(t.Key()))
+		key = nil
+	}
+	value := b.mapType(t.Elem(), valueExpr, u.element())
+	if key == nil || value == nil {
+		return nil
+	}
+	mt := &Type{Kind: KindMap, Key: key, Elem: value}
+	mt.Entry = &Struct{
+		Synthetic: MapEntry,
+		Fields: []*Field{
+			{WireName: "key", Type: key, Ordinal: 0},
+			{WireName: "value", Type: value, Ordinal: 1},
+		},
+	}
+	b.synthetic = append(b.synthetic, mt)
+	b.synthDesc[mt.Entry] = "the entry struct of " + b.typeString(t)
+	return mt
+}
+
+func (b *builder) mapPointer(t *types.Pointer, expr ast.Expr, u use) *Type {
+	var elemExpr ast.Expr
+	if s, ok := expr.(*ast.StarExpr); ok {
+		elemExpr = s.X
+	}
+	switch types.Unalias(t.Elem()).Underlying().(type) {
+	case *types.Pointer:
+		b.errorf(u, "%s: a pointer to a pointer cannot cross a process boundary; use a single *", b.typeString(t))
+		return nil
+	case *types.Slice, *types.Map:
+		b.errorf(u, "%s: use %s: nil already means absent", b.typeString(t), b.typeString(t.Elem()))
+		return nil
+	}
+	elem := b.mapType(t.Elem(), elemExpr, u.pointee())
+	if elem == nil {
+		return nil
+	}
+	ot := &Type{Kind: KindOptional, Elem: elem}
+	if u.elem && elem.Kind.IsScalar() {
+		ot.Box = &Struct{
+			Synthetic: OptionalBox,
+			Fields:    []*Field{{WireName: "value", Type: elem, Ordinal: 0}},
+		}
+		b.synthetic = append(b.synthetic, ot)
+		b.synthDesc[ot.Box] = "the box struct of " + b.typeString(t)
+	}
+	return ot
+}
+
+// mapNamed maps a named type: a struct, an enum, a non-crossing interface,
+// or a named type of a type that crosses (time.Duration).
+func (b *builder) mapNamed(t *types.Named, u use) *Type {
+	obj := t.Obj()
+	if obj.Pkg() == nil { // error, comparable
+		if isError(t) {
+			b.errorf(u, "error can only be the last result, where it carries the call's failure; send a string instead")
+		} else {
+			b.errorf(u, "%s cannot cross a process boundary; use a concrete type", obj.Name())
+		}
+		return nil
+	}
+	tn := TypeName{Path: obj.Pkg().Path(), Name: obj.Name()}
+	qualified := b.typeString(t)
+	switch {
+	case tn == TypeName{Path: "context", Name: "Context"}:
+		b.errorf(u, "context.Context is only allowed as the first parameter; move it first")
+		return nil
+	case tn == TypeName{Path: "time", Name: "Time"}:
+		b.errorf(u, "time.Time is not supported yet; send t.UnixNano() as an int64, or a struct of your own")
+		return nil
+	case t.TypeArgs().Len() > 0:
+		b.errorf(u, "the generic type %s cannot cross a process boundary yet; declare a non-generic named type", qualified)
+		return nil
+	case !obj.Exported():
+		b.errorf(u, "type %s is not exported, so the generated package %sipc cannot name it; export it", qualified, b.src.name)
+		return nil
+	}
+	switch under := t.Underlying().(type) {
+	case *types.Struct:
+		return b.structType(t, tn, u)
+	case *types.Interface:
+		if src := b.l.source(tn.Path); src != nil && src.types[tn.Name] != nil && src.types[tn.Name].iface != nil {
+			b.errorf(u, "passing the //ipc:interface %s as a value is not supported yet; pass plain data instead for now", qualified)
+		} else {
+			b.errorf(u, "interface type %s cannot cross a process boundary (the receiver could not rebuild its value); use a concrete type", qualified)
+		}
+		return nil
+	case *types.Basic:
+		if under.Info()&types.IsInteger != 0 {
+			if src := b.l.source(tn.Path); src != nil && src.types[tn.Name] != nil && src.types[tn.Name].enum != nil {
+				e := b.enum(t, tn, u.pos)
+				if e == nil {
+					return nil
+				}
+				if !b.usedEnums[e] {
+					b.usedEnums[e] = true
+					b.goEnums = append(b.goEnums, e)
+				}
+				return &Type{Kind: KindEnum, Named: &tn, Basic: e.Basic, Enum: e}
+			}
+		}
+	}
+	under := b.mapType(t.Underlying(), nil, use{path: u.path + ": type " + qualified, pos: u.pos, src: u.src, elem: u.elem})
+	if under == nil {
+		return nil
+	}
+	under.Named = &tn
+	return under
+}
+
+// structType returns the Type of the named struct type t, building its
+// Struct on first use (before its fields, so recursive types link up).
+func (b *builder) structType(t *types.Named, tn TypeName, u use) *Type {
+	if s, ok := b.structs[tn]; ok {
+		return &Type{Kind: KindStruct, Named: &tn, Struct: s}
+	}
+	src := b.l.source(tn.Path)
+	var td *typeDecl
+	if src != nil {
+		td = src.types[tn.Name]
+	}
+	s := &Struct{GoType: tn, Synthetic: GoStruct, Pos: b.l.fset.Position(t.Obj().Pos())}
+	if td != nil {
+		s.Doc = docText(td.doc)
+		s.Pos = src.pos(td.spec.Name)
+	}
+	b.structs[tn] = s
+	b.goStructs = append(b.goStructs, s)
+	b.pkgNames[tn] = t.Obj().Pkg().Name()
+
+	st := t.Underlying().(*types.Struct)
+	unexported := 0
+	for i := range st.NumFields() {
+		v := st.Field(i)
+		if !v.Exported() {
+			unexported++
+			continue
+		}
+		tag, tagged := reflect.StructTag(st.Tag(i)).Lookup("ipc")
+		if tagged && tag == "-" {
+			continue
+		}
+		af, ident := b.fieldSyntax(src, td, v)
+		f := &Field{GoName: v.Name(), WireName: lowerCamel(v.Name()), Pos: b.l.fset.Position(v.Pos())}
+		if ident != nil {
+			f.Pos = src.pos(ident)
+		} else if af != nil {
+			f.Pos = src.pos(af.Type) // an embedded field
+		}
+		if af != nil {
+			f.Doc = docText(af.Doc)
+			if af.Doc == nil {
+				f.Doc = docText(af.Comment)
+			}
+		}
+		fu := use{path: fmt.Sprintf("%s: field %s.%s", u.path, tn.Name, v.Name()), pos: f.Pos, src: src}
+		if v.Embedded() {
+			b.errorf(fu, "embedded fields are not supported yet; give the field a name, or tag it `ipc:\"-\"`")
+			continue
+		}
+		switch {
+		case tagged && !validLowerCamel(tag):
+			b.errorf(fu, "struct tag ipc:%q is not a valid wire name (a lower-case ASCII letter, then ASCII letters and digits); fix the tag, or use ipc:\"-\" to leave the field out", tag)
+			continue
+		case tagged:
+			f.WireName = tag
+		case !validLowerCamel(f.WireName):
+			b.errorf(fu, "its wire name %q is not a valid Cap'n Proto name (ASCII letters and digits only); set one with the struct tag ipc:\"name\"", f.WireName)
+			continue
+		}
+		var typExpr ast.Expr
+		if af != nil {
+			typExpr = af.Type
+		}
+		if f.Type = b.mapType(v.Type(), typExpr, fu); f.Type != nil {
+			s.Fields = append(s.Fields, f)
+		}
+	}
+	if st.NumFields() > 0 && unexported == st.NumFields() {
+		b.errorf(u, "struct %s has only unexported fields, which cannot cross a process boundary; export the fields that should cross", b.typeString(t))
+	}
+	assignOrdinals(s.Fields)
+	b.checkWireNames(s.Fields, "struct "+b.typeString(t), "field", true)
+	return &Type{Kind: KindStruct, Named: &tn, Struct: s}
+}
+
+// fieldSyntax finds the declaration of the struct field v of td: by name
+// in td's struct type literal, else (type T U) by the position of v in a
+// type-checked source. It returns nils when there is no syntax to be had.
+func (b *builder) fieldSyntax(src *source, td *typeDecl, v *types.Var) (*ast.Field, *ast.Ident) {
+	if src == nil {
+		return nil, nil
+	}
+	if td != nil {
+		if st, ok := td.spec.Type.(*ast.StructType); ok {
+			for _, f := range st.Fields.List {
+				for _, n := range f.Names {
+					if n.Name == v.Name() {
+						return f, n
+					}
+				}
+				if len(f.Names) == 0 && v.Embedded() && embeddedName(f.Type) == v.Name() {
+					return f, nil
+				}
+			}
+			return nil, nil
+		}
+	}
+	if f := src.fields[v.Pos()]; f != nil && src.fset == b.l.fset {
+		for _, n := range f.Names {
+			if n.Pos() == v.Pos() {
+				return f, n
+			}
+		}
+	}
+	return nil, nil
+}
+
+// embeddedName returns the field name an embedded field's type gives it.
+func embeddedName(e ast.Expr) string {
+	switch e := e.(type) {
+	case *ast.StarExpr:
+		return embeddedName(e.X)
+	case *ast.SelectorExpr:
+		return e.Sel.Name
+	case *ast.Ident:
+		return e.Name
+	case *ast.IndexExpr:
+		return embeddedName(e.X)
+	case *ast.IndexListExpr:
+		return embeddedName(e.X)
+	}
+	return ""
+}
+
+// validateEnum builds the //ipc:enum type td of the root package so that
+// its constants are checked even when no interface uses it.
+func (b *builder) validateEnum(td *typeDecl) {
+	obj, ok := b.src.info.Defs[td.spec.Name].(*types.TypeName)
+	if !ok {
+		return
+	}
+	if n, ok := obj.Type().(*types.Named); ok {
+		b.enum(n, TypeName{Path: b.src.path, Name: obj.Name()}, b.src.pos(td.spec.Name))
+	}
+}
+
+// enum returns the Enum of the //ipc:enum type t, building it on first
+// use: its constants, in value order, must be 0..n-1. pos is where to
+// report that its package cannot be loaded.
+func (b *builder) enum(t *types.Named, tn TypeName, pos token.Position) *Enum {
+	if e, ok := b.enums[tn]; ok {
+		return e
+	}
+	src := b.l.typedSource(tn.Path, pos)
+	if src == nil {
+		return nil
+	}
+	e := &Enum{
+		Pos:    b.l.fset.Position(t.Obj().Pos()),
+		GoType: tn,
+		Basic:  basicName(t.Underlying().(*types.Basic)),
+	}
+	if td := src.types[tn.Name]; td != nil {
+		e.Doc = docText(td.doc)
+		e.Pos = src.pos(td.spec.Name)
+	}
+	b.enums[tn] = e
+	b.pkgNames[tn] = src.name
+
+	scope := src.tpkg.Scope()
+	for _, name := range scope.Names() {
+		c, ok := scope.Lookup(name).(*types.Const)
+		if !ok {
+			continue
+		}
+		ct, ok := types.Unalias(c.Type()).(*types.Named)
+		if !ok || ct.Obj().Name() != tn.Name || ct.Obj().Pkg() == nil || ct.Obj().Pkg().Path() != tn.Path {
+			continue
+		}
+		value, exact := constant.Int64Val(constant.ToInt(c.Val()))
+		if !exact {
+			continue // cannot happen for a constant of an integer type
+		}
+		en := &Enumerant{GoName: name, WireName: lowerCamel(name), Pos: src.fset.Position(c.Pos()), Value: int(value)}
+		if cd := src.consts[name]; cd != nil {
+			en.Doc = docText(cd.doc)
+		}
+		e.Enumerants = append(e.Enumerants, en)
+	}
+	slices.SortStableFunc(e.Enumerants, func(x, y *Enumerant) int {
+		return cmp.Or(cmp.Compare(x.Value, y.Value), cmp.Compare(x.Pos.Filename, y.Pos.Filename), cmp.Compare(x.Pos.Offset, y.Pos.Offset))
+	})
+	if len(e.Enumerants) == 0 {
+		b.errs.addf(e.Pos, "//ipc:enum %s has no constants; declare its values as constants of type %s: 0, 1, 2, …", tn.Name, tn.Name)
+		return e
+	}
+	seen := make(map[string]*Enumerant)
+	for i, en := range e.Enumerants {
+		if en.Value != i {
+			if i > 0 && e.Enumerants[i-1].Value == en.Value {
+				b.errs.addf(en.Pos, "constant %s has the value %d of %s; the constants of //ipc:enum %s must be distinct, 0..%d", en.GoName, en.Value, e.Enumerants[i-1].GoName, tn.Name, len(e.Enumerants)-1)
+			} else {
+				b.errs.addf(en.Pos, "constant %s = %d breaks the sequence 0..%d of //ipc:enum %s; number its constants 0, 1, 2, … without gaps", en.GoName, en.Value, len(e.Enumerants)-1, tn.Name)
+			}
+			break
+		}
+	}
+	for _, en := range e.Enumerants {
+		switch prev := seen[en.WireName]; {
+		case !validLowerCamel(en.WireName):
+			b.errs.addf(en.Pos, "constant %s: its wire name %q is not a valid Cap'n Proto name (ASCII letters and digits only); rename it", en.GoName, en.WireName)
+		case prev != nil:
+			b.errs.addf(en.Pos, "constants %s and %s of //ipc:enum %s both have the wire name %s; rename one", prev.GoName, en.GoName, tn.Name, en.WireName)
+		default:
+			seen[en.WireName] = en
+		}
+	}
+	return e
+}
