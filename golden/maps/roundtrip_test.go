@@ -1,0 +1,147 @@
+package maps_test
+
+import (
+	"context"
+	"errors"
+	"math"
+	"testing"
+
+	"capnproto.org/go/capnp/v3"
+	"github.com/google/go-cmp/cmp"
+	"go.uber.org/goleak"
+
+	"github.com/ifacegen/ifacegen/golden/maps"
+	"github.com/ifacegen/ifacegen/golden/maps/mapsipc"
+	"github.com/ifacegen/ifacegen/runtime/ipc"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// connect offers boot over a real unix socket pair and returns a client
+// for it; both ends are closed when the test ends.
+func connect(t *testing.T, boot capnp.Client) *mapsipc.MapsClient {
+	t.Helper()
+	a, b, err := ipc.SocketPair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	server := ipc.NewConn(a, &ipc.Options{Bootstrap: boot})
+	conn := ipc.NewConn(b, nil)
+	client := mapsipc.NewMapsClient(conn.Bootstrap(context.Background()))
+	t.Cleanup(func() {
+		client.Release()
+		conn.Close()
+		server.Close()
+	})
+	return client
+}
+
+type echo struct{}
+
+func (echo) Echo(_ context.Context, v maps.Values) (maps.Values, error) { return v, nil }
+
+func (echo) Counts(_ context.Context, m map[string]int64) (map[string]int64, error) { return m, nil }
+
+var values = map[string]maps.Values{
+	"zero": {},
+	"empty": {
+		Counts: map[string]int64{}, Lists: map[int32][]string{}, Items: map[string]maps.Item{},
+		Set: map[[4]byte]bool{}, Flags: map[bool]string{}, Floats: map[float64]uint8{},
+		Uints: map[uint]int{}, Nested: map[string]map[string]int32{}, Bytes: map[int64][]byte{},
+		Index: maps.Index{}, ListOfM: []map[string]int32{},
+	},
+	"full": {
+		Counts:  map[string]int64{"": 0, "a": math.MinInt64, "b": math.MaxInt64, "\xff": 1},
+		Lists:   map[int32][]string{-1: nil, 0: {}, 1: {"x", ""}},
+		Items:   map[string]maps.Item{"one": {Name: "one", Count: 1}, "zero": {}},
+		Set:     map[[4]byte]bool{{}: true, {1, 2, 3, 4}: false, {255}: true},
+		Flags:   map[bool]string{true: "yes", false: "no"},
+		Floats:  map[float64]uint8{math.Inf(-1): 1, -0.5: 2, math.MaxFloat64: 3},
+		Uints:   map[uint]int{math.MaxUint: math.MinInt, 0: math.MaxInt},
+		Nested:  map[string]map[string]int32{"nil": nil, "empty": {}, "full": {"k": 1}},
+		Bytes:   map[int64][]byte{1: nil, 2: {}, 3: {3}},
+		Index:   maps.Index{"x": 1},
+		ListOfM: []map[string]int32{nil, {}, {"a": 1}},
+	},
+}
+
+func TestEcho(t *testing.T) {
+	c := connect(t, mapsipc.NewMapsServer(echo{}))
+	for name, want := range values {
+		t.Run(name, func(t *testing.T) {
+			got, err := c.Echo(context.Background(), want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("Echo (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// NaN keys are never equal to themselves, so every one of them crosses.
+func TestNaNKeys(t *testing.T) {
+	c := connect(t, mapsipc.NewMapsServer(echo{}))
+	want := map[float64]uint8{math.NaN(): 1, math.NaN(): 2, 0: 3}
+	got, err := c.Echo(context.Background(), maps.Values{Floats: want})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Floats) != 3 || got.Floats[0] != 3 {
+		t.Errorf("got %v, want %v", got.Floats, want)
+	}
+}
+
+// recorder is a peer written against the bindings directly: it keeps the
+// entries of the counts map in the order they arrived and answers with a
+// map that holds a key twice.
+type recorder struct {
+	mapsipc.Maps_Server
+	keys chan<- []string
+}
+
+func (r recorder) Counts(_ context.Context, call mapsipc.Maps_counts) error {
+	l, err := call.Args().M()
+	if err != nil {
+		return err
+	}
+	var keys []string
+	for i := range l.Len() {
+		k, err := l.At(i).Key()
+		if err != nil {
+			return err
+		}
+		keys = append(keys, k)
+	}
+	r.keys <- keys
+	res, err := call.AllocResults()
+	if err != nil {
+		return err
+	}
+	out, err := res.NewResult(2)
+	if err != nil {
+		return err
+	}
+	for i := range 2 {
+		if err := out.At(i).SetKey("twice"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func TestEntriesAreSortedAndDuplicatesRejected(t *testing.T) {
+	keys := make(chan []string, 1)
+	c := connect(t, capnp.Client(mapsipc.Maps_ServerToClient(recorder{keys: keys})))
+	_, err := c.Counts(context.Background(), map[string]int64{"b": 2, "c": 3, "a": 1, "": 0, "ab": 4})
+	if diff := cmp.Diff([]string{"", "a", "ab", "b", "c"}, <-keys); diff != "" {
+		t.Errorf("entries on the wire (-want +got):\n%s", diff)
+	}
+	if !errors.Is(err, ipc.ErrDuplicateKey) {
+		t.Fatalf("got %v, want ipc.ErrDuplicateKey", err)
+	}
+	if want := "maps.Maps.Counts: result[1]: duplicate map key"; err.Error() != want {
+		t.Errorf("message = %q, want %q", err.Error(), want)
+	}
+}
