@@ -3,10 +3,14 @@ package ipc_test
 import (
 	"context"
 	"errors"
+	"io"
+	"net"
+	"syscall"
 	"testing"
 	"time"
 
 	capnp "capnproto.org/go/capnp/v3"
+	"capnproto.org/go/capnp/v3/exc"
 	"capnproto.org/go/capnp/v3/std/capnp/persistent"
 	"go.uber.org/goleak"
 
@@ -83,5 +87,17 @@ func TestDisconnectFailsPendingCall(t *testing.T) {
 	<-client.Done()
 	if err := save(context.Background(), client); !errors.Is(err, ipc.ErrDisconnected) {
 		t.Fatalf("call after disconnect: got %v, want ErrDisconnected", err)
+	}
+}
+
+func TestCallErrorClassifiesStreamFailuresAsDisconnected(t *testing.T) {
+	for _, cause := range []error{io.EOF, io.ErrUnexpectedEOF, net.ErrClosed, syscall.EPIPE, syscall.ECONNRESET} {
+		// How go-capnp reports a failed send: a Failed exception around the
+		// stream error.
+		err := exc.WrapError("send", &net.OpError{Op: "write", Net: "unix", Err: cause})
+		err = exc.Annotate("rpc", "bootstrap", err)
+		if got := ipc.CallError("echo.Echo.Echo", err); !errors.Is(got, ipc.ErrDisconnected) {
+			t.Errorf("CallError(%v) = %v, want it to wrap ErrDisconnected", err, got)
+		}
 	}
 }

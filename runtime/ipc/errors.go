@@ -3,6 +3,9 @@ package ipc
 import (
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"syscall"
 
 	"capnproto.org/go/capnp/v3/exc"
 )
@@ -52,8 +55,17 @@ func CallError(method string, err error) error {
 	return &Error{Method: method, Err: err}
 }
 
+// isDisconnected reports whether err means the peer or the stream is gone:
+// go-capnp's Disconnected exceptions, and the stream errors a send or
+// receive hits when the other end closed first (EOF, EPIPE, ECONNRESET, a
+// closed connection), which go-capnp reports as plain failures.
 func isDisconnected(err error) bool {
-	return exc.IsType(err, exc.Disconnected)
+	return exc.IsType(err, exc.Disconnected) ||
+		errors.Is(err, io.EOF) ||
+		errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, syscall.ECONNRESET)
 }
 
 // remoteMessage extracts the peer's own message from an exception received
