@@ -22,9 +22,20 @@ type Options struct {
 	// must not release it. Zero means the connection offers nothing.
 	Bootstrap capnp.Client
 
-	// Logger receives the RPC layer's own errors and warnings. Nil means
-	// they are discarded.
+	// Logger receives the RPC layer's own errors and warnings, and the
+	// debug log when Debug is on. Nil means they are discarded, except
+	// the debug log, which then goes to standard error.
 	Logger *slog.Logger
+
+	// Debug logs every request and response on the connection to Logger
+	// at debug level: one line per call and per return with the
+	// connection number, interface.method, question id, message size,
+	// arguments or results cut to a bounded length, duration and error.
+	// Setting IFACEGEN_DEBUG=ipc in the environment (see DebugEnv) turns
+	// it on for every connection. The log costs nothing when it is off,
+	// or when Logger does not enable slog.LevelDebug. Method names and
+	// values come from schemas registered with LogSchema.
+	Debug bool
 
 	// CloseTimeout bounds how long Close waits for the RPC layer to shut
 	// down before it closes the stream forcibly. Zero means 5 seconds.
@@ -37,6 +48,7 @@ type Conn struct {
 	rpc          *rpc.Conn
 	rwc          io.Closer
 	closeTimeout time.Duration
+	calls        *callCounter // calls in progress; nil unless counted
 }
 
 // NewConn starts serving RPC over rwc and returns the connection. The
@@ -47,10 +59,16 @@ type Conn struct {
 // Reads are buffered. Pass the concrete *net.UnixConn or *net.TCPConn rather
 // than a wrapper so that each message is written with a single writev.
 func NewConn(rwc io.ReadWriteCloser, opts *Options) *Conn {
+	return newConn(rwc, opts, nil, nil)
+}
+
+// newConn is NewConn that also counts calls in progress (calls) or
+// watches the bootstrap capability's references (boot), when not nil.
+func newConn(rwc io.ReadWriteCloser, opts *Options, calls *callCounter, boot *bootstrapWatch) *Conn {
 	if opts == nil {
 		opts = &Options{}
 	}
-	c := &Conn{rwc: rwc, closeTimeout: opts.CloseTimeout}
+	c := &Conn{rwc: rwc, closeTimeout: opts.CloseTimeout, calls: calls}
 	if c.closeTimeout <= 0 {
 		c.closeTimeout = 5 * time.Second
 	}
@@ -58,7 +76,11 @@ func NewConn(rwc io.ReadWriteCloser, opts *Options) *Conn {
 	if opts.Logger != nil {
 		ropts.Logger = opts.Logger
 	}
-	c.rpc = rpc.NewConn(transport.New(newStreamCodec(rwc)), ropts)
+	t := transport.New(newStreamCodec(rwc))
+	if log := newMessageLog(opts, connIDs.Add(1)); log != nil || calls != nil || boot != nil {
+		t = &observedTransport{Transport: t, log: log, calls: calls, boot: boot}
+	}
+	c.rpc = rpc.NewConn(t, ropts)
 	return c
 }
 

@@ -11,6 +11,7 @@ import (
 
 	capnp "capnproto.org/go/capnp/v3"
 	"capnproto.org/go/capnp/v3/exc"
+	"capnproto.org/go/capnp/v3/rpc"
 	"capnproto.org/go/capnp/v3/std/capnp/persistent"
 	"go.uber.org/goleak"
 
@@ -91,7 +92,7 @@ func TestDisconnectFailsPendingCall(t *testing.T) {
 }
 
 func TestCallErrorClassifiesStreamFailuresAsDisconnected(t *testing.T) {
-	for _, cause := range []error{io.EOF, io.ErrUnexpectedEOF, net.ErrClosed, syscall.EPIPE, syscall.ECONNRESET} {
+	for _, cause := range []error{io.EOF, io.ErrUnexpectedEOF, net.ErrClosed, syscall.EPIPE, syscall.ECONNRESET, rpc.ErrConnClosed} {
 		// How go-capnp reports a failed send: a Failed exception around the
 		// stream error.
 		err := exc.WrapError("send", &net.OpError{Op: "write", Net: "unix", Err: cause})

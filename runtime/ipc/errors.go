@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"capnproto.org/go/capnp/v3/exc"
+	"capnproto.org/go/capnp/v3/rpc"
 )
 
 // ErrDisconnected is the cause of every call that fails because the
@@ -58,12 +59,14 @@ func CallError(method string, err error) error {
 // isDisconnected reports whether err means the peer or the stream is gone:
 // go-capnp's Disconnected exceptions, and the stream errors a send or
 // receive hits when the other end closed first (EOF, EPIPE, ECONNRESET, a
-// closed connection), which go-capnp reports as plain failures.
+// closed connection, go-capnp's own "connection closed"), which go-capnp
+// reports as plain failures.
 func isDisconnected(err error) bool {
 	return exc.IsType(err, exc.Disconnected) ||
 		errors.Is(err, io.EOF) ||
 		errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, rpc.ErrConnClosed) ||
 		errors.Is(err, syscall.EPIPE) ||
 		errors.Is(err, syscall.ECONNRESET)
 }

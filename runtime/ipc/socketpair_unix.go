@@ -12,7 +12,15 @@ import (
 // SocketPair returns the two connected ends of a new unix stream socket
 // pair. The caller owns both and must close them.
 func SocketPair() (*net.UnixConn, *net.UnixConn, error) {
-	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	// Hold ForkLock so that no child forked meanwhile inherits the fds
+	// before they are marked close-on-exec (SOCK_CLOEXEC is not portable).
+	syscall.ForkLock.RLock()
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
+	if err == nil {
+		syscall.CloseOnExec(fds[0])
+		syscall.CloseOnExec(fds[1])
+	}
+	syscall.ForkLock.RUnlock()
 	if err != nil {
 		return nil, nil, fmt.Errorf("ipc: socketpair: %w", err)
 	}

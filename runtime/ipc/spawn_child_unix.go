@@ -1,0 +1,117 @@
+//go:build unix
+
+package ipc
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"capnproto.org/go/capnp/v3"
+)
+
+// ErrNotSpawned is the cause of ServeSpawned's error in a program that was
+// not started by Spawn, e.g. one run by hand from a shell.
+var ErrNotSpawned = errors.New("this program is started by its parent process over a socket pair; it cannot be run directly")
+
+// ServeSpawned serves bootstrap to the parent process that started this
+// one with Spawn, over the socket pair the parent passed down, and returns
+// nil when the parent is done with this process, so that main can return
+// and the program exit with status 0. The parent is done when
+//
+//   - it has released every reference to bootstrap (typically its Init
+//     client): the parent's way of asking this process to shut down.
+//     ServeSpawned then closes the connection; capabilities the parent
+//     still holds fail from then on with ErrDisconnected;
+//   - or the connection is gone: the parent closed it (Process.Close) or
+//     died (on Linux the child also receives SpawnOptions.ParentDeathSignal,
+//     SIGTERM by default).
+//
+// How the release is detected: go-capnp's connection keeps a reference of
+// its own to bootstrap, so the server's Shutdown hook cannot tell; instead
+// the connection counts the references the parent holds from the RPC
+// messages themselves (see bootstrapWatch). A call still running when the
+// parent releases bootstrap delays the end until it returns.
+//
+// ServeSpawned takes over bootstrap and releases it before it returns, on
+// every path. opts.Bootstrap is ignored (leave it zero); opts otherwise
+// configures the connection as for NewConn, nil meaning defaults.
+//
+// In a program that was not started by Spawn (SpawnFDEnv is not set)
+// ServeSpawned returns at once with an error wrapping ErrNotSpawned, whose
+// text tells a person who ran the program by hand what is wrong; main
+// should print it and exit non-zero:
+//
+//	func main() {
+//		if err := ipc.ServeSpawned(walletipc.NewInitServer(newInit()), nil); err != nil {
+//			fmt.Fprintln(os.Stderr, err)
+//			os.Exit(1)
+//		}
+//	}
+//
+// ServeSpawned removes SpawnFDEnv from the environment, so it serves at
+// most once per process, and the process's own children do not inherit
+// the variable.
+func ServeSpawned(bootstrap capnp.Client, opts *Options) error {
+	value, ok := os.LookupEnv(SpawnFDEnv)
+	if !ok {
+		bootstrap.Release()
+		return fmt.Errorf("%s: %w", filepath.Base(os.Args[0]), ErrNotSpawned)
+	}
+	os.Unsetenv(SpawnFDEnv)
+	sock, err := inheritedSocket(value)
+	if err != nil {
+		bootstrap.Release()
+		return err
+	}
+	o := Options{}
+	if opts != nil {
+		o = *opts
+	}
+	o.Bootstrap = bootstrap
+	watch := newBootstrapWatch()
+	conn := newConn(sock, &o, nil, watch)
+	select {
+	case <-watch.released:
+		// The parent holds no reference to bootstrap any more: it asks us
+		// to shut down. Closing the connection releases bootstrap.
+		if o.Logger != nil {
+			o.Logger.Debug("ipc: parent released the bootstrap capability; shutting down")
+		}
+		conn.Close()
+	case <-conn.Done():
+		// The parent closed the connection or died.
+		if o.Logger != nil {
+			o.Logger.Debug("ipc: connection to parent closed; shutting down")
+		}
+	}
+	return nil
+}
+
+// inheritedSocket returns the socket whose descriptor number is value
+// (SpawnFDEnv's value). The descriptor itself is closed: the returned
+// connection holds a close-on-exec duplicate.
+func inheritedSocket(value string) (*net.UnixConn, error) {
+	fd, err := strconv.Atoi(value)
+	if err != nil || fd < 3 {
+		return nil, fmt.Errorf("ipc: %s=%q is not an inherited file descriptor; this program is started by its parent process", SpawnFDEnv, value)
+	}
+	f := os.NewFile(uintptr(fd), "ipc-parent")
+	if f == nil {
+		return nil, fmt.Errorf("ipc: %s=%d: no such file descriptor", SpawnFDEnv, fd)
+	}
+	defer f.Close()
+	c, err := net.FileConn(f)
+	if err != nil {
+		return nil, fmt.Errorf("ipc: %s=%d is not a socket (%v); this program is started by its parent process", SpawnFDEnv, fd, err)
+	}
+	uc, ok := c.(*net.UnixConn)
+	if !ok {
+		c.Close()
+		return nil, fmt.Errorf("ipc: %s=%d is not a unix socket; this program is started by its parent process", SpawnFDEnv, fd)
+	}
+	return uc, nil
+}
