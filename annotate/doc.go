@@ -70,5 +70,9 @@
 // structs, type parameters and unexported named types are reported with
 // the path to the offending part ("parameter opts: field Options.Done:
 // channel types cannot cross a process boundary"). Wire names that collide
-// after lowerCamel conversion are reported too.
+// after lowerCamel conversion are reported too, and so are wire names that
+// would break the Go bindings capnpc-go generates: a field toPtr (every
+// bindings struct has a ToPtr method), a field hasFoo beside a pointer
+// field foo (both make a HasFoo method), a method release (every client
+// type has Release), and the like.
 package annotate

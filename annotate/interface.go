@@ -215,6 +215,8 @@ func (b *builder) method(iface string, f *ast.Field, ordinal int) *Method {
 	}
 	if !validLowerCamel(m.WireName) {
 		b.errs.addf(pos, "method %s.%s: its wire name %q is not a valid Cap'n Proto name (ASCII letters and digits only); rename the method", iface, name, m.WireName)
+	} else {
+		b.checkBindingMethod(iface, m)
 	}
 	if d := b.src.methods[f]; d != nil {
 		m.Was = d.args["was"].value
@@ -235,31 +237,27 @@ func (b *builder) method(iface string, f *ast.Field, ordinal int) *Method {
 		m.Error = true
 		results = results[:n-1]
 	}
-	offset := 1 // Go position of params[0], for messages about unnamed ones
-	if m.Context {
-		offset = 2
-	}
-	m.Params = b.fields(params, "parameter", "arg", offset)
-	m.Results = b.fields(results, "result", "result", 1)
-	b.checkWireNames(m.Params, fmt.Sprintf("method %s.%s", iface, name), "parameter", false)
-	b.checkWireNames(m.Results, fmt.Sprintf("method %s.%s", iface, name), "result", false)
+	m.Params = b.fields(params, "parameter", "arg")
+	m.Results = b.fields(results, "result", "result")
+	owner := fmt.Sprintf("method %s.%s", iface, name)
+	b.checkWireNames(m.Params, owner, "parameter", false)
+	b.checkWireNames(m.Results, owner, "result", false)
+	b.checkBindingFields(m.Params, owner, "parameter", "rename the parameter", "rename one of the parameters")
+	b.checkBindingFields(m.Results, owner, "result", "rename the result", "rename one of the results")
 	return m
 }
 
 // fields maps parameters (or results) to Fields. kind is "parameter" or
-// "result", base the wire name of unnamed ones ("arg", "result"), offset
-// the Go position (1-based) of ps[0], used to name unnamed ones in messages.
-func (b *builder) fields(ps []param, kind, base string, offset int) []*Field {
+// "result", base the wire name of unnamed ones ("arg", "result").
+func (b *builder) fields(ps []param, kind, base string) []*Field {
 	var fields []*Field
 	for i, p := range ps {
 		f := &Field{Pos: b.src.fset.Position(p.pos)}
-		what := fmt.Sprintf("%s %d", kind, offset+i)
 		if p.name != "" && p.name != "_" {
 			f.GoName = p.name
 			f.WireName = lowerCamel(p.name)
-			what = kind + " " + p.name
 			if !validLowerCamel(f.WireName) {
-				b.errs.addf(f.Pos, "%s: its wire name %q is not a valid Cap'n Proto name (ASCII letters and digits only); rename it", what, f.WireName)
+				b.errs.addf(f.Pos, "%s: its wire name %q is not a valid Cap'n Proto name (ASCII letters and digits only); rename it", fieldLabel(kind, f), f.WireName)
 			}
 		} else {
 			f.WireName = base
@@ -267,7 +265,7 @@ func (b *builder) fields(ps []param, kind, base string, offset int) []*Field {
 				f.WireName = fmt.Sprint(base, i)
 			}
 		}
-		f.Type = b.mapType(p.typ, p.typExpr, use{path: what, pos: f.Pos, src: b.src})
+		f.Type = b.mapType(p.typ, p.typExpr, use{path: fieldLabel(kind, f), pos: f.Pos, src: b.src})
 		if f.Type != nil {
 			fields = append(fields, f)
 		}
@@ -303,13 +301,9 @@ func (b *builder) checkWireNames(fields []*Field, owner, kind string, tagged boo
 	}
 	seen := make(map[string]string)
 	for _, f := range fields {
-		goName := f.GoName
-		if goName == "" {
-			goName = f.WireName
-		}
 		for _, n := range []struct{ wire, desc string }{
-			{f.WireName, kind + " " + goName},
-			{f.HasWireName, "the has flag of " + kind + " " + goName},
+			{f.WireName, fieldLabel(kind, f)},
+			{f.HasWireName, "the has flag of " + fieldLabel(kind, f)},
 		} {
 			if n.wire == "" {
 				continue
@@ -321,6 +315,20 @@ func (b *builder) checkWireNames(fields []*Field, owner, kind string, tagged boo
 			seen[n.wire] = n.desc
 		}
 	}
+}
+
+// fieldLabel names the field f of the given kind ("field", "parameter",
+// "result") in messages: by its Go name ("parameter opts"), else by its wire
+// name ("parameter arg1"); an unnamed result's wire name says it all
+// ("result", "result1").
+func fieldLabel(kind string, f *Field) string {
+	switch {
+	case f.GoName != "":
+		return kind + " " + f.GoName
+	case kind == "result":
+		return f.WireName
+	}
+	return kind + " " + f.WireName
 }
 
 // isContext reports whether t is context.Context.

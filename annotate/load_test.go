@@ -203,8 +203,8 @@ func TestLoadModel(t *testing.T) {
 }
 
 // TestLoadGraph checks the pointers of the model: one Struct per Go type,
-// recursion through pointers, slices and maps, and one entry or box struct
-// per name, shared by every use.
+// recursion through pointers, slices and maps, one entry or box struct per
+// name, shared by every use, and where optionals are boxed.
 func TestLoadGraph(t *testing.T) {
 	p := loadOK(t, "./ok/types")["example.com/t/ok/types"]
 	if p == nil {
@@ -248,17 +248,48 @@ func TestLoadGraph(t *testing.T) {
 			t.Errorf("%s: Entry %p (%s), want the shared TextInt64Entry %p", f.WireName, f.Type.Entry, f.Type.Entry.Name, entry)
 		}
 	}
-	box := structs["OptionalUInt32"]
+	// An optional map value is the entry's value field: a has flag for a
+	// scalar, no box.
 	maybe := field("Maps", "maybe").Type.Entry
-	if maybe != structs["TextOptionalUInt32Entry"] || maybe.Fields[1].Type.Box != box {
-		t.Errorf("Maps.maybe: entry %s with box %v, want TextOptionalUInt32Entry with the shared OptionalUInt32", maybe.Name, maybe.Fields[1].Type.Box)
+	if maybe != structs["TextOptionalUInt32Entry"] || maybe.Fields[1].Type.Box != nil || maybe.Fields[1].HasWireName != "hasValue" || maybe.Fields[1].HasOrdinal != 2 {
+		t.Errorf("Maps.maybe: entry %s, value field %+v; want TextOptionalUInt32Entry whose value has the has flag hasValue @2 and no box", maybe.Name, maybe.Fields[1])
 	}
 	nested := field("Maps", "nested").Type.Elem // map[string]*uint32
-	if nested.Entry != maybe || nested.Elem.Box != box {
-		t.Errorf("Maps.nested value: entry %s, box %p; want the shared TextOptionalUInt32Entry and OptionalUInt32", nested.Entry.Name, nested.Elem.Box)
+	if nested.Entry != maybe {
+		t.Errorf("Maps.nested value: entry %s; want the shared TextOptionalUInt32Entry", nested.Entry.Name)
+	}
+	if v := field("Maps", "nodes").Type.Entry.Fields[1]; v.Type.Box != nil || v.HasWireName != "" {
+		t.Errorf("Maps.nodes: value field %+v; want a pointer field: no box, no has flag", v)
 	}
 	if got := field("Optionals", "count").Type.Box; got != nil {
 		t.Errorf("Optionals.count has box %s; a struct field's optional scalar takes a has flag, not a box", got.Name)
+	}
+
+	// An optional list element is a box of any kind, shared by name; its
+	// value field is the optional itself.
+	for _, tc := range []struct {
+		field, box, has string
+	}{
+		{"maybeInts", "OptionalInt64", "hasValue"},
+		{"levels", "OptionalLevel", "hasValue"},
+		{"pair", "OptionalUInt8", "hasValue"},
+		{"maybeText", "OptionalText", ""},
+		{"nodes", "OptionalNode", ""},
+		{"hashes2", "OptionalData", ""},
+	} {
+		elem := field("Lists", tc.field).Type.Elem
+		box := structs[tc.box]
+		if elem.Box != box || box == nil {
+			t.Errorf("Lists.%s: box %p, want the shared %s %p", tc.field, elem.Box, tc.box, box)
+			continue
+		}
+		v := box.Fields[0]
+		if len(box.Fields) != 1 || v.WireName != "value" || v.Ordinal != 0 || v.HasWireName != tc.has || v.Type.Kind != KindOptional || v.Type.Box != nil || v.Type.Elem != elem.Elem {
+			t.Errorf("Lists.%s: box %s has fields %+v; want value @0 of the optional %v (has flag %q)", tc.field, tc.box, box.Fields, elem, tc.has)
+		}
+	}
+	if node := field("Lists", "nodes").Type.Elem.Elem.Struct; node != structs["Node"] {
+		t.Errorf("Lists.nodes element points to %p, want Node %p", node, structs["Node"])
 	}
 	for _, s := range p.Structs {
 		want := GoStruct
@@ -350,7 +381,7 @@ func TestLoadErrors(t *testing.T) {
 			"iface.go:28:2: method Methods.lower is not exported; the methods of an //ipc:interface must be exported",
 			"iface.go:29:14: method Methods.Variadic is variadic; take a slice parameter instead",
 			"iface.go:30:25: parameter ctx: context.Context is only allowed as the first parameter; move it first",
-			"iface.go:31:16: result 1: error can only be the last result, where it carries the call's failure; send a string instead",
+			"iface.go:31:16: result: error can only be the last result, where it carries the call's failure; send a string instead",
 			"iface.go:33:2: methods ID and Id of Methods both have the wire name id; rename one",
 			"iface.go:34:21: method Methods.Params: parameter URL and parameter url both have the wire name url; rename one",
 			"iface.go:35:16: method Methods.Flags: the has flag of parameter x and parameter hasX both have the wire name hasX; rename one",
@@ -391,8 +422,38 @@ func TestLoadErrors(t *testing.T) {
 			"types.go:71:9: parameter z: the zero-length array [0]int carries nothing; remove it",
 			"types.go:72:9: parameter t: time.Time is not supported yet; send t.UnixNano() as an int64, or a struct of your own",
 			"types.go:73:22: parameter m: channel types cannot cross a process boundary; use a method call per value instead",
-			"types.go:75:10: parameter 1: channel types cannot cross a process boundary; use a method call per value instead",
-			"types.go:75:21: result 1: func types are not supported yet; use an //ipc:interface method instead",
+			"types.go:75:15: parameter arg1: channel types cannot cross a process boundary; use a method call per value instead",
+			"types.go:75:31: result1: func types are not supported yet; use an //ipc:interface method instead",
+		}},
+		{"bindings", []string{
+			`bindings.go:9:2: struct Ptrs: field ToPtr: its wire name toPtr would make capnpc-go generate the method ToPtr on the bindings struct type, which already has a method of that name, so it does not compile; set another wire name with the struct tag ipc:"name"`,
+			`bindings.go:10:2: struct Ptrs: field EncodeAsPtr: its wire name encodeAsPtr would make capnpc-go generate the method EncodeAsPtr on the bindings struct type, which already has a method of that name, so it does not compile; set another wire name with the struct tag ipc:"name"`,
+			`bindings.go:11:2: struct Ptrs: field DecodeFromPtr: its wire name decodeFromPtr would make capnpc-go generate the method DecodeFromPtr on the bindings struct type, which already has a method of that name, so it does not compile; set another wire name with the struct tag ipc:"name"`,
+			`bindings.go:22:2: struct Pairs: field Foo and field HasFoo would both make capnpc-go generate the method HasFoo on the bindings struct type, which then does not compile; set another wire name for one of them with the struct tag ipc:"name"`,
+			`bindings.go:24:2: struct Pairs: field Bar and field SetBar would both make capnpc-go generate the method SetBar on the bindings struct type, which then does not compile; set another wire name for one of them with the struct tag ipc:"name"`,
+			`bindings.go:26:2: struct Pairs: field List and field NewList would both make capnpc-go generate the method NewList on the bindings struct type, which then does not compile; set another wire name for one of them with the struct tag ipc:"name"`,
+			`bindings.go:28:2: struct Pairs: field Text and field TextBytes would both make capnpc-go generate the method TextBytes on the bindings struct type, which then does not compile; set another wire name for one of them with the struct tag ipc:"name"`,
+			`bindings.go:30:2: struct Pairs: field Ref and field NewRef would both make capnpc-go generate the method NewRef on the bindings struct type, which then does not compile; set another wire name for one of them with the struct tag ipc:"name"`,
+			`bindings.go:34:2: struct Pairs: field Opt and field SetHasOpt would both make capnpc-go generate the method SetHasOpt on the bindings struct type, which then does not compile; set another wire name for one of them with the struct tag ipc:"name"`,
+			`bindings.go:36:2: struct Pairs: field Map and field HasMap would both make capnpc-go generate the method HasMap on the bindings struct type, which then does not compile; set another wire name for one of them with the struct tag ipc:"name"`,
+			`bindings.go:41:2: struct Futures: field Struct: its wire name struct would make capnpc-go generate the method Struct on the bindings struct's _Future type, which already has a method of that name, so it does not compile; set another wire name with the struct tag ipc:"name"`,
+			`bindings.go:42:2: struct Futures: field Future: its wire name future would make capnpc-go generate the method Future on the bindings struct's _Future type, which embeds a field Future, so it does not compile; set another wire name with the struct tag ipc:"name"`,
+			`bindings.go:44:2: struct Futures: field Tagged: its wire name toPtr would make capnpc-go generate the method ToPtr on the bindings struct type, which already has a method of that name, so it does not compile; set another wire name with the struct tag ipc:"name"`,
+			"bindings.go:55:30: method Bindings.Params: parameter toPtr: its wire name toPtr would make capnpc-go generate the method ToPtr on the bindings struct type, which already has a method of that name, so it does not compile; rename the parameter",
+			"bindings.go:55:55: method Bindings.Params: parameter foo and parameter hasFoo would both make capnpc-go generate the method HasFoo on the bindings struct type, which then does not compile; rename one of the parameters",
+			"bindings.go:56:32: method Bindings.Results: result encodeAsPtr: its wire name encodeAsPtr would make capnpc-go generate the method EncodeAsPtr on the bindings struct type, which already has a method of that name, so it does not compile; rename the result",
+			"bindings.go:56:51: method Bindings.Results: result future: its wire name future would make capnpc-go generate the method Future on the bindings struct's _Future type, which embeds a field Future, so it does not compile; rename the result",
+			"bindings.go:57:2: method Bindings.AddRef: its wire name addRef would make capnpc-go generate a second AddRef method on the bindings client type Bindings (every client type has AddRef), which does not compile; rename the Go method",
+			"bindings.go:58:2: method Bindings.Resolve: its wire name resolve would make capnpc-go generate a second Resolve method on the bindings client type Bindings (every client type has Resolve), which does not compile; rename the Go method",
+			"bindings.go:59:2: method Bindings.String: its wire name string would make capnpc-go generate a second String method on the bindings client type Bindings (every client type has String), which does not compile; rename the Go method",
+			"bindings.go:60:2: method Bindings.IsValid: its wire name isValid would make capnpc-go generate a second IsValid method on the bindings client type Bindings (every client type has IsValid), which does not compile; rename the Go method",
+			"bindings.go:61:2: method Bindings.IsSame: its wire name isSame would make capnpc-go generate a second IsSame method on the bindings client type Bindings (every client type has IsSame), which does not compile; rename the Go method",
+			"bindings.go:62:2: method Bindings.WaitStreaming: its wire name waitStreaming would make capnpc-go generate a second WaitStreaming method on the bindings client type Bindings (every client type has WaitStreaming), which does not compile; rename the Go method",
+			"bindings.go:63:2: method Bindings.SetFlowLimiter: its wire name setFlowLimiter would make capnpc-go generate a second SetFlowLimiter method on the bindings client type Bindings (every client type has SetFlowLimiter), which does not compile; rename the Go method",
+			"bindings.go:64:2: method Bindings.GetFlowLimiter: its wire name getFlowLimiter would make capnpc-go generate a second GetFlowLimiter method on the bindings client type Bindings (every client type has GetFlowLimiter), which does not compile; rename the Go method",
+			"bindings.go:65:2: method Bindings.Release: its wire name release would make capnpc-go generate a second Release method on the bindings client type Bindings (every client type has Release), which does not compile; rename the Go method",
+			"bindings.go:66:2: method Bindings.EncodeAsPtr: its wire name encodeAsPtr would make capnpc-go generate a second EncodeAsPtr method on the bindings client type Bindings (every client type has EncodeAsPtr), which does not compile; rename the Go method",
+			"bindings.go:67:2: method Bindings.DecodeFromPtr: its wire name decodeFromPtr would make capnpc-go generate a second DecodeFromPtr method on the bindings client type Bindings (every client type has DecodeFromPtr), which does not compile; rename the Go method",
 		}},
 		{"enum", []string{
 			"enum.go:10:2: constant Gap2 = 2 breaks the sequence 0..1 of //ipc:enum Gap; number its constants 0, 1, 2, … without gaps",
@@ -406,7 +467,7 @@ func TestLoadErrors(t *testing.T) {
 			`many.go:9:1: "// ipc:enum" is not a directive (no space allowed after //); write //ipc:enum`,
 			"many.go:15:7: constant KindOne = 1 breaks the sequence 0..0 of //ipc:enum Kind; number its constants 0, 1, 2, … without gaps",
 			"many.go:17:17: //ipc:interface: id=0x12 lacks the high bit Cap'n Proto requires of IDs (it must be at least 0x8000000000000000); use e.g. id=0xc2a8f3e1d0b4a697 (run `capnp id` for a fresh one)",
-			"many.go:19:34: result 1: interface type any cannot cross a process boundary (the receiver could not rebuild its value); use a concrete type",
+			"many.go:19:34: result: interface type any cannot cross a process boundary (the receiver could not rebuild its value); use a concrete type",
 			"many.go:20:2: unknown directive //ipc:metod; did you mean //ipc:method?",
 			"many.go:21:10: parameter f: func types are not supported yet; use an //ipc:interface method instead",
 		}},

@@ -10,21 +10,34 @@ import "go/token"
 //   - Every wire name (WireName) is a valid Cap'n Proto identifier: methods,
 //     fields and parameters are lowerCamelCase without underscores; structs,
 //     enums and interfaces are UpperCamelCase. capnpc-go's Go name for an
-//     element is its wire name with the first letter upper-cased.
+//     element is its wire name with the first letter upper-cased, and no
+//     wire name makes capnpc-go generate two Go methods of one name on a
+//     bindings type (a field toPtr, a field hasFoo beside a pointer field
+//     foo, a method release).
 //   - Method parameters and results become the implicit $Params/$Results
 //     structs of the method. An unnamed (or "_") parameter i is named "arg"
 //     for i == 0 and "arg<i>" otherwise; unnamed results likewise "result",
 //     "result1", "result2", ….
 //   - A leading context.Context parameter and a trailing error result are not
 //     on the wire (Method.Context, Method.Error).
-//   - An optional scalar (Go *T where T maps to a scalar or enum) used as a
-//     struct field, parameter or result is carried as two wire fields: the
-//     value (WireName) and a Bool flag (HasWireName, "has" + UpperFirst(WireName)).
-//     Every other optional is a pointer field that is null when the Go value
-//     is nil. An optional scalar used as a list element or map value is a
-//     pointer to a Box struct (one field "value"), null when nil.
+//   - An optional (Go *T) that is a field of a struct is carried by that
+//     field: an optional scalar (T maps to a scalar or enum) as two wire
+//     fields, the value (WireName) and a Bool flag (HasWireName, "has" +
+//     UpperFirst(WireName)) that is false when the Go value is nil; any
+//     other optional as a pointer field that is null when the Go value is
+//     nil. Struct fields, parameters, results and the value of a map entry
+//     are all such fields (map[string]*int32's entry is key @0, value @1,
+//     hasValue @2).
+//   - An optional used as a list element ([]*T, [N]*T) is List(Box) for
+//     every kind of T, so that a nil element survives (a list of structs
+//     or scalars has no null elements): Type.Box is a synthetic struct
+//     "Optional<X>" with one field "value" whose Type is the optional
+//     itself (without a Box), so the rule above applies inside the box:
+//     value @0 and hasValue @1 for a scalar X, a pointer value @0 for any
+//     other X. A nil element is a box with hasValue false or a null value.
 //   - map[K]V is List(Entry) where Entry is a synthetic struct with fields
-//     "key" @0 and "value" @1; entries are written sorted by key.
+//     "key" @0 and "value" @1 (and "hasValue" @2 for an optional scalar
+//     value); entries are written sorted by key.
 //   - A nil Go slice or map is a null pointer; an empty one is a zero-length
 //     list. Both survive a round trip.
 //   - Ordinals: fields and methods are numbered in source order; an
@@ -107,8 +120,8 @@ type SyntheticKind int
 
 const (
 	GoStruct    SyntheticKind = iota // a Go struct type
-	MapEntry                         // the entry of a map: fields key, value
-	OptionalBox                      // a box around an optional scalar: field value
+	MapEntry                         // the entry of a map: fields key, value (and hasValue)
+	OptionalBox                      // a box around an optional list element: field value (and hasValue)
 )
 
 // Enum is an //ipc:enum type: a named integer type whose constants are
@@ -154,7 +167,7 @@ const (
 	KindMap       // List(Entry) from map[Key]Elem
 	KindStruct    // a Go struct type (Struct)
 	KindEnum      // an //ipc:enum type (Enum)
-	KindOptional  // *Elem: null pointer, has flag or Box (see package comment)
+	KindOptional  // *Elem: has flag or null pointer, in a Box as a list element (see package comment)
 )
 
 // Type is how one Go type maps to the wire. Composite kinds nest.
@@ -175,7 +188,7 @@ type Type struct {
 	Struct *Struct // Struct
 	Enum   *Enum   // Enum
 	Entry  *Struct // Map: the synthetic entry struct
-	Box    *Struct // Optional with a scalar Elem, used as list element or map value
+	Box    *Struct // Optional used as a list element: the box struct each element is
 }
 
 // IsScalar reports whether k maps to a capnp data-section value (a number,

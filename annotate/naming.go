@@ -14,8 +14,8 @@ import (
 // interface of the package has it: then each such type gets its Go package
 // name prefixed in UpperCamel (chain.BlockRef → ChainBlockRef). Map entries
 // and optional boxes are named from the wire names of their types
-// (map[string][]int32 → TextListOfInt32Entry, *int64 → OptionalInt64) and
-// shared by every map or pointer with the same name.
+// (map[string][]int32 → TextListOfInt32Entry, the elements of []*int64 →
+// OptionalInt64) and shared by every map or list element with the same name.
 func (b *builder) name(out *Package) {
 	type decl struct {
 		tn   TypeName

@@ -13,10 +13,10 @@ import (
 
 // use says where a Go type occurs, for messages and for boxing.
 type use struct {
-	path string         // e.g. "parameter opts: field BlockTemplate.Target"
-	pos  token.Position // where a problem with the type is reported
-	src  *source        // the syntax the type expression belongs to
-	elem bool           // a list element or map value: an optional scalar is boxed
+	path     string         // e.g. "parameter opts: field BlockTemplate.Target"
+	pos      token.Position // where a problem with the type is reported
+	src      *source        // the syntax the type expression belongs to
+	listElem bool           // an element of a slice or array: an optional is boxed
 }
 
 // errorf reports a problem with the type at u.
@@ -57,7 +57,7 @@ func (b *builder) mapType(t types.Type, expr ast.Expr, u use) *Type {
 		if a, ok := expr.(*ast.ArrayType); ok {
 			elemExpr = a.Elt
 		}
-		elem := b.mapType(t.Elem(), elemExpr, u.element())
+		elem := b.mapType(t.Elem(), elemExpr, u.listElement())
 		if elem == nil {
 			return nil
 		}
@@ -74,7 +74,7 @@ func (b *builder) mapType(t types.Type, expr ast.Expr, u use) *Type {
 		if a, ok := expr.(*ast.ArrayType); ok {
 			elemExpr = a.Elt
 		}
-		elem := b.mapType(t.Elem(), elemExpr, u.element())
+		elem := b.mapType(t.Elem(), elemExpr, u.listElement())
 		if elem == nil {
 			return nil
 		}
@@ -99,15 +99,17 @@ func (b *builder) mapType(t types.Type, expr ast.Expr, u use) *Type {
 	return nil
 }
 
-// element returns u for the element of a list or the value of a map.
-func (u use) element() use {
-	u.elem = true
+// listElement returns u for the element of a slice or array.
+func (u use) listElement() use {
+	u.listElem = true
 	return u
 }
 
-// pointee returns u for the element of a pointer.
-func (u use) pointee() use {
-	u.elem = false
+// inField returns u for a value that sits in a struct field of its own:
+// the element of a pointer, or the key or value of a map (the fields of
+// its entry struct).
+func (u use) inField() use {
+	u.listElem = false
 	return u
 }
 
@@ -166,7 +168,7 @@ func (b *builder) mapMap(t *types.Map, expr ast.Expr, u use) *Type {
 	if m, ok := expr.(*ast.MapType); ok {
 		keyExpr, valueExpr = m.Key, m.Value
 	}
-	key := b.mapType(t.Key(), keyExpr, u.pointee())
+	key := b.mapType(t.Key(), keyExpr, u.inField())
 	if key != nil && !(key.Kind.IsScalar() || key.Kind == KindString || key.Kind == KindByteArray) {
 		ku := u
 		if keyExpr != nil {
@@ -175,18 +177,18 @@ func (b *builder) mapMap(t *types.Map, expr ast.Expr, u use) *Type {
 		b.errorf(ku, "map key type %s is not supported; use a number, bool, string, enum or [N]byte key", b.typeString(t.Key()))
 		key = nil
 	}
-	value := b.mapType(t.Elem(), valueExpr, u.element())
+	value := b.mapType(t.Elem(), valueExpr, u.inField())
 	if key == nil || value == nil {
 		return nil
 	}
 	mt := &Type{Kind: KindMap, Key: key, Elem: value}
+	// An optional value is the entry's value field itself: a has flag
+	// (hasValue @2) for a scalar, a null pointer otherwise.
 	mt.Entry = &Struct{
 		Synthetic: MapEntry,
-		Fields: []*Field{
-			{WireName: "key", Type: key, Ordinal: 0},
-			{WireName: "value", Type: value, Ordinal: 1},
-		},
+		Fields:    []*Field{{WireName: "key", Type: key}, {WireName: "value", Type: value}},
 	}
+	assignOrdinals(mt.Entry.Fields)
 	b.synthetic = append(b.synthetic, mt)
 	b.synthDesc[mt.Entry] = "the entry struct of " + b.typeString(t)
 	return mt
@@ -205,16 +207,20 @@ func (b *builder) mapPointer(t *types.Pointer, expr ast.Expr, u use) *Type {
 		b.errorf(u, "%s: use %s: nil already means absent", b.typeString(t), b.typeString(t.Elem()))
 		return nil
 	}
-	elem := b.mapType(t.Elem(), elemExpr, u.pointee())
+	elem := b.mapType(t.Elem(), elemExpr, u.inField())
 	if elem == nil {
 		return nil
 	}
 	ot := &Type{Kind: KindOptional, Elem: elem}
-	if u.elem && elem.Kind.IsScalar() {
+	if u.listElem {
+		// A list of structs or scalars has no null elements, so every
+		// optional element is a box whose value field is the optional: a
+		// has flag hasValue @1 for a scalar, a null pointer otherwise.
 		ot.Box = &Struct{
 			Synthetic: OptionalBox,
-			Fields:    []*Field{{WireName: "value", Type: elem, Ordinal: 0}},
+			Fields:    []*Field{{WireName: "value", Type: &Type{Kind: KindOptional, Elem: elem}}},
 		}
+		assignOrdinals(ot.Box.Fields)
 		b.synthetic = append(b.synthetic, ot)
 		b.synthDesc[ot.Box] = "the box struct of " + b.typeString(t)
 	}
@@ -274,7 +280,7 @@ func (b *builder) mapNamed(t *types.Named, u use) *Type {
 			}
 		}
 	}
-	under := b.mapType(t.Underlying(), nil, use{path: u.path + ": type " + qualified, pos: u.pos, src: u.src, elem: u.elem})
+	under := b.mapType(t.Underlying(), nil, use{path: u.path + ": type " + qualified, pos: u.pos, src: u.src, listElem: u.listElem})
 	if under == nil {
 		return nil
 	}
@@ -355,6 +361,8 @@ func (b *builder) structType(t *types.Named, tn TypeName, u use) *Type {
 	}
 	assignOrdinals(s.Fields)
 	b.checkWireNames(s.Fields, "struct "+b.typeString(t), "field", true)
+	b.checkBindingFields(s.Fields, "struct "+b.typeString(t), "field",
+		`set another wire name with the struct tag ipc:"name"`, `set another wire name for one of them with the struct tag ipc:"name"`)
 	return &Type{Kind: KindStruct, Named: &tn, Struct: s}
 }
 

@@ -215,39 +215,24 @@ func (w *fn) writeField(s jen.Code, stype string, f *annotate.Field, t *annotate
 	panic(fmt.Sprintf("proxy: cannot write kind %d", t.Kind))
 }
 
-// writeOptionalField writes a Go pointer v of optional type t into field f.
+// writeOptionalField writes a Go pointer v of optional type t into field f:
+// a value and its has flag for a scalar, else a pointer that stays null
+// when v is nil.
 func (w *fn) writeOptionalField(s jen.Code, stype string, f *annotate.Field, t *annotate.Type, v ref, wrap wrapper) []jen.Code {
 	e := t.Elem
 	inner := ref{x: v.val(), ptr: true}
 	switch {
-	case e.Kind.IsScalar() && f.HasWireName != "":
+	case e.Kind.IsScalar():
 		// if v.Fee != nil {
 		// 	s.SetFee(*v.Fee)
 		// 	s.SetHasFee(true)
 		// }
+		if f.HasWireName == "" {
+			panic(fmt.Sprintf("proxy: optional scalar field %s has no has flag", f.WireName))
+		}
 		body := w.nested(func() []jen.Code {
 			body := w.writeField(s, stype, f, e, inner, wrap)
 			return append(body, jen.Add(s).Dot("Set"+accessor(f.HasWireName)).Call(jen.True()))
-		})
-		return []jen.Code{jen.If(v.val().Op("!=").Nil()).Block(body...)}
-
-	case e.Kind.IsScalar():
-		// A pointer to a box.
-		// if v.Fee != nil {
-		// 	b, err := s.NewFee()
-		// 	if err != nil { … }
-		// 	b.SetValue(*v.Fee)
-		// }
-		if t.Box == nil || len(t.Box.Fields) == 0 {
-			panic(fmt.Sprintf("proxy: optional scalar field %s has neither a has flag nor a box", f.WireName))
-		}
-		body := w.nested(func() []jen.Code {
-			b := w.sc.name("b")
-			body := []jen.Code{
-				jen.List(jen.Id(b), jen.Err()).Op(":=").Add(s).Dot("New" + accessor(f.WireName)).Call(),
-				ifErr(wrap),
-			}
-			return append(body, w.writeBoxed(jen.Id(b), t, v, wrap)...)
 		})
 		return []jen.Code{jen.If(v.val().Op("!=").Nil()).Block(body...)}
 
@@ -271,14 +256,15 @@ func (w *fn) writeOptionalField(s jen.Code, stype string, f *annotate.Field, t *
 	}
 }
 
-// writeBoxed writes the optional scalar v (of type t, non-nil unless the
-// box itself carries a has flag) into the box struct b.
-func (w *fn) writeBoxed(b jen.Code, t *annotate.Type, v ref, wrap wrapper) []jen.Code {
-	bf := t.Box.Fields[0]
-	if bf.Type.Kind == annotate.KindOptional {
-		return w.writeField(b, t.Box.Name, bf, bf.Type, v, wrap)
+// boxed returns the value field of the box struct of t, an optional list
+// element, and the type to convert it with: t without its box. (A box is
+// shared by every optional with the same wire type, so its field's own
+// Type may be another use's, e.g. *int32 for a *mining.Height.)
+func boxed(t *annotate.Type) (*annotate.Field, *annotate.Type) {
+	if t.Box == nil || len(t.Box.Fields) != 1 {
+		panic("proxy: optional list element without a box struct of one field")
 	}
-	return w.writeField(b, t.Box.Name, bf, t.Elem, ref{x: v.val(), ptr: true}, wrap)
+	return t.Box.Fields[0], &annotate.Type{Kind: annotate.KindOptional, Elem: t.Elem}
 }
 
 // listLen renders the length of the new list for the list or map value v:
@@ -406,46 +392,19 @@ func (w *fn) writeElem(l, i string, t *annotate.Type, v ref, wrap wrapper) []jen
 		return []jen.Code{check(jen.Id(writeFunc(t.Struct.Name)).Call(at, v.addr()), wrap)}
 
 	case annotate.KindOptional:
-		e := t.Elem
-		p := v.val()
-		switch {
-		case e.Kind.IsScalar():
-			// A list of boxes: an element cannot be null.
-			if t.Box == nil || len(t.Box.Fields) == 0 {
-				panic("proxy: optional scalar list element without a box")
-			}
-			if t.Box.Fields[0].Type.Kind == annotate.KindOptional {
-				return w.writeBoxed(at, t, v, wrap)
-			}
-			return append([]jen.Code{w.nilElement(p, wrap)}, w.writeBoxed(at, t, v, wrap)...)
-		case e.Kind == annotate.KindStruct:
-			// A list of structs: an element cannot be null.
-			return []jen.Code{
-				w.nilElement(p, wrap),
-				check(jen.Id(writeFunc(e.Struct.Name)).Call(at, p), wrap),
-			}
-		case e.Kind == annotate.KindString:
-			// if v[i] != nil {
-			// 	if err := ipc.SetTextAt(l, i, *v[i]); err != nil { … }
-			// }
-			return []jen.Code{jen.If(p.Clone().Op("!=").Nil()).Block(
-				check(jen.Qual(ipcPath, "SetTextAt").Call(jen.Id(l), jen.Id(i), w.toWire(e, jen.Op("*").Add(p))), wrap))}
-		default:
-			return []jen.Code{jen.If(p.Clone().Op("!=").Nil()).Block(w.nested(func() []jen.Code {
-				return w.writeElem(l, i, e, ref{x: p, ptr: true}, wrap)
-			})...)}
-		}
+		// Each element is a box whose value field carries the optional,
+		// so a nil element is a box without a value.
+		// b := l.At(i)
+		// if v[i] != nil {
+		// 	b.SetValue(*v[i])
+		// 	b.SetHasValue(true)
+		// }
+		bf, ot := boxed(t)
+		b := w.sc.name("b")
+		return append([]jen.Code{jen.Id(b).Op(":=").Add(at)},
+			w.writeOptionalField(jen.Id(b), t.Box.Name, bf, ot, v, wrap)...)
 	}
 	panic(fmt.Sprintf("proxy: cannot write list element of kind %d", t.Kind))
-}
-
-// nilElement renders
-//
-//	if v[i] == nil {
-//		return ipc.InField("Items", ipc.InElem(i, ipc.ErrNilElement))
-//	}
-func (w *fn) nilElement(p *jen.Statement, wrap wrapper) jen.Code {
-	return jen.If(p.Clone().Op("==").Nil()).Block(jen.Return(wrap(jen.Qual(ipcPath, "ErrNilElement"))))
 }
 
 // listName returns the name of the capnp list type whose elements hold
@@ -486,10 +445,7 @@ func listName(elem *annotate.Type) (name string, bindings bool) {
 	case annotate.KindEnum:
 		return elem.Enum.Name + "_List", true
 	case annotate.KindOptional:
-		if elem.Elem.Kind.IsScalar() {
-			return elem.Box.Name + "_List", true
-		}
-		return listName(elem.Elem)
+		return elem.Box.Name + "_List", true
 	}
 	panic(fmt.Sprintf("proxy: no list type for kind %d", elem.Kind))
 }
@@ -629,15 +585,19 @@ func (w *fn) readField(s jen.Code, stype string, f *annotate.Field, t *annotate.
 }
 
 // readOptionalField reads field f, of optional type t, into the Go
-// pointer dst, leaving it nil when the field is absent.
+// pointer dst, leaving it nil when the field is absent: its has flag is
+// false, or its pointer null.
 func (w *fn) readOptionalField(s jen.Code, stype string, f *annotate.Field, t *annotate.Type, dst ref, wrap wrapper) []jen.Code {
 	e := t.Elem
 	switch {
-	case e.Kind.IsScalar() && f.HasWireName != "":
+	case e.Kind.IsScalar():
 		// if s.HasFee() {
 		// 	x := s.Fee()
 		// 	v.Fee = &x
 		// }
+		if f.HasWireName == "" {
+			panic(fmt.Sprintf("proxy: optional scalar field %s has no has flag", f.WireName))
+		}
 		body := w.nested(func() []jen.Code {
 			if narrowEnum(e) {
 				stmts, x := w.enumRead(jen.Add(s).Dot(accessor(f.WireName)).Call(), e, wrap)
@@ -648,22 +608,6 @@ func (w *fn) readOptionalField(s jen.Code, stype string, f *annotate.Field, t *a
 			return []jen.Code{jen.Id(x).Op(":=").Add(val), dst.set(jen.Op("&").Id(x))}
 		})
 		return []jen.Code{jen.If(jen.Add(s).Dot(accessor(f.HasWireName)).Call()).Block(body...)}
-
-	case e.Kind.IsScalar():
-		// if s.HasFee() {
-		// 	b, err := s.Fee()
-		// 	if err != nil { … }
-		// 	…read the box b into v.Fee…
-		// }
-		body := w.nested(func() []jen.Code {
-			b := w.sc.name("b")
-			body := []jen.Code{
-				jen.List(jen.Id(b), jen.Err()).Op(":=").Add(s).Dot(accessor(f.WireName)).Call(),
-				ifErr(wrap),
-			}
-			return append(body, w.readBoxed(jen.Id(b), t, dst, wrap)...)
-		})
-		return []jen.Code{jen.If(jen.Add(s).Dot("Has" + accessor(f.WireName)).Call()).Block(body...)}
 
 	case e.Kind == annotate.KindString:
 		// if s.HasLabel() {
@@ -699,24 +643,6 @@ func (w *fn) readOptionalField(s jen.Code, stype string, f *annotate.Field, t *a
 		})
 		return []jen.Code{jen.If(jen.Add(s).Dot("Has" + accessor(f.WireName)).Call()).Block(body...)}
 	}
-}
-
-// readBoxed reads the box struct b of the optional scalar type t into the
-// Go pointer dst.
-func (w *fn) readBoxed(b jen.Code, t *annotate.Type, dst ref, wrap wrapper) []jen.Code {
-	bf := t.Box.Fields[0]
-	if bf.Type.Kind == annotate.KindOptional {
-		return w.readField(b, t.Box.Name, bf, bf.Type, dst, wrap)
-	}
-	// x := b.Value()
-	// v[i] = &x
-	if narrowEnum(t.Elem) {
-		stmts, x := w.enumRead(jen.Add(b).Dot(accessor(bf.WireName)).Call(), t.Elem, wrap)
-		return append(stmts, dst.set(jen.Op("&").Id(x)))
-	}
-	x := w.sc.name("x")
-	val, _ := w.scalarRead(b, bf, t.Elem)
-	return []jen.Code{jen.Id(x).Op(":=").Add(val), dst.set(jen.Op("&").Id(x))}
 }
 
 // copyArray checks that the Data b has the length of the array type t and
@@ -899,89 +825,17 @@ func (w *fn) readElem(l, i string, t *annotate.Type, dst ref, wrap wrapper) []je
 	panic(fmt.Sprintf("proxy: cannot read list element of kind %d", t.Kind))
 }
 
-// readOptionalElem reads element i of l into the Go pointer dst, leaving
-// it nil when the element is null.
+// readOptionalElem reads element i of l, a list of boxes, into the Go
+// pointer dst, leaving it nil when the box holds no value.
+//
+//	b := l.At(i)
+//	if b.HasValue() {
+//		x := b.Value()
+//		v[i] = &x
+//	}
 func (w *fn) readOptionalElem(l, i string, t *annotate.Type, dst ref, wrap wrapper) []jen.Code {
-	e := t.Elem
-	at := jen.Id(l).Dot("At").Call(jen.Id(i))
-	x := w.sc.name("x")
-	switch e.Kind {
-	case annotate.KindString:
-		// x, ok, err := ipc.TextAt(l, i)
-		// if err != nil { … }
-		// if ok {
-		// 	x[i] = &x
-		// }
-		ok := w.sc.name("ok")
-		set := []jen.Code{dst.set(jen.Op("&").Id(x))}
-		if conv := w.fromWire(e, jen.Id(x)); t.Elem.Named != nil {
-			y := w.sc.name("y")
-			set = []jen.Code{jen.Id(y).Op(":=").Add(conv), dst.set(jen.Op("&").Id(y))}
-		}
-		return []jen.Code{
-			jen.List(jen.Id(x), jen.Id(ok), jen.Err()).Op(":=").Qual(ipcPath, "TextAt").Call(jen.Id(l), jen.Id(i)),
-			ifErr(wrap),
-			jen.If(jen.Id(ok)).Block(set...),
-		}
-
-	case annotate.KindByteArray:
-		// b, err := l.At(i)
-		// if err != nil { … }
-		// if b != nil {
-		// 	x := new([32]byte)
-		// 	…check and copy b into x…
-		// 	v[i] = x
-		// }
-		b := w.sc.name("b")
-		body := w.nested(func() []jen.Code {
-			body := []jen.Code{jen.Id(x).Op(":=").New(w.g.goType(e))}
-			body = append(body, w.copyArray(b, e, ref{x: jen.Id(x), ptr: true}, wrap)...)
-			return append(body, dst.set(jen.Id(x)))
-		})
-		return []jen.Code{
-			jen.List(jen.Id(b), jen.Err()).Op(":=").Add(at),
-			ifErr(wrap),
-			jen.If(jen.Id(b).Op("!=").Nil()).Block(body...),
-		}
-
-	case annotate.KindList:
-		// p, err := l.At(i)
-		// if err != nil { … }
-		// if p.IsValid() {
-		// 	x := new([4]int32)
-		// 	…read capnp.Int32List(p.List()) into x…
-		// 	v[i] = x
-		// }
-		p := w.sc.name("p")
-		body := w.nested(func() []jen.Code {
-			il := w.sc.name("l")
-			body := []jen.Code{
-				jen.Id(x).Op(":=").New(w.g.goType(e)),
-				jen.Id(il).Op(":=").Add(w.typedList(e)).Call(jen.Id(p).Dot("List").Call()),
-			}
-			body = append(body, w.readList(il, e, ref{x: jen.Id(x), ptr: true}, wrap)...)
-			return append(body, dst.set(jen.Id(x)))
-		})
-		return []jen.Code{
-			jen.List(jen.Id(p), jen.Err()).Op(":=").Add(at),
-			ifErr(wrap),
-			jen.If(jen.Id(p).Dot("IsValid").Call()).Block(body...),
-		}
-
-	case annotate.KindStruct:
-		// A list of structs has no null elements.
-		// x := new(mining.BlockRef)
-		// if err := readBlockRef(l.At(i), x); err != nil { … }
-		// v[i] = x
-		return []jen.Code{
-			jen.Id(x).Op(":=").New(w.g.goType(e)),
-			check(jen.Id(readFunc(e.Struct.Name)).Call(at, jen.Id(x)), wrap),
-			dst.set(jen.Id(x)),
-		}
-	}
-	if e.Kind.IsScalar() {
-		// A list of boxes.
-		return w.readBoxed(at, t, dst, wrap)
-	}
-	panic(fmt.Sprintf("proxy: cannot read optional list element of kind %d", e.Kind))
+	bf, ot := boxed(t)
+	b := w.sc.name("b")
+	return append([]jen.Code{jen.Id(b).Op(":=").Id(l).Dot("At").Call(jen.Id(i))},
+		w.readOptionalField(jen.Id(b), t.Box.Name, bf, ot, dst, wrap)...)
 }

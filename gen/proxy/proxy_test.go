@@ -54,17 +54,37 @@ func optionalScalar(goName, wire string, ordinal int, elem *annotate.Type) *anno
 	return f
 }
 
-// boxed is *T (T scalar) as a list element or map value.
-func boxed(box string, elem *annotate.Type) *annotate.Type {
+// optional is *elem as a field: a has flag or a null pointer.
+func optional(elem *annotate.Type) *annotate.Type {
+	return &annotate.Type{Kind: annotate.KindOptional, Elem: elem}
+}
+
+// optionalField is a field of type *elem, with a has flag when elem is a
+// scalar.
+func optionalField(goName, wire string, ordinal int, elem *annotate.Type) *annotate.Field {
+	if elem.Kind.IsScalar() {
+		return optionalScalar(goName, wire, ordinal, elem)
+	}
+	return field(goName, wire, ordinal, optional(elem))
+}
+
+// boxedElem is *elem as a list element: a box struct whose value field is
+// the optional.
+func boxedElem(box string, elem *annotate.Type) *annotate.Type {
 	return &annotate.Type{Kind: annotate.KindOptional, Elem: elem, Box: &annotate.Struct{
-		Name: box, Synthetic: annotate.OptionalBox, Fields: []*annotate.Field{field("", "value", 0, elem)},
+		Name: box, Synthetic: annotate.OptionalBox, Fields: []*annotate.Field{optionalField("", "value", 0, elem)},
 	}}
 }
 
+// mapOf is map[key]value; an optional value is the entry's value field.
 func mapOf(entry string, key, value *annotate.Type) *annotate.Type {
+	v := field("", "value", 1, value)
+	if value.Kind == annotate.KindOptional {
+		v = optionalField("", "value", 1, value.Elem)
+	}
 	return &annotate.Type{Kind: annotate.KindMap, Key: key, Elem: value, Entry: &annotate.Struct{
 		Name: entry, Synthetic: annotate.MapEntry,
-		Fields: []*annotate.Field{field("", "key", 0, key), field("", "value", 1, value)},
+		Fields: []*annotate.Field{field("", "key", 0, key), v},
 	}}
 }
 
@@ -105,11 +125,15 @@ func miningModel() *annotate.Package {
 		field("Fees", "fees", 2, entry),
 		field("Tip", "tip", 3, &annotate.Type{Kind: annotate.KindOptional, Elem: structType(blockRef)}),
 		field("Kinds", "kinds", 4, list(kindType)),
-		field("Sigops", "sigops", 5, list(boxed("OptionalInt32", basic(annotate.KindInt32, "int32")))),
+		field("Sigops", "sigops", 5, list(boxedElem("OptionalInt32", basic(annotate.KindInt32, "int32")))),
 		field("Matrix", "matrix", 6, list(list(basic(annotate.KindInt32, "int32")))),
 		field("Ports", "ports", 7, array(4, basic(annotate.KindUint16, "uint16"))),
 		field("Seen", "seen", 8, mapOf("DataBoolEntry", byteArray(4), basic(annotate.KindBool, "bool"))),
 		field("Message", "message", 9, basic(annotate.KindString, "string")),
+		field("Refs", "refs", 10, list(boxedElem("OptionalBlockRef", structType(blockRef)))),
+		field("Notes", "notes", 11, array(2, boxedElem("OptionalText", basic(annotate.KindString, "string")))),
+		field("FeeBy", "feeBy", 12, mapOf("TextOptionalInt64Entry", basic(annotate.KindString, "string"), optional(basic(annotate.KindInt64, "int64")))),
+		field("TipBy", "tipBy", 13, mapOf("TextOptionalBlockRefEntry", basic(annotate.KindString, "string"), optional(structType(blockRef)))),
 	}
 	m := &annotate.Interface{Name: "Mining", Doc: "Mining lets an external process build block templates."}
 	m.Methods = []*annotate.Method{
@@ -135,8 +159,9 @@ func miningModel() *annotate.Package {
 	return &annotate.Package{
 		Path: miningPath, Name: "mining", IPCName: "miningipc", IPCPath: miningPath + "/miningipc",
 		Interfaces: []*annotate.Interface{m},
-		Structs:    []*annotate.Struct{opts, tmpl, blockRef, entry.Entry, tmpl.Fields[5].Type.Elem.Box, tmpl.Fields[8].Type.Entry},
-		Enums:      []*annotate.Enum{kind},
+		Structs: []*annotate.Struct{opts, tmpl, blockRef, entry.Entry, tmpl.Fields[5].Type.Elem.Box, tmpl.Fields[8].Type.Entry,
+			tmpl.Fields[10].Type.Elem.Box, tmpl.Fields[11].Type.Elem.Box, tmpl.Fields[12].Type.Entry, tmpl.Fields[13].Type.Entry},
+		Enums: []*annotate.Enum{kind},
 	}
 }
 

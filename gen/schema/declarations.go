@@ -313,11 +313,14 @@ func (d *declarer) fields(fields []*annotate.Field, what string) []*fieldDecl {
 			d.errorf(f.Pos, "%s: field %s has no type", what, f.WireName)
 			continue
 		}
-		if isOptionalScalar(f.Type) && (f.HasWireName != "" || f.Type.Box == nil) {
-			// A value and a has flag. (A map entry's value field holds a
-			// Box instead: it has Type.Box and no has flag.)
+		if f.Type.Kind == annotate.KindOptional && f.Type.Box != nil {
+			d.errorf(f.Pos, "%s: field %s has a Box; only an optional list element is boxed", what, f.WireName)
+			continue
+		}
+		if isOptionalScalar(f.Type) {
+			// A value and a has flag.
 			if f.HasWireName == "" {
-				d.errorf(f.Pos, "%s: optional scalar field %s has neither a has flag (Field.HasWireName) nor a Box", what, f.WireName)
+				d.errorf(f.Pos, "%s: optional scalar field %s has no has flag (Field.HasWireName)", what, f.WireName)
 				continue
 			}
 			t, err := d.capnpType(f.Type.Elem)
@@ -361,7 +364,9 @@ func isOptionalScalar(t *annotate.Type) bool {
 }
 
 // capnpType maps t, holding one value (a field other than an optional
-// scalar, a list element, a map key or value), to its capnp type.
+// scalar, a list element, a map key), to its capnp type. An optional is
+// its Box when it has one (a list element), else its element (a pointer
+// field that is null when absent).
 func (d *declarer) capnpType(t *annotate.Type) (*capnpType, error) {
 	if t == nil {
 		return nil, errors.New("missing type")
@@ -371,6 +376,9 @@ func (d *declarer) capnpType(t *annotate.Type) (*capnpType, error) {
 	}
 	switch t.Kind {
 	case annotate.KindList:
+		if t.Elem != nil && t.Elem.Kind == annotate.KindOptional && t.Elem.Box == nil {
+			return nil, errors.New("list element: optional without a Box")
+		}
 		elem, err := d.capnpType(t.Elem)
 		if err != nil {
 			return nil, fmt.Errorf("list element: %w", err)
@@ -397,8 +405,11 @@ func (d *declarer) capnpType(t *annotate.Type) (*capnpType, error) {
 		if t.Elem == nil {
 			return nil, errors.New("optional type without Type.Elem")
 		}
-		if t.Elem.Kind.IsScalar() {
+		if t.Box != nil {
 			return d.structRef(t.Box, "optional box")
+		}
+		if t.Elem.Kind.IsScalar() {
+			return nil, errors.New("optional scalar outside a field and without a Box")
 		}
 		return d.capnpType(t.Elem)
 	}

@@ -73,7 +73,23 @@ func TestDeclareRejects(t *testing.T) {
 			func(pkg *annotate.Package) {
 				pkg.Structs[0].Fields[0].Type = tOptional(tBool())
 			},
-			[]string{"optional scalar field checkMerkleRoot has neither a has flag"},
+			[]string{"optional scalar field checkMerkleRoot has no has flag"},
+		},
+		{
+			"boxed field",
+			func(pkg *annotate.Package) {
+				b := box("OptionalBool", tBool())
+				pkg.Structs = append(pkg.Structs, b)
+				pkg.Structs[0].Fields[0].Type = tBoxed(tBool(), b)
+			},
+			[]string{"field checkMerkleRoot has a Box; only an optional list element is boxed"},
+		},
+		{
+			"list element optional without a box",
+			func(pkg *annotate.Package) {
+				pkg.Structs[0].Fields[0].Type = tList(tOptional(tStruct(pkg.Structs[3])))
+			},
+			[]string{"field checkMerkleRoot: list element: optional without a Box"},
 		},
 		{
 			"has flag on a non-scalar",

@@ -86,7 +86,7 @@ func tOptional(elem *annotate.Type) *annotate.Type {
 	return &annotate.Type{Kind: annotate.KindOptional, Elem: elem}
 }
 
-// tBoxed is an optional scalar as a list element or map value.
+// tBoxed is an optional as a list element.
 func tBoxed(elem *annotate.Type, box *annotate.Struct) *annotate.Type {
 	return &annotate.Type{Kind: annotate.KindOptional, Elem: elem, Box: box}
 }
@@ -139,22 +139,23 @@ func goStruct(pkg *annotate.Package, name, doc string, fields ...*annotate.Field
 	}
 }
 
+// mapEntry is the entry struct of a map; an optional scalar value takes
+// the has flag hasValue @2.
 func mapEntry(name string, key, value *annotate.Type) *annotate.Struct {
-	v := f("", "value", value)
-	if value.Box != nil {
-		v.HasWireName = "" // a boxed map value: a pointer to the box
-	}
 	return &annotate.Struct{
 		Name:      name,
-		Fields:    numbered(f("", "key", key), v),
+		Fields:    numbered(f("", "key", key), f("", "value", value)),
 		Synthetic: annotate.MapEntry,
 	}
 }
 
-func box(name string, value *annotate.Type) *annotate.Struct {
+// box is the box struct of an optional list element of type *elem: one
+// field value, the optional itself (with the has flag hasValue @1 for a
+// scalar elem).
+func box(name string, elem *annotate.Type) *annotate.Struct {
 	return &annotate.Struct{
 		Name:      name,
-		Fields:    numbered(f("", "value", value)),
+		Fields:    numbered(f("", "value", tOptional(elem))),
 		Synthetic: annotate.OptionalBox,
 	}
 }
@@ -273,13 +274,22 @@ func kindsModel() *annotate.Package {
 		f("N", "n", basic(annotate.KindInt64, "int")),
 		f("U", "u", basic(annotate.KindUint64, "uint")),
 	)
+	// Boxes of optional list elements: scalars with a has flag, pointers.
 	int64Box := box("Int64Box", tInt64())
 	uint32Box := box("UInt32Box", tUint32())
 	kindBox := box("KindBox", tEnum(kind))
+	boolBox := box("BoolBox", tBool())
+	textBox := box("TextBox", tString())
+	dataBox := box("DataBox", tByteArray(4))
+	scalarsBox := box("ScalarsBox", tStruct(scalars))
+	pairBox := box("PairBox", tArray(2, tUint8()))
 	textInt64 := mapEntry("TextInt64Entry", tString(), tInt64())
 	int32TextList := mapEntry("Int32TextListEntry", tInt32(), tList(tString()))
 	textScalars := mapEntry("TextScalarsEntry", tString(), tStruct(scalars))
-	textUInt32Box := mapEntry("TextUInt32BoxEntry", tString(), tBoxed(tUint32(), uint32Box))
+	// Optional map values: the value field with a has flag, or a pointer.
+	textMaybeUInt32 := mapEntry("TextMaybeUInt32Entry", tString(), tOptional(tUint32()))
+	textMaybeScalars := mapEntry("TextMaybeScalarsEntry", tString(), tOptional(tStruct(scalars)))
+	textMaybeText := mapEntry("TextMaybeTextEntry", tString(), tOptional(tString()))
 	kindText := mapEntry("KindTextEntry", tEnum(kind), tString())
 
 	collections := goStruct(pkg, "Collections", "",
@@ -299,10 +309,17 @@ func kindsModel() *annotate.Package {
 		f("ByHeight", "byHeight", tMap(tInt32(), tList(tString()), int32TextList)),
 		f("Scalars", "scalars", tMap(tString(), tStruct(scalars), textScalars)),
 		f("MaybeInts", "maybeInts", tList(tBoxed(tInt64(), int64Box))),
-		f("MaybeByName", "maybeByName", tMap(tString(), tBoxed(tUint32(), uint32Box), textUInt32Box)),
-		f("MaybeItems", "maybeItems", tList(tOptional(tStruct(scalars)))),
+		f("MaybeByName", "maybeByName", tMap(tString(), tOptional(tUint32()), textMaybeUInt32)),
+		f("MaybeItems", "maybeItems", tList(tBoxed(tStruct(scalars), scalarsBox))),
 		f("MaybeKinds", "maybeKinds", tList(tBoxed(tEnum(kind), kindBox))),
 		f("Labels", "labels", tMap(tEnum(kind), tString(), kindText)),
+		f("MaybeNames", "maybeNames", tList(tBoxed(tString(), textBox))),
+		f("MaybeHashes", "maybeHashes", tList(tBoxed(tByteArray(4), dataBox))),
+		f("MaybePairs", "maybePairs", tList(tBoxed(tArray(2, tUint8()), pairBox))),
+		f("MaybeQuad", "maybeQuad", tArray(4, tBoxed(tUint32(), uint32Box))),
+		f("MaybeFlags", "maybeFlags", tList(tList(tBoxed(tBool(), boolBox)))),
+		f("ItemsByName", "itemsByName", tMap(tString(), tOptional(tStruct(scalars)), textMaybeScalars)),
+		f("NamesByName", "namesByName", tMap(tString(), tOptional(tString()), textMaybeText)),
 	)
 	optionals := goStruct(pkg, "Optionals", "Optionals holds nil-able values.",
 		f("Count", "count", tOptional(tInt64()), "Count is nil when unknown."),
@@ -351,8 +368,9 @@ func kindsModel() *annotate.Package {
 		{Name: "Quiet"},
 	}
 	pkg.Structs = []*annotate.Struct{
-		collections, empty, int32TextList, int64Box, kindBox, kindText, optionals,
-		scalars, textInt64, textScalars, textUInt32Box, tree, uint32Box,
+		boolBox, collections, dataBox, empty, int32TextList, int64Box, kindBox, kindText, optionals,
+		pairBox, scalars, scalarsBox, textBox, textInt64, textMaybeScalars, textMaybeText,
+		textMaybeUInt32, textScalars, tree, uint32Box,
 	}
 	pkg.Enums = []*annotate.Enum{kind, level}
 	return pkg

@@ -60,7 +60,7 @@ func TestEchoValues(t *testing.T) {
 			ByColor: map[enums.Color]string{enums.Red: "red", enums.Blue: ""},
 			Named:   map[string]enums.Color{"g": enums.Green},
 			Maybe:   ptr(enums.Red),
-			Maybes:  []*enums.Size{ptr(enums.Small), ptr(enums.Large)},
+			Maybes:  []*enums.Size{ptr(enums.Small), nil, ptr(enums.Large), nil},
 			MaybeS:  ptr(enums.Small),
 			SizesBy: map[string]*enums.Size{"nil": nil, "small": ptr(enums.Small), "large": ptr(enums.Large)},
 			ColorBy: map[enums.Size]*enums.Color{enums.Small: nil, enums.Large: ptr(enums.Blue)},

@@ -1,5 +1,6 @@
 // Package lists is a golden case: slices and arrays of every kind of
-// element, nested, with nil and empty kept apart at every level.
+// element, nested, with nil and empty kept apart at every level, and nil
+// elements kept in lists of pointers (each element is a box).
 package lists
 
 import (
@@ -54,4 +55,10 @@ type Values struct {
 	PortLists [][4]uint16
 	Arrays    [3]Point
 	Bytes3    [3][]byte
+
+	MaybeInts    []*int32
+	MaybeStrings []*string
+	MaybePoints  []*Point
+	MaybePair    [2]*uint8
+	MaybeMatrix  [][]*float64
 }

@@ -54,6 +54,8 @@ func (impl) Sum(_ context.Context, m [][]int32) (int64, error) {
 
 func (impl) Strings(_ context.Context, s []string) ([]string, error) { return s, nil }
 
+func ptr[T any](v T) *T { return &v }
+
 var values = map[string]lists.Values{
 	"zero": {},
 	"empty": {
@@ -61,6 +63,19 @@ var values = map[string]lists.Values{
 		Uints: []uint{}, Durations: []time.Duration{}, Strings: []string{}, Bytes: [][]byte{},
 		Hashes: [][32]byte{}, Nested: [][]int32{}, Deep: [][][]string{}, Matrix: lists.Matrix{},
 		Points: []lists.Point{}, PortLists: [][4]uint16{},
+		MaybeInts: []*int32{}, MaybeStrings: []*string{}, MaybePoints: []*lists.Point{}, MaybeMatrix: [][]*float64{},
+	},
+	"nil elements": {
+		MaybeInts:    []*int32{nil, ptr(int32(0)), nil, ptr(int32(math.MinInt32))},
+		MaybeStrings: []*string{nil, ptr(""), ptr("x"), nil},
+		MaybePoints:  []*lists.Point{nil, {}, {X: 1, Y: -1}, nil},
+		MaybePair:    [2]*uint8{nil, ptr(uint8(0))},
+		MaybeMatrix:  [][]*float64{nil, {}, {nil}, {ptr(math.Inf(1)), nil, ptr(0.0)}},
+	},
+	"only nil elements": {
+		MaybeInts:    []*int32{nil},
+		MaybeStrings: []*string{nil, nil},
+		MaybePoints:  []*lists.Point{nil, nil, nil},
 	},
 	"nil and empty inside": {
 		Bytes:   [][]byte{nil, {}, {0}},
@@ -71,26 +86,31 @@ var values = map[string]lists.Values{
 		Bytes3:  [3][]byte{nil, {}, {1, 2}},
 	},
 	"full": {
-		Ints:      []int64{math.MinInt64, -1, 0, 1, math.MaxInt64},
-		Small:     []int8{math.MinInt8, math.MaxInt8},
-		Bools:     []bool{true, false, true, true, false, false, false, false, true},
-		Floats:    []float64{math.Inf(-1), -0.5, math.MaxFloat64, math.NaN()},
-		Float32s:  []float32{math.MaxFloat32, float32(math.Inf(1))},
-		Uints:     []uint{0, math.MaxUint},
-		Durations: []time.Duration{time.Second, -time.Nanosecond, math.MaxInt64},
-		Strings:   []string{"a", "\x00", strings.Repeat("long ", 1000)},
-		Bytes:     [][]byte{{1}, {2, 3}},
-		Hashes:    [][32]byte{{1}, {31: 255}},
-		Nested:    [][]int32{{1, 2}, {3}, {math.MinInt32, math.MaxInt32}},
-		Deep:      [][][]string{{{"a", "b"}, {"c"}}, {{"d"}}},
-		Matrix:    lists.Matrix{{1, 0}, {0, 1}},
-		Points:    []lists.Point{{1, 2}, {-3, 4}, {}},
-		Ports:     [4]uint16{1, 2, 3, math.MaxUint16},
-		Named:     lists.Ports{80, 443, 8080, 8333},
-		Grid:      [2][3]int32{{1, 2, 3}, {4, 5, 6}},
-		PortLists: [][4]uint16{{1, 2, 3, 4}, {}},
-		Arrays:    [3]lists.Point{{1, 1}, {2, 2}, {3, 3}},
-		Bytes3:    [3][]byte{{1}, {2}, {3}},
+		Ints:         []int64{math.MinInt64, -1, 0, 1, math.MaxInt64},
+		Small:        []int8{math.MinInt8, math.MaxInt8},
+		Bools:        []bool{true, false, true, true, false, false, false, false, true},
+		Floats:       []float64{math.Inf(-1), -0.5, math.MaxFloat64, math.NaN()},
+		Float32s:     []float32{math.MaxFloat32, float32(math.Inf(1))},
+		Uints:        []uint{0, math.MaxUint},
+		Durations:    []time.Duration{time.Second, -time.Nanosecond, math.MaxInt64},
+		Strings:      []string{"a", "\x00", strings.Repeat("long ", 1000)},
+		Bytes:        [][]byte{{1}, {2, 3}},
+		Hashes:       [][32]byte{{1}, {31: 255}},
+		Nested:       [][]int32{{1, 2}, {3}, {math.MinInt32, math.MaxInt32}},
+		Deep:         [][][]string{{{"a", "b"}, {"c"}}, {{"d"}}},
+		Matrix:       lists.Matrix{{1, 0}, {0, 1}},
+		Points:       []lists.Point{{1, 2}, {-3, 4}, {}},
+		Ports:        [4]uint16{1, 2, 3, math.MaxUint16},
+		Named:        lists.Ports{80, 443, 8080, 8333},
+		Grid:         [2][3]int32{{1, 2, 3}, {4, 5, 6}},
+		PortLists:    [][4]uint16{{1, 2, 3, 4}, {}},
+		Arrays:       [3]lists.Point{{1, 1}, {2, 2}, {3, 3}},
+		Bytes3:       [3][]byte{{1}, {2}, {3}},
+		MaybeInts:    []*int32{ptr(int32(1)), ptr(int32(2))},
+		MaybeStrings: []*string{ptr(strings.Repeat("long ", 100))},
+		MaybePoints:  []*lists.Point{{X: math.MaxInt32, Y: math.MinInt32}},
+		MaybePair:    [2]*uint8{ptr(uint8(1)), ptr(uint8(math.MaxUint8))},
+		MaybeMatrix:  [][]*float64{{ptr(-0.5)}},
 	},
 }
 

@@ -1,6 +1,7 @@
 // Package maps is a golden case: maps cross the wire as lists of entries
 // sorted by key, so equal maps encode to equal bytes; nil and empty maps
-// stay apart.
+// stay apart, and so do nil and non-nil optional values (the entry's value
+// field carries a has flag or a null pointer).
 package maps
 
 import "context"
@@ -38,4 +39,9 @@ type Values struct {
 	Bytes   map[int64][]byte
 	Index   Index
 	ListOfM []map[string]int32
+
+	MaybeCounts map[string]*int32
+	MaybeItems  map[string]*Item
+	MaybeNames  map[int64]*string
+	MaybeLists  map[string]*[2]int32
 }

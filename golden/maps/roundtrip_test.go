@@ -42,6 +42,8 @@ func (echo) Echo(_ context.Context, v maps.Values) (maps.Values, error) { return
 
 func (echo) Counts(_ context.Context, m map[string]int64) (map[string]int64, error) { return m, nil }
 
+func ptr[T any](v T) *T { return &v }
+
 var values = map[string]maps.Values{
 	"zero": {},
 	"empty": {
@@ -49,6 +51,20 @@ var values = map[string]maps.Values{
 		Set: map[[4]byte]bool{}, Flags: map[bool]string{}, Floats: map[float64]uint8{},
 		Uints: map[uint]int{}, Nested: map[string]map[string]int32{}, Bytes: map[int64][]byte{},
 		Index: maps.Index{}, ListOfM: []map[string]int32{},
+		MaybeCounts: map[string]*int32{}, MaybeItems: map[string]*maps.Item{}, MaybeNames: map[int64]*string{},
+		MaybeLists: map[string]*[2]int32{},
+	},
+	"nil and zero values": {
+		MaybeCounts: map[string]*int32{"nil": nil, "zero": ptr(int32(0)), "one": ptr(int32(1))},
+		MaybeItems:  map[string]*maps.Item{"nil": nil, "zero": {}, "one": {Name: "one", Count: 1}},
+		MaybeNames:  map[int64]*string{-1: nil, 0: ptr(""), 1: ptr("one")},
+		MaybeLists:  map[string]*[2]int32{"nil": nil, "zero": {}, "full": {math.MinInt32, math.MaxInt32}},
+	},
+	"only nil values": {
+		MaybeCounts: map[string]*int32{"": nil},
+		MaybeItems:  map[string]*maps.Item{"": nil},
+		MaybeNames:  map[int64]*string{0: nil},
+		MaybeLists:  map[string]*[2]int32{"": nil},
 	},
 	"full": {
 		Counts:  map[string]int64{"": 0, "a": math.MinInt64, "b": math.MaxInt64, "\xff": 1},

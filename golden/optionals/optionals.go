@@ -1,8 +1,10 @@
 // Package optionals is a golden case: pointers cross as optional values.
 // A nil pointer arrives nil and a pointer to a zero value arrives as a
-// pointer to a zero value: scalars through a has flag, strings, structs
-// and arrays through null pointers, list elements and map values through
-// box structs.
+// pointer to a zero value, wherever the pointer is: scalars through a has
+// flag, strings, structs and arrays through null pointers, in struct
+// fields, parameters, results and map values alike; list elements through
+// box structs holding the same has flag or null pointer, so nil elements
+// survive in every kind of list.
 package optionals
 
 import (
@@ -54,4 +56,13 @@ type Values struct {
 	Label    *Label
 	Labels   []*Label
 	LabelsBy map[Label]*Label
+
+	Pair      [2]*uint8
+	Durations []*time.Duration
+	Flags     []*bool
+	Grid      [][]*int32
+	PortLists []*[2]uint16
+	RefPair   [2]*Ref
+	FloatsBy  map[string]*float64
+	HashesBy  map[string]*[4]byte
 }

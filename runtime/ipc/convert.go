@@ -60,14 +60,8 @@ func LengthError(got, want int) error {
 	return fmt.Errorf("length %d, want %d", got, want)
 }
 
-var (
-	// ErrDuplicateKey is the cause when a map arrives with a key twice.
-	ErrDuplicateKey = errors.New("duplicate map key")
-	// ErrNilElement is the cause when a nil pointer is written into a list
-	// whose elements are structs or boxes: such a list has no null
-	// elements, so nil cannot cross.
-	ErrNilElement = errors.New("nil element in a list of structs; nil cannot cross the wire here")
-)
+// ErrDuplicateKey is the cause when a map arrives with a key twice.
+var ErrDuplicateKey = errors.New("duplicate map key")
 
 // integer is every Go integer type an //ipc:enum type can have.
 type integer interface {
@@ -139,26 +133,6 @@ func SetDataAt(l capnp.DataList, i int, v []byte) error {
 		return err
 	}
 	return capnp.PointerList(l).Set(i, d.ToPtr())
-}
-
-// SetTextAt sets element i of l to v as a non-null Text, even when v is
-// empty: generated code uses it for optional strings, where null means nil.
-func SetTextAt(l capnp.TextList, i int, v string) error {
-	t, err := capnp.NewText(l.Segment(), v)
-	if err != nil {
-		return err
-	}
-	return capnp.PointerList(l).Set(i, t.ToPtr())
-}
-
-// TextAt returns element i of l; ok is false when the element is a null
-// pointer (an optional string that was nil).
-func TextAt(l capnp.TextList, i int) (v string, ok bool, err error) {
-	p, err := capnp.PointerList(l).At(i)
-	if err != nil || !p.IsValid() {
-		return "", false, err
-	}
-	return p.Text(), true, nil
 }
 
 // Schema answers questions about the structs of one generated package from

@@ -33,6 +33,8 @@ interface Pinned @0xa1b2c3d4e5f60718 {
 interface Quiet @0xc3b8fb74d3dd98c5 {
 }
 
+struct BoolBox @0xd597a800f147d2fd { value @0 :Bool; hasValue @1 :Bool; }
+
 struct Collections @0x982ef96fc29acb56 {
   text @0 :Text;
   data @1 :Data;
@@ -50,11 +52,20 @@ struct Collections @0x982ef96fc29acb56 {
   byHeight @13 :List(Int32TextListEntry);
   scalars @14 :List(TextScalarsEntry);
   maybeInts @15 :List(Int64Box);
-  maybeByName @16 :List(TextUInt32BoxEntry);
-  maybeItems @17 :List(Scalars);
+  maybeByName @16 :List(TextMaybeUInt32Entry);
+  maybeItems @17 :List(ScalarsBox);
   maybeKinds @18 :List(KindBox);
   labels @19 :List(KindTextEntry);
+  maybeNames @20 :List(TextBox);
+  maybeHashes @21 :List(DataBox);
+  maybePairs @22 :List(PairBox);
+  maybeQuad @23 :List(UInt32Box);
+  maybeFlags @24 :List(List(BoolBox));
+  itemsByName @25 :List(TextMaybeScalarsEntry);
+  namesByName @26 :List(TextMaybeTextEntry);
 }
+
+struct DataBox @0xbbf2ad9cc44bab3f { value @0 :Data; }
 
 struct Empty @0xeeb3d146a8d7ef58 {
   # Empty has no fields.
@@ -62,9 +73,9 @@ struct Empty @0xeeb3d146a8d7ef58 {
 
 struct Int32TextListEntry @0xfa12babf4d3d73ba { key @0 :Int32; value @1 :List(Text); }
 
-struct Int64Box @0xb27cbfb92d339976 { value @0 :Int64; }
+struct Int64Box @0xb27cbfb92d339976 { value @0 :Int64; hasValue @1 :Bool; }
 
-struct KindBox @0xee21e3a0e508c6eb { value @0 :Kind; }
+struct KindBox @0xee21e3a0e508c6eb { value @0 :Kind; hasValue @1 :Bool; }
 
 struct KindTextEntry @0x92e970388cd2d606 { key @0 :Kind; value @1 :Text; }
 
@@ -85,6 +96,8 @@ struct Optionals @0xbcdaaca0f0d66f6a {
   ref @9 :Scalars;
   blob @10 :Data;
 }
+
+struct PairBox @0xad7ac55c678f9742 { value @0 :List(UInt8); }
 
 struct Scalars @0xd67602fe156685b1 {
   # Scalars holds one of each scalar.
@@ -110,11 +123,19 @@ struct Scalars @0xd67602fe156685b1 {
   u @16 :UInt64;
 }
 
+struct ScalarsBox @0xfe92f4285fc966f4 { value @0 :Scalars; }
+
+struct TextBox @0x89a096cba25a65af { value @0 :Text; }
+
 struct TextInt64Entry @0x8f6e45b160c72f01 { key @0 :Text; value @1 :Int64; }
 
-struct TextScalarsEntry @0xe3c853a66bee25d4 { key @0 :Text; value @1 :Scalars; }
+struct TextMaybeScalarsEntry @0xe77996ce2831762c { key @0 :Text; value @1 :Scalars; }
 
-struct TextUInt32BoxEntry @0xe09824a19f7e0c41 { key @0 :Text; value @1 :UInt32Box; }
+struct TextMaybeTextEntry @0x8bebbbb0c5fa5327 { key @0 :Text; value @1 :Text; }
+
+struct TextMaybeUInt32Entry @0xd2cb500736d42a20 { key @0 :Text; value @1 :UInt32; hasValue @2 :Bool; }
+
+struct TextScalarsEntry @0xe3c853a66bee25d4 { key @0 :Text; value @1 :Scalars; }
 
 struct Tree @0xa744432736334599 {
   # Tree is recursive through optionals and lists.
@@ -125,7 +146,7 @@ struct Tree @0xa744432736334599 {
   children @3 :List(Tree);
 }
 
-struct UInt32Box @0xc47d6f6dc5f729cb { value @0 :UInt32; }
+struct UInt32Box @0xc47d6f6dc5f729cb { value @0 :UInt32; hasValue @1 :Bool; }
 
 enum Kind @0xdf3e866f7157a6b6 {
   # Kind tells items apart.

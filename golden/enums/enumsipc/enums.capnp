@@ -19,15 +19,13 @@ interface Enums @0xb866415e29851fbb {
 
 struct ColorTextEntry @0xddc348f06a68930b { key @0 :Color; value @1 :Text; }
 
-struct OptionalColor @0xbff16689ab4f5d35 { value @0 :Color; }
+struct OptionalSize @0xf8709903b180c463 { value @0 :Size; hasValue @1 :Bool; }
 
-struct OptionalSize @0xf8709903b180c463 { value @0 :Size; }
-
-struct SizeOptionalColorEntry @0xe916b48ef7e8d2c8 { key @0 :Size; value @1 :OptionalColor; }
+struct SizeOptionalColorEntry @0xe916b48ef7e8d2c8 { key @0 :Size; value @1 :Color; hasValue @2 :Bool; }
 
 struct TextColorEntry @0xb13e5e0404513fa4 { key @0 :Text; value @1 :Color; }
 
-struct TextOptionalSizeEntry @0xa24ed290bdd1ba20 { key @0 :Text; value @1 :OptionalSize; }
+struct TextOptionalSizeEntry @0xa24ed290bdd1ba20 { key @0 :Text; value @1 :Size; hasValue @2 :Bool; }
 
 struct Values @0xd085173babc77f03 {
   # Values holds enums in every position.

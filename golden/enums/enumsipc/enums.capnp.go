@@ -655,78 +655,6 @@ func (f ColorTextEntry_Future) Struct() (ColorTextEntry, error) {
 	return ColorTextEntry(p.Struct()), err
 }
 
-type OptionalColor capnp.Struct
-
-// OptionalColor_TypeID is the unique identifier for the type OptionalColor.
-const OptionalColor_TypeID = 0xbff16689ab4f5d35
-
-func NewOptionalColor(s *capnp.Segment) (OptionalColor, error) {
-	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0})
-	return OptionalColor(st), err
-}
-
-func NewRootOptionalColor(s *capnp.Segment) (OptionalColor, error) {
-	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0})
-	return OptionalColor(st), err
-}
-
-func ReadRootOptionalColor(msg *capnp.Message) (OptionalColor, error) {
-	root, err := msg.Root()
-	return OptionalColor(root.Struct()), err
-}
-
-func (s OptionalColor) String() string {
-	str, _ := text.Marshal(0xbff16689ab4f5d35, capnp.Struct(s))
-	return str
-}
-
-func (s OptionalColor) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
-	return capnp.Struct(s).EncodeAsPtr(seg)
-}
-
-func (OptionalColor) DecodeFromPtr(p capnp.Ptr) OptionalColor {
-	return OptionalColor(capnp.Struct{}.DecodeFromPtr(p))
-}
-
-func (s OptionalColor) ToPtr() capnp.Ptr {
-	return capnp.Struct(s).ToPtr()
-}
-func (s OptionalColor) IsValid() bool {
-	return capnp.Struct(s).IsValid()
-}
-
-func (s OptionalColor) Message() *capnp.Message {
-	return capnp.Struct(s).Message()
-}
-
-func (s OptionalColor) Segment() *capnp.Segment {
-	return capnp.Struct(s).Segment()
-}
-func (s OptionalColor) Value() Color {
-	return Color(capnp.Struct(s).Uint16(0))
-}
-
-func (s OptionalColor) SetValue(v Color) {
-	capnp.Struct(s).SetUint16(0, uint16(v))
-}
-
-// OptionalColor_List is a list of OptionalColor.
-type OptionalColor_List = capnp.StructList[OptionalColor]
-
-// NewOptionalColor creates a new list of OptionalColor.
-func NewOptionalColor_List(s *capnp.Segment, sz int32) (OptionalColor_List, error) {
-	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, sz)
-	return capnp.StructList[OptionalColor](l), err
-}
-
-// OptionalColor_Future is a wrapper for a OptionalColor promised by a client call.
-type OptionalColor_Future struct{ *capnp.Future }
-
-func (f OptionalColor_Future) Struct() (OptionalColor, error) {
-	p, err := f.Future.Ptr()
-	return OptionalColor(p.Struct()), err
-}
-
 type OptionalSize capnp.Struct
 
 // OptionalSize_TypeID is the unique identifier for the type OptionalSize.
@@ -782,6 +710,14 @@ func (s OptionalSize) SetValue(v Size) {
 	capnp.Struct(s).SetUint16(0, uint16(v))
 }
 
+func (s OptionalSize) HasValue() bool {
+	return capnp.Struct(s).Bit(16)
+}
+
+func (s OptionalSize) SetHasValue(v bool) {
+	capnp.Struct(s).SetBit(16, v)
+}
+
 // OptionalSize_List is a list of OptionalSize.
 type OptionalSize_List = capnp.StructList[OptionalSize]
 
@@ -805,12 +741,12 @@ type SizeOptionalColorEntry capnp.Struct
 const SizeOptionalColorEntry_TypeID = 0xe916b48ef7e8d2c8
 
 func NewSizeOptionalColorEntry(s *capnp.Segment) (SizeOptionalColorEntry, error) {
-	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 1})
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0})
 	return SizeOptionalColorEntry(st), err
 }
 
 func NewRootSizeOptionalColorEntry(s *capnp.Segment) (SizeOptionalColorEntry, error) {
-	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 1})
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0})
 	return SizeOptionalColorEntry(st), err
 }
 
@@ -854,28 +790,20 @@ func (s SizeOptionalColorEntry) SetKey(v Size) {
 	capnp.Struct(s).SetUint16(0, uint16(v))
 }
 
-func (s SizeOptionalColorEntry) Value() (OptionalColor, error) {
-	p, err := capnp.Struct(s).Ptr(0)
-	return OptionalColor(p.Struct()), err
+func (s SizeOptionalColorEntry) Value() Color {
+	return Color(capnp.Struct(s).Uint16(2))
+}
+
+func (s SizeOptionalColorEntry) SetValue(v Color) {
+	capnp.Struct(s).SetUint16(2, uint16(v))
 }
 
 func (s SizeOptionalColorEntry) HasValue() bool {
-	return capnp.Struct(s).HasPtr(0)
+	return capnp.Struct(s).Bit(32)
 }
 
-func (s SizeOptionalColorEntry) SetValue(v OptionalColor) error {
-	return capnp.Struct(s).SetPtr(0, capnp.Struct(v).ToPtr())
-}
-
-// NewValue sets the value field to a newly
-// allocated OptionalColor struct, preferring placement in s's segment.
-func (s SizeOptionalColorEntry) NewValue() (OptionalColor, error) {
-	ss, err := NewOptionalColor(capnp.Struct(s).Segment())
-	if err != nil {
-		return OptionalColor{}, err
-	}
-	err = capnp.Struct(s).SetPtr(0, capnp.Struct(ss).ToPtr())
-	return ss, err
+func (s SizeOptionalColorEntry) SetHasValue(v bool) {
+	capnp.Struct(s).SetBit(32, v)
 }
 
 // SizeOptionalColorEntry_List is a list of SizeOptionalColorEntry.
@@ -883,7 +811,7 @@ type SizeOptionalColorEntry_List = capnp.StructList[SizeOptionalColorEntry]
 
 // NewSizeOptionalColorEntry creates a new list of SizeOptionalColorEntry.
 func NewSizeOptionalColorEntry_List(s *capnp.Segment, sz int32) (SizeOptionalColorEntry_List, error) {
-	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 8, PointerCount: 1}, sz)
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, sz)
 	return capnp.StructList[SizeOptionalColorEntry](l), err
 }
 
@@ -893,9 +821,6 @@ type SizeOptionalColorEntry_Future struct{ *capnp.Future }
 func (f SizeOptionalColorEntry_Future) Struct() (SizeOptionalColorEntry, error) {
 	p, err := f.Future.Ptr()
 	return SizeOptionalColorEntry(p.Struct()), err
-}
-func (p SizeOptionalColorEntry_Future) Value() OptionalColor_Future {
-	return OptionalColor_Future{Future: p.Future.Field(0, nil)}
 }
 
 type TextColorEntry capnp.Struct
@@ -994,12 +919,12 @@ type TextOptionalSizeEntry capnp.Struct
 const TextOptionalSizeEntry_TypeID = 0xa24ed290bdd1ba20
 
 func NewTextOptionalSizeEntry(s *capnp.Segment) (TextOptionalSizeEntry, error) {
-	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 2})
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 1})
 	return TextOptionalSizeEntry(st), err
 }
 
 func NewRootTextOptionalSizeEntry(s *capnp.Segment) (TextOptionalSizeEntry, error) {
-	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 2})
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 1})
 	return TextOptionalSizeEntry(st), err
 }
 
@@ -1053,28 +978,20 @@ func (s TextOptionalSizeEntry) SetKey(v string) error {
 	return capnp.Struct(s).SetText(0, v)
 }
 
-func (s TextOptionalSizeEntry) Value() (OptionalSize, error) {
-	p, err := capnp.Struct(s).Ptr(1)
-	return OptionalSize(p.Struct()), err
+func (s TextOptionalSizeEntry) Value() Size {
+	return Size(capnp.Struct(s).Uint16(0))
+}
+
+func (s TextOptionalSizeEntry) SetValue(v Size) {
+	capnp.Struct(s).SetUint16(0, uint16(v))
 }
 
 func (s TextOptionalSizeEntry) HasValue() bool {
-	return capnp.Struct(s).HasPtr(1)
+	return capnp.Struct(s).Bit(16)
 }
 
-func (s TextOptionalSizeEntry) SetValue(v OptionalSize) error {
-	return capnp.Struct(s).SetPtr(1, capnp.Struct(v).ToPtr())
-}
-
-// NewValue sets the value field to a newly
-// allocated OptionalSize struct, preferring placement in s's segment.
-func (s TextOptionalSizeEntry) NewValue() (OptionalSize, error) {
-	ss, err := NewOptionalSize(capnp.Struct(s).Segment())
-	if err != nil {
-		return OptionalSize{}, err
-	}
-	err = capnp.Struct(s).SetPtr(1, capnp.Struct(ss).ToPtr())
-	return ss, err
+func (s TextOptionalSizeEntry) SetHasValue(v bool) {
+	capnp.Struct(s).SetBit(16, v)
 }
 
 // TextOptionalSizeEntry_List is a list of TextOptionalSizeEntry.
@@ -1082,7 +999,7 @@ type TextOptionalSizeEntry_List = capnp.StructList[TextOptionalSizeEntry]
 
 // NewTextOptionalSizeEntry creates a new list of TextOptionalSizeEntry.
 func NewTextOptionalSizeEntry_List(s *capnp.Segment, sz int32) (TextOptionalSizeEntry_List, error) {
-	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 2}, sz)
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 8, PointerCount: 1}, sz)
 	return capnp.StructList[TextOptionalSizeEntry](l), err
 }
 
@@ -1092,9 +1009,6 @@ type TextOptionalSizeEntry_Future struct{ *capnp.Future }
 func (f TextOptionalSizeEntry_Future) Struct() (TextOptionalSizeEntry, error) {
 	p, err := f.Future.Ptr()
 	return TextOptionalSizeEntry(p.Struct()), err
-}
-func (p TextOptionalSizeEntry_Future) Value() OptionalSize_Future {
-	return OptionalSize_Future{Future: p.Future.Field(1, nil)}
 }
 
 type Values capnp.Struct
@@ -1464,78 +1378,80 @@ func NewSize_List(s *capnp.Segment, sz int32) (Size_List, error) {
 	return capnp.NewEnumList[Size](s, sz)
 }
 
-const schema_ae126814fbc24bd8 = "x\xda\xa4V_h\x1c\xd5\x17>\xdf\xdc\x99\xecn\xbb" +
-	"\xc9f\xf6\xce\xefW+\x94\xad%B\x1b\xa84iK" +
-	"!R\xb7\x8d\x04\x8a\xa2\xcdtEDlq\xba\x99&" +
-	"\xd1\xddM\xdc\xd9\xadnQ\xe2K\xd1\xf8\x8fZ\x9f\x94" +
-	"\xfa\xd0\xb4}\x90\x826` \x9a\x96R-T\xfcC" +
-	"\xdb\xa0\x12K\x83\x14\x14\x15_\xaa\xa0\x16\x15V\xceM" +
-	"vg\xf6\x8f\x8d\xe8\xdb\xecw\xbfs\xce=\xe7\xdc\xf3" +
-	"\x9d\xdd\xb0Bl\xd3\xbbZ\xb7\xb4\x90f\xef0Z\xca" +
-	"/\x9dZ\xdb\xbbupj\x9c\xcc\xa8V\x9e\xbb\xf7\x83" +
-	"?\xac\xa1\xf8\xdbD\x90\x10/\xc8\x88\x08\x11ICl" +
-	"!\x94\x7f\xbd\xe5\xf3\xf4'3\xdf\x1dm F\xc4a" +
-	"i*b\xab\xd8I(\xaf~\xff\xf2\x99C\xb3\xf7O" +
-	"\x90\x19\x85O4\xb4\x10\xd1\xc6\xdbD\x1c\xb2K\x91\xd7" +
-	"\x8b'\x09\xe5/_\xfc3\xdd\xa1\x8f\x1e#3\x0e\"" +
-	"\x03L\x1a\x17\x9d \xc8WE\x92P>\xfb\xe3\xb1\xdd" +
-	"\x9dZ\xf6\x1d\xb2\xe3\x00\x91\xce\xa6\x93\xe2g\x82\x9cR" +
-	"\x0e\x8e'm]\xdfs\xd7$\xd9Q\x04\xc3\xb1'i" +
-	"\xeaW\xe4*e\xb2Rg\xf2L\xe2\xe0\xba=\xdb\xf7" +
-	"M\x93\x19\x1559\x14\xf5\xc3\xf2\x19E,\xe9\xcf\xc9" +
-	"\xcf\xf8\xab\xbcy\xf7\xce\x93\xe3\xfb~:[\xe7Y\xb1" +
-	"\xa6\xf4YyN}\x9d\xd1\xf9\x96'.\\\x14\x17\x8f" +
-	"\x98\x9f\x06\xd3\x98\xd7\xd7p\x1a\xdf*\x82\x18\xbbp\xf2" +
-	"\xce\x15\x07/\xb1\xb3@\xf9\x8c\x90*\xb0\xf1\x86l5" +
-	"\xd8&b|\xad\x11\xca\x13\xab'f\xbck[\xe7\x82" +
-	"I?\x11\xfe\x9d/\x1a\xe6<\x96\xbf6\xf4\xd8\xf5\x1d" +
-	"\x1f\xce7M\xfar\xf8\x8a\x9c\x0f\xf3\xd7W\x8a\xfc\xd1" +
-	"\xec\xf7\xbf\xbd\xf2\xee\xff\x7fhF\xde\xb89r+d" +
-	"_\x84\xd9\xdb#\xccN\x9f\x7fvR\xbc>z\xa3Y" +
-	"\xd6oF>\x96o)\xee\x89H\x92\xd6\x97\xdd\\1" +
-	"\xeb\xdd\x91v0\x9a\x1b\xedI\x0d\x1fp\x89\xfa\x01;" +
-	"\x0c\x8d\xc84\xbb\x89\x003\xd2M\x94\xf0\xb2N&\x93" +
-	"\xc88\xf9A\xb7\xd6\xe8\xee\x91\xcc\x08\xf2l\x14UF" +
-	"\xab\xd6(\xa3\xff\xb1\xadf\xb6v\x12\x85\xf2\xee@b" +
-	"0\xef\xba\xb9\xd8\xdeL\xd17\x17l\xfe\x80\xfbTa" +
-	"\xe7hax$\xe7d8~_\xae\x90GI\xddA" +
-	"\xe8D:\x88\xccuk\x88\xec\x0e\x01{\x83\x06\x13\xb0" +
-	"\xb8\xa0\xe6\xfan\"{\xad\x80\xbdIC\xe8q\xb7\x84" +
-	"(i\x88\x12\x12\xfb\x9dL\xd1E\xbb_\x06\x02\xda\x09" +
-	"\xb5a\xfb\xd4\x0f7=4\xf2 \xd3\xbd\x8e]\xae\x17" +
-	"+f\x0a\x9e\xadW\xc3\xb6\xf6\x10\xd9a\x01\xdb\xd2\x90" +
-	"\xcc\xbb^1S@\xbb\xff\x0c\xea\xdcj\xb5n;\xfa" +
-	"\x13N\xde\xc9z\xc14\xe2\xcd\xd2\x88\xfbi \x8d\x98" +
-	"?\xa4\x04\xc4\x08\xf0\x10\xf3'|\x01\xab\x8d\xc9\x15\xe4" +
-	"&\xe4\xfbr\x05\x91\xbfI\xe9\xfea\xe5\x1a\xaeP\xdb" +
-	"oN\x11\xdeB\x14\x83\xa8:\xdd\xa8\xbcx\xb3\xab\x93" +
-	"4\xf3\xf6\x10\xfc\x99BE#\xcc\x95\x0f\x93f\x9a\xa1" +
-	"\x18\x97h\x1b\xca\x95\x06\x90p\xbdm\xe8G]j\x95" +
-	"\x87\xe1\xbf\xb1@w\xba\xfd\xee,y\xf3\xe6=\xefw" +
-	"\xf2!nQ\xc0i\xdcw\x8a\xfd7\xe9\xb6*\x05\xbb" +
-	"\x11\xae\xaa\xc5\xa6\x8a\x0b\xb9\x1b\xddD\xa9\x87 \x90\x1a" +
-	"\x80\xdfh\xe9\xa0\x93(\xf5\x08\xe3C\xd0\x00\xcd\xe2q" +
-	"\x91.z\x88R\x8f2\xfc4\xd3\x05,\x08\x161\xe5" +
-	"\xa6\xc0\xf8!\xc6u\xcd\x82N$_F/Q\xeay" +
-	"\xc6\x8f3n\x08\x0b\x06\x91<\xaa\xf8G\x18\x9ff\xbc" +
-	"E\xb3\xd0\xc22\xa7\xf0S\x8c\x9ff<\xb4\xc1R\x12" +
-	"\xf3\x1e\xee!JM3~\x9e\xf1\xb0n!L$\xcf" +
-	"\xa9\xfb\x9cf|\x8e\xf1\x88n!B$\xbfP\xf8%" +
-	"\xc6\xaf2\xbe\xac\xcb\xc22\x16(\xec\"J\xcd1\xfe" +
-	"\x0d\xe3\xcb\x0d\x0b\xcb\x89\xe45u\xcf\xab\x8c\xdf`<" +
-	"\xdab!J$\x7fQ\xf8u\xc6\xa3\x9a\x86D\x9a_" +
-	"nc\xe7b\xde\xf0\x01\xb7\xf1\xe5'\x15\xddC\x1b\xa1" +
-	"_\xa0\xce\xac\x8d\x90`\xb3\xc0q\xd0\xbc\x8d0\xb6\xb7" +
-	"\xa4&\xa5Bh\xf7ex\xd1>\xe7d\xdd\x01\xff\xb8" +
-	"\xba\x9a\x16\x8f\xb3Nio\xb3w6\xe4x\xf7\xf1\x11" +
-	"1@\x1a@H*\xae\xe7\xfb\x0a\xeaQ[\xe5<\xd5" +
-	"d\xba\xab\xce\x90\xaa8\x1bSy\xf5\x96|o\xd5\x15" +
-	"\xbd\x98\x99*L\x90P\xdd\x19\x0b\x84\xbf\xd5\xa9]I" +
-	"\xa5l5B\xd5\xd3L\xa8z}\xd5\xa8\xa8aC!" +
-	"\xc6\x16\x0e\xba\x96\xd2,\xd5\x05\x16\xae\x7f\xadY\x0d\xa1" +
-	"\x175`Q\xcbj'\x9f\x17KPK\xf2\xff!l" +
-	"]^\xd5uS\xfd\xaf\xd1l/\x047\xdc\xc2\x86]" +
-	"B\xc8\xea\xa2\xfc\x15\x00\x00\xff\xff\x08\xaaz\x01"
+const schema_ae126814fbc24bd8 = "x\xda\x9cUk\x88T\xe5\x1b\x7f~\xef{fgF" +
+	"Gg\xcf\xbe\xe7\xff\xef\x021\xb6\xac\xa4K\x86\xbb\x09" +
+	"\xc5\x86\xcd\xb6\xb9P\xa69\xc7\x89\x90H\xe98\x9e\x1c" +
+	"kfv\x993\xab\x8d\x04\xdb\x17)\xbba\xf6\xa9\xb0" +
+	"\x0f\xde>\x05\xa9\x90`\xa9De\xd8V\xe0\x85\x8cM" +
+	"\x14\x11\x8a\x8a\xbeX`\xd9\x05N<\xef\\\xce\x99\xdd" +
+	"Y\xa5\xbe\x9d\xf3{\x7f\xcf\xfd}\x7f\xcf\xe2;\xe4\xa0" +
+	"\xd17\xe7R\x84\x84\xbd,\xd2\xe1\xbfzp\xc1\xd0\xd2" +
+	"\x8d\x87\xb7\x93\x99\x10\xfe\xe4#\x9f\xfce\xe5\xbb\xde#" +
+	"\x82:'^V\x17E\x94H}+\xee!\xf8\xbf\xdd" +
+	"\xfcu\xee\xcb\xa3?\xec\x9eF\xbc(v\xaa\xef5\xf1" +
+	"\xb2XE\xf0\xe7}x\xe6\xf8\x8e\xb3\x8f\xee!;\x01" +
+	"\x04\xcc\x08\xa2Dw_\x15]P\x11\xc9l\xc8\x03\x04" +
+	"\xff\x9bW\xfe\xce\xf5\x18\xa3{\xc9\xec\x02\xd5I\xef\xc8" +
+	"^\x10\xd4~\x99&\xf8\x1f\xfd\xbcwm\xaf(\x1e " +
+	"\xbb\x0b 2\xd8\xf43\xf9+AM\xc8-\x04\x7f_" +
+	"\xda6\x8cu\xf7\x1fj\x17N\xcd7\xce\xab>m\xb2" +
+	"\xc8`\xf2\xd1\xd4\xb6\x85\xeb\x1ex\xfa\x08\x99\x09\xd9R" +
+	"\xc4vc\xa7zC\x13_3^T\x97\xf9\xcb\xdf\x7f" +
+	"\xf2\x94<\xb5\xcb\xfc*\x9c\xda\x84\xd1\xcd\xa9\x9d18" +
+	"59~\xf2\xdd\xfbn\xdav\x9aC\x87z\x12\x89\xb2" +
+	"\x9f_\x8c\xb7\xd5\x1f\x86\xae\xd9\xb8$\x08\xfe\x9ey{" +
+	"\x8ez\x97\x97N\x86\x0bY\x1b\xfb\x93\xa0\x9c\x18\xe76" +
+	"\xfb\xcd\xfc3W\x1e\xfa\xf4b\xdbB\x8e\xc7\xce\xab\x89" +
+	"\x98\xae]\x93??\xfb\xe3\xef\xaf\xbf\xff\xff\x9f\xa6\x90" +
+	"u\xbc\xdb\xe3\xb7B\xf5\xc5u\xd5q\xeeq\xee\xc4\x0b" +
+	"\x87\xe4[\xa3\xd7\xda\x90\xd5D\xfc\x0buNs\xcf\xc4" +
+	"\xb7\xd0\"\xdf-\x8d\x15\xbd\xbbr\x0eFK\xa3\x03\xd9" +
+	"M[]\xa2\x0c`\xc7 \x88L\xb3\x9f\x080\xe3\xfd" +
+	"D)\xaf\xe8\x14\x0a\xa9\x82S\xde\xe8\xb6\x1a=8R" +
+	"\x18A\x99\x8d\x12\xda\xe8\xb6nm\xf4?\xb6\x15\xe6\x9c" +
+	"^\xa2h\xd9\xdd\x90\xdaXv\xddRr}a,0" +
+	"\x97l\xfe\x98\xfb\\e\xd5he\xd3H\xc9)p\xfc" +
+	"\xe1R\xa5\x8c\xaav'\x0d\"\x03D\xe6p7\x91=" +
+	"(a\xaf\x10\x00,n\xa7\xf9p?\x91\xbdL\xc2\xce" +
+	"\x08\x98\xa2\xd3\xd2\xb1W.'\xb2WH\xd8k\x04\xa2" +
+	"\xcf\xbaU$H AHmv\x0ac.\x92\xc1\xf5" +
+	"' I\xf0\xf3\x8e\xf78\x1f\x11\x03$\x00Bkz" +
+	"\xc3\xfa\xc7\xcd\xe5G4\xcf\xebY\xedz\xc9\xb1B\xc5" +
+	"\xb3\x8dfzs\x06\x88\xec\x98\x84m\x09\xa4\xcb\xae7" +
+	"V\xa8\xa03\xb8-\x04t\x86\xdc\x8aV\xb7=\x99\x94" +
+	"Sv\x8a\x9e\x1dk\xfa[\xd8Ed\xf7H\xd8\x8b\x05" +
+	"\xccF\xbd\x8b\x18\\ a/\x11@\x0e\xc9\xe0\x81\xd6" +
+	"J\x81\xd7\xa6\xbc\x96\x98\xdci\x1eVy\xb8T\x91e" +
+	"\xdd\xe2P\xcc\xee f3d\x7f\x10\xb2m7\xa7\xa4" +
+	"\xd0z/\xb8Dx\xb5(\x11\xa2\xe6\xc3F\xe3a\x98" +
+	"}\xbd$\xcc\xf9Q\xa0\xf9\xf4\xd0\x90\x07\xf3\x96'H" +
+	"\x98f4\xc9-\x1a\x84\xdf\x18\x00I\xd7\x1bD\x067" +
+	"\x9aR\xc6)G\xb9\xa9\xa1!u\x05C\xc2\xe6\xeb\xcc" +
+	"G'\xcfn\xa4\xab\xb3_\xd2p\xa1\xd6\xa2\x9f(\xbb" +
+	"\x06\x12\xd9\x0d\x08F\xa3\x1c\xf4\x12e\x9fd<\x0f\x01" +
+	"\x08}\x19\x95\x8b\x01\xa2\xecS\x0c?\xcft\x09\x0b\x92" +
+	"HU\xb5\x9b\x0a\xe3;\x187\x84\x05\x83\x95\x08CD" +
+	"\xd9\x97\x18\xdf\xc7xDZ\x88\x10\xa9\xdd\x9a\xbf\x8b\xf1" +
+	"#\x8cw\x08\x0b\x1dD\xea\xb0\xc6\x0f2~\x8c\xf1\xe8" +
+	"bKk\xc7\x07XN\x94=\xc2\xf8\x09\xc6c\x86\x85" +
+	"\x18\x91\xfaX\xe7s\x8c\xf1I\xc6\xe3\x86\x858\x91:" +
+	"\xa7\xf1\xd3\x8c_`|V\x9f\x85Y\xbc\x07\xb0\x9a(" +
+	";\xc9\xf8w\x8c\xcf\x8eX\x98\xcd\xb2\xaf\xf3\xbc\xc0\xf8" +
+	"5\xc6\x13\x1d\x16\x12D\xea\xaa\xc6\xaf0\x9e\x10\x02\xa9" +
+	"\x1c\xdf\xb5\xe9\xb7$\xe9m\xda\xda\xe6)\xa65\xdd\xc3" +
+	"\\BFb\x8a\xd9\\B\x8a\xcdB\xc7a\xf3\xb9\x84" +
+	"\xf1\xf5U}\xb7\x1b\x84\xce@_\xeb\xf6%\xa7\xe8n" +
+	"\x08\x8e\x9b{\xa4~\\t\xaa\xeb\xdb\xdd\xe9\xbc\xe3\xad" +
+	"\xe4\xa3\x90B\xa45\xd7\x0b|5\x05\xb7\xe6\xabv\x9e" +
+	"m/75g\xc86\x9c\x8d\xeb\xba\x86\xaa\x81\xb7\xe6" +
+	"B\xadW\xa6\x1b\x13&4\x97A\x8d0\xa3\xb2\xacN" +
+	"k-j\x91\x96\x81v\xd22\x14\xbc\xf3\x86~Mk" +
+	"\xc4x\xed\xa0\xefF*\xa3\xa7\xc0R\xf3\x9fUfZ" +
+	"\xe8\xba\xde\xd4\xd5\xa7\xf5\xe5\xf3\xcah\xac\x8f)\xe2\xd6" +
+	"~\x7f\x98\xed\x17\xc8\xbc\x19\x16\xc8\xb4jg\x14\xbf\xeb" +
+	"\xad\x12\xdd\x99\xf0\x96\xabo\xd9\xa01\xfd\xe1\xb9t\xd6" +
+	";\xc3\xc9\xdc)a\xdf+\xfe\xd5\x06\xfb'\x00\x00\xff" +
+	"\xff\xd9au\xb7"
 
 func RegisterSchema(reg *schemas.Registry) {
 	reg.Register(&schemas.Schema{
@@ -1548,7 +1464,6 @@ func RegisterSchema(reg *schemas.Registry) {
 			0xaf6d022a5da3ebbf,
 			0xb13e5e0404513fa4,
 			0xb866415e29851fbb,
-			0xbff16689ab4f5d35,
 			0xcc119ccf03cfc7a5,
 			0xd085173babc77f03,
 			0xd83de173bba220a2,

@@ -324,10 +324,11 @@ func writeValues(s Values, v *enums.Values) error {
 			return ipc.InField("Maybes", err)
 		}
 		for i := range v.Maybes {
-			if v.Maybes[i] == nil {
-				return ipc.InField("Maybes", ipc.InElem(i, ipc.ErrNilElement))
+			b := l.At(i)
+			if v.Maybes[i] != nil {
+				b.SetValue(Size(*v.Maybes[i]))
+				b.SetHasValue(true)
 			}
-			l.At(i).SetValue(Size(*v.Maybes[i]))
 		}
 	}
 	if v.MaybeS != nil {
@@ -345,11 +346,8 @@ func writeValues(s Values, v *enums.Values) error {
 				return ipc.InField("SizesBy", ipc.InElem(i, ipc.InField("key", err)))
 			}
 			if e.Value != nil {
-				b, err := entry.NewValue()
-				if err != nil {
-					return ipc.InField("SizesBy", ipc.InElem(i, err))
-				}
-				b.SetValue(Size(*e.Value))
+				entry.SetValue(Size(*e.Value))
+				entry.SetHasValue(true)
 			}
 		}
 	}
@@ -362,15 +360,12 @@ func writeValues(s Values, v *enums.Values) error {
 			entry := l.At(i)
 			entry.SetKey(Size(e.Key))
 			if e.Value != nil {
-				b, err := entry.NewValue()
-				if err != nil {
-					return ipc.InField("ColorBy", ipc.InElem(i, err))
-				}
 				x1, err := ipc.EnumValue(*e.Value)
 				if err != nil {
 					return ipc.InField("ColorBy", ipc.InElem(i, err))
 				}
-				b.SetValue(Color(x1))
+				entry.SetValue(Color(x1))
+				entry.SetHasValue(true)
 			}
 		}
 	}
@@ -461,11 +456,14 @@ func readValues(s Values, v *enums.Values) error {
 	if l4.IsValid() {
 		x1 := make([]*enums.Size, l4.Len())
 		for i := range x1 {
-			x3, err := ipc.EnumFromWire[enums.Size](l4.At(i).Value())
-			if err != nil {
-				return ipc.InField("Maybes", ipc.InElem(i, err))
+			b := l4.At(i)
+			if b.HasValue() {
+				x2, err := ipc.EnumFromWire[enums.Size](b.Value())
+				if err != nil {
+					return ipc.InField("Maybes", ipc.InElem(i, err))
+				}
+				x1[i] = &x2
 			}
-			x1[i] = &x3
 		}
 		v.Maybes = x1
 	}
@@ -493,11 +491,7 @@ func readValues(s Values, v *enums.Values) error {
 			}
 			var val *enums.Size
 			if e.HasValue() {
-				b, err := e.Value()
-				if err != nil {
-					return ipc.InField("SizesBy", ipc.InElem(i, err))
-				}
-				x1, err := ipc.EnumFromWire[enums.Size](b.Value())
+				x1, err := ipc.EnumFromWire[enums.Size](e.Value())
 				if err != nil {
 					return ipc.InField("SizesBy", ipc.InElem(i, err))
 				}
@@ -526,11 +520,7 @@ func readValues(s Values, v *enums.Values) error {
 			}
 			var val *enums.Color
 			if e.HasValue() {
-				b, err := e.Value()
-				if err != nil {
-					return ipc.InField("ColorBy", ipc.InElem(i, err))
-				}
-				x2 := enums.Color(b.Value())
+				x2 := enums.Color(e.Value())
 				val = &x2
 			}
 			m[k] = val

@@ -20,6 +20,16 @@ interface Lists @0xb555c676a47c4216 {
   # Strings returns s unchanged.
 }
 
+struct OptionalFloat64 @0xa7ae263d24f17384 { value @0 :Float64; hasValue @1 :Bool; }
+
+struct OptionalInt32 @0xd0029fa7ae4836f3 { value @0 :Int32; hasValue @1 :Bool; }
+
+struct OptionalPoint @0xc2a69f5856c17441 { value @0 :Point; }
+
+struct OptionalText @0xa4f9ae808ef32f72 { value @0 :Text; }
+
+struct OptionalUInt8 @0x8fb193a96b1035e5 { value @0 :UInt8; hasValue @1 :Bool; }
+
 struct Point @0xcc745bf9ec8e3527 {
   # Point is a struct used as a list element.
 
@@ -50,4 +60,9 @@ struct Values @0xd585d65ef0df7272 {
   portLists @17 :List(List(UInt16));
   arrays @18 :List(Point);
   bytes3 @19 :List(Data);
+  maybeInts @20 :List(OptionalInt32);
+  maybeStrings @21 :List(OptionalText);
+  maybePoints @22 :List(OptionalPoint);
+  maybePair @23 :List(OptionalUInt8);
+  maybeMatrix @24 :List(List(OptionalFloat64));
 }

@@ -9,6 +9,7 @@ import (
 	schemas "capnproto.org/go/capnp/v3/schemas"
 	server "capnproto.org/go/capnp/v3/server"
 	context "context"
+	math "math"
 )
 
 type Lists capnp.Client
@@ -792,6 +793,419 @@ func (f Lists_strings_Results_Future) Struct() (Lists_strings_Results, error) {
 	return Lists_strings_Results(p.Struct()), err
 }
 
+type OptionalFloat64 capnp.Struct
+
+// OptionalFloat64_TypeID is the unique identifier for the type OptionalFloat64.
+const OptionalFloat64_TypeID = 0xa7ae263d24f17384
+
+func NewOptionalFloat64(s *capnp.Segment) (OptionalFloat64, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 16, PointerCount: 0})
+	return OptionalFloat64(st), err
+}
+
+func NewRootOptionalFloat64(s *capnp.Segment) (OptionalFloat64, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 16, PointerCount: 0})
+	return OptionalFloat64(st), err
+}
+
+func ReadRootOptionalFloat64(msg *capnp.Message) (OptionalFloat64, error) {
+	root, err := msg.Root()
+	return OptionalFloat64(root.Struct()), err
+}
+
+func (s OptionalFloat64) String() string {
+	str, _ := text.Marshal(0xa7ae263d24f17384, capnp.Struct(s))
+	return str
+}
+
+func (s OptionalFloat64) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (OptionalFloat64) DecodeFromPtr(p capnp.Ptr) OptionalFloat64 {
+	return OptionalFloat64(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s OptionalFloat64) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s OptionalFloat64) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s OptionalFloat64) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s OptionalFloat64) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s OptionalFloat64) Value() float64 {
+	return math.Float64frombits(capnp.Struct(s).Uint64(0))
+}
+
+func (s OptionalFloat64) SetValue(v float64) {
+	capnp.Struct(s).SetUint64(0, math.Float64bits(v))
+}
+
+func (s OptionalFloat64) HasValue() bool {
+	return capnp.Struct(s).Bit(64)
+}
+
+func (s OptionalFloat64) SetHasValue(v bool) {
+	capnp.Struct(s).SetBit(64, v)
+}
+
+// OptionalFloat64_List is a list of OptionalFloat64.
+type OptionalFloat64_List = capnp.StructList[OptionalFloat64]
+
+// NewOptionalFloat64 creates a new list of OptionalFloat64.
+func NewOptionalFloat64_List(s *capnp.Segment, sz int32) (OptionalFloat64_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 16, PointerCount: 0}, sz)
+	return capnp.StructList[OptionalFloat64](l), err
+}
+
+// OptionalFloat64_Future is a wrapper for a OptionalFloat64 promised by a client call.
+type OptionalFloat64_Future struct{ *capnp.Future }
+
+func (f OptionalFloat64_Future) Struct() (OptionalFloat64, error) {
+	p, err := f.Future.Ptr()
+	return OptionalFloat64(p.Struct()), err
+}
+
+type OptionalInt32 capnp.Struct
+
+// OptionalInt32_TypeID is the unique identifier for the type OptionalInt32.
+const OptionalInt32_TypeID = 0xd0029fa7ae4836f3
+
+func NewOptionalInt32(s *capnp.Segment) (OptionalInt32, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0})
+	return OptionalInt32(st), err
+}
+
+func NewRootOptionalInt32(s *capnp.Segment) (OptionalInt32, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0})
+	return OptionalInt32(st), err
+}
+
+func ReadRootOptionalInt32(msg *capnp.Message) (OptionalInt32, error) {
+	root, err := msg.Root()
+	return OptionalInt32(root.Struct()), err
+}
+
+func (s OptionalInt32) String() string {
+	str, _ := text.Marshal(0xd0029fa7ae4836f3, capnp.Struct(s))
+	return str
+}
+
+func (s OptionalInt32) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (OptionalInt32) DecodeFromPtr(p capnp.Ptr) OptionalInt32 {
+	return OptionalInt32(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s OptionalInt32) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s OptionalInt32) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s OptionalInt32) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s OptionalInt32) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s OptionalInt32) Value() int32 {
+	return int32(capnp.Struct(s).Uint32(0))
+}
+
+func (s OptionalInt32) SetValue(v int32) {
+	capnp.Struct(s).SetUint32(0, uint32(v))
+}
+
+func (s OptionalInt32) HasValue() bool {
+	return capnp.Struct(s).Bit(32)
+}
+
+func (s OptionalInt32) SetHasValue(v bool) {
+	capnp.Struct(s).SetBit(32, v)
+}
+
+// OptionalInt32_List is a list of OptionalInt32.
+type OptionalInt32_List = capnp.StructList[OptionalInt32]
+
+// NewOptionalInt32 creates a new list of OptionalInt32.
+func NewOptionalInt32_List(s *capnp.Segment, sz int32) (OptionalInt32_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, sz)
+	return capnp.StructList[OptionalInt32](l), err
+}
+
+// OptionalInt32_Future is a wrapper for a OptionalInt32 promised by a client call.
+type OptionalInt32_Future struct{ *capnp.Future }
+
+func (f OptionalInt32_Future) Struct() (OptionalInt32, error) {
+	p, err := f.Future.Ptr()
+	return OptionalInt32(p.Struct()), err
+}
+
+type OptionalPoint capnp.Struct
+
+// OptionalPoint_TypeID is the unique identifier for the type OptionalPoint.
+const OptionalPoint_TypeID = 0xc2a69f5856c17441
+
+func NewOptionalPoint(s *capnp.Segment) (OptionalPoint, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return OptionalPoint(st), err
+}
+
+func NewRootOptionalPoint(s *capnp.Segment) (OptionalPoint, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return OptionalPoint(st), err
+}
+
+func ReadRootOptionalPoint(msg *capnp.Message) (OptionalPoint, error) {
+	root, err := msg.Root()
+	return OptionalPoint(root.Struct()), err
+}
+
+func (s OptionalPoint) String() string {
+	str, _ := text.Marshal(0xc2a69f5856c17441, capnp.Struct(s))
+	return str
+}
+
+func (s OptionalPoint) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (OptionalPoint) DecodeFromPtr(p capnp.Ptr) OptionalPoint {
+	return OptionalPoint(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s OptionalPoint) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s OptionalPoint) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s OptionalPoint) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s OptionalPoint) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s OptionalPoint) Value() (Point, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return Point(p.Struct()), err
+}
+
+func (s OptionalPoint) HasValue() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s OptionalPoint) SetValue(v Point) error {
+	return capnp.Struct(s).SetPtr(0, capnp.Struct(v).ToPtr())
+}
+
+// NewValue sets the value field to a newly
+// allocated Point struct, preferring placement in s's segment.
+func (s OptionalPoint) NewValue() (Point, error) {
+	ss, err := NewPoint(capnp.Struct(s).Segment())
+	if err != nil {
+		return Point{}, err
+	}
+	err = capnp.Struct(s).SetPtr(0, capnp.Struct(ss).ToPtr())
+	return ss, err
+}
+
+// OptionalPoint_List is a list of OptionalPoint.
+type OptionalPoint_List = capnp.StructList[OptionalPoint]
+
+// NewOptionalPoint creates a new list of OptionalPoint.
+func NewOptionalPoint_List(s *capnp.Segment, sz int32) (OptionalPoint_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, sz)
+	return capnp.StructList[OptionalPoint](l), err
+}
+
+// OptionalPoint_Future is a wrapper for a OptionalPoint promised by a client call.
+type OptionalPoint_Future struct{ *capnp.Future }
+
+func (f OptionalPoint_Future) Struct() (OptionalPoint, error) {
+	p, err := f.Future.Ptr()
+	return OptionalPoint(p.Struct()), err
+}
+func (p OptionalPoint_Future) Value() Point_Future {
+	return Point_Future{Future: p.Future.Field(0, nil)}
+}
+
+type OptionalText capnp.Struct
+
+// OptionalText_TypeID is the unique identifier for the type OptionalText.
+const OptionalText_TypeID = 0xa4f9ae808ef32f72
+
+func NewOptionalText(s *capnp.Segment) (OptionalText, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return OptionalText(st), err
+}
+
+func NewRootOptionalText(s *capnp.Segment) (OptionalText, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return OptionalText(st), err
+}
+
+func ReadRootOptionalText(msg *capnp.Message) (OptionalText, error) {
+	root, err := msg.Root()
+	return OptionalText(root.Struct()), err
+}
+
+func (s OptionalText) String() string {
+	str, _ := text.Marshal(0xa4f9ae808ef32f72, capnp.Struct(s))
+	return str
+}
+
+func (s OptionalText) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (OptionalText) DecodeFromPtr(p capnp.Ptr) OptionalText {
+	return OptionalText(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s OptionalText) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s OptionalText) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s OptionalText) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s OptionalText) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s OptionalText) Value() (string, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return p.Text(), err
+}
+
+func (s OptionalText) HasValue() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s OptionalText) ValueBytes() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return p.TextBytes(), err
+}
+
+func (s OptionalText) SetValue(v string) error {
+	return capnp.Struct(s).SetText(0, v)
+}
+
+// OptionalText_List is a list of OptionalText.
+type OptionalText_List = capnp.StructList[OptionalText]
+
+// NewOptionalText creates a new list of OptionalText.
+func NewOptionalText_List(s *capnp.Segment, sz int32) (OptionalText_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, sz)
+	return capnp.StructList[OptionalText](l), err
+}
+
+// OptionalText_Future is a wrapper for a OptionalText promised by a client call.
+type OptionalText_Future struct{ *capnp.Future }
+
+func (f OptionalText_Future) Struct() (OptionalText, error) {
+	p, err := f.Future.Ptr()
+	return OptionalText(p.Struct()), err
+}
+
+type OptionalUInt8 capnp.Struct
+
+// OptionalUInt8_TypeID is the unique identifier for the type OptionalUInt8.
+const OptionalUInt8_TypeID = 0x8fb193a96b1035e5
+
+func NewOptionalUInt8(s *capnp.Segment) (OptionalUInt8, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0})
+	return OptionalUInt8(st), err
+}
+
+func NewRootOptionalUInt8(s *capnp.Segment) (OptionalUInt8, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0})
+	return OptionalUInt8(st), err
+}
+
+func ReadRootOptionalUInt8(msg *capnp.Message) (OptionalUInt8, error) {
+	root, err := msg.Root()
+	return OptionalUInt8(root.Struct()), err
+}
+
+func (s OptionalUInt8) String() string {
+	str, _ := text.Marshal(0x8fb193a96b1035e5, capnp.Struct(s))
+	return str
+}
+
+func (s OptionalUInt8) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (OptionalUInt8) DecodeFromPtr(p capnp.Ptr) OptionalUInt8 {
+	return OptionalUInt8(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s OptionalUInt8) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s OptionalUInt8) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s OptionalUInt8) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s OptionalUInt8) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s OptionalUInt8) Value() uint8 {
+	return capnp.Struct(s).Uint8(0)
+}
+
+func (s OptionalUInt8) SetValue(v uint8) {
+	capnp.Struct(s).SetUint8(0, v)
+}
+
+func (s OptionalUInt8) HasValue() bool {
+	return capnp.Struct(s).Bit(8)
+}
+
+func (s OptionalUInt8) SetHasValue(v bool) {
+	capnp.Struct(s).SetBit(8, v)
+}
+
+// OptionalUInt8_List is a list of OptionalUInt8.
+type OptionalUInt8_List = capnp.StructList[OptionalUInt8]
+
+// NewOptionalUInt8 creates a new list of OptionalUInt8.
+func NewOptionalUInt8_List(s *capnp.Segment, sz int32) (OptionalUInt8_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, sz)
+	return capnp.StructList[OptionalUInt8](l), err
+}
+
+// OptionalUInt8_Future is a wrapper for a OptionalUInt8 promised by a client call.
+type OptionalUInt8_Future struct{ *capnp.Future }
+
+func (f OptionalUInt8_Future) Struct() (OptionalUInt8, error) {
+	p, err := f.Future.Ptr()
+	return OptionalUInt8(p.Struct()), err
+}
+
 type Point capnp.Struct
 
 // Point_TypeID is the unique identifier for the type Point.
@@ -878,12 +1292,12 @@ type Values capnp.Struct
 const Values_TypeID = 0xd585d65ef0df7272
 
 func NewValues(s *capnp.Segment) (Values, error) {
-	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 20})
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 25})
 	return Values(st), err
 }
 
 func NewRootValues(s *capnp.Segment) (Values, error) {
-	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 20})
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 25})
 	return Values(st), err
 }
 
@@ -1379,13 +1793,128 @@ func (s Values) NewBytes3(n int32) (capnp.DataList, error) {
 	err = capnp.Struct(s).SetPtr(19, l.ToPtr())
 	return l, err
 }
+func (s Values) MaybeInts() (OptionalInt32_List, error) {
+	p, err := capnp.Struct(s).Ptr(20)
+	return OptionalInt32_List(p.List()), err
+}
+
+func (s Values) HasMaybeInts() bool {
+	return capnp.Struct(s).HasPtr(20)
+}
+
+func (s Values) SetMaybeInts(v OptionalInt32_List) error {
+	return capnp.Struct(s).SetPtr(20, v.ToPtr())
+}
+
+// NewMaybeInts sets the maybeInts field to a newly
+// allocated OptionalInt32_List, preferring placement in s's segment.
+func (s Values) NewMaybeInts(n int32) (OptionalInt32_List, error) {
+	l, err := NewOptionalInt32_List(capnp.Struct(s).Segment(), n)
+	if err != nil {
+		return OptionalInt32_List{}, err
+	}
+	err = capnp.Struct(s).SetPtr(20, l.ToPtr())
+	return l, err
+}
+func (s Values) MaybeStrings() (OptionalText_List, error) {
+	p, err := capnp.Struct(s).Ptr(21)
+	return OptionalText_List(p.List()), err
+}
+
+func (s Values) HasMaybeStrings() bool {
+	return capnp.Struct(s).HasPtr(21)
+}
+
+func (s Values) SetMaybeStrings(v OptionalText_List) error {
+	return capnp.Struct(s).SetPtr(21, v.ToPtr())
+}
+
+// NewMaybeStrings sets the maybeStrings field to a newly
+// allocated OptionalText_List, preferring placement in s's segment.
+func (s Values) NewMaybeStrings(n int32) (OptionalText_List, error) {
+	l, err := NewOptionalText_List(capnp.Struct(s).Segment(), n)
+	if err != nil {
+		return OptionalText_List{}, err
+	}
+	err = capnp.Struct(s).SetPtr(21, l.ToPtr())
+	return l, err
+}
+func (s Values) MaybePoints() (OptionalPoint_List, error) {
+	p, err := capnp.Struct(s).Ptr(22)
+	return OptionalPoint_List(p.List()), err
+}
+
+func (s Values) HasMaybePoints() bool {
+	return capnp.Struct(s).HasPtr(22)
+}
+
+func (s Values) SetMaybePoints(v OptionalPoint_List) error {
+	return capnp.Struct(s).SetPtr(22, v.ToPtr())
+}
+
+// NewMaybePoints sets the maybePoints field to a newly
+// allocated OptionalPoint_List, preferring placement in s's segment.
+func (s Values) NewMaybePoints(n int32) (OptionalPoint_List, error) {
+	l, err := NewOptionalPoint_List(capnp.Struct(s).Segment(), n)
+	if err != nil {
+		return OptionalPoint_List{}, err
+	}
+	err = capnp.Struct(s).SetPtr(22, l.ToPtr())
+	return l, err
+}
+func (s Values) MaybePair() (OptionalUInt8_List, error) {
+	p, err := capnp.Struct(s).Ptr(23)
+	return OptionalUInt8_List(p.List()), err
+}
+
+func (s Values) HasMaybePair() bool {
+	return capnp.Struct(s).HasPtr(23)
+}
+
+func (s Values) SetMaybePair(v OptionalUInt8_List) error {
+	return capnp.Struct(s).SetPtr(23, v.ToPtr())
+}
+
+// NewMaybePair sets the maybePair field to a newly
+// allocated OptionalUInt8_List, preferring placement in s's segment.
+func (s Values) NewMaybePair(n int32) (OptionalUInt8_List, error) {
+	l, err := NewOptionalUInt8_List(capnp.Struct(s).Segment(), n)
+	if err != nil {
+		return OptionalUInt8_List{}, err
+	}
+	err = capnp.Struct(s).SetPtr(23, l.ToPtr())
+	return l, err
+}
+func (s Values) MaybeMatrix() (capnp.PointerList, error) {
+	p, err := capnp.Struct(s).Ptr(24)
+	return capnp.PointerList(p.List()), err
+}
+
+func (s Values) HasMaybeMatrix() bool {
+	return capnp.Struct(s).HasPtr(24)
+}
+
+func (s Values) SetMaybeMatrix(v capnp.PointerList) error {
+	return capnp.Struct(s).SetPtr(24, v.ToPtr())
+}
+
+// NewMaybeMatrix sets the maybeMatrix field to a newly
+// allocated capnp.PointerList, preferring placement in s's segment.
+func (s Values) NewMaybeMatrix(n int32) (capnp.PointerList, error) {
+	l, err := capnp.NewPointerList(capnp.Struct(s).Segment(), n)
+	if err != nil {
+		return capnp.PointerList{}, err
+	}
+	err = capnp.Struct(s).SetPtr(24, l.ToPtr())
+	return l, err
+}
 
 // Values_List is a list of Values.
 type Values_List = capnp.StructList[Values]
 
 // NewValues creates a new list of Values.
 func NewValues_List(s *capnp.Segment, sz int32) (Values_List, error) {
-	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 20}, sz)
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 25}, sz)
 	return capnp.StructList[Values](l), err
 }
 
@@ -1397,80 +1926,109 @@ func (f Values_Future) Struct() (Values, error) {
 	return Values(p.Struct()), err
 }
 
-const schema_8734ba96244625a6 = "x\xda\x8c\x95]h\x1cU\x14\xc7\xff\xe7\xde\xd9lf" +
-	"\xb3\x9b\xdd\xd9{\xebGQbd\x83\xa6\x12\x89M\x0a" +
-	"5/\x1bB\x15\x94\x8a\xbbY\x14\xc1\x0f:6c\xb2" +
-	"\xb0_\x9d\x99\x8d\x0dT\x8a\x12QA\xab\x16*\"\x0a" +
-	">\x14\xa1\xe0\x83\xa0\x05\xeb\x8b\x08~ \xa4\xe0\x83\x8a" +
-	"\"R}\x13\xc9C\xabV\xac\x08+\xe7fgw\x12" +
-	"\x93\xe2\xd3\xce\xfe\xee\x99\xff=\xe7\x7f\xe7\x9c;)\xe4" +
-	"\xacuG\xe6\xb8\x05Q\x9eN\x0ctF?^^?" +
-	"\xff\xe7\xd7/\xc3\xc9\x13\x90\xa0$\xa0\xc6\xc4\xdf 5" +
-	".\x8a\xa0\xceJm\xe9\xda\xdd\x93\xf6\x99\xf8\xfa=\xe2" +
-	"W\x90\xba\xcf\xac_3w\xec\xf4\xf2\xe7\x0f\x9c\x85\x93" +
-	"\x96\x9dw\xc6\xee.\xbc\xf6\xd1\xf4s\x00\xa9\x97\xc4I" +
-	"uJp\xf8\xab\xe2\x0be\xcb$\xd0y\xc4[}>" +
-	"\x1b\x1e9\x17\x17\xbb$~\x03\xa9\xcbF\xec\x96}'" +
-	"\xd6\xaf<\x1c\xae\xa1\x9c&\xea\xabY\x1c\xb7K\x9eT" +
-	"7\xb2\x8a\xba^>\x09\xea\xf8\xfe\x85\x8b\x8f}\xfb\xec" +
-	"7p\xd2\xb1\xd0\x84\xe6\x88\xb6|C=\xc5\xb1S+" +
-	"r\xd1\x02u\xbe\xbf\xed\xd0d\xe5\xb3\xf7\x7f\x88m<" +
-	"u\xceN\x11H}b\xf3\xcec\xe2\x9f\xfb\x9b\x1fX" +
-	"\xbf\xc4\x03.\xd9y\x0e\xb8b\x02\xf6\xff\xacN<s" +
-	"a\xf7\xef(\xe7\x89\xb0\x91\xd2x\x8aS\x9fH\x151" +
-	"\xd1\xa9U\x830\xb8\xfd\xb0+Z\x8d\xd6\xccA\xf3\xc7" +
-	";\xbc\xd4,\xcc\x17\xbd\xa0]\x0b\x83\xb2%-\xc0\"" +
-	"\xc0\xc9\xcc\x00\xe5AIe-\xa8\xe8\x9be\xca\xf5\xeb" +
-	"\x01Q\x0e\xb4\x9d`\xd0\xae\x17Jn\xd6w\xeb\x9b\xe4" +
-	"\xf2]\xb9iAT\xa7aPIR\xf4cA\xf0c" +
-	"O\x8d\"5\x0aJD\xe5\xb4L\xc4\x8e\x85\xa2\x8f\xc1" +
-	")\xef\x81p\xeeJR\xff\xfc)2\xc0\xb9\xf3f\x08" +
-	"g\"I\xa2\xe7*E\xee9\xa3s\x10\xce\xaed\x96" +
-	"K\x9f\xa5d\xd0\xae\xcf\xd2\xf1 \xf4\xab\x8d\xc5`\x96" +
-	"JD;\xfaT\x1aqw\xaaK\x0b\xa2\xe5\xab8d" +
-	"j*5\xab\x0d\x0a\xb9\xa6\xc1\x9e\xc28+\x14$\x95" +
-	"'\x059D\x9a\x0f\xce\x99`xk\xd7\xae\xa3\xc6 " +
-	"\x0bD+\xd1\xd3f\xd9\x07\xddZ[z\xc6\xabR\xa4" +
-	"\xabF\xc5\x1e\xa0r\x83\x90T\xd9/\xfa\xd2j\x9f\xd8" +
-	"\x0bT&\x99\x1fd.\x84&a\xfa\x85\xf9\x01\xe6\x87" +
-	"\x98K\xa9I\x02\xeaQ1\x03T\x1eb\x1e2\xb7," +
-	"M\x16\xa0\x8e\x88{\x81J\x8b\xf9\x8b\xcc\x13\x09M\x09" +
-	"@\xbd`tV\x99\xbf\xcd|`@\xd3\x00\xa0\xde\x12" +
-	"\xf3@\xe5M\xe6\x1f2O&\xb5i\xad\xb3b\x0e\xa8" +
-	"\xbc\xc7|\x8d\xf9\xe0\xa0\xa6A@}it>e\xfe" +
-	"\x13s\xdb\xd6d\x03\xeaG\x93\xcfw\xcc\xff`\x9eJ" +
-	"iJ\x99\x16e\xbe\xce\xfc:)\xc8\x19\x1a\xd24d" +
-	"Z\x92}\xc8I\xae\x97y:\xad)\xcd\xf5J\x8e?" +
-	"\xc0\xbc\xc5<\x93\xd1\x94\x01T\xdd\xf0%\xe6\xab\xcc\x87" +
-	"\x875\x0d\x03\xeai\xc9\xf9\x1cc\xfe:\xf3lVS" +
-	"\x16P\xa7\x0c\x7f\x85\xf9\xbb\xccs9M9@\x9d1" +
-	"\xfb\x9ef\xfe\x15s\xc7\xd1\xe4\x00\xea\xbcd\x1f\xd6\x98" +
-	"\xff\xc5<\x9f\xd7\x94\x07\xd4e\xb3\xefE\xe6iK\x90" +
-	"\xa3\x94&\x05(\xdbbnY\x92*7Y\x82\xb2\xd5" +
-	"F\x18D\x8d\x93\xd8h\x9c\x91\xa0\xee\xd6j\x11\x14]" +
-	"\xf8x\xb3Y\xebE\xd2\x06,>Qk\xba\xfd\xf7\x87" +
-	"\xba\x8dg\xe8\xd4\xde\x00@\xb4\x94\xea\xaa\xb4\xe3\xfb\xd9" +
-	"\xdd\xf8\x85\xb6\xef\x86\xd5f\x03\xb45\x95\xa8\x8f\"\x9c" +
-	"\x8e\x92Y\x09\xbd\x1e\xcct\x93Yr\x83\xa5\xff\xd2\x86" +
-	"\x17\x84\xde\xc2\xf6#\"\xbb\xe0y\xad-K\x9bw*" +
-	"\xd6\xdd\xd0\xaf\x1e\xdd\xfe\xf5b\xab\x19/'\xd7\x9f\xe5" +
-	"0\xa1#\xad\xa6\xdf_Nvso\xb8\xf5~>]" +
-	"\x98]\xf4\xab;\xe4\xd8a\x11\x1e\x1a1w6\xbf\\" +
-	"t}\xdf]\xd99\x8d\xa2qkj\x8b1\xbd\x9e\x97" +
-	"\xb1a\xbb\xe1v\xa1d\xe6\x12\xb0\xddd*\x08\xa2\xad" +
-	"\xe7q5\xad\xf9\x8da\xbf\xedeP\xe8_\x06;\x08" +
-	"n\xb9\x09\xe6\xbd\x91\xffs\xb3\xf0\xd7\x93\x00\xfd\x1b\x00" +
-	"\x00\xff\xff\x95\xa8\x89\xc0"
+const schema_8734ba96244625a6 = "x\xda\x8c\x96o\x88T\xd5\x1b\xc7\x9f\xe7\x9c{wf" +
+	"wgv\xe6\xce9\xfbG\xf9\xfd\xd86\xc6Rsk" +
+	"\xdd]m[\x8aY\xa5D\xa5pf'\xc5H\xa2\xab" +
+	";\xb9S\xf3g\xbd\xf7\xee\xb6\x0b\x8a\x16F\xbdI\xc3" +
+	"(*\x02\x09\xc4?PB\x94/\x8a\xa4\x0c-\x8a\x02" +
+	"\x91\x0c\xa5D\x8c\x82\x0a_hj`(\x13\xcf\x99\xb9" +
+	"{\xef\x8e3\x9b\xaf\xf6\xee\xe7|\xe7{\x9e\xf3\x9cs" +
+	"\x9e\xf3\xf4\x0cjC\xda\xe2\xf0\xfd\x0d\xc0R+\xf5\x86" +
+	"\xd2oK\xa2\xcf\x1dz\xfd\xc3\xdd\x90\x0a!\x96\xf6\xcf" +
+	"[\x11\x7f\xf3\xd3\xfe\x97A\x0b\x00\x08\xe4\xa7D\x98\xd3" +
+	"W#\x7f\x1e\xb0\xd4\xf5\xf9\xc4\xc5\xef\xff\xfea7\x18" +
+	"1\x04\xd0\x91F\xb2\xfc\x1f@\x91\xe7\x09\xc0\x92u\xdf" +
+	"\x95];\x0e_\xdf\x07F\xc8gU\xd6\xbd\xca\xbf\x15" +
+	"o+\xaf7\x94v\xa7}9\xfe\xd0]\x87\x0f\xd0\xbc" +
+	"\xacj\xde#\xfc\x17qLi\x8f\xaay\xa7r\xa3\xed" +
+	"s{\x1a\x0f\xf9\xe7\xfd\xbf\xf6'\xa0\xe8\xd2\xc8\xabm" +
+	"\xf9\xd6}\x13_\xad=\x02F\x88{V\x80\xc2\xd4\xf6" +
+	"\x88\xac\xb2\xcch_\x8bs\xf4U\xda\x90\xd9\xf9J\xc4" +
+	"\xd9\xf2\x89\xdf\xec\x84\xf6\x17\xa0\xf8F\x99-s\x8e\xad" +
+	"[\xbfw\xff\x97\xb5\x16\xf1\x87vJ\\S~\x97\x95" +
+	"\xf6\xee%\xbb.^\x7f\xd2\xf9\xaeV\xf2\x0c}\x8f\x98" +
+	"\xa3\xd3W\xabN\x8b\xb8\xb2t\xe5\xe1\x03{\xd9\xc9Z" +
+	"\xda-\xfa)\xb1Mi\xa7\x94\xd6\xb2\xce_z\xea\xc7" +
+	"\x97NW\xc50\x87\x14g\xf5w\xc4\x05\xd2\xf6\x9d\xd3" +
+	"\xb7\xeb\x80\xa5\xb3\xf7<\xdd\x93>\xf1\xd1O\xbe\x05\xf5" +
+	"\x1d\x0d7!\xa08\x11\xa6(\xe7\xb1\x1bk\x8a\x1fk" +
+	"\xbf\xfb\x05\xd7\xc21\x12\xdcT\x82\x81\x0bb\xd7\x8b\xe7" +
+	"\xe7^\x81T\x0c\x11\xca!u\xb7PJ\x16\xb7$\xa0" +
+	"\xbb\x94\xcb\xda\x8e}\xef&\x93\x8d\x15\xc6\x06\xd7\x8c9" +
+	"\xd9b\xc1\xcc\xad]Upp \x89\x98\x0ar\x0d@" +
+	"C\x00cA/@*\xce1\xd5\xc3\xd0\xc0\xa0$7" +
+	"\xa3{5@j\x11\xc7\xd4\x00\xc3\xce\x0937\x9e\xc1" +
+	"\x06`\xd8\x00X\x1a5\xedu\x04\x00\x00\x11\x18\"\xe0" +
+	"\xcc\xc9\x1eU\xffd6\x8d\x16\xe3\xc3\x89\x8c=\x9es" +
+	"\xec\x946=]x\x10 \x15\xe4\x98\x92\x0c\x13\x96\x1a" +
+	"\xc6\xa8\x97<@\x8cV\x1b\xba\xd1?\x9e\x99t\x00(" +
+	"z\x9f]\xafgW\x094\x04\x0cC\xf5<V\xe4\x8a" +
+	"f\xc0Y\xda?[\x0e\x86\xea\xe6\xa0\x19\x186\xdf~" +
+	"\x0e\xec\xf1|<iF,3?#\x03\xb1J\xc8\xfd" +
+	"\x0c1\x8f-\x80I\x8e\xee\x1f\x0d\x18}N\xbb\xa1\xeb" +
+	"\x866\x85\x1c\xe2\xba\xef:\xa0{\xb9\x8d\xd4B`\xc6" +
+	"#\x01\xf4\xee\x1d\xba\x07\xc4x\xe0N`Fw\x00\xd9" +
+	"\xf4\xa9C\xf7t\x19]\xcb\x81\x19\xad\x81\x08\xed\xd6\x10" +
+	"\x06\xec\xf1\xfc\x10n\xb7\x1d+[\xd8l\x0fa\x12\xeb" +
+	"om\xb2\xd3\xac\xb7.\xc9\x10'nwS\x93\xc5l" +
+	"\x01\x9d\xff\xdc\xd4\xa8wo\xab\xdcT\x86<\x17\xdf\xa6" +
+	"\xc6\xfc\x9b\x8a\x95M%8\xbf\x92\xfcI\x95n\x0d\x10" +
+	"\xa7\xdc\xaf\xdaA\xae*8}\xd8;\xdb\x99\xb9\xa3\xee" +
+	"\x99q\x8dg;3j\x0d4\xca3j\x9bG\xdcY" +
+	"\xc4\x07l!@\xfa \xe3\x98>\xce\xbcu\x88c\xac" +
+	"\x17 \xfd\x19\xf13\xc4\x19\x93\xc8\x00\xc4i\xc5O\x12" +
+	"\xbfH\x9cs\x89\x9c\xaa \x1b\x04H\xff\xca8\x0es" +
+	"\x86\x86\xa6I\xd4\x00\xc4M\xb6\x1a }\x83\xe4\x1d\xc4" +
+	"u]\xa2N\xe5\x8f\x93M\x94sL/\"\xde\xd0 " +
+	"\xb1\x01@,\xe0\xc3\x00\xe9\xf9\xc4\x1f&\x1e\x08HU" +
+	"d\x97\xf1\xe5\x00\xe9\x07\x89\xaf'\x1e\x0cJ\x0c\x02\x88" +
+	"\xb5\xca'I<G\xbc\xb1Qb\xa3z\x81(\x9c\x11" +
+	"\xe2;\x8875Il\x02\x10\xdb\x14\x9f$\xbe\x8fx" +
+	"s\xb3\xc4f\x00\xf1\x1e\xa74\xbcK\xfc\x0c\xf1PH" +
+	"b\x88\x96\xab\xf4'\x89\xdf \x1e\x0eK\x0c\x03\x88\xeb" +
+	"\x8a_%\x1e\xd5\x18\x1a--\x12[\x00DX\xa3x" +
+	"\x82\x1a\xc7t\x9cx$\"1\x02 \xba\x14\xff\x1f\xf1" +
+	"\x01\xe2\xd1\xa8\xc4(\x80X\xa2\xd1\xbc=\xc47\x107" +
+	"\x0c\x89\x06\x80xB\xa3<\xac'\xbe\x93x,&1" +
+	"\x06 ^\xd0h\xde\xad\xc4\xdf\".\x84DA\xef\xa7" +
+	"\xe2\xaf\x11\x7f\x9f\xb8\x94\x12%\x808\xa4|\x0e\x12?" +
+	"N\xbc\xb5Ub+m\xaf\xf6,@\xfa\x0b\xe2?\x13" +
+	"ok\x93\xd8F\x0f\x89\xb6\x11 }\x86\xf8U\xe2\xed" +
+	"\xed\x12\xdb\xd5\xd3F>\x97\x88\x87t\x86FG\x87\xc4" +
+	"\x0e\xea\x01t\xd2\x07u\x8e\xe9~\x9da$[pl" +
+	"\xb7\xd4\xe8\xe5R\xd3i\xe7\xcd\\\xce\x85\xac\x027\x16" +
+	"\x8b\xb9i%\x96a\xe2\x99\\\xd1\xf4~\xdf\\)U" +
+	"\x8a\xf6\xf5\xdat\xb0+CM\x15\x97q\xff|\x8d\x15" +
+	"\xfd\xc8\xb8e\xd2\xb5\x02\xac\x0e\xc5\xad<.\x0e\xb9\xc1" +
+	"L9\x99i\x18\xae\x043j\xda\xa3\xb7\xd2B\xc6v" +
+	"2#\xb5\x8bjd$\x93\x19\xab\x1a\x9a9S\"o" +
+	":Vv\xb2\xf6\xcf\x13cE\xffrfV$\x0as" +
+	"\xachy\xc3\x81J\xec\x053\xef\xc5S\x81\x91\xcdV" +
+	"\xb6N\x8c%2\xa12\xeb\xcb\xce\xcc\x1f'L\xcb2" +
+	"\xa7\xea\x87\x91P\xd9\xea\xabJL)oNm\xcc\xac" +
+	"*\xf8}\xa3^\x7fS\xfeiY\x94v,\x88\xf8\xb7" +
+	"!\xea5\x89~]\xb2\x98\x85\xc0\x8c\x84L\xb7a3" +
+	"df\x16\xd0\xf2D\xd3\xcd\xab_\xf4\x98\xe9@\xe0\xd6" +
+	"\xccG\xbd\x96\xb3\xa2v+&\xf7\xbd\xb2\xe5C\x13O" +
+	"\xaa\x07\x09\xa0\xd6\x93\x14g\x88\xd5\xc7j6\xaf\xe1r" +
+	"cR\xb3q\x89{\x8dK\x1d\xc3\xaa\x16`8\xd3y" +
+	";]\x10]\x02\x1d\xf0\xdf\x00\x00\x00\xff\xffY\xe6w" +
+	"N"
 
 func RegisterSchema(reg *schemas.Registry) {
 	reg.Register(&schemas.Schema{
 		String: schema_8734ba96244625a6,
 		Nodes: []uint64{
+			0x8fb193a96b1035e5,
 			0x8fd4f6cdec76bf21,
+			0xa4f9ae808ef32f72,
+			0xa7ae263d24f17384,
 			0xa909301a17686c79,
 			0xb555c676a47c4216,
 			0xb971740f8884655c,
+			0xc2a69f5856c17441,
 			0xcc745bf9ec8e3527,
+			0xd0029fa7ae4836f3,
 			0xd585d65ef0df7272,
 			0xdbb3c55330602bd9,
 			0xe804b46f4ffc0225,

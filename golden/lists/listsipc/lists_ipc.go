@@ -641,6 +641,86 @@ func writeValues(s Values, v *lists.Values) error {
 			return ipc.InField("Bytes3", ipc.InElem(i, err))
 		}
 	}
+	if v.MaybeInts != nil {
+		l5, err := s.NewMaybeInts(int32(len(v.MaybeInts)))
+		if err != nil {
+			return ipc.InField("MaybeInts", err)
+		}
+		for i := range v.MaybeInts {
+			b := l5.At(i)
+			if v.MaybeInts[i] != nil {
+				b.SetValue(*v.MaybeInts[i])
+				b.SetHasValue(true)
+			}
+		}
+	}
+	if v.MaybeStrings != nil {
+		l5, err := s.NewMaybeStrings(int32(len(v.MaybeStrings)))
+		if err != nil {
+			return ipc.InField("MaybeStrings", err)
+		}
+		for i := range v.MaybeStrings {
+			b := l5.At(i)
+			if v.MaybeStrings[i] != nil {
+				if err := wireSchema.SetText(capnp.Struct(b), OptionalText_TypeID, "value", *v.MaybeStrings[i]); err != nil {
+					return ipc.InField("MaybeStrings", ipc.InElem(i, err))
+				}
+			}
+		}
+	}
+	if v.MaybePoints != nil {
+		l5, err := s.NewMaybePoints(int32(len(v.MaybePoints)))
+		if err != nil {
+			return ipc.InField("MaybePoints", err)
+		}
+		for i := range v.MaybePoints {
+			b := l5.At(i)
+			if v.MaybePoints[i] != nil {
+				c, err := b.NewValue()
+				if err != nil {
+					return ipc.InField("MaybePoints", ipc.InElem(i, err))
+				}
+				if err := writePoint(c, v.MaybePoints[i]); err != nil {
+					return ipc.InField("MaybePoints", ipc.InElem(i, err))
+				}
+			}
+		}
+	}
+	l5, err := s.NewMaybePair(2)
+	if err != nil {
+		return ipc.InField("MaybePair", err)
+	}
+	for i := range v.MaybePair {
+		b := l5.At(i)
+		if v.MaybePair[i] != nil {
+			b.SetValue(*v.MaybePair[i])
+			b.SetHasValue(true)
+		}
+	}
+	if v.MaybeMatrix != nil {
+		l6, err := s.NewMaybeMatrix(int32(len(v.MaybeMatrix)))
+		if err != nil {
+			return ipc.InField("MaybeMatrix", err)
+		}
+		for i := range v.MaybeMatrix {
+			if v.MaybeMatrix[i] != nil {
+				l7, err := NewOptionalFloat64_List(l6.Segment(), int32(len(v.MaybeMatrix[i])))
+				if err != nil {
+					return ipc.InField("MaybeMatrix", ipc.InElem(i, err))
+				}
+				for i1 := range v.MaybeMatrix[i] {
+					b := l7.At(i1)
+					if v.MaybeMatrix[i][i1] != nil {
+						b.SetValue(*v.MaybeMatrix[i][i1])
+						b.SetHasValue(true)
+					}
+				}
+				if err := l6.Set(i, l7.ToPtr()); err != nil {
+					return ipc.InField("MaybeMatrix", ipc.InElem(i, err))
+				}
+			}
+		}
+	}
 	return nil
 }
 
@@ -952,5 +1032,104 @@ func readValues(s Values, v *lists.Values) error {
 		}
 		v.Bytes3[i] = bytes.Clone(b)
 	}
+	l20, err := s.MaybeInts()
+	if err != nil {
+		return ipc.InField("MaybeInts", err)
+	}
+	if l20.IsValid() {
+		x := make([]*int32, l20.Len())
+		for i := range x {
+			b := l20.At(i)
+			if b.HasValue() {
+				x1 := b.Value()
+				x[i] = &x1
+			}
+		}
+		v.MaybeInts = x
+	}
+	l21, err := s.MaybeStrings()
+	if err != nil {
+		return ipc.InField("MaybeStrings", err)
+	}
+	if l21.IsValid() {
+		x := make([]*string, l21.Len())
+		for i := range x {
+			b := l21.At(i)
+			if b.HasValue() {
+				x1, err := b.Value()
+				if err != nil {
+					return ipc.InField("MaybeStrings", ipc.InElem(i, err))
+				}
+				x[i] = &x1
+			}
+		}
+		v.MaybeStrings = x
+	}
+	l22, err := s.MaybePoints()
+	if err != nil {
+		return ipc.InField("MaybePoints", err)
+	}
+	if l22.IsValid() {
+		x := make([]*lists.Point, l22.Len())
+		for i := range x {
+			b := l22.At(i)
+			if b.HasValue() {
+				x1 := new(lists.Point)
+				c, err := b.Value()
+				if err != nil {
+					return ipc.InField("MaybePoints", ipc.InElem(i, err))
+				}
+				if err := readPoint(c, x1); err != nil {
+					return ipc.InField("MaybePoints", ipc.InElem(i, err))
+				}
+				x[i] = x1
+			}
+		}
+		v.MaybePoints = x
+	}
+	l23, err := s.MaybePair()
+	if err != nil {
+		return ipc.InField("MaybePair", err)
+	}
+	if l23.Len() != 2 {
+		return ipc.InField("MaybePair", ipc.LengthError(l23.Len(), 2))
+	}
+	for i := range 2 {
+		b := l23.At(i)
+		if b.HasValue() {
+			x := b.Value()
+			v.MaybePair[i] = &x
+		}
+	}
+	l24, err := s.MaybeMatrix()
+	if err != nil {
+		return ipc.InField("MaybeMatrix", err)
+	}
+	if l24.IsValid() {
+		x := make([][]*float64, l24.Len())
+		for i := range x {
+			p, err := l24.At(i)
+			if err != nil {
+				return ipc.InField("MaybeMatrix", ipc.InElem(i, err))
+			}
+			l25 := OptionalFloat64_List(p.List())
+			if l25.IsValid() {
+				x1 := make([]*float64, l25.Len())
+				for i1 := range x1 {
+					b := l25.At(i1)
+					if b.HasValue() {
+						x2 := b.Value()
+						x1[i1] = &x2
+					}
+				}
+				x[i] = x1
+			}
+		}
+		v.MaybeMatrix = x
+	}
 	return nil
 }
+
+// wireSchema finds the pointer slots of Text fields, to write a non-null empty Text for an
+// optional string that points to "".
+var wireSchema = ipc.NewSchema(RegisterSchema)

@@ -27,6 +27,8 @@ struct Int32ListOfTextEntry @0xbd207d25c8cda29b { key @0 :Int32; value @1 :List(
 
 struct Int64DataEntry @0xc1ace7535ce20605 { key @0 :Int64; value @1 :Data; }
 
+struct Int64OptionalTextEntry @0xc41425097a169b51 { key @0 :Int64; value @1 :Text; }
+
 struct Item @0xcd64950acf30ca74 {
   # Item is a struct used as a map value.
 
@@ -41,6 +43,12 @@ struct TextInt64Entry @0xd1e4985a08b3ed23 { key @0 :Text; value @1 :Int64; }
 struct TextItemEntry @0xee33f72a58b5385c { key @0 :Text; value @1 :Item; }
 
 struct TextMapOfTextToInt32Entry @0xd9656b554c93d3c3 { key @0 :Text; value @1 :List(TextInt32Entry); }
+
+struct TextOptionalInt32Entry @0x999775cd52c7396a { key @0 :Text; value @1 :Int32; hasValue @2 :Bool; }
+
+struct TextOptionalItemEntry @0xf7e1bafe14a599b7 { key @0 :Text; value @1 :Item; }
+
+struct TextOptionalListOfInt32Entry @0xbb868c3cec52eb09 { key @0 :Text; value @1 :List(Int32); }
 
 struct UInt64Int64Entry @0xcdb6086b24134a22 { key @0 :UInt64; value @1 :Int64; }
 
@@ -58,4 +66,8 @@ struct Values @0xa9824330c16e094d {
   bytes @8 :List(Int64DataEntry);
   index @9 :List(TextInt64Entry);
   listOfM @10 :List(List(TextInt32Entry));
+  maybeCounts @11 :List(TextOptionalInt32Entry);
+  maybeItems @12 :List(TextOptionalItemEntry);
+  maybeNames @13 :List(Int64OptionalTextEntry);
+  maybeLists @14 :List(TextOptionalListOfInt32Entry);
 }

@@ -1018,6 +1018,96 @@ func (f Int64DataEntry_Future) Struct() (Int64DataEntry, error) {
 	return Int64DataEntry(p.Struct()), err
 }
 
+type Int64OptionalTextEntry capnp.Struct
+
+// Int64OptionalTextEntry_TypeID is the unique identifier for the type Int64OptionalTextEntry.
+const Int64OptionalTextEntry_TypeID = 0xc41425097a169b51
+
+func NewInt64OptionalTextEntry(s *capnp.Segment) (Int64OptionalTextEntry, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 1})
+	return Int64OptionalTextEntry(st), err
+}
+
+func NewRootInt64OptionalTextEntry(s *capnp.Segment) (Int64OptionalTextEntry, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 1})
+	return Int64OptionalTextEntry(st), err
+}
+
+func ReadRootInt64OptionalTextEntry(msg *capnp.Message) (Int64OptionalTextEntry, error) {
+	root, err := msg.Root()
+	return Int64OptionalTextEntry(root.Struct()), err
+}
+
+func (s Int64OptionalTextEntry) String() string {
+	str, _ := text.Marshal(0xc41425097a169b51, capnp.Struct(s))
+	return str
+}
+
+func (s Int64OptionalTextEntry) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (Int64OptionalTextEntry) DecodeFromPtr(p capnp.Ptr) Int64OptionalTextEntry {
+	return Int64OptionalTextEntry(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s Int64OptionalTextEntry) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s Int64OptionalTextEntry) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s Int64OptionalTextEntry) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s Int64OptionalTextEntry) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s Int64OptionalTextEntry) Key() int64 {
+	return int64(capnp.Struct(s).Uint64(0))
+}
+
+func (s Int64OptionalTextEntry) SetKey(v int64) {
+	capnp.Struct(s).SetUint64(0, uint64(v))
+}
+
+func (s Int64OptionalTextEntry) Value() (string, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return p.Text(), err
+}
+
+func (s Int64OptionalTextEntry) HasValue() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s Int64OptionalTextEntry) ValueBytes() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return p.TextBytes(), err
+}
+
+func (s Int64OptionalTextEntry) SetValue(v string) error {
+	return capnp.Struct(s).SetText(0, v)
+}
+
+// Int64OptionalTextEntry_List is a list of Int64OptionalTextEntry.
+type Int64OptionalTextEntry_List = capnp.StructList[Int64OptionalTextEntry]
+
+// NewInt64OptionalTextEntry creates a new list of Int64OptionalTextEntry.
+func NewInt64OptionalTextEntry_List(s *capnp.Segment, sz int32) (Int64OptionalTextEntry_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 8, PointerCount: 1}, sz)
+	return capnp.StructList[Int64OptionalTextEntry](l), err
+}
+
+// Int64OptionalTextEntry_Future is a wrapper for a Int64OptionalTextEntry promised by a client call.
+type Int64OptionalTextEntry_Future struct{ *capnp.Future }
+
+func (f Int64OptionalTextEntry_Future) Struct() (Int64OptionalTextEntry, error) {
+	p, err := f.Future.Ptr()
+	return Int64OptionalTextEntry(p.Struct()), err
+}
+
 type Item capnp.Struct
 
 // Item_TypeID is the unique identifier for the type Item.
@@ -1503,6 +1593,319 @@ func (f TextMapOfTextToInt32Entry_Future) Struct() (TextMapOfTextToInt32Entry, e
 	return TextMapOfTextToInt32Entry(p.Struct()), err
 }
 
+type TextOptionalInt32Entry capnp.Struct
+
+// TextOptionalInt32Entry_TypeID is the unique identifier for the type TextOptionalInt32Entry.
+const TextOptionalInt32Entry_TypeID = 0x999775cd52c7396a
+
+func NewTextOptionalInt32Entry(s *capnp.Segment) (TextOptionalInt32Entry, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 1})
+	return TextOptionalInt32Entry(st), err
+}
+
+func NewRootTextOptionalInt32Entry(s *capnp.Segment) (TextOptionalInt32Entry, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 1})
+	return TextOptionalInt32Entry(st), err
+}
+
+func ReadRootTextOptionalInt32Entry(msg *capnp.Message) (TextOptionalInt32Entry, error) {
+	root, err := msg.Root()
+	return TextOptionalInt32Entry(root.Struct()), err
+}
+
+func (s TextOptionalInt32Entry) String() string {
+	str, _ := text.Marshal(0x999775cd52c7396a, capnp.Struct(s))
+	return str
+}
+
+func (s TextOptionalInt32Entry) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (TextOptionalInt32Entry) DecodeFromPtr(p capnp.Ptr) TextOptionalInt32Entry {
+	return TextOptionalInt32Entry(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s TextOptionalInt32Entry) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s TextOptionalInt32Entry) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s TextOptionalInt32Entry) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s TextOptionalInt32Entry) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s TextOptionalInt32Entry) Key() (string, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return p.Text(), err
+}
+
+func (s TextOptionalInt32Entry) HasKey() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s TextOptionalInt32Entry) KeyBytes() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return p.TextBytes(), err
+}
+
+func (s TextOptionalInt32Entry) SetKey(v string) error {
+	return capnp.Struct(s).SetText(0, v)
+}
+
+func (s TextOptionalInt32Entry) Value() int32 {
+	return int32(capnp.Struct(s).Uint32(0))
+}
+
+func (s TextOptionalInt32Entry) SetValue(v int32) {
+	capnp.Struct(s).SetUint32(0, uint32(v))
+}
+
+func (s TextOptionalInt32Entry) HasValue() bool {
+	return capnp.Struct(s).Bit(32)
+}
+
+func (s TextOptionalInt32Entry) SetHasValue(v bool) {
+	capnp.Struct(s).SetBit(32, v)
+}
+
+// TextOptionalInt32Entry_List is a list of TextOptionalInt32Entry.
+type TextOptionalInt32Entry_List = capnp.StructList[TextOptionalInt32Entry]
+
+// NewTextOptionalInt32Entry creates a new list of TextOptionalInt32Entry.
+func NewTextOptionalInt32Entry_List(s *capnp.Segment, sz int32) (TextOptionalInt32Entry_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 8, PointerCount: 1}, sz)
+	return capnp.StructList[TextOptionalInt32Entry](l), err
+}
+
+// TextOptionalInt32Entry_Future is a wrapper for a TextOptionalInt32Entry promised by a client call.
+type TextOptionalInt32Entry_Future struct{ *capnp.Future }
+
+func (f TextOptionalInt32Entry_Future) Struct() (TextOptionalInt32Entry, error) {
+	p, err := f.Future.Ptr()
+	return TextOptionalInt32Entry(p.Struct()), err
+}
+
+type TextOptionalItemEntry capnp.Struct
+
+// TextOptionalItemEntry_TypeID is the unique identifier for the type TextOptionalItemEntry.
+const TextOptionalItemEntry_TypeID = 0xf7e1bafe14a599b7
+
+func NewTextOptionalItemEntry(s *capnp.Segment) (TextOptionalItemEntry, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 2})
+	return TextOptionalItemEntry(st), err
+}
+
+func NewRootTextOptionalItemEntry(s *capnp.Segment) (TextOptionalItemEntry, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 2})
+	return TextOptionalItemEntry(st), err
+}
+
+func ReadRootTextOptionalItemEntry(msg *capnp.Message) (TextOptionalItemEntry, error) {
+	root, err := msg.Root()
+	return TextOptionalItemEntry(root.Struct()), err
+}
+
+func (s TextOptionalItemEntry) String() string {
+	str, _ := text.Marshal(0xf7e1bafe14a599b7, capnp.Struct(s))
+	return str
+}
+
+func (s TextOptionalItemEntry) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (TextOptionalItemEntry) DecodeFromPtr(p capnp.Ptr) TextOptionalItemEntry {
+	return TextOptionalItemEntry(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s TextOptionalItemEntry) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s TextOptionalItemEntry) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s TextOptionalItemEntry) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s TextOptionalItemEntry) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s TextOptionalItemEntry) Key() (string, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return p.Text(), err
+}
+
+func (s TextOptionalItemEntry) HasKey() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s TextOptionalItemEntry) KeyBytes() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return p.TextBytes(), err
+}
+
+func (s TextOptionalItemEntry) SetKey(v string) error {
+	return capnp.Struct(s).SetText(0, v)
+}
+
+func (s TextOptionalItemEntry) Value() (Item, error) {
+	p, err := capnp.Struct(s).Ptr(1)
+	return Item(p.Struct()), err
+}
+
+func (s TextOptionalItemEntry) HasValue() bool {
+	return capnp.Struct(s).HasPtr(1)
+}
+
+func (s TextOptionalItemEntry) SetValue(v Item) error {
+	return capnp.Struct(s).SetPtr(1, capnp.Struct(v).ToPtr())
+}
+
+// NewValue sets the value field to a newly
+// allocated Item struct, preferring placement in s's segment.
+func (s TextOptionalItemEntry) NewValue() (Item, error) {
+	ss, err := NewItem(capnp.Struct(s).Segment())
+	if err != nil {
+		return Item{}, err
+	}
+	err = capnp.Struct(s).SetPtr(1, capnp.Struct(ss).ToPtr())
+	return ss, err
+}
+
+// TextOptionalItemEntry_List is a list of TextOptionalItemEntry.
+type TextOptionalItemEntry_List = capnp.StructList[TextOptionalItemEntry]
+
+// NewTextOptionalItemEntry creates a new list of TextOptionalItemEntry.
+func NewTextOptionalItemEntry_List(s *capnp.Segment, sz int32) (TextOptionalItemEntry_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 2}, sz)
+	return capnp.StructList[TextOptionalItemEntry](l), err
+}
+
+// TextOptionalItemEntry_Future is a wrapper for a TextOptionalItemEntry promised by a client call.
+type TextOptionalItemEntry_Future struct{ *capnp.Future }
+
+func (f TextOptionalItemEntry_Future) Struct() (TextOptionalItemEntry, error) {
+	p, err := f.Future.Ptr()
+	return TextOptionalItemEntry(p.Struct()), err
+}
+func (p TextOptionalItemEntry_Future) Value() Item_Future {
+	return Item_Future{Future: p.Future.Field(1, nil)}
+}
+
+type TextOptionalListOfInt32Entry capnp.Struct
+
+// TextOptionalListOfInt32Entry_TypeID is the unique identifier for the type TextOptionalListOfInt32Entry.
+const TextOptionalListOfInt32Entry_TypeID = 0xbb868c3cec52eb09
+
+func NewTextOptionalListOfInt32Entry(s *capnp.Segment) (TextOptionalListOfInt32Entry, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 2})
+	return TextOptionalListOfInt32Entry(st), err
+}
+
+func NewRootTextOptionalListOfInt32Entry(s *capnp.Segment) (TextOptionalListOfInt32Entry, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 2})
+	return TextOptionalListOfInt32Entry(st), err
+}
+
+func ReadRootTextOptionalListOfInt32Entry(msg *capnp.Message) (TextOptionalListOfInt32Entry, error) {
+	root, err := msg.Root()
+	return TextOptionalListOfInt32Entry(root.Struct()), err
+}
+
+func (s TextOptionalListOfInt32Entry) String() string {
+	str, _ := text.Marshal(0xbb868c3cec52eb09, capnp.Struct(s))
+	return str
+}
+
+func (s TextOptionalListOfInt32Entry) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (TextOptionalListOfInt32Entry) DecodeFromPtr(p capnp.Ptr) TextOptionalListOfInt32Entry {
+	return TextOptionalListOfInt32Entry(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s TextOptionalListOfInt32Entry) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s TextOptionalListOfInt32Entry) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s TextOptionalListOfInt32Entry) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s TextOptionalListOfInt32Entry) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s TextOptionalListOfInt32Entry) Key() (string, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return p.Text(), err
+}
+
+func (s TextOptionalListOfInt32Entry) HasKey() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s TextOptionalListOfInt32Entry) KeyBytes() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return p.TextBytes(), err
+}
+
+func (s TextOptionalListOfInt32Entry) SetKey(v string) error {
+	return capnp.Struct(s).SetText(0, v)
+}
+
+func (s TextOptionalListOfInt32Entry) Value() (capnp.Int32List, error) {
+	p, err := capnp.Struct(s).Ptr(1)
+	return capnp.Int32List(p.List()), err
+}
+
+func (s TextOptionalListOfInt32Entry) HasValue() bool {
+	return capnp.Struct(s).HasPtr(1)
+}
+
+func (s TextOptionalListOfInt32Entry) SetValue(v capnp.Int32List) error {
+	return capnp.Struct(s).SetPtr(1, v.ToPtr())
+}
+
+// NewValue sets the value field to a newly
+// allocated capnp.Int32List, preferring placement in s's segment.
+func (s TextOptionalListOfInt32Entry) NewValue(n int32) (capnp.Int32List, error) {
+	l, err := capnp.NewInt32List(capnp.Struct(s).Segment(), n)
+	if err != nil {
+		return capnp.Int32List{}, err
+	}
+	err = capnp.Struct(s).SetPtr(1, l.ToPtr())
+	return l, err
+}
+
+// TextOptionalListOfInt32Entry_List is a list of TextOptionalListOfInt32Entry.
+type TextOptionalListOfInt32Entry_List = capnp.StructList[TextOptionalListOfInt32Entry]
+
+// NewTextOptionalListOfInt32Entry creates a new list of TextOptionalListOfInt32Entry.
+func NewTextOptionalListOfInt32Entry_List(s *capnp.Segment, sz int32) (TextOptionalListOfInt32Entry_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 2}, sz)
+	return capnp.StructList[TextOptionalListOfInt32Entry](l), err
+}
+
+// TextOptionalListOfInt32Entry_Future is a wrapper for a TextOptionalListOfInt32Entry promised by a client call.
+type TextOptionalListOfInt32Entry_Future struct{ *capnp.Future }
+
+func (f TextOptionalListOfInt32Entry_Future) Struct() (TextOptionalListOfInt32Entry, error) {
+	p, err := f.Future.Ptr()
+	return TextOptionalListOfInt32Entry(p.Struct()), err
+}
+
 type UInt64Int64Entry capnp.Struct
 
 // UInt64Int64Entry_TypeID is the unique identifier for the type UInt64Int64Entry.
@@ -1589,12 +1992,12 @@ type Values capnp.Struct
 const Values_TypeID = 0xa9824330c16e094d
 
 func NewValues(s *capnp.Segment) (Values, error) {
-	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 11})
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 15})
 	return Values(st), err
 }
 
 func NewRootValues(s *capnp.Segment) (Values, error) {
-	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 11})
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 15})
 	return Values(st), err
 }
 
@@ -1883,13 +2286,105 @@ func (s Values) NewListOfM(n int32) (capnp.PointerList, error) {
 	err = capnp.Struct(s).SetPtr(10, l.ToPtr())
 	return l, err
 }
+func (s Values) MaybeCounts() (TextOptionalInt32Entry_List, error) {
+	p, err := capnp.Struct(s).Ptr(11)
+	return TextOptionalInt32Entry_List(p.List()), err
+}
+
+func (s Values) HasMaybeCounts() bool {
+	return capnp.Struct(s).HasPtr(11)
+}
+
+func (s Values) SetMaybeCounts(v TextOptionalInt32Entry_List) error {
+	return capnp.Struct(s).SetPtr(11, v.ToPtr())
+}
+
+// NewMaybeCounts sets the maybeCounts field to a newly
+// allocated TextOptionalInt32Entry_List, preferring placement in s's segment.
+func (s Values) NewMaybeCounts(n int32) (TextOptionalInt32Entry_List, error) {
+	l, err := NewTextOptionalInt32Entry_List(capnp.Struct(s).Segment(), n)
+	if err != nil {
+		return TextOptionalInt32Entry_List{}, err
+	}
+	err = capnp.Struct(s).SetPtr(11, l.ToPtr())
+	return l, err
+}
+func (s Values) MaybeItems() (TextOptionalItemEntry_List, error) {
+	p, err := capnp.Struct(s).Ptr(12)
+	return TextOptionalItemEntry_List(p.List()), err
+}
+
+func (s Values) HasMaybeItems() bool {
+	return capnp.Struct(s).HasPtr(12)
+}
+
+func (s Values) SetMaybeItems(v TextOptionalItemEntry_List) error {
+	return capnp.Struct(s).SetPtr(12, v.ToPtr())
+}
+
+// NewMaybeItems sets the maybeItems field to a newly
+// allocated TextOptionalItemEntry_List, preferring placement in s's segment.
+func (s Values) NewMaybeItems(n int32) (TextOptionalItemEntry_List, error) {
+	l, err := NewTextOptionalItemEntry_List(capnp.Struct(s).Segment(), n)
+	if err != nil {
+		return TextOptionalItemEntry_List{}, err
+	}
+	err = capnp.Struct(s).SetPtr(12, l.ToPtr())
+	return l, err
+}
+func (s Values) MaybeNames() (Int64OptionalTextEntry_List, error) {
+	p, err := capnp.Struct(s).Ptr(13)
+	return Int64OptionalTextEntry_List(p.List()), err
+}
+
+func (s Values) HasMaybeNames() bool {
+	return capnp.Struct(s).HasPtr(13)
+}
+
+func (s Values) SetMaybeNames(v Int64OptionalTextEntry_List) error {
+	return capnp.Struct(s).SetPtr(13, v.ToPtr())
+}
+
+// NewMaybeNames sets the maybeNames field to a newly
+// allocated Int64OptionalTextEntry_List, preferring placement in s's segment.
+func (s Values) NewMaybeNames(n int32) (Int64OptionalTextEntry_List, error) {
+	l, err := NewInt64OptionalTextEntry_List(capnp.Struct(s).Segment(), n)
+	if err != nil {
+		return Int64OptionalTextEntry_List{}, err
+	}
+	err = capnp.Struct(s).SetPtr(13, l.ToPtr())
+	return l, err
+}
+func (s Values) MaybeLists() (TextOptionalListOfInt32Entry_List, error) {
+	p, err := capnp.Struct(s).Ptr(14)
+	return TextOptionalListOfInt32Entry_List(p.List()), err
+}
+
+func (s Values) HasMaybeLists() bool {
+	return capnp.Struct(s).HasPtr(14)
+}
+
+func (s Values) SetMaybeLists(v TextOptionalListOfInt32Entry_List) error {
+	return capnp.Struct(s).SetPtr(14, v.ToPtr())
+}
+
+// NewMaybeLists sets the maybeLists field to a newly
+// allocated TextOptionalListOfInt32Entry_List, preferring placement in s's segment.
+func (s Values) NewMaybeLists(n int32) (TextOptionalListOfInt32Entry_List, error) {
+	l, err := NewTextOptionalListOfInt32Entry_List(capnp.Struct(s).Segment(), n)
+	if err != nil {
+		return TextOptionalListOfInt32Entry_List{}, err
+	}
+	err = capnp.Struct(s).SetPtr(14, l.ToPtr())
+	return l, err
+}
 
 // Values_List is a list of Values.
 type Values_List = capnp.StructList[Values]
 
 // NewValues creates a new list of Values.
 func NewValues_List(s *capnp.Segment, sz int32) (Values_List, error) {
-	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 11}, sz)
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 15}, sz)
 	return capnp.StructList[Values](l), err
 }
 
@@ -1901,82 +2396,101 @@ func (f Values_Future) Struct() (Values, error) {
 	return Values(p.Struct()), err
 }
 
-const schema_bcbf3ee349b446c1 = "x\xda\xacVoh\x1be\x18\x7f\x9e\xf7.\xb9\xbbd" +
-	"\xb1\xbd\xbd\xb7\x0f\x13G\xc7L\xc5\xd5M\xba\xb5\x1b3" +
-	"\x0e3\xe6:\xccX0\xb7\xac2\xa5\x08\xe7zuc" +
-	"\xc9%6\x97\xad\x05\xc7\xd8t\x8c\x81\xa0(\xc2D\xc4" +
-	"!\x08N6t\xb8\x0e*J-R(\x952\xac~" +
-	"\x198\xd1*\xa8c\x15\xf1\x83\x82\xa0\x91\xe7\xcd\xe5\x92" +
-	"\xd4\xcb\xaa\xc5/\xc7\xcb\xef\xfd\xbd\xcf\xefy\x9f\x7f\xef" +
-	"u\x7f&\xed\x907\xc5\x92\x0a0s\x7f(\\\xb1\xb6" +
-	"\xfeuc\xe5\xe3{\x9e\x03\xbd\x1d\x01B\xa8\x00\xf0\xd3" +
-	"\xd2M@~VJ\x02V\xce\xe4\xde]\xb57\xbe\xe6" +
-	"50\xa3\x88\x95\xc9\xddWR\xdf=4\xf1\x91G\xbc" +
-	" \xcd\xf11\x89V\x97\xa5c\x80\x95\xb4\xe6Lv?" +
-	"|\xea\x02\xe8\xd1Fn\x94\x181\xf9e\xbeJV\x00" +
-	"zt\xb9\xc0\x00+\x15\xe5\xea}\x85'\xcf\xbf\x17h" +
-	"9\xa5\xcc\xf0~\x85V\xa6B\x96\x07\x0e\xdc\xba\xf3\x9e" +
-	"\x89-\xef7\xbayI\xf9\x15\x90_V\xc8\xcd\x0do" +
-	"\xce\xe0\xc8\xf6o>\x0c4\xf6\xad2\xc3\x17\x84\xb1\x9f" +
-	"\x84\xb1\xd7\xdf\x9a\x9d\xee<\xbe\xf6\xe3 rO\x9f\xca" +
-	"\x90\x9b*\xb1\xd3*\xb1\x87n\xf5uL]3\x05\x9b" +
-	"\xd5\xd9t\x15>\xae\xde\xe4S\x82;)\xb8\xa1\xf0\xfc" +
-	"@\xf6\x87\x8b\x93\x81n\xac\xd1\xe6\xf8z\x8dV\x9d\x1a" +
-	"\x91\x1f|i\"\xfd\xcc\x89\x17\xa7\x1b\xeftR\xfb\x03" +
-	"\x90\x9f\xd6\xe8N\xeeL\xf7\xb5\xc8\xab\x83\xb3\x81\xc6\xc6" +
-	"\xb4S|\\\xab\xae\xc8\xd8\xba=<~D\xbd:\x1b" +
-	"\xe4\xa5\x1e\x99\xe7k\"\xb4Z\x1d!\xee\xdd\x0b\x1f\xa8" +
-	"O\x9c\xfb\xfe\xf3@\xc3\xe5\xc8\x1c?)\xc8\xc7\x05y" +
-	"_\xa18u\xd7o\x87\xe6\x1a\xbd\xbc\x1e\x99\x07\xe47" +
-	"\"\xe4\xe5\xa7_\xbc\xb2\xb7\xff\x88}}Q\xce\x19\xc5" +
-	"\xf2\xcfH\x17\xf2\x98H\xbf\x16%c\xb3\xe1g\xdfy" +
-	"[\xde\xf25\xe8Q\xa9N\x06\xe4\xe5\xe8)>*\x88" +
-	"\xe5\xe8\x19>E\xab\xca\xc0\xb6\xb1\x03]\xbf\xf7\xfc\x1c" +
-	"`\x99_\x8a\xce\xf0q\xc1\x1f\x8b\x1e\x83\x8d\x95\xbcU" +
-	",\xdd\x7f\xd0*2\xa7\x98H\xd3\xda>x\xa8\x10\xdf" +
-	"g\x97\xda\xca9\xb7d\xca\x92\x0c #\x80\x1eK\x00" +
-	"\x98\xaa\x84\xa6\xc109l\x97\xca9\x17\xdb\xeb\x85\x0b" +
-	"\x88\xed\x80M\xe6\xf6\xdb#n\xcaq{6\xf79\xee" +
-	"0\x8ef\x10M\xd57\xb7~\x1d\x80\x19\x97\xd0\xecf" +
-	"\x88h a\x1b7\x03\x98\xf7Jh\xf62T\x8e\xd8" +
-	"\xa3\xb8\x02\x18\xae\x00\xec8j\xe5\xca6\xca\xc0Pn" +
-	"\xd0@\xa7\x98xL\xec\x94\xc8\xf6\x86\x9am\xde\x89\x09" +
-	"\x80\xecZ\x940\xbb\x1d\x19\xea\x9e}\xfe\x00n\x06\xc8" +
-	"\xf6\x12\x9e!\x9c1\x03\x19\x95\xab\xc0\x1f!|\x90p" +
-	"I2P\x02\xe0\x16\xae\x03\xc8\x0e\x10>B\xb8,\x1b" +
-	"(S\xa4\x05\xbfH\xf8\x0b\x84\x87B\x06\x86\x00\xf8Y" +
-	"\xa1\xfb<\xe1\xe7\x09\x0f\x87\x0d\x0c\x03\xf07\x04\xff\x1c" +
-	"\xe1W\x08W\x14CT\xc3e\xc1\xbfH\xf84\xe1\xaa" +
-	"j\xa0\x0a\xc0\xa7\x04\xff\x13\xc2\xbf\"\\\xd3\x0c\xd4\xa8" +
-	"z\x04\xfe%\xe1\xbf\x10\x1e\x89\x18\x18\x01\xe0\x0b\xb8\x13" +
-	" \xfb#\xe1\x06c\x98<X(;n\x09\xef\x00\xcc" +
-	"H\x88\xed\xf5\xb2\x05$\xb0#w\xb8\xd4\xb8\xedw\xb5" +
-	"\xb7}\xd8\xb5\xf3\x0d\xdb~5U\xb7\x95\x92\xed\xd67" +
-	"\xfdY\xe4\x9d\x1d\xcaYO7\x9c\xf5\xa7Ku;9" +
-	"\x94+X\x8d\xd2\xfe\x88\xf0\x8e\x97\x0f79\xee\xf7\xa6" +
-	"w\xdc\xb1K\xae=X\xdf\xf7[\xc8;\xfe\xd4\xa8k" +
-	"7\x1c\xf7\x87J\xedb\xce\xa0=\xd22,'(," +
-	"\x8f\x0e\xa5k\x04\x9f\xe7O\xf2*\xaf\xa9\xc6wY\xae" +
-	"\xb5\xb3P\xc8Q\x89\x8f\x02,\xa3\xc6c\xc00\xe6\xd7" +
-	"8\x02C\\\xa4!\xda\xb2\x9a\xd3x\xa6\xc3\x1a\xb6\xf2" +
-	"M}\xb9\xd2\xeb\xcb8C\xcc\xb7\xbc]\x93E\xf2\x98" +
-	"\xbas\xf9^{~z^{}\xeakHN1!" +
-	":\x7f\xaf\x08i]\xea?(\xed\xf2\x94\xbc\xae\xf7\x94" +
-	"\xbc\xeb\x91\xe0\xe2K\xed\xa6\xda\xda\xda\xdb\x9fr\xdcm" +
-	"}m$\xd7ZMG\xb5\xc5\xc5\xa2\xc00\xea\xcb\x85" +
-	"\x81ax\x91N\xcaq\xb7\xf6R\xde\x97=\xd6B\xc0" +
-	"0\xe4kx\x05\xd02\xe5\xfb\x92b\xd8\x06\xce\xe2x" +
-	"}\x16/\x99x\x1a\x97)\xd7\xce/NB\xd7\xed=" +
-	"ns\xac\xbc\x9f\xe1\x0e\xe1\xd3?&1\xb9\xdc/\xe2" +
-	"\">}\x8e\xb2D\xf4[EF\x03\x86\x9a\x1f\x19/" +
-	"NA\x8f\x0a\x89\xfc/\x8fJ\x90F\xfd\x1d\xccX\xc3" +
-	"J\x8bv3\x18\xe2\xd1\xdb\xbc\x80\x92\xe7l\xda*V" +
-	";`\x7f\xa1\xfa\x18.Y\x9a\xad:\xa1\xd9\xf1%\xc7" +
-	"\x13z7\xf1\xf2\x1d\x02\xf0\x7fI\xb0\xf6\xf3\xaao\xea" +
-	"\x02\xa6w*X\xffQ\xc4\xda\xdf\x95\xbe:\x01L\x8f" +
-	")m\x14\x89\x1d\xb5We\x07f0 #\xae\x9d_" +
-	"r\x98\xe8\xff2%\xed\xf5\x1f\xb8jL\xff\x0e\x00\x00" +
-	"\xff\xff7\xee\x93\xcd"
+const schema_bcbf3ee349b446c1 = "x\xda\xb4W\x7flTU\x16>\xe7\xbe7\xbf\x7fu" +
+	"z\xdfn\xb2\x1b6e\xd9\xe9f\xb7\xbb\xdd\xb4P\x1a" +
+	"\xe8\xb2\xdb\x06Z\x92!\xad\xf4u\xa8)\x04\x8d\x0f\xfa" +
+	"*\x95\xf9Q;o\x80\x1a\x0d\x8a\"!1\x114\x8d" +
+	"4hP#\x89\x18\x120\"\x1a\x94 Q\"64" +
+	"\x84\xaa\x7f\xf8\x07\x06\x10\xa3 \xd5hT\x82Q\xc6\x9c" +
+	";o\xde\xbc\x0e\xaf\xad\x10\xfcg\xf2\xf2\xdd\xef\xde\xef" +
+	"\xbb\xe7\xdes\xce\x9d\xbao\xe4\x16\xb9>\xb4\xc7\x0bL" +
+	"\xedu\xb9\xf3Z\xe3\xf5\xb3\x95+\x97=\x0a\xd1\x0a\x04" +
+	"p\xa1\x07\x80\xcf\x97/\x03\xf2\x85r3`~[\xf2" +
+	"\x95?\xb4\xc7\xfe2\x02j\x001\x7f|\xe9\xa1\xf8g" +
+	"\xff?\xf6\xb6I\\)\x8fs]\xa6/M\xde\x08\x98" +
+	"\xbfo\xe1\xfb]c\xb9g\x1c\xc9\xf3\x8e\xca\x95\xc8\xc7" +
+	"\x04\xfb\x03\xf9\x00`\xbe\xc3\x97>^\xb7d\xcb>\x88" +
+	"\x06\xec\xe4\x081t\xd7S<\xe5\xa2i\xfd\xae\xe5\x12" +
+	"`>\xef9\xfc\xaf\xcc\xdd\xcf\x1fp\xf4q\xde7\xca" +
+	"'|\xf4u\xc9G>V\xf7\\\xf9\xf3\xdf\x8f\xcd?" +
+	"h\xdfT\x9b\xff;@\x1e\xf7\xd3\xa6\xfe\xbdg\x147" +
+	"-:w\xc4q\xb1!\xff(\xdf\xea\xa7\xafG\xfc\xb4" +
+	"\x98\xef\xab\xae+\x8b\x9ex\xfc\xad2\x9b\x8c\xcc\x9d\xf5" +
+	"/F>!\xc8\x97\x04y\xf7\x8bc'\xab\x1f\x9a}" +
+	"\xd41\x02\xdd\x01\x86\\\x0b\x10\xfb\xae\x00\xb1\xfb\xae\xb4" +
+	"U\x9d8\xad\x0a6+\xb1\x0b1\x0a\\\xe6\x1f\x0b\xee" +
+	"\x19\xc1u\xb9/\xacN|\xb1\xff\xb8\xa3\xe7\xda\xe08" +
+	"_\x18\x14g\x17$\xb2\xba\xfb\x8f\x0f\xf8\xaa\x95\xf7\x1c" +
+	"m\xec\x0cV\"\x7fA\xb0\x9f\x13\xec\xff\xee8\xd6q" +
+	"\xff\xe6'O\xda\xc3u-\xf8\x13 \xff%H\xe12" +
+	"F\xebN\xfb\x87{\xc7\x9c\xa5C[x}\xa8\xf0E" +
+	"\x8b\xcdY\xc6c\xeb\xbd\x87\xc7\x9c\xf6\xb4=t\x81\x0f" +
+	"\x0b\xeeN\xc1\xfd\xdb\xc4k\xdeU\xbb.\x9eq\\x" +
+	"\"4\xce\xaf\x09\xf2\x0f\x82\xdc\x95\x1981\xeb\xc7u" +
+	"\xe3v\x97j\xf8\x02 \xef\x0e\x93\xcbw?|\xba\xbd" +
+	"{\xbd\xfe\x89\xd39\xe5\xc25\xc8\xb7\x86\xc5\xa1\x86i" +
+	"\xb11\xf7\x83/\xef\x95\xe7\x7f\x0a\xd1\x80T\"\x03\xf2" +
+	"\x89\xf0\x16\xfe\xad N\x84\xb7\xf1\xff\xd1e\xcc\xaf^" +
+	"\xf0zO\xcd\xd5y_;\xac\xcc\xab#\xa3\xbc^\\" +
+	"\xd9\xda\x08-\xfc\xc6\xc8^\xe5\xfa\x91\xf3W\x9d\\l" +
+	"\x8f\xf8\x91\x8f\x08\xf2pd#\xd4\xe6S\xda@\xf6?" +
+	"k\xb5\x01\x96\x1eh\xea\xa0o}\xed\xbaL\xacK\xcf" +
+	"FrI#\xab\xca\x92\x0c #@4\xd4\x04\xa0z" +
+	"%T\x15\x86\xcd\x83z6\x974\xb0\xa2\x94@\x80X" +
+	"\x018i\xb9\x15\xfa&#\x9e6\xe6\xcdmK\x1b\x83" +
+	"8\xd4\x89\xa8z\xad\xe5\xfe9\x07@\x8dI\xa8\xd61" +
+	"DT\x90\xb0\xda\xb9\x00\xea?$T\x1b\x18z\xd6\xeb" +
+	"C\x18\x04\x86A\xc0\xaa\x0dZ2\xa7\xa3\x0c\x0ce\x9b" +
+	"\x86dj,\x1f0\xfa3i-Y\xa6\x15\xb4\xb4\xda" +
+	"H\xabEB\xb5\xbd\xa4\x15'\xadV\x09\xd5N\x86Q" +
+	"6[A\x06\x10\xedX\x06\xa0\xb6K\xa8\xf6Lk`" +
+	"\x9d\x96\xbd\x93\x00\xa0]\x03C\xb4\x99\xc2\xf4@\x93\x18" +
+	"\xc4,\x99XT4\xc1\x87\xb1\x09 \xb1\x03%L\xec" +
+	"G\x86Q\xd3\x08\xdf\x87s\x01\x12/\x11\xfe\x0e\xe1\x8c" +
+	"\x09/\xfc\xa8\xc0\xdf$\xfc#\xc2%IA\x89R\x11" +
+	"\xe7\x00$N\x11\xfe%\xe1\xb2\xac\xa0\x0c\xc0?\x17\xfc" +
+	"s\x84\xffL\xb8\xcb\xa5\xa0\x8b\xb2H\xe8~Ox\x05" +
+	"c\x18u\xbb\x15t\x03\xf0\x10#\xbe\x97I\x98\x88\x11" +
+	"\xee\xf1(\xe2>\xff\x95\x11\x7f\x16\xe1\x0b\x08\xf7z\x15" +
+	"\xf4RV\x0b~\x1d\xe1\xed\x84\xfb|\x0a\xfa\x00x\\" +
+	"\xe0\xad\x84\xdfC\xb8\xdf\xaf\xa0\x9f\xca\x0b[\x0c\x90\xe8" +
+	"!\xfc1\xc2\x03\x01\x05\x03t\xf9\xd9\x1a\x80\xc4\xc3\x84" +
+	"?Kx0\xa8`\x10\x80\x8f\xb0U\x00\x89]\x84\x1f" +
+	"\"<\x14R0\x04\xc0_\x15\xf8A\xc2O\x11\x1e\x0e" +
+	"+\x18\xa6\xe2$\xf0\x93\x84_d\x0c\x9b\xd7fri" +
+	"#\x8ba\xc0N\x09\xb1\xa2\x94\xd8\x80\x04V%\xfb\xb3" +
+	"\xf6a\xabJ\x9a\xc3\xfd\x86\x9e\xb2\x0d[\xf9V\x18\xf6" +
+	"du\xa34h5\x02sn_R\xbb\xd76\xd7*" +
+	"\xed\x85\xe1\xe6\xbedF\xb3K[%\xd7\x9c\x9e\xeb\x9f" +
+	"d\xdc\xaa^\xe6\xf4\xb4\x9e5\xf4\xde\xd2\xb8Ud\xcc" +
+	"\xe9k\x86\x0c\xdd6\xdd*\xd2\xc5\x8d\xa5{\xf5MS" +
+	"\x86e3\x85ey_G\x91`\xf1\xac\xa6[\xe0\xe5" +
+	"S\xda\xd0\x1a}I&\x07\x9eIf\xadvk\xa7\xc5" +
+	"\x0d\x1d${4\xad\x8adg\xdd\xa1\xa5@\xb2;\xb7" +
+	":\x86\x9d\xd5\xde\x9f\x05\xc9\xaeh\xf5B\x8bU\xaa8" +
+	"\xad\x9a\xa1-\xced\x92T\x04\x86\x00n\xa1\xe2\x84\x80" +
+	"a\xc8J\xf8\xf2\xe4\xb6\x8ad\xe1\xb2\xc5:\xab\xb4A" +
+	"-5\xa9JV\x9aU2\xc6\x10SS\x86}\xd2\x8a" +
+	"\xe4\x98\xea\xd8\xad\xbb6}\x9a\xae\xcd\xa2ei\xc8e" +
+	"u\xb2]\x1c\xb9U-\x87\xa6Q\x8c\xde \xd9\xeaX" +
+	"\x19\xcd}R\x81\x0c\x97Uh\xa1S\x90,m\xf2&" +
+	"\xf6X\x144\x8b\xefd\xc1`\x99 \x85s)\xa5[" +
+	"cCw<m,h\x8b\x90\xdct\xfb\xf3N\x11\xd2" +
+	"\x000\x0cXrn`\xe8.\xd3\x89\xa7\x8d\xc6\x06\xba" +
+	"q\xb7\xdc\xde\\\xc0\xd0ei\x98W\xaf<x\x8d\x0d" +
+	"\xc5s+\x86\xef6h\x95_\x91\xf2\x8b\xdd\xd5,\x1a" +
+	"\xbcc\xff\x8f\x95\xfa\xff\x8c\xd7\x9b\xbaa\xdc\xd0S\xe5" +
+	"\x07^3\xbd\xe3HZKY&\xab\x84\xa7\x1b\xba?" +
+	"Y\xee\x16\xf1\x11?mi\xcf\x0c'=Ud|\xc0" +
+	"\xd0gE\xc6\x8c\x93\xd3C\x86Dn\xcbC\xc6I\xa3" +
+	"\xf4\xf6\xea\xd4\x06=S\x14\x15\x85!n\x98\xe6\xd5U" +
+	"|\x11uh\x03\x85l[\x91)\xa4\xf9\x8cipS" +
+	"i\xee\xd4\x1dJ\xe7M;1\xcf\xdb\x05`\xbd\x99\xb1" +
+	"\xf87/Z_\x03,Z\xed\xc1\xd2\x9f$,>\xff" +
+	"\xa3\x7fj\x02\x16\x0dy\"\x14\x89\x96bSo\xc1N" +
+	"t8\x11CO\xcdX2\xa3\xbf\xf1H*J\xff0" +
+	"\xa6\x88\xa9\xf5\xca\xfc]e\x7f\x0d\x00\x00\xff\xffM\x9c" +
+	"j\xea"
 
 func RegisterSchema(reg *schemas.Registry) {
 	reg.Register(&schemas.Schema{
@@ -1984,13 +2498,16 @@ func RegisterSchema(reg *schemas.Registry) {
 		Nodes: []uint64{
 			0x834a5912ddfe3661,
 			0x991d244c15aa6c87,
+			0x999775cd52c7396a,
 			0xa9824330c16e094d,
 			0xafa05e6f2bb607ff,
 			0xb035bf261aec585c,
 			0xbae03c7801ca9f2c,
+			0xbb868c3cec52eb09,
 			0xbd207d25c8cda29b,
 			0xbd51cfc51f45ec66,
 			0xc1ace7535ce20605,
+			0xc41425097a169b51,
 			0xc88f7f714dbf903b,
 			0xcd64950acf30ca74,
 			0xcdb6086b24134a22,
@@ -1999,6 +2516,7 @@ func RegisterSchema(reg *schemas.Registry) {
 			0xd9656b554c93d3c3,
 			0xde3504a5a87c06cd,
 			0xee33f72a58b5385c,
+			0xf7e1bafe14a599b7,
 		},
 		Compressed: true,
 	})

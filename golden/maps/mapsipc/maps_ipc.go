@@ -484,6 +484,79 @@ func writeValues(s Values, v *maps.Values) error {
 			}
 		}
 	}
+	if v.MaybeCounts != nil {
+		l, err := s.NewMaybeCounts(int32(len(v.MaybeCounts)))
+		if err != nil {
+			return ipc.InField("MaybeCounts", err)
+		}
+		for i, e := range ipc.SortedEntries(v.MaybeCounts, cmp.Compare) {
+			entry := l.At(i)
+			if err := entry.SetKey(e.Key); err != nil {
+				return ipc.InField("MaybeCounts", ipc.InElem(i, ipc.InField("key", err)))
+			}
+			if e.Value != nil {
+				entry.SetValue(*e.Value)
+				entry.SetHasValue(true)
+			}
+		}
+	}
+	if v.MaybeItems != nil {
+		l, err := s.NewMaybeItems(int32(len(v.MaybeItems)))
+		if err != nil {
+			return ipc.InField("MaybeItems", err)
+		}
+		for i, e := range ipc.SortedEntries(v.MaybeItems, cmp.Compare) {
+			entry := l.At(i)
+			if err := entry.SetKey(e.Key); err != nil {
+				return ipc.InField("MaybeItems", ipc.InElem(i, ipc.InField("key", err)))
+			}
+			if e.Value != nil {
+				c, err := entry.NewValue()
+				if err != nil {
+					return ipc.InField("MaybeItems", ipc.InElem(i, err))
+				}
+				if err := writeItem(c, e.Value); err != nil {
+					return ipc.InField("MaybeItems", ipc.InElem(i, err))
+				}
+			}
+		}
+	}
+	if v.MaybeNames != nil {
+		l, err := s.NewMaybeNames(int32(len(v.MaybeNames)))
+		if err != nil {
+			return ipc.InField("MaybeNames", err)
+		}
+		for i, e := range ipc.SortedEntries(v.MaybeNames, cmp.Compare) {
+			entry := l.At(i)
+			entry.SetKey(e.Key)
+			if e.Value != nil {
+				if err := wireSchema.SetText(capnp.Struct(entry), Int64OptionalTextEntry_TypeID, "value", *e.Value); err != nil {
+					return ipc.InField("MaybeNames", ipc.InElem(i, err))
+				}
+			}
+		}
+	}
+	if v.MaybeLists != nil {
+		l, err := s.NewMaybeLists(int32(len(v.MaybeLists)))
+		if err != nil {
+			return ipc.InField("MaybeLists", err)
+		}
+		for i, e := range ipc.SortedEntries(v.MaybeLists, cmp.Compare) {
+			entry := l.At(i)
+			if err := entry.SetKey(e.Key); err != nil {
+				return ipc.InField("MaybeLists", ipc.InElem(i, ipc.InField("key", err)))
+			}
+			if e.Value != nil {
+				l1, err := entry.NewValue(2)
+				if err != nil {
+					return ipc.InField("MaybeLists", ipc.InElem(i, err))
+				}
+				for i1 := range e.Value {
+					l1.Set(i1, e.Value[i1])
+				}
+			}
+		}
+	}
 	return nil
 }
 
@@ -753,5 +826,122 @@ func readValues(s Values, v *maps.Values) error {
 		}
 		v.ListOfM = x
 	}
+	l11, err := s.MaybeCounts()
+	if err != nil {
+		return ipc.InField("MaybeCounts", err)
+	}
+	if l11.IsValid() {
+		m := make(map[string]*int32, l11.Len())
+		for i := range l11.Len() {
+			e := l11.At(i)
+			k, err := e.Key()
+			if err != nil {
+				return ipc.InField("MaybeCounts", ipc.InElem(i, ipc.InField("key", err)))
+			}
+			if _, dup := m[k]; dup {
+				return ipc.InField("MaybeCounts", ipc.InElem(i, ipc.ErrDuplicateKey))
+			}
+			var val *int32
+			if e.HasValue() {
+				x := e.Value()
+				val = &x
+			}
+			m[k] = val
+		}
+		v.MaybeCounts = m
+	}
+	l12, err := s.MaybeItems()
+	if err != nil {
+		return ipc.InField("MaybeItems", err)
+	}
+	if l12.IsValid() {
+		m := make(map[string]*maps.Item, l12.Len())
+		for i := range l12.Len() {
+			e := l12.At(i)
+			k, err := e.Key()
+			if err != nil {
+				return ipc.InField("MaybeItems", ipc.InElem(i, ipc.InField("key", err)))
+			}
+			if _, dup := m[k]; dup {
+				return ipc.InField("MaybeItems", ipc.InElem(i, ipc.ErrDuplicateKey))
+			}
+			var val *maps.Item
+			if e.HasValue() {
+				x := new(maps.Item)
+				c, err := e.Value()
+				if err != nil {
+					return ipc.InField("MaybeItems", ipc.InElem(i, err))
+				}
+				if err := readItem(c, x); err != nil {
+					return ipc.InField("MaybeItems", ipc.InElem(i, err))
+				}
+				val = x
+			}
+			m[k] = val
+		}
+		v.MaybeItems = m
+	}
+	l13, err := s.MaybeNames()
+	if err != nil {
+		return ipc.InField("MaybeNames", err)
+	}
+	if l13.IsValid() {
+		m := make(map[int64]*string, l13.Len())
+		for i := range l13.Len() {
+			e := l13.At(i)
+			k := e.Key()
+			if _, dup := m[k]; dup {
+				return ipc.InField("MaybeNames", ipc.InElem(i, ipc.ErrDuplicateKey))
+			}
+			var val *string
+			if e.HasValue() {
+				x, err := e.Value()
+				if err != nil {
+					return ipc.InField("MaybeNames", ipc.InElem(i, err))
+				}
+				val = &x
+			}
+			m[k] = val
+		}
+		v.MaybeNames = m
+	}
+	l14, err := s.MaybeLists()
+	if err != nil {
+		return ipc.InField("MaybeLists", err)
+	}
+	if l14.IsValid() {
+		m := make(map[string]*[2]int32, l14.Len())
+		for i := range l14.Len() {
+			e := l14.At(i)
+			k, err := e.Key()
+			if err != nil {
+				return ipc.InField("MaybeLists", ipc.InElem(i, ipc.InField("key", err)))
+			}
+			if _, dup := m[k]; dup {
+				return ipc.InField("MaybeLists", ipc.InElem(i, ipc.ErrDuplicateKey))
+			}
+			var val *[2]int32
+			if e.HasValue() {
+				x := new([2]int32)
+				l15, err := e.Value()
+				if err != nil {
+					return ipc.InField("MaybeLists", ipc.InElem(i, err))
+				}
+				if l15.Len() != 2 {
+					return ipc.InField("MaybeLists", ipc.InElem(i, ipc.LengthError(l15.Len(), 2)))
+				}
+				for i1 := range 2 {
+					x[i1] = l15.At(i1)
+				}
+				val = x
+			}
+			m[k] = val
+		}
+		v.MaybeLists = m
+	}
 	return nil
 }
+
+// wireSchema finds the pointer slots of Text fields, to write a non-null empty Text for an
+// optional string that points to "".
+var wireSchema = ipc.NewSchema(RegisterSchema)

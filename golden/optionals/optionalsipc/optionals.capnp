@@ -22,7 +22,21 @@ interface Optionals @0xae24be3329880359 {
 
 struct Int32OptionalTextEntry @0xfd2a007878d7e709 { key @0 :Int32; value @1 :Text; }
 
-struct OptionalInt32 @0xbca1ea8e533a7bcf { value @0 :Int32; }
+struct OptionalBool @0xcf8745cbacec3710 { value @0 :Bool; hasValue @1 :Bool; }
+
+struct OptionalData @0xde5ed343d51814f3 { value @0 :Data; }
+
+struct OptionalInt32 @0xbca1ea8e533a7bcf { value @0 :Int32; hasValue @1 :Bool; }
+
+struct OptionalInt64 @0xf73290766534e923 { value @0 :Int64; hasValue @1 :Bool; }
+
+struct OptionalListOfUInt16 @0xceb5b8d2c969a2dc { value @0 :List(UInt16); }
+
+struct OptionalRef @0xf984f2b6fb3c50a3 { value @0 :Ref; }
+
+struct OptionalText @0xc7b3662c54f2f89a { value @0 :Text; }
+
+struct OptionalUInt8 @0xe99599876489c17a { value @0 :UInt8; hasValue @1 :Bool; }
 
 struct Ref @0xfbff95c3f3e4fc90 {
   # Ref is a struct used behind pointers.
@@ -31,7 +45,11 @@ struct Ref @0xfbff95c3f3e4fc90 {
   hash @1 :Data;
 }
 
-struct TextOptionalInt32Entry @0xbf2d74e8a53297be { key @0 :Text; value @1 :OptionalInt32; }
+struct TextOptionalDataEntry @0xda59bf0ed93664c8 { key @0 :Text; value @1 :Data; }
+
+struct TextOptionalFloat64Entry @0xb84bc2dc1bb504eb { key @0 :Text; value @1 :Float64; hasValue @2 :Bool; }
+
+struct TextOptionalInt32Entry @0xbf2d74e8a53297be { key @0 :Text; value @1 :Int32; hasValue @2 :Bool; }
 
 struct TextOptionalRefEntry @0xff6820d708b50d4b { key @0 :Text; value @1 :Ref; }
 
@@ -55,13 +73,21 @@ struct Values @0xce3665e9cd2394f3 {
   hash @12 :Data;
   ports @13 :List(UInt16);
   ints @14 :List(OptionalInt32);
-  refs @15 :List(Ref);
-  texts @16 :List(Text);
-  hashes @17 :List(Data);
+  refs @15 :List(OptionalRef);
+  texts @16 :List(OptionalText);
+  hashes @17 :List(OptionalData);
   byName @18 :List(TextOptionalInt32Entry);
   refsBy @19 :List(TextOptionalRefEntry);
   textsBy @20 :List(Int32OptionalTextEntry);
   label @21 :Text;
-  labels @22 :List(Text);
+  labels @22 :List(OptionalText);
   labelsBy @23 :List(TextOptionalTextEntry);
+  pair @24 :List(OptionalUInt8);
+  durations @25 :List(OptionalInt64);
+  flags @26 :List(OptionalBool);
+  grid @27 :List(List(OptionalInt32));
+  portLists @28 :List(OptionalListOfUInt16);
+  refPair @29 :List(OptionalRef);
+  floatsBy @30 :List(TextOptionalFloat64Entry);
+  hashesBy @31 :List(TextOptionalDataEntry);
 }

@@ -906,6 +906,163 @@ func (f Int32OptionalTextEntry_Future) Struct() (Int32OptionalTextEntry, error) 
 	return Int32OptionalTextEntry(p.Struct()), err
 }
 
+type OptionalBool capnp.Struct
+
+// OptionalBool_TypeID is the unique identifier for the type OptionalBool.
+const OptionalBool_TypeID = 0xcf8745cbacec3710
+
+func NewOptionalBool(s *capnp.Segment) (OptionalBool, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0})
+	return OptionalBool(st), err
+}
+
+func NewRootOptionalBool(s *capnp.Segment) (OptionalBool, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0})
+	return OptionalBool(st), err
+}
+
+func ReadRootOptionalBool(msg *capnp.Message) (OptionalBool, error) {
+	root, err := msg.Root()
+	return OptionalBool(root.Struct()), err
+}
+
+func (s OptionalBool) String() string {
+	str, _ := text.Marshal(0xcf8745cbacec3710, capnp.Struct(s))
+	return str
+}
+
+func (s OptionalBool) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (OptionalBool) DecodeFromPtr(p capnp.Ptr) OptionalBool {
+	return OptionalBool(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s OptionalBool) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s OptionalBool) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s OptionalBool) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s OptionalBool) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s OptionalBool) Value() bool {
+	return capnp.Struct(s).Bit(0)
+}
+
+func (s OptionalBool) SetValue(v bool) {
+	capnp.Struct(s).SetBit(0, v)
+}
+
+func (s OptionalBool) HasValue() bool {
+	return capnp.Struct(s).Bit(1)
+}
+
+func (s OptionalBool) SetHasValue(v bool) {
+	capnp.Struct(s).SetBit(1, v)
+}
+
+// OptionalBool_List is a list of OptionalBool.
+type OptionalBool_List = capnp.StructList[OptionalBool]
+
+// NewOptionalBool creates a new list of OptionalBool.
+func NewOptionalBool_List(s *capnp.Segment, sz int32) (OptionalBool_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, sz)
+	return capnp.StructList[OptionalBool](l), err
+}
+
+// OptionalBool_Future is a wrapper for a OptionalBool promised by a client call.
+type OptionalBool_Future struct{ *capnp.Future }
+
+func (f OptionalBool_Future) Struct() (OptionalBool, error) {
+	p, err := f.Future.Ptr()
+	return OptionalBool(p.Struct()), err
+}
+
+type OptionalData capnp.Struct
+
+// OptionalData_TypeID is the unique identifier for the type OptionalData.
+const OptionalData_TypeID = 0xde5ed343d51814f3
+
+func NewOptionalData(s *capnp.Segment) (OptionalData, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return OptionalData(st), err
+}
+
+func NewRootOptionalData(s *capnp.Segment) (OptionalData, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return OptionalData(st), err
+}
+
+func ReadRootOptionalData(msg *capnp.Message) (OptionalData, error) {
+	root, err := msg.Root()
+	return OptionalData(root.Struct()), err
+}
+
+func (s OptionalData) String() string {
+	str, _ := text.Marshal(0xde5ed343d51814f3, capnp.Struct(s))
+	return str
+}
+
+func (s OptionalData) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (OptionalData) DecodeFromPtr(p capnp.Ptr) OptionalData {
+	return OptionalData(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s OptionalData) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s OptionalData) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s OptionalData) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s OptionalData) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s OptionalData) Value() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return []byte(p.Data()), err
+}
+
+func (s OptionalData) HasValue() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s OptionalData) SetValue(v []byte) error {
+	return capnp.Struct(s).SetData(0, v)
+}
+
+// OptionalData_List is a list of OptionalData.
+type OptionalData_List = capnp.StructList[OptionalData]
+
+// NewOptionalData creates a new list of OptionalData.
+func NewOptionalData_List(s *capnp.Segment, sz int32) (OptionalData_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, sz)
+	return capnp.StructList[OptionalData](l), err
+}
+
+// OptionalData_Future is a wrapper for a OptionalData promised by a client call.
+type OptionalData_Future struct{ *capnp.Future }
+
+func (f OptionalData_Future) Struct() (OptionalData, error) {
+	p, err := f.Future.Ptr()
+	return OptionalData(p.Struct()), err
+}
+
 type OptionalInt32 capnp.Struct
 
 // OptionalInt32_TypeID is the unique identifier for the type OptionalInt32.
@@ -961,6 +1118,14 @@ func (s OptionalInt32) SetValue(v int32) {
 	capnp.Struct(s).SetUint32(0, uint32(v))
 }
 
+func (s OptionalInt32) HasValue() bool {
+	return capnp.Struct(s).Bit(32)
+}
+
+func (s OptionalInt32) SetHasValue(v bool) {
+	capnp.Struct(s).SetBit(32, v)
+}
+
 // OptionalInt32_List is a list of OptionalInt32.
 type OptionalInt32_List = capnp.StructList[OptionalInt32]
 
@@ -976,6 +1141,427 @@ type OptionalInt32_Future struct{ *capnp.Future }
 func (f OptionalInt32_Future) Struct() (OptionalInt32, error) {
 	p, err := f.Future.Ptr()
 	return OptionalInt32(p.Struct()), err
+}
+
+type OptionalInt64 capnp.Struct
+
+// OptionalInt64_TypeID is the unique identifier for the type OptionalInt64.
+const OptionalInt64_TypeID = 0xf73290766534e923
+
+func NewOptionalInt64(s *capnp.Segment) (OptionalInt64, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 16, PointerCount: 0})
+	return OptionalInt64(st), err
+}
+
+func NewRootOptionalInt64(s *capnp.Segment) (OptionalInt64, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 16, PointerCount: 0})
+	return OptionalInt64(st), err
+}
+
+func ReadRootOptionalInt64(msg *capnp.Message) (OptionalInt64, error) {
+	root, err := msg.Root()
+	return OptionalInt64(root.Struct()), err
+}
+
+func (s OptionalInt64) String() string {
+	str, _ := text.Marshal(0xf73290766534e923, capnp.Struct(s))
+	return str
+}
+
+func (s OptionalInt64) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (OptionalInt64) DecodeFromPtr(p capnp.Ptr) OptionalInt64 {
+	return OptionalInt64(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s OptionalInt64) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s OptionalInt64) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s OptionalInt64) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s OptionalInt64) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s OptionalInt64) Value() int64 {
+	return int64(capnp.Struct(s).Uint64(0))
+}
+
+func (s OptionalInt64) SetValue(v int64) {
+	capnp.Struct(s).SetUint64(0, uint64(v))
+}
+
+func (s OptionalInt64) HasValue() bool {
+	return capnp.Struct(s).Bit(64)
+}
+
+func (s OptionalInt64) SetHasValue(v bool) {
+	capnp.Struct(s).SetBit(64, v)
+}
+
+// OptionalInt64_List is a list of OptionalInt64.
+type OptionalInt64_List = capnp.StructList[OptionalInt64]
+
+// NewOptionalInt64 creates a new list of OptionalInt64.
+func NewOptionalInt64_List(s *capnp.Segment, sz int32) (OptionalInt64_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 16, PointerCount: 0}, sz)
+	return capnp.StructList[OptionalInt64](l), err
+}
+
+// OptionalInt64_Future is a wrapper for a OptionalInt64 promised by a client call.
+type OptionalInt64_Future struct{ *capnp.Future }
+
+func (f OptionalInt64_Future) Struct() (OptionalInt64, error) {
+	p, err := f.Future.Ptr()
+	return OptionalInt64(p.Struct()), err
+}
+
+type OptionalListOfUInt16 capnp.Struct
+
+// OptionalListOfUInt16_TypeID is the unique identifier for the type OptionalListOfUInt16.
+const OptionalListOfUInt16_TypeID = 0xceb5b8d2c969a2dc
+
+func NewOptionalListOfUInt16(s *capnp.Segment) (OptionalListOfUInt16, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return OptionalListOfUInt16(st), err
+}
+
+func NewRootOptionalListOfUInt16(s *capnp.Segment) (OptionalListOfUInt16, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return OptionalListOfUInt16(st), err
+}
+
+func ReadRootOptionalListOfUInt16(msg *capnp.Message) (OptionalListOfUInt16, error) {
+	root, err := msg.Root()
+	return OptionalListOfUInt16(root.Struct()), err
+}
+
+func (s OptionalListOfUInt16) String() string {
+	str, _ := text.Marshal(0xceb5b8d2c969a2dc, capnp.Struct(s))
+	return str
+}
+
+func (s OptionalListOfUInt16) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (OptionalListOfUInt16) DecodeFromPtr(p capnp.Ptr) OptionalListOfUInt16 {
+	return OptionalListOfUInt16(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s OptionalListOfUInt16) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s OptionalListOfUInt16) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s OptionalListOfUInt16) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s OptionalListOfUInt16) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s OptionalListOfUInt16) Value() (capnp.UInt16List, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return capnp.UInt16List(p.List()), err
+}
+
+func (s OptionalListOfUInt16) HasValue() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s OptionalListOfUInt16) SetValue(v capnp.UInt16List) error {
+	return capnp.Struct(s).SetPtr(0, v.ToPtr())
+}
+
+// NewValue sets the value field to a newly
+// allocated capnp.UInt16List, preferring placement in s's segment.
+func (s OptionalListOfUInt16) NewValue(n int32) (capnp.UInt16List, error) {
+	l, err := capnp.NewUInt16List(capnp.Struct(s).Segment(), n)
+	if err != nil {
+		return capnp.UInt16List{}, err
+	}
+	err = capnp.Struct(s).SetPtr(0, l.ToPtr())
+	return l, err
+}
+
+// OptionalListOfUInt16_List is a list of OptionalListOfUInt16.
+type OptionalListOfUInt16_List = capnp.StructList[OptionalListOfUInt16]
+
+// NewOptionalListOfUInt16 creates a new list of OptionalListOfUInt16.
+func NewOptionalListOfUInt16_List(s *capnp.Segment, sz int32) (OptionalListOfUInt16_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, sz)
+	return capnp.StructList[OptionalListOfUInt16](l), err
+}
+
+// OptionalListOfUInt16_Future is a wrapper for a OptionalListOfUInt16 promised by a client call.
+type OptionalListOfUInt16_Future struct{ *capnp.Future }
+
+func (f OptionalListOfUInt16_Future) Struct() (OptionalListOfUInt16, error) {
+	p, err := f.Future.Ptr()
+	return OptionalListOfUInt16(p.Struct()), err
+}
+
+type OptionalRef capnp.Struct
+
+// OptionalRef_TypeID is the unique identifier for the type OptionalRef.
+const OptionalRef_TypeID = 0xf984f2b6fb3c50a3
+
+func NewOptionalRef(s *capnp.Segment) (OptionalRef, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return OptionalRef(st), err
+}
+
+func NewRootOptionalRef(s *capnp.Segment) (OptionalRef, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return OptionalRef(st), err
+}
+
+func ReadRootOptionalRef(msg *capnp.Message) (OptionalRef, error) {
+	root, err := msg.Root()
+	return OptionalRef(root.Struct()), err
+}
+
+func (s OptionalRef) String() string {
+	str, _ := text.Marshal(0xf984f2b6fb3c50a3, capnp.Struct(s))
+	return str
+}
+
+func (s OptionalRef) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (OptionalRef) DecodeFromPtr(p capnp.Ptr) OptionalRef {
+	return OptionalRef(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s OptionalRef) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s OptionalRef) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s OptionalRef) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s OptionalRef) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s OptionalRef) Value() (Ref, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return Ref(p.Struct()), err
+}
+
+func (s OptionalRef) HasValue() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s OptionalRef) SetValue(v Ref) error {
+	return capnp.Struct(s).SetPtr(0, capnp.Struct(v).ToPtr())
+}
+
+// NewValue sets the value field to a newly
+// allocated Ref struct, preferring placement in s's segment.
+func (s OptionalRef) NewValue() (Ref, error) {
+	ss, err := NewRef(capnp.Struct(s).Segment())
+	if err != nil {
+		return Ref{}, err
+	}
+	err = capnp.Struct(s).SetPtr(0, capnp.Struct(ss).ToPtr())
+	return ss, err
+}
+
+// OptionalRef_List is a list of OptionalRef.
+type OptionalRef_List = capnp.StructList[OptionalRef]
+
+// NewOptionalRef creates a new list of OptionalRef.
+func NewOptionalRef_List(s *capnp.Segment, sz int32) (OptionalRef_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, sz)
+	return capnp.StructList[OptionalRef](l), err
+}
+
+// OptionalRef_Future is a wrapper for a OptionalRef promised by a client call.
+type OptionalRef_Future struct{ *capnp.Future }
+
+func (f OptionalRef_Future) Struct() (OptionalRef, error) {
+	p, err := f.Future.Ptr()
+	return OptionalRef(p.Struct()), err
+}
+func (p OptionalRef_Future) Value() Ref_Future {
+	return Ref_Future{Future: p.Future.Field(0, nil)}
+}
+
+type OptionalText capnp.Struct
+
+// OptionalText_TypeID is the unique identifier for the type OptionalText.
+const OptionalText_TypeID = 0xc7b3662c54f2f89a
+
+func NewOptionalText(s *capnp.Segment) (OptionalText, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return OptionalText(st), err
+}
+
+func NewRootOptionalText(s *capnp.Segment) (OptionalText, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return OptionalText(st), err
+}
+
+func ReadRootOptionalText(msg *capnp.Message) (OptionalText, error) {
+	root, err := msg.Root()
+	return OptionalText(root.Struct()), err
+}
+
+func (s OptionalText) String() string {
+	str, _ := text.Marshal(0xc7b3662c54f2f89a, capnp.Struct(s))
+	return str
+}
+
+func (s OptionalText) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (OptionalText) DecodeFromPtr(p capnp.Ptr) OptionalText {
+	return OptionalText(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s OptionalText) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s OptionalText) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s OptionalText) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s OptionalText) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s OptionalText) Value() (string, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return p.Text(), err
+}
+
+func (s OptionalText) HasValue() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s OptionalText) ValueBytes() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return p.TextBytes(), err
+}
+
+func (s OptionalText) SetValue(v string) error {
+	return capnp.Struct(s).SetText(0, v)
+}
+
+// OptionalText_List is a list of OptionalText.
+type OptionalText_List = capnp.StructList[OptionalText]
+
+// NewOptionalText creates a new list of OptionalText.
+func NewOptionalText_List(s *capnp.Segment, sz int32) (OptionalText_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, sz)
+	return capnp.StructList[OptionalText](l), err
+}
+
+// OptionalText_Future is a wrapper for a OptionalText promised by a client call.
+type OptionalText_Future struct{ *capnp.Future }
+
+func (f OptionalText_Future) Struct() (OptionalText, error) {
+	p, err := f.Future.Ptr()
+	return OptionalText(p.Struct()), err
+}
+
+type OptionalUInt8 capnp.Struct
+
+// OptionalUInt8_TypeID is the unique identifier for the type OptionalUInt8.
+const OptionalUInt8_TypeID = 0xe99599876489c17a
+
+func NewOptionalUInt8(s *capnp.Segment) (OptionalUInt8, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0})
+	return OptionalUInt8(st), err
+}
+
+func NewRootOptionalUInt8(s *capnp.Segment) (OptionalUInt8, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0})
+	return OptionalUInt8(st), err
+}
+
+func ReadRootOptionalUInt8(msg *capnp.Message) (OptionalUInt8, error) {
+	root, err := msg.Root()
+	return OptionalUInt8(root.Struct()), err
+}
+
+func (s OptionalUInt8) String() string {
+	str, _ := text.Marshal(0xe99599876489c17a, capnp.Struct(s))
+	return str
+}
+
+func (s OptionalUInt8) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (OptionalUInt8) DecodeFromPtr(p capnp.Ptr) OptionalUInt8 {
+	return OptionalUInt8(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s OptionalUInt8) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s OptionalUInt8) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s OptionalUInt8) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s OptionalUInt8) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s OptionalUInt8) Value() uint8 {
+	return capnp.Struct(s).Uint8(0)
+}
+
+func (s OptionalUInt8) SetValue(v uint8) {
+	capnp.Struct(s).SetUint8(0, v)
+}
+
+func (s OptionalUInt8) HasValue() bool {
+	return capnp.Struct(s).Bit(8)
+}
+
+func (s OptionalUInt8) SetHasValue(v bool) {
+	capnp.Struct(s).SetBit(8, v)
+}
+
+// OptionalUInt8_List is a list of OptionalUInt8.
+type OptionalUInt8_List = capnp.StructList[OptionalUInt8]
+
+// NewOptionalUInt8 creates a new list of OptionalUInt8.
+func NewOptionalUInt8_List(s *capnp.Segment, sz int32) (OptionalUInt8_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, sz)
+	return capnp.StructList[OptionalUInt8](l), err
+}
+
+// OptionalUInt8_Future is a wrapper for a OptionalUInt8 promised by a client call.
+type OptionalUInt8_Future struct{ *capnp.Future }
+
+func (f OptionalUInt8_Future) Struct() (OptionalUInt8, error) {
+	p, err := f.Future.Ptr()
+	return OptionalUInt8(p.Struct()), err
 }
 
 type Ref capnp.Struct
@@ -1063,18 +1649,211 @@ func (f Ref_Future) Struct() (Ref, error) {
 	return Ref(p.Struct()), err
 }
 
+type TextOptionalDataEntry capnp.Struct
+
+// TextOptionalDataEntry_TypeID is the unique identifier for the type TextOptionalDataEntry.
+const TextOptionalDataEntry_TypeID = 0xda59bf0ed93664c8
+
+func NewTextOptionalDataEntry(s *capnp.Segment) (TextOptionalDataEntry, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 2})
+	return TextOptionalDataEntry(st), err
+}
+
+func NewRootTextOptionalDataEntry(s *capnp.Segment) (TextOptionalDataEntry, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 2})
+	return TextOptionalDataEntry(st), err
+}
+
+func ReadRootTextOptionalDataEntry(msg *capnp.Message) (TextOptionalDataEntry, error) {
+	root, err := msg.Root()
+	return TextOptionalDataEntry(root.Struct()), err
+}
+
+func (s TextOptionalDataEntry) String() string {
+	str, _ := text.Marshal(0xda59bf0ed93664c8, capnp.Struct(s))
+	return str
+}
+
+func (s TextOptionalDataEntry) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (TextOptionalDataEntry) DecodeFromPtr(p capnp.Ptr) TextOptionalDataEntry {
+	return TextOptionalDataEntry(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s TextOptionalDataEntry) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s TextOptionalDataEntry) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s TextOptionalDataEntry) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s TextOptionalDataEntry) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s TextOptionalDataEntry) Key() (string, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return p.Text(), err
+}
+
+func (s TextOptionalDataEntry) HasKey() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s TextOptionalDataEntry) KeyBytes() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return p.TextBytes(), err
+}
+
+func (s TextOptionalDataEntry) SetKey(v string) error {
+	return capnp.Struct(s).SetText(0, v)
+}
+
+func (s TextOptionalDataEntry) Value() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(1)
+	return []byte(p.Data()), err
+}
+
+func (s TextOptionalDataEntry) HasValue() bool {
+	return capnp.Struct(s).HasPtr(1)
+}
+
+func (s TextOptionalDataEntry) SetValue(v []byte) error {
+	return capnp.Struct(s).SetData(1, v)
+}
+
+// TextOptionalDataEntry_List is a list of TextOptionalDataEntry.
+type TextOptionalDataEntry_List = capnp.StructList[TextOptionalDataEntry]
+
+// NewTextOptionalDataEntry creates a new list of TextOptionalDataEntry.
+func NewTextOptionalDataEntry_List(s *capnp.Segment, sz int32) (TextOptionalDataEntry_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 2}, sz)
+	return capnp.StructList[TextOptionalDataEntry](l), err
+}
+
+// TextOptionalDataEntry_Future is a wrapper for a TextOptionalDataEntry promised by a client call.
+type TextOptionalDataEntry_Future struct{ *capnp.Future }
+
+func (f TextOptionalDataEntry_Future) Struct() (TextOptionalDataEntry, error) {
+	p, err := f.Future.Ptr()
+	return TextOptionalDataEntry(p.Struct()), err
+}
+
+type TextOptionalFloat64Entry capnp.Struct
+
+// TextOptionalFloat64Entry_TypeID is the unique identifier for the type TextOptionalFloat64Entry.
+const TextOptionalFloat64Entry_TypeID = 0xb84bc2dc1bb504eb
+
+func NewTextOptionalFloat64Entry(s *capnp.Segment) (TextOptionalFloat64Entry, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 16, PointerCount: 1})
+	return TextOptionalFloat64Entry(st), err
+}
+
+func NewRootTextOptionalFloat64Entry(s *capnp.Segment) (TextOptionalFloat64Entry, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 16, PointerCount: 1})
+	return TextOptionalFloat64Entry(st), err
+}
+
+func ReadRootTextOptionalFloat64Entry(msg *capnp.Message) (TextOptionalFloat64Entry, error) {
+	root, err := msg.Root()
+	return TextOptionalFloat64Entry(root.Struct()), err
+}
+
+func (s TextOptionalFloat64Entry) String() string {
+	str, _ := text.Marshal(0xb84bc2dc1bb504eb, capnp.Struct(s))
+	return str
+}
+
+func (s TextOptionalFloat64Entry) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (TextOptionalFloat64Entry) DecodeFromPtr(p capnp.Ptr) TextOptionalFloat64Entry {
+	return TextOptionalFloat64Entry(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s TextOptionalFloat64Entry) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s TextOptionalFloat64Entry) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s TextOptionalFloat64Entry) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s TextOptionalFloat64Entry) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s TextOptionalFloat64Entry) Key() (string, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return p.Text(), err
+}
+
+func (s TextOptionalFloat64Entry) HasKey() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s TextOptionalFloat64Entry) KeyBytes() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return p.TextBytes(), err
+}
+
+func (s TextOptionalFloat64Entry) SetKey(v string) error {
+	return capnp.Struct(s).SetText(0, v)
+}
+
+func (s TextOptionalFloat64Entry) Value() float64 {
+	return math.Float64frombits(capnp.Struct(s).Uint64(0))
+}
+
+func (s TextOptionalFloat64Entry) SetValue(v float64) {
+	capnp.Struct(s).SetUint64(0, math.Float64bits(v))
+}
+
+func (s TextOptionalFloat64Entry) HasValue() bool {
+	return capnp.Struct(s).Bit(64)
+}
+
+func (s TextOptionalFloat64Entry) SetHasValue(v bool) {
+	capnp.Struct(s).SetBit(64, v)
+}
+
+// TextOptionalFloat64Entry_List is a list of TextOptionalFloat64Entry.
+type TextOptionalFloat64Entry_List = capnp.StructList[TextOptionalFloat64Entry]
+
+// NewTextOptionalFloat64Entry creates a new list of TextOptionalFloat64Entry.
+func NewTextOptionalFloat64Entry_List(s *capnp.Segment, sz int32) (TextOptionalFloat64Entry_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 16, PointerCount: 1}, sz)
+	return capnp.StructList[TextOptionalFloat64Entry](l), err
+}
+
+// TextOptionalFloat64Entry_Future is a wrapper for a TextOptionalFloat64Entry promised by a client call.
+type TextOptionalFloat64Entry_Future struct{ *capnp.Future }
+
+func (f TextOptionalFloat64Entry_Future) Struct() (TextOptionalFloat64Entry, error) {
+	p, err := f.Future.Ptr()
+	return TextOptionalFloat64Entry(p.Struct()), err
+}
+
 type TextOptionalInt32Entry capnp.Struct
 
 // TextOptionalInt32Entry_TypeID is the unique identifier for the type TextOptionalInt32Entry.
 const TextOptionalInt32Entry_TypeID = 0xbf2d74e8a53297be
 
 func NewTextOptionalInt32Entry(s *capnp.Segment) (TextOptionalInt32Entry, error) {
-	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 2})
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 1})
 	return TextOptionalInt32Entry(st), err
 }
 
 func NewRootTextOptionalInt32Entry(s *capnp.Segment) (TextOptionalInt32Entry, error) {
-	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 2})
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 1})
 	return TextOptionalInt32Entry(st), err
 }
 
@@ -1128,28 +1907,20 @@ func (s TextOptionalInt32Entry) SetKey(v string) error {
 	return capnp.Struct(s).SetText(0, v)
 }
 
-func (s TextOptionalInt32Entry) Value() (OptionalInt32, error) {
-	p, err := capnp.Struct(s).Ptr(1)
-	return OptionalInt32(p.Struct()), err
+func (s TextOptionalInt32Entry) Value() int32 {
+	return int32(capnp.Struct(s).Uint32(0))
+}
+
+func (s TextOptionalInt32Entry) SetValue(v int32) {
+	capnp.Struct(s).SetUint32(0, uint32(v))
 }
 
 func (s TextOptionalInt32Entry) HasValue() bool {
-	return capnp.Struct(s).HasPtr(1)
+	return capnp.Struct(s).Bit(32)
 }
 
-func (s TextOptionalInt32Entry) SetValue(v OptionalInt32) error {
-	return capnp.Struct(s).SetPtr(1, capnp.Struct(v).ToPtr())
-}
-
-// NewValue sets the value field to a newly
-// allocated OptionalInt32 struct, preferring placement in s's segment.
-func (s TextOptionalInt32Entry) NewValue() (OptionalInt32, error) {
-	ss, err := NewOptionalInt32(capnp.Struct(s).Segment())
-	if err != nil {
-		return OptionalInt32{}, err
-	}
-	err = capnp.Struct(s).SetPtr(1, capnp.Struct(ss).ToPtr())
-	return ss, err
+func (s TextOptionalInt32Entry) SetHasValue(v bool) {
+	capnp.Struct(s).SetBit(32, v)
 }
 
 // TextOptionalInt32Entry_List is a list of TextOptionalInt32Entry.
@@ -1157,7 +1928,7 @@ type TextOptionalInt32Entry_List = capnp.StructList[TextOptionalInt32Entry]
 
 // NewTextOptionalInt32Entry creates a new list of TextOptionalInt32Entry.
 func NewTextOptionalInt32Entry_List(s *capnp.Segment, sz int32) (TextOptionalInt32Entry_List, error) {
-	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 2}, sz)
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 8, PointerCount: 1}, sz)
 	return capnp.StructList[TextOptionalInt32Entry](l), err
 }
 
@@ -1167,9 +1938,6 @@ type TextOptionalInt32Entry_Future struct{ *capnp.Future }
 func (f TextOptionalInt32Entry_Future) Struct() (TextOptionalInt32Entry, error) {
 	p, err := f.Future.Ptr()
 	return TextOptionalInt32Entry(p.Struct()), err
-}
-func (p TextOptionalInt32Entry_Future) Value() OptionalInt32_Future {
-	return OptionalInt32_Future{Future: p.Future.Field(1, nil)}
 }
 
 type TextOptionalRefEntry capnp.Struct
@@ -1387,12 +2155,12 @@ type Values capnp.Struct
 const Values_TypeID = 0xce3665e9cd2394f3
 
 func NewValues(s *capnp.Segment) (Values, error) {
-	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 40, PointerCount: 14})
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 40, PointerCount: 22})
 	return Values(st), err
 }
 
 func NewRootValues(s *capnp.Segment) (Values, error) {
-	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 40, PointerCount: 14})
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 40, PointerCount: 22})
 	return Values(st), err
 }
 
@@ -1609,71 +2377,71 @@ func (s Values) NewInts(n int32) (OptionalInt32_List, error) {
 	err = capnp.Struct(s).SetPtr(4, l.ToPtr())
 	return l, err
 }
-func (s Values) Refs() (Ref_List, error) {
+func (s Values) Refs() (OptionalRef_List, error) {
 	p, err := capnp.Struct(s).Ptr(5)
-	return Ref_List(p.List()), err
+	return OptionalRef_List(p.List()), err
 }
 
 func (s Values) HasRefs() bool {
 	return capnp.Struct(s).HasPtr(5)
 }
 
-func (s Values) SetRefs(v Ref_List) error {
+func (s Values) SetRefs(v OptionalRef_List) error {
 	return capnp.Struct(s).SetPtr(5, v.ToPtr())
 }
 
 // NewRefs sets the refs field to a newly
-// allocated Ref_List, preferring placement in s's segment.
-func (s Values) NewRefs(n int32) (Ref_List, error) {
-	l, err := NewRef_List(capnp.Struct(s).Segment(), n)
+// allocated OptionalRef_List, preferring placement in s's segment.
+func (s Values) NewRefs(n int32) (OptionalRef_List, error) {
+	l, err := NewOptionalRef_List(capnp.Struct(s).Segment(), n)
 	if err != nil {
-		return Ref_List{}, err
+		return OptionalRef_List{}, err
 	}
 	err = capnp.Struct(s).SetPtr(5, l.ToPtr())
 	return l, err
 }
-func (s Values) Texts() (capnp.TextList, error) {
+func (s Values) Texts() (OptionalText_List, error) {
 	p, err := capnp.Struct(s).Ptr(6)
-	return capnp.TextList(p.List()), err
+	return OptionalText_List(p.List()), err
 }
 
 func (s Values) HasTexts() bool {
 	return capnp.Struct(s).HasPtr(6)
 }
 
-func (s Values) SetTexts(v capnp.TextList) error {
+func (s Values) SetTexts(v OptionalText_List) error {
 	return capnp.Struct(s).SetPtr(6, v.ToPtr())
 }
 
 // NewTexts sets the texts field to a newly
-// allocated capnp.TextList, preferring placement in s's segment.
-func (s Values) NewTexts(n int32) (capnp.TextList, error) {
-	l, err := capnp.NewTextList(capnp.Struct(s).Segment(), n)
+// allocated OptionalText_List, preferring placement in s's segment.
+func (s Values) NewTexts(n int32) (OptionalText_List, error) {
+	l, err := NewOptionalText_List(capnp.Struct(s).Segment(), n)
 	if err != nil {
-		return capnp.TextList{}, err
+		return OptionalText_List{}, err
 	}
 	err = capnp.Struct(s).SetPtr(6, l.ToPtr())
 	return l, err
 }
-func (s Values) Hashes() (capnp.DataList, error) {
+func (s Values) Hashes() (OptionalData_List, error) {
 	p, err := capnp.Struct(s).Ptr(7)
-	return capnp.DataList(p.List()), err
+	return OptionalData_List(p.List()), err
 }
 
 func (s Values) HasHashes() bool {
 	return capnp.Struct(s).HasPtr(7)
 }
 
-func (s Values) SetHashes(v capnp.DataList) error {
+func (s Values) SetHashes(v OptionalData_List) error {
 	return capnp.Struct(s).SetPtr(7, v.ToPtr())
 }
 
 // NewHashes sets the hashes field to a newly
-// allocated capnp.DataList, preferring placement in s's segment.
-func (s Values) NewHashes(n int32) (capnp.DataList, error) {
-	l, err := capnp.NewDataList(capnp.Struct(s).Segment(), n)
+// allocated OptionalData_List, preferring placement in s's segment.
+func (s Values) NewHashes(n int32) (OptionalData_List, error) {
+	l, err := NewOptionalData_List(capnp.Struct(s).Segment(), n)
 	if err != nil {
-		return capnp.DataList{}, err
+		return OptionalData_List{}, err
 	}
 	err = capnp.Struct(s).SetPtr(7, l.ToPtr())
 	return l, err
@@ -1765,25 +2533,25 @@ func (s Values) SetLabel(v string) error {
 	return capnp.Struct(s).SetText(11, v)
 }
 
-func (s Values) Labels() (capnp.TextList, error) {
+func (s Values) Labels() (OptionalText_List, error) {
 	p, err := capnp.Struct(s).Ptr(12)
-	return capnp.TextList(p.List()), err
+	return OptionalText_List(p.List()), err
 }
 
 func (s Values) HasLabels() bool {
 	return capnp.Struct(s).HasPtr(12)
 }
 
-func (s Values) SetLabels(v capnp.TextList) error {
+func (s Values) SetLabels(v OptionalText_List) error {
 	return capnp.Struct(s).SetPtr(12, v.ToPtr())
 }
 
 // NewLabels sets the labels field to a newly
-// allocated capnp.TextList, preferring placement in s's segment.
-func (s Values) NewLabels(n int32) (capnp.TextList, error) {
-	l, err := capnp.NewTextList(capnp.Struct(s).Segment(), n)
+// allocated OptionalText_List, preferring placement in s's segment.
+func (s Values) NewLabels(n int32) (OptionalText_List, error) {
+	l, err := NewOptionalText_List(capnp.Struct(s).Segment(), n)
 	if err != nil {
-		return capnp.TextList{}, err
+		return OptionalText_List{}, err
 	}
 	err = capnp.Struct(s).SetPtr(12, l.ToPtr())
 	return l, err
@@ -1811,13 +2579,197 @@ func (s Values) NewLabelsBy(n int32) (TextOptionalTextEntry_List, error) {
 	err = capnp.Struct(s).SetPtr(13, l.ToPtr())
 	return l, err
 }
+func (s Values) Pair() (OptionalUInt8_List, error) {
+	p, err := capnp.Struct(s).Ptr(14)
+	return OptionalUInt8_List(p.List()), err
+}
+
+func (s Values) HasPair() bool {
+	return capnp.Struct(s).HasPtr(14)
+}
+
+func (s Values) SetPair(v OptionalUInt8_List) error {
+	return capnp.Struct(s).SetPtr(14, v.ToPtr())
+}
+
+// NewPair sets the pair field to a newly
+// allocated OptionalUInt8_List, preferring placement in s's segment.
+func (s Values) NewPair(n int32) (OptionalUInt8_List, error) {
+	l, err := NewOptionalUInt8_List(capnp.Struct(s).Segment(), n)
+	if err != nil {
+		return OptionalUInt8_List{}, err
+	}
+	err = capnp.Struct(s).SetPtr(14, l.ToPtr())
+	return l, err
+}
+func (s Values) Durations() (OptionalInt64_List, error) {
+	p, err := capnp.Struct(s).Ptr(15)
+	return OptionalInt64_List(p.List()), err
+}
+
+func (s Values) HasDurations() bool {
+	return capnp.Struct(s).HasPtr(15)
+}
+
+func (s Values) SetDurations(v OptionalInt64_List) error {
+	return capnp.Struct(s).SetPtr(15, v.ToPtr())
+}
+
+// NewDurations sets the durations field to a newly
+// allocated OptionalInt64_List, preferring placement in s's segment.
+func (s Values) NewDurations(n int32) (OptionalInt64_List, error) {
+	l, err := NewOptionalInt64_List(capnp.Struct(s).Segment(), n)
+	if err != nil {
+		return OptionalInt64_List{}, err
+	}
+	err = capnp.Struct(s).SetPtr(15, l.ToPtr())
+	return l, err
+}
+func (s Values) Flags() (OptionalBool_List, error) {
+	p, err := capnp.Struct(s).Ptr(16)
+	return OptionalBool_List(p.List()), err
+}
+
+func (s Values) HasFlags() bool {
+	return capnp.Struct(s).HasPtr(16)
+}
+
+func (s Values) SetFlags(v OptionalBool_List) error {
+	return capnp.Struct(s).SetPtr(16, v.ToPtr())
+}
+
+// NewFlags sets the flags field to a newly
+// allocated OptionalBool_List, preferring placement in s's segment.
+func (s Values) NewFlags(n int32) (OptionalBool_List, error) {
+	l, err := NewOptionalBool_List(capnp.Struct(s).Segment(), n)
+	if err != nil {
+		return OptionalBool_List{}, err
+	}
+	err = capnp.Struct(s).SetPtr(16, l.ToPtr())
+	return l, err
+}
+func (s Values) Grid() (capnp.PointerList, error) {
+	p, err := capnp.Struct(s).Ptr(17)
+	return capnp.PointerList(p.List()), err
+}
+
+func (s Values) HasGrid() bool {
+	return capnp.Struct(s).HasPtr(17)
+}
+
+func (s Values) SetGrid(v capnp.PointerList) error {
+	return capnp.Struct(s).SetPtr(17, v.ToPtr())
+}
+
+// NewGrid sets the grid field to a newly
+// allocated capnp.PointerList, preferring placement in s's segment.
+func (s Values) NewGrid(n int32) (capnp.PointerList, error) {
+	l, err := capnp.NewPointerList(capnp.Struct(s).Segment(), n)
+	if err != nil {
+		return capnp.PointerList{}, err
+	}
+	err = capnp.Struct(s).SetPtr(17, l.ToPtr())
+	return l, err
+}
+func (s Values) PortLists() (OptionalListOfUInt16_List, error) {
+	p, err := capnp.Struct(s).Ptr(18)
+	return OptionalListOfUInt16_List(p.List()), err
+}
+
+func (s Values) HasPortLists() bool {
+	return capnp.Struct(s).HasPtr(18)
+}
+
+func (s Values) SetPortLists(v OptionalListOfUInt16_List) error {
+	return capnp.Struct(s).SetPtr(18, v.ToPtr())
+}
+
+// NewPortLists sets the portLists field to a newly
+// allocated OptionalListOfUInt16_List, preferring placement in s's segment.
+func (s Values) NewPortLists(n int32) (OptionalListOfUInt16_List, error) {
+	l, err := NewOptionalListOfUInt16_List(capnp.Struct(s).Segment(), n)
+	if err != nil {
+		return OptionalListOfUInt16_List{}, err
+	}
+	err = capnp.Struct(s).SetPtr(18, l.ToPtr())
+	return l, err
+}
+func (s Values) RefPair() (OptionalRef_List, error) {
+	p, err := capnp.Struct(s).Ptr(19)
+	return OptionalRef_List(p.List()), err
+}
+
+func (s Values) HasRefPair() bool {
+	return capnp.Struct(s).HasPtr(19)
+}
+
+func (s Values) SetRefPair(v OptionalRef_List) error {
+	return capnp.Struct(s).SetPtr(19, v.ToPtr())
+}
+
+// NewRefPair sets the refPair field to a newly
+// allocated OptionalRef_List, preferring placement in s's segment.
+func (s Values) NewRefPair(n int32) (OptionalRef_List, error) {
+	l, err := NewOptionalRef_List(capnp.Struct(s).Segment(), n)
+	if err != nil {
+		return OptionalRef_List{}, err
+	}
+	err = capnp.Struct(s).SetPtr(19, l.ToPtr())
+	return l, err
+}
+func (s Values) FloatsBy() (TextOptionalFloat64Entry_List, error) {
+	p, err := capnp.Struct(s).Ptr(20)
+	return TextOptionalFloat64Entry_List(p.List()), err
+}
+
+func (s Values) HasFloatsBy() bool {
+	return capnp.Struct(s).HasPtr(20)
+}
+
+func (s Values) SetFloatsBy(v TextOptionalFloat64Entry_List) error {
+	return capnp.Struct(s).SetPtr(20, v.ToPtr())
+}
+
+// NewFloatsBy sets the floatsBy field to a newly
+// allocated TextOptionalFloat64Entry_List, preferring placement in s's segment.
+func (s Values) NewFloatsBy(n int32) (TextOptionalFloat64Entry_List, error) {
+	l, err := NewTextOptionalFloat64Entry_List(capnp.Struct(s).Segment(), n)
+	if err != nil {
+		return TextOptionalFloat64Entry_List{}, err
+	}
+	err = capnp.Struct(s).SetPtr(20, l.ToPtr())
+	return l, err
+}
+func (s Values) HashesBy() (TextOptionalDataEntry_List, error) {
+	p, err := capnp.Struct(s).Ptr(21)
+	return TextOptionalDataEntry_List(p.List()), err
+}
+
+func (s Values) HasHashesBy() bool {
+	return capnp.Struct(s).HasPtr(21)
+}
+
+func (s Values) SetHashesBy(v TextOptionalDataEntry_List) error {
+	return capnp.Struct(s).SetPtr(21, v.ToPtr())
+}
+
+// NewHashesBy sets the hashesBy field to a newly
+// allocated TextOptionalDataEntry_List, preferring placement in s's segment.
+func (s Values) NewHashesBy(n int32) (TextOptionalDataEntry_List, error) {
+	l, err := NewTextOptionalDataEntry_List(capnp.Struct(s).Segment(), n)
+	if err != nil {
+		return TextOptionalDataEntry_List{}, err
+	}
+	err = capnp.Struct(s).SetPtr(21, l.ToPtr())
+	return l, err
+}
 
 // Values_List is a list of Values.
 type Values_List = capnp.StructList[Values]
 
 // NewValues creates a new list of Values.
 func NewValues_List(s *capnp.Segment, sz int32) (Values_List, error) {
-	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 40, PointerCount: 14}, sz)
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 40, PointerCount: 22}, sz)
 	return capnp.StructList[Values](l), err
 }
 
@@ -1832,96 +2784,132 @@ func (p Values_Future) Ref() Ref_Future {
 	return Ref_Future{Future: p.Future.Field(1, nil)}
 }
 
-const schema_c808c348db36ee81 = "x\xda\xac\x96olS\xd5\x1b\xc7\x9f\xe7\x9c\xdb\xb5\xa3" +
-	"\xed\xda\xbbs7~?4\xa9\xc0b\xdc\x92\x91\xfdQ" +
-	"\x94\x86\xd897e2aw\x05\x03/\x88\xdc\xe1\x9d" +
-	"m(mY\xef\xd8\xa6\xd1\x85\xa8\x09$h \x81\x88" +
-	"\x09&` \xd1\x04E\xfe%F\x11\x88h\x04\x03\xf8" +
-	"?\xc4\x18\xa2/$\x82\x09D\xc5\xc4\x18!5\xcfi" +
-	"\xef\x9f\x95\xc1x\xc1\xbb\xdb\xcfy\xee\xf7y\xee\xf7\x9c" +
-	"\xf3<mQ\x95\x0e\xa55\xfc`\x150}\x81\xaf\xaa" +
-	"\xb8m\xe1\xe8\xec\x97\xd6\xa6^\x06}\x06\"\x80\xe2\x07" +
-	"hG\xde\x84\x80\xa2\x9a'\x00\x8b+\x96\x8c\xef\xabg" +
-	"\xcf\xed\xa0\x00\x06\xe0C\x8ah\xe4m\x14\xd1\xca\xf7\x01" +
-	"\x16\x97\xf3\x0d\x8d\xedG\x1b\xde\x035\xca\x8b\xeb\xaf\xcc" +
-	"\xfdq\xc1\x89\xc0I\x00\x14\xa7\xf87\xe2{\xee\x07\x10" +
-	"_\xf3\xcfE\x0fi\x17\x0f\x1eh|\xf1\xae\xde\xff}" +
-	"\x04\xea\x0c\xb4\xd5Z\x15\xa96O\xa1|_>\x1fO" +
-	"\xbe\xf6\xdb\xae#\xa0G\x11]9zY,W\xfe\x14" +
-	"\xa6|2d\xec\xd1\xd7\xdb\xf6\\\xb4\x9a\x8f\x81\x1a\xf5" +
-	"\x84\xfa\x18\x89\xaeW\xe2(\xb6\xc8\xe0W\x95\x11\xc0\xe2" +
-	"\x85\xe3\xb1\xf9\x9f<\xbc\xf8\x0bo\xe6KJ\x9c2\xff" +
-	"!\xd5\xaen\x9d}\xe6\x929\xf7,e\xf6y\xe4j" +
-	"HC\xf5}(\xfe\xef\xa3w\xea|\x8f\xfb\x00\x8b\x1b" +
-	"\x7f\xa8_\xb3\xec\xd8\xd3\xe7'\xf8\xd2\x13\x94zz\x90" +
-	"|9\xb0\x7f\xff\xb7g[:\xafLV\xdd\xe5`\x1b" +
-	"\x8a\xebAR\xfe'H\xd5\xdd{\xe8\xefE\xf3\x0ff" +
-	"\x7f\xf7V\xb74$}Y\x11\xa2\xea6_\xfb\xe5\xea" +
-	"\x89m\xc5\x7f+|\x91\x91\xe2\x85\xd0[\xe2\x95\x10=" +
-	"\xad\x0f\x8d\x00\xfeT\xfd\xeb\xb9\xd1\xd1\xa6\xeb\x93\x84\xb6" +
-	"\x9f\x0f\xc5Q\\\x96\xb1\x97(\xb6\xb80|8p\xee" +
-	"\x9eTq\xb22\xbb\xc3M(\x96\x86)X\x0f\x8f@" +
-	"s1\x97\xb7\xd2\xb9\xac\x91\xe1\x859\xab\x8c|6\x1f" +
-	"_\\\x06\x859V:\xdf\xd0gD\x86\x8c5\x05]" +
-	"\xe1\x0a\x80\x82\x00j\xb8\x09@\x0fp\xd45\x86\x91\x11" +
-	"#k!\x02C\x04\xbc\x95T>\xbdjuC_\xcc" +
-	"\x90Z!G\xab\xbb\x16@\xef\xe0\xa8\xf72T\xb1C" +
-	"\xa3\x03\xab\xf6P\x82.\x8ez\x1fCd\x1a\xed\x85\xfa" +
-	"$\x05.\xe0\xa8/a\x88Y\xf4\x01C\x1f`$e" +
-	"\x14\x16\xd9\xe9\xb1\x80!`\x18\xf2\x14\xc2*\x0b\xc1B" +
-	"\x1f\xa2\x1e\xe2>\x00g\x7f\xd0>F\xaa\xde\x04L\xed" +
-	"\xf6#:w\x08\xed\xc3\xad\xce\x9b\x05Lm\xf6#s" +
-	"\xae\x0f\xda\xe7E\x9dI\xef\xd5\xf9#\xe6\xaaT\xae\x03" +
-	"\xfdV:\xdf\x81\x11\xfa\xe2\x0e\xecC\x9c\xca\xe1~3" +
-	"V\x18\xceX\x13,\x8e\xbb\x16'\x86LZ\xc6\xa8{" +
-	"^\x001z\xab\xaf\x8c\xf5d\xad\xf66\xfaR\x8fd" +
-	"\x9b+\x19[gd\x86MT\x80\xa12\xd9\xb6-1" +
-	"G-[\x8b\xa4\x12m\xddYkh\x8c\x04\x03\x8e`" +
-	"\xe3,\x00\xbd\x81\xa3\xdeB[\x87\xa5\xadk\xa6,\xf7" +
-	"q\xd4\xefg\xe8_m\x8e\xd9;R\xce\x18u{A" +
-	"\xc57L\xe2\x0d\xb9\xd9\xd0\x9f0o\xcf\x1c\xe7\xaaW" +
-	"\x08\xa3-\x9cx\x8aJ\x90\xfb\xbf\xd2\xd6\x12[\xd8," +
-	"\x80\xe4&\xc61\xb9\x9d\xb9GPlcq\x80\xe4f" +
-	"\xe2;\x88\xb3\xd21\x14o\xb0&\x80\xe4V\xe2;\x89" +
-	"\xf3G4\xe4\x00\xe2M\xd6\x09\x90\xdcN|7q\xa5" +
-	"SC\x05@\xec\x92\xf1;\x88\xbfM\xdc\xf7\xa8\x86>" +
-	"\x00\xb1G\xc6\xef$\xbe\x97x\x15\xd7\xb0\x0a@\xbc\xc3" +
-	"\xda\x00\x92\xbb\x89\xbfO\xdc\xdf\xa5\xc9n\xf0.{\x02" +
-	" \xb9\x97\xf8\x07\xc4\x03\x8a\x86\x01\x00qX\xf2C\xc4" +
-	"\x8f\x13\xaf\xee\xd6\xb0\x1a@|\xcc\x06\x00\x92G\x88\x9f" +
-	"d\x0cq\x9a\x86\xd3\x00\xc4g\xb2\x9c\xe3\x84OSx" +
-	"\x105\x0c\x02\x88S\xd2\x86O\x89\x7fE<\xc44\x0c" +
-	"\x01\x8832\xfe$\xf1\xef\x88\x87\xb9\x86aj\xfe\xb2" +
-	"\xcc\xd3\xc4/\x12\xafQ4\xac\x01\x10\x17d\xfc\xcf\xc4" +
-	"\xaf\x11\x8f\xf84\x8cPC\x94\xfc/\xe2Q\xceP\x8d" +
-	"Vi\x18\x05\x10aN:\x01\xce1\xd9@\\\xf5k" +
-	"\xa8\x02\x88\x99\x9c\xec\xbf\x9b\xf8C\xc4k\x03\x1a\xd6\x02" +
-	"\x88\x07$o!\xdeK\\Tk(\x00D\x8f\xe4]" +
-	"\xc4W\x12\xd7\xa6i\xa8\x01\x88\x15\x9cl^F\xdc\"" +
-	"^\x17\xd4\xb0\x0e@\xac\x95y3\xc4G\x89\xd7\x874" +
-	"\xac\x07\x10\xc3R'O|\x13\xf1\xe9a\x0d\xa7\x03\x88" +
-	"\x8d\x9cl\xde@|7g\xe8Og-\xbb\x05%R" +
-	"F\xa1\xc7\xed\x81\x91aZ\xab\x06\x86\xd5\x80\xe3)\xa3" +
-	"\xb04\xedY\x1c\xc8\xe52\xf6\x0fZ\xec\xf4\xfc\x8e\x0d" +
-	"fr\x86\x85A`\x18\x04,\xa6\x8c\xc2c\x04\x80\x0e" +
-	"t\xb9\xbf>3<d\xd0\xa9&VNOq]\x84" +
-	"\xc1\x9f\xcee\x9dD\x969j\xd9w\xcf?d\x0e\xde" +
-	"\xd8=\xa8u\xa60\x0c\x0c\xc3\x80\xb1|n\xc8*`" +
-	"\x0d`\x1fG\xf4\x03\xa3\xc7H:\xeb\xb2\x897\x97V" +
-	"\x87\xccA\xcf\xaaW\xbd\x060F\x058\xcb\xa1\x92 " +
-	"Y\x952\x1d\x1a.\xd3\x81\xb1E\xc6\x1a\xd3\x95r\xfe" +
-	"\x02\x94\xa4\x12\x94\xa8s\xcc]w\xa6[i}\\\xa6" +
-	"\xf2\x04\xd8\xa3\xb2\\I\xc6\x1803\xb6\x17\x09\xf9\xab" +
-	"\xb2\xb0b\x89v\x8e\x91\xb1N\x1eg\xd8\x97\x84\xa6\x9c" +
-	"nN\xab\xf2\x8c\xb7\xf8d\xe3\xad\xdf3\xca\xca\xe3M" +
-	"\xef\x04\xd0{9\xea\xcb\xdc\x9e\xe6\xd9\xe1~\"\x80\xce" +
-	"A\x1a/\x85\xb4\xde0\xf0&m\xe1\xf4\x1c\xbbC\x1d" +
-	"\xfc\xa6\x09+\xfa\xb6=\xea=m\xbb\xd6m\xdb\xb8\xee" +
-	"v:\xb6\xbf\xdf\x1c\xac\xa88\xeeV\xec\x14\xdc\xe4\x16" +
-	"\x9cH\x99\xe9gS\x96=\xd9&\x9c\xf1\x1bK\x96S" +
-	"\xd2cR\xc2\x9a\xc2\xa4\x9bzT\xce7\x95G\xdeM" +
-	"\xe97\x07\xbb#wj\xaaV\xdc\xed\xff\x02\x00\x00\xff" +
-	"\xffV\xcb\xb3\x08"
+const schema_c808c348db36ee81 = "x\xda\xacW}l[\xd5\x15?\xe7}\xf8%\xe4\xc3" +
+	"~\xbe7!\xb4\x80\xbb6\x9ah\xd4\xa2\xd6\xa9\xb2." +
+	"\xea\x96,$\x13iC\x9b\x17'[\xf3G7\xbd\xb6" +
+	"/\xb5\x85\xeb\xb8\xf6K\x9b0\xb6\x16-\x08*\xd1\xa9" +
+	"\x93\x88\x06\x13H\xc0\x86T\xa42(%\x13\xdb(\xe5" +
+	"c\x13e\x13E\x85!\xd4\xadlb\x02\xad\xe9\x06\x82" +
+	"T\x08*@\x9e\xce\xf5\xfb\x8ac'a\xe2\xbf\xe7\xdf" +
+	"\xf9\xf9\x9cs\x7f\xe7\xbe{\x7fo\xdd\xf7C\x9d\xca\xfa" +
+	"\xbam\xd5 \x19i5T\x98\xda2\xbe\xea\xa7\xfb\x92" +
+	"\x93`,C\x04P4\x80\xd6#J\x0b\x02\xb2)\xa5" +
+	"\x03\xb0\xb0c\xf0\xe0\x13\x8d\xd2m\x0f\x10A\x02P\x91" +
+	"\x18\xd3J\x9c\x18\xa7\x94'\x00\x0b\xc3\xf2\xdd\xab[\x9f" +
+	"k\xfe\x0d\xe8\x11\xb9p\xc7\x07m\x7f\xbf\xf9\xa5\xaa3" +
+	"\x00\xc8\x86\xd4\xd7\x99\xa9j\x00l\x87\xfa2{\x93\x9e" +
+	"\x0a\xffQ\xa6\x97_xq\xcb3`DP\xf2\xd9\xc5" +
+	"\xb4\xa7\xd4\xcd\xc8\xce\x89\x7f\xbc\xaaR\xea\x93O\xad\xfe" +
+	"\xc9\xf2\xbe\xa6?\x80\xbe\x0c\xdd\xda\xa9\x90\xa8\xbd/D" +
+	"\xdd\xbd\xf6\xa3\xf6\xc4\xcf.=\xfc,\xa5C?\x1d-" +
+	"\x83\xfd<4\xcb\x1e\x0c\xd1\xd3\xfd\xa1\x03\x80\x85\xe7~" +
+	"\x11\x7f\xf4\xa2\xbd\xf6t\x09\xb7\x98\xf5J\xa8\x1dY\xb5" +
+	"FlU\xa3\xd2\xbf\xfctvp\xcd\xc8\xc9\x97A\x8f" +
+	"\x94\x92\xd9\xc3\xda%\xf6\xb8\xe0>\xa6Q\x17\xef=\x1f" +
+	"\xdb\xf4\xe2\xb7\xb7\xfd9\xd8\xe6+Z;\xb5yN\x10" +
+	".\xdf\xbb\xea\xd5\x19\xab\xed,\x95V\x03\xd9\x1a)\xc7" +
+	"G\xda\xef\xd9\x15\xca\xd6\xfa\xb1\xa6i\x80\x85\x0b\x8f\xa4" +
+	"^y\xfd\x99\xe9\xb3eJ\xb7>\x16iA\xf6\xbb\x08" +
+	"\xfdo:B\xa9#\xdf\xf8\xef\xf1\xbf\xf4\xdc\xf5Z9" +
+	"\x05\xde\x8b\\b\x1f\x09\xee\xfb\x11R\xe0\xcc\xee\xb6\xf3" +
+	"\xf5\xa7\x87\xffV\x92X\xa2\xc4\xb7\xe8qd;t\"" +
+	"\x0f\xebD>|\xbeq\xef\xf6\xd3?|{\xee\xe0u" +
+	"\xb1\xaaS:It\x997\xbdy\xd3\x1b?\xf8G9" +
+	"\x89\x86\xa3\x97\x98\x15\xa5'3Jm\xde\xf6\xc2\xe1\xdd" +
+	"w\xdd?5S\xae\xcd;\xa2\xb3\xec\x88\xe0\x1e\x8eR" +
+	"\xe5\xa7N\x9cx\xe3\xec\xba\xae\x0f\xca\xb59\x13\x8d#" +
+	"\xbb\"\xc8\x1f\x0b\xf2\xd7\x9f\xfed\xeb\xa6\x93\x99\x0f\x83" +
+	"\xda\x1bLl\x91aF\x95W\xcdl\xb0\xf6\x1f\x8d\x7f" +
+	"R\xb2\xe3D\xe5\x096\xcb\xeed\xa2\x07F\xc9~\xd5" +
+	"\xbf\xe9\xb3\xdf\xceN^)\xb7\xa2w\xd8\xbf\xd8\xfb\x82" +
+	";#\xf2\x1e\xfd\xfc\xdd\xcb/M\x15>+\xb7\x9dX" +
+	"5\x7f\x84\xe9\x9c\x9e\xea\xf8\x01\xc0\x7fV\xff\xfb\xad\xf1" +
+	"\xf1\x96/\xca\xed\xbc\x14oG6!\xb8c\xc4-l" +
+	"\xa9\x9b\xaezkE\xb2Pn\xf9\xe7x\x0b\xb2w\x04" +
+	"\xf9m~\x00\xd6\x16F\xb3vj4c\xa6\xe5\xfc\x8d" +
+	"\xbb\xccl&\xdb\xbe\xcd\x01\xf27\xda\xa9ls\xbf\x19" +
+	"\xce\x99{\xf3\x86\"+\x00\x0a\x02\xe8u-\x00F\x95" +
+	"\x8c\x06\x970|\xc0\xcc\xd8\x88 !\x02.\x94*\x9b" +
+	"\xdauks\x7f\xcc\x14\xb9j\xbd\\=Q\x00\xa3S" +
+	"F\xa3OB\x1d;9\x9d z/\x15\xe8\x96\xd1\xe8" +
+	"\x97\x10%N{G\xbf\x85\x887\xcbh\x0cJ\x88\x19" +
+	"TAB\x150\x9c4\xf3[\xdd\xf2\x98\xc7Z\x90\xb0" +
+	"6\xd0\x88T\xda\x08\xe6\xfb\x11\x8dZY\x05\xf0\xe6\x8e" +
+	"\xee\xcb\xa7\x1b- \xe9=\x1a\xa2w\xa8\xa1{~\xe8" +
+	"\xdf\\\x09\x92\xbeVC\xc9;\xcf\xd0\xdd\xdf\xfa\xd7\xe8" +
+	"\x7f\x0dZ\xd8\xda\x95\x1c\xedD\xcdNe;1L+" +
+	"\xee\xc4~\xf4\xbbQ\xdcn\x06\xadq\xdb\xed\xe8\xbb\xe9" +
+	"Q\xd3n\xdb\xd0\x93\xb1s\x13\x00\xc5\xee<uV\xfa" +
+	"\xea :\xe2\xc4}qt\xa9\xd3Qg3\x80\xd1'" +
+	"\xa3\xb1]B\xedVk\xc2\x15\"\xb6\xdfL\x8fYX" +
+	"\x03\x12\xd6\x00\x16\x92f\xfe{\x04\x00\xc0RfF\xe3" +
+	"\x1f\xb0b\xf9\xb1\xb4=g\xfe\xed\xfe\xfc;r\x16\x85" +
+	"1\xe2of@\x8c,4\x82Xo\xc6n\x8d\xd3B" +
+	"\xab\xbc\x94\xabiQ\xcd2\x1a\xebh\x1b\xac(\xaet" +
+	"--j\x8d\x8c\xc6F\xc9]\x88\x02\x12*K]H" +
+	"Pe\xaa\xd9\x11\x17\"\x7fY\x89W,I\xe2\xa5t" +
+	"6O\x8a0\xb5H\xfd\x04\xc4\x8d\xfb\xe2:\xa9K7" +
+	"u\x99I\xd1\xc6k\x1e\xe8\xb0\x966*\xef.)\x19" +
+	"\x15\xba\x89;\xc4\x12\xc4\xabr\xc8\xcd\xc5\xf6\xc9+\x01" +
+	"\x12iY\xc6\xc4\xb8\xec\xbf\xadlLn\x07Hd\x09" +
+	"\xbf\x9dp\xa9\xf8\xc6\xb2\x09\xb9\x05 a\x13~\x88p" +
+	"\xf9;\x1ce\x00\xf6c\xb9\x0b 1N\xf8$\xe1J" +
+	"\x17G\x85\xceO\xc1\xbf\x9d\xf0\xbb\x09Wo\xe2\xa8\x02" +
+	"\xb0;\x05\xff\x10\xe1\xf7\x10\x1e\x929\x86\xe8\xa4\x97\xe3" +
+	"\x00\x89I\xc2\x8f\x12\xaeusqp\x1e\x917\x03$" +
+	"\xee!\xfc>\xc2\xab\x14\x8eU\x00lJ\xe0\xf7\x12\xfe" +
+	"\x10\xe1\xd5=\x1c\xab\x01\xd8\x83\xf2N\x80\xc4\x03\x84\x1f" +
+	"\x93%\xc4\xab8^\x05\xc0\x1e\x15\xed<D\xf0q\xa2" +
+	"\xd7 \xc7\x1a\xba\xaf\x85\x0c\xbf&\xfcI\xc2k%\x8e" +
+	"\xb5\x00\xecq\xc1?F\xf8\xd3\x84\xd7\xc9\x1c\xeb\x00\xd8" +
+	"\x09\xd1\xe6q\xc2\xcf\x10^\xafp\xac\x07`\x7f\x12\xfc" +
+	"\xe7\x09\xbf@xX\xe5\x18\x06`\xe7\x05\xfeW\xc2?" +
+	"$<\x12\xe2\x18\xa1\xfbW\xe4\xb9H\xb8\xa2H\xa8\xeb" +
+	"\x1aG\x1d\x80\xa1B\xf2\x7fNx\x13\xe1\xd1*\x8eQ" +
+	"\x00\xd6 \xf0\x88\"cb\x0d\xe1\xac\x9a#\x03`\xab" +
+	"\x05\xdeLx'\xe1\xfc*\x8e\x1c\x80}K!\x997" +
+	"\x12>HxC\x0d\xc7\x06\x00f(T\xb7\x8f\xf0\xed" +
+	"\x847\xd6rl\x04`C\"O?\xe1i\xc2\xaf\xae" +
+	"\xe3x5\x00K)$s\x92\xf0I\xc2\x9b\xea96" +
+	"\xd1x\x151^\xc2\xef#\xfc\x9a0\xc7kh,\xca" +
+	"\x00\x8d\x85\xf0'\x09_\x16\xe1\xb8\x8c\xf4\x14u\x8f\x11" +
+	"\xfeG\xc2\x97\xeb\x1c\x97\x03\xb0\x17D\x9eg\x09\xbfH" +
+	"\xf8\xb5Q\x8e\xd7\x92S\x11y\xdeUd\x1cP%\xd4" +
+	"\xafc\x1c\xaf\x03`_\x88e}JtN\xf8\xf5\x9c" +
+	"\xe3\xf5\x00LW\xa9\xcd\x88J\xf2\x10\x1ek\xe0\x18#" +
+	"y\x04~\x03\xe1\xdd\xaa\x84Z*c\xbb\x97MG\xd2" +
+	"\xcc\xf7\xfa\xb7]x\x8cb\xd5 a5\xe0\xc1\xa4\x99" +
+	"\x1fJ\x05\x82;GG\xd3\xee\x0f\x0av\x05~\xc7F" +
+	"\xe8\xcc\x0f\x9e\xca\xe2\x12\x08\x1e\x19\xbb\xc7r&\xbd\x94" +
+	"\x849\xe5\x89\xd7M0h\xa9\xd1\x8cW\xc8\xb6\xc6m" +
+	"\xf7\x88\xd0r\xd6\xc8\xfc\xa3\x98.\xc9$\xd6\x81\x84u" +
+	"\x80\xb1\xech\xce\xcec=`\xbf\x8c\xa8\x81D\x8f\xe1" +
+	"T\xc6\xc7\"\xbe%\x06\x14\xd1\x9c5\x12\x88z\x0e\xa7" +
+	"\x18\x8dQ\x03\x81\xb0\xe7z\x8ba\x12-i\x05\xe2\x9e" +
+	"\xe5s\xe2;'\xb6\x9a{-?\xeeyl'N\xc5" +
+	"\xbb&\xfc\xb8\xe7m\x8a\xf1\x83\xa2|\x80\xe0\x1a%\xa7" +
+	"\xbb\xb4\xb9\xd3J\xbb\xfat\x88_\x95\x9b-\x14\xe3]" +
+	"\x13$\xbbG\xf2\xcc\xa4#G\xd6L\xe5\xfc\xa8gK" +
+	"\x9d\x14\xde\xe40P\xc7s\x90NW#isO " +
+	"\xec9p\xa7\xc2\x9e\\j\xb7\x1b\xad4\x95\x02\x0d\xb2" +
+	"/\x95\xb7\xe7\x14\xf2\x8c\xbf\xa3N\xce\x1a\xe9\x9f\xd3n" +
+	"\xc9\xf4\x0ab+\x96\xae\xd8\xfb\xc4rH\xc5\x19\x96\x90" +
+	"\xbcO\x01\x87T\xf1z\xa2&\xb7\x8d\x0c\xf5\x863\xf6" +
+	"\xfa\xb6\x0a\xb7]\xb3w\xdb\xcd\xdd\x99\x0b\xdc\x9d\xf4F" +
+	"-\xe4\"\xb0\xa2\x8bp_\xb2/\xed\"\xbaM\xdb\x8c" +
+	"y&\"Pxe\xb9\xc2\xd4\xcd\x0d2\x1a\x1b\xca\x1a" +
+	"\x06\xe7}\\\xd43{\xb7z\xc0\xb3\xb4\x973\xcd\x03" +
+	"\x01\x83\xec\x98f\xa3\xcb\xf7,\xee\xf5\x1f8M\x06\x08" +
+	"\x01\xf4\x0e\xad\x83E\xca\xfa\xc5mt\x98\x94X\xd4\xb8" +
+	"\x94.q\xbe\x15\x1c\xea\xcd\xd8\x1b\x17\x1abU\xc5!" +
+	"\x86@\xc2\xd0\xff3Dz\xfe\xaa\x86\xb8Tk\xe6~" +
+	"\xf8\x04\xe4\x8a\xfar\xe1\xfe\x05LYY\xff\xdc\xb6a" +
+	"!\xd1:+\x8a\x16\x18\xfe\xd2]\xaa6`\x8d,:" +
+	"\xeb\xca\x1f\x00\x9e\xabt\xf3\x04\xdan\xf7\xdb\xf6\x14o" +
+	"\xf1\x15\xefHZ\xa9=I\xdb5\xd7s.\xb2\xf9\x9a" +
+	"\x8b\xef\x8a\xc0\x94;\xecE\xa6\\q\xc8N\xbd\xc5\x86" +
+	"\x1c\xdcU\x03\xd6HO\xf8\xab\xd9T\xf3\xa4\xfc_\x00" +
+	"\x00\x00\xff\xff;\xe2|G"
 
 func RegisterSchema(reg *schemas.Registry) {
 	reg.Register(&schemas.Schema{
@@ -1930,14 +2918,23 @@ func RegisterSchema(reg *schemas.Registry) {
 			0x8468718323784b95,
 			0x9c7a0216af7f545d,
 			0xae24be3329880359,
+			0xb84bc2dc1bb504eb,
 			0xbb184c1b7e29b2b3,
 			0xbca1ea8e533a7bcf,
 			0xbf2d74e8a53297be,
+			0xc7b3662c54f2f89a,
 			0xca4f3ec23c1fc0e5,
 			0xce3665e9cd2394f3,
+			0xceb5b8d2c969a2dc,
+			0xcf8745cbacec3710,
+			0xda59bf0ed93664c8,
 			0xdd5fbf586d16d989,
+			0xde5ed343d51814f3,
+			0xe99599876489c17a,
 			0xee4230ced3b1b1b2,
 			0xf06eb33c4ef7b426,
+			0xf73290766534e923,
+			0xf984f2b6fb3c50a3,
 			0xfbff95c3f3e4fc90,
 			0xfd2a007878d7e709,
 			0xff6820d708b50d4b,

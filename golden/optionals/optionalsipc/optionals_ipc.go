@@ -427,10 +427,11 @@ func writeValues(s Values, v *optionals.Values) error {
 			return ipc.InField("Ints", err)
 		}
 		for i := range v.Ints {
-			if v.Ints[i] == nil {
-				return ipc.InField("Ints", ipc.InElem(i, ipc.ErrNilElement))
+			b := l.At(i)
+			if v.Ints[i] != nil {
+				b.SetValue(*v.Ints[i])
+				b.SetHasValue(true)
 			}
-			l.At(i).SetValue(*v.Ints[i])
 		}
 	}
 	if v.Refs != nil {
@@ -439,11 +440,15 @@ func writeValues(s Values, v *optionals.Values) error {
 			return ipc.InField("Refs", err)
 		}
 		for i := range v.Refs {
-			if v.Refs[i] == nil {
-				return ipc.InField("Refs", ipc.InElem(i, ipc.ErrNilElement))
-			}
-			if err := writeRef(l.At(i), v.Refs[i]); err != nil {
-				return ipc.InField("Refs", ipc.InElem(i, err))
+			b := l.At(i)
+			if v.Refs[i] != nil {
+				c, err := b.NewValue()
+				if err != nil {
+					return ipc.InField("Refs", ipc.InElem(i, err))
+				}
+				if err := writeRef(c, v.Refs[i]); err != nil {
+					return ipc.InField("Refs", ipc.InElem(i, err))
+				}
 			}
 		}
 	}
@@ -453,8 +458,9 @@ func writeValues(s Values, v *optionals.Values) error {
 			return ipc.InField("Texts", err)
 		}
 		for i := range v.Texts {
+			b := l.At(i)
 			if v.Texts[i] != nil {
-				if err := ipc.SetTextAt(l, i, *v.Texts[i]); err != nil {
+				if err := wireSchema.SetText(capnp.Struct(b), OptionalText_TypeID, "value", *v.Texts[i]); err != nil {
 					return ipc.InField("Texts", ipc.InElem(i, err))
 				}
 			}
@@ -466,8 +472,9 @@ func writeValues(s Values, v *optionals.Values) error {
 			return ipc.InField("Hashes", err)
 		}
 		for i := range v.Hashes {
+			b := l.At(i)
 			if v.Hashes[i] != nil {
-				if err := l.Set(i, v.Hashes[i][:]); err != nil {
+				if err := b.SetValue(v.Hashes[i][:]); err != nil {
 					return ipc.InField("Hashes", ipc.InElem(i, err))
 				}
 			}
@@ -484,11 +491,8 @@ func writeValues(s Values, v *optionals.Values) error {
 				return ipc.InField("ByName", ipc.InElem(i, ipc.InField("key", err)))
 			}
 			if e.Value != nil {
-				b, err := entry.NewValue()
-				if err != nil {
-					return ipc.InField("ByName", ipc.InElem(i, err))
-				}
-				b.SetValue(*e.Value)
+				entry.SetValue(*e.Value)
+				entry.SetHasValue(true)
 			}
 		}
 	}
@@ -539,8 +543,9 @@ func writeValues(s Values, v *optionals.Values) error {
 			return ipc.InField("Labels", err)
 		}
 		for i := range v.Labels {
+			b := l.At(i)
 			if v.Labels[i] != nil {
-				if err := ipc.SetTextAt(l, i, string(*v.Labels[i])); err != nil {
+				if err := wireSchema.SetText(capnp.Struct(b), OptionalText_TypeID, "value", string(*v.Labels[i])); err != nil {
 					return ipc.InField("Labels", ipc.InElem(i, err))
 				}
 			}
@@ -559,6 +564,134 @@ func writeValues(s Values, v *optionals.Values) error {
 			if e.Value != nil {
 				if err := wireSchema.SetText(capnp.Struct(entry), TextOptionalTextEntry_TypeID, "value", string(*e.Value)); err != nil {
 					return ipc.InField("LabelsBy", ipc.InElem(i, err))
+				}
+			}
+		}
+	}
+	l, err := s.NewPair(2)
+	if err != nil {
+		return ipc.InField("Pair", err)
+	}
+	for i := range v.Pair {
+		b := l.At(i)
+		if v.Pair[i] != nil {
+			b.SetValue(*v.Pair[i])
+			b.SetHasValue(true)
+		}
+	}
+	if v.Durations != nil {
+		l1, err := s.NewDurations(int32(len(v.Durations)))
+		if err != nil {
+			return ipc.InField("Durations", err)
+		}
+		for i := range v.Durations {
+			b := l1.At(i)
+			if v.Durations[i] != nil {
+				b.SetValue(int64(*v.Durations[i]))
+				b.SetHasValue(true)
+			}
+		}
+	}
+	if v.Flags != nil {
+		l1, err := s.NewFlags(int32(len(v.Flags)))
+		if err != nil {
+			return ipc.InField("Flags", err)
+		}
+		for i := range v.Flags {
+			b := l1.At(i)
+			if v.Flags[i] != nil {
+				b.SetValue(*v.Flags[i])
+				b.SetHasValue(true)
+			}
+		}
+	}
+	if v.Grid != nil {
+		l1, err := s.NewGrid(int32(len(v.Grid)))
+		if err != nil {
+			return ipc.InField("Grid", err)
+		}
+		for i := range v.Grid {
+			if v.Grid[i] != nil {
+				l2, err := NewOptionalInt32_List(l1.Segment(), int32(len(v.Grid[i])))
+				if err != nil {
+					return ipc.InField("Grid", ipc.InElem(i, err))
+				}
+				for i1 := range v.Grid[i] {
+					b := l2.At(i1)
+					if v.Grid[i][i1] != nil {
+						b.SetValue(*v.Grid[i][i1])
+						b.SetHasValue(true)
+					}
+				}
+				if err := l1.Set(i, l2.ToPtr()); err != nil {
+					return ipc.InField("Grid", ipc.InElem(i, err))
+				}
+			}
+		}
+	}
+	if v.PortLists != nil {
+		l1, err := s.NewPortLists(int32(len(v.PortLists)))
+		if err != nil {
+			return ipc.InField("PortLists", err)
+		}
+		for i := range v.PortLists {
+			b := l1.At(i)
+			if v.PortLists[i] != nil {
+				l2, err := b.NewValue(2)
+				if err != nil {
+					return ipc.InField("PortLists", ipc.InElem(i, err))
+				}
+				for i1 := range v.PortLists[i] {
+					l2.Set(i1, v.PortLists[i][i1])
+				}
+			}
+		}
+	}
+	l1, err := s.NewRefPair(2)
+	if err != nil {
+		return ipc.InField("RefPair", err)
+	}
+	for i := range v.RefPair {
+		b := l1.At(i)
+		if v.RefPair[i] != nil {
+			c, err := b.NewValue()
+			if err != nil {
+				return ipc.InField("RefPair", ipc.InElem(i, err))
+			}
+			if err := writeRef(c, v.RefPair[i]); err != nil {
+				return ipc.InField("RefPair", ipc.InElem(i, err))
+			}
+		}
+	}
+	if v.FloatsBy != nil {
+		l2, err := s.NewFloatsBy(int32(len(v.FloatsBy)))
+		if err != nil {
+			return ipc.InField("FloatsBy", err)
+		}
+		for i, e := range ipc.SortedEntries(v.FloatsBy, cmp.Compare) {
+			entry := l2.At(i)
+			if err := entry.SetKey(e.Key); err != nil {
+				return ipc.InField("FloatsBy", ipc.InElem(i, ipc.InField("key", err)))
+			}
+			if e.Value != nil {
+				entry.SetValue(*e.Value)
+				entry.SetHasValue(true)
+			}
+		}
+	}
+	if v.HashesBy != nil {
+		l2, err := s.NewHashesBy(int32(len(v.HashesBy)))
+		if err != nil {
+			return ipc.InField("HashesBy", err)
+		}
+		for i, e := range ipc.SortedEntries(v.HashesBy, cmp.Compare) {
+			entry := l2.At(i)
+			if err := entry.SetKey(e.Key); err != nil {
+				return ipc.InField("HashesBy", ipc.InElem(i, ipc.InField("key", err)))
+			}
+			if e.Value != nil {
+				if err := entry.SetValue(e.Value[:]); err != nil {
+					return ipc.InField("HashesBy", ipc.InElem(i, err))
 				}
 			}
 		}
@@ -639,8 +772,11 @@ func readValues(s Values, v *optionals.Values) error {
 	if l.IsValid() {
 		x := make([]*int32, l.Len())
 		for i := range x {
-			x2 := l.At(i).Value()
-			x[i] = &x2
+			b := l.At(i)
+			if b.HasValue() {
+				x1 := b.Value()
+				x[i] = &x1
+			}
 		}
 		v.Ints = x
 	}
@@ -651,11 +787,18 @@ func readValues(s Values, v *optionals.Values) error {
 	if l1.IsValid() {
 		x := make([]*optionals.Ref, l1.Len())
 		for i := range x {
-			x1 := new(optionals.Ref)
-			if err := readRef(l1.At(i), x1); err != nil {
-				return ipc.InField("Refs", ipc.InElem(i, err))
+			b := l1.At(i)
+			if b.HasValue() {
+				x1 := new(optionals.Ref)
+				c, err := b.Value()
+				if err != nil {
+					return ipc.InField("Refs", ipc.InElem(i, err))
+				}
+				if err := readRef(c, x1); err != nil {
+					return ipc.InField("Refs", ipc.InElem(i, err))
+				}
+				x[i] = x1
 			}
-			x[i] = x1
 		}
 		v.Refs = x
 	}
@@ -666,11 +809,12 @@ func readValues(s Values, v *optionals.Values) error {
 	if l2.IsValid() {
 		x := make([]*string, l2.Len())
 		for i := range x {
-			x1, ok, err := ipc.TextAt(l2, i)
-			if err != nil {
-				return ipc.InField("Texts", ipc.InElem(i, err))
-			}
-			if ok {
+			b := l2.At(i)
+			if b.HasValue() {
+				x1, err := b.Value()
+				if err != nil {
+					return ipc.InField("Texts", ipc.InElem(i, err))
+				}
 				x[i] = &x1
 			}
 		}
@@ -683,16 +827,17 @@ func readValues(s Values, v *optionals.Values) error {
 	if l3.IsValid() {
 		x := make([]*[4]byte, l3.Len())
 		for i := range x {
-			b, err := l3.At(i)
-			if err != nil {
-				return ipc.InField("Hashes", ipc.InElem(i, err))
-			}
-			if b != nil {
+			b := l3.At(i)
+			if b.HasValue() {
 				x1 := new([4]byte)
-				if len(b) != 4 {
-					return ipc.InField("Hashes", ipc.InElem(i, ipc.LengthError(len(b), 4)))
+				b1, err := b.Value()
+				if err != nil {
+					return ipc.InField("Hashes", ipc.InElem(i, err))
 				}
-				copy(x1[:], b)
+				if len(b1) != 4 {
+					return ipc.InField("Hashes", ipc.InElem(i, ipc.LengthError(len(b1), 4)))
+				}
+				copy(x1[:], b1)
 				x[i] = x1
 			}
 		}
@@ -715,11 +860,7 @@ func readValues(s Values, v *optionals.Values) error {
 			}
 			var val *int32
 			if e.HasValue() {
-				b, err := e.Value()
-				if err != nil {
-					return ipc.InField("ByName", ipc.InElem(i, err))
-				}
-				x := b.Value()
+				x := e.Value()
 				val = &x
 			}
 			m[k] = val
@@ -796,11 +937,12 @@ func readValues(s Values, v *optionals.Values) error {
 	if l7.IsValid() {
 		x := make([]*optionals.Label, l7.Len())
 		for i := range x {
-			x1, ok, err := ipc.TextAt(l7, i)
-			if err != nil {
-				return ipc.InField("Labels", ipc.InElem(i, err))
-			}
-			if ok {
+			b := l7.At(i)
+			if b.HasValue() {
+				x1, err := b.Value()
+				if err != nil {
+					return ipc.InField("Labels", ipc.InElem(i, err))
+				}
 				y := optionals.Label(x1)
 				x[i] = &y
 			}
@@ -836,6 +978,178 @@ func readValues(s Values, v *optionals.Values) error {
 			m[k] = val
 		}
 		v.LabelsBy = m
+	}
+	l9, err := s.Pair()
+	if err != nil {
+		return ipc.InField("Pair", err)
+	}
+	if l9.Len() != 2 {
+		return ipc.InField("Pair", ipc.LengthError(l9.Len(), 2))
+	}
+	for i := range 2 {
+		b := l9.At(i)
+		if b.HasValue() {
+			x := b.Value()
+			v.Pair[i] = &x
+		}
+	}
+	l10, err := s.Durations()
+	if err != nil {
+		return ipc.InField("Durations", err)
+	}
+	if l10.IsValid() {
+		x := make([]*time.Duration, l10.Len())
+		for i := range x {
+			b := l10.At(i)
+			if b.HasValue() {
+				x1 := time.Duration(b.Value())
+				x[i] = &x1
+			}
+		}
+		v.Durations = x
+	}
+	l11, err := s.Flags()
+	if err != nil {
+		return ipc.InField("Flags", err)
+	}
+	if l11.IsValid() {
+		x := make([]*bool, l11.Len())
+		for i := range x {
+			b := l11.At(i)
+			if b.HasValue() {
+				x1 := b.Value()
+				x[i] = &x1
+			}
+		}
+		v.Flags = x
+	}
+	l12, err := s.Grid()
+	if err != nil {
+		return ipc.InField("Grid", err)
+	}
+	if l12.IsValid() {
+		x := make([][]*int32, l12.Len())
+		for i := range x {
+			p, err := l12.At(i)
+			if err != nil {
+				return ipc.InField("Grid", ipc.InElem(i, err))
+			}
+			l13 := OptionalInt32_List(p.List())
+			if l13.IsValid() {
+				x1 := make([]*int32, l13.Len())
+				for i1 := range x1 {
+					b := l13.At(i1)
+					if b.HasValue() {
+						x2 := b.Value()
+						x1[i1] = &x2
+					}
+				}
+				x[i] = x1
+			}
+		}
+		v.Grid = x
+	}
+	l13, err := s.PortLists()
+	if err != nil {
+		return ipc.InField("PortLists", err)
+	}
+	if l13.IsValid() {
+		x := make([]*[2]uint16, l13.Len())
+		for i := range x {
+			b := l13.At(i)
+			if b.HasValue() {
+				x1 := new([2]uint16)
+				l14, err := b.Value()
+				if err != nil {
+					return ipc.InField("PortLists", ipc.InElem(i, err))
+				}
+				if l14.Len() != 2 {
+					return ipc.InField("PortLists", ipc.InElem(i, ipc.LengthError(l14.Len(), 2)))
+				}
+				for i1 := range 2 {
+					x1[i1] = l14.At(i1)
+				}
+				x[i] = x1
+			}
+		}
+		v.PortLists = x
+	}
+	l14, err := s.RefPair()
+	if err != nil {
+		return ipc.InField("RefPair", err)
+	}
+	if l14.Len() != 2 {
+		return ipc.InField("RefPair", ipc.LengthError(l14.Len(), 2))
+	}
+	for i := range 2 {
+		b := l14.At(i)
+		if b.HasValue() {
+			x := new(optionals.Ref)
+			c, err := b.Value()
+			if err != nil {
+				return ipc.InField("RefPair", ipc.InElem(i, err))
+			}
+			if err := readRef(c, x); err != nil {
+				return ipc.InField("RefPair", ipc.InElem(i, err))
+			}
+			v.RefPair[i] = x
+		}
+	}
+	l15, err := s.FloatsBy()
+	if err != nil {
+		return ipc.InField("FloatsBy", err)
+	}
+	if l15.IsValid() {
+		m := make(map[string]*float64, l15.Len())
+		for i := range l15.Len() {
+			e := l15.At(i)
+			k, err := e.Key()
+			if err != nil {
+				return ipc.InField("FloatsBy", ipc.InElem(i, ipc.InField("key", err)))
+			}
+			if _, dup := m[k]; dup {
+				return ipc.InField("FloatsBy", ipc.InElem(i, ipc.ErrDuplicateKey))
+			}
+			var val *float64
+			if e.HasValue() {
+				x := e.Value()
+				val = &x
+			}
+			m[k] = val
+		}
+		v.FloatsBy = m
+	}
+	l16, err := s.HashesBy()
+	if err != nil {
+		return ipc.InField("HashesBy", err)
+	}
+	if l16.IsValid() {
+		m := make(map[string]*[4]byte, l16.Len())
+		for i := range l16.Len() {
+			e := l16.At(i)
+			k, err := e.Key()
+			if err != nil {
+				return ipc.InField("HashesBy", ipc.InElem(i, ipc.InField("key", err)))
+			}
+			if _, dup := m[k]; dup {
+				return ipc.InField("HashesBy", ipc.InElem(i, ipc.ErrDuplicateKey))
+			}
+			var val *[4]byte
+			if e.HasValue() {
+				x := new([4]byte)
+				b, err := e.Value()
+				if err != nil {
+					return ipc.InField("HashesBy", ipc.InElem(i, err))
+				}
+				if len(b) != 4 {
+					return ipc.InField("HashesBy", ipc.InElem(i, ipc.LengthError(len(b), 4)))
+				}
+				copy(x[:], b)
+				val = x
+			}
+			m[k] = val
+		}
+		v.HashesBy = m
 	}
 	return nil
 }

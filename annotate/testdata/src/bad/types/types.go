@@ -72,5 +72,5 @@ type Types interface {
 	Time(t time.Time)
 	Deep(m map[string][]chan int)
 	Entry(e TextInt64Entry, m map[string]int64)
-	Unnamed(chan int) (func(), error)
+	Unnamed(int, chan int) (int, func(), error)
 }

@@ -71,6 +71,9 @@ type Lists struct {
 	MaybeInts []*int64
 	MaybeText []*string
 	Levels    []*shared.Level
+	Nodes     []*Node
+	Pair      [2]*uint8
+	Hashes2   [2]*Hash
 }
 
 // Maps has maps.
@@ -83,6 +86,8 @@ type Maps struct {
 	Maybe   map[string]*uint32
 	Again   map[string]int64
 	Structs map[uint64]shared.Data
+	Texts   map[string]*string
+	Nodes   map[string]*Node
 }
 
 // URLPath has names that exercise lowerCamel.
