@@ -54,7 +54,7 @@ func capnpCompile(t *testing.T, name string, text []byte) []byte {
 }
 
 func TestOracleRequest(t *testing.T) {
-	for _, m := range testModels() {
+	for _, m := range oracleModels(t) {
 		t.Run(m.name, func(t *testing.T) {
 			text, err := Text(m.pkg)
 			if err != nil {
@@ -83,7 +83,7 @@ func TestOracleRequest(t *testing.T) {
 }
 
 func TestOracleBindings(t *testing.T) {
-	for _, m := range testModels() {
+	for _, m := range oracleModels(t) {
 		t.Run(m.name, func(t *testing.T) {
 			text, err := Text(m.pkg)
 			if err != nil {
