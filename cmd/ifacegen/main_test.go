@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -58,7 +57,7 @@ func TestScripts(t *testing.T) {
 			e.Setenv("GOMODCACHE", goEnv("GOMODCACHE"))
 			e.Setenv("GOCACHE", goEnv("GOCACHE"))
 			e.Setenv("GOTOOLCHAIN", "local")
-			e.Setenv("PATH", filepath.Join(runtime.GOROOT(), "bin")+string(os.PathListSeparator)+os.Getenv("PATH"))
+			e.Setenv("PATH", filepath.Join(goEnv("GOROOT"), "bin")+string(os.PathListSeparator)+os.Getenv("PATH"))
 			return nil
 		},
 	})
