@@ -1,0 +1,178 @@
+package fuzz_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"runtime"
+	"strings"
+	"testing"
+
+	"capnproto.org/go/capnp/v3"
+
+	"github.com/ifacegen/ifacegen/interfaces/mining/miningipc"
+	"github.com/ifacegen/ifacegen/internal/interop/interopapi"
+	"github.com/ifacegen/ifacegen/internal/interop/interopapi/interopapiipc"
+	"github.com/ifacegen/ifacegen/runtime/ipc"
+	"github.com/ifacegen/ifacegen/runtime/ipctest"
+)
+
+// methodNamed returns the entry of methods called name.
+func methodNamed(t *testing.T, name string) method {
+	t.Helper()
+	for _, m := range methods {
+		if m.name == name {
+			return m
+		}
+	}
+	t.Fatalf("no method %s", name)
+	return method{}
+}
+
+// TestOversizedFrame announces a 72 MiB message, over the 64 MiB the
+// decoder accepts: the connection is closed without reading or allocating
+// the body, and the process serves other connections as before.
+func TestOversizedFrame(t *testing.T) {
+	a, b, err := ipc.SocketPair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	server := ipc.NewConn(a, &ipc.Options{Bootstrap: interopapiipc.NewInteropServer(&echoInterop{})})
+	defer server.Close()
+	drained := make(chan struct{})
+	go func() {
+		io.Copy(io.Discard, b)
+		close(drained)
+	}()
+
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	if _, err := b.Write(frameHeader(0, 9<<20)); err != nil {
+		t.Fatal(err)
+	}
+	<-server.Done() // the stream stays open: only the header ends it
+	runtime.ReadMemStats(&after)
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 16<<20 {
+		t.Errorf("refusing the frame allocated %d MiB; want the body never allocated", grew>>20)
+	}
+	<-drained
+
+	client := interopapiipc.NewInteropClient(ipctest.Pipe(t, interopapiipc.NewInteropServer(&echoInterop{})))
+	defer client.Release()
+	if sum, err := client.Add(t.Context(), 2, 40); err != nil || sum != 42 {
+		t.Errorf("another connection after the oversized frame: Add(2, 40) = %d, %v; want 42, nil", sum, err)
+	}
+}
+
+// TestOversizedCall sends a call whose arguments exceed 64 MiB: the
+// receiving side refuses the message and drops the connection, so the
+// call fails with ErrDisconnected instead of being served.
+func TestOversizedCall(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocates and sends 65 MiB; skipped in -short mode")
+	}
+	impl := &echoInterop{}
+	client := interopapiipc.NewInteropClient(ipctest.Pipe(t, interopapiipc.NewInteropServer(impl)))
+	defer client.Release()
+	_, err := client.Echo(t.Context(), interopapi.Record{Data: make([]byte, 65<<20)})
+	if !errors.Is(err, ipc.ErrDisconnected) {
+		t.Errorf("Echo with 65 MiB of data: got error %v, want ipc.ErrDisconnected", err)
+	}
+	if impl.takeLast() != nil {
+		t.Error("the implementation received the oversized call")
+	}
+}
+
+// TestTraversalLimit answers Mining.CreateNewBlock with 1 MiB of data
+// that 100 list elements all point to: a small message that would read as
+// 100 MiB. The traversal limit (64 MiB per message) stops the client's
+// read path with an error before it copies that much.
+func TestTraversalLimit(t *testing.T) {
+	_, seg := capnp.NewSingleSegmentMessage(nil)
+	res, err := miningipc.NewRootMining_createNewBlock_Results(seg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl, err := res.NewResult()
+	if err != nil {
+		t.Fatal(err)
+	}
+	txs, err := tmpl.NewTransactions(100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := txs.Set(0, make([]byte, 1<<20)); err != nil {
+		t.Fatal(err)
+	}
+	pl := capnp.PointerList(txs)
+	blob, err := pl.At(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i < pl.Len(); i++ {
+		if err := pl.Set(i, blob); err != nil { // points to the same bytes
+			t.Fatal(err)
+		}
+	}
+	if size, err := seg.Message().TotalSize(); err != nil || size > 2<<20 {
+		t.Fatalf("the message holds %d bytes; the test wants the elements to share one blob", size)
+	}
+
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err = callWithResults(methodNamed(t, "Mining.CreateNewBlock"), res.ToPtr())
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), "traversal limit") {
+		t.Errorf("reading 100 MiB through shared pointers: got error %v, want the traversal limit", err)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 80<<20 {
+		t.Errorf("the read allocated %d MiB; want it stopped at the 64 MiB traversal limit", grew>>20)
+	}
+}
+
+// TestDepthLimit gives Interop.Size a tree whose children list contains
+// itself: a cycle a recursive reader would follow until the stack
+// overflows. The depth limit (64 pointers) stops it with an error here,
+// where the arguments are read from the root of their own message; over
+// a connection it does not (see TestKnownIssueCyclicTree).
+func TestDepthLimit(t *testing.T) {
+	_, seg := capnp.NewSingleSegmentMessage(nil)
+	params, err := interopapiipc.NewRootInterop_size_Params(seg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree, err := params.NewT()
+	if err != nil {
+		t.Fatal(err)
+	}
+	children, err := tree.NewChildren(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := children.At(0).SetChildren(children); err != nil { // the cycle
+		t.Fatal(err)
+	}
+
+	// Read the arguments back from their bytes, as the RPC layer does: a
+	// struct being built carries no depth limit, one read from a message
+	// does.
+	data, err := seg.Message().Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := capnp.Unmarshal(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := msg.Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	rec := serve(ctx, methodNamed(t, "Interop.Size"), root.Struct())
+	if rec.err == nil || panicked(rec.err) || !strings.Contains(rec.err.Error(), "depth limit") {
+		t.Errorf("a cyclic tree: got error %v, want the depth limit", rec.err)
+	}
+}
