@@ -75,6 +75,7 @@ const (
 	blobField                    // Data: Has…
 	listField                    // List: Has…, New…
 	structField                  // a struct: Has…, New…, and a method on X_Future
+	capField                     // a capability: Has…, and a method on X_Future
 )
 
 // classOf returns the wire class of a field of type t (never a Box: boxes
@@ -89,6 +90,8 @@ func classOf(t *Type) wireClass {
 		return listField
 	case KindStruct:
 		return structField
+	case KindInterface:
+		return capField
 	case KindOptional:
 		return classOf(t.Elem)
 	}
@@ -115,6 +118,8 @@ func bindingMethods(f *Field) []bindingMethod {
 			ms = append(ms, bindingMethod{name: "New" + n, wire: wire})
 		case structField:
 			ms = append(ms, bindingMethod{name: "New" + n, wire: wire}, bindingMethod{name: n, wire: wire, future: true})
+		case capField:
+			ms = append(ms, bindingMethod{name: n, wire: wire, future: true})
 		}
 	}
 	if f.Type == nil {

@@ -32,7 +32,7 @@ var directiveKeys = map[string][]string{
 
 // notImplemented lists the directives that are recognised but belong to a
 // later version.
-var notImplemented = map[string]bool{dirConvert: true, dirError: true}
+var notImplemented = map[string]bool{}
 
 // A directive is one well-formed-enough //ipc: line: its name is known and
 // implemented. Bad arguments are reported when it is scanned and left out of

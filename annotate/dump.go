@@ -28,6 +28,7 @@ var kindNames = [...]string{
 	KindStruct:    "Struct",
 	KindEnum:      "Enum",
 	KindOptional:  "Optional",
+	KindInterface: "Interface",
 }
 
 // String returns the name of the constant without its Kind prefix, e.g.
@@ -59,6 +60,9 @@ func (k SyntheticKind) String() string {
 func (t *Type) String() string {
 	if t == nil {
 		return "<nil>"
+	}
+	if t.Hook != nil && t.Named != nil {
+		return fmt.Sprintf("%s as %s.%s via %s", t.Hook.Wire, t.Named.Path, t.Named.Name, t.Hook.ToWire.Name)
 	}
 	var s string
 	switch t.Kind {
@@ -92,6 +96,11 @@ func (t *Type) String() string {
 			return t.Enum.Name
 		}
 		s = "Enum"
+	case KindInterface:
+		if t.Interface != nil {
+			return "Interface(" + t.Interface.Name + ")"
+		}
+		s = "Interface"
 	default:
 		s = scalarFragments[t.Kind]
 		if s == "" {

@@ -1,11 +1,13 @@
 package annotate
 
 import (
+	"cmp"
 	"fmt"
 	"go/ast"
 	"go/token"
 	"go/types"
 	"path/filepath"
+	"slices"
 
 	"golang.org/x/tools/go/packages"
 )
@@ -17,24 +19,30 @@ type builder struct {
 	pkg  *packages.Package
 	errs *errorSink
 
-	structs   map[TypeName]*Struct // Go structs, built once per type
-	enums     map[TypeName]*Enum
-	goStructs []*Struct           // in the order they were first used
-	goEnums   []*Enum             // likewise; only the ones some crossing type uses
-	pkgNames  map[TypeName]string // Go package name of each struct and enum type
-	usedEnums map[*Enum]bool
-	synthetic []*Type // every Type with an Entry or a Box, in creation order
-	synthDesc map[*Struct]string
+	structs    map[TypeName]*Struct    // Go structs, built once per type
+	funcs      map[TypeName]*Interface // func types used as values, built once per type
+	funcList   []*Interface
+	convs      []*convertFunc // nil until converts runs
+	converting map[TypeName]bool
+	enums      map[TypeName]*Enum
+	goStructs  []*Struct           // in the order they were first used
+	goEnums    []*Enum             // likewise; only the ones some crossing type uses
+	pkgNames   map[TypeName]string // Go package name of each struct and enum type
+	usedEnums  map[*Enum]bool
+	synthetic  []*Type // every Type with an Entry or a Box, in creation order
+	synthDesc  map[*Struct]string
 }
 
 func newBuilder(l *loader, src *source, p *packages.Package) *builder {
 	return &builder{
 		l: l, src: src, pkg: p, errs: &l.errs,
-		structs:   make(map[TypeName]*Struct),
-		enums:     make(map[TypeName]*Enum),
-		pkgNames:  make(map[TypeName]string),
-		usedEnums: make(map[*Enum]bool),
-		synthDesc: make(map[*Struct]string),
+		structs:    make(map[TypeName]*Struct),
+		funcs:      make(map[TypeName]*Interface),
+		converting: make(map[TypeName]bool),
+		enums:      make(map[TypeName]*Enum),
+		pkgNames:   make(map[TypeName]string),
+		usedEnums:  make(map[*Enum]bool),
+		synthDesc:  make(map[*Struct]string),
 	}
 }
 
@@ -51,6 +59,7 @@ func (b *builder) build() *Package {
 		IPCDir:  filepath.Join(dir, b.pkg.Name+"ipc"),
 	}
 
+	b.converts() // check them even when no type uses them
 	ids := make(map[uint64]string)
 	for _, f := range b.src.files {
 		for _, decl := range f.Decls {
@@ -79,6 +88,10 @@ func (b *builder) build() *Package {
 	if len(out.Interfaces) == 0 {
 		return nil
 	}
+	b.checkInherited(out.Interfaces)
+	out.Errors = b.errorVars()
+	slices.SortFunc(b.funcList, func(x, y *Interface) int { return cmp.Compare(x.Name, y.Name) })
+	out.Interfaces = append(out.Interfaces, b.funcList...)
 	if out.Name == "main" {
 		for _, in := range out.Interfaces {
 			b.errs.addf(in.Pos, "interface %s is in package main, which the generated package %s cannot import; move it to a package of its own", in.Name, out.IPCName)
@@ -115,7 +128,9 @@ func (b *builder) iface(td *typeDecl) *Interface {
 	it := ts.Type.(*ast.InterfaceType)
 	for _, f := range it.Methods.List {
 		if len(f.Names) == 0 {
-			b.embedded(name, f)
+			if ref := b.embedded(name, f); ref != nil {
+				in.Extends = append(in.Extends, ref)
+			}
 			continue
 		}
 		if m := b.method(name, f, len(in.Methods)); m != nil {
@@ -143,19 +158,78 @@ func (b *builder) iface(td *typeDecl) *Interface {
 	return in
 }
 
-// embedded reports an embedded element of the interface named iface.
-func (b *builder) embedded(iface string, f *ast.Field) {
+// embedded returns the //ipc:interface of the same package that the
+// interface named iface embeds as f, or nil after reporting why f cannot
+// be embedded.
+func (b *builder) embedded(iface string, f *ast.Field) *InterfaceRef {
 	pos := b.src.pos(f.Type)
 	t := b.src.info.TypeOf(f.Type)
 	switch f.Type.(type) {
 	case *ast.BinaryExpr, *ast.UnaryExpr:
 		t = nil // a union or ~T: a type set
 	}
-	if t != nil && types.IsInterface(t) {
-		b.errs.addf(pos, "interface %s embeds %s: embedded interfaces are not supported yet; list the methods in %s", iface, types.ExprString(f.Type), iface)
-		return
+	if t == nil || !types.IsInterface(t) {
+		b.errs.addf(pos, "interface %s has the type-set element %s: an //ipc:interface may only have methods; remove it", iface, types.ExprString(f.Type))
+		return nil
 	}
-	b.errs.addf(pos, "interface %s has the type-set element %s: an //ipc:interface may only have methods; remove it", iface, types.ExprString(f.Type))
+	if n, ok := types.Unalias(t).(*types.Named); ok && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == b.src.path {
+		if td := b.src.types[n.Obj().Name()]; td != nil && td.iface != nil {
+			tn := TypeName{Path: b.src.path, Name: n.Obj().Name()}
+			return &InterfaceRef{Go: tn, Name: tn.Name, IPCPath: b.pkg.PkgPath + "/" + b.pkg.Name + "ipc", IPCName: b.pkg.Name + "ipc"}
+		}
+	}
+	b.errs.addf(pos, "interface %s embeds %s, which is not an //ipc:interface of package %s; embed only //ipc:interface types of this package, or list the methods in %s", iface, types.ExprString(f.Type), b.src.name, iface)
+	return nil
+}
+
+// checkInherited reports interfaces whose own and inherited methods
+// collide by Go name or wire name.
+func (b *builder) checkInherited(ifaces []*Interface) {
+	byName := make(map[string]*Interface)
+	for _, in := range ifaces {
+		byName[in.Name] = in
+	}
+	for _, in := range ifaces {
+		type origin struct{ owner, desc string }
+		seen := make(map[string]origin) // "wire x" or "go X" → first method
+		reported := false
+		for _, owner := range Ancestry(in, byName) {
+			for _, m := range owner.Methods {
+				o := origin{owner.Name, owner.Name + "." + m.Name}
+				for _, key := range []string{"wire " + m.WireName, "go " + m.Name} {
+					// Collisions within one interface are reported by iface.
+					if prev, dup := seen[key]; dup && prev.owner != o.owner && !reported {
+						b.errs.addf(in.Pos, "interface %s has the methods %s and %s, which Cap'n Proto and the generated server cannot tell apart; rename one", in.Name, prev.desc, o.desc)
+						reported = true
+					}
+					if _, dup := seen[key]; !dup {
+						seen[key] = o
+					}
+				}
+			}
+		}
+	}
+}
+
+// Ancestry returns in followed by every interface it extends, directly
+// or not, each once, depth first in Extends order. byName maps the
+// interfaces of in's package by name; missing ones are skipped.
+func Ancestry(in *Interface, byName map[string]*Interface) []*Interface {
+	var out []*Interface
+	seen := make(map[*Interface]bool)
+	var visit func(*Interface)
+	visit = func(x *Interface) {
+		if x == nil || seen[x] {
+			return
+		}
+		seen[x] = true
+		out = append(out, x)
+		for _, e := range x.Extends {
+			visit(byName[e.Name])
+		}
+	}
+	visit(in)
+	return out
 }
 
 // param is one Go parameter or result of a method, with its syntax.
@@ -221,13 +295,23 @@ func (b *builder) method(iface string, f *ast.Field, ordinal int) *Method {
 	if d := b.src.methods[f]; d != nil {
 		m.Was = d.args["was"].value
 	}
-	ft := f.Type.(*ast.FuncType)
+	if !b.signature(m, f.Type.(*ast.FuncType), sig, fmt.Sprintf("method %s.%s", iface, name)) {
+		return nil
+	}
+	return m
+}
+
+// signature fills in the parameters and results of m from the syntax ft
+// and the type sig of a method or func type; owner names it in messages
+// ("method Mining.GetTip", "func type SettingsUpdate"). It reports false
+// when m cannot cross.
+func (b *builder) signature(m *Method, ft *ast.FuncType, sig *types.Signature, owner string) bool {
 	params := flatten(ft.Params, sig.Params())
 	results := flatten(ft.Results, sig.Results())
 	if sig.Variadic() && len(params) > 0 {
 		last := params[len(params)-1]
-		b.errs.addf(b.src.fset.Position(last.typExpr.Pos()), "method %s.%s is variadic; take a slice parameter instead", iface, name)
-		return nil
+		b.errs.addf(b.src.fset.Position(last.typExpr.Pos()), "%s is variadic; take a slice parameter instead", owner)
+		return false
 	}
 	if len(params) > 0 && isContext(params[0].typ) {
 		m.Context = true
@@ -239,12 +323,11 @@ func (b *builder) method(iface string, f *ast.Field, ordinal int) *Method {
 	}
 	m.Params = b.fields(params, "parameter", "arg")
 	m.Results = b.fields(results, "result", "result")
-	owner := fmt.Sprintf("method %s.%s", iface, name)
 	b.checkWireNames(m.Params, owner, "parameter", false)
 	b.checkWireNames(m.Results, owner, "result", false)
 	b.checkBindingFields(m.Params, owner, "parameter", "rename the parameter", "rename one of the parameters")
 	b.checkBindingFields(m.Results, owner, "result", "rename the result", "rename one of the results")
-	return m
+	return true
 }
 
 // fields maps parameters (or results) to Fields. kind is "parameter" or
@@ -340,4 +423,28 @@ func isContext(t types.Type) bool {
 // isError reports whether t is the predeclared error.
 func isError(t types.Type) bool {
 	return types.Identical(t, types.Universe.Lookup("error").Type())
+}
+
+// errorVars returns the //ipc:error variables of the package, sorted by
+// name, reporting those that are not exported error variables.
+func (b *builder) errorVars() []*ErrorVar {
+	var out []*ErrorVar
+	for _, ev := range b.src.errVars {
+		pos := b.src.pos(ev.name)
+		name := ev.name.Name
+		v, ok := b.src.info.Defs[ev.name].(*types.Var)
+		switch {
+		case !ok:
+			continue
+		case !ev.name.IsExported():
+			b.errs.addf(pos, "//ipc:error variable %s is not exported, so the generated package %sipc cannot name it; export it", name, b.src.name)
+			continue
+		case !types.Implements(v.Type(), types.Universe.Lookup("error").Type().Underlying().(*types.Interface)):
+			b.errs.addf(pos, "//ipc:error variable %s has type %s, which is not an error; declare it as var %s = errors.New(\"…\")", name, b.typeString(v.Type()), name)
+			continue
+		}
+		out = append(out, &ErrorVar{GoName: name, Doc: docText(ev.doc), Pos: pos})
+	}
+	slices.SortFunc(out, func(x, y *ErrorVar) int { return cmp.Compare(x.GoName, y.GoName) })
+	return out
 }

@@ -40,6 +40,33 @@ import "go/token"
 //     value); entries are written sorted by key.
 //   - A nil Go slice or map is a null pointer; an empty one is a zero-length
 //     list. Both survive a round trip.
+//   - An //ipc:interface type used as a value (KindInterface: a parameter,
+//     a result, a struct field, a list element, a map value) is a
+//     capability pointer: a nil Go interface is a null capability. The
+//     receiver gets the generated client proxy of the interface; sending
+//     back a client proxy that was received sends its capability itself,
+//     not a wrapper around it. Type.Interface names the interface and the
+//     generated package that declares its capnp interface and proxies.
+//   - A named func type used as a value (a callback) is KindInterface too:
+//     the package schema declares an interface of the func type's name
+//     with one method "call" @0 carrying the func's parameters and
+//     results (Interface.Func). The receiver gets a Go func that calls the
+//     capability; it may be called during the call and after it returned,
+//     and releases the capability when it is garbage collected.
+//   - A named type T of any package with a pair of //ipc:convert functions
+//     in the interface package crosses through a Hook as their other type
+//     W: the first of the pair in source order is ToWire, func(T) (W,
+//     error), the second FromWire, func(W) (T, error). They take
+//     precedence over every other mapping of T.
+//   - A named type whose pointer has the methods of both
+//     encoding.BinaryMarshaler and encoding.BinaryUnmarshaler crosses
+//     through a Hook as Data (ipc.MarshalBinary, ipc.UnmarshalBinary);
+//     otherwise, one with both text methods as Text (ipc.MarshalText,
+//     ipc.UnmarshalText). The methods take precedence over the structural
+//     mapping of the type.
+//   - time.Time crosses through a Hook as the struct WallTime (runtime/ipc's
+//     ipc.WallTime: seconds @0 :Int64, nanos @1 :Int32, offset @2 :Int32;
+//     see its doc for what survives).
 //   - Ordinals: fields and methods are numbered in source order; an
 //     optional scalar's has flag takes the ordinal after its value.
 //     (The schema lock of a later stage may renumber through these fields.)
@@ -56,9 +83,20 @@ type Package struct {
 	IPCPath string // import path of the output, e.g. Path + "/miningipc"
 	IPCDir  string // absolute directory of the output (never emitted)
 
-	Interfaces []*Interface // source order (files sorted by name, then position)
+	Interfaces []*Interface // source order (files sorted by name, then position); func types (Interface.Func) last, by name
 	Structs    []*Struct    // every struct in the schema, sorted by Name
 	Enums      []*Enum      // every enum in the schema, sorted by Name
+	Errors     []*ErrorVar  // the //ipc:error variables of the package, sorted by GoName
+}
+
+// ErrorVar is an //ipc:error variable: a sentinel error that keeps its
+// identity across the wire, so that errors.Is(err, pkg.ErrX) holds on the
+// caller's side when the implementation returned an error that wraps it.
+// Its wire code is Package.Path + "." + GoName.
+type ErrorVar struct {
+	GoName string // e.g. "ErrNotReady"
+	Doc    string
+	Pos    token.Position
 }
 
 // TypeName names a Go type by import path and name ("time", "Duration").
@@ -74,6 +112,17 @@ type Interface struct {
 	Pos     token.Position
 	ID      uint64 // the id= pin from the directive; 0 when not pinned (gen derives it)
 	Methods []*Method
+
+	// Extends lists the //ipc:interface types the Go interface embeds, in
+	// source order: the capnp interface extends them, and its client
+	// proxy implements their methods too. They are of the same package.
+	Extends []*InterfaceRef
+
+	// Func is set when the interface stands for a named Go func type
+	// (a callback) rather than a Go interface: it names that func type,
+	// and Methods is the one method Call (wire name "call") with the
+	// func's parameters and results. Name is the func type's name.
+	Func *TypeName
 }
 
 // Method is one method of an Interface, in source order.
@@ -168,6 +217,7 @@ const (
 	KindStruct    // a Go struct type (Struct)
 	KindEnum      // an //ipc:enum type (Enum)
 	KindOptional  // *Elem: has flag or null pointer, in a Box as a list element (see package comment)
+	KindInterface // an //ipc:interface type (Interface): a capability, nil is a null capability
 )
 
 // Type is how one Go type maps to the wire. Composite kinds nest.
@@ -189,6 +239,37 @@ type Type struct {
 	Enum   *Enum   // Enum
 	Entry  *Struct // Map: the synthetic entry struct
 	Box    *Struct // Optional used as a list element: the box struct each element is
+
+	// Interface is the //ipc:interface type a KindInterface value carries.
+	Interface *InterfaceRef
+
+	// Hook is set when the Go type (Named) is not itself mappable and
+	// crosses as another type through a pair of conversion functions
+	// (time.Time as ipc.WallTime). The rest of the Type then describes the
+	// wire type (Kind, Struct, …: a copy of Hook.Wire), while Named stays
+	// the Go type.
+	Hook *Hook
+}
+
+// Hook converts a Go type to and from a mappable wire type:
+// ToWire is func(Go) (Wire, error), FromWire is func(Wire) (Go, error).
+// An error on either side becomes the call's error.
+type Hook struct {
+	Wire     *Type    // the mappable type on the wire; Wire.Named is its Go type
+	ToWire   TypeName // the function converting to the wire type
+	FromWire TypeName // the function converting from it
+	// Generic says ToWire and FromWire are generic functions to be
+	// instantiated with the Go type: ipc.MarshalBinary[pkg.T].
+	Generic bool
+}
+
+// InterfaceRef names an //ipc:interface type used as a value, and the
+// generated package that declares its capnp interface and its proxies.
+type InterfaceRef struct {
+	Go      TypeName // the Go interface type, e.g. {".../mining", "BlockTemplate"}
+	Name    string   // the capnp interface name (the Go name)
+	IPCPath string   // import path of the generated package, e.g. ".../mining/miningipc"
+	IPCName string   // its Go package name, e.g. "miningipc"
 }
 
 // IsScalar reports whether k maps to a capnp data-section value (a number,

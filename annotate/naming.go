@@ -107,6 +107,8 @@ func fragment(t *Type) string {
 		return t.Struct.Name
 	case KindEnum:
 		return t.Enum.Name
+	case KindInterface:
+		return t.Interface.Name
 	}
 	return scalarFragments[t.Kind]
 }

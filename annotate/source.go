@@ -28,6 +28,8 @@ type source struct {
 
 	types   map[string]*typeDecl      // package-level type declarations by name
 	consts  map[string]*constDecl     // package-level constants by name
+	errVars []*errorVarDecl           // //ipc:error variables, in source order
+	convs   []*ast.FuncDecl           // //ipc:convert functions, in source order
 	methods map[*ast.Field]*directive // //ipc:method by method of an //ipc:interface
 	fields  map[token.Pos]*ast.Field  // struct fields by the position of their name (typed sources)
 }
@@ -79,6 +81,14 @@ var belongsOn = map[string]string{
 	dirInterface: "an interface type declaration",
 	dirMethod:    "a method of an //ipc:interface type",
 	dirEnum:      "a named integer type declaration",
+	dirError:     "a package-level error variable declared on its own (var ErrX = errors.New(…))",
+	dirConvert:   "a package-level function func(T) (W, error) or func(W) (T, error)",
+}
+
+// errorVarDecl is one //ipc:error variable.
+type errorVarDecl struct {
+	name *ast.Ident
+	doc  *ast.CommentGroup
 }
 
 // pos returns the position of n.
@@ -146,7 +156,14 @@ func (p *placer) file(f *ast.File) {
 			if decl.Recv != nil {
 				what = "method " + decl.Name.Name
 			}
-			p.wrong(p.in(decl.Doc), what)
+			for _, d := range p.in(decl.Doc) {
+				if d.name == dirConvert && decl.Recv == nil {
+					d.placed = true
+					p.s.convs = append(p.s.convs, decl)
+					continue
+				}
+				p.wrongFix(d, what, "it belongs on "+belongsOn[d.name])
+			}
 		case *ast.GenDecl:
 			p.genDecl(decl)
 		}
@@ -169,7 +186,18 @@ func (p *placer) genDecl(decl *ast.GenDecl) {
 			if single {
 				groups = append(groups, decl.Doc)
 			}
-			p.wrong(p.in(groups...), kind+" "+vs.Names[0].Name)
+			for _, d := range p.in(groups...) {
+				if d.name == dirError && decl.Tok == token.VAR && len(vs.Names) == 1 {
+					d.placed = true
+					doc := vs.Doc
+					if doc == nil && single {
+						doc = decl.Doc
+					}
+					p.s.errVars = append(p.s.errVars, &errorVarDecl{name: vs.Names[0], doc: doc})
+					continue
+				}
+				p.wrongFix(d, kind+" "+vs.Names[0].Name, "it belongs on "+belongsOn[d.name])
+			}
 			if decl.Tok == token.CONST {
 				doc := vs.Doc
 				if doc == nil && single {

@@ -86,7 +86,7 @@ func (b *builder) mapType(t types.Type, expr ast.Expr, u use) *Type {
 	case *types.Chan:
 		b.errorf(u, "channel types cannot cross a process boundary; use a method call per value instead")
 	case *types.Signature:
-		b.errorf(u, "func types are not supported yet; use an //ipc:interface method instead")
+		b.errorf(u, "an unnamed func type cannot cross a process boundary; declare a named func type (type Callback %s) in package %s and use it", b.typeString(t), b.src.name)
 	case *types.Interface:
 		b.errorf(u, "interface type %s cannot cross a process boundary (the receiver could not rebuild its value); use a concrete type", b.typeString(t))
 	case *types.Struct:
@@ -203,7 +203,7 @@ func (b *builder) mapPointer(t *types.Pointer, expr ast.Expr, u use) *Type {
 	case *types.Pointer:
 		b.errorf(u, "%s: a pointer to a pointer cannot cross a process boundary; use a single *", b.typeString(t))
 		return nil
-	case *types.Slice, *types.Map:
+	case *types.Slice, *types.Map, *types.Interface:
 		b.errorf(u, "%s: use %s: nil already means absent", b.typeString(t), b.typeString(t.Elem()))
 		return nil
 	}
@@ -241,13 +241,15 @@ func (b *builder) mapNamed(t *types.Named, u use) *Type {
 	}
 	tn := TypeName{Path: obj.Pkg().Path(), Name: obj.Name()}
 	qualified := b.typeString(t)
+	if ht, ok := b.convertType(t, tn, u); ok {
+		return ht
+	}
 	switch {
 	case tn == TypeName{Path: "context", Name: "Context"}:
 		b.errorf(u, "context.Context is only allowed as the first parameter; move it first")
 		return nil
 	case tn == TypeName{Path: "time", Name: "Time"}:
-		b.errorf(u, "time.Time is not supported yet; send t.UnixNano() as an int64, or a struct of your own")
-		return nil
+		return b.timeType(tn)
 	case t.TypeArgs().Len() > 0:
 		b.errorf(u, "the generic type %s cannot cross a process boundary yet; declare a non-generic named type", qualified)
 		return nil
@@ -255,12 +257,26 @@ func (b *builder) mapNamed(t *types.Named, u use) *Type {
 		b.errorf(u, "type %s is not exported, so the generated package %sipc cannot name it; export it", qualified, b.src.name)
 		return nil
 	}
+	if ht := b.marshalerType(t, tn); ht != nil {
+		return ht
+	}
 	switch under := t.Underlying().(type) {
 	case *types.Struct:
 		return b.structType(t, tn, u)
+	case *types.Signature:
+		return b.funcType(t, tn, under, u)
 	case *types.Interface:
 		if src := b.l.source(tn.Path); src != nil && src.types[tn.Name] != nil && src.types[tn.Name].iface != nil {
-			b.errorf(u, "passing the //ipc:interface %s as a value is not supported yet; pass plain data instead for now", qualified)
+			if tn.Path != b.src.path {
+				b.errorf(u, "the //ipc:interface %s of another package cannot be passed as a value yet; declare an //ipc:interface with its methods in package %s and use that", qualified, b.src.name)
+				return nil
+			}
+			return &Type{Kind: KindInterface, Named: &tn, Interface: &InterfaceRef{
+				Go:      tn,
+				Name:    tn.Name,
+				IPCPath: b.pkg.PkgPath + "/" + b.pkg.Name + "ipc",
+				IPCName: b.pkg.Name + "ipc",
+			}}
 		} else {
 			b.errorf(u, "interface type %s cannot cross a process boundary (the receiver could not rebuild its value); use a concrete type", qualified)
 		}
@@ -357,7 +373,8 @@ func (b *builder) structType(t *types.Named, tn TypeName, u use) *Type {
 		}
 	}
 	if st.NumFields() > 0 && unexported == st.NumFields() {
-		b.errorf(u, "struct %s has only unexported fields, which cannot cross a process boundary; export the fields that should cross", b.typeString(t))
+		n := t.Obj().Name()
+		b.errorf(u, "struct %s has only unexported fields, which cannot cross a process boundary; export the fields that should cross, or write the hooks //ipc:convert func %sToWire(%s) (W, error) and //ipc:convert func %sFromWire(W) (%s, error) in package %s with W a type that crosses, or give it the methods func (x *%s) MarshalBinary() ([]byte, error) and func (x *%s) UnmarshalBinary(data []byte) error", b.typeString(t), n, b.typeString(t), n, b.typeString(t), b.src.name, n, n)
 	}
 	assignOrdinals(s.Fields)
 	b.checkWireNames(s.Fields, "struct "+b.typeString(t), "field", true)
@@ -499,4 +516,130 @@ func (b *builder) enum(t *types.Named, tn TypeName, pos token.Position) *Enum {
 		}
 	}
 	return e
+}
+
+// funcType returns the Type of the named func type t, a callback: a
+// capability whose interface, named for t, has the one method call. The
+// interface is built on first use (before its parameters, so that a func
+// type may refer to itself).
+func (b *builder) funcType(t *types.Named, tn TypeName, sig *types.Signature, u use) *Type {
+	ref := func(in *Interface) *Type {
+		return &Type{Kind: KindInterface, Named: &tn, Interface: &InterfaceRef{
+			Go:      tn,
+			Name:    in.Name,
+			IPCPath: b.pkg.PkgPath + "/" + b.pkg.Name + "ipc",
+			IPCName: b.pkg.Name + "ipc",
+		}}
+	}
+	if in, ok := b.funcs[tn]; ok {
+		if in == nil {
+			return nil // reported
+		}
+		return ref(in)
+	}
+	qualified := b.typeString(t)
+	if tn.Path != b.src.path {
+		b.errorf(u, "the func type %s of another package cannot cross yet; declare a func type of the same signature in package %s", qualified, b.src.name)
+		return nil
+	}
+	td := b.src.types[tn.Name]
+	var ft *ast.FuncType
+	if td != nil {
+		ft, _ = td.spec.Type.(*ast.FuncType)
+	}
+	if ft == nil {
+		b.errorf(u, "func type %s must be declared with a func type literal (type %s func(…)) to cross a process boundary", qualified, tn.Name)
+		b.funcs[tn] = nil
+		return nil
+	}
+	if !validUpperCamel(tn.Name) || reservedTypeNames[tn.Name] {
+		b.errorf(u, "func type name %s is not a valid Cap'n Proto interface name (ASCII letters and digits, not a built-in name); rename it", tn.Name)
+		b.funcs[tn] = nil
+		return nil
+	}
+	pos := b.src.pos(td.spec.Name)
+	in := &Interface{Name: tn.Name, Doc: docText(td.doc), Pos: pos, Func: &tn}
+	m := &Method{Name: "Call", WireName: "call", Pos: pos}
+	in.Methods = []*Method{m}
+	b.funcs[tn] = in
+	if !b.signature(m, ft, sig, "func type "+tn.Name) {
+		b.funcs[tn] = nil
+		return nil
+	}
+	b.funcList = append(b.funcList, in)
+	return ref(in)
+}
+
+// ipcPath is the import path of the runtime the generated code uses.
+const ipcPath = "github.com/ifacegen/ifacegen/runtime/ipc"
+
+// timeType returns the Type of time.Time: a Hook through ipc.TimeToWire
+// and ipc.TimeFromWire to the struct ipc.WallTime, whose model is built
+// here (the user's package need not import runtime/ipc).
+func (b *builder) timeType(tn TypeName) *Type {
+	wt := TypeName{Path: ipcPath, Name: "WallTime"}
+	s, ok := b.structs[wt]
+	if !ok {
+		s = &Struct{
+			GoType:    wt,
+			Synthetic: GoStruct,
+			Doc:       "WallTime is a time.Time: seconds since the Unix epoch, nanoseconds within the\nsecond, and the zone's offset in seconds east of UTC.",
+			Fields: []*Field{
+				{GoName: "Seconds", WireName: "seconds", Type: &Type{Kind: KindInt64, Basic: "int64"}},
+				{GoName: "Nanos", WireName: "nanos", Type: &Type{Kind: KindInt32, Basic: "int32"}},
+				{GoName: "Offset", WireName: "offset", Type: &Type{Kind: KindInt32, Basic: "int32"}},
+			},
+		}
+		assignOrdinals(s.Fields)
+		b.structs[wt] = s
+		b.goStructs = append(b.goStructs, s)
+		b.pkgNames[wt] = "ipc"
+	}
+	wire := &Type{Kind: KindStruct, Named: &wt, Struct: s}
+	t := *wire
+	t.Named = &tn
+	t.Hook = &Hook{Wire: wire, ToWire: TypeName{Path: ipcPath, Name: "TimeToWire"}, FromWire: TypeName{Path: ipcPath, Name: "TimeFromWire"}}
+	return &t
+}
+
+// marshalerType returns the Type of t when *t has the methods of
+// encoding.BinaryMarshaler and encoding.BinaryUnmarshaler (Data), or else
+// of encoding.TextMarshaler and encoding.TextUnmarshaler (Text); nil
+// otherwise.
+func (b *builder) marshalerType(t *types.Named, tn TypeName) *Type {
+	if _, isIface := t.Underlying().(*types.Interface); isIface {
+		return nil
+	}
+	ms := types.NewMethodSet(types.NewPointer(t))
+	has := func(name string, marshal bool) bool {
+		sel := ms.Lookup(t.Obj().Pkg(), name)
+		if sel == nil {
+			return false
+		}
+		sig, ok := sel.Type().(*types.Signature)
+		if !ok {
+			return false
+		}
+		bytes := types.NewSlice(types.Typ[types.Byte])
+		if marshal {
+			return sig.Params().Len() == 0 && sig.Results().Len() == 2 &&
+				types.Identical(sig.Results().At(0).Type(), bytes) && isError(sig.Results().At(1).Type())
+		}
+		return sig.Params().Len() == 1 && types.Identical(sig.Params().At(0).Type(), bytes) &&
+			sig.Results().Len() == 1 && isError(sig.Results().At(0).Type())
+	}
+	hook := func(kind Kind, basic, marshal, unmarshal string) *Type {
+		wire := &Type{Kind: kind, Basic: basic}
+		ht := *wire
+		ht.Named = &tn
+		ht.Hook = &Hook{Wire: wire, ToWire: TypeName{Path: ipcPath, Name: marshal}, FromWire: TypeName{Path: ipcPath, Name: unmarshal}, Generic: true}
+		return &ht
+	}
+	switch {
+	case has("MarshalBinary", true) && has("UnmarshalBinary", false):
+		return hook(KindBytes, "", "MarshalBinary", "UnmarshalBinary")
+	case has("MarshalText", true) && has("UnmarshalText", false):
+		return hook(KindString, "string", "MarshalText", "UnmarshalText")
+	}
+	return nil
 }

@@ -158,6 +158,10 @@ func (w *fn) enumToWire(t *annotate.Type, v *jen.Statement, wrap wrapper) ([]jen
 // field f of s, a capnp struct whose bindings type is stype. t is f.Type,
 // or its element when an optional's pointer has already been followed.
 func (w *fn) writeField(s jen.Code, stype string, f *annotate.Field, t *annotate.Type, v ref, wrap wrapper) []jen.Code {
+	if t.Hook != nil {
+		stmts, x := w.hookToWire(t, v, wrap)
+		return append(stmts, w.writeField(s, stype, f, t.Hook.Wire, x, wrap)...)
+	}
 	acc := accessor(f.WireName)
 	set := func(args ...jen.Code) *jen.Statement { return jen.Add(s).Dot("Set" + acc).Call(args...) }
 	switch t.Kind {
@@ -209,6 +213,10 @@ func (w *fn) writeField(s jen.Code, stype string, f *annotate.Field, t *annotate
 			check(jen.Id(writeFunc(t.Struct.Name)).Call(jen.Id(c), v.addr()), wrap),
 		}
 
+	case annotate.KindInterface:
+		// if err := s.SetTemplate(exportBlockTemplate(v.Template)); err != nil { … }
+		return []jen.Code{check(set(jen.Id(exportFunc(t.Interface.Name)).Call(v.val())), wrap)}
+
 	case annotate.KindOptional:
 		return w.writeOptionalField(s, stype, f, t, v, wrap)
 	}
@@ -236,7 +244,7 @@ func (w *fn) writeOptionalField(s jen.Code, stype string, f *annotate.Field, t *
 		})
 		return []jen.Code{jen.If(v.val().Op("!=").Nil()).Block(body...)}
 
-	case e.Kind == annotate.KindString:
+	case e.Kind == annotate.KindString && e.Hook == nil:
 		// capnpc-go's setter writes null for "": go through the schema.
 		// if v.Label != nil {
 		// 	if err := wireSchema.SetText(capnp.Struct(s), Foo_TypeID, "label", *v.Label); err != nil { … }
@@ -346,6 +354,10 @@ func (w *fn) compare(t *annotate.Type) jen.Code {
 // writeElem returns statements that write the Go value v, of type t, as
 // element i of the capnp list l.
 func (w *fn) writeElem(l, i string, t *annotate.Type, v ref, wrap wrapper) []jen.Code {
+	if t.Hook != nil {
+		stmts, x := w.hookToWire(t, v, wrap)
+		return append(stmts, w.writeElem(l, i, t.Hook.Wire, x, wrap)...)
+	}
 	set := func(x jen.Code) *jen.Statement { return jen.Id(l).Dot("Set").Call(jen.Id(i), x) }
 	at := jen.Id(l).Dot("At").Call(jen.Id(i))
 	switch t.Kind {
@@ -390,6 +402,17 @@ func (w *fn) writeElem(l, i string, t *annotate.Type, v ref, wrap wrapper) []jen
 	case annotate.KindStruct:
 		// if err := writeBlockRef(l.At(i), &v[i]); err != nil { … }
 		return []jen.Code{check(jen.Id(writeFunc(t.Struct.Name)).Call(at, v.addr()), wrap)}
+
+	case annotate.KindInterface:
+		// A nil element stays a null pointer.
+		// if c := exportBlockTemplate(v[i]); c.IsValid() {
+		// 	if err := l.Set(i, c); err != nil { … }
+		// }
+		c := w.sc.name("c")
+		return []jen.Code{jen.If(
+			jen.Id(c).Op(":=").Id(exportFunc(t.Interface.Name)).Call(v.val()),
+			jen.Id(c).Dot("IsValid").Call(),
+		).Block(check(set(jen.Id(c)), wrap))}
 
 	case annotate.KindOptional:
 		// Each element is a box whose value field carries the optional,
@@ -446,6 +469,8 @@ func listName(elem *annotate.Type) (name string, bindings bool) {
 		return elem.Enum.Name + "_List", true
 	case annotate.KindOptional:
 		return elem.Box.Name + "_List", true
+	case annotate.KindInterface:
+		return elem.Interface.Name + "_List", true
 	}
 	panic(fmt.Sprintf("proxy: no list type for kind %d", elem.Kind))
 }
@@ -509,7 +534,7 @@ func (w *fn) enumRead(get *jen.Statement, t *annotate.Type, wrap wrapper) ([]jen
 // mining.Height(s.Height()); ok is false for other kinds and for enums
 // that need a check (narrowEnum).
 func (w *fn) scalarRead(s jen.Code, f *annotate.Field, t *annotate.Type) (jen.Code, bool) {
-	if !t.Kind.IsScalar() || narrowEnum(t) {
+	if !t.Kind.IsScalar() || narrowEnum(t) || t.Hook != nil {
 		return nil, false
 	}
 	return w.fromWire(t, jen.Add(s).Dot(accessor(f.WireName)).Call()), true
@@ -518,6 +543,11 @@ func (w *fn) scalarRead(s jen.Code, f *annotate.Field, t *annotate.Type) (jen.Co
 // readField returns statements that read field f of s, a capnp struct
 // whose bindings type is stype, into the Go value dst of type t.
 func (w *fn) readField(s jen.Code, stype string, f *annotate.Field, t *annotate.Type, dst ref, wrap wrapper) []jen.Code {
+	if t.Hook != nil {
+		return w.hookFromWire(t, dst, wrap, func(x ref) []jen.Code {
+			return w.readField(s, stype, f, t.Hook.Wire, x, wrap)
+		})
+	}
 	get := jen.Add(s).Dot(accessor(f.WireName)).Call()
 	if x, ok := w.scalarRead(s, f, t); ok {
 		// v.Height = mining.Height(s.Height())
@@ -578,6 +608,10 @@ func (w *fn) readField(s jen.Code, stype string, f *annotate.Field, t *annotate.
 			check(jen.Id(readFunc(t.Struct.Name)).Call(jen.Id(c), dst.addr()), wrap),
 		}
 
+	case annotate.KindInterface:
+		// v.Template = importBlockTemplate(s.Template())
+		return []jen.Code{dst.set(jen.Id(importFunc(t.Interface.Name)).Call(get))}
+
 	case annotate.KindOptional:
 		return w.readOptionalField(s, stype, f, t, dst, wrap)
 	}
@@ -609,7 +643,7 @@ func (w *fn) readOptionalField(s jen.Code, stype string, f *annotate.Field, t *a
 		})
 		return []jen.Code{jen.If(jen.Add(s).Dot(accessor(f.HasWireName)).Call()).Block(body...)}
 
-	case e.Kind == annotate.KindString:
+	case e.Kind == annotate.KindString && e.Hook == nil:
 		// if s.HasLabel() {
 		// 	x, err := s.Label()
 		// 	if err != nil { … }
@@ -757,7 +791,7 @@ func (w *fn) declare(s jen.Code, stype string, f *annotate.Field, t *annotate.Ty
 	if x, ok := w.scalarRead(s, f, t); ok {
 		return []jen.Code{jen.Id(name).Op(":=").Add(x)}
 	}
-	if t.Kind == annotate.KindString && t.Named == nil {
+	if t.Kind == annotate.KindString && t.Named == nil && t.Hook == nil {
 		return []jen.Code{
 			jen.List(jen.Id(name), jen.Err()).Op(":=").Add(s).Dot(accessor(f.WireName)).Call(),
 			ifErr(wrap),
@@ -770,6 +804,11 @@ func (w *fn) declare(s jen.Code, stype string, f *annotate.Field, t *annotate.Ty
 // readElem returns statements that read element i of the capnp list l
 // into dst, a Go value of type t.
 func (w *fn) readElem(l, i string, t *annotate.Type, dst ref, wrap wrapper) []jen.Code {
+	if t.Hook != nil {
+		return w.hookFromWire(t, dst, wrap, func(x ref) []jen.Code {
+			return w.readElem(l, i, t.Hook.Wire, x, wrap)
+		})
+	}
 	at := jen.Id(l).Dot("At").Call(jen.Id(i))
 	if narrowEnum(t) {
 		stmts, x := w.enumRead(at, t, wrap)
@@ -819,6 +858,17 @@ func (w *fn) readElem(l, i string, t *annotate.Type, dst ref, wrap wrapper) []je
 		// if err := readBlockRef(l.At(i), &x[i]); err != nil { … }
 		return []jen.Code{check(jen.Id(readFunc(t.Struct.Name)).Call(at, dst.addr()), wrap)}
 
+	case annotate.KindInterface:
+		// c, err := l.At(i)
+		// if err != nil { … }
+		// x[i] = importBlockTemplate(c)
+		c := w.sc.name("c")
+		return []jen.Code{
+			jen.List(jen.Id(c), jen.Err()).Op(":=").Add(at),
+			ifErr(wrap),
+			dst.set(jen.Id(importFunc(t.Interface.Name)).Call(jen.Id(c))),
+		}
+
 	case annotate.KindOptional:
 		return w.readOptionalElem(l, i, t, dst, wrap)
 	}
@@ -838,4 +888,54 @@ func (w *fn) readOptionalElem(l, i string, t *annotate.Type, dst ref, wrap wrapp
 	b := w.sc.name("b")
 	return append([]jen.Code{jen.Id(b).Op(":=").Id(l).Dot("At").Call(jen.Id(i))},
 		w.readOptionalField(jen.Id(b), t.Box.Name, bf, ot, dst, wrap)...)
+}
+
+// hookToWire returns statements that convert the Go value v of the hooked
+// type t to its wire type, and a ref to the result:
+//
+//	x, err := ipc.TimeToWire(v.At)
+//	if err != nil {
+//		return ipc.InField("At", err)
+//	}
+func (w *fn) hookToWire(t *annotate.Type, v ref, wrap wrapper) ([]jen.Code, ref) {
+	x := w.sc.name("x")
+	return []jen.Code{
+		jen.List(jen.Id(x), jen.Err()).Op(":=").Add(w.hookFunc(t, t.Hook.ToWire)).Call(v.val()),
+		ifErr(wrap),
+	}, ref{x: jen.Id(x)}
+}
+
+// hookFromWire returns statements that read a wire value with read into
+// a new variable and convert it to the Go value dst of the hooked type t:
+//
+//	var x ipc.WallTime
+//	…read into x…
+//	y, err := ipc.TimeFromWire(x)
+//	if err != nil {
+//		return ipc.InField("At", err)
+//	}
+//	v.At = y
+func (w *fn) hookFromWire(t *annotate.Type, dst ref, wrap wrapper, read func(x ref) []jen.Code) []jen.Code {
+	return w.nested(func() []jen.Code {
+		x := w.sc.name("x")
+		body := []jen.Code{jen.Var().Id(x).Add(w.g.goType(t.Hook.Wire))}
+		body = append(body, read(ref{x: jen.Id(x)})...)
+		y := w.sc.name("y")
+		body = append(body,
+			jen.List(jen.Id(y), jen.Err()).Op(":=").Add(w.hookFunc(t, t.Hook.FromWire)).Call(jen.Id(x)),
+			ifErr(wrap),
+			dst.set(jen.Id(y)),
+		)
+		return []jen.Code{jen.Block(body...)}
+	})
+}
+
+// hookFunc renders the conversion function f of the hooked type t,
+// instantiated with t's Go type when the hook is generic:
+// ipc.MarshalBinary[pkg.T].
+func (w *fn) hookFunc(t *annotate.Type, f annotate.TypeName) *jen.Statement {
+	if t.Hook.Generic {
+		return w.g.qual(f).Types(w.g.qual(*t.Named))
+	}
+	return w.g.qual(f)
 }

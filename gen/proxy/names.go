@@ -247,6 +247,8 @@ func callType(it *annotate.Interface, m *annotate.Method) string {
 func clientType(it *annotate.Interface) string { return it.Name + "Client" }
 func serverType(it *annotate.Interface) string { return lowerFirst(it.Name) + "Server" }
 func writeFunc(bindingsType string) string     { return "write" + bindingsType }
+func exportFunc(iface string) string           { return "export" + iface }
+func importFunc(iface string) string           { return "import" + iface }
 func readFunc(bindingsType string) string      { return "read" + bindingsType }
 
 // schemaVar is the package-level *ipc.Schema of the bindings; it exists
@@ -321,7 +323,8 @@ func reservedNames(pkg *annotate.Package, imports map[string]string) map[string]
 		}
 	}
 	for _, it := range pkg.Interfaces {
-		for _, n := range []string{it.Name, it.Name + "_Methods", clientType(it), "New" + clientType(it), serverType(it), "New" + it.Name + "Server"} {
+		for _, n := range []string{it.Name, it.Name + "_Methods", it.Name + "_List", "New" + it.Name + "_List",
+			clientType(it), "New" + clientType(it), serverType(it), "New" + it.Name + "Server", exportFunc(it.Name), importFunc(it.Name)} {
 			r[n] = true
 		}
 		for _, m := range it.Methods {
@@ -418,12 +421,15 @@ func wireBasic(k annotate.Kind) string {
 
 // zero renders the zero value of the Go type t.
 func (g *generator) zero(t *annotate.Type) *jen.Statement {
+	if t.Hook != nil && t.Kind != annotate.KindStruct {
+		return jen.Op("*").New(g.goType(t)) // the Go type's shape is unknown here
+	}
 	switch t.Kind {
 	case annotate.KindBool:
 		return jen.False()
 	case annotate.KindString:
 		return jen.Lit("")
-	case annotate.KindBytes, annotate.KindMap, annotate.KindOptional:
+	case annotate.KindBytes, annotate.KindMap, annotate.KindOptional, annotate.KindInterface:
 		return jen.Nil()
 	case annotate.KindList:
 		if t.Len == 0 {

@@ -110,9 +110,16 @@ func (g *generator) render() {
 	f.Comment(docComment("This code needs a runtime/ipc that supports this version of generated code."))
 	f.Const().Id("_").Op("=").Qual(ipcPath, "SupportPackageIsVersion1")
 
+	if len(g.pkg.Errors) > 0 {
+		g.errorRegistrations()
+	}
+	values := interfaceValues(g.pkg)
 	for _, it := range g.pkg.Interfaces {
 		g.client(it)
 		g.server(it)
+		if values[it.Name] {
+			g.capabilityConversions(it)
+		}
 	}
 	for _, it := range g.pkg.Interfaces {
 		for _, m := range it.Methods {
@@ -155,6 +162,10 @@ func (g *generator) client(it *annotate.Interface) {
 	name := clientType(it)
 	ifaceRef := g.pkg.Name + "." + it.Name
 
+	if it.Func != nil {
+		g.funcClient(it)
+		return
+	}
 	// type MiningClient struct{ c Mining }
 	f.Comment(docComment(fmt.Sprintf("%s calls a %s in another process. It implements %s.\n"+
 		"Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the\n"+
@@ -188,13 +199,16 @@ func (g *generator) client(it *annotate.Interface) {
 		jen.Id("c").Dot("c").Dot("Release").Call(),
 	)
 
-	for _, m := range it.Methods {
-		g.clientMethod(it, m)
+	for _, anc := range g.ancestry(it) {
+		for _, m := range anc.Methods {
+			g.clientMethod(it, anc, m)
+		}
 	}
 }
 
-// clientMethod emits one method of the client proxy of it.
-func (g *generator) clientMethod(it *annotate.Interface, m *annotate.Method) {
+// clientMethod emits the method m of the interface it on the client proxy
+// of owner: it itself, or an interface that extends it.
+func (g *generator) clientMethod(owner, it *annotate.Interface, m *annotate.Method) {
 	w := g.newFn()
 	method := methodPath(g.pkg, it, m)
 
@@ -339,7 +353,7 @@ func (g *generator) clientMethod(it *annotate.Interface, m *annotate.Method) {
 		doc = fmt.Sprintf("%s calls %s in the other process.", m.Name, method)
 	}
 	g.file.Comment(docComment(doc))
-	g.file.Func().Params(jen.Id(recv).Op("*").Id(clientType(it))).Id(m.Name).
+	g.file.Func().Params(jen.Id(recv).Op("*").Id(clientType(owner))).Id(m.Name).
 		Params(params...).Params(results...).Block(body...)
 }
 
@@ -375,13 +389,16 @@ func (g *generator) server(it *annotate.Interface) {
 	f.Comment(docComment(fmt.Sprintf("%s serves a %s as a %s_Server.", srv, ifaceRef, it.Name)))
 	f.Type().Id(srv).Struct(jen.Id("impl").Add(goIface))
 
-	for _, m := range it.Methods {
-		g.serverMethod(it, m)
+	for _, anc := range g.ancestry(it) {
+		for _, m := range anc.Methods {
+			g.serverMethod(it, anc, m)
+		}
 	}
 }
 
-// serverMethod emits the Mining_Server method of the server adapter for m.
-func (g *generator) serverMethod(it *annotate.Interface, m *annotate.Method) {
+// serverMethod emits the method m of the interface it on the server
+// adapter of owner: it itself, or an interface that extends it.
+func (g *generator) serverMethod(owner, it *annotate.Interface, m *annotate.Method) {
 	w := g.newFn("s", "ctx", "call")
 	method := methodPath(g.pkg, it, m)
 	ipcError := func(e string) jen.Code {
@@ -391,9 +408,18 @@ func (g *generator) serverMethod(it *annotate.Interface, m *annotate.Method) {
 
 	// defer ipc.Recover("mining.Mining.CreateNewBlock", &err)
 	// call.Go()
+	// leave, err := ipc.EnterCall(ctx)
+	// if err != nil {
+	// 	return err
+	// }
+	// defer leave()
+	leave := w.sc.name("leave")
 	body := []jen.Code{
 		jen.Defer().Qual(ipcPath, "Recover").Call(jen.Lit(method), jen.Op("&").Err()),
 		jen.Id("call").Dot("Go").Call(),
+		jen.List(jen.Id(leave), jen.Err()).Op(":=").Qual(ipcPath, "EnterCall").Call(jen.Id("ctx")),
+		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+		jen.Defer().Id(leave).Call(),
 	}
 
 	// var opts mining.BlockCreateOptions
@@ -424,7 +450,7 @@ func (g *generator) serverMethod(it *annotate.Interface, m *annotate.Method) {
 
 	// result, err := s.impl.CreateNewBlock(ctx, opts)
 	// if err != nil {
-	// 	return err
+	// 	return ipc.ServerError(err)
 	// }
 	var implArgs []jen.Code
 	if m.Context {
@@ -434,21 +460,26 @@ func (g *generator) serverMethod(it *annotate.Interface, m *annotate.Method) {
 		implArgs = append(implArgs, jen.Id(a))
 	}
 	implCall := jen.Id("s").Dot("impl").Dot(m.Name).Call(implArgs...)
+	if it.Func != nil {
+		implCall = jen.Id("s").Dot("impl").Call(implArgs...)
+	}
 	res := make([]string, len(m.Results))
 	var lhs []jen.Code
 	for i, r := range m.Results {
 		res[i] = w.sc.name(label(r))
 		lhs = append(lhs, jen.Id(res[i]))
 	}
+	// An error wrapping an //ipc:error sentinel carries the sentinel's code.
+	implErr := jen.Return(jen.Qual(ipcPath, "ServerError").Call(jen.Err()))
 	switch {
 	case len(m.Results) == 0 && m.Error:
-		body = append(body, jen.If(jen.Err().Op(":=").Add(implCall), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())))
+		body = append(body, jen.If(jen.Err().Op(":=").Add(implCall), jen.Err().Op("!=").Nil()).Block(implErr))
 	case len(m.Results) == 0:
 		body = append(body, implCall)
 	case m.Error:
 		body = append(body,
 			jen.List(append(lhs, jen.Err())...).Op(":=").Add(implCall),
-			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+			jen.If(jen.Err().Op("!=").Nil()).Block(implErr),
 		)
 	default:
 		body = append(body, jen.List(lhs...).Op(":=").Add(implCall))
@@ -477,7 +508,7 @@ func (g *generator) serverMethod(it *annotate.Interface, m *annotate.Method) {
 	body = append(body, jen.Return(jen.Nil()))
 
 	g.file.Comment(fmt.Sprintf("%s serves %s.", upperFirst(m.WireName), method))
-	g.file.Func().Params(jen.Id("s").Id(serverType(it))).Id(upperFirst(m.WireName)).
+	g.file.Func().Params(jen.Id("s").Id(serverType(owner))).Id(upperFirst(m.WireName)).
 		Params(jen.Id("ctx").Qual(contextPath, "Context"), jen.Id("call").Id(callType(it, m))).
 		Params(jen.Err().Error()).Block(body...)
 }
@@ -566,4 +597,267 @@ func (g *generator) structConversions(st *annotate.Struct) {
 	body = append(body, jen.Return(jen.Nil()))
 	g.file.Comment(fmt.Sprintf("%s reads s into v.", readFunc(st.Name)))
 	g.file.Func().Id(readFunc(st.Name)).Params(jen.Id("s").Id(st.Name), jen.Id("v").Op("*").Add(g.qual(st.GoType))).Error().Block(body...)
+}
+
+// interfaceValues returns the names of the interfaces of pkg that some
+// parameter, result or struct field carries as a value.
+func interfaceValues(pkg *annotate.Package) map[string]bool {
+	used := make(map[string]bool)
+	seen := make(map[*annotate.Type]bool)
+	var visit func(t *annotate.Type)
+	visit = func(t *annotate.Type) {
+		if t == nil || seen[t] {
+			return
+		}
+		seen[t] = true
+		if t.Kind == annotate.KindInterface && t.Interface != nil {
+			used[t.Interface.Name] = true
+		}
+		visit(t.Elem)
+		visit(t.Key)
+	}
+	for _, it := range pkg.Interfaces {
+		for _, m := range it.Methods {
+			for _, f := range m.Params {
+				visit(f.Type)
+			}
+			for _, f := range m.Results {
+				visit(f.Type)
+			}
+		}
+	}
+	for _, st := range pkg.Structs {
+		for _, f := range st.Fields {
+			visit(f.Type)
+		}
+	}
+	return used
+}
+
+// capabilityConversions emits the conversions between a Go value of the
+// interface it and the capability that carries it.
+func (g *generator) capabilityConversions(it *annotate.Interface) {
+	if it.Func != nil {
+		g.funcConversions(it)
+		return
+	}
+	f := g.file
+	goIface := g.qual(annotate.TypeName{Path: g.pkg.Path, Name: it.Name})
+	client := clientType(it)
+
+	// func exportBlockTemplate(v mining.BlockTemplate) BlockTemplate {
+	// 	switch v := v.(type) {
+	// 	case nil:
+	// 		return BlockTemplate{}
+	// 	case *BlockTemplateClient:
+	// 		if v == nil {
+	// 			return BlockTemplate{}
+	// 		}
+	// 		return v.c.AddRef()
+	// 	}
+	// 	return BlockTemplate(NewBlockTemplateServer(v))
+	// }
+	f.Comment(docComment(fmt.Sprintf("%s returns a new reference to the capability that carries v: null for nil,\n"+
+		"the capability a %s calls (so a received object goes back as itself), and\n"+
+		"otherwise a new server for v. Setting it into a message hands the reference to the message.",
+		exportFunc(it.Name), client)))
+	f.Func().Id(exportFunc(it.Name)).Params(jen.Id("v").Add(goIface)).Id(it.Name).Block(
+		jen.Switch(jen.Id("v").Op(":=").Id("v").Assert(jen.Type())).Block(
+			jen.Case(jen.Nil()).Block(jen.Return(jen.Id(it.Name).Values())),
+			jen.Case(jen.Op("*").Id(client)).Block(
+				jen.If(jen.Id("v").Op("==").Nil()).Block(jen.Return(jen.Id(it.Name).Values())),
+				jen.Return(jen.Id("v").Dot("c").Dot("AddRef").Call()),
+			),
+			g.derivedClientCases(it),
+		),
+		jen.Return(jen.Id(it.Name).Call(jen.Id("New"+it.Name+"Server").Call(jen.Id("v")))),
+	)
+
+	// func importBlockTemplate(c BlockTemplate) mining.BlockTemplate {
+	// 	if !c.IsValid() {
+	// 		return nil
+	// 	}
+	// 	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
+	// 		switch s := b.(type) {
+	// 		case blockTemplateServer:
+	// 			return s.impl
+	// 		}
+	// 	}
+	// 	return NewBlockTemplateClient(capnp.Client(c.AddRef()))
+	// }
+	f.Comment(docComment(fmt.Sprintf("%s returns the Go value of the capability c, which it does not take over:\n"+
+		"nil for a null capability, the implementation itself for a capability this process serves\n"+
+		"with New%sServer, and otherwise a %s holding a new reference to c.",
+		importFunc(it.Name), it.Name, client)))
+	f.Func().Id(importFunc(it.Name)).Params(jen.Id("c").Id(it.Name)).Add(goIface).Block(
+		jen.If(jen.Op("!").Id("c").Dot("IsValid").Call()).Block(jen.Return(jen.Nil())),
+		jen.If(
+			jen.List(jen.Id("b"), jen.Id("ok")).Op(":=").Qual(ipcPath, "LocalServer").Call(
+				jen.Qual(capnpPath, "Client").Call(jen.Id("c"))),
+			jen.Id("ok"),
+		).Block(
+			g.localServerSwitch(it),
+		),
+		jen.Return(jen.Id("New"+client).Call(jen.Qual(capnpPath, "Client").Call(jen.Id("c").Dot("AddRef").Call()))),
+	)
+}
+
+// funcClient emits the client proxy of a func type's interface: a type
+// whose Call method calls the capability, and whose method value is the
+// Go func a receiver gets.
+func (g *generator) funcClient(it *annotate.Interface) {
+	f := g.file
+	name := clientType(it)
+	ref := g.pkg.Name + "." + it.Name
+
+	// type SettingsUpdateClient struct{ c SettingsUpdate }
+	f.Comment(docComment(fmt.Sprintf("%s calls a %s func in another process; its method value Call is\n"+
+		"what a receiver of a %s gets. Call is safe for concurrent use; it fails as a method of an\n"+
+		"interface client does (an error result, or a panic with an *ipc.Error without one).", name, ref, ref)))
+	f.Type().Id(name).Struct(jen.Id("c").Id(it.Name))
+
+	// func NewSettingsUpdateClient(c capnp.Client) *SettingsUpdateClient { … }
+	f.Comment(docComment(fmt.Sprintf("New%s returns a client that calls c, a capability serving a %s. The\n"+
+		"client takes over c: its Release releases c, and so does garbage collection of a client (and\n"+
+		"of its Call method value) that was not released.", name, ref)))
+	f.Func().Id("New"+name).Params(jen.Id("c").Qual(capnpPath, "Client")).Op("*").Id(name).Block(
+		jen.Id("client").Op(":=").Op("&").Id(name).Values(jen.Id("c").Op(":").Id(it.Name).Call(jen.Id("c"))),
+		jen.Qual(runtimePath, "AddCleanup").Call(jen.Id("client"), jen.Id(it.Name).Dot("Release"), jen.Id("client").Dot("c")),
+		jen.Return(jen.Id("client")),
+	)
+	f.Comment(docComment("Release releases the capability the client calls. Calls made after Release fail.\n" +
+		"Calling Release more than once is harmless."))
+	f.Func().Params(jen.Id("c").Op("*").Id(name)).Id("Release").Params().Block(
+		jen.Id("c").Dot("c").Dot("Release").Call(),
+	)
+	for _, anc := range g.ancestry(it) {
+		for _, m := range anc.Methods {
+			g.clientMethod(it, anc, m)
+		}
+	}
+}
+
+// funcConversions emits the conversions between a Go func of the func
+// type of it and the capability that carries it.
+func (g *generator) funcConversions(it *annotate.Interface) {
+	f := g.file
+	goFunc := g.qual(*it.Func)
+
+	// func exportSettingsUpdate(v pkg.SettingsUpdate) SettingsUpdate {
+	// 	if v == nil {
+	// 		return SettingsUpdate{}
+	// 	}
+	// 	return SettingsUpdate(NewSettingsUpdateServer(v))
+	// }
+	f.Comment(docComment(fmt.Sprintf("%s returns a new reference to a capability that calls v: null for nil, and\n"+
+		"otherwise a new server for v. Setting it into a message hands the reference to the message.",
+		exportFunc(it.Name))))
+	f.Func().Id(exportFunc(it.Name)).Params(jen.Id("v").Add(goFunc)).Id(it.Name).Block(
+		jen.If(jen.Id("v").Op("==").Nil()).Block(jen.Return(jen.Id(it.Name).Values())),
+		jen.Return(jen.Id(it.Name).Call(jen.Id("New"+it.Name+"Server").Call(jen.Id("v")))),
+	)
+
+	// func importSettingsUpdate(c SettingsUpdate) pkg.SettingsUpdate {
+	// 	if !c.IsValid() {
+	// 		return nil
+	// 	}
+	// 	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
+	// 		if s, ok := b.(settingsUpdateServer); ok {
+	// 			return s.impl
+	// 		}
+	// 	}
+	// 	return NewSettingsUpdateClient(capnp.Client(c.AddRef())).Call
+	// }
+	f.Comment(docComment(fmt.Sprintf("%s returns the Go func of the capability c, which it does not take over:\n"+
+		"nil for a null capability, the func itself for a capability this process serves with\n"+
+		"New%sServer, and otherwise the Call method of a %s holding a new reference to c.",
+		importFunc(it.Name), it.Name, clientType(it))))
+	f.Func().Id(importFunc(it.Name)).Params(jen.Id("c").Id(it.Name)).Add(goFunc).Block(
+		jen.If(jen.Op("!").Id("c").Dot("IsValid").Call()).Block(jen.Return(jen.Nil())),
+		jen.If(
+			jen.List(jen.Id("b"), jen.Id("ok")).Op(":=").Qual(ipcPath, "LocalServer").Call(
+				jen.Qual(capnpPath, "Client").Call(jen.Id("c"))),
+			jen.Id("ok"),
+		).Block(
+			jen.If(jen.List(jen.Id("s"), jen.Id("ok")).Op(":=").Id("b").Assert(jen.Id(serverType(it))), jen.Id("ok")).Block(
+				jen.Return(jen.Id("s").Dot("impl")),
+			),
+		),
+		jen.Return(jen.Id("New"+clientType(it)).Call(jen.Qual(capnpPath, "Client").Call(jen.Id("c").Dot("AddRef").Call())).Dot("Call")),
+	)
+}
+
+// errorRegistrations emits
+//
+//	func init() {
+//		ipc.RegisterError("example.com/mining.ErrNotReady", mining.ErrNotReady)
+//	}
+func (g *generator) errorRegistrations() {
+	var regs []jen.Code
+	for _, e := range g.pkg.Errors {
+		regs = append(regs, jen.Qual(ipcPath, "RegisterError").Call(
+			jen.Lit(g.pkg.Path+"."+e.GoName), jen.Qual(g.pkg.Path, e.GoName)))
+	}
+	g.file.Comment(docComment(fmt.Sprintf("The //ipc:error variables of package %s keep their identity across the\n"+
+		"wire: errors.Is(err, %s.%s) holds for the error of a call whose implementation\n"+
+		"returned an error wrapping it.", g.pkg.Name, g.pkg.Name, g.pkg.Errors[0].GoName)))
+	g.file.Func().Id("init").Params().Block(regs...)
+}
+
+// ancestry returns it and every interface it extends, each once.
+func (g *generator) ancestry(it *annotate.Interface) []*annotate.Interface {
+	byName := make(map[string]*annotate.Interface)
+	for _, x := range g.pkg.Interfaces {
+		byName[x.Name] = x
+	}
+	return annotate.Ancestry(it, byName)
+}
+
+// derivedOf returns the interfaces that extend it, directly or not, in
+// package order.
+func (g *generator) derivedOf(it *annotate.Interface) []*annotate.Interface {
+	var out []*annotate.Interface
+	for _, x := range g.pkg.Interfaces {
+		if x == it {
+			continue
+		}
+		for _, anc := range g.ancestry(x)[1:] {
+			if anc == it {
+				out = append(out, x)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// derivedClientCases renders the cases of exportX's type switch for the
+// client proxies of interfaces extending it: their capability serves it
+// too.
+//
+//	case *DerivedClient:
+//		if v == nil {
+//			return Base{}
+//		}
+//		return Base(v.c.AddRef())
+func (g *generator) derivedClientCases(it *annotate.Interface) jen.Code {
+	var cases []jen.Code
+	for _, d := range g.derivedOf(it) {
+		cases = append(cases, jen.Case(jen.Op("*").Id(clientType(d))).Block(
+			jen.If(jen.Id("v").Op("==").Nil()).Block(jen.Return(jen.Id(it.Name).Values())),
+			jen.Return(jen.Id(it.Name).Call(jen.Id("v").Dot("c").Dot("AddRef").Call())),
+		))
+	}
+	return jen.Add(cases...)
+}
+
+// localServerSwitch renders the switch of importX that recovers the
+// implementation behind a local server of it or of an interface
+// extending it.
+func (g *generator) localServerSwitch(it *annotate.Interface) jen.Code {
+	cases := []jen.Code{jen.Case(jen.Id(serverType(it))).Block(jen.Return(jen.Id("s").Dot("impl")))}
+	for _, d := range g.derivedOf(it) {
+		cases = append(cases, jen.Case(jen.Id(serverType(d))).Block(jen.Return(jen.Id("s").Dot("impl"))))
+	}
+	return jen.Switch(jen.Id("s").Op(":=").Id("b").Assert(jen.Type())).Block(cases...)
 }

@@ -33,7 +33,8 @@ type interfaceDecl struct {
 	name    string
 	doc     string
 	id      uint64
-	methods []*methodDecl // by ordinal; code order is the index
+	methods []*methodDecl    // by ordinal; code order is the index
+	extends []*interfaceDecl // the superclasses, in source order
 }
 
 type methodDecl struct {
@@ -77,10 +78,10 @@ type enumerantDecl struct {
 
 // capnpType is a Cap'n Proto type as a field declares it.
 type capnpType struct {
-	which schema.Type_Which // a scalar, text, data, list, enum or structType
+	which schema.Type_Which // a scalar, text, data, list, enum, structType or interface
 	elem  *capnpType        // list: the element type
-	id    uint64            // enum, structType: the declaration's ID
-	name  string            // enum, structType: the declaration's name
+	id    uint64            // enum, structType, interface: the declaration's ID
+	name  string            // enum, structType, interface: the declaration's name
 }
 
 // scalarTypes maps the scalar kinds and Text/Data to their capnp types.
@@ -132,8 +133,9 @@ func (t *capnpType) lgSize() int {
 type declarer struct {
 	pkg     *annotate.Package
 	file    *schemaFile
-	structs map[string]*structDecl // top-level structs by name
-	enums   map[string]*enumDecl   // enums by name
+	structs map[string]*structDecl    // top-level structs by name
+	enums   map[string]*enumDecl      // enums by name
+	ifaces  map[string]*interfaceDecl // interfaces by name
 	errs    []error
 }
 
@@ -144,6 +146,7 @@ func declare(pkg *annotate.Package) (*schemaFile, error) {
 		pkg:     pkg,
 		structs: make(map[string]*structDecl),
 		enums:   make(map[string]*enumDecl),
+		ifaces:  make(map[string]*interfaceDecl),
 	}
 	d.file = &schemaFile{
 		id:        FileID(pkg),
@@ -169,6 +172,7 @@ func declare(pkg *annotate.Package) (*schemaFile, error) {
 	}
 	for _, in := range pkg.Interfaces {
 		d.declareMethods(in)
+		d.declareExtends(in)
 	}
 	for _, e := range pkg.Enums {
 		d.declareEnumerants(e)
@@ -210,11 +214,13 @@ func (d *declarer) declareNames() {
 		if in.ID != 0 && in.ID&idHighBit == 0 {
 			d.errorf(in.Pos, "interface %s: id=%#x lacks the high bit that every Cap'n Proto ID has; use an ID from `capnp id`", in.Name, in.ID)
 		}
-		d.file.interfaces = append(d.file.interfaces, &interfaceDecl{
+		id := &interfaceDecl{
 			name: in.Name,
 			doc:  in.Doc,
 			id:   InterfaceID(d.pkg, in),
-		})
+		}
+		d.ifaces[in.Name] = id
+		d.file.interfaces = append(d.file.interfaces, id)
 	}
 	for _, s := range d.pkg.Structs {
 		if !name("struct", s.Name, s.Pos) {
@@ -237,6 +243,24 @@ func (d *declarer) declareNames() {
 		ed := &enumDecl{name: e.Name, doc: e.Doc, id: ChildID(d.file.id, e.Name)}
 		d.enums[e.Name] = ed
 		d.file.enums = append(d.file.enums, ed)
+	}
+}
+
+// declareExtends records the superclasses of the interface declared for in.
+func (d *declarer) declareExtends(in *annotate.Interface) {
+	id := d.ifaces[in.Name]
+	if id == nil {
+		return // its name was rejected
+	}
+	for _, e := range in.Extends {
+		switch base := d.ifaces[e.Name]; {
+		case e.IPCPath != d.pkg.IPCPath:
+			d.errorf(in.Pos, "interface %s extends %s of %s, another schema", in.Name, e.Name, e.IPCPath)
+		case base == nil:
+			d.errorf(in.Pos, "interface %s extends %q, which is not in Package.Interfaces", in.Name, e.Name)
+		default:
+			id.extends = append(id.extends, base)
+		}
 	}
 }
 
@@ -401,6 +425,18 @@ func (d *declarer) capnpType(t *annotate.Type) (*capnpType, error) {
 			return nil, fmt.Errorf("enum %q is not in Package.Enums", t.Enum.Name)
 		}
 		return &capnpType{which: schema.Type_Which_enum, id: e.id, name: e.name}, nil
+	case annotate.KindInterface:
+		if t.Interface == nil {
+			return nil, errors.New("interface type without Type.Interface")
+		}
+		if t.Interface.IPCPath != d.pkg.IPCPath {
+			return nil, fmt.Errorf("interface %s is declared in %s, another schema", t.Interface.Name, t.Interface.IPCPath)
+		}
+		in := d.ifaces[t.Interface.Name]
+		if in == nil {
+			return nil, fmt.Errorf("interface %q is not in Package.Interfaces", t.Interface.Name)
+		}
+		return &capnpType{which: schema.Type_Which_interface, id: in.id, name: in.name}, nil
 	case annotate.KindOptional:
 		if t.Elem == nil {
 			return nil, errors.New("optional type without Type.Elem")

@@ -22,6 +22,7 @@ func testModels() []testModel {
 		{"kinds", kindsModel()},
 		{"ordinals", ordinalsModel()},
 		{"layouts", layoutsModel()},
+		{"capabilities", capabilitiesModel()},
 	}
 }
 
@@ -428,5 +429,43 @@ func layoutsModel() *annotate.Package {
 		ms = append(ms, method(c.name, "", params, params))
 	}
 	pkg.Interfaces = []*annotate.Interface{{Name: "Layouts", Methods: methods(ms...)}}
+	return pkg
+}
+
+// capabilitiesModel has capabilities in every position, a func type's
+// interface and interfaces that extend others.
+func capabilitiesModel() *annotate.Package {
+	pkg := newPackage("example.com/x/caps", "caps")
+	ref := func(name string) *annotate.InterfaceRef {
+		return &annotate.InterfaceRef{Go: annotate.TypeName{Path: pkg.Path, Name: name}, Name: name, IPCPath: pkg.IPCPath, IPCName: pkg.IPCName}
+	}
+	tIface := func(name string) *annotate.Type {
+		r := ref(name)
+		return &annotate.Type{Kind: annotate.KindInterface, Named: &r.Go, Interface: r}
+	}
+	entry := mapEntry("TextReaderEntry", tString(), tIface("Reader"))
+	holder := goStruct(pkg, "Holder", "Holder holds capabilities.",
+		f("Main", "main", tIface("Reader")),
+		f("All", "all", tList(tIface("Reader"))),
+		f("Named", "named", tMap(tString(), tIface("Reader"), entry)),
+		f("Count", "count", tInt32()),
+	)
+	read := method("Read", "", fields(f("n", "n", tInt32())), fields(f("", "result", tBytes())))
+	stop := method("Stop", "", nil, nil)
+	position := method("Position", "", nil, fields(f("", "result", tInt64())))
+	call := method("Call", "", fields(f("value", "value", tString())), fields(f("", "result", tString()), f("", "result1", tInt32())))
+	pkg.Interfaces = []*annotate.Interface{
+		{Name: "Reader", Pos: pos("caps.go", 3), Methods: methods(read)},
+		{Name: "Stopper", Pos: pos("caps.go", 6), Methods: methods(stop)},
+		{Name: "Stream", Doc: "Stream extends two.", Pos: pos("caps.go", 9), Methods: methods(position),
+			Extends: []*annotate.InterfaceRef{ref("Reader"), ref("Stopper")}},
+		{Name: "Opener", Pos: pos("caps.go", 12), Methods: methods(
+			method("Open", "", fields(f("h", "h", tStruct(holder)), f("update", "update", tIface("Update"))),
+				fields(f("", "result", tIface("Stream")))),
+		)},
+		{Name: "Update", Doc: "Update is a func type.", Pos: pos("caps.go", 15), Methods: methods(call),
+			Func: &annotate.TypeName{Path: pkg.Path, Name: "Update"}},
+	}
+	pkg.Structs = []*annotate.Struct{holder, entry}
 	return pkg
 }

@@ -223,8 +223,14 @@ func buildInterfaceNode(n schema.Node, f *schemaFile, in *interfaceDecl) error {
 		mb.SetParamStructType(m.params.id)
 		mb.SetResultStructType(m.results.id)
 	}
-	_, err = n.Interface().NewSuperclasses(0)
-	return err
+	supers, err := n.Interface().NewSuperclasses(int32(len(in.extends)))
+	if err != nil {
+		return err
+	}
+	for i, e := range in.extends {
+		supers.At(i).SetId(e.id)
+	}
+	return nil
 }
 
 // buildStructNode builds the node of a top-level struct (scope set) or of a
@@ -401,7 +407,7 @@ func buildSourceInfo(req schema.CodeGeneratorRequest, f *schemaFile) error {
 	return nil
 }
 
-// setType sets t to ct. Struct and enum types carry no brand: the compiler
+// setType sets t to ct. Struct, enum and interface types carry no brand: the compiler
 // leaves it null for non-generic types.
 func setType(t schema.Type, ct *capnpType) error {
 	switch ct.which {
@@ -444,6 +450,9 @@ func setType(t schema.Type, ct *capnpType) error {
 	case schema.Type_Which_structType:
 		t.SetStructType()
 		t.StructType().SetTypeId(ct.id)
+	case schema.Type_Which_interface:
+		t.SetInterface()
+		t.Interface().SetTypeId(ct.id)
 	default:
 		return fmt.Errorf("no capnp type for %v", ct.which)
 	}
@@ -487,5 +496,7 @@ func setZeroValue(v schema.Value, ct *capnpType) {
 		v.SetEnum(0)
 	case schema.Type_Which_structType:
 		_ = v.SetStructValue(capnp.Ptr{})
+	case schema.Type_Which_interface:
+		v.SetInterface()
 	}
 }

@@ -72,7 +72,15 @@ func (w *textWriter) file(f *schemaFile) {
 //	  # doc
 //	}
 func (w *textWriter) interfaceDecl(in *interfaceDecl) {
-	w.line(fmt.Sprintf("interface %s @%s {", in.name, formatID(in.id)))
+	ext := ""
+	if len(in.extends) > 0 {
+		names := make([]string, len(in.extends))
+		for i, e := range in.extends {
+			names[i] = e.name
+		}
+		ext = " extends(" + strings.Join(names, ", ") + ")"
+	}
+	w.line(fmt.Sprintf("interface %s @%s%s {", in.name, formatID(in.id), ext))
 	members := make([]member, len(in.methods))
 	for i, m := range in.methods {
 		members[i] = member{
@@ -240,7 +248,7 @@ func typeText(t *capnpType) string {
 		return "Data"
 	case schema.Type_Which_list:
 		return "List(" + typeText(t.elem) + ")"
-	case schema.Type_Which_enum, schema.Type_Which_structType:
+	case schema.Type_Which_enum, schema.Type_Which_structType, schema.Type_Which_interface:
 		return t.name
 	}
 	panic(fmt.Sprintf("schema: no text for type %v", t.which))

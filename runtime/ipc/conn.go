@@ -40,7 +40,20 @@ type Options struct {
 	// CloseTimeout bounds how long Close waits for the RPC layer to shut
 	// down before it closes the stream forcibly. Zero means 5 seconds.
 	CloseTimeout time.Duration
+
+	// MaxConcurrentCalls bounds how many calls that arrived on this
+	// connection run in implementations at once, over all the objects the
+	// connection serves. A call beyond the bound waits, already accepted,
+	// until one of the running calls returns (or its own context is done).
+	// Zero means DefaultMaxConcurrentCalls; a negative value means no
+	// bound. Calls a peer makes from inside a callback count too: a chain
+	// of nested callbacks deeper than the bound waits forever.
+	MaxConcurrentCalls int
 }
+
+// DefaultMaxConcurrentCalls is the bound on concurrently running incoming
+// calls of a connection whose Options.MaxConcurrentCalls is zero.
+const DefaultMaxConcurrentCalls = 64
 
 // Conn is one Cap'n Proto RPC connection over a byte stream. Its methods
 // are safe for concurrent use.
@@ -73,6 +86,15 @@ func newConn(rwc io.ReadWriteCloser, opts *Options, calls *callCounter, boot *bo
 		c.closeTimeout = 5 * time.Second
 	}
 	ropts := &rpc.Options{BootstrapClient: opts.Bootstrap}
+	if limit := opts.MaxConcurrentCalls; limit >= 0 {
+		if limit == 0 {
+			limit = DefaultMaxConcurrentCalls
+		}
+		// Every incoming call's context derives from the base context, so
+		// generated servers find the connection's slots there (EnterCall).
+		base := context.WithValue(context.Background(), callSlotsKey{}, make(callSlots, limit))
+		ropts.BaseContext = func() context.Context { return base }
+	}
 	if opts.Logger != nil {
 		ropts.Logger = opts.Logger
 	}

@@ -29,12 +29,31 @@ func (e *Error) Error() string { return e.Method + ": " + e.Err.Error() }
 func (e *Error) Unwrap() error { return e.Err }
 
 // RemoteError is an error returned by the implementation on the other side
-// of the connection. Its message is the remote error's Error() text.
+// of the connection. Its message is the remote error's Error() text. When
+// that error matched an //ipc:error sentinel, Code names the sentinel and
+// the RemoteError unwraps to the sentinel of that name registered in this
+// process (see RegisterError), so that errors.Is(err, pkg.ErrX) holds.
 type RemoteError struct {
 	Message string
+	Code    string // the sentinel's "import/path.ErrName", or ""
+
+	sentinel error
 }
 
 func (e *RemoteError) Error() string { return e.Message }
+
+// Unwrap returns the sentinel error Code names, or nil.
+func (e *RemoteError) Unwrap() error { return e.sentinel }
+
+// newRemoteError decodes the reason of a remote exception.
+func newRemoteError(reason string) *RemoteError {
+	code, msg := decodeSentinel(reason)
+	e := &RemoteError{Message: msg, Code: code}
+	if code != "" {
+		e.sentinel = lookupSentinel(code)
+	}
+	return e
+}
 
 // CallError turns the error of a call to method into what a generated client
 // returns: a *RemoteError carrying the remote implementation's message, or an
@@ -50,7 +69,7 @@ func CallError(method string, err error) error {
 	var e *exc.Exception
 	if errors.As(err, &e) && e.Type == exc.Failed {
 		if msg, ok := remoteMessage(e); ok {
-			return &RemoteError{Message: msg}
+			return newRemoteError(msg)
 		}
 	}
 	return &Error{Method: method, Err: err}

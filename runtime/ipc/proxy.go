@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
+	"sync"
 
 	"capnproto.org/go/capnp/v3"
 	"capnproto.org/go/capnp/v3/server"
@@ -68,14 +70,64 @@ func CallPanic(client capnp.Client, method string, err error) *Error {
 // released and every call has returned, it closes impl if impl is an
 // io.Closer (ignoring the error, which has nowhere to go), and does nothing
 // otherwise.
+//
+// One implementation may be served by several capabilities at once (each
+// time a Go value is sent that is not a received client, it gets a new
+// server). When impl is a pointer (as most implementations are),
+// CloseOnShutdown counts them and closes impl only when the last of them
+// shuts down; any other impl is closed whenever one of its servers shuts
+// down.
 func CloseOnShutdown(impl any) server.Shutdowner {
-	return closeOnShutdown{impl}
+	c := &closeOnShutdown{impl: impl}
+	if impl != nil && reflect.TypeOf(impl).Kind() == reflect.Pointer {
+		c.counted = true
+		liveServers.Lock()
+		liveServers.n[impl]++
+		liveServers.Unlock()
+	}
+	return c
 }
 
-type closeOnShutdown struct{ impl any }
+// liveServers counts the servers of each comparable implementation.
+var liveServers = struct {
+	sync.Mutex
+	n map[any]int
+}{n: make(map[any]int)}
 
-func (c closeOnShutdown) Shutdown() {
-	if cl, ok := c.impl.(io.Closer); ok {
-		cl.Close()
-	}
+type closeOnShutdown struct {
+	impl    any
+	counted bool
+	once    sync.Once
+}
+
+func (c *closeOnShutdown) Shutdown() {
+	c.once.Do(func() {
+		if c.counted {
+			liveServers.Lock()
+			liveServers.n[c.impl]--
+			last := liveServers.n[c.impl] == 0
+			if last {
+				delete(liveServers.n, c.impl)
+			}
+			liveServers.Unlock()
+			if !last {
+				return
+			}
+		}
+		if cl, ok := c.impl.(io.Closer); ok {
+			cl.Close()
+		}
+	})
+}
+
+// LocalServer reports whether c is served in this process by a
+// server.Server (as every generated NewXServer is), and returns the brand
+// that was passed to server.New: generated code uses it to hand back the
+// Go implementation itself when one of its own objects comes back over a
+// connection, rather than a proxy that calls it through the RPC layer. It
+// does not take over c.
+func LocalServer(c capnp.Client) (brand any, ok bool) {
+	snap := c.Snapshot()
+	defer snap.Release()
+	return server.IsServer(snap.Brand())
 }

@@ -111,6 +111,11 @@ type enumsServer struct {
 func (s enumsServer) Echo(ctx context.Context, call Enums_echo) (err error) {
 	defer ipc.Recover("enums.Enums.Echo", &err)
 	call.Go()
+	leave, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	var (
 		c  enums.Color
 		s1 enums.Size
@@ -120,7 +125,7 @@ func (s enumsServer) Echo(ctx context.Context, call Enums_echo) (err error) {
 	}
 	result, result1, err := s.impl.Echo(ctx, c, s1)
 	if err != nil {
-		return err
+		return ipc.ServerError(err)
 	}
 	r, err := call.AllocResults()
 	if err != nil {
@@ -136,13 +141,18 @@ func (s enumsServer) Echo(ctx context.Context, call Enums_echo) (err error) {
 func (s enumsServer) EchoValues(ctx context.Context, call Enums_echoValues) (err error) {
 	defer ipc.Recover("enums.Enums.EchoValues", &err)
 	call.Go()
+	leave, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	var v enums.Values
 	if err := readEnums_echoValues_Params(call.Args(), &v); err != nil {
 		return &ipc.Error{Method: "enums.Enums.EchoValues", Err: err}
 	}
 	result, err := s.impl.EchoValues(ctx, v)
 	if err != nil {
-		return err
+		return ipc.ServerError(err)
 	}
 	r, err := call.AllocResults()
 	if err != nil {

@@ -133,13 +133,18 @@ type listsServer struct {
 func (s listsServer) Echo(ctx context.Context, call Lists_echo) (err error) {
 	defer ipc.Recover("lists.Lists.Echo", &err)
 	call.Go()
+	leave, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	var v lists.Values
 	if err := readLists_echo_Params(call.Args(), &v); err != nil {
 		return &ipc.Error{Method: "lists.Lists.Echo", Err: err}
 	}
 	result, err := s.impl.Echo(ctx, v)
 	if err != nil {
-		return err
+		return ipc.ServerError(err)
 	}
 	r, err := call.AllocResults()
 	if err != nil {
@@ -155,13 +160,18 @@ func (s listsServer) Echo(ctx context.Context, call Lists_echo) (err error) {
 func (s listsServer) Sum(ctx context.Context, call Lists_sum) (err error) {
 	defer ipc.Recover("lists.Lists.Sum", &err)
 	call.Go()
+	leave, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	var m [][]int32
 	if err := readLists_sum_Params(call.Args(), &m); err != nil {
 		return &ipc.Error{Method: "lists.Lists.Sum", Err: err}
 	}
 	result, err := s.impl.Sum(ctx, m)
 	if err != nil {
-		return err
+		return ipc.ServerError(err)
 	}
 	r, err := call.AllocResults()
 	if err != nil {
@@ -177,13 +187,18 @@ func (s listsServer) Sum(ctx context.Context, call Lists_sum) (err error) {
 func (s listsServer) Strings(ctx context.Context, call Lists_strings) (err error) {
 	defer ipc.Recover("lists.Lists.Strings", &err)
 	call.Go()
+	leave, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	var s1 []string
 	if err := readLists_strings_Params(call.Args(), &s1); err != nil {
 		return &ipc.Error{Method: "lists.Lists.Strings", Err: err}
 	}
 	result, err := s.impl.Strings(ctx, s1)
 	if err != nil {
-		return err
+		return ipc.ServerError(err)
 	}
 	r, err := call.AllocResults()
 	if err != nil {

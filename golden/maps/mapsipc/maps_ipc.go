@@ -112,13 +112,18 @@ type mapsServer struct {
 func (s mapsServer) Echo(ctx context.Context, call Maps_echo) (err error) {
 	defer ipc.Recover("maps.Maps.Echo", &err)
 	call.Go()
+	leave, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	var v maps.Values
 	if err := readMaps_echo_Params(call.Args(), &v); err != nil {
 		return &ipc.Error{Method: "maps.Maps.Echo", Err: err}
 	}
 	result, err := s.impl.Echo(ctx, v)
 	if err != nil {
-		return err
+		return ipc.ServerError(err)
 	}
 	r, err := call.AllocResults()
 	if err != nil {
@@ -134,13 +139,18 @@ func (s mapsServer) Echo(ctx context.Context, call Maps_echo) (err error) {
 func (s mapsServer) Counts(ctx context.Context, call Maps_counts) (err error) {
 	defer ipc.Recover("maps.Maps.Counts", &err)
 	call.Go()
+	leave, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	var m map[string]int64
 	if err := readMaps_counts_Params(call.Args(), &m); err != nil {
 		return &ipc.Error{Method: "maps.Maps.Counts", Err: err}
 	}
 	result, err := s.impl.Counts(ctx, m)
 	if err != nil {
-		return err
+		return ipc.ServerError(err)
 	}
 	r, err := call.AllocResults()
 	if err != nil {

@@ -220,6 +220,11 @@ type methodsServer struct {
 func (s methodsServer) Split(ctx context.Context, call Methods_split) (err error) {
 	defer ipc.Recover("methods.Methods.Split", &err)
 	call.Go()
+	leave, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	var (
 		a int64
 		b int64
@@ -229,7 +234,7 @@ func (s methodsServer) Split(ctx context.Context, call Methods_split) (err error
 	}
 	quotient, remainder, err := s.impl.Split(ctx, a, b)
 	if err != nil {
-		return err
+		return ipc.ServerError(err)
 	}
 	r, err := call.AllocResults()
 	if err != nil {
@@ -245,13 +250,18 @@ func (s methodsServer) Split(ctx context.Context, call Methods_split) (err error
 func (s methodsServer) Check(ctx context.Context, call Methods_check) (err error) {
 	defer ipc.Recover("methods.Methods.Check", &err)
 	call.Go()
+	leave, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	var block []byte
 	if err := readMethods_check_Params(call.Args(), &block); err != nil {
 		return &ipc.Error{Method: "methods.Methods.Check", Err: err}
 	}
 	result, result1, result2, err := s.impl.Check(ctx, block)
 	if err != nil {
-		return err
+		return ipc.ServerError(err)
 	}
 	r, err := call.AllocResults()
 	if err != nil {
@@ -267,12 +277,17 @@ func (s methodsServer) Check(ctx context.Context, call Methods_check) (err error
 func (s methodsServer) Fail(ctx context.Context, call Methods_fail) (err error) {
 	defer ipc.Recover("methods.Methods.Fail", &err)
 	call.Go()
+	leave, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	var message string
 	if err := readMethods_fail_Params(call.Args(), &message); err != nil {
 		return &ipc.Error{Method: "methods.Methods.Fail", Err: err}
 	}
 	if err := s.impl.Fail(ctx, message); err != nil {
-		return err
+		return ipc.ServerError(err)
 	}
 	return nil
 }
@@ -281,6 +296,11 @@ func (s methodsServer) Fail(ctx context.Context, call Methods_fail) (err error) 
 func (s methodsServer) Add(ctx context.Context, call Methods_add) (err error) {
 	defer ipc.Recover("methods.Methods.Add", &err)
 	call.Go()
+	leave, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	var n int32
 	if err := readMethods_add_Params(call.Args(), &n); err != nil {
 		return &ipc.Error{Method: "methods.Methods.Add", Err: err}
@@ -293,6 +313,11 @@ func (s methodsServer) Add(ctx context.Context, call Methods_add) (err error) {
 func (s methodsServer) Total(ctx context.Context, call Methods_total) (err error) {
 	defer ipc.Recover("methods.Methods.Total", &err)
 	call.Go()
+	leave, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	result := s.impl.Total()
 	r, err := call.AllocResults()
 	if err != nil {
@@ -308,6 +333,11 @@ func (s methodsServer) Total(ctx context.Context, call Methods_total) (err error
 func (s methodsServer) Ping(ctx context.Context, call Methods_ping) (err error) {
 	defer ipc.Recover("methods.Methods.Ping", &err)
 	call.Go()
+	leave, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	s.impl.Ping()
 	return nil
 }
@@ -316,13 +346,18 @@ func (s methodsServer) Ping(ctx context.Context, call Methods_ping) (err error) 
 func (s methodsServer) Panic(ctx context.Context, call Methods_panic) (err error) {
 	defer ipc.Recover("methods.Methods.Panic", &err)
 	call.Go()
+	leave, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	var message string
 	if err := readMethods_panic_Params(call.Args(), &message); err != nil {
 		return &ipc.Error{Method: "methods.Methods.Panic", Err: err}
 	}
 	result, err := s.impl.Panic(ctx, message)
 	if err != nil {
-		return err
+		return ipc.ServerError(err)
 	}
 	r, err := call.AllocResults()
 	if err != nil {
@@ -338,8 +373,13 @@ func (s methodsServer) Panic(ctx context.Context, call Methods_panic) (err error
 func (s methodsServer) Wait(ctx context.Context, call Methods_wait) (err error) {
 	defer ipc.Recover("methods.Methods.Wait", &err)
 	call.Go()
-	if err := s.impl.Wait(ctx); err != nil {
+	leave, err := ipc.EnterCall(ctx)
+	if err != nil {
 		return err
+	}
+	defer leave()
+	if err := s.impl.Wait(ctx); err != nil {
+		return ipc.ServerError(err)
 	}
 	return nil
 }
@@ -348,6 +388,11 @@ func (s methodsServer) Wait(ctx context.Context, call Methods_wait) (err error) 
 func (s methodsServer) Name(ctx context.Context, call Methods_name) (err error) {
 	defer ipc.Recover("methods.Methods.Name", &err)
 	call.Go()
+	leave, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	var (
 		c       string
 		f       string
@@ -366,7 +411,7 @@ func (s methodsServer) Name(ctx context.Context, call Methods_name) (err error) 
 	}
 	result, err := s.impl.Name(c, f, p, r, s1, err1, call1, release, argErr, ipc1, capnp1)
 	if err != nil {
-		return err
+		return ipc.ServerError(err)
 	}
 	r1, err := call.AllocResults()
 	if err != nil {

@@ -133,13 +133,18 @@ type optionalsServer struct {
 func (s optionalsServer) Echo(ctx context.Context, call Optionals_echo) (err error) {
 	defer ipc.Recover("optionals.Optionals.Echo", &err)
 	call.Go()
+	leave, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	var v optionals.Values
 	if err := readOptionals_echo_Params(call.Args(), &v); err != nil {
 		return &ipc.Error{Method: "optionals.Optionals.Echo", Err: err}
 	}
 	result, err := s.impl.Echo(ctx, v)
 	if err != nil {
-		return err
+		return ipc.ServerError(err)
 	}
 	r, err := call.AllocResults()
 	if err != nil {
@@ -155,13 +160,18 @@ func (s optionalsServer) Echo(ctx context.Context, call Optionals_echo) (err err
 func (s optionalsServer) Tip(ctx context.Context, call Optionals_tip) (err error) {
 	defer ipc.Recover("optionals.Optionals.Tip", &err)
 	call.Go()
+	leave, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	var want bool
 	if err := readOptionals_tip_Params(call.Args(), &want); err != nil {
 		return &ipc.Error{Method: "optionals.Optionals.Tip", Err: err}
 	}
 	result, err := s.impl.Tip(ctx, want)
 	if err != nil {
-		return err
+		return ipc.ServerError(err)
 	}
 	r, err := call.AllocResults()
 	if err != nil {
@@ -177,6 +187,11 @@ func (s optionalsServer) Tip(ctx context.Context, call Optionals_tip) (err error
 func (s optionalsServer) Pick(ctx context.Context, call Optionals_pick) (err error) {
 	defer ipc.Recover("optionals.Optionals.Pick", &err)
 	call.Go()
+	leave, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	var (
 		n  *int64
 		s1 *string
@@ -186,7 +201,7 @@ func (s optionalsServer) Pick(ctx context.Context, call Optionals_pick) (err err
 	}
 	result, result1, err := s.impl.Pick(ctx, n, s1)
 	if err != nil {
-		return err
+		return ipc.ServerError(err)
 	}
 	r, err := call.AllocResults()
 	if err != nil {

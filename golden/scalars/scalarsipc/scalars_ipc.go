@@ -132,6 +132,11 @@ type scalarsServer struct {
 func (s scalarsServer) Echo(ctx context.Context, call Scalars_echo) (err error) {
 	defer ipc.Recover("scalars.Scalars.Echo", &err)
 	call.Go()
+	leave, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	var (
 		b   bool
 		i8  int8
@@ -152,7 +157,7 @@ func (s scalarsServer) Echo(ctx context.Context, call Scalars_echo) (err error) 
 	}
 	result, result1, result2, result3, result4, result5, result6, result7, result8, result9, result10, result11, result12, err := s.impl.Echo(ctx, b, i8, i16, i32, i64, i, u8, u16, u32, u64, u, f32, f64)
 	if err != nil {
-		return err
+		return ipc.ServerError(err)
 	}
 	r, err := call.AllocResults()
 	if err != nil {
@@ -168,6 +173,11 @@ func (s scalarsServer) Echo(ctx context.Context, call Scalars_echo) (err error) 
 func (s scalarsServer) EchoNamed(ctx context.Context, call Scalars_echoNamed) (err error) {
 	defer ipc.Recover("scalars.Scalars.EchoNamed", &err)
 	call.Go()
+	leave, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	var (
 		h  scalars.Height
 		s1 scalars.Score
@@ -180,7 +190,7 @@ func (s scalarsServer) EchoNamed(ctx context.Context, call Scalars_echoNamed) (e
 	}
 	result, result1, result2, result3, result4, err := s.impl.EchoNamed(ctx, h, s1, f, d, c)
 	if err != nil {
-		return err
+		return ipc.ServerError(err)
 	}
 	r, err := call.AllocResults()
 	if err != nil {
@@ -196,13 +206,18 @@ func (s scalarsServer) EchoNamed(ctx context.Context, call Scalars_echoNamed) (e
 func (s scalarsServer) EchoAll(ctx context.Context, call Scalars_echoAll) (err error) {
 	defer ipc.Recover("scalars.Scalars.EchoAll", &err)
 	call.Go()
+	leave, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	var v scalars.All
 	if err := readScalars_echoAll_Params(call.Args(), &v); err != nil {
 		return &ipc.Error{Method: "scalars.Scalars.EchoAll", Err: err}
 	}
 	result, err := s.impl.EchoAll(ctx, v)
 	if err != nil {
-		return err
+		return ipc.ServerError(err)
 	}
 	r, err := call.AllocResults()
 	if err != nil {

@@ -153,13 +153,18 @@ type structsServer struct {
 func (s structsServer) EchoShape(ctx context.Context, call Structs_echoShape) (err error) {
 	defer ipc.Recover("structs.Structs.EchoShape", &err)
 	call.Go()
+	leave, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	var s1 structs.Shape
 	if err := readStructs_echoShape_Params(call.Args(), &s1); err != nil {
 		return &ipc.Error{Method: "structs.Structs.EchoShape", Err: err}
 	}
 	result, err := s.impl.EchoShape(ctx, s1)
 	if err != nil {
-		return err
+		return ipc.ServerError(err)
 	}
 	r, err := call.AllocResults()
 	if err != nil {
@@ -175,13 +180,18 @@ func (s structsServer) EchoShape(ctx context.Context, call Structs_echoShape) (e
 func (s structsServer) EchoTree(ctx context.Context, call Structs_echoTree) (err error) {
 	defer ipc.Recover("structs.Structs.EchoTree", &err)
 	call.Go()
+	leave, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	var t structs.Tree
 	if err := readStructs_echoTree_Params(call.Args(), &t); err != nil {
 		return &ipc.Error{Method: "structs.Structs.EchoTree", Err: err}
 	}
 	result, err := s.impl.EchoTree(ctx, t)
 	if err != nil {
-		return err
+		return ipc.ServerError(err)
 	}
 	r, err := call.AllocResults()
 	if err != nil {
@@ -197,13 +207,18 @@ func (s structsServer) EchoTree(ctx context.Context, call Structs_echoTree) (err
 func (s structsServer) EchoTagged(ctx context.Context, call Structs_echoTagged) (err error) {
 	defer ipc.Recover("structs.Structs.EchoTagged", &err)
 	call.Go()
+	leave, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	var t structs.Tagged
 	if err := readStructs_echoTagged_Params(call.Args(), &t); err != nil {
 		return &ipc.Error{Method: "structs.Structs.EchoTagged", Err: err}
 	}
 	result, err := s.impl.EchoTagged(ctx, t)
 	if err != nil {
-		return err
+		return ipc.ServerError(err)
 	}
 	r, err := call.AllocResults()
 	if err != nil {
@@ -219,6 +234,11 @@ func (s structsServer) EchoTagged(ctx context.Context, call Structs_echoTagged) 
 func (s structsServer) Move(ctx context.Context, call Structs_move) (err error) {
 	defer ipc.Recover("structs.Structs.Move", &err)
 	call.Go()
+	leave, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	var (
 		p otherpkg.Point
 		d otherpkg.Point
@@ -228,7 +248,7 @@ func (s structsServer) Move(ctx context.Context, call Structs_move) (err error) 
 	}
 	result, err := s.impl.Move(ctx, p, d)
 	if err != nil {
-		return err
+		return ipc.ServerError(err)
 	}
 	r, err := call.AllocResults()
 	if err != nil {

@@ -154,6 +154,11 @@ type textsServer struct {
 func (s textsServer) Echo(ctx context.Context, call Texts_echo) (err error) {
 	defer ipc.Recover("textbytes.Texts.Echo", &err)
 	call.Go()
+	leave, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	var (
 		s1 string
 		b  []byte
@@ -164,7 +169,7 @@ func (s textsServer) Echo(ctx context.Context, call Texts_echo) (err error) {
 	}
 	result, result1, result2, err := s.impl.Echo(ctx, s1, b, h)
 	if err != nil {
-		return err
+		return ipc.ServerError(err)
 	}
 	r, err := call.AllocResults()
 	if err != nil {
@@ -180,6 +185,11 @@ func (s textsServer) Echo(ctx context.Context, call Texts_echo) (err error) {
 func (s textsServer) EchoNamed(ctx context.Context, call Texts_echoNamed) (err error) {
 	defer ipc.Recover("textbytes.Texts.EchoNamed", &err)
 	call.Go()
+	leave, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	var (
 		n textbytes.Name
 		b textbytes.Blob
@@ -190,7 +200,7 @@ func (s textsServer) EchoNamed(ctx context.Context, call Texts_echoNamed) (err e
 	}
 	result, result1, result2, err := s.impl.EchoNamed(ctx, n, b, h)
 	if err != nil {
-		return err
+		return ipc.ServerError(err)
 	}
 	r, err := call.AllocResults()
 	if err != nil {
@@ -206,13 +216,18 @@ func (s textsServer) EchoNamed(ctx context.Context, call Texts_echoNamed) (err e
 func (s textsServer) EchoRecord(ctx context.Context, call Texts_echoRecord) (err error) {
 	defer ipc.Recover("textbytes.Texts.EchoRecord", &err)
 	call.Go()
+	leave, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	var r textbytes.Record
 	if err := readTexts_echoRecord_Params(call.Args(), &r); err != nil {
 		return &ipc.Error{Method: "textbytes.Texts.EchoRecord", Err: err}
 	}
 	result, err := s.impl.EchoRecord(ctx, r)
 	if err != nil {
-		return err
+		return ipc.ServerError(err)
 	}
 	r1, err := call.AllocResults()
 	if err != nil {
@@ -228,13 +243,18 @@ func (s textsServer) EchoRecord(ctx context.Context, call Texts_echoRecord) (err
 func (s textsServer) Len(ctx context.Context, call Texts_len) (err error) {
 	defer ipc.Recover("textbytes.Texts.Len", &err)
 	call.Go()
+	leave, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	var s1 string
 	if err := readTexts_len_Params(call.Args(), &s1); err != nil {
 		return &ipc.Error{Method: "textbytes.Texts.Len", Err: err}
 	}
 	result, err := s.impl.Len(ctx, s1)
 	if err != nil {
-		return err
+		return ipc.ServerError(err)
 	}
 	r, err := call.AllocResults()
 	if err != nil {

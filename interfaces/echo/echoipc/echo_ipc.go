@@ -89,13 +89,18 @@ type echoServer struct {
 func (s echoServer) Echo(ctx context.Context, call Echo_echo) (err error) {
 	defer ipc.Recover("echo.Echo.Echo", &err)
 	call.Go()
+	leave, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	var message string
 	if err := readEcho_echo_Params(call.Args(), &message); err != nil {
 		return &ipc.Error{Method: "echo.Echo.Echo", Err: err}
 	}
 	result, err := s.impl.Echo(ctx, message)
 	if err != nil {
-		return err
+		return ipc.ServerError(err)
 	}
 	r, err := call.AllocResults()
 	if err != nil {

@@ -245,9 +245,14 @@ type miningServer struct {
 func (s miningServer) IsTestChain(ctx context.Context, call Mining_isTestChain) (err error) {
 	defer ipc.Recover("mining.Mining.IsTestChain", &err)
 	call.Go()
-	result, err := s.impl.IsTestChain(ctx)
+	leave, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
+	}
+	defer leave()
+	result, err := s.impl.IsTestChain(ctx)
+	if err != nil {
+		return ipc.ServerError(err)
 	}
 	r, err := call.AllocResults()
 	if err != nil {
@@ -263,9 +268,14 @@ func (s miningServer) IsTestChain(ctx context.Context, call Mining_isTestChain) 
 func (s miningServer) IsInitialBlockDownload(ctx context.Context, call Mining_isInitialBlockDownload) (err error) {
 	defer ipc.Recover("mining.Mining.IsInitialBlockDownload", &err)
 	call.Go()
-	result, err := s.impl.IsInitialBlockDownload(ctx)
+	leave, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
+	}
+	defer leave()
+	result, err := s.impl.IsInitialBlockDownload(ctx)
+	if err != nil {
+		return ipc.ServerError(err)
 	}
 	r, err := call.AllocResults()
 	if err != nil {
@@ -281,9 +291,14 @@ func (s miningServer) IsInitialBlockDownload(ctx context.Context, call Mining_is
 func (s miningServer) GetTip(ctx context.Context, call Mining_getTip) (err error) {
 	defer ipc.Recover("mining.Mining.GetTip", &err)
 	call.Go()
-	result, err := s.impl.GetTip(ctx)
+	leave, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
+	}
+	defer leave()
+	result, err := s.impl.GetTip(ctx)
+	if err != nil {
+		return ipc.ServerError(err)
 	}
 	r, err := call.AllocResults()
 	if err != nil {
@@ -299,6 +314,11 @@ func (s miningServer) GetTip(ctx context.Context, call Mining_getTip) (err error
 func (s miningServer) WaitTipChanged(ctx context.Context, call Mining_waitTipChanged) (err error) {
 	defer ipc.Recover("mining.Mining.WaitTipChanged", &err)
 	call.Go()
+	leave, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	var (
 		currentTip mining.Hash
 		timeout    time.Duration
@@ -308,7 +328,7 @@ func (s miningServer) WaitTipChanged(ctx context.Context, call Mining_waitTipCha
 	}
 	result, err := s.impl.WaitTipChanged(ctx, currentTip, timeout)
 	if err != nil {
-		return err
+		return ipc.ServerError(err)
 	}
 	r, err := call.AllocResults()
 	if err != nil {
@@ -324,13 +344,18 @@ func (s miningServer) WaitTipChanged(ctx context.Context, call Mining_waitTipCha
 func (s miningServer) CreateNewBlock(ctx context.Context, call Mining_createNewBlock) (err error) {
 	defer ipc.Recover("mining.Mining.CreateNewBlock", &err)
 	call.Go()
+	leave, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	var opts mining.BlockCreateOptions
 	if err := readMining_createNewBlock_Params(call.Args(), &opts); err != nil {
 		return &ipc.Error{Method: "mining.Mining.CreateNewBlock", Err: err}
 	}
 	result, err := s.impl.CreateNewBlock(ctx, opts)
 	if err != nil {
-		return err
+		return ipc.ServerError(err)
 	}
 	r, err := call.AllocResults()
 	if err != nil {
@@ -346,6 +371,11 @@ func (s miningServer) CreateNewBlock(ctx context.Context, call Mining_createNewB
 func (s miningServer) WaitNext(ctx context.Context, call Mining_waitNext) (err error) {
 	defer ipc.Recover("mining.Mining.WaitNext", &err)
 	call.Go()
+	leave, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	var (
 		prev mining.Hash
 		fees int64
@@ -356,7 +386,7 @@ func (s miningServer) WaitNext(ctx context.Context, call Mining_waitNext) (err e
 	}
 	result, err := s.impl.WaitNext(ctx, prev, fees, opts)
 	if err != nil {
-		return err
+		return ipc.ServerError(err)
 	}
 	r, err := call.AllocResults()
 	if err != nil {
@@ -372,6 +402,11 @@ func (s miningServer) WaitNext(ctx context.Context, call Mining_waitNext) (err e
 func (s miningServer) CheckBlock(ctx context.Context, call Mining_checkBlock) (err error) {
 	defer ipc.Recover("mining.Mining.CheckBlock", &err)
 	call.Go()
+	leave, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	var (
 		block []byte
 		opts  mining.BlockCheckOptions
@@ -381,7 +416,7 @@ func (s miningServer) CheckBlock(ctx context.Context, call Mining_checkBlock) (e
 	}
 	reason, debug, ok, err := s.impl.CheckBlock(ctx, block, opts)
 	if err != nil {
-		return err
+		return ipc.ServerError(err)
 	}
 	r, err := call.AllocResults()
 	if err != nil {
@@ -397,6 +432,11 @@ func (s miningServer) CheckBlock(ctx context.Context, call Mining_checkBlock) (e
 func (s miningServer) SubmitSolution(ctx context.Context, call Mining_submitSolution) (err error) {
 	defer ipc.Recover("mining.Mining.SubmitSolution", &err)
 	call.Go()
+	leave, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	var (
 		version   uint32
 		timestamp uint32
@@ -408,7 +448,7 @@ func (s miningServer) SubmitSolution(ctx context.Context, call Mining_submitSolu
 	}
 	ok, err := s.impl.SubmitSolution(ctx, version, timestamp, nonce, coinbase)
 	if err != nil {
-		return err
+		return ipc.ServerError(err)
 	}
 	r, err := call.AllocResults()
 	if err != nil {
@@ -424,9 +464,14 @@ func (s miningServer) SubmitSolution(ctx context.Context, call Mining_submitSolu
 func (s miningServer) GetMempoolFees(ctx context.Context, call Mining_getMempoolFees) (err error) {
 	defer ipc.Recover("mining.Mining.GetMempoolFees", &err)
 	call.Go()
-	result, err := s.impl.GetMempoolFees(ctx)
+	leave, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
+	}
+	defer leave()
+	result, err := s.impl.GetMempoolFees(ctx)
+	if err != nil {
+		return ipc.ServerError(err)
 	}
 	r, err := call.AllocResults()
 	if err != nil {
@@ -442,6 +487,11 @@ func (s miningServer) GetMempoolFees(ctx context.Context, call Mining_getMempool
 func (s miningServer) Interrupt(ctx context.Context, call Mining_interrupt) (err error) {
 	defer ipc.Recover("mining.Mining.Interrupt", &err)
 	call.Go()
+	leave, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	s.impl.Interrupt()
 	return nil
 }

@@ -215,6 +215,11 @@ type interopServer struct {
 func (s interopServer) Add(ctx context.Context, call Interop_add) (err error) {
 	defer ipc.Recover("interopapi.Interop.Add", &err)
 	call.Go()
+	leave, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	var (
 		a int64
 		b int64
@@ -224,7 +229,7 @@ func (s interopServer) Add(ctx context.Context, call Interop_add) (err error) {
 	}
 	result, err := s.impl.Add(ctx, a, b)
 	if err != nil {
-		return err
+		return ipc.ServerError(err)
 	}
 	r, err := call.AllocResults()
 	if err != nil {
@@ -240,13 +245,18 @@ func (s interopServer) Add(ctx context.Context, call Interop_add) (err error) {
 func (s interopServer) Echo(ctx context.Context, call Interop_echo) (err error) {
 	defer ipc.Recover("interopapi.Interop.Echo", &err)
 	call.Go()
+	leave, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	var r interopapi.Record
 	if err := readInterop_echo_Params(call.Args(), &r); err != nil {
 		return &ipc.Error{Method: "interopapi.Interop.Echo", Err: err}
 	}
 	result, err := s.impl.Echo(ctx, r)
 	if err != nil {
-		return err
+		return ipc.ServerError(err)
 	}
 	r1, err := call.AllocResults()
 	if err != nil {
@@ -262,13 +272,18 @@ func (s interopServer) Echo(ctx context.Context, call Interop_echo) (err error) 
 func (s interopServer) Stats(ctx context.Context, call Interop_stats) (err error) {
 	defer ipc.Recover("interopapi.Interop.Stats", &err)
 	call.Go()
+	leave, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	var values []int64
 	if err := readInterop_stats_Params(call.Args(), &values); err != nil {
 		return &ipc.Error{Method: "interopapi.Interop.Stats", Err: err}
 	}
 	sum, min1, max1, count, err := s.impl.Stats(ctx, values)
 	if err != nil {
-		return err
+		return ipc.ServerError(err)
 	}
 	r, err := call.AllocResults()
 	if err != nil {
@@ -284,6 +299,11 @@ func (s interopServer) Stats(ctx context.Context, call Interop_stats) (err error
 func (s interopServer) Lookup(ctx context.Context, call Interop_lookup) (err error) {
 	defer ipc.Recover("interopapi.Interop.Lookup", &err)
 	call.Go()
+	leave, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	var (
 		table map[string]int64
 		key   string
@@ -293,7 +313,7 @@ func (s interopServer) Lookup(ctx context.Context, call Interop_lookup) (err err
 	}
 	result, err := s.impl.Lookup(ctx, table, key)
 	if err != nil {
-		return err
+		return ipc.ServerError(err)
 	}
 	r, err := call.AllocResults()
 	if err != nil {
@@ -309,13 +329,18 @@ func (s interopServer) Lookup(ctx context.Context, call Interop_lookup) (err err
 func (s interopServer) Count(ctx context.Context, call Interop_count) (err error) {
 	defer ipc.Recover("interopapi.Interop.Count", &err)
 	call.Go()
+	leave, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	var kinds []interopapi.Kind
 	if err := readInterop_count_Params(call.Args(), &kinds); err != nil {
 		return &ipc.Error{Method: "interopapi.Interop.Count", Err: err}
 	}
 	result, err := s.impl.Count(ctx, kinds)
 	if err != nil {
-		return err
+		return ipc.ServerError(err)
 	}
 	r, err := call.AllocResults()
 	if err != nil {
@@ -331,12 +356,17 @@ func (s interopServer) Count(ctx context.Context, call Interop_count) (err error
 func (s interopServer) Fail(ctx context.Context, call Interop_fail) (err error) {
 	defer ipc.Recover("interopapi.Interop.Fail", &err)
 	call.Go()
+	leave, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	var message string
 	if err := readInterop_fail_Params(call.Args(), &message); err != nil {
 		return &ipc.Error{Method: "interopapi.Interop.Fail", Err: err}
 	}
 	if err := s.impl.Fail(ctx, message); err != nil {
-		return err
+		return ipc.ServerError(err)
 	}
 	return nil
 }
@@ -345,13 +375,18 @@ func (s interopServer) Fail(ctx context.Context, call Interop_fail) (err error) 
 func (s interopServer) Size(ctx context.Context, call Interop_size) (err error) {
 	defer ipc.Recover("interopapi.Interop.Size", &err)
 	call.Go()
+	leave, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	var t interopapi.Tree
 	if err := readInterop_size_Params(call.Args(), &t); err != nil {
 		return &ipc.Error{Method: "interopapi.Interop.Size", Err: err}
 	}
 	nodes, depth, err := s.impl.Size(ctx, t)
 	if err != nil {
-		return err
+		return ipc.ServerError(err)
 	}
 	r, err := call.AllocResults()
 	if err != nil {

@@ -54,7 +54,7 @@ type Types interface {
 	Any(a any)
 	Err(e error, x int)
 	Reader(r interface{ Read([]byte) (int, error) })
-	Cap(c Callback)
+	Cap(c *Callback)
 	Complex(c complex64)
 	Uintptr(u uintptr)
 	Unsafe(p unsafe.Pointer)
