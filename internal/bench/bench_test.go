@@ -1,0 +1,143 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// payload4K is the Echo argument: 4 KiB of a non-trivial pattern.
+var payload4K = func() []byte {
+	b := make([]byte, 4<<10)
+	for i := range b {
+		b[i] = byte(i*7 + i>>8)
+	}
+	return b
+}()
+
+// TestImplementationsAnswer makes one call of each method through every
+// implementation, each served by its own child process.
+func TestImplementationsAnswer(t *testing.T) {
+	for _, impl := range implementations() {
+		t.Run(impl.name, func(t *testing.T) {
+			t.Parallel()
+			s := impl.start(t)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			sum, err := s.client.Add(ctx, 40, 2)
+			if err != nil || sum != 42 {
+				t.Errorf("Add(40, 2) = %d, %v; want 42, nil", sum, err)
+			}
+			sum, err = s.client.Add(ctx, -1<<63, -1)
+			if err != nil || sum != 1<<63-1 {
+				t.Errorf("Add(MinInt64, -1) = %d, %v; want wraparound to MaxInt64", sum, err)
+			}
+			got, err := s.client.Echo(ctx, payload4K)
+			if err != nil {
+				t.Fatalf("Echo: %v", err)
+			}
+			if diff := cmp.Diff(payload4K, got); diff != "" {
+				t.Errorf("Echo(4 KiB) (-want +got):\n%s", diff)
+			}
+			if rss, err := residentKiB(s.pid); err == nil && rss <= 0 {
+				t.Errorf("server RSS = %v KiB; want > 0", rss)
+			}
+		})
+	}
+}
+
+// callerCounts are the numbers of concurrent callers every benchmark runs
+// with, over one connection.
+var callerCounts = []int{1, 16}
+
+// BenchmarkAdd measures a call with small arguments and result.
+func BenchmarkAdd(b *testing.B) {
+	benchmarkCalls(b, func(ctx context.Context, c Client) error {
+		sum, err := c.Add(ctx, 40, 2)
+		if err == nil && sum != 42 {
+			err = fmt.Errorf("Add(40, 2) = %d", sum)
+		}
+		return err
+	})
+}
+
+// BenchmarkEcho4K measures a call that carries 4 KiB each way.
+func BenchmarkEcho4K(b *testing.B) {
+	benchmarkCalls(b, func(ctx context.Context, c Client) error {
+		got, err := c.Echo(ctx, payload4K)
+		if err == nil && !bytes.Equal(got, payload4K) {
+			err = fmt.Errorf("Echo returned %d bytes, not the payload", len(got))
+		}
+		return err
+	})
+}
+
+// benchmarkCalls runs call through every implementation as
+// <impl>/callers=<n>, each with a fresh server child, and reports
+// client-side allocations, p50 and p99 latency of single calls, and the
+// child's resident memory after the run.
+func benchmarkCalls(b *testing.B, call func(context.Context, Client) error) {
+	for _, impl := range implementations() {
+		b.Run(impl.name, func(b *testing.B) {
+			for _, callers := range callerCounts {
+				s := impl.start(b)
+				b.Run(fmt.Sprintf("callers=%d", callers), func(b *testing.B) {
+					runCalls(b, s, callers, call)
+				})
+				s.stop()
+			}
+		})
+	}
+}
+
+// runCalls makes b.N calls from callers goroutines sharing s's client.
+func runCalls(b *testing.B, s *server, callers int, call func(context.Context, Client) error) {
+	ctx := context.Background()
+	// Warm up the connection, so the first timed call is not its first.
+	if err := call(ctx, s.client); err != nil {
+		b.Fatal(err)
+	}
+	latency := make([]time.Duration, b.N)
+	var (
+		next     atomic.Int64
+		firstErr atomic.Pointer[error]
+		wg       sync.WaitGroup
+	)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range callers {
+		wg.Go(func() {
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(len(latency)) {
+					return
+				}
+				start := time.Now()
+				err := call(ctx, s.client)
+				latency[i] = time.Since(start)
+				if err != nil {
+					firstErr.CompareAndSwap(nil, &err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	b.StopTimer()
+	if err := firstErr.Load(); err != nil {
+		b.Fatal(*err)
+	}
+	slices.Sort(latency)
+	b.ReportMetric(float64(latency[len(latency)*50/100].Nanoseconds()), "p50-ns")
+	b.ReportMetric(float64(latency[len(latency)*99/100].Nanoseconds()), "p99-ns")
+	if rss, err := residentKiB(s.pid); err == nil {
+		b.ReportMetric(rss, "server-rss-KiB")
+	}
+}
