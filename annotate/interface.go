@@ -31,6 +31,7 @@ type builder struct {
 	usedEnums  map[*Enum]bool
 	synthetic  []*Type // every Type with an Entry or a Box, in creation order
 	synthDesc  map[*Struct]string
+	imports    map[string]*Package // the annotated packages whose schemas declare types used here, by Path
 }
 
 func newBuilder(l *loader, src *source, p *packages.Package) *builder {
@@ -43,6 +44,7 @@ func newBuilder(l *loader, src *source, p *packages.Package) *builder {
 		pkgNames:   make(map[TypeName]string),
 		usedEnums:  make(map[*Enum]bool),
 		synthDesc:  make(map[*Struct]string),
+		imports:    make(map[string]*Package),
 	}
 }
 
@@ -98,6 +100,10 @@ func (b *builder) build() *Package {
 		}
 	}
 	b.name(out)
+	for _, m := range b.imports {
+		out.Imports = append(out.Imports, m)
+	}
+	slices.SortFunc(out.Imports, func(x, y *Package) int { return cmp.Compare(x.Path, y.Path) })
 	return out
 }
 

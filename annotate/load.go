@@ -44,6 +44,7 @@ func Load(ctx context.Context, dir string, patterns ...string) ([]*Package, erro
 		fset:    token.NewFileSet(),
 		graph:   make(map[string]*packages.Package),
 		sources: make(map[string]*source),
+		models:  make(map[string]*Package),
 	}
 	roots, err := l.load(patterns...)
 	if err != nil {
@@ -79,6 +80,7 @@ type loader struct {
 
 	graph   map[string]*packages.Package // every package of the load, by import path
 	sources map[string]*source           // by import path, made on demand
+	models  map[string]*Package          // annotated packages by import path, built once; nil: none (or in progress)
 	errs    errorSink
 }
 
@@ -115,8 +117,40 @@ func (l *loader) root(p *packages.Package) *Package {
 	if len(goErrs) > 0 || p.Types == nil || p.TypesInfo == nil || src.info == nil {
 		return nil // types are incomplete; Go's errors say why
 	}
-	b := newBuilder(l, src, p)
-	return b.build()
+	if m, built := l.models[p.PkgPath]; built && m != nil {
+		return m // built already for a package that uses its types
+	}
+	m := newBuilder(l, src, p).build()
+	l.models[p.PkgPath] = m
+	return m
+}
+
+// schemaOf returns the model of the package with the given import path
+// when it declares an //ipc:interface, so that its generated schema holds
+// its types and other packages import them from there; nil when it
+// declares none, or when its model cannot be built (the problems are
+// reported; pos is where a failure to load it is reported). Each model is
+// built once, whether the patterns matched the package or not: it is a
+// pure function of the package, so a package that uses another's types
+// can be generated alone.
+func (l *loader) schemaOf(path string, pos token.Position) *Package {
+	if m, ok := l.models[path]; ok {
+		return m
+	}
+	l.models[path] = nil // in progress: a cycle finds nothing
+	src := l.source(path)
+	if src == nil || !src.hasInterface() {
+		return nil
+	}
+	p := l.graph[path]
+	tsrc := l.typedSource(path, pos)
+	if tsrc == nil || p == nil {
+		return nil
+	}
+	l.errs.addAll(&tsrc.errs)
+	m := newBuilder(l, tsrc, p).build()
+	l.models[path] = m
+	return m
 }
 
 // goErrors returns the errors Go reports for p and, when the package is

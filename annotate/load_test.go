@@ -608,3 +608,58 @@ func TestLoadCancelled(t *testing.T) {
 		t.Errorf("Load with a cancelled context = %v, %v; want nil and a non-ErrorList error", pkgs, err)
 	}
 }
+
+// TestLoadCrossPackage checks that types another annotated package's schema
+// holds are referenced, not copied, whether or not the patterns match that
+// package, and that other types of it are copied.
+func TestLoadCrossPackage(t *testing.T) {
+	for _, patterns := range [][]string{{"./cross/user"}, {"./cross/..."}} {
+		t.Run(strings.Join(patterns, ","), func(t *testing.T) {
+			pkgs := loadOK(t, patterns...)
+			user := pkgs["example.com/t/cross/user"]
+			if user == nil {
+				t.Fatal("no model for cross/user")
+			}
+			if len(user.Imports) != 1 {
+				t.Fatalf("user.Imports has %d packages, want base alone", len(user.Imports))
+			}
+			base := user.Imports[0]
+			if base.Path != "example.com/t/cross/base" || base.IPCPath != base.Path+"/baseipc" || base.IPCName != "baseipc" {
+				t.Errorf("user imports %s (%s, %s), want example.com/t/cross/base and its baseipc", base.Path, base.IPCPath, base.IPCName)
+			}
+			if b, ok := pkgs[base.Path]; ok && b != base {
+				t.Error("the model of base that Load returns is not the one user imports")
+			}
+			structIn := func(p *Package, name string) *Struct {
+				for _, s := range p.Structs {
+					if s.GoType.Name == name {
+						return s
+					}
+				}
+				return nil
+			}
+			params := user.Interfaces[0].Methods[0].Params
+			if r := params[0].Type; r.Kind != KindStruct || r.Schema != base || r.Struct != structIn(base, "Ref") || r.Struct == nil {
+				t.Errorf("parameter r: kind %v, schema %v, struct %p; want base's struct Ref %p", r.Kind, r.Schema, r.Struct, structIn(base, "Ref"))
+			}
+			if l := params[1].Type; l.Schema != nil || l.Struct != structIn(user, "Loose") || l.Struct == nil {
+				t.Errorf("parameter l: schema %v, struct %p; want a copy in user's schema", l.Schema, l.Struct)
+			}
+			if k := params[2].Type.Elem; k.Kind != KindEnum || k.Schema != base || k.Enum != base.Enums[0] {
+				t.Errorf("parameter k: element kind %v, schema %v; want base's enum Kind", k.Kind, k.Schema)
+			}
+			for i, name := range []string{"Template", "Done"} {
+				ref := params[3+i].Type.Interface
+				if ref == nil || ref.Schema != base || ref.IPCPath != base.IPCPath || ref.IPCName != "baseipc" || ref.Name != name {
+					t.Errorf("parameter %s: interface %+v; want base's %s", params[3+i].WireName, ref, name)
+				}
+			}
+			if res := user.Interfaces[0].Methods[0].Results[0].Type; res.Kind != KindOptional || res.Elem.Schema != base {
+				t.Errorf("result: %v of schema %v; want an optional of base's Ref", res.Kind, res.Elem.Schema)
+			}
+			if len(user.Structs) != 1 {
+				t.Errorf("user declares %d structs, want Loose alone", len(user.Structs))
+			}
+		})
+	}
+}

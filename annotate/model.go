@@ -67,6 +67,13 @@ import "go/token"
 //   - time.Time crosses through a Hook as the struct WallTime (runtime/ipc's
 //     ipc.WallTime: seconds @0 :Int64, nanos @1 :Int32, offset @2 :Int32;
 //     see its doc for what survives).
+//   - A struct, enum or //ipc:interface that another annotated package's
+//     schema declares (Type.Schema, InterfaceRef.Schema) is not copied:
+//     the schema imports the other package's schema file as
+//     "/<IPCPath>/<Name>.capnp" (an import path relative to a root
+//     directory that holds every generated package at its import path)
+//     and names the type through it; the bindings and proxies use the
+//     other generated package's. Package.Imports lists those packages.
 //   - Ordinals: fields and methods are numbered in source order; an
 //     optional scalar's has flag takes the ordinal after its value.
 //     (The schema lock of a later stage may renumber through these fields.)
@@ -87,6 +94,13 @@ type Package struct {
 	Structs    []*Struct    // every struct in the schema, sorted by Name
 	Enums      []*Enum      // every enum in the schema, sorted by Name
 	Errors     []*ErrorVar  // the //ipc:error variables of the package, sorted by GoName
+
+	// Imports lists the other annotated packages whose schemas declare a
+	// struct, enum or interface that this package's schema refers to
+	// (Type.Schema, InterfaceRef.Schema), each once, sorted by Path. Their
+	// models are complete (gen builds the imported nodes from them), and
+	// none of them imports this package.
+	Imports []*Package
 }
 
 // ErrorVar is an //ipc:error variable: a sentinel error that keeps its
@@ -243,6 +257,13 @@ type Type struct {
 	// Interface is the //ipc:interface type a KindInterface value carries.
 	Interface *InterfaceRef
 
+	// Schema is set on a KindStruct or KindEnum type that the schema of
+	// another annotated package declares: Struct (or Enum) is then that
+	// package's, found in Schema.Structs (Schema.Enums), and this
+	// package's schema imports it instead of declaring a copy. nil when
+	// this package's schema declares the type.
+	Schema *Package
+
 	// Hook is set when the Go type (Named) is not itself mappable and
 	// crosses as another type through a pair of conversion functions
 	// (time.Time as ipc.WallTime). The rest of the Type then describes the
@@ -270,6 +291,11 @@ type InterfaceRef struct {
 	Name    string   // the capnp interface name (the Go name)
 	IPCPath string   // import path of the generated package, e.g. ".../mining/miningipc"
 	IPCName string   // its Go package name, e.g. "miningipc"
+
+	// Schema is the model of the other annotated package whose schema
+	// declares the interface (Schema.IPCPath == IPCPath), or nil when the
+	// using package's own schema declares it.
+	Schema *Package
 }
 
 // IsScalar reports whether k maps to a capnp data-section value (a number,

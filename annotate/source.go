@@ -371,3 +371,13 @@ func (p *placer) typeName(ts *ast.TypeSpec) *types.TypeName {
 	obj, _ := p.s.info.Defs[ts.Name].(*types.TypeName)
 	return obj
 }
+
+// hasInterface reports whether the package declares an //ipc:interface.
+func (s *source) hasInterface() bool {
+	for _, td := range s.types {
+		if td.iface != nil {
+			return true
+		}
+	}
+	return false
+}

@@ -257,6 +257,13 @@ func (b *builder) mapNamed(t *types.Named, u use) *Type {
 		b.errorf(u, "type %s is not exported, so the generated package %sipc cannot name it; export it", qualified, b.src.name)
 		return nil
 	}
+	if tn.Path != b.src.path {
+		if m := b.l.schemaOf(tn.Path, u.pos); m != nil {
+			if it := b.imported(m, tn); it != nil {
+				return it
+			}
+		}
+	}
 	if ht := b.marshalerType(t, tn); ht != nil {
 		return ht
 	}
@@ -268,7 +275,7 @@ func (b *builder) mapNamed(t *types.Named, u use) *Type {
 	case *types.Interface:
 		if src := b.l.source(tn.Path); src != nil && src.types[tn.Name] != nil && src.types[tn.Name].iface != nil {
 			if tn.Path != b.src.path {
-				b.errorf(u, "the //ipc:interface %s of another package cannot be passed as a value yet; declare an //ipc:interface with its methods in package %s and use that", qualified, b.src.name)
+				b.errorf(u, "the //ipc:interface %s cannot cross while its package has problems; fix those reported for package %s", qualified, tn.Path)
 				return nil
 			}
 			return &Type{Kind: KindInterface, Named: &tn, Interface: &InterfaceRef{
@@ -539,7 +546,7 @@ func (b *builder) funcType(t *types.Named, tn TypeName, sig *types.Signature, u 
 	}
 	qualified := b.typeString(t)
 	if tn.Path != b.src.path {
-		b.errorf(u, "the func type %s of another package cannot cross yet; declare a func type of the same signature in package %s", qualified, b.src.name)
+		b.errorf(u, "the func type %s of another package crosses only when an //ipc:interface of its package uses it (its schema then declares it); declare a func type of the same signature in package %s", qualified, b.src.name)
 		return nil
 	}
 	td := b.src.types[tn.Name]
@@ -642,4 +649,33 @@ func (b *builder) marshalerType(t *types.Named, tn TypeName) *Type {
 		return hook(KindString, "string", "MarshalText", "UnmarshalText")
 	}
 	return nil
+}
+
+// imported returns the Type of tn when the schema of the annotated package
+// m declares it (a struct, an enum, an //ipc:interface or a func type its
+// interfaces use), recording m as an import; nil when m's schema does not
+// hold tn, which is then copied into this package's schema.
+func (b *builder) imported(m *Package, tn TypeName) *Type {
+	var t *Type
+	for _, s := range m.Structs {
+		if s.Synthetic == GoStruct && s.GoType == tn {
+			t = &Type{Kind: KindStruct, Named: &tn, Struct: s, Schema: m}
+		}
+	}
+	for _, e := range m.Enums {
+		if e.GoType == tn {
+			t = &Type{Kind: KindEnum, Named: &tn, Basic: e.Basic, Enum: e, Schema: m}
+		}
+	}
+	for _, in := range m.Interfaces {
+		if in.Func == nil && m.Path == tn.Path && in.Name == tn.Name || in.Func != nil && *in.Func == tn {
+			t = &Type{Kind: KindInterface, Named: &tn, Interface: &InterfaceRef{
+				Go: tn, Name: in.Name, IPCPath: m.IPCPath, IPCName: m.IPCName, Schema: m,
+			}}
+		}
+	}
+	if t != nil {
+		b.imports[m.Path] = m
+	}
+	return t
 }

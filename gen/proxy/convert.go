@@ -138,7 +138,7 @@ func (w *fn) fromWire(t *annotate.Type, x *jen.Statement) *jen.Statement {
 // enumToWire returns statements that check an enum value v of type t and
 // the expression of its bindings value: Kind(x).
 func (w *fn) enumToWire(t *annotate.Type, v *jen.Statement, wrap wrapper) ([]jen.Code, *jen.Statement) {
-	name := jen.Id(t.Enum.Name)
+	name := w.g.bound(schemaPath(t), t.Enum.Name)
 	switch goBasic(t) {
 	case "uint8", "uint16":
 		return nil, name.Call(v) // always fits
@@ -203,19 +203,19 @@ func (w *fn) writeField(s jen.Code, stype string, f *annotate.Field, t *annotate
 	case annotate.KindStruct:
 		// c, err := s.NewTip()
 		// if err != nil { … }
-		// if err := writeBlockRef(c, &v.Tip); err != nil {
+		// if err := WriteBlockRef(c, &v.Tip); err != nil {
 		// 	return ipc.InField("Tip", err)
 		// }
 		c := w.sc.name("c")
 		return []jen.Code{
 			jen.List(jen.Id(c), jen.Err()).Op(":=").Add(s).Dot("New" + acc).Call(),
 			ifErr(wrap),
-			check(jen.Id(writeFunc(t.Struct.Name)).Call(jen.Id(c), v.addr()), wrap),
+			check(w.g.bound(schemaPath(t), structWriteFunc(t.Struct.Name)).Call(jen.Id(c), v.addr()), wrap),
 		}
 
 	case annotate.KindInterface:
-		// if err := s.SetTemplate(exportBlockTemplate(v.Template)); err != nil { … }
-		return []jen.Code{check(set(jen.Id(exportFunc(t.Interface.Name)).Call(v.val())), wrap)}
+		// if err := s.SetTemplate(ExportBlockTemplate(v.Template)); err != nil { … }
+		return []jen.Code{check(set(w.g.bound(schemaPath(t), exportFunc(t.Interface.Name)).Call(v.val())), wrap)}
 
 	case annotate.KindOptional:
 		return w.writeOptionalField(s, stype, f, t, v, wrap)
@@ -400,17 +400,17 @@ func (w *fn) writeElem(l, i string, t *annotate.Type, v ref, wrap wrapper) []jen
 		})
 
 	case annotate.KindStruct:
-		// if err := writeBlockRef(l.At(i), &v[i]); err != nil { … }
-		return []jen.Code{check(jen.Id(writeFunc(t.Struct.Name)).Call(at, v.addr()), wrap)}
+		// if err := WriteBlockRef(l.At(i), &v[i]); err != nil { … }
+		return []jen.Code{check(w.g.bound(schemaPath(t), structWriteFunc(t.Struct.Name)).Call(at, v.addr()), wrap)}
 
 	case annotate.KindInterface:
 		// A nil element stays a null pointer.
-		// if c := exportBlockTemplate(v[i]); c.IsValid() {
+		// if c := ExportBlockTemplate(v[i]); c.IsValid() {
 		// 	if err := l.Set(i, c); err != nil { … }
 		// }
 		c := w.sc.name("c")
 		return []jen.Code{jen.If(
-			jen.Id(c).Op(":=").Id(exportFunc(t.Interface.Name)).Call(v.val()),
+			jen.Id(c).Op(":=").Add(w.g.bound(schemaPath(t), exportFunc(t.Interface.Name))).Call(v.val()),
 			jen.Id(c).Dot("IsValid").Call(),
 		).Block(check(set(jen.Id(c)), wrap))}
 
@@ -475,6 +475,16 @@ func listName(elem *annotate.Type) (name string, bindings bool) {
 	panic(fmt.Sprintf("proxy: no list type for kind %d", elem.Kind))
 }
 
+// listPath is the import path of the generated package whose bindings
+// declare the list type of elements of type elem: "" for this package.
+// (An optional element's box is always this package's.)
+func listPath(elem *annotate.Type) string {
+	if elem.Kind == annotate.KindOptional {
+		return ""
+	}
+	return schemaPath(elem)
+}
+
 // typedList renders the type of the capnp list that holds the Go list or
 // map type t (capnp.Int32List, BlockRef_List, TextInt64Entry_List); it
 // also converts a capnp.List: capnp.Int32List(p.List()).
@@ -484,7 +494,7 @@ func (w *fn) typedList(t *annotate.Type) *jen.Statement {
 	}
 	name, bindings := listName(t.Elem)
 	if bindings {
-		return jen.Id(name)
+		return w.g.bound(listPath(t.Elem), name)
 	}
 	return jen.Qual(capnpPath, name)
 }
@@ -497,7 +507,7 @@ func (w *fn) newList(t *annotate.Type) *jen.Statement {
 	}
 	name, bindings := listName(t.Elem)
 	if bindings {
-		return jen.Id("New" + name)
+		return w.g.bound(listPath(t.Elem), "New"+name)
 	}
 	return jen.Qual(capnpPath, "New"+name)
 }
@@ -600,17 +610,17 @@ func (w *fn) readField(s jen.Code, stype string, f *annotate.Field, t *annotate.
 	case annotate.KindStruct:
 		// c, err := s.Tip()
 		// if err != nil { … }
-		// if err := readBlockRef(c, &v.Tip); err != nil { … }
+		// if err := ReadBlockRef(c, &v.Tip); err != nil { … }
 		c := w.sc.name("c")
 		return []jen.Code{
 			jen.List(jen.Id(c), jen.Err()).Op(":=").Add(get),
 			ifErr(wrap),
-			check(jen.Id(readFunc(t.Struct.Name)).Call(jen.Id(c), dst.addr()), wrap),
+			check(w.g.bound(schemaPath(t), structReadFunc(t.Struct.Name)).Call(jen.Id(c), dst.addr()), wrap),
 		}
 
 	case annotate.KindInterface:
-		// v.Template = importBlockTemplate(s.Template())
-		return []jen.Code{dst.set(jen.Id(importFunc(t.Interface.Name)).Call(get))}
+		// v.Template = ImportBlockTemplate(s.Template())
+		return []jen.Code{dst.set(w.g.bound(schemaPath(t), importFunc(t.Interface.Name)).Call(get))}
 
 	case annotate.KindOptional:
 		return w.readOptionalField(s, stype, f, t, dst, wrap)
@@ -855,18 +865,18 @@ func (w *fn) readElem(l, i string, t *annotate.Type, dst ref, wrap wrapper) []je
 		}, w.readList(il, t, dst, wrap)...)
 
 	case annotate.KindStruct:
-		// if err := readBlockRef(l.At(i), &x[i]); err != nil { … }
-		return []jen.Code{check(jen.Id(readFunc(t.Struct.Name)).Call(at, dst.addr()), wrap)}
+		// if err := ReadBlockRef(l.At(i), &x[i]); err != nil { … }
+		return []jen.Code{check(w.g.bound(schemaPath(t), structReadFunc(t.Struct.Name)).Call(at, dst.addr()), wrap)}
 
 	case annotate.KindInterface:
 		// c, err := l.At(i)
 		// if err != nil { … }
-		// x[i] = importBlockTemplate(c)
+		// x[i] = ImportBlockTemplate(c)
 		c := w.sc.name("c")
 		return []jen.Code{
 			jen.List(jen.Id(c), jen.Err()).Op(":=").Add(at),
 			ifErr(wrap),
-			dst.set(jen.Id(importFunc(t.Interface.Name)).Call(jen.Id(c))),
+			dst.set(w.g.bound(schemaPath(t), importFunc(t.Interface.Name)).Call(jen.Id(c))),
 		}
 
 	case annotate.KindOptional:

@@ -68,6 +68,9 @@ func importNames(f *jen.File, pkg *annotate.Package) map[string]string {
 		claim(imp.path, imp.name, true)
 	}
 	claim(pkg.Path, pkg.Name, true)
+	for _, imp := range pkg.Imports {
+		claim(imp.IPCPath, imp.IPCName, true)
+	}
 	var others []string
 	for p := range modelPaths(pkg) {
 		others = append(others, p)
@@ -247,9 +250,38 @@ func callType(it *annotate.Interface, m *annotate.Method) string {
 func clientType(it *annotate.Interface) string { return it.Name + "Client" }
 func serverType(it *annotate.Interface) string { return lowerFirst(it.Name) + "Server" }
 func writeFunc(bindingsType string) string     { return "write" + bindingsType }
-func exportFunc(iface string) string           { return "export" + iface }
-func importFunc(iface string) string           { return "import" + iface }
 func readFunc(bindingsType string) string      { return "read" + bindingsType }
+
+// The conversions of a Go struct and of an interface are exported, so
+// that a generated package that uses the type (its schema imports this
+// one's) converts through them: WriteBlockRef, ReadBlockRef,
+// ExportBlockTemplate, ImportBlockTemplate.
+func structWriteFunc(name string) string { return "Write" + name }
+func structReadFunc(name string) string  { return "Read" + name }
+func exportFunc(iface string) string     { return "Export" + iface }
+func importFunc(iface string) string     { return "Import" + iface }
+
+// bound renders a package-level name of the generated package at ipcPath:
+// a plain identifier in this package, a qualified one in another's.
+func (g *generator) bound(ipcPath, name string) *jen.Statement {
+	if ipcPath == "" || ipcPath == g.pkg.IPCPath {
+		return jen.Id(name)
+	}
+	return jen.Qual(ipcPath, name)
+}
+
+// schemaPath is the import path of the generated package whose schema
+// declares the struct, enum or interface t: this package's unless t is
+// imported (Type.Schema, InterfaceRef.IPCPath).
+func schemaPath(t *annotate.Type) string {
+	switch {
+	case t.Kind == annotate.KindInterface && t.Interface != nil:
+		return t.Interface.IPCPath
+	case t.Schema != nil:
+		return t.Schema.IPCPath
+	}
+	return ""
+}
 
 // schemaVar is the package-level *ipc.Schema of the bindings; it exists
 // only when an optional string is written.
@@ -284,6 +316,21 @@ func checkNames(pkg *annotate.Package) error {
 			}
 		}
 	}
+	exported := func(n, what string, pos token.Position) {
+		if kind, ok := bindings[n]; ok {
+			errs = append(errs, fmt.Sprintf("%s: the %s %s collides with the generated %s for %s; rename one of them", pos, kind, n, n, what))
+		}
+	}
+	for _, it := range pkg.Interfaces {
+		exported(exportFunc(it.Name), "interface "+it.Name, it.Pos)
+		exported(importFunc(it.Name), "interface "+it.Name, it.Pos)
+	}
+	for _, s := range pkg.Structs {
+		if s.Synthetic == annotate.GoStruct {
+			exported(structWriteFunc(s.Name), "struct "+s.Name, s.Pos)
+			exported(structReadFunc(s.Name), "struct "+s.Name, s.Pos)
+		}
+	}
 	for _, s := range pkg.Structs {
 		if s.Synthetic == annotate.GoStruct && !token.IsExported(s.GoType.Name) {
 			errs = append(errs, fmt.Sprintf("%s: struct type %s.%s is unexported; the generated package %s cannot refer to it", s.Pos, s.GoType.Path, s.GoType.Name, pkg.IPCName))
@@ -313,7 +360,7 @@ func reservedNames(pkg *annotate.Package, imports map[string]string) map[string]
 	r["RegisterSchema"] = true
 	r[schemaVar] = true
 	for _, s := range pkg.Structs {
-		for _, n := range []string{s.Name, s.Name + "_List", "New" + s.Name + "_List", s.Name + "_TypeID", writeFunc(s.Name), readFunc(s.Name)} {
+		for _, n := range []string{s.Name, s.Name + "_List", "New" + s.Name + "_List", s.Name + "_TypeID", structWriteFunc(s.Name), structReadFunc(s.Name)} {
 			r[n] = true
 		}
 	}

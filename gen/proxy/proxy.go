@@ -20,6 +20,15 @@
 //	defer m.Release()
 //	tmpl, err := m.CreateNewBlock(ctx, opts)
 //
+// Every output package also exports the conversions of its Go structs
+// and interfaces, which the output of a package whose schema imports this
+// one's (annotate.Package.Imports) calls instead of converting itself:
+//
+//	func WriteBlockRef(s BlockRef, v *mining.BlockRef) error
+//	func ReadBlockRef(s BlockRef, v *mining.BlockRef) error
+//	func ExportBlockTemplate(v mining.BlockTemplate) BlockTemplate // a new reference; nil → null
+//	func ImportBlockTemplate(c BlockTemplate) mining.BlockTemplate // does not take over c
+//
 // The wire conventions the conversions follow are those of the annotate
 // package's model; the bindings' names follow capnpc-go's rules (a schema
 // element's Go name is its wire name with the first letter upper-cased).
@@ -113,13 +122,12 @@ func (g *generator) render() {
 	if len(g.pkg.Errors) > 0 {
 		g.errorRegistrations()
 	}
-	values := interfaceValues(g.pkg)
 	for _, it := range g.pkg.Interfaces {
 		g.client(it)
 		g.server(it)
-		if values[it.Name] {
-			g.capabilityConversions(it)
-		}
+		// Always: a package whose schema imports this one converts
+		// its values through them.
+		g.capabilityConversions(it)
 	}
 	for _, it := range g.pkg.Interfaces {
 		for _, m := range it.Methods {
@@ -571,11 +579,11 @@ func (g *generator) fieldsReader(stype string, fields []*annotate.Field, what st
 
 // structConversions emits
 //
-//	// writeBlockRef writes v into s.
-//	func writeBlockRef(s BlockRef, v *mining.BlockRef) error { … }
+//	// WriteBlockRef writes v into s.
+//	func WriteBlockRef(s BlockRef, v *mining.BlockRef) error { … }
 //
-//	// readBlockRef reads s into v.
-//	func readBlockRef(s BlockRef, v *mining.BlockRef) error { … }
+//	// ReadBlockRef reads s into v.
+//	func ReadBlockRef(s BlockRef, v *mining.BlockRef) error { … }
 func (g *generator) structConversions(st *annotate.Struct) {
 	goType := g.qual(st.GoType)
 	field := func(f *annotate.Field) ref { return ref{x: jen.Id("v").Dot(f.GoName)} }
@@ -586,8 +594,8 @@ func (g *generator) structConversions(st *annotate.Struct) {
 		body = append(body, w.writeField(jen.Id("s"), st.Name, f, f.Type, field(f), fieldWrap(f.GoName))...)
 	}
 	body = append(body, jen.Return(jen.Nil()))
-	g.file.Comment(fmt.Sprintf("%s writes v into s.", writeFunc(st.Name)))
-	g.file.Func().Id(writeFunc(st.Name)).Params(jen.Id("s").Id(st.Name), jen.Id("v").Op("*").Add(goType)).Error().Block(body...)
+	g.file.Comment(fmt.Sprintf("%s writes v into s.", structWriteFunc(st.Name)))
+	g.file.Func().Id(structWriteFunc(st.Name)).Params(jen.Id("s").Id(st.Name), jen.Id("v").Op("*").Add(goType)).Error().Block(body...)
 
 	w = g.newFn("s", "v")
 	body = nil
@@ -595,43 +603,8 @@ func (g *generator) structConversions(st *annotate.Struct) {
 		body = append(body, w.readField(jen.Id("s"), st.Name, f, f.Type, field(f), fieldWrap(f.GoName))...)
 	}
 	body = append(body, jen.Return(jen.Nil()))
-	g.file.Comment(fmt.Sprintf("%s reads s into v.", readFunc(st.Name)))
-	g.file.Func().Id(readFunc(st.Name)).Params(jen.Id("s").Id(st.Name), jen.Id("v").Op("*").Add(g.qual(st.GoType))).Error().Block(body...)
-}
-
-// interfaceValues returns the names of the interfaces of pkg that some
-// parameter, result or struct field carries as a value.
-func interfaceValues(pkg *annotate.Package) map[string]bool {
-	used := make(map[string]bool)
-	seen := make(map[*annotate.Type]bool)
-	var visit func(t *annotate.Type)
-	visit = func(t *annotate.Type) {
-		if t == nil || seen[t] {
-			return
-		}
-		seen[t] = true
-		if t.Kind == annotate.KindInterface && t.Interface != nil {
-			used[t.Interface.Name] = true
-		}
-		visit(t.Elem)
-		visit(t.Key)
-	}
-	for _, it := range pkg.Interfaces {
-		for _, m := range it.Methods {
-			for _, f := range m.Params {
-				visit(f.Type)
-			}
-			for _, f := range m.Results {
-				visit(f.Type)
-			}
-		}
-	}
-	for _, st := range pkg.Structs {
-		for _, f := range st.Fields {
-			visit(f.Type)
-		}
-	}
-	return used
+	g.file.Comment(fmt.Sprintf("%s reads s into v.", structReadFunc(st.Name)))
+	g.file.Func().Id(structReadFunc(st.Name)).Params(jen.Id("s").Id(st.Name), jen.Id("v").Op("*").Add(g.qual(st.GoType))).Error().Block(body...)
 }
 
 // capabilityConversions emits the conversions between a Go value of the
@@ -645,7 +618,7 @@ func (g *generator) capabilityConversions(it *annotate.Interface) {
 	goIface := g.qual(annotate.TypeName{Path: g.pkg.Path, Name: it.Name})
 	client := clientType(it)
 
-	// func exportBlockTemplate(v mining.BlockTemplate) BlockTemplate {
+	// func ExportBlockTemplate(v mining.BlockTemplate) BlockTemplate {
 	// 	switch v := v.(type) {
 	// 	case nil:
 	// 		return BlockTemplate{}
@@ -673,7 +646,7 @@ func (g *generator) capabilityConversions(it *annotate.Interface) {
 		jen.Return(jen.Id(it.Name).Call(jen.Id("New"+it.Name+"Server").Call(jen.Id("v")))),
 	)
 
-	// func importBlockTemplate(c BlockTemplate) mining.BlockTemplate {
+	// func ImportBlockTemplate(c BlockTemplate) mining.BlockTemplate {
 	// 	if !c.IsValid() {
 	// 		return nil
 	// 	}

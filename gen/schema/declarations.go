@@ -21,12 +21,30 @@ import (
 type schemaFile struct {
 	id         uint64
 	name       string // file name, e.g. "mining.capnp"
+	path       string // import path, e.g. "/example.com/x/mining/miningipc/mining.capnp" (ImportPath)
 	source     string // Go import path of the interface package
 	goPackage  string // $Go.package
 	goImport   string // $Go.import
 	interfaces []*interfaceDecl
 	structs    []*structDecl
 	enums      []*enumDecl
+	imports    []*importDecl // the other schemas it imports, in Package.Imports order
+}
+
+// importDecl is an imported schema: `using <alias> = import "<file.path>";`.
+type importDecl struct {
+	alias string
+	file  *schemaFile
+}
+
+// displayName is how the capnp compiler names f in a request: a requested
+// file by its file name, an imported one by its import path without the
+// leading slash.
+func (f *schemaFile) displayName(requested bool) string {
+	if requested {
+		return f.name
+	}
+	return strings.TrimPrefix(f.path, "/")
 }
 
 type interfaceDecl struct {
@@ -81,7 +99,9 @@ type capnpType struct {
 	which schema.Type_Which // a scalar, text, data, list, enum, structType or interface
 	elem  *capnpType        // list: the element type
 	id    uint64            // enum, structType, interface: the declaration's ID
-	name  string            // enum, structType, interface: the declaration's name
+	name  string            // enum, structType, interface: the declaration's name, "Alias.Name" when imported
+	decl  any               // enum, structType, interface: the *enumDecl, *structDecl or *interfaceDecl
+	file  *schemaFile       // enum, structType, interface: the file that declares it
 }
 
 // scalarTypes maps the scalar kinds and Text/Data to their capnp types.
@@ -131,26 +151,50 @@ func (t *capnpType) lgSize() int {
 
 // declarer lowers one package, collecting every problem it finds.
 type declarer struct {
-	pkg     *annotate.Package
-	file    *schemaFile
-	structs map[string]*structDecl    // top-level structs by name
-	enums   map[string]*enumDecl      // enums by name
-	ifaces  map[string]*interfaceDecl // interfaces by name
-	errs    []error
+	pkg      *annotate.Package
+	file     *schemaFile
+	structs  map[string]*structDecl    // top-level structs by name
+	enums    map[string]*enumDecl      // enums by name
+	ifaces   map[string]*interfaceDecl // interfaces by name
+	imported map[string]*declarer      // the declarers of the imported schemas, by IPCPath
+	aliases  map[string]string         // the alias of each imported schema, by IPCPath
+	errs     []error
+}
+
+// ImportPath is how a schema that uses a type of pkg's schema imports it:
+// "/" + pkg.IPCPath + "/" + pkg.Name + ".capnp". It resolves with
+// `capnp compile -I<root>` where <root> holds every generated package at
+// its import path (and go.capnp), as a module's source tree laid out by
+// import path does.
+func ImportPath(pkg *annotate.Package) string {
+	return "/" + pkg.IPCPath + "/" + pkg.Name + ".capnp"
 }
 
 // declare lowers pkg to its schema file. The error joins every problem
 // found; problems that come from the user's Go code carry its position.
 func declare(pkg *annotate.Package) (*schemaFile, error) {
+	d, err := newDeclarer(pkg, nil)
+	if err != nil {
+		return nil, err
+	}
+	return d.file, nil
+}
+
+// newDeclarer lowers pkg. inProgress holds the packages whose imports are
+// being lowered, to reject an import cycle.
+func newDeclarer(pkg *annotate.Package, inProgress map[string]bool) (*declarer, error) {
 	d := &declarer{
-		pkg:     pkg,
-		structs: make(map[string]*structDecl),
-		enums:   make(map[string]*enumDecl),
-		ifaces:  make(map[string]*interfaceDecl),
+		pkg:      pkg,
+		structs:  make(map[string]*structDecl),
+		enums:    make(map[string]*enumDecl),
+		ifaces:   make(map[string]*interfaceDecl),
+		imported: make(map[string]*declarer),
+		aliases:  make(map[string]string),
 	}
 	d.file = &schemaFile{
 		id:        FileID(pkg),
 		name:      pkg.Name + ".capnp",
+		path:      ImportPath(pkg),
 		source:    pkg.Path,
 		goPackage: pkg.IPCName,
 		goImport:  pkg.IPCPath,
@@ -165,6 +209,12 @@ func declare(pkg *annotate.Package) (*schemaFile, error) {
 		d.errorf(token.Position{}, "import paths %q and %q must be non-empty printable text", pkg.Path, pkg.IPCPath)
 	}
 	d.declareNames()
+	if inProgress == nil {
+		inProgress = make(map[string]bool)
+	}
+	inProgress[pkg.IPCPath] = true
+	d.declareImports(inProgress)
+	delete(inProgress, pkg.IPCPath)
 	for _, s := range pkg.Structs {
 		if sd := d.structs[s.Name]; sd != nil && sd.fields == nil {
 			sd.fields = d.fields(s.Fields, "struct "+s.Name)
@@ -184,7 +234,76 @@ func declare(pkg *annotate.Package) (*schemaFile, error) {
 	for _, s := range d.file.allStructs() {
 		s.layOut()
 	}
-	return d.file, nil
+	return d, nil
+}
+
+// declareImports lowers the schemas of pkg.Imports and gives each an
+// alias: the package name upper-cased first (underscores dropped), with a
+// number appended when a declaration of this schema, "Go" or an earlier
+// alias has that name.
+func (d *declarer) declareImports(inProgress map[string]bool) {
+	taken := map[string]bool{"Go": true}
+	for n := range d.structs {
+		taken[n] = true
+	}
+	for n := range d.enums {
+		taken[n] = true
+	}
+	for n := range d.ifaces {
+		taken[n] = true
+	}
+	for _, imp := range d.pkg.Imports {
+		switch {
+		case imp == nil:
+			d.errorf(token.Position{}, "Package.Imports holds nil")
+			continue
+		case imp.IPCPath == d.pkg.IPCPath || inProgress[imp.IPCPath]:
+			d.errorf(token.Position{}, "the schema of %s imports itself through %s; Go packages cannot import each other in a cycle", d.pkg.Path, imp.Path)
+			continue
+		case d.imported[imp.IPCPath] != nil:
+			d.errorf(token.Position{}, "Package.Imports lists %s twice", imp.Path)
+			continue
+		case !isQuotable(ImportPath(imp)):
+			d.errorf(token.Position{}, "import path %q must be printable text", ImportPath(imp))
+			continue
+		}
+		id, err := newDeclarer(imp, inProgress)
+		if err != nil {
+			d.errs = append(d.errs, fmt.Errorf("imported schema of %s: %w", imp.Path, err))
+			continue
+		}
+		base := upperFirstASCII(strings.ReplaceAll(imp.Name, "_", ""))
+		if !isTypeName(base) {
+			base = "Schema"
+		}
+		alias := base
+		for i := 2; taken[alias] || slices.Contains(builtinNames, alias); i++ {
+			alias = fmt.Sprint(base, i)
+		}
+		taken[alias] = true
+		d.imported[imp.IPCPath] = id
+		d.aliases[imp.IPCPath] = alias
+		d.file.imports = append(d.file.imports, &importDecl{alias: alias, file: id.file})
+	}
+}
+
+// upperFirstASCII upper-cases the first letter of s when it is an ASCII
+// lower-case letter.
+func upperFirstASCII(s string) string {
+	if s != "" && 'a' <= s[0] && s[0] <= 'z' {
+		return string(s[0]-'a'+'A') + s[1:]
+	}
+	return s
+}
+
+// importedFor returns the declarer of the imported schema of the package
+// with the given IPCPath, or an error naming what is missing.
+func (d *declarer) importedFor(ipcPath, what string) (*declarer, string, error) {
+	id := d.imported[ipcPath]
+	if id == nil {
+		return nil, "", fmt.Errorf("%s is declared in the schema of %s, which is not in Package.Imports", what, ipcPath)
+	}
+	return id, d.aliases[ipcPath], nil
 }
 
 // declareNames creates every top-level declaration, so that types can
@@ -415,28 +534,59 @@ func (d *declarer) capnpType(t *annotate.Type) (*capnpType, error) {
 		}
 		return &capnpType{which: schema.Type_Which_list, elem: entry}, nil
 	case annotate.KindStruct:
+		if t.Schema != nil && t.Struct != nil {
+			id, alias, err := d.importedFor(t.Schema.IPCPath, "struct "+t.Struct.Name)
+			if err != nil {
+				return nil, err
+			}
+			ct, err := id.structRef(t.Struct, "struct")
+			if err != nil {
+				return nil, fmt.Errorf("%w (in the schema of %s)", err, t.Schema.Path)
+			}
+			ct.name = alias + "." + ct.name
+			return ct, nil
+		}
 		return d.structRef(t.Struct, "struct")
 	case annotate.KindEnum:
 		if t.Enum == nil {
 			return nil, errors.New("enum type without Type.Enum")
 		}
+		if t.Schema != nil {
+			id, alias, err := d.importedFor(t.Schema.IPCPath, "enum "+t.Enum.Name)
+			if err != nil {
+				return nil, err
+			}
+			e := id.enums[t.Enum.Name]
+			if e == nil {
+				return nil, fmt.Errorf("enum %q is not in the Enums of %s", t.Enum.Name, t.Schema.Path)
+			}
+			return &capnpType{which: schema.Type_Which_enum, id: e.id, name: alias + "." + e.name, decl: e, file: id.file}, nil
+		}
 		e := d.enums[t.Enum.Name]
 		if e == nil {
 			return nil, fmt.Errorf("enum %q is not in Package.Enums", t.Enum.Name)
 		}
-		return &capnpType{which: schema.Type_Which_enum, id: e.id, name: e.name}, nil
+		return &capnpType{which: schema.Type_Which_enum, id: e.id, name: e.name, decl: e, file: d.file}, nil
 	case annotate.KindInterface:
 		if t.Interface == nil {
 			return nil, errors.New("interface type without Type.Interface")
 		}
 		if t.Interface.IPCPath != d.pkg.IPCPath {
-			return nil, fmt.Errorf("interface %s is declared in %s, another schema", t.Interface.Name, t.Interface.IPCPath)
+			id, alias, err := d.importedFor(t.Interface.IPCPath, "interface "+t.Interface.Name)
+			if err != nil {
+				return nil, err
+			}
+			in := id.ifaces[t.Interface.Name]
+			if in == nil {
+				return nil, fmt.Errorf("interface %q is not in the Interfaces of %s", t.Interface.Name, id.pkg.Path)
+			}
+			return &capnpType{which: schema.Type_Which_interface, id: in.id, name: alias + "." + in.name, decl: in, file: id.file}, nil
 		}
 		in := d.ifaces[t.Interface.Name]
 		if in == nil {
 			return nil, fmt.Errorf("interface %q is not in Package.Interfaces", t.Interface.Name)
 		}
-		return &capnpType{which: schema.Type_Which_interface, id: in.id, name: in.name}, nil
+		return &capnpType{which: schema.Type_Which_interface, id: in.id, name: in.name, decl: in, file: d.file}, nil
 	case annotate.KindOptional:
 		if t.Elem == nil {
 			return nil, errors.New("optional type without Type.Elem")
@@ -461,7 +611,7 @@ func (d *declarer) structRef(s *annotate.Struct, what string) (*capnpType, error
 	if sd == nil {
 		return nil, fmt.Errorf("%s %q is not in Package.Structs", what, s.Name)
 	}
-	return &capnpType{which: schema.Type_Which_structType, id: sd.id, name: sd.name}, nil
+	return &capnpType{which: schema.Type_Which_structType, id: sd.id, name: sd.name, decl: sd, file: d.file}, nil
 }
 
 // declareEnumerants fills in the enumerants of the enum declared for e.

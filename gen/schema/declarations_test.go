@@ -136,3 +136,41 @@ func TestDeclareRejects(t *testing.T) {
 		})
 	}
 }
+
+func TestDeclareRejectsImports(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		break_ func(pkg *annotate.Package)
+		want   string
+	}{
+		{
+			"imported type without its package in Imports",
+			func(pkg *annotate.Package) { pkg.Imports = nil },
+			"is declared in the schema of example.com/x/base/baseipc, which is not in Package.Imports",
+		},
+		{
+			"an import of itself",
+			func(pkg *annotate.Package) { pkg.Imports = append(pkg.Imports, pkg) },
+			"the schema of example.com/x/user imports itself",
+		},
+		{
+			"an import listed twice",
+			func(pkg *annotate.Package) { pkg.Imports = append(pkg.Imports, pkg.Imports[0]) },
+			"Package.Imports lists example.com/x/base twice",
+		},
+		{
+			"a broken imported model",
+			func(pkg *annotate.Package) { pkg.Imports[0].Structs = pkg.Imports[0].Structs[1:] },
+			`imported schema of example.com/x/base: interface BlockTemplate method Ref results: field result: struct "BlockRef" is not in Package.Structs`,
+		},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			pkg := crossModel()
+			c.break_(pkg)
+			_, err := declare(pkg)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("declare: %v\nwant an error containing %q", err, c.want)
+			}
+		})
+	}
+}

@@ -23,6 +23,7 @@ func testModels() []testModel {
 		{"ordinals", ordinalsModel()},
 		{"layouts", layoutsModel()},
 		{"capabilities", capabilitiesModel()},
+		{"crosspkg", crossModel()},
 	}
 }
 
@@ -468,4 +469,73 @@ func capabilitiesModel() *annotate.Package {
 	}
 	pkg.Structs = []*annotate.Struct{holder, entry}
 	return pkg
+}
+
+// crossModel is a package whose schema imports two others: base's struct,
+// enum and interfaces, and, through base's struct, core's struct (which
+// the compiler loads though the requested file does not name it). The
+// package declares an interface named Base, so base's alias is Base2.
+func crossModel() *annotate.Package {
+	core := newPackage("example.com/x/core", "core")
+	point := goStruct(core, "Point", "Point is core's.", f("X", "x", tInt32()), f("Y", "y", tInt32()))
+	core.Structs = []*annotate.Struct{point}
+	core.Interfaces = []*annotate.Interface{{Name: "Core", Pos: pos("core.go", 3), Methods: methods(
+		method("At", "", nil, fields(f("", "result", tStruct(point)))))}}
+
+	base := newPackage("example.com/x/base", "base")
+	baseRef := func(name string) *annotate.InterfaceRef {
+		return &annotate.InterfaceRef{Go: annotate.TypeName{Path: base.Path, Name: name}, Name: name, IPCPath: base.IPCPath, IPCName: base.IPCName}
+	}
+	kind := enum(base, "Kind", "Kind is base's.", "int32", "Block", "Header")
+	pointT := tStruct(point)
+	pointT.Schema = core
+	blockRef := goStruct(base, "BlockRef", "BlockRef names a block.",
+		f("Height", "height", tInt32(), "Height of the block."),
+		f("Where", "where", pointT),
+	)
+	unused := goStruct(base, "Unused", "", f("N", "n", tInt32()))
+	base.Structs = []*annotate.Struct{blockRef, unused}
+	base.Enums = []*annotate.Enum{kind}
+	base.Imports = []*annotate.Package{core}
+	tmplRef := baseRef("BlockTemplate")
+	base.Interfaces = []*annotate.Interface{
+		{Name: "Waiter", Pos: pos("base.go", 3), Methods: methods(method("Wait", "", nil, nil))},
+		{Name: "BlockTemplate", Doc: "BlockTemplate is base's.", Pos: pos("base.go", 5), Extends: []*annotate.InterfaceRef{baseRef("Waiter")}, Methods: methods(
+			method("Ref", "Ref returns the block.", nil, fields(f("", "result", tStruct(blockRef)))),
+			method("Next", "", nil, fields(f("", "result", &annotate.Type{Kind: annotate.KindInterface, Named: &tmplRef.Go, Interface: tmplRef}))))},
+		{Name: "Other", Pos: pos("base.go", 9), Methods: methods(method("Ping", "", nil, nil))},
+	}
+
+	user := newPackage("example.com/x/user", "user")
+	refT := func() *annotate.Type {
+		t := tStruct(blockRef)
+		t.Schema = base
+		return t
+	}
+	kindT := func() *annotate.Type {
+		t := tEnum(kind)
+		t.Schema = base
+		return t
+	}
+	tmplT := func() *annotate.Type {
+		r := baseRef("BlockTemplate")
+		r.Schema = base
+		return &annotate.Type{Kind: annotate.KindInterface, Named: &r.Go, Interface: r}
+	}
+	entry := mapEntry("TextBlockRefEntry", tString(), refT())
+	holder := goStruct(user, "Holder", "Holder is user's.",
+		f("Ref", "ref", refT()),
+		f("Kinds", "kinds", tList(kindT())),
+		f("ByName", "byName", tMap(tString(), refT(), entry)),
+		f("Kind", "kind", kindT()),
+	)
+	user.Structs = []*annotate.Struct{holder, entry}
+	user.Imports = []*annotate.Package{base}
+	user.Interfaces = []*annotate.Interface{
+		{Name: "Base", Doc: "Base takes the alias Base.", Pos: pos("user.go", 3), Methods: methods(
+			method("Use", "", fields(f("r", "r", refT()), f("t", "t", tmplT()), f("h", "h", tStruct(holder))),
+				fields(f("", "result", tmplT()), f("", "result1", tList(refT())))),
+		)},
+	}
+	return user
 }

@@ -13,6 +13,8 @@ import (
 	"capnproto.org/go/capnp/v3"
 	"capnproto.org/go/capnp/v3/std/capnp/schema"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/ifacegen/ifacegen/annotate"
 )
 
 // The oracle tests hold Request to the official capnp compiler: for every
@@ -21,9 +23,11 @@ import (
 // bindings from both.
 
 // capnpCompile compiles text, saved as name in a temporary directory beside
-// GoCapnp, and returns the compiler's CodeGeneratorRequest. It skips the
-// test when capnp is not installed.
-func capnpCompile(t *testing.T, name string, text []byte) []byte {
+// an include directory that holds GoCapnp and, at their import paths
+// (ImportPath), the schemas of imports and of theirs, and returns the
+// compiler's CodeGeneratorRequest. It skips the test when capnp is not
+// installed.
+func capnpCompile(t *testing.T, name string, text []byte, imports ...*annotate.Package) []byte {
 	t.Helper()
 	capnpPath, err := exec.LookPath("capnp")
 	if err != nil {
@@ -39,6 +43,24 @@ func capnpCompile(t *testing.T, name string, text []byte) []byte {
 	if err := os.WriteFile(filepath.Join(dir, name), text, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	var writeImports func(pkgs []*annotate.Package)
+	writeImports = func(pkgs []*annotate.Package) {
+		for _, imp := range pkgs {
+			impText, err := Text(imp)
+			if err != nil {
+				t.Fatalf("imported schema %s: %v", imp.Path, err)
+			}
+			path := filepath.Join(dir, "include", filepath.FromSlash(ImportPath(imp)))
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, impText, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			writeImports(imp.Imports)
+		}
+	}
+	writeImports(imports)
 	cmd := exec.Command(capnpPath, "compile", "--no-standard-import", "-Iinclude", "-o-", name)
 	cmd.Dir = dir
 	var stderr bytes.Buffer
@@ -60,7 +82,7 @@ func TestOracleRequest(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			theirs := decodeRequest(t, capnpCompile(t, m.pkg.Name+".capnp", text))
+			theirs := decodeRequest(t, capnpCompile(t, m.pkg.Name+".capnp", text, m.pkg.Imports...))
 			ourBytes, err := Request(m.pkg)
 			if err != nil {
 				t.Fatal(err)
@@ -89,7 +111,7 @@ func TestOracleBindings(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			theirs := capnpCompile(t, m.pkg.Name+".capnp", text)
+			theirs := capnpCompile(t, m.pkg.Name+".capnp", text, m.pkg.Imports...)
 			ours, err := Request(m.pkg)
 			if err != nil {
 				t.Fatal(err)

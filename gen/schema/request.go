@@ -2,6 +2,8 @@ package schema
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"capnproto.org/go/capnp/v3"
 	"capnproto.org/go/capnp/v3/std/capnp/schema"
@@ -23,8 +25,14 @@ var compilerVersion = struct {
 //
 // It holds a node for the file, each interface, each method's implicit
 // $Params and $Results structs, each struct and each enum, plus the nodes of
-// go.capnp for the $Go annotations; the requested file with its import of
-// "/go.capnp"; and the doc comments as source info. IDs follow the
+// go.capnp for the $Go annotations; the requested file with its imports
+// ("/go.capnp" and the ImportPath of each of pkg.Imports, sorted by name as
+// the compiler sorts them); and the doc comments as source info. Of an
+// imported schema it holds what the compiler loads: the file node (with its
+// $Go annotations, from which capnpc-go takes the Go import of the other
+// bindings) and the declarations this file refers to, directly or through
+// other loaded ones (struct fields, methods with their implicit structs,
+// superclasses), transitively across imports, with their source info. IDs follow the
 // compiler's rules (see ChildID and MethodStructID), struct layouts its
 // algorithm, and every node matches the compiler's field for field,
 // including which empty lists it leaves null, so that capnpc-go generates
@@ -55,10 +63,17 @@ func Request(pkg *annotate.Package) ([]byte, error) {
 }
 
 func buildRequest(req schema.CodeGeneratorRequest, f *schemaFile) error {
+	loaded := loadImported(f)
 	var n int32 = 1 + 3 // the file; go.capnp and its two annotations
 	n += int32(len(f.interfaces) + len(f.structs) + len(f.enums))
 	for _, in := range f.interfaces {
 		n += 2 * int32(len(in.methods))
+	}
+	for _, lf := range loaded {
+		n += 1 + int32(len(lf.interfaces)+len(lf.structs)+len(lf.enums))
+		for _, in := range lf.interfaces {
+			n += 2 * int32(len(in.methods))
+		}
 	}
 	nodes, err := req.NewNodes(n)
 	if err != nil {
@@ -69,30 +84,9 @@ func buildRequest(req schema.CodeGeneratorRequest, f *schemaFile) error {
 		next++
 		return nodes.At(next - 1)
 	}
-	filePrefix := f.name + ":"
-	if err := buildFileNode(node(), f); err != nil {
-		return err
-	}
-	for _, in := range f.interfaces {
-		if err := buildInterfaceNode(node(), f, in); err != nil {
-			return err
-		}
-		prefix := filePrefix + in.name + "."
-		for _, m := range in.methods {
-			for _, s := range []*structDecl{m.params, m.results} {
-				if err := buildStructNode(node(), prefix, s); err != nil {
-					return err
-				}
-			}
-		}
-	}
-	for _, s := range f.structs {
-		if err := buildStructNode(node(), filePrefix, s); err != nil {
-			return err
-		}
-	}
-	for _, e := range f.enums {
-		if err := buildEnumNode(node(), filePrefix, f.id, e); err != nil {
+	own := &loadedFile{file: f, displayName: f.displayName(true), interfaces: f.interfaces, structs: f.structs, enums: f.enums}
+	for _, lf := range append([]*loadedFile{own}, loaded...) {
+		if err := lf.buildNodes(node); err != nil {
 			return err
 		}
 	}
@@ -109,13 +103,25 @@ func buildRequest(req schema.CodeGeneratorRequest, f *schemaFile) error {
 	if err := rf.SetFilename(f.name); err != nil {
 		return err
 	}
-	imports, err := rf.NewImports(1)
+	// The compiler lists the imports sorted by name.
+	type fileImport struct {
+		id   uint64
+		name string
+	}
+	fileImports := []fileImport{{goCapnpFileID, goCapnpImport}}
+	for _, imp := range f.imports {
+		fileImports = append(fileImports, fileImport{imp.file.id, imp.file.path})
+	}
+	slices.SortFunc(fileImports, func(a, b fileImport) int { return strings.Compare(a.name, b.name) })
+	imports, err := rf.NewImports(int32(len(fileImports)))
 	if err != nil {
 		return err
 	}
-	imports.At(0).SetId(goCapnpFileID)
-	if err := imports.At(0).SetName(goCapnpImport); err != nil {
-		return err
+	for i, imp := range fileImports {
+		imports.At(i).SetId(imp.id)
+		if err := imports.At(i).SetName(imp.name); err != nil {
+			return err
+		}
 	}
 
 	v, err := req.NewCapnpVersion()
@@ -126,7 +132,140 @@ func buildRequest(req schema.CodeGeneratorRequest, f *schemaFile) error {
 	v.SetMinor(compilerVersion.minor)
 	v.SetMicro(compilerVersion.micro)
 
-	return buildSourceInfo(req, f)
+	return buildSourceInfo(req, append([]*loadedFile{own}, loaded...))
+}
+
+// loadedFile is a schema file with the declarations of it that a request
+// holds: all of them for the requested file; for an imported file, the
+// ones the compiler loads, which are those the requested file refers to,
+// directly or through other loaded declarations (the fields of a struct,
+// the methods of an interface and their parameters and results, its
+// superclasses).
+type loadedFile struct {
+	file        *schemaFile
+	displayName string
+	interfaces  []*interfaceDecl // in declaration order
+	structs     []*structDecl
+	enums       []*enumDecl
+}
+
+// loadImported returns the imported files the request for f holds nodes
+// of, in the order f's imports reach them (depth first), each once, with
+// the declarations the compiler loads from them.
+func loadImported(f *schemaFile) []*loadedFile {
+	used := make(map[uint64]bool) // IDs of loaded imported declarations
+	var queue []any
+	var visitType func(t *capnpType)
+	visitType = func(t *capnpType) {
+		if t == nil {
+			return
+		}
+		if t.which == schema.Type_Which_list {
+			visitType(t.elem)
+			return
+		}
+		if t.decl == nil || t.file == nil || t.file.id == f.id || used[t.id] {
+			return
+		}
+		used[t.id] = true
+		queue = append(queue, t.decl)
+	}
+	visitStruct := func(s *structDecl) {
+		for _, fd := range s.fields {
+			visitType(fd.typ)
+		}
+	}
+	for _, s := range f.allStructs() {
+		visitStruct(s)
+	}
+	for len(queue) > 0 {
+		decl := queue[0]
+		queue = queue[1:]
+		switch decl := decl.(type) {
+		case *structDecl:
+			visitStruct(decl)
+		case *interfaceDecl:
+			for _, m := range decl.methods {
+				visitStruct(m.params)
+				visitStruct(m.results)
+			}
+			for _, e := range decl.extends {
+				if !used[e.id] {
+					used[e.id] = true
+					queue = append(queue, e)
+				}
+			}
+		}
+	}
+
+	var out []*loadedFile
+	seen := map[uint64]bool{f.id: true}
+	var walk func(x *schemaFile)
+	walk = func(x *schemaFile) {
+		for _, imp := range x.imports {
+			g := imp.file
+			if seen[g.id] {
+				continue
+			}
+			seen[g.id] = true
+			lf := &loadedFile{file: g, displayName: g.displayName(false)}
+			for _, in := range g.interfaces {
+				if used[in.id] {
+					lf.interfaces = append(lf.interfaces, in)
+				}
+			}
+			for _, s := range g.structs {
+				if used[s.id] {
+					lf.structs = append(lf.structs, s)
+				}
+			}
+			for _, e := range g.enums {
+				if used[e.id] {
+					lf.enums = append(lf.enums, e)
+				}
+			}
+			if len(lf.interfaces)+len(lf.structs)+len(lf.enums) > 0 {
+				out = append(out, lf)
+			}
+			walk(g)
+		}
+	}
+	walk(f)
+	return out
+}
+
+// buildNodes builds the nodes of lf with node: the file, its loaded
+// interfaces with their methods' implicit structs, structs and enums.
+func (lf *loadedFile) buildNodes(node func() schema.Node) error {
+	f := lf.file
+	filePrefix := lf.displayName + ":"
+	if err := buildFileNode(node(), f, lf.displayName); err != nil {
+		return err
+	}
+	for _, in := range lf.interfaces {
+		if err := buildInterfaceNode(node(), f, lf.displayName, in); err != nil {
+			return err
+		}
+		prefix := filePrefix + in.name + "."
+		for _, m := range in.methods {
+			for _, s := range []*structDecl{m.params, m.results} {
+				if err := buildStructNode(node(), prefix, s); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	for _, s := range lf.structs {
+		if err := buildStructNode(node(), filePrefix, s); err != nil {
+			return err
+		}
+	}
+	for _, e := range lf.enums {
+		if err := buildEnumNode(node(), filePrefix, f.id, e); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // setNodeHeader sets the fields every node has. Callers add the nested
@@ -144,9 +283,9 @@ func setNodeHeader(n schema.Node, id uint64, displayName string, prefixLen int, 
 
 // buildFileNode builds the file node: its top-level declarations as nested
 // nodes in text order, and the $Go.package and $Go.import annotations.
-func buildFileNode(n schema.Node, f *schemaFile) error {
+func buildFileNode(n schema.Node, f *schemaFile, displayName string) error {
 	// The compiler's prefix for a file is everything up to its last dot.
-	if err := setNodeHeader(n, f.id, f.name, len(f.name)-len("capnp"), 0); err != nil {
+	if err := setNodeHeader(n, f.id, displayName, len(displayName)-len("capnp"), 0); err != nil {
 		return err
 	}
 	type nested struct {
@@ -199,8 +338,8 @@ func buildFileNode(n schema.Node, f *schemaFile) error {
 	return nil
 }
 
-func buildInterfaceNode(n schema.Node, f *schemaFile, in *interfaceDecl) error {
-	if err := setNodeHeader(n, in.id, f.name+":"+in.name, len(f.name)+1, f.id); err != nil {
+func buildInterfaceNode(n schema.Node, f *schemaFile, displayName string, in *interfaceDecl) error {
+	if err := setNodeHeader(n, in.id, displayName+":"+in.name, len(displayName)+1, f.id); err != nil {
 		return err
 	}
 	if _, err := n.NewNestedNodes(0); err != nil {
@@ -348,33 +487,36 @@ func buildGoCapnpNodes(file, pkg, imp schema.Node) error {
 // their members (code order), and an entry per go.capnp node, as the
 // compiler does. The compiler leaves the member list null for a struct
 // without fields and for nodes that have no members.
-func buildSourceInfo(req schema.CodeGeneratorRequest, f *schemaFile) error {
+func buildSourceInfo(req schema.CodeGeneratorRequest, files []*loadedFile) error {
 	type info struct {
 		id      uint64
 		doc     string
 		members []string // nil: null list
 	}
-	infos := []info{{id: f.id}}
-	for _, in := range f.interfaces {
-		members := []string{}
-		for _, m := range in.methods {
-			members = append(members, m.doc)
+	var infos []info
+	for _, f := range files {
+		infos = append(infos, info{id: f.file.id})
+		for _, in := range f.interfaces {
+			members := []string{}
+			for _, m := range in.methods {
+				members = append(members, m.doc)
+			}
+			infos = append(infos, info{in.id, in.doc, members})
 		}
-		infos = append(infos, info{in.id, in.doc, members})
-	}
-	for _, s := range f.structs {
-		var members []string
-		for _, fd := range s.fields {
-			members = append(members, fd.doc)
+		for _, s := range f.structs {
+			var members []string
+			for _, fd := range s.fields {
+				members = append(members, fd.doc)
+			}
+			infos = append(infos, info{s.id, s.doc, members})
 		}
-		infos = append(infos, info{s.id, s.doc, members})
-	}
-	for _, e := range f.enums {
-		members := []string{}
-		for _, en := range e.enumerants {
-			members = append(members, en.doc)
+		for _, e := range f.enums {
+			members := []string{}
+			for _, en := range e.enumerants {
+				members = append(members, en.doc)
+			}
+			infos = append(infos, info{e.id, e.doc, members})
 		}
-		infos = append(infos, info{e.id, e.doc, members})
 	}
 	infos = append(infos,
 		info{id: goCapnpFileID},

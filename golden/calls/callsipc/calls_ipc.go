@@ -145,6 +145,38 @@ func (s callsServer) Fail(ctx context.Context, call Calls_fail) (err error) {
 	return nil
 }
 
+// ExportCalls returns a new reference to the capability that carries v: null for nil,
+// the capability a CallsClient calls (so a received object goes back as itself), and
+// otherwise a new server for v. Setting it into a message hands the reference to the message.
+func ExportCalls(v calls.Calls) Calls {
+	switch v := v.(type) {
+	case nil:
+		return Calls{}
+	case *CallsClient:
+		if v == nil {
+			return Calls{}
+		}
+		return v.c.AddRef()
+	}
+	return Calls(NewCallsServer(v))
+}
+
+// ImportCalls returns the Go value of the capability c, which it does not take over:
+// nil for a null capability, the implementation itself for a capability this process serves
+// with NewCallsServer, and otherwise a CallsClient holding a new reference to c.
+func ImportCalls(c Calls) calls.Calls {
+	if !c.IsValid() {
+		return nil
+	}
+	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
+		switch s := b.(type) {
+		case callsServer:
+			return s.impl
+		}
+	}
+	return NewCallsClient(capnp.Client(c.AddRef()))
+}
+
 // writeCalls_enter_Params writes the arguments of a call to calls.Calls.Enter into p.
 func writeCalls_enter_Params(p Calls_enter_Params, id int32) error {
 	p.SetId(id)

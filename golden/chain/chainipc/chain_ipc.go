@@ -127,10 +127,10 @@ func (s notificationsServer) ChainStateFlushed(ctx context.Context, call Notific
 	return nil
 }
 
-// exportNotifications returns a new reference to the capability that carries v: null for nil,
+// ExportNotifications returns a new reference to the capability that carries v: null for nil,
 // the capability a NotificationsClient calls (so a received object goes back as itself), and
 // otherwise a new server for v. Setting it into a message hands the reference to the message.
-func exportNotifications(v chain.Notifications) Notifications {
+func ExportNotifications(v chain.Notifications) Notifications {
 	switch v := v.(type) {
 	case nil:
 		return Notifications{}
@@ -143,10 +143,10 @@ func exportNotifications(v chain.Notifications) Notifications {
 	return Notifications(NewNotificationsServer(v))
 }
 
-// importNotifications returns the Go value of the capability c, which it does not take over:
+// ImportNotifications returns the Go value of the capability c, which it does not take over:
 // nil for a null capability, the implementation itself for a capability this process serves
 // with NewNotificationsServer, and otherwise a NotificationsClient holding a new reference to c.
-func importNotifications(c Notifications) chain.Notifications {
+func ImportNotifications(c Notifications) chain.Notifications {
 	if !c.IsValid() {
 		return nil
 	}
@@ -229,10 +229,10 @@ func (s handlerServer) Disconnect(ctx context.Context, call Handler_disconnect) 
 	return nil
 }
 
-// exportHandler returns a new reference to the capability that carries v: null for nil,
+// ExportHandler returns a new reference to the capability that carries v: null for nil,
 // the capability a HandlerClient calls (so a received object goes back as itself), and
 // otherwise a new server for v. Setting it into a message hands the reference to the message.
-func exportHandler(v chain.Handler) Handler {
+func ExportHandler(v chain.Handler) Handler {
 	switch v := v.(type) {
 	case nil:
 		return Handler{}
@@ -245,10 +245,10 @@ func exportHandler(v chain.Handler) Handler {
 	return Handler(NewHandlerServer(v))
 }
 
-// importHandler returns the Go value of the capability c, which it does not take over:
+// ImportHandler returns the Go value of the capability c, which it does not take over:
 // nil for a null capability, the implementation itself for a capability this process serves
 // with NewHandlerServer, and otherwise a HandlerClient holding a new reference to c.
-func importHandler(c Handler) chain.Handler {
+func ImportHandler(c Handler) chain.Handler {
 	if !c.IsValid() {
 		return nil
 	}
@@ -532,6 +532,38 @@ func (s chainServer) Walk(ctx context.Context, call Chain_walk) (err error) {
 	return nil
 }
 
+// ExportChain returns a new reference to the capability that carries v: null for nil,
+// the capability a ChainClient calls (so a received object goes back as itself), and
+// otherwise a new server for v. Setting it into a message hands the reference to the message.
+func ExportChain(v chain.Chain) Chain {
+	switch v := v.(type) {
+	case nil:
+		return Chain{}
+	case *ChainClient:
+		if v == nil {
+			return Chain{}
+		}
+		return v.c.AddRef()
+	}
+	return Chain(NewChainServer(v))
+}
+
+// ImportChain returns the Go value of the capability c, which it does not take over:
+// nil for a null capability, the implementation itself for a capability this process serves
+// with NewChainServer, and otherwise a ChainClient holding a new reference to c.
+func ImportChain(c Chain) chain.Chain {
+	if !c.IsValid() {
+		return nil
+	}
+	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
+		switch s := b.(type) {
+		case chainServer:
+			return s.impl
+		}
+	}
+	return NewChainClient(capnp.Client(c.AddRef()))
+}
+
 // MiningClient calls a chain.Mining in another process. It implements chain.Mining.
 // Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
 // message of an error the remote implementation returned, and an *ipc.Error when the call
@@ -623,6 +655,38 @@ func (s miningServer) CreateNewBlock(ctx context.Context, call Mining_createNewB
 		return &ipc.Error{Method: "chain.Mining.CreateNewBlock", Err: err}
 	}
 	return nil
+}
+
+// ExportMining returns a new reference to the capability that carries v: null for nil,
+// the capability a MiningClient calls (so a received object goes back as itself), and
+// otherwise a new server for v. Setting it into a message hands the reference to the message.
+func ExportMining(v chain.Mining) Mining {
+	switch v := v.(type) {
+	case nil:
+		return Mining{}
+	case *MiningClient:
+		if v == nil {
+			return Mining{}
+		}
+		return v.c.AddRef()
+	}
+	return Mining(NewMiningServer(v))
+}
+
+// ImportMining returns the Go value of the capability c, which it does not take over:
+// nil for a null capability, the implementation itself for a capability this process serves
+// with NewMiningServer, and otherwise a MiningClient holding a new reference to c.
+func ImportMining(c Mining) chain.Mining {
+	if !c.IsValid() {
+		return nil
+	}
+	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
+		switch s := b.(type) {
+		case miningServer:
+			return s.impl
+		}
+	}
+	return NewMiningClient(capnp.Client(c.AddRef()))
 }
 
 // BlockTemplateClient calls a chain.BlockTemplate in another process. It implements chain.BlockTemplate.
@@ -793,10 +857,10 @@ func (s blockTemplateServer) WaitNext(ctx context.Context, call BlockTemplate_wa
 	return nil
 }
 
-// exportBlockTemplate returns a new reference to the capability that carries v: null for nil,
+// ExportBlockTemplate returns a new reference to the capability that carries v: null for nil,
 // the capability a BlockTemplateClient calls (so a received object goes back as itself), and
 // otherwise a new server for v. Setting it into a message hands the reference to the message.
-func exportBlockTemplate(v chain.BlockTemplate) BlockTemplate {
+func ExportBlockTemplate(v chain.BlockTemplate) BlockTemplate {
 	switch v := v.(type) {
 	case nil:
 		return BlockTemplate{}
@@ -809,10 +873,10 @@ func exportBlockTemplate(v chain.BlockTemplate) BlockTemplate {
 	return BlockTemplate(NewBlockTemplateServer(v))
 }
 
-// importBlockTemplate returns the Go value of the capability c, which it does not take over:
+// ImportBlockTemplate returns the Go value of the capability c, which it does not take over:
 // nil for a null capability, the implementation itself for a capability this process serves
 // with NewBlockTemplateServer, and otherwise a BlockTemplateClient holding a new reference to c.
-func importBlockTemplate(c BlockTemplate) chain.BlockTemplate {
+func ImportBlockTemplate(c BlockTemplate) chain.BlockTemplate {
 	if !c.IsValid() {
 		return nil
 	}
@@ -910,19 +974,19 @@ func (s settingsUpdateServer) Call(ctx context.Context, call SettingsUpdate_call
 	return nil
 }
 
-// exportSettingsUpdate returns a new reference to a capability that calls v: null for nil, and
+// ExportSettingsUpdate returns a new reference to a capability that calls v: null for nil, and
 // otherwise a new server for v. Setting it into a message hands the reference to the message.
-func exportSettingsUpdate(v chain.SettingsUpdate) SettingsUpdate {
+func ExportSettingsUpdate(v chain.SettingsUpdate) SettingsUpdate {
 	if v == nil {
 		return SettingsUpdate{}
 	}
 	return SettingsUpdate(NewSettingsUpdateServer(v))
 }
 
-// importSettingsUpdate returns the Go func of the capability c, which it does not take over:
+// ImportSettingsUpdate returns the Go func of the capability c, which it does not take over:
 // nil for a null capability, the func itself for a capability this process serves with
 // NewSettingsUpdateServer, and otherwise the Call method of a SettingsUpdateClient holding a new reference to c.
-func importSettingsUpdate(c SettingsUpdate) chain.SettingsUpdate {
+func ImportSettingsUpdate(c SettingsUpdate) chain.SettingsUpdate {
 	if !c.IsValid() {
 		return nil
 	}
@@ -1022,19 +1086,19 @@ func (s visitorServer) Call(ctx context.Context, call Visitor_call) (err error) 
 	return nil
 }
 
-// exportVisitor returns a new reference to a capability that calls v: null for nil, and
+// ExportVisitor returns a new reference to a capability that calls v: null for nil, and
 // otherwise a new server for v. Setting it into a message hands the reference to the message.
-func exportVisitor(v chain.Visitor) Visitor {
+func ExportVisitor(v chain.Visitor) Visitor {
 	if v == nil {
 		return Visitor{}
 	}
 	return Visitor(NewVisitorServer(v))
 }
 
-// importVisitor returns the Go func of the capability c, which it does not take over:
+// ImportVisitor returns the Go func of the capability c, which it does not take over:
 // nil for a null capability, the func itself for a capability this process serves with
 // NewVisitorServer, and otherwise the Call method of a VisitorClient holding a new reference to c.
-func importVisitor(c Visitor) chain.Visitor {
+func ImportVisitor(c Visitor) chain.Visitor {
 	if !c.IsValid() {
 		return nil
 	}
@@ -1052,7 +1116,7 @@ func writeNotifications_blockConnected_Params(p Notifications_blockConnected_Par
 	if err != nil {
 		return ipc.InField("block", err)
 	}
-	if err := writeBlockInfo(c, &block); err != nil {
+	if err := WriteBlockInfo(c, &block); err != nil {
 		return ipc.InField("block", err)
 	}
 	return nil
@@ -1064,7 +1128,7 @@ func readNotifications_blockConnected_Params(p Notifications_blockConnected_Para
 	if err != nil {
 		return ipc.InField("block", err)
 	}
-	if err := readBlockInfo(c, block); err != nil {
+	if err := ReadBlockInfo(c, block); err != nil {
 		return ipc.InField("block", err)
 	}
 	return nil
@@ -1086,7 +1150,7 @@ func readChain_getHeight_Results(p Chain_getHeight_Results, height *int32, ok *b
 
 // writeChain_handleNotifications_Params writes the arguments of a call to chain.Chain.HandleNotifications into p.
 func writeChain_handleNotifications_Params(p Chain_handleNotifications_Params, n chain.Notifications) error {
-	if err := p.SetN(exportNotifications(n)); err != nil {
+	if err := p.SetN(ExportNotifications(n)); err != nil {
 		return ipc.InField("n", err)
 	}
 	return nil
@@ -1094,13 +1158,13 @@ func writeChain_handleNotifications_Params(p Chain_handleNotifications_Params, n
 
 // readChain_handleNotifications_Params reads the arguments of a call to chain.Chain.HandleNotifications from p.
 func readChain_handleNotifications_Params(p Chain_handleNotifications_Params, n *chain.Notifications) error {
-	*n = importNotifications(p.N())
+	*n = ImportNotifications(p.N())
 	return nil
 }
 
 // writeChain_handleNotifications_Results writes the results of chain.Chain.HandleNotifications into p.
 func writeChain_handleNotifications_Results(p Chain_handleNotifications_Results, result chain.Handler) error {
-	if err := p.SetResult(exportHandler(result)); err != nil {
+	if err := p.SetResult(ExportHandler(result)); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -1108,7 +1172,7 @@ func writeChain_handleNotifications_Results(p Chain_handleNotifications_Results,
 
 // readChain_handleNotifications_Results reads the results of chain.Chain.HandleNotifications from p.
 func readChain_handleNotifications_Results(p Chain_handleNotifications_Results, result *chain.Handler) error {
-	*result = importHandler(p.Result())
+	*result = ImportHandler(p.Result())
 	return nil
 }
 
@@ -1118,7 +1182,7 @@ func writeChain_connectBlock_Params(p Chain_connectBlock_Params, block chain.Blo
 	if err != nil {
 		return ipc.InField("block", err)
 	}
-	if err := writeBlockInfo(c, &block); err != nil {
+	if err := WriteBlockInfo(c, &block); err != nil {
 		return ipc.InField("block", err)
 	}
 	return nil
@@ -1130,7 +1194,7 @@ func readChain_connectBlock_Params(p Chain_connectBlock_Params, block *chain.Blo
 	if err != nil {
 		return ipc.InField("block", err)
 	}
-	if err := readBlockInfo(c, block); err != nil {
+	if err := ReadBlockInfo(c, block); err != nil {
 		return ipc.InField("block", err)
 	}
 	return nil
@@ -1141,7 +1205,7 @@ func writeChain_updateSetting_Params(p Chain_updateSetting_Params, name string, 
 	if err := p.SetName(name); err != nil {
 		return ipc.InField("name", err)
 	}
-	if err := p.SetUpdate(exportSettingsUpdate(update)); err != nil {
+	if err := p.SetUpdate(ExportSettingsUpdate(update)); err != nil {
 		return ipc.InField("update", err)
 	}
 	return nil
@@ -1154,7 +1218,7 @@ func readChain_updateSetting_Params(p Chain_updateSetting_Params, name *string, 
 		return ipc.InField("name", err)
 	}
 	*name = x
-	*update = importSettingsUpdate(p.Update())
+	*update = ImportSettingsUpdate(p.Update())
 	return nil
 }
 
@@ -1179,7 +1243,7 @@ func readChain_updateSetting_Results(p Chain_updateSetting_Results, result *stri
 // writeChain_walk_Params writes the arguments of a call to chain.Chain.Walk into p.
 func writeChain_walk_Params(p Chain_walk_Params, depth int32, visit chain.Visitor) error {
 	p.SetDepth(depth)
-	if err := p.SetVisit(exportVisitor(visit)); err != nil {
+	if err := p.SetVisit(ExportVisitor(visit)); err != nil {
 		return ipc.InField("visit", err)
 	}
 	return nil
@@ -1188,7 +1252,7 @@ func writeChain_walk_Params(p Chain_walk_Params, depth int32, visit chain.Visito
 // readChain_walk_Params reads the arguments of a call to chain.Chain.Walk from p.
 func readChain_walk_Params(p Chain_walk_Params, depth *int32, visit *chain.Visitor) error {
 	*depth = p.Depth()
-	*visit = importVisitor(p.Visit())
+	*visit = ImportVisitor(p.Visit())
 	return nil
 }
 
@@ -1218,7 +1282,7 @@ func readMining_createNewBlock_Params(p Mining_createNewBlock_Params, useMempool
 
 // writeMining_createNewBlock_Results writes the results of chain.Mining.CreateNewBlock into p.
 func writeMining_createNewBlock_Results(p Mining_createNewBlock_Results, result chain.BlockTemplate) error {
-	if err := p.SetResult(exportBlockTemplate(result)); err != nil {
+	if err := p.SetResult(ExportBlockTemplate(result)); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -1226,7 +1290,7 @@ func writeMining_createNewBlock_Results(p Mining_createNewBlock_Results, result 
 
 // readMining_createNewBlock_Results reads the results of chain.Mining.CreateNewBlock from p.
 func readMining_createNewBlock_Results(p Mining_createNewBlock_Results, result *chain.BlockTemplate) error {
-	*result = importBlockTemplate(p.Result())
+	*result = ImportBlockTemplate(p.Result())
 	return nil
 }
 
@@ -1284,7 +1348,7 @@ func writeBlockTemplate_waitNext_Params(p BlockTemplate_waitNext_Params, opts ch
 	if err != nil {
 		return ipc.InField("opts", err)
 	}
-	if err := writeBlockWaitOptions(c, &opts); err != nil {
+	if err := WriteBlockWaitOptions(c, &opts); err != nil {
 		return ipc.InField("opts", err)
 	}
 	return nil
@@ -1296,7 +1360,7 @@ func readBlockTemplate_waitNext_Params(p BlockTemplate_waitNext_Params, opts *ch
 	if err != nil {
 		return ipc.InField("opts", err)
 	}
-	if err := readBlockWaitOptions(c, opts); err != nil {
+	if err := ReadBlockWaitOptions(c, opts); err != nil {
 		return ipc.InField("opts", err)
 	}
 	return nil
@@ -1304,7 +1368,7 @@ func readBlockTemplate_waitNext_Params(p BlockTemplate_waitNext_Params, opts *ch
 
 // writeBlockTemplate_waitNext_Results writes the results of chain.BlockTemplate.WaitNext into p.
 func writeBlockTemplate_waitNext_Results(p BlockTemplate_waitNext_Results, result chain.BlockTemplate) error {
-	if err := p.SetResult(exportBlockTemplate(result)); err != nil {
+	if err := p.SetResult(ExportBlockTemplate(result)); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -1312,7 +1376,7 @@ func writeBlockTemplate_waitNext_Results(p BlockTemplate_waitNext_Results, resul
 
 // readBlockTemplate_waitNext_Results reads the results of chain.BlockTemplate.WaitNext from p.
 func readBlockTemplate_waitNext_Results(p BlockTemplate_waitNext_Results, result *chain.BlockTemplate) error {
-	*result = importBlockTemplate(p.Result())
+	*result = ImportBlockTemplate(p.Result())
 	return nil
 }
 
@@ -1378,8 +1442,8 @@ func readVisitor_call_Results(p Visitor_call_Results, result *int32) error {
 	return nil
 }
 
-// writeBlockInfo writes v into s.
-func writeBlockInfo(s BlockInfo, v *chain.BlockInfo) error {
+// WriteBlockInfo writes v into s.
+func WriteBlockInfo(s BlockInfo, v *chain.BlockInfo) error {
 	if err := s.SetHash(v.Hash[:]); err != nil {
 		return ipc.InField("Hash", err)
 	}
@@ -1387,8 +1451,8 @@ func writeBlockInfo(s BlockInfo, v *chain.BlockInfo) error {
 	return nil
 }
 
-// readBlockInfo reads s into v.
-func readBlockInfo(s BlockInfo, v *chain.BlockInfo) error {
+// ReadBlockInfo reads s into v.
+func ReadBlockInfo(s BlockInfo, v *chain.BlockInfo) error {
 	b, err := s.Hash()
 	if err != nil {
 		return ipc.InField("Hash", err)
@@ -1401,15 +1465,15 @@ func readBlockInfo(s BlockInfo, v *chain.BlockInfo) error {
 	return nil
 }
 
-// writeBlockWaitOptions writes v into s.
-func writeBlockWaitOptions(s BlockWaitOptions, v *chain.BlockWaitOptions) error {
+// WriteBlockWaitOptions writes v into s.
+func WriteBlockWaitOptions(s BlockWaitOptions, v *chain.BlockWaitOptions) error {
 	s.SetTimeout(int64(v.Timeout))
 	s.SetFeeThreshold(v.FeeThreshold)
 	return nil
 }
 
-// readBlockWaitOptions reads s into v.
-func readBlockWaitOptions(s BlockWaitOptions, v *chain.BlockWaitOptions) error {
+// ReadBlockWaitOptions reads s into v.
+func ReadBlockWaitOptions(s BlockWaitOptions, v *chain.BlockWaitOptions) error {
 	v.Timeout = time.Duration(s.Timeout())
 	v.FeeThreshold = s.FeeThreshold()
 	return nil

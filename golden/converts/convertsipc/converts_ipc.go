@@ -116,6 +116,38 @@ func (s walletServer) Double(ctx context.Context, call Wallet_double) (err error
 	return nil
 }
 
+// ExportWallet returns a new reference to the capability that carries v: null for nil,
+// the capability a WalletClient calls (so a received object goes back as itself), and
+// otherwise a new server for v. Setting it into a message hands the reference to the message.
+func ExportWallet(v converts.Wallet) Wallet {
+	switch v := v.(type) {
+	case nil:
+		return Wallet{}
+	case *WalletClient:
+		if v == nil {
+			return Wallet{}
+		}
+		return v.c.AddRef()
+	}
+	return Wallet(NewWalletServer(v))
+}
+
+// ImportWallet returns the Go value of the capability c, which it does not take over:
+// nil for a null capability, the implementation itself for a capability this process serves
+// with NewWalletServer, and otherwise a WalletClient holding a new reference to c.
+func ImportWallet(c Wallet) converts.Wallet {
+	if !c.IsValid() {
+		return nil
+	}
+	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
+		switch s := b.(type) {
+		case walletServer:
+			return s.impl
+		}
+	}
+	return NewWalletClient(capnp.Client(c.AddRef()))
+}
+
 // writeWallet_double_Params writes the arguments of a call to converts.Wallet.Double into p.
 func writeWallet_double_Params(p Wallet_double_Params, a converts.Amount, labels []converts.Label, maybe *converts.Amount) error {
 	x, err := converts.AmountToWire(a)
@@ -126,7 +158,7 @@ func writeWallet_double_Params(p Wallet_double_Params, a converts.Amount, labels
 	if err != nil {
 		return ipc.InField("a", err)
 	}
-	if err := writeAmountWire(c, &x); err != nil {
+	if err := WriteAmountWire(c, &x); err != nil {
 		return ipc.InField("a", err)
 	}
 	if labels != nil {
@@ -153,7 +185,7 @@ func writeWallet_double_Params(p Wallet_double_Params, a converts.Amount, labels
 		if err != nil {
 			return ipc.InField("maybe", err)
 		}
-		if err := writeAmountWire(c1, &x1); err != nil {
+		if err := WriteAmountWire(c1, &x1); err != nil {
 			return ipc.InField("maybe", err)
 		}
 	}
@@ -168,7 +200,7 @@ func readWallet_double_Params(p Wallet_double_Params, a *converts.Amount, labels
 		if err != nil {
 			return ipc.InField("a", err)
 		}
-		if err := readAmountWire(c, &x); err != nil {
+		if err := ReadAmountWire(c, &x); err != nil {
 			return ipc.InField("a", err)
 		}
 		y, err := converts.AmountFromWire(x)
@@ -208,7 +240,7 @@ func readWallet_double_Params(p Wallet_double_Params, a *converts.Amount, labels
 			if err != nil {
 				return ipc.InField("maybe", err)
 			}
-			if err := readAmountWire(c, &x1); err != nil {
+			if err := ReadAmountWire(c, &x1); err != nil {
 				return ipc.InField("maybe", err)
 			}
 			y, err := converts.AmountFromWire(x1)
@@ -232,7 +264,7 @@ func writeWallet_double_Results(p Wallet_double_Results, result converts.Amount,
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := writeAmountWire(c, &x); err != nil {
+	if err := WriteAmountWire(c, &x); err != nil {
 		return ipc.InField("result", err)
 	}
 	if result1 != nil {
@@ -259,7 +291,7 @@ func writeWallet_double_Results(p Wallet_double_Results, result converts.Amount,
 		if err != nil {
 			return ipc.InField("result2", err)
 		}
-		if err := writeAmountWire(c1, &x1); err != nil {
+		if err := WriteAmountWire(c1, &x1); err != nil {
 			return ipc.InField("result2", err)
 		}
 	}
@@ -274,7 +306,7 @@ func readWallet_double_Results(p Wallet_double_Results, result *converts.Amount,
 		if err != nil {
 			return ipc.InField("result", err)
 		}
-		if err := readAmountWire(c, &x); err != nil {
+		if err := ReadAmountWire(c, &x); err != nil {
 			return ipc.InField("result", err)
 		}
 		y, err := converts.AmountFromWire(x)
@@ -314,7 +346,7 @@ func readWallet_double_Results(p Wallet_double_Results, result *converts.Amount,
 			if err != nil {
 				return ipc.InField("result2", err)
 			}
-			if err := readAmountWire(c, &x1); err != nil {
+			if err := ReadAmountWire(c, &x1); err != nil {
 				return ipc.InField("result2", err)
 			}
 			y, err := converts.AmountFromWire(x1)
@@ -328,14 +360,14 @@ func readWallet_double_Results(p Wallet_double_Results, result *converts.Amount,
 	return nil
 }
 
-// writeAmountWire writes v into s.
-func writeAmountWire(s AmountWire, v *converts.AmountWire) error {
+// WriteAmountWire writes v into s.
+func WriteAmountWire(s AmountWire, v *converts.AmountWire) error {
 	s.SetSats(v.Sats)
 	return nil
 }
 
-// readAmountWire reads s into v.
-func readAmountWire(s AmountWire, v *converts.AmountWire) error {
+// ReadAmountWire reads s into v.
+func ReadAmountWire(s AmountWire, v *converts.AmountWire) error {
 	v.Sats = s.Sats()
 	return nil
 }

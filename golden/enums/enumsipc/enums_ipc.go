@@ -164,6 +164,38 @@ func (s enumsServer) EchoValues(ctx context.Context, call Enums_echoValues) (err
 	return nil
 }
 
+// ExportEnums returns a new reference to the capability that carries v: null for nil,
+// the capability a EnumsClient calls (so a received object goes back as itself), and
+// otherwise a new server for v. Setting it into a message hands the reference to the message.
+func ExportEnums(v enums.Enums) Enums {
+	switch v := v.(type) {
+	case nil:
+		return Enums{}
+	case *EnumsClient:
+		if v == nil {
+			return Enums{}
+		}
+		return v.c.AddRef()
+	}
+	return Enums(NewEnumsServer(v))
+}
+
+// ImportEnums returns the Go value of the capability c, which it does not take over:
+// nil for a null capability, the implementation itself for a capability this process serves
+// with NewEnumsServer, and otherwise a EnumsClient holding a new reference to c.
+func ImportEnums(c Enums) enums.Enums {
+	if !c.IsValid() {
+		return nil
+	}
+	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
+		switch s := b.(type) {
+		case enumsServer:
+			return s.impl
+		}
+	}
+	return NewEnumsClient(capnp.Client(c.AddRef()))
+}
+
 // writeEnums_echo_Params writes the arguments of a call to enums.Enums.Echo into p.
 func writeEnums_echo_Params(p Enums_echo_Params, c enums.Color, s enums.Size) error {
 	x, err := ipc.EnumValue(c)
@@ -214,7 +246,7 @@ func writeEnums_echoValues_Params(p Enums_echoValues_Params, v enums.Values) err
 	if err != nil {
 		return ipc.InField("v", err)
 	}
-	if err := writeValues(c, &v); err != nil {
+	if err := WriteValues(c, &v); err != nil {
 		return ipc.InField("v", err)
 	}
 	return nil
@@ -226,7 +258,7 @@ func readEnums_echoValues_Params(p Enums_echoValues_Params, v *enums.Values) err
 	if err != nil {
 		return ipc.InField("v", err)
 	}
-	if err := readValues(c, v); err != nil {
+	if err := ReadValues(c, v); err != nil {
 		return ipc.InField("v", err)
 	}
 	return nil
@@ -238,7 +270,7 @@ func writeEnums_echoValues_Results(p Enums_echoValues_Results, result enums.Valu
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := writeValues(c, &result); err != nil {
+	if err := WriteValues(c, &result); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -250,14 +282,14 @@ func readEnums_echoValues_Results(p Enums_echoValues_Results, result *enums.Valu
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := readValues(c, result); err != nil {
+	if err := ReadValues(c, result); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
 }
 
-// writeValues writes v into s.
-func writeValues(s Values, v *enums.Values) error {
+// WriteValues writes v into s.
+func WriteValues(s Values, v *enums.Values) error {
 	x, err := ipc.EnumValue(v.Color)
 	if err != nil {
 		return ipc.InField("Color", err)
@@ -382,8 +414,8 @@ func writeValues(s Values, v *enums.Values) error {
 	return nil
 }
 
-// readValues reads s into v.
-func readValues(s Values, v *enums.Values) error {
+// ReadValues reads s into v.
+func ReadValues(s Values, v *enums.Values) error {
 	v.Color = enums.Color(s.Color())
 	x, err := ipc.EnumFromWire[enums.Size](s.Size())
 	if err != nil {

@@ -113,10 +113,10 @@ func (s readerServer) Read(ctx context.Context, call Reader_read) (err error) {
 	return nil
 }
 
-// exportReader returns a new reference to the capability that carries v: null for nil,
+// ExportReader returns a new reference to the capability that carries v: null for nil,
 // the capability a ReaderClient calls (so a received object goes back as itself), and
 // otherwise a new server for v. Setting it into a message hands the reference to the message.
-func exportReader(v extends.Reader) Reader {
+func ExportReader(v extends.Reader) Reader {
 	switch v := v.(type) {
 	case nil:
 		return Reader{}
@@ -134,10 +134,10 @@ func exportReader(v extends.Reader) Reader {
 	return Reader(NewReaderServer(v))
 }
 
-// importReader returns the Go value of the capability c, which it does not take over:
+// ImportReader returns the Go value of the capability c, which it does not take over:
 // nil for a null capability, the implementation itself for a capability this process serves
 // with NewReaderServer, and otherwise a ReaderClient holding a new reference to c.
-func importReader(c Reader) extends.Reader {
+func ImportReader(c Reader) extends.Reader {
 	if !c.IsValid() {
 		return nil
 	}
@@ -220,6 +220,45 @@ func (s stopperServer) Stop(ctx context.Context, call Stopper_stop) (err error) 
 		return ipc.ServerError(err)
 	}
 	return nil
+}
+
+// ExportStopper returns a new reference to the capability that carries v: null for nil,
+// the capability a StopperClient calls (so a received object goes back as itself), and
+// otherwise a new server for v. Setting it into a message hands the reference to the message.
+func ExportStopper(v extends.Stopper) Stopper {
+	switch v := v.(type) {
+	case nil:
+		return Stopper{}
+	case *StopperClient:
+		if v == nil {
+			return Stopper{}
+		}
+		return v.c.AddRef()
+	case *StreamClient:
+		if v == nil {
+			return Stopper{}
+		}
+		return Stopper(v.c.AddRef())
+	}
+	return Stopper(NewStopperServer(v))
+}
+
+// ImportStopper returns the Go value of the capability c, which it does not take over:
+// nil for a null capability, the implementation itself for a capability this process serves
+// with NewStopperServer, and otherwise a StopperClient holding a new reference to c.
+func ImportStopper(c Stopper) extends.Stopper {
+	if !c.IsValid() {
+		return nil
+	}
+	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
+		switch s := b.(type) {
+		case stopperServer:
+			return s.impl
+		case streamServer:
+			return s.impl
+		}
+	}
+	return NewStopperClient(capnp.Client(c.AddRef()))
 }
 
 // StreamClient calls a extends.Stream in another process. It implements extends.Stream.
@@ -377,10 +416,10 @@ func (s streamServer) Stop(ctx context.Context, call Stopper_stop) (err error) {
 	return nil
 }
 
-// exportStream returns a new reference to the capability that carries v: null for nil,
+// ExportStream returns a new reference to the capability that carries v: null for nil,
 // the capability a StreamClient calls (so a received object goes back as itself), and
 // otherwise a new server for v. Setting it into a message hands the reference to the message.
-func exportStream(v extends.Stream) Stream {
+func ExportStream(v extends.Stream) Stream {
 	switch v := v.(type) {
 	case nil:
 		return Stream{}
@@ -393,10 +432,10 @@ func exportStream(v extends.Stream) Stream {
 	return Stream(NewStreamServer(v))
 }
 
-// importStream returns the Go value of the capability c, which it does not take over:
+// ImportStream returns the Go value of the capability c, which it does not take over:
 // nil for a null capability, the implementation itself for a capability this process serves
 // with NewStreamServer, and otherwise a StreamClient holding a new reference to c.
-func importStream(c Stream) extends.Stream {
+func ImportStream(c Stream) extends.Stream {
 	if !c.IsValid() {
 		return nil
 	}
@@ -550,6 +589,38 @@ func (s openerServer) ReadAll(ctx context.Context, call Opener_readAll) (err err
 	return nil
 }
 
+// ExportOpener returns a new reference to the capability that carries v: null for nil,
+// the capability a OpenerClient calls (so a received object goes back as itself), and
+// otherwise a new server for v. Setting it into a message hands the reference to the message.
+func ExportOpener(v extends.Opener) Opener {
+	switch v := v.(type) {
+	case nil:
+		return Opener{}
+	case *OpenerClient:
+		if v == nil {
+			return Opener{}
+		}
+		return v.c.AddRef()
+	}
+	return Opener(NewOpenerServer(v))
+}
+
+// ImportOpener returns the Go value of the capability c, which it does not take over:
+// nil for a null capability, the implementation itself for a capability this process serves
+// with NewOpenerServer, and otherwise a OpenerClient holding a new reference to c.
+func ImportOpener(c Opener) extends.Opener {
+	if !c.IsValid() {
+		return nil
+	}
+	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
+		switch s := b.(type) {
+		case openerServer:
+			return s.impl
+		}
+	}
+	return NewOpenerClient(capnp.Client(c.AddRef()))
+}
+
 // writeReader_read_Params writes the arguments of a call to extends.Reader.Read into p.
 func writeReader_read_Params(p Reader_read_Params, n int32) error {
 	p.SetN(n)
@@ -612,7 +683,7 @@ func readOpener_open_Params(p Opener_open_Params, data *[]byte) error {
 
 // writeOpener_open_Results writes the results of extends.Opener.Open into p.
 func writeOpener_open_Results(p Opener_open_Results, result extends.Stream) error {
-	if err := p.SetResult(exportStream(result)); err != nil {
+	if err := p.SetResult(ExportStream(result)); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -620,13 +691,13 @@ func writeOpener_open_Results(p Opener_open_Results, result extends.Stream) erro
 
 // readOpener_open_Results reads the results of extends.Opener.Open from p.
 func readOpener_open_Results(p Opener_open_Results, result *extends.Stream) error {
-	*result = importStream(p.Result())
+	*result = ImportStream(p.Result())
 	return nil
 }
 
 // writeOpener_readAll_Params writes the arguments of a call to extends.Opener.ReadAll into p.
 func writeOpener_readAll_Params(p Opener_readAll_Params, r extends.Reader) error {
-	if err := p.SetR(exportReader(r)); err != nil {
+	if err := p.SetR(ExportReader(r)); err != nil {
 		return ipc.InField("r", err)
 	}
 	return nil
@@ -634,7 +705,7 @@ func writeOpener_readAll_Params(p Opener_readAll_Params, r extends.Reader) error
 
 // readOpener_readAll_Params reads the arguments of a call to extends.Opener.ReadAll from p.
 func readOpener_readAll_Params(p Opener_readAll_Params, r *extends.Reader) error {
-	*r = importReader(p.R())
+	*r = ImportReader(p.R())
 	return nil
 }
 

@@ -210,13 +210,45 @@ func (s listsServer) Strings(ctx context.Context, call Lists_strings) (err error
 	return nil
 }
 
+// ExportLists returns a new reference to the capability that carries v: null for nil,
+// the capability a ListsClient calls (so a received object goes back as itself), and
+// otherwise a new server for v. Setting it into a message hands the reference to the message.
+func ExportLists(v lists.Lists) Lists {
+	switch v := v.(type) {
+	case nil:
+		return Lists{}
+	case *ListsClient:
+		if v == nil {
+			return Lists{}
+		}
+		return v.c.AddRef()
+	}
+	return Lists(NewListsServer(v))
+}
+
+// ImportLists returns the Go value of the capability c, which it does not take over:
+// nil for a null capability, the implementation itself for a capability this process serves
+// with NewListsServer, and otherwise a ListsClient holding a new reference to c.
+func ImportLists(c Lists) lists.Lists {
+	if !c.IsValid() {
+		return nil
+	}
+	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
+		switch s := b.(type) {
+		case listsServer:
+			return s.impl
+		}
+	}
+	return NewListsClient(capnp.Client(c.AddRef()))
+}
+
 // writeLists_echo_Params writes the arguments of a call to lists.Lists.Echo into p.
 func writeLists_echo_Params(p Lists_echo_Params, v lists.Values) error {
 	c, err := p.NewV()
 	if err != nil {
 		return ipc.InField("v", err)
 	}
-	if err := writeValues(c, &v); err != nil {
+	if err := WriteValues(c, &v); err != nil {
 		return ipc.InField("v", err)
 	}
 	return nil
@@ -228,7 +260,7 @@ func readLists_echo_Params(p Lists_echo_Params, v *lists.Values) error {
 	if err != nil {
 		return ipc.InField("v", err)
 	}
-	if err := readValues(c, v); err != nil {
+	if err := ReadValues(c, v); err != nil {
 		return ipc.InField("v", err)
 	}
 	return nil
@@ -240,7 +272,7 @@ func writeLists_echo_Results(p Lists_echo_Results, result lists.Values) error {
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := writeValues(c, &result); err != nil {
+	if err := WriteValues(c, &result); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -252,7 +284,7 @@ func readLists_echo_Results(p Lists_echo_Results, result *lists.Values) error {
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := readValues(c, result); err != nil {
+	if err := ReadValues(c, result); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -394,22 +426,22 @@ func readLists_strings_Results(p Lists_strings_Results, result *[]string) error 
 	return nil
 }
 
-// writePoint writes v into s.
-func writePoint(s Point, v *lists.Point) error {
+// WritePoint writes v into s.
+func WritePoint(s Point, v *lists.Point) error {
 	s.SetX(v.X)
 	s.SetY(v.Y)
 	return nil
 }
 
-// readPoint reads s into v.
-func readPoint(s Point, v *lists.Point) error {
+// ReadPoint reads s into v.
+func ReadPoint(s Point, v *lists.Point) error {
 	v.X = s.X()
 	v.Y = s.Y()
 	return nil
 }
 
-// writeValues writes v into s.
-func writeValues(s Values, v *lists.Values) error {
+// WriteValues writes v into s.
+func WriteValues(s Values, v *lists.Values) error {
 	if v.Ints != nil {
 		l, err := s.NewInts(int32(len(v.Ints)))
 		if err != nil {
@@ -585,7 +617,7 @@ func writeValues(s Values, v *lists.Values) error {
 			return ipc.InField("Points", err)
 		}
 		for i := range v.Points {
-			if err := writePoint(l.At(i), &v.Points[i]); err != nil {
+			if err := WritePoint(l.At(i), &v.Points[i]); err != nil {
 				return ipc.InField("Points", ipc.InElem(i, err))
 			}
 		}
@@ -643,7 +675,7 @@ func writeValues(s Values, v *lists.Values) error {
 		return ipc.InField("Arrays", err)
 	}
 	for i := range v.Arrays {
-		if err := writePoint(l3.At(i), &v.Arrays[i]); err != nil {
+		if err := WritePoint(l3.At(i), &v.Arrays[i]); err != nil {
 			return ipc.InField("Arrays", ipc.InElem(i, err))
 		}
 	}
@@ -695,7 +727,7 @@ func writeValues(s Values, v *lists.Values) error {
 				if err != nil {
 					return ipc.InField("MaybePoints", ipc.InElem(i, err))
 				}
-				if err := writePoint(c, v.MaybePoints[i]); err != nil {
+				if err := WritePoint(c, v.MaybePoints[i]); err != nil {
 					return ipc.InField("MaybePoints", ipc.InElem(i, err))
 				}
 			}
@@ -739,8 +771,8 @@ func writeValues(s Values, v *lists.Values) error {
 	return nil
 }
 
-// readValues reads s into v.
-func readValues(s Values, v *lists.Values) error {
+// ReadValues reads s into v.
+func ReadValues(s Values, v *lists.Values) error {
 	l, err := s.Ints()
 	if err != nil {
 		return ipc.InField("Ints", err)
@@ -954,7 +986,7 @@ func readValues(s Values, v *lists.Values) error {
 	if l13.IsValid() {
 		x := make([]lists.Point, l13.Len())
 		for i := range x {
-			if err := readPoint(l13.At(i), &x[i]); err != nil {
+			if err := ReadPoint(l13.At(i), &x[i]); err != nil {
 				return ipc.InField("Points", ipc.InElem(i, err))
 			}
 		}
@@ -1029,7 +1061,7 @@ func readValues(s Values, v *lists.Values) error {
 		return ipc.InField("Arrays", ipc.LengthError(l18.Len(), 3))
 	}
 	for i := range 3 {
-		if err := readPoint(l18.At(i), &v.Arrays[i]); err != nil {
+		if err := ReadPoint(l18.At(i), &v.Arrays[i]); err != nil {
 			return ipc.InField("Arrays", ipc.InElem(i, err))
 		}
 	}
@@ -1094,7 +1126,7 @@ func readValues(s Values, v *lists.Values) error {
 				if err != nil {
 					return ipc.InField("MaybePoints", ipc.InElem(i, err))
 				}
-				if err := readPoint(c, x1); err != nil {
+				if err := ReadPoint(c, x1); err != nil {
 					return ipc.InField("MaybePoints", ipc.InElem(i, err))
 				}
 				x[i] = x1

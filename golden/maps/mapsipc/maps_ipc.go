@@ -162,13 +162,45 @@ func (s mapsServer) Counts(ctx context.Context, call Maps_counts) (err error) {
 	return nil
 }
 
+// ExportMaps returns a new reference to the capability that carries v: null for nil,
+// the capability a MapsClient calls (so a received object goes back as itself), and
+// otherwise a new server for v. Setting it into a message hands the reference to the message.
+func ExportMaps(v maps.Maps) Maps {
+	switch v := v.(type) {
+	case nil:
+		return Maps{}
+	case *MapsClient:
+		if v == nil {
+			return Maps{}
+		}
+		return v.c.AddRef()
+	}
+	return Maps(NewMapsServer(v))
+}
+
+// ImportMaps returns the Go value of the capability c, which it does not take over:
+// nil for a null capability, the implementation itself for a capability this process serves
+// with NewMapsServer, and otherwise a MapsClient holding a new reference to c.
+func ImportMaps(c Maps) maps.Maps {
+	if !c.IsValid() {
+		return nil
+	}
+	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
+		switch s := b.(type) {
+		case mapsServer:
+			return s.impl
+		}
+	}
+	return NewMapsClient(capnp.Client(c.AddRef()))
+}
+
 // writeMaps_echo_Params writes the arguments of a call to maps.Maps.Echo into p.
 func writeMaps_echo_Params(p Maps_echo_Params, v maps.Values) error {
 	c, err := p.NewV()
 	if err != nil {
 		return ipc.InField("v", err)
 	}
-	if err := writeValues(c, &v); err != nil {
+	if err := WriteValues(c, &v); err != nil {
 		return ipc.InField("v", err)
 	}
 	return nil
@@ -180,7 +212,7 @@ func readMaps_echo_Params(p Maps_echo_Params, v *maps.Values) error {
 	if err != nil {
 		return ipc.InField("v", err)
 	}
-	if err := readValues(c, v); err != nil {
+	if err := ReadValues(c, v); err != nil {
 		return ipc.InField("v", err)
 	}
 	return nil
@@ -192,7 +224,7 @@ func writeMaps_echo_Results(p Maps_echo_Results, result maps.Values) error {
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := writeValues(c, &result); err != nil {
+	if err := WriteValues(c, &result); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -204,7 +236,7 @@ func readMaps_echo_Results(p Maps_echo_Results, result *maps.Values) error {
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := readValues(c, result); err != nil {
+	if err := ReadValues(c, result); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -294,8 +326,8 @@ func readMaps_counts_Results(p Maps_counts_Results, result *map[string]int64) er
 	return nil
 }
 
-// writeItem writes v into s.
-func writeItem(s Item, v *maps.Item) error {
+// WriteItem writes v into s.
+func WriteItem(s Item, v *maps.Item) error {
 	if err := s.SetName(v.Name); err != nil {
 		return ipc.InField("Name", err)
 	}
@@ -303,8 +335,8 @@ func writeItem(s Item, v *maps.Item) error {
 	return nil
 }
 
-// readItem reads s into v.
-func readItem(s Item, v *maps.Item) error {
+// ReadItem reads s into v.
+func ReadItem(s Item, v *maps.Item) error {
 	x, err := s.Name()
 	if err != nil {
 		return ipc.InField("Name", err)
@@ -314,8 +346,8 @@ func readItem(s Item, v *maps.Item) error {
 	return nil
 }
 
-// writeValues writes v into s.
-func writeValues(s Values, v *maps.Values) error {
+// WriteValues writes v into s.
+func WriteValues(s Values, v *maps.Values) error {
 	if v.Counts != nil {
 		l, err := s.NewCounts(int32(len(v.Counts)))
 		if err != nil {
@@ -364,7 +396,7 @@ func writeValues(s Values, v *maps.Values) error {
 			if err != nil {
 				return ipc.InField("Items", ipc.InElem(i, err))
 			}
-			if err := writeItem(c, &e.Value); err != nil {
+			if err := WriteItem(c, &e.Value); err != nil {
 				return ipc.InField("Items", ipc.InElem(i, err))
 			}
 		}
@@ -525,7 +557,7 @@ func writeValues(s Values, v *maps.Values) error {
 				if err != nil {
 					return ipc.InField("MaybeItems", ipc.InElem(i, err))
 				}
-				if err := writeItem(c, e.Value); err != nil {
+				if err := WriteItem(c, e.Value); err != nil {
 					return ipc.InField("MaybeItems", ipc.InElem(i, err))
 				}
 			}
@@ -570,8 +602,8 @@ func writeValues(s Values, v *maps.Values) error {
 	return nil
 }
 
-// readValues reads s into v.
-func readValues(s Values, v *maps.Values) error {
+// ReadValues reads s into v.
+func ReadValues(s Values, v *maps.Values) error {
 	l, err := s.Counts()
 	if err != nil {
 		return ipc.InField("Counts", err)
@@ -643,7 +675,7 @@ func readValues(s Values, v *maps.Values) error {
 			if err != nil {
 				return ipc.InField("Items", ipc.InElem(i, err))
 			}
-			if err := readItem(c, &val); err != nil {
+			if err := ReadItem(c, &val); err != nil {
 				return ipc.InField("Items", ipc.InElem(i, err))
 			}
 			m[k] = val
@@ -882,7 +914,7 @@ func readValues(s Values, v *maps.Values) error {
 				if err != nil {
 					return ipc.InField("MaybeItems", ipc.InElem(i, err))
 				}
-				if err := readItem(c, x); err != nil {
+				if err := ReadItem(c, x); err != nil {
 					return ipc.InField("MaybeItems", ipc.InElem(i, err))
 				}
 				val = x

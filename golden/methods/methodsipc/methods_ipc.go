@@ -423,6 +423,38 @@ func (s methodsServer) Name(ctx context.Context, call Methods_name) (err error) 
 	return nil
 }
 
+// ExportMethods returns a new reference to the capability that carries v: null for nil,
+// the capability a MethodsClient calls (so a received object goes back as itself), and
+// otherwise a new server for v. Setting it into a message hands the reference to the message.
+func ExportMethods(v methods.Methods) Methods {
+	switch v := v.(type) {
+	case nil:
+		return Methods{}
+	case *MethodsClient:
+		if v == nil {
+			return Methods{}
+		}
+		return v.c.AddRef()
+	}
+	return Methods(NewMethodsServer(v))
+}
+
+// ImportMethods returns the Go value of the capability c, which it does not take over:
+// nil for a null capability, the implementation itself for a capability this process serves
+// with NewMethodsServer, and otherwise a MethodsClient holding a new reference to c.
+func ImportMethods(c Methods) methods.Methods {
+	if !c.IsValid() {
+		return nil
+	}
+	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
+		switch s := b.(type) {
+		case methodsServer:
+			return s.impl
+		}
+	}
+	return NewMethodsClient(capnp.Client(c.AddRef()))
+}
+
 // writeMethods_split_Params writes the arguments of a call to methods.Methods.Split into p.
 func writeMethods_split_Params(p Methods_split_Params, a int64, b int64) error {
 	p.SetA(a)

@@ -113,10 +113,10 @@ func (s counterServer) Add(ctx context.Context, call Counter_add) (err error) {
 	return nil
 }
 
-// exportCounter returns a new reference to the capability that carries v: null for nil,
+// ExportCounter returns a new reference to the capability that carries v: null for nil,
 // the capability a CounterClient calls (so a received object goes back as itself), and
 // otherwise a new server for v. Setting it into a message hands the reference to the message.
-func exportCounter(v objects.Counter) Counter {
+func ExportCounter(v objects.Counter) Counter {
 	switch v := v.(type) {
 	case nil:
 		return Counter{}
@@ -129,10 +129,10 @@ func exportCounter(v objects.Counter) Counter {
 	return Counter(NewCounterServer(v))
 }
 
-// importCounter returns the Go value of the capability c, which it does not take over:
+// ImportCounter returns the Go value of the capability c, which it does not take over:
 // nil for a null capability, the implementation itself for a capability this process serves
 // with NewCounterServer, and otherwise a CounterClient holding a new reference to c.
-func importCounter(c Counter) objects.Counter {
+func ImportCounter(c Counter) objects.Counter {
 	if !c.IsValid() {
 		return nil
 	}
@@ -435,6 +435,38 @@ func (s factoryServer) Swap(ctx context.Context, call Factory_swap) (err error) 
 	return nil
 }
 
+// ExportFactory returns a new reference to the capability that carries v: null for nil,
+// the capability a FactoryClient calls (so a received object goes back as itself), and
+// otherwise a new server for v. Setting it into a message hands the reference to the message.
+func ExportFactory(v objects.Factory) Factory {
+	switch v := v.(type) {
+	case nil:
+		return Factory{}
+	case *FactoryClient:
+		if v == nil {
+			return Factory{}
+		}
+		return v.c.AddRef()
+	}
+	return Factory(NewFactoryServer(v))
+}
+
+// ImportFactory returns the Go value of the capability c, which it does not take over:
+// nil for a null capability, the implementation itself for a capability this process serves
+// with NewFactoryServer, and otherwise a FactoryClient holding a new reference to c.
+func ImportFactory(c Factory) objects.Factory {
+	if !c.IsValid() {
+		return nil
+	}
+	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
+		switch s := b.(type) {
+		case factoryServer:
+			return s.impl
+		}
+	}
+	return NewFactoryClient(capnp.Client(c.AddRef()))
+}
+
 // writeCounter_add_Params writes the arguments of a call to objects.Counter.Add into p.
 func writeCounter_add_Params(p Counter_add_Params, n int64) error {
 	p.SetN(n)
@@ -473,7 +505,7 @@ func readFactory_newCounter_Params(p Factory_newCounter_Params, start *int64) er
 
 // writeFactory_newCounter_Results writes the results of objects.Factory.NewCounter into p.
 func writeFactory_newCounter_Results(p Factory_newCounter_Results, result objects.Counter) error {
-	if err := p.SetResult(exportCounter(result)); err != nil {
+	if err := p.SetResult(ExportCounter(result)); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -481,16 +513,16 @@ func writeFactory_newCounter_Results(p Factory_newCounter_Results, result object
 
 // readFactory_newCounter_Results reads the results of objects.Factory.NewCounter from p.
 func readFactory_newCounter_Results(p Factory_newCounter_Results, result *objects.Counter) error {
-	*result = importCounter(p.Result())
+	*result = ImportCounter(p.Result())
 	return nil
 }
 
 // writeFactory_same_Params writes the arguments of a call to objects.Factory.Same into p.
 func writeFactory_same_Params(p Factory_same_Params, a objects.Counter, b objects.Counter) error {
-	if err := p.SetA(exportCounter(a)); err != nil {
+	if err := p.SetA(ExportCounter(a)); err != nil {
 		return ipc.InField("a", err)
 	}
-	if err := p.SetB(exportCounter(b)); err != nil {
+	if err := p.SetB(ExportCounter(b)); err != nil {
 		return ipc.InField("b", err)
 	}
 	return nil
@@ -498,8 +530,8 @@ func writeFactory_same_Params(p Factory_same_Params, a objects.Counter, b object
 
 // readFactory_same_Params reads the arguments of a call to objects.Factory.Same from p.
 func readFactory_same_Params(p Factory_same_Params, a *objects.Counter, b *objects.Counter) error {
-	*a = importCounter(p.A())
-	*b = importCounter(p.B())
+	*a = ImportCounter(p.A())
+	*b = ImportCounter(p.B())
 	return nil
 }
 
@@ -517,7 +549,7 @@ func readFactory_same_Results(p Factory_same_Results, result *bool) error {
 
 // writeFactory_echo_Params writes the arguments of a call to objects.Factory.Echo into p.
 func writeFactory_echo_Params(p Factory_echo_Params, c objects.Counter) error {
-	if err := p.SetC(exportCounter(c)); err != nil {
+	if err := p.SetC(ExportCounter(c)); err != nil {
 		return ipc.InField("c", err)
 	}
 	return nil
@@ -525,13 +557,13 @@ func writeFactory_echo_Params(p Factory_echo_Params, c objects.Counter) error {
 
 // readFactory_echo_Params reads the arguments of a call to objects.Factory.Echo from p.
 func readFactory_echo_Params(p Factory_echo_Params, c *objects.Counter) error {
-	*c = importCounter(p.C())
+	*c = ImportCounter(p.C())
 	return nil
 }
 
 // writeFactory_echo_Results writes the results of objects.Factory.Echo into p.
 func writeFactory_echo_Results(p Factory_echo_Results, result objects.Counter) error {
-	if err := p.SetResult(exportCounter(result)); err != nil {
+	if err := p.SetResult(ExportCounter(result)); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -539,7 +571,7 @@ func writeFactory_echo_Results(p Factory_echo_Results, result objects.Counter) e
 
 // readFactory_echo_Results reads the results of objects.Factory.Echo from p.
 func readFactory_echo_Results(p Factory_echo_Results, result *objects.Counter) error {
-	*result = importCounter(p.Result())
+	*result = ImportCounter(p.Result())
 	return nil
 }
 
@@ -551,7 +583,7 @@ func writeFactory_sum_Params(p Factory_sum_Params, cs []objects.Counter) error {
 			return ipc.InField("cs", err)
 		}
 		for i := range cs {
-			if c := exportCounter(cs[i]); c.IsValid() {
+			if c := ExportCounter(cs[i]); c.IsValid() {
 				if err := l.Set(i, c); err != nil {
 					return ipc.InField("cs", ipc.InElem(i, err))
 				}
@@ -574,7 +606,7 @@ func readFactory_sum_Params(p Factory_sum_Params, cs *[]objects.Counter) error {
 			if err != nil {
 				return ipc.InField("cs", ipc.InElem(i, err))
 			}
-			x[i] = importCounter(c)
+			x[i] = ImportCounter(c)
 		}
 		*cs = x
 	}
@@ -599,7 +631,7 @@ func writeFactory_swap_Params(p Factory_swap_Params, b objects.Bundle) error {
 	if err != nil {
 		return ipc.InField("b", err)
 	}
-	if err := writeBundle(c, &b); err != nil {
+	if err := WriteBundle(c, &b); err != nil {
 		return ipc.InField("b", err)
 	}
 	return nil
@@ -611,7 +643,7 @@ func readFactory_swap_Params(p Factory_swap_Params, b *objects.Bundle) error {
 	if err != nil {
 		return ipc.InField("b", err)
 	}
-	if err := readBundle(c, b); err != nil {
+	if err := ReadBundle(c, b); err != nil {
 		return ipc.InField("b", err)
 	}
 	return nil
@@ -623,7 +655,7 @@ func writeFactory_swap_Results(p Factory_swap_Results, result objects.Bundle) er
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := writeBundle(c, &result); err != nil {
+	if err := WriteBundle(c, &result); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -635,18 +667,18 @@ func readFactory_swap_Results(p Factory_swap_Results, result *objects.Bundle) er
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := readBundle(c, result); err != nil {
+	if err := ReadBundle(c, result); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
 }
 
-// writeBundle writes v into s.
-func writeBundle(s Bundle, v *objects.Bundle) error {
+// WriteBundle writes v into s.
+func WriteBundle(s Bundle, v *objects.Bundle) error {
 	if err := s.SetName(v.Name); err != nil {
 		return ipc.InField("Name", err)
 	}
-	if err := s.SetMain(exportCounter(v.Main)); err != nil {
+	if err := s.SetMain(ExportCounter(v.Main)); err != nil {
 		return ipc.InField("Main", err)
 	}
 	if v.Named != nil {
@@ -659,7 +691,7 @@ func writeBundle(s Bundle, v *objects.Bundle) error {
 			if err := entry.SetKey(e.Key); err != nil {
 				return ipc.InField("Named", ipc.InElem(i, ipc.InField("key", err)))
 			}
-			if err := entry.SetValue(exportCounter(e.Value)); err != nil {
+			if err := entry.SetValue(ExportCounter(e.Value)); err != nil {
 				return ipc.InField("Named", ipc.InElem(i, err))
 			}
 		}
@@ -670,7 +702,7 @@ func writeBundle(s Bundle, v *objects.Bundle) error {
 			return ipc.InField("All", err)
 		}
 		for i := range v.All {
-			if c := exportCounter(v.All[i]); c.IsValid() {
+			if c := ExportCounter(v.All[i]); c.IsValid() {
 				if err := l.Set(i, c); err != nil {
 					return ipc.InField("All", ipc.InElem(i, err))
 				}
@@ -680,14 +712,14 @@ func writeBundle(s Bundle, v *objects.Bundle) error {
 	return nil
 }
 
-// readBundle reads s into v.
-func readBundle(s Bundle, v *objects.Bundle) error {
+// ReadBundle reads s into v.
+func ReadBundle(s Bundle, v *objects.Bundle) error {
 	x, err := s.Name()
 	if err != nil {
 		return ipc.InField("Name", err)
 	}
 	v.Name = x
-	v.Main = importCounter(s.Main())
+	v.Main = ImportCounter(s.Main())
 	l, err := s.Named()
 	if err != nil {
 		return ipc.InField("Named", err)
@@ -704,7 +736,7 @@ func readBundle(s Bundle, v *objects.Bundle) error {
 				return ipc.InField("Named", ipc.InElem(i, ipc.ErrDuplicateKey))
 			}
 			var val objects.Counter
-			val = importCounter(e.Value())
+			val = ImportCounter(e.Value())
 			m[k] = val
 		}
 		v.Named = m
@@ -720,7 +752,7 @@ func readBundle(s Bundle, v *objects.Bundle) error {
 			if err != nil {
 				return ipc.InField("All", ipc.InElem(i, err))
 			}
-			x1[i] = importCounter(c)
+			x1[i] = ImportCounter(c)
 		}
 		v.All = x1
 	}

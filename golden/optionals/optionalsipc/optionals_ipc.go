@@ -213,13 +213,45 @@ func (s optionalsServer) Pick(ctx context.Context, call Optionals_pick) (err err
 	return nil
 }
 
+// ExportOptionals returns a new reference to the capability that carries v: null for nil,
+// the capability a OptionalsClient calls (so a received object goes back as itself), and
+// otherwise a new server for v. Setting it into a message hands the reference to the message.
+func ExportOptionals(v optionals.Optionals) Optionals {
+	switch v := v.(type) {
+	case nil:
+		return Optionals{}
+	case *OptionalsClient:
+		if v == nil {
+			return Optionals{}
+		}
+		return v.c.AddRef()
+	}
+	return Optionals(NewOptionalsServer(v))
+}
+
+// ImportOptionals returns the Go value of the capability c, which it does not take over:
+// nil for a null capability, the implementation itself for a capability this process serves
+// with NewOptionalsServer, and otherwise a OptionalsClient holding a new reference to c.
+func ImportOptionals(c Optionals) optionals.Optionals {
+	if !c.IsValid() {
+		return nil
+	}
+	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
+		switch s := b.(type) {
+		case optionalsServer:
+			return s.impl
+		}
+	}
+	return NewOptionalsClient(capnp.Client(c.AddRef()))
+}
+
 // writeOptionals_echo_Params writes the arguments of a call to optionals.Optionals.Echo into p.
 func writeOptionals_echo_Params(p Optionals_echo_Params, v optionals.Values) error {
 	c, err := p.NewV()
 	if err != nil {
 		return ipc.InField("v", err)
 	}
-	if err := writeValues(c, &v); err != nil {
+	if err := WriteValues(c, &v); err != nil {
 		return ipc.InField("v", err)
 	}
 	return nil
@@ -231,7 +263,7 @@ func readOptionals_echo_Params(p Optionals_echo_Params, v *optionals.Values) err
 	if err != nil {
 		return ipc.InField("v", err)
 	}
-	if err := readValues(c, v); err != nil {
+	if err := ReadValues(c, v); err != nil {
 		return ipc.InField("v", err)
 	}
 	return nil
@@ -243,7 +275,7 @@ func writeOptionals_echo_Results(p Optionals_echo_Results, result optionals.Valu
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := writeValues(c, &result); err != nil {
+	if err := WriteValues(c, &result); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -255,7 +287,7 @@ func readOptionals_echo_Results(p Optionals_echo_Results, result *optionals.Valu
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := readValues(c, result); err != nil {
+	if err := ReadValues(c, result); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -280,7 +312,7 @@ func writeOptionals_tip_Results(p Optionals_tip_Results, result *optionals.Ref) 
 		if err != nil {
 			return ipc.InField("result", err)
 		}
-		if err := writeRef(c, result); err != nil {
+		if err := WriteRef(c, result); err != nil {
 			return ipc.InField("result", err)
 		}
 	}
@@ -295,7 +327,7 @@ func readOptionals_tip_Results(p Optionals_tip_Results, result **optionals.Ref) 
 		if err != nil {
 			return ipc.InField("result", err)
 		}
-		if err := readRef(c, x); err != nil {
+		if err := ReadRef(c, x); err != nil {
 			return ipc.InField("result", err)
 		}
 		*result = x
@@ -363,8 +395,8 @@ func readOptionals_pick_Results(p Optionals_pick_Results, result **int64, result
 	return nil
 }
 
-// writeRef writes v into s.
-func writeRef(s Ref, v *optionals.Ref) error {
+// WriteRef writes v into s.
+func WriteRef(s Ref, v *optionals.Ref) error {
 	s.SetHeight(v.Height)
 	if err := s.SetHash(v.Hash[:]); err != nil {
 		return ipc.InField("Hash", err)
@@ -372,8 +404,8 @@ func writeRef(s Ref, v *optionals.Ref) error {
 	return nil
 }
 
-// readRef reads s into v.
-func readRef(s Ref, v *optionals.Ref) error {
+// ReadRef reads s into v.
+func ReadRef(s Ref, v *optionals.Ref) error {
 	v.Height = s.Height()
 	b, err := s.Hash()
 	if err != nil {
@@ -386,8 +418,8 @@ func readRef(s Ref, v *optionals.Ref) error {
 	return nil
 }
 
-// writeValues writes v into s.
-func writeValues(s Values, v *optionals.Values) error {
+// WriteValues writes v into s.
+func WriteValues(s Values, v *optionals.Values) error {
 	if v.Int != nil {
 		s.SetInt(*v.Int)
 		s.SetHasInt(true)
@@ -418,7 +450,7 @@ func writeValues(s Values, v *optionals.Values) error {
 		if err != nil {
 			return ipc.InField("Ref", err)
 		}
-		if err := writeRef(c, v.Ref); err != nil {
+		if err := WriteRef(c, v.Ref); err != nil {
 			return ipc.InField("Ref", err)
 		}
 	}
@@ -461,7 +493,7 @@ func writeValues(s Values, v *optionals.Values) error {
 				if err != nil {
 					return ipc.InField("Refs", ipc.InElem(i, err))
 				}
-				if err := writeRef(c, v.Refs[i]); err != nil {
+				if err := WriteRef(c, v.Refs[i]); err != nil {
 					return ipc.InField("Refs", ipc.InElem(i, err))
 				}
 			}
@@ -526,7 +558,7 @@ func writeValues(s Values, v *optionals.Values) error {
 				if err != nil {
 					return ipc.InField("RefsBy", ipc.InElem(i, err))
 				}
-				if err := writeRef(c, e.Value); err != nil {
+				if err := WriteRef(c, e.Value); err != nil {
 					return ipc.InField("RefsBy", ipc.InElem(i, err))
 				}
 			}
@@ -673,7 +705,7 @@ func writeValues(s Values, v *optionals.Values) error {
 			if err != nil {
 				return ipc.InField("RefPair", ipc.InElem(i, err))
 			}
-			if err := writeRef(c, v.RefPair[i]); err != nil {
+			if err := WriteRef(c, v.RefPair[i]); err != nil {
 				return ipc.InField("RefPair", ipc.InElem(i, err))
 			}
 		}
@@ -714,8 +746,8 @@ func writeValues(s Values, v *optionals.Values) error {
 	return nil
 }
 
-// readValues reads s into v.
-func readValues(s Values, v *optionals.Values) error {
+// ReadValues reads s into v.
+func ReadValues(s Values, v *optionals.Values) error {
 	if s.HasInt() {
 		x := s.Int()
 		v.Int = &x
@@ -749,7 +781,7 @@ func readValues(s Values, v *optionals.Values) error {
 		if err != nil {
 			return ipc.InField("Ref", err)
 		}
-		if err := readRef(c, x); err != nil {
+		if err := ReadRef(c, x); err != nil {
 			return ipc.InField("Ref", err)
 		}
 		v.Ref = x
@@ -809,7 +841,7 @@ func readValues(s Values, v *optionals.Values) error {
 				if err != nil {
 					return ipc.InField("Refs", ipc.InElem(i, err))
 				}
-				if err := readRef(c, x1); err != nil {
+				if err := ReadRef(c, x1); err != nil {
 					return ipc.InField("Refs", ipc.InElem(i, err))
 				}
 				x[i] = x1
@@ -904,7 +936,7 @@ func readValues(s Values, v *optionals.Values) error {
 				if err != nil {
 					return ipc.InField("RefsBy", ipc.InElem(i, err))
 				}
-				if err := readRef(c, x); err != nil {
+				if err := ReadRef(c, x); err != nil {
 					return ipc.InField("RefsBy", ipc.InElem(i, err))
 				}
 				val = x
@@ -1104,7 +1136,7 @@ func readValues(s Values, v *optionals.Values) error {
 			if err != nil {
 				return ipc.InField("RefPair", ipc.InElem(i, err))
 			}
-			if err := readRef(c, x); err != nil {
+			if err := ReadRef(c, x); err != nil {
 				return ipc.InField("RefPair", ipc.InElem(i, err))
 			}
 			v.RefPair[i] = x

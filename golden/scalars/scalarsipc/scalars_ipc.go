@@ -229,6 +229,38 @@ func (s scalarsServer) EchoAll(ctx context.Context, call Scalars_echoAll) (err e
 	return nil
 }
 
+// ExportScalars returns a new reference to the capability that carries v: null for nil,
+// the capability a ScalarsClient calls (so a received object goes back as itself), and
+// otherwise a new server for v. Setting it into a message hands the reference to the message.
+func ExportScalars(v scalars.Scalars) Scalars {
+	switch v := v.(type) {
+	case nil:
+		return Scalars{}
+	case *ScalarsClient:
+		if v == nil {
+			return Scalars{}
+		}
+		return v.c.AddRef()
+	}
+	return Scalars(NewScalarsServer(v))
+}
+
+// ImportScalars returns the Go value of the capability c, which it does not take over:
+// nil for a null capability, the implementation itself for a capability this process serves
+// with NewScalarsServer, and otherwise a ScalarsClient holding a new reference to c.
+func ImportScalars(c Scalars) scalars.Scalars {
+	if !c.IsValid() {
+		return nil
+	}
+	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
+		switch s := b.(type) {
+		case scalarsServer:
+			return s.impl
+		}
+	}
+	return NewScalarsClient(capnp.Client(c.AddRef()))
+}
+
 // writeScalars_echo_Params writes the arguments of a call to scalars.Scalars.Echo into p.
 func writeScalars_echo_Params(p Scalars_echo_Params, b bool, i8 int8, i16 int16, i32 int32, i64 int64, i int, u8 uint8, u16 uint16, u32 uint32, u64 uint64, u uint, f32 float32, f64 float64) error {
 	p.SetB(b)
@@ -347,7 +379,7 @@ func writeScalars_echoAll_Params(p Scalars_echoAll_Params, v scalars.All) error 
 	if err != nil {
 		return ipc.InField("v", err)
 	}
-	if err := writeAll(c, &v); err != nil {
+	if err := WriteAll(c, &v); err != nil {
 		return ipc.InField("v", err)
 	}
 	return nil
@@ -359,7 +391,7 @@ func readScalars_echoAll_Params(p Scalars_echoAll_Params, v *scalars.All) error 
 	if err != nil {
 		return ipc.InField("v", err)
 	}
-	if err := readAll(c, v); err != nil {
+	if err := ReadAll(c, v); err != nil {
 		return ipc.InField("v", err)
 	}
 	return nil
@@ -371,7 +403,7 @@ func writeScalars_echoAll_Results(p Scalars_echoAll_Results, result scalars.All)
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := writeAll(c, &result); err != nil {
+	if err := WriteAll(c, &result); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -383,14 +415,14 @@ func readScalars_echoAll_Results(p Scalars_echoAll_Results, result *scalars.All)
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := readAll(c, result); err != nil {
+	if err := ReadAll(c, result); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
 }
 
-// writeAll writes v into s.
-func writeAll(s All, v *scalars.All) error {
+// WriteAll writes v into s.
+func WriteAll(s All, v *scalars.All) error {
 	s.SetB(v.B)
 	s.SetI8(v.I8)
 	s.SetI16(v.I16)
@@ -411,8 +443,8 @@ func writeAll(s All, v *scalars.All) error {
 	return nil
 }
 
-// readAll reads s into v.
-func readAll(s All, v *scalars.All) error {
+// ReadAll reads s into v.
+func ReadAll(s All, v *scalars.All) error {
 	v.B = s.B()
 	v.I8 = s.I8()
 	v.I16 = s.I16()

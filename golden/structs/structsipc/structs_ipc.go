@@ -260,13 +260,45 @@ func (s structsServer) Move(ctx context.Context, call Structs_move) (err error) 
 	return nil
 }
 
+// ExportStructs returns a new reference to the capability that carries v: null for nil,
+// the capability a StructsClient calls (so a received object goes back as itself), and
+// otherwise a new server for v. Setting it into a message hands the reference to the message.
+func ExportStructs(v structs.Structs) Structs {
+	switch v := v.(type) {
+	case nil:
+		return Structs{}
+	case *StructsClient:
+		if v == nil {
+			return Structs{}
+		}
+		return v.c.AddRef()
+	}
+	return Structs(NewStructsServer(v))
+}
+
+// ImportStructs returns the Go value of the capability c, which it does not take over:
+// nil for a null capability, the implementation itself for a capability this process serves
+// with NewStructsServer, and otherwise a StructsClient holding a new reference to c.
+func ImportStructs(c Structs) structs.Structs {
+	if !c.IsValid() {
+		return nil
+	}
+	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
+		switch s := b.(type) {
+		case structsServer:
+			return s.impl
+		}
+	}
+	return NewStructsClient(capnp.Client(c.AddRef()))
+}
+
 // writeStructs_echoShape_Params writes the arguments of a call to structs.Structs.EchoShape into p.
 func writeStructs_echoShape_Params(p Structs_echoShape_Params, s structs.Shape) error {
 	c, err := p.NewS()
 	if err != nil {
 		return ipc.InField("s", err)
 	}
-	if err := writeShape(c, &s); err != nil {
+	if err := WriteShape(c, &s); err != nil {
 		return ipc.InField("s", err)
 	}
 	return nil
@@ -278,7 +310,7 @@ func readStructs_echoShape_Params(p Structs_echoShape_Params, s *structs.Shape) 
 	if err != nil {
 		return ipc.InField("s", err)
 	}
-	if err := readShape(c, s); err != nil {
+	if err := ReadShape(c, s); err != nil {
 		return ipc.InField("s", err)
 	}
 	return nil
@@ -290,7 +322,7 @@ func writeStructs_echoShape_Results(p Structs_echoShape_Results, result structs.
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := writeShape(c, &result); err != nil {
+	if err := WriteShape(c, &result); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -302,7 +334,7 @@ func readStructs_echoShape_Results(p Structs_echoShape_Results, result *structs.
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := readShape(c, result); err != nil {
+	if err := ReadShape(c, result); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -314,7 +346,7 @@ func writeStructs_echoTree_Params(p Structs_echoTree_Params, t structs.Tree) err
 	if err != nil {
 		return ipc.InField("t", err)
 	}
-	if err := writeTree(c, &t); err != nil {
+	if err := WriteTree(c, &t); err != nil {
 		return ipc.InField("t", err)
 	}
 	return nil
@@ -326,7 +358,7 @@ func readStructs_echoTree_Params(p Structs_echoTree_Params, t *structs.Tree) err
 	if err != nil {
 		return ipc.InField("t", err)
 	}
-	if err := readTree(c, t); err != nil {
+	if err := ReadTree(c, t); err != nil {
 		return ipc.InField("t", err)
 	}
 	return nil
@@ -338,7 +370,7 @@ func writeStructs_echoTree_Results(p Structs_echoTree_Results, result structs.Tr
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := writeTree(c, &result); err != nil {
+	if err := WriteTree(c, &result); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -350,7 +382,7 @@ func readStructs_echoTree_Results(p Structs_echoTree_Results, result *structs.Tr
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := readTree(c, result); err != nil {
+	if err := ReadTree(c, result); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -362,7 +394,7 @@ func writeStructs_echoTagged_Params(p Structs_echoTagged_Params, t structs.Tagge
 	if err != nil {
 		return ipc.InField("t", err)
 	}
-	if err := writeTagged(c, &t); err != nil {
+	if err := WriteTagged(c, &t); err != nil {
 		return ipc.InField("t", err)
 	}
 	return nil
@@ -374,7 +406,7 @@ func readStructs_echoTagged_Params(p Structs_echoTagged_Params, t *structs.Tagge
 	if err != nil {
 		return ipc.InField("t", err)
 	}
-	if err := readTagged(c, t); err != nil {
+	if err := ReadTagged(c, t); err != nil {
 		return ipc.InField("t", err)
 	}
 	return nil
@@ -386,7 +418,7 @@ func writeStructs_echoTagged_Results(p Structs_echoTagged_Results, result struct
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := writeTagged(c, &result); err != nil {
+	if err := WriteTagged(c, &result); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -398,7 +430,7 @@ func readStructs_echoTagged_Results(p Structs_echoTagged_Results, result *struct
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := readTagged(c, result); err != nil {
+	if err := ReadTagged(c, result); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -410,14 +442,14 @@ func writeStructs_move_Params(p Structs_move_Params, p1 otherpkg.Point, d otherp
 	if err != nil {
 		return ipc.InField("p", err)
 	}
-	if err := writeOtherpkgPoint(c, &p1); err != nil {
+	if err := WriteOtherpkgPoint(c, &p1); err != nil {
 		return ipc.InField("p", err)
 	}
 	c1, err := p.NewD()
 	if err != nil {
 		return ipc.InField("d", err)
 	}
-	if err := writeOtherpkgPoint(c1, &d); err != nil {
+	if err := WriteOtherpkgPoint(c1, &d); err != nil {
 		return ipc.InField("d", err)
 	}
 	return nil
@@ -429,14 +461,14 @@ func readStructs_move_Params(p Structs_move_Params, p1 *otherpkg.Point, d *other
 	if err != nil {
 		return ipc.InField("p", err)
 	}
-	if err := readOtherpkgPoint(c, p1); err != nil {
+	if err := ReadOtherpkgPoint(c, p1); err != nil {
 		return ipc.InField("p", err)
 	}
 	c1, err := p.D()
 	if err != nil {
 		return ipc.InField("d", err)
 	}
-	if err := readOtherpkgPoint(c1, d); err != nil {
+	if err := ReadOtherpkgPoint(c1, d); err != nil {
 		return ipc.InField("d", err)
 	}
 	return nil
@@ -448,7 +480,7 @@ func writeStructs_move_Results(p Structs_move_Results, result otherpkg.Point) er
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := writeOtherpkgPoint(c, &result); err != nil {
+	if err := WriteOtherpkgPoint(c, &result); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -460,66 +492,66 @@ func readStructs_move_Results(p Structs_move_Results, result *otherpkg.Point) er
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := readOtherpkgPoint(c, result); err != nil {
+	if err := ReadOtherpkgPoint(c, result); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
 }
 
-// writeBox writes v into s.
-func writeBox(s Box, v *structs.Box) error {
+// WriteBox writes v into s.
+func WriteBox(s Box, v *structs.Box) error {
 	c, err := s.NewMin()
 	if err != nil {
 		return ipc.InField("Min", err)
 	}
-	if err := writeStructsPoint(c, &v.Min); err != nil {
+	if err := WriteStructsPoint(c, &v.Min); err != nil {
 		return ipc.InField("Min", err)
 	}
 	c1, err := s.NewMax()
 	if err != nil {
 		return ipc.InField("Max", err)
 	}
-	if err := writeStructsPoint(c1, &v.Max); err != nil {
+	if err := WriteStructsPoint(c1, &v.Max); err != nil {
 		return ipc.InField("Max", err)
 	}
 	return nil
 }
 
-// readBox reads s into v.
-func readBox(s Box, v *structs.Box) error {
+// ReadBox reads s into v.
+func ReadBox(s Box, v *structs.Box) error {
 	c, err := s.Min()
 	if err != nil {
 		return ipc.InField("Min", err)
 	}
-	if err := readStructsPoint(c, &v.Min); err != nil {
+	if err := ReadStructsPoint(c, &v.Min); err != nil {
 		return ipc.InField("Min", err)
 	}
 	c1, err := s.Max()
 	if err != nil {
 		return ipc.InField("Max", err)
 	}
-	if err := readStructsPoint(c1, &v.Max); err != nil {
+	if err := ReadStructsPoint(c1, &v.Max); err != nil {
 		return ipc.InField("Max", err)
 	}
 	return nil
 }
 
-// writeOtherpkgPoint writes v into s.
-func writeOtherpkgPoint(s OtherpkgPoint, v *otherpkg.Point) error {
+// WriteOtherpkgPoint writes v into s.
+func WriteOtherpkgPoint(s OtherpkgPoint, v *otherpkg.Point) error {
 	s.SetLat(v.Lat)
 	s.SetLon(v.Lon)
 	return nil
 }
 
-// readOtherpkgPoint reads s into v.
-func readOtherpkgPoint(s OtherpkgPoint, v *otherpkg.Point) error {
+// ReadOtherpkgPoint reads s into v.
+func ReadOtherpkgPoint(s OtherpkgPoint, v *otherpkg.Point) error {
 	v.Lat = s.Lat()
 	v.Lon = s.Lon()
 	return nil
 }
 
-// writeShape writes v into s.
-func writeShape(s Shape, v *structs.Shape) error {
+// WriteShape writes v into s.
+func WriteShape(s Shape, v *structs.Shape) error {
 	if err := s.SetName(v.Name); err != nil {
 		return ipc.InField("Name", err)
 	}
@@ -527,14 +559,14 @@ func writeShape(s Shape, v *structs.Shape) error {
 	if err != nil {
 		return ipc.InField("Corner", err)
 	}
-	if err := writeStructsPoint(c, &v.Corner); err != nil {
+	if err := WriteStructsPoint(c, &v.Corner); err != nil {
 		return ipc.InField("Corner", err)
 	}
 	c1, err := s.NewWhere()
 	if err != nil {
 		return ipc.InField("Where", err)
 	}
-	if err := writeOtherpkgPoint(c1, &v.Where); err != nil {
+	if err := WriteOtherpkgPoint(c1, &v.Where); err != nil {
 		return ipc.InField("Where", err)
 	}
 	if v.Tags != nil {
@@ -543,7 +575,7 @@ func writeShape(s Shape, v *structs.Shape) error {
 			return ipc.InField("Tags", err)
 		}
 		for i := range v.Tags {
-			if err := writeTag(l.At(i), &v.Tags[i]); err != nil {
+			if err := WriteTag(l.At(i), &v.Tags[i]); err != nil {
 				return ipc.InField("Tags", ipc.InElem(i, err))
 			}
 		}
@@ -552,14 +584,14 @@ func writeShape(s Shape, v *structs.Shape) error {
 	if err != nil {
 		return ipc.InField("Box", err)
 	}
-	if err := writeBox(c2, &v.Box); err != nil {
+	if err := WriteBox(c2, &v.Box); err != nil {
 		return ipc.InField("Box", err)
 	}
 	return nil
 }
 
-// readShape reads s into v.
-func readShape(s Shape, v *structs.Shape) error {
+// ReadShape reads s into v.
+func ReadShape(s Shape, v *structs.Shape) error {
 	x, err := s.Name()
 	if err != nil {
 		return ipc.InField("Name", err)
@@ -569,14 +601,14 @@ func readShape(s Shape, v *structs.Shape) error {
 	if err != nil {
 		return ipc.InField("Corner", err)
 	}
-	if err := readStructsPoint(c, &v.Corner); err != nil {
+	if err := ReadStructsPoint(c, &v.Corner); err != nil {
 		return ipc.InField("Corner", err)
 	}
 	c1, err := s.Where()
 	if err != nil {
 		return ipc.InField("Where", err)
 	}
-	if err := readOtherpkgPoint(c1, &v.Where); err != nil {
+	if err := ReadOtherpkgPoint(c1, &v.Where); err != nil {
 		return ipc.InField("Where", err)
 	}
 	l, err := s.Tags()
@@ -586,7 +618,7 @@ func readShape(s Shape, v *structs.Shape) error {
 	if l.IsValid() {
 		x1 := make([]otherpkg.Tag, l.Len())
 		for i := range x1 {
-			if err := readTag(l.At(i), &x1[i]); err != nil {
+			if err := ReadTag(l.At(i), &x1[i]); err != nil {
 				return ipc.InField("Tags", ipc.InElem(i, err))
 			}
 		}
@@ -596,28 +628,28 @@ func readShape(s Shape, v *structs.Shape) error {
 	if err != nil {
 		return ipc.InField("Box", err)
 	}
-	if err := readBox(c2, &v.Box); err != nil {
+	if err := ReadBox(c2, &v.Box); err != nil {
 		return ipc.InField("Box", err)
 	}
 	return nil
 }
 
-// writeStructsPoint writes v into s.
-func writeStructsPoint(s StructsPoint, v *structs.Point) error {
+// WriteStructsPoint writes v into s.
+func WriteStructsPoint(s StructsPoint, v *structs.Point) error {
 	s.SetX(v.X)
 	s.SetY(v.Y)
 	return nil
 }
 
-// readStructsPoint reads s into v.
-func readStructsPoint(s StructsPoint, v *structs.Point) error {
+// ReadStructsPoint reads s into v.
+func ReadStructsPoint(s StructsPoint, v *structs.Point) error {
 	v.X = s.X()
 	v.Y = s.Y()
 	return nil
 }
 
-// writeTag writes v into s.
-func writeTag(s Tag, v *otherpkg.Tag) error {
+// WriteTag writes v into s.
+func WriteTag(s Tag, v *otherpkg.Tag) error {
 	if err := s.SetKey(v.Key); err != nil {
 		return ipc.InField("Key", err)
 	}
@@ -627,8 +659,8 @@ func writeTag(s Tag, v *otherpkg.Tag) error {
 	return nil
 }
 
-// readTag reads s into v.
-func readTag(s Tag, v *otherpkg.Tag) error {
+// ReadTag reads s into v.
+func ReadTag(s Tag, v *otherpkg.Tag) error {
 	x, err := s.Key()
 	if err != nil {
 		return ipc.InField("Key", err)
@@ -642,8 +674,8 @@ func readTag(s Tag, v *otherpkg.Tag) error {
 	return nil
 }
 
-// writeTagged writes v into s.
-func writeTagged(s Tagged, v *structs.Tagged) error {
+// WriteTagged writes v into s.
+func WriteTagged(s Tagged, v *structs.Tagged) error {
 	if err := s.SetKept(v.Kept); err != nil {
 		return ipc.InField("Kept", err)
 	}
@@ -654,8 +686,8 @@ func writeTagged(s Tagged, v *structs.Tagged) error {
 	return nil
 }
 
-// readTagged reads s into v.
-func readTagged(s Tagged, v *structs.Tagged) error {
+// ReadTagged reads s into v.
+func ReadTagged(s Tagged, v *structs.Tagged) error {
 	x, err := s.Kept()
 	if err != nil {
 		return ipc.InField("Kept", err)
@@ -670,15 +702,15 @@ func readTagged(s Tagged, v *structs.Tagged) error {
 	return nil
 }
 
-// writeTree writes v into s.
-func writeTree(s Tree, v *structs.Tree) error {
+// WriteTree writes v into s.
+func WriteTree(s Tree, v *structs.Tree) error {
 	s.SetValue(v.Value)
 	if v.Left != nil {
 		c, err := s.NewLeft()
 		if err != nil {
 			return ipc.InField("Left", err)
 		}
-		if err := writeTree(c, v.Left); err != nil {
+		if err := WriteTree(c, v.Left); err != nil {
 			return ipc.InField("Left", err)
 		}
 	}
@@ -687,7 +719,7 @@ func writeTree(s Tree, v *structs.Tree) error {
 		if err != nil {
 			return ipc.InField("Right", err)
 		}
-		if err := writeTree(c, v.Right); err != nil {
+		if err := WriteTree(c, v.Right); err != nil {
 			return ipc.InField("Right", err)
 		}
 	}
@@ -697,7 +729,7 @@ func writeTree(s Tree, v *structs.Tree) error {
 			return ipc.InField("Children", err)
 		}
 		for i := range v.Children {
-			if err := writeTree(l.At(i), &v.Children[i]); err != nil {
+			if err := WriteTree(l.At(i), &v.Children[i]); err != nil {
 				return ipc.InField("Children", ipc.InElem(i, err))
 			}
 		}
@@ -705,8 +737,8 @@ func writeTree(s Tree, v *structs.Tree) error {
 	return nil
 }
 
-// readTree reads s into v.
-func readTree(s Tree, v *structs.Tree) error {
+// ReadTree reads s into v.
+func ReadTree(s Tree, v *structs.Tree) error {
 	v.Value = s.Value()
 	if s.HasLeft() {
 		x := new(structs.Tree)
@@ -714,7 +746,7 @@ func readTree(s Tree, v *structs.Tree) error {
 		if err != nil {
 			return ipc.InField("Left", err)
 		}
-		if err := readTree(c, x); err != nil {
+		if err := ReadTree(c, x); err != nil {
 			return ipc.InField("Left", err)
 		}
 		v.Left = x
@@ -725,7 +757,7 @@ func readTree(s Tree, v *structs.Tree) error {
 		if err != nil {
 			return ipc.InField("Right", err)
 		}
-		if err := readTree(c, x); err != nil {
+		if err := ReadTree(c, x); err != nil {
 			return ipc.InField("Right", err)
 		}
 		v.Right = x
@@ -737,7 +769,7 @@ func readTree(s Tree, v *structs.Tree) error {
 	if l.IsValid() {
 		x := make([]structs.Tree, l.Len())
 		for i := range x {
-			if err := readTree(l.At(i), &x[i]); err != nil {
+			if err := ReadTree(l.At(i), &x[i]); err != nil {
 				return ipc.InField("Children", ipc.InElem(i, err))
 			}
 		}

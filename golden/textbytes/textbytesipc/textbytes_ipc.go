@@ -266,6 +266,38 @@ func (s textsServer) Len(ctx context.Context, call Texts_len) (err error) {
 	return nil
 }
 
+// ExportTexts returns a new reference to the capability that carries v: null for nil,
+// the capability a TextsClient calls (so a received object goes back as itself), and
+// otherwise a new server for v. Setting it into a message hands the reference to the message.
+func ExportTexts(v textbytes.Texts) Texts {
+	switch v := v.(type) {
+	case nil:
+		return Texts{}
+	case *TextsClient:
+		if v == nil {
+			return Texts{}
+		}
+		return v.c.AddRef()
+	}
+	return Texts(NewTextsServer(v))
+}
+
+// ImportTexts returns the Go value of the capability c, which it does not take over:
+// nil for a null capability, the implementation itself for a capability this process serves
+// with NewTextsServer, and otherwise a TextsClient holding a new reference to c.
+func ImportTexts(c Texts) textbytes.Texts {
+	if !c.IsValid() {
+		return nil
+	}
+	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
+		switch s := b.(type) {
+		case textsServer:
+			return s.impl
+		}
+	}
+	return NewTextsClient(capnp.Client(c.AddRef()))
+}
+
 // writeTexts_echo_Params writes the arguments of a call to textbytes.Texts.Echo into p.
 func writeTexts_echo_Params(p Texts_echo_Params, s string, b []byte, h [32]byte) error {
 	if err := p.SetS(s); err != nil {
@@ -420,7 +452,7 @@ func writeTexts_echoRecord_Params(p Texts_echoRecord_Params, r textbytes.Record)
 	if err != nil {
 		return ipc.InField("r", err)
 	}
-	if err := writeRecord(c, &r); err != nil {
+	if err := WriteRecord(c, &r); err != nil {
 		return ipc.InField("r", err)
 	}
 	return nil
@@ -432,7 +464,7 @@ func readTexts_echoRecord_Params(p Texts_echoRecord_Params, r *textbytes.Record)
 	if err != nil {
 		return ipc.InField("r", err)
 	}
-	if err := readRecord(c, r); err != nil {
+	if err := ReadRecord(c, r); err != nil {
 		return ipc.InField("r", err)
 	}
 	return nil
@@ -444,7 +476,7 @@ func writeTexts_echoRecord_Results(p Texts_echoRecord_Results, result textbytes.
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := writeRecord(c, &result); err != nil {
+	if err := WriteRecord(c, &result); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -456,7 +488,7 @@ func readTexts_echoRecord_Results(p Texts_echoRecord_Results, result *textbytes.
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := readRecord(c, result); err != nil {
+	if err := ReadRecord(c, result); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -492,8 +524,8 @@ func readTexts_len_Results(p Texts_len_Results, result *int) error {
 	return nil
 }
 
-// writeRecord writes v into s.
-func writeRecord(s Record, v *textbytes.Record) error {
+// WriteRecord writes v into s.
+func WriteRecord(s Record, v *textbytes.Record) error {
 	if err := s.SetText(v.Text); err != nil {
 		return ipc.InField("Text", err)
 	}
@@ -580,8 +612,8 @@ func writeRecord(s Record, v *textbytes.Record) error {
 	return nil
 }
 
-// readRecord reads s into v.
-func readRecord(s Record, v *textbytes.Record) error {
+// ReadRecord reads s into v.
+func ReadRecord(s Record, v *textbytes.Record) error {
 	x, err := s.Text()
 	if err != nil {
 		return ipc.InField("Text", err)

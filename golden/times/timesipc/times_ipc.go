@@ -215,6 +215,38 @@ func (s timesServer) Maybe(ctx context.Context, call Times_maybe) (err error) {
 	return nil
 }
 
+// ExportTimes returns a new reference to the capability that carries v: null for nil,
+// the capability a TimesClient calls (so a received object goes back as itself), and
+// otherwise a new server for v. Setting it into a message hands the reference to the message.
+func ExportTimes(v times.Times) Times {
+	switch v := v.(type) {
+	case nil:
+		return Times{}
+	case *TimesClient:
+		if v == nil {
+			return Times{}
+		}
+		return v.c.AddRef()
+	}
+	return Times(NewTimesServer(v))
+}
+
+// ImportTimes returns the Go value of the capability c, which it does not take over:
+// nil for a null capability, the implementation itself for a capability this process serves
+// with NewTimesServer, and otherwise a TimesClient holding a new reference to c.
+func ImportTimes(c Times) times.Times {
+	if !c.IsValid() {
+		return nil
+	}
+	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
+		switch s := b.(type) {
+		case timesServer:
+			return s.impl
+		}
+	}
+	return NewTimesClient(capnp.Client(c.AddRef()))
+}
+
 // MarshalersClient calls a times.Marshalers in another process. It implements times.Marshalers.
 // Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
 // message of an error the remote implementation returned, and an *ipc.Error when the call
@@ -350,6 +382,38 @@ func (s marshalersServer) Bad(ctx context.Context, call Marshalers_bad) (err err
 	return nil
 }
 
+// ExportMarshalers returns a new reference to the capability that carries v: null for nil,
+// the capability a MarshalersClient calls (so a received object goes back as itself), and
+// otherwise a new server for v. Setting it into a message hands the reference to the message.
+func ExportMarshalers(v times.Marshalers) Marshalers {
+	switch v := v.(type) {
+	case nil:
+		return Marshalers{}
+	case *MarshalersClient:
+		if v == nil {
+			return Marshalers{}
+		}
+		return v.c.AddRef()
+	}
+	return Marshalers(NewMarshalersServer(v))
+}
+
+// ImportMarshalers returns the Go value of the capability c, which it does not take over:
+// nil for a null capability, the implementation itself for a capability this process serves
+// with NewMarshalersServer, and otherwise a MarshalersClient holding a new reference to c.
+func ImportMarshalers(c Marshalers) times.Marshalers {
+	if !c.IsValid() {
+		return nil
+	}
+	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
+		switch s := b.(type) {
+		case marshalersServer:
+			return s.impl
+		}
+	}
+	return NewMarshalersClient(capnp.Client(c.AddRef()))
+}
+
 // writeTimes_echo_Params writes the arguments of a call to times.Times.Echo into p.
 func writeTimes_echo_Params(p Times_echo_Params, t time.Time) error {
 	x, err := ipc.TimeToWire(t)
@@ -360,7 +424,7 @@ func writeTimes_echo_Params(p Times_echo_Params, t time.Time) error {
 	if err != nil {
 		return ipc.InField("t", err)
 	}
-	if err := writeWallTime(c, &x); err != nil {
+	if err := WriteWallTime(c, &x); err != nil {
 		return ipc.InField("t", err)
 	}
 	return nil
@@ -374,7 +438,7 @@ func readTimes_echo_Params(p Times_echo_Params, t *time.Time) error {
 		if err != nil {
 			return ipc.InField("t", err)
 		}
-		if err := readWallTime(c, &x); err != nil {
+		if err := ReadWallTime(c, &x); err != nil {
 			return ipc.InField("t", err)
 		}
 		y, err := ipc.TimeFromWire(x)
@@ -396,7 +460,7 @@ func writeTimes_echo_Results(p Times_echo_Results, result time.Time) error {
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := writeWallTime(c, &x); err != nil {
+	if err := WriteWallTime(c, &x); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -410,7 +474,7 @@ func readTimes_echo_Results(p Times_echo_Results, result *time.Time) error {
 		if err != nil {
 			return ipc.InField("result", err)
 		}
-		if err := readWallTime(c, &x); err != nil {
+		if err := ReadWallTime(c, &x); err != nil {
 			return ipc.InField("result", err)
 		}
 		y, err := ipc.TimeFromWire(x)
@@ -430,7 +494,7 @@ func writeTimes_events_Params(p Times_events_Params, events []times.Event, at ma
 			return ipc.InField("events", err)
 		}
 		for i := range events {
-			if err := writeEvent(l.At(i), &events[i]); err != nil {
+			if err := WriteEvent(l.At(i), &events[i]); err != nil {
 				return ipc.InField("events", ipc.InElem(i, err))
 			}
 		}
@@ -453,7 +517,7 @@ func writeTimes_events_Params(p Times_events_Params, events []times.Event, at ma
 			if err != nil {
 				return ipc.InField("at", ipc.InElem(i, err))
 			}
-			if err := writeWallTime(c, &x); err != nil {
+			if err := WriteWallTime(c, &x); err != nil {
 				return ipc.InField("at", ipc.InElem(i, err))
 			}
 		}
@@ -468,7 +532,7 @@ func writeTimes_events_Params(p Times_events_Params, events []times.Event, at ma
 			if err != nil {
 				return ipc.InField("all", ipc.InElem(i, err))
 			}
-			if err := writeWallTime(l.At(i), &x); err != nil {
+			if err := WriteWallTime(l.At(i), &x); err != nil {
 				return ipc.InField("all", ipc.InElem(i, err))
 			}
 		}
@@ -485,7 +549,7 @@ func readTimes_events_Params(p Times_events_Params, events *[]times.Event, at *m
 	if l.IsValid() {
 		x := make([]times.Event, l.Len())
 		for i := range x {
-			if err := readEvent(l.At(i), &x[i]); err != nil {
+			if err := ReadEvent(l.At(i), &x[i]); err != nil {
 				return ipc.InField("events", ipc.InElem(i, err))
 			}
 		}
@@ -513,7 +577,7 @@ func readTimes_events_Params(p Times_events_Params, events *[]times.Event, at *m
 				if err != nil {
 					return ipc.InField("at", ipc.InElem(i, err))
 				}
-				if err := readWallTime(c, &x); err != nil {
+				if err := ReadWallTime(c, &x); err != nil {
 					return ipc.InField("at", ipc.InElem(i, err))
 				}
 				y, err := ipc.TimeFromWire(x)
@@ -535,7 +599,7 @@ func readTimes_events_Params(p Times_events_Params, events *[]times.Event, at *m
 		for i := range x {
 			{
 				var x1 ipc.WallTime
-				if err := readWallTime(l2.At(i), &x1); err != nil {
+				if err := ReadWallTime(l2.At(i), &x1); err != nil {
 					return ipc.InField("all", ipc.InElem(i, err))
 				}
 				y, err := ipc.TimeFromWire(x1)
@@ -558,7 +622,7 @@ func writeTimes_events_Results(p Times_events_Results, result []times.Event, res
 			return ipc.InField("result", err)
 		}
 		for i := range result {
-			if err := writeEvent(l.At(i), &result[i]); err != nil {
+			if err := WriteEvent(l.At(i), &result[i]); err != nil {
 				return ipc.InField("result", ipc.InElem(i, err))
 			}
 		}
@@ -581,7 +645,7 @@ func writeTimes_events_Results(p Times_events_Results, result []times.Event, res
 			if err != nil {
 				return ipc.InField("result1", ipc.InElem(i, err))
 			}
-			if err := writeWallTime(c, &x); err != nil {
+			if err := WriteWallTime(c, &x); err != nil {
 				return ipc.InField("result1", ipc.InElem(i, err))
 			}
 		}
@@ -596,7 +660,7 @@ func writeTimes_events_Results(p Times_events_Results, result []times.Event, res
 			if err != nil {
 				return ipc.InField("result2", ipc.InElem(i, err))
 			}
-			if err := writeWallTime(l.At(i), &x); err != nil {
+			if err := WriteWallTime(l.At(i), &x); err != nil {
 				return ipc.InField("result2", ipc.InElem(i, err))
 			}
 		}
@@ -613,7 +677,7 @@ func readTimes_events_Results(p Times_events_Results, result *[]times.Event, res
 	if l.IsValid() {
 		x := make([]times.Event, l.Len())
 		for i := range x {
-			if err := readEvent(l.At(i), &x[i]); err != nil {
+			if err := ReadEvent(l.At(i), &x[i]); err != nil {
 				return ipc.InField("result", ipc.InElem(i, err))
 			}
 		}
@@ -641,7 +705,7 @@ func readTimes_events_Results(p Times_events_Results, result *[]times.Event, res
 				if err != nil {
 					return ipc.InField("result1", ipc.InElem(i, err))
 				}
-				if err := readWallTime(c, &x); err != nil {
+				if err := ReadWallTime(c, &x); err != nil {
 					return ipc.InField("result1", ipc.InElem(i, err))
 				}
 				y, err := ipc.TimeFromWire(x)
@@ -663,7 +727,7 @@ func readTimes_events_Results(p Times_events_Results, result *[]times.Event, res
 		for i := range x {
 			{
 				var x1 ipc.WallTime
-				if err := readWallTime(l2.At(i), &x1); err != nil {
+				if err := ReadWallTime(l2.At(i), &x1); err != nil {
 					return ipc.InField("result2", ipc.InElem(i, err))
 				}
 				y, err := ipc.TimeFromWire(x1)
@@ -689,7 +753,7 @@ func writeTimes_maybe_Params(p Times_maybe_Params, t *time.Time) error {
 		if err != nil {
 			return ipc.InField("t", err)
 		}
-		if err := writeWallTime(c, &x); err != nil {
+		if err := WriteWallTime(c, &x); err != nil {
 			return ipc.InField("t", err)
 		}
 	}
@@ -706,7 +770,7 @@ func readTimes_maybe_Params(p Times_maybe_Params, t **time.Time) error {
 			if err != nil {
 				return ipc.InField("t", err)
 			}
-			if err := readWallTime(c, &x1); err != nil {
+			if err := ReadWallTime(c, &x1); err != nil {
 				return ipc.InField("t", err)
 			}
 			y, err := ipc.TimeFromWire(x1)
@@ -731,7 +795,7 @@ func writeTimes_maybe_Results(p Times_maybe_Results, result *time.Time) error {
 		if err != nil {
 			return ipc.InField("result", err)
 		}
-		if err := writeWallTime(c, &x); err != nil {
+		if err := WriteWallTime(c, &x); err != nil {
 			return ipc.InField("result", err)
 		}
 	}
@@ -748,7 +812,7 @@ func readTimes_maybe_Results(p Times_maybe_Results, result **time.Time) error {
 			if err != nil {
 				return ipc.InField("result", err)
 			}
-			if err := readWallTime(c, &x1); err != nil {
+			if err := ReadWallTime(c, &x1); err != nil {
 				return ipc.InField("result", err)
 			}
 			y, err := ipc.TimeFromWire(x1)
@@ -1020,8 +1084,8 @@ func readMarshalers_bad_Results(p Marshalers_bad_Results, result *times.Point) e
 	return nil
 }
 
-// writeEvent writes v into s.
-func writeEvent(s Event, v *times.Event) error {
+// WriteEvent writes v into s.
+func WriteEvent(s Event, v *times.Event) error {
 	if err := s.SetName(v.Name); err != nil {
 		return ipc.InField("Name", err)
 	}
@@ -1033,7 +1097,7 @@ func writeEvent(s Event, v *times.Event) error {
 	if err != nil {
 		return ipc.InField("At", err)
 	}
-	if err := writeWallTime(c, &x); err != nil {
+	if err := WriteWallTime(c, &x); err != nil {
 		return ipc.InField("At", err)
 	}
 	if v.Seen != nil {
@@ -1045,15 +1109,15 @@ func writeEvent(s Event, v *times.Event) error {
 		if err != nil {
 			return ipc.InField("Seen", err)
 		}
-		if err := writeWallTime(c1, &x1); err != nil {
+		if err := WriteWallTime(c1, &x1); err != nil {
 			return ipc.InField("Seen", err)
 		}
 	}
 	return nil
 }
 
-// readEvent reads s into v.
-func readEvent(s Event, v *times.Event) error {
+// ReadEvent reads s into v.
+func ReadEvent(s Event, v *times.Event) error {
 	x, err := s.Name()
 	if err != nil {
 		return ipc.InField("Name", err)
@@ -1065,7 +1129,7 @@ func readEvent(s Event, v *times.Event) error {
 		if err != nil {
 			return ipc.InField("At", err)
 		}
-		if err := readWallTime(c, &x1); err != nil {
+		if err := ReadWallTime(c, &x1); err != nil {
 			return ipc.InField("At", err)
 		}
 		y, err := ipc.TimeFromWire(x1)
@@ -1082,7 +1146,7 @@ func readEvent(s Event, v *times.Event) error {
 			if err != nil {
 				return ipc.InField("Seen", err)
 			}
-			if err := readWallTime(c, &x2); err != nil {
+			if err := ReadWallTime(c, &x2); err != nil {
 				return ipc.InField("Seen", err)
 			}
 			y, err := ipc.TimeFromWire(x2)
@@ -1096,16 +1160,16 @@ func readEvent(s Event, v *times.Event) error {
 	return nil
 }
 
-// writeWallTime writes v into s.
-func writeWallTime(s WallTime, v *ipc.WallTime) error {
+// WriteWallTime writes v into s.
+func WriteWallTime(s WallTime, v *ipc.WallTime) error {
 	s.SetSeconds(v.Seconds)
 	s.SetNanos(v.Nanos)
 	s.SetOffset(v.Offset)
 	return nil
 }
 
-// readWallTime reads s into v.
-func readWallTime(s WallTime, v *ipc.WallTime) error {
+// ReadWallTime reads s into v.
+func ReadWallTime(s WallTime, v *ipc.WallTime) error {
 	v.Seconds = s.Seconds()
 	v.Nanos = s.Nanos()
 	v.Offset = s.Offset()

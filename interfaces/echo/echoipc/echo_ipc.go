@@ -112,6 +112,38 @@ func (s echoServer) Echo(ctx context.Context, call Echo_echo) (err error) {
 	return nil
 }
 
+// ExportEcho returns a new reference to the capability that carries v: null for nil,
+// the capability a EchoClient calls (so a received object goes back as itself), and
+// otherwise a new server for v. Setting it into a message hands the reference to the message.
+func ExportEcho(v echo.Echo) Echo {
+	switch v := v.(type) {
+	case nil:
+		return Echo{}
+	case *EchoClient:
+		if v == nil {
+			return Echo{}
+		}
+		return v.c.AddRef()
+	}
+	return Echo(NewEchoServer(v))
+}
+
+// ImportEcho returns the Go value of the capability c, which it does not take over:
+// nil for a null capability, the implementation itself for a capability this process serves
+// with NewEchoServer, and otherwise a EchoClient holding a new reference to c.
+func ImportEcho(c Echo) echo.Echo {
+	if !c.IsValid() {
+		return nil
+	}
+	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
+		switch s := b.(type) {
+		case echoServer:
+			return s.impl
+		}
+	}
+	return NewEchoClient(capnp.Client(c.AddRef()))
+}
+
 // writeEcho_echo_Params writes the arguments of a call to echo.Echo.Echo into p.
 func writeEcho_echo_Params(p Echo_echo_Params, message string) error {
 	if err := p.SetMessage_(message); err != nil {

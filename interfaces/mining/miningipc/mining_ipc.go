@@ -496,6 +496,38 @@ func (s miningServer) Interrupt(ctx context.Context, call Mining_interrupt) (err
 	return nil
 }
 
+// ExportMining returns a new reference to the capability that carries v: null for nil,
+// the capability a MiningClient calls (so a received object goes back as itself), and
+// otherwise a new server for v. Setting it into a message hands the reference to the message.
+func ExportMining(v mining.Mining) Mining {
+	switch v := v.(type) {
+	case nil:
+		return Mining{}
+	case *MiningClient:
+		if v == nil {
+			return Mining{}
+		}
+		return v.c.AddRef()
+	}
+	return Mining(NewMiningServer(v))
+}
+
+// ImportMining returns the Go value of the capability c, which it does not take over:
+// nil for a null capability, the implementation itself for a capability this process serves
+// with NewMiningServer, and otherwise a MiningClient holding a new reference to c.
+func ImportMining(c Mining) mining.Mining {
+	if !c.IsValid() {
+		return nil
+	}
+	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
+		switch s := b.(type) {
+		case miningServer:
+			return s.impl
+		}
+	}
+	return NewMiningClient(capnp.Client(c.AddRef()))
+}
+
 // writeMining_isTestChain_Results writes the results of mining.Mining.IsTestChain into p.
 func writeMining_isTestChain_Results(p Mining_isTestChain_Results, result bool) error {
 	p.SetResult(result)
@@ -527,7 +559,7 @@ func writeMining_getTip_Results(p Mining_getTip_Results, result *mining.BlockRef
 		if err != nil {
 			return ipc.InField("result", err)
 		}
-		if err := writeBlockRef(c, result); err != nil {
+		if err := WriteBlockRef(c, result); err != nil {
 			return ipc.InField("result", err)
 		}
 	}
@@ -542,7 +574,7 @@ func readMining_getTip_Results(p Mining_getTip_Results, result **mining.BlockRef
 		if err != nil {
 			return ipc.InField("result", err)
 		}
-		if err := readBlockRef(c, x); err != nil {
+		if err := ReadBlockRef(c, x); err != nil {
 			return ipc.InField("result", err)
 		}
 		*result = x
@@ -580,7 +612,7 @@ func writeMining_waitTipChanged_Results(p Mining_waitTipChanged_Results, result 
 		if err != nil {
 			return ipc.InField("result", err)
 		}
-		if err := writeBlockRef(c, result); err != nil {
+		if err := WriteBlockRef(c, result); err != nil {
 			return ipc.InField("result", err)
 		}
 	}
@@ -595,7 +627,7 @@ func readMining_waitTipChanged_Results(p Mining_waitTipChanged_Results, result *
 		if err != nil {
 			return ipc.InField("result", err)
 		}
-		if err := readBlockRef(c, x); err != nil {
+		if err := ReadBlockRef(c, x); err != nil {
 			return ipc.InField("result", err)
 		}
 		*result = x
@@ -609,7 +641,7 @@ func writeMining_createNewBlock_Params(p Mining_createNewBlock_Params, opts mini
 	if err != nil {
 		return ipc.InField("opts", err)
 	}
-	if err := writeBlockCreateOptions(c, &opts); err != nil {
+	if err := WriteBlockCreateOptions(c, &opts); err != nil {
 		return ipc.InField("opts", err)
 	}
 	return nil
@@ -621,7 +653,7 @@ func readMining_createNewBlock_Params(p Mining_createNewBlock_Params, opts *mini
 	if err != nil {
 		return ipc.InField("opts", err)
 	}
-	if err := readBlockCreateOptions(c, opts); err != nil {
+	if err := ReadBlockCreateOptions(c, opts); err != nil {
 		return ipc.InField("opts", err)
 	}
 	return nil
@@ -634,7 +666,7 @@ func writeMining_createNewBlock_Results(p Mining_createNewBlock_Results, result 
 		if err != nil {
 			return ipc.InField("result", err)
 		}
-		if err := writeBlockTemplate(c, result); err != nil {
+		if err := WriteBlockTemplate(c, result); err != nil {
 			return ipc.InField("result", err)
 		}
 	}
@@ -649,7 +681,7 @@ func readMining_createNewBlock_Results(p Mining_createNewBlock_Results, result *
 		if err != nil {
 			return ipc.InField("result", err)
 		}
-		if err := readBlockTemplate(c, x); err != nil {
+		if err := ReadBlockTemplate(c, x); err != nil {
 			return ipc.InField("result", err)
 		}
 		*result = x
@@ -667,7 +699,7 @@ func writeMining_waitNext_Params(p Mining_waitNext_Params, prev mining.Hash, fee
 	if err != nil {
 		return ipc.InField("opts", err)
 	}
-	if err := writeBlockWaitOptions(c, &opts); err != nil {
+	if err := WriteBlockWaitOptions(c, &opts); err != nil {
 		return ipc.InField("opts", err)
 	}
 	return nil
@@ -688,7 +720,7 @@ func readMining_waitNext_Params(p Mining_waitNext_Params, prev *mining.Hash, fee
 	if err != nil {
 		return ipc.InField("opts", err)
 	}
-	if err := readBlockWaitOptions(c, opts); err != nil {
+	if err := ReadBlockWaitOptions(c, opts); err != nil {
 		return ipc.InField("opts", err)
 	}
 	return nil
@@ -701,7 +733,7 @@ func writeMining_waitNext_Results(p Mining_waitNext_Results, result *mining.Bloc
 		if err != nil {
 			return ipc.InField("result", err)
 		}
-		if err := writeBlockTemplate(c, result); err != nil {
+		if err := WriteBlockTemplate(c, result); err != nil {
 			return ipc.InField("result", err)
 		}
 	}
@@ -716,7 +748,7 @@ func readMining_waitNext_Results(p Mining_waitNext_Results, result **mining.Bloc
 		if err != nil {
 			return ipc.InField("result", err)
 		}
-		if err := readBlockTemplate(c, x); err != nil {
+		if err := ReadBlockTemplate(c, x); err != nil {
 			return ipc.InField("result", err)
 		}
 		*result = x
@@ -733,7 +765,7 @@ func writeMining_checkBlock_Params(p Mining_checkBlock_Params, block []byte, opt
 	if err != nil {
 		return ipc.InField("opts", err)
 	}
-	if err := writeBlockCheckOptions(c, &opts); err != nil {
+	if err := WriteBlockCheckOptions(c, &opts); err != nil {
 		return ipc.InField("opts", err)
 	}
 	return nil
@@ -750,7 +782,7 @@ func readMining_checkBlock_Params(p Mining_checkBlock_Params, block *[]byte, opt
 	if err != nil {
 		return ipc.InField("opts", err)
 	}
-	if err := readBlockCheckOptions(c, opts); err != nil {
+	if err := ReadBlockCheckOptions(c, opts); err != nil {
 		return ipc.InField("opts", err)
 	}
 	return nil
@@ -857,22 +889,22 @@ func readMining_getMempoolFees_Results(p Mining_getMempoolFees_Results, result *
 	return nil
 }
 
-// writeBlockCheckOptions writes v into s.
-func writeBlockCheckOptions(s BlockCheckOptions, v *mining.BlockCheckOptions) error {
+// WriteBlockCheckOptions writes v into s.
+func WriteBlockCheckOptions(s BlockCheckOptions, v *mining.BlockCheckOptions) error {
 	s.SetCheckMerkleRoot(v.CheckMerkleRoot)
 	s.SetCheckPow(v.CheckPow)
 	return nil
 }
 
-// readBlockCheckOptions reads s into v.
-func readBlockCheckOptions(s BlockCheckOptions, v *mining.BlockCheckOptions) error {
+// ReadBlockCheckOptions reads s into v.
+func ReadBlockCheckOptions(s BlockCheckOptions, v *mining.BlockCheckOptions) error {
 	v.CheckMerkleRoot = s.CheckMerkleRoot()
 	v.CheckPow = s.CheckPow()
 	return nil
 }
 
-// writeBlockCreateOptions writes v into s.
-func writeBlockCreateOptions(s BlockCreateOptions, v *mining.BlockCreateOptions) error {
+// WriteBlockCreateOptions writes v into s.
+func WriteBlockCreateOptions(s BlockCreateOptions, v *mining.BlockCreateOptions) error {
 	s.SetUseMempool(v.UseMempool)
 	s.SetBlockReservedWeight(v.BlockReservedWeight)
 	s.SetCoinbaseOutputMaxAdditionalSigops(v.CoinbaseOutputMaxAdditionalSigops)
@@ -882,8 +914,8 @@ func writeBlockCreateOptions(s BlockCreateOptions, v *mining.BlockCreateOptions)
 	return nil
 }
 
-// readBlockCreateOptions reads s into v.
-func readBlockCreateOptions(s BlockCreateOptions, v *mining.BlockCreateOptions) error {
+// ReadBlockCreateOptions reads s into v.
+func ReadBlockCreateOptions(s BlockCreateOptions, v *mining.BlockCreateOptions) error {
 	v.UseMempool = s.UseMempool()
 	v.BlockReservedWeight = s.BlockReservedWeight()
 	v.CoinbaseOutputMaxAdditionalSigops = s.CoinbaseOutputMaxAdditionalSigops()
@@ -895,8 +927,8 @@ func readBlockCreateOptions(s BlockCreateOptions, v *mining.BlockCreateOptions) 
 	return nil
 }
 
-// writeBlockRef writes v into s.
-func writeBlockRef(s BlockRef, v *mining.BlockRef) error {
+// WriteBlockRef writes v into s.
+func WriteBlockRef(s BlockRef, v *mining.BlockRef) error {
 	if err := s.SetHash(v.Hash[:]); err != nil {
 		return ipc.InField("Hash", err)
 	}
@@ -904,8 +936,8 @@ func writeBlockRef(s BlockRef, v *mining.BlockRef) error {
 	return nil
 }
 
-// readBlockRef reads s into v.
-func readBlockRef(s BlockRef, v *mining.BlockRef) error {
+// ReadBlockRef reads s into v.
+func ReadBlockRef(s BlockRef, v *mining.BlockRef) error {
 	b, err := s.Hash()
 	if err != nil {
 		return ipc.InField("Hash", err)
@@ -918,8 +950,8 @@ func readBlockRef(s BlockRef, v *mining.BlockRef) error {
 	return nil
 }
 
-// writeBlockTemplate writes v into s.
-func writeBlockTemplate(s BlockTemplate, v *mining.BlockTemplate) error {
+// WriteBlockTemplate writes v into s.
+func WriteBlockTemplate(s BlockTemplate, v *mining.BlockTemplate) error {
 	if err := s.SetHeader(v.Header); err != nil {
 		return ipc.InField("Header", err)
 	}
@@ -974,8 +1006,8 @@ func writeBlockTemplate(s BlockTemplate, v *mining.BlockTemplate) error {
 	return nil
 }
 
-// readBlockTemplate reads s into v.
-func readBlockTemplate(s BlockTemplate, v *mining.BlockTemplate) error {
+// ReadBlockTemplate reads s into v.
+func ReadBlockTemplate(s BlockTemplate, v *mining.BlockTemplate) error {
 	b, err := s.Header()
 	if err != nil {
 		return ipc.InField("Header", err)
@@ -1056,15 +1088,15 @@ func readBlockTemplate(s BlockTemplate, v *mining.BlockTemplate) error {
 	return nil
 }
 
-// writeBlockWaitOptions writes v into s.
-func writeBlockWaitOptions(s BlockWaitOptions, v *mining.BlockWaitOptions) error {
+// WriteBlockWaitOptions writes v into s.
+func WriteBlockWaitOptions(s BlockWaitOptions, v *mining.BlockWaitOptions) error {
 	s.SetTimeout(int64(v.Timeout))
 	s.SetFeeThreshold(v.FeeThreshold)
 	return nil
 }
 
-// readBlockWaitOptions reads s into v.
-func readBlockWaitOptions(s BlockWaitOptions, v *mining.BlockWaitOptions) error {
+// ReadBlockWaitOptions reads s into v.
+func ReadBlockWaitOptions(s BlockWaitOptions, v *mining.BlockWaitOptions) error {
 	v.Timeout = time.Duration(s.Timeout())
 	v.FeeThreshold = s.FeeThreshold()
 	return nil

@@ -398,6 +398,38 @@ func (s interopServer) Size(ctx context.Context, call Interop_size) (err error) 
 	return nil
 }
 
+// ExportInterop returns a new reference to the capability that carries v: null for nil,
+// the capability a InteropClient calls (so a received object goes back as itself), and
+// otherwise a new server for v. Setting it into a message hands the reference to the message.
+func ExportInterop(v interopapi.Interop) Interop {
+	switch v := v.(type) {
+	case nil:
+		return Interop{}
+	case *InteropClient:
+		if v == nil {
+			return Interop{}
+		}
+		return v.c.AddRef()
+	}
+	return Interop(NewInteropServer(v))
+}
+
+// ImportInterop returns the Go value of the capability c, which it does not take over:
+// nil for a null capability, the implementation itself for a capability this process serves
+// with NewInteropServer, and otherwise a InteropClient holding a new reference to c.
+func ImportInterop(c Interop) interopapi.Interop {
+	if !c.IsValid() {
+		return nil
+	}
+	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
+		switch s := b.(type) {
+		case interopServer:
+			return s.impl
+		}
+	}
+	return NewInteropClient(capnp.Client(c.AddRef()))
+}
+
 // writeInterop_add_Params writes the arguments of a call to interopapi.Interop.Add into p.
 func writeInterop_add_Params(p Interop_add_Params, a int64, b int64) error {
 	p.SetA(a)
@@ -430,7 +462,7 @@ func writeInterop_echo_Params(p Interop_echo_Params, r interopapi.Record) error 
 	if err != nil {
 		return ipc.InField("r", err)
 	}
-	if err := writeRecord(c, &r); err != nil {
+	if err := WriteRecord(c, &r); err != nil {
 		return ipc.InField("r", err)
 	}
 	return nil
@@ -442,7 +474,7 @@ func readInterop_echo_Params(p Interop_echo_Params, r *interopapi.Record) error 
 	if err != nil {
 		return ipc.InField("r", err)
 	}
-	if err := readRecord(c, r); err != nil {
+	if err := ReadRecord(c, r); err != nil {
 		return ipc.InField("r", err)
 	}
 	return nil
@@ -454,7 +486,7 @@ func writeInterop_echo_Results(p Interop_echo_Results, result interopapi.Record)
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := writeRecord(c, &result); err != nil {
+	if err := WriteRecord(c, &result); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -466,7 +498,7 @@ func readInterop_echo_Results(p Interop_echo_Results, result *interopapi.Record)
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := readRecord(c, result); err != nil {
+	if err := ReadRecord(c, result); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -679,7 +711,7 @@ func writeInterop_size_Params(p Interop_size_Params, t interopapi.Tree) error {
 	if err != nil {
 		return ipc.InField("t", err)
 	}
-	if err := writeTree(c, &t); err != nil {
+	if err := WriteTree(c, &t); err != nil {
 		return ipc.InField("t", err)
 	}
 	return nil
@@ -691,7 +723,7 @@ func readInterop_size_Params(p Interop_size_Params, t *interopapi.Tree) error {
 	if err != nil {
 		return ipc.InField("t", err)
 	}
-	if err := readTree(c, t); err != nil {
+	if err := ReadTree(c, t); err != nil {
 		return ipc.InField("t", err)
 	}
 	return nil
@@ -711,22 +743,22 @@ func readInterop_size_Results(p Interop_size_Results, nodes *int32, depth *int32
 	return nil
 }
 
-// writePoint writes v into s.
-func writePoint(s Point, v *interopapi.Point) error {
+// WritePoint writes v into s.
+func WritePoint(s Point, v *interopapi.Point) error {
 	s.SetX(v.X)
 	s.SetY(v.Y)
 	return nil
 }
 
-// readPoint reads s into v.
-func readPoint(s Point, v *interopapi.Point) error {
+// ReadPoint reads s into v.
+func ReadPoint(s Point, v *interopapi.Point) error {
 	v.X = s.X()
 	v.Y = s.Y()
 	return nil
 }
 
-// writeRecord writes v into s.
-func writeRecord(s Record, v *interopapi.Record) error {
+// WriteRecord writes v into s.
+func WriteRecord(s Record, v *interopapi.Record) error {
 	if err := s.SetName(v.Name); err != nil {
 		return ipc.InField("Name", err)
 	}
@@ -743,7 +775,7 @@ func writeRecord(s Record, v *interopapi.Record) error {
 			return ipc.InField("Points", err)
 		}
 		for i := range v.Points {
-			if err := writePoint(l.At(i), &v.Points[i]); err != nil {
+			if err := WritePoint(l.At(i), &v.Points[i]); err != nil {
 				return ipc.InField("Points", ipc.InElem(i, err))
 			}
 		}
@@ -797,7 +829,7 @@ func writeRecord(s Record, v *interopapi.Record) error {
 		if err != nil {
 			return ipc.InField("Parent", err)
 		}
-		if err := writePoint(c, v.Parent); err != nil {
+		if err := WritePoint(c, v.Parent); err != nil {
 			return ipc.InField("Parent", err)
 		}
 	}
@@ -836,7 +868,7 @@ func writeRecord(s Record, v *interopapi.Record) error {
 				if err != nil {
 					return ipc.InField("ByKind", ipc.InElem(i, err))
 				}
-				if err := writePoint(c, e.Value); err != nil {
+				if err := WritePoint(c, e.Value); err != nil {
 					return ipc.InField("ByKind", ipc.InElem(i, err))
 				}
 			}
@@ -845,8 +877,8 @@ func writeRecord(s Record, v *interopapi.Record) error {
 	return nil
 }
 
-// readRecord reads s into v.
-func readRecord(s Record, v *interopapi.Record) error {
+// ReadRecord reads s into v.
+func ReadRecord(s Record, v *interopapi.Record) error {
 	x, err := s.Name()
 	if err != nil {
 		return ipc.InField("Name", err)
@@ -873,7 +905,7 @@ func readRecord(s Record, v *interopapi.Record) error {
 	if l.IsValid() {
 		x1 := make([]interopapi.Point, l.Len())
 		for i := range x1 {
-			if err := readPoint(l.At(i), &x1[i]); err != nil {
+			if err := ReadPoint(l.At(i), &x1[i]); err != nil {
 				return ipc.InField("Points", ipc.InElem(i, err))
 			}
 		}
@@ -941,7 +973,7 @@ func readRecord(s Record, v *interopapi.Record) error {
 		if err != nil {
 			return ipc.InField("Parent", err)
 		}
-		if err := readPoint(c, x1); err != nil {
+		if err := ReadPoint(c, x1); err != nil {
 			return ipc.InField("Parent", err)
 		}
 		v.Parent = x1
@@ -991,7 +1023,7 @@ func readRecord(s Record, v *interopapi.Record) error {
 				if err != nil {
 					return ipc.InField("ByKind", ipc.InElem(i, err))
 				}
-				if err := readPoint(c, x1); err != nil {
+				if err := ReadPoint(c, x1); err != nil {
 					return ipc.InField("ByKind", ipc.InElem(i, err))
 				}
 				val = x1
@@ -1003,8 +1035,8 @@ func readRecord(s Record, v *interopapi.Record) error {
 	return nil
 }
 
-// writeTree writes v into s.
-func writeTree(s Tree, v *interopapi.Tree) error {
+// WriteTree writes v into s.
+func WriteTree(s Tree, v *interopapi.Tree) error {
 	if err := s.SetLabel(v.Label); err != nil {
 		return ipc.InField("Label", err)
 	}
@@ -1014,7 +1046,7 @@ func writeTree(s Tree, v *interopapi.Tree) error {
 			return ipc.InField("Children", err)
 		}
 		for i := range v.Children {
-			if err := writeTree(l.At(i), &v.Children[i]); err != nil {
+			if err := WriteTree(l.At(i), &v.Children[i]); err != nil {
 				return ipc.InField("Children", ipc.InElem(i, err))
 			}
 		}
@@ -1022,8 +1054,8 @@ func writeTree(s Tree, v *interopapi.Tree) error {
 	return nil
 }
 
-// readTree reads s into v.
-func readTree(s Tree, v *interopapi.Tree) error {
+// ReadTree reads s into v.
+func ReadTree(s Tree, v *interopapi.Tree) error {
 	x, err := s.Label()
 	if err != nil {
 		return ipc.InField("Label", err)
@@ -1036,7 +1068,7 @@ func readTree(s Tree, v *interopapi.Tree) error {
 	if l.IsValid() {
 		x1 := make([]interopapi.Tree, l.Len())
 		for i := range x1 {
-			if err := readTree(l.At(i), &x1[i]); err != nil {
+			if err := ReadTree(l.At(i), &x1[i]); err != nil {
 				return ipc.InField("Children", ipc.InElem(i, err))
 			}
 		}
