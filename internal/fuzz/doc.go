@@ -38,7 +38,8 @@
 //
 // What bounds a hostile message is go-capnp's (capnproto.org/go/capnp/v3
 // v3.1.0-alpha.2), with the same defaults as the C++ implementation's
-// ReaderOptions. runtime/ipc sets none of them, so the defaults apply:
+// ReaderOptions, except the traversal limit, which runtime/ipc sets for
+// every message a connection receives:
 //
 //   - Message size: capnp.Decoder.MaxMessageSize, default 64 MiB
 //     (header and segments). A frame whose header announces more is refused
@@ -53,48 +54,66 @@
 //     Every struct or list obtained from a pointer counts its size, each
 //     time it is obtained, so data that many pointers share is counted
 //     once per pointer (TestTraversalLimit: 100 pointers to 1 MiB are
-//     refused). An element of a list of zero-sized structs or of Void
-//     counts as 8 bytes. Past the limit, reading a pointer fails with
+//     refused). An element of a list of zero-sized structs, of Void or of
+//     Bool counts as 8 bytes. Past the limit, reading a pointer fails with
 //     "read traversal limit reached", which the generated read path
-//     returns as the call's error.
+//     returns as the call's error. A message an ipc.Conn receives gets
+//     instead 64 times its size, at least 64 KiB and at most the default
+//     64 MiB (runtime/ipc/guard.go; a list of Bool is charged 64 times
+//     what it takes, the most an honest message is): a list of 8 Mi
+//     zero-sized structs in a message of a few hundred bytes is refused
+//     before generated code allocates a Go slice for it
+//     (TestZeroSizedList). Generated code read outside a connection, as
+//     FuzzServerParams does, keeps the default.
 //   - Nesting: capnp.Message.DepthLimit, default 64 pointer hops from the
 //     root, a list element counting as one more; past it, reading fails
 //     with "depth limit reached" (TestDepthLimit). An RPC call's arguments
 //     sit 4 hops below the root of the Call message.
 //
+// # Fixed
+//
+// A Call whose target is the promised answer to that same call (a 150-byte
+// message, no bootstrap needed) makes go-capnp's rpc.Conn.handleCall
+// dereference a nil PipelineCaller in a background goroutine, which
+// crashed the process; FuzzServerConn found it in ten seconds. An
+// ipc.Conn now refuses such a message and aborts the connection
+// (TestSelfPipelinedCall; the seed self-pipelined-call), while a call on
+// the answer of an earlier call still pipelines (runtime/ipc
+// TestPipelinedCall).
+//
 // # Known gaps
 //
 // Found with these targets and tests; the fixes belong outside this
-// package. The TestKnownIssue tests reproduce the first three (the crashes
-// in a child process) and fail until they are fixed; they run only with
+// package. The TestKnownIssue tests reproduce the first (the crash in a
+// child process) and fail until it is fixed; they run only with
 // -known-issues:
 //
 //	go test ./internal/fuzz -run TestKnownIssue -known-issues
 //
 // The gaps:
 //
-//   - A Call whose target is the promised answer to that same call (a
-//     150-byte message, no bootstrap needed) makes go-capnp's
-//     rpc.Conn.handleCall dereference a nil PipelineCaller in a background
-//     goroutine: any peer can crash the process
-//     (TestKnownIssueSelfPipelinedCall). FuzzServerConn found it in ten
-//     seconds and now skips such input so that it can look further.
 //   - The depth limit does not hold for lists of structs: go-capnp's
 //     List.Struct gives an element the list's limit minus one without
 //     checking for zero, so a list read at limit 0 yields elements with a
 //     limit of 2^64-1. Over a connection, a recursive type (interopapi's
 //     Tree) that is a cycle in the message overflows the server's stack, a
-//     fatal error (TestKnownIssueCyclicTree),
-//     and an honest tree 1,000 levels deep crosses although the limit
-//     should refuse it (TestKnownIssueDeepTree).
-//   - The traversal limit bounds what is read, not what generated code
-//     allocates for it: a list of 8 Mi zero-sized structs costs 8 bytes in
-//     a message and 64 MiB of traversal, and the generated read path
-//     allocates a Go slice of 8 Mi elements of the Go type: a 48-byte
-//     Interop.Size call allocates 320 MiB and takes about 2 s
-//     (TestKnownIssueZeroSizedList). Calls run concurrently, so a few such
-//     calls exhaust memory. The conversion targets lower the limit to 1 MiB
-//     so that such inputs do not stall fuzzing.
+//     fatal error (TestKnownIssueCyclicTree): the read budget of a
+//     connection stops the cycle in a small message, not in one padded to
+//     1 MiB, whose 64 MiB budget allows 4 Mi turns. An honest tree 1,000
+//     levels deep crosses although the limit should refuse it
+//     (TestKnownIssueDeepTree).
+//   - Outside a connection the traversal limit bounds what is read, not
+//     what generated code allocates for it: with the default limit, a
+//     list of 8 Mi zero-sized structs costs 8 bytes in a message and
+//     64 MiB of traversal, and the generated read path allocates a Go
+//     slice of 8 Mi elements of the Go type (320 MiB for interopapi.Tree).
+//     Over a connection the read budget refuses it in a small message
+//     (TestZeroSizedList), but only bounds it in a large one: 64 times the
+//     size at 8 bytes per element is 8 elements per byte, so a 1 MiB
+//     message can still make the server allocate 8 Mi Trees (320 MiB).
+//     Closing it needs generated code to bound what it allocates for a
+//     list by the message's size (gen/proxy). The conversion targets lower
+//     the limit to 1 MiB so that such inputs do not stall fuzzing.
 //   - annotate.Load reports a syntax error the go command also reports
 //     (an invalid UTF-8 byte in a comment) twice: once with an absolute file
 //     name, once with the go command's name relative to the module, though

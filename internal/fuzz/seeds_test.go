@@ -109,6 +109,12 @@ func writeSeeds(t *testing.T) {
 	writeSeed(t, "FuzzServerConn", "empty", []byte{})
 	writeSeed(t, "FuzzServerConn", "oversized-frame", frameHeader(0, 9<<20))
 	writeSeed(t, "FuzzServerConn", "too-many-segments", frameHeader(1000, 1))
+	selfPipelined, err := selfPipelinedCall()
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeSeed(t, "FuzzServerConn", "self-pipelined-call", selfPipelined)
+	writeSeed(t, "FuzzServerConn", "null-root", append(frameHeader(0, 1), make([]byte, 8)...))
 
 	for i, comment := range directiveSeeds {
 		name := fmt.Sprintf("comment-%02d", i)

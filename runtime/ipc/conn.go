@@ -69,6 +69,13 @@ type Conn struct {
 // rwc's Close must interrupt pending reads and writes, and Read and Write
 // must be safe to call concurrently (net.Conn satisfies both).
 //
+// Hostile input costs at most this connection: a received message that
+// would crash the RPC layer ends the connection instead, with the reason
+// logged to Options.Logger, and every received message may be read only a
+// bounded multiple of its size (64 times, at least 64 KiB and at most
+// 64 MiB of traversal; see readBudget), so that a small message cannot
+// make generated code allocate gigabytes.
+//
 // Reads are buffered. Pass the concrete *net.UnixConn or *net.TCPConn rather
 // than a wrapper so that each message is written with a single writev.
 func NewConn(rwc io.ReadWriteCloser, opts *Options) *Conn {
@@ -98,9 +105,12 @@ func newConn(rwc io.ReadWriteCloser, opts *Options, calls *callCounter, boot *bo
 	if opts.Logger != nil {
 		ropts.Logger = opts.Logger
 	}
-	t := transport.New(newStreamCodec(rwc))
+	// The guard is innermost: the observers never see a message it
+	// refuses (a call counted but never returned would stall Shutdown),
+	// and they read what they see within its read budget.
+	var t transport.Transport = guardedTransport{transport.New(newStreamCodec(rwc))}
 	if log := newMessageLog(opts, connIDs.Add(1)); log != nil || calls != nil || boot != nil {
-		t = &observedTransport{Transport: t, log: log, calls: calls, boot: boot}
+		t = budgetedTransport{&observedTransport{Transport: t, log: log, calls: calls, boot: boot}}
 	}
 	c.rpc = rpc.NewConn(t, ropts)
 	return c
