@@ -242,7 +242,7 @@ func (g *generator) clientMethod(owner, it *annotate.Interface, m *annotate.Meth
 		results = append(results, jen.Id(errName).Error())
 	}
 	recv := w.sc.name("c")
-	fut, release, argErr, r := w.sc.name("f"), w.sc.name("release"), w.sc.name("argErr"), w.sc.name("r")
+	fut, release, r := w.sc.name("f"), w.sc.name("release"), w.sc.name("r")
 
 	var ctxArg jen.Code = jen.Qual(contextPath, "Background").Call()
 	if m.Context {
@@ -279,31 +279,27 @@ func (g *generator) clientMethod(owner, it *annotate.Interface, m *annotate.Meth
 	var body []jen.Code
 	pt := paramsType(it, m)
 	if len(m.Params) > 0 {
-		// var argErr error
 		// f, release := c.c.CreateNewBlock(ctx, func(p Mining_createNewBlock_Params) error {
-		// 	argErr = writeMining_createNewBlock_Params(p, opts)
-		// 	return argErr
+		// 	return ipc.ArgsError(writeMining_createNewBlock_Params(p, opts))
 		// })
 		// defer release()
-		// if argErr != nil {
-		// 	return mining.BlockTemplate{}, &ipc.Error{Method: "mining.Mining.CreateNewBlock", Err: argErr}
-		// }
+		//
+		// The call fails with the writer's error, which ClientError and
+		// CallPanic recognize by ipc.ArgsError's mark; no variable is
+		// shared with the func literal, which would escape to the heap.
 		p := w.sc.name("p")
 		call := []jen.Code{jen.Id(p)}
 		for _, a := range args {
 			call = append(call, jen.Id(a))
 		}
 		body = append(body,
-			jen.Var().Id(argErr).Error(),
 			jen.List(jen.Id(fut), jen.Id(release)).Op(":=").Id(recv).Dot("c").Dot(upperFirst(m.WireName)).Call(
 				ctxArg,
 				jen.Func().Params(jen.Id(p).Id(pt)).Error().Block(
-					jen.Id(argErr).Op("=").Id(writeFunc(pt)).Call(call...),
-					jen.Return(jen.Id(argErr)),
+					jen.Return(jen.Qual(ipcPath, "ArgsError").Call(jen.Id(writeFunc(pt)).Call(call...))),
 				),
 			),
 			jen.Defer().Id(release).Call(),
-			jen.If(jen.Id(argErr).Op("!=").Nil()).Block(fail(ipcError(argErr))),
 		)
 	} else {
 		// f, release := c.c.Interrupt(context.Background(), nil)
@@ -416,18 +412,18 @@ func (g *generator) serverMethod(owner, it *annotate.Interface, m *annotate.Meth
 
 	// defer ipc.Recover("mining.Mining.CreateNewBlock", &err)
 	// call.Go()
-	// leave, err := ipc.EnterCall(ctx)
+	// slot, err := ipc.EnterCall(ctx)
 	// if err != nil {
 	// 	return err
 	// }
-	// defer leave()
-	leave := w.sc.name("leave")
+	// defer slot.Leave()
+	slot := w.sc.name("slot")
 	body := []jen.Code{
 		jen.Defer().Qual(ipcPath, "Recover").Call(jen.Lit(method), jen.Op("&").Err()),
 		jen.Id("call").Dot("Go").Call(),
-		jen.List(jen.Id(leave), jen.Err()).Op(":=").Qual(ipcPath, "EnterCall").Call(jen.Id("ctx")),
+		jen.List(jen.Id(slot), jen.Err()).Op(":=").Qual(ipcPath, "EnterCall").Call(jen.Id("ctx")),
 		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
-		jen.Defer().Id(leave).Call(),
+		jen.Defer().Id(slot).Dot("Leave").Call(),
 	}
 
 	// var opts mining.BlockCreateOptions

@@ -278,7 +278,7 @@ func TestImportsAndLocals(t *testing.T) {
 	src := string(out)
 	for _, s := range []string{
 		"func (c1 *MiningClient) Shadow(ctx context.Context, ipc1 int32, capnp1 int32, mining1 int32, c []int32, err1 string, len1 int32) (err error)",
-		"argErr = writeMining_shadow_Params(p, ipc1, capnp1, mining1, c, err1, len1)",
+		"return ipc.ArgsError(writeMining_shadow_Params(p, ipc1, capnp1, mining1, c, err1, len1))",
 	} {
 		if !strings.Contains(src, s) {
 			t.Errorf("output lacks %q", s)

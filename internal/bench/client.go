@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 
 	"github.com/ifacegen/ifacegen/internal/bench/benchapi"
 )
@@ -40,3 +41,22 @@ var SocketImplementations = []SocketImplementation{
 	{Name: "grpc", Listen: listenGRPC, Dial: dialGRPC},
 	{Name: "net-rpc", Listen: listenNetRPC, Dial: dialNetRPC},
 }
+
+// errNoCallbacks is what Visit returns on the implementations that do not
+// carry callbacks.
+var errNoCallbacks = errors.New("bench: this implementation does not carry callbacks; Visit is measured on ifacegen and go-capnp only")
+
+// noCallbacks gives the clients of the stacks without a callback mechanism
+// of their own (gRPC, go-plugin, net/rpc, raw) a Visit that fails with
+// errNoCallbacks: the callback benchmark compares the generated proxies with
+// hand-written go-capnp only (issue 3).
+type noCallbacks struct{}
+
+// Visit returns errNoCallbacks.
+func (noCallbacks) Visit(context.Context, int64, benchapi.Visitor) (int64, error) {
+	return 0, errNoCallbacks
+}
+
+// carriesCallbacks reports whether the implementation named name serves
+// Visit.
+func carriesCallbacks(name string) bool { return name == "ifacegen" || name == "go-capnp" }

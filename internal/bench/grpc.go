@@ -47,6 +47,7 @@ func listenGRPC(_ context.Context, path string) (func() error, error) {
 
 // grpcClient calls the gRPC service; it implements benchapi.Bench.
 type grpcClient struct {
+	noCallbacks
 	conn *grpc.ClientConn
 	c    benchpb.BenchClient
 }

@@ -44,7 +44,10 @@ func listenNetRPC(_ context.Context, path string) (func() error, error) {
 }
 
 // netRPCClient calls Bench over net/rpc; the context is not sent.
-type netRPCClient struct{ c *rpc.Client }
+type netRPCClient struct {
+	noCallbacks
+	c *rpc.Client
+}
 
 // dialNetRPC connects a net/rpc client.
 func dialNetRPC(ctx context.Context, path string) (Client, error) {
@@ -53,7 +56,7 @@ func dialNetRPC(ctx context.Context, path string) (Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return netRPCClient{rpc.NewClient(conn)}, nil
+	return netRPCClient{c: rpc.NewClient(conn)}, nil
 }
 
 func (c netRPCClient) Add(_ context.Context, a, b int64) (int64, error) {

@@ -117,6 +117,7 @@ type rawReply struct {
 // under mu and waits for the reply with its ID, which one reader goroutine
 // delivers.
 type rawClient struct {
+	noCallbacks
 	conn net.Conn
 
 	mu      sync.Mutex // guards the fields below and writes to conn

@@ -8,30 +8,49 @@ type callSlots chan struct{}
 
 type callSlotsKey struct{}
 
+// CallSlot is a running incoming call's hold on one of its connection's
+// call slots (see EnterCall). The zero CallSlot holds none; its Leave does
+// nothing.
+type CallSlot struct{ slots callSlots }
+
+// Leave gives the slot back. Call it once, when the call returns.
+func (s CallSlot) Leave() {
+	if s.slots != nil {
+		<-s.slots
+	}
+}
+
 // EnterCall waits until the connection a call arrived on lets one more of
-// its calls run (see Options.MaxConcurrentCalls) and returns the function
-// that gives the slot back when the call returns. Generated server methods
-// call it right after letting go of go-capnp's per-object ordering:
+// its calls run (see Options.MaxConcurrentCalls) and returns the slot the
+// call holds until it returns. Generated server methods call it right after
+// letting go of go-capnp's per-object ordering:
 //
 //	call.Go()
-//	leave, err := ipc.EnterCall(ctx)
+//	slot, err := ipc.EnterCall(ctx)
 //	if err != nil {
 //		return err
 //	}
-//	defer leave()
+//	defer slot.Leave()
 //
 // ctx is the call's context. A call that did not come over a Conn (a local
 // call on a capability of this process) is not bounded. EnterCall fails
-// only with ctx's error, when ctx is done before a slot frees up.
-func EnterCall(ctx context.Context) (leave func(), err error) {
+// only with ctx's error, when ctx is done before a slot frees up. While a
+// slot is free it allocates nothing (it does not even ask ctx for its Done
+// channel, which a context makes on first use).
+func EnterCall(ctx context.Context) (CallSlot, error) {
 	slots, _ := ctx.Value(callSlotsKey{}).(callSlots)
 	if slots == nil {
-		return func() {}, nil
+		return CallSlot{}, nil
 	}
 	select {
 	case slots <- struct{}{}:
-		return func() { <-slots }, nil
+		return CallSlot{slots}, nil
+	default:
+	}
+	select {
+	case slots <- struct{}{}:
+		return CallSlot{slots}, nil
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return CallSlot{}, ctx.Err()
 	}
 }

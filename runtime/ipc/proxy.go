@@ -31,20 +31,45 @@ func Recover(method string, err *error) {
 	}
 }
 
+// ArgsError marks err, the error of a generated client's argument writer
+// (the params func it hands go-capnp), so that ClientError and CallPanic
+// can tell it from a failure of the call: go-capnp rejects the call with an
+// error that wraps it. It returns nil for nil, and allocates only when err
+// is not nil, so a generated client needs no variable shared with the
+// params func (which would escape to the heap on every call).
+func ArgsError(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &argsError{err}
+}
+
+// argsError is the mark ArgsError puts on an argument writer's error.
+type argsError struct{ err error }
+
+func (e *argsError) Error() string { return e.err.Error() }
+func (e *argsError) Unwrap() error { return e.err }
+
 // ClientError turns the error of a call to method, made on client with
 // ctx, into what a generated client method returns. It is CallError,
 // refined with what only the caller knows (go-capnp reports both cases
 // exactly like an exception from the peer):
 //
+//   - the arguments could not be written (an error marked by ArgsError):
+//     an *Error wrapping the argument writer's error, whatever ctx and
+//     client are;
 //   - ctx is done: an *Error wrapping ctx.Err(), so that
 //     errors.Is(err, context.Canceled) holds;
 //   - client was released or is null: an *Error wrapping ErrReleased.
 //
 // It returns nil for nil.
 func ClientError(ctx context.Context, client capnp.Client, method string, err error) error {
+	var args *argsError
 	switch {
 	case err == nil:
 		return nil
+	case errors.As(err, &args):
+		return &Error{Method: method, Err: args.err}
 	case ctx.Err() != nil:
 		return &Error{Method: method, Err: ctx.Err()}
 	case !client.IsValid():
@@ -78,6 +103,11 @@ func CallPanic(client capnp.Client, method string, err error) *Error {
 // shuts down; any other impl is closed whenever one of its servers shuts
 // down.
 func CloseOnShutdown(impl any) server.Shutdowner {
+	if _, ok := impl.(io.Closer); !ok {
+		// Nothing to close, so nothing to count; a zero-size value in an
+		// interface takes no allocation, one fewer per server.
+		return noShutdown{}
+	}
 	c := &closeOnShutdown{impl: impl}
 	if impl != nil && reflect.TypeOf(impl).Kind() == reflect.Pointer {
 		c.counted = true
@@ -87,6 +117,12 @@ func CloseOnShutdown(impl any) server.Shutdowner {
 	}
 	return c
 }
+
+// noShutdown is the Shutdowner of an implementation that is not an
+// io.Closer: it does nothing.
+type noShutdown struct{}
+
+func (noShutdown) Shutdown() {}
 
 // liveServers counts the servers of each comparable implementation.
 var liveServers = struct {

@@ -56,15 +56,10 @@ func (c *CallsClient) Release() {
 
 // Enter runs until the implementation lets it return (or ctx is done).
 func (c *CallsClient) Enter(ctx context.Context, id int32) (err error) {
-	var argErr error
 	f, release := c.c.Enter(ctx, func(p Calls_enter_Params) error {
-		argErr = writeCalls_enter_Params(p, id)
-		return argErr
+		return ipc.ArgsError(writeCalls_enter_Params(p, id))
 	})
 	defer release()
-	if argErr != nil {
-		return &ipc.Error{Method: "calls.Calls.Enter", Err: argErr}
-	}
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "calls.Calls.Enter", err)
 	}
@@ -74,15 +69,10 @@ func (c *CallsClient) Enter(ctx context.Context, id int32) (err error) {
 // Fail returns the sentinel named by which ("not-ready", "gone"),
 // wrapped with context, or a plain error for anything else.
 func (c *CallsClient) Fail(ctx context.Context, which string) (err error) {
-	var argErr error
 	f, release := c.c.Fail(ctx, func(p Calls_fail_Params) error {
-		argErr = writeCalls_fail_Params(p, which)
-		return argErr
+		return ipc.ArgsError(writeCalls_fail_Params(p, which))
 	})
 	defer release()
-	if argErr != nil {
-		return &ipc.Error{Method: "calls.Calls.Fail", Err: argErr}
-	}
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "calls.Calls.Fail", err)
 	}
@@ -111,11 +101,11 @@ type callsServer struct {
 func (s callsServer) Enter(ctx context.Context, call Calls_enter) (err error) {
 	defer ipc.Recover("calls.Calls.Enter", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var id int32
 	if err := readCalls_enter_Params(call.Args(), &id); err != nil {
 		return &ipc.Error{Method: "calls.Calls.Enter", Err: err}
@@ -130,11 +120,11 @@ func (s callsServer) Enter(ctx context.Context, call Calls_enter) (err error) {
 func (s callsServer) Fail(ctx context.Context, call Calls_fail) (err error) {
 	defer ipc.Recover("calls.Calls.Fail", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var which string
 	if err := readCalls_fail_Params(call.Args(), &which); err != nil {
 		return &ipc.Error{Method: "calls.Calls.Fail", Err: err}

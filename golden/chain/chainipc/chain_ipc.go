@@ -50,15 +50,10 @@ func (c *NotificationsClient) Release() {
 
 // BlockConnected announces a new tip.
 func (c *NotificationsClient) BlockConnected(ctx context.Context, block chain.BlockInfo) (err error) {
-	var argErr error
 	f, release := c.c.BlockConnected(ctx, func(p Notifications_blockConnected_Params) error {
-		argErr = writeNotifications_blockConnected_Params(p, block)
-		return argErr
+		return ipc.ArgsError(writeNotifications_blockConnected_Params(p, block))
 	})
 	defer release()
-	if argErr != nil {
-		return &ipc.Error{Method: "chain.Notifications.BlockConnected", Err: argErr}
-	}
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Notifications.BlockConnected", err)
 	}
@@ -97,11 +92,11 @@ type notificationsServer struct {
 func (s notificationsServer) BlockConnected(ctx context.Context, call Notifications_blockConnected) (err error) {
 	defer ipc.Recover("chain.Notifications.BlockConnected", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var block chain.BlockInfo
 	if err := readNotifications_blockConnected_Params(call.Args(), &block); err != nil {
 		return &ipc.Error{Method: "chain.Notifications.BlockConnected", Err: err}
@@ -116,11 +111,11 @@ func (s notificationsServer) BlockConnected(ctx context.Context, call Notificati
 func (s notificationsServer) ChainStateFlushed(ctx context.Context, call Notifications_chainStateFlushed) (err error) {
 	defer ipc.Recover("chain.Notifications.ChainStateFlushed", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	if err := s.impl.ChainStateFlushed(ctx); err != nil {
 		return ipc.ServerError(err)
 	}
@@ -218,11 +213,11 @@ type handlerServer struct {
 func (s handlerServer) Disconnect(ctx context.Context, call Handler_disconnect) (err error) {
 	defer ipc.Recover("chain.Handler.Disconnect", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	if err := s.impl.Disconnect(ctx); err != nil {
 		return ipc.ServerError(err)
 	}
@@ -305,15 +300,10 @@ func (c *ChainClient) GetHeight(ctx context.Context) (height int32, ok bool, err
 // HandleNotifications registers n; it is called until the Handler is
 // disconnected or released.
 func (c *ChainClient) HandleNotifications(ctx context.Context, n chain.Notifications) (result chain.Handler, err error) {
-	var argErr error
 	f, release := c.c.HandleNotifications(ctx, func(p Chain_handleNotifications_Params) error {
-		argErr = writeChain_handleNotifications_Params(p, n)
-		return argErr
+		return ipc.ArgsError(writeChain_handleNotifications_Params(p, n))
 	})
 	defer release()
-	if argErr != nil {
-		return nil, &ipc.Error{Method: "chain.Chain.HandleNotifications", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.HandleNotifications", err)
@@ -327,15 +317,10 @@ func (c *ChainClient) HandleNotifications(ctx context.Context, n chain.Notificat
 // ConnectBlock connects a block and notifies every listener (a stand-in
 // for the node's own events).
 func (c *ChainClient) ConnectBlock(ctx context.Context, block chain.BlockInfo) (err error) {
-	var argErr error
 	f, release := c.c.ConnectBlock(ctx, func(p Chain_connectBlock_Params) error {
-		argErr = writeChain_connectBlock_Params(p, block)
-		return argErr
+		return ipc.ArgsError(writeChain_connectBlock_Params(p, block))
 	})
 	defer release()
-	if argErr != nil {
-		return &ipc.Error{Method: "chain.Chain.ConnectBlock", Err: argErr}
-	}
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.ConnectBlock", err)
 	}
@@ -345,15 +330,10 @@ func (c *ChainClient) ConnectBlock(ctx context.Context, block chain.BlockInfo) (
 // UpdateSetting calls update with the setting's value, stores the new
 // value and returns it.
 func (c *ChainClient) UpdateSetting(ctx context.Context, name string, update chain.SettingsUpdate) (result string, err error) {
-	var argErr error
 	f, release := c.c.UpdateSetting(ctx, func(p Chain_updateSetting_Params) error {
-		argErr = writeChain_updateSetting_Params(p, name, update)
-		return argErr
+		return ipc.ArgsError(writeChain_updateSetting_Params(p, name, update))
 	})
 	defer release()
-	if argErr != nil {
-		return "", &ipc.Error{Method: "chain.Chain.UpdateSetting", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return "", ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.UpdateSetting", err)
@@ -366,15 +346,10 @@ func (c *ChainClient) UpdateSetting(ctx context.Context, name string, update cha
 
 // Walk calls visit with depth and returns what it returns.
 func (c *ChainClient) Walk(ctx context.Context, depth int32, visit chain.Visitor) (result int32, err error) {
-	var argErr error
 	f, release := c.c.Walk(ctx, func(p Chain_walk_Params) error {
-		argErr = writeChain_walk_Params(p, depth, visit)
-		return argErr
+		return ipc.ArgsError(writeChain_walk_Params(p, depth, visit))
 	})
 	defer release()
-	if argErr != nil {
-		return 0, &ipc.Error{Method: "chain.Chain.Walk", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.Walk", err)
@@ -407,11 +382,11 @@ type chainServer struct {
 func (s chainServer) GetHeight(ctx context.Context, call Chain_getHeight) (err error) {
 	defer ipc.Recover("chain.Chain.GetHeight", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	height, ok, err := s.impl.GetHeight(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
@@ -430,11 +405,11 @@ func (s chainServer) GetHeight(ctx context.Context, call Chain_getHeight) (err e
 func (s chainServer) HandleNotifications(ctx context.Context, call Chain_handleNotifications) (err error) {
 	defer ipc.Recover("chain.Chain.HandleNotifications", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var n chain.Notifications
 	if err := readChain_handleNotifications_Params(call.Args(), &n); err != nil {
 		return &ipc.Error{Method: "chain.Chain.HandleNotifications", Err: err}
@@ -457,11 +432,11 @@ func (s chainServer) HandleNotifications(ctx context.Context, call Chain_handleN
 func (s chainServer) ConnectBlock(ctx context.Context, call Chain_connectBlock) (err error) {
 	defer ipc.Recover("chain.Chain.ConnectBlock", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var block chain.BlockInfo
 	if err := readChain_connectBlock_Params(call.Args(), &block); err != nil {
 		return &ipc.Error{Method: "chain.Chain.ConnectBlock", Err: err}
@@ -476,11 +451,11 @@ func (s chainServer) ConnectBlock(ctx context.Context, call Chain_connectBlock) 
 func (s chainServer) UpdateSetting(ctx context.Context, call Chain_updateSetting) (err error) {
 	defer ipc.Recover("chain.Chain.UpdateSetting", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var (
 		name   string
 		update chain.SettingsUpdate
@@ -506,11 +481,11 @@ func (s chainServer) UpdateSetting(ctx context.Context, call Chain_updateSetting
 func (s chainServer) Walk(ctx context.Context, call Chain_walk) (err error) {
 	defer ipc.Recover("chain.Chain.Walk", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var (
 		depth int32
 		visit chain.Visitor
@@ -593,15 +568,10 @@ func (c *MiningClient) Release() {
 
 // CreateNewBlock returns a template on top of the current tip.
 func (c *MiningClient) CreateNewBlock(ctx context.Context, useMempool bool) (result chain.BlockTemplate, err error) {
-	var argErr error
 	f, release := c.c.CreateNewBlock(ctx, func(p Mining_createNewBlock_Params) error {
-		argErr = writeMining_createNewBlock_Params(p, useMempool)
-		return argErr
+		return ipc.ArgsError(writeMining_createNewBlock_Params(p, useMempool))
 	})
 	defer release()
-	if argErr != nil {
-		return nil, &ipc.Error{Method: "chain.Mining.CreateNewBlock", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Mining.CreateNewBlock", err)
@@ -634,11 +604,11 @@ type miningServer struct {
 func (s miningServer) CreateNewBlock(ctx context.Context, call Mining_createNewBlock) (err error) {
 	defer ipc.Recover("chain.Mining.CreateNewBlock", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var useMempool bool
 	if err := readMining_createNewBlock_Params(call.Args(), &useMempool); err != nil {
 		return &ipc.Error{Method: "chain.Mining.CreateNewBlock", Err: err}
@@ -747,15 +717,10 @@ func (c *BlockTemplateClient) GetTxFees(ctx context.Context) (result []int64, er
 // WaitNext returns a better template once there is one, or nil when
 // opts.Timeout passes first.
 func (c *BlockTemplateClient) WaitNext(ctx context.Context, opts chain.BlockWaitOptions) (result chain.BlockTemplate, err error) {
-	var argErr error
 	f, release := c.c.WaitNext(ctx, func(p BlockTemplate_waitNext_Params) error {
-		argErr = writeBlockTemplate_waitNext_Params(p, opts)
-		return argErr
+		return ipc.ArgsError(writeBlockTemplate_waitNext_Params(p, opts))
 	})
 	defer release()
-	if argErr != nil {
-		return nil, &ipc.Error{Method: "chain.BlockTemplate.WaitNext", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "chain.BlockTemplate.WaitNext", err)
@@ -788,11 +753,11 @@ type blockTemplateServer struct {
 func (s blockTemplateServer) GetBlockHeader(ctx context.Context, call BlockTemplate_getBlockHeader) (err error) {
 	defer ipc.Recover("chain.BlockTemplate.GetBlockHeader", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	result, err := s.impl.GetBlockHeader(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
@@ -811,11 +776,11 @@ func (s blockTemplateServer) GetBlockHeader(ctx context.Context, call BlockTempl
 func (s blockTemplateServer) GetTxFees(ctx context.Context, call BlockTemplate_getTxFees) (err error) {
 	defer ipc.Recover("chain.BlockTemplate.GetTxFees", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	result, err := s.impl.GetTxFees(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
@@ -834,11 +799,11 @@ func (s blockTemplateServer) GetTxFees(ctx context.Context, call BlockTemplate_g
 func (s blockTemplateServer) WaitNext(ctx context.Context, call BlockTemplate_waitNext) (err error) {
 	defer ipc.Recover("chain.BlockTemplate.WaitNext", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var opts chain.BlockWaitOptions
 	if err := readBlockTemplate_waitNext_Params(call.Args(), &opts); err != nil {
 		return &ipc.Error{Method: "chain.BlockTemplate.WaitNext", Err: err}
@@ -913,15 +878,10 @@ func (c *SettingsUpdateClient) Release() {
 
 // Call calls chain.SettingsUpdate.Call in the other process.
 func (c *SettingsUpdateClient) Call(value string) (result string, result1 int32) {
-	var argErr error
 	f, release := c.c.Call(context.Background(), func(p SettingsUpdate_call_Params) error {
-		argErr = writeSettingsUpdate_call_Params(p, value)
-		return argErr
+		return ipc.ArgsError(writeSettingsUpdate_call_Params(p, value))
 	})
 	defer release()
-	if argErr != nil {
-		panic(&ipc.Error{Method: "chain.SettingsUpdate.Call", Err: argErr})
-	}
 	r, err := f.Struct()
 	if err != nil {
 		panic(ipc.CallPanic(capnp.Client(c.c), "chain.SettingsUpdate.Call", err))
@@ -954,11 +914,11 @@ type settingsUpdateServer struct {
 func (s settingsUpdateServer) Call(ctx context.Context, call SettingsUpdate_call) (err error) {
 	defer ipc.Recover("chain.SettingsUpdate.Call", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var value string
 	if err := readSettingsUpdate_call_Params(call.Args(), &value); err != nil {
 		return &ipc.Error{Method: "chain.SettingsUpdate.Call", Err: err}
@@ -1022,15 +982,10 @@ func (c *VisitorClient) Release() {
 
 // Call calls chain.Visitor.Call in the other process.
 func (c *VisitorClient) Call(ctx context.Context, depth int32) (result int32, err error) {
-	var argErr error
 	f, release := c.c.Call(ctx, func(p Visitor_call_Params) error {
-		argErr = writeVisitor_call_Params(p, depth)
-		return argErr
+		return ipc.ArgsError(writeVisitor_call_Params(p, depth))
 	})
 	defer release()
-	if argErr != nil {
-		return 0, &ipc.Error{Method: "chain.Visitor.Call", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Visitor.Call", err)
@@ -1063,11 +1018,11 @@ type visitorServer struct {
 func (s visitorServer) Call(ctx context.Context, call Visitor_call) (err error) {
 	defer ipc.Recover("chain.Visitor.Call", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var depth int32
 	if err := readVisitor_call_Params(call.Args(), &depth); err != nil {
 		return &ipc.Error{Method: "chain.Visitor.Call", Err: err}

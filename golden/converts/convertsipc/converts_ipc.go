@@ -48,15 +48,10 @@ func (c *WalletClient) Release() {
 
 // Double returns twice a, and the labels back.
 func (c *WalletClient) Double(ctx context.Context, a converts.Amount, labels []converts.Label, maybe *converts.Amount) (result converts.Amount, result1 []converts.Label, result2 *converts.Amount, err error) {
-	var argErr error
 	f, release := c.c.Double(ctx, func(p Wallet_double_Params) error {
-		argErr = writeWallet_double_Params(p, a, labels, maybe)
-		return argErr
+		return ipc.ArgsError(writeWallet_double_Params(p, a, labels, maybe))
 	})
 	defer release()
-	if argErr != nil {
-		return converts.Amount{}, nil, nil, &ipc.Error{Method: "converts.Wallet.Double", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return converts.Amount{}, nil, nil, ipc.ClientError(ctx, capnp.Client(c.c), "converts.Wallet.Double", err)
@@ -89,11 +84,11 @@ type walletServer struct {
 func (s walletServer) Double(ctx context.Context, call Wallet_double) (err error) {
 	defer ipc.Recover("converts.Wallet.Double", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var (
 		a      converts.Amount
 		labels []converts.Label

@@ -49,15 +49,10 @@ func (c *EnumsClient) Release() {
 
 // Echo returns its arguments unchanged.
 func (c1 *EnumsClient) Echo(ctx context.Context, c enums.Color, s enums.Size) (result enums.Color, result1 enums.Size, err error) {
-	var argErr error
 	f, release := c1.c.Echo(ctx, func(p Enums_echo_Params) error {
-		argErr = writeEnums_echo_Params(p, c, s)
-		return argErr
+		return ipc.ArgsError(writeEnums_echo_Params(p, c, s))
 	})
 	defer release()
-	if argErr != nil {
-		return 0, 0, &ipc.Error{Method: "enums.Enums.Echo", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return 0, 0, ipc.ClientError(ctx, capnp.Client(c1.c), "enums.Enums.Echo", err)
@@ -70,15 +65,10 @@ func (c1 *EnumsClient) Echo(ctx context.Context, c enums.Color, s enums.Size) (r
 
 // EchoValues returns v unchanged.
 func (c *EnumsClient) EchoValues(ctx context.Context, v enums.Values) (result enums.Values, err error) {
-	var argErr error
 	f, release := c.c.EchoValues(ctx, func(p Enums_echoValues_Params) error {
-		argErr = writeEnums_echoValues_Params(p, v)
-		return argErr
+		return ipc.ArgsError(writeEnums_echoValues_Params(p, v))
 	})
 	defer release()
-	if argErr != nil {
-		return enums.Values{}, &ipc.Error{Method: "enums.Enums.EchoValues", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return enums.Values{}, ipc.ClientError(ctx, capnp.Client(c.c), "enums.Enums.EchoValues", err)
@@ -111,11 +101,11 @@ type enumsServer struct {
 func (s enumsServer) Echo(ctx context.Context, call Enums_echo) (err error) {
 	defer ipc.Recover("enums.Enums.Echo", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var (
 		c  enums.Color
 		s1 enums.Size
@@ -141,11 +131,11 @@ func (s enumsServer) Echo(ctx context.Context, call Enums_echo) (err error) {
 func (s enumsServer) EchoValues(ctx context.Context, call Enums_echoValues) (err error) {
 	defer ipc.Recover("enums.Enums.EchoValues", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var v enums.Values
 	if err := readEnums_echoValues_Params(call.Args(), &v); err != nil {
 		return &ipc.Error{Method: "enums.Enums.EchoValues", Err: err}

@@ -49,15 +49,10 @@ func (c *ReaderClient) Release() {
 
 // Read returns up to n bytes; none at the end.
 func (c *ReaderClient) Read(ctx context.Context, n int32) (result []byte, err error) {
-	var argErr error
 	f, release := c.c.Read(ctx, func(p Reader_read_Params) error {
-		argErr = writeReader_read_Params(p, n)
-		return argErr
+		return ipc.ArgsError(writeReader_read_Params(p, n))
 	})
 	defer release()
-	if argErr != nil {
-		return nil, &ipc.Error{Method: "extends.Reader.Read", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "extends.Reader.Read", err)
@@ -90,11 +85,11 @@ type readerServer struct {
 func (s readerServer) Read(ctx context.Context, call Reader_read) (err error) {
 	defer ipc.Recover("extends.Reader.Read", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var n int32
 	if err := readReader_read_Params(call.Args(), &n); err != nil {
 		return &ipc.Error{Method: "extends.Reader.Read", Err: err}
@@ -211,11 +206,11 @@ type stopperServer struct {
 func (s stopperServer) Stop(ctx context.Context, call Stopper_stop) (err error) {
 	defer ipc.Recover("extends.Stopper.Stop", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	if err := s.impl.Stop(ctx); err != nil {
 		return ipc.ServerError(err)
 	}
@@ -304,15 +299,10 @@ func (c *StreamClient) Position(ctx context.Context) (result int64, err error) {
 
 // Read returns up to n bytes; none at the end.
 func (c *StreamClient) Read(ctx context.Context, n int32) (result []byte, err error) {
-	var argErr error
 	f, release := c.c.Read(ctx, func(p Reader_read_Params) error {
-		argErr = writeReader_read_Params(p, n)
-		return argErr
+		return ipc.ArgsError(writeReader_read_Params(p, n))
 	})
 	defer release()
-	if argErr != nil {
-		return nil, &ipc.Error{Method: "extends.Reader.Read", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "extends.Reader.Read", err)
@@ -355,11 +345,11 @@ type streamServer struct {
 func (s streamServer) Position(ctx context.Context, call Stream_position) (err error) {
 	defer ipc.Recover("extends.Stream.Position", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	result, err := s.impl.Position(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
@@ -378,11 +368,11 @@ func (s streamServer) Position(ctx context.Context, call Stream_position) (err e
 func (s streamServer) Read(ctx context.Context, call Reader_read) (err error) {
 	defer ipc.Recover("extends.Reader.Read", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var n int32
 	if err := readReader_read_Params(call.Args(), &n); err != nil {
 		return &ipc.Error{Method: "extends.Reader.Read", Err: err}
@@ -405,11 +395,11 @@ func (s streamServer) Read(ctx context.Context, call Reader_read) (err error) {
 func (s streamServer) Stop(ctx context.Context, call Stopper_stop) (err error) {
 	defer ipc.Recover("extends.Stopper.Stop", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	if err := s.impl.Stop(ctx); err != nil {
 		return ipc.ServerError(err)
 	}
@@ -477,15 +467,10 @@ func (c *OpenerClient) Release() {
 
 // Open returns a stream of data.
 func (c *OpenerClient) Open(ctx context.Context, data []byte) (result extends.Stream, err error) {
-	var argErr error
 	f, release := c.c.Open(ctx, func(p Opener_open_Params) error {
-		argErr = writeOpener_open_Params(p, data)
-		return argErr
+		return ipc.ArgsError(writeOpener_open_Params(p, data))
 	})
 	defer release()
-	if argErr != nil {
-		return nil, &ipc.Error{Method: "extends.Opener.Open", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "extends.Opener.Open", err)
@@ -498,15 +483,10 @@ func (c *OpenerClient) Open(ctx context.Context, data []byte) (result extends.St
 
 // ReadAll reads r to its end.
 func (c *OpenerClient) ReadAll(ctx context.Context, r extends.Reader) (result []byte, err error) {
-	var argErr error
 	f, release := c.c.ReadAll(ctx, func(p Opener_readAll_Params) error {
-		argErr = writeOpener_readAll_Params(p, r)
-		return argErr
+		return ipc.ArgsError(writeOpener_readAll_Params(p, r))
 	})
 	defer release()
-	if argErr != nil {
-		return nil, &ipc.Error{Method: "extends.Opener.ReadAll", Err: argErr}
-	}
 	r1, err := f.Struct()
 	if err != nil {
 		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "extends.Opener.ReadAll", err)
@@ -539,11 +519,11 @@ type openerServer struct {
 func (s openerServer) Open(ctx context.Context, call Opener_open) (err error) {
 	defer ipc.Recover("extends.Opener.Open", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var data []byte
 	if err := readOpener_open_Params(call.Args(), &data); err != nil {
 		return &ipc.Error{Method: "extends.Opener.Open", Err: err}
@@ -566,11 +546,11 @@ func (s openerServer) Open(ctx context.Context, call Opener_open) (err error) {
 func (s openerServer) ReadAll(ctx context.Context, call Opener_readAll) (err error) {
 	defer ipc.Recover("extends.Opener.ReadAll", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var r extends.Reader
 	if err := readOpener_readAll_Params(call.Args(), &r); err != nil {
 		return &ipc.Error{Method: "extends.Opener.ReadAll", Err: err}

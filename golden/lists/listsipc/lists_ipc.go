@@ -50,15 +50,10 @@ func (c *ListsClient) Release() {
 
 // Echo returns v unchanged.
 func (c *ListsClient) Echo(ctx context.Context, v lists.Values) (result lists.Values, err error) {
-	var argErr error
 	f, release := c.c.Echo(ctx, func(p Lists_echo_Params) error {
-		argErr = writeLists_echo_Params(p, v)
-		return argErr
+		return ipc.ArgsError(writeLists_echo_Params(p, v))
 	})
 	defer release()
-	if argErr != nil {
-		return lists.Values{}, &ipc.Error{Method: "lists.Lists.Echo", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return lists.Values{}, ipc.ClientError(ctx, capnp.Client(c.c), "lists.Lists.Echo", err)
@@ -71,15 +66,10 @@ func (c *ListsClient) Echo(ctx context.Context, v lists.Values) (result lists.Va
 
 // Sum returns the sum of every element of m.
 func (c *ListsClient) Sum(ctx context.Context, m [][]int32) (result int64, err error) {
-	var argErr error
 	f, release := c.c.Sum(ctx, func(p Lists_sum_Params) error {
-		argErr = writeLists_sum_Params(p, m)
-		return argErr
+		return ipc.ArgsError(writeLists_sum_Params(p, m))
 	})
 	defer release()
-	if argErr != nil {
-		return 0, &ipc.Error{Method: "lists.Lists.Sum", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "lists.Lists.Sum", err)
@@ -92,15 +82,10 @@ func (c *ListsClient) Sum(ctx context.Context, m [][]int32) (result int64, err e
 
 // Strings returns s unchanged.
 func (c *ListsClient) Strings(ctx context.Context, s []string) (result []string, err error) {
-	var argErr error
 	f, release := c.c.Strings(ctx, func(p Lists_strings_Params) error {
-		argErr = writeLists_strings_Params(p, s)
-		return argErr
+		return ipc.ArgsError(writeLists_strings_Params(p, s))
 	})
 	defer release()
-	if argErr != nil {
-		return nil, &ipc.Error{Method: "lists.Lists.Strings", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "lists.Lists.Strings", err)
@@ -133,11 +118,11 @@ type listsServer struct {
 func (s listsServer) Echo(ctx context.Context, call Lists_echo) (err error) {
 	defer ipc.Recover("lists.Lists.Echo", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var v lists.Values
 	if err := readLists_echo_Params(call.Args(), &v); err != nil {
 		return &ipc.Error{Method: "lists.Lists.Echo", Err: err}
@@ -160,11 +145,11 @@ func (s listsServer) Echo(ctx context.Context, call Lists_echo) (err error) {
 func (s listsServer) Sum(ctx context.Context, call Lists_sum) (err error) {
 	defer ipc.Recover("lists.Lists.Sum", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var m [][]int32
 	if err := readLists_sum_Params(call.Args(), &m); err != nil {
 		return &ipc.Error{Method: "lists.Lists.Sum", Err: err}
@@ -187,11 +172,11 @@ func (s listsServer) Sum(ctx context.Context, call Lists_sum) (err error) {
 func (s listsServer) Strings(ctx context.Context, call Lists_strings) (err error) {
 	defer ipc.Recover("lists.Lists.Strings", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var s1 []string
 	if err := readLists_strings_Params(call.Args(), &s1); err != nil {
 		return &ipc.Error{Method: "lists.Lists.Strings", Err: err}

@@ -50,15 +50,10 @@ func (c *MapsClient) Release() {
 
 // Echo returns v unchanged.
 func (c *MapsClient) Echo(ctx context.Context, v maps.Values) (result maps.Values, err error) {
-	var argErr error
 	f, release := c.c.Echo(ctx, func(p Maps_echo_Params) error {
-		argErr = writeMaps_echo_Params(p, v)
-		return argErr
+		return ipc.ArgsError(writeMaps_echo_Params(p, v))
 	})
 	defer release()
-	if argErr != nil {
-		return maps.Values{}, &ipc.Error{Method: "maps.Maps.Echo", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return maps.Values{}, ipc.ClientError(ctx, capnp.Client(c.c), "maps.Maps.Echo", err)
@@ -71,15 +66,10 @@ func (c *MapsClient) Echo(ctx context.Context, v maps.Values) (result maps.Value
 
 // Counts returns m unchanged.
 func (c *MapsClient) Counts(ctx context.Context, m map[string]int64) (result map[string]int64, err error) {
-	var argErr error
 	f, release := c.c.Counts(ctx, func(p Maps_counts_Params) error {
-		argErr = writeMaps_counts_Params(p, m)
-		return argErr
+		return ipc.ArgsError(writeMaps_counts_Params(p, m))
 	})
 	defer release()
-	if argErr != nil {
-		return nil, &ipc.Error{Method: "maps.Maps.Counts", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "maps.Maps.Counts", err)
@@ -112,11 +102,11 @@ type mapsServer struct {
 func (s mapsServer) Echo(ctx context.Context, call Maps_echo) (err error) {
 	defer ipc.Recover("maps.Maps.Echo", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var v maps.Values
 	if err := readMaps_echo_Params(call.Args(), &v); err != nil {
 		return &ipc.Error{Method: "maps.Maps.Echo", Err: err}
@@ -139,11 +129,11 @@ func (s mapsServer) Echo(ctx context.Context, call Maps_echo) (err error) {
 func (s mapsServer) Counts(ctx context.Context, call Maps_counts) (err error) {
 	defer ipc.Recover("maps.Maps.Counts", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var m map[string]int64
 	if err := readMaps_counts_Params(call.Args(), &m); err != nil {
 		return &ipc.Error{Method: "maps.Maps.Counts", Err: err}

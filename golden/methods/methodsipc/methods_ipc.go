@@ -50,15 +50,10 @@ func (c *MethodsClient) Release() {
 // Split returns the quotient and remainder of a divided by b, and
 // fails when b is zero.
 func (c *MethodsClient) Split(ctx context.Context, a int64, b int64) (quotient int64, remainder int64, err error) {
-	var argErr error
 	f, release := c.c.Split(ctx, func(p Methods_split_Params) error {
-		argErr = writeMethods_split_Params(p, a, b)
-		return argErr
+		return ipc.ArgsError(writeMethods_split_Params(p, a, b))
 	})
 	defer release()
-	if argErr != nil {
-		return 0, 0, &ipc.Error{Method: "methods.Methods.Split", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return 0, 0, ipc.ClientError(ctx, capnp.Client(c.c), "methods.Methods.Split", err)
@@ -71,15 +66,10 @@ func (c *MethodsClient) Split(ctx context.Context, a int64, b int64) (quotient i
 
 // Check returns a verdict in several unnamed results.
 func (c *MethodsClient) Check(ctx context.Context, block []byte) (result string, result1 string, result2 bool, err error) {
-	var argErr error
 	f, release := c.c.Check(ctx, func(p Methods_check_Params) error {
-		argErr = writeMethods_check_Params(p, block)
-		return argErr
+		return ipc.ArgsError(writeMethods_check_Params(p, block))
 	})
 	defer release()
-	if argErr != nil {
-		return "", "", false, &ipc.Error{Method: "methods.Methods.Check", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return "", "", false, ipc.ClientError(ctx, capnp.Client(c.c), "methods.Methods.Check", err)
@@ -92,15 +82,10 @@ func (c *MethodsClient) Check(ctx context.Context, block []byte) (result string,
 
 // Fail always fails with message.
 func (c *MethodsClient) Fail(ctx context.Context, message string) (err error) {
-	var argErr error
 	f, release := c.c.Fail(ctx, func(p Methods_fail_Params) error {
-		argErr = writeMethods_fail_Params(p, message)
-		return argErr
+		return ipc.ArgsError(writeMethods_fail_Params(p, message))
 	})
 	defer release()
-	if argErr != nil {
-		return &ipc.Error{Method: "methods.Methods.Fail", Err: argErr}
-	}
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "methods.Methods.Fail", err)
 	}
@@ -109,15 +94,10 @@ func (c *MethodsClient) Fail(ctx context.Context, message string) (err error) {
 
 // Add adds n to a counter; it has no context and no error.
 func (c *MethodsClient) Add(n int32) {
-	var argErr error
 	f, release := c.c.Add(context.Background(), func(p Methods_add_Params) error {
-		argErr = writeMethods_add_Params(p, n)
-		return argErr
+		return ipc.ArgsError(writeMethods_add_Params(p, n))
 	})
 	defer release()
-	if argErr != nil {
-		panic(&ipc.Error{Method: "methods.Methods.Add", Err: argErr})
-	}
 	if _, err := f.Struct(); err != nil {
 		panic(ipc.CallPanic(capnp.Client(c.c), "methods.Methods.Add", err))
 	}
@@ -148,15 +128,10 @@ func (c *MethodsClient) Ping() {
 
 // Panic panics with message in the implementation.
 func (c *MethodsClient) Panic(ctx context.Context, message string) (result int32, err error) {
-	var argErr error
 	f, release := c.c.Panic(ctx, func(p Methods_panic_Params) error {
-		argErr = writeMethods_panic_Params(p, message)
-		return argErr
+		return ipc.ArgsError(writeMethods_panic_Params(p, message))
 	})
 	defer release()
-	if argErr != nil {
-		return 0, &ipc.Error{Method: "methods.Methods.Panic", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "methods.Methods.Panic", err)
@@ -179,15 +154,10 @@ func (c *MethodsClient) Wait(ctx context.Context) (err error) {
 
 // Name uses parameter names that generated code uses for itself.
 func (c1 *MethodsClient) Name(c string, f string, p string, r string, s string, err1 string, call string, release string, argErr string, ipc1 string, capnp1 string) (result string, err error) {
-	var argErr1 error
 	f1, release1 := c1.c.Name(context.Background(), func(p1 Methods_name_Params) error {
-		argErr1 = writeMethods_name_Params(p1, c, f, p, r, s, err1, call, release, argErr, ipc1, capnp1)
-		return argErr1
+		return ipc.ArgsError(writeMethods_name_Params(p1, c, f, p, r, s, err1, call, release, argErr, ipc1, capnp1))
 	})
 	defer release1()
-	if argErr1 != nil {
-		return "", &ipc.Error{Method: "methods.Methods.Name", Err: argErr1}
-	}
 	r1, err := f1.Struct()
 	if err != nil {
 		return "", ipc.ClientError(context.Background(), capnp.Client(c1.c), "methods.Methods.Name", err)
@@ -220,11 +190,11 @@ type methodsServer struct {
 func (s methodsServer) Split(ctx context.Context, call Methods_split) (err error) {
 	defer ipc.Recover("methods.Methods.Split", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var (
 		a int64
 		b int64
@@ -250,11 +220,11 @@ func (s methodsServer) Split(ctx context.Context, call Methods_split) (err error
 func (s methodsServer) Check(ctx context.Context, call Methods_check) (err error) {
 	defer ipc.Recover("methods.Methods.Check", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var block []byte
 	if err := readMethods_check_Params(call.Args(), &block); err != nil {
 		return &ipc.Error{Method: "methods.Methods.Check", Err: err}
@@ -277,11 +247,11 @@ func (s methodsServer) Check(ctx context.Context, call Methods_check) (err error
 func (s methodsServer) Fail(ctx context.Context, call Methods_fail) (err error) {
 	defer ipc.Recover("methods.Methods.Fail", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var message string
 	if err := readMethods_fail_Params(call.Args(), &message); err != nil {
 		return &ipc.Error{Method: "methods.Methods.Fail", Err: err}
@@ -296,11 +266,11 @@ func (s methodsServer) Fail(ctx context.Context, call Methods_fail) (err error) 
 func (s methodsServer) Add(ctx context.Context, call Methods_add) (err error) {
 	defer ipc.Recover("methods.Methods.Add", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var n int32
 	if err := readMethods_add_Params(call.Args(), &n); err != nil {
 		return &ipc.Error{Method: "methods.Methods.Add", Err: err}
@@ -313,11 +283,11 @@ func (s methodsServer) Add(ctx context.Context, call Methods_add) (err error) {
 func (s methodsServer) Total(ctx context.Context, call Methods_total) (err error) {
 	defer ipc.Recover("methods.Methods.Total", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	result := s.impl.Total()
 	r, err := call.AllocResults()
 	if err != nil {
@@ -333,11 +303,11 @@ func (s methodsServer) Total(ctx context.Context, call Methods_total) (err error
 func (s methodsServer) Ping(ctx context.Context, call Methods_ping) (err error) {
 	defer ipc.Recover("methods.Methods.Ping", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	s.impl.Ping()
 	return nil
 }
@@ -346,11 +316,11 @@ func (s methodsServer) Ping(ctx context.Context, call Methods_ping) (err error) 
 func (s methodsServer) Panic(ctx context.Context, call Methods_panic) (err error) {
 	defer ipc.Recover("methods.Methods.Panic", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var message string
 	if err := readMethods_panic_Params(call.Args(), &message); err != nil {
 		return &ipc.Error{Method: "methods.Methods.Panic", Err: err}
@@ -373,11 +343,11 @@ func (s methodsServer) Panic(ctx context.Context, call Methods_panic) (err error
 func (s methodsServer) Wait(ctx context.Context, call Methods_wait) (err error) {
 	defer ipc.Recover("methods.Methods.Wait", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	if err := s.impl.Wait(ctx); err != nil {
 		return ipc.ServerError(err)
 	}
@@ -388,11 +358,11 @@ func (s methodsServer) Wait(ctx context.Context, call Methods_wait) (err error) 
 func (s methodsServer) Name(ctx context.Context, call Methods_name) (err error) {
 	defer ipc.Recover("methods.Methods.Name", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var (
 		c       string
 		f       string

@@ -49,15 +49,10 @@ func (c *CounterClient) Release() {
 
 // Add adds n and returns the new value.
 func (c *CounterClient) Add(ctx context.Context, n int64) (result int64, err error) {
-	var argErr error
 	f, release := c.c.Add(ctx, func(p Counter_add_Params) error {
-		argErr = writeCounter_add_Params(p, n)
-		return argErr
+		return ipc.ArgsError(writeCounter_add_Params(p, n))
 	})
 	defer release()
-	if argErr != nil {
-		return 0, &ipc.Error{Method: "objects.Counter.Add", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "objects.Counter.Add", err)
@@ -90,11 +85,11 @@ type counterServer struct {
 func (s counterServer) Add(ctx context.Context, call Counter_add) (err error) {
 	defer ipc.Recover("objects.Counter.Add", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var n int64
 	if err := readCounter_add_Params(call.Args(), &n); err != nil {
 		return &ipc.Error{Method: "objects.Counter.Add", Err: err}
@@ -174,15 +169,10 @@ func (c *FactoryClient) Release() {
 
 // NewCounter returns a new counter that starts at start.
 func (c *FactoryClient) NewCounter(ctx context.Context, start int64) (result objects.Counter, err error) {
-	var argErr error
 	f, release := c.c.NewCounter(ctx, func(p Factory_newCounter_Params) error {
-		argErr = writeFactory_newCounter_Params(p, start)
-		return argErr
+		return ipc.ArgsError(writeFactory_newCounter_Params(p, start))
 	})
 	defer release()
-	if argErr != nil {
-		return nil, &ipc.Error{Method: "objects.Factory.NewCounter", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "objects.Factory.NewCounter", err)
@@ -195,15 +185,10 @@ func (c *FactoryClient) NewCounter(ctx context.Context, start int64) (result obj
 
 // Same reports whether a and b are the same counter of this factory.
 func (c *FactoryClient) Same(ctx context.Context, a objects.Counter, b objects.Counter) (result bool, err error) {
-	var argErr error
 	f, release := c.c.Same(ctx, func(p Factory_same_Params) error {
-		argErr = writeFactory_same_Params(p, a, b)
-		return argErr
+		return ipc.ArgsError(writeFactory_same_Params(p, a, b))
 	})
 	defer release()
-	if argErr != nil {
-		return false, &ipc.Error{Method: "objects.Factory.Same", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return false, ipc.ClientError(ctx, capnp.Client(c.c), "objects.Factory.Same", err)
@@ -216,15 +201,10 @@ func (c *FactoryClient) Same(ctx context.Context, a objects.Counter, b objects.C
 
 // Echo returns c, which may be nil.
 func (c1 *FactoryClient) Echo(ctx context.Context, c objects.Counter) (result objects.Counter, err error) {
-	var argErr error
 	f, release := c1.c.Echo(ctx, func(p Factory_echo_Params) error {
-		argErr = writeFactory_echo_Params(p, c)
-		return argErr
+		return ipc.ArgsError(writeFactory_echo_Params(p, c))
 	})
 	defer release()
-	if argErr != nil {
-		return nil, &ipc.Error{Method: "objects.Factory.Echo", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return nil, ipc.ClientError(ctx, capnp.Client(c1.c), "objects.Factory.Echo", err)
@@ -238,15 +218,10 @@ func (c1 *FactoryClient) Echo(ctx context.Context, c objects.Counter) (result ob
 // Sum adds 0 to every counter and returns the sum of their values; a
 // nil element counts 0.
 func (c *FactoryClient) Sum(ctx context.Context, cs []objects.Counter) (result int64, err error) {
-	var argErr error
 	f, release := c.c.Sum(ctx, func(p Factory_sum_Params) error {
-		argErr = writeFactory_sum_Params(p, cs)
-		return argErr
+		return ipc.ArgsError(writeFactory_sum_Params(p, cs))
 	})
 	defer release()
-	if argErr != nil {
-		return 0, &ipc.Error{Method: "objects.Factory.Sum", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "objects.Factory.Sum", err)
@@ -260,15 +235,10 @@ func (c *FactoryClient) Sum(ctx context.Context, cs []objects.Counter) (result i
 // Swap returns b with Main and the counters of Named swapped around:
 // Main becomes Named["main"] and Named["main"] becomes Main.
 func (c *FactoryClient) Swap(ctx context.Context, b objects.Bundle) (result objects.Bundle, err error) {
-	var argErr error
 	f, release := c.c.Swap(ctx, func(p Factory_swap_Params) error {
-		argErr = writeFactory_swap_Params(p, b)
-		return argErr
+		return ipc.ArgsError(writeFactory_swap_Params(p, b))
 	})
 	defer release()
-	if argErr != nil {
-		return objects.Bundle{}, &ipc.Error{Method: "objects.Factory.Swap", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return objects.Bundle{}, ipc.ClientError(ctx, capnp.Client(c.c), "objects.Factory.Swap", err)
@@ -301,11 +271,11 @@ type factoryServer struct {
 func (s factoryServer) NewCounter(ctx context.Context, call Factory_newCounter) (err error) {
 	defer ipc.Recover("objects.Factory.NewCounter", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var start int64
 	if err := readFactory_newCounter_Params(call.Args(), &start); err != nil {
 		return &ipc.Error{Method: "objects.Factory.NewCounter", Err: err}
@@ -328,11 +298,11 @@ func (s factoryServer) NewCounter(ctx context.Context, call Factory_newCounter) 
 func (s factoryServer) Same(ctx context.Context, call Factory_same) (err error) {
 	defer ipc.Recover("objects.Factory.Same", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var (
 		a objects.Counter
 		b objects.Counter
@@ -358,11 +328,11 @@ func (s factoryServer) Same(ctx context.Context, call Factory_same) (err error) 
 func (s factoryServer) Echo(ctx context.Context, call Factory_echo) (err error) {
 	defer ipc.Recover("objects.Factory.Echo", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var c objects.Counter
 	if err := readFactory_echo_Params(call.Args(), &c); err != nil {
 		return &ipc.Error{Method: "objects.Factory.Echo", Err: err}
@@ -385,11 +355,11 @@ func (s factoryServer) Echo(ctx context.Context, call Factory_echo) (err error) 
 func (s factoryServer) Sum(ctx context.Context, call Factory_sum) (err error) {
 	defer ipc.Recover("objects.Factory.Sum", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var cs []objects.Counter
 	if err := readFactory_sum_Params(call.Args(), &cs); err != nil {
 		return &ipc.Error{Method: "objects.Factory.Sum", Err: err}
@@ -412,11 +382,11 @@ func (s factoryServer) Sum(ctx context.Context, call Factory_sum) (err error) {
 func (s factoryServer) Swap(ctx context.Context, call Factory_swap) (err error) {
 	defer ipc.Recover("objects.Factory.Swap", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var b objects.Bundle
 	if err := readFactory_swap_Params(call.Args(), &b); err != nil {
 		return &ipc.Error{Method: "objects.Factory.Swap", Err: err}

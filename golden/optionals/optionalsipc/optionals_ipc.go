@@ -50,15 +50,10 @@ func (c *OptionalsClient) Release() {
 
 // Echo returns v unchanged.
 func (c *OptionalsClient) Echo(ctx context.Context, v optionals.Values) (result optionals.Values, err error) {
-	var argErr error
 	f, release := c.c.Echo(ctx, func(p Optionals_echo_Params) error {
-		argErr = writeOptionals_echo_Params(p, v)
-		return argErr
+		return ipc.ArgsError(writeOptionals_echo_Params(p, v))
 	})
 	defer release()
-	if argErr != nil {
-		return optionals.Values{}, &ipc.Error{Method: "optionals.Optionals.Echo", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return optionals.Values{}, ipc.ClientError(ctx, capnp.Client(c.c), "optionals.Optionals.Echo", err)
@@ -71,15 +66,10 @@ func (c *OptionalsClient) Echo(ctx context.Context, v optionals.Values) (result 
 
 // Tip returns the current tip, or nil when there is none.
 func (c *OptionalsClient) Tip(ctx context.Context, want bool) (result *optionals.Ref, err error) {
-	var argErr error
 	f, release := c.c.Tip(ctx, func(p Optionals_tip_Params) error {
-		argErr = writeOptionals_tip_Params(p, want)
-		return argErr
+		return ipc.ArgsError(writeOptionals_tip_Params(p, want))
 	})
 	defer release()
-	if argErr != nil {
-		return nil, &ipc.Error{Method: "optionals.Optionals.Tip", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "optionals.Optionals.Tip", err)
@@ -92,15 +82,10 @@ func (c *OptionalsClient) Tip(ctx context.Context, want bool) (result *optionals
 
 // Pick returns n, or nil.
 func (c *OptionalsClient) Pick(ctx context.Context, n *int64, s *string) (result *int64, result1 *string, err error) {
-	var argErr error
 	f, release := c.c.Pick(ctx, func(p Optionals_pick_Params) error {
-		argErr = writeOptionals_pick_Params(p, n, s)
-		return argErr
+		return ipc.ArgsError(writeOptionals_pick_Params(p, n, s))
 	})
 	defer release()
-	if argErr != nil {
-		return nil, nil, &ipc.Error{Method: "optionals.Optionals.Pick", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return nil, nil, ipc.ClientError(ctx, capnp.Client(c.c), "optionals.Optionals.Pick", err)
@@ -133,11 +118,11 @@ type optionalsServer struct {
 func (s optionalsServer) Echo(ctx context.Context, call Optionals_echo) (err error) {
 	defer ipc.Recover("optionals.Optionals.Echo", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var v optionals.Values
 	if err := readOptionals_echo_Params(call.Args(), &v); err != nil {
 		return &ipc.Error{Method: "optionals.Optionals.Echo", Err: err}
@@ -160,11 +145,11 @@ func (s optionalsServer) Echo(ctx context.Context, call Optionals_echo) (err err
 func (s optionalsServer) Tip(ctx context.Context, call Optionals_tip) (err error) {
 	defer ipc.Recover("optionals.Optionals.Tip", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var want bool
 	if err := readOptionals_tip_Params(call.Args(), &want); err != nil {
 		return &ipc.Error{Method: "optionals.Optionals.Tip", Err: err}
@@ -187,11 +172,11 @@ func (s optionalsServer) Tip(ctx context.Context, call Optionals_tip) (err error
 func (s optionalsServer) Pick(ctx context.Context, call Optionals_pick) (err error) {
 	defer ipc.Recover("optionals.Optionals.Pick", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var (
 		n  *int64
 		s1 *string

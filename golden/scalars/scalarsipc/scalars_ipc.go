@@ -49,15 +49,10 @@ func (c *ScalarsClient) Release() {
 
 // Echo returns its arguments unchanged.
 func (c *ScalarsClient) Echo(ctx context.Context, b bool, i8 int8, i16 int16, i32 int32, i64 int64, i int, u8 uint8, u16 uint16, u32 uint32, u64 uint64, u uint, f32 float32, f64 float64) (result bool, result1 int8, result2 int16, result3 int32, result4 int64, result5 int, result6 uint8, result7 uint16, result8 uint32, result9 uint64, result10 uint, result11 float32, result12 float64, err error) {
-	var argErr error
 	f, release := c.c.Echo(ctx, func(p Scalars_echo_Params) error {
-		argErr = writeScalars_echo_Params(p, b, i8, i16, i32, i64, i, u8, u16, u32, u64, u, f32, f64)
-		return argErr
+		return ipc.ArgsError(writeScalars_echo_Params(p, b, i8, i16, i32, i64, i, u8, u16, u32, u64, u, f32, f64))
 	})
 	defer release()
-	if argErr != nil {
-		return false, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, &ipc.Error{Method: "scalars.Scalars.Echo", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return false, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ipc.ClientError(ctx, capnp.Client(c.c), "scalars.Scalars.Echo", err)
@@ -70,15 +65,10 @@ func (c *ScalarsClient) Echo(ctx context.Context, b bool, i8 int8, i16 int16, i3
 
 // EchoNamed returns its arguments unchanged.
 func (c1 *ScalarsClient) EchoNamed(ctx context.Context, h scalars.Height, s scalars.Score, f scalars.Flag, d time.Duration, c uint8) (result scalars.Height, result1 scalars.Score, result2 scalars.Flag, result3 time.Duration, result4 uint8, err error) {
-	var argErr error
 	f1, release := c1.c.EchoNamed(ctx, func(p Scalars_echoNamed_Params) error {
-		argErr = writeScalars_echoNamed_Params(p, h, s, f, d, c)
-		return argErr
+		return ipc.ArgsError(writeScalars_echoNamed_Params(p, h, s, f, d, c))
 	})
 	defer release()
-	if argErr != nil {
-		return 0, 0, false, 0, 0, &ipc.Error{Method: "scalars.Scalars.EchoNamed", Err: argErr}
-	}
 	r, err := f1.Struct()
 	if err != nil {
 		return 0, 0, false, 0, 0, ipc.ClientError(ctx, capnp.Client(c1.c), "scalars.Scalars.EchoNamed", err)
@@ -91,15 +81,10 @@ func (c1 *ScalarsClient) EchoNamed(ctx context.Context, h scalars.Height, s scal
 
 // EchoAll returns v unchanged.
 func (c *ScalarsClient) EchoAll(ctx context.Context, v scalars.All) (result scalars.All, err error) {
-	var argErr error
 	f, release := c.c.EchoAll(ctx, func(p Scalars_echoAll_Params) error {
-		argErr = writeScalars_echoAll_Params(p, v)
-		return argErr
+		return ipc.ArgsError(writeScalars_echoAll_Params(p, v))
 	})
 	defer release()
-	if argErr != nil {
-		return scalars.All{}, &ipc.Error{Method: "scalars.Scalars.EchoAll", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return scalars.All{}, ipc.ClientError(ctx, capnp.Client(c.c), "scalars.Scalars.EchoAll", err)
@@ -132,11 +117,11 @@ type scalarsServer struct {
 func (s scalarsServer) Echo(ctx context.Context, call Scalars_echo) (err error) {
 	defer ipc.Recover("scalars.Scalars.Echo", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var (
 		b   bool
 		i8  int8
@@ -173,11 +158,11 @@ func (s scalarsServer) Echo(ctx context.Context, call Scalars_echo) (err error) 
 func (s scalarsServer) EchoNamed(ctx context.Context, call Scalars_echoNamed) (err error) {
 	defer ipc.Recover("scalars.Scalars.EchoNamed", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var (
 		h  scalars.Height
 		s1 scalars.Score
@@ -206,11 +191,11 @@ func (s scalarsServer) EchoNamed(ctx context.Context, call Scalars_echoNamed) (e
 func (s scalarsServer) EchoAll(ctx context.Context, call Scalars_echoAll) (err error) {
 	defer ipc.Recover("scalars.Scalars.EchoAll", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var v scalars.All
 	if err := readScalars_echoAll_Params(call.Args(), &v); err != nil {
 		return &ipc.Error{Method: "scalars.Scalars.EchoAll", Err: err}

@@ -49,15 +49,10 @@ func (c *StructsClient) Release() {
 
 // EchoShape returns s unchanged.
 func (c *StructsClient) EchoShape(ctx context.Context, s structs.Shape) (result structs.Shape, err error) {
-	var argErr error
 	f, release := c.c.EchoShape(ctx, func(p Structs_echoShape_Params) error {
-		argErr = writeStructs_echoShape_Params(p, s)
-		return argErr
+		return ipc.ArgsError(writeStructs_echoShape_Params(p, s))
 	})
 	defer release()
-	if argErr != nil {
-		return structs.Shape{}, &ipc.Error{Method: "structs.Structs.EchoShape", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return structs.Shape{}, ipc.ClientError(ctx, capnp.Client(c.c), "structs.Structs.EchoShape", err)
@@ -70,15 +65,10 @@ func (c *StructsClient) EchoShape(ctx context.Context, s structs.Shape) (result 
 
 // EchoTree returns t unchanged.
 func (c *StructsClient) EchoTree(ctx context.Context, t structs.Tree) (result structs.Tree, err error) {
-	var argErr error
 	f, release := c.c.EchoTree(ctx, func(p Structs_echoTree_Params) error {
-		argErr = writeStructs_echoTree_Params(p, t)
-		return argErr
+		return ipc.ArgsError(writeStructs_echoTree_Params(p, t))
 	})
 	defer release()
-	if argErr != nil {
-		return structs.Tree{}, &ipc.Error{Method: "structs.Structs.EchoTree", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return structs.Tree{}, ipc.ClientError(ctx, capnp.Client(c.c), "structs.Structs.EchoTree", err)
@@ -91,15 +81,10 @@ func (c *StructsClient) EchoTree(ctx context.Context, t structs.Tree) (result st
 
 // EchoTagged returns t as it arrived.
 func (c *StructsClient) EchoTagged(ctx context.Context, t structs.Tagged) (result structs.Tagged, err error) {
-	var argErr error
 	f, release := c.c.EchoTagged(ctx, func(p Structs_echoTagged_Params) error {
-		argErr = writeStructs_echoTagged_Params(p, t)
-		return argErr
+		return ipc.ArgsError(writeStructs_echoTagged_Params(p, t))
 	})
 	defer release()
-	if argErr != nil {
-		return structs.Tagged{}, &ipc.Error{Method: "structs.Structs.EchoTagged", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return structs.Tagged{}, ipc.ClientError(ctx, capnp.Client(c.c), "structs.Structs.EchoTagged", err)
@@ -112,15 +97,10 @@ func (c *StructsClient) EchoTagged(ctx context.Context, t structs.Tagged) (resul
 
 // Move returns p moved by d, both from otherpkg.
 func (c *StructsClient) Move(ctx context.Context, p otherpkg.Point, d otherpkg.Point) (result otherpkg.Point, err error) {
-	var argErr error
 	f, release := c.c.Move(ctx, func(p1 Structs_move_Params) error {
-		argErr = writeStructs_move_Params(p1, p, d)
-		return argErr
+		return ipc.ArgsError(writeStructs_move_Params(p1, p, d))
 	})
 	defer release()
-	if argErr != nil {
-		return otherpkg.Point{}, &ipc.Error{Method: "structs.Structs.Move", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return otherpkg.Point{}, ipc.ClientError(ctx, capnp.Client(c.c), "structs.Structs.Move", err)
@@ -153,11 +133,11 @@ type structsServer struct {
 func (s structsServer) EchoShape(ctx context.Context, call Structs_echoShape) (err error) {
 	defer ipc.Recover("structs.Structs.EchoShape", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var s1 structs.Shape
 	if err := readStructs_echoShape_Params(call.Args(), &s1); err != nil {
 		return &ipc.Error{Method: "structs.Structs.EchoShape", Err: err}
@@ -180,11 +160,11 @@ func (s structsServer) EchoShape(ctx context.Context, call Structs_echoShape) (e
 func (s structsServer) EchoTree(ctx context.Context, call Structs_echoTree) (err error) {
 	defer ipc.Recover("structs.Structs.EchoTree", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var t structs.Tree
 	if err := readStructs_echoTree_Params(call.Args(), &t); err != nil {
 		return &ipc.Error{Method: "structs.Structs.EchoTree", Err: err}
@@ -207,11 +187,11 @@ func (s structsServer) EchoTree(ctx context.Context, call Structs_echoTree) (err
 func (s structsServer) EchoTagged(ctx context.Context, call Structs_echoTagged) (err error) {
 	defer ipc.Recover("structs.Structs.EchoTagged", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var t structs.Tagged
 	if err := readStructs_echoTagged_Params(call.Args(), &t); err != nil {
 		return &ipc.Error{Method: "structs.Structs.EchoTagged", Err: err}
@@ -234,11 +214,11 @@ func (s structsServer) EchoTagged(ctx context.Context, call Structs_echoTagged) 
 func (s structsServer) Move(ctx context.Context, call Structs_move) (err error) {
 	defer ipc.Recover("structs.Structs.Move", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var (
 		p otherpkg.Point
 		d otherpkg.Point

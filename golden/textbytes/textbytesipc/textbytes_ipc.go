@@ -50,15 +50,10 @@ func (c *TextsClient) Release() {
 
 // Echo returns its arguments unchanged.
 func (c *TextsClient) Echo(ctx context.Context, s string, b []byte, h [32]byte) (result string, result1 []byte, result2 [32]byte, err error) {
-	var argErr error
 	f, release := c.c.Echo(ctx, func(p Texts_echo_Params) error {
-		argErr = writeTexts_echo_Params(p, s, b, h)
-		return argErr
+		return ipc.ArgsError(writeTexts_echo_Params(p, s, b, h))
 	})
 	defer release()
-	if argErr != nil {
-		return "", nil, [32]byte{}, &ipc.Error{Method: "textbytes.Texts.Echo", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return "", nil, [32]byte{}, ipc.ClientError(ctx, capnp.Client(c.c), "textbytes.Texts.Echo", err)
@@ -71,15 +66,10 @@ func (c *TextsClient) Echo(ctx context.Context, s string, b []byte, h [32]byte) 
 
 // EchoNamed returns its arguments unchanged.
 func (c *TextsClient) EchoNamed(ctx context.Context, n textbytes.Name, b textbytes.Blob, h textbytes.Hash) (result textbytes.Name, result1 textbytes.Blob, result2 textbytes.Hash, err error) {
-	var argErr error
 	f, release := c.c.EchoNamed(ctx, func(p Texts_echoNamed_Params) error {
-		argErr = writeTexts_echoNamed_Params(p, n, b, h)
-		return argErr
+		return ipc.ArgsError(writeTexts_echoNamed_Params(p, n, b, h))
 	})
 	defer release()
-	if argErr != nil {
-		return "", nil, textbytes.Hash{}, &ipc.Error{Method: "textbytes.Texts.EchoNamed", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return "", nil, textbytes.Hash{}, ipc.ClientError(ctx, capnp.Client(c.c), "textbytes.Texts.EchoNamed", err)
@@ -92,15 +82,10 @@ func (c *TextsClient) EchoNamed(ctx context.Context, n textbytes.Name, b textbyt
 
 // EchoRecord returns r unchanged.
 func (c *TextsClient) EchoRecord(ctx context.Context, r textbytes.Record) (result textbytes.Record, err error) {
-	var argErr error
 	f, release := c.c.EchoRecord(ctx, func(p Texts_echoRecord_Params) error {
-		argErr = writeTexts_echoRecord_Params(p, r)
-		return argErr
+		return ipc.ArgsError(writeTexts_echoRecord_Params(p, r))
 	})
 	defer release()
-	if argErr != nil {
-		return textbytes.Record{}, &ipc.Error{Method: "textbytes.Texts.EchoRecord", Err: argErr}
-	}
 	r1, err := f.Struct()
 	if err != nil {
 		return textbytes.Record{}, ipc.ClientError(ctx, capnp.Client(c.c), "textbytes.Texts.EchoRecord", err)
@@ -113,15 +98,10 @@ func (c *TextsClient) EchoRecord(ctx context.Context, r textbytes.Record) (resul
 
 // Len returns the length of s in bytes.
 func (c *TextsClient) Len(ctx context.Context, s string) (result int, err error) {
-	var argErr error
 	f, release := c.c.Len(ctx, func(p Texts_len_Params) error {
-		argErr = writeTexts_len_Params(p, s)
-		return argErr
+		return ipc.ArgsError(writeTexts_len_Params(p, s))
 	})
 	defer release()
-	if argErr != nil {
-		return 0, &ipc.Error{Method: "textbytes.Texts.Len", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "textbytes.Texts.Len", err)
@@ -154,11 +134,11 @@ type textsServer struct {
 func (s textsServer) Echo(ctx context.Context, call Texts_echo) (err error) {
 	defer ipc.Recover("textbytes.Texts.Echo", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var (
 		s1 string
 		b  []byte
@@ -185,11 +165,11 @@ func (s textsServer) Echo(ctx context.Context, call Texts_echo) (err error) {
 func (s textsServer) EchoNamed(ctx context.Context, call Texts_echoNamed) (err error) {
 	defer ipc.Recover("textbytes.Texts.EchoNamed", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var (
 		n textbytes.Name
 		b textbytes.Blob
@@ -216,11 +196,11 @@ func (s textsServer) EchoNamed(ctx context.Context, call Texts_echoNamed) (err e
 func (s textsServer) EchoRecord(ctx context.Context, call Texts_echoRecord) (err error) {
 	defer ipc.Recover("textbytes.Texts.EchoRecord", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var r textbytes.Record
 	if err := readTexts_echoRecord_Params(call.Args(), &r); err != nil {
 		return &ipc.Error{Method: "textbytes.Texts.EchoRecord", Err: err}
@@ -243,11 +223,11 @@ func (s textsServer) EchoRecord(ctx context.Context, call Texts_echoRecord) (err
 func (s textsServer) Len(ctx context.Context, call Texts_len) (err error) {
 	defer ipc.Recover("textbytes.Texts.Len", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var s1 string
 	if err := readTexts_len_Params(call.Args(), &s1); err != nil {
 		return &ipc.Error{Method: "textbytes.Texts.Len", Err: err}

@@ -51,15 +51,10 @@ func (c *TimesClient) Release() {
 
 // Echo returns t.
 func (c *TimesClient) Echo(ctx context.Context, t time.Time) (result time.Time, err error) {
-	var argErr error
 	f, release := c.c.Echo(ctx, func(p Times_echo_Params) error {
-		argErr = writeTimes_echo_Params(p, t)
-		return argErr
+		return ipc.ArgsError(writeTimes_echo_Params(p, t))
 	})
 	defer release()
-	if argErr != nil {
-		return time.Time{}, &ipc.Error{Method: "times.Times.Echo", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return time.Time{}, ipc.ClientError(ctx, capnp.Client(c.c), "times.Times.Echo", err)
@@ -72,15 +67,10 @@ func (c *TimesClient) Echo(ctx context.Context, t time.Time) (result time.Time, 
 
 // Events returns events and times.
 func (c *TimesClient) Events(ctx context.Context, events []times.Event, at map[string]time.Time, all []time.Time) (result []times.Event, result1 map[string]time.Time, result2 []time.Time, err error) {
-	var argErr error
 	f, release := c.c.Events(ctx, func(p Times_events_Params) error {
-		argErr = writeTimes_events_Params(p, events, at, all)
-		return argErr
+		return ipc.ArgsError(writeTimes_events_Params(p, events, at, all))
 	})
 	defer release()
-	if argErr != nil {
-		return nil, nil, nil, &ipc.Error{Method: "times.Times.Events", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return nil, nil, nil, ipc.ClientError(ctx, capnp.Client(c.c), "times.Times.Events", err)
@@ -93,15 +83,10 @@ func (c *TimesClient) Events(ctx context.Context, events []times.Event, at map[s
 
 // Maybe returns t.
 func (c *TimesClient) Maybe(ctx context.Context, t *time.Time) (result *time.Time, err error) {
-	var argErr error
 	f, release := c.c.Maybe(ctx, func(p Times_maybe_Params) error {
-		argErr = writeTimes_maybe_Params(p, t)
-		return argErr
+		return ipc.ArgsError(writeTimes_maybe_Params(p, t))
 	})
 	defer release()
-	if argErr != nil {
-		return nil, &ipc.Error{Method: "times.Times.Maybe", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "times.Times.Maybe", err)
@@ -134,11 +119,11 @@ type timesServer struct {
 func (s timesServer) Echo(ctx context.Context, call Times_echo) (err error) {
 	defer ipc.Recover("times.Times.Echo", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var t time.Time
 	if err := readTimes_echo_Params(call.Args(), &t); err != nil {
 		return &ipc.Error{Method: "times.Times.Echo", Err: err}
@@ -161,11 +146,11 @@ func (s timesServer) Echo(ctx context.Context, call Times_echo) (err error) {
 func (s timesServer) Events(ctx context.Context, call Times_events) (err error) {
 	defer ipc.Recover("times.Times.Events", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var (
 		events []times.Event
 		at     map[string]time.Time
@@ -192,11 +177,11 @@ func (s timesServer) Events(ctx context.Context, call Times_events) (err error) 
 func (s timesServer) Maybe(ctx context.Context, call Times_maybe) (err error) {
 	defer ipc.Recover("times.Times.Maybe", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var t *time.Time
 	if err := readTimes_maybe_Params(call.Args(), &t); err != nil {
 		return &ipc.Error{Method: "times.Times.Maybe", Err: err}
@@ -276,15 +261,10 @@ func (c *MarshalersClient) Release() {
 
 // Swap returns its arguments, swapped around, and a nil optional.
 func (c *MarshalersClient) Swap(ctx context.Context, v times.Version, p times.Point, vs []times.Version, pp *times.Point) (result times.Point, result1 times.Version, result2 []times.Version, result3 *times.Point, err error) {
-	var argErr error
 	f, release := c.c.Swap(ctx, func(p1 Marshalers_swap_Params) error {
-		argErr = writeMarshalers_swap_Params(p1, v, p, vs, pp)
-		return argErr
+		return ipc.ArgsError(writeMarshalers_swap_Params(p1, v, p, vs, pp))
 	})
 	defer release()
-	if argErr != nil {
-		return *new(times.Point), *new(times.Version), nil, nil, &ipc.Error{Method: "times.Marshalers.Swap", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return *new(times.Point), *new(times.Version), nil, nil, ipc.ClientError(ctx, capnp.Client(c.c), "times.Marshalers.Swap", err)
@@ -331,11 +311,11 @@ type marshalersServer struct {
 func (s marshalersServer) Swap(ctx context.Context, call Marshalers_swap) (err error) {
 	defer ipc.Recover("times.Marshalers.Swap", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var (
 		v  times.Version
 		p  times.Point
@@ -363,11 +343,11 @@ func (s marshalersServer) Swap(ctx context.Context, call Marshalers_swap) (err e
 func (s marshalersServer) Bad(ctx context.Context, call Marshalers_bad) (err error) {
 	defer ipc.Recover("times.Marshalers.Bad", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	result, err := s.impl.Bad(ctx)
 	if err != nil {
 		return ipc.ServerError(err)

@@ -48,15 +48,10 @@ func (c *EchoClient) Release() {
 
 // Echo returns message unchanged.
 func (c *EchoClient) Echo(ctx context.Context, message string) (result string, err error) {
-	var argErr error
 	f, release := c.c.Echo(ctx, func(p Echo_echo_Params) error {
-		argErr = writeEcho_echo_Params(p, message)
-		return argErr
+		return ipc.ArgsError(writeEcho_echo_Params(p, message))
 	})
 	defer release()
-	if argErr != nil {
-		return "", &ipc.Error{Method: "echo.Echo.Echo", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return "", ipc.ClientError(ctx, capnp.Client(c.c), "echo.Echo.Echo", err)
@@ -89,11 +84,11 @@ type echoServer struct {
 func (s echoServer) Echo(ctx context.Context, call Echo_echo) (err error) {
 	defer ipc.Recover("echo.Echo.Echo", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var message string
 	if err := readEcho_echo_Params(call.Args(), &message); err != nil {
 		return &ipc.Error{Method: "echo.Echo.Echo", Err: err}

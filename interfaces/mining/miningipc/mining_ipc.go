@@ -94,15 +94,10 @@ func (c *MiningClient) GetTip(ctx context.Context) (result *mining.BlockRef, err
 // WaitTipChanged waits until the tip differs from currentTip or timeout
 // passes, and returns the tip then (nil if there is none).
 func (c *MiningClient) WaitTipChanged(ctx context.Context, currentTip mining.Hash, timeout time.Duration) (result *mining.BlockRef, err error) {
-	var argErr error
 	f, release := c.c.WaitTipChanged(ctx, func(p Mining_waitTipChanged_Params) error {
-		argErr = writeMining_waitTipChanged_Params(p, currentTip, timeout)
-		return argErr
+		return ipc.ArgsError(writeMining_waitTipChanged_Params(p, currentTip, timeout))
 	})
 	defer release()
-	if argErr != nil {
-		return nil, &ipc.Error{Method: "mining.Mining.WaitTipChanged", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "mining.Mining.WaitTipChanged", err)
@@ -115,15 +110,10 @@ func (c *MiningClient) WaitTipChanged(ctx context.Context, currentTip mining.Has
 
 // CreateNewBlock assembles a block template on top of the current tip.
 func (c *MiningClient) CreateNewBlock(ctx context.Context, opts mining.BlockCreateOptions) (result *mining.BlockTemplate, err error) {
-	var argErr error
 	f, release := c.c.CreateNewBlock(ctx, func(p Mining_createNewBlock_Params) error {
-		argErr = writeMining_createNewBlock_Params(p, opts)
-		return argErr
+		return ipc.ArgsError(writeMining_createNewBlock_Params(p, opts))
 	})
 	defer release()
-	if argErr != nil {
-		return nil, &ipc.Error{Method: "mining.Mining.CreateNewBlock", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "mining.Mining.CreateNewBlock", err)
@@ -137,15 +127,10 @@ func (c *MiningClient) CreateNewBlock(ctx context.Context, opts mining.BlockCrea
 // WaitNext waits for a template better than the one with the given
 // previous-block hash and total fees; nil when the wait timed out.
 func (c *MiningClient) WaitNext(ctx context.Context, prev mining.Hash, fees int64, opts mining.BlockWaitOptions) (result *mining.BlockTemplate, err error) {
-	var argErr error
 	f, release := c.c.WaitNext(ctx, func(p Mining_waitNext_Params) error {
-		argErr = writeMining_waitNext_Params(p, prev, fees, opts)
-		return argErr
+		return ipc.ArgsError(writeMining_waitNext_Params(p, prev, fees, opts))
 	})
 	defer release()
-	if argErr != nil {
-		return nil, &ipc.Error{Method: "mining.Mining.WaitNext", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "mining.Mining.WaitNext", err)
@@ -158,15 +143,10 @@ func (c *MiningClient) WaitNext(ctx context.Context, prev mining.Hash, fees int6
 
 // CheckBlock validates a serialized block without submitting it.
 func (c *MiningClient) CheckBlock(ctx context.Context, block []byte, opts mining.BlockCheckOptions) (reason string, debug string, ok bool, err error) {
-	var argErr error
 	f, release := c.c.CheckBlock(ctx, func(p Mining_checkBlock_Params) error {
-		argErr = writeMining_checkBlock_Params(p, block, opts)
-		return argErr
+		return ipc.ArgsError(writeMining_checkBlock_Params(p, block, opts))
 	})
 	defer release()
-	if argErr != nil {
-		return "", "", false, &ipc.Error{Method: "mining.Mining.CheckBlock", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return "", "", false, ipc.ClientError(ctx, capnp.Client(c.c), "mining.Mining.CheckBlock", err)
@@ -180,15 +160,10 @@ func (c *MiningClient) CheckBlock(ctx context.Context, block []byte, opts mining
 // SubmitSolution submits the solved header fields and coinbase of the
 // last template; ok is false when the solution is rejected.
 func (c *MiningClient) SubmitSolution(ctx context.Context, version uint32, timestamp uint32, nonce uint32, coinbase []byte) (ok bool, err error) {
-	var argErr error
 	f, release := c.c.SubmitSolution(ctx, func(p Mining_submitSolution_Params) error {
-		argErr = writeMining_submitSolution_Params(p, version, timestamp, nonce, coinbase)
-		return argErr
+		return ipc.ArgsError(writeMining_submitSolution_Params(p, version, timestamp, nonce, coinbase))
 	})
 	defer release()
-	if argErr != nil {
-		return false, &ipc.Error{Method: "mining.Mining.SubmitSolution", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return false, ipc.ClientError(ctx, capnp.Client(c.c), "mining.Mining.SubmitSolution", err)
@@ -245,11 +220,11 @@ type miningServer struct {
 func (s miningServer) IsTestChain(ctx context.Context, call Mining_isTestChain) (err error) {
 	defer ipc.Recover("mining.Mining.IsTestChain", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	result, err := s.impl.IsTestChain(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
@@ -268,11 +243,11 @@ func (s miningServer) IsTestChain(ctx context.Context, call Mining_isTestChain) 
 func (s miningServer) IsInitialBlockDownload(ctx context.Context, call Mining_isInitialBlockDownload) (err error) {
 	defer ipc.Recover("mining.Mining.IsInitialBlockDownload", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	result, err := s.impl.IsInitialBlockDownload(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
@@ -291,11 +266,11 @@ func (s miningServer) IsInitialBlockDownload(ctx context.Context, call Mining_is
 func (s miningServer) GetTip(ctx context.Context, call Mining_getTip) (err error) {
 	defer ipc.Recover("mining.Mining.GetTip", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	result, err := s.impl.GetTip(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
@@ -314,11 +289,11 @@ func (s miningServer) GetTip(ctx context.Context, call Mining_getTip) (err error
 func (s miningServer) WaitTipChanged(ctx context.Context, call Mining_waitTipChanged) (err error) {
 	defer ipc.Recover("mining.Mining.WaitTipChanged", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var (
 		currentTip mining.Hash
 		timeout    time.Duration
@@ -344,11 +319,11 @@ func (s miningServer) WaitTipChanged(ctx context.Context, call Mining_waitTipCha
 func (s miningServer) CreateNewBlock(ctx context.Context, call Mining_createNewBlock) (err error) {
 	defer ipc.Recover("mining.Mining.CreateNewBlock", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var opts mining.BlockCreateOptions
 	if err := readMining_createNewBlock_Params(call.Args(), &opts); err != nil {
 		return &ipc.Error{Method: "mining.Mining.CreateNewBlock", Err: err}
@@ -371,11 +346,11 @@ func (s miningServer) CreateNewBlock(ctx context.Context, call Mining_createNewB
 func (s miningServer) WaitNext(ctx context.Context, call Mining_waitNext) (err error) {
 	defer ipc.Recover("mining.Mining.WaitNext", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var (
 		prev mining.Hash
 		fees int64
@@ -402,11 +377,11 @@ func (s miningServer) WaitNext(ctx context.Context, call Mining_waitNext) (err e
 func (s miningServer) CheckBlock(ctx context.Context, call Mining_checkBlock) (err error) {
 	defer ipc.Recover("mining.Mining.CheckBlock", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var (
 		block []byte
 		opts  mining.BlockCheckOptions
@@ -432,11 +407,11 @@ func (s miningServer) CheckBlock(ctx context.Context, call Mining_checkBlock) (e
 func (s miningServer) SubmitSolution(ctx context.Context, call Mining_submitSolution) (err error) {
 	defer ipc.Recover("mining.Mining.SubmitSolution", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var (
 		version   uint32
 		timestamp uint32
@@ -464,11 +439,11 @@ func (s miningServer) SubmitSolution(ctx context.Context, call Mining_submitSolu
 func (s miningServer) GetMempoolFees(ctx context.Context, call Mining_getMempoolFees) (err error) {
 	defer ipc.Recover("mining.Mining.GetMempoolFees", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	result, err := s.impl.GetMempoolFees(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
@@ -487,11 +462,11 @@ func (s miningServer) GetMempoolFees(ctx context.Context, call Mining_getMempool
 func (s miningServer) Interrupt(ctx context.Context, call Mining_interrupt) (err error) {
 	defer ipc.Recover("mining.Mining.Interrupt", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	s.impl.Interrupt()
 	return nil
 }

@@ -11,4 +11,9 @@ $Go.import("github.com/ifacegen/ifacegen/internal/bench/handcapnp");
 interface Bench @0xc5b2d5e3a1f04e77 {
   add @0 (a :Int64, b :Int64) -> (sum :Int64);
   echo @1 (data :Data) -> (data :Data);
+  visit @2 (n :Int64, v :Visitor) -> (result :Int64);
+}
+
+interface Visitor @0xe41c7a2b9d3f5066 {
+  call @0 (n :Int64) -> (result :Int64);
 }

@@ -56,6 +56,26 @@ func (c Bench) Echo(ctx context.Context, params func(Bench_echo_Params) error) (
 
 }
 
+func (c Bench) Visit(ctx context.Context, params func(Bench_visit_Params) error) (Bench_visit_Results_Future, capnp.ReleaseFunc) {
+
+	s := capnp.Send{
+		Method: capnp.Method{
+			InterfaceID:   0xc5b2d5e3a1f04e77,
+			MethodID:      2,
+			InterfaceName: "bench.capnp:Bench",
+			MethodName:    "visit",
+		},
+	}
+	if params != nil {
+		s.ArgsSize = capnp.ObjectSize{DataSize: 8, PointerCount: 1}
+		s.PlaceArgs = func(s capnp.Struct) error { return params(Bench_visit_Params(s)) }
+	}
+
+	ans, release := capnp.Client(c).SendCall(ctx, s)
+	return Bench_visit_Results_Future{Future: ans.Future()}, release
+
+}
+
 func (c Bench) WaitStreaming() error {
 	return capnp.Client(c).WaitStreaming()
 }
@@ -132,6 +152,8 @@ type Bench_Server interface {
 	Add(context.Context, Bench_add) error
 
 	Echo(context.Context, Bench_echo) error
+
+	Visit(context.Context, Bench_visit) error
 }
 
 // Bench_NewServer creates a new Server from an implementation of Bench_Server.
@@ -150,7 +172,7 @@ func Bench_ServerToClient(s Bench_Server) Bench {
 // This can be used to create a more complicated Server.
 func Bench_Methods(methods []server.Method, s Bench_Server) []server.Method {
 	if cap(methods) == 0 {
-		methods = make([]server.Method, 0, 2)
+		methods = make([]server.Method, 0, 3)
 	}
 
 	methods = append(methods, server.Method{
@@ -174,6 +196,18 @@ func Bench_Methods(methods []server.Method, s Bench_Server) []server.Method {
 		},
 		Impl: func(ctx context.Context, call *server.Call) error {
 			return s.Echo(ctx, Bench_echo{call})
+		},
+	})
+
+	methods = append(methods, server.Method{
+		Method: capnp.Method{
+			InterfaceID:   0xc5b2d5e3a1f04e77,
+			MethodID:      2,
+			InterfaceName: "bench.capnp:Bench",
+			MethodName:    "visit",
+		},
+		Impl: func(ctx context.Context, call *server.Call) error {
+			return s.Visit(ctx, Bench_visit{call})
 		},
 	})
 
@@ -212,6 +246,23 @@ func (c Bench_echo) Args() Bench_echo_Params {
 func (c Bench_echo) AllocResults() (Bench_echo_Results, error) {
 	r, err := c.Call.AllocResults(capnp.ObjectSize{DataSize: 0, PointerCount: 1})
 	return Bench_echo_Results(r), err
+}
+
+// Bench_visit holds the state for a server call to Bench.visit.
+// See server.Call for documentation.
+type Bench_visit struct {
+	*server.Call
+}
+
+// Args returns the call's arguments.
+func (c Bench_visit) Args() Bench_visit_Params {
+	return Bench_visit_Params(c.Call.Args())
+}
+
+// AllocResults allocates the results struct.
+func (c Bench_visit) AllocResults() (Bench_visit_Results, error) {
+	r, err := c.Call.AllocResults(capnp.ObjectSize{DataSize: 8, PointerCount: 0})
+	return Bench_visit_Results(r), err
 }
 
 // Bench_List is a list of Bench.
@@ -529,37 +580,527 @@ func (f Bench_echo_Results_Future) Struct() (Bench_echo_Results, error) {
 	return Bench_echo_Results(p.Struct()), err
 }
 
-const schema_91bbb887d3349b05 = "x\xda\x8c\x90\xcf\xeb\x12A\x18\xc6\x9fgv\xb7\xf5\xd0" +
-	"b\xe3\x0a\xd1I\x90\x0dJP\x12\x0c\xac\x8b\xd2\xbd\xd8" +
-	"\xf1\x16\x111\xba\x0b\x12i\xd2*\xd2=\xf2V\xd8\xb5" +
-	"S\x7fB]\x14:w\xa8\xabz\xe8Z\x87(\x08\xa2" +
-	"\x0eQ\x10\x1b#\xad\x0a\x15\xdf\xef\xed\x9dy_\x9e\x1f" +
-	"\x9fS\xef\xdav\xdd+Y\x10*pN\xa4\xb7?," +
-	"\x1e\xddx3\x7f\x0cU\xa0\x00l\x17\xf0'\xfc\x04\xfa" +
-	"\xf79\x05\xd3\x07\xab\xf5z\xd1\xac,!\x0b\x04\x1c\x9a" +
-	"\xfd\x86?A\xff-[`:\xbd\xf6\xe5\xd9\xfb\xcd\x8b" +
-	"W\x90'\xad\xd4y\xdaX\xcd\x96/\xe7\x00\xfd\x1f|" +
-	"\xe2S\x98\xf3_\x9c\xf9W\xcd\x94~{\xf8\xbc\xe99" +
-	"\xcd\xcf\xc6\x8c\x7f\xcc.\x8a\xaf\xa0\x7fI\x18\xb1[\xe5" +
-	"\x8f\xbav\xfa\xf5\xf7C\xb3\xeb\xdb\xfdM\xd1B5\xed" +
-	"\xc6\xc3^\xbf\xd6\xd3b4\x1c]\xbe\xb2}\xe8(\x0a" +
-	"B\x9d\xbf\xa7\x07\x89\xcaY6`\x13\x90\xe7\x0b\x80\x0a" +
-	",\xaa\x0b\x82\x92,\x1a7Y5\x9f\xe7,\xaa\x86 " +
-	"5\x1d\x08: \xbb\xd9\xf4/\xf9\xb8\xd7\xbf\x1btZ" +
-	"q2\xb93N\x94\xbd3\xf0*\x80\xcaYTE\xc1" +
-	"|\xa4\xc7\x9a\x1e\x04\xbd\x03\x11f\"\xec\x87\xa4\xcaY" +
-	"\x0e\xb0\xa3\xcd\x8c\x84\xac\x97!\xe4Y\x97\xfb\xf2\xcc\x90" +
-	"\xcb3\x15\x08\xe9\xb9\xae\x8e\xa26\xf3&J\x9b!\xf9" +
-	"?\x0c\x9d\xb8\xf4W\xcc\xf2>\xa6\x9bL\x06GV\x0d" +
-	"Kz\x8b\xf2\x18M\x7f\x07\x00\x00\xff\xff\xbeZ\x8eO"
+type Bench_visit_Params capnp.Struct
+
+// Bench_visit_Params_TypeID is the unique identifier for the type Bench_visit_Params.
+const Bench_visit_Params_TypeID = 0x96f50e03a3bd1239
+
+func NewBench_visit_Params(s *capnp.Segment) (Bench_visit_Params, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 1})
+	return Bench_visit_Params(st), err
+}
+
+func NewRootBench_visit_Params(s *capnp.Segment) (Bench_visit_Params, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 1})
+	return Bench_visit_Params(st), err
+}
+
+func ReadRootBench_visit_Params(msg *capnp.Message) (Bench_visit_Params, error) {
+	root, err := msg.Root()
+	return Bench_visit_Params(root.Struct()), err
+}
+
+func (s Bench_visit_Params) String() string {
+	str, _ := text.Marshal(0x96f50e03a3bd1239, capnp.Struct(s))
+	return str
+}
+
+func (s Bench_visit_Params) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (Bench_visit_Params) DecodeFromPtr(p capnp.Ptr) Bench_visit_Params {
+	return Bench_visit_Params(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s Bench_visit_Params) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s Bench_visit_Params) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s Bench_visit_Params) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s Bench_visit_Params) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s Bench_visit_Params) N() int64 {
+	return int64(capnp.Struct(s).Uint64(0))
+}
+
+func (s Bench_visit_Params) SetN(v int64) {
+	capnp.Struct(s).SetUint64(0, uint64(v))
+}
+
+func (s Bench_visit_Params) V() Visitor {
+	p, _ := capnp.Struct(s).Ptr(0)
+	return Visitor(p.Interface().Client())
+}
+
+func (s Bench_visit_Params) HasV() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s Bench_visit_Params) SetV(v Visitor) error {
+	if !v.IsValid() {
+		return capnp.Struct(s).SetPtr(0, capnp.Ptr{})
+	}
+	seg := s.Segment()
+	in := capnp.NewInterface(seg, seg.Message().CapTable().Add(capnp.Client(v)))
+	return capnp.Struct(s).SetPtr(0, in.ToPtr())
+}
+
+// Bench_visit_Params_List is a list of Bench_visit_Params.
+type Bench_visit_Params_List = capnp.StructList[Bench_visit_Params]
+
+// NewBench_visit_Params creates a new list of Bench_visit_Params.
+func NewBench_visit_Params_List(s *capnp.Segment, sz int32) (Bench_visit_Params_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 8, PointerCount: 1}, sz)
+	return capnp.StructList[Bench_visit_Params](l), err
+}
+
+// Bench_visit_Params_Future is a wrapper for a Bench_visit_Params promised by a client call.
+type Bench_visit_Params_Future struct{ *capnp.Future }
+
+func (f Bench_visit_Params_Future) Struct() (Bench_visit_Params, error) {
+	p, err := f.Future.Ptr()
+	return Bench_visit_Params(p.Struct()), err
+}
+func (p Bench_visit_Params_Future) V() Visitor {
+	return Visitor(p.Future.Field(0, nil).Client())
+}
+
+type Bench_visit_Results capnp.Struct
+
+// Bench_visit_Results_TypeID is the unique identifier for the type Bench_visit_Results.
+const Bench_visit_Results_TypeID = 0xa81b5562228bfed0
+
+func NewBench_visit_Results(s *capnp.Segment) (Bench_visit_Results, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0})
+	return Bench_visit_Results(st), err
+}
+
+func NewRootBench_visit_Results(s *capnp.Segment) (Bench_visit_Results, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0})
+	return Bench_visit_Results(st), err
+}
+
+func ReadRootBench_visit_Results(msg *capnp.Message) (Bench_visit_Results, error) {
+	root, err := msg.Root()
+	return Bench_visit_Results(root.Struct()), err
+}
+
+func (s Bench_visit_Results) String() string {
+	str, _ := text.Marshal(0xa81b5562228bfed0, capnp.Struct(s))
+	return str
+}
+
+func (s Bench_visit_Results) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (Bench_visit_Results) DecodeFromPtr(p capnp.Ptr) Bench_visit_Results {
+	return Bench_visit_Results(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s Bench_visit_Results) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s Bench_visit_Results) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s Bench_visit_Results) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s Bench_visit_Results) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s Bench_visit_Results) Result() int64 {
+	return int64(capnp.Struct(s).Uint64(0))
+}
+
+func (s Bench_visit_Results) SetResult(v int64) {
+	capnp.Struct(s).SetUint64(0, uint64(v))
+}
+
+// Bench_visit_Results_List is a list of Bench_visit_Results.
+type Bench_visit_Results_List = capnp.StructList[Bench_visit_Results]
+
+// NewBench_visit_Results creates a new list of Bench_visit_Results.
+func NewBench_visit_Results_List(s *capnp.Segment, sz int32) (Bench_visit_Results_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, sz)
+	return capnp.StructList[Bench_visit_Results](l), err
+}
+
+// Bench_visit_Results_Future is a wrapper for a Bench_visit_Results promised by a client call.
+type Bench_visit_Results_Future struct{ *capnp.Future }
+
+func (f Bench_visit_Results_Future) Struct() (Bench_visit_Results, error) {
+	p, err := f.Future.Ptr()
+	return Bench_visit_Results(p.Struct()), err
+}
+
+type Visitor capnp.Client
+
+// Visitor_TypeID is the unique identifier for the type Visitor.
+const Visitor_TypeID = 0xe41c7a2b9d3f5066
+
+func (c Visitor) Call(ctx context.Context, params func(Visitor_call_Params) error) (Visitor_call_Results_Future, capnp.ReleaseFunc) {
+
+	s := capnp.Send{
+		Method: capnp.Method{
+			InterfaceID:   0xe41c7a2b9d3f5066,
+			MethodID:      0,
+			InterfaceName: "bench.capnp:Visitor",
+			MethodName:    "call",
+		},
+	}
+	if params != nil {
+		s.ArgsSize = capnp.ObjectSize{DataSize: 8, PointerCount: 0}
+		s.PlaceArgs = func(s capnp.Struct) error { return params(Visitor_call_Params(s)) }
+	}
+
+	ans, release := capnp.Client(c).SendCall(ctx, s)
+	return Visitor_call_Results_Future{Future: ans.Future()}, release
+
+}
+
+func (c Visitor) WaitStreaming() error {
+	return capnp.Client(c).WaitStreaming()
+}
+
+// String returns a string that identifies this capability for debugging
+// purposes.  Its format should not be depended on: in particular, it
+// should not be used to compare clients.  Use IsSame to compare clients
+// for equality.
+func (c Visitor) String() string {
+	return "Visitor(" + capnp.Client(c).String() + ")"
+}
+
+// AddRef creates a new Client that refers to the same capability as c.
+// If c is nil or has resolved to null, then AddRef returns nil.
+func (c Visitor) AddRef() Visitor {
+	return Visitor(capnp.Client(c).AddRef())
+}
+
+// Release releases a capability reference.  If this is the last
+// reference to the capability, then the underlying resources associated
+// with the capability will be released.
+//
+// Release will panic if c has already been released, but not if c is
+// nil or resolved to null.
+func (c Visitor) Release() {
+	capnp.Client(c).Release()
+}
+
+// Resolve blocks until the capability is fully resolved or the Context
+// expires.
+func (c Visitor) Resolve(ctx context.Context) error {
+	return capnp.Client(c).Resolve(ctx)
+}
+
+func (c Visitor) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Client(c).EncodeAsPtr(seg)
+}
+
+func (Visitor) DecodeFromPtr(p capnp.Ptr) Visitor {
+	return Visitor(capnp.Client{}.DecodeFromPtr(p))
+}
+
+// IsValid reports whether c is a valid reference to a capability.
+// A reference is invalid if it is nil, has resolved to null, or has
+// been released.
+func (c Visitor) IsValid() bool {
+	return capnp.Client(c).IsValid()
+}
+
+// IsSame reports whether c and other refer to a capability created by the
+// same call to NewClient.  This can return false negatives if c or other
+// are not fully resolved: use Resolve if this is an issue.  If either
+// c or other are released, then IsSame panics.
+func (c Visitor) IsSame(other Visitor) bool {
+	return capnp.Client(c).IsSame(capnp.Client(other))
+}
+
+// Update the flowcontrol.FlowLimiter used to manage flow control for
+// this client. This affects all future calls, but not calls already
+// waiting to send. Passing nil sets the value to flowcontrol.NopLimiter,
+// which is also the default.
+func (c Visitor) SetFlowLimiter(lim fc.FlowLimiter) {
+	capnp.Client(c).SetFlowLimiter(lim)
+}
+
+// Get the current flowcontrol.FlowLimiter used to manage flow control
+// for this client.
+func (c Visitor) GetFlowLimiter() fc.FlowLimiter {
+	return capnp.Client(c).GetFlowLimiter()
+}
+
+// A Visitor_Server is a Visitor with a local implementation.
+type Visitor_Server interface {
+	Call(context.Context, Visitor_call) error
+}
+
+// Visitor_NewServer creates a new Server from an implementation of Visitor_Server.
+func Visitor_NewServer(s Visitor_Server) *server.Server {
+	c, _ := s.(server.Shutdowner)
+	return server.New(Visitor_Methods(nil, s), s, c)
+}
+
+// Visitor_ServerToClient creates a new Client from an implementation of Visitor_Server.
+// The caller is responsible for calling Release on the returned Client.
+func Visitor_ServerToClient(s Visitor_Server) Visitor {
+	return Visitor(capnp.NewClient(Visitor_NewServer(s)))
+}
+
+// Visitor_Methods appends Methods to a slice that invoke the methods on s.
+// This can be used to create a more complicated Server.
+func Visitor_Methods(methods []server.Method, s Visitor_Server) []server.Method {
+	if cap(methods) == 0 {
+		methods = make([]server.Method, 0, 1)
+	}
+
+	methods = append(methods, server.Method{
+		Method: capnp.Method{
+			InterfaceID:   0xe41c7a2b9d3f5066,
+			MethodID:      0,
+			InterfaceName: "bench.capnp:Visitor",
+			MethodName:    "call",
+		},
+		Impl: func(ctx context.Context, call *server.Call) error {
+			return s.Call(ctx, Visitor_call{call})
+		},
+	})
+
+	return methods
+}
+
+// Visitor_call holds the state for a server call to Visitor.call.
+// See server.Call for documentation.
+type Visitor_call struct {
+	*server.Call
+}
+
+// Args returns the call's arguments.
+func (c Visitor_call) Args() Visitor_call_Params {
+	return Visitor_call_Params(c.Call.Args())
+}
+
+// AllocResults allocates the results struct.
+func (c Visitor_call) AllocResults() (Visitor_call_Results, error) {
+	r, err := c.Call.AllocResults(capnp.ObjectSize{DataSize: 8, PointerCount: 0})
+	return Visitor_call_Results(r), err
+}
+
+// Visitor_List is a list of Visitor.
+type Visitor_List = capnp.CapList[Visitor]
+
+// NewVisitor_List creates a new list of Visitor.
+func NewVisitor_List(s *capnp.Segment, sz int32) (Visitor_List, error) {
+	l, err := capnp.NewPointerList(s, sz)
+	return capnp.CapList[Visitor](l), err
+}
+
+type Visitor_call_Params capnp.Struct
+
+// Visitor_call_Params_TypeID is the unique identifier for the type Visitor_call_Params.
+const Visitor_call_Params_TypeID = 0x988b47f0fd5cb6d7
+
+func NewVisitor_call_Params(s *capnp.Segment) (Visitor_call_Params, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0})
+	return Visitor_call_Params(st), err
+}
+
+func NewRootVisitor_call_Params(s *capnp.Segment) (Visitor_call_Params, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0})
+	return Visitor_call_Params(st), err
+}
+
+func ReadRootVisitor_call_Params(msg *capnp.Message) (Visitor_call_Params, error) {
+	root, err := msg.Root()
+	return Visitor_call_Params(root.Struct()), err
+}
+
+func (s Visitor_call_Params) String() string {
+	str, _ := text.Marshal(0x988b47f0fd5cb6d7, capnp.Struct(s))
+	return str
+}
+
+func (s Visitor_call_Params) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (Visitor_call_Params) DecodeFromPtr(p capnp.Ptr) Visitor_call_Params {
+	return Visitor_call_Params(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s Visitor_call_Params) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s Visitor_call_Params) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s Visitor_call_Params) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s Visitor_call_Params) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s Visitor_call_Params) N() int64 {
+	return int64(capnp.Struct(s).Uint64(0))
+}
+
+func (s Visitor_call_Params) SetN(v int64) {
+	capnp.Struct(s).SetUint64(0, uint64(v))
+}
+
+// Visitor_call_Params_List is a list of Visitor_call_Params.
+type Visitor_call_Params_List = capnp.StructList[Visitor_call_Params]
+
+// NewVisitor_call_Params creates a new list of Visitor_call_Params.
+func NewVisitor_call_Params_List(s *capnp.Segment, sz int32) (Visitor_call_Params_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, sz)
+	return capnp.StructList[Visitor_call_Params](l), err
+}
+
+// Visitor_call_Params_Future is a wrapper for a Visitor_call_Params promised by a client call.
+type Visitor_call_Params_Future struct{ *capnp.Future }
+
+func (f Visitor_call_Params_Future) Struct() (Visitor_call_Params, error) {
+	p, err := f.Future.Ptr()
+	return Visitor_call_Params(p.Struct()), err
+}
+
+type Visitor_call_Results capnp.Struct
+
+// Visitor_call_Results_TypeID is the unique identifier for the type Visitor_call_Results.
+const Visitor_call_Results_TypeID = 0x955a02c241301fa2
+
+func NewVisitor_call_Results(s *capnp.Segment) (Visitor_call_Results, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0})
+	return Visitor_call_Results(st), err
+}
+
+func NewRootVisitor_call_Results(s *capnp.Segment) (Visitor_call_Results, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0})
+	return Visitor_call_Results(st), err
+}
+
+func ReadRootVisitor_call_Results(msg *capnp.Message) (Visitor_call_Results, error) {
+	root, err := msg.Root()
+	return Visitor_call_Results(root.Struct()), err
+}
+
+func (s Visitor_call_Results) String() string {
+	str, _ := text.Marshal(0x955a02c241301fa2, capnp.Struct(s))
+	return str
+}
+
+func (s Visitor_call_Results) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (Visitor_call_Results) DecodeFromPtr(p capnp.Ptr) Visitor_call_Results {
+	return Visitor_call_Results(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s Visitor_call_Results) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s Visitor_call_Results) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s Visitor_call_Results) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s Visitor_call_Results) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s Visitor_call_Results) Result() int64 {
+	return int64(capnp.Struct(s).Uint64(0))
+}
+
+func (s Visitor_call_Results) SetResult(v int64) {
+	capnp.Struct(s).SetUint64(0, uint64(v))
+}
+
+// Visitor_call_Results_List is a list of Visitor_call_Results.
+type Visitor_call_Results_List = capnp.StructList[Visitor_call_Results]
+
+// NewVisitor_call_Results creates a new list of Visitor_call_Results.
+func NewVisitor_call_Results_List(s *capnp.Segment, sz int32) (Visitor_call_Results_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, sz)
+	return capnp.StructList[Visitor_call_Results](l), err
+}
+
+// Visitor_call_Results_Future is a wrapper for a Visitor_call_Results promised by a client call.
+type Visitor_call_Results_Future struct{ *capnp.Future }
+
+func (f Visitor_call_Results_Future) Struct() (Visitor_call_Results, error) {
+	p, err := f.Future.Ptr()
+	return Visitor_call_Results(p.Struct()), err
+}
+
+const schema_91bbb887d3349b05 = "x\xda\x9c\x93Kh\x13]\x14\xc7\xcf\xb9\xf7\xce7\xfd" +
+	"\xa4c\xb8\x99\x8a\x0b\x95\xd0\x90\x85VZ\xaaVH\x0b" +
+	"2\xa9P\xba\x93\xb9\x85\xba\xf0\x81\xdc<$\x954)" +
+	"I\xda\x82;\xc1\xc7\xa2\xa0TQ\x04qaE\xd0\x85" +
+	"\x8b\xba\xb0\x15q#\x88\xe8Jh\xa5\xb8p\xa5 \x0a" +
+	"BQD\x10t\xe4\xde8\x8f4R\xc5]2\xf7\xf0" +
+	";\xbf\xf3\xe7\x9c\xdeK\x98a\xbb\xac\x15\x06D\xa4\x8d" +
+	"\xff\xbc\x13\xef\x16\xce\x1f~>{\x01D\x1c\x09\x003" +
+	"\x01lA>\x00\xda\xa3d\x1a\xd0\x9bK\xf4\x0e>&" +
+	"\x87.\x83\xe8@l\xbc\xef\x99'\x1b\x10\xd0~@\x1c" +
+	"@\xaf?\xfe\xe8&\xdd\xf8\xe5\x8a\x02 \x80\x81\x8a\xf0" +
+	"\x8a|\x03\xb4_k\xc2\xca\xfd#\xdfW\x87g\xaeF" +
+	"\x09\xfd\x94(\xc2>\xaa\x08/~\xcc$\xb3\xa3[n" +
+	"\xff\"\xe8\x82\xa3\x8d\x02\xa9\x0bN/-//\xa4\xbb" +
+	"\x16\x81\xc7\x83\x0e\xa7\xa8\xeapF\xbfO\x1fX\xbd\xf1" +
+	"\xe6\xe5\xbd'\xc0\xdb\xa9g\\\xeb[:\xb7\xf8p\x16" +
+	"\x00\xed[\xf4\xa2}\x97\xaa\xf2;\xf4\xa9\xdd\xa9\xc8\xde" +
+	"q\xd7\xb9\xbe\xf3\xe4\xd6\xb7-\xc5\xff\xb39\x9b\xeb\xf9" +
+	"-6l\xef\xd5\xc5\x9f\xcf\xce\xa7-#\xfd1\xa2f" +
+	"oc\x9f\x00\xedN\xa6:\x1fK\xbe\x97=\x9b\x9f}" +
+	"\x8d\x9a\x0d\xea\xf7!\xe6@\xb7\x97-\x94s\xc5\x9e\x9c" +
+	"$\x13\xe5\x89\x81\xfd\xfa\x8f\xcc\xe7S\xae\x8cU\xe5x" +
+	"M\xb4Q\x06\xc0\x10\x80\xef\x88\x03\x88\x14E\xd1K\x90" +
+	"#\xea\xa4x\xb7\xfa\xb8\x9d\xa2\xe8#\x88\x12\x0d h" +
+	"\x00b\xd6\xff\x15\xe0\xa9\xc2\x1f\x1c\xab\x8d\xd5+\xd5\x9e" +
+	"\x9c,\x95R#\x85\xdad\xa9^\x03\x10,\xe8a\x0d" +
+	"\x00\x886\x8a\xa2\x83\xa0S\xd5\x05-\xa4\x88\xe8\x94\xe2" +
+	"\xa5\x1cW\xae\xa3\xfa[\xd3r`:\x85<\xcc\x1b\x10" +
+	"\xf9\xba\xce\x8dNM\xc6\xf1\xd08\xc46#\xa2\xb2\xfe" +
+	"\xd4\xff>t!W\xac\xa4F\x9c\x06'\x8a\xe9\x0a1" +
+	"\xb1\xbc\xacK\xb4\x80\xa0\x15\x81\xa0\x0f\xc1\xa2\x8b(\xda" +
+	"\xa9\x01\x10\\\x17\xfa\x8b\xc4E\x12\x08\x1f21\xdc\x1d" +
+	"\xf4\xd7\x9b\xf7w\x01\xe1\xdd&\x92\xe0\xa8\xd0\xbf\x0d\xde" +
+	"\xb9\x1b\x08\xdfd\x9a2\x9f\xcf`Lif0\xa1\xa7" +
+	"\xce\xa0\x8bk4T\xacf\xbdRU\"L\x8b\xf8G" +
+	"\x88\xfe=s\xae\x9a\x19fLE\xdf\x8cX\xb3\xac#" +
+	"\x85DK\x1a\xc90\x0d\xb369\xfe\xc7D\xddDc" +
+	"\x8b\xfe\"\xd0\x9f\x01\x00\x00\xff\xff\x00\xbc\x1d\x1c"
 
 func RegisterSchema(reg *schemas.Registry) {
 	reg.Register(&schemas.Schema{
 		String: schema_91bbb887d3349b05,
 		Nodes: []uint64{
 			0x8f91ca5b8eb7e76a,
+			0x955a02c241301fa2,
+			0x96f50e03a3bd1239,
+			0x988b47f0fd5cb6d7,
+			0xa81b5562228bfed0,
 			0xb82a38b7d4d4d384,
 			0xc5b2d5e3a1f04e77,
+			0xe41c7a2b9d3f5066,
 			0xed38050d38b186f3,
 			0xf7c9172e61e9225f,
 		},

@@ -2,7 +2,9 @@
 // schema first, the way a go-capnp user would write it without ifacegen: a
 // hand-written bench.capnp, its bindings from capnpc-go (bench.capnp.go,
 // committed), and the server and client below, which use the bindings
-// directly. internal/bench compares it with the ifacegen-generated proxies for
+// directly. Both ends frame messages as runtime/ipc does (a buffered reader,
+// see bufferedCodec), so that the comparison measures the generated layer and
+// not a different transport. internal/bench compares it with the ifacegen-generated proxies for
 // the same service.
 //
 // Regenerate the bindings with `go generate` here; it needs the capnp compiler

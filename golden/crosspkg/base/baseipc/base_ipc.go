@@ -96,11 +96,11 @@ type blockTemplateServer struct {
 func (s blockTemplateServer) Ref(ctx context.Context, call BlockTemplate_ref) (err error) {
 	defer ipc.Recover("base.BlockTemplate.Ref", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	result, err := s.impl.Ref(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
@@ -119,11 +119,11 @@ func (s blockTemplateServer) Ref(ctx context.Context, call BlockTemplate_ref) (e
 func (s blockTemplateServer) Next(ctx context.Context, call BlockTemplate_next) (err error) {
 	defer ipc.Recover("base.BlockTemplate.Next", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	result, err := s.impl.Next(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
@@ -199,15 +199,10 @@ func (c *MinerClient) Release() {
 
 // Create returns a template that builds on tip.
 func (c *MinerClient) Create(ctx context.Context, tip base.BlockRef) (result base.BlockTemplate, err error) {
-	var argErr error
 	f, release := c.c.Create(ctx, func(p Miner_create_Params) error {
-		argErr = writeMiner_create_Params(p, tip)
-		return argErr
+		return ipc.ArgsError(writeMiner_create_Params(p, tip))
 	})
 	defer release()
-	if argErr != nil {
-		return nil, &ipc.Error{Method: "base.Miner.Create", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "base.Miner.Create", err)
@@ -240,11 +235,11 @@ type minerServer struct {
 func (s minerServer) Create(ctx context.Context, call Miner_create) (err error) {
 	defer ipc.Recover("base.Miner.Create", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var tip base.BlockRef
 	if err := readMiner_create_Params(call.Args(), &tip); err != nil {
 		return &ipc.Error{Method: "base.Miner.Create", Err: err}

@@ -51,15 +51,10 @@ func (c *PoolClient) Release() {
 
 // Best returns the best of refs.
 func (c *PoolClient) Best(ctx context.Context, refs []base.BlockRef) (result *base.BlockRef, err error) {
-	var argErr error
 	f, release := c.c.Best(ctx, func(p Pool_best_Params) error {
-		argErr = writePool_best_Params(p, refs)
-		return argErr
+		return ipc.ArgsError(writePool_best_Params(p, refs))
 	})
 	defer release()
-	if argErr != nil {
-		return nil, &ipc.Error{Method: "user.Pool.Best", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "user.Pool.Best", err)
@@ -72,15 +67,10 @@ func (c *PoolClient) Best(ctx context.Context, refs []base.BlockRef) (result *ba
 
 // Submit takes a template and returns what it builds on.
 func (c *PoolClient) Submit(ctx context.Context, t base.BlockTemplate) (result base.BlockRef, err error) {
-	var argErr error
 	f, release := c.c.Submit(ctx, func(p Pool_submit_Params) error {
-		argErr = writePool_submit_Params(p, t)
-		return argErr
+		return ipc.ArgsError(writePool_submit_Params(p, t))
 	})
 	defer release()
-	if argErr != nil {
-		return base.BlockRef{}, &ipc.Error{Method: "user.Pool.Submit", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return base.BlockRef{}, ipc.ClientError(ctx, capnp.Client(c.c), "user.Pool.Submit", err)
@@ -93,15 +83,10 @@ func (c *PoolClient) Submit(ctx context.Context, t base.BlockTemplate) (result b
 
 // Template returns a template for tip.
 func (c *PoolClient) Template(ctx context.Context, tip base.BlockRef) (result base.BlockTemplate, err error) {
-	var argErr error
 	f, release := c.c.Template(ctx, func(p Pool_template_Params) error {
-		argErr = writePool_template_Params(p, tip)
-		return argErr
+		return ipc.ArgsError(writePool_template_Params(p, tip))
 	})
 	defer release()
-	if argErr != nil {
-		return nil, &ipc.Error{Method: "user.Pool.Template", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "user.Pool.Template", err)
@@ -114,15 +99,10 @@ func (c *PoolClient) Template(ctx context.Context, tip base.BlockRef) (result ba
 
 // Swap returns job with its name reversed, and byName as it came.
 func (c *PoolClient) Swap(ctx context.Context, job user.Job, byName map[string]base.BlockRef) (result user.Job, result1 map[string]base.BlockRef, err error) {
-	var argErr error
 	f, release := c.c.Swap(ctx, func(p Pool_swap_Params) error {
-		argErr = writePool_swap_Params(p, job, byName)
-		return argErr
+		return ipc.ArgsError(writePool_swap_Params(p, job, byName))
 	})
 	defer release()
-	if argErr != nil {
-		return user.Job{}, nil, &ipc.Error{Method: "user.Pool.Swap", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return user.Job{}, nil, ipc.ClientError(ctx, capnp.Client(c.c), "user.Pool.Swap", err)
@@ -135,15 +115,10 @@ func (c *PoolClient) Swap(ctx context.Context, job user.Job, byName map[string]b
 
 // Kind returns the kind of ref.
 func (c *PoolClient) Kind(ctx context.Context, ref base.BlockRef) (result base.Kind, err error) {
-	var argErr error
 	f, release := c.c.Kind(ctx, func(p Pool_kind_Params) error {
-		argErr = writePool_kind_Params(p, ref)
-		return argErr
+		return ipc.ArgsError(writePool_kind_Params(p, ref))
 	})
 	defer release()
-	if argErr != nil {
-		return 0, &ipc.Error{Method: "user.Pool.Kind", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "user.Pool.Kind", err)
@@ -176,11 +151,11 @@ type poolServer struct {
 func (s poolServer) Best(ctx context.Context, call Pool_best) (err error) {
 	defer ipc.Recover("user.Pool.Best", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var refs []base.BlockRef
 	if err := readPool_best_Params(call.Args(), &refs); err != nil {
 		return &ipc.Error{Method: "user.Pool.Best", Err: err}
@@ -203,11 +178,11 @@ func (s poolServer) Best(ctx context.Context, call Pool_best) (err error) {
 func (s poolServer) Submit(ctx context.Context, call Pool_submit) (err error) {
 	defer ipc.Recover("user.Pool.Submit", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var t base.BlockTemplate
 	if err := readPool_submit_Params(call.Args(), &t); err != nil {
 		return &ipc.Error{Method: "user.Pool.Submit", Err: err}
@@ -230,11 +205,11 @@ func (s poolServer) Submit(ctx context.Context, call Pool_submit) (err error) {
 func (s poolServer) Template(ctx context.Context, call Pool_template) (err error) {
 	defer ipc.Recover("user.Pool.Template", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var tip base.BlockRef
 	if err := readPool_template_Params(call.Args(), &tip); err != nil {
 		return &ipc.Error{Method: "user.Pool.Template", Err: err}
@@ -257,11 +232,11 @@ func (s poolServer) Template(ctx context.Context, call Pool_template) (err error
 func (s poolServer) Swap(ctx context.Context, call Pool_swap) (err error) {
 	defer ipc.Recover("user.Pool.Swap", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var (
 		job    user.Job
 		byName map[string]base.BlockRef
@@ -287,11 +262,11 @@ func (s poolServer) Swap(ctx context.Context, call Pool_swap) (err error) {
 func (s poolServer) Kind(ctx context.Context, call Pool_kind) (err error) {
 	defer ipc.Recover("user.Pool.Kind", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var ref base.BlockRef
 	if err := readPool_kind_Params(call.Args(), &ref); err != nil {
 		return &ipc.Error{Method: "user.Pool.Kind", Err: err}

@@ -15,4 +15,14 @@ interface Bench @0xb93d72d11723d278 {
 
   echo @1 (data :Data) -> (result :Data);
   # Echo returns data unchanged.
+
+  visit @2 (n :Int64, v :Visitor) -> (result :Int64);
+  # Visit calls v once with n and returns what v returns.
+}
+
+interface Visitor @0xedb832670f3af712 {
+  # Visitor is the callback Bench.Visit calls; across processes it travels as
+  # a capability and each call of it is a call back into the caller's process.
+
+  call @0 (n :Int64) -> (result :Int64);
 }

@@ -56,6 +56,26 @@ func (c Bench) Echo(ctx context.Context, params func(Bench_echo_Params) error) (
 
 }
 
+func (c Bench) Visit(ctx context.Context, params func(Bench_visit_Params) error) (Bench_visit_Results_Future, capnp.ReleaseFunc) {
+
+	s := capnp.Send{
+		Method: capnp.Method{
+			InterfaceID:   0xb93d72d11723d278,
+			MethodID:      2,
+			InterfaceName: "benchapi.capnp:Bench",
+			MethodName:    "visit",
+		},
+	}
+	if params != nil {
+		s.ArgsSize = capnp.ObjectSize{DataSize: 8, PointerCount: 1}
+		s.PlaceArgs = func(s capnp.Struct) error { return params(Bench_visit_Params(s)) }
+	}
+
+	ans, release := capnp.Client(c).SendCall(ctx, s)
+	return Bench_visit_Results_Future{Future: ans.Future()}, release
+
+}
+
 func (c Bench) WaitStreaming() error {
 	return capnp.Client(c).WaitStreaming()
 }
@@ -132,6 +152,8 @@ type Bench_Server interface {
 	Add(context.Context, Bench_add) error
 
 	Echo(context.Context, Bench_echo) error
+
+	Visit(context.Context, Bench_visit) error
 }
 
 // Bench_NewServer creates a new Server from an implementation of Bench_Server.
@@ -150,7 +172,7 @@ func Bench_ServerToClient(s Bench_Server) Bench {
 // This can be used to create a more complicated Server.
 func Bench_Methods(methods []server.Method, s Bench_Server) []server.Method {
 	if cap(methods) == 0 {
-		methods = make([]server.Method, 0, 2)
+		methods = make([]server.Method, 0, 3)
 	}
 
 	methods = append(methods, server.Method{
@@ -174,6 +196,18 @@ func Bench_Methods(methods []server.Method, s Bench_Server) []server.Method {
 		},
 		Impl: func(ctx context.Context, call *server.Call) error {
 			return s.Echo(ctx, Bench_echo{call})
+		},
+	})
+
+	methods = append(methods, server.Method{
+		Method: capnp.Method{
+			InterfaceID:   0xb93d72d11723d278,
+			MethodID:      2,
+			InterfaceName: "benchapi.capnp:Bench",
+			MethodName:    "visit",
+		},
+		Impl: func(ctx context.Context, call *server.Call) error {
+			return s.Visit(ctx, Bench_visit{call})
 		},
 	})
 
@@ -212,6 +246,23 @@ func (c Bench_echo) Args() Bench_echo_Params {
 func (c Bench_echo) AllocResults() (Bench_echo_Results, error) {
 	r, err := c.Call.AllocResults(capnp.ObjectSize{DataSize: 0, PointerCount: 1})
 	return Bench_echo_Results(r), err
+}
+
+// Bench_visit holds the state for a server call to Bench.visit.
+// See server.Call for documentation.
+type Bench_visit struct {
+	*server.Call
+}
+
+// Args returns the call's arguments.
+func (c Bench_visit) Args() Bench_visit_Params {
+	return Bench_visit_Params(c.Call.Args())
+}
+
+// AllocResults allocates the results struct.
+func (c Bench_visit) AllocResults() (Bench_visit_Results, error) {
+	r, err := c.Call.AllocResults(capnp.ObjectSize{DataSize: 8, PointerCount: 0})
+	return Bench_visit_Results(r), err
 }
 
 // Bench_List is a list of Bench.
@@ -529,40 +580,529 @@ func (f Bench_echo_Results_Future) Struct() (Bench_echo_Results, error) {
 	return Bench_echo_Results(p.Struct()), err
 }
 
-const schema_a4f2eb6548a8b9e0 = "x\xda\x84\x91\xbf\xab\xd3P\x18\x86\xdf\xf7\x9c\xc4\x14\xb9" +
-	"!\x9e\x9b{\x15\x07\x114\x05\xef\x85\x16\x8bN\x05m" +
-	"trp\xc8\xf1?8m\x82-h-\xfdA\x15q" +
-	"\xd5\xc9\xa1\x9b\x8bNZ\xd4\xcd\xb1\xab\xe0\xe0\xa8\x0e\xae" +
-	".\xc5\xc1\xcd\xc9-r\xda\xa6\x15\xa5\xde-\xf9xy" +
-	"\xbe\xef<\xef\x89y\xec\xd4\xfc\xb3\x12BG\xee\xb1\xfc" +
-	"au\x1a?\xfd\xfax\x02\xbdO\x02\x8e\x07\\\x1a\xf1" +
-	"8\xc1\xf0\x11\x1b`>>\xf9\xfe\xcd\xcd_W_@" +
-	"\xed\x13pi\x03\xcf\x97\x81W\x8b\xc0\xb5dRNv" +
-	"\xe6\xef,A\xac\x08\x1f(l\xe0#\xc7`~\xff\xf3" +
-	"\xf9S\x9f\xfaWfP\x81\xcc\xbf\xcd^\xdf\xc8~\xfc" +
-	"|\x090,\x8b\xb7aEx@x \x9e\x84\x0f\xec" +
-	"W~\xe6\xd9\xed\x9d/\xe9\xf4\xfb\x9f\xeb\x8c\xd8\xb5\xb4" +
-	"\x8eh\xa0\x927\xb3n\xabmz\x1dYm\x99^\xb7" +
-	"W\xbfn\xff\xab&M\xa3[\xd9`tg8\x00\xb4" +
-	"#\x1d\xc0!\xa0\xfc:\xa0K\x92zO\xb0\xd1_\x04" +
-	"\xe8B\xd0\x05\xb7\x90\xb2V\xfb^\x94\x98\xbe\xb9\xfb\x17" +
-	"\xe9pC\x0aR34\xf4!\xe8o\xe5\xd8\x8bV\x18" +
-	"]ZS\x0ev\x01\x1dI\xea\x8b\x82\x8a\xdc\xb3\xceU" +
-	"\xc5\x0e/H\xea\xcb\x824\xc5}l\xfes)\x8b\x0d" +
-	"\x81\x1d$\xa4.I\x17XW\xc0\xa2MU;\x07\xa1" +
-	"\xca\x1e7\xfd\xb10\xabN\x1fB(\xdf\xf3L\x9a\xc6" +
-	"\x0c\xec{c&\xfc\xaf\x8f\xa5Z\x0e\x8e0\xbb2\xf2" +
-	";\x00\x00\xff\xff\xa8<\x8f<"
+type Bench_visit_Params capnp.Struct
+
+// Bench_visit_Params_TypeID is the unique identifier for the type Bench_visit_Params.
+const Bench_visit_Params_TypeID = 0xa0231cbb89c83a75
+
+func NewBench_visit_Params(s *capnp.Segment) (Bench_visit_Params, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 1})
+	return Bench_visit_Params(st), err
+}
+
+func NewRootBench_visit_Params(s *capnp.Segment) (Bench_visit_Params, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 1})
+	return Bench_visit_Params(st), err
+}
+
+func ReadRootBench_visit_Params(msg *capnp.Message) (Bench_visit_Params, error) {
+	root, err := msg.Root()
+	return Bench_visit_Params(root.Struct()), err
+}
+
+func (s Bench_visit_Params) String() string {
+	str, _ := text.Marshal(0xa0231cbb89c83a75, capnp.Struct(s))
+	return str
+}
+
+func (s Bench_visit_Params) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (Bench_visit_Params) DecodeFromPtr(p capnp.Ptr) Bench_visit_Params {
+	return Bench_visit_Params(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s Bench_visit_Params) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s Bench_visit_Params) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s Bench_visit_Params) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s Bench_visit_Params) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s Bench_visit_Params) N() int64 {
+	return int64(capnp.Struct(s).Uint64(0))
+}
+
+func (s Bench_visit_Params) SetN(v int64) {
+	capnp.Struct(s).SetUint64(0, uint64(v))
+}
+
+func (s Bench_visit_Params) V() Visitor {
+	p, _ := capnp.Struct(s).Ptr(0)
+	return Visitor(p.Interface().Client())
+}
+
+func (s Bench_visit_Params) HasV() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s Bench_visit_Params) SetV(v Visitor) error {
+	if !v.IsValid() {
+		return capnp.Struct(s).SetPtr(0, capnp.Ptr{})
+	}
+	seg := s.Segment()
+	in := capnp.NewInterface(seg, seg.Message().CapTable().Add(capnp.Client(v)))
+	return capnp.Struct(s).SetPtr(0, in.ToPtr())
+}
+
+// Bench_visit_Params_List is a list of Bench_visit_Params.
+type Bench_visit_Params_List = capnp.StructList[Bench_visit_Params]
+
+// NewBench_visit_Params creates a new list of Bench_visit_Params.
+func NewBench_visit_Params_List(s *capnp.Segment, sz int32) (Bench_visit_Params_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 8, PointerCount: 1}, sz)
+	return capnp.StructList[Bench_visit_Params](l), err
+}
+
+// Bench_visit_Params_Future is a wrapper for a Bench_visit_Params promised by a client call.
+type Bench_visit_Params_Future struct{ *capnp.Future }
+
+func (f Bench_visit_Params_Future) Struct() (Bench_visit_Params, error) {
+	p, err := f.Future.Ptr()
+	return Bench_visit_Params(p.Struct()), err
+}
+func (p Bench_visit_Params_Future) V() Visitor {
+	return Visitor(p.Future.Field(0, nil).Client())
+}
+
+type Bench_visit_Results capnp.Struct
+
+// Bench_visit_Results_TypeID is the unique identifier for the type Bench_visit_Results.
+const Bench_visit_Results_TypeID = 0x80acb27550f61346
+
+func NewBench_visit_Results(s *capnp.Segment) (Bench_visit_Results, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0})
+	return Bench_visit_Results(st), err
+}
+
+func NewRootBench_visit_Results(s *capnp.Segment) (Bench_visit_Results, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0})
+	return Bench_visit_Results(st), err
+}
+
+func ReadRootBench_visit_Results(msg *capnp.Message) (Bench_visit_Results, error) {
+	root, err := msg.Root()
+	return Bench_visit_Results(root.Struct()), err
+}
+
+func (s Bench_visit_Results) String() string {
+	str, _ := text.Marshal(0x80acb27550f61346, capnp.Struct(s))
+	return str
+}
+
+func (s Bench_visit_Results) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (Bench_visit_Results) DecodeFromPtr(p capnp.Ptr) Bench_visit_Results {
+	return Bench_visit_Results(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s Bench_visit_Results) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s Bench_visit_Results) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s Bench_visit_Results) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s Bench_visit_Results) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s Bench_visit_Results) Result() int64 {
+	return int64(capnp.Struct(s).Uint64(0))
+}
+
+func (s Bench_visit_Results) SetResult(v int64) {
+	capnp.Struct(s).SetUint64(0, uint64(v))
+}
+
+// Bench_visit_Results_List is a list of Bench_visit_Results.
+type Bench_visit_Results_List = capnp.StructList[Bench_visit_Results]
+
+// NewBench_visit_Results creates a new list of Bench_visit_Results.
+func NewBench_visit_Results_List(s *capnp.Segment, sz int32) (Bench_visit_Results_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, sz)
+	return capnp.StructList[Bench_visit_Results](l), err
+}
+
+// Bench_visit_Results_Future is a wrapper for a Bench_visit_Results promised by a client call.
+type Bench_visit_Results_Future struct{ *capnp.Future }
+
+func (f Bench_visit_Results_Future) Struct() (Bench_visit_Results, error) {
+	p, err := f.Future.Ptr()
+	return Bench_visit_Results(p.Struct()), err
+}
+
+type Visitor capnp.Client
+
+// Visitor_TypeID is the unique identifier for the type Visitor.
+const Visitor_TypeID = 0xedb832670f3af712
+
+func (c Visitor) Call(ctx context.Context, params func(Visitor_call_Params) error) (Visitor_call_Results_Future, capnp.ReleaseFunc) {
+
+	s := capnp.Send{
+		Method: capnp.Method{
+			InterfaceID:   0xedb832670f3af712,
+			MethodID:      0,
+			InterfaceName: "benchapi.capnp:Visitor",
+			MethodName:    "call",
+		},
+	}
+	if params != nil {
+		s.ArgsSize = capnp.ObjectSize{DataSize: 8, PointerCount: 0}
+		s.PlaceArgs = func(s capnp.Struct) error { return params(Visitor_call_Params(s)) }
+	}
+
+	ans, release := capnp.Client(c).SendCall(ctx, s)
+	return Visitor_call_Results_Future{Future: ans.Future()}, release
+
+}
+
+func (c Visitor) WaitStreaming() error {
+	return capnp.Client(c).WaitStreaming()
+}
+
+// String returns a string that identifies this capability for debugging
+// purposes.  Its format should not be depended on: in particular, it
+// should not be used to compare clients.  Use IsSame to compare clients
+// for equality.
+func (c Visitor) String() string {
+	return "Visitor(" + capnp.Client(c).String() + ")"
+}
+
+// AddRef creates a new Client that refers to the same capability as c.
+// If c is nil or has resolved to null, then AddRef returns nil.
+func (c Visitor) AddRef() Visitor {
+	return Visitor(capnp.Client(c).AddRef())
+}
+
+// Release releases a capability reference.  If this is the last
+// reference to the capability, then the underlying resources associated
+// with the capability will be released.
+//
+// Release will panic if c has already been released, but not if c is
+// nil or resolved to null.
+func (c Visitor) Release() {
+	capnp.Client(c).Release()
+}
+
+// Resolve blocks until the capability is fully resolved or the Context
+// expires.
+func (c Visitor) Resolve(ctx context.Context) error {
+	return capnp.Client(c).Resolve(ctx)
+}
+
+func (c Visitor) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Client(c).EncodeAsPtr(seg)
+}
+
+func (Visitor) DecodeFromPtr(p capnp.Ptr) Visitor {
+	return Visitor(capnp.Client{}.DecodeFromPtr(p))
+}
+
+// IsValid reports whether c is a valid reference to a capability.
+// A reference is invalid if it is nil, has resolved to null, or has
+// been released.
+func (c Visitor) IsValid() bool {
+	return capnp.Client(c).IsValid()
+}
+
+// IsSame reports whether c and other refer to a capability created by the
+// same call to NewClient.  This can return false negatives if c or other
+// are not fully resolved: use Resolve if this is an issue.  If either
+// c or other are released, then IsSame panics.
+func (c Visitor) IsSame(other Visitor) bool {
+	return capnp.Client(c).IsSame(capnp.Client(other))
+}
+
+// Update the flowcontrol.FlowLimiter used to manage flow control for
+// this client. This affects all future calls, but not calls already
+// waiting to send. Passing nil sets the value to flowcontrol.NopLimiter,
+// which is also the default.
+func (c Visitor) SetFlowLimiter(lim fc.FlowLimiter) {
+	capnp.Client(c).SetFlowLimiter(lim)
+}
+
+// Get the current flowcontrol.FlowLimiter used to manage flow control
+// for this client.
+func (c Visitor) GetFlowLimiter() fc.FlowLimiter {
+	return capnp.Client(c).GetFlowLimiter()
+}
+
+// A Visitor_Server is a Visitor with a local implementation.
+type Visitor_Server interface {
+	Call(context.Context, Visitor_call) error
+}
+
+// Visitor_NewServer creates a new Server from an implementation of Visitor_Server.
+func Visitor_NewServer(s Visitor_Server) *server.Server {
+	c, _ := s.(server.Shutdowner)
+	return server.New(Visitor_Methods(nil, s), s, c)
+}
+
+// Visitor_ServerToClient creates a new Client from an implementation of Visitor_Server.
+// The caller is responsible for calling Release on the returned Client.
+func Visitor_ServerToClient(s Visitor_Server) Visitor {
+	return Visitor(capnp.NewClient(Visitor_NewServer(s)))
+}
+
+// Visitor_Methods appends Methods to a slice that invoke the methods on s.
+// This can be used to create a more complicated Server.
+func Visitor_Methods(methods []server.Method, s Visitor_Server) []server.Method {
+	if cap(methods) == 0 {
+		methods = make([]server.Method, 0, 1)
+	}
+
+	methods = append(methods, server.Method{
+		Method: capnp.Method{
+			InterfaceID:   0xedb832670f3af712,
+			MethodID:      0,
+			InterfaceName: "benchapi.capnp:Visitor",
+			MethodName:    "call",
+		},
+		Impl: func(ctx context.Context, call *server.Call) error {
+			return s.Call(ctx, Visitor_call{call})
+		},
+	})
+
+	return methods
+}
+
+// Visitor_call holds the state for a server call to Visitor.call.
+// See server.Call for documentation.
+type Visitor_call struct {
+	*server.Call
+}
+
+// Args returns the call's arguments.
+func (c Visitor_call) Args() Visitor_call_Params {
+	return Visitor_call_Params(c.Call.Args())
+}
+
+// AllocResults allocates the results struct.
+func (c Visitor_call) AllocResults() (Visitor_call_Results, error) {
+	r, err := c.Call.AllocResults(capnp.ObjectSize{DataSize: 8, PointerCount: 0})
+	return Visitor_call_Results(r), err
+}
+
+// Visitor_List is a list of Visitor.
+type Visitor_List = capnp.CapList[Visitor]
+
+// NewVisitor_List creates a new list of Visitor.
+func NewVisitor_List(s *capnp.Segment, sz int32) (Visitor_List, error) {
+	l, err := capnp.NewPointerList(s, sz)
+	return capnp.CapList[Visitor](l), err
+}
+
+type Visitor_call_Params capnp.Struct
+
+// Visitor_call_Params_TypeID is the unique identifier for the type Visitor_call_Params.
+const Visitor_call_Params_TypeID = 0xae66c1914de007ec
+
+func NewVisitor_call_Params(s *capnp.Segment) (Visitor_call_Params, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0})
+	return Visitor_call_Params(st), err
+}
+
+func NewRootVisitor_call_Params(s *capnp.Segment) (Visitor_call_Params, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0})
+	return Visitor_call_Params(st), err
+}
+
+func ReadRootVisitor_call_Params(msg *capnp.Message) (Visitor_call_Params, error) {
+	root, err := msg.Root()
+	return Visitor_call_Params(root.Struct()), err
+}
+
+func (s Visitor_call_Params) String() string {
+	str, _ := text.Marshal(0xae66c1914de007ec, capnp.Struct(s))
+	return str
+}
+
+func (s Visitor_call_Params) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (Visitor_call_Params) DecodeFromPtr(p capnp.Ptr) Visitor_call_Params {
+	return Visitor_call_Params(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s Visitor_call_Params) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s Visitor_call_Params) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s Visitor_call_Params) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s Visitor_call_Params) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s Visitor_call_Params) N() int64 {
+	return int64(capnp.Struct(s).Uint64(0))
+}
+
+func (s Visitor_call_Params) SetN(v int64) {
+	capnp.Struct(s).SetUint64(0, uint64(v))
+}
+
+// Visitor_call_Params_List is a list of Visitor_call_Params.
+type Visitor_call_Params_List = capnp.StructList[Visitor_call_Params]
+
+// NewVisitor_call_Params creates a new list of Visitor_call_Params.
+func NewVisitor_call_Params_List(s *capnp.Segment, sz int32) (Visitor_call_Params_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, sz)
+	return capnp.StructList[Visitor_call_Params](l), err
+}
+
+// Visitor_call_Params_Future is a wrapper for a Visitor_call_Params promised by a client call.
+type Visitor_call_Params_Future struct{ *capnp.Future }
+
+func (f Visitor_call_Params_Future) Struct() (Visitor_call_Params, error) {
+	p, err := f.Future.Ptr()
+	return Visitor_call_Params(p.Struct()), err
+}
+
+type Visitor_call_Results capnp.Struct
+
+// Visitor_call_Results_TypeID is the unique identifier for the type Visitor_call_Results.
+const Visitor_call_Results_TypeID = 0x87b5d8f473dd7cc2
+
+func NewVisitor_call_Results(s *capnp.Segment) (Visitor_call_Results, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0})
+	return Visitor_call_Results(st), err
+}
+
+func NewRootVisitor_call_Results(s *capnp.Segment) (Visitor_call_Results, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0})
+	return Visitor_call_Results(st), err
+}
+
+func ReadRootVisitor_call_Results(msg *capnp.Message) (Visitor_call_Results, error) {
+	root, err := msg.Root()
+	return Visitor_call_Results(root.Struct()), err
+}
+
+func (s Visitor_call_Results) String() string {
+	str, _ := text.Marshal(0x87b5d8f473dd7cc2, capnp.Struct(s))
+	return str
+}
+
+func (s Visitor_call_Results) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (Visitor_call_Results) DecodeFromPtr(p capnp.Ptr) Visitor_call_Results {
+	return Visitor_call_Results(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s Visitor_call_Results) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s Visitor_call_Results) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s Visitor_call_Results) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s Visitor_call_Results) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s Visitor_call_Results) Result() int64 {
+	return int64(capnp.Struct(s).Uint64(0))
+}
+
+func (s Visitor_call_Results) SetResult(v int64) {
+	capnp.Struct(s).SetUint64(0, uint64(v))
+}
+
+// Visitor_call_Results_List is a list of Visitor_call_Results.
+type Visitor_call_Results_List = capnp.StructList[Visitor_call_Results]
+
+// NewVisitor_call_Results creates a new list of Visitor_call_Results.
+func NewVisitor_call_Results_List(s *capnp.Segment, sz int32) (Visitor_call_Results_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, sz)
+	return capnp.StructList[Visitor_call_Results](l), err
+}
+
+// Visitor_call_Results_Future is a wrapper for a Visitor_call_Results promised by a client call.
+type Visitor_call_Results_Future struct{ *capnp.Future }
+
+func (f Visitor_call_Results_Future) Struct() (Visitor_call_Results, error) {
+	p, err := f.Future.Ptr()
+	return Visitor_call_Results(p.Struct()), err
+}
+
+const schema_a4f2eb6548a8b9e0 = "x\xda\xa4\x94Mh\x13A\x14\xc7\xdf\x9b\x99u\x8b4" +
+	",\x93m,\x88\"\xb6\x11\xb4\xd8P\xab\x07\x0dhR" +
+	"\xc1/P\xd8\x11,\xf4\xe0a\x9b\x8dm Ic6" +
+	"i\x15\x15\xf4\xa2x\xf0\x90\x83\xa0\x17Q\x90bE\x04" +
+	"\x05\xc1\xea\xc9^\xd4c\xf5P/\x85z(\x1e\xd4\x83" +
+	"\"~\x9cVf6\x9b\x8d\x8dmA\x8f;\xfb\x9f\xdf" +
+	"\xfb\xbf\xaf\xe9\xbb\x89i\xb6#2\xc7\x80\x88\xdd\xda\x1a" +
+	"\xef\xa0\xf9\xdd\xaa>~p\x11D\x0c\x11\x80\xe9\x00;" +
+	"\x05Y\x8f\x80\xe6\x10I\x01z3\xe7\xe7\xddo\xef\x9e" +
+	"\\\x01\xd1\xd9\x10\x9c%]RpI\x09\xce%&\xd3" +
+	"\xd7\xe6.\xd7\x9a\x09w\xc8Z)\x98R\x82\x89u3" +
+	"SG\x7f\xee\xbb\x05<\x86\x00\x1aJ\xc1k_0\xab" +
+	"\x04\xd5\xe4\xab\xab\xcf7t\xdf\xae\x13|\xc5\x17\x12\x95" +
+	"\x8a_d\x02\xd0\xfb\xa4/\x1c\xab\xbd8\xf5\xb0\xd9\xc4" +
+	"\x09\xaa\\\x9e\xa4\x121`\xd5\xb6X\xed\x8b\x8f$\x82" +
+	"\xd4\x05\x17(Q.\xa9$\x9cy\xd3\xdd9[\xde;" +
+	"\x0d\xdc\xa0\xde\xc2\xf4\xbd\xc3\xd9\x8f_\xef\x02\xa09O" +
+	"\xef\x9b\x8bT\x070\xdf\xd3\x97\xe6\x90\xbc\xe9m\xbc1" +
+	"\xd2\xfe\xd6\x99\xfc\xd0\xecx\x80)?G\x98\x0c\x17\xfd" +
+	"\x914F\xfa\x9f~n\xa1\xe5\xd83\xf3\xb4d\x98\x05" +
+	"v\xc8\xbc\xcet\xd8\xee\x0dg\x8b\x99Q\xbb\x94\xa3\x89" +
+	"\x8c]*\x96\x92\xfb\xe5wb<\xe7\xe6*\xf1\xe3Y" +
+	"\xb7\x9a\xa7\x15W0\xca\x00\x18\x02\xf0H\x12@\xb4Q" +
+	"\x14\x1d\x04Se\xf9\xbf\x82\x1a\x10\xd4\x00[P\x83\x12" +
+	"2VNd\xec|^\xb1\xf4\xfc?\xb3|[\xb6\xe3" +
+	"\xf8\xa6*.\xc0\x7f\x91\xb2\x99\xd1\xb1\xb8e\x97\xed\xc2" +
+	"\x12ROH2\x1c\xbbbc\x04\x08F\x96\xe5\xf8\x85" +
+	"R tE[\x83\xb3-\x0a \xe2\x14E\x1fA\xc4" +
+	"\x0e9\x17\xbcW\x9em\xa5(v\x11\xc4b`\x10\xc7" +
+	"\x91\x87-\x03D\xbeZ)e4Z\xf8\xa3\x92\xd1\xd0" +
+	"uH^\xa1\x88\xf5\xcc\x971\xcc\xff\xea\xd8n8\x1e" +
+	"n\x89\x80A\x04C\x1eX\x88\xa2\x9dj\x00\x8d\xc9\xc7" +
+	"`\x0f\xb9\xe8\x02\xc2\x0f\xe8\x18n\x1e\x06\x03\xcd\xf7\xf4" +
+	"\x00\xe1\xbd:\x92\xc6\xd2a\xf0\x02\xf0\xcd\xfd@xL" +
+	"\xd7m\xc7I\xa3!\xdb\x97\xc6M\xaa\xfai\xb4p\xc5" +
+	"6\xfb\x13\x83\xab\x8d\xde\xd2F\x079\x0d\xa6\xfc\xe2\xcb" +
+	"\xac\x98\xca*Xx\x0c\x9e\x1f\xce\xa5sM7d\x7f" +
+	"\x94\x9f\xdf\x01\x00\x00\xff\xff\x8f\x94/!"
 
 func RegisterSchema(reg *schemas.Registry) {
 	reg.Register(&schemas.Schema{
 		String: schema_a4f2eb6548a8b9e0,
 		Nodes: []uint64{
+			0x80acb27550f61346,
+			0x87b5d8f473dd7cc2,
 			0x9186d78d40a62e7b,
 			0x9e3ef84ca9c21677,
+			0xa0231cbb89c83a75,
+			0xae66c1914de007ec,
 			0xb1e50c5025915041,
 			0xb93d72d11723d278,
 			0xe7a664d30c67981d,
+			0xedb832670f3af712,
 		},
 		Compressed: true,
 	})

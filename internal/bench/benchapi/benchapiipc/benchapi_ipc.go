@@ -49,15 +49,10 @@ func (c *BenchClient) Release() {
 
 // Add returns a + b.
 func (c *BenchClient) Add(ctx context.Context, a int64, b int64) (result int64, err error) {
-	var argErr error
 	f, release := c.c.Add(ctx, func(p Bench_add_Params) error {
-		argErr = writeBench_add_Params(p, a, b)
-		return argErr
+		return ipc.ArgsError(writeBench_add_Params(p, a, b))
 	})
 	defer release()
-	if argErr != nil {
-		return 0, &ipc.Error{Method: "benchapi.Bench.Add", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "benchapi.Bench.Add", err)
@@ -70,21 +65,32 @@ func (c *BenchClient) Add(ctx context.Context, a int64, b int64) (result int64, 
 
 // Echo returns data unchanged.
 func (c *BenchClient) Echo(ctx context.Context, data []byte) (result []byte, err error) {
-	var argErr error
 	f, release := c.c.Echo(ctx, func(p Bench_echo_Params) error {
-		argErr = writeBench_echo_Params(p, data)
-		return argErr
+		return ipc.ArgsError(writeBench_echo_Params(p, data))
 	})
 	defer release()
-	if argErr != nil {
-		return nil, &ipc.Error{Method: "benchapi.Bench.Echo", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "benchapi.Bench.Echo", err)
 	}
 	if err := readBench_echo_Results(r, &result); err != nil {
 		return nil, &ipc.Error{Method: "benchapi.Bench.Echo", Err: err}
+	}
+	return result, nil
+}
+
+// Visit calls v once with n and returns what v returns.
+func (c *BenchClient) Visit(ctx context.Context, n int64, v benchapi.Visitor) (result int64, err error) {
+	f, release := c.c.Visit(ctx, func(p Bench_visit_Params) error {
+		return ipc.ArgsError(writeBench_visit_Params(p, n, v))
+	})
+	defer release()
+	r, err := f.Struct()
+	if err != nil {
+		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "benchapi.Bench.Visit", err)
+	}
+	if err := readBench_visit_Results(r, &result); err != nil {
+		return 0, &ipc.Error{Method: "benchapi.Bench.Visit", Err: err}
 	}
 	return result, nil
 }
@@ -111,11 +117,11 @@ type benchServer struct {
 func (s benchServer) Add(ctx context.Context, call Bench_add) (err error) {
 	defer ipc.Recover("benchapi.Bench.Add", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var (
 		a int64
 		b int64
@@ -141,11 +147,11 @@ func (s benchServer) Add(ctx context.Context, call Bench_add) (err error) {
 func (s benchServer) Echo(ctx context.Context, call Bench_echo) (err error) {
 	defer ipc.Recover("benchapi.Bench.Echo", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var data []byte
 	if err := readBench_echo_Params(call.Args(), &data); err != nil {
 		return &ipc.Error{Method: "benchapi.Bench.Echo", Err: err}
@@ -160,6 +166,36 @@ func (s benchServer) Echo(ctx context.Context, call Bench_echo) (err error) {
 	}
 	if err := writeBench_echo_Results(r, result); err != nil {
 		return &ipc.Error{Method: "benchapi.Bench.Echo", Err: err}
+	}
+	return nil
+}
+
+// Visit serves benchapi.Bench.Visit.
+func (s benchServer) Visit(ctx context.Context, call Bench_visit) (err error) {
+	defer ipc.Recover("benchapi.Bench.Visit", &err)
+	call.Go()
+	slot, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer slot.Leave()
+	var (
+		n int64
+		v benchapi.Visitor
+	)
+	if err := readBench_visit_Params(call.Args(), &n, &v); err != nil {
+		return &ipc.Error{Method: "benchapi.Bench.Visit", Err: err}
+	}
+	result, err := s.impl.Visit(ctx, n, v)
+	if err != nil {
+		return ipc.ServerError(err)
+	}
+	r, err := call.AllocResults()
+	if err != nil {
+		return err
+	}
+	if err := writeBench_visit_Results(r, result); err != nil {
+		return &ipc.Error{Method: "benchapi.Bench.Visit", Err: err}
 	}
 	return nil
 }
@@ -194,6 +230,113 @@ func ImportBench(c Bench) benchapi.Bench {
 		}
 	}
 	return NewBenchClient(capnp.Client(c.AddRef()))
+}
+
+// VisitorClient calls a benchapi.Visitor func in another process; its method value Call is
+// what a receiver of a benchapi.Visitor gets. Call is safe for concurrent use; it fails as a method of an
+// interface client does (an error result, or a panic with an *ipc.Error without one).
+type VisitorClient struct {
+	c Visitor
+}
+
+// NewVisitorClient returns a client that calls c, a capability serving a benchapi.Visitor. The
+// client takes over c: its Release releases c, and so does garbage collection of a client (and
+// of its Call method value) that was not released.
+func NewVisitorClient(c capnp.Client) *VisitorClient {
+	client := &VisitorClient{c: Visitor(c)}
+	runtime.AddCleanup(client, Visitor.Release, client.c)
+	return client
+}
+
+// Release releases the capability the client calls. Calls made after Release fail.
+// Calling Release more than once is harmless.
+func (c *VisitorClient) Release() {
+	c.c.Release()
+}
+
+// Call calls benchapi.Visitor.Call in the other process.
+func (c *VisitorClient) Call(ctx context.Context, n int64) (result int64, err error) {
+	f, release := c.c.Call(ctx, func(p Visitor_call_Params) error {
+		return ipc.ArgsError(writeVisitor_call_Params(p, n))
+	})
+	defer release()
+	r, err := f.Struct()
+	if err != nil {
+		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "benchapi.Visitor.Call", err)
+	}
+	if err := readVisitor_call_Results(r, &result); err != nil {
+		return 0, &ipc.Error{Method: "benchapi.Visitor.Call", Err: err}
+	}
+	return result, nil
+}
+
+// NewVisitorServer returns a capability that serves impl: calls to it, usually made by a
+// VisitorClient in another process, run impl's methods, concurrently. The caller owns the
+// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+//
+// An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
+// panic in impl becomes that call's error and the server keeps serving. Once the last
+// reference to the capability is released and every call has returned, impl is closed if it
+// is an io.Closer.
+func NewVisitorServer(impl benchapi.Visitor) capnp.Client {
+	s := visitorServer{impl: impl}
+	return capnp.NewClient(server.New(Visitor_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+}
+
+// visitorServer serves a benchapi.Visitor as a Visitor_Server.
+type visitorServer struct {
+	impl benchapi.Visitor
+}
+
+// Call serves benchapi.Visitor.Call.
+func (s visitorServer) Call(ctx context.Context, call Visitor_call) (err error) {
+	defer ipc.Recover("benchapi.Visitor.Call", &err)
+	call.Go()
+	slot, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer slot.Leave()
+	var n int64
+	if err := readVisitor_call_Params(call.Args(), &n); err != nil {
+		return &ipc.Error{Method: "benchapi.Visitor.Call", Err: err}
+	}
+	result, err := s.impl(ctx, n)
+	if err != nil {
+		return ipc.ServerError(err)
+	}
+	r, err := call.AllocResults()
+	if err != nil {
+		return err
+	}
+	if err := writeVisitor_call_Results(r, result); err != nil {
+		return &ipc.Error{Method: "benchapi.Visitor.Call", Err: err}
+	}
+	return nil
+}
+
+// ExportVisitor returns a new reference to a capability that calls v: null for nil, and
+// otherwise a new server for v. Setting it into a message hands the reference to the message.
+func ExportVisitor(v benchapi.Visitor) Visitor {
+	if v == nil {
+		return Visitor{}
+	}
+	return Visitor(NewVisitorServer(v))
+}
+
+// ImportVisitor returns the Go func of the capability c, which it does not take over:
+// nil for a null capability, the func itself for a capability this process serves with
+// NewVisitorServer, and otherwise the Call method of a VisitorClient holding a new reference to c.
+func ImportVisitor(c Visitor) benchapi.Visitor {
+	if !c.IsValid() {
+		return nil
+	}
+	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
+		if s, ok := b.(visitorServer); ok {
+			return s.impl
+		}
+	}
+	return NewVisitorClient(capnp.Client(c.AddRef())).Call
 }
 
 // writeBench_add_Params writes the arguments of a call to benchapi.Bench.Add into p.
@@ -255,5 +398,57 @@ func readBench_echo_Results(p Bench_echo_Results, result *[]byte) error {
 		return ipc.InField("result", err)
 	}
 	*result = bytes.Clone(b)
+	return nil
+}
+
+// writeBench_visit_Params writes the arguments of a call to benchapi.Bench.Visit into p.
+func writeBench_visit_Params(p Bench_visit_Params, n int64, v benchapi.Visitor) error {
+	p.SetN(n)
+	if err := p.SetV(ExportVisitor(v)); err != nil {
+		return ipc.InField("v", err)
+	}
+	return nil
+}
+
+// readBench_visit_Params reads the arguments of a call to benchapi.Bench.Visit from p.
+func readBench_visit_Params(p Bench_visit_Params, n *int64, v *benchapi.Visitor) error {
+	*n = p.N()
+	*v = ImportVisitor(p.V())
+	return nil
+}
+
+// writeBench_visit_Results writes the results of benchapi.Bench.Visit into p.
+func writeBench_visit_Results(p Bench_visit_Results, result int64) error {
+	p.SetResult(result)
+	return nil
+}
+
+// readBench_visit_Results reads the results of benchapi.Bench.Visit from p.
+func readBench_visit_Results(p Bench_visit_Results, result *int64) error {
+	*result = p.Result()
+	return nil
+}
+
+// writeVisitor_call_Params writes the arguments of a call to benchapi.Visitor.Call into p.
+func writeVisitor_call_Params(p Visitor_call_Params, n int64) error {
+	p.SetN(n)
+	return nil
+}
+
+// readVisitor_call_Params reads the arguments of a call to benchapi.Visitor.Call from p.
+func readVisitor_call_Params(p Visitor_call_Params, n *int64) error {
+	*n = p.N()
+	return nil
+}
+
+// writeVisitor_call_Results writes the results of benchapi.Visitor.Call into p.
+func writeVisitor_call_Results(p Visitor_call_Results, result int64) error {
+	p.SetResult(result)
+	return nil
+}
+
+// readVisitor_call_Results reads the results of benchapi.Visitor.Call from p.
+func readVisitor_call_Results(p Visitor_call_Results, result *int64) error {
+	*result = p.Result()
 	return nil
 }

@@ -50,15 +50,10 @@ func (c *InteropClient) Release() {
 
 // Add returns a + b.
 func (c *InteropClient) Add(ctx context.Context, a int64, b int64) (result int64, err error) {
-	var argErr error
 	f, release := c.c.Add(ctx, func(p Interop_add_Params) error {
-		argErr = writeInterop_add_Params(p, a, b)
-		return argErr
+		return ipc.ArgsError(writeInterop_add_Params(p, a, b))
 	})
 	defer release()
-	if argErr != nil {
-		return 0, &ipc.Error{Method: "interopapi.Interop.Add", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Add", err)
@@ -71,15 +66,10 @@ func (c *InteropClient) Add(ctx context.Context, a int64, b int64) (result int64
 
 // Echo returns r unchanged.
 func (c *InteropClient) Echo(ctx context.Context, r interopapi.Record) (result interopapi.Record, err error) {
-	var argErr error
 	f, release := c.c.Echo(ctx, func(p Interop_echo_Params) error {
-		argErr = writeInterop_echo_Params(p, r)
-		return argErr
+		return ipc.ArgsError(writeInterop_echo_Params(p, r))
 	})
 	defer release()
-	if argErr != nil {
-		return interopapi.Record{}, &ipc.Error{Method: "interopapi.Interop.Echo", Err: argErr}
-	}
 	r1, err := f.Struct()
 	if err != nil {
 		return interopapi.Record{}, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Echo", err)
@@ -92,15 +82,10 @@ func (c *InteropClient) Echo(ctx context.Context, r interopapi.Record) (result i
 
 // Stats summarises values; it fails when values is empty.
 func (c *InteropClient) Stats(ctx context.Context, values []int64) (sum int64, min1 int64, max1 int64, count int32, err error) {
-	var argErr error
 	f, release := c.c.Stats(ctx, func(p Interop_stats_Params) error {
-		argErr = writeInterop_stats_Params(p, values)
-		return argErr
+		return ipc.ArgsError(writeInterop_stats_Params(p, values))
 	})
 	defer release()
-	if argErr != nil {
-		return 0, 0, 0, 0, &ipc.Error{Method: "interopapi.Interop.Stats", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return 0, 0, 0, 0, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Stats", err)
@@ -114,15 +99,10 @@ func (c *InteropClient) Stats(ctx context.Context, values []int64) (sum int64, m
 // Lookup returns the value stored under key in table, or nil when
 // there is none.
 func (c *InteropClient) Lookup(ctx context.Context, table map[string]int64, key string) (result *int64, err error) {
-	var argErr error
 	f, release := c.c.Lookup(ctx, func(p Interop_lookup_Params) error {
-		argErr = writeInterop_lookup_Params(p, table, key)
-		return argErr
+		return ipc.ArgsError(writeInterop_lookup_Params(p, table, key))
 	})
 	defer release()
-	if argErr != nil {
-		return nil, &ipc.Error{Method: "interopapi.Interop.Lookup", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Lookup", err)
@@ -135,15 +115,10 @@ func (c *InteropClient) Lookup(ctx context.Context, table map[string]int64, key 
 
 // Count counts how often each kind occurs in kinds.
 func (c *InteropClient) Count(ctx context.Context, kinds []interopapi.Kind) (result map[interopapi.Kind]int32, err error) {
-	var argErr error
 	f, release := c.c.Count(ctx, func(p Interop_count_Params) error {
-		argErr = writeInterop_count_Params(p, kinds)
-		return argErr
+		return ipc.ArgsError(writeInterop_count_Params(p, kinds))
 	})
 	defer release()
-	if argErr != nil {
-		return nil, &ipc.Error{Method: "interopapi.Interop.Count", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Count", err)
@@ -156,15 +131,10 @@ func (c *InteropClient) Count(ctx context.Context, kinds []interopapi.Kind) (res
 
 // Fail always fails with message.
 func (c *InteropClient) Fail(ctx context.Context, message string) (err error) {
-	var argErr error
 	f, release := c.c.Fail(ctx, func(p Interop_fail_Params) error {
-		argErr = writeInterop_fail_Params(p, message)
-		return argErr
+		return ipc.ArgsError(writeInterop_fail_Params(p, message))
 	})
 	defer release()
-	if argErr != nil {
-		return &ipc.Error{Method: "interopapi.Interop.Fail", Err: argErr}
-	}
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Fail", err)
 	}
@@ -174,15 +144,10 @@ func (c *InteropClient) Fail(ctx context.Context, message string) (err error) {
 // Size returns how many nodes t has and how deep it is (a leaf has
 // depth 1).
 func (c *InteropClient) Size(ctx context.Context, t interopapi.Tree) (nodes int32, depth int32, err error) {
-	var argErr error
 	f, release := c.c.Size(ctx, func(p Interop_size_Params) error {
-		argErr = writeInterop_size_Params(p, t)
-		return argErr
+		return ipc.ArgsError(writeInterop_size_Params(p, t))
 	})
 	defer release()
-	if argErr != nil {
-		return 0, 0, &ipc.Error{Method: "interopapi.Interop.Size", Err: argErr}
-	}
 	r, err := f.Struct()
 	if err != nil {
 		return 0, 0, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Size", err)
@@ -215,11 +180,11 @@ type interopServer struct {
 func (s interopServer) Add(ctx context.Context, call Interop_add) (err error) {
 	defer ipc.Recover("interopapi.Interop.Add", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var (
 		a int64
 		b int64
@@ -245,11 +210,11 @@ func (s interopServer) Add(ctx context.Context, call Interop_add) (err error) {
 func (s interopServer) Echo(ctx context.Context, call Interop_echo) (err error) {
 	defer ipc.Recover("interopapi.Interop.Echo", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var r interopapi.Record
 	if err := readInterop_echo_Params(call.Args(), &r); err != nil {
 		return &ipc.Error{Method: "interopapi.Interop.Echo", Err: err}
@@ -272,11 +237,11 @@ func (s interopServer) Echo(ctx context.Context, call Interop_echo) (err error) 
 func (s interopServer) Stats(ctx context.Context, call Interop_stats) (err error) {
 	defer ipc.Recover("interopapi.Interop.Stats", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var values []int64
 	if err := readInterop_stats_Params(call.Args(), &values); err != nil {
 		return &ipc.Error{Method: "interopapi.Interop.Stats", Err: err}
@@ -299,11 +264,11 @@ func (s interopServer) Stats(ctx context.Context, call Interop_stats) (err error
 func (s interopServer) Lookup(ctx context.Context, call Interop_lookup) (err error) {
 	defer ipc.Recover("interopapi.Interop.Lookup", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var (
 		table map[string]int64
 		key   string
@@ -329,11 +294,11 @@ func (s interopServer) Lookup(ctx context.Context, call Interop_lookup) (err err
 func (s interopServer) Count(ctx context.Context, call Interop_count) (err error) {
 	defer ipc.Recover("interopapi.Interop.Count", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var kinds []interopapi.Kind
 	if err := readInterop_count_Params(call.Args(), &kinds); err != nil {
 		return &ipc.Error{Method: "interopapi.Interop.Count", Err: err}
@@ -356,11 +321,11 @@ func (s interopServer) Count(ctx context.Context, call Interop_count) (err error
 func (s interopServer) Fail(ctx context.Context, call Interop_fail) (err error) {
 	defer ipc.Recover("interopapi.Interop.Fail", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var message string
 	if err := readInterop_fail_Params(call.Args(), &message); err != nil {
 		return &ipc.Error{Method: "interopapi.Interop.Fail", Err: err}
@@ -375,11 +340,11 @@ func (s interopServer) Fail(ctx context.Context, call Interop_fail) (err error) 
 func (s interopServer) Size(ctx context.Context, call Interop_size) (err error) {
 	defer ipc.Recover("interopapi.Interop.Size", &err)
 	call.Go()
-	leave, err := ipc.EnterCall(ctx)
+	slot, err := ipc.EnterCall(ctx)
 	if err != nil {
 		return err
 	}
-	defer leave()
+	defer slot.Leave()
 	var t interopapi.Tree
 	if err := readInterop_size_Params(call.Args(), &t); err != nil {
 		return &ipc.Error{Method: "interopapi.Interop.Size", Err: err}
