@@ -12,6 +12,7 @@ import (
 	"github.com/ifacegen/ifacegen/golden/enums"
 	"github.com/ifacegen/ifacegen/golden/enums/enumsipc"
 	"github.com/ifacegen/ifacegen/runtime/ipc"
+	"github.com/ifacegen/ifacegen/runtime/ipctest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -20,19 +21,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // for it; both ends are closed when the test ends.
 func connect(t *testing.T, boot capnp.Client) *enumsipc.EnumsClient {
 	t.Helper()
-	a, b, err := ipc.SocketPair()
-	if err != nil {
-		t.Fatal(err)
-	}
-	server := ipc.NewConn(a, &ipc.Options{Bootstrap: boot})
-	conn := ipc.NewConn(b, nil)
-	client := enumsipc.NewEnumsClient(conn.Bootstrap(context.Background()))
-	t.Cleanup(func() {
-		client.Release()
-		conn.Close()
-		server.Close()
-	})
-	return client
+	return enumsipc.NewEnumsClient(ipctest.Pipe(t, boot))
 }
 
 type echo struct{}

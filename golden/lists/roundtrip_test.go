@@ -14,7 +14,7 @@ import (
 
 	"github.com/ifacegen/ifacegen/golden/lists"
 	"github.com/ifacegen/ifacegen/golden/lists/listsipc"
-	"github.com/ifacegen/ifacegen/runtime/ipc"
+	"github.com/ifacegen/ifacegen/runtime/ipctest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -23,19 +23,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // for it; both ends are closed when the test ends.
 func connect(t *testing.T, boot capnp.Client) *listsipc.ListsClient {
 	t.Helper()
-	a, b, err := ipc.SocketPair()
-	if err != nil {
-		t.Fatal(err)
-	}
-	server := ipc.NewConn(a, &ipc.Options{Bootstrap: boot})
-	conn := ipc.NewConn(b, nil)
-	client := listsipc.NewListsClient(conn.Bootstrap(context.Background()))
-	t.Cleanup(func() {
-		client.Release()
-		conn.Close()
-		server.Close()
-	})
-	return client
+	return listsipc.NewListsClient(ipctest.Pipe(t, boot))
 }
 
 type impl struct{}

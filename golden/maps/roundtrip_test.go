@@ -13,6 +13,7 @@ import (
 	"github.com/ifacegen/ifacegen/golden/maps"
 	"github.com/ifacegen/ifacegen/golden/maps/mapsipc"
 	"github.com/ifacegen/ifacegen/runtime/ipc"
+	"github.com/ifacegen/ifacegen/runtime/ipctest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -21,19 +22,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // for it; both ends are closed when the test ends.
 func connect(t *testing.T, boot capnp.Client) *mapsipc.MapsClient {
 	t.Helper()
-	a, b, err := ipc.SocketPair()
-	if err != nil {
-		t.Fatal(err)
-	}
-	server := ipc.NewConn(a, &ipc.Options{Bootstrap: boot})
-	conn := ipc.NewConn(b, nil)
-	client := mapsipc.NewMapsClient(conn.Bootstrap(context.Background()))
-	t.Cleanup(func() {
-		client.Release()
-		conn.Close()
-		server.Close()
-	})
-	return client
+	return mapsipc.NewMapsClient(ipctest.Pipe(t, boot))
 }
 
 type echo struct{}

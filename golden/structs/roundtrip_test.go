@@ -13,7 +13,7 @@ import (
 	"github.com/ifacegen/ifacegen/golden/structs"
 	"github.com/ifacegen/ifacegen/golden/structs/otherpkg"
 	"github.com/ifacegen/ifacegen/golden/structs/structsipc"
-	"github.com/ifacegen/ifacegen/runtime/ipc"
+	"github.com/ifacegen/ifacegen/runtime/ipctest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -22,19 +22,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // for it; both ends are closed when the test ends.
 func connect(t *testing.T, boot capnp.Client) *structsipc.StructsClient {
 	t.Helper()
-	a, b, err := ipc.SocketPair()
-	if err != nil {
-		t.Fatal(err)
-	}
-	server := ipc.NewConn(a, &ipc.Options{Bootstrap: boot})
-	conn := ipc.NewConn(b, nil)
-	client := structsipc.NewStructsClient(conn.Bootstrap(context.Background()))
-	t.Cleanup(func() {
-		client.Release()
-		conn.Close()
-		server.Close()
-	})
-	return client
+	return structsipc.NewStructsClient(ipctest.Pipe(t, boot))
 }
 
 type impl struct{}

@@ -14,6 +14,7 @@ import (
 	"github.com/ifacegen/ifacegen/golden/textbytes"
 	"github.com/ifacegen/ifacegen/golden/textbytes/textbytesipc"
 	"github.com/ifacegen/ifacegen/runtime/ipc"
+	"github.com/ifacegen/ifacegen/runtime/ipctest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -22,19 +23,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // for it; both ends are closed when the test ends.
 func connect(t *testing.T, boot capnp.Client) *textbytesipc.TextsClient {
 	t.Helper()
-	a, b, err := ipc.SocketPair()
-	if err != nil {
-		t.Fatal(err)
-	}
-	server := ipc.NewConn(a, &ipc.Options{Bootstrap: boot})
-	conn := ipc.NewConn(b, nil)
-	client := textbytesipc.NewTextsClient(conn.Bootstrap(context.Background()))
-	t.Cleanup(func() {
-		client.Release()
-		conn.Close()
-		server.Close()
-	})
-	return client
+	return textbytesipc.NewTextsClient(ipctest.Pipe(t, boot))
 }
 
 type echo struct{}
