@@ -74,9 +74,13 @@ import "go/token"
 //     directory that holds every generated package at its import path)
 //     and names the type through it; the bindings and proxies use the
 //     other generated package's. Package.Imports lists those packages.
-//   - Ordinals: fields and methods are numbered in source order; an
-//     optional scalar's has flag takes the ordinal after its value.
-//     (The schema lock of a later stage may renumber through these fields.)
+//   - Ordinals: annotate numbers fields and methods in source order; an
+//     optional scalar's has flag takes the ordinal after its value. The
+//     schema lock (gen/lock) then renumbers them from the committed schema
+//     so that the wire never changes while Go code is edited, and adds
+//     Retired placeholders for what was removed. Method parameters and
+//     results are positional in the schema text: their ordinals are their
+//     positions there.
 
 // Package is one Go package that declares at least one //ipc:interface,
 // together with everything that crosses the wire from it.
@@ -151,6 +155,16 @@ type Method struct {
 	Params   []*Field
 	Results  []*Field // without the trailing error
 	Error    bool     // the last Go result is error
+
+	// Retired marks a placeholder that the schema lock (gen/lock) keeps
+	// for a method that is no longer in the Go interface: capnp ordinals
+	// are consecutive and never reused, so the slot stays forever. Only
+	// WireName (the placeholder name, e.g. "checkBlockRetired3"), Doc
+	// (what it was) and Ordinal are set; Name is "", Params and Results
+	// are empty. Clients have no Go method for it; servers answer every
+	// call to it with an "unimplemented" exception. Retired methods follow
+	// the Go methods in Interface.Methods, by ordinal.
+	Retired bool
 }
 
 // Field is a struct field, a method parameter or a method result.
@@ -166,6 +180,23 @@ type Field struct {
 	// Elem) the has flag's wire name and ordinal; "" and 0 otherwise.
 	HasWireName string
 	HasOrdinal  int
+
+	// Was is the wire name the field had before a rename (struct tag
+	// `ipc:"name,was=old"`, `//ipc:param name was=old`, `//ipc:result
+	// name was=old`): the schema lock gives the field the ordinal the old
+	// name had, when the committed schema has no field of WireName. ""
+	// when not renamed.
+	Was string
+
+	// Retired marks a placeholder the schema lock keeps for a capnp field
+	// (a struct field, parameter or result, or a has flag) that is no
+	// longer in the Go code: WireName is the placeholder name, Ordinal the
+	// old ordinal, Doc says what it was, GoName is "" and HasWireName "".
+	// Type is the slot the field held: the same scalar kind (an enum as
+	// KindUint16) or KindAnyPointer for any pointer, so the layout of the
+	// other fields does not move. Generated code never reads or writes
+	// it. Retired fields follow the Go fields, by ordinal.
+	Retired bool
 }
 
 // Struct is a capnp struct: a Go struct type, a map entry or an optional box.
@@ -223,15 +254,16 @@ const (
 	KindUint64 // also Go uint
 	KindFloat32
 	KindFloat64
-	KindString    // Text
-	KindBytes     // Data, from []byte
-	KindByteArray // Data, from [Len]byte; the length is checked when read
-	KindList      // List(Elem), from []Elem, or [Len]Elem when Len > 0
-	KindMap       // List(Entry) from map[Key]Elem
-	KindStruct    // a Go struct type (Struct)
-	KindEnum      // an //ipc:enum type (Enum)
-	KindOptional  // *Elem: has flag or null pointer, in a Box as a list element (see package comment)
-	KindInterface // an //ipc:interface type (Interface): a capability, nil is a null capability
+	KindString     // Text
+	KindBytes      // Data, from []byte
+	KindByteArray  // Data, from [Len]byte; the length is checked when read
+	KindList       // List(Elem), from []Elem, or [Len]Elem when Len > 0
+	KindMap        // List(Entry) from map[Key]Elem
+	KindStruct     // a Go struct type (Struct)
+	KindEnum       // an //ipc:enum type (Enum)
+	KindOptional   // *Elem: has flag or null pointer, in a Box as a list element (see package comment)
+	KindInterface  // an //ipc:interface type (Interface): a capability, nil is a null capability
+	KindAnyPointer // AnyPointer: only the slot of a retired field (Field.Retired) has it
 )
 
 // Type is how one Go type maps to the wire. Composite kinds nest.
