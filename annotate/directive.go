@@ -17,10 +17,12 @@ const (
 	dirEnum      = "enum"
 	dirConvert   = "convert"
 	dirError     = "error"
+	dirParam     = "param"
+	dirResult    = "result"
 )
 
 // knownDirectives lists the directive names in the order messages list them.
-var knownDirectives = []string{dirInterface, dirMethod, dirEnum, dirConvert, dirError}
+var knownDirectives = []string{dirInterface, dirMethod, dirEnum, dirConvert, dirError, dirParam, dirResult}
 
 // directiveKeys lists the key=value arguments each implemented directive
 // takes.
@@ -28,6 +30,15 @@ var directiveKeys = map[string][]string{
 	dirInterface: {"id"},
 	dirMethod:    {"was"},
 	dirEnum:      nil,
+	dirParam:     {"was"},
+	dirResult:    {"was"},
+}
+
+// namesTarget lists the directives whose first argument names what they
+// apply to: //ipc:param <goName> was=…, //ipc:result <goName> was=….
+var namesTarget = map[string]string{
+	dirParam:  "parameter",
+	dirResult: "result",
 }
 
 // notImplemented lists the directives that are recognised but belong to a
@@ -41,6 +52,11 @@ type directive struct {
 	name string
 	pos  token.Position // of the "//"
 	args map[string]directiveArg
+
+	// target is the Go name a //ipc:param or //ipc:result names ("" when
+	// it is missing or malformed, which was reported), at targetPos.
+	target    string
+	targetPos token.Position
 
 	placed bool // attached to a declaration it applies to, or reported as misplaced
 }
@@ -119,6 +135,24 @@ func parseArgs(fset *token.FileSet, pd *ast.Directive, d *directive, errs *error
 		return
 	}
 	keys := directiveKeys[d.name]
+	if what, ok := namesTarget[d.name]; ok {
+		example := fmt.Sprintf("//ipc:%s opts was=oldName", d.name)
+		switch {
+		case len(args) == 0 || strings.Contains(args[0].Arg, "="):
+			errs.addf(d.pos, "%s needs the Go name of the %s it renames first, e.g. %s", d, what, example)
+			return
+		case !token.IsIdentifier(args[0].Arg) || args[0].Arg == "_":
+			errs.addf(fset.Position(args[0].Pos), "%s: %q is not the Go name of a %s; write e.g. %s", d, args[0].Arg, what, example)
+			return
+		}
+		d.target, d.targetPos = args[0].Arg, fset.Position(args[0].Pos)
+		args = args[1:]
+		defer func() {
+			if _, ok := d.args["was"]; !ok && len(args) == 0 {
+				errs.addf(d.pos, "%s %s: missing was=; write //ipc:%s %s was=oldName with the wire name the %s had", d, d.target, d.name, d.target, what)
+			}
+		}()
+	}
 	for _, a := range args {
 		pos := fset.Position(a.Pos)
 		if len(keys) == 0 {
@@ -142,7 +176,7 @@ func parseArgs(fset *token.FileSet, pd *ast.Directive, d *directive, errs *error
 			errs.addf(pos, "%s: %s= needs a value, e.g. %s", d, key, argExample[key])
 			continue
 		}
-		if msg := checkArg(key, value); msg != "" {
+		if msg := checkArg(d.name, key, value); msg != "" {
 			errs.addf(pos, "%s: %s", d, msg)
 			continue
 		}
@@ -156,13 +190,20 @@ var argExample = map[string]string{
 	"was": "was=OldName",
 }
 
-// checkArg validates the value of key, returning what is wrong or "".
-func checkArg(key, value string) string {
+// checkArg validates the value of key of the directive named dir,
+// returning what is wrong or "".
+func checkArg(dir, key, value string) string {
 	switch key {
 	case "id":
 		_, msg := parseID(value)
 		return msg
 	case "was":
+		if what, ok := namesTarget[dir]; ok {
+			if !validLowerCamel(value) {
+				return fmt.Sprintf("was=%s is not a wire name; write the wire name the %s had (a lower-case ASCII letter, then ASCII letters and digits), e.g. was=oldName", value, what)
+			}
+			return ""
+		}
 		if !token.IsIdentifier(value) || !token.IsExported(value) {
 			return fmt.Sprintf("was=%s is not an exported Go method name; write the method's previous name, e.g. %s", value, argExample["was"])
 		}

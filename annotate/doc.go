@@ -51,10 +51,15 @@
 //
 //	//ipc:interface [id=0x…]   an interface type: generate for it; id pins its Cap'n Proto ID
 //	//ipc:method [was=Old]     a method of such an interface: keep the wire ordinal of Old
+//	//ipc:param p was=old      the same method: its parameter p keeps the ordinal of the wire name old
+//	//ipc:result r was=old     the same method: its named result r likewise
 //	//ipc:enum                 a named integer type whose constants are 0..n-1
+//	//ipc:convert              a pair of functions converting a type to and from a mappable one
+//	//ipc:error                an error variable that keeps its identity across the wire
 //
-// //ipc:convert and //ipc:error are recognised and reported as not
-// implemented yet. Every comment of every file is scanned, so near misses
+// A struct field takes the tag ipc:"-" (leave it out), ipc:"name" (its
+// wire name) and ipc:"name,was=old" or ipc:",was=old" (it keeps the
+// ordinal of the wire name old; see gen/lock). Every comment of every file is scanned, so near misses
 // ("// ipc:interface", "//ipc:Interface", "/* ipc:interface */"), unknown
 // names (with the nearest known one suggested), bad arguments and
 // directives on the wrong declaration are all reported, with positions, in

@@ -8,27 +8,28 @@ import (
 )
 
 var kindNames = [...]string{
-	KindInvalid:   "Invalid",
-	KindBool:      "Bool",
-	KindInt8:      "Int8",
-	KindInt16:     "Int16",
-	KindInt32:     "Int32",
-	KindInt64:     "Int64",
-	KindUint8:     "Uint8",
-	KindUint16:    "Uint16",
-	KindUint32:    "Uint32",
-	KindUint64:    "Uint64",
-	KindFloat32:   "Float32",
-	KindFloat64:   "Float64",
-	KindString:    "String",
-	KindBytes:     "Bytes",
-	KindByteArray: "ByteArray",
-	KindList:      "List",
-	KindMap:       "Map",
-	KindStruct:    "Struct",
-	KindEnum:      "Enum",
-	KindOptional:  "Optional",
-	KindInterface: "Interface",
+	KindInvalid:    "Invalid",
+	KindBool:       "Bool",
+	KindInt8:       "Int8",
+	KindInt16:      "Int16",
+	KindInt32:      "Int32",
+	KindInt64:      "Int64",
+	KindUint8:      "Uint8",
+	KindUint16:     "Uint16",
+	KindUint32:     "Uint32",
+	KindUint64:     "Uint64",
+	KindFloat32:    "Float32",
+	KindFloat64:    "Float64",
+	KindString:     "String",
+	KindBytes:      "Bytes",
+	KindByteArray:  "ByteArray",
+	KindList:       "List",
+	KindMap:        "Map",
+	KindStruct:     "Struct",
+	KindEnum:       "Enum",
+	KindOptional:   "Optional",
+	KindInterface:  "Interface",
+	KindAnyPointer: "AnyPointer",
 }
 
 // String returns the name of the constant without its Kind prefix, e.g.
@@ -101,6 +102,8 @@ func (t *Type) String() string {
 			return "Interface(" + t.Interface.Name + ")"
 		}
 		s = "Interface"
+	case KindAnyPointer:
+		s = "AnyPointer"
 	default:
 		s = scalarFragments[t.Kind]
 		if s == "" {
@@ -145,6 +148,12 @@ func (p *Package) Dump() string {
 			if f.GoName != "" && f.GoName != f.WireName {
 				goName = " go:" + f.GoName
 			}
+			if f.Was != "" {
+				goName += " was=" + f.Was
+			}
+			if f.Retired {
+				goName += " retired"
+			}
 			w(indent, "%s %s @%d :%s%s%s  %s", kind, f.WireName, f.Ordinal, f.Type, has, goName, shortPos(f.Pos))
 			doc(indent+1, f.Doc)
 		}
@@ -168,6 +177,9 @@ func (p *Package) Dump() string {
 			}
 			if m.Was != "" {
 				flags = append(flags, "was="+m.Was)
+			}
+			if m.Retired {
+				flags = append(flags, "retired")
 			}
 			w(1, "method %s @%d go:%s [%s]  %s", m.WireName, m.Ordinal, m.Name, strings.Join(flags, " "), shortPos(m.Pos))
 			doc(2, m.Doc)

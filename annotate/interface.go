@@ -8,6 +8,7 @@ import (
 	"go/types"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"golang.org/x/tools/go/packages"
 )
@@ -304,7 +305,66 @@ func (b *builder) method(iface string, f *ast.Field, ordinal int) *Method {
 	if !b.signature(m, f.Type.(*ast.FuncType), sig, fmt.Sprintf("method %s.%s", iface, name)) {
 		return nil
 	}
+	b.renames(iface, m, b.src.renames[f])
 	return m
+}
+
+// renames sets the Was of the parameters and results of the method m of
+// the interface named iface from its //ipc:param and //ipc:result
+// directives, reporting directives that name no parameter (result),
+// name one twice, or rename it to its own wire name.
+func (b *builder) renames(iface string, m *Method, dirs []*directive) {
+	seen := make(map[string]bool) // "param x", "result y"
+	for _, d := range dirs {
+		was, ok := d.args["was"]
+		if d.target == "" || !ok {
+			continue // reported when it was scanned
+		}
+		what := namesTarget[d.name]
+		fields := m.Params
+		if d.name == dirResult {
+			fields = m.Results
+		}
+		var f *Field
+		var names []string
+		for _, x := range fields {
+			if x.GoName == d.target {
+				f = x
+			}
+			if x.GoName != "" {
+				names = append(names, x.GoName)
+			}
+		}
+		key := d.name + " " + d.target
+		switch {
+		case f == nil && len(names) == 0:
+			b.errs.addf(d.targetPos, "%s %s: method %s.%s has no named %s on the wire; remove the directive", d, d.target, iface, m.Name, what)
+		case f == nil:
+			b.errs.addf(d.targetPos, "%s %s: method %s.%s has no %s %s on the wire; the %ss are %s", d, d.target, iface, m.Name, what, d.target, what, strings.Join(names, ", "))
+		case seen[key]:
+			b.errs.addf(d.pos, "duplicate %s %s on %s.%s; keep one", d, d.target, iface, m.Name)
+		case was.value == f.WireName:
+			b.errs.addf(was.pos, "%s %s: was=%s is the %s's own wire name; remove the directive", d, d.target, was.value, what)
+		default:
+			f.Was = was.value
+		}
+		seen[key] = true
+	}
+	for _, list := range []struct {
+		kind   string
+		fields []*Field
+	}{{"parameter", m.Params}, {"result", m.Results}} {
+		byWas := make(map[string]*Field)
+		for _, f := range list.fields {
+			if f.Was == "" {
+				continue
+			}
+			if prev := byWas[f.Was]; prev != nil {
+				b.errs.addf(f.Pos, "method %s.%s: %ss %s and %s both say was=%s; only one can keep the old ordinal", iface, m.Name, list.kind, prev.GoName, f.GoName, f.Was)
+			}
+			byWas[f.Was] = f
+		}
+	}
 }
 
 // signature fills in the parameters and results of m from the syntax ft

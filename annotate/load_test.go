@@ -317,7 +317,7 @@ func TestLoadErrors(t *testing.T) {
 	}{
 		{"unknown", []string{
 			"unknown.go:3:1: unknown directive //ipc:interfce; did you mean //ipc:interface?",
-			"unknown.go:6:1: unknown directive //ipc:frobnicate; the directives are //ipc:interface, //ipc:method, //ipc:enum, //ipc:convert, //ipc:error",
+			"unknown.go:6:1: unknown directive //ipc:frobnicate; the directives are //ipc:interface, //ipc:method, //ipc:enum, //ipc:convert, //ipc:error, //ipc:param, //ipc:result",
 			"unknown.go:9:1: unknown directive //ipc:enums; did you mean //ipc:enum?",
 		}},
 		{"nearmiss", []string{
@@ -328,7 +328,7 @@ func TestLoadErrors(t *testing.T) {
 			`nearmiss.go:15:1: "//ipc:inTerface" is not a directive (directive names are lower case); write //ipc:interface`,
 			`nearmiss.go:18:1: "/* ipc:interface" is not a directive (directives are // line comments); write //ipc:interface`,
 			`nearmiss.go:23:2: "//\tipc:method" is not a directive (no space allowed after //); write //ipc:method`,
-			`nearmiss.go:27:1: "/*ipc:Blah" is not a directive (directives are // line comments); the directives are //ipc:interface, //ipc:method, //ipc:enum, //ipc:convert, //ipc:error`,
+			`nearmiss.go:27:1: "/*ipc:Blah" is not a directive (directives are // line comments); the directives are //ipc:interface, //ipc:method, //ipc:enum, //ipc:convert, //ipc:error, //ipc:param, //ipc:result`,
 			// What gofmt makes of "//ipc:Interface" in a doc comment.
 			`nearmiss.go:34:1: "// ipc:Interface" is not a directive (no space allowed after //); write //ipc:interface`,
 		}},
@@ -474,6 +474,28 @@ func TestLoadErrors(t *testing.T) {
 			"many.go:19:34: result: interface type any cannot cross a process boundary (the receiver could not rebuild its value); use a concrete type",
 			"many.go:20:2: unknown directive //ipc:metod; did you mean //ipc:method?",
 			"many.go:21:10: parameter f: an unnamed func type cannot cross a process boundary; declare a named func type (type Callback func()) in package many and use it",
+			"many.go:22:14: //ipc:param nothing: method Service.Third has no parameter nothing on the wire; the parameters are n",
+		}},
+		{"renames", []string{
+			`renames.go:6:2: parameter t: field Tags.A: struct tag ipc:"a,was=b,was=c": was= is given twice; keep one`,
+			`renames.go:7:2: parameter t: field Tags.B: struct tag ipc:",was=Bad_name": was=Bad_name is not a wire name; write the wire name the field had (a lower-case ASCII letter, then ASCII letters and digits), e.g. was=oldName`,
+			`renames.go:8:2: parameter t: field Tags.C: struct tag ipc:",was=c": was=c is the field's own wire name; remove was=`,
+			`renames.go:9:2: parameter t: field Tags.D: struct tag ipc:",foo=1": unknown option "foo=1"; the only option is was=oldName, the wire name the field had before a rename`,
+			"renames.go:11:2: struct Tags: fields E and F both say was=old; only one field can keep the old ordinal",
+			`renames.go:12:2: parameter t: field Tags.G: struct tag ipc:"-,was=g": ipc:"-" leaves the field out and takes no options; remove ",was=g"`,
+			"renames.go:17:14: //ipc:param x: method Service.Do has no parameter x on the wire; the parameters are t, n",
+			"renames.go:18:2: //ipc:param t: missing was=; write //ipc:param t was=oldName with the wire name the parameter had",
+			"renames.go:19:2: //ipc:param needs the Go name of the parameter it renames first, e.g. //ipc:param opts was=oldName",
+			"renames.go:21:2: duplicate //ipc:param n on Service.Do; keep one",
+			"renames.go:22:18: //ipc:result ok: was=ok is the result's own wire name; remove the directive",
+			"renames.go:23:15: //ipc:result missing: method Service.Do has no result missing on the wire; the results are ok",
+			`renames.go:24:14: //ipc:param: "_" is not the Go name of a parameter; write e.g. //ipc:param opts was=oldName`,
+			`renames.go:25:14: //ipc:param: "Bad-name" is not the Go name of a parameter; write e.g. //ipc:param opts was=oldName`,
+			"renames.go:26:16: //ipc:param: was=Old_n is not a wire name; write the wire name the parameter had (a lower-case ASCII letter, then ASCII letters and digits), e.g. was=oldName",
+			"renames.go:31:2: //ipc:result needs the Go name of the result it renames first, e.g. //ipc:result opts was=oldName",
+			"renames.go:32:9: method Service.Two: parameters a and b both say was=x; only one can keep the old ordinal",
+			"renames.go:37:2: //ipc:param on method Plain.M, but Plain is not an //ipc:interface; add //ipc:interface to Plain or remove //ipc:param",
+			"renames.go:41:1: //ipc:result does not apply to struct type Misplaced; it belongs on a method of an //ipc:interface type, in its doc comment",
 		}},
 		{"typeerror", []string{
 			"typeerror.go:5:6: undefined: Undefined",

@@ -31,6 +31,12 @@ func lowerCamel(name string) string {
 	return b.String()
 }
 
+// MemberName returns the Cap'n Proto member name annotate gives a Go
+// method, parameter, result or struct field called goName (without a
+// struct tag): "IsTestChain" → "isTestChain", "URLPath" → "urlPath". The
+// schema lock uses it to find the wire name of //ipc:method was=OldName.
+func MemberName(goName string) string { return lowerCamel(goName) }
+
 // lowerLeadingRun lowers the leading run of upper-case letters of s, keeping
 // the last one upper when a lower-case letter follows the run.
 func lowerLeadingRun(s string) string {

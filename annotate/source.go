@@ -26,12 +26,13 @@ type source struct {
 	relevant bool      // some comment is an //ipc: directive or a near miss
 	errs     errorSink // directive problems; Load reports them for roots only
 
-	types   map[string]*typeDecl      // package-level type declarations by name
-	consts  map[string]*constDecl     // package-level constants by name
-	errVars []*errorVarDecl           // //ipc:error variables, in source order
-	convs   []*ast.FuncDecl           // //ipc:convert functions, in source order
-	methods map[*ast.Field]*directive // //ipc:method by method of an //ipc:interface
-	fields  map[token.Pos]*ast.Field  // struct fields by the position of their name (typed sources)
+	types   map[string]*typeDecl        // package-level type declarations by name
+	consts  map[string]*constDecl       // package-level constants by name
+	errVars []*errorVarDecl             // //ipc:error variables, in source order
+	convs   []*ast.FuncDecl             // //ipc:convert functions, in source order
+	methods map[*ast.Field]*directive   // //ipc:method by method of an //ipc:interface
+	renames map[*ast.Field][]*directive // //ipc:param and //ipc:result by method of an //ipc:interface, in source order
+	fields  map[token.Pos]*ast.Field    // struct fields by the position of their name (typed sources)
 }
 
 // typeDecl is one package-level type declaration.
@@ -57,6 +58,7 @@ func newSource(path, name string, fset *token.FileSet, files []*ast.File, tpkg *
 		types:   make(map[string]*typeDecl),
 		consts:  make(map[string]*constDecl),
 		methods: make(map[*ast.Field]*directive),
+		renames: make(map[*ast.Field][]*directive),
 		fields:  make(map[token.Pos]*ast.Field),
 	}
 	slices.SortStableFunc(s.files, func(a, b *ast.File) int {
@@ -83,6 +85,8 @@ var belongsOn = map[string]string{
 	dirEnum:      "a named integer type declaration",
 	dirError:     "a package-level error variable declared on its own (var ErrX = errors.New(…))",
 	dirConvert:   "a package-level function func(T) (W, error) or func(W) (T, error)",
+	dirParam:     "a method of an //ipc:interface type, in its doc comment",
+	dirResult:    "a method of an //ipc:interface type, in its doc comment",
 }
 
 // errorVarDecl is one //ipc:error variable.
@@ -301,10 +305,12 @@ func (p *placer) method(td *typeDecl, m *ast.Field) {
 	for _, d := range ds {
 		d.placed = true
 		switch {
-		case d.name != dirMethod:
+		case d.name != dirMethod && d.name != dirParam && d.name != dirResult:
 			p.wrongFix(d, "method "+iface+"."+name, "it belongs on "+belongsOn[d.name])
 		case td.iface == nil:
 			p.s.errs.addf(d.pos, "%s on method %s.%s, but %s is not an //ipc:interface; add //ipc:interface to %s or remove %s", d, iface, name, iface, iface, d)
+		case d.name != dirMethod:
+			p.s.renames[m] = append(p.s.renames[m], d)
 		case p.s.methods[m] != nil:
 			p.s.errs.addf(d.pos, "duplicate %s on %s.%s; remove one", d, iface, name)
 		default:

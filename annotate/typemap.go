@@ -9,6 +9,7 @@ import (
 	"go/types"
 	"reflect"
 	"slices"
+	"strings"
 )
 
 // use says where a Go type occurs, for messages and for boxing.
@@ -361,15 +362,25 @@ func (b *builder) structType(t *types.Named, tn TypeName, u use) *Type {
 			b.errorf(fu, "embedded fields are not supported yet; give the field a name, or tag it `ipc:\"-\"`")
 			continue
 		}
+		name, opts, hasOpts := strings.Cut(tag, ",")
 		switch {
-		case tagged && !validLowerCamel(tag):
+		case tagged && name == "-" && hasOpts:
+			b.errorf(fu, "struct tag ipc:%q: ipc:\"-\" leaves the field out and takes no options; remove %q", tag, ","+opts)
+			continue
+		case tagged && !hasOpts && !validLowerCamel(name):
 			b.errorf(fu, "struct tag ipc:%q is not a valid wire name (a lower-case ASCII letter, then ASCII letters and digits); fix the tag, or use ipc:\"-\" to leave the field out", tag)
 			continue
-		case tagged:
-			f.WireName = tag
+		case tagged && name != "" && !validLowerCamel(name):
+			b.errorf(fu, "struct tag ipc:%q: %q is not a valid wire name (a lower-case ASCII letter, then ASCII letters and digits); fix the tag, or use ipc:\"-\" to leave the field out", tag, name)
+			continue
+		case tagged && name != "":
+			f.WireName = name
 		case !validLowerCamel(f.WireName):
 			b.errorf(fu, "its wire name %q is not a valid Cap'n Proto name (ASCII letters and digits only); set one with the struct tag ipc:\"name\"", f.WireName)
 			continue
+		}
+		if hasOpts {
+			b.tagOptions(fu, f, tag, opts)
 		}
 		var typExpr ast.Expr
 		if af != nil {
@@ -385,6 +396,7 @@ func (b *builder) structType(t *types.Named, tn TypeName, u use) *Type {
 	}
 	assignOrdinals(s.Fields)
 	b.checkWireNames(s.Fields, "struct "+b.typeString(t), "field", true)
+	b.checkWas(s.Fields, "struct "+b.typeString(t))
 	b.checkBindingFields(s.Fields, "struct "+b.typeString(t), "field",
 		`set another wire name with the struct tag ipc:"name"`, `set another wire name for one of them with the struct tag ipc:"name"`)
 	return &Type{Kind: KindStruct, Named: &tn, Struct: s}
@@ -678,4 +690,39 @@ func (b *builder) imported(m *Package, tn TypeName) *Type {
 		b.imports[m.Path] = m
 	}
 	return t
+}
+
+// tagOptions reads the options of the struct tag ipc:"name,opts" of the
+// field f: was=oldName, the wire name the field had before a rename.
+func (b *builder) tagOptions(fu use, f *Field, tag, opts string) {
+	for _, opt := range strings.Split(opts, ",") {
+		key, value, _ := strings.Cut(opt, "=")
+		switch {
+		case key != "was":
+			b.errorf(fu, "struct tag ipc:%q: unknown option %q; the only option is was=oldName, the wire name the field had before a rename", tag, opt)
+		case f.Was != "":
+			b.errorf(fu, "struct tag ipc:%q: was= is given twice; keep one", tag)
+		case !validLowerCamel(value):
+			b.errorf(fu, "struct tag ipc:%q: was=%s is not a wire name; write the wire name the field had (a lower-case ASCII letter, then ASCII letters and digits), e.g. was=oldName", tag, value)
+		case value == f.WireName:
+			b.errorf(fu, "struct tag ipc:%q: was=%s is the field's own wire name; remove was=", tag, value)
+		default:
+			f.Was = value
+		}
+	}
+}
+
+// checkWas reports two fields of owner that say the same was=: only one
+// of them can keep the old ordinal.
+func (b *builder) checkWas(fields []*Field, owner string) {
+	byWas := make(map[string]*Field)
+	for _, f := range fields {
+		if f.Was == "" {
+			continue
+		}
+		if prev := byWas[f.Was]; prev != nil {
+			b.errs.addf(f.Pos, "%s: fields %s and %s both say was=%s; only one field can keep the old ordinal", owner, prev.GoName, f.GoName, f.Was)
+		}
+		byWas[f.Was] = f
+	}
 }

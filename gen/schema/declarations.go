@@ -96,7 +96,7 @@ type enumerantDecl struct {
 
 // capnpType is a Cap'n Proto type as a field declares it.
 type capnpType struct {
-	which schema.Type_Which // a scalar, text, data, list, enum, structType or interface
+	which schema.Type_Which // a scalar, text, data, list, enum, structType, interface or anyPointer (a retired slot)
 	elem  *capnpType        // list: the element type
 	id    uint64            // enum, structType, interface: the declaration's ID
 	name  string            // enum, structType, interface: the declaration's name, "Alias.Name" when imported
@@ -399,6 +399,9 @@ func (d *declarer) declareMethods(in *annotate.Interface) {
 	slices.SortStableFunc(methods, func(a, b *annotate.Method) int { return a.Ordinal - b.Ordinal })
 	names := make(map[string]bool)
 	for i, m := range methods {
+		if m.Retired && (m.Name != "" || len(m.Params) > 0 || len(m.Results) > 0) {
+			d.errorf(m.Pos, "%s: retired method %s has a Go name, parameters or results; a placeholder has none", what, m.WireName)
+		}
 		if !isMemberName(m.WireName) {
 			d.errorf(m.Pos, "%s: method %s: wire name %q is not a Cap'n Proto member name; use ASCII letters and digits, starting with a lower-case letter", what, m.Name, m.WireName)
 		} else if names[m.WireName] {
@@ -454,6 +457,29 @@ func (d *declarer) fields(fields []*annotate.Field, what string) []*fieldDecl {
 	for _, f := range fields {
 		if f.Type == nil {
 			d.errorf(f.Pos, "%s: field %s has no type", what, f.WireName)
+			continue
+		}
+		if f.Retired || f.Type.Kind == annotate.KindAnyPointer {
+			// A placeholder holds its slot: a scalar or AnyPointer.
+			// After an error the field still takes its ordinal, so that
+			// the ordinal check reports nothing more.
+			anyPointer := &capnpType{which: schema.Type_Which_anyPointer}
+			switch w, scalar := scalarTypes[f.Type.Kind]; {
+			case !f.Retired:
+				d.errorf(f.Pos, "%s: field %s has the type AnyPointer, which only a retired placeholder has", what, f.WireName)
+				add(f, f.WireName, f.Ordinal, anyPointer, f.Doc)
+			case f.HasWireName != "":
+				d.errorf(f.Pos, "%s: retired field %s has a has flag; a placeholder is one field", what, f.WireName)
+				add(f, f.WireName, f.Ordinal, anyPointer, f.Doc)
+				add(f, f.HasWireName, f.HasOrdinal, anyPointer, "")
+			case f.Type.Kind == annotate.KindAnyPointer:
+				add(f, f.WireName, f.Ordinal, anyPointer, f.Doc)
+			case scalar && f.Type.Kind.IsScalar():
+				add(f, f.WireName, f.Ordinal, &capnpType{which: w}, f.Doc)
+			default:
+				d.errorf(f.Pos, "%s: retired field %s has the type %s; a placeholder is a scalar or AnyPointer", what, f.WireName, f.Type)
+				add(f, f.WireName, f.Ordinal, anyPointer, f.Doc)
+			}
 			continue
 		}
 		if f.Type.Kind == annotate.KindOptional && f.Type.Box != nil {

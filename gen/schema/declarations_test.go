@@ -54,6 +54,26 @@ func TestDeclareRejects(t *testing.T) {
 			[]string{"struct BlockCheckOptions: field checkPow has ordinal @0; the ordinals must be 0…1"},
 		},
 		{
+			"AnyPointer outside a placeholder",
+			func(pkg *annotate.Package) {
+				pkg.Structs[0].Fields[0].Type = &annotate.Type{Kind: annotate.KindAnyPointer}
+			},
+			[]string{"struct BlockCheckOptions: field checkMerkleRoot has the type AnyPointer, which only a retired placeholder has"},
+		},
+		{
+			"retired field of a pointer type",
+			func(pkg *annotate.Package) {
+				pkg.Structs[0].Fields[0].Retired = true
+				pkg.Structs[0].Fields[0].Type = tString()
+			},
+			[]string{"struct BlockCheckOptions: retired field checkMerkleRoot has the type Text; a placeholder is a scalar or AnyPointer"},
+		},
+		{
+			"retired method with parameters",
+			func(pkg *annotate.Package) { pkg.Interfaces[0].Methods[2].Retired = true },
+			[]string{"interface Mining: retired method createNewBlock has a Go name, parameters or results; a placeholder has none"},
+		},
+		{
 			"pinned ID without the high bit",
 			func(pkg *annotate.Package) { pkg.Interfaces[0].ID = 0x1234 },
 			[]string{"interface Mining: id=0x1234 lacks the high bit"},

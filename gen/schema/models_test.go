@@ -24,6 +24,7 @@ func testModels() []testModel {
 		{"layouts", layoutsModel()},
 		{"capabilities", capabilitiesModel()},
 		{"crosspkg", crossModel()},
+		{"retired", retiredModel()},
 	}
 }
 
@@ -394,6 +395,62 @@ func ordinalsModel() *annotate.Package {
 	b.Ordinal, a.Ordinal, c.Ordinal = 0, 2, 1
 	pkg.Interfaces = []*annotate.Interface{{Name: "Renamed", Methods: []*annotate.Method{a, b, c}}}
 	pkg.Structs = []*annotate.Struct{s}
+	return pkg
+}
+
+// retiredModel is what the schema lock (gen/lock) leaves after edits:
+// retired placeholders at the front, in the middle and at the end of
+// methods, struct fields, parameters and results, parameters out of
+// source order, and optional scalars whose has flags are not next to
+// their values.
+func retiredModel() *annotate.Package {
+	pkg := newPackage("example.com/x/retired", "retired")
+	kind := enum(pkg, "Kind", "", "int32", "A", "B")
+	anyPointer := func() *annotate.Type { return &annotate.Type{Kind: annotate.KindAnyPointer} }
+	retiredField := func(name string, ordinal int, t *annotate.Type) *annotate.Field {
+		return &annotate.Field{WireName: name, Ordinal: ordinal, Type: t, Retired: true,
+			Doc: "Retired: was " + name[:1] + ", removed from the Go source. The ordinal is never reused."}
+	}
+	retiredMethod := func(name string, ordinal int) *annotate.Method {
+		return &annotate.Method{WireName: name, Ordinal: ordinal, Retired: true,
+			Doc: "Retired: was " + name[:3] + ", removed from the Go source. The ordinal is never reused; servers answer \"unimplemented\"."}
+	}
+
+	s := goStruct(pkg, "Evolved", "Evolved was edited.")
+	a := f("A", "a", tInt32(), "A moved.")
+	opt := f("Opt", "opt", tOptional(tInt16()))
+	name := f("Name", "name", tString())
+	k := f("K", "k", tEnum(kind))
+	a.Ordinal = 3
+	opt.Ordinal, opt.HasOrdinal = 1, 6
+	name.Ordinal = 5
+	k.Ordinal = 8
+	s.Fields = []*annotate.Field{a, opt, name, k,
+		retiredField("fRetired0", 0, anyPointer()),
+		retiredField("gRetired2", 2, tBool()),
+		retiredField("hRetired4", 4, tUint16()),
+		retiredField("iRetired7", 7, anyPointer()),
+		retiredField("jRetired9", 9, tFloat64()),
+	}
+
+	get := method("Get", "Get was edited.",
+		fields(f("y", "y", tString()), f("x", "x", tOptional(tInt64())), retiredField("zRetired1", 1, anyPointer())),
+		fields(f("ok", "ok", tBool()), retiredField("rRetired0", 0, tInt32())))
+	get.Params[0].Ordinal = 2
+	get.Params[1].Ordinal, get.Params[1].HasOrdinal = 0, 3
+	get.Params[2].Ordinal = 1
+	get.Results[0].Ordinal, get.Results[1].Ordinal = 1, 0
+	get.Ordinal = 1
+	put := method("Put", "", fields(f("e", "e", tStruct(s)), f("k", "k", tEnum(kind))), nil)
+	put.Ordinal = 3
+	pkg.Interfaces = []*annotate.Interface{
+		{Name: "Evolving", Doc: "Evolving lost methods.", Methods: []*annotate.Method{
+			get, put, retiredMethod("oldRetired0", 0), retiredMethod("midRetired2", 2), retiredMethod("endRetired4", 4),
+		}},
+		{Name: "Gone", Methods: []*annotate.Method{retiredMethod("allRetired0", 0)}},
+	}
+	pkg.Structs = []*annotate.Struct{s}
+	pkg.Enums = []*annotate.Enum{kind}
 	return pkg
 }
 

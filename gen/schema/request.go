@@ -595,6 +595,12 @@ func setType(t schema.Type, ct *capnpType) error {
 	case schema.Type_Which_interface:
 		t.SetInterface()
 		t.Interface().SetTypeId(ct.id)
+	case schema.Type_Which_anyPointer:
+		// AnyPointer, unconstrained: what the compiler records for the
+		// built-in AnyPointer.
+		t.SetAnyPointer()
+		t.AnyPointer().SetUnconstrained()
+		t.AnyPointer().Unconstrained().SetAnyKind()
 	default:
 		return fmt.Errorf("no capnp type for %v", ct.which)
 	}
@@ -640,5 +646,7 @@ func setZeroValue(v schema.Value, ct *capnpType) {
 		_ = v.SetStructValue(capnp.Ptr{})
 	case schema.Type_Which_interface:
 		v.SetInterface()
+	case schema.Type_Which_anyPointer:
+		_ = v.SetAnyPointer(capnp.Ptr{})
 	}
 }

@@ -19,4 +19,6 @@ type Service interface {
 	Do(ctx context.Context, r Req) (any, error)
 	//ipc:metod
 	Other(f func()) error
+	//ipc:param nothing was=x
+	Third(n int32) error
 }

@@ -19,12 +19,12 @@ type Options struct {
 	UseMempool bool
 	// Timeout bounds the wait.
 	Timeout  time.Duration
-	MaxFee   *int64 // nil: no limit
+	MaxFee   *int64 `ipc:",was=maxFees"` // nil: no limit
 	Tip      *chain.BlockRef
 	Previous BlockRef
 	Kinds    []chain.Kind
 	Skip     func() `ipc:"-"`
-	Renamed  int16  `ipc:"weight" json:"w"`
+	Renamed  int16  `ipc:"weight,was=oldWeight" json:"w"`
 	internal int
 }
 
@@ -41,6 +41,8 @@ type Mining interface {
 	GetTip(ctx context.Context) (*chain.BlockRef, error)
 
 	//ipc:method was=NewBlock
+	//ipc:param opts was=options
+	//ipc:result fees was=feesByTx
 	CreateNewBlock(ctx context.Context, opts Options) (template []byte, fees map[string]int64, err error)
 
 	CheckBlock(context.Context, []byte, *uint32) (reason, debug string, ok bool, err error)

@@ -1,0 +1,3 @@
+module example.com/locktest
+
+go 1.26
