@@ -72,6 +72,12 @@ func (w wrapper) elem(i string) wrapper {
 type fn struct {
 	g  *generator
 	sc *scope
+
+	// In the nested reader of a recursive struct (see nesting.go): the
+	// name of its depth parameter and the struct's cycle group. depth
+	// is "" in any other function.
+	depth string
+	group int
 }
 
 // nested builds the statements of a block with their own scope.
@@ -615,7 +621,7 @@ func (w *fn) readField(s jen.Code, stype string, f *annotate.Field, t *annotate.
 		return []jen.Code{
 			jen.List(jen.Id(c), jen.Err()).Op(":=").Add(get),
 			ifErr(wrap),
-			check(w.g.bound(schemaPath(t), structReadFunc(t.Struct.Name)).Call(jen.Id(c), dst.addr()), wrap),
+			check(w.structRead(t, jen.Id(c), dst.addr()), wrap),
 		}
 
 	case annotate.KindInterface:
@@ -728,16 +734,26 @@ func (w *fn) readList(l string, t *annotate.Type, dst ref, wrap wrapper) []jen.C
 		}, loop...)
 	}
 	// if l.IsValid() {
-	// 	x := make([]int32, l.Len())
+	// 	n, err := ipc.SliceLen[int32](l)
+	// 	if err != nil {
+	// 		return ipc.InField("Items", err)
+	// 	}
+	// 	x := make([]int32, n)
 	// 	for i := range x {
 	// 		…read element i into x[i]…
 	// 	}
 	// 	v.Items = x
 	// }
+	//
+	// (SliceLen refuses a length whose Go slice would exceed the read
+	// budget of the message: a list of zero-sized structs takes no
+	// bytes on the wire.)
 	body := w.nested(func() []jen.Code {
-		x, i := w.sc.name("x"), w.sc.name("i")
+		n, x, i := w.sc.name("n"), w.sc.name("x"), w.sc.name("i")
 		return []jen.Code{
-			jen.Id(x).Op(":=").Make(w.g.goType(t), jen.Id(l).Dot("Len").Call()),
+			jen.List(jen.Id(n), jen.Err()).Op(":=").Qual(ipcPath, "SliceLen").Types(w.g.goType(t.Elem)).Call(jen.Id(l)),
+			ifErr(wrap),
+			jen.Id(x).Op(":=").Make(w.g.goType(t), jen.Id(n)),
 			jen.For(jen.Id(i).Op(":=").Range().Id(x)).Block(
 				w.readElem(l, i, t.Elem, ref{x: jen.Id(x).Index(jen.Id(i))}, wrap.elem(i))...),
 			dst.set(jen.Id(x)),
@@ -754,7 +770,7 @@ func (w *fn) readMap(l string, t *annotate.Type, dst ref, wrap wrapper) []jen.Co
 	saved := w.sc
 	w.sc = saved.child()
 	defer func() { w.sc = saved }()
-	m, i, e := w.sc.name("m"), w.sc.name("i"), w.sc.name("e")
+	n, m, i, e := w.sc.name("n"), w.sc.name("m"), w.sc.name("i"), w.sc.name("e")
 	en := jen.Id(e)
 
 	var body []jen.Code
@@ -778,15 +794,21 @@ func (w *fn) readMap(l string, t *annotate.Type, dst ref, wrap wrapper) []jen.Co
 		body = append(body, jen.Id(m).Index(jen.Id(k)).Op("=").Id(val))
 	}
 	// if l.IsValid() {
-	// 	m := make(map[string]int64, l.Len())
-	// 	for i := range l.Len() {
+	// 	n, err := ipc.MapLen[string, int64](l)
+	// 	if err != nil {
+	// 		return ipc.InField("Index", err)
+	// 	}
+	// 	m := make(map[string]int64, n)
+	// 	for i := range n {
 	// 		…
 	// 	}
 	// 	v.Index = m
 	// }
 	return []jen.Code{jen.If(jen.Id(l).Dot("IsValid").Call()).Block(
-		jen.Id(m).Op(":=").Make(w.g.goType(t), jen.Id(l).Dot("Len").Call()),
-		jen.For(jen.Id(i).Op(":=").Range().Id(l).Dot("Len").Call()).Block(body...),
+		jen.List(jen.Id(n), jen.Err()).Op(":=").Qual(ipcPath, "MapLen").Types(w.g.goType(t.Key), w.g.goType(t.Elem)).Call(jen.Id(l)),
+		ifErr(wrap),
+		jen.Id(m).Op(":=").Make(w.g.goType(t), jen.Id(n)),
+		jen.For(jen.Id(i).Op(":=").Range().Id(n)).Block(body...),
 		dst.set(jen.Id(m)),
 	)}
 }
@@ -866,7 +888,7 @@ func (w *fn) readElem(l, i string, t *annotate.Type, dst ref, wrap wrapper) []je
 
 	case annotate.KindStruct:
 		// if err := ReadBlockRef(l.At(i), &x[i]); err != nil { … }
-		return []jen.Code{check(w.g.bound(schemaPath(t), structReadFunc(t.Struct.Name)).Call(at, dst.addr()), wrap)}
+		return []jen.Code{check(w.structRead(t, at, dst.addr()), wrap)}
 
 	case annotate.KindInterface:
 		// c, err := l.At(i)

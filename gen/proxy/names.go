@@ -252,6 +252,10 @@ func serverType(it *annotate.Interface) string { return lowerFirst(it.Name) + "S
 func writeFunc(bindingsType string) string     { return "write" + bindingsType }
 func readFunc(bindingsType string) string      { return "read" + bindingsType }
 
+// unimplementedType is the type implementations embed to answer the
+// methods they lack with ipc.ErrUnimplemented (not for func types).
+func unimplementedType(it *annotate.Interface) string { return "Unimplemented" + it.Name }
+
 // The conversions of a Go struct and of an interface are exported, so
 // that a generated package that uses the type (its schema imports this
 // one's) converts through them: WriteBlockRef, ReadBlockRef,
@@ -310,7 +314,7 @@ func checkNames(pkg *annotate.Package) error {
 				errs = append(errs, fmt.Sprintf("%s: method %s.%s.Release collides with the Release method of the generated %s; rename the method", m.Pos, pkg.Name, it.Name, clientType(it)))
 			}
 		}
-		for _, n := range []string{clientType(it), upperFirst(serverType(it))} {
+		for _, n := range []string{clientType(it), upperFirst(serverType(it)), unimplementedType(it)} {
 			if kind, ok := bindings[n]; ok {
 				errs = append(errs, fmt.Sprintf("%s: the %s %s collides with the generated %s for interface %s; rename one of them", it.Pos, kind, n, n, it.Name))
 			}
@@ -360,7 +364,7 @@ func reservedNames(pkg *annotate.Package, imports map[string]string) map[string]
 	r["RegisterSchema"] = true
 	r[schemaVar] = true
 	for _, s := range pkg.Structs {
-		for _, n := range []string{s.Name, s.Name + "_List", "New" + s.Name + "_List", s.Name + "_TypeID", structWriteFunc(s.Name), structReadFunc(s.Name)} {
+		for _, n := range []string{s.Name, s.Name + "_List", "New" + s.Name + "_List", s.Name + "_TypeID", structWriteFunc(s.Name), structReadFunc(s.Name), nestedReadFunc(s.Name)} {
 			r[n] = true
 		}
 	}
@@ -371,7 +375,8 @@ func reservedNames(pkg *annotate.Package, imports map[string]string) map[string]
 	}
 	for _, it := range pkg.Interfaces {
 		for _, n := range []string{it.Name, it.Name + "_Methods", it.Name + "_List", "New" + it.Name + "_List",
-			clientType(it), "New" + clientType(it), serverType(it), "New" + it.Name + "Server", exportFunc(it.Name), importFunc(it.Name)} {
+			clientType(it), "New" + clientType(it), serverType(it), "New" + it.Name + "Server", exportFunc(it.Name), importFunc(it.Name),
+			unimplementedType(it)} {
 			r[n] = true
 		}
 		for _, m := range it.Methods {
@@ -487,4 +492,26 @@ func (g *generator) zero(t *annotate.Type) *jen.Statement {
 		return g.goType(t).Values()
 	}
 	return jen.Lit(0) // numbers and enums
+}
+
+// live returns the fields that exist in Go: fs without the placeholders
+// the schema lock keeps for removed ones (Field.Retired), which generated
+// code never reads or writes.
+func live(fs []*annotate.Field) []*annotate.Field {
+	n := 0
+	for _, f := range fs {
+		if !f.Retired {
+			n++
+		}
+	}
+	if n == len(fs) {
+		return fs
+	}
+	out := make([]*annotate.Field, 0, n)
+	for _, f := range fs {
+		if !f.Retired {
+			out = append(out, f)
+		}
+	}
+	return out
 }

@@ -11,6 +11,7 @@
 //	func NewMiningClient(c capnp.Client) *MiningClient   // takes over c
 //	func (c *MiningClient) Release()
 //	func NewMiningServer(impl mining.Mining) capnp.Client
+//	type UnimplementedMining struct{}                   // embed it: methods answer ipc.ErrUnimplemented
 //
 // and is used like
 //
@@ -28,6 +29,14 @@
 //	func ReadBlockRef(s BlockRef, v *mining.BlockRef) error
 //	func ExportBlockTemplate(v mining.BlockTemplate) BlockTemplate // a new reference; nil → null
 //	func ImportBlockTemplate(c BlockTemplate) mining.BlockTemplate // does not take over c
+//
+// Placeholders the schema lock keeps for removed members (Method.Retired,
+// Field.Retired) are never read or written; the server adapter answers a
+// call to a retired method with Cap'n Proto's "unimplemented" exception,
+// and the client has no method for it. Readers of recursive types refuse
+// values nested deeper than ipc.MaxNesting (nesting.go), and readers of
+// lists refuse lengths whose Go form exceeds their message's read budget
+// (ipc.SliceLen).
 //
 // The wire conventions the conversions follow are those of the annotate
 // package's model; the bindings' names follow capnpc-go's rules (a schema
@@ -68,6 +77,7 @@ func Generate(pkg *annotate.Package) (out []byte, err error) {
 	g := &generator{pkg: pkg, file: f}
 	g.imports = importNames(f, pkg)
 	g.reserved = reservedNames(pkg, g.imports)
+	g.groups = cycleGroups(pkg)
 	g.render()
 	var buf bytes.Buffer
 	if err := f.Render(&buf); err != nil {
@@ -90,6 +100,10 @@ type generator struct {
 	imports    map[string]string // import path → package identifier
 	reserved   map[string]bool   // package-level identifiers locals must not shadow
 	usesSchema bool              // an optional string is written: declare wireSchema
+
+	// groups numbers the cycle group of every recursive Go struct of
+	// the schema (see nesting.go).
+	groups map[*annotate.Struct]int
 }
 
 // newFn starts a generated function whose fixed locals are locals, plus
@@ -125,6 +139,9 @@ func (g *generator) render() {
 	for _, it := range g.pkg.Interfaces {
 		g.client(it)
 		g.server(it)
+		if it.Func == nil {
+			g.unimplemented(it)
+		}
 		// Always: a package whose schema imports this one converts
 		// its values through them.
 		g.capabilityConversions(it)
@@ -209,7 +226,9 @@ func (g *generator) client(it *annotate.Interface) {
 
 	for _, anc := range g.ancestry(it) {
 		for _, m := range anc.Methods {
-			g.clientMethod(it, anc, m)
+			if !m.Retired { // a retired method has no Go method
+				g.clientMethod(it, anc, m)
+			}
 		}
 	}
 }
@@ -219,6 +238,7 @@ func (g *generator) client(it *annotate.Interface) {
 func (g *generator) clientMethod(owner, it *annotate.Interface, m *annotate.Method) {
 	w := g.newFn()
 	method := methodPath(g.pkg, it, m)
+	goParams, goResults := live(m.Params), live(m.Results)
 
 	// Parameters and results keep the interface's names where it has them.
 	var params, results []jen.Code
@@ -227,13 +247,13 @@ func (g *generator) clientMethod(owner, it *annotate.Interface, m *annotate.Meth
 		ctx = w.sc.name("ctx")
 		params = append(params, jen.Id(ctx).Qual(contextPath, "Context"))
 	}
-	args := make([]string, len(m.Params))
-	for i, p := range m.Params {
+	args := make([]string, len(goParams))
+	for i, p := range goParams {
 		args[i] = w.sc.name(label(p))
 		params = append(params, jen.Id(args[i]).Add(g.goType(p.Type)))
 	}
-	res := make([]string, len(m.Results))
-	for i, r := range m.Results {
+	res := make([]string, len(goResults))
+	for i, r := range goResults {
 		res[i] = w.sc.name(label(r))
 		results = append(results, jen.Id(res[i]).Add(g.goType(r.Type)))
 	}
@@ -251,8 +271,8 @@ func (g *generator) clientMethod(owner, it *annotate.Interface, m *annotate.Meth
 
 	// fail renders the statement that ends the method with an error:
 	// return zero values and the error, or panic without an error result.
-	zeros := make([]jen.Code, len(m.Results))
-	for i, r := range m.Results {
+	zeros := make([]jen.Code, len(goResults))
+	for i, r := range goResults {
 		zeros[i] = g.zero(r.Type)
 	}
 	fail := func(e jen.Code) jen.Code {
@@ -278,7 +298,7 @@ func (g *generator) clientMethod(owner, it *annotate.Interface, m *annotate.Meth
 
 	var body []jen.Code
 	pt := paramsType(it, m)
-	if len(m.Params) > 0 {
+	if len(goParams) > 0 {
 		// f, release := c.c.CreateNewBlock(ctx, func(p Mining_createNewBlock_Params) error {
 		// 	return ipc.ArgsError(writeMining_createNewBlock_Params(p, opts))
 		// })
@@ -310,7 +330,7 @@ func (g *generator) clientMethod(owner, it *annotate.Interface, m *annotate.Meth
 		)
 	}
 
-	if len(m.Results) == 0 {
+	if len(goResults) == 0 {
 		// if _, err := f.Struct(); err != nil {
 		// 	panic(ipc.CallPanic(capnp.Client(c.c), "mining.Mining.Interrupt", err))
 		// }
@@ -403,8 +423,13 @@ func (g *generator) server(it *annotate.Interface) {
 // serverMethod emits the method m of the interface it on the server
 // adapter of owner: it itself, or an interface that extends it.
 func (g *generator) serverMethod(owner, it *annotate.Interface, m *annotate.Method) {
+	if m.Retired {
+		g.retiredServerMethod(owner, it, m)
+		return
+	}
 	w := g.newFn("s", "ctx", "call")
 	method := methodPath(g.pkg, it, m)
+	goParams, goResults := live(m.Params), live(m.Results)
 	ipcError := func(e string) jen.Code {
 		return jen.Op("&").Qual(ipcPath, "Error").Values(
 			jen.Id("Method").Op(":").Lit(method), jen.Id("Err").Op(":").Id(e))
@@ -430,11 +455,11 @@ func (g *generator) serverMethod(owner, it *annotate.Interface, m *annotate.Meth
 	// if err := readMining_createNewBlock_Params(call.Args(), &opts); err != nil {
 	// 	return &ipc.Error{Method: "mining.Mining.CreateNewBlock", Err: err}
 	// }
-	args := make([]string, len(m.Params))
-	if len(m.Params) > 0 {
+	args := make([]string, len(goParams))
+	if len(goParams) > 0 {
 		var defs []jen.Code
 		call := []jen.Code{jen.Id("call").Dot("Args").Call()}
-		for i, p := range m.Params {
+		for i, p := range goParams {
 			args[i] = w.sc.name(label(p))
 			defs = append(defs, jen.Id(args[i]).Add(g.goType(p.Type)))
 			call = append(call, jen.Op("&").Id(args[i]))
@@ -467,18 +492,18 @@ func (g *generator) serverMethod(owner, it *annotate.Interface, m *annotate.Meth
 	if it.Func != nil {
 		implCall = jen.Id("s").Dot("impl").Call(implArgs...)
 	}
-	res := make([]string, len(m.Results))
+	res := make([]string, len(goResults))
 	var lhs []jen.Code
-	for i, r := range m.Results {
+	for i, r := range goResults {
 		res[i] = w.sc.name(label(r))
 		lhs = append(lhs, jen.Id(res[i]))
 	}
 	// An error wrapping an //ipc:error sentinel carries the sentinel's code.
 	implErr := jen.Return(jen.Qual(ipcPath, "ServerError").Call(jen.Err()))
 	switch {
-	case len(m.Results) == 0 && m.Error:
+	case len(goResults) == 0 && m.Error:
 		body = append(body, jen.If(jen.Err().Op(":=").Add(implCall), jen.Err().Op("!=").Nil()).Block(implErr))
-	case len(m.Results) == 0:
+	case len(goResults) == 0:
 		body = append(body, implCall)
 	case m.Error:
 		body = append(body,
@@ -496,7 +521,7 @@ func (g *generator) serverMethod(owner, it *annotate.Interface, m *annotate.Meth
 	// if err := writeMining_createNewBlock_Results(r, result); err != nil {
 	// 	return &ipc.Error{Method: "mining.Mining.CreateNewBlock", Err: err}
 	// }
-	if len(m.Results) > 0 {
+	if len(goResults) > 0 {
 		r := w.sc.name("r")
 		call := []jen.Code{jen.Id(r)}
 		call = append(call, lhs...)
@@ -517,17 +542,104 @@ func (g *generator) serverMethod(owner, it *annotate.Interface, m *annotate.Meth
 		Params(jen.Err().Error()).Block(body...)
 }
 
+// unimplemented emits UnimplementedX for the interface X, it: a type
+// that implements X by answering every method with an error wrapping
+// ipc.ErrUnimplemented, for implementations to embed.
+//
+//	type UnimplementedMining struct{}
+//
+//	var _ mining.Mining = UnimplementedMining{}
+//
+//	// GetTip returns ipc.Unimplemented("mining.Mining.GetTip").
+//	func (UnimplementedMining) GetTip(context.Context) (*mining.BlockRef, error) {
+//		return nil, ipc.Unimplemented("mining.Mining.GetTip")
+//	}
+//
+//	// Interrupt does nothing.
+//	func (UnimplementedMining) Interrupt() {}
+func (g *generator) unimplemented(it *annotate.Interface) {
+	f := g.file
+	name := unimplementedType(it)
+	ifaceRef := g.pkg.Name + "." + it.Name
+	f.Comment(docComment(fmt.Sprintf("%s answers every method of %s with an error wrapping ipc.ErrUnimplemented\n"+
+		"(zero results for a method without an error result). Embed it in an implementation so that\n"+
+		"adding a method to %s does not break implementations built against an older version:\n"+
+		"served by New%sServer, such a method answers a caller with an error that wraps\n"+
+		"ipc.ErrUnimplemented too, as does a server built before the method existed.",
+		name, ifaceRef, it.Name, it.Name)))
+	f.Type().Id(name).Struct()
+	f.Line()
+	f.Var().Id("_").Add(g.qual(annotate.TypeName{Path: g.pkg.Path, Name: it.Name})).Op("=").Id(name).Values()
+
+	for _, anc := range g.ancestry(it) {
+		for _, m := range anc.Methods {
+			if m.Retired {
+				continue
+			}
+			method := methodPath(g.pkg, anc, m)
+			var params, results, zeros []jen.Code
+			if m.Context {
+				params = append(params, jen.Qual(contextPath, "Context"))
+			}
+			for _, p := range live(m.Params) {
+				params = append(params, g.goType(p.Type))
+			}
+			for _, r := range live(m.Results) {
+				results = append(results, g.goType(r.Type))
+				zeros = append(zeros, g.zero(r.Type))
+			}
+			var body []jen.Code
+			switch {
+			case m.Error:
+				results = append(results, jen.Error())
+				body = append(body, jen.Return(append(zeros, jen.Qual(ipcPath, "Unimplemented").Call(jen.Lit(method)))...))
+				f.Comment(fmt.Sprintf("%s returns ipc.Unimplemented(%q).", m.Name, method))
+			case len(zeros) > 0:
+				body = append(body, jen.Return(zeros...))
+				f.Comment(fmt.Sprintf("%s returns zero values.", m.Name))
+			default:
+				f.Comment(fmt.Sprintf("%s does nothing.", m.Name))
+			}
+			f.Func().Params(jen.Id(name)).Id(m.Name).Params(params...).Params(results...).Block(body...)
+		}
+	}
+}
+
+// retiredServerMethod emits the method of the server adapter of owner
+// for m, a retired method of it (or of an interface it extends): capnpc-go
+// declares a server method for it, and every call to it is answered with
+// Cap'n Proto's "unimplemented" exception, which the caller's
+// ipc.CallError turns into an error wrapping ipc.ErrUnimplemented.
+//
+//	// CheckBlockRetired3 answers calls to the retired mining.Mining.checkBlockRetired3: unimplemented.
+//	func (s miningServer) CheckBlockRetired3(context.Context, Mining_checkBlockRetired3) error {
+//		return capnp.Unimplemented("mining.Mining.checkBlockRetired3 is retired")
+//	}
+func (g *generator) retiredServerMethod(owner, it *annotate.Interface, m *annotate.Method) {
+	method := g.pkg.Name + "." + it.Name + "." + m.WireName
+	name := upperFirst(m.WireName)
+	g.file.Comment(fmt.Sprintf("%s answers calls to the retired %s: unimplemented.", name, method))
+	g.file.Func().Params(jen.Id("s").Id(serverType(owner))).Id(name).
+		Params(jen.Qual(contextPath, "Context"), jen.Id(callType(it, m))).Error().Block(
+		jen.Return(jen.Qual(capnpPath, "Unimplemented").Call(jen.Lit(method + " is retired"))),
+	)
+}
+
 // methodConversions emits the functions that write and read the
 // parameters and results of m.
 func (g *generator) methodConversions(it *annotate.Interface, m *annotate.Method) {
-	method := methodPath(g.pkg, it, m)
-	if len(m.Params) > 0 {
-		g.fieldsWriter(paramsType(it, m), m.Params, "the arguments of a call to "+method)
-		g.fieldsReader(paramsType(it, m), m.Params, "the arguments of a call to "+method)
+	if m.Retired {
+		return
 	}
-	if len(m.Results) > 0 {
-		g.fieldsWriter(resultsType(it, m), m.Results, "the results of "+method)
-		g.fieldsReader(resultsType(it, m), m.Results, "the results of "+method)
+	method := methodPath(g.pkg, it, m)
+	goParams, goResults := live(m.Params), live(m.Results)
+	if len(goParams) > 0 {
+		g.fieldsWriter(paramsType(it, m), goParams, "the arguments of a call to "+method)
+		g.fieldsReader(paramsType(it, m), goParams, "the arguments of a call to "+method)
+	}
+	if len(goResults) > 0 {
+		g.fieldsWriter(resultsType(it, m), goResults, "the results of "+method)
+		g.fieldsReader(resultsType(it, m), goResults, "the results of "+method)
 	}
 }
 
@@ -586,21 +698,43 @@ func (g *generator) structConversions(st *annotate.Struct) {
 
 	w := g.newFn("s", "v")
 	var body []jen.Code
-	for _, f := range st.Fields {
+	for _, f := range live(st.Fields) {
 		body = append(body, w.writeField(jen.Id("s"), st.Name, f, f.Type, field(f), fieldWrap(f.GoName))...)
 	}
 	body = append(body, jen.Return(jen.Nil()))
 	g.file.Comment(fmt.Sprintf("%s writes v into s.", structWriteFunc(st.Name)))
 	g.file.Func().Id(structWriteFunc(st.Name)).Params(jen.Id("s").Id(st.Name), jen.Id("v").Op("*").Add(goType)).Error().Block(body...)
 
-	w = g.newFn("s", "v")
+	w = g.newFn("s", "v", "depth")
 	body = nil
-	for _, f := range st.Fields {
+	group, recursive := g.groups[st]
+	if recursive {
+		// if depth == 0 {
+		// 	return ipc.ErrTooDeep
+		// }
+		w.depth, w.group = "depth", group
+		body = append(body, jen.If(jen.Id("depth").Op("==").Lit(0)).Block(jen.Return(jen.Qual(ipcPath, "ErrTooDeep"))))
+	}
+	for _, f := range live(st.Fields) {
 		body = append(body, w.readField(jen.Id("s"), st.Name, f, f.Type, field(f), fieldWrap(f.GoName))...)
 	}
 	body = append(body, jen.Return(jen.Nil()))
-	g.file.Comment(fmt.Sprintf("%s reads s into v.", structReadFunc(st.Name)))
-	g.file.Func().Id(structReadFunc(st.Name)).Params(jen.Id("s").Id(st.Name), jen.Id("v").Op("*").Add(g.qual(st.GoType))).Error().Block(body...)
+	params := []jen.Code{jen.Id("s").Id(st.Name), jen.Id("v").Op("*").Add(g.qual(st.GoType))}
+	if !recursive {
+		g.file.Comment(fmt.Sprintf("%s reads s into v.", structReadFunc(st.Name)))
+		g.file.Func().Id(structReadFunc(st.Name)).Params(params...).Error().Block(body...)
+		return
+	}
+	// func ReadTree(s Tree, v *pkg.Tree) error {
+	// 	return readTreeNested(s, v, ipc.MaxNesting)
+	// }
+	g.file.Comment(docComment(fmt.Sprintf("%s reads s into v. v's type is recursive: a value nested deeper than\n"+
+		"ipc.MaxNesting is an error wrapping ipc.ErrTooDeep.", structReadFunc(st.Name))))
+	g.file.Func().Id(structReadFunc(st.Name)).Params(params...).Error().Block(
+		jen.Return(jen.Id(nestedReadFunc(st.Name)).Call(jen.Id("s"), jen.Id("v"), jen.Qual(ipcPath, "MaxNesting"))),
+	)
+	g.file.Comment(fmt.Sprintf("%s reads s into v, which may nest depth levels deep.", nestedReadFunc(st.Name)))
+	g.file.Func().Id(nestedReadFunc(st.Name)).Params(append(params, jen.Id("depth").Int())...).Error().Block(body...)
 }
 
 // capabilityConversions emits the conversions between a Go value of the
@@ -701,7 +835,9 @@ func (g *generator) funcClient(it *annotate.Interface) {
 	)
 	for _, anc := range g.ancestry(it) {
 		for _, m := range anc.Methods {
-			g.clientMethod(it, anc, m)
+			if !m.Retired { // a retired method has no Go method
+				g.clientMethod(it, anc, m)
+			}
 		}
 	}
 }

@@ -334,6 +334,12 @@ func TestGenerateRejects(t *testing.T) {
 			},
 			"the enum MiningServer collides with the generated MiningServer for interface Mining; rename one of them",
 		},
+		"struct named like UnimplementedX": {
+			func(p *annotate.Package) {
+				p.Structs = append(p.Structs, &annotate.Struct{Name: "UnimplementedMining", Pos: pos, GoType: annotate.TypeName{Path: miningPath, Name: "UnimplementedMining"}})
+			},
+			"the struct UnimplementedMining collides with the generated UnimplementedMining for interface Mining; rename one of them",
+		},
 		"method Release": {
 			func(p *annotate.Package) {
 				p.Interfaces[0].Methods = append(p.Interfaces[0].Methods, &annotate.Method{Name: "Release", WireName: "release", Pos: pos})

@@ -64,11 +64,34 @@
 //     zero-sized structs in a message of a few hundred bytes is refused
 //     before generated code allocates a Go slice for it
 //     (TestZeroSizedList). Generated code read outside a connection, as
-//     FuzzServerParams does, keeps the default.
+//     FuzzServerParams does, keeps the default. What the traversal limit
+//     admits still bounds only what is read, not what is allocated: see
+//     the allocation for lists below.
 //   - Nesting: capnp.Message.DepthLimit, default 64 pointer hops from the
 //     root, a list element counting as one more; past it, reading fails
 //     with "depth limit reached" (TestDepthLimit). An RPC call's arguments
-//     sit 4 hops below the root of the Call message.
+//     sit 4 hops below the root of the Call message. It does not hold for
+//     lists of structs: go-capnp's List.Struct gives an element the list's
+//     limit minus one without checking for zero, so a list read at limit
+//     0 yields elements with a limit of 2^64-1.
+//   - Recursive types: the generated reader of a struct that contains
+//     itself (through lists, maps or pointers) counts levels and refuses a
+//     value nested deeper than ipc.MaxNesting (64) with "ipc: nesting
+//     deeper than 64", failing that call only (gen/proxy nesting.go;
+//     golden/structs TestNestingLimit). A non-recursive struct around it
+//     starts a fresh count, so a path through any value is at most 64
+//     levels per group of mutually recursive structs.
+//   - Allocation for lists: a generated reader makes a Go slice or map for
+//     a list only when ipc.SliceLen (ipc.MapLen) allows it: the Go form of
+//     its elements may take at most the read budget of the list's message
+//     as a connection computes it (64 times its size, at least 64 KiB, at
+//     most 64 MiB), inside a connection or not; a longer list fails the
+//     call with ipc.ErrListTooLong. An element of a list of zero-sized
+//     structs takes no byte in a message and is charged 8 bytes of
+//     traversal, yet becomes a Go value of any size, so the traversal
+//     limit alone let a 1 MiB message make a reader allocate 8 Mi Trees
+//     (320 MiB). The conversion targets also lower the traversal limit to
+//     1 MiB so that long lists do not stall fuzzing.
 //
 // # Fixed
 //
@@ -81,39 +104,25 @@
 // the answer of an earlier call still pipelines (runtime/ipc
 // TestPipelinedCall).
 //
+// Over a connection, a recursive type (interopapi's Tree) that is a cycle
+// in the message overflowed the server's stack, a fatal error: the read
+// budget of a connection stops the cycle in a small message, not in one
+// padded to 1 MiB, whose 64 MiB budget allows 4 Mi turns, and the depth
+// limit does not hold inside lists. An honest tree 1,000 levels deep
+// crossed too. The nesting limit of generated readers (above) refuses
+// both (TestCyclicTree and TestDeepTree, each in a child process so that
+// a regression fails the test instead of killing the test binary).
+//
+// A list of 7 Mi zero-sized structs in a message padded to 1 MiB passed
+// the message's read budget and made the server allocate 280 MiB; the
+// list length check (above) refuses it before anything is allocated
+// (TestZeroSizedListInLargeMessage).
+//
 // # Known gaps
 //
 // Found with these targets and tests; the fixes belong outside this
-// package. The TestKnownIssue tests reproduce the first (the crash in a
-// child process) and fail until it is fixed; they run only with
-// -known-issues:
+// package:
 //
-//	go test ./internal/fuzz -run TestKnownIssue -known-issues
-//
-// The gaps:
-//
-//   - The depth limit does not hold for lists of structs: go-capnp's
-//     List.Struct gives an element the list's limit minus one without
-//     checking for zero, so a list read at limit 0 yields elements with a
-//     limit of 2^64-1. Over a connection, a recursive type (interopapi's
-//     Tree) that is a cycle in the message overflows the server's stack, a
-//     fatal error (TestKnownIssueCyclicTree): the read budget of a
-//     connection stops the cycle in a small message, not in one padded to
-//     1 MiB, whose 64 MiB budget allows 4 Mi turns. An honest tree 1,000
-//     levels deep crosses although the limit should refuse it
-//     (TestKnownIssueDeepTree).
-//   - Outside a connection the traversal limit bounds what is read, not
-//     what generated code allocates for it: with the default limit, a
-//     list of 8 Mi zero-sized structs costs 8 bytes in a message and
-//     64 MiB of traversal, and the generated read path allocates a Go
-//     slice of 8 Mi elements of the Go type (320 MiB for interopapi.Tree).
-//     Over a connection the read budget refuses it in a small message
-//     (TestZeroSizedList), but only bounds it in a large one: 64 times the
-//     size at 8 bytes per element is 8 elements per byte, so a 1 MiB
-//     message can still make the server allocate 8 Mi Trees (320 MiB).
-//     Closing it needs generated code to bound what it allocates for a
-//     list by the message's size (gen/proxy). The conversion targets lower
-//     the limit to 1 MiB so that such inputs do not stall fuzzing.
 //   - annotate.Load reports a syntax error the go command also reports
 //     (an invalid UTF-8 byte in a comment) twice: once with an absolute file
 //     name, once with the go command's name relative to the module, though

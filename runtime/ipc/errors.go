@@ -15,6 +15,51 @@ import (
 // connection is gone: test for it with errors.Is.
 var ErrDisconnected = errors.New("ipc: disconnected")
 
+// ErrUnimplemented is the cause of a call to a method the other side does
+// not implement: test for it with errors.Is. A client gets it when the
+// server is built from an older version of the interface (it does not
+// know the method), when the method is retired there (the schema keeps
+// a placeholder that answers every call with Cap'n Proto's
+// "unimplemented" exception), and when the implementation returned an
+// error wrapping ErrUnimplemented, as the methods of a generated
+// UnimplementedX do (see Unimplemented).
+//
+// On the wire it is Cap'n Proto's exception type "unimplemented": a
+// generated server sends that type for an implementation's error that
+// wraps ErrUnimplemented (ServerError), and CallError turns every
+// exception of that type into an error wrapping ErrUnimplemented, so
+// other Cap'n Proto peers interoperate both ways.
+var ErrUnimplemented = errors.New("ipc: unimplemented")
+
+// Unimplemented returns the error a method of a generated UnimplementedX
+// returns: an *Error for method ("pkg.Interface.Method") wrapping
+// ErrUnimplemented. Served by a generated server, it reaches the caller
+// as a *RemoteError with the same message that wraps ErrUnimplemented too.
+func Unimplemented(method string) error {
+	return &Error{Method: method, Err: ErrUnimplemented}
+}
+
+// MaxNesting is how deep a value of a recursive type (a struct that
+// contains itself through a list, a map or a pointer) may nest in what
+// generated code reads: the outermost value and 63 levels inside it. A
+// hostile peer could otherwise nest one as deep as its message allows,
+// or make it a cycle, and overflow the reader's stack. Reading a deeper
+// value fails with an error wrapping ErrTooDeep: a server fails that call
+// (its caller gets the message in a *RemoteError), a client returns it
+// from that call; the connection lives on.
+// Writing is not limited: a value nested deeper than MaxNesting is sent,
+// and the receiver refuses it.
+const MaxNesting = 64
+
+// ErrTooDeep is the cause when a value read from the wire nests deeper
+// than MaxNesting.
+var ErrTooDeep = fmt.Errorf("ipc: nesting deeper than %d", MaxNesting)
+
+// ErrListTooLong is the cause when a list read from the wire has more
+// elements than its message may make generated code allocate (see
+// SliceLen).
+var ErrListTooLong = errors.New("ipc: list too long for its message")
+
 // Error is a failure of the IPC machinery itself — the connection, the
 // encoding, the peer's RPC layer — as opposed to an error the remote
 // implementation returned. A generated client method that has no error
@@ -32,7 +77,8 @@ func (e *Error) Unwrap() error { return e.Err }
 // of the connection. Its message is the remote error's Error() text. When
 // that error matched an //ipc:error sentinel, Code names the sentinel and
 // the RemoteError unwraps to the sentinel of that name registered in this
-// process (see RegisterError), so that errors.Is(err, pkg.ErrX) holds.
+// process (see RegisterError), so that errors.Is(err, pkg.ErrX) holds; an
+// error wrapping ErrUnimplemented crosses the same way (see ServerError).
 type RemoteError struct {
 	Message string
 	Code    string // the sentinel's "import/path.ErrName", or ""
@@ -57,8 +103,18 @@ func newRemoteError(reason string) *RemoteError {
 
 // CallError turns the error of a call to method into what a generated client
 // returns: a *RemoteError carrying the remote implementation's message, or an
-// *Error for a failure of the connection (wrapping ErrDisconnected when the
-// peer is gone). It returns nil for nil.
+// *Error for a failure of the call (wrapping ErrDisconnected when the peer
+// is gone). It returns nil for nil.
+//
+// An exception of Cap'n Proto's type "unimplemented" becomes an error
+// wrapping ErrUnimplemented: a *RemoteError with the implementation's
+// message when a generated server sent it for an error that wraps
+// ErrUnimplemented (see ServerError), e.g. "mining.Mining.GetTip: ipc:
+// unimplemented" from UnimplementedMining; otherwise (the server does not
+// know the method, or it is retired there) an *Error whose message keeps
+// the exception's, which names the capnp interface and method, e.g.
+// "mining.Mining.GetTip: ipc: unimplemented: mining.capnp:Mining.getTip:
+// unimplemented".
 func CallError(method string, err error) error {
 	if err == nil {
 		return nil
@@ -67,6 +123,16 @@ func CallError(method string, err error) error {
 		return &Error{Method: method, Err: fmt.Errorf("%w: %v", ErrDisconnected, err)}
 	}
 	var e *exc.Exception
+	if errors.As(err, &e) && e.Type == exc.Unimplemented {
+		if msg, ok := remoteMessage(e); ok {
+			if re := newRemoteError(msg); re.Code == unimplementedCode {
+				// The remote implementation returned an error
+				// wrapping ErrUnimplemented (ServerError).
+				return re
+			}
+		}
+		return &Error{Method: method, Err: fmt.Errorf("%w: %v", ErrUnimplemented, err)}
+	}
 	if errors.As(err, &e) && e.Type == exc.Failed {
 		if msg, ok := remoteMessage(e); ok {
 			return newRemoteError(msg)

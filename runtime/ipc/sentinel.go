@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"sync"
+
+	"capnproto.org/go/capnp/v3/exc"
 )
 
 // Sentinel errors (//ipc:error) cross the wire inside the reason text of
@@ -21,6 +23,12 @@ import (
 // calling process, if any, so errors.Is(err, mining.ErrNotReady) holds
 // there too. A peer that does not know the convention shows the prefix as
 // part of the message. Any other error crosses as its Error() text alone.
+//
+// An error that wraps ErrUnimplemented crosses the same way, under the
+// code "github.com/ifacegen/ifacegen/runtime/ipc.ErrUnimplemented", in an
+// exception of Cap'n Proto's type "unimplemented" rather than "failed",
+// so that a peer that does not know the convention still sees what it
+// means.
 
 const sentinelPrefix = "[ipc:error "
 
@@ -56,13 +64,26 @@ func RegisterError(code string, err error) {
 	sentinels.order = append(sentinels.order, registered{code, err})
 }
 
+// unimplementedCode is the sentinel code of ErrUnimplemented.
+const unimplementedCode = "github.com/ifacegen/ifacegen/runtime/ipc.ErrUnimplemented"
+
 // ServerError returns the error a generated server method returns for
-// err, the error of an implementation: err with its message prefixed by
-// the code of the first registered sentinel it matches (see the comment
-// at the top of this file), or err itself.
+// err, the error of an implementation: for an error that wraps
+// ErrUnimplemented, Cap'n Proto's "unimplemented" exception whose reason
+// is err's message prefixed by ErrUnimplemented's code (the caller's
+// CallError turns it into a *RemoteError with err's message that wraps
+// ErrUnimplemented); otherwise err with its message prefixed by the code
+// of the first registered sentinel it matches (see the comment at the
+// top of this file), or err itself.
 func ServerError(err error) error {
 	if err == nil {
 		return nil
+	}
+	if errors.Is(err, ErrUnimplemented) {
+		// go-capnp sends the type of an *exc.Exception returned as
+		// is (exc.TypeOf does not unwrap), and "failed" for anything
+		// else.
+		return exc.New(exc.Unimplemented, "", sentinelPrefix+unimplementedCode+"] "+err.Error())
 	}
 	sentinels.RLock()
 	defer sentinels.RUnlock()
@@ -98,8 +119,12 @@ func decodeSentinel(reason string) (code, message string) {
 	return code, message
 }
 
-// lookupSentinel returns the sentinel registered under code, or nil.
+// lookupSentinel returns the sentinel registered under code (ErrUnimplemented
+// for its own code), or nil.
 func lookupSentinel(code string) error {
+	if code == unimplementedCode {
+		return ErrUnimplemented
+	}
 	sentinels.RLock()
 	defer sentinels.RUnlock()
 	return sentinels.byCode[code]

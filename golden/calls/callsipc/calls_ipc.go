@@ -135,6 +135,25 @@ func (s callsServer) Fail(ctx context.Context, call Calls_fail) (err error) {
 	return nil
 }
 
+// UnimplementedCalls answers every method of calls.Calls with an error wrapping ipc.ErrUnimplemented
+// (zero results for a method without an error result). Embed it in an implementation so that
+// adding a method to Calls does not break implementations built against an older version:
+// served by NewCallsServer, such a method answers a caller with an error that wraps
+// ipc.ErrUnimplemented too, as does a server built before the method existed.
+type UnimplementedCalls struct{}
+
+var _ calls.Calls = UnimplementedCalls{}
+
+// Enter returns ipc.Unimplemented("calls.Calls.Enter").
+func (UnimplementedCalls) Enter(context.Context, int32) error {
+	return ipc.Unimplemented("calls.Calls.Enter")
+}
+
+// Fail returns ipc.Unimplemented("calls.Calls.Fail").
+func (UnimplementedCalls) Fail(context.Context, string) error {
+	return ipc.Unimplemented("calls.Calls.Fail")
+}
+
 // ExportCalls returns a new reference to the capability that carries v: null for nil,
 // the capability a CallsClient calls (so a received object goes back as itself), and
 // otherwise a new server for v. Setting it into a message hands the reference to the message.

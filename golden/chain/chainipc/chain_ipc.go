@@ -122,6 +122,25 @@ func (s notificationsServer) ChainStateFlushed(ctx context.Context, call Notific
 	return nil
 }
 
+// UnimplementedNotifications answers every method of chain.Notifications with an error wrapping ipc.ErrUnimplemented
+// (zero results for a method without an error result). Embed it in an implementation so that
+// adding a method to Notifications does not break implementations built against an older version:
+// served by NewNotificationsServer, such a method answers a caller with an error that wraps
+// ipc.ErrUnimplemented too, as does a server built before the method existed.
+type UnimplementedNotifications struct{}
+
+var _ chain.Notifications = UnimplementedNotifications{}
+
+// BlockConnected returns ipc.Unimplemented("chain.Notifications.BlockConnected").
+func (UnimplementedNotifications) BlockConnected(context.Context, chain.BlockInfo) error {
+	return ipc.Unimplemented("chain.Notifications.BlockConnected")
+}
+
+// ChainStateFlushed returns ipc.Unimplemented("chain.Notifications.ChainStateFlushed").
+func (UnimplementedNotifications) ChainStateFlushed(context.Context) error {
+	return ipc.Unimplemented("chain.Notifications.ChainStateFlushed")
+}
+
 // ExportNotifications returns a new reference to the capability that carries v: null for nil,
 // the capability a NotificationsClient calls (so a received object goes back as itself), and
 // otherwise a new server for v. Setting it into a message hands the reference to the message.
@@ -222,6 +241,20 @@ func (s handlerServer) Disconnect(ctx context.Context, call Handler_disconnect) 
 		return ipc.ServerError(err)
 	}
 	return nil
+}
+
+// UnimplementedHandler answers every method of chain.Handler with an error wrapping ipc.ErrUnimplemented
+// (zero results for a method without an error result). Embed it in an implementation so that
+// adding a method to Handler does not break implementations built against an older version:
+// served by NewHandlerServer, such a method answers a caller with an error that wraps
+// ipc.ErrUnimplemented too, as does a server built before the method existed.
+type UnimplementedHandler struct{}
+
+var _ chain.Handler = UnimplementedHandler{}
+
+// Disconnect returns ipc.Unimplemented("chain.Handler.Disconnect").
+func (UnimplementedHandler) Disconnect(context.Context) error {
+	return ipc.Unimplemented("chain.Handler.Disconnect")
 }
 
 // ExportHandler returns a new reference to the capability that carries v: null for nil,
@@ -507,6 +540,40 @@ func (s chainServer) Walk(ctx context.Context, call Chain_walk) (err error) {
 	return nil
 }
 
+// UnimplementedChain answers every method of chain.Chain with an error wrapping ipc.ErrUnimplemented
+// (zero results for a method without an error result). Embed it in an implementation so that
+// adding a method to Chain does not break implementations built against an older version:
+// served by NewChainServer, such a method answers a caller with an error that wraps
+// ipc.ErrUnimplemented too, as does a server built before the method existed.
+type UnimplementedChain struct{}
+
+var _ chain.Chain = UnimplementedChain{}
+
+// GetHeight returns ipc.Unimplemented("chain.Chain.GetHeight").
+func (UnimplementedChain) GetHeight(context.Context) (int32, bool, error) {
+	return 0, false, ipc.Unimplemented("chain.Chain.GetHeight")
+}
+
+// HandleNotifications returns ipc.Unimplemented("chain.Chain.HandleNotifications").
+func (UnimplementedChain) HandleNotifications(context.Context, chain.Notifications) (chain.Handler, error) {
+	return nil, ipc.Unimplemented("chain.Chain.HandleNotifications")
+}
+
+// ConnectBlock returns ipc.Unimplemented("chain.Chain.ConnectBlock").
+func (UnimplementedChain) ConnectBlock(context.Context, chain.BlockInfo) error {
+	return ipc.Unimplemented("chain.Chain.ConnectBlock")
+}
+
+// UpdateSetting returns ipc.Unimplemented("chain.Chain.UpdateSetting").
+func (UnimplementedChain) UpdateSetting(context.Context, string, chain.SettingsUpdate) (string, error) {
+	return "", ipc.Unimplemented("chain.Chain.UpdateSetting")
+}
+
+// Walk returns ipc.Unimplemented("chain.Chain.Walk").
+func (UnimplementedChain) Walk(context.Context, int32, chain.Visitor) (int32, error) {
+	return 0, ipc.Unimplemented("chain.Chain.Walk")
+}
+
 // ExportChain returns a new reference to the capability that carries v: null for nil,
 // the capability a ChainClient calls (so a received object goes back as itself), and
 // otherwise a new server for v. Setting it into a message hands the reference to the message.
@@ -625,6 +692,20 @@ func (s miningServer) CreateNewBlock(ctx context.Context, call Mining_createNewB
 		return &ipc.Error{Method: "chain.Mining.CreateNewBlock", Err: err}
 	}
 	return nil
+}
+
+// UnimplementedMining answers every method of chain.Mining with an error wrapping ipc.ErrUnimplemented
+// (zero results for a method without an error result). Embed it in an implementation so that
+// adding a method to Mining does not break implementations built against an older version:
+// served by NewMiningServer, such a method answers a caller with an error that wraps
+// ipc.ErrUnimplemented too, as does a server built before the method existed.
+type UnimplementedMining struct{}
+
+var _ chain.Mining = UnimplementedMining{}
+
+// CreateNewBlock returns ipc.Unimplemented("chain.Mining.CreateNewBlock").
+func (UnimplementedMining) CreateNewBlock(context.Context, bool) (chain.BlockTemplate, error) {
+	return nil, ipc.Unimplemented("chain.Mining.CreateNewBlock")
 }
 
 // ExportMining returns a new reference to the capability that carries v: null for nil,
@@ -820,6 +901,30 @@ func (s blockTemplateServer) WaitNext(ctx context.Context, call BlockTemplate_wa
 		return &ipc.Error{Method: "chain.BlockTemplate.WaitNext", Err: err}
 	}
 	return nil
+}
+
+// UnimplementedBlockTemplate answers every method of chain.BlockTemplate with an error wrapping ipc.ErrUnimplemented
+// (zero results for a method without an error result). Embed it in an implementation so that
+// adding a method to BlockTemplate does not break implementations built against an older version:
+// served by NewBlockTemplateServer, such a method answers a caller with an error that wraps
+// ipc.ErrUnimplemented too, as does a server built before the method existed.
+type UnimplementedBlockTemplate struct{}
+
+var _ chain.BlockTemplate = UnimplementedBlockTemplate{}
+
+// GetBlockHeader returns ipc.Unimplemented("chain.BlockTemplate.GetBlockHeader").
+func (UnimplementedBlockTemplate) GetBlockHeader(context.Context) ([]byte, error) {
+	return nil, ipc.Unimplemented("chain.BlockTemplate.GetBlockHeader")
+}
+
+// GetTxFees returns ipc.Unimplemented("chain.BlockTemplate.GetTxFees").
+func (UnimplementedBlockTemplate) GetTxFees(context.Context) ([]int64, error) {
+	return nil, ipc.Unimplemented("chain.BlockTemplate.GetTxFees")
+}
+
+// WaitNext returns ipc.Unimplemented("chain.BlockTemplate.WaitNext").
+func (UnimplementedBlockTemplate) WaitNext(context.Context, chain.BlockWaitOptions) (chain.BlockTemplate, error) {
+	return nil, ipc.Unimplemented("chain.BlockTemplate.WaitNext")
 }
 
 // ExportBlockTemplate returns a new reference to the capability that carries v: null for nil,
@@ -1288,7 +1393,11 @@ func readBlockTemplate_getTxFees_Results(p BlockTemplate_getTxFees_Results, resu
 		return ipc.InField("result", err)
 	}
 	if l.IsValid() {
-		x := make([]int64, l.Len())
+		n, err := ipc.SliceLen[int64](l)
+		if err != nil {
+			return ipc.InField("result", err)
+		}
+		x := make([]int64, n)
 		for i := range x {
 			x[i] = l.At(i)
 		}

@@ -111,6 +111,20 @@ func (s walletServer) Double(ctx context.Context, call Wallet_double) (err error
 	return nil
 }
 
+// UnimplementedWallet answers every method of converts.Wallet with an error wrapping ipc.ErrUnimplemented
+// (zero results for a method without an error result). Embed it in an implementation so that
+// adding a method to Wallet does not break implementations built against an older version:
+// served by NewWalletServer, such a method answers a caller with an error that wraps
+// ipc.ErrUnimplemented too, as does a server built before the method existed.
+type UnimplementedWallet struct{}
+
+var _ converts.Wallet = UnimplementedWallet{}
+
+// Double returns ipc.Unimplemented("converts.Wallet.Double").
+func (UnimplementedWallet) Double(context.Context, converts.Amount, []converts.Label, *converts.Amount) (converts.Amount, []converts.Label, *converts.Amount, error) {
+	return converts.Amount{}, nil, nil, ipc.Unimplemented("converts.Wallet.Double")
+}
+
 // ExportWallet returns a new reference to the capability that carries v: null for nil,
 // the capability a WalletClient calls (so a received object goes back as itself), and
 // otherwise a new server for v. Setting it into a message hands the reference to the message.
@@ -209,7 +223,11 @@ func readWallet_double_Params(p Wallet_double_Params, a *converts.Amount, labels
 		return ipc.InField("labels", err)
 	}
 	if l.IsValid() {
-		x := make([]converts.Label, l.Len())
+		n, err := ipc.SliceLen[converts.Label](l)
+		if err != nil {
+			return ipc.InField("labels", err)
+		}
+		x := make([]converts.Label, n)
 		for i := range x {
 			{
 				var x1 string
@@ -315,7 +333,11 @@ func readWallet_double_Results(p Wallet_double_Results, result *converts.Amount,
 		return ipc.InField("result1", err)
 	}
 	if l.IsValid() {
-		x := make([]converts.Label, l.Len())
+		n, err := ipc.SliceLen[converts.Label](l)
+		if err != nil {
+			return ipc.InField("result1", err)
+		}
+		x := make([]converts.Label, n)
 		for i := range x {
 			{
 				var x1 string

@@ -154,6 +154,25 @@ func (s enumsServer) EchoValues(ctx context.Context, call Enums_echoValues) (err
 	return nil
 }
 
+// UnimplementedEnums answers every method of enums.Enums with an error wrapping ipc.ErrUnimplemented
+// (zero results for a method without an error result). Embed it in an implementation so that
+// adding a method to Enums does not break implementations built against an older version:
+// served by NewEnumsServer, such a method answers a caller with an error that wraps
+// ipc.ErrUnimplemented too, as does a server built before the method existed.
+type UnimplementedEnums struct{}
+
+var _ enums.Enums = UnimplementedEnums{}
+
+// Echo returns ipc.Unimplemented("enums.Enums.Echo").
+func (UnimplementedEnums) Echo(context.Context, enums.Color, enums.Size) (enums.Color, enums.Size, error) {
+	return 0, 0, ipc.Unimplemented("enums.Enums.Echo")
+}
+
+// EchoValues returns ipc.Unimplemented("enums.Enums.EchoValues").
+func (UnimplementedEnums) EchoValues(context.Context, enums.Values) (enums.Values, error) {
+	return enums.Values{}, ipc.Unimplemented("enums.Enums.EchoValues")
+}
+
 // ExportEnums returns a new reference to the capability that carries v: null for nil,
 // the capability a EnumsClient calls (so a received object goes back as itself), and
 // otherwise a new server for v. Setting it into a message hands the reference to the message.
@@ -417,7 +436,11 @@ func ReadValues(s Values, v *enums.Values) error {
 		return ipc.InField("Colors", err)
 	}
 	if l.IsValid() {
-		x1 := make([]enums.Color, l.Len())
+		n, err := ipc.SliceLen[enums.Color](l)
+		if err != nil {
+			return ipc.InField("Colors", err)
+		}
+		x1 := make([]enums.Color, n)
 		for i := range x1 {
 			x1[i] = enums.Color(l.At(i))
 		}
@@ -428,7 +451,11 @@ func ReadValues(s Values, v *enums.Values) error {
 		return ipc.InField("Sizes", err)
 	}
 	if l1.IsValid() {
-		x1 := make([]enums.Size, l1.Len())
+		n, err := ipc.SliceLen[enums.Size](l1)
+		if err != nil {
+			return ipc.InField("Sizes", err)
+		}
+		x1 := make([]enums.Size, n)
 		for i := range x1 {
 			x2, err := ipc.EnumFromWire[enums.Size](l1.At(i))
 			if err != nil {
@@ -443,8 +470,12 @@ func ReadValues(s Values, v *enums.Values) error {
 		return ipc.InField("ByColor", err)
 	}
 	if l2.IsValid() {
-		m := make(map[enums.Color]string, l2.Len())
-		for i := range l2.Len() {
+		n, err := ipc.MapLen[enums.Color, string](l2)
+		if err != nil {
+			return ipc.InField("ByColor", err)
+		}
+		m := make(map[enums.Color]string, n)
+		for i := range n {
 			e := l2.At(i)
 			k := enums.Color(e.Key())
 			if _, dup := m[k]; dup {
@@ -463,8 +494,12 @@ func ReadValues(s Values, v *enums.Values) error {
 		return ipc.InField("Named", err)
 	}
 	if l3.IsValid() {
-		m := make(map[string]enums.Color, l3.Len())
-		for i := range l3.Len() {
+		n, err := ipc.MapLen[string, enums.Color](l3)
+		if err != nil {
+			return ipc.InField("Named", err)
+		}
+		m := make(map[string]enums.Color, n)
+		for i := range n {
 			e := l3.At(i)
 			k, err := e.Key()
 			if err != nil {
@@ -486,7 +521,11 @@ func ReadValues(s Values, v *enums.Values) error {
 		return ipc.InField("Maybes", err)
 	}
 	if l4.IsValid() {
-		x1 := make([]*enums.Size, l4.Len())
+		n, err := ipc.SliceLen[*enums.Size](l4)
+		if err != nil {
+			return ipc.InField("Maybes", err)
+		}
+		x1 := make([]*enums.Size, n)
 		for i := range x1 {
 			b := l4.At(i)
 			if b.HasValue() {
@@ -511,8 +550,12 @@ func ReadValues(s Values, v *enums.Values) error {
 		return ipc.InField("SizesBy", err)
 	}
 	if l5.IsValid() {
-		m := make(map[string]*enums.Size, l5.Len())
-		for i := range l5.Len() {
+		n, err := ipc.MapLen[string, *enums.Size](l5)
+		if err != nil {
+			return ipc.InField("SizesBy", err)
+		}
+		m := make(map[string]*enums.Size, n)
+		for i := range n {
 			e := l5.At(i)
 			k, err := e.Key()
 			if err != nil {
@@ -538,8 +581,12 @@ func ReadValues(s Values, v *enums.Values) error {
 		return ipc.InField("ColorBy", err)
 	}
 	if l6.IsValid() {
-		m := make(map[enums.Size]*enums.Color, l6.Len())
-		for i := range l6.Len() {
+		n, err := ipc.MapLen[enums.Size, *enums.Color](l6)
+		if err != nil {
+			return ipc.InField("ColorBy", err)
+		}
+		m := make(map[enums.Size]*enums.Color, n)
+		for i := range n {
 			e := l6.At(i)
 			var k enums.Size
 			x1, err := ipc.EnumFromWire[enums.Size](e.Key())

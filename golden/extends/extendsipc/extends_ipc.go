@@ -108,6 +108,20 @@ func (s readerServer) Read(ctx context.Context, call Reader_read) (err error) {
 	return nil
 }
 
+// UnimplementedReader answers every method of extends.Reader with an error wrapping ipc.ErrUnimplemented
+// (zero results for a method without an error result). Embed it in an implementation so that
+// adding a method to Reader does not break implementations built against an older version:
+// served by NewReaderServer, such a method answers a caller with an error that wraps
+// ipc.ErrUnimplemented too, as does a server built before the method existed.
+type UnimplementedReader struct{}
+
+var _ extends.Reader = UnimplementedReader{}
+
+// Read returns ipc.Unimplemented("extends.Reader.Read").
+func (UnimplementedReader) Read(context.Context, int32) ([]byte, error) {
+	return nil, ipc.Unimplemented("extends.Reader.Read")
+}
+
 // ExportReader returns a new reference to the capability that carries v: null for nil,
 // the capability a ReaderClient calls (so a received object goes back as itself), and
 // otherwise a new server for v. Setting it into a message hands the reference to the message.
@@ -215,6 +229,20 @@ func (s stopperServer) Stop(ctx context.Context, call Stopper_stop) (err error) 
 		return ipc.ServerError(err)
 	}
 	return nil
+}
+
+// UnimplementedStopper answers every method of extends.Stopper with an error wrapping ipc.ErrUnimplemented
+// (zero results for a method without an error result). Embed it in an implementation so that
+// adding a method to Stopper does not break implementations built against an older version:
+// served by NewStopperServer, such a method answers a caller with an error that wraps
+// ipc.ErrUnimplemented too, as does a server built before the method existed.
+type UnimplementedStopper struct{}
+
+var _ extends.Stopper = UnimplementedStopper{}
+
+// Stop returns ipc.Unimplemented("extends.Stopper.Stop").
+func (UnimplementedStopper) Stop(context.Context) error {
+	return ipc.Unimplemented("extends.Stopper.Stop")
 }
 
 // ExportStopper returns a new reference to the capability that carries v: null for nil,
@@ -406,6 +434,30 @@ func (s streamServer) Stop(ctx context.Context, call Stopper_stop) (err error) {
 	return nil
 }
 
+// UnimplementedStream answers every method of extends.Stream with an error wrapping ipc.ErrUnimplemented
+// (zero results for a method without an error result). Embed it in an implementation so that
+// adding a method to Stream does not break implementations built against an older version:
+// served by NewStreamServer, such a method answers a caller with an error that wraps
+// ipc.ErrUnimplemented too, as does a server built before the method existed.
+type UnimplementedStream struct{}
+
+var _ extends.Stream = UnimplementedStream{}
+
+// Position returns ipc.Unimplemented("extends.Stream.Position").
+func (UnimplementedStream) Position(context.Context) (int64, error) {
+	return 0, ipc.Unimplemented("extends.Stream.Position")
+}
+
+// Read returns ipc.Unimplemented("extends.Reader.Read").
+func (UnimplementedStream) Read(context.Context, int32) ([]byte, error) {
+	return nil, ipc.Unimplemented("extends.Reader.Read")
+}
+
+// Stop returns ipc.Unimplemented("extends.Stopper.Stop").
+func (UnimplementedStream) Stop(context.Context) error {
+	return ipc.Unimplemented("extends.Stopper.Stop")
+}
+
 // ExportStream returns a new reference to the capability that carries v: null for nil,
 // the capability a StreamClient calls (so a received object goes back as itself), and
 // otherwise a new server for v. Setting it into a message hands the reference to the message.
@@ -567,6 +619,25 @@ func (s openerServer) ReadAll(ctx context.Context, call Opener_readAll) (err err
 		return &ipc.Error{Method: "extends.Opener.ReadAll", Err: err}
 	}
 	return nil
+}
+
+// UnimplementedOpener answers every method of extends.Opener with an error wrapping ipc.ErrUnimplemented
+// (zero results for a method without an error result). Embed it in an implementation so that
+// adding a method to Opener does not break implementations built against an older version:
+// served by NewOpenerServer, such a method answers a caller with an error that wraps
+// ipc.ErrUnimplemented too, as does a server built before the method existed.
+type UnimplementedOpener struct{}
+
+var _ extends.Opener = UnimplementedOpener{}
+
+// Open returns ipc.Unimplemented("extends.Opener.Open").
+func (UnimplementedOpener) Open(context.Context, []byte) (extends.Stream, error) {
+	return nil, ipc.Unimplemented("extends.Opener.Open")
+}
+
+// ReadAll returns ipc.Unimplemented("extends.Opener.ReadAll").
+func (UnimplementedOpener) ReadAll(context.Context, extends.Reader) ([]byte, error) {
+	return nil, ipc.Unimplemented("extends.Opener.ReadAll")
 }
 
 // ExportOpener returns a new reference to the capability that carries v: null for nil,

@@ -195,6 +195,30 @@ func (s listsServer) Strings(ctx context.Context, call Lists_strings) (err error
 	return nil
 }
 
+// UnimplementedLists answers every method of lists.Lists with an error wrapping ipc.ErrUnimplemented
+// (zero results for a method without an error result). Embed it in an implementation so that
+// adding a method to Lists does not break implementations built against an older version:
+// served by NewListsServer, such a method answers a caller with an error that wraps
+// ipc.ErrUnimplemented too, as does a server built before the method existed.
+type UnimplementedLists struct{}
+
+var _ lists.Lists = UnimplementedLists{}
+
+// Echo returns ipc.Unimplemented("lists.Lists.Echo").
+func (UnimplementedLists) Echo(context.Context, lists.Values) (lists.Values, error) {
+	return lists.Values{}, ipc.Unimplemented("lists.Lists.Echo")
+}
+
+// Sum returns ipc.Unimplemented("lists.Lists.Sum").
+func (UnimplementedLists) Sum(context.Context, [][]int32) (int64, error) {
+	return 0, ipc.Unimplemented("lists.Lists.Sum")
+}
+
+// Strings returns ipc.Unimplemented("lists.Lists.Strings").
+func (UnimplementedLists) Strings(context.Context, []string) ([]string, error) {
+	return nil, ipc.Unimplemented("lists.Lists.Strings")
+}
+
 // ExportLists returns a new reference to the capability that carries v: null for nil,
 // the capability a ListsClient calls (so a received object goes back as itself), and
 // otherwise a new server for v. Setting it into a message hands the reference to the message.
@@ -307,7 +331,11 @@ func readLists_sum_Params(p Lists_sum_Params, m *[][]int32) error {
 		return ipc.InField("m", err)
 	}
 	if l.IsValid() {
-		x := make([][]int32, l.Len())
+		n, err := ipc.SliceLen[[]int32](l)
+		if err != nil {
+			return ipc.InField("m", err)
+		}
+		x := make([][]int32, n)
 		for i := range x {
 			p1, err := l.At(i)
 			if err != nil {
@@ -315,7 +343,11 @@ func readLists_sum_Params(p Lists_sum_Params, m *[][]int32) error {
 			}
 			l1 := capnp.Int32List(p1.List())
 			if l1.IsValid() {
-				x1 := make([]int32, l1.Len())
+				n1, err := ipc.SliceLen[int32](l1)
+				if err != nil {
+					return ipc.InField("m", ipc.InElem(i, err))
+				}
+				x1 := make([]int32, n1)
 				for i1 := range x1 {
 					x1[i1] = l1.At(i1)
 				}
@@ -362,7 +394,11 @@ func readLists_strings_Params(p Lists_strings_Params, s *[]string) error {
 		return ipc.InField("s", err)
 	}
 	if l.IsValid() {
-		x := make([]string, l.Len())
+		n, err := ipc.SliceLen[string](l)
+		if err != nil {
+			return ipc.InField("s", err)
+		}
+		x := make([]string, n)
 		for i := range x {
 			x1, err := l.At(i)
 			if err != nil {
@@ -398,7 +434,11 @@ func readLists_strings_Results(p Lists_strings_Results, result *[]string) error 
 		return ipc.InField("result", err)
 	}
 	if l.IsValid() {
-		x := make([]string, l.Len())
+		n, err := ipc.SliceLen[string](l)
+		if err != nil {
+			return ipc.InField("result", err)
+		}
+		x := make([]string, n)
 		for i := range x {
 			x1, err := l.At(i)
 			if err != nil {
@@ -763,7 +803,11 @@ func ReadValues(s Values, v *lists.Values) error {
 		return ipc.InField("Ints", err)
 	}
 	if l.IsValid() {
-		x := make([]int64, l.Len())
+		n, err := ipc.SliceLen[int64](l)
+		if err != nil {
+			return ipc.InField("Ints", err)
+		}
+		x := make([]int64, n)
 		for i := range x {
 			x[i] = l.At(i)
 		}
@@ -774,7 +818,11 @@ func ReadValues(s Values, v *lists.Values) error {
 		return ipc.InField("Small", err)
 	}
 	if l1.IsValid() {
-		x := make([]int8, l1.Len())
+		n, err := ipc.SliceLen[int8](l1)
+		if err != nil {
+			return ipc.InField("Small", err)
+		}
+		x := make([]int8, n)
 		for i := range x {
 			x[i] = l1.At(i)
 		}
@@ -785,7 +833,11 @@ func ReadValues(s Values, v *lists.Values) error {
 		return ipc.InField("Bools", err)
 	}
 	if l2.IsValid() {
-		x := make([]bool, l2.Len())
+		n, err := ipc.SliceLen[bool](l2)
+		if err != nil {
+			return ipc.InField("Bools", err)
+		}
+		x := make([]bool, n)
 		for i := range x {
 			x[i] = l2.At(i)
 		}
@@ -796,7 +848,11 @@ func ReadValues(s Values, v *lists.Values) error {
 		return ipc.InField("Floats", err)
 	}
 	if l3.IsValid() {
-		x := make([]float64, l3.Len())
+		n, err := ipc.SliceLen[float64](l3)
+		if err != nil {
+			return ipc.InField("Floats", err)
+		}
+		x := make([]float64, n)
 		for i := range x {
 			x[i] = l3.At(i)
 		}
@@ -807,7 +863,11 @@ func ReadValues(s Values, v *lists.Values) error {
 		return ipc.InField("Float32s", err)
 	}
 	if l4.IsValid() {
-		x := make([]float32, l4.Len())
+		n, err := ipc.SliceLen[float32](l4)
+		if err != nil {
+			return ipc.InField("Float32s", err)
+		}
+		x := make([]float32, n)
 		for i := range x {
 			x[i] = l4.At(i)
 		}
@@ -818,7 +878,11 @@ func ReadValues(s Values, v *lists.Values) error {
 		return ipc.InField("Uints", err)
 	}
 	if l5.IsValid() {
-		x := make([]uint, l5.Len())
+		n, err := ipc.SliceLen[uint](l5)
+		if err != nil {
+			return ipc.InField("Uints", err)
+		}
+		x := make([]uint, n)
 		for i := range x {
 			x[i] = uint(l5.At(i))
 		}
@@ -829,7 +893,11 @@ func ReadValues(s Values, v *lists.Values) error {
 		return ipc.InField("Durations", err)
 	}
 	if l6.IsValid() {
-		x := make([]time.Duration, l6.Len())
+		n, err := ipc.SliceLen[time.Duration](l6)
+		if err != nil {
+			return ipc.InField("Durations", err)
+		}
+		x := make([]time.Duration, n)
 		for i := range x {
 			x[i] = time.Duration(l6.At(i))
 		}
@@ -840,7 +908,11 @@ func ReadValues(s Values, v *lists.Values) error {
 		return ipc.InField("Strings", err)
 	}
 	if l7.IsValid() {
-		x := make([]string, l7.Len())
+		n, err := ipc.SliceLen[string](l7)
+		if err != nil {
+			return ipc.InField("Strings", err)
+		}
+		x := make([]string, n)
 		for i := range x {
 			x1, err := l7.At(i)
 			if err != nil {
@@ -855,7 +927,11 @@ func ReadValues(s Values, v *lists.Values) error {
 		return ipc.InField("Bytes", err)
 	}
 	if l8.IsValid() {
-		x := make([][]byte, l8.Len())
+		n, err := ipc.SliceLen[[]byte](l8)
+		if err != nil {
+			return ipc.InField("Bytes", err)
+		}
+		x := make([][]byte, n)
 		for i := range x {
 			b, err := l8.At(i)
 			if err != nil {
@@ -870,7 +946,11 @@ func ReadValues(s Values, v *lists.Values) error {
 		return ipc.InField("Hashes", err)
 	}
 	if l9.IsValid() {
-		x := make([][32]byte, l9.Len())
+		n, err := ipc.SliceLen[[32]byte](l9)
+		if err != nil {
+			return ipc.InField("Hashes", err)
+		}
+		x := make([][32]byte, n)
 		for i := range x {
 			b, err := l9.At(i)
 			if err != nil {
@@ -888,7 +968,11 @@ func ReadValues(s Values, v *lists.Values) error {
 		return ipc.InField("Nested", err)
 	}
 	if l10.IsValid() {
-		x := make([][]int32, l10.Len())
+		n, err := ipc.SliceLen[[]int32](l10)
+		if err != nil {
+			return ipc.InField("Nested", err)
+		}
+		x := make([][]int32, n)
 		for i := range x {
 			p, err := l10.At(i)
 			if err != nil {
@@ -896,7 +980,11 @@ func ReadValues(s Values, v *lists.Values) error {
 			}
 			l11 := capnp.Int32List(p.List())
 			if l11.IsValid() {
-				x1 := make([]int32, l11.Len())
+				n1, err := ipc.SliceLen[int32](l11)
+				if err != nil {
+					return ipc.InField("Nested", ipc.InElem(i, err))
+				}
+				x1 := make([]int32, n1)
 				for i1 := range x1 {
 					x1[i1] = l11.At(i1)
 				}
@@ -910,7 +998,11 @@ func ReadValues(s Values, v *lists.Values) error {
 		return ipc.InField("Deep", err)
 	}
 	if l11.IsValid() {
-		x := make([][][]string, l11.Len())
+		n, err := ipc.SliceLen[[][]string](l11)
+		if err != nil {
+			return ipc.InField("Deep", err)
+		}
+		x := make([][][]string, n)
 		for i := range x {
 			p, err := l11.At(i)
 			if err != nil {
@@ -918,7 +1010,11 @@ func ReadValues(s Values, v *lists.Values) error {
 			}
 			l12 := capnp.PointerList(p.List())
 			if l12.IsValid() {
-				x1 := make([][]string, l12.Len())
+				n1, err := ipc.SliceLen[[]string](l12)
+				if err != nil {
+					return ipc.InField("Deep", ipc.InElem(i, err))
+				}
+				x1 := make([][]string, n1)
 				for i1 := range x1 {
 					p1, err := l12.At(i1)
 					if err != nil {
@@ -926,7 +1022,11 @@ func ReadValues(s Values, v *lists.Values) error {
 					}
 					l13 := capnp.TextList(p1.List())
 					if l13.IsValid() {
-						x2 := make([]string, l13.Len())
+						n2, err := ipc.SliceLen[string](l13)
+						if err != nil {
+							return ipc.InField("Deep", ipc.InElem(i, ipc.InElem(i1, err)))
+						}
+						x2 := make([]string, n2)
 						for i2 := range x2 {
 							x3, err := l13.At(i2)
 							if err != nil {
@@ -947,7 +1047,11 @@ func ReadValues(s Values, v *lists.Values) error {
 		return ipc.InField("Matrix", err)
 	}
 	if l12.IsValid() {
-		x := make(lists.Matrix, l12.Len())
+		n, err := ipc.SliceLen[[]int32](l12)
+		if err != nil {
+			return ipc.InField("Matrix", err)
+		}
+		x := make(lists.Matrix, n)
 		for i := range x {
 			p, err := l12.At(i)
 			if err != nil {
@@ -955,7 +1059,11 @@ func ReadValues(s Values, v *lists.Values) error {
 			}
 			l13 := capnp.Int32List(p.List())
 			if l13.IsValid() {
-				x1 := make([]int32, l13.Len())
+				n1, err := ipc.SliceLen[int32](l13)
+				if err != nil {
+					return ipc.InField("Matrix", ipc.InElem(i, err))
+				}
+				x1 := make([]int32, n1)
 				for i1 := range x1 {
 					x1[i1] = l13.At(i1)
 				}
@@ -969,7 +1077,11 @@ func ReadValues(s Values, v *lists.Values) error {
 		return ipc.InField("Points", err)
 	}
 	if l13.IsValid() {
-		x := make([]lists.Point, l13.Len())
+		n, err := ipc.SliceLen[lists.Point](l13)
+		if err != nil {
+			return ipc.InField("Points", err)
+		}
+		x := make([]lists.Point, n)
 		for i := range x {
 			if err := ReadPoint(l13.At(i), &x[i]); err != nil {
 				return ipc.InField("Points", ipc.InElem(i, err))
@@ -1022,7 +1134,11 @@ func ReadValues(s Values, v *lists.Values) error {
 		return ipc.InField("PortLists", err)
 	}
 	if l17.IsValid() {
-		x := make([][4]uint16, l17.Len())
+		n, err := ipc.SliceLen[[4]uint16](l17)
+		if err != nil {
+			return ipc.InField("PortLists", err)
+		}
+		x := make([][4]uint16, n)
 		for i := range x {
 			p, err := l17.At(i)
 			if err != nil {
@@ -1069,7 +1185,11 @@ func ReadValues(s Values, v *lists.Values) error {
 		return ipc.InField("MaybeInts", err)
 	}
 	if l20.IsValid() {
-		x := make([]*int32, l20.Len())
+		n, err := ipc.SliceLen[*int32](l20)
+		if err != nil {
+			return ipc.InField("MaybeInts", err)
+		}
+		x := make([]*int32, n)
 		for i := range x {
 			b := l20.At(i)
 			if b.HasValue() {
@@ -1084,7 +1204,11 @@ func ReadValues(s Values, v *lists.Values) error {
 		return ipc.InField("MaybeStrings", err)
 	}
 	if l21.IsValid() {
-		x := make([]*string, l21.Len())
+		n, err := ipc.SliceLen[*string](l21)
+		if err != nil {
+			return ipc.InField("MaybeStrings", err)
+		}
+		x := make([]*string, n)
 		for i := range x {
 			b := l21.At(i)
 			if b.HasValue() {
@@ -1102,7 +1226,11 @@ func ReadValues(s Values, v *lists.Values) error {
 		return ipc.InField("MaybePoints", err)
 	}
 	if l22.IsValid() {
-		x := make([]*lists.Point, l22.Len())
+		n, err := ipc.SliceLen[*lists.Point](l22)
+		if err != nil {
+			return ipc.InField("MaybePoints", err)
+		}
+		x := make([]*lists.Point, n)
 		for i := range x {
 			b := l22.At(i)
 			if b.HasValue() {
@@ -1138,7 +1266,11 @@ func ReadValues(s Values, v *lists.Values) error {
 		return ipc.InField("MaybeMatrix", err)
 	}
 	if l24.IsValid() {
-		x := make([][]*float64, l24.Len())
+		n, err := ipc.SliceLen[[]*float64](l24)
+		if err != nil {
+			return ipc.InField("MaybeMatrix", err)
+		}
+		x := make([][]*float64, n)
 		for i := range x {
 			p, err := l24.At(i)
 			if err != nil {
@@ -1146,7 +1278,11 @@ func ReadValues(s Values, v *lists.Values) error {
 			}
 			l25 := OptionalFloat64_List(p.List())
 			if l25.IsValid() {
-				x1 := make([]*float64, l25.Len())
+				n1, err := ipc.SliceLen[*float64](l25)
+				if err != nil {
+					return ipc.InField("MaybeMatrix", ipc.InElem(i, err))
+				}
+				x1 := make([]*float64, n1)
 				for i1 := range x1 {
 					b := l25.At(i1)
 					if b.HasValue() {

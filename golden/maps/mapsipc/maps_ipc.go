@@ -152,6 +152,25 @@ func (s mapsServer) Counts(ctx context.Context, call Maps_counts) (err error) {
 	return nil
 }
 
+// UnimplementedMaps answers every method of maps.Maps with an error wrapping ipc.ErrUnimplemented
+// (zero results for a method without an error result). Embed it in an implementation so that
+// adding a method to Maps does not break implementations built against an older version:
+// served by NewMapsServer, such a method answers a caller with an error that wraps
+// ipc.ErrUnimplemented too, as does a server built before the method existed.
+type UnimplementedMaps struct{}
+
+var _ maps.Maps = UnimplementedMaps{}
+
+// Echo returns ipc.Unimplemented("maps.Maps.Echo").
+func (UnimplementedMaps) Echo(context.Context, maps.Values) (maps.Values, error) {
+	return maps.Values{}, ipc.Unimplemented("maps.Maps.Echo")
+}
+
+// Counts returns ipc.Unimplemented("maps.Maps.Counts").
+func (UnimplementedMaps) Counts(context.Context, map[string]int64) (map[string]int64, error) {
+	return nil, ipc.Unimplemented("maps.Maps.Counts")
+}
+
 // ExportMaps returns a new reference to the capability that carries v: null for nil,
 // the capability a MapsClient calls (so a received object goes back as itself), and
 // otherwise a new server for v. Setting it into a message hands the reference to the message.
@@ -257,8 +276,12 @@ func readMaps_counts_Params(p Maps_counts_Params, m *map[string]int64) error {
 		return ipc.InField("m", err)
 	}
 	if l.IsValid() {
-		m1 := make(map[string]int64, l.Len())
-		for i := range l.Len() {
+		n, err := ipc.MapLen[string, int64](l)
+		if err != nil {
+			return ipc.InField("m", err)
+		}
+		m1 := make(map[string]int64, n)
+		for i := range n {
 			e := l.At(i)
 			k, err := e.Key()
 			if err != nil {
@@ -299,8 +322,12 @@ func readMaps_counts_Results(p Maps_counts_Results, result *map[string]int64) er
 		return ipc.InField("result", err)
 	}
 	if l.IsValid() {
-		m := make(map[string]int64, l.Len())
-		for i := range l.Len() {
+		n, err := ipc.MapLen[string, int64](l)
+		if err != nil {
+			return ipc.InField("result", err)
+		}
+		m := make(map[string]int64, n)
+		for i := range n {
 			e := l.At(i)
 			k, err := e.Key()
 			if err != nil {
@@ -599,8 +626,12 @@ func ReadValues(s Values, v *maps.Values) error {
 		return ipc.InField("Counts", err)
 	}
 	if l.IsValid() {
-		m := make(map[string]int64, l.Len())
-		for i := range l.Len() {
+		n, err := ipc.MapLen[string, int64](l)
+		if err != nil {
+			return ipc.InField("Counts", err)
+		}
+		m := make(map[string]int64, n)
+		for i := range n {
 			e := l.At(i)
 			k, err := e.Key()
 			if err != nil {
@@ -618,8 +649,12 @@ func ReadValues(s Values, v *maps.Values) error {
 		return ipc.InField("Lists", err)
 	}
 	if l1.IsValid() {
-		m := make(map[int32][]string, l1.Len())
-		for i := range l1.Len() {
+		n, err := ipc.MapLen[int32, []string](l1)
+		if err != nil {
+			return ipc.InField("Lists", err)
+		}
+		m := make(map[int32][]string, n)
+		for i := range n {
 			e := l1.At(i)
 			k := e.Key()
 			if _, dup := m[k]; dup {
@@ -631,7 +666,11 @@ func ReadValues(s Values, v *maps.Values) error {
 				return ipc.InField("Lists", ipc.InElem(i, err))
 			}
 			if l2.IsValid() {
-				x := make([]string, l2.Len())
+				n1, err := ipc.SliceLen[string](l2)
+				if err != nil {
+					return ipc.InField("Lists", ipc.InElem(i, err))
+				}
+				x := make([]string, n1)
 				for i1 := range x {
 					x1, err := l2.At(i1)
 					if err != nil {
@@ -650,8 +689,12 @@ func ReadValues(s Values, v *maps.Values) error {
 		return ipc.InField("Items", err)
 	}
 	if l2.IsValid() {
-		m := make(map[string]maps.Item, l2.Len())
-		for i := range l2.Len() {
+		n, err := ipc.MapLen[string, maps.Item](l2)
+		if err != nil {
+			return ipc.InField("Items", err)
+		}
+		m := make(map[string]maps.Item, n)
+		for i := range n {
 			e := l2.At(i)
 			k, err := e.Key()
 			if err != nil {
@@ -677,8 +720,12 @@ func ReadValues(s Values, v *maps.Values) error {
 		return ipc.InField("Set", err)
 	}
 	if l3.IsValid() {
-		m := make(map[[4]byte]bool, l3.Len())
-		for i := range l3.Len() {
+		n, err := ipc.MapLen[[4]byte, bool](l3)
+		if err != nil {
+			return ipc.InField("Set", err)
+		}
+		m := make(map[[4]byte]bool, n)
+		for i := range n {
 			e := l3.At(i)
 			var k [4]byte
 			b, err := e.Key()
@@ -701,8 +748,12 @@ func ReadValues(s Values, v *maps.Values) error {
 		return ipc.InField("Flags", err)
 	}
 	if l4.IsValid() {
-		m := make(map[bool]string, l4.Len())
-		for i := range l4.Len() {
+		n, err := ipc.MapLen[bool, string](l4)
+		if err != nil {
+			return ipc.InField("Flags", err)
+		}
+		m := make(map[bool]string, n)
+		for i := range n {
 			e := l4.At(i)
 			k := e.Key()
 			if _, dup := m[k]; dup {
@@ -721,8 +772,12 @@ func ReadValues(s Values, v *maps.Values) error {
 		return ipc.InField("Floats", err)
 	}
 	if l5.IsValid() {
-		m := make(map[float64]uint8, l5.Len())
-		for i := range l5.Len() {
+		n, err := ipc.MapLen[float64, uint8](l5)
+		if err != nil {
+			return ipc.InField("Floats", err)
+		}
+		m := make(map[float64]uint8, n)
+		for i := range n {
 			e := l5.At(i)
 			k := e.Key()
 			if _, dup := m[k]; dup {
@@ -737,8 +792,12 @@ func ReadValues(s Values, v *maps.Values) error {
 		return ipc.InField("Uints", err)
 	}
 	if l6.IsValid() {
-		m := make(map[uint]int, l6.Len())
-		for i := range l6.Len() {
+		n, err := ipc.MapLen[uint, int](l6)
+		if err != nil {
+			return ipc.InField("Uints", err)
+		}
+		m := make(map[uint]int, n)
+		for i := range n {
 			e := l6.At(i)
 			k := uint(e.Key())
 			if _, dup := m[k]; dup {
@@ -753,8 +812,12 @@ func ReadValues(s Values, v *maps.Values) error {
 		return ipc.InField("Nested", err)
 	}
 	if l7.IsValid() {
-		m := make(map[string]map[string]int32, l7.Len())
-		for i := range l7.Len() {
+		n, err := ipc.MapLen[string, map[string]int32](l7)
+		if err != nil {
+			return ipc.InField("Nested", err)
+		}
+		m := make(map[string]map[string]int32, n)
+		for i := range n {
 			e := l7.At(i)
 			k, err := e.Key()
 			if err != nil {
@@ -769,8 +832,12 @@ func ReadValues(s Values, v *maps.Values) error {
 				return ipc.InField("Nested", ipc.InElem(i, err))
 			}
 			if l8.IsValid() {
-				m1 := make(map[string]int32, l8.Len())
-				for i1 := range l8.Len() {
+				n1, err := ipc.MapLen[string, int32](l8)
+				if err != nil {
+					return ipc.InField("Nested", ipc.InElem(i, err))
+				}
+				m1 := make(map[string]int32, n1)
+				for i1 := range n1 {
 					e1 := l8.At(i1)
 					k1, err := e1.Key()
 					if err != nil {
@@ -792,8 +859,12 @@ func ReadValues(s Values, v *maps.Values) error {
 		return ipc.InField("Bytes", err)
 	}
 	if l8.IsValid() {
-		m := make(map[int64][]byte, l8.Len())
-		for i := range l8.Len() {
+		n, err := ipc.MapLen[int64, []byte](l8)
+		if err != nil {
+			return ipc.InField("Bytes", err)
+		}
+		m := make(map[int64][]byte, n)
+		for i := range n {
 			e := l8.At(i)
 			k := e.Key()
 			if _, dup := m[k]; dup {
@@ -814,8 +885,12 @@ func ReadValues(s Values, v *maps.Values) error {
 		return ipc.InField("Index", err)
 	}
 	if l9.IsValid() {
-		m := make(maps.Index, l9.Len())
-		for i := range l9.Len() {
+		n, err := ipc.MapLen[string, int64](l9)
+		if err != nil {
+			return ipc.InField("Index", err)
+		}
+		m := make(maps.Index, n)
+		for i := range n {
 			e := l9.At(i)
 			k, err := e.Key()
 			if err != nil {
@@ -833,7 +908,11 @@ func ReadValues(s Values, v *maps.Values) error {
 		return ipc.InField("ListOfM", err)
 	}
 	if l10.IsValid() {
-		x := make([]map[string]int32, l10.Len())
+		n, err := ipc.SliceLen[map[string]int32](l10)
+		if err != nil {
+			return ipc.InField("ListOfM", err)
+		}
+		x := make([]map[string]int32, n)
 		for i := range x {
 			p, err := l10.At(i)
 			if err != nil {
@@ -841,8 +920,12 @@ func ReadValues(s Values, v *maps.Values) error {
 			}
 			l11 := TextInt32Entry_List(p.List())
 			if l11.IsValid() {
-				m := make(map[string]int32, l11.Len())
-				for i1 := range l11.Len() {
+				n1, err := ipc.MapLen[string, int32](l11)
+				if err != nil {
+					return ipc.InField("ListOfM", ipc.InElem(i, err))
+				}
+				m := make(map[string]int32, n1)
+				for i1 := range n1 {
 					e := l11.At(i1)
 					k, err := e.Key()
 					if err != nil {
@@ -863,8 +946,12 @@ func ReadValues(s Values, v *maps.Values) error {
 		return ipc.InField("MaybeCounts", err)
 	}
 	if l11.IsValid() {
-		m := make(map[string]*int32, l11.Len())
-		for i := range l11.Len() {
+		n, err := ipc.MapLen[string, *int32](l11)
+		if err != nil {
+			return ipc.InField("MaybeCounts", err)
+		}
+		m := make(map[string]*int32, n)
+		for i := range n {
 			e := l11.At(i)
 			k, err := e.Key()
 			if err != nil {
@@ -887,8 +974,12 @@ func ReadValues(s Values, v *maps.Values) error {
 		return ipc.InField("MaybeItems", err)
 	}
 	if l12.IsValid() {
-		m := make(map[string]*maps.Item, l12.Len())
-		for i := range l12.Len() {
+		n, err := ipc.MapLen[string, *maps.Item](l12)
+		if err != nil {
+			return ipc.InField("MaybeItems", err)
+		}
+		m := make(map[string]*maps.Item, n)
+		for i := range n {
 			e := l12.At(i)
 			k, err := e.Key()
 			if err != nil {
@@ -918,8 +1009,12 @@ func ReadValues(s Values, v *maps.Values) error {
 		return ipc.InField("MaybeNames", err)
 	}
 	if l13.IsValid() {
-		m := make(map[int64]*string, l13.Len())
-		for i := range l13.Len() {
+		n, err := ipc.MapLen[int64, *string](l13)
+		if err != nil {
+			return ipc.InField("MaybeNames", err)
+		}
+		m := make(map[int64]*string, n)
+		for i := range n {
 			e := l13.At(i)
 			k := e.Key()
 			if _, dup := m[k]; dup {
@@ -942,8 +1037,12 @@ func ReadValues(s Values, v *maps.Values) error {
 		return ipc.InField("MaybeLists", err)
 	}
 	if l14.IsValid() {
-		m := make(map[string]*[2]int32, l14.Len())
-		for i := range l14.Len() {
+		n, err := ipc.MapLen[string, *[2]int32](l14)
+		if err != nil {
+			return ipc.InField("MaybeLists", err)
+		}
+		m := make(map[string]*[2]int32, n)
+		for i := range n {
 			e := l14.At(i)
 			k, err := e.Key()
 			if err != nil {

@@ -393,6 +393,56 @@ func (s methodsServer) Name(ctx context.Context, call Methods_name) (err error) 
 	return nil
 }
 
+// UnimplementedMethods answers every method of methods.Methods with an error wrapping ipc.ErrUnimplemented
+// (zero results for a method without an error result). Embed it in an implementation so that
+// adding a method to Methods does not break implementations built against an older version:
+// served by NewMethodsServer, such a method answers a caller with an error that wraps
+// ipc.ErrUnimplemented too, as does a server built before the method existed.
+type UnimplementedMethods struct{}
+
+var _ methods.Methods = UnimplementedMethods{}
+
+// Split returns ipc.Unimplemented("methods.Methods.Split").
+func (UnimplementedMethods) Split(context.Context, int64, int64) (int64, int64, error) {
+	return 0, 0, ipc.Unimplemented("methods.Methods.Split")
+}
+
+// Check returns ipc.Unimplemented("methods.Methods.Check").
+func (UnimplementedMethods) Check(context.Context, []byte) (string, string, bool, error) {
+	return "", "", false, ipc.Unimplemented("methods.Methods.Check")
+}
+
+// Fail returns ipc.Unimplemented("methods.Methods.Fail").
+func (UnimplementedMethods) Fail(context.Context, string) error {
+	return ipc.Unimplemented("methods.Methods.Fail")
+}
+
+// Add does nothing.
+func (UnimplementedMethods) Add(int32) {}
+
+// Total returns zero values.
+func (UnimplementedMethods) Total() int64 {
+	return 0
+}
+
+// Ping does nothing.
+func (UnimplementedMethods) Ping() {}
+
+// Panic returns ipc.Unimplemented("methods.Methods.Panic").
+func (UnimplementedMethods) Panic(context.Context, string) (int32, error) {
+	return 0, ipc.Unimplemented("methods.Methods.Panic")
+}
+
+// Wait returns ipc.Unimplemented("methods.Methods.Wait").
+func (UnimplementedMethods) Wait(context.Context) error {
+	return ipc.Unimplemented("methods.Methods.Wait")
+}
+
+// Name returns ipc.Unimplemented("methods.Methods.Name").
+func (UnimplementedMethods) Name(string, string, string, string, string, string, string, string, string, string, string) (string, error) {
+	return "", ipc.Unimplemented("methods.Methods.Name")
+}
+
 // ExportMethods returns a new reference to the capability that carries v: null for nil,
 // the capability a MethodsClient calls (so a received object goes back as itself), and
 // otherwise a new server for v. Setting it into a message hands the reference to the message.

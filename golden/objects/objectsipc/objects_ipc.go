@@ -108,6 +108,20 @@ func (s counterServer) Add(ctx context.Context, call Counter_add) (err error) {
 	return nil
 }
 
+// UnimplementedCounter answers every method of objects.Counter with an error wrapping ipc.ErrUnimplemented
+// (zero results for a method without an error result). Embed it in an implementation so that
+// adding a method to Counter does not break implementations built against an older version:
+// served by NewCounterServer, such a method answers a caller with an error that wraps
+// ipc.ErrUnimplemented too, as does a server built before the method existed.
+type UnimplementedCounter struct{}
+
+var _ objects.Counter = UnimplementedCounter{}
+
+// Add returns ipc.Unimplemented("objects.Counter.Add").
+func (UnimplementedCounter) Add(context.Context, int64) (int64, error) {
+	return 0, ipc.Unimplemented("objects.Counter.Add")
+}
+
 // ExportCounter returns a new reference to the capability that carries v: null for nil,
 // the capability a CounterClient calls (so a received object goes back as itself), and
 // otherwise a new server for v. Setting it into a message hands the reference to the message.
@@ -405,6 +419,40 @@ func (s factoryServer) Swap(ctx context.Context, call Factory_swap) (err error) 
 	return nil
 }
 
+// UnimplementedFactory answers every method of objects.Factory with an error wrapping ipc.ErrUnimplemented
+// (zero results for a method without an error result). Embed it in an implementation so that
+// adding a method to Factory does not break implementations built against an older version:
+// served by NewFactoryServer, such a method answers a caller with an error that wraps
+// ipc.ErrUnimplemented too, as does a server built before the method existed.
+type UnimplementedFactory struct{}
+
+var _ objects.Factory = UnimplementedFactory{}
+
+// NewCounter returns ipc.Unimplemented("objects.Factory.NewCounter").
+func (UnimplementedFactory) NewCounter(context.Context, int64) (objects.Counter, error) {
+	return nil, ipc.Unimplemented("objects.Factory.NewCounter")
+}
+
+// Same returns ipc.Unimplemented("objects.Factory.Same").
+func (UnimplementedFactory) Same(context.Context, objects.Counter, objects.Counter) (bool, error) {
+	return false, ipc.Unimplemented("objects.Factory.Same")
+}
+
+// Echo returns ipc.Unimplemented("objects.Factory.Echo").
+func (UnimplementedFactory) Echo(context.Context, objects.Counter) (objects.Counter, error) {
+	return nil, ipc.Unimplemented("objects.Factory.Echo")
+}
+
+// Sum returns ipc.Unimplemented("objects.Factory.Sum").
+func (UnimplementedFactory) Sum(context.Context, []objects.Counter) (int64, error) {
+	return 0, ipc.Unimplemented("objects.Factory.Sum")
+}
+
+// Swap returns ipc.Unimplemented("objects.Factory.Swap").
+func (UnimplementedFactory) Swap(context.Context, objects.Bundle) (objects.Bundle, error) {
+	return objects.Bundle{}, ipc.Unimplemented("objects.Factory.Swap")
+}
+
 // ExportFactory returns a new reference to the capability that carries v: null for nil,
 // the capability a FactoryClient calls (so a received object goes back as itself), and
 // otherwise a new server for v. Setting it into a message hands the reference to the message.
@@ -570,7 +618,11 @@ func readFactory_sum_Params(p Factory_sum_Params, cs *[]objects.Counter) error {
 		return ipc.InField("cs", err)
 	}
 	if l.IsValid() {
-		x := make([]objects.Counter, l.Len())
+		n, err := ipc.SliceLen[objects.Counter](l)
+		if err != nil {
+			return ipc.InField("cs", err)
+		}
+		x := make([]objects.Counter, n)
 		for i := range x {
 			c, err := l.At(i)
 			if err != nil {
@@ -695,8 +747,12 @@ func ReadBundle(s Bundle, v *objects.Bundle) error {
 		return ipc.InField("Named", err)
 	}
 	if l.IsValid() {
-		m := make(map[string]objects.Counter, l.Len())
-		for i := range l.Len() {
+		n, err := ipc.MapLen[string, objects.Counter](l)
+		if err != nil {
+			return ipc.InField("Named", err)
+		}
+		m := make(map[string]objects.Counter, n)
+		for i := range n {
 			e := l.At(i)
 			k, err := e.Key()
 			if err != nil {
@@ -716,7 +772,11 @@ func ReadBundle(s Bundle, v *objects.Bundle) error {
 		return ipc.InField("All", err)
 	}
 	if l1.IsValid() {
-		x1 := make([]objects.Counter, l1.Len())
+		n, err := ipc.SliceLen[objects.Counter](l1)
+		if err != nil {
+			return ipc.InField("All", err)
+		}
+		x1 := make([]objects.Counter, n)
 		for i := range x1 {
 			c, err := l1.At(i)
 			if err != nil {

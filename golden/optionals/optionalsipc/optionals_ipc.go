@@ -198,6 +198,30 @@ func (s optionalsServer) Pick(ctx context.Context, call Optionals_pick) (err err
 	return nil
 }
 
+// UnimplementedOptionals answers every method of optionals.Optionals with an error wrapping ipc.ErrUnimplemented
+// (zero results for a method without an error result). Embed it in an implementation so that
+// adding a method to Optionals does not break implementations built against an older version:
+// served by NewOptionalsServer, such a method answers a caller with an error that wraps
+// ipc.ErrUnimplemented too, as does a server built before the method existed.
+type UnimplementedOptionals struct{}
+
+var _ optionals.Optionals = UnimplementedOptionals{}
+
+// Echo returns ipc.Unimplemented("optionals.Optionals.Echo").
+func (UnimplementedOptionals) Echo(context.Context, optionals.Values) (optionals.Values, error) {
+	return optionals.Values{}, ipc.Unimplemented("optionals.Optionals.Echo")
+}
+
+// Tip returns ipc.Unimplemented("optionals.Optionals.Tip").
+func (UnimplementedOptionals) Tip(context.Context, bool) (*optionals.Ref, error) {
+	return nil, ipc.Unimplemented("optionals.Optionals.Tip")
+}
+
+// Pick returns ipc.Unimplemented("optionals.Optionals.Pick").
+func (UnimplementedOptionals) Pick(context.Context, *int64, *string) (*int64, *string, error) {
+	return nil, nil, ipc.Unimplemented("optionals.Optionals.Pick")
+}
+
 // ExportOptionals returns a new reference to the capability that carries v: null for nil,
 // the capability a OptionalsClient calls (so a received object goes back as itself), and
 // otherwise a new server for v. Setting it into a message hands the reference to the message.
@@ -802,7 +826,11 @@ func ReadValues(s Values, v *optionals.Values) error {
 		return ipc.InField("Ints", err)
 	}
 	if l.IsValid() {
-		x := make([]*int32, l.Len())
+		n, err := ipc.SliceLen[*int32](l)
+		if err != nil {
+			return ipc.InField("Ints", err)
+		}
+		x := make([]*int32, n)
 		for i := range x {
 			b := l.At(i)
 			if b.HasValue() {
@@ -817,7 +845,11 @@ func ReadValues(s Values, v *optionals.Values) error {
 		return ipc.InField("Refs", err)
 	}
 	if l1.IsValid() {
-		x := make([]*optionals.Ref, l1.Len())
+		n, err := ipc.SliceLen[*optionals.Ref](l1)
+		if err != nil {
+			return ipc.InField("Refs", err)
+		}
+		x := make([]*optionals.Ref, n)
 		for i := range x {
 			b := l1.At(i)
 			if b.HasValue() {
@@ -839,7 +871,11 @@ func ReadValues(s Values, v *optionals.Values) error {
 		return ipc.InField("Texts", err)
 	}
 	if l2.IsValid() {
-		x := make([]*string, l2.Len())
+		n, err := ipc.SliceLen[*string](l2)
+		if err != nil {
+			return ipc.InField("Texts", err)
+		}
+		x := make([]*string, n)
 		for i := range x {
 			b := l2.At(i)
 			if b.HasValue() {
@@ -857,7 +893,11 @@ func ReadValues(s Values, v *optionals.Values) error {
 		return ipc.InField("Hashes", err)
 	}
 	if l3.IsValid() {
-		x := make([]*[4]byte, l3.Len())
+		n, err := ipc.SliceLen[*[4]byte](l3)
+		if err != nil {
+			return ipc.InField("Hashes", err)
+		}
+		x := make([]*[4]byte, n)
 		for i := range x {
 			b := l3.At(i)
 			if b.HasValue() {
@@ -880,8 +920,12 @@ func ReadValues(s Values, v *optionals.Values) error {
 		return ipc.InField("ByName", err)
 	}
 	if l4.IsValid() {
-		m := make(map[string]*int32, l4.Len())
-		for i := range l4.Len() {
+		n, err := ipc.MapLen[string, *int32](l4)
+		if err != nil {
+			return ipc.InField("ByName", err)
+		}
+		m := make(map[string]*int32, n)
+		for i := range n {
 			e := l4.At(i)
 			k, err := e.Key()
 			if err != nil {
@@ -904,8 +948,12 @@ func ReadValues(s Values, v *optionals.Values) error {
 		return ipc.InField("RefsBy", err)
 	}
 	if l5.IsValid() {
-		m := make(map[string]*optionals.Ref, l5.Len())
-		for i := range l5.Len() {
+		n, err := ipc.MapLen[string, *optionals.Ref](l5)
+		if err != nil {
+			return ipc.InField("RefsBy", err)
+		}
+		m := make(map[string]*optionals.Ref, n)
+		for i := range n {
 			e := l5.At(i)
 			k, err := e.Key()
 			if err != nil {
@@ -935,8 +983,12 @@ func ReadValues(s Values, v *optionals.Values) error {
 		return ipc.InField("TextsBy", err)
 	}
 	if l6.IsValid() {
-		m := make(map[int32]*string, l6.Len())
-		for i := range l6.Len() {
+		n, err := ipc.MapLen[int32, *string](l6)
+		if err != nil {
+			return ipc.InField("TextsBy", err)
+		}
+		m := make(map[int32]*string, n)
+		for i := range n {
 			e := l6.At(i)
 			k := e.Key()
 			if _, dup := m[k]; dup {
@@ -967,7 +1019,11 @@ func ReadValues(s Values, v *optionals.Values) error {
 		return ipc.InField("Labels", err)
 	}
 	if l7.IsValid() {
-		x := make([]*optionals.Label, l7.Len())
+		n, err := ipc.SliceLen[*optionals.Label](l7)
+		if err != nil {
+			return ipc.InField("Labels", err)
+		}
+		x := make([]*optionals.Label, n)
 		for i := range x {
 			b := l7.At(i)
 			if b.HasValue() {
@@ -986,8 +1042,12 @@ func ReadValues(s Values, v *optionals.Values) error {
 		return ipc.InField("LabelsBy", err)
 	}
 	if l8.IsValid() {
-		m := make(map[optionals.Label]*optionals.Label, l8.Len())
-		for i := range l8.Len() {
+		n, err := ipc.MapLen[optionals.Label, *optionals.Label](l8)
+		if err != nil {
+			return ipc.InField("LabelsBy", err)
+		}
+		m := make(map[optionals.Label]*optionals.Label, n)
+		for i := range n {
 			e := l8.At(i)
 			var k optionals.Label
 			x, err := e.Key()
@@ -1030,7 +1090,11 @@ func ReadValues(s Values, v *optionals.Values) error {
 		return ipc.InField("Durations", err)
 	}
 	if l10.IsValid() {
-		x := make([]*time.Duration, l10.Len())
+		n, err := ipc.SliceLen[*time.Duration](l10)
+		if err != nil {
+			return ipc.InField("Durations", err)
+		}
+		x := make([]*time.Duration, n)
 		for i := range x {
 			b := l10.At(i)
 			if b.HasValue() {
@@ -1045,7 +1109,11 @@ func ReadValues(s Values, v *optionals.Values) error {
 		return ipc.InField("Flags", err)
 	}
 	if l11.IsValid() {
-		x := make([]*bool, l11.Len())
+		n, err := ipc.SliceLen[*bool](l11)
+		if err != nil {
+			return ipc.InField("Flags", err)
+		}
+		x := make([]*bool, n)
 		for i := range x {
 			b := l11.At(i)
 			if b.HasValue() {
@@ -1060,7 +1128,11 @@ func ReadValues(s Values, v *optionals.Values) error {
 		return ipc.InField("Grid", err)
 	}
 	if l12.IsValid() {
-		x := make([][]*int32, l12.Len())
+		n, err := ipc.SliceLen[[]*int32](l12)
+		if err != nil {
+			return ipc.InField("Grid", err)
+		}
+		x := make([][]*int32, n)
 		for i := range x {
 			p, err := l12.At(i)
 			if err != nil {
@@ -1068,7 +1140,11 @@ func ReadValues(s Values, v *optionals.Values) error {
 			}
 			l13 := OptionalInt32_List(p.List())
 			if l13.IsValid() {
-				x1 := make([]*int32, l13.Len())
+				n1, err := ipc.SliceLen[*int32](l13)
+				if err != nil {
+					return ipc.InField("Grid", ipc.InElem(i, err))
+				}
+				x1 := make([]*int32, n1)
 				for i1 := range x1 {
 					b := l13.At(i1)
 					if b.HasValue() {
@@ -1086,7 +1162,11 @@ func ReadValues(s Values, v *optionals.Values) error {
 		return ipc.InField("PortLists", err)
 	}
 	if l13.IsValid() {
-		x := make([]*[2]uint16, l13.Len())
+		n, err := ipc.SliceLen[*[2]uint16](l13)
+		if err != nil {
+			return ipc.InField("PortLists", err)
+		}
+		x := make([]*[2]uint16, n)
 		for i := range x {
 			b := l13.At(i)
 			if b.HasValue() {
@@ -1132,8 +1212,12 @@ func ReadValues(s Values, v *optionals.Values) error {
 		return ipc.InField("FloatsBy", err)
 	}
 	if l15.IsValid() {
-		m := make(map[string]*float64, l15.Len())
-		for i := range l15.Len() {
+		n, err := ipc.MapLen[string, *float64](l15)
+		if err != nil {
+			return ipc.InField("FloatsBy", err)
+		}
+		m := make(map[string]*float64, n)
+		for i := range n {
 			e := l15.At(i)
 			k, err := e.Key()
 			if err != nil {
@@ -1156,8 +1240,12 @@ func ReadValues(s Values, v *optionals.Values) error {
 		return ipc.InField("HashesBy", err)
 	}
 	if l16.IsValid() {
-		m := make(map[string]*[4]byte, l16.Len())
-		for i := range l16.Len() {
+		n, err := ipc.MapLen[string, *[4]byte](l16)
+		if err != nil {
+			return ipc.InField("HashesBy", err)
+		}
+		m := make(map[string]*[4]byte, n)
+		for i := range n {
 			e := l16.At(i)
 			k, err := e.Key()
 			if err != nil {

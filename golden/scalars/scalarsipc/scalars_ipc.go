@@ -214,6 +214,30 @@ func (s scalarsServer) EchoAll(ctx context.Context, call Scalars_echoAll) (err e
 	return nil
 }
 
+// UnimplementedScalars answers every method of scalars.Scalars with an error wrapping ipc.ErrUnimplemented
+// (zero results for a method without an error result). Embed it in an implementation so that
+// adding a method to Scalars does not break implementations built against an older version:
+// served by NewScalarsServer, such a method answers a caller with an error that wraps
+// ipc.ErrUnimplemented too, as does a server built before the method existed.
+type UnimplementedScalars struct{}
+
+var _ scalars.Scalars = UnimplementedScalars{}
+
+// Echo returns ipc.Unimplemented("scalars.Scalars.Echo").
+func (UnimplementedScalars) Echo(context.Context, bool, int8, int16, int32, int64, int, uint8, uint16, uint32, uint64, uint, float32, float64) (bool, int8, int16, int32, int64, int, uint8, uint16, uint32, uint64, uint, float32, float64, error) {
+	return false, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ipc.Unimplemented("scalars.Scalars.Echo")
+}
+
+// EchoNamed returns ipc.Unimplemented("scalars.Scalars.EchoNamed").
+func (UnimplementedScalars) EchoNamed(context.Context, scalars.Height, scalars.Score, scalars.Flag, time.Duration, uint8) (scalars.Height, scalars.Score, scalars.Flag, time.Duration, uint8, error) {
+	return 0, 0, false, 0, 0, ipc.Unimplemented("scalars.Scalars.EchoNamed")
+}
+
+// EchoAll returns ipc.Unimplemented("scalars.Scalars.EchoAll").
+func (UnimplementedScalars) EchoAll(context.Context, scalars.All) (scalars.All, error) {
+	return scalars.All{}, ipc.Unimplemented("scalars.Scalars.EchoAll")
+}
+
 // ExportScalars returns a new reference to the capability that carries v: null for nil,
 // the capability a ScalarsClient calls (so a received object goes back as itself), and
 // otherwise a new server for v. Setting it into a message hands the reference to the message.

@@ -240,6 +240,35 @@ func (s structsServer) Move(ctx context.Context, call Structs_move) (err error) 
 	return nil
 }
 
+// UnimplementedStructs answers every method of structs.Structs with an error wrapping ipc.ErrUnimplemented
+// (zero results for a method without an error result). Embed it in an implementation so that
+// adding a method to Structs does not break implementations built against an older version:
+// served by NewStructsServer, such a method answers a caller with an error that wraps
+// ipc.ErrUnimplemented too, as does a server built before the method existed.
+type UnimplementedStructs struct{}
+
+var _ structs.Structs = UnimplementedStructs{}
+
+// EchoShape returns ipc.Unimplemented("structs.Structs.EchoShape").
+func (UnimplementedStructs) EchoShape(context.Context, structs.Shape) (structs.Shape, error) {
+	return structs.Shape{}, ipc.Unimplemented("structs.Structs.EchoShape")
+}
+
+// EchoTree returns ipc.Unimplemented("structs.Structs.EchoTree").
+func (UnimplementedStructs) EchoTree(context.Context, structs.Tree) (structs.Tree, error) {
+	return structs.Tree{}, ipc.Unimplemented("structs.Structs.EchoTree")
+}
+
+// EchoTagged returns ipc.Unimplemented("structs.Structs.EchoTagged").
+func (UnimplementedStructs) EchoTagged(context.Context, structs.Tagged) (structs.Tagged, error) {
+	return structs.Tagged{}, ipc.Unimplemented("structs.Structs.EchoTagged")
+}
+
+// Move returns ipc.Unimplemented("structs.Structs.Move").
+func (UnimplementedStructs) Move(context.Context, otherpkg.Point, otherpkg.Point) (otherpkg.Point, error) {
+	return otherpkg.Point{}, ipc.Unimplemented("structs.Structs.Move")
+}
+
 // ExportStructs returns a new reference to the capability that carries v: null for nil,
 // the capability a StructsClient calls (so a received object goes back as itself), and
 // otherwise a new server for v. Setting it into a message hands the reference to the message.
@@ -596,7 +625,11 @@ func ReadShape(s Shape, v *structs.Shape) error {
 		return ipc.InField("Tags", err)
 	}
 	if l.IsValid() {
-		x1 := make([]otherpkg.Tag, l.Len())
+		n, err := ipc.SliceLen[otherpkg.Tag](l)
+		if err != nil {
+			return ipc.InField("Tags", err)
+		}
+		x1 := make([]otherpkg.Tag, n)
 		for i := range x1 {
 			if err := ReadTag(l.At(i), &x1[i]); err != nil {
 				return ipc.InField("Tags", ipc.InElem(i, err))
@@ -717,8 +750,17 @@ func WriteTree(s Tree, v *structs.Tree) error {
 	return nil
 }
 
-// ReadTree reads s into v.
+// ReadTree reads s into v. v's type is recursive: a value nested deeper than
+// ipc.MaxNesting is an error wrapping ipc.ErrTooDeep.
 func ReadTree(s Tree, v *structs.Tree) error {
+	return readTreeNested(s, v, ipc.MaxNesting)
+}
+
+// readTreeNested reads s into v, which may nest depth levels deep.
+func readTreeNested(s Tree, v *structs.Tree, depth int) error {
+	if depth == 0 {
+		return ipc.ErrTooDeep
+	}
 	v.Value = s.Value()
 	if s.HasLeft() {
 		x := new(structs.Tree)
@@ -726,7 +768,7 @@ func ReadTree(s Tree, v *structs.Tree) error {
 		if err != nil {
 			return ipc.InField("Left", err)
 		}
-		if err := ReadTree(c, x); err != nil {
+		if err := readTreeNested(c, x, depth-1); err != nil {
 			return ipc.InField("Left", err)
 		}
 		v.Left = x
@@ -737,7 +779,7 @@ func ReadTree(s Tree, v *structs.Tree) error {
 		if err != nil {
 			return ipc.InField("Right", err)
 		}
-		if err := ReadTree(c, x); err != nil {
+		if err := readTreeNested(c, x, depth-1); err != nil {
 			return ipc.InField("Right", err)
 		}
 		v.Right = x
@@ -747,9 +789,13 @@ func ReadTree(s Tree, v *structs.Tree) error {
 		return ipc.InField("Children", err)
 	}
 	if l.IsValid() {
-		x := make([]structs.Tree, l.Len())
+		n, err := ipc.SliceLen[structs.Tree](l)
+		if err != nil {
+			return ipc.InField("Children", err)
+		}
+		x := make([]structs.Tree, n)
 		for i := range x {
-			if err := ReadTree(l.At(i), &x[i]); err != nil {
+			if err := readTreeNested(l.At(i), &x[i], depth-1); err != nil {
 				return ipc.InField("Children", ipc.InElem(i, err))
 			}
 		}

@@ -246,6 +246,35 @@ func (s textsServer) Len(ctx context.Context, call Texts_len) (err error) {
 	return nil
 }
 
+// UnimplementedTexts answers every method of textbytes.Texts with an error wrapping ipc.ErrUnimplemented
+// (zero results for a method without an error result). Embed it in an implementation so that
+// adding a method to Texts does not break implementations built against an older version:
+// served by NewTextsServer, such a method answers a caller with an error that wraps
+// ipc.ErrUnimplemented too, as does a server built before the method existed.
+type UnimplementedTexts struct{}
+
+var _ textbytes.Texts = UnimplementedTexts{}
+
+// Echo returns ipc.Unimplemented("textbytes.Texts.Echo").
+func (UnimplementedTexts) Echo(context.Context, string, []byte, [32]byte) (string, []byte, [32]byte, error) {
+	return "", nil, [32]byte{}, ipc.Unimplemented("textbytes.Texts.Echo")
+}
+
+// EchoNamed returns ipc.Unimplemented("textbytes.Texts.EchoNamed").
+func (UnimplementedTexts) EchoNamed(context.Context, textbytes.Name, textbytes.Blob, textbytes.Hash) (textbytes.Name, textbytes.Blob, textbytes.Hash, error) {
+	return "", nil, textbytes.Hash{}, ipc.Unimplemented("textbytes.Texts.EchoNamed")
+}
+
+// EchoRecord returns ipc.Unimplemented("textbytes.Texts.EchoRecord").
+func (UnimplementedTexts) EchoRecord(context.Context, textbytes.Record) (textbytes.Record, error) {
+	return textbytes.Record{}, ipc.Unimplemented("textbytes.Texts.EchoRecord")
+}
+
+// Len returns ipc.Unimplemented("textbytes.Texts.Len").
+func (UnimplementedTexts) Len(context.Context, string) (int, error) {
+	return 0, ipc.Unimplemented("textbytes.Texts.Len")
+}
+
 // ExportTexts returns a new reference to the capability that carries v: null for nil,
 // the capability a TextsClient calls (so a received object goes back as itself), and
 // otherwise a new server for v. Setting it into a message hands the reference to the message.
@@ -635,7 +664,11 @@ func ReadRecord(s Record, v *textbytes.Record) error {
 		return ipc.InField("Names", err)
 	}
 	if l.IsValid() {
-		x2 := make([]textbytes.Name, l.Len())
+		n, err := ipc.SliceLen[textbytes.Name](l)
+		if err != nil {
+			return ipc.InField("Names", err)
+		}
+		x2 := make([]textbytes.Name, n)
 		for i := range x2 {
 			x3, err := l.At(i)
 			if err != nil {
@@ -650,7 +683,11 @@ func ReadRecord(s Record, v *textbytes.Record) error {
 		return ipc.InField("Blobs", err)
 	}
 	if l1.IsValid() {
-		x2 := make([]textbytes.Blob, l1.Len())
+		n, err := ipc.SliceLen[textbytes.Blob](l1)
+		if err != nil {
+			return ipc.InField("Blobs", err)
+		}
+		x2 := make([]textbytes.Blob, n)
 		for i := range x2 {
 			b4, err := l1.At(i)
 			if err != nil {
@@ -665,7 +702,11 @@ func ReadRecord(s Record, v *textbytes.Record) error {
 		return ipc.InField("Hashes", err)
 	}
 	if l2.IsValid() {
-		x2 := make([]textbytes.Hash, l2.Len())
+		n, err := ipc.SliceLen[textbytes.Hash](l2)
+		if err != nil {
+			return ipc.InField("Hashes", err)
+		}
+		x2 := make([]textbytes.Hash, n)
 		for i := range x2 {
 			b4, err := l2.At(i)
 			if err != nil {
@@ -683,8 +724,12 @@ func ReadRecord(s Record, v *textbytes.Record) error {
 		return ipc.InField("ByName", err)
 	}
 	if l3.IsValid() {
-		m := make(map[textbytes.Name]textbytes.Blob, l3.Len())
-		for i := range l3.Len() {
+		n, err := ipc.MapLen[textbytes.Name, textbytes.Blob](l3)
+		if err != nil {
+			return ipc.InField("ByName", err)
+		}
+		m := make(map[textbytes.Name]textbytes.Blob, n)
+		for i := range n {
 			e := l3.At(i)
 			var k textbytes.Name
 			x2, err := e.Key()
@@ -710,8 +755,12 @@ func ReadRecord(s Record, v *textbytes.Record) error {
 		return ipc.InField("ByHash", err)
 	}
 	if l4.IsValid() {
-		m := make(map[textbytes.Hash]textbytes.Name, l4.Len())
-		for i := range l4.Len() {
+		n, err := ipc.MapLen[textbytes.Hash, textbytes.Name](l4)
+		if err != nil {
+			return ipc.InField("ByHash", err)
+		}
+		m := make(map[textbytes.Hash]textbytes.Name, n)
+		for i := range n {
 			e := l4.At(i)
 			var k textbytes.Hash
 			b4, err := e.Key()

@@ -200,6 +200,30 @@ func (s timesServer) Maybe(ctx context.Context, call Times_maybe) (err error) {
 	return nil
 }
 
+// UnimplementedTimes answers every method of times.Times with an error wrapping ipc.ErrUnimplemented
+// (zero results for a method without an error result). Embed it in an implementation so that
+// adding a method to Times does not break implementations built against an older version:
+// served by NewTimesServer, such a method answers a caller with an error that wraps
+// ipc.ErrUnimplemented too, as does a server built before the method existed.
+type UnimplementedTimes struct{}
+
+var _ times.Times = UnimplementedTimes{}
+
+// Echo returns ipc.Unimplemented("times.Times.Echo").
+func (UnimplementedTimes) Echo(context.Context, time.Time) (time.Time, error) {
+	return time.Time{}, ipc.Unimplemented("times.Times.Echo")
+}
+
+// Events returns ipc.Unimplemented("times.Times.Events").
+func (UnimplementedTimes) Events(context.Context, []times.Event, map[string]time.Time, []time.Time) ([]times.Event, map[string]time.Time, []time.Time, error) {
+	return nil, nil, nil, ipc.Unimplemented("times.Times.Events")
+}
+
+// Maybe returns ipc.Unimplemented("times.Times.Maybe").
+func (UnimplementedTimes) Maybe(context.Context, *time.Time) (*time.Time, error) {
+	return nil, ipc.Unimplemented("times.Times.Maybe")
+}
+
 // ExportTimes returns a new reference to the capability that carries v: null for nil,
 // the capability a TimesClient calls (so a received object goes back as itself), and
 // otherwise a new server for v. Setting it into a message hands the reference to the message.
@@ -360,6 +384,25 @@ func (s marshalersServer) Bad(ctx context.Context, call Marshalers_bad) (err err
 		return &ipc.Error{Method: "times.Marshalers.Bad", Err: err}
 	}
 	return nil
+}
+
+// UnimplementedMarshalers answers every method of times.Marshalers with an error wrapping ipc.ErrUnimplemented
+// (zero results for a method without an error result). Embed it in an implementation so that
+// adding a method to Marshalers does not break implementations built against an older version:
+// served by NewMarshalersServer, such a method answers a caller with an error that wraps
+// ipc.ErrUnimplemented too, as does a server built before the method existed.
+type UnimplementedMarshalers struct{}
+
+var _ times.Marshalers = UnimplementedMarshalers{}
+
+// Swap returns ipc.Unimplemented("times.Marshalers.Swap").
+func (UnimplementedMarshalers) Swap(context.Context, times.Version, times.Point, []times.Version, *times.Point) (times.Point, times.Version, []times.Version, *times.Point, error) {
+	return *new(times.Point), *new(times.Version), nil, nil, ipc.Unimplemented("times.Marshalers.Swap")
+}
+
+// Bad returns ipc.Unimplemented("times.Marshalers.Bad").
+func (UnimplementedMarshalers) Bad(context.Context) (times.Point, error) {
+	return *new(times.Point), ipc.Unimplemented("times.Marshalers.Bad")
 }
 
 // ExportMarshalers returns a new reference to the capability that carries v: null for nil,
@@ -527,7 +570,11 @@ func readTimes_events_Params(p Times_events_Params, events *[]times.Event, at *m
 		return ipc.InField("events", err)
 	}
 	if l.IsValid() {
-		x := make([]times.Event, l.Len())
+		n, err := ipc.SliceLen[times.Event](l)
+		if err != nil {
+			return ipc.InField("events", err)
+		}
+		x := make([]times.Event, n)
 		for i := range x {
 			if err := ReadEvent(l.At(i), &x[i]); err != nil {
 				return ipc.InField("events", ipc.InElem(i, err))
@@ -540,8 +587,12 @@ func readTimes_events_Params(p Times_events_Params, events *[]times.Event, at *m
 		return ipc.InField("at", err)
 	}
 	if l1.IsValid() {
-		m := make(map[string]time.Time, l1.Len())
-		for i := range l1.Len() {
+		n, err := ipc.MapLen[string, time.Time](l1)
+		if err != nil {
+			return ipc.InField("at", err)
+		}
+		m := make(map[string]time.Time, n)
+		for i := range n {
 			e := l1.At(i)
 			k, err := e.Key()
 			if err != nil {
@@ -575,7 +626,11 @@ func readTimes_events_Params(p Times_events_Params, events *[]times.Event, at *m
 		return ipc.InField("all", err)
 	}
 	if l2.IsValid() {
-		x := make([]time.Time, l2.Len())
+		n, err := ipc.SliceLen[time.Time](l2)
+		if err != nil {
+			return ipc.InField("all", err)
+		}
+		x := make([]time.Time, n)
 		for i := range x {
 			{
 				var x1 ipc.WallTime
@@ -655,7 +710,11 @@ func readTimes_events_Results(p Times_events_Results, result *[]times.Event, res
 		return ipc.InField("result", err)
 	}
 	if l.IsValid() {
-		x := make([]times.Event, l.Len())
+		n, err := ipc.SliceLen[times.Event](l)
+		if err != nil {
+			return ipc.InField("result", err)
+		}
+		x := make([]times.Event, n)
 		for i := range x {
 			if err := ReadEvent(l.At(i), &x[i]); err != nil {
 				return ipc.InField("result", ipc.InElem(i, err))
@@ -668,8 +727,12 @@ func readTimes_events_Results(p Times_events_Results, result *[]times.Event, res
 		return ipc.InField("result1", err)
 	}
 	if l1.IsValid() {
-		m := make(map[string]time.Time, l1.Len())
-		for i := range l1.Len() {
+		n, err := ipc.MapLen[string, time.Time](l1)
+		if err != nil {
+			return ipc.InField("result1", err)
+		}
+		m := make(map[string]time.Time, n)
+		for i := range n {
 			e := l1.At(i)
 			k, err := e.Key()
 			if err != nil {
@@ -703,7 +766,11 @@ func readTimes_events_Results(p Times_events_Results, result *[]times.Event, res
 		return ipc.InField("result2", err)
 	}
 	if l2.IsValid() {
-		x := make([]time.Time, l2.Len())
+		n, err := ipc.SliceLen[time.Time](l2)
+		if err != nil {
+			return ipc.InField("result2", err)
+		}
+		x := make([]time.Time, n)
 		for i := range x {
 			{
 				var x1 ipc.WallTime
@@ -882,7 +949,11 @@ func readMarshalers_swap_Params(p Marshalers_swap_Params, v *times.Version, p1 *
 		return ipc.InField("vs", err)
 	}
 	if l.IsValid() {
-		x := make([]times.Version, l.Len())
+		n, err := ipc.SliceLen[times.Version](l)
+		if err != nil {
+			return ipc.InField("vs", err)
+		}
+		x := make([]times.Version, n)
 		for i := range x {
 			{
 				var x1 string
@@ -996,7 +1067,11 @@ func readMarshalers_swap_Results(p Marshalers_swap_Results, result *times.Point,
 		return ipc.InField("result2", err)
 	}
 	if l.IsValid() {
-		x := make([]times.Version, l.Len())
+		n, err := ipc.SliceLen[times.Version](l)
+		if err != nil {
+			return ipc.InField("result2", err)
+		}
+		x := make([]times.Version, n)
 		for i := range x {
 			{
 				var x1 string

@@ -107,6 +107,20 @@ func (s echoServer) Echo(ctx context.Context, call Echo_echo) (err error) {
 	return nil
 }
 
+// UnimplementedEcho answers every method of echo.Echo with an error wrapping ipc.ErrUnimplemented
+// (zero results for a method without an error result). Embed it in an implementation so that
+// adding a method to Echo does not break implementations built against an older version:
+// served by NewEchoServer, such a method answers a caller with an error that wraps
+// ipc.ErrUnimplemented too, as does a server built before the method existed.
+type UnimplementedEcho struct{}
+
+var _ echo.Echo = UnimplementedEcho{}
+
+// Echo returns ipc.Unimplemented("echo.Echo.Echo").
+func (UnimplementedEcho) Echo(context.Context, string) (string, error) {
+	return "", ipc.Unimplemented("echo.Echo.Echo")
+}
+
 // ExportEcho returns a new reference to the capability that carries v: null for nil,
 // the capability a EchoClient calls (so a received object goes back as itself), and
 // otherwise a new server for v. Setting it into a message hands the reference to the message.

@@ -138,6 +138,25 @@ func (s blockTemplateServer) Next(ctx context.Context, call BlockTemplate_next) 
 	return nil
 }
 
+// UnimplementedBlockTemplate answers every method of base.BlockTemplate with an error wrapping ipc.ErrUnimplemented
+// (zero results for a method without an error result). Embed it in an implementation so that
+// adding a method to BlockTemplate does not break implementations built against an older version:
+// served by NewBlockTemplateServer, such a method answers a caller with an error that wraps
+// ipc.ErrUnimplemented too, as does a server built before the method existed.
+type UnimplementedBlockTemplate struct{}
+
+var _ base.BlockTemplate = UnimplementedBlockTemplate{}
+
+// Ref returns ipc.Unimplemented("base.BlockTemplate.Ref").
+func (UnimplementedBlockTemplate) Ref(context.Context) (base.BlockRef, error) {
+	return base.BlockRef{}, ipc.Unimplemented("base.BlockTemplate.Ref")
+}
+
+// Next returns ipc.Unimplemented("base.BlockTemplate.Next").
+func (UnimplementedBlockTemplate) Next(context.Context) (base.BlockTemplate, error) {
+	return nil, ipc.Unimplemented("base.BlockTemplate.Next")
+}
+
 // ExportBlockTemplate returns a new reference to the capability that carries v: null for nil,
 // the capability a BlockTemplateClient calls (so a received object goes back as itself), and
 // otherwise a new server for v. Setting it into a message hands the reference to the message.
@@ -256,6 +275,20 @@ func (s minerServer) Create(ctx context.Context, call Miner_create) (err error) 
 		return &ipc.Error{Method: "base.Miner.Create", Err: err}
 	}
 	return nil
+}
+
+// UnimplementedMiner answers every method of base.Miner with an error wrapping ipc.ErrUnimplemented
+// (zero results for a method without an error result). Embed it in an implementation so that
+// adding a method to Miner does not break implementations built against an older version:
+// served by NewMinerServer, such a method answers a caller with an error that wraps
+// ipc.ErrUnimplemented too, as does a server built before the method existed.
+type UnimplementedMiner struct{}
+
+var _ base.Miner = UnimplementedMiner{}
+
+// Create returns ipc.Unimplemented("base.Miner.Create").
+func (UnimplementedMiner) Create(context.Context, base.BlockRef) (base.BlockTemplate, error) {
+	return nil, ipc.Unimplemented("base.Miner.Create")
 }
 
 // ExportMiner returns a new reference to the capability that carries v: null for nil,

@@ -285,6 +285,40 @@ func (s poolServer) Kind(ctx context.Context, call Pool_kind) (err error) {
 	return nil
 }
 
+// UnimplementedPool answers every method of user.Pool with an error wrapping ipc.ErrUnimplemented
+// (zero results for a method without an error result). Embed it in an implementation so that
+// adding a method to Pool does not break implementations built against an older version:
+// served by NewPoolServer, such a method answers a caller with an error that wraps
+// ipc.ErrUnimplemented too, as does a server built before the method existed.
+type UnimplementedPool struct{}
+
+var _ user.Pool = UnimplementedPool{}
+
+// Best returns ipc.Unimplemented("user.Pool.Best").
+func (UnimplementedPool) Best(context.Context, []base.BlockRef) (*base.BlockRef, error) {
+	return nil, ipc.Unimplemented("user.Pool.Best")
+}
+
+// Submit returns ipc.Unimplemented("user.Pool.Submit").
+func (UnimplementedPool) Submit(context.Context, base.BlockTemplate) (base.BlockRef, error) {
+	return base.BlockRef{}, ipc.Unimplemented("user.Pool.Submit")
+}
+
+// Template returns ipc.Unimplemented("user.Pool.Template").
+func (UnimplementedPool) Template(context.Context, base.BlockRef) (base.BlockTemplate, error) {
+	return nil, ipc.Unimplemented("user.Pool.Template")
+}
+
+// Swap returns ipc.Unimplemented("user.Pool.Swap").
+func (UnimplementedPool) Swap(context.Context, user.Job, map[string]base.BlockRef) (user.Job, map[string]base.BlockRef, error) {
+	return user.Job{}, nil, ipc.Unimplemented("user.Pool.Swap")
+}
+
+// Kind returns ipc.Unimplemented("user.Pool.Kind").
+func (UnimplementedPool) Kind(context.Context, base.BlockRef) (base.Kind, error) {
+	return 0, ipc.Unimplemented("user.Pool.Kind")
+}
+
 // ExportPool returns a new reference to the capability that carries v: null for nil,
 // the capability a PoolClient calls (so a received object goes back as itself), and
 // otherwise a new server for v. Setting it into a message hands the reference to the message.
@@ -340,7 +374,11 @@ func readPool_best_Params(p Pool_best_Params, refs *[]base.BlockRef) error {
 		return ipc.InField("refs", err)
 	}
 	if l.IsValid() {
-		x := make([]base.BlockRef, l.Len())
+		n, err := ipc.SliceLen[base.BlockRef](l)
+		if err != nil {
+			return ipc.InField("refs", err)
+		}
+		x := make([]base.BlockRef, n)
 		for i := range x {
 			if err := baseipc.ReadBlockRef(l.At(i), &x[i]); err != nil {
 				return ipc.InField("refs", ipc.InElem(i, err))
@@ -502,8 +540,12 @@ func readPool_swap_Params(p Pool_swap_Params, job *user.Job, byName *map[string]
 		return ipc.InField("byName", err)
 	}
 	if l.IsValid() {
-		m := make(map[string]base.BlockRef, l.Len())
-		for i := range l.Len() {
+		n, err := ipc.MapLen[string, base.BlockRef](l)
+		if err != nil {
+			return ipc.InField("byName", err)
+		}
+		m := make(map[string]base.BlockRef, n)
+		for i := range n {
 			e := l.At(i)
 			k, err := e.Key()
 			if err != nil {
@@ -572,8 +614,12 @@ func readPool_swap_Results(p Pool_swap_Results, result *user.Job, result1 *map[s
 		return ipc.InField("result1", err)
 	}
 	if l.IsValid() {
-		m := make(map[string]base.BlockRef, l.Len())
-		for i := range l.Len() {
+		n, err := ipc.MapLen[string, base.BlockRef](l)
+		if err != nil {
+			return ipc.InField("result1", err)
+		}
+		m := make(map[string]base.BlockRef, n)
+		for i := range n {
 			e := l.At(i)
 			k, err := e.Key()
 			if err != nil {
@@ -688,7 +734,11 @@ func ReadJob(s Job, v *user.Job) error {
 		return ipc.InField("Kinds", err)
 	}
 	if l.IsValid() {
-		x1 := make([]base.Kind, l.Len())
+		n, err := ipc.SliceLen[base.Kind](l)
+		if err != nil {
+			return ipc.InField("Kinds", err)
+		}
+		x1 := make([]base.Kind, n)
 		for i := range x1 {
 			x1[i] = base.Kind(l.At(i))
 		}

@@ -200,6 +200,30 @@ func (s benchServer) Visit(ctx context.Context, call Bench_visit) (err error) {
 	return nil
 }
 
+// UnimplementedBench answers every method of benchapi.Bench with an error wrapping ipc.ErrUnimplemented
+// (zero results for a method without an error result). Embed it in an implementation so that
+// adding a method to Bench does not break implementations built against an older version:
+// served by NewBenchServer, such a method answers a caller with an error that wraps
+// ipc.ErrUnimplemented too, as does a server built before the method existed.
+type UnimplementedBench struct{}
+
+var _ benchapi.Bench = UnimplementedBench{}
+
+// Add returns ipc.Unimplemented("benchapi.Bench.Add").
+func (UnimplementedBench) Add(context.Context, int64, int64) (int64, error) {
+	return 0, ipc.Unimplemented("benchapi.Bench.Add")
+}
+
+// Echo returns ipc.Unimplemented("benchapi.Bench.Echo").
+func (UnimplementedBench) Echo(context.Context, []byte) ([]byte, error) {
+	return nil, ipc.Unimplemented("benchapi.Bench.Echo")
+}
+
+// Visit returns ipc.Unimplemented("benchapi.Bench.Visit").
+func (UnimplementedBench) Visit(context.Context, int64, benchapi.Visitor) (int64, error) {
+	return 0, ipc.Unimplemented("benchapi.Bench.Visit")
+}
+
 // ExportBench returns a new reference to the capability that carries v: null for nil,
 // the capability a BenchClient calls (so a received object goes back as itself), and
 // otherwise a new server for v. Setting it into a message hands the reference to the message.
