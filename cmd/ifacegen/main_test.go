@@ -1,13 +1,17 @@
 package main
 
 import (
+	"context"
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/ifacegen/ifacegen/gen/schema"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -15,8 +19,49 @@ var update = flag.Bool("update", false, "rewrite the expected output in testdata
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"ifacegen": main,
+		"ifacegen":        main,
+		"ifacegen-status": statusMain,
+		"gocapnp":         gocapnpMain,
 	})
+}
+
+// statusMain is the script command "ifacegen-status N args…": it runs
+// ifacegen with args and succeeds exactly when ifacegen's exit status is N
+// (testscript's "! exec" accepts any non-zero status).
+func statusMain() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: ifacegen-status <exit status> [ifacegen arguments]")
+		os.Exit(2)
+	}
+	want, err := strconv.Atoi(os.Args[1])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ifacegen-status:", err)
+		os.Exit(2)
+	}
+	got := run(context.Background(), os.Args[2:], os.Stdout, os.Stderr)
+	if got != want {
+		fmt.Fprintf(os.Stderr, "ifacegen-status: ifacegen exited with status %d, want %d\n", got, want)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
+
+// gocapnpMain is the script command "gocapnp dir": it writes the go.capnp
+// that generated schemas import (gen/schema.GoCapnp) to dir, so that
+// "capnp compile -Idir" can compile them.
+func gocapnpMain() {
+	if len(os.Args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: gocapnp <dir>")
+		os.Exit(2)
+	}
+	if err := os.MkdirAll(os.Args[1], 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, "gocapnp:", err)
+		os.Exit(1)
+	}
+	if err := os.WriteFile(filepath.Join(os.Args[1], "go.capnp"), schema.GoCapnp(), 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, "gocapnp:", err)
+		os.Exit(1)
+	}
 }
 
 // TestScripts runs the CLI scenarios in testdata/script. Each script starts

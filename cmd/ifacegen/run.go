@@ -12,13 +12,42 @@ import (
 
 	"github.com/ifacegen/ifacegen/annotate"
 	"github.com/ifacegen/ifacegen/gen"
+	"github.com/ifacegen/ifacegen/gen/breaking"
 )
 
 const usage = `usage: ifacegen [flags] [packages]
+       ifacegen -check [packages]
+       ifacegen -breaking -against <dir|git-ref> [-format text|json|github] [packages]
 
 Generates, for every package that declares an //ipc:interface, the subpackage
 <name>ipc holding the Cap'n Proto schema, its Go bindings and the client and
 server proxies. Packages default to ".".
+
+-check generates in memory and writes nothing. It lists every generated file
+that is stale (with a unified diff), missing, or stray: a file with ifacegen's
+header in a <x>ipc subdirectory of a matched package (or in a matched <x>ipc
+package whose parent directory has no Go files left) that generation no longer
+produces, such as the output of a package that no longer declares any
+//ipc:interface.
+
+-breaking compares the schema the Go code generates now with the baseline's
+and reports every change that breaks peers built from the baseline, by Cap'n
+Proto's evolution rules, at the Go source position, with a rule name
+(documented in package github.com/ifacegen/ifacegen/gen/breaking). -against
+is a directory (the root of a checkout of the same module; a schema's baseline
+is the file at the same path relative to the module root) or, when no such
+directory exists, a git revision of the repository (read with git, the work
+tree untouched). -format: text (file:line:col: rule: message), json (an array
+of {file, line, col, rule, message, package}) or github (workflow commands
+that annotate the pull request).
+
+Exit status:
+  0  success; with -check every generated file is fresh; with -breaking
+     there is no finding
+  1  problems in the source, a file that could not be read or written, an
+     unreadable baseline; with -check, a stale, missing or stray file
+  2  bad usage
+  3  with -breaking, breaking changes were found
 
 Flags:
 `
@@ -26,8 +55,9 @@ Flags:
 // Exit statuses.
 const (
 	exitOK       = 0
-	exitProblems = 1 // bad source, or a file that could not be written
+	exitProblems = 1 // bad source, a file that could not be read or written; -check: stale files
 	exitUsage    = 2
+	exitBreaking = 3 // -breaking found breaking changes
 )
 
 // run is the whole command, testable: it parses args, loads, generates and
@@ -41,11 +71,32 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	dir := fs.String("C", "", "change to `dir` before loading packages")
 	verbose := fs.Bool("v", false, "print the files written")
+	check := fs.Bool("check", false, "write nothing; report stale, missing and stray generated files (exit 1)")
+	breakingCheck := fs.Bool("breaking", false, "write nothing; report wire changes that break peers built from -against (exit 3)")
+	against := fs.String("against", "", "the `baseline` of -breaking: a directory holding a checkout of the module, or a git revision")
+	format := fs.String("format", formatText, "the output `format` of -breaking: text, json or github")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
 		}
 		return exitUsage
+	}
+	usageError := func(msg string) int {
+		fmt.Fprintf(stderr, "ifacegen: %s\n", msg)
+		fs.Usage()
+		return exitUsage
+	}
+	switch {
+	case *check && *breakingCheck:
+		return usageError("-check and -breaking do not go together; run them one after the other")
+	case *breakingCheck && *against == "":
+		return usageError("-breaking needs -against <dir|git-ref>, the baseline to compare with")
+	case !*breakingCheck && *against != "":
+		return usageError("-against only goes with -breaking")
+	case *format != formatText && *format != formatJSON && *format != formatGitHub:
+		return usageError(fmt.Sprintf("-format %s is not one of text, json, github", *format))
+	case !*breakingCheck && *format != formatText:
+		return usageError("-format only goes with -breaking")
 	}
 	patterns := fs.Args()
 	if len(patterns) == 0 {
@@ -69,19 +120,38 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		report(stderr, wd, err)
 		return exitProblems
 	}
-	if len(pkgs) == 0 {
+	noInterfaces := func() int {
 		fmt.Fprintf(stderr, "ifacegen: no //ipc:interface found in %s\n", strings.Join(patterns, " "))
 		return exitProblems
+	}
+	// -check and -breaking go on without packages: what was generated
+	// before may be left over (stray files, removed interfaces).
+	if len(pkgs) == 0 && !*check && !*breakingCheck {
+		return noInterfaces()
 	}
 
 	var outputs []output
 	for _, pkg := range pkgs {
 		files, err := gen.Generate(ctx, pkg)
 		if err != nil {
-			fmt.Fprintln(stderr, "ifacegen:", err)
+			report(stderr, wd, err)
 			return exitProblems
 		}
 		outputs = append(outputs, output{dir: pkg.IPCDir, files: files})
+	}
+	switch {
+	case *check:
+		code := runCheck(ctx, wd, patterns, outputs, stdout, stderr)
+		if code == exitOK && len(pkgs) == 0 {
+			return noInterfaces()
+		}
+		return code
+	case *breakingCheck:
+		code := runBreaking(ctx, wd, patterns, *against, *format, pkgs, outputs, stdout, stderr)
+		if code == exitOK && len(pkgs) == 0 {
+			return noInterfaces()
+		}
+		return code
 	}
 	written, err := writeAll(outputs)
 	for _, name := range written {
@@ -92,6 +162,75 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		report(stderr, wd, err)
 		return exitProblems
+	}
+	return exitOK
+}
+
+// runCheck is -check: it compares outputs with the files on disk and
+// looks for stray generated files below the packages patterns match.
+func runCheck(ctx context.Context, wd string, patterns []string, outputs []output, stdout, stderr io.Writer) int {
+	matched, err := matchPackages(ctx, wd, patterns)
+	if err != nil {
+		fmt.Fprintln(stderr, "ifacegen:", err)
+		return exitProblems
+	}
+	dirs, err := outputDirs(matched)
+	if err != nil {
+		fmt.Fprintln(stderr, "ifacegen:", err)
+		return exitProblems
+	}
+	s, err := findStale(outputs, dirs)
+	if err != nil {
+		fmt.Fprintln(stderr, "ifacegen:", err)
+		return exitProblems
+	}
+	if s.empty() {
+		return exitOK
+	}
+	printStaleness(stdout, wd, s)
+	n := len(s.stale) + len(s.missing) + len(s.stray)
+	what := fmt.Sprintf("%d generated files are", n)
+	if n == 1 {
+		what = "1 generated file is"
+	}
+	tail := ""
+	switch len(s.stray) {
+	case 0:
+	case 1:
+		tail = ", and delete the stray file"
+	default:
+		tail = ", and delete the stray files"
+	}
+	fmt.Fprintf(stderr, "ifacegen: %s out of date; run ifacegen %s (or go generate) to regenerate%s\n", what, strings.Join(patterns, " "), tail)
+	return exitProblems
+}
+
+// runBreaking is -breaking: it compares the schemas in outputs (and the
+// matched packages that no longer declare an //ipc:interface) with the
+// baseline's, and prints the findings.
+func runBreaking(ctx context.Context, wd string, patterns []string, against, format string, pkgs []*annotate.Package, outputs []output, stdout, stderr io.Writer) int {
+	base, err := openBaseline(ctx, wd, against)
+	if err != nil {
+		fmt.Fprintln(stderr, "ifacegen:", err)
+		return exitProblems
+	}
+	matched, err := matchPackages(ctx, wd, patterns)
+	if err != nil {
+		fmt.Fprintln(stderr, "ifacegen:", err)
+		return exitProblems
+	}
+	bpkgs, err := breakingPackages(ctx, wd, base, pkgs, outputs, matched)
+	if err != nil {
+		report(stderr, wd, err)
+		return exitProblems
+	}
+	findings := breaking.Compare(bpkgs)
+	if err := printFindings(stdout, wd, format, findings); err != nil {
+		fmt.Fprintln(stderr, "ifacegen:", err)
+		return exitProblems
+	}
+	if len(findings) > 0 {
+		return exitBreaking
 	}
 	return exitOK
 }
