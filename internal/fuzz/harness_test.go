@@ -103,33 +103,35 @@ var methods = []method{
 	{"Mining.CreateNewBlock", miningipc.Mining_TypeID, 4, func(ctx context.Context, c capnp.Client) error {
 		cl := miningipc.NewMiningClient(c)
 		defer cl.Release()
-		_, err := cl.CreateNewBlock(ctx, mining.BlockCreateOptions{UseMempool: true, BlockReservedWeight: 4000, CoinbaseOutputScript: []byte{0x51}})
+		tmpl, err := cl.CreateNewBlock(ctx, mining.BlockCreateOptions{UseMempool: true, BlockReservedWeight: 4000, CoinbaseOutputScript: []byte{0x51}})
+		release(tmpl)
 		return err
 	}, miningServer},
-	{"Mining.WaitNext", miningipc.Mining_TypeID, 5, func(ctx context.Context, c capnp.Client) error {
-		cl := miningipc.NewMiningClient(c)
+	{"BlockTemplate.WaitNext", miningipc.BlockTemplate_TypeID, 9, func(ctx context.Context, c capnp.Client) error {
+		cl := miningipc.NewBlockTemplateClient(c)
 		defer cl.Release()
-		_, err := cl.WaitNext(ctx, mining.Hash{9}, 100, mining.BlockWaitOptions{FeeThreshold: 10})
+		next, err := cl.WaitNext(ctx, mining.BlockWaitOptions{FeeThreshold: 10})
+		release(next)
 		return err
-	}, miningServer},
+	}, blockTemplateServer},
 	{"Mining.CheckBlock", miningipc.Mining_TypeID, 6, func(ctx context.Context, c capnp.Client) error {
 		cl := miningipc.NewMiningClient(c)
 		defer cl.Release()
 		_, _, _, err := cl.CheckBlock(ctx, make([]byte, 80), mining.BlockCheckOptions{CheckPow: true})
 		return err
 	}, miningServer},
-	{"Mining.SubmitSolution", miningipc.Mining_TypeID, 7, func(ctx context.Context, c capnp.Client) error {
-		cl := miningipc.NewMiningClient(c)
+	{"BlockTemplate.SubmitSolution", miningipc.BlockTemplate_TypeID, 8, func(ctx context.Context, c capnp.Client) error {
+		cl := miningipc.NewBlockTemplateClient(c)
 		defer cl.Release()
 		_, err := cl.SubmitSolution(ctx, 1, 2, 3, []byte{4})
 		return err
-	}, miningServer},
-	{"Mining.GetMempoolFees", miningipc.Mining_TypeID, 8, func(ctx context.Context, c capnp.Client) error {
-		cl := miningipc.NewMiningClient(c)
+	}, blockTemplateServer},
+	{"BlockTemplate.GetTxFees", miningipc.BlockTemplate_TypeID, 2, func(ctx context.Context, c capnp.Client) error {
+		cl := miningipc.NewBlockTemplateClient(c)
 		defer cl.Release()
-		_, err := cl.GetMempoolFees(ctx)
+		_, err := cl.GetTxFees(ctx)
 		return err
-	}, miningServer},
+	}, blockTemplateServer},
 
 	// Golden cases, client side only (their packages hold no
 	// implementation): the richest read paths, boxes and maps of
@@ -166,6 +168,34 @@ var methods = []method{
 		_, _, err := cl.Size(ctx, interopapi.Tree{Label: "a", Children: []interopapi.Tree{{Label: "b", Children: []interopapi.Tree{{}}}, {}}})
 		return err
 	}, interopServer},
+	// interfaces/mining's BlockTemplate, served by a template of
+	// mining.Memory.
+	{"BlockTemplate.GetBlockHeader", miningipc.BlockTemplate_TypeID, 0, func(ctx context.Context, c capnp.Client) error {
+		cl := miningipc.NewBlockTemplateClient(c)
+		defer cl.Release()
+		_, err := cl.GetBlockHeader(ctx)
+		return err
+	}, blockTemplateServer},
+	{"BlockTemplate.GetBlock", miningipc.BlockTemplate_TypeID, 1, func(ctx context.Context, c capnp.Client) error {
+		cl := miningipc.NewBlockTemplateClient(c)
+		defer cl.Release()
+		_, err := cl.GetBlock(ctx)
+		return err
+	}, blockTemplateServer},
+	{"BlockTemplate.GetCoinbaseMerklePath", miningipc.BlockTemplate_TypeID, 7, func(ctx context.Context, c capnp.Client) error {
+		cl := miningipc.NewBlockTemplateClient(c)
+		defer cl.Release()
+		_, err := cl.GetCoinbaseMerklePath(ctx)
+		return err
+	}, blockTemplateServer},
+}
+
+// release releases v if it is a client proxy; a nil interface or a local
+// implementation needs nothing.
+func release(v any) {
+	if r, ok := v.(interface{ Release() }); ok {
+		r.Release()
+	}
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -265,4 +295,15 @@ var (
 	sharedInterop = &echoInterop{}
 	interopServer = sync.OnceValue(func() capnp.Client { return interopapiipc.NewInteropServer(sharedInterop) })
 	miningServer  = sync.OnceValue(func() capnp.Client { return miningipc.NewMiningServer(mining.NewMemory()) })
+	// blockTemplateServer serves a template whose WaitNext returns at once
+	// (its tip has moved on) and whose SubmitSolution is refused.
+	blockTemplateServer = sync.OnceValue(func() capnp.Client {
+		m := mining.NewMemory()
+		tmpl, err := m.CreateNewBlock(context.Background(), mining.BlockCreateOptions{UseMempool: true, CoinbaseOutputScript: []byte{0x51}})
+		if err != nil {
+			panic(err)
+		}
+		m.AddBlock()
+		return miningipc.NewBlockTemplateServer(tmpl)
+	})
 )

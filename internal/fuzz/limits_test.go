@@ -84,21 +84,32 @@ func TestOversizedCall(t *testing.T) {
 	}
 }
 
-// TestTraversalLimit answers Mining.CreateNewBlock with 1 MiB of data
+// TestTraversalLimit answers BlockTemplate.GetBlock with 1 MiB of data
 // that 100 list elements all point to: a small message that would read as
 // 100 MiB. The traversal limit (64 MiB per message) stops the client's
 // read path with an error before it copies that much.
 func TestTraversalLimit(t *testing.T) {
 	_, seg := capnp.NewSingleSegmentMessage(nil)
-	res, err := miningipc.NewRootMining_createNewBlock_Results(seg)
+	res, err := miningipc.NewRootBlockTemplate_getBlock_Results(seg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl, err := res.NewResult()
+	block, err := res.NewResult()
 	if err != nil {
 		t.Fatal(err)
 	}
-	txs, err := tmpl.NewTransactions(100)
+	header, err := block.NewHeader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The header's hashes are read first and must have their length.
+	if err := header.SetPrevBlock(make([]byte, 32)); err != nil {
+		t.Fatal(err)
+	}
+	if err := header.SetMerkleRoot(make([]byte, 32)); err != nil {
+		t.Fatal(err)
+	}
+	txs, err := block.NewTransactions(100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +132,7 @@ func TestTraversalLimit(t *testing.T) {
 
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	_, err = callWithResults(methodNamed(t, "Mining.CreateNewBlock"), res.ToPtr())
+	_, err = callWithResults(methodNamed(t, "BlockTemplate.GetBlock"), res.ToPtr())
 	runtime.ReadMemStats(&after)
 	if err == nil || !strings.Contains(err.Error(), "traversal limit") {
 		t.Errorf("reading 100 MiB through shared pointers: got error %v, want the traversal limit", err)
@@ -135,7 +146,7 @@ func TestTraversalLimit(t *testing.T) {
 // itself: a cycle a recursive reader would follow until the stack
 // overflows. The depth limit (64 pointers) stops it with an error here,
 // where the arguments are read from the root of their own message; over
-// a connection it does not (see TestKnownIssueCyclicTree).
+// a connection it does not (see TestCyclicTree).
 func TestDepthLimit(t *testing.T) {
 	_, seg := capnp.NewSingleSegmentMessage(nil)
 	params, err := interopapiipc.NewRootInterop_size_Params(seg)

@@ -7,8 +7,55 @@ using Go = import "/go.capnp";
 $Go.package("miningipc");
 $Go.import("github.com/ifacegen/ifacegen/interfaces/mining/miningipc");
 
+interface BlockTemplate @0xbc56a74f1da370e3 {
+  # BlockTemplate is a candidate block on top of a tip, held by the node
+  # until the caller releases it. Its methods are safe for concurrent use.
+
+  getBlockHeader @0 () -> (result :BlockHeader);
+  # GetBlockHeader returns the template's header; the miner varies its
+  # Time and Nonce.
+
+  getBlock @1 () -> (result :Block);
+  # GetBlock returns the whole block.
+
+  getTxFees @2 () -> (result :List(Int64));
+  # GetTxFees returns the fee of each transaction, coinbase excluded.
+
+  getTxSigops @3 () -> (result :List(Int64));
+  # GetTxSigops returns the signature operations of each transaction,
+  # coinbase excluded.
+
+  getCoinbaseTx @4 () -> (result :Data);
+  # GetCoinbaseTx returns the serialized coinbase transaction.
+
+  getCoinbaseCommitment @5 () -> (result :Data);
+  # GetCoinbaseCommitment returns the witness commitment output script,
+  # empty if the block has none.
+
+  getWitnessCommitmentIndex @6 () -> (result :Int32);
+  # GetWitnessCommitmentIndex returns the index of the witness
+  # commitment output in the coinbase, or -1.
+
+  getCoinbaseMerklePath @7 () -> (result :List(Data));
+  # GetCoinbaseMerklePath returns the hashes needed to recompute the
+  # merkle root from the coinbase's hash.
+
+  submitSolution @8 (version :UInt32, timestamp :UInt32, nonce :UInt32, coinbase :Data) -> (ok :Bool);
+  # SubmitSolution submits the solved header fields and coinbase
+  # (nil: the template's own); ok is false when the solution is
+  # rejected, e.g. because the tip moved on.
+
+  waitNext @9 (opts :BlockWaitOptions) -> (result :BlockTemplate);
+  # WaitNext waits until a template better than this one can be made
+  # (the tip changed, or the fees rose by opts.FeeThreshold) and returns
+  # it; nil when opts.Timeout passed first or the wait was interrupted.
+
+  interruptWait @10 () -> ();
+  # InterruptWait makes a WaitNext of this template return nil at once.
+}
+
 interface Mining @0xf5985a6a2b9085ea {
-  # Mining lets an external process build and check block templates.
+  # Mining lets an external process build and check blocks.
 
   isTestChain @0 () -> (result :Bool);
   # IsTestChain reports whether the node runs a test network.
@@ -25,24 +72,22 @@ interface Mining @0xf5985a6a2b9085ea {
 
   createNewBlock @4 (opts :BlockCreateOptions) -> (result :BlockTemplate);
   # CreateNewBlock assembles a block template on top of the current tip.
+  # The caller owns the template and releases it when done.
 
-  waitNext @5 (prev :Data, fees :Int64, opts :BlockWaitOptions) -> (result :BlockTemplate);
-  # WaitNext waits for a template better than the one with the given
-  # previous-block hash and total fees; nil when the wait timed out.
-
-  checkBlock @6 (block :Data, opts :BlockCheckOptions) -> (reason :Text, debug :Text, ok :Bool);
+  checkBlock @5 (block :Data, opts :BlockCheckOptions) -> (reason :Text, debug :Text, ok :Bool);
   # CheckBlock validates a serialized block without submitting it.
 
-  submitSolution @7 (version :UInt32, timestamp :UInt32, nonce :UInt32, coinbase :Data) -> (ok :Bool);
-  # SubmitSolution submits the solved header fields and coinbase of the
-  # last template; ok is false when the solution is rejected.
+  interrupt @6 () -> ();
+  # Interrupt wakes every waiting call (WaitTipChanged, WaitNext) so
+  # that it returns at once.
+}
 
-  getMempoolFees @8 () -> (result :List(Int64Int64Entry));
-  # GetMempoolFees returns the total fees of the mempool's transactions by
-  # fee-rate bucket (satoshis per virtual byte).
+struct Block @0xa26a2519558d948b {
+  # Block is a block: its header and its serialized transactions, the
+  # coinbase first.
 
-  interrupt @9 () -> ();
-  # Interrupt wakes every waiting call so that it returns at once.
+  header @0 :BlockHeader;
+  transactions @1 :List(Data);
 }
 
 struct BlockCheckOptions @0x8394ecf59bb397d7 {
@@ -68,30 +113,22 @@ struct BlockCreateOptions @0xe559700f32f70ad1 {
   # CoinbaseOutputScript pays the block reward; nil means a placeholder.
 }
 
+struct BlockHeader @0xd100ce4cdf82dc65 {
+  # BlockHeader is a block's header.
+
+  version @0 :UInt32;
+  prevBlock @1 :Data;
+  merkleRoot @2 :Data;
+  time @3 :UInt32;
+  bits @4 :UInt32;
+  nonce @5 :UInt32;
+}
+
 struct BlockRef @0xe2b56f2da2abe414 {
   # BlockRef identifies a block on the chain.
 
   hash @0 :Data;
   height @1 :Int32;
-}
-
-struct BlockTemplate @0xbc56a74f1da370e3 {
-  # BlockTemplate is a candidate block for a miner to complete.
-
-  header @0 :Data;
-  transactions @1 :List(Data);
-  txFees @2 :List(Int64);
-  # TxFees and TxSigops are per transaction, coinbase excluded.
-
-  txSigops @3 :List(Int64);
-  coinbaseCommitment @4 :Data;
-  # CoinbaseCommitment is the witness commitment output script, if any.
-
-  merklePath @5 :List(Data);
-  # MerklePath is the hashes needed to recompute the merkle root.
-
-  target @6 :Data;
-  # Target is the proof-of-work target; nil before difficulty is known.
 }
 
 struct BlockWaitOptions @0xa38bc649b2f9a287 {
@@ -101,5 +138,3 @@ struct BlockWaitOptions @0xa38bc649b2f9a287 {
   feeThreshold @1 :Int64;
   # FeeThreshold is the fee increase, in satoshis, worth a new template.
 }
-
-struct Int64Int64Entry @0xed3f52c45aaec201 { key @0 :Int64; value @1 :Int64; }

@@ -11,6 +11,2348 @@ import (
 	context "context"
 )
 
+type BlockTemplate capnp.Client
+
+// BlockTemplate_TypeID is the unique identifier for the type BlockTemplate.
+const BlockTemplate_TypeID = 0xbc56a74f1da370e3
+
+func (c BlockTemplate) GetBlockHeader(ctx context.Context, params func(BlockTemplate_getBlockHeader_Params) error) (BlockTemplate_getBlockHeader_Results_Future, capnp.ReleaseFunc) {
+
+	s := capnp.Send{
+		Method: capnp.Method{
+			InterfaceID:   0xbc56a74f1da370e3,
+			MethodID:      0,
+			InterfaceName: "mining.capnp:BlockTemplate",
+			MethodName:    "getBlockHeader",
+		},
+	}
+	if params != nil {
+		s.ArgsSize = capnp.ObjectSize{DataSize: 0, PointerCount: 0}
+		s.PlaceArgs = func(s capnp.Struct) error { return params(BlockTemplate_getBlockHeader_Params(s)) }
+	}
+
+	ans, release := capnp.Client(c).SendCall(ctx, s)
+	return BlockTemplate_getBlockHeader_Results_Future{Future: ans.Future()}, release
+
+}
+
+func (c BlockTemplate) GetBlock(ctx context.Context, params func(BlockTemplate_getBlock_Params) error) (BlockTemplate_getBlock_Results_Future, capnp.ReleaseFunc) {
+
+	s := capnp.Send{
+		Method: capnp.Method{
+			InterfaceID:   0xbc56a74f1da370e3,
+			MethodID:      1,
+			InterfaceName: "mining.capnp:BlockTemplate",
+			MethodName:    "getBlock",
+		},
+	}
+	if params != nil {
+		s.ArgsSize = capnp.ObjectSize{DataSize: 0, PointerCount: 0}
+		s.PlaceArgs = func(s capnp.Struct) error { return params(BlockTemplate_getBlock_Params(s)) }
+	}
+
+	ans, release := capnp.Client(c).SendCall(ctx, s)
+	return BlockTemplate_getBlock_Results_Future{Future: ans.Future()}, release
+
+}
+
+func (c BlockTemplate) GetTxFees(ctx context.Context, params func(BlockTemplate_getTxFees_Params) error) (BlockTemplate_getTxFees_Results_Future, capnp.ReleaseFunc) {
+
+	s := capnp.Send{
+		Method: capnp.Method{
+			InterfaceID:   0xbc56a74f1da370e3,
+			MethodID:      2,
+			InterfaceName: "mining.capnp:BlockTemplate",
+			MethodName:    "getTxFees",
+		},
+	}
+	if params != nil {
+		s.ArgsSize = capnp.ObjectSize{DataSize: 0, PointerCount: 0}
+		s.PlaceArgs = func(s capnp.Struct) error { return params(BlockTemplate_getTxFees_Params(s)) }
+	}
+
+	ans, release := capnp.Client(c).SendCall(ctx, s)
+	return BlockTemplate_getTxFees_Results_Future{Future: ans.Future()}, release
+
+}
+
+func (c BlockTemplate) GetTxSigops(ctx context.Context, params func(BlockTemplate_getTxSigops_Params) error) (BlockTemplate_getTxSigops_Results_Future, capnp.ReleaseFunc) {
+
+	s := capnp.Send{
+		Method: capnp.Method{
+			InterfaceID:   0xbc56a74f1da370e3,
+			MethodID:      3,
+			InterfaceName: "mining.capnp:BlockTemplate",
+			MethodName:    "getTxSigops",
+		},
+	}
+	if params != nil {
+		s.ArgsSize = capnp.ObjectSize{DataSize: 0, PointerCount: 0}
+		s.PlaceArgs = func(s capnp.Struct) error { return params(BlockTemplate_getTxSigops_Params(s)) }
+	}
+
+	ans, release := capnp.Client(c).SendCall(ctx, s)
+	return BlockTemplate_getTxSigops_Results_Future{Future: ans.Future()}, release
+
+}
+
+func (c BlockTemplate) GetCoinbaseTx(ctx context.Context, params func(BlockTemplate_getCoinbaseTx_Params) error) (BlockTemplate_getCoinbaseTx_Results_Future, capnp.ReleaseFunc) {
+
+	s := capnp.Send{
+		Method: capnp.Method{
+			InterfaceID:   0xbc56a74f1da370e3,
+			MethodID:      4,
+			InterfaceName: "mining.capnp:BlockTemplate",
+			MethodName:    "getCoinbaseTx",
+		},
+	}
+	if params != nil {
+		s.ArgsSize = capnp.ObjectSize{DataSize: 0, PointerCount: 0}
+		s.PlaceArgs = func(s capnp.Struct) error { return params(BlockTemplate_getCoinbaseTx_Params(s)) }
+	}
+
+	ans, release := capnp.Client(c).SendCall(ctx, s)
+	return BlockTemplate_getCoinbaseTx_Results_Future{Future: ans.Future()}, release
+
+}
+
+func (c BlockTemplate) GetCoinbaseCommitment(ctx context.Context, params func(BlockTemplate_getCoinbaseCommitment_Params) error) (BlockTemplate_getCoinbaseCommitment_Results_Future, capnp.ReleaseFunc) {
+
+	s := capnp.Send{
+		Method: capnp.Method{
+			InterfaceID:   0xbc56a74f1da370e3,
+			MethodID:      5,
+			InterfaceName: "mining.capnp:BlockTemplate",
+			MethodName:    "getCoinbaseCommitment",
+		},
+	}
+	if params != nil {
+		s.ArgsSize = capnp.ObjectSize{DataSize: 0, PointerCount: 0}
+		s.PlaceArgs = func(s capnp.Struct) error { return params(BlockTemplate_getCoinbaseCommitment_Params(s)) }
+	}
+
+	ans, release := capnp.Client(c).SendCall(ctx, s)
+	return BlockTemplate_getCoinbaseCommitment_Results_Future{Future: ans.Future()}, release
+
+}
+
+func (c BlockTemplate) GetWitnessCommitmentIndex(ctx context.Context, params func(BlockTemplate_getWitnessCommitmentIndex_Params) error) (BlockTemplate_getWitnessCommitmentIndex_Results_Future, capnp.ReleaseFunc) {
+
+	s := capnp.Send{
+		Method: capnp.Method{
+			InterfaceID:   0xbc56a74f1da370e3,
+			MethodID:      6,
+			InterfaceName: "mining.capnp:BlockTemplate",
+			MethodName:    "getWitnessCommitmentIndex",
+		},
+	}
+	if params != nil {
+		s.ArgsSize = capnp.ObjectSize{DataSize: 0, PointerCount: 0}
+		s.PlaceArgs = func(s capnp.Struct) error { return params(BlockTemplate_getWitnessCommitmentIndex_Params(s)) }
+	}
+
+	ans, release := capnp.Client(c).SendCall(ctx, s)
+	return BlockTemplate_getWitnessCommitmentIndex_Results_Future{Future: ans.Future()}, release
+
+}
+
+func (c BlockTemplate) GetCoinbaseMerklePath(ctx context.Context, params func(BlockTemplate_getCoinbaseMerklePath_Params) error) (BlockTemplate_getCoinbaseMerklePath_Results_Future, capnp.ReleaseFunc) {
+
+	s := capnp.Send{
+		Method: capnp.Method{
+			InterfaceID:   0xbc56a74f1da370e3,
+			MethodID:      7,
+			InterfaceName: "mining.capnp:BlockTemplate",
+			MethodName:    "getCoinbaseMerklePath",
+		},
+	}
+	if params != nil {
+		s.ArgsSize = capnp.ObjectSize{DataSize: 0, PointerCount: 0}
+		s.PlaceArgs = func(s capnp.Struct) error { return params(BlockTemplate_getCoinbaseMerklePath_Params(s)) }
+	}
+
+	ans, release := capnp.Client(c).SendCall(ctx, s)
+	return BlockTemplate_getCoinbaseMerklePath_Results_Future{Future: ans.Future()}, release
+
+}
+
+func (c BlockTemplate) SubmitSolution(ctx context.Context, params func(BlockTemplate_submitSolution_Params) error) (BlockTemplate_submitSolution_Results_Future, capnp.ReleaseFunc) {
+
+	s := capnp.Send{
+		Method: capnp.Method{
+			InterfaceID:   0xbc56a74f1da370e3,
+			MethodID:      8,
+			InterfaceName: "mining.capnp:BlockTemplate",
+			MethodName:    "submitSolution",
+		},
+	}
+	if params != nil {
+		s.ArgsSize = capnp.ObjectSize{DataSize: 16, PointerCount: 1}
+		s.PlaceArgs = func(s capnp.Struct) error { return params(BlockTemplate_submitSolution_Params(s)) }
+	}
+
+	ans, release := capnp.Client(c).SendCall(ctx, s)
+	return BlockTemplate_submitSolution_Results_Future{Future: ans.Future()}, release
+
+}
+
+func (c BlockTemplate) WaitNext(ctx context.Context, params func(BlockTemplate_waitNext_Params) error) (BlockTemplate_waitNext_Results_Future, capnp.ReleaseFunc) {
+
+	s := capnp.Send{
+		Method: capnp.Method{
+			InterfaceID:   0xbc56a74f1da370e3,
+			MethodID:      9,
+			InterfaceName: "mining.capnp:BlockTemplate",
+			MethodName:    "waitNext",
+		},
+	}
+	if params != nil {
+		s.ArgsSize = capnp.ObjectSize{DataSize: 0, PointerCount: 1}
+		s.PlaceArgs = func(s capnp.Struct) error { return params(BlockTemplate_waitNext_Params(s)) }
+	}
+
+	ans, release := capnp.Client(c).SendCall(ctx, s)
+	return BlockTemplate_waitNext_Results_Future{Future: ans.Future()}, release
+
+}
+
+func (c BlockTemplate) InterruptWait(ctx context.Context, params func(BlockTemplate_interruptWait_Params) error) (BlockTemplate_interruptWait_Results_Future, capnp.ReleaseFunc) {
+
+	s := capnp.Send{
+		Method: capnp.Method{
+			InterfaceID:   0xbc56a74f1da370e3,
+			MethodID:      10,
+			InterfaceName: "mining.capnp:BlockTemplate",
+			MethodName:    "interruptWait",
+		},
+	}
+	if params != nil {
+		s.ArgsSize = capnp.ObjectSize{DataSize: 0, PointerCount: 0}
+		s.PlaceArgs = func(s capnp.Struct) error { return params(BlockTemplate_interruptWait_Params(s)) }
+	}
+
+	ans, release := capnp.Client(c).SendCall(ctx, s)
+	return BlockTemplate_interruptWait_Results_Future{Future: ans.Future()}, release
+
+}
+
+func (c BlockTemplate) WaitStreaming() error {
+	return capnp.Client(c).WaitStreaming()
+}
+
+// String returns a string that identifies this capability for debugging
+// purposes.  Its format should not be depended on: in particular, it
+// should not be used to compare clients.  Use IsSame to compare clients
+// for equality.
+func (c BlockTemplate) String() string {
+	return "BlockTemplate(" + capnp.Client(c).String() + ")"
+}
+
+// AddRef creates a new Client that refers to the same capability as c.
+// If c is nil or has resolved to null, then AddRef returns nil.
+func (c BlockTemplate) AddRef() BlockTemplate {
+	return BlockTemplate(capnp.Client(c).AddRef())
+}
+
+// Release releases a capability reference.  If this is the last
+// reference to the capability, then the underlying resources associated
+// with the capability will be released.
+//
+// Release will panic if c has already been released, but not if c is
+// nil or resolved to null.
+func (c BlockTemplate) Release() {
+	capnp.Client(c).Release()
+}
+
+// Resolve blocks until the capability is fully resolved or the Context
+// expires.
+func (c BlockTemplate) Resolve(ctx context.Context) error {
+	return capnp.Client(c).Resolve(ctx)
+}
+
+func (c BlockTemplate) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Client(c).EncodeAsPtr(seg)
+}
+
+func (BlockTemplate) DecodeFromPtr(p capnp.Ptr) BlockTemplate {
+	return BlockTemplate(capnp.Client{}.DecodeFromPtr(p))
+}
+
+// IsValid reports whether c is a valid reference to a capability.
+// A reference is invalid if it is nil, has resolved to null, or has
+// been released.
+func (c BlockTemplate) IsValid() bool {
+	return capnp.Client(c).IsValid()
+}
+
+// IsSame reports whether c and other refer to a capability created by the
+// same call to NewClient.  This can return false negatives if c or other
+// are not fully resolved: use Resolve if this is an issue.  If either
+// c or other are released, then IsSame panics.
+func (c BlockTemplate) IsSame(other BlockTemplate) bool {
+	return capnp.Client(c).IsSame(capnp.Client(other))
+}
+
+// Update the flowcontrol.FlowLimiter used to manage flow control for
+// this client. This affects all future calls, but not calls already
+// waiting to send. Passing nil sets the value to flowcontrol.NopLimiter,
+// which is also the default.
+func (c BlockTemplate) SetFlowLimiter(lim fc.FlowLimiter) {
+	capnp.Client(c).SetFlowLimiter(lim)
+}
+
+// Get the current flowcontrol.FlowLimiter used to manage flow control
+// for this client.
+func (c BlockTemplate) GetFlowLimiter() fc.FlowLimiter {
+	return capnp.Client(c).GetFlowLimiter()
+}
+
+// A BlockTemplate_Server is a BlockTemplate with a local implementation.
+type BlockTemplate_Server interface {
+	GetBlockHeader(context.Context, BlockTemplate_getBlockHeader) error
+
+	GetBlock(context.Context, BlockTemplate_getBlock) error
+
+	GetTxFees(context.Context, BlockTemplate_getTxFees) error
+
+	GetTxSigops(context.Context, BlockTemplate_getTxSigops) error
+
+	GetCoinbaseTx(context.Context, BlockTemplate_getCoinbaseTx) error
+
+	GetCoinbaseCommitment(context.Context, BlockTemplate_getCoinbaseCommitment) error
+
+	GetWitnessCommitmentIndex(context.Context, BlockTemplate_getWitnessCommitmentIndex) error
+
+	GetCoinbaseMerklePath(context.Context, BlockTemplate_getCoinbaseMerklePath) error
+
+	SubmitSolution(context.Context, BlockTemplate_submitSolution) error
+
+	WaitNext(context.Context, BlockTemplate_waitNext) error
+
+	InterruptWait(context.Context, BlockTemplate_interruptWait) error
+}
+
+// BlockTemplate_NewServer creates a new Server from an implementation of BlockTemplate_Server.
+func BlockTemplate_NewServer(s BlockTemplate_Server) *server.Server {
+	c, _ := s.(server.Shutdowner)
+	return server.New(BlockTemplate_Methods(nil, s), s, c)
+}
+
+// BlockTemplate_ServerToClient creates a new Client from an implementation of BlockTemplate_Server.
+// The caller is responsible for calling Release on the returned Client.
+func BlockTemplate_ServerToClient(s BlockTemplate_Server) BlockTemplate {
+	return BlockTemplate(capnp.NewClient(BlockTemplate_NewServer(s)))
+}
+
+// BlockTemplate_Methods appends Methods to a slice that invoke the methods on s.
+// This can be used to create a more complicated Server.
+func BlockTemplate_Methods(methods []server.Method, s BlockTemplate_Server) []server.Method {
+	if cap(methods) == 0 {
+		methods = make([]server.Method, 0, 11)
+	}
+
+	methods = append(methods, server.Method{
+		Method: capnp.Method{
+			InterfaceID:   0xbc56a74f1da370e3,
+			MethodID:      0,
+			InterfaceName: "mining.capnp:BlockTemplate",
+			MethodName:    "getBlockHeader",
+		},
+		Impl: func(ctx context.Context, call *server.Call) error {
+			return s.GetBlockHeader(ctx, BlockTemplate_getBlockHeader{call})
+		},
+	})
+
+	methods = append(methods, server.Method{
+		Method: capnp.Method{
+			InterfaceID:   0xbc56a74f1da370e3,
+			MethodID:      1,
+			InterfaceName: "mining.capnp:BlockTemplate",
+			MethodName:    "getBlock",
+		},
+		Impl: func(ctx context.Context, call *server.Call) error {
+			return s.GetBlock(ctx, BlockTemplate_getBlock{call})
+		},
+	})
+
+	methods = append(methods, server.Method{
+		Method: capnp.Method{
+			InterfaceID:   0xbc56a74f1da370e3,
+			MethodID:      2,
+			InterfaceName: "mining.capnp:BlockTemplate",
+			MethodName:    "getTxFees",
+		},
+		Impl: func(ctx context.Context, call *server.Call) error {
+			return s.GetTxFees(ctx, BlockTemplate_getTxFees{call})
+		},
+	})
+
+	methods = append(methods, server.Method{
+		Method: capnp.Method{
+			InterfaceID:   0xbc56a74f1da370e3,
+			MethodID:      3,
+			InterfaceName: "mining.capnp:BlockTemplate",
+			MethodName:    "getTxSigops",
+		},
+		Impl: func(ctx context.Context, call *server.Call) error {
+			return s.GetTxSigops(ctx, BlockTemplate_getTxSigops{call})
+		},
+	})
+
+	methods = append(methods, server.Method{
+		Method: capnp.Method{
+			InterfaceID:   0xbc56a74f1da370e3,
+			MethodID:      4,
+			InterfaceName: "mining.capnp:BlockTemplate",
+			MethodName:    "getCoinbaseTx",
+		},
+		Impl: func(ctx context.Context, call *server.Call) error {
+			return s.GetCoinbaseTx(ctx, BlockTemplate_getCoinbaseTx{call})
+		},
+	})
+
+	methods = append(methods, server.Method{
+		Method: capnp.Method{
+			InterfaceID:   0xbc56a74f1da370e3,
+			MethodID:      5,
+			InterfaceName: "mining.capnp:BlockTemplate",
+			MethodName:    "getCoinbaseCommitment",
+		},
+		Impl: func(ctx context.Context, call *server.Call) error {
+			return s.GetCoinbaseCommitment(ctx, BlockTemplate_getCoinbaseCommitment{call})
+		},
+	})
+
+	methods = append(methods, server.Method{
+		Method: capnp.Method{
+			InterfaceID:   0xbc56a74f1da370e3,
+			MethodID:      6,
+			InterfaceName: "mining.capnp:BlockTemplate",
+			MethodName:    "getWitnessCommitmentIndex",
+		},
+		Impl: func(ctx context.Context, call *server.Call) error {
+			return s.GetWitnessCommitmentIndex(ctx, BlockTemplate_getWitnessCommitmentIndex{call})
+		},
+	})
+
+	methods = append(methods, server.Method{
+		Method: capnp.Method{
+			InterfaceID:   0xbc56a74f1da370e3,
+			MethodID:      7,
+			InterfaceName: "mining.capnp:BlockTemplate",
+			MethodName:    "getCoinbaseMerklePath",
+		},
+		Impl: func(ctx context.Context, call *server.Call) error {
+			return s.GetCoinbaseMerklePath(ctx, BlockTemplate_getCoinbaseMerklePath{call})
+		},
+	})
+
+	methods = append(methods, server.Method{
+		Method: capnp.Method{
+			InterfaceID:   0xbc56a74f1da370e3,
+			MethodID:      8,
+			InterfaceName: "mining.capnp:BlockTemplate",
+			MethodName:    "submitSolution",
+		},
+		Impl: func(ctx context.Context, call *server.Call) error {
+			return s.SubmitSolution(ctx, BlockTemplate_submitSolution{call})
+		},
+	})
+
+	methods = append(methods, server.Method{
+		Method: capnp.Method{
+			InterfaceID:   0xbc56a74f1da370e3,
+			MethodID:      9,
+			InterfaceName: "mining.capnp:BlockTemplate",
+			MethodName:    "waitNext",
+		},
+		Impl: func(ctx context.Context, call *server.Call) error {
+			return s.WaitNext(ctx, BlockTemplate_waitNext{call})
+		},
+	})
+
+	methods = append(methods, server.Method{
+		Method: capnp.Method{
+			InterfaceID:   0xbc56a74f1da370e3,
+			MethodID:      10,
+			InterfaceName: "mining.capnp:BlockTemplate",
+			MethodName:    "interruptWait",
+		},
+		Impl: func(ctx context.Context, call *server.Call) error {
+			return s.InterruptWait(ctx, BlockTemplate_interruptWait{call})
+		},
+	})
+
+	return methods
+}
+
+// BlockTemplate_getBlockHeader holds the state for a server call to BlockTemplate.getBlockHeader.
+// See server.Call for documentation.
+type BlockTemplate_getBlockHeader struct {
+	*server.Call
+}
+
+// Args returns the call's arguments.
+func (c BlockTemplate_getBlockHeader) Args() BlockTemplate_getBlockHeader_Params {
+	return BlockTemplate_getBlockHeader_Params(c.Call.Args())
+}
+
+// AllocResults allocates the results struct.
+func (c BlockTemplate_getBlockHeader) AllocResults() (BlockTemplate_getBlockHeader_Results, error) {
+	r, err := c.Call.AllocResults(capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return BlockTemplate_getBlockHeader_Results(r), err
+}
+
+// BlockTemplate_getBlock holds the state for a server call to BlockTemplate.getBlock.
+// See server.Call for documentation.
+type BlockTemplate_getBlock struct {
+	*server.Call
+}
+
+// Args returns the call's arguments.
+func (c BlockTemplate_getBlock) Args() BlockTemplate_getBlock_Params {
+	return BlockTemplate_getBlock_Params(c.Call.Args())
+}
+
+// AllocResults allocates the results struct.
+func (c BlockTemplate_getBlock) AllocResults() (BlockTemplate_getBlock_Results, error) {
+	r, err := c.Call.AllocResults(capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return BlockTemplate_getBlock_Results(r), err
+}
+
+// BlockTemplate_getTxFees holds the state for a server call to BlockTemplate.getTxFees.
+// See server.Call for documentation.
+type BlockTemplate_getTxFees struct {
+	*server.Call
+}
+
+// Args returns the call's arguments.
+func (c BlockTemplate_getTxFees) Args() BlockTemplate_getTxFees_Params {
+	return BlockTemplate_getTxFees_Params(c.Call.Args())
+}
+
+// AllocResults allocates the results struct.
+func (c BlockTemplate_getTxFees) AllocResults() (BlockTemplate_getTxFees_Results, error) {
+	r, err := c.Call.AllocResults(capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return BlockTemplate_getTxFees_Results(r), err
+}
+
+// BlockTemplate_getTxSigops holds the state for a server call to BlockTemplate.getTxSigops.
+// See server.Call for documentation.
+type BlockTemplate_getTxSigops struct {
+	*server.Call
+}
+
+// Args returns the call's arguments.
+func (c BlockTemplate_getTxSigops) Args() BlockTemplate_getTxSigops_Params {
+	return BlockTemplate_getTxSigops_Params(c.Call.Args())
+}
+
+// AllocResults allocates the results struct.
+func (c BlockTemplate_getTxSigops) AllocResults() (BlockTemplate_getTxSigops_Results, error) {
+	r, err := c.Call.AllocResults(capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return BlockTemplate_getTxSigops_Results(r), err
+}
+
+// BlockTemplate_getCoinbaseTx holds the state for a server call to BlockTemplate.getCoinbaseTx.
+// See server.Call for documentation.
+type BlockTemplate_getCoinbaseTx struct {
+	*server.Call
+}
+
+// Args returns the call's arguments.
+func (c BlockTemplate_getCoinbaseTx) Args() BlockTemplate_getCoinbaseTx_Params {
+	return BlockTemplate_getCoinbaseTx_Params(c.Call.Args())
+}
+
+// AllocResults allocates the results struct.
+func (c BlockTemplate_getCoinbaseTx) AllocResults() (BlockTemplate_getCoinbaseTx_Results, error) {
+	r, err := c.Call.AllocResults(capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return BlockTemplate_getCoinbaseTx_Results(r), err
+}
+
+// BlockTemplate_getCoinbaseCommitment holds the state for a server call to BlockTemplate.getCoinbaseCommitment.
+// See server.Call for documentation.
+type BlockTemplate_getCoinbaseCommitment struct {
+	*server.Call
+}
+
+// Args returns the call's arguments.
+func (c BlockTemplate_getCoinbaseCommitment) Args() BlockTemplate_getCoinbaseCommitment_Params {
+	return BlockTemplate_getCoinbaseCommitment_Params(c.Call.Args())
+}
+
+// AllocResults allocates the results struct.
+func (c BlockTemplate_getCoinbaseCommitment) AllocResults() (BlockTemplate_getCoinbaseCommitment_Results, error) {
+	r, err := c.Call.AllocResults(capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return BlockTemplate_getCoinbaseCommitment_Results(r), err
+}
+
+// BlockTemplate_getWitnessCommitmentIndex holds the state for a server call to BlockTemplate.getWitnessCommitmentIndex.
+// See server.Call for documentation.
+type BlockTemplate_getWitnessCommitmentIndex struct {
+	*server.Call
+}
+
+// Args returns the call's arguments.
+func (c BlockTemplate_getWitnessCommitmentIndex) Args() BlockTemplate_getWitnessCommitmentIndex_Params {
+	return BlockTemplate_getWitnessCommitmentIndex_Params(c.Call.Args())
+}
+
+// AllocResults allocates the results struct.
+func (c BlockTemplate_getWitnessCommitmentIndex) AllocResults() (BlockTemplate_getWitnessCommitmentIndex_Results, error) {
+	r, err := c.Call.AllocResults(capnp.ObjectSize{DataSize: 8, PointerCount: 0})
+	return BlockTemplate_getWitnessCommitmentIndex_Results(r), err
+}
+
+// BlockTemplate_getCoinbaseMerklePath holds the state for a server call to BlockTemplate.getCoinbaseMerklePath.
+// See server.Call for documentation.
+type BlockTemplate_getCoinbaseMerklePath struct {
+	*server.Call
+}
+
+// Args returns the call's arguments.
+func (c BlockTemplate_getCoinbaseMerklePath) Args() BlockTemplate_getCoinbaseMerklePath_Params {
+	return BlockTemplate_getCoinbaseMerklePath_Params(c.Call.Args())
+}
+
+// AllocResults allocates the results struct.
+func (c BlockTemplate_getCoinbaseMerklePath) AllocResults() (BlockTemplate_getCoinbaseMerklePath_Results, error) {
+	r, err := c.Call.AllocResults(capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return BlockTemplate_getCoinbaseMerklePath_Results(r), err
+}
+
+// BlockTemplate_submitSolution holds the state for a server call to BlockTemplate.submitSolution.
+// See server.Call for documentation.
+type BlockTemplate_submitSolution struct {
+	*server.Call
+}
+
+// Args returns the call's arguments.
+func (c BlockTemplate_submitSolution) Args() BlockTemplate_submitSolution_Params {
+	return BlockTemplate_submitSolution_Params(c.Call.Args())
+}
+
+// AllocResults allocates the results struct.
+func (c BlockTemplate_submitSolution) AllocResults() (BlockTemplate_submitSolution_Results, error) {
+	r, err := c.Call.AllocResults(capnp.ObjectSize{DataSize: 8, PointerCount: 0})
+	return BlockTemplate_submitSolution_Results(r), err
+}
+
+// BlockTemplate_waitNext holds the state for a server call to BlockTemplate.waitNext.
+// See server.Call for documentation.
+type BlockTemplate_waitNext struct {
+	*server.Call
+}
+
+// Args returns the call's arguments.
+func (c BlockTemplate_waitNext) Args() BlockTemplate_waitNext_Params {
+	return BlockTemplate_waitNext_Params(c.Call.Args())
+}
+
+// AllocResults allocates the results struct.
+func (c BlockTemplate_waitNext) AllocResults() (BlockTemplate_waitNext_Results, error) {
+	r, err := c.Call.AllocResults(capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return BlockTemplate_waitNext_Results(r), err
+}
+
+// BlockTemplate_interruptWait holds the state for a server call to BlockTemplate.interruptWait.
+// See server.Call for documentation.
+type BlockTemplate_interruptWait struct {
+	*server.Call
+}
+
+// Args returns the call's arguments.
+func (c BlockTemplate_interruptWait) Args() BlockTemplate_interruptWait_Params {
+	return BlockTemplate_interruptWait_Params(c.Call.Args())
+}
+
+// AllocResults allocates the results struct.
+func (c BlockTemplate_interruptWait) AllocResults() (BlockTemplate_interruptWait_Results, error) {
+	r, err := c.Call.AllocResults(capnp.ObjectSize{DataSize: 0, PointerCount: 0})
+	return BlockTemplate_interruptWait_Results(r), err
+}
+
+// BlockTemplate_List is a list of BlockTemplate.
+type BlockTemplate_List = capnp.CapList[BlockTemplate]
+
+// NewBlockTemplate_List creates a new list of BlockTemplate.
+func NewBlockTemplate_List(s *capnp.Segment, sz int32) (BlockTemplate_List, error) {
+	l, err := capnp.NewPointerList(s, sz)
+	return capnp.CapList[BlockTemplate](l), err
+}
+
+type BlockTemplate_getBlockHeader_Params capnp.Struct
+
+// BlockTemplate_getBlockHeader_Params_TypeID is the unique identifier for the type BlockTemplate_getBlockHeader_Params.
+const BlockTemplate_getBlockHeader_Params_TypeID = 0xb42a4d93f996e62a
+
+func NewBlockTemplate_getBlockHeader_Params(s *capnp.Segment) (BlockTemplate_getBlockHeader_Params, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0})
+	return BlockTemplate_getBlockHeader_Params(st), err
+}
+
+func NewRootBlockTemplate_getBlockHeader_Params(s *capnp.Segment) (BlockTemplate_getBlockHeader_Params, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0})
+	return BlockTemplate_getBlockHeader_Params(st), err
+}
+
+func ReadRootBlockTemplate_getBlockHeader_Params(msg *capnp.Message) (BlockTemplate_getBlockHeader_Params, error) {
+	root, err := msg.Root()
+	return BlockTemplate_getBlockHeader_Params(root.Struct()), err
+}
+
+func (s BlockTemplate_getBlockHeader_Params) String() string {
+	str, _ := text.Marshal(0xb42a4d93f996e62a, capnp.Struct(s))
+	return str
+}
+
+func (s BlockTemplate_getBlockHeader_Params) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (BlockTemplate_getBlockHeader_Params) DecodeFromPtr(p capnp.Ptr) BlockTemplate_getBlockHeader_Params {
+	return BlockTemplate_getBlockHeader_Params(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s BlockTemplate_getBlockHeader_Params) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s BlockTemplate_getBlockHeader_Params) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s BlockTemplate_getBlockHeader_Params) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s BlockTemplate_getBlockHeader_Params) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+
+// BlockTemplate_getBlockHeader_Params_List is a list of BlockTemplate_getBlockHeader_Params.
+type BlockTemplate_getBlockHeader_Params_List = capnp.StructList[BlockTemplate_getBlockHeader_Params]
+
+// NewBlockTemplate_getBlockHeader_Params creates a new list of BlockTemplate_getBlockHeader_Params.
+func NewBlockTemplate_getBlockHeader_Params_List(s *capnp.Segment, sz int32) (BlockTemplate_getBlockHeader_Params_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0}, sz)
+	return capnp.StructList[BlockTemplate_getBlockHeader_Params](l), err
+}
+
+// BlockTemplate_getBlockHeader_Params_Future is a wrapper for a BlockTemplate_getBlockHeader_Params promised by a client call.
+type BlockTemplate_getBlockHeader_Params_Future struct{ *capnp.Future }
+
+func (f BlockTemplate_getBlockHeader_Params_Future) Struct() (BlockTemplate_getBlockHeader_Params, error) {
+	p, err := f.Future.Ptr()
+	return BlockTemplate_getBlockHeader_Params(p.Struct()), err
+}
+
+type BlockTemplate_getBlockHeader_Results capnp.Struct
+
+// BlockTemplate_getBlockHeader_Results_TypeID is the unique identifier for the type BlockTemplate_getBlockHeader_Results.
+const BlockTemplate_getBlockHeader_Results_TypeID = 0xcb8dd5ed9db042c2
+
+func NewBlockTemplate_getBlockHeader_Results(s *capnp.Segment) (BlockTemplate_getBlockHeader_Results, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return BlockTemplate_getBlockHeader_Results(st), err
+}
+
+func NewRootBlockTemplate_getBlockHeader_Results(s *capnp.Segment) (BlockTemplate_getBlockHeader_Results, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return BlockTemplate_getBlockHeader_Results(st), err
+}
+
+func ReadRootBlockTemplate_getBlockHeader_Results(msg *capnp.Message) (BlockTemplate_getBlockHeader_Results, error) {
+	root, err := msg.Root()
+	return BlockTemplate_getBlockHeader_Results(root.Struct()), err
+}
+
+func (s BlockTemplate_getBlockHeader_Results) String() string {
+	str, _ := text.Marshal(0xcb8dd5ed9db042c2, capnp.Struct(s))
+	return str
+}
+
+func (s BlockTemplate_getBlockHeader_Results) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (BlockTemplate_getBlockHeader_Results) DecodeFromPtr(p capnp.Ptr) BlockTemplate_getBlockHeader_Results {
+	return BlockTemplate_getBlockHeader_Results(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s BlockTemplate_getBlockHeader_Results) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s BlockTemplate_getBlockHeader_Results) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s BlockTemplate_getBlockHeader_Results) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s BlockTemplate_getBlockHeader_Results) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s BlockTemplate_getBlockHeader_Results) Result() (BlockHeader, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return BlockHeader(p.Struct()), err
+}
+
+func (s BlockTemplate_getBlockHeader_Results) HasResult() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s BlockTemplate_getBlockHeader_Results) SetResult(v BlockHeader) error {
+	return capnp.Struct(s).SetPtr(0, capnp.Struct(v).ToPtr())
+}
+
+// NewResult sets the result field to a newly
+// allocated BlockHeader struct, preferring placement in s's segment.
+func (s BlockTemplate_getBlockHeader_Results) NewResult() (BlockHeader, error) {
+	ss, err := NewBlockHeader(capnp.Struct(s).Segment())
+	if err != nil {
+		return BlockHeader{}, err
+	}
+	err = capnp.Struct(s).SetPtr(0, capnp.Struct(ss).ToPtr())
+	return ss, err
+}
+
+// BlockTemplate_getBlockHeader_Results_List is a list of BlockTemplate_getBlockHeader_Results.
+type BlockTemplate_getBlockHeader_Results_List = capnp.StructList[BlockTemplate_getBlockHeader_Results]
+
+// NewBlockTemplate_getBlockHeader_Results creates a new list of BlockTemplate_getBlockHeader_Results.
+func NewBlockTemplate_getBlockHeader_Results_List(s *capnp.Segment, sz int32) (BlockTemplate_getBlockHeader_Results_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, sz)
+	return capnp.StructList[BlockTemplate_getBlockHeader_Results](l), err
+}
+
+// BlockTemplate_getBlockHeader_Results_Future is a wrapper for a BlockTemplate_getBlockHeader_Results promised by a client call.
+type BlockTemplate_getBlockHeader_Results_Future struct{ *capnp.Future }
+
+func (f BlockTemplate_getBlockHeader_Results_Future) Struct() (BlockTemplate_getBlockHeader_Results, error) {
+	p, err := f.Future.Ptr()
+	return BlockTemplate_getBlockHeader_Results(p.Struct()), err
+}
+func (p BlockTemplate_getBlockHeader_Results_Future) Result() BlockHeader_Future {
+	return BlockHeader_Future{Future: p.Future.Field(0, nil)}
+}
+
+type BlockTemplate_getBlock_Params capnp.Struct
+
+// BlockTemplate_getBlock_Params_TypeID is the unique identifier for the type BlockTemplate_getBlock_Params.
+const BlockTemplate_getBlock_Params_TypeID = 0xab418c68423d6ad1
+
+func NewBlockTemplate_getBlock_Params(s *capnp.Segment) (BlockTemplate_getBlock_Params, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0})
+	return BlockTemplate_getBlock_Params(st), err
+}
+
+func NewRootBlockTemplate_getBlock_Params(s *capnp.Segment) (BlockTemplate_getBlock_Params, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0})
+	return BlockTemplate_getBlock_Params(st), err
+}
+
+func ReadRootBlockTemplate_getBlock_Params(msg *capnp.Message) (BlockTemplate_getBlock_Params, error) {
+	root, err := msg.Root()
+	return BlockTemplate_getBlock_Params(root.Struct()), err
+}
+
+func (s BlockTemplate_getBlock_Params) String() string {
+	str, _ := text.Marshal(0xab418c68423d6ad1, capnp.Struct(s))
+	return str
+}
+
+func (s BlockTemplate_getBlock_Params) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (BlockTemplate_getBlock_Params) DecodeFromPtr(p capnp.Ptr) BlockTemplate_getBlock_Params {
+	return BlockTemplate_getBlock_Params(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s BlockTemplate_getBlock_Params) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s BlockTemplate_getBlock_Params) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s BlockTemplate_getBlock_Params) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s BlockTemplate_getBlock_Params) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+
+// BlockTemplate_getBlock_Params_List is a list of BlockTemplate_getBlock_Params.
+type BlockTemplate_getBlock_Params_List = capnp.StructList[BlockTemplate_getBlock_Params]
+
+// NewBlockTemplate_getBlock_Params creates a new list of BlockTemplate_getBlock_Params.
+func NewBlockTemplate_getBlock_Params_List(s *capnp.Segment, sz int32) (BlockTemplate_getBlock_Params_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0}, sz)
+	return capnp.StructList[BlockTemplate_getBlock_Params](l), err
+}
+
+// BlockTemplate_getBlock_Params_Future is a wrapper for a BlockTemplate_getBlock_Params promised by a client call.
+type BlockTemplate_getBlock_Params_Future struct{ *capnp.Future }
+
+func (f BlockTemplate_getBlock_Params_Future) Struct() (BlockTemplate_getBlock_Params, error) {
+	p, err := f.Future.Ptr()
+	return BlockTemplate_getBlock_Params(p.Struct()), err
+}
+
+type BlockTemplate_getBlock_Results capnp.Struct
+
+// BlockTemplate_getBlock_Results_TypeID is the unique identifier for the type BlockTemplate_getBlock_Results.
+const BlockTemplate_getBlock_Results_TypeID = 0x90f108c527f7f56e
+
+func NewBlockTemplate_getBlock_Results(s *capnp.Segment) (BlockTemplate_getBlock_Results, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return BlockTemplate_getBlock_Results(st), err
+}
+
+func NewRootBlockTemplate_getBlock_Results(s *capnp.Segment) (BlockTemplate_getBlock_Results, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return BlockTemplate_getBlock_Results(st), err
+}
+
+func ReadRootBlockTemplate_getBlock_Results(msg *capnp.Message) (BlockTemplate_getBlock_Results, error) {
+	root, err := msg.Root()
+	return BlockTemplate_getBlock_Results(root.Struct()), err
+}
+
+func (s BlockTemplate_getBlock_Results) String() string {
+	str, _ := text.Marshal(0x90f108c527f7f56e, capnp.Struct(s))
+	return str
+}
+
+func (s BlockTemplate_getBlock_Results) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (BlockTemplate_getBlock_Results) DecodeFromPtr(p capnp.Ptr) BlockTemplate_getBlock_Results {
+	return BlockTemplate_getBlock_Results(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s BlockTemplate_getBlock_Results) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s BlockTemplate_getBlock_Results) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s BlockTemplate_getBlock_Results) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s BlockTemplate_getBlock_Results) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s BlockTemplate_getBlock_Results) Result() (Block, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return Block(p.Struct()), err
+}
+
+func (s BlockTemplate_getBlock_Results) HasResult() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s BlockTemplate_getBlock_Results) SetResult(v Block) error {
+	return capnp.Struct(s).SetPtr(0, capnp.Struct(v).ToPtr())
+}
+
+// NewResult sets the result field to a newly
+// allocated Block struct, preferring placement in s's segment.
+func (s BlockTemplate_getBlock_Results) NewResult() (Block, error) {
+	ss, err := NewBlock(capnp.Struct(s).Segment())
+	if err != nil {
+		return Block{}, err
+	}
+	err = capnp.Struct(s).SetPtr(0, capnp.Struct(ss).ToPtr())
+	return ss, err
+}
+
+// BlockTemplate_getBlock_Results_List is a list of BlockTemplate_getBlock_Results.
+type BlockTemplate_getBlock_Results_List = capnp.StructList[BlockTemplate_getBlock_Results]
+
+// NewBlockTemplate_getBlock_Results creates a new list of BlockTemplate_getBlock_Results.
+func NewBlockTemplate_getBlock_Results_List(s *capnp.Segment, sz int32) (BlockTemplate_getBlock_Results_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, sz)
+	return capnp.StructList[BlockTemplate_getBlock_Results](l), err
+}
+
+// BlockTemplate_getBlock_Results_Future is a wrapper for a BlockTemplate_getBlock_Results promised by a client call.
+type BlockTemplate_getBlock_Results_Future struct{ *capnp.Future }
+
+func (f BlockTemplate_getBlock_Results_Future) Struct() (BlockTemplate_getBlock_Results, error) {
+	p, err := f.Future.Ptr()
+	return BlockTemplate_getBlock_Results(p.Struct()), err
+}
+func (p BlockTemplate_getBlock_Results_Future) Result() Block_Future {
+	return Block_Future{Future: p.Future.Field(0, nil)}
+}
+
+type BlockTemplate_getTxFees_Params capnp.Struct
+
+// BlockTemplate_getTxFees_Params_TypeID is the unique identifier for the type BlockTemplate_getTxFees_Params.
+const BlockTemplate_getTxFees_Params_TypeID = 0xc99b5818895cc004
+
+func NewBlockTemplate_getTxFees_Params(s *capnp.Segment) (BlockTemplate_getTxFees_Params, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0})
+	return BlockTemplate_getTxFees_Params(st), err
+}
+
+func NewRootBlockTemplate_getTxFees_Params(s *capnp.Segment) (BlockTemplate_getTxFees_Params, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0})
+	return BlockTemplate_getTxFees_Params(st), err
+}
+
+func ReadRootBlockTemplate_getTxFees_Params(msg *capnp.Message) (BlockTemplate_getTxFees_Params, error) {
+	root, err := msg.Root()
+	return BlockTemplate_getTxFees_Params(root.Struct()), err
+}
+
+func (s BlockTemplate_getTxFees_Params) String() string {
+	str, _ := text.Marshal(0xc99b5818895cc004, capnp.Struct(s))
+	return str
+}
+
+func (s BlockTemplate_getTxFees_Params) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (BlockTemplate_getTxFees_Params) DecodeFromPtr(p capnp.Ptr) BlockTemplate_getTxFees_Params {
+	return BlockTemplate_getTxFees_Params(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s BlockTemplate_getTxFees_Params) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s BlockTemplate_getTxFees_Params) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s BlockTemplate_getTxFees_Params) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s BlockTemplate_getTxFees_Params) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+
+// BlockTemplate_getTxFees_Params_List is a list of BlockTemplate_getTxFees_Params.
+type BlockTemplate_getTxFees_Params_List = capnp.StructList[BlockTemplate_getTxFees_Params]
+
+// NewBlockTemplate_getTxFees_Params creates a new list of BlockTemplate_getTxFees_Params.
+func NewBlockTemplate_getTxFees_Params_List(s *capnp.Segment, sz int32) (BlockTemplate_getTxFees_Params_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0}, sz)
+	return capnp.StructList[BlockTemplate_getTxFees_Params](l), err
+}
+
+// BlockTemplate_getTxFees_Params_Future is a wrapper for a BlockTemplate_getTxFees_Params promised by a client call.
+type BlockTemplate_getTxFees_Params_Future struct{ *capnp.Future }
+
+func (f BlockTemplate_getTxFees_Params_Future) Struct() (BlockTemplate_getTxFees_Params, error) {
+	p, err := f.Future.Ptr()
+	return BlockTemplate_getTxFees_Params(p.Struct()), err
+}
+
+type BlockTemplate_getTxFees_Results capnp.Struct
+
+// BlockTemplate_getTxFees_Results_TypeID is the unique identifier for the type BlockTemplate_getTxFees_Results.
+const BlockTemplate_getTxFees_Results_TypeID = 0xaad94c78d5434f62
+
+func NewBlockTemplate_getTxFees_Results(s *capnp.Segment) (BlockTemplate_getTxFees_Results, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return BlockTemplate_getTxFees_Results(st), err
+}
+
+func NewRootBlockTemplate_getTxFees_Results(s *capnp.Segment) (BlockTemplate_getTxFees_Results, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return BlockTemplate_getTxFees_Results(st), err
+}
+
+func ReadRootBlockTemplate_getTxFees_Results(msg *capnp.Message) (BlockTemplate_getTxFees_Results, error) {
+	root, err := msg.Root()
+	return BlockTemplate_getTxFees_Results(root.Struct()), err
+}
+
+func (s BlockTemplate_getTxFees_Results) String() string {
+	str, _ := text.Marshal(0xaad94c78d5434f62, capnp.Struct(s))
+	return str
+}
+
+func (s BlockTemplate_getTxFees_Results) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (BlockTemplate_getTxFees_Results) DecodeFromPtr(p capnp.Ptr) BlockTemplate_getTxFees_Results {
+	return BlockTemplate_getTxFees_Results(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s BlockTemplate_getTxFees_Results) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s BlockTemplate_getTxFees_Results) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s BlockTemplate_getTxFees_Results) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s BlockTemplate_getTxFees_Results) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s BlockTemplate_getTxFees_Results) Result() (capnp.Int64List, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return capnp.Int64List(p.List()), err
+}
+
+func (s BlockTemplate_getTxFees_Results) HasResult() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s BlockTemplate_getTxFees_Results) SetResult(v capnp.Int64List) error {
+	return capnp.Struct(s).SetPtr(0, v.ToPtr())
+}
+
+// NewResult sets the result field to a newly
+// allocated capnp.Int64List, preferring placement in s's segment.
+func (s BlockTemplate_getTxFees_Results) NewResult(n int32) (capnp.Int64List, error) {
+	l, err := capnp.NewInt64List(capnp.Struct(s).Segment(), n)
+	if err != nil {
+		return capnp.Int64List{}, err
+	}
+	err = capnp.Struct(s).SetPtr(0, l.ToPtr())
+	return l, err
+}
+
+// BlockTemplate_getTxFees_Results_List is a list of BlockTemplate_getTxFees_Results.
+type BlockTemplate_getTxFees_Results_List = capnp.StructList[BlockTemplate_getTxFees_Results]
+
+// NewBlockTemplate_getTxFees_Results creates a new list of BlockTemplate_getTxFees_Results.
+func NewBlockTemplate_getTxFees_Results_List(s *capnp.Segment, sz int32) (BlockTemplate_getTxFees_Results_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, sz)
+	return capnp.StructList[BlockTemplate_getTxFees_Results](l), err
+}
+
+// BlockTemplate_getTxFees_Results_Future is a wrapper for a BlockTemplate_getTxFees_Results promised by a client call.
+type BlockTemplate_getTxFees_Results_Future struct{ *capnp.Future }
+
+func (f BlockTemplate_getTxFees_Results_Future) Struct() (BlockTemplate_getTxFees_Results, error) {
+	p, err := f.Future.Ptr()
+	return BlockTemplate_getTxFees_Results(p.Struct()), err
+}
+
+type BlockTemplate_getTxSigops_Params capnp.Struct
+
+// BlockTemplate_getTxSigops_Params_TypeID is the unique identifier for the type BlockTemplate_getTxSigops_Params.
+const BlockTemplate_getTxSigops_Params_TypeID = 0xf1bc20b938ab2ab4
+
+func NewBlockTemplate_getTxSigops_Params(s *capnp.Segment) (BlockTemplate_getTxSigops_Params, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0})
+	return BlockTemplate_getTxSigops_Params(st), err
+}
+
+func NewRootBlockTemplate_getTxSigops_Params(s *capnp.Segment) (BlockTemplate_getTxSigops_Params, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0})
+	return BlockTemplate_getTxSigops_Params(st), err
+}
+
+func ReadRootBlockTemplate_getTxSigops_Params(msg *capnp.Message) (BlockTemplate_getTxSigops_Params, error) {
+	root, err := msg.Root()
+	return BlockTemplate_getTxSigops_Params(root.Struct()), err
+}
+
+func (s BlockTemplate_getTxSigops_Params) String() string {
+	str, _ := text.Marshal(0xf1bc20b938ab2ab4, capnp.Struct(s))
+	return str
+}
+
+func (s BlockTemplate_getTxSigops_Params) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (BlockTemplate_getTxSigops_Params) DecodeFromPtr(p capnp.Ptr) BlockTemplate_getTxSigops_Params {
+	return BlockTemplate_getTxSigops_Params(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s BlockTemplate_getTxSigops_Params) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s BlockTemplate_getTxSigops_Params) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s BlockTemplate_getTxSigops_Params) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s BlockTemplate_getTxSigops_Params) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+
+// BlockTemplate_getTxSigops_Params_List is a list of BlockTemplate_getTxSigops_Params.
+type BlockTemplate_getTxSigops_Params_List = capnp.StructList[BlockTemplate_getTxSigops_Params]
+
+// NewBlockTemplate_getTxSigops_Params creates a new list of BlockTemplate_getTxSigops_Params.
+func NewBlockTemplate_getTxSigops_Params_List(s *capnp.Segment, sz int32) (BlockTemplate_getTxSigops_Params_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0}, sz)
+	return capnp.StructList[BlockTemplate_getTxSigops_Params](l), err
+}
+
+// BlockTemplate_getTxSigops_Params_Future is a wrapper for a BlockTemplate_getTxSigops_Params promised by a client call.
+type BlockTemplate_getTxSigops_Params_Future struct{ *capnp.Future }
+
+func (f BlockTemplate_getTxSigops_Params_Future) Struct() (BlockTemplate_getTxSigops_Params, error) {
+	p, err := f.Future.Ptr()
+	return BlockTemplate_getTxSigops_Params(p.Struct()), err
+}
+
+type BlockTemplate_getTxSigops_Results capnp.Struct
+
+// BlockTemplate_getTxSigops_Results_TypeID is the unique identifier for the type BlockTemplate_getTxSigops_Results.
+const BlockTemplate_getTxSigops_Results_TypeID = 0x9345eb14afaeb968
+
+func NewBlockTemplate_getTxSigops_Results(s *capnp.Segment) (BlockTemplate_getTxSigops_Results, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return BlockTemplate_getTxSigops_Results(st), err
+}
+
+func NewRootBlockTemplate_getTxSigops_Results(s *capnp.Segment) (BlockTemplate_getTxSigops_Results, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return BlockTemplate_getTxSigops_Results(st), err
+}
+
+func ReadRootBlockTemplate_getTxSigops_Results(msg *capnp.Message) (BlockTemplate_getTxSigops_Results, error) {
+	root, err := msg.Root()
+	return BlockTemplate_getTxSigops_Results(root.Struct()), err
+}
+
+func (s BlockTemplate_getTxSigops_Results) String() string {
+	str, _ := text.Marshal(0x9345eb14afaeb968, capnp.Struct(s))
+	return str
+}
+
+func (s BlockTemplate_getTxSigops_Results) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (BlockTemplate_getTxSigops_Results) DecodeFromPtr(p capnp.Ptr) BlockTemplate_getTxSigops_Results {
+	return BlockTemplate_getTxSigops_Results(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s BlockTemplate_getTxSigops_Results) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s BlockTemplate_getTxSigops_Results) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s BlockTemplate_getTxSigops_Results) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s BlockTemplate_getTxSigops_Results) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s BlockTemplate_getTxSigops_Results) Result() (capnp.Int64List, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return capnp.Int64List(p.List()), err
+}
+
+func (s BlockTemplate_getTxSigops_Results) HasResult() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s BlockTemplate_getTxSigops_Results) SetResult(v capnp.Int64List) error {
+	return capnp.Struct(s).SetPtr(0, v.ToPtr())
+}
+
+// NewResult sets the result field to a newly
+// allocated capnp.Int64List, preferring placement in s's segment.
+func (s BlockTemplate_getTxSigops_Results) NewResult(n int32) (capnp.Int64List, error) {
+	l, err := capnp.NewInt64List(capnp.Struct(s).Segment(), n)
+	if err != nil {
+		return capnp.Int64List{}, err
+	}
+	err = capnp.Struct(s).SetPtr(0, l.ToPtr())
+	return l, err
+}
+
+// BlockTemplate_getTxSigops_Results_List is a list of BlockTemplate_getTxSigops_Results.
+type BlockTemplate_getTxSigops_Results_List = capnp.StructList[BlockTemplate_getTxSigops_Results]
+
+// NewBlockTemplate_getTxSigops_Results creates a new list of BlockTemplate_getTxSigops_Results.
+func NewBlockTemplate_getTxSigops_Results_List(s *capnp.Segment, sz int32) (BlockTemplate_getTxSigops_Results_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, sz)
+	return capnp.StructList[BlockTemplate_getTxSigops_Results](l), err
+}
+
+// BlockTemplate_getTxSigops_Results_Future is a wrapper for a BlockTemplate_getTxSigops_Results promised by a client call.
+type BlockTemplate_getTxSigops_Results_Future struct{ *capnp.Future }
+
+func (f BlockTemplate_getTxSigops_Results_Future) Struct() (BlockTemplate_getTxSigops_Results, error) {
+	p, err := f.Future.Ptr()
+	return BlockTemplate_getTxSigops_Results(p.Struct()), err
+}
+
+type BlockTemplate_getCoinbaseTx_Params capnp.Struct
+
+// BlockTemplate_getCoinbaseTx_Params_TypeID is the unique identifier for the type BlockTemplate_getCoinbaseTx_Params.
+const BlockTemplate_getCoinbaseTx_Params_TypeID = 0xd4b66db2ce292520
+
+func NewBlockTemplate_getCoinbaseTx_Params(s *capnp.Segment) (BlockTemplate_getCoinbaseTx_Params, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0})
+	return BlockTemplate_getCoinbaseTx_Params(st), err
+}
+
+func NewRootBlockTemplate_getCoinbaseTx_Params(s *capnp.Segment) (BlockTemplate_getCoinbaseTx_Params, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0})
+	return BlockTemplate_getCoinbaseTx_Params(st), err
+}
+
+func ReadRootBlockTemplate_getCoinbaseTx_Params(msg *capnp.Message) (BlockTemplate_getCoinbaseTx_Params, error) {
+	root, err := msg.Root()
+	return BlockTemplate_getCoinbaseTx_Params(root.Struct()), err
+}
+
+func (s BlockTemplate_getCoinbaseTx_Params) String() string {
+	str, _ := text.Marshal(0xd4b66db2ce292520, capnp.Struct(s))
+	return str
+}
+
+func (s BlockTemplate_getCoinbaseTx_Params) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (BlockTemplate_getCoinbaseTx_Params) DecodeFromPtr(p capnp.Ptr) BlockTemplate_getCoinbaseTx_Params {
+	return BlockTemplate_getCoinbaseTx_Params(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s BlockTemplate_getCoinbaseTx_Params) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s BlockTemplate_getCoinbaseTx_Params) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s BlockTemplate_getCoinbaseTx_Params) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s BlockTemplate_getCoinbaseTx_Params) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+
+// BlockTemplate_getCoinbaseTx_Params_List is a list of BlockTemplate_getCoinbaseTx_Params.
+type BlockTemplate_getCoinbaseTx_Params_List = capnp.StructList[BlockTemplate_getCoinbaseTx_Params]
+
+// NewBlockTemplate_getCoinbaseTx_Params creates a new list of BlockTemplate_getCoinbaseTx_Params.
+func NewBlockTemplate_getCoinbaseTx_Params_List(s *capnp.Segment, sz int32) (BlockTemplate_getCoinbaseTx_Params_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0}, sz)
+	return capnp.StructList[BlockTemplate_getCoinbaseTx_Params](l), err
+}
+
+// BlockTemplate_getCoinbaseTx_Params_Future is a wrapper for a BlockTemplate_getCoinbaseTx_Params promised by a client call.
+type BlockTemplate_getCoinbaseTx_Params_Future struct{ *capnp.Future }
+
+func (f BlockTemplate_getCoinbaseTx_Params_Future) Struct() (BlockTemplate_getCoinbaseTx_Params, error) {
+	p, err := f.Future.Ptr()
+	return BlockTemplate_getCoinbaseTx_Params(p.Struct()), err
+}
+
+type BlockTemplate_getCoinbaseTx_Results capnp.Struct
+
+// BlockTemplate_getCoinbaseTx_Results_TypeID is the unique identifier for the type BlockTemplate_getCoinbaseTx_Results.
+const BlockTemplate_getCoinbaseTx_Results_TypeID = 0xddec90afef94858b
+
+func NewBlockTemplate_getCoinbaseTx_Results(s *capnp.Segment) (BlockTemplate_getCoinbaseTx_Results, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return BlockTemplate_getCoinbaseTx_Results(st), err
+}
+
+func NewRootBlockTemplate_getCoinbaseTx_Results(s *capnp.Segment) (BlockTemplate_getCoinbaseTx_Results, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return BlockTemplate_getCoinbaseTx_Results(st), err
+}
+
+func ReadRootBlockTemplate_getCoinbaseTx_Results(msg *capnp.Message) (BlockTemplate_getCoinbaseTx_Results, error) {
+	root, err := msg.Root()
+	return BlockTemplate_getCoinbaseTx_Results(root.Struct()), err
+}
+
+func (s BlockTemplate_getCoinbaseTx_Results) String() string {
+	str, _ := text.Marshal(0xddec90afef94858b, capnp.Struct(s))
+	return str
+}
+
+func (s BlockTemplate_getCoinbaseTx_Results) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (BlockTemplate_getCoinbaseTx_Results) DecodeFromPtr(p capnp.Ptr) BlockTemplate_getCoinbaseTx_Results {
+	return BlockTemplate_getCoinbaseTx_Results(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s BlockTemplate_getCoinbaseTx_Results) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s BlockTemplate_getCoinbaseTx_Results) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s BlockTemplate_getCoinbaseTx_Results) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s BlockTemplate_getCoinbaseTx_Results) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s BlockTemplate_getCoinbaseTx_Results) Result() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return []byte(p.Data()), err
+}
+
+func (s BlockTemplate_getCoinbaseTx_Results) HasResult() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s BlockTemplate_getCoinbaseTx_Results) SetResult(v []byte) error {
+	return capnp.Struct(s).SetData(0, v)
+}
+
+// BlockTemplate_getCoinbaseTx_Results_List is a list of BlockTemplate_getCoinbaseTx_Results.
+type BlockTemplate_getCoinbaseTx_Results_List = capnp.StructList[BlockTemplate_getCoinbaseTx_Results]
+
+// NewBlockTemplate_getCoinbaseTx_Results creates a new list of BlockTemplate_getCoinbaseTx_Results.
+func NewBlockTemplate_getCoinbaseTx_Results_List(s *capnp.Segment, sz int32) (BlockTemplate_getCoinbaseTx_Results_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, sz)
+	return capnp.StructList[BlockTemplate_getCoinbaseTx_Results](l), err
+}
+
+// BlockTemplate_getCoinbaseTx_Results_Future is a wrapper for a BlockTemplate_getCoinbaseTx_Results promised by a client call.
+type BlockTemplate_getCoinbaseTx_Results_Future struct{ *capnp.Future }
+
+func (f BlockTemplate_getCoinbaseTx_Results_Future) Struct() (BlockTemplate_getCoinbaseTx_Results, error) {
+	p, err := f.Future.Ptr()
+	return BlockTemplate_getCoinbaseTx_Results(p.Struct()), err
+}
+
+type BlockTemplate_getCoinbaseCommitment_Params capnp.Struct
+
+// BlockTemplate_getCoinbaseCommitment_Params_TypeID is the unique identifier for the type BlockTemplate_getCoinbaseCommitment_Params.
+const BlockTemplate_getCoinbaseCommitment_Params_TypeID = 0xedb437da9e349e70
+
+func NewBlockTemplate_getCoinbaseCommitment_Params(s *capnp.Segment) (BlockTemplate_getCoinbaseCommitment_Params, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0})
+	return BlockTemplate_getCoinbaseCommitment_Params(st), err
+}
+
+func NewRootBlockTemplate_getCoinbaseCommitment_Params(s *capnp.Segment) (BlockTemplate_getCoinbaseCommitment_Params, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0})
+	return BlockTemplate_getCoinbaseCommitment_Params(st), err
+}
+
+func ReadRootBlockTemplate_getCoinbaseCommitment_Params(msg *capnp.Message) (BlockTemplate_getCoinbaseCommitment_Params, error) {
+	root, err := msg.Root()
+	return BlockTemplate_getCoinbaseCommitment_Params(root.Struct()), err
+}
+
+func (s BlockTemplate_getCoinbaseCommitment_Params) String() string {
+	str, _ := text.Marshal(0xedb437da9e349e70, capnp.Struct(s))
+	return str
+}
+
+func (s BlockTemplate_getCoinbaseCommitment_Params) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (BlockTemplate_getCoinbaseCommitment_Params) DecodeFromPtr(p capnp.Ptr) BlockTemplate_getCoinbaseCommitment_Params {
+	return BlockTemplate_getCoinbaseCommitment_Params(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s BlockTemplate_getCoinbaseCommitment_Params) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s BlockTemplate_getCoinbaseCommitment_Params) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s BlockTemplate_getCoinbaseCommitment_Params) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s BlockTemplate_getCoinbaseCommitment_Params) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+
+// BlockTemplate_getCoinbaseCommitment_Params_List is a list of BlockTemplate_getCoinbaseCommitment_Params.
+type BlockTemplate_getCoinbaseCommitment_Params_List = capnp.StructList[BlockTemplate_getCoinbaseCommitment_Params]
+
+// NewBlockTemplate_getCoinbaseCommitment_Params creates a new list of BlockTemplate_getCoinbaseCommitment_Params.
+func NewBlockTemplate_getCoinbaseCommitment_Params_List(s *capnp.Segment, sz int32) (BlockTemplate_getCoinbaseCommitment_Params_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0}, sz)
+	return capnp.StructList[BlockTemplate_getCoinbaseCommitment_Params](l), err
+}
+
+// BlockTemplate_getCoinbaseCommitment_Params_Future is a wrapper for a BlockTemplate_getCoinbaseCommitment_Params promised by a client call.
+type BlockTemplate_getCoinbaseCommitment_Params_Future struct{ *capnp.Future }
+
+func (f BlockTemplate_getCoinbaseCommitment_Params_Future) Struct() (BlockTemplate_getCoinbaseCommitment_Params, error) {
+	p, err := f.Future.Ptr()
+	return BlockTemplate_getCoinbaseCommitment_Params(p.Struct()), err
+}
+
+type BlockTemplate_getCoinbaseCommitment_Results capnp.Struct
+
+// BlockTemplate_getCoinbaseCommitment_Results_TypeID is the unique identifier for the type BlockTemplate_getCoinbaseCommitment_Results.
+const BlockTemplate_getCoinbaseCommitment_Results_TypeID = 0x828be7a30d5e2116
+
+func NewBlockTemplate_getCoinbaseCommitment_Results(s *capnp.Segment) (BlockTemplate_getCoinbaseCommitment_Results, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return BlockTemplate_getCoinbaseCommitment_Results(st), err
+}
+
+func NewRootBlockTemplate_getCoinbaseCommitment_Results(s *capnp.Segment) (BlockTemplate_getCoinbaseCommitment_Results, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return BlockTemplate_getCoinbaseCommitment_Results(st), err
+}
+
+func ReadRootBlockTemplate_getCoinbaseCommitment_Results(msg *capnp.Message) (BlockTemplate_getCoinbaseCommitment_Results, error) {
+	root, err := msg.Root()
+	return BlockTemplate_getCoinbaseCommitment_Results(root.Struct()), err
+}
+
+func (s BlockTemplate_getCoinbaseCommitment_Results) String() string {
+	str, _ := text.Marshal(0x828be7a30d5e2116, capnp.Struct(s))
+	return str
+}
+
+func (s BlockTemplate_getCoinbaseCommitment_Results) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (BlockTemplate_getCoinbaseCommitment_Results) DecodeFromPtr(p capnp.Ptr) BlockTemplate_getCoinbaseCommitment_Results {
+	return BlockTemplate_getCoinbaseCommitment_Results(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s BlockTemplate_getCoinbaseCommitment_Results) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s BlockTemplate_getCoinbaseCommitment_Results) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s BlockTemplate_getCoinbaseCommitment_Results) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s BlockTemplate_getCoinbaseCommitment_Results) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s BlockTemplate_getCoinbaseCommitment_Results) Result() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return []byte(p.Data()), err
+}
+
+func (s BlockTemplate_getCoinbaseCommitment_Results) HasResult() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s BlockTemplate_getCoinbaseCommitment_Results) SetResult(v []byte) error {
+	return capnp.Struct(s).SetData(0, v)
+}
+
+// BlockTemplate_getCoinbaseCommitment_Results_List is a list of BlockTemplate_getCoinbaseCommitment_Results.
+type BlockTemplate_getCoinbaseCommitment_Results_List = capnp.StructList[BlockTemplate_getCoinbaseCommitment_Results]
+
+// NewBlockTemplate_getCoinbaseCommitment_Results creates a new list of BlockTemplate_getCoinbaseCommitment_Results.
+func NewBlockTemplate_getCoinbaseCommitment_Results_List(s *capnp.Segment, sz int32) (BlockTemplate_getCoinbaseCommitment_Results_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, sz)
+	return capnp.StructList[BlockTemplate_getCoinbaseCommitment_Results](l), err
+}
+
+// BlockTemplate_getCoinbaseCommitment_Results_Future is a wrapper for a BlockTemplate_getCoinbaseCommitment_Results promised by a client call.
+type BlockTemplate_getCoinbaseCommitment_Results_Future struct{ *capnp.Future }
+
+func (f BlockTemplate_getCoinbaseCommitment_Results_Future) Struct() (BlockTemplate_getCoinbaseCommitment_Results, error) {
+	p, err := f.Future.Ptr()
+	return BlockTemplate_getCoinbaseCommitment_Results(p.Struct()), err
+}
+
+type BlockTemplate_getWitnessCommitmentIndex_Params capnp.Struct
+
+// BlockTemplate_getWitnessCommitmentIndex_Params_TypeID is the unique identifier for the type BlockTemplate_getWitnessCommitmentIndex_Params.
+const BlockTemplate_getWitnessCommitmentIndex_Params_TypeID = 0xdbb753d14673ef28
+
+func NewBlockTemplate_getWitnessCommitmentIndex_Params(s *capnp.Segment) (BlockTemplate_getWitnessCommitmentIndex_Params, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0})
+	return BlockTemplate_getWitnessCommitmentIndex_Params(st), err
+}
+
+func NewRootBlockTemplate_getWitnessCommitmentIndex_Params(s *capnp.Segment) (BlockTemplate_getWitnessCommitmentIndex_Params, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0})
+	return BlockTemplate_getWitnessCommitmentIndex_Params(st), err
+}
+
+func ReadRootBlockTemplate_getWitnessCommitmentIndex_Params(msg *capnp.Message) (BlockTemplate_getWitnessCommitmentIndex_Params, error) {
+	root, err := msg.Root()
+	return BlockTemplate_getWitnessCommitmentIndex_Params(root.Struct()), err
+}
+
+func (s BlockTemplate_getWitnessCommitmentIndex_Params) String() string {
+	str, _ := text.Marshal(0xdbb753d14673ef28, capnp.Struct(s))
+	return str
+}
+
+func (s BlockTemplate_getWitnessCommitmentIndex_Params) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (BlockTemplate_getWitnessCommitmentIndex_Params) DecodeFromPtr(p capnp.Ptr) BlockTemplate_getWitnessCommitmentIndex_Params {
+	return BlockTemplate_getWitnessCommitmentIndex_Params(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s BlockTemplate_getWitnessCommitmentIndex_Params) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s BlockTemplate_getWitnessCommitmentIndex_Params) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s BlockTemplate_getWitnessCommitmentIndex_Params) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s BlockTemplate_getWitnessCommitmentIndex_Params) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+
+// BlockTemplate_getWitnessCommitmentIndex_Params_List is a list of BlockTemplate_getWitnessCommitmentIndex_Params.
+type BlockTemplate_getWitnessCommitmentIndex_Params_List = capnp.StructList[BlockTemplate_getWitnessCommitmentIndex_Params]
+
+// NewBlockTemplate_getWitnessCommitmentIndex_Params creates a new list of BlockTemplate_getWitnessCommitmentIndex_Params.
+func NewBlockTemplate_getWitnessCommitmentIndex_Params_List(s *capnp.Segment, sz int32) (BlockTemplate_getWitnessCommitmentIndex_Params_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0}, sz)
+	return capnp.StructList[BlockTemplate_getWitnessCommitmentIndex_Params](l), err
+}
+
+// BlockTemplate_getWitnessCommitmentIndex_Params_Future is a wrapper for a BlockTemplate_getWitnessCommitmentIndex_Params promised by a client call.
+type BlockTemplate_getWitnessCommitmentIndex_Params_Future struct{ *capnp.Future }
+
+func (f BlockTemplate_getWitnessCommitmentIndex_Params_Future) Struct() (BlockTemplate_getWitnessCommitmentIndex_Params, error) {
+	p, err := f.Future.Ptr()
+	return BlockTemplate_getWitnessCommitmentIndex_Params(p.Struct()), err
+}
+
+type BlockTemplate_getWitnessCommitmentIndex_Results capnp.Struct
+
+// BlockTemplate_getWitnessCommitmentIndex_Results_TypeID is the unique identifier for the type BlockTemplate_getWitnessCommitmentIndex_Results.
+const BlockTemplate_getWitnessCommitmentIndex_Results_TypeID = 0xa2c8eec222651058
+
+func NewBlockTemplate_getWitnessCommitmentIndex_Results(s *capnp.Segment) (BlockTemplate_getWitnessCommitmentIndex_Results, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0})
+	return BlockTemplate_getWitnessCommitmentIndex_Results(st), err
+}
+
+func NewRootBlockTemplate_getWitnessCommitmentIndex_Results(s *capnp.Segment) (BlockTemplate_getWitnessCommitmentIndex_Results, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0})
+	return BlockTemplate_getWitnessCommitmentIndex_Results(st), err
+}
+
+func ReadRootBlockTemplate_getWitnessCommitmentIndex_Results(msg *capnp.Message) (BlockTemplate_getWitnessCommitmentIndex_Results, error) {
+	root, err := msg.Root()
+	return BlockTemplate_getWitnessCommitmentIndex_Results(root.Struct()), err
+}
+
+func (s BlockTemplate_getWitnessCommitmentIndex_Results) String() string {
+	str, _ := text.Marshal(0xa2c8eec222651058, capnp.Struct(s))
+	return str
+}
+
+func (s BlockTemplate_getWitnessCommitmentIndex_Results) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (BlockTemplate_getWitnessCommitmentIndex_Results) DecodeFromPtr(p capnp.Ptr) BlockTemplate_getWitnessCommitmentIndex_Results {
+	return BlockTemplate_getWitnessCommitmentIndex_Results(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s BlockTemplate_getWitnessCommitmentIndex_Results) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s BlockTemplate_getWitnessCommitmentIndex_Results) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s BlockTemplate_getWitnessCommitmentIndex_Results) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s BlockTemplate_getWitnessCommitmentIndex_Results) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s BlockTemplate_getWitnessCommitmentIndex_Results) Result() int32 {
+	return int32(capnp.Struct(s).Uint32(0))
+}
+
+func (s BlockTemplate_getWitnessCommitmentIndex_Results) SetResult(v int32) {
+	capnp.Struct(s).SetUint32(0, uint32(v))
+}
+
+// BlockTemplate_getWitnessCommitmentIndex_Results_List is a list of BlockTemplate_getWitnessCommitmentIndex_Results.
+type BlockTemplate_getWitnessCommitmentIndex_Results_List = capnp.StructList[BlockTemplate_getWitnessCommitmentIndex_Results]
+
+// NewBlockTemplate_getWitnessCommitmentIndex_Results creates a new list of BlockTemplate_getWitnessCommitmentIndex_Results.
+func NewBlockTemplate_getWitnessCommitmentIndex_Results_List(s *capnp.Segment, sz int32) (BlockTemplate_getWitnessCommitmentIndex_Results_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, sz)
+	return capnp.StructList[BlockTemplate_getWitnessCommitmentIndex_Results](l), err
+}
+
+// BlockTemplate_getWitnessCommitmentIndex_Results_Future is a wrapper for a BlockTemplate_getWitnessCommitmentIndex_Results promised by a client call.
+type BlockTemplate_getWitnessCommitmentIndex_Results_Future struct{ *capnp.Future }
+
+func (f BlockTemplate_getWitnessCommitmentIndex_Results_Future) Struct() (BlockTemplate_getWitnessCommitmentIndex_Results, error) {
+	p, err := f.Future.Ptr()
+	return BlockTemplate_getWitnessCommitmentIndex_Results(p.Struct()), err
+}
+
+type BlockTemplate_getCoinbaseMerklePath_Params capnp.Struct
+
+// BlockTemplate_getCoinbaseMerklePath_Params_TypeID is the unique identifier for the type BlockTemplate_getCoinbaseMerklePath_Params.
+const BlockTemplate_getCoinbaseMerklePath_Params_TypeID = 0x8ccaa947d462e587
+
+func NewBlockTemplate_getCoinbaseMerklePath_Params(s *capnp.Segment) (BlockTemplate_getCoinbaseMerklePath_Params, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0})
+	return BlockTemplate_getCoinbaseMerklePath_Params(st), err
+}
+
+func NewRootBlockTemplate_getCoinbaseMerklePath_Params(s *capnp.Segment) (BlockTemplate_getCoinbaseMerklePath_Params, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0})
+	return BlockTemplate_getCoinbaseMerklePath_Params(st), err
+}
+
+func ReadRootBlockTemplate_getCoinbaseMerklePath_Params(msg *capnp.Message) (BlockTemplate_getCoinbaseMerklePath_Params, error) {
+	root, err := msg.Root()
+	return BlockTemplate_getCoinbaseMerklePath_Params(root.Struct()), err
+}
+
+func (s BlockTemplate_getCoinbaseMerklePath_Params) String() string {
+	str, _ := text.Marshal(0x8ccaa947d462e587, capnp.Struct(s))
+	return str
+}
+
+func (s BlockTemplate_getCoinbaseMerklePath_Params) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (BlockTemplate_getCoinbaseMerklePath_Params) DecodeFromPtr(p capnp.Ptr) BlockTemplate_getCoinbaseMerklePath_Params {
+	return BlockTemplate_getCoinbaseMerklePath_Params(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s BlockTemplate_getCoinbaseMerklePath_Params) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s BlockTemplate_getCoinbaseMerklePath_Params) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s BlockTemplate_getCoinbaseMerklePath_Params) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s BlockTemplate_getCoinbaseMerklePath_Params) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+
+// BlockTemplate_getCoinbaseMerklePath_Params_List is a list of BlockTemplate_getCoinbaseMerklePath_Params.
+type BlockTemplate_getCoinbaseMerklePath_Params_List = capnp.StructList[BlockTemplate_getCoinbaseMerklePath_Params]
+
+// NewBlockTemplate_getCoinbaseMerklePath_Params creates a new list of BlockTemplate_getCoinbaseMerklePath_Params.
+func NewBlockTemplate_getCoinbaseMerklePath_Params_List(s *capnp.Segment, sz int32) (BlockTemplate_getCoinbaseMerklePath_Params_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0}, sz)
+	return capnp.StructList[BlockTemplate_getCoinbaseMerklePath_Params](l), err
+}
+
+// BlockTemplate_getCoinbaseMerklePath_Params_Future is a wrapper for a BlockTemplate_getCoinbaseMerklePath_Params promised by a client call.
+type BlockTemplate_getCoinbaseMerklePath_Params_Future struct{ *capnp.Future }
+
+func (f BlockTemplate_getCoinbaseMerklePath_Params_Future) Struct() (BlockTemplate_getCoinbaseMerklePath_Params, error) {
+	p, err := f.Future.Ptr()
+	return BlockTemplate_getCoinbaseMerklePath_Params(p.Struct()), err
+}
+
+type BlockTemplate_getCoinbaseMerklePath_Results capnp.Struct
+
+// BlockTemplate_getCoinbaseMerklePath_Results_TypeID is the unique identifier for the type BlockTemplate_getCoinbaseMerklePath_Results.
+const BlockTemplate_getCoinbaseMerklePath_Results_TypeID = 0x9e30267a120738f3
+
+func NewBlockTemplate_getCoinbaseMerklePath_Results(s *capnp.Segment) (BlockTemplate_getCoinbaseMerklePath_Results, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return BlockTemplate_getCoinbaseMerklePath_Results(st), err
+}
+
+func NewRootBlockTemplate_getCoinbaseMerklePath_Results(s *capnp.Segment) (BlockTemplate_getCoinbaseMerklePath_Results, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return BlockTemplate_getCoinbaseMerklePath_Results(st), err
+}
+
+func ReadRootBlockTemplate_getCoinbaseMerklePath_Results(msg *capnp.Message) (BlockTemplate_getCoinbaseMerklePath_Results, error) {
+	root, err := msg.Root()
+	return BlockTemplate_getCoinbaseMerklePath_Results(root.Struct()), err
+}
+
+func (s BlockTemplate_getCoinbaseMerklePath_Results) String() string {
+	str, _ := text.Marshal(0x9e30267a120738f3, capnp.Struct(s))
+	return str
+}
+
+func (s BlockTemplate_getCoinbaseMerklePath_Results) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (BlockTemplate_getCoinbaseMerklePath_Results) DecodeFromPtr(p capnp.Ptr) BlockTemplate_getCoinbaseMerklePath_Results {
+	return BlockTemplate_getCoinbaseMerklePath_Results(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s BlockTemplate_getCoinbaseMerklePath_Results) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s BlockTemplate_getCoinbaseMerklePath_Results) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s BlockTemplate_getCoinbaseMerklePath_Results) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s BlockTemplate_getCoinbaseMerklePath_Results) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s BlockTemplate_getCoinbaseMerklePath_Results) Result() (capnp.DataList, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return capnp.DataList(p.List()), err
+}
+
+func (s BlockTemplate_getCoinbaseMerklePath_Results) HasResult() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s BlockTemplate_getCoinbaseMerklePath_Results) SetResult(v capnp.DataList) error {
+	return capnp.Struct(s).SetPtr(0, v.ToPtr())
+}
+
+// NewResult sets the result field to a newly
+// allocated capnp.DataList, preferring placement in s's segment.
+func (s BlockTemplate_getCoinbaseMerklePath_Results) NewResult(n int32) (capnp.DataList, error) {
+	l, err := capnp.NewDataList(capnp.Struct(s).Segment(), n)
+	if err != nil {
+		return capnp.DataList{}, err
+	}
+	err = capnp.Struct(s).SetPtr(0, l.ToPtr())
+	return l, err
+}
+
+// BlockTemplate_getCoinbaseMerklePath_Results_List is a list of BlockTemplate_getCoinbaseMerklePath_Results.
+type BlockTemplate_getCoinbaseMerklePath_Results_List = capnp.StructList[BlockTemplate_getCoinbaseMerklePath_Results]
+
+// NewBlockTemplate_getCoinbaseMerklePath_Results creates a new list of BlockTemplate_getCoinbaseMerklePath_Results.
+func NewBlockTemplate_getCoinbaseMerklePath_Results_List(s *capnp.Segment, sz int32) (BlockTemplate_getCoinbaseMerklePath_Results_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, sz)
+	return capnp.StructList[BlockTemplate_getCoinbaseMerklePath_Results](l), err
+}
+
+// BlockTemplate_getCoinbaseMerklePath_Results_Future is a wrapper for a BlockTemplate_getCoinbaseMerklePath_Results promised by a client call.
+type BlockTemplate_getCoinbaseMerklePath_Results_Future struct{ *capnp.Future }
+
+func (f BlockTemplate_getCoinbaseMerklePath_Results_Future) Struct() (BlockTemplate_getCoinbaseMerklePath_Results, error) {
+	p, err := f.Future.Ptr()
+	return BlockTemplate_getCoinbaseMerklePath_Results(p.Struct()), err
+}
+
+type BlockTemplate_submitSolution_Params capnp.Struct
+
+// BlockTemplate_submitSolution_Params_TypeID is the unique identifier for the type BlockTemplate_submitSolution_Params.
+const BlockTemplate_submitSolution_Params_TypeID = 0x975845caff3bb2b6
+
+func NewBlockTemplate_submitSolution_Params(s *capnp.Segment) (BlockTemplate_submitSolution_Params, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 16, PointerCount: 1})
+	return BlockTemplate_submitSolution_Params(st), err
+}
+
+func NewRootBlockTemplate_submitSolution_Params(s *capnp.Segment) (BlockTemplate_submitSolution_Params, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 16, PointerCount: 1})
+	return BlockTemplate_submitSolution_Params(st), err
+}
+
+func ReadRootBlockTemplate_submitSolution_Params(msg *capnp.Message) (BlockTemplate_submitSolution_Params, error) {
+	root, err := msg.Root()
+	return BlockTemplate_submitSolution_Params(root.Struct()), err
+}
+
+func (s BlockTemplate_submitSolution_Params) String() string {
+	str, _ := text.Marshal(0x975845caff3bb2b6, capnp.Struct(s))
+	return str
+}
+
+func (s BlockTemplate_submitSolution_Params) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (BlockTemplate_submitSolution_Params) DecodeFromPtr(p capnp.Ptr) BlockTemplate_submitSolution_Params {
+	return BlockTemplate_submitSolution_Params(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s BlockTemplate_submitSolution_Params) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s BlockTemplate_submitSolution_Params) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s BlockTemplate_submitSolution_Params) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s BlockTemplate_submitSolution_Params) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s BlockTemplate_submitSolution_Params) Version() uint32 {
+	return capnp.Struct(s).Uint32(0)
+}
+
+func (s BlockTemplate_submitSolution_Params) SetVersion(v uint32) {
+	capnp.Struct(s).SetUint32(0, v)
+}
+
+func (s BlockTemplate_submitSolution_Params) Timestamp() uint32 {
+	return capnp.Struct(s).Uint32(4)
+}
+
+func (s BlockTemplate_submitSolution_Params) SetTimestamp(v uint32) {
+	capnp.Struct(s).SetUint32(4, v)
+}
+
+func (s BlockTemplate_submitSolution_Params) Nonce() uint32 {
+	return capnp.Struct(s).Uint32(8)
+}
+
+func (s BlockTemplate_submitSolution_Params) SetNonce(v uint32) {
+	capnp.Struct(s).SetUint32(8, v)
+}
+
+func (s BlockTemplate_submitSolution_Params) Coinbase() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return []byte(p.Data()), err
+}
+
+func (s BlockTemplate_submitSolution_Params) HasCoinbase() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s BlockTemplate_submitSolution_Params) SetCoinbase(v []byte) error {
+	return capnp.Struct(s).SetData(0, v)
+}
+
+// BlockTemplate_submitSolution_Params_List is a list of BlockTemplate_submitSolution_Params.
+type BlockTemplate_submitSolution_Params_List = capnp.StructList[BlockTemplate_submitSolution_Params]
+
+// NewBlockTemplate_submitSolution_Params creates a new list of BlockTemplate_submitSolution_Params.
+func NewBlockTemplate_submitSolution_Params_List(s *capnp.Segment, sz int32) (BlockTemplate_submitSolution_Params_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 16, PointerCount: 1}, sz)
+	return capnp.StructList[BlockTemplate_submitSolution_Params](l), err
+}
+
+// BlockTemplate_submitSolution_Params_Future is a wrapper for a BlockTemplate_submitSolution_Params promised by a client call.
+type BlockTemplate_submitSolution_Params_Future struct{ *capnp.Future }
+
+func (f BlockTemplate_submitSolution_Params_Future) Struct() (BlockTemplate_submitSolution_Params, error) {
+	p, err := f.Future.Ptr()
+	return BlockTemplate_submitSolution_Params(p.Struct()), err
+}
+
+type BlockTemplate_submitSolution_Results capnp.Struct
+
+// BlockTemplate_submitSolution_Results_TypeID is the unique identifier for the type BlockTemplate_submitSolution_Results.
+const BlockTemplate_submitSolution_Results_TypeID = 0xd400770e8ce09b20
+
+func NewBlockTemplate_submitSolution_Results(s *capnp.Segment) (BlockTemplate_submitSolution_Results, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0})
+	return BlockTemplate_submitSolution_Results(st), err
+}
+
+func NewRootBlockTemplate_submitSolution_Results(s *capnp.Segment) (BlockTemplate_submitSolution_Results, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0})
+	return BlockTemplate_submitSolution_Results(st), err
+}
+
+func ReadRootBlockTemplate_submitSolution_Results(msg *capnp.Message) (BlockTemplate_submitSolution_Results, error) {
+	root, err := msg.Root()
+	return BlockTemplate_submitSolution_Results(root.Struct()), err
+}
+
+func (s BlockTemplate_submitSolution_Results) String() string {
+	str, _ := text.Marshal(0xd400770e8ce09b20, capnp.Struct(s))
+	return str
+}
+
+func (s BlockTemplate_submitSolution_Results) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (BlockTemplate_submitSolution_Results) DecodeFromPtr(p capnp.Ptr) BlockTemplate_submitSolution_Results {
+	return BlockTemplate_submitSolution_Results(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s BlockTemplate_submitSolution_Results) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s BlockTemplate_submitSolution_Results) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s BlockTemplate_submitSolution_Results) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s BlockTemplate_submitSolution_Results) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s BlockTemplate_submitSolution_Results) Ok() bool {
+	return capnp.Struct(s).Bit(0)
+}
+
+func (s BlockTemplate_submitSolution_Results) SetOk(v bool) {
+	capnp.Struct(s).SetBit(0, v)
+}
+
+// BlockTemplate_submitSolution_Results_List is a list of BlockTemplate_submitSolution_Results.
+type BlockTemplate_submitSolution_Results_List = capnp.StructList[BlockTemplate_submitSolution_Results]
+
+// NewBlockTemplate_submitSolution_Results creates a new list of BlockTemplate_submitSolution_Results.
+func NewBlockTemplate_submitSolution_Results_List(s *capnp.Segment, sz int32) (BlockTemplate_submitSolution_Results_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, sz)
+	return capnp.StructList[BlockTemplate_submitSolution_Results](l), err
+}
+
+// BlockTemplate_submitSolution_Results_Future is a wrapper for a BlockTemplate_submitSolution_Results promised by a client call.
+type BlockTemplate_submitSolution_Results_Future struct{ *capnp.Future }
+
+func (f BlockTemplate_submitSolution_Results_Future) Struct() (BlockTemplate_submitSolution_Results, error) {
+	p, err := f.Future.Ptr()
+	return BlockTemplate_submitSolution_Results(p.Struct()), err
+}
+
+type BlockTemplate_waitNext_Params capnp.Struct
+
+// BlockTemplate_waitNext_Params_TypeID is the unique identifier for the type BlockTemplate_waitNext_Params.
+const BlockTemplate_waitNext_Params_TypeID = 0xeb95525b6fd578aa
+
+func NewBlockTemplate_waitNext_Params(s *capnp.Segment) (BlockTemplate_waitNext_Params, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return BlockTemplate_waitNext_Params(st), err
+}
+
+func NewRootBlockTemplate_waitNext_Params(s *capnp.Segment) (BlockTemplate_waitNext_Params, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return BlockTemplate_waitNext_Params(st), err
+}
+
+func ReadRootBlockTemplate_waitNext_Params(msg *capnp.Message) (BlockTemplate_waitNext_Params, error) {
+	root, err := msg.Root()
+	return BlockTemplate_waitNext_Params(root.Struct()), err
+}
+
+func (s BlockTemplate_waitNext_Params) String() string {
+	str, _ := text.Marshal(0xeb95525b6fd578aa, capnp.Struct(s))
+	return str
+}
+
+func (s BlockTemplate_waitNext_Params) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (BlockTemplate_waitNext_Params) DecodeFromPtr(p capnp.Ptr) BlockTemplate_waitNext_Params {
+	return BlockTemplate_waitNext_Params(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s BlockTemplate_waitNext_Params) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s BlockTemplate_waitNext_Params) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s BlockTemplate_waitNext_Params) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s BlockTemplate_waitNext_Params) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s BlockTemplate_waitNext_Params) Opts() (BlockWaitOptions, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return BlockWaitOptions(p.Struct()), err
+}
+
+func (s BlockTemplate_waitNext_Params) HasOpts() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s BlockTemplate_waitNext_Params) SetOpts(v BlockWaitOptions) error {
+	return capnp.Struct(s).SetPtr(0, capnp.Struct(v).ToPtr())
+}
+
+// NewOpts sets the opts field to a newly
+// allocated BlockWaitOptions struct, preferring placement in s's segment.
+func (s BlockTemplate_waitNext_Params) NewOpts() (BlockWaitOptions, error) {
+	ss, err := NewBlockWaitOptions(capnp.Struct(s).Segment())
+	if err != nil {
+		return BlockWaitOptions{}, err
+	}
+	err = capnp.Struct(s).SetPtr(0, capnp.Struct(ss).ToPtr())
+	return ss, err
+}
+
+// BlockTemplate_waitNext_Params_List is a list of BlockTemplate_waitNext_Params.
+type BlockTemplate_waitNext_Params_List = capnp.StructList[BlockTemplate_waitNext_Params]
+
+// NewBlockTemplate_waitNext_Params creates a new list of BlockTemplate_waitNext_Params.
+func NewBlockTemplate_waitNext_Params_List(s *capnp.Segment, sz int32) (BlockTemplate_waitNext_Params_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, sz)
+	return capnp.StructList[BlockTemplate_waitNext_Params](l), err
+}
+
+// BlockTemplate_waitNext_Params_Future is a wrapper for a BlockTemplate_waitNext_Params promised by a client call.
+type BlockTemplate_waitNext_Params_Future struct{ *capnp.Future }
+
+func (f BlockTemplate_waitNext_Params_Future) Struct() (BlockTemplate_waitNext_Params, error) {
+	p, err := f.Future.Ptr()
+	return BlockTemplate_waitNext_Params(p.Struct()), err
+}
+func (p BlockTemplate_waitNext_Params_Future) Opts() BlockWaitOptions_Future {
+	return BlockWaitOptions_Future{Future: p.Future.Field(0, nil)}
+}
+
+type BlockTemplate_waitNext_Results capnp.Struct
+
+// BlockTemplate_waitNext_Results_TypeID is the unique identifier for the type BlockTemplate_waitNext_Results.
+const BlockTemplate_waitNext_Results_TypeID = 0xe0e574635e105916
+
+func NewBlockTemplate_waitNext_Results(s *capnp.Segment) (BlockTemplate_waitNext_Results, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return BlockTemplate_waitNext_Results(st), err
+}
+
+func NewRootBlockTemplate_waitNext_Results(s *capnp.Segment) (BlockTemplate_waitNext_Results, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return BlockTemplate_waitNext_Results(st), err
+}
+
+func ReadRootBlockTemplate_waitNext_Results(msg *capnp.Message) (BlockTemplate_waitNext_Results, error) {
+	root, err := msg.Root()
+	return BlockTemplate_waitNext_Results(root.Struct()), err
+}
+
+func (s BlockTemplate_waitNext_Results) String() string {
+	str, _ := text.Marshal(0xe0e574635e105916, capnp.Struct(s))
+	return str
+}
+
+func (s BlockTemplate_waitNext_Results) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (BlockTemplate_waitNext_Results) DecodeFromPtr(p capnp.Ptr) BlockTemplate_waitNext_Results {
+	return BlockTemplate_waitNext_Results(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s BlockTemplate_waitNext_Results) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s BlockTemplate_waitNext_Results) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s BlockTemplate_waitNext_Results) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s BlockTemplate_waitNext_Results) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s BlockTemplate_waitNext_Results) Result() BlockTemplate {
+	p, _ := capnp.Struct(s).Ptr(0)
+	return BlockTemplate(p.Interface().Client())
+}
+
+func (s BlockTemplate_waitNext_Results) HasResult() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s BlockTemplate_waitNext_Results) SetResult(v BlockTemplate) error {
+	if !v.IsValid() {
+		return capnp.Struct(s).SetPtr(0, capnp.Ptr{})
+	}
+	seg := s.Segment()
+	in := capnp.NewInterface(seg, seg.Message().CapTable().Add(capnp.Client(v)))
+	return capnp.Struct(s).SetPtr(0, in.ToPtr())
+}
+
+// BlockTemplate_waitNext_Results_List is a list of BlockTemplate_waitNext_Results.
+type BlockTemplate_waitNext_Results_List = capnp.StructList[BlockTemplate_waitNext_Results]
+
+// NewBlockTemplate_waitNext_Results creates a new list of BlockTemplate_waitNext_Results.
+func NewBlockTemplate_waitNext_Results_List(s *capnp.Segment, sz int32) (BlockTemplate_waitNext_Results_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, sz)
+	return capnp.StructList[BlockTemplate_waitNext_Results](l), err
+}
+
+// BlockTemplate_waitNext_Results_Future is a wrapper for a BlockTemplate_waitNext_Results promised by a client call.
+type BlockTemplate_waitNext_Results_Future struct{ *capnp.Future }
+
+func (f BlockTemplate_waitNext_Results_Future) Struct() (BlockTemplate_waitNext_Results, error) {
+	p, err := f.Future.Ptr()
+	return BlockTemplate_waitNext_Results(p.Struct()), err
+}
+func (p BlockTemplate_waitNext_Results_Future) Result() BlockTemplate {
+	return BlockTemplate(p.Future.Field(0, nil).Client())
+}
+
+type BlockTemplate_interruptWait_Params capnp.Struct
+
+// BlockTemplate_interruptWait_Params_TypeID is the unique identifier for the type BlockTemplate_interruptWait_Params.
+const BlockTemplate_interruptWait_Params_TypeID = 0xd5583f62c4cc0f99
+
+func NewBlockTemplate_interruptWait_Params(s *capnp.Segment) (BlockTemplate_interruptWait_Params, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0})
+	return BlockTemplate_interruptWait_Params(st), err
+}
+
+func NewRootBlockTemplate_interruptWait_Params(s *capnp.Segment) (BlockTemplate_interruptWait_Params, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0})
+	return BlockTemplate_interruptWait_Params(st), err
+}
+
+func ReadRootBlockTemplate_interruptWait_Params(msg *capnp.Message) (BlockTemplate_interruptWait_Params, error) {
+	root, err := msg.Root()
+	return BlockTemplate_interruptWait_Params(root.Struct()), err
+}
+
+func (s BlockTemplate_interruptWait_Params) String() string {
+	str, _ := text.Marshal(0xd5583f62c4cc0f99, capnp.Struct(s))
+	return str
+}
+
+func (s BlockTemplate_interruptWait_Params) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (BlockTemplate_interruptWait_Params) DecodeFromPtr(p capnp.Ptr) BlockTemplate_interruptWait_Params {
+	return BlockTemplate_interruptWait_Params(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s BlockTemplate_interruptWait_Params) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s BlockTemplate_interruptWait_Params) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s BlockTemplate_interruptWait_Params) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s BlockTemplate_interruptWait_Params) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+
+// BlockTemplate_interruptWait_Params_List is a list of BlockTemplate_interruptWait_Params.
+type BlockTemplate_interruptWait_Params_List = capnp.StructList[BlockTemplate_interruptWait_Params]
+
+// NewBlockTemplate_interruptWait_Params creates a new list of BlockTemplate_interruptWait_Params.
+func NewBlockTemplate_interruptWait_Params_List(s *capnp.Segment, sz int32) (BlockTemplate_interruptWait_Params_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0}, sz)
+	return capnp.StructList[BlockTemplate_interruptWait_Params](l), err
+}
+
+// BlockTemplate_interruptWait_Params_Future is a wrapper for a BlockTemplate_interruptWait_Params promised by a client call.
+type BlockTemplate_interruptWait_Params_Future struct{ *capnp.Future }
+
+func (f BlockTemplate_interruptWait_Params_Future) Struct() (BlockTemplate_interruptWait_Params, error) {
+	p, err := f.Future.Ptr()
+	return BlockTemplate_interruptWait_Params(p.Struct()), err
+}
+
+type BlockTemplate_interruptWait_Results capnp.Struct
+
+// BlockTemplate_interruptWait_Results_TypeID is the unique identifier for the type BlockTemplate_interruptWait_Results.
+const BlockTemplate_interruptWait_Results_TypeID = 0xfc24da3e661a8380
+
+func NewBlockTemplate_interruptWait_Results(s *capnp.Segment) (BlockTemplate_interruptWait_Results, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0})
+	return BlockTemplate_interruptWait_Results(st), err
+}
+
+func NewRootBlockTemplate_interruptWait_Results(s *capnp.Segment) (BlockTemplate_interruptWait_Results, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0})
+	return BlockTemplate_interruptWait_Results(st), err
+}
+
+func ReadRootBlockTemplate_interruptWait_Results(msg *capnp.Message) (BlockTemplate_interruptWait_Results, error) {
+	root, err := msg.Root()
+	return BlockTemplate_interruptWait_Results(root.Struct()), err
+}
+
+func (s BlockTemplate_interruptWait_Results) String() string {
+	str, _ := text.Marshal(0xfc24da3e661a8380, capnp.Struct(s))
+	return str
+}
+
+func (s BlockTemplate_interruptWait_Results) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (BlockTemplate_interruptWait_Results) DecodeFromPtr(p capnp.Ptr) BlockTemplate_interruptWait_Results {
+	return BlockTemplate_interruptWait_Results(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s BlockTemplate_interruptWait_Results) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s BlockTemplate_interruptWait_Results) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s BlockTemplate_interruptWait_Results) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s BlockTemplate_interruptWait_Results) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+
+// BlockTemplate_interruptWait_Results_List is a list of BlockTemplate_interruptWait_Results.
+type BlockTemplate_interruptWait_Results_List = capnp.StructList[BlockTemplate_interruptWait_Results]
+
+// NewBlockTemplate_interruptWait_Results creates a new list of BlockTemplate_interruptWait_Results.
+func NewBlockTemplate_interruptWait_Results_List(s *capnp.Segment, sz int32) (BlockTemplate_interruptWait_Results_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0}, sz)
+	return capnp.StructList[BlockTemplate_interruptWait_Results](l), err
+}
+
+// BlockTemplate_interruptWait_Results_Future is a wrapper for a BlockTemplate_interruptWait_Results promised by a client call.
+type BlockTemplate_interruptWait_Results_Future struct{ *capnp.Future }
+
+func (f BlockTemplate_interruptWait_Results_Future) Struct() (BlockTemplate_interruptWait_Results, error) {
+	p, err := f.Future.Ptr()
+	return BlockTemplate_interruptWait_Results(p.Struct()), err
+}
+
 type Mining capnp.Client
 
 // Mining_TypeID is the unique identifier for the type Mining.
@@ -116,32 +2458,12 @@ func (c Mining) CreateNewBlock(ctx context.Context, params func(Mining_createNew
 
 }
 
-func (c Mining) WaitNext(ctx context.Context, params func(Mining_waitNext_Params) error) (Mining_waitNext_Results_Future, capnp.ReleaseFunc) {
-
-	s := capnp.Send{
-		Method: capnp.Method{
-			InterfaceID:   0xf5985a6a2b9085ea,
-			MethodID:      5,
-			InterfaceName: "mining.capnp:Mining",
-			MethodName:    "waitNext",
-		},
-	}
-	if params != nil {
-		s.ArgsSize = capnp.ObjectSize{DataSize: 8, PointerCount: 2}
-		s.PlaceArgs = func(s capnp.Struct) error { return params(Mining_waitNext_Params(s)) }
-	}
-
-	ans, release := capnp.Client(c).SendCall(ctx, s)
-	return Mining_waitNext_Results_Future{Future: ans.Future()}, release
-
-}
-
 func (c Mining) CheckBlock(ctx context.Context, params func(Mining_checkBlock_Params) error) (Mining_checkBlock_Results_Future, capnp.ReleaseFunc) {
 
 	s := capnp.Send{
 		Method: capnp.Method{
 			InterfaceID:   0xf5985a6a2b9085ea,
-			MethodID:      6,
+			MethodID:      5,
 			InterfaceName: "mining.capnp:Mining",
 			MethodName:    "checkBlock",
 		},
@@ -156,52 +2478,12 @@ func (c Mining) CheckBlock(ctx context.Context, params func(Mining_checkBlock_Pa
 
 }
 
-func (c Mining) SubmitSolution(ctx context.Context, params func(Mining_submitSolution_Params) error) (Mining_submitSolution_Results_Future, capnp.ReleaseFunc) {
-
-	s := capnp.Send{
-		Method: capnp.Method{
-			InterfaceID:   0xf5985a6a2b9085ea,
-			MethodID:      7,
-			InterfaceName: "mining.capnp:Mining",
-			MethodName:    "submitSolution",
-		},
-	}
-	if params != nil {
-		s.ArgsSize = capnp.ObjectSize{DataSize: 16, PointerCount: 1}
-		s.PlaceArgs = func(s capnp.Struct) error { return params(Mining_submitSolution_Params(s)) }
-	}
-
-	ans, release := capnp.Client(c).SendCall(ctx, s)
-	return Mining_submitSolution_Results_Future{Future: ans.Future()}, release
-
-}
-
-func (c Mining) GetMempoolFees(ctx context.Context, params func(Mining_getMempoolFees_Params) error) (Mining_getMempoolFees_Results_Future, capnp.ReleaseFunc) {
-
-	s := capnp.Send{
-		Method: capnp.Method{
-			InterfaceID:   0xf5985a6a2b9085ea,
-			MethodID:      8,
-			InterfaceName: "mining.capnp:Mining",
-			MethodName:    "getMempoolFees",
-		},
-	}
-	if params != nil {
-		s.ArgsSize = capnp.ObjectSize{DataSize: 0, PointerCount: 0}
-		s.PlaceArgs = func(s capnp.Struct) error { return params(Mining_getMempoolFees_Params(s)) }
-	}
-
-	ans, release := capnp.Client(c).SendCall(ctx, s)
-	return Mining_getMempoolFees_Results_Future{Future: ans.Future()}, release
-
-}
-
 func (c Mining) Interrupt(ctx context.Context, params func(Mining_interrupt_Params) error) (Mining_interrupt_Results_Future, capnp.ReleaseFunc) {
 
 	s := capnp.Send{
 		Method: capnp.Method{
 			InterfaceID:   0xf5985a6a2b9085ea,
-			MethodID:      9,
+			MethodID:      6,
 			InterfaceName: "mining.capnp:Mining",
 			MethodName:    "interrupt",
 		},
@@ -299,13 +2581,7 @@ type Mining_Server interface {
 
 	CreateNewBlock(context.Context, Mining_createNewBlock) error
 
-	WaitNext(context.Context, Mining_waitNext) error
-
 	CheckBlock(context.Context, Mining_checkBlock) error
-
-	SubmitSolution(context.Context, Mining_submitSolution) error
-
-	GetMempoolFees(context.Context, Mining_getMempoolFees) error
 
 	Interrupt(context.Context, Mining_interrupt) error
 }
@@ -326,7 +2602,7 @@ func Mining_ServerToClient(s Mining_Server) Mining {
 // This can be used to create a more complicated Server.
 func Mining_Methods(methods []server.Method, s Mining_Server) []server.Method {
 	if cap(methods) == 0 {
-		methods = make([]server.Method, 0, 10)
+		methods = make([]server.Method, 0, 7)
 	}
 
 	methods = append(methods, server.Method{
@@ -394,18 +2670,6 @@ func Mining_Methods(methods []server.Method, s Mining_Server) []server.Method {
 			InterfaceID:   0xf5985a6a2b9085ea,
 			MethodID:      5,
 			InterfaceName: "mining.capnp:Mining",
-			MethodName:    "waitNext",
-		},
-		Impl: func(ctx context.Context, call *server.Call) error {
-			return s.WaitNext(ctx, Mining_waitNext{call})
-		},
-	})
-
-	methods = append(methods, server.Method{
-		Method: capnp.Method{
-			InterfaceID:   0xf5985a6a2b9085ea,
-			MethodID:      6,
-			InterfaceName: "mining.capnp:Mining",
 			MethodName:    "checkBlock",
 		},
 		Impl: func(ctx context.Context, call *server.Call) error {
@@ -416,31 +2680,7 @@ func Mining_Methods(methods []server.Method, s Mining_Server) []server.Method {
 	methods = append(methods, server.Method{
 		Method: capnp.Method{
 			InterfaceID:   0xf5985a6a2b9085ea,
-			MethodID:      7,
-			InterfaceName: "mining.capnp:Mining",
-			MethodName:    "submitSolution",
-		},
-		Impl: func(ctx context.Context, call *server.Call) error {
-			return s.SubmitSolution(ctx, Mining_submitSolution{call})
-		},
-	})
-
-	methods = append(methods, server.Method{
-		Method: capnp.Method{
-			InterfaceID:   0xf5985a6a2b9085ea,
-			MethodID:      8,
-			InterfaceName: "mining.capnp:Mining",
-			MethodName:    "getMempoolFees",
-		},
-		Impl: func(ctx context.Context, call *server.Call) error {
-			return s.GetMempoolFees(ctx, Mining_getMempoolFees{call})
-		},
-	})
-
-	methods = append(methods, server.Method{
-		Method: capnp.Method{
-			InterfaceID:   0xf5985a6a2b9085ea,
-			MethodID:      9,
+			MethodID:      6,
 			InterfaceName: "mining.capnp:Mining",
 			MethodName:    "interrupt",
 		},
@@ -537,23 +2777,6 @@ func (c Mining_createNewBlock) AllocResults() (Mining_createNewBlock_Results, er
 	return Mining_createNewBlock_Results(r), err
 }
 
-// Mining_waitNext holds the state for a server call to Mining.waitNext.
-// See server.Call for documentation.
-type Mining_waitNext struct {
-	*server.Call
-}
-
-// Args returns the call's arguments.
-func (c Mining_waitNext) Args() Mining_waitNext_Params {
-	return Mining_waitNext_Params(c.Call.Args())
-}
-
-// AllocResults allocates the results struct.
-func (c Mining_waitNext) AllocResults() (Mining_waitNext_Results, error) {
-	r, err := c.Call.AllocResults(capnp.ObjectSize{DataSize: 0, PointerCount: 1})
-	return Mining_waitNext_Results(r), err
-}
-
 // Mining_checkBlock holds the state for a server call to Mining.checkBlock.
 // See server.Call for documentation.
 type Mining_checkBlock struct {
@@ -569,40 +2792,6 @@ func (c Mining_checkBlock) Args() Mining_checkBlock_Params {
 func (c Mining_checkBlock) AllocResults() (Mining_checkBlock_Results, error) {
 	r, err := c.Call.AllocResults(capnp.ObjectSize{DataSize: 8, PointerCount: 2})
 	return Mining_checkBlock_Results(r), err
-}
-
-// Mining_submitSolution holds the state for a server call to Mining.submitSolution.
-// See server.Call for documentation.
-type Mining_submitSolution struct {
-	*server.Call
-}
-
-// Args returns the call's arguments.
-func (c Mining_submitSolution) Args() Mining_submitSolution_Params {
-	return Mining_submitSolution_Params(c.Call.Args())
-}
-
-// AllocResults allocates the results struct.
-func (c Mining_submitSolution) AllocResults() (Mining_submitSolution_Results, error) {
-	r, err := c.Call.AllocResults(capnp.ObjectSize{DataSize: 8, PointerCount: 0})
-	return Mining_submitSolution_Results(r), err
-}
-
-// Mining_getMempoolFees holds the state for a server call to Mining.getMempoolFees.
-// See server.Call for documentation.
-type Mining_getMempoolFees struct {
-	*server.Call
-}
-
-// Args returns the call's arguments.
-func (c Mining_getMempoolFees) Args() Mining_getMempoolFees_Params {
-	return Mining_getMempoolFees_Params(c.Call.Args())
-}
-
-// AllocResults allocates the results struct.
-func (c Mining_getMempoolFees) AllocResults() (Mining_getMempoolFees_Results, error) {
-	r, err := c.Call.AllocResults(capnp.ObjectSize{DataSize: 0, PointerCount: 1})
-	return Mining_getMempoolFees_Results(r), err
 }
 
 // Mining_interrupt holds the state for a server call to Mining.interrupt.
@@ -1375,9 +3564,9 @@ func (s Mining_createNewBlock_Results) Message() *capnp.Message {
 func (s Mining_createNewBlock_Results) Segment() *capnp.Segment {
 	return capnp.Struct(s).Segment()
 }
-func (s Mining_createNewBlock_Results) Result() (BlockTemplate, error) {
-	p, err := capnp.Struct(s).Ptr(0)
-	return BlockTemplate(p.Struct()), err
+func (s Mining_createNewBlock_Results) Result() BlockTemplate {
+	p, _ := capnp.Struct(s).Ptr(0)
+	return BlockTemplate(p.Interface().Client())
 }
 
 func (s Mining_createNewBlock_Results) HasResult() bool {
@@ -1385,18 +3574,12 @@ func (s Mining_createNewBlock_Results) HasResult() bool {
 }
 
 func (s Mining_createNewBlock_Results) SetResult(v BlockTemplate) error {
-	return capnp.Struct(s).SetPtr(0, capnp.Struct(v).ToPtr())
-}
-
-// NewResult sets the result field to a newly
-// allocated BlockTemplate struct, preferring placement in s's segment.
-func (s Mining_createNewBlock_Results) NewResult() (BlockTemplate, error) {
-	ss, err := NewBlockTemplate(capnp.Struct(s).Segment())
-	if err != nil {
-		return BlockTemplate{}, err
+	if !v.IsValid() {
+		return capnp.Struct(s).SetPtr(0, capnp.Ptr{})
 	}
-	err = capnp.Struct(s).SetPtr(0, capnp.Struct(ss).ToPtr())
-	return ss, err
+	seg := s.Segment()
+	in := capnp.NewInterface(seg, seg.Message().CapTable().Add(capnp.Client(v)))
+	return capnp.Struct(s).SetPtr(0, in.ToPtr())
 }
 
 // Mining_createNewBlock_Results_List is a list of Mining_createNewBlock_Results.
@@ -1415,217 +3598,14 @@ func (f Mining_createNewBlock_Results_Future) Struct() (Mining_createNewBlock_Re
 	p, err := f.Future.Ptr()
 	return Mining_createNewBlock_Results(p.Struct()), err
 }
-func (p Mining_createNewBlock_Results_Future) Result() BlockTemplate_Future {
-	return BlockTemplate_Future{Future: p.Future.Field(0, nil)}
-}
-
-type Mining_waitNext_Params capnp.Struct
-
-// Mining_waitNext_Params_TypeID is the unique identifier for the type Mining_waitNext_Params.
-const Mining_waitNext_Params_TypeID = 0xd74ac10422e5542d
-
-func NewMining_waitNext_Params(s *capnp.Segment) (Mining_waitNext_Params, error) {
-	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 2})
-	return Mining_waitNext_Params(st), err
-}
-
-func NewRootMining_waitNext_Params(s *capnp.Segment) (Mining_waitNext_Params, error) {
-	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 2})
-	return Mining_waitNext_Params(st), err
-}
-
-func ReadRootMining_waitNext_Params(msg *capnp.Message) (Mining_waitNext_Params, error) {
-	root, err := msg.Root()
-	return Mining_waitNext_Params(root.Struct()), err
-}
-
-func (s Mining_waitNext_Params) String() string {
-	str, _ := text.Marshal(0xd74ac10422e5542d, capnp.Struct(s))
-	return str
-}
-
-func (s Mining_waitNext_Params) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
-	return capnp.Struct(s).EncodeAsPtr(seg)
-}
-
-func (Mining_waitNext_Params) DecodeFromPtr(p capnp.Ptr) Mining_waitNext_Params {
-	return Mining_waitNext_Params(capnp.Struct{}.DecodeFromPtr(p))
-}
-
-func (s Mining_waitNext_Params) ToPtr() capnp.Ptr {
-	return capnp.Struct(s).ToPtr()
-}
-func (s Mining_waitNext_Params) IsValid() bool {
-	return capnp.Struct(s).IsValid()
-}
-
-func (s Mining_waitNext_Params) Message() *capnp.Message {
-	return capnp.Struct(s).Message()
-}
-
-func (s Mining_waitNext_Params) Segment() *capnp.Segment {
-	return capnp.Struct(s).Segment()
-}
-func (s Mining_waitNext_Params) Prev() ([]byte, error) {
-	p, err := capnp.Struct(s).Ptr(0)
-	return []byte(p.Data()), err
-}
-
-func (s Mining_waitNext_Params) HasPrev() bool {
-	return capnp.Struct(s).HasPtr(0)
-}
-
-func (s Mining_waitNext_Params) SetPrev(v []byte) error {
-	return capnp.Struct(s).SetData(0, v)
-}
-
-func (s Mining_waitNext_Params) Fees() int64 {
-	return int64(capnp.Struct(s).Uint64(0))
-}
-
-func (s Mining_waitNext_Params) SetFees(v int64) {
-	capnp.Struct(s).SetUint64(0, uint64(v))
-}
-
-func (s Mining_waitNext_Params) Opts() (BlockWaitOptions, error) {
-	p, err := capnp.Struct(s).Ptr(1)
-	return BlockWaitOptions(p.Struct()), err
-}
-
-func (s Mining_waitNext_Params) HasOpts() bool {
-	return capnp.Struct(s).HasPtr(1)
-}
-
-func (s Mining_waitNext_Params) SetOpts(v BlockWaitOptions) error {
-	return capnp.Struct(s).SetPtr(1, capnp.Struct(v).ToPtr())
-}
-
-// NewOpts sets the opts field to a newly
-// allocated BlockWaitOptions struct, preferring placement in s's segment.
-func (s Mining_waitNext_Params) NewOpts() (BlockWaitOptions, error) {
-	ss, err := NewBlockWaitOptions(capnp.Struct(s).Segment())
-	if err != nil {
-		return BlockWaitOptions{}, err
-	}
-	err = capnp.Struct(s).SetPtr(1, capnp.Struct(ss).ToPtr())
-	return ss, err
-}
-
-// Mining_waitNext_Params_List is a list of Mining_waitNext_Params.
-type Mining_waitNext_Params_List = capnp.StructList[Mining_waitNext_Params]
-
-// NewMining_waitNext_Params creates a new list of Mining_waitNext_Params.
-func NewMining_waitNext_Params_List(s *capnp.Segment, sz int32) (Mining_waitNext_Params_List, error) {
-	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 8, PointerCount: 2}, sz)
-	return capnp.StructList[Mining_waitNext_Params](l), err
-}
-
-// Mining_waitNext_Params_Future is a wrapper for a Mining_waitNext_Params promised by a client call.
-type Mining_waitNext_Params_Future struct{ *capnp.Future }
-
-func (f Mining_waitNext_Params_Future) Struct() (Mining_waitNext_Params, error) {
-	p, err := f.Future.Ptr()
-	return Mining_waitNext_Params(p.Struct()), err
-}
-func (p Mining_waitNext_Params_Future) Opts() BlockWaitOptions_Future {
-	return BlockWaitOptions_Future{Future: p.Future.Field(1, nil)}
-}
-
-type Mining_waitNext_Results capnp.Struct
-
-// Mining_waitNext_Results_TypeID is the unique identifier for the type Mining_waitNext_Results.
-const Mining_waitNext_Results_TypeID = 0x9629f8882448622f
-
-func NewMining_waitNext_Results(s *capnp.Segment) (Mining_waitNext_Results, error) {
-	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
-	return Mining_waitNext_Results(st), err
-}
-
-func NewRootMining_waitNext_Results(s *capnp.Segment) (Mining_waitNext_Results, error) {
-	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
-	return Mining_waitNext_Results(st), err
-}
-
-func ReadRootMining_waitNext_Results(msg *capnp.Message) (Mining_waitNext_Results, error) {
-	root, err := msg.Root()
-	return Mining_waitNext_Results(root.Struct()), err
-}
-
-func (s Mining_waitNext_Results) String() string {
-	str, _ := text.Marshal(0x9629f8882448622f, capnp.Struct(s))
-	return str
-}
-
-func (s Mining_waitNext_Results) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
-	return capnp.Struct(s).EncodeAsPtr(seg)
-}
-
-func (Mining_waitNext_Results) DecodeFromPtr(p capnp.Ptr) Mining_waitNext_Results {
-	return Mining_waitNext_Results(capnp.Struct{}.DecodeFromPtr(p))
-}
-
-func (s Mining_waitNext_Results) ToPtr() capnp.Ptr {
-	return capnp.Struct(s).ToPtr()
-}
-func (s Mining_waitNext_Results) IsValid() bool {
-	return capnp.Struct(s).IsValid()
-}
-
-func (s Mining_waitNext_Results) Message() *capnp.Message {
-	return capnp.Struct(s).Message()
-}
-
-func (s Mining_waitNext_Results) Segment() *capnp.Segment {
-	return capnp.Struct(s).Segment()
-}
-func (s Mining_waitNext_Results) Result() (BlockTemplate, error) {
-	p, err := capnp.Struct(s).Ptr(0)
-	return BlockTemplate(p.Struct()), err
-}
-
-func (s Mining_waitNext_Results) HasResult() bool {
-	return capnp.Struct(s).HasPtr(0)
-}
-
-func (s Mining_waitNext_Results) SetResult(v BlockTemplate) error {
-	return capnp.Struct(s).SetPtr(0, capnp.Struct(v).ToPtr())
-}
-
-// NewResult sets the result field to a newly
-// allocated BlockTemplate struct, preferring placement in s's segment.
-func (s Mining_waitNext_Results) NewResult() (BlockTemplate, error) {
-	ss, err := NewBlockTemplate(capnp.Struct(s).Segment())
-	if err != nil {
-		return BlockTemplate{}, err
-	}
-	err = capnp.Struct(s).SetPtr(0, capnp.Struct(ss).ToPtr())
-	return ss, err
-}
-
-// Mining_waitNext_Results_List is a list of Mining_waitNext_Results.
-type Mining_waitNext_Results_List = capnp.StructList[Mining_waitNext_Results]
-
-// NewMining_waitNext_Results creates a new list of Mining_waitNext_Results.
-func NewMining_waitNext_Results_List(s *capnp.Segment, sz int32) (Mining_waitNext_Results_List, error) {
-	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, sz)
-	return capnp.StructList[Mining_waitNext_Results](l), err
-}
-
-// Mining_waitNext_Results_Future is a wrapper for a Mining_waitNext_Results promised by a client call.
-type Mining_waitNext_Results_Future struct{ *capnp.Future }
-
-func (f Mining_waitNext_Results_Future) Struct() (Mining_waitNext_Results, error) {
-	p, err := f.Future.Ptr()
-	return Mining_waitNext_Results(p.Struct()), err
-}
-func (p Mining_waitNext_Results_Future) Result() BlockTemplate_Future {
-	return BlockTemplate_Future{Future: p.Future.Field(0, nil)}
+func (p Mining_createNewBlock_Results_Future) Result() BlockTemplate {
+	return BlockTemplate(p.Future.Field(0, nil).Client())
 }
 
 type Mining_checkBlock_Params capnp.Struct
 
 // Mining_checkBlock_Params_TypeID is the unique identifier for the type Mining_checkBlock_Params.
-const Mining_checkBlock_Params_TypeID = 0x9e1a909cdca40d7b
+const Mining_checkBlock_Params_TypeID = 0xd74ac10422e5542d
 
 func NewMining_checkBlock_Params(s *capnp.Segment) (Mining_checkBlock_Params, error) {
 	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 2})
@@ -1643,7 +3623,7 @@ func ReadRootMining_checkBlock_Params(msg *capnp.Message) (Mining_checkBlock_Par
 }
 
 func (s Mining_checkBlock_Params) String() string {
-	str, _ := text.Marshal(0x9e1a909cdca40d7b, capnp.Struct(s))
+	str, _ := text.Marshal(0xd74ac10422e5542d, capnp.Struct(s))
 	return str
 }
 
@@ -1729,7 +3709,7 @@ func (p Mining_checkBlock_Params_Future) Opts() BlockCheckOptions_Future {
 type Mining_checkBlock_Results capnp.Struct
 
 // Mining_checkBlock_Results_TypeID is the unique identifier for the type Mining_checkBlock_Results.
-const Mining_checkBlock_Results_TypeID = 0xae0639371e50d12a
+const Mining_checkBlock_Results_TypeID = 0x9629f8882448622f
 
 func NewMining_checkBlock_Results(s *capnp.Segment) (Mining_checkBlock_Results, error) {
 	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 2})
@@ -1747,7 +3727,7 @@ func ReadRootMining_checkBlock_Results(msg *capnp.Message) (Mining_checkBlock_Re
 }
 
 func (s Mining_checkBlock_Results) String() string {
-	str, _ := text.Marshal(0xae0639371e50d12a, capnp.Struct(s))
+	str, _ := text.Marshal(0x9629f8882448622f, capnp.Struct(s))
 	return str
 }
 
@@ -1834,336 +3814,10 @@ func (f Mining_checkBlock_Results_Future) Struct() (Mining_checkBlock_Results, e
 	return Mining_checkBlock_Results(p.Struct()), err
 }
 
-type Mining_submitSolution_Params capnp.Struct
-
-// Mining_submitSolution_Params_TypeID is the unique identifier for the type Mining_submitSolution_Params.
-const Mining_submitSolution_Params_TypeID = 0xe2327598c1d62918
-
-func NewMining_submitSolution_Params(s *capnp.Segment) (Mining_submitSolution_Params, error) {
-	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 16, PointerCount: 1})
-	return Mining_submitSolution_Params(st), err
-}
-
-func NewRootMining_submitSolution_Params(s *capnp.Segment) (Mining_submitSolution_Params, error) {
-	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 16, PointerCount: 1})
-	return Mining_submitSolution_Params(st), err
-}
-
-func ReadRootMining_submitSolution_Params(msg *capnp.Message) (Mining_submitSolution_Params, error) {
-	root, err := msg.Root()
-	return Mining_submitSolution_Params(root.Struct()), err
-}
-
-func (s Mining_submitSolution_Params) String() string {
-	str, _ := text.Marshal(0xe2327598c1d62918, capnp.Struct(s))
-	return str
-}
-
-func (s Mining_submitSolution_Params) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
-	return capnp.Struct(s).EncodeAsPtr(seg)
-}
-
-func (Mining_submitSolution_Params) DecodeFromPtr(p capnp.Ptr) Mining_submitSolution_Params {
-	return Mining_submitSolution_Params(capnp.Struct{}.DecodeFromPtr(p))
-}
-
-func (s Mining_submitSolution_Params) ToPtr() capnp.Ptr {
-	return capnp.Struct(s).ToPtr()
-}
-func (s Mining_submitSolution_Params) IsValid() bool {
-	return capnp.Struct(s).IsValid()
-}
-
-func (s Mining_submitSolution_Params) Message() *capnp.Message {
-	return capnp.Struct(s).Message()
-}
-
-func (s Mining_submitSolution_Params) Segment() *capnp.Segment {
-	return capnp.Struct(s).Segment()
-}
-func (s Mining_submitSolution_Params) Version() uint32 {
-	return capnp.Struct(s).Uint32(0)
-}
-
-func (s Mining_submitSolution_Params) SetVersion(v uint32) {
-	capnp.Struct(s).SetUint32(0, v)
-}
-
-func (s Mining_submitSolution_Params) Timestamp() uint32 {
-	return capnp.Struct(s).Uint32(4)
-}
-
-func (s Mining_submitSolution_Params) SetTimestamp(v uint32) {
-	capnp.Struct(s).SetUint32(4, v)
-}
-
-func (s Mining_submitSolution_Params) Nonce() uint32 {
-	return capnp.Struct(s).Uint32(8)
-}
-
-func (s Mining_submitSolution_Params) SetNonce(v uint32) {
-	capnp.Struct(s).SetUint32(8, v)
-}
-
-func (s Mining_submitSolution_Params) Coinbase() ([]byte, error) {
-	p, err := capnp.Struct(s).Ptr(0)
-	return []byte(p.Data()), err
-}
-
-func (s Mining_submitSolution_Params) HasCoinbase() bool {
-	return capnp.Struct(s).HasPtr(0)
-}
-
-func (s Mining_submitSolution_Params) SetCoinbase(v []byte) error {
-	return capnp.Struct(s).SetData(0, v)
-}
-
-// Mining_submitSolution_Params_List is a list of Mining_submitSolution_Params.
-type Mining_submitSolution_Params_List = capnp.StructList[Mining_submitSolution_Params]
-
-// NewMining_submitSolution_Params creates a new list of Mining_submitSolution_Params.
-func NewMining_submitSolution_Params_List(s *capnp.Segment, sz int32) (Mining_submitSolution_Params_List, error) {
-	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 16, PointerCount: 1}, sz)
-	return capnp.StructList[Mining_submitSolution_Params](l), err
-}
-
-// Mining_submitSolution_Params_Future is a wrapper for a Mining_submitSolution_Params promised by a client call.
-type Mining_submitSolution_Params_Future struct{ *capnp.Future }
-
-func (f Mining_submitSolution_Params_Future) Struct() (Mining_submitSolution_Params, error) {
-	p, err := f.Future.Ptr()
-	return Mining_submitSolution_Params(p.Struct()), err
-}
-
-type Mining_submitSolution_Results capnp.Struct
-
-// Mining_submitSolution_Results_TypeID is the unique identifier for the type Mining_submitSolution_Results.
-const Mining_submitSolution_Results_TypeID = 0xc139421a0ef47809
-
-func NewMining_submitSolution_Results(s *capnp.Segment) (Mining_submitSolution_Results, error) {
-	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0})
-	return Mining_submitSolution_Results(st), err
-}
-
-func NewRootMining_submitSolution_Results(s *capnp.Segment) (Mining_submitSolution_Results, error) {
-	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0})
-	return Mining_submitSolution_Results(st), err
-}
-
-func ReadRootMining_submitSolution_Results(msg *capnp.Message) (Mining_submitSolution_Results, error) {
-	root, err := msg.Root()
-	return Mining_submitSolution_Results(root.Struct()), err
-}
-
-func (s Mining_submitSolution_Results) String() string {
-	str, _ := text.Marshal(0xc139421a0ef47809, capnp.Struct(s))
-	return str
-}
-
-func (s Mining_submitSolution_Results) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
-	return capnp.Struct(s).EncodeAsPtr(seg)
-}
-
-func (Mining_submitSolution_Results) DecodeFromPtr(p capnp.Ptr) Mining_submitSolution_Results {
-	return Mining_submitSolution_Results(capnp.Struct{}.DecodeFromPtr(p))
-}
-
-func (s Mining_submitSolution_Results) ToPtr() capnp.Ptr {
-	return capnp.Struct(s).ToPtr()
-}
-func (s Mining_submitSolution_Results) IsValid() bool {
-	return capnp.Struct(s).IsValid()
-}
-
-func (s Mining_submitSolution_Results) Message() *capnp.Message {
-	return capnp.Struct(s).Message()
-}
-
-func (s Mining_submitSolution_Results) Segment() *capnp.Segment {
-	return capnp.Struct(s).Segment()
-}
-func (s Mining_submitSolution_Results) Ok() bool {
-	return capnp.Struct(s).Bit(0)
-}
-
-func (s Mining_submitSolution_Results) SetOk(v bool) {
-	capnp.Struct(s).SetBit(0, v)
-}
-
-// Mining_submitSolution_Results_List is a list of Mining_submitSolution_Results.
-type Mining_submitSolution_Results_List = capnp.StructList[Mining_submitSolution_Results]
-
-// NewMining_submitSolution_Results creates a new list of Mining_submitSolution_Results.
-func NewMining_submitSolution_Results_List(s *capnp.Segment, sz int32) (Mining_submitSolution_Results_List, error) {
-	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, sz)
-	return capnp.StructList[Mining_submitSolution_Results](l), err
-}
-
-// Mining_submitSolution_Results_Future is a wrapper for a Mining_submitSolution_Results promised by a client call.
-type Mining_submitSolution_Results_Future struct{ *capnp.Future }
-
-func (f Mining_submitSolution_Results_Future) Struct() (Mining_submitSolution_Results, error) {
-	p, err := f.Future.Ptr()
-	return Mining_submitSolution_Results(p.Struct()), err
-}
-
-type Mining_getMempoolFees_Params capnp.Struct
-
-// Mining_getMempoolFees_Params_TypeID is the unique identifier for the type Mining_getMempoolFees_Params.
-const Mining_getMempoolFees_Params_TypeID = 0xb07487286e008c37
-
-func NewMining_getMempoolFees_Params(s *capnp.Segment) (Mining_getMempoolFees_Params, error) {
-	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0})
-	return Mining_getMempoolFees_Params(st), err
-}
-
-func NewRootMining_getMempoolFees_Params(s *capnp.Segment) (Mining_getMempoolFees_Params, error) {
-	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0})
-	return Mining_getMempoolFees_Params(st), err
-}
-
-func ReadRootMining_getMempoolFees_Params(msg *capnp.Message) (Mining_getMempoolFees_Params, error) {
-	root, err := msg.Root()
-	return Mining_getMempoolFees_Params(root.Struct()), err
-}
-
-func (s Mining_getMempoolFees_Params) String() string {
-	str, _ := text.Marshal(0xb07487286e008c37, capnp.Struct(s))
-	return str
-}
-
-func (s Mining_getMempoolFees_Params) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
-	return capnp.Struct(s).EncodeAsPtr(seg)
-}
-
-func (Mining_getMempoolFees_Params) DecodeFromPtr(p capnp.Ptr) Mining_getMempoolFees_Params {
-	return Mining_getMempoolFees_Params(capnp.Struct{}.DecodeFromPtr(p))
-}
-
-func (s Mining_getMempoolFees_Params) ToPtr() capnp.Ptr {
-	return capnp.Struct(s).ToPtr()
-}
-func (s Mining_getMempoolFees_Params) IsValid() bool {
-	return capnp.Struct(s).IsValid()
-}
-
-func (s Mining_getMempoolFees_Params) Message() *capnp.Message {
-	return capnp.Struct(s).Message()
-}
-
-func (s Mining_getMempoolFees_Params) Segment() *capnp.Segment {
-	return capnp.Struct(s).Segment()
-}
-
-// Mining_getMempoolFees_Params_List is a list of Mining_getMempoolFees_Params.
-type Mining_getMempoolFees_Params_List = capnp.StructList[Mining_getMempoolFees_Params]
-
-// NewMining_getMempoolFees_Params creates a new list of Mining_getMempoolFees_Params.
-func NewMining_getMempoolFees_Params_List(s *capnp.Segment, sz int32) (Mining_getMempoolFees_Params_List, error) {
-	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0}, sz)
-	return capnp.StructList[Mining_getMempoolFees_Params](l), err
-}
-
-// Mining_getMempoolFees_Params_Future is a wrapper for a Mining_getMempoolFees_Params promised by a client call.
-type Mining_getMempoolFees_Params_Future struct{ *capnp.Future }
-
-func (f Mining_getMempoolFees_Params_Future) Struct() (Mining_getMempoolFees_Params, error) {
-	p, err := f.Future.Ptr()
-	return Mining_getMempoolFees_Params(p.Struct()), err
-}
-
-type Mining_getMempoolFees_Results capnp.Struct
-
-// Mining_getMempoolFees_Results_TypeID is the unique identifier for the type Mining_getMempoolFees_Results.
-const Mining_getMempoolFees_Results_TypeID = 0x91a0d3a93a48bd6a
-
-func NewMining_getMempoolFees_Results(s *capnp.Segment) (Mining_getMempoolFees_Results, error) {
-	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
-	return Mining_getMempoolFees_Results(st), err
-}
-
-func NewRootMining_getMempoolFees_Results(s *capnp.Segment) (Mining_getMempoolFees_Results, error) {
-	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
-	return Mining_getMempoolFees_Results(st), err
-}
-
-func ReadRootMining_getMempoolFees_Results(msg *capnp.Message) (Mining_getMempoolFees_Results, error) {
-	root, err := msg.Root()
-	return Mining_getMempoolFees_Results(root.Struct()), err
-}
-
-func (s Mining_getMempoolFees_Results) String() string {
-	str, _ := text.Marshal(0x91a0d3a93a48bd6a, capnp.Struct(s))
-	return str
-}
-
-func (s Mining_getMempoolFees_Results) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
-	return capnp.Struct(s).EncodeAsPtr(seg)
-}
-
-func (Mining_getMempoolFees_Results) DecodeFromPtr(p capnp.Ptr) Mining_getMempoolFees_Results {
-	return Mining_getMempoolFees_Results(capnp.Struct{}.DecodeFromPtr(p))
-}
-
-func (s Mining_getMempoolFees_Results) ToPtr() capnp.Ptr {
-	return capnp.Struct(s).ToPtr()
-}
-func (s Mining_getMempoolFees_Results) IsValid() bool {
-	return capnp.Struct(s).IsValid()
-}
-
-func (s Mining_getMempoolFees_Results) Message() *capnp.Message {
-	return capnp.Struct(s).Message()
-}
-
-func (s Mining_getMempoolFees_Results) Segment() *capnp.Segment {
-	return capnp.Struct(s).Segment()
-}
-func (s Mining_getMempoolFees_Results) Result() (Int64Int64Entry_List, error) {
-	p, err := capnp.Struct(s).Ptr(0)
-	return Int64Int64Entry_List(p.List()), err
-}
-
-func (s Mining_getMempoolFees_Results) HasResult() bool {
-	return capnp.Struct(s).HasPtr(0)
-}
-
-func (s Mining_getMempoolFees_Results) SetResult(v Int64Int64Entry_List) error {
-	return capnp.Struct(s).SetPtr(0, v.ToPtr())
-}
-
-// NewResult sets the result field to a newly
-// allocated Int64Int64Entry_List, preferring placement in s's segment.
-func (s Mining_getMempoolFees_Results) NewResult(n int32) (Int64Int64Entry_List, error) {
-	l, err := NewInt64Int64Entry_List(capnp.Struct(s).Segment(), n)
-	if err != nil {
-		return Int64Int64Entry_List{}, err
-	}
-	err = capnp.Struct(s).SetPtr(0, l.ToPtr())
-	return l, err
-}
-
-// Mining_getMempoolFees_Results_List is a list of Mining_getMempoolFees_Results.
-type Mining_getMempoolFees_Results_List = capnp.StructList[Mining_getMempoolFees_Results]
-
-// NewMining_getMempoolFees_Results creates a new list of Mining_getMempoolFees_Results.
-func NewMining_getMempoolFees_Results_List(s *capnp.Segment, sz int32) (Mining_getMempoolFees_Results_List, error) {
-	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, sz)
-	return capnp.StructList[Mining_getMempoolFees_Results](l), err
-}
-
-// Mining_getMempoolFees_Results_Future is a wrapper for a Mining_getMempoolFees_Results promised by a client call.
-type Mining_getMempoolFees_Results_Future struct{ *capnp.Future }
-
-func (f Mining_getMempoolFees_Results_Future) Struct() (Mining_getMempoolFees_Results, error) {
-	p, err := f.Future.Ptr()
-	return Mining_getMempoolFees_Results(p.Struct()), err
-}
-
 type Mining_interrupt_Params capnp.Struct
 
 // Mining_interrupt_Params_TypeID is the unique identifier for the type Mining_interrupt_Params.
-const Mining_interrupt_Params_TypeID = 0xfae6b71af831addc
+const Mining_interrupt_Params_TypeID = 0x9e1a909cdca40d7b
 
 func NewMining_interrupt_Params(s *capnp.Segment) (Mining_interrupt_Params, error) {
 	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0})
@@ -2181,7 +3835,7 @@ func ReadRootMining_interrupt_Params(msg *capnp.Message) (Mining_interrupt_Param
 }
 
 func (s Mining_interrupt_Params) String() string {
-	str, _ := text.Marshal(0xfae6b71af831addc, capnp.Struct(s))
+	str, _ := text.Marshal(0x9e1a909cdca40d7b, capnp.Struct(s))
 	return str
 }
 
@@ -2228,7 +3882,7 @@ func (f Mining_interrupt_Params_Future) Struct() (Mining_interrupt_Params, error
 type Mining_interrupt_Results capnp.Struct
 
 // Mining_interrupt_Results_TypeID is the unique identifier for the type Mining_interrupt_Results.
-const Mining_interrupt_Results_TypeID = 0xa5eae0efd3039536
+const Mining_interrupt_Results_TypeID = 0xae0639371e50d12a
 
 func NewMining_interrupt_Results(s *capnp.Segment) (Mining_interrupt_Results, error) {
 	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0})
@@ -2246,7 +3900,7 @@ func ReadRootMining_interrupt_Results(msg *capnp.Message) (Mining_interrupt_Resu
 }
 
 func (s Mining_interrupt_Results) String() string {
-	str, _ := text.Marshal(0xa5eae0efd3039536, capnp.Struct(s))
+	str, _ := text.Marshal(0xae0639371e50d12a, capnp.Struct(s))
 	return str
 }
 
@@ -2288,6 +3942,121 @@ type Mining_interrupt_Results_Future struct{ *capnp.Future }
 func (f Mining_interrupt_Results_Future) Struct() (Mining_interrupt_Results, error) {
 	p, err := f.Future.Ptr()
 	return Mining_interrupt_Results(p.Struct()), err
+}
+
+type Block capnp.Struct
+
+// Block_TypeID is the unique identifier for the type Block.
+const Block_TypeID = 0xa26a2519558d948b
+
+func NewBlock(s *capnp.Segment) (Block, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 2})
+	return Block(st), err
+}
+
+func NewRootBlock(s *capnp.Segment) (Block, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 2})
+	return Block(st), err
+}
+
+func ReadRootBlock(msg *capnp.Message) (Block, error) {
+	root, err := msg.Root()
+	return Block(root.Struct()), err
+}
+
+func (s Block) String() string {
+	str, _ := text.Marshal(0xa26a2519558d948b, capnp.Struct(s))
+	return str
+}
+
+func (s Block) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (Block) DecodeFromPtr(p capnp.Ptr) Block {
+	return Block(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s Block) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s Block) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s Block) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s Block) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s Block) Header() (BlockHeader, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return BlockHeader(p.Struct()), err
+}
+
+func (s Block) HasHeader() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s Block) SetHeader(v BlockHeader) error {
+	return capnp.Struct(s).SetPtr(0, capnp.Struct(v).ToPtr())
+}
+
+// NewHeader sets the header field to a newly
+// allocated BlockHeader struct, preferring placement in s's segment.
+func (s Block) NewHeader() (BlockHeader, error) {
+	ss, err := NewBlockHeader(capnp.Struct(s).Segment())
+	if err != nil {
+		return BlockHeader{}, err
+	}
+	err = capnp.Struct(s).SetPtr(0, capnp.Struct(ss).ToPtr())
+	return ss, err
+}
+
+func (s Block) Transactions() (capnp.DataList, error) {
+	p, err := capnp.Struct(s).Ptr(1)
+	return capnp.DataList(p.List()), err
+}
+
+func (s Block) HasTransactions() bool {
+	return capnp.Struct(s).HasPtr(1)
+}
+
+func (s Block) SetTransactions(v capnp.DataList) error {
+	return capnp.Struct(s).SetPtr(1, v.ToPtr())
+}
+
+// NewTransactions sets the transactions field to a newly
+// allocated capnp.DataList, preferring placement in s's segment.
+func (s Block) NewTransactions(n int32) (capnp.DataList, error) {
+	l, err := capnp.NewDataList(capnp.Struct(s).Segment(), n)
+	if err != nil {
+		return capnp.DataList{}, err
+	}
+	err = capnp.Struct(s).SetPtr(1, l.ToPtr())
+	return l, err
+}
+
+// Block_List is a list of Block.
+type Block_List = capnp.StructList[Block]
+
+// NewBlock creates a new list of Block.
+func NewBlock_List(s *capnp.Segment, sz int32) (Block_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 2}, sz)
+	return capnp.StructList[Block](l), err
+}
+
+// Block_Future is a wrapper for a Block promised by a client call.
+type Block_Future struct{ *capnp.Future }
+
+func (f Block_Future) Struct() (Block, error) {
+	p, err := f.Future.Ptr()
+	return Block(p.Struct()), err
+}
+func (p Block_Future) Header() BlockHeader_Future {
+	return BlockHeader_Future{Future: p.Future.Field(0, nil)}
 }
 
 type BlockCheckOptions capnp.Struct
@@ -2471,6 +4240,128 @@ func (f BlockCreateOptions_Future) Struct() (BlockCreateOptions, error) {
 	return BlockCreateOptions(p.Struct()), err
 }
 
+type BlockHeader capnp.Struct
+
+// BlockHeader_TypeID is the unique identifier for the type BlockHeader.
+const BlockHeader_TypeID = 0xd100ce4cdf82dc65
+
+func NewBlockHeader(s *capnp.Segment) (BlockHeader, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 16, PointerCount: 2})
+	return BlockHeader(st), err
+}
+
+func NewRootBlockHeader(s *capnp.Segment) (BlockHeader, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 16, PointerCount: 2})
+	return BlockHeader(st), err
+}
+
+func ReadRootBlockHeader(msg *capnp.Message) (BlockHeader, error) {
+	root, err := msg.Root()
+	return BlockHeader(root.Struct()), err
+}
+
+func (s BlockHeader) String() string {
+	str, _ := text.Marshal(0xd100ce4cdf82dc65, capnp.Struct(s))
+	return str
+}
+
+func (s BlockHeader) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (BlockHeader) DecodeFromPtr(p capnp.Ptr) BlockHeader {
+	return BlockHeader(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s BlockHeader) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s BlockHeader) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s BlockHeader) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s BlockHeader) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s BlockHeader) Version() uint32 {
+	return capnp.Struct(s).Uint32(0)
+}
+
+func (s BlockHeader) SetVersion(v uint32) {
+	capnp.Struct(s).SetUint32(0, v)
+}
+
+func (s BlockHeader) PrevBlock() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return []byte(p.Data()), err
+}
+
+func (s BlockHeader) HasPrevBlock() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s BlockHeader) SetPrevBlock(v []byte) error {
+	return capnp.Struct(s).SetData(0, v)
+}
+
+func (s BlockHeader) MerkleRoot() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(1)
+	return []byte(p.Data()), err
+}
+
+func (s BlockHeader) HasMerkleRoot() bool {
+	return capnp.Struct(s).HasPtr(1)
+}
+
+func (s BlockHeader) SetMerkleRoot(v []byte) error {
+	return capnp.Struct(s).SetData(1, v)
+}
+
+func (s BlockHeader) Time() uint32 {
+	return capnp.Struct(s).Uint32(4)
+}
+
+func (s BlockHeader) SetTime(v uint32) {
+	capnp.Struct(s).SetUint32(4, v)
+}
+
+func (s BlockHeader) Bits() uint32 {
+	return capnp.Struct(s).Uint32(8)
+}
+
+func (s BlockHeader) SetBits(v uint32) {
+	capnp.Struct(s).SetUint32(8, v)
+}
+
+func (s BlockHeader) Nonce() uint32 {
+	return capnp.Struct(s).Uint32(12)
+}
+
+func (s BlockHeader) SetNonce(v uint32) {
+	capnp.Struct(s).SetUint32(12, v)
+}
+
+// BlockHeader_List is a list of BlockHeader.
+type BlockHeader_List = capnp.StructList[BlockHeader]
+
+// NewBlockHeader creates a new list of BlockHeader.
+func NewBlockHeader_List(s *capnp.Segment, sz int32) (BlockHeader_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 16, PointerCount: 2}, sz)
+	return capnp.StructList[BlockHeader](l), err
+}
+
+// BlockHeader_Future is a wrapper for a BlockHeader promised by a client call.
+type BlockHeader_Future struct{ *capnp.Future }
+
+func (f BlockHeader_Future) Struct() (BlockHeader, error) {
+	p, err := f.Future.Ptr()
+	return BlockHeader(p.Struct()), err
+}
+
 type BlockRef capnp.Struct
 
 // BlockRef_TypeID is the unique identifier for the type BlockRef.
@@ -2556,201 +4447,6 @@ func (f BlockRef_Future) Struct() (BlockRef, error) {
 	return BlockRef(p.Struct()), err
 }
 
-type BlockTemplate capnp.Struct
-
-// BlockTemplate_TypeID is the unique identifier for the type BlockTemplate.
-const BlockTemplate_TypeID = 0xbc56a74f1da370e3
-
-func NewBlockTemplate(s *capnp.Segment) (BlockTemplate, error) {
-	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 7})
-	return BlockTemplate(st), err
-}
-
-func NewRootBlockTemplate(s *capnp.Segment) (BlockTemplate, error) {
-	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 7})
-	return BlockTemplate(st), err
-}
-
-func ReadRootBlockTemplate(msg *capnp.Message) (BlockTemplate, error) {
-	root, err := msg.Root()
-	return BlockTemplate(root.Struct()), err
-}
-
-func (s BlockTemplate) String() string {
-	str, _ := text.Marshal(0xbc56a74f1da370e3, capnp.Struct(s))
-	return str
-}
-
-func (s BlockTemplate) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
-	return capnp.Struct(s).EncodeAsPtr(seg)
-}
-
-func (BlockTemplate) DecodeFromPtr(p capnp.Ptr) BlockTemplate {
-	return BlockTemplate(capnp.Struct{}.DecodeFromPtr(p))
-}
-
-func (s BlockTemplate) ToPtr() capnp.Ptr {
-	return capnp.Struct(s).ToPtr()
-}
-func (s BlockTemplate) IsValid() bool {
-	return capnp.Struct(s).IsValid()
-}
-
-func (s BlockTemplate) Message() *capnp.Message {
-	return capnp.Struct(s).Message()
-}
-
-func (s BlockTemplate) Segment() *capnp.Segment {
-	return capnp.Struct(s).Segment()
-}
-func (s BlockTemplate) Header() ([]byte, error) {
-	p, err := capnp.Struct(s).Ptr(0)
-	return []byte(p.Data()), err
-}
-
-func (s BlockTemplate) HasHeader() bool {
-	return capnp.Struct(s).HasPtr(0)
-}
-
-func (s BlockTemplate) SetHeader(v []byte) error {
-	return capnp.Struct(s).SetData(0, v)
-}
-
-func (s BlockTemplate) Transactions() (capnp.DataList, error) {
-	p, err := capnp.Struct(s).Ptr(1)
-	return capnp.DataList(p.List()), err
-}
-
-func (s BlockTemplate) HasTransactions() bool {
-	return capnp.Struct(s).HasPtr(1)
-}
-
-func (s BlockTemplate) SetTransactions(v capnp.DataList) error {
-	return capnp.Struct(s).SetPtr(1, v.ToPtr())
-}
-
-// NewTransactions sets the transactions field to a newly
-// allocated capnp.DataList, preferring placement in s's segment.
-func (s BlockTemplate) NewTransactions(n int32) (capnp.DataList, error) {
-	l, err := capnp.NewDataList(capnp.Struct(s).Segment(), n)
-	if err != nil {
-		return capnp.DataList{}, err
-	}
-	err = capnp.Struct(s).SetPtr(1, l.ToPtr())
-	return l, err
-}
-func (s BlockTemplate) TxFees() (capnp.Int64List, error) {
-	p, err := capnp.Struct(s).Ptr(2)
-	return capnp.Int64List(p.List()), err
-}
-
-func (s BlockTemplate) HasTxFees() bool {
-	return capnp.Struct(s).HasPtr(2)
-}
-
-func (s BlockTemplate) SetTxFees(v capnp.Int64List) error {
-	return capnp.Struct(s).SetPtr(2, v.ToPtr())
-}
-
-// NewTxFees sets the txFees field to a newly
-// allocated capnp.Int64List, preferring placement in s's segment.
-func (s BlockTemplate) NewTxFees(n int32) (capnp.Int64List, error) {
-	l, err := capnp.NewInt64List(capnp.Struct(s).Segment(), n)
-	if err != nil {
-		return capnp.Int64List{}, err
-	}
-	err = capnp.Struct(s).SetPtr(2, l.ToPtr())
-	return l, err
-}
-func (s BlockTemplate) TxSigops() (capnp.Int64List, error) {
-	p, err := capnp.Struct(s).Ptr(3)
-	return capnp.Int64List(p.List()), err
-}
-
-func (s BlockTemplate) HasTxSigops() bool {
-	return capnp.Struct(s).HasPtr(3)
-}
-
-func (s BlockTemplate) SetTxSigops(v capnp.Int64List) error {
-	return capnp.Struct(s).SetPtr(3, v.ToPtr())
-}
-
-// NewTxSigops sets the txSigops field to a newly
-// allocated capnp.Int64List, preferring placement in s's segment.
-func (s BlockTemplate) NewTxSigops(n int32) (capnp.Int64List, error) {
-	l, err := capnp.NewInt64List(capnp.Struct(s).Segment(), n)
-	if err != nil {
-		return capnp.Int64List{}, err
-	}
-	err = capnp.Struct(s).SetPtr(3, l.ToPtr())
-	return l, err
-}
-func (s BlockTemplate) CoinbaseCommitment() ([]byte, error) {
-	p, err := capnp.Struct(s).Ptr(4)
-	return []byte(p.Data()), err
-}
-
-func (s BlockTemplate) HasCoinbaseCommitment() bool {
-	return capnp.Struct(s).HasPtr(4)
-}
-
-func (s BlockTemplate) SetCoinbaseCommitment(v []byte) error {
-	return capnp.Struct(s).SetData(4, v)
-}
-
-func (s BlockTemplate) MerklePath() (capnp.DataList, error) {
-	p, err := capnp.Struct(s).Ptr(5)
-	return capnp.DataList(p.List()), err
-}
-
-func (s BlockTemplate) HasMerklePath() bool {
-	return capnp.Struct(s).HasPtr(5)
-}
-
-func (s BlockTemplate) SetMerklePath(v capnp.DataList) error {
-	return capnp.Struct(s).SetPtr(5, v.ToPtr())
-}
-
-// NewMerklePath sets the merklePath field to a newly
-// allocated capnp.DataList, preferring placement in s's segment.
-func (s BlockTemplate) NewMerklePath(n int32) (capnp.DataList, error) {
-	l, err := capnp.NewDataList(capnp.Struct(s).Segment(), n)
-	if err != nil {
-		return capnp.DataList{}, err
-	}
-	err = capnp.Struct(s).SetPtr(5, l.ToPtr())
-	return l, err
-}
-func (s BlockTemplate) Target() ([]byte, error) {
-	p, err := capnp.Struct(s).Ptr(6)
-	return []byte(p.Data()), err
-}
-
-func (s BlockTemplate) HasTarget() bool {
-	return capnp.Struct(s).HasPtr(6)
-}
-
-func (s BlockTemplate) SetTarget(v []byte) error {
-	return capnp.Struct(s).SetData(6, v)
-}
-
-// BlockTemplate_List is a list of BlockTemplate.
-type BlockTemplate_List = capnp.StructList[BlockTemplate]
-
-// NewBlockTemplate creates a new list of BlockTemplate.
-func NewBlockTemplate_List(s *capnp.Segment, sz int32) (BlockTemplate_List, error) {
-	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 7}, sz)
-	return capnp.StructList[BlockTemplate](l), err
-}
-
-// BlockTemplate_Future is a wrapper for a BlockTemplate promised by a client call.
-type BlockTemplate_Future struct{ *capnp.Future }
-
-func (f BlockTemplate_Future) Struct() (BlockTemplate, error) {
-	p, err := f.Future.Ptr()
-	return BlockTemplate(p.Struct()), err
-}
-
 type BlockWaitOptions capnp.Struct
 
 // BlockWaitOptions_TypeID is the unique identifier for the type BlockWaitOptions.
@@ -2831,241 +4527,216 @@ func (f BlockWaitOptions_Future) Struct() (BlockWaitOptions, error) {
 	return BlockWaitOptions(p.Struct()), err
 }
 
-type Int64Int64Entry capnp.Struct
-
-// Int64Int64Entry_TypeID is the unique identifier for the type Int64Int64Entry.
-const Int64Int64Entry_TypeID = 0xed3f52c45aaec201
-
-func NewInt64Int64Entry(s *capnp.Segment) (Int64Int64Entry, error) {
-	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 16, PointerCount: 0})
-	return Int64Int64Entry(st), err
-}
-
-func NewRootInt64Int64Entry(s *capnp.Segment) (Int64Int64Entry, error) {
-	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 16, PointerCount: 0})
-	return Int64Int64Entry(st), err
-}
-
-func ReadRootInt64Int64Entry(msg *capnp.Message) (Int64Int64Entry, error) {
-	root, err := msg.Root()
-	return Int64Int64Entry(root.Struct()), err
-}
-
-func (s Int64Int64Entry) String() string {
-	str, _ := text.Marshal(0xed3f52c45aaec201, capnp.Struct(s))
-	return str
-}
-
-func (s Int64Int64Entry) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
-	return capnp.Struct(s).EncodeAsPtr(seg)
-}
-
-func (Int64Int64Entry) DecodeFromPtr(p capnp.Ptr) Int64Int64Entry {
-	return Int64Int64Entry(capnp.Struct{}.DecodeFromPtr(p))
-}
-
-func (s Int64Int64Entry) ToPtr() capnp.Ptr {
-	return capnp.Struct(s).ToPtr()
-}
-func (s Int64Int64Entry) IsValid() bool {
-	return capnp.Struct(s).IsValid()
-}
-
-func (s Int64Int64Entry) Message() *capnp.Message {
-	return capnp.Struct(s).Message()
-}
-
-func (s Int64Int64Entry) Segment() *capnp.Segment {
-	return capnp.Struct(s).Segment()
-}
-func (s Int64Int64Entry) Key() int64 {
-	return int64(capnp.Struct(s).Uint64(0))
-}
-
-func (s Int64Int64Entry) SetKey(v int64) {
-	capnp.Struct(s).SetUint64(0, uint64(v))
-}
-
-func (s Int64Int64Entry) Value() int64 {
-	return int64(capnp.Struct(s).Uint64(8))
-}
-
-func (s Int64Int64Entry) SetValue(v int64) {
-	capnp.Struct(s).SetUint64(8, uint64(v))
-}
-
-// Int64Int64Entry_List is a list of Int64Int64Entry.
-type Int64Int64Entry_List = capnp.StructList[Int64Int64Entry]
-
-// NewInt64Int64Entry creates a new list of Int64Int64Entry.
-func NewInt64Int64Entry_List(s *capnp.Segment, sz int32) (Int64Int64Entry_List, error) {
-	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 16, PointerCount: 0}, sz)
-	return capnp.StructList[Int64Int64Entry](l), err
-}
-
-// Int64Int64Entry_Future is a wrapper for a Int64Int64Entry promised by a client call.
-type Int64Int64Entry_Future struct{ *capnp.Future }
-
-func (f Int64Int64Entry_Future) Struct() (Int64Int64Entry, error) {
-	p, err := f.Future.Ptr()
-	return Int64Int64Entry(p.Struct()), err
-}
-
-const schema_a59f15cf6609c209 = "x\xda\xacWkl\x1cW\x15>g\xee\xce\x8e\xedz" +
-	"\xbd\x9e\x8e+\x81U\xd7\"\xf2\x8f\xd8\x10j;iJ" +
-	"\xadV\xeb:I\x15G\xb8\xdeYo\xa80T\xeax" +
-	"\xf7\xc6;\xf1\xee\xcctf6vH\xab\x02\x11\x0a\x15" +
-	")4\x88\x80\xd3\x12\x82\\\xa2\xf2\x10y\x14E4\xa8" +
-	"A\xa4\"\xfc\xa0T4*\xa2\x0a*\x82\x94\x86Gh" +
-	"\xa8\x8a\x08)\xad\xaaAgv\xe7\x91\xb5\xb1]\x89?" +
-	"\xd6\xfa\xce7\xdf=\xf7;\xe7|sO\x7f\x9b8\x9c" +
-	"\x18H\x1do\x01A}HLz/\x1c\x9b]x\xe1" +
-	"\xee/\x7f\x0e\xd4\x0eD\x80\x84\x04\xb0\xfe.\xf1\x09\x04" +
-	"T\xc6\xc4\x0c\xa0\xf7\xca7~\xf4\xe4\xd57\xbe\xb6\x17" +
-	"\xd4\x14\xa2\xd7\xfc|\xf3\x8e_\xdft\xe4\xa8\x0fT*" +
-	"\xe2;\xcan\x91~U\xc5Y@o\xe7\x99\xadC\xdf" +
-	"{\xf9\xdb\x07@\xee@\x00\x11\x89\xec\x828Id\x97" +
-	"|\xb2[\xa7\xb6\xf6|\xf1\xed\xde\xaf\xc7\x017%\xfb" +
-	"\x08\xd0\x95$\xc0\xe6\xc2\xe1\xd9\xbf?y\xebu\x80\xbb" +
-	"\x929\x02\x8c\xfa\x80[N\xdc\xb9\xd3\xfb\xf7w\xe7\xe3" +
-	"\x00=\xd9I\x80\x07}@v\xe3\xde\x99#g\xbc\xf9" +
-	"\xf8\x81\x0e$G\x08p\xc8\x07\xecI}\xe7\xd5o>" +
-	"\xde\xf9\xad:\x83@\x80\xd3\xc9A\x02\x9cM\xd2)\xf4" +
-	"\xfd\xa3\xf97\xdfx\xb6\x0e\xf0\x09\xba\xa4\x1b\x11\x12\xde" +
-	"\xbe\x85\xff<3\xfa\x8b/=EZ\x08\x0dZ\x88\xd2" +
-	"?\x15Y\xa2_)\x89X6\x1ed/\xbf\xf9\xc7\xcb" +
-	"Gc,\x15i\x90X\xfa\xcego\xb9\xfd\x8e\xe4\xb1" +
-	"z\x84\xb5\x08\xb6KC\x14\xc1\xfd\xd2q\xc0wo\xdf" +
-	"o\xac\xdd\xe7\x9e\x88\xde\xbc*\xe5\xe8\xcd?YOu" +
-	"\x8d?\xfd\x89\xe7@N\xc5R!\xfa\xbb^\x94~\xa7" +
-	"\\\xa1_\xeb\xff&}\x05\x01\xbd\x83'O\xde\xff\xc0" +
-	"8\xfe,\xae\xd4\xb9f?\x19\xe7\x9bI\x88\xe6\xb9\x7f" +
-	"\xb5u\x8e\xdcq6\xae\xd4[5\xc0{>\xe0\xa5\xd4" +
-	"q{\xc3\xe1O\x9d\x8b3t\xb5\xf8\x80\xde\x16\x02\xb4" +
-	"\xa5\xf5\xfem{\x8b/\x06'\xf1\x11\xa3-~\xba\xb6" +
-	"\xb7\x90\x0a\xeb\xf2\x97\xd6$\xcen{\xe5\xba\xb3\x9ej" +
-	"YC\x883-\xc7\x01\xbdk/\xbd\xbbg\xe4\xa7\xd9" +
-	"?\xc4t\xda~\xc3W\xe9\xb4\x1f\xe8\xfd\xed\xd9\xf9\xea" +
-	"\xe0k\xf4\xae\x10\xb0o\xb9\xc1gWo\xf8\x0b\xa0\xd7" +
-	"\xf1\xfa\x0f\x16\xd6\x99\xa7^k\xa8M\x1f\xa9\xack}" +
-	"F\xb9\xad\x95~\x0d\xb4R(\xe7[\xae\x0d\xa6\xadO" +
-	"^\"0k\x00\xaf\x7f\xacU@\xe5\x90\x8f>\xd8J" +
-	"\xd4\xf8\xfc\xb1\xc9\x9f\xe72W\x96J\xf5c\xa9\xcb\xca" +
-	"\xa1\x94\x8fM\x11\xf3m{~y\xe4\xda=O\xff#" +
-	"v\x84\xb7RCt\x84\xcb_x\xfc\xc3;'\xe7\xaf" +
-	"\x82\x9c\x8am\x09\xa8\\H-(\x17\x89b\xfd\xefS" +
-	"\xfb\x04\xe5`Z\x02\xf0^\xfd\xe1\xc0\xdb\x9d?\xfe\xf3" +
-	";1\x9e\x87\xd3}\x08\xfd^E7tc\xfa\xa3\x05" +
-	"Q\xb3\x0ckh\xac\xf6\x9f\xee\x8c\x1a\xba\xabk\xe5\x91" +
-	"\xb2Y\x98\xd9l\xce\x1aeS+\xf6\xe4\xb8S-3" +
-	"\xd7Q\x13,\x01\x90@\x0095\x04\xa061T;" +
-	"\x04\xcc\xd8\xf4\xdcE\x04\x01\xa9L\x02j\xc1\xa7\xf6\xa9" +
-	"6\x95xaf<c\xb9\xbai8YD\xb5)d" +
-	"\xea\xfd<\x80\xba\x96\xa1\xbaA@\x19\xd1O\xaa<\xb0" +
-	"\x0d@\xedg\xa8\xde)\xa0W\xa0\x97\xc7\xb8\x8d3e" +
-	"\x9e3M\x17\xc2\x9d\xfc'Ys\x16\x00\x16\xed\x9e\x88" +
-	"\x1fl\x9a\xbbc\xbcb\x99f\xf9\x1e\xce\x9de\x0f\xd4" +
-	"\x13\x1d\xa8\x0d0\xcb\x10\xdb\xa3\xd4\x01\xd2b\xb8\x07\x8b" +
-	"\xef1\xab\xe9\xee\xbd|\xce%\xf6t\xb5\xbc\xa2\\\xed" +
-	"Q\xf3\x01b\xfb\xff\x0a\xbd`s\xcd\xe5\xf7\xf2Y_" +
-	"\xc8\x9e\xacfk\x15\xbc\x8e\xbb/\xe2N\x9b\x96\xeb`" +
-	"{T\x99\x0d\xcc\xacA\x94\xbcn\xad6\xbb\xedQo" +
-	",\x17\xae\xee\xe4\xb9\xe3n*i\xbaQcv\x1dx" +
-	"\x9fus]\x90~\x8a\xebG\xef\xa6\xb3;\xf1\xda\x19" +
-	"\x04P{\x18\xaa\xfd\xb1\xdaY\xd7\x17\x15T\xf7\x14\xbd" +
-	"\x89)\x100\x05\xa1:\xe1\x07h\x15\xea\xd4\xf5^\xaa" +
-	"\xa8\xef\xd3tw\xdc\xea^\xaa\xa6G\x96\x8ak'\x80" +
-	"\xfa\x11\x86\xea\xc7\x04|\xc4\xd5+\xdc\xac\xba(\x82\x80" +
-	"\"\xa0\xb7\x83\xf3|\xc9\xe6\x0e\xa4Kf\xb9\x18./" +
-	"\x19\x99n\xb8\xdc\xb6\xab\x16UZ\xb7\xaf\xf0\x8a\xd2\xe5" +
-	"2\xb5T\xa8\xada\x8c[(\x13\xc3\x0c\xd5\x8f\xc7b" +
-	"\x1c%A73T\xb3\x02\xa2\xe0\x9b\xa4<\xd6\x09\xa0" +
-	"ne\xa8\xe6\xfd\x94i\x8ei`+\x08\xd8\x0a\xd8]" +
-	"\xe4S\xd5\xe9\xe0?f\xce\xbc\xaf.\\F\xda<\xaf" +
-	"Xe\x8d\xb9\x9ct\xbd9\x8c\xf9\x14\xc5|\x82\xa1\xfa" +
-	"\\,\xe6\xd3\xa4\xeb\xb3\x0c\xd5\xdf\x08(\x0b\xf5\xa0\xcf" +
-	"\x13\xf2W\x0c\xd5\xbf\x0a(3\xd6\x81\x0c@\xbeD\xae" +
-	"\xf2:\xc3\x1c\x0a('\x12\x1d\x98\x00\x90\xdf{\x02 " +
-	"\x87\x0c'ZiU\x14;P\x04P\x9aq\x12`\xa2" +
-	"\x89\xd6{h=\x99\xec\xc0$\x80\xf2!\x1c\x02\x98\xb8" +
-	"\x99\xd6\xd7\xa2\x80\x99\x12\xd7\x8a\xdc\x0e\x0a\xccsm\xcd" +
-	"p\xb4\x82\x0bi*\x8a\xc0@\xe8i\x1b`\xc6\x9d\xa3" +
-	"s\x07\xabbm\xd5s\xe7&\xf4i\xd3r\xc8\xc4\x1a" +
-	"\x1e\x15L\xdd\x98\xd2\x1c\x8e\x9b\xccJEw+\x9c\x19" +
-	"n\xb8W\x85\xdb3e\x9e\xd5\x80\xb9\xa5E;i\xf6" +
-	"4\x8fA\x97\xca\x06\xf9U^\xb76\x954c\x9a\x17" +
-	"\xff\xcf6\xe0T\xa7*\xba;a\x96\xab\xd4\x1eK\x92" +
-	"wF\xe4+VN\x83\x09\xae:\xd6U9l\x83\x10" +
-	"\x81\xc3\xc6\xday2r\x94\xf0\x0b5\x12u\xb3W\xa8" +
-	"\xda67\xdc<0\xdd\x0aD_\xd4\xe2\xcb\x7f4\xb2" +
-	"\x9a-\x91\xb9\xc5\x1a\xb4/j\xd0\xb0?\xfb\xa2\xfe\x94" +
-	"\x05\xac7h_\xd4\xa0i\xcb\xe6\xbbB\xbf\xdbA\xe5" +
-	"V\xdf?0\xbf\xf0\xc6\xd9 \xc9j.\x02\x8d\x1d\xbb" +
-	"\\\xca\x03\x19\xdb\xc3\x03i$\xd9\xa7\x19\xaa\xa5X\xf7" +
-	"\xf2\x1c\x80Zd\xa8Z\xb1\xee\xad\x90\x0d\x95\x18\xaa\xae" +
-	"\x80Xo\xde\x07\xa9y-\x86\xeaC\x02>\xb2\x8b\xdb" +
-	"\x8en\x1a\xd8\x04\x026Q\x0f\xe9\x15\xee\xb8Z\x05\xd0" +
-	"\x0a\xd6\xba\x0d\xd3(\xf0\x10\x11\xb4\x12uYc[`" +
-	"`<\xdd\x85\x99\x1c\xdf\xd1\xe0\xe5}\x91\x97\x87V>" +
-	"\x14\x15D\xba\xa49\xa5\x802S\xe2\xfat\xc9\xc5\x04" +
-	"\x08\x98X\x94\xf3\xdaU\xc8/\xe5\xf1\xdaU\x08h\xaf" +
-	"\x98BTh\x0f0T\xcb1\x85\xf4\x05\x00\xb5\xccP" +
-	"\x9d\x8b\x14\x1a\xa8\xde\x88\x00\xeag\x19\xaa\xfb#\x89\x1e" +
-	"\xfd>\x80\xba\x9f\xa1:/\xa0Wu\xb8o\xb6\xc0\xcc" +
-	"r\xd8\\\xfe\xe70\xc7\x1d\xe4\xf6.^\xbc\x8f\xeb\x12" +
-	"E\xdb\x0c\x026\xc74b\xe3U\xd7\xaa\xbac\xda\xdc" +
-	"\xdd\xc5\xa2N\x81je\xdf\xa3\xd0Y\x84\xc5\x1av\xa2" +
-	"\x90\xb6uk\xb1\xe3\xd4<}\xd4p7n\xf0\xffl" +
-	"I\x1b\xae\xbd\xbbA\xe15K}-\x07#\x89\xa5\x19" +
-	"\xbe;(\xe3\xee]Z\xb9\xcaW\xf8@\xc6\xee \x19" +
-	"\xbf\x0e\x9d\x86\\\x8f\xe9\x86\xa4\x1b\xd3\x14\xc7Z&\x02" +
-	"\x84\x17n\x0c\x86=e\x00\xa7@PzQ\xc2h\xa2" +
-	"\xc0`\xb6U\xba\xf0' (\x1fD\x09\x85p\xba\xc3" +
-	"`\x92TR8\x04\x82\x82(!\x0b'\x1a\x0c\xa6'" +
-	"\xf9\xeag@\x90\xafH\x98\x08gS\x0c\xe6\"\xf9\"" +
-	"=\xbb \xa1\x18\xce9\x18L\xb8\xf2\x8b\xdb@\x90\xcf" +
-	"I\x98\x0c\x07N\x0c\x06?\xf9\xf4$\x08\xf2I\x09\xa5" +
-	"p\xc6\xc1`\x18\x93\x8f\x12\xe7a\x09\x9b\x82)06" +
-	"U\x1f\xa0g\x8fJ\xd8\x1c\x8e\x0a\x18\x8c\x99\xf2\xc39" +
-	"\x10\xe4\xaa\xe4\x05r\x82\xa4\xe9\xc60z\x819`\xe0" +
-	"\x0e\x99\x9a=\x0cc\xa6vi\x1aF/\xf0T\xc8\xd4" +
-	"\\u\x18\xbd\xc0\xc3!Ss\xf1:\x8a\xdc\x0f\x00\x86" +
-	"\xeb\xb7\xf9\x91\xb2\x09\xcc\x7f\x18\xf8\x09dj\x8e2\x8c" +
-	"^p\x81\x80L\xed\x0aA\xc1\xd4/C\x80\xee0f" +
-	"q\xc5+SVKS=\xfc7\x00\x00\xff\xffd\x14" +
-	"Z\xf3"
+const schema_a59f15cf6609c209 = "x\xda\xacX}l\x1b\xe5\x19\x7f\x9e;\xbb\xb6\x1b;" +
+	"\xf6\x9bK\x11++\xa1(l$\xa3\x90\x16\x18\x90\xc1" +
+	"\x9c&\xc0\x9a\x8a\x10\x9f\x1b\xd6\xa60\xc4\xd9\xb9\xc6\x97" +
+	"\xd8>\xe3;\x93P\x86\x80V\x88\x15\x92\xa9\x83\x16\x1a" +
+	"J\xcb\x08D|\xad\xf4c-\xa3\x13\x0c\xa8\xc6\x18e" +
+	"025B\xeb@|l\x1d\xe2\xa3T\xdd\xd4u\xdd" +
+	"\x86<\xbd\xef\xf9=_\x1d'q\xa7\xfdw\x1f\xcf\xf7" +
+	"\xd7\xfb{\xde\xa6\x83\xb3Z\\\x0b\x03\xf7\x84@\x90_" +
+	"q\xcf\xca\xbf\xf9\xdc\xc0\xe8\x9b\x8b\x7f|\x17\xc8\xb5\x88" +
+	"\x00.\x0f\xc0\x85\x0d\xde\x87\x11P\xba\xcc\x1b\x06\xcc\x9f" +
+	"6\xff\xc6\xc0\xe3\x9f\xdc\xb7\x06\xc8\x19\x08\xe0FJ\xd0" +
+	"\xed\xddO\x09R\x8c\xe0\xdd\x87~\xbe\xf9\xd8\x17\x1b\xd6" +
+	"\x82\x1c@\xcc\xfb\xf6\xf9V\xfd~\xce\xa3cL\x924" +
+	"\xec\xfd\x974\xe2\xa5O\x1b\xbd\x03\x80\xf9{\x0e\xc5\x0e" +
+	"|\xef\xe9\xfdC\x960\xa6\xec\x84w\x1f\x82+\x9f>" +
+	"v\xfc\x9b\xafy\x8f\xaew\xaa\xf9\xd4\x1b\xa3j\x8e1" +
+	"5\x89\xbd\xcfm\xaf\xfd\xfc\xaa\x07\x9c\x04s|\xab)" +
+	"\xc1|\x1f%\xb8 \xb6\xa4\xfeG\xfflx\xb0\xe0\x89" +
+	"[\xa0\x14\xb2\xaf\x99Rt\xfb\xb6\x03\xe6\xaf\x8co\x19" +
+	"\xf8|\xf3\x05\x0f\x02\xa9\xb5E\x1c\xf5E)\xc1WL" +
+	"\xc4\xf3\xbb\xbe\x93\xdf\x7f\xd5\x8a\x87@>\x03\x05N1" +
+	"o\xf6\xbd\x94b\xc1\xecO\x00\xf3g\xee\xb8\xbc/\xff" +
+	"\x8f\xa769E\xf8\xaa\xe6R\x02REED\xbe\xbd" +
+	"\xb6\xff\xd1\x97\xf2\x9b\x9c\xf1\\X\xd5\xca\xe2\xc9\x08n" +
+	"\x0b<\xf1\xde#\xeb\xe7n\xb5$\xb0\xff\xddU\x8d4" +
+	"\x04\x7f\xbf\xd4S\xb3\xfa\x1bM[\x9d\x1e.\xaeb\x91" +
+	"\xbe\x8e\xb1jC\xed]G\xbex\xc1\xc9zwU\x0d" +
+	"e\xbdo\xc3\xf0u_;\xa7o\x14H\xc0\x91\x02\x16" +
+	"\x02)U\xf5\xb0\x94\xab\xa2O7W\xd1\x1c\xac\x08\xa9" +
+	"g\xef\xfb\xf2\xb7\xa3\xd4I.\xe6\xa3\xaa\xcfX\xa4\x99" +
+	"\x9a{FO\xecj\xff\xcd}\x8f\xd3\x84\x0a%\x09\x9d" +
+	"\xe3\xff\x9b4\xdfO\x9f\xe6\xf9\xa9\xb0Xg\xdb\xc4\xe0" +
+	"5\x7f|\xc6i\xf3\xed\xfe>*l\x9d\x9f\x0a\x1b\xef" +
+	"\xbb\xa251\xb4\xf8YG\xc6\xf7\xfaWR\x9b\x1b\xc7" +
+	"#g^r\xd9\xac\xe7\x1c\xde\x8c\xf9\x17\xb1?\x7f}" +
+	"\xf0\xc4\x03\x1d\x8d\xbb\x1d<\xc3\xfe{\xe9\x9f?g\x1e" +
+	"\x9f\xd7\xf9\xe4\xf7_\x04\x12\x10\x8b\x96\x01J\xb7\xfb\x0f" +
+	"J\xeb\xfc,\"\xfe\xd7\x05\xe9\xd6j\x0f@~\xe3\xce" +
+	"\x9d?\xb8\xa9\x13_q&K\xa9^\xc9J\xb7\x9a\x1a" +
+	"\xf7N`{\xf6\xa2-\xd7\xbf\xe6$\x18\xb6\x08F\x18" +
+	"\x81\xeb\x95\x1b\xd6\x9d\xbeb\xf3\x1bN\xeb\xabc\xd4\x92" +
+	"}\xad;\xb6\x1c\x9e\x18~\xd3\xe9\xf8X\xf5\xfd\x94u" +
+	"\x0fc\xad\x0ejMK\xd7\xf6\xbc\xc5\xcb\x91QLT" +
+	"\xb3j\xfb\xa8z\x00\xf0e\xf5\xbd5\x1f\\\xf3\xf6\xf8" +
+	"\xc9Q\xb6r\xb68\xb8_\xea\x08R\x8e\xf6\xe0r\x04" +
+	"|\xf9\xac\xcd\x1f\x0eU\x0f\x1cp\xa4lK\x88)\xdb" +
+	"\x16\xa2\xca\xce:\xa7\xe1\xed]\xa9\xe7\x0f8\xec|+" +
+	"\xb4\x86\xda9\x12\xfc\xdd\xafc\xe1\x15\x13N\x0f\xac?" +
+	"\x0b\xba\x0e\x9d\xedzu\xe9\xbb\x05\xe7Y\xbb\x8c\x85\x16" +
+	"YBin\xcf=b\\=\xbe\xec\x17\x7fr\xb0\xfa" +
+	"\xc8\xc7\xac\xdc\xee\xdepd\xfb\xfa/\xdew:\xffU" +
+	"\x88\xb5I\x80P{\x8e\xbf\xf3\xef\xdbZ\x7f\x15\xf9\xc0" +
+	"\x91\xdb\x05\xe4~\xcazZw\xe8\xc6\xb8y\xe8C'" +
+	"\xeb<\xc2\xfa\xbc\x81\xb1\xd6\xfe\xe5\xd9\xd1\x05\xfa\x9e\x8f" +
+	"K\xc6\x09\xa3\x94\xda\xc9.I&\xf4\xa9\x83P\x13\xc7" +
+	"g\x1f_\x14\xcct\x1f\xa2\xc4b\x09\xf1\x85O\x13\x01" +
+	"\xa5=\x8cz'\xa1\xcd\xfb\xcc\xe0\x84~}t\xe3\xe7" +
+	"N\xddO\xd7\xb0t\xef\xa9\xa1\xba3[/\xdaz\xf0" +
+	"\x92\xdd\x87\x1d\x1eO\xd4\xb0\xf1t\xf1m\xfb\x1f=~" +
+	"\xf5\x93_:\x1cz\xad\xa6\x99\xfe\xd9\xdd\xf8\xec\xa5{" +
+	"\xcfz\xf1\xa8\x83g[M\x96\xfe\xf9\xec\xee\xf5\xdf\xea" +
+	"[\xb9\xe9\xd8\xa4b\x1d\xa9\x19\x95\x1e\xabaI\xacy" +
+	"\x1d\xa5q\x89\x16\xeb\x9dk\xe7\xae\xfa\xee\xc1\xfa\xff8" +
+	"\x13%\xdd\x8b\xd0\x94Oii-\xdd{~\xdc\xadd" +
+	"\xd2\x99\xe6\x0e\xebM3\xda\xd3\x9a\xa9)\xc9\xd6\xa4\x1e" +
+	"\xef\xbfR\x1fH'u\xa5\xa7>\xaa\x1a\xb9\xa4h\x1a" +
+	"\xb2Kt\x01\xb8\x10\x80\x04\x9a\x01d\xaf\x88r\xad\x80" +
+	"\xe1,\xfdo\"\x82\x80\x08h\x8b\x9e\xc5D3Q]" +
+	"j*\x93TL\xf5\xfc^\xd5l\xd3\xb5tL1\xd4" +
+	"6=\x95\xd2\xcc\x94\x9a6-\x05\xa6\x010\x83\x86\x00" +
+	"\x08\x18ph\x10\x8a\x1a\xda\x12j\xbc\xbf3\x9c15" +
+	"=mD\x10e\xaf-\xa9a\x0d\x80|\xae\x88\xf2E" +
+	"\x02\x12D\xd69d\xe1R\x00\xb9ID\xf9r\x01\xf3" +
+	"q\xca\xdc\xa1f\xb1?\xa9Fu\xdd\x04\xdb\x17\xf6'" +
+	"\xa2\x0f\x00\xc0$\xff\xaa\xa6\xf7\xafC\xcd\xf6'\xd5\x88" +
+	"b&\xea#JVI\x19\xc0\x19\xcb\xf3\xb1\x0f,\x14" +
+	"\x9e\xe4\x8c\xb1\x0e\x15\xa73 \x86\x1cV\xb9\xcaK\xef" +
+	"\x1a\\\xa6\xf5\xea\x19\xa3>\x1a\xb6\x82]NA}Q" +
+	"A5`DDt\x83@\x1fm\xe9\xa2\xb3\\Xp" +
+	"\x0afs\xa9~[\xeaUTj\x8b\x88\xf25\x8e\xb0" +
+	"\xb7/\x02\x90\xaf\x14Q\x8e\x08\x88B-=\x10I\xc7" +
+	"\\\x00y\x89\x88r\x17S\xaf\x18z\x1a\xfd \xa0\x1f" +
+	"\xb0\xaeG\x8d\xe5z\xf9\x9b\xa8\xf7OJ\x82\xeb$\x83" +
+	"\xb2\xaab\xaa\xd7\xaa\x03\x96Q,\xecx\x92\xa7\x8d\xc5" +
+	"P\x06\xf5\x8ci`\xa8\xd8\xee%\x81t\x97\x09\xa4\x91" +
+	"\x8b\xa54s\x99\x9e\xcc\xd1:\xe3y\x059dkP" +
+	"Z\x01\xe4\x1bD\x94\x13\x0e\xaf\xd5(\x80\xdc#\xa2\x9c" +
+	"\x11\x90\x08\x05\xb7S4\x14\x09\x11eS@\x14kQ" +
+	"\x04 7\xd3\xaa\xcc\x88(\xffP\xc0;nQ\xb3\x86" +
+	"\xa6\xa7\xd1\x0b\x02z\x01\xf3\xa6\x96R\x0dSI\x01f" +
+	"\xf8\xb7\xba\xb4\x9e\x8e\xab6E\xbcPz\xb4ZK{" +
+	"\xe5\xa4\xcc\xd1\x82\xd02\x956v\xa88?\xcb\x16\x9b" +
+	"==\xbaT\xc3lK(Z\xda\xee\xe8S\x1c\x19'" +
+	"\x19\xa9\xa5M5\x9b\xcde\xcc\xfa\x88\x12\xa4\x81\xaet" +
+	"\xb28:o\xda\xc92\xb9\xdc\x03\xd3\x95{!h\x85" +
+	"\xaa\xb2i\x90\x1b#\xc6\xfbK\x06\x0fUT/\xa2\xdc" +
+	"\xe4\xa8\x85\x05}\x00\xf2y\"\xcaK\x04\x0c'T\xa5" +
+	"G\xcdb\x88\x1f\xdb\x85\xf0\x9aY%m(q\x13\x82" +
+	"t\x9aMe\xdc\x14QX\xae\x99i\xd50\x8a\xe3\xb5" +
+	"=\xdd\xa3\x0e\xd2H\x04s3\x0f\x16\x17\x08\xe8*?" +
+	"b\x97+\x9a\xd9\x99\xa9+7a[\xa7s\xf4R\x01" +
+	"\xef\xa0\xb5\xab\xe7L6O\xdc\x80\xf9U\xaa\xda\x95\xc8" +
+	"\xaa\x06\x04\x13z\xb2\xc7\xfe<\xe3\x10\xbbZU\x8di" +
+	"]\x99y\x84\xb9\xa6\x1b\xbf4\xb9\xa2\xa3\xd2\xa6(\xc8" +
+	"\xa8Z\xc7\xeaj\xdaa\xc1\x85.aI\xb6\x87E\xb9" +
+	"\xd0Z<\xa2\xa9\xd2\xb8\x9e'\xba\x01l\xbc\x8a\x1c\x14" +
+	"J2\xae\x06AjG\x0f\x16\x110\xf2\x15G\xba\x02" +
+	"\x97\x82 ]\x8c\x1e\x14l\x84\x89\x1cIK\x0d\x18\x05" +
+	"A\x9a\x8f\x1e\x14mp\x81|\xfb\x91\xe6`\x0c\x04)" +
+	"\x80\x1et\xd9\xa8\x0f9\x1e\x93\x10\xb3 \x90\x13\x1et" +
+	"\xdbX\x06\xf9\x02G\x0e\xef\x02\x81|\xea\xc1Y6\xb2" +
+	"C\xbe\x0b\x90\xf7\xff\x00\x02y\xdf\x83\x1e{EC\xbe" +
+	"\x8e\x90q\xca\xf7\x96\x07\xbd\xf6~\x84\x16\x1c\x85\x03\xe4" +
+	"\xd5\xd5 \x90\xbd\x1e\xf4\xd9\xe0\x0a9\xc2#\xdb\x96\x82" +
+	"@\xc6<8\xdb\x06\xa1\xc8A\x0e\x19\xa1v\xfe\xc4\x93" +
+	"\xe7\x81\x87\xb0\x15\xfa\x16,~\x02\xb0\xdeX)\x01\x1a" +
+	"\xfcm\x99\xd6\x0b\x1e=Sxg\x93\x04\xea\x14C\xed" +
+	"\x1at|A\x0e[\xeaXcY\x7fX\xbf\x09\xa5\x0d" +
+	"\x87\xa5|l(\xd5\xb1\xa9\xd4\x82y~\x90@\xd8:" +
+	"JZ0?\xa0h\xe6\xb5\xea\xa0i\x99\xc8k\x0d\xea" +
+	"L\xdaw-\x18\xc1)\xc6.\xe5\xeb\xd22m\x09%" +
+	"\xdd\xab\xf6\xfc\x9fgz\xc9\x89Z\xa1pR\xdc\xa9\x00" +
+	"\x91T\xdc\xd8\x11%\xebq\xce\xf9\x0a\xba\xca\x1a\xf08" +
+	"\xa3\xbb%\x13\xb6\x92Hr\xf8\xe0\x98s+\x8bH\xd2" +
+	"\x06\x92\xad\xc51\x97\x8f\xe7\xb2Y5mv\x81\xa8e" +
+	"\xf8\x09<i\xf6\x95\xe9\x7f\xcb\x19\x00\xda\xfe\xa7\xdb\xea" +
+	"F\xa8\xe8\x0d\"\xca?-\xaa\xdbB\xa1\xc4#\"\xca" +
+	"OQ(\x81\x16\x94\x18\xa3v=!\xa2\xbcC@\"" +
+	"\xa2\x85%\xb6Q\xac\xf3\x94\x88\xf2n\x01\x89K\xa8E" +
+	"\x17\x00\xd9I?\xfeLD\xf9\x05\x01\x89[\xacE7" +
+	"\x00\xd9C\x91\xc8\x0e\x11\xe5\x17\xcb\xa0\x8eLV\xbd\x85" +
+	"\xda\x08\xd8_\xc4\x14\xec\x80\x8d\xea \xea6(\x0fR" +
+	"79W0\xa6\x99\xc6\x14 \xe5\x14\xf0U\xb9\xe4\xce" +
+	"-&\xb7\x1c\x1e\x0cN\x0f\x0d\xba\x06+\x00\xe3\xf6\x9c" +
+	"\xa7\x9dW\x96~2\x00\x8e\xd412g\xb1,*w" +
+	"(6\x16+\xa8.F9\xed\xf8\x15\xe0\xa8}\xf3U" +
+	"R\xa9\xa7v\xdaW\xd8I\x8e\xb0\xfc\xaf;X%\x0b" +
+	"d)d*7\x05\xf8\xf8\xabt\x03\x9az\xc6\xd8\x80" +
+	"\xac.\xde\x1fUW\x95@\x95\xc6bV\xec\xa44\x17" +
+	"\x93\x12L(F\x82;\x19N\xa8Zob2(\x12" +
+	"\x1d{'\x1b\x90\x9d\xd6\xde\xc9\xfa\xd7\xb1\x0b\xd0\xb6\xbc" +
+	"ID9\xe9\xa8\x00m\x14@N\x8a(\x0f\x16w\x81" +
+	"\x85\xb9\x1a\x04\x90\xef\x14Q\x1e*.\x03\xeb\x9e\x01\x90" +
+	"\x87D\x947\x09\x98\xcf\xd1\x13$\x95\xa1-\x97\xb4\x8b" +
+	"\x9e\x15PT5P\xcd\xde\xa2\xf6,W5\x0f\xb5\xd6" +
+	"\x07\x02\xfa\x1c\xdb\x80\xd8\x99339\xb3C\x19\\\xdc" +
+	"\xd3\xa3QC\x95$[\x06\xd1\x98D\x8b\x16\xed\xb2x" +
+	"0\xabe&'{\xda\xc4\x15\xb0\xd3\x0c\xeb\x96}\x11" +
+	"XR\xdf\xb3+\xbe-\x98\xa6!\x9d+H\xd8\xa2\xab" +
+	"x1.tpI\x19uhi\x8f\x96\xee\xa5\x89\xfd" +
+	":\xc3e\xfc\xd2\x06\xf9\xa5,\x19\x8f\x81@\xde\xa0\xa8" +
+	"\x8c\xdfP!\xbf\x00'/\xfd\xd2\x822\x82}\xcf\x8a" +
+	"\xfc\xb6\x97lk\x06\x81<F\x11\x19\xbf\xd6C~\xb9" +
+	"H6R\x084L\xf1\x18\xbf_F~\xafH\xee\xa2" +
+	"\xffn\xa5p\x8c\xdf\xb6!\xbf\xa6&\xa9\x95 \x10\x95" +
+	"\xc21~%\x8c\xfcJ\x94tGA \xb2'\xcf\x83" +
+	"\x04\x1eE\xa3\xc0\x837-\xf2\xae\x0d[m\xdb\x82a" +
+	"k\xe5)\x80\x13z4B\xd8:\x1c[0\xcf\xa1\x01" +
+	"\x84-p\xd0R\xb8-iM\xea \xb2W\x1b\xc3`" +
+	"\x09~q\xcf8t\xedi\xf4\xdf\x00\x00\x00\xff\xff3" +
+	"\x8a\xe2\xe9"
 
 func RegisterSchema(reg *schemas.Registry) {
 	reg.Register(&schemas.Schema{
 		String: schema_a59f15cf6609c209,
 		Nodes: []uint64{
 			0x818e41cba277aecb,
+			0x828be7a30d5e2116,
 			0x8394ecf59bb397d7,
-			0x91a0d3a93a48bd6a,
+			0x8ccaa947d462e587,
+			0x90f108c527f7f56e,
+			0x9345eb14afaeb968,
 			0x9629f8882448622f,
 			0x962f9beb779d6344,
+			0x975845caff3bb2b6,
 			0x98a8f6ff6a3cb01e,
 			0x98ffbd9f6b833650,
 			0x9e1a909cdca40d7b,
+			0x9e30267a120738f3,
 			0x9eb8ecef54498c69,
+			0xa26a2519558d948b,
+			0xa2c8eec222651058,
 			0xa38bc649b2f9a287,
-			0xa5eae0efd3039536,
+			0xaad94c78d5434f62,
+			0xab418c68423d6ad1,
 			0xae0639371e50d12a,
-			0xb07487286e008c37,
+			0xb42a4d93f996e62a,
 			0xbc56a74f1da370e3,
 			0xc0014f605db1b195,
-			0xc139421a0ef47809,
 			0xc55b9d3472af0dd0,
+			0xc99b5818895cc004,
+			0xcb8dd5ed9db042c2,
 			0xcd64834a30690f0e,
+			0xd100ce4cdf82dc65,
+			0xd400770e8ce09b20,
+			0xd4b66db2ce292520,
+			0xd5583f62c4cc0f99,
 			0xd74ac10422e5542d,
+			0xdbb753d14673ef28,
+			0xddec90afef94858b,
 			0xdf50be427bfbd0f7,
-			0xe2327598c1d62918,
+			0xe0e574635e105916,
 			0xe2b56f2da2abe414,
 			0xe559700f32f70ad1,
-			0xed3f52c45aaec201,
+			0xeb95525b6fd578aa,
+			0xedb437da9e349e70,
 			0xeea746f79fca7b35,
+			0xf1bc20b938ab2ab4,
 			0xf5985a6a2b9085ea,
-			0xfae6b71af831addc,
+			0xfc24da3e661a8380,
 		},
 		Compressed: true,
 	})

@@ -8,7 +8,6 @@ package miningipc
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"runtime"
 	"time"
@@ -21,6 +20,563 @@ import (
 
 // This code needs a runtime/ipc that supports this version of generated code.
 const _ = ipc.SupportPackageIsVersion1
+
+// BlockTemplateClient calls a mining.BlockTemplate in another process. It implements mining.BlockTemplate.
+// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
+// message of an error the remote implementation returned, and an *ipc.Error when the call
+// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
+// without an error result panics with an *ipc.Error instead.
+type BlockTemplateClient struct {
+	c BlockTemplate
+}
+
+var _ mining.BlockTemplate = (*BlockTemplateClient)(nil)
+
+// NewBlockTemplateClient returns a client that calls c, a capability serving mining.BlockTemplate, typically
+// what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
+// client that becomes unreachable without Release releases c when it is garbage collected;
+// call Release rather than rely on that.
+func NewBlockTemplateClient(c capnp.Client) *BlockTemplateClient {
+	client := &BlockTemplateClient{c: BlockTemplate(c)}
+	runtime.AddCleanup(client, BlockTemplate.Release, client.c)
+	return client
+}
+
+// Release releases the capability the client calls. Calls made after Release fail.
+// Calling Release more than once is harmless.
+func (c *BlockTemplateClient) Release() {
+	c.c.Release()
+}
+
+// GetBlockHeader returns the template's header; the miner varies its
+// Time and Nonce.
+func (c *BlockTemplateClient) GetBlockHeader(ctx context.Context) (result mining.BlockHeader, err error) {
+	f, release := c.c.GetBlockHeader(ctx, nil)
+	defer release()
+	r, err := f.Struct()
+	if err != nil {
+		return mining.BlockHeader{}, ipc.ClientError(ctx, capnp.Client(c.c), "mining.BlockTemplate.GetBlockHeader", err)
+	}
+	if err := readBlockTemplate_getBlockHeader_Results(r, &result); err != nil {
+		return mining.BlockHeader{}, &ipc.Error{Method: "mining.BlockTemplate.GetBlockHeader", Err: err}
+	}
+	return result, nil
+}
+
+// GetBlock returns the whole block.
+func (c *BlockTemplateClient) GetBlock(ctx context.Context) (result mining.Block, err error) {
+	f, release := c.c.GetBlock(ctx, nil)
+	defer release()
+	r, err := f.Struct()
+	if err != nil {
+		return mining.Block{}, ipc.ClientError(ctx, capnp.Client(c.c), "mining.BlockTemplate.GetBlock", err)
+	}
+	if err := readBlockTemplate_getBlock_Results(r, &result); err != nil {
+		return mining.Block{}, &ipc.Error{Method: "mining.BlockTemplate.GetBlock", Err: err}
+	}
+	return result, nil
+}
+
+// GetTxFees returns the fee of each transaction, coinbase excluded.
+func (c *BlockTemplateClient) GetTxFees(ctx context.Context) (result []int64, err error) {
+	f, release := c.c.GetTxFees(ctx, nil)
+	defer release()
+	r, err := f.Struct()
+	if err != nil {
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "mining.BlockTemplate.GetTxFees", err)
+	}
+	if err := readBlockTemplate_getTxFees_Results(r, &result); err != nil {
+		return nil, &ipc.Error{Method: "mining.BlockTemplate.GetTxFees", Err: err}
+	}
+	return result, nil
+}
+
+// GetTxSigops returns the signature operations of each transaction,
+// coinbase excluded.
+func (c *BlockTemplateClient) GetTxSigops(ctx context.Context) (result []int64, err error) {
+	f, release := c.c.GetTxSigops(ctx, nil)
+	defer release()
+	r, err := f.Struct()
+	if err != nil {
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "mining.BlockTemplate.GetTxSigops", err)
+	}
+	if err := readBlockTemplate_getTxSigops_Results(r, &result); err != nil {
+		return nil, &ipc.Error{Method: "mining.BlockTemplate.GetTxSigops", Err: err}
+	}
+	return result, nil
+}
+
+// GetCoinbaseTx returns the serialized coinbase transaction.
+func (c *BlockTemplateClient) GetCoinbaseTx(ctx context.Context) (result []byte, err error) {
+	f, release := c.c.GetCoinbaseTx(ctx, nil)
+	defer release()
+	r, err := f.Struct()
+	if err != nil {
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "mining.BlockTemplate.GetCoinbaseTx", err)
+	}
+	if err := readBlockTemplate_getCoinbaseTx_Results(r, &result); err != nil {
+		return nil, &ipc.Error{Method: "mining.BlockTemplate.GetCoinbaseTx", Err: err}
+	}
+	return result, nil
+}
+
+// GetCoinbaseCommitment returns the witness commitment output script,
+// empty if the block has none.
+func (c *BlockTemplateClient) GetCoinbaseCommitment(ctx context.Context) (result []byte, err error) {
+	f, release := c.c.GetCoinbaseCommitment(ctx, nil)
+	defer release()
+	r, err := f.Struct()
+	if err != nil {
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "mining.BlockTemplate.GetCoinbaseCommitment", err)
+	}
+	if err := readBlockTemplate_getCoinbaseCommitment_Results(r, &result); err != nil {
+		return nil, &ipc.Error{Method: "mining.BlockTemplate.GetCoinbaseCommitment", Err: err}
+	}
+	return result, nil
+}
+
+// GetWitnessCommitmentIndex returns the index of the witness
+// commitment output in the coinbase, or -1.
+func (c *BlockTemplateClient) GetWitnessCommitmentIndex(ctx context.Context) (result int32, err error) {
+	f, release := c.c.GetWitnessCommitmentIndex(ctx, nil)
+	defer release()
+	r, err := f.Struct()
+	if err != nil {
+		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "mining.BlockTemplate.GetWitnessCommitmentIndex", err)
+	}
+	if err := readBlockTemplate_getWitnessCommitmentIndex_Results(r, &result); err != nil {
+		return 0, &ipc.Error{Method: "mining.BlockTemplate.GetWitnessCommitmentIndex", Err: err}
+	}
+	return result, nil
+}
+
+// GetCoinbaseMerklePath returns the hashes needed to recompute the
+// merkle root from the coinbase's hash.
+func (c *BlockTemplateClient) GetCoinbaseMerklePath(ctx context.Context) (result []mining.Hash, err error) {
+	f, release := c.c.GetCoinbaseMerklePath(ctx, nil)
+	defer release()
+	r, err := f.Struct()
+	if err != nil {
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "mining.BlockTemplate.GetCoinbaseMerklePath", err)
+	}
+	if err := readBlockTemplate_getCoinbaseMerklePath_Results(r, &result); err != nil {
+		return nil, &ipc.Error{Method: "mining.BlockTemplate.GetCoinbaseMerklePath", Err: err}
+	}
+	return result, nil
+}
+
+// SubmitSolution submits the solved header fields and coinbase
+// (nil: the template's own); ok is false when the solution is
+// rejected, e.g. because the tip moved on.
+func (c *BlockTemplateClient) SubmitSolution(ctx context.Context, version uint32, timestamp uint32, nonce uint32, coinbase []byte) (ok bool, err error) {
+	f, release := c.c.SubmitSolution(ctx, func(p BlockTemplate_submitSolution_Params) error {
+		return ipc.ArgsError(writeBlockTemplate_submitSolution_Params(p, version, timestamp, nonce, coinbase))
+	})
+	defer release()
+	r, err := f.Struct()
+	if err != nil {
+		return false, ipc.ClientError(ctx, capnp.Client(c.c), "mining.BlockTemplate.SubmitSolution", err)
+	}
+	if err := readBlockTemplate_submitSolution_Results(r, &ok); err != nil {
+		return false, &ipc.Error{Method: "mining.BlockTemplate.SubmitSolution", Err: err}
+	}
+	return ok, nil
+}
+
+// WaitNext waits until a template better than this one can be made
+// (the tip changed, or the fees rose by opts.FeeThreshold) and returns
+// it; nil when opts.Timeout passed first or the wait was interrupted.
+func (c *BlockTemplateClient) WaitNext(ctx context.Context, opts mining.BlockWaitOptions) (result mining.BlockTemplate, err error) {
+	f, release := c.c.WaitNext(ctx, func(p BlockTemplate_waitNext_Params) error {
+		return ipc.ArgsError(writeBlockTemplate_waitNext_Params(p, opts))
+	})
+	defer release()
+	r, err := f.Struct()
+	if err != nil {
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "mining.BlockTemplate.WaitNext", err)
+	}
+	if err := readBlockTemplate_waitNext_Results(r, &result); err != nil {
+		return nil, &ipc.Error{Method: "mining.BlockTemplate.WaitNext", Err: err}
+	}
+	return result, nil
+}
+
+// InterruptWait makes a WaitNext of this template return nil at once.
+func (c *BlockTemplateClient) InterruptWait() {
+	f, release := c.c.InterruptWait(context.Background(), nil)
+	defer release()
+	if _, err := f.Struct(); err != nil {
+		panic(ipc.CallPanic(capnp.Client(c.c), "mining.BlockTemplate.InterruptWait", err))
+	}
+}
+
+// NewBlockTemplateServer returns a capability that serves impl: calls to it, usually made by a
+// BlockTemplateClient in another process, run impl's methods, concurrently. The caller owns the
+// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+//
+// An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
+// panic in impl becomes that call's error and the server keeps serving. Once the last
+// reference to the capability is released and every call has returned, impl is closed if it
+// is an io.Closer.
+func NewBlockTemplateServer(impl mining.BlockTemplate) capnp.Client {
+	s := blockTemplateServer{impl: impl}
+	return capnp.NewClient(server.New(BlockTemplate_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+}
+
+// blockTemplateServer serves a mining.BlockTemplate as a BlockTemplate_Server.
+type blockTemplateServer struct {
+	impl mining.BlockTemplate
+}
+
+// GetBlockHeader serves mining.BlockTemplate.GetBlockHeader.
+func (s blockTemplateServer) GetBlockHeader(ctx context.Context, call BlockTemplate_getBlockHeader) (err error) {
+	defer ipc.Recover("mining.BlockTemplate.GetBlockHeader", &err)
+	call.Go()
+	slot, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer slot.Leave()
+	result, err := s.impl.GetBlockHeader(ctx)
+	if err != nil {
+		return ipc.ServerError(err)
+	}
+	r, err := call.AllocResults()
+	if err != nil {
+		return err
+	}
+	if err := writeBlockTemplate_getBlockHeader_Results(r, result); err != nil {
+		return &ipc.Error{Method: "mining.BlockTemplate.GetBlockHeader", Err: err}
+	}
+	return nil
+}
+
+// GetBlock serves mining.BlockTemplate.GetBlock.
+func (s blockTemplateServer) GetBlock(ctx context.Context, call BlockTemplate_getBlock) (err error) {
+	defer ipc.Recover("mining.BlockTemplate.GetBlock", &err)
+	call.Go()
+	slot, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer slot.Leave()
+	result, err := s.impl.GetBlock(ctx)
+	if err != nil {
+		return ipc.ServerError(err)
+	}
+	r, err := call.AllocResults()
+	if err != nil {
+		return err
+	}
+	if err := writeBlockTemplate_getBlock_Results(r, result); err != nil {
+		return &ipc.Error{Method: "mining.BlockTemplate.GetBlock", Err: err}
+	}
+	return nil
+}
+
+// GetTxFees serves mining.BlockTemplate.GetTxFees.
+func (s blockTemplateServer) GetTxFees(ctx context.Context, call BlockTemplate_getTxFees) (err error) {
+	defer ipc.Recover("mining.BlockTemplate.GetTxFees", &err)
+	call.Go()
+	slot, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer slot.Leave()
+	result, err := s.impl.GetTxFees(ctx)
+	if err != nil {
+		return ipc.ServerError(err)
+	}
+	r, err := call.AllocResults()
+	if err != nil {
+		return err
+	}
+	if err := writeBlockTemplate_getTxFees_Results(r, result); err != nil {
+		return &ipc.Error{Method: "mining.BlockTemplate.GetTxFees", Err: err}
+	}
+	return nil
+}
+
+// GetTxSigops serves mining.BlockTemplate.GetTxSigops.
+func (s blockTemplateServer) GetTxSigops(ctx context.Context, call BlockTemplate_getTxSigops) (err error) {
+	defer ipc.Recover("mining.BlockTemplate.GetTxSigops", &err)
+	call.Go()
+	slot, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer slot.Leave()
+	result, err := s.impl.GetTxSigops(ctx)
+	if err != nil {
+		return ipc.ServerError(err)
+	}
+	r, err := call.AllocResults()
+	if err != nil {
+		return err
+	}
+	if err := writeBlockTemplate_getTxSigops_Results(r, result); err != nil {
+		return &ipc.Error{Method: "mining.BlockTemplate.GetTxSigops", Err: err}
+	}
+	return nil
+}
+
+// GetCoinbaseTx serves mining.BlockTemplate.GetCoinbaseTx.
+func (s blockTemplateServer) GetCoinbaseTx(ctx context.Context, call BlockTemplate_getCoinbaseTx) (err error) {
+	defer ipc.Recover("mining.BlockTemplate.GetCoinbaseTx", &err)
+	call.Go()
+	slot, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer slot.Leave()
+	result, err := s.impl.GetCoinbaseTx(ctx)
+	if err != nil {
+		return ipc.ServerError(err)
+	}
+	r, err := call.AllocResults()
+	if err != nil {
+		return err
+	}
+	if err := writeBlockTemplate_getCoinbaseTx_Results(r, result); err != nil {
+		return &ipc.Error{Method: "mining.BlockTemplate.GetCoinbaseTx", Err: err}
+	}
+	return nil
+}
+
+// GetCoinbaseCommitment serves mining.BlockTemplate.GetCoinbaseCommitment.
+func (s blockTemplateServer) GetCoinbaseCommitment(ctx context.Context, call BlockTemplate_getCoinbaseCommitment) (err error) {
+	defer ipc.Recover("mining.BlockTemplate.GetCoinbaseCommitment", &err)
+	call.Go()
+	slot, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer slot.Leave()
+	result, err := s.impl.GetCoinbaseCommitment(ctx)
+	if err != nil {
+		return ipc.ServerError(err)
+	}
+	r, err := call.AllocResults()
+	if err != nil {
+		return err
+	}
+	if err := writeBlockTemplate_getCoinbaseCommitment_Results(r, result); err != nil {
+		return &ipc.Error{Method: "mining.BlockTemplate.GetCoinbaseCommitment", Err: err}
+	}
+	return nil
+}
+
+// GetWitnessCommitmentIndex serves mining.BlockTemplate.GetWitnessCommitmentIndex.
+func (s blockTemplateServer) GetWitnessCommitmentIndex(ctx context.Context, call BlockTemplate_getWitnessCommitmentIndex) (err error) {
+	defer ipc.Recover("mining.BlockTemplate.GetWitnessCommitmentIndex", &err)
+	call.Go()
+	slot, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer slot.Leave()
+	result, err := s.impl.GetWitnessCommitmentIndex(ctx)
+	if err != nil {
+		return ipc.ServerError(err)
+	}
+	r, err := call.AllocResults()
+	if err != nil {
+		return err
+	}
+	if err := writeBlockTemplate_getWitnessCommitmentIndex_Results(r, result); err != nil {
+		return &ipc.Error{Method: "mining.BlockTemplate.GetWitnessCommitmentIndex", Err: err}
+	}
+	return nil
+}
+
+// GetCoinbaseMerklePath serves mining.BlockTemplate.GetCoinbaseMerklePath.
+func (s blockTemplateServer) GetCoinbaseMerklePath(ctx context.Context, call BlockTemplate_getCoinbaseMerklePath) (err error) {
+	defer ipc.Recover("mining.BlockTemplate.GetCoinbaseMerklePath", &err)
+	call.Go()
+	slot, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer slot.Leave()
+	result, err := s.impl.GetCoinbaseMerklePath(ctx)
+	if err != nil {
+		return ipc.ServerError(err)
+	}
+	r, err := call.AllocResults()
+	if err != nil {
+		return err
+	}
+	if err := writeBlockTemplate_getCoinbaseMerklePath_Results(r, result); err != nil {
+		return &ipc.Error{Method: "mining.BlockTemplate.GetCoinbaseMerklePath", Err: err}
+	}
+	return nil
+}
+
+// SubmitSolution serves mining.BlockTemplate.SubmitSolution.
+func (s blockTemplateServer) SubmitSolution(ctx context.Context, call BlockTemplate_submitSolution) (err error) {
+	defer ipc.Recover("mining.BlockTemplate.SubmitSolution", &err)
+	call.Go()
+	slot, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer slot.Leave()
+	var (
+		version   uint32
+		timestamp uint32
+		nonce     uint32
+		coinbase  []byte
+	)
+	if err := readBlockTemplate_submitSolution_Params(call.Args(), &version, &timestamp, &nonce, &coinbase); err != nil {
+		return &ipc.Error{Method: "mining.BlockTemplate.SubmitSolution", Err: err}
+	}
+	ok, err := s.impl.SubmitSolution(ctx, version, timestamp, nonce, coinbase)
+	if err != nil {
+		return ipc.ServerError(err)
+	}
+	r, err := call.AllocResults()
+	if err != nil {
+		return err
+	}
+	if err := writeBlockTemplate_submitSolution_Results(r, ok); err != nil {
+		return &ipc.Error{Method: "mining.BlockTemplate.SubmitSolution", Err: err}
+	}
+	return nil
+}
+
+// WaitNext serves mining.BlockTemplate.WaitNext.
+func (s blockTemplateServer) WaitNext(ctx context.Context, call BlockTemplate_waitNext) (err error) {
+	defer ipc.Recover("mining.BlockTemplate.WaitNext", &err)
+	call.Go()
+	slot, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer slot.Leave()
+	var opts mining.BlockWaitOptions
+	if err := readBlockTemplate_waitNext_Params(call.Args(), &opts); err != nil {
+		return &ipc.Error{Method: "mining.BlockTemplate.WaitNext", Err: err}
+	}
+	result, err := s.impl.WaitNext(ctx, opts)
+	if err != nil {
+		return ipc.ServerError(err)
+	}
+	r, err := call.AllocResults()
+	if err != nil {
+		return err
+	}
+	if err := writeBlockTemplate_waitNext_Results(r, result); err != nil {
+		return &ipc.Error{Method: "mining.BlockTemplate.WaitNext", Err: err}
+	}
+	return nil
+}
+
+// InterruptWait serves mining.BlockTemplate.InterruptWait.
+func (s blockTemplateServer) InterruptWait(ctx context.Context, call BlockTemplate_interruptWait) (err error) {
+	defer ipc.Recover("mining.BlockTemplate.InterruptWait", &err)
+	call.Go()
+	slot, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer slot.Leave()
+	s.impl.InterruptWait()
+	return nil
+}
+
+// UnimplementedBlockTemplate answers every method of mining.BlockTemplate with an error wrapping ipc.ErrUnimplemented
+// (zero results for a method without an error result). Embed it in an implementation so that
+// adding a method to BlockTemplate does not break implementations built against an older version:
+// served by NewBlockTemplateServer, such a method answers a caller with an error that wraps
+// ipc.ErrUnimplemented too, as does a server built before the method existed.
+type UnimplementedBlockTemplate struct{}
+
+var _ mining.BlockTemplate = UnimplementedBlockTemplate{}
+
+// GetBlockHeader returns ipc.Unimplemented("mining.BlockTemplate.GetBlockHeader").
+func (UnimplementedBlockTemplate) GetBlockHeader(context.Context) (mining.BlockHeader, error) {
+	return mining.BlockHeader{}, ipc.Unimplemented("mining.BlockTemplate.GetBlockHeader")
+}
+
+// GetBlock returns ipc.Unimplemented("mining.BlockTemplate.GetBlock").
+func (UnimplementedBlockTemplate) GetBlock(context.Context) (mining.Block, error) {
+	return mining.Block{}, ipc.Unimplemented("mining.BlockTemplate.GetBlock")
+}
+
+// GetTxFees returns ipc.Unimplemented("mining.BlockTemplate.GetTxFees").
+func (UnimplementedBlockTemplate) GetTxFees(context.Context) ([]int64, error) {
+	return nil, ipc.Unimplemented("mining.BlockTemplate.GetTxFees")
+}
+
+// GetTxSigops returns ipc.Unimplemented("mining.BlockTemplate.GetTxSigops").
+func (UnimplementedBlockTemplate) GetTxSigops(context.Context) ([]int64, error) {
+	return nil, ipc.Unimplemented("mining.BlockTemplate.GetTxSigops")
+}
+
+// GetCoinbaseTx returns ipc.Unimplemented("mining.BlockTemplate.GetCoinbaseTx").
+func (UnimplementedBlockTemplate) GetCoinbaseTx(context.Context) ([]byte, error) {
+	return nil, ipc.Unimplemented("mining.BlockTemplate.GetCoinbaseTx")
+}
+
+// GetCoinbaseCommitment returns ipc.Unimplemented("mining.BlockTemplate.GetCoinbaseCommitment").
+func (UnimplementedBlockTemplate) GetCoinbaseCommitment(context.Context) ([]byte, error) {
+	return nil, ipc.Unimplemented("mining.BlockTemplate.GetCoinbaseCommitment")
+}
+
+// GetWitnessCommitmentIndex returns ipc.Unimplemented("mining.BlockTemplate.GetWitnessCommitmentIndex").
+func (UnimplementedBlockTemplate) GetWitnessCommitmentIndex(context.Context) (int32, error) {
+	return 0, ipc.Unimplemented("mining.BlockTemplate.GetWitnessCommitmentIndex")
+}
+
+// GetCoinbaseMerklePath returns ipc.Unimplemented("mining.BlockTemplate.GetCoinbaseMerklePath").
+func (UnimplementedBlockTemplate) GetCoinbaseMerklePath(context.Context) ([]mining.Hash, error) {
+	return nil, ipc.Unimplemented("mining.BlockTemplate.GetCoinbaseMerklePath")
+}
+
+// SubmitSolution returns ipc.Unimplemented("mining.BlockTemplate.SubmitSolution").
+func (UnimplementedBlockTemplate) SubmitSolution(context.Context, uint32, uint32, uint32, []byte) (bool, error) {
+	return false, ipc.Unimplemented("mining.BlockTemplate.SubmitSolution")
+}
+
+// WaitNext returns ipc.Unimplemented("mining.BlockTemplate.WaitNext").
+func (UnimplementedBlockTemplate) WaitNext(context.Context, mining.BlockWaitOptions) (mining.BlockTemplate, error) {
+	return nil, ipc.Unimplemented("mining.BlockTemplate.WaitNext")
+}
+
+// InterruptWait does nothing.
+func (UnimplementedBlockTemplate) InterruptWait() {}
+
+// ExportBlockTemplate returns a new reference to the capability that carries v: null for nil,
+// the capability a BlockTemplateClient calls (so a received object goes back as itself), and
+// otherwise a new server for v. Setting it into a message hands the reference to the message.
+func ExportBlockTemplate(v mining.BlockTemplate) BlockTemplate {
+	switch v := v.(type) {
+	case nil:
+		return BlockTemplate{}
+	case *BlockTemplateClient:
+		if v == nil {
+			return BlockTemplate{}
+		}
+		return v.c.AddRef()
+	}
+	return BlockTemplate(NewBlockTemplateServer(v))
+}
+
+// ImportBlockTemplate returns the Go value of the capability c, which it does not take over:
+// nil for a null capability, the implementation itself for a capability this process serves
+// with NewBlockTemplateServer, and otherwise a BlockTemplateClient holding a new reference to c.
+func ImportBlockTemplate(c BlockTemplate) mining.BlockTemplate {
+	if !c.IsValid() {
+		return nil
+	}
+	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
+		switch s := b.(type) {
+		case blockTemplateServer:
+			return s.impl
+		}
+	}
+	return NewBlockTemplateClient(capnp.Client(c.AddRef()))
+}
 
 // MiningClient calls a mining.Mining in another process. It implements mining.Mining.
 // Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
@@ -109,7 +665,8 @@ func (c *MiningClient) WaitTipChanged(ctx context.Context, currentTip mining.Has
 }
 
 // CreateNewBlock assembles a block template on top of the current tip.
-func (c *MiningClient) CreateNewBlock(ctx context.Context, opts mining.BlockCreateOptions) (result *mining.BlockTemplate, err error) {
+// The caller owns the template and releases it when done.
+func (c *MiningClient) CreateNewBlock(ctx context.Context, opts mining.BlockCreateOptions) (result mining.BlockTemplate, err error) {
 	f, release := c.c.CreateNewBlock(ctx, func(p Mining_createNewBlock_Params) error {
 		return ipc.ArgsError(writeMining_createNewBlock_Params(p, opts))
 	})
@@ -120,23 +677,6 @@ func (c *MiningClient) CreateNewBlock(ctx context.Context, opts mining.BlockCrea
 	}
 	if err := readMining_createNewBlock_Results(r, &result); err != nil {
 		return nil, &ipc.Error{Method: "mining.Mining.CreateNewBlock", Err: err}
-	}
-	return result, nil
-}
-
-// WaitNext waits for a template better than the one with the given
-// previous-block hash and total fees; nil when the wait timed out.
-func (c *MiningClient) WaitNext(ctx context.Context, prev mining.Hash, fees int64, opts mining.BlockWaitOptions) (result *mining.BlockTemplate, err error) {
-	f, release := c.c.WaitNext(ctx, func(p Mining_waitNext_Params) error {
-		return ipc.ArgsError(writeMining_waitNext_Params(p, prev, fees, opts))
-	})
-	defer release()
-	r, err := f.Struct()
-	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "mining.Mining.WaitNext", err)
-	}
-	if err := readMining_waitNext_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "mining.Mining.WaitNext", Err: err}
 	}
 	return result, nil
 }
@@ -157,39 +697,8 @@ func (c *MiningClient) CheckBlock(ctx context.Context, block []byte, opts mining
 	return reason, debug, ok, nil
 }
 
-// SubmitSolution submits the solved header fields and coinbase of the
-// last template; ok is false when the solution is rejected.
-func (c *MiningClient) SubmitSolution(ctx context.Context, version uint32, timestamp uint32, nonce uint32, coinbase []byte) (ok bool, err error) {
-	f, release := c.c.SubmitSolution(ctx, func(p Mining_submitSolution_Params) error {
-		return ipc.ArgsError(writeMining_submitSolution_Params(p, version, timestamp, nonce, coinbase))
-	})
-	defer release()
-	r, err := f.Struct()
-	if err != nil {
-		return false, ipc.ClientError(ctx, capnp.Client(c.c), "mining.Mining.SubmitSolution", err)
-	}
-	if err := readMining_submitSolution_Results(r, &ok); err != nil {
-		return false, &ipc.Error{Method: "mining.Mining.SubmitSolution", Err: err}
-	}
-	return ok, nil
-}
-
-// GetMempoolFees returns the total fees of the mempool's transactions by
-// fee-rate bucket (satoshis per virtual byte).
-func (c *MiningClient) GetMempoolFees(ctx context.Context) (result map[int64]int64, err error) {
-	f, release := c.c.GetMempoolFees(ctx, nil)
-	defer release()
-	r, err := f.Struct()
-	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "mining.Mining.GetMempoolFees", err)
-	}
-	if err := readMining_getMempoolFees_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "mining.Mining.GetMempoolFees", Err: err}
-	}
-	return result, nil
-}
-
-// Interrupt wakes every waiting call so that it returns at once.
+// Interrupt wakes every waiting call (WaitTipChanged, WaitNext) so
+// that it returns at once.
 func (c *MiningClient) Interrupt() {
 	f, release := c.c.Interrupt(context.Background(), nil)
 	defer release()
@@ -342,37 +851,6 @@ func (s miningServer) CreateNewBlock(ctx context.Context, call Mining_createNewB
 	return nil
 }
 
-// WaitNext serves mining.Mining.WaitNext.
-func (s miningServer) WaitNext(ctx context.Context, call Mining_waitNext) (err error) {
-	defer ipc.Recover("mining.Mining.WaitNext", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
-	var (
-		prev mining.Hash
-		fees int64
-		opts mining.BlockWaitOptions
-	)
-	if err := readMining_waitNext_Params(call.Args(), &prev, &fees, &opts); err != nil {
-		return &ipc.Error{Method: "mining.Mining.WaitNext", Err: err}
-	}
-	result, err := s.impl.WaitNext(ctx, prev, fees, opts)
-	if err != nil {
-		return ipc.ServerError(err)
-	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeMining_waitNext_Results(r, result); err != nil {
-		return &ipc.Error{Method: "mining.Mining.WaitNext", Err: err}
-	}
-	return nil
-}
-
 // CheckBlock serves mining.Mining.CheckBlock.
 func (s miningServer) CheckBlock(ctx context.Context, call Mining_checkBlock) (err error) {
 	defer ipc.Recover("mining.Mining.CheckBlock", &err)
@@ -403,61 +881,6 @@ func (s miningServer) CheckBlock(ctx context.Context, call Mining_checkBlock) (e
 	return nil
 }
 
-// SubmitSolution serves mining.Mining.SubmitSolution.
-func (s miningServer) SubmitSolution(ctx context.Context, call Mining_submitSolution) (err error) {
-	defer ipc.Recover("mining.Mining.SubmitSolution", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
-	var (
-		version   uint32
-		timestamp uint32
-		nonce     uint32
-		coinbase  []byte
-	)
-	if err := readMining_submitSolution_Params(call.Args(), &version, &timestamp, &nonce, &coinbase); err != nil {
-		return &ipc.Error{Method: "mining.Mining.SubmitSolution", Err: err}
-	}
-	ok, err := s.impl.SubmitSolution(ctx, version, timestamp, nonce, coinbase)
-	if err != nil {
-		return ipc.ServerError(err)
-	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeMining_submitSolution_Results(r, ok); err != nil {
-		return &ipc.Error{Method: "mining.Mining.SubmitSolution", Err: err}
-	}
-	return nil
-}
-
-// GetMempoolFees serves mining.Mining.GetMempoolFees.
-func (s miningServer) GetMempoolFees(ctx context.Context, call Mining_getMempoolFees) (err error) {
-	defer ipc.Recover("mining.Mining.GetMempoolFees", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
-	result, err := s.impl.GetMempoolFees(ctx)
-	if err != nil {
-		return ipc.ServerError(err)
-	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeMining_getMempoolFees_Results(r, result); err != nil {
-		return &ipc.Error{Method: "mining.Mining.GetMempoolFees", Err: err}
-	}
-	return nil
-}
-
 // Interrupt serves mining.Mining.Interrupt.
 func (s miningServer) Interrupt(ctx context.Context, call Mining_interrupt) (err error) {
 	defer ipc.Recover("mining.Mining.Interrupt", &err)
@@ -470,6 +893,48 @@ func (s miningServer) Interrupt(ctx context.Context, call Mining_interrupt) (err
 	s.impl.Interrupt()
 	return nil
 }
+
+// UnimplementedMining answers every method of mining.Mining with an error wrapping ipc.ErrUnimplemented
+// (zero results for a method without an error result). Embed it in an implementation so that
+// adding a method to Mining does not break implementations built against an older version:
+// served by NewMiningServer, such a method answers a caller with an error that wraps
+// ipc.ErrUnimplemented too, as does a server built before the method existed.
+type UnimplementedMining struct{}
+
+var _ mining.Mining = UnimplementedMining{}
+
+// IsTestChain returns ipc.Unimplemented("mining.Mining.IsTestChain").
+func (UnimplementedMining) IsTestChain(context.Context) (bool, error) {
+	return false, ipc.Unimplemented("mining.Mining.IsTestChain")
+}
+
+// IsInitialBlockDownload returns ipc.Unimplemented("mining.Mining.IsInitialBlockDownload").
+func (UnimplementedMining) IsInitialBlockDownload(context.Context) (bool, error) {
+	return false, ipc.Unimplemented("mining.Mining.IsInitialBlockDownload")
+}
+
+// GetTip returns ipc.Unimplemented("mining.Mining.GetTip").
+func (UnimplementedMining) GetTip(context.Context) (*mining.BlockRef, error) {
+	return nil, ipc.Unimplemented("mining.Mining.GetTip")
+}
+
+// WaitTipChanged returns ipc.Unimplemented("mining.Mining.WaitTipChanged").
+func (UnimplementedMining) WaitTipChanged(context.Context, mining.Hash, time.Duration) (*mining.BlockRef, error) {
+	return nil, ipc.Unimplemented("mining.Mining.WaitTipChanged")
+}
+
+// CreateNewBlock returns ipc.Unimplemented("mining.Mining.CreateNewBlock").
+func (UnimplementedMining) CreateNewBlock(context.Context, mining.BlockCreateOptions) (mining.BlockTemplate, error) {
+	return nil, ipc.Unimplemented("mining.Mining.CreateNewBlock")
+}
+
+// CheckBlock returns ipc.Unimplemented("mining.Mining.CheckBlock").
+func (UnimplementedMining) CheckBlock(context.Context, []byte, mining.BlockCheckOptions) (string, string, bool, error) {
+	return "", "", false, ipc.Unimplemented("mining.Mining.CheckBlock")
+}
+
+// Interrupt does nothing.
+func (UnimplementedMining) Interrupt() {}
 
 // ExportMining returns a new reference to the capability that carries v: null for nil,
 // the capability a MiningClient calls (so a received object goes back as itself), and
@@ -501,6 +966,287 @@ func ImportMining(c Mining) mining.Mining {
 		}
 	}
 	return NewMiningClient(capnp.Client(c.AddRef()))
+}
+
+// writeBlockTemplate_getBlockHeader_Results writes the results of mining.BlockTemplate.GetBlockHeader into p.
+func writeBlockTemplate_getBlockHeader_Results(p BlockTemplate_getBlockHeader_Results, result mining.BlockHeader) error {
+	c, err := p.NewResult()
+	if err != nil {
+		return ipc.InField("result", err)
+	}
+	if err := WriteBlockHeader(c, &result); err != nil {
+		return ipc.InField("result", err)
+	}
+	return nil
+}
+
+// readBlockTemplate_getBlockHeader_Results reads the results of mining.BlockTemplate.GetBlockHeader from p.
+func readBlockTemplate_getBlockHeader_Results(p BlockTemplate_getBlockHeader_Results, result *mining.BlockHeader) error {
+	c, err := p.Result()
+	if err != nil {
+		return ipc.InField("result", err)
+	}
+	if err := ReadBlockHeader(c, result); err != nil {
+		return ipc.InField("result", err)
+	}
+	return nil
+}
+
+// writeBlockTemplate_getBlock_Results writes the results of mining.BlockTemplate.GetBlock into p.
+func writeBlockTemplate_getBlock_Results(p BlockTemplate_getBlock_Results, result mining.Block) error {
+	c, err := p.NewResult()
+	if err != nil {
+		return ipc.InField("result", err)
+	}
+	if err := WriteBlock(c, &result); err != nil {
+		return ipc.InField("result", err)
+	}
+	return nil
+}
+
+// readBlockTemplate_getBlock_Results reads the results of mining.BlockTemplate.GetBlock from p.
+func readBlockTemplate_getBlock_Results(p BlockTemplate_getBlock_Results, result *mining.Block) error {
+	c, err := p.Result()
+	if err != nil {
+		return ipc.InField("result", err)
+	}
+	if err := ReadBlock(c, result); err != nil {
+		return ipc.InField("result", err)
+	}
+	return nil
+}
+
+// writeBlockTemplate_getTxFees_Results writes the results of mining.BlockTemplate.GetTxFees into p.
+func writeBlockTemplate_getTxFees_Results(p BlockTemplate_getTxFees_Results, result []int64) error {
+	if result != nil {
+		l, err := p.NewResult(int32(len(result)))
+		if err != nil {
+			return ipc.InField("result", err)
+		}
+		for i := range result {
+			l.Set(i, result[i])
+		}
+	}
+	return nil
+}
+
+// readBlockTemplate_getTxFees_Results reads the results of mining.BlockTemplate.GetTxFees from p.
+func readBlockTemplate_getTxFees_Results(p BlockTemplate_getTxFees_Results, result *[]int64) error {
+	l, err := p.Result()
+	if err != nil {
+		return ipc.InField("result", err)
+	}
+	if l.IsValid() {
+		n, err := ipc.SliceLen[int64](l)
+		if err != nil {
+			return ipc.InField("result", err)
+		}
+		x := make([]int64, n)
+		for i := range x {
+			x[i] = l.At(i)
+		}
+		*result = x
+	}
+	return nil
+}
+
+// writeBlockTemplate_getTxSigops_Results writes the results of mining.BlockTemplate.GetTxSigops into p.
+func writeBlockTemplate_getTxSigops_Results(p BlockTemplate_getTxSigops_Results, result []int64) error {
+	if result != nil {
+		l, err := p.NewResult(int32(len(result)))
+		if err != nil {
+			return ipc.InField("result", err)
+		}
+		for i := range result {
+			l.Set(i, result[i])
+		}
+	}
+	return nil
+}
+
+// readBlockTemplate_getTxSigops_Results reads the results of mining.BlockTemplate.GetTxSigops from p.
+func readBlockTemplate_getTxSigops_Results(p BlockTemplate_getTxSigops_Results, result *[]int64) error {
+	l, err := p.Result()
+	if err != nil {
+		return ipc.InField("result", err)
+	}
+	if l.IsValid() {
+		n, err := ipc.SliceLen[int64](l)
+		if err != nil {
+			return ipc.InField("result", err)
+		}
+		x := make([]int64, n)
+		for i := range x {
+			x[i] = l.At(i)
+		}
+		*result = x
+	}
+	return nil
+}
+
+// writeBlockTemplate_getCoinbaseTx_Results writes the results of mining.BlockTemplate.GetCoinbaseTx into p.
+func writeBlockTemplate_getCoinbaseTx_Results(p BlockTemplate_getCoinbaseTx_Results, result []byte) error {
+	if err := p.SetResult(result); err != nil {
+		return ipc.InField("result", err)
+	}
+	return nil
+}
+
+// readBlockTemplate_getCoinbaseTx_Results reads the results of mining.BlockTemplate.GetCoinbaseTx from p.
+func readBlockTemplate_getCoinbaseTx_Results(p BlockTemplate_getCoinbaseTx_Results, result *[]byte) error {
+	b, err := p.Result()
+	if err != nil {
+		return ipc.InField("result", err)
+	}
+	*result = bytes.Clone(b)
+	return nil
+}
+
+// writeBlockTemplate_getCoinbaseCommitment_Results writes the results of mining.BlockTemplate.GetCoinbaseCommitment into p.
+func writeBlockTemplate_getCoinbaseCommitment_Results(p BlockTemplate_getCoinbaseCommitment_Results, result []byte) error {
+	if err := p.SetResult(result); err != nil {
+		return ipc.InField("result", err)
+	}
+	return nil
+}
+
+// readBlockTemplate_getCoinbaseCommitment_Results reads the results of mining.BlockTemplate.GetCoinbaseCommitment from p.
+func readBlockTemplate_getCoinbaseCommitment_Results(p BlockTemplate_getCoinbaseCommitment_Results, result *[]byte) error {
+	b, err := p.Result()
+	if err != nil {
+		return ipc.InField("result", err)
+	}
+	*result = bytes.Clone(b)
+	return nil
+}
+
+// writeBlockTemplate_getWitnessCommitmentIndex_Results writes the results of mining.BlockTemplate.GetWitnessCommitmentIndex into p.
+func writeBlockTemplate_getWitnessCommitmentIndex_Results(p BlockTemplate_getWitnessCommitmentIndex_Results, result int32) error {
+	p.SetResult(result)
+	return nil
+}
+
+// readBlockTemplate_getWitnessCommitmentIndex_Results reads the results of mining.BlockTemplate.GetWitnessCommitmentIndex from p.
+func readBlockTemplate_getWitnessCommitmentIndex_Results(p BlockTemplate_getWitnessCommitmentIndex_Results, result *int32) error {
+	*result = p.Result()
+	return nil
+}
+
+// writeBlockTemplate_getCoinbaseMerklePath_Results writes the results of mining.BlockTemplate.GetCoinbaseMerklePath into p.
+func writeBlockTemplate_getCoinbaseMerklePath_Results(p BlockTemplate_getCoinbaseMerklePath_Results, result []mining.Hash) error {
+	if result != nil {
+		l, err := p.NewResult(int32(len(result)))
+		if err != nil {
+			return ipc.InField("result", err)
+		}
+		for i := range result {
+			if err := l.Set(i, result[i][:]); err != nil {
+				return ipc.InField("result", ipc.InElem(i, err))
+			}
+		}
+	}
+	return nil
+}
+
+// readBlockTemplate_getCoinbaseMerklePath_Results reads the results of mining.BlockTemplate.GetCoinbaseMerklePath from p.
+func readBlockTemplate_getCoinbaseMerklePath_Results(p BlockTemplate_getCoinbaseMerklePath_Results, result *[]mining.Hash) error {
+	l, err := p.Result()
+	if err != nil {
+		return ipc.InField("result", err)
+	}
+	if l.IsValid() {
+		n, err := ipc.SliceLen[mining.Hash](l)
+		if err != nil {
+			return ipc.InField("result", err)
+		}
+		x := make([]mining.Hash, n)
+		for i := range x {
+			b, err := l.At(i)
+			if err != nil {
+				return ipc.InField("result", ipc.InElem(i, err))
+			}
+			if len(b) != 32 {
+				return ipc.InField("result", ipc.InElem(i, ipc.LengthError(len(b), 32)))
+			}
+			copy(x[i][:], b)
+		}
+		*result = x
+	}
+	return nil
+}
+
+// writeBlockTemplate_submitSolution_Params writes the arguments of a call to mining.BlockTemplate.SubmitSolution into p.
+func writeBlockTemplate_submitSolution_Params(p BlockTemplate_submitSolution_Params, version uint32, timestamp uint32, nonce uint32, coinbase []byte) error {
+	p.SetVersion(version)
+	p.SetTimestamp(timestamp)
+	p.SetNonce(nonce)
+	if err := p.SetCoinbase(coinbase); err != nil {
+		return ipc.InField("coinbase", err)
+	}
+	return nil
+}
+
+// readBlockTemplate_submitSolution_Params reads the arguments of a call to mining.BlockTemplate.SubmitSolution from p.
+func readBlockTemplate_submitSolution_Params(p BlockTemplate_submitSolution_Params, version *uint32, timestamp *uint32, nonce *uint32, coinbase *[]byte) error {
+	*version = p.Version()
+	*timestamp = p.Timestamp()
+	*nonce = p.Nonce()
+	b, err := p.Coinbase()
+	if err != nil {
+		return ipc.InField("coinbase", err)
+	}
+	*coinbase = bytes.Clone(b)
+	return nil
+}
+
+// writeBlockTemplate_submitSolution_Results writes the results of mining.BlockTemplate.SubmitSolution into p.
+func writeBlockTemplate_submitSolution_Results(p BlockTemplate_submitSolution_Results, ok bool) error {
+	p.SetOk(ok)
+	return nil
+}
+
+// readBlockTemplate_submitSolution_Results reads the results of mining.BlockTemplate.SubmitSolution from p.
+func readBlockTemplate_submitSolution_Results(p BlockTemplate_submitSolution_Results, ok *bool) error {
+	*ok = p.Ok()
+	return nil
+}
+
+// writeBlockTemplate_waitNext_Params writes the arguments of a call to mining.BlockTemplate.WaitNext into p.
+func writeBlockTemplate_waitNext_Params(p BlockTemplate_waitNext_Params, opts mining.BlockWaitOptions) error {
+	c, err := p.NewOpts()
+	if err != nil {
+		return ipc.InField("opts", err)
+	}
+	if err := WriteBlockWaitOptions(c, &opts); err != nil {
+		return ipc.InField("opts", err)
+	}
+	return nil
+}
+
+// readBlockTemplate_waitNext_Params reads the arguments of a call to mining.BlockTemplate.WaitNext from p.
+func readBlockTemplate_waitNext_Params(p BlockTemplate_waitNext_Params, opts *mining.BlockWaitOptions) error {
+	c, err := p.Opts()
+	if err != nil {
+		return ipc.InField("opts", err)
+	}
+	if err := ReadBlockWaitOptions(c, opts); err != nil {
+		return ipc.InField("opts", err)
+	}
+	return nil
+}
+
+// writeBlockTemplate_waitNext_Results writes the results of mining.BlockTemplate.WaitNext into p.
+func writeBlockTemplate_waitNext_Results(p BlockTemplate_waitNext_Results, result mining.BlockTemplate) error {
+	if err := p.SetResult(ExportBlockTemplate(result)); err != nil {
+		return ipc.InField("result", err)
+	}
+	return nil
+}
+
+// readBlockTemplate_waitNext_Results reads the results of mining.BlockTemplate.WaitNext from p.
+func readBlockTemplate_waitNext_Results(p BlockTemplate_waitNext_Results, result *mining.BlockTemplate) error {
+	*result = ImportBlockTemplate(p.Result())
+	return nil
 }
 
 // writeMining_isTestChain_Results writes the results of mining.Mining.IsTestChain into p.
@@ -635,99 +1381,16 @@ func readMining_createNewBlock_Params(p Mining_createNewBlock_Params, opts *mini
 }
 
 // writeMining_createNewBlock_Results writes the results of mining.Mining.CreateNewBlock into p.
-func writeMining_createNewBlock_Results(p Mining_createNewBlock_Results, result *mining.BlockTemplate) error {
-	if result != nil {
-		c, err := p.NewResult()
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		if err := WriteBlockTemplate(c, result); err != nil {
-			return ipc.InField("result", err)
-		}
+func writeMining_createNewBlock_Results(p Mining_createNewBlock_Results, result mining.BlockTemplate) error {
+	if err := p.SetResult(ExportBlockTemplate(result)); err != nil {
+		return ipc.InField("result", err)
 	}
 	return nil
 }
 
 // readMining_createNewBlock_Results reads the results of mining.Mining.CreateNewBlock from p.
-func readMining_createNewBlock_Results(p Mining_createNewBlock_Results, result **mining.BlockTemplate) error {
-	if p.HasResult() {
-		x := new(mining.BlockTemplate)
-		c, err := p.Result()
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		if err := ReadBlockTemplate(c, x); err != nil {
-			return ipc.InField("result", err)
-		}
-		*result = x
-	}
-	return nil
-}
-
-// writeMining_waitNext_Params writes the arguments of a call to mining.Mining.WaitNext into p.
-func writeMining_waitNext_Params(p Mining_waitNext_Params, prev mining.Hash, fees int64, opts mining.BlockWaitOptions) error {
-	if err := p.SetPrev(prev[:]); err != nil {
-		return ipc.InField("prev", err)
-	}
-	p.SetFees(fees)
-	c, err := p.NewOpts()
-	if err != nil {
-		return ipc.InField("opts", err)
-	}
-	if err := WriteBlockWaitOptions(c, &opts); err != nil {
-		return ipc.InField("opts", err)
-	}
-	return nil
-}
-
-// readMining_waitNext_Params reads the arguments of a call to mining.Mining.WaitNext from p.
-func readMining_waitNext_Params(p Mining_waitNext_Params, prev *mining.Hash, fees *int64, opts *mining.BlockWaitOptions) error {
-	b, err := p.Prev()
-	if err != nil {
-		return ipc.InField("prev", err)
-	}
-	if len(b) != 32 {
-		return ipc.InField("prev", ipc.LengthError(len(b), 32))
-	}
-	copy(prev[:], b)
-	*fees = p.Fees()
-	c, err := p.Opts()
-	if err != nil {
-		return ipc.InField("opts", err)
-	}
-	if err := ReadBlockWaitOptions(c, opts); err != nil {
-		return ipc.InField("opts", err)
-	}
-	return nil
-}
-
-// writeMining_waitNext_Results writes the results of mining.Mining.WaitNext into p.
-func writeMining_waitNext_Results(p Mining_waitNext_Results, result *mining.BlockTemplate) error {
-	if result != nil {
-		c, err := p.NewResult()
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		if err := WriteBlockTemplate(c, result); err != nil {
-			return ipc.InField("result", err)
-		}
-	}
-	return nil
-}
-
-// readMining_waitNext_Results reads the results of mining.Mining.WaitNext from p.
-func readMining_waitNext_Results(p Mining_waitNext_Results, result **mining.BlockTemplate) error {
-	if p.HasResult() {
-		x := new(mining.BlockTemplate)
-		c, err := p.Result()
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		if err := ReadBlockTemplate(c, x); err != nil {
-			return ipc.InField("result", err)
-		}
-		*result = x
-	}
+func readMining_createNewBlock_Results(p Mining_createNewBlock_Results, result *mining.BlockTemplate) error {
+	*result = ImportBlockTemplate(p.Result())
 	return nil
 }
 
@@ -791,75 +1454,56 @@ func readMining_checkBlock_Results(p Mining_checkBlock_Results, reason *string, 
 	return nil
 }
 
-// writeMining_submitSolution_Params writes the arguments of a call to mining.Mining.SubmitSolution into p.
-func writeMining_submitSolution_Params(p Mining_submitSolution_Params, version uint32, timestamp uint32, nonce uint32, coinbase []byte) error {
-	p.SetVersion(version)
-	p.SetTimestamp(timestamp)
-	p.SetNonce(nonce)
-	if err := p.SetCoinbase(coinbase); err != nil {
-		return ipc.InField("coinbase", err)
-	}
-	return nil
-}
-
-// readMining_submitSolution_Params reads the arguments of a call to mining.Mining.SubmitSolution from p.
-func readMining_submitSolution_Params(p Mining_submitSolution_Params, version *uint32, timestamp *uint32, nonce *uint32, coinbase *[]byte) error {
-	*version = p.Version()
-	*timestamp = p.Timestamp()
-	*nonce = p.Nonce()
-	b, err := p.Coinbase()
+// WriteBlock writes v into s.
+func WriteBlock(s Block, v *mining.Block) error {
+	c, err := s.NewHeader()
 	if err != nil {
-		return ipc.InField("coinbase", err)
+		return ipc.InField("Header", err)
 	}
-	*coinbase = bytes.Clone(b)
-	return nil
-}
-
-// writeMining_submitSolution_Results writes the results of mining.Mining.SubmitSolution into p.
-func writeMining_submitSolution_Results(p Mining_submitSolution_Results, ok bool) error {
-	p.SetOk(ok)
-	return nil
-}
-
-// readMining_submitSolution_Results reads the results of mining.Mining.SubmitSolution from p.
-func readMining_submitSolution_Results(p Mining_submitSolution_Results, ok *bool) error {
-	*ok = p.Ok()
-	return nil
-}
-
-// writeMining_getMempoolFees_Results writes the results of mining.Mining.GetMempoolFees into p.
-func writeMining_getMempoolFees_Results(p Mining_getMempoolFees_Results, result map[int64]int64) error {
-	if result != nil {
-		l, err := p.NewResult(int32(len(result)))
+	if err := WriteBlockHeader(c, &v.Header); err != nil {
+		return ipc.InField("Header", err)
+	}
+	if v.Transactions != nil {
+		l, err := s.NewTransactions(int32(len(v.Transactions)))
 		if err != nil {
-			return ipc.InField("result", err)
+			return ipc.InField("Transactions", err)
 		}
-		for i, e := range ipc.SortedEntries(result, cmp.Compare) {
-			entry := l.At(i)
-			entry.SetKey(e.Key)
-			entry.SetValue(e.Value)
+		for i := range v.Transactions {
+			if err := ipc.SetDataAt(l, i, v.Transactions[i]); err != nil {
+				return ipc.InField("Transactions", ipc.InElem(i, err))
+			}
 		}
 	}
 	return nil
 }
 
-// readMining_getMempoolFees_Results reads the results of mining.Mining.GetMempoolFees from p.
-func readMining_getMempoolFees_Results(p Mining_getMempoolFees_Results, result *map[int64]int64) error {
-	l, err := p.Result()
+// ReadBlock reads s into v.
+func ReadBlock(s Block, v *mining.Block) error {
+	c, err := s.Header()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipc.InField("Header", err)
+	}
+	if err := ReadBlockHeader(c, &v.Header); err != nil {
+		return ipc.InField("Header", err)
+	}
+	l, err := s.Transactions()
+	if err != nil {
+		return ipc.InField("Transactions", err)
 	}
 	if l.IsValid() {
-		m := make(map[int64]int64, l.Len())
-		for i := range l.Len() {
-			e := l.At(i)
-			k := e.Key()
-			if _, dup := m[k]; dup {
-				return ipc.InField("result", ipc.InElem(i, ipc.ErrDuplicateKey))
-			}
-			m[k] = e.Value()
+		n, err := ipc.SliceLen[[]byte](l)
+		if err != nil {
+			return ipc.InField("Transactions", err)
 		}
-		*result = m
+		x := make([][]byte, n)
+		for i := range x {
+			b, err := l.At(i)
+			if err != nil {
+				return ipc.InField("Transactions", ipc.InElem(i, err))
+			}
+			x[i] = bytes.Clone(b)
+		}
+		v.Transactions = x
 	}
 	return nil
 }
@@ -902,6 +1546,46 @@ func ReadBlockCreateOptions(s BlockCreateOptions, v *mining.BlockCreateOptions) 
 	return nil
 }
 
+// WriteBlockHeader writes v into s.
+func WriteBlockHeader(s BlockHeader, v *mining.BlockHeader) error {
+	s.SetVersion(v.Version)
+	if err := s.SetPrevBlock(v.PrevBlock[:]); err != nil {
+		return ipc.InField("PrevBlock", err)
+	}
+	if err := s.SetMerkleRoot(v.MerkleRoot[:]); err != nil {
+		return ipc.InField("MerkleRoot", err)
+	}
+	s.SetTime(v.Time)
+	s.SetBits(v.Bits)
+	s.SetNonce(v.Nonce)
+	return nil
+}
+
+// ReadBlockHeader reads s into v.
+func ReadBlockHeader(s BlockHeader, v *mining.BlockHeader) error {
+	v.Version = s.Version()
+	b, err := s.PrevBlock()
+	if err != nil {
+		return ipc.InField("PrevBlock", err)
+	}
+	if len(b) != 32 {
+		return ipc.InField("PrevBlock", ipc.LengthError(len(b), 32))
+	}
+	copy(v.PrevBlock[:], b)
+	b1, err := s.MerkleRoot()
+	if err != nil {
+		return ipc.InField("MerkleRoot", err)
+	}
+	if len(b1) != 32 {
+		return ipc.InField("MerkleRoot", ipc.LengthError(len(b1), 32))
+	}
+	copy(v.MerkleRoot[:], b1)
+	v.Time = s.Time()
+	v.Bits = s.Bits()
+	v.Nonce = s.Nonce()
+	return nil
+}
+
 // WriteBlockRef writes v into s.
 func WriteBlockRef(s BlockRef, v *mining.BlockRef) error {
 	if err := s.SetHash(v.Hash[:]); err != nil {
@@ -922,144 +1606,6 @@ func ReadBlockRef(s BlockRef, v *mining.BlockRef) error {
 	}
 	copy(v.Hash[:], b)
 	v.Height = s.Height()
-	return nil
-}
-
-// WriteBlockTemplate writes v into s.
-func WriteBlockTemplate(s BlockTemplate, v *mining.BlockTemplate) error {
-	if err := s.SetHeader(v.Header); err != nil {
-		return ipc.InField("Header", err)
-	}
-	if v.Transactions != nil {
-		l, err := s.NewTransactions(int32(len(v.Transactions)))
-		if err != nil {
-			return ipc.InField("Transactions", err)
-		}
-		for i := range v.Transactions {
-			if err := ipc.SetDataAt(l, i, v.Transactions[i]); err != nil {
-				return ipc.InField("Transactions", ipc.InElem(i, err))
-			}
-		}
-	}
-	if v.TxFees != nil {
-		l, err := s.NewTxFees(int32(len(v.TxFees)))
-		if err != nil {
-			return ipc.InField("TxFees", err)
-		}
-		for i := range v.TxFees {
-			l.Set(i, v.TxFees[i])
-		}
-	}
-	if v.TxSigops != nil {
-		l, err := s.NewTxSigops(int32(len(v.TxSigops)))
-		if err != nil {
-			return ipc.InField("TxSigops", err)
-		}
-		for i := range v.TxSigops {
-			l.Set(i, v.TxSigops[i])
-		}
-	}
-	if err := s.SetCoinbaseCommitment(v.CoinbaseCommitment); err != nil {
-		return ipc.InField("CoinbaseCommitment", err)
-	}
-	if v.MerklePath != nil {
-		l, err := s.NewMerklePath(int32(len(v.MerklePath)))
-		if err != nil {
-			return ipc.InField("MerklePath", err)
-		}
-		for i := range v.MerklePath {
-			if err := l.Set(i, v.MerklePath[i][:]); err != nil {
-				return ipc.InField("MerklePath", ipc.InElem(i, err))
-			}
-		}
-	}
-	if v.Target != nil {
-		if err := s.SetTarget(v.Target[:]); err != nil {
-			return ipc.InField("Target", err)
-		}
-	}
-	return nil
-}
-
-// ReadBlockTemplate reads s into v.
-func ReadBlockTemplate(s BlockTemplate, v *mining.BlockTemplate) error {
-	b, err := s.Header()
-	if err != nil {
-		return ipc.InField("Header", err)
-	}
-	v.Header = bytes.Clone(b)
-	l, err := s.Transactions()
-	if err != nil {
-		return ipc.InField("Transactions", err)
-	}
-	if l.IsValid() {
-		x := make([][]byte, l.Len())
-		for i := range x {
-			b1, err := l.At(i)
-			if err != nil {
-				return ipc.InField("Transactions", ipc.InElem(i, err))
-			}
-			x[i] = bytes.Clone(b1)
-		}
-		v.Transactions = x
-	}
-	l1, err := s.TxFees()
-	if err != nil {
-		return ipc.InField("TxFees", err)
-	}
-	if l1.IsValid() {
-		x := make([]int64, l1.Len())
-		for i := range x {
-			x[i] = l1.At(i)
-		}
-		v.TxFees = x
-	}
-	l2, err := s.TxSigops()
-	if err != nil {
-		return ipc.InField("TxSigops", err)
-	}
-	if l2.IsValid() {
-		x := make([]int64, l2.Len())
-		for i := range x {
-			x[i] = l2.At(i)
-		}
-		v.TxSigops = x
-	}
-	b1, err := s.CoinbaseCommitment()
-	if err != nil {
-		return ipc.InField("CoinbaseCommitment", err)
-	}
-	v.CoinbaseCommitment = bytes.Clone(b1)
-	l3, err := s.MerklePath()
-	if err != nil {
-		return ipc.InField("MerklePath", err)
-	}
-	if l3.IsValid() {
-		x := make([]mining.Hash, l3.Len())
-		for i := range x {
-			b2, err := l3.At(i)
-			if err != nil {
-				return ipc.InField("MerklePath", ipc.InElem(i, err))
-			}
-			if len(b2) != 32 {
-				return ipc.InField("MerklePath", ipc.InElem(i, ipc.LengthError(len(b2), 32)))
-			}
-			copy(x[i][:], b2)
-		}
-		v.MerklePath = x
-	}
-	if s.HasTarget() {
-		x := new(mining.Hash)
-		b2, err := s.Target()
-		if err != nil {
-			return ipc.InField("Target", err)
-		}
-		if len(b2) != 32 {
-			return ipc.InField("Target", ipc.LengthError(len(b2), 32))
-		}
-		copy(x[:], b2)
-		v.Target = x
-	}
 	return nil
 }
 
