@@ -57,36 +57,45 @@ type call struct {
 	Args   []any
 }
 
-// goInterop is the Go Interop the C++ client calls. It records every call
-// it receives, in order.
-type goInterop struct {
-	mu    sync.Mutex
-	calls []call
+// goPeer is the Go Peer the C++ client calls. It records every call
+// it receives, in order, and the subscriptions it returned.
+type goPeer struct {
+	base context.Context // what outlives a call: the test's context
+
+	mu              sync.Mutex
+	calls           []call
+	subs            []*goSubscription
+	released        int           // subscriptions closed so far
+	releasedChanged chan struct{} // closed and replaced when released grows
 }
 
-func (g *goInterop) record(method string, args ...any) {
+func newGoPeer(base context.Context) *goPeer {
+	return &goPeer{base: base, releasedChanged: make(chan struct{})}
+}
+
+func (g *goPeer) record(method string, args ...any) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.calls = append(g.calls, call{method, args})
 }
 
-func (g *goInterop) received() []call {
+func (g *goPeer) received() []call {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return slices.Clone(g.calls)
 }
 
-func (g *goInterop) Add(_ context.Context, a, b int64) (int64, error) {
+func (g *goPeer) Add(_ context.Context, a, b int64) (int64, error) {
 	g.record("Add", a, b)
 	return a + b, nil
 }
 
-func (g *goInterop) Echo(_ context.Context, r interopapi.Record) (interopapi.Record, error) {
+func (g *goPeer) Echo(_ context.Context, r interopapi.Record) (interopapi.Record, error) {
 	g.record("Echo", r)
 	return r, nil
 }
 
-func (g *goInterop) Stats(_ context.Context, values []int64) (sum, lo, hi int64, count int32, err error) {
+func (g *goPeer) Stats(_ context.Context, values []int64) (sum, lo, hi int64, count int32, err error) {
 	g.record("Stats", values)
 	if len(values) == 0 {
 		return 0, 0, 0, 0, errors.New("stats: no values")
@@ -99,7 +108,7 @@ func (g *goInterop) Stats(_ context.Context, values []int64) (sum, lo, hi int64,
 	return sum, lo, hi, int32(len(values)), nil
 }
 
-func (g *goInterop) Lookup(_ context.Context, table map[string]int64, key string) (*int64, error) {
+func (g *goPeer) Lookup(_ context.Context, table map[string]int64, key string) (*int64, error) {
 	g.record("Lookup", table, key)
 	if v, ok := table[key]; ok {
 		return &v, nil
@@ -107,7 +116,7 @@ func (g *goInterop) Lookup(_ context.Context, table map[string]int64, key string
 	return nil, nil
 }
 
-func (g *goInterop) Count(_ context.Context, kinds []interopapi.Kind) (map[interopapi.Kind]int32, error) {
+func (g *goPeer) Count(_ context.Context, kinds []interopapi.Kind) (map[interopapi.Kind]int32, error) {
 	g.record("Count", kinds)
 	counts := make(map[interopapi.Kind]int32)
 	for _, k := range kinds {
@@ -116,12 +125,12 @@ func (g *goInterop) Count(_ context.Context, kinds []interopapi.Kind) (map[inter
 	return counts, nil
 }
 
-func (g *goInterop) Fail(_ context.Context, message string) error {
+func (g *goPeer) Fail(_ context.Context, message string) error {
 	g.record("Fail", message)
 	return errors.New(message)
 }
 
-func (g *goInterop) Size(_ context.Context, t interopapi.Tree) (nodes, depth int32, err error) {
+func (g *goPeer) Size(_ context.Context, t interopapi.Tree) (nodes, depth int32, err error) {
 	g.record("Size", t)
 	nodes, depth = treeSize(t)
 	return nodes, depth, nil
@@ -146,17 +155,17 @@ func sampleTree() interopapi.Tree {
 	}}
 }
 
-var _ interopapi.Interop = (*goInterop)(nil)
+var _ interopapi.Peer = (*goPeer)(nil)
 
-// TestCppClientGoServer serves a Go Interop on a unix socket and runs the
+// TestCppClientGoServer serves a Go Peer on a unix socket and runs the
 // C++ client against it: the C++ program checks every answer (and exits
 // non-zero on a mismatch), this test checks every argument received.
 func TestCppClientGoServer(t *testing.T) {
 	exe := cppProgram(t)
-	impl := &goInterop{}
+	impl := newGoPeer(t.Context())
 	socket := filepath.Join(t.TempDir(), "interop.sock")
 	l, err := ipc.Listen(t.Context(), "unix", socket, func() capnp.Client {
-		return interopapiipc.NewInteropServer(impl)
+		return interopapiipc.NewPeerServer(impl)
 	}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -185,9 +194,33 @@ func TestCppClientGoServer(t *testing.T) {
 		{"Count", []any{[]interopapi.Kind{interopapi.KindHeader, interopapi.KindBlock, interopapi.KindHeader, 7}}},
 		{"Fail", []any{"boom from C++"}},
 		{"Size", []any{sampleTree()}},
+		{"Subscribe", []any{int32(0)}},
+		{"Subscribe", []any{int32(eventCount)}},
+		{"AwaitReleased", []any{int32(1)}},
+		// secondRecord is cpp/interop.c++'s fillSecond; Forward stops at the
+		// refused record, so the C++ listener sees it but not the third.
+		{"Forward", []any{[]interopapi.Record{fullRecord(), secondRecord()}}},
+		{"Forward", []any{[]interopapi.Record{secondRecord(), {Name: refusedRecord}, secondRecord()}}},
 	}
 	if diff := cmp.Diff(want, impl.received()); diff != "" {
 		t.Errorf("calls the Go server received from C++ (-want +got):\n%s", diff)
+	}
+
+	// The C++ client checked every Notify call it got and the deliveries
+	// the Go subscription reported; here the Go side checks what C++'s
+	// Notify answered, including the failure, and that C++'s release of
+	// the subscription reached the Go implementation (AwaitReleased
+	// returned before the C++ client exited).
+	subs := impl.subscriptions()
+	if len(subs) != 1 {
+		t.Fatalf("the Go server returned %d subscriptions, want 1", len(subs))
+	}
+	deliveries, closed := subs[0].recorded()
+	if diff := cmp.Diff(wantDeliveries("C++"), deliveries); diff != "" {
+		t.Errorf("what the C++ Notify answered the Go subscription (-want +got):\n%s", diff)
+	}
+	if !closed {
+		t.Errorf("the subscription the C++ client released was not closed")
 	}
 }
 
@@ -220,7 +253,7 @@ func TestGoClientCppServer(t *testing.T) {
 		cmd.Wait()
 		t.Fatal(err)
 	}
-	client := interopapiipc.NewInteropClient(conn.Bootstrap(t.Context()))
+	client := interopapiipc.NewPeerClient(conn.Bootstrap(t.Context()))
 	callCppServer(t, client)
 	client.Release()
 	conn.Close()
@@ -231,7 +264,7 @@ func TestGoClientCppServer(t *testing.T) {
 	}
 }
 
-func callCppServer(t *testing.T, c *interopapiipc.InteropClient) {
+func callCppServer(t *testing.T, c *interopapiipc.PeerClient) {
 	ctx := t.Context()
 	// check reports a diff between want and got, or err.
 	check := func(what string, want, got any, err error) {
@@ -293,4 +326,7 @@ func callCppServer(t *testing.T, c *interopapiipc.InteropClient) {
 
 	nodes, depth, err := c.Size(ctx, sampleTree())
 	check("Size", []int32{4, 3}, []int32{nodes, depth}, err)
+
+	callCppSubscription(t, c)
+	callCppForward(t, c)
 }

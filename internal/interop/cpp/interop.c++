@@ -4,14 +4,20 @@
 // two-party RPC over a unix socket:
 //
 //   interop client <socket>  connects to a Go server, calls every method of
-//                            Interop and checks each answer;
+//                            Peer and checks each answer; it passes a
+//                            Notify callback and a Listener the Go side
+//                            calls (Notify also after subscribe returned:
+//                            the event loop runs until every call arrived),
+//                            uses and releases the Subscription Go returns;
 //   interop server <socket>  listens, prints "listening" on stdout, serves
-//                            one connection with a C++ Interop and exits
-//                            when that connection ends.
+//                            one connection with a C++ Peer and exits
+//                            when that connection ends; its subscribe and
+//                            forward call the Go client's Notify and
+//                            Listener.
 //
 // Every mismatch is printed on stderr; the exit status is 1 if there was
 // any, 2 on a usage error, 0 otherwise. The expected values here and in
-// interop_test.go must agree.
+// interop_test.go and callbacks_test.go must agree.
 
 #include <capnp/rpc-twoparty.h>
 #include <kj/async-io.h>
@@ -23,6 +29,7 @@
 #include <limits>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "interopapi.capnp.h"
@@ -178,16 +185,216 @@ void expectFailure(kj::Maybe<kj::Exception> got, kj::StringPtr want, kj::StringP
   }
 }
 
+// The subscription both sides exercise; interop_test.go's eventCount,
+// refusedSeq and refusal agree.
+constexpr int32_t kEventCount = 5;
+constexpr int32_t kRefusedSeq = 2;
+
+kj::String refusal(kj::StringPtr who) { return kj::str(who, " notify refuses event ", kRefusedSeq); }
+
+// fillNotification writes the arguments of the Notify call for event seq;
+// interop_test.go's notificationFor is the same value.
+void fillNotification(Notify::CallParams::Builder p, int32_t seq) {
+  auto ev = p.initEv();
+  ev.setSeq(seq);
+  ev.setName(kj::str("event ", seq));
+  auto points = ev.initPoints(seq + 1);
+  auto tags = p.initTags(seq + 1);
+  for (int32_t i = 0; i <= seq; i++) {
+    points[i].setX(seq);
+    points[i].setY(i);
+    tags.set(i, kj::str("tag", i));
+  }
+  if (seq % 2 == 1) {
+    ev.setWeight(int64_t(seq) * 100);
+    ev.setHasWeight(true);
+  }
+  if (seq % 3 == 0) {
+    auto parent = ev.initParent();
+    parent.setX(-seq);
+    parent.setY(seq);
+  }
+  if (seq == 1) {
+    p.setNote("");  // a pointer to "", not nil
+  } else if (seq > 1) {
+    p.setNote(kj::str("note ", seq));
+  }  // seq 0: nil
+}
+
+// ackFor is how who's Notify acknowledges a call: a digest of every
+// argument it read. interop_test.go's ack writes the same text.
+kj::String ackFor(kj::StringPtr who, Notify::CallParams::Reader p) {
+  auto ev = p.getEv();
+  auto points = ev.getPoints();
+  auto tags = p.getTags();
+  auto quote = [](kj::StringPtr s) { return kj::str("\"", s, "\""); };
+  auto point = [](Point::Reader pt) { return kj::str("(", pt.getX(), ",", pt.getY(), ")"); };
+  return kj::str(who, " ack ", ev.getSeq(), " ", quote(ev.getName()),
+                 " points=", points.size(),
+                 " last=", points.size() > 0 ? point(points[points.size() - 1]) : kj::str("nil"),
+                 " weight=", ev.getHasWeight() ? kj::str(ev.getWeight()) : kj::str("nil"),
+                 " parent=", ev.hasParent() ? point(ev.getParent()) : kj::str("nil"),
+                 " tags=", tags.size(),
+                 " last=", tags.size() > 0 ? quote(tags[tags.size() - 1]) : kj::str("nil"),
+                 " note=", p.hasNote() ? quote(p.getNote()) : kj::str("nil"));
+}
+
+// checkNotification compares every argument of a Notify call with what
+// fillNotification writes for its seq.
+void checkNotification(Notify::CallParams::Reader got, kj::StringPtr label) {
+  int32_t seq = got.getEv().getSeq();
+  if (seq < 0 || seq >= kEventCount) {
+    expect(false, kj::str(label, ": seq ", seq, " out of range"));
+    return;
+  }
+  capnp::MallocMessageBuilder message;
+  auto builder = message.initRoot<Notify::CallParams>();
+  fillNotification(builder, seq);
+  auto want = builder.asReader();
+  auto gev = got.getEv(), wev = want.getEv();
+  expectEq(kj::str(gev.getName()), kj::str(wev.getName()), kj::str(label, " name"));
+  auto gp = gev.getPoints(), wp = wev.getPoints();
+  bool samePoints = gp.size() == wp.size();
+  for (uint i = 0; samePoints && i < gp.size(); i++) {
+    samePoints = gp[i].getX() == wp[i].getX() && gp[i].getY() == wp[i].getY();
+  }
+  expect(samePoints, kj::str(label, " points"));
+  expect(gev.getHasWeight() == wev.getHasWeight() && gev.getWeight() == wev.getWeight(),
+         kj::str(label, " weight"));
+  expect(gev.hasParent() == wev.hasParent() && gev.getParent().getX() == wev.getParent().getX() &&
+             gev.getParent().getY() == wev.getParent().getY(),
+         kj::str(label, " parent"));
+  auto gt = got.getTags(), wt = want.getTags();
+  bool sameTags = gt.size() == wt.size();
+  for (uint i = 0; sameTags && i < gt.size(); i++) sameTags = gt[i] == wt[i];
+  expect(sameTags, kj::str(label, " tags"));
+  expect(got.hasNote() == want.hasNote() && got.getNote() == want.getNote(), kj::str(label, " note"));
+}
+
+// wantAck is the acknowledgement who's Notify gives event seq.
+kj::String wantAck(kj::StringPtr who, int32_t seq) {
+  capnp::MallocMessageBuilder message;
+  auto builder = message.initRoot<Notify::CallParams>();
+  fillNotification(builder, seq);
+  return ackFor(who, builder.asReader());
+}
+
+// checkDeliveries checks what a Subscription reports when the Notify of
+// who answered: one Delivery per event, the refused one with who's
+// message.
+void checkDeliveries(capnp::List<Delivery>::Reader got, kj::StringPtr who, kj::StringPtr label) {
+  expectEq(got.size(), uint(kEventCount), kj::str(label, " len(deliveries)"));
+  for (uint i = 0; i < got.size() && i < uint(kEventCount); i++) {
+    auto d = got[i];
+    auto what = kj::str(label, " deliveries[", i, "]");
+    expectEq(d.getSeq(), int32_t(i), kj::str(what, " seq"));
+    if (int32_t(i) == kRefusedSeq) {
+      expect(!d.hasAck() && d.hasErr(), kj::str(what, ": want an error, no ack"));
+      expectEq(kj::str(d.getErr()), refusal(who), kj::str(what, " err"));
+    } else {
+      expect(d.hasAck() && !d.hasErr(), kj::str(what, ": want an ack, no error"));
+      expectEq(kj::str(d.getAck()), wantAck(who, i), kj::str(what, " ack"));
+    }
+  }
+}
+
+// ClientCallbacks is what the client's Notify has seen.
+struct ClientCallbacks {
+  bool subscribed = false;  // the result of subscribe has arrived
+  int32_t calls = 0;
+  kj::Own<kj::PromiseFulfiller<void>> allArrived;  // fulfilled at the kEventCount-th call
+};
+
+// ClientNotify is the callback the C++ client hands the Go server. It
+// checks every call, acknowledges it with ackFor, and throws for event
+// kRefusedSeq.
+class ClientNotify final : public Notify::Server {
+ public:
+  explicit ClientNotify(ClientCallbacks& seen) : seen(seen) {}
+
+  kj::Promise<void> call(CallContext context) override {
+    auto p = context.getParams();
+    int32_t seq = p.getEv().getSeq();
+    auto label = kj::str("C++ notify(", seq, ")");
+    checkNotification(p, label);
+    expectEq(seq, seen.calls, kj::str(label, " arrived in order"));
+    // Event 0 arrives during subscribe, the rest after it returned.
+    expect(seen.subscribed == (seq > 0),
+           kj::str(label, " arrived ", seen.subscribed ? "after" : "before", " subscribe returned"));
+    if (++seen.calls == kEventCount) seen.allArrived->fulfill();
+    if (seq == kRefusedSeq) {
+      kj::throwFatalException(kj::Exception(kj::Exception::Type::FAILED, __FILE__, __LINE__, refusal("C++")));
+    }
+    context.getResults().setAck(ackFor("C++", p));
+    return kj::READY_NOW;
+  }
+
+ private:
+  ClientCallbacks& seen;
+};
+
+// fillSecond writes interop_test.go's secondRecord: one point, every other
+// pointer null but hash.
+void fillSecond(Record::Builder r) {
+  fillZero(r);
+  r.setName("second");
+  auto points = r.initPoints(1);
+  points[0].setX(1);
+  points[0].setY(-1);
+}
+
+// The record a Listener refuses, and the message it refuses it with;
+// interop_test.go's refusedRecord and listenerRefusal agree.
+constexpr const char* kRefusedRecord = "refuse me";
+
+kj::String listenerRefusal(kj::StringPtr who) {
+  return kj::str(who, " listener refuses \"", kRefusedRecord, "\"");
+}
+
+// seenAnswer is how who's Listener answers seen(r); interop_test.go's
+// seenAnswer writes the same text.
+kj::String seenAnswer(kj::StringPtr who, Record::Reader r) {
+  return kj::str(who, " saw \"", r.getName(), "\": ", r.getPoints().size(), " points, ", r.getTags().size(),
+                 " tags, parent ", r.hasParent() ? "true" : "false");
+}
+
+// ClientListener is the Listener the C++ client hands the Go server's
+// forward: it records the names it saw and refuses kRefusedRecord by
+// throwing.
+class ClientListener final : public Listener::Server {
+ public:
+  explicit ClientListener(std::vector<std::string>& names) : names(names) {}
+
+  kj::Promise<void> seen(SeenContext context) override {
+    auto r = context.getParams().getR();
+    names.push_back(r.getName().cStr());
+    if (r.getName() == kRefusedRecord) {
+      kj::throwFatalException(
+          kj::Exception(kj::Exception::Type::FAILED, __FILE__, __LINE__, listenerRefusal("C++")));
+    }
+    if (names.size() == 1) checkFull(r, "C++ listener's first record");
+    context.getResults().setResult(seenAnswer("C++", r));
+    return kj::READY_NOW;
+  }
+
+ private:
+  std::vector<std::string>& names;
+};
+
 // runClient calls every method of the Go server at socket and checks the
 // answers. The calls and arguments are what interop_test.go's
 // TestCppClientGoServer expects to receive, in this order.
 void runClient(kj::StringPtr socket) {
+  // What the client's callbacks saw; they outlive the connection that may
+  // call them.
+  ClientCallbacks callbacks;
+  std::vector<std::string> seenByListener;
   auto io = kj::setupAsyncIo();
   auto& ws = io.waitScope;
   auto addr = io.provider->getNetwork().parseAddress(kj::str("unix:", socket)).wait(ws);
   auto stream = addr->connect().wait(ws);
   capnp::TwoPartyClient client(*stream);
-  Interop::Client cap = client.bootstrap().castAs<Interop>();
+  Peer::Client cap = client.bootstrap().castAs<Peer>();
 
   {
     auto req = cap.addRequest();
@@ -273,6 +480,74 @@ void runClient(kj::StringPtr socket) {
     expect(res.getNodes() == 4 && res.getDepth() == 3,
            kj::str("size: got ", res.getNodes(), " nodes, depth ", res.getDepth()));
   }
+  {
+    // Fails before it calls notify: a null capability arrives as a nil func.
+    auto req = cap.subscribeRequest();
+    req.setCount(0);
+    expectFailure(kj::runCatchingExceptions([&]() { req.send().wait(ws); }),
+                  "subscribe: count 0, want at least 1", "subscribe(0)");
+  }
+  {
+    auto arrived = kj::newPromiseAndFulfiller<void>();
+    callbacks.allArrived = kj::mv(arrived.fulfiller);
+    auto req = cap.subscribeRequest();
+    req.setCount(kEventCount);
+    req.setNotify(kj::heap<ClientNotify>(callbacks));
+    Subscription::Client sub = req.send().wait(ws).getResult();
+    callbacks.subscribed = true;
+    expectEq(callbacks.calls, int32_t(1), "notify calls during subscribe");
+    expectFailure(kj::runCatchingExceptions([&]() { sub.deliveriesRequest().send().wait(ws); }),
+                  "deliveries: the subscription was not started", "deliveries before start");
+    sub.startRequest().send().wait(ws);
+    // The Go subscription answers deliveries once every notify call
+    // returned, so this also ends the wait should a call never arrive.
+    auto deliveries = sub.deliveriesRequest()
+                          .send()
+                          .then([](capnp::Response<Subscription::DeliveriesResults>&& r) {
+                            checkDeliveries(r.getResult(), "C++", "Go subscription");
+                          })
+                          .fork();
+    // The event loop runs until every callback arrived.
+    arrived.promise.exclusiveJoin(deliveries.addBranch()).wait(ws);
+    expectEq(callbacks.calls, kEventCount, "notify calls");
+    deliveries.addBranch().wait(ws);
+  }  // releases the subscription
+  {
+    // Returns once the release reached the Go implementation.
+    auto req = cap.awaitReleasedRequest();
+    req.setN(1);
+    req.send().wait(ws);
+  }
+  {
+    auto req = cap.forwardRequest();
+    auto records = req.initRecords(2);
+    fillFull(records[0]);
+    fillSecond(records[1]);
+    auto want0 = seenAnswer("C++", records[0].asReader());
+    auto want1 = seenAnswer("C++", records[1].asReader());
+    req.setL(kj::heap<ClientListener>(seenByListener));
+    auto answers = req.send().wait(ws).getResult();
+    expectEq(answers.size(), 2u, "forward: len(answers)");
+    if (answers.size() == 2) {
+      expectEq(kj::str(answers[0]), kj::mv(want0), "forward: answers[0]");
+      expectEq(kj::str(answers[1]), kj::mv(want1), "forward: answers[1]");
+    }
+  }
+  {
+    // The listener's exception reaches the Go server's forward, which
+    // fails with its message.
+    auto req = cap.forwardRequest();
+    auto records = req.initRecords(3);
+    fillSecond(records[0]);
+    fillZero(records[1]);
+    records[1].setName(kRefusedRecord);
+    fillSecond(records[2]);
+    req.setL(kj::heap<ClientListener>(seenByListener));
+    expectFailure(kj::runCatchingExceptions([&]() { req.send().wait(ws); }),
+                  kj::str("forward: record 1: ", listenerRefusal("C++")), "forward(refused)");
+  }
+  expect(seenByListener == std::vector<std::string>{"block \xe2\x9c\x93", "second", "second", kRefusedRecord},
+         "the records the C++ listener saw");
 }
 
 // treeSize counts the nodes of t and its depth (a leaf has depth 1).
@@ -288,9 +563,100 @@ void treeSize(Tree::Reader t, int32_t& nodes, int32_t& depth) {
   depth = deepest + 1;
 }
 
-// InteropImpl is the C++ Interop the Go client calls; its answers are what
+// ServerState is what the C++ server's objects share: how many
+// subscriptions were released, and the awaitReleased calls waiting for
+// more.
+struct ServerState : public kj::Refcounted {
+  int32_t released = 0;
+  std::vector<std::pair<int32_t, kj::Own<kj::PromiseFulfiller<void>>>> waiters;
+
+  void subscriptionReleased() {
+    released++;
+    for (auto it = waiters.begin(); it != waiters.end();) {
+      if (it->first <= released) {
+        it->second->fulfill();
+        it = waiters.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+};
+
+// stripRemote returns the message a remote exception carried: C++ prefixes
+// the reason it received with "remote exception: ".
+kj::String stripRemote(kj::StringPtr description) {
+  kj::StringPtr prefix = "remote exception: ";
+  if (description.startsWith(prefix)) return kj::str(description.slice(prefix.size()));
+  return kj::str(description);
+}
+
+// CppSubscription is the Subscription the C++ server returns: it calls
+// the Go client's Notify, records the answers, and tells ServerState when
+// its last reference is gone (its destructor runs).
+class CppSubscription final : public Subscription::Server {
+ public:
+  CppSubscription(Notify::Client notify, int32_t count, kj::Own<ServerState> state)
+      : notify(kj::mv(notify)), count(count), state(kj::mv(state)) {}
+
+  ~CppSubscription() noexcept(false) { state->subscriptionReleased(); }
+
+  // deliver calls notify for event seq and records its answer.
+  kj::Promise<void> deliver(int32_t seq) {
+    auto req = notify.callRequest();
+    fillNotification(req, seq);
+    return req.send().then(
+        [this, seq](capnp::Response<Notify::CallResults>&& r) {
+          results.push_back({seq, true, std::string(r.getAck().cStr()), false, ""});
+        },
+        [this, seq](kj::Exception&& e) {
+          results.push_back({seq, false, "", true, std::string(stripRemote(e.getDescription()).cStr())});
+        });
+  }
+
+  kj::Promise<void> start(StartContext) override {
+    if (running == nullptr) running = deliverFrom(1).fork();
+    return kj::READY_NOW;
+  }
+
+  kj::Promise<void> deliveries(DeliveriesContext context) override {
+    KJ_IF_MAYBE(r, running) {
+      return r->addBranch().then([this, context]() mutable {
+        auto out = context.getResults().initResult(results.size());
+        for (uint i = 0; i < results.size(); i++) {
+          out[i].setSeq(results[i].seq);
+          if (results[i].hasAck) out[i].setAck(results[i].ack);
+          if (results[i].hasErr) out[i].setErr(results[i].err);
+        }
+      });
+    }
+    return KJ_EXCEPTION(FAILED, "deliveries: the subscription was not started");
+  }
+
+ private:
+  kj::Promise<void> deliverFrom(int32_t seq) {
+    if (seq >= count) return kj::READY_NOW;
+    return deliver(seq).then([this, seq]() { return deliverFrom(seq + 1); });
+  }
+
+  struct Result {
+    int32_t seq;
+    bool hasAck;
+    std::string ack;
+    bool hasErr;
+    std::string err;
+  };
+
+  Notify::Client notify;
+  int32_t count;
+  kj::Own<ServerState> state;
+  std::vector<Result> results;
+  kj::Maybe<kj::ForkedPromise<void>> running;
+};
+
+// PeerImpl is the C++ Peer the Go client calls; its answers are what
 // interop_test.go's TestGoClientCppServer expects.
-class InteropImpl final : public Interop::Server {
+class PeerImpl final : public Peer::Server {
  public:
   kj::Promise<void> add(AddContext context) override {
     auto p = context.getParams();
@@ -419,9 +785,62 @@ class InteropImpl final : public Interop::Server {
     return kj::Exception(kj::Exception::Type::FAILED, __FILE__, __LINE__,
                          kj::str(context.getParams().getMessage()));
   }
+
+  kj::Promise<void> subscribe(SubscribeContext context) override {
+    auto p = context.getParams();
+    int32_t count = p.getCount();
+    if (count < 1) {
+      return kj::Exception(kj::Exception::Type::FAILED, __FILE__, __LINE__,
+                           kj::str("subscribe: count ", count, ", want at least 1"));
+    }
+    auto sub = kj::heap<CppSubscription>(p.getNotify(), count, kj::addRef(*state));
+    auto& first = *sub;
+    // Event 0 is delivered before subscribe returns.
+    return first.deliver(0).then([context, sub = kj::mv(sub)]() mutable {
+      context.getResults().setResult(kj::mv(sub));
+    });
+  }
+
+  kj::Promise<void> awaitReleased(AwaitReleasedContext context) override {
+    int32_t n = context.getParams().getN();
+    if (state->released >= n) return kj::READY_NOW;
+    auto paf = kj::newPromiseAndFulfiller<void>();
+    state->waiters.emplace_back(n, kj::mv(paf.fulfiller));
+    return kj::mv(paf.promise);
+  }
+
+  kj::Promise<void> forward(ForwardContext context) override {
+    return forwardFrom(context, context.getParams().getL(), 0, {});
+  }
+
+ private:
+  // forwardFrom calls l.seen with records i, i+1, … of the call, one after
+  // another, collecting the answers after those in answers.
+  kj::Promise<void> forwardFrom(ForwardContext context, Listener::Client l, uint i,
+                                std::vector<std::string> answers) {
+    auto records = context.getParams().getRecords();
+    if (i == records.size()) {
+      auto out = context.getResults().initResult(answers.size());
+      for (uint j = 0; j < answers.size(); j++) out.set(j, answers[j].c_str());
+      return kj::READY_NOW;
+    }
+    auto req = l.seenRequest();
+    req.setR(records[i]);
+    return req.send().then(
+        [this, context, l, i, answers = kj::mv(answers)](capnp::Response<Listener::SeenResults>&& r) mutable {
+          answers.push_back(r.getResult().cStr());
+          return forwardFrom(context, kj::mv(l), i + 1, kj::mv(answers));
+        },
+        [i](kj::Exception&& e) -> kj::Promise<void> {
+          return kj::Exception(kj::Exception::Type::FAILED, __FILE__, __LINE__,
+                               kj::str("forward: record ", i, ": ", stripRemote(e.getDescription())));
+        });
+  }
+
+  kj::Own<ServerState> state = kj::refcounted<ServerState>();
 };
 
-// runServer serves one connection on socket with an InteropImpl.
+// runServer serves one connection on socket with an PeerImpl.
 void runServer(kj::StringPtr socket) {
   auto io = kj::setupAsyncIo();
   auto& ws = io.waitScope;
@@ -430,7 +849,7 @@ void runServer(kj::StringPtr socket) {
   std::cout << "listening" << std::endl;
   auto stream = listener->accept().wait(ws);
   capnp::TwoPartyVatNetwork network(*stream, capnp::rpc::twoparty::Side::SERVER);
-  auto rpc = capnp::makeRpcServer(network, kj::heap<InteropImpl>());
+  auto rpc = capnp::makeRpcServer(network, kj::heap<PeerImpl>());
   network.onDisconnect().wait(ws);
 }
 

@@ -7,9 +7,34 @@ using Go = import "/go.capnp";
 $Go.package("interopapiipc");
 $Go.import("github.com/ifacegen/ifacegen/internal/interop/interopapi/interopapiipc");
 
+interface Subscription @0xe56b01ed61bacd00 {
+  # Subscription is an object Peer.Subscribe returns: it calls its Notify
+  # for the events after the first, and reports what the calls answered. The
+  # holder releases it when done; the serving side observes the release.
+
+  start @0 () -> ();
+  # Start makes the subscription call Notify for every event after the
+  # first, one after another, and returns without waiting for them:
+  # those calls arrive after Subscribe returned and after Start
+  # returned, or while it is returning.
+
+  deliveries @1 () -> (result :List(Delivery));
+  # Deliveries returns once every event was delivered, with one
+  # Delivery per event in Seq order. It fails before Start.
+}
+
+interface Listener @0xf3e725dc8305b14c {
+  # Listener is told about records: an //ipc:interface passed as a
+  # parameter, so the receiver calls it through a client proxy.
+
+  seen @0 (r :Record) -> (result :Text);
+  # Seen tells the listener about r; it answers with a note on r, or
+  # fails to refuse it.
+}
+
 interface Interop @0xdbdf29982c6f868b {
   # Interop is served and called by both the Go and the C++ side of the
-  # interop test.
+  # interop test, as part of Peer.
 
   add @0 (a :Int64, b :Int64) -> (result :Int64);
   # Add returns a + b.
@@ -33,6 +58,63 @@ interface Interop @0xdbdf29982c6f868b {
   size @6 (t :Tree) -> (nodes :Int32, depth :Int32);
   # Size returns how many nodes t has and how deep it is (a leaf has
   # depth 1).
+}
+
+interface Peer @0x9090e1d14e37df57 extends(Interop) {
+  # Peer is what each side of the interop test serves and bootstraps:
+  # Interop's methods, which carry values only, and the ones that pass
+  # capabilities both ways. Interop stays as it is (the fuzz targets serve
+  # it); Peer extends it.
+
+  subscribe @0 (count :Int32, notify :Notify) -> (result :Subscription);
+  # Subscribe calls notify with event 0 before it returns and returns a
+  # Subscription for events 1 to count-1, which calls notify for them
+  # once it is started. It fails when count < 1.
+
+  awaitReleased @1 (n :Int32) -> ();
+  # AwaitReleased returns once n of the Subscriptions this server
+  # returned have been released by their holders (so a peer that
+  # releases one and then calls AwaitReleased proves the release
+  # arrived), or fails when ctx ends first.
+
+  forward @2 (records :List(Record), l :Listener) -> (result :List(Text));
+  # Forward calls l.Seen with each of records, in order, and returns
+  # the answers. It stops at the first error and fails with
+  # "forward: record <index>: <the listener's message>".
+}
+
+interface Notify @0xd898e79a80d377d2 {
+  # Notify is the callback a Subscription calls once per event, with the
+  # event, tags (Seq+1 of them) and note (nil for Seq 0). It answers with an
+  # acknowledgement, or fails; the failure reaches the Subscription as an
+  # error with the callback's message.
+
+  call @0 (ev :Event, tags :List(Text), note :Text) -> (ack :Text);
+}
+
+struct Delivery @0xfa91f6095ac114df {
+  # Delivery is what a Subscription learned from one call of its Notify:
+  # the acknowledgement, or the error message when the call failed.
+
+  seq @0 :Int32;
+  ack @1 :Text;
+  err @2 :Text;
+}
+
+struct Event @0xbab2fa59afed2831 {
+  # Event is what a Subscription tells its Notify callback: a struct with a
+  # list and optionals, so that a callback's arguments cross as richly as a
+  # method's.
+
+  seq @0 :Int32;
+  name @1 :Text;
+  points @2 :List(Point);
+  weight @3 :Int64;
+  # Weight is nil for even Seq.
+
+  hasWeight @4 :Bool;
+  parent @5 :Point;
+  # Parent is nil unless Seq is a multiple of 3.
 }
 
 struct KindInt32Entry @0x823947a102183f34 { key @0 :Kind; value @1 :Int32; }

@@ -11,6 +11,835 @@ import (
 	context "context"
 )
 
+type Subscription capnp.Client
+
+// Subscription_TypeID is the unique identifier for the type Subscription.
+const Subscription_TypeID = 0xe56b01ed61bacd00
+
+func (c Subscription) Start(ctx context.Context, params func(Subscription_start_Params) error) (Subscription_start_Results_Future, capnp.ReleaseFunc) {
+
+	s := capnp.Send{
+		Method: capnp.Method{
+			InterfaceID:   0xe56b01ed61bacd00,
+			MethodID:      0,
+			InterfaceName: "interopapi.capnp:Subscription",
+			MethodName:    "start",
+		},
+	}
+	if params != nil {
+		s.ArgsSize = capnp.ObjectSize{DataSize: 0, PointerCount: 0}
+		s.PlaceArgs = func(s capnp.Struct) error { return params(Subscription_start_Params(s)) }
+	}
+
+	ans, release := capnp.Client(c).SendCall(ctx, s)
+	return Subscription_start_Results_Future{Future: ans.Future()}, release
+
+}
+
+func (c Subscription) Deliveries(ctx context.Context, params func(Subscription_deliveries_Params) error) (Subscription_deliveries_Results_Future, capnp.ReleaseFunc) {
+
+	s := capnp.Send{
+		Method: capnp.Method{
+			InterfaceID:   0xe56b01ed61bacd00,
+			MethodID:      1,
+			InterfaceName: "interopapi.capnp:Subscription",
+			MethodName:    "deliveries",
+		},
+	}
+	if params != nil {
+		s.ArgsSize = capnp.ObjectSize{DataSize: 0, PointerCount: 0}
+		s.PlaceArgs = func(s capnp.Struct) error { return params(Subscription_deliveries_Params(s)) }
+	}
+
+	ans, release := capnp.Client(c).SendCall(ctx, s)
+	return Subscription_deliveries_Results_Future{Future: ans.Future()}, release
+
+}
+
+func (c Subscription) WaitStreaming() error {
+	return capnp.Client(c).WaitStreaming()
+}
+
+// String returns a string that identifies this capability for debugging
+// purposes.  Its format should not be depended on: in particular, it
+// should not be used to compare clients.  Use IsSame to compare clients
+// for equality.
+func (c Subscription) String() string {
+	return "Subscription(" + capnp.Client(c).String() + ")"
+}
+
+// AddRef creates a new Client that refers to the same capability as c.
+// If c is nil or has resolved to null, then AddRef returns nil.
+func (c Subscription) AddRef() Subscription {
+	return Subscription(capnp.Client(c).AddRef())
+}
+
+// Release releases a capability reference.  If this is the last
+// reference to the capability, then the underlying resources associated
+// with the capability will be released.
+//
+// Release will panic if c has already been released, but not if c is
+// nil or resolved to null.
+func (c Subscription) Release() {
+	capnp.Client(c).Release()
+}
+
+// Resolve blocks until the capability is fully resolved or the Context
+// expires.
+func (c Subscription) Resolve(ctx context.Context) error {
+	return capnp.Client(c).Resolve(ctx)
+}
+
+func (c Subscription) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Client(c).EncodeAsPtr(seg)
+}
+
+func (Subscription) DecodeFromPtr(p capnp.Ptr) Subscription {
+	return Subscription(capnp.Client{}.DecodeFromPtr(p))
+}
+
+// IsValid reports whether c is a valid reference to a capability.
+// A reference is invalid if it is nil, has resolved to null, or has
+// been released.
+func (c Subscription) IsValid() bool {
+	return capnp.Client(c).IsValid()
+}
+
+// IsSame reports whether c and other refer to a capability created by the
+// same call to NewClient.  This can return false negatives if c or other
+// are not fully resolved: use Resolve if this is an issue.  If either
+// c or other are released, then IsSame panics.
+func (c Subscription) IsSame(other Subscription) bool {
+	return capnp.Client(c).IsSame(capnp.Client(other))
+}
+
+// Update the flowcontrol.FlowLimiter used to manage flow control for
+// this client. This affects all future calls, but not calls already
+// waiting to send. Passing nil sets the value to flowcontrol.NopLimiter,
+// which is also the default.
+func (c Subscription) SetFlowLimiter(lim fc.FlowLimiter) {
+	capnp.Client(c).SetFlowLimiter(lim)
+}
+
+// Get the current flowcontrol.FlowLimiter used to manage flow control
+// for this client.
+func (c Subscription) GetFlowLimiter() fc.FlowLimiter {
+	return capnp.Client(c).GetFlowLimiter()
+}
+
+// A Subscription_Server is a Subscription with a local implementation.
+type Subscription_Server interface {
+	Start(context.Context, Subscription_start) error
+
+	Deliveries(context.Context, Subscription_deliveries) error
+}
+
+// Subscription_NewServer creates a new Server from an implementation of Subscription_Server.
+func Subscription_NewServer(s Subscription_Server) *server.Server {
+	c, _ := s.(server.Shutdowner)
+	return server.New(Subscription_Methods(nil, s), s, c)
+}
+
+// Subscription_ServerToClient creates a new Client from an implementation of Subscription_Server.
+// The caller is responsible for calling Release on the returned Client.
+func Subscription_ServerToClient(s Subscription_Server) Subscription {
+	return Subscription(capnp.NewClient(Subscription_NewServer(s)))
+}
+
+// Subscription_Methods appends Methods to a slice that invoke the methods on s.
+// This can be used to create a more complicated Server.
+func Subscription_Methods(methods []server.Method, s Subscription_Server) []server.Method {
+	if cap(methods) == 0 {
+		methods = make([]server.Method, 0, 2)
+	}
+
+	methods = append(methods, server.Method{
+		Method: capnp.Method{
+			InterfaceID:   0xe56b01ed61bacd00,
+			MethodID:      0,
+			InterfaceName: "interopapi.capnp:Subscription",
+			MethodName:    "start",
+		},
+		Impl: func(ctx context.Context, call *server.Call) error {
+			return s.Start(ctx, Subscription_start{call})
+		},
+	})
+
+	methods = append(methods, server.Method{
+		Method: capnp.Method{
+			InterfaceID:   0xe56b01ed61bacd00,
+			MethodID:      1,
+			InterfaceName: "interopapi.capnp:Subscription",
+			MethodName:    "deliveries",
+		},
+		Impl: func(ctx context.Context, call *server.Call) error {
+			return s.Deliveries(ctx, Subscription_deliveries{call})
+		},
+	})
+
+	return methods
+}
+
+// Subscription_start holds the state for a server call to Subscription.start.
+// See server.Call for documentation.
+type Subscription_start struct {
+	*server.Call
+}
+
+// Args returns the call's arguments.
+func (c Subscription_start) Args() Subscription_start_Params {
+	return Subscription_start_Params(c.Call.Args())
+}
+
+// AllocResults allocates the results struct.
+func (c Subscription_start) AllocResults() (Subscription_start_Results, error) {
+	r, err := c.Call.AllocResults(capnp.ObjectSize{DataSize: 0, PointerCount: 0})
+	return Subscription_start_Results(r), err
+}
+
+// Subscription_deliveries holds the state for a server call to Subscription.deliveries.
+// See server.Call for documentation.
+type Subscription_deliveries struct {
+	*server.Call
+}
+
+// Args returns the call's arguments.
+func (c Subscription_deliveries) Args() Subscription_deliveries_Params {
+	return Subscription_deliveries_Params(c.Call.Args())
+}
+
+// AllocResults allocates the results struct.
+func (c Subscription_deliveries) AllocResults() (Subscription_deliveries_Results, error) {
+	r, err := c.Call.AllocResults(capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return Subscription_deliveries_Results(r), err
+}
+
+// Subscription_List is a list of Subscription.
+type Subscription_List = capnp.CapList[Subscription]
+
+// NewSubscription_List creates a new list of Subscription.
+func NewSubscription_List(s *capnp.Segment, sz int32) (Subscription_List, error) {
+	l, err := capnp.NewPointerList(s, sz)
+	return capnp.CapList[Subscription](l), err
+}
+
+type Subscription_start_Params capnp.Struct
+
+// Subscription_start_Params_TypeID is the unique identifier for the type Subscription_start_Params.
+const Subscription_start_Params_TypeID = 0xfb42ae34f0cf38f1
+
+func NewSubscription_start_Params(s *capnp.Segment) (Subscription_start_Params, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0})
+	return Subscription_start_Params(st), err
+}
+
+func NewRootSubscription_start_Params(s *capnp.Segment) (Subscription_start_Params, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0})
+	return Subscription_start_Params(st), err
+}
+
+func ReadRootSubscription_start_Params(msg *capnp.Message) (Subscription_start_Params, error) {
+	root, err := msg.Root()
+	return Subscription_start_Params(root.Struct()), err
+}
+
+func (s Subscription_start_Params) String() string {
+	str, _ := text.Marshal(0xfb42ae34f0cf38f1, capnp.Struct(s))
+	return str
+}
+
+func (s Subscription_start_Params) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (Subscription_start_Params) DecodeFromPtr(p capnp.Ptr) Subscription_start_Params {
+	return Subscription_start_Params(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s Subscription_start_Params) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s Subscription_start_Params) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s Subscription_start_Params) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s Subscription_start_Params) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+
+// Subscription_start_Params_List is a list of Subscription_start_Params.
+type Subscription_start_Params_List = capnp.StructList[Subscription_start_Params]
+
+// NewSubscription_start_Params creates a new list of Subscription_start_Params.
+func NewSubscription_start_Params_List(s *capnp.Segment, sz int32) (Subscription_start_Params_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0}, sz)
+	return capnp.StructList[Subscription_start_Params](l), err
+}
+
+// Subscription_start_Params_Future is a wrapper for a Subscription_start_Params promised by a client call.
+type Subscription_start_Params_Future struct{ *capnp.Future }
+
+func (f Subscription_start_Params_Future) Struct() (Subscription_start_Params, error) {
+	p, err := f.Future.Ptr()
+	return Subscription_start_Params(p.Struct()), err
+}
+
+type Subscription_start_Results capnp.Struct
+
+// Subscription_start_Results_TypeID is the unique identifier for the type Subscription_start_Results.
+const Subscription_start_Results_TypeID = 0xa81ab24a35aa048e
+
+func NewSubscription_start_Results(s *capnp.Segment) (Subscription_start_Results, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0})
+	return Subscription_start_Results(st), err
+}
+
+func NewRootSubscription_start_Results(s *capnp.Segment) (Subscription_start_Results, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0})
+	return Subscription_start_Results(st), err
+}
+
+func ReadRootSubscription_start_Results(msg *capnp.Message) (Subscription_start_Results, error) {
+	root, err := msg.Root()
+	return Subscription_start_Results(root.Struct()), err
+}
+
+func (s Subscription_start_Results) String() string {
+	str, _ := text.Marshal(0xa81ab24a35aa048e, capnp.Struct(s))
+	return str
+}
+
+func (s Subscription_start_Results) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (Subscription_start_Results) DecodeFromPtr(p capnp.Ptr) Subscription_start_Results {
+	return Subscription_start_Results(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s Subscription_start_Results) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s Subscription_start_Results) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s Subscription_start_Results) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s Subscription_start_Results) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+
+// Subscription_start_Results_List is a list of Subscription_start_Results.
+type Subscription_start_Results_List = capnp.StructList[Subscription_start_Results]
+
+// NewSubscription_start_Results creates a new list of Subscription_start_Results.
+func NewSubscription_start_Results_List(s *capnp.Segment, sz int32) (Subscription_start_Results_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0}, sz)
+	return capnp.StructList[Subscription_start_Results](l), err
+}
+
+// Subscription_start_Results_Future is a wrapper for a Subscription_start_Results promised by a client call.
+type Subscription_start_Results_Future struct{ *capnp.Future }
+
+func (f Subscription_start_Results_Future) Struct() (Subscription_start_Results, error) {
+	p, err := f.Future.Ptr()
+	return Subscription_start_Results(p.Struct()), err
+}
+
+type Subscription_deliveries_Params capnp.Struct
+
+// Subscription_deliveries_Params_TypeID is the unique identifier for the type Subscription_deliveries_Params.
+const Subscription_deliveries_Params_TypeID = 0xc6f7fe677890612f
+
+func NewSubscription_deliveries_Params(s *capnp.Segment) (Subscription_deliveries_Params, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0})
+	return Subscription_deliveries_Params(st), err
+}
+
+func NewRootSubscription_deliveries_Params(s *capnp.Segment) (Subscription_deliveries_Params, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0})
+	return Subscription_deliveries_Params(st), err
+}
+
+func ReadRootSubscription_deliveries_Params(msg *capnp.Message) (Subscription_deliveries_Params, error) {
+	root, err := msg.Root()
+	return Subscription_deliveries_Params(root.Struct()), err
+}
+
+func (s Subscription_deliveries_Params) String() string {
+	str, _ := text.Marshal(0xc6f7fe677890612f, capnp.Struct(s))
+	return str
+}
+
+func (s Subscription_deliveries_Params) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (Subscription_deliveries_Params) DecodeFromPtr(p capnp.Ptr) Subscription_deliveries_Params {
+	return Subscription_deliveries_Params(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s Subscription_deliveries_Params) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s Subscription_deliveries_Params) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s Subscription_deliveries_Params) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s Subscription_deliveries_Params) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+
+// Subscription_deliveries_Params_List is a list of Subscription_deliveries_Params.
+type Subscription_deliveries_Params_List = capnp.StructList[Subscription_deliveries_Params]
+
+// NewSubscription_deliveries_Params creates a new list of Subscription_deliveries_Params.
+func NewSubscription_deliveries_Params_List(s *capnp.Segment, sz int32) (Subscription_deliveries_Params_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0}, sz)
+	return capnp.StructList[Subscription_deliveries_Params](l), err
+}
+
+// Subscription_deliveries_Params_Future is a wrapper for a Subscription_deliveries_Params promised by a client call.
+type Subscription_deliveries_Params_Future struct{ *capnp.Future }
+
+func (f Subscription_deliveries_Params_Future) Struct() (Subscription_deliveries_Params, error) {
+	p, err := f.Future.Ptr()
+	return Subscription_deliveries_Params(p.Struct()), err
+}
+
+type Subscription_deliveries_Results capnp.Struct
+
+// Subscription_deliveries_Results_TypeID is the unique identifier for the type Subscription_deliveries_Results.
+const Subscription_deliveries_Results_TypeID = 0xea60ea59d042e019
+
+func NewSubscription_deliveries_Results(s *capnp.Segment) (Subscription_deliveries_Results, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return Subscription_deliveries_Results(st), err
+}
+
+func NewRootSubscription_deliveries_Results(s *capnp.Segment) (Subscription_deliveries_Results, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return Subscription_deliveries_Results(st), err
+}
+
+func ReadRootSubscription_deliveries_Results(msg *capnp.Message) (Subscription_deliveries_Results, error) {
+	root, err := msg.Root()
+	return Subscription_deliveries_Results(root.Struct()), err
+}
+
+func (s Subscription_deliveries_Results) String() string {
+	str, _ := text.Marshal(0xea60ea59d042e019, capnp.Struct(s))
+	return str
+}
+
+func (s Subscription_deliveries_Results) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (Subscription_deliveries_Results) DecodeFromPtr(p capnp.Ptr) Subscription_deliveries_Results {
+	return Subscription_deliveries_Results(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s Subscription_deliveries_Results) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s Subscription_deliveries_Results) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s Subscription_deliveries_Results) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s Subscription_deliveries_Results) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s Subscription_deliveries_Results) Result() (Delivery_List, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return Delivery_List(p.List()), err
+}
+
+func (s Subscription_deliveries_Results) HasResult() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s Subscription_deliveries_Results) SetResult(v Delivery_List) error {
+	return capnp.Struct(s).SetPtr(0, v.ToPtr())
+}
+
+// NewResult sets the result field to a newly
+// allocated Delivery_List, preferring placement in s's segment.
+func (s Subscription_deliveries_Results) NewResult(n int32) (Delivery_List, error) {
+	l, err := NewDelivery_List(capnp.Struct(s).Segment(), n)
+	if err != nil {
+		return Delivery_List{}, err
+	}
+	err = capnp.Struct(s).SetPtr(0, l.ToPtr())
+	return l, err
+}
+
+// Subscription_deliveries_Results_List is a list of Subscription_deliveries_Results.
+type Subscription_deliveries_Results_List = capnp.StructList[Subscription_deliveries_Results]
+
+// NewSubscription_deliveries_Results creates a new list of Subscription_deliveries_Results.
+func NewSubscription_deliveries_Results_List(s *capnp.Segment, sz int32) (Subscription_deliveries_Results_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, sz)
+	return capnp.StructList[Subscription_deliveries_Results](l), err
+}
+
+// Subscription_deliveries_Results_Future is a wrapper for a Subscription_deliveries_Results promised by a client call.
+type Subscription_deliveries_Results_Future struct{ *capnp.Future }
+
+func (f Subscription_deliveries_Results_Future) Struct() (Subscription_deliveries_Results, error) {
+	p, err := f.Future.Ptr()
+	return Subscription_deliveries_Results(p.Struct()), err
+}
+
+type Listener capnp.Client
+
+// Listener_TypeID is the unique identifier for the type Listener.
+const Listener_TypeID = 0xf3e725dc8305b14c
+
+func (c Listener) Seen(ctx context.Context, params func(Listener_seen_Params) error) (Listener_seen_Results_Future, capnp.ReleaseFunc) {
+
+	s := capnp.Send{
+		Method: capnp.Method{
+			InterfaceID:   0xf3e725dc8305b14c,
+			MethodID:      0,
+			InterfaceName: "interopapi.capnp:Listener",
+			MethodName:    "seen",
+		},
+	}
+	if params != nil {
+		s.ArgsSize = capnp.ObjectSize{DataSize: 0, PointerCount: 1}
+		s.PlaceArgs = func(s capnp.Struct) error { return params(Listener_seen_Params(s)) }
+	}
+
+	ans, release := capnp.Client(c).SendCall(ctx, s)
+	return Listener_seen_Results_Future{Future: ans.Future()}, release
+
+}
+
+func (c Listener) WaitStreaming() error {
+	return capnp.Client(c).WaitStreaming()
+}
+
+// String returns a string that identifies this capability for debugging
+// purposes.  Its format should not be depended on: in particular, it
+// should not be used to compare clients.  Use IsSame to compare clients
+// for equality.
+func (c Listener) String() string {
+	return "Listener(" + capnp.Client(c).String() + ")"
+}
+
+// AddRef creates a new Client that refers to the same capability as c.
+// If c is nil or has resolved to null, then AddRef returns nil.
+func (c Listener) AddRef() Listener {
+	return Listener(capnp.Client(c).AddRef())
+}
+
+// Release releases a capability reference.  If this is the last
+// reference to the capability, then the underlying resources associated
+// with the capability will be released.
+//
+// Release will panic if c has already been released, but not if c is
+// nil or resolved to null.
+func (c Listener) Release() {
+	capnp.Client(c).Release()
+}
+
+// Resolve blocks until the capability is fully resolved or the Context
+// expires.
+func (c Listener) Resolve(ctx context.Context) error {
+	return capnp.Client(c).Resolve(ctx)
+}
+
+func (c Listener) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Client(c).EncodeAsPtr(seg)
+}
+
+func (Listener) DecodeFromPtr(p capnp.Ptr) Listener {
+	return Listener(capnp.Client{}.DecodeFromPtr(p))
+}
+
+// IsValid reports whether c is a valid reference to a capability.
+// A reference is invalid if it is nil, has resolved to null, or has
+// been released.
+func (c Listener) IsValid() bool {
+	return capnp.Client(c).IsValid()
+}
+
+// IsSame reports whether c and other refer to a capability created by the
+// same call to NewClient.  This can return false negatives if c or other
+// are not fully resolved: use Resolve if this is an issue.  If either
+// c or other are released, then IsSame panics.
+func (c Listener) IsSame(other Listener) bool {
+	return capnp.Client(c).IsSame(capnp.Client(other))
+}
+
+// Update the flowcontrol.FlowLimiter used to manage flow control for
+// this client. This affects all future calls, but not calls already
+// waiting to send. Passing nil sets the value to flowcontrol.NopLimiter,
+// which is also the default.
+func (c Listener) SetFlowLimiter(lim fc.FlowLimiter) {
+	capnp.Client(c).SetFlowLimiter(lim)
+}
+
+// Get the current flowcontrol.FlowLimiter used to manage flow control
+// for this client.
+func (c Listener) GetFlowLimiter() fc.FlowLimiter {
+	return capnp.Client(c).GetFlowLimiter()
+}
+
+// A Listener_Server is a Listener with a local implementation.
+type Listener_Server interface {
+	Seen(context.Context, Listener_seen) error
+}
+
+// Listener_NewServer creates a new Server from an implementation of Listener_Server.
+func Listener_NewServer(s Listener_Server) *server.Server {
+	c, _ := s.(server.Shutdowner)
+	return server.New(Listener_Methods(nil, s), s, c)
+}
+
+// Listener_ServerToClient creates a new Client from an implementation of Listener_Server.
+// The caller is responsible for calling Release on the returned Client.
+func Listener_ServerToClient(s Listener_Server) Listener {
+	return Listener(capnp.NewClient(Listener_NewServer(s)))
+}
+
+// Listener_Methods appends Methods to a slice that invoke the methods on s.
+// This can be used to create a more complicated Server.
+func Listener_Methods(methods []server.Method, s Listener_Server) []server.Method {
+	if cap(methods) == 0 {
+		methods = make([]server.Method, 0, 1)
+	}
+
+	methods = append(methods, server.Method{
+		Method: capnp.Method{
+			InterfaceID:   0xf3e725dc8305b14c,
+			MethodID:      0,
+			InterfaceName: "interopapi.capnp:Listener",
+			MethodName:    "seen",
+		},
+		Impl: func(ctx context.Context, call *server.Call) error {
+			return s.Seen(ctx, Listener_seen{call})
+		},
+	})
+
+	return methods
+}
+
+// Listener_seen holds the state for a server call to Listener.seen.
+// See server.Call for documentation.
+type Listener_seen struct {
+	*server.Call
+}
+
+// Args returns the call's arguments.
+func (c Listener_seen) Args() Listener_seen_Params {
+	return Listener_seen_Params(c.Call.Args())
+}
+
+// AllocResults allocates the results struct.
+func (c Listener_seen) AllocResults() (Listener_seen_Results, error) {
+	r, err := c.Call.AllocResults(capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return Listener_seen_Results(r), err
+}
+
+// Listener_List is a list of Listener.
+type Listener_List = capnp.CapList[Listener]
+
+// NewListener_List creates a new list of Listener.
+func NewListener_List(s *capnp.Segment, sz int32) (Listener_List, error) {
+	l, err := capnp.NewPointerList(s, sz)
+	return capnp.CapList[Listener](l), err
+}
+
+type Listener_seen_Params capnp.Struct
+
+// Listener_seen_Params_TypeID is the unique identifier for the type Listener_seen_Params.
+const Listener_seen_Params_TypeID = 0xdd85b5c378030b5b
+
+func NewListener_seen_Params(s *capnp.Segment) (Listener_seen_Params, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return Listener_seen_Params(st), err
+}
+
+func NewRootListener_seen_Params(s *capnp.Segment) (Listener_seen_Params, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return Listener_seen_Params(st), err
+}
+
+func ReadRootListener_seen_Params(msg *capnp.Message) (Listener_seen_Params, error) {
+	root, err := msg.Root()
+	return Listener_seen_Params(root.Struct()), err
+}
+
+func (s Listener_seen_Params) String() string {
+	str, _ := text.Marshal(0xdd85b5c378030b5b, capnp.Struct(s))
+	return str
+}
+
+func (s Listener_seen_Params) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (Listener_seen_Params) DecodeFromPtr(p capnp.Ptr) Listener_seen_Params {
+	return Listener_seen_Params(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s Listener_seen_Params) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s Listener_seen_Params) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s Listener_seen_Params) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s Listener_seen_Params) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s Listener_seen_Params) R() (Record, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return Record(p.Struct()), err
+}
+
+func (s Listener_seen_Params) HasR() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s Listener_seen_Params) SetR(v Record) error {
+	return capnp.Struct(s).SetPtr(0, capnp.Struct(v).ToPtr())
+}
+
+// NewR sets the r field to a newly
+// allocated Record struct, preferring placement in s's segment.
+func (s Listener_seen_Params) NewR() (Record, error) {
+	ss, err := NewRecord(capnp.Struct(s).Segment())
+	if err != nil {
+		return Record{}, err
+	}
+	err = capnp.Struct(s).SetPtr(0, capnp.Struct(ss).ToPtr())
+	return ss, err
+}
+
+// Listener_seen_Params_List is a list of Listener_seen_Params.
+type Listener_seen_Params_List = capnp.StructList[Listener_seen_Params]
+
+// NewListener_seen_Params creates a new list of Listener_seen_Params.
+func NewListener_seen_Params_List(s *capnp.Segment, sz int32) (Listener_seen_Params_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, sz)
+	return capnp.StructList[Listener_seen_Params](l), err
+}
+
+// Listener_seen_Params_Future is a wrapper for a Listener_seen_Params promised by a client call.
+type Listener_seen_Params_Future struct{ *capnp.Future }
+
+func (f Listener_seen_Params_Future) Struct() (Listener_seen_Params, error) {
+	p, err := f.Future.Ptr()
+	return Listener_seen_Params(p.Struct()), err
+}
+func (p Listener_seen_Params_Future) R() Record_Future {
+	return Record_Future{Future: p.Future.Field(0, nil)}
+}
+
+type Listener_seen_Results capnp.Struct
+
+// Listener_seen_Results_TypeID is the unique identifier for the type Listener_seen_Results.
+const Listener_seen_Results_TypeID = 0xe7134e67551e709d
+
+func NewListener_seen_Results(s *capnp.Segment) (Listener_seen_Results, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return Listener_seen_Results(st), err
+}
+
+func NewRootListener_seen_Results(s *capnp.Segment) (Listener_seen_Results, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return Listener_seen_Results(st), err
+}
+
+func ReadRootListener_seen_Results(msg *capnp.Message) (Listener_seen_Results, error) {
+	root, err := msg.Root()
+	return Listener_seen_Results(root.Struct()), err
+}
+
+func (s Listener_seen_Results) String() string {
+	str, _ := text.Marshal(0xe7134e67551e709d, capnp.Struct(s))
+	return str
+}
+
+func (s Listener_seen_Results) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (Listener_seen_Results) DecodeFromPtr(p capnp.Ptr) Listener_seen_Results {
+	return Listener_seen_Results(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s Listener_seen_Results) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s Listener_seen_Results) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s Listener_seen_Results) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s Listener_seen_Results) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s Listener_seen_Results) Result() (string, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return p.Text(), err
+}
+
+func (s Listener_seen_Results) HasResult() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s Listener_seen_Results) ResultBytes() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return p.TextBytes(), err
+}
+
+func (s Listener_seen_Results) SetResult(v string) error {
+	return capnp.Struct(s).SetText(0, v)
+}
+
+// Listener_seen_Results_List is a list of Listener_seen_Results.
+type Listener_seen_Results_List = capnp.StructList[Listener_seen_Results]
+
+// NewListener_seen_Results creates a new list of Listener_seen_Results.
+func NewListener_seen_Results_List(s *capnp.Segment, sz int32) (Listener_seen_Results_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, sz)
+	return capnp.StructList[Listener_seen_Results](l), err
+}
+
+// Listener_seen_Results_Future is a wrapper for a Listener_seen_Results promised by a client call.
+type Listener_seen_Results_Future struct{ *capnp.Future }
+
+func (f Listener_seen_Results_Future) Struct() (Listener_seen_Results, error) {
+	p, err := f.Future.Ptr()
+	return Listener_seen_Results(p.Struct()), err
+}
+
 type Interop capnp.Client
 
 // Interop_TypeID is the unique identifier for the type Interop.
@@ -1675,6 +2504,1657 @@ func (f Interop_size_Results_Future) Struct() (Interop_size_Results, error) {
 	return Interop_size_Results(p.Struct()), err
 }
 
+type Peer capnp.Client
+
+// Peer_TypeID is the unique identifier for the type Peer.
+const Peer_TypeID = 0x9090e1d14e37df57
+
+func (c Peer) Subscribe(ctx context.Context, params func(Peer_subscribe_Params) error) (Peer_subscribe_Results_Future, capnp.ReleaseFunc) {
+
+	s := capnp.Send{
+		Method: capnp.Method{
+			InterfaceID:   0x9090e1d14e37df57,
+			MethodID:      0,
+			InterfaceName: "interopapi.capnp:Peer",
+			MethodName:    "subscribe",
+		},
+	}
+	if params != nil {
+		s.ArgsSize = capnp.ObjectSize{DataSize: 8, PointerCount: 1}
+		s.PlaceArgs = func(s capnp.Struct) error { return params(Peer_subscribe_Params(s)) }
+	}
+
+	ans, release := capnp.Client(c).SendCall(ctx, s)
+	return Peer_subscribe_Results_Future{Future: ans.Future()}, release
+
+}
+
+func (c Peer) AwaitReleased(ctx context.Context, params func(Peer_awaitReleased_Params) error) (Peer_awaitReleased_Results_Future, capnp.ReleaseFunc) {
+
+	s := capnp.Send{
+		Method: capnp.Method{
+			InterfaceID:   0x9090e1d14e37df57,
+			MethodID:      1,
+			InterfaceName: "interopapi.capnp:Peer",
+			MethodName:    "awaitReleased",
+		},
+	}
+	if params != nil {
+		s.ArgsSize = capnp.ObjectSize{DataSize: 8, PointerCount: 0}
+		s.PlaceArgs = func(s capnp.Struct) error { return params(Peer_awaitReleased_Params(s)) }
+	}
+
+	ans, release := capnp.Client(c).SendCall(ctx, s)
+	return Peer_awaitReleased_Results_Future{Future: ans.Future()}, release
+
+}
+
+func (c Peer) Forward(ctx context.Context, params func(Peer_forward_Params) error) (Peer_forward_Results_Future, capnp.ReleaseFunc) {
+
+	s := capnp.Send{
+		Method: capnp.Method{
+			InterfaceID:   0x9090e1d14e37df57,
+			MethodID:      2,
+			InterfaceName: "interopapi.capnp:Peer",
+			MethodName:    "forward",
+		},
+	}
+	if params != nil {
+		s.ArgsSize = capnp.ObjectSize{DataSize: 0, PointerCount: 2}
+		s.PlaceArgs = func(s capnp.Struct) error { return params(Peer_forward_Params(s)) }
+	}
+
+	ans, release := capnp.Client(c).SendCall(ctx, s)
+	return Peer_forward_Results_Future{Future: ans.Future()}, release
+
+}
+
+func (c Peer) Add(ctx context.Context, params func(Interop_add_Params) error) (Interop_add_Results_Future, capnp.ReleaseFunc) {
+
+	s := capnp.Send{
+		Method: capnp.Method{
+			InterfaceID:   0xdbdf29982c6f868b,
+			MethodID:      0,
+			InterfaceName: "interopapi.capnp:Interop",
+			MethodName:    "add",
+		},
+	}
+	if params != nil {
+		s.ArgsSize = capnp.ObjectSize{DataSize: 16, PointerCount: 0}
+		s.PlaceArgs = func(s capnp.Struct) error { return params(Interop_add_Params(s)) }
+	}
+
+	ans, release := capnp.Client(c).SendCall(ctx, s)
+	return Interop_add_Results_Future{Future: ans.Future()}, release
+
+}
+
+func (c Peer) Echo(ctx context.Context, params func(Interop_echo_Params) error) (Interop_echo_Results_Future, capnp.ReleaseFunc) {
+
+	s := capnp.Send{
+		Method: capnp.Method{
+			InterfaceID:   0xdbdf29982c6f868b,
+			MethodID:      1,
+			InterfaceName: "interopapi.capnp:Interop",
+			MethodName:    "echo",
+		},
+	}
+	if params != nil {
+		s.ArgsSize = capnp.ObjectSize{DataSize: 0, PointerCount: 1}
+		s.PlaceArgs = func(s capnp.Struct) error { return params(Interop_echo_Params(s)) }
+	}
+
+	ans, release := capnp.Client(c).SendCall(ctx, s)
+	return Interop_echo_Results_Future{Future: ans.Future()}, release
+
+}
+
+func (c Peer) Stats(ctx context.Context, params func(Interop_stats_Params) error) (Interop_stats_Results_Future, capnp.ReleaseFunc) {
+
+	s := capnp.Send{
+		Method: capnp.Method{
+			InterfaceID:   0xdbdf29982c6f868b,
+			MethodID:      2,
+			InterfaceName: "interopapi.capnp:Interop",
+			MethodName:    "stats",
+		},
+	}
+	if params != nil {
+		s.ArgsSize = capnp.ObjectSize{DataSize: 0, PointerCount: 1}
+		s.PlaceArgs = func(s capnp.Struct) error { return params(Interop_stats_Params(s)) }
+	}
+
+	ans, release := capnp.Client(c).SendCall(ctx, s)
+	return Interop_stats_Results_Future{Future: ans.Future()}, release
+
+}
+
+func (c Peer) Lookup(ctx context.Context, params func(Interop_lookup_Params) error) (Interop_lookup_Results_Future, capnp.ReleaseFunc) {
+
+	s := capnp.Send{
+		Method: capnp.Method{
+			InterfaceID:   0xdbdf29982c6f868b,
+			MethodID:      3,
+			InterfaceName: "interopapi.capnp:Interop",
+			MethodName:    "lookup",
+		},
+	}
+	if params != nil {
+		s.ArgsSize = capnp.ObjectSize{DataSize: 0, PointerCount: 2}
+		s.PlaceArgs = func(s capnp.Struct) error { return params(Interop_lookup_Params(s)) }
+	}
+
+	ans, release := capnp.Client(c).SendCall(ctx, s)
+	return Interop_lookup_Results_Future{Future: ans.Future()}, release
+
+}
+
+func (c Peer) Count(ctx context.Context, params func(Interop_count_Params) error) (Interop_count_Results_Future, capnp.ReleaseFunc) {
+
+	s := capnp.Send{
+		Method: capnp.Method{
+			InterfaceID:   0xdbdf29982c6f868b,
+			MethodID:      4,
+			InterfaceName: "interopapi.capnp:Interop",
+			MethodName:    "count",
+		},
+	}
+	if params != nil {
+		s.ArgsSize = capnp.ObjectSize{DataSize: 0, PointerCount: 1}
+		s.PlaceArgs = func(s capnp.Struct) error { return params(Interop_count_Params(s)) }
+	}
+
+	ans, release := capnp.Client(c).SendCall(ctx, s)
+	return Interop_count_Results_Future{Future: ans.Future()}, release
+
+}
+
+func (c Peer) Fail(ctx context.Context, params func(Interop_fail_Params) error) (Interop_fail_Results_Future, capnp.ReleaseFunc) {
+
+	s := capnp.Send{
+		Method: capnp.Method{
+			InterfaceID:   0xdbdf29982c6f868b,
+			MethodID:      5,
+			InterfaceName: "interopapi.capnp:Interop",
+			MethodName:    "fail",
+		},
+	}
+	if params != nil {
+		s.ArgsSize = capnp.ObjectSize{DataSize: 0, PointerCount: 1}
+		s.PlaceArgs = func(s capnp.Struct) error { return params(Interop_fail_Params(s)) }
+	}
+
+	ans, release := capnp.Client(c).SendCall(ctx, s)
+	return Interop_fail_Results_Future{Future: ans.Future()}, release
+
+}
+
+func (c Peer) Size(ctx context.Context, params func(Interop_size_Params) error) (Interop_size_Results_Future, capnp.ReleaseFunc) {
+
+	s := capnp.Send{
+		Method: capnp.Method{
+			InterfaceID:   0xdbdf29982c6f868b,
+			MethodID:      6,
+			InterfaceName: "interopapi.capnp:Interop",
+			MethodName:    "size",
+		},
+	}
+	if params != nil {
+		s.ArgsSize = capnp.ObjectSize{DataSize: 0, PointerCount: 1}
+		s.PlaceArgs = func(s capnp.Struct) error { return params(Interop_size_Params(s)) }
+	}
+
+	ans, release := capnp.Client(c).SendCall(ctx, s)
+	return Interop_size_Results_Future{Future: ans.Future()}, release
+
+}
+
+func (c Peer) WaitStreaming() error {
+	return capnp.Client(c).WaitStreaming()
+}
+
+// String returns a string that identifies this capability for debugging
+// purposes.  Its format should not be depended on: in particular, it
+// should not be used to compare clients.  Use IsSame to compare clients
+// for equality.
+func (c Peer) String() string {
+	return "Peer(" + capnp.Client(c).String() + ")"
+}
+
+// AddRef creates a new Client that refers to the same capability as c.
+// If c is nil or has resolved to null, then AddRef returns nil.
+func (c Peer) AddRef() Peer {
+	return Peer(capnp.Client(c).AddRef())
+}
+
+// Release releases a capability reference.  If this is the last
+// reference to the capability, then the underlying resources associated
+// with the capability will be released.
+//
+// Release will panic if c has already been released, but not if c is
+// nil or resolved to null.
+func (c Peer) Release() {
+	capnp.Client(c).Release()
+}
+
+// Resolve blocks until the capability is fully resolved or the Context
+// expires.
+func (c Peer) Resolve(ctx context.Context) error {
+	return capnp.Client(c).Resolve(ctx)
+}
+
+func (c Peer) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Client(c).EncodeAsPtr(seg)
+}
+
+func (Peer) DecodeFromPtr(p capnp.Ptr) Peer {
+	return Peer(capnp.Client{}.DecodeFromPtr(p))
+}
+
+// IsValid reports whether c is a valid reference to a capability.
+// A reference is invalid if it is nil, has resolved to null, or has
+// been released.
+func (c Peer) IsValid() bool {
+	return capnp.Client(c).IsValid()
+}
+
+// IsSame reports whether c and other refer to a capability created by the
+// same call to NewClient.  This can return false negatives if c or other
+// are not fully resolved: use Resolve if this is an issue.  If either
+// c or other are released, then IsSame panics.
+func (c Peer) IsSame(other Peer) bool {
+	return capnp.Client(c).IsSame(capnp.Client(other))
+}
+
+// Update the flowcontrol.FlowLimiter used to manage flow control for
+// this client. This affects all future calls, but not calls already
+// waiting to send. Passing nil sets the value to flowcontrol.NopLimiter,
+// which is also the default.
+func (c Peer) SetFlowLimiter(lim fc.FlowLimiter) {
+	capnp.Client(c).SetFlowLimiter(lim)
+}
+
+// Get the current flowcontrol.FlowLimiter used to manage flow control
+// for this client.
+func (c Peer) GetFlowLimiter() fc.FlowLimiter {
+	return capnp.Client(c).GetFlowLimiter()
+}
+
+// A Peer_Server is a Peer with a local implementation.
+type Peer_Server interface {
+	Subscribe(context.Context, Peer_subscribe) error
+
+	AwaitReleased(context.Context, Peer_awaitReleased) error
+
+	Forward(context.Context, Peer_forward) error
+
+	Add(context.Context, Interop_add) error
+
+	Echo(context.Context, Interop_echo) error
+
+	Stats(context.Context, Interop_stats) error
+
+	Lookup(context.Context, Interop_lookup) error
+
+	Count(context.Context, Interop_count) error
+
+	Fail(context.Context, Interop_fail) error
+
+	Size(context.Context, Interop_size) error
+}
+
+// Peer_NewServer creates a new Server from an implementation of Peer_Server.
+func Peer_NewServer(s Peer_Server) *server.Server {
+	c, _ := s.(server.Shutdowner)
+	return server.New(Peer_Methods(nil, s), s, c)
+}
+
+// Peer_ServerToClient creates a new Client from an implementation of Peer_Server.
+// The caller is responsible for calling Release on the returned Client.
+func Peer_ServerToClient(s Peer_Server) Peer {
+	return Peer(capnp.NewClient(Peer_NewServer(s)))
+}
+
+// Peer_Methods appends Methods to a slice that invoke the methods on s.
+// This can be used to create a more complicated Server.
+func Peer_Methods(methods []server.Method, s Peer_Server) []server.Method {
+	if cap(methods) == 0 {
+		methods = make([]server.Method, 0, 10)
+	}
+
+	methods = append(methods, server.Method{
+		Method: capnp.Method{
+			InterfaceID:   0x9090e1d14e37df57,
+			MethodID:      0,
+			InterfaceName: "interopapi.capnp:Peer",
+			MethodName:    "subscribe",
+		},
+		Impl: func(ctx context.Context, call *server.Call) error {
+			return s.Subscribe(ctx, Peer_subscribe{call})
+		},
+	})
+
+	methods = append(methods, server.Method{
+		Method: capnp.Method{
+			InterfaceID:   0x9090e1d14e37df57,
+			MethodID:      1,
+			InterfaceName: "interopapi.capnp:Peer",
+			MethodName:    "awaitReleased",
+		},
+		Impl: func(ctx context.Context, call *server.Call) error {
+			return s.AwaitReleased(ctx, Peer_awaitReleased{call})
+		},
+	})
+
+	methods = append(methods, server.Method{
+		Method: capnp.Method{
+			InterfaceID:   0x9090e1d14e37df57,
+			MethodID:      2,
+			InterfaceName: "interopapi.capnp:Peer",
+			MethodName:    "forward",
+		},
+		Impl: func(ctx context.Context, call *server.Call) error {
+			return s.Forward(ctx, Peer_forward{call})
+		},
+	})
+
+	methods = append(methods, server.Method{
+		Method: capnp.Method{
+			InterfaceID:   0xdbdf29982c6f868b,
+			MethodID:      0,
+			InterfaceName: "interopapi.capnp:Interop",
+			MethodName:    "add",
+		},
+		Impl: func(ctx context.Context, call *server.Call) error {
+			return s.Add(ctx, Interop_add{call})
+		},
+	})
+
+	methods = append(methods, server.Method{
+		Method: capnp.Method{
+			InterfaceID:   0xdbdf29982c6f868b,
+			MethodID:      1,
+			InterfaceName: "interopapi.capnp:Interop",
+			MethodName:    "echo",
+		},
+		Impl: func(ctx context.Context, call *server.Call) error {
+			return s.Echo(ctx, Interop_echo{call})
+		},
+	})
+
+	methods = append(methods, server.Method{
+		Method: capnp.Method{
+			InterfaceID:   0xdbdf29982c6f868b,
+			MethodID:      2,
+			InterfaceName: "interopapi.capnp:Interop",
+			MethodName:    "stats",
+		},
+		Impl: func(ctx context.Context, call *server.Call) error {
+			return s.Stats(ctx, Interop_stats{call})
+		},
+	})
+
+	methods = append(methods, server.Method{
+		Method: capnp.Method{
+			InterfaceID:   0xdbdf29982c6f868b,
+			MethodID:      3,
+			InterfaceName: "interopapi.capnp:Interop",
+			MethodName:    "lookup",
+		},
+		Impl: func(ctx context.Context, call *server.Call) error {
+			return s.Lookup(ctx, Interop_lookup{call})
+		},
+	})
+
+	methods = append(methods, server.Method{
+		Method: capnp.Method{
+			InterfaceID:   0xdbdf29982c6f868b,
+			MethodID:      4,
+			InterfaceName: "interopapi.capnp:Interop",
+			MethodName:    "count",
+		},
+		Impl: func(ctx context.Context, call *server.Call) error {
+			return s.Count(ctx, Interop_count{call})
+		},
+	})
+
+	methods = append(methods, server.Method{
+		Method: capnp.Method{
+			InterfaceID:   0xdbdf29982c6f868b,
+			MethodID:      5,
+			InterfaceName: "interopapi.capnp:Interop",
+			MethodName:    "fail",
+		},
+		Impl: func(ctx context.Context, call *server.Call) error {
+			return s.Fail(ctx, Interop_fail{call})
+		},
+	})
+
+	methods = append(methods, server.Method{
+		Method: capnp.Method{
+			InterfaceID:   0xdbdf29982c6f868b,
+			MethodID:      6,
+			InterfaceName: "interopapi.capnp:Interop",
+			MethodName:    "size",
+		},
+		Impl: func(ctx context.Context, call *server.Call) error {
+			return s.Size(ctx, Interop_size{call})
+		},
+	})
+
+	return methods
+}
+
+// Peer_subscribe holds the state for a server call to Peer.subscribe.
+// See server.Call for documentation.
+type Peer_subscribe struct {
+	*server.Call
+}
+
+// Args returns the call's arguments.
+func (c Peer_subscribe) Args() Peer_subscribe_Params {
+	return Peer_subscribe_Params(c.Call.Args())
+}
+
+// AllocResults allocates the results struct.
+func (c Peer_subscribe) AllocResults() (Peer_subscribe_Results, error) {
+	r, err := c.Call.AllocResults(capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return Peer_subscribe_Results(r), err
+}
+
+// Peer_awaitReleased holds the state for a server call to Peer.awaitReleased.
+// See server.Call for documentation.
+type Peer_awaitReleased struct {
+	*server.Call
+}
+
+// Args returns the call's arguments.
+func (c Peer_awaitReleased) Args() Peer_awaitReleased_Params {
+	return Peer_awaitReleased_Params(c.Call.Args())
+}
+
+// AllocResults allocates the results struct.
+func (c Peer_awaitReleased) AllocResults() (Peer_awaitReleased_Results, error) {
+	r, err := c.Call.AllocResults(capnp.ObjectSize{DataSize: 0, PointerCount: 0})
+	return Peer_awaitReleased_Results(r), err
+}
+
+// Peer_forward holds the state for a server call to Peer.forward.
+// See server.Call for documentation.
+type Peer_forward struct {
+	*server.Call
+}
+
+// Args returns the call's arguments.
+func (c Peer_forward) Args() Peer_forward_Params {
+	return Peer_forward_Params(c.Call.Args())
+}
+
+// AllocResults allocates the results struct.
+func (c Peer_forward) AllocResults() (Peer_forward_Results, error) {
+	r, err := c.Call.AllocResults(capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return Peer_forward_Results(r), err
+}
+
+// Peer_List is a list of Peer.
+type Peer_List = capnp.CapList[Peer]
+
+// NewPeer_List creates a new list of Peer.
+func NewPeer_List(s *capnp.Segment, sz int32) (Peer_List, error) {
+	l, err := capnp.NewPointerList(s, sz)
+	return capnp.CapList[Peer](l), err
+}
+
+type Peer_subscribe_Params capnp.Struct
+
+// Peer_subscribe_Params_TypeID is the unique identifier for the type Peer_subscribe_Params.
+const Peer_subscribe_Params_TypeID = 0x9a276d3b1ba37115
+
+func NewPeer_subscribe_Params(s *capnp.Segment) (Peer_subscribe_Params, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 1})
+	return Peer_subscribe_Params(st), err
+}
+
+func NewRootPeer_subscribe_Params(s *capnp.Segment) (Peer_subscribe_Params, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 1})
+	return Peer_subscribe_Params(st), err
+}
+
+func ReadRootPeer_subscribe_Params(msg *capnp.Message) (Peer_subscribe_Params, error) {
+	root, err := msg.Root()
+	return Peer_subscribe_Params(root.Struct()), err
+}
+
+func (s Peer_subscribe_Params) String() string {
+	str, _ := text.Marshal(0x9a276d3b1ba37115, capnp.Struct(s))
+	return str
+}
+
+func (s Peer_subscribe_Params) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (Peer_subscribe_Params) DecodeFromPtr(p capnp.Ptr) Peer_subscribe_Params {
+	return Peer_subscribe_Params(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s Peer_subscribe_Params) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s Peer_subscribe_Params) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s Peer_subscribe_Params) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s Peer_subscribe_Params) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s Peer_subscribe_Params) Count() int32 {
+	return int32(capnp.Struct(s).Uint32(0))
+}
+
+func (s Peer_subscribe_Params) SetCount(v int32) {
+	capnp.Struct(s).SetUint32(0, uint32(v))
+}
+
+func (s Peer_subscribe_Params) Notify() Notify {
+	p, _ := capnp.Struct(s).Ptr(0)
+	return Notify(p.Interface().Client())
+}
+
+func (s Peer_subscribe_Params) HasNotify() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s Peer_subscribe_Params) SetNotify(v Notify) error {
+	if !v.IsValid() {
+		return capnp.Struct(s).SetPtr(0, capnp.Ptr{})
+	}
+	seg := s.Segment()
+	in := capnp.NewInterface(seg, seg.Message().CapTable().Add(capnp.Client(v)))
+	return capnp.Struct(s).SetPtr(0, in.ToPtr())
+}
+
+// Peer_subscribe_Params_List is a list of Peer_subscribe_Params.
+type Peer_subscribe_Params_List = capnp.StructList[Peer_subscribe_Params]
+
+// NewPeer_subscribe_Params creates a new list of Peer_subscribe_Params.
+func NewPeer_subscribe_Params_List(s *capnp.Segment, sz int32) (Peer_subscribe_Params_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 8, PointerCount: 1}, sz)
+	return capnp.StructList[Peer_subscribe_Params](l), err
+}
+
+// Peer_subscribe_Params_Future is a wrapper for a Peer_subscribe_Params promised by a client call.
+type Peer_subscribe_Params_Future struct{ *capnp.Future }
+
+func (f Peer_subscribe_Params_Future) Struct() (Peer_subscribe_Params, error) {
+	p, err := f.Future.Ptr()
+	return Peer_subscribe_Params(p.Struct()), err
+}
+func (p Peer_subscribe_Params_Future) Notify() Notify {
+	return Notify(p.Future.Field(0, nil).Client())
+}
+
+type Peer_subscribe_Results capnp.Struct
+
+// Peer_subscribe_Results_TypeID is the unique identifier for the type Peer_subscribe_Results.
+const Peer_subscribe_Results_TypeID = 0xd1d1eb62a17797ae
+
+func NewPeer_subscribe_Results(s *capnp.Segment) (Peer_subscribe_Results, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return Peer_subscribe_Results(st), err
+}
+
+func NewRootPeer_subscribe_Results(s *capnp.Segment) (Peer_subscribe_Results, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return Peer_subscribe_Results(st), err
+}
+
+func ReadRootPeer_subscribe_Results(msg *capnp.Message) (Peer_subscribe_Results, error) {
+	root, err := msg.Root()
+	return Peer_subscribe_Results(root.Struct()), err
+}
+
+func (s Peer_subscribe_Results) String() string {
+	str, _ := text.Marshal(0xd1d1eb62a17797ae, capnp.Struct(s))
+	return str
+}
+
+func (s Peer_subscribe_Results) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (Peer_subscribe_Results) DecodeFromPtr(p capnp.Ptr) Peer_subscribe_Results {
+	return Peer_subscribe_Results(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s Peer_subscribe_Results) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s Peer_subscribe_Results) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s Peer_subscribe_Results) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s Peer_subscribe_Results) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s Peer_subscribe_Results) Result() Subscription {
+	p, _ := capnp.Struct(s).Ptr(0)
+	return Subscription(p.Interface().Client())
+}
+
+func (s Peer_subscribe_Results) HasResult() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s Peer_subscribe_Results) SetResult(v Subscription) error {
+	if !v.IsValid() {
+		return capnp.Struct(s).SetPtr(0, capnp.Ptr{})
+	}
+	seg := s.Segment()
+	in := capnp.NewInterface(seg, seg.Message().CapTable().Add(capnp.Client(v)))
+	return capnp.Struct(s).SetPtr(0, in.ToPtr())
+}
+
+// Peer_subscribe_Results_List is a list of Peer_subscribe_Results.
+type Peer_subscribe_Results_List = capnp.StructList[Peer_subscribe_Results]
+
+// NewPeer_subscribe_Results creates a new list of Peer_subscribe_Results.
+func NewPeer_subscribe_Results_List(s *capnp.Segment, sz int32) (Peer_subscribe_Results_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, sz)
+	return capnp.StructList[Peer_subscribe_Results](l), err
+}
+
+// Peer_subscribe_Results_Future is a wrapper for a Peer_subscribe_Results promised by a client call.
+type Peer_subscribe_Results_Future struct{ *capnp.Future }
+
+func (f Peer_subscribe_Results_Future) Struct() (Peer_subscribe_Results, error) {
+	p, err := f.Future.Ptr()
+	return Peer_subscribe_Results(p.Struct()), err
+}
+func (p Peer_subscribe_Results_Future) Result() Subscription {
+	return Subscription(p.Future.Field(0, nil).Client())
+}
+
+type Peer_awaitReleased_Params capnp.Struct
+
+// Peer_awaitReleased_Params_TypeID is the unique identifier for the type Peer_awaitReleased_Params.
+const Peer_awaitReleased_Params_TypeID = 0xb5ce1f5a2b341661
+
+func NewPeer_awaitReleased_Params(s *capnp.Segment) (Peer_awaitReleased_Params, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0})
+	return Peer_awaitReleased_Params(st), err
+}
+
+func NewRootPeer_awaitReleased_Params(s *capnp.Segment) (Peer_awaitReleased_Params, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0})
+	return Peer_awaitReleased_Params(st), err
+}
+
+func ReadRootPeer_awaitReleased_Params(msg *capnp.Message) (Peer_awaitReleased_Params, error) {
+	root, err := msg.Root()
+	return Peer_awaitReleased_Params(root.Struct()), err
+}
+
+func (s Peer_awaitReleased_Params) String() string {
+	str, _ := text.Marshal(0xb5ce1f5a2b341661, capnp.Struct(s))
+	return str
+}
+
+func (s Peer_awaitReleased_Params) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (Peer_awaitReleased_Params) DecodeFromPtr(p capnp.Ptr) Peer_awaitReleased_Params {
+	return Peer_awaitReleased_Params(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s Peer_awaitReleased_Params) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s Peer_awaitReleased_Params) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s Peer_awaitReleased_Params) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s Peer_awaitReleased_Params) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s Peer_awaitReleased_Params) N() int32 {
+	return int32(capnp.Struct(s).Uint32(0))
+}
+
+func (s Peer_awaitReleased_Params) SetN(v int32) {
+	capnp.Struct(s).SetUint32(0, uint32(v))
+}
+
+// Peer_awaitReleased_Params_List is a list of Peer_awaitReleased_Params.
+type Peer_awaitReleased_Params_List = capnp.StructList[Peer_awaitReleased_Params]
+
+// NewPeer_awaitReleased_Params creates a new list of Peer_awaitReleased_Params.
+func NewPeer_awaitReleased_Params_List(s *capnp.Segment, sz int32) (Peer_awaitReleased_Params_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, sz)
+	return capnp.StructList[Peer_awaitReleased_Params](l), err
+}
+
+// Peer_awaitReleased_Params_Future is a wrapper for a Peer_awaitReleased_Params promised by a client call.
+type Peer_awaitReleased_Params_Future struct{ *capnp.Future }
+
+func (f Peer_awaitReleased_Params_Future) Struct() (Peer_awaitReleased_Params, error) {
+	p, err := f.Future.Ptr()
+	return Peer_awaitReleased_Params(p.Struct()), err
+}
+
+type Peer_awaitReleased_Results capnp.Struct
+
+// Peer_awaitReleased_Results_TypeID is the unique identifier for the type Peer_awaitReleased_Results.
+const Peer_awaitReleased_Results_TypeID = 0x869bbb7ae678a159
+
+func NewPeer_awaitReleased_Results(s *capnp.Segment) (Peer_awaitReleased_Results, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0})
+	return Peer_awaitReleased_Results(st), err
+}
+
+func NewRootPeer_awaitReleased_Results(s *capnp.Segment) (Peer_awaitReleased_Results, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0})
+	return Peer_awaitReleased_Results(st), err
+}
+
+func ReadRootPeer_awaitReleased_Results(msg *capnp.Message) (Peer_awaitReleased_Results, error) {
+	root, err := msg.Root()
+	return Peer_awaitReleased_Results(root.Struct()), err
+}
+
+func (s Peer_awaitReleased_Results) String() string {
+	str, _ := text.Marshal(0x869bbb7ae678a159, capnp.Struct(s))
+	return str
+}
+
+func (s Peer_awaitReleased_Results) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (Peer_awaitReleased_Results) DecodeFromPtr(p capnp.Ptr) Peer_awaitReleased_Results {
+	return Peer_awaitReleased_Results(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s Peer_awaitReleased_Results) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s Peer_awaitReleased_Results) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s Peer_awaitReleased_Results) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s Peer_awaitReleased_Results) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+
+// Peer_awaitReleased_Results_List is a list of Peer_awaitReleased_Results.
+type Peer_awaitReleased_Results_List = capnp.StructList[Peer_awaitReleased_Results]
+
+// NewPeer_awaitReleased_Results creates a new list of Peer_awaitReleased_Results.
+func NewPeer_awaitReleased_Results_List(s *capnp.Segment, sz int32) (Peer_awaitReleased_Results_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0}, sz)
+	return capnp.StructList[Peer_awaitReleased_Results](l), err
+}
+
+// Peer_awaitReleased_Results_Future is a wrapper for a Peer_awaitReleased_Results promised by a client call.
+type Peer_awaitReleased_Results_Future struct{ *capnp.Future }
+
+func (f Peer_awaitReleased_Results_Future) Struct() (Peer_awaitReleased_Results, error) {
+	p, err := f.Future.Ptr()
+	return Peer_awaitReleased_Results(p.Struct()), err
+}
+
+type Peer_forward_Params capnp.Struct
+
+// Peer_forward_Params_TypeID is the unique identifier for the type Peer_forward_Params.
+const Peer_forward_Params_TypeID = 0x852cd424b7ee845f
+
+func NewPeer_forward_Params(s *capnp.Segment) (Peer_forward_Params, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 2})
+	return Peer_forward_Params(st), err
+}
+
+func NewRootPeer_forward_Params(s *capnp.Segment) (Peer_forward_Params, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 2})
+	return Peer_forward_Params(st), err
+}
+
+func ReadRootPeer_forward_Params(msg *capnp.Message) (Peer_forward_Params, error) {
+	root, err := msg.Root()
+	return Peer_forward_Params(root.Struct()), err
+}
+
+func (s Peer_forward_Params) String() string {
+	str, _ := text.Marshal(0x852cd424b7ee845f, capnp.Struct(s))
+	return str
+}
+
+func (s Peer_forward_Params) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (Peer_forward_Params) DecodeFromPtr(p capnp.Ptr) Peer_forward_Params {
+	return Peer_forward_Params(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s Peer_forward_Params) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s Peer_forward_Params) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s Peer_forward_Params) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s Peer_forward_Params) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s Peer_forward_Params) Records() (Record_List, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return Record_List(p.List()), err
+}
+
+func (s Peer_forward_Params) HasRecords() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s Peer_forward_Params) SetRecords(v Record_List) error {
+	return capnp.Struct(s).SetPtr(0, v.ToPtr())
+}
+
+// NewRecords sets the records field to a newly
+// allocated Record_List, preferring placement in s's segment.
+func (s Peer_forward_Params) NewRecords(n int32) (Record_List, error) {
+	l, err := NewRecord_List(capnp.Struct(s).Segment(), n)
+	if err != nil {
+		return Record_List{}, err
+	}
+	err = capnp.Struct(s).SetPtr(0, l.ToPtr())
+	return l, err
+}
+func (s Peer_forward_Params) L() Listener {
+	p, _ := capnp.Struct(s).Ptr(1)
+	return Listener(p.Interface().Client())
+}
+
+func (s Peer_forward_Params) HasL() bool {
+	return capnp.Struct(s).HasPtr(1)
+}
+
+func (s Peer_forward_Params) SetL(v Listener) error {
+	if !v.IsValid() {
+		return capnp.Struct(s).SetPtr(1, capnp.Ptr{})
+	}
+	seg := s.Segment()
+	in := capnp.NewInterface(seg, seg.Message().CapTable().Add(capnp.Client(v)))
+	return capnp.Struct(s).SetPtr(1, in.ToPtr())
+}
+
+// Peer_forward_Params_List is a list of Peer_forward_Params.
+type Peer_forward_Params_List = capnp.StructList[Peer_forward_Params]
+
+// NewPeer_forward_Params creates a new list of Peer_forward_Params.
+func NewPeer_forward_Params_List(s *capnp.Segment, sz int32) (Peer_forward_Params_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 2}, sz)
+	return capnp.StructList[Peer_forward_Params](l), err
+}
+
+// Peer_forward_Params_Future is a wrapper for a Peer_forward_Params promised by a client call.
+type Peer_forward_Params_Future struct{ *capnp.Future }
+
+func (f Peer_forward_Params_Future) Struct() (Peer_forward_Params, error) {
+	p, err := f.Future.Ptr()
+	return Peer_forward_Params(p.Struct()), err
+}
+func (p Peer_forward_Params_Future) L() Listener {
+	return Listener(p.Future.Field(1, nil).Client())
+}
+
+type Peer_forward_Results capnp.Struct
+
+// Peer_forward_Results_TypeID is the unique identifier for the type Peer_forward_Results.
+const Peer_forward_Results_TypeID = 0xba586d7528ba6e81
+
+func NewPeer_forward_Results(s *capnp.Segment) (Peer_forward_Results, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return Peer_forward_Results(st), err
+}
+
+func NewRootPeer_forward_Results(s *capnp.Segment) (Peer_forward_Results, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return Peer_forward_Results(st), err
+}
+
+func ReadRootPeer_forward_Results(msg *capnp.Message) (Peer_forward_Results, error) {
+	root, err := msg.Root()
+	return Peer_forward_Results(root.Struct()), err
+}
+
+func (s Peer_forward_Results) String() string {
+	str, _ := text.Marshal(0xba586d7528ba6e81, capnp.Struct(s))
+	return str
+}
+
+func (s Peer_forward_Results) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (Peer_forward_Results) DecodeFromPtr(p capnp.Ptr) Peer_forward_Results {
+	return Peer_forward_Results(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s Peer_forward_Results) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s Peer_forward_Results) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s Peer_forward_Results) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s Peer_forward_Results) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s Peer_forward_Results) Result() (capnp.TextList, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return capnp.TextList(p.List()), err
+}
+
+func (s Peer_forward_Results) HasResult() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s Peer_forward_Results) SetResult(v capnp.TextList) error {
+	return capnp.Struct(s).SetPtr(0, v.ToPtr())
+}
+
+// NewResult sets the result field to a newly
+// allocated capnp.TextList, preferring placement in s's segment.
+func (s Peer_forward_Results) NewResult(n int32) (capnp.TextList, error) {
+	l, err := capnp.NewTextList(capnp.Struct(s).Segment(), n)
+	if err != nil {
+		return capnp.TextList{}, err
+	}
+	err = capnp.Struct(s).SetPtr(0, l.ToPtr())
+	return l, err
+}
+
+// Peer_forward_Results_List is a list of Peer_forward_Results.
+type Peer_forward_Results_List = capnp.StructList[Peer_forward_Results]
+
+// NewPeer_forward_Results creates a new list of Peer_forward_Results.
+func NewPeer_forward_Results_List(s *capnp.Segment, sz int32) (Peer_forward_Results_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, sz)
+	return capnp.StructList[Peer_forward_Results](l), err
+}
+
+// Peer_forward_Results_Future is a wrapper for a Peer_forward_Results promised by a client call.
+type Peer_forward_Results_Future struct{ *capnp.Future }
+
+func (f Peer_forward_Results_Future) Struct() (Peer_forward_Results, error) {
+	p, err := f.Future.Ptr()
+	return Peer_forward_Results(p.Struct()), err
+}
+
+type Notify capnp.Client
+
+// Notify_TypeID is the unique identifier for the type Notify.
+const Notify_TypeID = 0xd898e79a80d377d2
+
+func (c Notify) Call(ctx context.Context, params func(Notify_call_Params) error) (Notify_call_Results_Future, capnp.ReleaseFunc) {
+
+	s := capnp.Send{
+		Method: capnp.Method{
+			InterfaceID:   0xd898e79a80d377d2,
+			MethodID:      0,
+			InterfaceName: "interopapi.capnp:Notify",
+			MethodName:    "call",
+		},
+	}
+	if params != nil {
+		s.ArgsSize = capnp.ObjectSize{DataSize: 0, PointerCount: 3}
+		s.PlaceArgs = func(s capnp.Struct) error { return params(Notify_call_Params(s)) }
+	}
+
+	ans, release := capnp.Client(c).SendCall(ctx, s)
+	return Notify_call_Results_Future{Future: ans.Future()}, release
+
+}
+
+func (c Notify) WaitStreaming() error {
+	return capnp.Client(c).WaitStreaming()
+}
+
+// String returns a string that identifies this capability for debugging
+// purposes.  Its format should not be depended on: in particular, it
+// should not be used to compare clients.  Use IsSame to compare clients
+// for equality.
+func (c Notify) String() string {
+	return "Notify(" + capnp.Client(c).String() + ")"
+}
+
+// AddRef creates a new Client that refers to the same capability as c.
+// If c is nil or has resolved to null, then AddRef returns nil.
+func (c Notify) AddRef() Notify {
+	return Notify(capnp.Client(c).AddRef())
+}
+
+// Release releases a capability reference.  If this is the last
+// reference to the capability, then the underlying resources associated
+// with the capability will be released.
+//
+// Release will panic if c has already been released, but not if c is
+// nil or resolved to null.
+func (c Notify) Release() {
+	capnp.Client(c).Release()
+}
+
+// Resolve blocks until the capability is fully resolved or the Context
+// expires.
+func (c Notify) Resolve(ctx context.Context) error {
+	return capnp.Client(c).Resolve(ctx)
+}
+
+func (c Notify) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Client(c).EncodeAsPtr(seg)
+}
+
+func (Notify) DecodeFromPtr(p capnp.Ptr) Notify {
+	return Notify(capnp.Client{}.DecodeFromPtr(p))
+}
+
+// IsValid reports whether c is a valid reference to a capability.
+// A reference is invalid if it is nil, has resolved to null, or has
+// been released.
+func (c Notify) IsValid() bool {
+	return capnp.Client(c).IsValid()
+}
+
+// IsSame reports whether c and other refer to a capability created by the
+// same call to NewClient.  This can return false negatives if c or other
+// are not fully resolved: use Resolve if this is an issue.  If either
+// c or other are released, then IsSame panics.
+func (c Notify) IsSame(other Notify) bool {
+	return capnp.Client(c).IsSame(capnp.Client(other))
+}
+
+// Update the flowcontrol.FlowLimiter used to manage flow control for
+// this client. This affects all future calls, but not calls already
+// waiting to send. Passing nil sets the value to flowcontrol.NopLimiter,
+// which is also the default.
+func (c Notify) SetFlowLimiter(lim fc.FlowLimiter) {
+	capnp.Client(c).SetFlowLimiter(lim)
+}
+
+// Get the current flowcontrol.FlowLimiter used to manage flow control
+// for this client.
+func (c Notify) GetFlowLimiter() fc.FlowLimiter {
+	return capnp.Client(c).GetFlowLimiter()
+}
+
+// A Notify_Server is a Notify with a local implementation.
+type Notify_Server interface {
+	Call(context.Context, Notify_call) error
+}
+
+// Notify_NewServer creates a new Server from an implementation of Notify_Server.
+func Notify_NewServer(s Notify_Server) *server.Server {
+	c, _ := s.(server.Shutdowner)
+	return server.New(Notify_Methods(nil, s), s, c)
+}
+
+// Notify_ServerToClient creates a new Client from an implementation of Notify_Server.
+// The caller is responsible for calling Release on the returned Client.
+func Notify_ServerToClient(s Notify_Server) Notify {
+	return Notify(capnp.NewClient(Notify_NewServer(s)))
+}
+
+// Notify_Methods appends Methods to a slice that invoke the methods on s.
+// This can be used to create a more complicated Server.
+func Notify_Methods(methods []server.Method, s Notify_Server) []server.Method {
+	if cap(methods) == 0 {
+		methods = make([]server.Method, 0, 1)
+	}
+
+	methods = append(methods, server.Method{
+		Method: capnp.Method{
+			InterfaceID:   0xd898e79a80d377d2,
+			MethodID:      0,
+			InterfaceName: "interopapi.capnp:Notify",
+			MethodName:    "call",
+		},
+		Impl: func(ctx context.Context, call *server.Call) error {
+			return s.Call(ctx, Notify_call{call})
+		},
+	})
+
+	return methods
+}
+
+// Notify_call holds the state for a server call to Notify.call.
+// See server.Call for documentation.
+type Notify_call struct {
+	*server.Call
+}
+
+// Args returns the call's arguments.
+func (c Notify_call) Args() Notify_call_Params {
+	return Notify_call_Params(c.Call.Args())
+}
+
+// AllocResults allocates the results struct.
+func (c Notify_call) AllocResults() (Notify_call_Results, error) {
+	r, err := c.Call.AllocResults(capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return Notify_call_Results(r), err
+}
+
+// Notify_List is a list of Notify.
+type Notify_List = capnp.CapList[Notify]
+
+// NewNotify_List creates a new list of Notify.
+func NewNotify_List(s *capnp.Segment, sz int32) (Notify_List, error) {
+	l, err := capnp.NewPointerList(s, sz)
+	return capnp.CapList[Notify](l), err
+}
+
+type Notify_call_Params capnp.Struct
+
+// Notify_call_Params_TypeID is the unique identifier for the type Notify_call_Params.
+const Notify_call_Params_TypeID = 0xa75395f022ab20f2
+
+func NewNotify_call_Params(s *capnp.Segment) (Notify_call_Params, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 3})
+	return Notify_call_Params(st), err
+}
+
+func NewRootNotify_call_Params(s *capnp.Segment) (Notify_call_Params, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 3})
+	return Notify_call_Params(st), err
+}
+
+func ReadRootNotify_call_Params(msg *capnp.Message) (Notify_call_Params, error) {
+	root, err := msg.Root()
+	return Notify_call_Params(root.Struct()), err
+}
+
+func (s Notify_call_Params) String() string {
+	str, _ := text.Marshal(0xa75395f022ab20f2, capnp.Struct(s))
+	return str
+}
+
+func (s Notify_call_Params) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (Notify_call_Params) DecodeFromPtr(p capnp.Ptr) Notify_call_Params {
+	return Notify_call_Params(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s Notify_call_Params) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s Notify_call_Params) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s Notify_call_Params) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s Notify_call_Params) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s Notify_call_Params) Ev() (Event, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return Event(p.Struct()), err
+}
+
+func (s Notify_call_Params) HasEv() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s Notify_call_Params) SetEv(v Event) error {
+	return capnp.Struct(s).SetPtr(0, capnp.Struct(v).ToPtr())
+}
+
+// NewEv sets the ev field to a newly
+// allocated Event struct, preferring placement in s's segment.
+func (s Notify_call_Params) NewEv() (Event, error) {
+	ss, err := NewEvent(capnp.Struct(s).Segment())
+	if err != nil {
+		return Event{}, err
+	}
+	err = capnp.Struct(s).SetPtr(0, capnp.Struct(ss).ToPtr())
+	return ss, err
+}
+
+func (s Notify_call_Params) Tags() (capnp.TextList, error) {
+	p, err := capnp.Struct(s).Ptr(1)
+	return capnp.TextList(p.List()), err
+}
+
+func (s Notify_call_Params) HasTags() bool {
+	return capnp.Struct(s).HasPtr(1)
+}
+
+func (s Notify_call_Params) SetTags(v capnp.TextList) error {
+	return capnp.Struct(s).SetPtr(1, v.ToPtr())
+}
+
+// NewTags sets the tags field to a newly
+// allocated capnp.TextList, preferring placement in s's segment.
+func (s Notify_call_Params) NewTags(n int32) (capnp.TextList, error) {
+	l, err := capnp.NewTextList(capnp.Struct(s).Segment(), n)
+	if err != nil {
+		return capnp.TextList{}, err
+	}
+	err = capnp.Struct(s).SetPtr(1, l.ToPtr())
+	return l, err
+}
+func (s Notify_call_Params) Note() (string, error) {
+	p, err := capnp.Struct(s).Ptr(2)
+	return p.Text(), err
+}
+
+func (s Notify_call_Params) HasNote() bool {
+	return capnp.Struct(s).HasPtr(2)
+}
+
+func (s Notify_call_Params) NoteBytes() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(2)
+	return p.TextBytes(), err
+}
+
+func (s Notify_call_Params) SetNote(v string) error {
+	return capnp.Struct(s).SetText(2, v)
+}
+
+// Notify_call_Params_List is a list of Notify_call_Params.
+type Notify_call_Params_List = capnp.StructList[Notify_call_Params]
+
+// NewNotify_call_Params creates a new list of Notify_call_Params.
+func NewNotify_call_Params_List(s *capnp.Segment, sz int32) (Notify_call_Params_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 3}, sz)
+	return capnp.StructList[Notify_call_Params](l), err
+}
+
+// Notify_call_Params_Future is a wrapper for a Notify_call_Params promised by a client call.
+type Notify_call_Params_Future struct{ *capnp.Future }
+
+func (f Notify_call_Params_Future) Struct() (Notify_call_Params, error) {
+	p, err := f.Future.Ptr()
+	return Notify_call_Params(p.Struct()), err
+}
+func (p Notify_call_Params_Future) Ev() Event_Future {
+	return Event_Future{Future: p.Future.Field(0, nil)}
+}
+
+type Notify_call_Results capnp.Struct
+
+// Notify_call_Results_TypeID is the unique identifier for the type Notify_call_Results.
+const Notify_call_Results_TypeID = 0xa24bedaa4f0aae5e
+
+func NewNotify_call_Results(s *capnp.Segment) (Notify_call_Results, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return Notify_call_Results(st), err
+}
+
+func NewRootNotify_call_Results(s *capnp.Segment) (Notify_call_Results, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
+	return Notify_call_Results(st), err
+}
+
+func ReadRootNotify_call_Results(msg *capnp.Message) (Notify_call_Results, error) {
+	root, err := msg.Root()
+	return Notify_call_Results(root.Struct()), err
+}
+
+func (s Notify_call_Results) String() string {
+	str, _ := text.Marshal(0xa24bedaa4f0aae5e, capnp.Struct(s))
+	return str
+}
+
+func (s Notify_call_Results) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (Notify_call_Results) DecodeFromPtr(p capnp.Ptr) Notify_call_Results {
+	return Notify_call_Results(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s Notify_call_Results) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s Notify_call_Results) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s Notify_call_Results) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s Notify_call_Results) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s Notify_call_Results) Ack() (string, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return p.Text(), err
+}
+
+func (s Notify_call_Results) HasAck() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s Notify_call_Results) AckBytes() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return p.TextBytes(), err
+}
+
+func (s Notify_call_Results) SetAck(v string) error {
+	return capnp.Struct(s).SetText(0, v)
+}
+
+// Notify_call_Results_List is a list of Notify_call_Results.
+type Notify_call_Results_List = capnp.StructList[Notify_call_Results]
+
+// NewNotify_call_Results creates a new list of Notify_call_Results.
+func NewNotify_call_Results_List(s *capnp.Segment, sz int32) (Notify_call_Results_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, sz)
+	return capnp.StructList[Notify_call_Results](l), err
+}
+
+// Notify_call_Results_Future is a wrapper for a Notify_call_Results promised by a client call.
+type Notify_call_Results_Future struct{ *capnp.Future }
+
+func (f Notify_call_Results_Future) Struct() (Notify_call_Results, error) {
+	p, err := f.Future.Ptr()
+	return Notify_call_Results(p.Struct()), err
+}
+
+type Delivery capnp.Struct
+
+// Delivery_TypeID is the unique identifier for the type Delivery.
+const Delivery_TypeID = 0xfa91f6095ac114df
+
+func NewDelivery(s *capnp.Segment) (Delivery, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 2})
+	return Delivery(st), err
+}
+
+func NewRootDelivery(s *capnp.Segment) (Delivery, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 2})
+	return Delivery(st), err
+}
+
+func ReadRootDelivery(msg *capnp.Message) (Delivery, error) {
+	root, err := msg.Root()
+	return Delivery(root.Struct()), err
+}
+
+func (s Delivery) String() string {
+	str, _ := text.Marshal(0xfa91f6095ac114df, capnp.Struct(s))
+	return str
+}
+
+func (s Delivery) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (Delivery) DecodeFromPtr(p capnp.Ptr) Delivery {
+	return Delivery(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s Delivery) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s Delivery) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s Delivery) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s Delivery) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s Delivery) Seq() int32 {
+	return int32(capnp.Struct(s).Uint32(0))
+}
+
+func (s Delivery) SetSeq(v int32) {
+	capnp.Struct(s).SetUint32(0, uint32(v))
+}
+
+func (s Delivery) Ack() (string, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return p.Text(), err
+}
+
+func (s Delivery) HasAck() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s Delivery) AckBytes() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return p.TextBytes(), err
+}
+
+func (s Delivery) SetAck(v string) error {
+	return capnp.Struct(s).SetText(0, v)
+}
+
+func (s Delivery) Err() (string, error) {
+	p, err := capnp.Struct(s).Ptr(1)
+	return p.Text(), err
+}
+
+func (s Delivery) HasErr() bool {
+	return capnp.Struct(s).HasPtr(1)
+}
+
+func (s Delivery) ErrBytes() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(1)
+	return p.TextBytes(), err
+}
+
+func (s Delivery) SetErr(v string) error {
+	return capnp.Struct(s).SetText(1, v)
+}
+
+// Delivery_List is a list of Delivery.
+type Delivery_List = capnp.StructList[Delivery]
+
+// NewDelivery creates a new list of Delivery.
+func NewDelivery_List(s *capnp.Segment, sz int32) (Delivery_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 8, PointerCount: 2}, sz)
+	return capnp.StructList[Delivery](l), err
+}
+
+// Delivery_Future is a wrapper for a Delivery promised by a client call.
+type Delivery_Future struct{ *capnp.Future }
+
+func (f Delivery_Future) Struct() (Delivery, error) {
+	p, err := f.Future.Ptr()
+	return Delivery(p.Struct()), err
+}
+
+type Event capnp.Struct
+
+// Event_TypeID is the unique identifier for the type Event.
+const Event_TypeID = 0xbab2fa59afed2831
+
+func NewEvent(s *capnp.Segment) (Event, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 16, PointerCount: 3})
+	return Event(st), err
+}
+
+func NewRootEvent(s *capnp.Segment) (Event, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 16, PointerCount: 3})
+	return Event(st), err
+}
+
+func ReadRootEvent(msg *capnp.Message) (Event, error) {
+	root, err := msg.Root()
+	return Event(root.Struct()), err
+}
+
+func (s Event) String() string {
+	str, _ := text.Marshal(0xbab2fa59afed2831, capnp.Struct(s))
+	return str
+}
+
+func (s Event) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (Event) DecodeFromPtr(p capnp.Ptr) Event {
+	return Event(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s Event) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s Event) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s Event) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s Event) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s Event) Seq() int32 {
+	return int32(capnp.Struct(s).Uint32(0))
+}
+
+func (s Event) SetSeq(v int32) {
+	capnp.Struct(s).SetUint32(0, uint32(v))
+}
+
+func (s Event) Name() (string, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return p.Text(), err
+}
+
+func (s Event) HasName() bool {
+	return capnp.Struct(s).HasPtr(0)
+}
+
+func (s Event) NameBytes() ([]byte, error) {
+	p, err := capnp.Struct(s).Ptr(0)
+	return p.TextBytes(), err
+}
+
+func (s Event) SetName(v string) error {
+	return capnp.Struct(s).SetText(0, v)
+}
+
+func (s Event) Points() (Point_List, error) {
+	p, err := capnp.Struct(s).Ptr(1)
+	return Point_List(p.List()), err
+}
+
+func (s Event) HasPoints() bool {
+	return capnp.Struct(s).HasPtr(1)
+}
+
+func (s Event) SetPoints(v Point_List) error {
+	return capnp.Struct(s).SetPtr(1, v.ToPtr())
+}
+
+// NewPoints sets the points field to a newly
+// allocated Point_List, preferring placement in s's segment.
+func (s Event) NewPoints(n int32) (Point_List, error) {
+	l, err := NewPoint_List(capnp.Struct(s).Segment(), n)
+	if err != nil {
+		return Point_List{}, err
+	}
+	err = capnp.Struct(s).SetPtr(1, l.ToPtr())
+	return l, err
+}
+func (s Event) Weight() int64 {
+	return int64(capnp.Struct(s).Uint64(8))
+}
+
+func (s Event) SetWeight(v int64) {
+	capnp.Struct(s).SetUint64(8, uint64(v))
+}
+
+func (s Event) HasWeight() bool {
+	return capnp.Struct(s).Bit(32)
+}
+
+func (s Event) SetHasWeight(v bool) {
+	capnp.Struct(s).SetBit(32, v)
+}
+
+func (s Event) Parent() (Point, error) {
+	p, err := capnp.Struct(s).Ptr(2)
+	return Point(p.Struct()), err
+}
+
+func (s Event) HasParent() bool {
+	return capnp.Struct(s).HasPtr(2)
+}
+
+func (s Event) SetParent(v Point) error {
+	return capnp.Struct(s).SetPtr(2, capnp.Struct(v).ToPtr())
+}
+
+// NewParent sets the parent field to a newly
+// allocated Point struct, preferring placement in s's segment.
+func (s Event) NewParent() (Point, error) {
+	ss, err := NewPoint(capnp.Struct(s).Segment())
+	if err != nil {
+		return Point{}, err
+	}
+	err = capnp.Struct(s).SetPtr(2, capnp.Struct(ss).ToPtr())
+	return ss, err
+}
+
+// Event_List is a list of Event.
+type Event_List = capnp.StructList[Event]
+
+// NewEvent creates a new list of Event.
+func NewEvent_List(s *capnp.Segment, sz int32) (Event_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 16, PointerCount: 3}, sz)
+	return capnp.StructList[Event](l), err
+}
+
+// Event_Future is a wrapper for a Event promised by a client call.
+type Event_Future struct{ *capnp.Future }
+
+func (f Event_Future) Struct() (Event, error) {
+	p, err := f.Future.Ptr()
+	return Event(p.Struct()), err
+}
+func (p Event_Future) Parent() Point_Future {
+	return Point_Future{Future: p.Future.Field(2, nil)}
+}
+
 type KindInt32Entry capnp.Struct
 
 // KindInt32Entry_TypeID is the unique identifier for the type KindInt32Entry.
@@ -2575,115 +5055,180 @@ func NewKind_List(s *capnp.Segment, sz int32) (Kind_List, error) {
 	return capnp.NewEnumList[Kind](s, sz)
 }
 
-const schema_f34094301653027d = "x\xda\x9cW}l\x1bg\x19\x7f\x9e\xf7\xce9;\xb6" +
-	"s\xb9\x9e\xb7\xaeZ\x8b\xd7*EK\xb4Ui\xdaA" +
-	"fi\xb2\x171m\x01U\xf19\x01TD\x11\x97\xf8" +
-	"V\x9b8g\xd7w\xa6\xc9D\xb4\x95\xb4\x88\x0a\x8a`" +
-	"\x10)ELk\x98@E\x02\x8dE\xcb\xc4@\xd5`" +
-	"\xa2c|\xfc\x01\x7f\x14&PT\xf11V\x06a\x8b" +
-	"XE;\xad2z\xde\xf3}\xcc\xb1\xe3\xb2\xbf\xf2\xe6" +
-	"\xf7\xfe\xeey\x9e\xf7\xf9\xf6\xe0\x86\x98\x11\xf7\xc7\xc7\"" +
-	"\xc0\xb4R\xa8\xab~0}\x1b[~\xf0\xde\xcf\x83\xa6" +
-	" \xd6\xe7\xd9\xf8\xad\x83\xdf\xc8\xfc\x07D\x09\xe0\xc0\x19" +
-	"\x91\xa1z\x96\x8e\xea\xa2x\x1c\xb0>V\xff\xfb\xb5\xfe" +
-	"\xb1#\x0bDf>9\x14%\xca\x86\xf8\xa2z\x9d\x7f" +
-	"wU\xdc.\x00\xd6\xbf]\xcb\xbd\xb4r\xf9\xc2\xe9\x16" +
-	"\xa2\xd5\xc5\xf0\x8f\xd5'\xc2t:\x1b&\xc9\xafo<" +
-	"\xf7\xf5\xc3K?|\x1c\x94\x1d\x08\x8e\xf6\xab\xe1!\x04" +
-	"\xb1\x1e\xb7\xaem\xff\xf3\xcf\x1f\\rnBHWk" +
-	"t\x85\xea\xab\xe14`}\xefDNN}\xe5\xde'" +
-	"A\xdb\x81\xee\xb7\xb7D\x06\x88\xb0+B\x84\x97\xbeu" +
-	"n\xf4\x97\xe7\x17\xce\x05\x09\xf7E\xb8\x84\x07\"\xa4\xbc" +
-	"\xfc\xfa\xd5\xc8_\xe6o[\x06E\x09\xd8\x19bd\xde" +
-	"rdE\xfd^\x84N\xdf\xe1\xdc\xff\xee\xdc\xf9\xdc\xd7" +
-	"\x9e~\xea\xbb$Lt\xb5u\xa7\xb8\xb6\xee\xd7\x00\xeb" +
-	"\xec\x95\xa7o=y\xe2\xf6\x95\xa0\xbd\x1b\x0e\xe1z7" +
-	"\x99\xb3\xb6t\xa6g\xfd7}\xcf6\xb9\xc5a\xf6G" +
-	"\x19\xaa\xf7p\x7f\xee\x8f\x1e\x07\xbc\xfc\xc1G\x06c\xaf" +
-	"\\y> \xecL\x94\xbfm1J\xc2^\xfe\xe3\x1b" +
-	"\x95\xc8~|\x91\xcca\x0dsV\xa3{\x88p\x81\xbe" +
-	"\xaf\xbf\xb0\x8f\xbd\xfa\xf8\xa7v_\x0c\x9a\xb3#\xc6%" +
-	"\xec\x8e\x91\x84\xd5\xea\xa5\xc9Go\xdc\xfe\xdb \xe1~" +
-	"\x870\xca\x09g\xbb\x9fy\xa1\xfe\xcf\xda\xa5\x06\x81\xbc" +
-	"r\xa0\x18\xe3\x0f:\x16#\x15\x0b\x13\xc7\xd6\x1f\xbe\xf1" +
-	"\xfe\xdf\x07mX\x8b\x8d\xf0\x08q\xc2\x97\xbeP\xbek" +
-	"\xa9\xff\xf2\x9f@Q\x04\xff\xc1\xe4\xfe\xf8\xafT-N" +
-	"\xfcC\xf1_\xa0j\xf4H\x00\xf5=?\x9a\xff\xc3\xee" +
-	"\xd5\x9f\xac\xb5\xf4\xcf\xa1\x9e\x11T\x8f\x10O=\xdcC" +
-	"\xb2/\xad\xef}\xe7\xd4\x93\xdf\xfck\xab$[\xedy" +
-	"[\xfd\x19\xe7^\xe0\xdc\xd7\x06\xec+\xbf>\x7f\xc7\xbf" +
-	"\x83O\xdd%\xf3D\xd8+\xd3S\xe7\xf6\xc6>\xf3\xd5" +
-	"\x85\xedo\x04\x09\x1fu\x08G8\xe1|\xafZ{_" +
-	"\xf4\xa9\xb7AQ\xd8\xbb^2/\xaf\xa8\xa7dRu" +
-	"B\x1e\x83\xbb\xebE\xd36\xaa\xe5\x8a.T\x8a\xfb\xa6" +
-	"\xf4\x8aYI}\xa4h\xe6GM\xfb\xc0\xd0\x03\xa6]" +
-	"\x9d\x83,\xa2\x16\x16(\x83\x10@\xe9\xdf\x03\xa0\xf5\x09" +
-	"\xa8\x0d2T\x10\x13\x94\xa7\xca\xddC\x00\xda\x9d\x02j" +
-	"\x07\x19J\xd3\xc6\x1c\xca\xbe~@\x94\x01\x93\x9f\xd5K" +
-	"5\x03E`(\x02zJ\x99\xa74gL\x95\xaby" +
-	"\xael\xd8U\xa6\xce\xe1\x00\xc0\xb8\x8d\x02\x8e?\x86\x0c" +
-	"\x1b\xea\xd4y\x0e\xcf\x12|\x12\x19*\x0c\x13\x14N\xf5" +
-	"\x04\xc7?G\xf8\x17\x09\x17X\x02\x05\x00\xf5\x14\xc7\x1f" +
-	"#\xfc\xcb\x84\x8bB\x82*B=\x8d)\x80\xf1\x93\x84" +
-	"\x9f#<$&0\x04\xa0>\xc1\xf9K\x84?Kx" +
-	"W(\x81]\x00\xea38\x040\xfe}\xc2_&\\" +
-	"\xeaJ\x90\xe3\xd5\x8b\x1c\xff)\xe1\xff\"<,%0" +
-	"\x0c\xa0\xfe\x83\xcb\xff\x1b\xe1o\x12\x1e\xc1\x04F\x00\xd4" +
-	"u\x8e_!\xfc-\xc2\xbb{\x13\xd8M}\x09s\x00" +
-	"\xe3o\x12\xfe\x0e\xe1\xd1p\x02\xa3\x00\xeaun\xcf[" +
-	"(`\x8e1Tb\x91\x04\xc6\x00\xd4\x1b\\\xed5\xa2" +
-	"'\x08\x8fw'0\x0e\xa0*\x8c\xc4\xc7\x98\x80\xe3w" +
-	"2\x86\xb2\xa9\xcf\x18\x18\x03\x861@y\xbah\xe67" +
-	"\x87G.\xe8V\x01\xe3\xc00\x0e(\xe7u[w\xff" +
-	"IW\xcaE\xd3\xb6\xb0\x070+ \xf6\xfa\xbd\x12\x90" +
-	"@\xd9\xd6\x8f\x06n\xbd\x96\xe1\xdc&I\x9dw\xfdn" +
-	"\xb5t]*\x9a\x86w\xdd\xf8C\x96\xf6\x90b\xbdj" +
-	"\x98v\x93\xc6^\xc0\xf4q\xa3x\xb4`c\x08\x18\x86" +
-	"\x00\xeb\x05\xdd\xfa8!\x806\"0D@\xd9,\xdb" +
-	"\xde\x93\x933\xfa\xdc\xa4\xe1\x9b\xe8\xd5\xa1cCzr" +
-	"\x8e\x12\xde\xbf\xf7\xaa\xda\xb9\xf7r\x15\xdd\\M\xa7\xb2" +
-	"\xe4\x93\xa6\xba\xd8\xd6\xaa.\xb6\xf9u\x81\xb3n\xf6\xe3" +
-	"\xdc\xa6:\xf0\x8bo\xd4A\xf6=\xac\x17K}9#" +
-	"i\xd5J\xb6\xb5\x05\xcf\xb2u\xdb\xea\xcb&\xf5\xaa>" +
-	"ci\xa2gO<\x05\xa0\x85\x05\xd4\xfa\x18\xa6y\xf1" +
-	"y~\x0e9\x0e\xdeB\xa8\x9e\xcf\xf7\xe5\x0cK&\xdd" +
-	"\xadd&\x18\xa6\xab\x06\x99\xe6Ea\x0b\x0b\x8b\x8f\x18" +
-	"\xdeK\x82\x1e\x1b\xea\xd0I\x92f9oX\xae\xaf\x92" +
-	"y\xa3b\x176y\xce\x8bJ25Q5\x8c\xa6\xa0" +
-	"\xb4T\xf1a\x00\xed.\x01\xb5\x87\x18&K\xfa\xa4Q" +
-	"r3\xa5>U(\x96\xf2U\xc3\x04\x00?\x1f\xbc\x99" +
-	"\xdb\x94\x0f\xedb\x91K\x1b\xceS{=;tj\x9a" +
-	"\x9f\x14P+\x04\xec0\x08\xfc\xb4\x80Z\x89Z\x18\xe3" +
-	"-L)\x12\x98\x17P\xabP\xff\xea\xe2\xfdK\x99\xa1" +
-	"g\x14\x04\xd4l\x86\x92U\x9bq\x9d.\xcd\x14M\xff" +
-	"\xac\xcf\xba\xe7\xe4T\xb9f\xda7\x91d\x9c\xe7\x1b\xdc" +
-	"&{\x1a\x91\xf6\x1c\xe2-bm\x1d2a\xcc\xda\xa3" +
-	"\xa6\xfd\x81\x83\x9d&H\xdb\x01\xe2\xd6\xae36:'" +
-	"\x19/\x97\xac.7W\xc1\x88\x9f\xb1\x8f\xce\x18\x96\xa5" +
-	"\x1f\xf5\xfaB\x87\xfc\xcf\xeaU\x89\x84\xfd?%\xae\xbb" +
-	"\x96\xe2\xe4M\xd8lL\x15\xca\xadl\xde\xe6\xdb\x8cU" +
-	"\xec\xf5wY\xa7\xffu*\xb5\x0e\x12\xed\xa6\x94\xdeZ" +
-	"b\xa9\\\x9e\xaeU\xfa\xd2Y\xa7\xbf\xb4(\xadL\xc0" +
-	"\x19\xf7Qh\x87\x05\xd4>\xc40i\xeb\x93%\xa3\xed" +
-	"d\x08F\xd9\xd3/\xb6\xd3\x9fs2\x14\x82\x06\xa4\x82" +
-	"\xd1\xc84\xa2\x91k\xd4\xf6\xf0\xe6\x0eU\xd0-.&" +
-	"0'Z\xec!\x0d\xc5\xc0\x93v\xa7\x10\x02\xf06W" +
-	"t\xf7w\xe5w{\x80)\x17%\xf4\x97Vt\x172" +
-	"\xe5\xf9\x01`\xca\x0f$d\xde\xef\x01t7qey" +
-	"\x08\x98\xb2(\xa1\xe0\xad\xaa\xe8\xae\xa4\xca\xe9\x140e" +
-	"^B\xd1[\xfe\xd0]\xd0\x95c\xf4\x9d!a\xc8]" +
-	"\xb2\x03\xbfB\x0e\x93\xbeC\x12vy\xfb1\xba?#" +
-	"\x94\xfb\xe9\xee\x1eI\xd2\xf3\xf9\x0c\xca\x94o\x19L\xf2" +
-	".\x95\xc1\xb4\xe3\xdaL\xa3[dP\xa6\x1a\xca\xa0L" +
-	"I\x94\xc1,\xb6\x0a\x0bM\xca\xb1\x8a],\x9bz\x89" +
-	"\x0f\xc1\xf7\\\xe0\xed6\xc4M\xe3\xbeE\x8c\x1a\x16\xa4" +
-	"K|K\xdd\xaa\xe5\xdf\xd1\xd4\xf2\x87Y\xf3&Z\xd0" +
-	"\xad\x8f\x11@-\xbf9+\xda5\xcc\x16\xd3v\xc8\xef" +
-	"\x97\x1dv\x9eN\x0d\xc1\x9b\x94[\xcf\xdd\xf6m!0" +
-	"\x11)\\\xe4\x9e\x18\x9f-\xbbrDUvP\xe3f" +
-	"\xca-\x9f\x00\xa8\x93\xa9#\xa5\xf2\x14\xe04?OT" +
-	"u\x93Y\xfa\x14\xf9\x17\x08x\xc8\xd0\xf3\x82Q\xfd_" +
-	"\x00\x00\x00\xff\xff\xc7\x82\xb1}"
+const schema_f34094301653027d = "x\xda\x9cX}pT\xd5\x15?\xe7\xbe]6\x81\xdd" +
+	"\xec^\xde\x92\x04\xbf\x163\xa1\x05\xaa\xc8\x97\x15\xd2q" +
+	"v\xcd\xc8`T$o\x83Uh\xb5\xbed/d\xcb" +
+	"f7\xec\xbe\x90\xc4)\x83\x0a\xd8\xd2\x16\x07\xacL\xa3" +
+	"\xd5\x91h\xa7E[D2b\x05u,V\xfchk" +
+	"+\xb6\xb6N[\x86\xda\x16Ql\x14\xd4V\xa5\xe2v" +
+	"\xce}\xfb>v\xb3\x9b\xa4\xfd+/\xe7\x9e=\xe7\xdc" +
+	"\xf3\xf9\xbbg\x0e\xab\x8ay\xe6\x06.\x0a\x01\xd3\x9e\xf2" +
+	"N\xc8/\x88\xd6\xb3\xc1%\x8bn\x03\x8d#\xe6\xd7\xb3" +
+	"\xb6\xda9w\xc5>\x00\x8f\x0f`\xfe\x19\x1fC\xb5\xba" +
+	"\xca\x07\xa0z\xabz\x01\xf3\xcb\xf2o~<s\xd9\x0d" +
+	"\x1b\x89\x999\xcc\xdeI\xc4\xa2W=\xab&\x89y\xbe" +
+	"\xa8\xaaS\x00\xf3_\xdb\xf4\xee\xcf\x1a\x7f\x7f\xc1f\xe0" +
+	"\xb5\x08\xe0et\xe4\xf5\xcfB@5\xe0'q+\x06" +
+	"\xfb\xde\xbc\xf9\xc9\x1f\xdcn2H\x95\xfd\xfev\x04O" +
+	"\xfe\x81\x9e\xf8\xf3CG\x9f\xdeR\xc6*U\xf8\x0f\xa8" +
+	"]~\xfaJJ)\xd7\x1d\xbd\xe4\x9a\xc3ol\xdb\x06" +
+	"\x9c+\x0e+\xa0z\xc8?\xa4\xbe,\x19_\xf2\xbf\xa0" +
+	"\xb6\x04\xea\x00\xf2'N=\xfe\xbd\x15\x03\x8f\xde\x09|" +
+	"\xaa\xa5rQ`\x1e\xa9\x0c\xe4>\xae{\xe3\xb9%\x03" +
+	"\xe6\x89\x17\xe9\xe8|:Buf \x0a\x98\x9f\xb2\xf6" +
+	"\xc1\xb3\xbf\xd4\xf5\xf9{@\xabE\x9bcE\xa0\x898" +
+	"\xf4\x00Y2}y<\xd8t\xc7\xa2\xfbA\x9b\x8a\x96" +
+	"\xf4\xa7\x03\xf2\xc2\x87\xa4\x88\xe7\xef\xdd\xd9\xf2\xd2\xae\x8d" +
+	";\xdd\x0c\xc7L\x1d\xc3RB\xe6\xc4\xbf\xaa\xff\xb6\xbe" +
+	"~\x108w][\xbaNm\xa9\x19R\xb5\x1a\xfaZ" +
+	"ZC\xbc7>2q\xd9\xc3\xc3W=\x00\xbc\xde6" +
+	"\xe7\xe9\x1aS[\x0di\xfb\xe8\x9cs\x1e\xdf\xbe\xe7\xc1" +
+	"\x1f\x916\x8f\xa5\xadF\xda;\\s\x1c0\xff\xfe\xb4" +
+	"\x9f4\x9c\xdc\xd1\xf6\xe3\x82\x04\x85\x18\x0e\x06\x1b\x88\xe1" +
+	"\xa5\xe0\x1e\xc0\xfc\x1d\x9e\x87/\xber\xe8\xac]\xc0\xcf" +
+	"\xb3\xcc]\x1b\x92\x01b\xaf\xef\xa9\xddt\xeb\xd9Cn" +
+	"o\xdd\x10\x92\xb2E\x88\x94\x1f\x19\xd8Z3\xfc\xeb\xc6" +
+	"\xc7J\"hr\xee\x081T\x07Ct\x97\xfbBt" +
+	"\x17\xbdv\xc1\x17VF~\xb3\xaf\xe0[\xa9\xe9\x93\xd0" +
+	"J\x12\xe7\xe5Q\xc0\xa3\x97\xdc<\xc7\xff\xfa[\xfb]" +
+	"\xda\xa6sy\xd5\x0b\xe98\x7fk\xfa\xc0\x8c\x9e\xae\xeb" +
+	"\x0f\x14RM2,\xe5\xd2\xb1\xd7J\x86\xb93\x86\xf7" +
+	"\xac8=t\xa04s\xe9\xce\xeaf~@\xdd\xca\xe9" +
+	"7[\xf8u\x08\x98\x7f\xf1O\xefuW\xcf\xc5g\xc9" +
+	"s\xac`\xce\xdb\x93\xa5cNM&{\x9f\x99\xcd\x8e" +
+	"\xddy\xe3\xf9\x87\xdc\xd7_\xaaJ\x83\xaeUI\xdfE" +
+	"\xfa\xb6\xbe\xd5\x9f}\xf4\xbc\xcbs=\xeam\xe4\xb9}" +
+	"\xd9\xd7\xda7\x9c9\xfb\x15\xf7Ou\xf3\xa7I\xf9\xd3" +
+	"G\xbe\xdf;\xd8\xfe\xce\xe1\xc3\xee\xbblQ\x9b\x89a" +
+	"\xbbd\xb8{\xe2\xdeg\xf2\xef\xf4\xbcV\x90 \xebj" +
+	"\xaf*}\xbf_%\xeb6._;\xbc\xea\xcc\xe7\xfe" +
+	"\xe06\x7fzXJ\xb80L\x0c\xaf\xf6\xfe\xee\x96{" +
+	"\x8e\x0f\xbc>\xa2d\xb6\x86\x9fUw\x84\xc9'\xdb\xc3" +
+	"K\xd4\xfd\xf4\x95\xff\xce\xed\x99\x0b\x06f\x1e\xfd\xf3\x08" +
+	"\xe6\xc1\xf0/\xd5\xdd\xc42\xff\xa1\xf0\x0b\xa8\x1e\x9cB" +
+	"\xdc_\x99\xa4\xf4\xfdb\xdf\xe6#\xc0\xcf\xb2\xad\x7fh" +
+	"\x8a\x8c\xc4\xde)d}\xc3\x13\xeb\xffx\xfe\xbe'\x8f" +
+	"\x94M\x8c\xc3S\x9aQ}\x83\x04\xa9G\xa6\x90\xa5\xaf" +
+	"\x0dO\xfft\xf3\xfd\xf7\xfc\xbd\\#XT{Z]" +
+	"\\K_\x97\xd5\xf6\x02~\xf6\xf2\x01}\x18\xd7\x1c\x1b" +
+	"af\xed\xfb\xean\xc9\xf6P\xed7\xd53\xf4\x95\xbf" +
+	"\xaf\xfb\xbckW_\xa3\x1ew[y\xac\xd6,\x8dZ" +
+	"\xb2r\xea_\x9b_Yq\xe2\xa6\x13f\xfcL\x86@" +
+	"\xdd\xb7\x89\xe1\xdc:b8>\xcbx\xebW\xbb\xa6\xbd" +
+	"[\x94\x01uf\xc6I\x86\xfe\xe9\xfe\xafo\xdbX\xf7" +
+	"\x9e\x9ba\xb3\xc9\xb0U2\\\xbd\xd7\xbb\xf1/\xd3\x8f" +
+	"\x7f0\xc2\xaf\xbb\xeb^U\xf7\xd7\x91\xc1\xfb\xea\x96\xa8" +
+	"G\xe8+\x7f4|pe\xf5\xbf\xb7\x9f.\xf5\x9a\xec" +
+	"\x0c\x87\xea^U\x0f\xcb\x1f\xbc\\Ge\xbb+\xa4\xf6" +
+	"\x9c7\xe9\xc1\xd3\xc09+\x92,\xea\x87\xd4\xaez\xd9" +
+	":\xeb\x97\x01\xe6O-\xfc\xed\xc9\x05\x8f4\xff\xc7\x95" +
+	"\xa5[\xeaW\"\xcc\xc9'\xd3\x86\xc8f\xbau\xa5;" +
+	"9\xbbC\xefNw7]\x95L'Z\xd2\xc6\xfcy" +
+	"\x8b\xd3F\xb6\x1fZ\x11\xb5*\x85\xda\x0a\x02\xf0\x99\x0d" +
+	"\x00Z\xa3\x82\xda\x1c\x86\x1c1LE\xcc/\x9c\x07\xa0" +
+	"\xcdPP[\xc0\xd0\xb7F\xf4c\xd0\xb1\x0c\x10\x83\x80" +
+	"\x91uz\xaaG\xa0\x07\x18z\x00m\xa5\xccV\x1a\x17" +
+	"\x1d\x99lB*[h)S\xfbq\x16@\x9b\x81\x0a" +
+	"\xb6\xdd\x82\x0c\x0b\xea\xd4\xf5\x92\xdcG\xe4M\xc8\x903" +
+	"\x0cS\xf6\xab\xb7J\xfa7\x88\xfe-\xa2+,\x8c\x0a" +
+	"U\xbd\xa4\xdfB\xf4\xef\x12\xdd\xa3\x84\xa9M\xaa[\xb0" +
+	"\x09\xa0m\x13\xd1w\x12\xdd\xeb\x09\xa3\x97:\x95\xe4\x1f" +
+	" \xfacD\x9f\xe0\x0d\xe3\x04\x00u/\xce\x03h\xfb" +
+	")\xd1_$\xbaoB\x18eT$\xfd\xe7D\xff'" +
+	"\xd1\xab|a\xac\x02P\xdf\x96\xf2\xffA\xf4\x93D\xaf" +
+	"\xc60V\x03\xa8\xc3\x92\xfe\x16\xd1?$\xfa\xc4P\x18" +
+	"'\x02\xa8\xa70\x0e\xd0v\x92\xe8\x9f\x12}RU\x18" +
+	"'\x01\xa8\x9fH{>D\x05\xe3\x8c!\xf7W\x87\xd1" +
+	"\x0f\xa0\x9e\x91j?&\xf60\xd1\x03\x13\xc3\x18\x00P" +
+	"9#\xf1~\xa6`\xdb\x0c\xc60\x98\xd6\xbb\x04\xfa\x81" +
+	"\xa1\x1f0\xb8&\x99N\x8c\x0cO\xb0S\xcfub\x00" +
+	"\x18\x06\x00\x83\x09\xdd\xd0\xad\x7f\xa2\xdd\x99d\xda\xc8a" +
+	"\x0d`\xab\x82\x18r\x066 \x11\x83\x86\xbe\xdauj" +
+	"\x0f\x03\xf34B\xea\xec\xe3b\xb5t\x9cJ\xa6\x85}" +
+	"\\\xf8C\x96\xd6\x90b=+\xd2F\x89\xc6\x10`\xb4" +
+	"W$Ww\x1a\xe8\x05\x86^\xc0|\xa7\x9e\xbb\x8e(" +
+	"\x80\x06\"0D\xc0`:c\xd8W\x8et\xe9\xfd\xed" +
+	"\xc21\xd1n4\xa6\x0d\xd1\xf6~Jx\xe7\xdcn[" +
+	"\xe6y\x99\x02i\x15\";{U&\xdb\xabg\x13\x8d" +
+	"\xadz0\xabw\xe5\xdc%\xd2\\(\x91\x98\xabD." +
+	"\x9d\x0c\xa0-TP\xbb\x9c\xe1\x86\xacLv\x97\xdbl" +
+	"\xb8e\xea\xc4\x14r\xa7k\x00\"w\xd9\xe1)\xb6C" +
+	"\xef\xd5\x93F\\\xa4\x84\x9e\x13\x89\xc6\xb8\xc8\xf5\xf8R" +
+	"F\xce\xe6F\x8b;\xda\xd4J\x91,\xa9\xe6\xc9\xe5\xaa" +
+	"y\xb2S\xcd\xd8g\xd5,\xf6\x8f\xa8^[vD\x9a" +
+	"B\xa2\xfd\x8a\x17\xc0\x06PhM8\xae\xc5\x81\xf1\x16" +
+	"\x1f:\x00\x00-L\xc8/\xcd\x02\xe3\x17\xfb\x90\xd98" +
+	"\x12\xad)O\xbed\xfc\\_>\xd7\xd3\x9e\xeb\xc8&" +
+	"\xdb\x01E\x0c\xf3\xd6\x9d!\"o\x1d\xc3\x0d\x85h\xc4" +
+	"P\xf3 :\x83\x0c\xa0L\xf8ZL\xca\xecUz2" +
+	"\xd5\x18\x17\x91\\\x8f\xdba#\xf9r\x86n\xe4\x1a[" +
+	"#\xba\x8c\xb3\xc7v^\xa0\x09@\xabRPkd\x18" +
+	"\x95\xfd\xcd\x8e\xa8\xd7\xcc\xe1J\xb9c\xddF4F[" +
+	"\xf5\xd2\xec\x99\xe7\x84\xc4\x8eH\x93\x13\x91HG\xa6'" +
+	"mX\xb1\x88\xa63FrU?rg\xd2\x97\xa4\xcb" +
+	"\xc8\xfb\xe8\x09\x99'A\xbav\xb9\xeb\x84\x19F\xb3\x82" +
+	"\xbcb\xd7\xd8(\xceI\xde,l'V\xb8F\xd99" +
+	"\x11Ig\x12\"g\xdd#\x92\x10\xddF\xe7h\x19\xb6" +
+	"<+DI\xf2\x96Uq%\x80v\x81\x82\xda\x15\x0c" +
+	"#)\xbd]\xa4\xac>\x90\xef\xe8L\xa6\x12Y\x91\x06" +
+	"\x00\xa7\xf2l\x1c^\xb1\xda\xaf\x91\x1e\x9e\xdd\xa1\xa7R" +
+	"e\xdd\xd6\xe0\xb8\xcd\xa7w\xac\xb1\xd5\x8d\x95P\xf1\xa8" +
+	"0\x9d\x16\xb2e\xe9$\xeb\xab\x0aj\x9d\xae\x1b\x09\"" +
+	"\xde\xa4\xa0\x96\xa2Q\xc7\xe4\xa8\xe3I\"&\x14\xd4\xba" +
+	"i\xceM\x90s\x8ew\x91C:\x15\xd4\x0c\x86\xbe\\" +
+	"O\x97\x15>_W2\xed|\xeb}\xd6wq*\x8d" +
+	"q\xf5V=\xeb\xa3L\xf5\xdb\xd6.>\x0b@\x8b)" +
+	"\xa8]\xed\xb2\xb6e\x16\x80v\xb9\x82\xdaM.ko" +
+	" \xe2\xf5\x0aj\x09\x86\x8aX\x87!\x07\xa5\x9b=\xbd" +
+	"h\x8a\x14\x06@Q\x13/\xd3\xfd\xda\xcc\"\xea6\x92" +
+	"\x994\xb94k\x8c\xec~#}/\xaf\xec\xf8\xbeB" +
+	"5\x17\xd2\xdf\xce\x12\xfb\xed\\1K\x96\x8b>\xa3%" +
+	"m|q\xc1X\xa0\xa9\"f\xb2\xc6\x95\x89\x94J+" +
+	"o\xd4\xaeOMD)\xeeM\x93\x9d\xac\xc4\xf4(!" +
+	".j\x86\xd6,s\xc9iv\xe4l\xe8\x12\xb9\x9c\xbe" +
+	"Z\x8c\x92\xe1E\x93\xd1\xee\x0a\xe3r\xb2\xbf\xa4e\xba" +
+	"\x06\xd7\xe2u\xc2\x1c\\\xf5\xb6\xa0\xbb\xc9\xa3w)\xa8" +
+	"\xedt<z\x1fe\xd9\x80\x82\xda\x0f\x1dL\xc8\x07I" +
+	"\xe3\xbd\x0ajOP\xa1\xa0Y(\xfb\x88\xf8\xa8\x82\xda" +
+	"S\x84\x06\xa7I4\xc8\xf7\xc7\x01\xb4'\x14\xd4\x9e#" +
+	"(\xc8$\x14\xe4\x07\x89\xf3)\x05\xb5\x17\xa9\xa4\xc4Z" +
+	"\xcb\x93E\xa0j,\x8c4\x0e\xc4R\x11\xed\x8c\xd1\xc7" +
+	"\xad\xaa\xfc_F\xban\x19\x82\xed\xe3h\xf0\xa2\xa33" +
+	"S.1\xdc\x09\x96-\x810n\xbb\xab\xcb\x17lB" +
+	"\xa4\x92\xebD6)r\x8d\xe6\x08\x04\xeb\x07\xe5G\xcc" +
+	"\x18\x16\x18%\xad<T\xb9t\x9c\xe1\x1b7\x9b\x00\x8c" +
+	"1\x04\xb9\xf5\xde\x1cs\xb2\xa62\x995=\xdd\xa3\x0d" +
+	"\xf5\"H\xd8\xe0@\xc2\x88\xa1\xb7\xa7DE\x1c\xedn" +
+	"\x10e\xeeU\xa2\xdf\xbe\x97\xcb\x80&wV\xc4\x0aY" +
+	"\x11/\xcc\xca\x85#'~\xa7\x9e\x93b\\9Z\xe6" +
+	"\xd5f\x0e\x08\xd9\xed<\x12\xf9Y\x8b&\xb4vV\x9c" +
+	"\xcf\x02\xc6\xbd\xbe \x0d\x91\x18\xb6b91\x05\xfbA" +
+	"\x0a:G\x0a\xb2\x163h\xad\xda\xf8\xe1\x06`\xfc\x10" +
+	"AHk'\x83\xd6\xcb\x9b\xef'%\xbb\x09BZ\xcb" +
+	"=\xb4vb|p\x1e0\xbe\xc3\x87\x8a\xbdNAk" +
+	"m\xc2\xb74\x01\xe3\xeb}\xe8\xb1_\xf9h\xed\xbb\xf8" +
+	"Z\xfa\x9d\xf0\xa1\xd7ZI\xb9V\x8a+H\xdfR\x1f" +
+	"N\xb0\x97<hm\xfc\xf8e\xb3$\x9c\xf5\xe9\x89D" +
+	"\x0c\x83T>1\x8c\xc8\x91\x1f\xc3\xa8\x19\xa1Xa\xf4" +
+	"\xc60H}7\x86A\xca\xf1b\xef8\xd9uu2" +
+	"g\x884e\xae\x10\xe9r8t\xbc\xa5\xe8)z\xe2" +
+	"/\x93\x85\xa8\xa7\xe4\xb3\xe0\xff\x9eZ\x95^\xfa\x95\x1b" +
+	"\x99\x13\xf6\x82\x05\xd1\x94\xdc6\x8c\x06\xee\xa6\x95\x80\xbb" +
+	"\x85\xact\xa3\xd0\xa9\xe7\xbeL\x04\x02w\x95\xf3\xb5\xd0" +
+	"\x82\"R\xb1\xa9\x90\x92\xcd\xda\x8e\xa0\xb5\x06\xe5s)" +
+	"\xf8\xd3)\xd9\xac\xfd\x1eZ\x8b\">u%0\xce}" +
+	"\x11\x899b\x98\xb7Z\x19(\"7\xbe\x18\x8e\x06?" +
+	"\\\x8d\xa7\xb4\xe0\xbdc\xb6R\xab\xf2a\xbc\xc0\xc6\xde" +
+	"6U\x046\xc5\xc0\xa9L\xf6\xcds\xc4\x8f\xf1\xdc\x1f" +
+	"k\xca\x8c\x06\x18\\n\xa9\x9c\xe0\xac\xd4\xdf\x98uZ" +
+	"\x93\xb5\xafDk%h\xb7&\x8aI\xa5\xd6t\xb9\xe9" +
+	"\\\xec7_\xb76\xf6mp\xb0\xaf\x0d}\x1b\x0a\xd0" +
+	"\xb7\xd5\x85?\x96\x12\xf1\x0a\x05\xb5\xe5\xc5\x00\xc2\xfdT" +
+	"\xf0\x89lvD\xb0]O\x1f\xaaV\xa9^J<7" +
+	".\x9fxS\x09\x8c2>e%@\x9e\xdc\xde\x9c\xca" +
+	"t\x00\xae\x91\xdf\xcb\xb3z\x9a\xe5\xf4\x0eJ\x0f \xc2" +
+	"\x15BO(\";>\x14]@\x93\xff\x0d\x00\x00\xff" +
+	"\xff\xa2\xef\x93\xb0"
 
 func RegisterSchema(reg *schemas.Registry) {
 	reg.Register(&schemas.Schema{
@@ -2691,27 +5236,47 @@ func RegisterSchema(reg *schemas.Registry) {
 		Nodes: []uint64{
 			0x823947a102183f34,
 			0x835d4f29f8e6ff4f,
+			0x852cd424b7ee845f,
+			0x869bbb7ae678a159,
 			0x89bddfb2c65275a2,
+			0x9090e1d14e37df57,
 			0x92b0985993b6f1ea,
 			0x9847c4e117f8730d,
+			0x9a276d3b1ba37115,
 			0x9f398e3a0f525425,
 			0xa083a8c949a09cc6,
 			0xa1187de209f5ea6f,
+			0xa24bedaa4f0aae5e,
 			0xa6a3af91b61c1cf7,
+			0xa75395f022ab20f2,
+			0xa81ab24a35aa048e,
 			0xb21b818416afd802,
 			0xb424cced0e8d98dd,
+			0xb5ce1f5a2b341661,
 			0xb9e800d80c307a37,
+			0xba586d7528ba6e81,
+			0xbab2fa59afed2831,
 			0xc201310970efdac8,
 			0xc5215e92e5022ebf,
+			0xc6f7fe677890612f,
 			0xd01bfd7f62d572b5,
+			0xd1d1eb62a17797ae,
 			0xd575ebffbfb10a99,
 			0xd626fd66ed715483,
+			0xd898e79a80d377d2,
 			0xdbdf29982c6f868b,
+			0xdd85b5c378030b5b,
 			0xddbbb521d77db822,
 			0xe39a9f85fc25edd5,
+			0xe56b01ed61bacd00,
+			0xe7134e67551e709d,
+			0xea60ea59d042e019,
 			0xee20a8cbe8742ae7,
 			0xef1783906a0c2579,
+			0xf3e725dc8305b14c,
+			0xfa91f6095ac114df,
 			0xfaa30b1e751310a8,
+			0xfb42ae34f0cf38f1,
 		},
 		Compressed: true,
 	})

@@ -21,6 +21,303 @@ import (
 // This code needs a runtime/ipc that supports this version of generated code.
 const _ = ipc.SupportPackageIsVersion1
 
+// SubscriptionClient calls a interopapi.Subscription in another process. It implements interopapi.Subscription.
+// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
+// message of an error the remote implementation returned, and an *ipc.Error when the call
+// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
+// without an error result panics with an *ipc.Error instead.
+type SubscriptionClient struct {
+	c Subscription
+}
+
+var _ interopapi.Subscription = (*SubscriptionClient)(nil)
+
+// NewSubscriptionClient returns a client that calls c, a capability serving interopapi.Subscription, typically
+// what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
+// client that becomes unreachable without Release releases c when it is garbage collected;
+// call Release rather than rely on that.
+func NewSubscriptionClient(c capnp.Client) *SubscriptionClient {
+	client := &SubscriptionClient{c: Subscription(c)}
+	runtime.AddCleanup(client, Subscription.Release, client.c)
+	return client
+}
+
+// Release releases the capability the client calls. Calls made after Release fail.
+// Calling Release more than once is harmless.
+func (c *SubscriptionClient) Release() {
+	c.c.Release()
+}
+
+// Start makes the subscription call Notify for every event after the
+// first, one after another, and returns without waiting for them:
+// those calls arrive after Subscribe returned and after Start
+// returned, or while it is returning.
+func (c *SubscriptionClient) Start(ctx context.Context) (err error) {
+	f, release := c.c.Start(ctx, nil)
+	defer release()
+	if _, err := f.Struct(); err != nil {
+		return ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Subscription.Start", err)
+	}
+	return nil
+}
+
+// Deliveries returns once every event was delivered, with one
+// Delivery per event in Seq order. It fails before Start.
+func (c *SubscriptionClient) Deliveries(ctx context.Context) (result []interopapi.Delivery, err error) {
+	f, release := c.c.Deliveries(ctx, nil)
+	defer release()
+	r, err := f.Struct()
+	if err != nil {
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Subscription.Deliveries", err)
+	}
+	if err := readSubscription_deliveries_Results(r, &result); err != nil {
+		return nil, &ipc.Error{Method: "interopapi.Subscription.Deliveries", Err: err}
+	}
+	return result, nil
+}
+
+// NewSubscriptionServer returns a capability that serves impl: calls to it, usually made by a
+// SubscriptionClient in another process, run impl's methods, concurrently. The caller owns the
+// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+//
+// An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
+// panic in impl becomes that call's error and the server keeps serving. Once the last
+// reference to the capability is released and every call has returned, impl is closed if it
+// is an io.Closer.
+func NewSubscriptionServer(impl interopapi.Subscription) capnp.Client {
+	s := subscriptionServer{impl: impl}
+	return capnp.NewClient(server.New(Subscription_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+}
+
+// subscriptionServer serves a interopapi.Subscription as a Subscription_Server.
+type subscriptionServer struct {
+	impl interopapi.Subscription
+}
+
+// Start serves interopapi.Subscription.Start.
+func (s subscriptionServer) Start(ctx context.Context, call Subscription_start) (err error) {
+	defer ipc.Recover("interopapi.Subscription.Start", &err)
+	call.Go()
+	slot, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer slot.Leave()
+	if err := s.impl.Start(ctx); err != nil {
+		return ipc.ServerError(err)
+	}
+	return nil
+}
+
+// Deliveries serves interopapi.Subscription.Deliveries.
+func (s subscriptionServer) Deliveries(ctx context.Context, call Subscription_deliveries) (err error) {
+	defer ipc.Recover("interopapi.Subscription.Deliveries", &err)
+	call.Go()
+	slot, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer slot.Leave()
+	result, err := s.impl.Deliveries(ctx)
+	if err != nil {
+		return ipc.ServerError(err)
+	}
+	r, err := call.AllocResults()
+	if err != nil {
+		return err
+	}
+	if err := writeSubscription_deliveries_Results(r, result); err != nil {
+		return &ipc.Error{Method: "interopapi.Subscription.Deliveries", Err: err}
+	}
+	return nil
+}
+
+// UnimplementedSubscription answers every method of interopapi.Subscription with an error wrapping ipc.ErrUnimplemented
+// (zero results for a method without an error result). Embed it in an implementation so that
+// adding a method to Subscription does not break implementations built against an older version:
+// served by NewSubscriptionServer, such a method answers a caller with an error that wraps
+// ipc.ErrUnimplemented too, as does a server built before the method existed.
+type UnimplementedSubscription struct{}
+
+var _ interopapi.Subscription = UnimplementedSubscription{}
+
+// Start returns ipc.Unimplemented("interopapi.Subscription.Start").
+func (UnimplementedSubscription) Start(context.Context) error {
+	return ipc.Unimplemented("interopapi.Subscription.Start")
+}
+
+// Deliveries returns ipc.Unimplemented("interopapi.Subscription.Deliveries").
+func (UnimplementedSubscription) Deliveries(context.Context) ([]interopapi.Delivery, error) {
+	return nil, ipc.Unimplemented("interopapi.Subscription.Deliveries")
+}
+
+// ExportSubscription returns a new reference to the capability that carries v: null for nil,
+// the capability a SubscriptionClient calls (so a received object goes back as itself), and
+// otherwise a new server for v. Setting it into a message hands the reference to the message.
+func ExportSubscription(v interopapi.Subscription) Subscription {
+	switch v := v.(type) {
+	case nil:
+		return Subscription{}
+	case *SubscriptionClient:
+		if v == nil {
+			return Subscription{}
+		}
+		return v.c.AddRef()
+	}
+	return Subscription(NewSubscriptionServer(v))
+}
+
+// ImportSubscription returns the Go value of the capability c, which it does not take over:
+// nil for a null capability, the implementation itself for a capability this process serves
+// with NewSubscriptionServer, and otherwise a SubscriptionClient holding a new reference to c.
+func ImportSubscription(c Subscription) interopapi.Subscription {
+	if !c.IsValid() {
+		return nil
+	}
+	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
+		switch s := b.(type) {
+		case subscriptionServer:
+			return s.impl
+		}
+	}
+	return NewSubscriptionClient(capnp.Client(c.AddRef()))
+}
+
+// ListenerClient calls a interopapi.Listener in another process. It implements interopapi.Listener.
+// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
+// message of an error the remote implementation returned, and an *ipc.Error when the call
+// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
+// without an error result panics with an *ipc.Error instead.
+type ListenerClient struct {
+	c Listener
+}
+
+var _ interopapi.Listener = (*ListenerClient)(nil)
+
+// NewListenerClient returns a client that calls c, a capability serving interopapi.Listener, typically
+// what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
+// client that becomes unreachable without Release releases c when it is garbage collected;
+// call Release rather than rely on that.
+func NewListenerClient(c capnp.Client) *ListenerClient {
+	client := &ListenerClient{c: Listener(c)}
+	runtime.AddCleanup(client, Listener.Release, client.c)
+	return client
+}
+
+// Release releases the capability the client calls. Calls made after Release fail.
+// Calling Release more than once is harmless.
+func (c *ListenerClient) Release() {
+	c.c.Release()
+}
+
+// Seen tells the listener about r; it answers with a note on r, or
+// fails to refuse it.
+func (c *ListenerClient) Seen(ctx context.Context, r interopapi.Record) (result string, err error) {
+	f, release := c.c.Seen(ctx, func(p Listener_seen_Params) error {
+		return ipc.ArgsError(writeListener_seen_Params(p, r))
+	})
+	defer release()
+	r1, err := f.Struct()
+	if err != nil {
+		return "", ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Listener.Seen", err)
+	}
+	if err := readListener_seen_Results(r1, &result); err != nil {
+		return "", &ipc.Error{Method: "interopapi.Listener.Seen", Err: err}
+	}
+	return result, nil
+}
+
+// NewListenerServer returns a capability that serves impl: calls to it, usually made by a
+// ListenerClient in another process, run impl's methods, concurrently. The caller owns the
+// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+//
+// An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
+// panic in impl becomes that call's error and the server keeps serving. Once the last
+// reference to the capability is released and every call has returned, impl is closed if it
+// is an io.Closer.
+func NewListenerServer(impl interopapi.Listener) capnp.Client {
+	s := listenerServer{impl: impl}
+	return capnp.NewClient(server.New(Listener_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+}
+
+// listenerServer serves a interopapi.Listener as a Listener_Server.
+type listenerServer struct {
+	impl interopapi.Listener
+}
+
+// Seen serves interopapi.Listener.Seen.
+func (s listenerServer) Seen(ctx context.Context, call Listener_seen) (err error) {
+	defer ipc.Recover("interopapi.Listener.Seen", &err)
+	call.Go()
+	slot, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer slot.Leave()
+	var r interopapi.Record
+	if err := readListener_seen_Params(call.Args(), &r); err != nil {
+		return &ipc.Error{Method: "interopapi.Listener.Seen", Err: err}
+	}
+	result, err := s.impl.Seen(ctx, r)
+	if err != nil {
+		return ipc.ServerError(err)
+	}
+	r1, err := call.AllocResults()
+	if err != nil {
+		return err
+	}
+	if err := writeListener_seen_Results(r1, result); err != nil {
+		return &ipc.Error{Method: "interopapi.Listener.Seen", Err: err}
+	}
+	return nil
+}
+
+// UnimplementedListener answers every method of interopapi.Listener with an error wrapping ipc.ErrUnimplemented
+// (zero results for a method without an error result). Embed it in an implementation so that
+// adding a method to Listener does not break implementations built against an older version:
+// served by NewListenerServer, such a method answers a caller with an error that wraps
+// ipc.ErrUnimplemented too, as does a server built before the method existed.
+type UnimplementedListener struct{}
+
+var _ interopapi.Listener = UnimplementedListener{}
+
+// Seen returns ipc.Unimplemented("interopapi.Listener.Seen").
+func (UnimplementedListener) Seen(context.Context, interopapi.Record) (string, error) {
+	return "", ipc.Unimplemented("interopapi.Listener.Seen")
+}
+
+// ExportListener returns a new reference to the capability that carries v: null for nil,
+// the capability a ListenerClient calls (so a received object goes back as itself), and
+// otherwise a new server for v. Setting it into a message hands the reference to the message.
+func ExportListener(v interopapi.Listener) Listener {
+	switch v := v.(type) {
+	case nil:
+		return Listener{}
+	case *ListenerClient:
+		if v == nil {
+			return Listener{}
+		}
+		return v.c.AddRef()
+	}
+	return Listener(NewListenerServer(v))
+}
+
+// ImportListener returns the Go value of the capability c, which it does not take over:
+// nil for a null capability, the implementation itself for a capability this process serves
+// with NewListenerServer, and otherwise a ListenerClient holding a new reference to c.
+func ImportListener(c Listener) interopapi.Listener {
+	if !c.IsValid() {
+		return nil
+	}
+	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
+		switch s := b.(type) {
+		case listenerServer:
+			return s.impl
+		}
+	}
+	return NewListenerClient(capnp.Client(c.AddRef()))
+}
+
 // InteropClient calls a interopapi.Interop in another process. It implements interopapi.Interop.
 // Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
 // message of an error the remote implementation returned, and an *ipc.Error when the call
@@ -363,6 +660,50 @@ func (s interopServer) Size(ctx context.Context, call Interop_size) (err error) 
 	return nil
 }
 
+// UnimplementedInterop answers every method of interopapi.Interop with an error wrapping ipc.ErrUnimplemented
+// (zero results for a method without an error result). Embed it in an implementation so that
+// adding a method to Interop does not break implementations built against an older version:
+// served by NewInteropServer, such a method answers a caller with an error that wraps
+// ipc.ErrUnimplemented too, as does a server built before the method existed.
+type UnimplementedInterop struct{}
+
+var _ interopapi.Interop = UnimplementedInterop{}
+
+// Add returns ipc.Unimplemented("interopapi.Interop.Add").
+func (UnimplementedInterop) Add(context.Context, int64, int64) (int64, error) {
+	return 0, ipc.Unimplemented("interopapi.Interop.Add")
+}
+
+// Echo returns ipc.Unimplemented("interopapi.Interop.Echo").
+func (UnimplementedInterop) Echo(context.Context, interopapi.Record) (interopapi.Record, error) {
+	return interopapi.Record{}, ipc.Unimplemented("interopapi.Interop.Echo")
+}
+
+// Stats returns ipc.Unimplemented("interopapi.Interop.Stats").
+func (UnimplementedInterop) Stats(context.Context, []int64) (int64, int64, int64, int32, error) {
+	return 0, 0, 0, 0, ipc.Unimplemented("interopapi.Interop.Stats")
+}
+
+// Lookup returns ipc.Unimplemented("interopapi.Interop.Lookup").
+func (UnimplementedInterop) Lookup(context.Context, map[string]int64, string) (*int64, error) {
+	return nil, ipc.Unimplemented("interopapi.Interop.Lookup")
+}
+
+// Count returns ipc.Unimplemented("interopapi.Interop.Count").
+func (UnimplementedInterop) Count(context.Context, []interopapi.Kind) (map[interopapi.Kind]int32, error) {
+	return nil, ipc.Unimplemented("interopapi.Interop.Count")
+}
+
+// Fail returns ipc.Unimplemented("interopapi.Interop.Fail").
+func (UnimplementedInterop) Fail(context.Context, string) error {
+	return ipc.Unimplemented("interopapi.Interop.Fail")
+}
+
+// Size returns ipc.Unimplemented("interopapi.Interop.Size").
+func (UnimplementedInterop) Size(context.Context, interopapi.Tree) (int32, int32, error) {
+	return 0, 0, ipc.Unimplemented("interopapi.Interop.Size")
+}
+
 // ExportInterop returns a new reference to the capability that carries v: null for nil,
 // the capability a InteropClient calls (so a received object goes back as itself), and
 // otherwise a new server for v. Setting it into a message hands the reference to the message.
@@ -375,6 +716,11 @@ func ExportInterop(v interopapi.Interop) Interop {
 			return Interop{}
 		}
 		return v.c.AddRef()
+	case *PeerClient:
+		if v == nil {
+			return Interop{}
+		}
+		return Interop(v.c.AddRef())
 	}
 	return Interop(NewInteropServer(v))
 }
@@ -390,9 +736,765 @@ func ImportInterop(c Interop) interopapi.Interop {
 		switch s := b.(type) {
 		case interopServer:
 			return s.impl
+		case peerServer:
+			return s.impl
 		}
 	}
 	return NewInteropClient(capnp.Client(c.AddRef()))
+}
+
+// PeerClient calls a interopapi.Peer in another process. It implements interopapi.Peer.
+// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
+// message of an error the remote implementation returned, and an *ipc.Error when the call
+// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
+// without an error result panics with an *ipc.Error instead.
+type PeerClient struct {
+	c Peer
+}
+
+var _ interopapi.Peer = (*PeerClient)(nil)
+
+// NewPeerClient returns a client that calls c, a capability serving interopapi.Peer, typically
+// what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
+// client that becomes unreachable without Release releases c when it is garbage collected;
+// call Release rather than rely on that.
+func NewPeerClient(c capnp.Client) *PeerClient {
+	client := &PeerClient{c: Peer(c)}
+	runtime.AddCleanup(client, Peer.Release, client.c)
+	return client
+}
+
+// Release releases the capability the client calls. Calls made after Release fail.
+// Calling Release more than once is harmless.
+func (c *PeerClient) Release() {
+	c.c.Release()
+}
+
+// Subscribe calls notify with event 0 before it returns and returns a
+// Subscription for events 1 to count-1, which calls notify for them
+// once it is started. It fails when count < 1.
+func (c *PeerClient) Subscribe(ctx context.Context, count int32, notify interopapi.Notify) (result interopapi.Subscription, err error) {
+	f, release := c.c.Subscribe(ctx, func(p Peer_subscribe_Params) error {
+		return ipc.ArgsError(writePeer_subscribe_Params(p, count, notify))
+	})
+	defer release()
+	r, err := f.Struct()
+	if err != nil {
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Peer.Subscribe", err)
+	}
+	if err := readPeer_subscribe_Results(r, &result); err != nil {
+		return nil, &ipc.Error{Method: "interopapi.Peer.Subscribe", Err: err}
+	}
+	return result, nil
+}
+
+// AwaitReleased returns once n of the Subscriptions this server
+// returned have been released by their holders (so a peer that
+// releases one and then calls AwaitReleased proves the release
+// arrived), or fails when ctx ends first.
+func (c *PeerClient) AwaitReleased(ctx context.Context, n int32) (err error) {
+	f, release := c.c.AwaitReleased(ctx, func(p Peer_awaitReleased_Params) error {
+		return ipc.ArgsError(writePeer_awaitReleased_Params(p, n))
+	})
+	defer release()
+	if _, err := f.Struct(); err != nil {
+		return ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Peer.AwaitReleased", err)
+	}
+	return nil
+}
+
+// Forward calls l.Seen with each of records, in order, and returns
+// the answers. It stops at the first error and fails with
+// "forward: record <index>: <the listener's message>".
+func (c *PeerClient) Forward(ctx context.Context, records []interopapi.Record, l interopapi.Listener) (result []string, err error) {
+	f, release := c.c.Forward(ctx, func(p Peer_forward_Params) error {
+		return ipc.ArgsError(writePeer_forward_Params(p, records, l))
+	})
+	defer release()
+	r, err := f.Struct()
+	if err != nil {
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Peer.Forward", err)
+	}
+	if err := readPeer_forward_Results(r, &result); err != nil {
+		return nil, &ipc.Error{Method: "interopapi.Peer.Forward", Err: err}
+	}
+	return result, nil
+}
+
+// Add returns a + b.
+func (c *PeerClient) Add(ctx context.Context, a int64, b int64) (result int64, err error) {
+	f, release := c.c.Add(ctx, func(p Interop_add_Params) error {
+		return ipc.ArgsError(writeInterop_add_Params(p, a, b))
+	})
+	defer release()
+	r, err := f.Struct()
+	if err != nil {
+		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Add", err)
+	}
+	if err := readInterop_add_Results(r, &result); err != nil {
+		return 0, &ipc.Error{Method: "interopapi.Interop.Add", Err: err}
+	}
+	return result, nil
+}
+
+// Echo returns r unchanged.
+func (c *PeerClient) Echo(ctx context.Context, r interopapi.Record) (result interopapi.Record, err error) {
+	f, release := c.c.Echo(ctx, func(p Interop_echo_Params) error {
+		return ipc.ArgsError(writeInterop_echo_Params(p, r))
+	})
+	defer release()
+	r1, err := f.Struct()
+	if err != nil {
+		return interopapi.Record{}, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Echo", err)
+	}
+	if err := readInterop_echo_Results(r1, &result); err != nil {
+		return interopapi.Record{}, &ipc.Error{Method: "interopapi.Interop.Echo", Err: err}
+	}
+	return result, nil
+}
+
+// Stats summarises values; it fails when values is empty.
+func (c *PeerClient) Stats(ctx context.Context, values []int64) (sum int64, min1 int64, max1 int64, count int32, err error) {
+	f, release := c.c.Stats(ctx, func(p Interop_stats_Params) error {
+		return ipc.ArgsError(writeInterop_stats_Params(p, values))
+	})
+	defer release()
+	r, err := f.Struct()
+	if err != nil {
+		return 0, 0, 0, 0, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Stats", err)
+	}
+	if err := readInterop_stats_Results(r, &sum, &min1, &max1, &count); err != nil {
+		return 0, 0, 0, 0, &ipc.Error{Method: "interopapi.Interop.Stats", Err: err}
+	}
+	return sum, min1, max1, count, nil
+}
+
+// Lookup returns the value stored under key in table, or nil when
+// there is none.
+func (c *PeerClient) Lookup(ctx context.Context, table map[string]int64, key string) (result *int64, err error) {
+	f, release := c.c.Lookup(ctx, func(p Interop_lookup_Params) error {
+		return ipc.ArgsError(writeInterop_lookup_Params(p, table, key))
+	})
+	defer release()
+	r, err := f.Struct()
+	if err != nil {
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Lookup", err)
+	}
+	if err := readInterop_lookup_Results(r, &result); err != nil {
+		return nil, &ipc.Error{Method: "interopapi.Interop.Lookup", Err: err}
+	}
+	return result, nil
+}
+
+// Count counts how often each kind occurs in kinds.
+func (c *PeerClient) Count(ctx context.Context, kinds []interopapi.Kind) (result map[interopapi.Kind]int32, err error) {
+	f, release := c.c.Count(ctx, func(p Interop_count_Params) error {
+		return ipc.ArgsError(writeInterop_count_Params(p, kinds))
+	})
+	defer release()
+	r, err := f.Struct()
+	if err != nil {
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Count", err)
+	}
+	if err := readInterop_count_Results(r, &result); err != nil {
+		return nil, &ipc.Error{Method: "interopapi.Interop.Count", Err: err}
+	}
+	return result, nil
+}
+
+// Fail always fails with message.
+func (c *PeerClient) Fail(ctx context.Context, message string) (err error) {
+	f, release := c.c.Fail(ctx, func(p Interop_fail_Params) error {
+		return ipc.ArgsError(writeInterop_fail_Params(p, message))
+	})
+	defer release()
+	if _, err := f.Struct(); err != nil {
+		return ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Fail", err)
+	}
+	return nil
+}
+
+// Size returns how many nodes t has and how deep it is (a leaf has
+// depth 1).
+func (c *PeerClient) Size(ctx context.Context, t interopapi.Tree) (nodes int32, depth int32, err error) {
+	f, release := c.c.Size(ctx, func(p Interop_size_Params) error {
+		return ipc.ArgsError(writeInterop_size_Params(p, t))
+	})
+	defer release()
+	r, err := f.Struct()
+	if err != nil {
+		return 0, 0, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Size", err)
+	}
+	if err := readInterop_size_Results(r, &nodes, &depth); err != nil {
+		return 0, 0, &ipc.Error{Method: "interopapi.Interop.Size", Err: err}
+	}
+	return nodes, depth, nil
+}
+
+// NewPeerServer returns a capability that serves impl: calls to it, usually made by a
+// PeerClient in another process, run impl's methods, concurrently. The caller owns the
+// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+//
+// An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
+// panic in impl becomes that call's error and the server keeps serving. Once the last
+// reference to the capability is released and every call has returned, impl is closed if it
+// is an io.Closer.
+func NewPeerServer(impl interopapi.Peer) capnp.Client {
+	s := peerServer{impl: impl}
+	return capnp.NewClient(server.New(Peer_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+}
+
+// peerServer serves a interopapi.Peer as a Peer_Server.
+type peerServer struct {
+	impl interopapi.Peer
+}
+
+// Subscribe serves interopapi.Peer.Subscribe.
+func (s peerServer) Subscribe(ctx context.Context, call Peer_subscribe) (err error) {
+	defer ipc.Recover("interopapi.Peer.Subscribe", &err)
+	call.Go()
+	slot, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer slot.Leave()
+	var (
+		count  int32
+		notify interopapi.Notify
+	)
+	if err := readPeer_subscribe_Params(call.Args(), &count, &notify); err != nil {
+		return &ipc.Error{Method: "interopapi.Peer.Subscribe", Err: err}
+	}
+	result, err := s.impl.Subscribe(ctx, count, notify)
+	if err != nil {
+		return ipc.ServerError(err)
+	}
+	r, err := call.AllocResults()
+	if err != nil {
+		return err
+	}
+	if err := writePeer_subscribe_Results(r, result); err != nil {
+		return &ipc.Error{Method: "interopapi.Peer.Subscribe", Err: err}
+	}
+	return nil
+}
+
+// AwaitReleased serves interopapi.Peer.AwaitReleased.
+func (s peerServer) AwaitReleased(ctx context.Context, call Peer_awaitReleased) (err error) {
+	defer ipc.Recover("interopapi.Peer.AwaitReleased", &err)
+	call.Go()
+	slot, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer slot.Leave()
+	var n int32
+	if err := readPeer_awaitReleased_Params(call.Args(), &n); err != nil {
+		return &ipc.Error{Method: "interopapi.Peer.AwaitReleased", Err: err}
+	}
+	if err := s.impl.AwaitReleased(ctx, n); err != nil {
+		return ipc.ServerError(err)
+	}
+	return nil
+}
+
+// Forward serves interopapi.Peer.Forward.
+func (s peerServer) Forward(ctx context.Context, call Peer_forward) (err error) {
+	defer ipc.Recover("interopapi.Peer.Forward", &err)
+	call.Go()
+	slot, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer slot.Leave()
+	var (
+		records []interopapi.Record
+		l       interopapi.Listener
+	)
+	if err := readPeer_forward_Params(call.Args(), &records, &l); err != nil {
+		return &ipc.Error{Method: "interopapi.Peer.Forward", Err: err}
+	}
+	result, err := s.impl.Forward(ctx, records, l)
+	if err != nil {
+		return ipc.ServerError(err)
+	}
+	r, err := call.AllocResults()
+	if err != nil {
+		return err
+	}
+	if err := writePeer_forward_Results(r, result); err != nil {
+		return &ipc.Error{Method: "interopapi.Peer.Forward", Err: err}
+	}
+	return nil
+}
+
+// Add serves interopapi.Interop.Add.
+func (s peerServer) Add(ctx context.Context, call Interop_add) (err error) {
+	defer ipc.Recover("interopapi.Interop.Add", &err)
+	call.Go()
+	slot, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer slot.Leave()
+	var (
+		a int64
+		b int64
+	)
+	if err := readInterop_add_Params(call.Args(), &a, &b); err != nil {
+		return &ipc.Error{Method: "interopapi.Interop.Add", Err: err}
+	}
+	result, err := s.impl.Add(ctx, a, b)
+	if err != nil {
+		return ipc.ServerError(err)
+	}
+	r, err := call.AllocResults()
+	if err != nil {
+		return err
+	}
+	if err := writeInterop_add_Results(r, result); err != nil {
+		return &ipc.Error{Method: "interopapi.Interop.Add", Err: err}
+	}
+	return nil
+}
+
+// Echo serves interopapi.Interop.Echo.
+func (s peerServer) Echo(ctx context.Context, call Interop_echo) (err error) {
+	defer ipc.Recover("interopapi.Interop.Echo", &err)
+	call.Go()
+	slot, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer slot.Leave()
+	var r interopapi.Record
+	if err := readInterop_echo_Params(call.Args(), &r); err != nil {
+		return &ipc.Error{Method: "interopapi.Interop.Echo", Err: err}
+	}
+	result, err := s.impl.Echo(ctx, r)
+	if err != nil {
+		return ipc.ServerError(err)
+	}
+	r1, err := call.AllocResults()
+	if err != nil {
+		return err
+	}
+	if err := writeInterop_echo_Results(r1, result); err != nil {
+		return &ipc.Error{Method: "interopapi.Interop.Echo", Err: err}
+	}
+	return nil
+}
+
+// Stats serves interopapi.Interop.Stats.
+func (s peerServer) Stats(ctx context.Context, call Interop_stats) (err error) {
+	defer ipc.Recover("interopapi.Interop.Stats", &err)
+	call.Go()
+	slot, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer slot.Leave()
+	var values []int64
+	if err := readInterop_stats_Params(call.Args(), &values); err != nil {
+		return &ipc.Error{Method: "interopapi.Interop.Stats", Err: err}
+	}
+	sum, min1, max1, count, err := s.impl.Stats(ctx, values)
+	if err != nil {
+		return ipc.ServerError(err)
+	}
+	r, err := call.AllocResults()
+	if err != nil {
+		return err
+	}
+	if err := writeInterop_stats_Results(r, sum, min1, max1, count); err != nil {
+		return &ipc.Error{Method: "interopapi.Interop.Stats", Err: err}
+	}
+	return nil
+}
+
+// Lookup serves interopapi.Interop.Lookup.
+func (s peerServer) Lookup(ctx context.Context, call Interop_lookup) (err error) {
+	defer ipc.Recover("interopapi.Interop.Lookup", &err)
+	call.Go()
+	slot, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer slot.Leave()
+	var (
+		table map[string]int64
+		key   string
+	)
+	if err := readInterop_lookup_Params(call.Args(), &table, &key); err != nil {
+		return &ipc.Error{Method: "interopapi.Interop.Lookup", Err: err}
+	}
+	result, err := s.impl.Lookup(ctx, table, key)
+	if err != nil {
+		return ipc.ServerError(err)
+	}
+	r, err := call.AllocResults()
+	if err != nil {
+		return err
+	}
+	if err := writeInterop_lookup_Results(r, result); err != nil {
+		return &ipc.Error{Method: "interopapi.Interop.Lookup", Err: err}
+	}
+	return nil
+}
+
+// Count serves interopapi.Interop.Count.
+func (s peerServer) Count(ctx context.Context, call Interop_count) (err error) {
+	defer ipc.Recover("interopapi.Interop.Count", &err)
+	call.Go()
+	slot, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer slot.Leave()
+	var kinds []interopapi.Kind
+	if err := readInterop_count_Params(call.Args(), &kinds); err != nil {
+		return &ipc.Error{Method: "interopapi.Interop.Count", Err: err}
+	}
+	result, err := s.impl.Count(ctx, kinds)
+	if err != nil {
+		return ipc.ServerError(err)
+	}
+	r, err := call.AllocResults()
+	if err != nil {
+		return err
+	}
+	if err := writeInterop_count_Results(r, result); err != nil {
+		return &ipc.Error{Method: "interopapi.Interop.Count", Err: err}
+	}
+	return nil
+}
+
+// Fail serves interopapi.Interop.Fail.
+func (s peerServer) Fail(ctx context.Context, call Interop_fail) (err error) {
+	defer ipc.Recover("interopapi.Interop.Fail", &err)
+	call.Go()
+	slot, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer slot.Leave()
+	var message string
+	if err := readInterop_fail_Params(call.Args(), &message); err != nil {
+		return &ipc.Error{Method: "interopapi.Interop.Fail", Err: err}
+	}
+	if err := s.impl.Fail(ctx, message); err != nil {
+		return ipc.ServerError(err)
+	}
+	return nil
+}
+
+// Size serves interopapi.Interop.Size.
+func (s peerServer) Size(ctx context.Context, call Interop_size) (err error) {
+	defer ipc.Recover("interopapi.Interop.Size", &err)
+	call.Go()
+	slot, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer slot.Leave()
+	var t interopapi.Tree
+	if err := readInterop_size_Params(call.Args(), &t); err != nil {
+		return &ipc.Error{Method: "interopapi.Interop.Size", Err: err}
+	}
+	nodes, depth, err := s.impl.Size(ctx, t)
+	if err != nil {
+		return ipc.ServerError(err)
+	}
+	r, err := call.AllocResults()
+	if err != nil {
+		return err
+	}
+	if err := writeInterop_size_Results(r, nodes, depth); err != nil {
+		return &ipc.Error{Method: "interopapi.Interop.Size", Err: err}
+	}
+	return nil
+}
+
+// UnimplementedPeer answers every method of interopapi.Peer with an error wrapping ipc.ErrUnimplemented
+// (zero results for a method without an error result). Embed it in an implementation so that
+// adding a method to Peer does not break implementations built against an older version:
+// served by NewPeerServer, such a method answers a caller with an error that wraps
+// ipc.ErrUnimplemented too, as does a server built before the method existed.
+type UnimplementedPeer struct{}
+
+var _ interopapi.Peer = UnimplementedPeer{}
+
+// Subscribe returns ipc.Unimplemented("interopapi.Peer.Subscribe").
+func (UnimplementedPeer) Subscribe(context.Context, int32, interopapi.Notify) (interopapi.Subscription, error) {
+	return nil, ipc.Unimplemented("interopapi.Peer.Subscribe")
+}
+
+// AwaitReleased returns ipc.Unimplemented("interopapi.Peer.AwaitReleased").
+func (UnimplementedPeer) AwaitReleased(context.Context, int32) error {
+	return ipc.Unimplemented("interopapi.Peer.AwaitReleased")
+}
+
+// Forward returns ipc.Unimplemented("interopapi.Peer.Forward").
+func (UnimplementedPeer) Forward(context.Context, []interopapi.Record, interopapi.Listener) ([]string, error) {
+	return nil, ipc.Unimplemented("interopapi.Peer.Forward")
+}
+
+// Add returns ipc.Unimplemented("interopapi.Interop.Add").
+func (UnimplementedPeer) Add(context.Context, int64, int64) (int64, error) {
+	return 0, ipc.Unimplemented("interopapi.Interop.Add")
+}
+
+// Echo returns ipc.Unimplemented("interopapi.Interop.Echo").
+func (UnimplementedPeer) Echo(context.Context, interopapi.Record) (interopapi.Record, error) {
+	return interopapi.Record{}, ipc.Unimplemented("interopapi.Interop.Echo")
+}
+
+// Stats returns ipc.Unimplemented("interopapi.Interop.Stats").
+func (UnimplementedPeer) Stats(context.Context, []int64) (int64, int64, int64, int32, error) {
+	return 0, 0, 0, 0, ipc.Unimplemented("interopapi.Interop.Stats")
+}
+
+// Lookup returns ipc.Unimplemented("interopapi.Interop.Lookup").
+func (UnimplementedPeer) Lookup(context.Context, map[string]int64, string) (*int64, error) {
+	return nil, ipc.Unimplemented("interopapi.Interop.Lookup")
+}
+
+// Count returns ipc.Unimplemented("interopapi.Interop.Count").
+func (UnimplementedPeer) Count(context.Context, []interopapi.Kind) (map[interopapi.Kind]int32, error) {
+	return nil, ipc.Unimplemented("interopapi.Interop.Count")
+}
+
+// Fail returns ipc.Unimplemented("interopapi.Interop.Fail").
+func (UnimplementedPeer) Fail(context.Context, string) error {
+	return ipc.Unimplemented("interopapi.Interop.Fail")
+}
+
+// Size returns ipc.Unimplemented("interopapi.Interop.Size").
+func (UnimplementedPeer) Size(context.Context, interopapi.Tree) (int32, int32, error) {
+	return 0, 0, ipc.Unimplemented("interopapi.Interop.Size")
+}
+
+// ExportPeer returns a new reference to the capability that carries v: null for nil,
+// the capability a PeerClient calls (so a received object goes back as itself), and
+// otherwise a new server for v. Setting it into a message hands the reference to the message.
+func ExportPeer(v interopapi.Peer) Peer {
+	switch v := v.(type) {
+	case nil:
+		return Peer{}
+	case *PeerClient:
+		if v == nil {
+			return Peer{}
+		}
+		return v.c.AddRef()
+	}
+	return Peer(NewPeerServer(v))
+}
+
+// ImportPeer returns the Go value of the capability c, which it does not take over:
+// nil for a null capability, the implementation itself for a capability this process serves
+// with NewPeerServer, and otherwise a PeerClient holding a new reference to c.
+func ImportPeer(c Peer) interopapi.Peer {
+	if !c.IsValid() {
+		return nil
+	}
+	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
+		switch s := b.(type) {
+		case peerServer:
+			return s.impl
+		}
+	}
+	return NewPeerClient(capnp.Client(c.AddRef()))
+}
+
+// NotifyClient calls a interopapi.Notify func in another process; its method value Call is
+// what a receiver of a interopapi.Notify gets. Call is safe for concurrent use; it fails as a method of an
+// interface client does (an error result, or a panic with an *ipc.Error without one).
+type NotifyClient struct {
+	c Notify
+}
+
+// NewNotifyClient returns a client that calls c, a capability serving a interopapi.Notify. The
+// client takes over c: its Release releases c, and so does garbage collection of a client (and
+// of its Call method value) that was not released.
+func NewNotifyClient(c capnp.Client) *NotifyClient {
+	client := &NotifyClient{c: Notify(c)}
+	runtime.AddCleanup(client, Notify.Release, client.c)
+	return client
+}
+
+// Release releases the capability the client calls. Calls made after Release fail.
+// Calling Release more than once is harmless.
+func (c *NotifyClient) Release() {
+	c.c.Release()
+}
+
+// Call calls interopapi.Notify.Call in the other process.
+func (c *NotifyClient) Call(ctx context.Context, ev interopapi.Event, tags []string, note *string) (ack string, err error) {
+	f, release := c.c.Call(ctx, func(p Notify_call_Params) error {
+		return ipc.ArgsError(writeNotify_call_Params(p, ev, tags, note))
+	})
+	defer release()
+	r, err := f.Struct()
+	if err != nil {
+		return "", ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Notify.Call", err)
+	}
+	if err := readNotify_call_Results(r, &ack); err != nil {
+		return "", &ipc.Error{Method: "interopapi.Notify.Call", Err: err}
+	}
+	return ack, nil
+}
+
+// NewNotifyServer returns a capability that serves impl: calls to it, usually made by a
+// NotifyClient in another process, run impl's methods, concurrently. The caller owns the
+// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+//
+// An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
+// panic in impl becomes that call's error and the server keeps serving. Once the last
+// reference to the capability is released and every call has returned, impl is closed if it
+// is an io.Closer.
+func NewNotifyServer(impl interopapi.Notify) capnp.Client {
+	s := notifyServer{impl: impl}
+	return capnp.NewClient(server.New(Notify_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+}
+
+// notifyServer serves a interopapi.Notify as a Notify_Server.
+type notifyServer struct {
+	impl interopapi.Notify
+}
+
+// Call serves interopapi.Notify.Call.
+func (s notifyServer) Call(ctx context.Context, call Notify_call) (err error) {
+	defer ipc.Recover("interopapi.Notify.Call", &err)
+	call.Go()
+	slot, err := ipc.EnterCall(ctx)
+	if err != nil {
+		return err
+	}
+	defer slot.Leave()
+	var (
+		ev   interopapi.Event
+		tags []string
+		note *string
+	)
+	if err := readNotify_call_Params(call.Args(), &ev, &tags, &note); err != nil {
+		return &ipc.Error{Method: "interopapi.Notify.Call", Err: err}
+	}
+	ack, err := s.impl(ctx, ev, tags, note)
+	if err != nil {
+		return ipc.ServerError(err)
+	}
+	r, err := call.AllocResults()
+	if err != nil {
+		return err
+	}
+	if err := writeNotify_call_Results(r, ack); err != nil {
+		return &ipc.Error{Method: "interopapi.Notify.Call", Err: err}
+	}
+	return nil
+}
+
+// ExportNotify returns a new reference to a capability that calls v: null for nil, and
+// otherwise a new server for v. Setting it into a message hands the reference to the message.
+func ExportNotify(v interopapi.Notify) Notify {
+	if v == nil {
+		return Notify{}
+	}
+	return Notify(NewNotifyServer(v))
+}
+
+// ImportNotify returns the Go func of the capability c, which it does not take over:
+// nil for a null capability, the func itself for a capability this process serves with
+// NewNotifyServer, and otherwise the Call method of a NotifyClient holding a new reference to c.
+func ImportNotify(c Notify) interopapi.Notify {
+	if !c.IsValid() {
+		return nil
+	}
+	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
+		if s, ok := b.(notifyServer); ok {
+			return s.impl
+		}
+	}
+	return NewNotifyClient(capnp.Client(c.AddRef())).Call
+}
+
+// writeSubscription_deliveries_Results writes the results of interopapi.Subscription.Deliveries into p.
+func writeSubscription_deliveries_Results(p Subscription_deliveries_Results, result []interopapi.Delivery) error {
+	if result != nil {
+		l, err := p.NewResult(int32(len(result)))
+		if err != nil {
+			return ipc.InField("result", err)
+		}
+		for i := range result {
+			if err := WriteDelivery(l.At(i), &result[i]); err != nil {
+				return ipc.InField("result", ipc.InElem(i, err))
+			}
+		}
+	}
+	return nil
+}
+
+// readSubscription_deliveries_Results reads the results of interopapi.Subscription.Deliveries from p.
+func readSubscription_deliveries_Results(p Subscription_deliveries_Results, result *[]interopapi.Delivery) error {
+	l, err := p.Result()
+	if err != nil {
+		return ipc.InField("result", err)
+	}
+	if l.IsValid() {
+		n, err := ipc.SliceLen[interopapi.Delivery](l)
+		if err != nil {
+			return ipc.InField("result", err)
+		}
+		x := make([]interopapi.Delivery, n)
+		for i := range x {
+			if err := ReadDelivery(l.At(i), &x[i]); err != nil {
+				return ipc.InField("result", ipc.InElem(i, err))
+			}
+		}
+		*result = x
+	}
+	return nil
+}
+
+// writeListener_seen_Params writes the arguments of a call to interopapi.Listener.Seen into p.
+func writeListener_seen_Params(p Listener_seen_Params, r interopapi.Record) error {
+	c, err := p.NewR()
+	if err != nil {
+		return ipc.InField("r", err)
+	}
+	if err := WriteRecord(c, &r); err != nil {
+		return ipc.InField("r", err)
+	}
+	return nil
+}
+
+// readListener_seen_Params reads the arguments of a call to interopapi.Listener.Seen from p.
+func readListener_seen_Params(p Listener_seen_Params, r *interopapi.Record) error {
+	c, err := p.R()
+	if err != nil {
+		return ipc.InField("r", err)
+	}
+	if err := ReadRecord(c, r); err != nil {
+		return ipc.InField("r", err)
+	}
+	return nil
+}
+
+// writeListener_seen_Results writes the results of interopapi.Listener.Seen into p.
+func writeListener_seen_Results(p Listener_seen_Results, result string) error {
+	if err := p.SetResult(result); err != nil {
+		return ipc.InField("result", err)
+	}
+	return nil
+}
+
+// readListener_seen_Results reads the results of interopapi.Listener.Seen from p.
+func readListener_seen_Results(p Listener_seen_Results, result *string) error {
+	x, err := p.Result()
+	if err != nil {
+		return ipc.InField("result", err)
+	}
+	*result = x
+	return nil
 }
 
 // writeInterop_add_Params writes the arguments of a call to interopapi.Interop.Add into p.
@@ -490,7 +1592,11 @@ func readInterop_stats_Params(p Interop_stats_Params, values *[]int64) error {
 		return ipc.InField("values", err)
 	}
 	if l.IsValid() {
-		x := make([]int64, l.Len())
+		n, err := ipc.SliceLen[int64](l)
+		if err != nil {
+			return ipc.InField("values", err)
+		}
+		x := make([]int64, n)
 		for i := range x {
 			x[i] = l.At(i)
 		}
@@ -545,8 +1651,12 @@ func readInterop_lookup_Params(p Interop_lookup_Params, table *map[string]int64,
 		return ipc.InField("table", err)
 	}
 	if l.IsValid() {
-		m := make(map[string]int64, l.Len())
-		for i := range l.Len() {
+		n, err := ipc.MapLen[string, int64](l)
+		if err != nil {
+			return ipc.InField("table", err)
+		}
+		m := make(map[string]int64, n)
+		for i := range n {
 			e := l.At(i)
 			k, err := e.Key()
 			if err != nil {
@@ -606,7 +1716,11 @@ func readInterop_count_Params(p Interop_count_Params, kinds *[]interopapi.Kind) 
 		return ipc.InField("kinds", err)
 	}
 	if l.IsValid() {
-		x := make([]interopapi.Kind, l.Len())
+		n, err := ipc.SliceLen[interopapi.Kind](l)
+		if err != nil {
+			return ipc.InField("kinds", err)
+		}
+		x := make([]interopapi.Kind, n)
 		for i := range x {
 			x[i] = interopapi.Kind(l.At(i))
 		}
@@ -638,8 +1752,12 @@ func readInterop_count_Results(p Interop_count_Results, result *map[interopapi.K
 		return ipc.InField("result", err)
 	}
 	if l.IsValid() {
-		m := make(map[interopapi.Kind]int32, l.Len())
-		for i := range l.Len() {
+		n, err := ipc.MapLen[interopapi.Kind, int32](l)
+		if err != nil {
+			return ipc.InField("result", err)
+		}
+		m := make(map[interopapi.Kind]int32, n)
+		for i := range n {
 			e := l.At(i)
 			k := interopapi.Kind(e.Key())
 			if _, dup := m[k]; dup {
@@ -705,6 +1823,326 @@ func writeInterop_size_Results(p Interop_size_Results, nodes int32, depth int32)
 func readInterop_size_Results(p Interop_size_Results, nodes *int32, depth *int32) error {
 	*nodes = p.Nodes()
 	*depth = p.Depth()
+	return nil
+}
+
+// writePeer_subscribe_Params writes the arguments of a call to interopapi.Peer.Subscribe into p.
+func writePeer_subscribe_Params(p Peer_subscribe_Params, count int32, notify interopapi.Notify) error {
+	p.SetCount(count)
+	if err := p.SetNotify(ExportNotify(notify)); err != nil {
+		return ipc.InField("notify", err)
+	}
+	return nil
+}
+
+// readPeer_subscribe_Params reads the arguments of a call to interopapi.Peer.Subscribe from p.
+func readPeer_subscribe_Params(p Peer_subscribe_Params, count *int32, notify *interopapi.Notify) error {
+	*count = p.Count()
+	*notify = ImportNotify(p.Notify())
+	return nil
+}
+
+// writePeer_subscribe_Results writes the results of interopapi.Peer.Subscribe into p.
+func writePeer_subscribe_Results(p Peer_subscribe_Results, result interopapi.Subscription) error {
+	if err := p.SetResult(ExportSubscription(result)); err != nil {
+		return ipc.InField("result", err)
+	}
+	return nil
+}
+
+// readPeer_subscribe_Results reads the results of interopapi.Peer.Subscribe from p.
+func readPeer_subscribe_Results(p Peer_subscribe_Results, result *interopapi.Subscription) error {
+	*result = ImportSubscription(p.Result())
+	return nil
+}
+
+// writePeer_awaitReleased_Params writes the arguments of a call to interopapi.Peer.AwaitReleased into p.
+func writePeer_awaitReleased_Params(p Peer_awaitReleased_Params, n int32) error {
+	p.SetN(n)
+	return nil
+}
+
+// readPeer_awaitReleased_Params reads the arguments of a call to interopapi.Peer.AwaitReleased from p.
+func readPeer_awaitReleased_Params(p Peer_awaitReleased_Params, n *int32) error {
+	*n = p.N()
+	return nil
+}
+
+// writePeer_forward_Params writes the arguments of a call to interopapi.Peer.Forward into p.
+func writePeer_forward_Params(p Peer_forward_Params, records []interopapi.Record, l interopapi.Listener) error {
+	if records != nil {
+		l, err := p.NewRecords(int32(len(records)))
+		if err != nil {
+			return ipc.InField("records", err)
+		}
+		for i := range records {
+			if err := WriteRecord(l.At(i), &records[i]); err != nil {
+				return ipc.InField("records", ipc.InElem(i, err))
+			}
+		}
+	}
+	if err := p.SetL(ExportListener(l)); err != nil {
+		return ipc.InField("l", err)
+	}
+	return nil
+}
+
+// readPeer_forward_Params reads the arguments of a call to interopapi.Peer.Forward from p.
+func readPeer_forward_Params(p Peer_forward_Params, records *[]interopapi.Record, l1 *interopapi.Listener) error {
+	l, err := p.Records()
+	if err != nil {
+		return ipc.InField("records", err)
+	}
+	if l.IsValid() {
+		n, err := ipc.SliceLen[interopapi.Record](l)
+		if err != nil {
+			return ipc.InField("records", err)
+		}
+		x := make([]interopapi.Record, n)
+		for i := range x {
+			if err := ReadRecord(l.At(i), &x[i]); err != nil {
+				return ipc.InField("records", ipc.InElem(i, err))
+			}
+		}
+		*records = x
+	}
+	*l1 = ImportListener(p.L())
+	return nil
+}
+
+// writePeer_forward_Results writes the results of interopapi.Peer.Forward into p.
+func writePeer_forward_Results(p Peer_forward_Results, result []string) error {
+	if result != nil {
+		l, err := p.NewResult(int32(len(result)))
+		if err != nil {
+			return ipc.InField("result", err)
+		}
+		for i := range result {
+			if err := l.Set(i, result[i]); err != nil {
+				return ipc.InField("result", ipc.InElem(i, err))
+			}
+		}
+	}
+	return nil
+}
+
+// readPeer_forward_Results reads the results of interopapi.Peer.Forward from p.
+func readPeer_forward_Results(p Peer_forward_Results, result *[]string) error {
+	l, err := p.Result()
+	if err != nil {
+		return ipc.InField("result", err)
+	}
+	if l.IsValid() {
+		n, err := ipc.SliceLen[string](l)
+		if err != nil {
+			return ipc.InField("result", err)
+		}
+		x := make([]string, n)
+		for i := range x {
+			x1, err := l.At(i)
+			if err != nil {
+				return ipc.InField("result", ipc.InElem(i, err))
+			}
+			x[i] = x1
+		}
+		*result = x
+	}
+	return nil
+}
+
+// writeNotify_call_Params writes the arguments of a call to interopapi.Notify.Call into p.
+func writeNotify_call_Params(p Notify_call_Params, ev interopapi.Event, tags []string, note *string) error {
+	c, err := p.NewEv()
+	if err != nil {
+		return ipc.InField("ev", err)
+	}
+	if err := WriteEvent(c, &ev); err != nil {
+		return ipc.InField("ev", err)
+	}
+	if tags != nil {
+		l, err := p.NewTags(int32(len(tags)))
+		if err != nil {
+			return ipc.InField("tags", err)
+		}
+		for i := range tags {
+			if err := l.Set(i, tags[i]); err != nil {
+				return ipc.InField("tags", ipc.InElem(i, err))
+			}
+		}
+	}
+	if note != nil {
+		if err := wireSchema.SetText(capnp.Struct(p), Notify_call_Params_TypeID, "note", *note); err != nil {
+			return ipc.InField("note", err)
+		}
+	}
+	return nil
+}
+
+// readNotify_call_Params reads the arguments of a call to interopapi.Notify.Call from p.
+func readNotify_call_Params(p Notify_call_Params, ev *interopapi.Event, tags *[]string, note **string) error {
+	c, err := p.Ev()
+	if err != nil {
+		return ipc.InField("ev", err)
+	}
+	if err := ReadEvent(c, ev); err != nil {
+		return ipc.InField("ev", err)
+	}
+	l, err := p.Tags()
+	if err != nil {
+		return ipc.InField("tags", err)
+	}
+	if l.IsValid() {
+		n, err := ipc.SliceLen[string](l)
+		if err != nil {
+			return ipc.InField("tags", err)
+		}
+		x := make([]string, n)
+		for i := range x {
+			x1, err := l.At(i)
+			if err != nil {
+				return ipc.InField("tags", ipc.InElem(i, err))
+			}
+			x[i] = x1
+		}
+		*tags = x
+	}
+	if p.HasNote() {
+		x, err := p.Note()
+		if err != nil {
+			return ipc.InField("note", err)
+		}
+		*note = &x
+	}
+	return nil
+}
+
+// writeNotify_call_Results writes the results of interopapi.Notify.Call into p.
+func writeNotify_call_Results(p Notify_call_Results, ack string) error {
+	if err := p.SetAck(ack); err != nil {
+		return ipc.InField("ack", err)
+	}
+	return nil
+}
+
+// readNotify_call_Results reads the results of interopapi.Notify.Call from p.
+func readNotify_call_Results(p Notify_call_Results, ack *string) error {
+	x, err := p.Ack()
+	if err != nil {
+		return ipc.InField("ack", err)
+	}
+	*ack = x
+	return nil
+}
+
+// WriteDelivery writes v into s.
+func WriteDelivery(s Delivery, v *interopapi.Delivery) error {
+	s.SetSeq(v.Seq)
+	if v.Ack != nil {
+		if err := wireSchema.SetText(capnp.Struct(s), Delivery_TypeID, "ack", *v.Ack); err != nil {
+			return ipc.InField("Ack", err)
+		}
+	}
+	if v.Err != nil {
+		if err := wireSchema.SetText(capnp.Struct(s), Delivery_TypeID, "err", *v.Err); err != nil {
+			return ipc.InField("Err", err)
+		}
+	}
+	return nil
+}
+
+// ReadDelivery reads s into v.
+func ReadDelivery(s Delivery, v *interopapi.Delivery) error {
+	v.Seq = s.Seq()
+	if s.HasAck() {
+		x, err := s.Ack()
+		if err != nil {
+			return ipc.InField("Ack", err)
+		}
+		v.Ack = &x
+	}
+	if s.HasErr() {
+		x, err := s.Err()
+		if err != nil {
+			return ipc.InField("Err", err)
+		}
+		v.Err = &x
+	}
+	return nil
+}
+
+// WriteEvent writes v into s.
+func WriteEvent(s Event, v *interopapi.Event) error {
+	s.SetSeq(v.Seq)
+	if err := s.SetName(v.Name); err != nil {
+		return ipc.InField("Name", err)
+	}
+	if v.Points != nil {
+		l, err := s.NewPoints(int32(len(v.Points)))
+		if err != nil {
+			return ipc.InField("Points", err)
+		}
+		for i := range v.Points {
+			if err := WritePoint(l.At(i), &v.Points[i]); err != nil {
+				return ipc.InField("Points", ipc.InElem(i, err))
+			}
+		}
+	}
+	if v.Weight != nil {
+		s.SetWeight(*v.Weight)
+		s.SetHasWeight(true)
+	}
+	if v.Parent != nil {
+		c, err := s.NewParent()
+		if err != nil {
+			return ipc.InField("Parent", err)
+		}
+		if err := WritePoint(c, v.Parent); err != nil {
+			return ipc.InField("Parent", err)
+		}
+	}
+	return nil
+}
+
+// ReadEvent reads s into v.
+func ReadEvent(s Event, v *interopapi.Event) error {
+	v.Seq = s.Seq()
+	x, err := s.Name()
+	if err != nil {
+		return ipc.InField("Name", err)
+	}
+	v.Name = x
+	l, err := s.Points()
+	if err != nil {
+		return ipc.InField("Points", err)
+	}
+	if l.IsValid() {
+		n, err := ipc.SliceLen[interopapi.Point](l)
+		if err != nil {
+			return ipc.InField("Points", err)
+		}
+		x1 := make([]interopapi.Point, n)
+		for i := range x1 {
+			if err := ReadPoint(l.At(i), &x1[i]); err != nil {
+				return ipc.InField("Points", ipc.InElem(i, err))
+			}
+		}
+		v.Points = x1
+	}
+	if s.HasWeight() {
+		x1 := s.Weight()
+		v.Weight = &x1
+	}
+	if s.HasParent() {
+		x1 := new(interopapi.Point)
+		c, err := s.Parent()
+		if err != nil {
+			return ipc.InField("Parent", err)
+		}
+		if err := ReadPoint(c, x1); err != nil {
+			return ipc.InField("Parent", err)
+		}
+		v.Parent = x1
+	}
 	return nil
 }
 
@@ -868,7 +2306,11 @@ func ReadRecord(s Record, v *interopapi.Record) error {
 		return ipc.InField("Points", err)
 	}
 	if l.IsValid() {
-		x1 := make([]interopapi.Point, l.Len())
+		n, err := ipc.SliceLen[interopapi.Point](l)
+		if err != nil {
+			return ipc.InField("Points", err)
+		}
+		x1 := make([]interopapi.Point, n)
 		for i := range x1 {
 			if err := ReadPoint(l.At(i), &x1[i]); err != nil {
 				return ipc.InField("Points", ipc.InElem(i, err))
@@ -881,8 +2323,12 @@ func ReadRecord(s Record, v *interopapi.Record) error {
 		return ipc.InField("Tags", err)
 	}
 	if l1.IsValid() {
-		m := make(map[string]int64, l1.Len())
-		for i := range l1.Len() {
+		n, err := ipc.MapLen[string, int64](l1)
+		if err != nil {
+			return ipc.InField("Tags", err)
+		}
+		m := make(map[string]int64, n)
+		for i := range n {
 			e := l1.At(i)
 			k, err := e.Key()
 			if err != nil {
@@ -900,7 +2346,11 @@ func ReadRecord(s Record, v *interopapi.Record) error {
 		return ipc.InField("Kinds", err)
 	}
 	if l2.IsValid() {
-		x1 := make([]interopapi.Kind, l2.Len())
+		n, err := ipc.SliceLen[interopapi.Kind](l2)
+		if err != nil {
+			return ipc.InField("Kinds", err)
+		}
+		x1 := make([]interopapi.Kind, n)
 		for i := range x1 {
 			x1[i] = interopapi.Kind(l2.At(i))
 		}
@@ -911,7 +2361,11 @@ func ReadRecord(s Record, v *interopapi.Record) error {
 		return ipc.InField("Lines", err)
 	}
 	if l3.IsValid() {
-		x1 := make([][]string, l3.Len())
+		n, err := ipc.SliceLen[[]string](l3)
+		if err != nil {
+			return ipc.InField("Lines", err)
+		}
+		x1 := make([][]string, n)
 		for i := range x1 {
 			p, err := l3.At(i)
 			if err != nil {
@@ -919,7 +2373,11 @@ func ReadRecord(s Record, v *interopapi.Record) error {
 			}
 			l4 := capnp.TextList(p.List())
 			if l4.IsValid() {
-				x2 := make([]string, l4.Len())
+				n1, err := ipc.SliceLen[string](l4)
+				if err != nil {
+					return ipc.InField("Lines", ipc.InElem(i, err))
+				}
+				x2 := make([]string, n1)
 				for i1 := range x2 {
 					x3, err := l4.At(i1)
 					if err != nil {
@@ -959,7 +2417,11 @@ func ReadRecord(s Record, v *interopapi.Record) error {
 		return ipc.InField("Maybe", err)
 	}
 	if l4.IsValid() {
-		x1 := make([]*int32, l4.Len())
+		n, err := ipc.SliceLen[*int32](l4)
+		if err != nil {
+			return ipc.InField("Maybe", err)
+		}
+		x1 := make([]*int32, n)
 		for i := range x1 {
 			b2 := l4.At(i)
 			if b2.HasValue() {
@@ -974,8 +2436,12 @@ func ReadRecord(s Record, v *interopapi.Record) error {
 		return ipc.InField("ByKind", err)
 	}
 	if l5.IsValid() {
-		m := make(map[interopapi.Kind]*interopapi.Point, l5.Len())
-		for i := range l5.Len() {
+		n, err := ipc.MapLen[interopapi.Kind, *interopapi.Point](l5)
+		if err != nil {
+			return ipc.InField("ByKind", err)
+		}
+		m := make(map[interopapi.Kind]*interopapi.Point, n)
+		for i := range n {
 			e := l5.At(i)
 			k := interopapi.Kind(e.Key())
 			if _, dup := m[k]; dup {
@@ -1019,8 +2485,17 @@ func WriteTree(s Tree, v *interopapi.Tree) error {
 	return nil
 }
 
-// ReadTree reads s into v.
+// ReadTree reads s into v. v's type is recursive: a value nested deeper than
+// ipc.MaxNesting is an error wrapping ipc.ErrTooDeep.
 func ReadTree(s Tree, v *interopapi.Tree) error {
+	return readTreeNested(s, v, ipc.MaxNesting)
+}
+
+// readTreeNested reads s into v, which may nest depth levels deep.
+func readTreeNested(s Tree, v *interopapi.Tree, depth int) error {
+	if depth == 0 {
+		return ipc.ErrTooDeep
+	}
 	x, err := s.Label()
 	if err != nil {
 		return ipc.InField("Label", err)
@@ -1031,9 +2506,13 @@ func ReadTree(s Tree, v *interopapi.Tree) error {
 		return ipc.InField("Children", err)
 	}
 	if l.IsValid() {
-		x1 := make([]interopapi.Tree, l.Len())
+		n, err := ipc.SliceLen[interopapi.Tree](l)
+		if err != nil {
+			return ipc.InField("Children", err)
+		}
+		x1 := make([]interopapi.Tree, n)
 		for i := range x1 {
-			if err := ReadTree(l.At(i), &x1[i]); err != nil {
+			if err := readTreeNested(l.At(i), &x1[i], depth-1); err != nil {
 				return ipc.InField("Children", ipc.InElem(i, err))
 			}
 		}
