@@ -95,7 +95,7 @@ func dialNode(ctx context.Context, network, address string, cfg guiConfig) (*ipc
 		if err != nil {
 			var op *net.OpError
 			if errors.As(err, &op) {
-				err = op.Err // ipc.Dial's and net's messages both name the address
+				err = op.Err // the message below names the address already
 			}
 			return nil, fmt.Errorf("cannot connect to the node at %s: %v; start one with \"demo node -ipcbind=%s\", or pass -ipcwait to wait for it", cfg.connect, err, cfg.connect)
 		}

@@ -195,7 +195,7 @@ func (n *node) listen(ctx context.Context, bind, shown string) error {
 // ipc.ErrDisconnected.
 func (n *node) killWallet(ctx context.Context) error {
 	n.out.printf("killing the wallet process (SIGKILL)")
-	if err := syscall.Kill(n.proc.Pid, syscall.SIGKILL); err != nil {
+	if err := n.proc.Kill(); err != nil {
 		return err
 	}
 	var ee *ipc.ExitError

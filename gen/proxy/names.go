@@ -53,7 +53,7 @@ func importNames(f *jen.File, pkg *annotate.Package) map[string]string {
 			return
 		}
 		name := want
-		for i := 1; taken[name] || token.IsKeyword(name) || types.Universe.Lookup(name) != nil; i++ {
+		for i := 1; taken[name] || token.IsKeyword(name) || types.Universe.Lookup(name) != nil || name == "init"; i++ {
 			name = want + strconv.Itoa(i)
 		}
 		taken[name] = true

@@ -49,7 +49,8 @@ func Dial(ctx context.Context, network, address string, opts *DialOptions) (*Con
 	}
 	if err != nil {
 		opts.Bootstrap.Release()
-		return nil, fmt.Errorf("ipc: dial %s %s: %w", network, address, err)
+		// err (a *net.OpError, or tls's) already names the network and address.
+		return nil, fmt.Errorf("ipc: %w", err)
 	}
 	return NewConn(nc, &opts.Options), nil
 }

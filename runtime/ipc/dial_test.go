@@ -12,7 +12,9 @@ import (
 	"log/slog"
 	"math/big"
 	"net"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -98,5 +100,20 @@ func TestUnsupportedNetwork(t *testing.T) {
 	}
 	if _, err := ipc.Dial(context.Background(), "udp", "127.0.0.1:1", nil); err == nil || !strings.Contains(err.Error(), `"udp" is not supported`) {
 		t.Errorf("Dial udp: got %v", err)
+	}
+}
+
+func TestDialErrorNamesAddressOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "none.sock")
+	_, err := ipc.Dial(context.Background(), "unix", path, nil)
+	if err == nil {
+		t.Fatal("Dial of a missing socket succeeded")
+	}
+	want := "ipc: dial unix " + path + ": connect: no such file or directory"
+	if err.Error() != want {
+		t.Errorf("Dial of a missing socket: got %q, want %q", err, want)
+	}
+	if !errors.Is(err, syscall.ENOENT) {
+		t.Errorf("Dial error %v does not wrap ENOENT", err)
 	}
 }

@@ -52,6 +52,24 @@ func (p *Process) Wait() error {
 	return p.err
 }
 
+// Signal sends sig to the child. It returns os.ErrProcessDone once the
+// child has exited (and was reaped), so it never signals a process that
+// reused the pid.
+func (p *Process) Signal(sig os.Signal) error {
+	select {
+	case <-p.exited:
+		return os.ErrProcessDone
+	default:
+	}
+	return p.cmd.Process.Signal(sig)
+}
+
+// Kill ends the child at once (SIGKILL), without the graceful steps of
+// Close; Wait then reports how it ended. Calls on its capabilities fail
+// with ErrDisconnected. Kill returns os.ErrProcessDone once the child has
+// exited.
+func (p *Process) Kill() error { return p.Signal(os.Kill) }
+
 // Close ends the child and waits for it, gracefully first:
 //
 //  1. It closes the connection. A child in ServeSpawned takes that, like

@@ -155,6 +155,27 @@ func TestProcessCloseKillsStuckChild(t *testing.T) {
 	}
 }
 
+func TestProcessKill(t *testing.T) {
+	proc, boot := ipctest.Spawn(t, "saver", nil)
+	defer boot.Release()
+	if err := proc.Kill(); err != nil {
+		t.Fatalf("Kill: %v", err)
+	}
+	var ee *ipc.ExitError
+	if err := proc.Wait(); !errors.As(err, &ee) || ee.State.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+		t.Fatalf("Wait after Kill: got %v, want an *ipc.ExitError for SIGKILL", err)
+	}
+	if err := saveOn(context.Background(), boot); !errors.Is(err, ipc.ErrDisconnected) {
+		t.Errorf("call after Kill: got %v, want ErrDisconnected", err)
+	}
+	if err := proc.Kill(); !errors.Is(err, os.ErrProcessDone) {
+		t.Errorf("Kill after exit: got %v, want os.ErrProcessDone", err)
+	}
+	if err := proc.Signal(syscall.SIGTERM); !errors.Is(err, os.ErrProcessDone) {
+		t.Errorf("Signal after exit: got %v, want os.ErrProcessDone", err)
+	}
+}
+
 func TestSpawnReportsExitStatusAndStderr(t *testing.T) {
 	cmd := ipctest.Command("fail")
 	ctx, cancel := context.WithTimeout(context.Background(), giveUp)
