@@ -120,8 +120,15 @@ func newConn(rwc io.ReadWriteCloser, opts *Options, calls *callCounter, boot *bo
 // returned client and must Release it (wrapping it in a generated client
 // proxy hands that duty to the proxy's Release). If the peer offers
 // nothing or the connection is gone, calls on the client fail.
+//
+// Bootstrap does not wait for the answer, so ctx only carries values: its
+// cancellation is ignored and the request is always sent. (go-capnp
+// v3.1.0-alpha.2 drops a request whose context is done before it is sent,
+// but still sends calls already made on the returned promise, which
+// names an answer the peer never heard of and makes it abort the whole
+// connection — as a dial helper's `defer cancel()` would.)
 func (c *Conn) Bootstrap(ctx context.Context) capnp.Client {
-	return c.rpc.Bootstrap(ctx)
+	return c.rpc.Bootstrap(context.WithoutCancel(ctx))
 }
 
 // Close shuts the connection down: pending and later calls in both

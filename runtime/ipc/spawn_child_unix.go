@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strconv"
+	"syscall"
 
 	"capnproto.org/go/capnp/v3"
 )
@@ -55,6 +57,12 @@ var ErrNotSpawned = errors.New("this program is started by its parent process ov
 // ServeSpawned removes SpawnFDEnv from the environment, so it serves at
 // most once per process, and the process's own children do not inherit
 // the variable.
+//
+// A spawned process's standard error is a pipe to its parent (Spawn keeps
+// its tail for ExitError). So that a child that logs while it shuts down
+// after its parent died is not killed by SIGPIPE midway, ServeSpawned
+// ignores SIGPIPE for the process: a write to a closed pipe, standard
+// error included, returns EPIPE instead.
 func ServeSpawned(bootstrap capnp.Client, opts *Options) error {
 	value, ok := os.LookupEnv(SpawnFDEnv)
 	if !ok {
@@ -62,6 +70,7 @@ func ServeSpawned(bootstrap capnp.Client, opts *Options) error {
 		return fmt.Errorf("%s: %w", filepath.Base(os.Args[0]), ErrNotSpawned)
 	}
 	os.Unsetenv(SpawnFDEnv)
+	signal.Ignore(syscall.SIGPIPE)
 	sock, err := inheritedSocket(value)
 	if err != nil {
 		bootstrap.Release()
