@@ -1,6 +1,8 @@
 package main
 
 import (
+	"net"
+	"strconv"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -14,11 +16,30 @@ func TestMain(m *testing.M) {
 }
 
 // TestScripts runs testdata/script/*.txtar: the whole story, a node and a
-// gui started by hand, the debug log, and the errors of roles started
+// gui started by hand (on a unix socket and on TCP, $FREEPORT), the debug log, and the errors of roles started
 // wrongly.
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
+		Setup: func(e *testscript.Env) error {
+			port, err := freePort()
+			if err != nil {
+				return err
+			}
+			e.Setenv("FREEPORT", strconv.Itoa(port))
+			return nil
+		},
 	})
+}
+
+// freePort returns a loopback TCP port that was free a moment ago, for a
+// script that starts a node on TCP and a gui that must know the port.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
 }
