@@ -302,7 +302,6 @@ func (g *generator) clientMethod(owner, it *annotate.Interface, m *annotate.Meth
 		// f, release := c.c.CreateNewBlock(ctx, func(p Mining_createNewBlock_Params) error {
 		// 	return ipc.ArgsError(writeMining_createNewBlock_Params(p, opts))
 		// })
-		// defer release()
 		//
 		// The call fails with the writer's error, which ClientError and
 		// CallPanic recognize by ipc.ArgsError's mark; no variable is
@@ -319,16 +318,34 @@ func (g *generator) clientMethod(owner, it *annotate.Interface, m *annotate.Meth
 					jen.Return(jen.Qual(ipcPath, "ArgsError").Call(jen.Id(writeFunc(pt)).Call(call...))),
 				),
 			),
-			jen.Defer().Id(release).Call(),
 		)
 	} else {
 		// f, release := c.c.Interrupt(context.Background(), nil)
-		// defer release()
 		body = append(body,
 			jen.List(jen.Id(fut), jen.Id(release)).Op(":=").Id(recv).Dot("c").Dot(upperFirst(m.WireName)).Call(ctxArg, jen.Nil()),
-			jen.Defer().Id(release).Call(),
 		)
 	}
+	if m.Context {
+		// if err := ipc.Await(ctx, f.Future); err != nil {
+		// 	go release()
+		// 	return mining.BlockTemplate{}, ipc.ClientError(ctx, capnp.Client(c.c), "mining.Mining.CreateNewBlock", err)
+		// }
+		//
+		// go-capnp resolves the answer of a canceled call only after
+		// the connection's shutdown, which may wait for this very
+		// method to return (a server calling back into its caller):
+		// the call ends when ctx does, and the release, which waits for
+		// the answer, runs when the answer comes.
+		body = append(body, jen.If(
+			jen.Id(errName).Op(":=").Qual(ipcPath, "Await").Call(ctxArg, jen.Id(fut).Dot("Future")),
+			jen.Id(errName).Op("!=").Nil(),
+		).Block(
+			jen.Go().Id(release).Call(),
+			fail(callError(errName)),
+		))
+	}
+	// defer release()
+	body = append(body, jen.Defer().Id(release).Call())
 
 	if len(goResults) == 0 {
 		// if _, err := f.Struct(); err != nil {

@@ -76,10 +76,8 @@
 // unless -known-issues is given. Each one's doc gives the cause, with file
 // and line:
 //
-//   - TestKnownIssueNestedCallHangsOnDisconnect: a server call blocked on a
-//     call back into its caller never returns when the connection goes
-//     (go-capnp shutdown waits for it before failing outgoing calls).
-//   - TestKnownIssuePhantomResultOnDisconnect: in the same situation the
+//   - TestKnownIssuePhantomResultOnDisconnect: when the connection goes
+//     while a server call is blocked on a call back into its caller, the
 //     server's call of the callback sometimes succeeds with zero results,
 //     though the callback returned an error (go-capnp sends an empty
 //     Return for an error returned while the connection shuts down).
@@ -95,6 +93,10 @@
 // canceling the context given to Conn.Bootstrap before the request was
 // sent, then calling the capability, aborted the whole connection
 // (TestCanceledBootstrapKeepsConnection; Bootstrap ignores cancellation).
+// A server call blocked on a call back into its caller never returned when
+// the connection went (go-capnp's shutdown waits for it before failing
+// outgoing calls); generated clients wait with ipc.Await, which ends the
+// call with its context (TestNestedCallReturnsOnDisconnect).
 //
 // # Soak
 //

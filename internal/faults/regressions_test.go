@@ -3,6 +3,7 @@ package faults_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/ifacegen/ifacegen/internal/faults/faultsapi/faultsapiipc"
 	"github.com/ifacegen/ifacegen/runtime/ipc"
@@ -54,6 +55,43 @@ func TestCanceledBootstrapKeepsConnection(t *testing.T) {
 		server.Close()
 		if err != nil || n != 3 {
 			t.Fatalf("round %d: after a canceled Bootstrap, Add on a fresh one: %d, %v; want 3", round, n, err)
+		}
+	}
+}
+
+// TestNestedCallReturnsOnDisconnect: the child's implementation of Visit
+// is inside its call of the parent's callback when the parent closes the
+// connection. That call must return, so that Visit returns and the child's
+// report says active=0.
+//
+// It used to hang for good (found here): go-capnp v3.1.0-alpha.2's
+// rpc.(*Conn).shutdown (rpc/rpc.go:414) waits for every incoming call
+// still in its implementation before it drains the send queue and rejects
+// the outstanding questions, and a canceled outgoing call's question is
+// rejected only once its Finish is sent (rpc/question.go:93-129) — by the
+// send goroutine that has already stopped. Generated clients now wait
+// with ipc.Await, which returns when the call's context is done (the
+// incoming call's context is canceled at the disconnect) and releases the
+// answer once it comes.
+func TestNestedCallReturnsOnDisconnect(t *testing.T) {
+	// The nested call fails with context.Canceled (its context is
+	// canceled when the connection goes), or, when the parent's empty
+	// Return arrives first, succeeds (TestKnownIssuePhantomResultOnDisconnect);
+	// either way it returns.
+	for round := range 5 {
+		c := spawnService(t)
+		entered, _, ch := visitBlocking(c)
+		waitFor(t, "the child to call the callback", entered)
+		fault := time.Now()
+		c.proc.Conn().Close()
+		wantDisconnected(t, "Visit", await(t, "Visit", ch, fault).err)
+		report := parseReport(t, nextLine(t, c.out, "report"))
+		// A success (callback-ok) is TestKnownIssuePhantomResultOnDisconnect.
+		if report["active"] != 0 {
+			t.Fatalf("round %d: the child's call of the parent's callback did not return within %v of the disconnect: report %v", round, giveUp/2, report)
+		}
+		if err := waitExit(t, c.proc, "its connection was closed"); err != nil {
+			t.Errorf("child: %v", err)
 		}
 	}
 }

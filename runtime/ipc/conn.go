@@ -126,7 +126,9 @@ func newConn(rwc io.ReadWriteCloser, opts *Options, calls *callCounter, boot *bo
 // v3.1.0-alpha.2 drops a request whose context is done before it is sent,
 // but still sends calls already made on the returned promise, which
 // names an answer the peer never heard of and makes it abort the whole
-// connection — as a dial helper's `defer cancel()` would.)
+// connection — as a dial helper's `defer cancel()` would.) Releasing the
+// client before the peer answered waits for the answer or for the
+// connection to close.
 func (c *Conn) Bootstrap(ctx context.Context) capnp.Client {
 	return c.rpc.Bootstrap(context.WithoutCancel(ctx))
 }

@@ -80,6 +80,37 @@ func ClientError(ctx context.Context, client capnp.Client, method string, err er
 	return CallError(method, err)
 }
 
+// Await waits until the answer f of a call made with ctx has arrived, or
+// ctx is done, and returns ctx's error in the second case (nil when both
+// happened: the answer wins). A generated client calls it before reading
+// the answer, and on an error returns at once and releases the answer in
+// another goroutine.
+//
+// go-capnp v3.1.0-alpha.2 resolves the answer of a call canceled while
+// its connection shuts down only after the shutdown has waited for every
+// incoming call to return; so an implementation that is inside a call
+// back into its caller when the connection goes would wait for ever
+// (internal/faults TestDisconnectDuringCallback). The release go-capnp
+// returns with the answer also waits for it, hence the goroutine: it ends
+// when the answer arrives.
+func Await(ctx context.Context, f *capnp.Future) error {
+	done := ctx.Done()
+	if done == nil {
+		return nil
+	}
+	select {
+	case <-f.Done():
+		return nil
+	case <-done:
+		select {
+		case <-f.Done():
+			return nil
+		default:
+			return ctx.Err()
+		}
+	}
+}
+
 // CallPanic returns what a generated client method that has no error
 // result panics with when its call on client fails: an *Error for method
 // whose Err is err as ClientError classifies it (a *RemoteError when the

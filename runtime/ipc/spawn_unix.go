@@ -148,11 +148,13 @@ func Spawn(ctx context.Context, exe string, args []string, opts *SpawnOptions) (
 
 	boot := p.conn.Bootstrap(ctx)
 	if err := boot.Resolve(ctx); err != nil {
-		// The child did not answer in time: kill it at once.
-		boot.Release()
+		// The child did not answer in time: kill it at once. Release
+		// boot only then: go-capnp's release of an unanswered bootstrap
+		// waits for the answer, which only the closed connection gives.
 		expired, cancel := context.WithCancel(context.Background())
 		cancel()
 		p.Close(expired)
+		boot.Release()
 		return nil, capnp.Client{}, fmt.Errorf("ipc: %s (pid %d) did not answer: %w", p.name, p.Pid, err)
 	}
 	if berr := resolvedError(boot); berr != nil {

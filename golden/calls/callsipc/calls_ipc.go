@@ -59,6 +59,10 @@ func (c *CallsClient) Enter(ctx context.Context, id int32) (err error) {
 	f, release := c.c.Enter(ctx, func(p Calls_enter_Params) error {
 		return ipc.ArgsError(writeCalls_enter_Params(p, id))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return ipc.ClientError(ctx, capnp.Client(c.c), "calls.Calls.Enter", err)
+	}
 	defer release()
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "calls.Calls.Enter", err)
@@ -72,6 +76,10 @@ func (c *CallsClient) Fail(ctx context.Context, which string) (err error) {
 	f, release := c.c.Fail(ctx, func(p Calls_fail_Params) error {
 		return ipc.ArgsError(writeCalls_fail_Params(p, which))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return ipc.ClientError(ctx, capnp.Client(c.c), "calls.Calls.Fail", err)
+	}
 	defer release()
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "calls.Calls.Fail", err)

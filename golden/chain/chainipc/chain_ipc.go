@@ -53,6 +53,10 @@ func (c *NotificationsClient) BlockConnected(ctx context.Context, block chain.Bl
 	f, release := c.c.BlockConnected(ctx, func(p Notifications_blockConnected_Params) error {
 		return ipc.ArgsError(writeNotifications_blockConnected_Params(p, block))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Notifications.BlockConnected", err)
+	}
 	defer release()
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Notifications.BlockConnected", err)
@@ -63,6 +67,10 @@ func (c *NotificationsClient) BlockConnected(ctx context.Context, block chain.Bl
 // ChainStateFlushed announces that the chain state reached disk.
 func (c *NotificationsClient) ChainStateFlushed(ctx context.Context) (err error) {
 	f, release := c.c.ChainStateFlushed(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Notifications.ChainStateFlushed", err)
+	}
 	defer release()
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Notifications.ChainStateFlushed", err)
@@ -203,6 +211,10 @@ func (c *HandlerClient) Release() {
 // Disconnect stops the notifications; the listener is released.
 func (c *HandlerClient) Disconnect(ctx context.Context) (err error) {
 	f, release := c.c.Disconnect(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Handler.Disconnect", err)
+	}
 	defer release()
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Handler.Disconnect", err)
@@ -319,6 +331,10 @@ func (c *ChainClient) Release() {
 // GetHeight returns the height of the tip, ok false before genesis.
 func (c *ChainClient) GetHeight(ctx context.Context) (height int32, ok bool, err error) {
 	f, release := c.c.GetHeight(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return 0, false, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.GetHeight", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -336,6 +352,10 @@ func (c *ChainClient) HandleNotifications(ctx context.Context, n chain.Notificat
 	f, release := c.c.HandleNotifications(ctx, func(p Chain_handleNotifications_Params) error {
 		return ipc.ArgsError(writeChain_handleNotifications_Params(p, n))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.HandleNotifications", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -353,6 +373,10 @@ func (c *ChainClient) ConnectBlock(ctx context.Context, block chain.BlockInfo) (
 	f, release := c.c.ConnectBlock(ctx, func(p Chain_connectBlock_Params) error {
 		return ipc.ArgsError(writeChain_connectBlock_Params(p, block))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.ConnectBlock", err)
+	}
 	defer release()
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.ConnectBlock", err)
@@ -366,6 +390,10 @@ func (c *ChainClient) UpdateSetting(ctx context.Context, name string, update cha
 	f, release := c.c.UpdateSetting(ctx, func(p Chain_updateSetting_Params) error {
 		return ipc.ArgsError(writeChain_updateSetting_Params(p, name, update))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return "", ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.UpdateSetting", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -382,6 +410,10 @@ func (c *ChainClient) Walk(ctx context.Context, depth int32, visit chain.Visitor
 	f, release := c.c.Walk(ctx, func(p Chain_walk_Params) error {
 		return ipc.ArgsError(writeChain_walk_Params(p, depth, visit))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.Walk", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -638,6 +670,10 @@ func (c *MiningClient) CreateNewBlock(ctx context.Context, useMempool bool) (res
 	f, release := c.c.CreateNewBlock(ctx, func(p Mining_createNewBlock_Params) error {
 		return ipc.ArgsError(writeMining_createNewBlock_Params(p, useMempool))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Mining.CreateNewBlock", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -770,6 +806,10 @@ func (c *BlockTemplateClient) Release() {
 // GetBlockHeader returns the serialized header.
 func (c *BlockTemplateClient) GetBlockHeader(ctx context.Context) (result []byte, err error) {
 	f, release := c.c.GetBlockHeader(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "chain.BlockTemplate.GetBlockHeader", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -784,6 +824,10 @@ func (c *BlockTemplateClient) GetBlockHeader(ctx context.Context) (result []byte
 // GetTxFees returns the fee of each transaction.
 func (c *BlockTemplateClient) GetTxFees(ctx context.Context) (result []int64, err error) {
 	f, release := c.c.GetTxFees(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "chain.BlockTemplate.GetTxFees", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -801,6 +845,10 @@ func (c *BlockTemplateClient) WaitNext(ctx context.Context, opts chain.BlockWait
 	f, release := c.c.WaitNext(ctx, func(p BlockTemplate_waitNext_Params) error {
 		return ipc.ArgsError(writeBlockTemplate_waitNext_Params(p, opts))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "chain.BlockTemplate.WaitNext", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -1090,6 +1138,10 @@ func (c *VisitorClient) Call(ctx context.Context, depth int32) (result int32, er
 	f, release := c.c.Call(ctx, func(p Visitor_call_Params) error {
 		return ipc.ArgsError(writeVisitor_call_Params(p, depth))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Visitor.Call", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {

@@ -51,6 +51,10 @@ func (c *WalletClient) Double(ctx context.Context, a converts.Amount, labels []c
 	f, release := c.c.Double(ctx, func(p Wallet_double_Params) error {
 		return ipc.ArgsError(writeWallet_double_Params(p, a, labels, maybe))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return converts.Amount{}, nil, nil, ipc.ClientError(ctx, capnp.Client(c.c), "converts.Wallet.Double", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {

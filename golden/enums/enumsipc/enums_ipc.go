@@ -52,6 +52,10 @@ func (c1 *EnumsClient) Echo(ctx context.Context, c enums.Color, s enums.Size) (r
 	f, release := c1.c.Echo(ctx, func(p Enums_echo_Params) error {
 		return ipc.ArgsError(writeEnums_echo_Params(p, c, s))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return 0, 0, ipc.ClientError(ctx, capnp.Client(c1.c), "enums.Enums.Echo", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -68,6 +72,10 @@ func (c *EnumsClient) EchoValues(ctx context.Context, v enums.Values) (result en
 	f, release := c.c.EchoValues(ctx, func(p Enums_echoValues_Params) error {
 		return ipc.ArgsError(writeEnums_echoValues_Params(p, v))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return enums.Values{}, ipc.ClientError(ctx, capnp.Client(c.c), "enums.Enums.EchoValues", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {

@@ -52,6 +52,10 @@ func (c *ReaderClient) Read(ctx context.Context, n int32) (result []byte, err er
 	f, release := c.c.Read(ctx, func(p Reader_read_Params) error {
 		return ipc.ArgsError(writeReader_read_Params(p, n))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "extends.Reader.Read", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -191,6 +195,10 @@ func (c *StopperClient) Release() {
 // Stop stops it; later reads fail.
 func (c *StopperClient) Stop(ctx context.Context) (err error) {
 	f, release := c.c.Stop(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return ipc.ClientError(ctx, capnp.Client(c.c), "extends.Stopper.Stop", err)
+	}
 	defer release()
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "extends.Stopper.Stop", err)
@@ -314,6 +322,10 @@ func (c *StreamClient) Release() {
 // Position returns how many bytes were read.
 func (c *StreamClient) Position(ctx context.Context) (result int64, err error) {
 	f, release := c.c.Position(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "extends.Stream.Position", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -330,6 +342,10 @@ func (c *StreamClient) Read(ctx context.Context, n int32) (result []byte, err er
 	f, release := c.c.Read(ctx, func(p Reader_read_Params) error {
 		return ipc.ArgsError(writeReader_read_Params(p, n))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "extends.Reader.Read", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -344,6 +360,10 @@ func (c *StreamClient) Read(ctx context.Context, n int32) (result []byte, err er
 // Stop stops it; later reads fail.
 func (c *StreamClient) Stop(ctx context.Context) (err error) {
 	f, release := c.c.Stop(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return ipc.ClientError(ctx, capnp.Client(c.c), "extends.Stopper.Stop", err)
+	}
 	defer release()
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "extends.Stopper.Stop", err)
@@ -522,6 +542,10 @@ func (c *OpenerClient) Open(ctx context.Context, data []byte) (result extends.St
 	f, release := c.c.Open(ctx, func(p Opener_open_Params) error {
 		return ipc.ArgsError(writeOpener_open_Params(p, data))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "extends.Opener.Open", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -538,6 +562,10 @@ func (c *OpenerClient) ReadAll(ctx context.Context, r extends.Reader) (result []
 	f, release := c.c.ReadAll(ctx, func(p Opener_readAll_Params) error {
 		return ipc.ArgsError(writeOpener_readAll_Params(p, r))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "extends.Opener.ReadAll", err)
+	}
 	defer release()
 	r1, err := f.Struct()
 	if err != nil {

@@ -53,6 +53,10 @@ func (c *ListsClient) Echo(ctx context.Context, v lists.Values) (result lists.Va
 	f, release := c.c.Echo(ctx, func(p Lists_echo_Params) error {
 		return ipc.ArgsError(writeLists_echo_Params(p, v))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return lists.Values{}, ipc.ClientError(ctx, capnp.Client(c.c), "lists.Lists.Echo", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -69,6 +73,10 @@ func (c *ListsClient) Sum(ctx context.Context, m [][]int32) (result int64, err e
 	f, release := c.c.Sum(ctx, func(p Lists_sum_Params) error {
 		return ipc.ArgsError(writeLists_sum_Params(p, m))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "lists.Lists.Sum", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -85,6 +93,10 @@ func (c *ListsClient) Strings(ctx context.Context, s []string) (result []string,
 	f, release := c.c.Strings(ctx, func(p Lists_strings_Params) error {
 		return ipc.ArgsError(writeLists_strings_Params(p, s))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "lists.Lists.Strings", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {

@@ -53,6 +53,10 @@ func (c *MapsClient) Echo(ctx context.Context, v maps.Values) (result maps.Value
 	f, release := c.c.Echo(ctx, func(p Maps_echo_Params) error {
 		return ipc.ArgsError(writeMaps_echo_Params(p, v))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return maps.Values{}, ipc.ClientError(ctx, capnp.Client(c.c), "maps.Maps.Echo", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -69,6 +73,10 @@ func (c *MapsClient) Counts(ctx context.Context, m map[string]int64) (result map
 	f, release := c.c.Counts(ctx, func(p Maps_counts_Params) error {
 		return ipc.ArgsError(writeMaps_counts_Params(p, m))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "maps.Maps.Counts", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {

@@ -53,6 +53,10 @@ func (c *MethodsClient) Split(ctx context.Context, a int64, b int64) (quotient i
 	f, release := c.c.Split(ctx, func(p Methods_split_Params) error {
 		return ipc.ArgsError(writeMethods_split_Params(p, a, b))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return 0, 0, ipc.ClientError(ctx, capnp.Client(c.c), "methods.Methods.Split", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -69,6 +73,10 @@ func (c *MethodsClient) Check(ctx context.Context, block []byte) (result string,
 	f, release := c.c.Check(ctx, func(p Methods_check_Params) error {
 		return ipc.ArgsError(writeMethods_check_Params(p, block))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return "", "", false, ipc.ClientError(ctx, capnp.Client(c.c), "methods.Methods.Check", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -85,6 +93,10 @@ func (c *MethodsClient) Fail(ctx context.Context, message string) (err error) {
 	f, release := c.c.Fail(ctx, func(p Methods_fail_Params) error {
 		return ipc.ArgsError(writeMethods_fail_Params(p, message))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return ipc.ClientError(ctx, capnp.Client(c.c), "methods.Methods.Fail", err)
+	}
 	defer release()
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "methods.Methods.Fail", err)
@@ -131,6 +143,10 @@ func (c *MethodsClient) Panic(ctx context.Context, message string) (result int32
 	f, release := c.c.Panic(ctx, func(p Methods_panic_Params) error {
 		return ipc.ArgsError(writeMethods_panic_Params(p, message))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "methods.Methods.Panic", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -145,6 +161,10 @@ func (c *MethodsClient) Panic(ctx context.Context, message string) (result int32
 // Wait blocks until ctx is done and returns its error.
 func (c *MethodsClient) Wait(ctx context.Context) (err error) {
 	f, release := c.c.Wait(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return ipc.ClientError(ctx, capnp.Client(c.c), "methods.Methods.Wait", err)
+	}
 	defer release()
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "methods.Methods.Wait", err)

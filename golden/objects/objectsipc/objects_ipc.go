@@ -52,6 +52,10 @@ func (c *CounterClient) Add(ctx context.Context, n int64) (result int64, err err
 	f, release := c.c.Add(ctx, func(p Counter_add_Params) error {
 		return ipc.ArgsError(writeCounter_add_Params(p, n))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "objects.Counter.Add", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -186,6 +190,10 @@ func (c *FactoryClient) NewCounter(ctx context.Context, start int64) (result obj
 	f, release := c.c.NewCounter(ctx, func(p Factory_newCounter_Params) error {
 		return ipc.ArgsError(writeFactory_newCounter_Params(p, start))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "objects.Factory.NewCounter", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -202,6 +210,10 @@ func (c *FactoryClient) Same(ctx context.Context, a objects.Counter, b objects.C
 	f, release := c.c.Same(ctx, func(p Factory_same_Params) error {
 		return ipc.ArgsError(writeFactory_same_Params(p, a, b))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return false, ipc.ClientError(ctx, capnp.Client(c.c), "objects.Factory.Same", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -218,6 +230,10 @@ func (c1 *FactoryClient) Echo(ctx context.Context, c objects.Counter) (result ob
 	f, release := c1.c.Echo(ctx, func(p Factory_echo_Params) error {
 		return ipc.ArgsError(writeFactory_echo_Params(p, c))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c1.c), "objects.Factory.Echo", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -235,6 +251,10 @@ func (c *FactoryClient) Sum(ctx context.Context, cs []objects.Counter) (result i
 	f, release := c.c.Sum(ctx, func(p Factory_sum_Params) error {
 		return ipc.ArgsError(writeFactory_sum_Params(p, cs))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "objects.Factory.Sum", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -252,6 +272,10 @@ func (c *FactoryClient) Swap(ctx context.Context, b objects.Bundle) (result obje
 	f, release := c.c.Swap(ctx, func(p Factory_swap_Params) error {
 		return ipc.ArgsError(writeFactory_swap_Params(p, b))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return objects.Bundle{}, ipc.ClientError(ctx, capnp.Client(c.c), "objects.Factory.Swap", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {

@@ -53,6 +53,10 @@ func (c *OptionalsClient) Echo(ctx context.Context, v optionals.Values) (result 
 	f, release := c.c.Echo(ctx, func(p Optionals_echo_Params) error {
 		return ipc.ArgsError(writeOptionals_echo_Params(p, v))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return optionals.Values{}, ipc.ClientError(ctx, capnp.Client(c.c), "optionals.Optionals.Echo", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -69,6 +73,10 @@ func (c *OptionalsClient) Tip(ctx context.Context, want bool) (result *optionals
 	f, release := c.c.Tip(ctx, func(p Optionals_tip_Params) error {
 		return ipc.ArgsError(writeOptionals_tip_Params(p, want))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "optionals.Optionals.Tip", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -85,6 +93,10 @@ func (c *OptionalsClient) Pick(ctx context.Context, n *int64, s *string) (result
 	f, release := c.c.Pick(ctx, func(p Optionals_pick_Params) error {
 		return ipc.ArgsError(writeOptionals_pick_Params(p, n, s))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, nil, ipc.ClientError(ctx, capnp.Client(c.c), "optionals.Optionals.Pick", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {

@@ -52,6 +52,10 @@ func (c *StoreClient) Get(ctx context.Context, key string) (item retired.Item, e
 	f, release := c.c.Get(ctx, func(p Store_get_Params) error {
 		return ipc.ArgsError(writeStore_get_Params(p, key))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return retired.Item{}, ipc.ClientError(ctx, capnp.Client(c.c), "retired.Store.Get", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -68,6 +72,10 @@ func (c *StoreClient) Put(ctx context.Context, item retired.Item) (err error) {
 	f, release := c.c.Put(ctx, func(p Store_put_Params) error {
 		return ipc.ArgsError(writeStore_put_Params(p, item))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return ipc.ClientError(ctx, capnp.Client(c.c), "retired.Store.Put", err)
+	}
 	defer release()
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "retired.Store.Put", err)
@@ -78,6 +86,10 @@ func (c *StoreClient) Put(ctx context.Context, item retired.Item) (err error) {
 // Count returns how many items are stored.
 func (c *StoreClient) Count(ctx context.Context) (n int64, err error) {
 	f, release := c.c.Count(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "retired.Store.Count", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {

@@ -52,6 +52,10 @@ func (c *ScalarsClient) Echo(ctx context.Context, b bool, i8 int8, i16 int16, i3
 	f, release := c.c.Echo(ctx, func(p Scalars_echo_Params) error {
 		return ipc.ArgsError(writeScalars_echo_Params(p, b, i8, i16, i32, i64, i, u8, u16, u32, u64, u, f32, f64))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return false, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ipc.ClientError(ctx, capnp.Client(c.c), "scalars.Scalars.Echo", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -68,6 +72,10 @@ func (c1 *ScalarsClient) EchoNamed(ctx context.Context, h scalars.Height, s scal
 	f1, release := c1.c.EchoNamed(ctx, func(p Scalars_echoNamed_Params) error {
 		return ipc.ArgsError(writeScalars_echoNamed_Params(p, h, s, f, d, c))
 	})
+	if err := ipc.Await(ctx, f1.Future); err != nil {
+		go release()
+		return 0, 0, false, 0, 0, ipc.ClientError(ctx, capnp.Client(c1.c), "scalars.Scalars.EchoNamed", err)
+	}
 	defer release()
 	r, err := f1.Struct()
 	if err != nil {
@@ -84,6 +92,10 @@ func (c *ScalarsClient) EchoAll(ctx context.Context, v scalars.All) (result scal
 	f, release := c.c.EchoAll(ctx, func(p Scalars_echoAll_Params) error {
 		return ipc.ArgsError(writeScalars_echoAll_Params(p, v))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return scalars.All{}, ipc.ClientError(ctx, capnp.Client(c.c), "scalars.Scalars.EchoAll", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {

@@ -52,6 +52,10 @@ func (c *StructsClient) EchoShape(ctx context.Context, s structs.Shape) (result 
 	f, release := c.c.EchoShape(ctx, func(p Structs_echoShape_Params) error {
 		return ipc.ArgsError(writeStructs_echoShape_Params(p, s))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return structs.Shape{}, ipc.ClientError(ctx, capnp.Client(c.c), "structs.Structs.EchoShape", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -68,6 +72,10 @@ func (c *StructsClient) EchoTree(ctx context.Context, t structs.Tree) (result st
 	f, release := c.c.EchoTree(ctx, func(p Structs_echoTree_Params) error {
 		return ipc.ArgsError(writeStructs_echoTree_Params(p, t))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return structs.Tree{}, ipc.ClientError(ctx, capnp.Client(c.c), "structs.Structs.EchoTree", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -84,6 +92,10 @@ func (c *StructsClient) EchoTagged(ctx context.Context, t structs.Tagged) (resul
 	f, release := c.c.EchoTagged(ctx, func(p Structs_echoTagged_Params) error {
 		return ipc.ArgsError(writeStructs_echoTagged_Params(p, t))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return structs.Tagged{}, ipc.ClientError(ctx, capnp.Client(c.c), "structs.Structs.EchoTagged", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -100,6 +112,10 @@ func (c *StructsClient) Move(ctx context.Context, p otherpkg.Point, d otherpkg.P
 	f, release := c.c.Move(ctx, func(p1 Structs_move_Params) error {
 		return ipc.ArgsError(writeStructs_move_Params(p1, p, d))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return otherpkg.Point{}, ipc.ClientError(ctx, capnp.Client(c.c), "structs.Structs.Move", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {

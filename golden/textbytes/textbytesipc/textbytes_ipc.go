@@ -53,6 +53,10 @@ func (c *TextsClient) Echo(ctx context.Context, s string, b []byte, h [32]byte) 
 	f, release := c.c.Echo(ctx, func(p Texts_echo_Params) error {
 		return ipc.ArgsError(writeTexts_echo_Params(p, s, b, h))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return "", nil, [32]byte{}, ipc.ClientError(ctx, capnp.Client(c.c), "textbytes.Texts.Echo", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -69,6 +73,10 @@ func (c *TextsClient) EchoNamed(ctx context.Context, n textbytes.Name, b textbyt
 	f, release := c.c.EchoNamed(ctx, func(p Texts_echoNamed_Params) error {
 		return ipc.ArgsError(writeTexts_echoNamed_Params(p, n, b, h))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return "", nil, textbytes.Hash{}, ipc.ClientError(ctx, capnp.Client(c.c), "textbytes.Texts.EchoNamed", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -85,6 +93,10 @@ func (c *TextsClient) EchoRecord(ctx context.Context, r textbytes.Record) (resul
 	f, release := c.c.EchoRecord(ctx, func(p Texts_echoRecord_Params) error {
 		return ipc.ArgsError(writeTexts_echoRecord_Params(p, r))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return textbytes.Record{}, ipc.ClientError(ctx, capnp.Client(c.c), "textbytes.Texts.EchoRecord", err)
+	}
 	defer release()
 	r1, err := f.Struct()
 	if err != nil {
@@ -101,6 +113,10 @@ func (c *TextsClient) Len(ctx context.Context, s string) (result int, err error)
 	f, release := c.c.Len(ctx, func(p Texts_len_Params) error {
 		return ipc.ArgsError(writeTexts_len_Params(p, s))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "textbytes.Texts.Len", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {

@@ -54,6 +54,10 @@ func (c *TimesClient) Echo(ctx context.Context, t time.Time) (result time.Time, 
 	f, release := c.c.Echo(ctx, func(p Times_echo_Params) error {
 		return ipc.ArgsError(writeTimes_echo_Params(p, t))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return time.Time{}, ipc.ClientError(ctx, capnp.Client(c.c), "times.Times.Echo", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -70,6 +74,10 @@ func (c *TimesClient) Events(ctx context.Context, events []times.Event, at map[s
 	f, release := c.c.Events(ctx, func(p Times_events_Params) error {
 		return ipc.ArgsError(writeTimes_events_Params(p, events, at, all))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, nil, nil, ipc.ClientError(ctx, capnp.Client(c.c), "times.Times.Events", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -86,6 +94,10 @@ func (c *TimesClient) Maybe(ctx context.Context, t *time.Time) (result *time.Tim
 	f, release := c.c.Maybe(ctx, func(p Times_maybe_Params) error {
 		return ipc.ArgsError(writeTimes_maybe_Params(p, t))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "times.Times.Maybe", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -288,6 +300,10 @@ func (c *MarshalersClient) Swap(ctx context.Context, v times.Version, p times.Po
 	f, release := c.c.Swap(ctx, func(p1 Marshalers_swap_Params) error {
 		return ipc.ArgsError(writeMarshalers_swap_Params(p1, v, p, vs, pp))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return *new(times.Point), *new(times.Version), nil, nil, ipc.ClientError(ctx, capnp.Client(c.c), "times.Marshalers.Swap", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -302,6 +318,10 @@ func (c *MarshalersClient) Swap(ctx context.Context, v times.Version, p times.Po
 // Bad returns a Point that fails to marshal.
 func (c *MarshalersClient) Bad(ctx context.Context) (result times.Point, err error) {
 	f, release := c.c.Bad(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return *new(times.Point), ipc.ClientError(ctx, capnp.Client(c.c), "times.Marshalers.Bad", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {

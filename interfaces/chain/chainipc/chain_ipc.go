@@ -59,6 +59,10 @@ func (c *NotificationsClient) TransactionAddedToMempool(ctx context.Context, tx 
 	f, release := c.c.TransactionAddedToMempool(ctx, func(p Notifications_transactionAddedToMempool_Params) error {
 		return ipc.ArgsError(writeNotifications_transactionAddedToMempool_Params(p, tx))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Notifications.TransactionAddedToMempool", err)
+	}
 	defer release()
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Notifications.TransactionAddedToMempool", err)
@@ -72,6 +76,10 @@ func (c *NotificationsClient) TransactionRemovedFromMempool(ctx context.Context,
 	f, release := c.c.TransactionRemovedFromMempool(ctx, func(p Notifications_transactionRemovedFromMempool_Params) error {
 		return ipc.ArgsError(writeNotifications_transactionRemovedFromMempool_Params(p, tx, reason))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Notifications.TransactionRemovedFromMempool", err)
+	}
 	defer release()
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Notifications.TransactionRemovedFromMempool", err)
@@ -84,6 +92,10 @@ func (c *NotificationsClient) BlockConnected(ctx context.Context, block chain.Bl
 	f, release := c.c.BlockConnected(ctx, func(p Notifications_blockConnected_Params) error {
 		return ipc.ArgsError(writeNotifications_blockConnected_Params(p, block))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Notifications.BlockConnected", err)
+	}
 	defer release()
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Notifications.BlockConnected", err)
@@ -97,6 +109,10 @@ func (c *NotificationsClient) BlockDisconnected(ctx context.Context, block chain
 	f, release := c.c.BlockDisconnected(ctx, func(p Notifications_blockDisconnected_Params) error {
 		return ipc.ArgsError(writeNotifications_blockDisconnected_Params(p, block))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Notifications.BlockDisconnected", err)
+	}
 	defer release()
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Notifications.BlockDisconnected", err)
@@ -108,6 +124,10 @@ func (c *NotificationsClient) BlockDisconnected(ctx context.Context, block chain
 // BlockConnected and BlockDisconnected calls of one change.
 func (c *NotificationsClient) UpdatedBlockTip(ctx context.Context) (err error) {
 	f, release := c.c.UpdatedBlockTip(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Notifications.UpdatedBlockTip", err)
+	}
 	defer release()
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Notifications.UpdatedBlockTip", err)
@@ -121,6 +141,10 @@ func (c *NotificationsClient) ChainStateFlushed(ctx context.Context, locator []c
 	f, release := c.c.ChainStateFlushed(ctx, func(p Notifications_chainStateFlushed_Params) error {
 		return ipc.ArgsError(writeNotifications_chainStateFlushed_Params(p, locator))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Notifications.ChainStateFlushed", err)
+	}
 	defer release()
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Notifications.ChainStateFlushed", err)
@@ -362,6 +386,10 @@ func (c *HandlerClient) Release() {
 // registrar releases it. Disconnecting again does nothing.
 func (c *HandlerClient) Disconnect(ctx context.Context) (err error) {
 	f, release := c.c.Disconnect(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Handler.Disconnect", err)
+	}
 	defer release()
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Handler.Disconnect", err)
@@ -479,6 +507,10 @@ func (c *ChainClient) Release() {
 // holds no block at all.
 func (c *ChainClient) GetHeight(ctx context.Context) (height int32, ok bool, err error) {
 	f, release := c.c.GetHeight(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return 0, false, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.GetHeight", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -496,6 +528,10 @@ func (c *ChainClient) GetBlockHash(ctx context.Context, height int32) (result ch
 	f, release := c.c.GetBlockHash(ctx, func(p Chain_getBlockHash_Params) error {
 		return ipc.ArgsError(writeChain_getBlockHash_Params(p, height))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return chain.Hash{}, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.GetBlockHash", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -510,6 +546,10 @@ func (c *ChainClient) GetBlockHash(ctx context.Context, height int32) (result ch
 // GetTip returns the tip, or nil when the chain holds no block.
 func (c *ChainClient) GetTip(ctx context.Context) (result *chain.BlockRef, err error) {
 	f, release := c.c.GetTip(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.GetTip", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -527,6 +567,10 @@ func (c *ChainClient) HaveBlockOnDisk(ctx context.Context, height int32) (result
 	f, release := c.c.HaveBlockOnDisk(ctx, func(p Chain_haveBlockOnDisk_Params) error {
 		return ipc.ArgsError(writeChain_haveBlockOnDisk_Params(p, height))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return false, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.HaveBlockOnDisk", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -544,6 +588,10 @@ func (c *ChainClient) FindBlock(ctx context.Context, hash chain.Hash) (result *c
 	f, release := c.c.FindBlock(ctx, func(p Chain_findBlock_Params) error {
 		return ipc.ArgsError(writeChain_findBlock_Params(p, hash))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.FindBlock", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -561,6 +609,10 @@ func (c *ChainClient) FindAncestorByHeight(ctx context.Context, blockHash chain.
 	f, release := c.c.FindAncestorByHeight(ctx, func(p Chain_findAncestorByHeight_Params) error {
 		return ipc.ArgsError(writeChain_findAncestorByHeight_Params(p, blockHash, ancestorHeight))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.FindAncestorByHeight", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -577,6 +629,10 @@ func (c *ChainClient) IsInMempool(ctx context.Context, txid chain.Hash) (result 
 	f, release := c.c.IsInMempool(ctx, func(p Chain_isInMempool_Params) error {
 		return ipc.ArgsError(writeChain_isInMempool_Params(p, txid))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return false, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.IsInMempool", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -596,6 +652,10 @@ func (c *ChainClient) BroadcastTransaction(ctx context.Context, tx chain.Transac
 	f, release := c.c.BroadcastTransaction(ctx, func(p Chain_broadcastTransaction_Params) error {
 		return ipc.ArgsError(writeChain_broadcastTransaction_Params(p, tx, maxTxFee, relay))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return false, "", ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.BroadcastTransaction", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -614,6 +674,10 @@ func (c *ChainClient) EstimateSmartFee(ctx context.Context, numBlocks int32, con
 	f, release := c.c.EstimateSmartFee(ctx, func(p Chain_estimateSmartFee_Params) error {
 		return ipc.ArgsError(writeChain_estimateSmartFee_Params(p, numBlocks, conservative))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return 0, 0, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.EstimateSmartFee", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -629,6 +693,10 @@ func (c *ChainClient) EstimateSmartFee(ctx context.Context, numBlocks int32, con
 // virtual bytes, at which the node relays transactions.
 func (c *ChainClient) RelayMinFee(ctx context.Context) (result chain.Amount, err error) {
 	f, release := c.c.RelayMinFee(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.RelayMinFee", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -644,6 +712,10 @@ func (c *ChainClient) RelayMinFee(ctx context.Context) (result chain.Amount, err
 // with the network.
 func (c *ChainClient) IsInitialBlockDownload(ctx context.Context) (result bool, err error) {
 	f, release := c.c.IsInitialBlockDownload(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return false, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.IsInitialBlockDownload", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -661,6 +733,10 @@ func (c *ChainClient) InitMessage(ctx context.Context, message string) (err erro
 	f, release := c.c.InitMessage(ctx, func(p Chain_initMessage_Params) error {
 		return ipc.ArgsError(writeChain_initMessage_Params(p, message))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.InitMessage", err)
+	}
 	defer release()
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.InitMessage", err)
@@ -675,6 +751,10 @@ func (c *ChainClient) HandleNotifications(ctx context.Context, n chain.Notificat
 	f, release := c.c.HandleNotifications(ctx, func(p Chain_handleNotifications_Params) error {
 		return ipc.ArgsError(writeChain_handleNotifications_Params(p, n))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.HandleNotifications", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -693,6 +773,10 @@ func (c *ChainClient) WaitForNotificationsIfTipChanged(ctx context.Context, oldT
 	f, release := c.c.WaitForNotificationsIfTipChanged(ctx, func(p Chain_waitForNotificationsIfTipChanged_Params) error {
 		return ipc.ArgsError(writeChain_waitForNotificationsIfTipChanged_Params(p, oldTip))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.WaitForNotificationsIfTipChanged", err)
+	}
 	defer release()
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.WaitForNotificationsIfTipChanged", err)
@@ -706,6 +790,10 @@ func (c *ChainClient) RequestMempoolTransactions(ctx context.Context, n chain.No
 	f, release := c.c.RequestMempoolTransactions(ctx, func(p Chain_requestMempoolTransactions_Params) error {
 		return ipc.ArgsError(writeChain_requestMempoolTransactions_Params(p, n))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.RequestMempoolTransactions", err)
+	}
 	defer release()
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.RequestMempoolTransactions", err)

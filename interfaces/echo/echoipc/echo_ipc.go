@@ -51,6 +51,10 @@ func (c *EchoClient) Echo(ctx context.Context, message string) (result string, e
 	f, release := c.c.Echo(ctx, func(p Echo_echo_Params) error {
 		return ipc.ArgsError(writeEcho_echo_Params(p, message))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return "", ipc.ClientError(ctx, capnp.Client(c.c), "echo.Echo.Echo", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {

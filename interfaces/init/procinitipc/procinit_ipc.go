@@ -64,6 +64,10 @@ func (c *InitClient) Release() {
 // MakeEcho returns an Echo, to check that the process answers.
 func (c *InitClient) MakeEcho(ctx context.Context) (result echo.Echo, err error) {
 	f, release := c.c.MakeEcho(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "procinit.Init.MakeEcho", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -78,6 +82,10 @@ func (c *InitClient) MakeEcho(ctx context.Context) (result echo.Echo, err error)
 // MakeChain returns the node's block chain.
 func (c *InitClient) MakeChain(ctx context.Context) (result chain.Chain, err error) {
 	f, release := c.c.MakeChain(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "procinit.Init.MakeChain", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -92,6 +100,10 @@ func (c *InitClient) MakeChain(ctx context.Context) (result chain.Chain, err err
 // MakeMining returns the node's block template provider.
 func (c *InitClient) MakeMining(ctx context.Context) (result mining.Mining, err error) {
 	f, release := c.c.MakeMining(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "procinit.Init.MakeMining", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -111,6 +123,10 @@ func (c1 *InitClient) MakeWalletLoader(ctx context.Context, c chain.Chain) (resu
 	f, release := c1.c.MakeWalletLoader(ctx, func(p Init_makeWalletLoader_Params) error {
 		return ipc.ArgsError(writeInit_makeWalletLoader_Params(p, c))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c1.c), "procinit.Init.MakeWalletLoader", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {

@@ -52,6 +52,10 @@ func (c *BlockTemplateClient) Release() {
 // Time and Nonce.
 func (c *BlockTemplateClient) GetBlockHeader(ctx context.Context) (result mining.BlockHeader, err error) {
 	f, release := c.c.GetBlockHeader(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return mining.BlockHeader{}, ipc.ClientError(ctx, capnp.Client(c.c), "mining.BlockTemplate.GetBlockHeader", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -66,6 +70,10 @@ func (c *BlockTemplateClient) GetBlockHeader(ctx context.Context) (result mining
 // GetBlock returns the whole block.
 func (c *BlockTemplateClient) GetBlock(ctx context.Context) (result mining.Block, err error) {
 	f, release := c.c.GetBlock(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return mining.Block{}, ipc.ClientError(ctx, capnp.Client(c.c), "mining.BlockTemplate.GetBlock", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -80,6 +88,10 @@ func (c *BlockTemplateClient) GetBlock(ctx context.Context) (result mining.Block
 // GetTxFees returns the fee of each transaction, coinbase excluded.
 func (c *BlockTemplateClient) GetTxFees(ctx context.Context) (result []int64, err error) {
 	f, release := c.c.GetTxFees(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "mining.BlockTemplate.GetTxFees", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -95,6 +107,10 @@ func (c *BlockTemplateClient) GetTxFees(ctx context.Context) (result []int64, er
 // coinbase excluded.
 func (c *BlockTemplateClient) GetTxSigops(ctx context.Context) (result []int64, err error) {
 	f, release := c.c.GetTxSigops(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "mining.BlockTemplate.GetTxSigops", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -109,6 +125,10 @@ func (c *BlockTemplateClient) GetTxSigops(ctx context.Context) (result []int64, 
 // GetCoinbaseTx returns the serialized coinbase transaction.
 func (c *BlockTemplateClient) GetCoinbaseTx(ctx context.Context) (result []byte, err error) {
 	f, release := c.c.GetCoinbaseTx(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "mining.BlockTemplate.GetCoinbaseTx", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -124,6 +144,10 @@ func (c *BlockTemplateClient) GetCoinbaseTx(ctx context.Context) (result []byte,
 // empty if the block has none.
 func (c *BlockTemplateClient) GetCoinbaseCommitment(ctx context.Context) (result []byte, err error) {
 	f, release := c.c.GetCoinbaseCommitment(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "mining.BlockTemplate.GetCoinbaseCommitment", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -139,6 +163,10 @@ func (c *BlockTemplateClient) GetCoinbaseCommitment(ctx context.Context) (result
 // commitment output in the coinbase, or -1.
 func (c *BlockTemplateClient) GetWitnessCommitmentIndex(ctx context.Context) (result int32, err error) {
 	f, release := c.c.GetWitnessCommitmentIndex(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "mining.BlockTemplate.GetWitnessCommitmentIndex", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -154,6 +182,10 @@ func (c *BlockTemplateClient) GetWitnessCommitmentIndex(ctx context.Context) (re
 // merkle root from the coinbase's hash.
 func (c *BlockTemplateClient) GetCoinbaseMerklePath(ctx context.Context) (result []mining.Hash, err error) {
 	f, release := c.c.GetCoinbaseMerklePath(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "mining.BlockTemplate.GetCoinbaseMerklePath", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -172,6 +204,10 @@ func (c *BlockTemplateClient) SubmitSolution(ctx context.Context, version uint32
 	f, release := c.c.SubmitSolution(ctx, func(p BlockTemplate_submitSolution_Params) error {
 		return ipc.ArgsError(writeBlockTemplate_submitSolution_Params(p, version, timestamp, nonce, coinbase))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return false, ipc.ClientError(ctx, capnp.Client(c.c), "mining.BlockTemplate.SubmitSolution", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -190,6 +226,10 @@ func (c *BlockTemplateClient) WaitNext(ctx context.Context, opts mining.BlockWai
 	f, release := c.c.WaitNext(ctx, func(p BlockTemplate_waitNext_Params) error {
 		return ipc.ArgsError(writeBlockTemplate_waitNext_Params(p, opts))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "mining.BlockTemplate.WaitNext", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -608,6 +648,10 @@ func (c *MiningClient) Release() {
 // IsTestChain reports whether the node runs a test network.
 func (c *MiningClient) IsTestChain(ctx context.Context) (result bool, err error) {
 	f, release := c.c.IsTestChain(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return false, ipc.ClientError(ctx, capnp.Client(c.c), "mining.Mining.IsTestChain", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -622,6 +666,10 @@ func (c *MiningClient) IsTestChain(ctx context.Context) (result bool, err error)
 // IsInitialBlockDownload reports whether the node is still catching up.
 func (c *MiningClient) IsInitialBlockDownload(ctx context.Context) (result bool, err error) {
 	f, release := c.c.IsInitialBlockDownload(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return false, ipc.ClientError(ctx, capnp.Client(c.c), "mining.Mining.IsInitialBlockDownload", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -636,6 +684,10 @@ func (c *MiningClient) IsInitialBlockDownload(ctx context.Context) (result bool,
 // GetTip returns the best block, or nil before the genesis block is loaded.
 func (c *MiningClient) GetTip(ctx context.Context) (result *mining.BlockRef, err error) {
 	f, release := c.c.GetTip(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "mining.Mining.GetTip", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -653,6 +705,10 @@ func (c *MiningClient) WaitTipChanged(ctx context.Context, currentTip mining.Has
 	f, release := c.c.WaitTipChanged(ctx, func(p Mining_waitTipChanged_Params) error {
 		return ipc.ArgsError(writeMining_waitTipChanged_Params(p, currentTip, timeout))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "mining.Mining.WaitTipChanged", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -670,6 +726,10 @@ func (c *MiningClient) CreateNewBlock(ctx context.Context, opts mining.BlockCrea
 	f, release := c.c.CreateNewBlock(ctx, func(p Mining_createNewBlock_Params) error {
 		return ipc.ArgsError(writeMining_createNewBlock_Params(p, opts))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "mining.Mining.CreateNewBlock", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -686,6 +746,10 @@ func (c *MiningClient) CheckBlock(ctx context.Context, block []byte, opts mining
 	f, release := c.c.CheckBlock(ctx, func(p Mining_checkBlock_Params) error {
 		return ipc.ArgsError(writeMining_checkBlock_Params(p, block, opts))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return "", "", false, ipc.ClientError(ctx, capnp.Client(c.c), "mining.Mining.CheckBlock", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {

@@ -60,6 +60,10 @@ func (c *WalletClient) Release() {
 // GetWalletName returns the wallet's name.
 func (c *WalletClient) GetWalletName(ctx context.Context) (result string, err error) {
 	f, release := c.c.GetWalletName(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return "", ipc.ClientError(ctx, capnp.Client(c.c), "wallet.Wallet.GetWalletName", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -76,6 +80,10 @@ func (c *WalletClient) GetNewAddress(ctx context.Context, label string) (result 
 	f, release := c.c.GetNewAddress(ctx, func(p Wallet_getNewAddress_Params) error {
 		return ipc.ArgsError(writeWallet_getNewAddress_Params(p, label))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return "", ipc.ClientError(ctx, capnp.Client(c.c), "wallet.Wallet.GetNewAddress", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -91,6 +99,10 @@ func (c *WalletClient) GetNewAddress(ctx context.Context, label string) (result 
 // they were made.
 func (c *WalletClient) GetAddresses(ctx context.Context) (result []wallet.AddressInfo, err error) {
 	f, release := c.c.GetAddresses(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.Wallet.GetAddresses", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -105,6 +117,10 @@ func (c *WalletClient) GetAddresses(ctx context.Context) (result []wallet.Addres
 // GetBalance returns the spendable balance (Balances.Balance).
 func (c *WalletClient) GetBalance(ctx context.Context) (result chain.Amount, err error) {
 	f, release := c.c.GetBalance(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.Wallet.GetBalance", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -119,6 +135,10 @@ func (c *WalletClient) GetBalance(ctx context.Context) (result chain.Amount, err
 // GetBalances returns all the wallet's balances.
 func (c *WalletClient) GetBalances(ctx context.Context) (result wallet.Balances, err error) {
 	f, release := c.c.GetBalances(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return wallet.Balances{}, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.Wallet.GetBalances", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -136,6 +156,10 @@ func (c *WalletClient) GetWalletTx(ctx context.Context, txid chain.Hash) (result
 	f, release := c.c.GetWalletTx(ctx, func(p Wallet_getWalletTx_Params) error {
 		return ipc.ArgsError(writeWallet_getWalletTx_Params(p, txid))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.Wallet.GetWalletTx", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -150,6 +174,10 @@ func (c *WalletClient) GetWalletTx(ctx context.Context, txid chain.Hash) (result
 // GetWalletTxs returns every wallet transaction, oldest first.
 func (c *WalletClient) GetWalletTxs(ctx context.Context) (result []wallet.WalletTx, err error) {
 	f, release := c.c.GetWalletTxs(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.Wallet.GetWalletTxs", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -168,6 +196,10 @@ func (c *WalletClient) CreateTransaction(ctx context.Context, recipients []walle
 	f, release := c.c.CreateTransaction(ctx, func(p Wallet_createTransaction_Params) error {
 		return ipc.ArgsError(writeWallet_createTransaction_Params(p, recipients))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return chain.Transaction{}, 0, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.Wallet.CreateTransaction", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -185,6 +217,10 @@ func (c *WalletClient) CommitTransaction(ctx context.Context, tx chain.Transacti
 	f, release := c.c.CommitTransaction(ctx, func(p Wallet_commitTransaction_Params) error {
 		return ipc.ArgsError(writeWallet_commitTransaction_Params(p, tx))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.Wallet.CommitTransaction", err)
+	}
 	defer release()
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.Wallet.CommitTransaction", err)
@@ -198,6 +234,10 @@ func (c *WalletClient) SendToAddress(ctx context.Context, address string, amount
 	f, release := c.c.SendToAddress(ctx, func(p Wallet_sendToAddress_Params) error {
 		return ipc.ArgsError(writeWallet_sendToAddress_Params(p, address, amount))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return chain.Hash{}, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.Wallet.SendToAddress", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -215,6 +255,10 @@ func (c *WalletClient) HandleBalanceChanged(ctx context.Context, fn wallet.Balan
 	f, release := c.c.HandleBalanceChanged(ctx, func(p Wallet_handleBalanceChanged_Params) error {
 		return ipc.ArgsError(writeWallet_handleBalanceChanged_Params(p, fn))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.Wallet.HandleBalanceChanged", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -233,6 +277,10 @@ func (c *WalletClient) HandleTransactionChanged(ctx context.Context, fn wallet.T
 	f, release := c.c.HandleTransactionChanged(ctx, func(p Wallet_handleTransactionChanged_Params) error {
 		return ipc.ArgsError(writeWallet_handleTransactionChanged_Params(p, fn))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.Wallet.HandleTransactionChanged", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -248,6 +296,10 @@ func (c *WalletClient) HandleTransactionChanged(ctx context.Context, fn wallet.T
 // leaves the loader's list. LoadWallet loads it again.
 func (c *WalletClient) Remove(ctx context.Context) (err error) {
 	f, release := c.c.Remove(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.Wallet.Remove", err)
+	}
 	defer release()
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.Wallet.Remove", err)
@@ -723,6 +775,10 @@ func (c *ChainClientClient) Release() {
 // Verify checks the client's configuration; false stops startup.
 func (c *ChainClientClient) Verify(ctx context.Context) (result bool, err error) {
 	f, release := c.c.Verify(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return false, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.ChainClient.Verify", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -737,6 +793,10 @@ func (c *ChainClientClient) Verify(ctx context.Context) (result bool, err error)
 // Load loads the wallets to open at startup; false stops startup.
 func (c *ChainClientClient) Load(ctx context.Context) (result bool, err error) {
 	f, release := c.c.Load(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return false, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.ChainClient.Load", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -751,6 +811,10 @@ func (c *ChainClientClient) Load(ctx context.Context) (result bool, err error) {
 // Start starts the client's background work.
 func (c *ChainClientClient) Start(ctx context.Context) (err error) {
 	f, release := c.c.Start(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.ChainClient.Start", err)
+	}
 	defer release()
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.ChainClient.Start", err)
@@ -761,6 +825,10 @@ func (c *ChainClientClient) Start(ctx context.Context) (err error) {
 // Flush writes the client's state to disk.
 func (c *ChainClientClient) Flush(ctx context.Context) (err error) {
 	f, release := c.c.Flush(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.ChainClient.Flush", err)
+	}
 	defer release()
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.ChainClient.Flush", err)
@@ -771,6 +839,10 @@ func (c *ChainClientClient) Flush(ctx context.Context) (err error) {
 // Stop unloads every wallet and lets go of the chain.
 func (c *ChainClientClient) Stop(ctx context.Context) (err error) {
 	f, release := c.c.Stop(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.ChainClient.Stop", err)
+	}
 	defer release()
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.ChainClient.Stop", err)
@@ -784,6 +856,10 @@ func (c *ChainClientClient) SetMockTime(ctx context.Context, t int64) (err error
 	f, release := c.c.SetMockTime(ctx, func(p ChainClient_setMockTime_Params) error {
 		return ipc.ArgsError(writeChainClient_setMockTime_Params(p, t))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.ChainClient.SetMockTime", err)
+	}
 	defer release()
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.ChainClient.SetMockTime", err)
@@ -1032,6 +1108,10 @@ func (c *WalletLoaderClient) CreateWallet(ctx context.Context, name string, pass
 	f, release := c.c.CreateWallet(ctx, func(p WalletLoader_createWallet_Params) error {
 		return ipc.ArgsError(writeWalletLoader_createWallet_Params(p, name, passphrase, flags))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, nil, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.WalletLoader.CreateWallet", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -1051,6 +1131,10 @@ func (c *WalletLoaderClient) LoadWallet(ctx context.Context, name string) (w wal
 	f, release := c.c.LoadWallet(ctx, func(p WalletLoader_loadWallet_Params) error {
 		return ipc.ArgsError(writeWalletLoader_loadWallet_Params(p, name))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, nil, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.WalletLoader.LoadWallet", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -1065,6 +1149,10 @@ func (c *WalletLoaderClient) LoadWallet(ctx context.Context, name string) (w wal
 // GetWalletDir returns the directory the wallets live in.
 func (c *WalletLoaderClient) GetWalletDir(ctx context.Context) (result string, err error) {
 	f, release := c.c.GetWalletDir(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return "", ipc.ClientError(ctx, capnp.Client(c.c), "wallet.WalletLoader.GetWalletDir", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -1080,6 +1168,10 @@ func (c *WalletLoaderClient) GetWalletDir(ctx context.Context) (result string, e
 // sorted.
 func (c *WalletLoaderClient) ListWalletDir(ctx context.Context) (result []string, err error) {
 	f, release := c.c.ListWalletDir(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.WalletLoader.ListWalletDir", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -1095,6 +1187,10 @@ func (c *WalletLoaderClient) ListWalletDir(ctx context.Context) (result []string
 // loaded. The caller owns them (releases them when done).
 func (c *WalletLoaderClient) GetWallets(ctx context.Context) (result []wallet.Wallet, err error) {
 	f, release := c.c.GetWallets(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.WalletLoader.GetWallets", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -1112,6 +1208,10 @@ func (c *WalletLoaderClient) HandleLoadWallet(ctx context.Context, fn wallet.Loa
 	f, release := c.c.HandleLoadWallet(ctx, func(p WalletLoader_handleLoadWallet_Params) error {
 		return ipc.ArgsError(writeWalletLoader_handleLoadWallet_Params(p, fn))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.WalletLoader.HandleLoadWallet", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -1126,6 +1226,10 @@ func (c *WalletLoaderClient) HandleLoadWallet(ctx context.Context, fn wallet.Loa
 // Verify checks the client's configuration; false stops startup.
 func (c *WalletLoaderClient) Verify(ctx context.Context) (result bool, err error) {
 	f, release := c.c.Verify(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return false, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.ChainClient.Verify", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -1140,6 +1244,10 @@ func (c *WalletLoaderClient) Verify(ctx context.Context) (result bool, err error
 // Load loads the wallets to open at startup; false stops startup.
 func (c *WalletLoaderClient) Load(ctx context.Context) (result bool, err error) {
 	f, release := c.c.Load(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return false, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.ChainClient.Load", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -1154,6 +1262,10 @@ func (c *WalletLoaderClient) Load(ctx context.Context) (result bool, err error) 
 // Start starts the client's background work.
 func (c *WalletLoaderClient) Start(ctx context.Context) (err error) {
 	f, release := c.c.Start(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.ChainClient.Start", err)
+	}
 	defer release()
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.ChainClient.Start", err)
@@ -1164,6 +1276,10 @@ func (c *WalletLoaderClient) Start(ctx context.Context) (err error) {
 // Flush writes the client's state to disk.
 func (c *WalletLoaderClient) Flush(ctx context.Context) (err error) {
 	f, release := c.c.Flush(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.ChainClient.Flush", err)
+	}
 	defer release()
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.ChainClient.Flush", err)
@@ -1174,6 +1290,10 @@ func (c *WalletLoaderClient) Flush(ctx context.Context) (err error) {
 // Stop unloads every wallet and lets go of the chain.
 func (c *WalletLoaderClient) Stop(ctx context.Context) (err error) {
 	f, release := c.c.Stop(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.ChainClient.Stop", err)
+	}
 	defer release()
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.ChainClient.Stop", err)
@@ -1187,6 +1307,10 @@ func (c *WalletLoaderClient) SetMockTime(ctx context.Context, t int64) (err erro
 	f, release := c.c.SetMockTime(ctx, func(p ChainClient_setMockTime_Params) error {
 		return ipc.ArgsError(writeChainClient_setMockTime_Params(p, t))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.ChainClient.SetMockTime", err)
+	}
 	defer release()
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.ChainClient.SetMockTime", err)
@@ -1604,6 +1728,10 @@ func (c *BalanceChangedFnClient) Call(ctx context.Context, balances wallet.Balan
 	f, release := c.c.Call(ctx, func(p BalanceChangedFn_call_Params) error {
 		return ipc.ArgsError(writeBalanceChangedFn_call_Params(p, balances))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.BalanceChangedFn.Call", err)
+	}
 	defer release()
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.BalanceChangedFn.Call", err)
@@ -1699,6 +1827,10 @@ func (c *LoadWalletFnClient) Call(ctx context.Context, w wallet.Wallet) (err err
 	f, release := c.c.Call(ctx, func(p LoadWalletFn_call_Params) error {
 		return ipc.ArgsError(writeLoadWalletFn_call_Params(p, w))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.LoadWalletFn.Call", err)
+	}
 	defer release()
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.LoadWalletFn.Call", err)
@@ -1794,6 +1926,10 @@ func (c *TransactionChangedFnClient) Call(ctx context.Context, txid chain.Hash, 
 	f, release := c.c.Call(ctx, func(p TransactionChangedFn_call_Params) error {
 		return ipc.ArgsError(writeTransactionChangedFn_call_Params(p, txid, status))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.TransactionChangedFn.Call", err)
+	}
 	defer release()
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.TransactionChangedFn.Call", err)

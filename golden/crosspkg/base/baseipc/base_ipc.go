@@ -49,6 +49,10 @@ func (c *BlockTemplateClient) Release() {
 // Ref returns the block the template builds on.
 func (c *BlockTemplateClient) Ref(ctx context.Context) (result base.BlockRef, err error) {
 	f, release := c.c.Ref(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return base.BlockRef{}, ipc.ClientError(ctx, capnp.Client(c.c), "base.BlockTemplate.Ref", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -63,6 +67,10 @@ func (c *BlockTemplateClient) Ref(ctx context.Context) (result base.BlockRef, er
 // Next returns the template that follows this one.
 func (c *BlockTemplateClient) Next(ctx context.Context) (result base.BlockTemplate, err error) {
 	f, release := c.c.Next(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "base.BlockTemplate.Next", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -221,6 +229,10 @@ func (c *MinerClient) Create(ctx context.Context, tip base.BlockRef) (result bas
 	f, release := c.c.Create(ctx, func(p Miner_create_Params) error {
 		return ipc.ArgsError(writeMiner_create_Params(p, tip))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "base.Miner.Create", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {

@@ -54,6 +54,10 @@ func (c *PoolClient) Best(ctx context.Context, refs []base.BlockRef) (result *ba
 	f, release := c.c.Best(ctx, func(p Pool_best_Params) error {
 		return ipc.ArgsError(writePool_best_Params(p, refs))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "user.Pool.Best", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -70,6 +74,10 @@ func (c *PoolClient) Submit(ctx context.Context, t base.BlockTemplate) (result b
 	f, release := c.c.Submit(ctx, func(p Pool_submit_Params) error {
 		return ipc.ArgsError(writePool_submit_Params(p, t))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return base.BlockRef{}, ipc.ClientError(ctx, capnp.Client(c.c), "user.Pool.Submit", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -86,6 +94,10 @@ func (c *PoolClient) Template(ctx context.Context, tip base.BlockRef) (result ba
 	f, release := c.c.Template(ctx, func(p Pool_template_Params) error {
 		return ipc.ArgsError(writePool_template_Params(p, tip))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "user.Pool.Template", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -102,6 +114,10 @@ func (c *PoolClient) Swap(ctx context.Context, job user.Job, byName map[string]b
 	f, release := c.c.Swap(ctx, func(p Pool_swap_Params) error {
 		return ipc.ArgsError(writePool_swap_Params(p, job, byName))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return user.Job{}, nil, ipc.ClientError(ctx, capnp.Client(c.c), "user.Pool.Swap", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -118,6 +134,10 @@ func (c *PoolClient) Kind(ctx context.Context, ref base.BlockRef) (result base.K
 	f, release := c.c.Kind(ctx, func(p Pool_kind_Params) error {
 		return ipc.ArgsError(writePool_kind_Params(p, ref))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "user.Pool.Kind", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {

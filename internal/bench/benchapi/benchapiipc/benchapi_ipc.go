@@ -52,6 +52,10 @@ func (c *BenchClient) Add(ctx context.Context, a int64, b int64) (result int64, 
 	f, release := c.c.Add(ctx, func(p Bench_add_Params) error {
 		return ipc.ArgsError(writeBench_add_Params(p, a, b))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "benchapi.Bench.Add", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -68,6 +72,10 @@ func (c *BenchClient) Echo(ctx context.Context, data []byte) (result []byte, err
 	f, release := c.c.Echo(ctx, func(p Bench_echo_Params) error {
 		return ipc.ArgsError(writeBench_echo_Params(p, data))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "benchapi.Bench.Echo", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -84,6 +92,10 @@ func (c *BenchClient) Visit(ctx context.Context, n int64, v benchapi.Visitor) (r
 	f, release := c.c.Visit(ctx, func(p Bench_visit_Params) error {
 		return ipc.ArgsError(writeBench_visit_Params(p, n, v))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "benchapi.Bench.Visit", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -283,6 +295,10 @@ func (c *VisitorClient) Call(ctx context.Context, n int64) (result int64, err er
 	f, release := c.c.Call(ctx, func(p Visitor_call_Params) error {
 		return ipc.ArgsError(writeVisitor_call_Params(p, n))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "benchapi.Visitor.Call", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {

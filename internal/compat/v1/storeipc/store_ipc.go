@@ -51,6 +51,10 @@ func (c *StoreClient) Get(ctx context.Context, key string) (value string, ok boo
 	f, release := c.c.Get(ctx, func(p Store_get_Params) error {
 		return ipc.ArgsError(writeStore_get_Params(p, key))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return "", false, ipc.ClientError(ctx, capnp.Client(c.c), "store.Store.Get", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -67,6 +71,10 @@ func (c *StoreClient) Put(ctx context.Context, key string, value string) (err er
 	f, release := c.c.Put(ctx, func(p Store_put_Params) error {
 		return ipc.ArgsError(writeStore_put_Params(p, key, value))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return ipc.ClientError(ctx, capnp.Client(c.c), "store.Store.Put", err)
+	}
 	defer release()
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "store.Store.Put", err)
@@ -79,6 +87,10 @@ func (c *StoreClient) Delete(ctx context.Context, key string) (err error) {
 	f, release := c.c.Delete(ctx, func(p Store_delete_Params) error {
 		return ipc.ArgsError(writeStore_delete_Params(p, key))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return ipc.ClientError(ctx, capnp.Client(c.c), "store.Store.Delete", err)
+	}
 	defer release()
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "store.Store.Delete", err)
@@ -89,6 +101,10 @@ func (c *StoreClient) Delete(ctx context.Context, key string) (err error) {
 // Stats describes the store.
 func (c *StoreClient) Stats(ctx context.Context) (result store.Stats, err error) {
 	f, release := c.c.Stats(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return store.Stats{}, ipc.ClientError(ctx, capnp.Client(c.c), "store.Store.Stats", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {

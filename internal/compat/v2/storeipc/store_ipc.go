@@ -49,6 +49,10 @@ func (c *StoreClient) Release() {
 // Stats describes the store.
 func (c *StoreClient) Stats(ctx context.Context) (result store.Stats, err error) {
 	f, release := c.c.Stats(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return store.Stats{}, ipc.ClientError(ctx, capnp.Client(c.c), "store.Store.Stats", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -63,6 +67,10 @@ func (c *StoreClient) Stats(ctx context.Context) (result store.Stats, err error)
 // Keys lists the keys in order; new in version 2.
 func (c *StoreClient) Keys(ctx context.Context) (result []string, err error) {
 	f, release := c.c.Keys(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "store.Store.Keys", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -80,6 +88,10 @@ func (c *StoreClient) Set(ctx context.Context, key string, text string) (err err
 	f, release := c.c.Set(ctx, func(p Store_set_Params) error {
 		return ipc.ArgsError(writeStore_set_Params(p, key, text))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return ipc.ClientError(ctx, capnp.Client(c.c), "store.Store.Set", err)
+	}
 	defer release()
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "store.Store.Set", err)
@@ -92,6 +104,10 @@ func (c *StoreClient) Get(ctx context.Context, key string) (value string, ok boo
 	f, release := c.c.Get(ctx, func(p Store_get_Params) error {
 		return ipc.ArgsError(writeStore_get_Params(p, key))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return "", false, ipc.ClientError(ctx, capnp.Client(c.c), "store.Store.Get", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {

@@ -52,6 +52,10 @@ func (c *ServiceClient) Add(ctx context.Context, a int64, b int64) (result int64
 	f, release := c.c.Add(ctx, func(p Service_add_Params) error {
 		return ipc.ArgsError(writeService_add_Params(p, a, b))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "faultsapi.Service.Add", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -68,6 +72,10 @@ func (c *ServiceClient) Echo(ctx context.Context, data []byte) (result []byte, e
 	f, release := c.c.Echo(ctx, func(p Service_echo_Params) error {
 		return ipc.ArgsError(writeService_echo_Params(p, data))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "faultsapi.Service.Echo", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -85,6 +93,10 @@ func (c *ServiceClient) Hold(ctx context.Context, id int64) (result int64, err e
 	f, release := c.c.Hold(ctx, func(p Service_hold_Params) error {
 		return ipc.ArgsError(writeService_hold_Params(p, id))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "faultsapi.Service.Hold", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -99,6 +111,10 @@ func (c *ServiceClient) Hold(ctx context.Context, id int64) (result int64, err e
 // Held returns how many Hold calls are blocked in the implementation.
 func (c *ServiceClient) Held(ctx context.Context) (result int64, err error) {
 	f, release := c.c.Held(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "faultsapi.Service.Held", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -116,6 +132,10 @@ func (c *ServiceClient) Free(ctx context.Context, below int64) (result int64, er
 	f, release := c.c.Free(ctx, func(p Service_free_Params) error {
 		return ipc.ArgsError(writeService_free_Params(p, below))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "faultsapi.Service.Free", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -132,6 +152,10 @@ func (c *ServiceClient) Visit(ctx context.Context, n int64, v faultsapi.Visitor)
 	f, release := c.c.Visit(ctx, func(p Service_visit_Params) error {
 		return ipc.ArgsError(writeService_visit_Params(p, n, v))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "faultsapi.Service.Visit", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -147,6 +171,10 @@ func (c *ServiceClient) Visit(ctx context.Context, n int64, v faultsapi.Visitor)
 // Notify returns n + 1.
 func (c *ServiceClient) NewListener(ctx context.Context) (result faultsapi.Listener, err error) {
 	f, release := c.c.NewListener(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "faultsapi.Service.NewListener", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -164,6 +192,10 @@ func (c *ServiceClient) Keep(ctx context.Context, l faultsapi.Listener, v faults
 	f, release := c.c.Keep(ctx, func(p Service_keep_Params) error {
 		return ipc.ArgsError(writeService_keep_Params(p, l, v))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return ipc.ClientError(ctx, capnp.Client(c.c), "faultsapi.Service.Keep", err)
+	}
 	defer release()
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "faultsapi.Service.Keep", err)
@@ -175,6 +207,10 @@ func (c *ServiceClient) Keep(ctx context.Context, l faultsapi.Listener, v faults
 // collection.
 func (c *ServiceClient) Stats(ctx context.Context) (result faultsapi.Stats, err error) {
 	f, release := c.c.Stats(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return faultsapi.Stats{}, ipc.ClientError(ctx, capnp.Client(c.c), "faultsapi.Service.Stats", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -192,6 +228,10 @@ func (c *ServiceClient) Exit(ctx context.Context, code int64) (err error) {
 	f, release := c.c.Exit(ctx, func(p Service_exit_Params) error {
 		return ipc.ArgsError(writeService_exit_Params(p, code))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return ipc.ClientError(ctx, capnp.Client(c.c), "faultsapi.Service.Exit", err)
+	}
 	defer release()
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "faultsapi.Service.Exit", err)
@@ -202,6 +242,10 @@ func (c *ServiceClient) Exit(ctx context.Context, code int64) (err error) {
 // Hangup closes the connection the call came on, after replying.
 func (c *ServiceClient) Hangup(ctx context.Context) (err error) {
 	f, release := c.c.Hangup(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return ipc.ClientError(ctx, capnp.Client(c.c), "faultsapi.Service.Hangup", err)
+	}
 	defer release()
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "faultsapi.Service.Hangup", err)
@@ -621,6 +665,10 @@ func (c *ListenerClient) Notify(ctx context.Context, n int64) (result int64, err
 	f, release := c.c.Notify(ctx, func(p Listener_notify_Params) error {
 		return ipc.ArgsError(writeListener_notify_Params(p, n))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "faultsapi.Listener.Notify", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -750,6 +798,10 @@ func (c *VisitorClient) Call(ctx context.Context, n int64) (result int64, err er
 	f, release := c.c.Call(ctx, func(p Visitor_call_Params) error {
 		return ipc.ArgsError(writeVisitor_call_Params(p, n))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "faultsapi.Visitor.Call", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {

@@ -54,6 +54,10 @@ func (c *SubscriptionClient) Release() {
 // returned, or while it is returning.
 func (c *SubscriptionClient) Start(ctx context.Context) (err error) {
 	f, release := c.c.Start(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Subscription.Start", err)
+	}
 	defer release()
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Subscription.Start", err)
@@ -65,6 +69,10 @@ func (c *SubscriptionClient) Start(ctx context.Context) (err error) {
 // Delivery per event in Seq order. It fails before Start.
 func (c *SubscriptionClient) Deliveries(ctx context.Context) (result []interopapi.Delivery, err error) {
 	f, release := c.c.Deliveries(ctx, nil)
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Subscription.Deliveries", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -216,6 +224,10 @@ func (c *ListenerClient) Seen(ctx context.Context, r interopapi.Record) (result 
 	f, release := c.c.Seen(ctx, func(p Listener_seen_Params) error {
 		return ipc.ArgsError(writeListener_seen_Params(p, r))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return "", ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Listener.Seen", err)
+	}
 	defer release()
 	r1, err := f.Struct()
 	if err != nil {
@@ -350,6 +362,10 @@ func (c *InteropClient) Add(ctx context.Context, a int64, b int64) (result int64
 	f, release := c.c.Add(ctx, func(p Interop_add_Params) error {
 		return ipc.ArgsError(writeInterop_add_Params(p, a, b))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Add", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -366,6 +382,10 @@ func (c *InteropClient) Echo(ctx context.Context, r interopapi.Record) (result i
 	f, release := c.c.Echo(ctx, func(p Interop_echo_Params) error {
 		return ipc.ArgsError(writeInterop_echo_Params(p, r))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return interopapi.Record{}, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Echo", err)
+	}
 	defer release()
 	r1, err := f.Struct()
 	if err != nil {
@@ -382,6 +402,10 @@ func (c *InteropClient) Stats(ctx context.Context, values []int64) (sum int64, m
 	f, release := c.c.Stats(ctx, func(p Interop_stats_Params) error {
 		return ipc.ArgsError(writeInterop_stats_Params(p, values))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return 0, 0, 0, 0, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Stats", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -399,6 +423,10 @@ func (c *InteropClient) Lookup(ctx context.Context, table map[string]int64, key 
 	f, release := c.c.Lookup(ctx, func(p Interop_lookup_Params) error {
 		return ipc.ArgsError(writeInterop_lookup_Params(p, table, key))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Lookup", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -415,6 +443,10 @@ func (c *InteropClient) Count(ctx context.Context, kinds []interopapi.Kind) (res
 	f, release := c.c.Count(ctx, func(p Interop_count_Params) error {
 		return ipc.ArgsError(writeInterop_count_Params(p, kinds))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Count", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -431,6 +463,10 @@ func (c *InteropClient) Fail(ctx context.Context, message string) (err error) {
 	f, release := c.c.Fail(ctx, func(p Interop_fail_Params) error {
 		return ipc.ArgsError(writeInterop_fail_Params(p, message))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Fail", err)
+	}
 	defer release()
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Fail", err)
@@ -444,6 +480,10 @@ func (c *InteropClient) Size(ctx context.Context, t interopapi.Tree) (nodes int3
 	f, release := c.c.Size(ctx, func(p Interop_size_Params) error {
 		return ipc.ArgsError(writeInterop_size_Params(p, t))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return 0, 0, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Size", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -777,6 +817,10 @@ func (c *PeerClient) Subscribe(ctx context.Context, count int32, notify interopa
 	f, release := c.c.Subscribe(ctx, func(p Peer_subscribe_Params) error {
 		return ipc.ArgsError(writePeer_subscribe_Params(p, count, notify))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Peer.Subscribe", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -796,6 +840,10 @@ func (c *PeerClient) AwaitReleased(ctx context.Context, n int32) (err error) {
 	f, release := c.c.AwaitReleased(ctx, func(p Peer_awaitReleased_Params) error {
 		return ipc.ArgsError(writePeer_awaitReleased_Params(p, n))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Peer.AwaitReleased", err)
+	}
 	defer release()
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Peer.AwaitReleased", err)
@@ -810,6 +858,10 @@ func (c *PeerClient) Forward(ctx context.Context, records []interopapi.Record, l
 	f, release := c.c.Forward(ctx, func(p Peer_forward_Params) error {
 		return ipc.ArgsError(writePeer_forward_Params(p, records, l))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Peer.Forward", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -826,6 +878,10 @@ func (c *PeerClient) Add(ctx context.Context, a int64, b int64) (result int64, e
 	f, release := c.c.Add(ctx, func(p Interop_add_Params) error {
 		return ipc.ArgsError(writeInterop_add_Params(p, a, b))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Add", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -842,6 +898,10 @@ func (c *PeerClient) Echo(ctx context.Context, r interopapi.Record) (result inte
 	f, release := c.c.Echo(ctx, func(p Interop_echo_Params) error {
 		return ipc.ArgsError(writeInterop_echo_Params(p, r))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return interopapi.Record{}, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Echo", err)
+	}
 	defer release()
 	r1, err := f.Struct()
 	if err != nil {
@@ -858,6 +918,10 @@ func (c *PeerClient) Stats(ctx context.Context, values []int64) (sum int64, min1
 	f, release := c.c.Stats(ctx, func(p Interop_stats_Params) error {
 		return ipc.ArgsError(writeInterop_stats_Params(p, values))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return 0, 0, 0, 0, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Stats", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -875,6 +939,10 @@ func (c *PeerClient) Lookup(ctx context.Context, table map[string]int64, key str
 	f, release := c.c.Lookup(ctx, func(p Interop_lookup_Params) error {
 		return ipc.ArgsError(writeInterop_lookup_Params(p, table, key))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Lookup", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -891,6 +959,10 @@ func (c *PeerClient) Count(ctx context.Context, kinds []interopapi.Kind) (result
 	f, release := c.c.Count(ctx, func(p Interop_count_Params) error {
 		return ipc.ArgsError(writeInterop_count_Params(p, kinds))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Count", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -907,6 +979,10 @@ func (c *PeerClient) Fail(ctx context.Context, message string) (err error) {
 	f, release := c.c.Fail(ctx, func(p Interop_fail_Params) error {
 		return ipc.ArgsError(writeInterop_fail_Params(p, message))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Fail", err)
+	}
 	defer release()
 	if _, err := f.Struct(); err != nil {
 		return ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Fail", err)
@@ -920,6 +996,10 @@ func (c *PeerClient) Size(ctx context.Context, t interopapi.Tree) (nodes int32, 
 	f, release := c.c.Size(ctx, func(p Interop_size_Params) error {
 		return ipc.ArgsError(writeInterop_size_Params(p, t))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return 0, 0, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Size", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
@@ -1333,6 +1413,10 @@ func (c *NotifyClient) Call(ctx context.Context, ev interopapi.Event, tags []str
 	f, release := c.c.Call(ctx, func(p Notify_call_Params) error {
 		return ipc.ArgsError(writeNotify_call_Params(p, ev, tags, note))
 	})
+	if err := ipc.Await(ctx, f.Future); err != nil {
+		go release()
+		return "", ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Notify.Call", err)
+	}
 	defer release()
 	r, err := f.Struct()
 	if err != nil {
