@@ -42,13 +42,6 @@ import (
 	"os"
 	"strings"
 
-	"capnproto.org/go/capnp/v3/schemas"
-
-	"github.com/ifacegen/ifacegen/interfaces/chain/chainipc"
-	"github.com/ifacegen/ifacegen/interfaces/echo/echoipc"
-	"github.com/ifacegen/ifacegen/interfaces/init/procinitipc"
-	"github.com/ifacegen/ifacegen/interfaces/mining/miningipc"
-	"github.com/ifacegen/ifacegen/interfaces/wallet/walletipc"
 	"github.com/ifacegen/ifacegen/runtime/ipc"
 )
 
@@ -121,20 +114,6 @@ func ipcOptions(debug string) ipc.Options {
 		}
 	}
 	return o
-}
-
-func init() {
-	// Name the interfaces' methods in debug logs (-debug=ipc or
-	// IFACEGEN_DEBUG=ipc) and show their arguments and results.
-	for _, register := range []func(*schemas.Registry){
-		chainipc.RegisterSchema,
-		echoipc.RegisterSchema,
-		miningipc.RegisterSchema,
-		procinitipc.RegisterSchema,
-		walletipc.RegisterSchema,
-	} {
-		ipc.LogSchema(register)
-	}
 }
 
 // debugArgs returns the flags that pass o's debug setting on to a child.

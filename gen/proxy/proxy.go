@@ -133,6 +133,11 @@ func (g *generator) render() {
 	f.Comment(docComment("This code needs a runtime/ipc that supports this version of generated code."))
 	f.Const().Id("_").Op("=").Qual(ipcPath, "SupportPackageIsVersion1")
 
+	// func init() { ipc.LogSchema(RegisterSchema) }
+	f.Comment(docComment("Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema\n" +
+		"and show arguments and results as Cap'n Proto text."))
+	f.Func().Id("init").Params().Block(jen.Qual(ipcPath, "LogSchema").Call(jen.Id("RegisterSchema")))
+
 	if len(g.pkg.Errors) > 0 {
 		g.errorRegistrations()
 	}

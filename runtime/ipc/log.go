@@ -251,8 +251,10 @@ func truncate(s string) string {
 // LogSchema makes the names in a schema known to debug logs, so that they
 // show "mining.Mining.createNewBlock" rather than an interface ID and a
 // method ordinal, and show arguments and results as Cap'n Proto text.
-// register is the RegisterSchema function of capnpc-go bindings (the
-// generated package's, or e.g. persistent.RegisterSchema). Registering the
+// register is the RegisterSchema function of capnpc-go bindings. Every
+// package ifacegen generates calls it for its own schema in an init
+// function; call it yourself for other bindings (e.g.
+// persistent.RegisterSchema). Registering the
 // same schema twice is harmless. LogSchema is safe for concurrent use.
 //
 // Schemas registered in schemas.DefaultRegistry are known without it.

@@ -19,6 +19,12 @@ import (
 // This code needs a runtime/ipc that supports this version of generated code.
 const _ = ipc.SupportPackageIsVersion1
 
+// Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
+// and show arguments and results as Cap'n Proto text.
+func init() {
+	ipc.LogSchema(RegisterSchema)
+}
+
 // The //ipc:error variables of package chain keep their identity across the
 // wire: errors.Is(err, chain.ErrUnknownBlock) holds for the error of a call whose implementation
 // returned an error wrapping it.

@@ -20,6 +20,12 @@ import (
 // This code needs a runtime/ipc that supports this version of generated code.
 const _ = ipc.SupportPackageIsVersion1
 
+// Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
+// and show arguments and results as Cap'n Proto text.
+func init() {
+	ipc.LogSchema(RegisterSchema)
+}
+
 // ServiceClient calls a faultsapi.Service in another process. It implements faultsapi.Service.
 // Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
 // message of an error the remote implementation returned, and an *ipc.Error when the call
