@@ -1,8 +1,9 @@
 // Package gen turns a model into the files of a generated package.
 //
-// Generate is the one entry point: the schema text and the CodeGeneratorRequest
-// come from gen/schema, the bindings from capnpc-go run on that request, and
-// the proxies from gen/proxy. Nothing here writes files; cmd/ifacegen does.
+// Generate is the entry point, and GenerateAll the same for many packages at
+// once: the schema text and the CodeGeneratorRequest come from gen/schema,
+// the bindings from capnpc-go run on that request, and the proxies from
+// gen/proxy. Nothing here writes files; cmd/ifacegen does.
 package gen
 
 import (
@@ -35,31 +36,172 @@ type File struct {
 // (transitively) from the schema generated for it before (see LockSchema),
 // so that editing Go code never moves anything on the wire. Generate
 // changes those models in place; applying a lock twice changes nothing.
+//
+// To generate several packages, call GenerateAll: it builds capnpc-go once
+// rather than once per package.
 func Generate(ctx context.Context, pkg *annotate.Package) ([]File, error) {
-	if err := applyLocks(pkg, make(map[*annotate.Package]bool)); err != nil {
+	files, err := GenerateAll(ctx, []*annotate.Package{pkg})
+	if err != nil {
 		return nil, err
+	}
+	return files[0], nil
+}
+
+// GenerateAll is Generate for each of pkgs: files[i] is what
+// Generate(ctx, pkgs[i]) returns, byte for byte, and the error is the one
+// that calling Generate on each package in order would stop at. It has the
+// go command build capnpc-go once per module (the module that contains
+// pkg.Dir) rather than once per package (see schema.BindingsAll), which
+// saves most of the time Generate takes.
+func GenerateAll(ctx context.Context, pkgs []*annotate.Package) ([][]File, error) {
+	// Everything but the bindings, in order, up to the first error. The
+	// bindings of the packages before it still run: their errors come
+	// first. So do those of the package whose proxies failed, since Generate
+	// runs capnpc-go before generating the proxies.
+	var (
+		done    = make(map[*annotate.Package]bool)
+		parts   []packageParts
+		stopErr error
+	)
+	for _, pkg := range pkgs {
+		p, err := renderSchema(pkg, done)
+		if err != nil {
+			stopErr = err
+			break
+		}
+		p.proxies, err = proxy.Generate(pkg)
+		parts = append(parts, p)
+		if err != nil {
+			stopErr = fmt.Errorf("%s: proxies: %w", pkg.Path, err)
+			break
+		}
+	}
+	bindings, err := bindAll(ctx, pkgs[:len(parts)], parts)
+	if err != nil {
+		return nil, err
+	}
+	if stopErr != nil {
+		return nil, stopErr
+	}
+	files := make([][]File, len(pkgs))
+	for i, pkg := range pkgs {
+		files[i] = []File{
+			{Name: pkg.Name + ".capnp", Data: parts[i].text},
+			{Name: pkg.Name + ".capnp.go", Data: bindings[i]},
+			{Name: pkg.Name + "_ipc.go", Data: parts[i].proxies},
+		}
+	}
+	return files, nil
+}
+
+// packageParts is what GenerateAll makes of one package before capnpc-go
+// runs.
+type packageParts struct {
+	text    []byte // the schema
+	request []byte // the CodeGeneratorRequest for capnpc-go
+	proxies []byte
+}
+
+// renderSchema applies the locks of pkg and its imports (each once: done)
+// and renders the schema text and the CodeGeneratorRequest.
+func renderSchema(pkg *annotate.Package, done map[*annotate.Package]bool) (packageParts, error) {
+	if err := applyLocks(pkg, done); err != nil {
+		return packageParts{}, err
 	}
 	text, err := schema.Text(pkg)
 	if err != nil {
-		return nil, fmt.Errorf("%s: schema: %w", pkg.Path, err)
+		return packageParts{}, fmt.Errorf("%s: schema: %w", pkg.Path, err)
 	}
 	req, err := schema.Request(pkg)
 	if err != nil {
-		return nil, fmt.Errorf("%s: code generator request: %w", pkg.Path, err)
+		return packageParts{}, fmt.Errorf("%s: code generator request: %w", pkg.Path, err)
 	}
-	bindings, err := schema.Bindings(ctx, pkg.Dir, req)
-	if err != nil {
-		return nil, fmt.Errorf("%s: bindings: %w", pkg.Path, err)
+	return packageParts{text: text, request: req}, nil
+}
+
+// bindAll returns the bindings of each of pkgs from parts[i].request, with
+// one schema.BindingsAll per module; the error is that of the first
+// package, in order, whose bindings failed.
+func bindAll(ctx context.Context, pkgs []*annotate.Package, parts []packageParts) ([][]byte, error) {
+	type group struct {
+		dir     string // where capnpc-go runs: the first package's directory
+		indexes []int  // into pkgs
 	}
-	proxies, err := proxy.Generate(pkg)
-	if err != nil {
-		return nil, fmt.Errorf("%s: proxies: %w", pkg.Path, err)
+	var groups []*group
+	byModule := make(map[string]*group)
+	for i, pkg := range pkgs {
+		key := moduleKey(pkg.Dir)
+		g := byModule[key]
+		if g == nil {
+			g = &group{dir: pkg.Dir}
+			byModule[key] = g
+			groups = append(groups, g)
+		}
+		g.indexes = append(g.indexes, i)
 	}
-	return []File{
-		{Name: pkg.Name + ".capnp", Data: text},
-		{Name: pkg.Name + ".capnp.go", Data: bindings},
-		{Name: pkg.Name + "_ipc.go", Data: proxies},
-	}, nil
+	bindings := make([][]byte, len(pkgs))
+	failed := -1 // the first package whose bindings failed
+	var failure error
+	for _, g := range groups {
+		requests := make([][]byte, len(g.indexes))
+		for k, i := range g.indexes {
+			requests[k] = parts[i].request
+		}
+		out, err := schema.BindingsAll(ctx, g.dir, requests)
+		for k, b := range out {
+			bindings[g.indexes[k]] = b
+		}
+		if err == nil {
+			continue
+		}
+		failedHere, failureHere := g.indexes[0], err
+		var berr *schema.BindingsError
+		if errors.As(err, &berr) {
+			failedHere, failureHere = g.indexes[berr.Index], berr.Err
+		}
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("%s: bindings: %w", pkgs[failedHere].Path, failureHere)
+		}
+		if failed < 0 || failedHere < failed {
+			failed, failure = failedHere, failureHere
+		}
+	}
+	if failed >= 0 {
+		return nil, fmt.Errorf("%s: bindings: %w", pkgs[failed].Path, failure)
+	}
+	return bindings, nil
+}
+
+// moduleKey names what decides the capnpc-go that the go command builds in
+// dir: the nearest go.mod and go.work above it (GOWORK and the rest of the
+// environment are the same for every directory).
+func moduleKey(dir string) string {
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	var mod, work string
+	for d := dir; ; {
+		if mod == "" && exists(filepath.Join(d, "go.mod")) {
+			mod = d
+		}
+		if work == "" && exists(filepath.Join(d, "go.work")) {
+			work = d
+		}
+		parent := filepath.Dir(d)
+		if parent == d || mod != "" && work != "" {
+			break
+		}
+		d = parent
+	}
+	if mod == "" {
+		return "dir " + dir // no module: as many runs as directories, as before
+	}
+	return mod + string(filepath.ListSeparator) + work
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // LockSchema returns the schema lock of pkg: the schema file

@@ -130,14 +130,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return noInterfaces()
 	}
 
+	generated, err := gen.GenerateAll(ctx, pkgs)
+	if err != nil {
+		report(stderr, wd, err)
+		return exitProblems
+	}
 	var outputs []output
-	for _, pkg := range pkgs {
-		files, err := gen.Generate(ctx, pkg)
-		if err != nil {
-			report(stderr, wd, err)
-			return exitProblems
-		}
-		outputs = append(outputs, output{dir: pkg.IPCDir, files: files})
+	for i, pkg := range pkgs {
+		outputs = append(outputs, output{dir: pkg.IPCDir, files: generated[i]})
 	}
 	switch {
 	case *check:
