@@ -94,6 +94,27 @@ func GenerateAll(ctx context.Context, pkgs []*annotate.Package) ([][]File, error
 	return files, nil
 }
 
+// Schemas returns the schema text of each of pkgs, with the locks applied
+// as GenerateAll applies them: schemas[i] is the <name>.capnp file
+// GenerateAll returns for pkgs[i]. It runs neither capnpc-go nor the proxy
+// generator, for callers that need only the wire contract (the breaking
+// check).
+func Schemas(pkgs []*annotate.Package) ([][]byte, error) {
+	done := make(map[*annotate.Package]bool)
+	schemas := make([][]byte, len(pkgs))
+	for i, pkg := range pkgs {
+		if err := applyLocks(pkg, done); err != nil {
+			return nil, err
+		}
+		text, err := schema.Text(pkg)
+		if err != nil {
+			return nil, fmt.Errorf("%s: schema: %w", pkg.Path, err)
+		}
+		schemas[i] = text
+	}
+	return schemas, nil
+}
+
 // packageParts is what GenerateAll makes of one package before capnpc-go
 // runs.
 type packageParts struct {

@@ -131,6 +131,20 @@ func TestGenerateAllMatchesGenerate(t *testing.T) {
 			t.Errorf("%s: GenerateAll differs from Generate (-Generate +GenerateAll):\n%s", pkg.Path, diff)
 		}
 	}
+	// Schemas, for the breaking check, is the .capnp file of each.
+	schemas, err := Schemas(pkgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, pkg := range pkgs {
+		want := all[i][0]
+		if want.Name != pkg.Name+".capnp" {
+			t.Fatalf("%s: first generated file is %s, want the schema", pkg.Path, want.Name)
+		}
+		if diff := cmp.Diff(string(want.Data), string(schemas[i])); diff != "" {
+			t.Errorf("%s: Schemas differs from GenerateAll's schema (-GenerateAll +Schemas):\n%s", pkg.Path, diff)
+		}
+	}
 }
 
 // TestGenerateAllFirstError checks that GenerateAll reports the error that

@@ -130,6 +130,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return noInterfaces()
 	}
 
+	if *breakingCheck {
+		// Only the wire contract matters: no bindings, no proxies.
+		schemas, err := gen.Schemas(pkgs)
+		if err != nil {
+			report(stderr, wd, err)
+			return exitProblems
+		}
+		var outputs []output
+		for i, pkg := range pkgs {
+			outputs = append(outputs, output{dir: pkg.IPCDir, files: []gen.File{{Name: pkg.Name + ".capnp", Data: schemas[i]}}})
+		}
+		code := runBreaking(ctx, wd, patterns, *against, *format, pkgs, outputs, stdout, stderr)
+		if code == exitOK && len(pkgs) == 0 {
+			return noInterfaces()
+		}
+		return code
+	}
+
 	generated, err := gen.GenerateAll(ctx, pkgs)
 	if err != nil {
 		report(stderr, wd, err)
@@ -139,15 +157,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	for i, pkg := range pkgs {
 		outputs = append(outputs, output{dir: pkg.IPCDir, files: generated[i]})
 	}
-	switch {
-	case *check:
+	if *check {
 		code := runCheck(ctx, wd, patterns, outputs, stdout, stderr)
-		if code == exitOK && len(pkgs) == 0 {
-			return noInterfaces()
-		}
-		return code
-	case *breakingCheck:
-		code := runBreaking(ctx, wd, patterns, *against, *format, pkgs, outputs, stdout, stderr)
 		if code == exitOK && len(pkgs) == 0 {
 			return noInterfaces()
 		}
