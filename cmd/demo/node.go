@@ -10,7 +10,6 @@ import (
 	"syscall"
 	"time"
 
-	"capnproto.org/go/capnp/v3"
 
 	"github.com/ifacegen/ifacegen/interfaces/chain"
 	"github.com/ifacegen/ifacegen/interfaces/echo"
@@ -174,7 +173,7 @@ func (n *node) listen(ctx context.Context, bind, shown string) error {
 	if err != nil {
 		return err
 	}
-	ln, err := ipc.Listen(ctx, network, address, func() capnp.Client {
+	ln, err := ipc.Listen(ctx, network, address, func() *ipc.Capability {
 		return procinitipc.NewInitServer(nodeInit{n})
 	}, &ipc.ListenOptions{Options: n.opts})
 	if err != nil {

@@ -23,8 +23,10 @@ const (
 	contextPath = "context"
 	bytesPath   = "bytes"
 	cmpPath     = "cmp"
-	serverPath  = "capnproto.org/go/capnp/v3/server"
 	runtimePath = "runtime"
+
+	capnprpcPath = "github.com/ifacegen/ifacegen/runtime/capnprpc"
+	ipcimplPath  = "github.com/ifacegen/ifacegen/runtime/ipcimpl"
 )
 
 // fixedImports are the packages whose names are known, in the order they
@@ -35,8 +37,9 @@ var fixedImports = []struct{ path, name string }{
 	{contextPath, "context"},
 	{bytesPath, "bytes"},
 	{cmpPath, "cmp"},
-	{serverPath, "server"},
 	{runtimePath, "runtime"},
+	{capnprpcPath, "capnprpc"},
+	{ipcimplPath, "ipcimpl"},
 }
 
 // importNames decides the identifier of every package the generated file

@@ -87,7 +87,7 @@ func listenerChild() {
 		// accept.
 		time.AfterFunc(100*time.Millisecond, func() { l.Close() })
 	}
-	l, err := ipc.Listen(ctx, "unix", os.Getenv(socketEnv), func() capnp.Client {
+	l, err := ipc.Listen(ctx, "unix", os.Getenv(socketEnv), func() *ipc.Capability {
 		return faultsapiipc.NewServiceServer(s)
 	}, &ipc.ListenOptions{Options: ipc.Options{MaxConcurrentCalls: -1}})
 	if err != nil {

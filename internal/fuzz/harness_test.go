@@ -32,7 +32,7 @@ type method struct {
 	iface  uint64
 	id     uint16
 	call   func(ctx context.Context, c capnp.Client) error
-	server func() capnp.Client
+	server func() *ipc.Capability
 }
 
 // methods lists every method the targets pick from, by index. Append
@@ -293,11 +293,11 @@ func treeSize(t interopapi.Tree) (nodes, depth int32) {
 // costs nothing, and creating one per input would dominate the run time.
 var (
 	sharedInterop = &echoInterop{}
-	interopServer = sync.OnceValue(func() capnp.Client { return interopapiipc.NewInteropServer(sharedInterop) })
-	miningServer  = sync.OnceValue(func() capnp.Client { return miningipc.NewMiningServer(mining.NewMemory()) })
+	interopServer = sync.OnceValue(func() *ipc.Capability { return interopapiipc.NewInteropServer(sharedInterop) })
+	miningServer  = sync.OnceValue(func() *ipc.Capability { return miningipc.NewMiningServer(mining.NewMemory()) })
 	// blockTemplateServer serves a template whose WaitNext returns at once
 	// (its tip has moved on) and whose SubmitSolution is refused.
-	blockTemplateServer = sync.OnceValue(func() capnp.Client {
+	blockTemplateServer = sync.OnceValue(func() *ipc.Capability {
 		m := mining.NewMemory()
 		tmpl, err := m.CreateNewBlock(context.Background(), mining.BlockCreateOptions{UseMempool: true, CoinbaseOutputScript: []byte{0x51}})
 		if err != nil {

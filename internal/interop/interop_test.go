@@ -164,7 +164,7 @@ func TestCppClientGoServer(t *testing.T) {
 	exe := cppProgram(t)
 	impl := newGoPeer(t.Context())
 	socket := filepath.Join(t.TempDir(), "interop.sock")
-	l, err := ipc.Listen(t.Context(), "unix", socket, func() capnp.Client {
+	l, err := ipc.Listen(t.Context(), "unix", socket, func() *ipc.Capability {
 		return interopapiipc.NewPeerServer(impl)
 	}, nil)
 	if err != nil {

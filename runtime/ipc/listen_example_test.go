@@ -27,7 +27,7 @@ func ExampleListen() {
 	path := filepath.Join(dir, "node.sock")
 
 	ctx := context.Background()
-	newNode := func() capnp.Client {
+	newNode := func() *ipc.Capability {
 		return capnp.Client(persistent.Persistent_ServerToClient(node{}))
 	}
 	l, err := ipc.Listen(ctx, "unix", path, newNode, nil)

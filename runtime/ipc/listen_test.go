@@ -25,8 +25,8 @@ import (
 const serverMessage = "saved by the server"
 
 // saverBootstrap returns a bootstrap function serving srv.
-func saverBootstrap(srv persistent.Persistent_Server) func() capnp.Client {
-	return func() capnp.Client {
+func saverBootstrap(srv persistent.Persistent_Server) func() *ipc.Capability {
+	return func() *ipc.Capability {
 		return capnp.Client(persistent.Persistent_ServerToClient(srv))
 	}
 }
@@ -271,7 +271,7 @@ func busyListener(t *testing.T) (*ipc.Listener, gate, chan error) {
 	t.Helper()
 	g := gate{entered: make(chan struct{}), proceed: make(chan struct{})}
 	var once sync.Once
-	bootstrap := func() capnp.Client {
+	bootstrap := func() *ipc.Capability {
 		var srv persistent.Persistent_Server = saver{msg: serverMessage}
 		once.Do(func() { srv = g })
 		return capnp.Client(persistent.Persistent_ServerToClient(srv))

@@ -11,8 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"syscall"
-
-	"capnproto.org/go/capnp/v3"
 )
 
 // ErrNotSpawned is the cause of ServeSpawned's error in a program that was
@@ -32,11 +30,11 @@ var ErrNotSpawned = errors.New("this program is started by its parent process ov
 //     died (on Linux the child also receives SpawnOptions.ParentDeathSignal,
 //     SIGTERM by default).
 //
-// How the release is detected: go-capnp's connection keeps a reference of
-// its own to bootstrap, so the server's Shutdown hook cannot tell; instead
-// the connection counts the references the parent holds from the RPC
-// messages themselves (see bootstrapWatch). A call still running when the
-// parent releases bootstrap delays the end until it returns.
+// How the release is detected: the connection keeps a reference of its own
+// to bootstrap, so the server's Shutdown hook cannot tell; the engine
+// tells when the parent's references to it (counted from the RPC messages)
+// drop to zero. A call still running when the parent releases bootstrap
+// keeps running until it returns or the connection closes.
 //
 // ServeSpawned takes over bootstrap and releases it before it returns, on
 // every path. opts.Bootstrap is ignored (leave it zero); opts otherwise
@@ -63,7 +61,7 @@ var ErrNotSpawned = errors.New("this program is started by its parent process ov
 // after its parent died is not killed by SIGPIPE midway, ServeSpawned
 // ignores SIGPIPE for the process: a write to a closed pipe, standard
 // error included, returns EPIPE instead.
-func ServeSpawned(bootstrap capnp.Client, opts *Options) error {
+func ServeSpawned(bootstrap *Capability, opts *Options) error {
 	value, ok := os.LookupEnv(SpawnFDEnv)
 	if !ok {
 		bootstrap.Release()
@@ -81,10 +79,10 @@ func ServeSpawned(bootstrap capnp.Client, opts *Options) error {
 		o = *opts
 	}
 	o.Bootstrap = bootstrap
-	watch := newBootstrapWatch()
-	conn := newConn(sock, &o, nil, watch)
+	released := make(chan struct{})
+	conn := newConn(sock, &o, func() { close(released) })
 	select {
-	case <-watch.released:
+	case <-released:
 		// The parent holds no reference to bootstrap any more: it asks us
 		// to shut down. Closing the connection releases bootstrap.
 		if o.Logger != nil {

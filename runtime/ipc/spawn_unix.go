@@ -13,8 +13,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	"capnproto.org/go/capnp/v3"
 )
 
 // SpawnFDEnv names the environment variable through which Spawn tells the
@@ -86,13 +84,13 @@ type SpawnOptions struct {
 // shut down (see ServeSpawned); then call Process.Close or Wait. Every
 // call on the capability fails with ErrDisconnected once the child is
 // gone.
-func Spawn(ctx context.Context, exe string, args []string, opts *SpawnOptions) (*Process, capnp.Client, error) {
+func Spawn(ctx context.Context, exe string, args []string, opts *SpawnOptions) (*Process, *Capability, error) {
 	if opts == nil {
 		opts = &SpawnOptions{}
 	}
-	fail := func(err error) (*Process, capnp.Client, error) {
+	fail := func(err error) (*Process, *Capability, error) {
 		opts.Bootstrap.Release() // the connection would have taken it over
-		return nil, capnp.Client{}, err
+		return nil, nil, err
 	}
 	parentEnd, childEnd, err := SocketPair()
 	if err != nil {
@@ -147,17 +145,15 @@ func Spawn(ctx context.Context, exe string, args []string, opts *SpawnOptions) (
 	go p.wait()
 
 	boot := p.conn.Bootstrap(ctx)
-	if err := boot.Resolve(ctx); err != nil {
-		// The child did not answer in time: kill it at once. Release
-		// boot only then: go-capnp's release of an unanswered bootstrap
-		// waits for the answer, which only the closed connection gives.
+	if err := boot.Resolve(ctx); err != nil && ctx.Err() != nil {
+		// The child did not answer in time: kill it at once.
 		expired, cancel := context.WithCancel(context.Background())
 		cancel()
 		p.Close(expired)
 		boot.Release()
-		return nil, capnp.Client{}, fmt.Errorf("ipc: %s (pid %d) did not answer: %w", p.name, p.Pid, err)
+		return nil, nil, fmt.Errorf("ipc: %s (pid %d) did not answer: %w", p.name, p.Pid, err)
 	}
-	if berr := resolvedError(boot); berr != nil {
+	if berr := boot.Resolve(ctx); berr != nil {
 		boot.Release()
 		err := p.Close(ctx)
 		var re *RemoteError
@@ -171,7 +167,7 @@ func Spawn(ctx context.Context, exe string, args []string, opts *SpawnOptions) (
 		}
 		// Otherwise err tells how the child ended: its status and the
 		// end of its standard error.
-		return nil, capnp.Client{}, err
+		return nil, nil, err
 	}
 	return p, boot, nil
 }
@@ -189,15 +185,4 @@ func spawnEnv(env []string) []string {
 		}
 	}
 	return append(out, SpawnFDEnv+"="+strconv.Itoa(spawnFD))
-}
-
-// resolvedError returns the error a resolved client stands for (a failed
-// bootstrap, a lost connection), or nil if it is a capability.
-func resolvedError(c capnp.Client) error {
-	s := c.Snapshot()
-	defer s.Release()
-	if err, ok := s.Brand().Value.(error); ok {
-		return err
-	}
-	return nil
 }
