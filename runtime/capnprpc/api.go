@@ -291,8 +291,8 @@ func (c *Conn) WaitIdle(ctx context.Context) error { return c.waitIdle(ctx) }
 // Stats is a snapshot of a connection's tables, for tests and metrics.
 type Stats struct {
 	Questions, Answers, Exports, Imports int
-	AcceptedCalls, RunningCalls         int
-	QueuedBytes                         int64
+	AcceptedCalls, RunningCalls          int
+	QueuedBytes                          int64
 }
 
 // Stats returns the connection's current table sizes.

@@ -24,9 +24,9 @@ type callState struct {
 	hasRes  bool
 
 	// Incoming calls only.
-	ans    *answer
-	ctx    context.Context
-	cancel context.CancelFunc
+	ans     *answer
+	ctx     context.Context
+	cancel  context.CancelFunc
 	target  *node // a reference held while the call waits or runs
 	fwd     *question
 	fwdPath []uint16 // a queued pipelined call's transform
@@ -139,9 +139,9 @@ func (h *indexHook) Send(context.Context, capnp.Send) (*capnp.Answer, capnp.Rele
 	return capnp.ErrorAnswer(capnp.Method{}, errors.New("capnprpc: copy marker")), func() {}
 }
 func (h *indexHook) Recv(context.Context, capnp.Recv) capnp.PipelineCaller { return nil }
-func (h *indexHook) Brand() capnp.Brand                                   { return capnp.Brand{Value: h} }
-func (h *indexHook) Shutdown()                                            {}
-func (h *indexHook) String() string                                       { return "capnprpc copy marker" }
+func (h *indexHook) Brand() capnp.Brand                                    { return capnp.Brand{Value: h} }
+func (h *indexHook) Shutdown()                                             {}
+func (h *indexHook) String() string                                        { return "capnprpc copy marker" }
 
 // sendCall writes a Call for spec to the peer, targeting n (an import or
 // an unresolved promise on c), and returns its question.
@@ -154,6 +154,7 @@ func (c *Conn) sendCall(ctx context.Context, n *node, spec *callSpec, async bool
 	}
 	m, seg := newOutMsg()
 	err = c.buildCall(m, seg, q, n, spec)
+	c.abortOn(err)
 	if err == nil {
 		err = c.sendMsg(m, async)
 		m.release()
@@ -609,6 +610,7 @@ func (c *Conn) finishCall(call *Call, err error, async bool) {
 			retMsg.release()
 			retMsg = nil
 			err = werr
+			c.abortOn(werr)
 		}
 	}
 	if err != nil {
@@ -1030,5 +1032,14 @@ func (c *Conn) detachPipeline(p *node, q *question) {
 	c.mu.Unlock()
 	if held {
 		c.releaseQuestion(q, true)
+	}
+}
+
+// abortOn aborts the connection (in the background) when err is a
+// protocol error or a broken bound.
+func (c *Conn) abortOn(err error) {
+	var pe *protocolError
+	if errors.As(err, &pe) {
+		go c.abort(pe.reason)
 	}
 }

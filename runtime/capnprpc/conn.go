@@ -382,15 +382,6 @@ func (c *Conn) readLoop() {
 	defer close(c.readerDone)
 	fr := newFrameReader(c.rwc, &c.lim)
 	for {
-		c.mu.Lock()
-		for c.accepted >= c.lim.accepted && !c.closed {
-			c.acceptCond.Wait()
-		}
-		closed := c.closed
-		c.mu.Unlock()
-		if closed {
-			return
-		}
 		m, err := fr.read()
 		if err != nil {
 			var fe *frameError
@@ -403,6 +394,21 @@ func (c *Conn) readLoop() {
 				c.shutdown(err, "", false)
 			}
 			return
+		}
+		if acceptsCall(m) {
+			// Back-pressure: hold this call (and read nothing more) until
+			// an accepted call finishes. Other messages (Finish, Return,
+			// Release) before it have been handled.
+			c.mu.Lock()
+			for c.accepted >= c.lim.accepted && !c.closed {
+				c.acceptCond.Wait()
+			}
+			closed := c.closed
+			c.mu.Unlock()
+			if closed {
+				m.release()
+				return
+			}
 		}
 		if err := c.handle(m); err != nil {
 			c.abort(err.Error())
@@ -570,4 +576,17 @@ func (c *Conn) bootstrapCap(ctx context.Context) *Capability {
 	m.release()
 	c.releaseQuestion(q, false)
 	return &Capability{n: n}
+}
+
+// acceptsCall reports whether m is a Call or Bootstrap: a message that
+// makes an answer.
+func acceptsCall(m *engineMsg) bool {
+	root, err := rpccp.ReadRootMessage(&m.msg)
+	if err != nil {
+		return false
+	}
+	w := root.Which()
+	// Reading the root counted against the traversal limit; give it back.
+	m.msg.ResetReadLimit(m.msg.TraverseLimit)
+	return w == rpccp.Message_Which_call || w == rpccp.Message_Which_bootstrap
 }

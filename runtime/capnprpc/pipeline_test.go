@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"capnproto.org/go/capnp/v3"
-	"github.com/ifacegen/ifacegen/runtime/capnprpc"
 	rpccp "capnproto.org/go/capnp/v3/std/capnp/rpc"
+	"github.com/ifacegen/ifacegen/runtime/capnprpc"
 )
 
 func TestPipelineTwoLevels(t *testing.T) {

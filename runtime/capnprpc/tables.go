@@ -62,8 +62,8 @@ type answer struct {
 	err        error
 	queue      []*Call
 	promises   []*node // kindAnswerPromise nodes waiting for this answer
-	returnSent bool // the Return is written or being written
-	sendDone   bool // the Return is written
+	returnSent bool    // the Return is written or being written
+	sendDone   bool    // the Return is written
 	finished   bool
 	forgotten  bool
 
@@ -273,7 +273,7 @@ func (c *Conn) exportLocked(n *node) (uint32, error) {
 		return id, nil
 	}
 	if c.nexports >= c.lim.exports {
-		return 0, &Exception{Type: Overloaded, Reason: fmt.Sprintf("too many capabilities exported on this connection (MaxExports %d)", c.lim.exports)}
+		return 0, protoErr("peer holds more than MaxExports (%d) capabilities", c.lim.exports)
 	}
 	e := &export{node: n.addRef(), refs: 1}
 	var id uint32
