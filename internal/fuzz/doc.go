@@ -70,8 +70,8 @@
 //     lists below.
 //   - Nesting: capnp.Message.DepthLimit, default 64 pointer hops from the
 //     root, a list element counting as one more; past it, reading fails
-//     with "depth limit reached" (TestDepthLimit). An RPC call's arguments
-//     sit a few hops below the root of the Call message. It does not hold for
+//     with "depth limit reached". An RPC call's arguments sit 4 hops below
+//     the root of the Call message (TestDepthLimit). It does not hold for
 //     lists of structs: go-capnp's List.Struct gives an element the list's
 //     limit minus one without checking for zero, so a list read at limit
 //     0 yields elements with a limit of 2^64-1.

@@ -134,8 +134,11 @@ func TestZeroSizedList(t *testing.T) {
 	defer client.Close()
 	boot := client.Bootstrap(t.Context())
 	defer boot.Release()
-	if err := boot.Resolve(t.Context()); err != nil {
-		t.Fatal(err)
+	cl := interopapiipc.NewInteropClient(boot.AddRef())
+	defer cl.Release()
+	// The bootstrap capability has resolved once a call on it returned.
+	if sum, err := cl.Add(t.Context(), 1, 2); err != nil || sum != 3 {
+		t.Fatalf("Add(1, 2) before the call = %d, %v; want 3, nil", sum, err)
 	}
 
 	var before, after runtime.MemStats
@@ -160,8 +163,6 @@ func TestZeroSizedList(t *testing.T) {
 	}
 
 	// The connection outlives the refused call.
-	cl := interopapiipc.NewInteropClient(boot.AddRef())
-	defer cl.Release()
 	if sum, err := cl.Add(t.Context(), 2, 40); err != nil || sum != 42 {
 		t.Errorf("Add(2, 40) after the refused call = %d, %v; want 42, nil", sum, err)
 	}
