@@ -81,7 +81,8 @@ func Generate(pkg *annotate.Package) (out []byte, err error) {
 	g.groups = cycleGroups(pkg)
 	layouts, err := schema.Layout(pkg)
 	if err != nil {
-		return nil, err
+		// annotate and the lock hand over consistent models only.
+		return nil, fmt.Errorf("%s: inconsistent model: %w", pkg.Path, err)
 	}
 	g.layouts = layouts
 	g.render()
@@ -416,4 +417,3 @@ func (g *generator) derivedOf(it *annotate.Interface) []*annotate.Interface {
 	}
 	return out
 }
-
