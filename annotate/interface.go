@@ -3,12 +3,12 @@ package annotate
 import (
 	"cmp"
 	"fmt"
-	"strconv"
 	"go/ast"
 	"go/token"
 	"go/types"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"golang.org/x/tools/go/packages"

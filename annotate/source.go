@@ -39,8 +39,8 @@ type source struct {
 
 // typeDecl is one package-level type declaration.
 type typeDecl struct {
-	spec  *ast.TypeSpec
-	doc   *ast.CommentGroup // the spec's doc, or that of its single-spec group
+	spec    *ast.TypeSpec
+	doc     *ast.CommentGroup // the spec's doc, or that of its single-spec group
 	iface   *directive        // //ipc:interface on an interface type literal
 	enum    *directive        // //ipc:enum on a named integer type (as far as can be told)
 	strct   *directive        // //ipc:struct on a struct type

@@ -231,7 +231,7 @@ func (g *generator) client(it *annotate.Interface) {
 
 	for _, anc := range g.ancestry(it) {
 		for _, m := range anc.Methods {
-			if !m.Retired { // a retired method has no Go method
+			if !m.Retired && !m.WireOnly { // a retired or wire-only method has no Go method
 				g.clientMethod(it, anc, m)
 			}
 		}
@@ -445,7 +445,7 @@ func (g *generator) server(it *annotate.Interface) {
 // serverMethod emits the method m of the interface it on the server
 // adapter of owner: it itself, or an interface that extends it.
 func (g *generator) serverMethod(owner, it *annotate.Interface, m *annotate.Method) {
-	if m.Retired {
+	if m.Retired || m.WireOnly {
 		g.retiredServerMethod(owner, it, m)
 		return
 	}
@@ -595,7 +595,7 @@ func (g *generator) unimplemented(it *annotate.Interface) {
 
 	for _, anc := range g.ancestry(it) {
 		for _, m := range anc.Methods {
-			if m.Retired {
+			if m.Retired || m.WireOnly {
 				continue
 			}
 			method := methodPath(g.pkg, anc, m)
@@ -640,17 +640,22 @@ func (g *generator) unimplemented(it *annotate.Interface) {
 func (g *generator) retiredServerMethod(owner, it *annotate.Interface, m *annotate.Method) {
 	method := g.pkg.Name + "." + it.Name + "." + m.WireName
 	name := upperFirst(m.WireName)
-	g.file.Comment(fmt.Sprintf("%s answers calls to the retired %s: unimplemented.", name, method))
+	what, answer := "retired", method+" is retired"
+	if m.WireOnly {
+		// The libmultiprocess dialect's construct: the runtime answers it.
+		what, answer = "wire-only", method+" is answered by the runtime of a libmultiprocess connection"
+	}
+	g.file.Comment(fmt.Sprintf("%s answers calls to the %s %s: unimplemented.", name, what, method))
 	g.file.Func().Params(jen.Id("s").Id(serverType(owner))).Id(name).
 		Params(jen.Qual(contextPath, "Context"), jen.Id(callType(it, m))).Error().Block(
-		jen.Return(jen.Qual(capnpPath, "Unimplemented").Call(jen.Lit(method + " is retired"))),
+		jen.Return(jen.Qual(capnpPath, "Unimplemented").Call(jen.Lit(answer))),
 	)
 }
 
 // methodConversions emits the functions that write and read the
 // parameters and results of m.
 func (g *generator) methodConversions(it *annotate.Interface, m *annotate.Method) {
-	if m.Retired {
+	if m.Retired || m.WireOnly {
 		return
 	}
 	method := methodPath(g.pkg, it, m)
@@ -857,7 +862,7 @@ func (g *generator) funcClient(it *annotate.Interface) {
 	)
 	for _, anc := range g.ancestry(it) {
 		for _, m := range anc.Methods {
-			if !m.Retired { // a retired method has no Go method
+			if !m.Retired && !m.WireOnly { // a retired or wire-only method has no Go method
 				g.clientMethod(it, anc, m)
 			}
 		}

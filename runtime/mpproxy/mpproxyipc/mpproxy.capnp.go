@@ -14,13 +14,13 @@ import (
 type ThreadMap capnp.Client
 
 // ThreadMap_TypeID is the unique identifier for the type ThreadMap.
-const ThreadMap_TypeID = 0xbd7b7e38e4177c94
+const ThreadMap_TypeID = 0xee5e37179ad9dc9d
 
 func (c ThreadMap) MakeThread(ctx context.Context, params func(ThreadMap_makeThread_Params) error) (ThreadMap_makeThread_Results_Future, capnp.ReleaseFunc) {
 
 	s := capnp.Send{
 		Method: capnp.Method{
-			InterfaceID:   0xbd7b7e38e4177c94,
+			InterfaceID:   0xee5e37179ad9dc9d,
 			MethodID:      0,
 			InterfaceName: "mpproxy.capnp:ThreadMap",
 			MethodName:    "makeThread",
@@ -133,7 +133,7 @@ func ThreadMap_Methods(methods []server.Method, s ThreadMap_Server) []server.Met
 
 	methods = append(methods, server.Method{
 		Method: capnp.Method{
-			InterfaceID:   0xbd7b7e38e4177c94,
+			InterfaceID:   0xee5e37179ad9dc9d,
 			MethodID:      0,
 			InterfaceName: "mpproxy.capnp:ThreadMap",
 			MethodName:    "makeThread",
@@ -175,7 +175,7 @@ func NewThreadMap_List(s *capnp.Segment, sz int32) (ThreadMap_List, error) {
 type ThreadMap_makeThread_Params capnp.Struct
 
 // ThreadMap_makeThread_Params_TypeID is the unique identifier for the type ThreadMap_makeThread_Params.
-const ThreadMap_makeThread_Params_TypeID = 0xa75f2e6b1c7beeac
+const ThreadMap_makeThread_Params_TypeID = 0xc7dce7fe036b26d4
 
 func NewThreadMap_makeThread_Params(s *capnp.Segment) (ThreadMap_makeThread_Params, error) {
 	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
@@ -193,7 +193,7 @@ func ReadRootThreadMap_makeThread_Params(msg *capnp.Message) (ThreadMap_makeThre
 }
 
 func (s ThreadMap_makeThread_Params) String() string {
-	str, _ := text.Marshal(0xa75f2e6b1c7beeac, capnp.Struct(s))
+	str, _ := text.Marshal(0xc7dce7fe036b26d4, capnp.Struct(s))
 	return str
 }
 
@@ -257,7 +257,7 @@ func (f ThreadMap_makeThread_Params_Future) Struct() (ThreadMap_makeThread_Param
 type ThreadMap_makeThread_Results capnp.Struct
 
 // ThreadMap_makeThread_Results_TypeID is the unique identifier for the type ThreadMap_makeThread_Results.
-const ThreadMap_makeThread_Results_TypeID = 0xeac93217b71c1d38
+const ThreadMap_makeThread_Results_TypeID = 0xbbafb2ed83f6268d
 
 func NewThreadMap_makeThread_Results(s *capnp.Segment) (ThreadMap_makeThread_Results, error) {
 	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
@@ -275,7 +275,7 @@ func ReadRootThreadMap_makeThread_Results(msg *capnp.Message) (ThreadMap_makeThr
 }
 
 func (s ThreadMap_makeThread_Results) String() string {
-	str, _ := text.Marshal(0xeac93217b71c1d38, capnp.Struct(s))
+	str, _ := text.Marshal(0xbbafb2ed83f6268d, capnp.Struct(s))
 	return str
 }
 
@@ -342,13 +342,13 @@ func (p ThreadMap_makeThread_Results_Future) Result() Thread {
 type Thread capnp.Client
 
 // Thread_TypeID is the unique identifier for the type Thread.
-const Thread_TypeID = 0xa7373f1c94e96ed0
+const Thread_TypeID = 0x81c1e2600d0b56c5
 
 func (c Thread) GetName(ctx context.Context, params func(Thread_getName_Params) error) (Thread_getName_Results_Future, capnp.ReleaseFunc) {
 
 	s := capnp.Send{
 		Method: capnp.Method{
-			InterfaceID:   0xa7373f1c94e96ed0,
+			InterfaceID:   0x81c1e2600d0b56c5,
 			MethodID:      0,
 			InterfaceName: "mpproxy.capnp:Thread",
 			MethodName:    "getName",
@@ -461,7 +461,7 @@ func Thread_Methods(methods []server.Method, s Thread_Server) []server.Method {
 
 	methods = append(methods, server.Method{
 		Method: capnp.Method{
-			InterfaceID:   0xa7373f1c94e96ed0,
+			InterfaceID:   0x81c1e2600d0b56c5,
 			MethodID:      0,
 			InterfaceName: "mpproxy.capnp:Thread",
 			MethodName:    "getName",
@@ -503,7 +503,7 @@ func NewThread_List(s *capnp.Segment, sz int32) (Thread_List, error) {
 type Thread_getName_Params capnp.Struct
 
 // Thread_getName_Params_TypeID is the unique identifier for the type Thread_getName_Params.
-const Thread_getName_Params_TypeID = 0xc9e34324ef2b6113
+const Thread_getName_Params_TypeID = 0x91b503837a7fb9c6
 
 func NewThread_getName_Params(s *capnp.Segment) (Thread_getName_Params, error) {
 	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0})
@@ -521,7 +521,7 @@ func ReadRootThread_getName_Params(msg *capnp.Message) (Thread_getName_Params, e
 }
 
 func (s Thread_getName_Params) String() string {
-	str, _ := text.Marshal(0xc9e34324ef2b6113, capnp.Struct(s))
+	str, _ := text.Marshal(0x91b503837a7fb9c6, capnp.Struct(s))
 	return str
 }
 
@@ -568,7 +568,7 @@ func (f Thread_getName_Params_Future) Struct() (Thread_getName_Params, error) {
 type Thread_getName_Results capnp.Struct
 
 // Thread_getName_Results_TypeID is the unique identifier for the type Thread_getName_Results.
-const Thread_getName_Results_TypeID = 0xc35852824acfe2fc
+const Thread_getName_Results_TypeID = 0xf75eedb886b95bdc
 
 func NewThread_getName_Results(s *capnp.Segment) (Thread_getName_Results, error) {
 	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 1})
@@ -586,7 +586,7 @@ func ReadRootThread_getName_Results(msg *capnp.Message) (Thread_getName_Results,
 }
 
 func (s Thread_getName_Results) String() string {
-	str, _ := text.Marshal(0xc35852824acfe2fc, capnp.Struct(s))
+	str, _ := text.Marshal(0xf75eedb886b95bdc, capnp.Struct(s))
 	return str
 }
 
@@ -650,7 +650,7 @@ func (f Thread_getName_Results_Future) Struct() (Thread_getName_Results, error) 
 type Context capnp.Struct
 
 // Context_TypeID is the unique identifier for the type Context.
-const Context_TypeID = 0x80503eaa24abfff6
+const Context_TypeID = 0x9c44e6645d0b22c6
 
 func NewContext(s *capnp.Segment) (Context, error) {
 	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 2})
@@ -668,7 +668,7 @@ func ReadRootContext(msg *capnp.Message) (Context, error) {
 }
 
 func (s Context) String() string {
-	str, _ := text.Marshal(0x80503eaa24abfff6, capnp.Struct(s))
+	str, _ := text.Marshal(0x9c44e6645d0b22c6, capnp.Struct(s))
 	return str
 }
 
@@ -754,49 +754,49 @@ func (p Context_Future) CallbackThread() Thread {
 	return Thread(p.Future.Field(1, nil).Client())
 }
 
-const schema_ac5f05f46aef16a6 = "x\xda\x8c\x91\xb1k\x14A\x14\xc6\xdf{\xb3\xebEI" +
-	"r\x0c\x13\x8d\xc5\x89 \xdb\x18\x93#Q\xc4\xf3\x0a7" +
-	"\x18$ (;G\x0a\x09H\x18/\x8b\xc1\xbb\xbd\xac" +
-	"{{\x98\x18Q\xb1\xb3\x14\xd2XZh \xa6\xd1\xc6" +
-	"\xcaF\xab\x14\x12-\xfc\x07\xd4F\x0b\xd3\x88\x9502" +
-	"\x1b\xf7\xf6r\xa7\x98nv\xe7\x9b\xdf\xfc\xde7\xe3\x07" +
-	"p\xd2\x9a\x18\xd8b@r\xd4\xde\xa7\x7f\xea\xe7\xce\xfa" +
-	"9\xef>\xf0A\xd4\xcf\x0em\xdf\xf8a\xcfm\x80M" +
-	"9\x00\xf1\x0e_\x8a\x8fhV\x1f\xf0\x16\xa0~\xdf\xf8" +
-	"\xbaZp\xcf\xac\x01\x1fdY\x16PL\xd0\xba8\x9b" +
-	"\x1c9M\xd3\xe2\xaaY\xe9\x8d\xef+\x85Zqn\x0d" +
-	"\xf8a\x04\xb0\x0d\xe6\xd4\x05\xaa \xa0\x90\xe4\x02\xea\xd5" +
-	";\xc3_JwW^\xf7\xd0n\xd2\x1b\xb1\x9c\xd0Z" +
-	"4-\x9e$\xb4_\x9f\xb6.>\xa8\\y\x0b\xfc`" +
-	"\x9b\xf6\x90F\x0c\xedQB\x13\xea\xc4\xb63\xf5ys" +
-	"'`\x99\xfd\x17t\x0c\xc1\xd2\xa5#\x85W\xc3'7" +
-	"\xbfu\x8a<\xa6Ys\xf4)\xb90\xa6\x830\x8c\x16" +
-	"\x97\x96\x8bXUa#,O-\x1em\xc4\xfeR\xec" +
-	"!\xca>f\x01X\x08\xc0\x8f\x97\x01\xa4\xc3P\x8e\x13" +
-	"r\xc4!4?\xc7n\x03\xc8Q\x86\xb2D\xe8\xc6\x0b" +
-	"\x91\xaf\xe6\x91g5\x01\"\x07\xd4UU\xaf_S\xd5" +
-	"\x1a\xb83\xff\x8at)\xcc,\xe4M\xd0\x18X\xcc\x06" +
-	"hO\x87i\x0f\x9c\x9f\x07\xe2v\xee\xdeu?\xbe\xac" +
-	"\x02\x7f\x12=\xcc0V\x8a1\x94K*,\x06\xaa\xe6" +
-	"\xef|9\x9e\x8aT\x80Mi\xb5G\x1b\x18\x01\x90}" +
-	"\x0c\xe5\x10a\xbe\xa1\x02\x1f\xfb\x81\xb0\xbfC\x8b\xbax" +
-	"\x90\x99\xa5\xcf\x8ci\xcd\x9c\xcf\x02\xf1\xfd9\x9d\xde\x09" +
-	"L\xcd\xef\xd6c\x9d\xb8\xe2\x9f\x09\x9c\x8a\xdf\xcc\xb7\xea" +
-	"\xf1.\xb3rf\xe6F~\xb3U\x8f{\xdc\xfe\x0e\xf3" +
-	"T\x94SAsO\x8dT\x0c\x98\xfd\xf7\xe2\x9eW\xfb" +
-	"\x1d\x00\x00\xff\xff[\x90\xe89"
+const schema_cc316e3f71a040fb = "x\xda\x9c\x92Ah\x13A\x14\x86\xdf?\xb3\xebV\xdb" +
+	"4\x0c[\xd1\x9bPB\xc1\xd2\x84\x96\x1e\xd4^6\xa8" +
+	"\xd0\x93\x92\x0dE\xb0bqL\x06\x85d\xd3u\xb3\xc5" +
+	"\xdaK\x91\xa2\xe0\xa1\x07\xafb\xc1\x8b\x17/B\xa1`" +
+	"\xf1\xa4`E\xb0HA\x0fB.z\xd0S=*\"" +
+	"82I\xb7\x89\x11Qz{\xbb\xef\x9f\xef\xff\x1f\xef" +
+	"\x8d\x1e@\xde\x1aK\xbd\xe1\xc4\xfc\x11{\x9f~q\xae" +
+	"7u\xe9\xe3\xb3\x9b$\xfa\xb9\xfe\x91\x7fp\xcd\xab\x8d" +
+	"\xbd&\x82\xbb\x89G\xee;8D\xee\x16&\xdd\xef\xa6" +
+	"\xd2\x1b\xeb\x8b\x0bK|\xed.\x89\x83 \xb2\x1c\xa2\xf1" +
+	"\x0f\x18\x04Yzc\xb0\xf7b\xf9\xd3\xe9\xfb$\xfa\xd1" +
+	"\xc6\xd8\xcc\xbc\x7f\x85Uw\xabI\xda\xc4u\x82^\x1e" +
+	"\xfa\xba\xb4\xbd\xfa\xf8)\x89\xc3 \xb2Mg<\xcb\xa6" +
+	"ApO0\x8f\xa0\xdf\x0eU\xf8\xcf\xcf\x8d\x97\x9d\x82" +
+	"\xf3\xach\x04\xaa)Xi\xbc\xbfw\xe8\xd8\xcc\x97?" +
+	"B\xdfb\xcf\xdd\xe5\xa6\xe9\x1d6\xe9\xae\x99J7." +
+	"\xac\xdf~\xb2=\xf3\xad\x15\xbaE[a\xc3\x86\xf6\x90" +
+	"y\x94\xd5A\x18F\xb3\xf37r(\xc9\xb0\x16NL" +
+	"]MGJ\x96\x0b\x80oq\xbbcj$$!N" +
+	"\x12\x13\xb6\xb3xE\xc5ge\xa0\xf2(\x00\xbb\x18\x9e" +
+	"`\x0c%\xb7#\xc9\x14d\xe4\xc8\xa0\xdemvj\xf6" +
+	"H-V\xf3\xb1q\xeb\xe1\x16\x91\x05\"qt\x82\xc8" +
+	"\xcfp\xf8\xa3\x0c\x02\x18\x80\xf9\x99] \xf2G8\xfc" +
+	"\xe3\x0c^\xdc\xa4C\xb4\xf7G\x80 \xe8\x92\xacV/" +
+	"\xcbR\x85\xbc\xa9\xbfI\x92\x08Vg\xd032\xcc\x05" +
+	"\xb2\xa2Z_\x99\xa2\xaa\xcfUy\\\xf7\xad\xddP)" +
+	"\x13\xaa\x87\xc3\x1f`\xf0\"\xd3\x8f\xf7\x08/\xc8H\x06" +
+	"\xf8\x8d=\xdcf\xa7k2P\xe8#\x86\xbe\x0e\x1e\xeb" +
+	"\xe2Q{?\xc9\xb9 9,!\xa6\x89\x89\xfd\x8eN" +
+	"<\x89\xcb\xf2\xff,\xa9\xa8\xea\xe9\xb9\xea?\xa7\xde\xc9" +
+	"\xf6+\x00\x00\xff\xff\x0bm\xf1z"
 
 func RegisterSchema(reg *schemas.Registry) {
 	reg.Register(&schemas.Schema{
-		String: schema_ac5f05f46aef16a6,
+		String: schema_cc316e3f71a040fb,
 		Nodes: []uint64{
-			0x80503eaa24abfff6,
-			0xa7373f1c94e96ed0,
-			0xa75f2e6b1c7beeac,
-			0xbd7b7e38e4177c94,
-			0xc35852824acfe2fc,
-			0xc9e34324ef2b6113,
-			0xeac93217b71c1d38,
+			0x81c1e2600d0b56c5,
+			0x91b503837a7fb9c6,
+			0x9c44e6645d0b22c6,
+			0xbbafb2ed83f6268d,
+			0xc7dce7fe036b26d4,
+			0xee5e37179ad9dc9d,
+			0xf75eedb886b95bdc,
 		},
 		Compressed: true,
 	})
