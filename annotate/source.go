@@ -6,6 +6,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"path/filepath"
 	"slices"
 	"strings"
 )
@@ -166,7 +167,8 @@ func (p *placer) file(f *ast.File) {
 		}
 		d.placed = true
 		if p.s.pkgDir != nil {
-			p.s.errs.addf(d.pos, "duplicate %s (also at %v); keep one, in one file of the package", d, p.s.pkgDir.pos)
+			prev := p.s.pkgDir.pos
+			p.s.errs.addf(d.pos, "duplicate %s (also at %s:%d); keep one, in one file of the package", d, filepath.Base(prev.Filename), prev.Line)
 			continue
 		}
 		p.s.pkgDir = d
