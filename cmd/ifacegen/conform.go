@@ -53,4 +53,3 @@ func runConform(ctx context.Context, wd, file string, dirs []string, format stri
 	}
 	return exitOK
 }
-
