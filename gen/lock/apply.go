@@ -129,7 +129,6 @@ func (a *applier) assign(owner, kind string, claims []claim, old []slot) []slot 
 		c.set(c.pin)
 		keeper[c.pin] = c
 		done[i] = true
-		next = max(next, c.pin+1)
 	}
 	for i := range claims {
 		c := &claims[i]
@@ -166,7 +165,11 @@ func (a *applier) assign(owner, kind string, claims []claim, old []slot) []slot 
 	}
 	for i := range claims {
 		if !done[i] {
+			for keeper[next] != nil {
+				next++ // pinned
+			}
 			claims[i].set(next)
+			keeper[next] = &claims[i]
 			next++
 		}
 	}
