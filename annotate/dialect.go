@@ -124,7 +124,7 @@ func (b *builder) construct(in *Interface) *Method {
 	}
 	return &Method{
 		WireName:  "construct",
-		Doc:       "Added by the libmultiprocess dialect: exchanges the peers' ThreadMaps on connect; the runtime calls and answers it.",
+		Doc:       "Added by the libmultiprocess dialect: the runtime calls it on connect.",
 		Pos:       in.Pos,
 		Ordinal:   0,
 		Pinned:    true,

@@ -594,6 +594,9 @@ func (b *builder) funcType(t *types.Named, tn TypeName, sig *types.Signature, u 
 		b.funcs[tn] = nil
 		return nil
 	}
+	if b.dialect != "" {
+		b.withContext(tn.Name, m) // libmultiprocess callbacks take a Context too
+	}
 	b.funcList = append(b.funcList, in)
 	return ref(in)
 }
