@@ -48,7 +48,11 @@ func runConform(ctx context.Context, wd, file string, dirs []string, format stri
 		return exitProblems
 	}
 	if len(findings) > 0 {
-		fmt.Fprintf(stderr, "ifacegen: %s differs from %s on the wire in %d places\n", pkg.Path, relative(wd, file), len(findings))
+		places := fmt.Sprintf("%d places", len(findings))
+		if len(findings) == 1 {
+			places = "1 place"
+		}
+		fmt.Fprintf(stderr, "ifacegen: %s differs from %s on the wire in %s\n", pkg.Path, relative(wd, file), places)
 		return exitBreaking
 	}
 	return exitOK
