@@ -52,8 +52,12 @@ func (l *loader) proxyPackage(pos token.Position) *Package {
 	}
 	if l.graph[MPProxyPath] == nil {
 		pkgs, err := l.load(MPProxyPath)
-		if err == nil && (len(pkgs) != 1 || len(pkgs[0].Errors) > 0) {
-			err = fmt.Errorf("%v", pkgs[0].Errors)
+		switch {
+		case err != nil:
+		case len(pkgs) != 1:
+			err = fmt.Errorf("the pattern matched %d packages", len(pkgs))
+		case len(pkgs[0].Errors) > 0:
+			err = fmt.Errorf("%v", pkgs[0].Errors[0])
 		}
 		if err != nil {
 			l.errs.addf(pos, "the libmultiprocess dialect needs the package %s (it declares Proxy.Context), which does not load: %v; add github.com/ifacegen/ifacegen to the module's requirements", MPProxyPath, err)
