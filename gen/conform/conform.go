@@ -327,7 +327,7 @@ func (c *comparer) compare() {
 		}
 		if od, ok := oursByName[td.name]; ok && kindOf(c.o.nodes[od.id]) == kind {
 			matched[od.id] = true
-			c.report(c.pos.of(od.id), kind+"-id-changed", "%s %s has the ID %#x here and %#x in %s; pin it with //ipc:%s id=%#x", kind, td.name, od.id, td.id, c.foreign, pinDirective(kind), td.id)
+			c.report(c.pos.of(od.id), kind+"-id-changed", "%s %s has the ID %#x here and %#x in %s; pin it with //ipc:%s id=%#x", kind, td.name, od.id, td.id, c.foreign, kind, td.id)
 			c.compareNodes(od.id, td.id)
 			continue
 		}
@@ -347,13 +347,6 @@ func (c *comparer) compare() {
 	}
 }
 
-func pinDirective(kind string) string {
-	if kind == "interface" {
-		return "interface"
-	}
-	return kind
-}
-
 // compareNodes compares our node oid with their node tid (the same
 // declaration), once per pair.
 func (c *comparer) compareNodes(oid, tid uint64) {
@@ -368,7 +361,7 @@ func (c *comparer) compareNodes(oid, tid uint64) {
 		return // a request without the node: nothing to compare with
 	}
 	if on.Which() != tn.Which() {
-		c.report(c.pos.of(oid), "kind-changed", "%s is a %s here and %s %s is a %s in %s", shortName(on), kindOf(on), shortName(tn), "", kindOf(tn), c.foreign)
+		c.report(c.pos.of(oid), "kind-changed", "%s is a %s here and %s is a %s in %s", shortName(on), kindOf(on), shortName(tn), kindOf(tn), c.foreign)
 		return
 	}
 	switch on.Which() {
