@@ -327,6 +327,7 @@ func (b *builder) structType(t *types.Named, tn TypeName, u use) *Type {
 	if td != nil {
 		s.Doc = docText(td.doc)
 		s.Pos = src.pos(td.spec.Name)
+		s.ID = pinnedID(td.strct)
 	}
 	b.structs[tn] = s
 	b.goStructs = append(b.goStructs, s)
@@ -387,6 +388,13 @@ func (b *builder) structType(t *types.Named, tn TypeName, u use) *Type {
 			typExpr = af.Type
 		}
 		if f.Type = b.mapType(v.Type(), typExpr, fu); f.Type != nil {
+			if f.Default != "" {
+				lit, msg := defaultLiteral(f.Type, f.Default)
+				if msg != "" {
+					b.errorf(fu, "struct tag ipc:%q: %s", tag, msg)
+				}
+				f.Default = lit
+			}
 			s.Fields = append(s.Fields, f)
 		}
 	}
@@ -394,7 +402,7 @@ func (b *builder) structType(t *types.Named, tn TypeName, u use) *Type {
 		n := t.Obj().Name()
 		b.errorf(u, "struct %s has only unexported fields, which cannot cross a process boundary; export the fields that should cross, or write the hooks //ipc:convert func %sToWire(%s) (W, error) and //ipc:convert func %sFromWire(W) (%s, error) in package %s with W a type that crosses, or give it the methods func (x *%s) MarshalBinary() ([]byte, error) and func (x *%s) UnmarshalBinary(data []byte) error", b.typeString(t), n, b.typeString(t), n, b.typeString(t), b.src.name, n, n)
 	}
-	assignOrdinals(s.Fields)
+	b.assignOrdinals(s.Fields)
 	b.checkWireNames(s.Fields, "struct "+b.typeString(t), "field", true)
 	b.checkWas(s.Fields, "struct "+b.typeString(t))
 	b.checkBindingFields(s.Fields, "struct "+b.typeString(t), "field",
@@ -482,6 +490,7 @@ func (b *builder) enum(t *types.Named, tn TypeName, pos token.Position) *Enum {
 	if td := src.types[tn.Name]; td != nil {
 		e.Doc = docText(td.doc)
 		e.Pos = src.pos(td.spec.Name)
+		e.ID = pinnedID(td.enum)
 	}
 	b.enums[tn] = e
 	b.pkgNames[tn] = src.name
@@ -584,6 +593,9 @@ func (b *builder) funcType(t *types.Named, tn TypeName, sig *types.Signature, u 
 	if !b.signature(m, ft, sig, "func type "+tn.Name) {
 		b.funcs[tn] = nil
 		return nil
+	}
+	if b.dialect != "" {
+		b.withContext(tn.Name, m) // libmultiprocess callbacks take a Context too
 	}
 	b.funcList = append(b.funcList, in)
 	return ref(in)
@@ -698,8 +710,14 @@ func (b *builder) tagOptions(fu use, f *Field, tag, opts string) {
 	for _, opt := range strings.Split(opts, ",") {
 		key, value, _ := strings.Cut(opt, "=")
 		switch {
+		case key == "default" && f.Default != "":
+			b.errorf(fu, "struct tag ipc:%q: default= is given twice; keep one", tag)
+		case key == "default" && value == "":
+			b.errorf(fu, "struct tag ipc:%q: default= needs a value, e.g. ipc:\",default=true\"", tag)
+		case key == "default":
+			f.Default = value // checked against the type once it is mapped
 		case key != "was":
-			b.errorf(fu, "struct tag ipc:%q: unknown option %q; the only option is was=oldName, the wire name the field had before a rename", tag, opt)
+			b.errorf(fu, "struct tag ipc:%q: unknown option %q; the options are was=oldName, the wire name the field had before a rename, and default=V, the field's default value", tag, opt)
 		case f.Was != "":
 			b.errorf(fu, "struct tag ipc:%q: was= is given twice; keep one", tag)
 		case !validLowerCamel(value):

@@ -40,6 +40,7 @@
 //
 //	ifacegen -check [packages]
 //	ifacegen -breaking -against <dir|git-ref> [-format text|json|github] [packages]
+//	ifacegen -conform <file.capnp> [-I dir]... [-format text|json|github] package
 //
 // -check generates in memory and writes nothing: it lists every generated
 // file that is stale (with a unified diff), missing, or stray (a file with
@@ -48,12 +49,17 @@
 // now with the baseline's (a directory holding a checkout of the module, or
 // a git revision) by Cap'n Proto's evolution rules, and reports each
 // breaking change at its Go position with a rule name (see package
-// github.com/ifacegen/ifacegen/gen/breaking).
+// github.com/ifacegen/ifacegen/gen/breaking). -conform compares the schema
+// one package generates with an existing .capnp file (read with the capnp
+// compiler) and reports every wire difference at its Go position (see package
+// github.com/ifacegen/ifacegen/gen/conform); names are not compared.
 //
 // Exit status: 0 on success (with -check: everything fresh; with -breaking:
 // no finding); 1 when the source has problems, a file could not be read or
 // written, the baseline cannot be read, or -check found stale, missing or
-// stray files; 2 for bad usage; 3 when -breaking found breaking changes.
+// stray files, or -conform cannot read the foreign file (the capnp compiler
+// is missing, or rejects it); 2 for bad usage; 3 when -breaking found
+// breaking changes or -conform found wire differences.
 package main
 
 import (

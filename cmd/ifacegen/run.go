@@ -18,6 +18,7 @@ import (
 const usage = `usage: ifacegen [flags] [packages]
        ifacegen -check [packages]
        ifacegen -breaking -against <dir|git-ref> [-format text|json|github] [packages]
+       ifacegen -conform <file.capnp> [-I dir]... [-format text|json|github] package
 
 Generates, for every package that declares an //ipc:interface, the subpackage
 <name>ipc holding the Cap'n Proto schema, its Go bindings and the client and
@@ -41,13 +42,22 @@ tree untouched). -format: text (file:line:col: rule: message), json (an array
 of {file, line, col, rule, message, package}) or github (workflow commands
 that annotate the pull request).
 
+-conform compares the schema one package generates with an existing .capnp
+file (read with the capnp compiler, which must be installed; -I adds import
+directories) and reports every wire difference -- file, interface and struct
+IDs, method and field ordinals, field offsets, types and defaults, capability
+types -- at the Go source position, with a rule name (documented in package
+github.com/ifacegen/ifacegen/gen/conform), in the -format of -breaking. Names
+are not compared: they do not cross the wire.
+
 Exit status:
   0  success; with -check every generated file is fresh; with -breaking
      there is no finding
   1  problems in the source, a file that could not be read or written, an
      unreadable baseline; with -check, a stale, missing or stray file
   2  bad usage
-  3  with -breaking, breaking changes were found
+  3  with -breaking, breaking changes were found; with -conform, wire
+     differences were found
 
 Flags:
 `
@@ -57,7 +67,7 @@ const (
 	exitOK       = 0
 	exitProblems = 1 // bad source, a file that could not be read or written; -check: stale files
 	exitUsage    = 2
-	exitBreaking = 3 // -breaking found breaking changes
+	exitBreaking = 3 // -breaking found breaking changes; -conform found differences
 )
 
 // run is the whole command, testable: it parses args, loads, generates and
@@ -74,7 +84,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	check := fs.Bool("check", false, "write nothing; report stale, missing and stray generated files (exit 1)")
 	breakingCheck := fs.Bool("breaking", false, "write nothing; report wire changes that break peers built from -against (exit 3)")
 	against := fs.String("against", "", "the `baseline` of -breaking: a directory holding a checkout of the module, or a git revision")
-	format := fs.String("format", formatText, "the output `format` of -breaking: text, json or github")
+	format := fs.String("format", formatText, "the output `format` of -breaking and -conform: text, json or github")
+	conformFile := fs.String("conform", "", "write nothing; report every wire difference from the schema `file.capnp` (exit 3)")
+	var importDirs []string
+	fs.Func("I", "an import `dir` for the capnp compiler with -conform (repeatable)", func(dir string) error {
+		importDirs = append(importDirs, dir)
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -95,8 +111,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return usageError("-against only goes with -breaking")
 	case *format != formatText && *format != formatJSON && *format != formatGitHub:
 		return usageError(fmt.Sprintf("-format %s is not one of text, json, github", *format))
-	case !*breakingCheck && *format != formatText:
-		return usageError("-format only goes with -breaking")
+	case *conformFile != "" && (*check || *breakingCheck):
+		return usageError("-conform goes with neither -check nor -breaking; run them one after the other")
+	case !*breakingCheck && *conformFile == "" && *format != formatText:
+		return usageError("-format only goes with -breaking or -conform")
+	case *conformFile == "" && len(importDirs) > 0:
+		return usageError("-I only goes with -conform")
 	}
 	patterns := fs.Args()
 	if len(patterns) == 0 {
@@ -130,6 +150,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return noInterfaces()
 	}
 
+	if *conformFile != "" {
+		return runConform(ctx, wd, *conformFile, importDirs, *format, pkgs, stdout, stderr)
+	}
 	if *breakingCheck {
 		// Only the wire contract matters: no bindings, no proxies.
 		schemas, err := gen.Schemas(pkgs)

@@ -24,6 +24,7 @@ const (
 	FieldRenamed         = "field-renamed"
 	FieldOrdinalReused   = "field-ordinal-reused"
 	FieldTypeChanged     = "field-type-changed"
+	FieldDefaultChanged  = "field-default-changed"
 	ParamAdded           = "param-added"
 	StructRemoved        = "struct-removed"
 	EnumRemoved          = "enum-removed"
@@ -36,7 +37,7 @@ var Rules = []string{
 	InterfaceRemoved, InterfaceIDChanged, InterfaceBaseRemoved,
 	MethodRemoved, MethodOrdinalChanged, MethodRenamed, MethodOrdinalReused,
 	FieldRemoved, FieldOrdinalChanged, FieldRenamed, FieldOrdinalReused, FieldTypeChanged,
-	ParamAdded, StructRemoved, EnumRemoved, EnumValueRemoved, EnumValueRenumbered,
+	FieldDefaultChanged, ParamAdded, StructRemoved, EnumRemoved, EnumValueRemoved, EnumValueRenumbered,
 }
 
 // Finding is one breaking change.
@@ -395,6 +396,12 @@ func (c *comparer) compareFields(old, new []*lock.Field, fc fieldContext) {
 		same: func(o, n member) {
 			of, nf := old[o.index], new[n.index]
 			ot, nt := c.old.normalize(of.Type), c.new.normalize(nf.Type)
+			if ot == nt && of.Default != nf.Default {
+				c.report(fc.position(nf.Name), FieldDefaultChanged,
+					"%s changed its default from %s to %s, and Cap'n Proto stores a value XOR its default, so old peers misread every value; keep the old default",
+					fc.describe(nf.Name), defaultText(of.Default), defaultText(nf.Default))
+				return
+			}
 			if ot == nt || unknownKind(ot, nt) || c.listUpgrade(ot, nt) {
 				return
 			}
@@ -477,4 +484,12 @@ func slotNow(holder *member, ordinal int, kind, owner string) string {
 		return fmt.Sprintf("%s has no @%d any more", owner, ordinal)
 	}
 	return fmt.Sprintf("@%d now holds %s %s", ordinal, kind, holder.name)
+}
+
+// defaultText spells a field's default for messages: "none" for no default.
+func defaultText(d string) string {
+	if d == "" {
+		return "none"
+	}
+	return d
 }

@@ -228,6 +228,17 @@ interface Derived @0xd5b2c1a0f9e8d7c2 extends(Root) {
 			want: []string{"p.go:1:9: field-type-changed"},
 		},
 		{
+			name: "parameter default added",
+			new:  strings.Replace(greeter, "times :Int32", "times :Int32 = 1", 1),
+			want: []string{"p.go:1:9: field-default-changed"},
+		},
+		{
+			name: "struct field default changed",
+			old:  strings.Replace(greeter, "height @1 :Int32", "height @1 :Int32 = 5", 1),
+			new:  strings.Replace(greeter, "height @1 :Int32", "height @1 :Int32 = 6 $Go.name(\"h\")", 1),
+			want: []string{"p.go:1:9: field-default-changed"},
+		},
+		{
 			name: "list upgraded to a struct whose first field has the element type",
 			new:  strings.Replace(greeter, "tags @2 :List(Int32)", "tags @2 :List(Tag)", 1),
 		},

@@ -38,6 +38,8 @@
 //	field-renamed          like method-renamed, for a field                                the field
 //	field-ordinal-reused   like method-ordinal-reused, for a field                         the field
 //	field-type-changed     a field (by name, or by was=) has another wire type             the field
+//	field-default-changed  a field (by name, or by was=) of the same type has another      the field
+//	                       default value (//ipc:param … default=, ipc:",default=")
 //	param-added            an existing method has a new parameter that is not optional     the parameter
 //	struct-removed         a baseline struct is gone while a current schema refers to it   the package clause
 //	enum-removed           a baseline enum is gone while a current schema refers to it     the package clause

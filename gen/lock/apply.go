@@ -87,6 +87,7 @@ type claim struct {
 	pos     token.Position
 	desc    string // "method Foo", "field Hash", "the has flag of field Opt", …
 	set     func(ordinal int)
+	pin     int // the pinned ordinal (//ipc:method ordinal=N, //ipc:retired); -1 when not pinned
 }
 
 // slot is an old member: the ordinal it holds.
@@ -111,13 +112,34 @@ func (a *applier) assign(owner, kind string, claims []claim, old []slot) []slot 
 	}
 	keeper := make(map[int]*claim) // ordinal → the claim that keeps it
 	done := make([]bool, len(claims))
+	next := len(old)
+	for _, s := range old {
+		next = max(next, s.ordinal+1)
+	}
+	// Pins win over the lock: a pinned ordinal is the member's whatever
+	// the committed schema says.
 	for i := range claims {
 		c := &claims[i]
+		if c.pin < 0 {
+			continue
+		}
+		if k := keeper[c.pin]; k != nil {
+			a.errorf(c.pos, "%s: %s and %s both pin the ordinal @%d; give each its own", owner, k.desc, c.desc, c.pin)
+		}
+		c.set(c.pin)
+		keeper[c.pin] = c
+		done[i] = true
+	}
+	for i := range claims {
+		c := &claims[i]
+		if done[i] {
+			continue
+		}
 		if retiredNames[c.wire] {
 			a.errorf(c.pos, "%s: %s: its wire name %s is the name of a retired placeholder in the schema lock %s, whose ordinal is never reused; choose another name", owner, c.desc, c.wire, a.old.Filename)
 			continue
 		}
-		if s, ok := byName[c.wire]; ok {
+		if s, ok := byName[c.wire]; ok && keeper[s.ordinal] == nil {
 			c.set(s.ordinal)
 			keeper[s.ordinal] = c
 			done[i] = true
@@ -129,8 +151,8 @@ func (a *applier) assign(owner, kind string, claims []claim, old []slot) []slot 
 			continue
 		}
 		s, ok := byName[c.was]
-		if !ok {
-			continue // renamed before the lock was written, or new
+		if !ok || keeper[s.ordinal] != nil && keeper[s.ordinal].pin >= 0 {
+			continue // renamed before the lock was written, or new, or its slot is pinned by another
 		}
 		if k := keeper[s.ordinal]; k != nil {
 			a.errorf(c.pos, "%s: %s: was=%s asks for the ordinal @%d of the old %s %s, but %s keeps it under that name; remove was=, or rename %s", owner, c.desc, c.wasText, s.ordinal, kind, c.was, k.desc, k.desc)
@@ -141,13 +163,13 @@ func (a *applier) assign(owner, kind string, claims []claim, old []slot) []slot 
 		keeper[s.ordinal] = c
 		done[i] = true
 	}
-	next := len(old)
-	for _, s := range old {
-		next = max(next, s.ordinal+1)
-	}
 	for i := range claims {
 		if !done[i] {
+			for keeper[next] != nil {
+				next++ // pinned
+			}
 			claims[i].set(next)
+			keeper[next] = &claims[i]
 			next++
 		}
 	}
@@ -195,10 +217,13 @@ func formerName(s slot) string {
 // iface renumbers the methods of in from old (nil: not in the lock).
 func (a *applier) iface(in *annotate.Interface, old *Interface) {
 	owner := "interface " + in.Name
-	var methods []*annotate.Method
+	var methods, pinnedRetired []*annotate.Method
 	for _, m := range in.Methods {
-		if !m.Retired {
+		switch {
+		case !m.Retired:
 			methods = append(methods, m)
+		case m.Pinned:
+			pinnedRetired = append(pinnedRetired, m) // //ipc:retired, or a gap between pins
 		}
 	}
 	var oldSlots []slot
@@ -209,20 +234,29 @@ func (a *applier) iface(in *annotate.Interface, old *Interface) {
 			oldByOrdinal[m.Ordinal] = m
 		}
 	}
-	claims := make([]claim, len(methods))
-	for i, m := range methods {
+	claims := make([]claim, 0, len(methods)+len(pinnedRetired))
+	for _, m := range append(slices.Clone(methods), pinnedRetired...) {
 		was := ""
 		if m.Was != "" {
 			was = annotate.MemberName(m.Was)
 		}
-		claims[i] = claim{
+		desc := "method " + m.Name
+		if m.Name == "" {
+			desc = "method " + m.WireName
+		}
+		pin := -1
+		if m.Pinned {
+			pin = m.Ordinal
+		}
+		claims = append(claims, claim{
 			wire:    m.WireName,
 			was:     was,
 			wasText: m.Was,
 			pos:     m.Pos,
-			desc:    "method " + m.Name,
+			desc:    desc,
 			set:     func(ord int) { m.Ordinal = ord },
-		}
+			pin:     pin,
+		})
 	}
 	gone := a.assign(owner, "method", claims, oldSlots)
 	for _, m := range methods {
@@ -247,7 +281,8 @@ func (a *applier) iface(in *annotate.Interface, old *Interface) {
 			Retired:  true,
 		})
 	}
-	in.Methods = methods
+	in.Methods = append(methods, pinnedRetired...)
+	annotate.FillOrdinalGaps(in)
 }
 
 // fields renumbers fields (a struct's, a method's parameters or results)
@@ -278,6 +313,7 @@ func (a *applier) fields(fields []*annotate.Field, old []*Field, owner, kind str
 			pos:     f.Pos,
 			desc:    desc,
 			set:     func(ord int) { f.Ordinal = ord },
+			pin:     -1,
 		})
 		if f.HasWireName != "" {
 			was := ""
@@ -291,6 +327,7 @@ func (a *applier) fields(fields []*annotate.Field, old []*Field, owner, kind str
 				pos:     f.Pos,
 				desc:    "the has flag of " + desc,
 				set:     func(ord int) { f.HasOrdinal = ord },
+				pin:     -1,
 			})
 		}
 	}

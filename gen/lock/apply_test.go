@@ -330,3 +330,45 @@ func TestApplyRetiredNameReused(t *testing.T) {
 		t.Errorf("error = %v\nwant %s", err, want)
 	}
 }
+
+// TestApplyPins: a pinned ordinal wins over the lock, a retired slot
+// declared by //ipc:retired survives a lock that lacks it, and a method the
+// pin displaces takes a new ordinal.
+func TestApplyPins(t *testing.T) {
+	old, err := Parse("svc.capnp", []byte(Header+`
+
+@0xe0b4c5d7a2f31968;
+
+interface Svc @0xd9e0b1c2a3f40516 {
+  a @0 () -> ();
+  b @1 () -> ();
+}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &annotate.Method{Name: "A", WireName: "a", Pos: pos(3)}
+	b := &annotate.Method{Name: "B", WireName: "b", Pos: pos(4)}
+	c := &annotate.Method{Name: "C", WireName: "c", Pos: pos(5), Ordinal: 1, Pinned: true}
+	gone := &annotate.Method{WireName: "old3", Ordinal: 3, Pinned: true, Retired: true, Doc: "Retired: old, declared by //ipc:retired."}
+	pkg := &annotate.Package{Path: "example.com/svc", Name: "svc", IPCName: "svcipc", IPCPath: "example.com/svc/svcipc",
+		Interfaces: []*annotate.Interface{{Name: "Svc", Pos: pos(2), Methods: []*annotate.Method{a, b, c, gone}}}}
+	if err := Apply(pkg, old); err != nil {
+		t.Fatal(err)
+	}
+	got := make(map[string]int)
+	for _, m := range pkg.Interfaces[0].Methods {
+		got[m.WireName] = m.Ordinal
+	}
+	want := map[string]int{"a": 0, "c": 1, "b": 2, "old3": 3}
+	if diff := gocmp.Diff(want, got); diff != "" {
+		t.Errorf("ordinals (-want +got):\n%s", diff)
+	}
+	text, err := schema.Text(pkg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(text), "old3 @3 () -> ();") {
+		t.Errorf("the retired slot is not in the schema:\n%s", text)
+	}
+}

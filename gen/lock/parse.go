@@ -138,9 +138,16 @@ func (l *lexer) scan() (lexeme, *ParseError) {
 		}
 		t.kind, t.text = tokIdent, string(l.src[start:end])
 		l.advance(end - start)
-	case isDigit(c):
-		end := start
-		for end < len(l.src) && (isLetter(l.src[end]) || isDigit(l.src[end])) {
+	case isDigit(c), c == '-' && start+1 < len(l.src) && isDigit(l.src[start+1]):
+		// An ID, an ordinal, or a default value: -12, 1.5e+308.
+		end := start + 1
+		hex := strings.HasPrefix(string(l.src[start:min(start+2, len(l.src))]), "0x")
+		for end < len(l.src) {
+			d := l.src[end]
+			sign := (d == '+' || d == '-') && !hex && (l.src[end-1] == 'e' || l.src[end-1] == 'E')
+			if !isLetter(d) && !isDigit(d) && d != '.' && !sign {
+				break
+			}
 			end++
 		}
 		t.kind, t.text = tokNumber, string(l.src[start:end])
@@ -547,17 +554,62 @@ func (p *parser) paramList(what string) ([]*Field, *ParseError) {
 		if err != nil {
 			return nil, err
 		}
+		def, err := p.fieldSuffix(what + " " + name.text)
+		if err != nil {
+			return nil, err
+		}
 		i := len(fields)
 		fields = append(fields, &Field{
 			Name:    name.text,
 			Ordinal: i,
 			Type:    typ,
+			Default: def,
 			Retired: isRetiredParamName(name.text, i),
 			Line:    name.line,
 		})
 	}
 	p.next()
 	return fields, nil
+}
+
+// fieldSuffix reads what may follow a field's type: a default value
+// "= 8000" (a number, true or false) and an annotation $Go.name("x"). It
+// returns the default as written, "" for none.
+func (p *parser) fieldSuffix(what string) (string, *ParseError) {
+	def := ""
+	if p.is("=") {
+		p.next()
+		switch {
+		case p.tok.kind == tokNumber, p.tok.kind == tokIdent && (p.tok.text == "true" || p.tok.text == "false"):
+			def = p.tok.text
+			p.next()
+		default:
+			return "", p.errorAt(p.tok, "expected the default value of %s, found %s", what, p.tok)
+		}
+	}
+	for p.is("$") {
+		p.next()
+		if _, err := p.ident("an annotation name after $"); err != nil {
+			return "", err
+		}
+		for p.is(".") {
+			p.next()
+			if _, err := p.ident("an annotation name"); err != nil {
+				return "", err
+			}
+		}
+		if err := p.expect("(", "after the annotation name"); err != nil {
+			return "", err
+		}
+		if p.tok.kind != tokString {
+			return "", p.errorAt(p.tok, "expected the annotation's quoted value, found %s", p.tok)
+		}
+		p.next()
+		if err := p.expect(")", "after the annotation's value"); err != nil {
+			return "", err
+		}
+	}
+	return def, nil
 }
 
 // isRetiredParamName reports whether name is "<old>Retired<i>" for the
@@ -604,10 +656,14 @@ func (p *parser) structDecl() (*Struct, lexeme, *ParseError) {
 		if err != nil {
 			return nil, name, err
 		}
+		def, err := p.fieldSuffix(fwhat)
+		if err != nil {
+			return nil, name, err
+		}
 		if err := p.expect(";", "after "+fwhat); err != nil {
 			return nil, name, err
 		}
-		f := &Field{Name: fname.text, Ordinal: ord, Type: typ, Line: fname.line}
+		f := &Field{Name: fname.text, Ordinal: ord, Type: typ, Default: def, Line: fname.line}
 		f.Doc = p.comments()
 		f.Retired = isRetiredDoc(f.Doc)
 		s.Fields = append(s.Fields, f)

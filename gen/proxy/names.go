@@ -503,7 +503,7 @@ func (g *generator) zero(t *annotate.Type) *jen.Statement {
 func live(fs []*annotate.Field) []*annotate.Field {
 	n := 0
 	for _, f := range fs {
-		if !f.Retired {
+		if !f.Retired && !f.WireOnly {
 			n++
 		}
 	}
@@ -512,7 +512,7 @@ func live(fs []*annotate.Field) []*annotate.Field {
 	}
 	out := make([]*annotate.Field, 0, n)
 	for _, f := range fs {
-		if !f.Retired {
+		if !f.Retired && !f.WireOnly {
 			out = append(out, f)
 		}
 	}

@@ -230,7 +230,7 @@ func (g *generator) unimplemented(it *annotate.Interface) {
 
 	for _, anc := range g.ancestry(it) {
 		for _, m := range anc.Methods {
-			if m.Retired {
+			if m.Retired || m.WireOnly {
 				continue
 			}
 			method := methodPath(g.pkg, anc, m)
@@ -265,7 +265,7 @@ func (g *generator) unimplemented(it *annotate.Interface) {
 // methodConversions emits the functions that write and read the
 // parameters and results of m.
 func (g *generator) methodConversions(it *annotate.Interface, m *annotate.Method) {
-	if m.Retired {
+	if m.Retired || m.WireOnly {
 		return
 	}
 	method := methodPath(g.pkg, it, m)
