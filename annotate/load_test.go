@@ -351,8 +351,8 @@ func TestLoadErrors(t *testing.T) {
 			"args.go:21:17: //ipc:interface: id=1234 must be hexadecimal with a 0x prefix, e.g. id=0xc2a8f3e1d0b4a697 (run `capnp id` for a fresh one)",
 			"args.go:24:17: //ipc:interface: id=0x1ffffffffffffffff does not fit in 64 bits; use 16 hex digits, e.g. id=0xc2a8f3e1d0b4a697 (run `capnp id` for a fresh one)",
 			"args.go:27:17: //ipc:interface: malformed arguments (an unterminated or unseparated quoted string); write key=value pairs separated by spaces",
-			"args.go:29:15: //ipc:method: was=foo-bar is not an exported Go method name; write the method's previous name, e.g. was=OldName",
-			"args.go:31:15: //ipc:method: was=lower is not an exported Go method name; write the method's previous name, e.g. was=OldName",
+			"args.go:29:15: //ipc:method: was=foo-bar is not an exported Go method name; write the method's previous name, e.g. was=OldName, or the retired placeholder of a removed method, e.g. was=oldNameRetired4",
+			"args.go:31:15: //ipc:method: was=lower is not an exported Go method name; write the method's previous name, e.g. was=OldName, or the retired placeholder of a removed method, e.g. was=oldNameRetired4",
 			`args.go:35:12: //ipc:enum takes no arguments; remove "x=1"`,
 		}},
 		{"placement", []string{

@@ -380,6 +380,26 @@ func TestCompareModel(t *testing.T) {
 		}
 	})
 
+	t.Run("a removed method restored onto its retired slot", func(t *testing.T) {
+		old := strings.Replace(greeter, "count @1 () -> (result :Int64);", "countRetired1 @1 () -> ();\n  # Retired: was count, removed from the Go source.", 1)
+		new := strings.Replace(greeter, "count @1", "total @1", 1)
+		for _, tc := range []struct {
+			was  string
+			want []string
+		}{
+			{"CountRetired1", nil},
+			{"Count", nil},
+			{"", []string{"greet.go:7:2: method-ordinal-reused"}},
+		} {
+			m := model()
+			m.Interfaces[0].Methods[1].Was = tc.was
+			got := comparePkg(t, old, new, m)
+			if diff := cmp.Diff(tc.want, summary(got)); diff != "" {
+				t.Errorf("was=%q: findings (-want +got):\n%s", tc.was, diff)
+			}
+		}
+	})
+
 	t.Run("a new parameter that is not optional", func(t *testing.T) {
 		new := strings.Replace(greeter, "times :Int32)", "times :Int32, loud :Bool)", 1)
 		m := model()
