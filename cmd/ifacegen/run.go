@@ -208,6 +208,9 @@ func runGenerate(ctx context.Context, cfg config, stdout, stderr io.Writer) int 
 		return exitProblems
 	}
 	written, err := writeAll(outputs)
+	if err == nil {
+		printNotes(stderr, cfg.wd, generationHints(pkgs, locks, outputs))
+	}
 	if cfg.verbose {
 		for _, name := range written {
 			fmt.Fprintln(stdout, relative(cfg.wd, name))
@@ -307,6 +310,11 @@ func runBreaking(ctx context.Context, cfg config, stdout, stderr io.Writer) int 
 		return exitProblems
 	}
 	findings := breaking.Compare(bpkgs)
+	var hints []*annotate.Error
+	for _, b := range bpkgs {
+		hints = append(hints, methodHints(b.Model, b.Old, b.New)...)
+	}
+	printNotes(stderr, cfg.wd, hints)
 	if err := printFindings(stdout, cfg.wd, cfg.format, findings); err != nil {
 		fmt.Fprintln(stderr, "ifacegen:", err)
 		return exitProblems

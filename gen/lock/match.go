@@ -21,14 +21,17 @@ type Member struct {
 //
 // A current member is, in this order:
 //
-//  1. the live (not retired) old member of its own wire name;
-//  2. the live old member its Was names, when no current member keeps
-//     that name by rule 1 (a rename with was=);
-//  3. the retired old placeholder its Was names, by the placeholder's
+//  1. the retired old placeholder its Was names, by the placeholder's
 //     name ("unwatchRetired4") or by the name it had before it was
-//     retired ("unwatch"): a removed member restored onto its slot.
+//     retired ("unwatch"): a removed member restored onto its slot, or a
+//     rename whose was= came one generation late (the lock already
+//     retired the old name and gave the new one a fresh ordinal, which
+//     is retired in turn);
+//  2. the live (not retired) old member of its own wire name;
+//  3. the live old member its Was names, when no current member keeps
+//     that name by rule 2 (a rename with was=).
 //
-// Each old member is matched at most once; a second claim on it by Was
+// Each old member is matched at most once; a later claim on it by Was
 // gets -1 (the caller decides whether that is an error). Retired current
 // members are never matched.
 func Match(old, cur []Member) []int {
@@ -50,7 +53,16 @@ func Match(old, cur []Member) []int {
 	}
 	for i, c := range cur {
 		out[i] = -1
-		if c.Retired {
+		if c.Retired || c.Was == "" {
+			continue
+		}
+		if j, ok := retired[c.Was]; ok && !taken[j] {
+			out[i] = j
+			taken[j] = true
+		}
+	}
+	for i, c := range cur {
+		if out[i] >= 0 || c.Retired {
 			continue
 		}
 		if j, ok := live[c.Name]; ok {
@@ -62,11 +74,7 @@ func Match(old, cur []Member) []int {
 		if out[i] >= 0 || c.Retired || c.Was == "" {
 			continue
 		}
-		j, ok := live[c.Was]
-		if !ok {
-			j, ok = retired[c.Was]
-		}
-		if ok && !taken[j] {
+		if j, ok := live[c.Was]; ok && !taken[j] {
 			out[i] = j
 			taken[j] = true
 		}
