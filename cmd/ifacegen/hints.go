@@ -78,7 +78,7 @@ func methodHints(pkg *annotate.Package, old, cur *lock.Schema) []*annotate.Error
 			if r := uniqueSameSignature(a, added, removed); r != nil {
 				was := upperFirst(r.Name)
 				hints = append(hints, &annotate.Error{Pos: gm.Pos, Msg: fmt.Sprintf(
-					"note: method %s.%s is new and has the parameters and results of %s, which this edit removes (its ordinal @%d is retired, and old callers of it get \"unimplemented\"); if %s is %s renamed, add //ipc:method was=%s and regenerate, which keeps @%d",
+					"note: method %s.%s is new and has the parameters and results of %s, which is removed (its ordinal @%d is retired, and old callers of it get \"unimplemented\"); if %s is %s renamed, add //ipc:method was=%s and regenerate, which keeps @%d",
 					gi.Name, gm.Name, was, r.Ordinal, gm.Name, was, was, r.Ordinal)})
 				continue
 			}
