@@ -285,8 +285,10 @@ func (b *builder) mapNamed(t *types.Named, u use) *Type {
 				IPCPath: b.pkg.PkgPath + "/" + b.pkg.Name + "ipc",
 				IPCName: b.pkg.Name + "ipc",
 			}}
+		} else if tn.Path == b.src.path {
+			b.errorf(u, "interface %s is not an //ipc:interface, so it cannot cross a process boundary; add //ipc:interface to its doc comment (the receiver then gets a client proxy that calls back), or use a concrete type", tn.Name)
 		} else {
-			b.errorf(u, "interface type %s cannot cross a process boundary (the receiver could not rebuild its value); use a concrete type", qualified)
+			b.errorf(u, "interface type %s cannot cross a process boundary (the receiver could not rebuild its value); declare an //ipc:interface with the methods you need in package %s and use it (the receiver then gets a client proxy that calls back), or use a concrete type", qualified, b.src.name)
 		}
 		return nil
 	case *types.Basic:

@@ -73,4 +73,8 @@ type Types interface {
 	Deep(m map[string][]chan int)
 	Entry(e TextInt64Entry, m map[string]int64)
 	Unnamed(int, chan int) (int, func(), error)
+	Plain(l Listener)
 }
+
+// Listener lacks //ipc:interface.
+type Listener interface{ Heard(s string) }
