@@ -71,10 +71,16 @@ func GenerateAll(ctx context.Context, pkgs []*annotate.Package, locks Locks) ([]
 	// bindings of the packages before it still run: their errors come
 	// first. So do those of the package whose proxies failed, since Generate
 	// runs capnpc-go before generating the proxies.
+	//
+	// Problems in the user's source that only the proxy generator sees
+	// (an annotate.ErrorList: a name that collides with the bindings, an
+	// unexported type) do not stop it: every package's are reported
+	// together, as annotate reports its own.
 	var (
-		done    = make(map[*annotate.Package]bool)
-		parts   []packageParts
-		stopErr error
+		done       = make(map[*annotate.Package]bool)
+		parts      []packageParts
+		stopErr    error
+		sourceErrs annotate.ErrorList
 	)
 	for _, pkg := range pkgs {
 		p, err := renderSchema(pkg, locks, done)
@@ -84,10 +90,18 @@ func GenerateAll(ctx context.Context, pkgs []*annotate.Package, locks Locks) ([]
 		}
 		p.proxies, err = proxy.Generate(pkg)
 		parts = append(parts, p)
+		var list annotate.ErrorList
+		if errors.As(err, &list) {
+			sourceErrs = append(sourceErrs, list...)
+			continue
+		}
 		if err != nil {
 			stopErr = fmt.Errorf("%s: proxies: %w", pkg.Path, err)
 			break
 		}
+	}
+	if stopErr == nil && len(sourceErrs) > 0 {
+		return nil, sourceErrs
 	}
 	bindings, err := bindAll(ctx, pkgs[:len(parts)], parts)
 	if err != nil {
