@@ -429,6 +429,7 @@ func TestLoadErrors(t *testing.T) {
 			"types.go:75:15: parameter arg1: channel types cannot cross a process boundary; use a method call per value instead",
 			"types.go:75:31: result1: an unnamed func type cannot cross a process boundary; declare a named func type (type Callback func()) in package types and use it",
 			"types.go:76:10: parameter l: interface Listener is not an //ipc:interface, so it cannot cross a process boundary; add //ipc:interface to its doc comment (the receiver then gets a client proxy that calls back), or use a concrete type",
+			"types.go:85:2: struct Half: field hidden is unexported, so it cannot cross a process boundary (the other process would see its zero value); export it, or tag it `ipc:\"-\"` to leave it out on purpose",
 		}},
 		{"bindings", []string{
 			`bindings.go:9:2: struct Ptrs: field ToPtr: its wire name toPtr would make capnpc-go generate the method ToPtr on the bindings struct type, which already has a method of that name, so it does not compile; set another wire name with the struct tag ipc:"name"`,
