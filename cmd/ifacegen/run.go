@@ -158,13 +158,22 @@ func parseConfig(args []string, stderr io.Writer) (cfg config, code int, ok bool
 	return cfg, exitOK, true
 }
 
-// load loads the annotated packages cfg's patterns match and reads their
-// schema locks. It reports problems itself: ok == false means exit 1.
+// load loads the annotated packages cfg's patterns match (to generate
+// or check, with the annotated packages they import whose generated
+// package is missing: see withMissingImports) and reads their schema
+// locks. It reports problems itself: ok == false means exit 1.
 func load(ctx context.Context, cfg config, stderr io.Writer) (pkgs []*annotate.Package, locks gen.Locks, ok bool) {
 	pkgs, err := annotate.Load(ctx, cfg.wd, cfg.patterns...)
 	if err != nil {
 		report(stderr, cfg.wd, err)
 		return nil, nil, false
+	}
+	if cfg.mode != modeBreaking {
+		pkgs, err = withMissingImports(cfg.wd, pkgs)
+		if err != nil {
+			report(stderr, cfg.wd, err)
+			return nil, nil, false
+		}
 	}
 	locks, err = readLocks(ctx, cfg.wd, pkgs)
 	if err != nil {
