@@ -554,3 +554,22 @@ interface Block @0xc1d2e3f4a5b6c7d8 {
 		t.Errorf("findings (-want +got):\n%s", diff)
 	}
 }
+
+// TestCompareRestore: findings whose fix is to regenerate from the
+// baseline's lock name the command that puts it back.
+func TestCompareRestore(t *testing.T) {
+	moved := strings.NewReplacer("greet @0", "greet @1", "count @1", "count @0").Replace(greeter)
+	got := Compare([]*Package{{
+		Path: "example.com/p", SchemaImport: "/example.com/p/pipc/p.capnp", Clause: clause,
+		Old: parse(t, greeter), New: parse(t, moved),
+		Restore: "git checkout origin/main -- pipc/p.capnp",
+	}})
+	if len(got) == 0 {
+		t.Fatal("no findings")
+	}
+	for _, f := range got {
+		if !strings.Contains(f.Message, "put the baseline schema back (git checkout origin/main -- pipc/p.capnp) and regenerate") || strings.Contains(f.Message, inPlace) {
+			t.Errorf("%s: %s does not name the restore command", f.Rule, f.Message)
+		}
+	}
+}
