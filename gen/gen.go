@@ -61,8 +61,11 @@ func Generate(ctx context.Context, pkg *annotate.Package, locks Locks) ([]File, 
 }
 
 // GenerateAll is Generate for each of pkgs: files[i] is what
-// Generate(ctx, pkgs[i], locks) returns, byte for byte, and the error is the one
-// that calling Generate on each package in order would stop at. It has the
+// Generate(ctx, pkgs[i], locks) returns, byte for byte, and the error is
+// the one that calling Generate on each package in order would stop at,
+// except that problems in the source found while generating proxies (an
+// annotate.ErrorList) are collected from every package and returned
+// together. It has the
 // go command build capnpc-go once per module (the module that contains
 // pkg.Dir) rather than once per package (see schema.BindingsAll), which
 // saves most of the time Generate takes.
