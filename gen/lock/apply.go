@@ -17,10 +17,12 @@ import (
 // are numbered by convention and left alone). Enums are left alone: their
 // values are the Go constants'.
 //
-// A member keeps the ordinal of the old member of its wire name; failing
-// that, of the old member its Was names (a Method.Was is a Go method name,
-// a Field.Was a wire name; an optional scalar's has flag follows its value:
-// was=old gives it the ordinal of hasOld). Members without an old one take
+// A member keeps the ordinal of the old member it is by the rename rule,
+// Match: the retired placeholder its Was names (a removed member put
+// back), else the old member of its wire name, else the live old member
+// its Was names (a Method.Was is a Go method name, a Field.Was a wire
+// name; an optional scalar's has flag follows its value: was=old gives it
+// the ordinal of hasOld). Members without an old one take
 // the next free ordinals, in source order. An old member that nothing
 // keeps becomes a Retired placeholder named "<old>Retired<ordinal>" (a
 // placeholder that was already retired keeps its name), appended after
