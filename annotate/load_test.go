@@ -351,8 +351,8 @@ func TestLoadErrors(t *testing.T) {
 			"args.go:21:17: //ipc:interface: id=1234 must be hexadecimal with a 0x prefix, e.g. id=0xc2a8f3e1d0b4a697 (run `capnp id` for a fresh one)",
 			"args.go:24:17: //ipc:interface: id=0x1ffffffffffffffff does not fit in 64 bits; use 16 hex digits, e.g. id=0xc2a8f3e1d0b4a697 (run `capnp id` for a fresh one)",
 			"args.go:27:17: //ipc:interface: malformed arguments (an unterminated or unseparated quoted string); write key=value pairs separated by spaces",
-			"args.go:29:15: //ipc:method: was=foo-bar is not an exported Go method name; write the method's previous name, e.g. was=OldName",
-			"args.go:31:15: //ipc:method: was=lower is not an exported Go method name; write the method's previous name, e.g. was=OldName",
+			"args.go:29:15: //ipc:method: was=foo-bar is not an exported Go method name; write the method's previous name, e.g. was=OldName, or the retired placeholder of a removed method, e.g. was=oldNameRetired4",
+			"args.go:31:15: //ipc:method: was=lower is not an exported Go method name; write the method's previous name, e.g. was=OldName, or the retired placeholder of a removed method, e.g. was=oldNameRetired4",
 			`args.go:35:12: //ipc:enum: unknown key "x"; the keys are: id`,
 		}},
 		{"placement", []string{
@@ -428,6 +428,8 @@ func TestLoadErrors(t *testing.T) {
 			"types.go:73:22: parameter m: channel types cannot cross a process boundary; use a method call per value instead",
 			"types.go:75:15: parameter arg1: channel types cannot cross a process boundary; use a method call per value instead",
 			"types.go:75:31: result1: an unnamed func type cannot cross a process boundary; declare a named func type (type Callback func()) in package types and use it",
+			"types.go:76:10: parameter l: interface Listener is not an //ipc:interface, so it cannot cross a process boundary; add //ipc:interface to its doc comment (the receiver then gets a client proxy that calls back), or use a concrete type",
+			"types.go:85:2: struct Half: field hidden is unexported, so it cannot cross a process boundary (the other process would see its zero value); export it, or tag it `ipc:\"-\"` to leave it out on purpose",
 		}},
 		{"bindings", []string{
 			`bindings.go:9:2: struct Ptrs: field ToPtr: its wire name toPtr would make capnpc-go generate the method ToPtr on the bindings struct type, which already has a method of that name, so it does not compile; set another wire name with the struct tag ipc:"name"`,
