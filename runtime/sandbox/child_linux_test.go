@@ -1,0 +1,182 @@
+package sandbox_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"unsafe"
+
+	capnp "capnproto.org/go/capnp/v3"
+	seccomp "github.com/elastic/go-seccomp-bpf"
+	"golang.org/x/sys/unix"
+
+	"github.com/ifacegen/ifacegen/interfaces/chain"
+	"github.com/ifacegen/ifacegen/interfaces/echo"
+	procinit "github.com/ifacegen/ifacegen/interfaces/init"
+	"github.com/ifacegen/ifacegen/interfaces/init/procinitipc"
+	"github.com/ifacegen/ifacegen/interfaces/mining"
+	"github.com/ifacegen/ifacegen/interfaces/wallet"
+	"github.com/ifacegen/ifacegen/runtime/ipc"
+	"github.com/ifacegen/ifacegen/runtime/ipctest"
+	"github.com/ifacegen/ifacegen/runtime/sandbox"
+)
+
+func TestMain(m *testing.M) {
+	ipctest.RunChild(map[string]func(){
+		// probe serves probeInit: its Echo tries what it is told to.
+		"probe": func() {
+			if err := ipc.ServeSpawned(capnp.Client(procinitipc.NewInitServer(probeInit{})), nil); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(1)
+			}
+		},
+		// ignorer drops its policy before it serves, as a program that
+		// knows nothing of sandboxes would.
+		"ignorer": func() {
+			os.Unsetenv(sandbox.EnvVar)
+			if err := ipc.ServeSpawned(capnp.Client(procinitipc.NewInitServer(probeInit{})), nil); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(1)
+			}
+		},
+		// nolandlock makes the kernel look as if it had no Landlock to
+		// itself and the processes it starts (Landlock's system calls
+		// fail with ENOSYS), then runs checkWithoutLandlock.
+		"nolandlock": func() {
+			filter := seccomp.Filter{
+				NoNewPrivs: true,
+				Flag:       seccomp.FilterFlagTSync,
+				Policy: seccomp.Policy{
+					DefaultAction: seccomp.ActionAllow,
+					Syscalls: []seccomp.SyscallGroup{{
+						Names:  []string{"landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self"},
+						Action: seccomp.ActionErrno | seccomp.Action(syscall.ENOSYS),
+					}},
+				},
+			}
+			if err := seccomp.LoadFilter(filter); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(1)
+			}
+			os.Exit(checkWithoutLandlock(os.Args[len(os.Args)-1]))
+		},
+		// exit0 exits at once: a program for the probe to run.
+		"exit0": func() {},
+	})
+	os.Exit(m.Run())
+}
+
+// probeInit is a procinit.Init whose Echo does what its message says and
+// whose wallet loader works on the parent's chain.
+type probeInit struct{}
+
+func (probeInit) MakeEcho(context.Context) (echo.Echo, error) { return probe{}, nil }
+func (probeInit) MakeChain(context.Context) (chain.Chain, error) {
+	return nil, procinit.ErrNotAvailable
+}
+func (probeInit) MakeMining(context.Context) (mining.Mining, error) {
+	return nil, procinit.ErrNotAvailable
+}
+func (probeInit) MakeWalletLoader(_ context.Context, c chain.Chain) (wallet.WalletLoader, error) {
+	return wallet.NewLoader(c), nil
+}
+
+// probe's Echo runs the command in its message, "VERB ARG…", in the
+// (sandboxed) child, and returns "ok" and what it got, or the outcome
+// of the error (see outcome).
+type probe struct{}
+
+func (probe) Echo(_ context.Context, message string) (string, error) {
+	verb, arg, _ := strings.Cut(message, " ")
+	switch verb {
+	case "read":
+		b, err := os.ReadFile(arg)
+		return result(string(b), err), nil
+	case "write":
+		return result("", os.WriteFile(arg, []byte("written by the child"), 0o644)), nil
+	case "exec":
+		fields := strings.Fields(arg)
+		cmd := exec.Command(fields[0], fields[1:]...)
+		// Pipes, not /dev/null, which the sandbox may not grant.
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(""), io.Discard, io.Discard
+		cmd.Env = append(os.Environ(), ipctest.ChildEnv+"=exit0")
+		return result("", cmd.Run()), nil
+	case "connect":
+		c, err := net.Dial("tcp", arg)
+		if err == nil {
+			c.Close()
+		}
+		return result("", err), nil
+	case "listen":
+		l, err := net.Listen("tcp", arg)
+		if err == nil {
+			l.Close()
+		}
+		return result("", err), nil
+	case "mptcp-socket":
+		// A Multipath TCP socket, made directly.
+		fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, unix.IPPROTO_MPTCP)
+		if err == nil {
+			unix.Close(fd)
+		}
+		return result("", err), nil
+	case "mptcp-dial":
+		// Go's way: MPTCP first, plain TCP if that fails.
+		var d net.Dialer
+		d.SetMultipathTCP(true)
+		c, err := d.Dial("tcp", arg)
+		if err == nil {
+			c.Close()
+		}
+		return result("", err), nil
+	case "process_vm_readv":
+		// Read a byte of this process's own memory through the system
+		// call that reads other processes' memory.
+		var src, dst byte = 42, 0
+		local := []unix.Iovec{{Base: &dst, Len: 1}}
+		remote := []unix.RemoteIovec{{Base: uintptr(unsafe.Pointer(&src)), Len: 1}}
+		_, err := unix.ProcessVMReadv(os.Getpid(), local, remote, 0)
+		return result(strconv.Itoa(int(dst)), err), nil
+	case "uname":
+		var u unix.Utsname
+		return result("", unix.Uname(&u)), nil
+	case "loosen":
+		// Apply a policy that grants everything, then read arg.
+		wide := &sandbox.Policy{ReadOnly: []string{"/"}, ReadWrite: []string{"/tmp"}, Network: true}
+		if _, err := wide.Apply(); err != nil {
+			return result("", fmt.Errorf("apply: %w", err)), nil
+		}
+		b, err := os.ReadFile(arg)
+		return result(string(b), err), nil
+	}
+	return "", fmt.Errorf("probe: unknown command %q", message)
+}
+
+// result is the probe's answer: "ok " and got when err is nil, otherwise
+// the outcome of err.
+func result(got string, err error) string {
+	if err == nil {
+		return "ok " + got
+	}
+	return outcome(err)
+}
+
+// outcome describes err as "ERRNO permission=BOOL: text": the errno it
+// wraps (or "-"), and whether errors.Is(err, fs.ErrPermission).
+func outcome(err error) string {
+	name := "-"
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		name = unix.ErrnoName(errno)
+	}
+	return fmt.Sprintf("%s permission=%v: %v", name, errors.Is(err, fs.ErrPermission), err)
+}
