@@ -210,6 +210,42 @@ func TestNetwork(t *testing.T) {
 	}
 }
 
+// Where the kernel has Landlock ABI 6, the child can neither signal
+// processes outside its sandbox nor, without Network, reach abstract unix
+// sockets outside it.
+func TestScopes(t *testing.T) {
+	requireLandlock(t)
+	abi, _, _ := unix.Syscall(unix.SYS_LANDLOCK_CREATE_RULESET, 0, 0, unix.LANDLOCK_CREATE_RULESET_VERSION)
+	if abi < 6 {
+		t.Skipf("Landlock ABI %d confines neither signals nor abstract unix sockets (ABI 6 does)", abi)
+	}
+	name := fmt.Sprintf("ifacegen-sandbox-test-%d", os.Getpid())
+	l, err := net.Listen("unix", "@"+name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	_, e := spawnProbe(t, &sandbox.Policy{})
+	expect(t, e, "signal-parent", "EPERM")
+	expect(t, e, "unix-abstract "+name, "EPERM")
+
+	_, open := spawnProbe(t, &sandbox.Policy{Network: true})
+	expect(t, open, "signal-parent", "EPERM") // signals are confined either way
+	expect(t, open, "unix-abstract "+name, "ok")
+
+	_, free := spawnProbe(t, nil)
+	expect(t, free, "signal-parent", "ok")
+}
+
 // A denied system call fails with EPERM; the child goes on serving.
 func TestSyscalls(t *testing.T) {
 	requireLandlock(t)
