@@ -27,7 +27,7 @@ func (p *Policy) Check() error {
 func (p *Policy) missing() []string {
 	missing := p.landlockMissing(landlockABI())
 	if !seccompAvailable() {
-		missing = append(missing, errSeccompMissing.Error())
+		missing = append(missing, p.seccompMissing())
 	}
 	return missing
 }
@@ -59,7 +59,7 @@ func (p *Policy) Apply() (notEnforced []string, err error) {
 	haveSeccomp := seccompAvailable()
 	notEnforced = p.landlockMissing(abi)
 	if !haveSeccomp {
-		notEnforced = append(notEnforced, errSeccompMissing.Error())
+		notEnforced = append(notEnforced, p.seccompMissing())
 	}
 	if len(notEnforced) > 0 && !p.BestEffort {
 		return nil, missingError(notEnforced)

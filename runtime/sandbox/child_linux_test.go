@@ -48,17 +48,22 @@ func TestMain(m *testing.M) {
 				os.Exit(1)
 			}
 		},
-		// nolandlock makes the kernel look as if it had no Landlock to
-		// itself and the processes it starts (Landlock's system calls
-		// fail with ENOSYS), then runs checkWithoutLandlock.
-		"nolandlock": func() {
+		// without hides a kernel feature from itself and the processes
+		// it starts, "landlock" or "seccomp" (their system calls fail with
+		// ENOSYS), then runs checkWithout.
+		"without": func() {
+			feature, secret := os.Args[len(os.Args)-2], os.Args[len(os.Args)-1]
+			hidden := map[string][]string{
+				"landlock": {"landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self"},
+				"seccomp":  {"seccomp"},
+			}[feature]
 			filter := seccomp.Filter{
 				NoNewPrivs: true,
 				Flag:       seccomp.FilterFlagTSync,
 				Policy: seccomp.Policy{
 					DefaultAction: seccomp.ActionAllow,
 					Syscalls: []seccomp.SyscallGroup{{
-						Names:  []string{"landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self"},
+						Names:  hidden,
 						Action: seccomp.ActionErrno | seccomp.Action(syscall.ENOSYS),
 					}},
 				},
@@ -67,7 +72,7 @@ func TestMain(m *testing.M) {
 				fmt.Fprintln(os.Stderr, err)
 				os.Exit(1)
 			}
-			os.Exit(checkWithoutLandlock(os.Args[len(os.Args)-1]))
+			os.Exit(checkWithout(feature, secret))
 		},
 		// exit0 exits at once: a program for the probe to run.
 		"exit0": func() {},

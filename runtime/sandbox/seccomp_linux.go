@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -204,5 +203,11 @@ func loadFilterAllThreads(prog []bpf.RawInstruction) error {
 	return nil
 }
 
-// errSeccompMissing is what a policy lacks on a kernel without seccomp.
-var errSeccompMissing = errors.New("seccomp-bpf (system call filters): this kernel has none (CONFIG_SECCOMP_FILTER), or this process may not install filters")
+// seccompMissing says what p lacks on a kernel without seccomp.
+func (p *Policy) seccompMissing() string {
+	msg := "seccomp-bpf (system call filters): this kernel has none (CONFIG_SECCOMP_FILTER), or this process may not install filters"
+	if !p.Network {
+		msg += "; without it Multipath TCP stays open despite Network: false"
+	}
+	return msg
+}
