@@ -76,6 +76,17 @@ func TestMain(m *testing.M) {
 		},
 		// exit0 exits at once: a program for the probe to run.
 		"exit0": func() {},
+		// reader reads the file named by its last argument, and exits 3
+		// if that is denied (fs.ErrPermission), 4 on another error.
+		"reader": func() {
+			_, err := os.ReadFile(os.Args[len(os.Args)-1])
+			switch {
+			case errors.Is(err, fs.ErrPermission):
+				os.Exit(3)
+			case err != nil:
+				os.Exit(4)
+			}
+		},
 	})
 	os.Exit(m.Run())
 }
@@ -108,12 +119,17 @@ func (probe) Echo(_ context.Context, message string) (string, error) {
 		return result(string(b[:min(len(b), 64)]), err), nil
 	case "write":
 		return result("", os.WriteFile(arg, []byte("written by the child"), 0o644)), nil
-	case "exec":
+	case "exec", "exec-reader":
+		// Run a program; a test binary runs as helper exit0 or reader.
 		fields := strings.Fields(arg)
 		cmd := exec.Command(fields[0], fields[1:]...)
 		// Pipes, not /dev/null, which the sandbox may not grant.
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(""), io.Discard, io.Discard
-		cmd.Env = append(os.Environ(), ipctest.ChildEnv+"=exit0")
+		helper := "exit0"
+		if verb == "exec-reader" {
+			helper = "reader"
+		}
+		cmd.Env = append(os.Environ(), ipctest.ChildEnv+"="+helper)
 		return result("", cmd.Run()), nil
 	case "connect":
 		c, err := net.Dial("tcp", arg)

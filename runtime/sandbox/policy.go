@@ -20,6 +20,9 @@ import (
 // applied. A directory grants its whole tree; a file grants that file
 // only. Symbolic links in a path are followed when the policy is applied,
 // so the grant is on what the link pointed to then.
+//
+// No method modifies a Policy; one may be shared by goroutines and
+// reused for many children.
 type Policy struct {
 	// ReadOnly lists files and directories the process may read (open
 	// for reading, list). It may not run them: see Exec.

@@ -178,6 +178,14 @@ func TestExec(t *testing.T) {
 	}
 	_, e := spawnProbe(t, policy)
 	expect(t, e, "exec "+exe+" -test.run=^$", "ok")
+	// What the child runs inherits its sandbox: it reads the directory
+	// the child may read, and not the test's own file.
+	expect(t, e, "exec-reader "+exe+" -test.run=^$ "+other, "ok")
+	secret := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(secret, []byte("the parent's"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, e, "exec-reader "+exe+" -test.run=^$ "+secret, "- permission=false: exit status 3")
 	expect(t, e, "read "+other, "ok")
 	expect(t, e, "exec "+other+" -test.run=^$", "EACCES permission=true")
 	if _, err := os.Stat("/bin/sh"); err == nil {
