@@ -501,6 +501,15 @@ func TestLoadErrors(t *testing.T) {
 			"typeerror.go:5:6: undefined: Undefined",
 			`typeerror.go:8:13: cannot use "not an int" (untyped string constant) as int value in variable declaration`,
 		}},
+		{"syntax", []string{
+			// Reported although the package mentions no directive.
+			"syntax.go:5:14: expected ')', found '{'",
+			"syntax.go:6:1: missing ',' in parameter list",
+			"syntax.go:6:2: expected ')', found newline",
+			"syntax.go:6:2: missing ',' before newline in parameter list",
+			"syntax.go:6:3: expected ')', found 'EOF'",
+			"syntax.go:6:3: expected ';', found 'EOF'",
+		}},
 		{"mainpkg", []string{
 			"main.go:4:6: interface Service is in package main, which the generated package mainipc cannot import; move it to a package of its own",
 		}},
@@ -565,7 +574,8 @@ func TestLoadErrorText(t *testing.T) {
 
 // TestLoadSkips checks that packages without interfaces are skipped
 // silently: one without directives even when it does not type-check, one
-// with only a (valid) //ipc:enum.
+// with only a (valid) //ipc:enum, and a generated package (every file
+// starts with ifacegen's header) whatever it holds.
 func TestLoadSkips(t *testing.T) {
 	pkgs, err := load(t, "./quiet/...", "./ok/none", "./ok/shared")
 	if err != nil {
