@@ -14,6 +14,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
+	"sync"
 
 	"github.com/ifacegen/ifacegen/annotate"
 	"github.com/ifacegen/ifacegen/gen/lock"
@@ -52,33 +54,63 @@ func Generate(ctx context.Context, pkg *annotate.Package) ([]File, error) {
 // that calling Generate on each package in order would stop at. It has the
 // go command build capnpc-go once per module (the module that contains
 // pkg.Dir) rather than once per package (see schema.BindingsAll), which
-// saves most of the time Generate takes.
+// saves most of the time Generate takes. The proxies of the packages are
+// generated side by side, as many at once as GOMAXPROCS, while capnpc-go
+// runs (or its cached bindings are read).
 func GenerateAll(ctx context.Context, pkgs []*annotate.Package) ([][]File, error) {
-	// Everything but the bindings, in order, up to the first error. The
-	// bindings of the packages before it still run: their errors come
-	// first. So do those of the package whose proxies failed, since Generate
-	// runs capnpc-go before generating the proxies.
+	// The schemas and requests, in order, up to the first error: locks
+	// change the models, so this part is sequential.
 	var (
-		done    = make(map[*annotate.Package]bool)
-		parts   []packageParts
-		stopErr error
+		done      = make(map[*annotate.Package]bool)
+		parts     []packageParts
+		schemaErr error
 	)
 	for _, pkg := range pkgs {
 		p, err := renderSchema(pkg, done)
 		if err != nil {
-			stopErr = err
+			schemaErr = err
 			break
 		}
-		p.proxies, err = proxy.Generate(pkg)
 		parts = append(parts, p)
+	}
+	// The proxies of those packages and their bindings, side by side: a
+	// package's proxies read only its model and its imports', which are
+	// locked by now, and the bindings only the requests.
+	var (
+		wg          sync.WaitGroup
+		bindings    [][]byte
+		bindFailed  int // the first package whose bindings failed
+		bindErr     error
+		proxyErrs   = make([]error, len(parts))
+		sem         = make(chan struct{}, runtime.GOMAXPROCS(0))
+		schemaPkgs  = pkgs[:len(parts)]
+		bindingDone = make(chan struct{})
+	)
+	go func() {
+		defer close(bindingDone)
+		bindings, bindFailed, bindErr = bindAll(ctx, schemaPkgs, parts)
+	}()
+	for i, pkg := range schemaPkgs {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			parts[i].proxies, proxyErrs[i] = proxy.Generate(pkg)
+		})
+	}
+	wg.Wait()
+	<-bindingDone
+	// The error is the one generating package by package would stop at:
+	// a package's bindings fail before its proxies, and both before the
+	// next package's schema.
+	stopErr := schemaErr
+	for i, err := range proxyErrs {
 		if err != nil {
-			stopErr = fmt.Errorf("%s: proxies: %w", pkg.Path, err)
+			stopErr = fmt.Errorf("%s: proxies: %w", pkgs[i].Path, err)
 			break
 		}
 	}
-	bindings, err := bindAll(ctx, pkgs[:len(parts)], parts)
-	if err != nil {
-		return nil, err
+	if bindErr != nil && bindFailed <= firstFailure(proxyErrs, len(parts)) {
+		return nil, bindErr
 	}
 	if stopErr != nil {
 		return nil, stopErr
@@ -92,6 +124,17 @@ func GenerateAll(ctx context.Context, pkgs []*annotate.Package) ([][]File, error
 		}
 	}
 	return files, nil
+}
+
+// firstFailure returns the index of the first non-nil error in errs, or n
+// when there is none.
+func firstFailure(errs []error, n int) int {
+	for i, err := range errs {
+		if err != nil {
+			return i
+		}
+	}
+	return n
 }
 
 // Schemas returns the schema text of each of pkgs, with the locks applied
@@ -142,8 +185,8 @@ func renderSchema(pkg *annotate.Package, done map[*annotate.Package]bool) (packa
 
 // bindAll returns the bindings of each of pkgs from parts[i].request, with
 // one schema.BindingsAll per module; the error is that of the first
-// package, in order, whose bindings failed.
-func bindAll(ctx context.Context, pkgs []*annotate.Package, parts []packageParts) ([][]byte, error) {
+// package, in order, whose bindings failed, and failed its index.
+func bindAll(ctx context.Context, pkgs []*annotate.Package, parts []packageParts) (bindings [][]byte, failed int, err error) {
 	type group struct {
 		dir     string // where capnpc-go runs: the first package's directory
 		indexes []int  // into pkgs
@@ -160,8 +203,8 @@ func bindAll(ctx context.Context, pkgs []*annotate.Package, parts []packageParts
 		}
 		g.indexes = append(g.indexes, i)
 	}
-	bindings := make([][]byte, len(pkgs))
-	failed := -1 // the first package whose bindings failed
+	bindings = make([][]byte, len(pkgs))
+	failed = -1
 	var failure error
 	for _, g := range groups {
 		requests := make([][]byte, len(g.indexes))
@@ -181,16 +224,16 @@ func bindAll(ctx context.Context, pkgs []*annotate.Package, parts []packageParts
 			failedHere, failureHere = g.indexes[berr.Index], berr.Err
 		}
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("%s: bindings: %w", pkgs[failedHere].Path, failureHere)
+			return nil, failedHere, fmt.Errorf("%s: bindings: %w", pkgs[failedHere].Path, failureHere)
 		}
 		if failed < 0 || failedHere < failed {
 			failed, failure = failedHere, failureHere
 		}
 	}
 	if failed >= 0 {
-		return nil, fmt.Errorf("%s: bindings: %w", pkgs[failed].Path, failure)
+		return nil, failed, fmt.Errorf("%s: bindings: %w", pkgs[failed].Path, failure)
 	}
-	return bindings, nil
+	return bindings, -1, nil
 }
 
 // moduleKey names what decides the capnpc-go that the go command builds in
