@@ -15,7 +15,8 @@ func TestNewKeySeparatesParts(t *testing.T) {
 	if NewKey([]byte("ab"), []byte("c")) == NewKey([]byte("a"), []byte("bc")) {
 		t.Error(`NewKey("ab", "c") == NewKey("a", "bc")`)
 	}
-	if NewKey([]byte("a")) != NewKey([]byte("a")) {
+	a1, a2 := NewKey([]byte("a")), NewKey([]byte("a"))
+	if a1 != a2 {
 		t.Error("NewKey is not deterministic")
 	}
 }
