@@ -35,11 +35,14 @@ var (
 // starting with a different one each round, so that all see the same
 // machine load; the ratios are taken per round. Reported: the median
 // time of each (ifacegen-s, capnp-s, mockgen-s) and the median, lowest
-// and highest per-round ratio (x-capnp-med …). With -corpusold=binary an
-// older ifacegen build is timed in each round too (ifacegen-old-s), with
-// its ratios. ns/op is the time of a whole round. Run with -benchtime=Nx for N rounds; -corpusraw=file
-// appends every round's times. Timing decides nothing here: read the
-// ratios in BENCHMARKS.md.
+// and highest per-round ratio (x-capnp-med …); the same medians of CPU
+// time (user + system of the processes and their children: *-cpu-s,
+// x-*-cpu-med), which the load of other jobs disturbs less. With
+// -corpusold=binary an older ifacegen build is timed in each round too
+// (ifacegen-old-s), with its ratios. ns/op is the time of a whole round.
+// Run with -benchtime=Nx for N rounds; -corpusraw=file appends every
+// round's times. Timing decides nothing here: read the ratios in
+// BENCHMARKS.md.
 func BenchmarkGenerateCorpus(b *testing.B) {
 	if _, err := exec.LookPath("capnp"); err != nil {
 		b.Skip("capnp not installed (apt-get install capnproto)")
@@ -153,31 +156,43 @@ func BenchmarkGenerateCorpus(b *testing.B) {
 		}{"ifacegen-old", func() []*exec.Cmd { return []*exec.Cmd{command(dir, old, "./...")} }})
 	}
 
+	// A round's row holds each task's wall time, then each task's CPU time
+	// (user + system, its processes and their waited-for children: less
+	// sensitive than wall time to the load of other jobs).
+	n := len(tasks)
 	var rounds [][]time.Duration
 	for b.Loop() {
-		times := make([]time.Duration, len(tasks))
+		row := make([]time.Duration, 2*n)
 		for k := range tasks {
-			i := (k + len(rounds)) % len(tasks)
+			i := (k + len(rounds)) % n
 			start := time.Now()
 			for _, cmd := range tasks[i].cmds() {
 				mustRun(cmd)
+				row[n+i] += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 			}
-			times[i] = time.Since(start)
+			row[i] = time.Since(start)
 		}
-		rounds = append(rounds, times)
+		rounds = append(rounds, row)
 	}
 
 	for i, t := range tasks {
 		b.ReportMetric(median(column(rounds, func(r []time.Duration) float64 { return r[i].Seconds() })), t.name+"-s")
+		b.ReportMetric(median(column(rounds, func(r []time.Duration) float64 { return r[n+i].Seconds() })), t.name+"-cpu-s")
 	}
-	for i := 1; i < len(tasks); i++ {
+	for i := 1; i < n; i++ {
 		ratios := column(rounds, func(r []time.Duration) float64 { return r[0].Seconds() / r[i].Seconds() })
 		b.ReportMetric(median(ratios), "x-"+tasks[i].name+"-med")
 		b.ReportMetric(slices.Min(ratios), "x-"+tasks[i].name+"-min")
 		b.ReportMetric(slices.Max(ratios), "x-"+tasks[i].name+"-max")
+		cpu := column(rounds, func(r []time.Duration) float64 { return r[n].Seconds() / r[n+i].Seconds() })
+		b.ReportMetric(median(cpu), "x-"+tasks[i].name+"-cpu-med")
 	}
 	if *corpusRaw != "" {
-		if err := appendRounds(*corpusRaw, rounds, func(i int) string { return tasks[i].name }); err != nil {
+		columns := make([]string, 2*n)
+		for i, t := range tasks {
+			columns[i], columns[n+i] = t.name+"-s", t.name+"-cpu-s"
+		}
+		if err := appendRounds(*corpusRaw, columns, rounds); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -205,25 +220,18 @@ func median(xs []float64) float64 {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
-// appendRounds appends one line per round to the file name: the round's
-// number and each task's time in seconds, after a header line naming the
-// columns.
-func appendRounds(name string, rounds [][]time.Duration, taskName func(int) string) error {
+// appendRounds appends to the file name a header line naming the columns,
+// then one line per round: its number and its times in seconds.
+func appendRounds(name string, columns []string, rounds [][]time.Duration) error {
 	f, err := os.OpenFile(name, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 	if err != nil {
 		return err
 	}
 	var b strings.Builder
-	if len(rounds) > 0 {
-		b.WriteString("# round")
-		for i := range rounds[0] {
-			b.WriteString("\t" + taskName(i) + "-s")
-		}
-		b.WriteString("\n")
-	}
-	for r, times := range rounds {
+	b.WriteString("# round\t" + strings.Join(columns, "\t") + "\n")
+	for r, row := range rounds {
 		fmt.Fprintf(&b, "%d", r)
-		for _, t := range times {
+		for _, t := range row {
 			fmt.Fprintf(&b, "\t%.4f", t.Seconds())
 		}
 		b.WriteString("\n")
