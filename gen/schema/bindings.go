@@ -89,10 +89,22 @@ func runCapnpcGo(ctx context.Context, moduleDir string, req []byte, name string,
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("running capnpc-go: %w", ctx.Err())
 		}
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) {
+			return nil, &startError{err: runError(moduleDir, err, stderr.String())}
+		}
 		return nil, runError(moduleDir, err, stderr.String())
 	}
 	return stderr.Bytes(), nil
 }
+
+// startError is runCapnpcGo's error when the command did not start at all
+// (as opposed to starting and failing), such as a cached capnpc-go on a
+// file system that does not allow executing it.
+type startError struct{ err error }
+
+func (e *startError) Error() string { return e.err.Error() }
+func (e *startError) Unwrap() error { return e.err }
 
 // readBindings reads the bindings capnpc-go wrote to outName and replaces
 // its header line with ifacegen's; stderr is capnpc-go's, for the error.
@@ -287,9 +299,15 @@ func runMissing(ctx context.Context, moduleDir string, pc *pluginCache, requests
 	}
 	wg.Wait()
 	for _, i := range missing {
-		if errs[i] != nil {
-			return i, errs[i]
+		if errs[i] == nil {
+			continue
 		}
+		var serr *startError
+		if pc != nil && errors.As(errs[i], &serr) && ctx.Err() == nil {
+			// The cached capnpc-go does not run here: do without the cache.
+			return runMissing(ctx, moduleDir, nil, requests, missing, out)
+		}
+		return i, errs[i]
 	}
 	return 0, nil
 }

@@ -201,3 +201,42 @@ func TestBindingsErrorsNotCached(t *testing.T) {
 		t.Errorf("outputs %v after failures, want none", got)
 	}
 }
+
+// TestBindingsCachedPluginDoesNotRun checks that a cached capnpc-go that
+// cannot be executed (a cache on a noexec file system, say) costs only
+// time: Bindings falls back to running capnpc-go without the cache.
+func TestBindingsCachedPluginDoesNotRun(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv(gencache.EnvVar, dir)
+	req, err := Request(miningModel())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := Bindings(t.Context(), ".", req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exes, err := filepath.Glob(filepath.Join(dir, "exe", "*", "capnpc-go*"))
+	if err != nil || len(exes) != 1 {
+		t.Fatalf("cached executables %v (%v), want one", exes, err)
+	}
+	if err := os.Chmod(exes[0], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, out := range cacheEntries(t, dir, "out") {
+		if err := os.Remove(filepath.Join(dir, "out", out)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, n := range []int{1, minBuiltRequests} {
+		got, err := BindingsAll(t.Context(), ".", slices.Repeat([][]byte{req}, n))
+		if err != nil {
+			t.Fatalf("%d requests with a cached capnpc-go that cannot run: %v", n, err)
+		}
+		for i := range got {
+			if !bytes.Equal(got[i], want) {
+				t.Errorf("%d requests: bindings %d differ", n, i)
+			}
+		}
+	}
+}
