@@ -60,7 +60,7 @@ func BenchmarkGenerateCorpus(b *testing.B) {
 	if err := writeCorpus(dir, root, goSum); err != nil {
 		b.Fatal(err)
 	}
-	env := append(os.Environ(), "GOFLAGS=-mod=mod")
+	env := append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off")
 	command := func(dir, name string, args ...string) *exec.Cmd {
 		cmd := exec.Command(name, args...)
 		cmd.Dir = dir
