@@ -155,6 +155,13 @@ func (n *node) resolve(r *node) (embargo bool) {
 		n.embargo = make(chan struct{})
 		return true
 	}
+	if n.sentCalls && r.isPromise() && r.onConn(n.conn) {
+		// Calls sent to n now wait at the peer's promise r: if r later
+		// resolves to something of ours, they need the embargo too.
+		r.mu.Lock()
+		r.sentCalls = true
+		r.mu.Unlock()
+	}
 	return false
 }
 
