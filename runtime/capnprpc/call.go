@@ -263,8 +263,9 @@ func (c *Conn) handleReturn(m *engineMsg, root rpccp.Message) error {
 	case rpccp.Return_Which_canceled:
 		qerr = &Exception{Type: Failed, Reason: "call canceled", Remote: true}
 	default:
+		w := ret.Which()
 		m.release()
-		return protoErr("Return of kind %d is not supported by a two-party connection", ret.Which())
+		return protoErr("Return of kind %d is not supported by a two-party connection", w)
 	}
 
 	c.mu.Lock()
@@ -386,7 +387,8 @@ func (c *Conn) handleCall(m *engineMsg, root rpccp.Message) error {
 	}
 	var path []uint16
 	var pa rpccp.PromisedAnswer
-	if t.Which() == rpccp.MessageTarget_Which_promisedAnswer {
+	tw := t.Which()
+	if tw == rpccp.MessageTarget_Which_promisedAnswer {
 		if pa, err = t.PromisedAnswer(); err != nil {
 			m.release()
 			return protoErr("malformed Call target: %v", err)
@@ -395,9 +397,9 @@ func (c *Conn) handleCall(m *engineMsg, root rpccp.Message) error {
 			m.release()
 			return err
 		}
-	} else if t.Which() != rpccp.MessageTarget_Which_importedCap {
+	} else if tw != rpccp.MessageTarget_Which_importedCap {
 		m.release()
-		return protoErr("Call target of unknown kind %d", t.Which())
+		return protoErr("Call target of unknown kind %d", tw)
 	}
 	if err := c.readCapTable(m, p); err != nil {
 		m.release()
