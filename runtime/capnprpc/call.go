@@ -17,6 +17,7 @@ type callState struct {
 	params   capnp.Struct
 	paramsP  capnp.Ptr  // params content as received (forwarding)
 	in       *engineMsg // the message holding params, released after the call
+	inSize   int64      // its frame size, for the accepted-bytes budget
 
 	out     *engineMsg // results: a Return being built, or a local results message
 	payload rpccp.Payload
@@ -439,6 +440,8 @@ func (c *Conn) handleCall(m *engineMsg, root rpccp.Message) error {
 	a.cancel = call.cancel
 	c.answers[qid] = a
 	c.accepted++
+	call.inSize = int64(m.size)
+	c.acceptedB += call.inSize
 
 	if rc.SendResultsTo().Which() != rpccp.Call_sendResultsTo_Which_caller {
 		c.mu.Unlock()
@@ -683,6 +686,7 @@ func (c *Conn) finishCall(call *Call, err error, async bool) {
 		done, _ = c.forgetAnswerLocked(a)
 	}
 	c.accepted--
+	c.acceptedB -= call.inSize
 	c.acceptCond.Broadcast()
 	c.notifyIdleLocked()
 	c.mu.Unlock()

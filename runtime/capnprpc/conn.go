@@ -41,7 +41,8 @@ type connState struct {
 	bootstrapExport  int64 // export id of the bootstrap capability, or -1
 	bootstrapNotifed bool
 
-	accepted   int // incoming calls accepted, not yet returned
+	accepted   int   // incoming calls accepted, not yet returned
+	acceptedB  int64 // bytes of their params frames
 	running    int // workers busy
 	idle       int // workers parked
 	runq       []*Call
@@ -251,6 +252,7 @@ func (c *Conn) shutdown(cause error, reason string, sendAbort bool) {
 // dropCallLocked forgets an accepted call that will not run.
 func (c *Conn) dropCallLocked(call *Call) {
 	c.accepted--
+	c.acceptedB -= call.inSize
 	if call.cancel != nil {
 		call.cancel()
 	}
@@ -400,7 +402,7 @@ func (c *Conn) readLoop() {
 			// an accepted call finishes. Other messages (Finish, Return,
 			// Release) before it have been handled.
 			c.mu.Lock()
-			for c.accepted >= c.lim.accepted && !c.closed {
+			for (c.accepted >= c.lim.accepted || c.acceptedB >= c.lim.frameBytes) && !c.closed {
 				c.acceptCond.Wait()
 			}
 			closed := c.closed
