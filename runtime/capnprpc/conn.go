@@ -43,8 +43,8 @@ type connState struct {
 
 	accepted   int   // incoming calls accepted, not yet returned
 	acceptedB  int64 // bytes of their params frames
-	running    int // workers busy
-	idle       int // workers parked
+	running    int   // workers busy
+	idle       int   // workers parked
 	runq       []*Call
 	acceptCond sync.Cond // signalled when accepted drops or the conn ends
 	idleWait   []chan struct{}
