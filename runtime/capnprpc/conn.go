@@ -68,7 +68,6 @@ type connState struct {
 	done chan struct{}
 
 	readerDone chan struct{}
-	closeOnce  sync.Once
 }
 
 var discardLogger = slog.New(slog.DiscardHandler)
@@ -103,10 +102,6 @@ func newConn(rwc io.ReadWriteCloser, opts *Options) *Conn {
 	go c.writeLoop()
 	return c
 }
-
-func (c *Conn) getLogger() *slog.Logger { return c.logger }
-
-func (c *Conn) doneChan() <-chan struct{} { return c.done }
 
 func (c *Conn) getErr() error {
 	c.mu.Lock()
