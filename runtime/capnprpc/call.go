@@ -723,9 +723,10 @@ func (c *Conn) forgetAnswerLocked(a *answer) ([]*node, error) {
 	}
 	a.resultExports = nil
 	if a.result != nil && a.sendDone {
-		r := a.result
+		// The kept results go with the answer; their references are
+		// dropped by the caller, outside conn.mu.
+		done = append(done, &node{kind: kindResults, results: a.result})
 		a.result = nil
-		go r.release()
 	}
 	return done, err
 }

@@ -173,6 +173,10 @@ func (c *Conn) shutdown(cause error, reason string, sendAbort bool) {
 		}
 		toBreak = append(toBreak, a.promises...)
 		a.promises = nil
+		if a.result != nil && a.sendDone {
+			toRelease = append(toRelease, &node{kind: kindResults, results: a.result})
+			a.result = nil
+		}
 		queued := a.queue
 		a.queue = nil
 		for _, call := range queued {
