@@ -271,6 +271,7 @@ func (c *Conn) handleReturn(m *engineMsg, root rpccp.Message) error {
 
 	c.mu.Lock()
 	q.returned = true
+	q.noFinish = ret.NoFinishNeeded() && len(m.caps) == 0
 	q.err = qerr
 	q.content = content
 	q.ret = m
