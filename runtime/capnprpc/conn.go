@@ -396,21 +396,6 @@ func (c *Conn) readLoop() {
 			}
 			return
 		}
-		if acceptsCall(m) {
-			// Back-pressure: hold this call (and read nothing more) until
-			// an accepted call finishes. Other messages (Finish, Return,
-			// Release) before it have been handled.
-			c.mu.Lock()
-			for (c.accepted >= c.lim.accepted || c.acceptedB >= c.lim.frameBytes) && !c.closed {
-				c.acceptCond.Wait()
-			}
-			closed := c.closed
-			c.mu.Unlock()
-			if closed {
-				m.release()
-				return
-			}
-		}
 		if err := c.handle(m); err != nil {
 			c.abort(err.Error())
 			return
@@ -438,7 +423,23 @@ func (c *Conn) handle(m *engineMsg) error {
 	if c.observer != nil {
 		c.observer.Observe(Received, root, m.size)
 	}
-	switch root.Which() {
+	w := root.Which()
+	if w == rpccp.Message_Which_call || w == rpccp.Message_Which_bootstrap {
+		// Back-pressure: hold this call (and read nothing more) until an
+		// accepted call finishes. Other messages before it (Finish,
+		// Return, Release) have been handled.
+		c.mu.Lock()
+		for (c.accepted >= c.lim.accepted || c.acceptedB >= c.lim.frameBytes) && !c.closed {
+			c.acceptCond.Wait()
+		}
+		closed := c.closed
+		c.mu.Unlock()
+		if closed {
+			m.release()
+			return nil
+		}
+	}
+	switch w {
 	case rpccp.Message_Which_call:
 		return c.handleCall(m, root)
 	case rpccp.Message_Which_return:
@@ -577,17 +578,4 @@ func (c *Conn) bootstrapCap(ctx context.Context) *Capability {
 	m.release()
 	c.releaseQuestion(q, false)
 	return &Capability{n: n}
-}
-
-// acceptsCall reports whether m is a Call or Bootstrap: a message that
-// makes an answer.
-func acceptsCall(m *engineMsg) bool {
-	root, err := rpccp.ReadRootMessage(&m.msg)
-	if err != nil {
-		return false
-	}
-	w := root.Which()
-	// Reading the root counted against the traversal limit; give it back.
-	m.msg.ResetReadLimit(m.msg.TraverseLimit)
-	return w == rpccp.Message_Which_call || w == rpccp.Message_Which_bootstrap
 }
