@@ -506,7 +506,7 @@ func (c *Conn) deliver(call *Call, target *node, async bool) {
 				t.mu.Unlock()
 			} else {
 				t.mu.Unlock()
-				c.schedule(call)
+				c.schedule(call, async)
 				return
 			}
 		} else {
@@ -518,12 +518,13 @@ func (c *Conn) deliver(call *Call, target *node, async bool) {
 		}
 		call.fwd = q
 	}
-	c.schedule(call)
+	c.schedule(call, async)
 }
 
 // schedule hands call to a worker, or queues it when MaxRunningCalls are
-// running.
-func (c *Conn) schedule(call *Call) {
+// running. From the reader (fromReader), the first call a message makes
+// is run by the reader's own goroutine once it has passed the reading on.
+func (c *Conn) schedule(call *Call, fromReader bool) {
 	c.mu.Lock()
 	if c.closed {
 		c.dropCallLocked(call)
@@ -537,18 +538,29 @@ func (c *Conn) schedule(call *Call) {
 	}
 	c.running++
 	c.mu.Unlock()
+	if fromReader && c.inlineCall == nil {
+		c.inlineCall = call
+		return
+	}
 	select {
 	case c.work <- call:
 	default:
-		go c.worker(call)
+		go c.serve(call)
 	}
 }
 
 const maxIdleWorkers = 64
 
-// worker runs calls; between calls it parks, until the connection ends.
-func (c *Conn) worker(call *Call) {
+// serve is the body of the connection's goroutines other than the writer:
+// a worker runs calls (call non-nil) and between them parks, until the
+// connection ends; handed nil, it takes the reader role (readUntilCall).
+func (c *Conn) serve(call *Call) {
 	for {
+		if call == nil {
+			if call = c.readUntilCall(); call == nil {
+				return
+			}
+		}
 		c.run(call)
 		c.mu.Lock()
 		if len(c.runq) > 0 && !c.closed {

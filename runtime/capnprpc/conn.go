@@ -53,13 +53,15 @@ type connState struct {
 	err    error
 
 	// Writing (see sendMsg): wmu guards pending, the frames queued for
-	// writing; writing says a goroutine is writing them; queued counts
+	// writing; writing says a goroutine is writing them (flushLocked),
+	// scheduled says the writer goroutine was woken to; queued counts
 	// their bytes plus those being written.
 	wmu      sync.Mutex
 	wcond    sync.Cond // signalled when queued drops or writing ends
 	pending  []byte
 	spare    []byte
-	writing  bool
+	writing   bool
+	scheduled bool
 	queued   int64
 	writeErr error
 	wake     chan struct{}
@@ -68,6 +70,11 @@ type connState struct {
 	done chan struct{}
 
 	readerDone chan struct{}
+
+	// Reader role (see readUntilCall): fr and inlineCall are used only by
+	// the goroutine that holds it.
+	fr         *frameReader
+	inlineCall *Call
 }
 
 var discardLogger = slog.New(slog.DiscardHandler)
@@ -306,18 +313,27 @@ func (c *Conn) sendMsg(m *engineMsg, async bool) error {
 	c.pending = appendFrame(c.pending, &m.msg)
 	c.queued += n
 	if c.writing {
+		// The goroutine writing takes this frame with the rest.
 		c.wmu.Unlock()
 		return nil
 	}
-	c.writing = true
 	if async {
-		c.wmu.Unlock()
-		select {
-		case c.wake <- struct{}{}:
-		default:
+		if !c.scheduled {
+			c.scheduled = true
+			c.wmu.Unlock()
+			select {
+			case c.wake <- struct{}{}:
+			default:
+			}
+			return nil
 		}
+		c.wmu.Unlock()
 		return nil
 	}
+	// Write now, taking along what asynchronous senders queued before the
+	// writer goroutine got to it (a caller's Finish then shares the write
+	// of its next Call).
+	c.writing = true
 	err = c.flushLocked()
 	c.wmu.Unlock()
 	if err != nil {
@@ -355,13 +371,18 @@ func (c *Conn) flushLocked() error {
 	return c.writeErr
 }
 
-// writeLoop writes what asynchronous senders queued.
+// writeLoop writes what asynchronous senders queued, unless another
+// sender has written it (or is writing it) meanwhile.
 func (c *Conn) writeLoop() {
 	for {
 		select {
 		case <-c.wake:
 			c.wmu.Lock()
-			c.flushLocked()
+			c.scheduled = false
+			if !c.writing && len(c.pending) > 0 {
+				c.writing = true
+				c.flushLocked()
+			}
 			c.wmu.Unlock()
 		case <-c.done:
 			return
@@ -380,10 +401,17 @@ func (c *Conn) disconnectedErr() error {
 // for an implementation; it waits only for MaxAcceptedCalls (back-pressure)
 // and for its own writes.
 func (c *Conn) readLoop() {
-	defer close(c.readerDone)
-	fr := newFrameReader(c.rwc, &c.lim)
+	c.fr = newFrameReader(c.rwc, &c.lim)
+	c.serve(nil)
+}
+
+// readUntilCall reads and handles frames. When a handled message gave the
+// reader a call to run itself (inlineCall), it passes the reading on to
+// another goroutine and returns the call; when reading ends it returns
+// nil. Only the goroutine holding the reader role runs it.
+func (c *Conn) readUntilCall() *Call {
 	for {
-		m, err := fr.read()
+		m, err := c.fr.read()
 		if err != nil {
 			var fe *frameError
 			switch {
@@ -394,11 +422,25 @@ func (c *Conn) readLoop() {
 			default:
 				c.shutdown(err, "", false)
 			}
-			return
+			close(c.readerDone)
+			return nil
 		}
 		if err := c.handle(m); err != nil {
 			c.abort(err.Error())
-			return
+			close(c.readerDone)
+			return nil
+		}
+		if call := c.inlineCall; call != nil {
+			c.inlineCall = nil
+			// Leader/follower: a parked worker (or a new goroutine) reads on
+			// while this one serves the call, so the call does not wait for
+			// a goroutine to wake up.
+			select {
+			case c.work <- nil:
+			default:
+				go c.serve(nil)
+			}
+			return call
 		}
 	}
 }

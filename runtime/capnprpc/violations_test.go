@@ -265,7 +265,12 @@ func TestMaxAnswers(t *testing.T) {
 func TestMaxImports(t *testing.T) {
 	p := newRawPeer(t, socketPair, newCalc(), capnprpc.Limits{MaxImports: 4})
 	p.send(bootstrap(0))
-	p.send(callMsg(1, 0, 10, 11, 12))
+	// A call that waits holds its params' capabilities.
+	p.send(func(m rpccp.Message) {
+		callMsg(1, 0, 10, 11, 12)(m)
+		c, _ := m.Call()
+		c.SetMethodId(mWait.MethodID)
+	})
 	p.send(callMsg(2, 0, 13, 14))
 	p.expectAbort("MaxImports")
 }
