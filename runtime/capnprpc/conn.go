@@ -56,15 +56,15 @@ type connState struct {
 	// writing; writing says a goroutine is writing them (flushLocked),
 	// scheduled says the writer goroutine was woken to; queued counts
 	// their bytes plus those being written.
-	wmu      sync.Mutex
-	wcond    sync.Cond // signalled when queued drops or writing ends
-	pending  []byte
-	spare    []byte
+	wmu       sync.Mutex
+	wcond     sync.Cond // signalled when queued drops or writing ends
+	pending   []byte
+	spare     []byte
 	writing   bool
 	scheduled bool
-	queued   int64
-	writeErr error
-	wake     chan struct{}
+	queued    int64
+	writeErr  error
+	wake      chan struct{}
 
 	work chan *Call
 	done chan struct{}
