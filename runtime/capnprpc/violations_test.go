@@ -401,3 +401,27 @@ func TestMaxQueuedBytes(t *testing.T) {
 	p.eng.Close()
 	<-wrote
 }
+
+func TestMaxRunningCallsUnbounded(t *testing.T) {
+	srv := newCalc()
+	p := newPair(t, socketPair, srv, capnprpc.Limits{MaxRunningCalls: -1, MaxAcceptedCalls: 100})
+	boot := p.client.Bootstrap(context.Background())
+	defer boot.Release()
+	const n = 80
+	done := make(chan error, n)
+	for i := 0; i < n; i++ {
+		go func() { done <- boot.Call(context.Background(), mWait, nil, nil) }()
+	}
+	for i := 0; i < n; i++ {
+		<-srv.blockStarted // all of them run at once
+	}
+	if st := p.server.Stats(); st.RunningCalls != n {
+		t.Fatalf("RunningCalls %d, want %d", st.RunningCalls, n)
+	}
+	close(srv.release)
+	for i := 0; i < n; i++ {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
