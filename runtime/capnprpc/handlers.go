@@ -54,10 +54,15 @@ func (c *Conn) handleReturn(m *engineMsg, root rpccp.Message) error {
 		qerr = exceptionFrom(e)
 	case rpccp.Return_Which_canceled:
 		qerr = &Exception{Type: Failed, Reason: "call canceled", Remote: true}
+	case rpccp.Return_Which_takeFromOtherQuestion, rpccp.Return_Which_resultsSentElsewhere, rpccp.Return_Which_awaitFromThirdParty:
+		// Tail calls and third parties: this engine never asks for them
+		// (it answers sendResultsTo other than caller with an exception),
+		// so fail the question rather than the connection.
+		qerr = &Exception{Type: Unimplemented, Reason: "Return of kind " + ret.Which().String() + " (tail calls, third parties) is not supported", Remote: true}
 	default:
 		w := ret.Which()
 		m.release()
-		return protoErr("Return of kind %d is not supported by a two-party connection", w)
+		return protoErr("Return of unknown kind %d", w)
 	}
 
 	c.mu.Lock()
