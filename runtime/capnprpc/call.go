@@ -422,6 +422,8 @@ func (c *Conn) finishCall(call *Call, err error, async bool) {
 	}
 
 	c.sendMsg(retMsg, async)
+	// The call is over: its context ends (as an HTTP handler's does).
+	a.cancelCall()
 
 	c.mu.Lock()
 	a.sendDone = true

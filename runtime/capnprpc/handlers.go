@@ -208,8 +208,12 @@ func (c *Conn) handleCall(m *engineMsg, root rpccp.Message) error {
 	if c.baseCtx != nil {
 		base = c.baseCtx()
 	}
-	call.ctx, call.cancel = context.WithCancel(base)
-	a.cancel = call.cancel
+	if base.Done() == nil {
+		a.ctx.base = base
+		call.ctx = &a.ctx
+	} else {
+		call.ctx, a.stdCancel = context.WithCancel(base)
+	}
 	c.answers[qid] = a
 	c.accepted++
 	call.inSize = int64(m.size)
@@ -267,11 +271,8 @@ func (c *Conn) handleFinish(root rpccp.Message) error {
 	a.finished = true
 	a.releaseResultCaps = f.ReleaseResultCaps()
 	if !a.returnSent {
-		cancel := a.cancel
 		c.mu.Unlock()
-		if cancel != nil {
-			cancel()
-		}
+		a.cancelCall()
 		return nil
 	}
 	done, err := c.forgetAnswerLocked(a)
