@@ -27,7 +27,6 @@ type callState struct {
 	// Incoming calls only.
 	ans     *answer
 	ctx     context.Context
-	cancel  context.CancelFunc
 	target  *node // a reference held while the call waits or runs
 	fwd     *question
 	fwdPath []uint16 // a queued pipelined call's transform
