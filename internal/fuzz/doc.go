@@ -5,6 +5,7 @@
 //
 //	go test ./internal/fuzz
 //	go test ./internal/fuzz -run='^$' -fuzz='^FuzzServerConn$' -fuzztime=60s
+//	go test ./internal/fuzz -run='^$' -fuzz='^FuzzEngineFrames$' -fuzztime=60s
 //
 // The targets:
 //
@@ -21,6 +22,14 @@
 //   - FuzzServerConn: arbitrary bytes on a connection served by a generated
 //     server (ipc.NewConn over a unix socket pair); the process must not
 //     crash and the connection must shut down when the stream ends.
+//   - FuzzEngineFrames: a sequence of well-formed RPC messages built from
+//     the input (every message kind, capability descriptors of every kind,
+//     ids from a small range so that they often name something real) on a
+//     connection served by a generated server: it reaches the engine's
+//     question, answer, export and import tables, promises and embargoes,
+//     past the frame decoder where FuzzServerConn's bytes mostly stop. The
+//     process must not crash, the connection must keep reading its peer and
+//     shut down when the stream ends.
 //   - FuzzDirective: go/ast.ParseDirective and ParseArgs, which annotate's
 //     directive scanner is built on, on arbitrary comment lines.
 //   - FuzzLoadDirective: annotate.Load on a module whose interface carries
