@@ -132,6 +132,11 @@
 // Found with these targets and tests; the fixes belong outside this
 // package:
 //
+//   - The engine's reader panics, taking the process down, on a Call whose
+//     target is of an unknown kind: runtime/capnprpc's handleCall reads
+//     the target's kind for the Abort's reason after releasing the
+//     message (FuzzServerConn found it in seconds). TestUnknownCallTarget
+//     and the seed unknown-call-target fail until it is fixed.
 //   - annotate.Load reports a syntax error the go command also reports
 //     (an invalid UTF-8 byte in a comment) twice: once with an absolute file
 //     name, once with the go command's name relative to the module, though
