@@ -230,3 +230,27 @@ func TestCapabilitiesAndRelease(t *testing.T) {
 		})
 	}
 }
+
+// The other direction: the side that accepted the connection calls the
+// dialer's bootstrap capability and gives up.
+func TestCancelCallerReverse(t *testing.T) {
+	a, b := socketPair(t)
+	dialerCalc := newCalc()
+	dialer := capnprpc.NewConn(a, &capnprpc.Options{Bootstrap: capnprpc.NewLocal(dialerCalc)})
+	acceptor := capnprpc.NewConn(b, nil)
+	defer dialer.Close()
+	defer acceptor.Close()
+	boot := acceptor.Bootstrap(context.Background())
+	defer boot.Release()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- boot.Call(ctx, mBlock, nil, nil) }()
+	<-dialerCalc.blockStarted
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Call = %v", err)
+	}
+	if err := <-dialerCalc.blockEnded; !errors.Is(err, context.Canceled) {
+		t.Fatalf("implementation ctx: %v", err)
+	}
+}
