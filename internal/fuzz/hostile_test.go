@@ -44,10 +44,10 @@ func selfPipelinedChild() {
 
 // TestUnknownCallTarget sends a connection served by a generated server
 // a Bootstrap and then a Call whose target is of a kind that does not
-// exist (union tag 7). FuzzServerConn found that the engine's reader read
-// the target's kind after releasing the message, to name it in the
-// Abort, and panicked (runtime/capnprpc call.go, handleCall): a 100-byte
-// message from any peer took the whole process down. The connection must
+// exist (union tag 7). FuzzServerConn found that the engine's first
+// reader read the target's kind after releasing the message, to name it
+// in the Abort, and panicked (runtime/capnprpc call.go, handleCall): a
+// 100-byte message from any peer took the whole process down. The connection must
 // be aborted with a reason that names the target, and the process live
 // on. The hostile peer runs in a child process so that a regression is
 // reported as a failure rather than crashing the test binary.
