@@ -114,32 +114,29 @@ func GenerateAll(ctx context.Context, pkgs []*annotate.Package, locks Locks) ([]
 	}
 	wg.Wait()
 	<-bindingDone
-	// Problems in the user's source that only the proxy generator sees
-	// (an annotate.ErrorList: a name that collides with the bindings, an
-	// unexported type) do not stop the others: every package's are
-	// reported together, as annotate reports its own. Otherwise the error
-	// is the one generating package by package would stop at: a package's
-	// bindings fail before its proxies, and both before the next
-	// package's schema.
-	var sourceErrs annotate.ErrorList
-	stopErr, stopAt := schemaErr, len(parts)
-	for i, err := range proxyErrs {
+	// The error is the one generating package by package would stop at:
+	// a package's bindings fail before its proxies, and both before the
+	// next package's schema. Problems in the user's source that only the
+	// proxy generator sees (an annotate.ErrorList: a name that collides
+	// with the bindings, an unexported type) are reported together, every
+	// package's, as annotate reports its own.
+	for i := range parts {
+		if bindErr != nil && bindFailed == i {
+			return nil, bindErr
+		}
 		var list annotate.ErrorList
-		switch {
+		switch err := proxyErrs[i]; {
 		case errors.As(err, &list):
-			sourceErrs = append(sourceErrs, list...)
-		case err != nil && stopAt == len(parts):
-			stopErr, stopAt = fmt.Errorf("%s: proxies: %w", pkgs[i].Path, err), i
+			return nil, sourceErrors(proxyErrs)
+		case err != nil:
+			return nil, fmt.Errorf("%s: proxies: %w", pkgs[i].Path, err)
 		}
 	}
-	if stopErr == nil && len(sourceErrs) > 0 {
-		return nil, sourceErrs
-	}
-	if bindErr != nil && bindFailed <= stopAt {
+	if bindErr != nil {
 		return nil, bindErr
 	}
-	if stopErr != nil {
-		return nil, stopErr
+	if schemaErr != nil {
+		return nil, schemaErr
 	}
 	files := make([][]File, len(pkgs))
 	for i, pkg := range pkgs {
@@ -150,6 +147,18 @@ func GenerateAll(ctx context.Context, pkgs []*annotate.Package, locks Locks) ([]
 		}
 	}
 	return files, nil
+}
+
+// sourceErrors joins the annotate.ErrorLists among errs.
+func sourceErrors(errs []error) annotate.ErrorList {
+	var all annotate.ErrorList
+	for _, err := range errs {
+		var list annotate.ErrorList
+		if errors.As(err, &list) {
+			all = append(all, list...)
+		}
+	}
+	return all
 }
 
 // Schemas returns the schema text of each of pkgs, with the locks applied
