@@ -18,6 +18,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"sync/atomic"
 
 	"capnproto.org/go/capnp/v3"
 	rpccp "capnproto.org/go/capnp/v3/std/capnp/rpc"
@@ -62,7 +63,7 @@ type Exception struct {
 	Cause error
 }
 
-func (e *Exception) Error() string { panic("engine") }
+func (e *Exception) Error() string { return e.message() }
 func (e *Exception) Unwrap() error { return e.Cause }
 
 // Server is a capability implemented in this process.
@@ -91,24 +92,25 @@ type Shutdowner interface {
 // returns; the engine reuses it afterwards.
 type Call struct {
 	_ [0]func() // not comparable; fields are the engine's
+	callState
 }
 
 // InterfaceID and MethodID identify the method called.
-func (c *Call) InterfaceID() uint64 { panic("engine") }
-func (c *Call) MethodID() uint16    { panic("engine") }
+func (c *Call) InterfaceID() uint64 { return c.ifaceID }
+func (c *Call) MethodID() uint16    { return c.methodID }
 
 // Params returns the call's parameters struct (read-only). Capabilities in
 // it are read with CapabilityAt(params.Message(), id).
-func (c *Call) Params() capnp.Struct { panic("engine") }
+func (c *Call) Params() capnp.Struct { return c.params }
 
 // AllocResults allocates the results struct of size sz in the Return
 // message and returns it. Capabilities are added to it with AddCapability.
 // Calling it twice returns the same struct.
-func (c *Call) AllocResults(sz capnp.ObjectSize) (capnp.Struct, error) { panic("engine") }
+func (c *Call) AllocResults(sz capnp.ObjectSize) (capnp.Struct, error) { return c.allocResults(sz) }
 
 // Conn returns the connection the call arrived on, or nil for a call made
 // in this process on a local Capability.
-func (c *Call) Conn() *Conn { panic("engine") }
+func (c *Call) Conn() *Conn { return c.conn }
 
 // Capability is one reference to a capability: hosted in this process (a
 // Server), imported from a peer, or a promise (a pipelined answer, or a
@@ -117,23 +119,25 @@ func (c *Call) Conn() *Conn { panic("engine") }
 // and Release does nothing. Each reference is released once; AddRef makes
 // another. Methods are safe for concurrent use.
 type Capability struct {
-	_ [0]func()
+	_        [0]func()
+	n        *node
+	released atomic.Bool
 }
 
 // NewLocal returns the first reference to a capability served by s.
-func NewLocal(s Server) *Capability { panic("engine") }
+func NewLocal(s Server) *Capability { return newLocal(s) }
 
 // AddRef returns a new reference to the same capability.
-func (c *Capability) AddRef() *Capability { panic("engine") }
+func (c *Capability) AddRef() *Capability { return c.addRef() }
 
 // Release drops this reference. When the last reference to an imported
 // capability goes, the peer gets a Release; when the last to a local one
 // goes (and the peer holds none), its Server's Shutdown runs.
-func (c *Capability) Release() { panic("engine") }
+func (c *Capability) Release() { c.release() }
 
 // Server returns the Server behind c when c is (or has resolved to) a
 // capability hosted in this process.
-func (c *Capability) Server() (Server, bool) { panic("engine") }
+func (c *Capability) Server() (Server, bool) { return c.server() }
 
 // Call calls method m on c and waits for the answer: params fills the
 // params struct (which the engine allocated with m.ParamsSize; add
@@ -148,23 +152,24 @@ func (c *Capability) Server() (Server, bool) { panic("engine") }
 // is done first (the question is then finished with Finish at once, and
 // the peer's implementation sees its context cancelled).
 func (c *Capability) Call(ctx context.Context, m *Method, params func(capnp.Struct) error, results func(capnp.Struct) error) error {
-	panic("engine")
+	return c.call(ctx, m, params, results)
 }
 
 // Send starts a call without waiting for it, for pipelining.
 func (c *Capability) Send(ctx context.Context, m *Method, params func(capnp.Struct) error) *Answer {
-	panic("engine")
+	return c.send(ctx, m, params)
 }
 
 // Answer is the pending answer of a call made with Send.
 type Answer struct {
 	_ [0]func()
+	answerState
 }
 
 // Wait waits for the answer and hands its results struct to results (which
 // may be nil), like Call.
 func (a *Answer) Wait(ctx context.Context, results func(capnp.Struct) error) error {
-	panic("engine")
+	return a.wait(ctx, results)
 }
 
 // Pipeline returns a promise for the capability found in the results by
@@ -173,12 +178,12 @@ func (a *Answer) Wait(ctx context.Context, results func(capnp.Struct) error) err
 // at once, pipelined, targeting the question's promisedAnswer; once the
 // answer arrives the promise resolves (with an embargo where the spec
 // requires one). The caller releases the returned reference.
-func (a *Answer) Pipeline(path ...uint16) *Capability { panic("engine") }
+func (a *Answer) Pipeline(path ...uint16) *Capability { return a.pipeline(path) }
 
 // Release finishes the question (Finish at once if the answer has not been
 // consumed) and drops the answer's results. Call it once, after Wait or
 // instead of it.
-func (a *Answer) Release() { panic("engine") }
+func (a *Answer) Release() { a.release() }
 
 // AddCapability puts c into the capability table of msg, a message made by
 // this engine (a call's params, a call's results), and returns its index
@@ -186,14 +191,16 @@ func (a *Answer) Release() { panic("engine") }
 // is the null capability (the caller should write a null pointer instead).
 // It fails for a message the engine did not make.
 func AddCapability(msg *capnp.Message, c *Capability) (capnp.CapabilityID, error) {
-	panic("engine")
+	return addCapability(msg, c)
 }
 
 // CapabilityAt returns a new reference to the capability at index id of the
 // capability table of msg, a message the engine handed out (a call's
 // params, a call's results), or nil when id is out of range or names a
 // null capability.
-func CapabilityAt(msg *capnp.Message, id capnp.CapabilityID) *Capability { panic("engine") }
+func CapabilityAt(msg *capnp.Message, id capnp.CapabilityID) *Capability {
+	return capabilityAt(msg, id)
+}
 
 // Limits bounds what a peer can make a connection hold. Each zero field
 // means its default, which the field documents; a negative value means
@@ -249,36 +256,37 @@ type Options struct {
 // concurrent use.
 type Conn struct {
 	_ [0]func()
+	connState
 }
 
 // NewConn starts the connection over rwc, which it owns (Close closes it).
 // rwc's Close must interrupt pending reads and writes.
-func NewConn(rwc io.ReadWriteCloser, opts *Options) *Conn { panic("engine") }
+func NewConn(rwc io.ReadWriteCloser, opts *Options) *Conn { return newConn(rwc, opts) }
 
 // Bootstrap returns a promise for the peer's bootstrap capability; calls
 // on it are pipelined on the Bootstrap question. ctx carries values only.
-func (c *Conn) Bootstrap(ctx context.Context) *Capability { panic("engine") }
+func (c *Conn) Bootstrap(ctx context.Context) *Capability { return c.bootstrapCap(ctx) }
 
 // Close ends the connection: pending and later calls fail with a
 // Disconnected exception, running incoming calls see their contexts
 // cancelled, queued writes are flushed (bounded time), the stream is
 // closed. It is idempotent.
-func (c *Conn) Close() error { panic("engine") }
+func (c *Conn) Close() error { return c.close() }
 
 // Done is closed when the connection has ended, by Close, by the peer
 // going away, or by an Abort either way.
-func (c *Conn) Done() <-chan struct{} { panic("engine") }
+func (c *Conn) Done() <-chan struct{} { return c.done }
 
 // Err returns why the connection ended (nil while it runs; an *Exception
 // with Remote true when the peer aborted).
-func (c *Conn) Err() error { panic("engine") }
+func (c *Conn) Err() error { return c.getErr() }
 
 // Logger returns the logger of Options.Logger (a discarding one if nil).
-func (c *Conn) Logger() *slog.Logger { panic("engine") }
+func (c *Conn) Logger() *slog.Logger { return c.logger }
 
 // WaitIdle waits until no incoming call is accepted or running on c, or
 // ctx is done.
-func (c *Conn) WaitIdle(ctx context.Context) error { panic("engine") }
+func (c *Conn) WaitIdle(ctx context.Context) error { return c.waitIdle(ctx) }
 
 // Stats is a snapshot of a connection's tables, for tests and metrics.
 type Stats struct {
@@ -288,4 +296,4 @@ type Stats struct {
 }
 
 // Stats returns the connection's current table sizes.
-func (c *Conn) Stats() Stats { panic("engine") }
+func (c *Conn) Stats() Stats { return c.stats() }

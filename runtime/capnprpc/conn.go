@@ -1,0 +1,549 @@
+package capnprpc
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"capnproto.org/go/capnp/v3"
+	rpccp "capnproto.org/go/capnp/v3/std/capnp/rpc"
+)
+
+// Conn's fields (the type is declared in api.go).
+type connState struct {
+	rwc      io.ReadWriteCloser
+	lim      limits
+	logger   *slog.Logger
+	observer Observer
+	baseCtx  func() context.Context
+
+	bootstrap         *Capability
+	bootstrapReleased func()
+
+	// mu guards the tables and the call bookkeeping below.
+	mu        sync.Mutex
+	questions []*question
+	qfree     []uint32
+	nq        int
+	answers   map[uint32]*answer
+	exports   []*export
+	efree     []uint32
+	exportOf  map[*node]uint32
+	nexports  int
+	imports   map[uint32]*importEntry
+	embargoes map[uint32]*node
+	nextEmb   uint32
+
+	bootstrapExport  int64 // export id of the bootstrap capability, or -1
+	bootstrapNotifed bool
+
+	accepted   int // incoming calls accepted, not yet returned
+	running    int // workers busy
+	idle       int // workers parked
+	runq       []*Call
+	acceptCond sync.Cond // signalled when accepted drops or the conn ends
+	idleWait   []chan struct{}
+
+	closed bool
+	err    error
+
+	// Writing: wmu serialises frames into bw; the last writer in a burst
+	// flushes. queued counts bytes reserved by senders and not yet flushed.
+	wmu      sync.Mutex
+	bw       *bufio.Writer
+	waiting  atomic.Int32
+	buffered int64
+	writeErr error
+	qmu      sync.Mutex
+	qcond    sync.Cond
+	queued   int64
+
+	work chan *Call
+	done chan struct{}
+
+	readerDone chan struct{}
+	closeOnce  sync.Once
+}
+
+var discardLogger = slog.New(slog.DiscardHandler)
+
+func newConn(rwc io.ReadWriteCloser, opts *Options) *Conn {
+	if opts == nil {
+		opts = &Options{}
+	}
+	c := &Conn{}
+	c.rwc = rwc
+	c.lim = opts.Limits.resolve()
+	c.logger = opts.Logger
+	if c.logger == nil {
+		c.logger = discardLogger
+	}
+	c.observer = opts.Observer
+	c.baseCtx = opts.BaseContext
+	c.bootstrap = opts.Bootstrap
+	c.bootstrapReleased = opts.BootstrapReleased
+	c.bootstrapExport = -1
+	c.answers = make(map[uint32]*answer)
+	c.exportOf = make(map[*node]uint32)
+	c.imports = make(map[uint32]*importEntry)
+	c.embargoes = make(map[uint32]*node)
+	c.acceptCond.L = &c.mu
+	c.qcond.L = &c.qmu
+	c.bw = bufio.NewWriterSize(rwc, 64<<10)
+	c.work = make(chan *Call)
+	c.done = make(chan struct{})
+	c.readerDone = make(chan struct{})
+	go c.readLoop()
+	return c
+}
+
+func (c *Conn) getLogger() *slog.Logger { return c.logger }
+
+func (c *Conn) doneChan() <-chan struct{} { return c.done }
+
+func (c *Conn) getErr() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+// errConnClosed is the cause of the calls failed by Close.
+var errConnClosed = errors.New("connection closed")
+
+func (c *Conn) close() error {
+	c.shutdown(errConnClosed, "", false)
+	<-c.readerDone
+	return nil
+}
+
+// disconnected is the exception a pending or later call gets once the
+// connection has ended with cause.
+func disconnected(cause error) *Exception {
+	var e *Exception
+	if errors.As(cause, &e) && e.Type == Disconnected {
+		return e
+	}
+	reason := "connection ended"
+	if cause != nil {
+		reason += ": " + cause.Error()
+	}
+	return &Exception{Type: Disconnected, Reason: reason, Cause: cause}
+}
+
+// abort ends the connection because the peer broke the protocol or a
+// bound: the reason goes to the peer in an Abort and to the logger.
+func (c *Conn) abort(reason string) {
+	c.logger.Warn("capnprpc: aborting connection", "reason", reason)
+	c.shutdown(&Exception{Type: Failed, Reason: reason}, reason, true)
+}
+
+// shutdown ends the connection once: it fails pending questions, cancels
+// running calls, drops the tables, sends an Abort if sendAbort, flushes
+// (bounded) and closes the stream.
+func (c *Conn) shutdown(cause error, reason string, sendAbort bool) {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.closed = true
+	c.err = cause
+	exc := disconnected(cause)
+	// Node locks are never taken under conn.mu: collect, then settle.
+	var toRelease, toBreak, toLift []*node
+	for _, q := range c.questions {
+		if q == nil || q.returned {
+			continue
+		}
+		q.returned = true
+		q.err = exc
+		toBreak = append(toBreak, q.pipelines...)
+		q.pipelines = nil
+		select {
+		case q.ready <- struct{}{}:
+		default:
+		}
+	}
+	for _, a := range c.answers {
+		if a.cancel != nil {
+			a.cancel()
+		}
+		toBreak = append(toBreak, a.promises...)
+		a.promises = nil
+		queued := a.queue
+		a.queue = nil
+		for _, call := range queued {
+			c.dropCallLocked(call)
+		}
+	}
+	for _, call := range c.runq {
+		c.dropCallLocked(call)
+	}
+	c.runq = nil
+	for _, e := range c.exports {
+		if e != nil {
+			toRelease = append(toRelease, e.node)
+		}
+	}
+	c.exports = nil
+	c.nexports = 0
+	c.exportOf = map[*node]uint32{}
+	for _, n := range c.embargoes {
+		toLift = append(toLift, n)
+	}
+	c.embargoes = map[uint32]*node{}
+	boot := c.bootstrap
+	c.bootstrap = nil
+	c.acceptCond.Broadcast()
+	c.mu.Unlock()
+
+	for _, n := range toBreak {
+		n.resolve(brokenNode(exc))
+		n.liftEmbargo()
+	}
+	for _, n := range toLift {
+		n.liftEmbargo()
+	}
+	for _, n := range toRelease {
+		n.release()
+	}
+	boot.Release()
+
+	// Flush what is queued and say goodbye, within a bounded time.
+	flushed := make(chan struct{})
+	go func() {
+		defer close(flushed)
+		if sendAbort {
+			c.sendAbort(reason)
+		}
+		c.wmu.Lock()
+		if c.writeErr == nil {
+			c.writeErr = exc
+			c.bw.Flush()
+		}
+		c.wmu.Unlock()
+	}()
+	t := time.NewTimer(time.Second)
+	select {
+	case <-flushed:
+	case <-t.C:
+	}
+	t.Stop()
+	c.rwc.Close()
+	close(c.done)
+	c.qmu.Lock()
+	c.qcond.Broadcast()
+	c.qmu.Unlock()
+}
+
+// dropCallLocked forgets an accepted call that will not run.
+func (c *Conn) dropCallLocked(call *Call) {
+	c.accepted--
+	if call.cancel != nil {
+		call.cancel()
+	}
+	if call.in != nil {
+		call.in.release()
+		call.in = nil
+	}
+}
+
+func (c *Conn) sendAbort(reason string) {
+	m, seg := newOutMsg()
+	defer m.release()
+	root, err := rpccp.NewRootMessage(seg)
+	if err != nil {
+		return
+	}
+	e, err := root.NewAbort()
+	if err != nil {
+		return
+	}
+	e.SetType(rpccp.Exception_Type_failed)
+	e.SetReason(reason)
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.writeErr != nil {
+		return
+	}
+	if c.observer != nil {
+		c.observer.Observe(Sent, root, 0)
+	}
+	if err := writeFrame(c.bw, &m.msg); err == nil {
+		c.bw.Flush()
+	}
+}
+
+// send writes m as one frame, waiting while MaxQueuedBytes are queued. It
+// does not release m.
+func (c *Conn) send(m *engineMsg) error {
+	size, err := frameSize(&m.msg)
+	if err != nil {
+		return err
+	}
+	n := int64(size)
+	c.qmu.Lock()
+	for c.queued > 0 && c.queued+n > c.lim.queuedBytes {
+		select {
+		case <-c.done:
+			c.qmu.Unlock()
+			return c.disconnectedErr()
+		default:
+		}
+		c.qcond.Wait()
+	}
+	c.queued += n
+	c.qmu.Unlock()
+
+	c.waiting.Add(1)
+	c.wmu.Lock()
+	c.waiting.Add(-1)
+	if c.writeErr != nil {
+		c.wmu.Unlock()
+		c.unqueue(n)
+		return c.disconnectedErr()
+	}
+	if c.observer != nil {
+		if root, err := rpccp.ReadRootMessage(&m.msg); err == nil {
+			c.observer.Observe(Sent, root, size)
+		}
+	}
+	err = writeFrame(c.bw, &m.msg)
+	c.buffered += n
+	if err == nil && c.waiting.Load() == 0 {
+		err = c.bw.Flush()
+		flushed := c.buffered
+		c.buffered = 0
+		c.wmu.Unlock()
+		c.unqueue(flushed)
+	} else {
+		c.wmu.Unlock()
+	}
+	if err != nil {
+		c.wmu.Lock()
+		if c.writeErr == nil {
+			c.writeErr = err
+		}
+		c.wmu.Unlock()
+		go c.shutdown(fmt.Errorf("write: %w", err), "", false)
+		return disconnected(err)
+	}
+	return nil
+}
+
+func (c *Conn) unqueue(n int64) {
+	c.qmu.Lock()
+	c.queued -= n
+	c.qcond.Broadcast()
+	c.qmu.Unlock()
+}
+
+func (c *Conn) disconnectedErr() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return disconnected(c.err)
+}
+
+// readLoop is the connection's reader: it reads frames and handles them
+// until the stream ends or the peer breaks the protocol. It never waits
+// for an implementation; it waits only for MaxAcceptedCalls (back-pressure)
+// and for its own writes.
+func (c *Conn) readLoop() {
+	defer close(c.readerDone)
+	fr := newFrameReader(c.rwc, &c.lim)
+	for {
+		c.mu.Lock()
+		for c.accepted >= c.lim.accepted && !c.closed {
+			c.acceptCond.Wait()
+		}
+		closed := c.closed
+		c.mu.Unlock()
+		if closed {
+			return
+		}
+		m, err := fr.read()
+		if err != nil {
+			var fe *frameError
+			switch {
+			case errors.As(err, &fe):
+				c.abort(fe.reason)
+			case errors.Is(err, io.EOF):
+				c.shutdown(errors.New("peer closed the connection"), "", false)
+			default:
+				c.shutdown(err, "", false)
+			}
+			return
+		}
+		if err := c.handle(m); err != nil {
+			c.abort(err.Error())
+			return
+		}
+	}
+}
+
+// protocolError is a message that breaks the protocol: the connection
+// aborts with it.
+type protocolError struct{ reason string }
+
+func (e *protocolError) Error() string { return e.reason }
+
+func protoErr(format string, args ...any) error {
+	return &protocolError{fmt.Sprintf(format, args...)}
+}
+
+// handle handles one received message; it owns m.
+func (c *Conn) handle(m *engineMsg) error {
+	root, err := rpccp.ReadRootMessage(&m.msg)
+	if err != nil {
+		m.release()
+		return protoErr("malformed message: %v", err)
+	}
+	if c.observer != nil {
+		c.observer.Observe(Received, root, m.size)
+	}
+	switch root.Which() {
+	case rpccp.Message_Which_call:
+		return c.handleCall(m, root)
+	case rpccp.Message_Which_return:
+		return c.handleReturn(m, root)
+	case rpccp.Message_Which_finish:
+		defer m.release()
+		return c.handleFinish(root)
+	case rpccp.Message_Which_release:
+		defer m.release()
+		return c.handleRelease(root)
+	case rpccp.Message_Which_bootstrap:
+		defer m.release()
+		return c.handleBootstrap(root)
+	case rpccp.Message_Which_resolve:
+		return c.handleResolve(m, root)
+	case rpccp.Message_Which_disembargo:
+		defer m.release()
+		return c.handleDisembargo(root)
+	case rpccp.Message_Which_abort:
+		defer m.release()
+		exc, err := root.Abort()
+		e := &Exception{Type: Failed, Reason: "peer aborted", Remote: true}
+		if err == nil {
+			e = exceptionFrom(exc)
+		}
+		c.logger.Warn("capnprpc: peer aborted the connection", "reason", e.Reason)
+		c.shutdown(e, "", false)
+		return nil
+	case rpccp.Message_Which_unimplemented:
+		defer m.release()
+		return c.handleUnimplemented(root)
+	default:
+		defer m.release()
+		return c.sendUnimplemented(root)
+	}
+}
+
+// sendUnimplemented echoes a message we do not understand.
+func (c *Conn) sendUnimplemented(orig rpccp.Message) error {
+	m, seg := newOutMsg()
+	defer m.release()
+	root, err := rpccp.NewRootMessage(seg)
+	if err != nil {
+		return err
+	}
+	if err := root.SetUnimplemented(orig); err != nil {
+		return protoErr("malformed message: %v", err)
+	}
+	m.msg.CapTable().Reset()
+	c.send(m)
+	return nil
+}
+
+// exceptionFrom converts a received exception.
+func exceptionFrom(e rpccp.Exception) *Exception {
+	reason, _ := e.Reason()
+	return &Exception{Type: ExceptionType(e.Type()), Reason: reason, Remote: true}
+}
+
+func setException(dst rpccp.Exception, err error) {
+	var e *Exception
+	if errors.As(err, &e) {
+		dst.SetType(rpccp.Exception_Type(e.Type))
+		dst.SetReason(e.Reason)
+		return
+	}
+	dst.SetType(rpccp.Exception_Type_failed)
+	dst.SetReason(err.Error())
+}
+
+func (c *Conn) waitIdle(ctx context.Context) error {
+	for {
+		c.mu.Lock()
+		if c.accepted == 0 && c.running == 0 || c.closed {
+			c.mu.Unlock()
+			return nil
+		}
+		ch := make(chan struct{})
+		c.idleWait = append(c.idleWait, ch)
+		c.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-c.done:
+			return nil
+		}
+	}
+}
+
+// notifyIdleLocked wakes WaitIdle callers if nothing runs.
+func (c *Conn) notifyIdleLocked() {
+	if c.accepted == 0 && c.running == 0 {
+		for _, ch := range c.idleWait {
+			close(ch)
+		}
+		c.idleWait = nil
+	}
+}
+
+func (c *Conn) stats() Stats {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := Stats{
+		Questions:     c.nq,
+		Answers:       len(c.answers),
+		Exports:       c.nexports,
+		Imports:       len(c.imports),
+		AcceptedCalls: c.accepted,
+		RunningCalls:  c.running,
+	}
+	c.qmu.Lock()
+	s.QueuedBytes = c.queued
+	c.qmu.Unlock()
+	return s
+}
+
+var _ = capnp.Struct{}
+
+// bootstrapCap sends a Bootstrap and returns a promise for its answer.
+func (c *Conn) bootstrapCap(ctx context.Context) *Capability {
+	c.mu.Lock()
+	q, err := c.newQuestionLocked()
+	c.mu.Unlock()
+	if err != nil {
+		return &Capability{n: brokenNode(err)}
+	}
+	// The promise holds the question: Finish goes when it is released
+	// (or resolved).
+	n := c.pipeline(q, nil)
+	m, seg := newOutMsg()
+	root, _ := rpccp.NewRootMessage(seg)
+	b, _ := root.NewBootstrap()
+	b.SetQuestionId(q.id)
+	c.send(m)
+	m.release()
+	c.releaseQuestion(q)
+	return &Capability{n: n}
+}
