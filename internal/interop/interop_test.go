@@ -23,9 +23,8 @@ import (
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if cppPeer.buildDir != "" {
-		os.RemoveAll(cppPeer.buildDir)
-	}
+	interopPeer.remove()
+	conformPeer.remove()
 	os.Exit(code)
 }
 

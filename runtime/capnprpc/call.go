@@ -287,9 +287,6 @@ func (c *Conn) handleReturn(m *engineMsg, root rpccp.Message) error {
 	q.paramExports = q.paramExports[:0]
 	pipes := q.pipelines
 	q.pipelines = nil
-	for _, p := range pipes {
-		p.q = nil
-	}
 	finishing := q.finishing
 	c.mu.Unlock()
 	for _, n := range toRelease {
@@ -327,7 +324,7 @@ func (c *Conn) handleReturn(m *engineMsg, root rpccp.Message) error {
 		if p.resolve(r) {
 			c.sendDisembargo(p, q.id)
 		}
-		c.releaseQuestion(q)
+		c.detachPipeline(p, q)
 	}
 	return nil
 }
@@ -990,9 +987,6 @@ func (c *Conn) handleUnimplemented(root rpccp.Message) error {
 	q.err = &Exception{Type: Unimplemented, Reason: "peer does not implement " + orig.Which().String() + " messages", Remote: true}
 	pipes := q.pipelines
 	q.pipelines = nil
-	for _, p := range pipes {
-		p.q = nil
-	}
 	finishing := q.finishing
 	qerr := q.err
 	if finishing {
@@ -1013,7 +1007,21 @@ func (c *Conn) handleUnimplemented(root rpccp.Message) error {
 	c.mu.Unlock()
 	for _, p := range pipes {
 		p.resolve(brokenNode(qerr))
-		c.releaseQuestion(q)
+		c.detachPipeline(p, q)
 	}
 	return nil
+}
+
+// detachPipeline drops the reference a resolved pipeline promise held on
+// its question, once.
+func (c *Conn) detachPipeline(p *node, q *question) {
+	c.mu.Lock()
+	held := p.q == q
+	if held {
+		p.q = nil
+	}
+	c.mu.Unlock()
+	if held {
+		c.releaseQuestion(q)
+	}
 }

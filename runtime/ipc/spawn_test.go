@@ -34,8 +34,13 @@ func TestMain(m *testing.M) {
 		},
 		// blocker serves calls that never return, printing "in" as each
 		// one starts.
+		// blocker runs every call at once (TestKilledChildFailsInFlightCalls
+		// makes more than the default bound of running calls).
 		"blocker": func() {
-			serve(blockingSaver{})
+			if err := ipc.ServeSpawned(capnprpc.NewLocal(blockingSaver{}), &ipc.Options{MaxConcurrentCalls: -1}); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(1)
+			}
 		},
 		// hang serves, then does not exit.
 		"hang": func() {

@@ -59,7 +59,7 @@ func TestRecover(t *testing.T) {
 // Call tells a conversion's error, a cancelled context, a released
 // capability and the peer's error apart.
 func TestCallErrors(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // after pipe's clean-up
 	c := pipe(t, failing("x"))
 	ctx := context.Background()
 	var ie *ipc.Error
@@ -84,7 +84,7 @@ func TestCallErrors(t *testing.T) {
 }
 
 func TestMustCallPanicsWithError(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // after pipe's clean-up
 	c := pipe(t, failing("x"))
 	defer func() {
 		v := recover()
