@@ -75,7 +75,7 @@ func Generate(pkg *annotate.Package) (out []byte, err error) {
 		}
 	}()
 	f := jen.NewFilePathName(pkg.IPCPath, pkg.IPCName)
-	g := &generator{pkg: pkg, file: f}
+	g := &generator{pkg: pkg, file: f, wireNames: make(map[string]string), wireTaken: make(map[string]bool)}
 	g.imports = importNames(f, pkg)
 	g.reserved = reservedNames(pkg, g.imports)
 	g.groups = cycleGroups(pkg)
@@ -105,8 +105,14 @@ type generator struct {
 	file       *jen.File
 	imports    map[string]string // import path → package identifier
 	reserved   map[string]bool   // package-level identifiers locals must not shadow
-	usesSchema bool              // an optional string is written: declare wireSchema
 	layouts    *schema.Layouts   // where the schema's structs put their fields
+
+	// The wire types whose conversion functions the file has (see
+	// wiretypes.go): typeKey → function name, the names taken, and the
+	// types registered but not yet emitted.
+	wireNames map[string]string
+	wireTaken map[string]bool
+	wireQueue []wireType
 
 	// groups numbers the cycle group of every recursive Go struct of
 	// the schema (see nesting.go).
@@ -174,12 +180,7 @@ func (g *generator) render() {
 			g.structConversions(s)
 		}
 	}
-	if g.usesSchema {
-		// var wireSchema = ipc.NewSchema(RegisterSchema)
-		f.Comment(docComment(schemaVar + " finds the pointer slots of Text fields, to write a non-null empty Text for an\n" +
-			"optional string that points to \"\"."))
-		f.Var().Id(schemaVar).Op("=").Qual(ipcPath, "NewSchema").Call(jen.Id("RegisterSchema"))
-	}
+	g.emitWireTypes()
 }
 
 // docComment renders doc, a comment's text, as a // comment.
@@ -284,20 +285,19 @@ func (g *generator) methodConversions(it *annotate.Interface, m *annotate.Method
 //	// writeMining_createNewBlock_Params writes the arguments of … into p.
 //	func writeMining_createNewBlock_Params(p Mining_createNewBlock_Params, opts mining.BlockCreateOptions) error {
 //		…
-//		return nil
+//		return ipc.InField("opts", WriteBlockCreateOptions(optsWire, &opts))
 //	}
 func (g *generator) fieldsWriter(stype string, fields []*annotate.Field, what string) {
 	w := g.newFn("p")
 	params := []jen.Code{jen.Id("p").Id(stype)}
-	var body []jen.Code
+	var steps []step
 	for _, f := range fields {
 		name := w.sc.name(label(f))
 		params = append(params, jen.Id(name).Add(g.goType(f.Type)))
-		body = append(body, w.writeField(jen.Id("p"), stype, f, f.Type, ref{x: jen.Id(name)}, fieldWrap(label(f)))...)
+		steps = append(steps, w.writeField(jen.Id("p"), stype, f, f.Type, ref{x: jen.Id(name)}, lowerFirst(label(f)), fieldWrap(label(f)))...)
 	}
-	body = append(body, jen.Return(jen.Nil()))
 	g.file.Comment(fmt.Sprintf("%s writes %s into p.", writeFunc(stype), what))
-	g.file.Func().Id(writeFunc(stype)).Params(params...).Error().Block(body...)
+	g.file.Func().Id(writeFunc(stype)).Params(params...).Error().Block(finish(steps)...)
 }
 
 // fieldsReader emits
@@ -305,20 +305,18 @@ func (g *generator) fieldsWriter(stype string, fields []*annotate.Field, what st
 //	// readMining_createNewBlock_Params reads the arguments of … from p.
 //	func readMining_createNewBlock_Params(p Mining_createNewBlock_Params, opts *mining.BlockCreateOptions) error {
 //		…
-//		return nil
 //	}
 func (g *generator) fieldsReader(stype string, fields []*annotate.Field, what string) {
 	w := g.newFn("p")
 	params := []jen.Code{jen.Id("p").Id(stype)}
-	var body []jen.Code
+	var steps []step
 	for _, f := range fields {
 		name := w.sc.name(label(f))
 		params = append(params, jen.Id(name).Op("*").Add(g.goType(f.Type)))
-		body = append(body, w.readField(jen.Id("p"), stype, f, f.Type, ref{x: jen.Id(name), ptr: true}, fieldWrap(label(f)))...)
+		steps = append(steps, w.readField(jen.Id("p"), stype, f, f.Type, ref{x: jen.Id(name), ptr: true}, lowerFirst(label(f)), fieldWrap(label(f)))...)
 	}
-	body = append(body, jen.Return(jen.Nil()))
 	g.file.Comment(fmt.Sprintf("%s reads %s from p.", readFunc(stype), what))
-	g.file.Func().Id(readFunc(stype)).Params(params...).Error().Block(body...)
+	g.file.Func().Id(readFunc(stype)).Params(params...).Error().Block(finish(steps)...)
 }
 
 // structConversions emits
@@ -333,32 +331,30 @@ func (g *generator) structConversions(st *annotate.Struct) {
 	field := func(f *annotate.Field) ref { return ref{x: jen.Id("v").Dot(f.GoName)} }
 
 	w := g.newFn("s", "v")
-	var body []jen.Code
+	var steps []step
 	for _, f := range live(st.Fields) {
-		body = append(body, w.writeField(jen.Id("s"), st.Name, f, f.Type, field(f), fieldWrap(f.GoName))...)
+		steps = append(steps, w.writeField(jen.Id("s"), st.Name, f, f.Type, field(f), lowerFirst(f.GoName), fieldWrap(f.GoName))...)
 	}
-	body = append(body, jen.Return(jen.Nil()))
 	g.file.Comment(fmt.Sprintf("%s writes v into s.", structWriteFunc(st.Name)))
-	g.file.Func().Id(structWriteFunc(st.Name)).Params(jen.Id("s").Id(st.Name), jen.Id("v").Op("*").Add(goType)).Error().Block(body...)
+	g.file.Func().Id(structWriteFunc(st.Name)).Params(jen.Id("s").Id(st.Name), jen.Id("v").Op("*").Add(goType)).Error().Block(finish(steps)...)
 
 	w = g.newFn("s", "v", "depth")
-	body = nil
+	steps = nil
 	group, recursive := g.groups[st]
 	if recursive {
 		// if depth == 0 {
 		// 	return ipc.ErrTooDeep
 		// }
-		w.depth, w.group = "depth", group
-		body = append(body, jen.If(jen.Id("depth").Op("==").Lit(0)).Block(jen.Return(jen.Qual(ipcPath, "ErrTooDeep"))))
+		w.depth, w.group, w.nested = "depth", group, true
+		steps = plain(jen.If(jen.Id("depth").Op("==").Lit(0)).Block(jen.Return(jen.Qual(ipcPath, "ErrTooDeep"))))
 	}
 	for _, f := range live(st.Fields) {
-		body = append(body, w.readField(jen.Id("s"), st.Name, f, f.Type, field(f), fieldWrap(f.GoName))...)
+		steps = append(steps, w.readField(jen.Id("s"), st.Name, f, f.Type, field(f), lowerFirst(f.GoName), fieldWrap(f.GoName))...)
 	}
-	body = append(body, jen.Return(jen.Nil()))
 	params := []jen.Code{jen.Id("s").Id(st.Name), jen.Id("v").Op("*").Add(g.qual(st.GoType))}
 	if !recursive {
 		g.file.Comment(fmt.Sprintf("%s reads s into v.", structReadFunc(st.Name)))
-		g.file.Func().Id(structReadFunc(st.Name)).Params(params...).Error().Block(body...)
+		g.file.Func().Id(structReadFunc(st.Name)).Params(params...).Error().Block(finish(steps)...)
 		return
 	}
 	// func ReadTree(s Tree, v *pkg.Tree) error {
@@ -370,7 +366,7 @@ func (g *generator) structConversions(st *annotate.Struct) {
 		jen.Return(jen.Id(nestedReadFunc(st.Name)).Call(jen.Id("s"), jen.Id("v"), jen.Qual(ipcPath, "MaxNesting"))),
 	)
 	g.file.Comment(fmt.Sprintf("%s reads s into v, which may nest depth levels deep.", nestedReadFunc(st.Name)))
-	g.file.Func().Id(nestedReadFunc(st.Name)).Params(append(params, jen.Id("depth").Int())...).Error().Block(body...)
+	g.file.Func().Id(nestedReadFunc(st.Name)).Params(append(params, jen.Id("depth").Int())...).Error().Block(finish(steps)...)
 }
 
 // errorRegistrations emits

@@ -204,18 +204,10 @@ func readCalls_enter_Params(p Calls_enter_Params, id *int32) error {
 
 // writeCalls_fail_Params writes the arguments of a call to calls.Calls.Fail into p.
 func writeCalls_fail_Params(p Calls_fail_Params, which string) error {
-	if err := p.SetWhich_(which); err != nil {
-		return ipc.InField("which", err)
-	}
-	return nil
+	return ipc.InField("which", p.SetWhich_(which))
 }
 
 // readCalls_fail_Params reads the arguments of a call to calls.Calls.Fail from p.
 func readCalls_fail_Params(p Calls_fail_Params, which *string) error {
-	x, err := p.Which_()
-	if err != nil {
-		return ipc.InField("which", err)
-	}
-	*which = x
-	return nil
+	return ipc.InField("which", ipcimpl.ReadText(ipcimpl.Field(p, 0), which))
 }

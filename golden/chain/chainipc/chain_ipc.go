@@ -13,7 +13,6 @@
 package chainipc
 
 import (
-	"bytes"
 	"context"
 	"runtime"
 	"time"
@@ -1122,26 +1121,20 @@ func ImportVisitor(c *ipc.Capability) chain.Visitor {
 
 // writeNotifications_blockConnected_Params writes the arguments of a call to chain.Notifications.BlockConnected into p.
 func writeNotifications_blockConnected_Params(p Notifications_blockConnected_Params, block chain.BlockInfo) error {
-	c, err := p.NewBlock()
+	blockWire, err := p.NewBlock()
 	if err != nil {
 		return ipc.InField("block", err)
 	}
-	if err := WriteBlockInfo(c, &block); err != nil {
-		return ipc.InField("block", err)
-	}
-	return nil
+	return ipc.InField("block", WriteBlockInfo(blockWire, &block))
 }
 
 // readNotifications_blockConnected_Params reads the arguments of a call to chain.Notifications.BlockConnected from p.
 func readNotifications_blockConnected_Params(p Notifications_blockConnected_Params, block *chain.BlockInfo) error {
-	c, err := p.Block()
+	blockWire, err := p.Block()
 	if err != nil {
 		return ipc.InField("block", err)
 	}
-	if err := ReadBlockInfo(c, block); err != nil {
-		return ipc.InField("block", err)
-	}
-	return nil
+	return ipc.InField("block", ReadBlockInfo(blockWire, block))
 }
 
 // writeChain_getHeight_Results writes the results of chain.Chain.GetHeight into p.
@@ -1160,10 +1153,7 @@ func readChain_getHeight_Results(p Chain_getHeight_Results, height *int32, ok *b
 
 // writeChain_handleNotifications_Params writes the arguments of a call to chain.Chain.HandleNotifications into p.
 func writeChain_handleNotifications_Params(p Chain_handleNotifications_Params, n chain.Notifications) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportNotifications(n)); err != nil {
-		return ipc.InField("n", err)
-	}
-	return nil
+	return ipc.InField("n", ipcimpl.SetCap(capnp.Struct(p), 0, ExportNotifications(n)))
 }
 
 // readChain_handleNotifications_Params reads the arguments of a call to chain.Chain.HandleNotifications from p.
@@ -1174,10 +1164,7 @@ func readChain_handleNotifications_Params(p Chain_handleNotifications_Params, n 
 
 // writeChain_handleNotifications_Results writes the results of chain.Chain.HandleNotifications into p.
 func writeChain_handleNotifications_Results(p Chain_handleNotifications_Results, result chain.Handler) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportHandler(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", ipcimpl.SetCap(capnp.Struct(p), 0, ExportHandler(result)))
 }
 
 // readChain_handleNotifications_Results reads the results of chain.Chain.HandleNotifications from p.
@@ -1188,26 +1175,20 @@ func readChain_handleNotifications_Results(p Chain_handleNotifications_Results, 
 
 // writeChain_connectBlock_Params writes the arguments of a call to chain.Chain.ConnectBlock into p.
 func writeChain_connectBlock_Params(p Chain_connectBlock_Params, block chain.BlockInfo) error {
-	c, err := p.NewBlock()
+	blockWire, err := p.NewBlock()
 	if err != nil {
 		return ipc.InField("block", err)
 	}
-	if err := WriteBlockInfo(c, &block); err != nil {
-		return ipc.InField("block", err)
-	}
-	return nil
+	return ipc.InField("block", WriteBlockInfo(blockWire, &block))
 }
 
 // readChain_connectBlock_Params reads the arguments of a call to chain.Chain.ConnectBlock from p.
 func readChain_connectBlock_Params(p Chain_connectBlock_Params, block *chain.BlockInfo) error {
-	c, err := p.Block()
+	blockWire, err := p.Block()
 	if err != nil {
 		return ipc.InField("block", err)
 	}
-	if err := ReadBlockInfo(c, block); err != nil {
-		return ipc.InField("block", err)
-	}
-	return nil
+	return ipc.InField("block", ReadBlockInfo(blockWire, block))
 }
 
 // writeChain_updateSetting_Params writes the arguments of a call to chain.Chain.UpdateSetting into p.
@@ -1215,48 +1196,32 @@ func writeChain_updateSetting_Params(p Chain_updateSetting_Params, name string, 
 	if err := p.SetName(name); err != nil {
 		return ipc.InField("name", err)
 	}
-	if err := ipcimpl.SetCap(capnp.Struct(p), 1, ExportSettingsUpdate(update)); err != nil {
-		return ipc.InField("update", err)
-	}
-	return nil
+	return ipc.InField("update", ipcimpl.SetCap(capnp.Struct(p), 1, ExportSettingsUpdate(update)))
 }
 
 // readChain_updateSetting_Params reads the arguments of a call to chain.Chain.UpdateSetting from p.
 func readChain_updateSetting_Params(p Chain_updateSetting_Params, name *string, update *chain.SettingsUpdate) error {
-	x, err := p.Name()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), name); err != nil {
 		return ipc.InField("name", err)
 	}
-	*name = x
 	*update = ImportSettingsUpdate(ipcimpl.Cap(capnp.Struct(p), 1))
 	return nil
 }
 
 // writeChain_updateSetting_Results writes the results of chain.Chain.UpdateSetting into p.
 func writeChain_updateSetting_Results(p Chain_updateSetting_Results, result string) error {
-	if err := p.SetResult(result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", p.SetResult(result))
 }
 
 // readChain_updateSetting_Results reads the results of chain.Chain.UpdateSetting from p.
 func readChain_updateSetting_Results(p Chain_updateSetting_Results, result *string) error {
-	x, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	*result = x
-	return nil
+	return ipc.InField("result", ipcimpl.ReadText(ipcimpl.Field(p, 0), result))
 }
 
 // writeChain_walk_Params writes the arguments of a call to chain.Chain.Walk into p.
 func writeChain_walk_Params(p Chain_walk_Params, depth int32, visit chain.Visitor) error {
 	p.SetDepth(depth)
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportVisitor(visit)); err != nil {
-		return ipc.InField("visit", err)
-	}
-	return nil
+	return ipc.InField("visit", ipcimpl.SetCap(capnp.Struct(p), 0, ExportVisitor(visit)))
 }
 
 // readChain_walk_Params reads the arguments of a call to chain.Chain.Walk from p.
@@ -1292,10 +1257,7 @@ func readMining_createNewBlock_Params(p Mining_createNewBlock_Params, useMempool
 
 // writeMining_createNewBlock_Results writes the results of chain.Mining.CreateNewBlock into p.
 func writeMining_createNewBlock_Results(p Mining_createNewBlock_Results, result chain.BlockTemplate) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportBlockTemplate(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", ipcimpl.SetCap(capnp.Struct(p), 0, ExportBlockTemplate(result)))
 }
 
 // readMining_createNewBlock_Results reads the results of chain.Mining.CreateNewBlock from p.
@@ -1306,86 +1268,45 @@ func readMining_createNewBlock_Results(p Mining_createNewBlock_Results, result *
 
 // writeBlockTemplate_getBlockHeader_Results writes the results of chain.BlockTemplate.GetBlockHeader into p.
 func writeBlockTemplate_getBlockHeader_Results(p BlockTemplate_getBlockHeader_Results, result []byte) error {
-	if err := p.SetResult(result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", p.SetResult(result))
 }
 
 // readBlockTemplate_getBlockHeader_Results reads the results of chain.BlockTemplate.GetBlockHeader from p.
 func readBlockTemplate_getBlockHeader_Results(p BlockTemplate_getBlockHeader_Results, result *[]byte) error {
-	b, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	*result = bytes.Clone(b)
-	return nil
+	return ipc.InField("result", ipcimpl.ReadData(ipcimpl.Field(p, 0), result))
 }
 
 // writeBlockTemplate_getTxFees_Results writes the results of chain.BlockTemplate.GetTxFees into p.
 func writeBlockTemplate_getTxFees_Results(p BlockTemplate_getTxFees_Results, result []int64) error {
-	if result != nil {
-		l, err := p.NewResult(int32(len(result)))
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		for i := range result {
-			l.Set(i, result[i])
-		}
-	}
-	return nil
+	return ipc.InField("result", writeInt64List(ipcimpl.Field(p, 0), result))
 }
 
 // readBlockTemplate_getTxFees_Results reads the results of chain.BlockTemplate.GetTxFees from p.
 func readBlockTemplate_getTxFees_Results(p BlockTemplate_getTxFees_Results, result *[]int64) error {
-	l, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[int64](l)
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		x := make([]int64, n)
-		for i := range x {
-			x[i] = l.At(i)
-		}
-		*result = x
-	}
-	return nil
+	return ipc.InField("result", readInt64List(ipcimpl.Field(p, 0), result))
 }
 
 // writeBlockTemplate_waitNext_Params writes the arguments of a call to chain.BlockTemplate.WaitNext into p.
 func writeBlockTemplate_waitNext_Params(p BlockTemplate_waitNext_Params, opts chain.BlockWaitOptions) error {
-	c, err := p.NewOpts()
+	optsWire, err := p.NewOpts()
 	if err != nil {
 		return ipc.InField("opts", err)
 	}
-	if err := WriteBlockWaitOptions(c, &opts); err != nil {
-		return ipc.InField("opts", err)
-	}
-	return nil
+	return ipc.InField("opts", WriteBlockWaitOptions(optsWire, &opts))
 }
 
 // readBlockTemplate_waitNext_Params reads the arguments of a call to chain.BlockTemplate.WaitNext from p.
 func readBlockTemplate_waitNext_Params(p BlockTemplate_waitNext_Params, opts *chain.BlockWaitOptions) error {
-	c, err := p.Opts()
+	optsWire, err := p.Opts()
 	if err != nil {
 		return ipc.InField("opts", err)
 	}
-	if err := ReadBlockWaitOptions(c, opts); err != nil {
-		return ipc.InField("opts", err)
-	}
-	return nil
+	return ipc.InField("opts", ReadBlockWaitOptions(optsWire, opts))
 }
 
 // writeBlockTemplate_waitNext_Results writes the results of chain.BlockTemplate.WaitNext into p.
 func writeBlockTemplate_waitNext_Results(p BlockTemplate_waitNext_Results, result chain.BlockTemplate) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportBlockTemplate(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", ipcimpl.SetCap(capnp.Struct(p), 0, ExportBlockTemplate(result)))
 }
 
 // readBlockTemplate_waitNext_Results reads the results of chain.BlockTemplate.WaitNext from p.
@@ -1396,20 +1317,12 @@ func readBlockTemplate_waitNext_Results(p BlockTemplate_waitNext_Results, result
 
 // writeSettingsUpdate_call_Params writes the arguments of a call to chain.SettingsUpdate.Call into p.
 func writeSettingsUpdate_call_Params(p SettingsUpdate_call_Params, value string) error {
-	if err := p.SetValue(value); err != nil {
-		return ipc.InField("value", err)
-	}
-	return nil
+	return ipc.InField("value", p.SetValue(value))
 }
 
 // readSettingsUpdate_call_Params reads the arguments of a call to chain.SettingsUpdate.Call from p.
 func readSettingsUpdate_call_Params(p SettingsUpdate_call_Params, value *string) error {
-	x, err := p.Value()
-	if err != nil {
-		return ipc.InField("value", err)
-	}
-	*value = x
-	return nil
+	return ipc.InField("value", ipcimpl.ReadText(ipcimpl.Field(p, 0), value))
 }
 
 // writeSettingsUpdate_call_Results writes the results of chain.SettingsUpdate.Call into p.
@@ -1423,11 +1336,9 @@ func writeSettingsUpdate_call_Results(p SettingsUpdate_call_Results, result stri
 
 // readSettingsUpdate_call_Results reads the results of chain.SettingsUpdate.Call from p.
 func readSettingsUpdate_call_Results(p SettingsUpdate_call_Results, result *string, result1 *int32) error {
-	x, err := p.Result()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), result); err != nil {
 		return ipc.InField("result", err)
 	}
-	*result = x
 	*result1 = p.Result1()
 	return nil
 }
@@ -1458,7 +1369,7 @@ func readVisitor_call_Results(p Visitor_call_Results, result *int32) error {
 
 // WriteBlockInfo writes v into s.
 func WriteBlockInfo(s BlockInfo, v *chain.BlockInfo) error {
-	if err := s.SetHash(v.Hash[:]); err != nil {
+	if err := writeBytes32(ipcimpl.Field(s, 0), v.Hash); err != nil {
 		return ipc.InField("Hash", err)
 	}
 	s.SetHeight(v.Height)
@@ -1467,14 +1378,9 @@ func WriteBlockInfo(s BlockInfo, v *chain.BlockInfo) error {
 
 // ReadBlockInfo reads s into v.
 func ReadBlockInfo(s BlockInfo, v *chain.BlockInfo) error {
-	b, err := s.Hash()
-	if err != nil {
+	if err := readBytes32(ipcimpl.Field(s, 0), &v.Hash); err != nil {
 		return ipc.InField("Hash", err)
 	}
-	if len(b) != 32 {
-		return ipc.InField("Hash", ipc.LengthError(len(b), 32))
-	}
-	copy(v.Hash[:], b)
 	v.Height = s.Height()
 	return nil
 }
@@ -1490,5 +1396,60 @@ func WriteBlockWaitOptions(s BlockWaitOptions, v *chain.BlockWaitOptions) error 
 func ReadBlockWaitOptions(s BlockWaitOptions, v *chain.BlockWaitOptions) error {
 	v.Timeout = time.Duration(s.Timeout())
 	v.FeeThreshold = s.FeeThreshold()
+	return nil
+}
+
+// writeInt64List points at at a new list holding v; a nil v leaves at null.
+func writeInt64List(at ipcimpl.Pointer, v []int64) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, capnp.NewInt64List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		l.Set(i, v[i])
+	}
+	return nil
+}
+
+// readInt64List reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readInt64List(from ipcimpl.Pointer, dst *[]int64) error {
+	l, err := ipcimpl.List[capnp.Int64List](from)
+	if err != nil {
+		return err
+	}
+	if !l.IsValid() {
+		return nil
+	}
+	n, err := ipc.SliceLen[int64](l)
+	if err != nil {
+		return err
+	}
+	v := make([]int64, n)
+	for i := range v {
+		v[i] = l.At(i)
+	}
+	*dst = v
+	return nil
+}
+
+// writeBytes32 points at at a new Data holding v.
+func writeBytes32(at ipcimpl.Pointer, v [32]byte) error {
+	return at.SetData(v[:])
+}
+
+// readBytes32 reads the Data from points to, which must hold 32 bytes, into *dst.
+func readBytes32(from ipcimpl.Pointer, dst *[32]byte) error {
+	p, err := from.Get()
+	if err != nil {
+		return err
+	}
+	data := p.Data()
+	if len(data) != 32 {
+		return ipc.LengthError(len(data), 32)
+	}
+	copy(dst[:], data)
 	return nil
 }

@@ -13,7 +13,6 @@
 package extendsipc
 
 import (
-	"bytes"
 	"context"
 	"runtime"
 
@@ -680,20 +679,12 @@ func readReader_read_Params(p Reader_read_Params, n *int32) error {
 
 // writeReader_read_Results writes the results of extends.Reader.Read into p.
 func writeReader_read_Results(p Reader_read_Results, result []byte) error {
-	if err := p.SetResult(result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", p.SetResult(result))
 }
 
 // readReader_read_Results reads the results of extends.Reader.Read from p.
 func readReader_read_Results(p Reader_read_Results, result *[]byte) error {
-	b, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	*result = bytes.Clone(b)
-	return nil
+	return ipc.InField("result", ipcimpl.ReadData(ipcimpl.Field(p, 0), result))
 }
 
 // writeStream_position_Results writes the results of extends.Stream.Position into p.
@@ -710,28 +701,17 @@ func readStream_position_Results(p Stream_position_Results, result *int64) error
 
 // writeOpener_open_Params writes the arguments of a call to extends.Opener.Open into p.
 func writeOpener_open_Params(p Opener_open_Params, data []byte) error {
-	if err := p.SetData(data); err != nil {
-		return ipc.InField("data", err)
-	}
-	return nil
+	return ipc.InField("data", p.SetData(data))
 }
 
 // readOpener_open_Params reads the arguments of a call to extends.Opener.Open from p.
 func readOpener_open_Params(p Opener_open_Params, data *[]byte) error {
-	b, err := p.Data()
-	if err != nil {
-		return ipc.InField("data", err)
-	}
-	*data = bytes.Clone(b)
-	return nil
+	return ipc.InField("data", ipcimpl.ReadData(ipcimpl.Field(p, 0), data))
 }
 
 // writeOpener_open_Results writes the results of extends.Opener.Open into p.
 func writeOpener_open_Results(p Opener_open_Results, result extends.Stream) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportStream(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", ipcimpl.SetCap(capnp.Struct(p), 0, ExportStream(result)))
 }
 
 // readOpener_open_Results reads the results of extends.Opener.Open from p.
@@ -742,10 +722,7 @@ func readOpener_open_Results(p Opener_open_Results, result *extends.Stream) erro
 
 // writeOpener_readAll_Params writes the arguments of a call to extends.Opener.ReadAll into p.
 func writeOpener_readAll_Params(p Opener_readAll_Params, r extends.Reader) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportReader(r)); err != nil {
-		return ipc.InField("r", err)
-	}
-	return nil
+	return ipc.InField("r", ipcimpl.SetCap(capnp.Struct(p), 0, ExportReader(r)))
 }
 
 // readOpener_readAll_Params reads the arguments of a call to extends.Opener.ReadAll from p.
@@ -756,18 +733,10 @@ func readOpener_readAll_Params(p Opener_readAll_Params, r *extends.Reader) error
 
 // writeOpener_readAll_Results writes the results of extends.Opener.ReadAll into p.
 func writeOpener_readAll_Results(p Opener_readAll_Results, result []byte) error {
-	if err := p.SetResult(result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", p.SetResult(result))
 }
 
 // readOpener_readAll_Results reads the results of extends.Opener.ReadAll from p.
 func readOpener_readAll_Results(p Opener_readAll_Results, result *[]byte) error {
-	b, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	*result = bytes.Clone(b)
-	return nil
+	return ipc.InField("result", ipcimpl.ReadData(ipcimpl.Field(p, 0), result))
 }

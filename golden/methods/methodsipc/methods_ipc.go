@@ -13,7 +13,6 @@
 package methodsipc
 
 import (
-	"bytes"
 	"context"
 	"runtime"
 
@@ -437,20 +436,12 @@ func readMethods_split_Results(p Methods_split_Results, quotient *int64, remaind
 
 // writeMethods_check_Params writes the arguments of a call to methods.Methods.Check into p.
 func writeMethods_check_Params(p Methods_check_Params, block []byte) error {
-	if err := p.SetBlock(block); err != nil {
-		return ipc.InField("block", err)
-	}
-	return nil
+	return ipc.InField("block", p.SetBlock(block))
 }
 
 // readMethods_check_Params reads the arguments of a call to methods.Methods.Check from p.
 func readMethods_check_Params(p Methods_check_Params, block *[]byte) error {
-	b, err := p.Block()
-	if err != nil {
-		return ipc.InField("block", err)
-	}
-	*block = bytes.Clone(b)
-	return nil
+	return ipc.InField("block", ipcimpl.ReadData(ipcimpl.Field(p, 0), block))
 }
 
 // writeMethods_check_Results writes the results of methods.Methods.Check into p.
@@ -467,36 +458,24 @@ func writeMethods_check_Results(p Methods_check_Results, result string, result1 
 
 // readMethods_check_Results reads the results of methods.Methods.Check from p.
 func readMethods_check_Results(p Methods_check_Results, result *string, result1 *string, result2 *bool) error {
-	x, err := p.Result()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), result); err != nil {
 		return ipc.InField("result", err)
 	}
-	*result = x
-	x1, err := p.Result1()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 1), result1); err != nil {
 		return ipc.InField("result1", err)
 	}
-	*result1 = x1
 	*result2 = p.Result2()
 	return nil
 }
 
 // writeMethods_fail_Params writes the arguments of a call to methods.Methods.Fail into p.
 func writeMethods_fail_Params(p Methods_fail_Params, message string) error {
-	if err := p.SetMessage_(message); err != nil {
-		return ipc.InField("message", err)
-	}
-	return nil
+	return ipc.InField("message", p.SetMessage_(message))
 }
 
 // readMethods_fail_Params reads the arguments of a call to methods.Methods.Fail from p.
 func readMethods_fail_Params(p Methods_fail_Params, message *string) error {
-	x, err := p.Message_()
-	if err != nil {
-		return ipc.InField("message", err)
-	}
-	*message = x
-	return nil
+	return ipc.InField("message", ipcimpl.ReadText(ipcimpl.Field(p, 0), message))
 }
 
 // writeMethods_add_Params writes the arguments of a call to methods.Methods.Add into p.
@@ -525,20 +504,12 @@ func readMethods_total_Results(p Methods_total_Results, result *int64) error {
 
 // writeMethods_panic_Params writes the arguments of a call to methods.Methods.Panic into p.
 func writeMethods_panic_Params(p Methods_panic_Params, message string) error {
-	if err := p.SetMessage_(message); err != nil {
-		return ipc.InField("message", err)
-	}
-	return nil
+	return ipc.InField("message", p.SetMessage_(message))
 }
 
 // readMethods_panic_Params reads the arguments of a call to methods.Methods.Panic from p.
 func readMethods_panic_Params(p Methods_panic_Params, message *string) error {
-	x, err := p.Message_()
-	if err != nil {
-		return ipc.InField("message", err)
-	}
-	*message = x
-	return nil
+	return ipc.InField("message", ipcimpl.ReadText(ipcimpl.Field(p, 0), message))
 }
 
 // writeMethods_panic_Results writes the results of methods.Methods.Panic into p.
@@ -585,86 +556,50 @@ func writeMethods_name_Params(p Methods_name_Params, c string, f string, p1 stri
 	if err := p.SetIpc(ipc1); err != nil {
 		return ipc.InField("ipc", err)
 	}
-	if err := p.SetCapnp(capnp1); err != nil {
-		return ipc.InField("capnp", err)
-	}
-	return nil
+	return ipc.InField("capnp", p.SetCapnp(capnp1))
 }
 
 // readMethods_name_Params reads the arguments of a call to methods.Methods.Name from p.
 func readMethods_name_Params(p Methods_name_Params, c *string, f *string, p1 *string, r *string, s *string, err1 *string, call *string, release *string, argErr *string, ipc1 *string, capnp1 *string) error {
-	x, err := p.C()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), c); err != nil {
 		return ipc.InField("c", err)
 	}
-	*c = x
-	x1, err := p.F()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 1), f); err != nil {
 		return ipc.InField("f", err)
 	}
-	*f = x1
-	x2, err := p.P()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 2), p1); err != nil {
 		return ipc.InField("p", err)
 	}
-	*p1 = x2
-	x3, err := p.R()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 3), r); err != nil {
 		return ipc.InField("r", err)
 	}
-	*r = x3
-	x4, err := p.S()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 4), s); err != nil {
 		return ipc.InField("s", err)
 	}
-	*s = x4
-	x5, err := p.Err()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 5), err1); err != nil {
 		return ipc.InField("err", err)
 	}
-	*err1 = x5
-	x6, err := p.Call()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 6), call); err != nil {
 		return ipc.InField("call", err)
 	}
-	*call = x6
-	x7, err := p.Release()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 7), release); err != nil {
 		return ipc.InField("release", err)
 	}
-	*release = x7
-	x8, err := p.ArgErr()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 8), argErr); err != nil {
 		return ipc.InField("argErr", err)
 	}
-	*argErr = x8
-	x9, err := p.Ipc()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 9), ipc1); err != nil {
 		return ipc.InField("ipc", err)
 	}
-	*ipc1 = x9
-	x10, err := p.Capnp()
-	if err != nil {
-		return ipc.InField("capnp", err)
-	}
-	*capnp1 = x10
-	return nil
+	return ipc.InField("capnp", ipcimpl.ReadText(ipcimpl.Field(p, 10), capnp1))
 }
 
 // writeMethods_name_Results writes the results of methods.Methods.Name into p.
 func writeMethods_name_Results(p Methods_name_Results, result string) error {
-	if err := p.SetResult(result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", p.SetResult(result))
 }
 
 // readMethods_name_Results reads the results of methods.Methods.Name from p.
 func readMethods_name_Results(p Methods_name_Results, result *string) error {
-	x, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	*result = x
-	return nil
+	return ipc.InField("result", ipcimpl.ReadText(ipcimpl.Field(p, 0), result))
 }

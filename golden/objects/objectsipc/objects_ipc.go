@@ -496,10 +496,7 @@ func readFactory_newCounter_Params(p Factory_newCounter_Params, start *int64) er
 
 // writeFactory_newCounter_Results writes the results of objects.Factory.NewCounter into p.
 func writeFactory_newCounter_Results(p Factory_newCounter_Results, result objects.Counter) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportCounter(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", ipcimpl.SetCap(capnp.Struct(p), 0, ExportCounter(result)))
 }
 
 // readFactory_newCounter_Results reads the results of objects.Factory.NewCounter from p.
@@ -513,10 +510,7 @@ func writeFactory_same_Params(p Factory_same_Params, a objects.Counter, b object
 	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportCounter(a)); err != nil {
 		return ipc.InField("a", err)
 	}
-	if err := ipcimpl.SetCap(capnp.Struct(p), 1, ExportCounter(b)); err != nil {
-		return ipc.InField("b", err)
-	}
-	return nil
+	return ipc.InField("b", ipcimpl.SetCap(capnp.Struct(p), 1, ExportCounter(b)))
 }
 
 // readFactory_same_Params reads the arguments of a call to objects.Factory.Same from p.
@@ -540,10 +534,7 @@ func readFactory_same_Results(p Factory_same_Results, result *bool) error {
 
 // writeFactory_echo_Params writes the arguments of a call to objects.Factory.Echo into p.
 func writeFactory_echo_Params(p Factory_echo_Params, c objects.Counter) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportCounter(c)); err != nil {
-		return ipc.InField("c", err)
-	}
-	return nil
+	return ipc.InField("c", ipcimpl.SetCap(capnp.Struct(p), 0, ExportCounter(c)))
 }
 
 // readFactory_echo_Params reads the arguments of a call to objects.Factory.Echo from p.
@@ -554,10 +545,7 @@ func readFactory_echo_Params(p Factory_echo_Params, c *objects.Counter) error {
 
 // writeFactory_echo_Results writes the results of objects.Factory.Echo into p.
 func writeFactory_echo_Results(p Factory_echo_Results, result objects.Counter) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportCounter(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", ipcimpl.SetCap(capnp.Struct(p), 0, ExportCounter(result)))
 }
 
 // readFactory_echo_Results reads the results of objects.Factory.Echo from p.
@@ -568,38 +556,12 @@ func readFactory_echo_Results(p Factory_echo_Results, result *objects.Counter) e
 
 // writeFactory_sum_Params writes the arguments of a call to objects.Factory.Sum into p.
 func writeFactory_sum_Params(p Factory_sum_Params, cs []objects.Counter) error {
-	if cs != nil {
-		l, err := p.NewCs(int32(len(cs)))
-		if err != nil {
-			return ipc.InField("cs", err)
-		}
-		for i := range cs {
-			if err := ipcimpl.SetCapElem(l, i, ExportCounter(cs[i])); err != nil {
-				return ipc.InField("cs", ipc.InElem(i, err))
-			}
-		}
-	}
-	return nil
+	return ipc.InField("cs", writeCounterList(ipcimpl.Field(p, 0), cs))
 }
 
 // readFactory_sum_Params reads the arguments of a call to objects.Factory.Sum from p.
 func readFactory_sum_Params(p Factory_sum_Params, cs *[]objects.Counter) error {
-	l, err := p.Cs()
-	if err != nil {
-		return ipc.InField("cs", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[objects.Counter](l)
-		if err != nil {
-			return ipc.InField("cs", err)
-		}
-		x := make([]objects.Counter, n)
-		for i := range x {
-			x[i] = ImportCounter(ipcimpl.CapElem(l, i))
-		}
-		*cs = x
-	}
-	return nil
+	return ipc.InField("cs", readCounterList(ipcimpl.Field(p, 0), cs))
 }
 
 // writeFactory_sum_Results writes the results of objects.Factory.Sum into p.
@@ -616,50 +578,38 @@ func readFactory_sum_Results(p Factory_sum_Results, result *int64) error {
 
 // writeFactory_swap_Params writes the arguments of a call to objects.Factory.Swap into p.
 func writeFactory_swap_Params(p Factory_swap_Params, b objects.Bundle) error {
-	c, err := p.NewB()
+	bWire, err := p.NewB()
 	if err != nil {
 		return ipc.InField("b", err)
 	}
-	if err := WriteBundle(c, &b); err != nil {
-		return ipc.InField("b", err)
-	}
-	return nil
+	return ipc.InField("b", WriteBundle(bWire, &b))
 }
 
 // readFactory_swap_Params reads the arguments of a call to objects.Factory.Swap from p.
 func readFactory_swap_Params(p Factory_swap_Params, b *objects.Bundle) error {
-	c, err := p.B()
+	bWire, err := p.B()
 	if err != nil {
 		return ipc.InField("b", err)
 	}
-	if err := ReadBundle(c, b); err != nil {
-		return ipc.InField("b", err)
-	}
-	return nil
+	return ipc.InField("b", ReadBundle(bWire, b))
 }
 
 // writeFactory_swap_Results writes the results of objects.Factory.Swap into p.
 func writeFactory_swap_Results(p Factory_swap_Results, result objects.Bundle) error {
-	c, err := p.NewResult()
+	resultWire, err := p.NewResult()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := WriteBundle(c, &result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", WriteBundle(resultWire, &result))
 }
 
 // readFactory_swap_Results reads the results of objects.Factory.Swap from p.
 func readFactory_swap_Results(p Factory_swap_Results, result *objects.Bundle) error {
-	c, err := p.Result()
+	resultWire, err := p.Result()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := ReadBundle(c, result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", ReadBundle(resultWire, result))
 }
 
 // WriteBundle writes v into s.
@@ -670,82 +620,111 @@ func WriteBundle(s Bundle, v *objects.Bundle) error {
 	if err := ipcimpl.SetCap(capnp.Struct(s), 1, ExportCounter(v.Main)); err != nil {
 		return ipc.InField("Main", err)
 	}
-	if v.Named != nil {
-		l, err := s.NewNamed(int32(len(v.Named)))
-		if err != nil {
-			return ipc.InField("Named", err)
-		}
-		for i, e := range ipc.SortedEntries(v.Named, cmp.Compare) {
-			entry := l.At(i)
-			if err := entry.SetKey(e.Key); err != nil {
-				return ipc.InField("Named", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			if err := ipcimpl.SetCap(capnp.Struct(entry), 1, ExportCounter(e.Value)); err != nil {
-				return ipc.InField("Named", ipc.InElem(i, err))
-			}
-		}
+	if err := writeStringCounterMap(ipcimpl.Field(s, 2), v.Named); err != nil {
+		return ipc.InField("Named", err)
 	}
-	if v.All != nil {
-		l, err := s.NewAll(int32(len(v.All)))
-		if err != nil {
-			return ipc.InField("All", err)
-		}
-		for i := range v.All {
-			if err := ipcimpl.SetCapElem(l, i, ExportCounter(v.All[i])); err != nil {
-				return ipc.InField("All", ipc.InElem(i, err))
-			}
+	return ipc.InField("All", writeCounterList(ipcimpl.Field(s, 3), v.All))
+}
+
+// ReadBundle reads s into v.
+func ReadBundle(s Bundle, v *objects.Bundle) error {
+	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Name); err != nil {
+		return ipc.InField("Name", err)
+	}
+	v.Main = ImportCounter(ipcimpl.Cap(capnp.Struct(s), 1))
+	if err := readStringCounterMap(ipcimpl.Field(s, 2), &v.Named); err != nil {
+		return ipc.InField("Named", err)
+	}
+	return ipc.InField("All", readCounterList(ipcimpl.Field(s, 3), &v.All))
+}
+
+// writeCounterList points at at a new list holding v; a nil v leaves at null.
+func writeCounterList(at ipcimpl.Pointer, v []objects.Counter) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, capnp.NewPointerList, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := ipcimpl.SetCapElem(l, i, ExportCounter(v[i])); err != nil {
+			return ipc.InElem(i, err)
 		}
 	}
 	return nil
 }
 
-// ReadBundle reads s into v.
-func ReadBundle(s Bundle, v *objects.Bundle) error {
-	x, err := s.Name()
+// readCounterList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readCounterList(from ipcimpl.Pointer, dst *[]objects.Counter) error {
+	l, err := ipcimpl.List[capnp.PointerList](from)
 	if err != nil {
-		return ipc.InField("Name", err)
+		return err
 	}
-	v.Name = x
-	v.Main = ImportCounter(ipcimpl.Cap(capnp.Struct(s), 1))
-	l, err := s.Named()
+	if !l.IsValid() {
+		return nil
+	}
+	n, err := ipc.SliceLen[objects.Counter](l)
 	if err != nil {
-		return ipc.InField("Named", err)
+		return err
 	}
-	if l.IsValid() {
-		n, err := ipc.MapLen[string, objects.Counter](l)
-		if err != nil {
-			return ipc.InField("Named", err)
-		}
-		m := make(map[string]objects.Counter, n)
-		for i := range n {
-			e := l.At(i)
-			k, err := e.Key()
-			if err != nil {
-				return ipc.InField("Named", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			if _, dup := m[k]; dup {
-				return ipc.InField("Named", ipc.InElem(i, ipc.ErrDuplicateKey))
-			}
-			var val objects.Counter
-			val = ImportCounter(ipcimpl.Cap(capnp.Struct(e), 1))
-			m[k] = val
-		}
-		v.Named = m
+	v := make([]objects.Counter, n)
+	for i := range v {
+		v[i] = ImportCounter(ipcimpl.CapElem(l, i))
 	}
-	l1, err := s.All()
+	*dst = v
+	return nil
+}
+
+// writeStringCounterMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
+func writeStringCounterMap(at ipcimpl.Pointer, v map[string]objects.Counter) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewTextCounterEntry_List, len(v))
 	if err != nil {
-		return ipc.InField("All", err)
+		return err
 	}
-	if l1.IsValid() {
-		n, err := ipc.SliceLen[objects.Counter](l1)
-		if err != nil {
-			return ipc.InField("All", err)
+	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+		entry := l.At(i)
+		if err := entry.SetKey(e.Key); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
 		}
-		x1 := make([]objects.Counter, n)
-		for i := range x1 {
-			x1[i] = ImportCounter(ipcimpl.CapElem(l1, i))
+		if err := ipcimpl.SetCap(capnp.Struct(entry), 1, ExportCounter(e.Value)); err != nil {
+			return ipc.InElem(i, err)
 		}
-		v.All = x1
 	}
+	return nil
+}
+
+// readStringCounterMap reads the entries of the list from points to into a new map in *dst; a null pointer
+// leaves *dst as it was, and a key that comes twice is an error.
+func readStringCounterMap(from ipcimpl.Pointer, dst *map[string]objects.Counter) error {
+	l, err := ipcimpl.List[TextCounterEntry_List](from)
+	if err != nil {
+		return err
+	}
+	if !l.IsValid() {
+		return nil
+	}
+	n, err := ipc.MapLen[string, objects.Counter](l)
+	if err != nil {
+		return err
+	}
+	m := make(map[string]objects.Counter, n)
+	for i := range n {
+		entry := l.At(i)
+		var key string
+		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
+		}
+		if _, dup := m[key]; dup {
+			return ipc.InElem(i, ipc.ErrDuplicateKey)
+		}
+		var value objects.Counter
+		value = ImportCounter(ipcimpl.Cap(capnp.Struct(entry), 1))
+		m[key] = value
+	}
+	*dst = m
 	return nil
 }

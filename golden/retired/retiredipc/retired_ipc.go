@@ -13,7 +13,6 @@
 package retiredipc
 
 import (
-	"bytes"
 	"context"
 	"runtime"
 
@@ -229,68 +228,48 @@ func ImportStore(c *ipc.Capability) retired.Store {
 
 // writeStore_get_Params writes the arguments of a call to retired.Store.Get into p.
 func writeStore_get_Params(p Store_get_Params, key string) error {
-	if err := p.SetKey(key); err != nil {
-		return ipc.InField("key", err)
-	}
-	return nil
+	return ipc.InField("key", p.SetKey(key))
 }
 
 // readStore_get_Params reads the arguments of a call to retired.Store.Get from p.
 func readStore_get_Params(p Store_get_Params, key *string) error {
-	x, err := p.Key()
-	if err != nil {
-		return ipc.InField("key", err)
-	}
-	*key = x
-	return nil
+	return ipc.InField("key", ipcimpl.ReadText(ipcimpl.Field(p, 0), key))
 }
 
 // writeStore_get_Results writes the results of retired.Store.Get into p.
 func writeStore_get_Results(p Store_get_Results, item retired.Item) error {
-	c, err := p.NewItem()
+	itemWire, err := p.NewItem()
 	if err != nil {
 		return ipc.InField("item", err)
 	}
-	if err := WriteItem(c, &item); err != nil {
-		return ipc.InField("item", err)
-	}
-	return nil
+	return ipc.InField("item", WriteItem(itemWire, &item))
 }
 
 // readStore_get_Results reads the results of retired.Store.Get from p.
 func readStore_get_Results(p Store_get_Results, item *retired.Item) error {
-	c, err := p.Item()
+	itemWire, err := p.Item()
 	if err != nil {
 		return ipc.InField("item", err)
 	}
-	if err := ReadItem(c, item); err != nil {
-		return ipc.InField("item", err)
-	}
-	return nil
+	return ipc.InField("item", ReadItem(itemWire, item))
 }
 
 // writeStore_put_Params writes the arguments of a call to retired.Store.Put into p.
 func writeStore_put_Params(p Store_put_Params, item retired.Item) error {
-	c, err := p.NewItem()
+	itemWire, err := p.NewItem()
 	if err != nil {
 		return ipc.InField("item", err)
 	}
-	if err := WriteItem(c, &item); err != nil {
-		return ipc.InField("item", err)
-	}
-	return nil
+	return ipc.InField("item", WriteItem(itemWire, &item))
 }
 
 // readStore_put_Params reads the arguments of a call to retired.Store.Put from p.
 func readStore_put_Params(p Store_put_Params, item *retired.Item) error {
-	c, err := p.Item()
+	itemWire, err := p.Item()
 	if err != nil {
 		return ipc.InField("item", err)
 	}
-	if err := ReadItem(c, item); err != nil {
-		return ipc.InField("item", err)
-	}
-	return nil
+	return ipc.InField("item", ReadItem(itemWire, item))
 }
 
 // writeStore_count_Results writes the results of retired.Store.Count into p.
@@ -310,23 +289,13 @@ func WriteItem(s Item, v *retired.Item) error {
 	if err := s.SetKey(v.Key); err != nil {
 		return ipc.InField("Key", err)
 	}
-	if err := s.SetValue(v.Value); err != nil {
-		return ipc.InField("Value", err)
-	}
-	return nil
+	return ipc.InField("Value", s.SetValue(v.Value))
 }
 
 // ReadItem reads s into v.
 func ReadItem(s Item, v *retired.Item) error {
-	x, err := s.Key()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Key); err != nil {
 		return ipc.InField("Key", err)
 	}
-	v.Key = x
-	b, err := s.Value()
-	if err != nil {
-		return ipc.InField("Value", err)
-	}
-	v.Value = bytes.Clone(b)
-	return nil
+	return ipc.InField("Value", ipcimpl.ReadData(ipcimpl.Field(s, 1), &v.Value))
 }

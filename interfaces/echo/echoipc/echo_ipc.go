@@ -170,36 +170,20 @@ func ImportEcho(c *ipc.Capability) echo.Echo {
 
 // writeEcho_echo_Params writes the arguments of a call to echo.Echo.Echo into p.
 func writeEcho_echo_Params(p Echo_echo_Params, message string) error {
-	if err := p.SetMessage_(message); err != nil {
-		return ipc.InField("message", err)
-	}
-	return nil
+	return ipc.InField("message", p.SetMessage_(message))
 }
 
 // readEcho_echo_Params reads the arguments of a call to echo.Echo.Echo from p.
 func readEcho_echo_Params(p Echo_echo_Params, message *string) error {
-	x, err := p.Message_()
-	if err != nil {
-		return ipc.InField("message", err)
-	}
-	*message = x
-	return nil
+	return ipc.InField("message", ipcimpl.ReadText(ipcimpl.Field(p, 0), message))
 }
 
 // writeEcho_echo_Results writes the results of echo.Echo.Echo into p.
 func writeEcho_echo_Results(p Echo_echo_Results, result string) error {
-	if err := p.SetResult(result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", p.SetResult(result))
 }
 
 // readEcho_echo_Results reads the results of echo.Echo.Echo from p.
 func readEcho_echo_Results(p Echo_echo_Results, result *string) error {
-	x, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	*result = x
-	return nil
+	return ipc.InField("result", ipcimpl.ReadText(ipcimpl.Field(p, 0), result))
 }

@@ -283,10 +283,7 @@ func ImportInit(c *ipc.Capability) procinit.Init {
 
 // writeInit_makeEcho_Results writes the results of procinit.Init.MakeEcho into p.
 func writeInit_makeEcho_Results(p Init_makeEcho_Results, result echo.Echo) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, echoipc.ExportEcho(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", ipcimpl.SetCap(capnp.Struct(p), 0, echoipc.ExportEcho(result)))
 }
 
 // readInit_makeEcho_Results reads the results of procinit.Init.MakeEcho from p.
@@ -297,10 +294,7 @@ func readInit_makeEcho_Results(p Init_makeEcho_Results, result *echo.Echo) error
 
 // writeInit_makeChain_Results writes the results of procinit.Init.MakeChain into p.
 func writeInit_makeChain_Results(p Init_makeChain_Results, result chain.Chain) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, chainipc.ExportChain(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", ipcimpl.SetCap(capnp.Struct(p), 0, chainipc.ExportChain(result)))
 }
 
 // readInit_makeChain_Results reads the results of procinit.Init.MakeChain from p.
@@ -311,10 +305,7 @@ func readInit_makeChain_Results(p Init_makeChain_Results, result *chain.Chain) e
 
 // writeInit_makeMining_Results writes the results of procinit.Init.MakeMining into p.
 func writeInit_makeMining_Results(p Init_makeMining_Results, result mining.Mining) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, miningipc.ExportMining(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", ipcimpl.SetCap(capnp.Struct(p), 0, miningipc.ExportMining(result)))
 }
 
 // readInit_makeMining_Results reads the results of procinit.Init.MakeMining from p.
@@ -325,10 +316,7 @@ func readInit_makeMining_Results(p Init_makeMining_Results, result *mining.Minin
 
 // writeInit_makeWalletLoader_Params writes the arguments of a call to procinit.Init.MakeWalletLoader into p.
 func writeInit_makeWalletLoader_Params(p Init_makeWalletLoader_Params, c chain.Chain) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, chainipc.ExportChain(c)); err != nil {
-		return ipc.InField("c", err)
-	}
-	return nil
+	return ipc.InField("c", ipcimpl.SetCap(capnp.Struct(p), 0, chainipc.ExportChain(c)))
 }
 
 // readInit_makeWalletLoader_Params reads the arguments of a call to procinit.Init.MakeWalletLoader from p.
@@ -339,10 +327,7 @@ func readInit_makeWalletLoader_Params(p Init_makeWalletLoader_Params, c *chain.C
 
 // writeInit_makeWalletLoader_Results writes the results of procinit.Init.MakeWalletLoader into p.
 func writeInit_makeWalletLoader_Results(p Init_makeWalletLoader_Results, result wallet.WalletLoader) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, walletipc.ExportWalletLoader(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", ipcimpl.SetCap(capnp.Struct(p), 0, walletipc.ExportWalletLoader(result)))
 }
 
 // readInit_makeWalletLoader_Results reads the results of procinit.Init.MakeWalletLoader from p.

@@ -13,7 +13,6 @@
 package miningipc
 
 import (
-	"bytes"
 	"context"
 	"runtime"
 	"time"
@@ -820,154 +819,78 @@ func ImportMining(c *ipc.Capability) mining.Mining {
 
 // writeBlockTemplate_getBlockHeader_Results writes the results of mining.BlockTemplate.GetBlockHeader into p.
 func writeBlockTemplate_getBlockHeader_Results(p BlockTemplate_getBlockHeader_Results, result mining.BlockHeader) error {
-	c, err := p.NewResult()
+	resultWire, err := p.NewResult()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := WriteBlockHeader(c, &result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", WriteBlockHeader(resultWire, &result))
 }
 
 // readBlockTemplate_getBlockHeader_Results reads the results of mining.BlockTemplate.GetBlockHeader from p.
 func readBlockTemplate_getBlockHeader_Results(p BlockTemplate_getBlockHeader_Results, result *mining.BlockHeader) error {
-	c, err := p.Result()
+	resultWire, err := p.Result()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := ReadBlockHeader(c, result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", ReadBlockHeader(resultWire, result))
 }
 
 // writeBlockTemplate_getBlock_Results writes the results of mining.BlockTemplate.GetBlock into p.
 func writeBlockTemplate_getBlock_Results(p BlockTemplate_getBlock_Results, result mining.Block) error {
-	c, err := p.NewResult()
+	resultWire, err := p.NewResult()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := WriteBlock(c, &result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", WriteBlock(resultWire, &result))
 }
 
 // readBlockTemplate_getBlock_Results reads the results of mining.BlockTemplate.GetBlock from p.
 func readBlockTemplate_getBlock_Results(p BlockTemplate_getBlock_Results, result *mining.Block) error {
-	c, err := p.Result()
+	resultWire, err := p.Result()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := ReadBlock(c, result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", ReadBlock(resultWire, result))
 }
 
 // writeBlockTemplate_getTxFees_Results writes the results of mining.BlockTemplate.GetTxFees into p.
 func writeBlockTemplate_getTxFees_Results(p BlockTemplate_getTxFees_Results, result []int64) error {
-	if result != nil {
-		l, err := p.NewResult(int32(len(result)))
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		for i := range result {
-			l.Set(i, result[i])
-		}
-	}
-	return nil
+	return ipc.InField("result", writeInt64List(ipcimpl.Field(p, 0), result))
 }
 
 // readBlockTemplate_getTxFees_Results reads the results of mining.BlockTemplate.GetTxFees from p.
 func readBlockTemplate_getTxFees_Results(p BlockTemplate_getTxFees_Results, result *[]int64) error {
-	l, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[int64](l)
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		x := make([]int64, n)
-		for i := range x {
-			x[i] = l.At(i)
-		}
-		*result = x
-	}
-	return nil
+	return ipc.InField("result", readInt64List(ipcimpl.Field(p, 0), result))
 }
 
 // writeBlockTemplate_getTxSigops_Results writes the results of mining.BlockTemplate.GetTxSigops into p.
 func writeBlockTemplate_getTxSigops_Results(p BlockTemplate_getTxSigops_Results, result []int64) error {
-	if result != nil {
-		l, err := p.NewResult(int32(len(result)))
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		for i := range result {
-			l.Set(i, result[i])
-		}
-	}
-	return nil
+	return ipc.InField("result", writeInt64List(ipcimpl.Field(p, 0), result))
 }
 
 // readBlockTemplate_getTxSigops_Results reads the results of mining.BlockTemplate.GetTxSigops from p.
 func readBlockTemplate_getTxSigops_Results(p BlockTemplate_getTxSigops_Results, result *[]int64) error {
-	l, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[int64](l)
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		x := make([]int64, n)
-		for i := range x {
-			x[i] = l.At(i)
-		}
-		*result = x
-	}
-	return nil
+	return ipc.InField("result", readInt64List(ipcimpl.Field(p, 0), result))
 }
 
 // writeBlockTemplate_getCoinbaseTx_Results writes the results of mining.BlockTemplate.GetCoinbaseTx into p.
 func writeBlockTemplate_getCoinbaseTx_Results(p BlockTemplate_getCoinbaseTx_Results, result []byte) error {
-	if err := p.SetResult(result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", p.SetResult(result))
 }
 
 // readBlockTemplate_getCoinbaseTx_Results reads the results of mining.BlockTemplate.GetCoinbaseTx from p.
 func readBlockTemplate_getCoinbaseTx_Results(p BlockTemplate_getCoinbaseTx_Results, result *[]byte) error {
-	b, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	*result = bytes.Clone(b)
-	return nil
+	return ipc.InField("result", ipcimpl.ReadData(ipcimpl.Field(p, 0), result))
 }
 
 // writeBlockTemplate_getCoinbaseCommitment_Results writes the results of mining.BlockTemplate.GetCoinbaseCommitment into p.
 func writeBlockTemplate_getCoinbaseCommitment_Results(p BlockTemplate_getCoinbaseCommitment_Results, result []byte) error {
-	if err := p.SetResult(result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", p.SetResult(result))
 }
 
 // readBlockTemplate_getCoinbaseCommitment_Results reads the results of mining.BlockTemplate.GetCoinbaseCommitment from p.
 func readBlockTemplate_getCoinbaseCommitment_Results(p BlockTemplate_getCoinbaseCommitment_Results, result *[]byte) error {
-	b, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	*result = bytes.Clone(b)
-	return nil
+	return ipc.InField("result", ipcimpl.ReadData(ipcimpl.Field(p, 0), result))
 }
 
 // writeBlockTemplate_getWitnessCommitmentIndex_Results writes the results of mining.BlockTemplate.GetWitnessCommitmentIndex into p.
@@ -984,45 +907,12 @@ func readBlockTemplate_getWitnessCommitmentIndex_Results(p BlockTemplate_getWitn
 
 // writeBlockTemplate_getCoinbaseMerklePath_Results writes the results of mining.BlockTemplate.GetCoinbaseMerklePath into p.
 func writeBlockTemplate_getCoinbaseMerklePath_Results(p BlockTemplate_getCoinbaseMerklePath_Results, result []mining.Hash) error {
-	if result != nil {
-		l, err := p.NewResult(int32(len(result)))
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		for i := range result {
-			if err := l.Set(i, result[i][:]); err != nil {
-				return ipc.InField("result", ipc.InElem(i, err))
-			}
-		}
-	}
-	return nil
+	return ipc.InField("result", writeHashList(ipcimpl.Field(p, 0), result))
 }
 
 // readBlockTemplate_getCoinbaseMerklePath_Results reads the results of mining.BlockTemplate.GetCoinbaseMerklePath from p.
 func readBlockTemplate_getCoinbaseMerklePath_Results(p BlockTemplate_getCoinbaseMerklePath_Results, result *[]mining.Hash) error {
-	l, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[mining.Hash](l)
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		x := make([]mining.Hash, n)
-		for i := range x {
-			b, err := l.At(i)
-			if err != nil {
-				return ipc.InField("result", ipc.InElem(i, err))
-			}
-			if len(b) != 32 {
-				return ipc.InField("result", ipc.InElem(i, ipc.LengthError(len(b), 32)))
-			}
-			copy(x[i][:], b)
-		}
-		*result = x
-	}
-	return nil
+	return ipc.InField("result", readHashList(ipcimpl.Field(p, 0), result))
 }
 
 // writeBlockTemplate_submitSolution_Params writes the arguments of a call to mining.BlockTemplate.SubmitSolution into p.
@@ -1030,10 +920,7 @@ func writeBlockTemplate_submitSolution_Params(p BlockTemplate_submitSolution_Par
 	p.SetVersion(version)
 	p.SetTimestamp(timestamp)
 	p.SetNonce(nonce)
-	if err := p.SetCoinbase(coinbase); err != nil {
-		return ipc.InField("coinbase", err)
-	}
-	return nil
+	return ipc.InField("coinbase", p.SetCoinbase(coinbase))
 }
 
 // readBlockTemplate_submitSolution_Params reads the arguments of a call to mining.BlockTemplate.SubmitSolution from p.
@@ -1041,12 +928,7 @@ func readBlockTemplate_submitSolution_Params(p BlockTemplate_submitSolution_Para
 	*version = p.Version()
 	*timestamp = p.Timestamp()
 	*nonce = p.Nonce()
-	b, err := p.Coinbase()
-	if err != nil {
-		return ipc.InField("coinbase", err)
-	}
-	*coinbase = bytes.Clone(b)
-	return nil
+	return ipc.InField("coinbase", ipcimpl.ReadData(ipcimpl.Field(p, 0), coinbase))
 }
 
 // writeBlockTemplate_submitSolution_Results writes the results of mining.BlockTemplate.SubmitSolution into p.
@@ -1063,34 +945,25 @@ func readBlockTemplate_submitSolution_Results(p BlockTemplate_submitSolution_Res
 
 // writeBlockTemplate_waitNext_Params writes the arguments of a call to mining.BlockTemplate.WaitNext into p.
 func writeBlockTemplate_waitNext_Params(p BlockTemplate_waitNext_Params, opts mining.BlockWaitOptions) error {
-	c, err := p.NewOpts()
+	optsWire, err := p.NewOpts()
 	if err != nil {
 		return ipc.InField("opts", err)
 	}
-	if err := WriteBlockWaitOptions(c, &opts); err != nil {
-		return ipc.InField("opts", err)
-	}
-	return nil
+	return ipc.InField("opts", WriteBlockWaitOptions(optsWire, &opts))
 }
 
 // readBlockTemplate_waitNext_Params reads the arguments of a call to mining.BlockTemplate.WaitNext from p.
 func readBlockTemplate_waitNext_Params(p BlockTemplate_waitNext_Params, opts *mining.BlockWaitOptions) error {
-	c, err := p.Opts()
+	optsWire, err := p.Opts()
 	if err != nil {
 		return ipc.InField("opts", err)
 	}
-	if err := ReadBlockWaitOptions(c, opts); err != nil {
-		return ipc.InField("opts", err)
-	}
-	return nil
+	return ipc.InField("opts", ReadBlockWaitOptions(optsWire, opts))
 }
 
 // writeBlockTemplate_waitNext_Results writes the results of mining.BlockTemplate.WaitNext into p.
 func writeBlockTemplate_waitNext_Results(p BlockTemplate_waitNext_Results, result mining.BlockTemplate) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportBlockTemplate(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", ipcimpl.SetCap(capnp.Struct(p), 0, ExportBlockTemplate(result)))
 }
 
 // readBlockTemplate_waitNext_Results reads the results of mining.BlockTemplate.WaitNext from p.
@@ -1125,37 +998,17 @@ func readMining_isInitialBlockDownload_Results(p Mining_isInitialBlockDownload_R
 
 // writeMining_getTip_Results writes the results of mining.Mining.GetTip into p.
 func writeMining_getTip_Results(p Mining_getTip_Results, result *mining.BlockRef) error {
-	if result != nil {
-		c, err := p.NewResult()
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		if err := WriteBlockRef(c, result); err != nil {
-			return ipc.InField("result", err)
-		}
-	}
-	return nil
+	return ipc.InField("result", writeOptionalBlockRef(ipcimpl.Field(p, 0), result))
 }
 
 // readMining_getTip_Results reads the results of mining.Mining.GetTip from p.
 func readMining_getTip_Results(p Mining_getTip_Results, result **mining.BlockRef) error {
-	if p.HasResult() {
-		x := new(mining.BlockRef)
-		c, err := p.Result()
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		if err := ReadBlockRef(c, x); err != nil {
-			return ipc.InField("result", err)
-		}
-		*result = x
-	}
-	return nil
+	return ipc.InField("result", readOptionalBlockRef(ipcimpl.Field(p, 0), result))
 }
 
 // writeMining_waitTipChanged_Params writes the arguments of a call to mining.Mining.WaitTipChanged into p.
 func writeMining_waitTipChanged_Params(p Mining_waitTipChanged_Params, currentTip mining.Hash, timeout time.Duration) error {
-	if err := p.SetCurrentTip(currentTip[:]); err != nil {
+	if err := writeHash(ipcimpl.Field(p, 0), currentTip); err != nil {
 		return ipc.InField("currentTip", err)
 	}
 	p.SetTimeout(int64(timeout))
@@ -1164,78 +1017,44 @@ func writeMining_waitTipChanged_Params(p Mining_waitTipChanged_Params, currentTi
 
 // readMining_waitTipChanged_Params reads the arguments of a call to mining.Mining.WaitTipChanged from p.
 func readMining_waitTipChanged_Params(p Mining_waitTipChanged_Params, currentTip *mining.Hash, timeout *time.Duration) error {
-	b, err := p.CurrentTip()
-	if err != nil {
+	if err := readHash(ipcimpl.Field(p, 0), currentTip); err != nil {
 		return ipc.InField("currentTip", err)
 	}
-	if len(b) != 32 {
-		return ipc.InField("currentTip", ipc.LengthError(len(b), 32))
-	}
-	copy(currentTip[:], b)
 	*timeout = time.Duration(p.Timeout())
 	return nil
 }
 
 // writeMining_waitTipChanged_Results writes the results of mining.Mining.WaitTipChanged into p.
 func writeMining_waitTipChanged_Results(p Mining_waitTipChanged_Results, result *mining.BlockRef) error {
-	if result != nil {
-		c, err := p.NewResult()
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		if err := WriteBlockRef(c, result); err != nil {
-			return ipc.InField("result", err)
-		}
-	}
-	return nil
+	return ipc.InField("result", writeOptionalBlockRef(ipcimpl.Field(p, 0), result))
 }
 
 // readMining_waitTipChanged_Results reads the results of mining.Mining.WaitTipChanged from p.
 func readMining_waitTipChanged_Results(p Mining_waitTipChanged_Results, result **mining.BlockRef) error {
-	if p.HasResult() {
-		x := new(mining.BlockRef)
-		c, err := p.Result()
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		if err := ReadBlockRef(c, x); err != nil {
-			return ipc.InField("result", err)
-		}
-		*result = x
-	}
-	return nil
+	return ipc.InField("result", readOptionalBlockRef(ipcimpl.Field(p, 0), result))
 }
 
 // writeMining_createNewBlock_Params writes the arguments of a call to mining.Mining.CreateNewBlock into p.
 func writeMining_createNewBlock_Params(p Mining_createNewBlock_Params, opts mining.BlockCreateOptions) error {
-	c, err := p.NewOpts()
+	optsWire, err := p.NewOpts()
 	if err != nil {
 		return ipc.InField("opts", err)
 	}
-	if err := WriteBlockCreateOptions(c, &opts); err != nil {
-		return ipc.InField("opts", err)
-	}
-	return nil
+	return ipc.InField("opts", WriteBlockCreateOptions(optsWire, &opts))
 }
 
 // readMining_createNewBlock_Params reads the arguments of a call to mining.Mining.CreateNewBlock from p.
 func readMining_createNewBlock_Params(p Mining_createNewBlock_Params, opts *mining.BlockCreateOptions) error {
-	c, err := p.Opts()
+	optsWire, err := p.Opts()
 	if err != nil {
 		return ipc.InField("opts", err)
 	}
-	if err := ReadBlockCreateOptions(c, opts); err != nil {
-		return ipc.InField("opts", err)
-	}
-	return nil
+	return ipc.InField("opts", ReadBlockCreateOptions(optsWire, opts))
 }
 
 // writeMining_createNewBlock_Results writes the results of mining.Mining.CreateNewBlock into p.
 func writeMining_createNewBlock_Results(p Mining_createNewBlock_Results, result mining.BlockTemplate) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportBlockTemplate(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", ipcimpl.SetCap(capnp.Struct(p), 0, ExportBlockTemplate(result)))
 }
 
 // readMining_createNewBlock_Results reads the results of mining.Mining.CreateNewBlock from p.
@@ -1249,31 +1068,23 @@ func writeMining_checkBlock_Params(p Mining_checkBlock_Params, block []byte, opt
 	if err := p.SetBlock(block); err != nil {
 		return ipc.InField("block", err)
 	}
-	c, err := p.NewOpts()
+	optsWire, err := p.NewOpts()
 	if err != nil {
 		return ipc.InField("opts", err)
 	}
-	if err := WriteBlockCheckOptions(c, &opts); err != nil {
-		return ipc.InField("opts", err)
-	}
-	return nil
+	return ipc.InField("opts", WriteBlockCheckOptions(optsWire, &opts))
 }
 
 // readMining_checkBlock_Params reads the arguments of a call to mining.Mining.CheckBlock from p.
 func readMining_checkBlock_Params(p Mining_checkBlock_Params, block *[]byte, opts *mining.BlockCheckOptions) error {
-	b, err := p.Block()
-	if err != nil {
+	if err := ipcimpl.ReadData(ipcimpl.Field(p, 0), block); err != nil {
 		return ipc.InField("block", err)
 	}
-	*block = bytes.Clone(b)
-	c, err := p.Opts()
+	optsWire, err := p.Opts()
 	if err != nil {
 		return ipc.InField("opts", err)
 	}
-	if err := ReadBlockCheckOptions(c, opts); err != nil {
-		return ipc.InField("opts", err)
-	}
-	return nil
+	return ipc.InField("opts", ReadBlockCheckOptions(optsWire, opts))
 }
 
 // writeMining_checkBlock_Results writes the results of mining.Mining.CheckBlock into p.
@@ -1290,72 +1101,38 @@ func writeMining_checkBlock_Results(p Mining_checkBlock_Results, reason string, 
 
 // readMining_checkBlock_Results reads the results of mining.Mining.CheckBlock from p.
 func readMining_checkBlock_Results(p Mining_checkBlock_Results, reason *string, debug *string, ok *bool) error {
-	x, err := p.Reason()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), reason); err != nil {
 		return ipc.InField("reason", err)
 	}
-	*reason = x
-	x1, err := p.Debug()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 1), debug); err != nil {
 		return ipc.InField("debug", err)
 	}
-	*debug = x1
 	*ok = p.Ok()
 	return nil
 }
 
 // WriteBlock writes v into s.
 func WriteBlock(s Block, v *mining.Block) error {
-	c, err := s.NewHeader()
+	headerWire, err := s.NewHeader()
 	if err != nil {
 		return ipc.InField("Header", err)
 	}
-	if err := WriteBlockHeader(c, &v.Header); err != nil {
+	if err := WriteBlockHeader(headerWire, &v.Header); err != nil {
 		return ipc.InField("Header", err)
 	}
-	if v.Transactions != nil {
-		l, err := s.NewTransactions(int32(len(v.Transactions)))
-		if err != nil {
-			return ipc.InField("Transactions", err)
-		}
-		for i := range v.Transactions {
-			if err := ipc.SetDataAt(l, i, v.Transactions[i]); err != nil {
-				return ipc.InField("Transactions", ipc.InElem(i, err))
-			}
-		}
-	}
-	return nil
+	return ipc.InField("Transactions", writeBytesList(ipcimpl.Field(s, 1), v.Transactions))
 }
 
 // ReadBlock reads s into v.
 func ReadBlock(s Block, v *mining.Block) error {
-	c, err := s.Header()
+	headerWire, err := s.Header()
 	if err != nil {
 		return ipc.InField("Header", err)
 	}
-	if err := ReadBlockHeader(c, &v.Header); err != nil {
+	if err := ReadBlockHeader(headerWire, &v.Header); err != nil {
 		return ipc.InField("Header", err)
 	}
-	l, err := s.Transactions()
-	if err != nil {
-		return ipc.InField("Transactions", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[[]byte](l)
-		if err != nil {
-			return ipc.InField("Transactions", err)
-		}
-		x := make([][]byte, n)
-		for i := range x {
-			b, err := l.At(i)
-			if err != nil {
-				return ipc.InField("Transactions", ipc.InElem(i, err))
-			}
-			x[i] = bytes.Clone(b)
-		}
-		v.Transactions = x
-	}
-	return nil
+	return ipc.InField("Transactions", readBytesList(ipcimpl.Field(s, 1), &v.Transactions))
 }
 
 // WriteBlockCheckOptions writes v into s.
@@ -1377,10 +1154,7 @@ func WriteBlockCreateOptions(s BlockCreateOptions, v *mining.BlockCreateOptions)
 	s.SetUseMempool(v.UseMempool)
 	s.SetBlockReservedWeight(v.BlockReservedWeight)
 	s.SetCoinbaseOutputMaxAdditionalSigops(v.CoinbaseOutputMaxAdditionalSigops)
-	if err := s.SetCoinbaseOutputScript(v.CoinbaseOutputScript); err != nil {
-		return ipc.InField("CoinbaseOutputScript", err)
-	}
-	return nil
+	return ipc.InField("CoinbaseOutputScript", s.SetCoinbaseOutputScript(v.CoinbaseOutputScript))
 }
 
 // ReadBlockCreateOptions reads s into v.
@@ -1388,21 +1162,16 @@ func ReadBlockCreateOptions(s BlockCreateOptions, v *mining.BlockCreateOptions) 
 	v.UseMempool = s.UseMempool()
 	v.BlockReservedWeight = s.BlockReservedWeight()
 	v.CoinbaseOutputMaxAdditionalSigops = s.CoinbaseOutputMaxAdditionalSigops()
-	b, err := s.CoinbaseOutputScript()
-	if err != nil {
-		return ipc.InField("CoinbaseOutputScript", err)
-	}
-	v.CoinbaseOutputScript = bytes.Clone(b)
-	return nil
+	return ipc.InField("CoinbaseOutputScript", ipcimpl.ReadData(ipcimpl.Field(s, 0), &v.CoinbaseOutputScript))
 }
 
 // WriteBlockHeader writes v into s.
 func WriteBlockHeader(s BlockHeader, v *mining.BlockHeader) error {
 	s.SetVersion(v.Version)
-	if err := s.SetPrevBlock(v.PrevBlock[:]); err != nil {
+	if err := writeHash(ipcimpl.Field(s, 0), v.PrevBlock); err != nil {
 		return ipc.InField("PrevBlock", err)
 	}
-	if err := s.SetMerkleRoot(v.MerkleRoot[:]); err != nil {
+	if err := writeHash(ipcimpl.Field(s, 1), v.MerkleRoot); err != nil {
 		return ipc.InField("MerkleRoot", err)
 	}
 	s.SetTime(v.Time)
@@ -1414,22 +1183,12 @@ func WriteBlockHeader(s BlockHeader, v *mining.BlockHeader) error {
 // ReadBlockHeader reads s into v.
 func ReadBlockHeader(s BlockHeader, v *mining.BlockHeader) error {
 	v.Version = s.Version()
-	b, err := s.PrevBlock()
-	if err != nil {
+	if err := readHash(ipcimpl.Field(s, 0), &v.PrevBlock); err != nil {
 		return ipc.InField("PrevBlock", err)
 	}
-	if len(b) != 32 {
-		return ipc.InField("PrevBlock", ipc.LengthError(len(b), 32))
-	}
-	copy(v.PrevBlock[:], b)
-	b1, err := s.MerkleRoot()
-	if err != nil {
+	if err := readHash(ipcimpl.Field(s, 1), &v.MerkleRoot); err != nil {
 		return ipc.InField("MerkleRoot", err)
 	}
-	if len(b1) != 32 {
-		return ipc.InField("MerkleRoot", ipc.LengthError(len(b1), 32))
-	}
-	copy(v.MerkleRoot[:], b1)
 	v.Time = s.Time()
 	v.Bits = s.Bits()
 	v.Nonce = s.Nonce()
@@ -1438,7 +1197,7 @@ func ReadBlockHeader(s BlockHeader, v *mining.BlockHeader) error {
 
 // WriteBlockRef writes v into s.
 func WriteBlockRef(s BlockRef, v *mining.BlockRef) error {
-	if err := s.SetHash(v.Hash[:]); err != nil {
+	if err := writeHash(ipcimpl.Field(s, 0), v.Hash); err != nil {
 		return ipc.InField("Hash", err)
 	}
 	s.SetHeight(v.Height)
@@ -1447,14 +1206,9 @@ func WriteBlockRef(s BlockRef, v *mining.BlockRef) error {
 
 // ReadBlockRef reads s into v.
 func ReadBlockRef(s BlockRef, v *mining.BlockRef) error {
-	b, err := s.Hash()
-	if err != nil {
+	if err := readHash(ipcimpl.Field(s, 0), &v.Hash); err != nil {
 		return ipc.InField("Hash", err)
 	}
-	if len(b) != 32 {
-		return ipc.InField("Hash", ipc.LengthError(len(b), 32))
-	}
-	copy(v.Hash[:], b)
 	v.Height = s.Height()
 	return nil
 }
@@ -1470,5 +1224,169 @@ func WriteBlockWaitOptions(s BlockWaitOptions, v *mining.BlockWaitOptions) error
 func ReadBlockWaitOptions(s BlockWaitOptions, v *mining.BlockWaitOptions) error {
 	v.Timeout = time.Duration(s.Timeout())
 	v.FeeThreshold = s.FeeThreshold()
+	return nil
+}
+
+// writeInt64List points at at a new list holding v; a nil v leaves at null.
+func writeInt64List(at ipcimpl.Pointer, v []int64) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, capnp.NewInt64List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		l.Set(i, v[i])
+	}
+	return nil
+}
+
+// readInt64List reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readInt64List(from ipcimpl.Pointer, dst *[]int64) error {
+	l, err := ipcimpl.List[capnp.Int64List](from)
+	if err != nil {
+		return err
+	}
+	if !l.IsValid() {
+		return nil
+	}
+	n, err := ipc.SliceLen[int64](l)
+	if err != nil {
+		return err
+	}
+	v := make([]int64, n)
+	for i := range v {
+		v[i] = l.At(i)
+	}
+	*dst = v
+	return nil
+}
+
+// writeHashList points at at a new list holding v; a nil v leaves at null.
+func writeHashList(at ipcimpl.Pointer, v []mining.Hash) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, capnp.NewDataList, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := writeHash(ipcimpl.Elem(l, i), v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readHashList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readHashList(from ipcimpl.Pointer, dst *[]mining.Hash) error {
+	l, err := ipcimpl.List[capnp.DataList](from)
+	if err != nil {
+		return err
+	}
+	if !l.IsValid() {
+		return nil
+	}
+	n, err := ipc.SliceLen[mining.Hash](l)
+	if err != nil {
+		return err
+	}
+	v := make([]mining.Hash, n)
+	for i := range v {
+		if err := readHash(ipcimpl.Elem(l, i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writeOptionalBlockRef writes *v at at; a nil v leaves at null.
+func writeOptionalBlockRef(at ipcimpl.Pointer, v *mining.BlockRef) error {
+	if v == nil {
+		return nil
+	}
+	s, err := ipcimpl.NewStruct(at, NewBlockRef)
+	if err != nil {
+		return err
+	}
+	return WriteBlockRef(s, v)
+}
+
+// readOptionalBlockRef sets *dst to a new value read from from; a null pointer leaves *dst as it was.
+func readOptionalBlockRef(from ipcimpl.Pointer, dst **mining.BlockRef) error {
+	if from.IsNull() {
+		return nil
+	}
+	value := new(mining.BlockRef)
+	s1, err := ipcimpl.Struct[BlockRef](from)
+	if err != nil {
+		return err
+	}
+	if err := ReadBlockRef(s1, value); err != nil {
+		return err
+	}
+	*dst = value
+	return nil
+}
+
+// writeHash points at at a new Data holding v.
+func writeHash(at ipcimpl.Pointer, v mining.Hash) error {
+	return at.SetData(v[:])
+}
+
+// readHash reads the Data from points to, which must hold 32 bytes, into *dst.
+func readHash(from ipcimpl.Pointer, dst *mining.Hash) error {
+	p, err := from.Get()
+	if err != nil {
+		return err
+	}
+	data := p.Data()
+	if len(data) != 32 {
+		return ipc.LengthError(len(data), 32)
+	}
+	copy(dst[:], data)
+	return nil
+}
+
+// writeBytesList points at at a new list holding v; a nil v leaves at null.
+func writeBytesList(at ipcimpl.Pointer, v [][]byte) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, capnp.NewDataList, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := ipc.SetDataAt(l, i, v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readBytesList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readBytesList(from ipcimpl.Pointer, dst *[][]byte) error {
+	l, err := ipcimpl.List[capnp.DataList](from)
+	if err != nil {
+		return err
+	}
+	if !l.IsValid() {
+		return nil
+	}
+	n, err := ipc.SliceLen[[]byte](l)
+	if err != nil {
+		return err
+	}
+	v := make([][]byte, n)
+	for i := range v {
+		if err := ipcimpl.ReadData(ipcimpl.Elem(l, i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
 	return nil
 }

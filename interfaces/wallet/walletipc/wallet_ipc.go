@@ -1590,94 +1590,42 @@ func ImportTransactionChangedFn(c *ipc.Capability) wallet.TransactionChangedFn {
 
 // writeWallet_getWalletName_Results writes the results of wallet.Wallet.GetWalletName into p.
 func writeWallet_getWalletName_Results(p Wallet_getWalletName_Results, result string) error {
-	if err := p.SetResult(result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", p.SetResult(result))
 }
 
 // readWallet_getWalletName_Results reads the results of wallet.Wallet.GetWalletName from p.
 func readWallet_getWalletName_Results(p Wallet_getWalletName_Results, result *string) error {
-	x, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	*result = x
-	return nil
+	return ipc.InField("result", ipcimpl.ReadText(ipcimpl.Field(p, 0), result))
 }
 
 // writeWallet_getNewAddress_Params writes the arguments of a call to wallet.Wallet.GetNewAddress into p.
 func writeWallet_getNewAddress_Params(p Wallet_getNewAddress_Params, label string) error {
-	if err := p.SetLabel(label); err != nil {
-		return ipc.InField("label", err)
-	}
-	return nil
+	return ipc.InField("label", p.SetLabel(label))
 }
 
 // readWallet_getNewAddress_Params reads the arguments of a call to wallet.Wallet.GetNewAddress from p.
 func readWallet_getNewAddress_Params(p Wallet_getNewAddress_Params, label *string) error {
-	x, err := p.Label()
-	if err != nil {
-		return ipc.InField("label", err)
-	}
-	*label = x
-	return nil
+	return ipc.InField("label", ipcimpl.ReadText(ipcimpl.Field(p, 0), label))
 }
 
 // writeWallet_getNewAddress_Results writes the results of wallet.Wallet.GetNewAddress into p.
 func writeWallet_getNewAddress_Results(p Wallet_getNewAddress_Results, result string) error {
-	if err := p.SetResult(result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", p.SetResult(result))
 }
 
 // readWallet_getNewAddress_Results reads the results of wallet.Wallet.GetNewAddress from p.
 func readWallet_getNewAddress_Results(p Wallet_getNewAddress_Results, result *string) error {
-	x, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	*result = x
-	return nil
+	return ipc.InField("result", ipcimpl.ReadText(ipcimpl.Field(p, 0), result))
 }
 
 // writeWallet_getAddresses_Results writes the results of wallet.Wallet.GetAddresses into p.
 func writeWallet_getAddresses_Results(p Wallet_getAddresses_Results, result []wallet.AddressInfo) error {
-	if result != nil {
-		l, err := p.NewResult(int32(len(result)))
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		for i := range result {
-			if err := WriteAddressInfo(l.At(i), &result[i]); err != nil {
-				return ipc.InField("result", ipc.InElem(i, err))
-			}
-		}
-	}
-	return nil
+	return ipc.InField("result", writeAddressInfoList(ipcimpl.Field(p, 0), result))
 }
 
 // readWallet_getAddresses_Results reads the results of wallet.Wallet.GetAddresses from p.
 func readWallet_getAddresses_Results(p Wallet_getAddresses_Results, result *[]wallet.AddressInfo) error {
-	l, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[wallet.AddressInfo](l)
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		x := make([]wallet.AddressInfo, n)
-		for i := range x {
-			if err := ReadAddressInfo(l.At(i), &x[i]); err != nil {
-				return ipc.InField("result", ipc.InElem(i, err))
-			}
-		}
-		*result = x
-	}
-	return nil
+	return ipc.InField("result", readAddressInfoList(ipcimpl.Field(p, 0), result))
 }
 
 // writeWallet_getBalance_Results writes the results of wallet.Wallet.GetBalance into p.
@@ -1694,162 +1642,69 @@ func readWallet_getBalance_Results(p Wallet_getBalance_Results, result *chain.Am
 
 // writeWallet_getBalances_Results writes the results of wallet.Wallet.GetBalances into p.
 func writeWallet_getBalances_Results(p Wallet_getBalances_Results, result wallet.Balances) error {
-	c, err := p.NewResult()
+	resultWire, err := p.NewResult()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := WriteBalances(c, &result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", WriteBalances(resultWire, &result))
 }
 
 // readWallet_getBalances_Results reads the results of wallet.Wallet.GetBalances from p.
 func readWallet_getBalances_Results(p Wallet_getBalances_Results, result *wallet.Balances) error {
-	c, err := p.Result()
+	resultWire, err := p.Result()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := ReadBalances(c, result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", ReadBalances(resultWire, result))
 }
 
 // writeWallet_getWalletTx_Params writes the arguments of a call to wallet.Wallet.GetWalletTx into p.
 func writeWallet_getWalletTx_Params(p Wallet_getWalletTx_Params, txid chain.Hash) error {
-	if err := p.SetTxid(txid[:]); err != nil {
-		return ipc.InField("txid", err)
-	}
-	return nil
+	return ipc.InField("txid", writeHash(ipcimpl.Field(p, 0), txid))
 }
 
 // readWallet_getWalletTx_Params reads the arguments of a call to wallet.Wallet.GetWalletTx from p.
 func readWallet_getWalletTx_Params(p Wallet_getWalletTx_Params, txid *chain.Hash) error {
-	b, err := p.Txid()
-	if err != nil {
-		return ipc.InField("txid", err)
-	}
-	if len(b) != 32 {
-		return ipc.InField("txid", ipc.LengthError(len(b), 32))
-	}
-	copy(txid[:], b)
-	return nil
+	return ipc.InField("txid", readHash(ipcimpl.Field(p, 0), txid))
 }
 
 // writeWallet_getWalletTx_Results writes the results of wallet.Wallet.GetWalletTx into p.
 func writeWallet_getWalletTx_Results(p Wallet_getWalletTx_Results, result *wallet.WalletTx) error {
-	if result != nil {
-		c, err := p.NewResult()
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		if err := WriteWalletTx(c, result); err != nil {
-			return ipc.InField("result", err)
-		}
-	}
-	return nil
+	return ipc.InField("result", writeOptionalWalletTx(ipcimpl.Field(p, 0), result))
 }
 
 // readWallet_getWalletTx_Results reads the results of wallet.Wallet.GetWalletTx from p.
 func readWallet_getWalletTx_Results(p Wallet_getWalletTx_Results, result **wallet.WalletTx) error {
-	if p.HasResult() {
-		x := new(wallet.WalletTx)
-		c, err := p.Result()
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		if err := ReadWalletTx(c, x); err != nil {
-			return ipc.InField("result", err)
-		}
-		*result = x
-	}
-	return nil
+	return ipc.InField("result", readOptionalWalletTx(ipcimpl.Field(p, 0), result))
 }
 
 // writeWallet_getWalletTxs_Results writes the results of wallet.Wallet.GetWalletTxs into p.
 func writeWallet_getWalletTxs_Results(p Wallet_getWalletTxs_Results, result []wallet.WalletTx) error {
-	if result != nil {
-		l, err := p.NewResult(int32(len(result)))
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		for i := range result {
-			if err := WriteWalletTx(l.At(i), &result[i]); err != nil {
-				return ipc.InField("result", ipc.InElem(i, err))
-			}
-		}
-	}
-	return nil
+	return ipc.InField("result", writeWalletTxList(ipcimpl.Field(p, 0), result))
 }
 
 // readWallet_getWalletTxs_Results reads the results of wallet.Wallet.GetWalletTxs from p.
 func readWallet_getWalletTxs_Results(p Wallet_getWalletTxs_Results, result *[]wallet.WalletTx) error {
-	l, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[wallet.WalletTx](l)
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		x := make([]wallet.WalletTx, n)
-		for i := range x {
-			if err := ReadWalletTx(l.At(i), &x[i]); err != nil {
-				return ipc.InField("result", ipc.InElem(i, err))
-			}
-		}
-		*result = x
-	}
-	return nil
+	return ipc.InField("result", readWalletTxList(ipcimpl.Field(p, 0), result))
 }
 
 // writeWallet_createTransaction_Params writes the arguments of a call to wallet.Wallet.CreateTransaction into p.
 func writeWallet_createTransaction_Params(p Wallet_createTransaction_Params, recipients []wallet.Recipient) error {
-	if recipients != nil {
-		l, err := p.NewRecipients(int32(len(recipients)))
-		if err != nil {
-			return ipc.InField("recipients", err)
-		}
-		for i := range recipients {
-			if err := WriteRecipient(l.At(i), &recipients[i]); err != nil {
-				return ipc.InField("recipients", ipc.InElem(i, err))
-			}
-		}
-	}
-	return nil
+	return ipc.InField("recipients", writeRecipientList(ipcimpl.Field(p, 0), recipients))
 }
 
 // readWallet_createTransaction_Params reads the arguments of a call to wallet.Wallet.CreateTransaction from p.
 func readWallet_createTransaction_Params(p Wallet_createTransaction_Params, recipients *[]wallet.Recipient) error {
-	l, err := p.Recipients()
-	if err != nil {
-		return ipc.InField("recipients", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[wallet.Recipient](l)
-		if err != nil {
-			return ipc.InField("recipients", err)
-		}
-		x := make([]wallet.Recipient, n)
-		for i := range x {
-			if err := ReadRecipient(l.At(i), &x[i]); err != nil {
-				return ipc.InField("recipients", ipc.InElem(i, err))
-			}
-		}
-		*recipients = x
-	}
-	return nil
+	return ipc.InField("recipients", readRecipientList(ipcimpl.Field(p, 0), recipients))
 }
 
 // writeWallet_createTransaction_Results writes the results of wallet.Wallet.CreateTransaction into p.
 func writeWallet_createTransaction_Results(p Wallet_createTransaction_Results, tx chain.Transaction, fee chain.Amount) error {
-	c, err := p.NewTx()
+	txWire, err := p.NewTx()
 	if err != nil {
 		return ipc.InField("tx", err)
 	}
-	if err := chainipc.WriteTransaction(c, &tx); err != nil {
+	if err := chainipc.WriteTransaction(txWire, &tx); err != nil {
 		return ipc.InField("tx", err)
 	}
 	p.SetFee(int64(fee))
@@ -1858,11 +1713,11 @@ func writeWallet_createTransaction_Results(p Wallet_createTransaction_Results, t
 
 // readWallet_createTransaction_Results reads the results of wallet.Wallet.CreateTransaction from p.
 func readWallet_createTransaction_Results(p Wallet_createTransaction_Results, tx *chain.Transaction, fee *chain.Amount) error {
-	c, err := p.Tx()
+	txWire, err := p.Tx()
 	if err != nil {
 		return ipc.InField("tx", err)
 	}
-	if err := chainipc.ReadTransaction(c, tx); err != nil {
+	if err := chainipc.ReadTransaction(txWire, tx); err != nil {
 		return ipc.InField("tx", err)
 	}
 	*fee = chain.Amount(p.Fee())
@@ -1871,26 +1726,20 @@ func readWallet_createTransaction_Results(p Wallet_createTransaction_Results, tx
 
 // writeWallet_commitTransaction_Params writes the arguments of a call to wallet.Wallet.CommitTransaction into p.
 func writeWallet_commitTransaction_Params(p Wallet_commitTransaction_Params, tx chain.Transaction) error {
-	c, err := p.NewTx()
+	txWire, err := p.NewTx()
 	if err != nil {
 		return ipc.InField("tx", err)
 	}
-	if err := chainipc.WriteTransaction(c, &tx); err != nil {
-		return ipc.InField("tx", err)
-	}
-	return nil
+	return ipc.InField("tx", chainipc.WriteTransaction(txWire, &tx))
 }
 
 // readWallet_commitTransaction_Params reads the arguments of a call to wallet.Wallet.CommitTransaction from p.
 func readWallet_commitTransaction_Params(p Wallet_commitTransaction_Params, tx *chain.Transaction) error {
-	c, err := p.Tx()
+	txWire, err := p.Tx()
 	if err != nil {
 		return ipc.InField("tx", err)
 	}
-	if err := chainipc.ReadTransaction(c, tx); err != nil {
-		return ipc.InField("tx", err)
-	}
-	return nil
+	return ipc.InField("tx", chainipc.ReadTransaction(txWire, tx))
 }
 
 // writeWallet_sendToAddress_Params writes the arguments of a call to wallet.Wallet.SendToAddress into p.
@@ -1904,42 +1753,26 @@ func writeWallet_sendToAddress_Params(p Wallet_sendToAddress_Params, address str
 
 // readWallet_sendToAddress_Params reads the arguments of a call to wallet.Wallet.SendToAddress from p.
 func readWallet_sendToAddress_Params(p Wallet_sendToAddress_Params, address *string, amount *chain.Amount) error {
-	x, err := p.Address()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), address); err != nil {
 		return ipc.InField("address", err)
 	}
-	*address = x
 	*amount = chain.Amount(p.Amount())
 	return nil
 }
 
 // writeWallet_sendToAddress_Results writes the results of wallet.Wallet.SendToAddress into p.
 func writeWallet_sendToAddress_Results(p Wallet_sendToAddress_Results, result chain.Hash) error {
-	if err := p.SetResult(result[:]); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", writeHash(ipcimpl.Field(p, 0), result))
 }
 
 // readWallet_sendToAddress_Results reads the results of wallet.Wallet.SendToAddress from p.
 func readWallet_sendToAddress_Results(p Wallet_sendToAddress_Results, result *chain.Hash) error {
-	b, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	if len(b) != 32 {
-		return ipc.InField("result", ipc.LengthError(len(b), 32))
-	}
-	copy(result[:], b)
-	return nil
+	return ipc.InField("result", readHash(ipcimpl.Field(p, 0), result))
 }
 
 // writeWallet_handleBalanceChanged_Params writes the arguments of a call to wallet.Wallet.HandleBalanceChanged into p.
 func writeWallet_handleBalanceChanged_Params(p Wallet_handleBalanceChanged_Params, fn wallet.BalanceChangedFn) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportBalanceChangedFn(fn)); err != nil {
-		return ipc.InField("fn", err)
-	}
-	return nil
+	return ipc.InField("fn", ipcimpl.SetCap(capnp.Struct(p), 0, ExportBalanceChangedFn(fn)))
 }
 
 // readWallet_handleBalanceChanged_Params reads the arguments of a call to wallet.Wallet.HandleBalanceChanged from p.
@@ -1950,10 +1783,7 @@ func readWallet_handleBalanceChanged_Params(p Wallet_handleBalanceChanged_Params
 
 // writeWallet_handleBalanceChanged_Results writes the results of wallet.Wallet.HandleBalanceChanged into p.
 func writeWallet_handleBalanceChanged_Results(p Wallet_handleBalanceChanged_Results, result chain.Handler) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, chainipc.ExportHandler(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", ipcimpl.SetCap(capnp.Struct(p), 0, chainipc.ExportHandler(result)))
 }
 
 // readWallet_handleBalanceChanged_Results reads the results of wallet.Wallet.HandleBalanceChanged from p.
@@ -1964,10 +1794,7 @@ func readWallet_handleBalanceChanged_Results(p Wallet_handleBalanceChanged_Resul
 
 // writeWallet_handleTransactionChanged_Params writes the arguments of a call to wallet.Wallet.HandleTransactionChanged into p.
 func writeWallet_handleTransactionChanged_Params(p Wallet_handleTransactionChanged_Params, fn wallet.TransactionChangedFn) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportTransactionChangedFn(fn)); err != nil {
-		return ipc.InField("fn", err)
-	}
-	return nil
+	return ipc.InField("fn", ipcimpl.SetCap(capnp.Struct(p), 0, ExportTransactionChangedFn(fn)))
 }
 
 // readWallet_handleTransactionChanged_Params reads the arguments of a call to wallet.Wallet.HandleTransactionChanged from p.
@@ -1978,10 +1805,7 @@ func readWallet_handleTransactionChanged_Params(p Wallet_handleTransactionChange
 
 // writeWallet_handleTransactionChanged_Results writes the results of wallet.Wallet.HandleTransactionChanged into p.
 func writeWallet_handleTransactionChanged_Results(p Wallet_handleTransactionChanged_Results, result chain.Handler) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, chainipc.ExportHandler(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", ipcimpl.SetCap(capnp.Struct(p), 0, chainipc.ExportHandler(result)))
 }
 
 // readWallet_handleTransactionChanged_Results reads the results of wallet.Wallet.HandleTransactionChanged from p.
@@ -2040,16 +1864,12 @@ func writeWalletLoader_createWallet_Params(p WalletLoader_createWallet_Params, n
 
 // readWalletLoader_createWallet_Params reads the arguments of a call to wallet.WalletLoader.CreateWallet from p.
 func readWalletLoader_createWallet_Params(p WalletLoader_createWallet_Params, name *string, passphrase *string, flags *uint64) error {
-	x, err := p.Name()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), name); err != nil {
 		return ipc.InField("name", err)
 	}
-	*name = x
-	x1, err := p.Passphrase()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 1), passphrase); err != nil {
 		return ipc.InField("passphrase", err)
 	}
-	*passphrase = x1
 	*flags = p.Flags()
 	return nil
 }
@@ -2059,61 +1879,23 @@ func writeWalletLoader_createWallet_Results(p WalletLoader_createWallet_Results,
 	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportWallet(w)); err != nil {
 		return ipc.InField("w", err)
 	}
-	if warnings != nil {
-		l, err := p.NewWarnings(int32(len(warnings)))
-		if err != nil {
-			return ipc.InField("warnings", err)
-		}
-		for i := range warnings {
-			if err := l.Set(i, warnings[i]); err != nil {
-				return ipc.InField("warnings", ipc.InElem(i, err))
-			}
-		}
-	}
-	return nil
+	return ipc.InField("warnings", writeStringList(ipcimpl.Field(p, 1), warnings))
 }
 
 // readWalletLoader_createWallet_Results reads the results of wallet.WalletLoader.CreateWallet from p.
 func readWalletLoader_createWallet_Results(p WalletLoader_createWallet_Results, w *wallet.Wallet, warnings *[]string) error {
 	*w = ImportWallet(ipcimpl.Cap(capnp.Struct(p), 0))
-	l, err := p.Warnings()
-	if err != nil {
-		return ipc.InField("warnings", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[string](l)
-		if err != nil {
-			return ipc.InField("warnings", err)
-		}
-		x := make([]string, n)
-		for i := range x {
-			x1, err := l.At(i)
-			if err != nil {
-				return ipc.InField("warnings", ipc.InElem(i, err))
-			}
-			x[i] = x1
-		}
-		*warnings = x
-	}
-	return nil
+	return ipc.InField("warnings", readStringList(ipcimpl.Field(p, 1), warnings))
 }
 
 // writeWalletLoader_loadWallet_Params writes the arguments of a call to wallet.WalletLoader.LoadWallet into p.
 func writeWalletLoader_loadWallet_Params(p WalletLoader_loadWallet_Params, name string) error {
-	if err := p.SetName(name); err != nil {
-		return ipc.InField("name", err)
-	}
-	return nil
+	return ipc.InField("name", p.SetName(name))
 }
 
 // readWalletLoader_loadWallet_Params reads the arguments of a call to wallet.WalletLoader.LoadWallet from p.
 func readWalletLoader_loadWallet_Params(p WalletLoader_loadWallet_Params, name *string) error {
-	x, err := p.Name()
-	if err != nil {
-		return ipc.InField("name", err)
-	}
-	*name = x
-	return nil
+	return ipc.InField("name", ipcimpl.ReadText(ipcimpl.Field(p, 0), name))
 }
 
 // writeWalletLoader_loadWallet_Results writes the results of wallet.WalletLoader.LoadWallet into p.
@@ -2121,145 +1903,48 @@ func writeWalletLoader_loadWallet_Results(p WalletLoader_loadWallet_Results, w w
 	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportWallet(w)); err != nil {
 		return ipc.InField("w", err)
 	}
-	if warnings != nil {
-		l, err := p.NewWarnings(int32(len(warnings)))
-		if err != nil {
-			return ipc.InField("warnings", err)
-		}
-		for i := range warnings {
-			if err := l.Set(i, warnings[i]); err != nil {
-				return ipc.InField("warnings", ipc.InElem(i, err))
-			}
-		}
-	}
-	return nil
+	return ipc.InField("warnings", writeStringList(ipcimpl.Field(p, 1), warnings))
 }
 
 // readWalletLoader_loadWallet_Results reads the results of wallet.WalletLoader.LoadWallet from p.
 func readWalletLoader_loadWallet_Results(p WalletLoader_loadWallet_Results, w *wallet.Wallet, warnings *[]string) error {
 	*w = ImportWallet(ipcimpl.Cap(capnp.Struct(p), 0))
-	l, err := p.Warnings()
-	if err != nil {
-		return ipc.InField("warnings", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[string](l)
-		if err != nil {
-			return ipc.InField("warnings", err)
-		}
-		x := make([]string, n)
-		for i := range x {
-			x1, err := l.At(i)
-			if err != nil {
-				return ipc.InField("warnings", ipc.InElem(i, err))
-			}
-			x[i] = x1
-		}
-		*warnings = x
-	}
-	return nil
+	return ipc.InField("warnings", readStringList(ipcimpl.Field(p, 1), warnings))
 }
 
 // writeWalletLoader_getWalletDir_Results writes the results of wallet.WalletLoader.GetWalletDir into p.
 func writeWalletLoader_getWalletDir_Results(p WalletLoader_getWalletDir_Results, result string) error {
-	if err := p.SetResult(result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", p.SetResult(result))
 }
 
 // readWalletLoader_getWalletDir_Results reads the results of wallet.WalletLoader.GetWalletDir from p.
 func readWalletLoader_getWalletDir_Results(p WalletLoader_getWalletDir_Results, result *string) error {
-	x, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	*result = x
-	return nil
+	return ipc.InField("result", ipcimpl.ReadText(ipcimpl.Field(p, 0), result))
 }
 
 // writeWalletLoader_listWalletDir_Results writes the results of wallet.WalletLoader.ListWalletDir into p.
 func writeWalletLoader_listWalletDir_Results(p WalletLoader_listWalletDir_Results, result []string) error {
-	if result != nil {
-		l, err := p.NewResult(int32(len(result)))
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		for i := range result {
-			if err := l.Set(i, result[i]); err != nil {
-				return ipc.InField("result", ipc.InElem(i, err))
-			}
-		}
-	}
-	return nil
+	return ipc.InField("result", writeStringList(ipcimpl.Field(p, 0), result))
 }
 
 // readWalletLoader_listWalletDir_Results reads the results of wallet.WalletLoader.ListWalletDir from p.
 func readWalletLoader_listWalletDir_Results(p WalletLoader_listWalletDir_Results, result *[]string) error {
-	l, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[string](l)
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		x := make([]string, n)
-		for i := range x {
-			x1, err := l.At(i)
-			if err != nil {
-				return ipc.InField("result", ipc.InElem(i, err))
-			}
-			x[i] = x1
-		}
-		*result = x
-	}
-	return nil
+	return ipc.InField("result", readStringList(ipcimpl.Field(p, 0), result))
 }
 
 // writeWalletLoader_getWallets_Results writes the results of wallet.WalletLoader.GetWallets into p.
 func writeWalletLoader_getWallets_Results(p WalletLoader_getWallets_Results, result []wallet.Wallet) error {
-	if result != nil {
-		l, err := p.NewResult(int32(len(result)))
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		for i := range result {
-			if err := ipcimpl.SetCapElem(l, i, ExportWallet(result[i])); err != nil {
-				return ipc.InField("result", ipc.InElem(i, err))
-			}
-		}
-	}
-	return nil
+	return ipc.InField("result", writeWalletList(ipcimpl.Field(p, 0), result))
 }
 
 // readWalletLoader_getWallets_Results reads the results of wallet.WalletLoader.GetWallets from p.
 func readWalletLoader_getWallets_Results(p WalletLoader_getWallets_Results, result *[]wallet.Wallet) error {
-	l, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[wallet.Wallet](l)
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		x := make([]wallet.Wallet, n)
-		for i := range x {
-			x[i] = ImportWallet(ipcimpl.CapElem(l, i))
-		}
-		*result = x
-	}
-	return nil
+	return ipc.InField("result", readWalletList(ipcimpl.Field(p, 0), result))
 }
 
 // writeWalletLoader_handleLoadWallet_Params writes the arguments of a call to wallet.WalletLoader.HandleLoadWallet into p.
 func writeWalletLoader_handleLoadWallet_Params(p WalletLoader_handleLoadWallet_Params, fn wallet.LoadWalletFn) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportLoadWalletFn(fn)); err != nil {
-		return ipc.InField("fn", err)
-	}
-	return nil
+	return ipc.InField("fn", ipcimpl.SetCap(capnp.Struct(p), 0, ExportLoadWalletFn(fn)))
 }
 
 // readWalletLoader_handleLoadWallet_Params reads the arguments of a call to wallet.WalletLoader.HandleLoadWallet from p.
@@ -2270,10 +1955,7 @@ func readWalletLoader_handleLoadWallet_Params(p WalletLoader_handleLoadWallet_Pa
 
 // writeWalletLoader_handleLoadWallet_Results writes the results of wallet.WalletLoader.HandleLoadWallet into p.
 func writeWalletLoader_handleLoadWallet_Results(p WalletLoader_handleLoadWallet_Results, result chain.Handler) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, chainipc.ExportHandler(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", ipcimpl.SetCap(capnp.Struct(p), 0, chainipc.ExportHandler(result)))
 }
 
 // readWalletLoader_handleLoadWallet_Results reads the results of wallet.WalletLoader.HandleLoadWallet from p.
@@ -2284,34 +1966,25 @@ func readWalletLoader_handleLoadWallet_Results(p WalletLoader_handleLoadWallet_R
 
 // writeBalanceChangedFn_call_Params writes the arguments of a call to wallet.BalanceChangedFn.Call into p.
 func writeBalanceChangedFn_call_Params(p BalanceChangedFn_call_Params, balances wallet.Balances) error {
-	c, err := p.NewBalances()
+	balancesWire, err := p.NewBalances()
 	if err != nil {
 		return ipc.InField("balances", err)
 	}
-	if err := WriteBalances(c, &balances); err != nil {
-		return ipc.InField("balances", err)
-	}
-	return nil
+	return ipc.InField("balances", WriteBalances(balancesWire, &balances))
 }
 
 // readBalanceChangedFn_call_Params reads the arguments of a call to wallet.BalanceChangedFn.Call from p.
 func readBalanceChangedFn_call_Params(p BalanceChangedFn_call_Params, balances *wallet.Balances) error {
-	c, err := p.Balances()
+	balancesWire, err := p.Balances()
 	if err != nil {
 		return ipc.InField("balances", err)
 	}
-	if err := ReadBalances(c, balances); err != nil {
-		return ipc.InField("balances", err)
-	}
-	return nil
+	return ipc.InField("balances", ReadBalances(balancesWire, balances))
 }
 
 // writeLoadWalletFn_call_Params writes the arguments of a call to wallet.LoadWalletFn.Call into p.
 func writeLoadWalletFn_call_Params(p LoadWalletFn_call_Params, w wallet.Wallet) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportWallet(w)); err != nil {
-		return ipc.InField("w", err)
-	}
-	return nil
+	return ipc.InField("w", ipcimpl.SetCap(capnp.Struct(p), 0, ExportWallet(w)))
 }
 
 // readLoadWalletFn_call_Params reads the arguments of a call to wallet.LoadWalletFn.Call from p.
@@ -2322,27 +1995,22 @@ func readLoadWalletFn_call_Params(p LoadWalletFn_call_Params, w *wallet.Wallet) 
 
 // writeTransactionChangedFn_call_Params writes the arguments of a call to wallet.TransactionChangedFn.Call into p.
 func writeTransactionChangedFn_call_Params(p TransactionChangedFn_call_Params, txid chain.Hash, status wallet.ChangeType) error {
-	if err := p.SetTxid(txid[:]); err != nil {
+	if err := writeHash(ipcimpl.Field(p, 0), txid); err != nil {
 		return ipc.InField("txid", err)
 	}
-	x, err := ipc.EnumValue(status)
+	statusWire, err := ipc.EnumValue(status)
 	if err != nil {
 		return ipc.InField("status", err)
 	}
-	p.SetStatus(ChangeType(x))
+	p.SetStatus(ChangeType(statusWire))
 	return nil
 }
 
 // readTransactionChangedFn_call_Params reads the arguments of a call to wallet.TransactionChangedFn.Call from p.
 func readTransactionChangedFn_call_Params(p TransactionChangedFn_call_Params, txid *chain.Hash, status *wallet.ChangeType) error {
-	b, err := p.Txid()
-	if err != nil {
+	if err := readHash(ipcimpl.Field(p, 0), txid); err != nil {
 		return ipc.InField("txid", err)
 	}
-	if len(b) != 32 {
-		return ipc.InField("txid", ipc.LengthError(len(b), 32))
-	}
-	copy(txid[:], b)
 	*status = wallet.ChangeType(p.Status())
 	return nil
 }
@@ -2361,16 +2029,12 @@ func WriteAddressInfo(s AddressInfo, v *wallet.AddressInfo) error {
 
 // ReadAddressInfo reads s into v.
 func ReadAddressInfo(s AddressInfo, v *wallet.AddressInfo) error {
-	x, err := s.Address()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Address); err != nil {
 		return ipc.InField("Address", err)
 	}
-	v.Address = x
-	x1, err := s.Label()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(s, 1), &v.Label); err != nil {
 		return ipc.InField("Label", err)
 	}
-	v.Label = x1
 	v.IsChange = s.IsChange()
 	return nil
 }
@@ -2401,11 +2065,9 @@ func WriteRecipient(s Recipient, v *wallet.Recipient) error {
 
 // ReadRecipient reads s into v.
 func ReadRecipient(s Recipient, v *wallet.Recipient) error {
-	x, err := s.Address()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Address); err != nil {
 		return ipc.InField("Address", err)
 	}
-	v.Address = x
 	v.Amount = chain.Amount(s.Amount())
 	v.SubtractFeeFromAmount = s.SubtractFeeFromAmount()
 	return nil
@@ -2413,14 +2075,14 @@ func ReadRecipient(s Recipient, v *wallet.Recipient) error {
 
 // WriteWalletTx writes v into s.
 func WriteWalletTx(s WalletTx, v *wallet.WalletTx) error {
-	if err := s.SetTxID(v.TxID[:]); err != nil {
+	if err := writeHash(ipcimpl.Field(s, 0), v.TxID); err != nil {
 		return ipc.InField("TxID", err)
 	}
-	c, err := s.NewTx()
+	txWire, err := s.NewTx()
 	if err != nil {
 		return ipc.InField("Tx", err)
 	}
-	if err := chainipc.WriteTransaction(c, &v.Tx); err != nil {
+	if err := chainipc.WriteTransaction(txWire, &v.Tx); err != nil {
 		return ipc.InField("Tx", err)
 	}
 	s.SetCredit(int64(v.Credit))
@@ -2435,27 +2097,265 @@ func WriteWalletTx(s WalletTx, v *wallet.WalletTx) error {
 
 // ReadWalletTx reads s into v.
 func ReadWalletTx(s WalletTx, v *wallet.WalletTx) error {
-	b, err := s.TxID()
-	if err != nil {
+	if err := readHash(ipcimpl.Field(s, 0), &v.TxID); err != nil {
 		return ipc.InField("TxID", err)
 	}
-	if len(b) != 32 {
-		return ipc.InField("TxID", ipc.LengthError(len(b), 32))
-	}
-	copy(v.TxID[:], b)
-	c, err := s.Tx()
+	txWire, err := s.Tx()
 	if err != nil {
 		return ipc.InField("Tx", err)
 	}
-	if err := chainipc.ReadTransaction(c, &v.Tx); err != nil {
+	if err := chainipc.ReadTransaction(txWire, &v.Tx); err != nil {
 		return ipc.InField("Tx", err)
 	}
 	v.Credit = chain.Amount(s.Credit())
 	v.Debit = chain.Amount(s.Debit())
-	if s.HasBlockHeight() {
-		x := s.BlockHeight()
-		v.BlockHeight = &x
-	}
+	v.BlockHeight = ipcimpl.Optional(s.HasBlockHeight(), s.BlockHeight())
 	v.Time = s.Time()
+	return nil
+}
+
+// writeAddressInfoList points at at a new list holding v; a nil v leaves at null.
+func writeAddressInfoList(at ipcimpl.Pointer, v []wallet.AddressInfo) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewAddressInfo_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := WriteAddressInfo(l.At(i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readAddressInfoList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readAddressInfoList(from ipcimpl.Pointer, dst *[]wallet.AddressInfo) error {
+	l, err := ipcimpl.List[AddressInfo_List](from)
+	if err != nil {
+		return err
+	}
+	if !l.IsValid() {
+		return nil
+	}
+	n, err := ipc.SliceLen[wallet.AddressInfo](l)
+	if err != nil {
+		return err
+	}
+	v := make([]wallet.AddressInfo, n)
+	for i := range v {
+		if err := ReadAddressInfo(l.At(i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writeHash points at at a new Data holding v.
+func writeHash(at ipcimpl.Pointer, v chain.Hash) error {
+	return at.SetData(v[:])
+}
+
+// readHash reads the Data from points to, which must hold 32 bytes, into *dst.
+func readHash(from ipcimpl.Pointer, dst *chain.Hash) error {
+	p, err := from.Get()
+	if err != nil {
+		return err
+	}
+	data := p.Data()
+	if len(data) != 32 {
+		return ipc.LengthError(len(data), 32)
+	}
+	copy(dst[:], data)
+	return nil
+}
+
+// writeOptionalWalletTx writes *v at at; a nil v leaves at null.
+func writeOptionalWalletTx(at ipcimpl.Pointer, v *wallet.WalletTx) error {
+	if v == nil {
+		return nil
+	}
+	s, err := ipcimpl.NewStruct(at, NewWalletTx)
+	if err != nil {
+		return err
+	}
+	return WriteWalletTx(s, v)
+}
+
+// readOptionalWalletTx sets *dst to a new value read from from; a null pointer leaves *dst as it was.
+func readOptionalWalletTx(from ipcimpl.Pointer, dst **wallet.WalletTx) error {
+	if from.IsNull() {
+		return nil
+	}
+	value := new(wallet.WalletTx)
+	s1, err := ipcimpl.Struct[WalletTx](from)
+	if err != nil {
+		return err
+	}
+	if err := ReadWalletTx(s1, value); err != nil {
+		return err
+	}
+	*dst = value
+	return nil
+}
+
+// writeWalletTxList points at at a new list holding v; a nil v leaves at null.
+func writeWalletTxList(at ipcimpl.Pointer, v []wallet.WalletTx) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewWalletTx_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := WriteWalletTx(l.At(i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readWalletTxList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readWalletTxList(from ipcimpl.Pointer, dst *[]wallet.WalletTx) error {
+	l, err := ipcimpl.List[WalletTx_List](from)
+	if err != nil {
+		return err
+	}
+	if !l.IsValid() {
+		return nil
+	}
+	n, err := ipc.SliceLen[wallet.WalletTx](l)
+	if err != nil {
+		return err
+	}
+	v := make([]wallet.WalletTx, n)
+	for i := range v {
+		if err := ReadWalletTx(l.At(i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writeRecipientList points at at a new list holding v; a nil v leaves at null.
+func writeRecipientList(at ipcimpl.Pointer, v []wallet.Recipient) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewRecipient_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := WriteRecipient(l.At(i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readRecipientList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readRecipientList(from ipcimpl.Pointer, dst *[]wallet.Recipient) error {
+	l, err := ipcimpl.List[Recipient_List](from)
+	if err != nil {
+		return err
+	}
+	if !l.IsValid() {
+		return nil
+	}
+	n, err := ipc.SliceLen[wallet.Recipient](l)
+	if err != nil {
+		return err
+	}
+	v := make([]wallet.Recipient, n)
+	for i := range v {
+		if err := ReadRecipient(l.At(i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writeStringList points at at a new list holding v; a nil v leaves at null.
+func writeStringList(at ipcimpl.Pointer, v []string) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, capnp.NewTextList, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := l.Set(i, v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readStringList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readStringList(from ipcimpl.Pointer, dst *[]string) error {
+	l, err := ipcimpl.List[capnp.TextList](from)
+	if err != nil {
+		return err
+	}
+	if !l.IsValid() {
+		return nil
+	}
+	n, err := ipc.SliceLen[string](l)
+	if err != nil {
+		return err
+	}
+	v := make([]string, n)
+	for i := range v {
+		if err := ipcimpl.ReadText(ipcimpl.Elem(l, i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writeWalletList points at at a new list holding v; a nil v leaves at null.
+func writeWalletList(at ipcimpl.Pointer, v []wallet.Wallet) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, capnp.NewPointerList, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := ipcimpl.SetCapElem(l, i, ExportWallet(v[i])); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readWalletList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readWalletList(from ipcimpl.Pointer, dst *[]wallet.Wallet) error {
+	l, err := ipcimpl.List[capnp.PointerList](from)
+	if err != nil {
+		return err
+	}
+	if !l.IsValid() {
+		return nil
+	}
+	n, err := ipc.SliceLen[wallet.Wallet](l)
+	if err != nil {
+		return err
+	}
+	v := make([]wallet.Wallet, n)
+	for i := range v {
+		v[i] = ImportWallet(ipcimpl.CapElem(l, i))
+	}
+	*dst = v
 	return nil
 }

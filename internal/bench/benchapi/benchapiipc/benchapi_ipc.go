@@ -13,7 +13,6 @@
 package benchapiipc
 
 import (
-	"bytes"
 	"context"
 	"runtime"
 
@@ -387,47 +386,28 @@ func readBench_add_Results(p Bench_add_Results, result *int64) error {
 
 // writeBench_echo_Params writes the arguments of a call to benchapi.Bench.Echo into p.
 func writeBench_echo_Params(p Bench_echo_Params, data []byte) error {
-	if err := p.SetData(data); err != nil {
-		return ipc.InField("data", err)
-	}
-	return nil
+	return ipc.InField("data", p.SetData(data))
 }
 
 // readBench_echo_Params reads the arguments of a call to benchapi.Bench.Echo from p.
 func readBench_echo_Params(p Bench_echo_Params, data *[]byte) error {
-	b, err := p.Data()
-	if err != nil {
-		return ipc.InField("data", err)
-	}
-	*data = bytes.Clone(b)
-	return nil
+	return ipc.InField("data", ipcimpl.ReadData(ipcimpl.Field(p, 0), data))
 }
 
 // writeBench_echo_Results writes the results of benchapi.Bench.Echo into p.
 func writeBench_echo_Results(p Bench_echo_Results, result []byte) error {
-	if err := p.SetResult(result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", p.SetResult(result))
 }
 
 // readBench_echo_Results reads the results of benchapi.Bench.Echo from p.
 func readBench_echo_Results(p Bench_echo_Results, result *[]byte) error {
-	b, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	*result = bytes.Clone(b)
-	return nil
+	return ipc.InField("result", ipcimpl.ReadData(ipcimpl.Field(p, 0), result))
 }
 
 // writeBench_visit_Params writes the arguments of a call to benchapi.Bench.Visit into p.
 func writeBench_visit_Params(p Bench_visit_Params, n int64, v benchapi.Visitor) error {
 	p.SetN(n)
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportVisitor(v)); err != nil {
-		return ipc.InField("v", err)
-	}
-	return nil
+	return ipc.InField("v", ipcimpl.SetCap(capnp.Struct(p), 0, ExportVisitor(v)))
 }
 
 // readBench_visit_Params reads the arguments of a call to benchapi.Bench.Visit from p.

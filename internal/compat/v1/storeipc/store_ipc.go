@@ -254,20 +254,12 @@ func ImportStore(c *ipc.Capability) store.Store {
 
 // writeStore_get_Params writes the arguments of a call to store.Store.Get into p.
 func writeStore_get_Params(p Store_get_Params, key string) error {
-	if err := p.SetKey(key); err != nil {
-		return ipc.InField("key", err)
-	}
-	return nil
+	return ipc.InField("key", p.SetKey(key))
 }
 
 // readStore_get_Params reads the arguments of a call to store.Store.Get from p.
 func readStore_get_Params(p Store_get_Params, key *string) error {
-	x, err := p.Key()
-	if err != nil {
-		return ipc.InField("key", err)
-	}
-	*key = x
-	return nil
+	return ipc.InField("key", ipcimpl.ReadText(ipcimpl.Field(p, 0), key))
 }
 
 // writeStore_get_Results writes the results of store.Store.Get into p.
@@ -281,11 +273,9 @@ func writeStore_get_Results(p Store_get_Results, value string, ok bool) error {
 
 // readStore_get_Results reads the results of store.Store.Get from p.
 func readStore_get_Results(p Store_get_Results, value *string, ok *bool) error {
-	x, err := p.Value()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), value); err != nil {
 		return ipc.InField("value", err)
 	}
-	*value = x
 	*ok = p.Ok()
 	return nil
 }
@@ -295,67 +285,43 @@ func writeStore_put_Params(p Store_put_Params, key string, value string) error {
 	if err := p.SetKey(key); err != nil {
 		return ipc.InField("key", err)
 	}
-	if err := p.SetValue(value); err != nil {
-		return ipc.InField("value", err)
-	}
-	return nil
+	return ipc.InField("value", p.SetValue(value))
 }
 
 // readStore_put_Params reads the arguments of a call to store.Store.Put from p.
 func readStore_put_Params(p Store_put_Params, key *string, value *string) error {
-	x, err := p.Key()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), key); err != nil {
 		return ipc.InField("key", err)
 	}
-	*key = x
-	x1, err := p.Value()
-	if err != nil {
-		return ipc.InField("value", err)
-	}
-	*value = x1
-	return nil
+	return ipc.InField("value", ipcimpl.ReadText(ipcimpl.Field(p, 1), value))
 }
 
 // writeStore_delete_Params writes the arguments of a call to store.Store.Delete into p.
 func writeStore_delete_Params(p Store_delete_Params, key string) error {
-	if err := p.SetKey(key); err != nil {
-		return ipc.InField("key", err)
-	}
-	return nil
+	return ipc.InField("key", p.SetKey(key))
 }
 
 // readStore_delete_Params reads the arguments of a call to store.Store.Delete from p.
 func readStore_delete_Params(p Store_delete_Params, key *string) error {
-	x, err := p.Key()
-	if err != nil {
-		return ipc.InField("key", err)
-	}
-	*key = x
-	return nil
+	return ipc.InField("key", ipcimpl.ReadText(ipcimpl.Field(p, 0), key))
 }
 
 // writeStore_stats_Results writes the results of store.Store.Stats into p.
 func writeStore_stats_Results(p Store_stats_Results, result store.Stats) error {
-	c, err := p.NewResult()
+	resultWire, err := p.NewResult()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := WriteStats(c, &result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", WriteStats(resultWire, &result))
 }
 
 // readStore_stats_Results reads the results of store.Store.Stats from p.
 func readStore_stats_Results(p Store_stats_Results, result *store.Stats) error {
-	c, err := p.Result()
+	resultWire, err := p.Result()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := ReadStats(c, result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", ReadStats(resultWire, result))
 }
 
 // WriteStats writes v into s.

@@ -263,66 +263,30 @@ func ImportStore(c *ipc.Capability) store.Store {
 
 // writeStore_stats_Results writes the results of store.Store.Stats into p.
 func writeStore_stats_Results(p Store_stats_Results, result store.Stats) error {
-	c, err := p.NewResult()
+	resultWire, err := p.NewResult()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := WriteStats(c, &result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", WriteStats(resultWire, &result))
 }
 
 // readStore_stats_Results reads the results of store.Store.Stats from p.
 func readStore_stats_Results(p Store_stats_Results, result *store.Stats) error {
-	c, err := p.Result()
+	resultWire, err := p.Result()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := ReadStats(c, result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", ReadStats(resultWire, result))
 }
 
 // writeStore_keys_Results writes the results of store.Store.Keys into p.
 func writeStore_keys_Results(p Store_keys_Results, result []string) error {
-	if result != nil {
-		l, err := p.NewResult(int32(len(result)))
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		for i := range result {
-			if err := l.Set(i, result[i]); err != nil {
-				return ipc.InField("result", ipc.InElem(i, err))
-			}
-		}
-	}
-	return nil
+	return ipc.InField("result", writeStringList(ipcimpl.Field(p, 0), result))
 }
 
 // readStore_keys_Results reads the results of store.Store.Keys from p.
 func readStore_keys_Results(p Store_keys_Results, result *[]string) error {
-	l, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[string](l)
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		x := make([]string, n)
-		for i := range x {
-			x1, err := l.At(i)
-			if err != nil {
-				return ipc.InField("result", ipc.InElem(i, err))
-			}
-			x[i] = x1
-		}
-		*result = x
-	}
-	return nil
+	return ipc.InField("result", readStringList(ipcimpl.Field(p, 0), result))
 }
 
 // writeStore_set_Params writes the arguments of a call to store.Store.Set into p.
@@ -330,43 +294,25 @@ func writeStore_set_Params(p Store_set_Params, key string, text string) error {
 	if err := p.SetKey(key); err != nil {
 		return ipc.InField("key", err)
 	}
-	if err := p.SetText(text); err != nil {
-		return ipc.InField("text", err)
-	}
-	return nil
+	return ipc.InField("text", p.SetText(text))
 }
 
 // readStore_set_Params reads the arguments of a call to store.Store.Set from p.
 func readStore_set_Params(p Store_set_Params, key *string, text *string) error {
-	x, err := p.Key()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), key); err != nil {
 		return ipc.InField("key", err)
 	}
-	*key = x
-	x1, err := p.Text()
-	if err != nil {
-		return ipc.InField("text", err)
-	}
-	*text = x1
-	return nil
+	return ipc.InField("text", ipcimpl.ReadText(ipcimpl.Field(p, 1), text))
 }
 
 // writeStore_get_Params writes the arguments of a call to store.Store.Get into p.
 func writeStore_get_Params(p Store_get_Params, key string) error {
-	if err := p.SetKey(key); err != nil {
-		return ipc.InField("key", err)
-	}
-	return nil
+	return ipc.InField("key", p.SetKey(key))
 }
 
 // readStore_get_Params reads the arguments of a call to store.Store.Get from p.
 func readStore_get_Params(p Store_get_Params, key *string) error {
-	x, err := p.Key()
-	if err != nil {
-		return ipc.InField("key", err)
-	}
-	*key = x
-	return nil
+	return ipc.InField("key", ipcimpl.ReadText(ipcimpl.Field(p, 0), key))
 }
 
 // writeStore_get_Results writes the results of store.Store.Get into p.
@@ -380,11 +326,9 @@ func writeStore_get_Results(p Store_get_Results, value string, ok bool) error {
 
 // readStore_get_Results reads the results of store.Store.Get from p.
 func readStore_get_Results(p Store_get_Results, value *string, ok *bool) error {
-	x, err := p.Value()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), value); err != nil {
 		return ipc.InField("value", err)
 	}
-	*value = x
 	*ok = p.Ok()
 	return nil
 }
@@ -402,5 +346,45 @@ func ReadStats(s Stats, v *store.Stats) error {
 	v.Evictions = s.Evictions()
 	v.Count = s.Count()
 	v.Bytes = s.Bytes()
+	return nil
+}
+
+// writeStringList points at at a new list holding v; a nil v leaves at null.
+func writeStringList(at ipcimpl.Pointer, v []string) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, capnp.NewTextList, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := l.Set(i, v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readStringList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readStringList(from ipcimpl.Pointer, dst *[]string) error {
+	l, err := ipcimpl.List[capnp.TextList](from)
+	if err != nil {
+		return err
+	}
+	if !l.IsValid() {
+		return nil
+	}
+	n, err := ipc.SliceLen[string](l)
+	if err != nil {
+		return err
+	}
+	v := make([]string, n)
+	for i := range v {
+		if err := ipcimpl.ReadText(ipcimpl.Elem(l, i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
 	return nil
 }

@@ -13,7 +13,6 @@
 package faultsapiipc
 
 import (
-	"bytes"
 	"context"
 	"runtime"
 
@@ -769,38 +768,22 @@ func readService_add_Results(p Service_add_Results, result *int64) error {
 
 // writeService_echo_Params writes the arguments of a call to faultsapi.Service.Echo into p.
 func writeService_echo_Params(p Service_echo_Params, data []byte) error {
-	if err := p.SetData(data); err != nil {
-		return ipc.InField("data", err)
-	}
-	return nil
+	return ipc.InField("data", p.SetData(data))
 }
 
 // readService_echo_Params reads the arguments of a call to faultsapi.Service.Echo from p.
 func readService_echo_Params(p Service_echo_Params, data *[]byte) error {
-	b, err := p.Data()
-	if err != nil {
-		return ipc.InField("data", err)
-	}
-	*data = bytes.Clone(b)
-	return nil
+	return ipc.InField("data", ipcimpl.ReadData(ipcimpl.Field(p, 0), data))
 }
 
 // writeService_echo_Results writes the results of faultsapi.Service.Echo into p.
 func writeService_echo_Results(p Service_echo_Results, result []byte) error {
-	if err := p.SetResult(result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", p.SetResult(result))
 }
 
 // readService_echo_Results reads the results of faultsapi.Service.Echo from p.
 func readService_echo_Results(p Service_echo_Results, result *[]byte) error {
-	b, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	*result = bytes.Clone(b)
-	return nil
+	return ipc.InField("result", ipcimpl.ReadData(ipcimpl.Field(p, 0), result))
 }
 
 // writeService_hold_Params writes the arguments of a call to faultsapi.Service.Hold into p.
@@ -866,10 +849,7 @@ func readService_free_Results(p Service_free_Results, result *int64) error {
 // writeService_visit_Params writes the arguments of a call to faultsapi.Service.Visit into p.
 func writeService_visit_Params(p Service_visit_Params, n int64, v faultsapi.Visitor) error {
 	p.SetN(n)
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportVisitor(v)); err != nil {
-		return ipc.InField("v", err)
-	}
-	return nil
+	return ipc.InField("v", ipcimpl.SetCap(capnp.Struct(p), 0, ExportVisitor(v)))
 }
 
 // readService_visit_Params reads the arguments of a call to faultsapi.Service.Visit from p.
@@ -893,10 +873,7 @@ func readService_visit_Results(p Service_visit_Results, result *int64) error {
 
 // writeService_newListener_Results writes the results of faultsapi.Service.NewListener into p.
 func writeService_newListener_Results(p Service_newListener_Results, result faultsapi.Listener) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportListener(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", ipcimpl.SetCap(capnp.Struct(p), 0, ExportListener(result)))
 }
 
 // readService_newListener_Results reads the results of faultsapi.Service.NewListener from p.
@@ -910,10 +887,7 @@ func writeService_keep_Params(p Service_keep_Params, l faultsapi.Listener, v fau
 	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportListener(l)); err != nil {
 		return ipc.InField("l", err)
 	}
-	if err := ipcimpl.SetCap(capnp.Struct(p), 1, ExportVisitor(v)); err != nil {
-		return ipc.InField("v", err)
-	}
-	return nil
+	return ipc.InField("v", ipcimpl.SetCap(capnp.Struct(p), 1, ExportVisitor(v)))
 }
 
 // readService_keep_Params reads the arguments of a call to faultsapi.Service.Keep from p.
@@ -925,26 +899,20 @@ func readService_keep_Params(p Service_keep_Params, l *faultsapi.Listener, v *fa
 
 // writeService_stats_Results writes the results of faultsapi.Service.Stats into p.
 func writeService_stats_Results(p Service_stats_Results, result faultsapi.Stats) error {
-	c, err := p.NewResult()
+	resultWire, err := p.NewResult()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := WriteStats(c, &result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", WriteStats(resultWire, &result))
 }
 
 // readService_stats_Results reads the results of faultsapi.Service.Stats from p.
 func readService_stats_Results(p Service_stats_Results, result *faultsapi.Stats) error {
-	c, err := p.Result()
+	resultWire, err := p.Result()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := ReadStats(c, result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", ReadStats(resultWire, result))
 }
 
 // writeService_exit_Params writes the arguments of a call to faultsapi.Service.Exit into p.

@@ -452,10 +452,7 @@ func ImportPipe(c *ipc.Capability) conformapi.Pipe {
 
 // writePipe_next_Results writes the results of conformapi.Pipe.Next into p.
 func writePipe_next_Results(p Pipe_next_Results, result conformapi.Pipe) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportPipe(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", ipcimpl.SetCap(capnp.Struct(p), 0, ExportPipe(result)))
 }
 
 // readPipe_next_Results reads the results of conformapi.Pipe.Next from p.
@@ -478,10 +475,7 @@ func readPipe_depth_Results(p Pipe_depth_Results, result *int32) error {
 
 // writePipe_later_Results writes the results of conformapi.Pipe.Later into p.
 func writePipe_later_Results(p Pipe_later_Results, result conformapi.Pipe) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportPipe(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", ipcimpl.SetCap(capnp.Struct(p), 0, ExportPipe(result)))
 }
 
 // readPipe_later_Results reads the results of conformapi.Pipe.Later from p.
@@ -492,10 +486,7 @@ func readPipe_later_Results(p Pipe_later_Results, result *conformapi.Pipe) error
 
 // writePipe_reflect_Params writes the arguments of a call to conformapi.Pipe.Reflect into p.
 func writePipe_reflect_Params(p Pipe_reflect_Params, p1 conformapi.Pipe) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportPipe(p1)); err != nil {
-		return ipc.InField("p", err)
-	}
-	return nil
+	return ipc.InField("p", ipcimpl.SetCap(capnp.Struct(p), 0, ExportPipe(p1)))
 }
 
 // readPipe_reflect_Params reads the arguments of a call to conformapi.Pipe.Reflect from p.
@@ -506,10 +497,7 @@ func readPipe_reflect_Params(p Pipe_reflect_Params, p1 *conformapi.Pipe) error {
 
 // writePipe_reflect_Results writes the results of conformapi.Pipe.Reflect into p.
 func writePipe_reflect_Results(p Pipe_reflect_Results, result conformapi.Pipe) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportPipe(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", ipcimpl.SetCap(capnp.Struct(p), 0, ExportPipe(result)))
 }
 
 // readPipe_reflect_Results reads the results of conformapi.Pipe.Reflect from p.
@@ -544,36 +532,12 @@ func readPipe_record_Results(p Pipe_record_Results, result *int32) error {
 
 // writePipe_log_Results writes the results of conformapi.Pipe.Log into p.
 func writePipe_log_Results(p Pipe_log_Results, result []int32) error {
-	if result != nil {
-		l, err := p.NewResult(int32(len(result)))
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		for i := range result {
-			l.Set(i, result[i])
-		}
-	}
-	return nil
+	return ipc.InField("result", writeInt32List(ipcimpl.Field(p, 0), result))
 }
 
 // readPipe_log_Results reads the results of conformapi.Pipe.Log from p.
 func readPipe_log_Results(p Pipe_log_Results, result *[]int32) error {
-	l, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[int32](l)
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		x := make([]int32, n)
-		for i := range x {
-			x[i] = l.At(i)
-		}
-		*result = x
-	}
-	return nil
+	return ipc.InField("result", readInt32List(ipcimpl.Field(p, 0), result))
 }
 
 // writePipe_blocking_Results writes the results of conformapi.Pipe.Blocking into p.
@@ -609,5 +573,41 @@ func writePipe_live_Results(p Pipe_live_Results, result int32) error {
 // readPipe_live_Results reads the results of conformapi.Pipe.Live from p.
 func readPipe_live_Results(p Pipe_live_Results, result *int32) error {
 	*result = p.Result()
+	return nil
+}
+
+// writeInt32List points at at a new list holding v; a nil v leaves at null.
+func writeInt32List(at ipcimpl.Pointer, v []int32) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, capnp.NewInt32List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		l.Set(i, v[i])
+	}
+	return nil
+}
+
+// readInt32List reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readInt32List(from ipcimpl.Pointer, dst *[]int32) error {
+	l, err := ipcimpl.List[capnp.Int32List](from)
+	if err != nil {
+		return err
+	}
+	if !l.IsValid() {
+		return nil
+	}
+	n, err := ipc.SliceLen[int32](l)
+	if err != nil {
+		return err
+	}
+	v := make([]int32, n)
+	for i := range v {
+		v[i] = l.At(i)
+	}
+	*dst = v
 	return nil
 }
