@@ -101,11 +101,11 @@ func Generate(pkg *annotate.Package) (out []byte, err error) {
 
 // generator holds the state of one Generate call.
 type generator struct {
-	pkg        *annotate.Package
-	file       *jen.File
-	imports    map[string]string // import path → package identifier
-	reserved   map[string]bool   // package-level identifiers locals must not shadow
-	layouts    *schema.Layouts   // where the schema's structs put their fields
+	pkg      *annotate.Package
+	file     *jen.File
+	imports  map[string]string // import path → package identifier
+	reserved map[string]bool   // package-level identifiers locals must not shadow
+	layouts  *schema.Layouts   // where the schema's structs put their fields
 
 	// The wire types whose conversion functions the file has (see
 	// wiretypes.go): typeKey → function name, the names taken, and the
@@ -412,4 +412,3 @@ func (g *generator) derivedOf(it *annotate.Interface) []*annotate.Interface {
 	}
 	return out
 }
-

@@ -204,7 +204,7 @@ func (g *generator) structHookFuncs(name string, t *annotate.Type) {
 		checked(w.structReadCall(wire, jen.Id("s"), jen.Op("&").Id(x)), unwrapped))
 	steps = append(steps, w.hookFromWire(t, jen.Id(x), ref{x: jen.Id("dst"), ptr: true}, "value", unwrapped)...)
 	g.file.Comment(fmt.Sprintf("read%s reads s into *dst, converting it with %s.%s", name, g.funcName(t.Hook.FromWire), w.depthDoc()))
-	g.file.Func().Id("read"+name).Params(params...).Error().Block(finish(steps)...)
+	g.file.Func().Id("read" + name).Params(params...).Error().Block(finish(steps)...)
 }
 
 // pointerFuncs emits the conversions of t, a type of shapePointer, at an
@@ -225,7 +225,7 @@ func (g *generator) pointerFuncs(name string, t *annotate.Type) {
 	w, params := g.readerFn(t, from, jen.Id("dst").Op("*").Add(goType))
 	doc, steps = w.pointerRead(t)
 	g.file.Comment(docComment(fmt.Sprintf("read%s %s%s", name, doc, w.depthDoc())))
-	g.file.Func().Id("read"+name).Params(params...).Error().Block(finish(steps)...)
+	g.file.Func().Id("read" + name).Params(params...).Error().Block(finish(steps)...)
 }
 
 // writeAt renders the call that writes v, a Go value of type t that sits
