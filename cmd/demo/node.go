@@ -10,7 +10,6 @@ import (
 	"syscall"
 	"time"
 
-
 	"github.com/ifacegen/ifacegen/interfaces/chain"
 	"github.com/ifacegen/ifacegen/interfaces/echo"
 	procinit "github.com/ifacegen/ifacegen/interfaces/init"

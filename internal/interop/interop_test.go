@@ -13,7 +13,6 @@ import (
 	"sync"
 	"testing"
 
-	"capnproto.org/go/capnp/v3"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ifacegen/ifacegen/internal/interop/interopapi"

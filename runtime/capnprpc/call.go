@@ -24,9 +24,9 @@ type callState struct {
 	hasRes  bool
 
 	// Incoming calls only.
-	ans    *answer
-	ctx    context.Context
-	cancel context.CancelFunc
+	ans     *answer
+	ctx     context.Context
+	cancel  context.CancelFunc
 	target  *node // a reference held while the call waits or runs
 	fwd     *question
 	fwdPath []uint16 // a queued pipelined call's transform
@@ -139,13 +139,13 @@ func (h *indexHook) Send(context.Context, capnp.Send) (*capnp.Answer, capnp.Rele
 	return capnp.ErrorAnswer(capnp.Method{}, errors.New("capnprpc: copy marker")), func() {}
 }
 func (h *indexHook) Recv(context.Context, capnp.Recv) capnp.PipelineCaller { return nil }
-func (h *indexHook) Brand() capnp.Brand                                   { return capnp.Brand{Value: h} }
-func (h *indexHook) Shutdown()                                            {}
-func (h *indexHook) String() string                                       { return "capnprpc copy marker" }
+func (h *indexHook) Brand() capnp.Brand                                    { return capnp.Brand{Value: h} }
+func (h *indexHook) Shutdown()                                             {}
+func (h *indexHook) String() string                                        { return "capnprpc copy marker" }
 
 // sendCall writes a Call for spec to the peer, targeting n (an import or
 // an unresolved promise on c), and returns its question.
-func (c *Conn) sendCall(ctx context.Context, n *node, spec *callSpec) (*question, error) {
+func (c *Conn) sendCall(ctx context.Context, n *node, spec *callSpec, async bool) (*question, error) {
 	c.mu.Lock()
 	q, err := c.newQuestionLocked()
 	c.mu.Unlock()
@@ -154,8 +154,9 @@ func (c *Conn) sendCall(ctx context.Context, n *node, spec *callSpec) (*question
 	}
 	m, seg := newOutMsg()
 	err = c.buildCall(m, seg, q, n, spec)
+	c.abortOn(err)
 	if err == nil {
-		err = c.send(m)
+		err = c.sendMsg(m, async)
 		m.release()
 		if err != nil {
 			// The connection is gone: the shutdown fails the question.
@@ -306,14 +307,11 @@ func (c *Conn) handleReturn(m *engineMsg, root rpccp.Message) error {
 		}
 		return nil
 	}
-	select {
-	case q.ready <- struct{}{}:
-	default:
-	}
 	c.mu.Unlock()
 
-	// Resolve pipelined promises. Each holds a reference to the question,
-	// so the Finish cannot go before their Disembargos.
+	// Resolve pipelined promises before the caller hears of the Return (so
+	// its next calls see the resolution). Each holds a reference to the
+	// question, so the Finish cannot go before their Disembargos.
 	for _, p := range pipes {
 		var r *node
 		if qerr != nil {
@@ -324,6 +322,15 @@ func (c *Conn) handleReturn(m *engineMsg, root rpccp.Message) error {
 		if p.resolve(r) {
 			c.sendDisembargo(p, q.id)
 		}
+	}
+	c.mu.Lock()
+	select {
+	case q.ready <- struct{}{}:
+	default:
+	}
+	q.delivered = true
+	c.mu.Unlock()
+	for _, p := range pipes {
 		c.detachPipeline(p, q)
 	}
 	return nil
@@ -351,7 +358,7 @@ func (c *Conn) sendDisembargo(p *node, qid uint32) {
 		writeTransform(pa, p.transform)
 	}
 	d.Context().SetSenderLoopback(eid)
-	c.send(m)
+	c.sendMsg(m, true)
 }
 
 // handleCall accepts a call from the peer.
@@ -433,7 +440,7 @@ func (c *Conn) handleCall(m *engineMsg, root rpccp.Message) error {
 
 	if rc.SendResultsTo().Which() != rpccp.Call_sendResultsTo_Which_caller {
 		c.mu.Unlock()
-		c.finishCall(call, &Exception{Type: Unimplemented, Reason: "sendResultsTo other than caller is not supported"})
+		c.finishCall(call, &Exception{Type: Unimplemented, Reason: "sendResultsTo other than caller is not supported"}, true)
 		return nil
 	}
 
@@ -464,17 +471,17 @@ func (c *Conn) handleCall(m *engineMsg, root rpccp.Message) error {
 		}
 	}
 	c.mu.Unlock()
-	c.deliver(call, target)
+	c.deliver(call, target, true)
 	return nil
 }
 
 // deliver starts call on target (a reference the call takes over).
-func (c *Conn) deliver(call *Call, target *node) {
+func (c *Conn) deliver(call *Call, target *node, async bool) {
 	t := target.settle()
 	if t.kind == kindBroken {
 		err := t.err
 		target.release()
-		c.finishCall(call, err)
+		c.finishCall(call, err, async)
 		return
 	}
 	call.target = target
@@ -489,7 +496,7 @@ func (c *Conn) deliver(call *Call, target *node) {
 			t.mu.Lock()
 			if t.resolved == nil {
 				t.sentCalls = true
-				q, err = c.sendCall(call.ctx, t, &spec)
+				q, err = c.sendCall(call.ctx, t, &spec, async)
 				t.mu.Unlock()
 			} else {
 				t.mu.Unlock()
@@ -497,10 +504,10 @@ func (c *Conn) deliver(call *Call, target *node) {
 				return
 			}
 		} else {
-			q, err = c.sendCall(call.ctx, t, &spec)
+			q, err = c.sendCall(call.ctx, t, &spec, async)
 		}
 		if err != nil {
-			c.finishCall(call, err)
+			c.finishCall(call, err, async)
 			return
 		}
 		call.fwd = q
@@ -584,13 +591,13 @@ func (c *Conn) run(call *Call) {
 			err = callNode(call.ctx, call.target, &spec)
 		}
 	}
-	c.finishCall(call, err)
+	c.finishCall(call, err, false)
 }
 
 // finishCall sends the Return of an incoming call (results, or err as an
 // exception), delivers the calls pipelined on it and forgets it once the
 // peer's Finish has come.
-func (c *Conn) finishCall(call *Call, err error) {
+func (c *Conn) finishCall(call *Call, err error, async bool) {
 	a := call.ans
 	if err == nil && !call.hasRes {
 		_, err = call.allocResults(capnp.ObjectSize{})
@@ -603,6 +610,7 @@ func (c *Conn) finishCall(call *Call, err error) {
 			retMsg.release()
 			retMsg = nil
 			err = werr
+			c.abortOn(werr)
 		}
 	}
 	if err != nil {
@@ -639,7 +647,7 @@ func (c *Conn) finishCall(call *Call, err error) {
 			} else {
 				t = capInContent(retMsg, a.content, qc.fwdPath)
 			}
-			c.deliver(qc, t)
+			c.deliver(qc, t, async)
 		}
 		c.mu.Lock()
 	}
@@ -660,7 +668,7 @@ func (c *Conn) finishCall(call *Call, err error) {
 		p.resolve(r)
 	}
 
-	c.send(retMsg)
+	c.sendMsg(retMsg, async)
 
 	c.mu.Lock()
 	a.sendDone = true
@@ -788,7 +796,7 @@ func (c *Conn) handleBootstrap(root rpccp.Message) error {
 	call.conn = c
 	call.ans = a
 	if boot == nil {
-		c.finishCall(call, &Exception{Type: Failed, Reason: "this side offers no bootstrap capability"})
+		c.finishCall(call, &Exception{Type: Failed, Reason: "this side offers no bootstrap capability"}, true)
 		return nil
 	}
 	// The results are the capability itself, as content.
@@ -807,7 +815,7 @@ func (c *Conn) handleBootstrap(root rpccp.Message) error {
 		c.bootstrapExport = int64(id)
 	}
 	c.mu.Unlock()
-	c.finishCall(call, nil)
+	c.finishCall(call, nil, true)
 	c.mu.Lock()
 	if id, ok := c.exportOf[boot.n]; ok {
 		c.bootstrapExport = int64(id)
@@ -931,7 +939,7 @@ func (c *Conn) handleDisembargo(root rpccp.Message) error {
 			return err
 		}
 		rd.Context().SetReceiverLoopback(ctx.SenderLoopback())
-		c.send(m)
+		c.sendMsg(m, true)
 		return nil
 	case rpccp.Disembargo_context_Which_receiverLoopback:
 		eid := ctx.ReceiverLoopback()
@@ -1004,6 +1012,7 @@ func (c *Conn) handleUnimplemented(root rpccp.Message) error {
 	case q.ready <- struct{}{}:
 	default:
 	}
+	q.delivered = true
 	c.mu.Unlock()
 	for _, p := range pipes {
 		p.resolve(brokenNode(qerr))
@@ -1022,6 +1031,15 @@ func (c *Conn) detachPipeline(p *node, q *question) {
 	}
 	c.mu.Unlock()
 	if held {
-		c.releaseQuestion(q)
+		c.releaseQuestion(q, true)
+	}
+}
+
+// abortOn aborts the connection (in the background) when err is a
+// protocol error or a broken bound.
+func (c *Conn) abortOn(err error) {
+	var pe *protocolError
+	if errors.As(err, &pe) {
+		go c.abort(pe.reason)
 	}
 }

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"capnproto.org/go/capnp/v3"
-	"github.com/ifacegen/ifacegen/runtime/capnprpc"
 	rpccp "capnproto.org/go/capnp/v3/std/capnp/rpc"
+	"github.com/ifacegen/ifacegen/runtime/capnprpc"
 )
 
 func TestConcurrentCalls(t *testing.T) {

@@ -287,7 +287,7 @@ func callNode(ctx context.Context, n *node, spec *callSpec) error {
 			return n.err
 		}
 		if !n.isPromise() {
-			q, err := n.conn.sendCall(ctx, n, spec)
+			q, err := n.conn.sendCall(ctx, n, spec, false)
 			if err != nil {
 				return err
 			}
@@ -315,7 +315,7 @@ func callNode(ctx context.Context, n *node, spec *callSpec) error {
 			continue
 		}
 		n.sentCalls = true
-		q, err := n.conn.sendCall(ctx, n, spec)
+		q, err := n.conn.sendCall(ctx, n, spec, false)
 		n.mu.Unlock()
 		if err != nil {
 			return err
@@ -389,7 +389,7 @@ func (c *Capability) send(ctx context.Context, m *Method, params func(capnp.Stru
 			return &Answer{answerState: answerState{err: n.err}}
 		}
 		if !n.isPromise() {
-			q, err := n.conn.sendCall(ctx, n, &spec)
+			q, err := n.conn.sendCall(ctx, n, &spec, false)
 			if err != nil {
 				return &Answer{answerState: answerState{err: err}}
 			}
@@ -417,7 +417,7 @@ func (c *Capability) send(ctx context.Context, m *Method, params func(capnp.Stru
 			continue
 		}
 		n.sentCalls = true
-		q, err := n.conn.sendCall(ctx, n, &spec)
+		q, err := n.conn.sendCall(ctx, n, &spec, false)
 		n.mu.Unlock()
 		if err != nil {
 			return &Answer{answerState: answerState{err: err}}
@@ -516,7 +516,7 @@ func (a *Answer) release() {
 	}
 	a.released = true
 	if a.q != nil {
-		a.q.conn.releaseQuestion(a.q)
+		a.q.conn.releaseQuestion(a.q, false)
 		a.q = nil
 	}
 	if a.local != nil {

@@ -1,14 +1,12 @@
 package capnprpc
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"capnproto.org/go/capnp/v3"
@@ -53,16 +51,17 @@ type connState struct {
 	closed bool
 	err    error
 
-	// Writing: wmu serialises frames into bw; the last writer in a burst
-	// flushes. queued counts bytes reserved by senders and not yet flushed.
+	// Writing (see sendMsg): wmu guards pending, the frames queued for
+	// writing; writing says a goroutine is writing them; queued counts
+	// their bytes plus those being written.
 	wmu      sync.Mutex
-	bw       *bufio.Writer
-	waiting  atomic.Int32
-	buffered int64
-	writeErr error
-	qmu      sync.Mutex
-	qcond    sync.Cond
+	wcond    sync.Cond // signalled when queued drops or writing ends
+	pending  []byte
+	spare    []byte
+	writing  bool
 	queued   int64
+	writeErr error
+	wake     chan struct{}
 
 	work chan *Call
 	done chan struct{}
@@ -94,12 +93,13 @@ func newConn(rwc io.ReadWriteCloser, opts *Options) *Conn {
 	c.imports = make(map[uint32]*importEntry)
 	c.embargoes = make(map[uint32]*node)
 	c.acceptCond.L = &c.mu
-	c.qcond.L = &c.qmu
-	c.bw = bufio.NewWriterSize(rwc, 64<<10)
+	c.wcond.L = &c.wmu
+	c.wake = make(chan struct{}, 1)
 	c.work = make(chan *Call)
 	c.done = make(chan struct{})
 	c.readerDone = make(chan struct{})
 	go c.readLoop()
+	go c.writeLoop()
 	return c
 }
 
@@ -169,6 +169,7 @@ func (c *Conn) shutdown(cause error, reason string, sendAbort bool) {
 		case q.ready <- struct{}{}:
 		default:
 		}
+		q.delivered = true
 	}
 	for _, a := range c.answers {
 		if a.cancel != nil {
@@ -223,10 +224,17 @@ func (c *Conn) shutdown(cause error, reason string, sendAbort bool) {
 			c.sendAbort(reason)
 		}
 		c.wmu.Lock()
-		if c.writeErr == nil {
-			c.writeErr = exc
-			c.bw.Flush()
+		for c.writing {
+			c.wcond.Wait()
 		}
+		if c.writeErr == nil {
+			c.writing = true
+			c.flushLocked()
+			if c.writeErr == nil {
+				c.writeErr = exc
+			}
+		}
+		c.wcond.Broadcast()
 		c.wmu.Unlock()
 	}()
 	t := time.NewTimer(time.Second)
@@ -237,9 +245,7 @@ func (c *Conn) shutdown(cause error, reason string, sendAbort bool) {
 	t.Stop()
 	c.rwc.Close()
 	close(c.done)
-	c.qmu.Lock()
-	c.qcond.Broadcast()
-	c.qmu.Unlock()
+	<-flushed
 }
 
 // dropCallLocked forgets an accepted call that will not run.
@@ -267,46 +273,28 @@ func (c *Conn) sendAbort(reason string) {
 	}
 	e.SetType(rpccp.Exception_Type_failed)
 	e.SetReason(reason)
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	if c.writeErr != nil {
-		return
-	}
-	if c.observer != nil {
-		c.observer.Observe(Sent, root, 0)
-	}
-	if err := writeFrame(c.bw, &m.msg); err == nil {
-		c.bw.Flush()
-	}
+	c.sendMsg(m, false)
 }
 
-// send writes m as one frame, waiting while MaxQueuedBytes are queued. It
-// does not release m.
-func (c *Conn) send(m *engineMsg) error {
+// sendMsg queues m as one frame and writes it. A sender that finds no
+// write in progress writes the queue itself (with async, it leaves that to
+// the connection's writer goroutine: the reader never blocks in a write);
+// otherwise it appends its frame for the writer in progress to take, so a
+// burst goes out in one write. Any sender waits while MaxQueuedBytes are
+// queued — the reader included, which is back-pressure on a peer that
+// does not read. It does not release m.
+func (c *Conn) sendMsg(m *engineMsg, async bool) error {
 	size, err := frameSize(&m.msg)
 	if err != nil {
 		return err
 	}
 	n := int64(size)
-	c.qmu.Lock()
-	for c.queued > 0 && c.queued+n > c.lim.queuedBytes {
-		select {
-		case <-c.done:
-			c.qmu.Unlock()
-			return c.disconnectedErr()
-		default:
-		}
-		c.qcond.Wait()
-	}
-	c.queued += n
-	c.qmu.Unlock()
-
-	c.waiting.Add(1)
 	c.wmu.Lock()
-	c.waiting.Add(-1)
+	for c.writeErr == nil && c.queued > 0 && c.queued+n > c.lim.queuedBytes {
+		c.wcond.Wait()
+	}
 	if c.writeErr != nil {
 		c.wmu.Unlock()
-		c.unqueue(n)
 		return c.disconnectedErr()
 	}
 	if c.observer != nil {
@@ -314,34 +302,70 @@ func (c *Conn) send(m *engineMsg) error {
 			c.observer.Observe(Sent, root, size)
 		}
 	}
-	err = writeFrame(c.bw, &m.msg)
-	c.buffered += n
-	if err == nil && c.waiting.Load() == 0 {
-		err = c.bw.Flush()
-		flushed := c.buffered
-		c.buffered = 0
+	c.pending = appendFrame(c.pending, &m.msg)
+	c.queued += n
+	if c.writing {
 		c.wmu.Unlock()
-		c.unqueue(flushed)
-	} else {
-		c.wmu.Unlock()
+		return nil
 	}
-	if err != nil {
-		c.wmu.Lock()
-		if c.writeErr == nil {
-			c.writeErr = err
-		}
+	c.writing = true
+	if async {
 		c.wmu.Unlock()
-		go c.shutdown(fmt.Errorf("write: %w", err), "", false)
-		return disconnected(err)
+		select {
+		case c.wake <- struct{}{}:
+		default:
+		}
+		return nil
+	}
+	err = c.flushLocked()
+	c.wmu.Unlock()
+	if err != nil {
+		return c.disconnectedErr()
 	}
 	return nil
 }
 
-func (c *Conn) unqueue(n int64) {
-	c.qmu.Lock()
-	c.queued -= n
-	c.qcond.Broadcast()
-	c.qmu.Unlock()
+// flushLocked writes the queue until it is empty; c.wmu is held and
+// c.writing set by the caller, and released (for each write) here.
+func (c *Conn) flushLocked() error {
+	for len(c.pending) > 0 && c.writeErr == nil {
+		buf := c.pending
+		c.pending = c.spare[:0]
+		c.spare = nil
+		c.wmu.Unlock()
+		_, err := c.rwc.Write(buf)
+		c.wmu.Lock()
+		if cap(buf) <= 1<<20 {
+			c.spare = buf[:0]
+		}
+		c.queued -= int64(len(buf))
+		c.wcond.Broadcast()
+		if err != nil && c.writeErr == nil {
+			c.writeErr = err
+			go c.shutdown(fmt.Errorf("write: %w", err), "", false)
+		}
+	}
+	if c.writeErr != nil {
+		c.queued -= int64(len(c.pending))
+		c.pending = c.pending[:0]
+	}
+	c.writing = false
+	c.wcond.Broadcast()
+	return c.writeErr
+}
+
+// writeLoop writes what asynchronous senders queued.
+func (c *Conn) writeLoop() {
+	for {
+		select {
+		case <-c.wake:
+			c.wmu.Lock()
+			c.flushLocked()
+			c.wmu.Unlock()
+		case <-c.done:
+			return
+		}
+	}
 }
 
 func (c *Conn) disconnectedErr() error {
@@ -358,15 +382,6 @@ func (c *Conn) readLoop() {
 	defer close(c.readerDone)
 	fr := newFrameReader(c.rwc, &c.lim)
 	for {
-		c.mu.Lock()
-		for c.accepted >= c.lim.accepted && !c.closed {
-			c.acceptCond.Wait()
-		}
-		closed := c.closed
-		c.mu.Unlock()
-		if closed {
-			return
-		}
 		m, err := fr.read()
 		if err != nil {
 			var fe *frameError
@@ -379,6 +394,21 @@ func (c *Conn) readLoop() {
 				c.shutdown(err, "", false)
 			}
 			return
+		}
+		if acceptsCall(m) {
+			// Back-pressure: hold this call (and read nothing more) until
+			// an accepted call finishes. Other messages (Finish, Return,
+			// Release) before it have been handled.
+			c.mu.Lock()
+			for c.accepted >= c.lim.accepted && !c.closed {
+				c.acceptCond.Wait()
+			}
+			closed := c.closed
+			c.mu.Unlock()
+			if closed {
+				m.release()
+				return
+			}
 		}
 		if err := c.handle(m); err != nil {
 			c.abort(err.Error())
@@ -457,7 +487,7 @@ func (c *Conn) sendUnimplemented(orig rpccp.Message) error {
 		return protoErr("malformed message: %v", err)
 	}
 	m.msg.CapTable().Reset()
-	c.send(m)
+	c.sendMsg(m, true)
 	return nil
 }
 
@@ -519,9 +549,9 @@ func (c *Conn) stats() Stats {
 		AcceptedCalls: c.accepted,
 		RunningCalls:  c.running,
 	}
-	c.qmu.Lock()
+	c.wmu.Lock()
 	s.QueuedBytes = c.queued
-	c.qmu.Unlock()
+	c.wmu.Unlock()
 	return s
 }
 
@@ -542,8 +572,21 @@ func (c *Conn) bootstrapCap(ctx context.Context) *Capability {
 	root, _ := rpccp.NewRootMessage(seg)
 	b, _ := root.NewBootstrap()
 	b.SetQuestionId(q.id)
-	c.send(m)
+	c.sendMsg(m, false)
 	m.release()
-	c.releaseQuestion(q)
+	c.releaseQuestion(q, false)
 	return &Capability{n: n}
+}
+
+// acceptsCall reports whether m is a Call or Bootstrap: a message that
+// makes an answer.
+func acceptsCall(m *engineMsg) bool {
+	root, err := rpccp.ReadRootMessage(&m.msg)
+	if err != nil {
+		return false
+	}
+	w := root.Which()
+	// Reading the root counted against the traversal limit; give it back.
+	m.msg.ResetReadLimit(m.msg.TraverseLimit)
+	return w == rpccp.Message_Which_call || w == rpccp.Message_Which_bootstrap
 }

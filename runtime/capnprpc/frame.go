@@ -219,39 +219,26 @@ func frameSize(msg *capnp.Message) (int, error) {
 	return size, nil
 }
 
-// writeFrame writes msg framed for a stream: the segment count less one,
-// each segment's size in words, padding to a word, the segments.
-func writeFrame(w *bufio.Writer, msg *capnp.Message) error {
+// appendFrame appends msg framed for a stream: the segment count less
+// one, each segment's size in words, padding to a word, the segments.
+func appendFrame(dst []byte, msg *capnp.Message) []byte {
 	n := int(msg.NumSegments())
 	slots := n + 1 // count, then one size per segment
 	if slots%2 == 1 {
 		slots++ // padding
 	}
-	var pair [8]byte
-	for k := 0; k < slots; k++ {
+	dst = binary.LittleEndian.AppendUint32(dst, uint32(n-1))
+	for k := 1; k < slots; k++ {
 		var v uint32
-		switch {
-		case k == 0:
-			v = uint32(n - 1)
-		case k <= n:
-			s, err := msg.Segment(capnp.SegmentID(k - 1))
-			if err != nil {
-				return err
-			}
+		if k <= n {
+			s, _ := msg.Segment(capnp.SegmentID(k - 1))
 			v = uint32(len(s.Data()) / 8)
 		}
-		binary.LittleEndian.PutUint32(pair[4*(k%2):], v)
-		if k%2 == 1 {
-			if _, err := w.Write(pair[:]); err != nil {
-				return err
-			}
-		}
+		dst = binary.LittleEndian.AppendUint32(dst, v)
 	}
 	for i := 0; i < n; i++ {
 		s, _ := msg.Segment(capnp.SegmentID(i))
-		if _, err := w.Write(s.Data()); err != nil {
-			return err
-		}
+		dst = append(dst, s.Data()...)
 	}
-	return nil
+	return dst
 }

@@ -9,10 +9,11 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
 	"capnproto.org/go/capnp/v3"
-	"github.com/ifacegen/ifacegen/runtime/capnprpc"
 	rpccp "capnproto.org/go/capnp/v3/std/capnp/rpc"
+	"github.com/ifacegen/ifacegen/runtime/capnprpc"
 )
 
 const testIface = 0xa1b2c3d4e5f60718
@@ -24,11 +25,13 @@ var (
 	mCallback = &capnprpc.Method{InterfaceID: testIface, MethodID: 3, Name: "test.Calc.Callback", ParamsSize: capnp.ObjectSize{DataSize: 8, PointerCount: 1}}
 	mNewCalc  = &capnprpc.Method{InterfaceID: testIface, MethodID: 4, Name: "test.Calc.NewCalc"}
 	mEcho     = &capnprpc.Method{InterfaceID: testIface, MethodID: 5, Name: "test.Calc.Echo", ParamsSize: capnp.ObjectSize{PointerCount: 1}}
+	mWait     = &capnprpc.Method{InterfaceID: testIface, MethodID: 6, Name: "test.Calc.Wait"}
 	mMissing  = &capnprpc.Method{InterfaceID: testIface, MethodID: 99, Name: "test.Calc.Missing"}
 )
 
 // calc is a test Server.
 type calc struct {
+	release      chan struct{} // closed to end Wait calls
 	blockStarted chan struct{}
 	blockEnded   chan error
 	shutdown     atomic.Int32
@@ -36,7 +39,7 @@ type calc struct {
 }
 
 func newCalc() *calc {
-	return &calc{blockStarted: make(chan struct{}, 16), blockEnded: make(chan error, 16)}
+	return &calc{release: make(chan struct{}), blockStarted: make(chan struct{}, 64), blockEnded: make(chan error, 64)}
 }
 
 func (s *calc) Shutdown() { s.shutdown.Add(1) }
@@ -130,6 +133,14 @@ func (s *calc) Dispatch(ctx context.Context, call *capnprpc.Call) error {
 			return err
 		}
 		return r.SetPtr(0, capnp.NewInterface(r.Segment(), id).ToPtr())
+	case 6:
+		s.blockStarted <- struct{}{}
+		select {
+		case <-s.release:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 	return &capnprpc.Exception{Type: capnprpc.Unimplemented, Reason: "unknown method"}
 }
@@ -260,3 +271,5 @@ func (r *recorder) find(dir capnprpc.Direction, which rpccp.Message_Which) []obs
 	}
 	return out
 }
+
+func runtimeGosched() { time.Sleep(100 * time.Microsecond) }

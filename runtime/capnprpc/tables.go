@@ -21,6 +21,7 @@ type question struct {
 	ready chan struct{} // receives one token when the Return (or the end) comes
 
 	returned      bool
+	delivered     bool // the Return has been handed to the caller (ready sent)
 	finishing     bool
 	finishWritten bool
 
@@ -61,8 +62,8 @@ type answer struct {
 	err        error
 	queue      []*Call
 	promises   []*node // kindAnswerPromise nodes waiting for this answer
-	returnSent bool // the Return is written or being written
-	sendDone   bool // the Return is written
+	returnSent bool    // the Return is written or being written
+	sendDone   bool    // the Return is written
 	finished   bool
 	forgotten  bool
 
@@ -112,7 +113,7 @@ func (c *Conn) freeQuestionLocked(q *question) *engineMsg {
 }
 
 // releaseQuestion drops one reference to q; the last sends Finish.
-func (c *Conn) releaseQuestion(q *question) {
+func (c *Conn) releaseQuestion(q *question, async bool) {
 	c.mu.Lock()
 	q.refs--
 	if q.refs > 0 {
@@ -131,7 +132,7 @@ func (c *Conn) releaseQuestion(q *question) {
 	id := q.id
 	c.mu.Unlock()
 
-	c.sendFinish(id)
+	c.sendFinish(id, async)
 
 	c.mu.Lock()
 	q.finishWritten = true
@@ -145,7 +146,7 @@ func (c *Conn) releaseQuestion(q *question) {
 	}
 }
 
-func (c *Conn) sendFinish(id uint32) {
+func (c *Conn) sendFinish(id uint32, async bool) {
 	m, seg := newOutMsg()
 	defer m.release()
 	root, err := rpccp.NewRootMessage(seg)
@@ -159,16 +160,16 @@ func (c *Conn) sendFinish(id uint32) {
 	f.SetQuestionId(id)
 	f.SetReleaseResultCaps(false)
 	f.SetRequireEarlyCancellationWorkaround(false)
-	c.send(m)
+	c.sendMsg(m, async)
 }
 
 // awaitReturn waits for q's Return; when ctx ends first the question is
 // finished at once and ctx.Err() returned. It does not release q.
 func (c *Conn) awaitReturn(ctx context.Context, q *question) error {
 	c.mu.Lock()
-	returned := q.returned
+	delivered := q.delivered
 	c.mu.Unlock()
-	if returned {
+	if delivered {
 		return nil
 	}
 	select {
@@ -181,9 +182,9 @@ func (c *Conn) awaitReturn(ctx context.Context, q *question) error {
 		return nil
 	case <-ctx.Done():
 		c.mu.Lock()
-		returned := q.returned
+		delivered := q.delivered
 		c.mu.Unlock()
-		if returned {
+		if delivered {
 			return nil
 		}
 		return ctx.Err()
@@ -194,7 +195,7 @@ func (c *Conn) awaitReturn(ctx context.Context, q *question) error {
 // finishes the question.
 func (c *Conn) waitAnswer(ctx context.Context, q *question, spec *callSpec) error {
 	if err := c.awaitReturn(ctx, q); err != nil {
-		c.releaseQuestion(q)
+		c.releaseQuestion(q, false)
 		return err
 	}
 	var err error
@@ -206,7 +207,7 @@ func (c *Conn) waitAnswer(ctx context.Context, q *question, spec *callSpec) erro
 	case spec.results != nil:
 		err = spec.results(q.content.Struct())
 	}
-	c.releaseQuestion(q)
+	c.releaseQuestion(q, false)
 	return err
 }
 
@@ -247,7 +248,7 @@ func (c *Conn) dropPipeline(n *node) {
 		}
 	}
 	c.mu.Unlock()
-	c.releaseQuestion(q)
+	c.releaseQuestion(q, true)
 }
 
 // dropAnswerPromise forgets a released answer promise.
@@ -272,7 +273,7 @@ func (c *Conn) exportLocked(n *node) (uint32, error) {
 		return id, nil
 	}
 	if c.nexports >= c.lim.exports {
-		return 0, &Exception{Type: Overloaded, Reason: fmt.Sprintf("too many capabilities exported on this connection (MaxExports %d)", c.lim.exports)}
+		return 0, protoErr("peer holds more than MaxExports (%d) capabilities", c.lim.exports)
 	}
 	e := &export{node: n.addRef(), refs: 1}
 	var id uint32
@@ -342,7 +343,7 @@ func (c *Conn) releaseImport(n *node) {
 	}
 	r.SetId(n.importID)
 	r.SetReferenceCount(count)
-	c.send(m)
+	c.sendMsg(m, true)
 }
 
 // importLocked returns a new reference for a senderHosted/senderPromise
