@@ -149,7 +149,7 @@ func (g *generator) emitWireTypes() {
 // readerFn starts the reader of t, with a depth parameter when t's values
 // may hold recursive structs (see nesting.go), and returns its parameters.
 func (g *generator) readerFn(t *annotate.Type, params ...jen.Code) (*fn, []jen.Code) {
-	w := g.newFn("s", "at", "from", "dst", "depth")
+	w := g.newFn("from", "dst", "depth")
 	if needsDepth(g, t) {
 		w.depth, w.group = "depth", g.groups[leafStruct(t).Struct]
 		params = append(params, jen.Id("depth").Int())
@@ -199,6 +199,7 @@ func (g *generator) structHookFuncs(name string, t *annotate.Type) {
 	g.file.Func().Id("write"+name).Params(jen.Id("s").Add(bindings), jen.Id("v").Op("*").Add(goType)).Error().Block(finish(steps)...)
 
 	w, params := g.readerFn(t, jen.Id("s").Add(bindings), jen.Id("dst").Op("*").Add(goType))
+	w.sc.used["s"] = true
 	x = w.sc.name("wire")
 	steps = append(plain(jen.Var().Id(x).Add(g.goType(wire))),
 		checked(w.structReadCall(wire, jen.Id("s"), jen.Op("&").Id(x)), unwrapped))

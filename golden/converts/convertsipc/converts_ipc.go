@@ -325,11 +325,11 @@ func readOptionalAmount(from ipcimpl.Pointer, dst **converts.Amount) error {
 		return nil
 	}
 	value := new(converts.Amount)
-	s1, err := ipcimpl.Struct[AmountWire](from)
+	s, err := ipcimpl.Struct[AmountWire](from)
 	if err != nil {
 		return err
 	}
-	if err := readAmount(s1, value); err != nil {
+	if err := readAmount(s, value); err != nil {
 		return err
 	}
 	*dst = value

@@ -1566,11 +1566,11 @@ func readOptionalPoint(from ipcimpl.Pointer, dst **lists.Point) error {
 		return nil
 	}
 	value := new(lists.Point)
-	s1, err := ipcimpl.Struct[Point](from)
+	s, err := ipcimpl.Struct[Point](from)
 	if err != nil {
 		return err
 	}
-	if err := ReadPoint(s1, value); err != nil {
+	if err := ReadPoint(s, value); err != nil {
 		return err
 	}
 	*dst = value

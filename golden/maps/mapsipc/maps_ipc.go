@@ -1260,11 +1260,11 @@ func readOptionalItem(from ipcimpl.Pointer, dst **maps.Item) error {
 		return nil
 	}
 	value := new(maps.Item)
-	s1, err := ipcimpl.Struct[Item](from)
+	s, err := ipcimpl.Struct[Item](from)
 	if err != nil {
 		return err
 	}
-	if err := ReadItem(s1, value); err != nil {
+	if err := ReadItem(s, value); err != nil {
 		return err
 	}
 	*dst = value

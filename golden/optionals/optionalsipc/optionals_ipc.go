@@ -526,11 +526,11 @@ func readOptionalRef(from ipcimpl.Pointer, dst **optionals.Ref) error {
 		return nil
 	}
 	value := new(optionals.Ref)
-	s1, err := ipcimpl.Struct[Ref](from)
+	s, err := ipcimpl.Struct[Ref](from)
 	if err != nil {
 		return err
 	}
-	if err := ReadRef(s1, value); err != nil {
+	if err := ReadRef(s, value); err != nil {
 		return err
 	}
 	*dst = value

@@ -684,11 +684,11 @@ func readOptionalTree(from ipcimpl.Pointer, dst **structs.Tree, depth int) error
 		return nil
 	}
 	value := new(structs.Tree)
-	s1, err := ipcimpl.Struct[Tree](from)
+	s, err := ipcimpl.Struct[Tree](from)
 	if err != nil {
 		return err
 	}
-	if err := readTreeNested(s1, value, depth); err != nil {
+	if err := readTreeNested(s, value, depth); err != nil {
 		return err
 	}
 	*dst = value

@@ -816,11 +816,11 @@ func readOptionalTime(from ipcimpl.Pointer, dst **time.Time) error {
 		return nil
 	}
 	value := new(time.Time)
-	s1, err := ipcimpl.Struct[WallTime](from)
+	s, err := ipcimpl.Struct[WallTime](from)
 	if err != nil {
 		return err
 	}
-	if err := readTime(s1, value); err != nil {
+	if err := readTime(s, value); err != nil {
 		return err
 	}
 	*dst = value

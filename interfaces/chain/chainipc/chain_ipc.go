@@ -1597,11 +1597,11 @@ func readOptionalBlockRef(from ipcimpl.Pointer, dst **chain.BlockRef) error {
 		return nil
 	}
 	value := new(chain.BlockRef)
-	s1, err := ipcimpl.Struct[BlockRef](from)
+	s, err := ipcimpl.Struct[BlockRef](from)
 	if err != nil {
 		return err
 	}
-	if err := ReadBlockRef(s1, value); err != nil {
+	if err := ReadBlockRef(s, value); err != nil {
 		return err
 	}
 	*dst = value
@@ -1626,11 +1626,11 @@ func readOptionalBlockInfo(from ipcimpl.Pointer, dst **chain.BlockInfo) error {
 		return nil
 	}
 	value := new(chain.BlockInfo)
-	s1, err := ipcimpl.Struct[BlockInfo](from)
+	s, err := ipcimpl.Struct[BlockInfo](from)
 	if err != nil {
 		return err
 	}
-	if err := ReadBlockInfo(s1, value); err != nil {
+	if err := ReadBlockInfo(s, value); err != nil {
 		return err
 	}
 	*dst = value

@@ -1321,11 +1321,11 @@ func readOptionalBlockRef(from ipcimpl.Pointer, dst **mining.BlockRef) error {
 		return nil
 	}
 	value := new(mining.BlockRef)
-	s1, err := ipcimpl.Struct[BlockRef](from)
+	s, err := ipcimpl.Struct[BlockRef](from)
 	if err != nil {
 		return err
 	}
-	if err := ReadBlockRef(s1, value); err != nil {
+	if err := ReadBlockRef(s, value); err != nil {
 		return err
 	}
 	*dst = value

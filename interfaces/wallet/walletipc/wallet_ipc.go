@@ -2191,11 +2191,11 @@ func readOptionalWalletTx(from ipcimpl.Pointer, dst **wallet.WalletTx) error {
 		return nil
 	}
 	value := new(wallet.WalletTx)
-	s1, err := ipcimpl.Struct[WalletTx](from)
+	s, err := ipcimpl.Struct[WalletTx](from)
 	if err != nil {
 		return err
 	}
-	if err := ReadWalletTx(s1, value); err != nil {
+	if err := ReadWalletTx(s, value); err != nil {
 		return err
 	}
 	*dst = value

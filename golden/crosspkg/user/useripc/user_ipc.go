@@ -574,11 +574,11 @@ func readOptionalBlockRef(from ipcimpl.Pointer, dst **base.BlockRef) error {
 		return nil
 	}
 	value := new(base.BlockRef)
-	s1, err := ipcimpl.Struct[baseipc.BlockRef](from)
+	s, err := ipcimpl.Struct[baseipc.BlockRef](from)
 	if err != nil {
 		return err
 	}
-	if err := baseipc.ReadBlockRef(s1, value); err != nil {
+	if err := baseipc.ReadBlockRef(s, value); err != nil {
 		return err
 	}
 	*dst = value
