@@ -29,12 +29,13 @@ import (
 //			return ipc.ErrTooDeep
 //		}
 //		…
-//		if err := readTreeNested(l.At(i), &x[i], depth-1); err != nil { … }
-//		…
+//		return ipc.InField("Children", readTreeList(ipcimpl.Field(s, 1), &v.Children, depth-1))
 //	}
 //
 // and reads the structs of its own group through their twins with one
-// level less. Any other struct is read through its exported reader, with a
+// level less. The reader of a wire type whose values may hold structs of
+// a group (readTreeList, readOptionalTree) takes a depth parameter too and
+// passes it on unchanged: only a struct is a level. Any other struct is read through its exported reader, with a
 // fresh budget: it cannot lead back to the group (it would be in it), so
 // a path through the value meets each group once, and its depth is at
 // most MaxNesting times the number of groups.
