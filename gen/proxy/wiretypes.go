@@ -434,15 +434,8 @@ func (w *fn) pointerRead(t *annotate.Type) (string, []step) {
 // listRead returns the doc and steps of the reader of the list or array
 // type t:
 //
-//	l, err := ipcimpl.List[capnp.Int32List](from)
-//	if err != nil {
-//		return err
-//	}
-//	if !l.IsValid() {
-//		return nil
-//	}
-//	n, err := ipc.SliceLen[int32](l)
-//	if err != nil {
+//	l, n, err := ipcimpl.ListLen[capnp.Int32List, int32](from)
+//	if err != nil || n < 0 { // n < 0: a null pointer
 //		return err
 //	}
 //	v := make([]int32, n)
@@ -451,17 +444,17 @@ func (w *fn) pointerRead(t *annotate.Type) (string, []step) {
 //	}
 //	*dst = v
 //
-// (SliceLen refuses a length whose Go slice would exceed the read budget
+// (ListLen refuses a length whose Go slice would exceed the read budget
 // of the message: a list of zero-sized structs takes no bytes on the
 // wire.)
 func (w *fn) listRead(t *annotate.Type) (string, []step) {
 	l, i := w.sc.name("l"), w.sc.name("i")
-	steps := plain(
-		jen.List(jen.Id(l), jen.Err()).Op(":=").Qual(ipcimplPath, "List").Types(w.typedList(t)).Call(jen.Id("from")),
-		ifErr(unwrapped),
-	)
 	wrap := wrapper(unwrapped).elem(i)
 	if t.Len > 0 {
+		steps := plain(
+			jen.List(jen.Id(l), jen.Err()).Op(":=").Qual(ipcimplPath, "List").Types(w.typedList(t)).Call(jen.Id("from")),
+			ifErr(unwrapped),
+		)
 		// if l.Len() != 4 {
 		// 	return ipc.LengthError(l.Len(), 4)
 		// }
@@ -477,25 +470,21 @@ func (w *fn) listRead(t *annotate.Type) (string, []step) {
 	}
 	n, v := w.sc.name("n"), w.sc.name("v")
 	loop := w.readElem(l, i, t.Elem, ref{x: jen.Id(v).Index(jen.Id(i))}, wrap)
-	return "reads the list from points to into *dst; a null pointer leaves *dst as it was.", append(steps, plain(
-		jen.If(jen.Op("!").Id(l).Dot("IsValid").Call()).Block(jen.Return(jen.Nil())),
-		jen.List(jen.Id(n), jen.Err()).Op(":=").Qual(ipcPath, "SliceLen").Types(w.g.goType(t.Elem)).Call(jen.Id(l)),
-		ifErr(unwrapped),
+	return "reads the list from points to into *dst; a null pointer leaves *dst as it was.", plain(
+		jen.List(jen.Id(l), jen.Id(n), jen.Err()).Op(":=").Qual(ipcimplPath, "ListLen").Types(w.typedList(t), w.g.goType(t.Elem)).Call(jen.Id("from")),
+		jen.If(jen.Err().Op("!=").Nil().Op("||").Id(n).Op("<").Lit(0)).Block(jen.Return(jen.Err())),
 		jen.Id(v).Op(":=").Make(w.g.goType(t), jen.Id(n)),
 		jen.For(jen.Id(i).Op(":=").Range().Id(v)).Block(render(loop)...),
 		jen.Op("*").Id("dst").Op("=").Id(v),
-	)...)
+	)
 }
 
 // mapRead returns the doc and steps of the reader of the map type t:
 //
-//	l, err := ipcimpl.List[TextInt64Entry_List](from)
-//	if err != nil { … }
-//	if !l.IsValid() {
-//		return nil
+//	l, n, err := ipcimpl.MapLen[TextInt64Entry_List, string, int64](from)
+//	if err != nil || n < 0 {
+//		return err
 //	}
-//	n, err := ipc.MapLen[string, int64](l)
-//	if err != nil { … }
 //	m := make(map[string]int64, n)
 //	for i := range n {
 //		entry := l.At(i)

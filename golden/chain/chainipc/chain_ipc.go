@@ -1416,15 +1416,8 @@ func writeInt64List(at ipcimpl.Pointer, v []int64) error {
 
 // readInt64List reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readInt64List(from ipcimpl.Pointer, dst *[]int64) error {
-	l, err := ipcimpl.List[capnp.Int64List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[int64](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[capnp.Int64List, int64](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]int64, n)

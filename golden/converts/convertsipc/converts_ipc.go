@@ -286,15 +286,8 @@ func writeLabelList(at ipcimpl.Pointer, v []converts.Label) error {
 
 // readLabelList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readLabelList(from ipcimpl.Pointer, dst *[]converts.Label) error {
-	l, err := ipcimpl.List[capnp.TextList](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[converts.Label](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[capnp.TextList, converts.Label](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]converts.Label, n)

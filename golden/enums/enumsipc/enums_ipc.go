@@ -390,15 +390,8 @@ func writeColorList(at ipcimpl.Pointer, v []enums.Color) error {
 
 // readColorList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readColorList(from ipcimpl.Pointer, dst *[]enums.Color) error {
-	l, err := ipcimpl.List[Color_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[enums.Color](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[Color_List, enums.Color](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]enums.Color, n)
@@ -426,15 +419,8 @@ func writeSizeList(at ipcimpl.Pointer, v []enums.Size) error {
 
 // readSizeList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readSizeList(from ipcimpl.Pointer, dst *[]enums.Size) error {
-	l, err := ipcimpl.List[Size_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[enums.Size](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[Size_List, enums.Size](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]enums.Size, n)
@@ -577,15 +563,8 @@ func writeOptionalSizeList(at ipcimpl.Pointer, v []*enums.Size) error {
 
 // readOptionalSizeList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readOptionalSizeList(from ipcimpl.Pointer, dst *[]*enums.Size) error {
-	l, err := ipcimpl.List[OptionalSize_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[*enums.Size](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[OptionalSize_List, *enums.Size](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]*enums.Size, n)

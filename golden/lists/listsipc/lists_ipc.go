@@ -508,15 +508,8 @@ func writeInt32ListList(at ipcimpl.Pointer, v [][]int32) error {
 
 // readInt32ListList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readInt32ListList(from ipcimpl.Pointer, dst *[][]int32) error {
-	l, err := ipcimpl.List[capnp.PointerList](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[[]int32](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[capnp.PointerList, []int32](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([][]int32, n)
@@ -548,15 +541,8 @@ func writeStringList(at ipcimpl.Pointer, v []string) error {
 
 // readStringList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readStringList(from ipcimpl.Pointer, dst *[]string) error {
-	l, err := ipcimpl.List[capnp.TextList](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[string](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[capnp.TextList, string](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]string, n)
@@ -586,15 +572,8 @@ func writeInt64List(at ipcimpl.Pointer, v []int64) error {
 
 // readInt64List reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readInt64List(from ipcimpl.Pointer, dst *[]int64) error {
-	l, err := ipcimpl.List[capnp.Int64List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[int64](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[capnp.Int64List, int64](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]int64, n)
@@ -622,15 +601,8 @@ func writeInt8List(at ipcimpl.Pointer, v []int8) error {
 
 // readInt8List reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readInt8List(from ipcimpl.Pointer, dst *[]int8) error {
-	l, err := ipcimpl.List[capnp.Int8List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[int8](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[capnp.Int8List, int8](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]int8, n)
@@ -658,15 +630,8 @@ func writeBoolList(at ipcimpl.Pointer, v []bool) error {
 
 // readBoolList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readBoolList(from ipcimpl.Pointer, dst *[]bool) error {
-	l, err := ipcimpl.List[capnp.BitList](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[bool](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[capnp.BitList, bool](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]bool, n)
@@ -694,15 +659,8 @@ func writeFloat64List(at ipcimpl.Pointer, v []float64) error {
 
 // readFloat64List reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readFloat64List(from ipcimpl.Pointer, dst *[]float64) error {
-	l, err := ipcimpl.List[capnp.Float64List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[float64](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[capnp.Float64List, float64](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]float64, n)
@@ -730,15 +688,8 @@ func writeFloat32List(at ipcimpl.Pointer, v []float32) error {
 
 // readFloat32List reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readFloat32List(from ipcimpl.Pointer, dst *[]float32) error {
-	l, err := ipcimpl.List[capnp.Float32List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[float32](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[capnp.Float32List, float32](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]float32, n)
@@ -766,15 +717,8 @@ func writeUintList(at ipcimpl.Pointer, v []uint) error {
 
 // readUintList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readUintList(from ipcimpl.Pointer, dst *[]uint) error {
-	l, err := ipcimpl.List[capnp.UInt64List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[uint](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[capnp.UInt64List, uint](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]uint, n)
@@ -802,15 +746,8 @@ func writeDurationList(at ipcimpl.Pointer, v []time.Duration) error {
 
 // readDurationList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readDurationList(from ipcimpl.Pointer, dst *[]time.Duration) error {
-	l, err := ipcimpl.List[capnp.Int64List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[time.Duration](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[capnp.Int64List, time.Duration](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]time.Duration, n)
@@ -840,15 +777,8 @@ func writeBytesList(at ipcimpl.Pointer, v [][]byte) error {
 
 // readBytesList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readBytesList(from ipcimpl.Pointer, dst *[][]byte) error {
-	l, err := ipcimpl.List[capnp.DataList](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[[]byte](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[capnp.DataList, []byte](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([][]byte, n)
@@ -880,15 +810,8 @@ func writeBytes32List(at ipcimpl.Pointer, v [][32]byte) error {
 
 // readBytes32List reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readBytes32List(from ipcimpl.Pointer, dst *[][32]byte) error {
-	l, err := ipcimpl.List[capnp.DataList](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[[32]byte](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[capnp.DataList, [32]byte](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([][32]byte, n)
@@ -920,15 +843,8 @@ func writeStringListListList(at ipcimpl.Pointer, v [][][]string) error {
 
 // readStringListListList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readStringListListList(from ipcimpl.Pointer, dst *[][][]string) error {
-	l, err := ipcimpl.List[capnp.PointerList](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[[][]string](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[capnp.PointerList, [][]string](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([][][]string, n)
@@ -960,15 +876,8 @@ func writeMatrix(at ipcimpl.Pointer, v lists.Matrix) error {
 
 // readMatrix reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readMatrix(from ipcimpl.Pointer, dst *lists.Matrix) error {
-	l, err := ipcimpl.List[capnp.PointerList](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[[]int32](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[capnp.PointerList, []int32](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make(lists.Matrix, n)
@@ -1000,15 +909,8 @@ func writePointList(at ipcimpl.Pointer, v []lists.Point) error {
 
 // readPointList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readPointList(from ipcimpl.Pointer, dst *[]lists.Point) error {
-	l, err := ipcimpl.List[Point_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[lists.Point](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[Point_List, lists.Point](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]lists.Point, n)
@@ -1125,15 +1027,8 @@ func writeUint16Array4List(at ipcimpl.Pointer, v [][4]uint16) error {
 
 // readUint16Array4List reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readUint16Array4List(from ipcimpl.Pointer, dst *[][4]uint16) error {
-	l, err := ipcimpl.List[capnp.PointerList](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[[4]uint16](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[capnp.PointerList, [4]uint16](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([][4]uint16, n)
@@ -1229,15 +1124,8 @@ func writeOptionalInt32List(at ipcimpl.Pointer, v []*int32) error {
 
 // readOptionalInt32List reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readOptionalInt32List(from ipcimpl.Pointer, dst *[]*int32) error {
-	l, err := ipcimpl.List[OptionalInt32_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[*int32](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[OptionalInt32_List, *int32](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]*int32, n)
@@ -1269,15 +1157,8 @@ func writeOptionalStringList(at ipcimpl.Pointer, v []*string) error {
 
 // readOptionalStringList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readOptionalStringList(from ipcimpl.Pointer, dst *[]*string) error {
-	l, err := ipcimpl.List[OptionalText_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[*string](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[OptionalText_List, *string](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]*string, n)
@@ -1311,15 +1192,8 @@ func writeOptionalPointList(at ipcimpl.Pointer, v []*lists.Point) error {
 
 // readOptionalPointList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readOptionalPointList(from ipcimpl.Pointer, dst *[]*lists.Point) error {
-	l, err := ipcimpl.List[OptionalPoint_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[*lists.Point](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[OptionalPoint_List, *lists.Point](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]*lists.Point, n)
@@ -1384,15 +1258,8 @@ func writeOptionalFloat64ListList(at ipcimpl.Pointer, v [][]*float64) error {
 
 // readOptionalFloat64ListList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readOptionalFloat64ListList(from ipcimpl.Pointer, dst *[][]*float64) error {
-	l, err := ipcimpl.List[capnp.PointerList](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[[]*float64](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[capnp.PointerList, []*float64](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([][]*float64, n)
@@ -1422,15 +1289,8 @@ func writeInt32List(at ipcimpl.Pointer, v []int32) error {
 
 // readInt32List reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readInt32List(from ipcimpl.Pointer, dst *[]int32) error {
-	l, err := ipcimpl.List[capnp.Int32List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[int32](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[capnp.Int32List, int32](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]int32, n)
@@ -1479,15 +1339,8 @@ func writeStringListList(at ipcimpl.Pointer, v [][]string) error {
 
 // readStringListList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readStringListList(from ipcimpl.Pointer, dst *[][]string) error {
-	l, err := ipcimpl.List[capnp.PointerList](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[[]string](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[capnp.PointerList, []string](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([][]string, n)
@@ -1598,15 +1451,8 @@ func writeOptionalFloat64List(at ipcimpl.Pointer, v []*float64) error {
 
 // readOptionalFloat64List reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readOptionalFloat64List(from ipcimpl.Pointer, dst *[]*float64) error {
-	l, err := ipcimpl.List[OptionalFloat64_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[*float64](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[OptionalFloat64_List, *float64](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]*float64, n)

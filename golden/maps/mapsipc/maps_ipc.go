@@ -899,15 +899,8 @@ func writeStringInt32MapList(at ipcimpl.Pointer, v []map[string]int32) error {
 
 // readStringInt32MapList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readStringInt32MapList(from ipcimpl.Pointer, dst *[]map[string]int32) error {
-	l, err := ipcimpl.List[capnp.PointerList](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[map[string]int32](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[capnp.PointerList, map[string]int32](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]map[string]int32, n)
@@ -1153,15 +1146,8 @@ func writeStringList(at ipcimpl.Pointer, v []string) error {
 
 // readStringList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readStringList(from ipcimpl.Pointer, dst *[]string) error {
-	l, err := ipcimpl.List[capnp.TextList](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[string](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[capnp.TextList, string](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]string, n)

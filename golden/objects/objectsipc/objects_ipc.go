@@ -657,15 +657,8 @@ func writeCounterList(at ipcimpl.Pointer, v []objects.Counter) error {
 
 // readCounterList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readCounterList(from ipcimpl.Pointer, dst *[]objects.Counter) error {
-	l, err := ipcimpl.List[capnp.PointerList](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[objects.Counter](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[capnp.PointerList, objects.Counter](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]objects.Counter, n)

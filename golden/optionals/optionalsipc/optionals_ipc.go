@@ -640,15 +640,8 @@ func writeOptionalInt32List(at ipcimpl.Pointer, v []*int32) error {
 
 // readOptionalInt32List reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readOptionalInt32List(from ipcimpl.Pointer, dst *[]*int32) error {
-	l, err := ipcimpl.List[OptionalInt32_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[*int32](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[OptionalInt32_List, *int32](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]*int32, n)
@@ -680,15 +673,8 @@ func writeOptionalRefList(at ipcimpl.Pointer, v []*optionals.Ref) error {
 
 // readOptionalRefList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readOptionalRefList(from ipcimpl.Pointer, dst *[]*optionals.Ref) error {
-	l, err := ipcimpl.List[OptionalRef_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[*optionals.Ref](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[OptionalRef_List, *optionals.Ref](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]*optionals.Ref, n)
@@ -722,15 +708,8 @@ func writeOptionalStringList(at ipcimpl.Pointer, v []*string) error {
 
 // readOptionalStringList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readOptionalStringList(from ipcimpl.Pointer, dst *[]*string) error {
-	l, err := ipcimpl.List[OptionalText_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[*string](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[OptionalText_List, *string](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]*string, n)
@@ -764,15 +743,8 @@ func writeOptionalBytes4List(at ipcimpl.Pointer, v []*[4]byte) error {
 
 // readOptionalBytes4List reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readOptionalBytes4List(from ipcimpl.Pointer, dst *[]*[4]byte) error {
-	l, err := ipcimpl.List[OptionalData_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[*[4]byte](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[OptionalData_List, *[4]byte](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]*[4]byte, n)
@@ -986,15 +958,8 @@ func writeOptionalLabelList(at ipcimpl.Pointer, v []*optionals.Label) error {
 
 // readOptionalLabelList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readOptionalLabelList(from ipcimpl.Pointer, dst *[]*optionals.Label) error {
-	l, err := ipcimpl.List[OptionalText_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[*optionals.Label](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[OptionalText_List, *optionals.Label](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]*optionals.Label, n)
@@ -1116,15 +1081,8 @@ func writeOptionalDurationList(at ipcimpl.Pointer, v []*time.Duration) error {
 
 // readOptionalDurationList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readOptionalDurationList(from ipcimpl.Pointer, dst *[]*time.Duration) error {
-	l, err := ipcimpl.List[OptionalInt64_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[*time.Duration](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[OptionalInt64_List, *time.Duration](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]*time.Duration, n)
@@ -1157,15 +1115,8 @@ func writeOptionalBoolList(at ipcimpl.Pointer, v []*bool) error {
 
 // readOptionalBoolList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readOptionalBoolList(from ipcimpl.Pointer, dst *[]*bool) error {
-	l, err := ipcimpl.List[OptionalBool_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[*bool](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[OptionalBool_List, *bool](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]*bool, n)
@@ -1196,15 +1147,8 @@ func writeOptionalInt32ListList(at ipcimpl.Pointer, v [][]*int32) error {
 
 // readOptionalInt32ListList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readOptionalInt32ListList(from ipcimpl.Pointer, dst *[][]*int32) error {
-	l, err := ipcimpl.List[capnp.PointerList](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[[]*int32](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[capnp.PointerList, []*int32](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([][]*int32, n)
@@ -1237,15 +1181,8 @@ func writeOptionalUint16Array2List(at ipcimpl.Pointer, v []*[2]uint16) error {
 
 // readOptionalUint16Array2List reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readOptionalUint16Array2List(from ipcimpl.Pointer, dst *[]*[2]uint16) error {
-	l, err := ipcimpl.List[OptionalListOfUInt16_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[*[2]uint16](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[OptionalListOfUInt16_List, *[2]uint16](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]*[2]uint16, n)

@@ -645,15 +645,8 @@ func writeTagList(at ipcimpl.Pointer, v []otherpkg.Tag) error {
 
 // readTagList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readTagList(from ipcimpl.Pointer, dst *[]otherpkg.Tag) error {
-	l, err := ipcimpl.List[Tag_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[otherpkg.Tag](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[Tag_List, otherpkg.Tag](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]otherpkg.Tag, n)
@@ -714,15 +707,8 @@ func writeTreeList(at ipcimpl.Pointer, v []structs.Tree) error {
 
 // readTreeList reads the list from points to into *dst; a null pointer leaves *dst as it was. The value may nest depth levels deep.
 func readTreeList(from ipcimpl.Pointer, dst *[]structs.Tree, depth int) error {
-	l, err := ipcimpl.List[Tree_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[structs.Tree](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[Tree_List, structs.Tree](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]structs.Tree, n)

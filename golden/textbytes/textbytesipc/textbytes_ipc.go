@@ -581,15 +581,8 @@ func writeNameList(at ipcimpl.Pointer, v []textbytes.Name) error {
 
 // readNameList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readNameList(from ipcimpl.Pointer, dst *[]textbytes.Name) error {
-	l, err := ipcimpl.List[capnp.TextList](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[textbytes.Name](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[capnp.TextList, textbytes.Name](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]textbytes.Name, n)
@@ -621,15 +614,8 @@ func writeBlobList(at ipcimpl.Pointer, v []textbytes.Blob) error {
 
 // readBlobList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readBlobList(from ipcimpl.Pointer, dst *[]textbytes.Blob) error {
-	l, err := ipcimpl.List[capnp.DataList](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[textbytes.Blob](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[capnp.DataList, textbytes.Blob](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]textbytes.Blob, n)
@@ -661,15 +647,8 @@ func writeHashList(at ipcimpl.Pointer, v []textbytes.Hash) error {
 
 // readHashList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readHashList(from ipcimpl.Pointer, dst *[]textbytes.Hash) error {
-	l, err := ipcimpl.List[capnp.DataList](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[textbytes.Hash](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[capnp.DataList, textbytes.Hash](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]textbytes.Hash, n)

@@ -674,15 +674,8 @@ func writeEventList(at ipcimpl.Pointer, v []times.Event) error {
 
 // readEventList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readEventList(from ipcimpl.Pointer, dst *[]times.Event) error {
-	l, err := ipcimpl.List[Event_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[times.Event](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[Event_List, times.Event](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]times.Event, n)
@@ -777,15 +770,8 @@ func writeTimeList(at ipcimpl.Pointer, v []time.Time) error {
 
 // readTimeList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readTimeList(from ipcimpl.Pointer, dst *[]time.Time) error {
-	l, err := ipcimpl.List[WallTime_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[time.Time](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[WallTime_List, time.Time](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]time.Time, n)
@@ -892,15 +878,8 @@ func writeVersionList(at ipcimpl.Pointer, v []times.Version) error {
 
 // readVersionList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readVersionList(from ipcimpl.Pointer, dst *[]times.Version) error {
-	l, err := ipcimpl.List[capnp.TextList](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[times.Version](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[capnp.TextList, times.Version](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]times.Version, n)

@@ -1539,15 +1539,8 @@ func writeHashList(at ipcimpl.Pointer, v []chain.Hash) error {
 
 // readHashList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readHashList(from ipcimpl.Pointer, dst *[]chain.Hash) error {
-	l, err := ipcimpl.List[capnp.DataList](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[chain.Hash](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[capnp.DataList, chain.Hash](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]chain.Hash, n)
@@ -1656,15 +1649,8 @@ func writeTransactionList(at ipcimpl.Pointer, v []chain.Transaction) error {
 
 // readTransactionList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readTransactionList(from ipcimpl.Pointer, dst *[]chain.Transaction) error {
-	l, err := ipcimpl.List[Transaction_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[chain.Transaction](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[Transaction_List, chain.Transaction](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]chain.Transaction, n)
@@ -1696,15 +1682,8 @@ func writeOutPointList(at ipcimpl.Pointer, v []chain.OutPoint) error {
 
 // readOutPointList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readOutPointList(from ipcimpl.Pointer, dst *[]chain.OutPoint) error {
-	l, err := ipcimpl.List[OutPoint_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[chain.OutPoint](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[OutPoint_List, chain.OutPoint](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]chain.OutPoint, n)
@@ -1736,15 +1715,8 @@ func writeTxOutList(at ipcimpl.Pointer, v []chain.TxOut) error {
 
 // readTxOutList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readTxOutList(from ipcimpl.Pointer, dst *[]chain.TxOut) error {
-	l, err := ipcimpl.List[TxOut_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[chain.TxOut](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[TxOut_List, chain.TxOut](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]chain.TxOut, n)

@@ -1244,15 +1244,8 @@ func writeInt64List(at ipcimpl.Pointer, v []int64) error {
 
 // readInt64List reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readInt64List(from ipcimpl.Pointer, dst *[]int64) error {
-	l, err := ipcimpl.List[capnp.Int64List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[int64](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[capnp.Int64List, int64](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]int64, n)
@@ -1282,15 +1275,8 @@ func writeHashList(at ipcimpl.Pointer, v []mining.Hash) error {
 
 // readHashList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readHashList(from ipcimpl.Pointer, dst *[]mining.Hash) error {
-	l, err := ipcimpl.List[capnp.DataList](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[mining.Hash](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[capnp.DataList, mining.Hash](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]mining.Hash, n)
@@ -1370,15 +1356,8 @@ func writeBytesList(at ipcimpl.Pointer, v [][]byte) error {
 
 // readBytesList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readBytesList(from ipcimpl.Pointer, dst *[][]byte) error {
-	l, err := ipcimpl.List[capnp.DataList](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[[]byte](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[capnp.DataList, []byte](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([][]byte, n)

@@ -2133,15 +2133,8 @@ func writeAddressInfoList(at ipcimpl.Pointer, v []wallet.AddressInfo) error {
 
 // readAddressInfoList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readAddressInfoList(from ipcimpl.Pointer, dst *[]wallet.AddressInfo) error {
-	l, err := ipcimpl.List[AddressInfo_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[wallet.AddressInfo](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[AddressInfo_List, wallet.AddressInfo](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]wallet.AddressInfo, n)
@@ -2221,15 +2214,8 @@ func writeWalletTxList(at ipcimpl.Pointer, v []wallet.WalletTx) error {
 
 // readWalletTxList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readWalletTxList(from ipcimpl.Pointer, dst *[]wallet.WalletTx) error {
-	l, err := ipcimpl.List[WalletTx_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[wallet.WalletTx](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[WalletTx_List, wallet.WalletTx](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]wallet.WalletTx, n)
@@ -2261,15 +2247,8 @@ func writeRecipientList(at ipcimpl.Pointer, v []wallet.Recipient) error {
 
 // readRecipientList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readRecipientList(from ipcimpl.Pointer, dst *[]wallet.Recipient) error {
-	l, err := ipcimpl.List[Recipient_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[wallet.Recipient](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[Recipient_List, wallet.Recipient](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]wallet.Recipient, n)
@@ -2301,15 +2280,8 @@ func writeStringList(at ipcimpl.Pointer, v []string) error {
 
 // readStringList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readStringList(from ipcimpl.Pointer, dst *[]string) error {
-	l, err := ipcimpl.List[capnp.TextList](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[string](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[capnp.TextList, string](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]string, n)
@@ -2341,15 +2313,8 @@ func writeWalletList(at ipcimpl.Pointer, v []wallet.Wallet) error {
 
 // readWalletList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readWalletList(from ipcimpl.Pointer, dst *[]wallet.Wallet) error {
-	l, err := ipcimpl.List[capnp.PointerList](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[wallet.Wallet](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[capnp.PointerList, wallet.Wallet](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]wallet.Wallet, n)

@@ -535,15 +535,8 @@ func writeBlockRefList(at ipcimpl.Pointer, v []base.BlockRef) error {
 
 // readBlockRefList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readBlockRefList(from ipcimpl.Pointer, dst *[]base.BlockRef) error {
-	l, err := ipcimpl.List[baseipc.BlockRef_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[base.BlockRef](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[baseipc.BlockRef_List, base.BlockRef](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]base.BlockRef, n)
@@ -669,15 +662,8 @@ func writeKindList(at ipcimpl.Pointer, v []base.Kind) error {
 
 // readKindList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readKindList(from ipcimpl.Pointer, dst *[]base.Kind) error {
-	l, err := ipcimpl.List[baseipc.Kind_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[base.Kind](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[baseipc.Kind_List, base.Kind](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]base.Kind, n)

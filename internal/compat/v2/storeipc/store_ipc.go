@@ -368,15 +368,8 @@ func writeStringList(at ipcimpl.Pointer, v []string) error {
 
 // readStringList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readStringList(from ipcimpl.Pointer, dst *[]string) error {
-	l, err := ipcimpl.List[capnp.TextList](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[string](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[capnp.TextList, string](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]string, n)

@@ -593,15 +593,8 @@ func writeInt32List(at ipcimpl.Pointer, v []int32) error {
 
 // readInt32List reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readInt32List(from ipcimpl.Pointer, dst *[]int32) error {
-	l, err := ipcimpl.List[capnp.Int32List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[int32](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[capnp.Int32List, int32](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]int32, n)

@@ -1774,15 +1774,8 @@ func writeDeliveryList(at ipcimpl.Pointer, v []interopapi.Delivery) error {
 
 // readDeliveryList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readDeliveryList(from ipcimpl.Pointer, dst *[]interopapi.Delivery) error {
-	l, err := ipcimpl.List[Delivery_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[interopapi.Delivery](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[Delivery_List, interopapi.Delivery](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]interopapi.Delivery, n)
@@ -1812,15 +1805,8 @@ func writeInt64List(at ipcimpl.Pointer, v []int64) error {
 
 // readInt64List reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readInt64List(from ipcimpl.Pointer, dst *[]int64) error {
-	l, err := ipcimpl.List[capnp.Int64List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[int64](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[capnp.Int64List, int64](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]int64, n)
@@ -1897,15 +1883,8 @@ func writeKindList(at ipcimpl.Pointer, v []interopapi.Kind) error {
 
 // readKindList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readKindList(from ipcimpl.Pointer, dst *[]interopapi.Kind) error {
-	l, err := ipcimpl.List[Kind_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[interopapi.Kind](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[Kind_List, interopapi.Kind](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]interopapi.Kind, n)
@@ -1979,15 +1958,8 @@ func writeRecordList(at ipcimpl.Pointer, v []interopapi.Record) error {
 
 // readRecordList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readRecordList(from ipcimpl.Pointer, dst *[]interopapi.Record) error {
-	l, err := ipcimpl.List[Record_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[interopapi.Record](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[Record_List, interopapi.Record](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]interopapi.Record, n)
@@ -2019,15 +1991,8 @@ func writeStringList(at ipcimpl.Pointer, v []string) error {
 
 // readStringList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readStringList(from ipcimpl.Pointer, dst *[]string) error {
-	l, err := ipcimpl.List[capnp.TextList](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[string](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[capnp.TextList, string](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]string, n)
@@ -2080,15 +2045,8 @@ func writePointList(at ipcimpl.Pointer, v []interopapi.Point) error {
 
 // readPointList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readPointList(from ipcimpl.Pointer, dst *[]interopapi.Point) error {
-	l, err := ipcimpl.List[Point_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[interopapi.Point](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[Point_List, interopapi.Point](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]interopapi.Point, n)
@@ -2168,15 +2126,8 @@ func writeStringListList(at ipcimpl.Pointer, v [][]string) error {
 
 // readStringListList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readStringListList(from ipcimpl.Pointer, dst *[][]string) error {
-	l, err := ipcimpl.List[capnp.PointerList](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[[]string](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[capnp.PointerList, []string](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([][]string, n)
@@ -2210,15 +2161,8 @@ func writeOptionalInt32List(at ipcimpl.Pointer, v []*int32) error {
 
 // readOptionalInt32List reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readOptionalInt32List(from ipcimpl.Pointer, dst *[]*int32) error {
-	l, err := ipcimpl.List[OptionalInt32_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[*int32](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[OptionalInt32_List, *int32](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]*int32, n)
@@ -2299,15 +2243,8 @@ func writeTreeList(at ipcimpl.Pointer, v []interopapi.Tree) error {
 
 // readTreeList reads the list from points to into *dst; a null pointer leaves *dst as it was. The value may nest depth levels deep.
 func readTreeList(from ipcimpl.Pointer, dst *[]interopapi.Tree, depth int) error {
-	l, err := ipcimpl.List[Tree_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.SliceLen[interopapi.Tree](l)
-	if err != nil {
+	l, n, err := ipcimpl.ListLen[Tree_List, interopapi.Tree](from)
+	if err != nil || n < 0 {
 		return err
 	}
 	v := make([]interopapi.Tree, n)
