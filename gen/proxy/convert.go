@@ -138,6 +138,28 @@ type fn struct {
 	depth  string
 	group  int
 	nested bool
+
+	// raw is the struct being converted as a capnp.Struct, when the
+	// conversion is written inline in a method body whose closure has it
+	// (p in func(p capnp.Struct) error); nil elsewhere.
+	raw jen.Code
+}
+
+// capnpStruct renders s, a struct of the bindings, as a capnp.Struct.
+func (w *fn) capnpStruct(s jen.Code) jen.Code {
+	if w.raw != nil {
+		return w.raw
+	}
+	return jen.Qual(capnpPath, "Struct").Call(s)
+}
+
+// fieldPointer renders the ipcimpl.Pointer of pointer field f of s, whose
+// bindings type is stype: ipcimpl.Field(s, 2).
+func (w *fn) fieldPointer(s jen.Code, stype string, f *annotate.Field) jen.Code {
+	if w.raw != nil {
+		s = w.raw
+	}
+	return jen.Qual(ipcimplPath, "Field").Call(s, jen.Lit(w.g.pointerIndex(stype, f.WireName)))
 }
 
 // toWire converts a Go scalar, string or []byte value of type t to the Go
@@ -318,7 +340,7 @@ func (w *fn) writeField(s jen.Code, stype string, f *annotate.Field, t *annotate
 		// Capabilities go through the engine's table, not the bindings'.
 		// if err := ipcimpl.SetCap(capnp.Struct(s), 0, ExportBlockTemplate(v.Template)); err != nil { … }
 		return []step{checked(jen.Qual(ipcimplPath, "SetCap").Call(
-			jen.Qual(capnpPath, "Struct").Call(s), jen.Lit(w.g.pointerIndex(stype, f.WireName)),
+			w.capnpStruct(s), jen.Lit(w.g.pointerIndex(stype, f.WireName)),
 			w.g.bound(schemaPath(t), exportFunc(t.Interface.Name)).Call(v.val())), wrap)}
 
 	case shapeHasFlag:
@@ -338,7 +360,7 @@ func (w *fn) writeField(s jen.Code, stype string, f *annotate.Field, t *annotate
 
 	case shapePointer:
 		// if err := writeInt32List(ipcimpl.Field(s, 2), v.Items); err != nil { … }
-		at := jen.Qual(ipcimplPath, "Field").Call(s, jen.Lit(w.g.pointerIndex(stype, f.WireName)))
+		at := w.fieldPointer(s, stype, f)
 		return []step{checked(w.g.pointerWriter(t).Call(at, v.val()), wrap)}
 	}
 	panic(fmt.Sprintf("proxy: cannot write kind %d", t.Kind))
@@ -371,7 +393,7 @@ func (w *fn) readField(s jen.Code, stype string, f *annotate.Field, t *annotate.
 		if t.Kind == annotate.KindBytes {
 			read = "ReadData" // a copy: the message's buffer is reused
 		}
-		at := jen.Qual(ipcimplPath, "Field").Call(s, jen.Lit(w.g.pointerIndex(stype, f.WireName)))
+		at := w.fieldPointer(s, stype, f)
 		return []step{checked(jen.Qual(ipcimplPath, read).Call(at, dst.addr()), wrap)}
 
 	case shapeStruct:
@@ -387,7 +409,7 @@ func (w *fn) readField(s jen.Code, stype string, f *annotate.Field, t *annotate.
 	case shapeCap:
 		// v.Template = ImportBlockTemplate(ipcimpl.Cap(capnp.Struct(s), 0))
 		return plain(dst.set(w.g.bound(schemaPath(t), importFunc(t.Interface.Name)).Call(
-			jen.Qual(ipcimplPath, "Cap").Call(jen.Qual(capnpPath, "Struct").Call(s), jen.Lit(w.g.pointerIndex(stype, f.WireName))))))
+			jen.Qual(ipcimplPath, "Cap").Call(w.capnpStruct(s), jen.Lit(w.g.pointerIndex(stype, f.WireName))))))
 
 	case shapeHasFlag:
 		if f.HasWireName == "" {
@@ -414,7 +436,7 @@ func (w *fn) readField(s jen.Code, stype string, f *annotate.Field, t *annotate.
 
 	case shapePointer:
 		// if err := readInt32List(ipcimpl.Field(s, 2), &v.Items); err != nil { … }
-		at := jen.Qual(ipcimplPath, "Field").Call(s, jen.Lit(w.g.pointerIndex(stype, f.WireName)))
+		at := w.fieldPointer(s, stype, f)
 		return []step{checked(w.pointerReadCall(t, at, dst.addr()), wrap)}
 	}
 	panic(fmt.Sprintf("proxy: cannot read kind %d", t.Kind))

@@ -270,14 +270,56 @@ func (g *generator) methodConversions(it *annotate.Interface, m *annotate.Method
 	}
 	method := methodPath(g.pkg, it, m)
 	goParams, goResults := live(m.Params), live(m.Results)
-	if len(goParams) > 0 {
-		g.fieldsWriter(paramsType(it, m), goParams, "the arguments of a call to "+method)
-		g.fieldsReader(paramsType(it, m), goParams, "the arguments of a call to "+method)
+	if pt := paramsType(it, m); len(goParams) > 0 {
+		if !g.inline(pt, goParams, true, false) {
+			g.fieldsWriter(pt, goParams, "the arguments of a call to "+method)
+		}
+		if !g.inline(pt, goParams, false, true) {
+			g.fieldsReader(pt, goParams, "the arguments of a call to "+method)
+		}
 	}
-	if len(goResults) > 0 {
-		g.fieldsWriter(resultsType(it, m), goResults, "the results of "+method)
-		g.fieldsReader(resultsType(it, m), goResults, "the results of "+method)
+	if rt := resultsType(it, m); len(goResults) > 0 {
+		if !g.inline(rt, goResults, true, false) {
+			g.fieldsWriter(rt, goResults, "the results of "+method)
+		}
+		if !g.inline(rt, goResults, false, false) {
+			g.fieldsReader(rt, goResults, "the results of "+method)
+		}
 	}
+}
+
+// inline reports whether the method bodies write (or read) fields, the
+// parameters or results of a method whose bindings type is stype,
+// themselves instead of calling a function: there is one field, and it
+// takes one step. With callOnly, that step must be a call (the server
+// reads its parameters into declared variables, and a plain assignment
+// there would be a var-then-assign shuffle).
+func (g *generator) inline(stype string, fields []*annotate.Field, write, callOnly bool) bool {
+	if len(fields) != 1 {
+		return false
+	}
+	f := fields[0]
+	w := g.newFn("p")
+	if write {
+		return len(w.writeField(jen.Id("p"), stype, f, f.Type, ref{x: jen.Id("v")}, "v", fieldWrap("v"))) == 1
+	}
+	steps := w.readField(jen.Id("p"), stype, f, f.Type, ref{x: jen.Id("v")}, "v", fieldWrap("v"))
+	return len(steps) == 1 && (steps[0].call != nil || !callOnly)
+}
+
+// inlineSteps returns the steps that write (or read) the one field of
+// fields, the parameters or results of bindings type stype, between v and
+// the capnp.Struct raw in a method body.
+func (w *fn) inlineSteps(raw jen.Code, stype string, fields []*annotate.Field, v ref, write bool, wrap wrapper) []step {
+	saved := w.sc
+	w.sc, w.raw = saved.child(), raw
+	defer func() { w.sc, w.raw = saved, nil }()
+	f := fields[0]
+	s := jen.Id(stype).Call(raw)
+	if write {
+		return w.writeField(s, stype, f, f.Type, v, lowerFirst(label(f)), wrap)
+	}
+	return w.readField(s, stype, f, f.Type, v, lowerFirst(label(f)), wrap)
 }
 
 // fieldsWriter emits

@@ -344,9 +344,10 @@ func (c *ChainClient) GetHeight(ctx context.Context) (height int32, ok bool, err
 // disconnected or released.
 func (c *ChainClient) HandleNotifications(ctx context.Context, n chain.Notifications) (result chain.Handler, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodChainHandleNotifications, func(p capnp.Struct) error {
-		return writeChain_handleNotifications_Params(Chain_handleNotifications_Params(p), n)
+		return ipc.InField("n", ipcimpl.SetCap(p, 0, ExportNotifications(n)))
 	}, func(r capnp.Struct) error {
-		return readChain_handleNotifications_Results(Chain_handleNotifications_Results(r), &result)
+		result = ImportHandler(ipcimpl.Cap(r, 0))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -368,7 +369,7 @@ func (c *ChainClient) UpdateSetting(ctx context.Context, name string, update cha
 	err = ipcimpl.Call(ctx, c.c, &methodChainUpdateSetting, func(p capnp.Struct) error {
 		return writeChain_updateSetting_Params(Chain_updateSetting_Params(p), name, update)
 	}, func(r capnp.Struct) error {
-		return readChain_updateSetting_Results(Chain_updateSetting_Results(r), &result)
+		return ipc.InField("result", ipcimpl.ReadText(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return "", err
@@ -381,7 +382,8 @@ func (c *ChainClient) Walk(ctx context.Context, depth int32, visit chain.Visitor
 	err = ipcimpl.Call(ctx, c.c, &methodChainWalk, func(p capnp.Struct) error {
 		return writeChain_walk_Params(Chain_walk_Params(p), depth, visit)
 	}, func(r capnp.Struct) error {
-		return readChain_walk_Results(Chain_walk_Results(r), &result)
+		result = Chain_walk_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -450,7 +452,7 @@ func (s chainServer) serveHandleNotifications(ctx context.Context, call *capnprp
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainHandleNotifications, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeChain_handleNotifications_Results(Chain_handleNotifications_Results(r), result)
+		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportHandler(result)))
 	})
 }
 
@@ -479,7 +481,7 @@ func (s chainServer) serveUpdateSetting(ctx context.Context, call *capnprpc.Call
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainUpdateSetting, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeChain_updateSetting_Results(Chain_updateSetting_Results(r), result)
+		return ipc.InField("result", Chain_updateSetting_Results(r).SetResult(result))
 	})
 }
 
@@ -498,7 +500,8 @@ func (s chainServer) serveWalk(ctx context.Context, call *capnprpc.Call) (err er
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainWalk, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeChain_walk_Results(Chain_walk_Results(r), result)
+		Chain_walk_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -604,9 +607,11 @@ func (c *MiningClient) Release() {
 // CreateNewBlock returns a template on top of the current tip.
 func (c *MiningClient) CreateNewBlock(ctx context.Context, useMempool bool) (result chain.BlockTemplate, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodMiningCreateNewBlock, func(p capnp.Struct) error {
-		return writeMining_createNewBlock_Params(Mining_createNewBlock_Params(p), useMempool)
+		Mining_createNewBlock_Params(p).SetUseMempool(useMempool)
+		return nil
 	}, func(r capnp.Struct) error {
-		return readMining_createNewBlock_Results(Mining_createNewBlock_Results(r), &result)
+		result = ImportBlockTemplate(ipcimpl.Cap(r, 0))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -655,7 +660,7 @@ func (s miningServer) serveCreateNewBlock(ctx context.Context, call *capnprpc.Ca
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMiningCreateNewBlock, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeMining_createNewBlock_Results(Mining_createNewBlock_Results(r), result)
+		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportBlockTemplate(result)))
 	})
 }
 
@@ -742,7 +747,7 @@ func (c *BlockTemplateClient) Release() {
 // GetBlockHeader returns the serialized header.
 func (c *BlockTemplateClient) GetBlockHeader(ctx context.Context) (result []byte, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetBlockHeader, nil, func(r capnp.Struct) error {
-		return readBlockTemplate_getBlockHeader_Results(BlockTemplate_getBlockHeader_Results(r), &result)
+		return ipc.InField("result", ipcimpl.ReadData(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -753,7 +758,7 @@ func (c *BlockTemplateClient) GetBlockHeader(ctx context.Context) (result []byte
 // GetTxFees returns the fee of each transaction.
 func (c *BlockTemplateClient) GetTxFees(ctx context.Context) (result []int64, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetTxFees, nil, func(r capnp.Struct) error {
-		return readBlockTemplate_getTxFees_Results(BlockTemplate_getTxFees_Results(r), &result)
+		return ipc.InField("result", readInt64List(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -767,7 +772,8 @@ func (c *BlockTemplateClient) WaitNext(ctx context.Context, opts chain.BlockWait
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateWaitNext, func(p capnp.Struct) error {
 		return writeBlockTemplate_waitNext_Params(BlockTemplate_waitNext_Params(p), opts)
 	}, func(r capnp.Struct) error {
-		return readBlockTemplate_waitNext_Results(BlockTemplate_waitNext_Results(r), &result)
+		result = ImportBlockTemplate(ipcimpl.Cap(r, 0))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -816,7 +822,7 @@ func (s blockTemplateServer) serveGetBlockHeader(ctx context.Context, call *capn
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateGetBlockHeader, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeBlockTemplate_getBlockHeader_Results(BlockTemplate_getBlockHeader_Results(r), result)
+		return ipc.InField("result", BlockTemplate_getBlockHeader_Results(r).SetResult(result))
 	})
 }
 
@@ -828,7 +834,7 @@ func (s blockTemplateServer) serveGetTxFees(ctx context.Context, call *capnprpc.
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateGetTxFees, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeBlockTemplate_getTxFees_Results(BlockTemplate_getTxFees_Results(r), result)
+		return ipc.InField("result", writeInt64List(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -844,7 +850,7 @@ func (s blockTemplateServer) serveWaitNext(ctx context.Context, call *capnprpc.C
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateWaitNext, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeBlockTemplate_waitNext_Results(BlockTemplate_waitNext_Results(r), result)
+		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportBlockTemplate(result)))
 	})
 }
 
@@ -935,7 +941,7 @@ func (c *SettingsUpdateClient) Release() {
 // Call calls chain.SettingsUpdate.Call in the other process.
 func (c *SettingsUpdateClient) Call(value string) (result string, result1 int32) {
 	ipcimpl.MustCall(context.Background(), c.c, &methodSettingsUpdateCall, func(p capnp.Struct) error {
-		return writeSettingsUpdate_call_Params(SettingsUpdate_call_Params(p), value)
+		return ipc.InField("value", SettingsUpdate_call_Params(p).SetValue(value))
 	}, func(r capnp.Struct) error {
 		return readSettingsUpdate_call_Results(SettingsUpdate_call_Results(r), &result, &result1)
 	})
@@ -975,8 +981,8 @@ func (s settingsUpdateServer) Dispatch(ctx context.Context, call *capnprpc.Call)
 func (s settingsUpdateServer) serveCall(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodSettingsUpdateCall, &err)
 	var value string
-	if err := readSettingsUpdate_call_Params(SettingsUpdate_call_Params(call.Params()), &value); err != nil {
-		return ipcimpl.ParamsError(&methodSettingsUpdateCall, err)
+	if err := ipcimpl.ReadText(ipcimpl.Field(call.Params(), 0), &value); err != nil {
+		return ipcimpl.ParamsError(&methodSettingsUpdateCall, ipc.InField("value", err))
 	}
 	result, result1 := s.impl(value)
 	return ipcimpl.Results(call, &methodSettingsUpdateCall, capnp.ObjectSize{DataSize: 8, PointerCount: 1}, func(r capnp.Struct) error {
@@ -1039,9 +1045,11 @@ func (c *VisitorClient) Release() {
 // Call calls chain.Visitor.Call in the other process.
 func (c *VisitorClient) Call(ctx context.Context, depth int32) (result int32, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodVisitorCall, func(p capnp.Struct) error {
-		return writeVisitor_call_Params(Visitor_call_Params(p), depth)
+		Visitor_call_Params(p).SetDepth(depth)
+		return nil
 	}, func(r capnp.Struct) error {
-		return readVisitor_call_Results(Visitor_call_Results(r), &result)
+		result = Visitor_call_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -1090,7 +1098,8 @@ func (s visitorServer) serveCall(ctx context.Context, call *capnprpc.Call) (err 
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodVisitorCall, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeVisitor_call_Results(Visitor_call_Results(r), result)
+		Visitor_call_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -1151,25 +1160,9 @@ func readChain_getHeight_Results(p Chain_getHeight_Results, height *int32, ok *b
 	return nil
 }
 
-// writeChain_handleNotifications_Params writes the arguments of a call to chain.Chain.HandleNotifications into p.
-func writeChain_handleNotifications_Params(p Chain_handleNotifications_Params, n chain.Notifications) error {
-	return ipc.InField("n", ipcimpl.SetCap(capnp.Struct(p), 0, ExportNotifications(n)))
-}
-
 // readChain_handleNotifications_Params reads the arguments of a call to chain.Chain.HandleNotifications from p.
 func readChain_handleNotifications_Params(p Chain_handleNotifications_Params, n *chain.Notifications) error {
 	*n = ImportNotifications(ipcimpl.Cap(capnp.Struct(p), 0))
-	return nil
-}
-
-// writeChain_handleNotifications_Results writes the results of chain.Chain.HandleNotifications into p.
-func writeChain_handleNotifications_Results(p Chain_handleNotifications_Results, result chain.Handler) error {
-	return ipc.InField("result", ipcimpl.SetCap(capnp.Struct(p), 0, ExportHandler(result)))
-}
-
-// readChain_handleNotifications_Results reads the results of chain.Chain.HandleNotifications from p.
-func readChain_handleNotifications_Results(p Chain_handleNotifications_Results, result *chain.Handler) error {
-	*result = ImportHandler(ipcimpl.Cap(capnp.Struct(p), 0))
 	return nil
 }
 
@@ -1208,16 +1201,6 @@ func readChain_updateSetting_Params(p Chain_updateSetting_Params, name *string, 
 	return nil
 }
 
-// writeChain_updateSetting_Results writes the results of chain.Chain.UpdateSetting into p.
-func writeChain_updateSetting_Results(p Chain_updateSetting_Results, result string) error {
-	return ipc.InField("result", p.SetResult(result))
-}
-
-// readChain_updateSetting_Results reads the results of chain.Chain.UpdateSetting from p.
-func readChain_updateSetting_Results(p Chain_updateSetting_Results, result *string) error {
-	return ipc.InField("result", ipcimpl.ReadText(ipcimpl.Field(p, 0), result))
-}
-
 // writeChain_walk_Params writes the arguments of a call to chain.Chain.Walk into p.
 func writeChain_walk_Params(p Chain_walk_Params, depth int32, visit chain.Visitor) error {
 	p.SetDepth(depth)
@@ -1231,59 +1214,10 @@ func readChain_walk_Params(p Chain_walk_Params, depth *int32, visit *chain.Visit
 	return nil
 }
 
-// writeChain_walk_Results writes the results of chain.Chain.Walk into p.
-func writeChain_walk_Results(p Chain_walk_Results, result int32) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readChain_walk_Results reads the results of chain.Chain.Walk from p.
-func readChain_walk_Results(p Chain_walk_Results, result *int32) error {
-	*result = p.Result()
-	return nil
-}
-
-// writeMining_createNewBlock_Params writes the arguments of a call to chain.Mining.CreateNewBlock into p.
-func writeMining_createNewBlock_Params(p Mining_createNewBlock_Params, useMempool bool) error {
-	p.SetUseMempool(useMempool)
-	return nil
-}
-
 // readMining_createNewBlock_Params reads the arguments of a call to chain.Mining.CreateNewBlock from p.
 func readMining_createNewBlock_Params(p Mining_createNewBlock_Params, useMempool *bool) error {
 	*useMempool = p.UseMempool()
 	return nil
-}
-
-// writeMining_createNewBlock_Results writes the results of chain.Mining.CreateNewBlock into p.
-func writeMining_createNewBlock_Results(p Mining_createNewBlock_Results, result chain.BlockTemplate) error {
-	return ipc.InField("result", ipcimpl.SetCap(capnp.Struct(p), 0, ExportBlockTemplate(result)))
-}
-
-// readMining_createNewBlock_Results reads the results of chain.Mining.CreateNewBlock from p.
-func readMining_createNewBlock_Results(p Mining_createNewBlock_Results, result *chain.BlockTemplate) error {
-	*result = ImportBlockTemplate(ipcimpl.Cap(capnp.Struct(p), 0))
-	return nil
-}
-
-// writeBlockTemplate_getBlockHeader_Results writes the results of chain.BlockTemplate.GetBlockHeader into p.
-func writeBlockTemplate_getBlockHeader_Results(p BlockTemplate_getBlockHeader_Results, result []byte) error {
-	return ipc.InField("result", p.SetResult(result))
-}
-
-// readBlockTemplate_getBlockHeader_Results reads the results of chain.BlockTemplate.GetBlockHeader from p.
-func readBlockTemplate_getBlockHeader_Results(p BlockTemplate_getBlockHeader_Results, result *[]byte) error {
-	return ipc.InField("result", ipcimpl.ReadData(ipcimpl.Field(p, 0), result))
-}
-
-// writeBlockTemplate_getTxFees_Results writes the results of chain.BlockTemplate.GetTxFees into p.
-func writeBlockTemplate_getTxFees_Results(p BlockTemplate_getTxFees_Results, result []int64) error {
-	return ipc.InField("result", writeInt64List(ipcimpl.Field(p, 0), result))
-}
-
-// readBlockTemplate_getTxFees_Results reads the results of chain.BlockTemplate.GetTxFees from p.
-func readBlockTemplate_getTxFees_Results(p BlockTemplate_getTxFees_Results, result *[]int64) error {
-	return ipc.InField("result", readInt64List(ipcimpl.Field(p, 0), result))
 }
 
 // writeBlockTemplate_waitNext_Params writes the arguments of a call to chain.BlockTemplate.WaitNext into p.
@@ -1304,27 +1238,6 @@ func readBlockTemplate_waitNext_Params(p BlockTemplate_waitNext_Params, opts *ch
 	return ipc.InField("opts", ReadBlockWaitOptions(optsWire, opts))
 }
 
-// writeBlockTemplate_waitNext_Results writes the results of chain.BlockTemplate.WaitNext into p.
-func writeBlockTemplate_waitNext_Results(p BlockTemplate_waitNext_Results, result chain.BlockTemplate) error {
-	return ipc.InField("result", ipcimpl.SetCap(capnp.Struct(p), 0, ExportBlockTemplate(result)))
-}
-
-// readBlockTemplate_waitNext_Results reads the results of chain.BlockTemplate.WaitNext from p.
-func readBlockTemplate_waitNext_Results(p BlockTemplate_waitNext_Results, result *chain.BlockTemplate) error {
-	*result = ImportBlockTemplate(ipcimpl.Cap(capnp.Struct(p), 0))
-	return nil
-}
-
-// writeSettingsUpdate_call_Params writes the arguments of a call to chain.SettingsUpdate.Call into p.
-func writeSettingsUpdate_call_Params(p SettingsUpdate_call_Params, value string) error {
-	return ipc.InField("value", p.SetValue(value))
-}
-
-// readSettingsUpdate_call_Params reads the arguments of a call to chain.SettingsUpdate.Call from p.
-func readSettingsUpdate_call_Params(p SettingsUpdate_call_Params, value *string) error {
-	return ipc.InField("value", ipcimpl.ReadText(ipcimpl.Field(p, 0), value))
-}
-
 // writeSettingsUpdate_call_Results writes the results of chain.SettingsUpdate.Call into p.
 func writeSettingsUpdate_call_Results(p SettingsUpdate_call_Results, result string, result1 int32) error {
 	if err := p.SetResult(result); err != nil {
@@ -1343,27 +1256,9 @@ func readSettingsUpdate_call_Results(p SettingsUpdate_call_Results, result *stri
 	return nil
 }
 
-// writeVisitor_call_Params writes the arguments of a call to chain.Visitor.Call into p.
-func writeVisitor_call_Params(p Visitor_call_Params, depth int32) error {
-	p.SetDepth(depth)
-	return nil
-}
-
 // readVisitor_call_Params reads the arguments of a call to chain.Visitor.Call from p.
 func readVisitor_call_Params(p Visitor_call_Params, depth *int32) error {
 	*depth = p.Depth()
-	return nil
-}
-
-// writeVisitor_call_Results writes the results of chain.Visitor.Call into p.
-func writeVisitor_call_Results(p Visitor_call_Results, result int32) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readVisitor_call_Results reads the results of chain.Visitor.Call from p.
-func readVisitor_call_Results(p Visitor_call_Results, result *int32) error {
-	*result = p.Result()
 	return nil
 }
 

@@ -82,9 +82,10 @@ func (c *ListsClient) Echo(ctx context.Context, v lists.Values) (result lists.Va
 // Sum returns the sum of every element of m.
 func (c *ListsClient) Sum(ctx context.Context, m [][]int32) (result int64, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodListsSum, func(p capnp.Struct) error {
-		return writeLists_sum_Params(Lists_sum_Params(p), m)
+		return ipc.InField("m", writeInt32ListList(ipcimpl.Field(p, 0), m))
 	}, func(r capnp.Struct) error {
-		return readLists_sum_Results(Lists_sum_Results(r), &result)
+		result = Lists_sum_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -95,9 +96,9 @@ func (c *ListsClient) Sum(ctx context.Context, m [][]int32) (result int64, err e
 // Strings returns s unchanged.
 func (c *ListsClient) Strings(ctx context.Context, s []string) (result []string, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodListsStrings, func(p capnp.Struct) error {
-		return writeLists_strings_Params(Lists_strings_Params(p), s)
+		return ipc.InField("s", writeStringList(ipcimpl.Field(p, 0), s))
 	}, func(r capnp.Struct) error {
-		return readLists_strings_Results(Lists_strings_Results(r), &result)
+		return ipc.InField("result", readStringList(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -158,15 +159,16 @@ func (s listsServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err er
 func (s listsServer) serveSum(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodListsSum, &err)
 	var m [][]int32
-	if err := readLists_sum_Params(Lists_sum_Params(call.Params()), &m); err != nil {
-		return ipcimpl.ParamsError(&methodListsSum, err)
+	if err := readInt32ListList(ipcimpl.Field(call.Params(), 0), &m); err != nil {
+		return ipcimpl.ParamsError(&methodListsSum, ipc.InField("m", err))
 	}
 	result, err := s.impl.Sum(ctx, m)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodListsSum, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeLists_sum_Results(Lists_sum_Results(r), result)
+		Lists_sum_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -174,15 +176,15 @@ func (s listsServer) serveSum(ctx context.Context, call *capnprpc.Call) (err err
 func (s listsServer) serveStrings(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodListsStrings, &err)
 	var s1 []string
-	if err := readLists_strings_Params(Lists_strings_Params(call.Params()), &s1); err != nil {
-		return ipcimpl.ParamsError(&methodListsStrings, err)
+	if err := readStringList(ipcimpl.Field(call.Params(), 0), &s1); err != nil {
+		return ipcimpl.ParamsError(&methodListsStrings, ipc.InField("s", err))
 	}
 	result, err := s.impl.Strings(ctx, s1)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodListsStrings, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeLists_strings_Results(Lists_strings_Results(r), result)
+		return ipc.InField("result", writeStringList(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -277,48 +279,6 @@ func readLists_echo_Results(p Lists_echo_Results, result *lists.Values) error {
 		return ipc.InField("result", err)
 	}
 	return ipc.InField("result", ReadValues(resultWire, result))
-}
-
-// writeLists_sum_Params writes the arguments of a call to lists.Lists.Sum into p.
-func writeLists_sum_Params(p Lists_sum_Params, m [][]int32) error {
-	return ipc.InField("m", writeInt32ListList(ipcimpl.Field(p, 0), m))
-}
-
-// readLists_sum_Params reads the arguments of a call to lists.Lists.Sum from p.
-func readLists_sum_Params(p Lists_sum_Params, m *[][]int32) error {
-	return ipc.InField("m", readInt32ListList(ipcimpl.Field(p, 0), m))
-}
-
-// writeLists_sum_Results writes the results of lists.Lists.Sum into p.
-func writeLists_sum_Results(p Lists_sum_Results, result int64) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readLists_sum_Results reads the results of lists.Lists.Sum from p.
-func readLists_sum_Results(p Lists_sum_Results, result *int64) error {
-	*result = p.Result()
-	return nil
-}
-
-// writeLists_strings_Params writes the arguments of a call to lists.Lists.Strings into p.
-func writeLists_strings_Params(p Lists_strings_Params, s []string) error {
-	return ipc.InField("s", writeStringList(ipcimpl.Field(p, 0), s))
-}
-
-// readLists_strings_Params reads the arguments of a call to lists.Lists.Strings from p.
-func readLists_strings_Params(p Lists_strings_Params, s *[]string) error {
-	return ipc.InField("s", readStringList(ipcimpl.Field(p, 0), s))
-}
-
-// writeLists_strings_Results writes the results of lists.Lists.Strings into p.
-func writeLists_strings_Results(p Lists_strings_Results, result []string) error {
-	return ipc.InField("result", writeStringList(ipcimpl.Field(p, 0), result))
-}
-
-// readLists_strings_Results reads the results of lists.Lists.Strings from p.
-func readLists_strings_Results(p Lists_strings_Results, result *[]string) error {
-	return ipc.InField("result", readStringList(ipcimpl.Field(p, 0), result))
 }
 
 // WritePoint writes v into s.

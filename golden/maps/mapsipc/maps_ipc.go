@@ -82,9 +82,9 @@ func (c *MapsClient) Echo(ctx context.Context, v maps.Values) (result maps.Value
 // Counts returns m unchanged.
 func (c *MapsClient) Counts(ctx context.Context, m map[string]int64) (result map[string]int64, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodMapsCounts, func(p capnp.Struct) error {
-		return writeMaps_counts_Params(Maps_counts_Params(p), m)
+		return ipc.InField("m", writeStringInt64Map(ipcimpl.Field(p, 0), m))
 	}, func(r capnp.Struct) error {
-		return readMaps_counts_Results(Maps_counts_Results(r), &result)
+		return ipc.InField("result", readStringInt64Map(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -143,15 +143,15 @@ func (s mapsServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err err
 func (s mapsServer) serveCounts(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodMapsCounts, &err)
 	var m map[string]int64
-	if err := readMaps_counts_Params(Maps_counts_Params(call.Params()), &m); err != nil {
-		return ipcimpl.ParamsError(&methodMapsCounts, err)
+	if err := readStringInt64Map(ipcimpl.Field(call.Params(), 0), &m); err != nil {
+		return ipcimpl.ParamsError(&methodMapsCounts, ipc.InField("m", err))
 	}
 	result, err := s.impl.Counts(ctx, m)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMapsCounts, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeMaps_counts_Results(Maps_counts_Results(r), result)
+		return ipc.InField("result", writeStringInt64Map(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -241,26 +241,6 @@ func readMaps_echo_Results(p Maps_echo_Results, result *maps.Values) error {
 		return ipc.InField("result", err)
 	}
 	return ipc.InField("result", ReadValues(resultWire, result))
-}
-
-// writeMaps_counts_Params writes the arguments of a call to maps.Maps.Counts into p.
-func writeMaps_counts_Params(p Maps_counts_Params, m map[string]int64) error {
-	return ipc.InField("m", writeStringInt64Map(ipcimpl.Field(p, 0), m))
-}
-
-// readMaps_counts_Params reads the arguments of a call to maps.Maps.Counts from p.
-func readMaps_counts_Params(p Maps_counts_Params, m *map[string]int64) error {
-	return ipc.InField("m", readStringInt64Map(ipcimpl.Field(p, 0), m))
-}
-
-// writeMaps_counts_Results writes the results of maps.Maps.Counts into p.
-func writeMaps_counts_Results(p Maps_counts_Results, result map[string]int64) error {
-	return ipc.InField("result", writeStringInt64Map(ipcimpl.Field(p, 0), result))
-}
-
-// readMaps_counts_Results reads the results of maps.Maps.Counts from p.
-func readMaps_counts_Results(p Maps_counts_Results, result *map[string]int64) error {
-	return ipc.InField("result", readStringInt64Map(ipcimpl.Field(p, 0), result))
 }
 
 // WriteItem writes v into s.

@@ -67,9 +67,11 @@ func (c *CounterClient) Release() {
 // Add adds n and returns the new value.
 func (c *CounterClient) Add(ctx context.Context, n int64) (result int64, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodCounterAdd, func(p capnp.Struct) error {
-		return writeCounter_add_Params(Counter_add_Params(p), n)
+		Counter_add_Params(p).SetN(n)
+		return nil
 	}, func(r capnp.Struct) error {
-		return readCounter_add_Results(Counter_add_Results(r), &result)
+		result = Counter_add_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -118,7 +120,8 @@ func (s counterServer) serveAdd(ctx context.Context, call *capnprpc.Call) (err e
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodCounterAdd, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeCounter_add_Results(Counter_add_Results(r), result)
+		Counter_add_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -207,9 +210,11 @@ func (c *FactoryClient) Release() {
 // NewCounter returns a new counter that starts at start.
 func (c *FactoryClient) NewCounter(ctx context.Context, start int64) (result objects.Counter, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodFactoryNewCounter, func(p capnp.Struct) error {
-		return writeFactory_newCounter_Params(Factory_newCounter_Params(p), start)
+		Factory_newCounter_Params(p).SetStart(start)
+		return nil
 	}, func(r capnp.Struct) error {
-		return readFactory_newCounter_Results(Factory_newCounter_Results(r), &result)
+		result = ImportCounter(ipcimpl.Cap(r, 0))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -222,7 +227,8 @@ func (c *FactoryClient) Same(ctx context.Context, a objects.Counter, b objects.C
 	err = ipcimpl.Call(ctx, c.c, &methodFactorySame, func(p capnp.Struct) error {
 		return writeFactory_same_Params(Factory_same_Params(p), a, b)
 	}, func(r capnp.Struct) error {
-		return readFactory_same_Results(Factory_same_Results(r), &result)
+		result = Factory_same_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return false, err
@@ -233,9 +239,10 @@ func (c *FactoryClient) Same(ctx context.Context, a objects.Counter, b objects.C
 // Echo returns c, which may be nil.
 func (c1 *FactoryClient) Echo(ctx context.Context, c objects.Counter) (result objects.Counter, err error) {
 	err = ipcimpl.Call(ctx, c1.c, &methodFactoryEcho, func(p capnp.Struct) error {
-		return writeFactory_echo_Params(Factory_echo_Params(p), c)
+		return ipc.InField("c", ipcimpl.SetCap(p, 0, ExportCounter(c)))
 	}, func(r capnp.Struct) error {
-		return readFactory_echo_Results(Factory_echo_Results(r), &result)
+		result = ImportCounter(ipcimpl.Cap(r, 0))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -247,9 +254,10 @@ func (c1 *FactoryClient) Echo(ctx context.Context, c objects.Counter) (result ob
 // nil element counts 0.
 func (c *FactoryClient) Sum(ctx context.Context, cs []objects.Counter) (result int64, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodFactorySum, func(p capnp.Struct) error {
-		return writeFactory_sum_Params(Factory_sum_Params(p), cs)
+		return ipc.InField("cs", writeCounterList(ipcimpl.Field(p, 0), cs))
 	}, func(r capnp.Struct) error {
-		return readFactory_sum_Results(Factory_sum_Results(r), &result)
+		result = Factory_sum_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -320,7 +328,7 @@ func (s factoryServer) serveNewCounter(ctx context.Context, call *capnprpc.Call)
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodFactoryNewCounter, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeFactory_newCounter_Results(Factory_newCounter_Results(r), result)
+		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportCounter(result)))
 	})
 }
 
@@ -339,7 +347,8 @@ func (s factoryServer) serveSame(ctx context.Context, call *capnprpc.Call) (err 
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodFactorySame, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeFactory_same_Results(Factory_same_Results(r), result)
+		Factory_same_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -355,7 +364,7 @@ func (s factoryServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err 
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodFactoryEcho, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeFactory_echo_Results(Factory_echo_Results(r), result)
+		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportCounter(result)))
 	})
 }
 
@@ -363,15 +372,16 @@ func (s factoryServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err 
 func (s factoryServer) serveSum(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodFactorySum, &err)
 	var cs []objects.Counter
-	if err := readFactory_sum_Params(Factory_sum_Params(call.Params()), &cs); err != nil {
-		return ipcimpl.ParamsError(&methodFactorySum, err)
+	if err := readCounterList(ipcimpl.Field(call.Params(), 0), &cs); err != nil {
+		return ipcimpl.ParamsError(&methodFactorySum, ipc.InField("cs", err))
 	}
 	result, err := s.impl.Sum(ctx, cs)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodFactorySum, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeFactory_sum_Results(Factory_sum_Results(r), result)
+		Factory_sum_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -458,50 +468,15 @@ func ImportFactory(c *ipc.Capability) objects.Factory {
 	return NewFactoryClient(c)
 }
 
-// writeCounter_add_Params writes the arguments of a call to objects.Counter.Add into p.
-func writeCounter_add_Params(p Counter_add_Params, n int64) error {
-	p.SetN(n)
-	return nil
-}
-
 // readCounter_add_Params reads the arguments of a call to objects.Counter.Add from p.
 func readCounter_add_Params(p Counter_add_Params, n *int64) error {
 	*n = p.N()
 	return nil
 }
 
-// writeCounter_add_Results writes the results of objects.Counter.Add into p.
-func writeCounter_add_Results(p Counter_add_Results, result int64) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readCounter_add_Results reads the results of objects.Counter.Add from p.
-func readCounter_add_Results(p Counter_add_Results, result *int64) error {
-	*result = p.Result()
-	return nil
-}
-
-// writeFactory_newCounter_Params writes the arguments of a call to objects.Factory.NewCounter into p.
-func writeFactory_newCounter_Params(p Factory_newCounter_Params, start int64) error {
-	p.SetStart(start)
-	return nil
-}
-
 // readFactory_newCounter_Params reads the arguments of a call to objects.Factory.NewCounter from p.
 func readFactory_newCounter_Params(p Factory_newCounter_Params, start *int64) error {
 	*start = p.Start()
-	return nil
-}
-
-// writeFactory_newCounter_Results writes the results of objects.Factory.NewCounter into p.
-func writeFactory_newCounter_Results(p Factory_newCounter_Results, result objects.Counter) error {
-	return ipc.InField("result", ipcimpl.SetCap(capnp.Struct(p), 0, ExportCounter(result)))
-}
-
-// readFactory_newCounter_Results reads the results of objects.Factory.NewCounter from p.
-func readFactory_newCounter_Results(p Factory_newCounter_Results, result *objects.Counter) error {
-	*result = ImportCounter(ipcimpl.Cap(capnp.Struct(p), 0))
 	return nil
 }
 
@@ -520,59 +495,9 @@ func readFactory_same_Params(p Factory_same_Params, a *objects.Counter, b *objec
 	return nil
 }
 
-// writeFactory_same_Results writes the results of objects.Factory.Same into p.
-func writeFactory_same_Results(p Factory_same_Results, result bool) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readFactory_same_Results reads the results of objects.Factory.Same from p.
-func readFactory_same_Results(p Factory_same_Results, result *bool) error {
-	*result = p.Result()
-	return nil
-}
-
-// writeFactory_echo_Params writes the arguments of a call to objects.Factory.Echo into p.
-func writeFactory_echo_Params(p Factory_echo_Params, c objects.Counter) error {
-	return ipc.InField("c", ipcimpl.SetCap(capnp.Struct(p), 0, ExportCounter(c)))
-}
-
 // readFactory_echo_Params reads the arguments of a call to objects.Factory.Echo from p.
 func readFactory_echo_Params(p Factory_echo_Params, c *objects.Counter) error {
 	*c = ImportCounter(ipcimpl.Cap(capnp.Struct(p), 0))
-	return nil
-}
-
-// writeFactory_echo_Results writes the results of objects.Factory.Echo into p.
-func writeFactory_echo_Results(p Factory_echo_Results, result objects.Counter) error {
-	return ipc.InField("result", ipcimpl.SetCap(capnp.Struct(p), 0, ExportCounter(result)))
-}
-
-// readFactory_echo_Results reads the results of objects.Factory.Echo from p.
-func readFactory_echo_Results(p Factory_echo_Results, result *objects.Counter) error {
-	*result = ImportCounter(ipcimpl.Cap(capnp.Struct(p), 0))
-	return nil
-}
-
-// writeFactory_sum_Params writes the arguments of a call to objects.Factory.Sum into p.
-func writeFactory_sum_Params(p Factory_sum_Params, cs []objects.Counter) error {
-	return ipc.InField("cs", writeCounterList(ipcimpl.Field(p, 0), cs))
-}
-
-// readFactory_sum_Params reads the arguments of a call to objects.Factory.Sum from p.
-func readFactory_sum_Params(p Factory_sum_Params, cs *[]objects.Counter) error {
-	return ipc.InField("cs", readCounterList(ipcimpl.Field(p, 0), cs))
-}
-
-// writeFactory_sum_Results writes the results of objects.Factory.Sum into p.
-func writeFactory_sum_Results(p Factory_sum_Results, result int64) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readFactory_sum_Results reads the results of objects.Factory.Sum from p.
-func readFactory_sum_Results(p Factory_sum_Results, result *int64) error {
-	*result = p.Result()
 	return nil
 }
 

@@ -83,9 +83,10 @@ func (c *OptionalsClient) Echo(ctx context.Context, v optionals.Values) (result 
 // Tip returns the current tip, or nil when there is none.
 func (c *OptionalsClient) Tip(ctx context.Context, want bool) (result *optionals.Ref, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodOptionalsTip, func(p capnp.Struct) error {
-		return writeOptionals_tip_Params(Optionals_tip_Params(p), want)
+		Optionals_tip_Params(p).SetWant(want)
+		return nil
 	}, func(r capnp.Struct) error {
-		return readOptionals_tip_Results(Optionals_tip_Results(r), &result)
+		return ipc.InField("result", readOptionalRef(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -167,7 +168,7 @@ func (s optionalsServer) serveTip(ctx context.Context, call *capnprpc.Call) (err
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodOptionalsTip, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeOptionals_tip_Results(Optionals_tip_Results(r), result)
+		return ipc.InField("result", writeOptionalRef(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -283,26 +284,10 @@ func readOptionals_echo_Results(p Optionals_echo_Results, result *optionals.Valu
 	return ipc.InField("result", ReadValues(resultWire, result))
 }
 
-// writeOptionals_tip_Params writes the arguments of a call to optionals.Optionals.Tip into p.
-func writeOptionals_tip_Params(p Optionals_tip_Params, want bool) error {
-	p.SetWant(want)
-	return nil
-}
-
 // readOptionals_tip_Params reads the arguments of a call to optionals.Optionals.Tip from p.
 func readOptionals_tip_Params(p Optionals_tip_Params, want *bool) error {
 	*want = p.Want()
 	return nil
-}
-
-// writeOptionals_tip_Results writes the results of optionals.Optionals.Tip into p.
-func writeOptionals_tip_Results(p Optionals_tip_Results, result *optionals.Ref) error {
-	return ipc.InField("result", writeOptionalRef(ipcimpl.Field(p, 0), result))
-}
-
-// readOptionals_tip_Results reads the results of optionals.Optionals.Tip from p.
-func readOptionals_tip_Results(p Optionals_tip_Results, result **optionals.Ref) error {
-	return ipc.InField("result", readOptionalRef(ipcimpl.Field(p, 0), result))
 }
 
 // writeOptionals_pick_Params writes the arguments of a call to optionals.Optionals.Pick into p.

@@ -110,9 +110,10 @@ func (c *TextsClient) EchoRecord(ctx context.Context, r textbytes.Record) (resul
 // Len returns the length of s in bytes.
 func (c *TextsClient) Len(ctx context.Context, s string) (result int, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodTextsLen, func(p capnp.Struct) error {
-		return writeTexts_len_Params(Texts_len_Params(p), s)
+		return ipc.InField("s", Texts_len_Params(p).SetS(s))
 	}, func(r capnp.Struct) error {
-		return readTexts_len_Results(Texts_len_Results(r), &result)
+		result = int(Texts_len_Results(r).Result())
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -215,15 +216,16 @@ func (s textsServer) serveEchoRecord(ctx context.Context, call *capnprpc.Call) (
 func (s textsServer) serveLen(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodTextsLen, &err)
 	var s1 string
-	if err := readTexts_len_Params(Texts_len_Params(call.Params()), &s1); err != nil {
-		return ipcimpl.ParamsError(&methodTextsLen, err)
+	if err := ipcimpl.ReadText(ipcimpl.Field(call.Params(), 0), &s1); err != nil {
+		return ipcimpl.ParamsError(&methodTextsLen, ipc.InField("s", err))
 	}
 	result, err := s.impl.Len(ctx, s1)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodTextsLen, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeTexts_len_Results(Texts_len_Results(r), result)
+		Texts_len_Results(r).SetResult(int64(result))
+		return nil
 	})
 }
 
@@ -411,28 +413,6 @@ func readTexts_echoRecord_Results(p Texts_echoRecord_Results, result *textbytes.
 		return ipc.InField("result", err)
 	}
 	return ipc.InField("result", ReadRecord(resultWire, result))
-}
-
-// writeTexts_len_Params writes the arguments of a call to textbytes.Texts.Len into p.
-func writeTexts_len_Params(p Texts_len_Params, s string) error {
-	return ipc.InField("s", p.SetS(s))
-}
-
-// readTexts_len_Params reads the arguments of a call to textbytes.Texts.Len from p.
-func readTexts_len_Params(p Texts_len_Params, s *string) error {
-	return ipc.InField("s", ipcimpl.ReadText(ipcimpl.Field(p, 0), s))
-}
-
-// writeTexts_len_Results writes the results of textbytes.Texts.Len into p.
-func writeTexts_len_Results(p Texts_len_Results, result int) error {
-	p.SetResult(int64(result))
-	return nil
-}
-
-// readTexts_len_Results reads the results of textbytes.Texts.Len from p.
-func readTexts_len_Results(p Texts_len_Results, result *int) error {
-	*result = int(p.Result())
-	return nil
 }
 
 // WriteRecord writes v into s.

@@ -96,9 +96,9 @@ func (c *TimesClient) Events(ctx context.Context, events []times.Event, at map[s
 // Maybe returns t.
 func (c *TimesClient) Maybe(ctx context.Context, t *time.Time) (result *time.Time, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodTimesMaybe, func(p capnp.Struct) error {
-		return writeTimes_maybe_Params(Times_maybe_Params(p), t)
+		return ipc.InField("t", writeOptionalTime(ipcimpl.Field(p, 0), t))
 	}, func(r capnp.Struct) error {
-		return readTimes_maybe_Results(Times_maybe_Results(r), &result)
+		return ipc.InField("result", readOptionalTime(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -179,15 +179,15 @@ func (s timesServer) serveEvents(ctx context.Context, call *capnprpc.Call) (err 
 func (s timesServer) serveMaybe(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodTimesMaybe, &err)
 	var t *time.Time
-	if err := readTimes_maybe_Params(Times_maybe_Params(call.Params()), &t); err != nil {
-		return ipcimpl.ParamsError(&methodTimesMaybe, err)
+	if err := readOptionalTime(ipcimpl.Field(call.Params(), 0), &t); err != nil {
+		return ipcimpl.ParamsError(&methodTimesMaybe, ipc.InField("t", err))
 	}
 	result, err := s.impl.Maybe(ctx, t)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodTimesMaybe, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeTimes_maybe_Results(Times_maybe_Results(r), result)
+		return ipc.InField("result", writeOptionalTime(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -296,7 +296,7 @@ func (c *MarshalersClient) Swap(ctx context.Context, v times.Version, p times.Po
 // Bad returns a Point that fails to marshal.
 func (c *MarshalersClient) Bad(ctx context.Context) (result times.Point, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodMarshalersBad, nil, func(r capnp.Struct) error {
-		return readMarshalers_bad_Results(Marshalers_bad_Results(r), &result)
+		return ipc.InField("result", readPoint(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return *new(times.Point), err
@@ -364,7 +364,7 @@ func (s marshalersServer) serveBad(ctx context.Context, call *capnprpc.Call) (er
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMarshalersBad, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeMarshalers_bad_Results(Marshalers_bad_Results(r), result)
+		return ipc.InField("result", writePoint(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -500,26 +500,6 @@ func readTimes_events_Results(p Times_events_Results, result *[]times.Event, res
 	return ipc.InField("result2", readTimeList(ipcimpl.Field(p, 2), result2))
 }
 
-// writeTimes_maybe_Params writes the arguments of a call to times.Times.Maybe into p.
-func writeTimes_maybe_Params(p Times_maybe_Params, t *time.Time) error {
-	return ipc.InField("t", writeOptionalTime(ipcimpl.Field(p, 0), t))
-}
-
-// readTimes_maybe_Params reads the arguments of a call to times.Times.Maybe from p.
-func readTimes_maybe_Params(p Times_maybe_Params, t **time.Time) error {
-	return ipc.InField("t", readOptionalTime(ipcimpl.Field(p, 0), t))
-}
-
-// writeTimes_maybe_Results writes the results of times.Times.Maybe into p.
-func writeTimes_maybe_Results(p Times_maybe_Results, result *time.Time) error {
-	return ipc.InField("result", writeOptionalTime(ipcimpl.Field(p, 0), result))
-}
-
-// readTimes_maybe_Results reads the results of times.Times.Maybe from p.
-func readTimes_maybe_Results(p Times_maybe_Results, result **time.Time) error {
-	return ipc.InField("result", readOptionalTime(ipcimpl.Field(p, 0), result))
-}
-
 // writeMarshalers_swap_Params writes the arguments of a call to times.Marshalers.Swap into p.
 func writeMarshalers_swap_Params(p Marshalers_swap_Params, v times.Version, p1 times.Point, vs []times.Version, pp *times.Point) error {
 	if err := writeVersion(ipcimpl.Field(p, 0), v); err != nil {
@@ -574,16 +554,6 @@ func readMarshalers_swap_Results(p Marshalers_swap_Results, result *times.Point,
 		return ipc.InField("result2", err)
 	}
 	return ipc.InField("result3", readOptionalPoint(ipcimpl.Field(p, 3), result3))
-}
-
-// writeMarshalers_bad_Results writes the results of times.Marshalers.Bad into p.
-func writeMarshalers_bad_Results(p Marshalers_bad_Results, result times.Point) error {
-	return ipc.InField("result", writePoint(ipcimpl.Field(p, 0), result))
-}
-
-// readMarshalers_bad_Results reads the results of times.Marshalers.Bad from p.
-func readMarshalers_bad_Results(p Marshalers_bad_Results, result *times.Point) error {
-	return ipc.InField("result", readPoint(ipcimpl.Field(p, 0), result))
 }
 
 // WriteEvent writes v into s.
@@ -648,6 +618,58 @@ func readTime(s WallTime, dst *time.Time) error {
 		return err
 	}
 	value, err := ipc.TimeFromWire(wire)
+	if err != nil {
+		return err
+	}
+	*dst = value
+	return nil
+}
+
+// writeOptionalTime writes *v at at; a nil v leaves at null.
+func writeOptionalTime(at ipcimpl.Pointer, v *time.Time) error {
+	if v == nil {
+		return nil
+	}
+	s, err := ipcimpl.NewStruct(at, NewWallTime)
+	if err != nil {
+		return err
+	}
+	return writeTime(s, v)
+}
+
+// readOptionalTime sets *dst to a new value read from from; a null pointer leaves *dst as it was.
+func readOptionalTime(from ipcimpl.Pointer, dst **time.Time) error {
+	if from.IsNull() {
+		return nil
+	}
+	value := new(time.Time)
+	s, err := ipcimpl.Struct[WallTime](from)
+	if err != nil {
+		return err
+	}
+	if err := readTime(s, value); err != nil {
+		return err
+	}
+	*dst = value
+	return nil
+}
+
+// writePoint converts v with ipc.MarshalBinary and writes it at at.
+func writePoint(at ipcimpl.Pointer, v times.Point) error {
+	wire, err := ipc.MarshalBinary[times.Point](v)
+	if err != nil {
+		return err
+	}
+	return at.SetData(wire)
+}
+
+// readPoint reads from into *dst, converting it with ipc.UnmarshalBinary.
+func readPoint(from ipcimpl.Pointer, dst *times.Point) error {
+	var wire []byte
+	if err := ipcimpl.ReadData(from, &wire); err != nil {
+		return err
+	}
+	value, err := ipc.UnmarshalBinary[times.Point](wire)
 	if err != nil {
 		return err
 	}
@@ -784,35 +806,6 @@ func readTimeList(from ipcimpl.Pointer, dst *[]time.Time) error {
 	return nil
 }
 
-// writeOptionalTime writes *v at at; a nil v leaves at null.
-func writeOptionalTime(at ipcimpl.Pointer, v *time.Time) error {
-	if v == nil {
-		return nil
-	}
-	s, err := ipcimpl.NewStruct(at, NewWallTime)
-	if err != nil {
-		return err
-	}
-	return writeTime(s, v)
-}
-
-// readOptionalTime sets *dst to a new value read from from; a null pointer leaves *dst as it was.
-func readOptionalTime(from ipcimpl.Pointer, dst **time.Time) error {
-	if from.IsNull() {
-		return nil
-	}
-	value := new(time.Time)
-	s, err := ipcimpl.Struct[WallTime](from)
-	if err != nil {
-		return err
-	}
-	if err := readTime(s, value); err != nil {
-		return err
-	}
-	*dst = value
-	return nil
-}
-
 // writeVersion converts v with ipc.MarshalText and writes it at at.
 func writeVersion(at ipcimpl.Pointer, v times.Version) error {
 	wire, err := ipc.MarshalText[times.Version](v)
@@ -829,29 +822,6 @@ func readVersion(from ipcimpl.Pointer, dst *times.Version) error {
 		return err
 	}
 	value, err := ipc.UnmarshalText[times.Version](wire)
-	if err != nil {
-		return err
-	}
-	*dst = value
-	return nil
-}
-
-// writePoint converts v with ipc.MarshalBinary and writes it at at.
-func writePoint(at ipcimpl.Pointer, v times.Point) error {
-	wire, err := ipc.MarshalBinary[times.Point](v)
-	if err != nil {
-		return err
-	}
-	return at.SetData(wire)
-}
-
-// readPoint reads from into *dst, converting it with ipc.UnmarshalBinary.
-func readPoint(from ipcimpl.Pointer, dst *times.Point) error {
-	var wire []byte
-	if err := ipcimpl.ReadData(from, &wire); err != nil {
-		return err
-	}
-	value, err := ipc.UnmarshalBinary[times.Point](wire)
 	if err != nil {
 		return err
 	}

@@ -124,7 +124,7 @@ func (c *NotificationsClient) UpdatedBlockTip(ctx context.Context) (err error) {
 // to the block locator's first hash.
 func (c *NotificationsClient) ChainStateFlushed(ctx context.Context, locator []chain.Hash) (err error) {
 	return ipcimpl.Call(ctx, c.c, &methodNotificationsChainStateFlushed, func(p capnp.Struct) error {
-		return writeNotifications_chainStateFlushed_Params(Notifications_chainStateFlushed_Params(p), locator)
+		return ipc.InField("locator", writeHashList(ipcimpl.Field(p, 0), locator))
 	}, nil)
 }
 
@@ -220,8 +220,8 @@ func (s notificationsServer) serveUpdatedBlockTip(ctx context.Context, call *cap
 func (s notificationsServer) serveChainStateFlushed(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodNotificationsChainStateFlushed, &err)
 	var locator []chain.Hash
-	if err := readNotifications_chainStateFlushed_Params(Notifications_chainStateFlushed_Params(call.Params()), &locator); err != nil {
-		return ipcimpl.ParamsError(&methodNotificationsChainStateFlushed, err)
+	if err := readHashList(ipcimpl.Field(call.Params(), 0), &locator); err != nil {
+		return ipcimpl.ParamsError(&methodNotificationsChainStateFlushed, ipc.InField("locator", err))
 	}
 	return ipc.ServerError(s.impl.ChainStateFlushed(ctx, locator))
 }
@@ -482,9 +482,10 @@ func (c *ChainClient) GetHeight(ctx context.Context) (height int32, ok bool, err
 // chain, or an error wrapping ErrUnknownBlock.
 func (c *ChainClient) GetBlockHash(ctx context.Context, height int32) (result chain.Hash, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodChainGetBlockHash, func(p capnp.Struct) error {
-		return writeChain_getBlockHash_Params(Chain_getBlockHash_Params(p), height)
+		Chain_getBlockHash_Params(p).SetHeight(height)
+		return nil
 	}, func(r capnp.Struct) error {
-		return readChain_getBlockHash_Results(Chain_getBlockHash_Results(r), &result)
+		return ipc.InField("result", readHash(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return chain.Hash{}, err
@@ -495,7 +496,7 @@ func (c *ChainClient) GetBlockHash(ctx context.Context, height int32) (result ch
 // GetTip returns the tip, or nil when the chain holds no block.
 func (c *ChainClient) GetTip(ctx context.Context) (result *chain.BlockRef, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodChainGetTip, nil, func(r capnp.Struct) error {
-		return readChain_getTip_Results(Chain_getTip_Results(r), &result)
+		return ipc.InField("result", readOptionalBlockRef(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -507,9 +508,11 @@ func (c *ChainClient) GetTip(ctx context.Context) (result *chain.BlockRef, err e
 // its transactions (a pruned node drops old ones).
 func (c *ChainClient) HaveBlockOnDisk(ctx context.Context, height int32) (result bool, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodChainHaveBlockOnDisk, func(p capnp.Struct) error {
-		return writeChain_haveBlockOnDisk_Params(Chain_haveBlockOnDisk_Params(p), height)
+		Chain_haveBlockOnDisk_Params(p).SetHeight(height)
+		return nil
 	}, func(r capnp.Struct) error {
-		return readChain_haveBlockOnDisk_Results(Chain_haveBlockOnDisk_Results(r), &result)
+		result = Chain_haveBlockOnDisk_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return false, err
@@ -521,9 +524,9 @@ func (c *ChainClient) HaveBlockOnDisk(ctx context.Context, height int32) (result
 // or nil when the chain does not know it.
 func (c *ChainClient) FindBlock(ctx context.Context, hash chain.Hash) (result *chain.BlockInfo, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodChainFindBlock, func(p capnp.Struct) error {
-		return writeChain_findBlock_Params(Chain_findBlock_Params(p), hash)
+		return ipc.InField("hash", writeHash(ipcimpl.Field(p, 0), hash))
 	}, func(r capnp.Struct) error {
-		return readChain_findBlock_Results(Chain_findBlock_Results(r), &result)
+		return ipc.InField("result", readOptionalBlockInfo(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -537,7 +540,7 @@ func (c *ChainClient) FindAncestorByHeight(ctx context.Context, blockHash chain.
 	err = ipcimpl.Call(ctx, c.c, &methodChainFindAncestorByHeight, func(p capnp.Struct) error {
 		return writeChain_findAncestorByHeight_Params(Chain_findAncestorByHeight_Params(p), blockHash, ancestorHeight)
 	}, func(r capnp.Struct) error {
-		return readChain_findAncestorByHeight_Results(Chain_findAncestorByHeight_Results(r), &result)
+		return ipc.InField("result", readOptionalBlockInfo(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -548,9 +551,10 @@ func (c *ChainClient) FindAncestorByHeight(ctx context.Context, blockHash chain.
 // IsInMempool reports whether the transaction txid is in the mempool.
 func (c *ChainClient) IsInMempool(ctx context.Context, txid chain.Hash) (result bool, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodChainIsInMempool, func(p capnp.Struct) error {
-		return writeChain_isInMempool_Params(Chain_isInMempool_Params(p), txid)
+		return ipc.InField("txid", writeHash(ipcimpl.Field(p, 0), txid))
 	}, func(r capnp.Struct) error {
-		return readChain_isInMempool_Results(Chain_isInMempool_Results(r), &result)
+		result = Chain_isInMempool_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return false, err
@@ -593,7 +597,8 @@ func (c *ChainClient) EstimateSmartFee(ctx context.Context, numBlocks int32, con
 // virtual bytes, at which the node relays transactions.
 func (c *ChainClient) RelayMinFee(ctx context.Context) (result chain.Amount, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodChainRelayMinFee, nil, func(r capnp.Struct) error {
-		return readChain_relayMinFee_Results(Chain_relayMinFee_Results(r), &result)
+		result = chain.Amount(Chain_relayMinFee_Results(r).Result())
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -605,7 +610,8 @@ func (c *ChainClient) RelayMinFee(ctx context.Context) (result chain.Amount, err
 // with the network.
 func (c *ChainClient) IsInitialBlockDownload(ctx context.Context) (result bool, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodChainIsInitialBlockDownload, nil, func(r capnp.Struct) error {
-		return readChain_isInitialBlockDownload_Results(Chain_isInitialBlockDownload_Results(r), &result)
+		result = Chain_isInitialBlockDownload_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return false, err
@@ -617,7 +623,7 @@ func (c *ChainClient) IsInitialBlockDownload(ctx context.Context) (result bool, 
 // (the GUI's splash screen, the log).
 func (c *ChainClient) InitMessage(ctx context.Context, message string) (err error) {
 	return ipcimpl.Call(ctx, c.c, &methodChainInitMessage, func(p capnp.Struct) error {
-		return writeChain_initMessage_Params(Chain_initMessage_Params(p), message)
+		return ipc.InField("message", Chain_initMessage_Params(p).SetMessage_(message))
 	}, nil)
 }
 
@@ -626,9 +632,10 @@ func (c *ChainClient) InitMessage(ctx context.Context, message string) (err erro
 // (and finally releases) n; the caller owns the Handler.
 func (c *ChainClient) HandleNotifications(ctx context.Context, n chain.Notifications) (result chain.Handler, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodChainHandleNotifications, func(p capnp.Struct) error {
-		return writeChain_handleNotifications_Params(Chain_handleNotifications_Params(p), n)
+		return ipc.InField("n", ipcimpl.SetCap(p, 0, ExportNotifications(n)))
 	}, func(r capnp.Struct) error {
-		return readChain_handleNotifications_Results(Chain_handleNotifications_Results(r), &result)
+		result = ImportHandler(ipcimpl.Cap(r, 0))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -641,7 +648,7 @@ func (c *ChainClient) HandleNotifications(ctx context.Context, n chain.Notificat
 // Do not call it from inside a notification.
 func (c *ChainClient) WaitForNotificationsIfTipChanged(ctx context.Context, oldTip chain.Hash) (err error) {
 	return ipcimpl.Call(ctx, c.c, &methodChainWaitForNotificationsIfTipChanged, func(p capnp.Struct) error {
-		return writeChain_waitForNotificationsIfTipChanged_Params(Chain_waitForNotificationsIfTipChanged_Params(p), oldTip)
+		return ipc.InField("oldTip", writeHash(ipcimpl.Field(p, 0), oldTip))
 	}, nil)
 }
 
@@ -649,7 +656,7 @@ func (c *ChainClient) WaitForNotificationsIfTipChanged(ctx context.Context, oldT
 // every transaction in the mempool, before it returns.
 func (c *ChainClient) RequestMempoolTransactions(ctx context.Context, n chain.Notifications) (err error) {
 	return ipcimpl.Call(ctx, c.c, &methodChainRequestMempoolTransactions, func(p capnp.Struct) error {
-		return writeChain_requestMempoolTransactions_Params(Chain_requestMempoolTransactions_Params(p), n)
+		return ipc.InField("n", ipcimpl.SetCap(p, 0, ExportNotifications(n)))
 	}, nil)
 }
 
@@ -734,7 +741,7 @@ func (s chainServer) serveGetBlockHash(ctx context.Context, call *capnprpc.Call)
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainGetBlockHash, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeChain_getBlockHash_Results(Chain_getBlockHash_Results(r), result)
+		return ipc.InField("result", writeHash(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -746,7 +753,7 @@ func (s chainServer) serveGetTip(ctx context.Context, call *capnprpc.Call) (err 
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainGetTip, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeChain_getTip_Results(Chain_getTip_Results(r), result)
+		return ipc.InField("result", writeOptionalBlockRef(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -762,7 +769,8 @@ func (s chainServer) serveHaveBlockOnDisk(ctx context.Context, call *capnprpc.Ca
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainHaveBlockOnDisk, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeChain_haveBlockOnDisk_Results(Chain_haveBlockOnDisk_Results(r), result)
+		Chain_haveBlockOnDisk_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -770,15 +778,15 @@ func (s chainServer) serveHaveBlockOnDisk(ctx context.Context, call *capnprpc.Ca
 func (s chainServer) serveFindBlock(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodChainFindBlock, &err)
 	var hash chain.Hash
-	if err := readChain_findBlock_Params(Chain_findBlock_Params(call.Params()), &hash); err != nil {
-		return ipcimpl.ParamsError(&methodChainFindBlock, err)
+	if err := readHash(ipcimpl.Field(call.Params(), 0), &hash); err != nil {
+		return ipcimpl.ParamsError(&methodChainFindBlock, ipc.InField("hash", err))
 	}
 	result, err := s.impl.FindBlock(ctx, hash)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainFindBlock, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeChain_findBlock_Results(Chain_findBlock_Results(r), result)
+		return ipc.InField("result", writeOptionalBlockInfo(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -797,7 +805,7 @@ func (s chainServer) serveFindAncestorByHeight(ctx context.Context, call *capnpr
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainFindAncestorByHeight, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeChain_findAncestorByHeight_Results(Chain_findAncestorByHeight_Results(r), result)
+		return ipc.InField("result", writeOptionalBlockInfo(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -805,15 +813,16 @@ func (s chainServer) serveFindAncestorByHeight(ctx context.Context, call *capnpr
 func (s chainServer) serveIsInMempool(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodChainIsInMempool, &err)
 	var txid chain.Hash
-	if err := readChain_isInMempool_Params(Chain_isInMempool_Params(call.Params()), &txid); err != nil {
-		return ipcimpl.ParamsError(&methodChainIsInMempool, err)
+	if err := readHash(ipcimpl.Field(call.Params(), 0), &txid); err != nil {
+		return ipcimpl.ParamsError(&methodChainIsInMempool, ipc.InField("txid", err))
 	}
 	result, err := s.impl.IsInMempool(ctx, txid)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainIsInMempool, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeChain_isInMempool_Results(Chain_isInMempool_Results(r), result)
+		Chain_isInMempool_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -864,7 +873,8 @@ func (s chainServer) serveRelayMinFee(ctx context.Context, call *capnprpc.Call) 
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainRelayMinFee, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeChain_relayMinFee_Results(Chain_relayMinFee_Results(r), result)
+		Chain_relayMinFee_Results(r).SetResult(int64(result))
+		return nil
 	})
 }
 
@@ -876,7 +886,8 @@ func (s chainServer) serveIsInitialBlockDownload(ctx context.Context, call *capn
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainIsInitialBlockDownload, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeChain_isInitialBlockDownload_Results(Chain_isInitialBlockDownload_Results(r), result)
+		Chain_isInitialBlockDownload_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -884,8 +895,8 @@ func (s chainServer) serveIsInitialBlockDownload(ctx context.Context, call *capn
 func (s chainServer) serveInitMessage(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodChainInitMessage, &err)
 	var message string
-	if err := readChain_initMessage_Params(Chain_initMessage_Params(call.Params()), &message); err != nil {
-		return ipcimpl.ParamsError(&methodChainInitMessage, err)
+	if err := ipcimpl.ReadText(ipcimpl.Field(call.Params(), 0), &message); err != nil {
+		return ipcimpl.ParamsError(&methodChainInitMessage, ipc.InField("message", err))
 	}
 	return ipc.ServerError(s.impl.InitMessage(ctx, message))
 }
@@ -902,7 +913,7 @@ func (s chainServer) serveHandleNotifications(ctx context.Context, call *capnprp
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainHandleNotifications, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeChain_handleNotifications_Results(Chain_handleNotifications_Results(r), result)
+		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportHandler(result)))
 	})
 }
 
@@ -910,8 +921,8 @@ func (s chainServer) serveHandleNotifications(ctx context.Context, call *capnprp
 func (s chainServer) serveWaitForNotificationsIfTipChanged(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodChainWaitForNotificationsIfTipChanged, &err)
 	var oldTip chain.Hash
-	if err := readChain_waitForNotificationsIfTipChanged_Params(Chain_waitForNotificationsIfTipChanged_Params(call.Params()), &oldTip); err != nil {
-		return ipcimpl.ParamsError(&methodChainWaitForNotificationsIfTipChanged, err)
+	if err := readHash(ipcimpl.Field(call.Params(), 0), &oldTip); err != nil {
+		return ipcimpl.ParamsError(&methodChainWaitForNotificationsIfTipChanged, ipc.InField("oldTip", err))
 	}
 	return ipc.ServerError(s.impl.WaitForNotificationsIfTipChanged(ctx, oldTip))
 }
@@ -1127,16 +1138,6 @@ func readNotifications_blockDisconnected_Params(p Notifications_blockDisconnecte
 	return ipc.InField("block", ReadBlockInfo(blockWire, block))
 }
 
-// writeNotifications_chainStateFlushed_Params writes the arguments of a call to chain.Notifications.ChainStateFlushed into p.
-func writeNotifications_chainStateFlushed_Params(p Notifications_chainStateFlushed_Params, locator []chain.Hash) error {
-	return ipc.InField("locator", writeHashList(ipcimpl.Field(p, 0), locator))
-}
-
-// readNotifications_chainStateFlushed_Params reads the arguments of a call to chain.Notifications.ChainStateFlushed from p.
-func readNotifications_chainStateFlushed_Params(p Notifications_chainStateFlushed_Params, locator *[]chain.Hash) error {
-	return ipc.InField("locator", readHashList(ipcimpl.Field(p, 0), locator))
-}
-
 // writeChain_getHeight_Results writes the results of chain.Chain.GetHeight into p.
 func writeChain_getHeight_Results(p Chain_getHeight_Results, height int32, ok bool) error {
 	p.SetHeight(height)
@@ -1151,41 +1152,9 @@ func readChain_getHeight_Results(p Chain_getHeight_Results, height *int32, ok *b
 	return nil
 }
 
-// writeChain_getBlockHash_Params writes the arguments of a call to chain.Chain.GetBlockHash into p.
-func writeChain_getBlockHash_Params(p Chain_getBlockHash_Params, height int32) error {
-	p.SetHeight(height)
-	return nil
-}
-
 // readChain_getBlockHash_Params reads the arguments of a call to chain.Chain.GetBlockHash from p.
 func readChain_getBlockHash_Params(p Chain_getBlockHash_Params, height *int32) error {
 	*height = p.Height()
-	return nil
-}
-
-// writeChain_getBlockHash_Results writes the results of chain.Chain.GetBlockHash into p.
-func writeChain_getBlockHash_Results(p Chain_getBlockHash_Results, result chain.Hash) error {
-	return ipc.InField("result", writeHash(ipcimpl.Field(p, 0), result))
-}
-
-// readChain_getBlockHash_Results reads the results of chain.Chain.GetBlockHash from p.
-func readChain_getBlockHash_Results(p Chain_getBlockHash_Results, result *chain.Hash) error {
-	return ipc.InField("result", readHash(ipcimpl.Field(p, 0), result))
-}
-
-// writeChain_getTip_Results writes the results of chain.Chain.GetTip into p.
-func writeChain_getTip_Results(p Chain_getTip_Results, result *chain.BlockRef) error {
-	return ipc.InField("result", writeOptionalBlockRef(ipcimpl.Field(p, 0), result))
-}
-
-// readChain_getTip_Results reads the results of chain.Chain.GetTip from p.
-func readChain_getTip_Results(p Chain_getTip_Results, result **chain.BlockRef) error {
-	return ipc.InField("result", readOptionalBlockRef(ipcimpl.Field(p, 0), result))
-}
-
-// writeChain_haveBlockOnDisk_Params writes the arguments of a call to chain.Chain.HaveBlockOnDisk into p.
-func writeChain_haveBlockOnDisk_Params(p Chain_haveBlockOnDisk_Params, height int32) error {
-	p.SetHeight(height)
 	return nil
 }
 
@@ -1193,38 +1162,6 @@ func writeChain_haveBlockOnDisk_Params(p Chain_haveBlockOnDisk_Params, height in
 func readChain_haveBlockOnDisk_Params(p Chain_haveBlockOnDisk_Params, height *int32) error {
 	*height = p.Height()
 	return nil
-}
-
-// writeChain_haveBlockOnDisk_Results writes the results of chain.Chain.HaveBlockOnDisk into p.
-func writeChain_haveBlockOnDisk_Results(p Chain_haveBlockOnDisk_Results, result bool) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readChain_haveBlockOnDisk_Results reads the results of chain.Chain.HaveBlockOnDisk from p.
-func readChain_haveBlockOnDisk_Results(p Chain_haveBlockOnDisk_Results, result *bool) error {
-	*result = p.Result()
-	return nil
-}
-
-// writeChain_findBlock_Params writes the arguments of a call to chain.Chain.FindBlock into p.
-func writeChain_findBlock_Params(p Chain_findBlock_Params, hash chain.Hash) error {
-	return ipc.InField("hash", writeHash(ipcimpl.Field(p, 0), hash))
-}
-
-// readChain_findBlock_Params reads the arguments of a call to chain.Chain.FindBlock from p.
-func readChain_findBlock_Params(p Chain_findBlock_Params, hash *chain.Hash) error {
-	return ipc.InField("hash", readHash(ipcimpl.Field(p, 0), hash))
-}
-
-// writeChain_findBlock_Results writes the results of chain.Chain.FindBlock into p.
-func writeChain_findBlock_Results(p Chain_findBlock_Results, result *chain.BlockInfo) error {
-	return ipc.InField("result", writeOptionalBlockInfo(ipcimpl.Field(p, 0), result))
-}
-
-// readChain_findBlock_Results reads the results of chain.Chain.FindBlock from p.
-func readChain_findBlock_Results(p Chain_findBlock_Results, result **chain.BlockInfo) error {
-	return ipc.InField("result", readOptionalBlockInfo(ipcimpl.Field(p, 0), result))
 }
 
 // writeChain_findAncestorByHeight_Params writes the arguments of a call to chain.Chain.FindAncestorByHeight into p.
@@ -1242,38 +1179,6 @@ func readChain_findAncestorByHeight_Params(p Chain_findAncestorByHeight_Params, 
 		return ipc.InField("blockHash", err)
 	}
 	*ancestorHeight = p.AncestorHeight()
-	return nil
-}
-
-// writeChain_findAncestorByHeight_Results writes the results of chain.Chain.FindAncestorByHeight into p.
-func writeChain_findAncestorByHeight_Results(p Chain_findAncestorByHeight_Results, result *chain.BlockInfo) error {
-	return ipc.InField("result", writeOptionalBlockInfo(ipcimpl.Field(p, 0), result))
-}
-
-// readChain_findAncestorByHeight_Results reads the results of chain.Chain.FindAncestorByHeight from p.
-func readChain_findAncestorByHeight_Results(p Chain_findAncestorByHeight_Results, result **chain.BlockInfo) error {
-	return ipc.InField("result", readOptionalBlockInfo(ipcimpl.Field(p, 0), result))
-}
-
-// writeChain_isInMempool_Params writes the arguments of a call to chain.Chain.IsInMempool into p.
-func writeChain_isInMempool_Params(p Chain_isInMempool_Params, txid chain.Hash) error {
-	return ipc.InField("txid", writeHash(ipcimpl.Field(p, 0), txid))
-}
-
-// readChain_isInMempool_Params reads the arguments of a call to chain.Chain.IsInMempool from p.
-func readChain_isInMempool_Params(p Chain_isInMempool_Params, txid *chain.Hash) error {
-	return ipc.InField("txid", readHash(ipcimpl.Field(p, 0), txid))
-}
-
-// writeChain_isInMempool_Results writes the results of chain.Chain.IsInMempool into p.
-func writeChain_isInMempool_Results(p Chain_isInMempool_Results, result bool) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readChain_isInMempool_Results reads the results of chain.Chain.IsInMempool from p.
-func readChain_isInMempool_Results(p Chain_isInMempool_Results, result *bool) error {
-	*result = p.Result()
 	return nil
 }
 
@@ -1345,75 +1250,10 @@ func readChain_estimateSmartFee_Results(p Chain_estimateSmartFee_Results, feeRat
 	return nil
 }
 
-// writeChain_relayMinFee_Results writes the results of chain.Chain.RelayMinFee into p.
-func writeChain_relayMinFee_Results(p Chain_relayMinFee_Results, result chain.Amount) error {
-	p.SetResult(int64(result))
-	return nil
-}
-
-// readChain_relayMinFee_Results reads the results of chain.Chain.RelayMinFee from p.
-func readChain_relayMinFee_Results(p Chain_relayMinFee_Results, result *chain.Amount) error {
-	*result = chain.Amount(p.Result())
-	return nil
-}
-
-// writeChain_isInitialBlockDownload_Results writes the results of chain.Chain.IsInitialBlockDownload into p.
-func writeChain_isInitialBlockDownload_Results(p Chain_isInitialBlockDownload_Results, result bool) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readChain_isInitialBlockDownload_Results reads the results of chain.Chain.IsInitialBlockDownload from p.
-func readChain_isInitialBlockDownload_Results(p Chain_isInitialBlockDownload_Results, result *bool) error {
-	*result = p.Result()
-	return nil
-}
-
-// writeChain_initMessage_Params writes the arguments of a call to chain.Chain.InitMessage into p.
-func writeChain_initMessage_Params(p Chain_initMessage_Params, message string) error {
-	return ipc.InField("message", p.SetMessage_(message))
-}
-
-// readChain_initMessage_Params reads the arguments of a call to chain.Chain.InitMessage from p.
-func readChain_initMessage_Params(p Chain_initMessage_Params, message *string) error {
-	return ipc.InField("message", ipcimpl.ReadText(ipcimpl.Field(p, 0), message))
-}
-
-// writeChain_handleNotifications_Params writes the arguments of a call to chain.Chain.HandleNotifications into p.
-func writeChain_handleNotifications_Params(p Chain_handleNotifications_Params, n chain.Notifications) error {
-	return ipc.InField("n", ipcimpl.SetCap(capnp.Struct(p), 0, ExportNotifications(n)))
-}
-
 // readChain_handleNotifications_Params reads the arguments of a call to chain.Chain.HandleNotifications from p.
 func readChain_handleNotifications_Params(p Chain_handleNotifications_Params, n *chain.Notifications) error {
 	*n = ImportNotifications(ipcimpl.Cap(capnp.Struct(p), 0))
 	return nil
-}
-
-// writeChain_handleNotifications_Results writes the results of chain.Chain.HandleNotifications into p.
-func writeChain_handleNotifications_Results(p Chain_handleNotifications_Results, result chain.Handler) error {
-	return ipc.InField("result", ipcimpl.SetCap(capnp.Struct(p), 0, ExportHandler(result)))
-}
-
-// readChain_handleNotifications_Results reads the results of chain.Chain.HandleNotifications from p.
-func readChain_handleNotifications_Results(p Chain_handleNotifications_Results, result *chain.Handler) error {
-	*result = ImportHandler(ipcimpl.Cap(capnp.Struct(p), 0))
-	return nil
-}
-
-// writeChain_waitForNotificationsIfTipChanged_Params writes the arguments of a call to chain.Chain.WaitForNotificationsIfTipChanged into p.
-func writeChain_waitForNotificationsIfTipChanged_Params(p Chain_waitForNotificationsIfTipChanged_Params, oldTip chain.Hash) error {
-	return ipc.InField("oldTip", writeHash(ipcimpl.Field(p, 0), oldTip))
-}
-
-// readChain_waitForNotificationsIfTipChanged_Params reads the arguments of a call to chain.Chain.WaitForNotificationsIfTipChanged from p.
-func readChain_waitForNotificationsIfTipChanged_Params(p Chain_waitForNotificationsIfTipChanged_Params, oldTip *chain.Hash) error {
-	return ipc.InField("oldTip", readHash(ipcimpl.Field(p, 0), oldTip))
-}
-
-// writeChain_requestMempoolTransactions_Params writes the arguments of a call to chain.Chain.RequestMempoolTransactions into p.
-func writeChain_requestMempoolTransactions_Params(p Chain_requestMempoolTransactions_Params, n chain.Notifications) error {
-	return ipc.InField("n", ipcimpl.SetCap(capnp.Struct(p), 0, ExportNotifications(n)))
 }
 
 // readChain_requestMempoolTransactions_Params reads the arguments of a call to chain.Chain.RequestMempoolTransactions from p.

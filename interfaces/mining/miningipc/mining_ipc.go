@@ -101,7 +101,7 @@ func (c *BlockTemplateClient) GetBlock(ctx context.Context) (result mining.Block
 // GetTxFees returns the fee of each transaction, coinbase excluded.
 func (c *BlockTemplateClient) GetTxFees(ctx context.Context) (result []int64, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetTxFees, nil, func(r capnp.Struct) error {
-		return readBlockTemplate_getTxFees_Results(BlockTemplate_getTxFees_Results(r), &result)
+		return ipc.InField("result", readInt64List(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -113,7 +113,7 @@ func (c *BlockTemplateClient) GetTxFees(ctx context.Context) (result []int64, er
 // coinbase excluded.
 func (c *BlockTemplateClient) GetTxSigops(ctx context.Context) (result []int64, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetTxSigops, nil, func(r capnp.Struct) error {
-		return readBlockTemplate_getTxSigops_Results(BlockTemplate_getTxSigops_Results(r), &result)
+		return ipc.InField("result", readInt64List(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -124,7 +124,7 @@ func (c *BlockTemplateClient) GetTxSigops(ctx context.Context) (result []int64, 
 // GetCoinbaseTx returns the serialized coinbase transaction.
 func (c *BlockTemplateClient) GetCoinbaseTx(ctx context.Context) (result []byte, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetCoinbaseTx, nil, func(r capnp.Struct) error {
-		return readBlockTemplate_getCoinbaseTx_Results(BlockTemplate_getCoinbaseTx_Results(r), &result)
+		return ipc.InField("result", ipcimpl.ReadData(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -136,7 +136,7 @@ func (c *BlockTemplateClient) GetCoinbaseTx(ctx context.Context) (result []byte,
 // empty if the block has none.
 func (c *BlockTemplateClient) GetCoinbaseCommitment(ctx context.Context) (result []byte, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetCoinbaseCommitment, nil, func(r capnp.Struct) error {
-		return readBlockTemplate_getCoinbaseCommitment_Results(BlockTemplate_getCoinbaseCommitment_Results(r), &result)
+		return ipc.InField("result", ipcimpl.ReadData(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -148,7 +148,8 @@ func (c *BlockTemplateClient) GetCoinbaseCommitment(ctx context.Context) (result
 // commitment output in the coinbase, or -1.
 func (c *BlockTemplateClient) GetWitnessCommitmentIndex(ctx context.Context) (result int32, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetWitnessCommitmentIndex, nil, func(r capnp.Struct) error {
-		return readBlockTemplate_getWitnessCommitmentIndex_Results(BlockTemplate_getWitnessCommitmentIndex_Results(r), &result)
+		result = BlockTemplate_getWitnessCommitmentIndex_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -160,7 +161,7 @@ func (c *BlockTemplateClient) GetWitnessCommitmentIndex(ctx context.Context) (re
 // merkle root from the coinbase's hash.
 func (c *BlockTemplateClient) GetCoinbaseMerklePath(ctx context.Context) (result []mining.Hash, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetCoinbaseMerklePath, nil, func(r capnp.Struct) error {
-		return readBlockTemplate_getCoinbaseMerklePath_Results(BlockTemplate_getCoinbaseMerklePath_Results(r), &result)
+		return ipc.InField("result", readHashList(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -175,7 +176,8 @@ func (c *BlockTemplateClient) SubmitSolution(ctx context.Context, version uint32
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateSubmitSolution, func(p capnp.Struct) error {
 		return writeBlockTemplate_submitSolution_Params(BlockTemplate_submitSolution_Params(p), version, timestamp, nonce, coinbase)
 	}, func(r capnp.Struct) error {
-		return readBlockTemplate_submitSolution_Results(BlockTemplate_submitSolution_Results(r), &ok)
+		ok = BlockTemplate_submitSolution_Results(r).Ok()
+		return nil
 	})
 	if err != nil {
 		return false, err
@@ -190,7 +192,8 @@ func (c *BlockTemplateClient) WaitNext(ctx context.Context, opts mining.BlockWai
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateWaitNext, func(p capnp.Struct) error {
 		return writeBlockTemplate_waitNext_Params(BlockTemplate_waitNext_Params(p), opts)
 	}, func(r capnp.Struct) error {
-		return readBlockTemplate_waitNext_Results(BlockTemplate_waitNext_Results(r), &result)
+		result = ImportBlockTemplate(ipcimpl.Cap(r, 0))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -284,7 +287,7 @@ func (s blockTemplateServer) serveGetTxFees(ctx context.Context, call *capnprpc.
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateGetTxFees, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeBlockTemplate_getTxFees_Results(BlockTemplate_getTxFees_Results(r), result)
+		return ipc.InField("result", writeInt64List(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -296,7 +299,7 @@ func (s blockTemplateServer) serveGetTxSigops(ctx context.Context, call *capnprp
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateGetTxSigops, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeBlockTemplate_getTxSigops_Results(BlockTemplate_getTxSigops_Results(r), result)
+		return ipc.InField("result", writeInt64List(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -308,7 +311,7 @@ func (s blockTemplateServer) serveGetCoinbaseTx(ctx context.Context, call *capnp
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateGetCoinbaseTx, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeBlockTemplate_getCoinbaseTx_Results(BlockTemplate_getCoinbaseTx_Results(r), result)
+		return ipc.InField("result", BlockTemplate_getCoinbaseTx_Results(r).SetResult(result))
 	})
 }
 
@@ -320,7 +323,7 @@ func (s blockTemplateServer) serveGetCoinbaseCommitment(ctx context.Context, cal
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateGetCoinbaseCommitment, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeBlockTemplate_getCoinbaseCommitment_Results(BlockTemplate_getCoinbaseCommitment_Results(r), result)
+		return ipc.InField("result", BlockTemplate_getCoinbaseCommitment_Results(r).SetResult(result))
 	})
 }
 
@@ -332,7 +335,8 @@ func (s blockTemplateServer) serveGetWitnessCommitmentIndex(ctx context.Context,
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateGetWitnessCommitmentIndex, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeBlockTemplate_getWitnessCommitmentIndex_Results(BlockTemplate_getWitnessCommitmentIndex_Results(r), result)
+		BlockTemplate_getWitnessCommitmentIndex_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -344,7 +348,7 @@ func (s blockTemplateServer) serveGetCoinbaseMerklePath(ctx context.Context, cal
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateGetCoinbaseMerklePath, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeBlockTemplate_getCoinbaseMerklePath_Results(BlockTemplate_getCoinbaseMerklePath_Results(r), result)
+		return ipc.InField("result", writeHashList(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -365,7 +369,8 @@ func (s blockTemplateServer) serveSubmitSolution(ctx context.Context, call *capn
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateSubmitSolution, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeBlockTemplate_submitSolution_Results(BlockTemplate_submitSolution_Results(r), ok)
+		BlockTemplate_submitSolution_Results(r).SetOk(ok)
+		return nil
 	})
 }
 
@@ -381,7 +386,7 @@ func (s blockTemplateServer) serveWaitNext(ctx context.Context, call *capnprpc.C
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateWaitNext, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeBlockTemplate_waitNext_Results(BlockTemplate_waitNext_Results(r), result)
+		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportBlockTemplate(result)))
 	})
 }
 
@@ -527,7 +532,8 @@ func (c *MiningClient) Release() {
 // IsTestChain reports whether the node runs a test network.
 func (c *MiningClient) IsTestChain(ctx context.Context) (result bool, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodMiningIsTestChain, nil, func(r capnp.Struct) error {
-		return readMining_isTestChain_Results(Mining_isTestChain_Results(r), &result)
+		result = Mining_isTestChain_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return false, err
@@ -538,7 +544,8 @@ func (c *MiningClient) IsTestChain(ctx context.Context) (result bool, err error)
 // IsInitialBlockDownload reports whether the node is still catching up.
 func (c *MiningClient) IsInitialBlockDownload(ctx context.Context) (result bool, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodMiningIsInitialBlockDownload, nil, func(r capnp.Struct) error {
-		return readMining_isInitialBlockDownload_Results(Mining_isInitialBlockDownload_Results(r), &result)
+		result = Mining_isInitialBlockDownload_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return false, err
@@ -549,7 +556,7 @@ func (c *MiningClient) IsInitialBlockDownload(ctx context.Context) (result bool,
 // GetTip returns the best block, or nil before the genesis block is loaded.
 func (c *MiningClient) GetTip(ctx context.Context) (result *mining.BlockRef, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodMiningGetTip, nil, func(r capnp.Struct) error {
-		return readMining_getTip_Results(Mining_getTip_Results(r), &result)
+		return ipc.InField("result", readOptionalBlockRef(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -563,7 +570,7 @@ func (c *MiningClient) WaitTipChanged(ctx context.Context, currentTip mining.Has
 	err = ipcimpl.Call(ctx, c.c, &methodMiningWaitTipChanged, func(p capnp.Struct) error {
 		return writeMining_waitTipChanged_Params(Mining_waitTipChanged_Params(p), currentTip, timeout)
 	}, func(r capnp.Struct) error {
-		return readMining_waitTipChanged_Results(Mining_waitTipChanged_Results(r), &result)
+		return ipc.InField("result", readOptionalBlockRef(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -577,7 +584,8 @@ func (c *MiningClient) CreateNewBlock(ctx context.Context, opts mining.BlockCrea
 	err = ipcimpl.Call(ctx, c.c, &methodMiningCreateNewBlock, func(p capnp.Struct) error {
 		return writeMining_createNewBlock_Params(Mining_createNewBlock_Params(p), opts)
 	}, func(r capnp.Struct) error {
-		return readMining_createNewBlock_Results(Mining_createNewBlock_Results(r), &result)
+		result = ImportBlockTemplate(ipcimpl.Cap(r, 0))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -653,7 +661,8 @@ func (s miningServer) serveIsTestChain(ctx context.Context, call *capnprpc.Call)
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMiningIsTestChain, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeMining_isTestChain_Results(Mining_isTestChain_Results(r), result)
+		Mining_isTestChain_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -665,7 +674,8 @@ func (s miningServer) serveIsInitialBlockDownload(ctx context.Context, call *cap
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMiningIsInitialBlockDownload, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeMining_isInitialBlockDownload_Results(Mining_isInitialBlockDownload_Results(r), result)
+		Mining_isInitialBlockDownload_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -677,7 +687,7 @@ func (s miningServer) serveGetTip(ctx context.Context, call *capnprpc.Call) (err
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMiningGetTip, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeMining_getTip_Results(Mining_getTip_Results(r), result)
+		return ipc.InField("result", writeOptionalBlockRef(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -696,7 +706,7 @@ func (s miningServer) serveWaitTipChanged(ctx context.Context, call *capnprpc.Ca
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMiningWaitTipChanged, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeMining_waitTipChanged_Results(Mining_waitTipChanged_Results(r), result)
+		return ipc.InField("result", writeOptionalBlockRef(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -712,7 +722,7 @@ func (s miningServer) serveCreateNewBlock(ctx context.Context, call *capnprpc.Ca
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMiningCreateNewBlock, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeMining_createNewBlock_Results(Mining_createNewBlock_Results(r), result)
+		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportBlockTemplate(result)))
 	})
 }
 
@@ -853,68 +863,6 @@ func readBlockTemplate_getBlock_Results(p BlockTemplate_getBlock_Results, result
 	return ipc.InField("result", ReadBlock(resultWire, result))
 }
 
-// writeBlockTemplate_getTxFees_Results writes the results of mining.BlockTemplate.GetTxFees into p.
-func writeBlockTemplate_getTxFees_Results(p BlockTemplate_getTxFees_Results, result []int64) error {
-	return ipc.InField("result", writeInt64List(ipcimpl.Field(p, 0), result))
-}
-
-// readBlockTemplate_getTxFees_Results reads the results of mining.BlockTemplate.GetTxFees from p.
-func readBlockTemplate_getTxFees_Results(p BlockTemplate_getTxFees_Results, result *[]int64) error {
-	return ipc.InField("result", readInt64List(ipcimpl.Field(p, 0), result))
-}
-
-// writeBlockTemplate_getTxSigops_Results writes the results of mining.BlockTemplate.GetTxSigops into p.
-func writeBlockTemplate_getTxSigops_Results(p BlockTemplate_getTxSigops_Results, result []int64) error {
-	return ipc.InField("result", writeInt64List(ipcimpl.Field(p, 0), result))
-}
-
-// readBlockTemplate_getTxSigops_Results reads the results of mining.BlockTemplate.GetTxSigops from p.
-func readBlockTemplate_getTxSigops_Results(p BlockTemplate_getTxSigops_Results, result *[]int64) error {
-	return ipc.InField("result", readInt64List(ipcimpl.Field(p, 0), result))
-}
-
-// writeBlockTemplate_getCoinbaseTx_Results writes the results of mining.BlockTemplate.GetCoinbaseTx into p.
-func writeBlockTemplate_getCoinbaseTx_Results(p BlockTemplate_getCoinbaseTx_Results, result []byte) error {
-	return ipc.InField("result", p.SetResult(result))
-}
-
-// readBlockTemplate_getCoinbaseTx_Results reads the results of mining.BlockTemplate.GetCoinbaseTx from p.
-func readBlockTemplate_getCoinbaseTx_Results(p BlockTemplate_getCoinbaseTx_Results, result *[]byte) error {
-	return ipc.InField("result", ipcimpl.ReadData(ipcimpl.Field(p, 0), result))
-}
-
-// writeBlockTemplate_getCoinbaseCommitment_Results writes the results of mining.BlockTemplate.GetCoinbaseCommitment into p.
-func writeBlockTemplate_getCoinbaseCommitment_Results(p BlockTemplate_getCoinbaseCommitment_Results, result []byte) error {
-	return ipc.InField("result", p.SetResult(result))
-}
-
-// readBlockTemplate_getCoinbaseCommitment_Results reads the results of mining.BlockTemplate.GetCoinbaseCommitment from p.
-func readBlockTemplate_getCoinbaseCommitment_Results(p BlockTemplate_getCoinbaseCommitment_Results, result *[]byte) error {
-	return ipc.InField("result", ipcimpl.ReadData(ipcimpl.Field(p, 0), result))
-}
-
-// writeBlockTemplate_getWitnessCommitmentIndex_Results writes the results of mining.BlockTemplate.GetWitnessCommitmentIndex into p.
-func writeBlockTemplate_getWitnessCommitmentIndex_Results(p BlockTemplate_getWitnessCommitmentIndex_Results, result int32) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readBlockTemplate_getWitnessCommitmentIndex_Results reads the results of mining.BlockTemplate.GetWitnessCommitmentIndex from p.
-func readBlockTemplate_getWitnessCommitmentIndex_Results(p BlockTemplate_getWitnessCommitmentIndex_Results, result *int32) error {
-	*result = p.Result()
-	return nil
-}
-
-// writeBlockTemplate_getCoinbaseMerklePath_Results writes the results of mining.BlockTemplate.GetCoinbaseMerklePath into p.
-func writeBlockTemplate_getCoinbaseMerklePath_Results(p BlockTemplate_getCoinbaseMerklePath_Results, result []mining.Hash) error {
-	return ipc.InField("result", writeHashList(ipcimpl.Field(p, 0), result))
-}
-
-// readBlockTemplate_getCoinbaseMerklePath_Results reads the results of mining.BlockTemplate.GetCoinbaseMerklePath from p.
-func readBlockTemplate_getCoinbaseMerklePath_Results(p BlockTemplate_getCoinbaseMerklePath_Results, result *[]mining.Hash) error {
-	return ipc.InField("result", readHashList(ipcimpl.Field(p, 0), result))
-}
-
 // writeBlockTemplate_submitSolution_Params writes the arguments of a call to mining.BlockTemplate.SubmitSolution into p.
 func writeBlockTemplate_submitSolution_Params(p BlockTemplate_submitSolution_Params, version uint32, timestamp uint32, nonce uint32, coinbase []byte) error {
 	p.SetVersion(version)
@@ -929,18 +877,6 @@ func readBlockTemplate_submitSolution_Params(p BlockTemplate_submitSolution_Para
 	*timestamp = p.Timestamp()
 	*nonce = p.Nonce()
 	return ipc.InField("coinbase", ipcimpl.ReadData(ipcimpl.Field(p, 0), coinbase))
-}
-
-// writeBlockTemplate_submitSolution_Results writes the results of mining.BlockTemplate.SubmitSolution into p.
-func writeBlockTemplate_submitSolution_Results(p BlockTemplate_submitSolution_Results, ok bool) error {
-	p.SetOk(ok)
-	return nil
-}
-
-// readBlockTemplate_submitSolution_Results reads the results of mining.BlockTemplate.SubmitSolution from p.
-func readBlockTemplate_submitSolution_Results(p BlockTemplate_submitSolution_Results, ok *bool) error {
-	*ok = p.Ok()
-	return nil
 }
 
 // writeBlockTemplate_waitNext_Params writes the arguments of a call to mining.BlockTemplate.WaitNext into p.
@@ -961,51 +897,6 @@ func readBlockTemplate_waitNext_Params(p BlockTemplate_waitNext_Params, opts *mi
 	return ipc.InField("opts", ReadBlockWaitOptions(optsWire, opts))
 }
 
-// writeBlockTemplate_waitNext_Results writes the results of mining.BlockTemplate.WaitNext into p.
-func writeBlockTemplate_waitNext_Results(p BlockTemplate_waitNext_Results, result mining.BlockTemplate) error {
-	return ipc.InField("result", ipcimpl.SetCap(capnp.Struct(p), 0, ExportBlockTemplate(result)))
-}
-
-// readBlockTemplate_waitNext_Results reads the results of mining.BlockTemplate.WaitNext from p.
-func readBlockTemplate_waitNext_Results(p BlockTemplate_waitNext_Results, result *mining.BlockTemplate) error {
-	*result = ImportBlockTemplate(ipcimpl.Cap(capnp.Struct(p), 0))
-	return nil
-}
-
-// writeMining_isTestChain_Results writes the results of mining.Mining.IsTestChain into p.
-func writeMining_isTestChain_Results(p Mining_isTestChain_Results, result bool) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readMining_isTestChain_Results reads the results of mining.Mining.IsTestChain from p.
-func readMining_isTestChain_Results(p Mining_isTestChain_Results, result *bool) error {
-	*result = p.Result()
-	return nil
-}
-
-// writeMining_isInitialBlockDownload_Results writes the results of mining.Mining.IsInitialBlockDownload into p.
-func writeMining_isInitialBlockDownload_Results(p Mining_isInitialBlockDownload_Results, result bool) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readMining_isInitialBlockDownload_Results reads the results of mining.Mining.IsInitialBlockDownload from p.
-func readMining_isInitialBlockDownload_Results(p Mining_isInitialBlockDownload_Results, result *bool) error {
-	*result = p.Result()
-	return nil
-}
-
-// writeMining_getTip_Results writes the results of mining.Mining.GetTip into p.
-func writeMining_getTip_Results(p Mining_getTip_Results, result *mining.BlockRef) error {
-	return ipc.InField("result", writeOptionalBlockRef(ipcimpl.Field(p, 0), result))
-}
-
-// readMining_getTip_Results reads the results of mining.Mining.GetTip from p.
-func readMining_getTip_Results(p Mining_getTip_Results, result **mining.BlockRef) error {
-	return ipc.InField("result", readOptionalBlockRef(ipcimpl.Field(p, 0), result))
-}
-
 // writeMining_waitTipChanged_Params writes the arguments of a call to mining.Mining.WaitTipChanged into p.
 func writeMining_waitTipChanged_Params(p Mining_waitTipChanged_Params, currentTip mining.Hash, timeout time.Duration) error {
 	if err := writeHash(ipcimpl.Field(p, 0), currentTip); err != nil {
@@ -1024,16 +915,6 @@ func readMining_waitTipChanged_Params(p Mining_waitTipChanged_Params, currentTip
 	return nil
 }
 
-// writeMining_waitTipChanged_Results writes the results of mining.Mining.WaitTipChanged into p.
-func writeMining_waitTipChanged_Results(p Mining_waitTipChanged_Results, result *mining.BlockRef) error {
-	return ipc.InField("result", writeOptionalBlockRef(ipcimpl.Field(p, 0), result))
-}
-
-// readMining_waitTipChanged_Results reads the results of mining.Mining.WaitTipChanged from p.
-func readMining_waitTipChanged_Results(p Mining_waitTipChanged_Results, result **mining.BlockRef) error {
-	return ipc.InField("result", readOptionalBlockRef(ipcimpl.Field(p, 0), result))
-}
-
 // writeMining_createNewBlock_Params writes the arguments of a call to mining.Mining.CreateNewBlock into p.
 func writeMining_createNewBlock_Params(p Mining_createNewBlock_Params, opts mining.BlockCreateOptions) error {
 	optsWire, err := p.NewOpts()
@@ -1050,17 +931,6 @@ func readMining_createNewBlock_Params(p Mining_createNewBlock_Params, opts *mini
 		return ipc.InField("opts", err)
 	}
 	return ipc.InField("opts", ReadBlockCreateOptions(optsWire, opts))
-}
-
-// writeMining_createNewBlock_Results writes the results of mining.Mining.CreateNewBlock into p.
-func writeMining_createNewBlock_Results(p Mining_createNewBlock_Results, result mining.BlockTemplate) error {
-	return ipc.InField("result", ipcimpl.SetCap(capnp.Struct(p), 0, ExportBlockTemplate(result)))
-}
-
-// readMining_createNewBlock_Results reads the results of mining.Mining.CreateNewBlock from p.
-func readMining_createNewBlock_Results(p Mining_createNewBlock_Results, result *mining.BlockTemplate) error {
-	*result = ImportBlockTemplate(ipcimpl.Cap(capnp.Struct(p), 0))
-	return nil
 }
 
 // writeMining_checkBlock_Params writes the arguments of a call to mining.Mining.CheckBlock into p.

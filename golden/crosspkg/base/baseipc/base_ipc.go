@@ -78,7 +78,8 @@ func (c *BlockTemplateClient) Ref(ctx context.Context) (result base.BlockRef, er
 // Next returns the template that follows this one.
 func (c *BlockTemplateClient) Next(ctx context.Context) (result base.BlockTemplate, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateNext, nil, func(r capnp.Struct) error {
-		return readBlockTemplate_next_Results(BlockTemplate_next_Results(r), &result)
+		result = ImportBlockTemplate(ipcimpl.Cap(r, 0))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -137,7 +138,7 @@ func (s blockTemplateServer) serveNext(ctx context.Context, call *capnprpc.Call)
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateNext, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeBlockTemplate_next_Results(BlockTemplate_next_Results(r), result)
+		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportBlockTemplate(result)))
 	})
 }
 
@@ -229,7 +230,8 @@ func (c *MinerClient) Create(ctx context.Context, tip base.BlockRef) (result bas
 	err = ipcimpl.Call(ctx, c.c, &methodMinerCreate, func(p capnp.Struct) error {
 		return writeMiner_create_Params(Miner_create_Params(p), tip)
 	}, func(r capnp.Struct) error {
-		return readMiner_create_Results(Miner_create_Results(r), &result)
+		result = ImportBlockTemplate(ipcimpl.Cap(r, 0))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -278,7 +280,7 @@ func (s minerServer) serveCreate(ctx context.Context, call *capnprpc.Call) (err 
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMinerCreate, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeMiner_create_Results(Miner_create_Results(r), result)
+		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportBlockTemplate(result)))
 	})
 }
 
@@ -347,17 +349,6 @@ func readBlockTemplate_ref_Results(p BlockTemplate_ref_Results, result *base.Blo
 	return ipc.InField("result", ReadBlockRef(resultWire, result))
 }
 
-// writeBlockTemplate_next_Results writes the results of base.BlockTemplate.Next into p.
-func writeBlockTemplate_next_Results(p BlockTemplate_next_Results, result base.BlockTemplate) error {
-	return ipc.InField("result", ipcimpl.SetCap(capnp.Struct(p), 0, ExportBlockTemplate(result)))
-}
-
-// readBlockTemplate_next_Results reads the results of base.BlockTemplate.Next from p.
-func readBlockTemplate_next_Results(p BlockTemplate_next_Results, result *base.BlockTemplate) error {
-	*result = ImportBlockTemplate(ipcimpl.Cap(capnp.Struct(p), 0))
-	return nil
-}
-
 // writeMiner_create_Params writes the arguments of a call to base.Miner.Create into p.
 func writeMiner_create_Params(p Miner_create_Params, tip base.BlockRef) error {
 	tipWire, err := p.NewTip()
@@ -374,17 +365,6 @@ func readMiner_create_Params(p Miner_create_Params, tip *base.BlockRef) error {
 		return ipc.InField("tip", err)
 	}
 	return ipc.InField("tip", ReadBlockRef(tipWire, tip))
-}
-
-// writeMiner_create_Results writes the results of base.Miner.Create into p.
-func writeMiner_create_Results(p Miner_create_Results, result base.BlockTemplate) error {
-	return ipc.InField("result", ipcimpl.SetCap(capnp.Struct(p), 0, ExportBlockTemplate(result)))
-}
-
-// readMiner_create_Results reads the results of base.Miner.Create from p.
-func readMiner_create_Results(p Miner_create_Results, result *base.BlockTemplate) error {
-	*result = ImportBlockTemplate(ipcimpl.Cap(capnp.Struct(p), 0))
-	return nil
 }
 
 // WriteBlockRef writes v into s.

@@ -73,9 +73,9 @@ func (c *PoolClient) Release() {
 // Best returns the best of refs.
 func (c *PoolClient) Best(ctx context.Context, refs []base.BlockRef) (result *base.BlockRef, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodPoolBest, func(p capnp.Struct) error {
-		return writePool_best_Params(Pool_best_Params(p), refs)
+		return ipc.InField("refs", writeBlockRefList(ipcimpl.Field(p, 0), refs))
 	}, func(r capnp.Struct) error {
-		return readPool_best_Results(Pool_best_Results(r), &result)
+		return ipc.InField("result", readOptionalBlockRef(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -86,7 +86,7 @@ func (c *PoolClient) Best(ctx context.Context, refs []base.BlockRef) (result *ba
 // Submit takes a template and returns what it builds on.
 func (c *PoolClient) Submit(ctx context.Context, t base.BlockTemplate) (result base.BlockRef, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodPoolSubmit, func(p capnp.Struct) error {
-		return writePool_submit_Params(Pool_submit_Params(p), t)
+		return ipc.InField("t", ipcimpl.SetCap(p, 0, baseipc.ExportBlockTemplate(t)))
 	}, func(r capnp.Struct) error {
 		return readPool_submit_Results(Pool_submit_Results(r), &result)
 	})
@@ -101,7 +101,8 @@ func (c *PoolClient) Template(ctx context.Context, tip base.BlockRef) (result ba
 	err = ipcimpl.Call(ctx, c.c, &methodPoolTemplate, func(p capnp.Struct) error {
 		return writePool_template_Params(Pool_template_Params(p), tip)
 	}, func(r capnp.Struct) error {
-		return readPool_template_Results(Pool_template_Results(r), &result)
+		result = baseipc.ImportBlockTemplate(ipcimpl.Cap(r, 0))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -127,7 +128,8 @@ func (c *PoolClient) Kind(ctx context.Context, ref base.BlockRef) (result base.K
 	err = ipcimpl.Call(ctx, c.c, &methodPoolKind, func(p capnp.Struct) error {
 		return writePool_kind_Params(Pool_kind_Params(p), ref)
 	}, func(r capnp.Struct) error {
-		return readPool_kind_Results(Pool_kind_Results(r), &result)
+		result = base.Kind(Pool_kind_Results(r).Result())
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -176,15 +178,15 @@ func (s poolServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
 func (s poolServer) serveBest(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodPoolBest, &err)
 	var refs []base.BlockRef
-	if err := readPool_best_Params(Pool_best_Params(call.Params()), &refs); err != nil {
-		return ipcimpl.ParamsError(&methodPoolBest, err)
+	if err := readBlockRefList(ipcimpl.Field(call.Params(), 0), &refs); err != nil {
+		return ipcimpl.ParamsError(&methodPoolBest, ipc.InField("refs", err))
 	}
 	result, err := s.impl.Best(ctx, refs)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodPoolBest, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writePool_best_Results(Pool_best_Results(r), result)
+		return ipc.InField("result", writeOptionalBlockRef(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -216,7 +218,7 @@ func (s poolServer) serveTemplate(ctx context.Context, call *capnprpc.Call) (err
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodPoolTemplate, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writePool_template_Results(Pool_template_Results(r), result)
+		return ipc.InField("result", ipcimpl.SetCap(r, 0, baseipc.ExportBlockTemplate(result)))
 	})
 }
 
@@ -322,31 +324,6 @@ func ImportPool(c *ipc.Capability) user.Pool {
 	return NewPoolClient(c)
 }
 
-// writePool_best_Params writes the arguments of a call to user.Pool.Best into p.
-func writePool_best_Params(p Pool_best_Params, refs []base.BlockRef) error {
-	return ipc.InField("refs", writeBlockRefList(ipcimpl.Field(p, 0), refs))
-}
-
-// readPool_best_Params reads the arguments of a call to user.Pool.Best from p.
-func readPool_best_Params(p Pool_best_Params, refs *[]base.BlockRef) error {
-	return ipc.InField("refs", readBlockRefList(ipcimpl.Field(p, 0), refs))
-}
-
-// writePool_best_Results writes the results of user.Pool.Best into p.
-func writePool_best_Results(p Pool_best_Results, result *base.BlockRef) error {
-	return ipc.InField("result", writeOptionalBlockRef(ipcimpl.Field(p, 0), result))
-}
-
-// readPool_best_Results reads the results of user.Pool.Best from p.
-func readPool_best_Results(p Pool_best_Results, result **base.BlockRef) error {
-	return ipc.InField("result", readOptionalBlockRef(ipcimpl.Field(p, 0), result))
-}
-
-// writePool_submit_Params writes the arguments of a call to user.Pool.Submit into p.
-func writePool_submit_Params(p Pool_submit_Params, t base.BlockTemplate) error {
-	return ipc.InField("t", ipcimpl.SetCap(capnp.Struct(p), 0, baseipc.ExportBlockTemplate(t)))
-}
-
 // readPool_submit_Params reads the arguments of a call to user.Pool.Submit from p.
 func readPool_submit_Params(p Pool_submit_Params, t *base.BlockTemplate) error {
 	*t = baseipc.ImportBlockTemplate(ipcimpl.Cap(capnp.Struct(p), 0))
@@ -387,17 +364,6 @@ func readPool_template_Params(p Pool_template_Params, tip *base.BlockRef) error 
 		return ipc.InField("tip", err)
 	}
 	return ipc.InField("tip", baseipc.ReadBlockRef(tipWire, tip))
-}
-
-// writePool_template_Results writes the results of user.Pool.Template into p.
-func writePool_template_Results(p Pool_template_Results, result base.BlockTemplate) error {
-	return ipc.InField("result", ipcimpl.SetCap(capnp.Struct(p), 0, baseipc.ExportBlockTemplate(result)))
-}
-
-// readPool_template_Results reads the results of user.Pool.Template from p.
-func readPool_template_Results(p Pool_template_Results, result *base.BlockTemplate) error {
-	*result = baseipc.ImportBlockTemplate(ipcimpl.Cap(capnp.Struct(p), 0))
-	return nil
 }
 
 // writePool_swap_Params writes the arguments of a call to user.Pool.Swap into p.
@@ -473,12 +439,6 @@ func writePool_kind_Results(p Pool_kind_Results, result base.Kind) error {
 		return ipc.InField("result", err)
 	}
 	p.SetResult(baseipc.Kind(resultWire))
-	return nil
-}
-
-// readPool_kind_Results reads the results of user.Pool.Kind from p.
-func readPool_kind_Results(p Pool_kind_Results, result *base.Kind) error {
-	*result = base.Kind(p.Result())
 	return nil
 }
 

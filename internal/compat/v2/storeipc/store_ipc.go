@@ -80,7 +80,7 @@ func (c *StoreClient) Stats(ctx context.Context) (result store.Stats, err error)
 // Keys lists the keys in order; new in version 2.
 func (c *StoreClient) Keys(ctx context.Context) (result []string, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodStoreKeys, nil, func(r capnp.Struct) error {
-		return readStore_keys_Results(Store_keys_Results(r), &result)
+		return ipc.InField("result", readStringList(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -99,7 +99,7 @@ func (c *StoreClient) Set(ctx context.Context, key string, text string) (err err
 // Get returns the value of key and whether it exists.
 func (c *StoreClient) Get(ctx context.Context, key string) (value string, ok bool, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodStoreGet, func(p capnp.Struct) error {
-		return writeStore_get_Params(Store_get_Params(p), key)
+		return ipc.InField("key", Store_get_Params(p).SetKey(key))
 	}, func(r capnp.Struct) error {
 		return readStore_get_Results(Store_get_Results(r), &value, &ok)
 	})
@@ -166,7 +166,7 @@ func (s storeServer) serveKeys(ctx context.Context, call *capnprpc.Call) (err er
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodStoreKeys, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeStore_keys_Results(Store_keys_Results(r), result)
+		return ipc.InField("result", writeStringList(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -187,8 +187,8 @@ func (s storeServer) serveSet(ctx context.Context, call *capnprpc.Call) (err err
 func (s storeServer) serveGet(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodStoreGet, &err)
 	var key string
-	if err := readStore_get_Params(Store_get_Params(call.Params()), &key); err != nil {
-		return ipcimpl.ParamsError(&methodStoreGet, err)
+	if err := ipcimpl.ReadText(ipcimpl.Field(call.Params(), 0), &key); err != nil {
+		return ipcimpl.ParamsError(&methodStoreGet, ipc.InField("key", err))
 	}
 	value, ok, err := s.impl.Get(ctx, key)
 	if err != nil {
@@ -279,16 +279,6 @@ func readStore_stats_Results(p Store_stats_Results, result *store.Stats) error {
 	return ipc.InField("result", ReadStats(resultWire, result))
 }
 
-// writeStore_keys_Results writes the results of store.Store.Keys into p.
-func writeStore_keys_Results(p Store_keys_Results, result []string) error {
-	return ipc.InField("result", writeStringList(ipcimpl.Field(p, 0), result))
-}
-
-// readStore_keys_Results reads the results of store.Store.Keys from p.
-func readStore_keys_Results(p Store_keys_Results, result *[]string) error {
-	return ipc.InField("result", readStringList(ipcimpl.Field(p, 0), result))
-}
-
 // writeStore_set_Params writes the arguments of a call to store.Store.Set into p.
 func writeStore_set_Params(p Store_set_Params, key string, text string) error {
 	if err := p.SetKey(key); err != nil {
@@ -303,16 +293,6 @@ func readStore_set_Params(p Store_set_Params, key *string, text *string) error {
 		return ipc.InField("key", err)
 	}
 	return ipc.InField("text", ipcimpl.ReadText(ipcimpl.Field(p, 1), text))
-}
-
-// writeStore_get_Params writes the arguments of a call to store.Store.Get into p.
-func writeStore_get_Params(p Store_get_Params, key string) error {
-	return ipc.InField("key", p.SetKey(key))
-}
-
-// readStore_get_Params reads the arguments of a call to store.Store.Get from p.
-func readStore_get_Params(p Store_get_Params, key *string) error {
-	return ipc.InField("key", ipcimpl.ReadText(ipcimpl.Field(p, 0), key))
 }
 
 // writeStore_get_Results writes the results of store.Store.Get into p.

@@ -79,7 +79,7 @@ func (c *SubscriptionClient) Start(ctx context.Context) (err error) {
 // Delivery per event in Seq order. It fails before Start.
 func (c *SubscriptionClient) Deliveries(ctx context.Context) (result []interopapi.Delivery, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodSubscriptionDeliveries, nil, func(r capnp.Struct) error {
-		return readSubscription_deliveries_Results(Subscription_deliveries_Results(r), &result)
+		return ipc.InField("result", readDeliveryList(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -132,7 +132,7 @@ func (s subscriptionServer) serveDeliveries(ctx context.Context, call *capnprpc.
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodSubscriptionDeliveries, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeSubscription_deliveries_Results(Subscription_deliveries_Results(r), result)
+		return ipc.InField("result", writeDeliveryList(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -226,7 +226,7 @@ func (c *ListenerClient) Seen(ctx context.Context, r interopapi.Record) (result 
 	err = ipcimpl.Call(ctx, c.c, &methodListenerSeen, func(p capnp.Struct) error {
 		return writeListener_seen_Params(Listener_seen_Params(p), r)
 	}, func(r1 capnp.Struct) error {
-		return readListener_seen_Results(Listener_seen_Results(r1), &result)
+		return ipc.InField("result", ipcimpl.ReadText(ipcimpl.Field(r1, 0), &result))
 	})
 	if err != nil {
 		return "", err
@@ -275,7 +275,7 @@ func (s listenerServer) serveSeen(ctx context.Context, call *capnprpc.Call) (err
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodListenerSeen, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r1 capnp.Struct) error {
-		return writeListener_seen_Results(Listener_seen_Results(r1), result)
+		return ipc.InField("result", Listener_seen_Results(r1).SetResult(result))
 	})
 }
 
@@ -369,7 +369,8 @@ func (c *InteropClient) Add(ctx context.Context, a int64, b int64) (result int64
 	err = ipcimpl.Call(ctx, c.c, &methodInteropAdd, func(p capnp.Struct) error {
 		return writeInterop_add_Params(Interop_add_Params(p), a, b)
 	}, func(r capnp.Struct) error {
-		return readInterop_add_Results(Interop_add_Results(r), &result)
+		result = Interop_add_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -393,7 +394,7 @@ func (c *InteropClient) Echo(ctx context.Context, r interopapi.Record) (result i
 // Stats summarises values; it fails when values is empty.
 func (c *InteropClient) Stats(ctx context.Context, values []int64) (sum int64, min1 int64, max1 int64, count int32, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodInteropStats, func(p capnp.Struct) error {
-		return writeInterop_stats_Params(Interop_stats_Params(p), values)
+		return ipc.InField("values", writeInt64List(ipcimpl.Field(p, 0), values))
 	}, func(r capnp.Struct) error {
 		return readInterop_stats_Results(Interop_stats_Results(r), &sum, &min1, &max1, &count)
 	})
@@ -409,7 +410,8 @@ func (c *InteropClient) Lookup(ctx context.Context, table map[string]int64, key 
 	err = ipcimpl.Call(ctx, c.c, &methodInteropLookup, func(p capnp.Struct) error {
 		return writeInterop_lookup_Params(Interop_lookup_Params(p), table, key)
 	}, func(r capnp.Struct) error {
-		return readInterop_lookup_Results(Interop_lookup_Results(r), &result)
+		result = ipcimpl.Optional(Interop_lookup_Results(r).HasResult(), Interop_lookup_Results(r).Result())
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -420,9 +422,9 @@ func (c *InteropClient) Lookup(ctx context.Context, table map[string]int64, key 
 // Count counts how often each kind occurs in kinds.
 func (c *InteropClient) Count(ctx context.Context, kinds []interopapi.Kind) (result map[interopapi.Kind]int32, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodInteropCount, func(p capnp.Struct) error {
-		return writeInterop_count_Params(Interop_count_Params(p), kinds)
+		return ipc.InField("kinds", writeKindList(ipcimpl.Field(p, 0), kinds))
 	}, func(r capnp.Struct) error {
-		return readInterop_count_Results(Interop_count_Results(r), &result)
+		return ipc.InField("result", readKindInt32Map(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -433,7 +435,7 @@ func (c *InteropClient) Count(ctx context.Context, kinds []interopapi.Kind) (res
 // Fail always fails with message.
 func (c *InteropClient) Fail(ctx context.Context, message string) (err error) {
 	return ipcimpl.Call(ctx, c.c, &methodInteropFail, func(p capnp.Struct) error {
-		return writeInterop_fail_Params(Interop_fail_Params(p), message)
+		return ipc.InField("message", Interop_fail_Params(p).SetMessage_(message))
 	}, nil)
 }
 
@@ -507,7 +509,8 @@ func (s interopServer) serveAdd(ctx context.Context, call *capnprpc.Call) (err e
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodInteropAdd, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeInterop_add_Results(Interop_add_Results(r), result)
+		Interop_add_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -531,8 +534,8 @@ func (s interopServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err 
 func (s interopServer) serveStats(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodInteropStats, &err)
 	var values []int64
-	if err := readInterop_stats_Params(Interop_stats_Params(call.Params()), &values); err != nil {
-		return ipcimpl.ParamsError(&methodInteropStats, err)
+	if err := readInt64List(ipcimpl.Field(call.Params(), 0), &values); err != nil {
+		return ipcimpl.ParamsError(&methodInteropStats, ipc.InField("values", err))
 	}
 	sum, min1, max1, count, err := s.impl.Stats(ctx, values)
 	if err != nil {
@@ -558,7 +561,11 @@ func (s interopServer) serveLookup(ctx context.Context, call *capnprpc.Call) (er
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodInteropLookup, capnp.ObjectSize{DataSize: 16, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeInterop_lookup_Results(Interop_lookup_Results(r), result)
+		if result != nil {
+			Interop_lookup_Results(r).SetResult(*result)
+			Interop_lookup_Results(r).SetHasResult(true)
+		}
+		return nil
 	})
 }
 
@@ -566,15 +573,15 @@ func (s interopServer) serveLookup(ctx context.Context, call *capnprpc.Call) (er
 func (s interopServer) serveCount(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodInteropCount, &err)
 	var kinds []interopapi.Kind
-	if err := readInterop_count_Params(Interop_count_Params(call.Params()), &kinds); err != nil {
-		return ipcimpl.ParamsError(&methodInteropCount, err)
+	if err := readKindList(ipcimpl.Field(call.Params(), 0), &kinds); err != nil {
+		return ipcimpl.ParamsError(&methodInteropCount, ipc.InField("kinds", err))
 	}
 	result, err := s.impl.Count(ctx, kinds)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodInteropCount, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeInterop_count_Results(Interop_count_Results(r), result)
+		return ipc.InField("result", writeKindInt32Map(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -582,8 +589,8 @@ func (s interopServer) serveCount(ctx context.Context, call *capnprpc.Call) (err
 func (s interopServer) serveFail(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodInteropFail, &err)
 	var message string
-	if err := readInterop_fail_Params(Interop_fail_Params(call.Params()), &message); err != nil {
-		return ipcimpl.ParamsError(&methodInteropFail, err)
+	if err := ipcimpl.ReadText(ipcimpl.Field(call.Params(), 0), &message); err != nil {
+		return ipcimpl.ParamsError(&methodInteropFail, ipc.InField("message", err))
 	}
 	return ipc.ServerError(s.impl.Fail(ctx, message))
 }
@@ -732,7 +739,8 @@ func (c *PeerClient) Subscribe(ctx context.Context, count int32, notify interopa
 	err = ipcimpl.Call(ctx, c.c, &methodPeerSubscribe, func(p capnp.Struct) error {
 		return writePeer_subscribe_Params(Peer_subscribe_Params(p), count, notify)
 	}, func(r capnp.Struct) error {
-		return readPeer_subscribe_Results(Peer_subscribe_Results(r), &result)
+		result = ImportSubscription(ipcimpl.Cap(r, 0))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -746,7 +754,8 @@ func (c *PeerClient) Subscribe(ctx context.Context, count int32, notify interopa
 // arrived), or fails when ctx ends first.
 func (c *PeerClient) AwaitReleased(ctx context.Context, n int32) (err error) {
 	return ipcimpl.Call(ctx, c.c, &methodPeerAwaitReleased, func(p capnp.Struct) error {
-		return writePeer_awaitReleased_Params(Peer_awaitReleased_Params(p), n)
+		Peer_awaitReleased_Params(p).SetN(n)
+		return nil
 	}, nil)
 }
 
@@ -757,7 +766,7 @@ func (c *PeerClient) Forward(ctx context.Context, records []interopapi.Record, l
 	err = ipcimpl.Call(ctx, c.c, &methodPeerForward, func(p capnp.Struct) error {
 		return writePeer_forward_Params(Peer_forward_Params(p), records, l)
 	}, func(r capnp.Struct) error {
-		return readPeer_forward_Results(Peer_forward_Results(r), &result)
+		return ipc.InField("result", readStringList(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -770,7 +779,8 @@ func (c *PeerClient) Add(ctx context.Context, a int64, b int64) (result int64, e
 	err = ipcimpl.Call(ctx, c.c, &methodInteropAdd, func(p capnp.Struct) error {
 		return writeInterop_add_Params(Interop_add_Params(p), a, b)
 	}, func(r capnp.Struct) error {
-		return readInterop_add_Results(Interop_add_Results(r), &result)
+		result = Interop_add_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -794,7 +804,7 @@ func (c *PeerClient) Echo(ctx context.Context, r interopapi.Record) (result inte
 // Stats summarises values; it fails when values is empty.
 func (c *PeerClient) Stats(ctx context.Context, values []int64) (sum int64, min1 int64, max1 int64, count int32, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodInteropStats, func(p capnp.Struct) error {
-		return writeInterop_stats_Params(Interop_stats_Params(p), values)
+		return ipc.InField("values", writeInt64List(ipcimpl.Field(p, 0), values))
 	}, func(r capnp.Struct) error {
 		return readInterop_stats_Results(Interop_stats_Results(r), &sum, &min1, &max1, &count)
 	})
@@ -810,7 +820,8 @@ func (c *PeerClient) Lookup(ctx context.Context, table map[string]int64, key str
 	err = ipcimpl.Call(ctx, c.c, &methodInteropLookup, func(p capnp.Struct) error {
 		return writeInterop_lookup_Params(Interop_lookup_Params(p), table, key)
 	}, func(r capnp.Struct) error {
-		return readInterop_lookup_Results(Interop_lookup_Results(r), &result)
+		result = ipcimpl.Optional(Interop_lookup_Results(r).HasResult(), Interop_lookup_Results(r).Result())
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -821,9 +832,9 @@ func (c *PeerClient) Lookup(ctx context.Context, table map[string]int64, key str
 // Count counts how often each kind occurs in kinds.
 func (c *PeerClient) Count(ctx context.Context, kinds []interopapi.Kind) (result map[interopapi.Kind]int32, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodInteropCount, func(p capnp.Struct) error {
-		return writeInterop_count_Params(Interop_count_Params(p), kinds)
+		return ipc.InField("kinds", writeKindList(ipcimpl.Field(p, 0), kinds))
 	}, func(r capnp.Struct) error {
-		return readInterop_count_Results(Interop_count_Results(r), &result)
+		return ipc.InField("result", readKindInt32Map(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -834,7 +845,7 @@ func (c *PeerClient) Count(ctx context.Context, kinds []interopapi.Kind) (result
 // Fail always fails with message.
 func (c *PeerClient) Fail(ctx context.Context, message string) (err error) {
 	return ipcimpl.Call(ctx, c.c, &methodInteropFail, func(p capnp.Struct) error {
-		return writeInterop_fail_Params(Interop_fail_Params(p), message)
+		return ipc.InField("message", Interop_fail_Params(p).SetMessage_(message))
 	}, nil)
 }
 
@@ -917,7 +928,7 @@ func (s peerServer) serveSubscribe(ctx context.Context, call *capnprpc.Call) (er
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodPeerSubscribe, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writePeer_subscribe_Results(Peer_subscribe_Results(r), result)
+		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportSubscription(result)))
 	})
 }
 
@@ -946,7 +957,7 @@ func (s peerServer) serveForward(ctx context.Context, call *capnprpc.Call) (err 
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodPeerForward, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writePeer_forward_Results(Peer_forward_Results(r), result)
+		return ipc.InField("result", writeStringList(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -965,7 +976,8 @@ func (s peerServer) serveAdd(ctx context.Context, call *capnprpc.Call) (err erro
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodInteropAdd, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeInterop_add_Results(Interop_add_Results(r), result)
+		Interop_add_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -989,8 +1001,8 @@ func (s peerServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err err
 func (s peerServer) serveStats(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodInteropStats, &err)
 	var values []int64
-	if err := readInterop_stats_Params(Interop_stats_Params(call.Params()), &values); err != nil {
-		return ipcimpl.ParamsError(&methodInteropStats, err)
+	if err := readInt64List(ipcimpl.Field(call.Params(), 0), &values); err != nil {
+		return ipcimpl.ParamsError(&methodInteropStats, ipc.InField("values", err))
 	}
 	sum, min1, max1, count, err := s.impl.Stats(ctx, values)
 	if err != nil {
@@ -1016,7 +1028,11 @@ func (s peerServer) serveLookup(ctx context.Context, call *capnprpc.Call) (err e
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodInteropLookup, capnp.ObjectSize{DataSize: 16, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeInterop_lookup_Results(Interop_lookup_Results(r), result)
+		if result != nil {
+			Interop_lookup_Results(r).SetResult(*result)
+			Interop_lookup_Results(r).SetHasResult(true)
+		}
+		return nil
 	})
 }
 
@@ -1024,15 +1040,15 @@ func (s peerServer) serveLookup(ctx context.Context, call *capnprpc.Call) (err e
 func (s peerServer) serveCount(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodInteropCount, &err)
 	var kinds []interopapi.Kind
-	if err := readInterop_count_Params(Interop_count_Params(call.Params()), &kinds); err != nil {
-		return ipcimpl.ParamsError(&methodInteropCount, err)
+	if err := readKindList(ipcimpl.Field(call.Params(), 0), &kinds); err != nil {
+		return ipcimpl.ParamsError(&methodInteropCount, ipc.InField("kinds", err))
 	}
 	result, err := s.impl.Count(ctx, kinds)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodInteropCount, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeInterop_count_Results(Interop_count_Results(r), result)
+		return ipc.InField("result", writeKindInt32Map(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -1040,8 +1056,8 @@ func (s peerServer) serveCount(ctx context.Context, call *capnprpc.Call) (err er
 func (s peerServer) serveFail(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodInteropFail, &err)
 	var message string
-	if err := readInterop_fail_Params(Interop_fail_Params(call.Params()), &message); err != nil {
-		return ipcimpl.ParamsError(&methodInteropFail, err)
+	if err := ipcimpl.ReadText(ipcimpl.Field(call.Params(), 0), &message); err != nil {
+		return ipcimpl.ParamsError(&methodInteropFail, ipc.InField("message", err))
 	}
 	return ipc.ServerError(s.impl.Fail(ctx, message))
 }
@@ -1186,7 +1202,7 @@ func (c *NotifyClient) Call(ctx context.Context, ev interopapi.Event, tags []str
 	err = ipcimpl.Call(ctx, c.c, &methodNotifyCall, func(p capnp.Struct) error {
 		return writeNotify_call_Params(Notify_call_Params(p), ev, tags, note)
 	}, func(r capnp.Struct) error {
-		return readNotify_call_Results(Notify_call_Results(r), &ack)
+		return ipc.InField("ack", ipcimpl.ReadText(ipcimpl.Field(r, 0), &ack))
 	})
 	if err != nil {
 		return "", err
@@ -1239,7 +1255,7 @@ func (s notifyServer) serveCall(ctx context.Context, call *capnprpc.Call) (err e
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodNotifyCall, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeNotify_call_Results(Notify_call_Results(r), ack)
+		return ipc.InField("ack", Notify_call_Results(r).SetAck(ack))
 	})
 }
 
@@ -1268,16 +1284,6 @@ func ImportNotify(c *ipc.Capability) interopapi.Notify {
 	return NewNotifyClient(c).Call
 }
 
-// writeSubscription_deliveries_Results writes the results of interopapi.Subscription.Deliveries into p.
-func writeSubscription_deliveries_Results(p Subscription_deliveries_Results, result []interopapi.Delivery) error {
-	return ipc.InField("result", writeDeliveryList(ipcimpl.Field(p, 0), result))
-}
-
-// readSubscription_deliveries_Results reads the results of interopapi.Subscription.Deliveries from p.
-func readSubscription_deliveries_Results(p Subscription_deliveries_Results, result *[]interopapi.Delivery) error {
-	return ipc.InField("result", readDeliveryList(ipcimpl.Field(p, 0), result))
-}
-
 // writeListener_seen_Params writes the arguments of a call to interopapi.Listener.Seen into p.
 func writeListener_seen_Params(p Listener_seen_Params, r interopapi.Record) error {
 	rWire, err := p.NewR()
@@ -1296,16 +1302,6 @@ func readListener_seen_Params(p Listener_seen_Params, r *interopapi.Record) erro
 	return ipc.InField("r", ReadRecord(rWire, r))
 }
 
-// writeListener_seen_Results writes the results of interopapi.Listener.Seen into p.
-func writeListener_seen_Results(p Listener_seen_Results, result string) error {
-	return ipc.InField("result", p.SetResult(result))
-}
-
-// readListener_seen_Results reads the results of interopapi.Listener.Seen from p.
-func readListener_seen_Results(p Listener_seen_Results, result *string) error {
-	return ipc.InField("result", ipcimpl.ReadText(ipcimpl.Field(p, 0), result))
-}
-
 // writeInterop_add_Params writes the arguments of a call to interopapi.Interop.Add into p.
 func writeInterop_add_Params(p Interop_add_Params, a int64, b int64) error {
 	p.SetA(a)
@@ -1317,18 +1313,6 @@ func writeInterop_add_Params(p Interop_add_Params, a int64, b int64) error {
 func readInterop_add_Params(p Interop_add_Params, a *int64, b *int64) error {
 	*a = p.A()
 	*b = p.B()
-	return nil
-}
-
-// writeInterop_add_Results writes the results of interopapi.Interop.Add into p.
-func writeInterop_add_Results(p Interop_add_Results, result int64) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readInterop_add_Results reads the results of interopapi.Interop.Add from p.
-func readInterop_add_Results(p Interop_add_Results, result *int64) error {
-	*result = p.Result()
 	return nil
 }
 
@@ -1368,16 +1352,6 @@ func readInterop_echo_Results(p Interop_echo_Results, result *interopapi.Record)
 	return ipc.InField("result", ReadRecord(resultWire, result))
 }
 
-// writeInterop_stats_Params writes the arguments of a call to interopapi.Interop.Stats into p.
-func writeInterop_stats_Params(p Interop_stats_Params, values []int64) error {
-	return ipc.InField("values", writeInt64List(ipcimpl.Field(p, 0), values))
-}
-
-// readInterop_stats_Params reads the arguments of a call to interopapi.Interop.Stats from p.
-func readInterop_stats_Params(p Interop_stats_Params, values *[]int64) error {
-	return ipc.InField("values", readInt64List(ipcimpl.Field(p, 0), values))
-}
-
 // writeInterop_stats_Results writes the results of interopapi.Interop.Stats into p.
 func writeInterop_stats_Results(p Interop_stats_Results, sum int64, min1 int64, max1 int64, count int32) error {
 	p.SetSum(sum)
@@ -1410,51 +1384,6 @@ func readInterop_lookup_Params(p Interop_lookup_Params, table *map[string]int64,
 		return ipc.InField("table", err)
 	}
 	return ipc.InField("key", ipcimpl.ReadText(ipcimpl.Field(p, 1), key))
-}
-
-// writeInterop_lookup_Results writes the results of interopapi.Interop.Lookup into p.
-func writeInterop_lookup_Results(p Interop_lookup_Results, result *int64) error {
-	if result != nil {
-		p.SetResult(*result)
-		p.SetHasResult(true)
-	}
-	return nil
-}
-
-// readInterop_lookup_Results reads the results of interopapi.Interop.Lookup from p.
-func readInterop_lookup_Results(p Interop_lookup_Results, result **int64) error {
-	*result = ipcimpl.Optional(p.HasResult(), p.Result())
-	return nil
-}
-
-// writeInterop_count_Params writes the arguments of a call to interopapi.Interop.Count into p.
-func writeInterop_count_Params(p Interop_count_Params, kinds []interopapi.Kind) error {
-	return ipc.InField("kinds", writeKindList(ipcimpl.Field(p, 0), kinds))
-}
-
-// readInterop_count_Params reads the arguments of a call to interopapi.Interop.Count from p.
-func readInterop_count_Params(p Interop_count_Params, kinds *[]interopapi.Kind) error {
-	return ipc.InField("kinds", readKindList(ipcimpl.Field(p, 0), kinds))
-}
-
-// writeInterop_count_Results writes the results of interopapi.Interop.Count into p.
-func writeInterop_count_Results(p Interop_count_Results, result map[interopapi.Kind]int32) error {
-	return ipc.InField("result", writeKindInt32Map(ipcimpl.Field(p, 0), result))
-}
-
-// readInterop_count_Results reads the results of interopapi.Interop.Count from p.
-func readInterop_count_Results(p Interop_count_Results, result *map[interopapi.Kind]int32) error {
-	return ipc.InField("result", readKindInt32Map(ipcimpl.Field(p, 0), result))
-}
-
-// writeInterop_fail_Params writes the arguments of a call to interopapi.Interop.Fail into p.
-func writeInterop_fail_Params(p Interop_fail_Params, message string) error {
-	return ipc.InField("message", p.SetMessage_(message))
-}
-
-// readInterop_fail_Params reads the arguments of a call to interopapi.Interop.Fail from p.
-func readInterop_fail_Params(p Interop_fail_Params, message *string) error {
-	return ipc.InField("message", ipcimpl.ReadText(ipcimpl.Field(p, 0), message))
 }
 
 // writeInterop_size_Params writes the arguments of a call to interopapi.Interop.Size into p.
@@ -1502,23 +1431,6 @@ func readPeer_subscribe_Params(p Peer_subscribe_Params, count *int32, notify *in
 	return nil
 }
 
-// writePeer_subscribe_Results writes the results of interopapi.Peer.Subscribe into p.
-func writePeer_subscribe_Results(p Peer_subscribe_Results, result interopapi.Subscription) error {
-	return ipc.InField("result", ipcimpl.SetCap(capnp.Struct(p), 0, ExportSubscription(result)))
-}
-
-// readPeer_subscribe_Results reads the results of interopapi.Peer.Subscribe from p.
-func readPeer_subscribe_Results(p Peer_subscribe_Results, result *interopapi.Subscription) error {
-	*result = ImportSubscription(ipcimpl.Cap(capnp.Struct(p), 0))
-	return nil
-}
-
-// writePeer_awaitReleased_Params writes the arguments of a call to interopapi.Peer.AwaitReleased into p.
-func writePeer_awaitReleased_Params(p Peer_awaitReleased_Params, n int32) error {
-	p.SetN(n)
-	return nil
-}
-
 // readPeer_awaitReleased_Params reads the arguments of a call to interopapi.Peer.AwaitReleased from p.
 func readPeer_awaitReleased_Params(p Peer_awaitReleased_Params, n *int32) error {
 	*n = p.N()
@@ -1540,16 +1452,6 @@ func readPeer_forward_Params(p Peer_forward_Params, records *[]interopapi.Record
 	}
 	*l = ImportListener(ipcimpl.Cap(capnp.Struct(p), 1))
 	return nil
-}
-
-// writePeer_forward_Results writes the results of interopapi.Peer.Forward into p.
-func writePeer_forward_Results(p Peer_forward_Results, result []string) error {
-	return ipc.InField("result", writeStringList(ipcimpl.Field(p, 0), result))
-}
-
-// readPeer_forward_Results reads the results of interopapi.Peer.Forward from p.
-func readPeer_forward_Results(p Peer_forward_Results, result *[]string) error {
-	return ipc.InField("result", readStringList(ipcimpl.Field(p, 0), result))
 }
 
 // writeNotify_call_Params writes the arguments of a call to interopapi.Notify.Call into p.
@@ -1580,16 +1482,6 @@ func readNotify_call_Params(p Notify_call_Params, ev *interopapi.Event, tags *[]
 		return ipc.InField("tags", err)
 	}
 	return ipc.InField("note", readOptionalString(ipcimpl.Field(p, 2), note))
-}
-
-// writeNotify_call_Results writes the results of interopapi.Notify.Call into p.
-func writeNotify_call_Results(p Notify_call_Results, ack string) error {
-	return ipc.InField("ack", p.SetAck(ack))
-}
-
-// readNotify_call_Results reads the results of interopapi.Notify.Call from p.
-func readNotify_call_Results(p Notify_call_Results, ack *string) error {
-	return ipc.InField("ack", ipcimpl.ReadText(ipcimpl.Field(p, 0), ack))
 }
 
 // WriteDelivery writes v into s.
@@ -1817,55 +1709,6 @@ func readInt64List(from ipcimpl.Pointer, dst *[]int64) error {
 	return nil
 }
 
-// writeStringInt64Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeStringInt64Map(at ipcimpl.Pointer, v map[string]int64) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewTextInt64Entry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		if err := entry.SetKey(e.Key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
-		}
-		entry.SetValue(e.Value)
-	}
-	return nil
-}
-
-// readStringInt64Map reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readStringInt64Map(from ipcimpl.Pointer, dst *map[string]int64) error {
-	l, err := ipcimpl.List[TextInt64Entry_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.MapLen[string, int64](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[string]int64, n)
-	for i := range n {
-		entry := l.At(i)
-		var key string
-		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
-		}
-		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
-		}
-		m[key] = entry.Value()
-	}
-	*dst = m
-	return nil
-}
-
 // writeKindList points at at a new list holding v; a nil v leaves at null.
 func writeKindList(at ipcimpl.Pointer, v []interopapi.Kind) error {
 	if v == nil {
@@ -1939,39 +1782,6 @@ func readKindInt32Map(from ipcimpl.Pointer, dst *map[interopapi.Kind]int32) erro
 	return nil
 }
 
-// writeRecordList points at at a new list holding v; a nil v leaves at null.
-func writeRecordList(at ipcimpl.Pointer, v []interopapi.Record) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewRecord_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := WriteRecord(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
-}
-
-// readRecordList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readRecordList(from ipcimpl.Pointer, dst *[]interopapi.Record) error {
-	l, n, err := ipcimpl.ListLen[Record_List, interopapi.Record](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]interopapi.Record, n)
-	for i := range v {
-		if err := ReadRecord(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
-}
-
 // writeStringList points at at a new list holding v; a nil v leaves at null.
 func writeStringList(at ipcimpl.Pointer, v []string) error {
 	if v == nil {
@@ -1998,6 +1808,88 @@ func readStringList(from ipcimpl.Pointer, dst *[]string) error {
 	v := make([]string, n)
 	for i := range v {
 		if err := ipcimpl.ReadText(ipcimpl.Elem(l, i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writeStringInt64Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
+func writeStringInt64Map(at ipcimpl.Pointer, v map[string]int64) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewTextInt64Entry_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+		entry := l.At(i)
+		if err := entry.SetKey(e.Key); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
+		}
+		entry.SetValue(e.Value)
+	}
+	return nil
+}
+
+// readStringInt64Map reads the entries of the list from points to into a new map in *dst; a null pointer
+// leaves *dst as it was, and a key that comes twice is an error.
+func readStringInt64Map(from ipcimpl.Pointer, dst *map[string]int64) error {
+	l, err := ipcimpl.List[TextInt64Entry_List](from)
+	if err != nil {
+		return err
+	}
+	if !l.IsValid() {
+		return nil
+	}
+	n, err := ipc.MapLen[string, int64](l)
+	if err != nil {
+		return err
+	}
+	m := make(map[string]int64, n)
+	for i := range n {
+		entry := l.At(i)
+		var key string
+		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
+		}
+		if _, dup := m[key]; dup {
+			return ipc.InElem(i, ipc.ErrDuplicateKey)
+		}
+		m[key] = entry.Value()
+	}
+	*dst = m
+	return nil
+}
+
+// writeRecordList points at at a new list holding v; a nil v leaves at null.
+func writeRecordList(at ipcimpl.Pointer, v []interopapi.Record) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewRecord_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := WriteRecord(l.At(i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readRecordList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readRecordList(from ipcimpl.Pointer, dst *[]interopapi.Record) error {
+	l, n, err := ipcimpl.ListLen[Record_List, interopapi.Record](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]interopapi.Record, n)
+	for i := range v {
+		if err := ReadRecord(l.At(i), &v[i]); err != nil {
 			return ipc.InElem(i, err)
 		}
 	}
