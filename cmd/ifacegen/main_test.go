@@ -97,6 +97,9 @@ func TestScripts(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(e.WorkDir, "go.sum"), goSum, 0o644); err != nil {
 				return err
 			}
+			// The newcomer script starts from an empty module and points
+			// it at this checkout itself (go mod edit -replace).
+			e.Setenv("IFACEGEN_ROOT", filepath.ToSlash(root))
 			e.Setenv("GOPROXY", "off")
 			e.Setenv("GOFLAGS", "-mod=mod")
 			e.Setenv("GOMODCACHE", goEnv("GOMODCACHE"))

@@ -361,7 +361,16 @@ func (w *fn) writeField(s jen.Code, stype string, f *annotate.Field, t *annotate
 	case shapePointer:
 		// if err := writeInt32List(ipcimpl.Field(s, 2), v.Items); err != nil { … }
 		at := w.fieldPointer(s, stype, f)
-		return []step{checked(w.g.pointerWriter(t).Call(at, v.val()), wrap)}
+		steps := []step{checked(w.g.pointerWriter(t).Call(at, v.val()), wrap)}
+		if t.Kind == annotate.KindOptional && f.HasWireName != "" {
+			// The libmultiprocess dialect: a pointer and a has flag.
+			// if v.Tip != nil {
+			// 	s.SetHasTipFlag(true)
+			// }
+			steps = append(steps, step{stmt: jen.If(v.val().Op("!=").Nil()).Block(
+				jen.Add(s).Dot("Set" + accessor(hasFlagName(f))).Call(jen.True()))})
+		}
+		return steps
 	}
 	panic(fmt.Sprintf("proxy: cannot write kind %d", t.Kind))
 }
@@ -437,7 +446,16 @@ func (w *fn) readField(s jen.Code, stype string, f *annotate.Field, t *annotate.
 	case shapePointer:
 		// if err := readInt32List(ipcimpl.Field(s, 2), &v.Items); err != nil { … }
 		at := w.fieldPointer(s, stype, f)
-		return []step{checked(w.pointerReadCall(t, at, dst.addr()), wrap)}
+		steps := []step{checked(w.pointerReadCall(t, at, dst.addr()), wrap)}
+		if t.Kind == annotate.KindOptional && f.HasWireName != "" {
+			// The libmultiprocess dialect: the pointer counts only when
+			// its has flag is set.
+			// if s.HasTipFlag() {
+			// 	…read the pointer…
+			// }
+			return plain(jen.If(jen.Add(s).Dot(accessor(hasFlagName(f))).Call()).Block(render(steps)...))
+		}
+		return steps
 	}
 	panic(fmt.Sprintf("proxy: cannot read kind %d", t.Kind))
 }
@@ -548,6 +566,14 @@ func (w *fn) readElem(l, i string, t *annotate.Type, dst ref, wrap wrapper) []st
 		return []step{checked(w.pointerReadCall(t, elem, dst.addr()), wrap)}
 	}
 	panic(fmt.Sprintf("proxy: cannot read list element of kind %d", t.Kind))
+}
+
+// hasFlagName is the Go name of f's has flag in the bindings.
+func hasFlagName(f *annotate.Field) string {
+	if f.HasGoName != "" {
+		return f.HasGoName
+	}
+	return f.HasWireName
 }
 
 // boxed returns the value field of the box struct of t, an optional list

@@ -81,7 +81,8 @@ func Generate(pkg *annotate.Package) (out []byte, err error) {
 	g.groups = cycleGroups(pkg)
 	layouts, err := schema.Layout(pkg)
 	if err != nil {
-		return nil, err
+		// annotate and the lock hand over consistent models only.
+		return nil, fmt.Errorf("%s: inconsistent model: %w", pkg.Path, err)
 	}
 	g.layouts = layouts
 	g.render()
@@ -230,7 +231,7 @@ func (g *generator) unimplemented(it *annotate.Interface) {
 
 	for _, anc := range g.ancestry(it) {
 		for _, m := range anc.Methods {
-			if m.Retired {
+			if m.Retired || m.WireOnly {
 				continue
 			}
 			method := methodPath(g.pkg, anc, m)
@@ -265,7 +266,7 @@ func (g *generator) unimplemented(it *annotate.Interface) {
 // methodConversions emits the functions that write and read the
 // parameters and results of m.
 func (g *generator) methodConversions(it *annotate.Interface, m *annotate.Method) {
-	if m.Retired {
+	if m.Retired || m.WireOnly {
 		return
 	}
 	method := methodPath(g.pkg, it, m)

@@ -1038,6 +1038,9 @@ func (c *Conn) detachPipeline(p *node, q *question) {
 // abortOn aborts the connection (in the background) when err is a
 // protocol error or a broken bound.
 func (c *Conn) abortOn(err error) {
+	if err == nil {
+		return
+	}
 	var pe *protocolError
 	if errors.As(err, &pe) {
 		go c.abort(pe.reason)

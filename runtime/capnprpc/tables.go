@@ -132,7 +132,10 @@ func (c *Conn) releaseQuestion(q *question, async bool) {
 	id := q.id
 	c.mu.Unlock()
 
-	c.sendFinish(id, async)
+	// The Finish goes to the writer goroutine: the caller need not wait
+	// for its write, and it often shares a write with the next Call.
+	_ = async
+	c.sendFinish(id, true)
 
 	c.mu.Lock()
 	q.finishWritten = true

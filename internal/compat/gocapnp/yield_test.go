@@ -1,0 +1,5 @@
+package gocapnp
+
+import "time"
+
+func runtimeYield() { time.Sleep(time.Millisecond) }
