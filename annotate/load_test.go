@@ -567,7 +567,8 @@ func TestLoadErrorText(t *testing.T) {
 
 // TestLoadSkips checks that packages without interfaces are skipped
 // silently: one without directives even when it does not type-check, one
-// with only a (valid) //ipc:enum.
+// with only a (valid) //ipc:enum, and a generated package (every file
+// starts with ifacegen's header) whatever it holds.
 func TestLoadSkips(t *testing.T) {
 	pkgs, err := load(t, "./quiet/...", "./ok/none", "./ok/shared")
 	if err != nil {
@@ -575,6 +576,49 @@ func TestLoadSkips(t *testing.T) {
 	}
 	if len(pkgs) != 0 {
 		t.Errorf("Load returned %d packages, want none", len(pkgs))
+	}
+}
+
+// TestLoadSyntaxError checks that a syntax error is reported in a
+// package that mentions no directive (it may hide some), all of its
+// errors, as for a package with directives. The package is written at
+// test time: a committed file that does not parse would fail gofmt.
+func TestLoadSyntaxError(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"go.mod":           "module example.com/s\n\ngo 1.26\n",
+		"syntax/syntax.go": "package syntax\n\nfunc Broken( {\n}\n",
+		"fine/fine.go":     "package fine\n",
+	}
+	for name, text := range files {
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := Load(context.Background(), dir, "./...")
+	var list ErrorList
+	if !errors.As(err, &list) {
+		t.Fatalf("Load error is %T (%v), want ErrorList", err, err)
+	}
+	var got []string
+	for _, e := range list {
+		pos := e.Pos
+		pos.Filename = filepath.Base(pos.Filename)
+		got = append(got, pos.String()+": "+e.Msg)
+	}
+	want := []string{
+		"syntax.go:3:14: expected ')', found '{'",
+		"syntax.go:4:1: missing ',' in parameter list",
+		"syntax.go:4:2: expected ')', found newline",
+		"syntax.go:4:2: missing ',' before newline in parameter list",
+		"syntax.go:4:3: expected ')', found 'EOF'",
+		"syntax.go:4:3: expected ';', found 'EOF'",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("errors (-want +got):\n%s", diff)
 	}
 }
 

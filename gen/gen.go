@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"sync"
 
 	"github.com/ifacegen/ifacegen/annotate"
 	"github.com/ifacegen/ifacegen/gen/lock"
@@ -65,53 +67,76 @@ func Generate(ctx context.Context, pkg *annotate.Package, locks Locks) ([]File, 
 // the one that calling Generate on each package in order would stop at,
 // except that problems in the source found while generating proxies (an
 // annotate.ErrorList) are collected from every package and returned
-// together. It has the
-// go command build capnpc-go once per module (the module that contains
-// pkg.Dir) rather than once per package (see schema.BindingsAll), which
-// saves most of the time Generate takes.
+// together. It has the go command build capnpc-go once per module (the
+// module that contains pkg.Dir) rather than once per package (see
+// schema.BindingsAll), which saves most of the time Generate takes. The
+// proxies of the packages are generated side by side, as many at once as
+// GOMAXPROCS, while capnpc-go runs (or its cached bindings are read).
 func GenerateAll(ctx context.Context, pkgs []*annotate.Package, locks Locks) ([][]File, error) {
-	// Everything but the bindings, in order, up to the first error. The
-	// bindings of the packages before it still run: their errors come
-	// first. So do those of the package whose proxies failed, since Generate
-	// runs capnpc-go before generating the proxies.
-	//
-	// Problems in the user's source that only the proxy generator sees
-	// (an annotate.ErrorList: a name that collides with the bindings, an
-	// unexported type) do not stop it: every package's are reported
-	// together, as annotate reports its own.
+	// The schemas and requests, in order, up to the first error: locks
+	// change the models, so this part is sequential.
 	var (
-		done       = make(map[*annotate.Package]bool)
-		parts      []packageParts
-		stopErr    error
-		sourceErrs annotate.ErrorList
+		done      = make(map[*annotate.Package]bool)
+		parts     []packageParts
+		schemaErr error
 	)
 	for _, pkg := range pkgs {
 		p, err := renderSchema(pkg, locks, done)
 		if err != nil {
-			stopErr = err
+			schemaErr = err
 			break
 		}
-		p.proxies, err = proxy.Generate(pkg)
 		parts = append(parts, p)
+	}
+	// The proxies of those packages and their bindings, side by side: a
+	// package's proxies read only its model and its imports', which are
+	// locked by now, and the bindings only the requests.
+	var (
+		wg          sync.WaitGroup
+		bindings    [][]byte
+		bindFailed  int // the first package whose bindings failed
+		bindErr     error
+		proxyErrs   = make([]error, len(parts))
+		sem         = make(chan struct{}, runtime.GOMAXPROCS(0))
+		schemaPkgs  = pkgs[:len(parts)]
+		bindingDone = make(chan struct{})
+	)
+	go func() {
+		defer close(bindingDone)
+		bindings, bindFailed, bindErr = bindAll(ctx, schemaPkgs, parts)
+	}()
+	for i, pkg := range schemaPkgs {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			parts[i].proxies, proxyErrs[i] = proxy.Generate(pkg)
+		})
+	}
+	wg.Wait()
+	<-bindingDone
+	// The error is the one generating package by package would stop at:
+	// a package's bindings fail before its proxies, and both before the
+	// next package's schema. Problems in the user's source that only the
+	// proxy generator sees (an annotate.ErrorList: a name that collides
+	// with the bindings, an unexported type) are reported together, every
+	// package's, as annotate reports its own.
+	for i := range parts {
+		if bindErr != nil && bindFailed == i {
+			return nil, bindErr
+		}
 		var list annotate.ErrorList
-		if errors.As(err, &list) {
-			sourceErrs = append(sourceErrs, list...)
-			continue
-		}
-		if err != nil {
-			stopErr = fmt.Errorf("%s: proxies: %w", pkg.Path, err)
-			break
+		switch err := proxyErrs[i]; {
+		case errors.As(err, &list):
+			return nil, sourceErrors(proxyErrs)
+		case err != nil:
+			return nil, fmt.Errorf("%s: proxies: %w", pkgs[i].Path, err)
 		}
 	}
-	if stopErr == nil && len(sourceErrs) > 0 {
-		return nil, sourceErrs
+	if bindErr != nil {
+		return nil, bindErr
 	}
-	bindings, err := bindAll(ctx, pkgs[:len(parts)], parts)
-	if err != nil {
-		return nil, err
-	}
-	if stopErr != nil {
-		return nil, stopErr
+	if schemaErr != nil {
+		return nil, schemaErr
 	}
 	files := make([][]File, len(pkgs))
 	for i, pkg := range pkgs {
@@ -122,6 +147,18 @@ func GenerateAll(ctx context.Context, pkgs []*annotate.Package, locks Locks) ([]
 		}
 	}
 	return files, nil
+}
+
+// sourceErrors joins the annotate.ErrorLists among errs.
+func sourceErrors(errs []error) annotate.ErrorList {
+	var all annotate.ErrorList
+	for _, err := range errs {
+		var list annotate.ErrorList
+		if errors.As(err, &list) {
+			all = append(all, list...)
+		}
+	}
+	return all
 }
 
 // Schemas returns the schema text of each of pkgs, with the locks applied
@@ -172,8 +209,8 @@ func renderSchema(pkg *annotate.Package, locks Locks, done map[*annotate.Package
 
 // bindAll returns the bindings of each of pkgs from parts[i].request, with
 // one schema.BindingsAll per module; the error is that of the first
-// package, in order, whose bindings failed.
-func bindAll(ctx context.Context, pkgs []*annotate.Package, parts []packageParts) ([][]byte, error) {
+// package, in order, whose bindings failed, and failed its index.
+func bindAll(ctx context.Context, pkgs []*annotate.Package, parts []packageParts) (bindings [][]byte, failed int, err error) {
 	type group struct {
 		dir     string // where capnpc-go runs: the first package's directory
 		indexes []int  // into pkgs
@@ -190,8 +227,8 @@ func bindAll(ctx context.Context, pkgs []*annotate.Package, parts []packageParts
 		}
 		g.indexes = append(g.indexes, i)
 	}
-	bindings := make([][]byte, len(pkgs))
-	failed := -1 // the first package whose bindings failed
+	bindings = make([][]byte, len(pkgs))
+	failed = -1
 	var failure error
 	for _, g := range groups {
 		requests := make([][]byte, len(g.indexes))
@@ -211,16 +248,16 @@ func bindAll(ctx context.Context, pkgs []*annotate.Package, parts []packageParts
 			failedHere, failureHere = g.indexes[berr.Index], berr.Err
 		}
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("%s: bindings: %w", pkgs[failedHere].Path, failureHere)
+			return nil, failedHere, fmt.Errorf("%s: bindings: %w", pkgs[failedHere].Path, failureHere)
 		}
 		if failed < 0 || failedHere < failed {
 			failed, failure = failedHere, failureHere
 		}
 	}
 	if failed >= 0 {
-		return nil, fmt.Errorf("%s: bindings: %w", pkgs[failed].Path, failure)
+		return nil, failed, fmt.Errorf("%s: bindings: %w", pkgs[failed].Path, failure)
 	}
-	return bindings, nil
+	return bindings, -1, nil
 }
 
 // moduleKey names what decides the capnpc-go that the go command builds in

@@ -149,6 +149,15 @@ func TestGenerateAllFirstError(t *testing.T) {
 		pkg, _ := lockedPackage(t, "a") // its Dir is in no module
 		return unique(pkg)
 	}
+	// A method Release collides with the client's: the proxies fail.
+	badProxies := func() *annotate.Package {
+		pkg, _ := lockedPackage(t, "a", "release")
+		return inModule(t, pkg)
+	}
+	badBoth := func() *annotate.Package {
+		pkg, _ := lockedPackage(t, "a", "release")
+		return pkg
+	}
 	for _, tc := range []struct {
 		name  string
 		pkgs  []*annotate.Package
@@ -157,6 +166,10 @@ func TestGenerateAllFirstError(t *testing.T) {
 		{"lock after good", []*annotate.Package{good(), broken(), good()}, 1},
 		{"bindings before lock", []*annotate.Package{outside(), broken()}, 0},
 		{"bindings after good", []*annotate.Package{good(), outside(), broken()}, 1},
+		{"proxies before bindings", []*annotate.Package{good(), badProxies(), outside()}, 1},
+		{"bindings before proxies", []*annotate.Package{outside(), badProxies()}, 0},
+		{"bindings before proxies of one package", []*annotate.Package{good(), badBoth(), badProxies()}, 1},
+		{"proxies before lock", []*annotate.Package{badProxies(), broken()}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, want := Generate(t.Context(), tc.pkgs[tc.first], locks)

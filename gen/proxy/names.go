@@ -163,11 +163,10 @@ type scope struct {
 }
 
 func newScope(reserved map[string]bool) *scope {
-	used := make(map[string]bool, len(reserved))
-	for n := range reserved {
-		used[n] = true
-	}
-	return &scope{used: used}
+	// reserved is shared by every function's scope, and only read: it
+	// sits in a parent scope nothing names into, rather than being copied
+	// for every function.
+	return (&scope{used: reserved}).child()
 }
 
 // child returns a scope for a block inside sc's.

@@ -14,7 +14,7 @@ import (
 	"github.com/ifacegen/ifacegen/runtime/ipc"
 )
 
-// FuzzEngineFrames writes a sequence of well-formed RPC messages built
+// FuzzMessageSequences writes a sequence of well-formed RPC messages built
 // from the input to a connection served by a generated server (interopapi
 // over ipc.NewConn on a unix socket pair), then ends the stream: Bootstrap,
 // Call (on an import or a promised answer, with capabilities of every
@@ -25,7 +25,7 @@ import (
 // decoder, these reach the engine's tables: answers, exports, imports,
 // promises and embargoes. The process must not crash, and the connection
 // must shut down once the stream ends, whatever the sequence did.
-func FuzzEngineFrames(f *testing.F) {
+func FuzzMessageSequences(f *testing.F) {
 	// Bootstrap, a call on it, Finish of both, Release of the export.
 	f.Add([]byte{0, 0, 1, 1, 0, 1, 0, 2, 3, 0, 3, 1, 4, 0, 1})
 	// A call carrying each kind of capability descriptor, then a
