@@ -8,18 +8,19 @@ import (
 	"github.com/ifacegen/ifacegen/annotate"
 )
 
-// This file emits the conversions between Go values and capnpc-go's
-// bindings. Every conversion is a list of statements inside a generated
-// function that returns error; a failure returns the error located with
-// ipc.InField / ipc.InElem, so that it names the path of the bad value.
+// This file emits the use sites of conversions between Go values and
+// capnpc-go's bindings: the statements that put one value into a struct
+// field or a list element, or take it out. Anything longer than a call is
+// written once per wire type by wiretypes.go, and a use site calls it; a
+// field and a list element differ only in how the pointer is reached
+// (ipcimpl.Field, ipcimpl.Elem).
 //
-// Values are addressed through refs. A ref to a Go value may be the value
-// itself (a variable, a field selector, a slice element: all addressable)
-// or a pointer to it (a generated reader's result parameter, a freshly
-// allocated optional). Arrays are handled through the pointer directly,
-// since Go indexes, slices and ranges over a pointer to an array.
+// A use site is a list of steps. A failure returns the error located with
+// ipc.InField / ipc.InElem, so that it names the path of the bad value.
 
-// ref addresses a Go value in generated code.
+// ref addresses a Go value in generated code: the value itself (a
+// variable, a field selector, a slice element: all addressable) or a
+// pointer to it (a reader's destination parameter).
 type ref struct {
 	x   jen.Code // the expression
 	ptr bool     // x is a pointer to the value
@@ -41,18 +42,16 @@ func (r ref) addr() *jen.Statement {
 	return jen.Op("&").Add(r.x)
 }
 
-// index renders element i of an array or slice value: x[i].
-func (r ref) index(i string) *jen.Statement { return jen.Add(r.x).Index(jen.Id(i)) }
-
-// slice renders the whole of an array value as a slice: x[:].
-func (r ref) slice() *jen.Statement { return jen.Add(r.x).Index(jen.Empty(), jen.Empty()) }
-
 // set renders an assignment of v to the value: x = v or *x = v.
 func (r ref) set(v jen.Code) *jen.Statement { return r.val().Op("=").Add(v) }
 
 // wrapper renders an error expression located at the value being
 // converted, e.g. ipc.InField("Items", ipc.InElem(i, err)).
 type wrapper func(err jen.Code) jen.Code
+
+// unwrapped leaves errors as they are: inside a wire type's function, the
+// caller locates them.
+func unwrapped(err jen.Code) jen.Code { return err }
 
 func fieldWrap(name string) wrapper {
 	return func(err jen.Code) jen.Code { return jen.Qual(ipcPath, "InField").Call(jen.Lit(name), err) }
@@ -68,24 +67,53 @@ func (w wrapper) elem(i string) wrapper {
 	return func(err jen.Code) jen.Code { return w(jen.Qual(ipcPath, "InElem").Call(jen.Id(i), err)) }
 }
 
-// fn emits the body of one generated function.
-type fn struct {
-	g  *generator
-	sc *scope
-
-	// In the nested reader of a recursive struct (see nesting.go): the
-	// name of its depth parameter and the struct's cycle group. depth
-	// is "" in any other function.
-	depth string
-	group int
+// step is one statement of a conversion: a plain statement, or a call
+// that returns only an error, which fails the conversion.
+type step struct {
+	stmt jen.Code
+	call jen.Code
+	wrap wrapper
 }
 
-// nested builds the statements of a block with their own scope.
-func (w *fn) nested(build func() []jen.Code) []jen.Code {
-	saved := w.sc
-	w.sc = saved.child()
-	defer func() { w.sc = saved }()
-	return build()
+func plain(stmts ...jen.Code) []step {
+	steps := make([]step, len(stmts))
+	for i, s := range stmts {
+		steps[i] = step{stmt: s}
+	}
+	return steps
+}
+
+func checked(call jen.Code, wrap wrapper) step { return step{call: call, wrap: wrap} }
+
+// render renders steps as statements:
+//
+//	if err := call; err != nil {
+//		return ipc.InField("X", err)
+//	}
+func render(steps []step) []jen.Code {
+	var out []jen.Code
+	for _, s := range steps {
+		if s.call == nil {
+			out = append(out, s.stmt)
+			continue
+		}
+		out = append(out, jen.If(jen.Err().Op(":=").Add(s.call), jen.Err().Op("!=").Nil()).Block(jen.Return(s.wrap(jen.Err()))))
+	}
+	return out
+}
+
+// finish renders steps as the body of a function that returns error: a
+// last checked call becomes the return statement,
+//
+//	return ipc.InField("X", call)
+//
+// (ipc.InField returns nil for nil), and otherwise "return nil" follows.
+func finish(steps []step) []jen.Code {
+	if n := len(steps); n > 0 && steps[n-1].call != nil {
+		last := steps[n-1]
+		return append(render(steps[:n-1]), jen.Return(last.wrap(last.call)))
+	}
+	return append(render(steps), jen.Return(jen.Nil()))
 }
 
 // ifErr renders
@@ -97,13 +125,41 @@ func ifErr(wrap wrapper) jen.Code {
 	return jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(wrap(jen.Err())))
 }
 
-// check renders a call that returns only an error:
-//
-//	if err := call; err != nil {
-//		return ipc.InField("X", err)
-//	}
-func check(call jen.Code, wrap wrapper) jen.Code {
-	return jen.If(jen.Err().Op(":=").Add(call), jen.Err().Op("!=").Nil()).Block(jen.Return(wrap(jen.Err())))
+// fn emits the body of one generated function.
+type fn struct {
+	g  *generator
+	sc *scope
+
+	// depth names the function's depth parameter ("" when it has none):
+	// the function reads a value that may hold structs of the cycle
+	// group group (see nesting.go). In the nested reader of a struct of
+	// that group (nested), a struct of the group one level down is read
+	// with depth-1; in a wire type's reader, with depth.
+	depth  string
+	group  int
+	nested bool
+
+	// raw is the struct being converted as a capnp.Struct, when the
+	// conversion is written inline in a method body whose closure has it
+	// (p in func(p capnp.Struct) error); nil elsewhere.
+	raw jen.Code
+}
+
+// capnpStruct renders s, a struct of the bindings, as a capnp.Struct.
+func (w *fn) capnpStruct(s jen.Code) jen.Code {
+	if w.raw != nil {
+		return w.raw
+	}
+	return jen.Qual(capnpPath, "Struct").Call(s)
+}
+
+// fieldPointer renders the ipcimpl.Pointer of pointer field f of s, whose
+// bindings type is stype: ipcimpl.Field(s, 2).
+func (w *fn) fieldPointer(s jen.Code, stype string, f *annotate.Field) jen.Code {
+	if w.raw != nil {
+		s = w.raw
+	}
+	return jen.Qual(ipcimplPath, "Field").Call(s, jen.Lit(w.g.pointerIndex(stype, f.WireName)))
 }
 
 // toWire converts a Go scalar, string or []byte value of type t to the Go
@@ -141,404 +197,24 @@ func (w *fn) fromWire(t *annotate.Type, x *jen.Statement) *jen.Statement {
 	return w.g.goType(t).Call(x)
 }
 
-// enumToWire returns statements that check an enum value v of type t and
-// the expression of its bindings value: Kind(x).
-func (w *fn) enumToWire(t *annotate.Type, v *jen.Statement, wrap wrapper) ([]jen.Code, *jen.Statement) {
+// enumToWire returns the steps that check an enum value v of type t and
+// the expression of its bindings value: Kind(kindWire).
+//
+//	kindWire, err := ipc.EnumValue(v.Kind)
+//	if err != nil {
+//		return ipc.InField("Kind", err)
+//	}
+func (w *fn) enumToWire(t *annotate.Type, v *jen.Statement, hint string, wrap wrapper) ([]step, *jen.Statement) {
 	name := w.g.bound(schemaPath(t), t.Enum.Name)
 	switch goBasic(t) {
 	case "uint8", "uint16":
 		return nil, name.Call(v) // always fits
 	}
-	x := w.sc.name("x")
-	// x, err := ipc.EnumValue(v)
-	// if err != nil {
-	// 	return ipc.InField("Kind", err)
-	// }
-	return []jen.Code{
+	x := w.sc.name(hint + "Wire")
+	return plain(
 		jen.List(jen.Id(x), jen.Err()).Op(":=").Qual(ipcPath, "EnumValue").Call(v),
 		ifErr(wrap),
-	}, name.Call(jen.Id(x))
-}
-
-// writeField returns statements that write the Go value v, of type t, into
-// field f of s, a capnp struct whose bindings type is stype. t is f.Type,
-// or its element when an optional's pointer has already been followed.
-func (w *fn) writeField(s jen.Code, stype string, f *annotate.Field, t *annotate.Type, v ref, wrap wrapper) []jen.Code {
-	if t.Hook != nil {
-		stmts, x := w.hookToWire(t, v, wrap)
-		return append(stmts, w.writeField(s, stype, f, t.Hook.Wire, x, wrap)...)
-	}
-	acc := accessor(f.WireName)
-	set := func(args ...jen.Code) *jen.Statement { return jen.Add(s).Dot("Set" + acc).Call(args...) }
-	switch t.Kind {
-	case annotate.KindBool, annotate.KindInt8, annotate.KindInt16, annotate.KindInt32, annotate.KindInt64,
-		annotate.KindUint8, annotate.KindUint16, annotate.KindUint32, annotate.KindUint64,
-		annotate.KindFloat32, annotate.KindFloat64:
-		// s.SetHeight(int64(v.Height))
-		return []jen.Code{set(w.toWire(t, v.val()))}
-
-	case annotate.KindEnum:
-		stmts, x := w.enumToWire(t, v.val(), wrap)
-		return append(stmts, set(x))
-
-	case annotate.KindString, annotate.KindBytes:
-		// if err := s.SetName(v.Name); err != nil {
-		// 	return ipc.InField("Name", err)
-		// }
-		return []jen.Code{check(set(w.toWire(t, v.val())), wrap)}
-
-	case annotate.KindByteArray:
-		// if err := s.SetHash(v.Hash[:]); err != nil { … }
-		return []jen.Code{check(set(v.slice()), wrap)}
-
-	case annotate.KindList, annotate.KindMap:
-		// l, err := s.NewItems(int32(len(v.Items)))
-		// if err != nil {
-		// 	return ipc.InField("Items", err)
-		// }
-		// …fill l…
-		return w.unlessNil(t, v, func() []jen.Code {
-			l := w.sc.name("l")
-			body := []jen.Code{
-				jen.List(jen.Id(l), jen.Err()).Op(":=").Add(s).Dot("New" + acc).Call(w.listLen(t, v)),
-				ifErr(wrap),
-			}
-			return append(body, w.fill(l, t, v, wrap)...)
-		})
-
-	case annotate.KindStruct:
-		// c, err := s.NewTip()
-		// if err != nil { … }
-		// if err := WriteBlockRef(c, &v.Tip); err != nil {
-		// 	return ipc.InField("Tip", err)
-		// }
-		c := w.sc.name("c")
-		return []jen.Code{
-			jen.List(jen.Id(c), jen.Err()).Op(":=").Add(s).Dot("New" + acc).Call(),
-			ifErr(wrap),
-			check(w.g.bound(schemaPath(t), structWriteFunc(t.Struct.Name)).Call(jen.Id(c), v.addr()), wrap),
-		}
-
-	case annotate.KindInterface:
-		// Capabilities go through the engine's table, not the bindings'.
-		// if err := ipcimpl.SetCap(capnp.Struct(s), 0, ExportBlockTemplate(v.Template)); err != nil { … }
-		return []jen.Code{check(jen.Qual(ipcimplPath, "SetCap").Call(
-			jen.Qual(capnpPath, "Struct").Call(s), jen.Lit(w.g.pointerIndex(stype, f.WireName)),
-			w.g.bound(schemaPath(t), exportFunc(t.Interface.Name)).Call(v.val())), wrap)}
-
-	case annotate.KindOptional:
-		return w.writeOptionalField(s, stype, f, t, v, wrap)
-	}
-	panic(fmt.Sprintf("proxy: cannot write kind %d", t.Kind))
-}
-
-// writeOptionalField writes a Go pointer v of optional type t into field f:
-// a value and its has flag for a scalar, else a pointer that stays null
-// when v is nil.
-func (w *fn) writeOptionalField(s jen.Code, stype string, f *annotate.Field, t *annotate.Type, v ref, wrap wrapper) []jen.Code {
-	if f.HasWireName != "" && !t.Elem.Kind.IsScalar() {
-		// The libmultiprocess dialect: a pointer and a has flag.
-		// if v.Tip != nil {
-		// 	s.SetHasTipFlag(true)
-		// }
-		code := w.writeOptionalPointer(s, stype, f, t, v, wrap)
-		return append(code, jen.If(v.val().Op("!=").Nil()).Block(
-			jen.Add(s).Dot("Set"+accessor(hasFlagName(f))).Call(jen.True())))
-	}
-	return w.writeOptionalPointer(s, stype, f, t, v, wrap)
-}
-
-// hasFlagName is the Go name of f's has flag in the bindings.
-func hasFlagName(f *annotate.Field) string {
-	if f.HasGoName != "" {
-		return f.HasGoName
-	}
-	return f.HasWireName
-}
-
-// writeOptionalPointer is writeOptionalField without the dialect's has
-// flag beside a pointer.
-func (w *fn) writeOptionalPointer(s jen.Code, stype string, f *annotate.Field, t *annotate.Type, v ref, wrap wrapper) []jen.Code {
-	e := t.Elem
-	inner := ref{x: v.val(), ptr: true}
-	switch {
-	case e.Kind.IsScalar():
-		// if v.Fee != nil {
-		// 	s.SetFee(*v.Fee)
-		// 	s.SetHasFee(true)
-		// }
-		if f.HasWireName == "" {
-			panic(fmt.Sprintf("proxy: optional scalar field %s has no has flag", f.WireName))
-		}
-		body := w.nested(func() []jen.Code {
-			body := w.writeField(s, stype, f, e, inner, wrap)
-			return append(body, jen.Add(s).Dot("Set"+accessor(f.HasWireName)).Call(jen.True()))
-		})
-		return []jen.Code{jen.If(v.val().Op("!=").Nil()).Block(body...)}
-
-	case e.Kind == annotate.KindString && e.Hook == nil:
-		// capnpc-go's setter writes null for "": go through the schema.
-		// if v.Label != nil {
-		// 	if err := wireSchema.SetText(capnp.Struct(s), Foo_TypeID, "label", *v.Label); err != nil { … }
-		// }
-		w.g.usesSchema = true
-		call := jen.Id(schemaVar).Dot("SetText").Call(
-			jen.Qual(capnpPath, "Struct").Call(s), jen.Id(stype+"_TypeID"), jen.Lit(f.WireName), w.toWire(e, inner.val()))
-		return []jen.Code{jen.If(v.val().Op("!=").Nil()).Block(check(call, wrap))}
-
-	default:
-		// if v.Tip != nil {
-		// 	…write *v.Tip…
-		// }
-		return []jen.Code{jen.If(v.val().Op("!=").Nil()).Block(w.nested(func() []jen.Code {
-			return w.writeField(s, stype, f, e, inner, wrap)
-		})...)}
-	}
-}
-
-// boxed returns the value field of the box struct of t, an optional list
-// element, and the type to convert it with: t without its box. (A box is
-// shared by every optional with the same wire type, so its field's own
-// Type may be another use's, e.g. *int32 for a *mining.Height.)
-func boxed(t *annotate.Type) (*annotate.Field, *annotate.Type) {
-	if t.Box == nil || len(t.Box.Fields) != 1 {
-		panic("proxy: optional list element without a box struct of one field")
-	}
-	return t.Box.Fields[0], &annotate.Type{Kind: annotate.KindOptional, Elem: t.Elem}
-}
-
-// listLen renders the length of the new list for the list or map value v:
-// int32(len(v)), or the array length.
-func (w *fn) listLen(t *annotate.Type, v ref) jen.Code {
-	if t.Kind == annotate.KindList && t.Len > 0 {
-		return jen.Lit(t.Len)
-	}
-	return jen.Int32().Call(jen.Len(v.val()))
-}
-
-// unlessNil guards the statements build returns with "if v != nil" when v
-// is a slice or map, so that nil stays a null pointer; arrays are always
-// written.
-func (w *fn) unlessNil(t *annotate.Type, v ref, build func() []jen.Code) []jen.Code {
-	if t.Kind == annotate.KindList && t.Len > 0 {
-		return build()
-	}
-	return []jen.Code{jen.If(v.val().Op("!=").Nil()).Block(w.nested(build)...)}
-}
-
-// fill returns statements that write the elements of the list or map v
-// into l, a new capnp list of v's length.
-func (w *fn) fill(l string, t *annotate.Type, v ref, wrap wrapper) []jen.Code {
-	if t.Kind == annotate.KindMap {
-		return w.fillMap(l, t, v, wrap)
-	}
-	// for i := range v.Items {
-	// 	…write v.Items[i] into l at i…
-	// }
-	// (When v is a pointer to an array, ranging over the pointer is the
-	// same as ranging over the array.)
-	return w.nested(func() []jen.Code {
-		i := w.sc.name("i")
-		return []jen.Code{jen.For(jen.Id(i).Op(":=").Range().Add(v.x)).Block(
-			w.writeElem(l, i, t.Elem, ref{x: v.index(i)}, wrap.elem(i))...)}
-	})
-}
-
-// fillMap writes the entries of map v into the entry list l, sorted by key.
-func (w *fn) fillMap(l string, t *annotate.Type, v ref, wrap wrapper) []jen.Code {
-	entry := t.Entry
-	if entry == nil || len(entry.Fields) != 2 {
-		panic("proxy: map type without a key/value entry struct")
-	}
-	// for i, e := range ipc.SortedEntries(v.Index, cmp.Compare) {
-	// 	entry := l.At(i)
-	// 	…write e.Key into entry's key, e.Value into its value…
-	// }
-	saved := w.sc
-	w.sc = saved.child()
-	defer func() { w.sc = saved }()
-	i, e, en := w.sc.name("i"), w.sc.name("e"), w.sc.name("entry")
-	body := []jen.Code{jen.Id(en).Op(":=").Id(l).Dot("At").Call(jen.Id(i))}
-	body = append(body, w.writeField(jen.Id(en), entry.Name, entry.Fields[0], t.Key,
-		ref{x: jen.Id(e).Dot("Key")}, wrap.elem(i).field("key"))...)
-	body = append(body, w.writeField(jen.Id(en), entry.Name, entry.Fields[1], t.Elem,
-		ref{x: jen.Id(e).Dot("Value")}, wrap.elem(i))...)
-	return []jen.Code{jen.For(
-		jen.List(jen.Id(i), jen.Id(e)).Op(":=").Range().Qual(ipcPath, "SortedEntries").Call(v.val(), w.compare(t.Key)),
-	).Block(body...)}
-}
-
-// compare renders the function that orders map keys of type t.
-func (w *fn) compare(t *annotate.Type) jen.Code {
-	switch t.Kind {
-	case annotate.KindBool:
-		return jen.Qual(ipcPath, "CompareBool")
-	case annotate.KindByteArray:
-		// func(a, b [4]byte) int { return bytes.Compare(a[:], b[:]) }
-		a, b := w.sc.name("a"), w.sc.name("b")
-		return jen.Func().Params(jen.List(jen.Id(a), jen.Id(b)).Add(w.g.goType(t))).Int().Block(
-			jen.Return(jen.Qual(bytesPath, "Compare").Call(
-				jen.Id(a).Index(jen.Empty(), jen.Empty()), jen.Id(b).Index(jen.Empty(), jen.Empty()))))
-	}
-	return jen.Qual(cmpPath, "Compare")
-}
-
-// writeElem returns statements that write the Go value v, of type t, as
-// element i of the capnp list l.
-func (w *fn) writeElem(l, i string, t *annotate.Type, v ref, wrap wrapper) []jen.Code {
-	if t.Hook != nil {
-		stmts, x := w.hookToWire(t, v, wrap)
-		return append(stmts, w.writeElem(l, i, t.Hook.Wire, x, wrap)...)
-	}
-	set := func(x jen.Code) *jen.Statement { return jen.Id(l).Dot("Set").Call(jen.Id(i), x) }
-	at := jen.Id(l).Dot("At").Call(jen.Id(i))
-	switch t.Kind {
-	case annotate.KindBool, annotate.KindInt8, annotate.KindInt16, annotate.KindInt32, annotate.KindInt64,
-		annotate.KindUint8, annotate.KindUint16, annotate.KindUint32, annotate.KindUint64,
-		annotate.KindFloat32, annotate.KindFloat64:
-		// l.Set(i, int64(v[i]))
-		return []jen.Code{set(w.toWire(t, v.val()))}
-
-	case annotate.KindEnum:
-		stmts, x := w.enumToWire(t, v.val(), wrap)
-		return append(stmts, set(x))
-
-	case annotate.KindString:
-		// if err := l.Set(i, v[i]); err != nil { … }
-		return []jen.Code{check(set(w.toWire(t, v.val())), wrap)}
-
-	case annotate.KindBytes:
-		// capnp.DataList.Set writes null for empty data too.
-		// if err := ipc.SetDataAt(l, i, v[i]); err != nil { … }
-		return []jen.Code{check(jen.Qual(ipcPath, "SetDataAt").Call(jen.Id(l), jen.Id(i), w.toWire(t, v.val())), wrap)}
-
-	case annotate.KindByteArray:
-		// if err := l.Set(i, v[i][:]); err != nil { … }
-		return []jen.Code{check(set(v.slice()), wrap)}
-
-	case annotate.KindList, annotate.KindMap:
-		// l1, err := capnp.NewInt32List(l.Segment(), int32(len(v[i])))
-		// if err != nil { … }
-		// …fill l1…
-		// if err := l.Set(i, l1.ToPtr()); err != nil { … }
-		return w.unlessNil(t, v, func() []jen.Code {
-			il := w.sc.name("l")
-			body := []jen.Code{
-				jen.List(jen.Id(il), jen.Err()).Op(":=").Add(w.newList(t)).Call(jen.Id(l).Dot("Segment").Call(), w.listLen(t, v)),
-				ifErr(wrap),
-			}
-			body = append(body, w.fill(il, t, v, wrap)...)
-			return append(body, check(set(jen.Id(il).Dot("ToPtr").Call()), wrap))
-		})
-
-	case annotate.KindStruct:
-		// if err := WriteBlockRef(l.At(i), &v[i]); err != nil { … }
-		return []jen.Code{check(w.g.bound(schemaPath(t), structWriteFunc(t.Struct.Name)).Call(at, v.addr()), wrap)}
-
-	case annotate.KindInterface:
-		// A nil element stays a null pointer.
-		// if err := ipcimpl.SetCapElem(l, i, ExportBlockTemplate(v[i])); err != nil { … }
-		return []jen.Code{check(jen.Qual(ipcimplPath, "SetCapElem").Call(jen.Id(l), jen.Id(i),
-			w.g.bound(schemaPath(t), exportFunc(t.Interface.Name)).Call(v.val())), wrap)}
-
-	case annotate.KindOptional:
-		// Each element is a box whose value field carries the optional,
-		// so a nil element is a box without a value.
-		// b := l.At(i)
-		// if v[i] != nil {
-		// 	b.SetValue(*v[i])
-		// 	b.SetHasValue(true)
-		// }
-		bf, ot := boxed(t)
-		b := w.sc.name("b")
-		return append([]jen.Code{jen.Id(b).Op(":=").Add(at)},
-			w.writeOptionalField(jen.Id(b), t.Box.Name, bf, ot, v, wrap)...)
-	}
-	panic(fmt.Sprintf("proxy: cannot write list element of kind %d", t.Kind))
-}
-
-// listName returns the name of the capnp list type whose elements hold
-// Go values of type elem, and whether the bindings declare it (BlockRef_List)
-// rather than package capnp (Int32List).
-func listName(elem *annotate.Type) (name string, bindings bool) {
-	switch elem.Kind {
-	case annotate.KindBool:
-		return "BitList", false
-	case annotate.KindInt8:
-		return "Int8List", false
-	case annotate.KindInt16:
-		return "Int16List", false
-	case annotate.KindInt32:
-		return "Int32List", false
-	case annotate.KindInt64:
-		return "Int64List", false
-	case annotate.KindUint8:
-		return "UInt8List", false
-	case annotate.KindUint16:
-		return "UInt16List", false
-	case annotate.KindUint32:
-		return "UInt32List", false
-	case annotate.KindUint64:
-		return "UInt64List", false
-	case annotate.KindFloat32:
-		return "Float32List", false
-	case annotate.KindFloat64:
-		return "Float64List", false
-	case annotate.KindString:
-		return "TextList", false
-	case annotate.KindBytes, annotate.KindByteArray:
-		return "DataList", false
-	case annotate.KindList, annotate.KindMap:
-		return "PointerList", false
-	case annotate.KindStruct:
-		return elem.Struct.Name + "_List", true
-	case annotate.KindEnum:
-		return elem.Enum.Name + "_List", true
-	case annotate.KindOptional:
-		return elem.Box.Name + "_List", true
-	case annotate.KindInterface:
-		// The bindings' capability lists use go-capnp's capability
-		// table; the engine's is reached through a plain pointer list.
-		return "PointerList", false
-	}
-	panic(fmt.Sprintf("proxy: no list type for kind %d", elem.Kind))
-}
-
-// listPath is the import path of the generated package whose bindings
-// declare the list type of elements of type elem: "" for this package.
-// (An optional element's box is always this package's.)
-func listPath(elem *annotate.Type) string {
-	if elem.Kind == annotate.KindOptional {
-		return ""
-	}
-	return schemaPath(elem)
-}
-
-// typedList renders the type of the capnp list that holds the Go list or
-// map type t (capnp.Int32List, BlockRef_List, TextInt64Entry_List); it
-// also converts a capnp.List: capnp.Int32List(p.List()).
-func (w *fn) typedList(t *annotate.Type) *jen.Statement {
-	if t.Kind == annotate.KindMap {
-		return jen.Id(t.Entry.Name + "_List")
-	}
-	name, bindings := listName(t.Elem)
-	if bindings {
-		return w.g.bound(listPath(t.Elem), name)
-	}
-	return jen.Qual(capnpPath, name)
-}
-
-// newList renders the constructor of that list: capnp.NewInt32List,
-// NewBlockRef_List, NewTextInt64Entry_List.
-func (w *fn) newList(t *annotate.Type) *jen.Statement {
-	if t.Kind == annotate.KindMap {
-		return jen.Id("New" + t.Entry.Name + "_List")
-	}
-	name, bindings := listName(t.Elem)
-	if bindings {
-		return w.g.bound(listPath(t.Elem), "New"+name)
-	}
-	return jen.Qual(capnpPath, "New"+name)
+	), name.Call(jen.Id(x))
 }
 
 // narrowEnum reports whether t is an enum whose Go type cannot hold every
@@ -554,19 +230,67 @@ func narrowEnum(t *annotate.Type) bool {
 	return false
 }
 
-// enumRead returns statements that convert get, an enum's bindings value,
+// enumRead returns the steps that convert get, an enum's bindings value,
 // to the narrow Go enum type t in a new variable, and that variable:
 //
-//	x, err := ipc.EnumFromWire[enums.Size](s.Size())
+//	size, err := ipc.EnumFromWire[enums.Size](s.Size())
 //	if err != nil {
 //		return ipc.InField("Size", err)
 //	}
-func (w *fn) enumRead(get *jen.Statement, t *annotate.Type, wrap wrapper) ([]jen.Code, string) {
-	x := w.sc.name("x")
-	return []jen.Code{
+func (w *fn) enumRead(get *jen.Statement, t *annotate.Type, hint string, wrap wrapper) ([]step, string) {
+	x := w.sc.name(hint)
+	return plain(
 		jen.List(jen.Id(x), jen.Err()).Op(":=").Qual(ipcPath, "EnumFromWire").Types(w.g.goType(t)).Call(get),
 		ifErr(wrap),
-	}, x
+	), x
+}
+
+// scalarHook reports whether t is a hooked type whose wire type is a
+// scalar or enum: its conversion is written at the use site.
+func scalarHook(t *annotate.Type) bool {
+	return t.Hook != nil && t.Hook.Wire.Kind.IsScalar()
+}
+
+// hookToWire returns the steps that convert v, of the hooked type t, to
+// its wire type in a new variable, and that variable:
+//
+//	heightWire, err := mining.HeightToWire(v.Height)
+//	if err != nil {
+//		return ipc.InField("Height", err)
+//	}
+func (w *fn) hookToWire(t *annotate.Type, v jen.Code, hint string, wrap wrapper) ([]step, string) {
+	x := w.sc.name(lowerFirst(hint + "Wire"))
+	return plain(
+		jen.List(jen.Id(x), jen.Err()).Op(":=").Add(w.hookFunc(t, t.Hook.ToWire)).Call(v),
+		ifErr(wrap),
+	), x
+}
+
+// hookFromWire returns the steps that convert the wire value wire back to
+// the hooked type t and store it in dst.
+//
+//	height, err := mining.HeightFromWire(heightWire)
+//	if err != nil {
+//		return ipc.InField("Height", err)
+//	}
+//	v.Height = height
+func (w *fn) hookFromWire(t *annotate.Type, wire jen.Code, dst ref, hint string, wrap wrapper) []step {
+	x := w.sc.name(hint)
+	return plain(
+		jen.List(jen.Id(x), jen.Err()).Op(":=").Add(w.hookFunc(t, t.Hook.FromWire)).Call(wire),
+		ifErr(wrap),
+		dst.set(jen.Id(x)),
+	)
+}
+
+// hookFunc renders the conversion function f of the hooked type t,
+// instantiated with t's Go type when the hook is generic:
+// ipc.MarshalBinary[pkg.T].
+func (w *fn) hookFunc(t *annotate.Type, f annotate.TypeName) *jen.Statement {
+	if t.Hook.Generic {
+		return w.g.qual(f).Types(w.g.qual(*t.Named))
+	}
+	return w.g.qual(f)
 }
 
 // scalarRead returns the Go value of a scalar or enum field f of s:
@@ -579,430 +303,329 @@ func (w *fn) scalarRead(s jen.Code, f *annotate.Field, t *annotate.Type) (jen.Co
 	return w.fromWire(t, jen.Add(s).Dot(accessor(f.WireName)).Call()), true
 }
 
-// readField returns statements that read field f of s, a capnp struct
-// whose bindings type is stype, into the Go value dst of type t.
-func (w *fn) readField(s jen.Code, stype string, f *annotate.Field, t *annotate.Type, dst ref, wrap wrapper) []jen.Code {
-	if t.Hook != nil {
-		return w.hookFromWire(t, dst, wrap, func(x ref) []jen.Code {
-			return w.readField(s, stype, f, t.Hook.Wire, x, wrap)
-		})
+// writeField returns the steps that write the Go value v, of type t, into
+// field f of s, a capnp struct whose bindings type is stype. hint names
+// the locals it needs.
+func (w *fn) writeField(s jen.Code, stype string, f *annotate.Field, t *annotate.Type, v ref, hint string, wrap wrapper) []step {
+	acc := accessor(f.WireName)
+	set := func(args ...jen.Code) *jen.Statement { return jen.Add(s).Dot("Set" + acc).Call(args...) }
+	if scalarHook(t) {
+		steps, x := w.hookToWire(t, v.val(), hint, wrap)
+		return append(steps, w.writeField(s, stype, f, t.Hook.Wire, ref{x: jen.Id(x)}, hint, wrap)...)
 	}
-	get := jen.Add(s).Dot(accessor(f.WireName)).Call()
-	if x, ok := w.scalarRead(s, f, t); ok {
-		// v.Height = mining.Height(s.Height())
-		return []jen.Code{dst.set(x)}
-	}
-	switch t.Kind {
-	case annotate.KindEnum: // a narrow one
-		stmts, x := w.enumRead(get, t, wrap)
-		return append(stmts, dst.set(jen.Id(x)))
-
-	case annotate.KindString:
-		// x, err := s.Name()
-		// if err != nil { … }
-		// v.Name = x
-		x := w.sc.name("x")
-		return []jen.Code{
-			jen.List(jen.Id(x), jen.Err()).Op(":=").Add(get),
-			ifErr(wrap),
-			dst.set(w.fromWire(t, jen.Id(x))),
+	switch shapeOf(t) {
+	case shapeScalar:
+		if t.Kind == annotate.KindEnum {
+			steps, x := w.enumToWire(t, v.val(), hint, wrap)
+			return append(steps, step{stmt: set(x)})
 		}
+		// s.SetHeight(int64(v.Height))
+		return plain(set(w.toWire(t, v.val())))
 
-	case annotate.KindBytes:
-		// b, err := s.Data()
+	case shapeText:
+		// if err := s.SetName(v.Name); err != nil { … }
+		return []step{checked(set(w.toWire(t, v.val())), wrap)}
+
+	case shapeStruct:
+		// tipWire, err := s.NewTip()
 		// if err != nil { … }
-		// v.Data = bytes.Clone(b)
-		b := w.sc.name("b")
-		return []jen.Code{
-			jen.List(jen.Id(b), jen.Err()).Op(":=").Add(get),
+		// if err := WriteBlockRef(tipWire, &v.Tip); err != nil { … }
+		c := w.sc.name(hint + "Wire")
+		return append(plain(
+			jen.List(jen.Id(c), jen.Err()).Op(":=").Add(s).Dot("New"+acc).Call(),
 			ifErr(wrap),
-			dst.set(w.fromWire(t, jen.Qual(bytesPath, "Clone").Call(jen.Id(b)))),
-		}
+		), checked(w.structWriter(t).Call(jen.Id(c), v.addr()), wrap))
 
-	case annotate.KindByteArray:
-		b := w.sc.name("b")
-		return append([]jen.Code{
-			jen.List(jen.Id(b), jen.Err()).Op(":=").Add(get),
-			ifErr(wrap),
-		}, w.copyArray(b, t, dst, wrap)...)
+	case shapeCap:
+		// Capabilities go through the engine's table, not the bindings'.
+		// if err := ipcimpl.SetCap(capnp.Struct(s), 0, ExportBlockTemplate(v.Template)); err != nil { … }
+		return []step{checked(jen.Qual(ipcimplPath, "SetCap").Call(
+			w.capnpStruct(s), jen.Lit(w.g.pointerIndex(stype, f.WireName)),
+			w.g.bound(schemaPath(t), exportFunc(t.Interface.Name)).Call(v.val())), wrap)}
 
-	case annotate.KindList, annotate.KindMap:
-		// l, err := s.Items()
-		// if err != nil { … }
-		// …read l…
-		l := w.sc.name("l")
-		return append([]jen.Code{
-			jen.List(jen.Id(l), jen.Err()).Op(":=").Add(get),
-			ifErr(wrap),
-		}, w.readList(l, t, dst, wrap)...)
-
-	case annotate.KindStruct:
-		// c, err := s.Tip()
-		// if err != nil { … }
-		// if err := ReadBlockRef(c, &v.Tip); err != nil { … }
-		c := w.sc.name("c")
-		return []jen.Code{
-			jen.List(jen.Id(c), jen.Err()).Op(":=").Add(get),
-			ifErr(wrap),
-			check(w.structRead(t, jen.Id(c), dst.addr()), wrap),
-		}
-
-	case annotate.KindInterface:
-		// v.Template = ImportBlockTemplate(ipcimpl.Cap(capnp.Struct(s), 0))
-		return []jen.Code{dst.set(w.g.bound(schemaPath(t), importFunc(t.Interface.Name)).Call(
-			jen.Qual(ipcimplPath, "Cap").Call(jen.Qual(capnpPath, "Struct").Call(s), jen.Lit(w.g.pointerIndex(stype, f.WireName)))))}
-
-	case annotate.KindOptional:
-		return w.readOptionalField(s, stype, f, t, dst, wrap)
-	}
-	panic(fmt.Sprintf("proxy: cannot read kind %d", t.Kind))
-}
-
-// readOptionalField reads field f, of optional type t, into the Go
-// pointer dst, leaving it nil when the field is absent: its has flag is
-// false, or its pointer null.
-func (w *fn) readOptionalField(s jen.Code, stype string, f *annotate.Field, t *annotate.Type, dst ref, wrap wrapper) []jen.Code {
-	if f.HasWireName != "" && !t.Elem.Kind.IsScalar() {
-		// The libmultiprocess dialect: the pointer counts only when its
-		// has flag is set.
-		// if s.HasTipFlag() {
-		// 	…read the pointer…
-		// }
-		return []jen.Code{jen.If(jen.Add(s).Dot(accessor(hasFlagName(f))).Call()).Block(
-			w.readOptionalPointer(s, stype, f, t, dst, wrap)...)}
-	}
-	return w.readOptionalPointer(s, stype, f, t, dst, wrap)
-}
-
-// readOptionalPointer is readOptionalField without the dialect's has flag
-// beside a pointer.
-func (w *fn) readOptionalPointer(s jen.Code, stype string, f *annotate.Field, t *annotate.Type, dst ref, wrap wrapper) []jen.Code {
-	e := t.Elem
-	switch {
-	case e.Kind.IsScalar():
-		// if s.HasFee() {
-		// 	x := s.Fee()
-		// 	v.Fee = &x
+	case shapeHasFlag:
+		// if v.Fee != nil {
+		// 	s.SetFee(int64(*v.Fee))
+		// 	s.SetHasFee(true)
 		// }
 		if f.HasWireName == "" {
 			panic(fmt.Sprintf("proxy: optional scalar field %s has no has flag", f.WireName))
 		}
-		body := w.nested(func() []jen.Code {
-			if narrowEnum(e) {
-				stmts, x := w.enumRead(jen.Add(s).Dot(accessor(f.WireName)).Call(), e, wrap)
-				return append(stmts, dst.set(jen.Op("&").Id(x)))
-			}
-			x := w.sc.name("x")
-			val, _ := w.scalarRead(s, f, e)
-			return []jen.Code{jen.Id(x).Op(":=").Add(val), dst.set(jen.Op("&").Id(x))}
-		})
-		return []jen.Code{jen.If(jen.Add(s).Dot(accessor(f.HasWireName)).Call()).Block(body...)}
+		saved := w.sc
+		w.sc = saved.child()
+		body := w.writeField(s, stype, f, t.Elem, ref{x: v.val(), ptr: true}, hint, wrap)
+		w.sc = saved
+		body = append(body, step{stmt: jen.Add(s).Dot("Set" + accessor(f.HasWireName)).Call(jen.True())})
+		return plain(jen.If(v.val().Op("!=").Nil()).Block(render(body)...))
 
-	case e.Kind == annotate.KindString && e.Hook == nil:
-		// if s.HasLabel() {
-		// 	x, err := s.Label()
-		// 	if err != nil { … }
-		// 	v.Label = &x
-		// }
-		body := w.nested(func() []jen.Code {
-			x := w.sc.name("x")
-			body := []jen.Code{
-				jen.List(jen.Id(x), jen.Err()).Op(":=").Add(s).Dot(accessor(f.WireName)).Call(),
-				ifErr(wrap),
-			}
-			if e.Named != nil {
-				y := w.sc.name("y")
-				return append(body, jen.Id(y).Op(":=").Add(w.fromWire(e, jen.Id(x))), dst.set(jen.Op("&").Id(y)))
-			}
-			return append(body, dst.set(jen.Op("&").Id(x)))
-		})
-		return []jen.Code{jen.If(jen.Add(s).Dot("Has" + accessor(f.WireName)).Call()).Block(body...)}
-
-	default:
-		// if s.HasTip() {
-		// 	x := new(mining.BlockRef)
-		// 	…read into *x…
-		// 	v.Tip = x
-		// }
-		body := w.nested(func() []jen.Code {
-			x := w.sc.name("x")
-			body := []jen.Code{jen.Id(x).Op(":=").New(w.g.goType(e))}
-			body = append(body, w.readField(s, stype, f, e, ref{x: jen.Id(x), ptr: true}, wrap)...)
-			return append(body, dst.set(jen.Id(x)))
-		})
-		return []jen.Code{jen.If(jen.Add(s).Dot("Has" + accessor(f.WireName)).Call()).Block(body...)}
-	}
-}
-
-// copyArray checks that the Data b has the length of the array type t and
-// copies it into dst:
-//
-//	if len(b) != 32 {
-//		return ipc.InField("Hash", ipc.LengthError(len(b), 32))
-//	}
-//	copy(v.Hash[:], b)
-func (w *fn) copyArray(b string, t *annotate.Type, dst ref, wrap wrapper) []jen.Code {
-	return []jen.Code{
-		jen.If(jen.Len(jen.Id(b)).Op("!=").Lit(t.Len)).Block(
-			jen.Return(wrap(jen.Qual(ipcPath, "LengthError").Call(jen.Len(jen.Id(b)), jen.Lit(t.Len))))),
-		jen.Copy(dst.slice(), jen.Id(b)),
-	}
-}
-
-// readList returns statements that read the capnp list l into dst, a Go
-// slice, array or map of type t. A null list leaves a slice or map nil.
-func (w *fn) readList(l string, t *annotate.Type, dst ref, wrap wrapper) []jen.Code {
-	if t.Kind == annotate.KindMap {
-		return w.readMap(l, t, dst, wrap)
-	}
-	if t.Len > 0 {
-		// if l.Len() != 4 {
-		// 	return ipc.InField("Ports", ipc.LengthError(l.Len(), 4))
-		// }
-		// for i := range 4 {
-		// 	…read element i into v.Ports[i]…
-		// }
-		loop := w.nested(func() []jen.Code {
-			i := w.sc.name("i")
-			return []jen.Code{jen.For(jen.Id(i).Op(":=").Range().Lit(t.Len)).Block(
-				w.readElem(l, i, t.Elem, ref{x: dst.index(i)}, wrap.elem(i))...)}
-		})
-		return append([]jen.Code{
-			jen.If(jen.Id(l).Dot("Len").Call().Op("!=").Lit(t.Len)).Block(
-				jen.Return(wrap(jen.Qual(ipcPath, "LengthError").Call(jen.Id(l).Dot("Len").Call(), jen.Lit(t.Len))))),
-		}, loop...)
-	}
-	// if l.IsValid() {
-	// 	n, err := ipc.SliceLen[int32](l)
-	// 	if err != nil {
-	// 		return ipc.InField("Items", err)
-	// 	}
-	// 	x := make([]int32, n)
-	// 	for i := range x {
-	// 		…read element i into x[i]…
-	// 	}
-	// 	v.Items = x
-	// }
-	//
-	// (SliceLen refuses a length whose Go slice would exceed the read
-	// budget of the message: a list of zero-sized structs takes no
-	// bytes on the wire.)
-	body := w.nested(func() []jen.Code {
-		n, x, i := w.sc.name("n"), w.sc.name("x"), w.sc.name("i")
-		return []jen.Code{
-			jen.List(jen.Id(n), jen.Err()).Op(":=").Qual(ipcPath, "SliceLen").Types(w.g.goType(t.Elem)).Call(jen.Id(l)),
-			ifErr(wrap),
-			jen.Id(x).Op(":=").Make(w.g.goType(t), jen.Id(n)),
-			jen.For(jen.Id(i).Op(":=").Range().Id(x)).Block(
-				w.readElem(l, i, t.Elem, ref{x: jen.Id(x).Index(jen.Id(i))}, wrap.elem(i))...),
-			dst.set(jen.Id(x)),
+	case shapePointer:
+		// if err := writeInt32List(ipcimpl.Field(s, 2), v.Items); err != nil { … }
+		at := w.fieldPointer(s, stype, f)
+		steps := []step{checked(w.g.pointerWriter(t).Call(at, v.val()), wrap)}
+		if t.Kind == annotate.KindOptional && f.HasWireName != "" {
+			// The libmultiprocess dialect: a pointer and a has flag.
+			// if v.Tip != nil {
+			// 	s.SetHasTipFlag(true)
+			// }
+			steps = append(steps, step{stmt: jen.If(v.val().Op("!=").Nil()).Block(
+				jen.Add(s).Dot("Set" + accessor(hasFlagName(f))).Call(jen.True()))})
 		}
-	})
-	return []jen.Code{jen.If(jen.Id(l).Dot("IsValid").Call()).Block(body...)}
+		return steps
+	}
+	panic(fmt.Sprintf("proxy: cannot write kind %d", t.Kind))
 }
 
-// readMap reads the entry list l into dst, a Go map of type t; a key that
-// comes twice is an error.
-func (w *fn) readMap(l string, t *annotate.Type, dst ref, wrap wrapper) []jen.Code {
-	entry := t.Entry
-	kf, vf := entry.Fields[0], entry.Fields[1]
-	saved := w.sc
-	w.sc = saved.child()
-	defer func() { w.sc = saved }()
-	n, m, i, e := w.sc.name("n"), w.sc.name("m"), w.sc.name("i"), w.sc.name("e")
-	en := jen.Id(e)
-
-	var body []jen.Code
-	body = append(body, en.Clone().Op(":=").Id(l).Dot("At").Call(jen.Id(i)))
-	k := w.sc.name("k")
-	body = append(body, w.declare(en, entry.Name, kf, t.Key, k, wrap.elem(i).field("key"))...)
-	// if _, dup := m[k]; dup {
-	// 	return ipc.InField("Index", ipc.InElem(i, ipc.ErrDuplicateKey))
-	// }
-	body = append(body, jen.If(
-		jen.List(jen.Id("_"), jen.Id("dup")).Op(":=").Id(m).Index(jen.Id(k)), jen.Id("dup"),
-	).Block(jen.Return(wrap.elem(i)(jen.Qual(ipcPath, "ErrDuplicateKey")))))
-	if x, ok := w.scalarRead(en, vf, t.Elem); ok {
-		// m[k] = e.Value()
-		body = append(body, jen.Id(m).Index(jen.Id(k)).Op("=").Add(x))
-	} else {
-		// val, err := e.Value()   (or another declaration of val)
-		// m[k] = val
-		val := w.sc.name("val")
-		body = append(body, w.declare(en, entry.Name, vf, t.Elem, val, wrap.elem(i))...)
-		body = append(body, jen.Id(m).Index(jen.Id(k)).Op("=").Id(val))
-	}
-	// if l.IsValid() {
-	// 	n, err := ipc.MapLen[string, int64](l)
-	// 	if err != nil {
-	// 		return ipc.InField("Index", err)
-	// 	}
-	// 	m := make(map[string]int64, n)
-	// 	for i := range n {
-	// 		…
-	// 	}
-	// 	v.Index = m
-	// }
-	return []jen.Code{jen.If(jen.Id(l).Dot("IsValid").Call()).Block(
-		jen.List(jen.Id(n), jen.Err()).Op(":=").Qual(ipcPath, "MapLen").Types(w.g.goType(t.Key), w.g.goType(t.Elem)).Call(jen.Id(l)),
-		ifErr(wrap),
-		jen.Id(m).Op(":=").Make(w.g.goType(t), jen.Id(n)),
-		jen.For(jen.Id(i).Op(":=").Range().Id(n)).Block(body...),
-		dst.set(jen.Id(m)),
-	)}
-}
-
-// declare returns statements that declare the variable name and read
-// field f of s (bindings type stype) into it as a Go value of type t:
-//
-//	k := e.Key()                      a scalar
-//	k, err := e.Key()                 a string (+ if err != nil …)
-//	var k T; …read e's key into k…    anything else
-func (w *fn) declare(s jen.Code, stype string, f *annotate.Field, t *annotate.Type, name string, wrap wrapper) []jen.Code {
-	if x, ok := w.scalarRead(s, f, t); ok {
-		return []jen.Code{jen.Id(name).Op(":=").Add(x)}
-	}
-	if t.Kind == annotate.KindString && t.Named == nil && t.Hook == nil {
-		return []jen.Code{
-			jen.List(jen.Id(name), jen.Err()).Op(":=").Add(s).Dot(accessor(f.WireName)).Call(),
-			ifErr(wrap),
+// readField returns the steps that read field f of s, a capnp struct whose
+// bindings type is stype, into the Go value dst of type t.
+func (w *fn) readField(s jen.Code, stype string, f *annotate.Field, t *annotate.Type, dst ref, hint string, wrap wrapper) []step {
+	get := jen.Add(s).Dot(accessor(f.WireName)).Call()
+	if scalarHook(t) {
+		// height, err := mining.HeightFromWire(s.Height())
+		if x, ok := w.scalarRead(s, f, t.Hook.Wire); ok {
+			return w.hookFromWire(t, x, dst, hint, wrap)
 		}
+		steps, x := w.enumRead(get, t.Hook.Wire, hint+"Wire", wrap)
+		return append(steps, w.hookFromWire(t, jen.Id(x), dst, hint, wrap)...)
 	}
-	return append([]jen.Code{jen.Var().Id(name).Add(w.g.goType(t))},
-		w.readField(s, stype, f, t, ref{x: jen.Id(name)}, wrap)...)
-}
-
-// readElem returns statements that read element i of the capnp list l
-// into dst, a Go value of type t.
-func (w *fn) readElem(l, i string, t *annotate.Type, dst ref, wrap wrapper) []jen.Code {
-	if t.Hook != nil {
-		return w.hookFromWire(t, dst, wrap, func(x ref) []jen.Code {
-			return w.readElem(l, i, t.Hook.Wire, x, wrap)
-		})
-	}
-	at := jen.Id(l).Dot("At").Call(jen.Id(i))
-	if narrowEnum(t) {
-		stmts, x := w.enumRead(at, t, wrap)
-		return append(stmts, dst.set(jen.Id(x)))
-	}
-	if t.Kind.IsScalar() {
-		// x[i] = int(l.At(i))
-		return []jen.Code{dst.set(w.fromWire(t, at))}
-	}
-	switch t.Kind {
-	case annotate.KindString:
-		x := w.sc.name("x")
-		return []jen.Code{
-			jen.List(jen.Id(x), jen.Err()).Op(":=").Add(at),
-			ifErr(wrap),
-			dst.set(w.fromWire(t, jen.Id(x))),
+	switch shapeOf(t) {
+	case shapeScalar:
+		if x, ok := w.scalarRead(s, f, t); ok {
+			// v.Height = mining.Height(s.Height())
+			return plain(dst.set(x))
 		}
+		steps, x := w.enumRead(get, t, hint, wrap)
+		return append(steps, step{stmt: dst.set(jen.Id(x))})
 
-	case annotate.KindBytes:
-		b := w.sc.name("b")
-		return []jen.Code{
-			jen.List(jen.Id(b), jen.Err()).Op(":=").Add(at),
-			ifErr(wrap),
-			dst.set(w.fromWire(t, jen.Qual(bytesPath, "Clone").Call(jen.Id(b)))),
+	case shapeText:
+		// if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Name); err != nil { … }
+		read := "ReadText"
+		if t.Kind == annotate.KindBytes {
+			read = "ReadData" // a copy: the message's buffer is reused
 		}
+		at := w.fieldPointer(s, stype, f)
+		return []step{checked(jen.Qual(ipcimplPath, read).Call(at, dst.addr()), wrap)}
 
-	case annotate.KindByteArray:
-		b := w.sc.name("b")
-		return append([]jen.Code{
-			jen.List(jen.Id(b), jen.Err()).Op(":=").Add(at),
-			ifErr(wrap),
-		}, w.copyArray(b, t, dst, wrap)...)
-
-	case annotate.KindList, annotate.KindMap:
-		// p, err := l.At(i)
+	case shapeStruct:
+		// tipWire, err := s.Tip()
 		// if err != nil { … }
-		// l1 := capnp.Int32List(p.List())
-		// …read l1…
-		p, il := w.sc.name("p"), w.sc.name("l")
-		return append([]jen.Code{
-			jen.List(jen.Id(p), jen.Err()).Op(":=").Add(at),
+		// if err := ReadBlockRef(tipWire, &v.Tip); err != nil { … }
+		c := w.sc.name(hint + "Wire")
+		return append(plain(
+			jen.List(jen.Id(c), jen.Err()).Op(":=").Add(get),
 			ifErr(wrap),
-			jen.Id(il).Op(":=").Add(w.typedList(t)).Call(jen.Id(p).Dot("List").Call()),
-		}, w.readList(il, t, dst, wrap)...)
+		), checked(w.structReadCall(t, jen.Id(c), dst.addr()), wrap))
 
-	case annotate.KindStruct:
-		// if err := ReadBlockRef(l.At(i), &x[i]); err != nil { … }
-		return []jen.Code{check(w.structRead(t, at, dst.addr()), wrap)}
+	case shapeCap:
+		// v.Template = ImportBlockTemplate(ipcimpl.Cap(capnp.Struct(s), 0))
+		return plain(dst.set(w.g.bound(schemaPath(t), importFunc(t.Interface.Name)).Call(
+			jen.Qual(ipcimplPath, "Cap").Call(w.capnpStruct(s), jen.Lit(w.g.pointerIndex(stype, f.WireName))))))
 
-	case annotate.KindInterface:
-		// x[i] = ImportBlockTemplate(ipcimpl.CapElem(l, i))
-		return []jen.Code{
-			dst.set(w.g.bound(schemaPath(t), importFunc(t.Interface.Name)).Call(
-				jen.Qual(ipcimplPath, "CapElem").Call(jen.Id(l), jen.Id(i)))),
+	case shapeHasFlag:
+		if f.HasWireName == "" {
+			panic(fmt.Sprintf("proxy: optional scalar field %s has no has flag", f.WireName))
 		}
+		has := jen.Add(s).Dot(accessor(f.HasWireName)).Call()
+		if x, ok := w.scalarRead(s, f, t.Elem); ok {
+			// v.Fee = ipcimpl.Optional(s.HasFee(), mining.Amount(s.Fee()))
+			return plain(dst.set(jen.Qual(ipcimplPath, "Optional").Call(has, x)))
+		}
+		// if s.HasSize() {
+		// 	size := new(enums.Size)
+		// 	…read s's size into *size…
+		// 	v.Size = size
+		// }
+		saved := w.sc
+		w.sc = saved.child()
+		x := w.sc.name(hint)
+		steps := append(plain(jen.Id(x).Op(":=").New(w.g.goType(t.Elem))),
+			w.readField(s, stype, f, t.Elem, ref{x: jen.Id(x), ptr: true}, hint+"Wire", wrap)...)
+		w.sc = saved
+		steps = append(steps, step{stmt: dst.set(jen.Id(x))})
+		return plain(jen.If(has).Block(render(steps)...))
 
-	case annotate.KindOptional:
-		return w.readOptionalElem(l, i, t, dst, wrap)
+	case shapePointer:
+		// if err := readInt32List(ipcimpl.Field(s, 2), &v.Items); err != nil { … }
+		at := w.fieldPointer(s, stype, f)
+		steps := []step{checked(w.pointerReadCall(t, at, dst.addr()), wrap)}
+		if t.Kind == annotate.KindOptional && f.HasWireName != "" {
+			// The libmultiprocess dialect: the pointer counts only when
+			// its has flag is set.
+			// if s.HasTipFlag() {
+			// 	…read the pointer…
+			// }
+			return plain(jen.If(jen.Add(s).Dot(accessor(hasFlagName(f))).Call()).Block(render(steps)...))
+		}
+		return steps
+	}
+	panic(fmt.Sprintf("proxy: cannot read kind %d", t.Kind))
+}
+
+// writeElem returns the steps that write the Go value v, of type t, as
+// element i of the capnp list l.
+func (w *fn) writeElem(l, i string, t *annotate.Type, v ref, wrap wrapper) []step {
+	set := func(x jen.Code) *jen.Statement { return jen.Id(l).Dot("Set").Call(jen.Id(i), x) }
+	at := jen.Id(l).Dot("At").Call(jen.Id(i))
+	if scalarHook(t) {
+		steps, x := w.hookToWire(t, v.val(), "elem", wrap)
+		return append(steps, w.writeElem(l, i, t.Hook.Wire, ref{x: jen.Id(x)}, wrap)...)
+	}
+	switch shapeOf(t) {
+	case shapeScalar:
+		if t.Kind == annotate.KindEnum {
+			steps, x := w.enumToWire(t, v.val(), "elem", wrap)
+			return append(steps, step{stmt: set(x)})
+		}
+		// l.Set(i, int64(v[i]))
+		return plain(set(w.toWire(t, v.val())))
+
+	case shapeText:
+		if t.Kind == annotate.KindBytes {
+			// capnp.DataList.Set writes null for empty data too.
+			// if err := ipc.SetDataAt(l, i, v[i]); err != nil { … }
+			return []step{checked(jen.Qual(ipcPath, "SetDataAt").Call(jen.Id(l), jen.Id(i), w.toWire(t, v.val())), wrap)}
+		}
+		// if err := l.Set(i, v[i]); err != nil { … }
+		return []step{checked(set(w.toWire(t, v.val())), wrap)}
+
+	case shapeStruct:
+		// if err := WriteBlockRef(l.At(i), &v[i]); err != nil { … }
+		return []step{checked(w.structWriter(t).Call(at, v.addr()), wrap)}
+
+	case shapeCap:
+		// A nil element stays a null pointer.
+		// if err := ipcimpl.SetCapElem(l, i, ExportBlockTemplate(v[i])); err != nil { … }
+		return []step{checked(jen.Qual(ipcimplPath, "SetCapElem").Call(jen.Id(l), jen.Id(i),
+			w.g.bound(schemaPath(t), exportFunc(t.Interface.Name)).Call(v.val())), wrap)}
+
+	case shapeHasFlag, shapePointer:
+		if t.Kind == annotate.KindOptional {
+			// Each element is a box whose value field carries the
+			// optional, so a nil element is a box without a value.
+			// box := l.At(i)
+			// …write v[i] into box's value…
+			bf, ot := boxed(t)
+			box := w.sc.name("box")
+			return append(plain(jen.Id(box).Op(":=").Add(at)),
+				w.writeField(jen.Id(box), t.Box.Name, bf, ot, v, "value", wrap)...)
+		}
+		// if err := writeInt32List(ipcimpl.Elem(l, i), v[i]); err != nil { … }
+		elem := jen.Qual(ipcimplPath, "Elem").Call(jen.Id(l), jen.Id(i))
+		return []step{checked(w.g.pointerWriter(t).Call(elem, v.val()), wrap)}
+	}
+	panic(fmt.Sprintf("proxy: cannot write list element of kind %d", t.Kind))
+}
+
+// readElem returns the steps that read element i of the capnp list l into
+// dst, a Go value of type t.
+func (w *fn) readElem(l, i string, t *annotate.Type, dst ref, wrap wrapper) []step {
+	at := jen.Id(l).Dot("At").Call(jen.Id(i))
+	elem := jen.Qual(ipcimplPath, "Elem").Call(jen.Id(l), jen.Id(i))
+	if scalarHook(t) {
+		if !narrowEnum(t.Hook.Wire) {
+			return w.hookFromWire(t, w.fromWire(t.Hook.Wire, at), dst, "elem", wrap)
+		}
+		steps, x := w.enumRead(at, t.Hook.Wire, "elemWire", wrap)
+		return append(steps, w.hookFromWire(t, jen.Id(x), dst, "elem", wrap)...)
+	}
+	switch shapeOf(t) {
+	case shapeScalar:
+		if narrowEnum(t) {
+			steps, x := w.enumRead(at, t, "elem", wrap)
+			return append(steps, step{stmt: dst.set(jen.Id(x))})
+		}
+		// v[i] = int(l.At(i))
+		return plain(dst.set(w.fromWire(t, at)))
+
+	case shapeText:
+		// if err := ipcimpl.ReadText(ipcimpl.Elem(l, i), &v[i]); err != nil { … }
+		read := "ReadText"
+		if t.Kind == annotate.KindBytes {
+			read = "ReadData"
+		}
+		return []step{checked(jen.Qual(ipcimplPath, read).Call(elem, dst.addr()), wrap)}
+
+	case shapeStruct:
+		// if err := ReadBlockRef(l.At(i), &v[i]); err != nil { … }
+		return []step{checked(w.structReadCall(t, at, dst.addr()), wrap)}
+
+	case shapeCap:
+		// v[i] = ImportBlockTemplate(ipcimpl.CapElem(l, i))
+		return plain(dst.set(w.g.bound(schemaPath(t), importFunc(t.Interface.Name)).Call(
+			jen.Qual(ipcimplPath, "CapElem").Call(jen.Id(l), jen.Id(i)))))
+
+	case shapeHasFlag, shapePointer:
+		if t.Kind == annotate.KindOptional {
+			// box := l.At(i)
+			// …read box's value into v[i]…
+			bf, ot := boxed(t)
+			box := w.sc.name("box")
+			return append(plain(jen.Id(box).Op(":=").Add(at)),
+				w.readField(jen.Id(box), t.Box.Name, bf, ot, dst, "value", wrap)...)
+		}
+		// if err := readInt32List(ipcimpl.Elem(l, i), &v[i]); err != nil { … }
+		return []step{checked(w.pointerReadCall(t, elem, dst.addr()), wrap)}
 	}
 	panic(fmt.Sprintf("proxy: cannot read list element of kind %d", t.Kind))
 }
 
-// readOptionalElem reads element i of l, a list of boxes, into the Go
-// pointer dst, leaving it nil when the box holds no value.
-//
-//	b := l.At(i)
-//	if b.HasValue() {
-//		x := b.Value()
-//		v[i] = &x
-//	}
-func (w *fn) readOptionalElem(l, i string, t *annotate.Type, dst ref, wrap wrapper) []jen.Code {
-	bf, ot := boxed(t)
-	b := w.sc.name("b")
-	return append([]jen.Code{jen.Id(b).Op(":=").Id(l).Dot("At").Call(jen.Id(i))},
-		w.readOptionalField(jen.Id(b), t.Box.Name, bf, ot, dst, wrap)...)
-}
-
-// hookToWire returns statements that convert the Go value v of the hooked
-// type t to its wire type, and a ref to the result:
-//
-//	x, err := ipc.TimeToWire(v.At)
-//	if err != nil {
-//		return ipc.InField("At", err)
-//	}
-func (w *fn) hookToWire(t *annotate.Type, v ref, wrap wrapper) ([]jen.Code, ref) {
-	x := w.sc.name("x")
-	return []jen.Code{
-		jen.List(jen.Id(x), jen.Err()).Op(":=").Add(w.hookFunc(t, t.Hook.ToWire)).Call(v.val()),
-		ifErr(wrap),
-	}, ref{x: jen.Id(x)}
-}
-
-// hookFromWire returns statements that read a wire value with read into
-// a new variable and convert it to the Go value dst of the hooked type t:
-//
-//	var x ipc.WallTime
-//	…read into x…
-//	y, err := ipc.TimeFromWire(x)
-//	if err != nil {
-//		return ipc.InField("At", err)
-//	}
-//	v.At = y
-func (w *fn) hookFromWire(t *annotate.Type, dst ref, wrap wrapper, read func(x ref) []jen.Code) []jen.Code {
-	return w.nested(func() []jen.Code {
-		x := w.sc.name("x")
-		body := []jen.Code{jen.Var().Id(x).Add(w.g.goType(t.Hook.Wire))}
-		body = append(body, read(ref{x: jen.Id(x)})...)
-		y := w.sc.name("y")
-		body = append(body,
-			jen.List(jen.Id(y), jen.Err()).Op(":=").Add(w.hookFunc(t, t.Hook.FromWire)).Call(jen.Id(x)),
-			ifErr(wrap),
-			dst.set(jen.Id(y)),
-		)
-		return []jen.Code{jen.Block(body...)}
-	})
-}
-
-// hookFunc renders the conversion function f of the hooked type t,
-// instantiated with t's Go type when the hook is generic:
-// ipc.MarshalBinary[pkg.T].
-func (w *fn) hookFunc(t *annotate.Type, f annotate.TypeName) *jen.Statement {
-	if t.Hook.Generic {
-		return w.g.qual(f).Types(w.g.qual(*t.Named))
+// hasFlagName is the Go name of f's has flag in the bindings.
+func hasFlagName(f *annotate.Field) string {
+	if f.HasGoName != "" {
+		return f.HasGoName
 	}
-	return w.g.qual(f)
+	return f.HasWireName
+}
+
+// boxed returns the value field of the box struct of t, an optional list
+// element, and the type to convert it with: t without its box. (A box is
+// shared by every optional with the same wire type, so its field's own
+// Type may be another use's, e.g. *int32 for a *mining.Height.)
+func boxed(t *annotate.Type) (*annotate.Field, *annotate.Type) {
+	if t.Box == nil || len(t.Box.Fields) != 1 {
+		panic("proxy: optional list element without a box struct of one field")
+	}
+	return t.Box.Fields[0], &annotate.Type{Kind: annotate.KindOptional, Elem: t.Elem}
+}
+
+// structWriter renders the function that writes a Go value of type t, a
+// struct or a type hooked to a struct, into a struct of the bindings:
+// WriteBlockRef, writeTime.
+func (w *fn) structWriter(t *annotate.Type) *jen.Statement {
+	if t.Hook != nil {
+		return jen.Id("write" + w.g.wireTypeName(t))
+	}
+	return w.g.bound(schemaPath(t), structWriteFunc(t.Struct.Name))
+}
+
+// structReadCall renders the call that reads the struct c of the
+// bindings into dst, a pointer to a Go value of type t (a struct or a type
+// hooked to a struct): ReadBlockRef(c, dst), readTreeNested(c, dst,
+// depth-1), readTime(c, dst).
+func (w *fn) structReadCall(t *annotate.Type, c, dst jen.Code) jen.Code {
+	if t.Hook != nil {
+		return w.withDepth(t, jen.Id("read"+w.g.wireTypeName(t)), c, dst)
+	}
+	if depth, ok := w.depthFor(t); ok {
+		return jen.Id(nestedReadFunc(t.Struct.Name)).Call(c, dst, depth)
+	}
+	return w.g.bound(schemaPath(t), structReadFunc(t.Struct.Name)).Call(c, dst)
+}
+
+// pointerReadCall renders the call that reads the pointer at into dst, a
+// pointer to a Go value of type t: readInt32List(at, dst).
+func (w *fn) pointerReadCall(t *annotate.Type, at, dst jen.Code) jen.Code {
+	return w.withDepth(t, jen.Id("read"+w.g.wireTypeName(t)), at, dst)
+}
+
+// withDepth renders a call of the reader read of a wire type t with args,
+// and the depth argument when t's values may hold recursive structs.
+func (w *fn) withDepth(t *annotate.Type, read *jen.Statement, args ...jen.Code) jen.Code {
+	if needsDepth(w.g, t) {
+		depth, ok := w.depthFor(leafStruct(t))
+		if !ok {
+			depth = jen.Qual(ipcPath, "MaxNesting")
+		}
+		args = append(args, depth)
+	}
+	return read.Call(args...)
 }

@@ -188,17 +188,25 @@ func (g *generator) clientMethod(owner, it *annotate.Interface, m *annotate.Meth
 	recv := w.sc.name("c")
 
 	// func(p capnp.Struct) error { return writeX_Params(X_Params(p), args…) }
+	// (A single field that takes one step is converted in the closure
+	// itself: func(p capnp.Struct) error { return ipc.InField("t", writeTime(…)) }.)
 	writeParams := jen.Code(jen.Nil())
 	if len(goParams) > 0 {
 		p, pt := w.sc.name("p"), paramsType(it, m)
-		writeParams = jen.Func().Params(jen.Id(p).Qual(capnpPath, "Struct")).Error().Block(jen.Return(
-			jen.Id(writeFunc(pt)).Call(append([]jen.Code{jen.Id(pt).Call(jen.Id(p))}, args...)...)))
+		body := []jen.Code{jen.Return(jen.Id(writeFunc(pt)).Call(append([]jen.Code{jen.Id(pt).Call(jen.Id(p))}, args...)...))}
+		if g.inline(pt, goParams, true, false) {
+			body = finish(w.inlineSteps(jen.Id(p), pt, goParams, ref{x: args[0]}, true, fieldWrap(label(goParams[0]))))
+		}
+		writeParams = jen.Func().Params(jen.Id(p).Qual(capnpPath, "Struct")).Error().Block(body...)
 	}
 	readResults := jen.Code(jen.Nil())
 	if len(goResults) > 0 {
 		r, rt := w.sc.name("r"), resultsType(it, m)
-		readResults = jen.Func().Params(jen.Id(r).Qual(capnpPath, "Struct")).Error().Block(jen.Return(
-			jen.Id(readFunc(rt)).Call(append([]jen.Code{jen.Id(rt).Call(jen.Id(r))}, readArgs...)...)))
+		body := []jen.Code{jen.Return(jen.Id(readFunc(rt)).Call(append([]jen.Code{jen.Id(rt).Call(jen.Id(r))}, readArgs...)...))}
+		if g.inline(rt, goResults, false, false) {
+			body = finish(w.inlineSteps(jen.Id(r), rt, goResults, ref{x: res[0]}, false, fieldWrap(label(goResults[0]))))
+		}
+		readResults = jen.Func().Params(jen.Id(r).Qual(capnpPath, "Struct")).Error().Block(body...)
 	}
 	callArgs := []jen.Code{ctx, jen.Id(recv).Dot("c"), jen.Op("&").Id(methodVar(it, m)), writeParams, readResults}
 
@@ -355,10 +363,20 @@ func (g *generator) serverMethod(owner, it *annotate.Interface, m *annotate.Meth
 		if len(defs) == 1 {
 			decl = jen.Var().Add(defs[0])
 		}
-		body = append(body, decl, jen.If(
-			jen.Err().Op(":=").Id(readFunc(pt)).Call(read...),
-			jen.Err().Op("!=").Nil(),
-		).Block(jen.Return(jen.Qual(ipcimplPath, "ParamsError").Call(method, jen.Err()))))
+		paramsError := func(err jen.Code) jen.Code { return jen.Qual(ipcimplPath, "ParamsError").Call(method, err) }
+		if g.inline(pt, goParams, false, true) {
+			// if err := readTime(ipcimpl.Field(call.Params(), 0), &t); err != nil {
+			// 	return ipcimpl.ParamsError(&methodTimesEcho, ipc.InField("t", err))
+			// }
+			wrap := func(err jen.Code) jen.Code { return paramsError(fieldWrap(label(goParams[0]))(err)) }
+			steps := w.inlineSteps(jen.Id("call").Dot("Params").Call(), pt, goParams, ref{x: args[0]}, false, wrap)
+			body = append(append(body, decl), render(steps)...)
+		} else {
+			body = append(body, decl, jen.If(
+				jen.Err().Op(":=").Id(readFunc(pt)).Call(read...),
+				jen.Err().Op("!=").Nil(),
+			).Block(jen.Return(paramsError(jen.Err()))))
+		}
 	}
 
 	implArgs := args
@@ -390,8 +408,11 @@ func (g *generator) serverMethod(owner, it *annotate.Interface, m *annotate.Meth
 	}
 	if len(res) > 0 {
 		r, rt := w.sc.name("r"), resultsType(it, m)
-		write := jen.Func().Params(jen.Id(r).Qual(capnpPath, "Struct")).Error().Block(jen.Return(
-			jen.Id(writeFunc(rt)).Call(append([]jen.Code{jen.Id(rt).Call(jen.Id(r))}, res...)...)))
+		writeBody := []jen.Code{jen.Return(jen.Id(writeFunc(rt)).Call(append([]jen.Code{jen.Id(rt).Call(jen.Id(r))}, res...)...))}
+		if g.inline(rt, goResults, true, false) {
+			writeBody = finish(w.inlineSteps(jen.Id(r), rt, goResults, ref{x: res[0]}, true, fieldWrap(label(goResults[0]))))
+		}
+		write := jen.Func().Params(jen.Id(r).Qual(capnpPath, "Struct")).Error().Block(writeBody...)
 		body = append(body, jen.Return(jen.Qual(ipcimplPath, "Results").Call(jen.Id("call"), method, g.objectSize(rt), write)))
 	}
 

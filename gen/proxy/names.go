@@ -289,10 +289,6 @@ func schemaPath(t *annotate.Type) string {
 	return ""
 }
 
-// schemaVar is the package-level *ipc.Schema of the bindings; it exists
-// only when an optional string is written.
-const schemaVar = "wireSchema"
-
 // checkNames reports generated names that would collide with the
 // bindings' names or that the generated package could not refer to.
 func checkNames(pkg *annotate.Package) error {
@@ -364,7 +360,6 @@ func reservedNames(pkg *annotate.Package, imports map[string]string) map[string]
 		r[n] = true
 	}
 	r["RegisterSchema"] = true
-	r[schemaVar] = true
 	for _, s := range pkg.Structs {
 		for _, n := range []string{s.Name, s.Name + "_List", "New" + s.Name + "_List", s.Name + "_TypeID", structWriteFunc(s.Name), structReadFunc(s.Name), nestedReadFunc(s.Name)} {
 			r[n] = true

@@ -29,12 +29,13 @@ import (
 //			return ipc.ErrTooDeep
 //		}
 //		…
-//		if err := readTreeNested(l.At(i), &x[i], depth-1); err != nil { … }
-//		…
+//		return ipc.InField("Children", readTreeList(ipcimpl.Field(s, 1), &v.Children, depth-1))
 //	}
 //
 // and reads the structs of its own group through their twins with one
-// level less. Any other struct is read through its exported reader, with a
+// level less. The reader of a wire type whose values may hold structs of
+// a group (readTreeList, readOptionalTree) takes a depth parameter too and
+// passes it on unchanged: only a struct is a level. Any other struct is read through its exported reader, with a
 // fresh budget: it cannot lead back to the group (it would be in it), so
 // a path through the value meets each group once, and its depth is at
 // most MaxNesting times the number of groups.
@@ -112,26 +113,50 @@ func cycleGroups(pkg *annotate.Package) map[*annotate.Struct]int {
 // nestedReadFunc is the depth-counting reader of a recursive struct.
 func nestedReadFunc(name string) string { return "read" + name + "Nested" }
 
-// nestedRead returns the call that reads the struct capnp value c into
-// the Go value at dst when the function being emitted is the nested
-// reader of a struct in t's cycle group, and ok false otherwise.
-func (w *fn) nestedRead(t *annotate.Type, c, dst jen.Code) (call jen.Code, ok bool) {
-	if w.depth == "" || t.Schema != nil {
+// leafStruct returns the struct type that reading a value of type t reads
+// (through lists, maps, optionals and hooks' wire types), or nil. A map's
+// key is never a struct, so there is at most one.
+func leafStruct(t *annotate.Type) *annotate.Type {
+	switch {
+	case t == nil:
+		return nil
+	case t.Hook != nil:
+		return leafStruct(t.Hook.Wire)
+	case t.Kind == annotate.KindStruct:
+		return t
+	}
+	return leafStruct(t.Elem)
+}
+
+// needsDepth reports whether the reader of t, a wire type, counts levels:
+// t's values may hold a recursive struct of this package's schema.
+func needsDepth(g *generator, t *annotate.Type) bool {
+	if t.Kind == annotate.KindStruct && t.Hook == nil {
+		return false // read by the struct's own reader
+	}
+	leaf := leafStruct(t)
+	if leaf == nil || leaf.Schema != nil {
+		return false
+	}
+	_, recursive := g.groups[leaf.Struct]
+	return recursive
+}
+
+// depthFor returns the depth argument for reading the struct type t in
+// the function being emitted, when that function counts the levels of
+// t's cycle group: depth-1 in the nested reader of a struct of the group,
+// depth in a wire type's reader. ok is false elsewhere: t is read with a
+// fresh budget.
+func (w *fn) depthFor(t *annotate.Type) (depth jen.Code, ok bool) {
+	if w.depth == "" || t == nil || t.Schema != nil || t.Hook != nil {
 		return nil, false
 	}
 	group, recursive := w.g.groups[t.Struct]
 	if !recursive || group != w.group {
 		return nil, false
 	}
-	return jen.Id(nestedReadFunc(t.Struct.Name)).Call(c, dst, jen.Id(w.depth).Op("-").Lit(1)), true
-}
-
-// structRead renders the call that reads the struct capnp value c of
-// type t into the Go value at dst: the nested reader with one level less
-// inside a cycle group, the struct's exported reader otherwise.
-func (w *fn) structRead(t *annotate.Type, c, dst jen.Code) jen.Code {
-	if call, ok := w.nestedRead(t, c, dst); ok {
-		return call
+	if w.nested {
+		return jen.Id(w.depth).Op("-").Lit(1), true
 	}
-	return w.g.bound(schemaPath(t), structReadFunc(t.Struct.Name)).Call(c, dst)
+	return jen.Id(w.depth), true
 }

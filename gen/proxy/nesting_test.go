@@ -70,12 +70,14 @@ func TestNestedReaders(t *testing.T) {
 	for _, s := range []string{
 		"func ReadTree(s Tree, v *n.Tree) error {\n\treturn readTreeNested(s, v, ipc.MaxNesting)\n}",
 		"func readTreeNested(s Tree, v *n.Tree, depth int) error {\n\tif depth == 0 {\n\t\treturn ipc.ErrTooDeep\n\t}",
-		"readTreeNested(l.At(i), &x1[i], depth-1)",
-		"readCallNested(c, x1, depth-1)",   // Expr → boxed *Call
-		"readExprNested(c, &val, depth-1)", // Call → map value Expr
-		"ReadTree(l.At(i), &x[i])",         // Forest → Tree: a fresh budget
-		"ReadExpr(c, x)",                   // Forest → *Expr
-		"func ReadForest(s Forest, v *n.Forest) error {\n\tl, err := s.Trees()",
+		"readTreeList(ipcimpl.Field(s, 1), &v.Children, depth-1)",        // Tree → []Tree
+		"readTreeNested(l.At(i), &v[i], depth)",                          // the list is no level of its own
+		"readOptionalCallList(ipcimpl.Field(s, 0), &v.Calls, depth-1)",   // Expr → boxed *Call
+		"readCallNested(s, value, depth)",                                // …and the optional
+		"readStringExprMap(ipcimpl.Field(s, 0), &v.Args, depth-1)",       // Call → map value Expr
+		"readTreeList(ipcimpl.Field(s, 0), &v.Trees, ipc.MaxNesting)",    // Forest → Tree: a fresh budget
+		"readOptionalExpr(ipcimpl.Field(s, 1), &v.Root, ipc.MaxNesting)", // Forest → *Expr
+		"func ReadForest(s Forest, v *n.Forest) error {\n\tif err := readTreeList(",
 	} {
 		if !strings.Contains(src, s) {
 			t.Errorf("output lacks %q", s)

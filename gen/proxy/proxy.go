@@ -74,7 +74,7 @@ func Generate(pkg *annotate.Package) (out []byte, err error) {
 		}
 	}()
 	f := jen.NewFilePathName(pkg.IPCPath, pkg.IPCName)
-	g := &generator{pkg: pkg, file: f}
+	g := &generator{pkg: pkg, file: f, wireNames: make(map[string]string), wireTaken: make(map[string]bool)}
 	g.imports = importNames(f, pkg)
 	g.reserved = reservedNames(pkg, g.imports)
 	g.groups = cycleGroups(pkg)
@@ -96,12 +96,18 @@ func Generate(pkg *annotate.Package) (out []byte, err error) {
 
 // generator holds the state of one Generate call.
 type generator struct {
-	pkg        *annotate.Package
-	file       *jen.File
-	imports    map[string]string // import path → package identifier
-	reserved   map[string]bool   // package-level identifiers locals must not shadow
-	usesSchema bool              // an optional string is written: declare wireSchema
-	layouts    *schema.Layouts   // where the schema's structs put their fields
+	pkg      *annotate.Package
+	file     *jen.File
+	imports  map[string]string // import path → package identifier
+	reserved map[string]bool   // package-level identifiers locals must not shadow
+	layouts  *schema.Layouts   // where the schema's structs put their fields
+
+	// The wire types whose conversion functions the file has (see
+	// wiretypes.go): typeKey → function name, the names taken, and the
+	// types registered but not yet emitted.
+	wireNames map[string]string
+	wireTaken map[string]bool
+	wireQueue []wireType
 
 	// groups numbers the cycle group of every recursive Go struct of
 	// the schema (see nesting.go).
@@ -169,12 +175,7 @@ func (g *generator) render() {
 			g.structConversions(s)
 		}
 	}
-	if g.usesSchema {
-		// var wireSchema = ipc.NewSchema(RegisterSchema)
-		f.Comment(docComment(schemaVar + " finds the pointer slots of Text fields, to write a non-null empty Text for an\n" +
-			"optional string that points to \"\"."))
-		f.Var().Id(schemaVar).Op("=").Qual(ipcPath, "NewSchema").Call(jen.Id("RegisterSchema"))
-	}
+	g.emitWireTypes()
 }
 
 // docComment renders doc, a comment's text, as a // comment.
@@ -264,14 +265,56 @@ func (g *generator) methodConversions(it *annotate.Interface, m *annotate.Method
 	}
 	method := methodPath(g.pkg, it, m)
 	goParams, goResults := live(m.Params), live(m.Results)
-	if len(goParams) > 0 {
-		g.fieldsWriter(paramsType(it, m), goParams, "the arguments of a call to "+method)
-		g.fieldsReader(paramsType(it, m), goParams, "the arguments of a call to "+method)
+	if pt := paramsType(it, m); len(goParams) > 0 {
+		if !g.inline(pt, goParams, true, false) {
+			g.fieldsWriter(pt, goParams, "the arguments of a call to "+method)
+		}
+		if !g.inline(pt, goParams, false, true) {
+			g.fieldsReader(pt, goParams, "the arguments of a call to "+method)
+		}
 	}
-	if len(goResults) > 0 {
-		g.fieldsWriter(resultsType(it, m), goResults, "the results of "+method)
-		g.fieldsReader(resultsType(it, m), goResults, "the results of "+method)
+	if rt := resultsType(it, m); len(goResults) > 0 {
+		if !g.inline(rt, goResults, true, false) {
+			g.fieldsWriter(rt, goResults, "the results of "+method)
+		}
+		if !g.inline(rt, goResults, false, false) {
+			g.fieldsReader(rt, goResults, "the results of "+method)
+		}
 	}
+}
+
+// inline reports whether the method bodies write (or read) fields, the
+// parameters or results of a method whose bindings type is stype,
+// themselves instead of calling a function: there is one field, and it
+// takes one step. With callOnly, that step must be a call (the server
+// reads its parameters into declared variables, and a plain assignment
+// there would be a var-then-assign shuffle).
+func (g *generator) inline(stype string, fields []*annotate.Field, write, callOnly bool) bool {
+	if len(fields) != 1 {
+		return false
+	}
+	f := fields[0]
+	w := g.newFn("p")
+	if write {
+		return len(w.writeField(jen.Id("p"), stype, f, f.Type, ref{x: jen.Id("v")}, "v", fieldWrap("v"))) == 1
+	}
+	steps := w.readField(jen.Id("p"), stype, f, f.Type, ref{x: jen.Id("v")}, "v", fieldWrap("v"))
+	return len(steps) == 1 && (steps[0].call != nil || !callOnly)
+}
+
+// inlineSteps returns the steps that write (or read) the one field of
+// fields, the parameters or results of bindings type stype, between v and
+// the capnp.Struct raw in a method body.
+func (w *fn) inlineSteps(raw jen.Code, stype string, fields []*annotate.Field, v ref, write bool, wrap wrapper) []step {
+	saved := w.sc
+	w.sc, w.raw = saved.child(), raw
+	defer func() { w.sc, w.raw = saved, nil }()
+	f := fields[0]
+	s := jen.Id(stype).Call(raw)
+	if write {
+		return w.writeField(s, stype, f, f.Type, v, lowerFirst(label(f)), wrap)
+	}
+	return w.readField(s, stype, f, f.Type, v, lowerFirst(label(f)), wrap)
 }
 
 // fieldsWriter emits
@@ -279,20 +322,19 @@ func (g *generator) methodConversions(it *annotate.Interface, m *annotate.Method
 //	// writeMining_createNewBlock_Params writes the arguments of … into p.
 //	func writeMining_createNewBlock_Params(p Mining_createNewBlock_Params, opts mining.BlockCreateOptions) error {
 //		…
-//		return nil
+//		return ipc.InField("opts", WriteBlockCreateOptions(optsWire, &opts))
 //	}
 func (g *generator) fieldsWriter(stype string, fields []*annotate.Field, what string) {
 	w := g.newFn("p")
 	params := []jen.Code{jen.Id("p").Id(stype)}
-	var body []jen.Code
+	var steps []step
 	for _, f := range fields {
 		name := w.sc.name(label(f))
 		params = append(params, jen.Id(name).Add(g.goType(f.Type)))
-		body = append(body, w.writeField(jen.Id("p"), stype, f, f.Type, ref{x: jen.Id(name)}, fieldWrap(label(f)))...)
+		steps = append(steps, w.writeField(jen.Id("p"), stype, f, f.Type, ref{x: jen.Id(name)}, lowerFirst(label(f)), fieldWrap(label(f)))...)
 	}
-	body = append(body, jen.Return(jen.Nil()))
 	g.file.Comment(fmt.Sprintf("%s writes %s into p.", writeFunc(stype), what))
-	g.file.Func().Id(writeFunc(stype)).Params(params...).Error().Block(body...)
+	g.file.Func().Id(writeFunc(stype)).Params(params...).Error().Block(finish(steps)...)
 }
 
 // fieldsReader emits
@@ -300,20 +342,18 @@ func (g *generator) fieldsWriter(stype string, fields []*annotate.Field, what st
 //	// readMining_createNewBlock_Params reads the arguments of … from p.
 //	func readMining_createNewBlock_Params(p Mining_createNewBlock_Params, opts *mining.BlockCreateOptions) error {
 //		…
-//		return nil
 //	}
 func (g *generator) fieldsReader(stype string, fields []*annotate.Field, what string) {
 	w := g.newFn("p")
 	params := []jen.Code{jen.Id("p").Id(stype)}
-	var body []jen.Code
+	var steps []step
 	for _, f := range fields {
 		name := w.sc.name(label(f))
 		params = append(params, jen.Id(name).Op("*").Add(g.goType(f.Type)))
-		body = append(body, w.readField(jen.Id("p"), stype, f, f.Type, ref{x: jen.Id(name), ptr: true}, fieldWrap(label(f)))...)
+		steps = append(steps, w.readField(jen.Id("p"), stype, f, f.Type, ref{x: jen.Id(name), ptr: true}, lowerFirst(label(f)), fieldWrap(label(f)))...)
 	}
-	body = append(body, jen.Return(jen.Nil()))
 	g.file.Comment(fmt.Sprintf("%s reads %s from p.", readFunc(stype), what))
-	g.file.Func().Id(readFunc(stype)).Params(params...).Error().Block(body...)
+	g.file.Func().Id(readFunc(stype)).Params(params...).Error().Block(finish(steps)...)
 }
 
 // structConversions emits
@@ -328,32 +368,30 @@ func (g *generator) structConversions(st *annotate.Struct) {
 	field := func(f *annotate.Field) ref { return ref{x: jen.Id("v").Dot(f.GoName)} }
 
 	w := g.newFn("s", "v")
-	var body []jen.Code
+	var steps []step
 	for _, f := range live(st.Fields) {
-		body = append(body, w.writeField(jen.Id("s"), st.Name, f, f.Type, field(f), fieldWrap(f.GoName))...)
+		steps = append(steps, w.writeField(jen.Id("s"), st.Name, f, f.Type, field(f), lowerFirst(f.GoName), fieldWrap(f.GoName))...)
 	}
-	body = append(body, jen.Return(jen.Nil()))
 	g.file.Comment(fmt.Sprintf("%s writes v into s.", structWriteFunc(st.Name)))
-	g.file.Func().Id(structWriteFunc(st.Name)).Params(jen.Id("s").Id(st.Name), jen.Id("v").Op("*").Add(goType)).Error().Block(body...)
+	g.file.Func().Id(structWriteFunc(st.Name)).Params(jen.Id("s").Id(st.Name), jen.Id("v").Op("*").Add(goType)).Error().Block(finish(steps)...)
 
 	w = g.newFn("s", "v", "depth")
-	body = nil
+	steps = nil
 	group, recursive := g.groups[st]
 	if recursive {
 		// if depth == 0 {
 		// 	return ipc.ErrTooDeep
 		// }
-		w.depth, w.group = "depth", group
-		body = append(body, jen.If(jen.Id("depth").Op("==").Lit(0)).Block(jen.Return(jen.Qual(ipcPath, "ErrTooDeep"))))
+		w.depth, w.group, w.nested = "depth", group, true
+		steps = plain(jen.If(jen.Id("depth").Op("==").Lit(0)).Block(jen.Return(jen.Qual(ipcPath, "ErrTooDeep"))))
 	}
 	for _, f := range live(st.Fields) {
-		body = append(body, w.readField(jen.Id("s"), st.Name, f, f.Type, field(f), fieldWrap(f.GoName))...)
+		steps = append(steps, w.readField(jen.Id("s"), st.Name, f, f.Type, field(f), lowerFirst(f.GoName), fieldWrap(f.GoName))...)
 	}
-	body = append(body, jen.Return(jen.Nil()))
 	params := []jen.Code{jen.Id("s").Id(st.Name), jen.Id("v").Op("*").Add(g.qual(st.GoType))}
 	if !recursive {
 		g.file.Comment(fmt.Sprintf("%s reads s into v.", structReadFunc(st.Name)))
-		g.file.Func().Id(structReadFunc(st.Name)).Params(params...).Error().Block(body...)
+		g.file.Func().Id(structReadFunc(st.Name)).Params(params...).Error().Block(finish(steps)...)
 		return
 	}
 	// func ReadTree(s Tree, v *pkg.Tree) error {
@@ -365,7 +403,7 @@ func (g *generator) structConversions(st *annotate.Struct) {
 		jen.Return(jen.Id(nestedReadFunc(st.Name)).Call(jen.Id("s"), jen.Id("v"), jen.Qual(ipcPath, "MaxNesting"))),
 	)
 	g.file.Comment(fmt.Sprintf("%s reads s into v, which may nest depth levels deep.", nestedReadFunc(st.Name)))
-	g.file.Func().Id(nestedReadFunc(st.Name)).Params(append(params, jen.Id("depth").Int())...).Error().Block(body...)
+	g.file.Func().Id(nestedReadFunc(st.Name)).Params(append(params, jen.Id("depth").Int())...).Error().Block(finish(steps)...)
 }
 
 // errorRegistrations emits

@@ -1,7 +1,9 @@
 // Package ipcimpl is the support code that the Go code ifacegen generates
 // calls: the prelude and epilogue of every client and server method (the
 // call itself, error classification, panic recovery), the server adapter's
-// capability, and capability pointers in messages.
+// capability, capability pointers in messages, and the pointer positions
+// (Pointer, Field, Elem) through which the one conversion function per wire
+// type is called for a struct field and for a list element alike.
 //
 // It is for generated code only. Its API has no compatibility promise to
 // users and changes with the generator; SupportPackageIsVersion tells a

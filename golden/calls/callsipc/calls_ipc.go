@@ -75,7 +75,8 @@ func (c *CallsClient) Release() {
 // Enter runs until the implementation lets it return (or ctx is done).
 func (c *CallsClient) Enter(ctx context.Context, id int32) (err error) {
 	return ipcimpl.Call(ctx, c.c, &methodCallsEnter, func(p capnp.Struct) error {
-		return writeCalls_enter_Params(Calls_enter_Params(p), id)
+		Calls_enter_Params(p).SetId(id)
+		return nil
 	}, nil)
 }
 
@@ -83,7 +84,7 @@ func (c *CallsClient) Enter(ctx context.Context, id int32) (err error) {
 // wrapped with context, or a plain error for anything else.
 func (c *CallsClient) Fail(ctx context.Context, which string) (err error) {
 	return ipcimpl.Call(ctx, c.c, &methodCallsFail, func(p capnp.Struct) error {
-		return writeCalls_fail_Params(Calls_fail_Params(p), which)
+		return ipc.InField("which", Calls_fail_Params(p).SetWhich_(which))
 	}, nil)
 }
 
@@ -132,8 +133,8 @@ func (s callsServer) serveEnter(ctx context.Context, call *capnprpc.Call) (err e
 func (s callsServer) serveFail(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodCallsFail, &err)
 	var which string
-	if err := readCalls_fail_Params(Calls_fail_Params(call.Params()), &which); err != nil {
-		return ipcimpl.ParamsError(&methodCallsFail, err)
+	if err := ipcimpl.ReadText(ipcimpl.Field(call.Params(), 0), &which); err != nil {
+		return ipcimpl.ParamsError(&methodCallsFail, ipc.InField("which", err))
 	}
 	return ipc.ServerError(s.impl.Fail(ctx, which))
 }
@@ -190,32 +191,8 @@ func ImportCalls(c *ipc.Capability) calls.Calls {
 	return NewCallsClient(c)
 }
 
-// writeCalls_enter_Params writes the arguments of a call to calls.Calls.Enter into p.
-func writeCalls_enter_Params(p Calls_enter_Params, id int32) error {
-	p.SetId(id)
-	return nil
-}
-
 // readCalls_enter_Params reads the arguments of a call to calls.Calls.Enter from p.
 func readCalls_enter_Params(p Calls_enter_Params, id *int32) error {
 	*id = p.Id()
-	return nil
-}
-
-// writeCalls_fail_Params writes the arguments of a call to calls.Calls.Fail into p.
-func writeCalls_fail_Params(p Calls_fail_Params, which string) error {
-	if err := p.SetWhich_(which); err != nil {
-		return ipc.InField("which", err)
-	}
-	return nil
-}
-
-// readCalls_fail_Params reads the arguments of a call to calls.Calls.Fail from p.
-func readCalls_fail_Params(p Calls_fail_Params, which *string) error {
-	x, err := p.Which_()
-	if err != nil {
-		return ipc.InField("which", err)
-	}
-	*which = x
 	return nil
 }

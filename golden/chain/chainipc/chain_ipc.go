@@ -13,7 +13,6 @@
 package chainipc
 
 import (
-	"bytes"
 	"context"
 	"runtime"
 	"time"
@@ -345,9 +344,10 @@ func (c *ChainClient) GetHeight(ctx context.Context) (height int32, ok bool, err
 // disconnected or released.
 func (c *ChainClient) HandleNotifications(ctx context.Context, n chain.Notifications) (result chain.Handler, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodChainHandleNotifications, func(p capnp.Struct) error {
-		return writeChain_handleNotifications_Params(Chain_handleNotifications_Params(p), n)
+		return ipc.InField("n", ipcimpl.SetCap(p, 0, ExportNotifications(n)))
 	}, func(r capnp.Struct) error {
-		return readChain_handleNotifications_Results(Chain_handleNotifications_Results(r), &result)
+		result = ImportHandler(ipcimpl.Cap(r, 0))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -369,7 +369,7 @@ func (c *ChainClient) UpdateSetting(ctx context.Context, name string, update cha
 	err = ipcimpl.Call(ctx, c.c, &methodChainUpdateSetting, func(p capnp.Struct) error {
 		return writeChain_updateSetting_Params(Chain_updateSetting_Params(p), name, update)
 	}, func(r capnp.Struct) error {
-		return readChain_updateSetting_Results(Chain_updateSetting_Results(r), &result)
+		return ipc.InField("result", ipcimpl.ReadText(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return "", err
@@ -382,7 +382,8 @@ func (c *ChainClient) Walk(ctx context.Context, depth int32, visit chain.Visitor
 	err = ipcimpl.Call(ctx, c.c, &methodChainWalk, func(p capnp.Struct) error {
 		return writeChain_walk_Params(Chain_walk_Params(p), depth, visit)
 	}, func(r capnp.Struct) error {
-		return readChain_walk_Results(Chain_walk_Results(r), &result)
+		result = Chain_walk_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -451,7 +452,7 @@ func (s chainServer) serveHandleNotifications(ctx context.Context, call *capnprp
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainHandleNotifications, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeChain_handleNotifications_Results(Chain_handleNotifications_Results(r), result)
+		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportHandler(result)))
 	})
 }
 
@@ -480,7 +481,7 @@ func (s chainServer) serveUpdateSetting(ctx context.Context, call *capnprpc.Call
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainUpdateSetting, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeChain_updateSetting_Results(Chain_updateSetting_Results(r), result)
+		return ipc.InField("result", Chain_updateSetting_Results(r).SetResult(result))
 	})
 }
 
@@ -499,7 +500,8 @@ func (s chainServer) serveWalk(ctx context.Context, call *capnprpc.Call) (err er
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainWalk, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeChain_walk_Results(Chain_walk_Results(r), result)
+		Chain_walk_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -605,9 +607,11 @@ func (c *MiningClient) Release() {
 // CreateNewBlock returns a template on top of the current tip.
 func (c *MiningClient) CreateNewBlock(ctx context.Context, useMempool bool) (result chain.BlockTemplate, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodMiningCreateNewBlock, func(p capnp.Struct) error {
-		return writeMining_createNewBlock_Params(Mining_createNewBlock_Params(p), useMempool)
+		Mining_createNewBlock_Params(p).SetUseMempool(useMempool)
+		return nil
 	}, func(r capnp.Struct) error {
-		return readMining_createNewBlock_Results(Mining_createNewBlock_Results(r), &result)
+		result = ImportBlockTemplate(ipcimpl.Cap(r, 0))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -656,7 +660,7 @@ func (s miningServer) serveCreateNewBlock(ctx context.Context, call *capnprpc.Ca
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMiningCreateNewBlock, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeMining_createNewBlock_Results(Mining_createNewBlock_Results(r), result)
+		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportBlockTemplate(result)))
 	})
 }
 
@@ -743,7 +747,7 @@ func (c *BlockTemplateClient) Release() {
 // GetBlockHeader returns the serialized header.
 func (c *BlockTemplateClient) GetBlockHeader(ctx context.Context) (result []byte, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetBlockHeader, nil, func(r capnp.Struct) error {
-		return readBlockTemplate_getBlockHeader_Results(BlockTemplate_getBlockHeader_Results(r), &result)
+		return ipc.InField("result", ipcimpl.ReadData(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -754,7 +758,7 @@ func (c *BlockTemplateClient) GetBlockHeader(ctx context.Context) (result []byte
 // GetTxFees returns the fee of each transaction.
 func (c *BlockTemplateClient) GetTxFees(ctx context.Context) (result []int64, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetTxFees, nil, func(r capnp.Struct) error {
-		return readBlockTemplate_getTxFees_Results(BlockTemplate_getTxFees_Results(r), &result)
+		return ipc.InField("result", readInt64List(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -768,7 +772,8 @@ func (c *BlockTemplateClient) WaitNext(ctx context.Context, opts chain.BlockWait
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateWaitNext, func(p capnp.Struct) error {
 		return writeBlockTemplate_waitNext_Params(BlockTemplate_waitNext_Params(p), opts)
 	}, func(r capnp.Struct) error {
-		return readBlockTemplate_waitNext_Results(BlockTemplate_waitNext_Results(r), &result)
+		result = ImportBlockTemplate(ipcimpl.Cap(r, 0))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -817,7 +822,7 @@ func (s blockTemplateServer) serveGetBlockHeader(ctx context.Context, call *capn
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateGetBlockHeader, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeBlockTemplate_getBlockHeader_Results(BlockTemplate_getBlockHeader_Results(r), result)
+		return ipc.InField("result", BlockTemplate_getBlockHeader_Results(r).SetResult(result))
 	})
 }
 
@@ -829,7 +834,7 @@ func (s blockTemplateServer) serveGetTxFees(ctx context.Context, call *capnprpc.
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateGetTxFees, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeBlockTemplate_getTxFees_Results(BlockTemplate_getTxFees_Results(r), result)
+		return ipc.InField("result", writeInt64List(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -845,7 +850,7 @@ func (s blockTemplateServer) serveWaitNext(ctx context.Context, call *capnprpc.C
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateWaitNext, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeBlockTemplate_waitNext_Results(BlockTemplate_waitNext_Results(r), result)
+		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportBlockTemplate(result)))
 	})
 }
 
@@ -936,7 +941,7 @@ func (c *SettingsUpdateClient) Release() {
 // Call calls chain.SettingsUpdate.Call in the other process.
 func (c *SettingsUpdateClient) Call(value string) (result string, result1 int32) {
 	ipcimpl.MustCall(context.Background(), c.c, &methodSettingsUpdateCall, func(p capnp.Struct) error {
-		return writeSettingsUpdate_call_Params(SettingsUpdate_call_Params(p), value)
+		return ipc.InField("value", SettingsUpdate_call_Params(p).SetValue(value))
 	}, func(r capnp.Struct) error {
 		return readSettingsUpdate_call_Results(SettingsUpdate_call_Results(r), &result, &result1)
 	})
@@ -976,8 +981,8 @@ func (s settingsUpdateServer) Dispatch(ctx context.Context, call *capnprpc.Call)
 func (s settingsUpdateServer) serveCall(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodSettingsUpdateCall, &err)
 	var value string
-	if err := readSettingsUpdate_call_Params(SettingsUpdate_call_Params(call.Params()), &value); err != nil {
-		return ipcimpl.ParamsError(&methodSettingsUpdateCall, err)
+	if err := ipcimpl.ReadText(ipcimpl.Field(call.Params(), 0), &value); err != nil {
+		return ipcimpl.ParamsError(&methodSettingsUpdateCall, ipc.InField("value", err))
 	}
 	result, result1 := s.impl(value)
 	return ipcimpl.Results(call, &methodSettingsUpdateCall, capnp.ObjectSize{DataSize: 8, PointerCount: 1}, func(r capnp.Struct) error {
@@ -1040,9 +1045,11 @@ func (c *VisitorClient) Release() {
 // Call calls chain.Visitor.Call in the other process.
 func (c *VisitorClient) Call(ctx context.Context, depth int32) (result int32, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodVisitorCall, func(p capnp.Struct) error {
-		return writeVisitor_call_Params(Visitor_call_Params(p), depth)
+		Visitor_call_Params(p).SetDepth(depth)
+		return nil
 	}, func(r capnp.Struct) error {
-		return readVisitor_call_Results(Visitor_call_Results(r), &result)
+		result = Visitor_call_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -1091,7 +1098,8 @@ func (s visitorServer) serveCall(ctx context.Context, call *capnprpc.Call) (err 
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodVisitorCall, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeVisitor_call_Results(Visitor_call_Results(r), result)
+		Visitor_call_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -1122,26 +1130,20 @@ func ImportVisitor(c *ipc.Capability) chain.Visitor {
 
 // writeNotifications_blockConnected_Params writes the arguments of a call to chain.Notifications.BlockConnected into p.
 func writeNotifications_blockConnected_Params(p Notifications_blockConnected_Params, block chain.BlockInfo) error {
-	c, err := p.NewBlock()
+	blockWire, err := p.NewBlock()
 	if err != nil {
 		return ipc.InField("block", err)
 	}
-	if err := WriteBlockInfo(c, &block); err != nil {
-		return ipc.InField("block", err)
-	}
-	return nil
+	return ipc.InField("block", WriteBlockInfo(blockWire, &block))
 }
 
 // readNotifications_blockConnected_Params reads the arguments of a call to chain.Notifications.BlockConnected from p.
 func readNotifications_blockConnected_Params(p Notifications_blockConnected_Params, block *chain.BlockInfo) error {
-	c, err := p.Block()
+	blockWire, err := p.Block()
 	if err != nil {
 		return ipc.InField("block", err)
 	}
-	if err := ReadBlockInfo(c, block); err != nil {
-		return ipc.InField("block", err)
-	}
-	return nil
+	return ipc.InField("block", ReadBlockInfo(blockWire, block))
 }
 
 // writeChain_getHeight_Results writes the results of chain.Chain.GetHeight into p.
@@ -1158,56 +1160,28 @@ func readChain_getHeight_Results(p Chain_getHeight_Results, height *int32, ok *b
 	return nil
 }
 
-// writeChain_handleNotifications_Params writes the arguments of a call to chain.Chain.HandleNotifications into p.
-func writeChain_handleNotifications_Params(p Chain_handleNotifications_Params, n chain.Notifications) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportNotifications(n)); err != nil {
-		return ipc.InField("n", err)
-	}
-	return nil
-}
-
 // readChain_handleNotifications_Params reads the arguments of a call to chain.Chain.HandleNotifications from p.
 func readChain_handleNotifications_Params(p Chain_handleNotifications_Params, n *chain.Notifications) error {
 	*n = ImportNotifications(ipcimpl.Cap(capnp.Struct(p), 0))
 	return nil
 }
 
-// writeChain_handleNotifications_Results writes the results of chain.Chain.HandleNotifications into p.
-func writeChain_handleNotifications_Results(p Chain_handleNotifications_Results, result chain.Handler) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportHandler(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readChain_handleNotifications_Results reads the results of chain.Chain.HandleNotifications from p.
-func readChain_handleNotifications_Results(p Chain_handleNotifications_Results, result *chain.Handler) error {
-	*result = ImportHandler(ipcimpl.Cap(capnp.Struct(p), 0))
-	return nil
-}
-
 // writeChain_connectBlock_Params writes the arguments of a call to chain.Chain.ConnectBlock into p.
 func writeChain_connectBlock_Params(p Chain_connectBlock_Params, block chain.BlockInfo) error {
-	c, err := p.NewBlock()
+	blockWire, err := p.NewBlock()
 	if err != nil {
 		return ipc.InField("block", err)
 	}
-	if err := WriteBlockInfo(c, &block); err != nil {
-		return ipc.InField("block", err)
-	}
-	return nil
+	return ipc.InField("block", WriteBlockInfo(blockWire, &block))
 }
 
 // readChain_connectBlock_Params reads the arguments of a call to chain.Chain.ConnectBlock from p.
 func readChain_connectBlock_Params(p Chain_connectBlock_Params, block *chain.BlockInfo) error {
-	c, err := p.Block()
+	blockWire, err := p.Block()
 	if err != nil {
 		return ipc.InField("block", err)
 	}
-	if err := ReadBlockInfo(c, block); err != nil {
-		return ipc.InField("block", err)
-	}
-	return nil
+	return ipc.InField("block", ReadBlockInfo(blockWire, block))
 }
 
 // writeChain_updateSetting_Params writes the arguments of a call to chain.Chain.UpdateSetting into p.
@@ -1215,48 +1189,22 @@ func writeChain_updateSetting_Params(p Chain_updateSetting_Params, name string, 
 	if err := p.SetName(name); err != nil {
 		return ipc.InField("name", err)
 	}
-	if err := ipcimpl.SetCap(capnp.Struct(p), 1, ExportSettingsUpdate(update)); err != nil {
-		return ipc.InField("update", err)
-	}
-	return nil
+	return ipc.InField("update", ipcimpl.SetCap(capnp.Struct(p), 1, ExportSettingsUpdate(update)))
 }
 
 // readChain_updateSetting_Params reads the arguments of a call to chain.Chain.UpdateSetting from p.
 func readChain_updateSetting_Params(p Chain_updateSetting_Params, name *string, update *chain.SettingsUpdate) error {
-	x, err := p.Name()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), name); err != nil {
 		return ipc.InField("name", err)
 	}
-	*name = x
 	*update = ImportSettingsUpdate(ipcimpl.Cap(capnp.Struct(p), 1))
-	return nil
-}
-
-// writeChain_updateSetting_Results writes the results of chain.Chain.UpdateSetting into p.
-func writeChain_updateSetting_Results(p Chain_updateSetting_Results, result string) error {
-	if err := p.SetResult(result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readChain_updateSetting_Results reads the results of chain.Chain.UpdateSetting from p.
-func readChain_updateSetting_Results(p Chain_updateSetting_Results, result *string) error {
-	x, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	*result = x
 	return nil
 }
 
 // writeChain_walk_Params writes the arguments of a call to chain.Chain.Walk into p.
 func writeChain_walk_Params(p Chain_walk_Params, depth int32, visit chain.Visitor) error {
 	p.SetDepth(depth)
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportVisitor(visit)); err != nil {
-		return ipc.InField("visit", err)
-	}
-	return nil
+	return ipc.InField("visit", ipcimpl.SetCap(capnp.Struct(p), 0, ExportVisitor(visit)))
 }
 
 // readChain_walk_Params reads the arguments of a call to chain.Chain.Walk from p.
@@ -1266,150 +1214,28 @@ func readChain_walk_Params(p Chain_walk_Params, depth *int32, visit *chain.Visit
 	return nil
 }
 
-// writeChain_walk_Results writes the results of chain.Chain.Walk into p.
-func writeChain_walk_Results(p Chain_walk_Results, result int32) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readChain_walk_Results reads the results of chain.Chain.Walk from p.
-func readChain_walk_Results(p Chain_walk_Results, result *int32) error {
-	*result = p.Result()
-	return nil
-}
-
-// writeMining_createNewBlock_Params writes the arguments of a call to chain.Mining.CreateNewBlock into p.
-func writeMining_createNewBlock_Params(p Mining_createNewBlock_Params, useMempool bool) error {
-	p.SetUseMempool(useMempool)
-	return nil
-}
-
 // readMining_createNewBlock_Params reads the arguments of a call to chain.Mining.CreateNewBlock from p.
 func readMining_createNewBlock_Params(p Mining_createNewBlock_Params, useMempool *bool) error {
 	*useMempool = p.UseMempool()
 	return nil
 }
 
-// writeMining_createNewBlock_Results writes the results of chain.Mining.CreateNewBlock into p.
-func writeMining_createNewBlock_Results(p Mining_createNewBlock_Results, result chain.BlockTemplate) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportBlockTemplate(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readMining_createNewBlock_Results reads the results of chain.Mining.CreateNewBlock from p.
-func readMining_createNewBlock_Results(p Mining_createNewBlock_Results, result *chain.BlockTemplate) error {
-	*result = ImportBlockTemplate(ipcimpl.Cap(capnp.Struct(p), 0))
-	return nil
-}
-
-// writeBlockTemplate_getBlockHeader_Results writes the results of chain.BlockTemplate.GetBlockHeader into p.
-func writeBlockTemplate_getBlockHeader_Results(p BlockTemplate_getBlockHeader_Results, result []byte) error {
-	if err := p.SetResult(result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readBlockTemplate_getBlockHeader_Results reads the results of chain.BlockTemplate.GetBlockHeader from p.
-func readBlockTemplate_getBlockHeader_Results(p BlockTemplate_getBlockHeader_Results, result *[]byte) error {
-	b, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	*result = bytes.Clone(b)
-	return nil
-}
-
-// writeBlockTemplate_getTxFees_Results writes the results of chain.BlockTemplate.GetTxFees into p.
-func writeBlockTemplate_getTxFees_Results(p BlockTemplate_getTxFees_Results, result []int64) error {
-	if result != nil {
-		l, err := p.NewResult(int32(len(result)))
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		for i := range result {
-			l.Set(i, result[i])
-		}
-	}
-	return nil
-}
-
-// readBlockTemplate_getTxFees_Results reads the results of chain.BlockTemplate.GetTxFees from p.
-func readBlockTemplate_getTxFees_Results(p BlockTemplate_getTxFees_Results, result *[]int64) error {
-	l, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[int64](l)
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		x := make([]int64, n)
-		for i := range x {
-			x[i] = l.At(i)
-		}
-		*result = x
-	}
-	return nil
-}
-
 // writeBlockTemplate_waitNext_Params writes the arguments of a call to chain.BlockTemplate.WaitNext into p.
 func writeBlockTemplate_waitNext_Params(p BlockTemplate_waitNext_Params, opts chain.BlockWaitOptions) error {
-	c, err := p.NewOpts()
+	optsWire, err := p.NewOpts()
 	if err != nil {
 		return ipc.InField("opts", err)
 	}
-	if err := WriteBlockWaitOptions(c, &opts); err != nil {
-		return ipc.InField("opts", err)
-	}
-	return nil
+	return ipc.InField("opts", WriteBlockWaitOptions(optsWire, &opts))
 }
 
 // readBlockTemplate_waitNext_Params reads the arguments of a call to chain.BlockTemplate.WaitNext from p.
 func readBlockTemplate_waitNext_Params(p BlockTemplate_waitNext_Params, opts *chain.BlockWaitOptions) error {
-	c, err := p.Opts()
+	optsWire, err := p.Opts()
 	if err != nil {
 		return ipc.InField("opts", err)
 	}
-	if err := ReadBlockWaitOptions(c, opts); err != nil {
-		return ipc.InField("opts", err)
-	}
-	return nil
-}
-
-// writeBlockTemplate_waitNext_Results writes the results of chain.BlockTemplate.WaitNext into p.
-func writeBlockTemplate_waitNext_Results(p BlockTemplate_waitNext_Results, result chain.BlockTemplate) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportBlockTemplate(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readBlockTemplate_waitNext_Results reads the results of chain.BlockTemplate.WaitNext from p.
-func readBlockTemplate_waitNext_Results(p BlockTemplate_waitNext_Results, result *chain.BlockTemplate) error {
-	*result = ImportBlockTemplate(ipcimpl.Cap(capnp.Struct(p), 0))
-	return nil
-}
-
-// writeSettingsUpdate_call_Params writes the arguments of a call to chain.SettingsUpdate.Call into p.
-func writeSettingsUpdate_call_Params(p SettingsUpdate_call_Params, value string) error {
-	if err := p.SetValue(value); err != nil {
-		return ipc.InField("value", err)
-	}
-	return nil
-}
-
-// readSettingsUpdate_call_Params reads the arguments of a call to chain.SettingsUpdate.Call from p.
-func readSettingsUpdate_call_Params(p SettingsUpdate_call_Params, value *string) error {
-	x, err := p.Value()
-	if err != nil {
-		return ipc.InField("value", err)
-	}
-	*value = x
-	return nil
+	return ipc.InField("opts", ReadBlockWaitOptions(optsWire, opts))
 }
 
 // writeSettingsUpdate_call_Results writes the results of chain.SettingsUpdate.Call into p.
@@ -1423,18 +1249,10 @@ func writeSettingsUpdate_call_Results(p SettingsUpdate_call_Results, result stri
 
 // readSettingsUpdate_call_Results reads the results of chain.SettingsUpdate.Call from p.
 func readSettingsUpdate_call_Results(p SettingsUpdate_call_Results, result *string, result1 *int32) error {
-	x, err := p.Result()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), result); err != nil {
 		return ipc.InField("result", err)
 	}
-	*result = x
 	*result1 = p.Result1()
-	return nil
-}
-
-// writeVisitor_call_Params writes the arguments of a call to chain.Visitor.Call into p.
-func writeVisitor_call_Params(p Visitor_call_Params, depth int32) error {
-	p.SetDepth(depth)
 	return nil
 }
 
@@ -1444,21 +1262,9 @@ func readVisitor_call_Params(p Visitor_call_Params, depth *int32) error {
 	return nil
 }
 
-// writeVisitor_call_Results writes the results of chain.Visitor.Call into p.
-func writeVisitor_call_Results(p Visitor_call_Results, result int32) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readVisitor_call_Results reads the results of chain.Visitor.Call from p.
-func readVisitor_call_Results(p Visitor_call_Results, result *int32) error {
-	*result = p.Result()
-	return nil
-}
-
 // WriteBlockInfo writes v into s.
 func WriteBlockInfo(s BlockInfo, v *chain.BlockInfo) error {
-	if err := s.SetHash(v.Hash[:]); err != nil {
+	if err := writeBytes32(ipcimpl.Field(s, 0), v.Hash); err != nil {
 		return ipc.InField("Hash", err)
 	}
 	s.SetHeight(v.Height)
@@ -1467,14 +1273,9 @@ func WriteBlockInfo(s BlockInfo, v *chain.BlockInfo) error {
 
 // ReadBlockInfo reads s into v.
 func ReadBlockInfo(s BlockInfo, v *chain.BlockInfo) error {
-	b, err := s.Hash()
-	if err != nil {
+	if err := readBytes32(ipcimpl.Field(s, 0), &v.Hash); err != nil {
 		return ipc.InField("Hash", err)
 	}
-	if len(b) != 32 {
-		return ipc.InField("Hash", ipc.LengthError(len(b), 32))
-	}
-	copy(v.Hash[:], b)
 	v.Height = s.Height()
 	return nil
 }
@@ -1490,5 +1291,53 @@ func WriteBlockWaitOptions(s BlockWaitOptions, v *chain.BlockWaitOptions) error 
 func ReadBlockWaitOptions(s BlockWaitOptions, v *chain.BlockWaitOptions) error {
 	v.Timeout = time.Duration(s.Timeout())
 	v.FeeThreshold = s.FeeThreshold()
+	return nil
+}
+
+// writeInt64List points at at a new list holding v; a nil v leaves at null.
+func writeInt64List(at ipcimpl.Pointer, v []int64) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, capnp.NewInt64List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		l.Set(i, v[i])
+	}
+	return nil
+}
+
+// readInt64List reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readInt64List(from ipcimpl.Pointer, dst *[]int64) error {
+	l, n, err := ipcimpl.ListLen[capnp.Int64List, int64](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]int64, n)
+	for i := range v {
+		v[i] = l.At(i)
+	}
+	*dst = v
+	return nil
+}
+
+// writeBytes32 points at at a new Data holding v.
+func writeBytes32(at ipcimpl.Pointer, v [32]byte) error {
+	return at.SetData(v[:])
+}
+
+// readBytes32 reads the Data from points to, which must hold 32 bytes, into *dst.
+func readBytes32(from ipcimpl.Pointer, dst *[32]byte) error {
+	p, err := from.Get()
+	if err != nil {
+		return err
+	}
+	data := p.Data()
+	if len(data) != 32 {
+		return ipc.LengthError(len(data), 32)
+	}
+	copy(dst[:], data)
 	return nil
 }

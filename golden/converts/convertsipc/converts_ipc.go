@@ -174,222 +174,62 @@ func ImportWallet(c *ipc.Capability) converts.Wallet {
 
 // writeWallet_double_Params writes the arguments of a call to converts.Wallet.Double into p.
 func writeWallet_double_Params(p Wallet_double_Params, a converts.Amount, labels []converts.Label, maybe *converts.Amount) error {
-	x, err := converts.AmountToWire(a)
+	aWire, err := p.NewA()
 	if err != nil {
 		return ipc.InField("a", err)
 	}
-	c, err := p.NewA()
-	if err != nil {
+	if err := writeAmount(aWire, &a); err != nil {
 		return ipc.InField("a", err)
 	}
-	if err := WriteAmountWire(c, &x); err != nil {
-		return ipc.InField("a", err)
+	if err := writeLabelList(ipcimpl.Field(p, 1), labels); err != nil {
+		return ipc.InField("labels", err)
 	}
-	if labels != nil {
-		l, err := p.NewLabels(int32(len(labels)))
-		if err != nil {
-			return ipc.InField("labels", err)
-		}
-		for i := range labels {
-			x1, err := converts.LabelText(labels[i])
-			if err != nil {
-				return ipc.InField("labels", ipc.InElem(i, err))
-			}
-			if err := l.Set(i, x1); err != nil {
-				return ipc.InField("labels", ipc.InElem(i, err))
-			}
-		}
-	}
-	if maybe != nil {
-		x1, err := converts.AmountToWire(*maybe)
-		if err != nil {
-			return ipc.InField("maybe", err)
-		}
-		c1, err := p.NewMaybe()
-		if err != nil {
-			return ipc.InField("maybe", err)
-		}
-		if err := WriteAmountWire(c1, &x1); err != nil {
-			return ipc.InField("maybe", err)
-		}
-	}
-	return nil
+	return ipc.InField("maybe", writeOptionalAmount(ipcimpl.Field(p, 2), maybe))
 }
 
 // readWallet_double_Params reads the arguments of a call to converts.Wallet.Double from p.
 func readWallet_double_Params(p Wallet_double_Params, a *converts.Amount, labels *[]converts.Label, maybe **converts.Amount) error {
-	{
-		var x converts.AmountWire
-		c, err := p.A()
-		if err != nil {
-			return ipc.InField("a", err)
-		}
-		if err := ReadAmountWire(c, &x); err != nil {
-			return ipc.InField("a", err)
-		}
-		y, err := converts.AmountFromWire(x)
-		if err != nil {
-			return ipc.InField("a", err)
-		}
-		*a = y
-	}
-	l, err := p.Labels()
+	aWire, err := p.A()
 	if err != nil {
+		return ipc.InField("a", err)
+	}
+	if err := readAmount(aWire, a); err != nil {
+		return ipc.InField("a", err)
+	}
+	if err := readLabelList(ipcimpl.Field(p, 1), labels); err != nil {
 		return ipc.InField("labels", err)
 	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[converts.Label](l)
-		if err != nil {
-			return ipc.InField("labels", err)
-		}
-		x := make([]converts.Label, n)
-		for i := range x {
-			{
-				var x1 string
-				x2, err := l.At(i)
-				if err != nil {
-					return ipc.InField("labels", ipc.InElem(i, err))
-				}
-				x1 = x2
-				y, err := converts.LabelFromText(x1)
-				if err != nil {
-					return ipc.InField("labels", ipc.InElem(i, err))
-				}
-				x[i] = y
-			}
-		}
-		*labels = x
-	}
-	if p.HasMaybe() {
-		x := new(converts.Amount)
-		{
-			var x1 converts.AmountWire
-			c, err := p.Maybe()
-			if err != nil {
-				return ipc.InField("maybe", err)
-			}
-			if err := ReadAmountWire(c, &x1); err != nil {
-				return ipc.InField("maybe", err)
-			}
-			y, err := converts.AmountFromWire(x1)
-			if err != nil {
-				return ipc.InField("maybe", err)
-			}
-			*x = y
-		}
-		*maybe = x
-	}
-	return nil
+	return ipc.InField("maybe", readOptionalAmount(ipcimpl.Field(p, 2), maybe))
 }
 
 // writeWallet_double_Results writes the results of converts.Wallet.Double into p.
 func writeWallet_double_Results(p Wallet_double_Results, result converts.Amount, result1 []converts.Label, result2 *converts.Amount) error {
-	x, err := converts.AmountToWire(result)
+	resultWire, err := p.NewResult()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	c, err := p.NewResult()
-	if err != nil {
+	if err := writeAmount(resultWire, &result); err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := WriteAmountWire(c, &x); err != nil {
-		return ipc.InField("result", err)
+	if err := writeLabelList(ipcimpl.Field(p, 1), result1); err != nil {
+		return ipc.InField("result1", err)
 	}
-	if result1 != nil {
-		l, err := p.NewResult1(int32(len(result1)))
-		if err != nil {
-			return ipc.InField("result1", err)
-		}
-		for i := range result1 {
-			x1, err := converts.LabelText(result1[i])
-			if err != nil {
-				return ipc.InField("result1", ipc.InElem(i, err))
-			}
-			if err := l.Set(i, x1); err != nil {
-				return ipc.InField("result1", ipc.InElem(i, err))
-			}
-		}
-	}
-	if result2 != nil {
-		x1, err := converts.AmountToWire(*result2)
-		if err != nil {
-			return ipc.InField("result2", err)
-		}
-		c1, err := p.NewResult2()
-		if err != nil {
-			return ipc.InField("result2", err)
-		}
-		if err := WriteAmountWire(c1, &x1); err != nil {
-			return ipc.InField("result2", err)
-		}
-	}
-	return nil
+	return ipc.InField("result2", writeOptionalAmount(ipcimpl.Field(p, 2), result2))
 }
 
 // readWallet_double_Results reads the results of converts.Wallet.Double from p.
 func readWallet_double_Results(p Wallet_double_Results, result *converts.Amount, result1 *[]converts.Label, result2 **converts.Amount) error {
-	{
-		var x converts.AmountWire
-		c, err := p.Result()
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		if err := ReadAmountWire(c, &x); err != nil {
-			return ipc.InField("result", err)
-		}
-		y, err := converts.AmountFromWire(x)
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		*result = y
-	}
-	l, err := p.Result1()
+	resultWire, err := p.Result()
 	if err != nil {
+		return ipc.InField("result", err)
+	}
+	if err := readAmount(resultWire, result); err != nil {
+		return ipc.InField("result", err)
+	}
+	if err := readLabelList(ipcimpl.Field(p, 1), result1); err != nil {
 		return ipc.InField("result1", err)
 	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[converts.Label](l)
-		if err != nil {
-			return ipc.InField("result1", err)
-		}
-		x := make([]converts.Label, n)
-		for i := range x {
-			{
-				var x1 string
-				x2, err := l.At(i)
-				if err != nil {
-					return ipc.InField("result1", ipc.InElem(i, err))
-				}
-				x1 = x2
-				y, err := converts.LabelFromText(x1)
-				if err != nil {
-					return ipc.InField("result1", ipc.InElem(i, err))
-				}
-				x[i] = y
-			}
-		}
-		*result1 = x
-	}
-	if p.HasResult2() {
-		x := new(converts.Amount)
-		{
-			var x1 converts.AmountWire
-			c, err := p.Result2()
-			if err != nil {
-				return ipc.InField("result2", err)
-			}
-			if err := ReadAmountWire(c, &x1); err != nil {
-				return ipc.InField("result2", err)
-			}
-			y, err := converts.AmountFromWire(x1)
-			if err != nil {
-				return ipc.InField("result2", err)
-			}
-			*x = y
-		}
-		*result2 = x
-	}
-	return nil
+	return ipc.InField("result2", readOptionalAmount(ipcimpl.Field(p, 2), result2))
 }
 
 // WriteAmountWire writes v into s.
@@ -401,5 +241,113 @@ func WriteAmountWire(s AmountWire, v *converts.AmountWire) error {
 // ReadAmountWire reads s into v.
 func ReadAmountWire(s AmountWire, v *converts.AmountWire) error {
 	v.Sats = s.Sats()
+	return nil
+}
+
+// writeAmount converts *v with converts.AmountToWire and writes it into s.
+func writeAmount(s AmountWire, v *converts.Amount) error {
+	wire, err := converts.AmountToWire(*v)
+	if err != nil {
+		return err
+	}
+	return WriteAmountWire(s, &wire)
+}
+
+// readAmount reads s into *dst, converting it with converts.AmountFromWire.
+func readAmount(s AmountWire, dst *converts.Amount) error {
+	var wire converts.AmountWire
+	if err := ReadAmountWire(s, &wire); err != nil {
+		return err
+	}
+	value, err := converts.AmountFromWire(wire)
+	if err != nil {
+		return err
+	}
+	*dst = value
+	return nil
+}
+
+// writeLabelList points at at a new list holding v; a nil v leaves at null.
+func writeLabelList(at ipcimpl.Pointer, v []converts.Label) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, capnp.NewTextList, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := writeLabel(ipcimpl.Elem(l, i), v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readLabelList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readLabelList(from ipcimpl.Pointer, dst *[]converts.Label) error {
+	l, n, err := ipcimpl.ListLen[capnp.TextList, converts.Label](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]converts.Label, n)
+	for i := range v {
+		if err := readLabel(ipcimpl.Elem(l, i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writeOptionalAmount writes *v at at; a nil v leaves at null.
+func writeOptionalAmount(at ipcimpl.Pointer, v *converts.Amount) error {
+	if v == nil {
+		return nil
+	}
+	s, err := ipcimpl.NewStruct(at, NewAmountWire)
+	if err != nil {
+		return err
+	}
+	return writeAmount(s, v)
+}
+
+// readOptionalAmount sets *dst to a new value read from from; a null pointer leaves *dst as it was.
+func readOptionalAmount(from ipcimpl.Pointer, dst **converts.Amount) error {
+	if from.IsNull() {
+		return nil
+	}
+	value := new(converts.Amount)
+	s, err := ipcimpl.Struct[AmountWire](from)
+	if err != nil {
+		return err
+	}
+	if err := readAmount(s, value); err != nil {
+		return err
+	}
+	*dst = value
+	return nil
+}
+
+// writeLabel converts v with converts.LabelText and writes it at at.
+func writeLabel(at ipcimpl.Pointer, v converts.Label) error {
+	wire, err := converts.LabelText(v)
+	if err != nil {
+		return err
+	}
+	return at.SetText(wire)
+}
+
+// readLabel reads from into *dst, converting it with converts.LabelFromText.
+func readLabel(from ipcimpl.Pointer, dst *converts.Label) error {
+	var wire string
+	if err := ipcimpl.ReadText(from, &wire); err != nil {
+		return err
+	}
+	value, err := converts.LabelFromText(wire)
+	if err != nil {
+		return err
+	}
+	*dst = value
 	return nil
 }

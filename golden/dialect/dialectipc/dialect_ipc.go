@@ -66,9 +66,10 @@ func (c *InitClient) Release() {
 // MakeCalculator returns a calculator that reports to printer.
 func (c *InitClient) MakeCalculator(ctx context.Context, printer dialect.Printer) (result dialect.Calculator, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodInitMakeCalculator, func(p capnp.Struct) error {
-		return writeInit_makeCalculator_Params(Init_makeCalculator_Params(p), printer)
+		return ipc.InField("printer", ipcimpl.SetCap(p, 1, ExportPrinter(printer)))
 	}, func(r capnp.Struct) error {
-		return readInit_makeCalculator_Results(Init_makeCalculator_Results(r), &result)
+		result = ImportCalculator(ipcimpl.Cap(r, 0))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -119,7 +120,7 @@ func (s initServer) serveMakeCalculator(ctx context.Context, call *capnprpc.Call
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodInitMakeCalculator, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeInit_makeCalculator_Results(Init_makeCalculator_Results(r), result)
+		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportCalculator(result)))
 	})
 }
 
@@ -208,7 +209,12 @@ func (c *CalculatorClient) Solve(ctx context.Context, eqn string, precision int3
 	err = ipcimpl.Call(ctx, c.c, &methodCalculatorSolve, func(p capnp.Struct) error {
 		return writeCalculator_solve_Params(Calculator_solve_Params(p), eqn, precision)
 	}, func(r capnp.Struct) error {
-		return readCalculator_solve_Results(Calculator_solve_Results(r), &result)
+		if Calculator_solve_Results(r).HasResultFlag() {
+			if err := readOptionalAnswer(ipcimpl.Field(r, 0), &result); err != nil {
+				return ipc.InField("result", err)
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -224,7 +230,7 @@ func (c *CalculatorClient) Stop(ctx context.Context) (err error) {
 // Watch calls back on every answer.
 func (c *CalculatorClient) Watch(ctx context.Context, cb dialect.OnAnswer) (err error) {
 	return ipcimpl.Call(ctx, c.c, &methodCalculatorWatch, func(p capnp.Struct) error {
-		return writeCalculator_watch_Params(Calculator_watch_Params(p), cb)
+		return ipc.InField("cb", ipcimpl.SetCap(p, 1, ExportOnAnswer(cb)))
 	}, nil)
 }
 
@@ -391,7 +397,7 @@ func (c *PrinterClient) Release() {
 // Print calls dialect.Printer.Print in the other process.
 func (c *PrinterClient) Print(ctx context.Context, line string) (err error) {
 	return ipcimpl.Call(ctx, c.c, &methodPrinterPrint, func(p capnp.Struct) error {
-		return writePrinter_print_Params(Printer_print_Params(p), line)
+		return ipc.InField("line", Printer_print_Params(p).SetLine(line))
 	}, nil)
 }
 
@@ -428,8 +434,8 @@ func (s printerServer) Dispatch(ctx context.Context, call *capnprpc.Call) error 
 func (s printerServer) servePrint(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodPrinterPrint, &err)
 	var line string
-	if err := readPrinter_print_Params(Printer_print_Params(call.Params()), &line); err != nil {
-		return ipcimpl.ParamsError(&methodPrinterPrint, err)
+	if err := ipcimpl.ReadText(ipcimpl.Field(call.Params(), 1), &line); err != nil {
+		return ipcimpl.ParamsError(&methodPrinterPrint, ipc.InField("line", err))
 	}
 	return ipc.ServerError(s.impl.Print(ctx, line))
 }
@@ -579,31 +585,9 @@ func ImportOnAnswer(c *ipc.Capability) dialect.OnAnswer {
 	return NewOnAnswerClient(c).Call
 }
 
-// writeInit_makeCalculator_Params writes the arguments of a call to dialect.Init.MakeCalculator into p.
-func writeInit_makeCalculator_Params(p Init_makeCalculator_Params, printer dialect.Printer) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 1, ExportPrinter(printer)); err != nil {
-		return ipc.InField("printer", err)
-	}
-	return nil
-}
-
 // readInit_makeCalculator_Params reads the arguments of a call to dialect.Init.MakeCalculator from p.
 func readInit_makeCalculator_Params(p Init_makeCalculator_Params, printer *dialect.Printer) error {
 	*printer = ImportPrinter(ipcimpl.Cap(capnp.Struct(p), 1))
-	return nil
-}
-
-// writeInit_makeCalculator_Results writes the results of dialect.Init.MakeCalculator into p.
-func writeInit_makeCalculator_Results(p Init_makeCalculator_Results, result dialect.Calculator) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportCalculator(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readInit_makeCalculator_Results reads the results of dialect.Init.MakeCalculator from p.
-func readInit_makeCalculator_Results(p Init_makeCalculator_Results, result *dialect.Calculator) error {
-	*result = ImportCalculator(ipcimpl.Cap(capnp.Struct(p), 0))
 	return nil
 }
 
@@ -618,54 +602,20 @@ func writeCalculator_solve_Params(p Calculator_solve_Params, eqn string, precisi
 
 // readCalculator_solve_Params reads the arguments of a call to dialect.Calculator.Solve from p.
 func readCalculator_solve_Params(p Calculator_solve_Params, eqn *string, precision *int32) error {
-	x, err := p.Eqn()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 1), eqn); err != nil {
 		return ipc.InField("eqn", err)
 	}
-	*eqn = x
 	*precision = p.Precision()
 	return nil
 }
 
 // writeCalculator_solve_Results writes the results of dialect.Calculator.Solve into p.
 func writeCalculator_solve_Results(p Calculator_solve_Results, result *dialect.Answer) error {
-	if result != nil {
-		c, err := p.NewResult()
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		if err := WriteAnswer(c, result); err != nil {
-			return ipc.InField("result", err)
-		}
+	if err := writeOptionalAnswer(ipcimpl.Field(p, 0), result); err != nil {
+		return ipc.InField("result", err)
 	}
 	if result != nil {
 		p.SetHasResultFlag(true)
-	}
-	return nil
-}
-
-// readCalculator_solve_Results reads the results of dialect.Calculator.Solve from p.
-func readCalculator_solve_Results(p Calculator_solve_Results, result **dialect.Answer) error {
-	if p.HasResultFlag() {
-		if p.HasResult() {
-			x := new(dialect.Answer)
-			c, err := p.Result()
-			if err != nil {
-				return ipc.InField("result", err)
-			}
-			if err := ReadAnswer(c, x); err != nil {
-				return ipc.InField("result", err)
-			}
-			*result = x
-		}
-	}
-	return nil
-}
-
-// writeCalculator_watch_Params writes the arguments of a call to dialect.Calculator.Watch into p.
-func writeCalculator_watch_Params(p Calculator_watch_Params, cb dialect.OnAnswer) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 1, ExportOnAnswer(cb)); err != nil {
-		return ipc.InField("cb", err)
 	}
 	return nil
 }
@@ -676,46 +626,22 @@ func readCalculator_watch_Params(p Calculator_watch_Params, cb *dialect.OnAnswer
 	return nil
 }
 
-// writePrinter_print_Params writes the arguments of a call to dialect.Printer.Print into p.
-func writePrinter_print_Params(p Printer_print_Params, line string) error {
-	if err := p.SetLine(line); err != nil {
-		return ipc.InField("line", err)
-	}
-	return nil
-}
-
-// readPrinter_print_Params reads the arguments of a call to dialect.Printer.Print from p.
-func readPrinter_print_Params(p Printer_print_Params, line *string) error {
-	x, err := p.Line()
-	if err != nil {
-		return ipc.InField("line", err)
-	}
-	*line = x
-	return nil
-}
-
 // writeOnAnswer_call_Params writes the arguments of a call to dialect.OnAnswer.Call into p.
 func writeOnAnswer_call_Params(p OnAnswer_call_Params, a dialect.Answer) error {
-	c, err := p.NewA()
+	aWire, err := p.NewA()
 	if err != nil {
 		return ipc.InField("a", err)
 	}
-	if err := WriteAnswer(c, &a); err != nil {
-		return ipc.InField("a", err)
-	}
-	return nil
+	return ipc.InField("a", WriteAnswer(aWire, &a))
 }
 
 // readOnAnswer_call_Params reads the arguments of a call to dialect.OnAnswer.Call from p.
 func readOnAnswer_call_Params(p OnAnswer_call_Params, a *dialect.Answer) error {
-	c, err := p.A()
+	aWire, err := p.A()
 	if err != nil {
 		return ipc.InField("a", err)
 	}
-	if err := ReadAnswer(c, a); err != nil {
-		return ipc.InField("a", err)
-	}
-	return nil
+	return ipc.InField("a", ReadAnswer(aWire, a))
 }
 
 // WriteAnswer writes v into s.
@@ -725,14 +651,8 @@ func WriteAnswer(s Answer, v *dialect.Answer) error {
 		s.SetError(*v.Error)
 		s.SetHasError(true)
 	}
-	if v.Detail != nil {
-		c, err := s.NewDetail()
-		if err != nil {
-			return ipc.InField("Detail", err)
-		}
-		if err := WriteDetail(c, v.Detail); err != nil {
-			return ipc.InField("Detail", err)
-		}
+	if err := writeOptionalDetail(ipcimpl.Field(s, 0), v.Detail); err != nil {
+		return ipc.InField("Detail", err)
 	}
 	if v.Detail != nil {
 		s.SetHasDetailFlag(true)
@@ -744,21 +664,10 @@ func WriteAnswer(s Answer, v *dialect.Answer) error {
 // ReadAnswer reads s into v.
 func ReadAnswer(s Answer, v *dialect.Answer) error {
 	v.Value = s.Value()
-	if s.HasError() {
-		x := s.Error()
-		v.Error = &x
-	}
+	v.Error = ipcimpl.Optional(s.HasError(), s.Error())
 	if s.HasDetailFlag() {
-		if s.HasDetail() {
-			x := new(dialect.Detail)
-			c, err := s.Detail()
-			if err != nil {
-				return ipc.InField("Detail", err)
-			}
-			if err := ReadDetail(c, x); err != nil {
-				return ipc.InField("Detail", err)
-			}
-			v.Detail = x
+		if err := readOptionalDetail(ipcimpl.Field(s, 0), &v.Detail); err != nil {
+			return ipc.InField("Detail", err)
 		}
 	}
 	v.Precision = dialect.Precision(s.Precision())
@@ -767,18 +676,68 @@ func ReadAnswer(s Answer, v *dialect.Answer) error {
 
 // WriteDetail writes v into s.
 func WriteDetail(s Detail, v *dialect.Detail) error {
-	if err := s.SetText(v.Text); err != nil {
-		return ipc.InField("Text", err)
-	}
-	return nil
+	return ipc.InField("Text", s.SetText(v.Text))
 }
 
 // ReadDetail reads s into v.
 func ReadDetail(s Detail, v *dialect.Detail) error {
-	x, err := s.Text()
-	if err != nil {
-		return ipc.InField("Text", err)
+	return ipc.InField("Text", ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Text))
+}
+
+// writeOptionalAnswer writes *v at at; a nil v leaves at null.
+func writeOptionalAnswer(at ipcimpl.Pointer, v *dialect.Answer) error {
+	if v == nil {
+		return nil
 	}
-	v.Text = x
+	s, err := ipcimpl.NewStruct(at, NewAnswer)
+	if err != nil {
+		return err
+	}
+	return WriteAnswer(s, v)
+}
+
+// readOptionalAnswer sets *dst to a new value read from from; a null pointer leaves *dst as it was.
+func readOptionalAnswer(from ipcimpl.Pointer, dst **dialect.Answer) error {
+	if from.IsNull() {
+		return nil
+	}
+	value := new(dialect.Answer)
+	s, err := ipcimpl.Struct[Answer](from)
+	if err != nil {
+		return err
+	}
+	if err := ReadAnswer(s, value); err != nil {
+		return err
+	}
+	*dst = value
+	return nil
+}
+
+// writeOptionalDetail writes *v at at; a nil v leaves at null.
+func writeOptionalDetail(at ipcimpl.Pointer, v *dialect.Detail) error {
+	if v == nil {
+		return nil
+	}
+	s, err := ipcimpl.NewStruct(at, NewDetail)
+	if err != nil {
+		return err
+	}
+	return WriteDetail(s, v)
+}
+
+// readOptionalDetail sets *dst to a new value read from from; a null pointer leaves *dst as it was.
+func readOptionalDetail(from ipcimpl.Pointer, dst **dialect.Detail) error {
+	if from.IsNull() {
+		return nil
+	}
+	value := new(dialect.Detail)
+	s, err := ipcimpl.Struct[Detail](from)
+	if err != nil {
+		return err
+	}
+	if err := ReadDetail(s, value); err != nil {
+		return err
+	}
+	*dst = value
 	return nil
 }

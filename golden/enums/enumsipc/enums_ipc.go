@@ -211,11 +211,11 @@ func ImportEnums(c *ipc.Capability) enums.Enums {
 
 // writeEnums_echo_Params writes the arguments of a call to enums.Enums.Echo into p.
 func writeEnums_echo_Params(p Enums_echo_Params, c enums.Color, s enums.Size) error {
-	x, err := ipc.EnumValue(c)
+	cWire, err := ipc.EnumValue(c)
 	if err != nil {
 		return ipc.InField("c", err)
 	}
-	p.SetC(Color(x))
+	p.SetC(Color(cWire))
 	p.SetS(Size(s))
 	return nil
 }
@@ -223,21 +223,21 @@ func writeEnums_echo_Params(p Enums_echo_Params, c enums.Color, s enums.Size) er
 // readEnums_echo_Params reads the arguments of a call to enums.Enums.Echo from p.
 func readEnums_echo_Params(p Enums_echo_Params, c *enums.Color, s *enums.Size) error {
 	*c = enums.Color(p.C())
-	x, err := ipc.EnumFromWire[enums.Size](p.S())
+	s1, err := ipc.EnumFromWire[enums.Size](p.S())
 	if err != nil {
 		return ipc.InField("s", err)
 	}
-	*s = x
+	*s = s1
 	return nil
 }
 
 // writeEnums_echo_Results writes the results of enums.Enums.Echo into p.
 func writeEnums_echo_Results(p Enums_echo_Results, result enums.Color, result1 enums.Size) error {
-	x, err := ipc.EnumValue(result)
+	resultWire, err := ipc.EnumValue(result)
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	p.SetResult(Color(x))
+	p.SetResult(Color(resultWire))
 	p.SetResult1(Size(result1))
 	return nil
 }
@@ -245,370 +245,461 @@ func writeEnums_echo_Results(p Enums_echo_Results, result enums.Color, result1 e
 // readEnums_echo_Results reads the results of enums.Enums.Echo from p.
 func readEnums_echo_Results(p Enums_echo_Results, result *enums.Color, result1 *enums.Size) error {
 	*result = enums.Color(p.Result())
-	x, err := ipc.EnumFromWire[enums.Size](p.Result1())
+	result11, err := ipc.EnumFromWire[enums.Size](p.Result1())
 	if err != nil {
 		return ipc.InField("result1", err)
 	}
-	*result1 = x
+	*result1 = result11
 	return nil
 }
 
 // writeEnums_echoValues_Params writes the arguments of a call to enums.Enums.EchoValues into p.
 func writeEnums_echoValues_Params(p Enums_echoValues_Params, v enums.Values) error {
-	c, err := p.NewV()
+	vWire, err := p.NewV()
 	if err != nil {
 		return ipc.InField("v", err)
 	}
-	if err := WriteValues(c, &v); err != nil {
-		return ipc.InField("v", err)
-	}
-	return nil
+	return ipc.InField("v", WriteValues(vWire, &v))
 }
 
 // readEnums_echoValues_Params reads the arguments of a call to enums.Enums.EchoValues from p.
 func readEnums_echoValues_Params(p Enums_echoValues_Params, v *enums.Values) error {
-	c, err := p.V()
+	vWire, err := p.V()
 	if err != nil {
 		return ipc.InField("v", err)
 	}
-	if err := ReadValues(c, v); err != nil {
-		return ipc.InField("v", err)
-	}
-	return nil
+	return ipc.InField("v", ReadValues(vWire, v))
 }
 
 // writeEnums_echoValues_Results writes the results of enums.Enums.EchoValues into p.
 func writeEnums_echoValues_Results(p Enums_echoValues_Results, result enums.Values) error {
-	c, err := p.NewResult()
+	resultWire, err := p.NewResult()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := WriteValues(c, &result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", WriteValues(resultWire, &result))
 }
 
 // readEnums_echoValues_Results reads the results of enums.Enums.EchoValues from p.
 func readEnums_echoValues_Results(p Enums_echoValues_Results, result *enums.Values) error {
-	c, err := p.Result()
+	resultWire, err := p.Result()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := ReadValues(c, result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", ReadValues(resultWire, result))
 }
 
 // WriteValues writes v into s.
 func WriteValues(s Values, v *enums.Values) error {
-	x, err := ipc.EnumValue(v.Color)
+	colorWire, err := ipc.EnumValue(v.Color)
 	if err != nil {
 		return ipc.InField("Color", err)
 	}
-	s.SetColor(Color(x))
+	s.SetColor(Color(colorWire))
 	s.SetSize(Size(v.Size))
-	if v.Colors != nil {
-		l, err := s.NewColors(int32(len(v.Colors)))
-		if err != nil {
-			return ipc.InField("Colors", err)
-		}
-		for i := range v.Colors {
-			x1, err := ipc.EnumValue(v.Colors[i])
-			if err != nil {
-				return ipc.InField("Colors", ipc.InElem(i, err))
-			}
-			l.Set(i, Color(x1))
-		}
+	if err := writeColorList(ipcimpl.Field(s, 0), v.Colors); err != nil {
+		return ipc.InField("Colors", err)
 	}
-	if v.Sizes != nil {
-		l, err := s.NewSizes(int32(len(v.Sizes)))
-		if err != nil {
-			return ipc.InField("Sizes", err)
-		}
-		for i := range v.Sizes {
-			l.Set(i, Size(v.Sizes[i]))
-		}
+	if err := writeSizeList(ipcimpl.Field(s, 1), v.Sizes); err != nil {
+		return ipc.InField("Sizes", err)
 	}
-	if v.ByColor != nil {
-		l, err := s.NewByColor(int32(len(v.ByColor)))
-		if err != nil {
-			return ipc.InField("ByColor", err)
-		}
-		for i, e := range ipc.SortedEntries(v.ByColor, cmp.Compare) {
-			entry := l.At(i)
-			x1, err := ipc.EnumValue(e.Key)
-			if err != nil {
-				return ipc.InField("ByColor", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			entry.SetKey(Color(x1))
-			if err := entry.SetValue(e.Value); err != nil {
-				return ipc.InField("ByColor", ipc.InElem(i, err))
-			}
-		}
+	if err := writeColorStringMap(ipcimpl.Field(s, 2), v.ByColor); err != nil {
+		return ipc.InField("ByColor", err)
 	}
-	if v.Named != nil {
-		l, err := s.NewNamed(int32(len(v.Named)))
-		if err != nil {
-			return ipc.InField("Named", err)
-		}
-		for i, e := range ipc.SortedEntries(v.Named, cmp.Compare) {
-			entry := l.At(i)
-			if err := entry.SetKey(e.Key); err != nil {
-				return ipc.InField("Named", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			x1, err := ipc.EnumValue(e.Value)
-			if err != nil {
-				return ipc.InField("Named", ipc.InElem(i, err))
-			}
-			entry.SetValue(Color(x1))
-		}
+	if err := writeStringColorMap(ipcimpl.Field(s, 3), v.Named); err != nil {
+		return ipc.InField("Named", err)
 	}
 	if v.Maybe != nil {
-		x1, err := ipc.EnumValue(*v.Maybe)
+		maybeWire, err := ipc.EnumValue(*v.Maybe)
 		if err != nil {
 			return ipc.InField("Maybe", err)
 		}
-		s.SetMaybe(Color(x1))
+		s.SetMaybe(Color(maybeWire))
 		s.SetHasMaybe(true)
 	}
-	if v.Maybes != nil {
-		l, err := s.NewMaybes(int32(len(v.Maybes)))
-		if err != nil {
-			return ipc.InField("Maybes", err)
-		}
-		for i := range v.Maybes {
-			b := l.At(i)
-			if v.Maybes[i] != nil {
-				b.SetValue(Size(*v.Maybes[i]))
-				b.SetHasValue(true)
-			}
-		}
+	if err := writeOptionalSizeList(ipcimpl.Field(s, 4), v.Maybes); err != nil {
+		return ipc.InField("Maybes", err)
 	}
 	if v.MaybeS != nil {
 		s.SetMaybeS(Size(*v.MaybeS))
 		s.SetHasMaybeS(true)
 	}
-	if v.SizesBy != nil {
-		l, err := s.NewSizesBy(int32(len(v.SizesBy)))
-		if err != nil {
-			return ipc.InField("SizesBy", err)
-		}
-		for i, e := range ipc.SortedEntries(v.SizesBy, cmp.Compare) {
-			entry := l.At(i)
-			if err := entry.SetKey(e.Key); err != nil {
-				return ipc.InField("SizesBy", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			if e.Value != nil {
-				entry.SetValue(Size(*e.Value))
-				entry.SetHasValue(true)
-			}
-		}
+	if err := writeStringOptionalSizeMap(ipcimpl.Field(s, 5), v.SizesBy); err != nil {
+		return ipc.InField("SizesBy", err)
 	}
-	if v.ColorBy != nil {
-		l, err := s.NewColorBy(int32(len(v.ColorBy)))
-		if err != nil {
-			return ipc.InField("ColorBy", err)
-		}
-		for i, e := range ipc.SortedEntries(v.ColorBy, cmp.Compare) {
-			entry := l.At(i)
-			entry.SetKey(Size(e.Key))
-			if e.Value != nil {
-				x1, err := ipc.EnumValue(*e.Value)
-				if err != nil {
-					return ipc.InField("ColorBy", ipc.InElem(i, err))
-				}
-				entry.SetValue(Color(x1))
-				entry.SetHasValue(true)
-			}
-		}
-	}
-	return nil
+	return ipc.InField("ColorBy", writeSizeOptionalColorMap(ipcimpl.Field(s, 6), v.ColorBy))
 }
 
 // ReadValues reads s into v.
 func ReadValues(s Values, v *enums.Values) error {
 	v.Color = enums.Color(s.Color())
-	x, err := ipc.EnumFromWire[enums.Size](s.Size())
+	size, err := ipc.EnumFromWire[enums.Size](s.Size())
 	if err != nil {
 		return ipc.InField("Size", err)
 	}
-	v.Size = x
-	l, err := s.Colors()
-	if err != nil {
+	v.Size = size
+	if err := readColorList(ipcimpl.Field(s, 0), &v.Colors); err != nil {
 		return ipc.InField("Colors", err)
 	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[enums.Color](l)
-		if err != nil {
-			return ipc.InField("Colors", err)
-		}
-		x1 := make([]enums.Color, n)
-		for i := range x1 {
-			x1[i] = enums.Color(l.At(i))
-		}
-		v.Colors = x1
-	}
-	l1, err := s.Sizes()
-	if err != nil {
+	if err := readSizeList(ipcimpl.Field(s, 1), &v.Sizes); err != nil {
 		return ipc.InField("Sizes", err)
 	}
-	if l1.IsValid() {
-		n, err := ipc.SliceLen[enums.Size](l1)
-		if err != nil {
-			return ipc.InField("Sizes", err)
-		}
-		x1 := make([]enums.Size, n)
-		for i := range x1 {
-			x2, err := ipc.EnumFromWire[enums.Size](l1.At(i))
-			if err != nil {
-				return ipc.InField("Sizes", ipc.InElem(i, err))
-			}
-			x1[i] = x2
-		}
-		v.Sizes = x1
-	}
-	l2, err := s.ByColor()
-	if err != nil {
+	if err := readColorStringMap(ipcimpl.Field(s, 2), &v.ByColor); err != nil {
 		return ipc.InField("ByColor", err)
 	}
-	if l2.IsValid() {
-		n, err := ipc.MapLen[enums.Color, string](l2)
-		if err != nil {
-			return ipc.InField("ByColor", err)
-		}
-		m := make(map[enums.Color]string, n)
-		for i := range n {
-			e := l2.At(i)
-			k := enums.Color(e.Key())
-			if _, dup := m[k]; dup {
-				return ipc.InField("ByColor", ipc.InElem(i, ipc.ErrDuplicateKey))
-			}
-			val, err := e.Value()
-			if err != nil {
-				return ipc.InField("ByColor", ipc.InElem(i, err))
-			}
-			m[k] = val
-		}
-		v.ByColor = m
-	}
-	l3, err := s.Named()
-	if err != nil {
+	if err := readStringColorMap(ipcimpl.Field(s, 3), &v.Named); err != nil {
 		return ipc.InField("Named", err)
 	}
-	if l3.IsValid() {
-		n, err := ipc.MapLen[string, enums.Color](l3)
-		if err != nil {
-			return ipc.InField("Named", err)
-		}
-		m := make(map[string]enums.Color, n)
-		for i := range n {
-			e := l3.At(i)
-			k, err := e.Key()
-			if err != nil {
-				return ipc.InField("Named", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			if _, dup := m[k]; dup {
-				return ipc.InField("Named", ipc.InElem(i, ipc.ErrDuplicateKey))
-			}
-			m[k] = enums.Color(e.Value())
-		}
-		v.Named = m
-	}
-	if s.HasMaybe() {
-		x1 := enums.Color(s.Maybe())
-		v.Maybe = &x1
-	}
-	l4, err := s.Maybes()
-	if err != nil {
+	v.Maybe = ipcimpl.Optional(s.HasMaybe(), enums.Color(s.Maybe()))
+	if err := readOptionalSizeList(ipcimpl.Field(s, 4), &v.Maybes); err != nil {
 		return ipc.InField("Maybes", err)
 	}
-	if l4.IsValid() {
-		n, err := ipc.SliceLen[*enums.Size](l4)
-		if err != nil {
-			return ipc.InField("Maybes", err)
-		}
-		x1 := make([]*enums.Size, n)
-		for i := range x1 {
-			b := l4.At(i)
-			if b.HasValue() {
-				x2, err := ipc.EnumFromWire[enums.Size](b.Value())
-				if err != nil {
-					return ipc.InField("Maybes", ipc.InElem(i, err))
-				}
-				x1[i] = &x2
-			}
-		}
-		v.Maybes = x1
-	}
 	if s.HasMaybeS() {
-		x1, err := ipc.EnumFromWire[enums.Size](s.MaybeS())
+		maybeS := new(enums.Size)
+		maybeSWire, err := ipc.EnumFromWire[enums.Size](s.MaybeS())
 		if err != nil {
 			return ipc.InField("MaybeS", err)
 		}
-		v.MaybeS = &x1
+		*maybeS = maybeSWire
+		v.MaybeS = maybeS
 	}
-	l5, err := s.SizesBy()
-	if err != nil {
+	if err := readStringOptionalSizeMap(ipcimpl.Field(s, 5), &v.SizesBy); err != nil {
 		return ipc.InField("SizesBy", err)
 	}
-	if l5.IsValid() {
-		n, err := ipc.MapLen[string, *enums.Size](l5)
-		if err != nil {
-			return ipc.InField("SizesBy", err)
-		}
-		m := make(map[string]*enums.Size, n)
-		for i := range n {
-			e := l5.At(i)
-			k, err := e.Key()
-			if err != nil {
-				return ipc.InField("SizesBy", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			if _, dup := m[k]; dup {
-				return ipc.InField("SizesBy", ipc.InElem(i, ipc.ErrDuplicateKey))
-			}
-			var val *enums.Size
-			if e.HasValue() {
-				x1, err := ipc.EnumFromWire[enums.Size](e.Value())
-				if err != nil {
-					return ipc.InField("SizesBy", ipc.InElem(i, err))
-				}
-				val = &x1
-			}
-			m[k] = val
-		}
-		v.SizesBy = m
+	return ipc.InField("ColorBy", readSizeOptionalColorMap(ipcimpl.Field(s, 6), &v.ColorBy))
+}
+
+// writeColorList points at at a new list holding v; a nil v leaves at null.
+func writeColorList(at ipcimpl.Pointer, v []enums.Color) error {
+	if v == nil {
+		return nil
 	}
-	l6, err := s.ColorBy()
+	l, err := ipcimpl.NewList(at, NewColor_List, len(v))
 	if err != nil {
-		return ipc.InField("ColorBy", err)
+		return err
 	}
-	if l6.IsValid() {
-		n, err := ipc.MapLen[enums.Size, *enums.Color](l6)
+	for i := range v {
+		elemWire, err := ipc.EnumValue(v[i])
 		if err != nil {
-			return ipc.InField("ColorBy", err)
+			return ipc.InElem(i, err)
 		}
-		m := make(map[enums.Size]*enums.Color, n)
-		for i := range n {
-			e := l6.At(i)
-			var k enums.Size
-			x1, err := ipc.EnumFromWire[enums.Size](e.Key())
-			if err != nil {
-				return ipc.InField("ColorBy", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			k = x1
-			if _, dup := m[k]; dup {
-				return ipc.InField("ColorBy", ipc.InElem(i, ipc.ErrDuplicateKey))
-			}
-			var val *enums.Color
-			if e.HasValue() {
-				x2 := enums.Color(e.Value())
-				val = &x2
-			}
-			m[k] = val
-		}
-		v.ColorBy = m
+		l.Set(i, Color(elemWire))
 	}
+	return nil
+}
+
+// readColorList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readColorList(from ipcimpl.Pointer, dst *[]enums.Color) error {
+	l, n, err := ipcimpl.ListLen[Color_List, enums.Color](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]enums.Color, n)
+	for i := range v {
+		v[i] = enums.Color(l.At(i))
+	}
+	*dst = v
+	return nil
+}
+
+// writeSizeList points at at a new list holding v; a nil v leaves at null.
+func writeSizeList(at ipcimpl.Pointer, v []enums.Size) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewSize_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		l.Set(i, Size(v[i]))
+	}
+	return nil
+}
+
+// readSizeList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readSizeList(from ipcimpl.Pointer, dst *[]enums.Size) error {
+	l, n, err := ipcimpl.ListLen[Size_List, enums.Size](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]enums.Size, n)
+	for i := range v {
+		elem, err := ipc.EnumFromWire[enums.Size](l.At(i))
+		if err != nil {
+			return ipc.InElem(i, err)
+		}
+		v[i] = elem
+	}
+	*dst = v
+	return nil
+}
+
+// writeColorStringMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
+func writeColorStringMap(at ipcimpl.Pointer, v map[enums.Color]string) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewColorTextEntry_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+		entry := l.At(i)
+		keyWire, err := ipc.EnumValue(e.Key)
+		if err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
+		}
+		entry.SetKey(Color(keyWire))
+		if err := entry.SetValue(e.Value); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readColorStringMap reads the entries of the list from points to into a new map in *dst; a null pointer
+// leaves *dst as it was, and a key that comes twice is an error.
+func readColorStringMap(from ipcimpl.Pointer, dst *map[enums.Color]string) error {
+	l, err := ipcimpl.List[ColorTextEntry_List](from)
+	if err != nil {
+		return err
+	}
+	if !l.IsValid() {
+		return nil
+	}
+	n, err := ipc.MapLen[enums.Color, string](l)
+	if err != nil {
+		return err
+	}
+	m := make(map[enums.Color]string, n)
+	for i := range n {
+		entry := l.At(i)
+		key := enums.Color(entry.Key())
+		if _, dup := m[key]; dup {
+			return ipc.InElem(i, ipc.ErrDuplicateKey)
+		}
+		var value string
+		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &value); err != nil {
+			return ipc.InElem(i, err)
+		}
+		m[key] = value
+	}
+	*dst = m
+	return nil
+}
+
+// writeStringColorMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
+func writeStringColorMap(at ipcimpl.Pointer, v map[string]enums.Color) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewTextColorEntry_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+		entry := l.At(i)
+		if err := entry.SetKey(e.Key); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
+		}
+		valueWire, err := ipc.EnumValue(e.Value)
+		if err != nil {
+			return ipc.InElem(i, err)
+		}
+		entry.SetValue(Color(valueWire))
+	}
+	return nil
+}
+
+// readStringColorMap reads the entries of the list from points to into a new map in *dst; a null pointer
+// leaves *dst as it was, and a key that comes twice is an error.
+func readStringColorMap(from ipcimpl.Pointer, dst *map[string]enums.Color) error {
+	l, err := ipcimpl.List[TextColorEntry_List](from)
+	if err != nil {
+		return err
+	}
+	if !l.IsValid() {
+		return nil
+	}
+	n, err := ipc.MapLen[string, enums.Color](l)
+	if err != nil {
+		return err
+	}
+	m := make(map[string]enums.Color, n)
+	for i := range n {
+		entry := l.At(i)
+		var key string
+		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
+		}
+		if _, dup := m[key]; dup {
+			return ipc.InElem(i, ipc.ErrDuplicateKey)
+		}
+		m[key] = enums.Color(entry.Value())
+	}
+	*dst = m
+	return nil
+}
+
+// writeOptionalSizeList points at at a new list holding v; a nil v leaves at null.
+func writeOptionalSizeList(at ipcimpl.Pointer, v []*enums.Size) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewOptionalSize_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		box := l.At(i)
+		if v[i] != nil {
+			box.SetValue(Size(*v[i]))
+			box.SetHasValue(true)
+		}
+	}
+	return nil
+}
+
+// readOptionalSizeList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readOptionalSizeList(from ipcimpl.Pointer, dst *[]*enums.Size) error {
+	l, n, err := ipcimpl.ListLen[OptionalSize_List, *enums.Size](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]*enums.Size, n)
+	for i := range v {
+		box := l.At(i)
+		if box.HasValue() {
+			value := new(enums.Size)
+			valueWire, err := ipc.EnumFromWire[enums.Size](box.Value())
+			if err != nil {
+				return ipc.InElem(i, err)
+			}
+			*value = valueWire
+			v[i] = value
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writeStringOptionalSizeMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
+func writeStringOptionalSizeMap(at ipcimpl.Pointer, v map[string]*enums.Size) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewTextOptionalSizeEntry_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+		entry := l.At(i)
+		if err := entry.SetKey(e.Key); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
+		}
+		if e.Value != nil {
+			entry.SetValue(Size(*e.Value))
+			entry.SetHasValue(true)
+		}
+	}
+	return nil
+}
+
+// readStringOptionalSizeMap reads the entries of the list from points to into a new map in *dst; a null pointer
+// leaves *dst as it was, and a key that comes twice is an error.
+func readStringOptionalSizeMap(from ipcimpl.Pointer, dst *map[string]*enums.Size) error {
+	l, err := ipcimpl.List[TextOptionalSizeEntry_List](from)
+	if err != nil {
+		return err
+	}
+	if !l.IsValid() {
+		return nil
+	}
+	n, err := ipc.MapLen[string, *enums.Size](l)
+	if err != nil {
+		return err
+	}
+	m := make(map[string]*enums.Size, n)
+	for i := range n {
+		entry := l.At(i)
+		var key string
+		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
+		}
+		if _, dup := m[key]; dup {
+			return ipc.InElem(i, ipc.ErrDuplicateKey)
+		}
+		var value *enums.Size
+		if entry.HasValue() {
+			value1 := new(enums.Size)
+			valueWire, err := ipc.EnumFromWire[enums.Size](entry.Value())
+			if err != nil {
+				return ipc.InElem(i, err)
+			}
+			*value1 = valueWire
+			value = value1
+		}
+		m[key] = value
+	}
+	*dst = m
+	return nil
+}
+
+// writeSizeOptionalColorMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
+func writeSizeOptionalColorMap(at ipcimpl.Pointer, v map[enums.Size]*enums.Color) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewSizeOptionalColorEntry_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+		entry := l.At(i)
+		entry.SetKey(Size(e.Key))
+		if e.Value != nil {
+			valueWire, err := ipc.EnumValue(*e.Value)
+			if err != nil {
+				return ipc.InElem(i, err)
+			}
+			entry.SetValue(Color(valueWire))
+			entry.SetHasValue(true)
+		}
+	}
+	return nil
+}
+
+// readSizeOptionalColorMap reads the entries of the list from points to into a new map in *dst; a null pointer
+// leaves *dst as it was, and a key that comes twice is an error.
+func readSizeOptionalColorMap(from ipcimpl.Pointer, dst *map[enums.Size]*enums.Color) error {
+	l, err := ipcimpl.List[SizeOptionalColorEntry_List](from)
+	if err != nil {
+		return err
+	}
+	if !l.IsValid() {
+		return nil
+	}
+	n, err := ipc.MapLen[enums.Size, *enums.Color](l)
+	if err != nil {
+		return err
+	}
+	m := make(map[enums.Size]*enums.Color, n)
+	for i := range n {
+		entry := l.At(i)
+		var key enums.Size
+		key1, err := ipc.EnumFromWire[enums.Size](entry.Key())
+		if err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
+		}
+		key = key1
+		if _, dup := m[key]; dup {
+			return ipc.InElem(i, ipc.ErrDuplicateKey)
+		}
+		var value *enums.Color
+		value = ipcimpl.Optional(entry.HasValue(), enums.Color(entry.Value()))
+		m[key] = value
+	}
+	*dst = m
 	return nil
 }

@@ -13,7 +13,6 @@
 package extendsipc
 
 import (
-	"bytes"
 	"context"
 	"runtime"
 
@@ -67,9 +66,10 @@ func (c *ReaderClient) Release() {
 // Read returns up to n bytes; none at the end.
 func (c *ReaderClient) Read(ctx context.Context, n int32) (result []byte, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodReaderRead, func(p capnp.Struct) error {
-		return writeReader_read_Params(Reader_read_Params(p), n)
+		Reader_read_Params(p).SetN(n)
+		return nil
 	}, func(r capnp.Struct) error {
-		return readReader_read_Results(Reader_read_Results(r), &result)
+		return ipc.InField("result", ipcimpl.ReadData(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -118,7 +118,7 @@ func (s readerServer) serveRead(ctx context.Context, call *capnprpc.Call) (err e
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodReaderRead, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeReader_read_Results(Reader_read_Results(r), result)
+		return ipc.InField("result", Reader_read_Results(r).SetResult(result))
 	})
 }
 
@@ -337,7 +337,8 @@ func (c *StreamClient) Release() {
 // Position returns how many bytes were read.
 func (c *StreamClient) Position(ctx context.Context) (result int64, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodStreamPosition, nil, func(r capnp.Struct) error {
-		return readStream_position_Results(Stream_position_Results(r), &result)
+		result = Stream_position_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -348,9 +349,10 @@ func (c *StreamClient) Position(ctx context.Context) (result int64, err error) {
 // Read returns up to n bytes; none at the end.
 func (c *StreamClient) Read(ctx context.Context, n int32) (result []byte, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodReaderRead, func(p capnp.Struct) error {
-		return writeReader_read_Params(Reader_read_Params(p), n)
+		Reader_read_Params(p).SetN(n)
+		return nil
 	}, func(r capnp.Struct) error {
-		return readReader_read_Results(Reader_read_Results(r), &result)
+		return ipc.InField("result", ipcimpl.ReadData(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -410,7 +412,8 @@ func (s streamServer) servePosition(ctx context.Context, call *capnprpc.Call) (e
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodStreamPosition, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeStream_position_Results(Stream_position_Results(r), result)
+		Stream_position_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -426,7 +429,7 @@ func (s streamServer) serveRead(ctx context.Context, call *capnprpc.Call) (err e
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodReaderRead, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeReader_read_Results(Reader_read_Results(r), result)
+		return ipc.InField("result", Reader_read_Results(r).SetResult(result))
 	})
 }
 
@@ -528,9 +531,10 @@ func (c *OpenerClient) Release() {
 // Open returns a stream of data.
 func (c *OpenerClient) Open(ctx context.Context, data []byte) (result extends.Stream, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodOpenerOpen, func(p capnp.Struct) error {
-		return writeOpener_open_Params(Opener_open_Params(p), data)
+		return ipc.InField("data", Opener_open_Params(p).SetData(data))
 	}, func(r capnp.Struct) error {
-		return readOpener_open_Results(Opener_open_Results(r), &result)
+		result = ImportStream(ipcimpl.Cap(r, 0))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -541,9 +545,9 @@ func (c *OpenerClient) Open(ctx context.Context, data []byte) (result extends.St
 // ReadAll reads r to its end.
 func (c *OpenerClient) ReadAll(ctx context.Context, r extends.Reader) (result []byte, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodOpenerReadAll, func(p capnp.Struct) error {
-		return writeOpener_readAll_Params(Opener_readAll_Params(p), r)
+		return ipc.InField("r", ipcimpl.SetCap(p, 0, ExportReader(r)))
 	}, func(r1 capnp.Struct) error {
-		return readOpener_readAll_Results(Opener_readAll_Results(r1), &result)
+		return ipc.InField("result", ipcimpl.ReadData(ipcimpl.Field(r1, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -586,15 +590,15 @@ func (s openerServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
 func (s openerServer) serveOpen(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodOpenerOpen, &err)
 	var data []byte
-	if err := readOpener_open_Params(Opener_open_Params(call.Params()), &data); err != nil {
-		return ipcimpl.ParamsError(&methodOpenerOpen, err)
+	if err := ipcimpl.ReadData(ipcimpl.Field(call.Params(), 0), &data); err != nil {
+		return ipcimpl.ParamsError(&methodOpenerOpen, ipc.InField("data", err))
 	}
 	result, err := s.impl.Open(ctx, data)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodOpenerOpen, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeOpener_open_Results(Opener_open_Results(r), result)
+		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportStream(result)))
 	})
 }
 
@@ -610,7 +614,7 @@ func (s openerServer) serveReadAll(ctx context.Context, call *capnprpc.Call) (er
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodOpenerReadAll, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r1 capnp.Struct) error {
-		return writeOpener_readAll_Results(Opener_readAll_Results(r1), result)
+		return ipc.InField("result", Opener_readAll_Results(r1).SetResult(result))
 	})
 }
 
@@ -666,108 +670,14 @@ func ImportOpener(c *ipc.Capability) extends.Opener {
 	return NewOpenerClient(c)
 }
 
-// writeReader_read_Params writes the arguments of a call to extends.Reader.Read into p.
-func writeReader_read_Params(p Reader_read_Params, n int32) error {
-	p.SetN(n)
-	return nil
-}
-
 // readReader_read_Params reads the arguments of a call to extends.Reader.Read from p.
 func readReader_read_Params(p Reader_read_Params, n *int32) error {
 	*n = p.N()
 	return nil
 }
 
-// writeReader_read_Results writes the results of extends.Reader.Read into p.
-func writeReader_read_Results(p Reader_read_Results, result []byte) error {
-	if err := p.SetResult(result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readReader_read_Results reads the results of extends.Reader.Read from p.
-func readReader_read_Results(p Reader_read_Results, result *[]byte) error {
-	b, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	*result = bytes.Clone(b)
-	return nil
-}
-
-// writeStream_position_Results writes the results of extends.Stream.Position into p.
-func writeStream_position_Results(p Stream_position_Results, result int64) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readStream_position_Results reads the results of extends.Stream.Position from p.
-func readStream_position_Results(p Stream_position_Results, result *int64) error {
-	*result = p.Result()
-	return nil
-}
-
-// writeOpener_open_Params writes the arguments of a call to extends.Opener.Open into p.
-func writeOpener_open_Params(p Opener_open_Params, data []byte) error {
-	if err := p.SetData(data); err != nil {
-		return ipc.InField("data", err)
-	}
-	return nil
-}
-
-// readOpener_open_Params reads the arguments of a call to extends.Opener.Open from p.
-func readOpener_open_Params(p Opener_open_Params, data *[]byte) error {
-	b, err := p.Data()
-	if err != nil {
-		return ipc.InField("data", err)
-	}
-	*data = bytes.Clone(b)
-	return nil
-}
-
-// writeOpener_open_Results writes the results of extends.Opener.Open into p.
-func writeOpener_open_Results(p Opener_open_Results, result extends.Stream) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportStream(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readOpener_open_Results reads the results of extends.Opener.Open from p.
-func readOpener_open_Results(p Opener_open_Results, result *extends.Stream) error {
-	*result = ImportStream(ipcimpl.Cap(capnp.Struct(p), 0))
-	return nil
-}
-
-// writeOpener_readAll_Params writes the arguments of a call to extends.Opener.ReadAll into p.
-func writeOpener_readAll_Params(p Opener_readAll_Params, r extends.Reader) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportReader(r)); err != nil {
-		return ipc.InField("r", err)
-	}
-	return nil
-}
-
 // readOpener_readAll_Params reads the arguments of a call to extends.Opener.ReadAll from p.
 func readOpener_readAll_Params(p Opener_readAll_Params, r *extends.Reader) error {
 	*r = ImportReader(ipcimpl.Cap(capnp.Struct(p), 0))
-	return nil
-}
-
-// writeOpener_readAll_Results writes the results of extends.Opener.ReadAll into p.
-func writeOpener_readAll_Results(p Opener_readAll_Results, result []byte) error {
-	if err := p.SetResult(result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readOpener_readAll_Results reads the results of extends.Opener.ReadAll from p.
-func readOpener_readAll_Results(p Opener_readAll_Results, result *[]byte) error {
-	b, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	*result = bytes.Clone(b)
 	return nil
 }

@@ -13,7 +13,6 @@
 package listsipc
 
 import (
-	"bytes"
 	"context"
 	"runtime"
 	"time"
@@ -83,9 +82,10 @@ func (c *ListsClient) Echo(ctx context.Context, v lists.Values) (result lists.Va
 // Sum returns the sum of every element of m.
 func (c *ListsClient) Sum(ctx context.Context, m [][]int32) (result int64, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodListsSum, func(p capnp.Struct) error {
-		return writeLists_sum_Params(Lists_sum_Params(p), m)
+		return ipc.InField("m", writeInt32ListList(ipcimpl.Field(p, 0), m))
 	}, func(r capnp.Struct) error {
-		return readLists_sum_Results(Lists_sum_Results(r), &result)
+		result = Lists_sum_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -96,9 +96,9 @@ func (c *ListsClient) Sum(ctx context.Context, m [][]int32) (result int64, err e
 // Strings returns s unchanged.
 func (c *ListsClient) Strings(ctx context.Context, s []string) (result []string, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodListsStrings, func(p capnp.Struct) error {
-		return writeLists_strings_Params(Lists_strings_Params(p), s)
+		return ipc.InField("s", writeStringList(ipcimpl.Field(p, 0), s))
 	}, func(r capnp.Struct) error {
-		return readLists_strings_Results(Lists_strings_Results(r), &result)
+		return ipc.InField("result", readStringList(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -159,15 +159,16 @@ func (s listsServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err er
 func (s listsServer) serveSum(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodListsSum, &err)
 	var m [][]int32
-	if err := readLists_sum_Params(Lists_sum_Params(call.Params()), &m); err != nil {
-		return ipcimpl.ParamsError(&methodListsSum, err)
+	if err := readInt32ListList(ipcimpl.Field(call.Params(), 0), &m); err != nil {
+		return ipcimpl.ParamsError(&methodListsSum, ipc.InField("m", err))
 	}
 	result, err := s.impl.Sum(ctx, m)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodListsSum, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeLists_sum_Results(Lists_sum_Results(r), result)
+		Lists_sum_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -175,15 +176,15 @@ func (s listsServer) serveSum(ctx context.Context, call *capnprpc.Call) (err err
 func (s listsServer) serveStrings(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodListsStrings, &err)
 	var s1 []string
-	if err := readLists_strings_Params(Lists_strings_Params(call.Params()), &s1); err != nil {
-		return ipcimpl.ParamsError(&methodListsStrings, err)
+	if err := readStringList(ipcimpl.Field(call.Params(), 0), &s1); err != nil {
+		return ipcimpl.ParamsError(&methodListsStrings, ipc.InField("s", err))
 	}
 	result, err := s.impl.Strings(ctx, s1)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodListsStrings, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeLists_strings_Results(Lists_strings_Results(r), result)
+		return ipc.InField("result", writeStringList(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -246,202 +247,38 @@ func ImportLists(c *ipc.Capability) lists.Lists {
 
 // writeLists_echo_Params writes the arguments of a call to lists.Lists.Echo into p.
 func writeLists_echo_Params(p Lists_echo_Params, v lists.Values) error {
-	c, err := p.NewV()
+	vWire, err := p.NewV()
 	if err != nil {
 		return ipc.InField("v", err)
 	}
-	if err := WriteValues(c, &v); err != nil {
-		return ipc.InField("v", err)
-	}
-	return nil
+	return ipc.InField("v", WriteValues(vWire, &v))
 }
 
 // readLists_echo_Params reads the arguments of a call to lists.Lists.Echo from p.
 func readLists_echo_Params(p Lists_echo_Params, v *lists.Values) error {
-	c, err := p.V()
+	vWire, err := p.V()
 	if err != nil {
 		return ipc.InField("v", err)
 	}
-	if err := ReadValues(c, v); err != nil {
-		return ipc.InField("v", err)
-	}
-	return nil
+	return ipc.InField("v", ReadValues(vWire, v))
 }
 
 // writeLists_echo_Results writes the results of lists.Lists.Echo into p.
 func writeLists_echo_Results(p Lists_echo_Results, result lists.Values) error {
-	c, err := p.NewResult()
+	resultWire, err := p.NewResult()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := WriteValues(c, &result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", WriteValues(resultWire, &result))
 }
 
 // readLists_echo_Results reads the results of lists.Lists.Echo from p.
 func readLists_echo_Results(p Lists_echo_Results, result *lists.Values) error {
-	c, err := p.Result()
+	resultWire, err := p.Result()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := ReadValues(c, result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// writeLists_sum_Params writes the arguments of a call to lists.Lists.Sum into p.
-func writeLists_sum_Params(p Lists_sum_Params, m [][]int32) error {
-	if m != nil {
-		l, err := p.NewM(int32(len(m)))
-		if err != nil {
-			return ipc.InField("m", err)
-		}
-		for i := range m {
-			if m[i] != nil {
-				l1, err := capnp.NewInt32List(l.Segment(), int32(len(m[i])))
-				if err != nil {
-					return ipc.InField("m", ipc.InElem(i, err))
-				}
-				for i1 := range m[i] {
-					l1.Set(i1, m[i][i1])
-				}
-				if err := l.Set(i, l1.ToPtr()); err != nil {
-					return ipc.InField("m", ipc.InElem(i, err))
-				}
-			}
-		}
-	}
-	return nil
-}
-
-// readLists_sum_Params reads the arguments of a call to lists.Lists.Sum from p.
-func readLists_sum_Params(p Lists_sum_Params, m *[][]int32) error {
-	l, err := p.M()
-	if err != nil {
-		return ipc.InField("m", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[[]int32](l)
-		if err != nil {
-			return ipc.InField("m", err)
-		}
-		x := make([][]int32, n)
-		for i := range x {
-			p1, err := l.At(i)
-			if err != nil {
-				return ipc.InField("m", ipc.InElem(i, err))
-			}
-			l1 := capnp.Int32List(p1.List())
-			if l1.IsValid() {
-				n1, err := ipc.SliceLen[int32](l1)
-				if err != nil {
-					return ipc.InField("m", ipc.InElem(i, err))
-				}
-				x1 := make([]int32, n1)
-				for i1 := range x1 {
-					x1[i1] = l1.At(i1)
-				}
-				x[i] = x1
-			}
-		}
-		*m = x
-	}
-	return nil
-}
-
-// writeLists_sum_Results writes the results of lists.Lists.Sum into p.
-func writeLists_sum_Results(p Lists_sum_Results, result int64) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readLists_sum_Results reads the results of lists.Lists.Sum from p.
-func readLists_sum_Results(p Lists_sum_Results, result *int64) error {
-	*result = p.Result()
-	return nil
-}
-
-// writeLists_strings_Params writes the arguments of a call to lists.Lists.Strings into p.
-func writeLists_strings_Params(p Lists_strings_Params, s []string) error {
-	if s != nil {
-		l, err := p.NewS(int32(len(s)))
-		if err != nil {
-			return ipc.InField("s", err)
-		}
-		for i := range s {
-			if err := l.Set(i, s[i]); err != nil {
-				return ipc.InField("s", ipc.InElem(i, err))
-			}
-		}
-	}
-	return nil
-}
-
-// readLists_strings_Params reads the arguments of a call to lists.Lists.Strings from p.
-func readLists_strings_Params(p Lists_strings_Params, s *[]string) error {
-	l, err := p.S()
-	if err != nil {
-		return ipc.InField("s", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[string](l)
-		if err != nil {
-			return ipc.InField("s", err)
-		}
-		x := make([]string, n)
-		for i := range x {
-			x1, err := l.At(i)
-			if err != nil {
-				return ipc.InField("s", ipc.InElem(i, err))
-			}
-			x[i] = x1
-		}
-		*s = x
-	}
-	return nil
-}
-
-// writeLists_strings_Results writes the results of lists.Lists.Strings into p.
-func writeLists_strings_Results(p Lists_strings_Results, result []string) error {
-	if result != nil {
-		l, err := p.NewResult(int32(len(result)))
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		for i := range result {
-			if err := l.Set(i, result[i]); err != nil {
-				return ipc.InField("result", ipc.InElem(i, err))
-			}
-		}
-	}
-	return nil
-}
-
-// readLists_strings_Results reads the results of lists.Lists.Strings from p.
-func readLists_strings_Results(p Lists_strings_Results, result *[]string) error {
-	l, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[string](l)
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		x := make([]string, n)
-		for i := range x {
-			x1, err := l.At(i)
-			if err != nil {
-				return ipc.InField("result", ipc.InElem(i, err))
-			}
-			x[i] = x1
-		}
-		*result = x
-	}
-	return nil
+	return ipc.InField("result", ReadValues(resultWire, result))
 }
 
 // WritePoint writes v into s.
@@ -460,837 +297,1129 @@ func ReadPoint(s Point, v *lists.Point) error {
 
 // WriteValues writes v into s.
 func WriteValues(s Values, v *lists.Values) error {
-	if v.Ints != nil {
-		l, err := s.NewInts(int32(len(v.Ints)))
-		if err != nil {
-			return ipc.InField("Ints", err)
-		}
-		for i := range v.Ints {
-			l.Set(i, v.Ints[i])
-		}
+	if err := writeInt64List(ipcimpl.Field(s, 0), v.Ints); err != nil {
+		return ipc.InField("Ints", err)
 	}
-	if v.Small != nil {
-		l, err := s.NewSmall(int32(len(v.Small)))
-		if err != nil {
-			return ipc.InField("Small", err)
-		}
-		for i := range v.Small {
-			l.Set(i, v.Small[i])
-		}
+	if err := writeInt8List(ipcimpl.Field(s, 1), v.Small); err != nil {
+		return ipc.InField("Small", err)
 	}
-	if v.Bools != nil {
-		l, err := s.NewBools(int32(len(v.Bools)))
-		if err != nil {
-			return ipc.InField("Bools", err)
-		}
-		for i := range v.Bools {
-			l.Set(i, v.Bools[i])
-		}
+	if err := writeBoolList(ipcimpl.Field(s, 2), v.Bools); err != nil {
+		return ipc.InField("Bools", err)
 	}
-	if v.Floats != nil {
-		l, err := s.NewFloats(int32(len(v.Floats)))
-		if err != nil {
-			return ipc.InField("Floats", err)
-		}
-		for i := range v.Floats {
-			l.Set(i, v.Floats[i])
-		}
+	if err := writeFloat64List(ipcimpl.Field(s, 3), v.Floats); err != nil {
+		return ipc.InField("Floats", err)
 	}
-	if v.Float32s != nil {
-		l, err := s.NewFloat32s(int32(len(v.Float32s)))
-		if err != nil {
-			return ipc.InField("Float32s", err)
-		}
-		for i := range v.Float32s {
-			l.Set(i, v.Float32s[i])
-		}
+	if err := writeFloat32List(ipcimpl.Field(s, 4), v.Float32s); err != nil {
+		return ipc.InField("Float32s", err)
 	}
-	if v.Uints != nil {
-		l, err := s.NewUints(int32(len(v.Uints)))
-		if err != nil {
-			return ipc.InField("Uints", err)
-		}
-		for i := range v.Uints {
-			l.Set(i, uint64(v.Uints[i]))
-		}
+	if err := writeUintList(ipcimpl.Field(s, 5), v.Uints); err != nil {
+		return ipc.InField("Uints", err)
 	}
-	if v.Durations != nil {
-		l, err := s.NewDurations(int32(len(v.Durations)))
-		if err != nil {
-			return ipc.InField("Durations", err)
-		}
-		for i := range v.Durations {
-			l.Set(i, int64(v.Durations[i]))
-		}
+	if err := writeDurationList(ipcimpl.Field(s, 6), v.Durations); err != nil {
+		return ipc.InField("Durations", err)
 	}
-	if v.Strings != nil {
-		l, err := s.NewStrings(int32(len(v.Strings)))
-		if err != nil {
-			return ipc.InField("Strings", err)
-		}
-		for i := range v.Strings {
-			if err := l.Set(i, v.Strings[i]); err != nil {
-				return ipc.InField("Strings", ipc.InElem(i, err))
-			}
-		}
+	if err := writeStringList(ipcimpl.Field(s, 7), v.Strings); err != nil {
+		return ipc.InField("Strings", err)
 	}
-	if v.Bytes != nil {
-		l, err := s.NewBytes(int32(len(v.Bytes)))
-		if err != nil {
-			return ipc.InField("Bytes", err)
-		}
-		for i := range v.Bytes {
-			if err := ipc.SetDataAt(l, i, v.Bytes[i]); err != nil {
-				return ipc.InField("Bytes", ipc.InElem(i, err))
-			}
-		}
+	if err := writeBytesList(ipcimpl.Field(s, 8), v.Bytes); err != nil {
+		return ipc.InField("Bytes", err)
 	}
-	if v.Hashes != nil {
-		l, err := s.NewHashes(int32(len(v.Hashes)))
-		if err != nil {
-			return ipc.InField("Hashes", err)
-		}
-		for i := range v.Hashes {
-			if err := l.Set(i, v.Hashes[i][:]); err != nil {
-				return ipc.InField("Hashes", ipc.InElem(i, err))
-			}
-		}
+	if err := writeBytes32List(ipcimpl.Field(s, 9), v.Hashes); err != nil {
+		return ipc.InField("Hashes", err)
 	}
-	if v.Nested != nil {
-		l, err := s.NewNested(int32(len(v.Nested)))
-		if err != nil {
-			return ipc.InField("Nested", err)
-		}
-		for i := range v.Nested {
-			if v.Nested[i] != nil {
-				l1, err := capnp.NewInt32List(l.Segment(), int32(len(v.Nested[i])))
-				if err != nil {
-					return ipc.InField("Nested", ipc.InElem(i, err))
-				}
-				for i1 := range v.Nested[i] {
-					l1.Set(i1, v.Nested[i][i1])
-				}
-				if err := l.Set(i, l1.ToPtr()); err != nil {
-					return ipc.InField("Nested", ipc.InElem(i, err))
-				}
-			}
-		}
+	if err := writeInt32ListList(ipcimpl.Field(s, 10), v.Nested); err != nil {
+		return ipc.InField("Nested", err)
 	}
-	if v.Deep != nil {
-		l, err := s.NewDeep(int32(len(v.Deep)))
-		if err != nil {
-			return ipc.InField("Deep", err)
-		}
-		for i := range v.Deep {
-			if v.Deep[i] != nil {
-				l1, err := capnp.NewPointerList(l.Segment(), int32(len(v.Deep[i])))
-				if err != nil {
-					return ipc.InField("Deep", ipc.InElem(i, err))
-				}
-				for i1 := range v.Deep[i] {
-					if v.Deep[i][i1] != nil {
-						l2, err := capnp.NewTextList(l1.Segment(), int32(len(v.Deep[i][i1])))
-						if err != nil {
-							return ipc.InField("Deep", ipc.InElem(i, ipc.InElem(i1, err)))
-						}
-						for i2 := range v.Deep[i][i1] {
-							if err := l2.Set(i2, v.Deep[i][i1][i2]); err != nil {
-								return ipc.InField("Deep", ipc.InElem(i, ipc.InElem(i1, ipc.InElem(i2, err))))
-							}
-						}
-						if err := l1.Set(i1, l2.ToPtr()); err != nil {
-							return ipc.InField("Deep", ipc.InElem(i, ipc.InElem(i1, err)))
-						}
-					}
-				}
-				if err := l.Set(i, l1.ToPtr()); err != nil {
-					return ipc.InField("Deep", ipc.InElem(i, err))
-				}
-			}
-		}
+	if err := writeStringListListList(ipcimpl.Field(s, 11), v.Deep); err != nil {
+		return ipc.InField("Deep", err)
 	}
-	if v.Matrix != nil {
-		l, err := s.NewMatrix(int32(len(v.Matrix)))
-		if err != nil {
-			return ipc.InField("Matrix", err)
-		}
-		for i := range v.Matrix {
-			if v.Matrix[i] != nil {
-				l1, err := capnp.NewInt32List(l.Segment(), int32(len(v.Matrix[i])))
-				if err != nil {
-					return ipc.InField("Matrix", ipc.InElem(i, err))
-				}
-				for i1 := range v.Matrix[i] {
-					l1.Set(i1, v.Matrix[i][i1])
-				}
-				if err := l.Set(i, l1.ToPtr()); err != nil {
-					return ipc.InField("Matrix", ipc.InElem(i, err))
-				}
-			}
-		}
+	if err := writeMatrix(ipcimpl.Field(s, 12), v.Matrix); err != nil {
+		return ipc.InField("Matrix", err)
 	}
-	if v.Points != nil {
-		l, err := s.NewPoints(int32(len(v.Points)))
-		if err != nil {
-			return ipc.InField("Points", err)
-		}
-		for i := range v.Points {
-			if err := WritePoint(l.At(i), &v.Points[i]); err != nil {
-				return ipc.InField("Points", ipc.InElem(i, err))
-			}
-		}
+	if err := writePointList(ipcimpl.Field(s, 13), v.Points); err != nil {
+		return ipc.InField("Points", err)
 	}
-	l, err := s.NewPorts(4)
-	if err != nil {
+	if err := writeUint16Array4(ipcimpl.Field(s, 14), v.Ports); err != nil {
 		return ipc.InField("Ports", err)
 	}
-	for i := range v.Ports {
-		l.Set(i, v.Ports[i])
-	}
-	l1, err := s.NewNamed(4)
-	if err != nil {
+	if err := writePorts(ipcimpl.Field(s, 15), v.Named); err != nil {
 		return ipc.InField("Named", err)
 	}
-	for i := range v.Named {
-		l1.Set(i, v.Named[i])
-	}
-	l2, err := s.NewGrid(2)
-	if err != nil {
+	if err := writeInt32Array3Array2(ipcimpl.Field(s, 16), v.Grid); err != nil {
 		return ipc.InField("Grid", err)
 	}
-	for i := range v.Grid {
-		l3, err := capnp.NewInt32List(l2.Segment(), 3)
-		if err != nil {
-			return ipc.InField("Grid", ipc.InElem(i, err))
-		}
-		for i1 := range v.Grid[i] {
-			l3.Set(i1, v.Grid[i][i1])
-		}
-		if err := l2.Set(i, l3.ToPtr()); err != nil {
-			return ipc.InField("Grid", ipc.InElem(i, err))
-		}
+	if err := writeUint16Array4List(ipcimpl.Field(s, 17), v.PortLists); err != nil {
+		return ipc.InField("PortLists", err)
 	}
-	if v.PortLists != nil {
-		l3, err := s.NewPortLists(int32(len(v.PortLists)))
-		if err != nil {
-			return ipc.InField("PortLists", err)
-		}
-		for i := range v.PortLists {
-			l4, err := capnp.NewUInt16List(l3.Segment(), 4)
-			if err != nil {
-				return ipc.InField("PortLists", ipc.InElem(i, err))
-			}
-			for i1 := range v.PortLists[i] {
-				l4.Set(i1, v.PortLists[i][i1])
-			}
-			if err := l3.Set(i, l4.ToPtr()); err != nil {
-				return ipc.InField("PortLists", ipc.InElem(i, err))
-			}
-		}
-	}
-	l3, err := s.NewArrays(3)
-	if err != nil {
+	if err := writePointArray3(ipcimpl.Field(s, 18), v.Arrays); err != nil {
 		return ipc.InField("Arrays", err)
 	}
-	for i := range v.Arrays {
-		if err := WritePoint(l3.At(i), &v.Arrays[i]); err != nil {
-			return ipc.InField("Arrays", ipc.InElem(i, err))
-		}
-	}
-	l4, err := s.NewBytes3(3)
-	if err != nil {
+	if err := writeBytesArray3(ipcimpl.Field(s, 19), v.Bytes3); err != nil {
 		return ipc.InField("Bytes3", err)
 	}
-	for i := range v.Bytes3 {
-		if err := ipc.SetDataAt(l4, i, v.Bytes3[i]); err != nil {
-			return ipc.InField("Bytes3", ipc.InElem(i, err))
-		}
+	if err := writeOptionalInt32List(ipcimpl.Field(s, 20), v.MaybeInts); err != nil {
+		return ipc.InField("MaybeInts", err)
 	}
-	if v.MaybeInts != nil {
-		l5, err := s.NewMaybeInts(int32(len(v.MaybeInts)))
-		if err != nil {
-			return ipc.InField("MaybeInts", err)
-		}
-		for i := range v.MaybeInts {
-			b := l5.At(i)
-			if v.MaybeInts[i] != nil {
-				b.SetValue(*v.MaybeInts[i])
-				b.SetHasValue(true)
-			}
-		}
+	if err := writeOptionalStringList(ipcimpl.Field(s, 21), v.MaybeStrings); err != nil {
+		return ipc.InField("MaybeStrings", err)
 	}
-	if v.MaybeStrings != nil {
-		l5, err := s.NewMaybeStrings(int32(len(v.MaybeStrings)))
-		if err != nil {
-			return ipc.InField("MaybeStrings", err)
-		}
-		for i := range v.MaybeStrings {
-			b := l5.At(i)
-			if v.MaybeStrings[i] != nil {
-				if err := wireSchema.SetText(capnp.Struct(b), OptionalText_TypeID, "value", *v.MaybeStrings[i]); err != nil {
-					return ipc.InField("MaybeStrings", ipc.InElem(i, err))
-				}
-			}
-		}
+	if err := writeOptionalPointList(ipcimpl.Field(s, 22), v.MaybePoints); err != nil {
+		return ipc.InField("MaybePoints", err)
 	}
-	if v.MaybePoints != nil {
-		l5, err := s.NewMaybePoints(int32(len(v.MaybePoints)))
-		if err != nil {
-			return ipc.InField("MaybePoints", err)
-		}
-		for i := range v.MaybePoints {
-			b := l5.At(i)
-			if v.MaybePoints[i] != nil {
-				c, err := b.NewValue()
-				if err != nil {
-					return ipc.InField("MaybePoints", ipc.InElem(i, err))
-				}
-				if err := WritePoint(c, v.MaybePoints[i]); err != nil {
-					return ipc.InField("MaybePoints", ipc.InElem(i, err))
-				}
-			}
-		}
-	}
-	l5, err := s.NewMaybePair(2)
-	if err != nil {
+	if err := writeOptionalUint8Array2(ipcimpl.Field(s, 23), v.MaybePair); err != nil {
 		return ipc.InField("MaybePair", err)
 	}
-	for i := range v.MaybePair {
-		b := l5.At(i)
-		if v.MaybePair[i] != nil {
-			b.SetValue(*v.MaybePair[i])
-			b.SetHasValue(true)
-		}
-	}
-	if v.MaybeMatrix != nil {
-		l6, err := s.NewMaybeMatrix(int32(len(v.MaybeMatrix)))
-		if err != nil {
-			return ipc.InField("MaybeMatrix", err)
-		}
-		for i := range v.MaybeMatrix {
-			if v.MaybeMatrix[i] != nil {
-				l7, err := NewOptionalFloat64_List(l6.Segment(), int32(len(v.MaybeMatrix[i])))
-				if err != nil {
-					return ipc.InField("MaybeMatrix", ipc.InElem(i, err))
-				}
-				for i1 := range v.MaybeMatrix[i] {
-					b := l7.At(i1)
-					if v.MaybeMatrix[i][i1] != nil {
-						b.SetValue(*v.MaybeMatrix[i][i1])
-						b.SetHasValue(true)
-					}
-				}
-				if err := l6.Set(i, l7.ToPtr()); err != nil {
-					return ipc.InField("MaybeMatrix", ipc.InElem(i, err))
-				}
-			}
-		}
-	}
-	return nil
+	return ipc.InField("MaybeMatrix", writeOptionalFloat64ListList(ipcimpl.Field(s, 24), v.MaybeMatrix))
 }
 
 // ReadValues reads s into v.
 func ReadValues(s Values, v *lists.Values) error {
-	l, err := s.Ints()
-	if err != nil {
+	if err := readInt64List(ipcimpl.Field(s, 0), &v.Ints); err != nil {
 		return ipc.InField("Ints", err)
 	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[int64](l)
-		if err != nil {
-			return ipc.InField("Ints", err)
-		}
-		x := make([]int64, n)
-		for i := range x {
-			x[i] = l.At(i)
-		}
-		v.Ints = x
-	}
-	l1, err := s.Small()
-	if err != nil {
+	if err := readInt8List(ipcimpl.Field(s, 1), &v.Small); err != nil {
 		return ipc.InField("Small", err)
 	}
-	if l1.IsValid() {
-		n, err := ipc.SliceLen[int8](l1)
-		if err != nil {
-			return ipc.InField("Small", err)
-		}
-		x := make([]int8, n)
-		for i := range x {
-			x[i] = l1.At(i)
-		}
-		v.Small = x
-	}
-	l2, err := s.Bools()
-	if err != nil {
+	if err := readBoolList(ipcimpl.Field(s, 2), &v.Bools); err != nil {
 		return ipc.InField("Bools", err)
 	}
-	if l2.IsValid() {
-		n, err := ipc.SliceLen[bool](l2)
-		if err != nil {
-			return ipc.InField("Bools", err)
-		}
-		x := make([]bool, n)
-		for i := range x {
-			x[i] = l2.At(i)
-		}
-		v.Bools = x
-	}
-	l3, err := s.Floats()
-	if err != nil {
+	if err := readFloat64List(ipcimpl.Field(s, 3), &v.Floats); err != nil {
 		return ipc.InField("Floats", err)
 	}
-	if l3.IsValid() {
-		n, err := ipc.SliceLen[float64](l3)
-		if err != nil {
-			return ipc.InField("Floats", err)
-		}
-		x := make([]float64, n)
-		for i := range x {
-			x[i] = l3.At(i)
-		}
-		v.Floats = x
-	}
-	l4, err := s.Float32s()
-	if err != nil {
+	if err := readFloat32List(ipcimpl.Field(s, 4), &v.Float32s); err != nil {
 		return ipc.InField("Float32s", err)
 	}
-	if l4.IsValid() {
-		n, err := ipc.SliceLen[float32](l4)
-		if err != nil {
-			return ipc.InField("Float32s", err)
-		}
-		x := make([]float32, n)
-		for i := range x {
-			x[i] = l4.At(i)
-		}
-		v.Float32s = x
-	}
-	l5, err := s.Uints()
-	if err != nil {
+	if err := readUintList(ipcimpl.Field(s, 5), &v.Uints); err != nil {
 		return ipc.InField("Uints", err)
 	}
-	if l5.IsValid() {
-		n, err := ipc.SliceLen[uint](l5)
-		if err != nil {
-			return ipc.InField("Uints", err)
-		}
-		x := make([]uint, n)
-		for i := range x {
-			x[i] = uint(l5.At(i))
-		}
-		v.Uints = x
-	}
-	l6, err := s.Durations()
-	if err != nil {
+	if err := readDurationList(ipcimpl.Field(s, 6), &v.Durations); err != nil {
 		return ipc.InField("Durations", err)
 	}
-	if l6.IsValid() {
-		n, err := ipc.SliceLen[time.Duration](l6)
-		if err != nil {
-			return ipc.InField("Durations", err)
-		}
-		x := make([]time.Duration, n)
-		for i := range x {
-			x[i] = time.Duration(l6.At(i))
-		}
-		v.Durations = x
-	}
-	l7, err := s.Strings()
-	if err != nil {
+	if err := readStringList(ipcimpl.Field(s, 7), &v.Strings); err != nil {
 		return ipc.InField("Strings", err)
 	}
-	if l7.IsValid() {
-		n, err := ipc.SliceLen[string](l7)
-		if err != nil {
-			return ipc.InField("Strings", err)
-		}
-		x := make([]string, n)
-		for i := range x {
-			x1, err := l7.At(i)
-			if err != nil {
-				return ipc.InField("Strings", ipc.InElem(i, err))
-			}
-			x[i] = x1
-		}
-		v.Strings = x
-	}
-	l8, err := s.Bytes()
-	if err != nil {
+	if err := readBytesList(ipcimpl.Field(s, 8), &v.Bytes); err != nil {
 		return ipc.InField("Bytes", err)
 	}
-	if l8.IsValid() {
-		n, err := ipc.SliceLen[[]byte](l8)
-		if err != nil {
-			return ipc.InField("Bytes", err)
-		}
-		x := make([][]byte, n)
-		for i := range x {
-			b, err := l8.At(i)
-			if err != nil {
-				return ipc.InField("Bytes", ipc.InElem(i, err))
-			}
-			x[i] = bytes.Clone(b)
-		}
-		v.Bytes = x
-	}
-	l9, err := s.Hashes()
-	if err != nil {
+	if err := readBytes32List(ipcimpl.Field(s, 9), &v.Hashes); err != nil {
 		return ipc.InField("Hashes", err)
 	}
-	if l9.IsValid() {
-		n, err := ipc.SliceLen[[32]byte](l9)
-		if err != nil {
-			return ipc.InField("Hashes", err)
-		}
-		x := make([][32]byte, n)
-		for i := range x {
-			b, err := l9.At(i)
-			if err != nil {
-				return ipc.InField("Hashes", ipc.InElem(i, err))
-			}
-			if len(b) != 32 {
-				return ipc.InField("Hashes", ipc.InElem(i, ipc.LengthError(len(b), 32)))
-			}
-			copy(x[i][:], b)
-		}
-		v.Hashes = x
-	}
-	l10, err := s.Nested()
-	if err != nil {
+	if err := readInt32ListList(ipcimpl.Field(s, 10), &v.Nested); err != nil {
 		return ipc.InField("Nested", err)
 	}
-	if l10.IsValid() {
-		n, err := ipc.SliceLen[[]int32](l10)
-		if err != nil {
-			return ipc.InField("Nested", err)
-		}
-		x := make([][]int32, n)
-		for i := range x {
-			p, err := l10.At(i)
-			if err != nil {
-				return ipc.InField("Nested", ipc.InElem(i, err))
-			}
-			l11 := capnp.Int32List(p.List())
-			if l11.IsValid() {
-				n1, err := ipc.SliceLen[int32](l11)
-				if err != nil {
-					return ipc.InField("Nested", ipc.InElem(i, err))
-				}
-				x1 := make([]int32, n1)
-				for i1 := range x1 {
-					x1[i1] = l11.At(i1)
-				}
-				x[i] = x1
-			}
-		}
-		v.Nested = x
-	}
-	l11, err := s.Deep()
-	if err != nil {
+	if err := readStringListListList(ipcimpl.Field(s, 11), &v.Deep); err != nil {
 		return ipc.InField("Deep", err)
 	}
-	if l11.IsValid() {
-		n, err := ipc.SliceLen[[][]string](l11)
-		if err != nil {
-			return ipc.InField("Deep", err)
-		}
-		x := make([][][]string, n)
-		for i := range x {
-			p, err := l11.At(i)
-			if err != nil {
-				return ipc.InField("Deep", ipc.InElem(i, err))
-			}
-			l12 := capnp.PointerList(p.List())
-			if l12.IsValid() {
-				n1, err := ipc.SliceLen[[]string](l12)
-				if err != nil {
-					return ipc.InField("Deep", ipc.InElem(i, err))
-				}
-				x1 := make([][]string, n1)
-				for i1 := range x1 {
-					p1, err := l12.At(i1)
-					if err != nil {
-						return ipc.InField("Deep", ipc.InElem(i, ipc.InElem(i1, err)))
-					}
-					l13 := capnp.TextList(p1.List())
-					if l13.IsValid() {
-						n2, err := ipc.SliceLen[string](l13)
-						if err != nil {
-							return ipc.InField("Deep", ipc.InElem(i, ipc.InElem(i1, err)))
-						}
-						x2 := make([]string, n2)
-						for i2 := range x2 {
-							x3, err := l13.At(i2)
-							if err != nil {
-								return ipc.InField("Deep", ipc.InElem(i, ipc.InElem(i1, ipc.InElem(i2, err))))
-							}
-							x2[i2] = x3
-						}
-						x1[i1] = x2
-					}
-				}
-				x[i] = x1
-			}
-		}
-		v.Deep = x
-	}
-	l12, err := s.Matrix()
-	if err != nil {
+	if err := readMatrix(ipcimpl.Field(s, 12), &v.Matrix); err != nil {
 		return ipc.InField("Matrix", err)
 	}
-	if l12.IsValid() {
-		n, err := ipc.SliceLen[[]int32](l12)
-		if err != nil {
-			return ipc.InField("Matrix", err)
-		}
-		x := make(lists.Matrix, n)
-		for i := range x {
-			p, err := l12.At(i)
-			if err != nil {
-				return ipc.InField("Matrix", ipc.InElem(i, err))
-			}
-			l13 := capnp.Int32List(p.List())
-			if l13.IsValid() {
-				n1, err := ipc.SliceLen[int32](l13)
-				if err != nil {
-					return ipc.InField("Matrix", ipc.InElem(i, err))
-				}
-				x1 := make([]int32, n1)
-				for i1 := range x1 {
-					x1[i1] = l13.At(i1)
-				}
-				x[i] = x1
-			}
-		}
-		v.Matrix = x
-	}
-	l13, err := s.Points()
-	if err != nil {
+	if err := readPointList(ipcimpl.Field(s, 13), &v.Points); err != nil {
 		return ipc.InField("Points", err)
 	}
-	if l13.IsValid() {
-		n, err := ipc.SliceLen[lists.Point](l13)
-		if err != nil {
-			return ipc.InField("Points", err)
-		}
-		x := make([]lists.Point, n)
-		for i := range x {
-			if err := ReadPoint(l13.At(i), &x[i]); err != nil {
-				return ipc.InField("Points", ipc.InElem(i, err))
-			}
-		}
-		v.Points = x
-	}
-	l14, err := s.Ports()
-	if err != nil {
+	if err := readUint16Array4(ipcimpl.Field(s, 14), &v.Ports); err != nil {
 		return ipc.InField("Ports", err)
 	}
-	if l14.Len() != 4 {
-		return ipc.InField("Ports", ipc.LengthError(l14.Len(), 4))
-	}
-	for i := range 4 {
-		v.Ports[i] = l14.At(i)
-	}
-	l15, err := s.Named()
-	if err != nil {
+	if err := readPorts(ipcimpl.Field(s, 15), &v.Named); err != nil {
 		return ipc.InField("Named", err)
 	}
-	if l15.Len() != 4 {
-		return ipc.InField("Named", ipc.LengthError(l15.Len(), 4))
-	}
-	for i := range 4 {
-		v.Named[i] = l15.At(i)
-	}
-	l16, err := s.Grid()
-	if err != nil {
+	if err := readInt32Array3Array2(ipcimpl.Field(s, 16), &v.Grid); err != nil {
 		return ipc.InField("Grid", err)
 	}
-	if l16.Len() != 2 {
-		return ipc.InField("Grid", ipc.LengthError(l16.Len(), 2))
-	}
-	for i := range 2 {
-		p, err := l16.At(i)
-		if err != nil {
-			return ipc.InField("Grid", ipc.InElem(i, err))
-		}
-		l17 := capnp.Int32List(p.List())
-		if l17.Len() != 3 {
-			return ipc.InField("Grid", ipc.InElem(i, ipc.LengthError(l17.Len(), 3)))
-		}
-		for i1 := range 3 {
-			v.Grid[i][i1] = l17.At(i1)
-		}
-	}
-	l17, err := s.PortLists()
-	if err != nil {
+	if err := readUint16Array4List(ipcimpl.Field(s, 17), &v.PortLists); err != nil {
 		return ipc.InField("PortLists", err)
 	}
-	if l17.IsValid() {
-		n, err := ipc.SliceLen[[4]uint16](l17)
-		if err != nil {
-			return ipc.InField("PortLists", err)
-		}
-		x := make([][4]uint16, n)
-		for i := range x {
-			p, err := l17.At(i)
-			if err != nil {
-				return ipc.InField("PortLists", ipc.InElem(i, err))
-			}
-			l18 := capnp.UInt16List(p.List())
-			if l18.Len() != 4 {
-				return ipc.InField("PortLists", ipc.InElem(i, ipc.LengthError(l18.Len(), 4)))
-			}
-			for i1 := range 4 {
-				x[i][i1] = l18.At(i1)
-			}
-		}
-		v.PortLists = x
-	}
-	l18, err := s.Arrays()
-	if err != nil {
+	if err := readPointArray3(ipcimpl.Field(s, 18), &v.Arrays); err != nil {
 		return ipc.InField("Arrays", err)
 	}
-	if l18.Len() != 3 {
-		return ipc.InField("Arrays", ipc.LengthError(l18.Len(), 3))
-	}
-	for i := range 3 {
-		if err := ReadPoint(l18.At(i), &v.Arrays[i]); err != nil {
-			return ipc.InField("Arrays", ipc.InElem(i, err))
-		}
-	}
-	l19, err := s.Bytes3()
-	if err != nil {
+	if err := readBytesArray3(ipcimpl.Field(s, 19), &v.Bytes3); err != nil {
 		return ipc.InField("Bytes3", err)
 	}
-	if l19.Len() != 3 {
-		return ipc.InField("Bytes3", ipc.LengthError(l19.Len(), 3))
-	}
-	for i := range 3 {
-		b, err := l19.At(i)
-		if err != nil {
-			return ipc.InField("Bytes3", ipc.InElem(i, err))
-		}
-		v.Bytes3[i] = bytes.Clone(b)
-	}
-	l20, err := s.MaybeInts()
-	if err != nil {
+	if err := readOptionalInt32List(ipcimpl.Field(s, 20), &v.MaybeInts); err != nil {
 		return ipc.InField("MaybeInts", err)
 	}
-	if l20.IsValid() {
-		n, err := ipc.SliceLen[*int32](l20)
-		if err != nil {
-			return ipc.InField("MaybeInts", err)
-		}
-		x := make([]*int32, n)
-		for i := range x {
-			b := l20.At(i)
-			if b.HasValue() {
-				x1 := b.Value()
-				x[i] = &x1
-			}
-		}
-		v.MaybeInts = x
-	}
-	l21, err := s.MaybeStrings()
-	if err != nil {
+	if err := readOptionalStringList(ipcimpl.Field(s, 21), &v.MaybeStrings); err != nil {
 		return ipc.InField("MaybeStrings", err)
 	}
-	if l21.IsValid() {
-		n, err := ipc.SliceLen[*string](l21)
-		if err != nil {
-			return ipc.InField("MaybeStrings", err)
-		}
-		x := make([]*string, n)
-		for i := range x {
-			b := l21.At(i)
-			if b.HasValue() {
-				x1, err := b.Value()
-				if err != nil {
-					return ipc.InField("MaybeStrings", ipc.InElem(i, err))
-				}
-				x[i] = &x1
-			}
-		}
-		v.MaybeStrings = x
-	}
-	l22, err := s.MaybePoints()
-	if err != nil {
+	if err := readOptionalPointList(ipcimpl.Field(s, 22), &v.MaybePoints); err != nil {
 		return ipc.InField("MaybePoints", err)
 	}
-	if l22.IsValid() {
-		n, err := ipc.SliceLen[*lists.Point](l22)
-		if err != nil {
-			return ipc.InField("MaybePoints", err)
-		}
-		x := make([]*lists.Point, n)
-		for i := range x {
-			b := l22.At(i)
-			if b.HasValue() {
-				x1 := new(lists.Point)
-				c, err := b.Value()
-				if err != nil {
-					return ipc.InField("MaybePoints", ipc.InElem(i, err))
-				}
-				if err := ReadPoint(c, x1); err != nil {
-					return ipc.InField("MaybePoints", ipc.InElem(i, err))
-				}
-				x[i] = x1
-			}
-		}
-		v.MaybePoints = x
-	}
-	l23, err := s.MaybePair()
-	if err != nil {
+	if err := readOptionalUint8Array2(ipcimpl.Field(s, 23), &v.MaybePair); err != nil {
 		return ipc.InField("MaybePair", err)
 	}
-	if l23.Len() != 2 {
-		return ipc.InField("MaybePair", ipc.LengthError(l23.Len(), 2))
+	return ipc.InField("MaybeMatrix", readOptionalFloat64ListList(ipcimpl.Field(s, 24), &v.MaybeMatrix))
+}
+
+// writeInt32ListList points at at a new list holding v; a nil v leaves at null.
+func writeInt32ListList(at ipcimpl.Pointer, v [][]int32) error {
+	if v == nil {
+		return nil
 	}
-	for i := range 2 {
-		b := l23.At(i)
-		if b.HasValue() {
-			x := b.Value()
-			v.MaybePair[i] = &x
-		}
-	}
-	l24, err := s.MaybeMatrix()
+	l, err := ipcimpl.NewList(at, capnp.NewPointerList, len(v))
 	if err != nil {
-		return ipc.InField("MaybeMatrix", err)
+		return err
 	}
-	if l24.IsValid() {
-		n, err := ipc.SliceLen[[]*float64](l24)
-		if err != nil {
-			return ipc.InField("MaybeMatrix", err)
+	for i := range v {
+		if err := writeInt32List(ipcimpl.Elem(l, i), v[i]); err != nil {
+			return ipc.InElem(i, err)
 		}
-		x := make([][]*float64, n)
-		for i := range x {
-			p, err := l24.At(i)
-			if err != nil {
-				return ipc.InField("MaybeMatrix", ipc.InElem(i, err))
-			}
-			l25 := OptionalFloat64_List(p.List())
-			if l25.IsValid() {
-				n1, err := ipc.SliceLen[*float64](l25)
-				if err != nil {
-					return ipc.InField("MaybeMatrix", ipc.InElem(i, err))
-				}
-				x1 := make([]*float64, n1)
-				for i1 := range x1 {
-					b := l25.At(i1)
-					if b.HasValue() {
-						x2 := b.Value()
-						x1[i1] = &x2
-					}
-				}
-				x[i] = x1
-			}
-		}
-		v.MaybeMatrix = x
 	}
 	return nil
 }
 
-// wireSchema finds the pointer slots of Text fields, to write a non-null empty Text for an
-// optional string that points to "".
-var wireSchema = ipc.NewSchema(RegisterSchema)
+// readInt32ListList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readInt32ListList(from ipcimpl.Pointer, dst *[][]int32) error {
+	l, n, err := ipcimpl.ListLen[capnp.PointerList, []int32](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([][]int32, n)
+	for i := range v {
+		if err := readInt32List(ipcimpl.Elem(l, i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writeStringList points at at a new list holding v; a nil v leaves at null.
+func writeStringList(at ipcimpl.Pointer, v []string) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, capnp.NewTextList, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := l.Set(i, v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readStringList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readStringList(from ipcimpl.Pointer, dst *[]string) error {
+	l, n, err := ipcimpl.ListLen[capnp.TextList, string](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]string, n)
+	for i := range v {
+		if err := ipcimpl.ReadText(ipcimpl.Elem(l, i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writeInt64List points at at a new list holding v; a nil v leaves at null.
+func writeInt64List(at ipcimpl.Pointer, v []int64) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, capnp.NewInt64List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		l.Set(i, v[i])
+	}
+	return nil
+}
+
+// readInt64List reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readInt64List(from ipcimpl.Pointer, dst *[]int64) error {
+	l, n, err := ipcimpl.ListLen[capnp.Int64List, int64](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]int64, n)
+	for i := range v {
+		v[i] = l.At(i)
+	}
+	*dst = v
+	return nil
+}
+
+// writeInt8List points at at a new list holding v; a nil v leaves at null.
+func writeInt8List(at ipcimpl.Pointer, v []int8) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, capnp.NewInt8List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		l.Set(i, v[i])
+	}
+	return nil
+}
+
+// readInt8List reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readInt8List(from ipcimpl.Pointer, dst *[]int8) error {
+	l, n, err := ipcimpl.ListLen[capnp.Int8List, int8](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]int8, n)
+	for i := range v {
+		v[i] = l.At(i)
+	}
+	*dst = v
+	return nil
+}
+
+// writeBoolList points at at a new list holding v; a nil v leaves at null.
+func writeBoolList(at ipcimpl.Pointer, v []bool) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, capnp.NewBitList, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		l.Set(i, v[i])
+	}
+	return nil
+}
+
+// readBoolList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readBoolList(from ipcimpl.Pointer, dst *[]bool) error {
+	l, n, err := ipcimpl.ListLen[capnp.BitList, bool](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]bool, n)
+	for i := range v {
+		v[i] = l.At(i)
+	}
+	*dst = v
+	return nil
+}
+
+// writeFloat64List points at at a new list holding v; a nil v leaves at null.
+func writeFloat64List(at ipcimpl.Pointer, v []float64) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, capnp.NewFloat64List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		l.Set(i, v[i])
+	}
+	return nil
+}
+
+// readFloat64List reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readFloat64List(from ipcimpl.Pointer, dst *[]float64) error {
+	l, n, err := ipcimpl.ListLen[capnp.Float64List, float64](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]float64, n)
+	for i := range v {
+		v[i] = l.At(i)
+	}
+	*dst = v
+	return nil
+}
+
+// writeFloat32List points at at a new list holding v; a nil v leaves at null.
+func writeFloat32List(at ipcimpl.Pointer, v []float32) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, capnp.NewFloat32List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		l.Set(i, v[i])
+	}
+	return nil
+}
+
+// readFloat32List reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readFloat32List(from ipcimpl.Pointer, dst *[]float32) error {
+	l, n, err := ipcimpl.ListLen[capnp.Float32List, float32](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = l.At(i)
+	}
+	*dst = v
+	return nil
+}
+
+// writeUintList points at at a new list holding v; a nil v leaves at null.
+func writeUintList(at ipcimpl.Pointer, v []uint) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, capnp.NewUInt64List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		l.Set(i, uint64(v[i]))
+	}
+	return nil
+}
+
+// readUintList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readUintList(from ipcimpl.Pointer, dst *[]uint) error {
+	l, n, err := ipcimpl.ListLen[capnp.UInt64List, uint](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]uint, n)
+	for i := range v {
+		v[i] = uint(l.At(i))
+	}
+	*dst = v
+	return nil
+}
+
+// writeDurationList points at at a new list holding v; a nil v leaves at null.
+func writeDurationList(at ipcimpl.Pointer, v []time.Duration) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, capnp.NewInt64List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		l.Set(i, int64(v[i]))
+	}
+	return nil
+}
+
+// readDurationList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readDurationList(from ipcimpl.Pointer, dst *[]time.Duration) error {
+	l, n, err := ipcimpl.ListLen[capnp.Int64List, time.Duration](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]time.Duration, n)
+	for i := range v {
+		v[i] = time.Duration(l.At(i))
+	}
+	*dst = v
+	return nil
+}
+
+// writeBytesList points at at a new list holding v; a nil v leaves at null.
+func writeBytesList(at ipcimpl.Pointer, v [][]byte) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, capnp.NewDataList, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := ipc.SetDataAt(l, i, v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readBytesList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readBytesList(from ipcimpl.Pointer, dst *[][]byte) error {
+	l, n, err := ipcimpl.ListLen[capnp.DataList, []byte](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([][]byte, n)
+	for i := range v {
+		if err := ipcimpl.ReadData(ipcimpl.Elem(l, i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writeBytes32List points at at a new list holding v; a nil v leaves at null.
+func writeBytes32List(at ipcimpl.Pointer, v [][32]byte) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, capnp.NewDataList, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := writeBytes32(ipcimpl.Elem(l, i), v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readBytes32List reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readBytes32List(from ipcimpl.Pointer, dst *[][32]byte) error {
+	l, n, err := ipcimpl.ListLen[capnp.DataList, [32]byte](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([][32]byte, n)
+	for i := range v {
+		if err := readBytes32(ipcimpl.Elem(l, i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writeStringListListList points at at a new list holding v; a nil v leaves at null.
+func writeStringListListList(at ipcimpl.Pointer, v [][][]string) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, capnp.NewPointerList, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := writeStringListList(ipcimpl.Elem(l, i), v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readStringListListList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readStringListListList(from ipcimpl.Pointer, dst *[][][]string) error {
+	l, n, err := ipcimpl.ListLen[capnp.PointerList, [][]string](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([][][]string, n)
+	for i := range v {
+		if err := readStringListList(ipcimpl.Elem(l, i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writeMatrix points at at a new list holding v; a nil v leaves at null.
+func writeMatrix(at ipcimpl.Pointer, v lists.Matrix) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, capnp.NewPointerList, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := writeInt32List(ipcimpl.Elem(l, i), v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readMatrix reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readMatrix(from ipcimpl.Pointer, dst *lists.Matrix) error {
+	l, n, err := ipcimpl.ListLen[capnp.PointerList, []int32](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make(lists.Matrix, n)
+	for i := range v {
+		if err := readInt32List(ipcimpl.Elem(l, i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writePointList points at at a new list holding v; a nil v leaves at null.
+func writePointList(at ipcimpl.Pointer, v []lists.Point) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewPoint_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := WritePoint(l.At(i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readPointList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readPointList(from ipcimpl.Pointer, dst *[]lists.Point) error {
+	l, n, err := ipcimpl.ListLen[Point_List, lists.Point](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]lists.Point, n)
+	for i := range v {
+		if err := ReadPoint(l.At(i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writeUint16Array4 points at at a new list holding the 4 elements of v.
+func writeUint16Array4(at ipcimpl.Pointer, v [4]uint16) error {
+	l, err := ipcimpl.NewList(at, capnp.NewUInt16List, 4)
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		l.Set(i, v[i])
+	}
+	return nil
+}
+
+// readUint16Array4 reads the list from points to, which must hold 4 elements, into *dst.
+func readUint16Array4(from ipcimpl.Pointer, dst *[4]uint16) error {
+	l, err := ipcimpl.List[capnp.UInt16List](from)
+	if err != nil {
+		return err
+	}
+	if l.Len() != 4 {
+		return ipc.LengthError(l.Len(), 4)
+	}
+	for i := range 4 {
+		dst[i] = l.At(i)
+	}
+	return nil
+}
+
+// writePorts points at at a new list holding the 4 elements of v.
+func writePorts(at ipcimpl.Pointer, v lists.Ports) error {
+	l, err := ipcimpl.NewList(at, capnp.NewUInt16List, 4)
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		l.Set(i, v[i])
+	}
+	return nil
+}
+
+// readPorts reads the list from points to, which must hold 4 elements, into *dst.
+func readPorts(from ipcimpl.Pointer, dst *lists.Ports) error {
+	l, err := ipcimpl.List[capnp.UInt16List](from)
+	if err != nil {
+		return err
+	}
+	if l.Len() != 4 {
+		return ipc.LengthError(l.Len(), 4)
+	}
+	for i := range 4 {
+		dst[i] = l.At(i)
+	}
+	return nil
+}
+
+// writeInt32Array3Array2 points at at a new list holding the 2 elements of v.
+func writeInt32Array3Array2(at ipcimpl.Pointer, v [2][3]int32) error {
+	l, err := ipcimpl.NewList(at, capnp.NewPointerList, 2)
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := writeInt32Array3(ipcimpl.Elem(l, i), v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readInt32Array3Array2 reads the list from points to, which must hold 2 elements, into *dst.
+func readInt32Array3Array2(from ipcimpl.Pointer, dst *[2][3]int32) error {
+	l, err := ipcimpl.List[capnp.PointerList](from)
+	if err != nil {
+		return err
+	}
+	if l.Len() != 2 {
+		return ipc.LengthError(l.Len(), 2)
+	}
+	for i := range 2 {
+		if err := readInt32Array3(ipcimpl.Elem(l, i), &dst[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// writeUint16Array4List points at at a new list holding v; a nil v leaves at null.
+func writeUint16Array4List(at ipcimpl.Pointer, v [][4]uint16) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, capnp.NewPointerList, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := writeUint16Array4(ipcimpl.Elem(l, i), v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readUint16Array4List reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readUint16Array4List(from ipcimpl.Pointer, dst *[][4]uint16) error {
+	l, n, err := ipcimpl.ListLen[capnp.PointerList, [4]uint16](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([][4]uint16, n)
+	for i := range v {
+		if err := readUint16Array4(ipcimpl.Elem(l, i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writePointArray3 points at at a new list holding the 3 elements of v.
+func writePointArray3(at ipcimpl.Pointer, v [3]lists.Point) error {
+	l, err := ipcimpl.NewList(at, NewPoint_List, 3)
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := WritePoint(l.At(i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readPointArray3 reads the list from points to, which must hold 3 elements, into *dst.
+func readPointArray3(from ipcimpl.Pointer, dst *[3]lists.Point) error {
+	l, err := ipcimpl.List[Point_List](from)
+	if err != nil {
+		return err
+	}
+	if l.Len() != 3 {
+		return ipc.LengthError(l.Len(), 3)
+	}
+	for i := range 3 {
+		if err := ReadPoint(l.At(i), &dst[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// writeBytesArray3 points at at a new list holding the 3 elements of v.
+func writeBytesArray3(at ipcimpl.Pointer, v [3][]byte) error {
+	l, err := ipcimpl.NewList(at, capnp.NewDataList, 3)
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := ipc.SetDataAt(l, i, v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readBytesArray3 reads the list from points to, which must hold 3 elements, into *dst.
+func readBytesArray3(from ipcimpl.Pointer, dst *[3][]byte) error {
+	l, err := ipcimpl.List[capnp.DataList](from)
+	if err != nil {
+		return err
+	}
+	if l.Len() != 3 {
+		return ipc.LengthError(l.Len(), 3)
+	}
+	for i := range 3 {
+		if err := ipcimpl.ReadData(ipcimpl.Elem(l, i), &dst[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// writeOptionalInt32List points at at a new list holding v; a nil v leaves at null.
+func writeOptionalInt32List(at ipcimpl.Pointer, v []*int32) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewOptionalInt32_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		box := l.At(i)
+		if v[i] != nil {
+			box.SetValue(*v[i])
+			box.SetHasValue(true)
+		}
+	}
+	return nil
+}
+
+// readOptionalInt32List reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readOptionalInt32List(from ipcimpl.Pointer, dst *[]*int32) error {
+	l, n, err := ipcimpl.ListLen[OptionalInt32_List, *int32](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]*int32, n)
+	for i := range v {
+		box := l.At(i)
+		v[i] = ipcimpl.Optional(box.HasValue(), box.Value())
+	}
+	*dst = v
+	return nil
+}
+
+// writeOptionalStringList points at at a new list holding v; a nil v leaves at null.
+func writeOptionalStringList(at ipcimpl.Pointer, v []*string) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewOptionalText_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		box := l.At(i)
+		if err := writeOptionalString(ipcimpl.Field(box, 0), v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readOptionalStringList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readOptionalStringList(from ipcimpl.Pointer, dst *[]*string) error {
+	l, n, err := ipcimpl.ListLen[OptionalText_List, *string](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]*string, n)
+	for i := range v {
+		box := l.At(i)
+		if err := readOptionalString(ipcimpl.Field(box, 0), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writeOptionalPointList points at at a new list holding v; a nil v leaves at null.
+func writeOptionalPointList(at ipcimpl.Pointer, v []*lists.Point) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewOptionalPoint_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		box := l.At(i)
+		if err := writeOptionalPoint(ipcimpl.Field(box, 0), v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readOptionalPointList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readOptionalPointList(from ipcimpl.Pointer, dst *[]*lists.Point) error {
+	l, n, err := ipcimpl.ListLen[OptionalPoint_List, *lists.Point](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]*lists.Point, n)
+	for i := range v {
+		box := l.At(i)
+		if err := readOptionalPoint(ipcimpl.Field(box, 0), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writeOptionalUint8Array2 points at at a new list holding the 2 elements of v.
+func writeOptionalUint8Array2(at ipcimpl.Pointer, v [2]*uint8) error {
+	l, err := ipcimpl.NewList(at, NewOptionalUInt8_List, 2)
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		box := l.At(i)
+		if v[i] != nil {
+			box.SetValue(*v[i])
+			box.SetHasValue(true)
+		}
+	}
+	return nil
+}
+
+// readOptionalUint8Array2 reads the list from points to, which must hold 2 elements, into *dst.
+func readOptionalUint8Array2(from ipcimpl.Pointer, dst *[2]*uint8) error {
+	l, err := ipcimpl.List[OptionalUInt8_List](from)
+	if err != nil {
+		return err
+	}
+	if l.Len() != 2 {
+		return ipc.LengthError(l.Len(), 2)
+	}
+	for i := range 2 {
+		box := l.At(i)
+		dst[i] = ipcimpl.Optional(box.HasValue(), box.Value())
+	}
+	return nil
+}
+
+// writeOptionalFloat64ListList points at at a new list holding v; a nil v leaves at null.
+func writeOptionalFloat64ListList(at ipcimpl.Pointer, v [][]*float64) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, capnp.NewPointerList, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := writeOptionalFloat64List(ipcimpl.Elem(l, i), v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readOptionalFloat64ListList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readOptionalFloat64ListList(from ipcimpl.Pointer, dst *[][]*float64) error {
+	l, n, err := ipcimpl.ListLen[capnp.PointerList, []*float64](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([][]*float64, n)
+	for i := range v {
+		if err := readOptionalFloat64List(ipcimpl.Elem(l, i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writeInt32List points at at a new list holding v; a nil v leaves at null.
+func writeInt32List(at ipcimpl.Pointer, v []int32) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, capnp.NewInt32List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		l.Set(i, v[i])
+	}
+	return nil
+}
+
+// readInt32List reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readInt32List(from ipcimpl.Pointer, dst *[]int32) error {
+	l, n, err := ipcimpl.ListLen[capnp.Int32List, int32](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]int32, n)
+	for i := range v {
+		v[i] = l.At(i)
+	}
+	*dst = v
+	return nil
+}
+
+// writeBytes32 points at at a new Data holding v.
+func writeBytes32(at ipcimpl.Pointer, v [32]byte) error {
+	return at.SetData(v[:])
+}
+
+// readBytes32 reads the Data from points to, which must hold 32 bytes, into *dst.
+func readBytes32(from ipcimpl.Pointer, dst *[32]byte) error {
+	p, err := from.Get()
+	if err != nil {
+		return err
+	}
+	data := p.Data()
+	if len(data) != 32 {
+		return ipc.LengthError(len(data), 32)
+	}
+	copy(dst[:], data)
+	return nil
+}
+
+// writeStringListList points at at a new list holding v; a nil v leaves at null.
+func writeStringListList(at ipcimpl.Pointer, v [][]string) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, capnp.NewPointerList, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := writeStringList(ipcimpl.Elem(l, i), v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readStringListList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readStringListList(from ipcimpl.Pointer, dst *[][]string) error {
+	l, n, err := ipcimpl.ListLen[capnp.PointerList, []string](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([][]string, n)
+	for i := range v {
+		if err := readStringList(ipcimpl.Elem(l, i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writeInt32Array3 points at at a new list holding the 3 elements of v.
+func writeInt32Array3(at ipcimpl.Pointer, v [3]int32) error {
+	l, err := ipcimpl.NewList(at, capnp.NewInt32List, 3)
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		l.Set(i, v[i])
+	}
+	return nil
+}
+
+// readInt32Array3 reads the list from points to, which must hold 3 elements, into *dst.
+func readInt32Array3(from ipcimpl.Pointer, dst *[3]int32) error {
+	l, err := ipcimpl.List[capnp.Int32List](from)
+	if err != nil {
+		return err
+	}
+	if l.Len() != 3 {
+		return ipc.LengthError(l.Len(), 3)
+	}
+	for i := range 3 {
+		dst[i] = l.At(i)
+	}
+	return nil
+}
+
+// writeOptionalString writes *v at at; a nil v leaves at null.
+func writeOptionalString(at ipcimpl.Pointer, v *string) error {
+	if v == nil {
+		return nil
+	}
+	return at.SetNewText(*v)
+}
+
+// readOptionalString sets *dst to a new value read from from; a null pointer leaves *dst as it was.
+func readOptionalString(from ipcimpl.Pointer, dst **string) error {
+	if from.IsNull() {
+		return nil
+	}
+	value := new(string)
+	if err := ipcimpl.ReadText(from, value); err != nil {
+		return err
+	}
+	*dst = value
+	return nil
+}
+
+// writeOptionalPoint writes *v at at; a nil v leaves at null.
+func writeOptionalPoint(at ipcimpl.Pointer, v *lists.Point) error {
+	if v == nil {
+		return nil
+	}
+	s, err := ipcimpl.NewStruct(at, NewPoint)
+	if err != nil {
+		return err
+	}
+	return WritePoint(s, v)
+}
+
+// readOptionalPoint sets *dst to a new value read from from; a null pointer leaves *dst as it was.
+func readOptionalPoint(from ipcimpl.Pointer, dst **lists.Point) error {
+	if from.IsNull() {
+		return nil
+	}
+	value := new(lists.Point)
+	s, err := ipcimpl.Struct[Point](from)
+	if err != nil {
+		return err
+	}
+	if err := ReadPoint(s, value); err != nil {
+		return err
+	}
+	*dst = value
+	return nil
+}
+
+// writeOptionalFloat64List points at at a new list holding v; a nil v leaves at null.
+func writeOptionalFloat64List(at ipcimpl.Pointer, v []*float64) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewOptionalFloat64_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		box := l.At(i)
+		if v[i] != nil {
+			box.SetValue(*v[i])
+			box.SetHasValue(true)
+		}
+	}
+	return nil
+}
+
+// readOptionalFloat64List reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readOptionalFloat64List(from ipcimpl.Pointer, dst *[]*float64) error {
+	l, n, err := ipcimpl.ListLen[OptionalFloat64_List, *float64](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]*float64, n)
+	for i := range v {
+		box := l.At(i)
+		v[i] = ipcimpl.Optional(box.HasValue(), box.Value())
+	}
+	*dst = v
+	return nil
+}

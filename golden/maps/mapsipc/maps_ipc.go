@@ -82,9 +82,9 @@ func (c *MapsClient) Echo(ctx context.Context, v maps.Values) (result maps.Value
 // Counts returns m unchanged.
 func (c *MapsClient) Counts(ctx context.Context, m map[string]int64) (result map[string]int64, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodMapsCounts, func(p capnp.Struct) error {
-		return writeMaps_counts_Params(Maps_counts_Params(p), m)
+		return ipc.InField("m", writeStringInt64Map(ipcimpl.Field(p, 0), m))
 	}, func(r capnp.Struct) error {
-		return readMaps_counts_Results(Maps_counts_Results(r), &result)
+		return ipc.InField("result", readStringInt64Map(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -143,15 +143,15 @@ func (s mapsServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err err
 func (s mapsServer) serveCounts(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodMapsCounts, &err)
 	var m map[string]int64
-	if err := readMaps_counts_Params(Maps_counts_Params(call.Params()), &m); err != nil {
-		return ipcimpl.ParamsError(&methodMapsCounts, err)
+	if err := readStringInt64Map(ipcimpl.Field(call.Params(), 0), &m); err != nil {
+		return ipcimpl.ParamsError(&methodMapsCounts, ipc.InField("m", err))
 	}
 	result, err := s.impl.Counts(ctx, m)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMapsCounts, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeMaps_counts_Results(Maps_counts_Results(r), result)
+		return ipc.InField("result", writeStringInt64Map(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -209,142 +209,38 @@ func ImportMaps(c *ipc.Capability) maps.Maps {
 
 // writeMaps_echo_Params writes the arguments of a call to maps.Maps.Echo into p.
 func writeMaps_echo_Params(p Maps_echo_Params, v maps.Values) error {
-	c, err := p.NewV()
+	vWire, err := p.NewV()
 	if err != nil {
 		return ipc.InField("v", err)
 	}
-	if err := WriteValues(c, &v); err != nil {
-		return ipc.InField("v", err)
-	}
-	return nil
+	return ipc.InField("v", WriteValues(vWire, &v))
 }
 
 // readMaps_echo_Params reads the arguments of a call to maps.Maps.Echo from p.
 func readMaps_echo_Params(p Maps_echo_Params, v *maps.Values) error {
-	c, err := p.V()
+	vWire, err := p.V()
 	if err != nil {
 		return ipc.InField("v", err)
 	}
-	if err := ReadValues(c, v); err != nil {
-		return ipc.InField("v", err)
-	}
-	return nil
+	return ipc.InField("v", ReadValues(vWire, v))
 }
 
 // writeMaps_echo_Results writes the results of maps.Maps.Echo into p.
 func writeMaps_echo_Results(p Maps_echo_Results, result maps.Values) error {
-	c, err := p.NewResult()
+	resultWire, err := p.NewResult()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := WriteValues(c, &result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", WriteValues(resultWire, &result))
 }
 
 // readMaps_echo_Results reads the results of maps.Maps.Echo from p.
 func readMaps_echo_Results(p Maps_echo_Results, result *maps.Values) error {
-	c, err := p.Result()
+	resultWire, err := p.Result()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := ReadValues(c, result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// writeMaps_counts_Params writes the arguments of a call to maps.Maps.Counts into p.
-func writeMaps_counts_Params(p Maps_counts_Params, m map[string]int64) error {
-	if m != nil {
-		l, err := p.NewM(int32(len(m)))
-		if err != nil {
-			return ipc.InField("m", err)
-		}
-		for i, e := range ipc.SortedEntries(m, cmp.Compare) {
-			entry := l.At(i)
-			if err := entry.SetKey(e.Key); err != nil {
-				return ipc.InField("m", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			entry.SetValue(e.Value)
-		}
-	}
-	return nil
-}
-
-// readMaps_counts_Params reads the arguments of a call to maps.Maps.Counts from p.
-func readMaps_counts_Params(p Maps_counts_Params, m *map[string]int64) error {
-	l, err := p.M()
-	if err != nil {
-		return ipc.InField("m", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.MapLen[string, int64](l)
-		if err != nil {
-			return ipc.InField("m", err)
-		}
-		m1 := make(map[string]int64, n)
-		for i := range n {
-			e := l.At(i)
-			k, err := e.Key()
-			if err != nil {
-				return ipc.InField("m", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			if _, dup := m1[k]; dup {
-				return ipc.InField("m", ipc.InElem(i, ipc.ErrDuplicateKey))
-			}
-			m1[k] = e.Value()
-		}
-		*m = m1
-	}
-	return nil
-}
-
-// writeMaps_counts_Results writes the results of maps.Maps.Counts into p.
-func writeMaps_counts_Results(p Maps_counts_Results, result map[string]int64) error {
-	if result != nil {
-		l, err := p.NewResult(int32(len(result)))
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		for i, e := range ipc.SortedEntries(result, cmp.Compare) {
-			entry := l.At(i)
-			if err := entry.SetKey(e.Key); err != nil {
-				return ipc.InField("result", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			entry.SetValue(e.Value)
-		}
-	}
-	return nil
-}
-
-// readMaps_counts_Results reads the results of maps.Maps.Counts from p.
-func readMaps_counts_Results(p Maps_counts_Results, result *map[string]int64) error {
-	l, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.MapLen[string, int64](l)
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		m := make(map[string]int64, n)
-		for i := range n {
-			e := l.At(i)
-			k, err := e.Key()
-			if err != nil {
-				return ipc.InField("result", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			if _, dup := m[k]; dup {
-				return ipc.InField("result", ipc.InElem(i, ipc.ErrDuplicateKey))
-			}
-			m[k] = e.Value()
-		}
-		*result = m
-	}
-	return nil
+	return ipc.InField("result", ReadValues(resultWire, result))
 }
 
 // WriteItem writes v into s.
@@ -358,725 +254,1054 @@ func WriteItem(s Item, v *maps.Item) error {
 
 // ReadItem reads s into v.
 func ReadItem(s Item, v *maps.Item) error {
-	x, err := s.Name()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Name); err != nil {
 		return ipc.InField("Name", err)
 	}
-	v.Name = x
 	v.Count = s.Count()
 	return nil
 }
 
 // WriteValues writes v into s.
 func WriteValues(s Values, v *maps.Values) error {
-	if v.Counts != nil {
-		l, err := s.NewCounts(int32(len(v.Counts)))
-		if err != nil {
-			return ipc.InField("Counts", err)
-		}
-		for i, e := range ipc.SortedEntries(v.Counts, cmp.Compare) {
-			entry := l.At(i)
-			if err := entry.SetKey(e.Key); err != nil {
-				return ipc.InField("Counts", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			entry.SetValue(e.Value)
-		}
+	if err := writeStringInt64Map(ipcimpl.Field(s, 0), v.Counts); err != nil {
+		return ipc.InField("Counts", err)
 	}
-	if v.Lists != nil {
-		l, err := s.NewLists(int32(len(v.Lists)))
-		if err != nil {
-			return ipc.InField("Lists", err)
-		}
-		for i, e := range ipc.SortedEntries(v.Lists, cmp.Compare) {
-			entry := l.At(i)
-			entry.SetKey(e.Key)
-			if e.Value != nil {
-				l1, err := entry.NewValue(int32(len(e.Value)))
-				if err != nil {
-					return ipc.InField("Lists", ipc.InElem(i, err))
-				}
-				for i1 := range e.Value {
-					if err := l1.Set(i1, e.Value[i1]); err != nil {
-						return ipc.InField("Lists", ipc.InElem(i, ipc.InElem(i1, err)))
-					}
-				}
-			}
-		}
+	if err := writeInt32StringListMap(ipcimpl.Field(s, 1), v.Lists); err != nil {
+		return ipc.InField("Lists", err)
 	}
-	if v.Items != nil {
-		l, err := s.NewItems(int32(len(v.Items)))
-		if err != nil {
-			return ipc.InField("Items", err)
-		}
-		for i, e := range ipc.SortedEntries(v.Items, cmp.Compare) {
-			entry := l.At(i)
-			if err := entry.SetKey(e.Key); err != nil {
-				return ipc.InField("Items", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			c, err := entry.NewValue()
-			if err != nil {
-				return ipc.InField("Items", ipc.InElem(i, err))
-			}
-			if err := WriteItem(c, &e.Value); err != nil {
-				return ipc.InField("Items", ipc.InElem(i, err))
-			}
-		}
+	if err := writeStringItemMap(ipcimpl.Field(s, 2), v.Items); err != nil {
+		return ipc.InField("Items", err)
 	}
-	if v.Set != nil {
-		l, err := s.NewSet(int32(len(v.Set)))
-		if err != nil {
-			return ipc.InField("Set", err)
-		}
-		for i, e := range ipc.SortedEntries(v.Set, func(a, b [4]byte) int {
-			return bytes.Compare(a[:], b[:])
-		}) {
-			entry := l.At(i)
-			if err := entry.SetKey(e.Key[:]); err != nil {
-				return ipc.InField("Set", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			entry.SetValue(e.Value)
-		}
+	if err := writeBytes4BoolMap(ipcimpl.Field(s, 3), v.Set); err != nil {
+		return ipc.InField("Set", err)
 	}
-	if v.Flags != nil {
-		l, err := s.NewFlags(int32(len(v.Flags)))
-		if err != nil {
-			return ipc.InField("Flags", err)
-		}
-		for i, e := range ipc.SortedEntries(v.Flags, ipc.CompareBool) {
-			entry := l.At(i)
-			entry.SetKey(e.Key)
-			if err := entry.SetValue(e.Value); err != nil {
-				return ipc.InField("Flags", ipc.InElem(i, err))
-			}
-		}
+	if err := writeBoolStringMap(ipcimpl.Field(s, 4), v.Flags); err != nil {
+		return ipc.InField("Flags", err)
 	}
-	if v.Floats != nil {
-		l, err := s.NewFloats(int32(len(v.Floats)))
-		if err != nil {
-			return ipc.InField("Floats", err)
-		}
-		for i, e := range ipc.SortedEntries(v.Floats, cmp.Compare) {
-			entry := l.At(i)
-			entry.SetKey(e.Key)
-			entry.SetValue(e.Value)
-		}
+	if err := writeFloat64Uint8Map(ipcimpl.Field(s, 5), v.Floats); err != nil {
+		return ipc.InField("Floats", err)
 	}
-	if v.Uints != nil {
-		l, err := s.NewUints(int32(len(v.Uints)))
-		if err != nil {
-			return ipc.InField("Uints", err)
-		}
-		for i, e := range ipc.SortedEntries(v.Uints, cmp.Compare) {
-			entry := l.At(i)
-			entry.SetKey(uint64(e.Key))
-			entry.SetValue(int64(e.Value))
-		}
+	if err := writeUintIntMap(ipcimpl.Field(s, 6), v.Uints); err != nil {
+		return ipc.InField("Uints", err)
 	}
-	if v.Nested != nil {
-		l, err := s.NewNested(int32(len(v.Nested)))
-		if err != nil {
-			return ipc.InField("Nested", err)
-		}
-		for i, e := range ipc.SortedEntries(v.Nested, cmp.Compare) {
-			entry := l.At(i)
-			if err := entry.SetKey(e.Key); err != nil {
-				return ipc.InField("Nested", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			if e.Value != nil {
-				l1, err := entry.NewValue(int32(len(e.Value)))
-				if err != nil {
-					return ipc.InField("Nested", ipc.InElem(i, err))
-				}
-				for i1, e1 := range ipc.SortedEntries(e.Value, cmp.Compare) {
-					entry1 := l1.At(i1)
-					if err := entry1.SetKey(e1.Key); err != nil {
-						return ipc.InField("Nested", ipc.InElem(i, ipc.InElem(i1, ipc.InField("key", err))))
-					}
-					entry1.SetValue(e1.Value)
-				}
-			}
-		}
+	if err := writeStringStringInt32MapMap(ipcimpl.Field(s, 7), v.Nested); err != nil {
+		return ipc.InField("Nested", err)
 	}
-	if v.Bytes != nil {
-		l, err := s.NewBytes(int32(len(v.Bytes)))
-		if err != nil {
-			return ipc.InField("Bytes", err)
-		}
-		for i, e := range ipc.SortedEntries(v.Bytes, cmp.Compare) {
-			entry := l.At(i)
-			entry.SetKey(e.Key)
-			if err := entry.SetValue(e.Value); err != nil {
-				return ipc.InField("Bytes", ipc.InElem(i, err))
-			}
-		}
+	if err := writeInt64BytesMap(ipcimpl.Field(s, 8), v.Bytes); err != nil {
+		return ipc.InField("Bytes", err)
 	}
-	if v.Index != nil {
-		l, err := s.NewIndex(int32(len(v.Index)))
-		if err != nil {
-			return ipc.InField("Index", err)
-		}
-		for i, e := range ipc.SortedEntries(v.Index, cmp.Compare) {
-			entry := l.At(i)
-			if err := entry.SetKey(e.Key); err != nil {
-				return ipc.InField("Index", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			entry.SetValue(e.Value)
-		}
+	if err := writeIndex(ipcimpl.Field(s, 9), v.Index); err != nil {
+		return ipc.InField("Index", err)
 	}
-	if v.ListOfM != nil {
-		l, err := s.NewListOfM(int32(len(v.ListOfM)))
-		if err != nil {
-			return ipc.InField("ListOfM", err)
-		}
-		for i := range v.ListOfM {
-			if v.ListOfM[i] != nil {
-				l1, err := NewTextInt32Entry_List(l.Segment(), int32(len(v.ListOfM[i])))
-				if err != nil {
-					return ipc.InField("ListOfM", ipc.InElem(i, err))
-				}
-				for i1, e := range ipc.SortedEntries(v.ListOfM[i], cmp.Compare) {
-					entry := l1.At(i1)
-					if err := entry.SetKey(e.Key); err != nil {
-						return ipc.InField("ListOfM", ipc.InElem(i, ipc.InElem(i1, ipc.InField("key", err))))
-					}
-					entry.SetValue(e.Value)
-				}
-				if err := l.Set(i, l1.ToPtr()); err != nil {
-					return ipc.InField("ListOfM", ipc.InElem(i, err))
-				}
-			}
-		}
+	if err := writeStringInt32MapList(ipcimpl.Field(s, 10), v.ListOfM); err != nil {
+		return ipc.InField("ListOfM", err)
 	}
-	if v.MaybeCounts != nil {
-		l, err := s.NewMaybeCounts(int32(len(v.MaybeCounts)))
-		if err != nil {
-			return ipc.InField("MaybeCounts", err)
-		}
-		for i, e := range ipc.SortedEntries(v.MaybeCounts, cmp.Compare) {
-			entry := l.At(i)
-			if err := entry.SetKey(e.Key); err != nil {
-				return ipc.InField("MaybeCounts", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			if e.Value != nil {
-				entry.SetValue(*e.Value)
-				entry.SetHasValue(true)
-			}
-		}
+	if err := writeStringOptionalInt32Map(ipcimpl.Field(s, 11), v.MaybeCounts); err != nil {
+		return ipc.InField("MaybeCounts", err)
 	}
-	if v.MaybeItems != nil {
-		l, err := s.NewMaybeItems(int32(len(v.MaybeItems)))
-		if err != nil {
-			return ipc.InField("MaybeItems", err)
-		}
-		for i, e := range ipc.SortedEntries(v.MaybeItems, cmp.Compare) {
-			entry := l.At(i)
-			if err := entry.SetKey(e.Key); err != nil {
-				return ipc.InField("MaybeItems", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			if e.Value != nil {
-				c, err := entry.NewValue()
-				if err != nil {
-					return ipc.InField("MaybeItems", ipc.InElem(i, err))
-				}
-				if err := WriteItem(c, e.Value); err != nil {
-					return ipc.InField("MaybeItems", ipc.InElem(i, err))
-				}
-			}
-		}
+	if err := writeStringOptionalItemMap(ipcimpl.Field(s, 12), v.MaybeItems); err != nil {
+		return ipc.InField("MaybeItems", err)
 	}
-	if v.MaybeNames != nil {
-		l, err := s.NewMaybeNames(int32(len(v.MaybeNames)))
-		if err != nil {
-			return ipc.InField("MaybeNames", err)
-		}
-		for i, e := range ipc.SortedEntries(v.MaybeNames, cmp.Compare) {
-			entry := l.At(i)
-			entry.SetKey(e.Key)
-			if e.Value != nil {
-				if err := wireSchema.SetText(capnp.Struct(entry), Int64OptionalTextEntry_TypeID, "value", *e.Value); err != nil {
-					return ipc.InField("MaybeNames", ipc.InElem(i, err))
-				}
-			}
-		}
+	if err := writeInt64OptionalStringMap(ipcimpl.Field(s, 13), v.MaybeNames); err != nil {
+		return ipc.InField("MaybeNames", err)
 	}
-	if v.MaybeLists != nil {
-		l, err := s.NewMaybeLists(int32(len(v.MaybeLists)))
-		if err != nil {
-			return ipc.InField("MaybeLists", err)
-		}
-		for i, e := range ipc.SortedEntries(v.MaybeLists, cmp.Compare) {
-			entry := l.At(i)
-			if err := entry.SetKey(e.Key); err != nil {
-				return ipc.InField("MaybeLists", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			if e.Value != nil {
-				l1, err := entry.NewValue(2)
-				if err != nil {
-					return ipc.InField("MaybeLists", ipc.InElem(i, err))
-				}
-				for i1 := range e.Value {
-					l1.Set(i1, e.Value[i1])
-				}
-			}
-		}
-	}
-	return nil
+	return ipc.InField("MaybeLists", writeStringOptionalInt32Array2Map(ipcimpl.Field(s, 14), v.MaybeLists))
 }
 
 // ReadValues reads s into v.
 func ReadValues(s Values, v *maps.Values) error {
-	l, err := s.Counts()
-	if err != nil {
+	if err := readStringInt64Map(ipcimpl.Field(s, 0), &v.Counts); err != nil {
 		return ipc.InField("Counts", err)
 	}
-	if l.IsValid() {
-		n, err := ipc.MapLen[string, int64](l)
-		if err != nil {
-			return ipc.InField("Counts", err)
-		}
-		m := make(map[string]int64, n)
-		for i := range n {
-			e := l.At(i)
-			k, err := e.Key()
-			if err != nil {
-				return ipc.InField("Counts", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			if _, dup := m[k]; dup {
-				return ipc.InField("Counts", ipc.InElem(i, ipc.ErrDuplicateKey))
-			}
-			m[k] = e.Value()
-		}
-		v.Counts = m
-	}
-	l1, err := s.Lists()
-	if err != nil {
+	if err := readInt32StringListMap(ipcimpl.Field(s, 1), &v.Lists); err != nil {
 		return ipc.InField("Lists", err)
 	}
-	if l1.IsValid() {
-		n, err := ipc.MapLen[int32, []string](l1)
-		if err != nil {
-			return ipc.InField("Lists", err)
-		}
-		m := make(map[int32][]string, n)
-		for i := range n {
-			e := l1.At(i)
-			k := e.Key()
-			if _, dup := m[k]; dup {
-				return ipc.InField("Lists", ipc.InElem(i, ipc.ErrDuplicateKey))
-			}
-			var val []string
-			l2, err := e.Value()
-			if err != nil {
-				return ipc.InField("Lists", ipc.InElem(i, err))
-			}
-			if l2.IsValid() {
-				n1, err := ipc.SliceLen[string](l2)
-				if err != nil {
-					return ipc.InField("Lists", ipc.InElem(i, err))
-				}
-				x := make([]string, n1)
-				for i1 := range x {
-					x1, err := l2.At(i1)
-					if err != nil {
-						return ipc.InField("Lists", ipc.InElem(i, ipc.InElem(i1, err)))
-					}
-					x[i1] = x1
-				}
-				val = x
-			}
-			m[k] = val
-		}
-		v.Lists = m
-	}
-	l2, err := s.Items()
-	if err != nil {
+	if err := readStringItemMap(ipcimpl.Field(s, 2), &v.Items); err != nil {
 		return ipc.InField("Items", err)
 	}
-	if l2.IsValid() {
-		n, err := ipc.MapLen[string, maps.Item](l2)
-		if err != nil {
-			return ipc.InField("Items", err)
-		}
-		m := make(map[string]maps.Item, n)
-		for i := range n {
-			e := l2.At(i)
-			k, err := e.Key()
-			if err != nil {
-				return ipc.InField("Items", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			if _, dup := m[k]; dup {
-				return ipc.InField("Items", ipc.InElem(i, ipc.ErrDuplicateKey))
-			}
-			var val maps.Item
-			c, err := e.Value()
-			if err != nil {
-				return ipc.InField("Items", ipc.InElem(i, err))
-			}
-			if err := ReadItem(c, &val); err != nil {
-				return ipc.InField("Items", ipc.InElem(i, err))
-			}
-			m[k] = val
-		}
-		v.Items = m
-	}
-	l3, err := s.Set()
-	if err != nil {
+	if err := readBytes4BoolMap(ipcimpl.Field(s, 3), &v.Set); err != nil {
 		return ipc.InField("Set", err)
 	}
-	if l3.IsValid() {
-		n, err := ipc.MapLen[[4]byte, bool](l3)
-		if err != nil {
-			return ipc.InField("Set", err)
-		}
-		m := make(map[[4]byte]bool, n)
-		for i := range n {
-			e := l3.At(i)
-			var k [4]byte
-			b, err := e.Key()
-			if err != nil {
-				return ipc.InField("Set", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			if len(b) != 4 {
-				return ipc.InField("Set", ipc.InElem(i, ipc.InField("key", ipc.LengthError(len(b), 4))))
-			}
-			copy(k[:], b)
-			if _, dup := m[k]; dup {
-				return ipc.InField("Set", ipc.InElem(i, ipc.ErrDuplicateKey))
-			}
-			m[k] = e.Value()
-		}
-		v.Set = m
-	}
-	l4, err := s.Flags()
-	if err != nil {
+	if err := readBoolStringMap(ipcimpl.Field(s, 4), &v.Flags); err != nil {
 		return ipc.InField("Flags", err)
 	}
-	if l4.IsValid() {
-		n, err := ipc.MapLen[bool, string](l4)
-		if err != nil {
-			return ipc.InField("Flags", err)
-		}
-		m := make(map[bool]string, n)
-		for i := range n {
-			e := l4.At(i)
-			k := e.Key()
-			if _, dup := m[k]; dup {
-				return ipc.InField("Flags", ipc.InElem(i, ipc.ErrDuplicateKey))
-			}
-			val, err := e.Value()
-			if err != nil {
-				return ipc.InField("Flags", ipc.InElem(i, err))
-			}
-			m[k] = val
-		}
-		v.Flags = m
-	}
-	l5, err := s.Floats()
-	if err != nil {
+	if err := readFloat64Uint8Map(ipcimpl.Field(s, 5), &v.Floats); err != nil {
 		return ipc.InField("Floats", err)
 	}
-	if l5.IsValid() {
-		n, err := ipc.MapLen[float64, uint8](l5)
-		if err != nil {
-			return ipc.InField("Floats", err)
-		}
-		m := make(map[float64]uint8, n)
-		for i := range n {
-			e := l5.At(i)
-			k := e.Key()
-			if _, dup := m[k]; dup {
-				return ipc.InField("Floats", ipc.InElem(i, ipc.ErrDuplicateKey))
-			}
-			m[k] = e.Value()
-		}
-		v.Floats = m
-	}
-	l6, err := s.Uints()
-	if err != nil {
+	if err := readUintIntMap(ipcimpl.Field(s, 6), &v.Uints); err != nil {
 		return ipc.InField("Uints", err)
 	}
-	if l6.IsValid() {
-		n, err := ipc.MapLen[uint, int](l6)
-		if err != nil {
-			return ipc.InField("Uints", err)
-		}
-		m := make(map[uint]int, n)
-		for i := range n {
-			e := l6.At(i)
-			k := uint(e.Key())
-			if _, dup := m[k]; dup {
-				return ipc.InField("Uints", ipc.InElem(i, ipc.ErrDuplicateKey))
-			}
-			m[k] = int(e.Value())
-		}
-		v.Uints = m
-	}
-	l7, err := s.Nested()
-	if err != nil {
+	if err := readStringStringInt32MapMap(ipcimpl.Field(s, 7), &v.Nested); err != nil {
 		return ipc.InField("Nested", err)
 	}
-	if l7.IsValid() {
-		n, err := ipc.MapLen[string, map[string]int32](l7)
-		if err != nil {
-			return ipc.InField("Nested", err)
-		}
-		m := make(map[string]map[string]int32, n)
-		for i := range n {
-			e := l7.At(i)
-			k, err := e.Key()
-			if err != nil {
-				return ipc.InField("Nested", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			if _, dup := m[k]; dup {
-				return ipc.InField("Nested", ipc.InElem(i, ipc.ErrDuplicateKey))
-			}
-			var val map[string]int32
-			l8, err := e.Value()
-			if err != nil {
-				return ipc.InField("Nested", ipc.InElem(i, err))
-			}
-			if l8.IsValid() {
-				n1, err := ipc.MapLen[string, int32](l8)
-				if err != nil {
-					return ipc.InField("Nested", ipc.InElem(i, err))
-				}
-				m1 := make(map[string]int32, n1)
-				for i1 := range n1 {
-					e1 := l8.At(i1)
-					k1, err := e1.Key()
-					if err != nil {
-						return ipc.InField("Nested", ipc.InElem(i, ipc.InElem(i1, ipc.InField("key", err))))
-					}
-					if _, dup := m1[k1]; dup {
-						return ipc.InField("Nested", ipc.InElem(i, ipc.InElem(i1, ipc.ErrDuplicateKey)))
-					}
-					m1[k1] = e1.Value()
-				}
-				val = m1
-			}
-			m[k] = val
-		}
-		v.Nested = m
-	}
-	l8, err := s.Bytes()
-	if err != nil {
+	if err := readInt64BytesMap(ipcimpl.Field(s, 8), &v.Bytes); err != nil {
 		return ipc.InField("Bytes", err)
 	}
-	if l8.IsValid() {
-		n, err := ipc.MapLen[int64, []byte](l8)
-		if err != nil {
-			return ipc.InField("Bytes", err)
-		}
-		m := make(map[int64][]byte, n)
-		for i := range n {
-			e := l8.At(i)
-			k := e.Key()
-			if _, dup := m[k]; dup {
-				return ipc.InField("Bytes", ipc.InElem(i, ipc.ErrDuplicateKey))
-			}
-			var val []byte
-			b, err := e.Value()
-			if err != nil {
-				return ipc.InField("Bytes", ipc.InElem(i, err))
-			}
-			val = bytes.Clone(b)
-			m[k] = val
-		}
-		v.Bytes = m
-	}
-	l9, err := s.Index()
-	if err != nil {
+	if err := readIndex(ipcimpl.Field(s, 9), &v.Index); err != nil {
 		return ipc.InField("Index", err)
 	}
-	if l9.IsValid() {
-		n, err := ipc.MapLen[string, int64](l9)
-		if err != nil {
-			return ipc.InField("Index", err)
-		}
-		m := make(maps.Index, n)
-		for i := range n {
-			e := l9.At(i)
-			k, err := e.Key()
-			if err != nil {
-				return ipc.InField("Index", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			if _, dup := m[k]; dup {
-				return ipc.InField("Index", ipc.InElem(i, ipc.ErrDuplicateKey))
-			}
-			m[k] = e.Value()
-		}
-		v.Index = m
-	}
-	l10, err := s.ListOfM()
-	if err != nil {
+	if err := readStringInt32MapList(ipcimpl.Field(s, 10), &v.ListOfM); err != nil {
 		return ipc.InField("ListOfM", err)
 	}
-	if l10.IsValid() {
-		n, err := ipc.SliceLen[map[string]int32](l10)
-		if err != nil {
-			return ipc.InField("ListOfM", err)
-		}
-		x := make([]map[string]int32, n)
-		for i := range x {
-			p, err := l10.At(i)
-			if err != nil {
-				return ipc.InField("ListOfM", ipc.InElem(i, err))
-			}
-			l11 := TextInt32Entry_List(p.List())
-			if l11.IsValid() {
-				n1, err := ipc.MapLen[string, int32](l11)
-				if err != nil {
-					return ipc.InField("ListOfM", ipc.InElem(i, err))
-				}
-				m := make(map[string]int32, n1)
-				for i1 := range n1 {
-					e := l11.At(i1)
-					k, err := e.Key()
-					if err != nil {
-						return ipc.InField("ListOfM", ipc.InElem(i, ipc.InElem(i1, ipc.InField("key", err))))
-					}
-					if _, dup := m[k]; dup {
-						return ipc.InField("ListOfM", ipc.InElem(i, ipc.InElem(i1, ipc.ErrDuplicateKey)))
-					}
-					m[k] = e.Value()
-				}
-				x[i] = m
-			}
-		}
-		v.ListOfM = x
-	}
-	l11, err := s.MaybeCounts()
-	if err != nil {
+	if err := readStringOptionalInt32Map(ipcimpl.Field(s, 11), &v.MaybeCounts); err != nil {
 		return ipc.InField("MaybeCounts", err)
 	}
-	if l11.IsValid() {
-		n, err := ipc.MapLen[string, *int32](l11)
-		if err != nil {
-			return ipc.InField("MaybeCounts", err)
-		}
-		m := make(map[string]*int32, n)
-		for i := range n {
-			e := l11.At(i)
-			k, err := e.Key()
-			if err != nil {
-				return ipc.InField("MaybeCounts", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			if _, dup := m[k]; dup {
-				return ipc.InField("MaybeCounts", ipc.InElem(i, ipc.ErrDuplicateKey))
-			}
-			var val *int32
-			if e.HasValue() {
-				x := e.Value()
-				val = &x
-			}
-			m[k] = val
-		}
-		v.MaybeCounts = m
-	}
-	l12, err := s.MaybeItems()
-	if err != nil {
+	if err := readStringOptionalItemMap(ipcimpl.Field(s, 12), &v.MaybeItems); err != nil {
 		return ipc.InField("MaybeItems", err)
 	}
-	if l12.IsValid() {
-		n, err := ipc.MapLen[string, *maps.Item](l12)
-		if err != nil {
-			return ipc.InField("MaybeItems", err)
-		}
-		m := make(map[string]*maps.Item, n)
-		for i := range n {
-			e := l12.At(i)
-			k, err := e.Key()
-			if err != nil {
-				return ipc.InField("MaybeItems", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			if _, dup := m[k]; dup {
-				return ipc.InField("MaybeItems", ipc.InElem(i, ipc.ErrDuplicateKey))
-			}
-			var val *maps.Item
-			if e.HasValue() {
-				x := new(maps.Item)
-				c, err := e.Value()
-				if err != nil {
-					return ipc.InField("MaybeItems", ipc.InElem(i, err))
-				}
-				if err := ReadItem(c, x); err != nil {
-					return ipc.InField("MaybeItems", ipc.InElem(i, err))
-				}
-				val = x
-			}
-			m[k] = val
-		}
-		v.MaybeItems = m
-	}
-	l13, err := s.MaybeNames()
-	if err != nil {
+	if err := readInt64OptionalStringMap(ipcimpl.Field(s, 13), &v.MaybeNames); err != nil {
 		return ipc.InField("MaybeNames", err)
 	}
-	if l13.IsValid() {
-		n, err := ipc.MapLen[int64, *string](l13)
-		if err != nil {
-			return ipc.InField("MaybeNames", err)
-		}
-		m := make(map[int64]*string, n)
-		for i := range n {
-			e := l13.At(i)
-			k := e.Key()
-			if _, dup := m[k]; dup {
-				return ipc.InField("MaybeNames", ipc.InElem(i, ipc.ErrDuplicateKey))
-			}
-			var val *string
-			if e.HasValue() {
-				x, err := e.Value()
-				if err != nil {
-					return ipc.InField("MaybeNames", ipc.InElem(i, err))
-				}
-				val = &x
-			}
-			m[k] = val
-		}
-		v.MaybeNames = m
+	return ipc.InField("MaybeLists", readStringOptionalInt32Array2Map(ipcimpl.Field(s, 14), &v.MaybeLists))
+}
+
+// writeStringInt64Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
+func writeStringInt64Map(at ipcimpl.Pointer, v map[string]int64) error {
+	if v == nil {
+		return nil
 	}
-	l14, err := s.MaybeLists()
+	l, err := ipcimpl.NewList(at, NewTextInt64Entry_List, len(v))
 	if err != nil {
-		return ipc.InField("MaybeLists", err)
+		return err
 	}
-	if l14.IsValid() {
-		n, err := ipc.MapLen[string, *[2]int32](l14)
-		if err != nil {
-			return ipc.InField("MaybeLists", err)
+	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+		entry := l.At(i)
+		if err := entry.SetKey(e.Key); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
 		}
-		m := make(map[string]*[2]int32, n)
-		for i := range n {
-			e := l14.At(i)
-			k, err := e.Key()
-			if err != nil {
-				return ipc.InField("MaybeLists", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			if _, dup := m[k]; dup {
-				return ipc.InField("MaybeLists", ipc.InElem(i, ipc.ErrDuplicateKey))
-			}
-			var val *[2]int32
-			if e.HasValue() {
-				x := new([2]int32)
-				l15, err := e.Value()
-				if err != nil {
-					return ipc.InField("MaybeLists", ipc.InElem(i, err))
-				}
-				if l15.Len() != 2 {
-					return ipc.InField("MaybeLists", ipc.InElem(i, ipc.LengthError(l15.Len(), 2)))
-				}
-				for i1 := range 2 {
-					x[i1] = l15.At(i1)
-				}
-				val = x
-			}
-			m[k] = val
-		}
-		v.MaybeLists = m
+		entry.SetValue(e.Value)
 	}
 	return nil
 }
 
-// wireSchema finds the pointer slots of Text fields, to write a non-null empty Text for an
-// optional string that points to "".
-var wireSchema = ipc.NewSchema(RegisterSchema)
+// readStringInt64Map reads the entries of the list from points to into a new map in *dst; a null pointer
+// leaves *dst as it was, and a key that comes twice is an error.
+func readStringInt64Map(from ipcimpl.Pointer, dst *map[string]int64) error {
+	l, err := ipcimpl.List[TextInt64Entry_List](from)
+	if err != nil {
+		return err
+	}
+	if !l.IsValid() {
+		return nil
+	}
+	n, err := ipc.MapLen[string, int64](l)
+	if err != nil {
+		return err
+	}
+	m := make(map[string]int64, n)
+	for i := range n {
+		entry := l.At(i)
+		var key string
+		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
+		}
+		if _, dup := m[key]; dup {
+			return ipc.InElem(i, ipc.ErrDuplicateKey)
+		}
+		m[key] = entry.Value()
+	}
+	*dst = m
+	return nil
+}
+
+// writeInt32StringListMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
+func writeInt32StringListMap(at ipcimpl.Pointer, v map[int32][]string) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewInt32ListOfTextEntry_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+		entry := l.At(i)
+		entry.SetKey(e.Key)
+		if err := writeStringList(ipcimpl.Field(entry, 0), e.Value); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readInt32StringListMap reads the entries of the list from points to into a new map in *dst; a null pointer
+// leaves *dst as it was, and a key that comes twice is an error.
+func readInt32StringListMap(from ipcimpl.Pointer, dst *map[int32][]string) error {
+	l, err := ipcimpl.List[Int32ListOfTextEntry_List](from)
+	if err != nil {
+		return err
+	}
+	if !l.IsValid() {
+		return nil
+	}
+	n, err := ipc.MapLen[int32, []string](l)
+	if err != nil {
+		return err
+	}
+	m := make(map[int32][]string, n)
+	for i := range n {
+		entry := l.At(i)
+		key := entry.Key()
+		if _, dup := m[key]; dup {
+			return ipc.InElem(i, ipc.ErrDuplicateKey)
+		}
+		var value []string
+		if err := readStringList(ipcimpl.Field(entry, 0), &value); err != nil {
+			return ipc.InElem(i, err)
+		}
+		m[key] = value
+	}
+	*dst = m
+	return nil
+}
+
+// writeStringItemMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
+func writeStringItemMap(at ipcimpl.Pointer, v map[string]maps.Item) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewTextItemEntry_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+		entry := l.At(i)
+		if err := entry.SetKey(e.Key); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
+		}
+		valueWire, err := entry.NewValue()
+		if err != nil {
+			return ipc.InElem(i, err)
+		}
+		if err := WriteItem(valueWire, &e.Value); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readStringItemMap reads the entries of the list from points to into a new map in *dst; a null pointer
+// leaves *dst as it was, and a key that comes twice is an error.
+func readStringItemMap(from ipcimpl.Pointer, dst *map[string]maps.Item) error {
+	l, err := ipcimpl.List[TextItemEntry_List](from)
+	if err != nil {
+		return err
+	}
+	if !l.IsValid() {
+		return nil
+	}
+	n, err := ipc.MapLen[string, maps.Item](l)
+	if err != nil {
+		return err
+	}
+	m := make(map[string]maps.Item, n)
+	for i := range n {
+		entry := l.At(i)
+		var key string
+		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
+		}
+		if _, dup := m[key]; dup {
+			return ipc.InElem(i, ipc.ErrDuplicateKey)
+		}
+		var value maps.Item
+		valueWire, err := entry.Value()
+		if err != nil {
+			return ipc.InElem(i, err)
+		}
+		if err := ReadItem(valueWire, &value); err != nil {
+			return ipc.InElem(i, err)
+		}
+		m[key] = value
+	}
+	*dst = m
+	return nil
+}
+
+// writeBytes4BoolMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
+func writeBytes4BoolMap(at ipcimpl.Pointer, v map[[4]byte]bool) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewDataBoolEntry_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i, e := range ipc.SortedEntries(v, func(a, b [4]byte) int {
+		return bytes.Compare(a[:], b[:])
+	}) {
+		entry := l.At(i)
+		if err := writeBytes4(ipcimpl.Field(entry, 0), e.Key); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
+		}
+		entry.SetValue(e.Value)
+	}
+	return nil
+}
+
+// readBytes4BoolMap reads the entries of the list from points to into a new map in *dst; a null pointer
+// leaves *dst as it was, and a key that comes twice is an error.
+func readBytes4BoolMap(from ipcimpl.Pointer, dst *map[[4]byte]bool) error {
+	l, err := ipcimpl.List[DataBoolEntry_List](from)
+	if err != nil {
+		return err
+	}
+	if !l.IsValid() {
+		return nil
+	}
+	n, err := ipc.MapLen[[4]byte, bool](l)
+	if err != nil {
+		return err
+	}
+	m := make(map[[4]byte]bool, n)
+	for i := range n {
+		entry := l.At(i)
+		var key [4]byte
+		if err := readBytes4(ipcimpl.Field(entry, 0), &key); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
+		}
+		if _, dup := m[key]; dup {
+			return ipc.InElem(i, ipc.ErrDuplicateKey)
+		}
+		m[key] = entry.Value()
+	}
+	*dst = m
+	return nil
+}
+
+// writeBoolStringMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
+func writeBoolStringMap(at ipcimpl.Pointer, v map[bool]string) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewBoolTextEntry_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i, e := range ipc.SortedEntries(v, ipc.CompareBool) {
+		entry := l.At(i)
+		entry.SetKey(e.Key)
+		if err := entry.SetValue(e.Value); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readBoolStringMap reads the entries of the list from points to into a new map in *dst; a null pointer
+// leaves *dst as it was, and a key that comes twice is an error.
+func readBoolStringMap(from ipcimpl.Pointer, dst *map[bool]string) error {
+	l, err := ipcimpl.List[BoolTextEntry_List](from)
+	if err != nil {
+		return err
+	}
+	if !l.IsValid() {
+		return nil
+	}
+	n, err := ipc.MapLen[bool, string](l)
+	if err != nil {
+		return err
+	}
+	m := make(map[bool]string, n)
+	for i := range n {
+		entry := l.At(i)
+		key := entry.Key()
+		if _, dup := m[key]; dup {
+			return ipc.InElem(i, ipc.ErrDuplicateKey)
+		}
+		var value string
+		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &value); err != nil {
+			return ipc.InElem(i, err)
+		}
+		m[key] = value
+	}
+	*dst = m
+	return nil
+}
+
+// writeFloat64Uint8Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
+func writeFloat64Uint8Map(at ipcimpl.Pointer, v map[float64]uint8) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewFloat64UInt8Entry_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+		entry := l.At(i)
+		entry.SetKey(e.Key)
+		entry.SetValue(e.Value)
+	}
+	return nil
+}
+
+// readFloat64Uint8Map reads the entries of the list from points to into a new map in *dst; a null pointer
+// leaves *dst as it was, and a key that comes twice is an error.
+func readFloat64Uint8Map(from ipcimpl.Pointer, dst *map[float64]uint8) error {
+	l, err := ipcimpl.List[Float64UInt8Entry_List](from)
+	if err != nil {
+		return err
+	}
+	if !l.IsValid() {
+		return nil
+	}
+	n, err := ipc.MapLen[float64, uint8](l)
+	if err != nil {
+		return err
+	}
+	m := make(map[float64]uint8, n)
+	for i := range n {
+		entry := l.At(i)
+		key := entry.Key()
+		if _, dup := m[key]; dup {
+			return ipc.InElem(i, ipc.ErrDuplicateKey)
+		}
+		m[key] = entry.Value()
+	}
+	*dst = m
+	return nil
+}
+
+// writeUintIntMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
+func writeUintIntMap(at ipcimpl.Pointer, v map[uint]int) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewUInt64Int64Entry_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+		entry := l.At(i)
+		entry.SetKey(uint64(e.Key))
+		entry.SetValue(int64(e.Value))
+	}
+	return nil
+}
+
+// readUintIntMap reads the entries of the list from points to into a new map in *dst; a null pointer
+// leaves *dst as it was, and a key that comes twice is an error.
+func readUintIntMap(from ipcimpl.Pointer, dst *map[uint]int) error {
+	l, err := ipcimpl.List[UInt64Int64Entry_List](from)
+	if err != nil {
+		return err
+	}
+	if !l.IsValid() {
+		return nil
+	}
+	n, err := ipc.MapLen[uint, int](l)
+	if err != nil {
+		return err
+	}
+	m := make(map[uint]int, n)
+	for i := range n {
+		entry := l.At(i)
+		key := uint(entry.Key())
+		if _, dup := m[key]; dup {
+			return ipc.InElem(i, ipc.ErrDuplicateKey)
+		}
+		m[key] = int(entry.Value())
+	}
+	*dst = m
+	return nil
+}
+
+// writeStringStringInt32MapMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
+func writeStringStringInt32MapMap(at ipcimpl.Pointer, v map[string]map[string]int32) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewTextMapOfTextToInt32Entry_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+		entry := l.At(i)
+		if err := entry.SetKey(e.Key); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
+		}
+		if err := writeStringInt32Map(ipcimpl.Field(entry, 1), e.Value); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readStringStringInt32MapMap reads the entries of the list from points to into a new map in *dst; a null pointer
+// leaves *dst as it was, and a key that comes twice is an error.
+func readStringStringInt32MapMap(from ipcimpl.Pointer, dst *map[string]map[string]int32) error {
+	l, err := ipcimpl.List[TextMapOfTextToInt32Entry_List](from)
+	if err != nil {
+		return err
+	}
+	if !l.IsValid() {
+		return nil
+	}
+	n, err := ipc.MapLen[string, map[string]int32](l)
+	if err != nil {
+		return err
+	}
+	m := make(map[string]map[string]int32, n)
+	for i := range n {
+		entry := l.At(i)
+		var key string
+		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
+		}
+		if _, dup := m[key]; dup {
+			return ipc.InElem(i, ipc.ErrDuplicateKey)
+		}
+		var value map[string]int32
+		if err := readStringInt32Map(ipcimpl.Field(entry, 1), &value); err != nil {
+			return ipc.InElem(i, err)
+		}
+		m[key] = value
+	}
+	*dst = m
+	return nil
+}
+
+// writeInt64BytesMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
+func writeInt64BytesMap(at ipcimpl.Pointer, v map[int64][]byte) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewInt64DataEntry_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+		entry := l.At(i)
+		entry.SetKey(e.Key)
+		if err := entry.SetValue(e.Value); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readInt64BytesMap reads the entries of the list from points to into a new map in *dst; a null pointer
+// leaves *dst as it was, and a key that comes twice is an error.
+func readInt64BytesMap(from ipcimpl.Pointer, dst *map[int64][]byte) error {
+	l, err := ipcimpl.List[Int64DataEntry_List](from)
+	if err != nil {
+		return err
+	}
+	if !l.IsValid() {
+		return nil
+	}
+	n, err := ipc.MapLen[int64, []byte](l)
+	if err != nil {
+		return err
+	}
+	m := make(map[int64][]byte, n)
+	for i := range n {
+		entry := l.At(i)
+		key := entry.Key()
+		if _, dup := m[key]; dup {
+			return ipc.InElem(i, ipc.ErrDuplicateKey)
+		}
+		var value []byte
+		if err := ipcimpl.ReadData(ipcimpl.Field(entry, 0), &value); err != nil {
+			return ipc.InElem(i, err)
+		}
+		m[key] = value
+	}
+	*dst = m
+	return nil
+}
+
+// writeIndex points at at a new list of v's entries, sorted by key; a nil v leaves at null.
+func writeIndex(at ipcimpl.Pointer, v maps.Index) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewTextInt64Entry_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+		entry := l.At(i)
+		if err := entry.SetKey(e.Key); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
+		}
+		entry.SetValue(e.Value)
+	}
+	return nil
+}
+
+// readIndex reads the entries of the list from points to into a new map in *dst; a null pointer
+// leaves *dst as it was, and a key that comes twice is an error.
+func readIndex(from ipcimpl.Pointer, dst *maps.Index) error {
+	l, err := ipcimpl.List[TextInt64Entry_List](from)
+	if err != nil {
+		return err
+	}
+	if !l.IsValid() {
+		return nil
+	}
+	n, err := ipc.MapLen[string, int64](l)
+	if err != nil {
+		return err
+	}
+	m := make(maps.Index, n)
+	for i := range n {
+		entry := l.At(i)
+		var key string
+		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
+		}
+		if _, dup := m[key]; dup {
+			return ipc.InElem(i, ipc.ErrDuplicateKey)
+		}
+		m[key] = entry.Value()
+	}
+	*dst = m
+	return nil
+}
+
+// writeStringInt32MapList points at at a new list holding v; a nil v leaves at null.
+func writeStringInt32MapList(at ipcimpl.Pointer, v []map[string]int32) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, capnp.NewPointerList, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := writeStringInt32Map(ipcimpl.Elem(l, i), v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readStringInt32MapList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readStringInt32MapList(from ipcimpl.Pointer, dst *[]map[string]int32) error {
+	l, n, err := ipcimpl.ListLen[capnp.PointerList, map[string]int32](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]map[string]int32, n)
+	for i := range v {
+		if err := readStringInt32Map(ipcimpl.Elem(l, i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writeStringOptionalInt32Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
+func writeStringOptionalInt32Map(at ipcimpl.Pointer, v map[string]*int32) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewTextOptionalInt32Entry_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+		entry := l.At(i)
+		if err := entry.SetKey(e.Key); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
+		}
+		if e.Value != nil {
+			entry.SetValue(*e.Value)
+			entry.SetHasValue(true)
+		}
+	}
+	return nil
+}
+
+// readStringOptionalInt32Map reads the entries of the list from points to into a new map in *dst; a null pointer
+// leaves *dst as it was, and a key that comes twice is an error.
+func readStringOptionalInt32Map(from ipcimpl.Pointer, dst *map[string]*int32) error {
+	l, err := ipcimpl.List[TextOptionalInt32Entry_List](from)
+	if err != nil {
+		return err
+	}
+	if !l.IsValid() {
+		return nil
+	}
+	n, err := ipc.MapLen[string, *int32](l)
+	if err != nil {
+		return err
+	}
+	m := make(map[string]*int32, n)
+	for i := range n {
+		entry := l.At(i)
+		var key string
+		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
+		}
+		if _, dup := m[key]; dup {
+			return ipc.InElem(i, ipc.ErrDuplicateKey)
+		}
+		var value *int32
+		value = ipcimpl.Optional(entry.HasValue(), entry.Value())
+		m[key] = value
+	}
+	*dst = m
+	return nil
+}
+
+// writeStringOptionalItemMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
+func writeStringOptionalItemMap(at ipcimpl.Pointer, v map[string]*maps.Item) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewTextOptionalItemEntry_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+		entry := l.At(i)
+		if err := entry.SetKey(e.Key); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
+		}
+		if err := writeOptionalItem(ipcimpl.Field(entry, 1), e.Value); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readStringOptionalItemMap reads the entries of the list from points to into a new map in *dst; a null pointer
+// leaves *dst as it was, and a key that comes twice is an error.
+func readStringOptionalItemMap(from ipcimpl.Pointer, dst *map[string]*maps.Item) error {
+	l, err := ipcimpl.List[TextOptionalItemEntry_List](from)
+	if err != nil {
+		return err
+	}
+	if !l.IsValid() {
+		return nil
+	}
+	n, err := ipc.MapLen[string, *maps.Item](l)
+	if err != nil {
+		return err
+	}
+	m := make(map[string]*maps.Item, n)
+	for i := range n {
+		entry := l.At(i)
+		var key string
+		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
+		}
+		if _, dup := m[key]; dup {
+			return ipc.InElem(i, ipc.ErrDuplicateKey)
+		}
+		var value *maps.Item
+		if err := readOptionalItem(ipcimpl.Field(entry, 1), &value); err != nil {
+			return ipc.InElem(i, err)
+		}
+		m[key] = value
+	}
+	*dst = m
+	return nil
+}
+
+// writeInt64OptionalStringMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
+func writeInt64OptionalStringMap(at ipcimpl.Pointer, v map[int64]*string) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewInt64OptionalTextEntry_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+		entry := l.At(i)
+		entry.SetKey(e.Key)
+		if err := writeOptionalString(ipcimpl.Field(entry, 0), e.Value); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readInt64OptionalStringMap reads the entries of the list from points to into a new map in *dst; a null pointer
+// leaves *dst as it was, and a key that comes twice is an error.
+func readInt64OptionalStringMap(from ipcimpl.Pointer, dst *map[int64]*string) error {
+	l, err := ipcimpl.List[Int64OptionalTextEntry_List](from)
+	if err != nil {
+		return err
+	}
+	if !l.IsValid() {
+		return nil
+	}
+	n, err := ipc.MapLen[int64, *string](l)
+	if err != nil {
+		return err
+	}
+	m := make(map[int64]*string, n)
+	for i := range n {
+		entry := l.At(i)
+		key := entry.Key()
+		if _, dup := m[key]; dup {
+			return ipc.InElem(i, ipc.ErrDuplicateKey)
+		}
+		var value *string
+		if err := readOptionalString(ipcimpl.Field(entry, 0), &value); err != nil {
+			return ipc.InElem(i, err)
+		}
+		m[key] = value
+	}
+	*dst = m
+	return nil
+}
+
+// writeStringOptionalInt32Array2Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
+func writeStringOptionalInt32Array2Map(at ipcimpl.Pointer, v map[string]*[2]int32) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewTextOptionalListOfInt32Entry_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+		entry := l.At(i)
+		if err := entry.SetKey(e.Key); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
+		}
+		if err := writeOptionalInt32Array2(ipcimpl.Field(entry, 1), e.Value); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readStringOptionalInt32Array2Map reads the entries of the list from points to into a new map in *dst; a null pointer
+// leaves *dst as it was, and a key that comes twice is an error.
+func readStringOptionalInt32Array2Map(from ipcimpl.Pointer, dst *map[string]*[2]int32) error {
+	l, err := ipcimpl.List[TextOptionalListOfInt32Entry_List](from)
+	if err != nil {
+		return err
+	}
+	if !l.IsValid() {
+		return nil
+	}
+	n, err := ipc.MapLen[string, *[2]int32](l)
+	if err != nil {
+		return err
+	}
+	m := make(map[string]*[2]int32, n)
+	for i := range n {
+		entry := l.At(i)
+		var key string
+		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
+		}
+		if _, dup := m[key]; dup {
+			return ipc.InElem(i, ipc.ErrDuplicateKey)
+		}
+		var value *[2]int32
+		if err := readOptionalInt32Array2(ipcimpl.Field(entry, 1), &value); err != nil {
+			return ipc.InElem(i, err)
+		}
+		m[key] = value
+	}
+	*dst = m
+	return nil
+}
+
+// writeStringList points at at a new list holding v; a nil v leaves at null.
+func writeStringList(at ipcimpl.Pointer, v []string) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, capnp.NewTextList, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := l.Set(i, v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readStringList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readStringList(from ipcimpl.Pointer, dst *[]string) error {
+	l, n, err := ipcimpl.ListLen[capnp.TextList, string](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]string, n)
+	for i := range v {
+		if err := ipcimpl.ReadText(ipcimpl.Elem(l, i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writeBytes4 points at at a new Data holding v.
+func writeBytes4(at ipcimpl.Pointer, v [4]byte) error {
+	return at.SetData(v[:])
+}
+
+// readBytes4 reads the Data from points to, which must hold 4 bytes, into *dst.
+func readBytes4(from ipcimpl.Pointer, dst *[4]byte) error {
+	p, err := from.Get()
+	if err != nil {
+		return err
+	}
+	data := p.Data()
+	if len(data) != 4 {
+		return ipc.LengthError(len(data), 4)
+	}
+	copy(dst[:], data)
+	return nil
+}
+
+// writeStringInt32Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
+func writeStringInt32Map(at ipcimpl.Pointer, v map[string]int32) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewTextInt32Entry_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+		entry := l.At(i)
+		if err := entry.SetKey(e.Key); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
+		}
+		entry.SetValue(e.Value)
+	}
+	return nil
+}
+
+// readStringInt32Map reads the entries of the list from points to into a new map in *dst; a null pointer
+// leaves *dst as it was, and a key that comes twice is an error.
+func readStringInt32Map(from ipcimpl.Pointer, dst *map[string]int32) error {
+	l, err := ipcimpl.List[TextInt32Entry_List](from)
+	if err != nil {
+		return err
+	}
+	if !l.IsValid() {
+		return nil
+	}
+	n, err := ipc.MapLen[string, int32](l)
+	if err != nil {
+		return err
+	}
+	m := make(map[string]int32, n)
+	for i := range n {
+		entry := l.At(i)
+		var key string
+		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
+		}
+		if _, dup := m[key]; dup {
+			return ipc.InElem(i, ipc.ErrDuplicateKey)
+		}
+		m[key] = entry.Value()
+	}
+	*dst = m
+	return nil
+}
+
+// writeOptionalItem writes *v at at; a nil v leaves at null.
+func writeOptionalItem(at ipcimpl.Pointer, v *maps.Item) error {
+	if v == nil {
+		return nil
+	}
+	s, err := ipcimpl.NewStruct(at, NewItem)
+	if err != nil {
+		return err
+	}
+	return WriteItem(s, v)
+}
+
+// readOptionalItem sets *dst to a new value read from from; a null pointer leaves *dst as it was.
+func readOptionalItem(from ipcimpl.Pointer, dst **maps.Item) error {
+	if from.IsNull() {
+		return nil
+	}
+	value := new(maps.Item)
+	s, err := ipcimpl.Struct[Item](from)
+	if err != nil {
+		return err
+	}
+	if err := ReadItem(s, value); err != nil {
+		return err
+	}
+	*dst = value
+	return nil
+}
+
+// writeOptionalString writes *v at at; a nil v leaves at null.
+func writeOptionalString(at ipcimpl.Pointer, v *string) error {
+	if v == nil {
+		return nil
+	}
+	return at.SetNewText(*v)
+}
+
+// readOptionalString sets *dst to a new value read from from; a null pointer leaves *dst as it was.
+func readOptionalString(from ipcimpl.Pointer, dst **string) error {
+	if from.IsNull() {
+		return nil
+	}
+	value := new(string)
+	if err := ipcimpl.ReadText(from, value); err != nil {
+		return err
+	}
+	*dst = value
+	return nil
+}
+
+// writeOptionalInt32Array2 writes *v at at; a nil v leaves at null.
+func writeOptionalInt32Array2(at ipcimpl.Pointer, v *[2]int32) error {
+	if v == nil {
+		return nil
+	}
+	return writeInt32Array2(at, *v)
+}
+
+// readOptionalInt32Array2 sets *dst to a new value read from from; a null pointer leaves *dst as it was.
+func readOptionalInt32Array2(from ipcimpl.Pointer, dst **[2]int32) error {
+	if from.IsNull() {
+		return nil
+	}
+	value := new([2]int32)
+	if err := readInt32Array2(from, value); err != nil {
+		return err
+	}
+	*dst = value
+	return nil
+}
+
+// writeInt32Array2 points at at a new list holding the 2 elements of v.
+func writeInt32Array2(at ipcimpl.Pointer, v [2]int32) error {
+	l, err := ipcimpl.NewList(at, capnp.NewInt32List, 2)
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		l.Set(i, v[i])
+	}
+	return nil
+}
+
+// readInt32Array2 reads the list from points to, which must hold 2 elements, into *dst.
+func readInt32Array2(from ipcimpl.Pointer, dst *[2]int32) error {
+	l, err := ipcimpl.List[capnp.Int32List](from)
+	if err != nil {
+		return err
+	}
+	if l.Len() != 2 {
+		return ipc.LengthError(l.Len(), 2)
+	}
+	for i := range 2 {
+		dst[i] = l.At(i)
+	}
+	return nil
+}

@@ -13,7 +13,6 @@
 package methodsipc
 
 import (
-	"bytes"
 	"context"
 	"runtime"
 
@@ -89,7 +88,7 @@ func (c *MethodsClient) Split(ctx context.Context, a int64, b int64) (quotient i
 // Check returns a verdict in several unnamed results.
 func (c *MethodsClient) Check(ctx context.Context, block []byte) (result string, result1 string, result2 bool, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodMethodsCheck, func(p capnp.Struct) error {
-		return writeMethods_check_Params(Methods_check_Params(p), block)
+		return ipc.InField("block", Methods_check_Params(p).SetBlock(block))
 	}, func(r capnp.Struct) error {
 		return readMethods_check_Results(Methods_check_Results(r), &result, &result1, &result2)
 	})
@@ -102,21 +101,23 @@ func (c *MethodsClient) Check(ctx context.Context, block []byte) (result string,
 // Fail always fails with message.
 func (c *MethodsClient) Fail(ctx context.Context, message string) (err error) {
 	return ipcimpl.Call(ctx, c.c, &methodMethodsFail, func(p capnp.Struct) error {
-		return writeMethods_fail_Params(Methods_fail_Params(p), message)
+		return ipc.InField("message", Methods_fail_Params(p).SetMessage_(message))
 	}, nil)
 }
 
 // Add adds n to a counter; it has no context and no error.
 func (c *MethodsClient) Add(n int32) {
 	ipcimpl.MustCall(context.Background(), c.c, &methodMethodsAdd, func(p capnp.Struct) error {
-		return writeMethods_add_Params(Methods_add_Params(p), n)
+		Methods_add_Params(p).SetN(n)
+		return nil
 	}, nil)
 }
 
 // Total returns the counter; it has no context and no error.
 func (c *MethodsClient) Total() (result int64) {
 	ipcimpl.MustCall(context.Background(), c.c, &methodMethodsTotal, nil, func(r capnp.Struct) error {
-		return readMethods_total_Results(Methods_total_Results(r), &result)
+		result = Methods_total_Results(r).Result()
+		return nil
 	})
 	return result
 }
@@ -129,9 +130,10 @@ func (c *MethodsClient) Ping() {
 // Panic panics with message in the implementation.
 func (c *MethodsClient) Panic(ctx context.Context, message string) (result int32, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodMethodsPanic, func(p capnp.Struct) error {
-		return writeMethods_panic_Params(Methods_panic_Params(p), message)
+		return ipc.InField("message", Methods_panic_Params(p).SetMessage_(message))
 	}, func(r capnp.Struct) error {
-		return readMethods_panic_Results(Methods_panic_Results(r), &result)
+		result = Methods_panic_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -149,7 +151,7 @@ func (c1 *MethodsClient) Name(c string, f string, p string, r string, s string, 
 	err = ipcimpl.Call(context.Background(), c1.c, &methodMethodsName, func(p1 capnp.Struct) error {
 		return writeMethods_name_Params(Methods_name_Params(p1), c, f, p, r, s, err1, call, release, argErr, ipc1, capnp1)
 	}, func(r1 capnp.Struct) error {
-		return readMethods_name_Results(Methods_name_Results(r1), &result)
+		return ipc.InField("result", ipcimpl.ReadText(ipcimpl.Field(r1, 0), &result))
 	})
 	if err != nil {
 		return "", err
@@ -225,8 +227,8 @@ func (s methodsServer) serveSplit(ctx context.Context, call *capnprpc.Call) (err
 func (s methodsServer) serveCheck(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodMethodsCheck, &err)
 	var block []byte
-	if err := readMethods_check_Params(Methods_check_Params(call.Params()), &block); err != nil {
-		return ipcimpl.ParamsError(&methodMethodsCheck, err)
+	if err := ipcimpl.ReadData(ipcimpl.Field(call.Params(), 0), &block); err != nil {
+		return ipcimpl.ParamsError(&methodMethodsCheck, ipc.InField("block", err))
 	}
 	result, result1, result2, err := s.impl.Check(ctx, block)
 	if err != nil {
@@ -241,8 +243,8 @@ func (s methodsServer) serveCheck(ctx context.Context, call *capnprpc.Call) (err
 func (s methodsServer) serveFail(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodMethodsFail, &err)
 	var message string
-	if err := readMethods_fail_Params(Methods_fail_Params(call.Params()), &message); err != nil {
-		return ipcimpl.ParamsError(&methodMethodsFail, err)
+	if err := ipcimpl.ReadText(ipcimpl.Field(call.Params(), 0), &message); err != nil {
+		return ipcimpl.ParamsError(&methodMethodsFail, ipc.InField("message", err))
 	}
 	return ipc.ServerError(s.impl.Fail(ctx, message))
 }
@@ -263,7 +265,8 @@ func (s methodsServer) serveTotal(ctx context.Context, call *capnprpc.Call) (err
 	defer ipcimpl.Recover(ctx, &methodMethodsTotal, &err)
 	result := s.impl.Total()
 	return ipcimpl.Results(call, &methodMethodsTotal, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeMethods_total_Results(Methods_total_Results(r), result)
+		Methods_total_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -278,15 +281,16 @@ func (s methodsServer) servePing(ctx context.Context, call *capnprpc.Call) (err 
 func (s methodsServer) servePanic(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodMethodsPanic, &err)
 	var message string
-	if err := readMethods_panic_Params(Methods_panic_Params(call.Params()), &message); err != nil {
-		return ipcimpl.ParamsError(&methodMethodsPanic, err)
+	if err := ipcimpl.ReadText(ipcimpl.Field(call.Params(), 0), &message); err != nil {
+		return ipcimpl.ParamsError(&methodMethodsPanic, ipc.InField("message", err))
 	}
 	result, err := s.impl.Panic(ctx, message)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMethodsPanic, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeMethods_panic_Results(Methods_panic_Results(r), result)
+		Methods_panic_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -320,7 +324,7 @@ func (s methodsServer) serveName(ctx context.Context, call *capnprpc.Call) (err 
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMethodsName, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r1 capnp.Struct) error {
-		return writeMethods_name_Results(Methods_name_Results(r1), result)
+		return ipc.InField("result", Methods_name_Results(r1).SetResult(result))
 	})
 }
 
@@ -435,24 +439,6 @@ func readMethods_split_Results(p Methods_split_Results, quotient *int64, remaind
 	return nil
 }
 
-// writeMethods_check_Params writes the arguments of a call to methods.Methods.Check into p.
-func writeMethods_check_Params(p Methods_check_Params, block []byte) error {
-	if err := p.SetBlock(block); err != nil {
-		return ipc.InField("block", err)
-	}
-	return nil
-}
-
-// readMethods_check_Params reads the arguments of a call to methods.Methods.Check from p.
-func readMethods_check_Params(p Methods_check_Params, block *[]byte) error {
-	b, err := p.Block()
-	if err != nil {
-		return ipc.InField("block", err)
-	}
-	*block = bytes.Clone(b)
-	return nil
-}
-
 // writeMethods_check_Results writes the results of methods.Methods.Check into p.
 func writeMethods_check_Results(p Methods_check_Results, result string, result1 string, result2 bool) error {
 	if err := p.SetResult(result); err != nil {
@@ -467,89 +453,19 @@ func writeMethods_check_Results(p Methods_check_Results, result string, result1 
 
 // readMethods_check_Results reads the results of methods.Methods.Check from p.
 func readMethods_check_Results(p Methods_check_Results, result *string, result1 *string, result2 *bool) error {
-	x, err := p.Result()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), result); err != nil {
 		return ipc.InField("result", err)
 	}
-	*result = x
-	x1, err := p.Result1()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 1), result1); err != nil {
 		return ipc.InField("result1", err)
 	}
-	*result1 = x1
 	*result2 = p.Result2()
-	return nil
-}
-
-// writeMethods_fail_Params writes the arguments of a call to methods.Methods.Fail into p.
-func writeMethods_fail_Params(p Methods_fail_Params, message string) error {
-	if err := p.SetMessage_(message); err != nil {
-		return ipc.InField("message", err)
-	}
-	return nil
-}
-
-// readMethods_fail_Params reads the arguments of a call to methods.Methods.Fail from p.
-func readMethods_fail_Params(p Methods_fail_Params, message *string) error {
-	x, err := p.Message_()
-	if err != nil {
-		return ipc.InField("message", err)
-	}
-	*message = x
-	return nil
-}
-
-// writeMethods_add_Params writes the arguments of a call to methods.Methods.Add into p.
-func writeMethods_add_Params(p Methods_add_Params, n int32) error {
-	p.SetN(n)
 	return nil
 }
 
 // readMethods_add_Params reads the arguments of a call to methods.Methods.Add from p.
 func readMethods_add_Params(p Methods_add_Params, n *int32) error {
 	*n = p.N()
-	return nil
-}
-
-// writeMethods_total_Results writes the results of methods.Methods.Total into p.
-func writeMethods_total_Results(p Methods_total_Results, result int64) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readMethods_total_Results reads the results of methods.Methods.Total from p.
-func readMethods_total_Results(p Methods_total_Results, result *int64) error {
-	*result = p.Result()
-	return nil
-}
-
-// writeMethods_panic_Params writes the arguments of a call to methods.Methods.Panic into p.
-func writeMethods_panic_Params(p Methods_panic_Params, message string) error {
-	if err := p.SetMessage_(message); err != nil {
-		return ipc.InField("message", err)
-	}
-	return nil
-}
-
-// readMethods_panic_Params reads the arguments of a call to methods.Methods.Panic from p.
-func readMethods_panic_Params(p Methods_panic_Params, message *string) error {
-	x, err := p.Message_()
-	if err != nil {
-		return ipc.InField("message", err)
-	}
-	*message = x
-	return nil
-}
-
-// writeMethods_panic_Results writes the results of methods.Methods.Panic into p.
-func writeMethods_panic_Results(p Methods_panic_Results, result int32) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readMethods_panic_Results reads the results of methods.Methods.Panic from p.
-func readMethods_panic_Results(p Methods_panic_Results, result *int32) error {
-	*result = p.Result()
 	return nil
 }
 
@@ -585,86 +501,40 @@ func writeMethods_name_Params(p Methods_name_Params, c string, f string, p1 stri
 	if err := p.SetIpc(ipc1); err != nil {
 		return ipc.InField("ipc", err)
 	}
-	if err := p.SetCapnp(capnp1); err != nil {
-		return ipc.InField("capnp", err)
-	}
-	return nil
+	return ipc.InField("capnp", p.SetCapnp(capnp1))
 }
 
 // readMethods_name_Params reads the arguments of a call to methods.Methods.Name from p.
 func readMethods_name_Params(p Methods_name_Params, c *string, f *string, p1 *string, r *string, s *string, err1 *string, call *string, release *string, argErr *string, ipc1 *string, capnp1 *string) error {
-	x, err := p.C()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), c); err != nil {
 		return ipc.InField("c", err)
 	}
-	*c = x
-	x1, err := p.F()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 1), f); err != nil {
 		return ipc.InField("f", err)
 	}
-	*f = x1
-	x2, err := p.P()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 2), p1); err != nil {
 		return ipc.InField("p", err)
 	}
-	*p1 = x2
-	x3, err := p.R()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 3), r); err != nil {
 		return ipc.InField("r", err)
 	}
-	*r = x3
-	x4, err := p.S()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 4), s); err != nil {
 		return ipc.InField("s", err)
 	}
-	*s = x4
-	x5, err := p.Err()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 5), err1); err != nil {
 		return ipc.InField("err", err)
 	}
-	*err1 = x5
-	x6, err := p.Call()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 6), call); err != nil {
 		return ipc.InField("call", err)
 	}
-	*call = x6
-	x7, err := p.Release()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 7), release); err != nil {
 		return ipc.InField("release", err)
 	}
-	*release = x7
-	x8, err := p.ArgErr()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 8), argErr); err != nil {
 		return ipc.InField("argErr", err)
 	}
-	*argErr = x8
-	x9, err := p.Ipc()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 9), ipc1); err != nil {
 		return ipc.InField("ipc", err)
 	}
-	*ipc1 = x9
-	x10, err := p.Capnp()
-	if err != nil {
-		return ipc.InField("capnp", err)
-	}
-	*capnp1 = x10
-	return nil
-}
-
-// writeMethods_name_Results writes the results of methods.Methods.Name into p.
-func writeMethods_name_Results(p Methods_name_Results, result string) error {
-	if err := p.SetResult(result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readMethods_name_Results reads the results of methods.Methods.Name from p.
-func readMethods_name_Results(p Methods_name_Results, result *string) error {
-	x, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	*result = x
-	return nil
+	return ipc.InField("capnp", ipcimpl.ReadText(ipcimpl.Field(p, 10), capnp1))
 }

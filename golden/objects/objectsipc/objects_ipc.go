@@ -67,9 +67,11 @@ func (c *CounterClient) Release() {
 // Add adds n and returns the new value.
 func (c *CounterClient) Add(ctx context.Context, n int64) (result int64, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodCounterAdd, func(p capnp.Struct) error {
-		return writeCounter_add_Params(Counter_add_Params(p), n)
+		Counter_add_Params(p).SetN(n)
+		return nil
 	}, func(r capnp.Struct) error {
-		return readCounter_add_Results(Counter_add_Results(r), &result)
+		result = Counter_add_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -118,7 +120,8 @@ func (s counterServer) serveAdd(ctx context.Context, call *capnprpc.Call) (err e
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodCounterAdd, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeCounter_add_Results(Counter_add_Results(r), result)
+		Counter_add_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -207,9 +210,11 @@ func (c *FactoryClient) Release() {
 // NewCounter returns a new counter that starts at start.
 func (c *FactoryClient) NewCounter(ctx context.Context, start int64) (result objects.Counter, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodFactoryNewCounter, func(p capnp.Struct) error {
-		return writeFactory_newCounter_Params(Factory_newCounter_Params(p), start)
+		Factory_newCounter_Params(p).SetStart(start)
+		return nil
 	}, func(r capnp.Struct) error {
-		return readFactory_newCounter_Results(Factory_newCounter_Results(r), &result)
+		result = ImportCounter(ipcimpl.Cap(r, 0))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -222,7 +227,8 @@ func (c *FactoryClient) Same(ctx context.Context, a objects.Counter, b objects.C
 	err = ipcimpl.Call(ctx, c.c, &methodFactorySame, func(p capnp.Struct) error {
 		return writeFactory_same_Params(Factory_same_Params(p), a, b)
 	}, func(r capnp.Struct) error {
-		return readFactory_same_Results(Factory_same_Results(r), &result)
+		result = Factory_same_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return false, err
@@ -233,9 +239,10 @@ func (c *FactoryClient) Same(ctx context.Context, a objects.Counter, b objects.C
 // Echo returns c, which may be nil.
 func (c1 *FactoryClient) Echo(ctx context.Context, c objects.Counter) (result objects.Counter, err error) {
 	err = ipcimpl.Call(ctx, c1.c, &methodFactoryEcho, func(p capnp.Struct) error {
-		return writeFactory_echo_Params(Factory_echo_Params(p), c)
+		return ipc.InField("c", ipcimpl.SetCap(p, 0, ExportCounter(c)))
 	}, func(r capnp.Struct) error {
-		return readFactory_echo_Results(Factory_echo_Results(r), &result)
+		result = ImportCounter(ipcimpl.Cap(r, 0))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -247,9 +254,10 @@ func (c1 *FactoryClient) Echo(ctx context.Context, c objects.Counter) (result ob
 // nil element counts 0.
 func (c *FactoryClient) Sum(ctx context.Context, cs []objects.Counter) (result int64, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodFactorySum, func(p capnp.Struct) error {
-		return writeFactory_sum_Params(Factory_sum_Params(p), cs)
+		return ipc.InField("cs", writeCounterList(ipcimpl.Field(p, 0), cs))
 	}, func(r capnp.Struct) error {
-		return readFactory_sum_Results(Factory_sum_Results(r), &result)
+		result = Factory_sum_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -320,7 +328,7 @@ func (s factoryServer) serveNewCounter(ctx context.Context, call *capnprpc.Call)
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodFactoryNewCounter, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeFactory_newCounter_Results(Factory_newCounter_Results(r), result)
+		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportCounter(result)))
 	})
 }
 
@@ -339,7 +347,8 @@ func (s factoryServer) serveSame(ctx context.Context, call *capnprpc.Call) (err 
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodFactorySame, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeFactory_same_Results(Factory_same_Results(r), result)
+		Factory_same_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -355,7 +364,7 @@ func (s factoryServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err 
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodFactoryEcho, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeFactory_echo_Results(Factory_echo_Results(r), result)
+		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportCounter(result)))
 	})
 }
 
@@ -363,15 +372,16 @@ func (s factoryServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err 
 func (s factoryServer) serveSum(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodFactorySum, &err)
 	var cs []objects.Counter
-	if err := readFactory_sum_Params(Factory_sum_Params(call.Params()), &cs); err != nil {
-		return ipcimpl.ParamsError(&methodFactorySum, err)
+	if err := readCounterList(ipcimpl.Field(call.Params(), 0), &cs); err != nil {
+		return ipcimpl.ParamsError(&methodFactorySum, ipc.InField("cs", err))
 	}
 	result, err := s.impl.Sum(ctx, cs)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodFactorySum, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeFactory_sum_Results(Factory_sum_Results(r), result)
+		Factory_sum_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -458,33 +468,9 @@ func ImportFactory(c *ipc.Capability) objects.Factory {
 	return NewFactoryClient(c)
 }
 
-// writeCounter_add_Params writes the arguments of a call to objects.Counter.Add into p.
-func writeCounter_add_Params(p Counter_add_Params, n int64) error {
-	p.SetN(n)
-	return nil
-}
-
 // readCounter_add_Params reads the arguments of a call to objects.Counter.Add from p.
 func readCounter_add_Params(p Counter_add_Params, n *int64) error {
 	*n = p.N()
-	return nil
-}
-
-// writeCounter_add_Results writes the results of objects.Counter.Add into p.
-func writeCounter_add_Results(p Counter_add_Results, result int64) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readCounter_add_Results reads the results of objects.Counter.Add from p.
-func readCounter_add_Results(p Counter_add_Results, result *int64) error {
-	*result = p.Result()
-	return nil
-}
-
-// writeFactory_newCounter_Params writes the arguments of a call to objects.Factory.NewCounter into p.
-func writeFactory_newCounter_Params(p Factory_newCounter_Params, start int64) error {
-	p.SetStart(start)
 	return nil
 }
 
@@ -494,29 +480,12 @@ func readFactory_newCounter_Params(p Factory_newCounter_Params, start *int64) er
 	return nil
 }
 
-// writeFactory_newCounter_Results writes the results of objects.Factory.NewCounter into p.
-func writeFactory_newCounter_Results(p Factory_newCounter_Results, result objects.Counter) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportCounter(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readFactory_newCounter_Results reads the results of objects.Factory.NewCounter from p.
-func readFactory_newCounter_Results(p Factory_newCounter_Results, result *objects.Counter) error {
-	*result = ImportCounter(ipcimpl.Cap(capnp.Struct(p), 0))
-	return nil
-}
-
 // writeFactory_same_Params writes the arguments of a call to objects.Factory.Same into p.
 func writeFactory_same_Params(p Factory_same_Params, a objects.Counter, b objects.Counter) error {
 	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportCounter(a)); err != nil {
 		return ipc.InField("a", err)
 	}
-	if err := ipcimpl.SetCap(capnp.Struct(p), 1, ExportCounter(b)); err != nil {
-		return ipc.InField("b", err)
-	}
-	return nil
+	return ipc.InField("b", ipcimpl.SetCap(capnp.Struct(p), 1, ExportCounter(b)))
 }
 
 // readFactory_same_Params reads the arguments of a call to objects.Factory.Same from p.
@@ -526,140 +495,46 @@ func readFactory_same_Params(p Factory_same_Params, a *objects.Counter, b *objec
 	return nil
 }
 
-// writeFactory_same_Results writes the results of objects.Factory.Same into p.
-func writeFactory_same_Results(p Factory_same_Results, result bool) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readFactory_same_Results reads the results of objects.Factory.Same from p.
-func readFactory_same_Results(p Factory_same_Results, result *bool) error {
-	*result = p.Result()
-	return nil
-}
-
-// writeFactory_echo_Params writes the arguments of a call to objects.Factory.Echo into p.
-func writeFactory_echo_Params(p Factory_echo_Params, c objects.Counter) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportCounter(c)); err != nil {
-		return ipc.InField("c", err)
-	}
-	return nil
-}
-
 // readFactory_echo_Params reads the arguments of a call to objects.Factory.Echo from p.
 func readFactory_echo_Params(p Factory_echo_Params, c *objects.Counter) error {
 	*c = ImportCounter(ipcimpl.Cap(capnp.Struct(p), 0))
 	return nil
 }
 
-// writeFactory_echo_Results writes the results of objects.Factory.Echo into p.
-func writeFactory_echo_Results(p Factory_echo_Results, result objects.Counter) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportCounter(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readFactory_echo_Results reads the results of objects.Factory.Echo from p.
-func readFactory_echo_Results(p Factory_echo_Results, result *objects.Counter) error {
-	*result = ImportCounter(ipcimpl.Cap(capnp.Struct(p), 0))
-	return nil
-}
-
-// writeFactory_sum_Params writes the arguments of a call to objects.Factory.Sum into p.
-func writeFactory_sum_Params(p Factory_sum_Params, cs []objects.Counter) error {
-	if cs != nil {
-		l, err := p.NewCs(int32(len(cs)))
-		if err != nil {
-			return ipc.InField("cs", err)
-		}
-		for i := range cs {
-			if err := ipcimpl.SetCapElem(l, i, ExportCounter(cs[i])); err != nil {
-				return ipc.InField("cs", ipc.InElem(i, err))
-			}
-		}
-	}
-	return nil
-}
-
-// readFactory_sum_Params reads the arguments of a call to objects.Factory.Sum from p.
-func readFactory_sum_Params(p Factory_sum_Params, cs *[]objects.Counter) error {
-	l, err := p.Cs()
-	if err != nil {
-		return ipc.InField("cs", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[objects.Counter](l)
-		if err != nil {
-			return ipc.InField("cs", err)
-		}
-		x := make([]objects.Counter, n)
-		for i := range x {
-			x[i] = ImportCounter(ipcimpl.CapElem(l, i))
-		}
-		*cs = x
-	}
-	return nil
-}
-
-// writeFactory_sum_Results writes the results of objects.Factory.Sum into p.
-func writeFactory_sum_Results(p Factory_sum_Results, result int64) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readFactory_sum_Results reads the results of objects.Factory.Sum from p.
-func readFactory_sum_Results(p Factory_sum_Results, result *int64) error {
-	*result = p.Result()
-	return nil
-}
-
 // writeFactory_swap_Params writes the arguments of a call to objects.Factory.Swap into p.
 func writeFactory_swap_Params(p Factory_swap_Params, b objects.Bundle) error {
-	c, err := p.NewB()
+	bWire, err := p.NewB()
 	if err != nil {
 		return ipc.InField("b", err)
 	}
-	if err := WriteBundle(c, &b); err != nil {
-		return ipc.InField("b", err)
-	}
-	return nil
+	return ipc.InField("b", WriteBundle(bWire, &b))
 }
 
 // readFactory_swap_Params reads the arguments of a call to objects.Factory.Swap from p.
 func readFactory_swap_Params(p Factory_swap_Params, b *objects.Bundle) error {
-	c, err := p.B()
+	bWire, err := p.B()
 	if err != nil {
 		return ipc.InField("b", err)
 	}
-	if err := ReadBundle(c, b); err != nil {
-		return ipc.InField("b", err)
-	}
-	return nil
+	return ipc.InField("b", ReadBundle(bWire, b))
 }
 
 // writeFactory_swap_Results writes the results of objects.Factory.Swap into p.
 func writeFactory_swap_Results(p Factory_swap_Results, result objects.Bundle) error {
-	c, err := p.NewResult()
+	resultWire, err := p.NewResult()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := WriteBundle(c, &result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", WriteBundle(resultWire, &result))
 }
 
 // readFactory_swap_Results reads the results of objects.Factory.Swap from p.
 func readFactory_swap_Results(p Factory_swap_Results, result *objects.Bundle) error {
-	c, err := p.Result()
+	resultWire, err := p.Result()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := ReadBundle(c, result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", ReadBundle(resultWire, result))
 }
 
 // WriteBundle writes v into s.
@@ -670,82 +545,104 @@ func WriteBundle(s Bundle, v *objects.Bundle) error {
 	if err := ipcimpl.SetCap(capnp.Struct(s), 1, ExportCounter(v.Main)); err != nil {
 		return ipc.InField("Main", err)
 	}
-	if v.Named != nil {
-		l, err := s.NewNamed(int32(len(v.Named)))
-		if err != nil {
-			return ipc.InField("Named", err)
-		}
-		for i, e := range ipc.SortedEntries(v.Named, cmp.Compare) {
-			entry := l.At(i)
-			if err := entry.SetKey(e.Key); err != nil {
-				return ipc.InField("Named", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			if err := ipcimpl.SetCap(capnp.Struct(entry), 1, ExportCounter(e.Value)); err != nil {
-				return ipc.InField("Named", ipc.InElem(i, err))
-			}
-		}
+	if err := writeStringCounterMap(ipcimpl.Field(s, 2), v.Named); err != nil {
+		return ipc.InField("Named", err)
 	}
-	if v.All != nil {
-		l, err := s.NewAll(int32(len(v.All)))
-		if err != nil {
-			return ipc.InField("All", err)
-		}
-		for i := range v.All {
-			if err := ipcimpl.SetCapElem(l, i, ExportCounter(v.All[i])); err != nil {
-				return ipc.InField("All", ipc.InElem(i, err))
-			}
+	return ipc.InField("All", writeCounterList(ipcimpl.Field(s, 3), v.All))
+}
+
+// ReadBundle reads s into v.
+func ReadBundle(s Bundle, v *objects.Bundle) error {
+	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Name); err != nil {
+		return ipc.InField("Name", err)
+	}
+	v.Main = ImportCounter(ipcimpl.Cap(capnp.Struct(s), 1))
+	if err := readStringCounterMap(ipcimpl.Field(s, 2), &v.Named); err != nil {
+		return ipc.InField("Named", err)
+	}
+	return ipc.InField("All", readCounterList(ipcimpl.Field(s, 3), &v.All))
+}
+
+// writeCounterList points at at a new list holding v; a nil v leaves at null.
+func writeCounterList(at ipcimpl.Pointer, v []objects.Counter) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, capnp.NewPointerList, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := ipcimpl.SetCapElem(l, i, ExportCounter(v[i])); err != nil {
+			return ipc.InElem(i, err)
 		}
 	}
 	return nil
 }
 
-// ReadBundle reads s into v.
-func ReadBundle(s Bundle, v *objects.Bundle) error {
-	x, err := s.Name()
+// readCounterList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readCounterList(from ipcimpl.Pointer, dst *[]objects.Counter) error {
+	l, n, err := ipcimpl.ListLen[capnp.PointerList, objects.Counter](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]objects.Counter, n)
+	for i := range v {
+		v[i] = ImportCounter(ipcimpl.CapElem(l, i))
+	}
+	*dst = v
+	return nil
+}
+
+// writeStringCounterMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
+func writeStringCounterMap(at ipcimpl.Pointer, v map[string]objects.Counter) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewTextCounterEntry_List, len(v))
 	if err != nil {
-		return ipc.InField("Name", err)
+		return err
 	}
-	v.Name = x
-	v.Main = ImportCounter(ipcimpl.Cap(capnp.Struct(s), 1))
-	l, err := s.Named()
+	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+		entry := l.At(i)
+		if err := entry.SetKey(e.Key); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
+		}
+		if err := ipcimpl.SetCap(capnp.Struct(entry), 1, ExportCounter(e.Value)); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readStringCounterMap reads the entries of the list from points to into a new map in *dst; a null pointer
+// leaves *dst as it was, and a key that comes twice is an error.
+func readStringCounterMap(from ipcimpl.Pointer, dst *map[string]objects.Counter) error {
+	l, err := ipcimpl.List[TextCounterEntry_List](from)
 	if err != nil {
-		return ipc.InField("Named", err)
+		return err
 	}
-	if l.IsValid() {
-		n, err := ipc.MapLen[string, objects.Counter](l)
-		if err != nil {
-			return ipc.InField("Named", err)
-		}
-		m := make(map[string]objects.Counter, n)
-		for i := range n {
-			e := l.At(i)
-			k, err := e.Key()
-			if err != nil {
-				return ipc.InField("Named", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			if _, dup := m[k]; dup {
-				return ipc.InField("Named", ipc.InElem(i, ipc.ErrDuplicateKey))
-			}
-			var val objects.Counter
-			val = ImportCounter(ipcimpl.Cap(capnp.Struct(e), 1))
-			m[k] = val
-		}
-		v.Named = m
+	if !l.IsValid() {
+		return nil
 	}
-	l1, err := s.All()
+	n, err := ipc.MapLen[string, objects.Counter](l)
 	if err != nil {
-		return ipc.InField("All", err)
+		return err
 	}
-	if l1.IsValid() {
-		n, err := ipc.SliceLen[objects.Counter](l1)
-		if err != nil {
-			return ipc.InField("All", err)
+	m := make(map[string]objects.Counter, n)
+	for i := range n {
+		entry := l.At(i)
+		var key string
+		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
 		}
-		x1 := make([]objects.Counter, n)
-		for i := range x1 {
-			x1[i] = ImportCounter(ipcimpl.CapElem(l1, i))
+		if _, dup := m[key]; dup {
+			return ipc.InElem(i, ipc.ErrDuplicateKey)
 		}
-		v.All = x1
+		var value objects.Counter
+		value = ImportCounter(ipcimpl.Cap(capnp.Struct(entry), 1))
+		m[key] = value
 	}
+	*dst = m
 	return nil
 }

@@ -83,9 +83,10 @@ func (c *OptionalsClient) Echo(ctx context.Context, v optionals.Values) (result 
 // Tip returns the current tip, or nil when there is none.
 func (c *OptionalsClient) Tip(ctx context.Context, want bool) (result *optionals.Ref, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodOptionalsTip, func(p capnp.Struct) error {
-		return writeOptionals_tip_Params(Optionals_tip_Params(p), want)
+		Optionals_tip_Params(p).SetWant(want)
+		return nil
 	}, func(r capnp.Struct) error {
-		return readOptionals_tip_Results(Optionals_tip_Results(r), &result)
+		return ipc.InField("result", readOptionalRef(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -167,7 +168,7 @@ func (s optionalsServer) serveTip(ctx context.Context, call *capnprpc.Call) (err
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodOptionalsTip, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeOptionals_tip_Results(Optionals_tip_Results(r), result)
+		return ipc.InField("result", writeOptionalRef(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -249,91 +250,43 @@ func ImportOptionals(c *ipc.Capability) optionals.Optionals {
 
 // writeOptionals_echo_Params writes the arguments of a call to optionals.Optionals.Echo into p.
 func writeOptionals_echo_Params(p Optionals_echo_Params, v optionals.Values) error {
-	c, err := p.NewV()
+	vWire, err := p.NewV()
 	if err != nil {
 		return ipc.InField("v", err)
 	}
-	if err := WriteValues(c, &v); err != nil {
-		return ipc.InField("v", err)
-	}
-	return nil
+	return ipc.InField("v", WriteValues(vWire, &v))
 }
 
 // readOptionals_echo_Params reads the arguments of a call to optionals.Optionals.Echo from p.
 func readOptionals_echo_Params(p Optionals_echo_Params, v *optionals.Values) error {
-	c, err := p.V()
+	vWire, err := p.V()
 	if err != nil {
 		return ipc.InField("v", err)
 	}
-	if err := ReadValues(c, v); err != nil {
-		return ipc.InField("v", err)
-	}
-	return nil
+	return ipc.InField("v", ReadValues(vWire, v))
 }
 
 // writeOptionals_echo_Results writes the results of optionals.Optionals.Echo into p.
 func writeOptionals_echo_Results(p Optionals_echo_Results, result optionals.Values) error {
-	c, err := p.NewResult()
+	resultWire, err := p.NewResult()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := WriteValues(c, &result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", WriteValues(resultWire, &result))
 }
 
 // readOptionals_echo_Results reads the results of optionals.Optionals.Echo from p.
 func readOptionals_echo_Results(p Optionals_echo_Results, result *optionals.Values) error {
-	c, err := p.Result()
+	resultWire, err := p.Result()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := ReadValues(c, result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// writeOptionals_tip_Params writes the arguments of a call to optionals.Optionals.Tip into p.
-func writeOptionals_tip_Params(p Optionals_tip_Params, want bool) error {
-	p.SetWant(want)
-	return nil
+	return ipc.InField("result", ReadValues(resultWire, result))
 }
 
 // readOptionals_tip_Params reads the arguments of a call to optionals.Optionals.Tip from p.
 func readOptionals_tip_Params(p Optionals_tip_Params, want *bool) error {
 	*want = p.Want()
-	return nil
-}
-
-// writeOptionals_tip_Results writes the results of optionals.Optionals.Tip into p.
-func writeOptionals_tip_Results(p Optionals_tip_Results, result *optionals.Ref) error {
-	if result != nil {
-		c, err := p.NewResult()
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		if err := WriteRef(c, result); err != nil {
-			return ipc.InField("result", err)
-		}
-	}
-	return nil
-}
-
-// readOptionals_tip_Results reads the results of optionals.Optionals.Tip from p.
-func readOptionals_tip_Results(p Optionals_tip_Results, result **optionals.Ref) error {
-	if p.HasResult() {
-		x := new(optionals.Ref)
-		c, err := p.Result()
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		if err := ReadRef(c, x); err != nil {
-			return ipc.InField("result", err)
-		}
-		*result = x
-	}
 	return nil
 }
 
@@ -343,28 +296,13 @@ func writeOptionals_pick_Params(p Optionals_pick_Params, n *int64, s *string) er
 		p.SetN(*n)
 		p.SetHasN(true)
 	}
-	if s != nil {
-		if err := wireSchema.SetText(capnp.Struct(p), Optionals_pick_Params_TypeID, "s", *s); err != nil {
-			return ipc.InField("s", err)
-		}
-	}
-	return nil
+	return ipc.InField("s", writeOptionalString(ipcimpl.Field(p, 0), s))
 }
 
 // readOptionals_pick_Params reads the arguments of a call to optionals.Optionals.Pick from p.
 func readOptionals_pick_Params(p Optionals_pick_Params, n **int64, s **string) error {
-	if p.HasN() {
-		x := p.N()
-		*n = &x
-	}
-	if p.HasS() {
-		x, err := p.S()
-		if err != nil {
-			return ipc.InField("s", err)
-		}
-		*s = &x
-	}
-	return nil
+	*n = ipcimpl.Optional(p.HasN(), p.N())
+	return ipc.InField("s", readOptionalString(ipcimpl.Field(p, 0), s))
 }
 
 // writeOptionals_pick_Results writes the results of optionals.Optionals.Pick into p.
@@ -373,51 +311,25 @@ func writeOptionals_pick_Results(p Optionals_pick_Results, result *int64, result
 		p.SetResult(*result)
 		p.SetHasResult(true)
 	}
-	if result1 != nil {
-		if err := wireSchema.SetText(capnp.Struct(p), Optionals_pick_Results_TypeID, "result1", *result1); err != nil {
-			return ipc.InField("result1", err)
-		}
-	}
-	return nil
+	return ipc.InField("result1", writeOptionalString(ipcimpl.Field(p, 0), result1))
 }
 
 // readOptionals_pick_Results reads the results of optionals.Optionals.Pick from p.
 func readOptionals_pick_Results(p Optionals_pick_Results, result **int64, result1 **string) error {
-	if p.HasResult() {
-		x := p.Result()
-		*result = &x
-	}
-	if p.HasResult1() {
-		x, err := p.Result1()
-		if err != nil {
-			return ipc.InField("result1", err)
-		}
-		*result1 = &x
-	}
-	return nil
+	*result = ipcimpl.Optional(p.HasResult(), p.Result())
+	return ipc.InField("result1", readOptionalString(ipcimpl.Field(p, 0), result1))
 }
 
 // WriteRef writes v into s.
 func WriteRef(s Ref, v *optionals.Ref) error {
 	s.SetHeight(v.Height)
-	if err := s.SetHash(v.Hash[:]); err != nil {
-		return ipc.InField("Hash", err)
-	}
-	return nil
+	return ipc.InField("Hash", writeBytes4(ipcimpl.Field(s, 0), v.Hash))
 }
 
 // ReadRef reads s into v.
 func ReadRef(s Ref, v *optionals.Ref) error {
 	v.Height = s.Height()
-	b, err := s.Hash()
-	if err != nil {
-		return ipc.InField("Hash", err)
-	}
-	if len(b) != 4 {
-		return ipc.InField("Hash", ipc.LengthError(len(b), 4))
-	}
-	copy(v.Hash[:], b)
-	return nil
+	return ipc.InField("Hash", readBytes4(ipcimpl.Field(s, 0), &v.Hash))
 }
 
 // WriteValues writes v into s.
@@ -442,831 +354,998 @@ func WriteValues(s Values, v *optionals.Values) error {
 		s.SetDuration(int64(*v.Duration))
 		s.SetHasDuration(true)
 	}
-	if v.Text != nil {
-		if err := wireSchema.SetText(capnp.Struct(s), Values_TypeID, "text", *v.Text); err != nil {
-			return ipc.InField("Text", err)
-		}
+	if err := writeOptionalString(ipcimpl.Field(s, 0), v.Text); err != nil {
+		return ipc.InField("Text", err)
 	}
-	if v.Ref != nil {
-		c, err := s.NewRef()
-		if err != nil {
-			return ipc.InField("Ref", err)
-		}
-		if err := WriteRef(c, v.Ref); err != nil {
-			return ipc.InField("Ref", err)
-		}
+	if err := writeOptionalRef(ipcimpl.Field(s, 1), v.Ref); err != nil {
+		return ipc.InField("Ref", err)
 	}
-	if v.Hash != nil {
-		if err := s.SetHash(v.Hash[:]); err != nil {
-			return ipc.InField("Hash", err)
-		}
+	if err := writeOptionalBytes4(ipcimpl.Field(s, 2), v.Hash); err != nil {
+		return ipc.InField("Hash", err)
 	}
-	if v.Ports != nil {
-		l, err := s.NewPorts(2)
-		if err != nil {
-			return ipc.InField("Ports", err)
-		}
-		for i := range v.Ports {
-			l.Set(i, v.Ports[i])
-		}
+	if err := writeOptionalUint16Array2(ipcimpl.Field(s, 3), v.Ports); err != nil {
+		return ipc.InField("Ports", err)
 	}
-	if v.Ints != nil {
-		l, err := s.NewInts(int32(len(v.Ints)))
-		if err != nil {
-			return ipc.InField("Ints", err)
-		}
-		for i := range v.Ints {
-			b := l.At(i)
-			if v.Ints[i] != nil {
-				b.SetValue(*v.Ints[i])
-				b.SetHasValue(true)
-			}
-		}
+	if err := writeOptionalInt32List(ipcimpl.Field(s, 4), v.Ints); err != nil {
+		return ipc.InField("Ints", err)
 	}
-	if v.Refs != nil {
-		l, err := s.NewRefs(int32(len(v.Refs)))
-		if err != nil {
-			return ipc.InField("Refs", err)
-		}
-		for i := range v.Refs {
-			b := l.At(i)
-			if v.Refs[i] != nil {
-				c, err := b.NewValue()
-				if err != nil {
-					return ipc.InField("Refs", ipc.InElem(i, err))
-				}
-				if err := WriteRef(c, v.Refs[i]); err != nil {
-					return ipc.InField("Refs", ipc.InElem(i, err))
-				}
-			}
-		}
+	if err := writeOptionalRefList(ipcimpl.Field(s, 5), v.Refs); err != nil {
+		return ipc.InField("Refs", err)
 	}
-	if v.Texts != nil {
-		l, err := s.NewTexts(int32(len(v.Texts)))
-		if err != nil {
-			return ipc.InField("Texts", err)
-		}
-		for i := range v.Texts {
-			b := l.At(i)
-			if v.Texts[i] != nil {
-				if err := wireSchema.SetText(capnp.Struct(b), OptionalText_TypeID, "value", *v.Texts[i]); err != nil {
-					return ipc.InField("Texts", ipc.InElem(i, err))
-				}
-			}
-		}
+	if err := writeOptionalStringList(ipcimpl.Field(s, 6), v.Texts); err != nil {
+		return ipc.InField("Texts", err)
 	}
-	if v.Hashes != nil {
-		l, err := s.NewHashes(int32(len(v.Hashes)))
-		if err != nil {
-			return ipc.InField("Hashes", err)
-		}
-		for i := range v.Hashes {
-			b := l.At(i)
-			if v.Hashes[i] != nil {
-				if err := b.SetValue(v.Hashes[i][:]); err != nil {
-					return ipc.InField("Hashes", ipc.InElem(i, err))
-				}
-			}
-		}
+	if err := writeOptionalBytes4List(ipcimpl.Field(s, 7), v.Hashes); err != nil {
+		return ipc.InField("Hashes", err)
 	}
-	if v.ByName != nil {
-		l, err := s.NewByName(int32(len(v.ByName)))
-		if err != nil {
-			return ipc.InField("ByName", err)
-		}
-		for i, e := range ipc.SortedEntries(v.ByName, cmp.Compare) {
-			entry := l.At(i)
-			if err := entry.SetKey(e.Key); err != nil {
-				return ipc.InField("ByName", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			if e.Value != nil {
-				entry.SetValue(*e.Value)
-				entry.SetHasValue(true)
-			}
-		}
+	if err := writeStringOptionalInt32Map(ipcimpl.Field(s, 8), v.ByName); err != nil {
+		return ipc.InField("ByName", err)
 	}
-	if v.RefsBy != nil {
-		l, err := s.NewRefsBy(int32(len(v.RefsBy)))
-		if err != nil {
-			return ipc.InField("RefsBy", err)
-		}
-		for i, e := range ipc.SortedEntries(v.RefsBy, cmp.Compare) {
-			entry := l.At(i)
-			if err := entry.SetKey(e.Key); err != nil {
-				return ipc.InField("RefsBy", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			if e.Value != nil {
-				c, err := entry.NewValue()
-				if err != nil {
-					return ipc.InField("RefsBy", ipc.InElem(i, err))
-				}
-				if err := WriteRef(c, e.Value); err != nil {
-					return ipc.InField("RefsBy", ipc.InElem(i, err))
-				}
-			}
-		}
+	if err := writeStringOptionalRefMap(ipcimpl.Field(s, 9), v.RefsBy); err != nil {
+		return ipc.InField("RefsBy", err)
 	}
-	if v.TextsBy != nil {
-		l, err := s.NewTextsBy(int32(len(v.TextsBy)))
-		if err != nil {
-			return ipc.InField("TextsBy", err)
-		}
-		for i, e := range ipc.SortedEntries(v.TextsBy, cmp.Compare) {
-			entry := l.At(i)
-			entry.SetKey(e.Key)
-			if e.Value != nil {
-				if err := wireSchema.SetText(capnp.Struct(entry), Int32OptionalTextEntry_TypeID, "value", *e.Value); err != nil {
-					return ipc.InField("TextsBy", ipc.InElem(i, err))
-				}
-			}
-		}
+	if err := writeInt32OptionalStringMap(ipcimpl.Field(s, 10), v.TextsBy); err != nil {
+		return ipc.InField("TextsBy", err)
 	}
-	if v.Label != nil {
-		if err := wireSchema.SetText(capnp.Struct(s), Values_TypeID, "label", string(*v.Label)); err != nil {
-			return ipc.InField("Label", err)
-		}
+	if err := writeOptionalLabel(ipcimpl.Field(s, 11), v.Label); err != nil {
+		return ipc.InField("Label", err)
 	}
-	if v.Labels != nil {
-		l, err := s.NewLabels(int32(len(v.Labels)))
-		if err != nil {
-			return ipc.InField("Labels", err)
-		}
-		for i := range v.Labels {
-			b := l.At(i)
-			if v.Labels[i] != nil {
-				if err := wireSchema.SetText(capnp.Struct(b), OptionalText_TypeID, "value", string(*v.Labels[i])); err != nil {
-					return ipc.InField("Labels", ipc.InElem(i, err))
-				}
-			}
-		}
+	if err := writeOptionalLabelList(ipcimpl.Field(s, 12), v.Labels); err != nil {
+		return ipc.InField("Labels", err)
 	}
-	if v.LabelsBy != nil {
-		l, err := s.NewLabelsBy(int32(len(v.LabelsBy)))
-		if err != nil {
-			return ipc.InField("LabelsBy", err)
-		}
-		for i, e := range ipc.SortedEntries(v.LabelsBy, cmp.Compare) {
-			entry := l.At(i)
-			if err := entry.SetKey(string(e.Key)); err != nil {
-				return ipc.InField("LabelsBy", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			if e.Value != nil {
-				if err := wireSchema.SetText(capnp.Struct(entry), TextOptionalTextEntry_TypeID, "value", string(*e.Value)); err != nil {
-					return ipc.InField("LabelsBy", ipc.InElem(i, err))
-				}
-			}
-		}
+	if err := writeLabelOptionalLabelMap(ipcimpl.Field(s, 13), v.LabelsBy); err != nil {
+		return ipc.InField("LabelsBy", err)
 	}
-	l, err := s.NewPair(2)
-	if err != nil {
+	if err := writeOptionalUint8Array2(ipcimpl.Field(s, 14), v.Pair); err != nil {
 		return ipc.InField("Pair", err)
 	}
-	for i := range v.Pair {
-		b := l.At(i)
-		if v.Pair[i] != nil {
-			b.SetValue(*v.Pair[i])
-			b.SetHasValue(true)
-		}
+	if err := writeOptionalDurationList(ipcimpl.Field(s, 15), v.Durations); err != nil {
+		return ipc.InField("Durations", err)
 	}
-	if v.Durations != nil {
-		l1, err := s.NewDurations(int32(len(v.Durations)))
-		if err != nil {
-			return ipc.InField("Durations", err)
-		}
-		for i := range v.Durations {
-			b := l1.At(i)
-			if v.Durations[i] != nil {
-				b.SetValue(int64(*v.Durations[i]))
-				b.SetHasValue(true)
-			}
-		}
+	if err := writeOptionalBoolList(ipcimpl.Field(s, 16), v.Flags); err != nil {
+		return ipc.InField("Flags", err)
 	}
-	if v.Flags != nil {
-		l1, err := s.NewFlags(int32(len(v.Flags)))
-		if err != nil {
-			return ipc.InField("Flags", err)
-		}
-		for i := range v.Flags {
-			b := l1.At(i)
-			if v.Flags[i] != nil {
-				b.SetValue(*v.Flags[i])
-				b.SetHasValue(true)
-			}
-		}
+	if err := writeOptionalInt32ListList(ipcimpl.Field(s, 17), v.Grid); err != nil {
+		return ipc.InField("Grid", err)
 	}
-	if v.Grid != nil {
-		l1, err := s.NewGrid(int32(len(v.Grid)))
-		if err != nil {
-			return ipc.InField("Grid", err)
-		}
-		for i := range v.Grid {
-			if v.Grid[i] != nil {
-				l2, err := NewOptionalInt32_List(l1.Segment(), int32(len(v.Grid[i])))
-				if err != nil {
-					return ipc.InField("Grid", ipc.InElem(i, err))
-				}
-				for i1 := range v.Grid[i] {
-					b := l2.At(i1)
-					if v.Grid[i][i1] != nil {
-						b.SetValue(*v.Grid[i][i1])
-						b.SetHasValue(true)
-					}
-				}
-				if err := l1.Set(i, l2.ToPtr()); err != nil {
-					return ipc.InField("Grid", ipc.InElem(i, err))
-				}
-			}
-		}
+	if err := writeOptionalUint16Array2List(ipcimpl.Field(s, 18), v.PortLists); err != nil {
+		return ipc.InField("PortLists", err)
 	}
-	if v.PortLists != nil {
-		l1, err := s.NewPortLists(int32(len(v.PortLists)))
-		if err != nil {
-			return ipc.InField("PortLists", err)
-		}
-		for i := range v.PortLists {
-			b := l1.At(i)
-			if v.PortLists[i] != nil {
-				l2, err := b.NewValue(2)
-				if err != nil {
-					return ipc.InField("PortLists", ipc.InElem(i, err))
-				}
-				for i1 := range v.PortLists[i] {
-					l2.Set(i1, v.PortLists[i][i1])
-				}
-			}
-		}
-	}
-	l1, err := s.NewRefPair(2)
-	if err != nil {
+	if err := writeOptionalRefArray2(ipcimpl.Field(s, 19), v.RefPair); err != nil {
 		return ipc.InField("RefPair", err)
 	}
-	for i := range v.RefPair {
-		b := l1.At(i)
-		if v.RefPair[i] != nil {
-			c, err := b.NewValue()
-			if err != nil {
-				return ipc.InField("RefPair", ipc.InElem(i, err))
-			}
-			if err := WriteRef(c, v.RefPair[i]); err != nil {
-				return ipc.InField("RefPair", ipc.InElem(i, err))
-			}
-		}
+	if err := writeStringOptionalFloat64Map(ipcimpl.Field(s, 20), v.FloatsBy); err != nil {
+		return ipc.InField("FloatsBy", err)
 	}
-	if v.FloatsBy != nil {
-		l2, err := s.NewFloatsBy(int32(len(v.FloatsBy)))
-		if err != nil {
-			return ipc.InField("FloatsBy", err)
-		}
-		for i, e := range ipc.SortedEntries(v.FloatsBy, cmp.Compare) {
-			entry := l2.At(i)
-			if err := entry.SetKey(e.Key); err != nil {
-				return ipc.InField("FloatsBy", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			if e.Value != nil {
-				entry.SetValue(*e.Value)
-				entry.SetHasValue(true)
-			}
-		}
-	}
-	if v.HashesBy != nil {
-		l2, err := s.NewHashesBy(int32(len(v.HashesBy)))
-		if err != nil {
-			return ipc.InField("HashesBy", err)
-		}
-		for i, e := range ipc.SortedEntries(v.HashesBy, cmp.Compare) {
-			entry := l2.At(i)
-			if err := entry.SetKey(e.Key); err != nil {
-				return ipc.InField("HashesBy", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			if e.Value != nil {
-				if err := entry.SetValue(e.Value[:]); err != nil {
-					return ipc.InField("HashesBy", ipc.InElem(i, err))
-				}
-			}
-		}
-	}
-	return nil
+	return ipc.InField("HashesBy", writeStringOptionalBytes4Map(ipcimpl.Field(s, 21), v.HashesBy))
 }
 
 // ReadValues reads s into v.
 func ReadValues(s Values, v *optionals.Values) error {
-	if s.HasInt() {
-		x := s.Int()
-		v.Int = &x
+	v.Int = ipcimpl.Optional(s.HasInt(), s.Int())
+	v.Uint = ipcimpl.Optional(s.HasUint(), uint(s.Uint()))
+	v.Bool = ipcimpl.Optional(s.HasBool(), s.Bool())
+	v.Float = ipcimpl.Optional(s.HasFloat(), s.Float())
+	v.Duration = ipcimpl.Optional(s.HasDuration(), time.Duration(s.Duration()))
+	if err := readOptionalString(ipcimpl.Field(s, 0), &v.Text); err != nil {
+		return ipc.InField("Text", err)
 	}
-	if s.HasUint() {
-		x := uint(s.Uint())
-		v.Uint = &x
+	if err := readOptionalRef(ipcimpl.Field(s, 1), &v.Ref); err != nil {
+		return ipc.InField("Ref", err)
 	}
-	if s.HasBool() {
-		x := s.Bool()
-		v.Bool = &x
+	if err := readOptionalBytes4(ipcimpl.Field(s, 2), &v.Hash); err != nil {
+		return ipc.InField("Hash", err)
 	}
-	if s.HasFloat() {
-		x := s.Float()
-		v.Float = &x
+	if err := readOptionalUint16Array2(ipcimpl.Field(s, 3), &v.Ports); err != nil {
+		return ipc.InField("Ports", err)
 	}
-	if s.HasDuration() {
-		x := time.Duration(s.Duration())
-		v.Duration = &x
-	}
-	if s.HasText() {
-		x, err := s.Text()
-		if err != nil {
-			return ipc.InField("Text", err)
-		}
-		v.Text = &x
-	}
-	if s.HasRef() {
-		x := new(optionals.Ref)
-		c, err := s.Ref()
-		if err != nil {
-			return ipc.InField("Ref", err)
-		}
-		if err := ReadRef(c, x); err != nil {
-			return ipc.InField("Ref", err)
-		}
-		v.Ref = x
-	}
-	if s.HasHash() {
-		x := new([4]byte)
-		b, err := s.Hash()
-		if err != nil {
-			return ipc.InField("Hash", err)
-		}
-		if len(b) != 4 {
-			return ipc.InField("Hash", ipc.LengthError(len(b), 4))
-		}
-		copy(x[:], b)
-		v.Hash = x
-	}
-	if s.HasPorts() {
-		x := new([2]uint16)
-		l, err := s.Ports()
-		if err != nil {
-			return ipc.InField("Ports", err)
-		}
-		if l.Len() != 2 {
-			return ipc.InField("Ports", ipc.LengthError(l.Len(), 2))
-		}
-		for i := range 2 {
-			x[i] = l.At(i)
-		}
-		v.Ports = x
-	}
-	l, err := s.Ints()
-	if err != nil {
+	if err := readOptionalInt32List(ipcimpl.Field(s, 4), &v.Ints); err != nil {
 		return ipc.InField("Ints", err)
 	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[*int32](l)
-		if err != nil {
-			return ipc.InField("Ints", err)
-		}
-		x := make([]*int32, n)
-		for i := range x {
-			b := l.At(i)
-			if b.HasValue() {
-				x1 := b.Value()
-				x[i] = &x1
-			}
-		}
-		v.Ints = x
-	}
-	l1, err := s.Refs()
-	if err != nil {
+	if err := readOptionalRefList(ipcimpl.Field(s, 5), &v.Refs); err != nil {
 		return ipc.InField("Refs", err)
 	}
-	if l1.IsValid() {
-		n, err := ipc.SliceLen[*optionals.Ref](l1)
-		if err != nil {
-			return ipc.InField("Refs", err)
-		}
-		x := make([]*optionals.Ref, n)
-		for i := range x {
-			b := l1.At(i)
-			if b.HasValue() {
-				x1 := new(optionals.Ref)
-				c, err := b.Value()
-				if err != nil {
-					return ipc.InField("Refs", ipc.InElem(i, err))
-				}
-				if err := ReadRef(c, x1); err != nil {
-					return ipc.InField("Refs", ipc.InElem(i, err))
-				}
-				x[i] = x1
-			}
-		}
-		v.Refs = x
-	}
-	l2, err := s.Texts()
-	if err != nil {
+	if err := readOptionalStringList(ipcimpl.Field(s, 6), &v.Texts); err != nil {
 		return ipc.InField("Texts", err)
 	}
-	if l2.IsValid() {
-		n, err := ipc.SliceLen[*string](l2)
-		if err != nil {
-			return ipc.InField("Texts", err)
-		}
-		x := make([]*string, n)
-		for i := range x {
-			b := l2.At(i)
-			if b.HasValue() {
-				x1, err := b.Value()
-				if err != nil {
-					return ipc.InField("Texts", ipc.InElem(i, err))
-				}
-				x[i] = &x1
-			}
-		}
-		v.Texts = x
-	}
-	l3, err := s.Hashes()
-	if err != nil {
+	if err := readOptionalBytes4List(ipcimpl.Field(s, 7), &v.Hashes); err != nil {
 		return ipc.InField("Hashes", err)
 	}
-	if l3.IsValid() {
-		n, err := ipc.SliceLen[*[4]byte](l3)
-		if err != nil {
-			return ipc.InField("Hashes", err)
-		}
-		x := make([]*[4]byte, n)
-		for i := range x {
-			b := l3.At(i)
-			if b.HasValue() {
-				x1 := new([4]byte)
-				b1, err := b.Value()
-				if err != nil {
-					return ipc.InField("Hashes", ipc.InElem(i, err))
-				}
-				if len(b1) != 4 {
-					return ipc.InField("Hashes", ipc.InElem(i, ipc.LengthError(len(b1), 4)))
-				}
-				copy(x1[:], b1)
-				x[i] = x1
-			}
-		}
-		v.Hashes = x
-	}
-	l4, err := s.ByName()
-	if err != nil {
+	if err := readStringOptionalInt32Map(ipcimpl.Field(s, 8), &v.ByName); err != nil {
 		return ipc.InField("ByName", err)
 	}
-	if l4.IsValid() {
-		n, err := ipc.MapLen[string, *int32](l4)
-		if err != nil {
-			return ipc.InField("ByName", err)
-		}
-		m := make(map[string]*int32, n)
-		for i := range n {
-			e := l4.At(i)
-			k, err := e.Key()
-			if err != nil {
-				return ipc.InField("ByName", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			if _, dup := m[k]; dup {
-				return ipc.InField("ByName", ipc.InElem(i, ipc.ErrDuplicateKey))
-			}
-			var val *int32
-			if e.HasValue() {
-				x := e.Value()
-				val = &x
-			}
-			m[k] = val
-		}
-		v.ByName = m
-	}
-	l5, err := s.RefsBy()
-	if err != nil {
+	if err := readStringOptionalRefMap(ipcimpl.Field(s, 9), &v.RefsBy); err != nil {
 		return ipc.InField("RefsBy", err)
 	}
-	if l5.IsValid() {
-		n, err := ipc.MapLen[string, *optionals.Ref](l5)
-		if err != nil {
-			return ipc.InField("RefsBy", err)
-		}
-		m := make(map[string]*optionals.Ref, n)
-		for i := range n {
-			e := l5.At(i)
-			k, err := e.Key()
-			if err != nil {
-				return ipc.InField("RefsBy", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			if _, dup := m[k]; dup {
-				return ipc.InField("RefsBy", ipc.InElem(i, ipc.ErrDuplicateKey))
-			}
-			var val *optionals.Ref
-			if e.HasValue() {
-				x := new(optionals.Ref)
-				c, err := e.Value()
-				if err != nil {
-					return ipc.InField("RefsBy", ipc.InElem(i, err))
-				}
-				if err := ReadRef(c, x); err != nil {
-					return ipc.InField("RefsBy", ipc.InElem(i, err))
-				}
-				val = x
-			}
-			m[k] = val
-		}
-		v.RefsBy = m
-	}
-	l6, err := s.TextsBy()
-	if err != nil {
+	if err := readInt32OptionalStringMap(ipcimpl.Field(s, 10), &v.TextsBy); err != nil {
 		return ipc.InField("TextsBy", err)
 	}
-	if l6.IsValid() {
-		n, err := ipc.MapLen[int32, *string](l6)
-		if err != nil {
-			return ipc.InField("TextsBy", err)
-		}
-		m := make(map[int32]*string, n)
-		for i := range n {
-			e := l6.At(i)
-			k := e.Key()
-			if _, dup := m[k]; dup {
-				return ipc.InField("TextsBy", ipc.InElem(i, ipc.ErrDuplicateKey))
-			}
-			var val *string
-			if e.HasValue() {
-				x, err := e.Value()
-				if err != nil {
-					return ipc.InField("TextsBy", ipc.InElem(i, err))
-				}
-				val = &x
-			}
-			m[k] = val
-		}
-		v.TextsBy = m
+	if err := readOptionalLabel(ipcimpl.Field(s, 11), &v.Label); err != nil {
+		return ipc.InField("Label", err)
 	}
-	if s.HasLabel() {
-		x, err := s.Label()
-		if err != nil {
-			return ipc.InField("Label", err)
-		}
-		y := optionals.Label(x)
-		v.Label = &y
-	}
-	l7, err := s.Labels()
-	if err != nil {
+	if err := readOptionalLabelList(ipcimpl.Field(s, 12), &v.Labels); err != nil {
 		return ipc.InField("Labels", err)
 	}
-	if l7.IsValid() {
-		n, err := ipc.SliceLen[*optionals.Label](l7)
-		if err != nil {
-			return ipc.InField("Labels", err)
-		}
-		x := make([]*optionals.Label, n)
-		for i := range x {
-			b := l7.At(i)
-			if b.HasValue() {
-				x1, err := b.Value()
-				if err != nil {
-					return ipc.InField("Labels", ipc.InElem(i, err))
-				}
-				y := optionals.Label(x1)
-				x[i] = &y
-			}
-		}
-		v.Labels = x
-	}
-	l8, err := s.LabelsBy()
-	if err != nil {
+	if err := readLabelOptionalLabelMap(ipcimpl.Field(s, 13), &v.LabelsBy); err != nil {
 		return ipc.InField("LabelsBy", err)
 	}
-	if l8.IsValid() {
-		n, err := ipc.MapLen[optionals.Label, *optionals.Label](l8)
-		if err != nil {
-			return ipc.InField("LabelsBy", err)
-		}
-		m := make(map[optionals.Label]*optionals.Label, n)
-		for i := range n {
-			e := l8.At(i)
-			var k optionals.Label
-			x, err := e.Key()
-			if err != nil {
-				return ipc.InField("LabelsBy", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			k = optionals.Label(x)
-			if _, dup := m[k]; dup {
-				return ipc.InField("LabelsBy", ipc.InElem(i, ipc.ErrDuplicateKey))
-			}
-			var val *optionals.Label
-			if e.HasValue() {
-				x1, err := e.Value()
-				if err != nil {
-					return ipc.InField("LabelsBy", ipc.InElem(i, err))
-				}
-				y := optionals.Label(x1)
-				val = &y
-			}
-			m[k] = val
-		}
-		v.LabelsBy = m
-	}
-	l9, err := s.Pair()
-	if err != nil {
+	if err := readOptionalUint8Array2(ipcimpl.Field(s, 14), &v.Pair); err != nil {
 		return ipc.InField("Pair", err)
 	}
-	if l9.Len() != 2 {
-		return ipc.InField("Pair", ipc.LengthError(l9.Len(), 2))
-	}
-	for i := range 2 {
-		b := l9.At(i)
-		if b.HasValue() {
-			x := b.Value()
-			v.Pair[i] = &x
-		}
-	}
-	l10, err := s.Durations()
-	if err != nil {
+	if err := readOptionalDurationList(ipcimpl.Field(s, 15), &v.Durations); err != nil {
 		return ipc.InField("Durations", err)
 	}
-	if l10.IsValid() {
-		n, err := ipc.SliceLen[*time.Duration](l10)
-		if err != nil {
-			return ipc.InField("Durations", err)
-		}
-		x := make([]*time.Duration, n)
-		for i := range x {
-			b := l10.At(i)
-			if b.HasValue() {
-				x1 := time.Duration(b.Value())
-				x[i] = &x1
-			}
-		}
-		v.Durations = x
-	}
-	l11, err := s.Flags()
-	if err != nil {
+	if err := readOptionalBoolList(ipcimpl.Field(s, 16), &v.Flags); err != nil {
 		return ipc.InField("Flags", err)
 	}
-	if l11.IsValid() {
-		n, err := ipc.SliceLen[*bool](l11)
-		if err != nil {
-			return ipc.InField("Flags", err)
-		}
-		x := make([]*bool, n)
-		for i := range x {
-			b := l11.At(i)
-			if b.HasValue() {
-				x1 := b.Value()
-				x[i] = &x1
-			}
-		}
-		v.Flags = x
-	}
-	l12, err := s.Grid()
-	if err != nil {
+	if err := readOptionalInt32ListList(ipcimpl.Field(s, 17), &v.Grid); err != nil {
 		return ipc.InField("Grid", err)
 	}
-	if l12.IsValid() {
-		n, err := ipc.SliceLen[[]*int32](l12)
-		if err != nil {
-			return ipc.InField("Grid", err)
-		}
-		x := make([][]*int32, n)
-		for i := range x {
-			p, err := l12.At(i)
-			if err != nil {
-				return ipc.InField("Grid", ipc.InElem(i, err))
-			}
-			l13 := OptionalInt32_List(p.List())
-			if l13.IsValid() {
-				n1, err := ipc.SliceLen[*int32](l13)
-				if err != nil {
-					return ipc.InField("Grid", ipc.InElem(i, err))
-				}
-				x1 := make([]*int32, n1)
-				for i1 := range x1 {
-					b := l13.At(i1)
-					if b.HasValue() {
-						x2 := b.Value()
-						x1[i1] = &x2
-					}
-				}
-				x[i] = x1
-			}
-		}
-		v.Grid = x
-	}
-	l13, err := s.PortLists()
-	if err != nil {
+	if err := readOptionalUint16Array2List(ipcimpl.Field(s, 18), &v.PortLists); err != nil {
 		return ipc.InField("PortLists", err)
 	}
-	if l13.IsValid() {
-		n, err := ipc.SliceLen[*[2]uint16](l13)
-		if err != nil {
-			return ipc.InField("PortLists", err)
-		}
-		x := make([]*[2]uint16, n)
-		for i := range x {
-			b := l13.At(i)
-			if b.HasValue() {
-				x1 := new([2]uint16)
-				l14, err := b.Value()
-				if err != nil {
-					return ipc.InField("PortLists", ipc.InElem(i, err))
-				}
-				if l14.Len() != 2 {
-					return ipc.InField("PortLists", ipc.InElem(i, ipc.LengthError(l14.Len(), 2)))
-				}
-				for i1 := range 2 {
-					x1[i1] = l14.At(i1)
-				}
-				x[i] = x1
-			}
-		}
-		v.PortLists = x
-	}
-	l14, err := s.RefPair()
-	if err != nil {
+	if err := readOptionalRefArray2(ipcimpl.Field(s, 19), &v.RefPair); err != nil {
 		return ipc.InField("RefPair", err)
 	}
-	if l14.Len() != 2 {
-		return ipc.InField("RefPair", ipc.LengthError(l14.Len(), 2))
-	}
-	for i := range 2 {
-		b := l14.At(i)
-		if b.HasValue() {
-			x := new(optionals.Ref)
-			c, err := b.Value()
-			if err != nil {
-				return ipc.InField("RefPair", ipc.InElem(i, err))
-			}
-			if err := ReadRef(c, x); err != nil {
-				return ipc.InField("RefPair", ipc.InElem(i, err))
-			}
-			v.RefPair[i] = x
-		}
-	}
-	l15, err := s.FloatsBy()
-	if err != nil {
+	if err := readStringOptionalFloat64Map(ipcimpl.Field(s, 20), &v.FloatsBy); err != nil {
 		return ipc.InField("FloatsBy", err)
 	}
-	if l15.IsValid() {
-		n, err := ipc.MapLen[string, *float64](l15)
-		if err != nil {
-			return ipc.InField("FloatsBy", err)
-		}
-		m := make(map[string]*float64, n)
-		for i := range n {
-			e := l15.At(i)
-			k, err := e.Key()
-			if err != nil {
-				return ipc.InField("FloatsBy", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			if _, dup := m[k]; dup {
-				return ipc.InField("FloatsBy", ipc.InElem(i, ipc.ErrDuplicateKey))
-			}
-			var val *float64
-			if e.HasValue() {
-				x := e.Value()
-				val = &x
-			}
-			m[k] = val
-		}
-		v.FloatsBy = m
+	return ipc.InField("HashesBy", readStringOptionalBytes4Map(ipcimpl.Field(s, 21), &v.HashesBy))
+}
+
+// writeOptionalRef writes *v at at; a nil v leaves at null.
+func writeOptionalRef(at ipcimpl.Pointer, v *optionals.Ref) error {
+	if v == nil {
+		return nil
 	}
-	l16, err := s.HashesBy()
+	s, err := ipcimpl.NewStruct(at, NewRef)
 	if err != nil {
-		return ipc.InField("HashesBy", err)
+		return err
 	}
-	if l16.IsValid() {
-		n, err := ipc.MapLen[string, *[4]byte](l16)
-		if err != nil {
-			return ipc.InField("HashesBy", err)
+	return WriteRef(s, v)
+}
+
+// readOptionalRef sets *dst to a new value read from from; a null pointer leaves *dst as it was.
+func readOptionalRef(from ipcimpl.Pointer, dst **optionals.Ref) error {
+	if from.IsNull() {
+		return nil
+	}
+	value := new(optionals.Ref)
+	s, err := ipcimpl.Struct[Ref](from)
+	if err != nil {
+		return err
+	}
+	if err := ReadRef(s, value); err != nil {
+		return err
+	}
+	*dst = value
+	return nil
+}
+
+// writeOptionalString writes *v at at; a nil v leaves at null.
+func writeOptionalString(at ipcimpl.Pointer, v *string) error {
+	if v == nil {
+		return nil
+	}
+	return at.SetNewText(*v)
+}
+
+// readOptionalString sets *dst to a new value read from from; a null pointer leaves *dst as it was.
+func readOptionalString(from ipcimpl.Pointer, dst **string) error {
+	if from.IsNull() {
+		return nil
+	}
+	value := new(string)
+	if err := ipcimpl.ReadText(from, value); err != nil {
+		return err
+	}
+	*dst = value
+	return nil
+}
+
+// writeBytes4 points at at a new Data holding v.
+func writeBytes4(at ipcimpl.Pointer, v [4]byte) error {
+	return at.SetData(v[:])
+}
+
+// readBytes4 reads the Data from points to, which must hold 4 bytes, into *dst.
+func readBytes4(from ipcimpl.Pointer, dst *[4]byte) error {
+	p, err := from.Get()
+	if err != nil {
+		return err
+	}
+	data := p.Data()
+	if len(data) != 4 {
+		return ipc.LengthError(len(data), 4)
+	}
+	copy(dst[:], data)
+	return nil
+}
+
+// writeOptionalBytes4 writes *v at at; a nil v leaves at null.
+func writeOptionalBytes4(at ipcimpl.Pointer, v *[4]byte) error {
+	if v == nil {
+		return nil
+	}
+	return writeBytes4(at, *v)
+}
+
+// readOptionalBytes4 sets *dst to a new value read from from; a null pointer leaves *dst as it was.
+func readOptionalBytes4(from ipcimpl.Pointer, dst **[4]byte) error {
+	if from.IsNull() {
+		return nil
+	}
+	value := new([4]byte)
+	if err := readBytes4(from, value); err != nil {
+		return err
+	}
+	*dst = value
+	return nil
+}
+
+// writeOptionalUint16Array2 writes *v at at; a nil v leaves at null.
+func writeOptionalUint16Array2(at ipcimpl.Pointer, v *[2]uint16) error {
+	if v == nil {
+		return nil
+	}
+	return writeUint16Array2(at, *v)
+}
+
+// readOptionalUint16Array2 sets *dst to a new value read from from; a null pointer leaves *dst as it was.
+func readOptionalUint16Array2(from ipcimpl.Pointer, dst **[2]uint16) error {
+	if from.IsNull() {
+		return nil
+	}
+	value := new([2]uint16)
+	if err := readUint16Array2(from, value); err != nil {
+		return err
+	}
+	*dst = value
+	return nil
+}
+
+// writeOptionalInt32List points at at a new list holding v; a nil v leaves at null.
+func writeOptionalInt32List(at ipcimpl.Pointer, v []*int32) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewOptionalInt32_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		box := l.At(i)
+		if v[i] != nil {
+			box.SetValue(*v[i])
+			box.SetHasValue(true)
 		}
-		m := make(map[string]*[4]byte, n)
-		for i := range n {
-			e := l16.At(i)
-			k, err := e.Key()
-			if err != nil {
-				return ipc.InField("HashesBy", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			if _, dup := m[k]; dup {
-				return ipc.InField("HashesBy", ipc.InElem(i, ipc.ErrDuplicateKey))
-			}
-			var val *[4]byte
-			if e.HasValue() {
-				x := new([4]byte)
-				b, err := e.Value()
-				if err != nil {
-					return ipc.InField("HashesBy", ipc.InElem(i, err))
-				}
-				if len(b) != 4 {
-					return ipc.InField("HashesBy", ipc.InElem(i, ipc.LengthError(len(b), 4)))
-				}
-				copy(x[:], b)
-				val = x
-			}
-			m[k] = val
-		}
-		v.HashesBy = m
 	}
 	return nil
 }
 
-// wireSchema finds the pointer slots of Text fields, to write a non-null empty Text for an
-// optional string that points to "".
-var wireSchema = ipc.NewSchema(RegisterSchema)
+// readOptionalInt32List reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readOptionalInt32List(from ipcimpl.Pointer, dst *[]*int32) error {
+	l, n, err := ipcimpl.ListLen[OptionalInt32_List, *int32](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]*int32, n)
+	for i := range v {
+		box := l.At(i)
+		v[i] = ipcimpl.Optional(box.HasValue(), box.Value())
+	}
+	*dst = v
+	return nil
+}
+
+// writeOptionalRefList points at at a new list holding v; a nil v leaves at null.
+func writeOptionalRefList(at ipcimpl.Pointer, v []*optionals.Ref) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewOptionalRef_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		box := l.At(i)
+		if err := writeOptionalRef(ipcimpl.Field(box, 0), v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readOptionalRefList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readOptionalRefList(from ipcimpl.Pointer, dst *[]*optionals.Ref) error {
+	l, n, err := ipcimpl.ListLen[OptionalRef_List, *optionals.Ref](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]*optionals.Ref, n)
+	for i := range v {
+		box := l.At(i)
+		if err := readOptionalRef(ipcimpl.Field(box, 0), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writeOptionalStringList points at at a new list holding v; a nil v leaves at null.
+func writeOptionalStringList(at ipcimpl.Pointer, v []*string) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewOptionalText_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		box := l.At(i)
+		if err := writeOptionalString(ipcimpl.Field(box, 0), v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readOptionalStringList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readOptionalStringList(from ipcimpl.Pointer, dst *[]*string) error {
+	l, n, err := ipcimpl.ListLen[OptionalText_List, *string](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]*string, n)
+	for i := range v {
+		box := l.At(i)
+		if err := readOptionalString(ipcimpl.Field(box, 0), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writeOptionalBytes4List points at at a new list holding v; a nil v leaves at null.
+func writeOptionalBytes4List(at ipcimpl.Pointer, v []*[4]byte) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewOptionalData_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		box := l.At(i)
+		if err := writeOptionalBytes4(ipcimpl.Field(box, 0), v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readOptionalBytes4List reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readOptionalBytes4List(from ipcimpl.Pointer, dst *[]*[4]byte) error {
+	l, n, err := ipcimpl.ListLen[OptionalData_List, *[4]byte](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]*[4]byte, n)
+	for i := range v {
+		box := l.At(i)
+		if err := readOptionalBytes4(ipcimpl.Field(box, 0), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writeStringOptionalInt32Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
+func writeStringOptionalInt32Map(at ipcimpl.Pointer, v map[string]*int32) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewTextOptionalInt32Entry_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+		entry := l.At(i)
+		if err := entry.SetKey(e.Key); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
+		}
+		if e.Value != nil {
+			entry.SetValue(*e.Value)
+			entry.SetHasValue(true)
+		}
+	}
+	return nil
+}
+
+// readStringOptionalInt32Map reads the entries of the list from points to into a new map in *dst; a null pointer
+// leaves *dst as it was, and a key that comes twice is an error.
+func readStringOptionalInt32Map(from ipcimpl.Pointer, dst *map[string]*int32) error {
+	l, err := ipcimpl.List[TextOptionalInt32Entry_List](from)
+	if err != nil {
+		return err
+	}
+	if !l.IsValid() {
+		return nil
+	}
+	n, err := ipc.MapLen[string, *int32](l)
+	if err != nil {
+		return err
+	}
+	m := make(map[string]*int32, n)
+	for i := range n {
+		entry := l.At(i)
+		var key string
+		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
+		}
+		if _, dup := m[key]; dup {
+			return ipc.InElem(i, ipc.ErrDuplicateKey)
+		}
+		var value *int32
+		value = ipcimpl.Optional(entry.HasValue(), entry.Value())
+		m[key] = value
+	}
+	*dst = m
+	return nil
+}
+
+// writeStringOptionalRefMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
+func writeStringOptionalRefMap(at ipcimpl.Pointer, v map[string]*optionals.Ref) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewTextOptionalRefEntry_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+		entry := l.At(i)
+		if err := entry.SetKey(e.Key); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
+		}
+		if err := writeOptionalRef(ipcimpl.Field(entry, 1), e.Value); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readStringOptionalRefMap reads the entries of the list from points to into a new map in *dst; a null pointer
+// leaves *dst as it was, and a key that comes twice is an error.
+func readStringOptionalRefMap(from ipcimpl.Pointer, dst *map[string]*optionals.Ref) error {
+	l, err := ipcimpl.List[TextOptionalRefEntry_List](from)
+	if err != nil {
+		return err
+	}
+	if !l.IsValid() {
+		return nil
+	}
+	n, err := ipc.MapLen[string, *optionals.Ref](l)
+	if err != nil {
+		return err
+	}
+	m := make(map[string]*optionals.Ref, n)
+	for i := range n {
+		entry := l.At(i)
+		var key string
+		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
+		}
+		if _, dup := m[key]; dup {
+			return ipc.InElem(i, ipc.ErrDuplicateKey)
+		}
+		var value *optionals.Ref
+		if err := readOptionalRef(ipcimpl.Field(entry, 1), &value); err != nil {
+			return ipc.InElem(i, err)
+		}
+		m[key] = value
+	}
+	*dst = m
+	return nil
+}
+
+// writeInt32OptionalStringMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
+func writeInt32OptionalStringMap(at ipcimpl.Pointer, v map[int32]*string) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewInt32OptionalTextEntry_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+		entry := l.At(i)
+		entry.SetKey(e.Key)
+		if err := writeOptionalString(ipcimpl.Field(entry, 0), e.Value); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readInt32OptionalStringMap reads the entries of the list from points to into a new map in *dst; a null pointer
+// leaves *dst as it was, and a key that comes twice is an error.
+func readInt32OptionalStringMap(from ipcimpl.Pointer, dst *map[int32]*string) error {
+	l, err := ipcimpl.List[Int32OptionalTextEntry_List](from)
+	if err != nil {
+		return err
+	}
+	if !l.IsValid() {
+		return nil
+	}
+	n, err := ipc.MapLen[int32, *string](l)
+	if err != nil {
+		return err
+	}
+	m := make(map[int32]*string, n)
+	for i := range n {
+		entry := l.At(i)
+		key := entry.Key()
+		if _, dup := m[key]; dup {
+			return ipc.InElem(i, ipc.ErrDuplicateKey)
+		}
+		var value *string
+		if err := readOptionalString(ipcimpl.Field(entry, 0), &value); err != nil {
+			return ipc.InElem(i, err)
+		}
+		m[key] = value
+	}
+	*dst = m
+	return nil
+}
+
+// writeOptionalLabel writes *v at at; a nil v leaves at null.
+func writeOptionalLabel(at ipcimpl.Pointer, v *optionals.Label) error {
+	if v == nil {
+		return nil
+	}
+	return at.SetNewText(string(*v))
+}
+
+// readOptionalLabel sets *dst to a new value read from from; a null pointer leaves *dst as it was.
+func readOptionalLabel(from ipcimpl.Pointer, dst **optionals.Label) error {
+	if from.IsNull() {
+		return nil
+	}
+	value := new(optionals.Label)
+	if err := ipcimpl.ReadText(from, value); err != nil {
+		return err
+	}
+	*dst = value
+	return nil
+}
+
+// writeOptionalLabelList points at at a new list holding v; a nil v leaves at null.
+func writeOptionalLabelList(at ipcimpl.Pointer, v []*optionals.Label) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewOptionalText_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		box := l.At(i)
+		if err := writeOptionalLabel(ipcimpl.Field(box, 0), v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readOptionalLabelList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readOptionalLabelList(from ipcimpl.Pointer, dst *[]*optionals.Label) error {
+	l, n, err := ipcimpl.ListLen[OptionalText_List, *optionals.Label](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]*optionals.Label, n)
+	for i := range v {
+		box := l.At(i)
+		if err := readOptionalLabel(ipcimpl.Field(box, 0), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writeLabelOptionalLabelMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
+func writeLabelOptionalLabelMap(at ipcimpl.Pointer, v map[optionals.Label]*optionals.Label) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewTextOptionalTextEntry_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+		entry := l.At(i)
+		if err := entry.SetKey(string(e.Key)); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
+		}
+		if err := writeOptionalLabel(ipcimpl.Field(entry, 1), e.Value); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readLabelOptionalLabelMap reads the entries of the list from points to into a new map in *dst; a null pointer
+// leaves *dst as it was, and a key that comes twice is an error.
+func readLabelOptionalLabelMap(from ipcimpl.Pointer, dst *map[optionals.Label]*optionals.Label) error {
+	l, err := ipcimpl.List[TextOptionalTextEntry_List](from)
+	if err != nil {
+		return err
+	}
+	if !l.IsValid() {
+		return nil
+	}
+	n, err := ipc.MapLen[optionals.Label, *optionals.Label](l)
+	if err != nil {
+		return err
+	}
+	m := make(map[optionals.Label]*optionals.Label, n)
+	for i := range n {
+		entry := l.At(i)
+		var key optionals.Label
+		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
+		}
+		if _, dup := m[key]; dup {
+			return ipc.InElem(i, ipc.ErrDuplicateKey)
+		}
+		var value *optionals.Label
+		if err := readOptionalLabel(ipcimpl.Field(entry, 1), &value); err != nil {
+			return ipc.InElem(i, err)
+		}
+		m[key] = value
+	}
+	*dst = m
+	return nil
+}
+
+// writeOptionalUint8Array2 points at at a new list holding the 2 elements of v.
+func writeOptionalUint8Array2(at ipcimpl.Pointer, v [2]*uint8) error {
+	l, err := ipcimpl.NewList(at, NewOptionalUInt8_List, 2)
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		box := l.At(i)
+		if v[i] != nil {
+			box.SetValue(*v[i])
+			box.SetHasValue(true)
+		}
+	}
+	return nil
+}
+
+// readOptionalUint8Array2 reads the list from points to, which must hold 2 elements, into *dst.
+func readOptionalUint8Array2(from ipcimpl.Pointer, dst *[2]*uint8) error {
+	l, err := ipcimpl.List[OptionalUInt8_List](from)
+	if err != nil {
+		return err
+	}
+	if l.Len() != 2 {
+		return ipc.LengthError(l.Len(), 2)
+	}
+	for i := range 2 {
+		box := l.At(i)
+		dst[i] = ipcimpl.Optional(box.HasValue(), box.Value())
+	}
+	return nil
+}
+
+// writeOptionalDurationList points at at a new list holding v; a nil v leaves at null.
+func writeOptionalDurationList(at ipcimpl.Pointer, v []*time.Duration) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewOptionalInt64_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		box := l.At(i)
+		if v[i] != nil {
+			box.SetValue(int64(*v[i]))
+			box.SetHasValue(true)
+		}
+	}
+	return nil
+}
+
+// readOptionalDurationList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readOptionalDurationList(from ipcimpl.Pointer, dst *[]*time.Duration) error {
+	l, n, err := ipcimpl.ListLen[OptionalInt64_List, *time.Duration](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]*time.Duration, n)
+	for i := range v {
+		box := l.At(i)
+		v[i] = ipcimpl.Optional(box.HasValue(), time.Duration(box.Value()))
+	}
+	*dst = v
+	return nil
+}
+
+// writeOptionalBoolList points at at a new list holding v; a nil v leaves at null.
+func writeOptionalBoolList(at ipcimpl.Pointer, v []*bool) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewOptionalBool_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		box := l.At(i)
+		if v[i] != nil {
+			box.SetValue(*v[i])
+			box.SetHasValue(true)
+		}
+	}
+	return nil
+}
+
+// readOptionalBoolList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readOptionalBoolList(from ipcimpl.Pointer, dst *[]*bool) error {
+	l, n, err := ipcimpl.ListLen[OptionalBool_List, *bool](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]*bool, n)
+	for i := range v {
+		box := l.At(i)
+		v[i] = ipcimpl.Optional(box.HasValue(), box.Value())
+	}
+	*dst = v
+	return nil
+}
+
+// writeOptionalInt32ListList points at at a new list holding v; a nil v leaves at null.
+func writeOptionalInt32ListList(at ipcimpl.Pointer, v [][]*int32) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, capnp.NewPointerList, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := writeOptionalInt32List(ipcimpl.Elem(l, i), v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readOptionalInt32ListList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readOptionalInt32ListList(from ipcimpl.Pointer, dst *[][]*int32) error {
+	l, n, err := ipcimpl.ListLen[capnp.PointerList, []*int32](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([][]*int32, n)
+	for i := range v {
+		if err := readOptionalInt32List(ipcimpl.Elem(l, i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writeOptionalUint16Array2List points at at a new list holding v; a nil v leaves at null.
+func writeOptionalUint16Array2List(at ipcimpl.Pointer, v []*[2]uint16) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewOptionalListOfUInt16_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		box := l.At(i)
+		if err := writeOptionalUint16Array2(ipcimpl.Field(box, 0), v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readOptionalUint16Array2List reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readOptionalUint16Array2List(from ipcimpl.Pointer, dst *[]*[2]uint16) error {
+	l, n, err := ipcimpl.ListLen[OptionalListOfUInt16_List, *[2]uint16](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]*[2]uint16, n)
+	for i := range v {
+		box := l.At(i)
+		if err := readOptionalUint16Array2(ipcimpl.Field(box, 0), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writeOptionalRefArray2 points at at a new list holding the 2 elements of v.
+func writeOptionalRefArray2(at ipcimpl.Pointer, v [2]*optionals.Ref) error {
+	l, err := ipcimpl.NewList(at, NewOptionalRef_List, 2)
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		box := l.At(i)
+		if err := writeOptionalRef(ipcimpl.Field(box, 0), v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readOptionalRefArray2 reads the list from points to, which must hold 2 elements, into *dst.
+func readOptionalRefArray2(from ipcimpl.Pointer, dst *[2]*optionals.Ref) error {
+	l, err := ipcimpl.List[OptionalRef_List](from)
+	if err != nil {
+		return err
+	}
+	if l.Len() != 2 {
+		return ipc.LengthError(l.Len(), 2)
+	}
+	for i := range 2 {
+		box := l.At(i)
+		if err := readOptionalRef(ipcimpl.Field(box, 0), &dst[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// writeStringOptionalFloat64Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
+func writeStringOptionalFloat64Map(at ipcimpl.Pointer, v map[string]*float64) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewTextOptionalFloat64Entry_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+		entry := l.At(i)
+		if err := entry.SetKey(e.Key); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
+		}
+		if e.Value != nil {
+			entry.SetValue(*e.Value)
+			entry.SetHasValue(true)
+		}
+	}
+	return nil
+}
+
+// readStringOptionalFloat64Map reads the entries of the list from points to into a new map in *dst; a null pointer
+// leaves *dst as it was, and a key that comes twice is an error.
+func readStringOptionalFloat64Map(from ipcimpl.Pointer, dst *map[string]*float64) error {
+	l, err := ipcimpl.List[TextOptionalFloat64Entry_List](from)
+	if err != nil {
+		return err
+	}
+	if !l.IsValid() {
+		return nil
+	}
+	n, err := ipc.MapLen[string, *float64](l)
+	if err != nil {
+		return err
+	}
+	m := make(map[string]*float64, n)
+	for i := range n {
+		entry := l.At(i)
+		var key string
+		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
+		}
+		if _, dup := m[key]; dup {
+			return ipc.InElem(i, ipc.ErrDuplicateKey)
+		}
+		var value *float64
+		value = ipcimpl.Optional(entry.HasValue(), entry.Value())
+		m[key] = value
+	}
+	*dst = m
+	return nil
+}
+
+// writeStringOptionalBytes4Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
+func writeStringOptionalBytes4Map(at ipcimpl.Pointer, v map[string]*[4]byte) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewTextOptionalDataEntry_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+		entry := l.At(i)
+		if err := entry.SetKey(e.Key); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
+		}
+		if err := writeOptionalBytes4(ipcimpl.Field(entry, 1), e.Value); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readStringOptionalBytes4Map reads the entries of the list from points to into a new map in *dst; a null pointer
+// leaves *dst as it was, and a key that comes twice is an error.
+func readStringOptionalBytes4Map(from ipcimpl.Pointer, dst *map[string]*[4]byte) error {
+	l, err := ipcimpl.List[TextOptionalDataEntry_List](from)
+	if err != nil {
+		return err
+	}
+	if !l.IsValid() {
+		return nil
+	}
+	n, err := ipc.MapLen[string, *[4]byte](l)
+	if err != nil {
+		return err
+	}
+	m := make(map[string]*[4]byte, n)
+	for i := range n {
+		entry := l.At(i)
+		var key string
+		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
+		}
+		if _, dup := m[key]; dup {
+			return ipc.InElem(i, ipc.ErrDuplicateKey)
+		}
+		var value *[4]byte
+		if err := readOptionalBytes4(ipcimpl.Field(entry, 1), &value); err != nil {
+			return ipc.InElem(i, err)
+		}
+		m[key] = value
+	}
+	*dst = m
+	return nil
+}
+
+// writeUint16Array2 points at at a new list holding the 2 elements of v.
+func writeUint16Array2(at ipcimpl.Pointer, v [2]uint16) error {
+	l, err := ipcimpl.NewList(at, capnp.NewUInt16List, 2)
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		l.Set(i, v[i])
+	}
+	return nil
+}
+
+// readUint16Array2 reads the list from points to, which must hold 2 elements, into *dst.
+func readUint16Array2(from ipcimpl.Pointer, dst *[2]uint16) error {
+	l, err := ipcimpl.List[capnp.UInt16List](from)
+	if err != nil {
+		return err
+	}
+	if l.Len() != 2 {
+		return ipc.LengthError(l.Len(), 2)
+	}
+	for i := range 2 {
+		dst[i] = l.At(i)
+	}
+	return nil
+}

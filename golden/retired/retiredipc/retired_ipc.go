@@ -13,7 +13,6 @@
 package retiredipc
 
 import (
-	"bytes"
 	"context"
 	"runtime"
 
@@ -69,7 +68,7 @@ func (c *StoreClient) Release() {
 // Get returns the item stored under key.
 func (c *StoreClient) Get(ctx context.Context, key string) (item retired.Item, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodStoreGet, func(p capnp.Struct) error {
-		return writeStore_get_Params(Store_get_Params(p), key)
+		return ipc.InField("key", Store_get_Params(p).SetKey(key))
 	}, func(r capnp.Struct) error {
 		return readStore_get_Results(Store_get_Results(r), &item)
 	})
@@ -89,7 +88,8 @@ func (c *StoreClient) Put(ctx context.Context, item retired.Item) (err error) {
 // Count returns how many items are stored.
 func (c *StoreClient) Count(ctx context.Context) (n int64, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodStoreCount, nil, func(r capnp.Struct) error {
-		return readStore_count_Results(Store_count_Results(r), &n)
+		n = Store_count_Results(r).N()
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -136,8 +136,8 @@ func (s storeServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
 func (s storeServer) serveGet(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodStoreGet, &err)
 	var key string
-	if err := readStore_get_Params(Store_get_Params(call.Params()), &key); err != nil {
-		return ipcimpl.ParamsError(&methodStoreGet, err)
+	if err := ipcimpl.ReadText(ipcimpl.Field(call.Params(), 0), &key); err != nil {
+		return ipcimpl.ParamsError(&methodStoreGet, ipc.InField("key", err))
 	}
 	item, err := s.impl.Get(ctx, key)
 	if err != nil {
@@ -166,7 +166,8 @@ func (s storeServer) serveCount(ctx context.Context, call *capnprpc.Call) (err e
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodStoreCount, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeStore_count_Results(Store_count_Results(r), n)
+		Store_count_Results(r).SetN(n)
+		return nil
 	})
 }
 
@@ -227,82 +228,40 @@ func ImportStore(c *ipc.Capability) retired.Store {
 	return NewStoreClient(c)
 }
 
-// writeStore_get_Params writes the arguments of a call to retired.Store.Get into p.
-func writeStore_get_Params(p Store_get_Params, key string) error {
-	if err := p.SetKey(key); err != nil {
-		return ipc.InField("key", err)
-	}
-	return nil
-}
-
-// readStore_get_Params reads the arguments of a call to retired.Store.Get from p.
-func readStore_get_Params(p Store_get_Params, key *string) error {
-	x, err := p.Key()
-	if err != nil {
-		return ipc.InField("key", err)
-	}
-	*key = x
-	return nil
-}
-
 // writeStore_get_Results writes the results of retired.Store.Get into p.
 func writeStore_get_Results(p Store_get_Results, item retired.Item) error {
-	c, err := p.NewItem()
+	itemWire, err := p.NewItem()
 	if err != nil {
 		return ipc.InField("item", err)
 	}
-	if err := WriteItem(c, &item); err != nil {
-		return ipc.InField("item", err)
-	}
-	return nil
+	return ipc.InField("item", WriteItem(itemWire, &item))
 }
 
 // readStore_get_Results reads the results of retired.Store.Get from p.
 func readStore_get_Results(p Store_get_Results, item *retired.Item) error {
-	c, err := p.Item()
+	itemWire, err := p.Item()
 	if err != nil {
 		return ipc.InField("item", err)
 	}
-	if err := ReadItem(c, item); err != nil {
-		return ipc.InField("item", err)
-	}
-	return nil
+	return ipc.InField("item", ReadItem(itemWire, item))
 }
 
 // writeStore_put_Params writes the arguments of a call to retired.Store.Put into p.
 func writeStore_put_Params(p Store_put_Params, item retired.Item) error {
-	c, err := p.NewItem()
+	itemWire, err := p.NewItem()
 	if err != nil {
 		return ipc.InField("item", err)
 	}
-	if err := WriteItem(c, &item); err != nil {
-		return ipc.InField("item", err)
-	}
-	return nil
+	return ipc.InField("item", WriteItem(itemWire, &item))
 }
 
 // readStore_put_Params reads the arguments of a call to retired.Store.Put from p.
 func readStore_put_Params(p Store_put_Params, item *retired.Item) error {
-	c, err := p.Item()
+	itemWire, err := p.Item()
 	if err != nil {
 		return ipc.InField("item", err)
 	}
-	if err := ReadItem(c, item); err != nil {
-		return ipc.InField("item", err)
-	}
-	return nil
-}
-
-// writeStore_count_Results writes the results of retired.Store.Count into p.
-func writeStore_count_Results(p Store_count_Results, n int64) error {
-	p.SetN(n)
-	return nil
-}
-
-// readStore_count_Results reads the results of retired.Store.Count from p.
-func readStore_count_Results(p Store_count_Results, n *int64) error {
-	*n = p.N()
-	return nil
+	return ipc.InField("item", ReadItem(itemWire, item))
 }
 
 // WriteItem writes v into s.
@@ -310,23 +269,13 @@ func WriteItem(s Item, v *retired.Item) error {
 	if err := s.SetKey(v.Key); err != nil {
 		return ipc.InField("Key", err)
 	}
-	if err := s.SetValue(v.Value); err != nil {
-		return ipc.InField("Value", err)
-	}
-	return nil
+	return ipc.InField("Value", s.SetValue(v.Value))
 }
 
 // ReadItem reads s into v.
 func ReadItem(s Item, v *retired.Item) error {
-	x, err := s.Key()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Key); err != nil {
 		return ipc.InField("Key", err)
 	}
-	v.Key = x
-	b, err := s.Value()
-	if err != nil {
-		return ipc.InField("Value", err)
-	}
-	v.Value = bytes.Clone(b)
-	return nil
+	return ipc.InField("Value", ipcimpl.ReadData(ipcimpl.Field(s, 1), &v.Value))
 }

@@ -377,50 +377,38 @@ func readScalars_echoNamed_Results(p Scalars_echoNamed_Results, result *scalars.
 
 // writeScalars_echoAll_Params writes the arguments of a call to scalars.Scalars.EchoAll into p.
 func writeScalars_echoAll_Params(p Scalars_echoAll_Params, v scalars.All) error {
-	c, err := p.NewV()
+	vWire, err := p.NewV()
 	if err != nil {
 		return ipc.InField("v", err)
 	}
-	if err := WriteAll(c, &v); err != nil {
-		return ipc.InField("v", err)
-	}
-	return nil
+	return ipc.InField("v", WriteAll(vWire, &v))
 }
 
 // readScalars_echoAll_Params reads the arguments of a call to scalars.Scalars.EchoAll from p.
 func readScalars_echoAll_Params(p Scalars_echoAll_Params, v *scalars.All) error {
-	c, err := p.V()
+	vWire, err := p.V()
 	if err != nil {
 		return ipc.InField("v", err)
 	}
-	if err := ReadAll(c, v); err != nil {
-		return ipc.InField("v", err)
-	}
-	return nil
+	return ipc.InField("v", ReadAll(vWire, v))
 }
 
 // writeScalars_echoAll_Results writes the results of scalars.Scalars.EchoAll into p.
 func writeScalars_echoAll_Results(p Scalars_echoAll_Results, result scalars.All) error {
-	c, err := p.NewResult()
+	resultWire, err := p.NewResult()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := WriteAll(c, &result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", WriteAll(resultWire, &result))
 }
 
 // readScalars_echoAll_Results reads the results of scalars.Scalars.EchoAll from p.
 func readScalars_echoAll_Results(p Scalars_echoAll_Results, result *scalars.All) error {
-	c, err := p.Result()
+	resultWire, err := p.Result()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := ReadAll(c, result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", ReadAll(resultWire, result))
 }
 
 // WriteAll writes v into s.

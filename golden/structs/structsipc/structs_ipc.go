@@ -285,246 +285,192 @@ func ImportStructs(c *ipc.Capability) structs.Structs {
 
 // writeStructs_echoShape_Params writes the arguments of a call to structs.Structs.EchoShape into p.
 func writeStructs_echoShape_Params(p Structs_echoShape_Params, s structs.Shape) error {
-	c, err := p.NewS()
+	sWire, err := p.NewS()
 	if err != nil {
 		return ipc.InField("s", err)
 	}
-	if err := WriteShape(c, &s); err != nil {
-		return ipc.InField("s", err)
-	}
-	return nil
+	return ipc.InField("s", WriteShape(sWire, &s))
 }
 
 // readStructs_echoShape_Params reads the arguments of a call to structs.Structs.EchoShape from p.
 func readStructs_echoShape_Params(p Structs_echoShape_Params, s *structs.Shape) error {
-	c, err := p.S()
+	sWire, err := p.S()
 	if err != nil {
 		return ipc.InField("s", err)
 	}
-	if err := ReadShape(c, s); err != nil {
-		return ipc.InField("s", err)
-	}
-	return nil
+	return ipc.InField("s", ReadShape(sWire, s))
 }
 
 // writeStructs_echoShape_Results writes the results of structs.Structs.EchoShape into p.
 func writeStructs_echoShape_Results(p Structs_echoShape_Results, result structs.Shape) error {
-	c, err := p.NewResult()
+	resultWire, err := p.NewResult()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := WriteShape(c, &result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", WriteShape(resultWire, &result))
 }
 
 // readStructs_echoShape_Results reads the results of structs.Structs.EchoShape from p.
 func readStructs_echoShape_Results(p Structs_echoShape_Results, result *structs.Shape) error {
-	c, err := p.Result()
+	resultWire, err := p.Result()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := ReadShape(c, result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", ReadShape(resultWire, result))
 }
 
 // writeStructs_echoTree_Params writes the arguments of a call to structs.Structs.EchoTree into p.
 func writeStructs_echoTree_Params(p Structs_echoTree_Params, t structs.Tree) error {
-	c, err := p.NewT()
+	tWire, err := p.NewT()
 	if err != nil {
 		return ipc.InField("t", err)
 	}
-	if err := WriteTree(c, &t); err != nil {
-		return ipc.InField("t", err)
-	}
-	return nil
+	return ipc.InField("t", WriteTree(tWire, &t))
 }
 
 // readStructs_echoTree_Params reads the arguments of a call to structs.Structs.EchoTree from p.
 func readStructs_echoTree_Params(p Structs_echoTree_Params, t *structs.Tree) error {
-	c, err := p.T()
+	tWire, err := p.T()
 	if err != nil {
 		return ipc.InField("t", err)
 	}
-	if err := ReadTree(c, t); err != nil {
-		return ipc.InField("t", err)
-	}
-	return nil
+	return ipc.InField("t", ReadTree(tWire, t))
 }
 
 // writeStructs_echoTree_Results writes the results of structs.Structs.EchoTree into p.
 func writeStructs_echoTree_Results(p Structs_echoTree_Results, result structs.Tree) error {
-	c, err := p.NewResult()
+	resultWire, err := p.NewResult()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := WriteTree(c, &result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", WriteTree(resultWire, &result))
 }
 
 // readStructs_echoTree_Results reads the results of structs.Structs.EchoTree from p.
 func readStructs_echoTree_Results(p Structs_echoTree_Results, result *structs.Tree) error {
-	c, err := p.Result()
+	resultWire, err := p.Result()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := ReadTree(c, result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", ReadTree(resultWire, result))
 }
 
 // writeStructs_echoTagged_Params writes the arguments of a call to structs.Structs.EchoTagged into p.
 func writeStructs_echoTagged_Params(p Structs_echoTagged_Params, t structs.Tagged) error {
-	c, err := p.NewT()
+	tWire, err := p.NewT()
 	if err != nil {
 		return ipc.InField("t", err)
 	}
-	if err := WriteTagged(c, &t); err != nil {
-		return ipc.InField("t", err)
-	}
-	return nil
+	return ipc.InField("t", WriteTagged(tWire, &t))
 }
 
 // readStructs_echoTagged_Params reads the arguments of a call to structs.Structs.EchoTagged from p.
 func readStructs_echoTagged_Params(p Structs_echoTagged_Params, t *structs.Tagged) error {
-	c, err := p.T()
+	tWire, err := p.T()
 	if err != nil {
 		return ipc.InField("t", err)
 	}
-	if err := ReadTagged(c, t); err != nil {
-		return ipc.InField("t", err)
-	}
-	return nil
+	return ipc.InField("t", ReadTagged(tWire, t))
 }
 
 // writeStructs_echoTagged_Results writes the results of structs.Structs.EchoTagged into p.
 func writeStructs_echoTagged_Results(p Structs_echoTagged_Results, result structs.Tagged) error {
-	c, err := p.NewResult()
+	resultWire, err := p.NewResult()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := WriteTagged(c, &result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", WriteTagged(resultWire, &result))
 }
 
 // readStructs_echoTagged_Results reads the results of structs.Structs.EchoTagged from p.
 func readStructs_echoTagged_Results(p Structs_echoTagged_Results, result *structs.Tagged) error {
-	c, err := p.Result()
+	resultWire, err := p.Result()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := ReadTagged(c, result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", ReadTagged(resultWire, result))
 }
 
 // writeStructs_move_Params writes the arguments of a call to structs.Structs.Move into p.
 func writeStructs_move_Params(p Structs_move_Params, p1 otherpkg.Point, d otherpkg.Point) error {
-	c, err := p.NewP()
+	pWire, err := p.NewP()
 	if err != nil {
 		return ipc.InField("p", err)
 	}
-	if err := WriteOtherpkgPoint(c, &p1); err != nil {
+	if err := WriteOtherpkgPoint(pWire, &p1); err != nil {
 		return ipc.InField("p", err)
 	}
-	c1, err := p.NewD()
+	dWire, err := p.NewD()
 	if err != nil {
 		return ipc.InField("d", err)
 	}
-	if err := WriteOtherpkgPoint(c1, &d); err != nil {
-		return ipc.InField("d", err)
-	}
-	return nil
+	return ipc.InField("d", WriteOtherpkgPoint(dWire, &d))
 }
 
 // readStructs_move_Params reads the arguments of a call to structs.Structs.Move from p.
 func readStructs_move_Params(p Structs_move_Params, p1 *otherpkg.Point, d *otherpkg.Point) error {
-	c, err := p.P()
+	pWire, err := p.P()
 	if err != nil {
 		return ipc.InField("p", err)
 	}
-	if err := ReadOtherpkgPoint(c, p1); err != nil {
+	if err := ReadOtherpkgPoint(pWire, p1); err != nil {
 		return ipc.InField("p", err)
 	}
-	c1, err := p.D()
+	dWire, err := p.D()
 	if err != nil {
 		return ipc.InField("d", err)
 	}
-	if err := ReadOtherpkgPoint(c1, d); err != nil {
-		return ipc.InField("d", err)
-	}
-	return nil
+	return ipc.InField("d", ReadOtherpkgPoint(dWire, d))
 }
 
 // writeStructs_move_Results writes the results of structs.Structs.Move into p.
 func writeStructs_move_Results(p Structs_move_Results, result otherpkg.Point) error {
-	c, err := p.NewResult()
+	resultWire, err := p.NewResult()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := WriteOtherpkgPoint(c, &result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", WriteOtherpkgPoint(resultWire, &result))
 }
 
 // readStructs_move_Results reads the results of structs.Structs.Move from p.
 func readStructs_move_Results(p Structs_move_Results, result *otherpkg.Point) error {
-	c, err := p.Result()
+	resultWire, err := p.Result()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := ReadOtherpkgPoint(c, result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", ReadOtherpkgPoint(resultWire, result))
 }
 
 // WriteBox writes v into s.
 func WriteBox(s Box, v *structs.Box) error {
-	c, err := s.NewMin()
+	minWire, err := s.NewMin()
 	if err != nil {
 		return ipc.InField("Min", err)
 	}
-	if err := WriteStructsPoint(c, &v.Min); err != nil {
+	if err := WriteStructsPoint(minWire, &v.Min); err != nil {
 		return ipc.InField("Min", err)
 	}
-	c1, err := s.NewMax()
+	maxWire, err := s.NewMax()
 	if err != nil {
 		return ipc.InField("Max", err)
 	}
-	if err := WriteStructsPoint(c1, &v.Max); err != nil {
-		return ipc.InField("Max", err)
-	}
-	return nil
+	return ipc.InField("Max", WriteStructsPoint(maxWire, &v.Max))
 }
 
 // ReadBox reads s into v.
 func ReadBox(s Box, v *structs.Box) error {
-	c, err := s.Min()
+	minWire, err := s.Min()
 	if err != nil {
 		return ipc.InField("Min", err)
 	}
-	if err := ReadStructsPoint(c, &v.Min); err != nil {
+	if err := ReadStructsPoint(minWire, &v.Min); err != nil {
 		return ipc.InField("Min", err)
 	}
-	c1, err := s.Max()
+	maxWire, err := s.Max()
 	if err != nil {
 		return ipc.InField("Max", err)
 	}
-	if err := ReadStructsPoint(c1, &v.Max); err != nil {
-		return ipc.InField("Max", err)
-	}
-	return nil
+	return ipc.InField("Max", ReadStructsPoint(maxWire, &v.Max))
 }
 
 // WriteOtherpkgPoint writes v into s.
@@ -546,87 +492,57 @@ func WriteShape(s Shape, v *structs.Shape) error {
 	if err := s.SetName(v.Name); err != nil {
 		return ipc.InField("Name", err)
 	}
-	c, err := s.NewCorner()
+	cornerWire, err := s.NewCorner()
 	if err != nil {
 		return ipc.InField("Corner", err)
 	}
-	if err := WriteStructsPoint(c, &v.Corner); err != nil {
+	if err := WriteStructsPoint(cornerWire, &v.Corner); err != nil {
 		return ipc.InField("Corner", err)
 	}
-	c1, err := s.NewWhere()
+	whereWire, err := s.NewWhere()
 	if err != nil {
 		return ipc.InField("Where", err)
 	}
-	if err := WriteOtherpkgPoint(c1, &v.Where); err != nil {
+	if err := WriteOtherpkgPoint(whereWire, &v.Where); err != nil {
 		return ipc.InField("Where", err)
 	}
-	if v.Tags != nil {
-		l, err := s.NewTags(int32(len(v.Tags)))
-		if err != nil {
-			return ipc.InField("Tags", err)
-		}
-		for i := range v.Tags {
-			if err := WriteTag(l.At(i), &v.Tags[i]); err != nil {
-				return ipc.InField("Tags", ipc.InElem(i, err))
-			}
-		}
+	if err := writeTagList(ipcimpl.Field(s, 3), v.Tags); err != nil {
+		return ipc.InField("Tags", err)
 	}
-	c2, err := s.NewBox()
+	boxWire, err := s.NewBox()
 	if err != nil {
 		return ipc.InField("Box", err)
 	}
-	if err := WriteBox(c2, &v.Box); err != nil {
-		return ipc.InField("Box", err)
-	}
-	return nil
+	return ipc.InField("Box", WriteBox(boxWire, &v.Box))
 }
 
 // ReadShape reads s into v.
 func ReadShape(s Shape, v *structs.Shape) error {
-	x, err := s.Name()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Name); err != nil {
 		return ipc.InField("Name", err)
 	}
-	v.Name = x
-	c, err := s.Corner()
+	cornerWire, err := s.Corner()
 	if err != nil {
 		return ipc.InField("Corner", err)
 	}
-	if err := ReadStructsPoint(c, &v.Corner); err != nil {
+	if err := ReadStructsPoint(cornerWire, &v.Corner); err != nil {
 		return ipc.InField("Corner", err)
 	}
-	c1, err := s.Where()
+	whereWire, err := s.Where()
 	if err != nil {
 		return ipc.InField("Where", err)
 	}
-	if err := ReadOtherpkgPoint(c1, &v.Where); err != nil {
+	if err := ReadOtherpkgPoint(whereWire, &v.Where); err != nil {
 		return ipc.InField("Where", err)
 	}
-	l, err := s.Tags()
-	if err != nil {
+	if err := readTagList(ipcimpl.Field(s, 3), &v.Tags); err != nil {
 		return ipc.InField("Tags", err)
 	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[otherpkg.Tag](l)
-		if err != nil {
-			return ipc.InField("Tags", err)
-		}
-		x1 := make([]otherpkg.Tag, n)
-		for i := range x1 {
-			if err := ReadTag(l.At(i), &x1[i]); err != nil {
-				return ipc.InField("Tags", ipc.InElem(i, err))
-			}
-		}
-		v.Tags = x1
-	}
-	c2, err := s.Box()
+	boxWire, err := s.Box()
 	if err != nil {
 		return ipc.InField("Box", err)
 	}
-	if err := ReadBox(c2, &v.Box); err != nil {
-		return ipc.InField("Box", err)
-	}
-	return nil
+	return ipc.InField("Box", ReadBox(boxWire, &v.Box))
 }
 
 // WriteStructsPoint writes v into s.
@@ -648,25 +564,15 @@ func WriteTag(s Tag, v *otherpkg.Tag) error {
 	if err := s.SetKey(v.Key); err != nil {
 		return ipc.InField("Key", err)
 	}
-	if err := s.SetValue(v.Value); err != nil {
-		return ipc.InField("Value", err)
-	}
-	return nil
+	return ipc.InField("Value", s.SetValue(v.Value))
 }
 
 // ReadTag reads s into v.
 func ReadTag(s Tag, v *otherpkg.Tag) error {
-	x, err := s.Key()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Key); err != nil {
 		return ipc.InField("Key", err)
 	}
-	v.Key = x
-	x1, err := s.Value()
-	if err != nil {
-		return ipc.InField("Value", err)
-	}
-	v.Value = x1
-	return nil
+	return ipc.InField("Value", ipcimpl.ReadText(ipcimpl.Field(s, 1), &v.Value))
 }
 
 // WriteTagged writes v into s.
@@ -675,61 +581,28 @@ func WriteTagged(s Tagged, v *structs.Tagged) error {
 		return ipc.InField("Kept", err)
 	}
 	s.SetNewName(v.Renamed)
-	if err := s.SetOther(v.Other); err != nil {
-		return ipc.InField("Other", err)
-	}
-	return nil
+	return ipc.InField("Other", s.SetOther(v.Other))
 }
 
 // ReadTagged reads s into v.
 func ReadTagged(s Tagged, v *structs.Tagged) error {
-	x, err := s.Kept()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Kept); err != nil {
 		return ipc.InField("Kept", err)
 	}
-	v.Kept = x
 	v.Renamed = s.NewName()
-	x1, err := s.Other()
-	if err != nil {
-		return ipc.InField("Other", err)
-	}
-	v.Other = x1
-	return nil
+	return ipc.InField("Other", ipcimpl.ReadText(ipcimpl.Field(s, 1), &v.Other))
 }
 
 // WriteTree writes v into s.
 func WriteTree(s Tree, v *structs.Tree) error {
 	s.SetValue(v.Value)
-	if v.Left != nil {
-		c, err := s.NewLeft()
-		if err != nil {
-			return ipc.InField("Left", err)
-		}
-		if err := WriteTree(c, v.Left); err != nil {
-			return ipc.InField("Left", err)
-		}
+	if err := writeOptionalTree(ipcimpl.Field(s, 0), v.Left); err != nil {
+		return ipc.InField("Left", err)
 	}
-	if v.Right != nil {
-		c, err := s.NewRight()
-		if err != nil {
-			return ipc.InField("Right", err)
-		}
-		if err := WriteTree(c, v.Right); err != nil {
-			return ipc.InField("Right", err)
-		}
+	if err := writeOptionalTree(ipcimpl.Field(s, 1), v.Right); err != nil {
+		return ipc.InField("Right", err)
 	}
-	if v.Children != nil {
-		l, err := s.NewChildren(int32(len(v.Children)))
-		if err != nil {
-			return ipc.InField("Children", err)
-		}
-		for i := range v.Children {
-			if err := WriteTree(l.At(i), &v.Children[i]); err != nil {
-				return ipc.InField("Children", ipc.InElem(i, err))
-			}
-		}
-	}
-	return nil
+	return ipc.InField("Children", writeTreeList(ipcimpl.Field(s, 2), v.Children))
 }
 
 // ReadTree reads s into v. v's type is recursive: a value nested deeper than
@@ -744,44 +617,106 @@ func readTreeNested(s Tree, v *structs.Tree, depth int) error {
 		return ipc.ErrTooDeep
 	}
 	v.Value = s.Value()
-	if s.HasLeft() {
-		x := new(structs.Tree)
-		c, err := s.Left()
-		if err != nil {
-			return ipc.InField("Left", err)
-		}
-		if err := readTreeNested(c, x, depth-1); err != nil {
-			return ipc.InField("Left", err)
-		}
-		v.Left = x
+	if err := readOptionalTree(ipcimpl.Field(s, 0), &v.Left, depth-1); err != nil {
+		return ipc.InField("Left", err)
 	}
-	if s.HasRight() {
-		x := new(structs.Tree)
-		c, err := s.Right()
-		if err != nil {
-			return ipc.InField("Right", err)
-		}
-		if err := readTreeNested(c, x, depth-1); err != nil {
-			return ipc.InField("Right", err)
-		}
-		v.Right = x
+	if err := readOptionalTree(ipcimpl.Field(s, 1), &v.Right, depth-1); err != nil {
+		return ipc.InField("Right", err)
 	}
-	l, err := s.Children()
+	return ipc.InField("Children", readTreeList(ipcimpl.Field(s, 2), &v.Children, depth-1))
+}
+
+// writeTagList points at at a new list holding v; a nil v leaves at null.
+func writeTagList(at ipcimpl.Pointer, v []otherpkg.Tag) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewTag_List, len(v))
 	if err != nil {
-		return ipc.InField("Children", err)
+		return err
 	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[structs.Tree](l)
-		if err != nil {
-			return ipc.InField("Children", err)
+	for i := range v {
+		if err := WriteTag(l.At(i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
 		}
-		x := make([]structs.Tree, n)
-		for i := range x {
-			if err := readTreeNested(l.At(i), &x[i], depth-1); err != nil {
-				return ipc.InField("Children", ipc.InElem(i, err))
-			}
-		}
-		v.Children = x
 	}
+	return nil
+}
+
+// readTagList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readTagList(from ipcimpl.Pointer, dst *[]otherpkg.Tag) error {
+	l, n, err := ipcimpl.ListLen[Tag_List, otherpkg.Tag](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]otherpkg.Tag, n)
+	for i := range v {
+		if err := ReadTag(l.At(i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writeOptionalTree writes *v at at; a nil v leaves at null.
+func writeOptionalTree(at ipcimpl.Pointer, v *structs.Tree) error {
+	if v == nil {
+		return nil
+	}
+	s, err := ipcimpl.NewStruct(at, NewTree)
+	if err != nil {
+		return err
+	}
+	return WriteTree(s, v)
+}
+
+// readOptionalTree sets *dst to a new value read from from; a null pointer leaves *dst as it was. The value may nest depth levels deep.
+func readOptionalTree(from ipcimpl.Pointer, dst **structs.Tree, depth int) error {
+	if from.IsNull() {
+		return nil
+	}
+	value := new(structs.Tree)
+	s, err := ipcimpl.Struct[Tree](from)
+	if err != nil {
+		return err
+	}
+	if err := readTreeNested(s, value, depth); err != nil {
+		return err
+	}
+	*dst = value
+	return nil
+}
+
+// writeTreeList points at at a new list holding v; a nil v leaves at null.
+func writeTreeList(at ipcimpl.Pointer, v []structs.Tree) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewTree_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := WriteTree(l.At(i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readTreeList reads the list from points to into *dst; a null pointer leaves *dst as it was. The value may nest depth levels deep.
+func readTreeList(from ipcimpl.Pointer, dst *[]structs.Tree, depth int) error {
+	l, n, err := ipcimpl.ListLen[Tree_List, structs.Tree](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]structs.Tree, n)
+	for i := range v {
+		if err := readTreeNested(l.At(i), &v[i], depth); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
 	return nil
 }

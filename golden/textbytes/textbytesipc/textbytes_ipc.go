@@ -110,9 +110,10 @@ func (c *TextsClient) EchoRecord(ctx context.Context, r textbytes.Record) (resul
 // Len returns the length of s in bytes.
 func (c *TextsClient) Len(ctx context.Context, s string) (result int, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodTextsLen, func(p capnp.Struct) error {
-		return writeTexts_len_Params(Texts_len_Params(p), s)
+		return ipc.InField("s", Texts_len_Params(p).SetS(s))
 	}, func(r capnp.Struct) error {
-		return readTexts_len_Results(Texts_len_Results(r), &result)
+		result = int(Texts_len_Results(r).Result())
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -215,15 +216,16 @@ func (s textsServer) serveEchoRecord(ctx context.Context, call *capnprpc.Call) (
 func (s textsServer) serveLen(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodTextsLen, &err)
 	var s1 string
-	if err := readTexts_len_Params(Texts_len_Params(call.Params()), &s1); err != nil {
-		return ipcimpl.ParamsError(&methodTextsLen, err)
+	if err := ipcimpl.ReadText(ipcimpl.Field(call.Params(), 0), &s1); err != nil {
+		return ipcimpl.ParamsError(&methodTextsLen, ipc.InField("s", err))
 	}
 	result, err := s.impl.Len(ctx, s1)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodTextsLen, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeTexts_len_Results(Texts_len_Results(r), result)
+		Texts_len_Results(r).SetResult(int64(result))
+		return nil
 	})
 }
 
@@ -297,33 +299,18 @@ func writeTexts_echo_Params(p Texts_echo_Params, s string, b []byte, h [32]byte)
 	if err := p.SetB(b); err != nil {
 		return ipc.InField("b", err)
 	}
-	if err := p.SetH(h[:]); err != nil {
-		return ipc.InField("h", err)
-	}
-	return nil
+	return ipc.InField("h", writeBytes32(ipcimpl.Field(p, 2), h))
 }
 
 // readTexts_echo_Params reads the arguments of a call to textbytes.Texts.Echo from p.
 func readTexts_echo_Params(p Texts_echo_Params, s *string, b *[]byte, h *[32]byte) error {
-	x, err := p.S()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), s); err != nil {
 		return ipc.InField("s", err)
 	}
-	*s = x
-	b1, err := p.B()
-	if err != nil {
+	if err := ipcimpl.ReadData(ipcimpl.Field(p, 1), b); err != nil {
 		return ipc.InField("b", err)
 	}
-	*b = bytes.Clone(b1)
-	b2, err := p.H()
-	if err != nil {
-		return ipc.InField("h", err)
-	}
-	if len(b2) != 32 {
-		return ipc.InField("h", ipc.LengthError(len(b2), 32))
-	}
-	copy(h[:], b2)
-	return nil
+	return ipc.InField("h", readBytes32(ipcimpl.Field(p, 2), h))
 }
 
 // writeTexts_echo_Results writes the results of textbytes.Texts.Echo into p.
@@ -334,33 +321,18 @@ func writeTexts_echo_Results(p Texts_echo_Results, result string, result1 []byte
 	if err := p.SetResult1(result1); err != nil {
 		return ipc.InField("result1", err)
 	}
-	if err := p.SetResult2(result2[:]); err != nil {
-		return ipc.InField("result2", err)
-	}
-	return nil
+	return ipc.InField("result2", writeBytes32(ipcimpl.Field(p, 2), result2))
 }
 
 // readTexts_echo_Results reads the results of textbytes.Texts.Echo from p.
 func readTexts_echo_Results(p Texts_echo_Results, result *string, result1 *[]byte, result2 *[32]byte) error {
-	x, err := p.Result()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), result); err != nil {
 		return ipc.InField("result", err)
 	}
-	*result = x
-	b, err := p.Result1()
-	if err != nil {
+	if err := ipcimpl.ReadData(ipcimpl.Field(p, 1), result1); err != nil {
 		return ipc.InField("result1", err)
 	}
-	*result1 = bytes.Clone(b)
-	b1, err := p.Result2()
-	if err != nil {
-		return ipc.InField("result2", err)
-	}
-	if len(b1) != 32 {
-		return ipc.InField("result2", ipc.LengthError(len(b1), 32))
-	}
-	copy(result2[:], b1)
-	return nil
+	return ipc.InField("result2", readBytes32(ipcimpl.Field(p, 2), result2))
 }
 
 // writeTexts_echoNamed_Params writes the arguments of a call to textbytes.Texts.EchoNamed into p.
@@ -371,33 +343,18 @@ func writeTexts_echoNamed_Params(p Texts_echoNamed_Params, n textbytes.Name, b t
 	if err := p.SetB([]byte(b)); err != nil {
 		return ipc.InField("b", err)
 	}
-	if err := p.SetH(h[:]); err != nil {
-		return ipc.InField("h", err)
-	}
-	return nil
+	return ipc.InField("h", writeHash(ipcimpl.Field(p, 2), h))
 }
 
 // readTexts_echoNamed_Params reads the arguments of a call to textbytes.Texts.EchoNamed from p.
 func readTexts_echoNamed_Params(p Texts_echoNamed_Params, n *textbytes.Name, b *textbytes.Blob, h *textbytes.Hash) error {
-	x, err := p.N()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), n); err != nil {
 		return ipc.InField("n", err)
 	}
-	*n = textbytes.Name(x)
-	b1, err := p.B()
-	if err != nil {
+	if err := ipcimpl.ReadData(ipcimpl.Field(p, 1), b); err != nil {
 		return ipc.InField("b", err)
 	}
-	*b = textbytes.Blob(bytes.Clone(b1))
-	b2, err := p.H()
-	if err != nil {
-		return ipc.InField("h", err)
-	}
-	if len(b2) != 32 {
-		return ipc.InField("h", ipc.LengthError(len(b2), 32))
-	}
-	copy(h[:], b2)
-	return nil
+	return ipc.InField("h", readHash(ipcimpl.Field(p, 2), h))
 }
 
 // writeTexts_echoNamed_Results writes the results of textbytes.Texts.EchoNamed into p.
@@ -408,111 +365,54 @@ func writeTexts_echoNamed_Results(p Texts_echoNamed_Results, result textbytes.Na
 	if err := p.SetResult1([]byte(result1)); err != nil {
 		return ipc.InField("result1", err)
 	}
-	if err := p.SetResult2(result2[:]); err != nil {
-		return ipc.InField("result2", err)
-	}
-	return nil
+	return ipc.InField("result2", writeHash(ipcimpl.Field(p, 2), result2))
 }
 
 // readTexts_echoNamed_Results reads the results of textbytes.Texts.EchoNamed from p.
 func readTexts_echoNamed_Results(p Texts_echoNamed_Results, result *textbytes.Name, result1 *textbytes.Blob, result2 *textbytes.Hash) error {
-	x, err := p.Result()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), result); err != nil {
 		return ipc.InField("result", err)
 	}
-	*result = textbytes.Name(x)
-	b, err := p.Result1()
-	if err != nil {
+	if err := ipcimpl.ReadData(ipcimpl.Field(p, 1), result1); err != nil {
 		return ipc.InField("result1", err)
 	}
-	*result1 = textbytes.Blob(bytes.Clone(b))
-	b1, err := p.Result2()
-	if err != nil {
-		return ipc.InField("result2", err)
-	}
-	if len(b1) != 32 {
-		return ipc.InField("result2", ipc.LengthError(len(b1), 32))
-	}
-	copy(result2[:], b1)
-	return nil
+	return ipc.InField("result2", readHash(ipcimpl.Field(p, 2), result2))
 }
 
 // writeTexts_echoRecord_Params writes the arguments of a call to textbytes.Texts.EchoRecord into p.
 func writeTexts_echoRecord_Params(p Texts_echoRecord_Params, r textbytes.Record) error {
-	c, err := p.NewR()
+	rWire, err := p.NewR()
 	if err != nil {
 		return ipc.InField("r", err)
 	}
-	if err := WriteRecord(c, &r); err != nil {
-		return ipc.InField("r", err)
-	}
-	return nil
+	return ipc.InField("r", WriteRecord(rWire, &r))
 }
 
 // readTexts_echoRecord_Params reads the arguments of a call to textbytes.Texts.EchoRecord from p.
 func readTexts_echoRecord_Params(p Texts_echoRecord_Params, r *textbytes.Record) error {
-	c, err := p.R()
+	rWire, err := p.R()
 	if err != nil {
 		return ipc.InField("r", err)
 	}
-	if err := ReadRecord(c, r); err != nil {
-		return ipc.InField("r", err)
-	}
-	return nil
+	return ipc.InField("r", ReadRecord(rWire, r))
 }
 
 // writeTexts_echoRecord_Results writes the results of textbytes.Texts.EchoRecord into p.
 func writeTexts_echoRecord_Results(p Texts_echoRecord_Results, result textbytes.Record) error {
-	c, err := p.NewResult()
+	resultWire, err := p.NewResult()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := WriteRecord(c, &result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", WriteRecord(resultWire, &result))
 }
 
 // readTexts_echoRecord_Results reads the results of textbytes.Texts.EchoRecord from p.
 func readTexts_echoRecord_Results(p Texts_echoRecord_Results, result *textbytes.Record) error {
-	c, err := p.Result()
+	resultWire, err := p.Result()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := ReadRecord(c, result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// writeTexts_len_Params writes the arguments of a call to textbytes.Texts.Len into p.
-func writeTexts_len_Params(p Texts_len_Params, s string) error {
-	if err := p.SetS(s); err != nil {
-		return ipc.InField("s", err)
-	}
-	return nil
-}
-
-// readTexts_len_Params reads the arguments of a call to textbytes.Texts.Len from p.
-func readTexts_len_Params(p Texts_len_Params, s *string) error {
-	x, err := p.S()
-	if err != nil {
-		return ipc.InField("s", err)
-	}
-	*s = x
-	return nil
-}
-
-// writeTexts_len_Results writes the results of textbytes.Texts.Len into p.
-func writeTexts_len_Results(p Texts_len_Results, result int) error {
-	p.SetResult(int64(result))
-	return nil
-}
-
-// readTexts_len_Results reads the results of textbytes.Texts.Len from p.
-func readTexts_len_Results(p Texts_len_Results, result *int) error {
-	*result = int(p.Result())
-	return nil
+	return ipc.InField("result", ReadRecord(resultWire, result))
 }
 
 // WriteRecord writes v into s.
@@ -523,10 +423,10 @@ func WriteRecord(s Record, v *textbytes.Record) error {
 	if err := s.SetData(v.Data); err != nil {
 		return ipc.InField("Data", err)
 	}
-	if err := s.SetHash(v.Hash[:]); err != nil {
+	if err := writeHash(ipcimpl.Field(s, 2), v.Hash); err != nil {
 		return ipc.InField("Hash", err)
 	}
-	if err := s.SetShort(v.Short[:]); err != nil {
+	if err := writeBytes4(ipcimpl.Field(s, 3), v.Short); err != nil {
 		return ipc.InField("Short", err)
 	}
 	if err := s.SetName(string(v.Name)); err != nil {
@@ -535,236 +435,320 @@ func WriteRecord(s Record, v *textbytes.Record) error {
 	if err := s.SetBlob([]byte(v.Blob)); err != nil {
 		return ipc.InField("Blob", err)
 	}
-	if v.Names != nil {
-		l, err := s.NewNames(int32(len(v.Names)))
-		if err != nil {
-			return ipc.InField("Names", err)
-		}
-		for i := range v.Names {
-			if err := l.Set(i, string(v.Names[i])); err != nil {
-				return ipc.InField("Names", ipc.InElem(i, err))
-			}
-		}
+	if err := writeNameList(ipcimpl.Field(s, 6), v.Names); err != nil {
+		return ipc.InField("Names", err)
 	}
-	if v.Blobs != nil {
-		l, err := s.NewBlobs(int32(len(v.Blobs)))
-		if err != nil {
-			return ipc.InField("Blobs", err)
-		}
-		for i := range v.Blobs {
-			if err := ipc.SetDataAt(l, i, []byte(v.Blobs[i])); err != nil {
-				return ipc.InField("Blobs", ipc.InElem(i, err))
-			}
-		}
+	if err := writeBlobList(ipcimpl.Field(s, 7), v.Blobs); err != nil {
+		return ipc.InField("Blobs", err)
 	}
-	if v.Hashes != nil {
-		l, err := s.NewHashes(int32(len(v.Hashes)))
-		if err != nil {
-			return ipc.InField("Hashes", err)
-		}
-		for i := range v.Hashes {
-			if err := l.Set(i, v.Hashes[i][:]); err != nil {
-				return ipc.InField("Hashes", ipc.InElem(i, err))
-			}
-		}
+	if err := writeHashList(ipcimpl.Field(s, 8), v.Hashes); err != nil {
+		return ipc.InField("Hashes", err)
 	}
-	if v.ByName != nil {
-		l, err := s.NewByName(int32(len(v.ByName)))
-		if err != nil {
-			return ipc.InField("ByName", err)
-		}
-		for i, e := range ipc.SortedEntries(v.ByName, cmp.Compare) {
-			entry := l.At(i)
-			if err := entry.SetKey(string(e.Key)); err != nil {
-				return ipc.InField("ByName", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			if err := entry.SetValue([]byte(e.Value)); err != nil {
-				return ipc.InField("ByName", ipc.InElem(i, err))
-			}
-		}
+	if err := writeNameBlobMap(ipcimpl.Field(s, 9), v.ByName); err != nil {
+		return ipc.InField("ByName", err)
 	}
-	if v.ByHash != nil {
-		l, err := s.NewByHash(int32(len(v.ByHash)))
-		if err != nil {
-			return ipc.InField("ByHash", err)
-		}
-		for i, e := range ipc.SortedEntries(v.ByHash, func(a, b textbytes.Hash) int {
-			return bytes.Compare(a[:], b[:])
-		}) {
-			entry := l.At(i)
-			if err := entry.SetKey(e.Key[:]); err != nil {
-				return ipc.InField("ByHash", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			if err := entry.SetValue(string(e.Value)); err != nil {
-				return ipc.InField("ByHash", ipc.InElem(i, err))
-			}
+	return ipc.InField("ByHash", writeHashNameMap(ipcimpl.Field(s, 10), v.ByHash))
+}
+
+// ReadRecord reads s into v.
+func ReadRecord(s Record, v *textbytes.Record) error {
+	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Text); err != nil {
+		return ipc.InField("Text", err)
+	}
+	if err := ipcimpl.ReadData(ipcimpl.Field(s, 1), &v.Data); err != nil {
+		return ipc.InField("Data", err)
+	}
+	if err := readHash(ipcimpl.Field(s, 2), &v.Hash); err != nil {
+		return ipc.InField("Hash", err)
+	}
+	if err := readBytes4(ipcimpl.Field(s, 3), &v.Short); err != nil {
+		return ipc.InField("Short", err)
+	}
+	if err := ipcimpl.ReadText(ipcimpl.Field(s, 4), &v.Name); err != nil {
+		return ipc.InField("Name", err)
+	}
+	if err := ipcimpl.ReadData(ipcimpl.Field(s, 5), &v.Blob); err != nil {
+		return ipc.InField("Blob", err)
+	}
+	if err := readNameList(ipcimpl.Field(s, 6), &v.Names); err != nil {
+		return ipc.InField("Names", err)
+	}
+	if err := readBlobList(ipcimpl.Field(s, 7), &v.Blobs); err != nil {
+		return ipc.InField("Blobs", err)
+	}
+	if err := readHashList(ipcimpl.Field(s, 8), &v.Hashes); err != nil {
+		return ipc.InField("Hashes", err)
+	}
+	if err := readNameBlobMap(ipcimpl.Field(s, 9), &v.ByName); err != nil {
+		return ipc.InField("ByName", err)
+	}
+	return ipc.InField("ByHash", readHashNameMap(ipcimpl.Field(s, 10), &v.ByHash))
+}
+
+// writeBytes32 points at at a new Data holding v.
+func writeBytes32(at ipcimpl.Pointer, v [32]byte) error {
+	return at.SetData(v[:])
+}
+
+// readBytes32 reads the Data from points to, which must hold 32 bytes, into *dst.
+func readBytes32(from ipcimpl.Pointer, dst *[32]byte) error {
+	p, err := from.Get()
+	if err != nil {
+		return err
+	}
+	data := p.Data()
+	if len(data) != 32 {
+		return ipc.LengthError(len(data), 32)
+	}
+	copy(dst[:], data)
+	return nil
+}
+
+// writeHash points at at a new Data holding v.
+func writeHash(at ipcimpl.Pointer, v textbytes.Hash) error {
+	return at.SetData(v[:])
+}
+
+// readHash reads the Data from points to, which must hold 32 bytes, into *dst.
+func readHash(from ipcimpl.Pointer, dst *textbytes.Hash) error {
+	p, err := from.Get()
+	if err != nil {
+		return err
+	}
+	data := p.Data()
+	if len(data) != 32 {
+		return ipc.LengthError(len(data), 32)
+	}
+	copy(dst[:], data)
+	return nil
+}
+
+// writeBytes4 points at at a new Data holding v.
+func writeBytes4(at ipcimpl.Pointer, v [4]byte) error {
+	return at.SetData(v[:])
+}
+
+// readBytes4 reads the Data from points to, which must hold 4 bytes, into *dst.
+func readBytes4(from ipcimpl.Pointer, dst *[4]byte) error {
+	p, err := from.Get()
+	if err != nil {
+		return err
+	}
+	data := p.Data()
+	if len(data) != 4 {
+		return ipc.LengthError(len(data), 4)
+	}
+	copy(dst[:], data)
+	return nil
+}
+
+// writeNameList points at at a new list holding v; a nil v leaves at null.
+func writeNameList(at ipcimpl.Pointer, v []textbytes.Name) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, capnp.NewTextList, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := l.Set(i, string(v[i])); err != nil {
+			return ipc.InElem(i, err)
 		}
 	}
 	return nil
 }
 
-// ReadRecord reads s into v.
-func ReadRecord(s Record, v *textbytes.Record) error {
-	x, err := s.Text()
-	if err != nil {
-		return ipc.InField("Text", err)
+// readNameList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readNameList(from ipcimpl.Pointer, dst *[]textbytes.Name) error {
+	l, n, err := ipcimpl.ListLen[capnp.TextList, textbytes.Name](from)
+	if err != nil || n < 0 {
+		return err
 	}
-	v.Text = x
-	b, err := s.Data()
-	if err != nil {
-		return ipc.InField("Data", err)
-	}
-	v.Data = bytes.Clone(b)
-	b1, err := s.Hash()
-	if err != nil {
-		return ipc.InField("Hash", err)
-	}
-	if len(b1) != 32 {
-		return ipc.InField("Hash", ipc.LengthError(len(b1), 32))
-	}
-	copy(v.Hash[:], b1)
-	b2, err := s.Short()
-	if err != nil {
-		return ipc.InField("Short", err)
-	}
-	if len(b2) != 4 {
-		return ipc.InField("Short", ipc.LengthError(len(b2), 4))
-	}
-	copy(v.Short[:], b2)
-	x1, err := s.Name()
-	if err != nil {
-		return ipc.InField("Name", err)
-	}
-	v.Name = textbytes.Name(x1)
-	b3, err := s.Blob()
-	if err != nil {
-		return ipc.InField("Blob", err)
-	}
-	v.Blob = textbytes.Blob(bytes.Clone(b3))
-	l, err := s.Names()
-	if err != nil {
-		return ipc.InField("Names", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[textbytes.Name](l)
-		if err != nil {
-			return ipc.InField("Names", err)
+	v := make([]textbytes.Name, n)
+	for i := range v {
+		if err := ipcimpl.ReadText(ipcimpl.Elem(l, i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
 		}
-		x2 := make([]textbytes.Name, n)
-		for i := range x2 {
-			x3, err := l.At(i)
-			if err != nil {
-				return ipc.InField("Names", ipc.InElem(i, err))
-			}
-			x2[i] = textbytes.Name(x3)
-		}
-		v.Names = x2
 	}
-	l1, err := s.Blobs()
+	*dst = v
+	return nil
+}
+
+// writeBlobList points at at a new list holding v; a nil v leaves at null.
+func writeBlobList(at ipcimpl.Pointer, v []textbytes.Blob) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, capnp.NewDataList, len(v))
 	if err != nil {
-		return ipc.InField("Blobs", err)
+		return err
 	}
-	if l1.IsValid() {
-		n, err := ipc.SliceLen[textbytes.Blob](l1)
-		if err != nil {
-			return ipc.InField("Blobs", err)
+	for i := range v {
+		if err := ipc.SetDataAt(l, i, []byte(v[i])); err != nil {
+			return ipc.InElem(i, err)
 		}
-		x2 := make([]textbytes.Blob, n)
-		for i := range x2 {
-			b4, err := l1.At(i)
-			if err != nil {
-				return ipc.InField("Blobs", ipc.InElem(i, err))
-			}
-			x2[i] = textbytes.Blob(bytes.Clone(b4))
-		}
-		v.Blobs = x2
 	}
-	l2, err := s.Hashes()
+	return nil
+}
+
+// readBlobList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readBlobList(from ipcimpl.Pointer, dst *[]textbytes.Blob) error {
+	l, n, err := ipcimpl.ListLen[capnp.DataList, textbytes.Blob](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]textbytes.Blob, n)
+	for i := range v {
+		if err := ipcimpl.ReadData(ipcimpl.Elem(l, i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writeHashList points at at a new list holding v; a nil v leaves at null.
+func writeHashList(at ipcimpl.Pointer, v []textbytes.Hash) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, capnp.NewDataList, len(v))
 	if err != nil {
-		return ipc.InField("Hashes", err)
+		return err
 	}
-	if l2.IsValid() {
-		n, err := ipc.SliceLen[textbytes.Hash](l2)
-		if err != nil {
-			return ipc.InField("Hashes", err)
+	for i := range v {
+		if err := writeHash(ipcimpl.Elem(l, i), v[i]); err != nil {
+			return ipc.InElem(i, err)
 		}
-		x2 := make([]textbytes.Hash, n)
-		for i := range x2 {
-			b4, err := l2.At(i)
-			if err != nil {
-				return ipc.InField("Hashes", ipc.InElem(i, err))
-			}
-			if len(b4) != 32 {
-				return ipc.InField("Hashes", ipc.InElem(i, ipc.LengthError(len(b4), 32)))
-			}
-			copy(x2[i][:], b4)
-		}
-		v.Hashes = x2
 	}
-	l3, err := s.ByName()
+	return nil
+}
+
+// readHashList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readHashList(from ipcimpl.Pointer, dst *[]textbytes.Hash) error {
+	l, n, err := ipcimpl.ListLen[capnp.DataList, textbytes.Hash](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]textbytes.Hash, n)
+	for i := range v {
+		if err := readHash(ipcimpl.Elem(l, i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writeNameBlobMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
+func writeNameBlobMap(at ipcimpl.Pointer, v map[textbytes.Name]textbytes.Blob) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewTextDataEntry_List, len(v))
 	if err != nil {
-		return ipc.InField("ByName", err)
+		return err
 	}
-	if l3.IsValid() {
-		n, err := ipc.MapLen[textbytes.Name, textbytes.Blob](l3)
-		if err != nil {
-			return ipc.InField("ByName", err)
+	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+		entry := l.At(i)
+		if err := entry.SetKey(string(e.Key)); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
 		}
-		m := make(map[textbytes.Name]textbytes.Blob, n)
-		for i := range n {
-			e := l3.At(i)
-			var k textbytes.Name
-			x2, err := e.Key()
-			if err != nil {
-				return ipc.InField("ByName", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			k = textbytes.Name(x2)
-			if _, dup := m[k]; dup {
-				return ipc.InField("ByName", ipc.InElem(i, ipc.ErrDuplicateKey))
-			}
-			var val textbytes.Blob
-			b4, err := e.Value()
-			if err != nil {
-				return ipc.InField("ByName", ipc.InElem(i, err))
-			}
-			val = textbytes.Blob(bytes.Clone(b4))
-			m[k] = val
+		if err := entry.SetValue([]byte(e.Value)); err != nil {
+			return ipc.InElem(i, err)
 		}
-		v.ByName = m
 	}
-	l4, err := s.ByHash()
+	return nil
+}
+
+// readNameBlobMap reads the entries of the list from points to into a new map in *dst; a null pointer
+// leaves *dst as it was, and a key that comes twice is an error.
+func readNameBlobMap(from ipcimpl.Pointer, dst *map[textbytes.Name]textbytes.Blob) error {
+	l, err := ipcimpl.List[TextDataEntry_List](from)
 	if err != nil {
-		return ipc.InField("ByHash", err)
+		return err
 	}
-	if l4.IsValid() {
-		n, err := ipc.MapLen[textbytes.Hash, textbytes.Name](l4)
-		if err != nil {
-			return ipc.InField("ByHash", err)
-		}
-		m := make(map[textbytes.Hash]textbytes.Name, n)
-		for i := range n {
-			e := l4.At(i)
-			var k textbytes.Hash
-			b4, err := e.Key()
-			if err != nil {
-				return ipc.InField("ByHash", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			if len(b4) != 32 {
-				return ipc.InField("ByHash", ipc.InElem(i, ipc.InField("key", ipc.LengthError(len(b4), 32))))
-			}
-			copy(k[:], b4)
-			if _, dup := m[k]; dup {
-				return ipc.InField("ByHash", ipc.InElem(i, ipc.ErrDuplicateKey))
-			}
-			var val textbytes.Name
-			x2, err := e.Value()
-			if err != nil {
-				return ipc.InField("ByHash", ipc.InElem(i, err))
-			}
-			val = textbytes.Name(x2)
-			m[k] = val
-		}
-		v.ByHash = m
+	if !l.IsValid() {
+		return nil
 	}
+	n, err := ipc.MapLen[textbytes.Name, textbytes.Blob](l)
+	if err != nil {
+		return err
+	}
+	m := make(map[textbytes.Name]textbytes.Blob, n)
+	for i := range n {
+		entry := l.At(i)
+		var key textbytes.Name
+		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
+		}
+		if _, dup := m[key]; dup {
+			return ipc.InElem(i, ipc.ErrDuplicateKey)
+		}
+		var value textbytes.Blob
+		if err := ipcimpl.ReadData(ipcimpl.Field(entry, 1), &value); err != nil {
+			return ipc.InElem(i, err)
+		}
+		m[key] = value
+	}
+	*dst = m
+	return nil
+}
+
+// writeHashNameMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
+func writeHashNameMap(at ipcimpl.Pointer, v map[textbytes.Hash]textbytes.Name) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewDataTextEntry_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i, e := range ipc.SortedEntries(v, func(a, b textbytes.Hash) int {
+		return bytes.Compare(a[:], b[:])
+	}) {
+		entry := l.At(i)
+		if err := writeHash(ipcimpl.Field(entry, 0), e.Key); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
+		}
+		if err := entry.SetValue(string(e.Value)); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readHashNameMap reads the entries of the list from points to into a new map in *dst; a null pointer
+// leaves *dst as it was, and a key that comes twice is an error.
+func readHashNameMap(from ipcimpl.Pointer, dst *map[textbytes.Hash]textbytes.Name) error {
+	l, err := ipcimpl.List[DataTextEntry_List](from)
+	if err != nil {
+		return err
+	}
+	if !l.IsValid() {
+		return nil
+	}
+	n, err := ipc.MapLen[textbytes.Hash, textbytes.Name](l)
+	if err != nil {
+		return err
+	}
+	m := make(map[textbytes.Hash]textbytes.Name, n)
+	for i := range n {
+		entry := l.At(i)
+		var key textbytes.Hash
+		if err := readHash(ipcimpl.Field(entry, 0), &key); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
+		}
+		if _, dup := m[key]; dup {
+			return ipc.InElem(i, ipc.ErrDuplicateKey)
+		}
+		var value textbytes.Name
+		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 1), &value); err != nil {
+			return ipc.InElem(i, err)
+		}
+		m[key] = value
+	}
+	*dst = m
 	return nil
 }

@@ -13,7 +13,6 @@
 package timesipc
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"runtime"
@@ -97,9 +96,9 @@ func (c *TimesClient) Events(ctx context.Context, events []times.Event, at map[s
 // Maybe returns t.
 func (c *TimesClient) Maybe(ctx context.Context, t *time.Time) (result *time.Time, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodTimesMaybe, func(p capnp.Struct) error {
-		return writeTimes_maybe_Params(Times_maybe_Params(p), t)
+		return ipc.InField("t", writeOptionalTime(ipcimpl.Field(p, 0), t))
 	}, func(r capnp.Struct) error {
-		return readTimes_maybe_Results(Times_maybe_Results(r), &result)
+		return ipc.InField("result", readOptionalTime(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -180,15 +179,15 @@ func (s timesServer) serveEvents(ctx context.Context, call *capnprpc.Call) (err 
 func (s timesServer) serveMaybe(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodTimesMaybe, &err)
 	var t *time.Time
-	if err := readTimes_maybe_Params(Times_maybe_Params(call.Params()), &t); err != nil {
-		return ipcimpl.ParamsError(&methodTimesMaybe, err)
+	if err := readOptionalTime(ipcimpl.Field(call.Params(), 0), &t); err != nil {
+		return ipcimpl.ParamsError(&methodTimesMaybe, ipc.InField("t", err))
 	}
 	result, err := s.impl.Maybe(ctx, t)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodTimesMaybe, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeTimes_maybe_Results(Times_maybe_Results(r), result)
+		return ipc.InField("result", writeOptionalTime(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -297,7 +296,7 @@ func (c *MarshalersClient) Swap(ctx context.Context, v times.Version, p times.Po
 // Bad returns a Point that fails to marshal.
 func (c *MarshalersClient) Bad(ctx context.Context) (result times.Point, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodMarshalersBad, nil, func(r capnp.Struct) error {
-		return readMarshalers_bad_Results(Marshalers_bad_Results(r), &result)
+		return ipc.InField("result", readPoint(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return *new(times.Point), err
@@ -365,7 +364,7 @@ func (s marshalersServer) serveBad(ctx context.Context, call *capnprpc.Call) (er
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMarshalersBad, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeMarshalers_bad_Results(Marshalers_bad_Results(r), result)
+		return ipc.InField("result", writePoint(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -423,704 +422,138 @@ func ImportMarshalers(c *ipc.Capability) times.Marshalers {
 
 // writeTimes_echo_Params writes the arguments of a call to times.Times.Echo into p.
 func writeTimes_echo_Params(p Times_echo_Params, t time.Time) error {
-	x, err := ipc.TimeToWire(t)
+	tWire, err := p.NewT()
 	if err != nil {
 		return ipc.InField("t", err)
 	}
-	c, err := p.NewT()
-	if err != nil {
-		return ipc.InField("t", err)
-	}
-	if err := WriteWallTime(c, &x); err != nil {
-		return ipc.InField("t", err)
-	}
-	return nil
+	return ipc.InField("t", writeTime(tWire, &t))
 }
 
 // readTimes_echo_Params reads the arguments of a call to times.Times.Echo from p.
 func readTimes_echo_Params(p Times_echo_Params, t *time.Time) error {
-	{
-		var x ipc.WallTime
-		c, err := p.T()
-		if err != nil {
-			return ipc.InField("t", err)
-		}
-		if err := ReadWallTime(c, &x); err != nil {
-			return ipc.InField("t", err)
-		}
-		y, err := ipc.TimeFromWire(x)
-		if err != nil {
-			return ipc.InField("t", err)
-		}
-		*t = y
+	tWire, err := p.T()
+	if err != nil {
+		return ipc.InField("t", err)
 	}
-	return nil
+	return ipc.InField("t", readTime(tWire, t))
 }
 
 // writeTimes_echo_Results writes the results of times.Times.Echo into p.
 func writeTimes_echo_Results(p Times_echo_Results, result time.Time) error {
-	x, err := ipc.TimeToWire(result)
+	resultWire, err := p.NewResult()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	c, err := p.NewResult()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	if err := WriteWallTime(c, &x); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", writeTime(resultWire, &result))
 }
 
 // readTimes_echo_Results reads the results of times.Times.Echo from p.
 func readTimes_echo_Results(p Times_echo_Results, result *time.Time) error {
-	{
-		var x ipc.WallTime
-		c, err := p.Result()
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		if err := ReadWallTime(c, &x); err != nil {
-			return ipc.InField("result", err)
-		}
-		y, err := ipc.TimeFromWire(x)
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		*result = y
+	resultWire, err := p.Result()
+	if err != nil {
+		return ipc.InField("result", err)
 	}
-	return nil
+	return ipc.InField("result", readTime(resultWire, result))
 }
 
 // writeTimes_events_Params writes the arguments of a call to times.Times.Events into p.
 func writeTimes_events_Params(p Times_events_Params, events []times.Event, at map[string]time.Time, all []time.Time) error {
-	if events != nil {
-		l, err := p.NewEvents(int32(len(events)))
-		if err != nil {
-			return ipc.InField("events", err)
-		}
-		for i := range events {
-			if err := WriteEvent(l.At(i), &events[i]); err != nil {
-				return ipc.InField("events", ipc.InElem(i, err))
-			}
-		}
+	if err := writeEventList(ipcimpl.Field(p, 0), events); err != nil {
+		return ipc.InField("events", err)
 	}
-	if at != nil {
-		l, err := p.NewAt(int32(len(at)))
-		if err != nil {
-			return ipc.InField("at", err)
-		}
-		for i, e := range ipc.SortedEntries(at, cmp.Compare) {
-			entry := l.At(i)
-			if err := entry.SetKey(e.Key); err != nil {
-				return ipc.InField("at", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			x, err := ipc.TimeToWire(e.Value)
-			if err != nil {
-				return ipc.InField("at", ipc.InElem(i, err))
-			}
-			c, err := entry.NewValue()
-			if err != nil {
-				return ipc.InField("at", ipc.InElem(i, err))
-			}
-			if err := WriteWallTime(c, &x); err != nil {
-				return ipc.InField("at", ipc.InElem(i, err))
-			}
-		}
+	if err := writeStringTimeMap(ipcimpl.Field(p, 1), at); err != nil {
+		return ipc.InField("at", err)
 	}
-	if all != nil {
-		l, err := p.NewAll(int32(len(all)))
-		if err != nil {
-			return ipc.InField("all", err)
-		}
-		for i := range all {
-			x, err := ipc.TimeToWire(all[i])
-			if err != nil {
-				return ipc.InField("all", ipc.InElem(i, err))
-			}
-			if err := WriteWallTime(l.At(i), &x); err != nil {
-				return ipc.InField("all", ipc.InElem(i, err))
-			}
-		}
-	}
-	return nil
+	return ipc.InField("all", writeTimeList(ipcimpl.Field(p, 2), all))
 }
 
 // readTimes_events_Params reads the arguments of a call to times.Times.Events from p.
 func readTimes_events_Params(p Times_events_Params, events *[]times.Event, at *map[string]time.Time, all *[]time.Time) error {
-	l, err := p.Events()
-	if err != nil {
+	if err := readEventList(ipcimpl.Field(p, 0), events); err != nil {
 		return ipc.InField("events", err)
 	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[times.Event](l)
-		if err != nil {
-			return ipc.InField("events", err)
-		}
-		x := make([]times.Event, n)
-		for i := range x {
-			if err := ReadEvent(l.At(i), &x[i]); err != nil {
-				return ipc.InField("events", ipc.InElem(i, err))
-			}
-		}
-		*events = x
-	}
-	l1, err := p.At()
-	if err != nil {
+	if err := readStringTimeMap(ipcimpl.Field(p, 1), at); err != nil {
 		return ipc.InField("at", err)
 	}
-	if l1.IsValid() {
-		n, err := ipc.MapLen[string, time.Time](l1)
-		if err != nil {
-			return ipc.InField("at", err)
-		}
-		m := make(map[string]time.Time, n)
-		for i := range n {
-			e := l1.At(i)
-			k, err := e.Key()
-			if err != nil {
-				return ipc.InField("at", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			if _, dup := m[k]; dup {
-				return ipc.InField("at", ipc.InElem(i, ipc.ErrDuplicateKey))
-			}
-			var val time.Time
-			{
-				var x ipc.WallTime
-				c, err := e.Value()
-				if err != nil {
-					return ipc.InField("at", ipc.InElem(i, err))
-				}
-				if err := ReadWallTime(c, &x); err != nil {
-					return ipc.InField("at", ipc.InElem(i, err))
-				}
-				y, err := ipc.TimeFromWire(x)
-				if err != nil {
-					return ipc.InField("at", ipc.InElem(i, err))
-				}
-				val = y
-			}
-			m[k] = val
-		}
-		*at = m
-	}
-	l2, err := p.All()
-	if err != nil {
-		return ipc.InField("all", err)
-	}
-	if l2.IsValid() {
-		n, err := ipc.SliceLen[time.Time](l2)
-		if err != nil {
-			return ipc.InField("all", err)
-		}
-		x := make([]time.Time, n)
-		for i := range x {
-			{
-				var x1 ipc.WallTime
-				if err := ReadWallTime(l2.At(i), &x1); err != nil {
-					return ipc.InField("all", ipc.InElem(i, err))
-				}
-				y, err := ipc.TimeFromWire(x1)
-				if err != nil {
-					return ipc.InField("all", ipc.InElem(i, err))
-				}
-				x[i] = y
-			}
-		}
-		*all = x
-	}
-	return nil
+	return ipc.InField("all", readTimeList(ipcimpl.Field(p, 2), all))
 }
 
 // writeTimes_events_Results writes the results of times.Times.Events into p.
 func writeTimes_events_Results(p Times_events_Results, result []times.Event, result1 map[string]time.Time, result2 []time.Time) error {
-	if result != nil {
-		l, err := p.NewResult(int32(len(result)))
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		for i := range result {
-			if err := WriteEvent(l.At(i), &result[i]); err != nil {
-				return ipc.InField("result", ipc.InElem(i, err))
-			}
-		}
+	if err := writeEventList(ipcimpl.Field(p, 0), result); err != nil {
+		return ipc.InField("result", err)
 	}
-	if result1 != nil {
-		l, err := p.NewResult1(int32(len(result1)))
-		if err != nil {
-			return ipc.InField("result1", err)
-		}
-		for i, e := range ipc.SortedEntries(result1, cmp.Compare) {
-			entry := l.At(i)
-			if err := entry.SetKey(e.Key); err != nil {
-				return ipc.InField("result1", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			x, err := ipc.TimeToWire(e.Value)
-			if err != nil {
-				return ipc.InField("result1", ipc.InElem(i, err))
-			}
-			c, err := entry.NewValue()
-			if err != nil {
-				return ipc.InField("result1", ipc.InElem(i, err))
-			}
-			if err := WriteWallTime(c, &x); err != nil {
-				return ipc.InField("result1", ipc.InElem(i, err))
-			}
-		}
+	if err := writeStringTimeMap(ipcimpl.Field(p, 1), result1); err != nil {
+		return ipc.InField("result1", err)
 	}
-	if result2 != nil {
-		l, err := p.NewResult2(int32(len(result2)))
-		if err != nil {
-			return ipc.InField("result2", err)
-		}
-		for i := range result2 {
-			x, err := ipc.TimeToWire(result2[i])
-			if err != nil {
-				return ipc.InField("result2", ipc.InElem(i, err))
-			}
-			if err := WriteWallTime(l.At(i), &x); err != nil {
-				return ipc.InField("result2", ipc.InElem(i, err))
-			}
-		}
-	}
-	return nil
+	return ipc.InField("result2", writeTimeList(ipcimpl.Field(p, 2), result2))
 }
 
 // readTimes_events_Results reads the results of times.Times.Events from p.
 func readTimes_events_Results(p Times_events_Results, result *[]times.Event, result1 *map[string]time.Time, result2 *[]time.Time) error {
-	l, err := p.Result()
-	if err != nil {
+	if err := readEventList(ipcimpl.Field(p, 0), result); err != nil {
 		return ipc.InField("result", err)
 	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[times.Event](l)
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		x := make([]times.Event, n)
-		for i := range x {
-			if err := ReadEvent(l.At(i), &x[i]); err != nil {
-				return ipc.InField("result", ipc.InElem(i, err))
-			}
-		}
-		*result = x
-	}
-	l1, err := p.Result1()
-	if err != nil {
+	if err := readStringTimeMap(ipcimpl.Field(p, 1), result1); err != nil {
 		return ipc.InField("result1", err)
 	}
-	if l1.IsValid() {
-		n, err := ipc.MapLen[string, time.Time](l1)
-		if err != nil {
-			return ipc.InField("result1", err)
-		}
-		m := make(map[string]time.Time, n)
-		for i := range n {
-			e := l1.At(i)
-			k, err := e.Key()
-			if err != nil {
-				return ipc.InField("result1", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			if _, dup := m[k]; dup {
-				return ipc.InField("result1", ipc.InElem(i, ipc.ErrDuplicateKey))
-			}
-			var val time.Time
-			{
-				var x ipc.WallTime
-				c, err := e.Value()
-				if err != nil {
-					return ipc.InField("result1", ipc.InElem(i, err))
-				}
-				if err := ReadWallTime(c, &x); err != nil {
-					return ipc.InField("result1", ipc.InElem(i, err))
-				}
-				y, err := ipc.TimeFromWire(x)
-				if err != nil {
-					return ipc.InField("result1", ipc.InElem(i, err))
-				}
-				val = y
-			}
-			m[k] = val
-		}
-		*result1 = m
-	}
-	l2, err := p.Result2()
-	if err != nil {
-		return ipc.InField("result2", err)
-	}
-	if l2.IsValid() {
-		n, err := ipc.SliceLen[time.Time](l2)
-		if err != nil {
-			return ipc.InField("result2", err)
-		}
-		x := make([]time.Time, n)
-		for i := range x {
-			{
-				var x1 ipc.WallTime
-				if err := ReadWallTime(l2.At(i), &x1); err != nil {
-					return ipc.InField("result2", ipc.InElem(i, err))
-				}
-				y, err := ipc.TimeFromWire(x1)
-				if err != nil {
-					return ipc.InField("result2", ipc.InElem(i, err))
-				}
-				x[i] = y
-			}
-		}
-		*result2 = x
-	}
-	return nil
-}
-
-// writeTimes_maybe_Params writes the arguments of a call to times.Times.Maybe into p.
-func writeTimes_maybe_Params(p Times_maybe_Params, t *time.Time) error {
-	if t != nil {
-		x, err := ipc.TimeToWire(*t)
-		if err != nil {
-			return ipc.InField("t", err)
-		}
-		c, err := p.NewT()
-		if err != nil {
-			return ipc.InField("t", err)
-		}
-		if err := WriteWallTime(c, &x); err != nil {
-			return ipc.InField("t", err)
-		}
-	}
-	return nil
-}
-
-// readTimes_maybe_Params reads the arguments of a call to times.Times.Maybe from p.
-func readTimes_maybe_Params(p Times_maybe_Params, t **time.Time) error {
-	if p.HasT() {
-		x := new(time.Time)
-		{
-			var x1 ipc.WallTime
-			c, err := p.T()
-			if err != nil {
-				return ipc.InField("t", err)
-			}
-			if err := ReadWallTime(c, &x1); err != nil {
-				return ipc.InField("t", err)
-			}
-			y, err := ipc.TimeFromWire(x1)
-			if err != nil {
-				return ipc.InField("t", err)
-			}
-			*x = y
-		}
-		*t = x
-	}
-	return nil
-}
-
-// writeTimes_maybe_Results writes the results of times.Times.Maybe into p.
-func writeTimes_maybe_Results(p Times_maybe_Results, result *time.Time) error {
-	if result != nil {
-		x, err := ipc.TimeToWire(*result)
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		c, err := p.NewResult()
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		if err := WriteWallTime(c, &x); err != nil {
-			return ipc.InField("result", err)
-		}
-	}
-	return nil
-}
-
-// readTimes_maybe_Results reads the results of times.Times.Maybe from p.
-func readTimes_maybe_Results(p Times_maybe_Results, result **time.Time) error {
-	if p.HasResult() {
-		x := new(time.Time)
-		{
-			var x1 ipc.WallTime
-			c, err := p.Result()
-			if err != nil {
-				return ipc.InField("result", err)
-			}
-			if err := ReadWallTime(c, &x1); err != nil {
-				return ipc.InField("result", err)
-			}
-			y, err := ipc.TimeFromWire(x1)
-			if err != nil {
-				return ipc.InField("result", err)
-			}
-			*x = y
-		}
-		*result = x
-	}
-	return nil
+	return ipc.InField("result2", readTimeList(ipcimpl.Field(p, 2), result2))
 }
 
 // writeMarshalers_swap_Params writes the arguments of a call to times.Marshalers.Swap into p.
 func writeMarshalers_swap_Params(p Marshalers_swap_Params, v times.Version, p1 times.Point, vs []times.Version, pp *times.Point) error {
-	x, err := ipc.MarshalText[times.Version](v)
-	if err != nil {
+	if err := writeVersion(ipcimpl.Field(p, 0), v); err != nil {
 		return ipc.InField("v", err)
 	}
-	if err := p.SetV(x); err != nil {
-		return ipc.InField("v", err)
-	}
-	x1, err := ipc.MarshalBinary[times.Point](p1)
-	if err != nil {
+	if err := writePoint(ipcimpl.Field(p, 1), p1); err != nil {
 		return ipc.InField("p", err)
 	}
-	if err := p.SetP(x1); err != nil {
-		return ipc.InField("p", err)
+	if err := writeVersionList(ipcimpl.Field(p, 2), vs); err != nil {
+		return ipc.InField("vs", err)
 	}
-	if vs != nil {
-		l, err := p.NewVs(int32(len(vs)))
-		if err != nil {
-			return ipc.InField("vs", err)
-		}
-		for i := range vs {
-			x2, err := ipc.MarshalText[times.Version](vs[i])
-			if err != nil {
-				return ipc.InField("vs", ipc.InElem(i, err))
-			}
-			if err := l.Set(i, x2); err != nil {
-				return ipc.InField("vs", ipc.InElem(i, err))
-			}
-		}
-	}
-	if pp != nil {
-		x2, err := ipc.MarshalBinary[times.Point](*pp)
-		if err != nil {
-			return ipc.InField("pp", err)
-		}
-		if err := p.SetPp(x2); err != nil {
-			return ipc.InField("pp", err)
-		}
-	}
-	return nil
+	return ipc.InField("pp", writeOptionalPoint(ipcimpl.Field(p, 3), pp))
 }
 
 // readMarshalers_swap_Params reads the arguments of a call to times.Marshalers.Swap from p.
 func readMarshalers_swap_Params(p Marshalers_swap_Params, v *times.Version, p1 *times.Point, vs *[]times.Version, pp **times.Point) error {
-	{
-		var x string
-		x1, err := p.V()
-		if err != nil {
-			return ipc.InField("v", err)
-		}
-		x = x1
-		y, err := ipc.UnmarshalText[times.Version](x)
-		if err != nil {
-			return ipc.InField("v", err)
-		}
-		*v = y
+	if err := readVersion(ipcimpl.Field(p, 0), v); err != nil {
+		return ipc.InField("v", err)
 	}
-	{
-		var x []byte
-		b, err := p.P()
-		if err != nil {
-			return ipc.InField("p", err)
-		}
-		x = bytes.Clone(b)
-		y, err := ipc.UnmarshalBinary[times.Point](x)
-		if err != nil {
-			return ipc.InField("p", err)
-		}
-		*p1 = y
+	if err := readPoint(ipcimpl.Field(p, 1), p1); err != nil {
+		return ipc.InField("p", err)
 	}
-	l, err := p.Vs()
-	if err != nil {
+	if err := readVersionList(ipcimpl.Field(p, 2), vs); err != nil {
 		return ipc.InField("vs", err)
 	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[times.Version](l)
-		if err != nil {
-			return ipc.InField("vs", err)
-		}
-		x := make([]times.Version, n)
-		for i := range x {
-			{
-				var x1 string
-				x2, err := l.At(i)
-				if err != nil {
-					return ipc.InField("vs", ipc.InElem(i, err))
-				}
-				x1 = x2
-				y, err := ipc.UnmarshalText[times.Version](x1)
-				if err != nil {
-					return ipc.InField("vs", ipc.InElem(i, err))
-				}
-				x[i] = y
-			}
-		}
-		*vs = x
-	}
-	if p.HasPp() {
-		x := new(times.Point)
-		{
-			var x1 []byte
-			b, err := p.Pp()
-			if err != nil {
-				return ipc.InField("pp", err)
-			}
-			x1 = bytes.Clone(b)
-			y, err := ipc.UnmarshalBinary[times.Point](x1)
-			if err != nil {
-				return ipc.InField("pp", err)
-			}
-			*x = y
-		}
-		*pp = x
-	}
-	return nil
+	return ipc.InField("pp", readOptionalPoint(ipcimpl.Field(p, 3), pp))
 }
 
 // writeMarshalers_swap_Results writes the results of times.Marshalers.Swap into p.
 func writeMarshalers_swap_Results(p Marshalers_swap_Results, result times.Point, result1 times.Version, result2 []times.Version, result3 *times.Point) error {
-	x, err := ipc.MarshalBinary[times.Point](result)
-	if err != nil {
+	if err := writePoint(ipcimpl.Field(p, 0), result); err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := p.SetResult(x); err != nil {
-		return ipc.InField("result", err)
-	}
-	x1, err := ipc.MarshalText[times.Version](result1)
-	if err != nil {
+	if err := writeVersion(ipcimpl.Field(p, 1), result1); err != nil {
 		return ipc.InField("result1", err)
 	}
-	if err := p.SetResult1(x1); err != nil {
-		return ipc.InField("result1", err)
+	if err := writeVersionList(ipcimpl.Field(p, 2), result2); err != nil {
+		return ipc.InField("result2", err)
 	}
-	if result2 != nil {
-		l, err := p.NewResult2(int32(len(result2)))
-		if err != nil {
-			return ipc.InField("result2", err)
-		}
-		for i := range result2 {
-			x2, err := ipc.MarshalText[times.Version](result2[i])
-			if err != nil {
-				return ipc.InField("result2", ipc.InElem(i, err))
-			}
-			if err := l.Set(i, x2); err != nil {
-				return ipc.InField("result2", ipc.InElem(i, err))
-			}
-		}
-	}
-	if result3 != nil {
-		x2, err := ipc.MarshalBinary[times.Point](*result3)
-		if err != nil {
-			return ipc.InField("result3", err)
-		}
-		if err := p.SetResult3(x2); err != nil {
-			return ipc.InField("result3", err)
-		}
-	}
-	return nil
+	return ipc.InField("result3", writeOptionalPoint(ipcimpl.Field(p, 3), result3))
 }
 
 // readMarshalers_swap_Results reads the results of times.Marshalers.Swap from p.
 func readMarshalers_swap_Results(p Marshalers_swap_Results, result *times.Point, result1 *times.Version, result2 *[]times.Version, result3 **times.Point) error {
-	{
-		var x []byte
-		b, err := p.Result()
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		x = bytes.Clone(b)
-		y, err := ipc.UnmarshalBinary[times.Point](x)
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		*result = y
+	if err := readPoint(ipcimpl.Field(p, 0), result); err != nil {
+		return ipc.InField("result", err)
 	}
-	{
-		var x string
-		x1, err := p.Result1()
-		if err != nil {
-			return ipc.InField("result1", err)
-		}
-		x = x1
-		y, err := ipc.UnmarshalText[times.Version](x)
-		if err != nil {
-			return ipc.InField("result1", err)
-		}
-		*result1 = y
+	if err := readVersion(ipcimpl.Field(p, 1), result1); err != nil {
+		return ipc.InField("result1", err)
 	}
-	l, err := p.Result2()
-	if err != nil {
+	if err := readVersionList(ipcimpl.Field(p, 2), result2); err != nil {
 		return ipc.InField("result2", err)
 	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[times.Version](l)
-		if err != nil {
-			return ipc.InField("result2", err)
-		}
-		x := make([]times.Version, n)
-		for i := range x {
-			{
-				var x1 string
-				x2, err := l.At(i)
-				if err != nil {
-					return ipc.InField("result2", ipc.InElem(i, err))
-				}
-				x1 = x2
-				y, err := ipc.UnmarshalText[times.Version](x1)
-				if err != nil {
-					return ipc.InField("result2", ipc.InElem(i, err))
-				}
-				x[i] = y
-			}
-		}
-		*result2 = x
-	}
-	if p.HasResult3() {
-		x := new(times.Point)
-		{
-			var x1 []byte
-			b, err := p.Result3()
-			if err != nil {
-				return ipc.InField("result3", err)
-			}
-			x1 = bytes.Clone(b)
-			y, err := ipc.UnmarshalBinary[times.Point](x1)
-			if err != nil {
-				return ipc.InField("result3", err)
-			}
-			*x = y
-		}
-		*result3 = x
-	}
-	return nil
-}
-
-// writeMarshalers_bad_Results writes the results of times.Marshalers.Bad into p.
-func writeMarshalers_bad_Results(p Marshalers_bad_Results, result times.Point) error {
-	x, err := ipc.MarshalBinary[times.Point](result)
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	if err := p.SetResult(x); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readMarshalers_bad_Results reads the results of times.Marshalers.Bad from p.
-func readMarshalers_bad_Results(p Marshalers_bad_Results, result *times.Point) error {
-	{
-		var x []byte
-		b, err := p.Result()
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		x = bytes.Clone(b)
-		y, err := ipc.UnmarshalBinary[times.Point](x)
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		*result = y
-	}
-	return nil
+	return ipc.InField("result3", readOptionalPoint(ipcimpl.Field(p, 3), result3))
 }
 
 // WriteEvent writes v into s.
@@ -1128,75 +561,29 @@ func WriteEvent(s Event, v *times.Event) error {
 	if err := s.SetName(v.Name); err != nil {
 		return ipc.InField("Name", err)
 	}
-	x, err := ipc.TimeToWire(v.At)
+	atWire, err := s.NewAt()
 	if err != nil {
 		return ipc.InField("At", err)
 	}
-	c, err := s.NewAt()
-	if err != nil {
+	if err := writeTime(atWire, &v.At); err != nil {
 		return ipc.InField("At", err)
 	}
-	if err := WriteWallTime(c, &x); err != nil {
-		return ipc.InField("At", err)
-	}
-	if v.Seen != nil {
-		x1, err := ipc.TimeToWire(*v.Seen)
-		if err != nil {
-			return ipc.InField("Seen", err)
-		}
-		c1, err := s.NewSeen()
-		if err != nil {
-			return ipc.InField("Seen", err)
-		}
-		if err := WriteWallTime(c1, &x1); err != nil {
-			return ipc.InField("Seen", err)
-		}
-	}
-	return nil
+	return ipc.InField("Seen", writeOptionalTime(ipcimpl.Field(s, 2), v.Seen))
 }
 
 // ReadEvent reads s into v.
 func ReadEvent(s Event, v *times.Event) error {
-	x, err := s.Name()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Name); err != nil {
 		return ipc.InField("Name", err)
 	}
-	v.Name = x
-	{
-		var x1 ipc.WallTime
-		c, err := s.At()
-		if err != nil {
-			return ipc.InField("At", err)
-		}
-		if err := ReadWallTime(c, &x1); err != nil {
-			return ipc.InField("At", err)
-		}
-		y, err := ipc.TimeFromWire(x1)
-		if err != nil {
-			return ipc.InField("At", err)
-		}
-		v.At = y
+	atWire, err := s.At()
+	if err != nil {
+		return ipc.InField("At", err)
 	}
-	if s.HasSeen() {
-		x1 := new(time.Time)
-		{
-			var x2 ipc.WallTime
-			c, err := s.Seen()
-			if err != nil {
-				return ipc.InField("Seen", err)
-			}
-			if err := ReadWallTime(c, &x2); err != nil {
-				return ipc.InField("Seen", err)
-			}
-			y, err := ipc.TimeFromWire(x2)
-			if err != nil {
-				return ipc.InField("Seen", err)
-			}
-			*x1 = y
-		}
-		v.Seen = x1
+	if err := readTime(atWire, &v.At); err != nil {
+		return ipc.InField("At", err)
 	}
-	return nil
+	return ipc.InField("Seen", readOptionalTime(ipcimpl.Field(s, 2), &v.Seen))
 }
 
 // WriteWallTime writes v into s.
@@ -1212,5 +599,286 @@ func ReadWallTime(s WallTime, v *ipc.WallTime) error {
 	v.Seconds = s.Seconds()
 	v.Nanos = s.Nanos()
 	v.Offset = s.Offset()
+	return nil
+}
+
+// writeTime converts *v with ipc.TimeToWire and writes it into s.
+func writeTime(s WallTime, v *time.Time) error {
+	wire, err := ipc.TimeToWire(*v)
+	if err != nil {
+		return err
+	}
+	return WriteWallTime(s, &wire)
+}
+
+// readTime reads s into *dst, converting it with ipc.TimeFromWire.
+func readTime(s WallTime, dst *time.Time) error {
+	var wire ipc.WallTime
+	if err := ReadWallTime(s, &wire); err != nil {
+		return err
+	}
+	value, err := ipc.TimeFromWire(wire)
+	if err != nil {
+		return err
+	}
+	*dst = value
+	return nil
+}
+
+// writeOptionalTime writes *v at at; a nil v leaves at null.
+func writeOptionalTime(at ipcimpl.Pointer, v *time.Time) error {
+	if v == nil {
+		return nil
+	}
+	s, err := ipcimpl.NewStruct(at, NewWallTime)
+	if err != nil {
+		return err
+	}
+	return writeTime(s, v)
+}
+
+// readOptionalTime sets *dst to a new value read from from; a null pointer leaves *dst as it was.
+func readOptionalTime(from ipcimpl.Pointer, dst **time.Time) error {
+	if from.IsNull() {
+		return nil
+	}
+	value := new(time.Time)
+	s, err := ipcimpl.Struct[WallTime](from)
+	if err != nil {
+		return err
+	}
+	if err := readTime(s, value); err != nil {
+		return err
+	}
+	*dst = value
+	return nil
+}
+
+// writePoint converts v with ipc.MarshalBinary and writes it at at.
+func writePoint(at ipcimpl.Pointer, v times.Point) error {
+	wire, err := ipc.MarshalBinary[times.Point](v)
+	if err != nil {
+		return err
+	}
+	return at.SetData(wire)
+}
+
+// readPoint reads from into *dst, converting it with ipc.UnmarshalBinary.
+func readPoint(from ipcimpl.Pointer, dst *times.Point) error {
+	var wire []byte
+	if err := ipcimpl.ReadData(from, &wire); err != nil {
+		return err
+	}
+	value, err := ipc.UnmarshalBinary[times.Point](wire)
+	if err != nil {
+		return err
+	}
+	*dst = value
+	return nil
+}
+
+// writeEventList points at at a new list holding v; a nil v leaves at null.
+func writeEventList(at ipcimpl.Pointer, v []times.Event) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewEvent_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := WriteEvent(l.At(i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readEventList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readEventList(from ipcimpl.Pointer, dst *[]times.Event) error {
+	l, n, err := ipcimpl.ListLen[Event_List, times.Event](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]times.Event, n)
+	for i := range v {
+		if err := ReadEvent(l.At(i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writeStringTimeMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
+func writeStringTimeMap(at ipcimpl.Pointer, v map[string]time.Time) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewTextWallTimeEntry_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+		entry := l.At(i)
+		if err := entry.SetKey(e.Key); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
+		}
+		valueWire, err := entry.NewValue()
+		if err != nil {
+			return ipc.InElem(i, err)
+		}
+		if err := writeTime(valueWire, &e.Value); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readStringTimeMap reads the entries of the list from points to into a new map in *dst; a null pointer
+// leaves *dst as it was, and a key that comes twice is an error.
+func readStringTimeMap(from ipcimpl.Pointer, dst *map[string]time.Time) error {
+	l, err := ipcimpl.List[TextWallTimeEntry_List](from)
+	if err != nil {
+		return err
+	}
+	if !l.IsValid() {
+		return nil
+	}
+	n, err := ipc.MapLen[string, time.Time](l)
+	if err != nil {
+		return err
+	}
+	m := make(map[string]time.Time, n)
+	for i := range n {
+		entry := l.At(i)
+		var key string
+		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
+		}
+		if _, dup := m[key]; dup {
+			return ipc.InElem(i, ipc.ErrDuplicateKey)
+		}
+		var value time.Time
+		valueWire, err := entry.Value()
+		if err != nil {
+			return ipc.InElem(i, err)
+		}
+		if err := readTime(valueWire, &value); err != nil {
+			return ipc.InElem(i, err)
+		}
+		m[key] = value
+	}
+	*dst = m
+	return nil
+}
+
+// writeTimeList points at at a new list holding v; a nil v leaves at null.
+func writeTimeList(at ipcimpl.Pointer, v []time.Time) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewWallTime_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := writeTime(l.At(i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readTimeList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readTimeList(from ipcimpl.Pointer, dst *[]time.Time) error {
+	l, n, err := ipcimpl.ListLen[WallTime_List, time.Time](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]time.Time, n)
+	for i := range v {
+		if err := readTime(l.At(i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writeVersion converts v with ipc.MarshalText and writes it at at.
+func writeVersion(at ipcimpl.Pointer, v times.Version) error {
+	wire, err := ipc.MarshalText[times.Version](v)
+	if err != nil {
+		return err
+	}
+	return at.SetText(wire)
+}
+
+// readVersion reads from into *dst, converting it with ipc.UnmarshalText.
+func readVersion(from ipcimpl.Pointer, dst *times.Version) error {
+	var wire string
+	if err := ipcimpl.ReadText(from, &wire); err != nil {
+		return err
+	}
+	value, err := ipc.UnmarshalText[times.Version](wire)
+	if err != nil {
+		return err
+	}
+	*dst = value
+	return nil
+}
+
+// writeVersionList points at at a new list holding v; a nil v leaves at null.
+func writeVersionList(at ipcimpl.Pointer, v []times.Version) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, capnp.NewTextList, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := writeVersion(ipcimpl.Elem(l, i), v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readVersionList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readVersionList(from ipcimpl.Pointer, dst *[]times.Version) error {
+	l, n, err := ipcimpl.ListLen[capnp.TextList, times.Version](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]times.Version, n)
+	for i := range v {
+		if err := readVersion(ipcimpl.Elem(l, i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writeOptionalPoint writes *v at at; a nil v leaves at null.
+func writeOptionalPoint(at ipcimpl.Pointer, v *times.Point) error {
+	if v == nil {
+		return nil
+	}
+	return writePoint(at, *v)
+}
+
+// readOptionalPoint sets *dst to a new value read from from; a null pointer leaves *dst as it was.
+func readOptionalPoint(from ipcimpl.Pointer, dst **times.Point) error {
+	if from.IsNull() {
+		return nil
+	}
+	value := new(times.Point)
+	if err := readPoint(from, value); err != nil {
+		return err
+	}
+	*dst = value
 	return nil
 }

@@ -124,7 +124,7 @@ func (c *NotificationsClient) UpdatedBlockTip(ctx context.Context) (err error) {
 // to the block locator's first hash.
 func (c *NotificationsClient) ChainStateFlushed(ctx context.Context, locator []chain.Hash) (err error) {
 	return ipcimpl.Call(ctx, c.c, &methodNotificationsChainStateFlushed, func(p capnp.Struct) error {
-		return writeNotifications_chainStateFlushed_Params(Notifications_chainStateFlushed_Params(p), locator)
+		return ipc.InField("locator", writeHashList(ipcimpl.Field(p, 0), locator))
 	}, nil)
 }
 
@@ -220,8 +220,8 @@ func (s notificationsServer) serveUpdatedBlockTip(ctx context.Context, call *cap
 func (s notificationsServer) serveChainStateFlushed(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodNotificationsChainStateFlushed, &err)
 	var locator []chain.Hash
-	if err := readNotifications_chainStateFlushed_Params(Notifications_chainStateFlushed_Params(call.Params()), &locator); err != nil {
-		return ipcimpl.ParamsError(&methodNotificationsChainStateFlushed, err)
+	if err := readHashList(ipcimpl.Field(call.Params(), 0), &locator); err != nil {
+		return ipcimpl.ParamsError(&methodNotificationsChainStateFlushed, ipc.InField("locator", err))
 	}
 	return ipc.ServerError(s.impl.ChainStateFlushed(ctx, locator))
 }
@@ -482,9 +482,10 @@ func (c *ChainClient) GetHeight(ctx context.Context) (height int32, ok bool, err
 // chain, or an error wrapping ErrUnknownBlock.
 func (c *ChainClient) GetBlockHash(ctx context.Context, height int32) (result chain.Hash, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodChainGetBlockHash, func(p capnp.Struct) error {
-		return writeChain_getBlockHash_Params(Chain_getBlockHash_Params(p), height)
+		Chain_getBlockHash_Params(p).SetHeight(height)
+		return nil
 	}, func(r capnp.Struct) error {
-		return readChain_getBlockHash_Results(Chain_getBlockHash_Results(r), &result)
+		return ipc.InField("result", readHash(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return chain.Hash{}, err
@@ -495,7 +496,7 @@ func (c *ChainClient) GetBlockHash(ctx context.Context, height int32) (result ch
 // GetTip returns the tip, or nil when the chain holds no block.
 func (c *ChainClient) GetTip(ctx context.Context) (result *chain.BlockRef, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodChainGetTip, nil, func(r capnp.Struct) error {
-		return readChain_getTip_Results(Chain_getTip_Results(r), &result)
+		return ipc.InField("result", readOptionalBlockRef(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -507,9 +508,11 @@ func (c *ChainClient) GetTip(ctx context.Context) (result *chain.BlockRef, err e
 // its transactions (a pruned node drops old ones).
 func (c *ChainClient) HaveBlockOnDisk(ctx context.Context, height int32) (result bool, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodChainHaveBlockOnDisk, func(p capnp.Struct) error {
-		return writeChain_haveBlockOnDisk_Params(Chain_haveBlockOnDisk_Params(p), height)
+		Chain_haveBlockOnDisk_Params(p).SetHeight(height)
+		return nil
 	}, func(r capnp.Struct) error {
-		return readChain_haveBlockOnDisk_Results(Chain_haveBlockOnDisk_Results(r), &result)
+		result = Chain_haveBlockOnDisk_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return false, err
@@ -521,9 +524,9 @@ func (c *ChainClient) HaveBlockOnDisk(ctx context.Context, height int32) (result
 // or nil when the chain does not know it.
 func (c *ChainClient) FindBlock(ctx context.Context, hash chain.Hash) (result *chain.BlockInfo, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodChainFindBlock, func(p capnp.Struct) error {
-		return writeChain_findBlock_Params(Chain_findBlock_Params(p), hash)
+		return ipc.InField("hash", writeHash(ipcimpl.Field(p, 0), hash))
 	}, func(r capnp.Struct) error {
-		return readChain_findBlock_Results(Chain_findBlock_Results(r), &result)
+		return ipc.InField("result", readOptionalBlockInfo(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -537,7 +540,7 @@ func (c *ChainClient) FindAncestorByHeight(ctx context.Context, blockHash chain.
 	err = ipcimpl.Call(ctx, c.c, &methodChainFindAncestorByHeight, func(p capnp.Struct) error {
 		return writeChain_findAncestorByHeight_Params(Chain_findAncestorByHeight_Params(p), blockHash, ancestorHeight)
 	}, func(r capnp.Struct) error {
-		return readChain_findAncestorByHeight_Results(Chain_findAncestorByHeight_Results(r), &result)
+		return ipc.InField("result", readOptionalBlockInfo(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -548,9 +551,10 @@ func (c *ChainClient) FindAncestorByHeight(ctx context.Context, blockHash chain.
 // IsInMempool reports whether the transaction txid is in the mempool.
 func (c *ChainClient) IsInMempool(ctx context.Context, txid chain.Hash) (result bool, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodChainIsInMempool, func(p capnp.Struct) error {
-		return writeChain_isInMempool_Params(Chain_isInMempool_Params(p), txid)
+		return ipc.InField("txid", writeHash(ipcimpl.Field(p, 0), txid))
 	}, func(r capnp.Struct) error {
-		return readChain_isInMempool_Results(Chain_isInMempool_Results(r), &result)
+		result = Chain_isInMempool_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return false, err
@@ -593,7 +597,8 @@ func (c *ChainClient) EstimateSmartFee(ctx context.Context, numBlocks int32, con
 // virtual bytes, at which the node relays transactions.
 func (c *ChainClient) RelayMinFee(ctx context.Context) (result chain.Amount, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodChainRelayMinFee, nil, func(r capnp.Struct) error {
-		return readChain_relayMinFee_Results(Chain_relayMinFee_Results(r), &result)
+		result = chain.Amount(Chain_relayMinFee_Results(r).Result())
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -605,7 +610,8 @@ func (c *ChainClient) RelayMinFee(ctx context.Context) (result chain.Amount, err
 // with the network.
 func (c *ChainClient) IsInitialBlockDownload(ctx context.Context) (result bool, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodChainIsInitialBlockDownload, nil, func(r capnp.Struct) error {
-		return readChain_isInitialBlockDownload_Results(Chain_isInitialBlockDownload_Results(r), &result)
+		result = Chain_isInitialBlockDownload_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return false, err
@@ -617,7 +623,7 @@ func (c *ChainClient) IsInitialBlockDownload(ctx context.Context) (result bool, 
 // (the GUI's splash screen, the log).
 func (c *ChainClient) InitMessage(ctx context.Context, message string) (err error) {
 	return ipcimpl.Call(ctx, c.c, &methodChainInitMessage, func(p capnp.Struct) error {
-		return writeChain_initMessage_Params(Chain_initMessage_Params(p), message)
+		return ipc.InField("message", Chain_initMessage_Params(p).SetMessage_(message))
 	}, nil)
 }
 
@@ -626,9 +632,10 @@ func (c *ChainClient) InitMessage(ctx context.Context, message string) (err erro
 // (and finally releases) n; the caller owns the Handler.
 func (c *ChainClient) HandleNotifications(ctx context.Context, n chain.Notifications) (result chain.Handler, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodChainHandleNotifications, func(p capnp.Struct) error {
-		return writeChain_handleNotifications_Params(Chain_handleNotifications_Params(p), n)
+		return ipc.InField("n", ipcimpl.SetCap(p, 0, ExportNotifications(n)))
 	}, func(r capnp.Struct) error {
-		return readChain_handleNotifications_Results(Chain_handleNotifications_Results(r), &result)
+		result = ImportHandler(ipcimpl.Cap(r, 0))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -641,7 +648,7 @@ func (c *ChainClient) HandleNotifications(ctx context.Context, n chain.Notificat
 // Do not call it from inside a notification.
 func (c *ChainClient) WaitForNotificationsIfTipChanged(ctx context.Context, oldTip chain.Hash) (err error) {
 	return ipcimpl.Call(ctx, c.c, &methodChainWaitForNotificationsIfTipChanged, func(p capnp.Struct) error {
-		return writeChain_waitForNotificationsIfTipChanged_Params(Chain_waitForNotificationsIfTipChanged_Params(p), oldTip)
+		return ipc.InField("oldTip", writeHash(ipcimpl.Field(p, 0), oldTip))
 	}, nil)
 }
 
@@ -649,7 +656,7 @@ func (c *ChainClient) WaitForNotificationsIfTipChanged(ctx context.Context, oldT
 // every transaction in the mempool, before it returns.
 func (c *ChainClient) RequestMempoolTransactions(ctx context.Context, n chain.Notifications) (err error) {
 	return ipcimpl.Call(ctx, c.c, &methodChainRequestMempoolTransactions, func(p capnp.Struct) error {
-		return writeChain_requestMempoolTransactions_Params(Chain_requestMempoolTransactions_Params(p), n)
+		return ipc.InField("n", ipcimpl.SetCap(p, 0, ExportNotifications(n)))
 	}, nil)
 }
 
@@ -734,7 +741,7 @@ func (s chainServer) serveGetBlockHash(ctx context.Context, call *capnprpc.Call)
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainGetBlockHash, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeChain_getBlockHash_Results(Chain_getBlockHash_Results(r), result)
+		return ipc.InField("result", writeHash(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -746,7 +753,7 @@ func (s chainServer) serveGetTip(ctx context.Context, call *capnprpc.Call) (err 
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainGetTip, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeChain_getTip_Results(Chain_getTip_Results(r), result)
+		return ipc.InField("result", writeOptionalBlockRef(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -762,7 +769,8 @@ func (s chainServer) serveHaveBlockOnDisk(ctx context.Context, call *capnprpc.Ca
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainHaveBlockOnDisk, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeChain_haveBlockOnDisk_Results(Chain_haveBlockOnDisk_Results(r), result)
+		Chain_haveBlockOnDisk_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -770,15 +778,15 @@ func (s chainServer) serveHaveBlockOnDisk(ctx context.Context, call *capnprpc.Ca
 func (s chainServer) serveFindBlock(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodChainFindBlock, &err)
 	var hash chain.Hash
-	if err := readChain_findBlock_Params(Chain_findBlock_Params(call.Params()), &hash); err != nil {
-		return ipcimpl.ParamsError(&methodChainFindBlock, err)
+	if err := readHash(ipcimpl.Field(call.Params(), 0), &hash); err != nil {
+		return ipcimpl.ParamsError(&methodChainFindBlock, ipc.InField("hash", err))
 	}
 	result, err := s.impl.FindBlock(ctx, hash)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainFindBlock, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeChain_findBlock_Results(Chain_findBlock_Results(r), result)
+		return ipc.InField("result", writeOptionalBlockInfo(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -797,7 +805,7 @@ func (s chainServer) serveFindAncestorByHeight(ctx context.Context, call *capnpr
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainFindAncestorByHeight, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeChain_findAncestorByHeight_Results(Chain_findAncestorByHeight_Results(r), result)
+		return ipc.InField("result", writeOptionalBlockInfo(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -805,15 +813,16 @@ func (s chainServer) serveFindAncestorByHeight(ctx context.Context, call *capnpr
 func (s chainServer) serveIsInMempool(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodChainIsInMempool, &err)
 	var txid chain.Hash
-	if err := readChain_isInMempool_Params(Chain_isInMempool_Params(call.Params()), &txid); err != nil {
-		return ipcimpl.ParamsError(&methodChainIsInMempool, err)
+	if err := readHash(ipcimpl.Field(call.Params(), 0), &txid); err != nil {
+		return ipcimpl.ParamsError(&methodChainIsInMempool, ipc.InField("txid", err))
 	}
 	result, err := s.impl.IsInMempool(ctx, txid)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainIsInMempool, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeChain_isInMempool_Results(Chain_isInMempool_Results(r), result)
+		Chain_isInMempool_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -864,7 +873,8 @@ func (s chainServer) serveRelayMinFee(ctx context.Context, call *capnprpc.Call) 
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainRelayMinFee, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeChain_relayMinFee_Results(Chain_relayMinFee_Results(r), result)
+		Chain_relayMinFee_Results(r).SetResult(int64(result))
+		return nil
 	})
 }
 
@@ -876,7 +886,8 @@ func (s chainServer) serveIsInitialBlockDownload(ctx context.Context, call *capn
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainIsInitialBlockDownload, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeChain_isInitialBlockDownload_Results(Chain_isInitialBlockDownload_Results(r), result)
+		Chain_isInitialBlockDownload_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -884,8 +895,8 @@ func (s chainServer) serveIsInitialBlockDownload(ctx context.Context, call *capn
 func (s chainServer) serveInitMessage(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodChainInitMessage, &err)
 	var message string
-	if err := readChain_initMessage_Params(Chain_initMessage_Params(call.Params()), &message); err != nil {
-		return ipcimpl.ParamsError(&methodChainInitMessage, err)
+	if err := ipcimpl.ReadText(ipcimpl.Field(call.Params(), 0), &message); err != nil {
+		return ipcimpl.ParamsError(&methodChainInitMessage, ipc.InField("message", err))
 	}
 	return ipc.ServerError(s.impl.InitMessage(ctx, message))
 }
@@ -902,7 +913,7 @@ func (s chainServer) serveHandleNotifications(ctx context.Context, call *capnprp
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainHandleNotifications, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeChain_handleNotifications_Results(Chain_handleNotifications_Results(r), result)
+		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportHandler(result)))
 	})
 }
 
@@ -910,8 +921,8 @@ func (s chainServer) serveHandleNotifications(ctx context.Context, call *capnprp
 func (s chainServer) serveWaitForNotificationsIfTipChanged(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodChainWaitForNotificationsIfTipChanged, &err)
 	var oldTip chain.Hash
-	if err := readChain_waitForNotificationsIfTipChanged_Params(Chain_waitForNotificationsIfTipChanged_Params(call.Params()), &oldTip); err != nil {
-		return ipcimpl.ParamsError(&methodChainWaitForNotificationsIfTipChanged, err)
+	if err := readHash(ipcimpl.Field(call.Params(), 0), &oldTip); err != nil {
+		return ipcimpl.ParamsError(&methodChainWaitForNotificationsIfTipChanged, ipc.InField("oldTip", err))
 	}
 	return ipc.ServerError(s.impl.WaitForNotificationsIfTipChanged(ctx, oldTip))
 }
@@ -1045,52 +1056,46 @@ func ImportChain(c *ipc.Capability) chain.Chain {
 
 // writeNotifications_transactionAddedToMempool_Params writes the arguments of a call to chain.Notifications.TransactionAddedToMempool into p.
 func writeNotifications_transactionAddedToMempool_Params(p Notifications_transactionAddedToMempool_Params, tx chain.Transaction) error {
-	c, err := p.NewTx()
+	txWire, err := p.NewTx()
 	if err != nil {
 		return ipc.InField("tx", err)
 	}
-	if err := WriteTransaction(c, &tx); err != nil {
-		return ipc.InField("tx", err)
-	}
-	return nil
+	return ipc.InField("tx", WriteTransaction(txWire, &tx))
 }
 
 // readNotifications_transactionAddedToMempool_Params reads the arguments of a call to chain.Notifications.TransactionAddedToMempool from p.
 func readNotifications_transactionAddedToMempool_Params(p Notifications_transactionAddedToMempool_Params, tx *chain.Transaction) error {
-	c, err := p.Tx()
+	txWire, err := p.Tx()
 	if err != nil {
 		return ipc.InField("tx", err)
 	}
-	if err := ReadTransaction(c, tx); err != nil {
-		return ipc.InField("tx", err)
-	}
-	return nil
+	return ipc.InField("tx", ReadTransaction(txWire, tx))
 }
 
 // writeNotifications_transactionRemovedFromMempool_Params writes the arguments of a call to chain.Notifications.TransactionRemovedFromMempool into p.
 func writeNotifications_transactionRemovedFromMempool_Params(p Notifications_transactionRemovedFromMempool_Params, tx chain.Transaction, reason chain.RemovalReason) error {
-	c, err := p.NewTx()
+	txWire, err := p.NewTx()
 	if err != nil {
 		return ipc.InField("tx", err)
 	}
-	if err := WriteTransaction(c, &tx); err != nil {
+	if err := WriteTransaction(txWire, &tx); err != nil {
 		return ipc.InField("tx", err)
 	}
-	x, err := ipc.EnumValue(reason)
+	reasonWire, err := ipc.EnumValue(reason)
 	if err != nil {
 		return ipc.InField("reason", err)
 	}
-	p.SetReason(RemovalReason(x))
+	p.SetReason(RemovalReason(reasonWire))
 	return nil
 }
 
 // readNotifications_transactionRemovedFromMempool_Params reads the arguments of a call to chain.Notifications.TransactionRemovedFromMempool from p.
 func readNotifications_transactionRemovedFromMempool_Params(p Notifications_transactionRemovedFromMempool_Params, tx *chain.Transaction, reason *chain.RemovalReason) error {
-	c, err := p.Tx()
+	txWire, err := p.Tx()
 	if err != nil {
 		return ipc.InField("tx", err)
 	}
-	if err := ReadTransaction(c, tx); err != nil {
+	if err := ReadTransaction(txWire, tx); err != nil {
 		return ipc.InField("tx", err)
 	}
 	*reason = chain.RemovalReason(p.Reason())
@@ -1099,93 +1104,38 @@ func readNotifications_transactionRemovedFromMempool_Params(p Notifications_tran
 
 // writeNotifications_blockConnected_Params writes the arguments of a call to chain.Notifications.BlockConnected into p.
 func writeNotifications_blockConnected_Params(p Notifications_blockConnected_Params, block chain.BlockInfo) error {
-	c, err := p.NewBlock()
+	blockWire, err := p.NewBlock()
 	if err != nil {
 		return ipc.InField("block", err)
 	}
-	if err := WriteBlockInfo(c, &block); err != nil {
-		return ipc.InField("block", err)
-	}
-	return nil
+	return ipc.InField("block", WriteBlockInfo(blockWire, &block))
 }
 
 // readNotifications_blockConnected_Params reads the arguments of a call to chain.Notifications.BlockConnected from p.
 func readNotifications_blockConnected_Params(p Notifications_blockConnected_Params, block *chain.BlockInfo) error {
-	c, err := p.Block()
+	blockWire, err := p.Block()
 	if err != nil {
 		return ipc.InField("block", err)
 	}
-	if err := ReadBlockInfo(c, block); err != nil {
-		return ipc.InField("block", err)
-	}
-	return nil
+	return ipc.InField("block", ReadBlockInfo(blockWire, block))
 }
 
 // writeNotifications_blockDisconnected_Params writes the arguments of a call to chain.Notifications.BlockDisconnected into p.
 func writeNotifications_blockDisconnected_Params(p Notifications_blockDisconnected_Params, block chain.BlockInfo) error {
-	c, err := p.NewBlock()
+	blockWire, err := p.NewBlock()
 	if err != nil {
 		return ipc.InField("block", err)
 	}
-	if err := WriteBlockInfo(c, &block); err != nil {
-		return ipc.InField("block", err)
-	}
-	return nil
+	return ipc.InField("block", WriteBlockInfo(blockWire, &block))
 }
 
 // readNotifications_blockDisconnected_Params reads the arguments of a call to chain.Notifications.BlockDisconnected from p.
 func readNotifications_blockDisconnected_Params(p Notifications_blockDisconnected_Params, block *chain.BlockInfo) error {
-	c, err := p.Block()
+	blockWire, err := p.Block()
 	if err != nil {
 		return ipc.InField("block", err)
 	}
-	if err := ReadBlockInfo(c, block); err != nil {
-		return ipc.InField("block", err)
-	}
-	return nil
-}
-
-// writeNotifications_chainStateFlushed_Params writes the arguments of a call to chain.Notifications.ChainStateFlushed into p.
-func writeNotifications_chainStateFlushed_Params(p Notifications_chainStateFlushed_Params, locator []chain.Hash) error {
-	if locator != nil {
-		l, err := p.NewLocator(int32(len(locator)))
-		if err != nil {
-			return ipc.InField("locator", err)
-		}
-		for i := range locator {
-			if err := l.Set(i, locator[i][:]); err != nil {
-				return ipc.InField("locator", ipc.InElem(i, err))
-			}
-		}
-	}
-	return nil
-}
-
-// readNotifications_chainStateFlushed_Params reads the arguments of a call to chain.Notifications.ChainStateFlushed from p.
-func readNotifications_chainStateFlushed_Params(p Notifications_chainStateFlushed_Params, locator *[]chain.Hash) error {
-	l, err := p.Locator()
-	if err != nil {
-		return ipc.InField("locator", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[chain.Hash](l)
-		if err != nil {
-			return ipc.InField("locator", err)
-		}
-		x := make([]chain.Hash, n)
-		for i := range x {
-			b, err := l.At(i)
-			if err != nil {
-				return ipc.InField("locator", ipc.InElem(i, err))
-			}
-			if len(b) != 32 {
-				return ipc.InField("locator", ipc.InElem(i, ipc.LengthError(len(b), 32)))
-			}
-			copy(x[i][:], b)
-		}
-		*locator = x
-	}
-	return nil
+	return ipc.InField("block", ReadBlockInfo(blockWire, block))
 }
 
 // writeChain_getHeight_Results writes the results of chain.Chain.GetHeight into p.
@@ -1202,72 +1152,9 @@ func readChain_getHeight_Results(p Chain_getHeight_Results, height *int32, ok *b
 	return nil
 }
 
-// writeChain_getBlockHash_Params writes the arguments of a call to chain.Chain.GetBlockHash into p.
-func writeChain_getBlockHash_Params(p Chain_getBlockHash_Params, height int32) error {
-	p.SetHeight(height)
-	return nil
-}
-
 // readChain_getBlockHash_Params reads the arguments of a call to chain.Chain.GetBlockHash from p.
 func readChain_getBlockHash_Params(p Chain_getBlockHash_Params, height *int32) error {
 	*height = p.Height()
-	return nil
-}
-
-// writeChain_getBlockHash_Results writes the results of chain.Chain.GetBlockHash into p.
-func writeChain_getBlockHash_Results(p Chain_getBlockHash_Results, result chain.Hash) error {
-	if err := p.SetResult(result[:]); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readChain_getBlockHash_Results reads the results of chain.Chain.GetBlockHash from p.
-func readChain_getBlockHash_Results(p Chain_getBlockHash_Results, result *chain.Hash) error {
-	b, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	if len(b) != 32 {
-		return ipc.InField("result", ipc.LengthError(len(b), 32))
-	}
-	copy(result[:], b)
-	return nil
-}
-
-// writeChain_getTip_Results writes the results of chain.Chain.GetTip into p.
-func writeChain_getTip_Results(p Chain_getTip_Results, result *chain.BlockRef) error {
-	if result != nil {
-		c, err := p.NewResult()
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		if err := WriteBlockRef(c, result); err != nil {
-			return ipc.InField("result", err)
-		}
-	}
-	return nil
-}
-
-// readChain_getTip_Results reads the results of chain.Chain.GetTip from p.
-func readChain_getTip_Results(p Chain_getTip_Results, result **chain.BlockRef) error {
-	if p.HasResult() {
-		x := new(chain.BlockRef)
-		c, err := p.Result()
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		if err := ReadBlockRef(c, x); err != nil {
-			return ipc.InField("result", err)
-		}
-		*result = x
-	}
-	return nil
-}
-
-// writeChain_haveBlockOnDisk_Params writes the arguments of a call to chain.Chain.HaveBlockOnDisk into p.
-func writeChain_haveBlockOnDisk_Params(p Chain_haveBlockOnDisk_Params, height int32) error {
-	p.SetHeight(height)
 	return nil
 }
 
@@ -1277,72 +1164,9 @@ func readChain_haveBlockOnDisk_Params(p Chain_haveBlockOnDisk_Params, height *in
 	return nil
 }
 
-// writeChain_haveBlockOnDisk_Results writes the results of chain.Chain.HaveBlockOnDisk into p.
-func writeChain_haveBlockOnDisk_Results(p Chain_haveBlockOnDisk_Results, result bool) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readChain_haveBlockOnDisk_Results reads the results of chain.Chain.HaveBlockOnDisk from p.
-func readChain_haveBlockOnDisk_Results(p Chain_haveBlockOnDisk_Results, result *bool) error {
-	*result = p.Result()
-	return nil
-}
-
-// writeChain_findBlock_Params writes the arguments of a call to chain.Chain.FindBlock into p.
-func writeChain_findBlock_Params(p Chain_findBlock_Params, hash chain.Hash) error {
-	if err := p.SetHash(hash[:]); err != nil {
-		return ipc.InField("hash", err)
-	}
-	return nil
-}
-
-// readChain_findBlock_Params reads the arguments of a call to chain.Chain.FindBlock from p.
-func readChain_findBlock_Params(p Chain_findBlock_Params, hash *chain.Hash) error {
-	b, err := p.Hash()
-	if err != nil {
-		return ipc.InField("hash", err)
-	}
-	if len(b) != 32 {
-		return ipc.InField("hash", ipc.LengthError(len(b), 32))
-	}
-	copy(hash[:], b)
-	return nil
-}
-
-// writeChain_findBlock_Results writes the results of chain.Chain.FindBlock into p.
-func writeChain_findBlock_Results(p Chain_findBlock_Results, result *chain.BlockInfo) error {
-	if result != nil {
-		c, err := p.NewResult()
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		if err := WriteBlockInfo(c, result); err != nil {
-			return ipc.InField("result", err)
-		}
-	}
-	return nil
-}
-
-// readChain_findBlock_Results reads the results of chain.Chain.FindBlock from p.
-func readChain_findBlock_Results(p Chain_findBlock_Results, result **chain.BlockInfo) error {
-	if p.HasResult() {
-		x := new(chain.BlockInfo)
-		c, err := p.Result()
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		if err := ReadBlockInfo(c, x); err != nil {
-			return ipc.InField("result", err)
-		}
-		*result = x
-	}
-	return nil
-}
-
 // writeChain_findAncestorByHeight_Params writes the arguments of a call to chain.Chain.FindAncestorByHeight into p.
 func writeChain_findAncestorByHeight_Params(p Chain_findAncestorByHeight_Params, blockHash chain.Hash, ancestorHeight int32) error {
-	if err := p.SetBlockHash(blockHash[:]); err != nil {
+	if err := writeHash(ipcimpl.Field(p, 0), blockHash); err != nil {
 		return ipc.InField("blockHash", err)
 	}
 	p.SetAncestorHeight(ancestorHeight)
@@ -1351,88 +1175,20 @@ func writeChain_findAncestorByHeight_Params(p Chain_findAncestorByHeight_Params,
 
 // readChain_findAncestorByHeight_Params reads the arguments of a call to chain.Chain.FindAncestorByHeight from p.
 func readChain_findAncestorByHeight_Params(p Chain_findAncestorByHeight_Params, blockHash *chain.Hash, ancestorHeight *int32) error {
-	b, err := p.BlockHash()
-	if err != nil {
+	if err := readHash(ipcimpl.Field(p, 0), blockHash); err != nil {
 		return ipc.InField("blockHash", err)
 	}
-	if len(b) != 32 {
-		return ipc.InField("blockHash", ipc.LengthError(len(b), 32))
-	}
-	copy(blockHash[:], b)
 	*ancestorHeight = p.AncestorHeight()
-	return nil
-}
-
-// writeChain_findAncestorByHeight_Results writes the results of chain.Chain.FindAncestorByHeight into p.
-func writeChain_findAncestorByHeight_Results(p Chain_findAncestorByHeight_Results, result *chain.BlockInfo) error {
-	if result != nil {
-		c, err := p.NewResult()
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		if err := WriteBlockInfo(c, result); err != nil {
-			return ipc.InField("result", err)
-		}
-	}
-	return nil
-}
-
-// readChain_findAncestorByHeight_Results reads the results of chain.Chain.FindAncestorByHeight from p.
-func readChain_findAncestorByHeight_Results(p Chain_findAncestorByHeight_Results, result **chain.BlockInfo) error {
-	if p.HasResult() {
-		x := new(chain.BlockInfo)
-		c, err := p.Result()
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		if err := ReadBlockInfo(c, x); err != nil {
-			return ipc.InField("result", err)
-		}
-		*result = x
-	}
-	return nil
-}
-
-// writeChain_isInMempool_Params writes the arguments of a call to chain.Chain.IsInMempool into p.
-func writeChain_isInMempool_Params(p Chain_isInMempool_Params, txid chain.Hash) error {
-	if err := p.SetTxid(txid[:]); err != nil {
-		return ipc.InField("txid", err)
-	}
-	return nil
-}
-
-// readChain_isInMempool_Params reads the arguments of a call to chain.Chain.IsInMempool from p.
-func readChain_isInMempool_Params(p Chain_isInMempool_Params, txid *chain.Hash) error {
-	b, err := p.Txid()
-	if err != nil {
-		return ipc.InField("txid", err)
-	}
-	if len(b) != 32 {
-		return ipc.InField("txid", ipc.LengthError(len(b), 32))
-	}
-	copy(txid[:], b)
-	return nil
-}
-
-// writeChain_isInMempool_Results writes the results of chain.Chain.IsInMempool into p.
-func writeChain_isInMempool_Results(p Chain_isInMempool_Results, result bool) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readChain_isInMempool_Results reads the results of chain.Chain.IsInMempool from p.
-func readChain_isInMempool_Results(p Chain_isInMempool_Results, result *bool) error {
-	*result = p.Result()
 	return nil
 }
 
 // writeChain_broadcastTransaction_Params writes the arguments of a call to chain.Chain.BroadcastTransaction into p.
 func writeChain_broadcastTransaction_Params(p Chain_broadcastTransaction_Params, tx chain.Transaction, maxTxFee chain.Amount, relay bool) error {
-	c, err := p.NewTx()
+	txWire, err := p.NewTx()
 	if err != nil {
 		return ipc.InField("tx", err)
 	}
-	if err := WriteTransaction(c, &tx); err != nil {
+	if err := WriteTransaction(txWire, &tx); err != nil {
 		return ipc.InField("tx", err)
 	}
 	p.SetMaxTxFee(int64(maxTxFee))
@@ -1442,11 +1198,11 @@ func writeChain_broadcastTransaction_Params(p Chain_broadcastTransaction_Params,
 
 // readChain_broadcastTransaction_Params reads the arguments of a call to chain.Chain.BroadcastTransaction from p.
 func readChain_broadcastTransaction_Params(p Chain_broadcastTransaction_Params, tx *chain.Transaction, maxTxFee *chain.Amount, relay *bool) error {
-	c, err := p.Tx()
+	txWire, err := p.Tx()
 	if err != nil {
 		return ipc.InField("tx", err)
 	}
-	if err := ReadTransaction(c, tx); err != nil {
+	if err := ReadTransaction(txWire, tx); err != nil {
 		return ipc.InField("tx", err)
 	}
 	*maxTxFee = chain.Amount(p.MaxTxFee())
@@ -1457,21 +1213,13 @@ func readChain_broadcastTransaction_Params(p Chain_broadcastTransaction_Params, 
 // writeChain_broadcastTransaction_Results writes the results of chain.Chain.BroadcastTransaction into p.
 func writeChain_broadcastTransaction_Results(p Chain_broadcastTransaction_Results, ok bool, reason string) error {
 	p.SetOk(ok)
-	if err := p.SetReason(reason); err != nil {
-		return ipc.InField("reason", err)
-	}
-	return nil
+	return ipc.InField("reason", p.SetReason(reason))
 }
 
 // readChain_broadcastTransaction_Results reads the results of chain.Chain.BroadcastTransaction from p.
 func readChain_broadcastTransaction_Results(p Chain_broadcastTransaction_Results, ok *bool, reason *string) error {
 	*ok = p.Ok()
-	x, err := p.Reason()
-	if err != nil {
-		return ipc.InField("reason", err)
-	}
-	*reason = x
-	return nil
+	return ipc.InField("reason", ipcimpl.ReadText(ipcimpl.Field(p, 0), reason))
 }
 
 // writeChain_estimateSmartFee_Params writes the arguments of a call to chain.Chain.EstimateSmartFee into p.
@@ -1502,102 +1250,9 @@ func readChain_estimateSmartFee_Results(p Chain_estimateSmartFee_Results, feeRat
 	return nil
 }
 
-// writeChain_relayMinFee_Results writes the results of chain.Chain.RelayMinFee into p.
-func writeChain_relayMinFee_Results(p Chain_relayMinFee_Results, result chain.Amount) error {
-	p.SetResult(int64(result))
-	return nil
-}
-
-// readChain_relayMinFee_Results reads the results of chain.Chain.RelayMinFee from p.
-func readChain_relayMinFee_Results(p Chain_relayMinFee_Results, result *chain.Amount) error {
-	*result = chain.Amount(p.Result())
-	return nil
-}
-
-// writeChain_isInitialBlockDownload_Results writes the results of chain.Chain.IsInitialBlockDownload into p.
-func writeChain_isInitialBlockDownload_Results(p Chain_isInitialBlockDownload_Results, result bool) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readChain_isInitialBlockDownload_Results reads the results of chain.Chain.IsInitialBlockDownload from p.
-func readChain_isInitialBlockDownload_Results(p Chain_isInitialBlockDownload_Results, result *bool) error {
-	*result = p.Result()
-	return nil
-}
-
-// writeChain_initMessage_Params writes the arguments of a call to chain.Chain.InitMessage into p.
-func writeChain_initMessage_Params(p Chain_initMessage_Params, message string) error {
-	if err := p.SetMessage_(message); err != nil {
-		return ipc.InField("message", err)
-	}
-	return nil
-}
-
-// readChain_initMessage_Params reads the arguments of a call to chain.Chain.InitMessage from p.
-func readChain_initMessage_Params(p Chain_initMessage_Params, message *string) error {
-	x, err := p.Message_()
-	if err != nil {
-		return ipc.InField("message", err)
-	}
-	*message = x
-	return nil
-}
-
-// writeChain_handleNotifications_Params writes the arguments of a call to chain.Chain.HandleNotifications into p.
-func writeChain_handleNotifications_Params(p Chain_handleNotifications_Params, n chain.Notifications) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportNotifications(n)); err != nil {
-		return ipc.InField("n", err)
-	}
-	return nil
-}
-
 // readChain_handleNotifications_Params reads the arguments of a call to chain.Chain.HandleNotifications from p.
 func readChain_handleNotifications_Params(p Chain_handleNotifications_Params, n *chain.Notifications) error {
 	*n = ImportNotifications(ipcimpl.Cap(capnp.Struct(p), 0))
-	return nil
-}
-
-// writeChain_handleNotifications_Results writes the results of chain.Chain.HandleNotifications into p.
-func writeChain_handleNotifications_Results(p Chain_handleNotifications_Results, result chain.Handler) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportHandler(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readChain_handleNotifications_Results reads the results of chain.Chain.HandleNotifications from p.
-func readChain_handleNotifications_Results(p Chain_handleNotifications_Results, result *chain.Handler) error {
-	*result = ImportHandler(ipcimpl.Cap(capnp.Struct(p), 0))
-	return nil
-}
-
-// writeChain_waitForNotificationsIfTipChanged_Params writes the arguments of a call to chain.Chain.WaitForNotificationsIfTipChanged into p.
-func writeChain_waitForNotificationsIfTipChanged_Params(p Chain_waitForNotificationsIfTipChanged_Params, oldTip chain.Hash) error {
-	if err := p.SetOldTip(oldTip[:]); err != nil {
-		return ipc.InField("oldTip", err)
-	}
-	return nil
-}
-
-// readChain_waitForNotificationsIfTipChanged_Params reads the arguments of a call to chain.Chain.WaitForNotificationsIfTipChanged from p.
-func readChain_waitForNotificationsIfTipChanged_Params(p Chain_waitForNotificationsIfTipChanged_Params, oldTip *chain.Hash) error {
-	b, err := p.OldTip()
-	if err != nil {
-		return ipc.InField("oldTip", err)
-	}
-	if len(b) != 32 {
-		return ipc.InField("oldTip", ipc.LengthError(len(b), 32))
-	}
-	copy(oldTip[:], b)
-	return nil
-}
-
-// writeChain_requestMempoolTransactions_Params writes the arguments of a call to chain.Chain.RequestMempoolTransactions into p.
-func writeChain_requestMempoolTransactions_Params(p Chain_requestMempoolTransactions_Params, n chain.Notifications) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportNotifications(n)); err != nil {
-		return ipc.InField("n", err)
-	}
 	return nil
 }
 
@@ -1609,71 +1264,33 @@ func readChain_requestMempoolTransactions_Params(p Chain_requestMempoolTransacti
 
 // WriteBlockInfo writes v into s.
 func WriteBlockInfo(s BlockInfo, v *chain.BlockInfo) error {
-	if err := s.SetHash(v.Hash[:]); err != nil {
+	if err := writeHash(ipcimpl.Field(s, 0), v.Hash); err != nil {
 		return ipc.InField("Hash", err)
 	}
-	if err := s.SetPrevHash(v.PrevHash[:]); err != nil {
+	if err := writeHash(ipcimpl.Field(s, 1), v.PrevHash); err != nil {
 		return ipc.InField("PrevHash", err)
 	}
 	s.SetHeight(v.Height)
 	s.SetTime(v.Time)
-	if v.Transactions != nil {
-		l, err := s.NewTransactions(int32(len(v.Transactions)))
-		if err != nil {
-			return ipc.InField("Transactions", err)
-		}
-		for i := range v.Transactions {
-			if err := WriteTransaction(l.At(i), &v.Transactions[i]); err != nil {
-				return ipc.InField("Transactions", ipc.InElem(i, err))
-			}
-		}
-	}
-	return nil
+	return ipc.InField("Transactions", writeTransactionList(ipcimpl.Field(s, 2), v.Transactions))
 }
 
 // ReadBlockInfo reads s into v.
 func ReadBlockInfo(s BlockInfo, v *chain.BlockInfo) error {
-	b, err := s.Hash()
-	if err != nil {
+	if err := readHash(ipcimpl.Field(s, 0), &v.Hash); err != nil {
 		return ipc.InField("Hash", err)
 	}
-	if len(b) != 32 {
-		return ipc.InField("Hash", ipc.LengthError(len(b), 32))
-	}
-	copy(v.Hash[:], b)
-	b1, err := s.PrevHash()
-	if err != nil {
+	if err := readHash(ipcimpl.Field(s, 1), &v.PrevHash); err != nil {
 		return ipc.InField("PrevHash", err)
 	}
-	if len(b1) != 32 {
-		return ipc.InField("PrevHash", ipc.LengthError(len(b1), 32))
-	}
-	copy(v.PrevHash[:], b1)
 	v.Height = s.Height()
 	v.Time = s.Time()
-	l, err := s.Transactions()
-	if err != nil {
-		return ipc.InField("Transactions", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[chain.Transaction](l)
-		if err != nil {
-			return ipc.InField("Transactions", err)
-		}
-		x := make([]chain.Transaction, n)
-		for i := range x {
-			if err := ReadTransaction(l.At(i), &x[i]); err != nil {
-				return ipc.InField("Transactions", ipc.InElem(i, err))
-			}
-		}
-		v.Transactions = x
-	}
-	return nil
+	return ipc.InField("Transactions", readTransactionList(ipcimpl.Field(s, 2), &v.Transactions))
 }
 
 // WriteBlockRef writes v into s.
 func WriteBlockRef(s BlockRef, v *chain.BlockRef) error {
-	if err := s.SetHash(v.Hash[:]); err != nil {
+	if err := writeHash(ipcimpl.Field(s, 0), v.Hash); err != nil {
 		return ipc.InField("Hash", err)
 	}
 	s.SetHeight(v.Height)
@@ -1682,21 +1299,16 @@ func WriteBlockRef(s BlockRef, v *chain.BlockRef) error {
 
 // ReadBlockRef reads s into v.
 func ReadBlockRef(s BlockRef, v *chain.BlockRef) error {
-	b, err := s.Hash()
-	if err != nil {
+	if err := readHash(ipcimpl.Field(s, 0), &v.Hash); err != nil {
 		return ipc.InField("Hash", err)
 	}
-	if len(b) != 32 {
-		return ipc.InField("Hash", ipc.LengthError(len(b), 32))
-	}
-	copy(v.Hash[:], b)
 	v.Height = s.Height()
 	return nil
 }
 
 // WriteOutPoint writes v into s.
 func WriteOutPoint(s OutPoint, v *chain.OutPoint) error {
-	if err := s.SetTxID(v.TxID[:]); err != nil {
+	if err := writeHash(ipcimpl.Field(s, 0), v.TxID); err != nil {
 		return ipc.InField("TxID", err)
 	}
 	s.SetIndex(v.Index)
@@ -1705,41 +1317,20 @@ func WriteOutPoint(s OutPoint, v *chain.OutPoint) error {
 
 // ReadOutPoint reads s into v.
 func ReadOutPoint(s OutPoint, v *chain.OutPoint) error {
-	b, err := s.TxID()
-	if err != nil {
+	if err := readHash(ipcimpl.Field(s, 0), &v.TxID); err != nil {
 		return ipc.InField("TxID", err)
 	}
-	if len(b) != 32 {
-		return ipc.InField("TxID", ipc.LengthError(len(b), 32))
-	}
-	copy(v.TxID[:], b)
 	v.Index = s.Index()
 	return nil
 }
 
 // WriteTransaction writes v into s.
 func WriteTransaction(s Transaction, v *chain.Transaction) error {
-	if v.Inputs != nil {
-		l, err := s.NewInputs(int32(len(v.Inputs)))
-		if err != nil {
-			return ipc.InField("Inputs", err)
-		}
-		for i := range v.Inputs {
-			if err := WriteOutPoint(l.At(i), &v.Inputs[i]); err != nil {
-				return ipc.InField("Inputs", ipc.InElem(i, err))
-			}
-		}
+	if err := writeOutPointList(ipcimpl.Field(s, 0), v.Inputs); err != nil {
+		return ipc.InField("Inputs", err)
 	}
-	if v.Outputs != nil {
-		l, err := s.NewOutputs(int32(len(v.Outputs)))
-		if err != nil {
-			return ipc.InField("Outputs", err)
-		}
-		for i := range v.Outputs {
-			if err := WriteTxOut(l.At(i), &v.Outputs[i]); err != nil {
-				return ipc.InField("Outputs", ipc.InElem(i, err))
-			}
-		}
+	if err := writeTxOutList(ipcimpl.Field(s, 1), v.Outputs); err != nil {
+		return ipc.InField("Outputs", err)
 	}
 	s.SetLockTime(v.LockTime)
 	return nil
@@ -1747,39 +1338,11 @@ func WriteTransaction(s Transaction, v *chain.Transaction) error {
 
 // ReadTransaction reads s into v.
 func ReadTransaction(s Transaction, v *chain.Transaction) error {
-	l, err := s.Inputs()
-	if err != nil {
+	if err := readOutPointList(ipcimpl.Field(s, 0), &v.Inputs); err != nil {
 		return ipc.InField("Inputs", err)
 	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[chain.OutPoint](l)
-		if err != nil {
-			return ipc.InField("Inputs", err)
-		}
-		x := make([]chain.OutPoint, n)
-		for i := range x {
-			if err := ReadOutPoint(l.At(i), &x[i]); err != nil {
-				return ipc.InField("Inputs", ipc.InElem(i, err))
-			}
-		}
-		v.Inputs = x
-	}
-	l1, err := s.Outputs()
-	if err != nil {
+	if err := readTxOutList(ipcimpl.Field(s, 1), &v.Outputs); err != nil {
 		return ipc.InField("Outputs", err)
-	}
-	if l1.IsValid() {
-		n, err := ipc.SliceLen[chain.TxOut](l1)
-		if err != nil {
-			return ipc.InField("Outputs", err)
-		}
-		x := make([]chain.TxOut, n)
-		for i := range x {
-			if err := ReadTxOut(l1.At(i), &x[i]); err != nil {
-				return ipc.InField("Outputs", ipc.InElem(i, err))
-			}
-		}
-		v.Outputs = x
 	}
 	v.LockTime = s.LockTime()
 	return nil
@@ -1788,19 +1351,220 @@ func ReadTransaction(s Transaction, v *chain.Transaction) error {
 // WriteTxOut writes v into s.
 func WriteTxOut(s TxOut, v *chain.TxOut) error {
 	s.SetValue(int64(v.Value))
-	if err := s.SetAddress(v.Address); err != nil {
-		return ipc.InField("Address", err)
-	}
-	return nil
+	return ipc.InField("Address", s.SetAddress(v.Address))
 }
 
 // ReadTxOut reads s into v.
 func ReadTxOut(s TxOut, v *chain.TxOut) error {
 	v.Value = chain.Amount(s.Value())
-	x, err := s.Address()
-	if err != nil {
-		return ipc.InField("Address", err)
+	return ipc.InField("Address", ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Address))
+}
+
+// writeHashList points at at a new list holding v; a nil v leaves at null.
+func writeHashList(at ipcimpl.Pointer, v []chain.Hash) error {
+	if v == nil {
+		return nil
 	}
-	v.Address = x
+	l, err := ipcimpl.NewList(at, capnp.NewDataList, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := writeHash(ipcimpl.Elem(l, i), v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readHashList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readHashList(from ipcimpl.Pointer, dst *[]chain.Hash) error {
+	l, n, err := ipcimpl.ListLen[capnp.DataList, chain.Hash](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]chain.Hash, n)
+	for i := range v {
+		if err := readHash(ipcimpl.Elem(l, i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writeHash points at at a new Data holding v.
+func writeHash(at ipcimpl.Pointer, v chain.Hash) error {
+	return at.SetData(v[:])
+}
+
+// readHash reads the Data from points to, which must hold 32 bytes, into *dst.
+func readHash(from ipcimpl.Pointer, dst *chain.Hash) error {
+	p, err := from.Get()
+	if err != nil {
+		return err
+	}
+	data := p.Data()
+	if len(data) != 32 {
+		return ipc.LengthError(len(data), 32)
+	}
+	copy(dst[:], data)
+	return nil
+}
+
+// writeOptionalBlockRef writes *v at at; a nil v leaves at null.
+func writeOptionalBlockRef(at ipcimpl.Pointer, v *chain.BlockRef) error {
+	if v == nil {
+		return nil
+	}
+	s, err := ipcimpl.NewStruct(at, NewBlockRef)
+	if err != nil {
+		return err
+	}
+	return WriteBlockRef(s, v)
+}
+
+// readOptionalBlockRef sets *dst to a new value read from from; a null pointer leaves *dst as it was.
+func readOptionalBlockRef(from ipcimpl.Pointer, dst **chain.BlockRef) error {
+	if from.IsNull() {
+		return nil
+	}
+	value := new(chain.BlockRef)
+	s, err := ipcimpl.Struct[BlockRef](from)
+	if err != nil {
+		return err
+	}
+	if err := ReadBlockRef(s, value); err != nil {
+		return err
+	}
+	*dst = value
+	return nil
+}
+
+// writeOptionalBlockInfo writes *v at at; a nil v leaves at null.
+func writeOptionalBlockInfo(at ipcimpl.Pointer, v *chain.BlockInfo) error {
+	if v == nil {
+		return nil
+	}
+	s, err := ipcimpl.NewStruct(at, NewBlockInfo)
+	if err != nil {
+		return err
+	}
+	return WriteBlockInfo(s, v)
+}
+
+// readOptionalBlockInfo sets *dst to a new value read from from; a null pointer leaves *dst as it was.
+func readOptionalBlockInfo(from ipcimpl.Pointer, dst **chain.BlockInfo) error {
+	if from.IsNull() {
+		return nil
+	}
+	value := new(chain.BlockInfo)
+	s, err := ipcimpl.Struct[BlockInfo](from)
+	if err != nil {
+		return err
+	}
+	if err := ReadBlockInfo(s, value); err != nil {
+		return err
+	}
+	*dst = value
+	return nil
+}
+
+// writeTransactionList points at at a new list holding v; a nil v leaves at null.
+func writeTransactionList(at ipcimpl.Pointer, v []chain.Transaction) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewTransaction_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := WriteTransaction(l.At(i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readTransactionList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readTransactionList(from ipcimpl.Pointer, dst *[]chain.Transaction) error {
+	l, n, err := ipcimpl.ListLen[Transaction_List, chain.Transaction](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]chain.Transaction, n)
+	for i := range v {
+		if err := ReadTransaction(l.At(i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writeOutPointList points at at a new list holding v; a nil v leaves at null.
+func writeOutPointList(at ipcimpl.Pointer, v []chain.OutPoint) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewOutPoint_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := WriteOutPoint(l.At(i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readOutPointList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readOutPointList(from ipcimpl.Pointer, dst *[]chain.OutPoint) error {
+	l, n, err := ipcimpl.ListLen[OutPoint_List, chain.OutPoint](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]chain.OutPoint, n)
+	for i := range v {
+		if err := ReadOutPoint(l.At(i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writeTxOutList points at at a new list holding v; a nil v leaves at null.
+func writeTxOutList(at ipcimpl.Pointer, v []chain.TxOut) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewTxOut_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := WriteTxOut(l.At(i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readTxOutList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readTxOutList(from ipcimpl.Pointer, dst *[]chain.TxOut) error {
+	l, n, err := ipcimpl.ListLen[TxOut_List, chain.TxOut](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]chain.TxOut, n)
+	for i := range v {
+		if err := ReadTxOut(l.At(i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
 	return nil
 }

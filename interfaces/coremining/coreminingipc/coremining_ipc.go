@@ -13,7 +13,6 @@
 package coreminingipc
 
 import (
-	"bytes"
 	"context"
 	"runtime"
 
@@ -76,7 +75,8 @@ func (c *MiningClient) Release() {
 // IsTestChain reports whether the node runs a test chain.
 func (c *MiningClient) IsTestChain(ctx context.Context) (result bool, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodMiningIsTestChain, nil, func(r capnp.Struct) error {
-		return readMining_isTestChain_Results(Mining_isTestChain_Results(r), &result)
+		result = Mining_isTestChain_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return false, err
@@ -87,7 +87,8 @@ func (c *MiningClient) IsTestChain(ctx context.Context) (result bool, err error)
 // IsInitialBlockDownload reports whether the node is still syncing.
 func (c *MiningClient) IsInitialBlockDownload(ctx context.Context) (result bool, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodMiningIsInitialBlockDownload, nil, func(r capnp.Struct) error {
-		return readMining_isInitialBlockDownload_Results(Mining_isInitialBlockDownload_Results(r), &result)
+		result = Mining_isInitialBlockDownload_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return false, err
@@ -98,7 +99,12 @@ func (c *MiningClient) IsInitialBlockDownload(ctx context.Context) (result bool,
 // GetTip returns the tip, or nil when there is none yet.
 func (c *MiningClient) GetTip(ctx context.Context) (result *coremining.BlockRef, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodMiningGetTip, nil, func(r capnp.Struct) error {
-		return readMining_getTip_Results(Mining_getTip_Results(r), &result)
+		if Mining_getTip_Results(r).HasResultFlag() {
+			if err := readOptionalBlockRef(ipcimpl.Field(r, 0), &result); err != nil {
+				return ipc.InField("result", err)
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -125,7 +131,8 @@ func (c *MiningClient) CreateNewBlock(ctx context.Context, options coremining.Bl
 	err = ipcimpl.Call(ctx, c.c, &methodMiningCreateNewBlock, func(p capnp.Struct) error {
 		return writeMining_createNewBlock_Params(Mining_createNewBlock_Params(p), options, cooldown)
 	}, func(r capnp.Struct) error {
-		return readMining_createNewBlock_Results(Mining_createNewBlock_Results(r), &result)
+		result = ImportBlockTemplate(ipcimpl.Cap(r, 0))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -154,7 +161,7 @@ func (c *MiningClient) Interrupt(ctx context.Context) (err error) {
 // SubmitBlock submits a full block (consensus serialization).
 func (c *MiningClient) SubmitBlock(ctx context.Context, block []byte) (reason string, debug string, result bool, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodMiningSubmitBlock, func(p capnp.Struct) error {
-		return writeMining_submitBlock_Params(Mining_submitBlock_Params(p), block)
+		return ipc.InField("block", Mining_submitBlock_Params(p).SetBlock(block))
 	}, func(r capnp.Struct) error {
 		return readMining_submitBlock_Results(Mining_submitBlock_Results(r), &reason, &debug, &result)
 	})
@@ -168,9 +175,9 @@ func (c *MiningClient) SubmitBlock(ctx context.Context, block []byte) (reason st
 // these txids (empty entries for unknown ones).
 func (c *MiningClient) GetTransactionsByTxID(ctx context.Context, txids [][]byte) (result [][]byte, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodMiningGetTransactionsByTxID, func(p capnp.Struct) error {
-		return writeMining_getTransactionsByTxID_Params(Mining_getTransactionsByTxID_Params(p), txids)
+		return ipc.InField("txids", writeBytesList(ipcimpl.Field(p, 1), txids))
 	}, func(r capnp.Struct) error {
-		return readMining_getTransactionsByTxID_Results(Mining_getTransactionsByTxID_Results(r), &result)
+		return ipc.InField("result", readBytesList(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -181,9 +188,9 @@ func (c *MiningClient) GetTransactionsByTxID(ctx context.Context, txids [][]byte
 // GetTransactionsByWitnessID is GetTransactionsByTxID by wtxid.
 func (c *MiningClient) GetTransactionsByWitnessID(ctx context.Context, wtxids [][]byte) (result [][]byte, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodMiningGetTransactionsByWitnessID, func(p capnp.Struct) error {
-		return writeMining_getTransactionsByWitnessID_Params(Mining_getTransactionsByWitnessID_Params(p), wtxids)
+		return ipc.InField("wtxids", writeBytesList(ipcimpl.Field(p, 1), wtxids))
 	}, func(r capnp.Struct) error {
-		return readMining_getTransactionsByWitnessID_Results(Mining_getTransactionsByWitnessID_Results(r), &result)
+		return ipc.InField("result", readBytesList(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -246,7 +253,8 @@ func (s miningServer) serveIsTestChain(ctx context.Context, call *capnprpc.Call)
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMiningIsTestChain, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeMining_isTestChain_Results(Mining_isTestChain_Results(r), result)
+		Mining_isTestChain_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -258,7 +266,8 @@ func (s miningServer) serveIsInitialBlockDownload(ctx context.Context, call *cap
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMiningIsInitialBlockDownload, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeMining_isInitialBlockDownload_Results(Mining_isInitialBlockDownload_Results(r), result)
+		Mining_isInitialBlockDownload_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -308,7 +317,7 @@ func (s miningServer) serveCreateNewBlock(ctx context.Context, call *capnprpc.Ca
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMiningCreateNewBlock, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeMining_createNewBlock_Results(Mining_createNewBlock_Results(r), result)
+		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportBlockTemplate(result)))
 	})
 }
 
@@ -341,8 +350,8 @@ func (s miningServer) serveInterrupt(ctx context.Context, call *capnprpc.Call) (
 func (s miningServer) serveSubmitBlock(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodMiningSubmitBlock, &err)
 	var block []byte
-	if err := readMining_submitBlock_Params(Mining_submitBlock_Params(call.Params()), &block); err != nil {
-		return ipcimpl.ParamsError(&methodMiningSubmitBlock, err)
+	if err := ipcimpl.ReadData(ipcimpl.Field(call.Params(), 1), &block); err != nil {
+		return ipcimpl.ParamsError(&methodMiningSubmitBlock, ipc.InField("block", err))
 	}
 	reason, debug, result, err := s.impl.SubmitBlock(ctx, block)
 	if err != nil {
@@ -357,15 +366,15 @@ func (s miningServer) serveSubmitBlock(ctx context.Context, call *capnprpc.Call)
 func (s miningServer) serveGetTransactionsByTxID(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodMiningGetTransactionsByTxID, &err)
 	var txids [][]byte
-	if err := readMining_getTransactionsByTxID_Params(Mining_getTransactionsByTxID_Params(call.Params()), &txids); err != nil {
-		return ipcimpl.ParamsError(&methodMiningGetTransactionsByTxID, err)
+	if err := readBytesList(ipcimpl.Field(call.Params(), 1), &txids); err != nil {
+		return ipcimpl.ParamsError(&methodMiningGetTransactionsByTxID, ipc.InField("txids", err))
 	}
 	result, err := s.impl.GetTransactionsByTxID(ctx, txids)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMiningGetTransactionsByTxID, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeMining_getTransactionsByTxID_Results(Mining_getTransactionsByTxID_Results(r), result)
+		return ipc.InField("result", writeBytesList(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -373,15 +382,15 @@ func (s miningServer) serveGetTransactionsByTxID(ctx context.Context, call *capn
 func (s miningServer) serveGetTransactionsByWitnessID(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodMiningGetTransactionsByWitnessID, &err)
 	var wtxids [][]byte
-	if err := readMining_getTransactionsByWitnessID_Params(Mining_getTransactionsByWitnessID_Params(call.Params()), &wtxids); err != nil {
-		return ipcimpl.ParamsError(&methodMiningGetTransactionsByWitnessID, err)
+	if err := readBytesList(ipcimpl.Field(call.Params(), 1), &wtxids); err != nil {
+		return ipcimpl.ParamsError(&methodMiningGetTransactionsByWitnessID, ipc.InField("wtxids", err))
 	}
 	result, err := s.impl.GetTransactionsByWitnessID(ctx, wtxids)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMiningGetTransactionsByWitnessID, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeMining_getTransactionsByWitnessID_Results(Mining_getTransactionsByWitnessID_Results(r), result)
+		return ipc.InField("result", writeBytesList(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -527,7 +536,7 @@ func (c *BlockTemplateClient) Destroy(ctx context.Context) (err error) {
 // GetBlockHeader calls coremining.BlockTemplate.GetBlockHeader in the other process.
 func (c *BlockTemplateClient) GetBlockHeader(ctx context.Context) (result []byte, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetBlockHeader, nil, func(r capnp.Struct) error {
-		return readBlockTemplate_getBlockHeader_Results(BlockTemplate_getBlockHeader_Results(r), &result)
+		return ipc.InField("result", ipcimpl.ReadData(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -538,7 +547,7 @@ func (c *BlockTemplateClient) GetBlockHeader(ctx context.Context) (result []byte
 // GetBlock calls coremining.BlockTemplate.GetBlock in the other process.
 func (c *BlockTemplateClient) GetBlock(ctx context.Context) (result []byte, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetBlock, nil, func(r capnp.Struct) error {
-		return readBlockTemplate_getBlock_Results(BlockTemplate_getBlock_Results(r), &result)
+		return ipc.InField("result", ipcimpl.ReadData(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -549,7 +558,7 @@ func (c *BlockTemplateClient) GetBlock(ctx context.Context) (result []byte, err 
 // GetTxFees calls coremining.BlockTemplate.GetTxFees in the other process.
 func (c *BlockTemplateClient) GetTxFees(ctx context.Context) (result []int64, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetTxFees, nil, func(r capnp.Struct) error {
-		return readBlockTemplate_getTxFees_Results(BlockTemplate_getTxFees_Results(r), &result)
+		return ipc.InField("result", readInt64List(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -560,7 +569,7 @@ func (c *BlockTemplateClient) GetTxFees(ctx context.Context) (result []int64, er
 // GetTxSigops calls coremining.BlockTemplate.GetTxSigops in the other process.
 func (c *BlockTemplateClient) GetTxSigops(ctx context.Context) (result []int64, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetTxSigops, nil, func(r capnp.Struct) error {
-		return readBlockTemplate_getTxSigops_Results(BlockTemplate_getTxSigops_Results(r), &result)
+		return ipc.InField("result", readInt64List(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -582,7 +591,7 @@ func (c *BlockTemplateClient) GetCoinbaseTx(ctx context.Context) (result coremin
 // GetCoinbaseMerklePath calls coremining.BlockTemplate.GetCoinbaseMerklePath in the other process.
 func (c *BlockTemplateClient) GetCoinbaseMerklePath(ctx context.Context) (result [][]byte, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetCoinbaseMerklePath, nil, func(r capnp.Struct) error {
-		return readBlockTemplate_getCoinbaseMerklePath_Results(BlockTemplate_getCoinbaseMerklePath_Results(r), &result)
+		return ipc.InField("result", readBytesList(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -609,7 +618,8 @@ func (c *BlockTemplateClient) WaitNext(ctx context.Context, options coremining.B
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateWaitNext, func(p capnp.Struct) error {
 		return writeBlockTemplate_waitNext_Params(BlockTemplate_waitNext_Params(p), options)
 	}, func(r capnp.Struct) error {
-		return readBlockTemplate_waitNext_Results(BlockTemplate_waitNext_Results(r), &result)
+		result = ImportBlockTemplate(ipcimpl.Cap(r, 0))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -627,7 +637,8 @@ func (c *BlockTemplateClient) SubmitSolutionOld7(ctx context.Context, version ui
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateSubmitSolutionOld7, func(p capnp.Struct) error {
 		return writeBlockTemplate_submitSolutionOld7_Params(BlockTemplate_submitSolutionOld7_Params(p), version, timestamp, nonce, coinbase)
 	}, func(r capnp.Struct) error {
-		return readBlockTemplate_submitSolutionOld7_Results(BlockTemplate_submitSolutionOld7_Results(r), &result)
+		result = BlockTemplate_submitSolutionOld7_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return false, err
@@ -698,7 +709,7 @@ func (s blockTemplateServer) serveGetBlockHeader(ctx context.Context, call *capn
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateGetBlockHeader, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeBlockTemplate_getBlockHeader_Results(BlockTemplate_getBlockHeader_Results(r), result)
+		return ipc.InField("result", BlockTemplate_getBlockHeader_Results(r).SetResult(result))
 	})
 }
 
@@ -710,7 +721,7 @@ func (s blockTemplateServer) serveGetBlock(ctx context.Context, call *capnprpc.C
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateGetBlock, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeBlockTemplate_getBlock_Results(BlockTemplate_getBlock_Results(r), result)
+		return ipc.InField("result", BlockTemplate_getBlock_Results(r).SetResult(result))
 	})
 }
 
@@ -722,7 +733,7 @@ func (s blockTemplateServer) serveGetTxFees(ctx context.Context, call *capnprpc.
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateGetTxFees, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeBlockTemplate_getTxFees_Results(BlockTemplate_getTxFees_Results(r), result)
+		return ipc.InField("result", writeInt64List(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -734,7 +745,7 @@ func (s blockTemplateServer) serveGetTxSigops(ctx context.Context, call *capnprp
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateGetTxSigops, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeBlockTemplate_getTxSigops_Results(BlockTemplate_getTxSigops_Results(r), result)
+		return ipc.InField("result", writeInt64List(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -758,7 +769,7 @@ func (s blockTemplateServer) serveGetCoinbaseMerklePath(ctx context.Context, cal
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateGetCoinbaseMerklePath, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeBlockTemplate_getCoinbaseMerklePath_Results(BlockTemplate_getCoinbaseMerklePath_Results(r), result)
+		return ipc.InField("result", writeBytesList(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -795,7 +806,7 @@ func (s blockTemplateServer) serveWaitNext(ctx context.Context, call *capnprpc.C
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateWaitNext, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeBlockTemplate_waitNext_Results(BlockTemplate_waitNext_Results(r), result)
+		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportBlockTemplate(result)))
 	})
 }
 
@@ -822,7 +833,8 @@ func (s blockTemplateServer) serveSubmitSolutionOld7(ctx context.Context, call *
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateSubmitSolutionOld7, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeBlockTemplate_submitSolutionOld7_Results(BlockTemplate_submitSolutionOld7_Results(r), result)
+		BlockTemplate_submitSolutionOld7_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -923,61 +935,13 @@ func ImportBlockTemplate(c *ipc.Capability) coremining.BlockTemplate {
 	return NewBlockTemplateClient(c)
 }
 
-// writeMining_isTestChain_Results writes the results of coremining.Mining.IsTestChain into p.
-func writeMining_isTestChain_Results(p Mining_isTestChain_Results, result bool) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readMining_isTestChain_Results reads the results of coremining.Mining.IsTestChain from p.
-func readMining_isTestChain_Results(p Mining_isTestChain_Results, result *bool) error {
-	*result = p.Result()
-	return nil
-}
-
-// writeMining_isInitialBlockDownload_Results writes the results of coremining.Mining.IsInitialBlockDownload into p.
-func writeMining_isInitialBlockDownload_Results(p Mining_isInitialBlockDownload_Results, result bool) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readMining_isInitialBlockDownload_Results reads the results of coremining.Mining.IsInitialBlockDownload from p.
-func readMining_isInitialBlockDownload_Results(p Mining_isInitialBlockDownload_Results, result *bool) error {
-	*result = p.Result()
-	return nil
-}
-
 // writeMining_getTip_Results writes the results of coremining.Mining.GetTip into p.
 func writeMining_getTip_Results(p Mining_getTip_Results, result *coremining.BlockRef) error {
-	if result != nil {
-		c, err := p.NewResult()
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		if err := WriteBlockRef(c, result); err != nil {
-			return ipc.InField("result", err)
-		}
+	if err := writeOptionalBlockRef(ipcimpl.Field(p, 0), result); err != nil {
+		return ipc.InField("result", err)
 	}
 	if result != nil {
 		p.SetHasResultFlag(true)
-	}
-	return nil
-}
-
-// readMining_getTip_Results reads the results of coremining.Mining.GetTip from p.
-func readMining_getTip_Results(p Mining_getTip_Results, result **coremining.BlockRef) error {
-	if p.HasResultFlag() {
-		if p.HasResult() {
-			x := new(coremining.BlockRef)
-			c, err := p.Result()
-			if err != nil {
-				return ipc.InField("result", err)
-			}
-			if err := ReadBlockRef(c, x); err != nil {
-				return ipc.InField("result", err)
-			}
-			*result = x
-		}
 	}
 	return nil
 }
@@ -993,46 +957,38 @@ func writeMining_waitTipChanged_Params(p Mining_waitTipChanged_Params, currentTi
 
 // readMining_waitTipChanged_Params reads the arguments of a call to coremining.Mining.WaitTipChanged from p.
 func readMining_waitTipChanged_Params(p Mining_waitTipChanged_Params, currentTip *[]byte, timeout *float64) error {
-	b, err := p.CurrentTip()
-	if err != nil {
+	if err := ipcimpl.ReadData(ipcimpl.Field(p, 1), currentTip); err != nil {
 		return ipc.InField("currentTip", err)
 	}
-	*currentTip = bytes.Clone(b)
 	*timeout = p.Timeout()
 	return nil
 }
 
 // writeMining_waitTipChanged_Results writes the results of coremining.Mining.WaitTipChanged into p.
 func writeMining_waitTipChanged_Results(p Mining_waitTipChanged_Results, result coremining.BlockRef) error {
-	c, err := p.NewResult()
+	resultWire, err := p.NewResult()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := WriteBlockRef(c, &result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", WriteBlockRef(resultWire, &result))
 }
 
 // readMining_waitTipChanged_Results reads the results of coremining.Mining.WaitTipChanged from p.
 func readMining_waitTipChanged_Results(p Mining_waitTipChanged_Results, result *coremining.BlockRef) error {
-	c, err := p.Result()
+	resultWire, err := p.Result()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := ReadBlockRef(c, result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", ReadBlockRef(resultWire, result))
 }
 
 // writeMining_createNewBlock_Params writes the arguments of a call to coremining.Mining.CreateNewBlock into p.
 func writeMining_createNewBlock_Params(p Mining_createNewBlock_Params, options coremining.BlockCreateOptions, cooldown bool) error {
-	c, err := p.NewOptions()
+	optionsWire, err := p.NewOptions()
 	if err != nil {
 		return ipc.InField("options", err)
 	}
-	if err := WriteBlockCreateOptions(c, &options); err != nil {
+	if err := WriteBlockCreateOptions(optionsWire, &options); err != nil {
 		return ipc.InField("options", err)
 	}
 	p.SetCooldown(cooldown)
@@ -1041,28 +997,14 @@ func writeMining_createNewBlock_Params(p Mining_createNewBlock_Params, options c
 
 // readMining_createNewBlock_Params reads the arguments of a call to coremining.Mining.CreateNewBlock from p.
 func readMining_createNewBlock_Params(p Mining_createNewBlock_Params, options *coremining.BlockCreateOptions, cooldown *bool) error {
-	c, err := p.Options()
+	optionsWire, err := p.Options()
 	if err != nil {
 		return ipc.InField("options", err)
 	}
-	if err := ReadBlockCreateOptions(c, options); err != nil {
+	if err := ReadBlockCreateOptions(optionsWire, options); err != nil {
 		return ipc.InField("options", err)
 	}
 	*cooldown = p.Cooldown()
-	return nil
-}
-
-// writeMining_createNewBlock_Results writes the results of coremining.Mining.CreateNewBlock into p.
-func writeMining_createNewBlock_Results(p Mining_createNewBlock_Results, result coremining.BlockTemplate) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportBlockTemplate(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readMining_createNewBlock_Results reads the results of coremining.Mining.CreateNewBlock from p.
-func readMining_createNewBlock_Results(p Mining_createNewBlock_Results, result *coremining.BlockTemplate) error {
-	*result = ImportBlockTemplate(ipcimpl.Cap(capnp.Struct(p), 0))
 	return nil
 }
 
@@ -1071,31 +1013,23 @@ func writeMining_checkBlock_Params(p Mining_checkBlock_Params, block []byte, opt
 	if err := p.SetBlock(block); err != nil {
 		return ipc.InField("block", err)
 	}
-	c, err := p.NewOptions()
+	optionsWire, err := p.NewOptions()
 	if err != nil {
 		return ipc.InField("options", err)
 	}
-	if err := WriteBlockCheckOptions(c, &options); err != nil {
-		return ipc.InField("options", err)
-	}
-	return nil
+	return ipc.InField("options", WriteBlockCheckOptions(optionsWire, &options))
 }
 
 // readMining_checkBlock_Params reads the arguments of a call to coremining.Mining.CheckBlock from p.
 func readMining_checkBlock_Params(p Mining_checkBlock_Params, block *[]byte, options *coremining.BlockCheckOptions) error {
-	b, err := p.Block()
-	if err != nil {
+	if err := ipcimpl.ReadData(ipcimpl.Field(p, 1), block); err != nil {
 		return ipc.InField("block", err)
 	}
-	*block = bytes.Clone(b)
-	c, err := p.Options()
+	optionsWire, err := p.Options()
 	if err != nil {
 		return ipc.InField("options", err)
 	}
-	if err := ReadBlockCheckOptions(c, options); err != nil {
-		return ipc.InField("options", err)
-	}
-	return nil
+	return ipc.InField("options", ReadBlockCheckOptions(optionsWire, options))
 }
 
 // writeMining_checkBlock_Results writes the results of coremining.Mining.CheckBlock into p.
@@ -1112,35 +1046,13 @@ func writeMining_checkBlock_Results(p Mining_checkBlock_Results, reason string, 
 
 // readMining_checkBlock_Results reads the results of coremining.Mining.CheckBlock from p.
 func readMining_checkBlock_Results(p Mining_checkBlock_Results, reason *string, debug *string, result *bool) error {
-	x, err := p.Reason()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), reason); err != nil {
 		return ipc.InField("reason", err)
 	}
-	*reason = x
-	x1, err := p.Debug()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 1), debug); err != nil {
 		return ipc.InField("debug", err)
 	}
-	*debug = x1
 	*result = p.Result()
-	return nil
-}
-
-// writeMining_submitBlock_Params writes the arguments of a call to coremining.Mining.SubmitBlock into p.
-func writeMining_submitBlock_Params(p Mining_submitBlock_Params, block []byte) error {
-	if err := p.SetBlock(block); err != nil {
-		return ipc.InField("block", err)
-	}
-	return nil
-}
-
-// readMining_submitBlock_Params reads the arguments of a call to coremining.Mining.SubmitBlock from p.
-func readMining_submitBlock_Params(p Mining_submitBlock_Params, block *[]byte) error {
-	b, err := p.Block()
-	if err != nil {
-		return ipc.InField("block", err)
-	}
-	*block = bytes.Clone(b)
 	return nil
 }
 
@@ -1158,346 +1070,32 @@ func writeMining_submitBlock_Results(p Mining_submitBlock_Results, reason string
 
 // readMining_submitBlock_Results reads the results of coremining.Mining.SubmitBlock from p.
 func readMining_submitBlock_Results(p Mining_submitBlock_Results, reason *string, debug *string, result *bool) error {
-	x, err := p.Reason()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), reason); err != nil {
 		return ipc.InField("reason", err)
 	}
-	*reason = x
-	x1, err := p.Debug()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 1), debug); err != nil {
 		return ipc.InField("debug", err)
 	}
-	*debug = x1
 	*result = p.Result()
-	return nil
-}
-
-// writeMining_getTransactionsByTxID_Params writes the arguments of a call to coremining.Mining.GetTransactionsByTxID into p.
-func writeMining_getTransactionsByTxID_Params(p Mining_getTransactionsByTxID_Params, txids [][]byte) error {
-	if txids != nil {
-		l, err := p.NewTxids(int32(len(txids)))
-		if err != nil {
-			return ipc.InField("txids", err)
-		}
-		for i := range txids {
-			if err := ipc.SetDataAt(l, i, txids[i]); err != nil {
-				return ipc.InField("txids", ipc.InElem(i, err))
-			}
-		}
-	}
-	return nil
-}
-
-// readMining_getTransactionsByTxID_Params reads the arguments of a call to coremining.Mining.GetTransactionsByTxID from p.
-func readMining_getTransactionsByTxID_Params(p Mining_getTransactionsByTxID_Params, txids *[][]byte) error {
-	l, err := p.Txids()
-	if err != nil {
-		return ipc.InField("txids", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[[]byte](l)
-		if err != nil {
-			return ipc.InField("txids", err)
-		}
-		x := make([][]byte, n)
-		for i := range x {
-			b, err := l.At(i)
-			if err != nil {
-				return ipc.InField("txids", ipc.InElem(i, err))
-			}
-			x[i] = bytes.Clone(b)
-		}
-		*txids = x
-	}
-	return nil
-}
-
-// writeMining_getTransactionsByTxID_Results writes the results of coremining.Mining.GetTransactionsByTxID into p.
-func writeMining_getTransactionsByTxID_Results(p Mining_getTransactionsByTxID_Results, result [][]byte) error {
-	if result != nil {
-		l, err := p.NewResult(int32(len(result)))
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		for i := range result {
-			if err := ipc.SetDataAt(l, i, result[i]); err != nil {
-				return ipc.InField("result", ipc.InElem(i, err))
-			}
-		}
-	}
-	return nil
-}
-
-// readMining_getTransactionsByTxID_Results reads the results of coremining.Mining.GetTransactionsByTxID from p.
-func readMining_getTransactionsByTxID_Results(p Mining_getTransactionsByTxID_Results, result *[][]byte) error {
-	l, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[[]byte](l)
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		x := make([][]byte, n)
-		for i := range x {
-			b, err := l.At(i)
-			if err != nil {
-				return ipc.InField("result", ipc.InElem(i, err))
-			}
-			x[i] = bytes.Clone(b)
-		}
-		*result = x
-	}
-	return nil
-}
-
-// writeMining_getTransactionsByWitnessID_Params writes the arguments of a call to coremining.Mining.GetTransactionsByWitnessID into p.
-func writeMining_getTransactionsByWitnessID_Params(p Mining_getTransactionsByWitnessID_Params, wtxids [][]byte) error {
-	if wtxids != nil {
-		l, err := p.NewWtxids(int32(len(wtxids)))
-		if err != nil {
-			return ipc.InField("wtxids", err)
-		}
-		for i := range wtxids {
-			if err := ipc.SetDataAt(l, i, wtxids[i]); err != nil {
-				return ipc.InField("wtxids", ipc.InElem(i, err))
-			}
-		}
-	}
-	return nil
-}
-
-// readMining_getTransactionsByWitnessID_Params reads the arguments of a call to coremining.Mining.GetTransactionsByWitnessID from p.
-func readMining_getTransactionsByWitnessID_Params(p Mining_getTransactionsByWitnessID_Params, wtxids *[][]byte) error {
-	l, err := p.Wtxids()
-	if err != nil {
-		return ipc.InField("wtxids", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[[]byte](l)
-		if err != nil {
-			return ipc.InField("wtxids", err)
-		}
-		x := make([][]byte, n)
-		for i := range x {
-			b, err := l.At(i)
-			if err != nil {
-				return ipc.InField("wtxids", ipc.InElem(i, err))
-			}
-			x[i] = bytes.Clone(b)
-		}
-		*wtxids = x
-	}
-	return nil
-}
-
-// writeMining_getTransactionsByWitnessID_Results writes the results of coremining.Mining.GetTransactionsByWitnessID into p.
-func writeMining_getTransactionsByWitnessID_Results(p Mining_getTransactionsByWitnessID_Results, result [][]byte) error {
-	if result != nil {
-		l, err := p.NewResult(int32(len(result)))
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		for i := range result {
-			if err := ipc.SetDataAt(l, i, result[i]); err != nil {
-				return ipc.InField("result", ipc.InElem(i, err))
-			}
-		}
-	}
-	return nil
-}
-
-// readMining_getTransactionsByWitnessID_Results reads the results of coremining.Mining.GetTransactionsByWitnessID from p.
-func readMining_getTransactionsByWitnessID_Results(p Mining_getTransactionsByWitnessID_Results, result *[][]byte) error {
-	l, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[[]byte](l)
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		x := make([][]byte, n)
-		for i := range x {
-			b, err := l.At(i)
-			if err != nil {
-				return ipc.InField("result", ipc.InElem(i, err))
-			}
-			x[i] = bytes.Clone(b)
-		}
-		*result = x
-	}
-	return nil
-}
-
-// writeBlockTemplate_getBlockHeader_Results writes the results of coremining.BlockTemplate.GetBlockHeader into p.
-func writeBlockTemplate_getBlockHeader_Results(p BlockTemplate_getBlockHeader_Results, result []byte) error {
-	if err := p.SetResult(result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readBlockTemplate_getBlockHeader_Results reads the results of coremining.BlockTemplate.GetBlockHeader from p.
-func readBlockTemplate_getBlockHeader_Results(p BlockTemplate_getBlockHeader_Results, result *[]byte) error {
-	b, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	*result = bytes.Clone(b)
-	return nil
-}
-
-// writeBlockTemplate_getBlock_Results writes the results of coremining.BlockTemplate.GetBlock into p.
-func writeBlockTemplate_getBlock_Results(p BlockTemplate_getBlock_Results, result []byte) error {
-	if err := p.SetResult(result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readBlockTemplate_getBlock_Results reads the results of coremining.BlockTemplate.GetBlock from p.
-func readBlockTemplate_getBlock_Results(p BlockTemplate_getBlock_Results, result *[]byte) error {
-	b, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	*result = bytes.Clone(b)
-	return nil
-}
-
-// writeBlockTemplate_getTxFees_Results writes the results of coremining.BlockTemplate.GetTxFees into p.
-func writeBlockTemplate_getTxFees_Results(p BlockTemplate_getTxFees_Results, result []int64) error {
-	if result != nil {
-		l, err := p.NewResult(int32(len(result)))
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		for i := range result {
-			l.Set(i, result[i])
-		}
-	}
-	return nil
-}
-
-// readBlockTemplate_getTxFees_Results reads the results of coremining.BlockTemplate.GetTxFees from p.
-func readBlockTemplate_getTxFees_Results(p BlockTemplate_getTxFees_Results, result *[]int64) error {
-	l, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[int64](l)
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		x := make([]int64, n)
-		for i := range x {
-			x[i] = l.At(i)
-		}
-		*result = x
-	}
-	return nil
-}
-
-// writeBlockTemplate_getTxSigops_Results writes the results of coremining.BlockTemplate.GetTxSigops into p.
-func writeBlockTemplate_getTxSigops_Results(p BlockTemplate_getTxSigops_Results, result []int64) error {
-	if result != nil {
-		l, err := p.NewResult(int32(len(result)))
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		for i := range result {
-			l.Set(i, result[i])
-		}
-	}
-	return nil
-}
-
-// readBlockTemplate_getTxSigops_Results reads the results of coremining.BlockTemplate.GetTxSigops from p.
-func readBlockTemplate_getTxSigops_Results(p BlockTemplate_getTxSigops_Results, result *[]int64) error {
-	l, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[int64](l)
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		x := make([]int64, n)
-		for i := range x {
-			x[i] = l.At(i)
-		}
-		*result = x
-	}
 	return nil
 }
 
 // writeBlockTemplate_getCoinbaseTx_Results writes the results of coremining.BlockTemplate.GetCoinbaseTx into p.
 func writeBlockTemplate_getCoinbaseTx_Results(p BlockTemplate_getCoinbaseTx_Results, result coremining.CoinbaseTx) error {
-	c, err := p.NewResult()
+	resultWire, err := p.NewResult()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := WriteCoinbaseTx(c, &result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", WriteCoinbaseTx(resultWire, &result))
 }
 
 // readBlockTemplate_getCoinbaseTx_Results reads the results of coremining.BlockTemplate.GetCoinbaseTx from p.
 func readBlockTemplate_getCoinbaseTx_Results(p BlockTemplate_getCoinbaseTx_Results, result *coremining.CoinbaseTx) error {
-	c, err := p.Result()
+	resultWire, err := p.Result()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := ReadCoinbaseTx(c, result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// writeBlockTemplate_getCoinbaseMerklePath_Results writes the results of coremining.BlockTemplate.GetCoinbaseMerklePath into p.
-func writeBlockTemplate_getCoinbaseMerklePath_Results(p BlockTemplate_getCoinbaseMerklePath_Results, result [][]byte) error {
-	if result != nil {
-		l, err := p.NewResult(int32(len(result)))
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		for i := range result {
-			if err := ipc.SetDataAt(l, i, result[i]); err != nil {
-				return ipc.InField("result", ipc.InElem(i, err))
-			}
-		}
-	}
-	return nil
-}
-
-// readBlockTemplate_getCoinbaseMerklePath_Results reads the results of coremining.BlockTemplate.GetCoinbaseMerklePath from p.
-func readBlockTemplate_getCoinbaseMerklePath_Results(p BlockTemplate_getCoinbaseMerklePath_Results, result *[][]byte) error {
-	l, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[[]byte](l)
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		x := make([][]byte, n)
-		for i := range x {
-			b, err := l.At(i)
-			if err != nil {
-				return ipc.InField("result", ipc.InElem(i, err))
-			}
-			x[i] = bytes.Clone(b)
-		}
-		*result = x
-	}
-	return nil
+	return ipc.InField("result", ReadCoinbaseTx(resultWire, result))
 }
 
 // writeBlockTemplate_submitSolution_Params writes the arguments of a call to coremining.BlockTemplate.SubmitSolution into p.
@@ -1505,10 +1103,7 @@ func writeBlockTemplate_submitSolution_Params(p BlockTemplate_submitSolution_Par
 	p.SetVersion(version)
 	p.SetTimestamp(timestamp)
 	p.SetNonce(nonce)
-	if err := p.SetCoinbase(coinbase); err != nil {
-		return ipc.InField("coinbase", err)
-	}
-	return nil
+	return ipc.InField("coinbase", p.SetCoinbase(coinbase))
 }
 
 // readBlockTemplate_submitSolution_Params reads the arguments of a call to coremining.BlockTemplate.SubmitSolution from p.
@@ -1516,12 +1111,7 @@ func readBlockTemplate_submitSolution_Params(p BlockTemplate_submitSolution_Para
 	*version = p.Version()
 	*timestamp = p.Timestamp()
 	*nonce = p.Nonce()
-	b, err := p.Coinbase()
-	if err != nil {
-		return ipc.InField("coinbase", err)
-	}
-	*coinbase = bytes.Clone(b)
-	return nil
+	return ipc.InField("coinbase", ipcimpl.ReadData(ipcimpl.Field(p, 1), coinbase))
 }
 
 // writeBlockTemplate_submitSolution_Results writes the results of coremining.BlockTemplate.SubmitSolution into p.
@@ -1538,56 +1128,32 @@ func writeBlockTemplate_submitSolution_Results(p BlockTemplate_submitSolution_Re
 
 // readBlockTemplate_submitSolution_Results reads the results of coremining.BlockTemplate.SubmitSolution from p.
 func readBlockTemplate_submitSolution_Results(p BlockTemplate_submitSolution_Results, reason *string, debug *string, result *bool) error {
-	x, err := p.Reason()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), reason); err != nil {
 		return ipc.InField("reason", err)
 	}
-	*reason = x
-	x1, err := p.Debug()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 1), debug); err != nil {
 		return ipc.InField("debug", err)
 	}
-	*debug = x1
 	*result = p.Result()
 	return nil
 }
 
 // writeBlockTemplate_waitNext_Params writes the arguments of a call to coremining.BlockTemplate.WaitNext into p.
 func writeBlockTemplate_waitNext_Params(p BlockTemplate_waitNext_Params, options coremining.BlockWaitOptions) error {
-	c, err := p.NewOptions()
+	optionsWire, err := p.NewOptions()
 	if err != nil {
 		return ipc.InField("options", err)
 	}
-	if err := WriteBlockWaitOptions(c, &options); err != nil {
-		return ipc.InField("options", err)
-	}
-	return nil
+	return ipc.InField("options", WriteBlockWaitOptions(optionsWire, &options))
 }
 
 // readBlockTemplate_waitNext_Params reads the arguments of a call to coremining.BlockTemplate.WaitNext from p.
 func readBlockTemplate_waitNext_Params(p BlockTemplate_waitNext_Params, options *coremining.BlockWaitOptions) error {
-	c, err := p.Options()
+	optionsWire, err := p.Options()
 	if err != nil {
 		return ipc.InField("options", err)
 	}
-	if err := ReadBlockWaitOptions(c, options); err != nil {
-		return ipc.InField("options", err)
-	}
-	return nil
-}
-
-// writeBlockTemplate_waitNext_Results writes the results of coremining.BlockTemplate.WaitNext into p.
-func writeBlockTemplate_waitNext_Results(p BlockTemplate_waitNext_Results, result coremining.BlockTemplate) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportBlockTemplate(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readBlockTemplate_waitNext_Results reads the results of coremining.BlockTemplate.WaitNext from p.
-func readBlockTemplate_waitNext_Results(p BlockTemplate_waitNext_Results, result *coremining.BlockTemplate) error {
-	*result = ImportBlockTemplate(ipcimpl.Cap(capnp.Struct(p), 0))
-	return nil
+	return ipc.InField("options", ReadBlockWaitOptions(optionsWire, options))
 }
 
 // writeBlockTemplate_submitSolutionOld7_Params writes the arguments of a call to coremining.BlockTemplate.SubmitSolutionOld7 into p.
@@ -1595,10 +1161,7 @@ func writeBlockTemplate_submitSolutionOld7_Params(p BlockTemplate_submitSolution
 	p.SetVersion(version)
 	p.SetTimestamp(timestamp)
 	p.SetNonce(nonce)
-	if err := p.SetCoinbase(coinbase); err != nil {
-		return ipc.InField("coinbase", err)
-	}
-	return nil
+	return ipc.InField("coinbase", p.SetCoinbase(coinbase))
 }
 
 // readBlockTemplate_submitSolutionOld7_Params reads the arguments of a call to coremining.BlockTemplate.SubmitSolutionOld7 from p.
@@ -1606,24 +1169,7 @@ func readBlockTemplate_submitSolutionOld7_Params(p BlockTemplate_submitSolutionO
 	*version = p.Version()
 	*timestamp = p.Timestamp()
 	*nonce = p.Nonce()
-	b, err := p.Coinbase()
-	if err != nil {
-		return ipc.InField("coinbase", err)
-	}
-	*coinbase = bytes.Clone(b)
-	return nil
-}
-
-// writeBlockTemplate_submitSolutionOld7_Results writes the results of coremining.BlockTemplate.SubmitSolutionOld7 into p.
-func writeBlockTemplate_submitSolutionOld7_Results(p BlockTemplate_submitSolutionOld7_Results, result bool) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readBlockTemplate_submitSolutionOld7_Results reads the results of coremining.BlockTemplate.SubmitSolutionOld7 from p.
-func readBlockTemplate_submitSolutionOld7_Results(p BlockTemplate_submitSolutionOld7_Results, result *bool) error {
-	*result = p.Result()
-	return nil
+	return ipc.InField("coinbase", ipcimpl.ReadData(ipcimpl.Field(p, 1), coinbase))
 }
 
 // WriteBlockCheckOptions writes v into s.
@@ -1667,11 +1213,9 @@ func WriteBlockRef(s BlockRef, v *coremining.BlockRef) error {
 
 // ReadBlockRef reads s into v.
 func ReadBlockRef(s BlockRef, v *coremining.BlockRef) error {
-	b, err := s.Hash()
-	if err != nil {
+	if err := ipcimpl.ReadData(ipcimpl.Field(s, 0), &v.Hash); err != nil {
 		return ipc.InField("Hash", err)
 	}
-	v.Hash = bytes.Clone(b)
 	v.Height = s.Height()
 	return nil
 }
@@ -1701,16 +1245,8 @@ func WriteCoinbaseTx(s CoinbaseTx, v *coremining.CoinbaseTx) error {
 		return ipc.InField("Witness", err)
 	}
 	s.SetBlockRewardRemaining(v.BlockRewardRemaining)
-	if v.RequiredOutputs != nil {
-		l, err := s.NewRequiredOutputs(int32(len(v.RequiredOutputs)))
-		if err != nil {
-			return ipc.InField("RequiredOutputs", err)
-		}
-		for i := range v.RequiredOutputs {
-			if err := ipc.SetDataAt(l, i, v.RequiredOutputs[i]); err != nil {
-				return ipc.InField("RequiredOutputs", ipc.InElem(i, err))
-			}
-		}
+	if err := writeBytesList(ipcimpl.Field(s, 2), v.RequiredOutputs); err != nil {
+		return ipc.InField("RequiredOutputs", err)
 	}
 	s.SetLockTime(v.LockTime)
 	return nil
@@ -1720,36 +1256,107 @@ func WriteCoinbaseTx(s CoinbaseTx, v *coremining.CoinbaseTx) error {
 func ReadCoinbaseTx(s CoinbaseTx, v *coremining.CoinbaseTx) error {
 	v.Version = s.Version()
 	v.Sequence = s.Sequence()
-	b, err := s.ScriptSigPrefix()
-	if err != nil {
+	if err := ipcimpl.ReadData(ipcimpl.Field(s, 0), &v.ScriptSigPrefix); err != nil {
 		return ipc.InField("ScriptSigPrefix", err)
 	}
-	v.ScriptSigPrefix = bytes.Clone(b)
-	b1, err := s.Witness()
-	if err != nil {
+	if err := ipcimpl.ReadData(ipcimpl.Field(s, 1), &v.Witness); err != nil {
 		return ipc.InField("Witness", err)
 	}
-	v.Witness = bytes.Clone(b1)
 	v.BlockRewardRemaining = s.BlockRewardRemaining()
-	l, err := s.RequiredOutputs()
-	if err != nil {
+	if err := readBytesList(ipcimpl.Field(s, 2), &v.RequiredOutputs); err != nil {
 		return ipc.InField("RequiredOutputs", err)
 	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[[]byte](l)
-		if err != nil {
-			return ipc.InField("RequiredOutputs", err)
-		}
-		x := make([][]byte, n)
-		for i := range x {
-			b2, err := l.At(i)
-			if err != nil {
-				return ipc.InField("RequiredOutputs", ipc.InElem(i, err))
-			}
-			x[i] = bytes.Clone(b2)
-		}
-		v.RequiredOutputs = x
-	}
 	v.LockTime = s.LockTime()
+	return nil
+}
+
+// writeOptionalBlockRef writes *v at at; a nil v leaves at null.
+func writeOptionalBlockRef(at ipcimpl.Pointer, v *coremining.BlockRef) error {
+	if v == nil {
+		return nil
+	}
+	s, err := ipcimpl.NewStruct(at, NewBlockRef)
+	if err != nil {
+		return err
+	}
+	return WriteBlockRef(s, v)
+}
+
+// readOptionalBlockRef sets *dst to a new value read from from; a null pointer leaves *dst as it was.
+func readOptionalBlockRef(from ipcimpl.Pointer, dst **coremining.BlockRef) error {
+	if from.IsNull() {
+		return nil
+	}
+	value := new(coremining.BlockRef)
+	s, err := ipcimpl.Struct[BlockRef](from)
+	if err != nil {
+		return err
+	}
+	if err := ReadBlockRef(s, value); err != nil {
+		return err
+	}
+	*dst = value
+	return nil
+}
+
+// writeBytesList points at at a new list holding v; a nil v leaves at null.
+func writeBytesList(at ipcimpl.Pointer, v [][]byte) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, capnp.NewDataList, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := ipc.SetDataAt(l, i, v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readBytesList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readBytesList(from ipcimpl.Pointer, dst *[][]byte) error {
+	l, n, err := ipcimpl.ListLen[capnp.DataList, []byte](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([][]byte, n)
+	for i := range v {
+		if err := ipcimpl.ReadData(ipcimpl.Elem(l, i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writeInt64List points at at a new list holding v; a nil v leaves at null.
+func writeInt64List(at ipcimpl.Pointer, v []int64) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, capnp.NewInt64List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		l.Set(i, v[i])
+	}
+	return nil
+}
+
+// readInt64List reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readInt64List(from ipcimpl.Pointer, dst *[]int64) error {
+	l, n, err := ipcimpl.ListLen[capnp.Int64List, int64](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]int64, n)
+	for i := range v {
+		v[i] = l.At(i)
+	}
+	*dst = v
 	return nil
 }

@@ -66,9 +66,9 @@ func (c *EchoClient) Release() {
 // Echo returns message unchanged.
 func (c *EchoClient) Echo(ctx context.Context, message string) (result string, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodEchoEcho, func(p capnp.Struct) error {
-		return writeEcho_echo_Params(Echo_echo_Params(p), message)
+		return ipc.InField("message", Echo_echo_Params(p).SetMessage_(message))
 	}, func(r capnp.Struct) error {
-		return readEcho_echo_Results(Echo_echo_Results(r), &result)
+		return ipc.InField("result", ipcimpl.ReadText(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return "", err
@@ -109,15 +109,15 @@ func (s echoServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
 func (s echoServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodEchoEcho, &err)
 	var message string
-	if err := readEcho_echo_Params(Echo_echo_Params(call.Params()), &message); err != nil {
-		return ipcimpl.ParamsError(&methodEchoEcho, err)
+	if err := ipcimpl.ReadText(ipcimpl.Field(call.Params(), 0), &message); err != nil {
+		return ipcimpl.ParamsError(&methodEchoEcho, ipc.InField("message", err))
 	}
 	result, err := s.impl.Echo(ctx, message)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodEchoEcho, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeEcho_echo_Results(Echo_echo_Results(r), result)
+		return ipc.InField("result", Echo_echo_Results(r).SetResult(result))
 	})
 }
 
@@ -166,40 +166,4 @@ func ImportEcho(c *ipc.Capability) echo.Echo {
 		}
 	}
 	return NewEchoClient(c)
-}
-
-// writeEcho_echo_Params writes the arguments of a call to echo.Echo.Echo into p.
-func writeEcho_echo_Params(p Echo_echo_Params, message string) error {
-	if err := p.SetMessage_(message); err != nil {
-		return ipc.InField("message", err)
-	}
-	return nil
-}
-
-// readEcho_echo_Params reads the arguments of a call to echo.Echo.Echo from p.
-func readEcho_echo_Params(p Echo_echo_Params, message *string) error {
-	x, err := p.Message_()
-	if err != nil {
-		return ipc.InField("message", err)
-	}
-	*message = x
-	return nil
-}
-
-// writeEcho_echo_Results writes the results of echo.Echo.Echo into p.
-func writeEcho_echo_Results(p Echo_echo_Results, result string) error {
-	if err := p.SetResult(result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readEcho_echo_Results reads the results of echo.Echo.Echo from p.
-func readEcho_echo_Results(p Echo_echo_Results, result *string) error {
-	x, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	*result = x
-	return nil
 }

@@ -86,7 +86,8 @@ func (c *InitClient) Release() {
 // MakeEcho returns an Echo, to check that the process answers.
 func (c *InitClient) MakeEcho(ctx context.Context) (result echo.Echo, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodInitMakeEcho, nil, func(r capnp.Struct) error {
-		return readInit_makeEcho_Results(Init_makeEcho_Results(r), &result)
+		result = echoipc.ImportEcho(ipcimpl.Cap(r, 0))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -97,7 +98,8 @@ func (c *InitClient) MakeEcho(ctx context.Context) (result echo.Echo, err error)
 // MakeChain returns the node's block chain.
 func (c *InitClient) MakeChain(ctx context.Context) (result chain.Chain, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodInitMakeChain, nil, func(r capnp.Struct) error {
-		return readInit_makeChain_Results(Init_makeChain_Results(r), &result)
+		result = chainipc.ImportChain(ipcimpl.Cap(r, 0))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -108,7 +110,8 @@ func (c *InitClient) MakeChain(ctx context.Context) (result chain.Chain, err err
 // MakeMining returns the node's block template provider.
 func (c *InitClient) MakeMining(ctx context.Context) (result mining.Mining, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodInitMakeMining, nil, func(r capnp.Struct) error {
-		return readInit_makeMining_Results(Init_makeMining_Results(r), &result)
+		result = miningipc.ImportMining(ipcimpl.Cap(r, 0))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -122,9 +125,10 @@ func (c *InitClient) MakeMining(ctx context.Context) (result mining.Mining, err 
 // node's chain, and ignores c (pass nil).
 func (c1 *InitClient) MakeWalletLoader(ctx context.Context, c chain.Chain) (result wallet.WalletLoader, err error) {
 	err = ipcimpl.Call(ctx, c1.c, &methodInitMakeWalletLoader, func(p capnp.Struct) error {
-		return writeInit_makeWalletLoader_Params(Init_makeWalletLoader_Params(p), c)
+		return ipc.InField("c", ipcimpl.SetCap(p, 0, chainipc.ExportChain(c)))
 	}, func(r capnp.Struct) error {
-		return readInit_makeWalletLoader_Results(Init_makeWalletLoader_Results(r), &result)
+		result = walletipc.ImportWalletLoader(ipcimpl.Cap(r, 0))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -175,7 +179,7 @@ func (s initServer) serveMakeEcho(ctx context.Context, call *capnprpc.Call) (err
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodInitMakeEcho, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeInit_makeEcho_Results(Init_makeEcho_Results(r), result)
+		return ipc.InField("result", ipcimpl.SetCap(r, 0, echoipc.ExportEcho(result)))
 	})
 }
 
@@ -187,7 +191,7 @@ func (s initServer) serveMakeChain(ctx context.Context, call *capnprpc.Call) (er
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodInitMakeChain, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeInit_makeChain_Results(Init_makeChain_Results(r), result)
+		return ipc.InField("result", ipcimpl.SetCap(r, 0, chainipc.ExportChain(result)))
 	})
 }
 
@@ -199,7 +203,7 @@ func (s initServer) serveMakeMining(ctx context.Context, call *capnprpc.Call) (e
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodInitMakeMining, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeInit_makeMining_Results(Init_makeMining_Results(r), result)
+		return ipc.InField("result", ipcimpl.SetCap(r, 0, miningipc.ExportMining(result)))
 	})
 }
 
@@ -215,7 +219,7 @@ func (s initServer) serveMakeWalletLoader(ctx context.Context, call *capnprpc.Ca
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodInitMakeWalletLoader, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeInit_makeWalletLoader_Results(Init_makeWalletLoader_Results(r), result)
+		return ipc.InField("result", ipcimpl.SetCap(r, 0, walletipc.ExportWalletLoader(result)))
 	})
 }
 
@@ -281,72 +285,8 @@ func ImportInit(c *ipc.Capability) procinit.Init {
 	return NewInitClient(c)
 }
 
-// writeInit_makeEcho_Results writes the results of procinit.Init.MakeEcho into p.
-func writeInit_makeEcho_Results(p Init_makeEcho_Results, result echo.Echo) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, echoipc.ExportEcho(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readInit_makeEcho_Results reads the results of procinit.Init.MakeEcho from p.
-func readInit_makeEcho_Results(p Init_makeEcho_Results, result *echo.Echo) error {
-	*result = echoipc.ImportEcho(ipcimpl.Cap(capnp.Struct(p), 0))
-	return nil
-}
-
-// writeInit_makeChain_Results writes the results of procinit.Init.MakeChain into p.
-func writeInit_makeChain_Results(p Init_makeChain_Results, result chain.Chain) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, chainipc.ExportChain(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readInit_makeChain_Results reads the results of procinit.Init.MakeChain from p.
-func readInit_makeChain_Results(p Init_makeChain_Results, result *chain.Chain) error {
-	*result = chainipc.ImportChain(ipcimpl.Cap(capnp.Struct(p), 0))
-	return nil
-}
-
-// writeInit_makeMining_Results writes the results of procinit.Init.MakeMining into p.
-func writeInit_makeMining_Results(p Init_makeMining_Results, result mining.Mining) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, miningipc.ExportMining(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readInit_makeMining_Results reads the results of procinit.Init.MakeMining from p.
-func readInit_makeMining_Results(p Init_makeMining_Results, result *mining.Mining) error {
-	*result = miningipc.ImportMining(ipcimpl.Cap(capnp.Struct(p), 0))
-	return nil
-}
-
-// writeInit_makeWalletLoader_Params writes the arguments of a call to procinit.Init.MakeWalletLoader into p.
-func writeInit_makeWalletLoader_Params(p Init_makeWalletLoader_Params, c chain.Chain) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, chainipc.ExportChain(c)); err != nil {
-		return ipc.InField("c", err)
-	}
-	return nil
-}
-
 // readInit_makeWalletLoader_Params reads the arguments of a call to procinit.Init.MakeWalletLoader from p.
 func readInit_makeWalletLoader_Params(p Init_makeWalletLoader_Params, c *chain.Chain) error {
 	*c = chainipc.ImportChain(ipcimpl.Cap(capnp.Struct(p), 0))
-	return nil
-}
-
-// writeInit_makeWalletLoader_Results writes the results of procinit.Init.MakeWalletLoader into p.
-func writeInit_makeWalletLoader_Results(p Init_makeWalletLoader_Results, result wallet.WalletLoader) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, walletipc.ExportWalletLoader(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readInit_makeWalletLoader_Results reads the results of procinit.Init.MakeWalletLoader from p.
-func readInit_makeWalletLoader_Results(p Init_makeWalletLoader_Results, result *wallet.WalletLoader) error {
-	*result = walletipc.ImportWalletLoader(ipcimpl.Cap(capnp.Struct(p), 0))
 	return nil
 }

@@ -13,7 +13,6 @@
 package miningipc
 
 import (
-	"bytes"
 	"context"
 	"runtime"
 	"time"
@@ -102,7 +101,7 @@ func (c *BlockTemplateClient) GetBlock(ctx context.Context) (result mining.Block
 // GetTxFees returns the fee of each transaction, coinbase excluded.
 func (c *BlockTemplateClient) GetTxFees(ctx context.Context) (result []int64, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetTxFees, nil, func(r capnp.Struct) error {
-		return readBlockTemplate_getTxFees_Results(BlockTemplate_getTxFees_Results(r), &result)
+		return ipc.InField("result", readInt64List(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -114,7 +113,7 @@ func (c *BlockTemplateClient) GetTxFees(ctx context.Context) (result []int64, er
 // coinbase excluded.
 func (c *BlockTemplateClient) GetTxSigops(ctx context.Context) (result []int64, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetTxSigops, nil, func(r capnp.Struct) error {
-		return readBlockTemplate_getTxSigops_Results(BlockTemplate_getTxSigops_Results(r), &result)
+		return ipc.InField("result", readInt64List(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -125,7 +124,7 @@ func (c *BlockTemplateClient) GetTxSigops(ctx context.Context) (result []int64, 
 // GetCoinbaseTx returns the serialized coinbase transaction.
 func (c *BlockTemplateClient) GetCoinbaseTx(ctx context.Context) (result []byte, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetCoinbaseTx, nil, func(r capnp.Struct) error {
-		return readBlockTemplate_getCoinbaseTx_Results(BlockTemplate_getCoinbaseTx_Results(r), &result)
+		return ipc.InField("result", ipcimpl.ReadData(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -137,7 +136,7 @@ func (c *BlockTemplateClient) GetCoinbaseTx(ctx context.Context) (result []byte,
 // empty if the block has none.
 func (c *BlockTemplateClient) GetCoinbaseCommitment(ctx context.Context) (result []byte, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetCoinbaseCommitment, nil, func(r capnp.Struct) error {
-		return readBlockTemplate_getCoinbaseCommitment_Results(BlockTemplate_getCoinbaseCommitment_Results(r), &result)
+		return ipc.InField("result", ipcimpl.ReadData(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -149,7 +148,8 @@ func (c *BlockTemplateClient) GetCoinbaseCommitment(ctx context.Context) (result
 // commitment output in the coinbase, or -1.
 func (c *BlockTemplateClient) GetWitnessCommitmentIndex(ctx context.Context) (result int32, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetWitnessCommitmentIndex, nil, func(r capnp.Struct) error {
-		return readBlockTemplate_getWitnessCommitmentIndex_Results(BlockTemplate_getWitnessCommitmentIndex_Results(r), &result)
+		result = BlockTemplate_getWitnessCommitmentIndex_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -161,7 +161,7 @@ func (c *BlockTemplateClient) GetWitnessCommitmentIndex(ctx context.Context) (re
 // merkle root from the coinbase's hash.
 func (c *BlockTemplateClient) GetCoinbaseMerklePath(ctx context.Context) (result []mining.Hash, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetCoinbaseMerklePath, nil, func(r capnp.Struct) error {
-		return readBlockTemplate_getCoinbaseMerklePath_Results(BlockTemplate_getCoinbaseMerklePath_Results(r), &result)
+		return ipc.InField("result", readHashList(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -176,7 +176,8 @@ func (c *BlockTemplateClient) SubmitSolution(ctx context.Context, version uint32
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateSubmitSolution, func(p capnp.Struct) error {
 		return writeBlockTemplate_submitSolution_Params(BlockTemplate_submitSolution_Params(p), version, timestamp, nonce, coinbase)
 	}, func(r capnp.Struct) error {
-		return readBlockTemplate_submitSolution_Results(BlockTemplate_submitSolution_Results(r), &ok)
+		ok = BlockTemplate_submitSolution_Results(r).Ok()
+		return nil
 	})
 	if err != nil {
 		return false, err
@@ -191,7 +192,8 @@ func (c *BlockTemplateClient) WaitNext(ctx context.Context, opts mining.BlockWai
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateWaitNext, func(p capnp.Struct) error {
 		return writeBlockTemplate_waitNext_Params(BlockTemplate_waitNext_Params(p), opts)
 	}, func(r capnp.Struct) error {
-		return readBlockTemplate_waitNext_Results(BlockTemplate_waitNext_Results(r), &result)
+		result = ImportBlockTemplate(ipcimpl.Cap(r, 0))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -285,7 +287,7 @@ func (s blockTemplateServer) serveGetTxFees(ctx context.Context, call *capnprpc.
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateGetTxFees, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeBlockTemplate_getTxFees_Results(BlockTemplate_getTxFees_Results(r), result)
+		return ipc.InField("result", writeInt64List(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -297,7 +299,7 @@ func (s blockTemplateServer) serveGetTxSigops(ctx context.Context, call *capnprp
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateGetTxSigops, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeBlockTemplate_getTxSigops_Results(BlockTemplate_getTxSigops_Results(r), result)
+		return ipc.InField("result", writeInt64List(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -309,7 +311,7 @@ func (s blockTemplateServer) serveGetCoinbaseTx(ctx context.Context, call *capnp
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateGetCoinbaseTx, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeBlockTemplate_getCoinbaseTx_Results(BlockTemplate_getCoinbaseTx_Results(r), result)
+		return ipc.InField("result", BlockTemplate_getCoinbaseTx_Results(r).SetResult(result))
 	})
 }
 
@@ -321,7 +323,7 @@ func (s blockTemplateServer) serveGetCoinbaseCommitment(ctx context.Context, cal
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateGetCoinbaseCommitment, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeBlockTemplate_getCoinbaseCommitment_Results(BlockTemplate_getCoinbaseCommitment_Results(r), result)
+		return ipc.InField("result", BlockTemplate_getCoinbaseCommitment_Results(r).SetResult(result))
 	})
 }
 
@@ -333,7 +335,8 @@ func (s blockTemplateServer) serveGetWitnessCommitmentIndex(ctx context.Context,
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateGetWitnessCommitmentIndex, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeBlockTemplate_getWitnessCommitmentIndex_Results(BlockTemplate_getWitnessCommitmentIndex_Results(r), result)
+		BlockTemplate_getWitnessCommitmentIndex_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -345,7 +348,7 @@ func (s blockTemplateServer) serveGetCoinbaseMerklePath(ctx context.Context, cal
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateGetCoinbaseMerklePath, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeBlockTemplate_getCoinbaseMerklePath_Results(BlockTemplate_getCoinbaseMerklePath_Results(r), result)
+		return ipc.InField("result", writeHashList(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -366,7 +369,8 @@ func (s blockTemplateServer) serveSubmitSolution(ctx context.Context, call *capn
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateSubmitSolution, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeBlockTemplate_submitSolution_Results(BlockTemplate_submitSolution_Results(r), ok)
+		BlockTemplate_submitSolution_Results(r).SetOk(ok)
+		return nil
 	})
 }
 
@@ -382,7 +386,7 @@ func (s blockTemplateServer) serveWaitNext(ctx context.Context, call *capnprpc.C
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateWaitNext, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeBlockTemplate_waitNext_Results(BlockTemplate_waitNext_Results(r), result)
+		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportBlockTemplate(result)))
 	})
 }
 
@@ -528,7 +532,8 @@ func (c *MiningClient) Release() {
 // IsTestChain reports whether the node runs a test network.
 func (c *MiningClient) IsTestChain(ctx context.Context) (result bool, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodMiningIsTestChain, nil, func(r capnp.Struct) error {
-		return readMining_isTestChain_Results(Mining_isTestChain_Results(r), &result)
+		result = Mining_isTestChain_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return false, err
@@ -539,7 +544,8 @@ func (c *MiningClient) IsTestChain(ctx context.Context) (result bool, err error)
 // IsInitialBlockDownload reports whether the node is still catching up.
 func (c *MiningClient) IsInitialBlockDownload(ctx context.Context) (result bool, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodMiningIsInitialBlockDownload, nil, func(r capnp.Struct) error {
-		return readMining_isInitialBlockDownload_Results(Mining_isInitialBlockDownload_Results(r), &result)
+		result = Mining_isInitialBlockDownload_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return false, err
@@ -550,7 +556,7 @@ func (c *MiningClient) IsInitialBlockDownload(ctx context.Context) (result bool,
 // GetTip returns the best block, or nil before the genesis block is loaded.
 func (c *MiningClient) GetTip(ctx context.Context) (result *mining.BlockRef, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodMiningGetTip, nil, func(r capnp.Struct) error {
-		return readMining_getTip_Results(Mining_getTip_Results(r), &result)
+		return ipc.InField("result", readOptionalBlockRef(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -564,7 +570,7 @@ func (c *MiningClient) WaitTipChanged(ctx context.Context, currentTip mining.Has
 	err = ipcimpl.Call(ctx, c.c, &methodMiningWaitTipChanged, func(p capnp.Struct) error {
 		return writeMining_waitTipChanged_Params(Mining_waitTipChanged_Params(p), currentTip, timeout)
 	}, func(r capnp.Struct) error {
-		return readMining_waitTipChanged_Results(Mining_waitTipChanged_Results(r), &result)
+		return ipc.InField("result", readOptionalBlockRef(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -578,7 +584,8 @@ func (c *MiningClient) CreateNewBlock(ctx context.Context, opts mining.BlockCrea
 	err = ipcimpl.Call(ctx, c.c, &methodMiningCreateNewBlock, func(p capnp.Struct) error {
 		return writeMining_createNewBlock_Params(Mining_createNewBlock_Params(p), opts)
 	}, func(r capnp.Struct) error {
-		return readMining_createNewBlock_Results(Mining_createNewBlock_Results(r), &result)
+		result = ImportBlockTemplate(ipcimpl.Cap(r, 0))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -654,7 +661,8 @@ func (s miningServer) serveIsTestChain(ctx context.Context, call *capnprpc.Call)
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMiningIsTestChain, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeMining_isTestChain_Results(Mining_isTestChain_Results(r), result)
+		Mining_isTestChain_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -666,7 +674,8 @@ func (s miningServer) serveIsInitialBlockDownload(ctx context.Context, call *cap
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMiningIsInitialBlockDownload, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeMining_isInitialBlockDownload_Results(Mining_isInitialBlockDownload_Results(r), result)
+		Mining_isInitialBlockDownload_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -678,7 +687,7 @@ func (s miningServer) serveGetTip(ctx context.Context, call *capnprpc.Call) (err
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMiningGetTip, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeMining_getTip_Results(Mining_getTip_Results(r), result)
+		return ipc.InField("result", writeOptionalBlockRef(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -697,7 +706,7 @@ func (s miningServer) serveWaitTipChanged(ctx context.Context, call *capnprpc.Ca
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMiningWaitTipChanged, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeMining_waitTipChanged_Results(Mining_waitTipChanged_Results(r), result)
+		return ipc.InField("result", writeOptionalBlockRef(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -713,7 +722,7 @@ func (s miningServer) serveCreateNewBlock(ctx context.Context, call *capnprpc.Ca
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMiningCreateNewBlock, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeMining_createNewBlock_Results(Mining_createNewBlock_Results(r), result)
+		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportBlockTemplate(result)))
 	})
 }
 
@@ -820,209 +829,38 @@ func ImportMining(c *ipc.Capability) mining.Mining {
 
 // writeBlockTemplate_getBlockHeader_Results writes the results of mining.BlockTemplate.GetBlockHeader into p.
 func writeBlockTemplate_getBlockHeader_Results(p BlockTemplate_getBlockHeader_Results, result mining.BlockHeader) error {
-	c, err := p.NewResult()
+	resultWire, err := p.NewResult()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := WriteBlockHeader(c, &result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", WriteBlockHeader(resultWire, &result))
 }
 
 // readBlockTemplate_getBlockHeader_Results reads the results of mining.BlockTemplate.GetBlockHeader from p.
 func readBlockTemplate_getBlockHeader_Results(p BlockTemplate_getBlockHeader_Results, result *mining.BlockHeader) error {
-	c, err := p.Result()
+	resultWire, err := p.Result()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := ReadBlockHeader(c, result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", ReadBlockHeader(resultWire, result))
 }
 
 // writeBlockTemplate_getBlock_Results writes the results of mining.BlockTemplate.GetBlock into p.
 func writeBlockTemplate_getBlock_Results(p BlockTemplate_getBlock_Results, result mining.Block) error {
-	c, err := p.NewResult()
+	resultWire, err := p.NewResult()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := WriteBlock(c, &result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", WriteBlock(resultWire, &result))
 }
 
 // readBlockTemplate_getBlock_Results reads the results of mining.BlockTemplate.GetBlock from p.
 func readBlockTemplate_getBlock_Results(p BlockTemplate_getBlock_Results, result *mining.Block) error {
-	c, err := p.Result()
+	resultWire, err := p.Result()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := ReadBlock(c, result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// writeBlockTemplate_getTxFees_Results writes the results of mining.BlockTemplate.GetTxFees into p.
-func writeBlockTemplate_getTxFees_Results(p BlockTemplate_getTxFees_Results, result []int64) error {
-	if result != nil {
-		l, err := p.NewResult(int32(len(result)))
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		for i := range result {
-			l.Set(i, result[i])
-		}
-	}
-	return nil
-}
-
-// readBlockTemplate_getTxFees_Results reads the results of mining.BlockTemplate.GetTxFees from p.
-func readBlockTemplate_getTxFees_Results(p BlockTemplate_getTxFees_Results, result *[]int64) error {
-	l, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[int64](l)
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		x := make([]int64, n)
-		for i := range x {
-			x[i] = l.At(i)
-		}
-		*result = x
-	}
-	return nil
-}
-
-// writeBlockTemplate_getTxSigops_Results writes the results of mining.BlockTemplate.GetTxSigops into p.
-func writeBlockTemplate_getTxSigops_Results(p BlockTemplate_getTxSigops_Results, result []int64) error {
-	if result != nil {
-		l, err := p.NewResult(int32(len(result)))
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		for i := range result {
-			l.Set(i, result[i])
-		}
-	}
-	return nil
-}
-
-// readBlockTemplate_getTxSigops_Results reads the results of mining.BlockTemplate.GetTxSigops from p.
-func readBlockTemplate_getTxSigops_Results(p BlockTemplate_getTxSigops_Results, result *[]int64) error {
-	l, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[int64](l)
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		x := make([]int64, n)
-		for i := range x {
-			x[i] = l.At(i)
-		}
-		*result = x
-	}
-	return nil
-}
-
-// writeBlockTemplate_getCoinbaseTx_Results writes the results of mining.BlockTemplate.GetCoinbaseTx into p.
-func writeBlockTemplate_getCoinbaseTx_Results(p BlockTemplate_getCoinbaseTx_Results, result []byte) error {
-	if err := p.SetResult(result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readBlockTemplate_getCoinbaseTx_Results reads the results of mining.BlockTemplate.GetCoinbaseTx from p.
-func readBlockTemplate_getCoinbaseTx_Results(p BlockTemplate_getCoinbaseTx_Results, result *[]byte) error {
-	b, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	*result = bytes.Clone(b)
-	return nil
-}
-
-// writeBlockTemplate_getCoinbaseCommitment_Results writes the results of mining.BlockTemplate.GetCoinbaseCommitment into p.
-func writeBlockTemplate_getCoinbaseCommitment_Results(p BlockTemplate_getCoinbaseCommitment_Results, result []byte) error {
-	if err := p.SetResult(result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readBlockTemplate_getCoinbaseCommitment_Results reads the results of mining.BlockTemplate.GetCoinbaseCommitment from p.
-func readBlockTemplate_getCoinbaseCommitment_Results(p BlockTemplate_getCoinbaseCommitment_Results, result *[]byte) error {
-	b, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	*result = bytes.Clone(b)
-	return nil
-}
-
-// writeBlockTemplate_getWitnessCommitmentIndex_Results writes the results of mining.BlockTemplate.GetWitnessCommitmentIndex into p.
-func writeBlockTemplate_getWitnessCommitmentIndex_Results(p BlockTemplate_getWitnessCommitmentIndex_Results, result int32) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readBlockTemplate_getWitnessCommitmentIndex_Results reads the results of mining.BlockTemplate.GetWitnessCommitmentIndex from p.
-func readBlockTemplate_getWitnessCommitmentIndex_Results(p BlockTemplate_getWitnessCommitmentIndex_Results, result *int32) error {
-	*result = p.Result()
-	return nil
-}
-
-// writeBlockTemplate_getCoinbaseMerklePath_Results writes the results of mining.BlockTemplate.GetCoinbaseMerklePath into p.
-func writeBlockTemplate_getCoinbaseMerklePath_Results(p BlockTemplate_getCoinbaseMerklePath_Results, result []mining.Hash) error {
-	if result != nil {
-		l, err := p.NewResult(int32(len(result)))
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		for i := range result {
-			if err := l.Set(i, result[i][:]); err != nil {
-				return ipc.InField("result", ipc.InElem(i, err))
-			}
-		}
-	}
-	return nil
-}
-
-// readBlockTemplate_getCoinbaseMerklePath_Results reads the results of mining.BlockTemplate.GetCoinbaseMerklePath from p.
-func readBlockTemplate_getCoinbaseMerklePath_Results(p BlockTemplate_getCoinbaseMerklePath_Results, result *[]mining.Hash) error {
-	l, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[mining.Hash](l)
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		x := make([]mining.Hash, n)
-		for i := range x {
-			b, err := l.At(i)
-			if err != nil {
-				return ipc.InField("result", ipc.InElem(i, err))
-			}
-			if len(b) != 32 {
-				return ipc.InField("result", ipc.InElem(i, ipc.LengthError(len(b), 32)))
-			}
-			copy(x[i][:], b)
-		}
-		*result = x
-	}
-	return nil
+	return ipc.InField("result", ReadBlock(resultWire, result))
 }
 
 // writeBlockTemplate_submitSolution_Params writes the arguments of a call to mining.BlockTemplate.SubmitSolution into p.
@@ -1030,10 +868,7 @@ func writeBlockTemplate_submitSolution_Params(p BlockTemplate_submitSolution_Par
 	p.SetVersion(version)
 	p.SetTimestamp(timestamp)
 	p.SetNonce(nonce)
-	if err := p.SetCoinbase(coinbase); err != nil {
-		return ipc.InField("coinbase", err)
-	}
-	return nil
+	return ipc.InField("coinbase", p.SetCoinbase(coinbase))
 }
 
 // readBlockTemplate_submitSolution_Params reads the arguments of a call to mining.BlockTemplate.SubmitSolution from p.
@@ -1041,121 +876,30 @@ func readBlockTemplate_submitSolution_Params(p BlockTemplate_submitSolution_Para
 	*version = p.Version()
 	*timestamp = p.Timestamp()
 	*nonce = p.Nonce()
-	b, err := p.Coinbase()
-	if err != nil {
-		return ipc.InField("coinbase", err)
-	}
-	*coinbase = bytes.Clone(b)
-	return nil
-}
-
-// writeBlockTemplate_submitSolution_Results writes the results of mining.BlockTemplate.SubmitSolution into p.
-func writeBlockTemplate_submitSolution_Results(p BlockTemplate_submitSolution_Results, ok bool) error {
-	p.SetOk(ok)
-	return nil
-}
-
-// readBlockTemplate_submitSolution_Results reads the results of mining.BlockTemplate.SubmitSolution from p.
-func readBlockTemplate_submitSolution_Results(p BlockTemplate_submitSolution_Results, ok *bool) error {
-	*ok = p.Ok()
-	return nil
+	return ipc.InField("coinbase", ipcimpl.ReadData(ipcimpl.Field(p, 0), coinbase))
 }
 
 // writeBlockTemplate_waitNext_Params writes the arguments of a call to mining.BlockTemplate.WaitNext into p.
 func writeBlockTemplate_waitNext_Params(p BlockTemplate_waitNext_Params, opts mining.BlockWaitOptions) error {
-	c, err := p.NewOpts()
+	optsWire, err := p.NewOpts()
 	if err != nil {
 		return ipc.InField("opts", err)
 	}
-	if err := WriteBlockWaitOptions(c, &opts); err != nil {
-		return ipc.InField("opts", err)
-	}
-	return nil
+	return ipc.InField("opts", WriteBlockWaitOptions(optsWire, &opts))
 }
 
 // readBlockTemplate_waitNext_Params reads the arguments of a call to mining.BlockTemplate.WaitNext from p.
 func readBlockTemplate_waitNext_Params(p BlockTemplate_waitNext_Params, opts *mining.BlockWaitOptions) error {
-	c, err := p.Opts()
+	optsWire, err := p.Opts()
 	if err != nil {
 		return ipc.InField("opts", err)
 	}
-	if err := ReadBlockWaitOptions(c, opts); err != nil {
-		return ipc.InField("opts", err)
-	}
-	return nil
-}
-
-// writeBlockTemplate_waitNext_Results writes the results of mining.BlockTemplate.WaitNext into p.
-func writeBlockTemplate_waitNext_Results(p BlockTemplate_waitNext_Results, result mining.BlockTemplate) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportBlockTemplate(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readBlockTemplate_waitNext_Results reads the results of mining.BlockTemplate.WaitNext from p.
-func readBlockTemplate_waitNext_Results(p BlockTemplate_waitNext_Results, result *mining.BlockTemplate) error {
-	*result = ImportBlockTemplate(ipcimpl.Cap(capnp.Struct(p), 0))
-	return nil
-}
-
-// writeMining_isTestChain_Results writes the results of mining.Mining.IsTestChain into p.
-func writeMining_isTestChain_Results(p Mining_isTestChain_Results, result bool) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readMining_isTestChain_Results reads the results of mining.Mining.IsTestChain from p.
-func readMining_isTestChain_Results(p Mining_isTestChain_Results, result *bool) error {
-	*result = p.Result()
-	return nil
-}
-
-// writeMining_isInitialBlockDownload_Results writes the results of mining.Mining.IsInitialBlockDownload into p.
-func writeMining_isInitialBlockDownload_Results(p Mining_isInitialBlockDownload_Results, result bool) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readMining_isInitialBlockDownload_Results reads the results of mining.Mining.IsInitialBlockDownload from p.
-func readMining_isInitialBlockDownload_Results(p Mining_isInitialBlockDownload_Results, result *bool) error {
-	*result = p.Result()
-	return nil
-}
-
-// writeMining_getTip_Results writes the results of mining.Mining.GetTip into p.
-func writeMining_getTip_Results(p Mining_getTip_Results, result *mining.BlockRef) error {
-	if result != nil {
-		c, err := p.NewResult()
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		if err := WriteBlockRef(c, result); err != nil {
-			return ipc.InField("result", err)
-		}
-	}
-	return nil
-}
-
-// readMining_getTip_Results reads the results of mining.Mining.GetTip from p.
-func readMining_getTip_Results(p Mining_getTip_Results, result **mining.BlockRef) error {
-	if p.HasResult() {
-		x := new(mining.BlockRef)
-		c, err := p.Result()
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		if err := ReadBlockRef(c, x); err != nil {
-			return ipc.InField("result", err)
-		}
-		*result = x
-	}
-	return nil
+	return ipc.InField("opts", ReadBlockWaitOptions(optsWire, opts))
 }
 
 // writeMining_waitTipChanged_Params writes the arguments of a call to mining.Mining.WaitTipChanged into p.
 func writeMining_waitTipChanged_Params(p Mining_waitTipChanged_Params, currentTip mining.Hash, timeout time.Duration) error {
-	if err := p.SetCurrentTip(currentTip[:]); err != nil {
+	if err := writeHash(ipcimpl.Field(p, 0), currentTip); err != nil {
 		return ipc.InField("currentTip", err)
 	}
 	p.SetTimeout(int64(timeout))
@@ -1164,84 +908,29 @@ func writeMining_waitTipChanged_Params(p Mining_waitTipChanged_Params, currentTi
 
 // readMining_waitTipChanged_Params reads the arguments of a call to mining.Mining.WaitTipChanged from p.
 func readMining_waitTipChanged_Params(p Mining_waitTipChanged_Params, currentTip *mining.Hash, timeout *time.Duration) error {
-	b, err := p.CurrentTip()
-	if err != nil {
+	if err := readHash(ipcimpl.Field(p, 0), currentTip); err != nil {
 		return ipc.InField("currentTip", err)
 	}
-	if len(b) != 32 {
-		return ipc.InField("currentTip", ipc.LengthError(len(b), 32))
-	}
-	copy(currentTip[:], b)
 	*timeout = time.Duration(p.Timeout())
-	return nil
-}
-
-// writeMining_waitTipChanged_Results writes the results of mining.Mining.WaitTipChanged into p.
-func writeMining_waitTipChanged_Results(p Mining_waitTipChanged_Results, result *mining.BlockRef) error {
-	if result != nil {
-		c, err := p.NewResult()
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		if err := WriteBlockRef(c, result); err != nil {
-			return ipc.InField("result", err)
-		}
-	}
-	return nil
-}
-
-// readMining_waitTipChanged_Results reads the results of mining.Mining.WaitTipChanged from p.
-func readMining_waitTipChanged_Results(p Mining_waitTipChanged_Results, result **mining.BlockRef) error {
-	if p.HasResult() {
-		x := new(mining.BlockRef)
-		c, err := p.Result()
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		if err := ReadBlockRef(c, x); err != nil {
-			return ipc.InField("result", err)
-		}
-		*result = x
-	}
 	return nil
 }
 
 // writeMining_createNewBlock_Params writes the arguments of a call to mining.Mining.CreateNewBlock into p.
 func writeMining_createNewBlock_Params(p Mining_createNewBlock_Params, opts mining.BlockCreateOptions) error {
-	c, err := p.NewOpts()
+	optsWire, err := p.NewOpts()
 	if err != nil {
 		return ipc.InField("opts", err)
 	}
-	if err := WriteBlockCreateOptions(c, &opts); err != nil {
-		return ipc.InField("opts", err)
-	}
-	return nil
+	return ipc.InField("opts", WriteBlockCreateOptions(optsWire, &opts))
 }
 
 // readMining_createNewBlock_Params reads the arguments of a call to mining.Mining.CreateNewBlock from p.
 func readMining_createNewBlock_Params(p Mining_createNewBlock_Params, opts *mining.BlockCreateOptions) error {
-	c, err := p.Opts()
+	optsWire, err := p.Opts()
 	if err != nil {
 		return ipc.InField("opts", err)
 	}
-	if err := ReadBlockCreateOptions(c, opts); err != nil {
-		return ipc.InField("opts", err)
-	}
-	return nil
-}
-
-// writeMining_createNewBlock_Results writes the results of mining.Mining.CreateNewBlock into p.
-func writeMining_createNewBlock_Results(p Mining_createNewBlock_Results, result mining.BlockTemplate) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportBlockTemplate(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readMining_createNewBlock_Results reads the results of mining.Mining.CreateNewBlock from p.
-func readMining_createNewBlock_Results(p Mining_createNewBlock_Results, result *mining.BlockTemplate) error {
-	*result = ImportBlockTemplate(ipcimpl.Cap(capnp.Struct(p), 0))
-	return nil
+	return ipc.InField("opts", ReadBlockCreateOptions(optsWire, opts))
 }
 
 // writeMining_checkBlock_Params writes the arguments of a call to mining.Mining.CheckBlock into p.
@@ -1249,31 +938,23 @@ func writeMining_checkBlock_Params(p Mining_checkBlock_Params, block []byte, opt
 	if err := p.SetBlock(block); err != nil {
 		return ipc.InField("block", err)
 	}
-	c, err := p.NewOpts()
+	optsWire, err := p.NewOpts()
 	if err != nil {
 		return ipc.InField("opts", err)
 	}
-	if err := WriteBlockCheckOptions(c, &opts); err != nil {
-		return ipc.InField("opts", err)
-	}
-	return nil
+	return ipc.InField("opts", WriteBlockCheckOptions(optsWire, &opts))
 }
 
 // readMining_checkBlock_Params reads the arguments of a call to mining.Mining.CheckBlock from p.
 func readMining_checkBlock_Params(p Mining_checkBlock_Params, block *[]byte, opts *mining.BlockCheckOptions) error {
-	b, err := p.Block()
-	if err != nil {
+	if err := ipcimpl.ReadData(ipcimpl.Field(p, 0), block); err != nil {
 		return ipc.InField("block", err)
 	}
-	*block = bytes.Clone(b)
-	c, err := p.Opts()
+	optsWire, err := p.Opts()
 	if err != nil {
 		return ipc.InField("opts", err)
 	}
-	if err := ReadBlockCheckOptions(c, opts); err != nil {
-		return ipc.InField("opts", err)
-	}
-	return nil
+	return ipc.InField("opts", ReadBlockCheckOptions(optsWire, opts))
 }
 
 // writeMining_checkBlock_Results writes the results of mining.Mining.CheckBlock into p.
@@ -1290,72 +971,38 @@ func writeMining_checkBlock_Results(p Mining_checkBlock_Results, reason string, 
 
 // readMining_checkBlock_Results reads the results of mining.Mining.CheckBlock from p.
 func readMining_checkBlock_Results(p Mining_checkBlock_Results, reason *string, debug *string, ok *bool) error {
-	x, err := p.Reason()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), reason); err != nil {
 		return ipc.InField("reason", err)
 	}
-	*reason = x
-	x1, err := p.Debug()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 1), debug); err != nil {
 		return ipc.InField("debug", err)
 	}
-	*debug = x1
 	*ok = p.Ok()
 	return nil
 }
 
 // WriteBlock writes v into s.
 func WriteBlock(s Block, v *mining.Block) error {
-	c, err := s.NewHeader()
+	headerWire, err := s.NewHeader()
 	if err != nil {
 		return ipc.InField("Header", err)
 	}
-	if err := WriteBlockHeader(c, &v.Header); err != nil {
+	if err := WriteBlockHeader(headerWire, &v.Header); err != nil {
 		return ipc.InField("Header", err)
 	}
-	if v.Transactions != nil {
-		l, err := s.NewTransactions(int32(len(v.Transactions)))
-		if err != nil {
-			return ipc.InField("Transactions", err)
-		}
-		for i := range v.Transactions {
-			if err := ipc.SetDataAt(l, i, v.Transactions[i]); err != nil {
-				return ipc.InField("Transactions", ipc.InElem(i, err))
-			}
-		}
-	}
-	return nil
+	return ipc.InField("Transactions", writeBytesList(ipcimpl.Field(s, 1), v.Transactions))
 }
 
 // ReadBlock reads s into v.
 func ReadBlock(s Block, v *mining.Block) error {
-	c, err := s.Header()
+	headerWire, err := s.Header()
 	if err != nil {
 		return ipc.InField("Header", err)
 	}
-	if err := ReadBlockHeader(c, &v.Header); err != nil {
+	if err := ReadBlockHeader(headerWire, &v.Header); err != nil {
 		return ipc.InField("Header", err)
 	}
-	l, err := s.Transactions()
-	if err != nil {
-		return ipc.InField("Transactions", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[[]byte](l)
-		if err != nil {
-			return ipc.InField("Transactions", err)
-		}
-		x := make([][]byte, n)
-		for i := range x {
-			b, err := l.At(i)
-			if err != nil {
-				return ipc.InField("Transactions", ipc.InElem(i, err))
-			}
-			x[i] = bytes.Clone(b)
-		}
-		v.Transactions = x
-	}
-	return nil
+	return ipc.InField("Transactions", readBytesList(ipcimpl.Field(s, 1), &v.Transactions))
 }
 
 // WriteBlockCheckOptions writes v into s.
@@ -1377,10 +1024,7 @@ func WriteBlockCreateOptions(s BlockCreateOptions, v *mining.BlockCreateOptions)
 	s.SetUseMempool(v.UseMempool)
 	s.SetBlockReservedWeight(v.BlockReservedWeight)
 	s.SetCoinbaseOutputMaxAdditionalSigops(v.CoinbaseOutputMaxAdditionalSigops)
-	if err := s.SetCoinbaseOutputScript(v.CoinbaseOutputScript); err != nil {
-		return ipc.InField("CoinbaseOutputScript", err)
-	}
-	return nil
+	return ipc.InField("CoinbaseOutputScript", s.SetCoinbaseOutputScript(v.CoinbaseOutputScript))
 }
 
 // ReadBlockCreateOptions reads s into v.
@@ -1388,21 +1032,16 @@ func ReadBlockCreateOptions(s BlockCreateOptions, v *mining.BlockCreateOptions) 
 	v.UseMempool = s.UseMempool()
 	v.BlockReservedWeight = s.BlockReservedWeight()
 	v.CoinbaseOutputMaxAdditionalSigops = s.CoinbaseOutputMaxAdditionalSigops()
-	b, err := s.CoinbaseOutputScript()
-	if err != nil {
-		return ipc.InField("CoinbaseOutputScript", err)
-	}
-	v.CoinbaseOutputScript = bytes.Clone(b)
-	return nil
+	return ipc.InField("CoinbaseOutputScript", ipcimpl.ReadData(ipcimpl.Field(s, 0), &v.CoinbaseOutputScript))
 }
 
 // WriteBlockHeader writes v into s.
 func WriteBlockHeader(s BlockHeader, v *mining.BlockHeader) error {
 	s.SetVersion(v.Version)
-	if err := s.SetPrevBlock(v.PrevBlock[:]); err != nil {
+	if err := writeHash(ipcimpl.Field(s, 0), v.PrevBlock); err != nil {
 		return ipc.InField("PrevBlock", err)
 	}
-	if err := s.SetMerkleRoot(v.MerkleRoot[:]); err != nil {
+	if err := writeHash(ipcimpl.Field(s, 1), v.MerkleRoot); err != nil {
 		return ipc.InField("MerkleRoot", err)
 	}
 	s.SetTime(v.Time)
@@ -1414,22 +1053,12 @@ func WriteBlockHeader(s BlockHeader, v *mining.BlockHeader) error {
 // ReadBlockHeader reads s into v.
 func ReadBlockHeader(s BlockHeader, v *mining.BlockHeader) error {
 	v.Version = s.Version()
-	b, err := s.PrevBlock()
-	if err != nil {
+	if err := readHash(ipcimpl.Field(s, 0), &v.PrevBlock); err != nil {
 		return ipc.InField("PrevBlock", err)
 	}
-	if len(b) != 32 {
-		return ipc.InField("PrevBlock", ipc.LengthError(len(b), 32))
-	}
-	copy(v.PrevBlock[:], b)
-	b1, err := s.MerkleRoot()
-	if err != nil {
+	if err := readHash(ipcimpl.Field(s, 1), &v.MerkleRoot); err != nil {
 		return ipc.InField("MerkleRoot", err)
 	}
-	if len(b1) != 32 {
-		return ipc.InField("MerkleRoot", ipc.LengthError(len(b1), 32))
-	}
-	copy(v.MerkleRoot[:], b1)
 	v.Time = s.Time()
 	v.Bits = s.Bits()
 	v.Nonce = s.Nonce()
@@ -1438,7 +1067,7 @@ func ReadBlockHeader(s BlockHeader, v *mining.BlockHeader) error {
 
 // WriteBlockRef writes v into s.
 func WriteBlockRef(s BlockRef, v *mining.BlockRef) error {
-	if err := s.SetHash(v.Hash[:]); err != nil {
+	if err := writeHash(ipcimpl.Field(s, 0), v.Hash); err != nil {
 		return ipc.InField("Hash", err)
 	}
 	s.SetHeight(v.Height)
@@ -1447,14 +1076,9 @@ func WriteBlockRef(s BlockRef, v *mining.BlockRef) error {
 
 // ReadBlockRef reads s into v.
 func ReadBlockRef(s BlockRef, v *mining.BlockRef) error {
-	b, err := s.Hash()
-	if err != nil {
+	if err := readHash(ipcimpl.Field(s, 0), &v.Hash); err != nil {
 		return ipc.InField("Hash", err)
 	}
-	if len(b) != 32 {
-		return ipc.InField("Hash", ipc.LengthError(len(b), 32))
-	}
-	copy(v.Hash[:], b)
 	v.Height = s.Height()
 	return nil
 }
@@ -1470,5 +1094,148 @@ func WriteBlockWaitOptions(s BlockWaitOptions, v *mining.BlockWaitOptions) error
 func ReadBlockWaitOptions(s BlockWaitOptions, v *mining.BlockWaitOptions) error {
 	v.Timeout = time.Duration(s.Timeout())
 	v.FeeThreshold = s.FeeThreshold()
+	return nil
+}
+
+// writeInt64List points at at a new list holding v; a nil v leaves at null.
+func writeInt64List(at ipcimpl.Pointer, v []int64) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, capnp.NewInt64List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		l.Set(i, v[i])
+	}
+	return nil
+}
+
+// readInt64List reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readInt64List(from ipcimpl.Pointer, dst *[]int64) error {
+	l, n, err := ipcimpl.ListLen[capnp.Int64List, int64](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]int64, n)
+	for i := range v {
+		v[i] = l.At(i)
+	}
+	*dst = v
+	return nil
+}
+
+// writeHashList points at at a new list holding v; a nil v leaves at null.
+func writeHashList(at ipcimpl.Pointer, v []mining.Hash) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, capnp.NewDataList, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := writeHash(ipcimpl.Elem(l, i), v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readHashList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readHashList(from ipcimpl.Pointer, dst *[]mining.Hash) error {
+	l, n, err := ipcimpl.ListLen[capnp.DataList, mining.Hash](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]mining.Hash, n)
+	for i := range v {
+		if err := readHash(ipcimpl.Elem(l, i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writeOptionalBlockRef writes *v at at; a nil v leaves at null.
+func writeOptionalBlockRef(at ipcimpl.Pointer, v *mining.BlockRef) error {
+	if v == nil {
+		return nil
+	}
+	s, err := ipcimpl.NewStruct(at, NewBlockRef)
+	if err != nil {
+		return err
+	}
+	return WriteBlockRef(s, v)
+}
+
+// readOptionalBlockRef sets *dst to a new value read from from; a null pointer leaves *dst as it was.
+func readOptionalBlockRef(from ipcimpl.Pointer, dst **mining.BlockRef) error {
+	if from.IsNull() {
+		return nil
+	}
+	value := new(mining.BlockRef)
+	s, err := ipcimpl.Struct[BlockRef](from)
+	if err != nil {
+		return err
+	}
+	if err := ReadBlockRef(s, value); err != nil {
+		return err
+	}
+	*dst = value
+	return nil
+}
+
+// writeHash points at at a new Data holding v.
+func writeHash(at ipcimpl.Pointer, v mining.Hash) error {
+	return at.SetData(v[:])
+}
+
+// readHash reads the Data from points to, which must hold 32 bytes, into *dst.
+func readHash(from ipcimpl.Pointer, dst *mining.Hash) error {
+	p, err := from.Get()
+	if err != nil {
+		return err
+	}
+	data := p.Data()
+	if len(data) != 32 {
+		return ipc.LengthError(len(data), 32)
+	}
+	copy(dst[:], data)
+	return nil
+}
+
+// writeBytesList points at at a new list holding v; a nil v leaves at null.
+func writeBytesList(at ipcimpl.Pointer, v [][]byte) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, capnp.NewDataList, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := ipc.SetDataAt(l, i, v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readBytesList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readBytesList(from ipcimpl.Pointer, dst *[][]byte) error {
+	l, n, err := ipcimpl.ListLen[capnp.DataList, []byte](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([][]byte, n)
+	for i := range v {
+		if err := ipcimpl.ReadData(ipcimpl.Elem(l, i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
 	return nil
 }

@@ -91,7 +91,7 @@ func (c *WalletClient) Release() {
 // GetWalletName returns the wallet's name.
 func (c *WalletClient) GetWalletName(ctx context.Context) (result string, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodWalletGetWalletName, nil, func(r capnp.Struct) error {
-		return readWallet_getWalletName_Results(Wallet_getWalletName_Results(r), &result)
+		return ipc.InField("result", ipcimpl.ReadText(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return "", err
@@ -102,9 +102,9 @@ func (c *WalletClient) GetWalletName(ctx context.Context) (result string, err er
 // GetNewAddress returns a new receiving address with label.
 func (c *WalletClient) GetNewAddress(ctx context.Context, label string) (result string, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodWalletGetNewAddress, func(p capnp.Struct) error {
-		return writeWallet_getNewAddress_Params(Wallet_getNewAddress_Params(p), label)
+		return ipc.InField("label", Wallet_getNewAddress_Params(p).SetLabel(label))
 	}, func(r capnp.Struct) error {
-		return readWallet_getNewAddress_Results(Wallet_getNewAddress_Results(r), &result)
+		return ipc.InField("result", ipcimpl.ReadText(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return "", err
@@ -116,7 +116,7 @@ func (c *WalletClient) GetNewAddress(ctx context.Context, label string) (result 
 // they were made.
 func (c *WalletClient) GetAddresses(ctx context.Context) (result []wallet.AddressInfo, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodWalletGetAddresses, nil, func(r capnp.Struct) error {
-		return readWallet_getAddresses_Results(Wallet_getAddresses_Results(r), &result)
+		return ipc.InField("result", readAddressInfoList(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -127,7 +127,8 @@ func (c *WalletClient) GetAddresses(ctx context.Context) (result []wallet.Addres
 // GetBalance returns the spendable balance (Balances.Balance).
 func (c *WalletClient) GetBalance(ctx context.Context) (result chain.Amount, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodWalletGetBalance, nil, func(r capnp.Struct) error {
-		return readWallet_getBalance_Results(Wallet_getBalance_Results(r), &result)
+		result = chain.Amount(Wallet_getBalance_Results(r).Result())
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -150,9 +151,9 @@ func (c *WalletClient) GetBalances(ctx context.Context) (result wallet.Balances,
 // wallet does not have it.
 func (c *WalletClient) GetWalletTx(ctx context.Context, txid chain.Hash) (result *wallet.WalletTx, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodWalletGetWalletTx, func(p capnp.Struct) error {
-		return writeWallet_getWalletTx_Params(Wallet_getWalletTx_Params(p), txid)
+		return ipc.InField("txid", writeHash(ipcimpl.Field(p, 0), txid))
 	}, func(r capnp.Struct) error {
-		return readWallet_getWalletTx_Results(Wallet_getWalletTx_Results(r), &result)
+		return ipc.InField("result", readOptionalWalletTx(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -163,7 +164,7 @@ func (c *WalletClient) GetWalletTx(ctx context.Context, txid chain.Hash) (result
 // GetWalletTxs returns every wallet transaction, oldest first.
 func (c *WalletClient) GetWalletTxs(ctx context.Context) (result []wallet.WalletTx, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodWalletGetWalletTxs, nil, func(r capnp.Struct) error {
-		return readWallet_getWalletTxs_Results(Wallet_getWalletTxs_Results(r), &result)
+		return ipc.InField("result", readWalletTxList(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -176,7 +177,7 @@ func (c *WalletClient) GetWalletTxs(ctx context.Context) (result []wallet.Wallet
 // without broadcasting it; it returns the transaction and its fee.
 func (c *WalletClient) CreateTransaction(ctx context.Context, recipients []wallet.Recipient) (tx chain.Transaction, fee chain.Amount, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodWalletCreateTransaction, func(p capnp.Struct) error {
-		return writeWallet_createTransaction_Params(Wallet_createTransaction_Params(p), recipients)
+		return ipc.InField("recipients", writeRecipientList(ipcimpl.Field(p, 0), recipients))
 	}, func(r capnp.Struct) error {
 		return readWallet_createTransaction_Results(Wallet_createTransaction_Results(r), &tx, &fee)
 	})
@@ -200,7 +201,7 @@ func (c *WalletClient) SendToAddress(ctx context.Context, address string, amount
 	err = ipcimpl.Call(ctx, c.c, &methodWalletSendToAddress, func(p capnp.Struct) error {
 		return writeWallet_sendToAddress_Params(Wallet_sendToAddress_Params(p), address, amount)
 	}, func(r capnp.Struct) error {
-		return readWallet_sendToAddress_Results(Wallet_sendToAddress_Results(r), &result)
+		return ipc.InField("result", readHash(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return chain.Hash{}, err
@@ -212,9 +213,10 @@ func (c *WalletClient) SendToAddress(ctx context.Context, address string, amount
 // change, until the returned Handler is disconnected or released.
 func (c *WalletClient) HandleBalanceChanged(ctx context.Context, fn wallet.BalanceChangedFn) (result chain.Handler, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodWalletHandleBalanceChanged, func(p capnp.Struct) error {
-		return writeWallet_handleBalanceChanged_Params(Wallet_handleBalanceChanged_Params(p), fn)
+		return ipc.InField("fn", ipcimpl.SetCap(p, 0, ExportBalanceChangedFn(fn)))
 	}, func(r capnp.Struct) error {
-		return readWallet_handleBalanceChanged_Results(Wallet_handleBalanceChanged_Results(r), &result)
+		result = chainipc.ImportHandler(ipcimpl.Cap(r, 0))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -227,9 +229,10 @@ func (c *WalletClient) HandleBalanceChanged(ctx context.Context, fn wallet.Balan
 // released.
 func (c *WalletClient) HandleTransactionChanged(ctx context.Context, fn wallet.TransactionChangedFn) (result chain.Handler, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodWalletHandleTransactionChanged, func(p capnp.Struct) error {
-		return writeWallet_handleTransactionChanged_Params(Wallet_handleTransactionChanged_Params(p), fn)
+		return ipc.InField("fn", ipcimpl.SetCap(p, 0, ExportTransactionChangedFn(fn)))
 	}, func(r capnp.Struct) error {
-		return readWallet_handleTransactionChanged_Results(Wallet_handleTransactionChanged_Results(r), &result)
+		result = chainipc.ImportHandler(ipcimpl.Cap(r, 0))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -304,7 +307,7 @@ func (s walletServer) serveGetWalletName(ctx context.Context, call *capnprpc.Cal
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodWalletGetWalletName, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeWallet_getWalletName_Results(Wallet_getWalletName_Results(r), result)
+		return ipc.InField("result", Wallet_getWalletName_Results(r).SetResult(result))
 	})
 }
 
@@ -312,15 +315,15 @@ func (s walletServer) serveGetWalletName(ctx context.Context, call *capnprpc.Cal
 func (s walletServer) serveGetNewAddress(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodWalletGetNewAddress, &err)
 	var label string
-	if err := readWallet_getNewAddress_Params(Wallet_getNewAddress_Params(call.Params()), &label); err != nil {
-		return ipcimpl.ParamsError(&methodWalletGetNewAddress, err)
+	if err := ipcimpl.ReadText(ipcimpl.Field(call.Params(), 0), &label); err != nil {
+		return ipcimpl.ParamsError(&methodWalletGetNewAddress, ipc.InField("label", err))
 	}
 	result, err := s.impl.GetNewAddress(ctx, label)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodWalletGetNewAddress, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeWallet_getNewAddress_Results(Wallet_getNewAddress_Results(r), result)
+		return ipc.InField("result", Wallet_getNewAddress_Results(r).SetResult(result))
 	})
 }
 
@@ -332,7 +335,7 @@ func (s walletServer) serveGetAddresses(ctx context.Context, call *capnprpc.Call
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodWalletGetAddresses, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeWallet_getAddresses_Results(Wallet_getAddresses_Results(r), result)
+		return ipc.InField("result", writeAddressInfoList(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -344,7 +347,8 @@ func (s walletServer) serveGetBalance(ctx context.Context, call *capnprpc.Call) 
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodWalletGetBalance, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeWallet_getBalance_Results(Wallet_getBalance_Results(r), result)
+		Wallet_getBalance_Results(r).SetResult(int64(result))
+		return nil
 	})
 }
 
@@ -364,15 +368,15 @@ func (s walletServer) serveGetBalances(ctx context.Context, call *capnprpc.Call)
 func (s walletServer) serveGetWalletTx(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodWalletGetWalletTx, &err)
 	var txid chain.Hash
-	if err := readWallet_getWalletTx_Params(Wallet_getWalletTx_Params(call.Params()), &txid); err != nil {
-		return ipcimpl.ParamsError(&methodWalletGetWalletTx, err)
+	if err := readHash(ipcimpl.Field(call.Params(), 0), &txid); err != nil {
+		return ipcimpl.ParamsError(&methodWalletGetWalletTx, ipc.InField("txid", err))
 	}
 	result, err := s.impl.GetWalletTx(ctx, txid)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodWalletGetWalletTx, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeWallet_getWalletTx_Results(Wallet_getWalletTx_Results(r), result)
+		return ipc.InField("result", writeOptionalWalletTx(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -384,7 +388,7 @@ func (s walletServer) serveGetWalletTxs(ctx context.Context, call *capnprpc.Call
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodWalletGetWalletTxs, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeWallet_getWalletTxs_Results(Wallet_getWalletTxs_Results(r), result)
+		return ipc.InField("result", writeWalletTxList(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -392,8 +396,8 @@ func (s walletServer) serveGetWalletTxs(ctx context.Context, call *capnprpc.Call
 func (s walletServer) serveCreateTransaction(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodWalletCreateTransaction, &err)
 	var recipients []wallet.Recipient
-	if err := readWallet_createTransaction_Params(Wallet_createTransaction_Params(call.Params()), &recipients); err != nil {
-		return ipcimpl.ParamsError(&methodWalletCreateTransaction, err)
+	if err := readRecipientList(ipcimpl.Field(call.Params(), 0), &recipients); err != nil {
+		return ipcimpl.ParamsError(&methodWalletCreateTransaction, ipc.InField("recipients", err))
 	}
 	tx, fee, err := s.impl.CreateTransaction(ctx, recipients)
 	if err != nil {
@@ -429,7 +433,7 @@ func (s walletServer) serveSendToAddress(ctx context.Context, call *capnprpc.Cal
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodWalletSendToAddress, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeWallet_sendToAddress_Results(Wallet_sendToAddress_Results(r), result)
+		return ipc.InField("result", writeHash(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -445,7 +449,7 @@ func (s walletServer) serveHandleBalanceChanged(ctx context.Context, call *capnp
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodWalletHandleBalanceChanged, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeWallet_handleBalanceChanged_Results(Wallet_handleBalanceChanged_Results(r), result)
+		return ipc.InField("result", ipcimpl.SetCap(r, 0, chainipc.ExportHandler(result)))
 	})
 }
 
@@ -461,7 +465,7 @@ func (s walletServer) serveHandleTransactionChanged(ctx context.Context, call *c
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodWalletHandleTransactionChanged, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeWallet_handleTransactionChanged_Results(Wallet_handleTransactionChanged_Results(r), result)
+		return ipc.InField("result", ipcimpl.SetCap(r, 0, chainipc.ExportHandler(result)))
 	})
 }
 
@@ -619,7 +623,8 @@ func (c *ChainClientClient) Release() {
 // Verify checks the client's configuration; false stops startup.
 func (c *ChainClientClient) Verify(ctx context.Context) (result bool, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodChainClientVerify, nil, func(r capnp.Struct) error {
-		return readChainClient_verify_Results(ChainClient_verify_Results(r), &result)
+		result = ChainClient_verify_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return false, err
@@ -630,7 +635,8 @@ func (c *ChainClientClient) Verify(ctx context.Context) (result bool, err error)
 // Load loads the wallets to open at startup; false stops startup.
 func (c *ChainClientClient) Load(ctx context.Context) (result bool, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodChainClientLoad, nil, func(r capnp.Struct) error {
-		return readChainClient_load_Results(ChainClient_load_Results(r), &result)
+		result = ChainClient_load_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return false, err
@@ -657,7 +663,8 @@ func (c *ChainClientClient) Stop(ctx context.Context) (err error) {
 // current time, for tests; zero goes back to the clock.
 func (c *ChainClientClient) SetMockTime(ctx context.Context, t int64) (err error) {
 	return ipcimpl.Call(ctx, c.c, &methodChainClientSetMockTime, func(p capnp.Struct) error {
-		return writeChainClient_setMockTime_Params(ChainClient_setMockTime_Params(p), t)
+		ChainClient_setMockTime_Params(p).SetT(t)
+		return nil
 	}, nil)
 }
 
@@ -708,7 +715,8 @@ func (s chainClientServer) serveVerify(ctx context.Context, call *capnprpc.Call)
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainClientVerify, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeChainClient_verify_Results(ChainClient_verify_Results(r), result)
+		ChainClient_verify_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -720,7 +728,8 @@ func (s chainClientServer) serveLoad(ctx context.Context, call *capnprpc.Call) (
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainClientLoad, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeChainClient_load_Results(ChainClient_load_Results(r), result)
+		ChainClient_load_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -891,7 +900,7 @@ func (c *WalletLoaderClient) CreateWallet(ctx context.Context, name string, pass
 // it is loaded.
 func (c *WalletLoaderClient) LoadWallet(ctx context.Context, name string) (w wallet.Wallet, warnings []string, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodWalletLoaderLoadWallet, func(p capnp.Struct) error {
-		return writeWalletLoader_loadWallet_Params(WalletLoader_loadWallet_Params(p), name)
+		return ipc.InField("name", WalletLoader_loadWallet_Params(p).SetName(name))
 	}, func(r capnp.Struct) error {
 		return readWalletLoader_loadWallet_Results(WalletLoader_loadWallet_Results(r), &w, &warnings)
 	})
@@ -904,7 +913,7 @@ func (c *WalletLoaderClient) LoadWallet(ctx context.Context, name string) (w wal
 // GetWalletDir returns the directory the wallets live in.
 func (c *WalletLoaderClient) GetWalletDir(ctx context.Context) (result string, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodWalletLoaderGetWalletDir, nil, func(r capnp.Struct) error {
-		return readWalletLoader_getWalletDir_Results(WalletLoader_getWalletDir_Results(r), &result)
+		return ipc.InField("result", ipcimpl.ReadText(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return "", err
@@ -916,7 +925,7 @@ func (c *WalletLoaderClient) GetWalletDir(ctx context.Context) (result string, e
 // sorted.
 func (c *WalletLoaderClient) ListWalletDir(ctx context.Context) (result []string, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodWalletLoaderListWalletDir, nil, func(r capnp.Struct) error {
-		return readWalletLoader_listWalletDir_Results(WalletLoader_listWalletDir_Results(r), &result)
+		return ipc.InField("result", readStringList(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -928,7 +937,7 @@ func (c *WalletLoaderClient) ListWalletDir(ctx context.Context) (result []string
 // loaded. The caller owns them (releases them when done).
 func (c *WalletLoaderClient) GetWallets(ctx context.Context) (result []wallet.Wallet, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodWalletLoaderGetWallets, nil, func(r capnp.Struct) error {
-		return readWalletLoader_getWallets_Results(WalletLoader_getWallets_Results(r), &result)
+		return ipc.InField("result", readWalletList(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -940,9 +949,10 @@ func (c *WalletLoaderClient) GetWallets(ctx context.Context) (result []wallet.Wa
 // now on, until the returned Handler is disconnected or released.
 func (c *WalletLoaderClient) HandleLoadWallet(ctx context.Context, fn wallet.LoadWalletFn) (result chain.Handler, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodWalletLoaderHandleLoadWallet, func(p capnp.Struct) error {
-		return writeWalletLoader_handleLoadWallet_Params(WalletLoader_handleLoadWallet_Params(p), fn)
+		return ipc.InField("fn", ipcimpl.SetCap(p, 0, ExportLoadWalletFn(fn)))
 	}, func(r capnp.Struct) error {
-		return readWalletLoader_handleLoadWallet_Results(WalletLoader_handleLoadWallet_Results(r), &result)
+		result = chainipc.ImportHandler(ipcimpl.Cap(r, 0))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -953,7 +963,8 @@ func (c *WalletLoaderClient) HandleLoadWallet(ctx context.Context, fn wallet.Loa
 // Verify checks the client's configuration; false stops startup.
 func (c *WalletLoaderClient) Verify(ctx context.Context) (result bool, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodChainClientVerify, nil, func(r capnp.Struct) error {
-		return readChainClient_verify_Results(ChainClient_verify_Results(r), &result)
+		result = ChainClient_verify_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return false, err
@@ -964,7 +975,8 @@ func (c *WalletLoaderClient) Verify(ctx context.Context) (result bool, err error
 // Load loads the wallets to open at startup; false stops startup.
 func (c *WalletLoaderClient) Load(ctx context.Context) (result bool, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodChainClientLoad, nil, func(r capnp.Struct) error {
-		return readChainClient_load_Results(ChainClient_load_Results(r), &result)
+		result = ChainClient_load_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return false, err
@@ -991,7 +1003,8 @@ func (c *WalletLoaderClient) Stop(ctx context.Context) (err error) {
 // current time, for tests; zero goes back to the clock.
 func (c *WalletLoaderClient) SetMockTime(ctx context.Context, t int64) (err error) {
 	return ipcimpl.Call(ctx, c.c, &methodChainClientSetMockTime, func(p capnp.Struct) error {
-		return writeChainClient_setMockTime_Params(ChainClient_setMockTime_Params(p), t)
+		ChainClient_setMockTime_Params(p).SetT(t)
+		return nil
 	}, nil)
 }
 
@@ -1073,8 +1086,8 @@ func (s walletLoaderServer) serveCreateWallet(ctx context.Context, call *capnprp
 func (s walletLoaderServer) serveLoadWallet(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodWalletLoaderLoadWallet, &err)
 	var name string
-	if err := readWalletLoader_loadWallet_Params(WalletLoader_loadWallet_Params(call.Params()), &name); err != nil {
-		return ipcimpl.ParamsError(&methodWalletLoaderLoadWallet, err)
+	if err := ipcimpl.ReadText(ipcimpl.Field(call.Params(), 0), &name); err != nil {
+		return ipcimpl.ParamsError(&methodWalletLoaderLoadWallet, ipc.InField("name", err))
 	}
 	w, warnings, err := s.impl.LoadWallet(ctx, name)
 	if err != nil {
@@ -1093,7 +1106,7 @@ func (s walletLoaderServer) serveGetWalletDir(ctx context.Context, call *capnprp
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodWalletLoaderGetWalletDir, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeWalletLoader_getWalletDir_Results(WalletLoader_getWalletDir_Results(r), result)
+		return ipc.InField("result", WalletLoader_getWalletDir_Results(r).SetResult(result))
 	})
 }
 
@@ -1105,7 +1118,7 @@ func (s walletLoaderServer) serveListWalletDir(ctx context.Context, call *capnpr
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodWalletLoaderListWalletDir, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeWalletLoader_listWalletDir_Results(WalletLoader_listWalletDir_Results(r), result)
+		return ipc.InField("result", writeStringList(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -1117,7 +1130,7 @@ func (s walletLoaderServer) serveGetWallets(ctx context.Context, call *capnprpc.
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodWalletLoaderGetWallets, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeWalletLoader_getWallets_Results(WalletLoader_getWallets_Results(r), result)
+		return ipc.InField("result", writeWalletList(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -1133,7 +1146,7 @@ func (s walletLoaderServer) serveHandleLoadWallet(ctx context.Context, call *cap
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodWalletLoaderHandleLoadWallet, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeWalletLoader_handleLoadWallet_Results(WalletLoader_handleLoadWallet_Results(r), result)
+		return ipc.InField("result", ipcimpl.SetCap(r, 0, chainipc.ExportHandler(result)))
 	})
 }
 
@@ -1145,7 +1158,8 @@ func (s walletLoaderServer) serveVerify(ctx context.Context, call *capnprpc.Call
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainClientVerify, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeChainClient_verify_Results(ChainClient_verify_Results(r), result)
+		ChainClient_verify_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -1157,7 +1171,8 @@ func (s walletLoaderServer) serveLoad(ctx context.Context, call *capnprpc.Call) 
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainClientLoad, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeChainClient_load_Results(ChainClient_load_Results(r), result)
+		ChainClient_load_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -1419,7 +1434,7 @@ func (c *LoadWalletFnClient) Release() {
 // Call calls wallet.LoadWalletFn.Call in the other process.
 func (c *LoadWalletFnClient) Call(ctx context.Context, w wallet.Wallet) (err error) {
 	return ipcimpl.Call(ctx, c.c, &methodLoadWalletFnCall, func(p capnp.Struct) error {
-		return writeLoadWalletFn_call_Params(LoadWalletFn_call_Params(p), w)
+		return ipc.InField("w", ipcimpl.SetCap(p, 0, ExportWallet(w)))
 	}, nil)
 }
 
@@ -1588,268 +1603,31 @@ func ImportTransactionChangedFn(c *ipc.Capability) wallet.TransactionChangedFn {
 	return NewTransactionChangedFnClient(c).Call
 }
 
-// writeWallet_getWalletName_Results writes the results of wallet.Wallet.GetWalletName into p.
-func writeWallet_getWalletName_Results(p Wallet_getWalletName_Results, result string) error {
-	if err := p.SetResult(result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readWallet_getWalletName_Results reads the results of wallet.Wallet.GetWalletName from p.
-func readWallet_getWalletName_Results(p Wallet_getWalletName_Results, result *string) error {
-	x, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	*result = x
-	return nil
-}
-
-// writeWallet_getNewAddress_Params writes the arguments of a call to wallet.Wallet.GetNewAddress into p.
-func writeWallet_getNewAddress_Params(p Wallet_getNewAddress_Params, label string) error {
-	if err := p.SetLabel(label); err != nil {
-		return ipc.InField("label", err)
-	}
-	return nil
-}
-
-// readWallet_getNewAddress_Params reads the arguments of a call to wallet.Wallet.GetNewAddress from p.
-func readWallet_getNewAddress_Params(p Wallet_getNewAddress_Params, label *string) error {
-	x, err := p.Label()
-	if err != nil {
-		return ipc.InField("label", err)
-	}
-	*label = x
-	return nil
-}
-
-// writeWallet_getNewAddress_Results writes the results of wallet.Wallet.GetNewAddress into p.
-func writeWallet_getNewAddress_Results(p Wallet_getNewAddress_Results, result string) error {
-	if err := p.SetResult(result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readWallet_getNewAddress_Results reads the results of wallet.Wallet.GetNewAddress from p.
-func readWallet_getNewAddress_Results(p Wallet_getNewAddress_Results, result *string) error {
-	x, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	*result = x
-	return nil
-}
-
-// writeWallet_getAddresses_Results writes the results of wallet.Wallet.GetAddresses into p.
-func writeWallet_getAddresses_Results(p Wallet_getAddresses_Results, result []wallet.AddressInfo) error {
-	if result != nil {
-		l, err := p.NewResult(int32(len(result)))
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		for i := range result {
-			if err := WriteAddressInfo(l.At(i), &result[i]); err != nil {
-				return ipc.InField("result", ipc.InElem(i, err))
-			}
-		}
-	}
-	return nil
-}
-
-// readWallet_getAddresses_Results reads the results of wallet.Wallet.GetAddresses from p.
-func readWallet_getAddresses_Results(p Wallet_getAddresses_Results, result *[]wallet.AddressInfo) error {
-	l, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[wallet.AddressInfo](l)
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		x := make([]wallet.AddressInfo, n)
-		for i := range x {
-			if err := ReadAddressInfo(l.At(i), &x[i]); err != nil {
-				return ipc.InField("result", ipc.InElem(i, err))
-			}
-		}
-		*result = x
-	}
-	return nil
-}
-
-// writeWallet_getBalance_Results writes the results of wallet.Wallet.GetBalance into p.
-func writeWallet_getBalance_Results(p Wallet_getBalance_Results, result chain.Amount) error {
-	p.SetResult(int64(result))
-	return nil
-}
-
-// readWallet_getBalance_Results reads the results of wallet.Wallet.GetBalance from p.
-func readWallet_getBalance_Results(p Wallet_getBalance_Results, result *chain.Amount) error {
-	*result = chain.Amount(p.Result())
-	return nil
-}
-
 // writeWallet_getBalances_Results writes the results of wallet.Wallet.GetBalances into p.
 func writeWallet_getBalances_Results(p Wallet_getBalances_Results, result wallet.Balances) error {
-	c, err := p.NewResult()
+	resultWire, err := p.NewResult()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := WriteBalances(c, &result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", WriteBalances(resultWire, &result))
 }
 
 // readWallet_getBalances_Results reads the results of wallet.Wallet.GetBalances from p.
 func readWallet_getBalances_Results(p Wallet_getBalances_Results, result *wallet.Balances) error {
-	c, err := p.Result()
+	resultWire, err := p.Result()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := ReadBalances(c, result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// writeWallet_getWalletTx_Params writes the arguments of a call to wallet.Wallet.GetWalletTx into p.
-func writeWallet_getWalletTx_Params(p Wallet_getWalletTx_Params, txid chain.Hash) error {
-	if err := p.SetTxid(txid[:]); err != nil {
-		return ipc.InField("txid", err)
-	}
-	return nil
-}
-
-// readWallet_getWalletTx_Params reads the arguments of a call to wallet.Wallet.GetWalletTx from p.
-func readWallet_getWalletTx_Params(p Wallet_getWalletTx_Params, txid *chain.Hash) error {
-	b, err := p.Txid()
-	if err != nil {
-		return ipc.InField("txid", err)
-	}
-	if len(b) != 32 {
-		return ipc.InField("txid", ipc.LengthError(len(b), 32))
-	}
-	copy(txid[:], b)
-	return nil
-}
-
-// writeWallet_getWalletTx_Results writes the results of wallet.Wallet.GetWalletTx into p.
-func writeWallet_getWalletTx_Results(p Wallet_getWalletTx_Results, result *wallet.WalletTx) error {
-	if result != nil {
-		c, err := p.NewResult()
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		if err := WriteWalletTx(c, result); err != nil {
-			return ipc.InField("result", err)
-		}
-	}
-	return nil
-}
-
-// readWallet_getWalletTx_Results reads the results of wallet.Wallet.GetWalletTx from p.
-func readWallet_getWalletTx_Results(p Wallet_getWalletTx_Results, result **wallet.WalletTx) error {
-	if p.HasResult() {
-		x := new(wallet.WalletTx)
-		c, err := p.Result()
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		if err := ReadWalletTx(c, x); err != nil {
-			return ipc.InField("result", err)
-		}
-		*result = x
-	}
-	return nil
-}
-
-// writeWallet_getWalletTxs_Results writes the results of wallet.Wallet.GetWalletTxs into p.
-func writeWallet_getWalletTxs_Results(p Wallet_getWalletTxs_Results, result []wallet.WalletTx) error {
-	if result != nil {
-		l, err := p.NewResult(int32(len(result)))
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		for i := range result {
-			if err := WriteWalletTx(l.At(i), &result[i]); err != nil {
-				return ipc.InField("result", ipc.InElem(i, err))
-			}
-		}
-	}
-	return nil
-}
-
-// readWallet_getWalletTxs_Results reads the results of wallet.Wallet.GetWalletTxs from p.
-func readWallet_getWalletTxs_Results(p Wallet_getWalletTxs_Results, result *[]wallet.WalletTx) error {
-	l, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[wallet.WalletTx](l)
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		x := make([]wallet.WalletTx, n)
-		for i := range x {
-			if err := ReadWalletTx(l.At(i), &x[i]); err != nil {
-				return ipc.InField("result", ipc.InElem(i, err))
-			}
-		}
-		*result = x
-	}
-	return nil
-}
-
-// writeWallet_createTransaction_Params writes the arguments of a call to wallet.Wallet.CreateTransaction into p.
-func writeWallet_createTransaction_Params(p Wallet_createTransaction_Params, recipients []wallet.Recipient) error {
-	if recipients != nil {
-		l, err := p.NewRecipients(int32(len(recipients)))
-		if err != nil {
-			return ipc.InField("recipients", err)
-		}
-		for i := range recipients {
-			if err := WriteRecipient(l.At(i), &recipients[i]); err != nil {
-				return ipc.InField("recipients", ipc.InElem(i, err))
-			}
-		}
-	}
-	return nil
-}
-
-// readWallet_createTransaction_Params reads the arguments of a call to wallet.Wallet.CreateTransaction from p.
-func readWallet_createTransaction_Params(p Wallet_createTransaction_Params, recipients *[]wallet.Recipient) error {
-	l, err := p.Recipients()
-	if err != nil {
-		return ipc.InField("recipients", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[wallet.Recipient](l)
-		if err != nil {
-			return ipc.InField("recipients", err)
-		}
-		x := make([]wallet.Recipient, n)
-		for i := range x {
-			if err := ReadRecipient(l.At(i), &x[i]); err != nil {
-				return ipc.InField("recipients", ipc.InElem(i, err))
-			}
-		}
-		*recipients = x
-	}
-	return nil
+	return ipc.InField("result", ReadBalances(resultWire, result))
 }
 
 // writeWallet_createTransaction_Results writes the results of wallet.Wallet.CreateTransaction into p.
 func writeWallet_createTransaction_Results(p Wallet_createTransaction_Results, tx chain.Transaction, fee chain.Amount) error {
-	c, err := p.NewTx()
+	txWire, err := p.NewTx()
 	if err != nil {
 		return ipc.InField("tx", err)
 	}
-	if err := chainipc.WriteTransaction(c, &tx); err != nil {
+	if err := chainipc.WriteTransaction(txWire, &tx); err != nil {
 		return ipc.InField("tx", err)
 	}
 	p.SetFee(int64(fee))
@@ -1858,11 +1636,11 @@ func writeWallet_createTransaction_Results(p Wallet_createTransaction_Results, t
 
 // readWallet_createTransaction_Results reads the results of wallet.Wallet.CreateTransaction from p.
 func readWallet_createTransaction_Results(p Wallet_createTransaction_Results, tx *chain.Transaction, fee *chain.Amount) error {
-	c, err := p.Tx()
+	txWire, err := p.Tx()
 	if err != nil {
 		return ipc.InField("tx", err)
 	}
-	if err := chainipc.ReadTransaction(c, tx); err != nil {
+	if err := chainipc.ReadTransaction(txWire, tx); err != nil {
 		return ipc.InField("tx", err)
 	}
 	*fee = chain.Amount(p.Fee())
@@ -1871,26 +1649,20 @@ func readWallet_createTransaction_Results(p Wallet_createTransaction_Results, tx
 
 // writeWallet_commitTransaction_Params writes the arguments of a call to wallet.Wallet.CommitTransaction into p.
 func writeWallet_commitTransaction_Params(p Wallet_commitTransaction_Params, tx chain.Transaction) error {
-	c, err := p.NewTx()
+	txWire, err := p.NewTx()
 	if err != nil {
 		return ipc.InField("tx", err)
 	}
-	if err := chainipc.WriteTransaction(c, &tx); err != nil {
-		return ipc.InField("tx", err)
-	}
-	return nil
+	return ipc.InField("tx", chainipc.WriteTransaction(txWire, &tx))
 }
 
 // readWallet_commitTransaction_Params reads the arguments of a call to wallet.Wallet.CommitTransaction from p.
 func readWallet_commitTransaction_Params(p Wallet_commitTransaction_Params, tx *chain.Transaction) error {
-	c, err := p.Tx()
+	txWire, err := p.Tx()
 	if err != nil {
 		return ipc.InField("tx", err)
 	}
-	if err := chainipc.ReadTransaction(c, tx); err != nil {
-		return ipc.InField("tx", err)
-	}
-	return nil
+	return ipc.InField("tx", chainipc.ReadTransaction(txWire, tx))
 }
 
 // writeWallet_sendToAddress_Params writes the arguments of a call to wallet.Wallet.SendToAddress into p.
@@ -1904,41 +1676,10 @@ func writeWallet_sendToAddress_Params(p Wallet_sendToAddress_Params, address str
 
 // readWallet_sendToAddress_Params reads the arguments of a call to wallet.Wallet.SendToAddress from p.
 func readWallet_sendToAddress_Params(p Wallet_sendToAddress_Params, address *string, amount *chain.Amount) error {
-	x, err := p.Address()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), address); err != nil {
 		return ipc.InField("address", err)
 	}
-	*address = x
 	*amount = chain.Amount(p.Amount())
-	return nil
-}
-
-// writeWallet_sendToAddress_Results writes the results of wallet.Wallet.SendToAddress into p.
-func writeWallet_sendToAddress_Results(p Wallet_sendToAddress_Results, result chain.Hash) error {
-	if err := p.SetResult(result[:]); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readWallet_sendToAddress_Results reads the results of wallet.Wallet.SendToAddress from p.
-func readWallet_sendToAddress_Results(p Wallet_sendToAddress_Results, result *chain.Hash) error {
-	b, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	if len(b) != 32 {
-		return ipc.InField("result", ipc.LengthError(len(b), 32))
-	}
-	copy(result[:], b)
-	return nil
-}
-
-// writeWallet_handleBalanceChanged_Params writes the arguments of a call to wallet.Wallet.HandleBalanceChanged into p.
-func writeWallet_handleBalanceChanged_Params(p Wallet_handleBalanceChanged_Params, fn wallet.BalanceChangedFn) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportBalanceChangedFn(fn)); err != nil {
-		return ipc.InField("fn", err)
-	}
 	return nil
 }
 
@@ -1948,75 +1689,9 @@ func readWallet_handleBalanceChanged_Params(p Wallet_handleBalanceChanged_Params
 	return nil
 }
 
-// writeWallet_handleBalanceChanged_Results writes the results of wallet.Wallet.HandleBalanceChanged into p.
-func writeWallet_handleBalanceChanged_Results(p Wallet_handleBalanceChanged_Results, result chain.Handler) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, chainipc.ExportHandler(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readWallet_handleBalanceChanged_Results reads the results of wallet.Wallet.HandleBalanceChanged from p.
-func readWallet_handleBalanceChanged_Results(p Wallet_handleBalanceChanged_Results, result *chain.Handler) error {
-	*result = chainipc.ImportHandler(ipcimpl.Cap(capnp.Struct(p), 0))
-	return nil
-}
-
-// writeWallet_handleTransactionChanged_Params writes the arguments of a call to wallet.Wallet.HandleTransactionChanged into p.
-func writeWallet_handleTransactionChanged_Params(p Wallet_handleTransactionChanged_Params, fn wallet.TransactionChangedFn) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportTransactionChangedFn(fn)); err != nil {
-		return ipc.InField("fn", err)
-	}
-	return nil
-}
-
 // readWallet_handleTransactionChanged_Params reads the arguments of a call to wallet.Wallet.HandleTransactionChanged from p.
 func readWallet_handleTransactionChanged_Params(p Wallet_handleTransactionChanged_Params, fn *wallet.TransactionChangedFn) error {
 	*fn = ImportTransactionChangedFn(ipcimpl.Cap(capnp.Struct(p), 0))
-	return nil
-}
-
-// writeWallet_handleTransactionChanged_Results writes the results of wallet.Wallet.HandleTransactionChanged into p.
-func writeWallet_handleTransactionChanged_Results(p Wallet_handleTransactionChanged_Results, result chain.Handler) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, chainipc.ExportHandler(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readWallet_handleTransactionChanged_Results reads the results of wallet.Wallet.HandleTransactionChanged from p.
-func readWallet_handleTransactionChanged_Results(p Wallet_handleTransactionChanged_Results, result *chain.Handler) error {
-	*result = chainipc.ImportHandler(ipcimpl.Cap(capnp.Struct(p), 0))
-	return nil
-}
-
-// writeChainClient_verify_Results writes the results of wallet.ChainClient.Verify into p.
-func writeChainClient_verify_Results(p ChainClient_verify_Results, result bool) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readChainClient_verify_Results reads the results of wallet.ChainClient.Verify from p.
-func readChainClient_verify_Results(p ChainClient_verify_Results, result *bool) error {
-	*result = p.Result()
-	return nil
-}
-
-// writeChainClient_load_Results writes the results of wallet.ChainClient.Load into p.
-func writeChainClient_load_Results(p ChainClient_load_Results, result bool) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readChainClient_load_Results reads the results of wallet.ChainClient.Load from p.
-func readChainClient_load_Results(p ChainClient_load_Results, result *bool) error {
-	*result = p.Result()
-	return nil
-}
-
-// writeChainClient_setMockTime_Params writes the arguments of a call to wallet.ChainClient.SetMockTime into p.
-func writeChainClient_setMockTime_Params(p ChainClient_setMockTime_Params, t int64) error {
-	p.SetT(t)
 	return nil
 }
 
@@ -2040,16 +1715,12 @@ func writeWalletLoader_createWallet_Params(p WalletLoader_createWallet_Params, n
 
 // readWalletLoader_createWallet_Params reads the arguments of a call to wallet.WalletLoader.CreateWallet from p.
 func readWalletLoader_createWallet_Params(p WalletLoader_createWallet_Params, name *string, passphrase *string, flags *uint64) error {
-	x, err := p.Name()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), name); err != nil {
 		return ipc.InField("name", err)
 	}
-	*name = x
-	x1, err := p.Passphrase()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 1), passphrase); err != nil {
 		return ipc.InField("passphrase", err)
 	}
-	*passphrase = x1
 	*flags = p.Flags()
 	return nil
 }
@@ -2059,61 +1730,13 @@ func writeWalletLoader_createWallet_Results(p WalletLoader_createWallet_Results,
 	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportWallet(w)); err != nil {
 		return ipc.InField("w", err)
 	}
-	if warnings != nil {
-		l, err := p.NewWarnings(int32(len(warnings)))
-		if err != nil {
-			return ipc.InField("warnings", err)
-		}
-		for i := range warnings {
-			if err := l.Set(i, warnings[i]); err != nil {
-				return ipc.InField("warnings", ipc.InElem(i, err))
-			}
-		}
-	}
-	return nil
+	return ipc.InField("warnings", writeStringList(ipcimpl.Field(p, 1), warnings))
 }
 
 // readWalletLoader_createWallet_Results reads the results of wallet.WalletLoader.CreateWallet from p.
 func readWalletLoader_createWallet_Results(p WalletLoader_createWallet_Results, w *wallet.Wallet, warnings *[]string) error {
 	*w = ImportWallet(ipcimpl.Cap(capnp.Struct(p), 0))
-	l, err := p.Warnings()
-	if err != nil {
-		return ipc.InField("warnings", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[string](l)
-		if err != nil {
-			return ipc.InField("warnings", err)
-		}
-		x := make([]string, n)
-		for i := range x {
-			x1, err := l.At(i)
-			if err != nil {
-				return ipc.InField("warnings", ipc.InElem(i, err))
-			}
-			x[i] = x1
-		}
-		*warnings = x
-	}
-	return nil
-}
-
-// writeWalletLoader_loadWallet_Params writes the arguments of a call to wallet.WalletLoader.LoadWallet into p.
-func writeWalletLoader_loadWallet_Params(p WalletLoader_loadWallet_Params, name string) error {
-	if err := p.SetName(name); err != nil {
-		return ipc.InField("name", err)
-	}
-	return nil
-}
-
-// readWalletLoader_loadWallet_Params reads the arguments of a call to wallet.WalletLoader.LoadWallet from p.
-func readWalletLoader_loadWallet_Params(p WalletLoader_loadWallet_Params, name *string) error {
-	x, err := p.Name()
-	if err != nil {
-		return ipc.InField("name", err)
-	}
-	*name = x
-	return nil
+	return ipc.InField("warnings", readStringList(ipcimpl.Field(p, 1), warnings))
 }
 
 // writeWalletLoader_loadWallet_Results writes the results of wallet.WalletLoader.LoadWallet into p.
@@ -2121,145 +1744,13 @@ func writeWalletLoader_loadWallet_Results(p WalletLoader_loadWallet_Results, w w
 	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportWallet(w)); err != nil {
 		return ipc.InField("w", err)
 	}
-	if warnings != nil {
-		l, err := p.NewWarnings(int32(len(warnings)))
-		if err != nil {
-			return ipc.InField("warnings", err)
-		}
-		for i := range warnings {
-			if err := l.Set(i, warnings[i]); err != nil {
-				return ipc.InField("warnings", ipc.InElem(i, err))
-			}
-		}
-	}
-	return nil
+	return ipc.InField("warnings", writeStringList(ipcimpl.Field(p, 1), warnings))
 }
 
 // readWalletLoader_loadWallet_Results reads the results of wallet.WalletLoader.LoadWallet from p.
 func readWalletLoader_loadWallet_Results(p WalletLoader_loadWallet_Results, w *wallet.Wallet, warnings *[]string) error {
 	*w = ImportWallet(ipcimpl.Cap(capnp.Struct(p), 0))
-	l, err := p.Warnings()
-	if err != nil {
-		return ipc.InField("warnings", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[string](l)
-		if err != nil {
-			return ipc.InField("warnings", err)
-		}
-		x := make([]string, n)
-		for i := range x {
-			x1, err := l.At(i)
-			if err != nil {
-				return ipc.InField("warnings", ipc.InElem(i, err))
-			}
-			x[i] = x1
-		}
-		*warnings = x
-	}
-	return nil
-}
-
-// writeWalletLoader_getWalletDir_Results writes the results of wallet.WalletLoader.GetWalletDir into p.
-func writeWalletLoader_getWalletDir_Results(p WalletLoader_getWalletDir_Results, result string) error {
-	if err := p.SetResult(result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readWalletLoader_getWalletDir_Results reads the results of wallet.WalletLoader.GetWalletDir from p.
-func readWalletLoader_getWalletDir_Results(p WalletLoader_getWalletDir_Results, result *string) error {
-	x, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	*result = x
-	return nil
-}
-
-// writeWalletLoader_listWalletDir_Results writes the results of wallet.WalletLoader.ListWalletDir into p.
-func writeWalletLoader_listWalletDir_Results(p WalletLoader_listWalletDir_Results, result []string) error {
-	if result != nil {
-		l, err := p.NewResult(int32(len(result)))
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		for i := range result {
-			if err := l.Set(i, result[i]); err != nil {
-				return ipc.InField("result", ipc.InElem(i, err))
-			}
-		}
-	}
-	return nil
-}
-
-// readWalletLoader_listWalletDir_Results reads the results of wallet.WalletLoader.ListWalletDir from p.
-func readWalletLoader_listWalletDir_Results(p WalletLoader_listWalletDir_Results, result *[]string) error {
-	l, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[string](l)
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		x := make([]string, n)
-		for i := range x {
-			x1, err := l.At(i)
-			if err != nil {
-				return ipc.InField("result", ipc.InElem(i, err))
-			}
-			x[i] = x1
-		}
-		*result = x
-	}
-	return nil
-}
-
-// writeWalletLoader_getWallets_Results writes the results of wallet.WalletLoader.GetWallets into p.
-func writeWalletLoader_getWallets_Results(p WalletLoader_getWallets_Results, result []wallet.Wallet) error {
-	if result != nil {
-		l, err := p.NewResult(int32(len(result)))
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		for i := range result {
-			if err := ipcimpl.SetCapElem(l, i, ExportWallet(result[i])); err != nil {
-				return ipc.InField("result", ipc.InElem(i, err))
-			}
-		}
-	}
-	return nil
-}
-
-// readWalletLoader_getWallets_Results reads the results of wallet.WalletLoader.GetWallets from p.
-func readWalletLoader_getWallets_Results(p WalletLoader_getWallets_Results, result *[]wallet.Wallet) error {
-	l, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[wallet.Wallet](l)
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		x := make([]wallet.Wallet, n)
-		for i := range x {
-			x[i] = ImportWallet(ipcimpl.CapElem(l, i))
-		}
-		*result = x
-	}
-	return nil
-}
-
-// writeWalletLoader_handleLoadWallet_Params writes the arguments of a call to wallet.WalletLoader.HandleLoadWallet into p.
-func writeWalletLoader_handleLoadWallet_Params(p WalletLoader_handleLoadWallet_Params, fn wallet.LoadWalletFn) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportLoadWalletFn(fn)); err != nil {
-		return ipc.InField("fn", err)
-	}
-	return nil
+	return ipc.InField("warnings", readStringList(ipcimpl.Field(p, 1), warnings))
 }
 
 // readWalletLoader_handleLoadWallet_Params reads the arguments of a call to wallet.WalletLoader.HandleLoadWallet from p.
@@ -2268,50 +1759,22 @@ func readWalletLoader_handleLoadWallet_Params(p WalletLoader_handleLoadWallet_Pa
 	return nil
 }
 
-// writeWalletLoader_handleLoadWallet_Results writes the results of wallet.WalletLoader.HandleLoadWallet into p.
-func writeWalletLoader_handleLoadWallet_Results(p WalletLoader_handleLoadWallet_Results, result chain.Handler) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, chainipc.ExportHandler(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readWalletLoader_handleLoadWallet_Results reads the results of wallet.WalletLoader.HandleLoadWallet from p.
-func readWalletLoader_handleLoadWallet_Results(p WalletLoader_handleLoadWallet_Results, result *chain.Handler) error {
-	*result = chainipc.ImportHandler(ipcimpl.Cap(capnp.Struct(p), 0))
-	return nil
-}
-
 // writeBalanceChangedFn_call_Params writes the arguments of a call to wallet.BalanceChangedFn.Call into p.
 func writeBalanceChangedFn_call_Params(p BalanceChangedFn_call_Params, balances wallet.Balances) error {
-	c, err := p.NewBalances()
+	balancesWire, err := p.NewBalances()
 	if err != nil {
 		return ipc.InField("balances", err)
 	}
-	if err := WriteBalances(c, &balances); err != nil {
-		return ipc.InField("balances", err)
-	}
-	return nil
+	return ipc.InField("balances", WriteBalances(balancesWire, &balances))
 }
 
 // readBalanceChangedFn_call_Params reads the arguments of a call to wallet.BalanceChangedFn.Call from p.
 func readBalanceChangedFn_call_Params(p BalanceChangedFn_call_Params, balances *wallet.Balances) error {
-	c, err := p.Balances()
+	balancesWire, err := p.Balances()
 	if err != nil {
 		return ipc.InField("balances", err)
 	}
-	if err := ReadBalances(c, balances); err != nil {
-		return ipc.InField("balances", err)
-	}
-	return nil
-}
-
-// writeLoadWalletFn_call_Params writes the arguments of a call to wallet.LoadWalletFn.Call into p.
-func writeLoadWalletFn_call_Params(p LoadWalletFn_call_Params, w wallet.Wallet) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportWallet(w)); err != nil {
-		return ipc.InField("w", err)
-	}
-	return nil
+	return ipc.InField("balances", ReadBalances(balancesWire, balances))
 }
 
 // readLoadWalletFn_call_Params reads the arguments of a call to wallet.LoadWalletFn.Call from p.
@@ -2322,27 +1785,22 @@ func readLoadWalletFn_call_Params(p LoadWalletFn_call_Params, w *wallet.Wallet) 
 
 // writeTransactionChangedFn_call_Params writes the arguments of a call to wallet.TransactionChangedFn.Call into p.
 func writeTransactionChangedFn_call_Params(p TransactionChangedFn_call_Params, txid chain.Hash, status wallet.ChangeType) error {
-	if err := p.SetTxid(txid[:]); err != nil {
+	if err := writeHash(ipcimpl.Field(p, 0), txid); err != nil {
 		return ipc.InField("txid", err)
 	}
-	x, err := ipc.EnumValue(status)
+	statusWire, err := ipc.EnumValue(status)
 	if err != nil {
 		return ipc.InField("status", err)
 	}
-	p.SetStatus(ChangeType(x))
+	p.SetStatus(ChangeType(statusWire))
 	return nil
 }
 
 // readTransactionChangedFn_call_Params reads the arguments of a call to wallet.TransactionChangedFn.Call from p.
 func readTransactionChangedFn_call_Params(p TransactionChangedFn_call_Params, txid *chain.Hash, status *wallet.ChangeType) error {
-	b, err := p.Txid()
-	if err != nil {
+	if err := readHash(ipcimpl.Field(p, 0), txid); err != nil {
 		return ipc.InField("txid", err)
 	}
-	if len(b) != 32 {
-		return ipc.InField("txid", ipc.LengthError(len(b), 32))
-	}
-	copy(txid[:], b)
 	*status = wallet.ChangeType(p.Status())
 	return nil
 }
@@ -2361,16 +1819,12 @@ func WriteAddressInfo(s AddressInfo, v *wallet.AddressInfo) error {
 
 // ReadAddressInfo reads s into v.
 func ReadAddressInfo(s AddressInfo, v *wallet.AddressInfo) error {
-	x, err := s.Address()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Address); err != nil {
 		return ipc.InField("Address", err)
 	}
-	v.Address = x
-	x1, err := s.Label()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(s, 1), &v.Label); err != nil {
 		return ipc.InField("Label", err)
 	}
-	v.Label = x1
 	v.IsChange = s.IsChange()
 	return nil
 }
@@ -2401,11 +1855,9 @@ func WriteRecipient(s Recipient, v *wallet.Recipient) error {
 
 // ReadRecipient reads s into v.
 func ReadRecipient(s Recipient, v *wallet.Recipient) error {
-	x, err := s.Address()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Address); err != nil {
 		return ipc.InField("Address", err)
 	}
-	v.Address = x
 	v.Amount = chain.Amount(s.Amount())
 	v.SubtractFeeFromAmount = s.SubtractFeeFromAmount()
 	return nil
@@ -2413,14 +1865,14 @@ func ReadRecipient(s Recipient, v *wallet.Recipient) error {
 
 // WriteWalletTx writes v into s.
 func WriteWalletTx(s WalletTx, v *wallet.WalletTx) error {
-	if err := s.SetTxID(v.TxID[:]); err != nil {
+	if err := writeHash(ipcimpl.Field(s, 0), v.TxID); err != nil {
 		return ipc.InField("TxID", err)
 	}
-	c, err := s.NewTx()
+	txWire, err := s.NewTx()
 	if err != nil {
 		return ipc.InField("Tx", err)
 	}
-	if err := chainipc.WriteTransaction(c, &v.Tx); err != nil {
+	if err := chainipc.WriteTransaction(txWire, &v.Tx); err != nil {
 		return ipc.InField("Tx", err)
 	}
 	s.SetCredit(int64(v.Credit))
@@ -2435,27 +1887,230 @@ func WriteWalletTx(s WalletTx, v *wallet.WalletTx) error {
 
 // ReadWalletTx reads s into v.
 func ReadWalletTx(s WalletTx, v *wallet.WalletTx) error {
-	b, err := s.TxID()
-	if err != nil {
+	if err := readHash(ipcimpl.Field(s, 0), &v.TxID); err != nil {
 		return ipc.InField("TxID", err)
 	}
-	if len(b) != 32 {
-		return ipc.InField("TxID", ipc.LengthError(len(b), 32))
-	}
-	copy(v.TxID[:], b)
-	c, err := s.Tx()
+	txWire, err := s.Tx()
 	if err != nil {
 		return ipc.InField("Tx", err)
 	}
-	if err := chainipc.ReadTransaction(c, &v.Tx); err != nil {
+	if err := chainipc.ReadTransaction(txWire, &v.Tx); err != nil {
 		return ipc.InField("Tx", err)
 	}
 	v.Credit = chain.Amount(s.Credit())
 	v.Debit = chain.Amount(s.Debit())
-	if s.HasBlockHeight() {
-		x := s.BlockHeight()
-		v.BlockHeight = &x
-	}
+	v.BlockHeight = ipcimpl.Optional(s.HasBlockHeight(), s.BlockHeight())
 	v.Time = s.Time()
+	return nil
+}
+
+// writeAddressInfoList points at at a new list holding v; a nil v leaves at null.
+func writeAddressInfoList(at ipcimpl.Pointer, v []wallet.AddressInfo) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewAddressInfo_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := WriteAddressInfo(l.At(i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readAddressInfoList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readAddressInfoList(from ipcimpl.Pointer, dst *[]wallet.AddressInfo) error {
+	l, n, err := ipcimpl.ListLen[AddressInfo_List, wallet.AddressInfo](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]wallet.AddressInfo, n)
+	for i := range v {
+		if err := ReadAddressInfo(l.At(i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writeHash points at at a new Data holding v.
+func writeHash(at ipcimpl.Pointer, v chain.Hash) error {
+	return at.SetData(v[:])
+}
+
+// readHash reads the Data from points to, which must hold 32 bytes, into *dst.
+func readHash(from ipcimpl.Pointer, dst *chain.Hash) error {
+	p, err := from.Get()
+	if err != nil {
+		return err
+	}
+	data := p.Data()
+	if len(data) != 32 {
+		return ipc.LengthError(len(data), 32)
+	}
+	copy(dst[:], data)
+	return nil
+}
+
+// writeOptionalWalletTx writes *v at at; a nil v leaves at null.
+func writeOptionalWalletTx(at ipcimpl.Pointer, v *wallet.WalletTx) error {
+	if v == nil {
+		return nil
+	}
+	s, err := ipcimpl.NewStruct(at, NewWalletTx)
+	if err != nil {
+		return err
+	}
+	return WriteWalletTx(s, v)
+}
+
+// readOptionalWalletTx sets *dst to a new value read from from; a null pointer leaves *dst as it was.
+func readOptionalWalletTx(from ipcimpl.Pointer, dst **wallet.WalletTx) error {
+	if from.IsNull() {
+		return nil
+	}
+	value := new(wallet.WalletTx)
+	s, err := ipcimpl.Struct[WalletTx](from)
+	if err != nil {
+		return err
+	}
+	if err := ReadWalletTx(s, value); err != nil {
+		return err
+	}
+	*dst = value
+	return nil
+}
+
+// writeWalletTxList points at at a new list holding v; a nil v leaves at null.
+func writeWalletTxList(at ipcimpl.Pointer, v []wallet.WalletTx) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewWalletTx_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := WriteWalletTx(l.At(i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readWalletTxList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readWalletTxList(from ipcimpl.Pointer, dst *[]wallet.WalletTx) error {
+	l, n, err := ipcimpl.ListLen[WalletTx_List, wallet.WalletTx](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]wallet.WalletTx, n)
+	for i := range v {
+		if err := ReadWalletTx(l.At(i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writeRecipientList points at at a new list holding v; a nil v leaves at null.
+func writeRecipientList(at ipcimpl.Pointer, v []wallet.Recipient) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewRecipient_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := WriteRecipient(l.At(i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readRecipientList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readRecipientList(from ipcimpl.Pointer, dst *[]wallet.Recipient) error {
+	l, n, err := ipcimpl.ListLen[Recipient_List, wallet.Recipient](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]wallet.Recipient, n)
+	for i := range v {
+		if err := ReadRecipient(l.At(i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writeStringList points at at a new list holding v; a nil v leaves at null.
+func writeStringList(at ipcimpl.Pointer, v []string) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, capnp.NewTextList, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := l.Set(i, v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readStringList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readStringList(from ipcimpl.Pointer, dst *[]string) error {
+	l, n, err := ipcimpl.ListLen[capnp.TextList, string](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]string, n)
+	for i := range v {
+		if err := ipcimpl.ReadText(ipcimpl.Elem(l, i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writeWalletList points at at a new list holding v; a nil v leaves at null.
+func writeWalletList(at ipcimpl.Pointer, v []wallet.Wallet) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, capnp.NewPointerList, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := ipcimpl.SetCapElem(l, i, ExportWallet(v[i])); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readWalletList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readWalletList(from ipcimpl.Pointer, dst *[]wallet.Wallet) error {
+	l, n, err := ipcimpl.ListLen[capnp.PointerList, wallet.Wallet](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]wallet.Wallet, n)
+	for i := range v {
+		v[i] = ImportWallet(ipcimpl.CapElem(l, i))
+	}
+	*dst = v
 	return nil
 }

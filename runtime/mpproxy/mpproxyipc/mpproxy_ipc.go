@@ -67,9 +67,10 @@ func (c *ThreadMapClient) Release() {
 // MakeThread calls mpproxy.ThreadMap.MakeThread in the other process.
 func (c *ThreadMapClient) MakeThread(ctx context.Context, name string) (result mpproxy.Thread, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodThreadMapMakeThread, func(p capnp.Struct) error {
-		return writeThreadMap_makeThread_Params(ThreadMap_makeThread_Params(p), name)
+		return ipc.InField("name", ThreadMap_makeThread_Params(p).SetName(name))
 	}, func(r capnp.Struct) error {
-		return readThreadMap_makeThread_Results(ThreadMap_makeThread_Results(r), &result)
+		result = ImportThread(ipcimpl.Cap(r, 0))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -110,15 +111,15 @@ func (s threadMapServer) Dispatch(ctx context.Context, call *capnprpc.Call) erro
 func (s threadMapServer) serveMakeThread(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodThreadMapMakeThread, &err)
 	var name string
-	if err := readThreadMap_makeThread_Params(ThreadMap_makeThread_Params(call.Params()), &name); err != nil {
-		return ipcimpl.ParamsError(&methodThreadMapMakeThread, err)
+	if err := ipcimpl.ReadText(ipcimpl.Field(call.Params(), 0), &name); err != nil {
+		return ipcimpl.ParamsError(&methodThreadMapMakeThread, ipc.InField("name", err))
 	}
 	result, err := s.impl.MakeThread(ctx, name)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodThreadMapMakeThread, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeThreadMap_makeThread_Results(ThreadMap_makeThread_Results(r), result)
+		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportThread(result)))
 	})
 }
 
@@ -204,7 +205,7 @@ func (c *ThreadClient) Release() {
 // GetName calls mpproxy.Thread.GetName in the other process.
 func (c *ThreadClient) GetName(ctx context.Context) (result string, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodThreadGetName, nil, func(r capnp.Struct) error {
-		return readThread_getName_Results(Thread_getName_Results(r), &result)
+		return ipc.InField("result", ipcimpl.ReadText(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return "", err
@@ -249,7 +250,7 @@ func (s threadServer) serveGetName(ctx context.Context, call *capnprpc.Call) (er
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodThreadGetName, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeThread_getName_Results(Thread_getName_Results(r), result)
+		return ipc.InField("result", Thread_getName_Results(r).SetResult(result))
 	})
 }
 
@@ -300,65 +301,12 @@ func ImportThread(c *ipc.Capability) mpproxy.Thread {
 	return NewThreadClient(c)
 }
 
-// writeThreadMap_makeThread_Params writes the arguments of a call to mpproxy.ThreadMap.MakeThread into p.
-func writeThreadMap_makeThread_Params(p ThreadMap_makeThread_Params, name string) error {
-	if err := p.SetName(name); err != nil {
-		return ipc.InField("name", err)
-	}
-	return nil
-}
-
-// readThreadMap_makeThread_Params reads the arguments of a call to mpproxy.ThreadMap.MakeThread from p.
-func readThreadMap_makeThread_Params(p ThreadMap_makeThread_Params, name *string) error {
-	x, err := p.Name()
-	if err != nil {
-		return ipc.InField("name", err)
-	}
-	*name = x
-	return nil
-}
-
-// writeThreadMap_makeThread_Results writes the results of mpproxy.ThreadMap.MakeThread into p.
-func writeThreadMap_makeThread_Results(p ThreadMap_makeThread_Results, result mpproxy.Thread) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportThread(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readThreadMap_makeThread_Results reads the results of mpproxy.ThreadMap.MakeThread from p.
-func readThreadMap_makeThread_Results(p ThreadMap_makeThread_Results, result *mpproxy.Thread) error {
-	*result = ImportThread(ipcimpl.Cap(capnp.Struct(p), 0))
-	return nil
-}
-
-// writeThread_getName_Results writes the results of mpproxy.Thread.GetName into p.
-func writeThread_getName_Results(p Thread_getName_Results, result string) error {
-	if err := p.SetResult(result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readThread_getName_Results reads the results of mpproxy.Thread.GetName from p.
-func readThread_getName_Results(p Thread_getName_Results, result *string) error {
-	x, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	*result = x
-	return nil
-}
-
 // WriteContext writes v into s.
 func WriteContext(s Context, v *mpproxy.Context) error {
 	if err := ipcimpl.SetCap(capnp.Struct(s), 0, ExportThread(v.Thread)); err != nil {
 		return ipc.InField("Thread", err)
 	}
-	if err := ipcimpl.SetCap(capnp.Struct(s), 1, ExportThread(v.CallbackThread)); err != nil {
-		return ipc.InField("CallbackThread", err)
-	}
-	return nil
+	return ipc.InField("CallbackThread", ipcimpl.SetCap(capnp.Struct(s), 1, ExportThread(v.CallbackThread)))
 }
 
 // ReadContext reads s into v.

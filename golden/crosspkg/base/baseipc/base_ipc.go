@@ -78,7 +78,8 @@ func (c *BlockTemplateClient) Ref(ctx context.Context) (result base.BlockRef, er
 // Next returns the template that follows this one.
 func (c *BlockTemplateClient) Next(ctx context.Context) (result base.BlockTemplate, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateNext, nil, func(r capnp.Struct) error {
-		return readBlockTemplate_next_Results(BlockTemplate_next_Results(r), &result)
+		result = ImportBlockTemplate(ipcimpl.Cap(r, 0))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -137,7 +138,7 @@ func (s blockTemplateServer) serveNext(ctx context.Context, call *capnprpc.Call)
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateNext, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeBlockTemplate_next_Results(BlockTemplate_next_Results(r), result)
+		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportBlockTemplate(result)))
 	})
 }
 
@@ -229,7 +230,8 @@ func (c *MinerClient) Create(ctx context.Context, tip base.BlockRef) (result bas
 	err = ipcimpl.Call(ctx, c.c, &methodMinerCreate, func(p capnp.Struct) error {
 		return writeMiner_create_Params(Miner_create_Params(p), tip)
 	}, func(r capnp.Struct) error {
-		return readMiner_create_Results(Miner_create_Results(r), &result)
+		result = ImportBlockTemplate(ipcimpl.Cap(r, 0))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -278,7 +280,7 @@ func (s minerServer) serveCreate(ctx context.Context, call *capnprpc.Call) (err 
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMinerCreate, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeMiner_create_Results(Miner_create_Results(r), result)
+		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportBlockTemplate(result)))
 	})
 }
 
@@ -331,105 +333,79 @@ func ImportMiner(c *ipc.Capability) base.Miner {
 
 // writeBlockTemplate_ref_Results writes the results of base.BlockTemplate.Ref into p.
 func writeBlockTemplate_ref_Results(p BlockTemplate_ref_Results, result base.BlockRef) error {
-	c, err := p.NewResult()
+	resultWire, err := p.NewResult()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := WriteBlockRef(c, &result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", WriteBlockRef(resultWire, &result))
 }
 
 // readBlockTemplate_ref_Results reads the results of base.BlockTemplate.Ref from p.
 func readBlockTemplate_ref_Results(p BlockTemplate_ref_Results, result *base.BlockRef) error {
-	c, err := p.Result()
+	resultWire, err := p.Result()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := ReadBlockRef(c, result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// writeBlockTemplate_next_Results writes the results of base.BlockTemplate.Next into p.
-func writeBlockTemplate_next_Results(p BlockTemplate_next_Results, result base.BlockTemplate) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportBlockTemplate(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readBlockTemplate_next_Results reads the results of base.BlockTemplate.Next from p.
-func readBlockTemplate_next_Results(p BlockTemplate_next_Results, result *base.BlockTemplate) error {
-	*result = ImportBlockTemplate(ipcimpl.Cap(capnp.Struct(p), 0))
-	return nil
+	return ipc.InField("result", ReadBlockRef(resultWire, result))
 }
 
 // writeMiner_create_Params writes the arguments of a call to base.Miner.Create into p.
 func writeMiner_create_Params(p Miner_create_Params, tip base.BlockRef) error {
-	c, err := p.NewTip()
+	tipWire, err := p.NewTip()
 	if err != nil {
 		return ipc.InField("tip", err)
 	}
-	if err := WriteBlockRef(c, &tip); err != nil {
-		return ipc.InField("tip", err)
-	}
-	return nil
+	return ipc.InField("tip", WriteBlockRef(tipWire, &tip))
 }
 
 // readMiner_create_Params reads the arguments of a call to base.Miner.Create from p.
 func readMiner_create_Params(p Miner_create_Params, tip *base.BlockRef) error {
-	c, err := p.Tip()
+	tipWire, err := p.Tip()
 	if err != nil {
 		return ipc.InField("tip", err)
 	}
-	if err := ReadBlockRef(c, tip); err != nil {
-		return ipc.InField("tip", err)
-	}
-	return nil
-}
-
-// writeMiner_create_Results writes the results of base.Miner.Create into p.
-func writeMiner_create_Results(p Miner_create_Results, result base.BlockTemplate) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportBlockTemplate(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readMiner_create_Results reads the results of base.Miner.Create from p.
-func readMiner_create_Results(p Miner_create_Results, result *base.BlockTemplate) error {
-	*result = ImportBlockTemplate(ipcimpl.Cap(capnp.Struct(p), 0))
-	return nil
+	return ipc.InField("tip", ReadBlockRef(tipWire, tip))
 }
 
 // WriteBlockRef writes v into s.
 func WriteBlockRef(s BlockRef, v *base.BlockRef) error {
-	if err := s.SetHash(v.Hash[:]); err != nil {
+	if err := writeBytes4(ipcimpl.Field(s, 0), v.Hash); err != nil {
 		return ipc.InField("Hash", err)
 	}
 	s.SetHeight(v.Height)
-	x, err := ipc.EnumValue(v.Kind)
+	kindWire, err := ipc.EnumValue(v.Kind)
 	if err != nil {
 		return ipc.InField("Kind", err)
 	}
-	s.SetKind(Kind(x))
+	s.SetKind(Kind(kindWire))
 	return nil
 }
 
 // ReadBlockRef reads s into v.
 func ReadBlockRef(s BlockRef, v *base.BlockRef) error {
-	b, err := s.Hash()
-	if err != nil {
+	if err := readBytes4(ipcimpl.Field(s, 0), &v.Hash); err != nil {
 		return ipc.InField("Hash", err)
 	}
-	if len(b) != 4 {
-		return ipc.InField("Hash", ipc.LengthError(len(b), 4))
-	}
-	copy(v.Hash[:], b)
 	v.Height = s.Height()
 	v.Kind = base.Kind(s.Kind())
+	return nil
+}
+
+// writeBytes4 points at at a new Data holding v.
+func writeBytes4(at ipcimpl.Pointer, v [4]byte) error {
+	return at.SetData(v[:])
+}
+
+// readBytes4 reads the Data from points to, which must hold 4 bytes, into *dst.
+func readBytes4(from ipcimpl.Pointer, dst *[4]byte) error {
+	p, err := from.Get()
+	if err != nil {
+		return err
+	}
+	data := p.Data()
+	if len(data) != 4 {
+		return ipc.LengthError(len(data), 4)
+	}
+	copy(dst[:], data)
 	return nil
 }

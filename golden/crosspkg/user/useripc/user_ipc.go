@@ -73,9 +73,9 @@ func (c *PoolClient) Release() {
 // Best returns the best of refs.
 func (c *PoolClient) Best(ctx context.Context, refs []base.BlockRef) (result *base.BlockRef, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodPoolBest, func(p capnp.Struct) error {
-		return writePool_best_Params(Pool_best_Params(p), refs)
+		return ipc.InField("refs", writeBlockRefList(ipcimpl.Field(p, 0), refs))
 	}, func(r capnp.Struct) error {
-		return readPool_best_Results(Pool_best_Results(r), &result)
+		return ipc.InField("result", readOptionalBlockRef(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -86,7 +86,7 @@ func (c *PoolClient) Best(ctx context.Context, refs []base.BlockRef) (result *ba
 // Submit takes a template and returns what it builds on.
 func (c *PoolClient) Submit(ctx context.Context, t base.BlockTemplate) (result base.BlockRef, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodPoolSubmit, func(p capnp.Struct) error {
-		return writePool_submit_Params(Pool_submit_Params(p), t)
+		return ipc.InField("t", ipcimpl.SetCap(p, 0, baseipc.ExportBlockTemplate(t)))
 	}, func(r capnp.Struct) error {
 		return readPool_submit_Results(Pool_submit_Results(r), &result)
 	})
@@ -101,7 +101,8 @@ func (c *PoolClient) Template(ctx context.Context, tip base.BlockRef) (result ba
 	err = ipcimpl.Call(ctx, c.c, &methodPoolTemplate, func(p capnp.Struct) error {
 		return writePool_template_Params(Pool_template_Params(p), tip)
 	}, func(r capnp.Struct) error {
-		return readPool_template_Results(Pool_template_Results(r), &result)
+		result = baseipc.ImportBlockTemplate(ipcimpl.Cap(r, 0))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -127,7 +128,8 @@ func (c *PoolClient) Kind(ctx context.Context, ref base.BlockRef) (result base.K
 	err = ipcimpl.Call(ctx, c.c, &methodPoolKind, func(p capnp.Struct) error {
 		return writePool_kind_Params(Pool_kind_Params(p), ref)
 	}, func(r capnp.Struct) error {
-		return readPool_kind_Results(Pool_kind_Results(r), &result)
+		result = base.Kind(Pool_kind_Results(r).Result())
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -176,15 +178,15 @@ func (s poolServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
 func (s poolServer) serveBest(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodPoolBest, &err)
 	var refs []base.BlockRef
-	if err := readPool_best_Params(Pool_best_Params(call.Params()), &refs); err != nil {
-		return ipcimpl.ParamsError(&methodPoolBest, err)
+	if err := readBlockRefList(ipcimpl.Field(call.Params(), 0), &refs); err != nil {
+		return ipcimpl.ParamsError(&methodPoolBest, ipc.InField("refs", err))
 	}
 	result, err := s.impl.Best(ctx, refs)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodPoolBest, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writePool_best_Results(Pool_best_Results(r), result)
+		return ipc.InField("result", writeOptionalBlockRef(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -216,7 +218,7 @@ func (s poolServer) serveTemplate(ctx context.Context, call *capnprpc.Call) (err
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodPoolTemplate, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writePool_template_Results(Pool_template_Results(r), result)
+		return ipc.InField("result", ipcimpl.SetCap(r, 0, baseipc.ExportBlockTemplate(result)))
 	})
 }
 
@@ -322,82 +324,6 @@ func ImportPool(c *ipc.Capability) user.Pool {
 	return NewPoolClient(c)
 }
 
-// writePool_best_Params writes the arguments of a call to user.Pool.Best into p.
-func writePool_best_Params(p Pool_best_Params, refs []base.BlockRef) error {
-	if refs != nil {
-		l, err := p.NewRefs(int32(len(refs)))
-		if err != nil {
-			return ipc.InField("refs", err)
-		}
-		for i := range refs {
-			if err := baseipc.WriteBlockRef(l.At(i), &refs[i]); err != nil {
-				return ipc.InField("refs", ipc.InElem(i, err))
-			}
-		}
-	}
-	return nil
-}
-
-// readPool_best_Params reads the arguments of a call to user.Pool.Best from p.
-func readPool_best_Params(p Pool_best_Params, refs *[]base.BlockRef) error {
-	l, err := p.Refs()
-	if err != nil {
-		return ipc.InField("refs", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[base.BlockRef](l)
-		if err != nil {
-			return ipc.InField("refs", err)
-		}
-		x := make([]base.BlockRef, n)
-		for i := range x {
-			if err := baseipc.ReadBlockRef(l.At(i), &x[i]); err != nil {
-				return ipc.InField("refs", ipc.InElem(i, err))
-			}
-		}
-		*refs = x
-	}
-	return nil
-}
-
-// writePool_best_Results writes the results of user.Pool.Best into p.
-func writePool_best_Results(p Pool_best_Results, result *base.BlockRef) error {
-	if result != nil {
-		c, err := p.NewResult()
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		if err := baseipc.WriteBlockRef(c, result); err != nil {
-			return ipc.InField("result", err)
-		}
-	}
-	return nil
-}
-
-// readPool_best_Results reads the results of user.Pool.Best from p.
-func readPool_best_Results(p Pool_best_Results, result **base.BlockRef) error {
-	if p.HasResult() {
-		x := new(base.BlockRef)
-		c, err := p.Result()
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		if err := baseipc.ReadBlockRef(c, x); err != nil {
-			return ipc.InField("result", err)
-		}
-		*result = x
-	}
-	return nil
-}
-
-// writePool_submit_Params writes the arguments of a call to user.Pool.Submit into p.
-func writePool_submit_Params(p Pool_submit_Params, t base.BlockTemplate) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, baseipc.ExportBlockTemplate(t)); err != nil {
-		return ipc.InField("t", err)
-	}
-	return nil
-}
-
 // readPool_submit_Params reads the arguments of a call to user.Pool.Submit from p.
 func readPool_submit_Params(p Pool_submit_Params, t *base.BlockTemplate) error {
 	*t = baseipc.ImportBlockTemplate(ipcimpl.Cap(capnp.Struct(p), 0))
@@ -406,251 +332,113 @@ func readPool_submit_Params(p Pool_submit_Params, t *base.BlockTemplate) error {
 
 // writePool_submit_Results writes the results of user.Pool.Submit into p.
 func writePool_submit_Results(p Pool_submit_Results, result base.BlockRef) error {
-	c, err := p.NewResult()
+	resultWire, err := p.NewResult()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := baseipc.WriteBlockRef(c, &result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", baseipc.WriteBlockRef(resultWire, &result))
 }
 
 // readPool_submit_Results reads the results of user.Pool.Submit from p.
 func readPool_submit_Results(p Pool_submit_Results, result *base.BlockRef) error {
-	c, err := p.Result()
+	resultWire, err := p.Result()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := baseipc.ReadBlockRef(c, result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", baseipc.ReadBlockRef(resultWire, result))
 }
 
 // writePool_template_Params writes the arguments of a call to user.Pool.Template into p.
 func writePool_template_Params(p Pool_template_Params, tip base.BlockRef) error {
-	c, err := p.NewTip()
+	tipWire, err := p.NewTip()
 	if err != nil {
 		return ipc.InField("tip", err)
 	}
-	if err := baseipc.WriteBlockRef(c, &tip); err != nil {
-		return ipc.InField("tip", err)
-	}
-	return nil
+	return ipc.InField("tip", baseipc.WriteBlockRef(tipWire, &tip))
 }
 
 // readPool_template_Params reads the arguments of a call to user.Pool.Template from p.
 func readPool_template_Params(p Pool_template_Params, tip *base.BlockRef) error {
-	c, err := p.Tip()
+	tipWire, err := p.Tip()
 	if err != nil {
 		return ipc.InField("tip", err)
 	}
-	if err := baseipc.ReadBlockRef(c, tip); err != nil {
-		return ipc.InField("tip", err)
-	}
-	return nil
-}
-
-// writePool_template_Results writes the results of user.Pool.Template into p.
-func writePool_template_Results(p Pool_template_Results, result base.BlockTemplate) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, baseipc.ExportBlockTemplate(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readPool_template_Results reads the results of user.Pool.Template from p.
-func readPool_template_Results(p Pool_template_Results, result *base.BlockTemplate) error {
-	*result = baseipc.ImportBlockTemplate(ipcimpl.Cap(capnp.Struct(p), 0))
-	return nil
+	return ipc.InField("tip", baseipc.ReadBlockRef(tipWire, tip))
 }
 
 // writePool_swap_Params writes the arguments of a call to user.Pool.Swap into p.
 func writePool_swap_Params(p Pool_swap_Params, job user.Job, byName map[string]base.BlockRef) error {
-	c, err := p.NewJob()
+	jobWire, err := p.NewJob()
 	if err != nil {
 		return ipc.InField("job", err)
 	}
-	if err := WriteJob(c, &job); err != nil {
+	if err := WriteJob(jobWire, &job); err != nil {
 		return ipc.InField("job", err)
 	}
-	if byName != nil {
-		l, err := p.NewByName(int32(len(byName)))
-		if err != nil {
-			return ipc.InField("byName", err)
-		}
-		for i, e := range ipc.SortedEntries(byName, cmp.Compare) {
-			entry := l.At(i)
-			if err := entry.SetKey(e.Key); err != nil {
-				return ipc.InField("byName", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			c1, err := entry.NewValue()
-			if err != nil {
-				return ipc.InField("byName", ipc.InElem(i, err))
-			}
-			if err := baseipc.WriteBlockRef(c1, &e.Value); err != nil {
-				return ipc.InField("byName", ipc.InElem(i, err))
-			}
-		}
-	}
-	return nil
+	return ipc.InField("byName", writeStringBlockRefMap(ipcimpl.Field(p, 1), byName))
 }
 
 // readPool_swap_Params reads the arguments of a call to user.Pool.Swap from p.
 func readPool_swap_Params(p Pool_swap_Params, job *user.Job, byName *map[string]base.BlockRef) error {
-	c, err := p.Job()
+	jobWire, err := p.Job()
 	if err != nil {
 		return ipc.InField("job", err)
 	}
-	if err := ReadJob(c, job); err != nil {
+	if err := ReadJob(jobWire, job); err != nil {
 		return ipc.InField("job", err)
 	}
-	l, err := p.ByName()
-	if err != nil {
-		return ipc.InField("byName", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.MapLen[string, base.BlockRef](l)
-		if err != nil {
-			return ipc.InField("byName", err)
-		}
-		m := make(map[string]base.BlockRef, n)
-		for i := range n {
-			e := l.At(i)
-			k, err := e.Key()
-			if err != nil {
-				return ipc.InField("byName", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			if _, dup := m[k]; dup {
-				return ipc.InField("byName", ipc.InElem(i, ipc.ErrDuplicateKey))
-			}
-			var val base.BlockRef
-			c1, err := e.Value()
-			if err != nil {
-				return ipc.InField("byName", ipc.InElem(i, err))
-			}
-			if err := baseipc.ReadBlockRef(c1, &val); err != nil {
-				return ipc.InField("byName", ipc.InElem(i, err))
-			}
-			m[k] = val
-		}
-		*byName = m
-	}
-	return nil
+	return ipc.InField("byName", readStringBlockRefMap(ipcimpl.Field(p, 1), byName))
 }
 
 // writePool_swap_Results writes the results of user.Pool.Swap into p.
 func writePool_swap_Results(p Pool_swap_Results, result user.Job, result1 map[string]base.BlockRef) error {
-	c, err := p.NewResult()
+	resultWire, err := p.NewResult()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := WriteJob(c, &result); err != nil {
+	if err := WriteJob(resultWire, &result); err != nil {
 		return ipc.InField("result", err)
 	}
-	if result1 != nil {
-		l, err := p.NewResult1(int32(len(result1)))
-		if err != nil {
-			return ipc.InField("result1", err)
-		}
-		for i, e := range ipc.SortedEntries(result1, cmp.Compare) {
-			entry := l.At(i)
-			if err := entry.SetKey(e.Key); err != nil {
-				return ipc.InField("result1", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			c1, err := entry.NewValue()
-			if err != nil {
-				return ipc.InField("result1", ipc.InElem(i, err))
-			}
-			if err := baseipc.WriteBlockRef(c1, &e.Value); err != nil {
-				return ipc.InField("result1", ipc.InElem(i, err))
-			}
-		}
-	}
-	return nil
+	return ipc.InField("result1", writeStringBlockRefMap(ipcimpl.Field(p, 1), result1))
 }
 
 // readPool_swap_Results reads the results of user.Pool.Swap from p.
 func readPool_swap_Results(p Pool_swap_Results, result *user.Job, result1 *map[string]base.BlockRef) error {
-	c, err := p.Result()
+	resultWire, err := p.Result()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := ReadJob(c, result); err != nil {
+	if err := ReadJob(resultWire, result); err != nil {
 		return ipc.InField("result", err)
 	}
-	l, err := p.Result1()
-	if err != nil {
-		return ipc.InField("result1", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.MapLen[string, base.BlockRef](l)
-		if err != nil {
-			return ipc.InField("result1", err)
-		}
-		m := make(map[string]base.BlockRef, n)
-		for i := range n {
-			e := l.At(i)
-			k, err := e.Key()
-			if err != nil {
-				return ipc.InField("result1", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			if _, dup := m[k]; dup {
-				return ipc.InField("result1", ipc.InElem(i, ipc.ErrDuplicateKey))
-			}
-			var val base.BlockRef
-			c1, err := e.Value()
-			if err != nil {
-				return ipc.InField("result1", ipc.InElem(i, err))
-			}
-			if err := baseipc.ReadBlockRef(c1, &val); err != nil {
-				return ipc.InField("result1", ipc.InElem(i, err))
-			}
-			m[k] = val
-		}
-		*result1 = m
-	}
-	return nil
+	return ipc.InField("result1", readStringBlockRefMap(ipcimpl.Field(p, 1), result1))
 }
 
 // writePool_kind_Params writes the arguments of a call to user.Pool.Kind into p.
 func writePool_kind_Params(p Pool_kind_Params, ref base.BlockRef) error {
-	c, err := p.NewRef()
+	refWire, err := p.NewRef()
 	if err != nil {
 		return ipc.InField("ref", err)
 	}
-	if err := baseipc.WriteBlockRef(c, &ref); err != nil {
-		return ipc.InField("ref", err)
-	}
-	return nil
+	return ipc.InField("ref", baseipc.WriteBlockRef(refWire, &ref))
 }
 
 // readPool_kind_Params reads the arguments of a call to user.Pool.Kind from p.
 func readPool_kind_Params(p Pool_kind_Params, ref *base.BlockRef) error {
-	c, err := p.Ref()
+	refWire, err := p.Ref()
 	if err != nil {
 		return ipc.InField("ref", err)
 	}
-	if err := baseipc.ReadBlockRef(c, ref); err != nil {
-		return ipc.InField("ref", err)
-	}
-	return nil
+	return ipc.InField("ref", baseipc.ReadBlockRef(refWire, ref))
 }
 
 // writePool_kind_Results writes the results of user.Pool.Kind into p.
 func writePool_kind_Results(p Pool_kind_Results, result base.Kind) error {
-	x, err := ipc.EnumValue(result)
+	resultWire, err := ipc.EnumValue(result)
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	p.SetResult(baseipc.Kind(x))
-	return nil
-}
-
-// readPool_kind_Results reads the results of user.Pool.Kind from p.
-func readPool_kind_Results(p Pool_kind_Results, result *base.Kind) error {
-	*result = base.Kind(p.Result())
+	p.SetResult(baseipc.Kind(resultWire))
 	return nil
 }
 
@@ -659,61 +447,189 @@ func WriteJob(s Job, v *user.Job) error {
 	if err := s.SetName(v.Name); err != nil {
 		return ipc.InField("Name", err)
 	}
-	c, err := s.NewTip()
+	tipWire, err := s.NewTip()
 	if err != nil {
 		return ipc.InField("Tip", err)
 	}
-	if err := baseipc.WriteBlockRef(c, &v.Tip); err != nil {
+	if err := baseipc.WriteBlockRef(tipWire, &v.Tip); err != nil {
 		return ipc.InField("Tip", err)
 	}
 	if err := ipcimpl.SetCap(capnp.Struct(s), 2, baseipc.ExportBlockTemplate(v.Template)); err != nil {
 		return ipc.InField("Template", err)
 	}
-	if v.Kinds != nil {
-		l, err := s.NewKinds(int32(len(v.Kinds)))
-		if err != nil {
-			return ipc.InField("Kinds", err)
-		}
-		for i := range v.Kinds {
-			x, err := ipc.EnumValue(v.Kinds[i])
-			if err != nil {
-				return ipc.InField("Kinds", ipc.InElem(i, err))
-			}
-			l.Set(i, baseipc.Kind(x))
+	return ipc.InField("Kinds", writeKindList(ipcimpl.Field(s, 3), v.Kinds))
+}
+
+// ReadJob reads s into v.
+func ReadJob(s Job, v *user.Job) error {
+	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Name); err != nil {
+		return ipc.InField("Name", err)
+	}
+	tipWire, err := s.Tip()
+	if err != nil {
+		return ipc.InField("Tip", err)
+	}
+	if err := baseipc.ReadBlockRef(tipWire, &v.Tip); err != nil {
+		return ipc.InField("Tip", err)
+	}
+	v.Template = baseipc.ImportBlockTemplate(ipcimpl.Cap(capnp.Struct(s), 2))
+	return ipc.InField("Kinds", readKindList(ipcimpl.Field(s, 3), &v.Kinds))
+}
+
+// writeBlockRefList points at at a new list holding v; a nil v leaves at null.
+func writeBlockRefList(at ipcimpl.Pointer, v []base.BlockRef) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, baseipc.NewBlockRef_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := baseipc.WriteBlockRef(l.At(i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
 		}
 	}
 	return nil
 }
 
-// ReadJob reads s into v.
-func ReadJob(s Job, v *user.Job) error {
-	x, err := s.Name()
+// readBlockRefList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readBlockRefList(from ipcimpl.Pointer, dst *[]base.BlockRef) error {
+	l, n, err := ipcimpl.ListLen[baseipc.BlockRef_List, base.BlockRef](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]base.BlockRef, n)
+	for i := range v {
+		if err := baseipc.ReadBlockRef(l.At(i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writeOptionalBlockRef writes *v at at; a nil v leaves at null.
+func writeOptionalBlockRef(at ipcimpl.Pointer, v *base.BlockRef) error {
+	if v == nil {
+		return nil
+	}
+	s, err := ipcimpl.NewStruct(at, baseipc.NewBlockRef)
 	if err != nil {
-		return ipc.InField("Name", err)
+		return err
 	}
-	v.Name = x
-	c, err := s.Tip()
+	return baseipc.WriteBlockRef(s, v)
+}
+
+// readOptionalBlockRef sets *dst to a new value read from from; a null pointer leaves *dst as it was.
+func readOptionalBlockRef(from ipcimpl.Pointer, dst **base.BlockRef) error {
+	if from.IsNull() {
+		return nil
+	}
+	value := new(base.BlockRef)
+	s, err := ipcimpl.Struct[baseipc.BlockRef](from)
 	if err != nil {
-		return ipc.InField("Tip", err)
+		return err
 	}
-	if err := baseipc.ReadBlockRef(c, &v.Tip); err != nil {
-		return ipc.InField("Tip", err)
+	if err := baseipc.ReadBlockRef(s, value); err != nil {
+		return err
 	}
-	v.Template = baseipc.ImportBlockTemplate(ipcimpl.Cap(capnp.Struct(s), 2))
-	l, err := s.Kinds()
+	*dst = value
+	return nil
+}
+
+// writeStringBlockRefMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
+func writeStringBlockRefMap(at ipcimpl.Pointer, v map[string]base.BlockRef) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewTextBlockRefEntry_List, len(v))
 	if err != nil {
-		return ipc.InField("Kinds", err)
+		return err
 	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[base.Kind](l)
+	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+		entry := l.At(i)
+		if err := entry.SetKey(e.Key); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
+		}
+		valueWire, err := entry.NewValue()
 		if err != nil {
-			return ipc.InField("Kinds", err)
+			return ipc.InElem(i, err)
 		}
-		x1 := make([]base.Kind, n)
-		for i := range x1 {
-			x1[i] = base.Kind(l.At(i))
+		if err := baseipc.WriteBlockRef(valueWire, &e.Value); err != nil {
+			return ipc.InElem(i, err)
 		}
-		v.Kinds = x1
 	}
+	return nil
+}
+
+// readStringBlockRefMap reads the entries of the list from points to into a new map in *dst; a null pointer
+// leaves *dst as it was, and a key that comes twice is an error.
+func readStringBlockRefMap(from ipcimpl.Pointer, dst *map[string]base.BlockRef) error {
+	l, err := ipcimpl.List[TextBlockRefEntry_List](from)
+	if err != nil {
+		return err
+	}
+	if !l.IsValid() {
+		return nil
+	}
+	n, err := ipc.MapLen[string, base.BlockRef](l)
+	if err != nil {
+		return err
+	}
+	m := make(map[string]base.BlockRef, n)
+	for i := range n {
+		entry := l.At(i)
+		var key string
+		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
+		}
+		if _, dup := m[key]; dup {
+			return ipc.InElem(i, ipc.ErrDuplicateKey)
+		}
+		var value base.BlockRef
+		valueWire, err := entry.Value()
+		if err != nil {
+			return ipc.InElem(i, err)
+		}
+		if err := baseipc.ReadBlockRef(valueWire, &value); err != nil {
+			return ipc.InElem(i, err)
+		}
+		m[key] = value
+	}
+	*dst = m
+	return nil
+}
+
+// writeKindList points at at a new list holding v; a nil v leaves at null.
+func writeKindList(at ipcimpl.Pointer, v []base.Kind) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, baseipc.NewKind_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		elemWire, err := ipc.EnumValue(v[i])
+		if err != nil {
+			return ipc.InElem(i, err)
+		}
+		l.Set(i, baseipc.Kind(elemWire))
+	}
+	return nil
+}
+
+// readKindList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readKindList(from ipcimpl.Pointer, dst *[]base.Kind) error {
+	l, n, err := ipcimpl.ListLen[baseipc.Kind_List, base.Kind](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]base.Kind, n)
+	for i := range v {
+		v[i] = base.Kind(l.At(i))
+	}
+	*dst = v
 	return nil
 }

@@ -13,7 +13,6 @@
 package benchapiipc
 
 import (
-	"bytes"
 	"context"
 	"runtime"
 
@@ -71,7 +70,8 @@ func (c *BenchClient) Add(ctx context.Context, a int64, b int64) (result int64, 
 	err = ipcimpl.Call(ctx, c.c, &methodBenchAdd, func(p capnp.Struct) error {
 		return writeBench_add_Params(Bench_add_Params(p), a, b)
 	}, func(r capnp.Struct) error {
-		return readBench_add_Results(Bench_add_Results(r), &result)
+		result = Bench_add_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -82,9 +82,9 @@ func (c *BenchClient) Add(ctx context.Context, a int64, b int64) (result int64, 
 // Echo returns data unchanged.
 func (c *BenchClient) Echo(ctx context.Context, data []byte) (result []byte, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBenchEcho, func(p capnp.Struct) error {
-		return writeBench_echo_Params(Bench_echo_Params(p), data)
+		return ipc.InField("data", Bench_echo_Params(p).SetData(data))
 	}, func(r capnp.Struct) error {
-		return readBench_echo_Results(Bench_echo_Results(r), &result)
+		return ipc.InField("result", ipcimpl.ReadData(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -97,7 +97,8 @@ func (c *BenchClient) Visit(ctx context.Context, n int64, v benchapi.Visitor) (r
 	err = ipcimpl.Call(ctx, c.c, &methodBenchVisit, func(p capnp.Struct) error {
 		return writeBench_visit_Params(Bench_visit_Params(p), n, v)
 	}, func(r capnp.Struct) error {
-		return readBench_visit_Results(Bench_visit_Results(r), &result)
+		result = Bench_visit_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -153,7 +154,8 @@ func (s benchServer) serveAdd(ctx context.Context, call *capnprpc.Call) (err err
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBenchAdd, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeBench_add_Results(Bench_add_Results(r), result)
+		Bench_add_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -161,15 +163,15 @@ func (s benchServer) serveAdd(ctx context.Context, call *capnprpc.Call) (err err
 func (s benchServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodBenchEcho, &err)
 	var data []byte
-	if err := readBench_echo_Params(Bench_echo_Params(call.Params()), &data); err != nil {
-		return ipcimpl.ParamsError(&methodBenchEcho, err)
+	if err := ipcimpl.ReadData(ipcimpl.Field(call.Params(), 0), &data); err != nil {
+		return ipcimpl.ParamsError(&methodBenchEcho, ipc.InField("data", err))
 	}
 	result, err := s.impl.Echo(ctx, data)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBenchEcho, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeBench_echo_Results(Bench_echo_Results(r), result)
+		return ipc.InField("result", Bench_echo_Results(r).SetResult(result))
 	})
 }
 
@@ -188,7 +190,8 @@ func (s benchServer) serveVisit(ctx context.Context, call *capnprpc.Call) (err e
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBenchVisit, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeBench_visit_Results(Bench_visit_Results(r), result)
+		Bench_visit_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -279,9 +282,11 @@ func (c *VisitorClient) Release() {
 // Call calls benchapi.Visitor.Call in the other process.
 func (c *VisitorClient) Call(ctx context.Context, n int64) (result int64, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodVisitorCall, func(p capnp.Struct) error {
-		return writeVisitor_call_Params(Visitor_call_Params(p), n)
+		Visitor_call_Params(p).SetN(n)
+		return nil
 	}, func(r capnp.Struct) error {
-		return readVisitor_call_Results(Visitor_call_Results(r), &result)
+		result = Visitor_call_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -330,7 +335,8 @@ func (s visitorServer) serveCall(ctx context.Context, call *capnprpc.Call) (err 
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodVisitorCall, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeVisitor_call_Results(Visitor_call_Results(r), result)
+		Visitor_call_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -373,61 +379,10 @@ func readBench_add_Params(p Bench_add_Params, a *int64, b *int64) error {
 	return nil
 }
 
-// writeBench_add_Results writes the results of benchapi.Bench.Add into p.
-func writeBench_add_Results(p Bench_add_Results, result int64) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readBench_add_Results reads the results of benchapi.Bench.Add from p.
-func readBench_add_Results(p Bench_add_Results, result *int64) error {
-	*result = p.Result()
-	return nil
-}
-
-// writeBench_echo_Params writes the arguments of a call to benchapi.Bench.Echo into p.
-func writeBench_echo_Params(p Bench_echo_Params, data []byte) error {
-	if err := p.SetData(data); err != nil {
-		return ipc.InField("data", err)
-	}
-	return nil
-}
-
-// readBench_echo_Params reads the arguments of a call to benchapi.Bench.Echo from p.
-func readBench_echo_Params(p Bench_echo_Params, data *[]byte) error {
-	b, err := p.Data()
-	if err != nil {
-		return ipc.InField("data", err)
-	}
-	*data = bytes.Clone(b)
-	return nil
-}
-
-// writeBench_echo_Results writes the results of benchapi.Bench.Echo into p.
-func writeBench_echo_Results(p Bench_echo_Results, result []byte) error {
-	if err := p.SetResult(result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readBench_echo_Results reads the results of benchapi.Bench.Echo from p.
-func readBench_echo_Results(p Bench_echo_Results, result *[]byte) error {
-	b, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	*result = bytes.Clone(b)
-	return nil
-}
-
 // writeBench_visit_Params writes the arguments of a call to benchapi.Bench.Visit into p.
 func writeBench_visit_Params(p Bench_visit_Params, n int64, v benchapi.Visitor) error {
 	p.SetN(n)
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportVisitor(v)); err != nil {
-		return ipc.InField("v", err)
-	}
-	return nil
+	return ipc.InField("v", ipcimpl.SetCap(capnp.Struct(p), 0, ExportVisitor(v)))
 }
 
 // readBench_visit_Params reads the arguments of a call to benchapi.Bench.Visit from p.
@@ -437,38 +392,8 @@ func readBench_visit_Params(p Bench_visit_Params, n *int64, v *benchapi.Visitor)
 	return nil
 }
 
-// writeBench_visit_Results writes the results of benchapi.Bench.Visit into p.
-func writeBench_visit_Results(p Bench_visit_Results, result int64) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readBench_visit_Results reads the results of benchapi.Bench.Visit from p.
-func readBench_visit_Results(p Bench_visit_Results, result *int64) error {
-	*result = p.Result()
-	return nil
-}
-
-// writeVisitor_call_Params writes the arguments of a call to benchapi.Visitor.Call into p.
-func writeVisitor_call_Params(p Visitor_call_Params, n int64) error {
-	p.SetN(n)
-	return nil
-}
-
 // readVisitor_call_Params reads the arguments of a call to benchapi.Visitor.Call from p.
 func readVisitor_call_Params(p Visitor_call_Params, n *int64) error {
 	*n = p.N()
-	return nil
-}
-
-// writeVisitor_call_Results writes the results of benchapi.Visitor.Call into p.
-func writeVisitor_call_Results(p Visitor_call_Results, result int64) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readVisitor_call_Results reads the results of benchapi.Visitor.Call from p.
-func readVisitor_call_Results(p Visitor_call_Results, result *int64) error {
-	*result = p.Result()
 	return nil
 }

@@ -69,7 +69,7 @@ func (c *StoreClient) Release() {
 // Get returns the value of key and whether it exists.
 func (c *StoreClient) Get(ctx context.Context, key string) (value string, ok bool, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodStoreGet, func(p capnp.Struct) error {
-		return writeStore_get_Params(Store_get_Params(p), key)
+		return ipc.InField("key", Store_get_Params(p).SetKey(key))
 	}, func(r capnp.Struct) error {
 		return readStore_get_Results(Store_get_Results(r), &value, &ok)
 	})
@@ -89,7 +89,7 @@ func (c *StoreClient) Put(ctx context.Context, key string, value string) (err er
 // Delete removes key.
 func (c *StoreClient) Delete(ctx context.Context, key string) (err error) {
 	return ipcimpl.Call(ctx, c.c, &methodStoreDelete, func(p capnp.Struct) error {
-		return writeStore_delete_Params(Store_delete_Params(p), key)
+		return ipc.InField("key", Store_delete_Params(p).SetKey(key))
 	}, nil)
 }
 
@@ -143,8 +143,8 @@ func (s storeServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
 func (s storeServer) serveGet(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodStoreGet, &err)
 	var key string
-	if err := readStore_get_Params(Store_get_Params(call.Params()), &key); err != nil {
-		return ipcimpl.ParamsError(&methodStoreGet, err)
+	if err := ipcimpl.ReadText(ipcimpl.Field(call.Params(), 0), &key); err != nil {
+		return ipcimpl.ParamsError(&methodStoreGet, ipc.InField("key", err))
 	}
 	value, ok, err := s.impl.Get(ctx, key)
 	if err != nil {
@@ -172,8 +172,8 @@ func (s storeServer) servePut(ctx context.Context, call *capnprpc.Call) (err err
 func (s storeServer) serveDelete(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodStoreDelete, &err)
 	var key string
-	if err := readStore_delete_Params(Store_delete_Params(call.Params()), &key); err != nil {
-		return ipcimpl.ParamsError(&methodStoreDelete, err)
+	if err := ipcimpl.ReadText(ipcimpl.Field(call.Params(), 0), &key); err != nil {
+		return ipcimpl.ParamsError(&methodStoreDelete, ipc.InField("key", err))
 	}
 	return ipc.ServerError(s.impl.Delete(ctx, key))
 }
@@ -252,24 +252,6 @@ func ImportStore(c *ipc.Capability) store.Store {
 	return NewStoreClient(c)
 }
 
-// writeStore_get_Params writes the arguments of a call to store.Store.Get into p.
-func writeStore_get_Params(p Store_get_Params, key string) error {
-	if err := p.SetKey(key); err != nil {
-		return ipc.InField("key", err)
-	}
-	return nil
-}
-
-// readStore_get_Params reads the arguments of a call to store.Store.Get from p.
-func readStore_get_Params(p Store_get_Params, key *string) error {
-	x, err := p.Key()
-	if err != nil {
-		return ipc.InField("key", err)
-	}
-	*key = x
-	return nil
-}
-
 // writeStore_get_Results writes the results of store.Store.Get into p.
 func writeStore_get_Results(p Store_get_Results, value string, ok bool) error {
 	if err := p.SetValue(value); err != nil {
@@ -281,11 +263,9 @@ func writeStore_get_Results(p Store_get_Results, value string, ok bool) error {
 
 // readStore_get_Results reads the results of store.Store.Get from p.
 func readStore_get_Results(p Store_get_Results, value *string, ok *bool) error {
-	x, err := p.Value()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), value); err != nil {
 		return ipc.InField("value", err)
 	}
-	*value = x
 	*ok = p.Ok()
 	return nil
 }
@@ -295,67 +275,33 @@ func writeStore_put_Params(p Store_put_Params, key string, value string) error {
 	if err := p.SetKey(key); err != nil {
 		return ipc.InField("key", err)
 	}
-	if err := p.SetValue(value); err != nil {
-		return ipc.InField("value", err)
-	}
-	return nil
+	return ipc.InField("value", p.SetValue(value))
 }
 
 // readStore_put_Params reads the arguments of a call to store.Store.Put from p.
 func readStore_put_Params(p Store_put_Params, key *string, value *string) error {
-	x, err := p.Key()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), key); err != nil {
 		return ipc.InField("key", err)
 	}
-	*key = x
-	x1, err := p.Value()
-	if err != nil {
-		return ipc.InField("value", err)
-	}
-	*value = x1
-	return nil
-}
-
-// writeStore_delete_Params writes the arguments of a call to store.Store.Delete into p.
-func writeStore_delete_Params(p Store_delete_Params, key string) error {
-	if err := p.SetKey(key); err != nil {
-		return ipc.InField("key", err)
-	}
-	return nil
-}
-
-// readStore_delete_Params reads the arguments of a call to store.Store.Delete from p.
-func readStore_delete_Params(p Store_delete_Params, key *string) error {
-	x, err := p.Key()
-	if err != nil {
-		return ipc.InField("key", err)
-	}
-	*key = x
-	return nil
+	return ipc.InField("value", ipcimpl.ReadText(ipcimpl.Field(p, 1), value))
 }
 
 // writeStore_stats_Results writes the results of store.Store.Stats into p.
 func writeStore_stats_Results(p Store_stats_Results, result store.Stats) error {
-	c, err := p.NewResult()
+	resultWire, err := p.NewResult()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := WriteStats(c, &result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", WriteStats(resultWire, &result))
 }
 
 // readStore_stats_Results reads the results of store.Store.Stats from p.
 func readStore_stats_Results(p Store_stats_Results, result *store.Stats) error {
-	c, err := p.Result()
+	resultWire, err := p.Result()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := ReadStats(c, result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", ReadStats(resultWire, result))
 }
 
 // WriteStats writes v into s.

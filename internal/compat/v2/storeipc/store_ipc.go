@@ -80,7 +80,7 @@ func (c *StoreClient) Stats(ctx context.Context) (result store.Stats, err error)
 // Keys lists the keys in order; new in version 2.
 func (c *StoreClient) Keys(ctx context.Context) (result []string, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodStoreKeys, nil, func(r capnp.Struct) error {
-		return readStore_keys_Results(Store_keys_Results(r), &result)
+		return ipc.InField("result", readStringList(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -99,7 +99,7 @@ func (c *StoreClient) Set(ctx context.Context, key string, text string) (err err
 // Get returns the value of key and whether it exists.
 func (c *StoreClient) Get(ctx context.Context, key string) (value string, ok bool, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodStoreGet, func(p capnp.Struct) error {
-		return writeStore_get_Params(Store_get_Params(p), key)
+		return ipc.InField("key", Store_get_Params(p).SetKey(key))
 	}, func(r capnp.Struct) error {
 		return readStore_get_Results(Store_get_Results(r), &value, &ok)
 	})
@@ -166,7 +166,7 @@ func (s storeServer) serveKeys(ctx context.Context, call *capnprpc.Call) (err er
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodStoreKeys, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeStore_keys_Results(Store_keys_Results(r), result)
+		return ipc.InField("result", writeStringList(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -187,8 +187,8 @@ func (s storeServer) serveSet(ctx context.Context, call *capnprpc.Call) (err err
 func (s storeServer) serveGet(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodStoreGet, &err)
 	var key string
-	if err := readStore_get_Params(Store_get_Params(call.Params()), &key); err != nil {
-		return ipcimpl.ParamsError(&methodStoreGet, err)
+	if err := ipcimpl.ReadText(ipcimpl.Field(call.Params(), 0), &key); err != nil {
+		return ipcimpl.ParamsError(&methodStoreGet, ipc.InField("key", err))
 	}
 	value, ok, err := s.impl.Get(ctx, key)
 	if err != nil {
@@ -263,66 +263,20 @@ func ImportStore(c *ipc.Capability) store.Store {
 
 // writeStore_stats_Results writes the results of store.Store.Stats into p.
 func writeStore_stats_Results(p Store_stats_Results, result store.Stats) error {
-	c, err := p.NewResult()
+	resultWire, err := p.NewResult()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := WriteStats(c, &result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", WriteStats(resultWire, &result))
 }
 
 // readStore_stats_Results reads the results of store.Store.Stats from p.
 func readStore_stats_Results(p Store_stats_Results, result *store.Stats) error {
-	c, err := p.Result()
+	resultWire, err := p.Result()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := ReadStats(c, result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// writeStore_keys_Results writes the results of store.Store.Keys into p.
-func writeStore_keys_Results(p Store_keys_Results, result []string) error {
-	if result != nil {
-		l, err := p.NewResult(int32(len(result)))
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		for i := range result {
-			if err := l.Set(i, result[i]); err != nil {
-				return ipc.InField("result", ipc.InElem(i, err))
-			}
-		}
-	}
-	return nil
-}
-
-// readStore_keys_Results reads the results of store.Store.Keys from p.
-func readStore_keys_Results(p Store_keys_Results, result *[]string) error {
-	l, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[string](l)
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		x := make([]string, n)
-		for i := range x {
-			x1, err := l.At(i)
-			if err != nil {
-				return ipc.InField("result", ipc.InElem(i, err))
-			}
-			x[i] = x1
-		}
-		*result = x
-	}
-	return nil
+	return ipc.InField("result", ReadStats(resultWire, result))
 }
 
 // writeStore_set_Params writes the arguments of a call to store.Store.Set into p.
@@ -330,43 +284,15 @@ func writeStore_set_Params(p Store_set_Params, key string, text string) error {
 	if err := p.SetKey(key); err != nil {
 		return ipc.InField("key", err)
 	}
-	if err := p.SetText(text); err != nil {
-		return ipc.InField("text", err)
-	}
-	return nil
+	return ipc.InField("text", p.SetText(text))
 }
 
 // readStore_set_Params reads the arguments of a call to store.Store.Set from p.
 func readStore_set_Params(p Store_set_Params, key *string, text *string) error {
-	x, err := p.Key()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), key); err != nil {
 		return ipc.InField("key", err)
 	}
-	*key = x
-	x1, err := p.Text()
-	if err != nil {
-		return ipc.InField("text", err)
-	}
-	*text = x1
-	return nil
-}
-
-// writeStore_get_Params writes the arguments of a call to store.Store.Get into p.
-func writeStore_get_Params(p Store_get_Params, key string) error {
-	if err := p.SetKey(key); err != nil {
-		return ipc.InField("key", err)
-	}
-	return nil
-}
-
-// readStore_get_Params reads the arguments of a call to store.Store.Get from p.
-func readStore_get_Params(p Store_get_Params, key *string) error {
-	x, err := p.Key()
-	if err != nil {
-		return ipc.InField("key", err)
-	}
-	*key = x
-	return nil
+	return ipc.InField("text", ipcimpl.ReadText(ipcimpl.Field(p, 1), text))
 }
 
 // writeStore_get_Results writes the results of store.Store.Get into p.
@@ -380,11 +306,9 @@ func writeStore_get_Results(p Store_get_Results, value string, ok bool) error {
 
 // readStore_get_Results reads the results of store.Store.Get from p.
 func readStore_get_Results(p Store_get_Results, value *string, ok *bool) error {
-	x, err := p.Value()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), value); err != nil {
 		return ipc.InField("value", err)
 	}
-	*value = x
 	*ok = p.Ok()
 	return nil
 }
@@ -402,5 +326,38 @@ func ReadStats(s Stats, v *store.Stats) error {
 	v.Evictions = s.Evictions()
 	v.Count = s.Count()
 	v.Bytes = s.Bytes()
+	return nil
+}
+
+// writeStringList points at at a new list holding v; a nil v leaves at null.
+func writeStringList(at ipcimpl.Pointer, v []string) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, capnp.NewTextList, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := l.Set(i, v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readStringList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readStringList(from ipcimpl.Pointer, dst *[]string) error {
+	l, n, err := ipcimpl.ListLen[capnp.TextList, string](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]string, n)
+	for i := range v {
+		if err := ipcimpl.ReadText(ipcimpl.Elem(l, i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
 	return nil
 }

@@ -13,7 +13,6 @@
 package faultsapiipc
 
 import (
-	"bytes"
 	"context"
 	"runtime"
 
@@ -79,7 +78,8 @@ func (c *ServiceClient) Add(ctx context.Context, a int64, b int64) (result int64
 	err = ipcimpl.Call(ctx, c.c, &methodServiceAdd, func(p capnp.Struct) error {
 		return writeService_add_Params(Service_add_Params(p), a, b)
 	}, func(r capnp.Struct) error {
-		return readService_add_Results(Service_add_Results(r), &result)
+		result = Service_add_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -90,9 +90,9 @@ func (c *ServiceClient) Add(ctx context.Context, a int64, b int64) (result int64
 // Echo returns data unchanged.
 func (c *ServiceClient) Echo(ctx context.Context, data []byte) (result []byte, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodServiceEcho, func(p capnp.Struct) error {
-		return writeService_echo_Params(Service_echo_Params(p), data)
+		return ipc.InField("data", Service_echo_Params(p).SetData(data))
 	}, func(r capnp.Struct) error {
-		return readService_echo_Results(Service_echo_Results(r), &result)
+		return ipc.InField("result", ipcimpl.ReadData(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -104,9 +104,11 @@ func (c *ServiceClient) Echo(ctx context.Context, data []byte) (result []byte, e
 // ends first, it returns ctx's error.
 func (c *ServiceClient) Hold(ctx context.Context, id int64) (result int64, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodServiceHold, func(p capnp.Struct) error {
-		return writeService_hold_Params(Service_hold_Params(p), id)
+		Service_hold_Params(p).SetId(id)
+		return nil
 	}, func(r capnp.Struct) error {
-		return readService_hold_Results(Service_hold_Results(r), &result)
+		result = Service_hold_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -117,7 +119,8 @@ func (c *ServiceClient) Hold(ctx context.Context, id int64) (result int64, err e
 // Held returns how many Hold calls are blocked in the implementation.
 func (c *ServiceClient) Held(ctx context.Context) (result int64, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodServiceHeld, nil, func(r capnp.Struct) error {
-		return readService_held_Results(Service_held_Results(r), &result)
+		result = Service_held_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -129,9 +132,11 @@ func (c *ServiceClient) Held(ctx context.Context) (result int64, err error) {
 // and returns how many it let go.
 func (c *ServiceClient) Free(ctx context.Context, below int64) (result int64, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodServiceFree, func(p capnp.Struct) error {
-		return writeService_free_Params(Service_free_Params(p), below)
+		Service_free_Params(p).SetBelow(below)
+		return nil
 	}, func(r capnp.Struct) error {
-		return readService_free_Results(Service_free_Results(r), &result)
+		result = Service_free_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -144,7 +149,8 @@ func (c *ServiceClient) Visit(ctx context.Context, n int64, v faultsapi.Visitor)
 	err = ipcimpl.Call(ctx, c.c, &methodServiceVisit, func(p capnp.Struct) error {
 		return writeService_visit_Params(Service_visit_Params(p), n, v)
 	}, func(r capnp.Struct) error {
-		return readService_visit_Results(Service_visit_Results(r), &result)
+		result = Service_visit_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -156,7 +162,8 @@ func (c *ServiceClient) Visit(ctx context.Context, n int64, v faultsapi.Visitor)
 // Notify returns n + 1.
 func (c *ServiceClient) NewListener(ctx context.Context) (result faultsapi.Listener, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodServiceNewListener, nil, func(r capnp.Struct) error {
-		return readService_newListener_Results(Service_newListener_Results(r), &result)
+		result = ImportListener(ipcimpl.Cap(r, 0))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -188,7 +195,8 @@ func (c *ServiceClient) Stats(ctx context.Context) (result faultsapi.Stats, err 
 // gets no reply.
 func (c *ServiceClient) Exit(ctx context.Context, code int64) (err error) {
 	return ipcimpl.Call(ctx, c.c, &methodServiceExit, func(p capnp.Struct) error {
-		return writeService_exit_Params(Service_exit_Params(p), code)
+		Service_exit_Params(p).SetCode(code)
+		return nil
 	}, nil)
 }
 
@@ -261,7 +269,8 @@ func (s serviceServer) serveAdd(ctx context.Context, call *capnprpc.Call) (err e
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodServiceAdd, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeService_add_Results(Service_add_Results(r), result)
+		Service_add_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -269,15 +278,15 @@ func (s serviceServer) serveAdd(ctx context.Context, call *capnprpc.Call) (err e
 func (s serviceServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodServiceEcho, &err)
 	var data []byte
-	if err := readService_echo_Params(Service_echo_Params(call.Params()), &data); err != nil {
-		return ipcimpl.ParamsError(&methodServiceEcho, err)
+	if err := ipcimpl.ReadData(ipcimpl.Field(call.Params(), 0), &data); err != nil {
+		return ipcimpl.ParamsError(&methodServiceEcho, ipc.InField("data", err))
 	}
 	result, err := s.impl.Echo(ctx, data)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodServiceEcho, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeService_echo_Results(Service_echo_Results(r), result)
+		return ipc.InField("result", Service_echo_Results(r).SetResult(result))
 	})
 }
 
@@ -293,7 +302,8 @@ func (s serviceServer) serveHold(ctx context.Context, call *capnprpc.Call) (err 
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodServiceHold, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeService_hold_Results(Service_hold_Results(r), result)
+		Service_hold_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -305,7 +315,8 @@ func (s serviceServer) serveHeld(ctx context.Context, call *capnprpc.Call) (err 
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodServiceHeld, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeService_held_Results(Service_held_Results(r), result)
+		Service_held_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -321,7 +332,8 @@ func (s serviceServer) serveFree(ctx context.Context, call *capnprpc.Call) (err 
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodServiceFree, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeService_free_Results(Service_free_Results(r), result)
+		Service_free_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -340,7 +352,8 @@ func (s serviceServer) serveVisit(ctx context.Context, call *capnprpc.Call) (err
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodServiceVisit, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeService_visit_Results(Service_visit_Results(r), result)
+		Service_visit_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -352,7 +365,7 @@ func (s serviceServer) serveNewListener(ctx context.Context, call *capnprpc.Call
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodServiceNewListener, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeService_newListener_Results(Service_newListener_Results(r), result)
+		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportListener(result)))
 	})
 }
 
@@ -529,9 +542,11 @@ func (c *ListenerClient) Release() {
 // Notify returns n + 1.
 func (c *ListenerClient) Notify(ctx context.Context, n int64) (result int64, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodListenerNotify, func(p capnp.Struct) error {
-		return writeListener_notify_Params(Listener_notify_Params(p), n)
+		Listener_notify_Params(p).SetN(n)
+		return nil
 	}, func(r capnp.Struct) error {
-		return readListener_notify_Results(Listener_notify_Results(r), &result)
+		result = Listener_notify_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -580,7 +595,8 @@ func (s listenerServer) serveNotify(ctx context.Context, call *capnprpc.Call) (e
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodListenerNotify, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeListener_notify_Results(Listener_notify_Results(r), result)
+		Listener_notify_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -661,9 +677,11 @@ func (c *VisitorClient) Release() {
 // Call calls faultsapi.Visitor.Call in the other process.
 func (c *VisitorClient) Call(ctx context.Context, n int64) (result int64, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodVisitorCall, func(p capnp.Struct) error {
-		return writeVisitor_call_Params(Visitor_call_Params(p), n)
+		Visitor_call_Params(p).SetN(n)
+		return nil
 	}, func(r capnp.Struct) error {
-		return readVisitor_call_Results(Visitor_call_Results(r), &result)
+		result = Visitor_call_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -712,7 +730,8 @@ func (s visitorServer) serveCall(ctx context.Context, call *capnprpc.Call) (err 
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodVisitorCall, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeVisitor_call_Results(Visitor_call_Results(r), result)
+		Visitor_call_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -755,93 +774,9 @@ func readService_add_Params(p Service_add_Params, a *int64, b *int64) error {
 	return nil
 }
 
-// writeService_add_Results writes the results of faultsapi.Service.Add into p.
-func writeService_add_Results(p Service_add_Results, result int64) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readService_add_Results reads the results of faultsapi.Service.Add from p.
-func readService_add_Results(p Service_add_Results, result *int64) error {
-	*result = p.Result()
-	return nil
-}
-
-// writeService_echo_Params writes the arguments of a call to faultsapi.Service.Echo into p.
-func writeService_echo_Params(p Service_echo_Params, data []byte) error {
-	if err := p.SetData(data); err != nil {
-		return ipc.InField("data", err)
-	}
-	return nil
-}
-
-// readService_echo_Params reads the arguments of a call to faultsapi.Service.Echo from p.
-func readService_echo_Params(p Service_echo_Params, data *[]byte) error {
-	b, err := p.Data()
-	if err != nil {
-		return ipc.InField("data", err)
-	}
-	*data = bytes.Clone(b)
-	return nil
-}
-
-// writeService_echo_Results writes the results of faultsapi.Service.Echo into p.
-func writeService_echo_Results(p Service_echo_Results, result []byte) error {
-	if err := p.SetResult(result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readService_echo_Results reads the results of faultsapi.Service.Echo from p.
-func readService_echo_Results(p Service_echo_Results, result *[]byte) error {
-	b, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	*result = bytes.Clone(b)
-	return nil
-}
-
-// writeService_hold_Params writes the arguments of a call to faultsapi.Service.Hold into p.
-func writeService_hold_Params(p Service_hold_Params, id int64) error {
-	p.SetId(id)
-	return nil
-}
-
 // readService_hold_Params reads the arguments of a call to faultsapi.Service.Hold from p.
 func readService_hold_Params(p Service_hold_Params, id *int64) error {
 	*id = p.Id()
-	return nil
-}
-
-// writeService_hold_Results writes the results of faultsapi.Service.Hold into p.
-func writeService_hold_Results(p Service_hold_Results, result int64) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readService_hold_Results reads the results of faultsapi.Service.Hold from p.
-func readService_hold_Results(p Service_hold_Results, result *int64) error {
-	*result = p.Result()
-	return nil
-}
-
-// writeService_held_Results writes the results of faultsapi.Service.Held into p.
-func writeService_held_Results(p Service_held_Results, result int64) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readService_held_Results reads the results of faultsapi.Service.Held from p.
-func readService_held_Results(p Service_held_Results, result *int64) error {
-	*result = p.Result()
-	return nil
-}
-
-// writeService_free_Params writes the arguments of a call to faultsapi.Service.Free into p.
-func writeService_free_Params(p Service_free_Params, below int64) error {
-	p.SetBelow(below)
 	return nil
 }
 
@@ -851,25 +786,10 @@ func readService_free_Params(p Service_free_Params, below *int64) error {
 	return nil
 }
 
-// writeService_free_Results writes the results of faultsapi.Service.Free into p.
-func writeService_free_Results(p Service_free_Results, result int64) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readService_free_Results reads the results of faultsapi.Service.Free from p.
-func readService_free_Results(p Service_free_Results, result *int64) error {
-	*result = p.Result()
-	return nil
-}
-
 // writeService_visit_Params writes the arguments of a call to faultsapi.Service.Visit into p.
 func writeService_visit_Params(p Service_visit_Params, n int64, v faultsapi.Visitor) error {
 	p.SetN(n)
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportVisitor(v)); err != nil {
-		return ipc.InField("v", err)
-	}
-	return nil
+	return ipc.InField("v", ipcimpl.SetCap(capnp.Struct(p), 0, ExportVisitor(v)))
 }
 
 // readService_visit_Params reads the arguments of a call to faultsapi.Service.Visit from p.
@@ -879,41 +799,12 @@ func readService_visit_Params(p Service_visit_Params, n *int64, v *faultsapi.Vis
 	return nil
 }
 
-// writeService_visit_Results writes the results of faultsapi.Service.Visit into p.
-func writeService_visit_Results(p Service_visit_Results, result int64) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readService_visit_Results reads the results of faultsapi.Service.Visit from p.
-func readService_visit_Results(p Service_visit_Results, result *int64) error {
-	*result = p.Result()
-	return nil
-}
-
-// writeService_newListener_Results writes the results of faultsapi.Service.NewListener into p.
-func writeService_newListener_Results(p Service_newListener_Results, result faultsapi.Listener) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportListener(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readService_newListener_Results reads the results of faultsapi.Service.NewListener from p.
-func readService_newListener_Results(p Service_newListener_Results, result *faultsapi.Listener) error {
-	*result = ImportListener(ipcimpl.Cap(capnp.Struct(p), 0))
-	return nil
-}
-
 // writeService_keep_Params writes the arguments of a call to faultsapi.Service.Keep into p.
 func writeService_keep_Params(p Service_keep_Params, l faultsapi.Listener, v faultsapi.Visitor) error {
 	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportListener(l)); err != nil {
 		return ipc.InField("l", err)
 	}
-	if err := ipcimpl.SetCap(capnp.Struct(p), 1, ExportVisitor(v)); err != nil {
-		return ipc.InField("v", err)
-	}
-	return nil
+	return ipc.InField("v", ipcimpl.SetCap(capnp.Struct(p), 1, ExportVisitor(v)))
 }
 
 // readService_keep_Params reads the arguments of a call to faultsapi.Service.Keep from p.
@@ -925,43 +816,25 @@ func readService_keep_Params(p Service_keep_Params, l *faultsapi.Listener, v *fa
 
 // writeService_stats_Results writes the results of faultsapi.Service.Stats into p.
 func writeService_stats_Results(p Service_stats_Results, result faultsapi.Stats) error {
-	c, err := p.NewResult()
+	resultWire, err := p.NewResult()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := WriteStats(c, &result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", WriteStats(resultWire, &result))
 }
 
 // readService_stats_Results reads the results of faultsapi.Service.Stats from p.
 func readService_stats_Results(p Service_stats_Results, result *faultsapi.Stats) error {
-	c, err := p.Result()
+	resultWire, err := p.Result()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := ReadStats(c, result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// writeService_exit_Params writes the arguments of a call to faultsapi.Service.Exit into p.
-func writeService_exit_Params(p Service_exit_Params, code int64) error {
-	p.SetCode(code)
-	return nil
+	return ipc.InField("result", ReadStats(resultWire, result))
 }
 
 // readService_exit_Params reads the arguments of a call to faultsapi.Service.Exit from p.
 func readService_exit_Params(p Service_exit_Params, code *int64) error {
 	*code = p.Code()
-	return nil
-}
-
-// writeListener_notify_Params writes the arguments of a call to faultsapi.Listener.Notify into p.
-func writeListener_notify_Params(p Listener_notify_Params, n int64) error {
-	p.SetN(n)
 	return nil
 }
 
@@ -971,39 +844,9 @@ func readListener_notify_Params(p Listener_notify_Params, n *int64) error {
 	return nil
 }
 
-// writeListener_notify_Results writes the results of faultsapi.Listener.Notify into p.
-func writeListener_notify_Results(p Listener_notify_Results, result int64) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readListener_notify_Results reads the results of faultsapi.Listener.Notify from p.
-func readListener_notify_Results(p Listener_notify_Results, result *int64) error {
-	*result = p.Result()
-	return nil
-}
-
-// writeVisitor_call_Params writes the arguments of a call to faultsapi.Visitor.Call into p.
-func writeVisitor_call_Params(p Visitor_call_Params, n int64) error {
-	p.SetN(n)
-	return nil
-}
-
 // readVisitor_call_Params reads the arguments of a call to faultsapi.Visitor.Call from p.
 func readVisitor_call_Params(p Visitor_call_Params, n *int64) error {
 	*n = p.N()
-	return nil
-}
-
-// writeVisitor_call_Results writes the results of faultsapi.Visitor.Call into p.
-func writeVisitor_call_Results(p Visitor_call_Results, result int64) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readVisitor_call_Results reads the results of faultsapi.Visitor.Call from p.
-func readVisitor_call_Results(p Visitor_call_Results, result *int64) error {
-	*result = p.Result()
 	return nil
 }
 

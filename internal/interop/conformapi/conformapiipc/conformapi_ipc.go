@@ -77,7 +77,8 @@ func (c *PipeClient) Release() {
 // arrive first.
 func (c *PipeClient) Next(ctx context.Context) (result conformapi.Pipe, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodPipeNext, nil, func(r capnp.Struct) error {
-		return readPipe_next_Results(Pipe_next_Results(r), &result)
+		result = ImportPipe(ipcimpl.Cap(r, 0))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -88,7 +89,8 @@ func (c *PipeClient) Next(ctx context.Context) (result conformapi.Pipe, err erro
 // Depth returns how deep this Pipe is: the bootstrap Pipe is 0.
 func (c *PipeClient) Depth(ctx context.Context) (result int32, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodPipeDepth, nil, func(r capnp.Struct) error {
-		return readPipe_depth_Results(Pipe_depth_Results(r), &result)
+		result = Pipe_depth_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -101,7 +103,8 @@ func (c *PipeClient) Depth(ctx context.Context) (result int32, err error) {
 // promise; in Go: an ordinary capability).
 func (c *PipeClient) Later(ctx context.Context) (result conformapi.Pipe, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodPipeLater, nil, func(r capnp.Struct) error {
-		return readPipe_later_Results(Pipe_later_Results(r), &result)
+		result = ImportPipe(ipcimpl.Cap(r, 0))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -112,9 +115,10 @@ func (c *PipeClient) Later(ctx context.Context) (result conformapi.Pipe, err err
 // Reflect returns p, after holding its answer for a while.
 func (c *PipeClient) Reflect(ctx context.Context, p conformapi.Pipe) (result conformapi.Pipe, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodPipeReflect, func(p1 capnp.Struct) error {
-		return writePipe_reflect_Params(Pipe_reflect_Params(p1), p)
+		return ipc.InField("p", ipcimpl.SetCap(p1, 0, ExportPipe(p)))
 	}, func(r capnp.Struct) error {
-		return readPipe_reflect_Results(Pipe_reflect_Results(r), &result)
+		result = ImportPipe(ipcimpl.Cap(r, 0))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -125,9 +129,11 @@ func (c *PipeClient) Reflect(ctx context.Context, p conformapi.Pipe) (result con
 // Record appends seq to this Pipe's log and returns the log's length.
 func (c *PipeClient) Record(ctx context.Context, seq int32) (result int32, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodPipeRecord, func(p capnp.Struct) error {
-		return writePipe_record_Params(Pipe_record_Params(p), seq)
+		Pipe_record_Params(p).SetSeq(seq)
+		return nil
 	}, func(r capnp.Struct) error {
-		return readPipe_record_Results(Pipe_record_Results(r), &result)
+		result = Pipe_record_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -139,7 +145,7 @@ func (c *PipeClient) Record(ctx context.Context, seq int32) (result int32, err e
 // arrived.
 func (c *PipeClient) Log(ctx context.Context) (result []int32, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodPipeLog, nil, func(r capnp.Struct) error {
-		return readPipe_log_Results(Pipe_log_Results(r), &result)
+		return ipc.InField("result", readInt32List(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -157,7 +163,8 @@ func (c *PipeClient) Block(ctx context.Context) (err error) {
 // side.
 func (c *PipeClient) Blocking(ctx context.Context) (result int32, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodPipeBlocking, nil, func(r capnp.Struct) error {
-		return readPipe_blocking_Results(Pipe_blocking_Results(r), &result)
+		result = Pipe_blocking_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -169,7 +176,8 @@ func (c *PipeClient) Blocking(ctx context.Context) (result int32, err error) {
 // cancelled.
 func (c *PipeClient) Cancelled(ctx context.Context) (result int32, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodPipeCancelled, nil, func(r capnp.Struct) error {
-		return readPipe_cancelled_Results(Pipe_cancelled_Results(r), &result)
+		result = Pipe_cancelled_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -181,7 +189,8 @@ func (c *PipeClient) Cancelled(ctx context.Context) (result int32, err error) {
 // bootstrap one included) that are still referenced by anyone.
 func (c *PipeClient) Live(ctx context.Context) (result int32, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodPipeLive, nil, func(r capnp.Struct) error {
-		return readPipe_live_Results(Pipe_live_Results(r), &result)
+		result = Pipe_live_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -244,7 +253,7 @@ func (s pipeServer) serveNext(ctx context.Context, call *capnprpc.Call) (err err
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodPipeNext, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writePipe_next_Results(Pipe_next_Results(r), result)
+		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportPipe(result)))
 	})
 }
 
@@ -256,7 +265,8 @@ func (s pipeServer) serveDepth(ctx context.Context, call *capnprpc.Call) (err er
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodPipeDepth, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writePipe_depth_Results(Pipe_depth_Results(r), result)
+		Pipe_depth_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -268,7 +278,7 @@ func (s pipeServer) serveLater(ctx context.Context, call *capnprpc.Call) (err er
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodPipeLater, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writePipe_later_Results(Pipe_later_Results(r), result)
+		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportPipe(result)))
 	})
 }
 
@@ -284,7 +294,7 @@ func (s pipeServer) serveReflect(ctx context.Context, call *capnprpc.Call) (err 
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodPipeReflect, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writePipe_reflect_Results(Pipe_reflect_Results(r), result)
+		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportPipe(result)))
 	})
 }
 
@@ -300,7 +310,8 @@ func (s pipeServer) serveRecord(ctx context.Context, call *capnprpc.Call) (err e
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodPipeRecord, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writePipe_record_Results(Pipe_record_Results(r), result)
+		Pipe_record_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -312,7 +323,7 @@ func (s pipeServer) serveLog(ctx context.Context, call *capnprpc.Call) (err erro
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodPipeLog, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writePipe_log_Results(Pipe_log_Results(r), result)
+		return ipc.InField("result", writeInt32List(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -330,7 +341,8 @@ func (s pipeServer) serveBlocking(ctx context.Context, call *capnprpc.Call) (err
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodPipeBlocking, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writePipe_blocking_Results(Pipe_blocking_Results(r), result)
+		Pipe_blocking_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -342,7 +354,8 @@ func (s pipeServer) serveCancelled(ctx context.Context, call *capnprpc.Call) (er
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodPipeCancelled, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writePipe_cancelled_Results(Pipe_cancelled_Results(r), result)
+		Pipe_cancelled_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -354,7 +367,8 @@ func (s pipeServer) serveLive(ctx context.Context, call *capnprpc.Call) (err err
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodPipeLive, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writePipe_live_Results(Pipe_live_Results(r), result)
+		Pipe_live_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -450,77 +464,9 @@ func ImportPipe(c *ipc.Capability) conformapi.Pipe {
 	return NewPipeClient(c)
 }
 
-// writePipe_next_Results writes the results of conformapi.Pipe.Next into p.
-func writePipe_next_Results(p Pipe_next_Results, result conformapi.Pipe) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportPipe(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readPipe_next_Results reads the results of conformapi.Pipe.Next from p.
-func readPipe_next_Results(p Pipe_next_Results, result *conformapi.Pipe) error {
-	*result = ImportPipe(ipcimpl.Cap(capnp.Struct(p), 0))
-	return nil
-}
-
-// writePipe_depth_Results writes the results of conformapi.Pipe.Depth into p.
-func writePipe_depth_Results(p Pipe_depth_Results, result int32) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readPipe_depth_Results reads the results of conformapi.Pipe.Depth from p.
-func readPipe_depth_Results(p Pipe_depth_Results, result *int32) error {
-	*result = p.Result()
-	return nil
-}
-
-// writePipe_later_Results writes the results of conformapi.Pipe.Later into p.
-func writePipe_later_Results(p Pipe_later_Results, result conformapi.Pipe) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportPipe(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readPipe_later_Results reads the results of conformapi.Pipe.Later from p.
-func readPipe_later_Results(p Pipe_later_Results, result *conformapi.Pipe) error {
-	*result = ImportPipe(ipcimpl.Cap(capnp.Struct(p), 0))
-	return nil
-}
-
-// writePipe_reflect_Params writes the arguments of a call to conformapi.Pipe.Reflect into p.
-func writePipe_reflect_Params(p Pipe_reflect_Params, p1 conformapi.Pipe) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportPipe(p1)); err != nil {
-		return ipc.InField("p", err)
-	}
-	return nil
-}
-
 // readPipe_reflect_Params reads the arguments of a call to conformapi.Pipe.Reflect from p.
 func readPipe_reflect_Params(p Pipe_reflect_Params, p1 *conformapi.Pipe) error {
 	*p1 = ImportPipe(ipcimpl.Cap(capnp.Struct(p), 0))
-	return nil
-}
-
-// writePipe_reflect_Results writes the results of conformapi.Pipe.Reflect into p.
-func writePipe_reflect_Results(p Pipe_reflect_Results, result conformapi.Pipe) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportPipe(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readPipe_reflect_Results reads the results of conformapi.Pipe.Reflect from p.
-func readPipe_reflect_Results(p Pipe_reflect_Results, result *conformapi.Pipe) error {
-	*result = ImportPipe(ipcimpl.Cap(capnp.Struct(p), 0))
-	return nil
-}
-
-// writePipe_record_Params writes the arguments of a call to conformapi.Pipe.Record into p.
-func writePipe_record_Params(p Pipe_record_Params, seq int32) error {
-	p.SetSeq(seq)
 	return nil
 }
 
@@ -530,84 +476,31 @@ func readPipe_record_Params(p Pipe_record_Params, seq *int32) error {
 	return nil
 }
 
-// writePipe_record_Results writes the results of conformapi.Pipe.Record into p.
-func writePipe_record_Results(p Pipe_record_Results, result int32) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readPipe_record_Results reads the results of conformapi.Pipe.Record from p.
-func readPipe_record_Results(p Pipe_record_Results, result *int32) error {
-	*result = p.Result()
-	return nil
-}
-
-// writePipe_log_Results writes the results of conformapi.Pipe.Log into p.
-func writePipe_log_Results(p Pipe_log_Results, result []int32) error {
-	if result != nil {
-		l, err := p.NewResult(int32(len(result)))
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		for i := range result {
-			l.Set(i, result[i])
-		}
+// writeInt32List points at at a new list holding v; a nil v leaves at null.
+func writeInt32List(at ipcimpl.Pointer, v []int32) error {
+	if v == nil {
+		return nil
 	}
-	return nil
-}
-
-// readPipe_log_Results reads the results of conformapi.Pipe.Log from p.
-func readPipe_log_Results(p Pipe_log_Results, result *[]int32) error {
-	l, err := p.Result()
+	l, err := ipcimpl.NewList(at, capnp.NewInt32List, len(v))
 	if err != nil {
-		return ipc.InField("result", err)
+		return err
 	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[int32](l)
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		x := make([]int32, n)
-		for i := range x {
-			x[i] = l.At(i)
-		}
-		*result = x
+	for i := range v {
+		l.Set(i, v[i])
 	}
 	return nil
 }
 
-// writePipe_blocking_Results writes the results of conformapi.Pipe.Blocking into p.
-func writePipe_blocking_Results(p Pipe_blocking_Results, result int32) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readPipe_blocking_Results reads the results of conformapi.Pipe.Blocking from p.
-func readPipe_blocking_Results(p Pipe_blocking_Results, result *int32) error {
-	*result = p.Result()
-	return nil
-}
-
-// writePipe_cancelled_Results writes the results of conformapi.Pipe.Cancelled into p.
-func writePipe_cancelled_Results(p Pipe_cancelled_Results, result int32) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readPipe_cancelled_Results reads the results of conformapi.Pipe.Cancelled from p.
-func readPipe_cancelled_Results(p Pipe_cancelled_Results, result *int32) error {
-	*result = p.Result()
-	return nil
-}
-
-// writePipe_live_Results writes the results of conformapi.Pipe.Live into p.
-func writePipe_live_Results(p Pipe_live_Results, result int32) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readPipe_live_Results reads the results of conformapi.Pipe.Live from p.
-func readPipe_live_Results(p Pipe_live_Results, result *int32) error {
-	*result = p.Result()
+// readInt32List reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readInt32List(from ipcimpl.Pointer, dst *[]int32) error {
+	l, n, err := ipcimpl.ListLen[capnp.Int32List, int32](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]int32, n)
+	for i := range v {
+		v[i] = l.At(i)
+	}
+	*dst = v
 	return nil
 }

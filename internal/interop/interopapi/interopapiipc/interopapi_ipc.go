@@ -13,7 +13,6 @@
 package interopapiipc
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"runtime"
@@ -80,7 +79,7 @@ func (c *SubscriptionClient) Start(ctx context.Context) (err error) {
 // Delivery per event in Seq order. It fails before Start.
 func (c *SubscriptionClient) Deliveries(ctx context.Context) (result []interopapi.Delivery, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodSubscriptionDeliveries, nil, func(r capnp.Struct) error {
-		return readSubscription_deliveries_Results(Subscription_deliveries_Results(r), &result)
+		return ipc.InField("result", readDeliveryList(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -133,7 +132,7 @@ func (s subscriptionServer) serveDeliveries(ctx context.Context, call *capnprpc.
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodSubscriptionDeliveries, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeSubscription_deliveries_Results(Subscription_deliveries_Results(r), result)
+		return ipc.InField("result", writeDeliveryList(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -227,7 +226,7 @@ func (c *ListenerClient) Seen(ctx context.Context, r interopapi.Record) (result 
 	err = ipcimpl.Call(ctx, c.c, &methodListenerSeen, func(p capnp.Struct) error {
 		return writeListener_seen_Params(Listener_seen_Params(p), r)
 	}, func(r1 capnp.Struct) error {
-		return readListener_seen_Results(Listener_seen_Results(r1), &result)
+		return ipc.InField("result", ipcimpl.ReadText(ipcimpl.Field(r1, 0), &result))
 	})
 	if err != nil {
 		return "", err
@@ -276,7 +275,7 @@ func (s listenerServer) serveSeen(ctx context.Context, call *capnprpc.Call) (err
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodListenerSeen, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r1 capnp.Struct) error {
-		return writeListener_seen_Results(Listener_seen_Results(r1), result)
+		return ipc.InField("result", Listener_seen_Results(r1).SetResult(result))
 	})
 }
 
@@ -370,7 +369,8 @@ func (c *InteropClient) Add(ctx context.Context, a int64, b int64) (result int64
 	err = ipcimpl.Call(ctx, c.c, &methodInteropAdd, func(p capnp.Struct) error {
 		return writeInterop_add_Params(Interop_add_Params(p), a, b)
 	}, func(r capnp.Struct) error {
-		return readInterop_add_Results(Interop_add_Results(r), &result)
+		result = Interop_add_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -394,7 +394,7 @@ func (c *InteropClient) Echo(ctx context.Context, r interopapi.Record) (result i
 // Stats summarises values; it fails when values is empty.
 func (c *InteropClient) Stats(ctx context.Context, values []int64) (sum int64, min1 int64, max1 int64, count int32, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodInteropStats, func(p capnp.Struct) error {
-		return writeInterop_stats_Params(Interop_stats_Params(p), values)
+		return ipc.InField("values", writeInt64List(ipcimpl.Field(p, 0), values))
 	}, func(r capnp.Struct) error {
 		return readInterop_stats_Results(Interop_stats_Results(r), &sum, &min1, &max1, &count)
 	})
@@ -410,7 +410,8 @@ func (c *InteropClient) Lookup(ctx context.Context, table map[string]int64, key 
 	err = ipcimpl.Call(ctx, c.c, &methodInteropLookup, func(p capnp.Struct) error {
 		return writeInterop_lookup_Params(Interop_lookup_Params(p), table, key)
 	}, func(r capnp.Struct) error {
-		return readInterop_lookup_Results(Interop_lookup_Results(r), &result)
+		result = ipcimpl.Optional(Interop_lookup_Results(r).HasResult(), Interop_lookup_Results(r).Result())
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -421,9 +422,9 @@ func (c *InteropClient) Lookup(ctx context.Context, table map[string]int64, key 
 // Count counts how often each kind occurs in kinds.
 func (c *InteropClient) Count(ctx context.Context, kinds []interopapi.Kind) (result map[interopapi.Kind]int32, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodInteropCount, func(p capnp.Struct) error {
-		return writeInterop_count_Params(Interop_count_Params(p), kinds)
+		return ipc.InField("kinds", writeKindList(ipcimpl.Field(p, 0), kinds))
 	}, func(r capnp.Struct) error {
-		return readInterop_count_Results(Interop_count_Results(r), &result)
+		return ipc.InField("result", readKindInt32Map(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -434,7 +435,7 @@ func (c *InteropClient) Count(ctx context.Context, kinds []interopapi.Kind) (res
 // Fail always fails with message.
 func (c *InteropClient) Fail(ctx context.Context, message string) (err error) {
 	return ipcimpl.Call(ctx, c.c, &methodInteropFail, func(p capnp.Struct) error {
-		return writeInterop_fail_Params(Interop_fail_Params(p), message)
+		return ipc.InField("message", Interop_fail_Params(p).SetMessage_(message))
 	}, nil)
 }
 
@@ -508,7 +509,8 @@ func (s interopServer) serveAdd(ctx context.Context, call *capnprpc.Call) (err e
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodInteropAdd, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeInterop_add_Results(Interop_add_Results(r), result)
+		Interop_add_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -532,8 +534,8 @@ func (s interopServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err 
 func (s interopServer) serveStats(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodInteropStats, &err)
 	var values []int64
-	if err := readInterop_stats_Params(Interop_stats_Params(call.Params()), &values); err != nil {
-		return ipcimpl.ParamsError(&methodInteropStats, err)
+	if err := readInt64List(ipcimpl.Field(call.Params(), 0), &values); err != nil {
+		return ipcimpl.ParamsError(&methodInteropStats, ipc.InField("values", err))
 	}
 	sum, min1, max1, count, err := s.impl.Stats(ctx, values)
 	if err != nil {
@@ -559,7 +561,11 @@ func (s interopServer) serveLookup(ctx context.Context, call *capnprpc.Call) (er
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodInteropLookup, capnp.ObjectSize{DataSize: 16, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeInterop_lookup_Results(Interop_lookup_Results(r), result)
+		if result != nil {
+			Interop_lookup_Results(r).SetResult(*result)
+			Interop_lookup_Results(r).SetHasResult(true)
+		}
+		return nil
 	})
 }
 
@@ -567,15 +573,15 @@ func (s interopServer) serveLookup(ctx context.Context, call *capnprpc.Call) (er
 func (s interopServer) serveCount(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodInteropCount, &err)
 	var kinds []interopapi.Kind
-	if err := readInterop_count_Params(Interop_count_Params(call.Params()), &kinds); err != nil {
-		return ipcimpl.ParamsError(&methodInteropCount, err)
+	if err := readKindList(ipcimpl.Field(call.Params(), 0), &kinds); err != nil {
+		return ipcimpl.ParamsError(&methodInteropCount, ipc.InField("kinds", err))
 	}
 	result, err := s.impl.Count(ctx, kinds)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodInteropCount, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeInterop_count_Results(Interop_count_Results(r), result)
+		return ipc.InField("result", writeKindInt32Map(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -583,8 +589,8 @@ func (s interopServer) serveCount(ctx context.Context, call *capnprpc.Call) (err
 func (s interopServer) serveFail(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodInteropFail, &err)
 	var message string
-	if err := readInterop_fail_Params(Interop_fail_Params(call.Params()), &message); err != nil {
-		return ipcimpl.ParamsError(&methodInteropFail, err)
+	if err := ipcimpl.ReadText(ipcimpl.Field(call.Params(), 0), &message); err != nil {
+		return ipcimpl.ParamsError(&methodInteropFail, ipc.InField("message", err))
 	}
 	return ipc.ServerError(s.impl.Fail(ctx, message))
 }
@@ -733,7 +739,8 @@ func (c *PeerClient) Subscribe(ctx context.Context, count int32, notify interopa
 	err = ipcimpl.Call(ctx, c.c, &methodPeerSubscribe, func(p capnp.Struct) error {
 		return writePeer_subscribe_Params(Peer_subscribe_Params(p), count, notify)
 	}, func(r capnp.Struct) error {
-		return readPeer_subscribe_Results(Peer_subscribe_Results(r), &result)
+		result = ImportSubscription(ipcimpl.Cap(r, 0))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -747,7 +754,8 @@ func (c *PeerClient) Subscribe(ctx context.Context, count int32, notify interopa
 // arrived), or fails when ctx ends first.
 func (c *PeerClient) AwaitReleased(ctx context.Context, n int32) (err error) {
 	return ipcimpl.Call(ctx, c.c, &methodPeerAwaitReleased, func(p capnp.Struct) error {
-		return writePeer_awaitReleased_Params(Peer_awaitReleased_Params(p), n)
+		Peer_awaitReleased_Params(p).SetN(n)
+		return nil
 	}, nil)
 }
 
@@ -758,7 +766,7 @@ func (c *PeerClient) Forward(ctx context.Context, records []interopapi.Record, l
 	err = ipcimpl.Call(ctx, c.c, &methodPeerForward, func(p capnp.Struct) error {
 		return writePeer_forward_Params(Peer_forward_Params(p), records, l)
 	}, func(r capnp.Struct) error {
-		return readPeer_forward_Results(Peer_forward_Results(r), &result)
+		return ipc.InField("result", readStringList(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -771,7 +779,8 @@ func (c *PeerClient) Add(ctx context.Context, a int64, b int64) (result int64, e
 	err = ipcimpl.Call(ctx, c.c, &methodInteropAdd, func(p capnp.Struct) error {
 		return writeInterop_add_Params(Interop_add_Params(p), a, b)
 	}, func(r capnp.Struct) error {
-		return readInterop_add_Results(Interop_add_Results(r), &result)
+		result = Interop_add_Results(r).Result()
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -795,7 +804,7 @@ func (c *PeerClient) Echo(ctx context.Context, r interopapi.Record) (result inte
 // Stats summarises values; it fails when values is empty.
 func (c *PeerClient) Stats(ctx context.Context, values []int64) (sum int64, min1 int64, max1 int64, count int32, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodInteropStats, func(p capnp.Struct) error {
-		return writeInterop_stats_Params(Interop_stats_Params(p), values)
+		return ipc.InField("values", writeInt64List(ipcimpl.Field(p, 0), values))
 	}, func(r capnp.Struct) error {
 		return readInterop_stats_Results(Interop_stats_Results(r), &sum, &min1, &max1, &count)
 	})
@@ -811,7 +820,8 @@ func (c *PeerClient) Lookup(ctx context.Context, table map[string]int64, key str
 	err = ipcimpl.Call(ctx, c.c, &methodInteropLookup, func(p capnp.Struct) error {
 		return writeInterop_lookup_Params(Interop_lookup_Params(p), table, key)
 	}, func(r capnp.Struct) error {
-		return readInterop_lookup_Results(Interop_lookup_Results(r), &result)
+		result = ipcimpl.Optional(Interop_lookup_Results(r).HasResult(), Interop_lookup_Results(r).Result())
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -822,9 +832,9 @@ func (c *PeerClient) Lookup(ctx context.Context, table map[string]int64, key str
 // Count counts how often each kind occurs in kinds.
 func (c *PeerClient) Count(ctx context.Context, kinds []interopapi.Kind) (result map[interopapi.Kind]int32, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodInteropCount, func(p capnp.Struct) error {
-		return writeInterop_count_Params(Interop_count_Params(p), kinds)
+		return ipc.InField("kinds", writeKindList(ipcimpl.Field(p, 0), kinds))
 	}, func(r capnp.Struct) error {
-		return readInterop_count_Results(Interop_count_Results(r), &result)
+		return ipc.InField("result", readKindInt32Map(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -835,7 +845,7 @@ func (c *PeerClient) Count(ctx context.Context, kinds []interopapi.Kind) (result
 // Fail always fails with message.
 func (c *PeerClient) Fail(ctx context.Context, message string) (err error) {
 	return ipcimpl.Call(ctx, c.c, &methodInteropFail, func(p capnp.Struct) error {
-		return writeInterop_fail_Params(Interop_fail_Params(p), message)
+		return ipc.InField("message", Interop_fail_Params(p).SetMessage_(message))
 	}, nil)
 }
 
@@ -918,7 +928,7 @@ func (s peerServer) serveSubscribe(ctx context.Context, call *capnprpc.Call) (er
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodPeerSubscribe, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writePeer_subscribe_Results(Peer_subscribe_Results(r), result)
+		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportSubscription(result)))
 	})
 }
 
@@ -947,7 +957,7 @@ func (s peerServer) serveForward(ctx context.Context, call *capnprpc.Call) (err 
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodPeerForward, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writePeer_forward_Results(Peer_forward_Results(r), result)
+		return ipc.InField("result", writeStringList(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -966,7 +976,8 @@ func (s peerServer) serveAdd(ctx context.Context, call *capnprpc.Call) (err erro
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodInteropAdd, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeInterop_add_Results(Interop_add_Results(r), result)
+		Interop_add_Results(r).SetResult(result)
+		return nil
 	})
 }
 
@@ -990,8 +1001,8 @@ func (s peerServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err err
 func (s peerServer) serveStats(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodInteropStats, &err)
 	var values []int64
-	if err := readInterop_stats_Params(Interop_stats_Params(call.Params()), &values); err != nil {
-		return ipcimpl.ParamsError(&methodInteropStats, err)
+	if err := readInt64List(ipcimpl.Field(call.Params(), 0), &values); err != nil {
+		return ipcimpl.ParamsError(&methodInteropStats, ipc.InField("values", err))
 	}
 	sum, min1, max1, count, err := s.impl.Stats(ctx, values)
 	if err != nil {
@@ -1017,7 +1028,11 @@ func (s peerServer) serveLookup(ctx context.Context, call *capnprpc.Call) (err e
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodInteropLookup, capnp.ObjectSize{DataSize: 16, PointerCount: 0}, func(r capnp.Struct) error {
-		return writeInterop_lookup_Results(Interop_lookup_Results(r), result)
+		if result != nil {
+			Interop_lookup_Results(r).SetResult(*result)
+			Interop_lookup_Results(r).SetHasResult(true)
+		}
+		return nil
 	})
 }
 
@@ -1025,15 +1040,15 @@ func (s peerServer) serveLookup(ctx context.Context, call *capnprpc.Call) (err e
 func (s peerServer) serveCount(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodInteropCount, &err)
 	var kinds []interopapi.Kind
-	if err := readInterop_count_Params(Interop_count_Params(call.Params()), &kinds); err != nil {
-		return ipcimpl.ParamsError(&methodInteropCount, err)
+	if err := readKindList(ipcimpl.Field(call.Params(), 0), &kinds); err != nil {
+		return ipcimpl.ParamsError(&methodInteropCount, ipc.InField("kinds", err))
 	}
 	result, err := s.impl.Count(ctx, kinds)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodInteropCount, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeInterop_count_Results(Interop_count_Results(r), result)
+		return ipc.InField("result", writeKindInt32Map(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -1041,8 +1056,8 @@ func (s peerServer) serveCount(ctx context.Context, call *capnprpc.Call) (err er
 func (s peerServer) serveFail(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodInteropFail, &err)
 	var message string
-	if err := readInterop_fail_Params(Interop_fail_Params(call.Params()), &message); err != nil {
-		return ipcimpl.ParamsError(&methodInteropFail, err)
+	if err := ipcimpl.ReadText(ipcimpl.Field(call.Params(), 0), &message); err != nil {
+		return ipcimpl.ParamsError(&methodInteropFail, ipc.InField("message", err))
 	}
 	return ipc.ServerError(s.impl.Fail(ctx, message))
 }
@@ -1187,7 +1202,7 @@ func (c *NotifyClient) Call(ctx context.Context, ev interopapi.Event, tags []str
 	err = ipcimpl.Call(ctx, c.c, &methodNotifyCall, func(p capnp.Struct) error {
 		return writeNotify_call_Params(Notify_call_Params(p), ev, tags, note)
 	}, func(r capnp.Struct) error {
-		return readNotify_call_Results(Notify_call_Results(r), &ack)
+		return ipc.InField("ack", ipcimpl.ReadText(ipcimpl.Field(r, 0), &ack))
 	})
 	if err != nil {
 		return "", err
@@ -1240,7 +1255,7 @@ func (s notifyServer) serveCall(ctx context.Context, call *capnprpc.Call) (err e
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodNotifyCall, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return writeNotify_call_Results(Notify_call_Results(r), ack)
+		return ipc.InField("ack", Notify_call_Results(r).SetAck(ack))
 	})
 }
 
@@ -1269,84 +1284,22 @@ func ImportNotify(c *ipc.Capability) interopapi.Notify {
 	return NewNotifyClient(c).Call
 }
 
-// writeSubscription_deliveries_Results writes the results of interopapi.Subscription.Deliveries into p.
-func writeSubscription_deliveries_Results(p Subscription_deliveries_Results, result []interopapi.Delivery) error {
-	if result != nil {
-		l, err := p.NewResult(int32(len(result)))
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		for i := range result {
-			if err := WriteDelivery(l.At(i), &result[i]); err != nil {
-				return ipc.InField("result", ipc.InElem(i, err))
-			}
-		}
-	}
-	return nil
-}
-
-// readSubscription_deliveries_Results reads the results of interopapi.Subscription.Deliveries from p.
-func readSubscription_deliveries_Results(p Subscription_deliveries_Results, result *[]interopapi.Delivery) error {
-	l, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[interopapi.Delivery](l)
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		x := make([]interopapi.Delivery, n)
-		for i := range x {
-			if err := ReadDelivery(l.At(i), &x[i]); err != nil {
-				return ipc.InField("result", ipc.InElem(i, err))
-			}
-		}
-		*result = x
-	}
-	return nil
-}
-
 // writeListener_seen_Params writes the arguments of a call to interopapi.Listener.Seen into p.
 func writeListener_seen_Params(p Listener_seen_Params, r interopapi.Record) error {
-	c, err := p.NewR()
+	rWire, err := p.NewR()
 	if err != nil {
 		return ipc.InField("r", err)
 	}
-	if err := WriteRecord(c, &r); err != nil {
-		return ipc.InField("r", err)
-	}
-	return nil
+	return ipc.InField("r", WriteRecord(rWire, &r))
 }
 
 // readListener_seen_Params reads the arguments of a call to interopapi.Listener.Seen from p.
 func readListener_seen_Params(p Listener_seen_Params, r *interopapi.Record) error {
-	c, err := p.R()
+	rWire, err := p.R()
 	if err != nil {
 		return ipc.InField("r", err)
 	}
-	if err := ReadRecord(c, r); err != nil {
-		return ipc.InField("r", err)
-	}
-	return nil
-}
-
-// writeListener_seen_Results writes the results of interopapi.Listener.Seen into p.
-func writeListener_seen_Results(p Listener_seen_Results, result string) error {
-	if err := p.SetResult(result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readListener_seen_Results reads the results of interopapi.Listener.Seen from p.
-func readListener_seen_Results(p Listener_seen_Results, result *string) error {
-	x, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	*result = x
-	return nil
+	return ipc.InField("r", ReadRecord(rWire, r))
 }
 
 // writeInterop_add_Params writes the arguments of a call to interopapi.Interop.Add into p.
@@ -1363,98 +1316,40 @@ func readInterop_add_Params(p Interop_add_Params, a *int64, b *int64) error {
 	return nil
 }
 
-// writeInterop_add_Results writes the results of interopapi.Interop.Add into p.
-func writeInterop_add_Results(p Interop_add_Results, result int64) error {
-	p.SetResult(result)
-	return nil
-}
-
-// readInterop_add_Results reads the results of interopapi.Interop.Add from p.
-func readInterop_add_Results(p Interop_add_Results, result *int64) error {
-	*result = p.Result()
-	return nil
-}
-
 // writeInterop_echo_Params writes the arguments of a call to interopapi.Interop.Echo into p.
 func writeInterop_echo_Params(p Interop_echo_Params, r interopapi.Record) error {
-	c, err := p.NewR()
+	rWire, err := p.NewR()
 	if err != nil {
 		return ipc.InField("r", err)
 	}
-	if err := WriteRecord(c, &r); err != nil {
-		return ipc.InField("r", err)
-	}
-	return nil
+	return ipc.InField("r", WriteRecord(rWire, &r))
 }
 
 // readInterop_echo_Params reads the arguments of a call to interopapi.Interop.Echo from p.
 func readInterop_echo_Params(p Interop_echo_Params, r *interopapi.Record) error {
-	c, err := p.R()
+	rWire, err := p.R()
 	if err != nil {
 		return ipc.InField("r", err)
 	}
-	if err := ReadRecord(c, r); err != nil {
-		return ipc.InField("r", err)
-	}
-	return nil
+	return ipc.InField("r", ReadRecord(rWire, r))
 }
 
 // writeInterop_echo_Results writes the results of interopapi.Interop.Echo into p.
 func writeInterop_echo_Results(p Interop_echo_Results, result interopapi.Record) error {
-	c, err := p.NewResult()
+	resultWire, err := p.NewResult()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := WriteRecord(c, &result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
+	return ipc.InField("result", WriteRecord(resultWire, &result))
 }
 
 // readInterop_echo_Results reads the results of interopapi.Interop.Echo from p.
 func readInterop_echo_Results(p Interop_echo_Results, result *interopapi.Record) error {
-	c, err := p.Result()
+	resultWire, err := p.Result()
 	if err != nil {
 		return ipc.InField("result", err)
 	}
-	if err := ReadRecord(c, result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// writeInterop_stats_Params writes the arguments of a call to interopapi.Interop.Stats into p.
-func writeInterop_stats_Params(p Interop_stats_Params, values []int64) error {
-	if values != nil {
-		l, err := p.NewValues(int32(len(values)))
-		if err != nil {
-			return ipc.InField("values", err)
-		}
-		for i := range values {
-			l.Set(i, values[i])
-		}
-	}
-	return nil
-}
-
-// readInterop_stats_Params reads the arguments of a call to interopapi.Interop.Stats from p.
-func readInterop_stats_Params(p Interop_stats_Params, values *[]int64) error {
-	l, err := p.Values()
-	if err != nil {
-		return ipc.InField("values", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[int64](l)
-		if err != nil {
-			return ipc.InField("values", err)
-		}
-		x := make([]int64, n)
-		for i := range x {
-			x[i] = l.At(i)
-		}
-		*values = x
-	}
-	return nil
+	return ipc.InField("result", ReadRecord(resultWire, result))
 }
 
 // writeInterop_stats_Results writes the results of interopapi.Interop.Stats into p.
@@ -1477,191 +1372,36 @@ func readInterop_stats_Results(p Interop_stats_Results, sum *int64, min1 *int64,
 
 // writeInterop_lookup_Params writes the arguments of a call to interopapi.Interop.Lookup into p.
 func writeInterop_lookup_Params(p Interop_lookup_Params, table map[string]int64, key string) error {
-	if table != nil {
-		l, err := p.NewTable(int32(len(table)))
-		if err != nil {
-			return ipc.InField("table", err)
-		}
-		for i, e := range ipc.SortedEntries(table, cmp.Compare) {
-			entry := l.At(i)
-			if err := entry.SetKey(e.Key); err != nil {
-				return ipc.InField("table", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			entry.SetValue(e.Value)
-		}
+	if err := writeStringInt64Map(ipcimpl.Field(p, 0), table); err != nil {
+		return ipc.InField("table", err)
 	}
-	if err := p.SetKey(key); err != nil {
-		return ipc.InField("key", err)
-	}
-	return nil
+	return ipc.InField("key", p.SetKey(key))
 }
 
 // readInterop_lookup_Params reads the arguments of a call to interopapi.Interop.Lookup from p.
 func readInterop_lookup_Params(p Interop_lookup_Params, table *map[string]int64, key *string) error {
-	l, err := p.Table()
-	if err != nil {
+	if err := readStringInt64Map(ipcimpl.Field(p, 0), table); err != nil {
 		return ipc.InField("table", err)
 	}
-	if l.IsValid() {
-		n, err := ipc.MapLen[string, int64](l)
-		if err != nil {
-			return ipc.InField("table", err)
-		}
-		m := make(map[string]int64, n)
-		for i := range n {
-			e := l.At(i)
-			k, err := e.Key()
-			if err != nil {
-				return ipc.InField("table", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			if _, dup := m[k]; dup {
-				return ipc.InField("table", ipc.InElem(i, ipc.ErrDuplicateKey))
-			}
-			m[k] = e.Value()
-		}
-		*table = m
-	}
-	x, err := p.Key()
-	if err != nil {
-		return ipc.InField("key", err)
-	}
-	*key = x
-	return nil
-}
-
-// writeInterop_lookup_Results writes the results of interopapi.Interop.Lookup into p.
-func writeInterop_lookup_Results(p Interop_lookup_Results, result *int64) error {
-	if result != nil {
-		p.SetResult(*result)
-		p.SetHasResult(true)
-	}
-	return nil
-}
-
-// readInterop_lookup_Results reads the results of interopapi.Interop.Lookup from p.
-func readInterop_lookup_Results(p Interop_lookup_Results, result **int64) error {
-	if p.HasResult() {
-		x := p.Result()
-		*result = &x
-	}
-	return nil
-}
-
-// writeInterop_count_Params writes the arguments of a call to interopapi.Interop.Count into p.
-func writeInterop_count_Params(p Interop_count_Params, kinds []interopapi.Kind) error {
-	if kinds != nil {
-		l, err := p.NewKinds(int32(len(kinds)))
-		if err != nil {
-			return ipc.InField("kinds", err)
-		}
-		for i := range kinds {
-			l.Set(i, Kind(kinds[i]))
-		}
-	}
-	return nil
-}
-
-// readInterop_count_Params reads the arguments of a call to interopapi.Interop.Count from p.
-func readInterop_count_Params(p Interop_count_Params, kinds *[]interopapi.Kind) error {
-	l, err := p.Kinds()
-	if err != nil {
-		return ipc.InField("kinds", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[interopapi.Kind](l)
-		if err != nil {
-			return ipc.InField("kinds", err)
-		}
-		x := make([]interopapi.Kind, n)
-		for i := range x {
-			x[i] = interopapi.Kind(l.At(i))
-		}
-		*kinds = x
-	}
-	return nil
-}
-
-// writeInterop_count_Results writes the results of interopapi.Interop.Count into p.
-func writeInterop_count_Results(p Interop_count_Results, result map[interopapi.Kind]int32) error {
-	if result != nil {
-		l, err := p.NewResult(int32(len(result)))
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		for i, e := range ipc.SortedEntries(result, cmp.Compare) {
-			entry := l.At(i)
-			entry.SetKey(Kind(e.Key))
-			entry.SetValue(e.Value)
-		}
-	}
-	return nil
-}
-
-// readInterop_count_Results reads the results of interopapi.Interop.Count from p.
-func readInterop_count_Results(p Interop_count_Results, result *map[interopapi.Kind]int32) error {
-	l, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.MapLen[interopapi.Kind, int32](l)
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		m := make(map[interopapi.Kind]int32, n)
-		for i := range n {
-			e := l.At(i)
-			k := interopapi.Kind(e.Key())
-			if _, dup := m[k]; dup {
-				return ipc.InField("result", ipc.InElem(i, ipc.ErrDuplicateKey))
-			}
-			m[k] = e.Value()
-		}
-		*result = m
-	}
-	return nil
-}
-
-// writeInterop_fail_Params writes the arguments of a call to interopapi.Interop.Fail into p.
-func writeInterop_fail_Params(p Interop_fail_Params, message string) error {
-	if err := p.SetMessage_(message); err != nil {
-		return ipc.InField("message", err)
-	}
-	return nil
-}
-
-// readInterop_fail_Params reads the arguments of a call to interopapi.Interop.Fail from p.
-func readInterop_fail_Params(p Interop_fail_Params, message *string) error {
-	x, err := p.Message_()
-	if err != nil {
-		return ipc.InField("message", err)
-	}
-	*message = x
-	return nil
+	return ipc.InField("key", ipcimpl.ReadText(ipcimpl.Field(p, 1), key))
 }
 
 // writeInterop_size_Params writes the arguments of a call to interopapi.Interop.Size into p.
 func writeInterop_size_Params(p Interop_size_Params, t interopapi.Tree) error {
-	c, err := p.NewT()
+	tWire, err := p.NewT()
 	if err != nil {
 		return ipc.InField("t", err)
 	}
-	if err := WriteTree(c, &t); err != nil {
-		return ipc.InField("t", err)
-	}
-	return nil
+	return ipc.InField("t", WriteTree(tWire, &t))
 }
 
 // readInterop_size_Params reads the arguments of a call to interopapi.Interop.Size from p.
 func readInterop_size_Params(p Interop_size_Params, t *interopapi.Tree) error {
-	c, err := p.T()
+	tWire, err := p.T()
 	if err != nil {
 		return ipc.InField("t", err)
 	}
-	if err := ReadTree(c, t); err != nil {
-		return ipc.InField("t", err)
-	}
-	return nil
+	return ipc.InField("t", ReadTree(tWire, t))
 }
 
 // writeInterop_size_Results writes the results of interopapi.Interop.Size into p.
@@ -1681,36 +1421,13 @@ func readInterop_size_Results(p Interop_size_Results, nodes *int32, depth *int32
 // writePeer_subscribe_Params writes the arguments of a call to interopapi.Peer.Subscribe into p.
 func writePeer_subscribe_Params(p Peer_subscribe_Params, count int32, notify interopapi.Notify) error {
 	p.SetCount(count)
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportNotify(notify)); err != nil {
-		return ipc.InField("notify", err)
-	}
-	return nil
+	return ipc.InField("notify", ipcimpl.SetCap(capnp.Struct(p), 0, ExportNotify(notify)))
 }
 
 // readPeer_subscribe_Params reads the arguments of a call to interopapi.Peer.Subscribe from p.
 func readPeer_subscribe_Params(p Peer_subscribe_Params, count *int32, notify *interopapi.Notify) error {
 	*count = p.Count()
 	*notify = ImportNotify(ipcimpl.Cap(capnp.Struct(p), 0))
-	return nil
-}
-
-// writePeer_subscribe_Results writes the results of interopapi.Peer.Subscribe into p.
-func writePeer_subscribe_Results(p Peer_subscribe_Results, result interopapi.Subscription) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportSubscription(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	return nil
-}
-
-// readPeer_subscribe_Results reads the results of interopapi.Peer.Subscribe from p.
-func readPeer_subscribe_Results(p Peer_subscribe_Results, result *interopapi.Subscription) error {
-	*result = ImportSubscription(ipcimpl.Cap(capnp.Struct(p), 0))
-	return nil
-}
-
-// writePeer_awaitReleased_Params writes the arguments of a call to interopapi.Peer.AwaitReleased into p.
-func writePeer_awaitReleased_Params(p Peer_awaitReleased_Params, n int32) error {
-	p.SetN(n)
 	return nil
 }
 
@@ -1722,204 +1439,67 @@ func readPeer_awaitReleased_Params(p Peer_awaitReleased_Params, n *int32) error 
 
 // writePeer_forward_Params writes the arguments of a call to interopapi.Peer.Forward into p.
 func writePeer_forward_Params(p Peer_forward_Params, records []interopapi.Record, l interopapi.Listener) error {
-	if records != nil {
-		l, err := p.NewRecords(int32(len(records)))
-		if err != nil {
-			return ipc.InField("records", err)
-		}
-		for i := range records {
-			if err := WriteRecord(l.At(i), &records[i]); err != nil {
-				return ipc.InField("records", ipc.InElem(i, err))
-			}
-		}
+	if err := writeRecordList(ipcimpl.Field(p, 0), records); err != nil {
+		return ipc.InField("records", err)
 	}
-	if err := ipcimpl.SetCap(capnp.Struct(p), 1, ExportListener(l)); err != nil {
-		return ipc.InField("l", err)
-	}
-	return nil
+	return ipc.InField("l", ipcimpl.SetCap(capnp.Struct(p), 1, ExportListener(l)))
 }
 
 // readPeer_forward_Params reads the arguments of a call to interopapi.Peer.Forward from p.
-func readPeer_forward_Params(p Peer_forward_Params, records *[]interopapi.Record, l1 *interopapi.Listener) error {
-	l, err := p.Records()
-	if err != nil {
+func readPeer_forward_Params(p Peer_forward_Params, records *[]interopapi.Record, l *interopapi.Listener) error {
+	if err := readRecordList(ipcimpl.Field(p, 0), records); err != nil {
 		return ipc.InField("records", err)
 	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[interopapi.Record](l)
-		if err != nil {
-			return ipc.InField("records", err)
-		}
-		x := make([]interopapi.Record, n)
-		for i := range x {
-			if err := ReadRecord(l.At(i), &x[i]); err != nil {
-				return ipc.InField("records", ipc.InElem(i, err))
-			}
-		}
-		*records = x
-	}
-	*l1 = ImportListener(ipcimpl.Cap(capnp.Struct(p), 1))
-	return nil
-}
-
-// writePeer_forward_Results writes the results of interopapi.Peer.Forward into p.
-func writePeer_forward_Results(p Peer_forward_Results, result []string) error {
-	if result != nil {
-		l, err := p.NewResult(int32(len(result)))
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		for i := range result {
-			if err := l.Set(i, result[i]); err != nil {
-				return ipc.InField("result", ipc.InElem(i, err))
-			}
-		}
-	}
-	return nil
-}
-
-// readPeer_forward_Results reads the results of interopapi.Peer.Forward from p.
-func readPeer_forward_Results(p Peer_forward_Results, result *[]string) error {
-	l, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
-	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[string](l)
-		if err != nil {
-			return ipc.InField("result", err)
-		}
-		x := make([]string, n)
-		for i := range x {
-			x1, err := l.At(i)
-			if err != nil {
-				return ipc.InField("result", ipc.InElem(i, err))
-			}
-			x[i] = x1
-		}
-		*result = x
-	}
+	*l = ImportListener(ipcimpl.Cap(capnp.Struct(p), 1))
 	return nil
 }
 
 // writeNotify_call_Params writes the arguments of a call to interopapi.Notify.Call into p.
 func writeNotify_call_Params(p Notify_call_Params, ev interopapi.Event, tags []string, note *string) error {
-	c, err := p.NewEv()
+	evWire, err := p.NewEv()
 	if err != nil {
 		return ipc.InField("ev", err)
 	}
-	if err := WriteEvent(c, &ev); err != nil {
+	if err := WriteEvent(evWire, &ev); err != nil {
 		return ipc.InField("ev", err)
 	}
-	if tags != nil {
-		l, err := p.NewTags(int32(len(tags)))
-		if err != nil {
-			return ipc.InField("tags", err)
-		}
-		for i := range tags {
-			if err := l.Set(i, tags[i]); err != nil {
-				return ipc.InField("tags", ipc.InElem(i, err))
-			}
-		}
+	if err := writeStringList(ipcimpl.Field(p, 1), tags); err != nil {
+		return ipc.InField("tags", err)
 	}
-	if note != nil {
-		if err := wireSchema.SetText(capnp.Struct(p), Notify_call_Params_TypeID, "note", *note); err != nil {
-			return ipc.InField("note", err)
-		}
-	}
-	return nil
+	return ipc.InField("note", writeOptionalString(ipcimpl.Field(p, 2), note))
 }
 
 // readNotify_call_Params reads the arguments of a call to interopapi.Notify.Call from p.
 func readNotify_call_Params(p Notify_call_Params, ev *interopapi.Event, tags *[]string, note **string) error {
-	c, err := p.Ev()
+	evWire, err := p.Ev()
 	if err != nil {
 		return ipc.InField("ev", err)
 	}
-	if err := ReadEvent(c, ev); err != nil {
+	if err := ReadEvent(evWire, ev); err != nil {
 		return ipc.InField("ev", err)
 	}
-	l, err := p.Tags()
-	if err != nil {
+	if err := readStringList(ipcimpl.Field(p, 1), tags); err != nil {
 		return ipc.InField("tags", err)
 	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[string](l)
-		if err != nil {
-			return ipc.InField("tags", err)
-		}
-		x := make([]string, n)
-		for i := range x {
-			x1, err := l.At(i)
-			if err != nil {
-				return ipc.InField("tags", ipc.InElem(i, err))
-			}
-			x[i] = x1
-		}
-		*tags = x
-	}
-	if p.HasNote() {
-		x, err := p.Note()
-		if err != nil {
-			return ipc.InField("note", err)
-		}
-		*note = &x
-	}
-	return nil
-}
-
-// writeNotify_call_Results writes the results of interopapi.Notify.Call into p.
-func writeNotify_call_Results(p Notify_call_Results, ack string) error {
-	if err := p.SetAck(ack); err != nil {
-		return ipc.InField("ack", err)
-	}
-	return nil
-}
-
-// readNotify_call_Results reads the results of interopapi.Notify.Call from p.
-func readNotify_call_Results(p Notify_call_Results, ack *string) error {
-	x, err := p.Ack()
-	if err != nil {
-		return ipc.InField("ack", err)
-	}
-	*ack = x
-	return nil
+	return ipc.InField("note", readOptionalString(ipcimpl.Field(p, 2), note))
 }
 
 // WriteDelivery writes v into s.
 func WriteDelivery(s Delivery, v *interopapi.Delivery) error {
 	s.SetSeq(v.Seq)
-	if v.Ack != nil {
-		if err := wireSchema.SetText(capnp.Struct(s), Delivery_TypeID, "ack", *v.Ack); err != nil {
-			return ipc.InField("Ack", err)
-		}
+	if err := writeOptionalString(ipcimpl.Field(s, 0), v.Ack); err != nil {
+		return ipc.InField("Ack", err)
 	}
-	if v.Err != nil {
-		if err := wireSchema.SetText(capnp.Struct(s), Delivery_TypeID, "err", *v.Err); err != nil {
-			return ipc.InField("Err", err)
-		}
-	}
-	return nil
+	return ipc.InField("Err", writeOptionalString(ipcimpl.Field(s, 1), v.Err))
 }
 
 // ReadDelivery reads s into v.
 func ReadDelivery(s Delivery, v *interopapi.Delivery) error {
 	v.Seq = s.Seq()
-	if s.HasAck() {
-		x, err := s.Ack()
-		if err != nil {
-			return ipc.InField("Ack", err)
-		}
-		v.Ack = &x
+	if err := readOptionalString(ipcimpl.Field(s, 0), &v.Ack); err != nil {
+		return ipc.InField("Ack", err)
 	}
-	if s.HasErr() {
-		x, err := s.Err()
-		if err != nil {
-			return ipc.InField("Err", err)
-		}
-		v.Err = &x
-	}
-	return nil
+	return ipc.InField("Err", readOptionalString(ipcimpl.Field(s, 1), &v.Err))
 }
 
 // WriteEvent writes v into s.
@@ -1928,74 +1508,27 @@ func WriteEvent(s Event, v *interopapi.Event) error {
 	if err := s.SetName(v.Name); err != nil {
 		return ipc.InField("Name", err)
 	}
-	if v.Points != nil {
-		l, err := s.NewPoints(int32(len(v.Points)))
-		if err != nil {
-			return ipc.InField("Points", err)
-		}
-		for i := range v.Points {
-			if err := WritePoint(l.At(i), &v.Points[i]); err != nil {
-				return ipc.InField("Points", ipc.InElem(i, err))
-			}
-		}
+	if err := writePointList(ipcimpl.Field(s, 1), v.Points); err != nil {
+		return ipc.InField("Points", err)
 	}
 	if v.Weight != nil {
 		s.SetWeight(*v.Weight)
 		s.SetHasWeight(true)
 	}
-	if v.Parent != nil {
-		c, err := s.NewParent()
-		if err != nil {
-			return ipc.InField("Parent", err)
-		}
-		if err := WritePoint(c, v.Parent); err != nil {
-			return ipc.InField("Parent", err)
-		}
-	}
-	return nil
+	return ipc.InField("Parent", writeOptionalPoint(ipcimpl.Field(s, 2), v.Parent))
 }
 
 // ReadEvent reads s into v.
 func ReadEvent(s Event, v *interopapi.Event) error {
 	v.Seq = s.Seq()
-	x, err := s.Name()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Name); err != nil {
 		return ipc.InField("Name", err)
 	}
-	v.Name = x
-	l, err := s.Points()
-	if err != nil {
+	if err := readPointList(ipcimpl.Field(s, 1), &v.Points); err != nil {
 		return ipc.InField("Points", err)
 	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[interopapi.Point](l)
-		if err != nil {
-			return ipc.InField("Points", err)
-		}
-		x1 := make([]interopapi.Point, n)
-		for i := range x1 {
-			if err := ReadPoint(l.At(i), &x1[i]); err != nil {
-				return ipc.InField("Points", ipc.InElem(i, err))
-			}
-		}
-		v.Points = x1
-	}
-	if s.HasWeight() {
-		x1 := s.Weight()
-		v.Weight = &x1
-	}
-	if s.HasParent() {
-		x1 := new(interopapi.Point)
-		c, err := s.Parent()
-		if err != nil {
-			return ipc.InField("Parent", err)
-		}
-		if err := ReadPoint(c, x1); err != nil {
-			return ipc.InField("Parent", err)
-		}
-		v.Parent = x1
-	}
-	return nil
+	v.Weight = ipcimpl.Optional(s.HasWeight(), s.Weight())
+	return ipc.InField("Parent", readOptionalPoint(ipcimpl.Field(s, 2), &v.Parent))
 }
 
 // WritePoint writes v into s.
@@ -2018,304 +1551,75 @@ func WriteRecord(s Record, v *interopapi.Record) error {
 		return ipc.InField("Name", err)
 	}
 	s.SetKind(Kind(v.Kind))
-	if err := s.SetHash(v.Hash[:]); err != nil {
+	if err := writeBytes4(ipcimpl.Field(s, 1), v.Hash); err != nil {
 		return ipc.InField("Hash", err)
 	}
 	if err := s.SetData(v.Data); err != nil {
 		return ipc.InField("Data", err)
 	}
-	if v.Points != nil {
-		l, err := s.NewPoints(int32(len(v.Points)))
-		if err != nil {
-			return ipc.InField("Points", err)
-		}
-		for i := range v.Points {
-			if err := WritePoint(l.At(i), &v.Points[i]); err != nil {
-				return ipc.InField("Points", ipc.InElem(i, err))
-			}
-		}
+	if err := writePointList(ipcimpl.Field(s, 3), v.Points); err != nil {
+		return ipc.InField("Points", err)
 	}
-	if v.Tags != nil {
-		l, err := s.NewTags(int32(len(v.Tags)))
-		if err != nil {
-			return ipc.InField("Tags", err)
-		}
-		for i, e := range ipc.SortedEntries(v.Tags, cmp.Compare) {
-			entry := l.At(i)
-			if err := entry.SetKey(e.Key); err != nil {
-				return ipc.InField("Tags", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			entry.SetValue(e.Value)
-		}
+	if err := writeStringInt64Map(ipcimpl.Field(s, 4), v.Tags); err != nil {
+		return ipc.InField("Tags", err)
 	}
-	if v.Kinds != nil {
-		l, err := s.NewKinds(int32(len(v.Kinds)))
-		if err != nil {
-			return ipc.InField("Kinds", err)
-		}
-		for i := range v.Kinds {
-			l.Set(i, Kind(v.Kinds[i]))
-		}
+	if err := writeKindList(ipcimpl.Field(s, 5), v.Kinds); err != nil {
+		return ipc.InField("Kinds", err)
 	}
-	if v.Lines != nil {
-		l, err := s.NewLines(int32(len(v.Lines)))
-		if err != nil {
-			return ipc.InField("Lines", err)
-		}
-		for i := range v.Lines {
-			if v.Lines[i] != nil {
-				l1, err := capnp.NewTextList(l.Segment(), int32(len(v.Lines[i])))
-				if err != nil {
-					return ipc.InField("Lines", ipc.InElem(i, err))
-				}
-				for i1 := range v.Lines[i] {
-					if err := l1.Set(i1, v.Lines[i][i1]); err != nil {
-						return ipc.InField("Lines", ipc.InElem(i, ipc.InElem(i1, err)))
-					}
-				}
-				if err := l.Set(i, l1.ToPtr()); err != nil {
-					return ipc.InField("Lines", ipc.InElem(i, err))
-				}
-			}
-		}
+	if err := writeStringListList(ipcimpl.Field(s, 6), v.Lines); err != nil {
+		return ipc.InField("Lines", err)
 	}
-	if v.Parent != nil {
-		c, err := s.NewParent()
-		if err != nil {
-			return ipc.InField("Parent", err)
-		}
-		if err := WritePoint(c, v.Parent); err != nil {
-			return ipc.InField("Parent", err)
-		}
+	if err := writeOptionalPoint(ipcimpl.Field(s, 7), v.Parent); err != nil {
+		return ipc.InField("Parent", err)
 	}
 	if v.Weight != nil {
 		s.SetWeight(*v.Weight)
 		s.SetHasWeight(true)
 	}
-	if v.Note != nil {
-		if err := wireSchema.SetText(capnp.Struct(s), Record_TypeID, "note", *v.Note); err != nil {
-			return ipc.InField("Note", err)
-		}
+	if err := writeOptionalString(ipcimpl.Field(s, 8), v.Note); err != nil {
+		return ipc.InField("Note", err)
 	}
-	if v.Maybe != nil {
-		l, err := s.NewMaybe(int32(len(v.Maybe)))
-		if err != nil {
-			return ipc.InField("Maybe", err)
-		}
-		for i := range v.Maybe {
-			b := l.At(i)
-			if v.Maybe[i] != nil {
-				b.SetValue(*v.Maybe[i])
-				b.SetHasValue(true)
-			}
-		}
+	if err := writeOptionalInt32List(ipcimpl.Field(s, 9), v.Maybe); err != nil {
+		return ipc.InField("Maybe", err)
 	}
-	if v.ByKind != nil {
-		l, err := s.NewByKind(int32(len(v.ByKind)))
-		if err != nil {
-			return ipc.InField("ByKind", err)
-		}
-		for i, e := range ipc.SortedEntries(v.ByKind, cmp.Compare) {
-			entry := l.At(i)
-			entry.SetKey(Kind(e.Key))
-			if e.Value != nil {
-				c, err := entry.NewValue()
-				if err != nil {
-					return ipc.InField("ByKind", ipc.InElem(i, err))
-				}
-				if err := WritePoint(c, e.Value); err != nil {
-					return ipc.InField("ByKind", ipc.InElem(i, err))
-				}
-			}
-		}
-	}
-	return nil
+	return ipc.InField("ByKind", writeKindOptionalPointMap(ipcimpl.Field(s, 10), v.ByKind))
 }
 
 // ReadRecord reads s into v.
 func ReadRecord(s Record, v *interopapi.Record) error {
-	x, err := s.Name()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Name); err != nil {
 		return ipc.InField("Name", err)
 	}
-	v.Name = x
 	v.Kind = interopapi.Kind(s.Kind())
-	b, err := s.Hash()
-	if err != nil {
+	if err := readBytes4(ipcimpl.Field(s, 1), &v.Hash); err != nil {
 		return ipc.InField("Hash", err)
 	}
-	if len(b) != 4 {
-		return ipc.InField("Hash", ipc.LengthError(len(b), 4))
-	}
-	copy(v.Hash[:], b)
-	b1, err := s.Data()
-	if err != nil {
+	if err := ipcimpl.ReadData(ipcimpl.Field(s, 2), &v.Data); err != nil {
 		return ipc.InField("Data", err)
 	}
-	v.Data = bytes.Clone(b1)
-	l, err := s.Points()
-	if err != nil {
+	if err := readPointList(ipcimpl.Field(s, 3), &v.Points); err != nil {
 		return ipc.InField("Points", err)
 	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[interopapi.Point](l)
-		if err != nil {
-			return ipc.InField("Points", err)
-		}
-		x1 := make([]interopapi.Point, n)
-		for i := range x1 {
-			if err := ReadPoint(l.At(i), &x1[i]); err != nil {
-				return ipc.InField("Points", ipc.InElem(i, err))
-			}
-		}
-		v.Points = x1
-	}
-	l1, err := s.Tags()
-	if err != nil {
+	if err := readStringInt64Map(ipcimpl.Field(s, 4), &v.Tags); err != nil {
 		return ipc.InField("Tags", err)
 	}
-	if l1.IsValid() {
-		n, err := ipc.MapLen[string, int64](l1)
-		if err != nil {
-			return ipc.InField("Tags", err)
-		}
-		m := make(map[string]int64, n)
-		for i := range n {
-			e := l1.At(i)
-			k, err := e.Key()
-			if err != nil {
-				return ipc.InField("Tags", ipc.InElem(i, ipc.InField("key", err)))
-			}
-			if _, dup := m[k]; dup {
-				return ipc.InField("Tags", ipc.InElem(i, ipc.ErrDuplicateKey))
-			}
-			m[k] = e.Value()
-		}
-		v.Tags = m
-	}
-	l2, err := s.Kinds()
-	if err != nil {
+	if err := readKindList(ipcimpl.Field(s, 5), &v.Kinds); err != nil {
 		return ipc.InField("Kinds", err)
 	}
-	if l2.IsValid() {
-		n, err := ipc.SliceLen[interopapi.Kind](l2)
-		if err != nil {
-			return ipc.InField("Kinds", err)
-		}
-		x1 := make([]interopapi.Kind, n)
-		for i := range x1 {
-			x1[i] = interopapi.Kind(l2.At(i))
-		}
-		v.Kinds = x1
-	}
-	l3, err := s.Lines()
-	if err != nil {
+	if err := readStringListList(ipcimpl.Field(s, 6), &v.Lines); err != nil {
 		return ipc.InField("Lines", err)
 	}
-	if l3.IsValid() {
-		n, err := ipc.SliceLen[[]string](l3)
-		if err != nil {
-			return ipc.InField("Lines", err)
-		}
-		x1 := make([][]string, n)
-		for i := range x1 {
-			p, err := l3.At(i)
-			if err != nil {
-				return ipc.InField("Lines", ipc.InElem(i, err))
-			}
-			l4 := capnp.TextList(p.List())
-			if l4.IsValid() {
-				n1, err := ipc.SliceLen[string](l4)
-				if err != nil {
-					return ipc.InField("Lines", ipc.InElem(i, err))
-				}
-				x2 := make([]string, n1)
-				for i1 := range x2 {
-					x3, err := l4.At(i1)
-					if err != nil {
-						return ipc.InField("Lines", ipc.InElem(i, ipc.InElem(i1, err)))
-					}
-					x2[i1] = x3
-				}
-				x1[i] = x2
-			}
-		}
-		v.Lines = x1
+	if err := readOptionalPoint(ipcimpl.Field(s, 7), &v.Parent); err != nil {
+		return ipc.InField("Parent", err)
 	}
-	if s.HasParent() {
-		x1 := new(interopapi.Point)
-		c, err := s.Parent()
-		if err != nil {
-			return ipc.InField("Parent", err)
-		}
-		if err := ReadPoint(c, x1); err != nil {
-			return ipc.InField("Parent", err)
-		}
-		v.Parent = x1
+	v.Weight = ipcimpl.Optional(s.HasWeight(), s.Weight())
+	if err := readOptionalString(ipcimpl.Field(s, 8), &v.Note); err != nil {
+		return ipc.InField("Note", err)
 	}
-	if s.HasWeight() {
-		x1 := s.Weight()
-		v.Weight = &x1
-	}
-	if s.HasNote() {
-		x1, err := s.Note()
-		if err != nil {
-			return ipc.InField("Note", err)
-		}
-		v.Note = &x1
-	}
-	l4, err := s.Maybe()
-	if err != nil {
+	if err := readOptionalInt32List(ipcimpl.Field(s, 9), &v.Maybe); err != nil {
 		return ipc.InField("Maybe", err)
 	}
-	if l4.IsValid() {
-		n, err := ipc.SliceLen[*int32](l4)
-		if err != nil {
-			return ipc.InField("Maybe", err)
-		}
-		x1 := make([]*int32, n)
-		for i := range x1 {
-			b2 := l4.At(i)
-			if b2.HasValue() {
-				x2 := b2.Value()
-				x1[i] = &x2
-			}
-		}
-		v.Maybe = x1
-	}
-	l5, err := s.ByKind()
-	if err != nil {
-		return ipc.InField("ByKind", err)
-	}
-	if l5.IsValid() {
-		n, err := ipc.MapLen[interopapi.Kind, *interopapi.Point](l5)
-		if err != nil {
-			return ipc.InField("ByKind", err)
-		}
-		m := make(map[interopapi.Kind]*interopapi.Point, n)
-		for i := range n {
-			e := l5.At(i)
-			k := interopapi.Kind(e.Key())
-			if _, dup := m[k]; dup {
-				return ipc.InField("ByKind", ipc.InElem(i, ipc.ErrDuplicateKey))
-			}
-			var val *interopapi.Point
-			if e.HasValue() {
-				x1 := new(interopapi.Point)
-				c, err := e.Value()
-				if err != nil {
-					return ipc.InField("ByKind", ipc.InElem(i, err))
-				}
-				if err := ReadPoint(c, x1); err != nil {
-					return ipc.InField("ByKind", ipc.InElem(i, err))
-				}
-				val = x1
-			}
-			m[k] = val
-		}
-		v.ByKind = m
-	}
-	return nil
+	return ipc.InField("ByKind", readKindOptionalPointMap(ipcimpl.Field(s, 10), &v.ByKind))
 }
 
 // WriteTree writes v into s.
@@ -2323,18 +1627,7 @@ func WriteTree(s Tree, v *interopapi.Tree) error {
 	if err := s.SetLabel(v.Label); err != nil {
 		return ipc.InField("Label", err)
 	}
-	if v.Children != nil {
-		l, err := s.NewChildren(int32(len(v.Children)))
-		if err != nil {
-			return ipc.InField("Children", err)
-		}
-		for i := range v.Children {
-			if err := WriteTree(l.At(i), &v.Children[i]); err != nil {
-				return ipc.InField("Children", ipc.InElem(i, err))
-			}
-		}
-	}
-	return nil
+	return ipc.InField("Children", writeTreeList(ipcimpl.Field(s, 1), v.Children))
 }
 
 // ReadTree reads s into v. v's type is recursive: a value nested deeper than
@@ -2348,31 +1641,510 @@ func readTreeNested(s Tree, v *interopapi.Tree, depth int) error {
 	if depth == 0 {
 		return ipc.ErrTooDeep
 	}
-	x, err := s.Label()
-	if err != nil {
+	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Label); err != nil {
 		return ipc.InField("Label", err)
 	}
-	v.Label = x
-	l, err := s.Children()
-	if err != nil {
-		return ipc.InField("Children", err)
+	return ipc.InField("Children", readTreeList(ipcimpl.Field(s, 1), &v.Children, depth-1))
+}
+
+// writeDeliveryList points at at a new list holding v; a nil v leaves at null.
+func writeDeliveryList(at ipcimpl.Pointer, v []interopapi.Delivery) error {
+	if v == nil {
+		return nil
 	}
-	if l.IsValid() {
-		n, err := ipc.SliceLen[interopapi.Tree](l)
-		if err != nil {
-			return ipc.InField("Children", err)
+	l, err := ipcimpl.NewList(at, NewDelivery_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := WriteDelivery(l.At(i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
 		}
-		x1 := make([]interopapi.Tree, n)
-		for i := range x1 {
-			if err := readTreeNested(l.At(i), &x1[i], depth-1); err != nil {
-				return ipc.InField("Children", ipc.InElem(i, err))
-			}
-		}
-		v.Children = x1
 	}
 	return nil
 }
 
-// wireSchema finds the pointer slots of Text fields, to write a non-null empty Text for an
-// optional string that points to "".
-var wireSchema = ipc.NewSchema(RegisterSchema)
+// readDeliveryList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readDeliveryList(from ipcimpl.Pointer, dst *[]interopapi.Delivery) error {
+	l, n, err := ipcimpl.ListLen[Delivery_List, interopapi.Delivery](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]interopapi.Delivery, n)
+	for i := range v {
+		if err := ReadDelivery(l.At(i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writeInt64List points at at a new list holding v; a nil v leaves at null.
+func writeInt64List(at ipcimpl.Pointer, v []int64) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, capnp.NewInt64List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		l.Set(i, v[i])
+	}
+	return nil
+}
+
+// readInt64List reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readInt64List(from ipcimpl.Pointer, dst *[]int64) error {
+	l, n, err := ipcimpl.ListLen[capnp.Int64List, int64](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]int64, n)
+	for i := range v {
+		v[i] = l.At(i)
+	}
+	*dst = v
+	return nil
+}
+
+// writeKindList points at at a new list holding v; a nil v leaves at null.
+func writeKindList(at ipcimpl.Pointer, v []interopapi.Kind) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewKind_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		l.Set(i, Kind(v[i]))
+	}
+	return nil
+}
+
+// readKindList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readKindList(from ipcimpl.Pointer, dst *[]interopapi.Kind) error {
+	l, n, err := ipcimpl.ListLen[Kind_List, interopapi.Kind](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]interopapi.Kind, n)
+	for i := range v {
+		v[i] = interopapi.Kind(l.At(i))
+	}
+	*dst = v
+	return nil
+}
+
+// writeKindInt32Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
+func writeKindInt32Map(at ipcimpl.Pointer, v map[interopapi.Kind]int32) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewKindInt32Entry_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+		entry := l.At(i)
+		entry.SetKey(Kind(e.Key))
+		entry.SetValue(e.Value)
+	}
+	return nil
+}
+
+// readKindInt32Map reads the entries of the list from points to into a new map in *dst; a null pointer
+// leaves *dst as it was, and a key that comes twice is an error.
+func readKindInt32Map(from ipcimpl.Pointer, dst *map[interopapi.Kind]int32) error {
+	l, err := ipcimpl.List[KindInt32Entry_List](from)
+	if err != nil {
+		return err
+	}
+	if !l.IsValid() {
+		return nil
+	}
+	n, err := ipc.MapLen[interopapi.Kind, int32](l)
+	if err != nil {
+		return err
+	}
+	m := make(map[interopapi.Kind]int32, n)
+	for i := range n {
+		entry := l.At(i)
+		key := interopapi.Kind(entry.Key())
+		if _, dup := m[key]; dup {
+			return ipc.InElem(i, ipc.ErrDuplicateKey)
+		}
+		m[key] = entry.Value()
+	}
+	*dst = m
+	return nil
+}
+
+// writeStringList points at at a new list holding v; a nil v leaves at null.
+func writeStringList(at ipcimpl.Pointer, v []string) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, capnp.NewTextList, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := l.Set(i, v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readStringList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readStringList(from ipcimpl.Pointer, dst *[]string) error {
+	l, n, err := ipcimpl.ListLen[capnp.TextList, string](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]string, n)
+	for i := range v {
+		if err := ipcimpl.ReadText(ipcimpl.Elem(l, i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writeStringInt64Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
+func writeStringInt64Map(at ipcimpl.Pointer, v map[string]int64) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewTextInt64Entry_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+		entry := l.At(i)
+		if err := entry.SetKey(e.Key); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
+		}
+		entry.SetValue(e.Value)
+	}
+	return nil
+}
+
+// readStringInt64Map reads the entries of the list from points to into a new map in *dst; a null pointer
+// leaves *dst as it was, and a key that comes twice is an error.
+func readStringInt64Map(from ipcimpl.Pointer, dst *map[string]int64) error {
+	l, err := ipcimpl.List[TextInt64Entry_List](from)
+	if err != nil {
+		return err
+	}
+	if !l.IsValid() {
+		return nil
+	}
+	n, err := ipc.MapLen[string, int64](l)
+	if err != nil {
+		return err
+	}
+	m := make(map[string]int64, n)
+	for i := range n {
+		entry := l.At(i)
+		var key string
+		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+			return ipc.InElem(i, ipc.InField("key", err))
+		}
+		if _, dup := m[key]; dup {
+			return ipc.InElem(i, ipc.ErrDuplicateKey)
+		}
+		m[key] = entry.Value()
+	}
+	*dst = m
+	return nil
+}
+
+// writeRecordList points at at a new list holding v; a nil v leaves at null.
+func writeRecordList(at ipcimpl.Pointer, v []interopapi.Record) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewRecord_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := WriteRecord(l.At(i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readRecordList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readRecordList(from ipcimpl.Pointer, dst *[]interopapi.Record) error {
+	l, n, err := ipcimpl.ListLen[Record_List, interopapi.Record](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]interopapi.Record, n)
+	for i := range v {
+		if err := ReadRecord(l.At(i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writeOptionalString writes *v at at; a nil v leaves at null.
+func writeOptionalString(at ipcimpl.Pointer, v *string) error {
+	if v == nil {
+		return nil
+	}
+	return at.SetNewText(*v)
+}
+
+// readOptionalString sets *dst to a new value read from from; a null pointer leaves *dst as it was.
+func readOptionalString(from ipcimpl.Pointer, dst **string) error {
+	if from.IsNull() {
+		return nil
+	}
+	value := new(string)
+	if err := ipcimpl.ReadText(from, value); err != nil {
+		return err
+	}
+	*dst = value
+	return nil
+}
+
+// writePointList points at at a new list holding v; a nil v leaves at null.
+func writePointList(at ipcimpl.Pointer, v []interopapi.Point) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewPoint_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := WritePoint(l.At(i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readPointList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readPointList(from ipcimpl.Pointer, dst *[]interopapi.Point) error {
+	l, n, err := ipcimpl.ListLen[Point_List, interopapi.Point](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]interopapi.Point, n)
+	for i := range v {
+		if err := ReadPoint(l.At(i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writeOptionalPoint writes *v at at; a nil v leaves at null.
+func writeOptionalPoint(at ipcimpl.Pointer, v *interopapi.Point) error {
+	if v == nil {
+		return nil
+	}
+	s, err := ipcimpl.NewStruct(at, NewPoint)
+	if err != nil {
+		return err
+	}
+	return WritePoint(s, v)
+}
+
+// readOptionalPoint sets *dst to a new value read from from; a null pointer leaves *dst as it was.
+func readOptionalPoint(from ipcimpl.Pointer, dst **interopapi.Point) error {
+	if from.IsNull() {
+		return nil
+	}
+	value := new(interopapi.Point)
+	s, err := ipcimpl.Struct[Point](from)
+	if err != nil {
+		return err
+	}
+	if err := ReadPoint(s, value); err != nil {
+		return err
+	}
+	*dst = value
+	return nil
+}
+
+// writeBytes4 points at at a new Data holding v.
+func writeBytes4(at ipcimpl.Pointer, v [4]byte) error {
+	return at.SetData(v[:])
+}
+
+// readBytes4 reads the Data from points to, which must hold 4 bytes, into *dst.
+func readBytes4(from ipcimpl.Pointer, dst *[4]byte) error {
+	p, err := from.Get()
+	if err != nil {
+		return err
+	}
+	data := p.Data()
+	if len(data) != 4 {
+		return ipc.LengthError(len(data), 4)
+	}
+	copy(dst[:], data)
+	return nil
+}
+
+// writeStringListList points at at a new list holding v; a nil v leaves at null.
+func writeStringListList(at ipcimpl.Pointer, v [][]string) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, capnp.NewPointerList, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := writeStringList(ipcimpl.Elem(l, i), v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readStringListList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readStringListList(from ipcimpl.Pointer, dst *[][]string) error {
+	l, n, err := ipcimpl.ListLen[capnp.PointerList, []string](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([][]string, n)
+	for i := range v {
+		if err := readStringList(ipcimpl.Elem(l, i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}
+
+// writeOptionalInt32List points at at a new list holding v; a nil v leaves at null.
+func writeOptionalInt32List(at ipcimpl.Pointer, v []*int32) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewOptionalInt32_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		box := l.At(i)
+		if v[i] != nil {
+			box.SetValue(*v[i])
+			box.SetHasValue(true)
+		}
+	}
+	return nil
+}
+
+// readOptionalInt32List reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readOptionalInt32List(from ipcimpl.Pointer, dst *[]*int32) error {
+	l, n, err := ipcimpl.ListLen[OptionalInt32_List, *int32](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]*int32, n)
+	for i := range v {
+		box := l.At(i)
+		v[i] = ipcimpl.Optional(box.HasValue(), box.Value())
+	}
+	*dst = v
+	return nil
+}
+
+// writeKindOptionalPointMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
+func writeKindOptionalPointMap(at ipcimpl.Pointer, v map[interopapi.Kind]*interopapi.Point) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewKindOptionalPointEntry_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+		entry := l.At(i)
+		entry.SetKey(Kind(e.Key))
+		if err := writeOptionalPoint(ipcimpl.Field(entry, 0), e.Value); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readKindOptionalPointMap reads the entries of the list from points to into a new map in *dst; a null pointer
+// leaves *dst as it was, and a key that comes twice is an error.
+func readKindOptionalPointMap(from ipcimpl.Pointer, dst *map[interopapi.Kind]*interopapi.Point) error {
+	l, err := ipcimpl.List[KindOptionalPointEntry_List](from)
+	if err != nil {
+		return err
+	}
+	if !l.IsValid() {
+		return nil
+	}
+	n, err := ipc.MapLen[interopapi.Kind, *interopapi.Point](l)
+	if err != nil {
+		return err
+	}
+	m := make(map[interopapi.Kind]*interopapi.Point, n)
+	for i := range n {
+		entry := l.At(i)
+		key := interopapi.Kind(entry.Key())
+		if _, dup := m[key]; dup {
+			return ipc.InElem(i, ipc.ErrDuplicateKey)
+		}
+		var value *interopapi.Point
+		if err := readOptionalPoint(ipcimpl.Field(entry, 0), &value); err != nil {
+			return ipc.InElem(i, err)
+		}
+		m[key] = value
+	}
+	*dst = m
+	return nil
+}
+
+// writeTreeList points at at a new list holding v; a nil v leaves at null.
+func writeTreeList(at ipcimpl.Pointer, v []interopapi.Tree) error {
+	if v == nil {
+		return nil
+	}
+	l, err := ipcimpl.NewList(at, NewTree_List, len(v))
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if err := WriteTree(l.At(i), &v[i]); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// readTreeList reads the list from points to into *dst; a null pointer leaves *dst as it was. The value may nest depth levels deep.
+func readTreeList(from ipcimpl.Pointer, dst *[]interopapi.Tree, depth int) error {
+	l, n, err := ipcimpl.ListLen[Tree_List, interopapi.Tree](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make([]interopapi.Tree, n)
+	for i := range v {
+		if err := readTreeNested(l.At(i), &v[i], depth); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	*dst = v
+	return nil
+}

@@ -1,0 +1,643 @@
+package proxy
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/dave/jennifer/jen"
+
+	"github.com/ifacegen/ifacegen/annotate"
+)
+
+// This file emits one write and one read function per wire type that the
+// package's conversions use and that takes more than a call to convert:
+// each list, array, map, [N]byte, optional held by a pointer, and hooked
+// type. Use sites (convert.go) call them; the functions are named after
+// the Go type: writeInt32List, readTextTimeMap, writeBytes32, readTime.
+
+// shape is how a value of a type sits in a struct or list, and so how a
+// use site converts it.
+type shape int
+
+const (
+	shapeScalar  shape = iota // a number, bool or enum in the data section
+	shapeText                 // a string or []byte: the bindings' accessors
+	shapeStruct               // a struct, or a type hooked to a struct: WriteX/ReadX
+	shapeCap                  // an interface: a capability pointer
+	shapeHasFlag              // an optional scalar: the value and a has flag
+	shapePointer              // anything else behind a pointer: writeX/readX at an ipcimpl.Pointer
+)
+
+func shapeOf(t *annotate.Type) shape {
+	switch {
+	case t.Kind.IsScalar():
+		return shapeScalar
+	case t.Kind == annotate.KindStruct:
+		return shapeStruct
+	case t.Hook != nil:
+		return shapePointer // a hooked Text or Data is converted by its own function too
+	case t.Kind == annotate.KindString || t.Kind == annotate.KindBytes:
+		return shapeText
+	case t.Kind == annotate.KindInterface:
+		return shapeCap
+	case t.Kind == annotate.KindOptional && t.Elem.Kind.IsScalar():
+		return shapeHasFlag
+	}
+	return shapePointer
+}
+
+// wireType is a type whose conversion functions are to be emitted.
+type wireType struct {
+	name string // the functions are write<name> and read<name>
+	t    *annotate.Type
+}
+
+// wireTypeName returns the name of the conversion functions of t, a type
+// of shapePointer or a type hooked to a struct, and has them emitted.
+func (g *generator) wireTypeName(t *annotate.Type) string {
+	key := typeKey(t)
+	if n, ok := g.wireNames[key]; ok {
+		return n
+	}
+	base := typeName(t)
+	name := base
+	for i := 2; g.wireTaken[name] || g.reserved["write"+name] || g.reserved["read"+name]; i++ {
+		name = base + strconv.Itoa(i)
+	}
+	g.wireTaken[name] = true
+	g.wireNames[key] = name
+	g.wireQueue = append(g.wireQueue, wireType{name: name, t: t})
+	return name
+}
+
+// pointerWriter renders the writer of t: writeInt32List.
+func (g *generator) pointerWriter(t *annotate.Type) *jen.Statement {
+	return jen.Id("write" + g.wireTypeName(t))
+}
+
+// funcName is how a doc comment names the function n: ipc.TimeToWire.
+func (g *generator) funcName(n annotate.TypeName) string {
+	if n.Path == g.pkg.IPCPath {
+		return n.Name
+	}
+	return g.imports[n.Path] + "." + n.Name
+}
+
+// typeName names the Go type t for the functions that convert it.
+func typeName(t *annotate.Type) string {
+	if t.Named != nil {
+		return upperFirst(t.Named.Name)
+	}
+	switch t.Kind {
+	case annotate.KindBytes:
+		return "Bytes"
+	case annotate.KindByteArray:
+		return fmt.Sprintf("Bytes%d", t.Len)
+	case annotate.KindList:
+		if t.Len > 0 {
+			return fmt.Sprintf("%sArray%d", typeName(t.Elem), t.Len)
+		}
+		return typeName(t.Elem) + "List"
+	case annotate.KindMap:
+		return typeName(t.Key) + typeName(t.Elem) + "Map"
+	case annotate.KindInterface:
+		return t.Interface.Name
+	case annotate.KindOptional:
+		return "Optional" + typeName(t.Elem)
+	}
+	return upperFirst(goBasic(t))
+}
+
+// typeKey identifies the Go type t and its wire form.
+func typeKey(t *annotate.Type) string {
+	if t == nil {
+		return ""
+	}
+	k := fmt.Sprintf("%d/%s/%d", t.Kind, t.Basic, t.Len)
+	if t.Named != nil {
+		k += "/" + t.Named.Path + "." + t.Named.Name
+	}
+	if t.Hook != nil {
+		k += "/hook"
+	}
+	if t.Struct != nil {
+		k += "/struct " + t.Struct.Name
+	}
+	if t.Interface != nil {
+		k += "/interface " + t.Interface.IPCPath + "." + t.Interface.Name
+	}
+	if t.Schema != nil {
+		k += "/from " + t.Schema.IPCPath
+	}
+	return k + "[" + typeKey(t.Elem) + "]{" + typeKey(t.Key) + "}"
+}
+
+// emitWireTypes emits the functions of every wire type registered so far,
+// and of those that emitting them registers.
+func (g *generator) emitWireTypes() {
+	for len(g.wireQueue) > 0 {
+		wt := g.wireQueue[0]
+		g.wireQueue = g.wireQueue[1:]
+		if wt.t.Hook != nil && wt.t.Kind == annotate.KindStruct {
+			g.structHookFuncs(wt.name, wt.t)
+		} else {
+			g.pointerFuncs(wt.name, wt.t)
+		}
+	}
+}
+
+// readerFn starts the reader of t, with a depth parameter when t's values
+// may hold recursive structs (see nesting.go), and returns its parameters.
+func (g *generator) readerFn(t *annotate.Type, params ...jen.Code) (*fn, []jen.Code) {
+	w := g.newFn("from", "dst", "depth")
+	if needsDepth(g, t) {
+		w.depth, w.group = "depth", g.groups[leafStruct(t).Struct]
+		params = append(params, jen.Id("depth").Int())
+	}
+	return w, params
+}
+
+// depthDoc is the sentence a reader with a depth parameter adds to its doc.
+func (w *fn) depthDoc() string {
+	if w.depth == "" {
+		return ""
+	}
+	return " The value may nest depth levels deep."
+}
+
+// structHookFuncs emits the conversions of t, a type hooked to a struct:
+//
+//	// writeTime converts *v with ipc.TimeToWire and writes it into s.
+//	func writeTime(s WallTime, v *time.Time) error {
+//		wire, err := ipc.TimeToWire(*v)
+//		if err != nil {
+//			return err
+//		}
+//		return WriteWallTime(s, &wire)
+//	}
+//
+//	// readTime reads s into *dst, converting it with ipc.TimeFromWire.
+//	func readTime(s WallTime, dst *time.Time) error {
+//		var wire ipc.WallTime
+//		if err := ReadWallTime(s, &wire); err != nil {
+//			return err
+//		}
+//		value, err := ipc.TimeFromWire(wire)
+//		…
+//		*dst = value
+//		return nil
+//	}
+func (g *generator) structHookFuncs(name string, t *annotate.Type) {
+	wire := t.Hook.Wire
+	bindings := g.bound(schemaPath(t), t.Struct.Name)
+	goType := g.goType(t)
+
+	w := g.newFn("s", "v")
+	steps, x := w.hookToWire(t, jen.Op("*").Id("v"), "", unwrapped)
+	steps = append(steps, checked(w.structWriter(wire).Call(jen.Id("s"), jen.Op("&").Id(x)), unwrapped))
+	g.file.Comment(fmt.Sprintf("write%s converts *v with %s and writes it into s.", name, g.funcName(t.Hook.ToWire)))
+	g.file.Func().Id("write"+name).Params(jen.Id("s").Add(bindings), jen.Id("v").Op("*").Add(goType)).Error().Block(finish(steps)...)
+
+	w, params := g.readerFn(t, jen.Id("s").Add(bindings), jen.Id("dst").Op("*").Add(goType))
+	w.sc.used["s"] = true
+	x = w.sc.name("wire")
+	steps = append(plain(jen.Var().Id(x).Add(g.goType(wire))),
+		checked(w.structReadCall(wire, jen.Id("s"), jen.Op("&").Id(x)), unwrapped))
+	steps = append(steps, w.hookFromWire(t, jen.Id(x), ref{x: jen.Id("dst"), ptr: true}, "value", unwrapped)...)
+	g.file.Comment(fmt.Sprintf("read%s reads s into *dst, converting it with %s.%s", name, g.funcName(t.Hook.FromWire), w.depthDoc()))
+	g.file.Func().Id("read" + name).Params(params...).Error().Block(finish(steps)...)
+}
+
+// pointerFuncs emits the conversions of t, a type of shapePointer, at an
+// ipcimpl.Pointer:
+//
+//	func writeInt32List(at ipcimpl.Pointer, v []int32) error
+//	func readInt32List(from ipcimpl.Pointer, dst *[]int32) error
+func (g *generator) pointerFuncs(name string, t *annotate.Type) {
+	at := jen.Id("at").Qual(ipcimplPath, "Pointer")
+	from := jen.Id("from").Qual(ipcimplPath, "Pointer")
+	goType := g.goType(t)
+
+	w := g.newFn("at", "v")
+	doc, steps := w.pointerWrite(t)
+	g.file.Comment(docComment(fmt.Sprintf("write%s %s", name, doc)))
+	g.file.Func().Id("write"+name).Params(at, jen.Id("v").Add(goType)).Error().Block(finish(steps)...)
+
+	w, params := g.readerFn(t, from, jen.Id("dst").Op("*").Add(goType))
+	doc, steps = w.pointerRead(t)
+	g.file.Comment(docComment(fmt.Sprintf("read%s %s%s", name, doc, w.depthDoc())))
+	g.file.Func().Id("read" + name).Params(params...).Error().Block(finish(steps)...)
+}
+
+// writeAt renders the call that writes v, a Go value of type t that sits
+// behind a pointer, at the ipcimpl.Pointer at: at.SetText(v),
+// writeInt32List(at, v).
+func (w *fn) writeAt(t *annotate.Type, at, v jen.Code) jen.Code {
+	switch shapeOf(t) {
+	case shapeText:
+		if t.Kind == annotate.KindBytes {
+			return jen.Add(at).Dot("SetData").Call(w.toWire(t, jen.Add(v)))
+		}
+		return jen.Add(at).Dot("SetText").Call(w.toWire(t, jen.Add(v)))
+	case shapePointer:
+		return w.g.pointerWriter(t).Call(at, v)
+	}
+	panic(fmt.Sprintf("proxy: kind %d is not converted at a pointer", t.Kind))
+}
+
+// readAt renders the call that reads the ipcimpl.Pointer from into dst, a
+// pointer to a Go value of type t.
+func (w *fn) readAt(t *annotate.Type, from, dst jen.Code) jen.Code {
+	switch shapeOf(t) {
+	case shapeText:
+		if t.Kind == annotate.KindBytes {
+			return jen.Qual(ipcimplPath, "ReadData").Call(from, dst)
+		}
+		return jen.Qual(ipcimplPath, "ReadText").Call(from, dst)
+	case shapePointer:
+		return w.pointerReadCall(t, from, dst)
+	}
+	panic(fmt.Sprintf("proxy: kind %d is not converted at a pointer", t.Kind))
+}
+
+// pointerWrite returns the doc and the steps of the writer of t.
+func (w *fn) pointerWrite(t *annotate.Type) (string, []step) {
+	at, v := jen.Id("at"), jen.Id("v")
+	nilStaysNull := plain(jen.If(jen.Id("v").Op("==").Nil()).Block(jen.Return(jen.Nil())))
+	switch {
+	case t.Hook != nil:
+		// wire, err := ipc.MarshalText[pkg.T](v)
+		// if err != nil {
+		// 	return err
+		// }
+		// return at.SetText(wire)
+		steps, x := w.hookToWire(t, v, "", unwrapped)
+		return fmt.Sprintf("converts v with %s and writes it at at.", w.g.funcName(t.Hook.ToWire)),
+			append(steps, checked(w.writeAt(t.Hook.Wire, at, jen.Id(x)), unwrapped))
+
+	case t.Kind == annotate.KindByteArray:
+		// return at.SetData(v[:])
+		return "points at at a new Data holding v.",
+			[]step{checked(jen.Id("at").Dot("SetData").Call(jen.Id("v").Index(jen.Empty(), jen.Empty())), unwrapped)}
+
+	case t.Kind == annotate.KindList:
+		// l, err := ipcimpl.NewList(at, capnp.NewInt32List, len(v))
+		// if err != nil {
+		// 	return err
+		// }
+		// for i := range v {
+		// 	…write v[i] into l at i…
+		// }
+		// return nil
+		doc := "points at at a new list holding v; a nil v leaves at null."
+		var steps []step
+		n := jen.Len(v)
+		if t.Len > 0 {
+			doc, n = fmt.Sprintf("points at at a new list holding the %d elements of v.", t.Len), jen.Lit(t.Len)
+		} else {
+			steps = nilStaysNull
+		}
+		l, i := w.sc.name("l"), w.sc.name("i")
+		loop := w.writeElem(l, i, t.Elem, ref{x: jen.Id("v").Index(jen.Id(i))}, wrapper(unwrapped).elem(i))
+		return doc, append(steps, plain(
+			jen.List(jen.Id(l), jen.Err()).Op(":=").Qual(ipcimplPath, "NewList").Call(at, w.newList(t), n),
+			ifErr(unwrapped),
+			jen.For(jen.Id(i).Op(":=").Range().Id("v")).Block(render(loop)...),
+		)...)
+
+	case t.Kind == annotate.KindMap:
+		// l, err := ipcimpl.NewList(at, NewTextInt64Entry_List, len(v))
+		// if err != nil { … }
+		// for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+		// 	entry := l.At(i)
+		// 	…write e.Key into entry's key, e.Value into its value…
+		// }
+		// return nil
+		entry := t.Entry
+		if entry == nil || len(entry.Fields) != 2 {
+			panic("proxy: map type without a key/value entry struct")
+		}
+		l, i, e, en := w.sc.name("l"), w.sc.name("i"), w.sc.name("e"), w.sc.name("entry")
+		wrap := wrapper(unwrapped).elem(i)
+		body := plain(jen.Id(en).Op(":=").Id(l).Dot("At").Call(jen.Id(i)))
+		body = append(body, w.writeField(jen.Id(en), entry.Name, entry.Fields[0], t.Key, ref{x: jen.Id(e).Dot("Key")}, "key", wrap.field("key"))...)
+		body = append(body, w.writeField(jen.Id(en), entry.Name, entry.Fields[1], t.Elem, ref{x: jen.Id(e).Dot("Value")}, "value", wrap)...)
+		return "points at at a new list of v's entries, sorted by key; a nil v leaves at null.", append(nilStaysNull, plain(
+			jen.List(jen.Id(l), jen.Err()).Op(":=").Qual(ipcimplPath, "NewList").Call(at, w.newList(t), jen.Len(v)),
+			ifErr(unwrapped),
+			jen.For(jen.List(jen.Id(i), jen.Id(e)).Op(":=").Range().Qual(ipcPath, "SortedEntries").Call(v, w.compare(t.Key))).Block(render(body)...),
+		)...)
+
+	case t.Kind == annotate.KindOptional:
+		e := t.Elem
+		doc := "writes *v at at; a nil v leaves at null."
+		switch {
+		case e.Kind == annotate.KindString && e.Hook == nil:
+			// capnpc-go's setters write null for "": an optional tells
+			// nil from "".
+			// return at.SetNewText(*v)
+			return doc, append(nilStaysNull, checked(jen.Id("at").Dot("SetNewText").Call(w.toWire(e, jen.Op("*").Id("v"))), unwrapped))
+		case shapeOf(e) == shapeStruct:
+			// s, err := ipcimpl.NewStruct(at, NewBlockRef)
+			// if err != nil {
+			// 	return err
+			// }
+			// return WriteBlockRef(s, v)
+			s := w.sc.name("s")
+			return doc, append(nilStaysNull, append(plain(
+				jen.List(jen.Id(s), jen.Err()).Op(":=").Qual(ipcimplPath, "NewStruct").Call(at, w.g.bound(schemaPath(e), "New"+e.Struct.Name)),
+				ifErr(unwrapped),
+			), checked(w.structWriter(e).Call(jen.Id(s), v), unwrapped))...)
+		}
+		// return writeInt32List(at, *v)
+		return doc, append(nilStaysNull, checked(w.writeAt(e, at, jen.Op("*").Id("v")), unwrapped))
+	}
+	panic(fmt.Sprintf("proxy: no pointer conversion for kind %d", t.Kind))
+}
+
+// pointerRead returns the doc and the steps of the reader of t.
+func (w *fn) pointerRead(t *annotate.Type) (string, []step) {
+	from, dst := jen.Id("from"), ref{x: jen.Id("dst"), ptr: true}
+	switch {
+	case t.Hook != nil:
+		// var wire string
+		// if err := ipcimpl.ReadText(from, &wire); err != nil {
+		// 	return err
+		// }
+		// value, err := ipc.UnmarshalText[pkg.T](wire)
+		// …
+		// *dst = value
+		x := w.sc.name("wire")
+		steps := append(plain(jen.Var().Id(x).Add(w.g.goType(t.Hook.Wire))),
+			checked(w.readAt(t.Hook.Wire, from, jen.Op("&").Id(x)), unwrapped))
+		return fmt.Sprintf("reads from into *dst, converting it with %s.", w.g.funcName(t.Hook.FromWire)),
+			append(steps, w.hookFromWire(t, jen.Id(x), dst, "value", unwrapped)...)
+
+	case t.Kind == annotate.KindByteArray:
+		// p, err := from.Get()
+		// if err != nil {
+		// 	return err
+		// }
+		// data := p.Data()
+		// if len(data) != 32 {
+		// 	return ipc.LengthError(len(data), 32)
+		// }
+		// copy(dst[:], data)
+		p, data := w.sc.name("p"), w.sc.name("data")
+		return fmt.Sprintf("reads the Data from points to, which must hold %d bytes, into *dst.", t.Len), plain(
+			jen.List(jen.Id(p), jen.Err()).Op(":=").Id("from").Dot("Get").Call(),
+			ifErr(unwrapped),
+			jen.Id(data).Op(":=").Id(p).Dot("Data").Call(),
+			jen.If(jen.Len(jen.Id(data)).Op("!=").Lit(t.Len)).Block(
+				jen.Return(jen.Qual(ipcPath, "LengthError").Call(jen.Len(jen.Id(data)), jen.Lit(t.Len)))),
+			jen.Copy(jen.Id("dst").Index(jen.Empty(), jen.Empty()), jen.Id(data)),
+		)
+
+	case t.Kind == annotate.KindList:
+		return w.listRead(t)
+
+	case t.Kind == annotate.KindMap:
+		return w.mapRead(t)
+
+	case t.Kind == annotate.KindOptional:
+		// if from.IsNull() {
+		// 	return nil
+		// }
+		// value := new(mining.BlockRef)
+		// …read from into *value…
+		// *dst = value
+		e := t.Elem
+		value := w.sc.name("value")
+		steps := plain(
+			jen.If(jen.Id("from").Dot("IsNull").Call()).Block(jen.Return(jen.Nil())),
+			jen.Id(value).Op(":=").New(w.g.goType(e)),
+		)
+		if shapeOf(e) == shapeStruct {
+			// s, err := ipcimpl.Struct[BlockRef](from)
+			// if err != nil { … }
+			// if err := ReadBlockRef(s, value); err != nil { … }
+			s := w.sc.name("s")
+			steps = append(steps, plain(
+				jen.List(jen.Id(s), jen.Err()).Op(":=").Qual(ipcimplPath, "Struct").Types(w.g.bound(schemaPath(e), e.Struct.Name)).Call(from),
+				ifErr(unwrapped),
+			)...)
+			steps = append(steps, checked(w.structReadCall(e, jen.Id(s), jen.Id(value)), unwrapped))
+		} else {
+			steps = append(steps, checked(w.readAt(e, from, jen.Id(value)), unwrapped))
+		}
+		return "sets *dst to a new value read from from; a null pointer leaves *dst as it was.",
+			append(steps, step{stmt: dst.set(jen.Id(value))})
+	}
+	panic(fmt.Sprintf("proxy: no pointer conversion for kind %d", t.Kind))
+}
+
+// listRead returns the doc and steps of the reader of the list or array
+// type t:
+//
+//	l, n, err := ipcimpl.ListLen[capnp.Int32List, int32](from)
+//	if err != nil || n < 0 { // n < 0: a null pointer
+//		return err
+//	}
+//	v := make([]int32, n)
+//	for i := range v {
+//		v[i] = l.At(i)
+//	}
+//	*dst = v
+//
+// (ListLen refuses a length whose Go slice would exceed the read budget
+// of the message: a list of zero-sized structs takes no bytes on the
+// wire.)
+func (w *fn) listRead(t *annotate.Type) (string, []step) {
+	l, i := w.sc.name("l"), w.sc.name("i")
+	wrap := wrapper(unwrapped).elem(i)
+	if t.Len > 0 {
+		steps := plain(
+			jen.List(jen.Id(l), jen.Err()).Op(":=").Qual(ipcimplPath, "List").Types(w.typedList(t)).Call(jen.Id("from")),
+			ifErr(unwrapped),
+		)
+		// if l.Len() != 4 {
+		// 	return ipc.LengthError(l.Len(), 4)
+		// }
+		// for i := range 4 {
+		// 	…read element i into dst[i]…
+		// }
+		loop := w.readElem(l, i, t.Elem, ref{x: jen.Id("dst").Index(jen.Id(i))}, wrap)
+		return fmt.Sprintf("reads the list from points to, which must hold %d elements, into *dst.", t.Len), append(steps, plain(
+			jen.If(jen.Id(l).Dot("Len").Call().Op("!=").Lit(t.Len)).Block(
+				jen.Return(jen.Qual(ipcPath, "LengthError").Call(jen.Id(l).Dot("Len").Call(), jen.Lit(t.Len)))),
+			jen.For(jen.Id(i).Op(":=").Range().Lit(t.Len)).Block(render(loop)...),
+		)...)
+	}
+	n, v := w.sc.name("n"), w.sc.name("v")
+	loop := w.readElem(l, i, t.Elem, ref{x: jen.Id(v).Index(jen.Id(i))}, wrap)
+	return "reads the list from points to into *dst; a null pointer leaves *dst as it was.", plain(
+		jen.List(jen.Id(l), jen.Id(n), jen.Err()).Op(":=").Qual(ipcimplPath, "ListLen").Types(w.typedList(t), w.g.goType(t.Elem)).Call(jen.Id("from")),
+		jen.If(jen.Err().Op("!=").Nil().Op("||").Id(n).Op("<").Lit(0)).Block(jen.Return(jen.Err())),
+		jen.Id(v).Op(":=").Make(w.g.goType(t), jen.Id(n)),
+		jen.For(jen.Id(i).Op(":=").Range().Id(v)).Block(render(loop)...),
+		jen.Op("*").Id("dst").Op("=").Id(v),
+	)
+}
+
+// mapRead returns the doc and steps of the reader of the map type t:
+//
+//	l, n, err := ipcimpl.MapLen[TextInt64Entry_List, string, int64](from)
+//	if err != nil || n < 0 {
+//		return err
+//	}
+//	m := make(map[string]int64, n)
+//	for i := range n {
+//		entry := l.At(i)
+//		…read entry's key into key…
+//		if _, dup := m[key]; dup {
+//			return ipc.InElem(i, ipc.ErrDuplicateKey)
+//		}
+//		m[key] = entry.Value()   (or …read entry's value into value…; m[key] = value)
+//	}
+//	*dst = m
+func (w *fn) mapRead(t *annotate.Type) (string, []step) {
+	entry := t.Entry
+	if entry == nil || len(entry.Fields) != 2 {
+		panic("proxy: map type without a key/value entry struct")
+	}
+	kf, vf := entry.Fields[0], entry.Fields[1]
+	l, n, m, i := w.sc.name("l"), w.sc.name("n"), w.sc.name("m"), w.sc.name("i")
+	en := w.sc.name("entry")
+	wrap := wrapper(unwrapped).elem(i)
+
+	body := plain(jen.Id(en).Op(":=").Id(l).Dot("At").Call(jen.Id(i)))
+	key := w.sc.name("key")
+	body = append(body, w.declare(jen.Id(en), entry.Name, kf, t.Key, key, wrap.field("key"))...)
+	body = append(body, plain(jen.If(
+		jen.List(jen.Id("_"), jen.Id("dup")).Op(":=").Id(m).Index(jen.Id(key)), jen.Id("dup"),
+	).Block(jen.Return(wrap(jen.Qual(ipcPath, "ErrDuplicateKey")))))...)
+	if x, ok := w.scalarRead(jen.Id(en), vf, t.Elem); ok {
+		body = append(body, plain(jen.Id(m).Index(jen.Id(key)).Op("=").Add(x))...)
+	} else {
+		value := w.sc.name("value")
+		body = append(body, w.declare(jen.Id(en), entry.Name, vf, t.Elem, value, wrap)...)
+		body = append(body, plain(jen.Id(m).Index(jen.Id(key)).Op("=").Id(value))...)
+	}
+	return "reads the entries of the list from points to into a new map in *dst; a null pointer\n" +
+			"leaves *dst as it was, and a key that comes twice is an error.", plain(
+			jen.List(jen.Id(l), jen.Err()).Op(":=").Qual(ipcimplPath, "List").Types(w.typedList(t)).Call(jen.Id("from")),
+			ifErr(unwrapped),
+			jen.If(jen.Op("!").Id(l).Dot("IsValid").Call()).Block(jen.Return(jen.Nil())),
+			jen.List(jen.Id(n), jen.Err()).Op(":=").Qual(ipcPath, "MapLen").Types(w.g.goType(t.Key), w.g.goType(t.Elem)).Call(jen.Id(l)),
+			ifErr(unwrapped),
+			jen.Id(m).Op(":=").Make(w.g.goType(t), jen.Id(n)),
+			jen.For(jen.Id(i).Op(":=").Range().Id(n)).Block(render(body)...),
+			jen.Op("*").Id("dst").Op("=").Id(m),
+		)
+}
+
+// declare returns the steps that declare the variable name and read field
+// f of s (bindings type stype) into it as a Go value of type t:
+//
+//	key := entry.Key()                  a scalar
+//	var key string; …read into &key…    anything else
+func (w *fn) declare(s jen.Code, stype string, f *annotate.Field, t *annotate.Type, name string, wrap wrapper) []step {
+	if x, ok := w.scalarRead(s, f, t); ok {
+		return plain(jen.Id(name).Op(":=").Add(x))
+	}
+	return append(plain(jen.Var().Id(name).Add(w.g.goType(t))),
+		w.readField(s, stype, f, t, ref{x: jen.Id(name)}, name, wrap)...)
+}
+
+// compare renders the function that orders map keys of type t.
+func (w *fn) compare(t *annotate.Type) jen.Code {
+	switch t.Kind {
+	case annotate.KindBool:
+		return jen.Qual(ipcPath, "CompareBool")
+	case annotate.KindByteArray:
+		// func(a, b [4]byte) int { return bytes.Compare(a[:], b[:]) }
+		a, b := w.sc.name("a"), w.sc.name("b")
+		return jen.Func().Params(jen.List(jen.Id(a), jen.Id(b)).Add(w.g.goType(t))).Int().Block(
+			jen.Return(jen.Qual(bytesPath, "Compare").Call(
+				jen.Id(a).Index(jen.Empty(), jen.Empty()), jen.Id(b).Index(jen.Empty(), jen.Empty()))))
+	}
+	return jen.Qual(cmpPath, "Compare")
+}
+
+// listName returns the name of the capnp list type whose elements hold
+// Go values of type elem, and whether the bindings declare it (BlockRef_List)
+// rather than package capnp (Int32List).
+func listName(elem *annotate.Type) (name string, bindings bool) {
+	switch elem.Kind {
+	case annotate.KindBool:
+		return "BitList", false
+	case annotate.KindInt8:
+		return "Int8List", false
+	case annotate.KindInt16:
+		return "Int16List", false
+	case annotate.KindInt32:
+		return "Int32List", false
+	case annotate.KindInt64:
+		return "Int64List", false
+	case annotate.KindUint8:
+		return "UInt8List", false
+	case annotate.KindUint16:
+		return "UInt16List", false
+	case annotate.KindUint32:
+		return "UInt32List", false
+	case annotate.KindUint64:
+		return "UInt64List", false
+	case annotate.KindFloat32:
+		return "Float32List", false
+	case annotate.KindFloat64:
+		return "Float64List", false
+	case annotate.KindString:
+		return "TextList", false
+	case annotate.KindBytes, annotate.KindByteArray:
+		return "DataList", false
+	case annotate.KindList, annotate.KindMap:
+		return "PointerList", false
+	case annotate.KindStruct:
+		return elem.Struct.Name + "_List", true
+	case annotate.KindEnum:
+		return elem.Enum.Name + "_List", true
+	case annotate.KindOptional:
+		return elem.Box.Name + "_List", true
+	case annotate.KindInterface:
+		// The bindings' capability lists use go-capnp's capability
+		// table; the engine's is reached through a plain pointer list.
+		return "PointerList", false
+	}
+	panic(fmt.Sprintf("proxy: no list type for kind %d", elem.Kind))
+}
+
+// listPath is the import path of the generated package whose bindings
+// declare the list type of elements of type elem: "" for this package.
+// (An optional element's box is always this package's.)
+func listPath(elem *annotate.Type) string {
+	if elem.Kind == annotate.KindOptional {
+		return ""
+	}
+	return schemaPath(elem)
+}
+
+// typedList renders the type of the capnp list that holds the Go list or
+// map type t (capnp.Int32List, BlockRef_List, TextInt64Entry_List).
+func (w *fn) typedList(t *annotate.Type) *jen.Statement {
+	if t.Kind == annotate.KindMap {
+		return jen.Id(t.Entry.Name + "_List")
+	}
+	name, bindings := listName(t.Elem)
+	if bindings {
+		return w.g.bound(listPath(t.Elem), name)
+	}
+	return jen.Qual(capnpPath, name)
+}
+
+// newList renders the constructor of that list: capnp.NewInt32List,
+// NewBlockRef_List, NewTextInt64Entry_List.
+func (w *fn) newList(t *annotate.Type) *jen.Statement {
+	if t.Kind == annotate.KindMap {
+		return jen.Id("New" + t.Entry.Name + "_List")
+	}
+	name, bindings := listName(t.Elem)
+	if bindings {
+		return w.g.bound(listPath(t.Elem), "New"+name)
+	}
+	return jen.Qual(capnpPath, "New"+name)
+}
