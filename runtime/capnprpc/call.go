@@ -17,6 +17,7 @@ type callState struct {
 	params   capnp.Struct
 	paramsP  capnp.Ptr  // params content as received (forwarding)
 	in       *engineMsg // the message holding params, released after the call
+	inSize   int64      // its frame size, for the accepted-bytes budget
 
 	out     *engineMsg // results: a Return being built, or a local results message
 	payload rpccp.Payload
@@ -263,8 +264,9 @@ func (c *Conn) handleReturn(m *engineMsg, root rpccp.Message) error {
 	case rpccp.Return_Which_canceled:
 		qerr = &Exception{Type: Failed, Reason: "call canceled", Remote: true}
 	default:
+		w := ret.Which()
 		m.release()
-		return protoErr("Return of kind %d is not supported by a two-party connection", ret.Which())
+		return protoErr("Return of kind %d is not supported by a two-party connection", w)
 	}
 
 	c.mu.Lock()
@@ -386,7 +388,8 @@ func (c *Conn) handleCall(m *engineMsg, root rpccp.Message) error {
 	}
 	var path []uint16
 	var pa rpccp.PromisedAnswer
-	if t.Which() == rpccp.MessageTarget_Which_promisedAnswer {
+	tw := t.Which()
+	if tw == rpccp.MessageTarget_Which_promisedAnswer {
 		if pa, err = t.PromisedAnswer(); err != nil {
 			m.release()
 			return protoErr("malformed Call target: %v", err)
@@ -395,9 +398,9 @@ func (c *Conn) handleCall(m *engineMsg, root rpccp.Message) error {
 			m.release()
 			return err
 		}
-	} else if t.Which() != rpccp.MessageTarget_Which_importedCap {
+	} else if tw != rpccp.MessageTarget_Which_importedCap {
 		m.release()
-		return protoErr("Call target of unknown kind %d", t.Which())
+		return protoErr("Call target of unknown kind %d", tw)
 	}
 	if err := c.readCapTable(m, p); err != nil {
 		m.release()
@@ -437,6 +440,8 @@ func (c *Conn) handleCall(m *engineMsg, root rpccp.Message) error {
 	a.cancel = call.cancel
 	c.answers[qid] = a
 	c.accepted++
+	call.inSize = int64(m.size)
+	c.acceptedB += call.inSize
 
 	if rc.SendResultsTo().Which() != rpccp.Call_sendResultsTo_Which_caller {
 		c.mu.Unlock()
@@ -681,6 +686,7 @@ func (c *Conn) finishCall(call *Call, err error, async bool) {
 		done, _ = c.forgetAnswerLocked(a)
 	}
 	c.accepted--
+	c.acceptedB -= call.inSize
 	c.acceptCond.Broadcast()
 	c.notifyIdleLocked()
 	c.mu.Unlock()
@@ -717,9 +723,10 @@ func (c *Conn) forgetAnswerLocked(a *answer) ([]*node, error) {
 	}
 	a.resultExports = nil
 	if a.result != nil && a.sendDone {
-		r := a.result
+		// The kept results go with the answer; their references are
+		// dropped by the caller, outside conn.mu.
+		done = append(done, &node{kind: kindResults, results: a.result})
 		a.result = nil
-		go r.release()
 	}
 	return done, err
 }

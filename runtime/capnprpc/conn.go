@@ -41,9 +41,10 @@ type connState struct {
 	bootstrapExport  int64 // export id of the bootstrap capability, or -1
 	bootstrapNotifed bool
 
-	accepted   int // incoming calls accepted, not yet returned
-	running    int // workers busy
-	idle       int // workers parked
+	accepted   int   // incoming calls accepted, not yet returned
+	acceptedB  int64 // bytes of their params frames
+	running    int   // workers busy
+	idle       int   // workers parked
 	runq       []*Call
 	acceptCond sync.Cond // signalled when accepted drops or the conn ends
 	idleWait   []chan struct{}
@@ -67,7 +68,6 @@ type connState struct {
 	done chan struct{}
 
 	readerDone chan struct{}
-	closeOnce  sync.Once
 }
 
 var discardLogger = slog.New(slog.DiscardHandler)
@@ -102,10 +102,6 @@ func newConn(rwc io.ReadWriteCloser, opts *Options) *Conn {
 	go c.writeLoop()
 	return c
 }
-
-func (c *Conn) getLogger() *slog.Logger { return c.logger }
-
-func (c *Conn) doneChan() <-chan struct{} { return c.done }
 
 func (c *Conn) getErr() error {
 	c.mu.Lock()
@@ -177,6 +173,10 @@ func (c *Conn) shutdown(cause error, reason string, sendAbort bool) {
 		}
 		toBreak = append(toBreak, a.promises...)
 		a.promises = nil
+		if a.result != nil && a.sendDone {
+			toRelease = append(toRelease, &node{kind: kindResults, results: a.result})
+			a.result = nil
+		}
 		queued := a.queue
 		a.queue = nil
 		for _, call := range queued {
@@ -251,6 +251,7 @@ func (c *Conn) shutdown(cause error, reason string, sendAbort bool) {
 // dropCallLocked forgets an accepted call that will not run.
 func (c *Conn) dropCallLocked(call *Call) {
 	c.accepted--
+	c.acceptedB -= call.inSize
 	if call.cancel != nil {
 		call.cancel()
 	}
@@ -400,7 +401,7 @@ func (c *Conn) readLoop() {
 			// an accepted call finishes. Other messages (Finish, Return,
 			// Release) before it have been handled.
 			c.mu.Lock()
-			for c.accepted >= c.lim.accepted && !c.closed {
+			for (c.accepted >= c.lim.accepted || c.acceptedB >= c.lim.frameBytes) && !c.closed {
 				c.acceptCond.Wait()
 			}
 			closed := c.closed
