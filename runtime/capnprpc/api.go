@@ -11,15 +11,18 @@
 //
 // # Shape
 //
-// Each connection has one reader goroutine, which never runs an
+// One goroutine at a time reads a connection, and it never runs an
 // implementation: a Server's Dispatch runs on a worker goroutine of the
 // connection (reused between calls, at most Limits.MaxRunningCalls at
 // once), so it may block, call back into the caller, or wait for its
-// context. Frames are written by hand; a sender that finds no write in
-// progress writes the queue itself, others append to it, so a burst of
-// frames goes out in one write. The reader never writes to the socket: its
-// frames go to the connection's writer goroutine. Finish goes out as soon
-// as a call's results have been read.
+// context. When the reader has read a call it can serve at once, it hands
+// the reading to a parked worker (leader/follower) and serves the call
+// itself, so a call does not wait for a goroutine to wake. Frames are
+// written by hand; a sender that finds no write in progress writes the
+// queue itself, others append to it, so a burst of frames goes out in one
+// write. The reader never writes to the socket: its frames go to the
+// connection's writer goroutine, or with the next write another sender
+// makes. Finish goes out as soon as a call's results have been read.
 //
 // # Memory a peer can make a connection hold
 //

@@ -225,8 +225,11 @@ func (c *Capability) addRef() *Capability {
 	if c == nil {
 		return nil
 	}
-	if c.released.Load() {
-		panic("capnprpc: AddRef of a released Capability")
+	if c.released.Load() && !c.n.tryAddRef() {
+		// A reference used after its Release, when no other remains.
+		return &Capability{n: brokenNode(&Exception{Type: Failed, Reason: "AddRef of a released capability"})}
+	} else if c.released.Load() {
+		return &Capability{n: c.n}
 	}
 	return &Capability{n: c.n.addRef()}
 }

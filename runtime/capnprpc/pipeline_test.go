@@ -163,3 +163,40 @@ func contains(s []string, v string) bool {
 	}
 	return false
 }
+
+// A promise for our own question's answer, sent as a parameter, reaches
+// the peer as receiverAnswer; what the peer does with it (here: echo it
+// back, then calls through it) ends at the capability the answer holds.
+func TestPromiseAsParameter(t *testing.T) {
+	for _, tr := range transports {
+		t.Run(tr.name, func(t *testing.T) {
+			p := newPair(t, tr.pair, newCalc(), capnprpc.Limits{})
+			ctx := context.Background()
+			boot := p.client.Bootstrap(ctx)
+			defer boot.Release()
+			a := boot.Send(ctx, mNewCalc, nil)
+			promise := a.Pipeline(0)
+			back, err := capCall(ctx, boot, mEcho, promise.AddRef())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s, err := add(ctx, back, 30, 12); err != nil || s != 42 {
+				t.Fatal(s, err)
+			}
+			sent := false
+			for _, o := range p.crec.find(capnprpc.Sent, rpccp.Message_Which_call) {
+				for _, d := range o.desc {
+					if d == rpccp.CapDescriptor_Which_receiverAnswer || d == rpccp.CapDescriptor_Which_receiverHosted {
+						sent = true
+					}
+				}
+			}
+			if !sent {
+				t.Fatal("the promise did not go out as receiverAnswer or receiverHosted")
+			}
+			back.Release()
+			promise.Release()
+			a.Release()
+		})
+	}
+}

@@ -21,6 +21,7 @@ type question struct {
 	ready chan struct{} // receives one token when the Return (or the end) comes
 
 	returned      bool
+	noFinish      bool // the Return said noFinishNeeded
 	delivered     bool // the Return has been handed to the caller (ready sent)
 	finishing     bool
 	finishWritten bool
@@ -51,8 +52,11 @@ type importEntry struct {
 
 // answer is a question the peer asked us. Fields are guarded by conn.mu.
 type answer struct {
-	id     uint32
-	cancel context.CancelFunc
+	id uint32
+	// The call's context: ctx when its base cannot be cancelled, else one
+	// from context.WithCancel with stdCancel.
+	ctx       callCtx
+	stdCancel context.CancelFunc
 
 	// result is set when the results (or exception) are known; queue
 	// holds pipelined calls that arrived before, delivered in order.
@@ -130,6 +134,16 @@ func (c *Conn) releaseQuestion(q *question, async bool) {
 	}
 	q.finishing = true
 	id := q.id
+	if q.returned && q.noFinish {
+		// The peer has forgotten the question already.
+		q.finishWritten = true
+		ret := c.freeQuestionLocked(q)
+		c.mu.Unlock()
+		if ret != nil {
+			ret.release()
+		}
+		return
+	}
 	c.mu.Unlock()
 
 	// The Finish goes to the writer goroutine: the caller need not wait
@@ -563,3 +577,12 @@ func writeTarget(t rpccp.MessageTarget, n *node) error {
 }
 
 var questionPool = sync.Pool{New: func() any { return &question{ready: make(chan struct{}, 1)} }}
+
+// cancelCall cancels the context of the answer's call.
+func (a *answer) cancelCall() {
+	if a.stdCancel != nil {
+		a.stdCancel()
+	} else {
+		a.ctx.cancel()
+	}
+}
