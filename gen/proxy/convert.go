@@ -220,8 +220,11 @@ func (w *fn) writeField(s jen.Code, stype string, f *annotate.Field, t *annotate
 		}
 
 	case annotate.KindInterface:
-		// if err := s.SetTemplate(ExportBlockTemplate(v.Template)); err != nil { … }
-		return []jen.Code{check(set(w.g.bound(schemaPath(t), exportFunc(t.Interface.Name)).Call(v.val())), wrap)}
+		// Capabilities go through the engine's table, not the bindings'.
+		// if err := ipcimpl.SetCap(capnp.Struct(s), 0, ExportBlockTemplate(v.Template)); err != nil { … }
+		return []jen.Code{check(jen.Qual(ipcimplPath, "SetCap").Call(
+			jen.Qual(capnpPath, "Struct").Call(s), jen.Lit(w.g.pointerIndex(stype, f.WireName)),
+			w.g.bound(schemaPath(t), exportFunc(t.Interface.Name)).Call(v.val())), wrap)}
 
 	case annotate.KindOptional:
 		return w.writeOptionalField(s, stype, f, t, v, wrap)
@@ -233,6 +236,29 @@ func (w *fn) writeField(s jen.Code, stype string, f *annotate.Field, t *annotate
 // a value and its has flag for a scalar, else a pointer that stays null
 // when v is nil.
 func (w *fn) writeOptionalField(s jen.Code, stype string, f *annotate.Field, t *annotate.Type, v ref, wrap wrapper) []jen.Code {
+	if f.HasWireName != "" && !t.Elem.Kind.IsScalar() {
+		// The libmultiprocess dialect: a pointer and a has flag.
+		// if v.Tip != nil {
+		// 	s.SetHasTipFlag(true)
+		// }
+		code := w.writeOptionalPointer(s, stype, f, t, v, wrap)
+		return append(code, jen.If(v.val().Op("!=").Nil()).Block(
+			jen.Add(s).Dot("Set"+accessor(hasFlagName(f))).Call(jen.True())))
+	}
+	return w.writeOptionalPointer(s, stype, f, t, v, wrap)
+}
+
+// hasFlagName is the Go name of f's has flag in the bindings.
+func hasFlagName(f *annotate.Field) string {
+	if f.HasGoName != "" {
+		return f.HasGoName
+	}
+	return f.HasWireName
+}
+
+// writeOptionalPointer is writeOptionalField without the dialect's has
+// flag beside a pointer.
+func (w *fn) writeOptionalPointer(s jen.Code, stype string, f *annotate.Field, t *annotate.Type, v ref, wrap wrapper) []jen.Code {
 	e := t.Elem
 	inner := ref{x: v.val(), ptr: true}
 	switch {
@@ -411,14 +437,9 @@ func (w *fn) writeElem(l, i string, t *annotate.Type, v ref, wrap wrapper) []jen
 
 	case annotate.KindInterface:
 		// A nil element stays a null pointer.
-		// if c := ExportBlockTemplate(v[i]); c.IsValid() {
-		// 	if err := l.Set(i, c); err != nil { … }
-		// }
-		c := w.sc.name("c")
-		return []jen.Code{jen.If(
-			jen.Id(c).Op(":=").Add(w.g.bound(schemaPath(t), exportFunc(t.Interface.Name))).Call(v.val()),
-			jen.Id(c).Dot("IsValid").Call(),
-		).Block(check(set(jen.Id(c)), wrap))}
+		// if err := ipcimpl.SetCapElem(l, i, ExportBlockTemplate(v[i])); err != nil { … }
+		return []jen.Code{check(jen.Qual(ipcimplPath, "SetCapElem").Call(jen.Id(l), jen.Id(i),
+			w.g.bound(schemaPath(t), exportFunc(t.Interface.Name)).Call(v.val())), wrap)}
 
 	case annotate.KindOptional:
 		// Each element is a box whose value field carries the optional,
@@ -476,7 +497,9 @@ func listName(elem *annotate.Type) (name string, bindings bool) {
 	case annotate.KindOptional:
 		return elem.Box.Name + "_List", true
 	case annotate.KindInterface:
-		return elem.Interface.Name + "_List", true
+		// The bindings' capability lists use go-capnp's capability
+		// table; the engine's is reached through a plain pointer list.
+		return "PointerList", false
 	}
 	panic(fmt.Sprintf("proxy: no list type for kind %d", elem.Kind))
 }
@@ -625,8 +648,9 @@ func (w *fn) readField(s jen.Code, stype string, f *annotate.Field, t *annotate.
 		}
 
 	case annotate.KindInterface:
-		// v.Template = ImportBlockTemplate(s.Template())
-		return []jen.Code{dst.set(w.g.bound(schemaPath(t), importFunc(t.Interface.Name)).Call(get))}
+		// v.Template = ImportBlockTemplate(ipcimpl.Cap(capnp.Struct(s), 0))
+		return []jen.Code{dst.set(w.g.bound(schemaPath(t), importFunc(t.Interface.Name)).Call(
+			jen.Qual(ipcimplPath, "Cap").Call(jen.Qual(capnpPath, "Struct").Call(s), jen.Lit(w.g.pointerIndex(stype, f.WireName)))))}
 
 	case annotate.KindOptional:
 		return w.readOptionalField(s, stype, f, t, dst, wrap)
@@ -638,6 +662,21 @@ func (w *fn) readField(s jen.Code, stype string, f *annotate.Field, t *annotate.
 // pointer dst, leaving it nil when the field is absent: its has flag is
 // false, or its pointer null.
 func (w *fn) readOptionalField(s jen.Code, stype string, f *annotate.Field, t *annotate.Type, dst ref, wrap wrapper) []jen.Code {
+	if f.HasWireName != "" && !t.Elem.Kind.IsScalar() {
+		// The libmultiprocess dialect: the pointer counts only when its
+		// has flag is set.
+		// if s.HasTipFlag() {
+		// 	…read the pointer…
+		// }
+		return []jen.Code{jen.If(jen.Add(s).Dot(accessor(hasFlagName(f))).Call()).Block(
+			w.readOptionalPointer(s, stype, f, t, dst, wrap)...)}
+	}
+	return w.readOptionalPointer(s, stype, f, t, dst, wrap)
+}
+
+// readOptionalPointer is readOptionalField without the dialect's has flag
+// beside a pointer.
+func (w *fn) readOptionalPointer(s jen.Code, stype string, f *annotate.Field, t *annotate.Type, dst ref, wrap wrapper) []jen.Code {
 	e := t.Elem
 	switch {
 	case e.Kind.IsScalar():
@@ -891,14 +930,10 @@ func (w *fn) readElem(l, i string, t *annotate.Type, dst ref, wrap wrapper) []je
 		return []jen.Code{check(w.structRead(t, at, dst.addr()), wrap)}
 
 	case annotate.KindInterface:
-		// c, err := l.At(i)
-		// if err != nil { … }
-		// x[i] = ImportBlockTemplate(c)
-		c := w.sc.name("c")
+		// x[i] = ImportBlockTemplate(ipcimpl.CapElem(l, i))
 		return []jen.Code{
-			jen.List(jen.Id(c), jen.Err()).Op(":=").Add(at),
-			ifErr(wrap),
-			dst.set(w.g.bound(schemaPath(t), importFunc(t.Interface.Name)).Call(jen.Id(c))),
+			dst.set(w.g.bound(schemaPath(t), importFunc(t.Interface.Name)).Call(
+				jen.Qual(ipcimplPath, "CapElem").Call(jen.Id(l), jen.Id(i)))),
 		}
 
 	case annotate.KindOptional:

@@ -49,9 +49,9 @@ import (
 	"strings"
 
 	"github.com/dave/jennifer/jen"
-	"golang.org/x/tools/imports"
 
 	"github.com/ifacegen/ifacegen/annotate"
+	"github.com/ifacegen/ifacegen/gen/schema"
 )
 
 // Generate returns the Go source of <pkg.Name>_ipc.go for package
@@ -78,6 +78,12 @@ func Generate(pkg *annotate.Package) (out []byte, err error) {
 	g.imports = importNames(f, pkg)
 	g.reserved = reservedNames(pkg, g.imports)
 	g.groups = cycleGroups(pkg)
+	layouts, err := schema.Layout(pkg)
+	if err != nil {
+		// annotate and the lock hand over consistent models only.
+		return nil, fmt.Errorf("%s: inconsistent model: %w", pkg.Path, err)
+	}
+	g.layouts = layouts
 	g.render()
 	var buf bytes.Buffer
 	if err := f.Render(&buf); err != nil {
@@ -85,12 +91,7 @@ func Generate(pkg *annotate.Package) (out []byte, err error) {
 	}
 	// jennifer sorts all imports into one block; group the standard
 	// library first, as gofmt'ed hand-written code does.
-	out, err = imports.Process(pkg.IPCName+"_ipc.go", buf.Bytes(), &imports.Options{
-		FormatOnly: true, Comments: true, TabIndent: true, TabWidth: 8})
-	if err != nil {
-		return nil, fmt.Errorf("%s: formatting generated code: %w", pkg.Path, err)
-	}
-	return out, nil
+	return groupImports(buf.Bytes()), nil
 }
 
 // generator holds the state of one Generate call.
@@ -100,6 +101,7 @@ type generator struct {
 	imports    map[string]string // import path → package identifier
 	reserved   map[string]bool   // package-level identifiers locals must not shadow
 	usesSchema bool              // an optional string is written: declare wireSchema
+	layouts    *schema.Layouts   // where the schema's structs put their fields
 
 	// groups numbers the cycle group of every recursive Go struct of
 	// the schema (see nesting.go).
@@ -125,13 +127,18 @@ func (g *generator) render() {
 	f.PackageComment(docComment(fmt.Sprintf("Package %s carries the interfaces of package %s across processes over\n"+
 		"Cap'n Proto RPC: New<Interface>Client calls a remote implementation, New<Interface>Server\n"+
 		"serves a local one. ifacegen generates it from the //ipc: directives in\n"+
-		"%s.",
+		"%s.\n\n"+
+		"The methods of every client are safe for concurrent use. A method returns an\n"+
+		"*ipc.RemoteError carrying the message of an error the remote implementation returned,\n"+
+		"and an *ipc.Error when the call itself failed: errors.Is(err, ipc.ErrDisconnected) once\n"+
+		"the connection is gone. A method without an error result panics with an *ipc.Error\n"+
+		"instead.",
 		g.pkg.IPCName, g.pkg.Name, g.pkg.Path)))
 
 	// This file needs the runtime it was generated for.
-	// const _ = ipc.SupportPackageIsVersion1
-	f.Comment(docComment("This code needs a runtime/ipc that supports this version of generated code."))
-	f.Const().Id("_").Op("=").Qual(ipcPath, "SupportPackageIsVersion1")
+	// const _ = ipcimpl.SupportPackageIsVersion2
+	f.Comment(docComment("This code needs a runtime that supports this version of generated code."))
+	f.Const().Id("_").Op("=").Qual(ipcimplPath, "SupportPackageIsVersion2")
 
 	// func init() { ipc.LogSchema(RegisterSchema) }
 	f.Comment(docComment("Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema\n" +
@@ -142,6 +149,7 @@ func (g *generator) render() {
 		g.errorRegistrations()
 	}
 	for _, it := range g.pkg.Interfaces {
+		g.methodVars(it)
 		g.client(it)
 		g.server(it)
 		if it.Func == nil {
@@ -185,385 +193,6 @@ func docComment(doc string) string {
 	return strings.Join(lines, "\n")
 }
 
-// client emits the client proxy of it.
-func (g *generator) client(it *annotate.Interface) {
-	f := g.file
-	goIface := g.qual(annotate.TypeName{Path: g.pkg.Path, Name: it.Name})
-	name := clientType(it)
-	ifaceRef := g.pkg.Name + "." + it.Name
-
-	if it.Func != nil {
-		g.funcClient(it)
-		return
-	}
-	// type MiningClient struct{ c Mining }
-	f.Comment(docComment(fmt.Sprintf("%s calls a %s in another process. It implements %s.\n"+
-		"Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the\n"+
-		"message of an error the remote implementation returned, and an *ipc.Error when the call\n"+
-		"itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method\n"+
-		"without an error result panics with an *ipc.Error instead.", name, ifaceRef, ifaceRef)))
-	f.Type().Id(name).Struct(jen.Id("c").Id(it.Name))
-	f.Line()
-	// var _ mining.Mining = (*MiningClient)(nil)
-	f.Var().Id("_").Add(goIface).Op("=").Parens(jen.Op("*").Id(name)).Parens(jen.Nil())
-
-	// func NewMiningClient(c capnp.Client) *MiningClient {
-	// 	client := &MiningClient{c: Mining(c)}
-	// 	runtime.AddCleanup(client, Mining.Release, client.c)
-	// 	return client
-	// }
-	f.Comment(docComment(fmt.Sprintf("New%s returns a client that calls c, a capability serving %s, typically\n"+
-		"what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A\n"+
-		"client that becomes unreachable without Release releases c when it is garbage collected;\n"+
-		"call Release rather than rely on that.", name, ifaceRef)))
-	f.Func().Id("New"+name).Params(jen.Id("c").Qual(capnpPath, "Client")).Op("*").Id(name).Block(
-		jen.Id("client").Op(":=").Op("&").Id(name).Values(jen.Id("c").Op(":").Id(it.Name).Call(jen.Id("c"))),
-		jen.Qual(runtimePath, "AddCleanup").Call(jen.Id("client"), jen.Id(it.Name).Dot("Release"), jen.Id("client").Dot("c")),
-		jen.Return(jen.Id("client")),
-	)
-
-	// func (c *MiningClient) Release() { c.c.Release() }
-	f.Comment(docComment("Release releases the capability the client calls. Calls made after Release fail.\n" +
-		"Calling Release more than once is harmless."))
-	f.Func().Params(jen.Id("c").Op("*").Id(name)).Id("Release").Params().Block(
-		jen.Id("c").Dot("c").Dot("Release").Call(),
-	)
-
-	for _, anc := range g.ancestry(it) {
-		for _, m := range anc.Methods {
-			if !m.Retired { // a retired method has no Go method
-				g.clientMethod(it, anc, m)
-			}
-		}
-	}
-}
-
-// clientMethod emits the method m of the interface it on the client proxy
-// of owner: it itself, or an interface that extends it.
-func (g *generator) clientMethod(owner, it *annotate.Interface, m *annotate.Method) {
-	w := g.newFn()
-	method := methodPath(g.pkg, it, m)
-	goParams, goResults := live(m.Params), live(m.Results)
-
-	// Parameters and results keep the interface's names where it has them.
-	var params, results []jen.Code
-	ctx := ""
-	if m.Context {
-		ctx = w.sc.name("ctx")
-		params = append(params, jen.Id(ctx).Qual(contextPath, "Context"))
-	}
-	args := make([]string, len(goParams))
-	for i, p := range goParams {
-		args[i] = w.sc.name(label(p))
-		params = append(params, jen.Id(args[i]).Add(g.goType(p.Type)))
-	}
-	res := make([]string, len(goResults))
-	for i, r := range goResults {
-		res[i] = w.sc.name(label(r))
-		results = append(results, jen.Id(res[i]).Add(g.goType(r.Type)))
-	}
-	const errName = "err" // reserved in every scope
-	if m.Error {
-		results = append(results, jen.Id(errName).Error())
-	}
-	recv := w.sc.name("c")
-	fut, release, r := w.sc.name("f"), w.sc.name("release"), w.sc.name("r")
-
-	var ctxArg jen.Code = jen.Qual(contextPath, "Background").Call()
-	if m.Context {
-		ctxArg = jen.Id(ctx)
-	}
-
-	// fail renders the statement that ends the method with an error:
-	// return zero values and the error, or panic without an error result.
-	zeros := make([]jen.Code, len(goResults))
-	for i, r := range goResults {
-		zeros[i] = g.zero(r.Type)
-	}
-	fail := func(e jen.Code) jen.Code {
-		if !m.Error {
-			return jen.Panic(e)
-		}
-		return jen.Return(append(append([]jen.Code{}, zeros...), e)...)
-	}
-	ipcError := func(e string) jen.Code {
-		// &ipc.Error{Method: "mining.Mining.CreateNewBlock", Err: err}
-		return jen.Op("&").Qual(ipcPath, "Error").Values(
-			jen.Id("Method").Op(":").Lit(method), jen.Id("Err").Op(":").Id(e))
-	}
-	// ipc.ClientError(ctx, capnp.Client(c.c), "mining.Mining.CreateNewBlock", err)
-	// ipc.CallPanic(capnp.Client(c.c), "mining.Mining.Interrupt", err)
-	capClient := jen.Qual(capnpPath, "Client").Call(jen.Id(recv).Dot("c"))
-	callError := func(e string) jen.Code {
-		if !m.Error {
-			return jen.Qual(ipcPath, "CallPanic").Call(capClient, jen.Lit(method), jen.Id(e))
-		}
-		return jen.Qual(ipcPath, "ClientError").Call(ctxArg, capClient, jen.Lit(method), jen.Id(e))
-	}
-
-	var body []jen.Code
-	pt := paramsType(it, m)
-	if len(goParams) > 0 {
-		// f, release := c.c.CreateNewBlock(ctx, func(p Mining_createNewBlock_Params) error {
-		// 	return ipc.ArgsError(writeMining_createNewBlock_Params(p, opts))
-		// })
-		//
-		// The call fails with the writer's error, which ClientError and
-		// CallPanic recognize by ipc.ArgsError's mark; no variable is
-		// shared with the func literal, which would escape to the heap.
-		p := w.sc.name("p")
-		call := []jen.Code{jen.Id(p)}
-		for _, a := range args {
-			call = append(call, jen.Id(a))
-		}
-		body = append(body,
-			jen.List(jen.Id(fut), jen.Id(release)).Op(":=").Id(recv).Dot("c").Dot(upperFirst(m.WireName)).Call(
-				ctxArg,
-				jen.Func().Params(jen.Id(p).Id(pt)).Error().Block(
-					jen.Return(jen.Qual(ipcPath, "ArgsError").Call(jen.Id(writeFunc(pt)).Call(call...))),
-				),
-			),
-		)
-	} else {
-		// f, release := c.c.Interrupt(context.Background(), nil)
-		body = append(body,
-			jen.List(jen.Id(fut), jen.Id(release)).Op(":=").Id(recv).Dot("c").Dot(upperFirst(m.WireName)).Call(ctxArg, jen.Nil()),
-		)
-	}
-	if m.Context {
-		// if err := ipc.Await(ctx, f.Future); err != nil {
-		// 	go release()
-		// 	return mining.BlockTemplate{}, ipc.ClientError(ctx, capnp.Client(c.c), "mining.Mining.CreateNewBlock", err)
-		// }
-		//
-		// go-capnp resolves the answer of a canceled call only after
-		// the connection's shutdown, which may wait for this very
-		// method to return (a server calling back into its caller):
-		// the call ends when ctx does, and the release, which waits for
-		// the answer, runs when the answer comes.
-		body = append(body, jen.If(
-			jen.Id(errName).Op(":=").Qual(ipcPath, "Await").Call(ctxArg, jen.Id(fut).Dot("Future")),
-			jen.Id(errName).Op("!=").Nil(),
-		).Block(
-			jen.Go().Id(release).Call(),
-			fail(callError(errName)),
-		))
-	}
-	// defer release()
-	body = append(body, jen.Defer().Id(release).Call())
-
-	if len(goResults) == 0 {
-		// if _, err := f.Struct(); err != nil {
-		// 	panic(ipc.CallPanic(capnp.Client(c.c), "mining.Mining.Interrupt", err))
-		// }
-		// return nil
-		body = append(body, jen.If(
-			jen.List(jen.Id("_"), jen.Id(errName)).Op(":=").Id(fut).Dot("Struct").Call(),
-			jen.Id(errName).Op("!=").Nil(),
-		).Block(fail(callError(errName))))
-		if m.Error {
-			body = append(body, jen.Return(jen.Nil()))
-		}
-	} else {
-		// r, err := f.Struct()
-		// if err != nil {
-		// 	return mining.BlockTemplate{}, ipc.ClientError(ctx, capnp.Client(c.c), "mining.Mining.CreateNewBlock", err)
-		// }
-		// if err := readMining_createNewBlock_Results(r, &result); err != nil {
-		// 	return mining.BlockTemplate{}, &ipc.Error{Method: "mining.Mining.CreateNewBlock", Err: err}
-		// }
-		// return result, nil
-		rt := resultsType(it, m)
-		call := []jen.Code{jen.Id(r)}
-		ret := []jen.Code{}
-		for _, name := range res {
-			call = append(call, jen.Op("&").Id(name))
-			ret = append(ret, jen.Id(name))
-		}
-		if m.Error {
-			ret = append(ret, jen.Nil())
-		}
-		body = append(body,
-			jen.List(jen.Id(r), jen.Id(errName)).Op(":=").Id(fut).Dot("Struct").Call(),
-			jen.If(jen.Id(errName).Op("!=").Nil()).Block(fail(callError(errName))),
-			jen.If(
-				jen.Id(errName).Op(":=").Id(readFunc(rt)).Call(call...),
-				jen.Id(errName).Op("!=").Nil(),
-			).Block(fail(ipcError(errName))),
-			jen.Return(ret...),
-		)
-	}
-
-	doc := m.Doc
-	if doc == "" {
-		doc = fmt.Sprintf("%s calls %s in the other process.", m.Name, method)
-	}
-	g.file.Comment(docComment(doc))
-	g.file.Func().Params(jen.Id(recv).Op("*").Id(clientType(owner))).Id(m.Name).
-		Params(params...).Params(results...).Block(body...)
-}
-
-// server emits the server adapter of it.
-func (g *generator) server(it *annotate.Interface) {
-	f := g.file
-	goIface := g.qual(annotate.TypeName{Path: g.pkg.Path, Name: it.Name})
-	srv := serverType(it)
-	ifaceRef := g.pkg.Name + "." + it.Name
-
-	// func NewMiningServer(impl mining.Mining) capnp.Client {
-	// 	s := miningServer{impl: impl}
-	// 	return capnp.NewClient(server.New(Mining_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
-	// }
-	f.Comment(docComment(fmt.Sprintf("New%sServer returns a capability that serves impl: calls to it, usually made by a\n"+
-		"%s in another process, run impl's methods, concurrently. The caller owns the\n"+
-		"returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.\n"+
-		"\n"+
-		"An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A\n"+
-		"panic in impl becomes that call's error and the server keeps serving. Once the last\n"+
-		"reference to the capability is released and every call has returned, impl is closed if it\n"+
-		"is an io.Closer.", it.Name, clientType(it))))
-	f.Func().Id("New"+it.Name+"Server").Params(jen.Id("impl").Add(goIface)).Qual(capnpPath, "Client").Block(
-		jen.Id("s").Op(":=").Id(srv).Values(jen.Dict{jen.Id("impl"): jen.Id("impl")}),
-		jen.Return(jen.Qual(capnpPath, "NewClient").Call(jen.Qual(serverPath, "New").Call(
-			jen.Id(it.Name+"_Methods").Call(jen.Nil(), jen.Id("s")),
-			jen.Id("s"),
-			jen.Qual(ipcPath, "CloseOnShutdown").Call(jen.Id("impl")),
-		))),
-	)
-
-	// type miningServer struct{ impl mining.Mining }
-	f.Comment(docComment(fmt.Sprintf("%s serves a %s as a %s_Server.", srv, ifaceRef, it.Name)))
-	f.Type().Id(srv).Struct(jen.Id("impl").Add(goIface))
-
-	for _, anc := range g.ancestry(it) {
-		for _, m := range anc.Methods {
-			g.serverMethod(it, anc, m)
-		}
-	}
-}
-
-// serverMethod emits the method m of the interface it on the server
-// adapter of owner: it itself, or an interface that extends it.
-func (g *generator) serverMethod(owner, it *annotate.Interface, m *annotate.Method) {
-	if m.Retired {
-		g.retiredServerMethod(owner, it, m)
-		return
-	}
-	w := g.newFn("s", "ctx", "call")
-	method := methodPath(g.pkg, it, m)
-	goParams, goResults := live(m.Params), live(m.Results)
-	ipcError := func(e string) jen.Code {
-		return jen.Op("&").Qual(ipcPath, "Error").Values(
-			jen.Id("Method").Op(":").Lit(method), jen.Id("Err").Op(":").Id(e))
-	}
-
-	// defer ipc.Recover("mining.Mining.CreateNewBlock", &err)
-	// call.Go()
-	// slot, err := ipc.EnterCall(ctx)
-	// if err != nil {
-	// 	return err
-	// }
-	// defer slot.Leave()
-	slot := w.sc.name("slot")
-	body := []jen.Code{
-		jen.Defer().Qual(ipcPath, "Recover").Call(jen.Lit(method), jen.Op("&").Err()),
-		jen.Id("call").Dot("Go").Call(),
-		jen.List(jen.Id(slot), jen.Err()).Op(":=").Qual(ipcPath, "EnterCall").Call(jen.Id("ctx")),
-		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
-		jen.Defer().Id(slot).Dot("Leave").Call(),
-	}
-
-	// var opts mining.BlockCreateOptions
-	// if err := readMining_createNewBlock_Params(call.Args(), &opts); err != nil {
-	// 	return &ipc.Error{Method: "mining.Mining.CreateNewBlock", Err: err}
-	// }
-	args := make([]string, len(goParams))
-	if len(goParams) > 0 {
-		var defs []jen.Code
-		call := []jen.Code{jen.Id("call").Dot("Args").Call()}
-		for i, p := range goParams {
-			args[i] = w.sc.name(label(p))
-			defs = append(defs, jen.Id(args[i]).Add(g.goType(p.Type)))
-			call = append(call, jen.Op("&").Id(args[i]))
-		}
-		decl := jen.Var().Defs(defs...)
-		if len(defs) == 1 {
-			decl = jen.Var().Add(defs[0])
-		}
-		body = append(body,
-			decl,
-			jen.If(
-				jen.Err().Op(":=").Id(readFunc(paramsType(it, m))).Call(call...),
-				jen.Err().Op("!=").Nil(),
-			).Block(jen.Return(ipcError("err"))),
-		)
-	}
-
-	// result, err := s.impl.CreateNewBlock(ctx, opts)
-	// if err != nil {
-	// 	return ipc.ServerError(err)
-	// }
-	var implArgs []jen.Code
-	if m.Context {
-		implArgs = append(implArgs, jen.Id("ctx"))
-	}
-	for _, a := range args {
-		implArgs = append(implArgs, jen.Id(a))
-	}
-	implCall := jen.Id("s").Dot("impl").Dot(m.Name).Call(implArgs...)
-	if it.Func != nil {
-		implCall = jen.Id("s").Dot("impl").Call(implArgs...)
-	}
-	res := make([]string, len(goResults))
-	var lhs []jen.Code
-	for i, r := range goResults {
-		res[i] = w.sc.name(label(r))
-		lhs = append(lhs, jen.Id(res[i]))
-	}
-	// An error wrapping an //ipc:error sentinel carries the sentinel's code.
-	implErr := jen.Return(jen.Qual(ipcPath, "ServerError").Call(jen.Err()))
-	switch {
-	case len(goResults) == 0 && m.Error:
-		body = append(body, jen.If(jen.Err().Op(":=").Add(implCall), jen.Err().Op("!=").Nil()).Block(implErr))
-	case len(goResults) == 0:
-		body = append(body, implCall)
-	case m.Error:
-		body = append(body,
-			jen.List(append(lhs, jen.Err())...).Op(":=").Add(implCall),
-			jen.If(jen.Err().Op("!=").Nil()).Block(implErr),
-		)
-	default:
-		body = append(body, jen.List(lhs...).Op(":=").Add(implCall))
-	}
-
-	// r, err := call.AllocResults()
-	// if err != nil {
-	// 	return err
-	// }
-	// if err := writeMining_createNewBlock_Results(r, result); err != nil {
-	// 	return &ipc.Error{Method: "mining.Mining.CreateNewBlock", Err: err}
-	// }
-	if len(goResults) > 0 {
-		r := w.sc.name("r")
-		call := []jen.Code{jen.Id(r)}
-		call = append(call, lhs...)
-		body = append(body,
-			jen.List(jen.Id(r), jen.Err()).Op(":=").Id("call").Dot("AllocResults").Call(),
-			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
-			jen.If(
-				jen.Err().Op(":=").Id(writeFunc(resultsType(it, m))).Call(call...),
-				jen.Err().Op("!=").Nil(),
-			).Block(jen.Return(ipcError("err"))),
-		)
-	}
-	body = append(body, jen.Return(jen.Nil()))
-
-	g.file.Comment(fmt.Sprintf("%s serves %s.", upperFirst(m.WireName), method))
-	g.file.Func().Params(jen.Id("s").Id(serverType(owner))).Id(upperFirst(m.WireName)).
-		Params(jen.Id("ctx").Qual(contextPath, "Context"), jen.Id("call").Id(callType(it, m))).
-		Params(jen.Err().Error()).Block(body...)
-}
-
 // unimplemented emits UnimplementedX for the interface X, it: a type
 // that implements X by answering every method with an error wrapping
 // ipc.ErrUnimplemented, for implementations to embed.
@@ -595,7 +224,7 @@ func (g *generator) unimplemented(it *annotate.Interface) {
 
 	for _, anc := range g.ancestry(it) {
 		for _, m := range anc.Methods {
-			if m.Retired {
+			if m.Retired || m.WireOnly {
 				continue
 			}
 			method := methodPath(g.pkg, anc, m)
@@ -627,30 +256,10 @@ func (g *generator) unimplemented(it *annotate.Interface) {
 	}
 }
 
-// retiredServerMethod emits the method of the server adapter of owner
-// for m, a retired method of it (or of an interface it extends): capnpc-go
-// declares a server method for it, and every call to it is answered with
-// Cap'n Proto's "unimplemented" exception, which the caller's
-// ipc.CallError turns into an error wrapping ipc.ErrUnimplemented.
-//
-//	// CheckBlockRetired3 answers calls to the retired mining.Mining.checkBlockRetired3: unimplemented.
-//	func (s miningServer) CheckBlockRetired3(context.Context, Mining_checkBlockRetired3) error {
-//		return capnp.Unimplemented("mining.Mining.checkBlockRetired3 is retired")
-//	}
-func (g *generator) retiredServerMethod(owner, it *annotate.Interface, m *annotate.Method) {
-	method := g.pkg.Name + "." + it.Name + "." + m.WireName
-	name := upperFirst(m.WireName)
-	g.file.Comment(fmt.Sprintf("%s answers calls to the retired %s: unimplemented.", name, method))
-	g.file.Func().Params(jen.Id("s").Id(serverType(owner))).Id(name).
-		Params(jen.Qual(contextPath, "Context"), jen.Id(callType(it, m))).Error().Block(
-		jen.Return(jen.Qual(capnpPath, "Unimplemented").Call(jen.Lit(method + " is retired"))),
-	)
-}
-
 // methodConversions emits the functions that write and read the
 // parameters and results of m.
 func (g *generator) methodConversions(it *annotate.Interface, m *annotate.Method) {
-	if m.Retired {
+	if m.Retired || m.WireOnly {
 		return
 	}
 	method := methodPath(g.pkg, it, m)
@@ -759,161 +368,6 @@ func (g *generator) structConversions(st *annotate.Struct) {
 	g.file.Func().Id(nestedReadFunc(st.Name)).Params(append(params, jen.Id("depth").Int())...).Error().Block(body...)
 }
 
-// capabilityConversions emits the conversions between a Go value of the
-// interface it and the capability that carries it.
-func (g *generator) capabilityConversions(it *annotate.Interface) {
-	if it.Func != nil {
-		g.funcConversions(it)
-		return
-	}
-	f := g.file
-	goIface := g.qual(annotate.TypeName{Path: g.pkg.Path, Name: it.Name})
-	client := clientType(it)
-
-	// func ExportBlockTemplate(v mining.BlockTemplate) BlockTemplate {
-	// 	switch v := v.(type) {
-	// 	case nil:
-	// 		return BlockTemplate{}
-	// 	case *BlockTemplateClient:
-	// 		if v == nil {
-	// 			return BlockTemplate{}
-	// 		}
-	// 		return v.c.AddRef()
-	// 	}
-	// 	return BlockTemplate(NewBlockTemplateServer(v))
-	// }
-	f.Comment(docComment(fmt.Sprintf("%s returns a new reference to the capability that carries v: null for nil,\n"+
-		"the capability a %s calls (so a received object goes back as itself), and\n"+
-		"otherwise a new server for v. Setting it into a message hands the reference to the message.",
-		exportFunc(it.Name), client)))
-	f.Func().Id(exportFunc(it.Name)).Params(jen.Id("v").Add(goIface)).Id(it.Name).Block(
-		jen.Switch(jen.Id("v").Op(":=").Id("v").Assert(jen.Type())).Block(
-			jen.Case(jen.Nil()).Block(jen.Return(jen.Id(it.Name).Values())),
-			jen.Case(jen.Op("*").Id(client)).Block(
-				jen.If(jen.Id("v").Op("==").Nil()).Block(jen.Return(jen.Id(it.Name).Values())),
-				jen.Return(jen.Id("v").Dot("c").Dot("AddRef").Call()),
-			),
-			g.derivedClientCases(it),
-		),
-		jen.Return(jen.Id(it.Name).Call(jen.Id("New"+it.Name+"Server").Call(jen.Id("v")))),
-	)
-
-	// func ImportBlockTemplate(c BlockTemplate) mining.BlockTemplate {
-	// 	if !c.IsValid() {
-	// 		return nil
-	// 	}
-	// 	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-	// 		switch s := b.(type) {
-	// 		case blockTemplateServer:
-	// 			return s.impl
-	// 		}
-	// 	}
-	// 	return NewBlockTemplateClient(capnp.Client(c.AddRef()))
-	// }
-	f.Comment(docComment(fmt.Sprintf("%s returns the Go value of the capability c, which it does not take over:\n"+
-		"nil for a null capability, the implementation itself for a capability this process serves\n"+
-		"with New%sServer, and otherwise a %s holding a new reference to c.",
-		importFunc(it.Name), it.Name, client)))
-	f.Func().Id(importFunc(it.Name)).Params(jen.Id("c").Id(it.Name)).Add(goIface).Block(
-		jen.If(jen.Op("!").Id("c").Dot("IsValid").Call()).Block(jen.Return(jen.Nil())),
-		jen.If(
-			jen.List(jen.Id("b"), jen.Id("ok")).Op(":=").Qual(ipcPath, "LocalServer").Call(
-				jen.Qual(capnpPath, "Client").Call(jen.Id("c"))),
-			jen.Id("ok"),
-		).Block(
-			g.localServerSwitch(it),
-		),
-		jen.Return(jen.Id("New"+client).Call(jen.Qual(capnpPath, "Client").Call(jen.Id("c").Dot("AddRef").Call()))),
-	)
-}
-
-// funcClient emits the client proxy of a func type's interface: a type
-// whose Call method calls the capability, and whose method value is the
-// Go func a receiver gets.
-func (g *generator) funcClient(it *annotate.Interface) {
-	f := g.file
-	name := clientType(it)
-	ref := g.pkg.Name + "." + it.Name
-
-	// type SettingsUpdateClient struct{ c SettingsUpdate }
-	f.Comment(docComment(fmt.Sprintf("%s calls a %s func in another process; its method value Call is\n"+
-		"what a receiver of a %s gets. Call is safe for concurrent use; it fails as a method of an\n"+
-		"interface client does (an error result, or a panic with an *ipc.Error without one).", name, ref, ref)))
-	f.Type().Id(name).Struct(jen.Id("c").Id(it.Name))
-
-	// func NewSettingsUpdateClient(c capnp.Client) *SettingsUpdateClient { … }
-	f.Comment(docComment(fmt.Sprintf("New%s returns a client that calls c, a capability serving a %s. The\n"+
-		"client takes over c: its Release releases c, and so does garbage collection of a client (and\n"+
-		"of its Call method value) that was not released.", name, ref)))
-	f.Func().Id("New"+name).Params(jen.Id("c").Qual(capnpPath, "Client")).Op("*").Id(name).Block(
-		jen.Id("client").Op(":=").Op("&").Id(name).Values(jen.Id("c").Op(":").Id(it.Name).Call(jen.Id("c"))),
-		jen.Qual(runtimePath, "AddCleanup").Call(jen.Id("client"), jen.Id(it.Name).Dot("Release"), jen.Id("client").Dot("c")),
-		jen.Return(jen.Id("client")),
-	)
-	f.Comment(docComment("Release releases the capability the client calls. Calls made after Release fail.\n" +
-		"Calling Release more than once is harmless."))
-	f.Func().Params(jen.Id("c").Op("*").Id(name)).Id("Release").Params().Block(
-		jen.Id("c").Dot("c").Dot("Release").Call(),
-	)
-	for _, anc := range g.ancestry(it) {
-		for _, m := range anc.Methods {
-			if !m.Retired { // a retired method has no Go method
-				g.clientMethod(it, anc, m)
-			}
-		}
-	}
-}
-
-// funcConversions emits the conversions between a Go func of the func
-// type of it and the capability that carries it.
-func (g *generator) funcConversions(it *annotate.Interface) {
-	f := g.file
-	goFunc := g.qual(*it.Func)
-
-	// func exportSettingsUpdate(v pkg.SettingsUpdate) SettingsUpdate {
-	// 	if v == nil {
-	// 		return SettingsUpdate{}
-	// 	}
-	// 	return SettingsUpdate(NewSettingsUpdateServer(v))
-	// }
-	f.Comment(docComment(fmt.Sprintf("%s returns a new reference to a capability that calls v: null for nil, and\n"+
-		"otherwise a new server for v. Setting it into a message hands the reference to the message.",
-		exportFunc(it.Name))))
-	f.Func().Id(exportFunc(it.Name)).Params(jen.Id("v").Add(goFunc)).Id(it.Name).Block(
-		jen.If(jen.Id("v").Op("==").Nil()).Block(jen.Return(jen.Id(it.Name).Values())),
-		jen.Return(jen.Id(it.Name).Call(jen.Id("New"+it.Name+"Server").Call(jen.Id("v")))),
-	)
-
-	// func importSettingsUpdate(c SettingsUpdate) pkg.SettingsUpdate {
-	// 	if !c.IsValid() {
-	// 		return nil
-	// 	}
-	// 	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-	// 		if s, ok := b.(settingsUpdateServer); ok {
-	// 			return s.impl
-	// 		}
-	// 	}
-	// 	return NewSettingsUpdateClient(capnp.Client(c.AddRef())).Call
-	// }
-	f.Comment(docComment(fmt.Sprintf("%s returns the Go func of the capability c, which it does not take over:\n"+
-		"nil for a null capability, the func itself for a capability this process serves with\n"+
-		"New%sServer, and otherwise the Call method of a %s holding a new reference to c.",
-		importFunc(it.Name), it.Name, clientType(it))))
-	f.Func().Id(importFunc(it.Name)).Params(jen.Id("c").Id(it.Name)).Add(goFunc).Block(
-		jen.If(jen.Op("!").Id("c").Dot("IsValid").Call()).Block(jen.Return(jen.Nil())),
-		jen.If(
-			jen.List(jen.Id("b"), jen.Id("ok")).Op(":=").Qual(ipcPath, "LocalServer").Call(
-				jen.Qual(capnpPath, "Client").Call(jen.Id("c"))),
-			jen.Id("ok"),
-		).Block(
-			jen.If(jen.List(jen.Id("s"), jen.Id("ok")).Op(":=").Id("b").Assert(jen.Id(serverType(it))), jen.Id("ok")).Block(
-				jen.Return(jen.Id("s").Dot("impl")),
-			),
-		),
-		jen.Return(jen.Id("New"+clientType(it)).Call(jen.Qual(capnpPath, "Client").Call(jen.Id("c").Dot("AddRef").Call())).Dot("Call")),
-	)
-}
-
 // errorRegistrations emits
 //
 //	func init() {
@@ -956,35 +410,4 @@ func (g *generator) derivedOf(it *annotate.Interface) []*annotate.Interface {
 		}
 	}
 	return out
-}
-
-// derivedClientCases renders the cases of exportX's type switch for the
-// client proxies of interfaces extending it: their capability serves it
-// too.
-//
-//	case *DerivedClient:
-//		if v == nil {
-//			return Base{}
-//		}
-//		return Base(v.c.AddRef())
-func (g *generator) derivedClientCases(it *annotate.Interface) jen.Code {
-	var cases []jen.Code
-	for _, d := range g.derivedOf(it) {
-		cases = append(cases, jen.Case(jen.Op("*").Id(clientType(d))).Block(
-			jen.If(jen.Id("v").Op("==").Nil()).Block(jen.Return(jen.Id(it.Name).Values())),
-			jen.Return(jen.Id(it.Name).Call(jen.Id("v").Dot("c").Dot("AddRef").Call())),
-		))
-	}
-	return jen.Add(cases...)
-}
-
-// localServerSwitch renders the switch of importX that recovers the
-// implementation behind a local server of it or of an interface
-// extending it.
-func (g *generator) localServerSwitch(it *annotate.Interface) jen.Code {
-	cases := []jen.Code{jen.Case(jen.Id(serverType(it))).Block(jen.Return(jen.Id("s").Dot("impl")))}
-	for _, d := range g.derivedOf(it) {
-		cases = append(cases, jen.Case(jen.Id(serverType(d))).Block(jen.Return(jen.Id("s").Dot("impl"))))
-	}
-	return jen.Switch(jen.Id("s").Op(":=").Id("b").Assert(jen.Type())).Block(cases...)
 }

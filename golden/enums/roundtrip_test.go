@@ -11,6 +11,7 @@ import (
 
 	"github.com/ifacegen/ifacegen/golden/enums"
 	"github.com/ifacegen/ifacegen/golden/enums/enumsipc"
+	"github.com/ifacegen/ifacegen/runtime/capnprpc"
 	"github.com/ifacegen/ifacegen/runtime/ipc"
 	"github.com/ifacegen/ifacegen/runtime/ipctest"
 )
@@ -19,7 +20,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // connect offers boot over a real unix socket pair and returns a client
 // for it; both ends are closed when the test ends.
-func connect(t *testing.T, boot capnp.Client) *enumsipc.EnumsClient {
+func connect(t *testing.T, boot *ipc.Capability) *enumsipc.EnumsClient {
 	t.Helper()
 	return enumsipc.NewEnumsClient(ipctest.Pipe(t, boot))
 }
@@ -97,24 +98,28 @@ func TestOutOfRangeIsAnError(t *testing.T) {
 	}
 }
 
-// wide is a peer written against the bindings directly: it answers with a
-// size of 300, more than the uint8 Size can hold.
-type wide struct{ enumsipc.Enums_Server }
-
-func (wide) Echo(_ context.Context, call enumsipc.Enums_echo) error {
-	res, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	res.SetResult(enumsipc.Color(7))
-	res.SetResult1(enumsipc.Size(300))
-	return nil
+// wide is a peer written against the bindings directly: it answers Echo
+// with a size of 300, more than the uint8 Size can hold.
+func wide() *ipc.Capability {
+	return capnprpc.NewLocal(capnprpc.ServerFunc(func(_ context.Context, call *capnprpc.Call) error {
+		if call.InterfaceID() != enumsipc.Enums_TypeID || call.MethodID() != 0 {
+			return &capnprpc.Exception{Type: capnprpc.Unimplemented, Reason: "wide serves only Enums.echo"}
+		}
+		r, err := call.AllocResults(capnp.ObjectSize{DataSize: 8})
+		if err != nil {
+			return err
+		}
+		res := enumsipc.Enums_echo_Results(r)
+		res.SetResult(enumsipc.Color(7))
+		res.SetResult1(enumsipc.Size(300))
+		return nil
+	}))
 }
 
 // A wire value the Go type cannot hold is an error, never truncated into
 // another enumerant.
 func TestNarrowEnumDoesNotTruncate(t *testing.T) {
-	c := connect(t, capnp.Client(enumsipc.Enums_ServerToClient(wide{})))
+	c := connect(t, wide())
 	_, _, err := c.Echo(context.Background(), enums.Red, enums.Small)
 	if want := "enums.Enums.Echo: result1: enum value 300 does not fit in enums.Size"; err == nil || err.Error() != want {
 		t.Errorf("got %v, want %q", err, want)

@@ -14,6 +14,8 @@ import (
 
 	"github.com/ifacegen/ifacegen/golden/lists"
 	"github.com/ifacegen/ifacegen/golden/lists/listsipc"
+	"github.com/ifacegen/ifacegen/runtime/capnprpc"
+	"github.com/ifacegen/ifacegen/runtime/ipc"
 	"github.com/ifacegen/ifacegen/runtime/ipctest"
 )
 
@@ -21,7 +23,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // connect offers boot over a real unix socket pair and returns a client
 // for it; both ends are closed when the test ends.
-func connect(t *testing.T, boot capnp.Client) *listsipc.ListsClient {
+func connect(t *testing.T, boot *ipc.Capability) *listsipc.ListsClient {
 	t.Helper()
 	return listsipc.NewListsClient(ipctest.Pipe(t, boot))
 }
@@ -139,23 +141,26 @@ func TestListParamsAndResults(t *testing.T) {
 
 // shortPorts is a peer written against the bindings directly: its echo
 // answers with 3 ports, which a [4]uint16 cannot hold.
-type shortPorts struct{ listsipc.Lists_Server }
-
-func (shortPorts) Echo(_ context.Context, call listsipc.Lists_echo) error {
-	res, err := call.AllocResults()
-	if err != nil {
+func shortPorts() *ipc.Capability {
+	return capnprpc.NewLocal(capnprpc.ServerFunc(func(_ context.Context, call *capnprpc.Call) error {
+		if call.InterfaceID() != listsipc.Lists_TypeID || call.MethodID() != 0 {
+			return &capnprpc.Exception{Type: capnprpc.Unimplemented, Reason: "shortPorts serves only Lists.echo"}
+		}
+		r, err := call.AllocResults(capnp.ObjectSize{PointerCount: 1})
+		if err != nil {
+			return err
+		}
+		v, err := listsipc.Lists_echo_Results(r).NewResult()
+		if err != nil {
+			return err
+		}
+		_, err = v.NewPorts(3)
 		return err
-	}
-	r, err := res.NewResult()
-	if err != nil {
-		return err
-	}
-	_, err = r.NewPorts(3)
-	return err
+	}))
 }
 
 func TestShortArrayIsAnError(t *testing.T) {
-	c := connect(t, capnp.Client(listsipc.Lists_ServerToClient(shortPorts{})))
+	c := connect(t, shortPorts())
 	_, err := c.Echo(context.Background(), lists.Values{})
 	if want := "lists.Lists.Echo: result.Ports: length 3, want 4"; err == nil || err.Error() != want {
 		t.Errorf("got error %v, want %q", err, want)

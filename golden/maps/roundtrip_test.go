@@ -12,6 +12,7 @@ import (
 
 	"github.com/ifacegen/ifacegen/golden/maps"
 	"github.com/ifacegen/ifacegen/golden/maps/mapsipc"
+	"github.com/ifacegen/ifacegen/runtime/capnprpc"
 	"github.com/ifacegen/ifacegen/runtime/ipc"
 	"github.com/ifacegen/ifacegen/runtime/ipctest"
 )
@@ -20,7 +21,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // connect offers boot over a real unix socket pair and returns a client
 // for it; both ends are closed when the test ends.
-func connect(t *testing.T, boot capnp.Client) *mapsipc.MapsClient {
+func connect(t *testing.T, boot *ipc.Capability) *mapsipc.MapsClient {
 	t.Helper()
 	return mapsipc.NewMapsClient(ipctest.Pipe(t, boot))
 }
@@ -102,12 +103,14 @@ func TestNaNKeys(t *testing.T) {
 // entries of the counts map in the order they arrived and answers with a
 // map that holds a key twice.
 type recorder struct {
-	mapsipc.Maps_Server
 	keys chan<- []string
 }
 
-func (r recorder) Counts(_ context.Context, call mapsipc.Maps_counts) error {
-	l, err := call.Args().M()
+func (r recorder) Dispatch(_ context.Context, call *capnprpc.Call) error {
+	if call.InterfaceID() != mapsipc.Maps_TypeID || call.MethodID() != 1 {
+		return &capnprpc.Exception{Type: capnprpc.Unimplemented, Reason: "recorder serves only Maps.counts"}
+	}
+	l, err := mapsipc.Maps_counts_Params(call.Params()).M()
 	if err != nil {
 		return err
 	}
@@ -120,11 +123,11 @@ func (r recorder) Counts(_ context.Context, call mapsipc.Maps_counts) error {
 		keys = append(keys, k)
 	}
 	r.keys <- keys
-	res, err := call.AllocResults()
+	res, err := call.AllocResults(capnp.ObjectSize{PointerCount: 1})
 	if err != nil {
 		return err
 	}
-	out, err := res.NewResult(2)
+	out, err := mapsipc.Maps_counts_Results(res).NewResult(2)
 	if err != nil {
 		return err
 	}
@@ -138,7 +141,7 @@ func (r recorder) Counts(_ context.Context, call mapsipc.Maps_counts) error {
 
 func TestEntriesAreSortedAndDuplicatesRejected(t *testing.T) {
 	keys := make(chan []string, 1)
-	c := connect(t, capnp.Client(mapsipc.Maps_ServerToClient(recorder{keys: keys})))
+	c := connect(t, capnprpc.NewLocal(recorder{keys: keys}))
 	_, err := c.Counts(context.Background(), map[string]int64{"b": 2, "c": 3, "a": 1, "": 0, "ab": 4})
 	if diff := cmp.Diff([]string{"", "a", "ab", "b", "c"}, <-keys); diff != "" {
 		t.Errorf("entries on the wire (-want +got):\n%s", diff)

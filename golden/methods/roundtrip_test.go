@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"capnproto.org/go/capnp/v3"
 	"go.uber.org/goleak"
 
 	"github.com/ifacegen/ifacegen/golden/methods"
@@ -27,7 +26,7 @@ type pair struct {
 
 // connect offers boot over a real unix socket pair and returns a client
 // for it; everything is closed when the test ends.
-func connect(t *testing.T, boot capnp.Client) pair {
+func connect(t *testing.T, boot *ipc.Capability) pair {
 	t.Helper()
 	a, b, err := ipc.SocketPair()
 	if err != nil {

@@ -14,6 +14,8 @@ import (
 
 	"github.com/ifacegen/ifacegen/golden/optionals"
 	"github.com/ifacegen/ifacegen/golden/optionals/optionalsipc"
+	"github.com/ifacegen/ifacegen/runtime/capnprpc"
+	"github.com/ifacegen/ifacegen/runtime/ipc"
 	"github.com/ifacegen/ifacegen/runtime/ipctest"
 )
 
@@ -21,7 +23,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // connect offers boot over a real unix socket pair and returns a client
 // for it; both ends are closed when the test ends.
-func connect(t *testing.T, boot capnp.Client) *optionalsipc.OptionalsClient {
+func connect(t *testing.T, boot *ipc.Capability) *optionalsipc.OptionalsClient {
 	t.Helper()
 	return optionalsipc.NewOptionalsClient(ipctest.Pipe(t, boot))
 }
@@ -140,13 +142,15 @@ func TestOptionalResults(t *testing.T) {
 // Echo call's arguments hold on the wire for nil and non-nil elements and
 // map values, and answers with the zero Values.
 type wirePeer struct {
-	optionalsipc.Optionals_Server
 	seen chan []string
 }
 
-func (p wirePeer) Echo(_ context.Context, call optionalsipc.Optionals_echo) error {
+func (p wirePeer) Dispatch(_ context.Context, call *capnprpc.Call) error {
+	if call.InterfaceID() != optionalsipc.Optionals_TypeID || call.MethodID() != 0 {
+		return &capnprpc.Exception{Type: capnprpc.Unimplemented, Reason: "wirePeer serves only Optionals.echo"}
+	}
 	var seen []string
-	v, err := call.Args().V()
+	v, err := optionalsipc.Optionals_echo_Params(call.Params()).V()
 	if err != nil {
 		return err
 	}
@@ -199,11 +203,11 @@ func (p wirePeer) Echo(_ context.Context, call optionalsipc.Optionals_echo) erro
 	p.seen <- seen
 	// The zero Values, which has two arrays of optionals: two empty boxes
 	// each.
-	res, err := call.AllocResults()
+	res, err := call.AllocResults(capnp.ObjectSize{PointerCount: 1})
 	if err != nil {
 		return err
 	}
-	r, err := res.NewResult()
+	r, err := optionalsipc.Optionals_echo_Results(res).NewResult()
 	if err != nil {
 		return err
 	}
@@ -220,7 +224,7 @@ func (p wirePeer) Echo(_ context.Context, call optionalsipc.Optionals_echo) erro
 // value field, likewise.
 func TestWireOfNilElements(t *testing.T) {
 	peer := wirePeer{seen: make(chan []string, 1)}
-	c := connect(t, capnp.Client(optionalsipc.Optionals_ServerToClient(peer)))
+	c := connect(t, capnprpc.NewLocal(peer))
 	got, err := c.Echo(context.Background(), optionals.Values{
 		Ints:   []*int32{nil, ptr(int32(0)), ptr(int32(5))},
 		Refs:   []*optionals.Ref{{}, nil},

@@ -5,7 +5,6 @@ import (
 	"math"
 	"testing"
 
-	"capnproto.org/go/capnp/v3"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"go.uber.org/goleak"
@@ -13,6 +12,7 @@ import (
 	"github.com/ifacegen/ifacegen/golden/structs"
 	"github.com/ifacegen/ifacegen/golden/structs/otherpkg"
 	"github.com/ifacegen/ifacegen/golden/structs/structsipc"
+	"github.com/ifacegen/ifacegen/runtime/ipc"
 	"github.com/ifacegen/ifacegen/runtime/ipctest"
 )
 
@@ -20,7 +20,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // connect offers boot over a real unix socket pair and returns a client
 // for it; both ends are closed when the test ends.
-func connect(t *testing.T, boot capnp.Client) *structsipc.StructsClient {
+func connect(t *testing.T, boot *ipc.Capability) *structsipc.StructsClient {
 	t.Helper()
 	return structsipc.NewStructsClient(ipctest.Pipe(t, boot))
 }

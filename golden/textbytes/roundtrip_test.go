@@ -13,6 +13,7 @@ import (
 
 	"github.com/ifacegen/ifacegen/golden/textbytes"
 	"github.com/ifacegen/ifacegen/golden/textbytes/textbytesipc"
+	"github.com/ifacegen/ifacegen/runtime/capnprpc"
 	"github.com/ifacegen/ifacegen/runtime/ipc"
 	"github.com/ifacegen/ifacegen/runtime/ipctest"
 )
@@ -21,7 +22,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // connect offers boot over a real unix socket pair and returns a client
 // for it; both ends are closed when the test ends.
-func connect(t *testing.T, boot capnp.Client) *textbytesipc.TextsClient {
+func connect(t *testing.T, boot *ipc.Capability) *textbytesipc.TextsClient {
 	t.Helper()
 	return textbytesipc.NewTextsClient(ipctest.Pipe(t, boot))
 }
@@ -116,22 +117,25 @@ func TestLenOfMebibyte(t *testing.T) {
 
 // shortHash is a peer written against the bindings directly: its
 // echoRecord answers with a 31-byte hash, which a [32]byte cannot hold.
-type shortHash struct{ textbytesipc.Texts_Server }
-
-func (shortHash) EchoRecord(_ context.Context, call textbytesipc.Texts_echoRecord) error {
-	res, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	r, err := res.NewResult()
-	if err != nil {
-		return err
-	}
-	return r.SetHash(bytes.Repeat([]byte{7}, 31))
+func shortHash() *ipc.Capability {
+	return capnprpc.NewLocal(capnprpc.ServerFunc(func(_ context.Context, call *capnprpc.Call) error {
+		if call.InterfaceID() != textbytesipc.Texts_TypeID || call.MethodID() != 2 {
+			return &capnprpc.Exception{Type: capnprpc.Unimplemented, Reason: "shortHash serves only Texts.echoRecord"}
+		}
+		r, err := call.AllocResults(capnp.ObjectSize{PointerCount: 1})
+		if err != nil {
+			return err
+		}
+		v, err := textbytesipc.Texts_echoRecord_Results(r).NewResult()
+		if err != nil {
+			return err
+		}
+		return v.SetHash(bytes.Repeat([]byte{7}, 31))
+	}))
 }
 
 func TestShortByteArrayIsAnError(t *testing.T) {
-	c := connect(t, capnp.Client(textbytesipc.Texts_ServerToClient(shortHash{})))
+	c := connect(t, shortHash())
 	_, err := c.EchoRecord(context.Background(), textbytes.Record{})
 	var ie *ipc.Error
 	if !errors.As(err, &ie) || ie.Method != "textbytes.Texts.EchoRecord" {

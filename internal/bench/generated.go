@@ -3,8 +3,6 @@ package bench
 import (
 	"context"
 
-	"capnproto.org/go/capnp/v3"
-
 	"github.com/ifacegen/ifacegen/internal/bench/benchapi"
 	"github.com/ifacegen/ifacegen/internal/bench/benchapi/benchapiipc"
 	"github.com/ifacegen/ifacegen/runtime/ipc"
@@ -13,7 +11,7 @@ import (
 // listenGenerated serves benchapi.Local with the ifacegen-generated server
 // through ipc.Listen.
 func listenGenerated(ctx context.Context, path string) (func() error, error) {
-	ln, err := ipc.Listen(ctx, "unix", path, func() capnp.Client {
+	ln, err := ipc.Listen(ctx, "unix", path, func() *ipc.Capability {
 		return benchapiipc.NewBenchServer(benchapi.Local{})
 	}, nil)
 	if err != nil {

@@ -1,16 +1,16 @@
 package ipc
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"io"
 	"log/slog"
 	"time"
 
-	"capnproto.org/go/capnp/v3"
-	"capnproto.org/go/capnp/v3/rpc"
-	"capnproto.org/go/capnp/v3/rpc/transport"
+	rpccp "capnproto.org/go/capnp/v3/std/capnp/rpc"
+
+	"github.com/ifacegen/ifacegen/runtime/capnprpc"
+	"github.com/ifacegen/ifacegen/runtime/internal/callctx"
 )
 
 // Options configures a connection. A nil *Options means the defaults
@@ -19,12 +19,14 @@ type Options struct {
 	// Bootstrap is the capability offered to the peer when it calls
 	// Bootstrap, typically a generated NewXServer(impl). The connection
 	// takes over this reference and releases it when it closes; the caller
-	// must not release it. Zero means the connection offers nothing.
-	Bootstrap capnp.Client
+	// must not release it. Nil means the connection offers nothing.
+	Bootstrap *Capability
 
-	// Logger receives the RPC layer's own errors and warnings, and the
-	// debug log when Debug is on. Nil means they are discarded, except
-	// the debug log, which then goes to standard error.
+	// Logger receives the RPC engine's own errors and warnings (a peer
+	// that breaks the protocol or a bound, and is cut off), panics of
+	// implementations with their stacks, and the debug log when Debug is
+	// on. Nil means warnings are discarded, while panics and the debug
+	// log go to standard error.
 	Logger *slog.Logger
 
 	// Debug logs every request and response on the connection to Logger
@@ -37,19 +39,31 @@ type Options struct {
 	// values come from schemas registered with LogSchema.
 	Debug bool
 
-	// CloseTimeout bounds how long Close waits for the RPC layer to shut
-	// down before it closes the stream forcibly. Zero means 5 seconds.
+	// CloseTimeout bounds how long Close waits for the connection to
+	// flush what it has queued before it closes the stream forcibly.
+	// Zero means 5 seconds.
 	CloseTimeout time.Duration
 
 	// MaxConcurrentCalls bounds how many calls that arrived on this
 	// connection run in implementations at once, over all the objects the
-	// connection serves. A call beyond the bound waits, already accepted,
-	// until one of the running calls returns (or its own context is done).
-	// Zero means DefaultMaxConcurrentCalls; a negative value means no
-	// bound. Calls a peer makes from inside a callback count too: a chain
-	// of nested callbacks deeper than the bound waits forever.
+	// connection serves. Zero means DefaultMaxConcurrentCalls; a negative
+	// value means no bound. It is Limits.MaxRunningCalls (and wins when
+	// both are set). Calls a peer makes from inside a callback count too:
+	// a chain of nested callbacks deeper than the bound waits forever.
 	MaxConcurrentCalls int
+
+	// Limits bounds what the peer can make this connection hold: frame
+	// size, outstanding questions, answers, exports and imports, queued
+	// outgoing bytes, running and accepted calls. Every zero field means
+	// the engine's default (see capnprpc.Limits and the README's
+	// "Limits" section); a peer that exceeds one is cut off with an Abort
+	// naming it, and other connections carry on.
+	Limits Limits
 }
+
+// Limits bounds what a peer can make a connection hold; see
+// Options.Limits.
+type Limits = capnprpc.Limits
 
 // DefaultMaxConcurrentCalls is the bound on concurrently running incoming
 // calls of a connection whose Options.MaxConcurrentCalls is zero.
@@ -58,10 +72,8 @@ const DefaultMaxConcurrentCalls = 64
 // Conn is one Cap'n Proto RPC connection over a byte stream. Its methods
 // are safe for concurrent use.
 type Conn struct {
-	rpc          *rpc.Conn
-	rwc          io.Closer
+	rpc          *capnprpc.Conn
 	closeTimeout time.Duration
-	calls        *callCounter // calls in progress; nil unless counted
 }
 
 // NewConn starts serving RPC over rwc and returns the connection. The
@@ -69,86 +81,92 @@ type Conn struct {
 // rwc's Close must interrupt pending reads and writes, and Read and Write
 // must be safe to call concurrently (net.Conn satisfies both).
 //
-// Hostile input costs at most this connection: a received message that
-// would crash the RPC layer ends the connection instead, with the reason
-// logged to Options.Logger, and every received message may be read only a
-// bounded multiple of its size (64 times, at least 64 KiB and at most
-// 64 MiB of traversal; see readBudget), so that a small message cannot
-// make generated code allocate gigabytes.
+// Hostile input costs at most this connection, and a bounded amount of
+// memory (Options.Limits): a peer that breaks the protocol or a bound is
+// cut off with an Abort naming why, logged to Options.Logger. Every
+// received message may be read only a bounded multiple of its size (64
+// times, at least 64 KiB and at most 64 MiB of traversal), so that a small
+// message cannot make generated code allocate gigabytes.
 //
-// Reads are buffered. Pass the concrete *net.UnixConn or *net.TCPConn rather
-// than a wrapper so that each message is written with a single writev.
+// Pass the concrete *net.UnixConn or *net.TCPConn rather than a wrapper.
 func NewConn(rwc io.ReadWriteCloser, opts *Options) *Conn {
-	return newConn(rwc, opts, nil, nil)
+	return newConn(rwc, opts, nil)
 }
 
-// newConn is NewConn that also counts calls in progress (calls) or
-// watches the bootstrap capability's references (boot), when not nil.
-func newConn(rwc io.ReadWriteCloser, opts *Options, calls *callCounter, boot *bootstrapWatch) *Conn {
+// newConn is NewConn that also calls bootstrapReleased, when not nil,
+// once the peer has released every reference to the bootstrap capability
+// it obtained.
+func newConn(rwc io.ReadWriteCloser, opts *Options, bootstrapReleased func()) *Conn {
 	if opts == nil {
 		opts = &Options{}
 	}
-	c := &Conn{rwc: rwc, closeTimeout: opts.CloseTimeout, calls: calls}
+	c := &Conn{closeTimeout: opts.CloseTimeout}
 	if c.closeTimeout <= 0 {
 		c.closeTimeout = 5 * time.Second
 	}
-	ropts := &rpc.Options{BootstrapClient: opts.Bootstrap}
-	if limit := opts.MaxConcurrentCalls; limit >= 0 {
-		if limit == 0 {
-			limit = DefaultMaxConcurrentCalls
-		}
-		// Every incoming call's context derives from the base context, so
-		// generated servers find the connection's slots there (EnterCall).
-		base := context.WithValue(context.Background(), callSlotsKey{}, make(callSlots, limit))
-		ropts.BaseContext = func() context.Context { return base }
+	limits := opts.Limits
+	switch n := opts.MaxConcurrentCalls; {
+	case n > 0:
+		limits.MaxRunningCalls = n
+	case n < 0:
+		limits.MaxRunningCalls = -1
+	case limits.MaxRunningCalls == 0:
+		limits.MaxRunningCalls = DefaultMaxConcurrentCalls
 	}
-	if opts.Logger != nil {
-		ropts.Logger = opts.Logger
+	// Panics in implementations are logged with their stacks through the
+	// call's context (runtime/ipcimpl.Recover).
+	panicLogger := opts.Logger
+	if panicLogger == nil {
+		panicLogger = slog.Default()
 	}
-	// The guard is innermost: the observers never see a message it
-	// refuses (a call counted but never returned would stall Shutdown),
-	// and they read what they see within its read budget.
-	var t transport.Transport = guardedTransport{transport.New(newStreamCodec(rwc))}
-	if log := newMessageLog(opts, connIDs.Add(1)); log != nil || calls != nil || boot != nil {
-		t = budgetedTransport{&observedTransport{Transport: t, log: log, calls: calls, boot: boot}}
+	base := callctx.WithLogger(context.Background(), panicLogger)
+	ropts := &capnprpc.Options{
+		Bootstrap:         opts.Bootstrap,
+		BootstrapReleased: bootstrapReleased,
+		BaseContext:       func() context.Context { return base },
+		Logger:            opts.Logger,
+		Limits:            limits,
 	}
-	c.rpc = rpc.NewConn(t, ropts)
+	if log := newMessageLog(opts, connIDs.Add(1)); log != nil {
+		ropts.Observer = logObserver{log}
+	}
+	c.rpc = capnprpc.NewConn(rwc, ropts)
 	return c
 }
 
+// logObserver shows every message to the debug log.
+type logObserver struct{ log *messageLog }
+
+func (o logObserver) Observe(dir capnprpc.Direction, m rpccp.Message, size int) {
+	o.log.observe(m, dir == capnprpc.Sent)
+}
+
 // Bootstrap returns the capability the peer offers. The caller owns the
-// returned client and must Release it (wrapping it in a generated client
-// proxy hands that duty to the proxy's Release). If the peer offers
-// nothing or the connection is gone, calls on the client fail.
-//
-// Bootstrap does not wait for the answer, so ctx only carries values: its
-// cancellation is ignored and the request is always sent. (go-capnp
-// v3.1.0-alpha.2 drops a request whose context is done before it is sent,
-// but still sends calls already made on the returned promise, which
-// names an answer the peer never heard of and makes it abort the whole
-// connection — as a dial helper's `defer cancel()` would.) Releasing the
-// client before the peer answered waits for the answer or for the
-// connection to close.
-func (c *Conn) Bootstrap(ctx context.Context) capnp.Client {
+// returned capability and must Release it (wrapping it in a generated
+// client proxy hands that duty to the proxy's Release). It does not wait
+// for the peer's answer: calls made on it are sent at once, pipelined on
+// the bootstrap request. If the peer offers nothing or the connection is
+// gone, calls on it fail. ctx only carries values.
+func (c *Conn) Bootstrap(ctx context.Context) *Capability {
 	return c.rpc.Bootstrap(context.WithoutCancel(ctx))
 }
 
 // Close shuts the connection down: pending and later calls in both
 // directions fail with ErrDisconnected, and the stream is closed. Close
-// waits at most Options.CloseTimeout for the RPC layer; after that it closes
-// the stream itself and returns. Calling Close more than once is harmless.
+// waits at most Options.CloseTimeout for the connection to shut down; after
+// that it returns an error (the stream is closed either way). Calling
+// Close more than once is harmless.
 func (c *Conn) Close() error {
 	done := make(chan error, 1)
 	go func() { done <- c.rpc.Close() }()
 	select {
 	case err := <-done:
-		if err != nil && !errors.Is(err, rpc.ErrConnClosed) && !isDisconnected(err) {
+		if err != nil && !isDisconnected(err) {
 			return err
 		}
 		return nil
 	case <-time.After(c.closeTimeout):
-		c.rwc.Close()
-		return errors.New("ipc: connection did not shut down in time; stream closed forcibly")
+		return errors.New("ipc: connection did not shut down in time")
 	}
 }
 
@@ -158,19 +176,8 @@ func (c *Conn) Done() <-chan struct{} {
 	return c.rpc.Done()
 }
 
-// streamCodec frames Cap'n Proto messages on a stream. It reads through a
-// buffer (a message's header and body are otherwise two reads) and writes
-// to the stream directly so that the encoder's single writev stays one.
-type streamCodec struct {
-	*capnp.Decoder
-	*capnp.Encoder
-	io.Closer
-}
-
-func newStreamCodec(rwc io.ReadWriteCloser) *streamCodec {
-	return &streamCodec{
-		Decoder: capnp.NewDecoder(bufio.NewReaderSize(rwc, 64<<10)),
-		Encoder: capnp.NewEncoder(rwc),
-		Closer:  rwc,
-	}
+// waitIdle waits until no call the peer made is running or waiting to
+// run, or ctx is done.
+func (c *Conn) waitIdle(ctx context.Context) error {
+	return c.rpc.WaitIdle(ctx)
 }

@@ -7,8 +7,7 @@ import (
 	"net"
 	"syscall"
 
-	"capnproto.org/go/capnp/v3/exc"
-	"capnproto.org/go/capnp/v3/rpc"
+	"github.com/ifacegen/ifacegen/runtime/capnprpc"
 )
 
 // ErrDisconnected is the cause of every call that fails because the
@@ -112,9 +111,8 @@ func newRemoteError(reason string) *RemoteError {
 // ErrUnimplemented (see ServerError), e.g. "mining.Mining.GetTip: ipc:
 // unimplemented" from UnimplementedMining; otherwise (the server does not
 // know the method, or it is retired there) an *Error whose message keeps
-// the exception's, which names the capnp interface and method, e.g.
-// "mining.Mining.GetTip: ipc: unimplemented: mining.capnp:Mining.getTip:
-// unimplemented".
+// the exception's reason, e.g. "mining.Mining.GetTip: ipc: unimplemented:
+// mining.Mining.getTip is retired".
 func CallError(method string, err error) error {
 	if err == nil {
 		return nil
@@ -122,58 +120,38 @@ func CallError(method string, err error) error {
 	if isDisconnected(err) {
 		return &Error{Method: method, Err: fmt.Errorf("%w: %v", ErrDisconnected, err)}
 	}
-	var e *exc.Exception
-	if errors.As(err, &e) && e.Type == exc.Unimplemented {
-		if msg, ok := remoteMessage(e); ok {
-			if re := newRemoteError(msg); re.Code == unimplementedCode {
-				// The remote implementation returned an error
-				// wrapping ErrUnimplemented (ServerError).
-				return re
-			}
-		}
-		return &Error{Method: method, Err: fmt.Errorf("%w: %v", ErrUnimplemented, err)}
+	var e *capnprpc.Exception
+	if !errors.As(err, &e) {
+		return &Error{Method: method, Err: err}
 	}
-	if errors.As(err, &e) && e.Type == exc.Failed {
-		if msg, ok := remoteMessage(e); ok {
-			return newRemoteError(msg)
+	switch {
+	case e.Type == capnprpc.Unimplemented:
+		// From the peer, or raised here when the peer answered the
+		// call with an Unimplemented message.
+		if re := newRemoteError(e.Reason); e.Remote && re.Code == unimplementedCode {
+			// The remote implementation returned an error wrapping
+			// ErrUnimplemented (ServerError).
+			return re
 		}
+		return &Error{Method: method, Err: fmt.Errorf("%w: %s", ErrUnimplemented, e.Reason)}
+	case e.Type == capnprpc.Failed && e.Remote:
+		return newRemoteError(e.Reason)
 	}
 	return &Error{Method: method, Err: err}
 }
 
 // isDisconnected reports whether err means the peer or the stream is gone:
-// go-capnp's Disconnected exceptions, and the stream errors a send or
+// the engine's Disconnected exceptions, and the stream errors a send or
 // receive hits when the other end closed first (EOF, EPIPE, ECONNRESET, a
-// closed connection, go-capnp's own "connection closed"), which go-capnp
-// reports as plain failures.
+// closed connection).
 func isDisconnected(err error) bool {
-	return exc.IsType(err, exc.Disconnected) ||
-		errors.Is(err, io.EOF) ||
+	var e *capnprpc.Exception
+	if errors.As(err, &e) && e.Type == capnprpc.Disconnected {
+		return true
+	}
+	return errors.Is(err, io.EOF) ||
 		errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, net.ErrClosed) ||
-		errors.Is(err, rpc.ErrConnClosed) ||
 		errors.Is(err, syscall.EPIPE) ||
 		errors.Is(err, syscall.ECONNRESET)
-}
-
-// remoteMessage extracts the peer's own message from an exception received
-// over the wire; ok is false for exceptions raised by the local RPC layer.
-//
-// go-capnp (v3.1.0-alpha.2, answer.go resolution.ptr) hands a received
-// exception to the caller as exc.Exception{Prefix: "", Cause:
-// wrap("<schema>:<Interface>.<method>", errors.New(reason))}; locally raised
-// ones wrap a further *exc.Exception with a package prefix ("rpc", "capnp").
-func remoteMessage(e *exc.Exception) (msg string, ok bool) {
-	if e.Prefix != "" {
-		return "", false
-	}
-	base := errors.Unwrap(e.Cause)
-	if base == nil {
-		return "", false
-	}
-	var inner *exc.Exception
-	if errors.As(base, &inner) && inner.Prefix != "" {
-		return "", false
-	}
-	return base.Error(), true
 }

@@ -10,8 +10,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"capnproto.org/go/capnp/v3"
 )
 
 // ListenOptions configures Listen. A nil *ListenOptions means the defaults
@@ -45,7 +43,7 @@ type ListenOptions struct {
 type Listener struct {
 	ln        net.Listener
 	addr      net.Addr
-	bootstrap func() capnp.Client
+	bootstrap func() *Capability
 	opts      ListenOptions
 	logger    *slog.Logger
 	cleanup   func() // removes the socket file; nil for TCP
@@ -89,7 +87,7 @@ type Listener struct {
 //
 // ctx bounds setting up the listener, not its life, as for
 // net.ListenConfig.Listen.
-func Listen(ctx context.Context, network, address string, bootstrap func() capnp.Client, opts *ListenOptions) (*Listener, error) {
+func Listen(ctx context.Context, network, address string, bootstrap func() *Capability, opts *ListenOptions) (*Listener, error) {
 	l := &Listener{
 		bootstrap:  bootstrap,
 		acceptDone: make(chan struct{}),
@@ -100,7 +98,7 @@ func Listen(ctx context.Context, network, address string, bootstrap func() capnp
 		l.opts = *opts
 	}
 	l.opts.Bootstrap.Release()
-	l.opts.Bootstrap = capnp.Client{}
+	l.opts.Bootstrap = nil
 	if l.opts.HandshakeTimeout <= 0 {
 		l.opts.HandshakeTimeout = 10 * time.Second
 	}
@@ -173,9 +171,7 @@ func (l *Listener) Shutdown(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			select {
-			case <-c.calls.idle():
-			case <-ctx.Done():
+			if c.waitIdle(ctx) != nil {
 				forced.Store(true)
 			}
 			c.Close()
@@ -304,7 +300,7 @@ func (l *Listener) serve(nc net.Conn) {
 	if l.bootstrap != nil {
 		opts.Bootstrap = l.bootstrap()
 	}
-	c := newConn(nc, &opts, &callCounter{}, nil)
+	c := newConn(nc, &opts, nil)
 	l.mu.Lock()
 	if l.closing {
 		// Close or Shutdown has taken the set of connections already.
@@ -337,42 +333,3 @@ func remoteAddr(c net.Conn) string {
 	}
 	return "local"
 }
-
-// callCounter counts the calls (and bootstrap requests) a peer has made on
-// a connection that have not returned yet. Its methods are safe for
-// concurrent use.
-type callCounter struct {
-	mu   sync.Mutex
-	n    int
-	wait chan struct{} // closed when n drops to zero; nil while n is zero
-}
-
-// add adds d (1 for a call received, -1 for a return sent) to the count.
-func (c *callCounter) add(d int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.n = max(c.n+d, 0)
-	if c.n == 0 && c.wait != nil {
-		close(c.wait)
-		c.wait = nil
-	}
-}
-
-// idle returns a channel that is closed once no call is in progress.
-func (c *callCounter) idle() <-chan struct{} {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.n == 0 {
-		return closedChan
-	}
-	if c.wait == nil {
-		c.wait = make(chan struct{})
-	}
-	return c.wait
-}
-
-var closedChan = func() chan struct{} {
-	c := make(chan struct{})
-	close(c)
-	return c
-}()

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"sync"
 
-	"capnproto.org/go/capnp/v3/exc"
+	"github.com/ifacegen/ifacegen/runtime/capnprpc"
 )
 
 // Sentinel errors (//ipc:error) cross the wire inside the reason text of
@@ -80,10 +80,9 @@ func ServerError(err error) error {
 		return nil
 	}
 	if errors.Is(err, ErrUnimplemented) {
-		// go-capnp sends the type of an *exc.Exception returned as
-		// is (exc.TypeOf does not unwrap), and "failed" for anything
-		// else.
-		return exc.New(exc.Unimplemented, "", sentinelPrefix+unimplementedCode+"] "+err.Error())
+		// The engine sends the type of an *Exception returned as is,
+		// and "failed" for anything else.
+		return &capnprpc.Exception{Type: capnprpc.Unimplemented, Reason: sentinelPrefix + unimplementedCode + "] " + err.Error()}
 	}
 	sentinels.RLock()
 	defer sentinels.RUnlock()

@@ -5,6 +5,7 @@ package ipc
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"os/signal"
@@ -12,7 +13,7 @@ import (
 	"strconv"
 	"syscall"
 
-	"capnproto.org/go/capnp/v3"
+	"github.com/ifacegen/ifacegen/runtime/sandbox"
 )
 
 // ErrNotSpawned is the cause of ServeSpawned's error in a program that was
@@ -32,11 +33,11 @@ var ErrNotSpawned = errors.New("this program is started by its parent process ov
 //     died (on Linux the child also receives SpawnOptions.ParentDeathSignal,
 //     SIGTERM by default).
 //
-// How the release is detected: go-capnp's connection keeps a reference of
-// its own to bootstrap, so the server's Shutdown hook cannot tell; instead
-// the connection counts the references the parent holds from the RPC
-// messages themselves (see bootstrapWatch). A call still running when the
-// parent releases bootstrap delays the end until it returns.
+// How the release is detected: the connection keeps a reference of its own
+// to bootstrap, so the server's Shutdown hook cannot tell; the engine
+// tells when the parent's references to it (counted from the RPC messages)
+// drop to zero. A call still running when the parent releases bootstrap
+// keeps running until it returns or the connection closes.
 //
 // ServeSpawned takes over bootstrap and releases it before it returns, on
 // every path. opts.Bootstrap is ignored (leave it zero); opts otherwise
@@ -54,6 +55,10 @@ var ErrNotSpawned = errors.New("this program is started by its parent process ov
 //		}
 //	}
 //
+// When the parent spawned this process with SpawnOptions.Sandbox,
+// ServeSpawned applies that policy (sandbox.ApplyFromEnv) before it
+// serves, and returns the error without serving if it cannot.
+//
 // ServeSpawned removes SpawnFDEnv from the environment, so it serves at
 // most once per process, and the process's own children do not inherit
 // the variable.
@@ -63,7 +68,7 @@ var ErrNotSpawned = errors.New("this program is started by its parent process ov
 // after its parent died is not killed by SIGPIPE midway, ServeSpawned
 // ignores SIGPIPE for the process: a write to a closed pipe, standard
 // error included, returns EPIPE instead.
-func ServeSpawned(bootstrap capnp.Client, opts *Options) error {
+func ServeSpawned(bootstrap *Capability, opts *Options) error {
 	value, ok := os.LookupEnv(SpawnFDEnv)
 	if !ok {
 		bootstrap.Release()
@@ -80,11 +85,16 @@ func ServeSpawned(bootstrap capnp.Client, opts *Options) error {
 	if opts != nil {
 		o = *opts
 	}
+	if err := applySandbox(o.Logger); err != nil {
+		sock.Close()
+		bootstrap.Release()
+		return err
+	}
 	o.Bootstrap = bootstrap
-	watch := newBootstrapWatch()
-	conn := newConn(sock, &o, nil, watch)
+	released := make(chan struct{})
+	conn := newConn(sock, &o, func() { close(released) })
 	select {
-	case <-watch.released:
+	case <-released:
 		// The parent holds no reference to bootstrap any more: it asks us
 		// to shut down. Closing the connection releases bootstrap.
 		if o.Logger != nil {
@@ -95,6 +105,26 @@ func ServeSpawned(bootstrap capnp.Client, opts *Options) error {
 		// The parent closed the connection or died.
 		if o.Logger != nil {
 			o.Logger.Debug("ipc: connection to parent closed; shutting down")
+		}
+	}
+	return nil
+}
+
+// applySandbox applies the policy the parent passed (SpawnOptions.Sandbox),
+// if any, before this process serves anything. What a BestEffort policy
+// could not enforce is logged as a warning to logger, or to standard
+// error when logger is nil.
+func applySandbox(logger *slog.Logger) error {
+	_, notEnforced, err := sandbox.ApplyFromEnv()
+	if err != nil {
+		return fmt.Errorf("%s: %w", filepath.Base(os.Args[0]), err)
+	}
+	for _, what := range notEnforced {
+		msg := "ipc: sandbox (best effort): not enforced: " + what
+		if logger != nil {
+			logger.Warn(msg)
+		} else {
+			fmt.Fprintln(os.Stderr, msg)
 		}
 	}
 	return nil

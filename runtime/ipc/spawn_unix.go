@@ -14,8 +14,16 @@ import (
 	"syscall"
 	"time"
 
-	"capnproto.org/go/capnp/v3"
+	"github.com/ifacegen/ifacegen/runtime/sandbox"
 )
+
+// Sandbox is what a spawned child may do: see SpawnOptions.Sandbox and
+// package sandbox.
+type Sandbox = sandbox.Policy
+
+// SyscallPolicy is a sandboxed child's system call profile (see
+// sandbox.SyscallPolicy).
+type SyscallPolicy = sandbox.SyscallPolicy
 
 // SpawnFDEnv names the environment variable through which Spawn tells the
 // child which of its file descriptors is the socket to its parent (always
@@ -59,6 +67,18 @@ type SpawnOptions struct {
 	// not call Spawn from such a goroutine. Ignored on other systems.
 	ParentDeathSignal syscall.Signal
 
+	// Sandbox, if not nil, restricts what the child may do (files,
+	// network, system calls; see package sandbox), from before it serves
+	// its first call to its end, and every program it runs. Spawn checks
+	// the policy and the kernel's support first and fails without
+	// starting the child when the kernel lacks what the policy needs
+	// (unless Sandbox.BestEffort; the child then logs what it could not
+	// enforce). The policy reaches the child in the environment
+	// (sandbox.EnvVar), ServeSpawned applies it, and Spawn fails unless
+	// the child has applied it once it answers. Nothing in the child can
+	// loosen it afterwards. Nil means no restriction.
+	Sandbox *Sandbox
+
 	// KillTimeout is how long Process.Close waits for the child to exit
 	// before it kills it, when Close's context has no deadline. Zero
 	// means 5 seconds.
@@ -86,13 +106,23 @@ type SpawnOptions struct {
 // shut down (see ServeSpawned); then call Process.Close or Wait. Every
 // call on the capability fails with ErrDisconnected once the child is
 // gone.
-func Spawn(ctx context.Context, exe string, args []string, opts *SpawnOptions) (*Process, capnp.Client, error) {
+func Spawn(ctx context.Context, exe string, args []string, opts *SpawnOptions) (*Process, *Capability, error) {
 	if opts == nil {
 		opts = &SpawnOptions{}
 	}
-	fail := func(err error) (*Process, capnp.Client, error) {
+	fail := func(err error) (*Process, *Capability, error) {
 		opts.Bootstrap.Release() // the connection would have taken it over
-		return nil, capnp.Client{}, err
+		return nil, nil, err
+	}
+	var policy string
+	if opts.Sandbox != nil {
+		if err := opts.Sandbox.Check(); err != nil {
+			return fail(fmt.Errorf("ipc: spawn %s: %w", programName(exe), err))
+		}
+		var err error
+		if policy, err = opts.Sandbox.Encode(); err != nil {
+			return fail(fmt.Errorf("ipc: spawn %s: %w", programName(exe), err))
+		}
 	}
 	parentEnd, childEnd, err := SocketPair()
 	if err != nil {
@@ -117,7 +147,7 @@ func Spawn(ctx context.Context, exe string, args []string, opts *SpawnOptions) (
 		p.killTimeout = 5 * time.Second
 	}
 	cmd := exec.Command(exe, args...)
-	cmd.Env = spawnEnv(opts.Env)
+	cmd.Env = spawnEnv(opts.Env, policy)
 	cmd.Dir = opts.Dir
 	cmd.Stdout = opts.Stdout
 	if cmd.Stdout == nil {
@@ -147,17 +177,15 @@ func Spawn(ctx context.Context, exe string, args []string, opts *SpawnOptions) (
 	go p.wait()
 
 	boot := p.conn.Bootstrap(ctx)
-	if err := boot.Resolve(ctx); err != nil {
-		// The child did not answer in time: kill it at once. Release
-		// boot only then: go-capnp's release of an unanswered bootstrap
-		// waits for the answer, which only the closed connection gives.
+	if err := boot.Resolve(ctx); err != nil && ctx.Err() != nil {
+		// The child did not answer in time: kill it at once.
 		expired, cancel := context.WithCancel(context.Background())
 		cancel()
 		p.Close(expired)
 		boot.Release()
-		return nil, capnp.Client{}, fmt.Errorf("ipc: %s (pid %d) did not answer: %w", p.name, p.Pid, err)
+		return nil, nil, fmt.Errorf("ipc: %s (pid %d) did not answer: %w", p.name, p.Pid, err)
 	}
-	if berr := resolvedError(boot); berr != nil {
+	if berr := boot.Resolve(ctx); berr != nil {
 		boot.Release()
 		err := p.Close(ctx)
 		var re *RemoteError
@@ -171,33 +199,35 @@ func Spawn(ctx context.Context, exe string, args []string, opts *SpawnOptions) (
 		}
 		// Otherwise err tells how the child ended: its status and the
 		// end of its standard error.
-		return nil, capnp.Client{}, err
+		return nil, nil, err
+	}
+	if opts.Sandbox != nil {
+		if err := opts.Sandbox.Confirm(p.Pid); err != nil {
+			boot.Release()
+			expired, cancel := context.WithCancel(context.Background())
+			cancel()
+			p.Close(expired)
+			return nil, nil, fmt.Errorf("ipc: %s (pid %d): %w", p.name, p.Pid, err)
+		}
 	}
 	return p, boot, nil
 }
 
 // spawnEnv returns env, or this process's environment if env is nil, with
-// SpawnFDEnv set to the child's socket descriptor.
-func spawnEnv(env []string) []string {
+// SpawnFDEnv set to the child's socket descriptor and, if policy is not
+// empty, sandbox.EnvVar set to it (and unset otherwise).
+func spawnEnv(env []string, policy string) []string {
 	if env == nil {
 		env = os.Environ()
 	}
-	out := make([]string, 0, len(env)+1)
+	out := make([]string, 0, len(env)+2)
 	for _, kv := range env {
-		if !strings.HasPrefix(kv, SpawnFDEnv+"=") {
+		if !strings.HasPrefix(kv, SpawnFDEnv+"=") && !strings.HasPrefix(kv, sandbox.EnvVar+"=") {
 			out = append(out, kv)
 		}
 	}
-	return append(out, SpawnFDEnv+"="+strconv.Itoa(spawnFD))
-}
-
-// resolvedError returns the error a resolved client stands for (a failed
-// bootstrap, a lost connection), or nil if it is a capability.
-func resolvedError(c capnp.Client) error {
-	s := c.Snapshot()
-	defer s.Release()
-	if err, ok := s.Brand().Value.(error); ok {
-		return err
+	if policy != "" {
+		out = append(out, sandbox.EnvVar+"="+policy)
 	}
-	return nil
+	return append(out, SpawnFDEnv+"="+strconv.Itoa(spawnFD))
 }

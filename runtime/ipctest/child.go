@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"capnproto.org/go/capnp/v3"
-
 	"github.com/ifacegen/ifacegen/runtime/ipc"
 )
 
@@ -78,7 +76,7 @@ func Command(name string) *exec.Cmd {
 // the end of the test Spawn releases it (again, harmlessly) and closes the
 // process (ipc.Process.Close, killing it if it does not exit within
 // 5 seconds), without reporting how it ended: check Wait for that.
-func Spawn(t testing.TB, name string, opts *ipc.SpawnOptions) (*ipc.Process, capnp.Client) {
+func Spawn(t testing.TB, name string, opts *ipc.SpawnOptions) (*ipc.Process, *ipc.Capability) {
 	t.Helper()
 	var o ipc.SpawnOptions
 	if opts != nil {

@@ -14,6 +14,7 @@ import (
 	capnp "capnproto.org/go/capnp/v3"
 	"capnproto.org/go/capnp/v3/std/capnp/persistent"
 
+	"github.com/ifacegen/ifacegen/runtime/capnprpc"
 	"github.com/ifacegen/ifacegen/runtime/ipc"
 	"github.com/ifacegen/ifacegen/runtime/ipctest"
 )
@@ -21,8 +22,7 @@ import (
 func TestMain(m *testing.M) {
 	ipctest.RunChild(map[string]func(){
 		"saver": func() {
-			boot := capnp.Client(persistent.Persistent_ServerToClient(saver{}))
-			if err := ipc.ServeSpawned(boot, nil); err != nil {
+			if err := ipc.ServeSpawned(saver(), nil); err != nil {
 				fmt.Fprintln(os.Stderr, err)
 				os.Exit(1)
 			}
@@ -31,27 +31,35 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// saver's save fails with a message naming the process it runs in.
-type saver struct{}
-
-func (saver) Save(context.Context, persistent.Persistent_save) error {
-	return fmt.Errorf("saved by pid %d", os.Getpid())
+// saveMethod is persistent.Persistent.save on the wire.
+var saveMethod = capnprpc.Method{
+	InterfaceID: persistent.Persistent_TypeID, MethodID: 0, Name: "persistent.Persistent.Save",
+	ParamsSize: capnp.ObjectSize{PointerCount: 1},
 }
 
-func save(t *testing.T, c capnp.Client) string {
+// saver serves persistent.Persistent: its save fails with a message naming
+// the process it runs in.
+func saver() *ipc.Capability {
+	return capnprpc.NewLocal(capnprpc.ServerFunc(func(_ context.Context, call *capnprpc.Call) error {
+		if call.InterfaceID() != saveMethod.InterfaceID || call.MethodID() != saveMethod.MethodID {
+			return &capnprpc.Exception{Type: capnprpc.Unimplemented, Reason: "saver serves only Persistent.save"}
+		}
+		return fmt.Errorf("saved by pid %d", os.Getpid())
+	}))
+}
+
+func save(t *testing.T, c *ipc.Capability) string {
 	t.Helper()
-	f, release := persistent.Persistent(c).Save(context.Background(), nil)
-	defer release()
-	_, err := f.Struct()
+	err := c.Call(context.Background(), &saveMethod, nil, nil)
 	var re *ipc.RemoteError
-	if err = ipc.CallError("persistent.Persistent.Save", err); !errors.As(err, &re) {
+	if err = ipc.CallError(saveMethod.Name, err); !errors.As(err, &re) {
 		t.Fatalf("save: got %v, want a remote error", err)
 	}
 	return re.Message
 }
 
 func TestPipe(t *testing.T) {
-	c := ipctest.Pipe(t, capnp.Client(persistent.Persistent_ServerToClient(saver{})))
+	c := ipctest.Pipe(t, saver())
 	if got, want := save(t, c), fmt.Sprintf("saved by pid %d", os.Getpid()); got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}

@@ -6,8 +6,6 @@ import (
 	"context"
 	"testing"
 
-	"capnproto.org/go/capnp/v3"
-
 	"github.com/ifacegen/ifacegen/runtime/ipc"
 )
 
@@ -16,7 +14,7 @@ import (
 // over bootstrap. The caller owns the returned client and may Release it;
 // when the test ends, Pipe releases it (again, harmlessly) and closes both
 // connections.
-func Pipe(t testing.TB, bootstrap capnp.Client) capnp.Client {
+func Pipe(t testing.TB, bootstrap *ipc.Capability) *ipc.Capability {
 	t.Helper()
 	a, b, err := ipc.SocketPair()
 	if err != nil {

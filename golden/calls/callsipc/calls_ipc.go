@@ -4,6 +4,12 @@
 // Cap'n Proto RPC: New<Interface>Client calls a remote implementation, New<Interface>Server
 // serves a local one. ifacegen generates it from the //ipc: directives in
 // github.com/ifacegen/ifacegen/golden/calls.
+//
+// The methods of every client are safe for concurrent use. A method returns an
+// *ipc.RemoteError carrying the message of an error the remote implementation returned,
+// and an *ipc.Error when the call itself failed: errors.Is(err, ipc.ErrDisconnected) once
+// the connection is gone. A method without an error result panics with an *ipc.Error
+// instead.
 package callsipc
 
 import (
@@ -11,13 +17,14 @@ import (
 	"runtime"
 
 	"capnproto.org/go/capnp/v3"
-	"capnproto.org/go/capnp/v3/server"
 	"github.com/ifacegen/ifacegen/golden/calls"
+	"github.com/ifacegen/ifacegen/runtime/capnprpc"
 	"github.com/ifacegen/ifacegen/runtime/ipc"
+	"github.com/ifacegen/ifacegen/runtime/ipcimpl"
 )
 
-// This code needs a runtime/ipc that supports this version of generated code.
-const _ = ipc.SupportPackageIsVersion1
+// This code needs a runtime that supports this version of generated code.
+const _ = ipcimpl.SupportPackageIsVersion2
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -33,120 +40,102 @@ func init() {
 	ipc.RegisterError("github.com/ifacegen/ifacegen/golden/calls.ErrNotReady", calls.ErrNotReady)
 }
 
-// CallsClient calls a calls.Calls in another process. It implements calls.Calls.
-// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
-// message of an error the remote implementation returned, and an *ipc.Error when the call
-// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
-// without an error result panics with an *ipc.Error instead.
+// The methods of calls.Calls on the wire.
+var (
+	methodCallsEnter = capnprpc.Method{InterfaceID: Calls_TypeID, MethodID: 0, Name: "calls.Calls.Enter", ParamsSize: capnp.ObjectSize{DataSize: 8, PointerCount: 0}}
+	methodCallsFail  = capnprpc.Method{InterfaceID: Calls_TypeID, MethodID: 1, Name: "calls.Calls.Fail", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+)
+
+// CallsClient calls a calls.Calls in another process; the package doc says how its
+// methods fail.
+//
+// Calls is served by an implementation the tests control.
 type CallsClient struct {
-	c Calls
+	c *ipc.Capability
 }
 
+// If this fails to compile, calls.Calls changed: regenerate (go generate).
 var _ calls.Calls = (*CallsClient)(nil)
 
 // NewCallsClient returns a client that calls c, a capability serving calls.Calls, typically
 // what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
 // client that becomes unreachable without Release releases c when it is garbage collected;
 // call Release rather than rely on that.
-func NewCallsClient(c capnp.Client) *CallsClient {
-	client := &CallsClient{c: Calls(c)}
-	runtime.AddCleanup(client, Calls.Release, client.c)
+func NewCallsClient(c *ipc.Capability) *CallsClient {
+	client := &CallsClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *CallsClient) Release() {
 	c.c.Release()
 }
 
 // Enter runs until the implementation lets it return (or ctx is done).
 func (c *CallsClient) Enter(ctx context.Context, id int32) (err error) {
-	f, release := c.c.Enter(ctx, func(p Calls_enter_Params) error {
-		return ipc.ArgsError(writeCalls_enter_Params(p, id))
-	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return ipc.ClientError(ctx, capnp.Client(c.c), "calls.Calls.Enter", err)
-	}
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		return ipc.ClientError(ctx, capnp.Client(c.c), "calls.Calls.Enter", err)
-	}
-	return nil
+	return ipcimpl.Call(ctx, c.c, &methodCallsEnter, func(p capnp.Struct) error {
+		return writeCalls_enter_Params(Calls_enter_Params(p), id)
+	}, nil)
 }
 
 // Fail returns the sentinel named by which ("not-ready", "gone"),
 // wrapped with context, or a plain error for anything else.
 func (c *CallsClient) Fail(ctx context.Context, which string) (err error) {
-	f, release := c.c.Fail(ctx, func(p Calls_fail_Params) error {
-		return ipc.ArgsError(writeCalls_fail_Params(p, which))
-	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return ipc.ClientError(ctx, capnp.Client(c.c), "calls.Calls.Fail", err)
-	}
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		return ipc.ClientError(ctx, capnp.Client(c.c), "calls.Calls.Fail", err)
-	}
-	return nil
+	return ipcimpl.Call(ctx, c.c, &methodCallsFail, func(p capnp.Struct) error {
+		return writeCalls_fail_Params(Calls_fail_Params(p), which)
+	}, nil)
 }
 
 // NewCallsServer returns a capability that serves impl: calls to it, usually made by a
 // CallsClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewCallsServer(impl calls.Calls) capnp.Client {
-	s := callsServer{impl: impl}
-	return capnp.NewClient(server.New(Calls_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewCallsServer(impl calls.Calls) *ipc.Capability {
+	return ipcimpl.NewServer(callsServer{impl: impl}, impl)
 }
 
-// callsServer serves a calls.Calls as a Calls_Server.
+// callsServer serves a calls.Calls.
 type callsServer struct {
 	impl calls.Calls
 }
 
-// Enter serves calls.Calls.Enter.
-func (s callsServer) Enter(ctx context.Context, call Calls_enter) (err error) {
-	defer ipc.Recover("calls.Calls.Enter", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s callsServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case Calls_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveEnter(ctx, call)
+		case 1:
+			return s.serveFail(ctx, call)
+		}
 	}
-	defer slot.Leave()
-	var id int32
-	if err := readCalls_enter_Params(call.Args(), &id); err != nil {
-		return &ipc.Error{Method: "calls.Calls.Enter", Err: err}
-	}
-	if err := s.impl.Enter(ctx, id); err != nil {
-		return ipc.ServerError(err)
-	}
-	return nil
+	return ipcimpl.Unknown(call)
 }
 
-// Fail serves calls.Calls.Fail.
-func (s callsServer) Fail(ctx context.Context, call Calls_fail) (err error) {
-	defer ipc.Recover("calls.Calls.Fail", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// serveEnter serves calls.Calls.Enter.
+func (s callsServer) serveEnter(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodCallsEnter, &err)
+	var id int32
+	if err := readCalls_enter_Params(Calls_enter_Params(call.Params()), &id); err != nil {
+		return ipcimpl.ParamsError(&methodCallsEnter, err)
 	}
-	defer slot.Leave()
+	return ipc.ServerError(s.impl.Enter(ctx, id))
+}
+
+// serveFail serves calls.Calls.Fail.
+func (s callsServer) serveFail(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodCallsFail, &err)
 	var which string
-	if err := readCalls_fail_Params(call.Args(), &which); err != nil {
-		return &ipc.Error{Method: "calls.Calls.Fail", Err: err}
+	if err := readCalls_fail_Params(Calls_fail_Params(call.Params()), &which); err != nil {
+		return ipcimpl.ParamsError(&methodCallsFail, err)
 	}
-	if err := s.impl.Fail(ctx, which); err != nil {
-		return ipc.ServerError(err)
-	}
-	return nil
+	return ipc.ServerError(s.impl.Fail(ctx, which))
 }
 
 // UnimplementedCalls answers every method of calls.Calls with an error wrapping ipc.ErrUnimplemented
@@ -168,36 +157,37 @@ func (UnimplementedCalls) Fail(context.Context, string) error {
 	return ipc.Unimplemented("calls.Calls.Fail")
 }
 
-// ExportCalls returns a new reference to the capability that carries v: null for nil,
-// the capability a CallsClient calls (so a received object goes back as itself), and
-// otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportCalls(v calls.Calls) Calls {
+// ExportCalls returns a new reference to the capability that carries v: nil for nil, the
+// capability a CallsClient calls (so a received object goes back as itself), and otherwise a new
+// server for v. Setting it into a message hands the reference to the message.
+func ExportCalls(v calls.Calls) *ipc.Capability {
 	switch v := v.(type) {
 	case nil:
-		return Calls{}
+		return nil
 	case *CallsClient:
 		if v == nil {
-			return Calls{}
+			return nil
 		}
 		return v.c.AddRef()
 	}
-	return Calls(NewCallsServer(v))
+	return NewCallsServer(v)
 }
 
-// ImportCalls returns the Go value of the capability c, which it does not take over:
-// nil for a null capability, the implementation itself for a capability this process serves
-// with NewCallsServer, and otherwise a CallsClient holding a new reference to c.
-func ImportCalls(c Calls) calls.Calls {
-	if !c.IsValid() {
+// ImportCalls returns the Go value of the capability c, taking over c: nil for nil, the
+// implementation itself for a capability this process serves with NewCallsServer, and
+// otherwise a CallsClient that calls c.
+func ImportCalls(c *ipc.Capability) calls.Calls {
+	if c == nil {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		switch s := b.(type) {
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		switch s := s.(type) {
 		case callsServer:
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewCallsClient(capnp.Client(c.AddRef()))
+	return NewCallsClient(c)
 }
 
 // writeCalls_enter_Params writes the arguments of a call to calls.Calls.Enter into p.

@@ -4,6 +4,12 @@
 // Cap'n Proto RPC: New<Interface>Client calls a remote implementation, New<Interface>Server
 // serves a local one. ifacegen generates it from the //ipc: directives in
 // github.com/ifacegen/ifacegen/golden/chain.
+//
+// The methods of every client are safe for concurrent use. A method returns an
+// *ipc.RemoteError carrying the message of an error the remote implementation returned,
+// and an *ipc.Error when the call itself failed: errors.Is(err, ipc.ErrDisconnected) once
+// the connection is gone. A method without an error result panics with an *ipc.Error
+// instead.
 package chainipc
 
 import (
@@ -13,13 +19,14 @@ import (
 	"time"
 
 	"capnproto.org/go/capnp/v3"
-	"capnproto.org/go/capnp/v3/server"
 	"github.com/ifacegen/ifacegen/golden/chain"
+	"github.com/ifacegen/ifacegen/runtime/capnprpc"
 	"github.com/ifacegen/ifacegen/runtime/ipc"
+	"github.com/ifacegen/ifacegen/runtime/ipcimpl"
 )
 
-// This code needs a runtime/ipc that supports this version of generated code.
-const _ = ipc.SupportPackageIsVersion1
+// This code needs a runtime that supports this version of generated code.
+const _ = ipcimpl.SupportPackageIsVersion2
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -27,113 +34,95 @@ func init() {
 	ipc.LogSchema(RegisterSchema)
 }
 
-// NotificationsClient calls a chain.Notifications in another process. It implements chain.Notifications.
-// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
-// message of an error the remote implementation returned, and an *ipc.Error when the call
-// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
-// without an error result panics with an *ipc.Error instead.
+// The methods of chain.Notifications on the wire.
+var (
+	methodNotificationsBlockConnected    = capnprpc.Method{InterfaceID: Notifications_TypeID, MethodID: 0, Name: "chain.Notifications.BlockConnected", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodNotificationsChainStateFlushed = capnprpc.Method{InterfaceID: Notifications_TypeID, MethodID: 1, Name: "chain.Notifications.ChainStateFlushed", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+)
+
+// NotificationsClient calls a chain.Notifications in another process; the package doc says how its
+// methods fail.
+//
+// Notifications receives chain events.
 type NotificationsClient struct {
-	c Notifications
+	c *ipc.Capability
 }
 
+// If this fails to compile, chain.Notifications changed: regenerate (go generate).
 var _ chain.Notifications = (*NotificationsClient)(nil)
 
 // NewNotificationsClient returns a client that calls c, a capability serving chain.Notifications, typically
 // what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
 // client that becomes unreachable without Release releases c when it is garbage collected;
 // call Release rather than rely on that.
-func NewNotificationsClient(c capnp.Client) *NotificationsClient {
-	client := &NotificationsClient{c: Notifications(c)}
-	runtime.AddCleanup(client, Notifications.Release, client.c)
+func NewNotificationsClient(c *ipc.Capability) *NotificationsClient {
+	client := &NotificationsClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *NotificationsClient) Release() {
 	c.c.Release()
 }
 
 // BlockConnected announces a new tip.
 func (c *NotificationsClient) BlockConnected(ctx context.Context, block chain.BlockInfo) (err error) {
-	f, release := c.c.BlockConnected(ctx, func(p Notifications_blockConnected_Params) error {
-		return ipc.ArgsError(writeNotifications_blockConnected_Params(p, block))
-	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Notifications.BlockConnected", err)
-	}
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Notifications.BlockConnected", err)
-	}
-	return nil
+	return ipcimpl.Call(ctx, c.c, &methodNotificationsBlockConnected, func(p capnp.Struct) error {
+		return writeNotifications_blockConnected_Params(Notifications_blockConnected_Params(p), block)
+	}, nil)
 }
 
 // ChainStateFlushed announces that the chain state reached disk.
 func (c *NotificationsClient) ChainStateFlushed(ctx context.Context) (err error) {
-	f, release := c.c.ChainStateFlushed(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Notifications.ChainStateFlushed", err)
-	}
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Notifications.ChainStateFlushed", err)
-	}
-	return nil
+	return ipcimpl.Call(ctx, c.c, &methodNotificationsChainStateFlushed, nil, nil)
 }
 
 // NewNotificationsServer returns a capability that serves impl: calls to it, usually made by a
 // NotificationsClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewNotificationsServer(impl chain.Notifications) capnp.Client {
-	s := notificationsServer{impl: impl}
-	return capnp.NewClient(server.New(Notifications_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewNotificationsServer(impl chain.Notifications) *ipc.Capability {
+	return ipcimpl.NewServer(notificationsServer{impl: impl}, impl)
 }
 
-// notificationsServer serves a chain.Notifications as a Notifications_Server.
+// notificationsServer serves a chain.Notifications.
 type notificationsServer struct {
 	impl chain.Notifications
 }
 
-// BlockConnected serves chain.Notifications.BlockConnected.
-func (s notificationsServer) BlockConnected(ctx context.Context, call Notifications_blockConnected) (err error) {
-	defer ipc.Recover("chain.Notifications.BlockConnected", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s notificationsServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case Notifications_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveBlockConnected(ctx, call)
+		case 1:
+			return s.serveChainStateFlushed(ctx, call)
+		}
 	}
-	defer slot.Leave()
-	var block chain.BlockInfo
-	if err := readNotifications_blockConnected_Params(call.Args(), &block); err != nil {
-		return &ipc.Error{Method: "chain.Notifications.BlockConnected", Err: err}
-	}
-	if err := s.impl.BlockConnected(ctx, block); err != nil {
-		return ipc.ServerError(err)
-	}
-	return nil
+	return ipcimpl.Unknown(call)
 }
 
-// ChainStateFlushed serves chain.Notifications.ChainStateFlushed.
-func (s notificationsServer) ChainStateFlushed(ctx context.Context, call Notifications_chainStateFlushed) (err error) {
-	defer ipc.Recover("chain.Notifications.ChainStateFlushed", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// serveBlockConnected serves chain.Notifications.BlockConnected.
+func (s notificationsServer) serveBlockConnected(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodNotificationsBlockConnected, &err)
+	var block chain.BlockInfo
+	if err := readNotifications_blockConnected_Params(Notifications_blockConnected_Params(call.Params()), &block); err != nil {
+		return ipcimpl.ParamsError(&methodNotificationsBlockConnected, err)
 	}
-	defer slot.Leave()
-	if err := s.impl.ChainStateFlushed(ctx); err != nil {
-		return ipc.ServerError(err)
-	}
-	return nil
+	return ipc.ServerError(s.impl.BlockConnected(ctx, block))
+}
+
+// serveChainStateFlushed serves chain.Notifications.ChainStateFlushed.
+func (s notificationsServer) serveChainStateFlushed(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodNotificationsChainStateFlushed, &err)
+	return ipc.ServerError(s.impl.ChainStateFlushed(ctx))
 }
 
 // UnimplementedNotifications answers every method of chain.Notifications with an error wrapping ipc.ErrUnimplemented
@@ -155,110 +144,108 @@ func (UnimplementedNotifications) ChainStateFlushed(context.Context) error {
 	return ipc.Unimplemented("chain.Notifications.ChainStateFlushed")
 }
 
-// ExportNotifications returns a new reference to the capability that carries v: null for nil,
-// the capability a NotificationsClient calls (so a received object goes back as itself), and
-// otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportNotifications(v chain.Notifications) Notifications {
+// ExportNotifications returns a new reference to the capability that carries v: nil for nil, the
+// capability a NotificationsClient calls (so a received object goes back as itself), and otherwise a new
+// server for v. Setting it into a message hands the reference to the message.
+func ExportNotifications(v chain.Notifications) *ipc.Capability {
 	switch v := v.(type) {
 	case nil:
-		return Notifications{}
+		return nil
 	case *NotificationsClient:
 		if v == nil {
-			return Notifications{}
+			return nil
 		}
 		return v.c.AddRef()
 	}
-	return Notifications(NewNotificationsServer(v))
+	return NewNotificationsServer(v)
 }
 
-// ImportNotifications returns the Go value of the capability c, which it does not take over:
-// nil for a null capability, the implementation itself for a capability this process serves
-// with NewNotificationsServer, and otherwise a NotificationsClient holding a new reference to c.
-func ImportNotifications(c Notifications) chain.Notifications {
-	if !c.IsValid() {
+// ImportNotifications returns the Go value of the capability c, taking over c: nil for nil, the
+// implementation itself for a capability this process serves with NewNotificationsServer, and
+// otherwise a NotificationsClient that calls c.
+func ImportNotifications(c *ipc.Capability) chain.Notifications {
+	if c == nil {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		switch s := b.(type) {
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		switch s := s.(type) {
 		case notificationsServer:
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewNotificationsClient(capnp.Client(c.AddRef()))
+	return NewNotificationsClient(c)
 }
 
-// HandlerClient calls a chain.Handler in another process. It implements chain.Handler.
-// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
-// message of an error the remote implementation returned, and an *ipc.Error when the call
-// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
-// without an error result panics with an *ipc.Error instead.
+// The methods of chain.Handler on the wire.
+var (
+	methodHandlerDisconnect = capnprpc.Method{InterfaceID: Handler_TypeID, MethodID: 0, Name: "chain.Handler.Disconnect", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+)
+
+// HandlerClient calls a chain.Handler in another process; the package doc says how its
+// methods fail.
+//
+// Handler keeps a registration alive until Disconnect.
 type HandlerClient struct {
-	c Handler
+	c *ipc.Capability
 }
 
+// If this fails to compile, chain.Handler changed: regenerate (go generate).
 var _ chain.Handler = (*HandlerClient)(nil)
 
 // NewHandlerClient returns a client that calls c, a capability serving chain.Handler, typically
 // what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
 // client that becomes unreachable without Release releases c when it is garbage collected;
 // call Release rather than rely on that.
-func NewHandlerClient(c capnp.Client) *HandlerClient {
-	client := &HandlerClient{c: Handler(c)}
-	runtime.AddCleanup(client, Handler.Release, client.c)
+func NewHandlerClient(c *ipc.Capability) *HandlerClient {
+	client := &HandlerClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *HandlerClient) Release() {
 	c.c.Release()
 }
 
 // Disconnect stops the notifications; the listener is released.
 func (c *HandlerClient) Disconnect(ctx context.Context) (err error) {
-	f, release := c.c.Disconnect(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Handler.Disconnect", err)
-	}
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Handler.Disconnect", err)
-	}
-	return nil
+	return ipcimpl.Call(ctx, c.c, &methodHandlerDisconnect, nil, nil)
 }
 
 // NewHandlerServer returns a capability that serves impl: calls to it, usually made by a
 // HandlerClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewHandlerServer(impl chain.Handler) capnp.Client {
-	s := handlerServer{impl: impl}
-	return capnp.NewClient(server.New(Handler_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewHandlerServer(impl chain.Handler) *ipc.Capability {
+	return ipcimpl.NewServer(handlerServer{impl: impl}, impl)
 }
 
-// handlerServer serves a chain.Handler as a Handler_Server.
+// handlerServer serves a chain.Handler.
 type handlerServer struct {
 	impl chain.Handler
 }
 
-// Disconnect serves chain.Handler.Disconnect.
-func (s handlerServer) Disconnect(ctx context.Context, call Handler_disconnect) (err error) {
-	defer ipc.Recover("chain.Handler.Disconnect", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s handlerServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case Handler_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveDisconnect(ctx, call)
+		}
 	}
-	defer slot.Leave()
-	if err := s.impl.Disconnect(ctx); err != nil {
-		return ipc.ServerError(err)
-	}
-	return nil
+	return ipcimpl.Unknown(call)
+}
+
+// serveDisconnect serves chain.Handler.Disconnect.
+func (s handlerServer) serveDisconnect(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodHandlerDisconnect, &err)
+	return ipc.ServerError(s.impl.Disconnect(ctx))
 }
 
 // UnimplementedHandler answers every method of chain.Handler with an error wrapping ipc.ErrUnimplemented
@@ -275,79 +262,81 @@ func (UnimplementedHandler) Disconnect(context.Context) error {
 	return ipc.Unimplemented("chain.Handler.Disconnect")
 }
 
-// ExportHandler returns a new reference to the capability that carries v: null for nil,
-// the capability a HandlerClient calls (so a received object goes back as itself), and
-// otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportHandler(v chain.Handler) Handler {
+// ExportHandler returns a new reference to the capability that carries v: nil for nil, the
+// capability a HandlerClient calls (so a received object goes back as itself), and otherwise a new
+// server for v. Setting it into a message hands the reference to the message.
+func ExportHandler(v chain.Handler) *ipc.Capability {
 	switch v := v.(type) {
 	case nil:
-		return Handler{}
+		return nil
 	case *HandlerClient:
 		if v == nil {
-			return Handler{}
+			return nil
 		}
 		return v.c.AddRef()
 	}
-	return Handler(NewHandlerServer(v))
+	return NewHandlerServer(v)
 }
 
-// ImportHandler returns the Go value of the capability c, which it does not take over:
-// nil for a null capability, the implementation itself for a capability this process serves
-// with NewHandlerServer, and otherwise a HandlerClient holding a new reference to c.
-func ImportHandler(c Handler) chain.Handler {
-	if !c.IsValid() {
+// ImportHandler returns the Go value of the capability c, taking over c: nil for nil, the
+// implementation itself for a capability this process serves with NewHandlerServer, and
+// otherwise a HandlerClient that calls c.
+func ImportHandler(c *ipc.Capability) chain.Handler {
+	if c == nil {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		switch s := b.(type) {
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		switch s := s.(type) {
 		case handlerServer:
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewHandlerClient(capnp.Client(c.AddRef()))
+	return NewHandlerClient(c)
 }
 
-// ChainClient calls a chain.Chain in another process. It implements chain.Chain.
-// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
-// message of an error the remote implementation returned, and an *ipc.Error when the call
-// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
-// without an error result panics with an *ipc.Error instead.
+// The methods of chain.Chain on the wire.
+var (
+	methodChainGetHeight           = capnprpc.Method{InterfaceID: Chain_TypeID, MethodID: 0, Name: "chain.Chain.GetHeight", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+	methodChainHandleNotifications = capnprpc.Method{InterfaceID: Chain_TypeID, MethodID: 1, Name: "chain.Chain.HandleNotifications", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodChainConnectBlock        = capnprpc.Method{InterfaceID: Chain_TypeID, MethodID: 2, Name: "chain.Chain.ConnectBlock", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodChainUpdateSetting       = capnprpc.Method{InterfaceID: Chain_TypeID, MethodID: 3, Name: "chain.Chain.UpdateSetting", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 2}}
+	methodChainWalk                = capnprpc.Method{InterfaceID: Chain_TypeID, MethodID: 4, Name: "chain.Chain.Walk", ParamsSize: capnp.ObjectSize{DataSize: 8, PointerCount: 1}}
+)
+
+// ChainClient calls a chain.Chain in another process; the package doc says how its
+// methods fail.
+//
+// Chain is the node's view of the block chain.
 type ChainClient struct {
-	c Chain
+	c *ipc.Capability
 }
 
+// If this fails to compile, chain.Chain changed: regenerate (go generate).
 var _ chain.Chain = (*ChainClient)(nil)
 
 // NewChainClient returns a client that calls c, a capability serving chain.Chain, typically
 // what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
 // client that becomes unreachable without Release releases c when it is garbage collected;
 // call Release rather than rely on that.
-func NewChainClient(c capnp.Client) *ChainClient {
-	client := &ChainClient{c: Chain(c)}
-	runtime.AddCleanup(client, Chain.Release, client.c)
+func NewChainClient(c *ipc.Capability) *ChainClient {
+	client := &ChainClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *ChainClient) Release() {
 	c.c.Release()
 }
 
 // GetHeight returns the height of the tip, ok false before genesis.
 func (c *ChainClient) GetHeight(ctx context.Context) (height int32, ok bool, err error) {
-	f, release := c.c.GetHeight(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return 0, false, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.GetHeight", err)
-	}
-	defer release()
-	r, err := f.Struct()
+	err = ipcimpl.Call(ctx, c.c, &methodChainGetHeight, nil, func(r capnp.Struct) error {
+		return readChain_getHeight_Results(Chain_getHeight_Results(r), &height, &ok)
+	})
 	if err != nil {
-		return 0, false, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.GetHeight", err)
-	}
-	if err := readChain_getHeight_Results(r, &height, &ok); err != nil {
-		return 0, false, &ipc.Error{Method: "chain.Chain.GetHeight", Err: err}
+		return 0, false, err
 	}
 	return height, ok, nil
 }
@@ -355,20 +344,13 @@ func (c *ChainClient) GetHeight(ctx context.Context) (height int32, ok bool, err
 // HandleNotifications registers n; it is called until the Handler is
 // disconnected or released.
 func (c *ChainClient) HandleNotifications(ctx context.Context, n chain.Notifications) (result chain.Handler, err error) {
-	f, release := c.c.HandleNotifications(ctx, func(p Chain_handleNotifications_Params) error {
-		return ipc.ArgsError(writeChain_handleNotifications_Params(p, n))
+	err = ipcimpl.Call(ctx, c.c, &methodChainHandleNotifications, func(p capnp.Struct) error {
+		return writeChain_handleNotifications_Params(Chain_handleNotifications_Params(p), n)
+	}, func(r capnp.Struct) error {
+		return readChain_handleNotifications_Results(Chain_handleNotifications_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.HandleNotifications", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.HandleNotifications", err)
-	}
-	if err := readChain_handleNotifications_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "chain.Chain.HandleNotifications", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
@@ -376,206 +358,149 @@ func (c *ChainClient) HandleNotifications(ctx context.Context, n chain.Notificat
 // ConnectBlock connects a block and notifies every listener (a stand-in
 // for the node's own events).
 func (c *ChainClient) ConnectBlock(ctx context.Context, block chain.BlockInfo) (err error) {
-	f, release := c.c.ConnectBlock(ctx, func(p Chain_connectBlock_Params) error {
-		return ipc.ArgsError(writeChain_connectBlock_Params(p, block))
-	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.ConnectBlock", err)
-	}
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.ConnectBlock", err)
-	}
-	return nil
+	return ipcimpl.Call(ctx, c.c, &methodChainConnectBlock, func(p capnp.Struct) error {
+		return writeChain_connectBlock_Params(Chain_connectBlock_Params(p), block)
+	}, nil)
 }
 
 // UpdateSetting calls update with the setting's value, stores the new
 // value and returns it.
 func (c *ChainClient) UpdateSetting(ctx context.Context, name string, update chain.SettingsUpdate) (result string, err error) {
-	f, release := c.c.UpdateSetting(ctx, func(p Chain_updateSetting_Params) error {
-		return ipc.ArgsError(writeChain_updateSetting_Params(p, name, update))
+	err = ipcimpl.Call(ctx, c.c, &methodChainUpdateSetting, func(p capnp.Struct) error {
+		return writeChain_updateSetting_Params(Chain_updateSetting_Params(p), name, update)
+	}, func(r capnp.Struct) error {
+		return readChain_updateSetting_Results(Chain_updateSetting_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return "", ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.UpdateSetting", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return "", ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.UpdateSetting", err)
-	}
-	if err := readChain_updateSetting_Results(r, &result); err != nil {
-		return "", &ipc.Error{Method: "chain.Chain.UpdateSetting", Err: err}
+		return "", err
 	}
 	return result, nil
 }
 
 // Walk calls visit with depth and returns what it returns.
 func (c *ChainClient) Walk(ctx context.Context, depth int32, visit chain.Visitor) (result int32, err error) {
-	f, release := c.c.Walk(ctx, func(p Chain_walk_Params) error {
-		return ipc.ArgsError(writeChain_walk_Params(p, depth, visit))
+	err = ipcimpl.Call(ctx, c.c, &methodChainWalk, func(p capnp.Struct) error {
+		return writeChain_walk_Params(Chain_walk_Params(p), depth, visit)
+	}, func(r capnp.Struct) error {
+		return readChain_walk_Results(Chain_walk_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.Walk", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.Walk", err)
-	}
-	if err := readChain_walk_Results(r, &result); err != nil {
-		return 0, &ipc.Error{Method: "chain.Chain.Walk", Err: err}
+		return 0, err
 	}
 	return result, nil
 }
 
 // NewChainServer returns a capability that serves impl: calls to it, usually made by a
 // ChainClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewChainServer(impl chain.Chain) capnp.Client {
-	s := chainServer{impl: impl}
-	return capnp.NewClient(server.New(Chain_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewChainServer(impl chain.Chain) *ipc.Capability {
+	return ipcimpl.NewServer(chainServer{impl: impl}, impl)
 }
 
-// chainServer serves a chain.Chain as a Chain_Server.
+// chainServer serves a chain.Chain.
 type chainServer struct {
 	impl chain.Chain
 }
 
-// GetHeight serves chain.Chain.GetHeight.
-func (s chainServer) GetHeight(ctx context.Context, call Chain_getHeight) (err error) {
-	defer ipc.Recover("chain.Chain.GetHeight", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s chainServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case Chain_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveGetHeight(ctx, call)
+		case 1:
+			return s.serveHandleNotifications(ctx, call)
+		case 2:
+			return s.serveConnectBlock(ctx, call)
+		case 3:
+			return s.serveUpdateSetting(ctx, call)
+		case 4:
+			return s.serveWalk(ctx, call)
+		}
 	}
-	defer slot.Leave()
+	return ipcimpl.Unknown(call)
+}
+
+// serveGetHeight serves chain.Chain.GetHeight.
+func (s chainServer) serveGetHeight(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodChainGetHeight, &err)
 	height, ok, err := s.impl.GetHeight(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeChain_getHeight_Results(r, height, ok); err != nil {
-		return &ipc.Error{Method: "chain.Chain.GetHeight", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodChainGetHeight, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeChain_getHeight_Results(Chain_getHeight_Results(r), height, ok)
+	})
 }
 
-// HandleNotifications serves chain.Chain.HandleNotifications.
-func (s chainServer) HandleNotifications(ctx context.Context, call Chain_handleNotifications) (err error) {
-	defer ipc.Recover("chain.Chain.HandleNotifications", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveHandleNotifications serves chain.Chain.HandleNotifications.
+func (s chainServer) serveHandleNotifications(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodChainHandleNotifications, &err)
 	var n chain.Notifications
-	if err := readChain_handleNotifications_Params(call.Args(), &n); err != nil {
-		return &ipc.Error{Method: "chain.Chain.HandleNotifications", Err: err}
+	if err := readChain_handleNotifications_Params(Chain_handleNotifications_Params(call.Params()), &n); err != nil {
+		return ipcimpl.ParamsError(&methodChainHandleNotifications, err)
 	}
 	result, err := s.impl.HandleNotifications(ctx, n)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeChain_handleNotifications_Results(r, result); err != nil {
-		return &ipc.Error{Method: "chain.Chain.HandleNotifications", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodChainHandleNotifications, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeChain_handleNotifications_Results(Chain_handleNotifications_Results(r), result)
+	})
 }
 
-// ConnectBlock serves chain.Chain.ConnectBlock.
-func (s chainServer) ConnectBlock(ctx context.Context, call Chain_connectBlock) (err error) {
-	defer ipc.Recover("chain.Chain.ConnectBlock", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveConnectBlock serves chain.Chain.ConnectBlock.
+func (s chainServer) serveConnectBlock(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodChainConnectBlock, &err)
 	var block chain.BlockInfo
-	if err := readChain_connectBlock_Params(call.Args(), &block); err != nil {
-		return &ipc.Error{Method: "chain.Chain.ConnectBlock", Err: err}
+	if err := readChain_connectBlock_Params(Chain_connectBlock_Params(call.Params()), &block); err != nil {
+		return ipcimpl.ParamsError(&methodChainConnectBlock, err)
 	}
-	if err := s.impl.ConnectBlock(ctx, block); err != nil {
-		return ipc.ServerError(err)
-	}
-	return nil
+	return ipc.ServerError(s.impl.ConnectBlock(ctx, block))
 }
 
-// UpdateSetting serves chain.Chain.UpdateSetting.
-func (s chainServer) UpdateSetting(ctx context.Context, call Chain_updateSetting) (err error) {
-	defer ipc.Recover("chain.Chain.UpdateSetting", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveUpdateSetting serves chain.Chain.UpdateSetting.
+func (s chainServer) serveUpdateSetting(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodChainUpdateSetting, &err)
 	var (
 		name   string
 		update chain.SettingsUpdate
 	)
-	if err := readChain_updateSetting_Params(call.Args(), &name, &update); err != nil {
-		return &ipc.Error{Method: "chain.Chain.UpdateSetting", Err: err}
+	if err := readChain_updateSetting_Params(Chain_updateSetting_Params(call.Params()), &name, &update); err != nil {
+		return ipcimpl.ParamsError(&methodChainUpdateSetting, err)
 	}
 	result, err := s.impl.UpdateSetting(ctx, name, update)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeChain_updateSetting_Results(r, result); err != nil {
-		return &ipc.Error{Method: "chain.Chain.UpdateSetting", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodChainUpdateSetting, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeChain_updateSetting_Results(Chain_updateSetting_Results(r), result)
+	})
 }
 
-// Walk serves chain.Chain.Walk.
-func (s chainServer) Walk(ctx context.Context, call Chain_walk) (err error) {
-	defer ipc.Recover("chain.Chain.Walk", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveWalk serves chain.Chain.Walk.
+func (s chainServer) serveWalk(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodChainWalk, &err)
 	var (
 		depth int32
 		visit chain.Visitor
 	)
-	if err := readChain_walk_Params(call.Args(), &depth, &visit); err != nil {
-		return &ipc.Error{Method: "chain.Chain.Walk", Err: err}
+	if err := readChain_walk_Params(Chain_walk_Params(call.Params()), &depth, &visit); err != nil {
+		return ipcimpl.ParamsError(&methodChainWalk, err)
 	}
 	result, err := s.impl.Walk(ctx, depth, visit)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeChain_walk_Results(r, result); err != nil {
-		return &ipc.Error{Method: "chain.Chain.Walk", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodChainWalk, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeChain_walk_Results(Chain_walk_Results(r), result)
+	})
 }
 
 // UnimplementedChain answers every method of chain.Chain with an error wrapping ipc.ErrUnimplemented
@@ -612,128 +537,127 @@ func (UnimplementedChain) Walk(context.Context, int32, chain.Visitor) (int32, er
 	return 0, ipc.Unimplemented("chain.Chain.Walk")
 }
 
-// ExportChain returns a new reference to the capability that carries v: null for nil,
-// the capability a ChainClient calls (so a received object goes back as itself), and
-// otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportChain(v chain.Chain) Chain {
+// ExportChain returns a new reference to the capability that carries v: nil for nil, the
+// capability a ChainClient calls (so a received object goes back as itself), and otherwise a new
+// server for v. Setting it into a message hands the reference to the message.
+func ExportChain(v chain.Chain) *ipc.Capability {
 	switch v := v.(type) {
 	case nil:
-		return Chain{}
+		return nil
 	case *ChainClient:
 		if v == nil {
-			return Chain{}
+			return nil
 		}
 		return v.c.AddRef()
 	}
-	return Chain(NewChainServer(v))
+	return NewChainServer(v)
 }
 
-// ImportChain returns the Go value of the capability c, which it does not take over:
-// nil for a null capability, the implementation itself for a capability this process serves
-// with NewChainServer, and otherwise a ChainClient holding a new reference to c.
-func ImportChain(c Chain) chain.Chain {
-	if !c.IsValid() {
+// ImportChain returns the Go value of the capability c, taking over c: nil for nil, the
+// implementation itself for a capability this process serves with NewChainServer, and
+// otherwise a ChainClient that calls c.
+func ImportChain(c *ipc.Capability) chain.Chain {
+	if c == nil {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		switch s := b.(type) {
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		switch s := s.(type) {
 		case chainServer:
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewChainClient(capnp.Client(c.AddRef()))
+	return NewChainClient(c)
 }
 
-// MiningClient calls a chain.Mining in another process. It implements chain.Mining.
-// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
-// message of an error the remote implementation returned, and an *ipc.Error when the call
-// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
-// without an error result panics with an *ipc.Error instead.
+// The methods of chain.Mining on the wire.
+var (
+	methodMiningCreateNewBlock = capnprpc.Method{InterfaceID: Mining_TypeID, MethodID: 0, Name: "chain.Mining.CreateNewBlock", ParamsSize: capnp.ObjectSize{DataSize: 8, PointerCount: 0}}
+)
+
+// MiningClient calls a chain.Mining in another process; the package doc says how its
+// methods fail.
+//
+// Mining builds block templates, modelled on Bitcoin Core's
+// interfaces::Mining.
 type MiningClient struct {
-	c Mining
+	c *ipc.Capability
 }
 
+// If this fails to compile, chain.Mining changed: regenerate (go generate).
 var _ chain.Mining = (*MiningClient)(nil)
 
 // NewMiningClient returns a client that calls c, a capability serving chain.Mining, typically
 // what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
 // client that becomes unreachable without Release releases c when it is garbage collected;
 // call Release rather than rely on that.
-func NewMiningClient(c capnp.Client) *MiningClient {
-	client := &MiningClient{c: Mining(c)}
-	runtime.AddCleanup(client, Mining.Release, client.c)
+func NewMiningClient(c *ipc.Capability) *MiningClient {
+	client := &MiningClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *MiningClient) Release() {
 	c.c.Release()
 }
 
 // CreateNewBlock returns a template on top of the current tip.
 func (c *MiningClient) CreateNewBlock(ctx context.Context, useMempool bool) (result chain.BlockTemplate, err error) {
-	f, release := c.c.CreateNewBlock(ctx, func(p Mining_createNewBlock_Params) error {
-		return ipc.ArgsError(writeMining_createNewBlock_Params(p, useMempool))
+	err = ipcimpl.Call(ctx, c.c, &methodMiningCreateNewBlock, func(p capnp.Struct) error {
+		return writeMining_createNewBlock_Params(Mining_createNewBlock_Params(p), useMempool)
+	}, func(r capnp.Struct) error {
+		return readMining_createNewBlock_Results(Mining_createNewBlock_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Mining.CreateNewBlock", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Mining.CreateNewBlock", err)
-	}
-	if err := readMining_createNewBlock_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "chain.Mining.CreateNewBlock", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
 
 // NewMiningServer returns a capability that serves impl: calls to it, usually made by a
 // MiningClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewMiningServer(impl chain.Mining) capnp.Client {
-	s := miningServer{impl: impl}
-	return capnp.NewClient(server.New(Mining_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewMiningServer(impl chain.Mining) *ipc.Capability {
+	return ipcimpl.NewServer(miningServer{impl: impl}, impl)
 }
 
-// miningServer serves a chain.Mining as a Mining_Server.
+// miningServer serves a chain.Mining.
 type miningServer struct {
 	impl chain.Mining
 }
 
-// CreateNewBlock serves chain.Mining.CreateNewBlock.
-func (s miningServer) CreateNewBlock(ctx context.Context, call Mining_createNewBlock) (err error) {
-	defer ipc.Recover("chain.Mining.CreateNewBlock", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s miningServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case Mining_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveCreateNewBlock(ctx, call)
+		}
 	}
-	defer slot.Leave()
+	return ipcimpl.Unknown(call)
+}
+
+// serveCreateNewBlock serves chain.Mining.CreateNewBlock.
+func (s miningServer) serveCreateNewBlock(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodMiningCreateNewBlock, &err)
 	var useMempool bool
-	if err := readMining_createNewBlock_Params(call.Args(), &useMempool); err != nil {
-		return &ipc.Error{Method: "chain.Mining.CreateNewBlock", Err: err}
+	if err := readMining_createNewBlock_Params(Mining_createNewBlock_Params(call.Params()), &useMempool); err != nil {
+		return ipcimpl.ParamsError(&methodMiningCreateNewBlock, err)
 	}
 	result, err := s.impl.CreateNewBlock(ctx, useMempool)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeMining_createNewBlock_Results(r, result); err != nil {
-		return &ipc.Error{Method: "chain.Mining.CreateNewBlock", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodMiningCreateNewBlock, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeMining_createNewBlock_Results(Mining_createNewBlock_Results(r), result)
+	})
 }
 
 // UnimplementedMining answers every method of chain.Mining with an error wrapping ipc.ErrUnimplemented
@@ -750,97 +674,90 @@ func (UnimplementedMining) CreateNewBlock(context.Context, bool) (chain.BlockTem
 	return nil, ipc.Unimplemented("chain.Mining.CreateNewBlock")
 }
 
-// ExportMining returns a new reference to the capability that carries v: null for nil,
-// the capability a MiningClient calls (so a received object goes back as itself), and
-// otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportMining(v chain.Mining) Mining {
+// ExportMining returns a new reference to the capability that carries v: nil for nil, the
+// capability a MiningClient calls (so a received object goes back as itself), and otherwise a new
+// server for v. Setting it into a message hands the reference to the message.
+func ExportMining(v chain.Mining) *ipc.Capability {
 	switch v := v.(type) {
 	case nil:
-		return Mining{}
+		return nil
 	case *MiningClient:
 		if v == nil {
-			return Mining{}
+			return nil
 		}
 		return v.c.AddRef()
 	}
-	return Mining(NewMiningServer(v))
+	return NewMiningServer(v)
 }
 
-// ImportMining returns the Go value of the capability c, which it does not take over:
-// nil for a null capability, the implementation itself for a capability this process serves
-// with NewMiningServer, and otherwise a MiningClient holding a new reference to c.
-func ImportMining(c Mining) chain.Mining {
-	if !c.IsValid() {
+// ImportMining returns the Go value of the capability c, taking over c: nil for nil, the
+// implementation itself for a capability this process serves with NewMiningServer, and
+// otherwise a MiningClient that calls c.
+func ImportMining(c *ipc.Capability) chain.Mining {
+	if c == nil {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		switch s := b.(type) {
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		switch s := s.(type) {
 		case miningServer:
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewMiningClient(capnp.Client(c.AddRef()))
+	return NewMiningClient(c)
 }
 
-// BlockTemplateClient calls a chain.BlockTemplate in another process. It implements chain.BlockTemplate.
-// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
-// message of an error the remote implementation returned, and an *ipc.Error when the call
-// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
-// without an error result panics with an *ipc.Error instead.
+// The methods of chain.BlockTemplate on the wire.
+var (
+	methodBlockTemplateGetBlockHeader = capnprpc.Method{InterfaceID: BlockTemplate_TypeID, MethodID: 0, Name: "chain.BlockTemplate.GetBlockHeader", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+	methodBlockTemplateGetTxFees      = capnprpc.Method{InterfaceID: BlockTemplate_TypeID, MethodID: 1, Name: "chain.BlockTemplate.GetTxFees", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+	methodBlockTemplateWaitNext       = capnprpc.Method{InterfaceID: BlockTemplate_TypeID, MethodID: 2, Name: "chain.BlockTemplate.WaitNext", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+)
+
+// BlockTemplateClient calls a chain.BlockTemplate in another process; the package doc says how its
+// methods fail.
+//
+// BlockTemplate is a live block template held by the node until released.
 type BlockTemplateClient struct {
-	c BlockTemplate
+	c *ipc.Capability
 }
 
+// If this fails to compile, chain.BlockTemplate changed: regenerate (go generate).
 var _ chain.BlockTemplate = (*BlockTemplateClient)(nil)
 
 // NewBlockTemplateClient returns a client that calls c, a capability serving chain.BlockTemplate, typically
 // what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
 // client that becomes unreachable without Release releases c when it is garbage collected;
 // call Release rather than rely on that.
-func NewBlockTemplateClient(c capnp.Client) *BlockTemplateClient {
-	client := &BlockTemplateClient{c: BlockTemplate(c)}
-	runtime.AddCleanup(client, BlockTemplate.Release, client.c)
+func NewBlockTemplateClient(c *ipc.Capability) *BlockTemplateClient {
+	client := &BlockTemplateClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *BlockTemplateClient) Release() {
 	c.c.Release()
 }
 
 // GetBlockHeader returns the serialized header.
 func (c *BlockTemplateClient) GetBlockHeader(ctx context.Context) (result []byte, err error) {
-	f, release := c.c.GetBlockHeader(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "chain.BlockTemplate.GetBlockHeader", err)
-	}
-	defer release()
-	r, err := f.Struct()
+	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetBlockHeader, nil, func(r capnp.Struct) error {
+		return readBlockTemplate_getBlockHeader_Results(BlockTemplate_getBlockHeader_Results(r), &result)
+	})
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "chain.BlockTemplate.GetBlockHeader", err)
-	}
-	if err := readBlockTemplate_getBlockHeader_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "chain.BlockTemplate.GetBlockHeader", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
 
 // GetTxFees returns the fee of each transaction.
 func (c *BlockTemplateClient) GetTxFees(ctx context.Context) (result []int64, err error) {
-	f, release := c.c.GetTxFees(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "chain.BlockTemplate.GetTxFees", err)
-	}
-	defer release()
-	r, err := f.Struct()
+	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetTxFees, nil, func(r capnp.Struct) error {
+		return readBlockTemplate_getTxFees_Results(BlockTemplate_getTxFees_Results(r), &result)
+	})
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "chain.BlockTemplate.GetTxFees", err)
-	}
-	if err := readBlockTemplate_getTxFees_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "chain.BlockTemplate.GetTxFees", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
@@ -848,113 +765,88 @@ func (c *BlockTemplateClient) GetTxFees(ctx context.Context) (result []int64, er
 // WaitNext returns a better template once there is one, or nil when
 // opts.Timeout passes first.
 func (c *BlockTemplateClient) WaitNext(ctx context.Context, opts chain.BlockWaitOptions) (result chain.BlockTemplate, err error) {
-	f, release := c.c.WaitNext(ctx, func(p BlockTemplate_waitNext_Params) error {
-		return ipc.ArgsError(writeBlockTemplate_waitNext_Params(p, opts))
+	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateWaitNext, func(p capnp.Struct) error {
+		return writeBlockTemplate_waitNext_Params(BlockTemplate_waitNext_Params(p), opts)
+	}, func(r capnp.Struct) error {
+		return readBlockTemplate_waitNext_Results(BlockTemplate_waitNext_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "chain.BlockTemplate.WaitNext", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "chain.BlockTemplate.WaitNext", err)
-	}
-	if err := readBlockTemplate_waitNext_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "chain.BlockTemplate.WaitNext", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
 
 // NewBlockTemplateServer returns a capability that serves impl: calls to it, usually made by a
 // BlockTemplateClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewBlockTemplateServer(impl chain.BlockTemplate) capnp.Client {
-	s := blockTemplateServer{impl: impl}
-	return capnp.NewClient(server.New(BlockTemplate_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewBlockTemplateServer(impl chain.BlockTemplate) *ipc.Capability {
+	return ipcimpl.NewServer(blockTemplateServer{impl: impl}, impl)
 }
 
-// blockTemplateServer serves a chain.BlockTemplate as a BlockTemplate_Server.
+// blockTemplateServer serves a chain.BlockTemplate.
 type blockTemplateServer struct {
 	impl chain.BlockTemplate
 }
 
-// GetBlockHeader serves chain.BlockTemplate.GetBlockHeader.
-func (s blockTemplateServer) GetBlockHeader(ctx context.Context, call BlockTemplate_getBlockHeader) (err error) {
-	defer ipc.Recover("chain.BlockTemplate.GetBlockHeader", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s blockTemplateServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case BlockTemplate_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveGetBlockHeader(ctx, call)
+		case 1:
+			return s.serveGetTxFees(ctx, call)
+		case 2:
+			return s.serveWaitNext(ctx, call)
+		}
 	}
-	defer slot.Leave()
+	return ipcimpl.Unknown(call)
+}
+
+// serveGetBlockHeader serves chain.BlockTemplate.GetBlockHeader.
+func (s blockTemplateServer) serveGetBlockHeader(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodBlockTemplateGetBlockHeader, &err)
 	result, err := s.impl.GetBlockHeader(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeBlockTemplate_getBlockHeader_Results(r, result); err != nil {
-		return &ipc.Error{Method: "chain.BlockTemplate.GetBlockHeader", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodBlockTemplateGetBlockHeader, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeBlockTemplate_getBlockHeader_Results(BlockTemplate_getBlockHeader_Results(r), result)
+	})
 }
 
-// GetTxFees serves chain.BlockTemplate.GetTxFees.
-func (s blockTemplateServer) GetTxFees(ctx context.Context, call BlockTemplate_getTxFees) (err error) {
-	defer ipc.Recover("chain.BlockTemplate.GetTxFees", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveGetTxFees serves chain.BlockTemplate.GetTxFees.
+func (s blockTemplateServer) serveGetTxFees(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodBlockTemplateGetTxFees, &err)
 	result, err := s.impl.GetTxFees(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeBlockTemplate_getTxFees_Results(r, result); err != nil {
-		return &ipc.Error{Method: "chain.BlockTemplate.GetTxFees", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodBlockTemplateGetTxFees, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeBlockTemplate_getTxFees_Results(BlockTemplate_getTxFees_Results(r), result)
+	})
 }
 
-// WaitNext serves chain.BlockTemplate.WaitNext.
-func (s blockTemplateServer) WaitNext(ctx context.Context, call BlockTemplate_waitNext) (err error) {
-	defer ipc.Recover("chain.BlockTemplate.WaitNext", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveWaitNext serves chain.BlockTemplate.WaitNext.
+func (s blockTemplateServer) serveWaitNext(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodBlockTemplateWaitNext, &err)
 	var opts chain.BlockWaitOptions
-	if err := readBlockTemplate_waitNext_Params(call.Args(), &opts); err != nil {
-		return &ipc.Error{Method: "chain.BlockTemplate.WaitNext", Err: err}
+	if err := readBlockTemplate_waitNext_Params(BlockTemplate_waitNext_Params(call.Params()), &opts); err != nil {
+		return ipcimpl.ParamsError(&methodBlockTemplateWaitNext, err)
 	}
 	result, err := s.impl.WaitNext(ctx, opts)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeBlockTemplate_waitNext_Results(r, result); err != nil {
-		return &ipc.Error{Method: "chain.BlockTemplate.WaitNext", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodBlockTemplateWaitNext, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeBlockTemplate_waitNext_Results(BlockTemplate_waitNext_Results(r), result)
+	})
 }
 
 // UnimplementedBlockTemplate answers every method of chain.BlockTemplate with an error wrapping ipc.ErrUnimplemented
@@ -981,251 +873,251 @@ func (UnimplementedBlockTemplate) WaitNext(context.Context, chain.BlockWaitOptio
 	return nil, ipc.Unimplemented("chain.BlockTemplate.WaitNext")
 }
 
-// ExportBlockTemplate returns a new reference to the capability that carries v: null for nil,
-// the capability a BlockTemplateClient calls (so a received object goes back as itself), and
-// otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportBlockTemplate(v chain.BlockTemplate) BlockTemplate {
+// ExportBlockTemplate returns a new reference to the capability that carries v: nil for nil, the
+// capability a BlockTemplateClient calls (so a received object goes back as itself), and otherwise a new
+// server for v. Setting it into a message hands the reference to the message.
+func ExportBlockTemplate(v chain.BlockTemplate) *ipc.Capability {
 	switch v := v.(type) {
 	case nil:
-		return BlockTemplate{}
+		return nil
 	case *BlockTemplateClient:
 		if v == nil {
-			return BlockTemplate{}
+			return nil
 		}
 		return v.c.AddRef()
 	}
-	return BlockTemplate(NewBlockTemplateServer(v))
+	return NewBlockTemplateServer(v)
 }
 
-// ImportBlockTemplate returns the Go value of the capability c, which it does not take over:
-// nil for a null capability, the implementation itself for a capability this process serves
-// with NewBlockTemplateServer, and otherwise a BlockTemplateClient holding a new reference to c.
-func ImportBlockTemplate(c BlockTemplate) chain.BlockTemplate {
-	if !c.IsValid() {
+// ImportBlockTemplate returns the Go value of the capability c, taking over c: nil for nil, the
+// implementation itself for a capability this process serves with NewBlockTemplateServer, and
+// otherwise a BlockTemplateClient that calls c.
+func ImportBlockTemplate(c *ipc.Capability) chain.BlockTemplate {
+	if c == nil {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		switch s := b.(type) {
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		switch s := s.(type) {
 		case blockTemplateServer:
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewBlockTemplateClient(capnp.Client(c.AddRef()))
+	return NewBlockTemplateClient(c)
 }
+
+// The methods of chain.SettingsUpdate on the wire.
+var (
+	methodSettingsUpdateCall = capnprpc.Method{InterfaceID: SettingsUpdate_TypeID, MethodID: 0, Name: "chain.SettingsUpdate.Call", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+)
 
 // SettingsUpdateClient calls a chain.SettingsUpdate func in another process; its method value Call is
 // what a receiver of a chain.SettingsUpdate gets. Call is safe for concurrent use; it fails as a method of an
 // interface client does (an error result, or a panic with an *ipc.Error without one).
 type SettingsUpdateClient struct {
-	c SettingsUpdate
+	c *ipc.Capability
 }
 
-// NewSettingsUpdateClient returns a client that calls c, a capability serving a chain.SettingsUpdate. The
-// client takes over c: its Release releases c, and so does garbage collection of a client (and
-// of its Call method value) that was not released.
-func NewSettingsUpdateClient(c capnp.Client) *SettingsUpdateClient {
-	client := &SettingsUpdateClient{c: SettingsUpdate(c)}
-	runtime.AddCleanup(client, SettingsUpdate.Release, client.c)
+// NewSettingsUpdateClient returns a client that calls c, a capability serving chain.SettingsUpdate, typically
+// what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
+// client that becomes unreachable without Release releases c when it is garbage collected;
+// call Release rather than rely on that.
+func NewSettingsUpdateClient(c *ipc.Capability) *SettingsUpdateClient {
+	client := &SettingsUpdateClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *SettingsUpdateClient) Release() {
 	c.c.Release()
 }
 
 // Call calls chain.SettingsUpdate.Call in the other process.
 func (c *SettingsUpdateClient) Call(value string) (result string, result1 int32) {
-	f, release := c.c.Call(context.Background(), func(p SettingsUpdate_call_Params) error {
-		return ipc.ArgsError(writeSettingsUpdate_call_Params(p, value))
+	ipcimpl.MustCall(context.Background(), c.c, &methodSettingsUpdateCall, func(p capnp.Struct) error {
+		return writeSettingsUpdate_call_Params(SettingsUpdate_call_Params(p), value)
+	}, func(r capnp.Struct) error {
+		return readSettingsUpdate_call_Results(SettingsUpdate_call_Results(r), &result, &result1)
 	})
-	defer release()
-	r, err := f.Struct()
-	if err != nil {
-		panic(ipc.CallPanic(capnp.Client(c.c), "chain.SettingsUpdate.Call", err))
-	}
-	if err := readSettingsUpdate_call_Results(r, &result, &result1); err != nil {
-		panic(&ipc.Error{Method: "chain.SettingsUpdate.Call", Err: err})
-	}
 	return result, result1
 }
 
 // NewSettingsUpdateServer returns a capability that serves impl: calls to it, usually made by a
 // SettingsUpdateClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewSettingsUpdateServer(impl chain.SettingsUpdate) capnp.Client {
-	s := settingsUpdateServer{impl: impl}
-	return capnp.NewClient(server.New(SettingsUpdate_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewSettingsUpdateServer(impl chain.SettingsUpdate) *ipc.Capability {
+	return ipcimpl.NewServer(settingsUpdateServer{impl: impl}, impl)
 }
 
-// settingsUpdateServer serves a chain.SettingsUpdate as a SettingsUpdate_Server.
+// settingsUpdateServer serves a chain.SettingsUpdate.
 type settingsUpdateServer struct {
 	impl chain.SettingsUpdate
 }
 
-// Call serves chain.SettingsUpdate.Call.
-func (s settingsUpdateServer) Call(ctx context.Context, call SettingsUpdate_call) (err error) {
-	defer ipc.Recover("chain.SettingsUpdate.Call", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s settingsUpdateServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case SettingsUpdate_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveCall(ctx, call)
+		}
 	}
-	defer slot.Leave()
+	return ipcimpl.Unknown(call)
+}
+
+// serveCall serves chain.SettingsUpdate.Call.
+func (s settingsUpdateServer) serveCall(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodSettingsUpdateCall, &err)
 	var value string
-	if err := readSettingsUpdate_call_Params(call.Args(), &value); err != nil {
-		return &ipc.Error{Method: "chain.SettingsUpdate.Call", Err: err}
+	if err := readSettingsUpdate_call_Params(SettingsUpdate_call_Params(call.Params()), &value); err != nil {
+		return ipcimpl.ParamsError(&methodSettingsUpdateCall, err)
 	}
 	result, result1 := s.impl(value)
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeSettingsUpdate_call_Results(r, result, result1); err != nil {
-		return &ipc.Error{Method: "chain.SettingsUpdate.Call", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodSettingsUpdateCall, capnp.ObjectSize{DataSize: 8, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeSettingsUpdate_call_Results(SettingsUpdate_call_Results(r), result, result1)
+	})
 }
 
-// ExportSettingsUpdate returns a new reference to a capability that calls v: null for nil, and
+// ExportSettingsUpdate returns a new reference to a capability that calls v: nil for nil, and
 // otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportSettingsUpdate(v chain.SettingsUpdate) SettingsUpdate {
+func ExportSettingsUpdate(v chain.SettingsUpdate) *ipc.Capability {
 	if v == nil {
-		return SettingsUpdate{}
-	}
-	return SettingsUpdate(NewSettingsUpdateServer(v))
-}
-
-// ImportSettingsUpdate returns the Go func of the capability c, which it does not take over:
-// nil for a null capability, the func itself for a capability this process serves with
-// NewSettingsUpdateServer, and otherwise the Call method of a SettingsUpdateClient holding a new reference to c.
-func ImportSettingsUpdate(c SettingsUpdate) chain.SettingsUpdate {
-	if !c.IsValid() {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		if s, ok := b.(settingsUpdateServer); ok {
+	return NewSettingsUpdateServer(v)
+}
+
+// ImportSettingsUpdate returns the Go func of the capability c, taking over c: nil for nil, the
+// func itself for a capability this process serves with NewSettingsUpdateServer, and otherwise the Call
+// method of a SettingsUpdateClient that calls c.
+func ImportSettingsUpdate(c *ipc.Capability) chain.SettingsUpdate {
+	if c == nil {
+		return nil
+	}
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		if s, ok := s.(settingsUpdateServer); ok {
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewSettingsUpdateClient(capnp.Client(c.AddRef())).Call
+	return NewSettingsUpdateClient(c).Call
 }
+
+// The methods of chain.Visitor on the wire.
+var (
+	methodVisitorCall = capnprpc.Method{InterfaceID: Visitor_TypeID, MethodID: 0, Name: "chain.Visitor.Call", ParamsSize: capnp.ObjectSize{DataSize: 8, PointerCount: 0}}
+)
 
 // VisitorClient calls a chain.Visitor func in another process; its method value Call is
 // what a receiver of a chain.Visitor gets. Call is safe for concurrent use; it fails as a method of an
 // interface client does (an error result, or a panic with an *ipc.Error without one).
 type VisitorClient struct {
-	c Visitor
+	c *ipc.Capability
 }
 
-// NewVisitorClient returns a client that calls c, a capability serving a chain.Visitor. The
-// client takes over c: its Release releases c, and so does garbage collection of a client (and
-// of its Call method value) that was not released.
-func NewVisitorClient(c capnp.Client) *VisitorClient {
-	client := &VisitorClient{c: Visitor(c)}
-	runtime.AddCleanup(client, Visitor.Release, client.c)
+// NewVisitorClient returns a client that calls c, a capability serving chain.Visitor, typically
+// what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
+// client that becomes unreachable without Release releases c when it is garbage collected;
+// call Release rather than rely on that.
+func NewVisitorClient(c *ipc.Capability) *VisitorClient {
+	client := &VisitorClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *VisitorClient) Release() {
 	c.c.Release()
 }
 
 // Call calls chain.Visitor.Call in the other process.
 func (c *VisitorClient) Call(ctx context.Context, depth int32) (result int32, err error) {
-	f, release := c.c.Call(ctx, func(p Visitor_call_Params) error {
-		return ipc.ArgsError(writeVisitor_call_Params(p, depth))
+	err = ipcimpl.Call(ctx, c.c, &methodVisitorCall, func(p capnp.Struct) error {
+		return writeVisitor_call_Params(Visitor_call_Params(p), depth)
+	}, func(r capnp.Struct) error {
+		return readVisitor_call_Results(Visitor_call_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Visitor.Call", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Visitor.Call", err)
-	}
-	if err := readVisitor_call_Results(r, &result); err != nil {
-		return 0, &ipc.Error{Method: "chain.Visitor.Call", Err: err}
+		return 0, err
 	}
 	return result, nil
 }
 
 // NewVisitorServer returns a capability that serves impl: calls to it, usually made by a
 // VisitorClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewVisitorServer(impl chain.Visitor) capnp.Client {
-	s := visitorServer{impl: impl}
-	return capnp.NewClient(server.New(Visitor_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewVisitorServer(impl chain.Visitor) *ipc.Capability {
+	return ipcimpl.NewServer(visitorServer{impl: impl}, impl)
 }
 
-// visitorServer serves a chain.Visitor as a Visitor_Server.
+// visitorServer serves a chain.Visitor.
 type visitorServer struct {
 	impl chain.Visitor
 }
 
-// Call serves chain.Visitor.Call.
-func (s visitorServer) Call(ctx context.Context, call Visitor_call) (err error) {
-	defer ipc.Recover("chain.Visitor.Call", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s visitorServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case Visitor_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveCall(ctx, call)
+		}
 	}
-	defer slot.Leave()
+	return ipcimpl.Unknown(call)
+}
+
+// serveCall serves chain.Visitor.Call.
+func (s visitorServer) serveCall(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodVisitorCall, &err)
 	var depth int32
-	if err := readVisitor_call_Params(call.Args(), &depth); err != nil {
-		return &ipc.Error{Method: "chain.Visitor.Call", Err: err}
+	if err := readVisitor_call_Params(Visitor_call_Params(call.Params()), &depth); err != nil {
+		return ipcimpl.ParamsError(&methodVisitorCall, err)
 	}
 	result, err := s.impl(ctx, depth)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeVisitor_call_Results(r, result); err != nil {
-		return &ipc.Error{Method: "chain.Visitor.Call", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodVisitorCall, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeVisitor_call_Results(Visitor_call_Results(r), result)
+	})
 }
 
-// ExportVisitor returns a new reference to a capability that calls v: null for nil, and
+// ExportVisitor returns a new reference to a capability that calls v: nil for nil, and
 // otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportVisitor(v chain.Visitor) Visitor {
+func ExportVisitor(v chain.Visitor) *ipc.Capability {
 	if v == nil {
-		return Visitor{}
-	}
-	return Visitor(NewVisitorServer(v))
-}
-
-// ImportVisitor returns the Go func of the capability c, which it does not take over:
-// nil for a null capability, the func itself for a capability this process serves with
-// NewVisitorServer, and otherwise the Call method of a VisitorClient holding a new reference to c.
-func ImportVisitor(c Visitor) chain.Visitor {
-	if !c.IsValid() {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		if s, ok := b.(visitorServer); ok {
+	return NewVisitorServer(v)
+}
+
+// ImportVisitor returns the Go func of the capability c, taking over c: nil for nil, the
+// func itself for a capability this process serves with NewVisitorServer, and otherwise the Call
+// method of a VisitorClient that calls c.
+func ImportVisitor(c *ipc.Capability) chain.Visitor {
+	if c == nil {
+		return nil
+	}
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		if s, ok := s.(visitorServer); ok {
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewVisitorClient(capnp.Client(c.AddRef())).Call
+	return NewVisitorClient(c).Call
 }
 
 // writeNotifications_blockConnected_Params writes the arguments of a call to chain.Notifications.BlockConnected into p.
@@ -1268,7 +1160,7 @@ func readChain_getHeight_Results(p Chain_getHeight_Results, height *int32, ok *b
 
 // writeChain_handleNotifications_Params writes the arguments of a call to chain.Chain.HandleNotifications into p.
 func writeChain_handleNotifications_Params(p Chain_handleNotifications_Params, n chain.Notifications) error {
-	if err := p.SetN(ExportNotifications(n)); err != nil {
+	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportNotifications(n)); err != nil {
 		return ipc.InField("n", err)
 	}
 	return nil
@@ -1276,13 +1168,13 @@ func writeChain_handleNotifications_Params(p Chain_handleNotifications_Params, n
 
 // readChain_handleNotifications_Params reads the arguments of a call to chain.Chain.HandleNotifications from p.
 func readChain_handleNotifications_Params(p Chain_handleNotifications_Params, n *chain.Notifications) error {
-	*n = ImportNotifications(p.N())
+	*n = ImportNotifications(ipcimpl.Cap(capnp.Struct(p), 0))
 	return nil
 }
 
 // writeChain_handleNotifications_Results writes the results of chain.Chain.HandleNotifications into p.
 func writeChain_handleNotifications_Results(p Chain_handleNotifications_Results, result chain.Handler) error {
-	if err := p.SetResult(ExportHandler(result)); err != nil {
+	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportHandler(result)); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -1290,7 +1182,7 @@ func writeChain_handleNotifications_Results(p Chain_handleNotifications_Results,
 
 // readChain_handleNotifications_Results reads the results of chain.Chain.HandleNotifications from p.
 func readChain_handleNotifications_Results(p Chain_handleNotifications_Results, result *chain.Handler) error {
-	*result = ImportHandler(p.Result())
+	*result = ImportHandler(ipcimpl.Cap(capnp.Struct(p), 0))
 	return nil
 }
 
@@ -1323,7 +1215,7 @@ func writeChain_updateSetting_Params(p Chain_updateSetting_Params, name string, 
 	if err := p.SetName(name); err != nil {
 		return ipc.InField("name", err)
 	}
-	if err := p.SetUpdate(ExportSettingsUpdate(update)); err != nil {
+	if err := ipcimpl.SetCap(capnp.Struct(p), 1, ExportSettingsUpdate(update)); err != nil {
 		return ipc.InField("update", err)
 	}
 	return nil
@@ -1336,7 +1228,7 @@ func readChain_updateSetting_Params(p Chain_updateSetting_Params, name *string, 
 		return ipc.InField("name", err)
 	}
 	*name = x
-	*update = ImportSettingsUpdate(p.Update())
+	*update = ImportSettingsUpdate(ipcimpl.Cap(capnp.Struct(p), 1))
 	return nil
 }
 
@@ -1361,7 +1253,7 @@ func readChain_updateSetting_Results(p Chain_updateSetting_Results, result *stri
 // writeChain_walk_Params writes the arguments of a call to chain.Chain.Walk into p.
 func writeChain_walk_Params(p Chain_walk_Params, depth int32, visit chain.Visitor) error {
 	p.SetDepth(depth)
-	if err := p.SetVisit(ExportVisitor(visit)); err != nil {
+	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportVisitor(visit)); err != nil {
 		return ipc.InField("visit", err)
 	}
 	return nil
@@ -1370,7 +1262,7 @@ func writeChain_walk_Params(p Chain_walk_Params, depth int32, visit chain.Visito
 // readChain_walk_Params reads the arguments of a call to chain.Chain.Walk from p.
 func readChain_walk_Params(p Chain_walk_Params, depth *int32, visit *chain.Visitor) error {
 	*depth = p.Depth()
-	*visit = ImportVisitor(p.Visit())
+	*visit = ImportVisitor(ipcimpl.Cap(capnp.Struct(p), 0))
 	return nil
 }
 
@@ -1400,7 +1292,7 @@ func readMining_createNewBlock_Params(p Mining_createNewBlock_Params, useMempool
 
 // writeMining_createNewBlock_Results writes the results of chain.Mining.CreateNewBlock into p.
 func writeMining_createNewBlock_Results(p Mining_createNewBlock_Results, result chain.BlockTemplate) error {
-	if err := p.SetResult(ExportBlockTemplate(result)); err != nil {
+	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportBlockTemplate(result)); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -1408,7 +1300,7 @@ func writeMining_createNewBlock_Results(p Mining_createNewBlock_Results, result 
 
 // readMining_createNewBlock_Results reads the results of chain.Mining.CreateNewBlock from p.
 func readMining_createNewBlock_Results(p Mining_createNewBlock_Results, result *chain.BlockTemplate) error {
-	*result = ImportBlockTemplate(p.Result())
+	*result = ImportBlockTemplate(ipcimpl.Cap(capnp.Struct(p), 0))
 	return nil
 }
 
@@ -1490,7 +1382,7 @@ func readBlockTemplate_waitNext_Params(p BlockTemplate_waitNext_Params, opts *ch
 
 // writeBlockTemplate_waitNext_Results writes the results of chain.BlockTemplate.WaitNext into p.
 func writeBlockTemplate_waitNext_Results(p BlockTemplate_waitNext_Results, result chain.BlockTemplate) error {
-	if err := p.SetResult(ExportBlockTemplate(result)); err != nil {
+	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportBlockTemplate(result)); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -1498,7 +1390,7 @@ func writeBlockTemplate_waitNext_Results(p BlockTemplate_waitNext_Results, resul
 
 // readBlockTemplate_waitNext_Results reads the results of chain.BlockTemplate.WaitNext from p.
 func readBlockTemplate_waitNext_Results(p BlockTemplate_waitNext_Results, result *chain.BlockTemplate) error {
-	*result = ImportBlockTemplate(p.Result())
+	*result = ImportBlockTemplate(ipcimpl.Cap(capnp.Struct(p), 0))
 	return nil
 }
 

@@ -4,6 +4,12 @@
 // Cap'n Proto RPC: New<Interface>Client calls a remote implementation, New<Interface>Server
 // serves a local one. ifacegen generates it from the //ipc: directives in
 // github.com/ifacegen/ifacegen/golden/converts.
+//
+// The methods of every client are safe for concurrent use. A method returns an
+// *ipc.RemoteError carrying the message of an error the remote implementation returned,
+// and an *ipc.Error when the call itself failed: errors.Is(err, ipc.ErrDisconnected) once
+// the connection is gone. A method without an error result panics with an *ipc.Error
+// instead.
 package convertsipc
 
 import (
@@ -11,13 +17,14 @@ import (
 	"runtime"
 
 	"capnproto.org/go/capnp/v3"
-	"capnproto.org/go/capnp/v3/server"
 	"github.com/ifacegen/ifacegen/golden/converts"
+	"github.com/ifacegen/ifacegen/runtime/capnprpc"
 	"github.com/ifacegen/ifacegen/runtime/ipc"
+	"github.com/ifacegen/ifacegen/runtime/ipcimpl"
 )
 
-// This code needs a runtime/ipc that supports this version of generated code.
-const _ = ipc.SupportPackageIsVersion1
+// This code needs a runtime that supports this version of generated code.
+const _ = ipcimpl.SupportPackageIsVersion2
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -25,100 +32,97 @@ func init() {
 	ipc.LogSchema(RegisterSchema)
 }
 
-// WalletClient calls a converts.Wallet in another process. It implements converts.Wallet.
-// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
-// message of an error the remote implementation returned, and an *ipc.Error when the call
-// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
-// without an error result panics with an *ipc.Error instead.
+// The methods of converts.Wallet on the wire.
+var (
+	methodWalletDouble = capnprpc.Method{InterfaceID: Wallet_TypeID, MethodID: 0, Name: "converts.Wallet.Double", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 3}}
+)
+
+// WalletClient calls a converts.Wallet in another process; the package doc says how its
+// methods fail.
+//
+// Wallet moves amounts.
 type WalletClient struct {
-	c Wallet
+	c *ipc.Capability
 }
 
+// If this fails to compile, converts.Wallet changed: regenerate (go generate).
 var _ converts.Wallet = (*WalletClient)(nil)
 
 // NewWalletClient returns a client that calls c, a capability serving converts.Wallet, typically
 // what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
 // client that becomes unreachable without Release releases c when it is garbage collected;
 // call Release rather than rely on that.
-func NewWalletClient(c capnp.Client) *WalletClient {
-	client := &WalletClient{c: Wallet(c)}
-	runtime.AddCleanup(client, Wallet.Release, client.c)
+func NewWalletClient(c *ipc.Capability) *WalletClient {
+	client := &WalletClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *WalletClient) Release() {
 	c.c.Release()
 }
 
 // Double returns twice a, and the labels back.
 func (c *WalletClient) Double(ctx context.Context, a converts.Amount, labels []converts.Label, maybe *converts.Amount) (result converts.Amount, result1 []converts.Label, result2 *converts.Amount, err error) {
-	f, release := c.c.Double(ctx, func(p Wallet_double_Params) error {
-		return ipc.ArgsError(writeWallet_double_Params(p, a, labels, maybe))
+	err = ipcimpl.Call(ctx, c.c, &methodWalletDouble, func(p capnp.Struct) error {
+		return writeWallet_double_Params(Wallet_double_Params(p), a, labels, maybe)
+	}, func(r capnp.Struct) error {
+		return readWallet_double_Results(Wallet_double_Results(r), &result, &result1, &result2)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return converts.Amount{}, nil, nil, ipc.ClientError(ctx, capnp.Client(c.c), "converts.Wallet.Double", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return converts.Amount{}, nil, nil, ipc.ClientError(ctx, capnp.Client(c.c), "converts.Wallet.Double", err)
-	}
-	if err := readWallet_double_Results(r, &result, &result1, &result2); err != nil {
-		return converts.Amount{}, nil, nil, &ipc.Error{Method: "converts.Wallet.Double", Err: err}
+		return converts.Amount{}, nil, nil, err
 	}
 	return result, result1, result2, nil
 }
 
 // NewWalletServer returns a capability that serves impl: calls to it, usually made by a
 // WalletClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewWalletServer(impl converts.Wallet) capnp.Client {
-	s := walletServer{impl: impl}
-	return capnp.NewClient(server.New(Wallet_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewWalletServer(impl converts.Wallet) *ipc.Capability {
+	return ipcimpl.NewServer(walletServer{impl: impl}, impl)
 }
 
-// walletServer serves a converts.Wallet as a Wallet_Server.
+// walletServer serves a converts.Wallet.
 type walletServer struct {
 	impl converts.Wallet
 }
 
-// Double serves converts.Wallet.Double.
-func (s walletServer) Double(ctx context.Context, call Wallet_double) (err error) {
-	defer ipc.Recover("converts.Wallet.Double", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s walletServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case Wallet_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveDouble(ctx, call)
+		}
 	}
-	defer slot.Leave()
+	return ipcimpl.Unknown(call)
+}
+
+// serveDouble serves converts.Wallet.Double.
+func (s walletServer) serveDouble(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodWalletDouble, &err)
 	var (
 		a      converts.Amount
 		labels []converts.Label
 		maybe  *converts.Amount
 	)
-	if err := readWallet_double_Params(call.Args(), &a, &labels, &maybe); err != nil {
-		return &ipc.Error{Method: "converts.Wallet.Double", Err: err}
+	if err := readWallet_double_Params(Wallet_double_Params(call.Params()), &a, &labels, &maybe); err != nil {
+		return ipcimpl.ParamsError(&methodWalletDouble, err)
 	}
 	result, result1, result2, err := s.impl.Double(ctx, a, labels, maybe)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeWallet_double_Results(r, result, result1, result2); err != nil {
-		return &ipc.Error{Method: "converts.Wallet.Double", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodWalletDouble, capnp.ObjectSize{DataSize: 0, PointerCount: 3}, func(r capnp.Struct) error {
+		return writeWallet_double_Results(Wallet_double_Results(r), result, result1, result2)
+	})
 }
 
 // UnimplementedWallet answers every method of converts.Wallet with an error wrapping ipc.ErrUnimplemented
@@ -135,36 +139,37 @@ func (UnimplementedWallet) Double(context.Context, converts.Amount, []converts.L
 	return converts.Amount{}, nil, nil, ipc.Unimplemented("converts.Wallet.Double")
 }
 
-// ExportWallet returns a new reference to the capability that carries v: null for nil,
-// the capability a WalletClient calls (so a received object goes back as itself), and
-// otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportWallet(v converts.Wallet) Wallet {
+// ExportWallet returns a new reference to the capability that carries v: nil for nil, the
+// capability a WalletClient calls (so a received object goes back as itself), and otherwise a new
+// server for v. Setting it into a message hands the reference to the message.
+func ExportWallet(v converts.Wallet) *ipc.Capability {
 	switch v := v.(type) {
 	case nil:
-		return Wallet{}
+		return nil
 	case *WalletClient:
 		if v == nil {
-			return Wallet{}
+			return nil
 		}
 		return v.c.AddRef()
 	}
-	return Wallet(NewWalletServer(v))
+	return NewWalletServer(v)
 }
 
-// ImportWallet returns the Go value of the capability c, which it does not take over:
-// nil for a null capability, the implementation itself for a capability this process serves
-// with NewWalletServer, and otherwise a WalletClient holding a new reference to c.
-func ImportWallet(c Wallet) converts.Wallet {
-	if !c.IsValid() {
+// ImportWallet returns the Go value of the capability c, taking over c: nil for nil, the
+// implementation itself for a capability this process serves with NewWalletServer, and
+// otherwise a WalletClient that calls c.
+func ImportWallet(c *ipc.Capability) converts.Wallet {
+	if c == nil {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		switch s := b.(type) {
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		switch s := s.(type) {
 		case walletServer:
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewWalletClient(capnp.Client(c.AddRef()))
+	return NewWalletClient(c)
 }
 
 // writeWallet_double_Params writes the arguments of a call to converts.Wallet.Double into p.

@@ -4,6 +4,12 @@
 // Cap'n Proto RPC: New<Interface>Client calls a remote implementation, New<Interface>Server
 // serves a local one. ifacegen generates it from the //ipc: directives in
 // github.com/ifacegen/ifacegen/golden/enums.
+//
+// The methods of every client are safe for concurrent use. A method returns an
+// *ipc.RemoteError carrying the message of an error the remote implementation returned,
+// and an *ipc.Error when the call itself failed: errors.Is(err, ipc.ErrDisconnected) once
+// the connection is gone. A method without an error result panics with an *ipc.Error
+// instead.
 package enumsipc
 
 import (
@@ -12,13 +18,14 @@ import (
 	"runtime"
 
 	"capnproto.org/go/capnp/v3"
-	"capnproto.org/go/capnp/v3/server"
 	"github.com/ifacegen/ifacegen/golden/enums"
+	"github.com/ifacegen/ifacegen/runtime/capnprpc"
 	"github.com/ifacegen/ifacegen/runtime/ipc"
+	"github.com/ifacegen/ifacegen/runtime/ipcimpl"
 )
 
-// This code needs a runtime/ipc that supports this version of generated code.
-const _ = ipc.SupportPackageIsVersion1
+// This code needs a runtime that supports this version of generated code.
+const _ = ipcimpl.SupportPackageIsVersion2
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -26,146 +33,128 @@ func init() {
 	ipc.LogSchema(RegisterSchema)
 }
 
-// EnumsClient calls a enums.Enums in another process. It implements enums.Enums.
-// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
-// message of an error the remote implementation returned, and an *ipc.Error when the call
-// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
-// without an error result panics with an *ipc.Error instead.
+// The methods of enums.Enums on the wire.
+var (
+	methodEnumsEcho       = capnprpc.Method{InterfaceID: Enums_TypeID, MethodID: 0, Name: "enums.Enums.Echo", ParamsSize: capnp.ObjectSize{DataSize: 8, PointerCount: 0}}
+	methodEnumsEchoValues = capnprpc.Method{InterfaceID: Enums_TypeID, MethodID: 1, Name: "enums.Enums.EchoValues", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+)
+
+// EnumsClient calls a enums.Enums in another process; the package doc says how its
+// methods fail.
+//
+// Enums echoes enums.
 type EnumsClient struct {
-	c Enums
+	c *ipc.Capability
 }
 
+// If this fails to compile, enums.Enums changed: regenerate (go generate).
 var _ enums.Enums = (*EnumsClient)(nil)
 
 // NewEnumsClient returns a client that calls c, a capability serving enums.Enums, typically
 // what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
 // client that becomes unreachable without Release releases c when it is garbage collected;
 // call Release rather than rely on that.
-func NewEnumsClient(c capnp.Client) *EnumsClient {
-	client := &EnumsClient{c: Enums(c)}
-	runtime.AddCleanup(client, Enums.Release, client.c)
+func NewEnumsClient(c *ipc.Capability) *EnumsClient {
+	client := &EnumsClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *EnumsClient) Release() {
 	c.c.Release()
 }
 
 // Echo returns its arguments unchanged.
 func (c1 *EnumsClient) Echo(ctx context.Context, c enums.Color, s enums.Size) (result enums.Color, result1 enums.Size, err error) {
-	f, release := c1.c.Echo(ctx, func(p Enums_echo_Params) error {
-		return ipc.ArgsError(writeEnums_echo_Params(p, c, s))
+	err = ipcimpl.Call(ctx, c1.c, &methodEnumsEcho, func(p capnp.Struct) error {
+		return writeEnums_echo_Params(Enums_echo_Params(p), c, s)
+	}, func(r capnp.Struct) error {
+		return readEnums_echo_Results(Enums_echo_Results(r), &result, &result1)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return 0, 0, ipc.ClientError(ctx, capnp.Client(c1.c), "enums.Enums.Echo", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return 0, 0, ipc.ClientError(ctx, capnp.Client(c1.c), "enums.Enums.Echo", err)
-	}
-	if err := readEnums_echo_Results(r, &result, &result1); err != nil {
-		return 0, 0, &ipc.Error{Method: "enums.Enums.Echo", Err: err}
+		return 0, 0, err
 	}
 	return result, result1, nil
 }
 
 // EchoValues returns v unchanged.
 func (c *EnumsClient) EchoValues(ctx context.Context, v enums.Values) (result enums.Values, err error) {
-	f, release := c.c.EchoValues(ctx, func(p Enums_echoValues_Params) error {
-		return ipc.ArgsError(writeEnums_echoValues_Params(p, v))
+	err = ipcimpl.Call(ctx, c.c, &methodEnumsEchoValues, func(p capnp.Struct) error {
+		return writeEnums_echoValues_Params(Enums_echoValues_Params(p), v)
+	}, func(r capnp.Struct) error {
+		return readEnums_echoValues_Results(Enums_echoValues_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return enums.Values{}, ipc.ClientError(ctx, capnp.Client(c.c), "enums.Enums.EchoValues", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return enums.Values{}, ipc.ClientError(ctx, capnp.Client(c.c), "enums.Enums.EchoValues", err)
-	}
-	if err := readEnums_echoValues_Results(r, &result); err != nil {
-		return enums.Values{}, &ipc.Error{Method: "enums.Enums.EchoValues", Err: err}
+		return enums.Values{}, err
 	}
 	return result, nil
 }
 
 // NewEnumsServer returns a capability that serves impl: calls to it, usually made by a
 // EnumsClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewEnumsServer(impl enums.Enums) capnp.Client {
-	s := enumsServer{impl: impl}
-	return capnp.NewClient(server.New(Enums_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewEnumsServer(impl enums.Enums) *ipc.Capability {
+	return ipcimpl.NewServer(enumsServer{impl: impl}, impl)
 }
 
-// enumsServer serves a enums.Enums as a Enums_Server.
+// enumsServer serves a enums.Enums.
 type enumsServer struct {
 	impl enums.Enums
 }
 
-// Echo serves enums.Enums.Echo.
-func (s enumsServer) Echo(ctx context.Context, call Enums_echo) (err error) {
-	defer ipc.Recover("enums.Enums.Echo", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s enumsServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case Enums_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveEcho(ctx, call)
+		case 1:
+			return s.serveEchoValues(ctx, call)
+		}
 	}
-	defer slot.Leave()
+	return ipcimpl.Unknown(call)
+}
+
+// serveEcho serves enums.Enums.Echo.
+func (s enumsServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodEnumsEcho, &err)
 	var (
 		c  enums.Color
 		s1 enums.Size
 	)
-	if err := readEnums_echo_Params(call.Args(), &c, &s1); err != nil {
-		return &ipc.Error{Method: "enums.Enums.Echo", Err: err}
+	if err := readEnums_echo_Params(Enums_echo_Params(call.Params()), &c, &s1); err != nil {
+		return ipcimpl.ParamsError(&methodEnumsEcho, err)
 	}
 	result, result1, err := s.impl.Echo(ctx, c, s1)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeEnums_echo_Results(r, result, result1); err != nil {
-		return &ipc.Error{Method: "enums.Enums.Echo", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodEnumsEcho, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeEnums_echo_Results(Enums_echo_Results(r), result, result1)
+	})
 }
 
-// EchoValues serves enums.Enums.EchoValues.
-func (s enumsServer) EchoValues(ctx context.Context, call Enums_echoValues) (err error) {
-	defer ipc.Recover("enums.Enums.EchoValues", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveEchoValues serves enums.Enums.EchoValues.
+func (s enumsServer) serveEchoValues(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodEnumsEchoValues, &err)
 	var v enums.Values
-	if err := readEnums_echoValues_Params(call.Args(), &v); err != nil {
-		return &ipc.Error{Method: "enums.Enums.EchoValues", Err: err}
+	if err := readEnums_echoValues_Params(Enums_echoValues_Params(call.Params()), &v); err != nil {
+		return ipcimpl.ParamsError(&methodEnumsEchoValues, err)
 	}
 	result, err := s.impl.EchoValues(ctx, v)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeEnums_echoValues_Results(r, result); err != nil {
-		return &ipc.Error{Method: "enums.Enums.EchoValues", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodEnumsEchoValues, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeEnums_echoValues_Results(Enums_echoValues_Results(r), result)
+	})
 }
 
 // UnimplementedEnums answers every method of enums.Enums with an error wrapping ipc.ErrUnimplemented
@@ -187,36 +176,37 @@ func (UnimplementedEnums) EchoValues(context.Context, enums.Values) (enums.Value
 	return enums.Values{}, ipc.Unimplemented("enums.Enums.EchoValues")
 }
 
-// ExportEnums returns a new reference to the capability that carries v: null for nil,
-// the capability a EnumsClient calls (so a received object goes back as itself), and
-// otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportEnums(v enums.Enums) Enums {
+// ExportEnums returns a new reference to the capability that carries v: nil for nil, the
+// capability a EnumsClient calls (so a received object goes back as itself), and otherwise a new
+// server for v. Setting it into a message hands the reference to the message.
+func ExportEnums(v enums.Enums) *ipc.Capability {
 	switch v := v.(type) {
 	case nil:
-		return Enums{}
+		return nil
 	case *EnumsClient:
 		if v == nil {
-			return Enums{}
+			return nil
 		}
 		return v.c.AddRef()
 	}
-	return Enums(NewEnumsServer(v))
+	return NewEnumsServer(v)
 }
 
-// ImportEnums returns the Go value of the capability c, which it does not take over:
-// nil for a null capability, the implementation itself for a capability this process serves
-// with NewEnumsServer, and otherwise a EnumsClient holding a new reference to c.
-func ImportEnums(c Enums) enums.Enums {
-	if !c.IsValid() {
+// ImportEnums returns the Go value of the capability c, taking over c: nil for nil, the
+// implementation itself for a capability this process serves with NewEnumsServer, and
+// otherwise a EnumsClient that calls c.
+func ImportEnums(c *ipc.Capability) enums.Enums {
+	if c == nil {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		switch s := b.(type) {
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		switch s := s.(type) {
 		case enumsServer:
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewEnumsClient(capnp.Client(c.AddRef()))
+	return NewEnumsClient(c)
 }
 
 // writeEnums_echo_Params writes the arguments of a call to enums.Enums.Echo into p.

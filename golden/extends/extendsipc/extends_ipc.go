@@ -4,6 +4,12 @@
 // Cap'n Proto RPC: New<Interface>Client calls a remote implementation, New<Interface>Server
 // serves a local one. ifacegen generates it from the //ipc: directives in
 // github.com/ifacegen/ifacegen/golden/extends.
+//
+// The methods of every client are safe for concurrent use. A method returns an
+// *ipc.RemoteError carrying the message of an error the remote implementation returned,
+// and an *ipc.Error when the call itself failed: errors.Is(err, ipc.ErrDisconnected) once
+// the connection is gone. A method without an error result panics with an *ipc.Error
+// instead.
 package extendsipc
 
 import (
@@ -12,13 +18,14 @@ import (
 	"runtime"
 
 	"capnproto.org/go/capnp/v3"
-	"capnproto.org/go/capnp/v3/server"
 	"github.com/ifacegen/ifacegen/golden/extends"
+	"github.com/ifacegen/ifacegen/runtime/capnprpc"
 	"github.com/ifacegen/ifacegen/runtime/ipc"
+	"github.com/ifacegen/ifacegen/runtime/ipcimpl"
 )
 
-// This code needs a runtime/ipc that supports this version of generated code.
-const _ = ipc.SupportPackageIsVersion1
+// This code needs a runtime that supports this version of generated code.
+const _ = ipcimpl.SupportPackageIsVersion2
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -26,96 +33,93 @@ func init() {
 	ipc.LogSchema(RegisterSchema)
 }
 
-// ReaderClient calls a extends.Reader in another process. It implements extends.Reader.
-// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
-// message of an error the remote implementation returned, and an *ipc.Error when the call
-// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
-// without an error result panics with an *ipc.Error instead.
+// The methods of extends.Reader on the wire.
+var (
+	methodReaderRead = capnprpc.Method{InterfaceID: Reader_TypeID, MethodID: 0, Name: "extends.Reader.Read", ParamsSize: capnp.ObjectSize{DataSize: 8, PointerCount: 0}}
+)
+
+// ReaderClient calls a extends.Reader in another process; the package doc says how its
+// methods fail.
+//
+// Reader reads bytes.
 type ReaderClient struct {
-	c Reader
+	c *ipc.Capability
 }
 
+// If this fails to compile, extends.Reader changed: regenerate (go generate).
 var _ extends.Reader = (*ReaderClient)(nil)
 
 // NewReaderClient returns a client that calls c, a capability serving extends.Reader, typically
 // what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
 // client that becomes unreachable without Release releases c when it is garbage collected;
 // call Release rather than rely on that.
-func NewReaderClient(c capnp.Client) *ReaderClient {
-	client := &ReaderClient{c: Reader(c)}
-	runtime.AddCleanup(client, Reader.Release, client.c)
+func NewReaderClient(c *ipc.Capability) *ReaderClient {
+	client := &ReaderClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *ReaderClient) Release() {
 	c.c.Release()
 }
 
 // Read returns up to n bytes; none at the end.
 func (c *ReaderClient) Read(ctx context.Context, n int32) (result []byte, err error) {
-	f, release := c.c.Read(ctx, func(p Reader_read_Params) error {
-		return ipc.ArgsError(writeReader_read_Params(p, n))
+	err = ipcimpl.Call(ctx, c.c, &methodReaderRead, func(p capnp.Struct) error {
+		return writeReader_read_Params(Reader_read_Params(p), n)
+	}, func(r capnp.Struct) error {
+		return readReader_read_Results(Reader_read_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "extends.Reader.Read", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "extends.Reader.Read", err)
-	}
-	if err := readReader_read_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "extends.Reader.Read", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
 
 // NewReaderServer returns a capability that serves impl: calls to it, usually made by a
 // ReaderClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewReaderServer(impl extends.Reader) capnp.Client {
-	s := readerServer{impl: impl}
-	return capnp.NewClient(server.New(Reader_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewReaderServer(impl extends.Reader) *ipc.Capability {
+	return ipcimpl.NewServer(readerServer{impl: impl}, impl)
 }
 
-// readerServer serves a extends.Reader as a Reader_Server.
+// readerServer serves a extends.Reader.
 type readerServer struct {
 	impl extends.Reader
 }
 
-// Read serves extends.Reader.Read.
-func (s readerServer) Read(ctx context.Context, call Reader_read) (err error) {
-	defer ipc.Recover("extends.Reader.Read", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s readerServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case Reader_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveRead(ctx, call)
+		}
 	}
-	defer slot.Leave()
+	return ipcimpl.Unknown(call)
+}
+
+// serveRead serves extends.Reader.Read.
+func (s readerServer) serveRead(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodReaderRead, &err)
 	var n int32
-	if err := readReader_read_Params(call.Args(), &n); err != nil {
-		return &ipc.Error{Method: "extends.Reader.Read", Err: err}
+	if err := readReader_read_Params(Reader_read_Params(call.Params()), &n); err != nil {
+		return ipcimpl.ParamsError(&methodReaderRead, err)
 	}
 	result, err := s.impl.Read(ctx, n)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeReader_read_Results(r, result); err != nil {
-		return &ipc.Error{Method: "extends.Reader.Read", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodReaderRead, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeReader_read_Results(Reader_read_Results(r), result)
+	})
 }
 
 // UnimplementedReader answers every method of extends.Reader with an error wrapping ipc.ErrUnimplemented
@@ -132,117 +136,116 @@ func (UnimplementedReader) Read(context.Context, int32) ([]byte, error) {
 	return nil, ipc.Unimplemented("extends.Reader.Read")
 }
 
-// ExportReader returns a new reference to the capability that carries v: null for nil,
-// the capability a ReaderClient calls (so a received object goes back as itself), and
-// otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportReader(v extends.Reader) Reader {
+// ExportReader returns a new reference to the capability that carries v: nil for nil, the
+// capability a ReaderClient calls (so a received object goes back as itself), and otherwise a new
+// server for v. Setting it into a message hands the reference to the message.
+func ExportReader(v extends.Reader) *ipc.Capability {
 	switch v := v.(type) {
 	case nil:
-		return Reader{}
+		return nil
 	case *ReaderClient:
 		if v == nil {
-			return Reader{}
+			return nil
 		}
 		return v.c.AddRef()
 	case *StreamClient:
 		if v == nil {
-			return Reader{}
+			return nil
 		}
-		return Reader(v.c.AddRef())
+		return v.c.AddRef()
 	}
-	return Reader(NewReaderServer(v))
+	return NewReaderServer(v)
 }
 
-// ImportReader returns the Go value of the capability c, which it does not take over:
-// nil for a null capability, the implementation itself for a capability this process serves
-// with NewReaderServer, and otherwise a ReaderClient holding a new reference to c.
-func ImportReader(c Reader) extends.Reader {
-	if !c.IsValid() {
+// ImportReader returns the Go value of the capability c, taking over c: nil for nil, the
+// implementation itself for a capability this process serves with NewReaderServer, and
+// otherwise a ReaderClient that calls c.
+func ImportReader(c *ipc.Capability) extends.Reader {
+	if c == nil {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		switch s := b.(type) {
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		switch s := s.(type) {
 		case readerServer:
+			c.Release()
 			return s.impl
 		case streamServer:
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewReaderClient(capnp.Client(c.AddRef()))
+	return NewReaderClient(c)
 }
 
-// StopperClient calls a extends.Stopper in another process. It implements extends.Stopper.
-// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
-// message of an error the remote implementation returned, and an *ipc.Error when the call
-// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
-// without an error result panics with an *ipc.Error instead.
+// The methods of extends.Stopper on the wire.
+var (
+	methodStopperStop = capnprpc.Method{InterfaceID: Stopper_TypeID, MethodID: 0, Name: "extends.Stopper.Stop", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+)
+
+// StopperClient calls a extends.Stopper in another process; the package doc says how its
+// methods fail.
+//
+// Stopper can be stopped.
 type StopperClient struct {
-	c Stopper
+	c *ipc.Capability
 }
 
+// If this fails to compile, extends.Stopper changed: regenerate (go generate).
 var _ extends.Stopper = (*StopperClient)(nil)
 
 // NewStopperClient returns a client that calls c, a capability serving extends.Stopper, typically
 // what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
 // client that becomes unreachable without Release releases c when it is garbage collected;
 // call Release rather than rely on that.
-func NewStopperClient(c capnp.Client) *StopperClient {
-	client := &StopperClient{c: Stopper(c)}
-	runtime.AddCleanup(client, Stopper.Release, client.c)
+func NewStopperClient(c *ipc.Capability) *StopperClient {
+	client := &StopperClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *StopperClient) Release() {
 	c.c.Release()
 }
 
 // Stop stops it; later reads fail.
 func (c *StopperClient) Stop(ctx context.Context) (err error) {
-	f, release := c.c.Stop(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return ipc.ClientError(ctx, capnp.Client(c.c), "extends.Stopper.Stop", err)
-	}
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		return ipc.ClientError(ctx, capnp.Client(c.c), "extends.Stopper.Stop", err)
-	}
-	return nil
+	return ipcimpl.Call(ctx, c.c, &methodStopperStop, nil, nil)
 }
 
 // NewStopperServer returns a capability that serves impl: calls to it, usually made by a
 // StopperClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewStopperServer(impl extends.Stopper) capnp.Client {
-	s := stopperServer{impl: impl}
-	return capnp.NewClient(server.New(Stopper_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewStopperServer(impl extends.Stopper) *ipc.Capability {
+	return ipcimpl.NewServer(stopperServer{impl: impl}, impl)
 }
 
-// stopperServer serves a extends.Stopper as a Stopper_Server.
+// stopperServer serves a extends.Stopper.
 type stopperServer struct {
 	impl extends.Stopper
 }
 
-// Stop serves extends.Stopper.Stop.
-func (s stopperServer) Stop(ctx context.Context, call Stopper_stop) (err error) {
-	defer ipc.Recover("extends.Stopper.Stop", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s stopperServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case Stopper_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveStop(ctx, call)
+		}
 	}
-	defer slot.Leave()
-	if err := s.impl.Stop(ctx); err != nil {
-		return ipc.ServerError(err)
-	}
-	return nil
+	return ipcimpl.Unknown(call)
+}
+
+// serveStop serves extends.Stopper.Stop.
+func (s stopperServer) serveStop(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodStopperStop, &err)
+	return ipc.ServerError(s.impl.Stop(ctx))
 }
 
 // UnimplementedStopper answers every method of extends.Stopper with an error wrapping ipc.ErrUnimplemented
@@ -259,205 +262,178 @@ func (UnimplementedStopper) Stop(context.Context) error {
 	return ipc.Unimplemented("extends.Stopper.Stop")
 }
 
-// ExportStopper returns a new reference to the capability that carries v: null for nil,
-// the capability a StopperClient calls (so a received object goes back as itself), and
-// otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportStopper(v extends.Stopper) Stopper {
+// ExportStopper returns a new reference to the capability that carries v: nil for nil, the
+// capability a StopperClient calls (so a received object goes back as itself), and otherwise a new
+// server for v. Setting it into a message hands the reference to the message.
+func ExportStopper(v extends.Stopper) *ipc.Capability {
 	switch v := v.(type) {
 	case nil:
-		return Stopper{}
+		return nil
 	case *StopperClient:
 		if v == nil {
-			return Stopper{}
+			return nil
 		}
 		return v.c.AddRef()
 	case *StreamClient:
 		if v == nil {
-			return Stopper{}
+			return nil
 		}
-		return Stopper(v.c.AddRef())
+		return v.c.AddRef()
 	}
-	return Stopper(NewStopperServer(v))
+	return NewStopperServer(v)
 }
 
-// ImportStopper returns the Go value of the capability c, which it does not take over:
-// nil for a null capability, the implementation itself for a capability this process serves
-// with NewStopperServer, and otherwise a StopperClient holding a new reference to c.
-func ImportStopper(c Stopper) extends.Stopper {
-	if !c.IsValid() {
+// ImportStopper returns the Go value of the capability c, taking over c: nil for nil, the
+// implementation itself for a capability this process serves with NewStopperServer, and
+// otherwise a StopperClient that calls c.
+func ImportStopper(c *ipc.Capability) extends.Stopper {
+	if c == nil {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		switch s := b.(type) {
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		switch s := s.(type) {
 		case stopperServer:
+			c.Release()
 			return s.impl
 		case streamServer:
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewStopperClient(capnp.Client(c.AddRef()))
+	return NewStopperClient(c)
 }
 
-// StreamClient calls a extends.Stream in another process. It implements extends.Stream.
-// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
-// message of an error the remote implementation returned, and an *ipc.Error when the call
-// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
-// without an error result panics with an *ipc.Error instead.
+// The methods of extends.Stream on the wire.
+var (
+	methodStreamPosition = capnprpc.Method{InterfaceID: Stream_TypeID, MethodID: 0, Name: "extends.Stream.Position", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+)
+
+// StreamClient calls a extends.Stream in another process; the package doc says how its
+// methods fail.
+//
+// Stream is a Reader and a Stopper with a position.
 type StreamClient struct {
-	c Stream
+	c *ipc.Capability
 }
 
+// If this fails to compile, extends.Stream changed: regenerate (go generate).
 var _ extends.Stream = (*StreamClient)(nil)
 
 // NewStreamClient returns a client that calls c, a capability serving extends.Stream, typically
 // what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
 // client that becomes unreachable without Release releases c when it is garbage collected;
 // call Release rather than rely on that.
-func NewStreamClient(c capnp.Client) *StreamClient {
-	client := &StreamClient{c: Stream(c)}
-	runtime.AddCleanup(client, Stream.Release, client.c)
+func NewStreamClient(c *ipc.Capability) *StreamClient {
+	client := &StreamClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *StreamClient) Release() {
 	c.c.Release()
 }
 
 // Position returns how many bytes were read.
 func (c *StreamClient) Position(ctx context.Context) (result int64, err error) {
-	f, release := c.c.Position(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "extends.Stream.Position", err)
-	}
-	defer release()
-	r, err := f.Struct()
+	err = ipcimpl.Call(ctx, c.c, &methodStreamPosition, nil, func(r capnp.Struct) error {
+		return readStream_position_Results(Stream_position_Results(r), &result)
+	})
 	if err != nil {
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "extends.Stream.Position", err)
-	}
-	if err := readStream_position_Results(r, &result); err != nil {
-		return 0, &ipc.Error{Method: "extends.Stream.Position", Err: err}
+		return 0, err
 	}
 	return result, nil
 }
 
 // Read returns up to n bytes; none at the end.
 func (c *StreamClient) Read(ctx context.Context, n int32) (result []byte, err error) {
-	f, release := c.c.Read(ctx, func(p Reader_read_Params) error {
-		return ipc.ArgsError(writeReader_read_Params(p, n))
+	err = ipcimpl.Call(ctx, c.c, &methodReaderRead, func(p capnp.Struct) error {
+		return writeReader_read_Params(Reader_read_Params(p), n)
+	}, func(r capnp.Struct) error {
+		return readReader_read_Results(Reader_read_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "extends.Reader.Read", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "extends.Reader.Read", err)
-	}
-	if err := readReader_read_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "extends.Reader.Read", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
 
 // Stop stops it; later reads fail.
 func (c *StreamClient) Stop(ctx context.Context) (err error) {
-	f, release := c.c.Stop(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return ipc.ClientError(ctx, capnp.Client(c.c), "extends.Stopper.Stop", err)
-	}
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		return ipc.ClientError(ctx, capnp.Client(c.c), "extends.Stopper.Stop", err)
-	}
-	return nil
+	return ipcimpl.Call(ctx, c.c, &methodStopperStop, nil, nil)
 }
 
 // NewStreamServer returns a capability that serves impl: calls to it, usually made by a
 // StreamClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewStreamServer(impl extends.Stream) capnp.Client {
-	s := streamServer{impl: impl}
-	return capnp.NewClient(server.New(Stream_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewStreamServer(impl extends.Stream) *ipc.Capability {
+	return ipcimpl.NewServer(streamServer{impl: impl}, impl)
 }
 
-// streamServer serves a extends.Stream as a Stream_Server.
+// streamServer serves a extends.Stream.
 type streamServer struct {
 	impl extends.Stream
 }
 
-// Position serves extends.Stream.Position.
-func (s streamServer) Position(ctx context.Context, call Stream_position) (err error) {
-	defer ipc.Recover("extends.Stream.Position", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s streamServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case Stream_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.servePosition(ctx, call)
+		}
+	case Reader_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveRead(ctx, call)
+		}
+	case Stopper_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveStop(ctx, call)
+		}
 	}
-	defer slot.Leave()
+	return ipcimpl.Unknown(call)
+}
+
+// servePosition serves extends.Stream.Position.
+func (s streamServer) servePosition(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodStreamPosition, &err)
 	result, err := s.impl.Position(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeStream_position_Results(r, result); err != nil {
-		return &ipc.Error{Method: "extends.Stream.Position", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodStreamPosition, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeStream_position_Results(Stream_position_Results(r), result)
+	})
 }
 
-// Read serves extends.Reader.Read.
-func (s streamServer) Read(ctx context.Context, call Reader_read) (err error) {
-	defer ipc.Recover("extends.Reader.Read", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveRead serves extends.Reader.Read.
+func (s streamServer) serveRead(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodReaderRead, &err)
 	var n int32
-	if err := readReader_read_Params(call.Args(), &n); err != nil {
-		return &ipc.Error{Method: "extends.Reader.Read", Err: err}
+	if err := readReader_read_Params(Reader_read_Params(call.Params()), &n); err != nil {
+		return ipcimpl.ParamsError(&methodReaderRead, err)
 	}
 	result, err := s.impl.Read(ctx, n)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeReader_read_Results(r, result); err != nil {
-		return &ipc.Error{Method: "extends.Reader.Read", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodReaderRead, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeReader_read_Results(Reader_read_Results(r), result)
+	})
 }
 
-// Stop serves extends.Stopper.Stop.
-func (s streamServer) Stop(ctx context.Context, call Stopper_stop) (err error) {
-	defer ipc.Recover("extends.Stopper.Stop", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
-	if err := s.impl.Stop(ctx); err != nil {
-		return ipc.ServerError(err)
-	}
-	return nil
+// serveStop serves extends.Stopper.Stop.
+func (s streamServer) serveStop(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodStopperStop, &err)
+	return ipc.ServerError(s.impl.Stop(ctx))
 }
 
 // UnimplementedStream answers every method of extends.Stream with an error wrapping ipc.ErrUnimplemented
@@ -484,175 +460,158 @@ func (UnimplementedStream) Stop(context.Context) error {
 	return ipc.Unimplemented("extends.Stopper.Stop")
 }
 
-// ExportStream returns a new reference to the capability that carries v: null for nil,
-// the capability a StreamClient calls (so a received object goes back as itself), and
-// otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportStream(v extends.Stream) Stream {
+// ExportStream returns a new reference to the capability that carries v: nil for nil, the
+// capability a StreamClient calls (so a received object goes back as itself), and otherwise a new
+// server for v. Setting it into a message hands the reference to the message.
+func ExportStream(v extends.Stream) *ipc.Capability {
 	switch v := v.(type) {
 	case nil:
-		return Stream{}
+		return nil
 	case *StreamClient:
 		if v == nil {
-			return Stream{}
+			return nil
 		}
 		return v.c.AddRef()
 	}
-	return Stream(NewStreamServer(v))
+	return NewStreamServer(v)
 }
 
-// ImportStream returns the Go value of the capability c, which it does not take over:
-// nil for a null capability, the implementation itself for a capability this process serves
-// with NewStreamServer, and otherwise a StreamClient holding a new reference to c.
-func ImportStream(c Stream) extends.Stream {
-	if !c.IsValid() {
+// ImportStream returns the Go value of the capability c, taking over c: nil for nil, the
+// implementation itself for a capability this process serves with NewStreamServer, and
+// otherwise a StreamClient that calls c.
+func ImportStream(c *ipc.Capability) extends.Stream {
+	if c == nil {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		switch s := b.(type) {
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		switch s := s.(type) {
 		case streamServer:
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewStreamClient(capnp.Client(c.AddRef()))
+	return NewStreamClient(c)
 }
 
-// OpenerClient calls a extends.Opener in another process. It implements extends.Opener.
-// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
-// message of an error the remote implementation returned, and an *ipc.Error when the call
-// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
-// without an error result panics with an *ipc.Error instead.
+// The methods of extends.Opener on the wire.
+var (
+	methodOpenerOpen    = capnprpc.Method{InterfaceID: Opener_TypeID, MethodID: 0, Name: "extends.Opener.Open", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodOpenerReadAll = capnprpc.Method{InterfaceID: Opener_TypeID, MethodID: 1, Name: "extends.Opener.ReadAll", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+)
+
+// OpenerClient calls a extends.Opener in another process; the package doc says how its
+// methods fail.
+//
+// Opener opens streams.
 type OpenerClient struct {
-	c Opener
+	c *ipc.Capability
 }
 
+// If this fails to compile, extends.Opener changed: regenerate (go generate).
 var _ extends.Opener = (*OpenerClient)(nil)
 
 // NewOpenerClient returns a client that calls c, a capability serving extends.Opener, typically
 // what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
 // client that becomes unreachable without Release releases c when it is garbage collected;
 // call Release rather than rely on that.
-func NewOpenerClient(c capnp.Client) *OpenerClient {
-	client := &OpenerClient{c: Opener(c)}
-	runtime.AddCleanup(client, Opener.Release, client.c)
+func NewOpenerClient(c *ipc.Capability) *OpenerClient {
+	client := &OpenerClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *OpenerClient) Release() {
 	c.c.Release()
 }
 
 // Open returns a stream of data.
 func (c *OpenerClient) Open(ctx context.Context, data []byte) (result extends.Stream, err error) {
-	f, release := c.c.Open(ctx, func(p Opener_open_Params) error {
-		return ipc.ArgsError(writeOpener_open_Params(p, data))
+	err = ipcimpl.Call(ctx, c.c, &methodOpenerOpen, func(p capnp.Struct) error {
+		return writeOpener_open_Params(Opener_open_Params(p), data)
+	}, func(r capnp.Struct) error {
+		return readOpener_open_Results(Opener_open_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "extends.Opener.Open", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "extends.Opener.Open", err)
-	}
-	if err := readOpener_open_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "extends.Opener.Open", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
 
 // ReadAll reads r to its end.
 func (c *OpenerClient) ReadAll(ctx context.Context, r extends.Reader) (result []byte, err error) {
-	f, release := c.c.ReadAll(ctx, func(p Opener_readAll_Params) error {
-		return ipc.ArgsError(writeOpener_readAll_Params(p, r))
+	err = ipcimpl.Call(ctx, c.c, &methodOpenerReadAll, func(p capnp.Struct) error {
+		return writeOpener_readAll_Params(Opener_readAll_Params(p), r)
+	}, func(r1 capnp.Struct) error {
+		return readOpener_readAll_Results(Opener_readAll_Results(r1), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "extends.Opener.ReadAll", err)
-	}
-	defer release()
-	r1, err := f.Struct()
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "extends.Opener.ReadAll", err)
-	}
-	if err := readOpener_readAll_Results(r1, &result); err != nil {
-		return nil, &ipc.Error{Method: "extends.Opener.ReadAll", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
 
 // NewOpenerServer returns a capability that serves impl: calls to it, usually made by a
 // OpenerClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewOpenerServer(impl extends.Opener) capnp.Client {
-	s := openerServer{impl: impl}
-	return capnp.NewClient(server.New(Opener_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewOpenerServer(impl extends.Opener) *ipc.Capability {
+	return ipcimpl.NewServer(openerServer{impl: impl}, impl)
 }
 
-// openerServer serves a extends.Opener as a Opener_Server.
+// openerServer serves a extends.Opener.
 type openerServer struct {
 	impl extends.Opener
 }
 
-// Open serves extends.Opener.Open.
-func (s openerServer) Open(ctx context.Context, call Opener_open) (err error) {
-	defer ipc.Recover("extends.Opener.Open", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s openerServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case Opener_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveOpen(ctx, call)
+		case 1:
+			return s.serveReadAll(ctx, call)
+		}
 	}
-	defer slot.Leave()
+	return ipcimpl.Unknown(call)
+}
+
+// serveOpen serves extends.Opener.Open.
+func (s openerServer) serveOpen(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodOpenerOpen, &err)
 	var data []byte
-	if err := readOpener_open_Params(call.Args(), &data); err != nil {
-		return &ipc.Error{Method: "extends.Opener.Open", Err: err}
+	if err := readOpener_open_Params(Opener_open_Params(call.Params()), &data); err != nil {
+		return ipcimpl.ParamsError(&methodOpenerOpen, err)
 	}
 	result, err := s.impl.Open(ctx, data)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeOpener_open_Results(r, result); err != nil {
-		return &ipc.Error{Method: "extends.Opener.Open", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodOpenerOpen, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeOpener_open_Results(Opener_open_Results(r), result)
+	})
 }
 
-// ReadAll serves extends.Opener.ReadAll.
-func (s openerServer) ReadAll(ctx context.Context, call Opener_readAll) (err error) {
-	defer ipc.Recover("extends.Opener.ReadAll", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveReadAll serves extends.Opener.ReadAll.
+func (s openerServer) serveReadAll(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodOpenerReadAll, &err)
 	var r extends.Reader
-	if err := readOpener_readAll_Params(call.Args(), &r); err != nil {
-		return &ipc.Error{Method: "extends.Opener.ReadAll", Err: err}
+	if err := readOpener_readAll_Params(Opener_readAll_Params(call.Params()), &r); err != nil {
+		return ipcimpl.ParamsError(&methodOpenerReadAll, err)
 	}
 	result, err := s.impl.ReadAll(ctx, r)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r1, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeOpener_readAll_Results(r1, result); err != nil {
-		return &ipc.Error{Method: "extends.Opener.ReadAll", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodOpenerReadAll, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r1 capnp.Struct) error {
+		return writeOpener_readAll_Results(Opener_readAll_Results(r1), result)
+	})
 }
 
 // UnimplementedOpener answers every method of extends.Opener with an error wrapping ipc.ErrUnimplemented
@@ -674,36 +633,37 @@ func (UnimplementedOpener) ReadAll(context.Context, extends.Reader) ([]byte, err
 	return nil, ipc.Unimplemented("extends.Opener.ReadAll")
 }
 
-// ExportOpener returns a new reference to the capability that carries v: null for nil,
-// the capability a OpenerClient calls (so a received object goes back as itself), and
-// otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportOpener(v extends.Opener) Opener {
+// ExportOpener returns a new reference to the capability that carries v: nil for nil, the
+// capability a OpenerClient calls (so a received object goes back as itself), and otherwise a new
+// server for v. Setting it into a message hands the reference to the message.
+func ExportOpener(v extends.Opener) *ipc.Capability {
 	switch v := v.(type) {
 	case nil:
-		return Opener{}
+		return nil
 	case *OpenerClient:
 		if v == nil {
-			return Opener{}
+			return nil
 		}
 		return v.c.AddRef()
 	}
-	return Opener(NewOpenerServer(v))
+	return NewOpenerServer(v)
 }
 
-// ImportOpener returns the Go value of the capability c, which it does not take over:
-// nil for a null capability, the implementation itself for a capability this process serves
-// with NewOpenerServer, and otherwise a OpenerClient holding a new reference to c.
-func ImportOpener(c Opener) extends.Opener {
-	if !c.IsValid() {
+// ImportOpener returns the Go value of the capability c, taking over c: nil for nil, the
+// implementation itself for a capability this process serves with NewOpenerServer, and
+// otherwise a OpenerClient that calls c.
+func ImportOpener(c *ipc.Capability) extends.Opener {
+	if c == nil {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		switch s := b.(type) {
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		switch s := s.(type) {
 		case openerServer:
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewOpenerClient(capnp.Client(c.AddRef()))
+	return NewOpenerClient(c)
 }
 
 // writeReader_read_Params writes the arguments of a call to extends.Reader.Read into p.
@@ -768,7 +728,7 @@ func readOpener_open_Params(p Opener_open_Params, data *[]byte) error {
 
 // writeOpener_open_Results writes the results of extends.Opener.Open into p.
 func writeOpener_open_Results(p Opener_open_Results, result extends.Stream) error {
-	if err := p.SetResult(ExportStream(result)); err != nil {
+	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportStream(result)); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -776,13 +736,13 @@ func writeOpener_open_Results(p Opener_open_Results, result extends.Stream) erro
 
 // readOpener_open_Results reads the results of extends.Opener.Open from p.
 func readOpener_open_Results(p Opener_open_Results, result *extends.Stream) error {
-	*result = ImportStream(p.Result())
+	*result = ImportStream(ipcimpl.Cap(capnp.Struct(p), 0))
 	return nil
 }
 
 // writeOpener_readAll_Params writes the arguments of a call to extends.Opener.ReadAll into p.
 func writeOpener_readAll_Params(p Opener_readAll_Params, r extends.Reader) error {
-	if err := p.SetR(ExportReader(r)); err != nil {
+	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportReader(r)); err != nil {
 		return ipc.InField("r", err)
 	}
 	return nil
@@ -790,7 +750,7 @@ func writeOpener_readAll_Params(p Opener_readAll_Params, r extends.Reader) error
 
 // readOpener_readAll_Params reads the arguments of a call to extends.Opener.ReadAll from p.
 func readOpener_readAll_Params(p Opener_readAll_Params, r *extends.Reader) error {
-	*r = ImportReader(p.R())
+	*r = ImportReader(ipcimpl.Cap(capnp.Struct(p), 0))
 	return nil
 }
 

@@ -4,6 +4,12 @@
 // Cap'n Proto RPC: New<Interface>Client calls a remote implementation, New<Interface>Server
 // serves a local one. ifacegen generates it from the //ipc: directives in
 // github.com/ifacegen/ifacegen/golden/lists.
+//
+// The methods of every client are safe for concurrent use. A method returns an
+// *ipc.RemoteError carrying the message of an error the remote implementation returned,
+// and an *ipc.Error when the call itself failed: errors.Is(err, ipc.ErrDisconnected) once
+// the connection is gone. A method without an error result panics with an *ipc.Error
+// instead.
 package listsipc
 
 import (
@@ -13,13 +19,14 @@ import (
 	"time"
 
 	"capnproto.org/go/capnp/v3"
-	"capnproto.org/go/capnp/v3/server"
 	"github.com/ifacegen/ifacegen/golden/lists"
+	"github.com/ifacegen/ifacegen/runtime/capnprpc"
 	"github.com/ifacegen/ifacegen/runtime/ipc"
+	"github.com/ifacegen/ifacegen/runtime/ipcimpl"
 )
 
-// This code needs a runtime/ipc that supports this version of generated code.
-const _ = ipc.SupportPackageIsVersion1
+// This code needs a runtime that supports this version of generated code.
+const _ = ipcimpl.SupportPackageIsVersion2
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -27,190 +34,157 @@ func init() {
 	ipc.LogSchema(RegisterSchema)
 }
 
-// ListsClient calls a lists.Lists in another process. It implements lists.Lists.
-// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
-// message of an error the remote implementation returned, and an *ipc.Error when the call
-// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
-// without an error result panics with an *ipc.Error instead.
+// The methods of lists.Lists on the wire.
+var (
+	methodListsEcho    = capnprpc.Method{InterfaceID: Lists_TypeID, MethodID: 0, Name: "lists.Lists.Echo", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodListsSum     = capnprpc.Method{InterfaceID: Lists_TypeID, MethodID: 1, Name: "lists.Lists.Sum", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodListsStrings = capnprpc.Method{InterfaceID: Lists_TypeID, MethodID: 2, Name: "lists.Lists.Strings", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+)
+
+// ListsClient calls a lists.Lists in another process; the package doc says how its
+// methods fail.
+//
+// Lists echoes lists.
 type ListsClient struct {
-	c Lists
+	c *ipc.Capability
 }
 
+// If this fails to compile, lists.Lists changed: regenerate (go generate).
 var _ lists.Lists = (*ListsClient)(nil)
 
 // NewListsClient returns a client that calls c, a capability serving lists.Lists, typically
 // what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
 // client that becomes unreachable without Release releases c when it is garbage collected;
 // call Release rather than rely on that.
-func NewListsClient(c capnp.Client) *ListsClient {
-	client := &ListsClient{c: Lists(c)}
-	runtime.AddCleanup(client, Lists.Release, client.c)
+func NewListsClient(c *ipc.Capability) *ListsClient {
+	client := &ListsClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *ListsClient) Release() {
 	c.c.Release()
 }
 
 // Echo returns v unchanged.
 func (c *ListsClient) Echo(ctx context.Context, v lists.Values) (result lists.Values, err error) {
-	f, release := c.c.Echo(ctx, func(p Lists_echo_Params) error {
-		return ipc.ArgsError(writeLists_echo_Params(p, v))
+	err = ipcimpl.Call(ctx, c.c, &methodListsEcho, func(p capnp.Struct) error {
+		return writeLists_echo_Params(Lists_echo_Params(p), v)
+	}, func(r capnp.Struct) error {
+		return readLists_echo_Results(Lists_echo_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return lists.Values{}, ipc.ClientError(ctx, capnp.Client(c.c), "lists.Lists.Echo", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return lists.Values{}, ipc.ClientError(ctx, capnp.Client(c.c), "lists.Lists.Echo", err)
-	}
-	if err := readLists_echo_Results(r, &result); err != nil {
-		return lists.Values{}, &ipc.Error{Method: "lists.Lists.Echo", Err: err}
+		return lists.Values{}, err
 	}
 	return result, nil
 }
 
 // Sum returns the sum of every element of m.
 func (c *ListsClient) Sum(ctx context.Context, m [][]int32) (result int64, err error) {
-	f, release := c.c.Sum(ctx, func(p Lists_sum_Params) error {
-		return ipc.ArgsError(writeLists_sum_Params(p, m))
+	err = ipcimpl.Call(ctx, c.c, &methodListsSum, func(p capnp.Struct) error {
+		return writeLists_sum_Params(Lists_sum_Params(p), m)
+	}, func(r capnp.Struct) error {
+		return readLists_sum_Results(Lists_sum_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "lists.Lists.Sum", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "lists.Lists.Sum", err)
-	}
-	if err := readLists_sum_Results(r, &result); err != nil {
-		return 0, &ipc.Error{Method: "lists.Lists.Sum", Err: err}
+		return 0, err
 	}
 	return result, nil
 }
 
 // Strings returns s unchanged.
 func (c *ListsClient) Strings(ctx context.Context, s []string) (result []string, err error) {
-	f, release := c.c.Strings(ctx, func(p Lists_strings_Params) error {
-		return ipc.ArgsError(writeLists_strings_Params(p, s))
+	err = ipcimpl.Call(ctx, c.c, &methodListsStrings, func(p capnp.Struct) error {
+		return writeLists_strings_Params(Lists_strings_Params(p), s)
+	}, func(r capnp.Struct) error {
+		return readLists_strings_Results(Lists_strings_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "lists.Lists.Strings", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "lists.Lists.Strings", err)
-	}
-	if err := readLists_strings_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "lists.Lists.Strings", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
 
 // NewListsServer returns a capability that serves impl: calls to it, usually made by a
 // ListsClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewListsServer(impl lists.Lists) capnp.Client {
-	s := listsServer{impl: impl}
-	return capnp.NewClient(server.New(Lists_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewListsServer(impl lists.Lists) *ipc.Capability {
+	return ipcimpl.NewServer(listsServer{impl: impl}, impl)
 }
 
-// listsServer serves a lists.Lists as a Lists_Server.
+// listsServer serves a lists.Lists.
 type listsServer struct {
 	impl lists.Lists
 }
 
-// Echo serves lists.Lists.Echo.
-func (s listsServer) Echo(ctx context.Context, call Lists_echo) (err error) {
-	defer ipc.Recover("lists.Lists.Echo", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s listsServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case Lists_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveEcho(ctx, call)
+		case 1:
+			return s.serveSum(ctx, call)
+		case 2:
+			return s.serveStrings(ctx, call)
+		}
 	}
-	defer slot.Leave()
+	return ipcimpl.Unknown(call)
+}
+
+// serveEcho serves lists.Lists.Echo.
+func (s listsServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodListsEcho, &err)
 	var v lists.Values
-	if err := readLists_echo_Params(call.Args(), &v); err != nil {
-		return &ipc.Error{Method: "lists.Lists.Echo", Err: err}
+	if err := readLists_echo_Params(Lists_echo_Params(call.Params()), &v); err != nil {
+		return ipcimpl.ParamsError(&methodListsEcho, err)
 	}
 	result, err := s.impl.Echo(ctx, v)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeLists_echo_Results(r, result); err != nil {
-		return &ipc.Error{Method: "lists.Lists.Echo", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodListsEcho, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeLists_echo_Results(Lists_echo_Results(r), result)
+	})
 }
 
-// Sum serves lists.Lists.Sum.
-func (s listsServer) Sum(ctx context.Context, call Lists_sum) (err error) {
-	defer ipc.Recover("lists.Lists.Sum", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveSum serves lists.Lists.Sum.
+func (s listsServer) serveSum(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodListsSum, &err)
 	var m [][]int32
-	if err := readLists_sum_Params(call.Args(), &m); err != nil {
-		return &ipc.Error{Method: "lists.Lists.Sum", Err: err}
+	if err := readLists_sum_Params(Lists_sum_Params(call.Params()), &m); err != nil {
+		return ipcimpl.ParamsError(&methodListsSum, err)
 	}
 	result, err := s.impl.Sum(ctx, m)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeLists_sum_Results(r, result); err != nil {
-		return &ipc.Error{Method: "lists.Lists.Sum", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodListsSum, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeLists_sum_Results(Lists_sum_Results(r), result)
+	})
 }
 
-// Strings serves lists.Lists.Strings.
-func (s listsServer) Strings(ctx context.Context, call Lists_strings) (err error) {
-	defer ipc.Recover("lists.Lists.Strings", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveStrings serves lists.Lists.Strings.
+func (s listsServer) serveStrings(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodListsStrings, &err)
 	var s1 []string
-	if err := readLists_strings_Params(call.Args(), &s1); err != nil {
-		return &ipc.Error{Method: "lists.Lists.Strings", Err: err}
+	if err := readLists_strings_Params(Lists_strings_Params(call.Params()), &s1); err != nil {
+		return ipcimpl.ParamsError(&methodListsStrings, err)
 	}
 	result, err := s.impl.Strings(ctx, s1)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeLists_strings_Results(r, result); err != nil {
-		return &ipc.Error{Method: "lists.Lists.Strings", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodListsStrings, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeLists_strings_Results(Lists_strings_Results(r), result)
+	})
 }
 
 // UnimplementedLists answers every method of lists.Lists with an error wrapping ipc.ErrUnimplemented
@@ -237,36 +211,37 @@ func (UnimplementedLists) Strings(context.Context, []string) ([]string, error) {
 	return nil, ipc.Unimplemented("lists.Lists.Strings")
 }
 
-// ExportLists returns a new reference to the capability that carries v: null for nil,
-// the capability a ListsClient calls (so a received object goes back as itself), and
-// otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportLists(v lists.Lists) Lists {
+// ExportLists returns a new reference to the capability that carries v: nil for nil, the
+// capability a ListsClient calls (so a received object goes back as itself), and otherwise a new
+// server for v. Setting it into a message hands the reference to the message.
+func ExportLists(v lists.Lists) *ipc.Capability {
 	switch v := v.(type) {
 	case nil:
-		return Lists{}
+		return nil
 	case *ListsClient:
 		if v == nil {
-			return Lists{}
+			return nil
 		}
 		return v.c.AddRef()
 	}
-	return Lists(NewListsServer(v))
+	return NewListsServer(v)
 }
 
-// ImportLists returns the Go value of the capability c, which it does not take over:
-// nil for a null capability, the implementation itself for a capability this process serves
-// with NewListsServer, and otherwise a ListsClient holding a new reference to c.
-func ImportLists(c Lists) lists.Lists {
-	if !c.IsValid() {
+// ImportLists returns the Go value of the capability c, taking over c: nil for nil, the
+// implementation itself for a capability this process serves with NewListsServer, and
+// otherwise a ListsClient that calls c.
+func ImportLists(c *ipc.Capability) lists.Lists {
+	if c == nil {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		switch s := b.(type) {
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		switch s := s.(type) {
 		case listsServer:
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewListsClient(capnp.Client(c.AddRef()))
+	return NewListsClient(c)
 }
 
 // writeLists_echo_Params writes the arguments of a call to lists.Lists.Echo into p.

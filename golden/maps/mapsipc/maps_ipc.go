@@ -4,6 +4,12 @@
 // Cap'n Proto RPC: New<Interface>Client calls a remote implementation, New<Interface>Server
 // serves a local one. ifacegen generates it from the //ipc: directives in
 // github.com/ifacegen/ifacegen/golden/maps.
+//
+// The methods of every client are safe for concurrent use. A method returns an
+// *ipc.RemoteError carrying the message of an error the remote implementation returned,
+// and an *ipc.Error when the call itself failed: errors.Is(err, ipc.ErrDisconnected) once
+// the connection is gone. A method without an error result panics with an *ipc.Error
+// instead.
 package mapsipc
 
 import (
@@ -13,13 +19,14 @@ import (
 	"runtime"
 
 	"capnproto.org/go/capnp/v3"
-	"capnproto.org/go/capnp/v3/server"
 	"github.com/ifacegen/ifacegen/golden/maps"
+	"github.com/ifacegen/ifacegen/runtime/capnprpc"
 	"github.com/ifacegen/ifacegen/runtime/ipc"
+	"github.com/ifacegen/ifacegen/runtime/ipcimpl"
 )
 
-// This code needs a runtime/ipc that supports this version of generated code.
-const _ = ipc.SupportPackageIsVersion1
+// This code needs a runtime that supports this version of generated code.
+const _ = ipcimpl.SupportPackageIsVersion2
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -27,143 +34,125 @@ func init() {
 	ipc.LogSchema(RegisterSchema)
 }
 
-// MapsClient calls a maps.Maps in another process. It implements maps.Maps.
-// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
-// message of an error the remote implementation returned, and an *ipc.Error when the call
-// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
-// without an error result panics with an *ipc.Error instead.
+// The methods of maps.Maps on the wire.
+var (
+	methodMapsEcho   = capnprpc.Method{InterfaceID: Maps_TypeID, MethodID: 0, Name: "maps.Maps.Echo", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodMapsCounts = capnprpc.Method{InterfaceID: Maps_TypeID, MethodID: 1, Name: "maps.Maps.Counts", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+)
+
+// MapsClient calls a maps.Maps in another process; the package doc says how its
+// methods fail.
+//
+// Maps echoes maps.
 type MapsClient struct {
-	c Maps
+	c *ipc.Capability
 }
 
+// If this fails to compile, maps.Maps changed: regenerate (go generate).
 var _ maps.Maps = (*MapsClient)(nil)
 
 // NewMapsClient returns a client that calls c, a capability serving maps.Maps, typically
 // what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
 // client that becomes unreachable without Release releases c when it is garbage collected;
 // call Release rather than rely on that.
-func NewMapsClient(c capnp.Client) *MapsClient {
-	client := &MapsClient{c: Maps(c)}
-	runtime.AddCleanup(client, Maps.Release, client.c)
+func NewMapsClient(c *ipc.Capability) *MapsClient {
+	client := &MapsClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *MapsClient) Release() {
 	c.c.Release()
 }
 
 // Echo returns v unchanged.
 func (c *MapsClient) Echo(ctx context.Context, v maps.Values) (result maps.Values, err error) {
-	f, release := c.c.Echo(ctx, func(p Maps_echo_Params) error {
-		return ipc.ArgsError(writeMaps_echo_Params(p, v))
+	err = ipcimpl.Call(ctx, c.c, &methodMapsEcho, func(p capnp.Struct) error {
+		return writeMaps_echo_Params(Maps_echo_Params(p), v)
+	}, func(r capnp.Struct) error {
+		return readMaps_echo_Results(Maps_echo_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return maps.Values{}, ipc.ClientError(ctx, capnp.Client(c.c), "maps.Maps.Echo", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return maps.Values{}, ipc.ClientError(ctx, capnp.Client(c.c), "maps.Maps.Echo", err)
-	}
-	if err := readMaps_echo_Results(r, &result); err != nil {
-		return maps.Values{}, &ipc.Error{Method: "maps.Maps.Echo", Err: err}
+		return maps.Values{}, err
 	}
 	return result, nil
 }
 
 // Counts returns m unchanged.
 func (c *MapsClient) Counts(ctx context.Context, m map[string]int64) (result map[string]int64, err error) {
-	f, release := c.c.Counts(ctx, func(p Maps_counts_Params) error {
-		return ipc.ArgsError(writeMaps_counts_Params(p, m))
+	err = ipcimpl.Call(ctx, c.c, &methodMapsCounts, func(p capnp.Struct) error {
+		return writeMaps_counts_Params(Maps_counts_Params(p), m)
+	}, func(r capnp.Struct) error {
+		return readMaps_counts_Results(Maps_counts_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "maps.Maps.Counts", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "maps.Maps.Counts", err)
-	}
-	if err := readMaps_counts_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "maps.Maps.Counts", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
 
 // NewMapsServer returns a capability that serves impl: calls to it, usually made by a
 // MapsClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewMapsServer(impl maps.Maps) capnp.Client {
-	s := mapsServer{impl: impl}
-	return capnp.NewClient(server.New(Maps_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewMapsServer(impl maps.Maps) *ipc.Capability {
+	return ipcimpl.NewServer(mapsServer{impl: impl}, impl)
 }
 
-// mapsServer serves a maps.Maps as a Maps_Server.
+// mapsServer serves a maps.Maps.
 type mapsServer struct {
 	impl maps.Maps
 }
 
-// Echo serves maps.Maps.Echo.
-func (s mapsServer) Echo(ctx context.Context, call Maps_echo) (err error) {
-	defer ipc.Recover("maps.Maps.Echo", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s mapsServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case Maps_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveEcho(ctx, call)
+		case 1:
+			return s.serveCounts(ctx, call)
+		}
 	}
-	defer slot.Leave()
+	return ipcimpl.Unknown(call)
+}
+
+// serveEcho serves maps.Maps.Echo.
+func (s mapsServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodMapsEcho, &err)
 	var v maps.Values
-	if err := readMaps_echo_Params(call.Args(), &v); err != nil {
-		return &ipc.Error{Method: "maps.Maps.Echo", Err: err}
+	if err := readMaps_echo_Params(Maps_echo_Params(call.Params()), &v); err != nil {
+		return ipcimpl.ParamsError(&methodMapsEcho, err)
 	}
 	result, err := s.impl.Echo(ctx, v)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeMaps_echo_Results(r, result); err != nil {
-		return &ipc.Error{Method: "maps.Maps.Echo", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodMapsEcho, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeMaps_echo_Results(Maps_echo_Results(r), result)
+	})
 }
 
-// Counts serves maps.Maps.Counts.
-func (s mapsServer) Counts(ctx context.Context, call Maps_counts) (err error) {
-	defer ipc.Recover("maps.Maps.Counts", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveCounts serves maps.Maps.Counts.
+func (s mapsServer) serveCounts(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodMapsCounts, &err)
 	var m map[string]int64
-	if err := readMaps_counts_Params(call.Args(), &m); err != nil {
-		return &ipc.Error{Method: "maps.Maps.Counts", Err: err}
+	if err := readMaps_counts_Params(Maps_counts_Params(call.Params()), &m); err != nil {
+		return ipcimpl.ParamsError(&methodMapsCounts, err)
 	}
 	result, err := s.impl.Counts(ctx, m)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeMaps_counts_Results(r, result); err != nil {
-		return &ipc.Error{Method: "maps.Maps.Counts", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodMapsCounts, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeMaps_counts_Results(Maps_counts_Results(r), result)
+	})
 }
 
 // UnimplementedMaps answers every method of maps.Maps with an error wrapping ipc.ErrUnimplemented
@@ -185,36 +174,37 @@ func (UnimplementedMaps) Counts(context.Context, map[string]int64) (map[string]i
 	return nil, ipc.Unimplemented("maps.Maps.Counts")
 }
 
-// ExportMaps returns a new reference to the capability that carries v: null for nil,
-// the capability a MapsClient calls (so a received object goes back as itself), and
-// otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportMaps(v maps.Maps) Maps {
+// ExportMaps returns a new reference to the capability that carries v: nil for nil, the
+// capability a MapsClient calls (so a received object goes back as itself), and otherwise a new
+// server for v. Setting it into a message hands the reference to the message.
+func ExportMaps(v maps.Maps) *ipc.Capability {
 	switch v := v.(type) {
 	case nil:
-		return Maps{}
+		return nil
 	case *MapsClient:
 		if v == nil {
-			return Maps{}
+			return nil
 		}
 		return v.c.AddRef()
 	}
-	return Maps(NewMapsServer(v))
+	return NewMapsServer(v)
 }
 
-// ImportMaps returns the Go value of the capability c, which it does not take over:
-// nil for a null capability, the implementation itself for a capability this process serves
-// with NewMapsServer, and otherwise a MapsClient holding a new reference to c.
-func ImportMaps(c Maps) maps.Maps {
-	if !c.IsValid() {
+// ImportMaps returns the Go value of the capability c, taking over c: nil for nil, the
+// implementation itself for a capability this process serves with NewMapsServer, and
+// otherwise a MapsClient that calls c.
+func ImportMaps(c *ipc.Capability) maps.Maps {
+	if c == nil {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		switch s := b.(type) {
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		switch s := s.(type) {
 		case mapsServer:
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewMapsClient(capnp.Client(c.AddRef()))
+	return NewMapsClient(c)
 }
 
 // writeMaps_echo_Params writes the arguments of a call to maps.Maps.Echo into p.

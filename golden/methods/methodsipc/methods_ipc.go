@@ -4,6 +4,12 @@
 // Cap'n Proto RPC: New<Interface>Client calls a remote implementation, New<Interface>Server
 // serves a local one. ifacegen generates it from the //ipc: directives in
 // github.com/ifacegen/ifacegen/golden/methods.
+//
+// The methods of every client are safe for concurrent use. A method returns an
+// *ipc.RemoteError carrying the message of an error the remote implementation returned,
+// and an *ipc.Error when the call itself failed: errors.Is(err, ipc.ErrDisconnected) once
+// the connection is gone. A method without an error result panics with an *ipc.Error
+// instead.
 package methodsipc
 
 import (
@@ -12,13 +18,14 @@ import (
 	"runtime"
 
 	"capnproto.org/go/capnp/v3"
-	"capnproto.org/go/capnp/v3/server"
 	"github.com/ifacegen/ifacegen/golden/methods"
+	"github.com/ifacegen/ifacegen/runtime/capnprpc"
 	"github.com/ifacegen/ifacegen/runtime/ipc"
+	"github.com/ifacegen/ifacegen/runtime/ipcimpl"
 )
 
-// This code needs a runtime/ipc that supports this version of generated code.
-const _ = ipc.SupportPackageIsVersion1
+// This code needs a runtime that supports this version of generated code.
+const _ = ipcimpl.SupportPackageIsVersion2
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -26,29 +33,41 @@ func init() {
 	ipc.LogSchema(RegisterSchema)
 }
 
-// MethodsClient calls a methods.Methods in another process. It implements methods.Methods.
-// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
-// message of an error the remote implementation returned, and an *ipc.Error when the call
-// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
-// without an error result panics with an *ipc.Error instead.
+// The methods of methods.Methods on the wire.
+var (
+	methodMethodsSplit = capnprpc.Method{InterfaceID: Methods_TypeID, MethodID: 0, Name: "methods.Methods.Split", ParamsSize: capnp.ObjectSize{DataSize: 16, PointerCount: 0}}
+	methodMethodsCheck = capnprpc.Method{InterfaceID: Methods_TypeID, MethodID: 1, Name: "methods.Methods.Check", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodMethodsFail  = capnprpc.Method{InterfaceID: Methods_TypeID, MethodID: 2, Name: "methods.Methods.Fail", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodMethodsAdd   = capnprpc.Method{InterfaceID: Methods_TypeID, MethodID: 3, Name: "methods.Methods.Add", ParamsSize: capnp.ObjectSize{DataSize: 8, PointerCount: 0}}
+	methodMethodsTotal = capnprpc.Method{InterfaceID: Methods_TypeID, MethodID: 4, Name: "methods.Methods.Total", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+	methodMethodsPing  = capnprpc.Method{InterfaceID: Methods_TypeID, MethodID: 5, Name: "methods.Methods.Ping", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+	methodMethodsPanic = capnprpc.Method{InterfaceID: Methods_TypeID, MethodID: 6, Name: "methods.Methods.Panic", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodMethodsWait  = capnprpc.Method{InterfaceID: Methods_TypeID, MethodID: 7, Name: "methods.Methods.Wait", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+	methodMethodsName  = capnprpc.Method{InterfaceID: Methods_TypeID, MethodID: 8, Name: "methods.Methods.Name", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 11}}
+)
+
+// MethodsClient calls a methods.Methods in another process; the package doc says how its
+// methods fail.
+//
+// Methods has one method of every shape.
 type MethodsClient struct {
-	c Methods
+	c *ipc.Capability
 }
 
+// If this fails to compile, methods.Methods changed: regenerate (go generate).
 var _ methods.Methods = (*MethodsClient)(nil)
 
 // NewMethodsClient returns a client that calls c, a capability serving methods.Methods, typically
 // what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
 // client that becomes unreachable without Release releases c when it is garbage collected;
 // call Release rather than rely on that.
-func NewMethodsClient(c capnp.Client) *MethodsClient {
-	client := &MethodsClient{c: Methods(c)}
-	runtime.AddCleanup(client, Methods.Release, client.c)
+func NewMethodsClient(c *ipc.Capability) *MethodsClient {
+	client := &MethodsClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *MethodsClient) Release() {
 	c.c.Release()
 }
@@ -56,339 +75,230 @@ func (c *MethodsClient) Release() {
 // Split returns the quotient and remainder of a divided by b, and
 // fails when b is zero.
 func (c *MethodsClient) Split(ctx context.Context, a int64, b int64) (quotient int64, remainder int64, err error) {
-	f, release := c.c.Split(ctx, func(p Methods_split_Params) error {
-		return ipc.ArgsError(writeMethods_split_Params(p, a, b))
+	err = ipcimpl.Call(ctx, c.c, &methodMethodsSplit, func(p capnp.Struct) error {
+		return writeMethods_split_Params(Methods_split_Params(p), a, b)
+	}, func(r capnp.Struct) error {
+		return readMethods_split_Results(Methods_split_Results(r), &quotient, &remainder)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return 0, 0, ipc.ClientError(ctx, capnp.Client(c.c), "methods.Methods.Split", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return 0, 0, ipc.ClientError(ctx, capnp.Client(c.c), "methods.Methods.Split", err)
-	}
-	if err := readMethods_split_Results(r, &quotient, &remainder); err != nil {
-		return 0, 0, &ipc.Error{Method: "methods.Methods.Split", Err: err}
+		return 0, 0, err
 	}
 	return quotient, remainder, nil
 }
 
 // Check returns a verdict in several unnamed results.
 func (c *MethodsClient) Check(ctx context.Context, block []byte) (result string, result1 string, result2 bool, err error) {
-	f, release := c.c.Check(ctx, func(p Methods_check_Params) error {
-		return ipc.ArgsError(writeMethods_check_Params(p, block))
+	err = ipcimpl.Call(ctx, c.c, &methodMethodsCheck, func(p capnp.Struct) error {
+		return writeMethods_check_Params(Methods_check_Params(p), block)
+	}, func(r capnp.Struct) error {
+		return readMethods_check_Results(Methods_check_Results(r), &result, &result1, &result2)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return "", "", false, ipc.ClientError(ctx, capnp.Client(c.c), "methods.Methods.Check", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return "", "", false, ipc.ClientError(ctx, capnp.Client(c.c), "methods.Methods.Check", err)
-	}
-	if err := readMethods_check_Results(r, &result, &result1, &result2); err != nil {
-		return "", "", false, &ipc.Error{Method: "methods.Methods.Check", Err: err}
+		return "", "", false, err
 	}
 	return result, result1, result2, nil
 }
 
 // Fail always fails with message.
 func (c *MethodsClient) Fail(ctx context.Context, message string) (err error) {
-	f, release := c.c.Fail(ctx, func(p Methods_fail_Params) error {
-		return ipc.ArgsError(writeMethods_fail_Params(p, message))
-	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return ipc.ClientError(ctx, capnp.Client(c.c), "methods.Methods.Fail", err)
-	}
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		return ipc.ClientError(ctx, capnp.Client(c.c), "methods.Methods.Fail", err)
-	}
-	return nil
+	return ipcimpl.Call(ctx, c.c, &methodMethodsFail, func(p capnp.Struct) error {
+		return writeMethods_fail_Params(Methods_fail_Params(p), message)
+	}, nil)
 }
 
 // Add adds n to a counter; it has no context and no error.
 func (c *MethodsClient) Add(n int32) {
-	f, release := c.c.Add(context.Background(), func(p Methods_add_Params) error {
-		return ipc.ArgsError(writeMethods_add_Params(p, n))
-	})
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		panic(ipc.CallPanic(capnp.Client(c.c), "methods.Methods.Add", err))
-	}
+	ipcimpl.MustCall(context.Background(), c.c, &methodMethodsAdd, func(p capnp.Struct) error {
+		return writeMethods_add_Params(Methods_add_Params(p), n)
+	}, nil)
 }
 
 // Total returns the counter; it has no context and no error.
 func (c *MethodsClient) Total() (result int64) {
-	f, release := c.c.Total(context.Background(), nil)
-	defer release()
-	r, err := f.Struct()
-	if err != nil {
-		panic(ipc.CallPanic(capnp.Client(c.c), "methods.Methods.Total", err))
-	}
-	if err := readMethods_total_Results(r, &result); err != nil {
-		panic(&ipc.Error{Method: "methods.Methods.Total", Err: err})
-	}
+	ipcimpl.MustCall(context.Background(), c.c, &methodMethodsTotal, nil, func(r capnp.Struct) error {
+		return readMethods_total_Results(Methods_total_Results(r), &result)
+	})
 	return result
 }
 
 // Ping does nothing.
 func (c *MethodsClient) Ping() {
-	f, release := c.c.Ping(context.Background(), nil)
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		panic(ipc.CallPanic(capnp.Client(c.c), "methods.Methods.Ping", err))
-	}
+	ipcimpl.MustCall(context.Background(), c.c, &methodMethodsPing, nil, nil)
 }
 
 // Panic panics with message in the implementation.
 func (c *MethodsClient) Panic(ctx context.Context, message string) (result int32, err error) {
-	f, release := c.c.Panic(ctx, func(p Methods_panic_Params) error {
-		return ipc.ArgsError(writeMethods_panic_Params(p, message))
+	err = ipcimpl.Call(ctx, c.c, &methodMethodsPanic, func(p capnp.Struct) error {
+		return writeMethods_panic_Params(Methods_panic_Params(p), message)
+	}, func(r capnp.Struct) error {
+		return readMethods_panic_Results(Methods_panic_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "methods.Methods.Panic", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "methods.Methods.Panic", err)
-	}
-	if err := readMethods_panic_Results(r, &result); err != nil {
-		return 0, &ipc.Error{Method: "methods.Methods.Panic", Err: err}
+		return 0, err
 	}
 	return result, nil
 }
 
 // Wait blocks until ctx is done and returns its error.
 func (c *MethodsClient) Wait(ctx context.Context) (err error) {
-	f, release := c.c.Wait(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return ipc.ClientError(ctx, capnp.Client(c.c), "methods.Methods.Wait", err)
-	}
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		return ipc.ClientError(ctx, capnp.Client(c.c), "methods.Methods.Wait", err)
-	}
-	return nil
+	return ipcimpl.Call(ctx, c.c, &methodMethodsWait, nil, nil)
 }
 
 // Name uses parameter names that generated code uses for itself.
 func (c1 *MethodsClient) Name(c string, f string, p string, r string, s string, err1 string, call string, release string, argErr string, ipc1 string, capnp1 string) (result string, err error) {
-	f1, release1 := c1.c.Name(context.Background(), func(p1 Methods_name_Params) error {
-		return ipc.ArgsError(writeMethods_name_Params(p1, c, f, p, r, s, err1, call, release, argErr, ipc1, capnp1))
+	err = ipcimpl.Call(context.Background(), c1.c, &methodMethodsName, func(p1 capnp.Struct) error {
+		return writeMethods_name_Params(Methods_name_Params(p1), c, f, p, r, s, err1, call, release, argErr, ipc1, capnp1)
+	}, func(r1 capnp.Struct) error {
+		return readMethods_name_Results(Methods_name_Results(r1), &result)
 	})
-	defer release1()
-	r1, err := f1.Struct()
 	if err != nil {
-		return "", ipc.ClientError(context.Background(), capnp.Client(c1.c), "methods.Methods.Name", err)
-	}
-	if err := readMethods_name_Results(r1, &result); err != nil {
-		return "", &ipc.Error{Method: "methods.Methods.Name", Err: err}
+		return "", err
 	}
 	return result, nil
 }
 
 // NewMethodsServer returns a capability that serves impl: calls to it, usually made by a
 // MethodsClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewMethodsServer(impl methods.Methods) capnp.Client {
-	s := methodsServer{impl: impl}
-	return capnp.NewClient(server.New(Methods_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewMethodsServer(impl methods.Methods) *ipc.Capability {
+	return ipcimpl.NewServer(methodsServer{impl: impl}, impl)
 }
 
-// methodsServer serves a methods.Methods as a Methods_Server.
+// methodsServer serves a methods.Methods.
 type methodsServer struct {
 	impl methods.Methods
 }
 
-// Split serves methods.Methods.Split.
-func (s methodsServer) Split(ctx context.Context, call Methods_split) (err error) {
-	defer ipc.Recover("methods.Methods.Split", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s methodsServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case Methods_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveSplit(ctx, call)
+		case 1:
+			return s.serveCheck(ctx, call)
+		case 2:
+			return s.serveFail(ctx, call)
+		case 3:
+			return s.serveAdd(ctx, call)
+		case 4:
+			return s.serveTotal(ctx, call)
+		case 5:
+			return s.servePing(ctx, call)
+		case 6:
+			return s.servePanic(ctx, call)
+		case 7:
+			return s.serveWait(ctx, call)
+		case 8:
+			return s.serveName(ctx, call)
+		}
 	}
-	defer slot.Leave()
+	return ipcimpl.Unknown(call)
+}
+
+// serveSplit serves methods.Methods.Split.
+func (s methodsServer) serveSplit(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodMethodsSplit, &err)
 	var (
 		a int64
 		b int64
 	)
-	if err := readMethods_split_Params(call.Args(), &a, &b); err != nil {
-		return &ipc.Error{Method: "methods.Methods.Split", Err: err}
+	if err := readMethods_split_Params(Methods_split_Params(call.Params()), &a, &b); err != nil {
+		return ipcimpl.ParamsError(&methodMethodsSplit, err)
 	}
 	quotient, remainder, err := s.impl.Split(ctx, a, b)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeMethods_split_Results(r, quotient, remainder); err != nil {
-		return &ipc.Error{Method: "methods.Methods.Split", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodMethodsSplit, capnp.ObjectSize{DataSize: 16, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeMethods_split_Results(Methods_split_Results(r), quotient, remainder)
+	})
 }
 
-// Check serves methods.Methods.Check.
-func (s methodsServer) Check(ctx context.Context, call Methods_check) (err error) {
-	defer ipc.Recover("methods.Methods.Check", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveCheck serves methods.Methods.Check.
+func (s methodsServer) serveCheck(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodMethodsCheck, &err)
 	var block []byte
-	if err := readMethods_check_Params(call.Args(), &block); err != nil {
-		return &ipc.Error{Method: "methods.Methods.Check", Err: err}
+	if err := readMethods_check_Params(Methods_check_Params(call.Params()), &block); err != nil {
+		return ipcimpl.ParamsError(&methodMethodsCheck, err)
 	}
 	result, result1, result2, err := s.impl.Check(ctx, block)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeMethods_check_Results(r, result, result1, result2); err != nil {
-		return &ipc.Error{Method: "methods.Methods.Check", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodMethodsCheck, capnp.ObjectSize{DataSize: 8, PointerCount: 2}, func(r capnp.Struct) error {
+		return writeMethods_check_Results(Methods_check_Results(r), result, result1, result2)
+	})
 }
 
-// Fail serves methods.Methods.Fail.
-func (s methodsServer) Fail(ctx context.Context, call Methods_fail) (err error) {
-	defer ipc.Recover("methods.Methods.Fail", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveFail serves methods.Methods.Fail.
+func (s methodsServer) serveFail(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodMethodsFail, &err)
 	var message string
-	if err := readMethods_fail_Params(call.Args(), &message); err != nil {
-		return &ipc.Error{Method: "methods.Methods.Fail", Err: err}
+	if err := readMethods_fail_Params(Methods_fail_Params(call.Params()), &message); err != nil {
+		return ipcimpl.ParamsError(&methodMethodsFail, err)
 	}
-	if err := s.impl.Fail(ctx, message); err != nil {
-		return ipc.ServerError(err)
-	}
-	return nil
+	return ipc.ServerError(s.impl.Fail(ctx, message))
 }
 
-// Add serves methods.Methods.Add.
-func (s methodsServer) Add(ctx context.Context, call Methods_add) (err error) {
-	defer ipc.Recover("methods.Methods.Add", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveAdd serves methods.Methods.Add.
+func (s methodsServer) serveAdd(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodMethodsAdd, &err)
 	var n int32
-	if err := readMethods_add_Params(call.Args(), &n); err != nil {
-		return &ipc.Error{Method: "methods.Methods.Add", Err: err}
+	if err := readMethods_add_Params(Methods_add_Params(call.Params()), &n); err != nil {
+		return ipcimpl.ParamsError(&methodMethodsAdd, err)
 	}
 	s.impl.Add(n)
 	return nil
 }
 
-// Total serves methods.Methods.Total.
-func (s methodsServer) Total(ctx context.Context, call Methods_total) (err error) {
-	defer ipc.Recover("methods.Methods.Total", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveTotal serves methods.Methods.Total.
+func (s methodsServer) serveTotal(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodMethodsTotal, &err)
 	result := s.impl.Total()
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeMethods_total_Results(r, result); err != nil {
-		return &ipc.Error{Method: "methods.Methods.Total", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodMethodsTotal, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeMethods_total_Results(Methods_total_Results(r), result)
+	})
 }
 
-// Ping serves methods.Methods.Ping.
-func (s methodsServer) Ping(ctx context.Context, call Methods_ping) (err error) {
-	defer ipc.Recover("methods.Methods.Ping", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// servePing serves methods.Methods.Ping.
+func (s methodsServer) servePing(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodMethodsPing, &err)
 	s.impl.Ping()
 	return nil
 }
 
-// Panic serves methods.Methods.Panic.
-func (s methodsServer) Panic(ctx context.Context, call Methods_panic) (err error) {
-	defer ipc.Recover("methods.Methods.Panic", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// servePanic serves methods.Methods.Panic.
+func (s methodsServer) servePanic(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodMethodsPanic, &err)
 	var message string
-	if err := readMethods_panic_Params(call.Args(), &message); err != nil {
-		return &ipc.Error{Method: "methods.Methods.Panic", Err: err}
+	if err := readMethods_panic_Params(Methods_panic_Params(call.Params()), &message); err != nil {
+		return ipcimpl.ParamsError(&methodMethodsPanic, err)
 	}
 	result, err := s.impl.Panic(ctx, message)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeMethods_panic_Results(r, result); err != nil {
-		return &ipc.Error{Method: "methods.Methods.Panic", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodMethodsPanic, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeMethods_panic_Results(Methods_panic_Results(r), result)
+	})
 }
 
-// Wait serves methods.Methods.Wait.
-func (s methodsServer) Wait(ctx context.Context, call Methods_wait) (err error) {
-	defer ipc.Recover("methods.Methods.Wait", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
-	if err := s.impl.Wait(ctx); err != nil {
-		return ipc.ServerError(err)
-	}
-	return nil
+// serveWait serves methods.Methods.Wait.
+func (s methodsServer) serveWait(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodMethodsWait, &err)
+	return ipc.ServerError(s.impl.Wait(ctx))
 }
 
-// Name serves methods.Methods.Name.
-func (s methodsServer) Name(ctx context.Context, call Methods_name) (err error) {
-	defer ipc.Recover("methods.Methods.Name", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveName serves methods.Methods.Name.
+func (s methodsServer) serveName(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodMethodsName, &err)
 	var (
 		c       string
 		f       string
@@ -402,21 +312,16 @@ func (s methodsServer) Name(ctx context.Context, call Methods_name) (err error) 
 		ipc1    string
 		capnp1  string
 	)
-	if err := readMethods_name_Params(call.Args(), &c, &f, &p, &r, &s1, &err1, &call1, &release, &argErr, &ipc1, &capnp1); err != nil {
-		return &ipc.Error{Method: "methods.Methods.Name", Err: err}
+	if err := readMethods_name_Params(Methods_name_Params(call.Params()), &c, &f, &p, &r, &s1, &err1, &call1, &release, &argErr, &ipc1, &capnp1); err != nil {
+		return ipcimpl.ParamsError(&methodMethodsName, err)
 	}
 	result, err := s.impl.Name(c, f, p, r, s1, err1, call1, release, argErr, ipc1, capnp1)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r1, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeMethods_name_Results(r1, result); err != nil {
-		return &ipc.Error{Method: "methods.Methods.Name", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodMethodsName, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r1 capnp.Struct) error {
+		return writeMethods_name_Results(Methods_name_Results(r1), result)
+	})
 }
 
 // UnimplementedMethods answers every method of methods.Methods with an error wrapping ipc.ErrUnimplemented
@@ -469,36 +374,37 @@ func (UnimplementedMethods) Name(string, string, string, string, string, string,
 	return "", ipc.Unimplemented("methods.Methods.Name")
 }
 
-// ExportMethods returns a new reference to the capability that carries v: null for nil,
-// the capability a MethodsClient calls (so a received object goes back as itself), and
-// otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportMethods(v methods.Methods) Methods {
+// ExportMethods returns a new reference to the capability that carries v: nil for nil, the
+// capability a MethodsClient calls (so a received object goes back as itself), and otherwise a new
+// server for v. Setting it into a message hands the reference to the message.
+func ExportMethods(v methods.Methods) *ipc.Capability {
 	switch v := v.(type) {
 	case nil:
-		return Methods{}
+		return nil
 	case *MethodsClient:
 		if v == nil {
-			return Methods{}
+			return nil
 		}
 		return v.c.AddRef()
 	}
-	return Methods(NewMethodsServer(v))
+	return NewMethodsServer(v)
 }
 
-// ImportMethods returns the Go value of the capability c, which it does not take over:
-// nil for a null capability, the implementation itself for a capability this process serves
-// with NewMethodsServer, and otherwise a MethodsClient holding a new reference to c.
-func ImportMethods(c Methods) methods.Methods {
-	if !c.IsValid() {
+// ImportMethods returns the Go value of the capability c, taking over c: nil for nil, the
+// implementation itself for a capability this process serves with NewMethodsServer, and
+// otherwise a MethodsClient that calls c.
+func ImportMethods(c *ipc.Capability) methods.Methods {
+	if c == nil {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		switch s := b.(type) {
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		switch s := s.(type) {
 		case methodsServer:
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewMethodsClient(capnp.Client(c.AddRef()))
+	return NewMethodsClient(c)
 }
 
 // writeMethods_split_Params writes the arguments of a call to methods.Methods.Split into p.

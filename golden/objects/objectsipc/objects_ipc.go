@@ -4,6 +4,12 @@
 // Cap'n Proto RPC: New<Interface>Client calls a remote implementation, New<Interface>Server
 // serves a local one. ifacegen generates it from the //ipc: directives in
 // github.com/ifacegen/ifacegen/golden/objects.
+//
+// The methods of every client are safe for concurrent use. A method returns an
+// *ipc.RemoteError carrying the message of an error the remote implementation returned,
+// and an *ipc.Error when the call itself failed: errors.Is(err, ipc.ErrDisconnected) once
+// the connection is gone. A method without an error result panics with an *ipc.Error
+// instead.
 package objectsipc
 
 import (
@@ -12,13 +18,14 @@ import (
 	"runtime"
 
 	"capnproto.org/go/capnp/v3"
-	"capnproto.org/go/capnp/v3/server"
 	"github.com/ifacegen/ifacegen/golden/objects"
+	"github.com/ifacegen/ifacegen/runtime/capnprpc"
 	"github.com/ifacegen/ifacegen/runtime/ipc"
+	"github.com/ifacegen/ifacegen/runtime/ipcimpl"
 )
 
-// This code needs a runtime/ipc that supports this version of generated code.
-const _ = ipc.SupportPackageIsVersion1
+// This code needs a runtime that supports this version of generated code.
+const _ = ipcimpl.SupportPackageIsVersion2
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -26,96 +33,93 @@ func init() {
 	ipc.LogSchema(RegisterSchema)
 }
 
-// CounterClient calls a objects.Counter in another process. It implements objects.Counter.
-// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
-// message of an error the remote implementation returned, and an *ipc.Error when the call
-// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
-// without an error result panics with an *ipc.Error instead.
+// The methods of objects.Counter on the wire.
+var (
+	methodCounterAdd = capnprpc.Method{InterfaceID: Counter_TypeID, MethodID: 0, Name: "objects.Counter.Add", ParamsSize: capnp.ObjectSize{DataSize: 8, PointerCount: 0}}
+)
+
+// CounterClient calls a objects.Counter in another process; the package doc says how its
+// methods fail.
+//
+// Counter is a remote object with state.
 type CounterClient struct {
-	c Counter
+	c *ipc.Capability
 }
 
+// If this fails to compile, objects.Counter changed: regenerate (go generate).
 var _ objects.Counter = (*CounterClient)(nil)
 
 // NewCounterClient returns a client that calls c, a capability serving objects.Counter, typically
 // what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
 // client that becomes unreachable without Release releases c when it is garbage collected;
 // call Release rather than rely on that.
-func NewCounterClient(c capnp.Client) *CounterClient {
-	client := &CounterClient{c: Counter(c)}
-	runtime.AddCleanup(client, Counter.Release, client.c)
+func NewCounterClient(c *ipc.Capability) *CounterClient {
+	client := &CounterClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *CounterClient) Release() {
 	c.c.Release()
 }
 
 // Add adds n and returns the new value.
 func (c *CounterClient) Add(ctx context.Context, n int64) (result int64, err error) {
-	f, release := c.c.Add(ctx, func(p Counter_add_Params) error {
-		return ipc.ArgsError(writeCounter_add_Params(p, n))
+	err = ipcimpl.Call(ctx, c.c, &methodCounterAdd, func(p capnp.Struct) error {
+		return writeCounter_add_Params(Counter_add_Params(p), n)
+	}, func(r capnp.Struct) error {
+		return readCounter_add_Results(Counter_add_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "objects.Counter.Add", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "objects.Counter.Add", err)
-	}
-	if err := readCounter_add_Results(r, &result); err != nil {
-		return 0, &ipc.Error{Method: "objects.Counter.Add", Err: err}
+		return 0, err
 	}
 	return result, nil
 }
 
 // NewCounterServer returns a capability that serves impl: calls to it, usually made by a
 // CounterClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewCounterServer(impl objects.Counter) capnp.Client {
-	s := counterServer{impl: impl}
-	return capnp.NewClient(server.New(Counter_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewCounterServer(impl objects.Counter) *ipc.Capability {
+	return ipcimpl.NewServer(counterServer{impl: impl}, impl)
 }
 
-// counterServer serves a objects.Counter as a Counter_Server.
+// counterServer serves a objects.Counter.
 type counterServer struct {
 	impl objects.Counter
 }
 
-// Add serves objects.Counter.Add.
-func (s counterServer) Add(ctx context.Context, call Counter_add) (err error) {
-	defer ipc.Recover("objects.Counter.Add", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s counterServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case Counter_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveAdd(ctx, call)
+		}
 	}
-	defer slot.Leave()
+	return ipcimpl.Unknown(call)
+}
+
+// serveAdd serves objects.Counter.Add.
+func (s counterServer) serveAdd(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodCounterAdd, &err)
 	var n int64
-	if err := readCounter_add_Params(call.Args(), &n); err != nil {
-		return &ipc.Error{Method: "objects.Counter.Add", Err: err}
+	if err := readCounter_add_Params(Counter_add_Params(call.Params()), &n); err != nil {
+		return ipcimpl.ParamsError(&methodCounterAdd, err)
 	}
 	result, err := s.impl.Add(ctx, n)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeCounter_add_Results(r, result); err != nil {
-		return &ipc.Error{Method: "objects.Counter.Add", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodCounterAdd, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeCounter_add_Results(Counter_add_Results(r), result)
+	})
 }
 
 // UnimplementedCounter answers every method of objects.Counter with an error wrapping ipc.ErrUnimplemented
@@ -132,121 +136,109 @@ func (UnimplementedCounter) Add(context.Context, int64) (int64, error) {
 	return 0, ipc.Unimplemented("objects.Counter.Add")
 }
 
-// ExportCounter returns a new reference to the capability that carries v: null for nil,
-// the capability a CounterClient calls (so a received object goes back as itself), and
-// otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportCounter(v objects.Counter) Counter {
+// ExportCounter returns a new reference to the capability that carries v: nil for nil, the
+// capability a CounterClient calls (so a received object goes back as itself), and otherwise a new
+// server for v. Setting it into a message hands the reference to the message.
+func ExportCounter(v objects.Counter) *ipc.Capability {
 	switch v := v.(type) {
 	case nil:
-		return Counter{}
+		return nil
 	case *CounterClient:
 		if v == nil {
-			return Counter{}
+			return nil
 		}
 		return v.c.AddRef()
 	}
-	return Counter(NewCounterServer(v))
+	return NewCounterServer(v)
 }
 
-// ImportCounter returns the Go value of the capability c, which it does not take over:
-// nil for a null capability, the implementation itself for a capability this process serves
-// with NewCounterServer, and otherwise a CounterClient holding a new reference to c.
-func ImportCounter(c Counter) objects.Counter {
-	if !c.IsValid() {
+// ImportCounter returns the Go value of the capability c, taking over c: nil for nil, the
+// implementation itself for a capability this process serves with NewCounterServer, and
+// otherwise a CounterClient that calls c.
+func ImportCounter(c *ipc.Capability) objects.Counter {
+	if c == nil {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		switch s := b.(type) {
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		switch s := s.(type) {
 		case counterServer:
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewCounterClient(capnp.Client(c.AddRef()))
+	return NewCounterClient(c)
 }
 
-// FactoryClient calls a objects.Factory in another process. It implements objects.Factory.
-// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
-// message of an error the remote implementation returned, and an *ipc.Error when the call
-// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
-// without an error result panics with an *ipc.Error instead.
+// The methods of objects.Factory on the wire.
+var (
+	methodFactoryNewCounter = capnprpc.Method{InterfaceID: Factory_TypeID, MethodID: 0, Name: "objects.Factory.NewCounter", ParamsSize: capnp.ObjectSize{DataSize: 8, PointerCount: 0}}
+	methodFactorySame       = capnprpc.Method{InterfaceID: Factory_TypeID, MethodID: 1, Name: "objects.Factory.Same", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 2}}
+	methodFactoryEcho       = capnprpc.Method{InterfaceID: Factory_TypeID, MethodID: 2, Name: "objects.Factory.Echo", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodFactorySum        = capnprpc.Method{InterfaceID: Factory_TypeID, MethodID: 3, Name: "objects.Factory.Sum", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodFactorySwap       = capnprpc.Method{InterfaceID: Factory_TypeID, MethodID: 4, Name: "objects.Factory.Swap", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+)
+
+// FactoryClient calls a objects.Factory in another process; the package doc says how its
+// methods fail.
+//
+// Factory makes and inspects Counters.
 type FactoryClient struct {
-	c Factory
+	c *ipc.Capability
 }
 
+// If this fails to compile, objects.Factory changed: regenerate (go generate).
 var _ objects.Factory = (*FactoryClient)(nil)
 
 // NewFactoryClient returns a client that calls c, a capability serving objects.Factory, typically
 // what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
 // client that becomes unreachable without Release releases c when it is garbage collected;
 // call Release rather than rely on that.
-func NewFactoryClient(c capnp.Client) *FactoryClient {
-	client := &FactoryClient{c: Factory(c)}
-	runtime.AddCleanup(client, Factory.Release, client.c)
+func NewFactoryClient(c *ipc.Capability) *FactoryClient {
+	client := &FactoryClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *FactoryClient) Release() {
 	c.c.Release()
 }
 
 // NewCounter returns a new counter that starts at start.
 func (c *FactoryClient) NewCounter(ctx context.Context, start int64) (result objects.Counter, err error) {
-	f, release := c.c.NewCounter(ctx, func(p Factory_newCounter_Params) error {
-		return ipc.ArgsError(writeFactory_newCounter_Params(p, start))
+	err = ipcimpl.Call(ctx, c.c, &methodFactoryNewCounter, func(p capnp.Struct) error {
+		return writeFactory_newCounter_Params(Factory_newCounter_Params(p), start)
+	}, func(r capnp.Struct) error {
+		return readFactory_newCounter_Results(Factory_newCounter_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "objects.Factory.NewCounter", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "objects.Factory.NewCounter", err)
-	}
-	if err := readFactory_newCounter_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "objects.Factory.NewCounter", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
 
 // Same reports whether a and b are the same counter of this factory.
 func (c *FactoryClient) Same(ctx context.Context, a objects.Counter, b objects.Counter) (result bool, err error) {
-	f, release := c.c.Same(ctx, func(p Factory_same_Params) error {
-		return ipc.ArgsError(writeFactory_same_Params(p, a, b))
+	err = ipcimpl.Call(ctx, c.c, &methodFactorySame, func(p capnp.Struct) error {
+		return writeFactory_same_Params(Factory_same_Params(p), a, b)
+	}, func(r capnp.Struct) error {
+		return readFactory_same_Results(Factory_same_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return false, ipc.ClientError(ctx, capnp.Client(c.c), "objects.Factory.Same", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return false, ipc.ClientError(ctx, capnp.Client(c.c), "objects.Factory.Same", err)
-	}
-	if err := readFactory_same_Results(r, &result); err != nil {
-		return false, &ipc.Error{Method: "objects.Factory.Same", Err: err}
+		return false, err
 	}
 	return result, nil
 }
 
 // Echo returns c, which may be nil.
 func (c1 *FactoryClient) Echo(ctx context.Context, c objects.Counter) (result objects.Counter, err error) {
-	f, release := c1.c.Echo(ctx, func(p Factory_echo_Params) error {
-		return ipc.ArgsError(writeFactory_echo_Params(p, c))
+	err = ipcimpl.Call(ctx, c1.c, &methodFactoryEcho, func(p capnp.Struct) error {
+		return writeFactory_echo_Params(Factory_echo_Params(p), c)
+	}, func(r capnp.Struct) error {
+		return readFactory_echo_Results(Factory_echo_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c1.c), "objects.Factory.Echo", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c1.c), "objects.Factory.Echo", err)
-	}
-	if err := readFactory_echo_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "objects.Factory.Echo", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
@@ -254,20 +246,13 @@ func (c1 *FactoryClient) Echo(ctx context.Context, c objects.Counter) (result ob
 // Sum adds 0 to every counter and returns the sum of their values; a
 // nil element counts 0.
 func (c *FactoryClient) Sum(ctx context.Context, cs []objects.Counter) (result int64, err error) {
-	f, release := c.c.Sum(ctx, func(p Factory_sum_Params) error {
-		return ipc.ArgsError(writeFactory_sum_Params(p, cs))
+	err = ipcimpl.Call(ctx, c.c, &methodFactorySum, func(p capnp.Struct) error {
+		return writeFactory_sum_Params(Factory_sum_Params(p), cs)
+	}, func(r capnp.Struct) error {
+		return readFactory_sum_Results(Factory_sum_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "objects.Factory.Sum", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "objects.Factory.Sum", err)
-	}
-	if err := readFactory_sum_Results(r, &result); err != nil {
-		return 0, &ipc.Error{Method: "objects.Factory.Sum", Err: err}
+		return 0, err
 	}
 	return result, nil
 }
@@ -275,178 +260,135 @@ func (c *FactoryClient) Sum(ctx context.Context, cs []objects.Counter) (result i
 // Swap returns b with Main and the counters of Named swapped around:
 // Main becomes Named["main"] and Named["main"] becomes Main.
 func (c *FactoryClient) Swap(ctx context.Context, b objects.Bundle) (result objects.Bundle, err error) {
-	f, release := c.c.Swap(ctx, func(p Factory_swap_Params) error {
-		return ipc.ArgsError(writeFactory_swap_Params(p, b))
+	err = ipcimpl.Call(ctx, c.c, &methodFactorySwap, func(p capnp.Struct) error {
+		return writeFactory_swap_Params(Factory_swap_Params(p), b)
+	}, func(r capnp.Struct) error {
+		return readFactory_swap_Results(Factory_swap_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return objects.Bundle{}, ipc.ClientError(ctx, capnp.Client(c.c), "objects.Factory.Swap", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return objects.Bundle{}, ipc.ClientError(ctx, capnp.Client(c.c), "objects.Factory.Swap", err)
-	}
-	if err := readFactory_swap_Results(r, &result); err != nil {
-		return objects.Bundle{}, &ipc.Error{Method: "objects.Factory.Swap", Err: err}
+		return objects.Bundle{}, err
 	}
 	return result, nil
 }
 
 // NewFactoryServer returns a capability that serves impl: calls to it, usually made by a
 // FactoryClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewFactoryServer(impl objects.Factory) capnp.Client {
-	s := factoryServer{impl: impl}
-	return capnp.NewClient(server.New(Factory_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewFactoryServer(impl objects.Factory) *ipc.Capability {
+	return ipcimpl.NewServer(factoryServer{impl: impl}, impl)
 }
 
-// factoryServer serves a objects.Factory as a Factory_Server.
+// factoryServer serves a objects.Factory.
 type factoryServer struct {
 	impl objects.Factory
 }
 
-// NewCounter serves objects.Factory.NewCounter.
-func (s factoryServer) NewCounter(ctx context.Context, call Factory_newCounter) (err error) {
-	defer ipc.Recover("objects.Factory.NewCounter", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s factoryServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case Factory_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveNewCounter(ctx, call)
+		case 1:
+			return s.serveSame(ctx, call)
+		case 2:
+			return s.serveEcho(ctx, call)
+		case 3:
+			return s.serveSum(ctx, call)
+		case 4:
+			return s.serveSwap(ctx, call)
+		}
 	}
-	defer slot.Leave()
+	return ipcimpl.Unknown(call)
+}
+
+// serveNewCounter serves objects.Factory.NewCounter.
+func (s factoryServer) serveNewCounter(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodFactoryNewCounter, &err)
 	var start int64
-	if err := readFactory_newCounter_Params(call.Args(), &start); err != nil {
-		return &ipc.Error{Method: "objects.Factory.NewCounter", Err: err}
+	if err := readFactory_newCounter_Params(Factory_newCounter_Params(call.Params()), &start); err != nil {
+		return ipcimpl.ParamsError(&methodFactoryNewCounter, err)
 	}
 	result, err := s.impl.NewCounter(ctx, start)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeFactory_newCounter_Results(r, result); err != nil {
-		return &ipc.Error{Method: "objects.Factory.NewCounter", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodFactoryNewCounter, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeFactory_newCounter_Results(Factory_newCounter_Results(r), result)
+	})
 }
 
-// Same serves objects.Factory.Same.
-func (s factoryServer) Same(ctx context.Context, call Factory_same) (err error) {
-	defer ipc.Recover("objects.Factory.Same", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveSame serves objects.Factory.Same.
+func (s factoryServer) serveSame(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodFactorySame, &err)
 	var (
 		a objects.Counter
 		b objects.Counter
 	)
-	if err := readFactory_same_Params(call.Args(), &a, &b); err != nil {
-		return &ipc.Error{Method: "objects.Factory.Same", Err: err}
+	if err := readFactory_same_Params(Factory_same_Params(call.Params()), &a, &b); err != nil {
+		return ipcimpl.ParamsError(&methodFactorySame, err)
 	}
 	result, err := s.impl.Same(ctx, a, b)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeFactory_same_Results(r, result); err != nil {
-		return &ipc.Error{Method: "objects.Factory.Same", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodFactorySame, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeFactory_same_Results(Factory_same_Results(r), result)
+	})
 }
 
-// Echo serves objects.Factory.Echo.
-func (s factoryServer) Echo(ctx context.Context, call Factory_echo) (err error) {
-	defer ipc.Recover("objects.Factory.Echo", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveEcho serves objects.Factory.Echo.
+func (s factoryServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodFactoryEcho, &err)
 	var c objects.Counter
-	if err := readFactory_echo_Params(call.Args(), &c); err != nil {
-		return &ipc.Error{Method: "objects.Factory.Echo", Err: err}
+	if err := readFactory_echo_Params(Factory_echo_Params(call.Params()), &c); err != nil {
+		return ipcimpl.ParamsError(&methodFactoryEcho, err)
 	}
 	result, err := s.impl.Echo(ctx, c)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeFactory_echo_Results(r, result); err != nil {
-		return &ipc.Error{Method: "objects.Factory.Echo", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodFactoryEcho, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeFactory_echo_Results(Factory_echo_Results(r), result)
+	})
 }
 
-// Sum serves objects.Factory.Sum.
-func (s factoryServer) Sum(ctx context.Context, call Factory_sum) (err error) {
-	defer ipc.Recover("objects.Factory.Sum", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveSum serves objects.Factory.Sum.
+func (s factoryServer) serveSum(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodFactorySum, &err)
 	var cs []objects.Counter
-	if err := readFactory_sum_Params(call.Args(), &cs); err != nil {
-		return &ipc.Error{Method: "objects.Factory.Sum", Err: err}
+	if err := readFactory_sum_Params(Factory_sum_Params(call.Params()), &cs); err != nil {
+		return ipcimpl.ParamsError(&methodFactorySum, err)
 	}
 	result, err := s.impl.Sum(ctx, cs)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeFactory_sum_Results(r, result); err != nil {
-		return &ipc.Error{Method: "objects.Factory.Sum", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodFactorySum, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeFactory_sum_Results(Factory_sum_Results(r), result)
+	})
 }
 
-// Swap serves objects.Factory.Swap.
-func (s factoryServer) Swap(ctx context.Context, call Factory_swap) (err error) {
-	defer ipc.Recover("objects.Factory.Swap", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveSwap serves objects.Factory.Swap.
+func (s factoryServer) serveSwap(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodFactorySwap, &err)
 	var b objects.Bundle
-	if err := readFactory_swap_Params(call.Args(), &b); err != nil {
-		return &ipc.Error{Method: "objects.Factory.Swap", Err: err}
+	if err := readFactory_swap_Params(Factory_swap_Params(call.Params()), &b); err != nil {
+		return ipcimpl.ParamsError(&methodFactorySwap, err)
 	}
 	result, err := s.impl.Swap(ctx, b)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeFactory_swap_Results(r, result); err != nil {
-		return &ipc.Error{Method: "objects.Factory.Swap", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodFactorySwap, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeFactory_swap_Results(Factory_swap_Results(r), result)
+	})
 }
 
 // UnimplementedFactory answers every method of objects.Factory with an error wrapping ipc.ErrUnimplemented
@@ -483,36 +425,37 @@ func (UnimplementedFactory) Swap(context.Context, objects.Bundle) (objects.Bundl
 	return objects.Bundle{}, ipc.Unimplemented("objects.Factory.Swap")
 }
 
-// ExportFactory returns a new reference to the capability that carries v: null for nil,
-// the capability a FactoryClient calls (so a received object goes back as itself), and
-// otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportFactory(v objects.Factory) Factory {
+// ExportFactory returns a new reference to the capability that carries v: nil for nil, the
+// capability a FactoryClient calls (so a received object goes back as itself), and otherwise a new
+// server for v. Setting it into a message hands the reference to the message.
+func ExportFactory(v objects.Factory) *ipc.Capability {
 	switch v := v.(type) {
 	case nil:
-		return Factory{}
+		return nil
 	case *FactoryClient:
 		if v == nil {
-			return Factory{}
+			return nil
 		}
 		return v.c.AddRef()
 	}
-	return Factory(NewFactoryServer(v))
+	return NewFactoryServer(v)
 }
 
-// ImportFactory returns the Go value of the capability c, which it does not take over:
-// nil for a null capability, the implementation itself for a capability this process serves
-// with NewFactoryServer, and otherwise a FactoryClient holding a new reference to c.
-func ImportFactory(c Factory) objects.Factory {
-	if !c.IsValid() {
+// ImportFactory returns the Go value of the capability c, taking over c: nil for nil, the
+// implementation itself for a capability this process serves with NewFactoryServer, and
+// otherwise a FactoryClient that calls c.
+func ImportFactory(c *ipc.Capability) objects.Factory {
+	if c == nil {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		switch s := b.(type) {
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		switch s := s.(type) {
 		case factoryServer:
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewFactoryClient(capnp.Client(c.AddRef()))
+	return NewFactoryClient(c)
 }
 
 // writeCounter_add_Params writes the arguments of a call to objects.Counter.Add into p.
@@ -553,7 +496,7 @@ func readFactory_newCounter_Params(p Factory_newCounter_Params, start *int64) er
 
 // writeFactory_newCounter_Results writes the results of objects.Factory.NewCounter into p.
 func writeFactory_newCounter_Results(p Factory_newCounter_Results, result objects.Counter) error {
-	if err := p.SetResult(ExportCounter(result)); err != nil {
+	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportCounter(result)); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -561,16 +504,16 @@ func writeFactory_newCounter_Results(p Factory_newCounter_Results, result object
 
 // readFactory_newCounter_Results reads the results of objects.Factory.NewCounter from p.
 func readFactory_newCounter_Results(p Factory_newCounter_Results, result *objects.Counter) error {
-	*result = ImportCounter(p.Result())
+	*result = ImportCounter(ipcimpl.Cap(capnp.Struct(p), 0))
 	return nil
 }
 
 // writeFactory_same_Params writes the arguments of a call to objects.Factory.Same into p.
 func writeFactory_same_Params(p Factory_same_Params, a objects.Counter, b objects.Counter) error {
-	if err := p.SetA(ExportCounter(a)); err != nil {
+	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportCounter(a)); err != nil {
 		return ipc.InField("a", err)
 	}
-	if err := p.SetB(ExportCounter(b)); err != nil {
+	if err := ipcimpl.SetCap(capnp.Struct(p), 1, ExportCounter(b)); err != nil {
 		return ipc.InField("b", err)
 	}
 	return nil
@@ -578,8 +521,8 @@ func writeFactory_same_Params(p Factory_same_Params, a objects.Counter, b object
 
 // readFactory_same_Params reads the arguments of a call to objects.Factory.Same from p.
 func readFactory_same_Params(p Factory_same_Params, a *objects.Counter, b *objects.Counter) error {
-	*a = ImportCounter(p.A())
-	*b = ImportCounter(p.B())
+	*a = ImportCounter(ipcimpl.Cap(capnp.Struct(p), 0))
+	*b = ImportCounter(ipcimpl.Cap(capnp.Struct(p), 1))
 	return nil
 }
 
@@ -597,7 +540,7 @@ func readFactory_same_Results(p Factory_same_Results, result *bool) error {
 
 // writeFactory_echo_Params writes the arguments of a call to objects.Factory.Echo into p.
 func writeFactory_echo_Params(p Factory_echo_Params, c objects.Counter) error {
-	if err := p.SetC(ExportCounter(c)); err != nil {
+	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportCounter(c)); err != nil {
 		return ipc.InField("c", err)
 	}
 	return nil
@@ -605,13 +548,13 @@ func writeFactory_echo_Params(p Factory_echo_Params, c objects.Counter) error {
 
 // readFactory_echo_Params reads the arguments of a call to objects.Factory.Echo from p.
 func readFactory_echo_Params(p Factory_echo_Params, c *objects.Counter) error {
-	*c = ImportCounter(p.C())
+	*c = ImportCounter(ipcimpl.Cap(capnp.Struct(p), 0))
 	return nil
 }
 
 // writeFactory_echo_Results writes the results of objects.Factory.Echo into p.
 func writeFactory_echo_Results(p Factory_echo_Results, result objects.Counter) error {
-	if err := p.SetResult(ExportCounter(result)); err != nil {
+	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportCounter(result)); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -619,7 +562,7 @@ func writeFactory_echo_Results(p Factory_echo_Results, result objects.Counter) e
 
 // readFactory_echo_Results reads the results of objects.Factory.Echo from p.
 func readFactory_echo_Results(p Factory_echo_Results, result *objects.Counter) error {
-	*result = ImportCounter(p.Result())
+	*result = ImportCounter(ipcimpl.Cap(capnp.Struct(p), 0))
 	return nil
 }
 
@@ -631,10 +574,8 @@ func writeFactory_sum_Params(p Factory_sum_Params, cs []objects.Counter) error {
 			return ipc.InField("cs", err)
 		}
 		for i := range cs {
-			if c := ExportCounter(cs[i]); c.IsValid() {
-				if err := l.Set(i, c); err != nil {
-					return ipc.InField("cs", ipc.InElem(i, err))
-				}
+			if err := ipcimpl.SetCapElem(l, i, ExportCounter(cs[i])); err != nil {
+				return ipc.InField("cs", ipc.InElem(i, err))
 			}
 		}
 	}
@@ -654,11 +595,7 @@ func readFactory_sum_Params(p Factory_sum_Params, cs *[]objects.Counter) error {
 		}
 		x := make([]objects.Counter, n)
 		for i := range x {
-			c, err := l.At(i)
-			if err != nil {
-				return ipc.InField("cs", ipc.InElem(i, err))
-			}
-			x[i] = ImportCounter(c)
+			x[i] = ImportCounter(ipcimpl.CapElem(l, i))
 		}
 		*cs = x
 	}
@@ -730,7 +667,7 @@ func WriteBundle(s Bundle, v *objects.Bundle) error {
 	if err := s.SetName(v.Name); err != nil {
 		return ipc.InField("Name", err)
 	}
-	if err := s.SetMain(ExportCounter(v.Main)); err != nil {
+	if err := ipcimpl.SetCap(capnp.Struct(s), 1, ExportCounter(v.Main)); err != nil {
 		return ipc.InField("Main", err)
 	}
 	if v.Named != nil {
@@ -743,7 +680,7 @@ func WriteBundle(s Bundle, v *objects.Bundle) error {
 			if err := entry.SetKey(e.Key); err != nil {
 				return ipc.InField("Named", ipc.InElem(i, ipc.InField("key", err)))
 			}
-			if err := entry.SetValue(ExportCounter(e.Value)); err != nil {
+			if err := ipcimpl.SetCap(capnp.Struct(entry), 1, ExportCounter(e.Value)); err != nil {
 				return ipc.InField("Named", ipc.InElem(i, err))
 			}
 		}
@@ -754,10 +691,8 @@ func WriteBundle(s Bundle, v *objects.Bundle) error {
 			return ipc.InField("All", err)
 		}
 		for i := range v.All {
-			if c := ExportCounter(v.All[i]); c.IsValid() {
-				if err := l.Set(i, c); err != nil {
-					return ipc.InField("All", ipc.InElem(i, err))
-				}
+			if err := ipcimpl.SetCapElem(l, i, ExportCounter(v.All[i])); err != nil {
+				return ipc.InField("All", ipc.InElem(i, err))
 			}
 		}
 	}
@@ -771,7 +706,7 @@ func ReadBundle(s Bundle, v *objects.Bundle) error {
 		return ipc.InField("Name", err)
 	}
 	v.Name = x
-	v.Main = ImportCounter(s.Main())
+	v.Main = ImportCounter(ipcimpl.Cap(capnp.Struct(s), 1))
 	l, err := s.Named()
 	if err != nil {
 		return ipc.InField("Named", err)
@@ -792,7 +727,7 @@ func ReadBundle(s Bundle, v *objects.Bundle) error {
 				return ipc.InField("Named", ipc.InElem(i, ipc.ErrDuplicateKey))
 			}
 			var val objects.Counter
-			val = ImportCounter(e.Value())
+			val = ImportCounter(ipcimpl.Cap(capnp.Struct(e), 1))
 			m[k] = val
 		}
 		v.Named = m
@@ -808,11 +743,7 @@ func ReadBundle(s Bundle, v *objects.Bundle) error {
 		}
 		x1 := make([]objects.Counter, n)
 		for i := range x1 {
-			c, err := l1.At(i)
-			if err != nil {
-				return ipc.InField("All", ipc.InElem(i, err))
-			}
-			x1[i] = ImportCounter(c)
+			x1[i] = ImportCounter(ipcimpl.CapElem(l1, i))
 		}
 		v.All = x1
 	}

@@ -4,6 +4,12 @@
 // Cap'n Proto RPC: New<Interface>Client calls a remote implementation, New<Interface>Server
 // serves a local one. ifacegen generates it from the //ipc: directives in
 // github.com/ifacegen/ifacegen/golden/optionals.
+//
+// The methods of every client are safe for concurrent use. A method returns an
+// *ipc.RemoteError carrying the message of an error the remote implementation returned,
+// and an *ipc.Error when the call itself failed: errors.Is(err, ipc.ErrDisconnected) once
+// the connection is gone. A method without an error result panics with an *ipc.Error
+// instead.
 package optionalsipc
 
 import (
@@ -13,13 +19,14 @@ import (
 	"time"
 
 	"capnproto.org/go/capnp/v3"
-	"capnproto.org/go/capnp/v3/server"
 	"github.com/ifacegen/ifacegen/golden/optionals"
+	"github.com/ifacegen/ifacegen/runtime/capnprpc"
 	"github.com/ifacegen/ifacegen/runtime/ipc"
+	"github.com/ifacegen/ifacegen/runtime/ipcimpl"
 )
 
-// This code needs a runtime/ipc that supports this version of generated code.
-const _ = ipc.SupportPackageIsVersion1
+// This code needs a runtime that supports this version of generated code.
+const _ = ipcimpl.SupportPackageIsVersion2
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -27,193 +34,160 @@ func init() {
 	ipc.LogSchema(RegisterSchema)
 }
 
-// OptionalsClient calls a optionals.Optionals in another process. It implements optionals.Optionals.
-// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
-// message of an error the remote implementation returned, and an *ipc.Error when the call
-// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
-// without an error result panics with an *ipc.Error instead.
+// The methods of optionals.Optionals on the wire.
+var (
+	methodOptionalsEcho = capnprpc.Method{InterfaceID: Optionals_TypeID, MethodID: 0, Name: "optionals.Optionals.Echo", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodOptionalsTip  = capnprpc.Method{InterfaceID: Optionals_TypeID, MethodID: 1, Name: "optionals.Optionals.Tip", ParamsSize: capnp.ObjectSize{DataSize: 8, PointerCount: 0}}
+	methodOptionalsPick = capnprpc.Method{InterfaceID: Optionals_TypeID, MethodID: 2, Name: "optionals.Optionals.Pick", ParamsSize: capnp.ObjectSize{DataSize: 16, PointerCount: 1}}
+)
+
+// OptionalsClient calls a optionals.Optionals in another process; the package doc says how its
+// methods fail.
+//
+// Optionals echoes optional values.
 type OptionalsClient struct {
-	c Optionals
+	c *ipc.Capability
 }
 
+// If this fails to compile, optionals.Optionals changed: regenerate (go generate).
 var _ optionals.Optionals = (*OptionalsClient)(nil)
 
 // NewOptionalsClient returns a client that calls c, a capability serving optionals.Optionals, typically
 // what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
 // client that becomes unreachable without Release releases c when it is garbage collected;
 // call Release rather than rely on that.
-func NewOptionalsClient(c capnp.Client) *OptionalsClient {
-	client := &OptionalsClient{c: Optionals(c)}
-	runtime.AddCleanup(client, Optionals.Release, client.c)
+func NewOptionalsClient(c *ipc.Capability) *OptionalsClient {
+	client := &OptionalsClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *OptionalsClient) Release() {
 	c.c.Release()
 }
 
 // Echo returns v unchanged.
 func (c *OptionalsClient) Echo(ctx context.Context, v optionals.Values) (result optionals.Values, err error) {
-	f, release := c.c.Echo(ctx, func(p Optionals_echo_Params) error {
-		return ipc.ArgsError(writeOptionals_echo_Params(p, v))
+	err = ipcimpl.Call(ctx, c.c, &methodOptionalsEcho, func(p capnp.Struct) error {
+		return writeOptionals_echo_Params(Optionals_echo_Params(p), v)
+	}, func(r capnp.Struct) error {
+		return readOptionals_echo_Results(Optionals_echo_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return optionals.Values{}, ipc.ClientError(ctx, capnp.Client(c.c), "optionals.Optionals.Echo", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return optionals.Values{}, ipc.ClientError(ctx, capnp.Client(c.c), "optionals.Optionals.Echo", err)
-	}
-	if err := readOptionals_echo_Results(r, &result); err != nil {
-		return optionals.Values{}, &ipc.Error{Method: "optionals.Optionals.Echo", Err: err}
+		return optionals.Values{}, err
 	}
 	return result, nil
 }
 
 // Tip returns the current tip, or nil when there is none.
 func (c *OptionalsClient) Tip(ctx context.Context, want bool) (result *optionals.Ref, err error) {
-	f, release := c.c.Tip(ctx, func(p Optionals_tip_Params) error {
-		return ipc.ArgsError(writeOptionals_tip_Params(p, want))
+	err = ipcimpl.Call(ctx, c.c, &methodOptionalsTip, func(p capnp.Struct) error {
+		return writeOptionals_tip_Params(Optionals_tip_Params(p), want)
+	}, func(r capnp.Struct) error {
+		return readOptionals_tip_Results(Optionals_tip_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "optionals.Optionals.Tip", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "optionals.Optionals.Tip", err)
-	}
-	if err := readOptionals_tip_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "optionals.Optionals.Tip", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
 
 // Pick returns n, or nil.
 func (c *OptionalsClient) Pick(ctx context.Context, n *int64, s *string) (result *int64, result1 *string, err error) {
-	f, release := c.c.Pick(ctx, func(p Optionals_pick_Params) error {
-		return ipc.ArgsError(writeOptionals_pick_Params(p, n, s))
+	err = ipcimpl.Call(ctx, c.c, &methodOptionalsPick, func(p capnp.Struct) error {
+		return writeOptionals_pick_Params(Optionals_pick_Params(p), n, s)
+	}, func(r capnp.Struct) error {
+		return readOptionals_pick_Results(Optionals_pick_Results(r), &result, &result1)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, nil, ipc.ClientError(ctx, capnp.Client(c.c), "optionals.Optionals.Pick", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return nil, nil, ipc.ClientError(ctx, capnp.Client(c.c), "optionals.Optionals.Pick", err)
-	}
-	if err := readOptionals_pick_Results(r, &result, &result1); err != nil {
-		return nil, nil, &ipc.Error{Method: "optionals.Optionals.Pick", Err: err}
+		return nil, nil, err
 	}
 	return result, result1, nil
 }
 
 // NewOptionalsServer returns a capability that serves impl: calls to it, usually made by a
 // OptionalsClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewOptionalsServer(impl optionals.Optionals) capnp.Client {
-	s := optionalsServer{impl: impl}
-	return capnp.NewClient(server.New(Optionals_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewOptionalsServer(impl optionals.Optionals) *ipc.Capability {
+	return ipcimpl.NewServer(optionalsServer{impl: impl}, impl)
 }
 
-// optionalsServer serves a optionals.Optionals as a Optionals_Server.
+// optionalsServer serves a optionals.Optionals.
 type optionalsServer struct {
 	impl optionals.Optionals
 }
 
-// Echo serves optionals.Optionals.Echo.
-func (s optionalsServer) Echo(ctx context.Context, call Optionals_echo) (err error) {
-	defer ipc.Recover("optionals.Optionals.Echo", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s optionalsServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case Optionals_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveEcho(ctx, call)
+		case 1:
+			return s.serveTip(ctx, call)
+		case 2:
+			return s.servePick(ctx, call)
+		}
 	}
-	defer slot.Leave()
+	return ipcimpl.Unknown(call)
+}
+
+// serveEcho serves optionals.Optionals.Echo.
+func (s optionalsServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodOptionalsEcho, &err)
 	var v optionals.Values
-	if err := readOptionals_echo_Params(call.Args(), &v); err != nil {
-		return &ipc.Error{Method: "optionals.Optionals.Echo", Err: err}
+	if err := readOptionals_echo_Params(Optionals_echo_Params(call.Params()), &v); err != nil {
+		return ipcimpl.ParamsError(&methodOptionalsEcho, err)
 	}
 	result, err := s.impl.Echo(ctx, v)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeOptionals_echo_Results(r, result); err != nil {
-		return &ipc.Error{Method: "optionals.Optionals.Echo", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodOptionalsEcho, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeOptionals_echo_Results(Optionals_echo_Results(r), result)
+	})
 }
 
-// Tip serves optionals.Optionals.Tip.
-func (s optionalsServer) Tip(ctx context.Context, call Optionals_tip) (err error) {
-	defer ipc.Recover("optionals.Optionals.Tip", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveTip serves optionals.Optionals.Tip.
+func (s optionalsServer) serveTip(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodOptionalsTip, &err)
 	var want bool
-	if err := readOptionals_tip_Params(call.Args(), &want); err != nil {
-		return &ipc.Error{Method: "optionals.Optionals.Tip", Err: err}
+	if err := readOptionals_tip_Params(Optionals_tip_Params(call.Params()), &want); err != nil {
+		return ipcimpl.ParamsError(&methodOptionalsTip, err)
 	}
 	result, err := s.impl.Tip(ctx, want)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeOptionals_tip_Results(r, result); err != nil {
-		return &ipc.Error{Method: "optionals.Optionals.Tip", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodOptionalsTip, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeOptionals_tip_Results(Optionals_tip_Results(r), result)
+	})
 }
 
-// Pick serves optionals.Optionals.Pick.
-func (s optionalsServer) Pick(ctx context.Context, call Optionals_pick) (err error) {
-	defer ipc.Recover("optionals.Optionals.Pick", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// servePick serves optionals.Optionals.Pick.
+func (s optionalsServer) servePick(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodOptionalsPick, &err)
 	var (
 		n  *int64
 		s1 *string
 	)
-	if err := readOptionals_pick_Params(call.Args(), &n, &s1); err != nil {
-		return &ipc.Error{Method: "optionals.Optionals.Pick", Err: err}
+	if err := readOptionals_pick_Params(Optionals_pick_Params(call.Params()), &n, &s1); err != nil {
+		return ipcimpl.ParamsError(&methodOptionalsPick, err)
 	}
 	result, result1, err := s.impl.Pick(ctx, n, s1)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeOptionals_pick_Results(r, result, result1); err != nil {
-		return &ipc.Error{Method: "optionals.Optionals.Pick", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodOptionalsPick, capnp.ObjectSize{DataSize: 16, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeOptionals_pick_Results(Optionals_pick_Results(r), result, result1)
+	})
 }
 
 // UnimplementedOptionals answers every method of optionals.Optionals with an error wrapping ipc.ErrUnimplemented
@@ -240,36 +214,37 @@ func (UnimplementedOptionals) Pick(context.Context, *int64, *string) (*int64, *s
 	return nil, nil, ipc.Unimplemented("optionals.Optionals.Pick")
 }
 
-// ExportOptionals returns a new reference to the capability that carries v: null for nil,
-// the capability a OptionalsClient calls (so a received object goes back as itself), and
-// otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportOptionals(v optionals.Optionals) Optionals {
+// ExportOptionals returns a new reference to the capability that carries v: nil for nil, the
+// capability a OptionalsClient calls (so a received object goes back as itself), and otherwise a new
+// server for v. Setting it into a message hands the reference to the message.
+func ExportOptionals(v optionals.Optionals) *ipc.Capability {
 	switch v := v.(type) {
 	case nil:
-		return Optionals{}
+		return nil
 	case *OptionalsClient:
 		if v == nil {
-			return Optionals{}
+			return nil
 		}
 		return v.c.AddRef()
 	}
-	return Optionals(NewOptionalsServer(v))
+	return NewOptionalsServer(v)
 }
 
-// ImportOptionals returns the Go value of the capability c, which it does not take over:
-// nil for a null capability, the implementation itself for a capability this process serves
-// with NewOptionalsServer, and otherwise a OptionalsClient holding a new reference to c.
-func ImportOptionals(c Optionals) optionals.Optionals {
-	if !c.IsValid() {
+// ImportOptionals returns the Go value of the capability c, taking over c: nil for nil, the
+// implementation itself for a capability this process serves with NewOptionalsServer, and
+// otherwise a OptionalsClient that calls c.
+func ImportOptionals(c *ipc.Capability) optionals.Optionals {
+	if c == nil {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		switch s := b.(type) {
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		switch s := s.(type) {
 		case optionalsServer:
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewOptionalsClient(capnp.Client(c.AddRef()))
+	return NewOptionalsClient(c)
 }
 
 // writeOptionals_echo_Params writes the arguments of a call to optionals.Optionals.Echo into p.

@@ -4,6 +4,12 @@
 // Cap'n Proto RPC: New<Interface>Client calls a remote implementation, New<Interface>Server
 // serves a local one. ifacegen generates it from the //ipc: directives in
 // github.com/ifacegen/ifacegen/golden/retired.
+//
+// The methods of every client are safe for concurrent use. A method returns an
+// *ipc.RemoteError carrying the message of an error the remote implementation returned,
+// and an *ipc.Error when the call itself failed: errors.Is(err, ipc.ErrDisconnected) once
+// the connection is gone. A method without an error result panics with an *ipc.Error
+// instead.
 package retiredipc
 
 import (
@@ -12,13 +18,14 @@ import (
 	"runtime"
 
 	"capnproto.org/go/capnp/v3"
-	"capnproto.org/go/capnp/v3/server"
 	"github.com/ifacegen/ifacegen/golden/retired"
+	"github.com/ifacegen/ifacegen/runtime/capnprpc"
 	"github.com/ifacegen/ifacegen/runtime/ipc"
+	"github.com/ifacegen/ifacegen/runtime/ipcimpl"
 )
 
-// This code needs a runtime/ipc that supports this version of generated code.
-const _ = ipc.SupportPackageIsVersion1
+// This code needs a runtime that supports this version of generated code.
+const _ = ipcimpl.SupportPackageIsVersion2
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -26,177 +33,141 @@ func init() {
 	ipc.LogSchema(RegisterSchema)
 }
 
-// StoreClient calls a retired.Store in another process. It implements retired.Store.
-// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
-// message of an error the remote implementation returned, and an *ipc.Error when the call
-// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
-// without an error result panics with an *ipc.Error instead.
+// The methods of retired.Store on the wire.
+var (
+	methodStoreGet   = capnprpc.Method{InterfaceID: Store_TypeID, MethodID: 0, Name: "retired.Store.Get", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodStorePut   = capnprpc.Method{InterfaceID: Store_TypeID, MethodID: 1, Name: "retired.Store.Put", ParamsSize: capnp.ObjectSize{DataSize: 8, PointerCount: 1}}
+	methodStoreCount = capnprpc.Method{InterfaceID: Store_TypeID, MethodID: 3, Name: "retired.Store.Count", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+)
+
+// StoreClient calls a retired.Store in another process; the package doc says how its
+// methods fail.
+//
+// Store keeps items by key.
 type StoreClient struct {
-	c Store
+	c *ipc.Capability
 }
 
+// If this fails to compile, retired.Store changed: regenerate (go generate).
 var _ retired.Store = (*StoreClient)(nil)
 
 // NewStoreClient returns a client that calls c, a capability serving retired.Store, typically
 // what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
 // client that becomes unreachable without Release releases c when it is garbage collected;
 // call Release rather than rely on that.
-func NewStoreClient(c capnp.Client) *StoreClient {
-	client := &StoreClient{c: Store(c)}
-	runtime.AddCleanup(client, Store.Release, client.c)
+func NewStoreClient(c *ipc.Capability) *StoreClient {
+	client := &StoreClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *StoreClient) Release() {
 	c.c.Release()
 }
 
 // Get returns the item stored under key.
 func (c *StoreClient) Get(ctx context.Context, key string) (item retired.Item, err error) {
-	f, release := c.c.Get(ctx, func(p Store_get_Params) error {
-		return ipc.ArgsError(writeStore_get_Params(p, key))
+	err = ipcimpl.Call(ctx, c.c, &methodStoreGet, func(p capnp.Struct) error {
+		return writeStore_get_Params(Store_get_Params(p), key)
+	}, func(r capnp.Struct) error {
+		return readStore_get_Results(Store_get_Results(r), &item)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return retired.Item{}, ipc.ClientError(ctx, capnp.Client(c.c), "retired.Store.Get", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return retired.Item{}, ipc.ClientError(ctx, capnp.Client(c.c), "retired.Store.Get", err)
-	}
-	if err := readStore_get_Results(r, &item); err != nil {
-		return retired.Item{}, &ipc.Error{Method: "retired.Store.Get", Err: err}
+		return retired.Item{}, err
 	}
 	return item, nil
 }
 
 // Put stores item under item.Key.
 func (c *StoreClient) Put(ctx context.Context, item retired.Item) (err error) {
-	f, release := c.c.Put(ctx, func(p Store_put_Params) error {
-		return ipc.ArgsError(writeStore_put_Params(p, item))
-	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return ipc.ClientError(ctx, capnp.Client(c.c), "retired.Store.Put", err)
-	}
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		return ipc.ClientError(ctx, capnp.Client(c.c), "retired.Store.Put", err)
-	}
-	return nil
+	return ipcimpl.Call(ctx, c.c, &methodStorePut, func(p capnp.Struct) error {
+		return writeStore_put_Params(Store_put_Params(p), item)
+	}, nil)
 }
 
 // Count returns how many items are stored.
 func (c *StoreClient) Count(ctx context.Context) (n int64, err error) {
-	f, release := c.c.Count(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "retired.Store.Count", err)
-	}
-	defer release()
-	r, err := f.Struct()
+	err = ipcimpl.Call(ctx, c.c, &methodStoreCount, nil, func(r capnp.Struct) error {
+		return readStore_count_Results(Store_count_Results(r), &n)
+	})
 	if err != nil {
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "retired.Store.Count", err)
-	}
-	if err := readStore_count_Results(r, &n); err != nil {
-		return 0, &ipc.Error{Method: "retired.Store.Count", Err: err}
+		return 0, err
 	}
 	return n, nil
 }
 
 // NewStoreServer returns a capability that serves impl: calls to it, usually made by a
 // StoreClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewStoreServer(impl retired.Store) capnp.Client {
-	s := storeServer{impl: impl}
-	return capnp.NewClient(server.New(Store_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewStoreServer(impl retired.Store) *ipc.Capability {
+	return ipcimpl.NewServer(storeServer{impl: impl}, impl)
 }
 
-// storeServer serves a retired.Store as a Store_Server.
+// storeServer serves a retired.Store.
 type storeServer struct {
 	impl retired.Store
 }
 
-// Get serves retired.Store.Get.
-func (s storeServer) Get(ctx context.Context, call Store_get) (err error) {
-	defer ipc.Recover("retired.Store.Get", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s storeServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case Store_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveGet(ctx, call)
+		case 1:
+			return s.servePut(ctx, call)
+		case 3:
+			return s.serveCount(ctx, call)
+		case 2:
+			return ipcimpl.Retired("retired.Store.deleteRetired2")
+		}
 	}
-	defer slot.Leave()
+	return ipcimpl.Unknown(call)
+}
+
+// serveGet serves retired.Store.Get.
+func (s storeServer) serveGet(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodStoreGet, &err)
 	var key string
-	if err := readStore_get_Params(call.Args(), &key); err != nil {
-		return &ipc.Error{Method: "retired.Store.Get", Err: err}
+	if err := readStore_get_Params(Store_get_Params(call.Params()), &key); err != nil {
+		return ipcimpl.ParamsError(&methodStoreGet, err)
 	}
 	item, err := s.impl.Get(ctx, key)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeStore_get_Results(r, item); err != nil {
-		return &ipc.Error{Method: "retired.Store.Get", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodStoreGet, capnp.ObjectSize{DataSize: 8, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeStore_get_Results(Store_get_Results(r), item)
+	})
 }
 
-// Put serves retired.Store.Put.
-func (s storeServer) Put(ctx context.Context, call Store_put) (err error) {
-	defer ipc.Recover("retired.Store.Put", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// servePut serves retired.Store.Put.
+func (s storeServer) servePut(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodStorePut, &err)
 	var item retired.Item
-	if err := readStore_put_Params(call.Args(), &item); err != nil {
-		return &ipc.Error{Method: "retired.Store.Put", Err: err}
+	if err := readStore_put_Params(Store_put_Params(call.Params()), &item); err != nil {
+		return ipcimpl.ParamsError(&methodStorePut, err)
 	}
-	if err := s.impl.Put(ctx, item); err != nil {
-		return ipc.ServerError(err)
-	}
-	return nil
+	return ipc.ServerError(s.impl.Put(ctx, item))
 }
 
-// Count serves retired.Store.Count.
-func (s storeServer) Count(ctx context.Context, call Store_count) (err error) {
-	defer ipc.Recover("retired.Store.Count", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveCount serves retired.Store.Count.
+func (s storeServer) serveCount(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodStoreCount, &err)
 	n, err := s.impl.Count(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeStore_count_Results(r, n); err != nil {
-		return &ipc.Error{Method: "retired.Store.Count", Err: err}
-	}
-	return nil
-}
-
-// DeleteRetired2 answers calls to the retired retired.Store.deleteRetired2: unimplemented.
-func (s storeServer) DeleteRetired2(context.Context, Store_deleteRetired2) error {
-	return capnp.Unimplemented("retired.Store.deleteRetired2 is retired")
+	return ipcimpl.Results(call, &methodStoreCount, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeStore_count_Results(Store_count_Results(r), n)
+	})
 }
 
 // UnimplementedStore answers every method of retired.Store with an error wrapping ipc.ErrUnimplemented
@@ -223,36 +194,37 @@ func (UnimplementedStore) Count(context.Context) (int64, error) {
 	return 0, ipc.Unimplemented("retired.Store.Count")
 }
 
-// ExportStore returns a new reference to the capability that carries v: null for nil,
-// the capability a StoreClient calls (so a received object goes back as itself), and
-// otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportStore(v retired.Store) Store {
+// ExportStore returns a new reference to the capability that carries v: nil for nil, the
+// capability a StoreClient calls (so a received object goes back as itself), and otherwise a new
+// server for v. Setting it into a message hands the reference to the message.
+func ExportStore(v retired.Store) *ipc.Capability {
 	switch v := v.(type) {
 	case nil:
-		return Store{}
+		return nil
 	case *StoreClient:
 		if v == nil {
-			return Store{}
+			return nil
 		}
 		return v.c.AddRef()
 	}
-	return Store(NewStoreServer(v))
+	return NewStoreServer(v)
 }
 
-// ImportStore returns the Go value of the capability c, which it does not take over:
-// nil for a null capability, the implementation itself for a capability this process serves
-// with NewStoreServer, and otherwise a StoreClient holding a new reference to c.
-func ImportStore(c Store) retired.Store {
-	if !c.IsValid() {
+// ImportStore returns the Go value of the capability c, taking over c: nil for nil, the
+// implementation itself for a capability this process serves with NewStoreServer, and
+// otherwise a StoreClient that calls c.
+func ImportStore(c *ipc.Capability) retired.Store {
+	if c == nil {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		switch s := b.(type) {
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		switch s := s.(type) {
 		case storeServer:
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewStoreClient(capnp.Client(c.AddRef()))
+	return NewStoreClient(c)
 }
 
 // writeStore_get_Params writes the arguments of a call to retired.Store.Get into p.

@@ -4,6 +4,12 @@
 // Cap'n Proto RPC: New<Interface>Client calls a remote implementation, New<Interface>Server
 // serves a local one. ifacegen generates it from the //ipc: directives in
 // github.com/ifacegen/ifacegen/golden/scalars.
+//
+// The methods of every client are safe for concurrent use. A method returns an
+// *ipc.RemoteError carrying the message of an error the remote implementation returned,
+// and an *ipc.Error when the call itself failed: errors.Is(err, ipc.ErrDisconnected) once
+// the connection is gone. A method without an error result panics with an *ipc.Error
+// instead.
 package scalarsipc
 
 import (
@@ -12,13 +18,14 @@ import (
 	"time"
 
 	"capnproto.org/go/capnp/v3"
-	"capnproto.org/go/capnp/v3/server"
 	"github.com/ifacegen/ifacegen/golden/scalars"
+	"github.com/ifacegen/ifacegen/runtime/capnprpc"
 	"github.com/ifacegen/ifacegen/runtime/ipc"
+	"github.com/ifacegen/ifacegen/runtime/ipcimpl"
 )
 
-// This code needs a runtime/ipc that supports this version of generated code.
-const _ = ipc.SupportPackageIsVersion1
+// This code needs a runtime that supports this version of generated code.
+const _ = ipcimpl.SupportPackageIsVersion2
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -26,120 +33,114 @@ func init() {
 	ipc.LogSchema(RegisterSchema)
 }
 
-// ScalarsClient calls a scalars.Scalars in another process. It implements scalars.Scalars.
-// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
-// message of an error the remote implementation returned, and an *ipc.Error when the call
-// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
-// without an error result panics with an *ipc.Error instead.
+// The methods of scalars.Scalars on the wire.
+var (
+	methodScalarsEcho      = capnprpc.Method{InterfaceID: Scalars_TypeID, MethodID: 0, Name: "scalars.Scalars.Echo", ParamsSize: capnp.ObjectSize{DataSize: 64, PointerCount: 0}}
+	methodScalarsEchoNamed = capnprpc.Method{InterfaceID: Scalars_TypeID, MethodID: 1, Name: "scalars.Scalars.EchoNamed", ParamsSize: capnp.ObjectSize{DataSize: 24, PointerCount: 0}}
+	methodScalarsEchoAll   = capnprpc.Method{InterfaceID: Scalars_TypeID, MethodID: 2, Name: "scalars.Scalars.EchoAll", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+)
+
+// ScalarsClient calls a scalars.Scalars in another process; the package doc says how its
+// methods fail.
+//
+// Scalars echoes scalars.
 type ScalarsClient struct {
-	c Scalars
+	c *ipc.Capability
 }
 
+// If this fails to compile, scalars.Scalars changed: regenerate (go generate).
 var _ scalars.Scalars = (*ScalarsClient)(nil)
 
 // NewScalarsClient returns a client that calls c, a capability serving scalars.Scalars, typically
 // what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
 // client that becomes unreachable without Release releases c when it is garbage collected;
 // call Release rather than rely on that.
-func NewScalarsClient(c capnp.Client) *ScalarsClient {
-	client := &ScalarsClient{c: Scalars(c)}
-	runtime.AddCleanup(client, Scalars.Release, client.c)
+func NewScalarsClient(c *ipc.Capability) *ScalarsClient {
+	client := &ScalarsClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *ScalarsClient) Release() {
 	c.c.Release()
 }
 
 // Echo returns its arguments unchanged.
 func (c *ScalarsClient) Echo(ctx context.Context, b bool, i8 int8, i16 int16, i32 int32, i64 int64, i int, u8 uint8, u16 uint16, u32 uint32, u64 uint64, u uint, f32 float32, f64 float64) (result bool, result1 int8, result2 int16, result3 int32, result4 int64, result5 int, result6 uint8, result7 uint16, result8 uint32, result9 uint64, result10 uint, result11 float32, result12 float64, err error) {
-	f, release := c.c.Echo(ctx, func(p Scalars_echo_Params) error {
-		return ipc.ArgsError(writeScalars_echo_Params(p, b, i8, i16, i32, i64, i, u8, u16, u32, u64, u, f32, f64))
+	err = ipcimpl.Call(ctx, c.c, &methodScalarsEcho, func(p capnp.Struct) error {
+		return writeScalars_echo_Params(Scalars_echo_Params(p), b, i8, i16, i32, i64, i, u8, u16, u32, u64, u, f32, f64)
+	}, func(r capnp.Struct) error {
+		return readScalars_echo_Results(Scalars_echo_Results(r), &result, &result1, &result2, &result3, &result4, &result5, &result6, &result7, &result8, &result9, &result10, &result11, &result12)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return false, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ipc.ClientError(ctx, capnp.Client(c.c), "scalars.Scalars.Echo", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return false, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ipc.ClientError(ctx, capnp.Client(c.c), "scalars.Scalars.Echo", err)
-	}
-	if err := readScalars_echo_Results(r, &result, &result1, &result2, &result3, &result4, &result5, &result6, &result7, &result8, &result9, &result10, &result11, &result12); err != nil {
-		return false, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, &ipc.Error{Method: "scalars.Scalars.Echo", Err: err}
+		return false, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, err
 	}
 	return result, result1, result2, result3, result4, result5, result6, result7, result8, result9, result10, result11, result12, nil
 }
 
 // EchoNamed returns its arguments unchanged.
 func (c1 *ScalarsClient) EchoNamed(ctx context.Context, h scalars.Height, s scalars.Score, f scalars.Flag, d time.Duration, c uint8) (result scalars.Height, result1 scalars.Score, result2 scalars.Flag, result3 time.Duration, result4 uint8, err error) {
-	f1, release := c1.c.EchoNamed(ctx, func(p Scalars_echoNamed_Params) error {
-		return ipc.ArgsError(writeScalars_echoNamed_Params(p, h, s, f, d, c))
+	err = ipcimpl.Call(ctx, c1.c, &methodScalarsEchoNamed, func(p capnp.Struct) error {
+		return writeScalars_echoNamed_Params(Scalars_echoNamed_Params(p), h, s, f, d, c)
+	}, func(r capnp.Struct) error {
+		return readScalars_echoNamed_Results(Scalars_echoNamed_Results(r), &result, &result1, &result2, &result3, &result4)
 	})
-	if err := ipc.Await(ctx, f1.Future); err != nil {
-		go release()
-		return 0, 0, false, 0, 0, ipc.ClientError(ctx, capnp.Client(c1.c), "scalars.Scalars.EchoNamed", err)
-	}
-	defer release()
-	r, err := f1.Struct()
 	if err != nil {
-		return 0, 0, false, 0, 0, ipc.ClientError(ctx, capnp.Client(c1.c), "scalars.Scalars.EchoNamed", err)
-	}
-	if err := readScalars_echoNamed_Results(r, &result, &result1, &result2, &result3, &result4); err != nil {
-		return 0, 0, false, 0, 0, &ipc.Error{Method: "scalars.Scalars.EchoNamed", Err: err}
+		return 0, 0, false, 0, 0, err
 	}
 	return result, result1, result2, result3, result4, nil
 }
 
 // EchoAll returns v unchanged.
 func (c *ScalarsClient) EchoAll(ctx context.Context, v scalars.All) (result scalars.All, err error) {
-	f, release := c.c.EchoAll(ctx, func(p Scalars_echoAll_Params) error {
-		return ipc.ArgsError(writeScalars_echoAll_Params(p, v))
+	err = ipcimpl.Call(ctx, c.c, &methodScalarsEchoAll, func(p capnp.Struct) error {
+		return writeScalars_echoAll_Params(Scalars_echoAll_Params(p), v)
+	}, func(r capnp.Struct) error {
+		return readScalars_echoAll_Results(Scalars_echoAll_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return scalars.All{}, ipc.ClientError(ctx, capnp.Client(c.c), "scalars.Scalars.EchoAll", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return scalars.All{}, ipc.ClientError(ctx, capnp.Client(c.c), "scalars.Scalars.EchoAll", err)
-	}
-	if err := readScalars_echoAll_Results(r, &result); err != nil {
-		return scalars.All{}, &ipc.Error{Method: "scalars.Scalars.EchoAll", Err: err}
+		return scalars.All{}, err
 	}
 	return result, nil
 }
 
 // NewScalarsServer returns a capability that serves impl: calls to it, usually made by a
 // ScalarsClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewScalarsServer(impl scalars.Scalars) capnp.Client {
-	s := scalarsServer{impl: impl}
-	return capnp.NewClient(server.New(Scalars_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewScalarsServer(impl scalars.Scalars) *ipc.Capability {
+	return ipcimpl.NewServer(scalarsServer{impl: impl}, impl)
 }
 
-// scalarsServer serves a scalars.Scalars as a Scalars_Server.
+// scalarsServer serves a scalars.Scalars.
 type scalarsServer struct {
 	impl scalars.Scalars
 }
 
-// Echo serves scalars.Scalars.Echo.
-func (s scalarsServer) Echo(ctx context.Context, call Scalars_echo) (err error) {
-	defer ipc.Recover("scalars.Scalars.Echo", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s scalarsServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case Scalars_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveEcho(ctx, call)
+		case 1:
+			return s.serveEchoNamed(ctx, call)
+		case 2:
+			return s.serveEchoAll(ctx, call)
+		}
 	}
-	defer slot.Leave()
+	return ipcimpl.Unknown(call)
+}
+
+// serveEcho serves scalars.Scalars.Echo.
+func (s scalarsServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodScalarsEcho, &err)
 	var (
 		b   bool
 		i8  int8
@@ -155,32 +156,21 @@ func (s scalarsServer) Echo(ctx context.Context, call Scalars_echo) (err error) 
 		f32 float32
 		f64 float64
 	)
-	if err := readScalars_echo_Params(call.Args(), &b, &i8, &i16, &i32, &i64, &i, &u8, &u16, &u32, &u64, &u, &f32, &f64); err != nil {
-		return &ipc.Error{Method: "scalars.Scalars.Echo", Err: err}
+	if err := readScalars_echo_Params(Scalars_echo_Params(call.Params()), &b, &i8, &i16, &i32, &i64, &i, &u8, &u16, &u32, &u64, &u, &f32, &f64); err != nil {
+		return ipcimpl.ParamsError(&methodScalarsEcho, err)
 	}
 	result, result1, result2, result3, result4, result5, result6, result7, result8, result9, result10, result11, result12, err := s.impl.Echo(ctx, b, i8, i16, i32, i64, i, u8, u16, u32, u64, u, f32, f64)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeScalars_echo_Results(r, result, result1, result2, result3, result4, result5, result6, result7, result8, result9, result10, result11, result12); err != nil {
-		return &ipc.Error{Method: "scalars.Scalars.Echo", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodScalarsEcho, capnp.ObjectSize{DataSize: 64, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeScalars_echo_Results(Scalars_echo_Results(r), result, result1, result2, result3, result4, result5, result6, result7, result8, result9, result10, result11, result12)
+	})
 }
 
-// EchoNamed serves scalars.Scalars.EchoNamed.
-func (s scalarsServer) EchoNamed(ctx context.Context, call Scalars_echoNamed) (err error) {
-	defer ipc.Recover("scalars.Scalars.EchoNamed", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveEchoNamed serves scalars.Scalars.EchoNamed.
+func (s scalarsServer) serveEchoNamed(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodScalarsEchoNamed, &err)
 	var (
 		h  scalars.Height
 		s1 scalars.Score
@@ -188,48 +178,32 @@ func (s scalarsServer) EchoNamed(ctx context.Context, call Scalars_echoNamed) (e
 		d  time.Duration
 		c  uint8
 	)
-	if err := readScalars_echoNamed_Params(call.Args(), &h, &s1, &f, &d, &c); err != nil {
-		return &ipc.Error{Method: "scalars.Scalars.EchoNamed", Err: err}
+	if err := readScalars_echoNamed_Params(Scalars_echoNamed_Params(call.Params()), &h, &s1, &f, &d, &c); err != nil {
+		return ipcimpl.ParamsError(&methodScalarsEchoNamed, err)
 	}
 	result, result1, result2, result3, result4, err := s.impl.EchoNamed(ctx, h, s1, f, d, c)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeScalars_echoNamed_Results(r, result, result1, result2, result3, result4); err != nil {
-		return &ipc.Error{Method: "scalars.Scalars.EchoNamed", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodScalarsEchoNamed, capnp.ObjectSize{DataSize: 24, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeScalars_echoNamed_Results(Scalars_echoNamed_Results(r), result, result1, result2, result3, result4)
+	})
 }
 
-// EchoAll serves scalars.Scalars.EchoAll.
-func (s scalarsServer) EchoAll(ctx context.Context, call Scalars_echoAll) (err error) {
-	defer ipc.Recover("scalars.Scalars.EchoAll", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveEchoAll serves scalars.Scalars.EchoAll.
+func (s scalarsServer) serveEchoAll(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodScalarsEchoAll, &err)
 	var v scalars.All
-	if err := readScalars_echoAll_Params(call.Args(), &v); err != nil {
-		return &ipc.Error{Method: "scalars.Scalars.EchoAll", Err: err}
+	if err := readScalars_echoAll_Params(Scalars_echoAll_Params(call.Params()), &v); err != nil {
+		return ipcimpl.ParamsError(&methodScalarsEchoAll, err)
 	}
 	result, err := s.impl.EchoAll(ctx, v)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeScalars_echoAll_Results(r, result); err != nil {
-		return &ipc.Error{Method: "scalars.Scalars.EchoAll", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodScalarsEchoAll, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeScalars_echoAll_Results(Scalars_echoAll_Results(r), result)
+	})
 }
 
 // UnimplementedScalars answers every method of scalars.Scalars with an error wrapping ipc.ErrUnimplemented
@@ -256,36 +230,37 @@ func (UnimplementedScalars) EchoAll(context.Context, scalars.All) (scalars.All, 
 	return scalars.All{}, ipc.Unimplemented("scalars.Scalars.EchoAll")
 }
 
-// ExportScalars returns a new reference to the capability that carries v: null for nil,
-// the capability a ScalarsClient calls (so a received object goes back as itself), and
-// otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportScalars(v scalars.Scalars) Scalars {
+// ExportScalars returns a new reference to the capability that carries v: nil for nil, the
+// capability a ScalarsClient calls (so a received object goes back as itself), and otherwise a new
+// server for v. Setting it into a message hands the reference to the message.
+func ExportScalars(v scalars.Scalars) *ipc.Capability {
 	switch v := v.(type) {
 	case nil:
-		return Scalars{}
+		return nil
 	case *ScalarsClient:
 		if v == nil {
-			return Scalars{}
+			return nil
 		}
 		return v.c.AddRef()
 	}
-	return Scalars(NewScalarsServer(v))
+	return NewScalarsServer(v)
 }
 
-// ImportScalars returns the Go value of the capability c, which it does not take over:
-// nil for a null capability, the implementation itself for a capability this process serves
-// with NewScalarsServer, and otherwise a ScalarsClient holding a new reference to c.
-func ImportScalars(c Scalars) scalars.Scalars {
-	if !c.IsValid() {
+// ImportScalars returns the Go value of the capability c, taking over c: nil for nil, the
+// implementation itself for a capability this process serves with NewScalarsServer, and
+// otherwise a ScalarsClient that calls c.
+func ImportScalars(c *ipc.Capability) scalars.Scalars {
+	if c == nil {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		switch s := b.(type) {
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		switch s := s.(type) {
 		case scalarsServer:
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewScalarsClient(capnp.Client(c.AddRef()))
+	return NewScalarsClient(c)
 }
 
 // writeScalars_echo_Params writes the arguments of a call to scalars.Scalars.Echo into p.

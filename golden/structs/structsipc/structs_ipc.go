@@ -4,6 +4,12 @@
 // Cap'n Proto RPC: New<Interface>Client calls a remote implementation, New<Interface>Server
 // serves a local one. ifacegen generates it from the //ipc: directives in
 // github.com/ifacegen/ifacegen/golden/structs.
+//
+// The methods of every client are safe for concurrent use. A method returns an
+// *ipc.RemoteError carrying the message of an error the remote implementation returned,
+// and an *ipc.Error when the call itself failed: errors.Is(err, ipc.ErrDisconnected) once
+// the connection is gone. A method without an error result panics with an *ipc.Error
+// instead.
 package structsipc
 
 import (
@@ -11,14 +17,15 @@ import (
 	"runtime"
 
 	"capnproto.org/go/capnp/v3"
-	"capnproto.org/go/capnp/v3/server"
 	"github.com/ifacegen/ifacegen/golden/structs"
 	otherpkg "github.com/ifacegen/ifacegen/golden/structs/otherpkg"
+	"github.com/ifacegen/ifacegen/runtime/capnprpc"
 	"github.com/ifacegen/ifacegen/runtime/ipc"
+	"github.com/ifacegen/ifacegen/runtime/ipcimpl"
 )
 
-// This code needs a runtime/ipc that supports this version of generated code.
-const _ = ipc.SupportPackageIsVersion1
+// This code needs a runtime that supports this version of generated code.
+const _ = ipcimpl.SupportPackageIsVersion2
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -26,240 +33,192 @@ func init() {
 	ipc.LogSchema(RegisterSchema)
 }
 
-// StructsClient calls a structs.Structs in another process. It implements structs.Structs.
-// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
-// message of an error the remote implementation returned, and an *ipc.Error when the call
-// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
-// without an error result panics with an *ipc.Error instead.
+// The methods of structs.Structs on the wire.
+var (
+	methodStructsEchoShape  = capnprpc.Method{InterfaceID: Structs_TypeID, MethodID: 0, Name: "structs.Structs.EchoShape", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodStructsEchoTree   = capnprpc.Method{InterfaceID: Structs_TypeID, MethodID: 1, Name: "structs.Structs.EchoTree", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodStructsEchoTagged = capnprpc.Method{InterfaceID: Structs_TypeID, MethodID: 2, Name: "structs.Structs.EchoTagged", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodStructsMove       = capnprpc.Method{InterfaceID: Structs_TypeID, MethodID: 3, Name: "structs.Structs.Move", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 2}}
+)
+
+// StructsClient calls a structs.Structs in another process; the package doc says how its
+// methods fail.
+//
+// Structs echoes structs.
 type StructsClient struct {
-	c Structs
+	c *ipc.Capability
 }
 
+// If this fails to compile, structs.Structs changed: regenerate (go generate).
 var _ structs.Structs = (*StructsClient)(nil)
 
 // NewStructsClient returns a client that calls c, a capability serving structs.Structs, typically
 // what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
 // client that becomes unreachable without Release releases c when it is garbage collected;
 // call Release rather than rely on that.
-func NewStructsClient(c capnp.Client) *StructsClient {
-	client := &StructsClient{c: Structs(c)}
-	runtime.AddCleanup(client, Structs.Release, client.c)
+func NewStructsClient(c *ipc.Capability) *StructsClient {
+	client := &StructsClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *StructsClient) Release() {
 	c.c.Release()
 }
 
 // EchoShape returns s unchanged.
 func (c *StructsClient) EchoShape(ctx context.Context, s structs.Shape) (result structs.Shape, err error) {
-	f, release := c.c.EchoShape(ctx, func(p Structs_echoShape_Params) error {
-		return ipc.ArgsError(writeStructs_echoShape_Params(p, s))
+	err = ipcimpl.Call(ctx, c.c, &methodStructsEchoShape, func(p capnp.Struct) error {
+		return writeStructs_echoShape_Params(Structs_echoShape_Params(p), s)
+	}, func(r capnp.Struct) error {
+		return readStructs_echoShape_Results(Structs_echoShape_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return structs.Shape{}, ipc.ClientError(ctx, capnp.Client(c.c), "structs.Structs.EchoShape", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return structs.Shape{}, ipc.ClientError(ctx, capnp.Client(c.c), "structs.Structs.EchoShape", err)
-	}
-	if err := readStructs_echoShape_Results(r, &result); err != nil {
-		return structs.Shape{}, &ipc.Error{Method: "structs.Structs.EchoShape", Err: err}
+		return structs.Shape{}, err
 	}
 	return result, nil
 }
 
 // EchoTree returns t unchanged.
 func (c *StructsClient) EchoTree(ctx context.Context, t structs.Tree) (result structs.Tree, err error) {
-	f, release := c.c.EchoTree(ctx, func(p Structs_echoTree_Params) error {
-		return ipc.ArgsError(writeStructs_echoTree_Params(p, t))
+	err = ipcimpl.Call(ctx, c.c, &methodStructsEchoTree, func(p capnp.Struct) error {
+		return writeStructs_echoTree_Params(Structs_echoTree_Params(p), t)
+	}, func(r capnp.Struct) error {
+		return readStructs_echoTree_Results(Structs_echoTree_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return structs.Tree{}, ipc.ClientError(ctx, capnp.Client(c.c), "structs.Structs.EchoTree", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return structs.Tree{}, ipc.ClientError(ctx, capnp.Client(c.c), "structs.Structs.EchoTree", err)
-	}
-	if err := readStructs_echoTree_Results(r, &result); err != nil {
-		return structs.Tree{}, &ipc.Error{Method: "structs.Structs.EchoTree", Err: err}
+		return structs.Tree{}, err
 	}
 	return result, nil
 }
 
 // EchoTagged returns t as it arrived.
 func (c *StructsClient) EchoTagged(ctx context.Context, t structs.Tagged) (result structs.Tagged, err error) {
-	f, release := c.c.EchoTagged(ctx, func(p Structs_echoTagged_Params) error {
-		return ipc.ArgsError(writeStructs_echoTagged_Params(p, t))
+	err = ipcimpl.Call(ctx, c.c, &methodStructsEchoTagged, func(p capnp.Struct) error {
+		return writeStructs_echoTagged_Params(Structs_echoTagged_Params(p), t)
+	}, func(r capnp.Struct) error {
+		return readStructs_echoTagged_Results(Structs_echoTagged_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return structs.Tagged{}, ipc.ClientError(ctx, capnp.Client(c.c), "structs.Structs.EchoTagged", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return structs.Tagged{}, ipc.ClientError(ctx, capnp.Client(c.c), "structs.Structs.EchoTagged", err)
-	}
-	if err := readStructs_echoTagged_Results(r, &result); err != nil {
-		return structs.Tagged{}, &ipc.Error{Method: "structs.Structs.EchoTagged", Err: err}
+		return structs.Tagged{}, err
 	}
 	return result, nil
 }
 
 // Move returns p moved by d, both from otherpkg.
 func (c *StructsClient) Move(ctx context.Context, p otherpkg.Point, d otherpkg.Point) (result otherpkg.Point, err error) {
-	f, release := c.c.Move(ctx, func(p1 Structs_move_Params) error {
-		return ipc.ArgsError(writeStructs_move_Params(p1, p, d))
+	err = ipcimpl.Call(ctx, c.c, &methodStructsMove, func(p1 capnp.Struct) error {
+		return writeStructs_move_Params(Structs_move_Params(p1), p, d)
+	}, func(r capnp.Struct) error {
+		return readStructs_move_Results(Structs_move_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return otherpkg.Point{}, ipc.ClientError(ctx, capnp.Client(c.c), "structs.Structs.Move", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return otherpkg.Point{}, ipc.ClientError(ctx, capnp.Client(c.c), "structs.Structs.Move", err)
-	}
-	if err := readStructs_move_Results(r, &result); err != nil {
-		return otherpkg.Point{}, &ipc.Error{Method: "structs.Structs.Move", Err: err}
+		return otherpkg.Point{}, err
 	}
 	return result, nil
 }
 
 // NewStructsServer returns a capability that serves impl: calls to it, usually made by a
 // StructsClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewStructsServer(impl structs.Structs) capnp.Client {
-	s := structsServer{impl: impl}
-	return capnp.NewClient(server.New(Structs_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewStructsServer(impl structs.Structs) *ipc.Capability {
+	return ipcimpl.NewServer(structsServer{impl: impl}, impl)
 }
 
-// structsServer serves a structs.Structs as a Structs_Server.
+// structsServer serves a structs.Structs.
 type structsServer struct {
 	impl structs.Structs
 }
 
-// EchoShape serves structs.Structs.EchoShape.
-func (s structsServer) EchoShape(ctx context.Context, call Structs_echoShape) (err error) {
-	defer ipc.Recover("structs.Structs.EchoShape", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s structsServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case Structs_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveEchoShape(ctx, call)
+		case 1:
+			return s.serveEchoTree(ctx, call)
+		case 2:
+			return s.serveEchoTagged(ctx, call)
+		case 3:
+			return s.serveMove(ctx, call)
+		}
 	}
-	defer slot.Leave()
+	return ipcimpl.Unknown(call)
+}
+
+// serveEchoShape serves structs.Structs.EchoShape.
+func (s structsServer) serveEchoShape(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodStructsEchoShape, &err)
 	var s1 structs.Shape
-	if err := readStructs_echoShape_Params(call.Args(), &s1); err != nil {
-		return &ipc.Error{Method: "structs.Structs.EchoShape", Err: err}
+	if err := readStructs_echoShape_Params(Structs_echoShape_Params(call.Params()), &s1); err != nil {
+		return ipcimpl.ParamsError(&methodStructsEchoShape, err)
 	}
 	result, err := s.impl.EchoShape(ctx, s1)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeStructs_echoShape_Results(r, result); err != nil {
-		return &ipc.Error{Method: "structs.Structs.EchoShape", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodStructsEchoShape, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeStructs_echoShape_Results(Structs_echoShape_Results(r), result)
+	})
 }
 
-// EchoTree serves structs.Structs.EchoTree.
-func (s structsServer) EchoTree(ctx context.Context, call Structs_echoTree) (err error) {
-	defer ipc.Recover("structs.Structs.EchoTree", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveEchoTree serves structs.Structs.EchoTree.
+func (s structsServer) serveEchoTree(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodStructsEchoTree, &err)
 	var t structs.Tree
-	if err := readStructs_echoTree_Params(call.Args(), &t); err != nil {
-		return &ipc.Error{Method: "structs.Structs.EchoTree", Err: err}
+	if err := readStructs_echoTree_Params(Structs_echoTree_Params(call.Params()), &t); err != nil {
+		return ipcimpl.ParamsError(&methodStructsEchoTree, err)
 	}
 	result, err := s.impl.EchoTree(ctx, t)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeStructs_echoTree_Results(r, result); err != nil {
-		return &ipc.Error{Method: "structs.Structs.EchoTree", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodStructsEchoTree, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeStructs_echoTree_Results(Structs_echoTree_Results(r), result)
+	})
 }
 
-// EchoTagged serves structs.Structs.EchoTagged.
-func (s structsServer) EchoTagged(ctx context.Context, call Structs_echoTagged) (err error) {
-	defer ipc.Recover("structs.Structs.EchoTagged", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveEchoTagged serves structs.Structs.EchoTagged.
+func (s structsServer) serveEchoTagged(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodStructsEchoTagged, &err)
 	var t structs.Tagged
-	if err := readStructs_echoTagged_Params(call.Args(), &t); err != nil {
-		return &ipc.Error{Method: "structs.Structs.EchoTagged", Err: err}
+	if err := readStructs_echoTagged_Params(Structs_echoTagged_Params(call.Params()), &t); err != nil {
+		return ipcimpl.ParamsError(&methodStructsEchoTagged, err)
 	}
 	result, err := s.impl.EchoTagged(ctx, t)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeStructs_echoTagged_Results(r, result); err != nil {
-		return &ipc.Error{Method: "structs.Structs.EchoTagged", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodStructsEchoTagged, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeStructs_echoTagged_Results(Structs_echoTagged_Results(r), result)
+	})
 }
 
-// Move serves structs.Structs.Move.
-func (s structsServer) Move(ctx context.Context, call Structs_move) (err error) {
-	defer ipc.Recover("structs.Structs.Move", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveMove serves structs.Structs.Move.
+func (s structsServer) serveMove(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodStructsMove, &err)
 	var (
 		p otherpkg.Point
 		d otherpkg.Point
 	)
-	if err := readStructs_move_Params(call.Args(), &p, &d); err != nil {
-		return &ipc.Error{Method: "structs.Structs.Move", Err: err}
+	if err := readStructs_move_Params(Structs_move_Params(call.Params()), &p, &d); err != nil {
+		return ipcimpl.ParamsError(&methodStructsMove, err)
 	}
 	result, err := s.impl.Move(ctx, p, d)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeStructs_move_Results(r, result); err != nil {
-		return &ipc.Error{Method: "structs.Structs.Move", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodStructsMove, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeStructs_move_Results(Structs_move_Results(r), result)
+	})
 }
 
 // UnimplementedStructs answers every method of structs.Structs with an error wrapping ipc.ErrUnimplemented
@@ -291,36 +250,37 @@ func (UnimplementedStructs) Move(context.Context, otherpkg.Point, otherpkg.Point
 	return otherpkg.Point{}, ipc.Unimplemented("structs.Structs.Move")
 }
 
-// ExportStructs returns a new reference to the capability that carries v: null for nil,
-// the capability a StructsClient calls (so a received object goes back as itself), and
-// otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportStructs(v structs.Structs) Structs {
+// ExportStructs returns a new reference to the capability that carries v: nil for nil, the
+// capability a StructsClient calls (so a received object goes back as itself), and otherwise a new
+// server for v. Setting it into a message hands the reference to the message.
+func ExportStructs(v structs.Structs) *ipc.Capability {
 	switch v := v.(type) {
 	case nil:
-		return Structs{}
+		return nil
 	case *StructsClient:
 		if v == nil {
-			return Structs{}
+			return nil
 		}
 		return v.c.AddRef()
 	}
-	return Structs(NewStructsServer(v))
+	return NewStructsServer(v)
 }
 
-// ImportStructs returns the Go value of the capability c, which it does not take over:
-// nil for a null capability, the implementation itself for a capability this process serves
-// with NewStructsServer, and otherwise a StructsClient holding a new reference to c.
-func ImportStructs(c Structs) structs.Structs {
-	if !c.IsValid() {
+// ImportStructs returns the Go value of the capability c, taking over c: nil for nil, the
+// implementation itself for a capability this process serves with NewStructsServer, and
+// otherwise a StructsClient that calls c.
+func ImportStructs(c *ipc.Capability) structs.Structs {
+	if c == nil {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		switch s := b.(type) {
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		switch s := s.(type) {
 		case structsServer:
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewStructsClient(capnp.Client(c.AddRef()))
+	return NewStructsClient(c)
 }
 
 // writeStructs_echoShape_Params writes the arguments of a call to structs.Structs.EchoShape into p.

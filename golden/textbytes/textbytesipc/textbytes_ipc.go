@@ -4,6 +4,12 @@
 // Cap'n Proto RPC: New<Interface>Client calls a remote implementation, New<Interface>Server
 // serves a local one. ifacegen generates it from the //ipc: directives in
 // github.com/ifacegen/ifacegen/golden/textbytes.
+//
+// The methods of every client are safe for concurrent use. A method returns an
+// *ipc.RemoteError carrying the message of an error the remote implementation returned,
+// and an *ipc.Error when the call itself failed: errors.Is(err, ipc.ErrDisconnected) once
+// the connection is gone. A method without an error result panics with an *ipc.Error
+// instead.
 package textbytesipc
 
 import (
@@ -13,13 +19,14 @@ import (
 	"runtime"
 
 	"capnproto.org/go/capnp/v3"
-	"capnproto.org/go/capnp/v3/server"
 	"github.com/ifacegen/ifacegen/golden/textbytes"
+	"github.com/ifacegen/ifacegen/runtime/capnprpc"
 	"github.com/ifacegen/ifacegen/runtime/ipc"
+	"github.com/ifacegen/ifacegen/runtime/ipcimpl"
 )
 
-// This code needs a runtime/ipc that supports this version of generated code.
-const _ = ipc.SupportPackageIsVersion1
+// This code needs a runtime that supports this version of generated code.
+const _ = ipcimpl.SupportPackageIsVersion2
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -27,245 +34,197 @@ func init() {
 	ipc.LogSchema(RegisterSchema)
 }
 
-// TextsClient calls a textbytes.Texts in another process. It implements textbytes.Texts.
-// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
-// message of an error the remote implementation returned, and an *ipc.Error when the call
-// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
-// without an error result panics with an *ipc.Error instead.
+// The methods of textbytes.Texts on the wire.
+var (
+	methodTextsEcho       = capnprpc.Method{InterfaceID: Texts_TypeID, MethodID: 0, Name: "textbytes.Texts.Echo", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 3}}
+	methodTextsEchoNamed  = capnprpc.Method{InterfaceID: Texts_TypeID, MethodID: 1, Name: "textbytes.Texts.EchoNamed", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 3}}
+	methodTextsEchoRecord = capnprpc.Method{InterfaceID: Texts_TypeID, MethodID: 2, Name: "textbytes.Texts.EchoRecord", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodTextsLen        = capnprpc.Method{InterfaceID: Texts_TypeID, MethodID: 3, Name: "textbytes.Texts.Len", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+)
+
+// TextsClient calls a textbytes.Texts in another process; the package doc says how its
+// methods fail.
+//
+// Texts echoes text and bytes.
 type TextsClient struct {
-	c Texts
+	c *ipc.Capability
 }
 
+// If this fails to compile, textbytes.Texts changed: regenerate (go generate).
 var _ textbytes.Texts = (*TextsClient)(nil)
 
 // NewTextsClient returns a client that calls c, a capability serving textbytes.Texts, typically
 // what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
 // client that becomes unreachable without Release releases c when it is garbage collected;
 // call Release rather than rely on that.
-func NewTextsClient(c capnp.Client) *TextsClient {
-	client := &TextsClient{c: Texts(c)}
-	runtime.AddCleanup(client, Texts.Release, client.c)
+func NewTextsClient(c *ipc.Capability) *TextsClient {
+	client := &TextsClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *TextsClient) Release() {
 	c.c.Release()
 }
 
 // Echo returns its arguments unchanged.
 func (c *TextsClient) Echo(ctx context.Context, s string, b []byte, h [32]byte) (result string, result1 []byte, result2 [32]byte, err error) {
-	f, release := c.c.Echo(ctx, func(p Texts_echo_Params) error {
-		return ipc.ArgsError(writeTexts_echo_Params(p, s, b, h))
+	err = ipcimpl.Call(ctx, c.c, &methodTextsEcho, func(p capnp.Struct) error {
+		return writeTexts_echo_Params(Texts_echo_Params(p), s, b, h)
+	}, func(r capnp.Struct) error {
+		return readTexts_echo_Results(Texts_echo_Results(r), &result, &result1, &result2)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return "", nil, [32]byte{}, ipc.ClientError(ctx, capnp.Client(c.c), "textbytes.Texts.Echo", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return "", nil, [32]byte{}, ipc.ClientError(ctx, capnp.Client(c.c), "textbytes.Texts.Echo", err)
-	}
-	if err := readTexts_echo_Results(r, &result, &result1, &result2); err != nil {
-		return "", nil, [32]byte{}, &ipc.Error{Method: "textbytes.Texts.Echo", Err: err}
+		return "", nil, [32]byte{}, err
 	}
 	return result, result1, result2, nil
 }
 
 // EchoNamed returns its arguments unchanged.
 func (c *TextsClient) EchoNamed(ctx context.Context, n textbytes.Name, b textbytes.Blob, h textbytes.Hash) (result textbytes.Name, result1 textbytes.Blob, result2 textbytes.Hash, err error) {
-	f, release := c.c.EchoNamed(ctx, func(p Texts_echoNamed_Params) error {
-		return ipc.ArgsError(writeTexts_echoNamed_Params(p, n, b, h))
+	err = ipcimpl.Call(ctx, c.c, &methodTextsEchoNamed, func(p capnp.Struct) error {
+		return writeTexts_echoNamed_Params(Texts_echoNamed_Params(p), n, b, h)
+	}, func(r capnp.Struct) error {
+		return readTexts_echoNamed_Results(Texts_echoNamed_Results(r), &result, &result1, &result2)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return "", nil, textbytes.Hash{}, ipc.ClientError(ctx, capnp.Client(c.c), "textbytes.Texts.EchoNamed", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return "", nil, textbytes.Hash{}, ipc.ClientError(ctx, capnp.Client(c.c), "textbytes.Texts.EchoNamed", err)
-	}
-	if err := readTexts_echoNamed_Results(r, &result, &result1, &result2); err != nil {
-		return "", nil, textbytes.Hash{}, &ipc.Error{Method: "textbytes.Texts.EchoNamed", Err: err}
+		return "", nil, textbytes.Hash{}, err
 	}
 	return result, result1, result2, nil
 }
 
 // EchoRecord returns r unchanged.
 func (c *TextsClient) EchoRecord(ctx context.Context, r textbytes.Record) (result textbytes.Record, err error) {
-	f, release := c.c.EchoRecord(ctx, func(p Texts_echoRecord_Params) error {
-		return ipc.ArgsError(writeTexts_echoRecord_Params(p, r))
+	err = ipcimpl.Call(ctx, c.c, &methodTextsEchoRecord, func(p capnp.Struct) error {
+		return writeTexts_echoRecord_Params(Texts_echoRecord_Params(p), r)
+	}, func(r1 capnp.Struct) error {
+		return readTexts_echoRecord_Results(Texts_echoRecord_Results(r1), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return textbytes.Record{}, ipc.ClientError(ctx, capnp.Client(c.c), "textbytes.Texts.EchoRecord", err)
-	}
-	defer release()
-	r1, err := f.Struct()
 	if err != nil {
-		return textbytes.Record{}, ipc.ClientError(ctx, capnp.Client(c.c), "textbytes.Texts.EchoRecord", err)
-	}
-	if err := readTexts_echoRecord_Results(r1, &result); err != nil {
-		return textbytes.Record{}, &ipc.Error{Method: "textbytes.Texts.EchoRecord", Err: err}
+		return textbytes.Record{}, err
 	}
 	return result, nil
 }
 
 // Len returns the length of s in bytes.
 func (c *TextsClient) Len(ctx context.Context, s string) (result int, err error) {
-	f, release := c.c.Len(ctx, func(p Texts_len_Params) error {
-		return ipc.ArgsError(writeTexts_len_Params(p, s))
+	err = ipcimpl.Call(ctx, c.c, &methodTextsLen, func(p capnp.Struct) error {
+		return writeTexts_len_Params(Texts_len_Params(p), s)
+	}, func(r capnp.Struct) error {
+		return readTexts_len_Results(Texts_len_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "textbytes.Texts.Len", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "textbytes.Texts.Len", err)
-	}
-	if err := readTexts_len_Results(r, &result); err != nil {
-		return 0, &ipc.Error{Method: "textbytes.Texts.Len", Err: err}
+		return 0, err
 	}
 	return result, nil
 }
 
 // NewTextsServer returns a capability that serves impl: calls to it, usually made by a
 // TextsClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewTextsServer(impl textbytes.Texts) capnp.Client {
-	s := textsServer{impl: impl}
-	return capnp.NewClient(server.New(Texts_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewTextsServer(impl textbytes.Texts) *ipc.Capability {
+	return ipcimpl.NewServer(textsServer{impl: impl}, impl)
 }
 
-// textsServer serves a textbytes.Texts as a Texts_Server.
+// textsServer serves a textbytes.Texts.
 type textsServer struct {
 	impl textbytes.Texts
 }
 
-// Echo serves textbytes.Texts.Echo.
-func (s textsServer) Echo(ctx context.Context, call Texts_echo) (err error) {
-	defer ipc.Recover("textbytes.Texts.Echo", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s textsServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case Texts_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveEcho(ctx, call)
+		case 1:
+			return s.serveEchoNamed(ctx, call)
+		case 2:
+			return s.serveEchoRecord(ctx, call)
+		case 3:
+			return s.serveLen(ctx, call)
+		}
 	}
-	defer slot.Leave()
+	return ipcimpl.Unknown(call)
+}
+
+// serveEcho serves textbytes.Texts.Echo.
+func (s textsServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodTextsEcho, &err)
 	var (
 		s1 string
 		b  []byte
 		h  [32]byte
 	)
-	if err := readTexts_echo_Params(call.Args(), &s1, &b, &h); err != nil {
-		return &ipc.Error{Method: "textbytes.Texts.Echo", Err: err}
+	if err := readTexts_echo_Params(Texts_echo_Params(call.Params()), &s1, &b, &h); err != nil {
+		return ipcimpl.ParamsError(&methodTextsEcho, err)
 	}
 	result, result1, result2, err := s.impl.Echo(ctx, s1, b, h)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeTexts_echo_Results(r, result, result1, result2); err != nil {
-		return &ipc.Error{Method: "textbytes.Texts.Echo", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodTextsEcho, capnp.ObjectSize{DataSize: 0, PointerCount: 3}, func(r capnp.Struct) error {
+		return writeTexts_echo_Results(Texts_echo_Results(r), result, result1, result2)
+	})
 }
 
-// EchoNamed serves textbytes.Texts.EchoNamed.
-func (s textsServer) EchoNamed(ctx context.Context, call Texts_echoNamed) (err error) {
-	defer ipc.Recover("textbytes.Texts.EchoNamed", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveEchoNamed serves textbytes.Texts.EchoNamed.
+func (s textsServer) serveEchoNamed(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodTextsEchoNamed, &err)
 	var (
 		n textbytes.Name
 		b textbytes.Blob
 		h textbytes.Hash
 	)
-	if err := readTexts_echoNamed_Params(call.Args(), &n, &b, &h); err != nil {
-		return &ipc.Error{Method: "textbytes.Texts.EchoNamed", Err: err}
+	if err := readTexts_echoNamed_Params(Texts_echoNamed_Params(call.Params()), &n, &b, &h); err != nil {
+		return ipcimpl.ParamsError(&methodTextsEchoNamed, err)
 	}
 	result, result1, result2, err := s.impl.EchoNamed(ctx, n, b, h)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeTexts_echoNamed_Results(r, result, result1, result2); err != nil {
-		return &ipc.Error{Method: "textbytes.Texts.EchoNamed", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodTextsEchoNamed, capnp.ObjectSize{DataSize: 0, PointerCount: 3}, func(r capnp.Struct) error {
+		return writeTexts_echoNamed_Results(Texts_echoNamed_Results(r), result, result1, result2)
+	})
 }
 
-// EchoRecord serves textbytes.Texts.EchoRecord.
-func (s textsServer) EchoRecord(ctx context.Context, call Texts_echoRecord) (err error) {
-	defer ipc.Recover("textbytes.Texts.EchoRecord", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveEchoRecord serves textbytes.Texts.EchoRecord.
+func (s textsServer) serveEchoRecord(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodTextsEchoRecord, &err)
 	var r textbytes.Record
-	if err := readTexts_echoRecord_Params(call.Args(), &r); err != nil {
-		return &ipc.Error{Method: "textbytes.Texts.EchoRecord", Err: err}
+	if err := readTexts_echoRecord_Params(Texts_echoRecord_Params(call.Params()), &r); err != nil {
+		return ipcimpl.ParamsError(&methodTextsEchoRecord, err)
 	}
 	result, err := s.impl.EchoRecord(ctx, r)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r1, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeTexts_echoRecord_Results(r1, result); err != nil {
-		return &ipc.Error{Method: "textbytes.Texts.EchoRecord", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodTextsEchoRecord, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r1 capnp.Struct) error {
+		return writeTexts_echoRecord_Results(Texts_echoRecord_Results(r1), result)
+	})
 }
 
-// Len serves textbytes.Texts.Len.
-func (s textsServer) Len(ctx context.Context, call Texts_len) (err error) {
-	defer ipc.Recover("textbytes.Texts.Len", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveLen serves textbytes.Texts.Len.
+func (s textsServer) serveLen(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodTextsLen, &err)
 	var s1 string
-	if err := readTexts_len_Params(call.Args(), &s1); err != nil {
-		return &ipc.Error{Method: "textbytes.Texts.Len", Err: err}
+	if err := readTexts_len_Params(Texts_len_Params(call.Params()), &s1); err != nil {
+		return ipcimpl.ParamsError(&methodTextsLen, err)
 	}
 	result, err := s.impl.Len(ctx, s1)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeTexts_len_Results(r, result); err != nil {
-		return &ipc.Error{Method: "textbytes.Texts.Len", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodTextsLen, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeTexts_len_Results(Texts_len_Results(r), result)
+	})
 }
 
 // UnimplementedTexts answers every method of textbytes.Texts with an error wrapping ipc.ErrUnimplemented
@@ -297,36 +256,37 @@ func (UnimplementedTexts) Len(context.Context, string) (int, error) {
 	return 0, ipc.Unimplemented("textbytes.Texts.Len")
 }
 
-// ExportTexts returns a new reference to the capability that carries v: null for nil,
-// the capability a TextsClient calls (so a received object goes back as itself), and
-// otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportTexts(v textbytes.Texts) Texts {
+// ExportTexts returns a new reference to the capability that carries v: nil for nil, the
+// capability a TextsClient calls (so a received object goes back as itself), and otherwise a new
+// server for v. Setting it into a message hands the reference to the message.
+func ExportTexts(v textbytes.Texts) *ipc.Capability {
 	switch v := v.(type) {
 	case nil:
-		return Texts{}
+		return nil
 	case *TextsClient:
 		if v == nil {
-			return Texts{}
+			return nil
 		}
 		return v.c.AddRef()
 	}
-	return Texts(NewTextsServer(v))
+	return NewTextsServer(v)
 }
 
-// ImportTexts returns the Go value of the capability c, which it does not take over:
-// nil for a null capability, the implementation itself for a capability this process serves
-// with NewTextsServer, and otherwise a TextsClient holding a new reference to c.
-func ImportTexts(c Texts) textbytes.Texts {
-	if !c.IsValid() {
+// ImportTexts returns the Go value of the capability c, taking over c: nil for nil, the
+// implementation itself for a capability this process serves with NewTextsServer, and
+// otherwise a TextsClient that calls c.
+func ImportTexts(c *ipc.Capability) textbytes.Texts {
+	if c == nil {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		switch s := b.(type) {
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		switch s := s.(type) {
 		case textsServer:
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewTextsClient(capnp.Client(c.AddRef()))
+	return NewTextsClient(c)
 }
 
 // writeTexts_echo_Params writes the arguments of a call to textbytes.Texts.Echo into p.

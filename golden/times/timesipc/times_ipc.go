@@ -4,6 +4,12 @@
 // Cap'n Proto RPC: New<Interface>Client calls a remote implementation, New<Interface>Server
 // serves a local one. ifacegen generates it from the //ipc: directives in
 // github.com/ifacegen/ifacegen/golden/times.
+//
+// The methods of every client are safe for concurrent use. A method returns an
+// *ipc.RemoteError carrying the message of an error the remote implementation returned,
+// and an *ipc.Error when the call itself failed: errors.Is(err, ipc.ErrDisconnected) once
+// the connection is gone. A method without an error result panics with an *ipc.Error
+// instead.
 package timesipc
 
 import (
@@ -14,13 +20,14 @@ import (
 	"time"
 
 	"capnproto.org/go/capnp/v3"
-	"capnproto.org/go/capnp/v3/server"
 	"github.com/ifacegen/ifacegen/golden/times"
+	"github.com/ifacegen/ifacegen/runtime/capnprpc"
 	"github.com/ifacegen/ifacegen/runtime/ipc"
+	"github.com/ifacegen/ifacegen/runtime/ipcimpl"
 )
 
-// This code needs a runtime/ipc that supports this version of generated code.
-const _ = ipc.SupportPackageIsVersion1
+// This code needs a runtime that supports this version of generated code.
+const _ = ipcimpl.SupportPackageIsVersion2
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -28,194 +35,161 @@ func init() {
 	ipc.LogSchema(RegisterSchema)
 }
 
-// TimesClient calls a times.Times in another process. It implements times.Times.
-// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
-// message of an error the remote implementation returned, and an *ipc.Error when the call
-// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
-// without an error result panics with an *ipc.Error instead.
+// The methods of times.Times on the wire.
+var (
+	methodTimesEcho   = capnprpc.Method{InterfaceID: Times_TypeID, MethodID: 0, Name: "times.Times.Echo", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodTimesEvents = capnprpc.Method{InterfaceID: Times_TypeID, MethodID: 1, Name: "times.Times.Events", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 3}}
+	methodTimesMaybe  = capnprpc.Method{InterfaceID: Times_TypeID, MethodID: 2, Name: "times.Times.Maybe", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+)
+
+// TimesClient calls a times.Times in another process; the package doc says how its
+// methods fail.
+//
+// Times echoes times.
 type TimesClient struct {
-	c Times
+	c *ipc.Capability
 }
 
+// If this fails to compile, times.Times changed: regenerate (go generate).
 var _ times.Times = (*TimesClient)(nil)
 
 // NewTimesClient returns a client that calls c, a capability serving times.Times, typically
 // what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
 // client that becomes unreachable without Release releases c when it is garbage collected;
 // call Release rather than rely on that.
-func NewTimesClient(c capnp.Client) *TimesClient {
-	client := &TimesClient{c: Times(c)}
-	runtime.AddCleanup(client, Times.Release, client.c)
+func NewTimesClient(c *ipc.Capability) *TimesClient {
+	client := &TimesClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *TimesClient) Release() {
 	c.c.Release()
 }
 
 // Echo returns t.
 func (c *TimesClient) Echo(ctx context.Context, t time.Time) (result time.Time, err error) {
-	f, release := c.c.Echo(ctx, func(p Times_echo_Params) error {
-		return ipc.ArgsError(writeTimes_echo_Params(p, t))
+	err = ipcimpl.Call(ctx, c.c, &methodTimesEcho, func(p capnp.Struct) error {
+		return writeTimes_echo_Params(Times_echo_Params(p), t)
+	}, func(r capnp.Struct) error {
+		return readTimes_echo_Results(Times_echo_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return time.Time{}, ipc.ClientError(ctx, capnp.Client(c.c), "times.Times.Echo", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return time.Time{}, ipc.ClientError(ctx, capnp.Client(c.c), "times.Times.Echo", err)
-	}
-	if err := readTimes_echo_Results(r, &result); err != nil {
-		return time.Time{}, &ipc.Error{Method: "times.Times.Echo", Err: err}
+		return time.Time{}, err
 	}
 	return result, nil
 }
 
 // Events returns events and times.
 func (c *TimesClient) Events(ctx context.Context, events []times.Event, at map[string]time.Time, all []time.Time) (result []times.Event, result1 map[string]time.Time, result2 []time.Time, err error) {
-	f, release := c.c.Events(ctx, func(p Times_events_Params) error {
-		return ipc.ArgsError(writeTimes_events_Params(p, events, at, all))
+	err = ipcimpl.Call(ctx, c.c, &methodTimesEvents, func(p capnp.Struct) error {
+		return writeTimes_events_Params(Times_events_Params(p), events, at, all)
+	}, func(r capnp.Struct) error {
+		return readTimes_events_Results(Times_events_Results(r), &result, &result1, &result2)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, nil, nil, ipc.ClientError(ctx, capnp.Client(c.c), "times.Times.Events", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return nil, nil, nil, ipc.ClientError(ctx, capnp.Client(c.c), "times.Times.Events", err)
-	}
-	if err := readTimes_events_Results(r, &result, &result1, &result2); err != nil {
-		return nil, nil, nil, &ipc.Error{Method: "times.Times.Events", Err: err}
+		return nil, nil, nil, err
 	}
 	return result, result1, result2, nil
 }
 
 // Maybe returns t.
 func (c *TimesClient) Maybe(ctx context.Context, t *time.Time) (result *time.Time, err error) {
-	f, release := c.c.Maybe(ctx, func(p Times_maybe_Params) error {
-		return ipc.ArgsError(writeTimes_maybe_Params(p, t))
+	err = ipcimpl.Call(ctx, c.c, &methodTimesMaybe, func(p capnp.Struct) error {
+		return writeTimes_maybe_Params(Times_maybe_Params(p), t)
+	}, func(r capnp.Struct) error {
+		return readTimes_maybe_Results(Times_maybe_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "times.Times.Maybe", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "times.Times.Maybe", err)
-	}
-	if err := readTimes_maybe_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "times.Times.Maybe", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
 
 // NewTimesServer returns a capability that serves impl: calls to it, usually made by a
 // TimesClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewTimesServer(impl times.Times) capnp.Client {
-	s := timesServer{impl: impl}
-	return capnp.NewClient(server.New(Times_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewTimesServer(impl times.Times) *ipc.Capability {
+	return ipcimpl.NewServer(timesServer{impl: impl}, impl)
 }
 
-// timesServer serves a times.Times as a Times_Server.
+// timesServer serves a times.Times.
 type timesServer struct {
 	impl times.Times
 }
 
-// Echo serves times.Times.Echo.
-func (s timesServer) Echo(ctx context.Context, call Times_echo) (err error) {
-	defer ipc.Recover("times.Times.Echo", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s timesServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case Times_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveEcho(ctx, call)
+		case 1:
+			return s.serveEvents(ctx, call)
+		case 2:
+			return s.serveMaybe(ctx, call)
+		}
 	}
-	defer slot.Leave()
+	return ipcimpl.Unknown(call)
+}
+
+// serveEcho serves times.Times.Echo.
+func (s timesServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodTimesEcho, &err)
 	var t time.Time
-	if err := readTimes_echo_Params(call.Args(), &t); err != nil {
-		return &ipc.Error{Method: "times.Times.Echo", Err: err}
+	if err := readTimes_echo_Params(Times_echo_Params(call.Params()), &t); err != nil {
+		return ipcimpl.ParamsError(&methodTimesEcho, err)
 	}
 	result, err := s.impl.Echo(ctx, t)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeTimes_echo_Results(r, result); err != nil {
-		return &ipc.Error{Method: "times.Times.Echo", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodTimesEcho, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeTimes_echo_Results(Times_echo_Results(r), result)
+	})
 }
 
-// Events serves times.Times.Events.
-func (s timesServer) Events(ctx context.Context, call Times_events) (err error) {
-	defer ipc.Recover("times.Times.Events", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveEvents serves times.Times.Events.
+func (s timesServer) serveEvents(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodTimesEvents, &err)
 	var (
 		events []times.Event
 		at     map[string]time.Time
 		all    []time.Time
 	)
-	if err := readTimes_events_Params(call.Args(), &events, &at, &all); err != nil {
-		return &ipc.Error{Method: "times.Times.Events", Err: err}
+	if err := readTimes_events_Params(Times_events_Params(call.Params()), &events, &at, &all); err != nil {
+		return ipcimpl.ParamsError(&methodTimesEvents, err)
 	}
 	result, result1, result2, err := s.impl.Events(ctx, events, at, all)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeTimes_events_Results(r, result, result1, result2); err != nil {
-		return &ipc.Error{Method: "times.Times.Events", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodTimesEvents, capnp.ObjectSize{DataSize: 0, PointerCount: 3}, func(r capnp.Struct) error {
+		return writeTimes_events_Results(Times_events_Results(r), result, result1, result2)
+	})
 }
 
-// Maybe serves times.Times.Maybe.
-func (s timesServer) Maybe(ctx context.Context, call Times_maybe) (err error) {
-	defer ipc.Recover("times.Times.Maybe", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveMaybe serves times.Times.Maybe.
+func (s timesServer) serveMaybe(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodTimesMaybe, &err)
 	var t *time.Time
-	if err := readTimes_maybe_Params(call.Args(), &t); err != nil {
-		return &ipc.Error{Method: "times.Times.Maybe", Err: err}
+	if err := readTimes_maybe_Params(Times_maybe_Params(call.Params()), &t); err != nil {
+		return ipcimpl.ParamsError(&methodTimesMaybe, err)
 	}
 	result, err := s.impl.Maybe(ctx, t)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeTimes_maybe_Results(r, result); err != nil {
-		return &ipc.Error{Method: "times.Times.Maybe", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodTimesMaybe, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeTimes_maybe_Results(Times_maybe_Results(r), result)
+	})
 }
 
 // UnimplementedTimes answers every method of times.Times with an error wrapping ipc.ErrUnimplemented
@@ -242,174 +216,157 @@ func (UnimplementedTimes) Maybe(context.Context, *time.Time) (*time.Time, error)
 	return nil, ipc.Unimplemented("times.Times.Maybe")
 }
 
-// ExportTimes returns a new reference to the capability that carries v: null for nil,
-// the capability a TimesClient calls (so a received object goes back as itself), and
-// otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportTimes(v times.Times) Times {
+// ExportTimes returns a new reference to the capability that carries v: nil for nil, the
+// capability a TimesClient calls (so a received object goes back as itself), and otherwise a new
+// server for v. Setting it into a message hands the reference to the message.
+func ExportTimes(v times.Times) *ipc.Capability {
 	switch v := v.(type) {
 	case nil:
-		return Times{}
+		return nil
 	case *TimesClient:
 		if v == nil {
-			return Times{}
+			return nil
 		}
 		return v.c.AddRef()
 	}
-	return Times(NewTimesServer(v))
+	return NewTimesServer(v)
 }
 
-// ImportTimes returns the Go value of the capability c, which it does not take over:
-// nil for a null capability, the implementation itself for a capability this process serves
-// with NewTimesServer, and otherwise a TimesClient holding a new reference to c.
-func ImportTimes(c Times) times.Times {
-	if !c.IsValid() {
+// ImportTimes returns the Go value of the capability c, taking over c: nil for nil, the
+// implementation itself for a capability this process serves with NewTimesServer, and
+// otherwise a TimesClient that calls c.
+func ImportTimes(c *ipc.Capability) times.Times {
+	if c == nil {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		switch s := b.(type) {
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		switch s := s.(type) {
 		case timesServer:
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewTimesClient(capnp.Client(c.AddRef()))
+	return NewTimesClient(c)
 }
 
-// MarshalersClient calls a times.Marshalers in another process. It implements times.Marshalers.
-// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
-// message of an error the remote implementation returned, and an *ipc.Error when the call
-// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
-// without an error result panics with an *ipc.Error instead.
+// The methods of times.Marshalers on the wire.
+var (
+	methodMarshalersSwap = capnprpc.Method{InterfaceID: Marshalers_TypeID, MethodID: 0, Name: "times.Marshalers.Swap", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 4}}
+	methodMarshalersBad  = capnprpc.Method{InterfaceID: Marshalers_TypeID, MethodID: 1, Name: "times.Marshalers.Bad", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+)
+
+// MarshalersClient calls a times.Marshalers in another process; the package doc says how its
+// methods fail.
+//
+// Marshalers carries types with marshal methods.
 type MarshalersClient struct {
-	c Marshalers
+	c *ipc.Capability
 }
 
+// If this fails to compile, times.Marshalers changed: regenerate (go generate).
 var _ times.Marshalers = (*MarshalersClient)(nil)
 
 // NewMarshalersClient returns a client that calls c, a capability serving times.Marshalers, typically
 // what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
 // client that becomes unreachable without Release releases c when it is garbage collected;
 // call Release rather than rely on that.
-func NewMarshalersClient(c capnp.Client) *MarshalersClient {
-	client := &MarshalersClient{c: Marshalers(c)}
-	runtime.AddCleanup(client, Marshalers.Release, client.c)
+func NewMarshalersClient(c *ipc.Capability) *MarshalersClient {
+	client := &MarshalersClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *MarshalersClient) Release() {
 	c.c.Release()
 }
 
 // Swap returns its arguments, swapped around, and a nil optional.
 func (c *MarshalersClient) Swap(ctx context.Context, v times.Version, p times.Point, vs []times.Version, pp *times.Point) (result times.Point, result1 times.Version, result2 []times.Version, result3 *times.Point, err error) {
-	f, release := c.c.Swap(ctx, func(p1 Marshalers_swap_Params) error {
-		return ipc.ArgsError(writeMarshalers_swap_Params(p1, v, p, vs, pp))
+	err = ipcimpl.Call(ctx, c.c, &methodMarshalersSwap, func(p1 capnp.Struct) error {
+		return writeMarshalers_swap_Params(Marshalers_swap_Params(p1), v, p, vs, pp)
+	}, func(r capnp.Struct) error {
+		return readMarshalers_swap_Results(Marshalers_swap_Results(r), &result, &result1, &result2, &result3)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return *new(times.Point), *new(times.Version), nil, nil, ipc.ClientError(ctx, capnp.Client(c.c), "times.Marshalers.Swap", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return *new(times.Point), *new(times.Version), nil, nil, ipc.ClientError(ctx, capnp.Client(c.c), "times.Marshalers.Swap", err)
-	}
-	if err := readMarshalers_swap_Results(r, &result, &result1, &result2, &result3); err != nil {
-		return *new(times.Point), *new(times.Version), nil, nil, &ipc.Error{Method: "times.Marshalers.Swap", Err: err}
+		return *new(times.Point), *new(times.Version), nil, nil, err
 	}
 	return result, result1, result2, result3, nil
 }
 
 // Bad returns a Point that fails to marshal.
 func (c *MarshalersClient) Bad(ctx context.Context) (result times.Point, err error) {
-	f, release := c.c.Bad(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return *new(times.Point), ipc.ClientError(ctx, capnp.Client(c.c), "times.Marshalers.Bad", err)
-	}
-	defer release()
-	r, err := f.Struct()
+	err = ipcimpl.Call(ctx, c.c, &methodMarshalersBad, nil, func(r capnp.Struct) error {
+		return readMarshalers_bad_Results(Marshalers_bad_Results(r), &result)
+	})
 	if err != nil {
-		return *new(times.Point), ipc.ClientError(ctx, capnp.Client(c.c), "times.Marshalers.Bad", err)
-	}
-	if err := readMarshalers_bad_Results(r, &result); err != nil {
-		return *new(times.Point), &ipc.Error{Method: "times.Marshalers.Bad", Err: err}
+		return *new(times.Point), err
 	}
 	return result, nil
 }
 
 // NewMarshalersServer returns a capability that serves impl: calls to it, usually made by a
 // MarshalersClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewMarshalersServer(impl times.Marshalers) capnp.Client {
-	s := marshalersServer{impl: impl}
-	return capnp.NewClient(server.New(Marshalers_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewMarshalersServer(impl times.Marshalers) *ipc.Capability {
+	return ipcimpl.NewServer(marshalersServer{impl: impl}, impl)
 }
 
-// marshalersServer serves a times.Marshalers as a Marshalers_Server.
+// marshalersServer serves a times.Marshalers.
 type marshalersServer struct {
 	impl times.Marshalers
 }
 
-// Swap serves times.Marshalers.Swap.
-func (s marshalersServer) Swap(ctx context.Context, call Marshalers_swap) (err error) {
-	defer ipc.Recover("times.Marshalers.Swap", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s marshalersServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case Marshalers_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveSwap(ctx, call)
+		case 1:
+			return s.serveBad(ctx, call)
+		}
 	}
-	defer slot.Leave()
+	return ipcimpl.Unknown(call)
+}
+
+// serveSwap serves times.Marshalers.Swap.
+func (s marshalersServer) serveSwap(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodMarshalersSwap, &err)
 	var (
 		v  times.Version
 		p  times.Point
 		vs []times.Version
 		pp *times.Point
 	)
-	if err := readMarshalers_swap_Params(call.Args(), &v, &p, &vs, &pp); err != nil {
-		return &ipc.Error{Method: "times.Marshalers.Swap", Err: err}
+	if err := readMarshalers_swap_Params(Marshalers_swap_Params(call.Params()), &v, &p, &vs, &pp); err != nil {
+		return ipcimpl.ParamsError(&methodMarshalersSwap, err)
 	}
 	result, result1, result2, result3, err := s.impl.Swap(ctx, v, p, vs, pp)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeMarshalers_swap_Results(r, result, result1, result2, result3); err != nil {
-		return &ipc.Error{Method: "times.Marshalers.Swap", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodMarshalersSwap, capnp.ObjectSize{DataSize: 0, PointerCount: 4}, func(r capnp.Struct) error {
+		return writeMarshalers_swap_Results(Marshalers_swap_Results(r), result, result1, result2, result3)
+	})
 }
 
-// Bad serves times.Marshalers.Bad.
-func (s marshalersServer) Bad(ctx context.Context, call Marshalers_bad) (err error) {
-	defer ipc.Recover("times.Marshalers.Bad", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveBad serves times.Marshalers.Bad.
+func (s marshalersServer) serveBad(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodMarshalersBad, &err)
 	result, err := s.impl.Bad(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeMarshalers_bad_Results(r, result); err != nil {
-		return &ipc.Error{Method: "times.Marshalers.Bad", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodMarshalersBad, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeMarshalers_bad_Results(Marshalers_bad_Results(r), result)
+	})
 }
 
 // UnimplementedMarshalers answers every method of times.Marshalers with an error wrapping ipc.ErrUnimplemented
@@ -431,36 +388,37 @@ func (UnimplementedMarshalers) Bad(context.Context) (times.Point, error) {
 	return *new(times.Point), ipc.Unimplemented("times.Marshalers.Bad")
 }
 
-// ExportMarshalers returns a new reference to the capability that carries v: null for nil,
-// the capability a MarshalersClient calls (so a received object goes back as itself), and
-// otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportMarshalers(v times.Marshalers) Marshalers {
+// ExportMarshalers returns a new reference to the capability that carries v: nil for nil, the
+// capability a MarshalersClient calls (so a received object goes back as itself), and otherwise a new
+// server for v. Setting it into a message hands the reference to the message.
+func ExportMarshalers(v times.Marshalers) *ipc.Capability {
 	switch v := v.(type) {
 	case nil:
-		return Marshalers{}
+		return nil
 	case *MarshalersClient:
 		if v == nil {
-			return Marshalers{}
+			return nil
 		}
 		return v.c.AddRef()
 	}
-	return Marshalers(NewMarshalersServer(v))
+	return NewMarshalersServer(v)
 }
 
-// ImportMarshalers returns the Go value of the capability c, which it does not take over:
-// nil for a null capability, the implementation itself for a capability this process serves
-// with NewMarshalersServer, and otherwise a MarshalersClient holding a new reference to c.
-func ImportMarshalers(c Marshalers) times.Marshalers {
-	if !c.IsValid() {
+// ImportMarshalers returns the Go value of the capability c, taking over c: nil for nil, the
+// implementation itself for a capability this process serves with NewMarshalersServer, and
+// otherwise a MarshalersClient that calls c.
+func ImportMarshalers(c *ipc.Capability) times.Marshalers {
+	if c == nil {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		switch s := b.(type) {
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		switch s := s.(type) {
 		case marshalersServer:
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewMarshalersClient(capnp.Client(c.AddRef()))
+	return NewMarshalersClient(c)
 }
 
 // writeTimes_echo_Params writes the arguments of a call to times.Times.Echo into p.

@@ -4,6 +4,12 @@
 // Cap'n Proto RPC: New<Interface>Client calls a remote implementation, New<Interface>Server
 // serves a local one. ifacegen generates it from the //ipc: directives in
 // github.com/ifacegen/ifacegen/interfaces/chain.
+//
+// The methods of every client are safe for concurrent use. A method returns an
+// *ipc.RemoteError carrying the message of an error the remote implementation returned,
+// and an *ipc.Error when the call itself failed: errors.Is(err, ipc.ErrDisconnected) once
+// the connection is gone. A method without an error result panics with an *ipc.Error
+// instead.
 package chainipc
 
 import (
@@ -11,13 +17,14 @@ import (
 	"runtime"
 
 	"capnproto.org/go/capnp/v3"
-	"capnproto.org/go/capnp/v3/server"
 	"github.com/ifacegen/ifacegen/interfaces/chain"
+	"github.com/ifacegen/ifacegen/runtime/capnprpc"
 	"github.com/ifacegen/ifacegen/runtime/ipc"
+	"github.com/ifacegen/ifacegen/runtime/ipcimpl"
 )
 
-// This code needs a runtime/ipc that supports this version of generated code.
-const _ = ipc.SupportPackageIsVersion1
+// This code needs a runtime that supports this version of generated code.
+const _ = ipcimpl.SupportPackageIsVersion2
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -32,29 +39,46 @@ func init() {
 	ipc.RegisterError("github.com/ifacegen/ifacegen/interfaces/chain.ErrUnknownBlock", chain.ErrUnknownBlock)
 }
 
-// NotificationsClient calls a chain.Notifications in another process. It implements chain.Notifications.
-// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
-// message of an error the remote implementation returned, and an *ipc.Error when the call
-// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
-// without an error result panics with an *ipc.Error instead.
+// The methods of chain.Notifications on the wire.
+var (
+	methodNotificationsTransactionAddedToMempool     = capnprpc.Method{InterfaceID: Notifications_TypeID, MethodID: 0, Name: "chain.Notifications.TransactionAddedToMempool", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodNotificationsTransactionRemovedFromMempool = capnprpc.Method{InterfaceID: Notifications_TypeID, MethodID: 1, Name: "chain.Notifications.TransactionRemovedFromMempool", ParamsSize: capnp.ObjectSize{DataSize: 8, PointerCount: 1}}
+	methodNotificationsBlockConnected                = capnprpc.Method{InterfaceID: Notifications_TypeID, MethodID: 2, Name: "chain.Notifications.BlockConnected", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodNotificationsBlockDisconnected             = capnprpc.Method{InterfaceID: Notifications_TypeID, MethodID: 3, Name: "chain.Notifications.BlockDisconnected", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodNotificationsUpdatedBlockTip               = capnprpc.Method{InterfaceID: Notifications_TypeID, MethodID: 4, Name: "chain.Notifications.UpdatedBlockTip", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+	methodNotificationsChainStateFlushed             = capnprpc.Method{InterfaceID: Notifications_TypeID, MethodID: 5, Name: "chain.Notifications.ChainStateFlushed", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+)
+
+// NotificationsClient calls a chain.Notifications in another process; the package doc says how its
+// methods fail.
+//
+// Notifications receives the chain's events, in the order they happened,
+// one at a time. A Notifications registered with Chain.HandleNotifications
+// is called from the chain's notification queue, not from inside the call
+// that caused the event: a listener may call back into the Chain, except
+// for the methods that wait for the queue (WaitForNotificationsIfTipChanged),
+// which would wait for themselves.
+//
+// A method that returns an error (say, the listener's process is gone)
+// ends the registration: the chain drops the listener.
 type NotificationsClient struct {
-	c Notifications
+	c *ipc.Capability
 }
 
+// If this fails to compile, chain.Notifications changed: regenerate (go generate).
 var _ chain.Notifications = (*NotificationsClient)(nil)
 
 // NewNotificationsClient returns a client that calls c, a capability serving chain.Notifications, typically
 // what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
 // client that becomes unreachable without Release releases c when it is garbage collected;
 // call Release rather than rely on that.
-func NewNotificationsClient(c capnp.Client) *NotificationsClient {
-	client := &NotificationsClient{c: Notifications(c)}
-	runtime.AddCleanup(client, Notifications.Release, client.c)
+func NewNotificationsClient(c *ipc.Capability) *NotificationsClient {
+	client := &NotificationsClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *NotificationsClient) Release() {
 	c.c.Release()
 }
@@ -62,231 +86,144 @@ func (c *NotificationsClient) Release() {
 // TransactionAddedToMempool announces a transaction accepted into the
 // mempool.
 func (c *NotificationsClient) TransactionAddedToMempool(ctx context.Context, tx chain.Transaction) (err error) {
-	f, release := c.c.TransactionAddedToMempool(ctx, func(p Notifications_transactionAddedToMempool_Params) error {
-		return ipc.ArgsError(writeNotifications_transactionAddedToMempool_Params(p, tx))
-	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Notifications.TransactionAddedToMempool", err)
-	}
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Notifications.TransactionAddedToMempool", err)
-	}
-	return nil
+	return ipcimpl.Call(ctx, c.c, &methodNotificationsTransactionAddedToMempool, func(p capnp.Struct) error {
+		return writeNotifications_transactionAddedToMempool_Params(Notifications_transactionAddedToMempool_Params(p), tx)
+	}, nil)
 }
 
 // TransactionRemovedFromMempool announces a transaction that left the
 // mempool, and why.
 func (c *NotificationsClient) TransactionRemovedFromMempool(ctx context.Context, tx chain.Transaction, reason chain.RemovalReason) (err error) {
-	f, release := c.c.TransactionRemovedFromMempool(ctx, func(p Notifications_transactionRemovedFromMempool_Params) error {
-		return ipc.ArgsError(writeNotifications_transactionRemovedFromMempool_Params(p, tx, reason))
-	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Notifications.TransactionRemovedFromMempool", err)
-	}
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Notifications.TransactionRemovedFromMempool", err)
-	}
-	return nil
+	return ipcimpl.Call(ctx, c.c, &methodNotificationsTransactionRemovedFromMempool, func(p capnp.Struct) error {
+		return writeNotifications_transactionRemovedFromMempool_Params(Notifications_transactionRemovedFromMempool_Params(p), tx, reason)
+	}, nil)
 }
 
 // BlockConnected announces a block added to the tip of the chain.
 func (c *NotificationsClient) BlockConnected(ctx context.Context, block chain.BlockInfo) (err error) {
-	f, release := c.c.BlockConnected(ctx, func(p Notifications_blockConnected_Params) error {
-		return ipc.ArgsError(writeNotifications_blockConnected_Params(p, block))
-	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Notifications.BlockConnected", err)
-	}
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Notifications.BlockConnected", err)
-	}
-	return nil
+	return ipcimpl.Call(ctx, c.c, &methodNotificationsBlockConnected, func(p capnp.Struct) error {
+		return writeNotifications_blockConnected_Params(Notifications_blockConnected_Params(p), block)
+	}, nil)
 }
 
 // BlockDisconnected announces a block removed from the tip of the
 // chain by a reorganisation.
 func (c *NotificationsClient) BlockDisconnected(ctx context.Context, block chain.BlockInfo) (err error) {
-	f, release := c.c.BlockDisconnected(ctx, func(p Notifications_blockDisconnected_Params) error {
-		return ipc.ArgsError(writeNotifications_blockDisconnected_Params(p, block))
-	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Notifications.BlockDisconnected", err)
-	}
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Notifications.BlockDisconnected", err)
-	}
-	return nil
+	return ipcimpl.Call(ctx, c.c, &methodNotificationsBlockDisconnected, func(p capnp.Struct) error {
+		return writeNotifications_blockDisconnected_Params(Notifications_blockDisconnected_Params(p), block)
+	}, nil)
 }
 
 // UpdatedBlockTip announces that the tip changed; it follows the
 // BlockConnected and BlockDisconnected calls of one change.
 func (c *NotificationsClient) UpdatedBlockTip(ctx context.Context) (err error) {
-	f, release := c.c.UpdatedBlockTip(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Notifications.UpdatedBlockTip", err)
-	}
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Notifications.UpdatedBlockTip", err)
-	}
-	return nil
+	return ipcimpl.Call(ctx, c.c, &methodNotificationsUpdatedBlockTip, nil, nil)
 }
 
 // ChainStateFlushed announces that the chain state reached disk, up
 // to the block locator's first hash.
 func (c *NotificationsClient) ChainStateFlushed(ctx context.Context, locator []chain.Hash) (err error) {
-	f, release := c.c.ChainStateFlushed(ctx, func(p Notifications_chainStateFlushed_Params) error {
-		return ipc.ArgsError(writeNotifications_chainStateFlushed_Params(p, locator))
-	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Notifications.ChainStateFlushed", err)
-	}
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Notifications.ChainStateFlushed", err)
-	}
-	return nil
+	return ipcimpl.Call(ctx, c.c, &methodNotificationsChainStateFlushed, func(p capnp.Struct) error {
+		return writeNotifications_chainStateFlushed_Params(Notifications_chainStateFlushed_Params(p), locator)
+	}, nil)
 }
 
 // NewNotificationsServer returns a capability that serves impl: calls to it, usually made by a
 // NotificationsClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewNotificationsServer(impl chain.Notifications) capnp.Client {
-	s := notificationsServer{impl: impl}
-	return capnp.NewClient(server.New(Notifications_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewNotificationsServer(impl chain.Notifications) *ipc.Capability {
+	return ipcimpl.NewServer(notificationsServer{impl: impl}, impl)
 }
 
-// notificationsServer serves a chain.Notifications as a Notifications_Server.
+// notificationsServer serves a chain.Notifications.
 type notificationsServer struct {
 	impl chain.Notifications
 }
 
-// TransactionAddedToMempool serves chain.Notifications.TransactionAddedToMempool.
-func (s notificationsServer) TransactionAddedToMempool(ctx context.Context, call Notifications_transactionAddedToMempool) (err error) {
-	defer ipc.Recover("chain.Notifications.TransactionAddedToMempool", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s notificationsServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case Notifications_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveTransactionAddedToMempool(ctx, call)
+		case 1:
+			return s.serveTransactionRemovedFromMempool(ctx, call)
+		case 2:
+			return s.serveBlockConnected(ctx, call)
+		case 3:
+			return s.serveBlockDisconnected(ctx, call)
+		case 4:
+			return s.serveUpdatedBlockTip(ctx, call)
+		case 5:
+			return s.serveChainStateFlushed(ctx, call)
+		}
 	}
-	defer slot.Leave()
-	var tx chain.Transaction
-	if err := readNotifications_transactionAddedToMempool_Params(call.Args(), &tx); err != nil {
-		return &ipc.Error{Method: "chain.Notifications.TransactionAddedToMempool", Err: err}
-	}
-	if err := s.impl.TransactionAddedToMempool(ctx, tx); err != nil {
-		return ipc.ServerError(err)
-	}
-	return nil
+	return ipcimpl.Unknown(call)
 }
 
-// TransactionRemovedFromMempool serves chain.Notifications.TransactionRemovedFromMempool.
-func (s notificationsServer) TransactionRemovedFromMempool(ctx context.Context, call Notifications_transactionRemovedFromMempool) (err error) {
-	defer ipc.Recover("chain.Notifications.TransactionRemovedFromMempool", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// serveTransactionAddedToMempool serves chain.Notifications.TransactionAddedToMempool.
+func (s notificationsServer) serveTransactionAddedToMempool(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodNotificationsTransactionAddedToMempool, &err)
+	var tx chain.Transaction
+	if err := readNotifications_transactionAddedToMempool_Params(Notifications_transactionAddedToMempool_Params(call.Params()), &tx); err != nil {
+		return ipcimpl.ParamsError(&methodNotificationsTransactionAddedToMempool, err)
 	}
-	defer slot.Leave()
+	return ipc.ServerError(s.impl.TransactionAddedToMempool(ctx, tx))
+}
+
+// serveTransactionRemovedFromMempool serves chain.Notifications.TransactionRemovedFromMempool.
+func (s notificationsServer) serveTransactionRemovedFromMempool(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodNotificationsTransactionRemovedFromMempool, &err)
 	var (
 		tx     chain.Transaction
 		reason chain.RemovalReason
 	)
-	if err := readNotifications_transactionRemovedFromMempool_Params(call.Args(), &tx, &reason); err != nil {
-		return &ipc.Error{Method: "chain.Notifications.TransactionRemovedFromMempool", Err: err}
+	if err := readNotifications_transactionRemovedFromMempool_Params(Notifications_transactionRemovedFromMempool_Params(call.Params()), &tx, &reason); err != nil {
+		return ipcimpl.ParamsError(&methodNotificationsTransactionRemovedFromMempool, err)
 	}
-	if err := s.impl.TransactionRemovedFromMempool(ctx, tx, reason); err != nil {
-		return ipc.ServerError(err)
-	}
-	return nil
+	return ipc.ServerError(s.impl.TransactionRemovedFromMempool(ctx, tx, reason))
 }
 
-// BlockConnected serves chain.Notifications.BlockConnected.
-func (s notificationsServer) BlockConnected(ctx context.Context, call Notifications_blockConnected) (err error) {
-	defer ipc.Recover("chain.Notifications.BlockConnected", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveBlockConnected serves chain.Notifications.BlockConnected.
+func (s notificationsServer) serveBlockConnected(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodNotificationsBlockConnected, &err)
 	var block chain.BlockInfo
-	if err := readNotifications_blockConnected_Params(call.Args(), &block); err != nil {
-		return &ipc.Error{Method: "chain.Notifications.BlockConnected", Err: err}
+	if err := readNotifications_blockConnected_Params(Notifications_blockConnected_Params(call.Params()), &block); err != nil {
+		return ipcimpl.ParamsError(&methodNotificationsBlockConnected, err)
 	}
-	if err := s.impl.BlockConnected(ctx, block); err != nil {
-		return ipc.ServerError(err)
-	}
-	return nil
+	return ipc.ServerError(s.impl.BlockConnected(ctx, block))
 }
 
-// BlockDisconnected serves chain.Notifications.BlockDisconnected.
-func (s notificationsServer) BlockDisconnected(ctx context.Context, call Notifications_blockDisconnected) (err error) {
-	defer ipc.Recover("chain.Notifications.BlockDisconnected", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveBlockDisconnected serves chain.Notifications.BlockDisconnected.
+func (s notificationsServer) serveBlockDisconnected(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodNotificationsBlockDisconnected, &err)
 	var block chain.BlockInfo
-	if err := readNotifications_blockDisconnected_Params(call.Args(), &block); err != nil {
-		return &ipc.Error{Method: "chain.Notifications.BlockDisconnected", Err: err}
+	if err := readNotifications_blockDisconnected_Params(Notifications_blockDisconnected_Params(call.Params()), &block); err != nil {
+		return ipcimpl.ParamsError(&methodNotificationsBlockDisconnected, err)
 	}
-	if err := s.impl.BlockDisconnected(ctx, block); err != nil {
-		return ipc.ServerError(err)
-	}
-	return nil
+	return ipc.ServerError(s.impl.BlockDisconnected(ctx, block))
 }
 
-// UpdatedBlockTip serves chain.Notifications.UpdatedBlockTip.
-func (s notificationsServer) UpdatedBlockTip(ctx context.Context, call Notifications_updatedBlockTip) (err error) {
-	defer ipc.Recover("chain.Notifications.UpdatedBlockTip", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
-	if err := s.impl.UpdatedBlockTip(ctx); err != nil {
-		return ipc.ServerError(err)
-	}
-	return nil
+// serveUpdatedBlockTip serves chain.Notifications.UpdatedBlockTip.
+func (s notificationsServer) serveUpdatedBlockTip(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodNotificationsUpdatedBlockTip, &err)
+	return ipc.ServerError(s.impl.UpdatedBlockTip(ctx))
 }
 
-// ChainStateFlushed serves chain.Notifications.ChainStateFlushed.
-func (s notificationsServer) ChainStateFlushed(ctx context.Context, call Notifications_chainStateFlushed) (err error) {
-	defer ipc.Recover("chain.Notifications.ChainStateFlushed", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveChainStateFlushed serves chain.Notifications.ChainStateFlushed.
+func (s notificationsServer) serveChainStateFlushed(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodNotificationsChainStateFlushed, &err)
 	var locator []chain.Hash
-	if err := readNotifications_chainStateFlushed_Params(call.Args(), &locator); err != nil {
-		return &ipc.Error{Method: "chain.Notifications.ChainStateFlushed", Err: err}
+	if err := readNotifications_chainStateFlushed_Params(Notifications_chainStateFlushed_Params(call.Params()), &locator); err != nil {
+		return ipcimpl.ParamsError(&methodNotificationsChainStateFlushed, err)
 	}
-	if err := s.impl.ChainStateFlushed(ctx, locator); err != nil {
-		return ipc.ServerError(err)
-	}
-	return nil
+	return ipc.ServerError(s.impl.ChainStateFlushed(ctx, locator))
 }
 
 // UnimplementedNotifications answers every method of chain.Notifications with an error wrapping ipc.ErrUnimplemented
@@ -328,61 +265,68 @@ func (UnimplementedNotifications) ChainStateFlushed(context.Context, []chain.Has
 	return ipc.Unimplemented("chain.Notifications.ChainStateFlushed")
 }
 
-// ExportNotifications returns a new reference to the capability that carries v: null for nil,
-// the capability a NotificationsClient calls (so a received object goes back as itself), and
-// otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportNotifications(v chain.Notifications) Notifications {
+// ExportNotifications returns a new reference to the capability that carries v: nil for nil, the
+// capability a NotificationsClient calls (so a received object goes back as itself), and otherwise a new
+// server for v. Setting it into a message hands the reference to the message.
+func ExportNotifications(v chain.Notifications) *ipc.Capability {
 	switch v := v.(type) {
 	case nil:
-		return Notifications{}
+		return nil
 	case *NotificationsClient:
 		if v == nil {
-			return Notifications{}
+			return nil
 		}
 		return v.c.AddRef()
 	}
-	return Notifications(NewNotificationsServer(v))
+	return NewNotificationsServer(v)
 }
 
-// ImportNotifications returns the Go value of the capability c, which it does not take over:
-// nil for a null capability, the implementation itself for a capability this process serves
-// with NewNotificationsServer, and otherwise a NotificationsClient holding a new reference to c.
-func ImportNotifications(c Notifications) chain.Notifications {
-	if !c.IsValid() {
+// ImportNotifications returns the Go value of the capability c, taking over c: nil for nil, the
+// implementation itself for a capability this process serves with NewNotificationsServer, and
+// otherwise a NotificationsClient that calls c.
+func ImportNotifications(c *ipc.Capability) chain.Notifications {
+	if c == nil {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		switch s := b.(type) {
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		switch s := s.(type) {
 		case notificationsServer:
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewNotificationsClient(capnp.Client(c.AddRef()))
+	return NewNotificationsClient(c)
 }
 
-// HandlerClient calls a chain.Handler in another process. It implements chain.Handler.
-// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
-// message of an error the remote implementation returned, and an *ipc.Error when the call
-// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
-// without an error result panics with an *ipc.Error instead.
+// The methods of chain.Handler on the wire.
+var (
+	methodHandlerDisconnect = capnprpc.Method{InterfaceID: Handler_TypeID, MethodID: 0, Name: "chain.Handler.Disconnect", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+)
+
+// HandlerClient calls a chain.Handler in another process; the package doc says how its
+// methods fail.
+//
+// Handler keeps a registration (of Notifications, of a callback) alive.
+// Disconnect ends it; so does releasing the last reference to the Handler,
+// or the connection to its holder going away.
 type HandlerClient struct {
-	c Handler
+	c *ipc.Capability
 }
 
+// If this fails to compile, chain.Handler changed: regenerate (go generate).
 var _ chain.Handler = (*HandlerClient)(nil)
 
 // NewHandlerClient returns a client that calls c, a capability serving chain.Handler, typically
 // what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
 // client that becomes unreachable without Release releases c when it is garbage collected;
 // call Release rather than rely on that.
-func NewHandlerClient(c capnp.Client) *HandlerClient {
-	client := &HandlerClient{c: Handler(c)}
-	runtime.AddCleanup(client, Handler.Release, client.c)
+func NewHandlerClient(c *ipc.Capability) *HandlerClient {
+	client := &HandlerClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *HandlerClient) Release() {
 	c.c.Release()
 }
@@ -391,49 +335,42 @@ func (c *HandlerClient) Release() {
 // after Disconnect returns (one already running may finish), and the
 // registrar releases it. Disconnecting again does nothing.
 func (c *HandlerClient) Disconnect(ctx context.Context) (err error) {
-	f, release := c.c.Disconnect(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Handler.Disconnect", err)
-	}
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Handler.Disconnect", err)
-	}
-	return nil
+	return ipcimpl.Call(ctx, c.c, &methodHandlerDisconnect, nil, nil)
 }
 
 // NewHandlerServer returns a capability that serves impl: calls to it, usually made by a
 // HandlerClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewHandlerServer(impl chain.Handler) capnp.Client {
-	s := handlerServer{impl: impl}
-	return capnp.NewClient(server.New(Handler_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewHandlerServer(impl chain.Handler) *ipc.Capability {
+	return ipcimpl.NewServer(handlerServer{impl: impl}, impl)
 }
 
-// handlerServer serves a chain.Handler as a Handler_Server.
+// handlerServer serves a chain.Handler.
 type handlerServer struct {
 	impl chain.Handler
 }
 
-// Disconnect serves chain.Handler.Disconnect.
-func (s handlerServer) Disconnect(ctx context.Context, call Handler_disconnect) (err error) {
-	defer ipc.Recover("chain.Handler.Disconnect", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s handlerServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case Handler_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveDisconnect(ctx, call)
+		}
 	}
-	defer slot.Leave()
-	if err := s.impl.Disconnect(ctx); err != nil {
-		return ipc.ServerError(err)
-	}
-	return nil
+	return ipcimpl.Unknown(call)
+}
+
+// serveDisconnect serves chain.Handler.Disconnect.
+func (s handlerServer) serveDisconnect(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodHandlerDisconnect, &err)
+	return ipc.ServerError(s.impl.Disconnect(ctx))
 }
 
 // UnimplementedHandler answers every method of chain.Handler with an error wrapping ipc.ErrUnimplemented
@@ -450,61 +387,81 @@ func (UnimplementedHandler) Disconnect(context.Context) error {
 	return ipc.Unimplemented("chain.Handler.Disconnect")
 }
 
-// ExportHandler returns a new reference to the capability that carries v: null for nil,
-// the capability a HandlerClient calls (so a received object goes back as itself), and
-// otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportHandler(v chain.Handler) Handler {
+// ExportHandler returns a new reference to the capability that carries v: nil for nil, the
+// capability a HandlerClient calls (so a received object goes back as itself), and otherwise a new
+// server for v. Setting it into a message hands the reference to the message.
+func ExportHandler(v chain.Handler) *ipc.Capability {
 	switch v := v.(type) {
 	case nil:
-		return Handler{}
+		return nil
 	case *HandlerClient:
 		if v == nil {
-			return Handler{}
+			return nil
 		}
 		return v.c.AddRef()
 	}
-	return Handler(NewHandlerServer(v))
+	return NewHandlerServer(v)
 }
 
-// ImportHandler returns the Go value of the capability c, which it does not take over:
-// nil for a null capability, the implementation itself for a capability this process serves
-// with NewHandlerServer, and otherwise a HandlerClient holding a new reference to c.
-func ImportHandler(c Handler) chain.Handler {
-	if !c.IsValid() {
+// ImportHandler returns the Go value of the capability c, taking over c: nil for nil, the
+// implementation itself for a capability this process serves with NewHandlerServer, and
+// otherwise a HandlerClient that calls c.
+func ImportHandler(c *ipc.Capability) chain.Handler {
+	if c == nil {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		switch s := b.(type) {
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		switch s := s.(type) {
 		case handlerServer:
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewHandlerClient(capnp.Client(c.AddRef()))
+	return NewHandlerClient(c)
 }
 
-// ChainClient calls a chain.Chain in another process. It implements chain.Chain.
-// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
-// message of an error the remote implementation returned, and an *ipc.Error when the call
-// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
-// without an error result panics with an *ipc.Error instead.
+// The methods of chain.Chain on the wire.
+var (
+	methodChainGetHeight                        = capnprpc.Method{InterfaceID: Chain_TypeID, MethodID: 0, Name: "chain.Chain.GetHeight", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+	methodChainGetBlockHash                     = capnprpc.Method{InterfaceID: Chain_TypeID, MethodID: 1, Name: "chain.Chain.GetBlockHash", ParamsSize: capnp.ObjectSize{DataSize: 8, PointerCount: 0}}
+	methodChainGetTip                           = capnprpc.Method{InterfaceID: Chain_TypeID, MethodID: 2, Name: "chain.Chain.GetTip", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+	methodChainHaveBlockOnDisk                  = capnprpc.Method{InterfaceID: Chain_TypeID, MethodID: 3, Name: "chain.Chain.HaveBlockOnDisk", ParamsSize: capnp.ObjectSize{DataSize: 8, PointerCount: 0}}
+	methodChainFindBlock                        = capnprpc.Method{InterfaceID: Chain_TypeID, MethodID: 4, Name: "chain.Chain.FindBlock", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodChainFindAncestorByHeight             = capnprpc.Method{InterfaceID: Chain_TypeID, MethodID: 5, Name: "chain.Chain.FindAncestorByHeight", ParamsSize: capnp.ObjectSize{DataSize: 8, PointerCount: 1}}
+	methodChainIsInMempool                      = capnprpc.Method{InterfaceID: Chain_TypeID, MethodID: 6, Name: "chain.Chain.IsInMempool", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodChainBroadcastTransaction             = capnprpc.Method{InterfaceID: Chain_TypeID, MethodID: 7, Name: "chain.Chain.BroadcastTransaction", ParamsSize: capnp.ObjectSize{DataSize: 16, PointerCount: 1}}
+	methodChainEstimateSmartFee                 = capnprpc.Method{InterfaceID: Chain_TypeID, MethodID: 8, Name: "chain.Chain.EstimateSmartFee", ParamsSize: capnp.ObjectSize{DataSize: 8, PointerCount: 0}}
+	methodChainRelayMinFee                      = capnprpc.Method{InterfaceID: Chain_TypeID, MethodID: 9, Name: "chain.Chain.RelayMinFee", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+	methodChainIsInitialBlockDownload           = capnprpc.Method{InterfaceID: Chain_TypeID, MethodID: 10, Name: "chain.Chain.IsInitialBlockDownload", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+	methodChainInitMessage                      = capnprpc.Method{InterfaceID: Chain_TypeID, MethodID: 11, Name: "chain.Chain.InitMessage", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodChainHandleNotifications              = capnprpc.Method{InterfaceID: Chain_TypeID, MethodID: 12, Name: "chain.Chain.HandleNotifications", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodChainWaitForNotificationsIfTipChanged = capnprpc.Method{InterfaceID: Chain_TypeID, MethodID: 13, Name: "chain.Chain.WaitForNotificationsIfTipChanged", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodChainRequestMempoolTransactions       = capnprpc.Method{InterfaceID: Chain_TypeID, MethodID: 14, Name: "chain.Chain.RequestMempoolTransactions", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+)
+
+// ChainClient calls a chain.Chain in another process; the package doc says how its
+// methods fail.
+//
+// Chain is the node's block chain and mempool as other processes see it.
+// Its methods are safe for concurrent use.
 type ChainClient struct {
-	c Chain
+	c *ipc.Capability
 }
 
+// If this fails to compile, chain.Chain changed: regenerate (go generate).
 var _ chain.Chain = (*ChainClient)(nil)
 
 // NewChainClient returns a client that calls c, a capability serving chain.Chain, typically
 // what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
 // client that becomes unreachable without Release releases c when it is garbage collected;
 // call Release rather than rely on that.
-func NewChainClient(c capnp.Client) *ChainClient {
-	client := &ChainClient{c: Chain(c)}
-	runtime.AddCleanup(client, Chain.Release, client.c)
+func NewChainClient(c *ipc.Capability) *ChainClient {
+	client := &ChainClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *ChainClient) Release() {
 	c.c.Release()
 }
@@ -512,18 +469,11 @@ func (c *ChainClient) Release() {
 // GetHeight returns the height of the tip; ok is false when the chain
 // holds no block at all.
 func (c *ChainClient) GetHeight(ctx context.Context) (height int32, ok bool, err error) {
-	f, release := c.c.GetHeight(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return 0, false, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.GetHeight", err)
-	}
-	defer release()
-	r, err := f.Struct()
+	err = ipcimpl.Call(ctx, c.c, &methodChainGetHeight, nil, func(r capnp.Struct) error {
+		return readChain_getHeight_Results(Chain_getHeight_Results(r), &height, &ok)
+	})
 	if err != nil {
-		return 0, false, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.GetHeight", err)
-	}
-	if err := readChain_getHeight_Results(r, &height, &ok); err != nil {
-		return 0, false, &ipc.Error{Method: "chain.Chain.GetHeight", Err: err}
+		return 0, false, err
 	}
 	return height, ok, nil
 }
@@ -531,38 +481,24 @@ func (c *ChainClient) GetHeight(ctx context.Context) (height int32, ok bool, err
 // GetBlockHash returns the hash of the block at height on the active
 // chain, or an error wrapping ErrUnknownBlock.
 func (c *ChainClient) GetBlockHash(ctx context.Context, height int32) (result chain.Hash, err error) {
-	f, release := c.c.GetBlockHash(ctx, func(p Chain_getBlockHash_Params) error {
-		return ipc.ArgsError(writeChain_getBlockHash_Params(p, height))
+	err = ipcimpl.Call(ctx, c.c, &methodChainGetBlockHash, func(p capnp.Struct) error {
+		return writeChain_getBlockHash_Params(Chain_getBlockHash_Params(p), height)
+	}, func(r capnp.Struct) error {
+		return readChain_getBlockHash_Results(Chain_getBlockHash_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return chain.Hash{}, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.GetBlockHash", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return chain.Hash{}, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.GetBlockHash", err)
-	}
-	if err := readChain_getBlockHash_Results(r, &result); err != nil {
-		return chain.Hash{}, &ipc.Error{Method: "chain.Chain.GetBlockHash", Err: err}
+		return chain.Hash{}, err
 	}
 	return result, nil
 }
 
 // GetTip returns the tip, or nil when the chain holds no block.
 func (c *ChainClient) GetTip(ctx context.Context) (result *chain.BlockRef, err error) {
-	f, release := c.c.GetTip(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.GetTip", err)
-	}
-	defer release()
-	r, err := f.Struct()
+	err = ipcimpl.Call(ctx, c.c, &methodChainGetTip, nil, func(r capnp.Struct) error {
+		return readChain_getTip_Results(Chain_getTip_Results(r), &result)
+	})
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.GetTip", err)
-	}
-	if err := readChain_getTip_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "chain.Chain.GetTip", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
@@ -570,20 +506,13 @@ func (c *ChainClient) GetTip(ctx context.Context) (result *chain.BlockRef, err e
 // HaveBlockOnDisk reports whether the block at height is stored with
 // its transactions (a pruned node drops old ones).
 func (c *ChainClient) HaveBlockOnDisk(ctx context.Context, height int32) (result bool, err error) {
-	f, release := c.c.HaveBlockOnDisk(ctx, func(p Chain_haveBlockOnDisk_Params) error {
-		return ipc.ArgsError(writeChain_haveBlockOnDisk_Params(p, height))
+	err = ipcimpl.Call(ctx, c.c, &methodChainHaveBlockOnDisk, func(p capnp.Struct) error {
+		return writeChain_haveBlockOnDisk_Params(Chain_haveBlockOnDisk_Params(p), height)
+	}, func(r capnp.Struct) error {
+		return readChain_haveBlockOnDisk_Results(Chain_haveBlockOnDisk_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return false, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.HaveBlockOnDisk", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return false, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.HaveBlockOnDisk", err)
-	}
-	if err := readChain_haveBlockOnDisk_Results(r, &result); err != nil {
-		return false, &ipc.Error{Method: "chain.Chain.HaveBlockOnDisk", Err: err}
+		return false, err
 	}
 	return result, nil
 }
@@ -591,20 +520,13 @@ func (c *ChainClient) HaveBlockOnDisk(ctx context.Context, height int32) (result
 // FindBlock returns the block with hash, on the active chain or not,
 // or nil when the chain does not know it.
 func (c *ChainClient) FindBlock(ctx context.Context, hash chain.Hash) (result *chain.BlockInfo, err error) {
-	f, release := c.c.FindBlock(ctx, func(p Chain_findBlock_Params) error {
-		return ipc.ArgsError(writeChain_findBlock_Params(p, hash))
+	err = ipcimpl.Call(ctx, c.c, &methodChainFindBlock, func(p capnp.Struct) error {
+		return writeChain_findBlock_Params(Chain_findBlock_Params(p), hash)
+	}, func(r capnp.Struct) error {
+		return readChain_findBlock_Results(Chain_findBlock_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.FindBlock", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.FindBlock", err)
-	}
-	if err := readChain_findBlock_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "chain.Chain.FindBlock", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
@@ -612,40 +534,26 @@ func (c *ChainClient) FindBlock(ctx context.Context, hash chain.Hash) (result *c
 // FindAncestorByHeight returns the ancestor at ancestorHeight of the
 // block with blockHash, or nil when there is none.
 func (c *ChainClient) FindAncestorByHeight(ctx context.Context, blockHash chain.Hash, ancestorHeight int32) (result *chain.BlockInfo, err error) {
-	f, release := c.c.FindAncestorByHeight(ctx, func(p Chain_findAncestorByHeight_Params) error {
-		return ipc.ArgsError(writeChain_findAncestorByHeight_Params(p, blockHash, ancestorHeight))
+	err = ipcimpl.Call(ctx, c.c, &methodChainFindAncestorByHeight, func(p capnp.Struct) error {
+		return writeChain_findAncestorByHeight_Params(Chain_findAncestorByHeight_Params(p), blockHash, ancestorHeight)
+	}, func(r capnp.Struct) error {
+		return readChain_findAncestorByHeight_Results(Chain_findAncestorByHeight_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.FindAncestorByHeight", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.FindAncestorByHeight", err)
-	}
-	if err := readChain_findAncestorByHeight_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "chain.Chain.FindAncestorByHeight", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
 
 // IsInMempool reports whether the transaction txid is in the mempool.
 func (c *ChainClient) IsInMempool(ctx context.Context, txid chain.Hash) (result bool, err error) {
-	f, release := c.c.IsInMempool(ctx, func(p Chain_isInMempool_Params) error {
-		return ipc.ArgsError(writeChain_isInMempool_Params(p, txid))
+	err = ipcimpl.Call(ctx, c.c, &methodChainIsInMempool, func(p capnp.Struct) error {
+		return writeChain_isInMempool_Params(Chain_isInMempool_Params(p), txid)
+	}, func(r capnp.Struct) error {
+		return readChain_isInMempool_Results(Chain_isInMempool_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return false, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.IsInMempool", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return false, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.IsInMempool", err)
-	}
-	if err := readChain_isInMempool_Results(r, &result); err != nil {
-		return false, &ipc.Error{Method: "chain.Chain.IsInMempool", Err: err}
+		return false, err
 	}
 	return result, nil
 }
@@ -655,20 +563,13 @@ func (c *ChainClient) IsInMempool(ctx context.Context, txid chain.Hash) (result 
 // refused: it spends unknown or already spent outputs, it pays more
 // than it spends, or its fee is above maxTxFee (zero: no limit).
 func (c *ChainClient) BroadcastTransaction(ctx context.Context, tx chain.Transaction, maxTxFee chain.Amount, relay bool) (ok bool, reason string, err error) {
-	f, release := c.c.BroadcastTransaction(ctx, func(p Chain_broadcastTransaction_Params) error {
-		return ipc.ArgsError(writeChain_broadcastTransaction_Params(p, tx, maxTxFee, relay))
+	err = ipcimpl.Call(ctx, c.c, &methodChainBroadcastTransaction, func(p capnp.Struct) error {
+		return writeChain_broadcastTransaction_Params(Chain_broadcastTransaction_Params(p), tx, maxTxFee, relay)
+	}, func(r capnp.Struct) error {
+		return readChain_broadcastTransaction_Results(Chain_broadcastTransaction_Results(r), &ok, &reason)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return false, "", ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.BroadcastTransaction", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return false, "", ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.BroadcastTransaction", err)
-	}
-	if err := readChain_broadcastTransaction_Results(r, &ok, &reason); err != nil {
-		return false, "", &ipc.Error{Method: "chain.Chain.BroadcastTransaction", Err: err}
+		return false, "", err
 	}
 	return ok, reason, nil
 }
@@ -677,20 +578,13 @@ func (c *ChainClient) BroadcastTransaction(ctx context.Context, tx chain.Transac
 // bytes, a transaction needs to confirm within numBlocks blocks, and
 // the number of blocks the estimate is for.
 func (c *ChainClient) EstimateSmartFee(ctx context.Context, numBlocks int32, conservative bool) (feeRate chain.Amount, returnedTarget int32, err error) {
-	f, release := c.c.EstimateSmartFee(ctx, func(p Chain_estimateSmartFee_Params) error {
-		return ipc.ArgsError(writeChain_estimateSmartFee_Params(p, numBlocks, conservative))
+	err = ipcimpl.Call(ctx, c.c, &methodChainEstimateSmartFee, func(p capnp.Struct) error {
+		return writeChain_estimateSmartFee_Params(Chain_estimateSmartFee_Params(p), numBlocks, conservative)
+	}, func(r capnp.Struct) error {
+		return readChain_estimateSmartFee_Results(Chain_estimateSmartFee_Results(r), &feeRate, &returnedTarget)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return 0, 0, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.EstimateSmartFee", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return 0, 0, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.EstimateSmartFee", err)
-	}
-	if err := readChain_estimateSmartFee_Results(r, &feeRate, &returnedTarget); err != nil {
-		return 0, 0, &ipc.Error{Method: "chain.Chain.EstimateSmartFee", Err: err}
+		return 0, 0, err
 	}
 	return feeRate, returnedTarget, nil
 }
@@ -698,18 +592,11 @@ func (c *ChainClient) EstimateSmartFee(ctx context.Context, numBlocks int32, con
 // RelayMinFee returns the lowest fee rate, in satoshis per 1000
 // virtual bytes, at which the node relays transactions.
 func (c *ChainClient) RelayMinFee(ctx context.Context) (result chain.Amount, err error) {
-	f, release := c.c.RelayMinFee(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.RelayMinFee", err)
-	}
-	defer release()
-	r, err := f.Struct()
+	err = ipcimpl.Call(ctx, c.c, &methodChainRelayMinFee, nil, func(r capnp.Struct) error {
+		return readChain_relayMinFee_Results(Chain_relayMinFee_Results(r), &result)
+	})
 	if err != nil {
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.RelayMinFee", err)
-	}
-	if err := readChain_relayMinFee_Results(r, &result); err != nil {
-		return 0, &ipc.Error{Method: "chain.Chain.RelayMinFee", Err: err}
+		return 0, err
 	}
 	return result, nil
 }
@@ -717,18 +604,11 @@ func (c *ChainClient) RelayMinFee(ctx context.Context) (result chain.Amount, err
 // IsInitialBlockDownload reports whether the node is still catching up
 // with the network.
 func (c *ChainClient) IsInitialBlockDownload(ctx context.Context) (result bool, err error) {
-	f, release := c.c.IsInitialBlockDownload(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return false, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.IsInitialBlockDownload", err)
-	}
-	defer release()
-	r, err := f.Struct()
+	err = ipcimpl.Call(ctx, c.c, &methodChainIsInitialBlockDownload, nil, func(r capnp.Struct) error {
+		return readChain_isInitialBlockDownload_Results(Chain_isInitialBlockDownload_Results(r), &result)
+	})
 	if err != nil {
-		return false, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.IsInitialBlockDownload", err)
-	}
-	if err := readChain_isInitialBlockDownload_Results(r, &result); err != nil {
-		return false, &ipc.Error{Method: "chain.Chain.IsInitialBlockDownload", Err: err}
+		return false, err
 	}
 	return result, nil
 }
@@ -736,38 +616,22 @@ func (c *ChainClient) IsInitialBlockDownload(ctx context.Context) (result bool, 
 // InitMessage shows message as the node's progress while it starts
 // (the GUI's splash screen, the log).
 func (c *ChainClient) InitMessage(ctx context.Context, message string) (err error) {
-	f, release := c.c.InitMessage(ctx, func(p Chain_initMessage_Params) error {
-		return ipc.ArgsError(writeChain_initMessage_Params(p, message))
-	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.InitMessage", err)
-	}
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.InitMessage", err)
-	}
-	return nil
+	return ipcimpl.Call(ctx, c.c, &methodChainInitMessage, func(p capnp.Struct) error {
+		return writeChain_initMessage_Params(Chain_initMessage_Params(p), message)
+	}, nil)
 }
 
 // HandleNotifications registers n for every later chain event, until
 // the returned Handler is disconnected or released. The chain keeps
 // (and finally releases) n; the caller owns the Handler.
 func (c *ChainClient) HandleNotifications(ctx context.Context, n chain.Notifications) (result chain.Handler, err error) {
-	f, release := c.c.HandleNotifications(ctx, func(p Chain_handleNotifications_Params) error {
-		return ipc.ArgsError(writeChain_handleNotifications_Params(p, n))
+	err = ipcimpl.Call(ctx, c.c, &methodChainHandleNotifications, func(p capnp.Struct) error {
+		return writeChain_handleNotifications_Params(Chain_handleNotifications_Params(p), n)
+	}, func(r capnp.Struct) error {
+		return readChain_handleNotifications_Results(Chain_handleNotifications_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.HandleNotifications", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.HandleNotifications", err)
-	}
-	if err := readChain_handleNotifications_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "chain.Chain.HandleNotifications", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
@@ -776,428 +640,290 @@ func (c *ChainClient) HandleNotifications(ctx context.Context, n chain.Notificat
 // oldTip, until every notification queued so far has been delivered.
 // Do not call it from inside a notification.
 func (c *ChainClient) WaitForNotificationsIfTipChanged(ctx context.Context, oldTip chain.Hash) (err error) {
-	f, release := c.c.WaitForNotificationsIfTipChanged(ctx, func(p Chain_waitForNotificationsIfTipChanged_Params) error {
-		return ipc.ArgsError(writeChain_waitForNotificationsIfTipChanged_Params(p, oldTip))
-	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.WaitForNotificationsIfTipChanged", err)
-	}
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.WaitForNotificationsIfTipChanged", err)
-	}
-	return nil
+	return ipcimpl.Call(ctx, c.c, &methodChainWaitForNotificationsIfTipChanged, func(p capnp.Struct) error {
+		return writeChain_waitForNotificationsIfTipChanged_Params(Chain_waitForNotificationsIfTipChanged_Params(p), oldTip)
+	}, nil)
 }
 
 // RequestMempoolTransactions calls n.TransactionAddedToMempool for
 // every transaction in the mempool, before it returns.
 func (c *ChainClient) RequestMempoolTransactions(ctx context.Context, n chain.Notifications) (err error) {
-	f, release := c.c.RequestMempoolTransactions(ctx, func(p Chain_requestMempoolTransactions_Params) error {
-		return ipc.ArgsError(writeChain_requestMempoolTransactions_Params(p, n))
-	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.RequestMempoolTransactions", err)
-	}
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		return ipc.ClientError(ctx, capnp.Client(c.c), "chain.Chain.RequestMempoolTransactions", err)
-	}
-	return nil
+	return ipcimpl.Call(ctx, c.c, &methodChainRequestMempoolTransactions, func(p capnp.Struct) error {
+		return writeChain_requestMempoolTransactions_Params(Chain_requestMempoolTransactions_Params(p), n)
+	}, nil)
 }
 
 // NewChainServer returns a capability that serves impl: calls to it, usually made by a
 // ChainClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewChainServer(impl chain.Chain) capnp.Client {
-	s := chainServer{impl: impl}
-	return capnp.NewClient(server.New(Chain_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewChainServer(impl chain.Chain) *ipc.Capability {
+	return ipcimpl.NewServer(chainServer{impl: impl}, impl)
 }
 
-// chainServer serves a chain.Chain as a Chain_Server.
+// chainServer serves a chain.Chain.
 type chainServer struct {
 	impl chain.Chain
 }
 
-// GetHeight serves chain.Chain.GetHeight.
-func (s chainServer) GetHeight(ctx context.Context, call Chain_getHeight) (err error) {
-	defer ipc.Recover("chain.Chain.GetHeight", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s chainServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case Chain_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveGetHeight(ctx, call)
+		case 1:
+			return s.serveGetBlockHash(ctx, call)
+		case 2:
+			return s.serveGetTip(ctx, call)
+		case 3:
+			return s.serveHaveBlockOnDisk(ctx, call)
+		case 4:
+			return s.serveFindBlock(ctx, call)
+		case 5:
+			return s.serveFindAncestorByHeight(ctx, call)
+		case 6:
+			return s.serveIsInMempool(ctx, call)
+		case 7:
+			return s.serveBroadcastTransaction(ctx, call)
+		case 8:
+			return s.serveEstimateSmartFee(ctx, call)
+		case 9:
+			return s.serveRelayMinFee(ctx, call)
+		case 10:
+			return s.serveIsInitialBlockDownload(ctx, call)
+		case 11:
+			return s.serveInitMessage(ctx, call)
+		case 12:
+			return s.serveHandleNotifications(ctx, call)
+		case 13:
+			return s.serveWaitForNotificationsIfTipChanged(ctx, call)
+		case 14:
+			return s.serveRequestMempoolTransactions(ctx, call)
+		}
 	}
-	defer slot.Leave()
+	return ipcimpl.Unknown(call)
+}
+
+// serveGetHeight serves chain.Chain.GetHeight.
+func (s chainServer) serveGetHeight(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodChainGetHeight, &err)
 	height, ok, err := s.impl.GetHeight(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeChain_getHeight_Results(r, height, ok); err != nil {
-		return &ipc.Error{Method: "chain.Chain.GetHeight", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodChainGetHeight, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeChain_getHeight_Results(Chain_getHeight_Results(r), height, ok)
+	})
 }
 
-// GetBlockHash serves chain.Chain.GetBlockHash.
-func (s chainServer) GetBlockHash(ctx context.Context, call Chain_getBlockHash) (err error) {
-	defer ipc.Recover("chain.Chain.GetBlockHash", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveGetBlockHash serves chain.Chain.GetBlockHash.
+func (s chainServer) serveGetBlockHash(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodChainGetBlockHash, &err)
 	var height int32
-	if err := readChain_getBlockHash_Params(call.Args(), &height); err != nil {
-		return &ipc.Error{Method: "chain.Chain.GetBlockHash", Err: err}
+	if err := readChain_getBlockHash_Params(Chain_getBlockHash_Params(call.Params()), &height); err != nil {
+		return ipcimpl.ParamsError(&methodChainGetBlockHash, err)
 	}
 	result, err := s.impl.GetBlockHash(ctx, height)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeChain_getBlockHash_Results(r, result); err != nil {
-		return &ipc.Error{Method: "chain.Chain.GetBlockHash", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodChainGetBlockHash, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeChain_getBlockHash_Results(Chain_getBlockHash_Results(r), result)
+	})
 }
 
-// GetTip serves chain.Chain.GetTip.
-func (s chainServer) GetTip(ctx context.Context, call Chain_getTip) (err error) {
-	defer ipc.Recover("chain.Chain.GetTip", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveGetTip serves chain.Chain.GetTip.
+func (s chainServer) serveGetTip(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodChainGetTip, &err)
 	result, err := s.impl.GetTip(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeChain_getTip_Results(r, result); err != nil {
-		return &ipc.Error{Method: "chain.Chain.GetTip", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodChainGetTip, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeChain_getTip_Results(Chain_getTip_Results(r), result)
+	})
 }
 
-// HaveBlockOnDisk serves chain.Chain.HaveBlockOnDisk.
-func (s chainServer) HaveBlockOnDisk(ctx context.Context, call Chain_haveBlockOnDisk) (err error) {
-	defer ipc.Recover("chain.Chain.HaveBlockOnDisk", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveHaveBlockOnDisk serves chain.Chain.HaveBlockOnDisk.
+func (s chainServer) serveHaveBlockOnDisk(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodChainHaveBlockOnDisk, &err)
 	var height int32
-	if err := readChain_haveBlockOnDisk_Params(call.Args(), &height); err != nil {
-		return &ipc.Error{Method: "chain.Chain.HaveBlockOnDisk", Err: err}
+	if err := readChain_haveBlockOnDisk_Params(Chain_haveBlockOnDisk_Params(call.Params()), &height); err != nil {
+		return ipcimpl.ParamsError(&methodChainHaveBlockOnDisk, err)
 	}
 	result, err := s.impl.HaveBlockOnDisk(ctx, height)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeChain_haveBlockOnDisk_Results(r, result); err != nil {
-		return &ipc.Error{Method: "chain.Chain.HaveBlockOnDisk", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodChainHaveBlockOnDisk, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeChain_haveBlockOnDisk_Results(Chain_haveBlockOnDisk_Results(r), result)
+	})
 }
 
-// FindBlock serves chain.Chain.FindBlock.
-func (s chainServer) FindBlock(ctx context.Context, call Chain_findBlock) (err error) {
-	defer ipc.Recover("chain.Chain.FindBlock", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveFindBlock serves chain.Chain.FindBlock.
+func (s chainServer) serveFindBlock(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodChainFindBlock, &err)
 	var hash chain.Hash
-	if err := readChain_findBlock_Params(call.Args(), &hash); err != nil {
-		return &ipc.Error{Method: "chain.Chain.FindBlock", Err: err}
+	if err := readChain_findBlock_Params(Chain_findBlock_Params(call.Params()), &hash); err != nil {
+		return ipcimpl.ParamsError(&methodChainFindBlock, err)
 	}
 	result, err := s.impl.FindBlock(ctx, hash)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeChain_findBlock_Results(r, result); err != nil {
-		return &ipc.Error{Method: "chain.Chain.FindBlock", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodChainFindBlock, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeChain_findBlock_Results(Chain_findBlock_Results(r), result)
+	})
 }
 
-// FindAncestorByHeight serves chain.Chain.FindAncestorByHeight.
-func (s chainServer) FindAncestorByHeight(ctx context.Context, call Chain_findAncestorByHeight) (err error) {
-	defer ipc.Recover("chain.Chain.FindAncestorByHeight", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveFindAncestorByHeight serves chain.Chain.FindAncestorByHeight.
+func (s chainServer) serveFindAncestorByHeight(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodChainFindAncestorByHeight, &err)
 	var (
 		blockHash      chain.Hash
 		ancestorHeight int32
 	)
-	if err := readChain_findAncestorByHeight_Params(call.Args(), &blockHash, &ancestorHeight); err != nil {
-		return &ipc.Error{Method: "chain.Chain.FindAncestorByHeight", Err: err}
+	if err := readChain_findAncestorByHeight_Params(Chain_findAncestorByHeight_Params(call.Params()), &blockHash, &ancestorHeight); err != nil {
+		return ipcimpl.ParamsError(&methodChainFindAncestorByHeight, err)
 	}
 	result, err := s.impl.FindAncestorByHeight(ctx, blockHash, ancestorHeight)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeChain_findAncestorByHeight_Results(r, result); err != nil {
-		return &ipc.Error{Method: "chain.Chain.FindAncestorByHeight", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodChainFindAncestorByHeight, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeChain_findAncestorByHeight_Results(Chain_findAncestorByHeight_Results(r), result)
+	})
 }
 
-// IsInMempool serves chain.Chain.IsInMempool.
-func (s chainServer) IsInMempool(ctx context.Context, call Chain_isInMempool) (err error) {
-	defer ipc.Recover("chain.Chain.IsInMempool", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveIsInMempool serves chain.Chain.IsInMempool.
+func (s chainServer) serveIsInMempool(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodChainIsInMempool, &err)
 	var txid chain.Hash
-	if err := readChain_isInMempool_Params(call.Args(), &txid); err != nil {
-		return &ipc.Error{Method: "chain.Chain.IsInMempool", Err: err}
+	if err := readChain_isInMempool_Params(Chain_isInMempool_Params(call.Params()), &txid); err != nil {
+		return ipcimpl.ParamsError(&methodChainIsInMempool, err)
 	}
 	result, err := s.impl.IsInMempool(ctx, txid)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeChain_isInMempool_Results(r, result); err != nil {
-		return &ipc.Error{Method: "chain.Chain.IsInMempool", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodChainIsInMempool, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeChain_isInMempool_Results(Chain_isInMempool_Results(r), result)
+	})
 }
 
-// BroadcastTransaction serves chain.Chain.BroadcastTransaction.
-func (s chainServer) BroadcastTransaction(ctx context.Context, call Chain_broadcastTransaction) (err error) {
-	defer ipc.Recover("chain.Chain.BroadcastTransaction", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveBroadcastTransaction serves chain.Chain.BroadcastTransaction.
+func (s chainServer) serveBroadcastTransaction(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodChainBroadcastTransaction, &err)
 	var (
 		tx       chain.Transaction
 		maxTxFee chain.Amount
 		relay    bool
 	)
-	if err := readChain_broadcastTransaction_Params(call.Args(), &tx, &maxTxFee, &relay); err != nil {
-		return &ipc.Error{Method: "chain.Chain.BroadcastTransaction", Err: err}
+	if err := readChain_broadcastTransaction_Params(Chain_broadcastTransaction_Params(call.Params()), &tx, &maxTxFee, &relay); err != nil {
+		return ipcimpl.ParamsError(&methodChainBroadcastTransaction, err)
 	}
 	ok, reason, err := s.impl.BroadcastTransaction(ctx, tx, maxTxFee, relay)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeChain_broadcastTransaction_Results(r, ok, reason); err != nil {
-		return &ipc.Error{Method: "chain.Chain.BroadcastTransaction", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodChainBroadcastTransaction, capnp.ObjectSize{DataSize: 8, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeChain_broadcastTransaction_Results(Chain_broadcastTransaction_Results(r), ok, reason)
+	})
 }
 
-// EstimateSmartFee serves chain.Chain.EstimateSmartFee.
-func (s chainServer) EstimateSmartFee(ctx context.Context, call Chain_estimateSmartFee) (err error) {
-	defer ipc.Recover("chain.Chain.EstimateSmartFee", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveEstimateSmartFee serves chain.Chain.EstimateSmartFee.
+func (s chainServer) serveEstimateSmartFee(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodChainEstimateSmartFee, &err)
 	var (
 		numBlocks    int32
 		conservative bool
 	)
-	if err := readChain_estimateSmartFee_Params(call.Args(), &numBlocks, &conservative); err != nil {
-		return &ipc.Error{Method: "chain.Chain.EstimateSmartFee", Err: err}
+	if err := readChain_estimateSmartFee_Params(Chain_estimateSmartFee_Params(call.Params()), &numBlocks, &conservative); err != nil {
+		return ipcimpl.ParamsError(&methodChainEstimateSmartFee, err)
 	}
 	feeRate, returnedTarget, err := s.impl.EstimateSmartFee(ctx, numBlocks, conservative)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeChain_estimateSmartFee_Results(r, feeRate, returnedTarget); err != nil {
-		return &ipc.Error{Method: "chain.Chain.EstimateSmartFee", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodChainEstimateSmartFee, capnp.ObjectSize{DataSize: 16, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeChain_estimateSmartFee_Results(Chain_estimateSmartFee_Results(r), feeRate, returnedTarget)
+	})
 }
 
-// RelayMinFee serves chain.Chain.RelayMinFee.
-func (s chainServer) RelayMinFee(ctx context.Context, call Chain_relayMinFee) (err error) {
-	defer ipc.Recover("chain.Chain.RelayMinFee", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveRelayMinFee serves chain.Chain.RelayMinFee.
+func (s chainServer) serveRelayMinFee(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodChainRelayMinFee, &err)
 	result, err := s.impl.RelayMinFee(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeChain_relayMinFee_Results(r, result); err != nil {
-		return &ipc.Error{Method: "chain.Chain.RelayMinFee", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodChainRelayMinFee, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeChain_relayMinFee_Results(Chain_relayMinFee_Results(r), result)
+	})
 }
 
-// IsInitialBlockDownload serves chain.Chain.IsInitialBlockDownload.
-func (s chainServer) IsInitialBlockDownload(ctx context.Context, call Chain_isInitialBlockDownload) (err error) {
-	defer ipc.Recover("chain.Chain.IsInitialBlockDownload", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveIsInitialBlockDownload serves chain.Chain.IsInitialBlockDownload.
+func (s chainServer) serveIsInitialBlockDownload(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodChainIsInitialBlockDownload, &err)
 	result, err := s.impl.IsInitialBlockDownload(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeChain_isInitialBlockDownload_Results(r, result); err != nil {
-		return &ipc.Error{Method: "chain.Chain.IsInitialBlockDownload", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodChainIsInitialBlockDownload, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeChain_isInitialBlockDownload_Results(Chain_isInitialBlockDownload_Results(r), result)
+	})
 }
 
-// InitMessage serves chain.Chain.InitMessage.
-func (s chainServer) InitMessage(ctx context.Context, call Chain_initMessage) (err error) {
-	defer ipc.Recover("chain.Chain.InitMessage", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveInitMessage serves chain.Chain.InitMessage.
+func (s chainServer) serveInitMessage(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodChainInitMessage, &err)
 	var message string
-	if err := readChain_initMessage_Params(call.Args(), &message); err != nil {
-		return &ipc.Error{Method: "chain.Chain.InitMessage", Err: err}
+	if err := readChain_initMessage_Params(Chain_initMessage_Params(call.Params()), &message); err != nil {
+		return ipcimpl.ParamsError(&methodChainInitMessage, err)
 	}
-	if err := s.impl.InitMessage(ctx, message); err != nil {
-		return ipc.ServerError(err)
-	}
-	return nil
+	return ipc.ServerError(s.impl.InitMessage(ctx, message))
 }
 
-// HandleNotifications serves chain.Chain.HandleNotifications.
-func (s chainServer) HandleNotifications(ctx context.Context, call Chain_handleNotifications) (err error) {
-	defer ipc.Recover("chain.Chain.HandleNotifications", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveHandleNotifications serves chain.Chain.HandleNotifications.
+func (s chainServer) serveHandleNotifications(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodChainHandleNotifications, &err)
 	var n chain.Notifications
-	if err := readChain_handleNotifications_Params(call.Args(), &n); err != nil {
-		return &ipc.Error{Method: "chain.Chain.HandleNotifications", Err: err}
+	if err := readChain_handleNotifications_Params(Chain_handleNotifications_Params(call.Params()), &n); err != nil {
+		return ipcimpl.ParamsError(&methodChainHandleNotifications, err)
 	}
 	result, err := s.impl.HandleNotifications(ctx, n)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeChain_handleNotifications_Results(r, result); err != nil {
-		return &ipc.Error{Method: "chain.Chain.HandleNotifications", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodChainHandleNotifications, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeChain_handleNotifications_Results(Chain_handleNotifications_Results(r), result)
+	})
 }
 
-// WaitForNotificationsIfTipChanged serves chain.Chain.WaitForNotificationsIfTipChanged.
-func (s chainServer) WaitForNotificationsIfTipChanged(ctx context.Context, call Chain_waitForNotificationsIfTipChanged) (err error) {
-	defer ipc.Recover("chain.Chain.WaitForNotificationsIfTipChanged", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveWaitForNotificationsIfTipChanged serves chain.Chain.WaitForNotificationsIfTipChanged.
+func (s chainServer) serveWaitForNotificationsIfTipChanged(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodChainWaitForNotificationsIfTipChanged, &err)
 	var oldTip chain.Hash
-	if err := readChain_waitForNotificationsIfTipChanged_Params(call.Args(), &oldTip); err != nil {
-		return &ipc.Error{Method: "chain.Chain.WaitForNotificationsIfTipChanged", Err: err}
+	if err := readChain_waitForNotificationsIfTipChanged_Params(Chain_waitForNotificationsIfTipChanged_Params(call.Params()), &oldTip); err != nil {
+		return ipcimpl.ParamsError(&methodChainWaitForNotificationsIfTipChanged, err)
 	}
-	if err := s.impl.WaitForNotificationsIfTipChanged(ctx, oldTip); err != nil {
-		return ipc.ServerError(err)
-	}
-	return nil
+	return ipc.ServerError(s.impl.WaitForNotificationsIfTipChanged(ctx, oldTip))
 }
 
-// RequestMempoolTransactions serves chain.Chain.RequestMempoolTransactions.
-func (s chainServer) RequestMempoolTransactions(ctx context.Context, call Chain_requestMempoolTransactions) (err error) {
-	defer ipc.Recover("chain.Chain.RequestMempoolTransactions", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveRequestMempoolTransactions serves chain.Chain.RequestMempoolTransactions.
+func (s chainServer) serveRequestMempoolTransactions(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodChainRequestMempoolTransactions, &err)
 	var n chain.Notifications
-	if err := readChain_requestMempoolTransactions_Params(call.Args(), &n); err != nil {
-		return &ipc.Error{Method: "chain.Chain.RequestMempoolTransactions", Err: err}
+	if err := readChain_requestMempoolTransactions_Params(Chain_requestMempoolTransactions_Params(call.Params()), &n); err != nil {
+		return ipcimpl.ParamsError(&methodChainRequestMempoolTransactions, err)
 	}
-	if err := s.impl.RequestMempoolTransactions(ctx, n); err != nil {
-		return ipc.ServerError(err)
-	}
-	return nil
+	return ipc.ServerError(s.impl.RequestMempoolTransactions(ctx, n))
 }
 
 // UnimplementedChain answers every method of chain.Chain with an error wrapping ipc.ErrUnimplemented
@@ -1284,36 +1010,37 @@ func (UnimplementedChain) RequestMempoolTransactions(context.Context, chain.Noti
 	return ipc.Unimplemented("chain.Chain.RequestMempoolTransactions")
 }
 
-// ExportChain returns a new reference to the capability that carries v: null for nil,
-// the capability a ChainClient calls (so a received object goes back as itself), and
-// otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportChain(v chain.Chain) Chain {
+// ExportChain returns a new reference to the capability that carries v: nil for nil, the
+// capability a ChainClient calls (so a received object goes back as itself), and otherwise a new
+// server for v. Setting it into a message hands the reference to the message.
+func ExportChain(v chain.Chain) *ipc.Capability {
 	switch v := v.(type) {
 	case nil:
-		return Chain{}
+		return nil
 	case *ChainClient:
 		if v == nil {
-			return Chain{}
+			return nil
 		}
 		return v.c.AddRef()
 	}
-	return Chain(NewChainServer(v))
+	return NewChainServer(v)
 }
 
-// ImportChain returns the Go value of the capability c, which it does not take over:
-// nil for a null capability, the implementation itself for a capability this process serves
-// with NewChainServer, and otherwise a ChainClient holding a new reference to c.
-func ImportChain(c Chain) chain.Chain {
-	if !c.IsValid() {
+// ImportChain returns the Go value of the capability c, taking over c: nil for nil, the
+// implementation itself for a capability this process serves with NewChainServer, and
+// otherwise a ChainClient that calls c.
+func ImportChain(c *ipc.Capability) chain.Chain {
+	if c == nil {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		switch s := b.(type) {
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		switch s := s.(type) {
 		case chainServer:
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewChainClient(capnp.Client(c.AddRef()))
+	return NewChainClient(c)
 }
 
 // writeNotifications_transactionAddedToMempool_Params writes the arguments of a call to chain.Notifications.TransactionAddedToMempool into p.
@@ -1819,7 +1546,7 @@ func readChain_initMessage_Params(p Chain_initMessage_Params, message *string) e
 
 // writeChain_handleNotifications_Params writes the arguments of a call to chain.Chain.HandleNotifications into p.
 func writeChain_handleNotifications_Params(p Chain_handleNotifications_Params, n chain.Notifications) error {
-	if err := p.SetN(ExportNotifications(n)); err != nil {
+	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportNotifications(n)); err != nil {
 		return ipc.InField("n", err)
 	}
 	return nil
@@ -1827,13 +1554,13 @@ func writeChain_handleNotifications_Params(p Chain_handleNotifications_Params, n
 
 // readChain_handleNotifications_Params reads the arguments of a call to chain.Chain.HandleNotifications from p.
 func readChain_handleNotifications_Params(p Chain_handleNotifications_Params, n *chain.Notifications) error {
-	*n = ImportNotifications(p.N())
+	*n = ImportNotifications(ipcimpl.Cap(capnp.Struct(p), 0))
 	return nil
 }
 
 // writeChain_handleNotifications_Results writes the results of chain.Chain.HandleNotifications into p.
 func writeChain_handleNotifications_Results(p Chain_handleNotifications_Results, result chain.Handler) error {
-	if err := p.SetResult(ExportHandler(result)); err != nil {
+	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportHandler(result)); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -1841,7 +1568,7 @@ func writeChain_handleNotifications_Results(p Chain_handleNotifications_Results,
 
 // readChain_handleNotifications_Results reads the results of chain.Chain.HandleNotifications from p.
 func readChain_handleNotifications_Results(p Chain_handleNotifications_Results, result *chain.Handler) error {
-	*result = ImportHandler(p.Result())
+	*result = ImportHandler(ipcimpl.Cap(capnp.Struct(p), 0))
 	return nil
 }
 
@@ -1868,7 +1595,7 @@ func readChain_waitForNotificationsIfTipChanged_Params(p Chain_waitForNotificati
 
 // writeChain_requestMempoolTransactions_Params writes the arguments of a call to chain.Chain.RequestMempoolTransactions into p.
 func writeChain_requestMempoolTransactions_Params(p Chain_requestMempoolTransactions_Params, n chain.Notifications) error {
-	if err := p.SetN(ExportNotifications(n)); err != nil {
+	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportNotifications(n)); err != nil {
 		return ipc.InField("n", err)
 	}
 	return nil
@@ -1876,7 +1603,7 @@ func writeChain_requestMempoolTransactions_Params(p Chain_requestMempoolTransact
 
 // readChain_requestMempoolTransactions_Params reads the arguments of a call to chain.Chain.RequestMempoolTransactions from p.
 func readChain_requestMempoolTransactions_Params(p Chain_requestMempoolTransactions_Params, n *chain.Notifications) error {
-	*n = ImportNotifications(p.N())
+	*n = ImportNotifications(ipcimpl.Cap(capnp.Struct(p), 0))
 	return nil
 }
 

@@ -4,6 +4,12 @@
 // Cap'n Proto RPC: New<Interface>Client calls a remote implementation, New<Interface>Server
 // serves a local one. ifacegen generates it from the //ipc: directives in
 // github.com/ifacegen/ifacegen/interfaces/echo.
+//
+// The methods of every client are safe for concurrent use. A method returns an
+// *ipc.RemoteError carrying the message of an error the remote implementation returned,
+// and an *ipc.Error when the call itself failed: errors.Is(err, ipc.ErrDisconnected) once
+// the connection is gone. A method without an error result panics with an *ipc.Error
+// instead.
 package echoipc
 
 import (
@@ -11,13 +17,14 @@ import (
 	"runtime"
 
 	"capnproto.org/go/capnp/v3"
-	"capnproto.org/go/capnp/v3/server"
 	"github.com/ifacegen/ifacegen/interfaces/echo"
+	"github.com/ifacegen/ifacegen/runtime/capnprpc"
 	"github.com/ifacegen/ifacegen/runtime/ipc"
+	"github.com/ifacegen/ifacegen/runtime/ipcimpl"
 )
 
-// This code needs a runtime/ipc that supports this version of generated code.
-const _ = ipc.SupportPackageIsVersion1
+// This code needs a runtime that supports this version of generated code.
+const _ = ipcimpl.SupportPackageIsVersion2
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -25,96 +32,93 @@ func init() {
 	ipc.LogSchema(RegisterSchema)
 }
 
-// EchoClient calls a echo.Echo in another process. It implements echo.Echo.
-// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
-// message of an error the remote implementation returned, and an *ipc.Error when the call
-// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
-// without an error result panics with an *ipc.Error instead.
+// The methods of echo.Echo on the wire.
+var (
+	methodEchoEcho = capnprpc.Method{InterfaceID: Echo_TypeID, MethodID: 0, Name: "echo.Echo.Echo", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+)
+
+// EchoClient calls a echo.Echo in another process; the package doc says how its
+// methods fail.
+//
+// Echo answers with what it is given.
 type EchoClient struct {
-	c Echo
+	c *ipc.Capability
 }
 
+// If this fails to compile, echo.Echo changed: regenerate (go generate).
 var _ echo.Echo = (*EchoClient)(nil)
 
 // NewEchoClient returns a client that calls c, a capability serving echo.Echo, typically
 // what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
 // client that becomes unreachable without Release releases c when it is garbage collected;
 // call Release rather than rely on that.
-func NewEchoClient(c capnp.Client) *EchoClient {
-	client := &EchoClient{c: Echo(c)}
-	runtime.AddCleanup(client, Echo.Release, client.c)
+func NewEchoClient(c *ipc.Capability) *EchoClient {
+	client := &EchoClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *EchoClient) Release() {
 	c.c.Release()
 }
 
 // Echo returns message unchanged.
 func (c *EchoClient) Echo(ctx context.Context, message string) (result string, err error) {
-	f, release := c.c.Echo(ctx, func(p Echo_echo_Params) error {
-		return ipc.ArgsError(writeEcho_echo_Params(p, message))
+	err = ipcimpl.Call(ctx, c.c, &methodEchoEcho, func(p capnp.Struct) error {
+		return writeEcho_echo_Params(Echo_echo_Params(p), message)
+	}, func(r capnp.Struct) error {
+		return readEcho_echo_Results(Echo_echo_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return "", ipc.ClientError(ctx, capnp.Client(c.c), "echo.Echo.Echo", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return "", ipc.ClientError(ctx, capnp.Client(c.c), "echo.Echo.Echo", err)
-	}
-	if err := readEcho_echo_Results(r, &result); err != nil {
-		return "", &ipc.Error{Method: "echo.Echo.Echo", Err: err}
+		return "", err
 	}
 	return result, nil
 }
 
 // NewEchoServer returns a capability that serves impl: calls to it, usually made by a
 // EchoClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewEchoServer(impl echo.Echo) capnp.Client {
-	s := echoServer{impl: impl}
-	return capnp.NewClient(server.New(Echo_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewEchoServer(impl echo.Echo) *ipc.Capability {
+	return ipcimpl.NewServer(echoServer{impl: impl}, impl)
 }
 
-// echoServer serves a echo.Echo as a Echo_Server.
+// echoServer serves a echo.Echo.
 type echoServer struct {
 	impl echo.Echo
 }
 
-// Echo serves echo.Echo.Echo.
-func (s echoServer) Echo(ctx context.Context, call Echo_echo) (err error) {
-	defer ipc.Recover("echo.Echo.Echo", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s echoServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case Echo_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveEcho(ctx, call)
+		}
 	}
-	defer slot.Leave()
+	return ipcimpl.Unknown(call)
+}
+
+// serveEcho serves echo.Echo.Echo.
+func (s echoServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodEchoEcho, &err)
 	var message string
-	if err := readEcho_echo_Params(call.Args(), &message); err != nil {
-		return &ipc.Error{Method: "echo.Echo.Echo", Err: err}
+	if err := readEcho_echo_Params(Echo_echo_Params(call.Params()), &message); err != nil {
+		return ipcimpl.ParamsError(&methodEchoEcho, err)
 	}
 	result, err := s.impl.Echo(ctx, message)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeEcho_echo_Results(r, result); err != nil {
-		return &ipc.Error{Method: "echo.Echo.Echo", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodEchoEcho, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeEcho_echo_Results(Echo_echo_Results(r), result)
+	})
 }
 
 // UnimplementedEcho answers every method of echo.Echo with an error wrapping ipc.ErrUnimplemented
@@ -131,36 +135,37 @@ func (UnimplementedEcho) Echo(context.Context, string) (string, error) {
 	return "", ipc.Unimplemented("echo.Echo.Echo")
 }
 
-// ExportEcho returns a new reference to the capability that carries v: null for nil,
-// the capability a EchoClient calls (so a received object goes back as itself), and
-// otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportEcho(v echo.Echo) Echo {
+// ExportEcho returns a new reference to the capability that carries v: nil for nil, the
+// capability a EchoClient calls (so a received object goes back as itself), and otherwise a new
+// server for v. Setting it into a message hands the reference to the message.
+func ExportEcho(v echo.Echo) *ipc.Capability {
 	switch v := v.(type) {
 	case nil:
-		return Echo{}
+		return nil
 	case *EchoClient:
 		if v == nil {
-			return Echo{}
+			return nil
 		}
 		return v.c.AddRef()
 	}
-	return Echo(NewEchoServer(v))
+	return NewEchoServer(v)
 }
 
-// ImportEcho returns the Go value of the capability c, which it does not take over:
-// nil for a null capability, the implementation itself for a capability this process serves
-// with NewEchoServer, and otherwise a EchoClient holding a new reference to c.
-func ImportEcho(c Echo) echo.Echo {
-	if !c.IsValid() {
+// ImportEcho returns the Go value of the capability c, taking over c: nil for nil, the
+// implementation itself for a capability this process serves with NewEchoServer, and
+// otherwise a EchoClient that calls c.
+func ImportEcho(c *ipc.Capability) echo.Echo {
+	if c == nil {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		switch s := b.(type) {
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		switch s := s.(type) {
 		case echoServer:
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewEchoClient(capnp.Client(c.AddRef()))
+	return NewEchoClient(c)
 }
 
 // writeEcho_echo_Params writes the arguments of a call to echo.Echo.Echo into p.

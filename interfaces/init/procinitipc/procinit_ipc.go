@@ -4,6 +4,12 @@
 // Cap'n Proto RPC: New<Interface>Client calls a remote implementation, New<Interface>Server
 // serves a local one. ifacegen generates it from the //ipc: directives in
 // github.com/ifacegen/ifacegen/interfaces/init.
+//
+// The methods of every client are safe for concurrent use. A method returns an
+// *ipc.RemoteError carrying the message of an error the remote implementation returned,
+// and an *ipc.Error when the call itself failed: errors.Is(err, ipc.ErrDisconnected) once
+// the connection is gone. A method without an error result panics with an *ipc.Error
+// instead.
 package procinitipc
 
 import (
@@ -11,7 +17,6 @@ import (
 	"runtime"
 
 	"capnproto.org/go/capnp/v3"
-	"capnproto.org/go/capnp/v3/server"
 	chain "github.com/ifacegen/ifacegen/interfaces/chain"
 	"github.com/ifacegen/ifacegen/interfaces/chain/chainipc"
 	echo "github.com/ifacegen/ifacegen/interfaces/echo"
@@ -21,11 +26,13 @@ import (
 	"github.com/ifacegen/ifacegen/interfaces/mining/miningipc"
 	wallet "github.com/ifacegen/ifacegen/interfaces/wallet"
 	"github.com/ifacegen/ifacegen/interfaces/wallet/walletipc"
+	"github.com/ifacegen/ifacegen/runtime/capnprpc"
 	"github.com/ifacegen/ifacegen/runtime/ipc"
+	"github.com/ifacegen/ifacegen/runtime/ipcimpl"
 )
 
-// This code needs a runtime/ipc that supports this version of generated code.
-const _ = ipc.SupportPackageIsVersion1
+// This code needs a runtime that supports this version of generated code.
+const _ = ipcimpl.SupportPackageIsVersion2
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -40,83 +47,71 @@ func init() {
 	ipc.RegisterError("github.com/ifacegen/ifacegen/interfaces/init.ErrNotAvailable", procinit.ErrNotAvailable)
 }
 
-// InitClient calls a procinit.Init in another process. It implements procinit.Init.
-// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
-// message of an error the remote implementation returned, and an *ipc.Error when the call
-// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
-// without an error result panics with an *ipc.Error instead.
+// The methods of procinit.Init on the wire.
+var (
+	methodInitMakeEcho         = capnprpc.Method{InterfaceID: Init_TypeID, MethodID: 0, Name: "procinit.Init.MakeEcho", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+	methodInitMakeChain        = capnprpc.Method{InterfaceID: Init_TypeID, MethodID: 1, Name: "procinit.Init.MakeChain", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+	methodInitMakeMining       = capnprpc.Method{InterfaceID: Init_TypeID, MethodID: 2, Name: "procinit.Init.MakeMining", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+	methodInitMakeWalletLoader = capnprpc.Method{InterfaceID: Init_TypeID, MethodID: 3, Name: "procinit.Init.MakeWalletLoader", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+)
+
+// InitClient calls a procinit.Init in another process; the package doc says how its
+// methods fail.
+//
+// Init hands out a process's interfaces. Each method returns a new object
+// the caller owns and releases when done. Its methods are safe for
+// concurrent use.
 type InitClient struct {
-	c Init
+	c *ipc.Capability
 }
 
+// If this fails to compile, procinit.Init changed: regenerate (go generate).
 var _ procinit.Init = (*InitClient)(nil)
 
 // NewInitClient returns a client that calls c, a capability serving procinit.Init, typically
 // what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
 // client that becomes unreachable without Release releases c when it is garbage collected;
 // call Release rather than rely on that.
-func NewInitClient(c capnp.Client) *InitClient {
-	client := &InitClient{c: Init(c)}
-	runtime.AddCleanup(client, Init.Release, client.c)
+func NewInitClient(c *ipc.Capability) *InitClient {
+	client := &InitClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *InitClient) Release() {
 	c.c.Release()
 }
 
 // MakeEcho returns an Echo, to check that the process answers.
 func (c *InitClient) MakeEcho(ctx context.Context) (result echo.Echo, err error) {
-	f, release := c.c.MakeEcho(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "procinit.Init.MakeEcho", err)
-	}
-	defer release()
-	r, err := f.Struct()
+	err = ipcimpl.Call(ctx, c.c, &methodInitMakeEcho, nil, func(r capnp.Struct) error {
+		return readInit_makeEcho_Results(Init_makeEcho_Results(r), &result)
+	})
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "procinit.Init.MakeEcho", err)
-	}
-	if err := readInit_makeEcho_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "procinit.Init.MakeEcho", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
 
 // MakeChain returns the node's block chain.
 func (c *InitClient) MakeChain(ctx context.Context) (result chain.Chain, err error) {
-	f, release := c.c.MakeChain(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "procinit.Init.MakeChain", err)
-	}
-	defer release()
-	r, err := f.Struct()
+	err = ipcimpl.Call(ctx, c.c, &methodInitMakeChain, nil, func(r capnp.Struct) error {
+		return readInit_makeChain_Results(Init_makeChain_Results(r), &result)
+	})
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "procinit.Init.MakeChain", err)
-	}
-	if err := readInit_makeChain_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "procinit.Init.MakeChain", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
 
 // MakeMining returns the node's block template provider.
 func (c *InitClient) MakeMining(ctx context.Context) (result mining.Mining, err error) {
-	f, release := c.c.MakeMining(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "procinit.Init.MakeMining", err)
-	}
-	defer release()
-	r, err := f.Struct()
+	err = ipcimpl.Call(ctx, c.c, &methodInitMakeMining, nil, func(r capnp.Struct) error {
+		return readInit_makeMining_Results(Init_makeMining_Results(r), &result)
+	})
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "procinit.Init.MakeMining", err)
-	}
-	if err := readInit_makeMining_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "procinit.Init.MakeMining", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
@@ -126,136 +121,102 @@ func (c *InitClient) MakeMining(ctx context.Context) (result mining.Mining, err 
 // the loader of the wallet process it runs, which already has the
 // node's chain, and ignores c (pass nil).
 func (c1 *InitClient) MakeWalletLoader(ctx context.Context, c chain.Chain) (result wallet.WalletLoader, err error) {
-	f, release := c1.c.MakeWalletLoader(ctx, func(p Init_makeWalletLoader_Params) error {
-		return ipc.ArgsError(writeInit_makeWalletLoader_Params(p, c))
+	err = ipcimpl.Call(ctx, c1.c, &methodInitMakeWalletLoader, func(p capnp.Struct) error {
+		return writeInit_makeWalletLoader_Params(Init_makeWalletLoader_Params(p), c)
+	}, func(r capnp.Struct) error {
+		return readInit_makeWalletLoader_Results(Init_makeWalletLoader_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c1.c), "procinit.Init.MakeWalletLoader", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c1.c), "procinit.Init.MakeWalletLoader", err)
-	}
-	if err := readInit_makeWalletLoader_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "procinit.Init.MakeWalletLoader", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
 
 // NewInitServer returns a capability that serves impl: calls to it, usually made by a
 // InitClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewInitServer(impl procinit.Init) capnp.Client {
-	s := initServer{impl: impl}
-	return capnp.NewClient(server.New(Init_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewInitServer(impl procinit.Init) *ipc.Capability {
+	return ipcimpl.NewServer(initServer{impl: impl}, impl)
 }
 
-// initServer serves a procinit.Init as a Init_Server.
+// initServer serves a procinit.Init.
 type initServer struct {
 	impl procinit.Init
 }
 
-// MakeEcho serves procinit.Init.MakeEcho.
-func (s initServer) MakeEcho(ctx context.Context, call Init_makeEcho) (err error) {
-	defer ipc.Recover("procinit.Init.MakeEcho", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s initServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case Init_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveMakeEcho(ctx, call)
+		case 1:
+			return s.serveMakeChain(ctx, call)
+		case 2:
+			return s.serveMakeMining(ctx, call)
+		case 3:
+			return s.serveMakeWalletLoader(ctx, call)
+		}
 	}
-	defer slot.Leave()
+	return ipcimpl.Unknown(call)
+}
+
+// serveMakeEcho serves procinit.Init.MakeEcho.
+func (s initServer) serveMakeEcho(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodInitMakeEcho, &err)
 	result, err := s.impl.MakeEcho(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeInit_makeEcho_Results(r, result); err != nil {
-		return &ipc.Error{Method: "procinit.Init.MakeEcho", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodInitMakeEcho, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeInit_makeEcho_Results(Init_makeEcho_Results(r), result)
+	})
 }
 
-// MakeChain serves procinit.Init.MakeChain.
-func (s initServer) MakeChain(ctx context.Context, call Init_makeChain) (err error) {
-	defer ipc.Recover("procinit.Init.MakeChain", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveMakeChain serves procinit.Init.MakeChain.
+func (s initServer) serveMakeChain(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodInitMakeChain, &err)
 	result, err := s.impl.MakeChain(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeInit_makeChain_Results(r, result); err != nil {
-		return &ipc.Error{Method: "procinit.Init.MakeChain", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodInitMakeChain, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeInit_makeChain_Results(Init_makeChain_Results(r), result)
+	})
 }
 
-// MakeMining serves procinit.Init.MakeMining.
-func (s initServer) MakeMining(ctx context.Context, call Init_makeMining) (err error) {
-	defer ipc.Recover("procinit.Init.MakeMining", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveMakeMining serves procinit.Init.MakeMining.
+func (s initServer) serveMakeMining(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodInitMakeMining, &err)
 	result, err := s.impl.MakeMining(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeInit_makeMining_Results(r, result); err != nil {
-		return &ipc.Error{Method: "procinit.Init.MakeMining", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodInitMakeMining, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeInit_makeMining_Results(Init_makeMining_Results(r), result)
+	})
 }
 
-// MakeWalletLoader serves procinit.Init.MakeWalletLoader.
-func (s initServer) MakeWalletLoader(ctx context.Context, call Init_makeWalletLoader) (err error) {
-	defer ipc.Recover("procinit.Init.MakeWalletLoader", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveMakeWalletLoader serves procinit.Init.MakeWalletLoader.
+func (s initServer) serveMakeWalletLoader(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodInitMakeWalletLoader, &err)
 	var c chain.Chain
-	if err := readInit_makeWalletLoader_Params(call.Args(), &c); err != nil {
-		return &ipc.Error{Method: "procinit.Init.MakeWalletLoader", Err: err}
+	if err := readInit_makeWalletLoader_Params(Init_makeWalletLoader_Params(call.Params()), &c); err != nil {
+		return ipcimpl.ParamsError(&methodInitMakeWalletLoader, err)
 	}
 	result, err := s.impl.MakeWalletLoader(ctx, c)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeInit_makeWalletLoader_Results(r, result); err != nil {
-		return &ipc.Error{Method: "procinit.Init.MakeWalletLoader", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodInitMakeWalletLoader, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeInit_makeWalletLoader_Results(Init_makeWalletLoader_Results(r), result)
+	})
 }
 
 // UnimplementedInit answers every method of procinit.Init with an error wrapping ipc.ErrUnimplemented
@@ -287,41 +248,42 @@ func (UnimplementedInit) MakeWalletLoader(context.Context, chain.Chain) (wallet.
 	return nil, ipc.Unimplemented("procinit.Init.MakeWalletLoader")
 }
 
-// ExportInit returns a new reference to the capability that carries v: null for nil,
-// the capability a InitClient calls (so a received object goes back as itself), and
-// otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportInit(v procinit.Init) Init {
+// ExportInit returns a new reference to the capability that carries v: nil for nil, the
+// capability a InitClient calls (so a received object goes back as itself), and otherwise a new
+// server for v. Setting it into a message hands the reference to the message.
+func ExportInit(v procinit.Init) *ipc.Capability {
 	switch v := v.(type) {
 	case nil:
-		return Init{}
+		return nil
 	case *InitClient:
 		if v == nil {
-			return Init{}
+			return nil
 		}
 		return v.c.AddRef()
 	}
-	return Init(NewInitServer(v))
+	return NewInitServer(v)
 }
 
-// ImportInit returns the Go value of the capability c, which it does not take over:
-// nil for a null capability, the implementation itself for a capability this process serves
-// with NewInitServer, and otherwise a InitClient holding a new reference to c.
-func ImportInit(c Init) procinit.Init {
-	if !c.IsValid() {
+// ImportInit returns the Go value of the capability c, taking over c: nil for nil, the
+// implementation itself for a capability this process serves with NewInitServer, and
+// otherwise a InitClient that calls c.
+func ImportInit(c *ipc.Capability) procinit.Init {
+	if c == nil {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		switch s := b.(type) {
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		switch s := s.(type) {
 		case initServer:
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewInitClient(capnp.Client(c.AddRef()))
+	return NewInitClient(c)
 }
 
 // writeInit_makeEcho_Results writes the results of procinit.Init.MakeEcho into p.
 func writeInit_makeEcho_Results(p Init_makeEcho_Results, result echo.Echo) error {
-	if err := p.SetResult(echoipc.ExportEcho(result)); err != nil {
+	if err := ipcimpl.SetCap(capnp.Struct(p), 0, echoipc.ExportEcho(result)); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -329,13 +291,13 @@ func writeInit_makeEcho_Results(p Init_makeEcho_Results, result echo.Echo) error
 
 // readInit_makeEcho_Results reads the results of procinit.Init.MakeEcho from p.
 func readInit_makeEcho_Results(p Init_makeEcho_Results, result *echo.Echo) error {
-	*result = echoipc.ImportEcho(p.Result())
+	*result = echoipc.ImportEcho(ipcimpl.Cap(capnp.Struct(p), 0))
 	return nil
 }
 
 // writeInit_makeChain_Results writes the results of procinit.Init.MakeChain into p.
 func writeInit_makeChain_Results(p Init_makeChain_Results, result chain.Chain) error {
-	if err := p.SetResult(chainipc.ExportChain(result)); err != nil {
+	if err := ipcimpl.SetCap(capnp.Struct(p), 0, chainipc.ExportChain(result)); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -343,13 +305,13 @@ func writeInit_makeChain_Results(p Init_makeChain_Results, result chain.Chain) e
 
 // readInit_makeChain_Results reads the results of procinit.Init.MakeChain from p.
 func readInit_makeChain_Results(p Init_makeChain_Results, result *chain.Chain) error {
-	*result = chainipc.ImportChain(p.Result())
+	*result = chainipc.ImportChain(ipcimpl.Cap(capnp.Struct(p), 0))
 	return nil
 }
 
 // writeInit_makeMining_Results writes the results of procinit.Init.MakeMining into p.
 func writeInit_makeMining_Results(p Init_makeMining_Results, result mining.Mining) error {
-	if err := p.SetResult(miningipc.ExportMining(result)); err != nil {
+	if err := ipcimpl.SetCap(capnp.Struct(p), 0, miningipc.ExportMining(result)); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -357,13 +319,13 @@ func writeInit_makeMining_Results(p Init_makeMining_Results, result mining.Minin
 
 // readInit_makeMining_Results reads the results of procinit.Init.MakeMining from p.
 func readInit_makeMining_Results(p Init_makeMining_Results, result *mining.Mining) error {
-	*result = miningipc.ImportMining(p.Result())
+	*result = miningipc.ImportMining(ipcimpl.Cap(capnp.Struct(p), 0))
 	return nil
 }
 
 // writeInit_makeWalletLoader_Params writes the arguments of a call to procinit.Init.MakeWalletLoader into p.
 func writeInit_makeWalletLoader_Params(p Init_makeWalletLoader_Params, c chain.Chain) error {
-	if err := p.SetC(chainipc.ExportChain(c)); err != nil {
+	if err := ipcimpl.SetCap(capnp.Struct(p), 0, chainipc.ExportChain(c)); err != nil {
 		return ipc.InField("c", err)
 	}
 	return nil
@@ -371,13 +333,13 @@ func writeInit_makeWalletLoader_Params(p Init_makeWalletLoader_Params, c chain.C
 
 // readInit_makeWalletLoader_Params reads the arguments of a call to procinit.Init.MakeWalletLoader from p.
 func readInit_makeWalletLoader_Params(p Init_makeWalletLoader_Params, c *chain.Chain) error {
-	*c = chainipc.ImportChain(p.C())
+	*c = chainipc.ImportChain(ipcimpl.Cap(capnp.Struct(p), 0))
 	return nil
 }
 
 // writeInit_makeWalletLoader_Results writes the results of procinit.Init.MakeWalletLoader into p.
 func writeInit_makeWalletLoader_Results(p Init_makeWalletLoader_Results, result wallet.WalletLoader) error {
-	if err := p.SetResult(walletipc.ExportWalletLoader(result)); err != nil {
+	if err := ipcimpl.SetCap(capnp.Struct(p), 0, walletipc.ExportWalletLoader(result)); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -385,6 +347,6 @@ func writeInit_makeWalletLoader_Results(p Init_makeWalletLoader_Results, result 
 
 // readInit_makeWalletLoader_Results reads the results of procinit.Init.MakeWalletLoader from p.
 func readInit_makeWalletLoader_Results(p Init_makeWalletLoader_Results, result *wallet.WalletLoader) error {
-	*result = walletipc.ImportWalletLoader(p.Result())
+	*result = walletipc.ImportWalletLoader(ipcimpl.Cap(capnp.Struct(p), 0))
 	return nil
 }

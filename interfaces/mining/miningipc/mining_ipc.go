@@ -4,6 +4,12 @@
 // Cap'n Proto RPC: New<Interface>Client calls a remote implementation, New<Interface>Server
 // serves a local one. ifacegen generates it from the //ipc: directives in
 // github.com/ifacegen/ifacegen/interfaces/mining.
+//
+// The methods of every client are safe for concurrent use. A method returns an
+// *ipc.RemoteError carrying the message of an error the remote implementation returned,
+// and an *ipc.Error when the call itself failed: errors.Is(err, ipc.ErrDisconnected) once
+// the connection is gone. A method without an error result panics with an *ipc.Error
+// instead.
 package miningipc
 
 import (
@@ -13,13 +19,14 @@ import (
 	"time"
 
 	"capnproto.org/go/capnp/v3"
-	"capnproto.org/go/capnp/v3/server"
 	"github.com/ifacegen/ifacegen/interfaces/mining"
+	"github.com/ifacegen/ifacegen/runtime/capnprpc"
 	"github.com/ifacegen/ifacegen/runtime/ipc"
+	"github.com/ifacegen/ifacegen/runtime/ipcimpl"
 )
 
-// This code needs a runtime/ipc that supports this version of generated code.
-const _ = ipc.SupportPackageIsVersion1
+// This code needs a runtime that supports this version of generated code.
+const _ = ipcimpl.SupportPackageIsVersion2
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -27,29 +34,44 @@ func init() {
 	ipc.LogSchema(RegisterSchema)
 }
 
-// BlockTemplateClient calls a mining.BlockTemplate in another process. It implements mining.BlockTemplate.
-// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
-// message of an error the remote implementation returned, and an *ipc.Error when the call
-// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
-// without an error result panics with an *ipc.Error instead.
+// The methods of mining.BlockTemplate on the wire.
+var (
+	methodBlockTemplateGetBlockHeader            = capnprpc.Method{InterfaceID: BlockTemplate_TypeID, MethodID: 0, Name: "mining.BlockTemplate.GetBlockHeader", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+	methodBlockTemplateGetBlock                  = capnprpc.Method{InterfaceID: BlockTemplate_TypeID, MethodID: 1, Name: "mining.BlockTemplate.GetBlock", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+	methodBlockTemplateGetTxFees                 = capnprpc.Method{InterfaceID: BlockTemplate_TypeID, MethodID: 2, Name: "mining.BlockTemplate.GetTxFees", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+	methodBlockTemplateGetTxSigops               = capnprpc.Method{InterfaceID: BlockTemplate_TypeID, MethodID: 3, Name: "mining.BlockTemplate.GetTxSigops", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+	methodBlockTemplateGetCoinbaseTx             = capnprpc.Method{InterfaceID: BlockTemplate_TypeID, MethodID: 4, Name: "mining.BlockTemplate.GetCoinbaseTx", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+	methodBlockTemplateGetCoinbaseCommitment     = capnprpc.Method{InterfaceID: BlockTemplate_TypeID, MethodID: 5, Name: "mining.BlockTemplate.GetCoinbaseCommitment", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+	methodBlockTemplateGetWitnessCommitmentIndex = capnprpc.Method{InterfaceID: BlockTemplate_TypeID, MethodID: 6, Name: "mining.BlockTemplate.GetWitnessCommitmentIndex", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+	methodBlockTemplateGetCoinbaseMerklePath     = capnprpc.Method{InterfaceID: BlockTemplate_TypeID, MethodID: 7, Name: "mining.BlockTemplate.GetCoinbaseMerklePath", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+	methodBlockTemplateSubmitSolution            = capnprpc.Method{InterfaceID: BlockTemplate_TypeID, MethodID: 8, Name: "mining.BlockTemplate.SubmitSolution", ParamsSize: capnp.ObjectSize{DataSize: 16, PointerCount: 1}}
+	methodBlockTemplateWaitNext                  = capnprpc.Method{InterfaceID: BlockTemplate_TypeID, MethodID: 9, Name: "mining.BlockTemplate.WaitNext", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodBlockTemplateInterruptWait             = capnprpc.Method{InterfaceID: BlockTemplate_TypeID, MethodID: 10, Name: "mining.BlockTemplate.InterruptWait", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+)
+
+// BlockTemplateClient calls a mining.BlockTemplate in another process; the package doc says how its
+// methods fail.
+//
+// BlockTemplate is a candidate block on top of a tip, held by the node
+// until the caller releases it. Its methods are safe for concurrent use.
 type BlockTemplateClient struct {
-	c BlockTemplate
+	c *ipc.Capability
 }
 
+// If this fails to compile, mining.BlockTemplate changed: regenerate (go generate).
 var _ mining.BlockTemplate = (*BlockTemplateClient)(nil)
 
 // NewBlockTemplateClient returns a client that calls c, a capability serving mining.BlockTemplate, typically
 // what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
 // client that becomes unreachable without Release releases c when it is garbage collected;
 // call Release rather than rely on that.
-func NewBlockTemplateClient(c capnp.Client) *BlockTemplateClient {
-	client := &BlockTemplateClient{c: BlockTemplate(c)}
-	runtime.AddCleanup(client, BlockTemplate.Release, client.c)
+func NewBlockTemplateClient(c *ipc.Capability) *BlockTemplateClient {
+	client := &BlockTemplateClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *BlockTemplateClient) Release() {
 	c.c.Release()
 }
@@ -57,54 +79,33 @@ func (c *BlockTemplateClient) Release() {
 // GetBlockHeader returns the template's header; the miner varies its
 // Time and Nonce.
 func (c *BlockTemplateClient) GetBlockHeader(ctx context.Context) (result mining.BlockHeader, err error) {
-	f, release := c.c.GetBlockHeader(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return mining.BlockHeader{}, ipc.ClientError(ctx, capnp.Client(c.c), "mining.BlockTemplate.GetBlockHeader", err)
-	}
-	defer release()
-	r, err := f.Struct()
+	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetBlockHeader, nil, func(r capnp.Struct) error {
+		return readBlockTemplate_getBlockHeader_Results(BlockTemplate_getBlockHeader_Results(r), &result)
+	})
 	if err != nil {
-		return mining.BlockHeader{}, ipc.ClientError(ctx, capnp.Client(c.c), "mining.BlockTemplate.GetBlockHeader", err)
-	}
-	if err := readBlockTemplate_getBlockHeader_Results(r, &result); err != nil {
-		return mining.BlockHeader{}, &ipc.Error{Method: "mining.BlockTemplate.GetBlockHeader", Err: err}
+		return mining.BlockHeader{}, err
 	}
 	return result, nil
 }
 
 // GetBlock returns the whole block.
 func (c *BlockTemplateClient) GetBlock(ctx context.Context) (result mining.Block, err error) {
-	f, release := c.c.GetBlock(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return mining.Block{}, ipc.ClientError(ctx, capnp.Client(c.c), "mining.BlockTemplate.GetBlock", err)
-	}
-	defer release()
-	r, err := f.Struct()
+	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetBlock, nil, func(r capnp.Struct) error {
+		return readBlockTemplate_getBlock_Results(BlockTemplate_getBlock_Results(r), &result)
+	})
 	if err != nil {
-		return mining.Block{}, ipc.ClientError(ctx, capnp.Client(c.c), "mining.BlockTemplate.GetBlock", err)
-	}
-	if err := readBlockTemplate_getBlock_Results(r, &result); err != nil {
-		return mining.Block{}, &ipc.Error{Method: "mining.BlockTemplate.GetBlock", Err: err}
+		return mining.Block{}, err
 	}
 	return result, nil
 }
 
 // GetTxFees returns the fee of each transaction, coinbase excluded.
 func (c *BlockTemplateClient) GetTxFees(ctx context.Context) (result []int64, err error) {
-	f, release := c.c.GetTxFees(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "mining.BlockTemplate.GetTxFees", err)
-	}
-	defer release()
-	r, err := f.Struct()
+	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetTxFees, nil, func(r capnp.Struct) error {
+		return readBlockTemplate_getTxFees_Results(BlockTemplate_getTxFees_Results(r), &result)
+	})
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "mining.BlockTemplate.GetTxFees", err)
-	}
-	if err := readBlockTemplate_getTxFees_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "mining.BlockTemplate.GetTxFees", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
@@ -112,36 +113,22 @@ func (c *BlockTemplateClient) GetTxFees(ctx context.Context) (result []int64, er
 // GetTxSigops returns the signature operations of each transaction,
 // coinbase excluded.
 func (c *BlockTemplateClient) GetTxSigops(ctx context.Context) (result []int64, err error) {
-	f, release := c.c.GetTxSigops(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "mining.BlockTemplate.GetTxSigops", err)
-	}
-	defer release()
-	r, err := f.Struct()
+	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetTxSigops, nil, func(r capnp.Struct) error {
+		return readBlockTemplate_getTxSigops_Results(BlockTemplate_getTxSigops_Results(r), &result)
+	})
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "mining.BlockTemplate.GetTxSigops", err)
-	}
-	if err := readBlockTemplate_getTxSigops_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "mining.BlockTemplate.GetTxSigops", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
 
 // GetCoinbaseTx returns the serialized coinbase transaction.
 func (c *BlockTemplateClient) GetCoinbaseTx(ctx context.Context) (result []byte, err error) {
-	f, release := c.c.GetCoinbaseTx(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "mining.BlockTemplate.GetCoinbaseTx", err)
-	}
-	defer release()
-	r, err := f.Struct()
+	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetCoinbaseTx, nil, func(r capnp.Struct) error {
+		return readBlockTemplate_getCoinbaseTx_Results(BlockTemplate_getCoinbaseTx_Results(r), &result)
+	})
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "mining.BlockTemplate.GetCoinbaseTx", err)
-	}
-	if err := readBlockTemplate_getCoinbaseTx_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "mining.BlockTemplate.GetCoinbaseTx", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
@@ -149,18 +136,11 @@ func (c *BlockTemplateClient) GetCoinbaseTx(ctx context.Context) (result []byte,
 // GetCoinbaseCommitment returns the witness commitment output script,
 // empty if the block has none.
 func (c *BlockTemplateClient) GetCoinbaseCommitment(ctx context.Context) (result []byte, err error) {
-	f, release := c.c.GetCoinbaseCommitment(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "mining.BlockTemplate.GetCoinbaseCommitment", err)
-	}
-	defer release()
-	r, err := f.Struct()
+	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetCoinbaseCommitment, nil, func(r capnp.Struct) error {
+		return readBlockTemplate_getCoinbaseCommitment_Results(BlockTemplate_getCoinbaseCommitment_Results(r), &result)
+	})
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "mining.BlockTemplate.GetCoinbaseCommitment", err)
-	}
-	if err := readBlockTemplate_getCoinbaseCommitment_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "mining.BlockTemplate.GetCoinbaseCommitment", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
@@ -168,18 +148,11 @@ func (c *BlockTemplateClient) GetCoinbaseCommitment(ctx context.Context) (result
 // GetWitnessCommitmentIndex returns the index of the witness
 // commitment output in the coinbase, or -1.
 func (c *BlockTemplateClient) GetWitnessCommitmentIndex(ctx context.Context) (result int32, err error) {
-	f, release := c.c.GetWitnessCommitmentIndex(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "mining.BlockTemplate.GetWitnessCommitmentIndex", err)
-	}
-	defer release()
-	r, err := f.Struct()
+	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetWitnessCommitmentIndex, nil, func(r capnp.Struct) error {
+		return readBlockTemplate_getWitnessCommitmentIndex_Results(BlockTemplate_getWitnessCommitmentIndex_Results(r), &result)
+	})
 	if err != nil {
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "mining.BlockTemplate.GetWitnessCommitmentIndex", err)
-	}
-	if err := readBlockTemplate_getWitnessCommitmentIndex_Results(r, &result); err != nil {
-		return 0, &ipc.Error{Method: "mining.BlockTemplate.GetWitnessCommitmentIndex", Err: err}
+		return 0, err
 	}
 	return result, nil
 }
@@ -187,18 +160,11 @@ func (c *BlockTemplateClient) GetWitnessCommitmentIndex(ctx context.Context) (re
 // GetCoinbaseMerklePath returns the hashes needed to recompute the
 // merkle root from the coinbase's hash.
 func (c *BlockTemplateClient) GetCoinbaseMerklePath(ctx context.Context) (result []mining.Hash, err error) {
-	f, release := c.c.GetCoinbaseMerklePath(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "mining.BlockTemplate.GetCoinbaseMerklePath", err)
-	}
-	defer release()
-	r, err := f.Struct()
+	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetCoinbaseMerklePath, nil, func(r capnp.Struct) error {
+		return readBlockTemplate_getCoinbaseMerklePath_Results(BlockTemplate_getCoinbaseMerklePath_Results(r), &result)
+	})
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "mining.BlockTemplate.GetCoinbaseMerklePath", err)
-	}
-	if err := readBlockTemplate_getCoinbaseMerklePath_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "mining.BlockTemplate.GetCoinbaseMerklePath", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
@@ -207,20 +173,13 @@ func (c *BlockTemplateClient) GetCoinbaseMerklePath(ctx context.Context) (result
 // (nil: the template's own); ok is false when the solution is
 // rejected, e.g. because the tip moved on.
 func (c *BlockTemplateClient) SubmitSolution(ctx context.Context, version uint32, timestamp uint32, nonce uint32, coinbase []byte) (ok bool, err error) {
-	f, release := c.c.SubmitSolution(ctx, func(p BlockTemplate_submitSolution_Params) error {
-		return ipc.ArgsError(writeBlockTemplate_submitSolution_Params(p, version, timestamp, nonce, coinbase))
+	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateSubmitSolution, func(p capnp.Struct) error {
+		return writeBlockTemplate_submitSolution_Params(BlockTemplate_submitSolution_Params(p), version, timestamp, nonce, coinbase)
+	}, func(r capnp.Struct) error {
+		return readBlockTemplate_submitSolution_Results(BlockTemplate_submitSolution_Results(r), &ok)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return false, ipc.ClientError(ctx, capnp.Client(c.c), "mining.BlockTemplate.SubmitSolution", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return false, ipc.ClientError(ctx, capnp.Client(c.c), "mining.BlockTemplate.SubmitSolution", err)
-	}
-	if err := readBlockTemplate_submitSolution_Results(r, &ok); err != nil {
-		return false, &ipc.Error{Method: "mining.BlockTemplate.SubmitSolution", Err: err}
+		return false, err
 	}
 	return ok, nil
 }
@@ -229,303 +188,207 @@ func (c *BlockTemplateClient) SubmitSolution(ctx context.Context, version uint32
 // (the tip changed, or the fees rose by opts.FeeThreshold) and returns
 // it; nil when opts.Timeout passed first or the wait was interrupted.
 func (c *BlockTemplateClient) WaitNext(ctx context.Context, opts mining.BlockWaitOptions) (result mining.BlockTemplate, err error) {
-	f, release := c.c.WaitNext(ctx, func(p BlockTemplate_waitNext_Params) error {
-		return ipc.ArgsError(writeBlockTemplate_waitNext_Params(p, opts))
+	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateWaitNext, func(p capnp.Struct) error {
+		return writeBlockTemplate_waitNext_Params(BlockTemplate_waitNext_Params(p), opts)
+	}, func(r capnp.Struct) error {
+		return readBlockTemplate_waitNext_Results(BlockTemplate_waitNext_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "mining.BlockTemplate.WaitNext", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "mining.BlockTemplate.WaitNext", err)
-	}
-	if err := readBlockTemplate_waitNext_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "mining.BlockTemplate.WaitNext", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
 
 // InterruptWait makes a WaitNext of this template return nil at once.
 func (c *BlockTemplateClient) InterruptWait() {
-	f, release := c.c.InterruptWait(context.Background(), nil)
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		panic(ipc.CallPanic(capnp.Client(c.c), "mining.BlockTemplate.InterruptWait", err))
-	}
+	ipcimpl.MustCall(context.Background(), c.c, &methodBlockTemplateInterruptWait, nil, nil)
 }
 
 // NewBlockTemplateServer returns a capability that serves impl: calls to it, usually made by a
 // BlockTemplateClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewBlockTemplateServer(impl mining.BlockTemplate) capnp.Client {
-	s := blockTemplateServer{impl: impl}
-	return capnp.NewClient(server.New(BlockTemplate_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewBlockTemplateServer(impl mining.BlockTemplate) *ipc.Capability {
+	return ipcimpl.NewServer(blockTemplateServer{impl: impl}, impl)
 }
 
-// blockTemplateServer serves a mining.BlockTemplate as a BlockTemplate_Server.
+// blockTemplateServer serves a mining.BlockTemplate.
 type blockTemplateServer struct {
 	impl mining.BlockTemplate
 }
 
-// GetBlockHeader serves mining.BlockTemplate.GetBlockHeader.
-func (s blockTemplateServer) GetBlockHeader(ctx context.Context, call BlockTemplate_getBlockHeader) (err error) {
-	defer ipc.Recover("mining.BlockTemplate.GetBlockHeader", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s blockTemplateServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case BlockTemplate_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveGetBlockHeader(ctx, call)
+		case 1:
+			return s.serveGetBlock(ctx, call)
+		case 2:
+			return s.serveGetTxFees(ctx, call)
+		case 3:
+			return s.serveGetTxSigops(ctx, call)
+		case 4:
+			return s.serveGetCoinbaseTx(ctx, call)
+		case 5:
+			return s.serveGetCoinbaseCommitment(ctx, call)
+		case 6:
+			return s.serveGetWitnessCommitmentIndex(ctx, call)
+		case 7:
+			return s.serveGetCoinbaseMerklePath(ctx, call)
+		case 8:
+			return s.serveSubmitSolution(ctx, call)
+		case 9:
+			return s.serveWaitNext(ctx, call)
+		case 10:
+			return s.serveInterruptWait(ctx, call)
+		}
 	}
-	defer slot.Leave()
+	return ipcimpl.Unknown(call)
+}
+
+// serveGetBlockHeader serves mining.BlockTemplate.GetBlockHeader.
+func (s blockTemplateServer) serveGetBlockHeader(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodBlockTemplateGetBlockHeader, &err)
 	result, err := s.impl.GetBlockHeader(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeBlockTemplate_getBlockHeader_Results(r, result); err != nil {
-		return &ipc.Error{Method: "mining.BlockTemplate.GetBlockHeader", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodBlockTemplateGetBlockHeader, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeBlockTemplate_getBlockHeader_Results(BlockTemplate_getBlockHeader_Results(r), result)
+	})
 }
 
-// GetBlock serves mining.BlockTemplate.GetBlock.
-func (s blockTemplateServer) GetBlock(ctx context.Context, call BlockTemplate_getBlock) (err error) {
-	defer ipc.Recover("mining.BlockTemplate.GetBlock", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveGetBlock serves mining.BlockTemplate.GetBlock.
+func (s blockTemplateServer) serveGetBlock(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodBlockTemplateGetBlock, &err)
 	result, err := s.impl.GetBlock(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeBlockTemplate_getBlock_Results(r, result); err != nil {
-		return &ipc.Error{Method: "mining.BlockTemplate.GetBlock", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodBlockTemplateGetBlock, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeBlockTemplate_getBlock_Results(BlockTemplate_getBlock_Results(r), result)
+	})
 }
 
-// GetTxFees serves mining.BlockTemplate.GetTxFees.
-func (s blockTemplateServer) GetTxFees(ctx context.Context, call BlockTemplate_getTxFees) (err error) {
-	defer ipc.Recover("mining.BlockTemplate.GetTxFees", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveGetTxFees serves mining.BlockTemplate.GetTxFees.
+func (s blockTemplateServer) serveGetTxFees(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodBlockTemplateGetTxFees, &err)
 	result, err := s.impl.GetTxFees(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeBlockTemplate_getTxFees_Results(r, result); err != nil {
-		return &ipc.Error{Method: "mining.BlockTemplate.GetTxFees", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodBlockTemplateGetTxFees, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeBlockTemplate_getTxFees_Results(BlockTemplate_getTxFees_Results(r), result)
+	})
 }
 
-// GetTxSigops serves mining.BlockTemplate.GetTxSigops.
-func (s blockTemplateServer) GetTxSigops(ctx context.Context, call BlockTemplate_getTxSigops) (err error) {
-	defer ipc.Recover("mining.BlockTemplate.GetTxSigops", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveGetTxSigops serves mining.BlockTemplate.GetTxSigops.
+func (s blockTemplateServer) serveGetTxSigops(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodBlockTemplateGetTxSigops, &err)
 	result, err := s.impl.GetTxSigops(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeBlockTemplate_getTxSigops_Results(r, result); err != nil {
-		return &ipc.Error{Method: "mining.BlockTemplate.GetTxSigops", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodBlockTemplateGetTxSigops, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeBlockTemplate_getTxSigops_Results(BlockTemplate_getTxSigops_Results(r), result)
+	})
 }
 
-// GetCoinbaseTx serves mining.BlockTemplate.GetCoinbaseTx.
-func (s blockTemplateServer) GetCoinbaseTx(ctx context.Context, call BlockTemplate_getCoinbaseTx) (err error) {
-	defer ipc.Recover("mining.BlockTemplate.GetCoinbaseTx", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveGetCoinbaseTx serves mining.BlockTemplate.GetCoinbaseTx.
+func (s blockTemplateServer) serveGetCoinbaseTx(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodBlockTemplateGetCoinbaseTx, &err)
 	result, err := s.impl.GetCoinbaseTx(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeBlockTemplate_getCoinbaseTx_Results(r, result); err != nil {
-		return &ipc.Error{Method: "mining.BlockTemplate.GetCoinbaseTx", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodBlockTemplateGetCoinbaseTx, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeBlockTemplate_getCoinbaseTx_Results(BlockTemplate_getCoinbaseTx_Results(r), result)
+	})
 }
 
-// GetCoinbaseCommitment serves mining.BlockTemplate.GetCoinbaseCommitment.
-func (s blockTemplateServer) GetCoinbaseCommitment(ctx context.Context, call BlockTemplate_getCoinbaseCommitment) (err error) {
-	defer ipc.Recover("mining.BlockTemplate.GetCoinbaseCommitment", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveGetCoinbaseCommitment serves mining.BlockTemplate.GetCoinbaseCommitment.
+func (s blockTemplateServer) serveGetCoinbaseCommitment(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodBlockTemplateGetCoinbaseCommitment, &err)
 	result, err := s.impl.GetCoinbaseCommitment(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeBlockTemplate_getCoinbaseCommitment_Results(r, result); err != nil {
-		return &ipc.Error{Method: "mining.BlockTemplate.GetCoinbaseCommitment", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodBlockTemplateGetCoinbaseCommitment, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeBlockTemplate_getCoinbaseCommitment_Results(BlockTemplate_getCoinbaseCommitment_Results(r), result)
+	})
 }
 
-// GetWitnessCommitmentIndex serves mining.BlockTemplate.GetWitnessCommitmentIndex.
-func (s blockTemplateServer) GetWitnessCommitmentIndex(ctx context.Context, call BlockTemplate_getWitnessCommitmentIndex) (err error) {
-	defer ipc.Recover("mining.BlockTemplate.GetWitnessCommitmentIndex", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveGetWitnessCommitmentIndex serves mining.BlockTemplate.GetWitnessCommitmentIndex.
+func (s blockTemplateServer) serveGetWitnessCommitmentIndex(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodBlockTemplateGetWitnessCommitmentIndex, &err)
 	result, err := s.impl.GetWitnessCommitmentIndex(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeBlockTemplate_getWitnessCommitmentIndex_Results(r, result); err != nil {
-		return &ipc.Error{Method: "mining.BlockTemplate.GetWitnessCommitmentIndex", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodBlockTemplateGetWitnessCommitmentIndex, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeBlockTemplate_getWitnessCommitmentIndex_Results(BlockTemplate_getWitnessCommitmentIndex_Results(r), result)
+	})
 }
 
-// GetCoinbaseMerklePath serves mining.BlockTemplate.GetCoinbaseMerklePath.
-func (s blockTemplateServer) GetCoinbaseMerklePath(ctx context.Context, call BlockTemplate_getCoinbaseMerklePath) (err error) {
-	defer ipc.Recover("mining.BlockTemplate.GetCoinbaseMerklePath", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveGetCoinbaseMerklePath serves mining.BlockTemplate.GetCoinbaseMerklePath.
+func (s blockTemplateServer) serveGetCoinbaseMerklePath(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodBlockTemplateGetCoinbaseMerklePath, &err)
 	result, err := s.impl.GetCoinbaseMerklePath(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeBlockTemplate_getCoinbaseMerklePath_Results(r, result); err != nil {
-		return &ipc.Error{Method: "mining.BlockTemplate.GetCoinbaseMerklePath", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodBlockTemplateGetCoinbaseMerklePath, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeBlockTemplate_getCoinbaseMerklePath_Results(BlockTemplate_getCoinbaseMerklePath_Results(r), result)
+	})
 }
 
-// SubmitSolution serves mining.BlockTemplate.SubmitSolution.
-func (s blockTemplateServer) SubmitSolution(ctx context.Context, call BlockTemplate_submitSolution) (err error) {
-	defer ipc.Recover("mining.BlockTemplate.SubmitSolution", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveSubmitSolution serves mining.BlockTemplate.SubmitSolution.
+func (s blockTemplateServer) serveSubmitSolution(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodBlockTemplateSubmitSolution, &err)
 	var (
 		version   uint32
 		timestamp uint32
 		nonce     uint32
 		coinbase  []byte
 	)
-	if err := readBlockTemplate_submitSolution_Params(call.Args(), &version, &timestamp, &nonce, &coinbase); err != nil {
-		return &ipc.Error{Method: "mining.BlockTemplate.SubmitSolution", Err: err}
+	if err := readBlockTemplate_submitSolution_Params(BlockTemplate_submitSolution_Params(call.Params()), &version, &timestamp, &nonce, &coinbase); err != nil {
+		return ipcimpl.ParamsError(&methodBlockTemplateSubmitSolution, err)
 	}
 	ok, err := s.impl.SubmitSolution(ctx, version, timestamp, nonce, coinbase)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeBlockTemplate_submitSolution_Results(r, ok); err != nil {
-		return &ipc.Error{Method: "mining.BlockTemplate.SubmitSolution", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodBlockTemplateSubmitSolution, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeBlockTemplate_submitSolution_Results(BlockTemplate_submitSolution_Results(r), ok)
+	})
 }
 
-// WaitNext serves mining.BlockTemplate.WaitNext.
-func (s blockTemplateServer) WaitNext(ctx context.Context, call BlockTemplate_waitNext) (err error) {
-	defer ipc.Recover("mining.BlockTemplate.WaitNext", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveWaitNext serves mining.BlockTemplate.WaitNext.
+func (s blockTemplateServer) serveWaitNext(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodBlockTemplateWaitNext, &err)
 	var opts mining.BlockWaitOptions
-	if err := readBlockTemplate_waitNext_Params(call.Args(), &opts); err != nil {
-		return &ipc.Error{Method: "mining.BlockTemplate.WaitNext", Err: err}
+	if err := readBlockTemplate_waitNext_Params(BlockTemplate_waitNext_Params(call.Params()), &opts); err != nil {
+		return ipcimpl.ParamsError(&methodBlockTemplateWaitNext, err)
 	}
 	result, err := s.impl.WaitNext(ctx, opts)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeBlockTemplate_waitNext_Results(r, result); err != nil {
-		return &ipc.Error{Method: "mining.BlockTemplate.WaitNext", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodBlockTemplateWaitNext, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeBlockTemplate_waitNext_Results(BlockTemplate_waitNext_Results(r), result)
+	})
 }
 
-// InterruptWait serves mining.BlockTemplate.InterruptWait.
-func (s blockTemplateServer) InterruptWait(ctx context.Context, call BlockTemplate_interruptWait) (err error) {
-	defer ipc.Recover("mining.BlockTemplate.InterruptWait", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveInterruptWait serves mining.BlockTemplate.InterruptWait.
+func (s blockTemplateServer) serveInterruptWait(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodBlockTemplateInterruptWait, &err)
 	s.impl.InterruptWait()
 	return nil
 }
@@ -592,115 +455,105 @@ func (UnimplementedBlockTemplate) WaitNext(context.Context, mining.BlockWaitOpti
 // InterruptWait does nothing.
 func (UnimplementedBlockTemplate) InterruptWait() {}
 
-// ExportBlockTemplate returns a new reference to the capability that carries v: null for nil,
-// the capability a BlockTemplateClient calls (so a received object goes back as itself), and
-// otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportBlockTemplate(v mining.BlockTemplate) BlockTemplate {
+// ExportBlockTemplate returns a new reference to the capability that carries v: nil for nil, the
+// capability a BlockTemplateClient calls (so a received object goes back as itself), and otherwise a new
+// server for v. Setting it into a message hands the reference to the message.
+func ExportBlockTemplate(v mining.BlockTemplate) *ipc.Capability {
 	switch v := v.(type) {
 	case nil:
-		return BlockTemplate{}
+		return nil
 	case *BlockTemplateClient:
 		if v == nil {
-			return BlockTemplate{}
+			return nil
 		}
 		return v.c.AddRef()
 	}
-	return BlockTemplate(NewBlockTemplateServer(v))
+	return NewBlockTemplateServer(v)
 }
 
-// ImportBlockTemplate returns the Go value of the capability c, which it does not take over:
-// nil for a null capability, the implementation itself for a capability this process serves
-// with NewBlockTemplateServer, and otherwise a BlockTemplateClient holding a new reference to c.
-func ImportBlockTemplate(c BlockTemplate) mining.BlockTemplate {
-	if !c.IsValid() {
+// ImportBlockTemplate returns the Go value of the capability c, taking over c: nil for nil, the
+// implementation itself for a capability this process serves with NewBlockTemplateServer, and
+// otherwise a BlockTemplateClient that calls c.
+func ImportBlockTemplate(c *ipc.Capability) mining.BlockTemplate {
+	if c == nil {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		switch s := b.(type) {
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		switch s := s.(type) {
 		case blockTemplateServer:
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewBlockTemplateClient(capnp.Client(c.AddRef()))
+	return NewBlockTemplateClient(c)
 }
 
-// MiningClient calls a mining.Mining in another process. It implements mining.Mining.
-// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
-// message of an error the remote implementation returned, and an *ipc.Error when the call
-// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
-// without an error result panics with an *ipc.Error instead.
+// The methods of mining.Mining on the wire.
+var (
+	methodMiningIsTestChain            = capnprpc.Method{InterfaceID: Mining_TypeID, MethodID: 0, Name: "mining.Mining.IsTestChain", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+	methodMiningIsInitialBlockDownload = capnprpc.Method{InterfaceID: Mining_TypeID, MethodID: 1, Name: "mining.Mining.IsInitialBlockDownload", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+	methodMiningGetTip                 = capnprpc.Method{InterfaceID: Mining_TypeID, MethodID: 2, Name: "mining.Mining.GetTip", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+	methodMiningWaitTipChanged         = capnprpc.Method{InterfaceID: Mining_TypeID, MethodID: 3, Name: "mining.Mining.WaitTipChanged", ParamsSize: capnp.ObjectSize{DataSize: 8, PointerCount: 1}}
+	methodMiningCreateNewBlock         = capnprpc.Method{InterfaceID: Mining_TypeID, MethodID: 4, Name: "mining.Mining.CreateNewBlock", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodMiningCheckBlock             = capnprpc.Method{InterfaceID: Mining_TypeID, MethodID: 5, Name: "mining.Mining.CheckBlock", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 2}}
+	methodMiningInterrupt              = capnprpc.Method{InterfaceID: Mining_TypeID, MethodID: 6, Name: "mining.Mining.Interrupt", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+)
+
+// MiningClient calls a mining.Mining in another process; the package doc says how its
+// methods fail.
+//
+// Mining lets an external process build and check blocks.
 type MiningClient struct {
-	c Mining
+	c *ipc.Capability
 }
 
+// If this fails to compile, mining.Mining changed: regenerate (go generate).
 var _ mining.Mining = (*MiningClient)(nil)
 
 // NewMiningClient returns a client that calls c, a capability serving mining.Mining, typically
 // what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
 // client that becomes unreachable without Release releases c when it is garbage collected;
 // call Release rather than rely on that.
-func NewMiningClient(c capnp.Client) *MiningClient {
-	client := &MiningClient{c: Mining(c)}
-	runtime.AddCleanup(client, Mining.Release, client.c)
+func NewMiningClient(c *ipc.Capability) *MiningClient {
+	client := &MiningClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *MiningClient) Release() {
 	c.c.Release()
 }
 
 // IsTestChain reports whether the node runs a test network.
 func (c *MiningClient) IsTestChain(ctx context.Context) (result bool, err error) {
-	f, release := c.c.IsTestChain(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return false, ipc.ClientError(ctx, capnp.Client(c.c), "mining.Mining.IsTestChain", err)
-	}
-	defer release()
-	r, err := f.Struct()
+	err = ipcimpl.Call(ctx, c.c, &methodMiningIsTestChain, nil, func(r capnp.Struct) error {
+		return readMining_isTestChain_Results(Mining_isTestChain_Results(r), &result)
+	})
 	if err != nil {
-		return false, ipc.ClientError(ctx, capnp.Client(c.c), "mining.Mining.IsTestChain", err)
-	}
-	if err := readMining_isTestChain_Results(r, &result); err != nil {
-		return false, &ipc.Error{Method: "mining.Mining.IsTestChain", Err: err}
+		return false, err
 	}
 	return result, nil
 }
 
 // IsInitialBlockDownload reports whether the node is still catching up.
 func (c *MiningClient) IsInitialBlockDownload(ctx context.Context) (result bool, err error) {
-	f, release := c.c.IsInitialBlockDownload(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return false, ipc.ClientError(ctx, capnp.Client(c.c), "mining.Mining.IsInitialBlockDownload", err)
-	}
-	defer release()
-	r, err := f.Struct()
+	err = ipcimpl.Call(ctx, c.c, &methodMiningIsInitialBlockDownload, nil, func(r capnp.Struct) error {
+		return readMining_isInitialBlockDownload_Results(Mining_isInitialBlockDownload_Results(r), &result)
+	})
 	if err != nil {
-		return false, ipc.ClientError(ctx, capnp.Client(c.c), "mining.Mining.IsInitialBlockDownload", err)
-	}
-	if err := readMining_isInitialBlockDownload_Results(r, &result); err != nil {
-		return false, &ipc.Error{Method: "mining.Mining.IsInitialBlockDownload", Err: err}
+		return false, err
 	}
 	return result, nil
 }
 
 // GetTip returns the best block, or nil before the genesis block is loaded.
 func (c *MiningClient) GetTip(ctx context.Context) (result *mining.BlockRef, err error) {
-	f, release := c.c.GetTip(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "mining.Mining.GetTip", err)
-	}
-	defer release()
-	r, err := f.Struct()
+	err = ipcimpl.Call(ctx, c.c, &methodMiningGetTip, nil, func(r capnp.Struct) error {
+		return readMining_getTip_Results(Mining_getTip_Results(r), &result)
+	})
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "mining.Mining.GetTip", err)
-	}
-	if err := readMining_getTip_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "mining.Mining.GetTip", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
@@ -708,20 +561,13 @@ func (c *MiningClient) GetTip(ctx context.Context) (result *mining.BlockRef, err
 // WaitTipChanged waits until the tip differs from currentTip or timeout
 // passes, and returns the tip then (nil if there is none).
 func (c *MiningClient) WaitTipChanged(ctx context.Context, currentTip mining.Hash, timeout time.Duration) (result *mining.BlockRef, err error) {
-	f, release := c.c.WaitTipChanged(ctx, func(p Mining_waitTipChanged_Params) error {
-		return ipc.ArgsError(writeMining_waitTipChanged_Params(p, currentTip, timeout))
+	err = ipcimpl.Call(ctx, c.c, &methodMiningWaitTipChanged, func(p capnp.Struct) error {
+		return writeMining_waitTipChanged_Params(Mining_waitTipChanged_Params(p), currentTip, timeout)
+	}, func(r capnp.Struct) error {
+		return readMining_waitTipChanged_Results(Mining_waitTipChanged_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "mining.Mining.WaitTipChanged", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "mining.Mining.WaitTipChanged", err)
-	}
-	if err := readMining_waitTipChanged_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "mining.Mining.WaitTipChanged", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
@@ -729,40 +575,26 @@ func (c *MiningClient) WaitTipChanged(ctx context.Context, currentTip mining.Has
 // CreateNewBlock assembles a block template on top of the current tip.
 // The caller owns the template and releases it when done.
 func (c *MiningClient) CreateNewBlock(ctx context.Context, opts mining.BlockCreateOptions) (result mining.BlockTemplate, err error) {
-	f, release := c.c.CreateNewBlock(ctx, func(p Mining_createNewBlock_Params) error {
-		return ipc.ArgsError(writeMining_createNewBlock_Params(p, opts))
+	err = ipcimpl.Call(ctx, c.c, &methodMiningCreateNewBlock, func(p capnp.Struct) error {
+		return writeMining_createNewBlock_Params(Mining_createNewBlock_Params(p), opts)
+	}, func(r capnp.Struct) error {
+		return readMining_createNewBlock_Results(Mining_createNewBlock_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "mining.Mining.CreateNewBlock", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "mining.Mining.CreateNewBlock", err)
-	}
-	if err := readMining_createNewBlock_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "mining.Mining.CreateNewBlock", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
 
 // CheckBlock validates a serialized block without submitting it.
 func (c *MiningClient) CheckBlock(ctx context.Context, block []byte, opts mining.BlockCheckOptions) (reason string, debug string, ok bool, err error) {
-	f, release := c.c.CheckBlock(ctx, func(p Mining_checkBlock_Params) error {
-		return ipc.ArgsError(writeMining_checkBlock_Params(p, block, opts))
+	err = ipcimpl.Call(ctx, c.c, &methodMiningCheckBlock, func(p capnp.Struct) error {
+		return writeMining_checkBlock_Params(Mining_checkBlock_Params(p), block, opts)
+	}, func(r capnp.Struct) error {
+		return readMining_checkBlock_Results(Mining_checkBlock_Results(r), &reason, &debug, &ok)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return "", "", false, ipc.ClientError(ctx, capnp.Client(c.c), "mining.Mining.CheckBlock", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return "", "", false, ipc.ClientError(ctx, capnp.Client(c.c), "mining.Mining.CheckBlock", err)
-	}
-	if err := readMining_checkBlock_Results(r, &reason, &debug, &ok); err != nil {
-		return "", "", false, &ipc.Error{Method: "mining.Mining.CheckBlock", Err: err}
+		return "", "", false, err
 	}
 	return reason, debug, ok, nil
 }
@@ -770,196 +602,143 @@ func (c *MiningClient) CheckBlock(ctx context.Context, block []byte, opts mining
 // Interrupt wakes every waiting call (WaitTipChanged, WaitNext) so
 // that it returns at once.
 func (c *MiningClient) Interrupt() {
-	f, release := c.c.Interrupt(context.Background(), nil)
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		panic(ipc.CallPanic(capnp.Client(c.c), "mining.Mining.Interrupt", err))
-	}
+	ipcimpl.MustCall(context.Background(), c.c, &methodMiningInterrupt, nil, nil)
 }
 
 // NewMiningServer returns a capability that serves impl: calls to it, usually made by a
 // MiningClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewMiningServer(impl mining.Mining) capnp.Client {
-	s := miningServer{impl: impl}
-	return capnp.NewClient(server.New(Mining_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewMiningServer(impl mining.Mining) *ipc.Capability {
+	return ipcimpl.NewServer(miningServer{impl: impl}, impl)
 }
 
-// miningServer serves a mining.Mining as a Mining_Server.
+// miningServer serves a mining.Mining.
 type miningServer struct {
 	impl mining.Mining
 }
 
-// IsTestChain serves mining.Mining.IsTestChain.
-func (s miningServer) IsTestChain(ctx context.Context, call Mining_isTestChain) (err error) {
-	defer ipc.Recover("mining.Mining.IsTestChain", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s miningServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case Mining_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveIsTestChain(ctx, call)
+		case 1:
+			return s.serveIsInitialBlockDownload(ctx, call)
+		case 2:
+			return s.serveGetTip(ctx, call)
+		case 3:
+			return s.serveWaitTipChanged(ctx, call)
+		case 4:
+			return s.serveCreateNewBlock(ctx, call)
+		case 5:
+			return s.serveCheckBlock(ctx, call)
+		case 6:
+			return s.serveInterrupt(ctx, call)
+		}
 	}
-	defer slot.Leave()
+	return ipcimpl.Unknown(call)
+}
+
+// serveIsTestChain serves mining.Mining.IsTestChain.
+func (s miningServer) serveIsTestChain(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodMiningIsTestChain, &err)
 	result, err := s.impl.IsTestChain(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeMining_isTestChain_Results(r, result); err != nil {
-		return &ipc.Error{Method: "mining.Mining.IsTestChain", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodMiningIsTestChain, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeMining_isTestChain_Results(Mining_isTestChain_Results(r), result)
+	})
 }
 
-// IsInitialBlockDownload serves mining.Mining.IsInitialBlockDownload.
-func (s miningServer) IsInitialBlockDownload(ctx context.Context, call Mining_isInitialBlockDownload) (err error) {
-	defer ipc.Recover("mining.Mining.IsInitialBlockDownload", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveIsInitialBlockDownload serves mining.Mining.IsInitialBlockDownload.
+func (s miningServer) serveIsInitialBlockDownload(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodMiningIsInitialBlockDownload, &err)
 	result, err := s.impl.IsInitialBlockDownload(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeMining_isInitialBlockDownload_Results(r, result); err != nil {
-		return &ipc.Error{Method: "mining.Mining.IsInitialBlockDownload", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodMiningIsInitialBlockDownload, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeMining_isInitialBlockDownload_Results(Mining_isInitialBlockDownload_Results(r), result)
+	})
 }
 
-// GetTip serves mining.Mining.GetTip.
-func (s miningServer) GetTip(ctx context.Context, call Mining_getTip) (err error) {
-	defer ipc.Recover("mining.Mining.GetTip", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveGetTip serves mining.Mining.GetTip.
+func (s miningServer) serveGetTip(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodMiningGetTip, &err)
 	result, err := s.impl.GetTip(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeMining_getTip_Results(r, result); err != nil {
-		return &ipc.Error{Method: "mining.Mining.GetTip", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodMiningGetTip, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeMining_getTip_Results(Mining_getTip_Results(r), result)
+	})
 }
 
-// WaitTipChanged serves mining.Mining.WaitTipChanged.
-func (s miningServer) WaitTipChanged(ctx context.Context, call Mining_waitTipChanged) (err error) {
-	defer ipc.Recover("mining.Mining.WaitTipChanged", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveWaitTipChanged serves mining.Mining.WaitTipChanged.
+func (s miningServer) serveWaitTipChanged(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodMiningWaitTipChanged, &err)
 	var (
 		currentTip mining.Hash
 		timeout    time.Duration
 	)
-	if err := readMining_waitTipChanged_Params(call.Args(), &currentTip, &timeout); err != nil {
-		return &ipc.Error{Method: "mining.Mining.WaitTipChanged", Err: err}
+	if err := readMining_waitTipChanged_Params(Mining_waitTipChanged_Params(call.Params()), &currentTip, &timeout); err != nil {
+		return ipcimpl.ParamsError(&methodMiningWaitTipChanged, err)
 	}
 	result, err := s.impl.WaitTipChanged(ctx, currentTip, timeout)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeMining_waitTipChanged_Results(r, result); err != nil {
-		return &ipc.Error{Method: "mining.Mining.WaitTipChanged", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodMiningWaitTipChanged, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeMining_waitTipChanged_Results(Mining_waitTipChanged_Results(r), result)
+	})
 }
 
-// CreateNewBlock serves mining.Mining.CreateNewBlock.
-func (s miningServer) CreateNewBlock(ctx context.Context, call Mining_createNewBlock) (err error) {
-	defer ipc.Recover("mining.Mining.CreateNewBlock", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveCreateNewBlock serves mining.Mining.CreateNewBlock.
+func (s miningServer) serveCreateNewBlock(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodMiningCreateNewBlock, &err)
 	var opts mining.BlockCreateOptions
-	if err := readMining_createNewBlock_Params(call.Args(), &opts); err != nil {
-		return &ipc.Error{Method: "mining.Mining.CreateNewBlock", Err: err}
+	if err := readMining_createNewBlock_Params(Mining_createNewBlock_Params(call.Params()), &opts); err != nil {
+		return ipcimpl.ParamsError(&methodMiningCreateNewBlock, err)
 	}
 	result, err := s.impl.CreateNewBlock(ctx, opts)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeMining_createNewBlock_Results(r, result); err != nil {
-		return &ipc.Error{Method: "mining.Mining.CreateNewBlock", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodMiningCreateNewBlock, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeMining_createNewBlock_Results(Mining_createNewBlock_Results(r), result)
+	})
 }
 
-// CheckBlock serves mining.Mining.CheckBlock.
-func (s miningServer) CheckBlock(ctx context.Context, call Mining_checkBlock) (err error) {
-	defer ipc.Recover("mining.Mining.CheckBlock", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveCheckBlock serves mining.Mining.CheckBlock.
+func (s miningServer) serveCheckBlock(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodMiningCheckBlock, &err)
 	var (
 		block []byte
 		opts  mining.BlockCheckOptions
 	)
-	if err := readMining_checkBlock_Params(call.Args(), &block, &opts); err != nil {
-		return &ipc.Error{Method: "mining.Mining.CheckBlock", Err: err}
+	if err := readMining_checkBlock_Params(Mining_checkBlock_Params(call.Params()), &block, &opts); err != nil {
+		return ipcimpl.ParamsError(&methodMiningCheckBlock, err)
 	}
 	reason, debug, ok, err := s.impl.CheckBlock(ctx, block, opts)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeMining_checkBlock_Results(r, reason, debug, ok); err != nil {
-		return &ipc.Error{Method: "mining.Mining.CheckBlock", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodMiningCheckBlock, capnp.ObjectSize{DataSize: 8, PointerCount: 2}, func(r capnp.Struct) error {
+		return writeMining_checkBlock_Results(Mining_checkBlock_Results(r), reason, debug, ok)
+	})
 }
 
-// Interrupt serves mining.Mining.Interrupt.
-func (s miningServer) Interrupt(ctx context.Context, call Mining_interrupt) (err error) {
-	defer ipc.Recover("mining.Mining.Interrupt", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveInterrupt serves mining.Mining.Interrupt.
+func (s miningServer) serveInterrupt(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodMiningInterrupt, &err)
 	s.impl.Interrupt()
 	return nil
 }
@@ -1006,36 +785,37 @@ func (UnimplementedMining) CheckBlock(context.Context, []byte, mining.BlockCheck
 // Interrupt does nothing.
 func (UnimplementedMining) Interrupt() {}
 
-// ExportMining returns a new reference to the capability that carries v: null for nil,
-// the capability a MiningClient calls (so a received object goes back as itself), and
-// otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportMining(v mining.Mining) Mining {
+// ExportMining returns a new reference to the capability that carries v: nil for nil, the
+// capability a MiningClient calls (so a received object goes back as itself), and otherwise a new
+// server for v. Setting it into a message hands the reference to the message.
+func ExportMining(v mining.Mining) *ipc.Capability {
 	switch v := v.(type) {
 	case nil:
-		return Mining{}
+		return nil
 	case *MiningClient:
 		if v == nil {
-			return Mining{}
+			return nil
 		}
 		return v.c.AddRef()
 	}
-	return Mining(NewMiningServer(v))
+	return NewMiningServer(v)
 }
 
-// ImportMining returns the Go value of the capability c, which it does not take over:
-// nil for a null capability, the implementation itself for a capability this process serves
-// with NewMiningServer, and otherwise a MiningClient holding a new reference to c.
-func ImportMining(c Mining) mining.Mining {
-	if !c.IsValid() {
+// ImportMining returns the Go value of the capability c, taking over c: nil for nil, the
+// implementation itself for a capability this process serves with NewMiningServer, and
+// otherwise a MiningClient that calls c.
+func ImportMining(c *ipc.Capability) mining.Mining {
+	if c == nil {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		switch s := b.(type) {
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		switch s := s.(type) {
 		case miningServer:
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewMiningClient(capnp.Client(c.AddRef()))
+	return NewMiningClient(c)
 }
 
 // writeBlockTemplate_getBlockHeader_Results writes the results of mining.BlockTemplate.GetBlockHeader into p.
@@ -1307,7 +1087,7 @@ func readBlockTemplate_waitNext_Params(p BlockTemplate_waitNext_Params, opts *mi
 
 // writeBlockTemplate_waitNext_Results writes the results of mining.BlockTemplate.WaitNext into p.
 func writeBlockTemplate_waitNext_Results(p BlockTemplate_waitNext_Results, result mining.BlockTemplate) error {
-	if err := p.SetResult(ExportBlockTemplate(result)); err != nil {
+	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportBlockTemplate(result)); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -1315,7 +1095,7 @@ func writeBlockTemplate_waitNext_Results(p BlockTemplate_waitNext_Results, resul
 
 // readBlockTemplate_waitNext_Results reads the results of mining.BlockTemplate.WaitNext from p.
 func readBlockTemplate_waitNext_Results(p BlockTemplate_waitNext_Results, result *mining.BlockTemplate) error {
-	*result = ImportBlockTemplate(p.Result())
+	*result = ImportBlockTemplate(ipcimpl.Cap(capnp.Struct(p), 0))
 	return nil
 }
 
@@ -1452,7 +1232,7 @@ func readMining_createNewBlock_Params(p Mining_createNewBlock_Params, opts *mini
 
 // writeMining_createNewBlock_Results writes the results of mining.Mining.CreateNewBlock into p.
 func writeMining_createNewBlock_Results(p Mining_createNewBlock_Results, result mining.BlockTemplate) error {
-	if err := p.SetResult(ExportBlockTemplate(result)); err != nil {
+	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportBlockTemplate(result)); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -1460,7 +1240,7 @@ func writeMining_createNewBlock_Results(p Mining_createNewBlock_Results, result 
 
 // readMining_createNewBlock_Results reads the results of mining.Mining.CreateNewBlock from p.
 func readMining_createNewBlock_Results(p Mining_createNewBlock_Results, result *mining.BlockTemplate) error {
-	*result = ImportBlockTemplate(p.Result())
+	*result = ImportBlockTemplate(ipcimpl.Cap(capnp.Struct(p), 0))
 	return nil
 }
 

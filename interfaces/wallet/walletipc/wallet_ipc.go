@@ -4,6 +4,12 @@
 // Cap'n Proto RPC: New<Interface>Client calls a remote implementation, New<Interface>Server
 // serves a local one. ifacegen generates it from the //ipc: directives in
 // github.com/ifacegen/ifacegen/interfaces/wallet.
+//
+// The methods of every client are safe for concurrent use. A method returns an
+// *ipc.RemoteError carrying the message of an error the remote implementation returned,
+// and an *ipc.Error when the call itself failed: errors.Is(err, ipc.ErrDisconnected) once
+// the connection is gone. A method without an error result panics with an *ipc.Error
+// instead.
 package walletipc
 
 import (
@@ -11,15 +17,16 @@ import (
 	"runtime"
 
 	"capnproto.org/go/capnp/v3"
-	"capnproto.org/go/capnp/v3/server"
 	chain "github.com/ifacegen/ifacegen/interfaces/chain"
 	"github.com/ifacegen/ifacegen/interfaces/chain/chainipc"
 	"github.com/ifacegen/ifacegen/interfaces/wallet"
+	"github.com/ifacegen/ifacegen/runtime/capnprpc"
 	"github.com/ifacegen/ifacegen/runtime/ipc"
+	"github.com/ifacegen/ifacegen/runtime/ipcimpl"
 )
 
-// This code needs a runtime/ipc that supports this version of generated code.
-const _ = ipc.SupportPackageIsVersion1
+// This code needs a runtime that supports this version of generated code.
+const _ = ipcimpl.SupportPackageIsVersion2
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -36,67 +43,71 @@ func init() {
 	ipc.RegisterError("github.com/ifacegen/ifacegen/interfaces/wallet.ErrWalletNotFound", wallet.ErrWalletNotFound)
 }
 
-// WalletClient calls a wallet.Wallet in another process. It implements wallet.Wallet.
-// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
-// message of an error the remote implementation returned, and an *ipc.Error when the call
-// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
-// without an error result panics with an *ipc.Error instead.
+// The methods of wallet.Wallet on the wire.
+var (
+	methodWalletGetWalletName            = capnprpc.Method{InterfaceID: Wallet_TypeID, MethodID: 0, Name: "wallet.Wallet.GetWalletName", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+	methodWalletGetNewAddress            = capnprpc.Method{InterfaceID: Wallet_TypeID, MethodID: 1, Name: "wallet.Wallet.GetNewAddress", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodWalletGetAddresses             = capnprpc.Method{InterfaceID: Wallet_TypeID, MethodID: 2, Name: "wallet.Wallet.GetAddresses", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+	methodWalletGetBalance               = capnprpc.Method{InterfaceID: Wallet_TypeID, MethodID: 3, Name: "wallet.Wallet.GetBalance", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+	methodWalletGetBalances              = capnprpc.Method{InterfaceID: Wallet_TypeID, MethodID: 4, Name: "wallet.Wallet.GetBalances", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+	methodWalletGetWalletTx              = capnprpc.Method{InterfaceID: Wallet_TypeID, MethodID: 5, Name: "wallet.Wallet.GetWalletTx", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodWalletGetWalletTxs             = capnprpc.Method{InterfaceID: Wallet_TypeID, MethodID: 6, Name: "wallet.Wallet.GetWalletTxs", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+	methodWalletCreateTransaction        = capnprpc.Method{InterfaceID: Wallet_TypeID, MethodID: 7, Name: "wallet.Wallet.CreateTransaction", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodWalletCommitTransaction        = capnprpc.Method{InterfaceID: Wallet_TypeID, MethodID: 8, Name: "wallet.Wallet.CommitTransaction", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodWalletSendToAddress            = capnprpc.Method{InterfaceID: Wallet_TypeID, MethodID: 9, Name: "wallet.Wallet.SendToAddress", ParamsSize: capnp.ObjectSize{DataSize: 8, PointerCount: 1}}
+	methodWalletHandleBalanceChanged     = capnprpc.Method{InterfaceID: Wallet_TypeID, MethodID: 10, Name: "wallet.Wallet.HandleBalanceChanged", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodWalletHandleTransactionChanged = capnprpc.Method{InterfaceID: Wallet_TypeID, MethodID: 11, Name: "wallet.Wallet.HandleTransactionChanged", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodWalletRemove                   = capnprpc.Method{InterfaceID: Wallet_TypeID, MethodID: 12, Name: "wallet.Wallet.Remove", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+)
+
+// WalletClient calls a wallet.Wallet in another process; the package doc says how its
+// methods fail.
+//
+// Wallet is one loaded wallet. Its methods are safe for concurrent use.
+// A Wallet that was removed (Remove, or its loader stopped) refuses calls
+// that need the chain.
 type WalletClient struct {
-	c Wallet
+	c *ipc.Capability
 }
 
+// If this fails to compile, wallet.Wallet changed: regenerate (go generate).
 var _ wallet.Wallet = (*WalletClient)(nil)
 
 // NewWalletClient returns a client that calls c, a capability serving wallet.Wallet, typically
 // what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
 // client that becomes unreachable without Release releases c when it is garbage collected;
 // call Release rather than rely on that.
-func NewWalletClient(c capnp.Client) *WalletClient {
-	client := &WalletClient{c: Wallet(c)}
-	runtime.AddCleanup(client, Wallet.Release, client.c)
+func NewWalletClient(c *ipc.Capability) *WalletClient {
+	client := &WalletClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *WalletClient) Release() {
 	c.c.Release()
 }
 
 // GetWalletName returns the wallet's name.
 func (c *WalletClient) GetWalletName(ctx context.Context) (result string, err error) {
-	f, release := c.c.GetWalletName(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return "", ipc.ClientError(ctx, capnp.Client(c.c), "wallet.Wallet.GetWalletName", err)
-	}
-	defer release()
-	r, err := f.Struct()
+	err = ipcimpl.Call(ctx, c.c, &methodWalletGetWalletName, nil, func(r capnp.Struct) error {
+		return readWallet_getWalletName_Results(Wallet_getWalletName_Results(r), &result)
+	})
 	if err != nil {
-		return "", ipc.ClientError(ctx, capnp.Client(c.c), "wallet.Wallet.GetWalletName", err)
-	}
-	if err := readWallet_getWalletName_Results(r, &result); err != nil {
-		return "", &ipc.Error{Method: "wallet.Wallet.GetWalletName", Err: err}
+		return "", err
 	}
 	return result, nil
 }
 
 // GetNewAddress returns a new receiving address with label.
 func (c *WalletClient) GetNewAddress(ctx context.Context, label string) (result string, err error) {
-	f, release := c.c.GetNewAddress(ctx, func(p Wallet_getNewAddress_Params) error {
-		return ipc.ArgsError(writeWallet_getNewAddress_Params(p, label))
+	err = ipcimpl.Call(ctx, c.c, &methodWalletGetNewAddress, func(p capnp.Struct) error {
+		return writeWallet_getNewAddress_Params(Wallet_getNewAddress_Params(p), label)
+	}, func(r capnp.Struct) error {
+		return readWallet_getNewAddress_Results(Wallet_getNewAddress_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return "", ipc.ClientError(ctx, capnp.Client(c.c), "wallet.Wallet.GetNewAddress", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return "", ipc.ClientError(ctx, capnp.Client(c.c), "wallet.Wallet.GetNewAddress", err)
-	}
-	if err := readWallet_getNewAddress_Results(r, &result); err != nil {
-		return "", &ipc.Error{Method: "wallet.Wallet.GetNewAddress", Err: err}
+		return "", err
 	}
 	return result, nil
 }
@@ -104,54 +115,33 @@ func (c *WalletClient) GetNewAddress(ctx context.Context, label string) (result 
 // GetAddresses returns every address of the wallet, in the order
 // they were made.
 func (c *WalletClient) GetAddresses(ctx context.Context) (result []wallet.AddressInfo, err error) {
-	f, release := c.c.GetAddresses(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.Wallet.GetAddresses", err)
-	}
-	defer release()
-	r, err := f.Struct()
+	err = ipcimpl.Call(ctx, c.c, &methodWalletGetAddresses, nil, func(r capnp.Struct) error {
+		return readWallet_getAddresses_Results(Wallet_getAddresses_Results(r), &result)
+	})
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.Wallet.GetAddresses", err)
-	}
-	if err := readWallet_getAddresses_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "wallet.Wallet.GetAddresses", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
 
 // GetBalance returns the spendable balance (Balances.Balance).
 func (c *WalletClient) GetBalance(ctx context.Context) (result chain.Amount, err error) {
-	f, release := c.c.GetBalance(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.Wallet.GetBalance", err)
-	}
-	defer release()
-	r, err := f.Struct()
+	err = ipcimpl.Call(ctx, c.c, &methodWalletGetBalance, nil, func(r capnp.Struct) error {
+		return readWallet_getBalance_Results(Wallet_getBalance_Results(r), &result)
+	})
 	if err != nil {
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.Wallet.GetBalance", err)
-	}
-	if err := readWallet_getBalance_Results(r, &result); err != nil {
-		return 0, &ipc.Error{Method: "wallet.Wallet.GetBalance", Err: err}
+		return 0, err
 	}
 	return result, nil
 }
 
 // GetBalances returns all the wallet's balances.
 func (c *WalletClient) GetBalances(ctx context.Context) (result wallet.Balances, err error) {
-	f, release := c.c.GetBalances(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return wallet.Balances{}, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.Wallet.GetBalances", err)
-	}
-	defer release()
-	r, err := f.Struct()
+	err = ipcimpl.Call(ctx, c.c, &methodWalletGetBalances, nil, func(r capnp.Struct) error {
+		return readWallet_getBalances_Results(Wallet_getBalances_Results(r), &result)
+	})
 	if err != nil {
-		return wallet.Balances{}, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.Wallet.GetBalances", err)
-	}
-	if err := readWallet_getBalances_Results(r, &result); err != nil {
-		return wallet.Balances{}, &ipc.Error{Method: "wallet.Wallet.GetBalances", Err: err}
+		return wallet.Balances{}, err
 	}
 	return result, nil
 }
@@ -159,38 +149,24 @@ func (c *WalletClient) GetBalances(ctx context.Context) (result wallet.Balances,
 // GetWalletTx returns the wallet transaction txid, or nil if the
 // wallet does not have it.
 func (c *WalletClient) GetWalletTx(ctx context.Context, txid chain.Hash) (result *wallet.WalletTx, err error) {
-	f, release := c.c.GetWalletTx(ctx, func(p Wallet_getWalletTx_Params) error {
-		return ipc.ArgsError(writeWallet_getWalletTx_Params(p, txid))
+	err = ipcimpl.Call(ctx, c.c, &methodWalletGetWalletTx, func(p capnp.Struct) error {
+		return writeWallet_getWalletTx_Params(Wallet_getWalletTx_Params(p), txid)
+	}, func(r capnp.Struct) error {
+		return readWallet_getWalletTx_Results(Wallet_getWalletTx_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.Wallet.GetWalletTx", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.Wallet.GetWalletTx", err)
-	}
-	if err := readWallet_getWalletTx_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "wallet.Wallet.GetWalletTx", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
 
 // GetWalletTxs returns every wallet transaction, oldest first.
 func (c *WalletClient) GetWalletTxs(ctx context.Context) (result []wallet.WalletTx, err error) {
-	f, release := c.c.GetWalletTxs(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.Wallet.GetWalletTxs", err)
-	}
-	defer release()
-	r, err := f.Struct()
+	err = ipcimpl.Call(ctx, c.c, &methodWalletGetWalletTxs, nil, func(r capnp.Struct) error {
+		return readWallet_getWalletTxs_Results(Wallet_getWalletTxs_Results(r), &result)
+	})
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.Wallet.GetWalletTxs", err)
-	}
-	if err := readWallet_getWalletTxs_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "wallet.Wallet.GetWalletTxs", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
@@ -199,20 +175,13 @@ func (c *WalletClient) GetWalletTxs(ctx context.Context) (result []wallet.Wallet
 // from the wallet's coins, with change back to a new change address,
 // without broadcasting it; it returns the transaction and its fee.
 func (c *WalletClient) CreateTransaction(ctx context.Context, recipients []wallet.Recipient) (tx chain.Transaction, fee chain.Amount, err error) {
-	f, release := c.c.CreateTransaction(ctx, func(p Wallet_createTransaction_Params) error {
-		return ipc.ArgsError(writeWallet_createTransaction_Params(p, recipients))
+	err = ipcimpl.Call(ctx, c.c, &methodWalletCreateTransaction, func(p capnp.Struct) error {
+		return writeWallet_createTransaction_Params(Wallet_createTransaction_Params(p), recipients)
+	}, func(r capnp.Struct) error {
+		return readWallet_createTransaction_Results(Wallet_createTransaction_Results(r), &tx, &fee)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return chain.Transaction{}, 0, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.Wallet.CreateTransaction", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return chain.Transaction{}, 0, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.Wallet.CreateTransaction", err)
-	}
-	if err := readWallet_createTransaction_Results(r, &tx, &fee); err != nil {
-		return chain.Transaction{}, 0, &ipc.Error{Method: "wallet.Wallet.CreateTransaction", Err: err}
+		return chain.Transaction{}, 0, err
 	}
 	return tx, fee, nil
 }
@@ -220,37 +189,21 @@ func (c *WalletClient) CreateTransaction(ctx context.Context, recipients []walle
 // CommitTransaction broadcasts tx through the chain and records it in
 // the wallet.
 func (c *WalletClient) CommitTransaction(ctx context.Context, tx chain.Transaction) (err error) {
-	f, release := c.c.CommitTransaction(ctx, func(p Wallet_commitTransaction_Params) error {
-		return ipc.ArgsError(writeWallet_commitTransaction_Params(p, tx))
-	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.Wallet.CommitTransaction", err)
-	}
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.Wallet.CommitTransaction", err)
-	}
-	return nil
+	return ipcimpl.Call(ctx, c.c, &methodWalletCommitTransaction, func(p capnp.Struct) error {
+		return writeWallet_commitTransaction_Params(Wallet_commitTransaction_Params(p), tx)
+	}, nil)
 }
 
 // SendToAddress pays amount to address: CreateTransaction then
 // CommitTransaction. It returns the transaction's id.
 func (c *WalletClient) SendToAddress(ctx context.Context, address string, amount chain.Amount) (result chain.Hash, err error) {
-	f, release := c.c.SendToAddress(ctx, func(p Wallet_sendToAddress_Params) error {
-		return ipc.ArgsError(writeWallet_sendToAddress_Params(p, address, amount))
+	err = ipcimpl.Call(ctx, c.c, &methodWalletSendToAddress, func(p capnp.Struct) error {
+		return writeWallet_sendToAddress_Params(Wallet_sendToAddress_Params(p), address, amount)
+	}, func(r capnp.Struct) error {
+		return readWallet_sendToAddress_Results(Wallet_sendToAddress_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return chain.Hash{}, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.Wallet.SendToAddress", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return chain.Hash{}, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.Wallet.SendToAddress", err)
-	}
-	if err := readWallet_sendToAddress_Results(r, &result); err != nil {
-		return chain.Hash{}, &ipc.Error{Method: "wallet.Wallet.SendToAddress", Err: err}
+		return chain.Hash{}, err
 	}
 	return result, nil
 }
@@ -258,20 +211,13 @@ func (c *WalletClient) SendToAddress(ctx context.Context, address string, amount
 // HandleBalanceChanged calls fn with the balances whenever they
 // change, until the returned Handler is disconnected or released.
 func (c *WalletClient) HandleBalanceChanged(ctx context.Context, fn wallet.BalanceChangedFn) (result chain.Handler, err error) {
-	f, release := c.c.HandleBalanceChanged(ctx, func(p Wallet_handleBalanceChanged_Params) error {
-		return ipc.ArgsError(writeWallet_handleBalanceChanged_Params(p, fn))
+	err = ipcimpl.Call(ctx, c.c, &methodWalletHandleBalanceChanged, func(p capnp.Struct) error {
+		return writeWallet_handleBalanceChanged_Params(Wallet_handleBalanceChanged_Params(p), fn)
+	}, func(r capnp.Struct) error {
+		return readWallet_handleBalanceChanged_Results(Wallet_handleBalanceChanged_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.Wallet.HandleBalanceChanged", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.Wallet.HandleBalanceChanged", err)
-	}
-	if err := readWallet_handleBalanceChanged_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "wallet.Wallet.HandleBalanceChanged", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
@@ -280,20 +226,13 @@ func (c *WalletClient) HandleBalanceChanged(ctx context.Context, fn wallet.Balan
 // added or changes, until the returned Handler is disconnected or
 // released.
 func (c *WalletClient) HandleTransactionChanged(ctx context.Context, fn wallet.TransactionChangedFn) (result chain.Handler, err error) {
-	f, release := c.c.HandleTransactionChanged(ctx, func(p Wallet_handleTransactionChanged_Params) error {
-		return ipc.ArgsError(writeWallet_handleTransactionChanged_Params(p, fn))
+	err = ipcimpl.Call(ctx, c.c, &methodWalletHandleTransactionChanged, func(p capnp.Struct) error {
+		return writeWallet_handleTransactionChanged_Params(Wallet_handleTransactionChanged_Params(p), fn)
+	}, func(r capnp.Struct) error {
+		return readWallet_handleTransactionChanged_Results(Wallet_handleTransactionChanged_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.Wallet.HandleTransactionChanged", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.Wallet.HandleTransactionChanged", err)
-	}
-	if err := readWallet_handleTransactionChanged_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "wallet.Wallet.HandleTransactionChanged", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
@@ -301,348 +240,235 @@ func (c *WalletClient) HandleTransactionChanged(ctx context.Context, fn wallet.T
 // Remove unloads the wallet: it stops listening to the chain and
 // leaves the loader's list. LoadWallet loads it again.
 func (c *WalletClient) Remove(ctx context.Context) (err error) {
-	f, release := c.c.Remove(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.Wallet.Remove", err)
-	}
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.Wallet.Remove", err)
-	}
-	return nil
+	return ipcimpl.Call(ctx, c.c, &methodWalletRemove, nil, nil)
 }
 
 // NewWalletServer returns a capability that serves impl: calls to it, usually made by a
 // WalletClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewWalletServer(impl wallet.Wallet) capnp.Client {
-	s := walletServer{impl: impl}
-	return capnp.NewClient(server.New(Wallet_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewWalletServer(impl wallet.Wallet) *ipc.Capability {
+	return ipcimpl.NewServer(walletServer{impl: impl}, impl)
 }
 
-// walletServer serves a wallet.Wallet as a Wallet_Server.
+// walletServer serves a wallet.Wallet.
 type walletServer struct {
 	impl wallet.Wallet
 }
 
-// GetWalletName serves wallet.Wallet.GetWalletName.
-func (s walletServer) GetWalletName(ctx context.Context, call Wallet_getWalletName) (err error) {
-	defer ipc.Recover("wallet.Wallet.GetWalletName", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s walletServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case Wallet_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveGetWalletName(ctx, call)
+		case 1:
+			return s.serveGetNewAddress(ctx, call)
+		case 2:
+			return s.serveGetAddresses(ctx, call)
+		case 3:
+			return s.serveGetBalance(ctx, call)
+		case 4:
+			return s.serveGetBalances(ctx, call)
+		case 5:
+			return s.serveGetWalletTx(ctx, call)
+		case 6:
+			return s.serveGetWalletTxs(ctx, call)
+		case 7:
+			return s.serveCreateTransaction(ctx, call)
+		case 8:
+			return s.serveCommitTransaction(ctx, call)
+		case 9:
+			return s.serveSendToAddress(ctx, call)
+		case 10:
+			return s.serveHandleBalanceChanged(ctx, call)
+		case 11:
+			return s.serveHandleTransactionChanged(ctx, call)
+		case 12:
+			return s.serveRemove(ctx, call)
+		}
 	}
-	defer slot.Leave()
+	return ipcimpl.Unknown(call)
+}
+
+// serveGetWalletName serves wallet.Wallet.GetWalletName.
+func (s walletServer) serveGetWalletName(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodWalletGetWalletName, &err)
 	result, err := s.impl.GetWalletName(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeWallet_getWalletName_Results(r, result); err != nil {
-		return &ipc.Error{Method: "wallet.Wallet.GetWalletName", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodWalletGetWalletName, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeWallet_getWalletName_Results(Wallet_getWalletName_Results(r), result)
+	})
 }
 
-// GetNewAddress serves wallet.Wallet.GetNewAddress.
-func (s walletServer) GetNewAddress(ctx context.Context, call Wallet_getNewAddress) (err error) {
-	defer ipc.Recover("wallet.Wallet.GetNewAddress", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveGetNewAddress serves wallet.Wallet.GetNewAddress.
+func (s walletServer) serveGetNewAddress(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodWalletGetNewAddress, &err)
 	var label string
-	if err := readWallet_getNewAddress_Params(call.Args(), &label); err != nil {
-		return &ipc.Error{Method: "wallet.Wallet.GetNewAddress", Err: err}
+	if err := readWallet_getNewAddress_Params(Wallet_getNewAddress_Params(call.Params()), &label); err != nil {
+		return ipcimpl.ParamsError(&methodWalletGetNewAddress, err)
 	}
 	result, err := s.impl.GetNewAddress(ctx, label)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeWallet_getNewAddress_Results(r, result); err != nil {
-		return &ipc.Error{Method: "wallet.Wallet.GetNewAddress", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodWalletGetNewAddress, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeWallet_getNewAddress_Results(Wallet_getNewAddress_Results(r), result)
+	})
 }
 
-// GetAddresses serves wallet.Wallet.GetAddresses.
-func (s walletServer) GetAddresses(ctx context.Context, call Wallet_getAddresses) (err error) {
-	defer ipc.Recover("wallet.Wallet.GetAddresses", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveGetAddresses serves wallet.Wallet.GetAddresses.
+func (s walletServer) serveGetAddresses(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodWalletGetAddresses, &err)
 	result, err := s.impl.GetAddresses(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeWallet_getAddresses_Results(r, result); err != nil {
-		return &ipc.Error{Method: "wallet.Wallet.GetAddresses", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodWalletGetAddresses, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeWallet_getAddresses_Results(Wallet_getAddresses_Results(r), result)
+	})
 }
 
-// GetBalance serves wallet.Wallet.GetBalance.
-func (s walletServer) GetBalance(ctx context.Context, call Wallet_getBalance) (err error) {
-	defer ipc.Recover("wallet.Wallet.GetBalance", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveGetBalance serves wallet.Wallet.GetBalance.
+func (s walletServer) serveGetBalance(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodWalletGetBalance, &err)
 	result, err := s.impl.GetBalance(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeWallet_getBalance_Results(r, result); err != nil {
-		return &ipc.Error{Method: "wallet.Wallet.GetBalance", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodWalletGetBalance, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeWallet_getBalance_Results(Wallet_getBalance_Results(r), result)
+	})
 }
 
-// GetBalances serves wallet.Wallet.GetBalances.
-func (s walletServer) GetBalances(ctx context.Context, call Wallet_getBalances) (err error) {
-	defer ipc.Recover("wallet.Wallet.GetBalances", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveGetBalances serves wallet.Wallet.GetBalances.
+func (s walletServer) serveGetBalances(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodWalletGetBalances, &err)
 	result, err := s.impl.GetBalances(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeWallet_getBalances_Results(r, result); err != nil {
-		return &ipc.Error{Method: "wallet.Wallet.GetBalances", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodWalletGetBalances, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeWallet_getBalances_Results(Wallet_getBalances_Results(r), result)
+	})
 }
 
-// GetWalletTx serves wallet.Wallet.GetWalletTx.
-func (s walletServer) GetWalletTx(ctx context.Context, call Wallet_getWalletTx) (err error) {
-	defer ipc.Recover("wallet.Wallet.GetWalletTx", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveGetWalletTx serves wallet.Wallet.GetWalletTx.
+func (s walletServer) serveGetWalletTx(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodWalletGetWalletTx, &err)
 	var txid chain.Hash
-	if err := readWallet_getWalletTx_Params(call.Args(), &txid); err != nil {
-		return &ipc.Error{Method: "wallet.Wallet.GetWalletTx", Err: err}
+	if err := readWallet_getWalletTx_Params(Wallet_getWalletTx_Params(call.Params()), &txid); err != nil {
+		return ipcimpl.ParamsError(&methodWalletGetWalletTx, err)
 	}
 	result, err := s.impl.GetWalletTx(ctx, txid)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeWallet_getWalletTx_Results(r, result); err != nil {
-		return &ipc.Error{Method: "wallet.Wallet.GetWalletTx", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodWalletGetWalletTx, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeWallet_getWalletTx_Results(Wallet_getWalletTx_Results(r), result)
+	})
 }
 
-// GetWalletTxs serves wallet.Wallet.GetWalletTxs.
-func (s walletServer) GetWalletTxs(ctx context.Context, call Wallet_getWalletTxs) (err error) {
-	defer ipc.Recover("wallet.Wallet.GetWalletTxs", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveGetWalletTxs serves wallet.Wallet.GetWalletTxs.
+func (s walletServer) serveGetWalletTxs(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodWalletGetWalletTxs, &err)
 	result, err := s.impl.GetWalletTxs(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeWallet_getWalletTxs_Results(r, result); err != nil {
-		return &ipc.Error{Method: "wallet.Wallet.GetWalletTxs", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodWalletGetWalletTxs, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeWallet_getWalletTxs_Results(Wallet_getWalletTxs_Results(r), result)
+	})
 }
 
-// CreateTransaction serves wallet.Wallet.CreateTransaction.
-func (s walletServer) CreateTransaction(ctx context.Context, call Wallet_createTransaction) (err error) {
-	defer ipc.Recover("wallet.Wallet.CreateTransaction", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveCreateTransaction serves wallet.Wallet.CreateTransaction.
+func (s walletServer) serveCreateTransaction(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodWalletCreateTransaction, &err)
 	var recipients []wallet.Recipient
-	if err := readWallet_createTransaction_Params(call.Args(), &recipients); err != nil {
-		return &ipc.Error{Method: "wallet.Wallet.CreateTransaction", Err: err}
+	if err := readWallet_createTransaction_Params(Wallet_createTransaction_Params(call.Params()), &recipients); err != nil {
+		return ipcimpl.ParamsError(&methodWalletCreateTransaction, err)
 	}
 	tx, fee, err := s.impl.CreateTransaction(ctx, recipients)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeWallet_createTransaction_Results(r, tx, fee); err != nil {
-		return &ipc.Error{Method: "wallet.Wallet.CreateTransaction", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodWalletCreateTransaction, capnp.ObjectSize{DataSize: 8, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeWallet_createTransaction_Results(Wallet_createTransaction_Results(r), tx, fee)
+	})
 }
 
-// CommitTransaction serves wallet.Wallet.CommitTransaction.
-func (s walletServer) CommitTransaction(ctx context.Context, call Wallet_commitTransaction) (err error) {
-	defer ipc.Recover("wallet.Wallet.CommitTransaction", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveCommitTransaction serves wallet.Wallet.CommitTransaction.
+func (s walletServer) serveCommitTransaction(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodWalletCommitTransaction, &err)
 	var tx chain.Transaction
-	if err := readWallet_commitTransaction_Params(call.Args(), &tx); err != nil {
-		return &ipc.Error{Method: "wallet.Wallet.CommitTransaction", Err: err}
+	if err := readWallet_commitTransaction_Params(Wallet_commitTransaction_Params(call.Params()), &tx); err != nil {
+		return ipcimpl.ParamsError(&methodWalletCommitTransaction, err)
 	}
-	if err := s.impl.CommitTransaction(ctx, tx); err != nil {
-		return ipc.ServerError(err)
-	}
-	return nil
+	return ipc.ServerError(s.impl.CommitTransaction(ctx, tx))
 }
 
-// SendToAddress serves wallet.Wallet.SendToAddress.
-func (s walletServer) SendToAddress(ctx context.Context, call Wallet_sendToAddress) (err error) {
-	defer ipc.Recover("wallet.Wallet.SendToAddress", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveSendToAddress serves wallet.Wallet.SendToAddress.
+func (s walletServer) serveSendToAddress(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodWalletSendToAddress, &err)
 	var (
 		address string
 		amount  chain.Amount
 	)
-	if err := readWallet_sendToAddress_Params(call.Args(), &address, &amount); err != nil {
-		return &ipc.Error{Method: "wallet.Wallet.SendToAddress", Err: err}
+	if err := readWallet_sendToAddress_Params(Wallet_sendToAddress_Params(call.Params()), &address, &amount); err != nil {
+		return ipcimpl.ParamsError(&methodWalletSendToAddress, err)
 	}
 	result, err := s.impl.SendToAddress(ctx, address, amount)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeWallet_sendToAddress_Results(r, result); err != nil {
-		return &ipc.Error{Method: "wallet.Wallet.SendToAddress", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodWalletSendToAddress, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeWallet_sendToAddress_Results(Wallet_sendToAddress_Results(r), result)
+	})
 }
 
-// HandleBalanceChanged serves wallet.Wallet.HandleBalanceChanged.
-func (s walletServer) HandleBalanceChanged(ctx context.Context, call Wallet_handleBalanceChanged) (err error) {
-	defer ipc.Recover("wallet.Wallet.HandleBalanceChanged", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveHandleBalanceChanged serves wallet.Wallet.HandleBalanceChanged.
+func (s walletServer) serveHandleBalanceChanged(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodWalletHandleBalanceChanged, &err)
 	var fn wallet.BalanceChangedFn
-	if err := readWallet_handleBalanceChanged_Params(call.Args(), &fn); err != nil {
-		return &ipc.Error{Method: "wallet.Wallet.HandleBalanceChanged", Err: err}
+	if err := readWallet_handleBalanceChanged_Params(Wallet_handleBalanceChanged_Params(call.Params()), &fn); err != nil {
+		return ipcimpl.ParamsError(&methodWalletHandleBalanceChanged, err)
 	}
 	result, err := s.impl.HandleBalanceChanged(ctx, fn)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeWallet_handleBalanceChanged_Results(r, result); err != nil {
-		return &ipc.Error{Method: "wallet.Wallet.HandleBalanceChanged", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodWalletHandleBalanceChanged, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeWallet_handleBalanceChanged_Results(Wallet_handleBalanceChanged_Results(r), result)
+	})
 }
 
-// HandleTransactionChanged serves wallet.Wallet.HandleTransactionChanged.
-func (s walletServer) HandleTransactionChanged(ctx context.Context, call Wallet_handleTransactionChanged) (err error) {
-	defer ipc.Recover("wallet.Wallet.HandleTransactionChanged", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveHandleTransactionChanged serves wallet.Wallet.HandleTransactionChanged.
+func (s walletServer) serveHandleTransactionChanged(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodWalletHandleTransactionChanged, &err)
 	var fn wallet.TransactionChangedFn
-	if err := readWallet_handleTransactionChanged_Params(call.Args(), &fn); err != nil {
-		return &ipc.Error{Method: "wallet.Wallet.HandleTransactionChanged", Err: err}
+	if err := readWallet_handleTransactionChanged_Params(Wallet_handleTransactionChanged_Params(call.Params()), &fn); err != nil {
+		return ipcimpl.ParamsError(&methodWalletHandleTransactionChanged, err)
 	}
 	result, err := s.impl.HandleTransactionChanged(ctx, fn)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeWallet_handleTransactionChanged_Results(r, result); err != nil {
-		return &ipc.Error{Method: "wallet.Wallet.HandleTransactionChanged", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodWalletHandleTransactionChanged, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeWallet_handleTransactionChanged_Results(Wallet_handleTransactionChanged_Results(r), result)
+	})
 }
 
-// Remove serves wallet.Wallet.Remove.
-func (s walletServer) Remove(ctx context.Context, call Wallet_remove) (err error) {
-	defer ipc.Recover("wallet.Wallet.Remove", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
-	if err := s.impl.Remove(ctx); err != nil {
-		return ipc.ServerError(err)
-	}
-	return nil
+// serveRemove serves wallet.Wallet.Remove.
+func (s walletServer) serveRemove(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodWalletRemove, &err)
+	return ipc.ServerError(s.impl.Remove(ctx))
 }
 
 // UnimplementedWallet answers every method of wallet.Wallet with an error wrapping ipc.ErrUnimplemented
@@ -719,286 +545,211 @@ func (UnimplementedWallet) Remove(context.Context) error {
 	return ipc.Unimplemented("wallet.Wallet.Remove")
 }
 
-// ExportWallet returns a new reference to the capability that carries v: null for nil,
-// the capability a WalletClient calls (so a received object goes back as itself), and
-// otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportWallet(v wallet.Wallet) Wallet {
+// ExportWallet returns a new reference to the capability that carries v: nil for nil, the
+// capability a WalletClient calls (so a received object goes back as itself), and otherwise a new
+// server for v. Setting it into a message hands the reference to the message.
+func ExportWallet(v wallet.Wallet) *ipc.Capability {
 	switch v := v.(type) {
 	case nil:
-		return Wallet{}
+		return nil
 	case *WalletClient:
 		if v == nil {
-			return Wallet{}
+			return nil
 		}
 		return v.c.AddRef()
 	}
-	return Wallet(NewWalletServer(v))
+	return NewWalletServer(v)
 }
 
-// ImportWallet returns the Go value of the capability c, which it does not take over:
-// nil for a null capability, the implementation itself for a capability this process serves
-// with NewWalletServer, and otherwise a WalletClient holding a new reference to c.
-func ImportWallet(c Wallet) wallet.Wallet {
-	if !c.IsValid() {
+// ImportWallet returns the Go value of the capability c, taking over c: nil for nil, the
+// implementation itself for a capability this process serves with NewWalletServer, and
+// otherwise a WalletClient that calls c.
+func ImportWallet(c *ipc.Capability) wallet.Wallet {
+	if c == nil {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		switch s := b.(type) {
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		switch s := s.(type) {
 		case walletServer:
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewWalletClient(capnp.Client(c.AddRef()))
+	return NewWalletClient(c)
 }
 
-// ChainClientClient calls a wallet.ChainClient in another process. It implements wallet.ChainClient.
-// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
-// message of an error the remote implementation returned, and an *ipc.Error when the call
-// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
-// without an error result panics with an *ipc.Error instead.
+// The methods of wallet.ChainClient on the wire.
+var (
+	methodChainClientVerify      = capnprpc.Method{InterfaceID: ChainClient_TypeID, MethodID: 0, Name: "wallet.ChainClient.Verify", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+	methodChainClientLoad        = capnprpc.Method{InterfaceID: ChainClient_TypeID, MethodID: 1, Name: "wallet.ChainClient.Load", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+	methodChainClientStart       = capnprpc.Method{InterfaceID: ChainClient_TypeID, MethodID: 2, Name: "wallet.ChainClient.Start", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+	methodChainClientFlush       = capnprpc.Method{InterfaceID: ChainClient_TypeID, MethodID: 3, Name: "wallet.ChainClient.Flush", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+	methodChainClientStop        = capnprpc.Method{InterfaceID: ChainClient_TypeID, MethodID: 4, Name: "wallet.ChainClient.Stop", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+	methodChainClientSetMockTime = capnprpc.Method{InterfaceID: ChainClient_TypeID, MethodID: 5, Name: "wallet.ChainClient.SetMockTime", ParamsSize: capnp.ObjectSize{DataSize: 8, PointerCount: 0}}
+)
+
+// ChainClientClient calls a wallet.ChainClient in another process; the package doc says how its
+// methods fail.
+//
+// ChainClient is what the node drives of a chain client (Bitcoin Core's
+// interfaces::ChainClient, which the wallet loader implements) through its
+// life: verify and load at startup, start, flush and stop at shutdown.
 type ChainClientClient struct {
-	c ChainClient
+	c *ipc.Capability
 }
 
+// If this fails to compile, wallet.ChainClient changed: regenerate (go generate).
 var _ wallet.ChainClient = (*ChainClientClient)(nil)
 
 // NewChainClientClient returns a client that calls c, a capability serving wallet.ChainClient, typically
 // what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
 // client that becomes unreachable without Release releases c when it is garbage collected;
 // call Release rather than rely on that.
-func NewChainClientClient(c capnp.Client) *ChainClientClient {
-	client := &ChainClientClient{c: ChainClient(c)}
-	runtime.AddCleanup(client, ChainClient.Release, client.c)
+func NewChainClientClient(c *ipc.Capability) *ChainClientClient {
+	client := &ChainClientClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *ChainClientClient) Release() {
 	c.c.Release()
 }
 
 // Verify checks the client's configuration; false stops startup.
 func (c *ChainClientClient) Verify(ctx context.Context) (result bool, err error) {
-	f, release := c.c.Verify(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return false, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.ChainClient.Verify", err)
-	}
-	defer release()
-	r, err := f.Struct()
+	err = ipcimpl.Call(ctx, c.c, &methodChainClientVerify, nil, func(r capnp.Struct) error {
+		return readChainClient_verify_Results(ChainClient_verify_Results(r), &result)
+	})
 	if err != nil {
-		return false, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.ChainClient.Verify", err)
-	}
-	if err := readChainClient_verify_Results(r, &result); err != nil {
-		return false, &ipc.Error{Method: "wallet.ChainClient.Verify", Err: err}
+		return false, err
 	}
 	return result, nil
 }
 
 // Load loads the wallets to open at startup; false stops startup.
 func (c *ChainClientClient) Load(ctx context.Context) (result bool, err error) {
-	f, release := c.c.Load(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return false, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.ChainClient.Load", err)
-	}
-	defer release()
-	r, err := f.Struct()
+	err = ipcimpl.Call(ctx, c.c, &methodChainClientLoad, nil, func(r capnp.Struct) error {
+		return readChainClient_load_Results(ChainClient_load_Results(r), &result)
+	})
 	if err != nil {
-		return false, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.ChainClient.Load", err)
-	}
-	if err := readChainClient_load_Results(r, &result); err != nil {
-		return false, &ipc.Error{Method: "wallet.ChainClient.Load", Err: err}
+		return false, err
 	}
 	return result, nil
 }
 
 // Start starts the client's background work.
 func (c *ChainClientClient) Start(ctx context.Context) (err error) {
-	f, release := c.c.Start(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.ChainClient.Start", err)
-	}
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.ChainClient.Start", err)
-	}
-	return nil
+	return ipcimpl.Call(ctx, c.c, &methodChainClientStart, nil, nil)
 }
 
 // Flush writes the client's state to disk.
 func (c *ChainClientClient) Flush(ctx context.Context) (err error) {
-	f, release := c.c.Flush(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.ChainClient.Flush", err)
-	}
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.ChainClient.Flush", err)
-	}
-	return nil
+	return ipcimpl.Call(ctx, c.c, &methodChainClientFlush, nil, nil)
 }
 
 // Stop unloads every wallet and lets go of the chain.
 func (c *ChainClientClient) Stop(ctx context.Context) (err error) {
-	f, release := c.c.Stop(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.ChainClient.Stop", err)
-	}
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.ChainClient.Stop", err)
-	}
-	return nil
+	return ipcimpl.Call(ctx, c.c, &methodChainClientStop, nil, nil)
 }
 
 // SetMockTime makes the client use t (seconds since 1970) as the
 // current time, for tests; zero goes back to the clock.
 func (c *ChainClientClient) SetMockTime(ctx context.Context, t int64) (err error) {
-	f, release := c.c.SetMockTime(ctx, func(p ChainClient_setMockTime_Params) error {
-		return ipc.ArgsError(writeChainClient_setMockTime_Params(p, t))
-	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.ChainClient.SetMockTime", err)
-	}
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.ChainClient.SetMockTime", err)
-	}
-	return nil
+	return ipcimpl.Call(ctx, c.c, &methodChainClientSetMockTime, func(p capnp.Struct) error {
+		return writeChainClient_setMockTime_Params(ChainClient_setMockTime_Params(p), t)
+	}, nil)
 }
 
 // NewChainClientServer returns a capability that serves impl: calls to it, usually made by a
 // ChainClientClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewChainClientServer(impl wallet.ChainClient) capnp.Client {
-	s := chainClientServer{impl: impl}
-	return capnp.NewClient(server.New(ChainClient_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewChainClientServer(impl wallet.ChainClient) *ipc.Capability {
+	return ipcimpl.NewServer(chainClientServer{impl: impl}, impl)
 }
 
-// chainClientServer serves a wallet.ChainClient as a ChainClient_Server.
+// chainClientServer serves a wallet.ChainClient.
 type chainClientServer struct {
 	impl wallet.ChainClient
 }
 
-// Verify serves wallet.ChainClient.Verify.
-func (s chainClientServer) Verify(ctx context.Context, call ChainClient_verify) (err error) {
-	defer ipc.Recover("wallet.ChainClient.Verify", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s chainClientServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case ChainClient_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveVerify(ctx, call)
+		case 1:
+			return s.serveLoad(ctx, call)
+		case 2:
+			return s.serveStart(ctx, call)
+		case 3:
+			return s.serveFlush(ctx, call)
+		case 4:
+			return s.serveStop(ctx, call)
+		case 5:
+			return s.serveSetMockTime(ctx, call)
+		}
 	}
-	defer slot.Leave()
+	return ipcimpl.Unknown(call)
+}
+
+// serveVerify serves wallet.ChainClient.Verify.
+func (s chainClientServer) serveVerify(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodChainClientVerify, &err)
 	result, err := s.impl.Verify(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeChainClient_verify_Results(r, result); err != nil {
-		return &ipc.Error{Method: "wallet.ChainClient.Verify", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodChainClientVerify, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeChainClient_verify_Results(ChainClient_verify_Results(r), result)
+	})
 }
 
-// Load serves wallet.ChainClient.Load.
-func (s chainClientServer) Load(ctx context.Context, call ChainClient_load) (err error) {
-	defer ipc.Recover("wallet.ChainClient.Load", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveLoad serves wallet.ChainClient.Load.
+func (s chainClientServer) serveLoad(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodChainClientLoad, &err)
 	result, err := s.impl.Load(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeChainClient_load_Results(r, result); err != nil {
-		return &ipc.Error{Method: "wallet.ChainClient.Load", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodChainClientLoad, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeChainClient_load_Results(ChainClient_load_Results(r), result)
+	})
 }
 
-// Start serves wallet.ChainClient.Start.
-func (s chainClientServer) Start(ctx context.Context, call ChainClient_start) (err error) {
-	defer ipc.Recover("wallet.ChainClient.Start", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
-	if err := s.impl.Start(ctx); err != nil {
-		return ipc.ServerError(err)
-	}
-	return nil
+// serveStart serves wallet.ChainClient.Start.
+func (s chainClientServer) serveStart(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodChainClientStart, &err)
+	return ipc.ServerError(s.impl.Start(ctx))
 }
 
-// Flush serves wallet.ChainClient.Flush.
-func (s chainClientServer) Flush(ctx context.Context, call ChainClient_flush) (err error) {
-	defer ipc.Recover("wallet.ChainClient.Flush", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
-	if err := s.impl.Flush(ctx); err != nil {
-		return ipc.ServerError(err)
-	}
-	return nil
+// serveFlush serves wallet.ChainClient.Flush.
+func (s chainClientServer) serveFlush(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodChainClientFlush, &err)
+	return ipc.ServerError(s.impl.Flush(ctx))
 }
 
-// Stop serves wallet.ChainClient.Stop.
-func (s chainClientServer) Stop(ctx context.Context, call ChainClient_stop) (err error) {
-	defer ipc.Recover("wallet.ChainClient.Stop", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
-	if err := s.impl.Stop(ctx); err != nil {
-		return ipc.ServerError(err)
-	}
-	return nil
+// serveStop serves wallet.ChainClient.Stop.
+func (s chainClientServer) serveStop(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodChainClientStop, &err)
+	return ipc.ServerError(s.impl.Stop(ctx))
 }
 
-// SetMockTime serves wallet.ChainClient.SetMockTime.
-func (s chainClientServer) SetMockTime(ctx context.Context, call ChainClient_setMockTime) (err error) {
-	defer ipc.Recover("wallet.ChainClient.SetMockTime", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveSetMockTime serves wallet.ChainClient.SetMockTime.
+func (s chainClientServer) serveSetMockTime(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodChainClientSetMockTime, &err)
 	var t int64
-	if err := readChainClient_setMockTime_Params(call.Args(), &t); err != nil {
-		return &ipc.Error{Method: "wallet.ChainClient.SetMockTime", Err: err}
+	if err := readChainClient_setMockTime_Params(ChainClient_setMockTime_Params(call.Params()), &t); err != nil {
+		return ipcimpl.ParamsError(&methodChainClientSetMockTime, err)
 	}
-	if err := s.impl.SetMockTime(ctx, t); err != nil {
-		return ipc.ServerError(err)
-	}
-	return nil
+	return ipc.ServerError(s.impl.SetMockTime(ctx, t))
 }
 
 // UnimplementedChainClient answers every method of wallet.ChainClient with an error wrapping ipc.ErrUnimplemented
@@ -1040,68 +791,80 @@ func (UnimplementedChainClient) SetMockTime(context.Context, int64) error {
 	return ipc.Unimplemented("wallet.ChainClient.SetMockTime")
 }
 
-// ExportChainClient returns a new reference to the capability that carries v: null for nil,
-// the capability a ChainClientClient calls (so a received object goes back as itself), and
-// otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportChainClient(v wallet.ChainClient) ChainClient {
+// ExportChainClient returns a new reference to the capability that carries v: nil for nil, the
+// capability a ChainClientClient calls (so a received object goes back as itself), and otherwise a new
+// server for v. Setting it into a message hands the reference to the message.
+func ExportChainClient(v wallet.ChainClient) *ipc.Capability {
 	switch v := v.(type) {
 	case nil:
-		return ChainClient{}
+		return nil
 	case *ChainClientClient:
 		if v == nil {
-			return ChainClient{}
+			return nil
 		}
 		return v.c.AddRef()
 	case *WalletLoaderClient:
 		if v == nil {
-			return ChainClient{}
+			return nil
 		}
-		return ChainClient(v.c.AddRef())
+		return v.c.AddRef()
 	}
-	return ChainClient(NewChainClientServer(v))
+	return NewChainClientServer(v)
 }
 
-// ImportChainClient returns the Go value of the capability c, which it does not take over:
-// nil for a null capability, the implementation itself for a capability this process serves
-// with NewChainClientServer, and otherwise a ChainClientClient holding a new reference to c.
-func ImportChainClient(c ChainClient) wallet.ChainClient {
-	if !c.IsValid() {
+// ImportChainClient returns the Go value of the capability c, taking over c: nil for nil, the
+// implementation itself for a capability this process serves with NewChainClientServer, and
+// otherwise a ChainClientClient that calls c.
+func ImportChainClient(c *ipc.Capability) wallet.ChainClient {
+	if c == nil {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		switch s := b.(type) {
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		switch s := s.(type) {
 		case chainClientServer:
+			c.Release()
 			return s.impl
 		case walletLoaderServer:
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewChainClientClient(capnp.Client(c.AddRef()))
+	return NewChainClientClient(c)
 }
 
-// WalletLoaderClient calls a wallet.WalletLoader in another process. It implements wallet.WalletLoader.
-// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
-// message of an error the remote implementation returned, and an *ipc.Error when the call
-// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
-// without an error result panics with an *ipc.Error instead.
+// The methods of wallet.WalletLoader on the wire.
+var (
+	methodWalletLoaderCreateWallet     = capnprpc.Method{InterfaceID: WalletLoader_TypeID, MethodID: 0, Name: "wallet.WalletLoader.CreateWallet", ParamsSize: capnp.ObjectSize{DataSize: 8, PointerCount: 2}}
+	methodWalletLoaderLoadWallet       = capnprpc.Method{InterfaceID: WalletLoader_TypeID, MethodID: 1, Name: "wallet.WalletLoader.LoadWallet", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodWalletLoaderGetWalletDir     = capnprpc.Method{InterfaceID: WalletLoader_TypeID, MethodID: 2, Name: "wallet.WalletLoader.GetWalletDir", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+	methodWalletLoaderListWalletDir    = capnprpc.Method{InterfaceID: WalletLoader_TypeID, MethodID: 3, Name: "wallet.WalletLoader.ListWalletDir", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+	methodWalletLoaderGetWallets       = capnprpc.Method{InterfaceID: WalletLoader_TypeID, MethodID: 4, Name: "wallet.WalletLoader.GetWallets", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+	methodWalletLoaderHandleLoadWallet = capnprpc.Method{InterfaceID: WalletLoader_TypeID, MethodID: 5, Name: "wallet.WalletLoader.HandleLoadWallet", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+)
+
+// WalletLoaderClient calls a wallet.WalletLoader in another process; the package doc says how its
+// methods fail.
+//
+// WalletLoader creates, loads and lists wallets. Its methods are safe for
+// concurrent use.
 type WalletLoaderClient struct {
-	c WalletLoader
+	c *ipc.Capability
 }
 
+// If this fails to compile, wallet.WalletLoader changed: regenerate (go generate).
 var _ wallet.WalletLoader = (*WalletLoaderClient)(nil)
 
 // NewWalletLoaderClient returns a client that calls c, a capability serving wallet.WalletLoader, typically
 // what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
 // client that becomes unreachable without Release releases c when it is garbage collected;
 // call Release rather than rely on that.
-func NewWalletLoaderClient(c capnp.Client) *WalletLoaderClient {
-	client := &WalletLoaderClient{c: WalletLoader(c)}
-	runtime.AddCleanup(client, WalletLoader.Release, client.c)
+func NewWalletLoaderClient(c *ipc.Capability) *WalletLoaderClient {
+	client := &WalletLoaderClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *WalletLoaderClient) Release() {
 	c.c.Release()
 }
@@ -1111,20 +874,13 @@ func (c *WalletLoaderClient) Release() {
 // (none are defined here). It fails with ErrWalletExists if there is
 // a wallet of that name.
 func (c *WalletLoaderClient) CreateWallet(ctx context.Context, name string, passphrase string, flags uint64) (w wallet.Wallet, warnings []string, err error) {
-	f, release := c.c.CreateWallet(ctx, func(p WalletLoader_createWallet_Params) error {
-		return ipc.ArgsError(writeWalletLoader_createWallet_Params(p, name, passphrase, flags))
+	err = ipcimpl.Call(ctx, c.c, &methodWalletLoaderCreateWallet, func(p capnp.Struct) error {
+		return writeWalletLoader_createWallet_Params(WalletLoader_createWallet_Params(p), name, passphrase, flags)
+	}, func(r capnp.Struct) error {
+		return readWalletLoader_createWallet_Results(WalletLoader_createWallet_Results(r), &w, &warnings)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, nil, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.WalletLoader.CreateWallet", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return nil, nil, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.WalletLoader.CreateWallet", err)
-	}
-	if err := readWalletLoader_createWallet_Results(r, &w, &warnings); err != nil {
-		return nil, nil, &ipc.Error{Method: "wallet.WalletLoader.CreateWallet", Err: err}
+		return nil, nil, err
 	}
 	return w, warnings, nil
 }
@@ -1134,38 +890,24 @@ func (c *WalletLoaderClient) CreateWallet(ctx context.Context, name string, pass
 // ErrWalletNotFound if there is no such wallet and ErrWalletExists if
 // it is loaded.
 func (c *WalletLoaderClient) LoadWallet(ctx context.Context, name string) (w wallet.Wallet, warnings []string, err error) {
-	f, release := c.c.LoadWallet(ctx, func(p WalletLoader_loadWallet_Params) error {
-		return ipc.ArgsError(writeWalletLoader_loadWallet_Params(p, name))
+	err = ipcimpl.Call(ctx, c.c, &methodWalletLoaderLoadWallet, func(p capnp.Struct) error {
+		return writeWalletLoader_loadWallet_Params(WalletLoader_loadWallet_Params(p), name)
+	}, func(r capnp.Struct) error {
+		return readWalletLoader_loadWallet_Results(WalletLoader_loadWallet_Results(r), &w, &warnings)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, nil, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.WalletLoader.LoadWallet", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return nil, nil, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.WalletLoader.LoadWallet", err)
-	}
-	if err := readWalletLoader_loadWallet_Results(r, &w, &warnings); err != nil {
-		return nil, nil, &ipc.Error{Method: "wallet.WalletLoader.LoadWallet", Err: err}
+		return nil, nil, err
 	}
 	return w, warnings, nil
 }
 
 // GetWalletDir returns the directory the wallets live in.
 func (c *WalletLoaderClient) GetWalletDir(ctx context.Context) (result string, err error) {
-	f, release := c.c.GetWalletDir(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return "", ipc.ClientError(ctx, capnp.Client(c.c), "wallet.WalletLoader.GetWalletDir", err)
-	}
-	defer release()
-	r, err := f.Struct()
+	err = ipcimpl.Call(ctx, c.c, &methodWalletLoaderGetWalletDir, nil, func(r capnp.Struct) error {
+		return readWalletLoader_getWalletDir_Results(WalletLoader_getWalletDir_Results(r), &result)
+	})
 	if err != nil {
-		return "", ipc.ClientError(ctx, capnp.Client(c.c), "wallet.WalletLoader.GetWalletDir", err)
-	}
-	if err := readWalletLoader_getWalletDir_Results(r, &result); err != nil {
-		return "", &ipc.Error{Method: "wallet.WalletLoader.GetWalletDir", Err: err}
+		return "", err
 	}
 	return result, nil
 }
@@ -1173,18 +915,11 @@ func (c *WalletLoaderClient) GetWalletDir(ctx context.Context) (result string, e
 // ListWalletDir returns the names of every wallet, loaded or not,
 // sorted.
 func (c *WalletLoaderClient) ListWalletDir(ctx context.Context) (result []string, err error) {
-	f, release := c.c.ListWalletDir(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.WalletLoader.ListWalletDir", err)
-	}
-	defer release()
-	r, err := f.Struct()
+	err = ipcimpl.Call(ctx, c.c, &methodWalletLoaderListWalletDir, nil, func(r capnp.Struct) error {
+		return readWalletLoader_listWalletDir_Results(WalletLoader_listWalletDir_Results(r), &result)
+	})
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.WalletLoader.ListWalletDir", err)
-	}
-	if err := readWalletLoader_listWalletDir_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "wallet.WalletLoader.ListWalletDir", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
@@ -1192,18 +927,11 @@ func (c *WalletLoaderClient) ListWalletDir(ctx context.Context) (result []string
 // GetWallets returns the loaded wallets, in the order they were
 // loaded. The caller owns them (releases them when done).
 func (c *WalletLoaderClient) GetWallets(ctx context.Context) (result []wallet.Wallet, err error) {
-	f, release := c.c.GetWallets(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.WalletLoader.GetWallets", err)
-	}
-	defer release()
-	r, err := f.Struct()
+	err = ipcimpl.Call(ctx, c.c, &methodWalletLoaderGetWallets, nil, func(r capnp.Struct) error {
+		return readWalletLoader_getWallets_Results(WalletLoader_getWallets_Results(r), &result)
+	})
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.WalletLoader.GetWallets", err)
-	}
-	if err := readWalletLoader_getWallets_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "wallet.WalletLoader.GetWallets", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
@@ -1211,399 +939,254 @@ func (c *WalletLoaderClient) GetWallets(ctx context.Context) (result []wallet.Wa
 // HandleLoadWallet calls fn with every wallet created or loaded from
 // now on, until the returned Handler is disconnected or released.
 func (c *WalletLoaderClient) HandleLoadWallet(ctx context.Context, fn wallet.LoadWalletFn) (result chain.Handler, err error) {
-	f, release := c.c.HandleLoadWallet(ctx, func(p WalletLoader_handleLoadWallet_Params) error {
-		return ipc.ArgsError(writeWalletLoader_handleLoadWallet_Params(p, fn))
+	err = ipcimpl.Call(ctx, c.c, &methodWalletLoaderHandleLoadWallet, func(p capnp.Struct) error {
+		return writeWalletLoader_handleLoadWallet_Params(WalletLoader_handleLoadWallet_Params(p), fn)
+	}, func(r capnp.Struct) error {
+		return readWalletLoader_handleLoadWallet_Results(WalletLoader_handleLoadWallet_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.WalletLoader.HandleLoadWallet", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.WalletLoader.HandleLoadWallet", err)
-	}
-	if err := readWalletLoader_handleLoadWallet_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "wallet.WalletLoader.HandleLoadWallet", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
 
 // Verify checks the client's configuration; false stops startup.
 func (c *WalletLoaderClient) Verify(ctx context.Context) (result bool, err error) {
-	f, release := c.c.Verify(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return false, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.ChainClient.Verify", err)
-	}
-	defer release()
-	r, err := f.Struct()
+	err = ipcimpl.Call(ctx, c.c, &methodChainClientVerify, nil, func(r capnp.Struct) error {
+		return readChainClient_verify_Results(ChainClient_verify_Results(r), &result)
+	})
 	if err != nil {
-		return false, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.ChainClient.Verify", err)
-	}
-	if err := readChainClient_verify_Results(r, &result); err != nil {
-		return false, &ipc.Error{Method: "wallet.ChainClient.Verify", Err: err}
+		return false, err
 	}
 	return result, nil
 }
 
 // Load loads the wallets to open at startup; false stops startup.
 func (c *WalletLoaderClient) Load(ctx context.Context) (result bool, err error) {
-	f, release := c.c.Load(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return false, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.ChainClient.Load", err)
-	}
-	defer release()
-	r, err := f.Struct()
+	err = ipcimpl.Call(ctx, c.c, &methodChainClientLoad, nil, func(r capnp.Struct) error {
+		return readChainClient_load_Results(ChainClient_load_Results(r), &result)
+	})
 	if err != nil {
-		return false, ipc.ClientError(ctx, capnp.Client(c.c), "wallet.ChainClient.Load", err)
-	}
-	if err := readChainClient_load_Results(r, &result); err != nil {
-		return false, &ipc.Error{Method: "wallet.ChainClient.Load", Err: err}
+		return false, err
 	}
 	return result, nil
 }
 
 // Start starts the client's background work.
 func (c *WalletLoaderClient) Start(ctx context.Context) (err error) {
-	f, release := c.c.Start(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.ChainClient.Start", err)
-	}
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.ChainClient.Start", err)
-	}
-	return nil
+	return ipcimpl.Call(ctx, c.c, &methodChainClientStart, nil, nil)
 }
 
 // Flush writes the client's state to disk.
 func (c *WalletLoaderClient) Flush(ctx context.Context) (err error) {
-	f, release := c.c.Flush(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.ChainClient.Flush", err)
-	}
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.ChainClient.Flush", err)
-	}
-	return nil
+	return ipcimpl.Call(ctx, c.c, &methodChainClientFlush, nil, nil)
 }
 
 // Stop unloads every wallet and lets go of the chain.
 func (c *WalletLoaderClient) Stop(ctx context.Context) (err error) {
-	f, release := c.c.Stop(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.ChainClient.Stop", err)
-	}
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.ChainClient.Stop", err)
-	}
-	return nil
+	return ipcimpl.Call(ctx, c.c, &methodChainClientStop, nil, nil)
 }
 
 // SetMockTime makes the client use t (seconds since 1970) as the
 // current time, for tests; zero goes back to the clock.
 func (c *WalletLoaderClient) SetMockTime(ctx context.Context, t int64) (err error) {
-	f, release := c.c.SetMockTime(ctx, func(p ChainClient_setMockTime_Params) error {
-		return ipc.ArgsError(writeChainClient_setMockTime_Params(p, t))
-	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.ChainClient.SetMockTime", err)
-	}
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.ChainClient.SetMockTime", err)
-	}
-	return nil
+	return ipcimpl.Call(ctx, c.c, &methodChainClientSetMockTime, func(p capnp.Struct) error {
+		return writeChainClient_setMockTime_Params(ChainClient_setMockTime_Params(p), t)
+	}, nil)
 }
 
 // NewWalletLoaderServer returns a capability that serves impl: calls to it, usually made by a
 // WalletLoaderClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewWalletLoaderServer(impl wallet.WalletLoader) capnp.Client {
-	s := walletLoaderServer{impl: impl}
-	return capnp.NewClient(server.New(WalletLoader_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewWalletLoaderServer(impl wallet.WalletLoader) *ipc.Capability {
+	return ipcimpl.NewServer(walletLoaderServer{impl: impl}, impl)
 }
 
-// walletLoaderServer serves a wallet.WalletLoader as a WalletLoader_Server.
+// walletLoaderServer serves a wallet.WalletLoader.
 type walletLoaderServer struct {
 	impl wallet.WalletLoader
 }
 
-// CreateWallet serves wallet.WalletLoader.CreateWallet.
-func (s walletLoaderServer) CreateWallet(ctx context.Context, call WalletLoader_createWallet) (err error) {
-	defer ipc.Recover("wallet.WalletLoader.CreateWallet", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s walletLoaderServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case WalletLoader_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveCreateWallet(ctx, call)
+		case 1:
+			return s.serveLoadWallet(ctx, call)
+		case 2:
+			return s.serveGetWalletDir(ctx, call)
+		case 3:
+			return s.serveListWalletDir(ctx, call)
+		case 4:
+			return s.serveGetWallets(ctx, call)
+		case 5:
+			return s.serveHandleLoadWallet(ctx, call)
+		}
+	case ChainClient_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveVerify(ctx, call)
+		case 1:
+			return s.serveLoad(ctx, call)
+		case 2:
+			return s.serveStart(ctx, call)
+		case 3:
+			return s.serveFlush(ctx, call)
+		case 4:
+			return s.serveStop(ctx, call)
+		case 5:
+			return s.serveSetMockTime(ctx, call)
+		}
 	}
-	defer slot.Leave()
+	return ipcimpl.Unknown(call)
+}
+
+// serveCreateWallet serves wallet.WalletLoader.CreateWallet.
+func (s walletLoaderServer) serveCreateWallet(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodWalletLoaderCreateWallet, &err)
 	var (
 		name       string
 		passphrase string
 		flags      uint64
 	)
-	if err := readWalletLoader_createWallet_Params(call.Args(), &name, &passphrase, &flags); err != nil {
-		return &ipc.Error{Method: "wallet.WalletLoader.CreateWallet", Err: err}
+	if err := readWalletLoader_createWallet_Params(WalletLoader_createWallet_Params(call.Params()), &name, &passphrase, &flags); err != nil {
+		return ipcimpl.ParamsError(&methodWalletLoaderCreateWallet, err)
 	}
 	w, warnings, err := s.impl.CreateWallet(ctx, name, passphrase, flags)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeWalletLoader_createWallet_Results(r, w, warnings); err != nil {
-		return &ipc.Error{Method: "wallet.WalletLoader.CreateWallet", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodWalletLoaderCreateWallet, capnp.ObjectSize{DataSize: 0, PointerCount: 2}, func(r capnp.Struct) error {
+		return writeWalletLoader_createWallet_Results(WalletLoader_createWallet_Results(r), w, warnings)
+	})
 }
 
-// LoadWallet serves wallet.WalletLoader.LoadWallet.
-func (s walletLoaderServer) LoadWallet(ctx context.Context, call WalletLoader_loadWallet) (err error) {
-	defer ipc.Recover("wallet.WalletLoader.LoadWallet", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveLoadWallet serves wallet.WalletLoader.LoadWallet.
+func (s walletLoaderServer) serveLoadWallet(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodWalletLoaderLoadWallet, &err)
 	var name string
-	if err := readWalletLoader_loadWallet_Params(call.Args(), &name); err != nil {
-		return &ipc.Error{Method: "wallet.WalletLoader.LoadWallet", Err: err}
+	if err := readWalletLoader_loadWallet_Params(WalletLoader_loadWallet_Params(call.Params()), &name); err != nil {
+		return ipcimpl.ParamsError(&methodWalletLoaderLoadWallet, err)
 	}
 	w, warnings, err := s.impl.LoadWallet(ctx, name)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeWalletLoader_loadWallet_Results(r, w, warnings); err != nil {
-		return &ipc.Error{Method: "wallet.WalletLoader.LoadWallet", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodWalletLoaderLoadWallet, capnp.ObjectSize{DataSize: 0, PointerCount: 2}, func(r capnp.Struct) error {
+		return writeWalletLoader_loadWallet_Results(WalletLoader_loadWallet_Results(r), w, warnings)
+	})
 }
 
-// GetWalletDir serves wallet.WalletLoader.GetWalletDir.
-func (s walletLoaderServer) GetWalletDir(ctx context.Context, call WalletLoader_getWalletDir) (err error) {
-	defer ipc.Recover("wallet.WalletLoader.GetWalletDir", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveGetWalletDir serves wallet.WalletLoader.GetWalletDir.
+func (s walletLoaderServer) serveGetWalletDir(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodWalletLoaderGetWalletDir, &err)
 	result, err := s.impl.GetWalletDir(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeWalletLoader_getWalletDir_Results(r, result); err != nil {
-		return &ipc.Error{Method: "wallet.WalletLoader.GetWalletDir", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodWalletLoaderGetWalletDir, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeWalletLoader_getWalletDir_Results(WalletLoader_getWalletDir_Results(r), result)
+	})
 }
 
-// ListWalletDir serves wallet.WalletLoader.ListWalletDir.
-func (s walletLoaderServer) ListWalletDir(ctx context.Context, call WalletLoader_listWalletDir) (err error) {
-	defer ipc.Recover("wallet.WalletLoader.ListWalletDir", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveListWalletDir serves wallet.WalletLoader.ListWalletDir.
+func (s walletLoaderServer) serveListWalletDir(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodWalletLoaderListWalletDir, &err)
 	result, err := s.impl.ListWalletDir(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeWalletLoader_listWalletDir_Results(r, result); err != nil {
-		return &ipc.Error{Method: "wallet.WalletLoader.ListWalletDir", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodWalletLoaderListWalletDir, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeWalletLoader_listWalletDir_Results(WalletLoader_listWalletDir_Results(r), result)
+	})
 }
 
-// GetWallets serves wallet.WalletLoader.GetWallets.
-func (s walletLoaderServer) GetWallets(ctx context.Context, call WalletLoader_getWallets) (err error) {
-	defer ipc.Recover("wallet.WalletLoader.GetWallets", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveGetWallets serves wallet.WalletLoader.GetWallets.
+func (s walletLoaderServer) serveGetWallets(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodWalletLoaderGetWallets, &err)
 	result, err := s.impl.GetWallets(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeWalletLoader_getWallets_Results(r, result); err != nil {
-		return &ipc.Error{Method: "wallet.WalletLoader.GetWallets", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodWalletLoaderGetWallets, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeWalletLoader_getWallets_Results(WalletLoader_getWallets_Results(r), result)
+	})
 }
 
-// HandleLoadWallet serves wallet.WalletLoader.HandleLoadWallet.
-func (s walletLoaderServer) HandleLoadWallet(ctx context.Context, call WalletLoader_handleLoadWallet) (err error) {
-	defer ipc.Recover("wallet.WalletLoader.HandleLoadWallet", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveHandleLoadWallet serves wallet.WalletLoader.HandleLoadWallet.
+func (s walletLoaderServer) serveHandleLoadWallet(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodWalletLoaderHandleLoadWallet, &err)
 	var fn wallet.LoadWalletFn
-	if err := readWalletLoader_handleLoadWallet_Params(call.Args(), &fn); err != nil {
-		return &ipc.Error{Method: "wallet.WalletLoader.HandleLoadWallet", Err: err}
+	if err := readWalletLoader_handleLoadWallet_Params(WalletLoader_handleLoadWallet_Params(call.Params()), &fn); err != nil {
+		return ipcimpl.ParamsError(&methodWalletLoaderHandleLoadWallet, err)
 	}
 	result, err := s.impl.HandleLoadWallet(ctx, fn)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeWalletLoader_handleLoadWallet_Results(r, result); err != nil {
-		return &ipc.Error{Method: "wallet.WalletLoader.HandleLoadWallet", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodWalletLoaderHandleLoadWallet, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeWalletLoader_handleLoadWallet_Results(WalletLoader_handleLoadWallet_Results(r), result)
+	})
 }
 
-// Verify serves wallet.ChainClient.Verify.
-func (s walletLoaderServer) Verify(ctx context.Context, call ChainClient_verify) (err error) {
-	defer ipc.Recover("wallet.ChainClient.Verify", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveVerify serves wallet.ChainClient.Verify.
+func (s walletLoaderServer) serveVerify(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodChainClientVerify, &err)
 	result, err := s.impl.Verify(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeChainClient_verify_Results(r, result); err != nil {
-		return &ipc.Error{Method: "wallet.ChainClient.Verify", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodChainClientVerify, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeChainClient_verify_Results(ChainClient_verify_Results(r), result)
+	})
 }
 
-// Load serves wallet.ChainClient.Load.
-func (s walletLoaderServer) Load(ctx context.Context, call ChainClient_load) (err error) {
-	defer ipc.Recover("wallet.ChainClient.Load", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveLoad serves wallet.ChainClient.Load.
+func (s walletLoaderServer) serveLoad(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodChainClientLoad, &err)
 	result, err := s.impl.Load(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeChainClient_load_Results(r, result); err != nil {
-		return &ipc.Error{Method: "wallet.ChainClient.Load", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodChainClientLoad, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeChainClient_load_Results(ChainClient_load_Results(r), result)
+	})
 }
 
-// Start serves wallet.ChainClient.Start.
-func (s walletLoaderServer) Start(ctx context.Context, call ChainClient_start) (err error) {
-	defer ipc.Recover("wallet.ChainClient.Start", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
-	if err := s.impl.Start(ctx); err != nil {
-		return ipc.ServerError(err)
-	}
-	return nil
+// serveStart serves wallet.ChainClient.Start.
+func (s walletLoaderServer) serveStart(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodChainClientStart, &err)
+	return ipc.ServerError(s.impl.Start(ctx))
 }
 
-// Flush serves wallet.ChainClient.Flush.
-func (s walletLoaderServer) Flush(ctx context.Context, call ChainClient_flush) (err error) {
-	defer ipc.Recover("wallet.ChainClient.Flush", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
-	if err := s.impl.Flush(ctx); err != nil {
-		return ipc.ServerError(err)
-	}
-	return nil
+// serveFlush serves wallet.ChainClient.Flush.
+func (s walletLoaderServer) serveFlush(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodChainClientFlush, &err)
+	return ipc.ServerError(s.impl.Flush(ctx))
 }
 
-// Stop serves wallet.ChainClient.Stop.
-func (s walletLoaderServer) Stop(ctx context.Context, call ChainClient_stop) (err error) {
-	defer ipc.Recover("wallet.ChainClient.Stop", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
-	if err := s.impl.Stop(ctx); err != nil {
-		return ipc.ServerError(err)
-	}
-	return nil
+// serveStop serves wallet.ChainClient.Stop.
+func (s walletLoaderServer) serveStop(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodChainClientStop, &err)
+	return ipc.ServerError(s.impl.Stop(ctx))
 }
 
-// SetMockTime serves wallet.ChainClient.SetMockTime.
-func (s walletLoaderServer) SetMockTime(ctx context.Context, call ChainClient_setMockTime) (err error) {
-	defer ipc.Recover("wallet.ChainClient.SetMockTime", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveSetMockTime serves wallet.ChainClient.SetMockTime.
+func (s walletLoaderServer) serveSetMockTime(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodChainClientSetMockTime, &err)
 	var t int64
-	if err := readChainClient_setMockTime_Params(call.Args(), &t); err != nil {
-		return &ipc.Error{Method: "wallet.ChainClient.SetMockTime", Err: err}
+	if err := readChainClient_setMockTime_Params(ChainClient_setMockTime_Params(call.Params()), &t); err != nil {
+		return ipcimpl.ParamsError(&methodChainClientSetMockTime, err)
 	}
-	if err := s.impl.SetMockTime(ctx, t); err != nil {
-		return ipc.ServerError(err)
-	}
-	return nil
+	return ipc.ServerError(s.impl.SetMockTime(ctx, t))
 }
 
 // UnimplementedWalletLoader answers every method of wallet.WalletLoader with an error wrapping ipc.ErrUnimplemented
@@ -1675,336 +1258,334 @@ func (UnimplementedWalletLoader) SetMockTime(context.Context, int64) error {
 	return ipc.Unimplemented("wallet.ChainClient.SetMockTime")
 }
 
-// ExportWalletLoader returns a new reference to the capability that carries v: null for nil,
-// the capability a WalletLoaderClient calls (so a received object goes back as itself), and
-// otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportWalletLoader(v wallet.WalletLoader) WalletLoader {
+// ExportWalletLoader returns a new reference to the capability that carries v: nil for nil, the
+// capability a WalletLoaderClient calls (so a received object goes back as itself), and otherwise a new
+// server for v. Setting it into a message hands the reference to the message.
+func ExportWalletLoader(v wallet.WalletLoader) *ipc.Capability {
 	switch v := v.(type) {
 	case nil:
-		return WalletLoader{}
+		return nil
 	case *WalletLoaderClient:
 		if v == nil {
-			return WalletLoader{}
+			return nil
 		}
 		return v.c.AddRef()
 	}
-	return WalletLoader(NewWalletLoaderServer(v))
+	return NewWalletLoaderServer(v)
 }
 
-// ImportWalletLoader returns the Go value of the capability c, which it does not take over:
-// nil for a null capability, the implementation itself for a capability this process serves
-// with NewWalletLoaderServer, and otherwise a WalletLoaderClient holding a new reference to c.
-func ImportWalletLoader(c WalletLoader) wallet.WalletLoader {
-	if !c.IsValid() {
+// ImportWalletLoader returns the Go value of the capability c, taking over c: nil for nil, the
+// implementation itself for a capability this process serves with NewWalletLoaderServer, and
+// otherwise a WalletLoaderClient that calls c.
+func ImportWalletLoader(c *ipc.Capability) wallet.WalletLoader {
+	if c == nil {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		switch s := b.(type) {
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		switch s := s.(type) {
 		case walletLoaderServer:
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewWalletLoaderClient(capnp.Client(c.AddRef()))
+	return NewWalletLoaderClient(c)
 }
+
+// The methods of wallet.BalanceChangedFn on the wire.
+var (
+	methodBalanceChangedFnCall = capnprpc.Method{InterfaceID: BalanceChangedFn_TypeID, MethodID: 0, Name: "wallet.BalanceChangedFn.Call", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+)
 
 // BalanceChangedFnClient calls a wallet.BalanceChangedFn func in another process; its method value Call is
 // what a receiver of a wallet.BalanceChangedFn gets. Call is safe for concurrent use; it fails as a method of an
 // interface client does (an error result, or a panic with an *ipc.Error without one).
 type BalanceChangedFnClient struct {
-	c BalanceChangedFn
+	c *ipc.Capability
 }
 
-// NewBalanceChangedFnClient returns a client that calls c, a capability serving a wallet.BalanceChangedFn. The
-// client takes over c: its Release releases c, and so does garbage collection of a client (and
-// of its Call method value) that was not released.
-func NewBalanceChangedFnClient(c capnp.Client) *BalanceChangedFnClient {
-	client := &BalanceChangedFnClient{c: BalanceChangedFn(c)}
-	runtime.AddCleanup(client, BalanceChangedFn.Release, client.c)
+// NewBalanceChangedFnClient returns a client that calls c, a capability serving wallet.BalanceChangedFn, typically
+// what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
+// client that becomes unreachable without Release releases c when it is garbage collected;
+// call Release rather than rely on that.
+func NewBalanceChangedFnClient(c *ipc.Capability) *BalanceChangedFnClient {
+	client := &BalanceChangedFnClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *BalanceChangedFnClient) Release() {
 	c.c.Release()
 }
 
 // Call calls wallet.BalanceChangedFn.Call in the other process.
 func (c *BalanceChangedFnClient) Call(ctx context.Context, balances wallet.Balances) (err error) {
-	f, release := c.c.Call(ctx, func(p BalanceChangedFn_call_Params) error {
-		return ipc.ArgsError(writeBalanceChangedFn_call_Params(p, balances))
-	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.BalanceChangedFn.Call", err)
-	}
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.BalanceChangedFn.Call", err)
-	}
-	return nil
+	return ipcimpl.Call(ctx, c.c, &methodBalanceChangedFnCall, func(p capnp.Struct) error {
+		return writeBalanceChangedFn_call_Params(BalanceChangedFn_call_Params(p), balances)
+	}, nil)
 }
 
 // NewBalanceChangedFnServer returns a capability that serves impl: calls to it, usually made by a
 // BalanceChangedFnClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewBalanceChangedFnServer(impl wallet.BalanceChangedFn) capnp.Client {
-	s := balanceChangedFnServer{impl: impl}
-	return capnp.NewClient(server.New(BalanceChangedFn_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewBalanceChangedFnServer(impl wallet.BalanceChangedFn) *ipc.Capability {
+	return ipcimpl.NewServer(balanceChangedFnServer{impl: impl}, impl)
 }
 
-// balanceChangedFnServer serves a wallet.BalanceChangedFn as a BalanceChangedFn_Server.
+// balanceChangedFnServer serves a wallet.BalanceChangedFn.
 type balanceChangedFnServer struct {
 	impl wallet.BalanceChangedFn
 }
 
-// Call serves wallet.BalanceChangedFn.Call.
-func (s balanceChangedFnServer) Call(ctx context.Context, call BalanceChangedFn_call) (err error) {
-	defer ipc.Recover("wallet.BalanceChangedFn.Call", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s balanceChangedFnServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case BalanceChangedFn_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveCall(ctx, call)
+		}
 	}
-	defer slot.Leave()
+	return ipcimpl.Unknown(call)
+}
+
+// serveCall serves wallet.BalanceChangedFn.Call.
+func (s balanceChangedFnServer) serveCall(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodBalanceChangedFnCall, &err)
 	var balances wallet.Balances
-	if err := readBalanceChangedFn_call_Params(call.Args(), &balances); err != nil {
-		return &ipc.Error{Method: "wallet.BalanceChangedFn.Call", Err: err}
+	if err := readBalanceChangedFn_call_Params(BalanceChangedFn_call_Params(call.Params()), &balances); err != nil {
+		return ipcimpl.ParamsError(&methodBalanceChangedFnCall, err)
 	}
-	if err := s.impl(ctx, balances); err != nil {
-		return ipc.ServerError(err)
-	}
-	return nil
+	return ipc.ServerError(s.impl(ctx, balances))
 }
 
-// ExportBalanceChangedFn returns a new reference to a capability that calls v: null for nil, and
+// ExportBalanceChangedFn returns a new reference to a capability that calls v: nil for nil, and
 // otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportBalanceChangedFn(v wallet.BalanceChangedFn) BalanceChangedFn {
+func ExportBalanceChangedFn(v wallet.BalanceChangedFn) *ipc.Capability {
 	if v == nil {
-		return BalanceChangedFn{}
-	}
-	return BalanceChangedFn(NewBalanceChangedFnServer(v))
-}
-
-// ImportBalanceChangedFn returns the Go func of the capability c, which it does not take over:
-// nil for a null capability, the func itself for a capability this process serves with
-// NewBalanceChangedFnServer, and otherwise the Call method of a BalanceChangedFnClient holding a new reference to c.
-func ImportBalanceChangedFn(c BalanceChangedFn) wallet.BalanceChangedFn {
-	if !c.IsValid() {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		if s, ok := b.(balanceChangedFnServer); ok {
+	return NewBalanceChangedFnServer(v)
+}
+
+// ImportBalanceChangedFn returns the Go func of the capability c, taking over c: nil for nil, the
+// func itself for a capability this process serves with NewBalanceChangedFnServer, and otherwise the Call
+// method of a BalanceChangedFnClient that calls c.
+func ImportBalanceChangedFn(c *ipc.Capability) wallet.BalanceChangedFn {
+	if c == nil {
+		return nil
+	}
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		if s, ok := s.(balanceChangedFnServer); ok {
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewBalanceChangedFnClient(capnp.Client(c.AddRef())).Call
+	return NewBalanceChangedFnClient(c).Call
 }
+
+// The methods of wallet.LoadWalletFn on the wire.
+var (
+	methodLoadWalletFnCall = capnprpc.Method{InterfaceID: LoadWalletFn_TypeID, MethodID: 0, Name: "wallet.LoadWalletFn.Call", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+)
 
 // LoadWalletFnClient calls a wallet.LoadWalletFn func in another process; its method value Call is
 // what a receiver of a wallet.LoadWalletFn gets. Call is safe for concurrent use; it fails as a method of an
 // interface client does (an error result, or a panic with an *ipc.Error without one).
 type LoadWalletFnClient struct {
-	c LoadWalletFn
+	c *ipc.Capability
 }
 
-// NewLoadWalletFnClient returns a client that calls c, a capability serving a wallet.LoadWalletFn. The
-// client takes over c: its Release releases c, and so does garbage collection of a client (and
-// of its Call method value) that was not released.
-func NewLoadWalletFnClient(c capnp.Client) *LoadWalletFnClient {
-	client := &LoadWalletFnClient{c: LoadWalletFn(c)}
-	runtime.AddCleanup(client, LoadWalletFn.Release, client.c)
+// NewLoadWalletFnClient returns a client that calls c, a capability serving wallet.LoadWalletFn, typically
+// what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
+// client that becomes unreachable without Release releases c when it is garbage collected;
+// call Release rather than rely on that.
+func NewLoadWalletFnClient(c *ipc.Capability) *LoadWalletFnClient {
+	client := &LoadWalletFnClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *LoadWalletFnClient) Release() {
 	c.c.Release()
 }
 
 // Call calls wallet.LoadWalletFn.Call in the other process.
 func (c *LoadWalletFnClient) Call(ctx context.Context, w wallet.Wallet) (err error) {
-	f, release := c.c.Call(ctx, func(p LoadWalletFn_call_Params) error {
-		return ipc.ArgsError(writeLoadWalletFn_call_Params(p, w))
-	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.LoadWalletFn.Call", err)
-	}
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.LoadWalletFn.Call", err)
-	}
-	return nil
+	return ipcimpl.Call(ctx, c.c, &methodLoadWalletFnCall, func(p capnp.Struct) error {
+		return writeLoadWalletFn_call_Params(LoadWalletFn_call_Params(p), w)
+	}, nil)
 }
 
 // NewLoadWalletFnServer returns a capability that serves impl: calls to it, usually made by a
 // LoadWalletFnClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewLoadWalletFnServer(impl wallet.LoadWalletFn) capnp.Client {
-	s := loadWalletFnServer{impl: impl}
-	return capnp.NewClient(server.New(LoadWalletFn_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewLoadWalletFnServer(impl wallet.LoadWalletFn) *ipc.Capability {
+	return ipcimpl.NewServer(loadWalletFnServer{impl: impl}, impl)
 }
 
-// loadWalletFnServer serves a wallet.LoadWalletFn as a LoadWalletFn_Server.
+// loadWalletFnServer serves a wallet.LoadWalletFn.
 type loadWalletFnServer struct {
 	impl wallet.LoadWalletFn
 }
 
-// Call serves wallet.LoadWalletFn.Call.
-func (s loadWalletFnServer) Call(ctx context.Context, call LoadWalletFn_call) (err error) {
-	defer ipc.Recover("wallet.LoadWalletFn.Call", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s loadWalletFnServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case LoadWalletFn_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveCall(ctx, call)
+		}
 	}
-	defer slot.Leave()
+	return ipcimpl.Unknown(call)
+}
+
+// serveCall serves wallet.LoadWalletFn.Call.
+func (s loadWalletFnServer) serveCall(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodLoadWalletFnCall, &err)
 	var w wallet.Wallet
-	if err := readLoadWalletFn_call_Params(call.Args(), &w); err != nil {
-		return &ipc.Error{Method: "wallet.LoadWalletFn.Call", Err: err}
+	if err := readLoadWalletFn_call_Params(LoadWalletFn_call_Params(call.Params()), &w); err != nil {
+		return ipcimpl.ParamsError(&methodLoadWalletFnCall, err)
 	}
-	if err := s.impl(ctx, w); err != nil {
-		return ipc.ServerError(err)
-	}
-	return nil
+	return ipc.ServerError(s.impl(ctx, w))
 }
 
-// ExportLoadWalletFn returns a new reference to a capability that calls v: null for nil, and
+// ExportLoadWalletFn returns a new reference to a capability that calls v: nil for nil, and
 // otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportLoadWalletFn(v wallet.LoadWalletFn) LoadWalletFn {
+func ExportLoadWalletFn(v wallet.LoadWalletFn) *ipc.Capability {
 	if v == nil {
-		return LoadWalletFn{}
-	}
-	return LoadWalletFn(NewLoadWalletFnServer(v))
-}
-
-// ImportLoadWalletFn returns the Go func of the capability c, which it does not take over:
-// nil for a null capability, the func itself for a capability this process serves with
-// NewLoadWalletFnServer, and otherwise the Call method of a LoadWalletFnClient holding a new reference to c.
-func ImportLoadWalletFn(c LoadWalletFn) wallet.LoadWalletFn {
-	if !c.IsValid() {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		if s, ok := b.(loadWalletFnServer); ok {
+	return NewLoadWalletFnServer(v)
+}
+
+// ImportLoadWalletFn returns the Go func of the capability c, taking over c: nil for nil, the
+// func itself for a capability this process serves with NewLoadWalletFnServer, and otherwise the Call
+// method of a LoadWalletFnClient that calls c.
+func ImportLoadWalletFn(c *ipc.Capability) wallet.LoadWalletFn {
+	if c == nil {
+		return nil
+	}
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		if s, ok := s.(loadWalletFnServer); ok {
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewLoadWalletFnClient(capnp.Client(c.AddRef())).Call
+	return NewLoadWalletFnClient(c).Call
 }
+
+// The methods of wallet.TransactionChangedFn on the wire.
+var (
+	methodTransactionChangedFnCall = capnprpc.Method{InterfaceID: TransactionChangedFn_TypeID, MethodID: 0, Name: "wallet.TransactionChangedFn.Call", ParamsSize: capnp.ObjectSize{DataSize: 8, PointerCount: 1}}
+)
 
 // TransactionChangedFnClient calls a wallet.TransactionChangedFn func in another process; its method value Call is
 // what a receiver of a wallet.TransactionChangedFn gets. Call is safe for concurrent use; it fails as a method of an
 // interface client does (an error result, or a panic with an *ipc.Error without one).
 type TransactionChangedFnClient struct {
-	c TransactionChangedFn
+	c *ipc.Capability
 }
 
-// NewTransactionChangedFnClient returns a client that calls c, a capability serving a wallet.TransactionChangedFn. The
-// client takes over c: its Release releases c, and so does garbage collection of a client (and
-// of its Call method value) that was not released.
-func NewTransactionChangedFnClient(c capnp.Client) *TransactionChangedFnClient {
-	client := &TransactionChangedFnClient{c: TransactionChangedFn(c)}
-	runtime.AddCleanup(client, TransactionChangedFn.Release, client.c)
+// NewTransactionChangedFnClient returns a client that calls c, a capability serving wallet.TransactionChangedFn, typically
+// what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
+// client that becomes unreachable without Release releases c when it is garbage collected;
+// call Release rather than rely on that.
+func NewTransactionChangedFnClient(c *ipc.Capability) *TransactionChangedFnClient {
+	client := &TransactionChangedFnClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *TransactionChangedFnClient) Release() {
 	c.c.Release()
 }
 
 // Call calls wallet.TransactionChangedFn.Call in the other process.
 func (c *TransactionChangedFnClient) Call(ctx context.Context, txid chain.Hash, status wallet.ChangeType) (err error) {
-	f, release := c.c.Call(ctx, func(p TransactionChangedFn_call_Params) error {
-		return ipc.ArgsError(writeTransactionChangedFn_call_Params(p, txid, status))
-	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.TransactionChangedFn.Call", err)
-	}
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		return ipc.ClientError(ctx, capnp.Client(c.c), "wallet.TransactionChangedFn.Call", err)
-	}
-	return nil
+	return ipcimpl.Call(ctx, c.c, &methodTransactionChangedFnCall, func(p capnp.Struct) error {
+		return writeTransactionChangedFn_call_Params(TransactionChangedFn_call_Params(p), txid, status)
+	}, nil)
 }
 
 // NewTransactionChangedFnServer returns a capability that serves impl: calls to it, usually made by a
 // TransactionChangedFnClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewTransactionChangedFnServer(impl wallet.TransactionChangedFn) capnp.Client {
-	s := transactionChangedFnServer{impl: impl}
-	return capnp.NewClient(server.New(TransactionChangedFn_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewTransactionChangedFnServer(impl wallet.TransactionChangedFn) *ipc.Capability {
+	return ipcimpl.NewServer(transactionChangedFnServer{impl: impl}, impl)
 }
 
-// transactionChangedFnServer serves a wallet.TransactionChangedFn as a TransactionChangedFn_Server.
+// transactionChangedFnServer serves a wallet.TransactionChangedFn.
 type transactionChangedFnServer struct {
 	impl wallet.TransactionChangedFn
 }
 
-// Call serves wallet.TransactionChangedFn.Call.
-func (s transactionChangedFnServer) Call(ctx context.Context, call TransactionChangedFn_call) (err error) {
-	defer ipc.Recover("wallet.TransactionChangedFn.Call", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s transactionChangedFnServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case TransactionChangedFn_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveCall(ctx, call)
+		}
 	}
-	defer slot.Leave()
+	return ipcimpl.Unknown(call)
+}
+
+// serveCall serves wallet.TransactionChangedFn.Call.
+func (s transactionChangedFnServer) serveCall(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodTransactionChangedFnCall, &err)
 	var (
 		txid   chain.Hash
 		status wallet.ChangeType
 	)
-	if err := readTransactionChangedFn_call_Params(call.Args(), &txid, &status); err != nil {
-		return &ipc.Error{Method: "wallet.TransactionChangedFn.Call", Err: err}
+	if err := readTransactionChangedFn_call_Params(TransactionChangedFn_call_Params(call.Params()), &txid, &status); err != nil {
+		return ipcimpl.ParamsError(&methodTransactionChangedFnCall, err)
 	}
-	if err := s.impl(ctx, txid, status); err != nil {
-		return ipc.ServerError(err)
-	}
-	return nil
+	return ipc.ServerError(s.impl(ctx, txid, status))
 }
 
-// ExportTransactionChangedFn returns a new reference to a capability that calls v: null for nil, and
+// ExportTransactionChangedFn returns a new reference to a capability that calls v: nil for nil, and
 // otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportTransactionChangedFn(v wallet.TransactionChangedFn) TransactionChangedFn {
+func ExportTransactionChangedFn(v wallet.TransactionChangedFn) *ipc.Capability {
 	if v == nil {
-		return TransactionChangedFn{}
-	}
-	return TransactionChangedFn(NewTransactionChangedFnServer(v))
-}
-
-// ImportTransactionChangedFn returns the Go func of the capability c, which it does not take over:
-// nil for a null capability, the func itself for a capability this process serves with
-// NewTransactionChangedFnServer, and otherwise the Call method of a TransactionChangedFnClient holding a new reference to c.
-func ImportTransactionChangedFn(c TransactionChangedFn) wallet.TransactionChangedFn {
-	if !c.IsValid() {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		if s, ok := b.(transactionChangedFnServer); ok {
+	return NewTransactionChangedFnServer(v)
+}
+
+// ImportTransactionChangedFn returns the Go func of the capability c, taking over c: nil for nil, the
+// func itself for a capability this process serves with NewTransactionChangedFnServer, and otherwise the Call
+// method of a TransactionChangedFnClient that calls c.
+func ImportTransactionChangedFn(c *ipc.Capability) wallet.TransactionChangedFn {
+	if c == nil {
+		return nil
+	}
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		if s, ok := s.(transactionChangedFnServer); ok {
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewTransactionChangedFnClient(capnp.Client(c.AddRef())).Call
+	return NewTransactionChangedFnClient(c).Call
 }
 
 // writeWallet_getWalletName_Results writes the results of wallet.Wallet.GetWalletName into p.
@@ -2355,7 +1936,7 @@ func readWallet_sendToAddress_Results(p Wallet_sendToAddress_Results, result *ch
 
 // writeWallet_handleBalanceChanged_Params writes the arguments of a call to wallet.Wallet.HandleBalanceChanged into p.
 func writeWallet_handleBalanceChanged_Params(p Wallet_handleBalanceChanged_Params, fn wallet.BalanceChangedFn) error {
-	if err := p.SetFn(ExportBalanceChangedFn(fn)); err != nil {
+	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportBalanceChangedFn(fn)); err != nil {
 		return ipc.InField("fn", err)
 	}
 	return nil
@@ -2363,13 +1944,13 @@ func writeWallet_handleBalanceChanged_Params(p Wallet_handleBalanceChanged_Param
 
 // readWallet_handleBalanceChanged_Params reads the arguments of a call to wallet.Wallet.HandleBalanceChanged from p.
 func readWallet_handleBalanceChanged_Params(p Wallet_handleBalanceChanged_Params, fn *wallet.BalanceChangedFn) error {
-	*fn = ImportBalanceChangedFn(p.Fn())
+	*fn = ImportBalanceChangedFn(ipcimpl.Cap(capnp.Struct(p), 0))
 	return nil
 }
 
 // writeWallet_handleBalanceChanged_Results writes the results of wallet.Wallet.HandleBalanceChanged into p.
 func writeWallet_handleBalanceChanged_Results(p Wallet_handleBalanceChanged_Results, result chain.Handler) error {
-	if err := p.SetResult(chainipc.ExportHandler(result)); err != nil {
+	if err := ipcimpl.SetCap(capnp.Struct(p), 0, chainipc.ExportHandler(result)); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -2377,13 +1958,13 @@ func writeWallet_handleBalanceChanged_Results(p Wallet_handleBalanceChanged_Resu
 
 // readWallet_handleBalanceChanged_Results reads the results of wallet.Wallet.HandleBalanceChanged from p.
 func readWallet_handleBalanceChanged_Results(p Wallet_handleBalanceChanged_Results, result *chain.Handler) error {
-	*result = chainipc.ImportHandler(p.Result())
+	*result = chainipc.ImportHandler(ipcimpl.Cap(capnp.Struct(p), 0))
 	return nil
 }
 
 // writeWallet_handleTransactionChanged_Params writes the arguments of a call to wallet.Wallet.HandleTransactionChanged into p.
 func writeWallet_handleTransactionChanged_Params(p Wallet_handleTransactionChanged_Params, fn wallet.TransactionChangedFn) error {
-	if err := p.SetFn(ExportTransactionChangedFn(fn)); err != nil {
+	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportTransactionChangedFn(fn)); err != nil {
 		return ipc.InField("fn", err)
 	}
 	return nil
@@ -2391,13 +1972,13 @@ func writeWallet_handleTransactionChanged_Params(p Wallet_handleTransactionChang
 
 // readWallet_handleTransactionChanged_Params reads the arguments of a call to wallet.Wallet.HandleTransactionChanged from p.
 func readWallet_handleTransactionChanged_Params(p Wallet_handleTransactionChanged_Params, fn *wallet.TransactionChangedFn) error {
-	*fn = ImportTransactionChangedFn(p.Fn())
+	*fn = ImportTransactionChangedFn(ipcimpl.Cap(capnp.Struct(p), 0))
 	return nil
 }
 
 // writeWallet_handleTransactionChanged_Results writes the results of wallet.Wallet.HandleTransactionChanged into p.
 func writeWallet_handleTransactionChanged_Results(p Wallet_handleTransactionChanged_Results, result chain.Handler) error {
-	if err := p.SetResult(chainipc.ExportHandler(result)); err != nil {
+	if err := ipcimpl.SetCap(capnp.Struct(p), 0, chainipc.ExportHandler(result)); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -2405,7 +1986,7 @@ func writeWallet_handleTransactionChanged_Results(p Wallet_handleTransactionChan
 
 // readWallet_handleTransactionChanged_Results reads the results of wallet.Wallet.HandleTransactionChanged from p.
 func readWallet_handleTransactionChanged_Results(p Wallet_handleTransactionChanged_Results, result *chain.Handler) error {
-	*result = chainipc.ImportHandler(p.Result())
+	*result = chainipc.ImportHandler(ipcimpl.Cap(capnp.Struct(p), 0))
 	return nil
 }
 
@@ -2475,7 +2056,7 @@ func readWalletLoader_createWallet_Params(p WalletLoader_createWallet_Params, na
 
 // writeWalletLoader_createWallet_Results writes the results of wallet.WalletLoader.CreateWallet into p.
 func writeWalletLoader_createWallet_Results(p WalletLoader_createWallet_Results, w wallet.Wallet, warnings []string) error {
-	if err := p.SetW(ExportWallet(w)); err != nil {
+	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportWallet(w)); err != nil {
 		return ipc.InField("w", err)
 	}
 	if warnings != nil {
@@ -2494,7 +2075,7 @@ func writeWalletLoader_createWallet_Results(p WalletLoader_createWallet_Results,
 
 // readWalletLoader_createWallet_Results reads the results of wallet.WalletLoader.CreateWallet from p.
 func readWalletLoader_createWallet_Results(p WalletLoader_createWallet_Results, w *wallet.Wallet, warnings *[]string) error {
-	*w = ImportWallet(p.W())
+	*w = ImportWallet(ipcimpl.Cap(capnp.Struct(p), 0))
 	l, err := p.Warnings()
 	if err != nil {
 		return ipc.InField("warnings", err)
@@ -2537,7 +2118,7 @@ func readWalletLoader_loadWallet_Params(p WalletLoader_loadWallet_Params, name *
 
 // writeWalletLoader_loadWallet_Results writes the results of wallet.WalletLoader.LoadWallet into p.
 func writeWalletLoader_loadWallet_Results(p WalletLoader_loadWallet_Results, w wallet.Wallet, warnings []string) error {
-	if err := p.SetW(ExportWallet(w)); err != nil {
+	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportWallet(w)); err != nil {
 		return ipc.InField("w", err)
 	}
 	if warnings != nil {
@@ -2556,7 +2137,7 @@ func writeWalletLoader_loadWallet_Results(p WalletLoader_loadWallet_Results, w w
 
 // readWalletLoader_loadWallet_Results reads the results of wallet.WalletLoader.LoadWallet from p.
 func readWalletLoader_loadWallet_Results(p WalletLoader_loadWallet_Results, w *wallet.Wallet, warnings *[]string) error {
-	*w = ImportWallet(p.W())
+	*w = ImportWallet(ipcimpl.Cap(capnp.Struct(p), 0))
 	l, err := p.Warnings()
 	if err != nil {
 		return ipc.InField("warnings", err)
@@ -2645,10 +2226,8 @@ func writeWalletLoader_getWallets_Results(p WalletLoader_getWallets_Results, res
 			return ipc.InField("result", err)
 		}
 		for i := range result {
-			if c := ExportWallet(result[i]); c.IsValid() {
-				if err := l.Set(i, c); err != nil {
-					return ipc.InField("result", ipc.InElem(i, err))
-				}
+			if err := ipcimpl.SetCapElem(l, i, ExportWallet(result[i])); err != nil {
+				return ipc.InField("result", ipc.InElem(i, err))
 			}
 		}
 	}
@@ -2668,11 +2247,7 @@ func readWalletLoader_getWallets_Results(p WalletLoader_getWallets_Results, resu
 		}
 		x := make([]wallet.Wallet, n)
 		for i := range x {
-			c, err := l.At(i)
-			if err != nil {
-				return ipc.InField("result", ipc.InElem(i, err))
-			}
-			x[i] = ImportWallet(c)
+			x[i] = ImportWallet(ipcimpl.CapElem(l, i))
 		}
 		*result = x
 	}
@@ -2681,7 +2256,7 @@ func readWalletLoader_getWallets_Results(p WalletLoader_getWallets_Results, resu
 
 // writeWalletLoader_handleLoadWallet_Params writes the arguments of a call to wallet.WalletLoader.HandleLoadWallet into p.
 func writeWalletLoader_handleLoadWallet_Params(p WalletLoader_handleLoadWallet_Params, fn wallet.LoadWalletFn) error {
-	if err := p.SetFn(ExportLoadWalletFn(fn)); err != nil {
+	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportLoadWalletFn(fn)); err != nil {
 		return ipc.InField("fn", err)
 	}
 	return nil
@@ -2689,13 +2264,13 @@ func writeWalletLoader_handleLoadWallet_Params(p WalletLoader_handleLoadWallet_P
 
 // readWalletLoader_handleLoadWallet_Params reads the arguments of a call to wallet.WalletLoader.HandleLoadWallet from p.
 func readWalletLoader_handleLoadWallet_Params(p WalletLoader_handleLoadWallet_Params, fn *wallet.LoadWalletFn) error {
-	*fn = ImportLoadWalletFn(p.Fn())
+	*fn = ImportLoadWalletFn(ipcimpl.Cap(capnp.Struct(p), 0))
 	return nil
 }
 
 // writeWalletLoader_handleLoadWallet_Results writes the results of wallet.WalletLoader.HandleLoadWallet into p.
 func writeWalletLoader_handleLoadWallet_Results(p WalletLoader_handleLoadWallet_Results, result chain.Handler) error {
-	if err := p.SetResult(chainipc.ExportHandler(result)); err != nil {
+	if err := ipcimpl.SetCap(capnp.Struct(p), 0, chainipc.ExportHandler(result)); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -2703,7 +2278,7 @@ func writeWalletLoader_handleLoadWallet_Results(p WalletLoader_handleLoadWallet_
 
 // readWalletLoader_handleLoadWallet_Results reads the results of wallet.WalletLoader.HandleLoadWallet from p.
 func readWalletLoader_handleLoadWallet_Results(p WalletLoader_handleLoadWallet_Results, result *chain.Handler) error {
-	*result = chainipc.ImportHandler(p.Result())
+	*result = chainipc.ImportHandler(ipcimpl.Cap(capnp.Struct(p), 0))
 	return nil
 }
 
@@ -2733,7 +2308,7 @@ func readBalanceChangedFn_call_Params(p BalanceChangedFn_call_Params, balances *
 
 // writeLoadWalletFn_call_Params writes the arguments of a call to wallet.LoadWalletFn.Call into p.
 func writeLoadWalletFn_call_Params(p LoadWalletFn_call_Params, w wallet.Wallet) error {
-	if err := p.SetW(ExportWallet(w)); err != nil {
+	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportWallet(w)); err != nil {
 		return ipc.InField("w", err)
 	}
 	return nil
@@ -2741,7 +2316,7 @@ func writeLoadWalletFn_call_Params(p LoadWalletFn_call_Params, w wallet.Wallet) 
 
 // readLoadWalletFn_call_Params reads the arguments of a call to wallet.LoadWalletFn.Call from p.
 func readLoadWalletFn_call_Params(p LoadWalletFn_call_Params, w *wallet.Wallet) error {
-	*w = ImportWallet(p.W())
+	*w = ImportWallet(ipcimpl.Cap(capnp.Struct(p), 0))
 	return nil
 }
 

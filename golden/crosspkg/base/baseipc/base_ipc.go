@@ -4,6 +4,12 @@
 // Cap'n Proto RPC: New<Interface>Client calls a remote implementation, New<Interface>Server
 // serves a local one. ifacegen generates it from the //ipc: directives in
 // github.com/ifacegen/ifacegen/golden/crosspkg/base.
+//
+// The methods of every client are safe for concurrent use. A method returns an
+// *ipc.RemoteError carrying the message of an error the remote implementation returned,
+// and an *ipc.Error when the call itself failed: errors.Is(err, ipc.ErrDisconnected) once
+// the connection is gone. A method without an error result panics with an *ipc.Error
+// instead.
 package baseipc
 
 import (
@@ -11,13 +17,14 @@ import (
 	"runtime"
 
 	"capnproto.org/go/capnp/v3"
-	"capnproto.org/go/capnp/v3/server"
 	"github.com/ifacegen/ifacegen/golden/crosspkg/base"
+	"github.com/ifacegen/ifacegen/runtime/capnprpc"
 	"github.com/ifacegen/ifacegen/runtime/ipc"
+	"github.com/ifacegen/ifacegen/runtime/ipcimpl"
 )
 
-// This code needs a runtime/ipc that supports this version of generated code.
-const _ = ipc.SupportPackageIsVersion1
+// This code needs a runtime that supports this version of generated code.
+const _ = ipcimpl.SupportPackageIsVersion2
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -25,131 +32,113 @@ func init() {
 	ipc.LogSchema(RegisterSchema)
 }
 
-// BlockTemplateClient calls a base.BlockTemplate in another process. It implements base.BlockTemplate.
-// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
-// message of an error the remote implementation returned, and an *ipc.Error when the call
-// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
-// without an error result panics with an *ipc.Error instead.
+// The methods of base.BlockTemplate on the wire.
+var (
+	methodBlockTemplateRef  = capnprpc.Method{InterfaceID: BlockTemplate_TypeID, MethodID: 0, Name: "base.BlockTemplate.Ref", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+	methodBlockTemplateNext = capnprpc.Method{InterfaceID: BlockTemplate_TypeID, MethodID: 1, Name: "base.BlockTemplate.Next", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+)
+
+// BlockTemplateClient calls a base.BlockTemplate in another process; the package doc says how its
+// methods fail.
+//
+// BlockTemplate is a block being built.
 type BlockTemplateClient struct {
-	c BlockTemplate
+	c *ipc.Capability
 }
 
+// If this fails to compile, base.BlockTemplate changed: regenerate (go generate).
 var _ base.BlockTemplate = (*BlockTemplateClient)(nil)
 
 // NewBlockTemplateClient returns a client that calls c, a capability serving base.BlockTemplate, typically
 // what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
 // client that becomes unreachable without Release releases c when it is garbage collected;
 // call Release rather than rely on that.
-func NewBlockTemplateClient(c capnp.Client) *BlockTemplateClient {
-	client := &BlockTemplateClient{c: BlockTemplate(c)}
-	runtime.AddCleanup(client, BlockTemplate.Release, client.c)
+func NewBlockTemplateClient(c *ipc.Capability) *BlockTemplateClient {
+	client := &BlockTemplateClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *BlockTemplateClient) Release() {
 	c.c.Release()
 }
 
 // Ref returns the block the template builds on.
 func (c *BlockTemplateClient) Ref(ctx context.Context) (result base.BlockRef, err error) {
-	f, release := c.c.Ref(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return base.BlockRef{}, ipc.ClientError(ctx, capnp.Client(c.c), "base.BlockTemplate.Ref", err)
-	}
-	defer release()
-	r, err := f.Struct()
+	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateRef, nil, func(r capnp.Struct) error {
+		return readBlockTemplate_ref_Results(BlockTemplate_ref_Results(r), &result)
+	})
 	if err != nil {
-		return base.BlockRef{}, ipc.ClientError(ctx, capnp.Client(c.c), "base.BlockTemplate.Ref", err)
-	}
-	if err := readBlockTemplate_ref_Results(r, &result); err != nil {
-		return base.BlockRef{}, &ipc.Error{Method: "base.BlockTemplate.Ref", Err: err}
+		return base.BlockRef{}, err
 	}
 	return result, nil
 }
 
 // Next returns the template that follows this one.
 func (c *BlockTemplateClient) Next(ctx context.Context) (result base.BlockTemplate, err error) {
-	f, release := c.c.Next(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "base.BlockTemplate.Next", err)
-	}
-	defer release()
-	r, err := f.Struct()
+	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateNext, nil, func(r capnp.Struct) error {
+		return readBlockTemplate_next_Results(BlockTemplate_next_Results(r), &result)
+	})
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "base.BlockTemplate.Next", err)
-	}
-	if err := readBlockTemplate_next_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "base.BlockTemplate.Next", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
 
 // NewBlockTemplateServer returns a capability that serves impl: calls to it, usually made by a
 // BlockTemplateClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewBlockTemplateServer(impl base.BlockTemplate) capnp.Client {
-	s := blockTemplateServer{impl: impl}
-	return capnp.NewClient(server.New(BlockTemplate_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewBlockTemplateServer(impl base.BlockTemplate) *ipc.Capability {
+	return ipcimpl.NewServer(blockTemplateServer{impl: impl}, impl)
 }
 
-// blockTemplateServer serves a base.BlockTemplate as a BlockTemplate_Server.
+// blockTemplateServer serves a base.BlockTemplate.
 type blockTemplateServer struct {
 	impl base.BlockTemplate
 }
 
-// Ref serves base.BlockTemplate.Ref.
-func (s blockTemplateServer) Ref(ctx context.Context, call BlockTemplate_ref) (err error) {
-	defer ipc.Recover("base.BlockTemplate.Ref", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s blockTemplateServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case BlockTemplate_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveRef(ctx, call)
+		case 1:
+			return s.serveNext(ctx, call)
+		}
 	}
-	defer slot.Leave()
+	return ipcimpl.Unknown(call)
+}
+
+// serveRef serves base.BlockTemplate.Ref.
+func (s blockTemplateServer) serveRef(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodBlockTemplateRef, &err)
 	result, err := s.impl.Ref(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeBlockTemplate_ref_Results(r, result); err != nil {
-		return &ipc.Error{Method: "base.BlockTemplate.Ref", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodBlockTemplateRef, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeBlockTemplate_ref_Results(BlockTemplate_ref_Results(r), result)
+	})
 }
 
-// Next serves base.BlockTemplate.Next.
-func (s blockTemplateServer) Next(ctx context.Context, call BlockTemplate_next) (err error) {
-	defer ipc.Recover("base.BlockTemplate.Next", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveNext serves base.BlockTemplate.Next.
+func (s blockTemplateServer) serveNext(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodBlockTemplateNext, &err)
 	result, err := s.impl.Next(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeBlockTemplate_next_Results(r, result); err != nil {
-		return &ipc.Error{Method: "base.BlockTemplate.Next", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodBlockTemplateNext, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeBlockTemplate_next_Results(BlockTemplate_next_Results(r), result)
+	})
 }
 
 // UnimplementedBlockTemplate answers every method of base.BlockTemplate with an error wrapping ipc.ErrUnimplemented
@@ -171,128 +160,126 @@ func (UnimplementedBlockTemplate) Next(context.Context) (base.BlockTemplate, err
 	return nil, ipc.Unimplemented("base.BlockTemplate.Next")
 }
 
-// ExportBlockTemplate returns a new reference to the capability that carries v: null for nil,
-// the capability a BlockTemplateClient calls (so a received object goes back as itself), and
-// otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportBlockTemplate(v base.BlockTemplate) BlockTemplate {
+// ExportBlockTemplate returns a new reference to the capability that carries v: nil for nil, the
+// capability a BlockTemplateClient calls (so a received object goes back as itself), and otherwise a new
+// server for v. Setting it into a message hands the reference to the message.
+func ExportBlockTemplate(v base.BlockTemplate) *ipc.Capability {
 	switch v := v.(type) {
 	case nil:
-		return BlockTemplate{}
+		return nil
 	case *BlockTemplateClient:
 		if v == nil {
-			return BlockTemplate{}
+			return nil
 		}
 		return v.c.AddRef()
 	}
-	return BlockTemplate(NewBlockTemplateServer(v))
+	return NewBlockTemplateServer(v)
 }
 
-// ImportBlockTemplate returns the Go value of the capability c, which it does not take over:
-// nil for a null capability, the implementation itself for a capability this process serves
-// with NewBlockTemplateServer, and otherwise a BlockTemplateClient holding a new reference to c.
-func ImportBlockTemplate(c BlockTemplate) base.BlockTemplate {
-	if !c.IsValid() {
+// ImportBlockTemplate returns the Go value of the capability c, taking over c: nil for nil, the
+// implementation itself for a capability this process serves with NewBlockTemplateServer, and
+// otherwise a BlockTemplateClient that calls c.
+func ImportBlockTemplate(c *ipc.Capability) base.BlockTemplate {
+	if c == nil {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		switch s := b.(type) {
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		switch s := s.(type) {
 		case blockTemplateServer:
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewBlockTemplateClient(capnp.Client(c.AddRef()))
+	return NewBlockTemplateClient(c)
 }
 
-// MinerClient calls a base.Miner in another process. It implements base.Miner.
-// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
-// message of an error the remote implementation returned, and an *ipc.Error when the call
-// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
-// without an error result panics with an *ipc.Error instead.
+// The methods of base.Miner on the wire.
+var (
+	methodMinerCreate = capnprpc.Method{InterfaceID: Miner_TypeID, MethodID: 0, Name: "base.Miner.Create", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+)
+
+// MinerClient calls a base.Miner in another process; the package doc says how its
+// methods fail.
+//
+// Miner makes templates.
 type MinerClient struct {
-	c Miner
+	c *ipc.Capability
 }
 
+// If this fails to compile, base.Miner changed: regenerate (go generate).
 var _ base.Miner = (*MinerClient)(nil)
 
 // NewMinerClient returns a client that calls c, a capability serving base.Miner, typically
 // what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
 // client that becomes unreachable without Release releases c when it is garbage collected;
 // call Release rather than rely on that.
-func NewMinerClient(c capnp.Client) *MinerClient {
-	client := &MinerClient{c: Miner(c)}
-	runtime.AddCleanup(client, Miner.Release, client.c)
+func NewMinerClient(c *ipc.Capability) *MinerClient {
+	client := &MinerClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *MinerClient) Release() {
 	c.c.Release()
 }
 
 // Create returns a template that builds on tip.
 func (c *MinerClient) Create(ctx context.Context, tip base.BlockRef) (result base.BlockTemplate, err error) {
-	f, release := c.c.Create(ctx, func(p Miner_create_Params) error {
-		return ipc.ArgsError(writeMiner_create_Params(p, tip))
+	err = ipcimpl.Call(ctx, c.c, &methodMinerCreate, func(p capnp.Struct) error {
+		return writeMiner_create_Params(Miner_create_Params(p), tip)
+	}, func(r capnp.Struct) error {
+		return readMiner_create_Results(Miner_create_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "base.Miner.Create", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "base.Miner.Create", err)
-	}
-	if err := readMiner_create_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "base.Miner.Create", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
 
 // NewMinerServer returns a capability that serves impl: calls to it, usually made by a
 // MinerClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewMinerServer(impl base.Miner) capnp.Client {
-	s := minerServer{impl: impl}
-	return capnp.NewClient(server.New(Miner_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewMinerServer(impl base.Miner) *ipc.Capability {
+	return ipcimpl.NewServer(minerServer{impl: impl}, impl)
 }
 
-// minerServer serves a base.Miner as a Miner_Server.
+// minerServer serves a base.Miner.
 type minerServer struct {
 	impl base.Miner
 }
 
-// Create serves base.Miner.Create.
-func (s minerServer) Create(ctx context.Context, call Miner_create) (err error) {
-	defer ipc.Recover("base.Miner.Create", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s minerServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case Miner_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveCreate(ctx, call)
+		}
 	}
-	defer slot.Leave()
+	return ipcimpl.Unknown(call)
+}
+
+// serveCreate serves base.Miner.Create.
+func (s minerServer) serveCreate(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodMinerCreate, &err)
 	var tip base.BlockRef
-	if err := readMiner_create_Params(call.Args(), &tip); err != nil {
-		return &ipc.Error{Method: "base.Miner.Create", Err: err}
+	if err := readMiner_create_Params(Miner_create_Params(call.Params()), &tip); err != nil {
+		return ipcimpl.ParamsError(&methodMinerCreate, err)
 	}
 	result, err := s.impl.Create(ctx, tip)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeMiner_create_Results(r, result); err != nil {
-		return &ipc.Error{Method: "base.Miner.Create", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodMinerCreate, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeMiner_create_Results(Miner_create_Results(r), result)
+	})
 }
 
 // UnimplementedMiner answers every method of base.Miner with an error wrapping ipc.ErrUnimplemented
@@ -309,36 +296,37 @@ func (UnimplementedMiner) Create(context.Context, base.BlockRef) (base.BlockTemp
 	return nil, ipc.Unimplemented("base.Miner.Create")
 }
 
-// ExportMiner returns a new reference to the capability that carries v: null for nil,
-// the capability a MinerClient calls (so a received object goes back as itself), and
-// otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportMiner(v base.Miner) Miner {
+// ExportMiner returns a new reference to the capability that carries v: nil for nil, the
+// capability a MinerClient calls (so a received object goes back as itself), and otherwise a new
+// server for v. Setting it into a message hands the reference to the message.
+func ExportMiner(v base.Miner) *ipc.Capability {
 	switch v := v.(type) {
 	case nil:
-		return Miner{}
+		return nil
 	case *MinerClient:
 		if v == nil {
-			return Miner{}
+			return nil
 		}
 		return v.c.AddRef()
 	}
-	return Miner(NewMinerServer(v))
+	return NewMinerServer(v)
 }
 
-// ImportMiner returns the Go value of the capability c, which it does not take over:
-// nil for a null capability, the implementation itself for a capability this process serves
-// with NewMinerServer, and otherwise a MinerClient holding a new reference to c.
-func ImportMiner(c Miner) base.Miner {
-	if !c.IsValid() {
+// ImportMiner returns the Go value of the capability c, taking over c: nil for nil, the
+// implementation itself for a capability this process serves with NewMinerServer, and
+// otherwise a MinerClient that calls c.
+func ImportMiner(c *ipc.Capability) base.Miner {
+	if c == nil {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		switch s := b.(type) {
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		switch s := s.(type) {
 		case minerServer:
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewMinerClient(capnp.Client(c.AddRef()))
+	return NewMinerClient(c)
 }
 
 // writeBlockTemplate_ref_Results writes the results of base.BlockTemplate.Ref into p.
@@ -367,7 +355,7 @@ func readBlockTemplate_ref_Results(p BlockTemplate_ref_Results, result *base.Blo
 
 // writeBlockTemplate_next_Results writes the results of base.BlockTemplate.Next into p.
 func writeBlockTemplate_next_Results(p BlockTemplate_next_Results, result base.BlockTemplate) error {
-	if err := p.SetResult(ExportBlockTemplate(result)); err != nil {
+	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportBlockTemplate(result)); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -375,7 +363,7 @@ func writeBlockTemplate_next_Results(p BlockTemplate_next_Results, result base.B
 
 // readBlockTemplate_next_Results reads the results of base.BlockTemplate.Next from p.
 func readBlockTemplate_next_Results(p BlockTemplate_next_Results, result *base.BlockTemplate) error {
-	*result = ImportBlockTemplate(p.Result())
+	*result = ImportBlockTemplate(ipcimpl.Cap(capnp.Struct(p), 0))
 	return nil
 }
 
@@ -405,7 +393,7 @@ func readMiner_create_Params(p Miner_create_Params, tip *base.BlockRef) error {
 
 // writeMiner_create_Results writes the results of base.Miner.Create into p.
 func writeMiner_create_Results(p Miner_create_Results, result base.BlockTemplate) error {
-	if err := p.SetResult(ExportBlockTemplate(result)); err != nil {
+	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportBlockTemplate(result)); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -413,7 +401,7 @@ func writeMiner_create_Results(p Miner_create_Results, result base.BlockTemplate
 
 // readMiner_create_Results reads the results of base.Miner.Create from p.
 func readMiner_create_Results(p Miner_create_Results, result *base.BlockTemplate) error {
-	*result = ImportBlockTemplate(p.Result())
+	*result = ImportBlockTemplate(ipcimpl.Cap(capnp.Struct(p), 0))
 	return nil
 }
 

@@ -4,6 +4,12 @@
 // Cap'n Proto RPC: New<Interface>Client calls a remote implementation, New<Interface>Server
 // serves a local one. ifacegen generates it from the //ipc: directives in
 // github.com/ifacegen/ifacegen/golden/crosspkg/user.
+//
+// The methods of every client are safe for concurrent use. A method returns an
+// *ipc.RemoteError carrying the message of an error the remote implementation returned,
+// and an *ipc.Error when the call itself failed: errors.Is(err, ipc.ErrDisconnected) once
+// the connection is gone. A method without an error result panics with an *ipc.Error
+// instead.
 package useripc
 
 import (
@@ -12,15 +18,16 @@ import (
 	"runtime"
 
 	"capnproto.org/go/capnp/v3"
-	"capnproto.org/go/capnp/v3/server"
 	base "github.com/ifacegen/ifacegen/golden/crosspkg/base"
 	"github.com/ifacegen/ifacegen/golden/crosspkg/base/baseipc"
 	"github.com/ifacegen/ifacegen/golden/crosspkg/user"
+	"github.com/ifacegen/ifacegen/runtime/capnprpc"
 	"github.com/ifacegen/ifacegen/runtime/ipc"
+	"github.com/ifacegen/ifacegen/runtime/ipcimpl"
 )
 
-// This code needs a runtime/ipc that supports this version of generated code.
-const _ = ipc.SupportPackageIsVersion1
+// This code needs a runtime that supports this version of generated code.
+const _ = ipcimpl.SupportPackageIsVersion2
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -28,287 +35,224 @@ func init() {
 	ipc.LogSchema(RegisterSchema)
 }
 
-// PoolClient calls a user.Pool in another process. It implements user.Pool.
-// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
-// message of an error the remote implementation returned, and an *ipc.Error when the call
-// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
-// without an error result panics with an *ipc.Error instead.
+// The methods of user.Pool on the wire.
+var (
+	methodPoolBest     = capnprpc.Method{InterfaceID: Pool_TypeID, MethodID: 0, Name: "user.Pool.Best", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodPoolSubmit   = capnprpc.Method{InterfaceID: Pool_TypeID, MethodID: 1, Name: "user.Pool.Submit", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodPoolTemplate = capnprpc.Method{InterfaceID: Pool_TypeID, MethodID: 2, Name: "user.Pool.Template", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodPoolSwap     = capnprpc.Method{InterfaceID: Pool_TypeID, MethodID: 3, Name: "user.Pool.Swap", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 2}}
+	methodPoolKind     = capnprpc.Method{InterfaceID: Pool_TypeID, MethodID: 4, Name: "user.Pool.Kind", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+)
+
+// PoolClient calls a user.Pool in another process; the package doc says how its
+// methods fail.
+//
+// Pool hands out and takes back base's objects.
 type PoolClient struct {
-	c Pool
+	c *ipc.Capability
 }
 
+// If this fails to compile, user.Pool changed: regenerate (go generate).
 var _ user.Pool = (*PoolClient)(nil)
 
 // NewPoolClient returns a client that calls c, a capability serving user.Pool, typically
 // what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
 // client that becomes unreachable without Release releases c when it is garbage collected;
 // call Release rather than rely on that.
-func NewPoolClient(c capnp.Client) *PoolClient {
-	client := &PoolClient{c: Pool(c)}
-	runtime.AddCleanup(client, Pool.Release, client.c)
+func NewPoolClient(c *ipc.Capability) *PoolClient {
+	client := &PoolClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *PoolClient) Release() {
 	c.c.Release()
 }
 
 // Best returns the best of refs.
 func (c *PoolClient) Best(ctx context.Context, refs []base.BlockRef) (result *base.BlockRef, err error) {
-	f, release := c.c.Best(ctx, func(p Pool_best_Params) error {
-		return ipc.ArgsError(writePool_best_Params(p, refs))
+	err = ipcimpl.Call(ctx, c.c, &methodPoolBest, func(p capnp.Struct) error {
+		return writePool_best_Params(Pool_best_Params(p), refs)
+	}, func(r capnp.Struct) error {
+		return readPool_best_Results(Pool_best_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "user.Pool.Best", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "user.Pool.Best", err)
-	}
-	if err := readPool_best_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "user.Pool.Best", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
 
 // Submit takes a template and returns what it builds on.
 func (c *PoolClient) Submit(ctx context.Context, t base.BlockTemplate) (result base.BlockRef, err error) {
-	f, release := c.c.Submit(ctx, func(p Pool_submit_Params) error {
-		return ipc.ArgsError(writePool_submit_Params(p, t))
+	err = ipcimpl.Call(ctx, c.c, &methodPoolSubmit, func(p capnp.Struct) error {
+		return writePool_submit_Params(Pool_submit_Params(p), t)
+	}, func(r capnp.Struct) error {
+		return readPool_submit_Results(Pool_submit_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return base.BlockRef{}, ipc.ClientError(ctx, capnp.Client(c.c), "user.Pool.Submit", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return base.BlockRef{}, ipc.ClientError(ctx, capnp.Client(c.c), "user.Pool.Submit", err)
-	}
-	if err := readPool_submit_Results(r, &result); err != nil {
-		return base.BlockRef{}, &ipc.Error{Method: "user.Pool.Submit", Err: err}
+		return base.BlockRef{}, err
 	}
 	return result, nil
 }
 
 // Template returns a template for tip.
 func (c *PoolClient) Template(ctx context.Context, tip base.BlockRef) (result base.BlockTemplate, err error) {
-	f, release := c.c.Template(ctx, func(p Pool_template_Params) error {
-		return ipc.ArgsError(writePool_template_Params(p, tip))
+	err = ipcimpl.Call(ctx, c.c, &methodPoolTemplate, func(p capnp.Struct) error {
+		return writePool_template_Params(Pool_template_Params(p), tip)
+	}, func(r capnp.Struct) error {
+		return readPool_template_Results(Pool_template_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "user.Pool.Template", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "user.Pool.Template", err)
-	}
-	if err := readPool_template_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "user.Pool.Template", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
 
 // Swap returns job with its name reversed, and byName as it came.
 func (c *PoolClient) Swap(ctx context.Context, job user.Job, byName map[string]base.BlockRef) (result user.Job, result1 map[string]base.BlockRef, err error) {
-	f, release := c.c.Swap(ctx, func(p Pool_swap_Params) error {
-		return ipc.ArgsError(writePool_swap_Params(p, job, byName))
+	err = ipcimpl.Call(ctx, c.c, &methodPoolSwap, func(p capnp.Struct) error {
+		return writePool_swap_Params(Pool_swap_Params(p), job, byName)
+	}, func(r capnp.Struct) error {
+		return readPool_swap_Results(Pool_swap_Results(r), &result, &result1)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return user.Job{}, nil, ipc.ClientError(ctx, capnp.Client(c.c), "user.Pool.Swap", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return user.Job{}, nil, ipc.ClientError(ctx, capnp.Client(c.c), "user.Pool.Swap", err)
-	}
-	if err := readPool_swap_Results(r, &result, &result1); err != nil {
-		return user.Job{}, nil, &ipc.Error{Method: "user.Pool.Swap", Err: err}
+		return user.Job{}, nil, err
 	}
 	return result, result1, nil
 }
 
 // Kind returns the kind of ref.
 func (c *PoolClient) Kind(ctx context.Context, ref base.BlockRef) (result base.Kind, err error) {
-	f, release := c.c.Kind(ctx, func(p Pool_kind_Params) error {
-		return ipc.ArgsError(writePool_kind_Params(p, ref))
+	err = ipcimpl.Call(ctx, c.c, &methodPoolKind, func(p capnp.Struct) error {
+		return writePool_kind_Params(Pool_kind_Params(p), ref)
+	}, func(r capnp.Struct) error {
+		return readPool_kind_Results(Pool_kind_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "user.Pool.Kind", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "user.Pool.Kind", err)
-	}
-	if err := readPool_kind_Results(r, &result); err != nil {
-		return 0, &ipc.Error{Method: "user.Pool.Kind", Err: err}
+		return 0, err
 	}
 	return result, nil
 }
 
 // NewPoolServer returns a capability that serves impl: calls to it, usually made by a
 // PoolClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewPoolServer(impl user.Pool) capnp.Client {
-	s := poolServer{impl: impl}
-	return capnp.NewClient(server.New(Pool_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewPoolServer(impl user.Pool) *ipc.Capability {
+	return ipcimpl.NewServer(poolServer{impl: impl}, impl)
 }
 
-// poolServer serves a user.Pool as a Pool_Server.
+// poolServer serves a user.Pool.
 type poolServer struct {
 	impl user.Pool
 }
 
-// Best serves user.Pool.Best.
-func (s poolServer) Best(ctx context.Context, call Pool_best) (err error) {
-	defer ipc.Recover("user.Pool.Best", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s poolServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case Pool_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveBest(ctx, call)
+		case 1:
+			return s.serveSubmit(ctx, call)
+		case 2:
+			return s.serveTemplate(ctx, call)
+		case 3:
+			return s.serveSwap(ctx, call)
+		case 4:
+			return s.serveKind(ctx, call)
+		}
 	}
-	defer slot.Leave()
+	return ipcimpl.Unknown(call)
+}
+
+// serveBest serves user.Pool.Best.
+func (s poolServer) serveBest(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodPoolBest, &err)
 	var refs []base.BlockRef
-	if err := readPool_best_Params(call.Args(), &refs); err != nil {
-		return &ipc.Error{Method: "user.Pool.Best", Err: err}
+	if err := readPool_best_Params(Pool_best_Params(call.Params()), &refs); err != nil {
+		return ipcimpl.ParamsError(&methodPoolBest, err)
 	}
 	result, err := s.impl.Best(ctx, refs)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writePool_best_Results(r, result); err != nil {
-		return &ipc.Error{Method: "user.Pool.Best", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodPoolBest, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writePool_best_Results(Pool_best_Results(r), result)
+	})
 }
 
-// Submit serves user.Pool.Submit.
-func (s poolServer) Submit(ctx context.Context, call Pool_submit) (err error) {
-	defer ipc.Recover("user.Pool.Submit", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveSubmit serves user.Pool.Submit.
+func (s poolServer) serveSubmit(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodPoolSubmit, &err)
 	var t base.BlockTemplate
-	if err := readPool_submit_Params(call.Args(), &t); err != nil {
-		return &ipc.Error{Method: "user.Pool.Submit", Err: err}
+	if err := readPool_submit_Params(Pool_submit_Params(call.Params()), &t); err != nil {
+		return ipcimpl.ParamsError(&methodPoolSubmit, err)
 	}
 	result, err := s.impl.Submit(ctx, t)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writePool_submit_Results(r, result); err != nil {
-		return &ipc.Error{Method: "user.Pool.Submit", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodPoolSubmit, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writePool_submit_Results(Pool_submit_Results(r), result)
+	})
 }
 
-// Template serves user.Pool.Template.
-func (s poolServer) Template(ctx context.Context, call Pool_template) (err error) {
-	defer ipc.Recover("user.Pool.Template", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveTemplate serves user.Pool.Template.
+func (s poolServer) serveTemplate(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodPoolTemplate, &err)
 	var tip base.BlockRef
-	if err := readPool_template_Params(call.Args(), &tip); err != nil {
-		return &ipc.Error{Method: "user.Pool.Template", Err: err}
+	if err := readPool_template_Params(Pool_template_Params(call.Params()), &tip); err != nil {
+		return ipcimpl.ParamsError(&methodPoolTemplate, err)
 	}
 	result, err := s.impl.Template(ctx, tip)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writePool_template_Results(r, result); err != nil {
-		return &ipc.Error{Method: "user.Pool.Template", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodPoolTemplate, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writePool_template_Results(Pool_template_Results(r), result)
+	})
 }
 
-// Swap serves user.Pool.Swap.
-func (s poolServer) Swap(ctx context.Context, call Pool_swap) (err error) {
-	defer ipc.Recover("user.Pool.Swap", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveSwap serves user.Pool.Swap.
+func (s poolServer) serveSwap(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodPoolSwap, &err)
 	var (
 		job    user.Job
 		byName map[string]base.BlockRef
 	)
-	if err := readPool_swap_Params(call.Args(), &job, &byName); err != nil {
-		return &ipc.Error{Method: "user.Pool.Swap", Err: err}
+	if err := readPool_swap_Params(Pool_swap_Params(call.Params()), &job, &byName); err != nil {
+		return ipcimpl.ParamsError(&methodPoolSwap, err)
 	}
 	result, result1, err := s.impl.Swap(ctx, job, byName)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writePool_swap_Results(r, result, result1); err != nil {
-		return &ipc.Error{Method: "user.Pool.Swap", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodPoolSwap, capnp.ObjectSize{DataSize: 0, PointerCount: 2}, func(r capnp.Struct) error {
+		return writePool_swap_Results(Pool_swap_Results(r), result, result1)
+	})
 }
 
-// Kind serves user.Pool.Kind.
-func (s poolServer) Kind(ctx context.Context, call Pool_kind) (err error) {
-	defer ipc.Recover("user.Pool.Kind", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveKind serves user.Pool.Kind.
+func (s poolServer) serveKind(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodPoolKind, &err)
 	var ref base.BlockRef
-	if err := readPool_kind_Params(call.Args(), &ref); err != nil {
-		return &ipc.Error{Method: "user.Pool.Kind", Err: err}
+	if err := readPool_kind_Params(Pool_kind_Params(call.Params()), &ref); err != nil {
+		return ipcimpl.ParamsError(&methodPoolKind, err)
 	}
 	result, err := s.impl.Kind(ctx, ref)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writePool_kind_Results(r, result); err != nil {
-		return &ipc.Error{Method: "user.Pool.Kind", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodPoolKind, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
+		return writePool_kind_Results(Pool_kind_Results(r), result)
+	})
 }
 
 // UnimplementedPool answers every method of user.Pool with an error wrapping ipc.ErrUnimplemented
@@ -345,36 +289,37 @@ func (UnimplementedPool) Kind(context.Context, base.BlockRef) (base.Kind, error)
 	return 0, ipc.Unimplemented("user.Pool.Kind")
 }
 
-// ExportPool returns a new reference to the capability that carries v: null for nil,
-// the capability a PoolClient calls (so a received object goes back as itself), and
-// otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportPool(v user.Pool) Pool {
+// ExportPool returns a new reference to the capability that carries v: nil for nil, the
+// capability a PoolClient calls (so a received object goes back as itself), and otherwise a new
+// server for v. Setting it into a message hands the reference to the message.
+func ExportPool(v user.Pool) *ipc.Capability {
 	switch v := v.(type) {
 	case nil:
-		return Pool{}
+		return nil
 	case *PoolClient:
 		if v == nil {
-			return Pool{}
+			return nil
 		}
 		return v.c.AddRef()
 	}
-	return Pool(NewPoolServer(v))
+	return NewPoolServer(v)
 }
 
-// ImportPool returns the Go value of the capability c, which it does not take over:
-// nil for a null capability, the implementation itself for a capability this process serves
-// with NewPoolServer, and otherwise a PoolClient holding a new reference to c.
-func ImportPool(c Pool) user.Pool {
-	if !c.IsValid() {
+// ImportPool returns the Go value of the capability c, taking over c: nil for nil, the
+// implementation itself for a capability this process serves with NewPoolServer, and
+// otherwise a PoolClient that calls c.
+func ImportPool(c *ipc.Capability) user.Pool {
+	if c == nil {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		switch s := b.(type) {
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		switch s := s.(type) {
 		case poolServer:
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewPoolClient(capnp.Client(c.AddRef()))
+	return NewPoolClient(c)
 }
 
 // writePool_best_Params writes the arguments of a call to user.Pool.Best into p.
@@ -447,7 +392,7 @@ func readPool_best_Results(p Pool_best_Results, result **base.BlockRef) error {
 
 // writePool_submit_Params writes the arguments of a call to user.Pool.Submit into p.
 func writePool_submit_Params(p Pool_submit_Params, t base.BlockTemplate) error {
-	if err := p.SetT(baseipc.ExportBlockTemplate(t)); err != nil {
+	if err := ipcimpl.SetCap(capnp.Struct(p), 0, baseipc.ExportBlockTemplate(t)); err != nil {
 		return ipc.InField("t", err)
 	}
 	return nil
@@ -455,7 +400,7 @@ func writePool_submit_Params(p Pool_submit_Params, t base.BlockTemplate) error {
 
 // readPool_submit_Params reads the arguments of a call to user.Pool.Submit from p.
 func readPool_submit_Params(p Pool_submit_Params, t *base.BlockTemplate) error {
-	*t = baseipc.ImportBlockTemplate(p.T())
+	*t = baseipc.ImportBlockTemplate(ipcimpl.Cap(capnp.Struct(p), 0))
 	return nil
 }
 
@@ -509,7 +454,7 @@ func readPool_template_Params(p Pool_template_Params, tip *base.BlockRef) error 
 
 // writePool_template_Results writes the results of user.Pool.Template into p.
 func writePool_template_Results(p Pool_template_Results, result base.BlockTemplate) error {
-	if err := p.SetResult(baseipc.ExportBlockTemplate(result)); err != nil {
+	if err := ipcimpl.SetCap(capnp.Struct(p), 0, baseipc.ExportBlockTemplate(result)); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -517,7 +462,7 @@ func writePool_template_Results(p Pool_template_Results, result base.BlockTempla
 
 // readPool_template_Results reads the results of user.Pool.Template from p.
 func readPool_template_Results(p Pool_template_Results, result *base.BlockTemplate) error {
-	*result = baseipc.ImportBlockTemplate(p.Result())
+	*result = baseipc.ImportBlockTemplate(ipcimpl.Cap(capnp.Struct(p), 0))
 	return nil
 }
 
@@ -721,7 +666,7 @@ func WriteJob(s Job, v *user.Job) error {
 	if err := baseipc.WriteBlockRef(c, &v.Tip); err != nil {
 		return ipc.InField("Tip", err)
 	}
-	if err := s.SetTemplate(baseipc.ExportBlockTemplate(v.Template)); err != nil {
+	if err := ipcimpl.SetCap(capnp.Struct(s), 2, baseipc.ExportBlockTemplate(v.Template)); err != nil {
 		return ipc.InField("Template", err)
 	}
 	if v.Kinds != nil {
@@ -754,7 +699,7 @@ func ReadJob(s Job, v *user.Job) error {
 	if err := baseipc.ReadBlockRef(c, &v.Tip); err != nil {
 		return ipc.InField("Tip", err)
 	}
-	v.Template = baseipc.ImportBlockTemplate(s.Template())
+	v.Template = baseipc.ImportBlockTemplate(ipcimpl.Cap(capnp.Struct(s), 2))
 	l, err := s.Kinds()
 	if err != nil {
 		return ipc.InField("Kinds", err)

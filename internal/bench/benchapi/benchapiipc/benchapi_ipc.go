@@ -4,6 +4,12 @@
 // Cap'n Proto RPC: New<Interface>Client calls a remote implementation, New<Interface>Server
 // serves a local one. ifacegen generates it from the //ipc: directives in
 // github.com/ifacegen/ifacegen/internal/bench/benchapi.
+//
+// The methods of every client are safe for concurrent use. A method returns an
+// *ipc.RemoteError carrying the message of an error the remote implementation returned,
+// and an *ipc.Error when the call itself failed: errors.Is(err, ipc.ErrDisconnected) once
+// the connection is gone. A method without an error result panics with an *ipc.Error
+// instead.
 package benchapiipc
 
 import (
@@ -12,13 +18,14 @@ import (
 	"runtime"
 
 	"capnproto.org/go/capnp/v3"
-	"capnproto.org/go/capnp/v3/server"
 	"github.com/ifacegen/ifacegen/internal/bench/benchapi"
+	"github.com/ifacegen/ifacegen/runtime/capnprpc"
 	"github.com/ifacegen/ifacegen/runtime/ipc"
+	"github.com/ifacegen/ifacegen/runtime/ipcimpl"
 )
 
-// This code needs a runtime/ipc that supports this version of generated code.
-const _ = ipc.SupportPackageIsVersion1
+// This code needs a runtime that supports this version of generated code.
+const _ = ipcimpl.SupportPackageIsVersion2
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -26,196 +33,163 @@ func init() {
 	ipc.LogSchema(RegisterSchema)
 }
 
-// BenchClient calls a benchapi.Bench in another process. It implements benchapi.Bench.
-// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
-// message of an error the remote implementation returned, and an *ipc.Error when the call
-// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
-// without an error result panics with an *ipc.Error instead.
+// The methods of benchapi.Bench on the wire.
+var (
+	methodBenchAdd   = capnprpc.Method{InterfaceID: Bench_TypeID, MethodID: 0, Name: "benchapi.Bench.Add", ParamsSize: capnp.ObjectSize{DataSize: 16, PointerCount: 0}}
+	methodBenchEcho  = capnprpc.Method{InterfaceID: Bench_TypeID, MethodID: 1, Name: "benchapi.Bench.Echo", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodBenchVisit = capnprpc.Method{InterfaceID: Bench_TypeID, MethodID: 2, Name: "benchapi.Bench.Visit", ParamsSize: capnp.ObjectSize{DataSize: 8, PointerCount: 1}}
+)
+
+// BenchClient calls a benchapi.Bench in another process; the package doc says how its
+// methods fail.
+//
+// Bench is the benchmarked service.
 type BenchClient struct {
-	c Bench
+	c *ipc.Capability
 }
 
+// If this fails to compile, benchapi.Bench changed: regenerate (go generate).
 var _ benchapi.Bench = (*BenchClient)(nil)
 
 // NewBenchClient returns a client that calls c, a capability serving benchapi.Bench, typically
 // what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
 // client that becomes unreachable without Release releases c when it is garbage collected;
 // call Release rather than rely on that.
-func NewBenchClient(c capnp.Client) *BenchClient {
-	client := &BenchClient{c: Bench(c)}
-	runtime.AddCleanup(client, Bench.Release, client.c)
+func NewBenchClient(c *ipc.Capability) *BenchClient {
+	client := &BenchClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *BenchClient) Release() {
 	c.c.Release()
 }
 
 // Add returns a + b.
 func (c *BenchClient) Add(ctx context.Context, a int64, b int64) (result int64, err error) {
-	f, release := c.c.Add(ctx, func(p Bench_add_Params) error {
-		return ipc.ArgsError(writeBench_add_Params(p, a, b))
+	err = ipcimpl.Call(ctx, c.c, &methodBenchAdd, func(p capnp.Struct) error {
+		return writeBench_add_Params(Bench_add_Params(p), a, b)
+	}, func(r capnp.Struct) error {
+		return readBench_add_Results(Bench_add_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "benchapi.Bench.Add", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "benchapi.Bench.Add", err)
-	}
-	if err := readBench_add_Results(r, &result); err != nil {
-		return 0, &ipc.Error{Method: "benchapi.Bench.Add", Err: err}
+		return 0, err
 	}
 	return result, nil
 }
 
 // Echo returns data unchanged.
 func (c *BenchClient) Echo(ctx context.Context, data []byte) (result []byte, err error) {
-	f, release := c.c.Echo(ctx, func(p Bench_echo_Params) error {
-		return ipc.ArgsError(writeBench_echo_Params(p, data))
+	err = ipcimpl.Call(ctx, c.c, &methodBenchEcho, func(p capnp.Struct) error {
+		return writeBench_echo_Params(Bench_echo_Params(p), data)
+	}, func(r capnp.Struct) error {
+		return readBench_echo_Results(Bench_echo_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "benchapi.Bench.Echo", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "benchapi.Bench.Echo", err)
-	}
-	if err := readBench_echo_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "benchapi.Bench.Echo", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
 
 // Visit calls v once with n and returns what v returns.
 func (c *BenchClient) Visit(ctx context.Context, n int64, v benchapi.Visitor) (result int64, err error) {
-	f, release := c.c.Visit(ctx, func(p Bench_visit_Params) error {
-		return ipc.ArgsError(writeBench_visit_Params(p, n, v))
+	err = ipcimpl.Call(ctx, c.c, &methodBenchVisit, func(p capnp.Struct) error {
+		return writeBench_visit_Params(Bench_visit_Params(p), n, v)
+	}, func(r capnp.Struct) error {
+		return readBench_visit_Results(Bench_visit_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "benchapi.Bench.Visit", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "benchapi.Bench.Visit", err)
-	}
-	if err := readBench_visit_Results(r, &result); err != nil {
-		return 0, &ipc.Error{Method: "benchapi.Bench.Visit", Err: err}
+		return 0, err
 	}
 	return result, nil
 }
 
 // NewBenchServer returns a capability that serves impl: calls to it, usually made by a
 // BenchClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewBenchServer(impl benchapi.Bench) capnp.Client {
-	s := benchServer{impl: impl}
-	return capnp.NewClient(server.New(Bench_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewBenchServer(impl benchapi.Bench) *ipc.Capability {
+	return ipcimpl.NewServer(benchServer{impl: impl}, impl)
 }
 
-// benchServer serves a benchapi.Bench as a Bench_Server.
+// benchServer serves a benchapi.Bench.
 type benchServer struct {
 	impl benchapi.Bench
 }
 
-// Add serves benchapi.Bench.Add.
-func (s benchServer) Add(ctx context.Context, call Bench_add) (err error) {
-	defer ipc.Recover("benchapi.Bench.Add", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s benchServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case Bench_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveAdd(ctx, call)
+		case 1:
+			return s.serveEcho(ctx, call)
+		case 2:
+			return s.serveVisit(ctx, call)
+		}
 	}
-	defer slot.Leave()
+	return ipcimpl.Unknown(call)
+}
+
+// serveAdd serves benchapi.Bench.Add.
+func (s benchServer) serveAdd(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodBenchAdd, &err)
 	var (
 		a int64
 		b int64
 	)
-	if err := readBench_add_Params(call.Args(), &a, &b); err != nil {
-		return &ipc.Error{Method: "benchapi.Bench.Add", Err: err}
+	if err := readBench_add_Params(Bench_add_Params(call.Params()), &a, &b); err != nil {
+		return ipcimpl.ParamsError(&methodBenchAdd, err)
 	}
 	result, err := s.impl.Add(ctx, a, b)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeBench_add_Results(r, result); err != nil {
-		return &ipc.Error{Method: "benchapi.Bench.Add", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodBenchAdd, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeBench_add_Results(Bench_add_Results(r), result)
+	})
 }
 
-// Echo serves benchapi.Bench.Echo.
-func (s benchServer) Echo(ctx context.Context, call Bench_echo) (err error) {
-	defer ipc.Recover("benchapi.Bench.Echo", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveEcho serves benchapi.Bench.Echo.
+func (s benchServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodBenchEcho, &err)
 	var data []byte
-	if err := readBench_echo_Params(call.Args(), &data); err != nil {
-		return &ipc.Error{Method: "benchapi.Bench.Echo", Err: err}
+	if err := readBench_echo_Params(Bench_echo_Params(call.Params()), &data); err != nil {
+		return ipcimpl.ParamsError(&methodBenchEcho, err)
 	}
 	result, err := s.impl.Echo(ctx, data)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeBench_echo_Results(r, result); err != nil {
-		return &ipc.Error{Method: "benchapi.Bench.Echo", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodBenchEcho, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeBench_echo_Results(Bench_echo_Results(r), result)
+	})
 }
 
-// Visit serves benchapi.Bench.Visit.
-func (s benchServer) Visit(ctx context.Context, call Bench_visit) (err error) {
-	defer ipc.Recover("benchapi.Bench.Visit", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveVisit serves benchapi.Bench.Visit.
+func (s benchServer) serveVisit(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodBenchVisit, &err)
 	var (
 		n int64
 		v benchapi.Visitor
 	)
-	if err := readBench_visit_Params(call.Args(), &n, &v); err != nil {
-		return &ipc.Error{Method: "benchapi.Bench.Visit", Err: err}
+	if err := readBench_visit_Params(Bench_visit_Params(call.Params()), &n, &v); err != nil {
+		return ipcimpl.ParamsError(&methodBenchVisit, err)
 	}
 	result, err := s.impl.Visit(ctx, n, v)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeBench_visit_Results(r, result); err != nil {
-		return &ipc.Error{Method: "benchapi.Bench.Visit", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodBenchVisit, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeBench_visit_Results(Bench_visit_Results(r), result)
+	})
 }
 
 // UnimplementedBench answers every method of benchapi.Bench with an error wrapping ipc.ErrUnimplemented
@@ -242,147 +216,147 @@ func (UnimplementedBench) Visit(context.Context, int64, benchapi.Visitor) (int64
 	return 0, ipc.Unimplemented("benchapi.Bench.Visit")
 }
 
-// ExportBench returns a new reference to the capability that carries v: null for nil,
-// the capability a BenchClient calls (so a received object goes back as itself), and
-// otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportBench(v benchapi.Bench) Bench {
+// ExportBench returns a new reference to the capability that carries v: nil for nil, the
+// capability a BenchClient calls (so a received object goes back as itself), and otherwise a new
+// server for v. Setting it into a message hands the reference to the message.
+func ExportBench(v benchapi.Bench) *ipc.Capability {
 	switch v := v.(type) {
 	case nil:
-		return Bench{}
+		return nil
 	case *BenchClient:
 		if v == nil {
-			return Bench{}
+			return nil
 		}
 		return v.c.AddRef()
 	}
-	return Bench(NewBenchServer(v))
+	return NewBenchServer(v)
 }
 
-// ImportBench returns the Go value of the capability c, which it does not take over:
-// nil for a null capability, the implementation itself for a capability this process serves
-// with NewBenchServer, and otherwise a BenchClient holding a new reference to c.
-func ImportBench(c Bench) benchapi.Bench {
-	if !c.IsValid() {
+// ImportBench returns the Go value of the capability c, taking over c: nil for nil, the
+// implementation itself for a capability this process serves with NewBenchServer, and
+// otherwise a BenchClient that calls c.
+func ImportBench(c *ipc.Capability) benchapi.Bench {
+	if c == nil {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		switch s := b.(type) {
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		switch s := s.(type) {
 		case benchServer:
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewBenchClient(capnp.Client(c.AddRef()))
+	return NewBenchClient(c)
 }
+
+// The methods of benchapi.Visitor on the wire.
+var (
+	methodVisitorCall = capnprpc.Method{InterfaceID: Visitor_TypeID, MethodID: 0, Name: "benchapi.Visitor.Call", ParamsSize: capnp.ObjectSize{DataSize: 8, PointerCount: 0}}
+)
 
 // VisitorClient calls a benchapi.Visitor func in another process; its method value Call is
 // what a receiver of a benchapi.Visitor gets. Call is safe for concurrent use; it fails as a method of an
 // interface client does (an error result, or a panic with an *ipc.Error without one).
 type VisitorClient struct {
-	c Visitor
+	c *ipc.Capability
 }
 
-// NewVisitorClient returns a client that calls c, a capability serving a benchapi.Visitor. The
-// client takes over c: its Release releases c, and so does garbage collection of a client (and
-// of its Call method value) that was not released.
-func NewVisitorClient(c capnp.Client) *VisitorClient {
-	client := &VisitorClient{c: Visitor(c)}
-	runtime.AddCleanup(client, Visitor.Release, client.c)
+// NewVisitorClient returns a client that calls c, a capability serving benchapi.Visitor, typically
+// what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
+// client that becomes unreachable without Release releases c when it is garbage collected;
+// call Release rather than rely on that.
+func NewVisitorClient(c *ipc.Capability) *VisitorClient {
+	client := &VisitorClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *VisitorClient) Release() {
 	c.c.Release()
 }
 
 // Call calls benchapi.Visitor.Call in the other process.
 func (c *VisitorClient) Call(ctx context.Context, n int64) (result int64, err error) {
-	f, release := c.c.Call(ctx, func(p Visitor_call_Params) error {
-		return ipc.ArgsError(writeVisitor_call_Params(p, n))
+	err = ipcimpl.Call(ctx, c.c, &methodVisitorCall, func(p capnp.Struct) error {
+		return writeVisitor_call_Params(Visitor_call_Params(p), n)
+	}, func(r capnp.Struct) error {
+		return readVisitor_call_Results(Visitor_call_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "benchapi.Visitor.Call", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "benchapi.Visitor.Call", err)
-	}
-	if err := readVisitor_call_Results(r, &result); err != nil {
-		return 0, &ipc.Error{Method: "benchapi.Visitor.Call", Err: err}
+		return 0, err
 	}
 	return result, nil
 }
 
 // NewVisitorServer returns a capability that serves impl: calls to it, usually made by a
 // VisitorClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewVisitorServer(impl benchapi.Visitor) capnp.Client {
-	s := visitorServer{impl: impl}
-	return capnp.NewClient(server.New(Visitor_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewVisitorServer(impl benchapi.Visitor) *ipc.Capability {
+	return ipcimpl.NewServer(visitorServer{impl: impl}, impl)
 }
 
-// visitorServer serves a benchapi.Visitor as a Visitor_Server.
+// visitorServer serves a benchapi.Visitor.
 type visitorServer struct {
 	impl benchapi.Visitor
 }
 
-// Call serves benchapi.Visitor.Call.
-func (s visitorServer) Call(ctx context.Context, call Visitor_call) (err error) {
-	defer ipc.Recover("benchapi.Visitor.Call", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s visitorServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case Visitor_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveCall(ctx, call)
+		}
 	}
-	defer slot.Leave()
+	return ipcimpl.Unknown(call)
+}
+
+// serveCall serves benchapi.Visitor.Call.
+func (s visitorServer) serveCall(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodVisitorCall, &err)
 	var n int64
-	if err := readVisitor_call_Params(call.Args(), &n); err != nil {
-		return &ipc.Error{Method: "benchapi.Visitor.Call", Err: err}
+	if err := readVisitor_call_Params(Visitor_call_Params(call.Params()), &n); err != nil {
+		return ipcimpl.ParamsError(&methodVisitorCall, err)
 	}
 	result, err := s.impl(ctx, n)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeVisitor_call_Results(r, result); err != nil {
-		return &ipc.Error{Method: "benchapi.Visitor.Call", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodVisitorCall, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeVisitor_call_Results(Visitor_call_Results(r), result)
+	})
 }
 
-// ExportVisitor returns a new reference to a capability that calls v: null for nil, and
+// ExportVisitor returns a new reference to a capability that calls v: nil for nil, and
 // otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportVisitor(v benchapi.Visitor) Visitor {
+func ExportVisitor(v benchapi.Visitor) *ipc.Capability {
 	if v == nil {
-		return Visitor{}
-	}
-	return Visitor(NewVisitorServer(v))
-}
-
-// ImportVisitor returns the Go func of the capability c, which it does not take over:
-// nil for a null capability, the func itself for a capability this process serves with
-// NewVisitorServer, and otherwise the Call method of a VisitorClient holding a new reference to c.
-func ImportVisitor(c Visitor) benchapi.Visitor {
-	if !c.IsValid() {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		if s, ok := b.(visitorServer); ok {
+	return NewVisitorServer(v)
+}
+
+// ImportVisitor returns the Go func of the capability c, taking over c: nil for nil, the
+// func itself for a capability this process serves with NewVisitorServer, and otherwise the Call
+// method of a VisitorClient that calls c.
+func ImportVisitor(c *ipc.Capability) benchapi.Visitor {
+	if c == nil {
+		return nil
+	}
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		if s, ok := s.(visitorServer); ok {
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewVisitorClient(capnp.Client(c.AddRef())).Call
+	return NewVisitorClient(c).Call
 }
 
 // writeBench_add_Params writes the arguments of a call to benchapi.Bench.Add into p.
@@ -450,7 +424,7 @@ func readBench_echo_Results(p Bench_echo_Results, result *[]byte) error {
 // writeBench_visit_Params writes the arguments of a call to benchapi.Bench.Visit into p.
 func writeBench_visit_Params(p Bench_visit_Params, n int64, v benchapi.Visitor) error {
 	p.SetN(n)
-	if err := p.SetV(ExportVisitor(v)); err != nil {
+	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportVisitor(v)); err != nil {
 		return ipc.InField("v", err)
 	}
 	return nil
@@ -459,7 +433,7 @@ func writeBench_visit_Params(p Bench_visit_Params, n int64, v benchapi.Visitor) 
 // readBench_visit_Params reads the arguments of a call to benchapi.Bench.Visit from p.
 func readBench_visit_Params(p Bench_visit_Params, n *int64, v *benchapi.Visitor) error {
 	*n = p.N()
-	*v = ImportVisitor(p.V())
+	*v = ImportVisitor(ipcimpl.Cap(capnp.Struct(p), 0))
 	return nil
 }
 

@@ -4,6 +4,12 @@
 // Cap'n Proto RPC: New<Interface>Client calls a remote implementation, New<Interface>Server
 // serves a local one. ifacegen generates it from the //ipc: directives in
 // github.com/ifacegen/ifacegen/internal/compat/v1.
+//
+// The methods of every client are safe for concurrent use. A method returns an
+// *ipc.RemoteError carrying the message of an error the remote implementation returned,
+// and an *ipc.Error when the call itself failed: errors.Is(err, ipc.ErrDisconnected) once
+// the connection is gone. A method without an error result panics with an *ipc.Error
+// instead.
 package storeipc
 
 import (
@@ -11,13 +17,14 @@ import (
 	"runtime"
 
 	"capnproto.org/go/capnp/v3"
-	"capnproto.org/go/capnp/v3/server"
 	"github.com/ifacegen/ifacegen/internal/compat/v1"
+	"github.com/ifacegen/ifacegen/runtime/capnprpc"
 	"github.com/ifacegen/ifacegen/runtime/ipc"
+	"github.com/ifacegen/ifacegen/runtime/ipcimpl"
 )
 
-// This code needs a runtime/ipc that supports this version of generated code.
-const _ = ipc.SupportPackageIsVersion1
+// This code needs a runtime that supports this version of generated code.
+const _ = ipcimpl.SupportPackageIsVersion2
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -25,210 +32,162 @@ func init() {
 	ipc.LogSchema(RegisterSchema)
 }
 
-// StoreClient calls a store.Store in another process. It implements store.Store.
-// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
-// message of an error the remote implementation returned, and an *ipc.Error when the call
-// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
-// without an error result panics with an *ipc.Error instead.
+// The methods of store.Store on the wire.
+var (
+	methodStoreGet    = capnprpc.Method{InterfaceID: Store_TypeID, MethodID: 0, Name: "store.Store.Get", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodStorePut    = capnprpc.Method{InterfaceID: Store_TypeID, MethodID: 1, Name: "store.Store.Put", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 2}}
+	methodStoreDelete = capnprpc.Method{InterfaceID: Store_TypeID, MethodID: 2, Name: "store.Store.Delete", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodStoreStats  = capnprpc.Method{InterfaceID: Store_TypeID, MethodID: 3, Name: "store.Store.Stats", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+)
+
+// StoreClient calls a store.Store in another process; the package doc says how its
+// methods fail.
+//
+// Store keeps text values by key.
 type StoreClient struct {
-	c Store
+	c *ipc.Capability
 }
 
+// If this fails to compile, store.Store changed: regenerate (go generate).
 var _ store.Store = (*StoreClient)(nil)
 
 // NewStoreClient returns a client that calls c, a capability serving store.Store, typically
 // what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
 // client that becomes unreachable without Release releases c when it is garbage collected;
 // call Release rather than rely on that.
-func NewStoreClient(c capnp.Client) *StoreClient {
-	client := &StoreClient{c: Store(c)}
-	runtime.AddCleanup(client, Store.Release, client.c)
+func NewStoreClient(c *ipc.Capability) *StoreClient {
+	client := &StoreClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *StoreClient) Release() {
 	c.c.Release()
 }
 
 // Get returns the value of key and whether it exists.
 func (c *StoreClient) Get(ctx context.Context, key string) (value string, ok bool, err error) {
-	f, release := c.c.Get(ctx, func(p Store_get_Params) error {
-		return ipc.ArgsError(writeStore_get_Params(p, key))
+	err = ipcimpl.Call(ctx, c.c, &methodStoreGet, func(p capnp.Struct) error {
+		return writeStore_get_Params(Store_get_Params(p), key)
+	}, func(r capnp.Struct) error {
+		return readStore_get_Results(Store_get_Results(r), &value, &ok)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return "", false, ipc.ClientError(ctx, capnp.Client(c.c), "store.Store.Get", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return "", false, ipc.ClientError(ctx, capnp.Client(c.c), "store.Store.Get", err)
-	}
-	if err := readStore_get_Results(r, &value, &ok); err != nil {
-		return "", false, &ipc.Error{Method: "store.Store.Get", Err: err}
+		return "", false, err
 	}
 	return value, ok, nil
 }
 
 // Put sets key to value.
 func (c *StoreClient) Put(ctx context.Context, key string, value string) (err error) {
-	f, release := c.c.Put(ctx, func(p Store_put_Params) error {
-		return ipc.ArgsError(writeStore_put_Params(p, key, value))
-	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return ipc.ClientError(ctx, capnp.Client(c.c), "store.Store.Put", err)
-	}
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		return ipc.ClientError(ctx, capnp.Client(c.c), "store.Store.Put", err)
-	}
-	return nil
+	return ipcimpl.Call(ctx, c.c, &methodStorePut, func(p capnp.Struct) error {
+		return writeStore_put_Params(Store_put_Params(p), key, value)
+	}, nil)
 }
 
 // Delete removes key.
 func (c *StoreClient) Delete(ctx context.Context, key string) (err error) {
-	f, release := c.c.Delete(ctx, func(p Store_delete_Params) error {
-		return ipc.ArgsError(writeStore_delete_Params(p, key))
-	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return ipc.ClientError(ctx, capnp.Client(c.c), "store.Store.Delete", err)
-	}
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		return ipc.ClientError(ctx, capnp.Client(c.c), "store.Store.Delete", err)
-	}
-	return nil
+	return ipcimpl.Call(ctx, c.c, &methodStoreDelete, func(p capnp.Struct) error {
+		return writeStore_delete_Params(Store_delete_Params(p), key)
+	}, nil)
 }
 
 // Stats describes the store.
 func (c *StoreClient) Stats(ctx context.Context) (result store.Stats, err error) {
-	f, release := c.c.Stats(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return store.Stats{}, ipc.ClientError(ctx, capnp.Client(c.c), "store.Store.Stats", err)
-	}
-	defer release()
-	r, err := f.Struct()
+	err = ipcimpl.Call(ctx, c.c, &methodStoreStats, nil, func(r capnp.Struct) error {
+		return readStore_stats_Results(Store_stats_Results(r), &result)
+	})
 	if err != nil {
-		return store.Stats{}, ipc.ClientError(ctx, capnp.Client(c.c), "store.Store.Stats", err)
-	}
-	if err := readStore_stats_Results(r, &result); err != nil {
-		return store.Stats{}, &ipc.Error{Method: "store.Store.Stats", Err: err}
+		return store.Stats{}, err
 	}
 	return result, nil
 }
 
 // NewStoreServer returns a capability that serves impl: calls to it, usually made by a
 // StoreClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewStoreServer(impl store.Store) capnp.Client {
-	s := storeServer{impl: impl}
-	return capnp.NewClient(server.New(Store_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewStoreServer(impl store.Store) *ipc.Capability {
+	return ipcimpl.NewServer(storeServer{impl: impl}, impl)
 }
 
-// storeServer serves a store.Store as a Store_Server.
+// storeServer serves a store.Store.
 type storeServer struct {
 	impl store.Store
 }
 
-// Get serves store.Store.Get.
-func (s storeServer) Get(ctx context.Context, call Store_get) (err error) {
-	defer ipc.Recover("store.Store.Get", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s storeServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case Store_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveGet(ctx, call)
+		case 1:
+			return s.servePut(ctx, call)
+		case 2:
+			return s.serveDelete(ctx, call)
+		case 3:
+			return s.serveStats(ctx, call)
+		}
 	}
-	defer slot.Leave()
+	return ipcimpl.Unknown(call)
+}
+
+// serveGet serves store.Store.Get.
+func (s storeServer) serveGet(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodStoreGet, &err)
 	var key string
-	if err := readStore_get_Params(call.Args(), &key); err != nil {
-		return &ipc.Error{Method: "store.Store.Get", Err: err}
+	if err := readStore_get_Params(Store_get_Params(call.Params()), &key); err != nil {
+		return ipcimpl.ParamsError(&methodStoreGet, err)
 	}
 	value, ok, err := s.impl.Get(ctx, key)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeStore_get_Results(r, value, ok); err != nil {
-		return &ipc.Error{Method: "store.Store.Get", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodStoreGet, capnp.ObjectSize{DataSize: 8, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeStore_get_Results(Store_get_Results(r), value, ok)
+	})
 }
 
-// Put serves store.Store.Put.
-func (s storeServer) Put(ctx context.Context, call Store_put) (err error) {
-	defer ipc.Recover("store.Store.Put", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// servePut serves store.Store.Put.
+func (s storeServer) servePut(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodStorePut, &err)
 	var (
 		key   string
 		value string
 	)
-	if err := readStore_put_Params(call.Args(), &key, &value); err != nil {
-		return &ipc.Error{Method: "store.Store.Put", Err: err}
+	if err := readStore_put_Params(Store_put_Params(call.Params()), &key, &value); err != nil {
+		return ipcimpl.ParamsError(&methodStorePut, err)
 	}
-	if err := s.impl.Put(ctx, key, value); err != nil {
-		return ipc.ServerError(err)
-	}
-	return nil
+	return ipc.ServerError(s.impl.Put(ctx, key, value))
 }
 
-// Delete serves store.Store.Delete.
-func (s storeServer) Delete(ctx context.Context, call Store_delete) (err error) {
-	defer ipc.Recover("store.Store.Delete", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveDelete serves store.Store.Delete.
+func (s storeServer) serveDelete(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodStoreDelete, &err)
 	var key string
-	if err := readStore_delete_Params(call.Args(), &key); err != nil {
-		return &ipc.Error{Method: "store.Store.Delete", Err: err}
+	if err := readStore_delete_Params(Store_delete_Params(call.Params()), &key); err != nil {
+		return ipcimpl.ParamsError(&methodStoreDelete, err)
 	}
-	if err := s.impl.Delete(ctx, key); err != nil {
-		return ipc.ServerError(err)
-	}
-	return nil
+	return ipc.ServerError(s.impl.Delete(ctx, key))
 }
 
-// Stats serves store.Store.Stats.
-func (s storeServer) Stats(ctx context.Context, call Store_stats) (err error) {
-	defer ipc.Recover("store.Store.Stats", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveStats serves store.Store.Stats.
+func (s storeServer) serveStats(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodStoreStats, &err)
 	result, err := s.impl.Stats(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeStore_stats_Results(r, result); err != nil {
-		return &ipc.Error{Method: "store.Store.Stats", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodStoreStats, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeStore_stats_Results(Store_stats_Results(r), result)
+	})
 }
 
 // UnimplementedStore answers every method of store.Store with an error wrapping ipc.ErrUnimplemented
@@ -260,36 +219,37 @@ func (UnimplementedStore) Stats(context.Context) (store.Stats, error) {
 	return store.Stats{}, ipc.Unimplemented("store.Store.Stats")
 }
 
-// ExportStore returns a new reference to the capability that carries v: null for nil,
-// the capability a StoreClient calls (so a received object goes back as itself), and
-// otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportStore(v store.Store) Store {
+// ExportStore returns a new reference to the capability that carries v: nil for nil, the
+// capability a StoreClient calls (so a received object goes back as itself), and otherwise a new
+// server for v. Setting it into a message hands the reference to the message.
+func ExportStore(v store.Store) *ipc.Capability {
 	switch v := v.(type) {
 	case nil:
-		return Store{}
+		return nil
 	case *StoreClient:
 		if v == nil {
-			return Store{}
+			return nil
 		}
 		return v.c.AddRef()
 	}
-	return Store(NewStoreServer(v))
+	return NewStoreServer(v)
 }
 
-// ImportStore returns the Go value of the capability c, which it does not take over:
-// nil for a null capability, the implementation itself for a capability this process serves
-// with NewStoreServer, and otherwise a StoreClient holding a new reference to c.
-func ImportStore(c Store) store.Store {
-	if !c.IsValid() {
+// ImportStore returns the Go value of the capability c, taking over c: nil for nil, the
+// implementation itself for a capability this process serves with NewStoreServer, and
+// otherwise a StoreClient that calls c.
+func ImportStore(c *ipc.Capability) store.Store {
+	if c == nil {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		switch s := b.(type) {
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		switch s := s.(type) {
 		case storeServer:
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewStoreClient(capnp.Client(c.AddRef()))
+	return NewStoreClient(c)
 }
 
 // writeStore_get_Params writes the arguments of a call to store.Store.Get into p.

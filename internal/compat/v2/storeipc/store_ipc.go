@@ -4,6 +4,12 @@
 // Cap'n Proto RPC: New<Interface>Client calls a remote implementation, New<Interface>Server
 // serves a local one. ifacegen generates it from the //ipc: directives in
 // github.com/ifacegen/ifacegen/internal/compat/v2.
+//
+// The methods of every client are safe for concurrent use. A method returns an
+// *ipc.RemoteError carrying the message of an error the remote implementation returned,
+// and an *ipc.Error when the call itself failed: errors.Is(err, ipc.ErrDisconnected) once
+// the connection is gone. A method without an error result panics with an *ipc.Error
+// instead.
 package storeipc
 
 import (
@@ -11,13 +17,14 @@ import (
 	"runtime"
 
 	"capnproto.org/go/capnp/v3"
-	"capnproto.org/go/capnp/v3/server"
 	"github.com/ifacegen/ifacegen/internal/compat/v2"
+	"github.com/ifacegen/ifacegen/runtime/capnprpc"
 	"github.com/ifacegen/ifacegen/runtime/ipc"
+	"github.com/ifacegen/ifacegen/runtime/ipcimpl"
 )
 
-// This code needs a runtime/ipc that supports this version of generated code.
-const _ = ipc.SupportPackageIsVersion1
+// This code needs a runtime that supports this version of generated code.
+const _ = ipcimpl.SupportPackageIsVersion2
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -25,65 +32,58 @@ func init() {
 	ipc.LogSchema(RegisterSchema)
 }
 
-// StoreClient calls a store.Store in another process. It implements store.Store.
-// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
-// message of an error the remote implementation returned, and an *ipc.Error when the call
-// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
-// without an error result panics with an *ipc.Error instead.
+// The methods of store.Store on the wire.
+var (
+	methodStoreStats = capnprpc.Method{InterfaceID: Store_TypeID, MethodID: 3, Name: "store.Store.Stats", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+	methodStoreKeys  = capnprpc.Method{InterfaceID: Store_TypeID, MethodID: 4, Name: "store.Store.Keys", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+	methodStoreSet   = capnprpc.Method{InterfaceID: Store_TypeID, MethodID: 1, Name: "store.Store.Set", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 2}}
+	methodStoreGet   = capnprpc.Method{InterfaceID: Store_TypeID, MethodID: 0, Name: "store.Store.Get", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+)
+
+// StoreClient calls a store.Store in another process; the package doc says how its
+// methods fail.
+//
+// Store keeps text values by key.
 type StoreClient struct {
-	c Store
+	c *ipc.Capability
 }
 
+// If this fails to compile, store.Store changed: regenerate (go generate).
 var _ store.Store = (*StoreClient)(nil)
 
 // NewStoreClient returns a client that calls c, a capability serving store.Store, typically
 // what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
 // client that becomes unreachable without Release releases c when it is garbage collected;
 // call Release rather than rely on that.
-func NewStoreClient(c capnp.Client) *StoreClient {
-	client := &StoreClient{c: Store(c)}
-	runtime.AddCleanup(client, Store.Release, client.c)
+func NewStoreClient(c *ipc.Capability) *StoreClient {
+	client := &StoreClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *StoreClient) Release() {
 	c.c.Release()
 }
 
 // Stats describes the store.
 func (c *StoreClient) Stats(ctx context.Context) (result store.Stats, err error) {
-	f, release := c.c.Stats(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return store.Stats{}, ipc.ClientError(ctx, capnp.Client(c.c), "store.Store.Stats", err)
-	}
-	defer release()
-	r, err := f.Struct()
+	err = ipcimpl.Call(ctx, c.c, &methodStoreStats, nil, func(r capnp.Struct) error {
+		return readStore_stats_Results(Store_stats_Results(r), &result)
+	})
 	if err != nil {
-		return store.Stats{}, ipc.ClientError(ctx, capnp.Client(c.c), "store.Store.Stats", err)
-	}
-	if err := readStore_stats_Results(r, &result); err != nil {
-		return store.Stats{}, &ipc.Error{Method: "store.Store.Stats", Err: err}
+		return store.Stats{}, err
 	}
 	return result, nil
 }
 
 // Keys lists the keys in order; new in version 2.
 func (c *StoreClient) Keys(ctx context.Context) (result []string, err error) {
-	f, release := c.c.Keys(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "store.Store.Keys", err)
-	}
-	defer release()
-	r, err := f.Struct()
+	err = ipcimpl.Call(ctx, c.c, &methodStoreKeys, nil, func(r capnp.Struct) error {
+		return readStore_keys_Results(Store_keys_Results(r), &result)
+	})
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "store.Store.Keys", err)
-	}
-	if err := readStore_keys_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "store.Store.Keys", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
@@ -91,156 +91,112 @@ func (c *StoreClient) Keys(ctx context.Context) (result []string, err error) {
 // Set sets key to value; version 1 called it Put, and its second
 // parameter value.
 func (c *StoreClient) Set(ctx context.Context, key string, text string) (err error) {
-	f, release := c.c.Set(ctx, func(p Store_set_Params) error {
-		return ipc.ArgsError(writeStore_set_Params(p, key, text))
-	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return ipc.ClientError(ctx, capnp.Client(c.c), "store.Store.Set", err)
-	}
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		return ipc.ClientError(ctx, capnp.Client(c.c), "store.Store.Set", err)
-	}
-	return nil
+	return ipcimpl.Call(ctx, c.c, &methodStoreSet, func(p capnp.Struct) error {
+		return writeStore_set_Params(Store_set_Params(p), key, text)
+	}, nil)
 }
 
 // Get returns the value of key and whether it exists.
 func (c *StoreClient) Get(ctx context.Context, key string) (value string, ok bool, err error) {
-	f, release := c.c.Get(ctx, func(p Store_get_Params) error {
-		return ipc.ArgsError(writeStore_get_Params(p, key))
+	err = ipcimpl.Call(ctx, c.c, &methodStoreGet, func(p capnp.Struct) error {
+		return writeStore_get_Params(Store_get_Params(p), key)
+	}, func(r capnp.Struct) error {
+		return readStore_get_Results(Store_get_Results(r), &value, &ok)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return "", false, ipc.ClientError(ctx, capnp.Client(c.c), "store.Store.Get", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return "", false, ipc.ClientError(ctx, capnp.Client(c.c), "store.Store.Get", err)
-	}
-	if err := readStore_get_Results(r, &value, &ok); err != nil {
-		return "", false, &ipc.Error{Method: "store.Store.Get", Err: err}
+		return "", false, err
 	}
 	return value, ok, nil
 }
 
 // NewStoreServer returns a capability that serves impl: calls to it, usually made by a
 // StoreClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewStoreServer(impl store.Store) capnp.Client {
-	s := storeServer{impl: impl}
-	return capnp.NewClient(server.New(Store_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewStoreServer(impl store.Store) *ipc.Capability {
+	return ipcimpl.NewServer(storeServer{impl: impl}, impl)
 }
 
-// storeServer serves a store.Store as a Store_Server.
+// storeServer serves a store.Store.
 type storeServer struct {
 	impl store.Store
 }
 
-// Stats serves store.Store.Stats.
-func (s storeServer) Stats(ctx context.Context, call Store_stats) (err error) {
-	defer ipc.Recover("store.Store.Stats", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s storeServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case Store_TypeID:
+		switch call.MethodID() {
+		case 3:
+			return s.serveStats(ctx, call)
+		case 4:
+			return s.serveKeys(ctx, call)
+		case 1:
+			return s.serveSet(ctx, call)
+		case 0:
+			return s.serveGet(ctx, call)
+		case 2:
+			return ipcimpl.Retired("store.Store.deleteRetired2")
+		}
 	}
-	defer slot.Leave()
+	return ipcimpl.Unknown(call)
+}
+
+// serveStats serves store.Store.Stats.
+func (s storeServer) serveStats(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodStoreStats, &err)
 	result, err := s.impl.Stats(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeStore_stats_Results(r, result); err != nil {
-		return &ipc.Error{Method: "store.Store.Stats", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodStoreStats, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeStore_stats_Results(Store_stats_Results(r), result)
+	})
 }
 
-// Keys serves store.Store.Keys.
-func (s storeServer) Keys(ctx context.Context, call Store_keys) (err error) {
-	defer ipc.Recover("store.Store.Keys", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveKeys serves store.Store.Keys.
+func (s storeServer) serveKeys(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodStoreKeys, &err)
 	result, err := s.impl.Keys(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeStore_keys_Results(r, result); err != nil {
-		return &ipc.Error{Method: "store.Store.Keys", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodStoreKeys, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeStore_keys_Results(Store_keys_Results(r), result)
+	})
 }
 
-// Set serves store.Store.Set.
-func (s storeServer) Set(ctx context.Context, call Store_set) (err error) {
-	defer ipc.Recover("store.Store.Set", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveSet serves store.Store.Set.
+func (s storeServer) serveSet(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodStoreSet, &err)
 	var (
 		key  string
 		text string
 	)
-	if err := readStore_set_Params(call.Args(), &key, &text); err != nil {
-		return &ipc.Error{Method: "store.Store.Set", Err: err}
+	if err := readStore_set_Params(Store_set_Params(call.Params()), &key, &text); err != nil {
+		return ipcimpl.ParamsError(&methodStoreSet, err)
 	}
-	if err := s.impl.Set(ctx, key, text); err != nil {
-		return ipc.ServerError(err)
-	}
-	return nil
+	return ipc.ServerError(s.impl.Set(ctx, key, text))
 }
 
-// Get serves store.Store.Get.
-func (s storeServer) Get(ctx context.Context, call Store_get) (err error) {
-	defer ipc.Recover("store.Store.Get", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveGet serves store.Store.Get.
+func (s storeServer) serveGet(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodStoreGet, &err)
 	var key string
-	if err := readStore_get_Params(call.Args(), &key); err != nil {
-		return &ipc.Error{Method: "store.Store.Get", Err: err}
+	if err := readStore_get_Params(Store_get_Params(call.Params()), &key); err != nil {
+		return ipcimpl.ParamsError(&methodStoreGet, err)
 	}
 	value, ok, err := s.impl.Get(ctx, key)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeStore_get_Results(r, value, ok); err != nil {
-		return &ipc.Error{Method: "store.Store.Get", Err: err}
-	}
-	return nil
-}
-
-// DeleteRetired2 answers calls to the retired store.Store.deleteRetired2: unimplemented.
-func (s storeServer) DeleteRetired2(context.Context, Store_deleteRetired2) error {
-	return capnp.Unimplemented("store.Store.deleteRetired2 is retired")
+	return ipcimpl.Results(call, &methodStoreGet, capnp.ObjectSize{DataSize: 8, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeStore_get_Results(Store_get_Results(r), value, ok)
+	})
 }
 
 // UnimplementedStore answers every method of store.Store with an error wrapping ipc.ErrUnimplemented
@@ -272,36 +228,37 @@ func (UnimplementedStore) Get(context.Context, string) (string, bool, error) {
 	return "", false, ipc.Unimplemented("store.Store.Get")
 }
 
-// ExportStore returns a new reference to the capability that carries v: null for nil,
-// the capability a StoreClient calls (so a received object goes back as itself), and
-// otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportStore(v store.Store) Store {
+// ExportStore returns a new reference to the capability that carries v: nil for nil, the
+// capability a StoreClient calls (so a received object goes back as itself), and otherwise a new
+// server for v. Setting it into a message hands the reference to the message.
+func ExportStore(v store.Store) *ipc.Capability {
 	switch v := v.(type) {
 	case nil:
-		return Store{}
+		return nil
 	case *StoreClient:
 		if v == nil {
-			return Store{}
+			return nil
 		}
 		return v.c.AddRef()
 	}
-	return Store(NewStoreServer(v))
+	return NewStoreServer(v)
 }
 
-// ImportStore returns the Go value of the capability c, which it does not take over:
-// nil for a null capability, the implementation itself for a capability this process serves
-// with NewStoreServer, and otherwise a StoreClient holding a new reference to c.
-func ImportStore(c Store) store.Store {
-	if !c.IsValid() {
+// ImportStore returns the Go value of the capability c, taking over c: nil for nil, the
+// implementation itself for a capability this process serves with NewStoreServer, and
+// otherwise a StoreClient that calls c.
+func ImportStore(c *ipc.Capability) store.Store {
+	if c == nil {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		switch s := b.(type) {
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		switch s := s.(type) {
 		case storeServer:
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewStoreClient(capnp.Client(c.AddRef()))
+	return NewStoreClient(c)
 }
 
 // writeStore_stats_Results writes the results of store.Store.Stats into p.

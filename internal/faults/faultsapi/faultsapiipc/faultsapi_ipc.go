@@ -4,6 +4,12 @@
 // Cap'n Proto RPC: New<Interface>Client calls a remote implementation, New<Interface>Server
 // serves a local one. ifacegen generates it from the //ipc: directives in
 // github.com/ifacegen/ifacegen/internal/faults/faultsapi.
+//
+// The methods of every client are safe for concurrent use. A method returns an
+// *ipc.RemoteError carrying the message of an error the remote implementation returned,
+// and an *ipc.Error when the call itself failed: errors.Is(err, ipc.ErrDisconnected) once
+// the connection is gone. A method without an error result panics with an *ipc.Error
+// instead.
 package faultsapiipc
 
 import (
@@ -12,13 +18,14 @@ import (
 	"runtime"
 
 	"capnproto.org/go/capnp/v3"
-	"capnproto.org/go/capnp/v3/server"
 	"github.com/ifacegen/ifacegen/internal/faults/faultsapi"
+	"github.com/ifacegen/ifacegen/runtime/capnprpc"
 	"github.com/ifacegen/ifacegen/runtime/ipc"
+	"github.com/ifacegen/ifacegen/runtime/ipcimpl"
 )
 
-// This code needs a runtime/ipc that supports this version of generated code.
-const _ = ipc.SupportPackageIsVersion1
+// This code needs a runtime that supports this version of generated code.
+const _ = ipcimpl.SupportPackageIsVersion2
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -26,69 +33,69 @@ func init() {
 	ipc.LogSchema(RegisterSchema)
 }
 
-// ServiceClient calls a faultsapi.Service in another process. It implements faultsapi.Service.
-// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
-// message of an error the remote implementation returned, and an *ipc.Error when the call
-// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
-// without an error result panics with an *ipc.Error instead.
+// The methods of faultsapi.Service on the wire.
+var (
+	methodServiceAdd         = capnprpc.Method{InterfaceID: Service_TypeID, MethodID: 0, Name: "faultsapi.Service.Add", ParamsSize: capnp.ObjectSize{DataSize: 16, PointerCount: 0}}
+	methodServiceEcho        = capnprpc.Method{InterfaceID: Service_TypeID, MethodID: 1, Name: "faultsapi.Service.Echo", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodServiceHold        = capnprpc.Method{InterfaceID: Service_TypeID, MethodID: 2, Name: "faultsapi.Service.Hold", ParamsSize: capnp.ObjectSize{DataSize: 8, PointerCount: 0}}
+	methodServiceHeld        = capnprpc.Method{InterfaceID: Service_TypeID, MethodID: 3, Name: "faultsapi.Service.Held", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+	methodServiceFree        = capnprpc.Method{InterfaceID: Service_TypeID, MethodID: 4, Name: "faultsapi.Service.Free", ParamsSize: capnp.ObjectSize{DataSize: 8, PointerCount: 0}}
+	methodServiceVisit       = capnprpc.Method{InterfaceID: Service_TypeID, MethodID: 5, Name: "faultsapi.Service.Visit", ParamsSize: capnp.ObjectSize{DataSize: 8, PointerCount: 1}}
+	methodServiceNewListener = capnprpc.Method{InterfaceID: Service_TypeID, MethodID: 6, Name: "faultsapi.Service.NewListener", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+	methodServiceKeep        = capnprpc.Method{InterfaceID: Service_TypeID, MethodID: 7, Name: "faultsapi.Service.Keep", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 2}}
+	methodServiceStats       = capnprpc.Method{InterfaceID: Service_TypeID, MethodID: 8, Name: "faultsapi.Service.Stats", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+	methodServiceExit        = capnprpc.Method{InterfaceID: Service_TypeID, MethodID: 9, Name: "faultsapi.Service.Exit", ParamsSize: capnp.ObjectSize{DataSize: 8, PointerCount: 0}}
+	methodServiceHangup      = capnprpc.Method{InterfaceID: Service_TypeID, MethodID: 10, Name: "faultsapi.Service.Hangup", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+)
+
+// ServiceClient calls a faultsapi.Service in another process; the package doc says how its
+// methods fail.
+//
+// Service is what a fault test's child process serves.
 type ServiceClient struct {
-	c Service
+	c *ipc.Capability
 }
 
+// If this fails to compile, faultsapi.Service changed: regenerate (go generate).
 var _ faultsapi.Service = (*ServiceClient)(nil)
 
 // NewServiceClient returns a client that calls c, a capability serving faultsapi.Service, typically
 // what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
 // client that becomes unreachable without Release releases c when it is garbage collected;
 // call Release rather than rely on that.
-func NewServiceClient(c capnp.Client) *ServiceClient {
-	client := &ServiceClient{c: Service(c)}
-	runtime.AddCleanup(client, Service.Release, client.c)
+func NewServiceClient(c *ipc.Capability) *ServiceClient {
+	client := &ServiceClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *ServiceClient) Release() {
 	c.c.Release()
 }
 
 // Add returns a + b.
 func (c *ServiceClient) Add(ctx context.Context, a int64, b int64) (result int64, err error) {
-	f, release := c.c.Add(ctx, func(p Service_add_Params) error {
-		return ipc.ArgsError(writeService_add_Params(p, a, b))
+	err = ipcimpl.Call(ctx, c.c, &methodServiceAdd, func(p capnp.Struct) error {
+		return writeService_add_Params(Service_add_Params(p), a, b)
+	}, func(r capnp.Struct) error {
+		return readService_add_Results(Service_add_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "faultsapi.Service.Add", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "faultsapi.Service.Add", err)
-	}
-	if err := readService_add_Results(r, &result); err != nil {
-		return 0, &ipc.Error{Method: "faultsapi.Service.Add", Err: err}
+		return 0, err
 	}
 	return result, nil
 }
 
 // Echo returns data unchanged.
 func (c *ServiceClient) Echo(ctx context.Context, data []byte) (result []byte, err error) {
-	f, release := c.c.Echo(ctx, func(p Service_echo_Params) error {
-		return ipc.ArgsError(writeService_echo_Params(p, data))
+	err = ipcimpl.Call(ctx, c.c, &methodServiceEcho, func(p capnp.Struct) error {
+		return writeService_echo_Params(Service_echo_Params(p), data)
+	}, func(r capnp.Struct) error {
+		return readService_echo_Results(Service_echo_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "faultsapi.Service.Echo", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "faultsapi.Service.Echo", err)
-	}
-	if err := readService_echo_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "faultsapi.Service.Echo", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
@@ -96,38 +103,24 @@ func (c *ServiceClient) Echo(ctx context.Context, data []byte) (result []byte, e
 // Hold blocks until Free lets call id go, then returns id; if ctx
 // ends first, it returns ctx's error.
 func (c *ServiceClient) Hold(ctx context.Context, id int64) (result int64, err error) {
-	f, release := c.c.Hold(ctx, func(p Service_hold_Params) error {
-		return ipc.ArgsError(writeService_hold_Params(p, id))
+	err = ipcimpl.Call(ctx, c.c, &methodServiceHold, func(p capnp.Struct) error {
+		return writeService_hold_Params(Service_hold_Params(p), id)
+	}, func(r capnp.Struct) error {
+		return readService_hold_Results(Service_hold_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "faultsapi.Service.Hold", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "faultsapi.Service.Hold", err)
-	}
-	if err := readService_hold_Results(r, &result); err != nil {
-		return 0, &ipc.Error{Method: "faultsapi.Service.Hold", Err: err}
+		return 0, err
 	}
 	return result, nil
 }
 
 // Held returns how many Hold calls are blocked in the implementation.
 func (c *ServiceClient) Held(ctx context.Context) (result int64, err error) {
-	f, release := c.c.Held(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "faultsapi.Service.Held", err)
-	}
-	defer release()
-	r, err := f.Struct()
+	err = ipcimpl.Call(ctx, c.c, &methodServiceHeld, nil, func(r capnp.Struct) error {
+		return readService_held_Results(Service_held_Results(r), &result)
+	})
 	if err != nil {
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "faultsapi.Service.Held", err)
-	}
-	if err := readService_held_Results(r, &result); err != nil {
-		return 0, &ipc.Error{Method: "faultsapi.Service.Held", Err: err}
+		return 0, err
 	}
 	return result, nil
 }
@@ -135,40 +128,26 @@ func (c *ServiceClient) Held(ctx context.Context) (result int64, err error) {
 // Free lets every blocked Hold call whose id is below below return,
 // and returns how many it let go.
 func (c *ServiceClient) Free(ctx context.Context, below int64) (result int64, err error) {
-	f, release := c.c.Free(ctx, func(p Service_free_Params) error {
-		return ipc.ArgsError(writeService_free_Params(p, below))
+	err = ipcimpl.Call(ctx, c.c, &methodServiceFree, func(p capnp.Struct) error {
+		return writeService_free_Params(Service_free_Params(p), below)
+	}, func(r capnp.Struct) error {
+		return readService_free_Results(Service_free_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "faultsapi.Service.Free", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "faultsapi.Service.Free", err)
-	}
-	if err := readService_free_Results(r, &result); err != nil {
-		return 0, &ipc.Error{Method: "faultsapi.Service.Free", Err: err}
+		return 0, err
 	}
 	return result, nil
 }
 
 // Visit calls v once with n and returns what v returns.
 func (c *ServiceClient) Visit(ctx context.Context, n int64, v faultsapi.Visitor) (result int64, err error) {
-	f, release := c.c.Visit(ctx, func(p Service_visit_Params) error {
-		return ipc.ArgsError(writeService_visit_Params(p, n, v))
+	err = ipcimpl.Call(ctx, c.c, &methodServiceVisit, func(p capnp.Struct) error {
+		return writeService_visit_Params(Service_visit_Params(p), n, v)
+	}, func(r capnp.Struct) error {
+		return readService_visit_Results(Service_visit_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "faultsapi.Service.Visit", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "faultsapi.Service.Visit", err)
-	}
-	if err := readService_visit_Results(r, &result); err != nil {
-		return 0, &ipc.Error{Method: "faultsapi.Service.Visit", Err: err}
+		return 0, err
 	}
 	return result, nil
 }
@@ -176,18 +155,11 @@ func (c *ServiceClient) Visit(ctx context.Context, n int64, v faultsapi.Visitor)
 // NewListener returns a new Listener served by this process, whose
 // Notify returns n + 1.
 func (c *ServiceClient) NewListener(ctx context.Context) (result faultsapi.Listener, err error) {
-	f, release := c.c.NewListener(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "faultsapi.Service.NewListener", err)
-	}
-	defer release()
-	r, err := f.Struct()
+	err = ipcimpl.Call(ctx, c.c, &methodServiceNewListener, nil, func(r capnp.Struct) error {
+		return readService_newListener_Results(Service_newListener_Results(r), &result)
+	})
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "faultsapi.Service.NewListener", err)
-	}
-	if err := readService_newListener_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "faultsapi.Service.NewListener", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
@@ -195,35 +167,19 @@ func (c *ServiceClient) NewListener(ctx context.Context) (result faultsapi.Liste
 // Keep keeps l and v past the call: the serving process releases them
 // when its connection is gone, and reports how that went.
 func (c *ServiceClient) Keep(ctx context.Context, l faultsapi.Listener, v faultsapi.Visitor) (err error) {
-	f, release := c.c.Keep(ctx, func(p Service_keep_Params) error {
-		return ipc.ArgsError(writeService_keep_Params(p, l, v))
-	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return ipc.ClientError(ctx, capnp.Client(c.c), "faultsapi.Service.Keep", err)
-	}
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		return ipc.ClientError(ctx, capnp.Client(c.c), "faultsapi.Service.Keep", err)
-	}
-	return nil
+	return ipcimpl.Call(ctx, c.c, &methodServiceKeep, func(p capnp.Struct) error {
+		return writeService_keep_Params(Service_keep_Params(p), l, v)
+	}, nil)
 }
 
 // Stats returns numbers about the serving process, after a garbage
 // collection.
 func (c *ServiceClient) Stats(ctx context.Context) (result faultsapi.Stats, err error) {
-	f, release := c.c.Stats(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return faultsapi.Stats{}, ipc.ClientError(ctx, capnp.Client(c.c), "faultsapi.Service.Stats", err)
-	}
-	defer release()
-	r, err := f.Struct()
+	err = ipcimpl.Call(ctx, c.c, &methodServiceStats, nil, func(r capnp.Struct) error {
+		return readService_stats_Results(Service_stats_Results(r), &result)
+	})
 	if err != nil {
-		return faultsapi.Stats{}, ipc.ClientError(ctx, capnp.Client(c.c), "faultsapi.Service.Stats", err)
-	}
-	if err := readService_stats_Results(r, &result); err != nil {
-		return faultsapi.Stats{}, &ipc.Error{Method: "faultsapi.Service.Stats", Err: err}
+		return faultsapi.Stats{}, err
 	}
 	return result, nil
 }
@@ -231,316 +187,214 @@ func (c *ServiceClient) Stats(ctx context.Context) (result faultsapi.Stats, err 
 // Exit ends the serving process at once with status code; the call
 // gets no reply.
 func (c *ServiceClient) Exit(ctx context.Context, code int64) (err error) {
-	f, release := c.c.Exit(ctx, func(p Service_exit_Params) error {
-		return ipc.ArgsError(writeService_exit_Params(p, code))
-	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return ipc.ClientError(ctx, capnp.Client(c.c), "faultsapi.Service.Exit", err)
-	}
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		return ipc.ClientError(ctx, capnp.Client(c.c), "faultsapi.Service.Exit", err)
-	}
-	return nil
+	return ipcimpl.Call(ctx, c.c, &methodServiceExit, func(p capnp.Struct) error {
+		return writeService_exit_Params(Service_exit_Params(p), code)
+	}, nil)
 }
 
 // Hangup closes the connection the call came on, after replying.
 func (c *ServiceClient) Hangup(ctx context.Context) (err error) {
-	f, release := c.c.Hangup(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return ipc.ClientError(ctx, capnp.Client(c.c), "faultsapi.Service.Hangup", err)
-	}
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		return ipc.ClientError(ctx, capnp.Client(c.c), "faultsapi.Service.Hangup", err)
-	}
-	return nil
+	return ipcimpl.Call(ctx, c.c, &methodServiceHangup, nil, nil)
 }
 
 // NewServiceServer returns a capability that serves impl: calls to it, usually made by a
 // ServiceClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewServiceServer(impl faultsapi.Service) capnp.Client {
-	s := serviceServer{impl: impl}
-	return capnp.NewClient(server.New(Service_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewServiceServer(impl faultsapi.Service) *ipc.Capability {
+	return ipcimpl.NewServer(serviceServer{impl: impl}, impl)
 }
 
-// serviceServer serves a faultsapi.Service as a Service_Server.
+// serviceServer serves a faultsapi.Service.
 type serviceServer struct {
 	impl faultsapi.Service
 }
 
-// Add serves faultsapi.Service.Add.
-func (s serviceServer) Add(ctx context.Context, call Service_add) (err error) {
-	defer ipc.Recover("faultsapi.Service.Add", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s serviceServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case Service_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveAdd(ctx, call)
+		case 1:
+			return s.serveEcho(ctx, call)
+		case 2:
+			return s.serveHold(ctx, call)
+		case 3:
+			return s.serveHeld(ctx, call)
+		case 4:
+			return s.serveFree(ctx, call)
+		case 5:
+			return s.serveVisit(ctx, call)
+		case 6:
+			return s.serveNewListener(ctx, call)
+		case 7:
+			return s.serveKeep(ctx, call)
+		case 8:
+			return s.serveStats(ctx, call)
+		case 9:
+			return s.serveExit(ctx, call)
+		case 10:
+			return s.serveHangup(ctx, call)
+		}
 	}
-	defer slot.Leave()
+	return ipcimpl.Unknown(call)
+}
+
+// serveAdd serves faultsapi.Service.Add.
+func (s serviceServer) serveAdd(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodServiceAdd, &err)
 	var (
 		a int64
 		b int64
 	)
-	if err := readService_add_Params(call.Args(), &a, &b); err != nil {
-		return &ipc.Error{Method: "faultsapi.Service.Add", Err: err}
+	if err := readService_add_Params(Service_add_Params(call.Params()), &a, &b); err != nil {
+		return ipcimpl.ParamsError(&methodServiceAdd, err)
 	}
 	result, err := s.impl.Add(ctx, a, b)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeService_add_Results(r, result); err != nil {
-		return &ipc.Error{Method: "faultsapi.Service.Add", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodServiceAdd, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeService_add_Results(Service_add_Results(r), result)
+	})
 }
 
-// Echo serves faultsapi.Service.Echo.
-func (s serviceServer) Echo(ctx context.Context, call Service_echo) (err error) {
-	defer ipc.Recover("faultsapi.Service.Echo", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveEcho serves faultsapi.Service.Echo.
+func (s serviceServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodServiceEcho, &err)
 	var data []byte
-	if err := readService_echo_Params(call.Args(), &data); err != nil {
-		return &ipc.Error{Method: "faultsapi.Service.Echo", Err: err}
+	if err := readService_echo_Params(Service_echo_Params(call.Params()), &data); err != nil {
+		return ipcimpl.ParamsError(&methodServiceEcho, err)
 	}
 	result, err := s.impl.Echo(ctx, data)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeService_echo_Results(r, result); err != nil {
-		return &ipc.Error{Method: "faultsapi.Service.Echo", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodServiceEcho, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeService_echo_Results(Service_echo_Results(r), result)
+	})
 }
 
-// Hold serves faultsapi.Service.Hold.
-func (s serviceServer) Hold(ctx context.Context, call Service_hold) (err error) {
-	defer ipc.Recover("faultsapi.Service.Hold", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveHold serves faultsapi.Service.Hold.
+func (s serviceServer) serveHold(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodServiceHold, &err)
 	var id int64
-	if err := readService_hold_Params(call.Args(), &id); err != nil {
-		return &ipc.Error{Method: "faultsapi.Service.Hold", Err: err}
+	if err := readService_hold_Params(Service_hold_Params(call.Params()), &id); err != nil {
+		return ipcimpl.ParamsError(&methodServiceHold, err)
 	}
 	result, err := s.impl.Hold(ctx, id)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeService_hold_Results(r, result); err != nil {
-		return &ipc.Error{Method: "faultsapi.Service.Hold", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodServiceHold, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeService_hold_Results(Service_hold_Results(r), result)
+	})
 }
 
-// Held serves faultsapi.Service.Held.
-func (s serviceServer) Held(ctx context.Context, call Service_held) (err error) {
-	defer ipc.Recover("faultsapi.Service.Held", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveHeld serves faultsapi.Service.Held.
+func (s serviceServer) serveHeld(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodServiceHeld, &err)
 	result, err := s.impl.Held(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeService_held_Results(r, result); err != nil {
-		return &ipc.Error{Method: "faultsapi.Service.Held", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodServiceHeld, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeService_held_Results(Service_held_Results(r), result)
+	})
 }
 
-// Free serves faultsapi.Service.Free.
-func (s serviceServer) Free(ctx context.Context, call Service_free) (err error) {
-	defer ipc.Recover("faultsapi.Service.Free", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveFree serves faultsapi.Service.Free.
+func (s serviceServer) serveFree(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodServiceFree, &err)
 	var below int64
-	if err := readService_free_Params(call.Args(), &below); err != nil {
-		return &ipc.Error{Method: "faultsapi.Service.Free", Err: err}
+	if err := readService_free_Params(Service_free_Params(call.Params()), &below); err != nil {
+		return ipcimpl.ParamsError(&methodServiceFree, err)
 	}
 	result, err := s.impl.Free(ctx, below)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeService_free_Results(r, result); err != nil {
-		return &ipc.Error{Method: "faultsapi.Service.Free", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodServiceFree, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeService_free_Results(Service_free_Results(r), result)
+	})
 }
 
-// Visit serves faultsapi.Service.Visit.
-func (s serviceServer) Visit(ctx context.Context, call Service_visit) (err error) {
-	defer ipc.Recover("faultsapi.Service.Visit", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveVisit serves faultsapi.Service.Visit.
+func (s serviceServer) serveVisit(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodServiceVisit, &err)
 	var (
 		n int64
 		v faultsapi.Visitor
 	)
-	if err := readService_visit_Params(call.Args(), &n, &v); err != nil {
-		return &ipc.Error{Method: "faultsapi.Service.Visit", Err: err}
+	if err := readService_visit_Params(Service_visit_Params(call.Params()), &n, &v); err != nil {
+		return ipcimpl.ParamsError(&methodServiceVisit, err)
 	}
 	result, err := s.impl.Visit(ctx, n, v)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeService_visit_Results(r, result); err != nil {
-		return &ipc.Error{Method: "faultsapi.Service.Visit", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodServiceVisit, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeService_visit_Results(Service_visit_Results(r), result)
+	})
 }
 
-// NewListener serves faultsapi.Service.NewListener.
-func (s serviceServer) NewListener(ctx context.Context, call Service_newListener) (err error) {
-	defer ipc.Recover("faultsapi.Service.NewListener", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveNewListener serves faultsapi.Service.NewListener.
+func (s serviceServer) serveNewListener(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodServiceNewListener, &err)
 	result, err := s.impl.NewListener(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeService_newListener_Results(r, result); err != nil {
-		return &ipc.Error{Method: "faultsapi.Service.NewListener", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodServiceNewListener, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeService_newListener_Results(Service_newListener_Results(r), result)
+	})
 }
 
-// Keep serves faultsapi.Service.Keep.
-func (s serviceServer) Keep(ctx context.Context, call Service_keep) (err error) {
-	defer ipc.Recover("faultsapi.Service.Keep", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveKeep serves faultsapi.Service.Keep.
+func (s serviceServer) serveKeep(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodServiceKeep, &err)
 	var (
 		l faultsapi.Listener
 		v faultsapi.Visitor
 	)
-	if err := readService_keep_Params(call.Args(), &l, &v); err != nil {
-		return &ipc.Error{Method: "faultsapi.Service.Keep", Err: err}
+	if err := readService_keep_Params(Service_keep_Params(call.Params()), &l, &v); err != nil {
+		return ipcimpl.ParamsError(&methodServiceKeep, err)
 	}
-	if err := s.impl.Keep(ctx, l, v); err != nil {
-		return ipc.ServerError(err)
-	}
-	return nil
+	return ipc.ServerError(s.impl.Keep(ctx, l, v))
 }
 
-// Stats serves faultsapi.Service.Stats.
-func (s serviceServer) Stats(ctx context.Context, call Service_stats) (err error) {
-	defer ipc.Recover("faultsapi.Service.Stats", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveStats serves faultsapi.Service.Stats.
+func (s serviceServer) serveStats(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodServiceStats, &err)
 	result, err := s.impl.Stats(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeService_stats_Results(r, result); err != nil {
-		return &ipc.Error{Method: "faultsapi.Service.Stats", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodServiceStats, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeService_stats_Results(Service_stats_Results(r), result)
+	})
 }
 
-// Exit serves faultsapi.Service.Exit.
-func (s serviceServer) Exit(ctx context.Context, call Service_exit) (err error) {
-	defer ipc.Recover("faultsapi.Service.Exit", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveExit serves faultsapi.Service.Exit.
+func (s serviceServer) serveExit(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodServiceExit, &err)
 	var code int64
-	if err := readService_exit_Params(call.Args(), &code); err != nil {
-		return &ipc.Error{Method: "faultsapi.Service.Exit", Err: err}
+	if err := readService_exit_Params(Service_exit_Params(call.Params()), &code); err != nil {
+		return ipcimpl.ParamsError(&methodServiceExit, err)
 	}
-	if err := s.impl.Exit(ctx, code); err != nil {
-		return ipc.ServerError(err)
-	}
-	return nil
+	return ipc.ServerError(s.impl.Exit(ctx, code))
 }
 
-// Hangup serves faultsapi.Service.Hangup.
-func (s serviceServer) Hangup(ctx context.Context, call Service_hangup) (err error) {
-	defer ipc.Recover("faultsapi.Service.Hangup", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
-	if err := s.impl.Hangup(ctx); err != nil {
-		return ipc.ServerError(err)
-	}
-	return nil
+// serveHangup serves faultsapi.Service.Hangup.
+func (s serviceServer) serveHangup(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodServiceHangup, &err)
+	return ipc.ServerError(s.impl.Hangup(ctx))
 }
 
 // UnimplementedService answers every method of faultsapi.Service with an error wrapping ipc.ErrUnimplemented
@@ -607,128 +461,127 @@ func (UnimplementedService) Hangup(context.Context) error {
 	return ipc.Unimplemented("faultsapi.Service.Hangup")
 }
 
-// ExportService returns a new reference to the capability that carries v: null for nil,
-// the capability a ServiceClient calls (so a received object goes back as itself), and
-// otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportService(v faultsapi.Service) Service {
+// ExportService returns a new reference to the capability that carries v: nil for nil, the
+// capability a ServiceClient calls (so a received object goes back as itself), and otherwise a new
+// server for v. Setting it into a message hands the reference to the message.
+func ExportService(v faultsapi.Service) *ipc.Capability {
 	switch v := v.(type) {
 	case nil:
-		return Service{}
+		return nil
 	case *ServiceClient:
 		if v == nil {
-			return Service{}
+			return nil
 		}
 		return v.c.AddRef()
 	}
-	return Service(NewServiceServer(v))
+	return NewServiceServer(v)
 }
 
-// ImportService returns the Go value of the capability c, which it does not take over:
-// nil for a null capability, the implementation itself for a capability this process serves
-// with NewServiceServer, and otherwise a ServiceClient holding a new reference to c.
-func ImportService(c Service) faultsapi.Service {
-	if !c.IsValid() {
+// ImportService returns the Go value of the capability c, taking over c: nil for nil, the
+// implementation itself for a capability this process serves with NewServiceServer, and
+// otherwise a ServiceClient that calls c.
+func ImportService(c *ipc.Capability) faultsapi.Service {
+	if c == nil {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		switch s := b.(type) {
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		switch s := s.(type) {
 		case serviceServer:
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewServiceClient(capnp.Client(c.AddRef()))
+	return NewServiceClient(c)
 }
 
-// ListenerClient calls a faultsapi.Listener in another process. It implements faultsapi.Listener.
-// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
-// message of an error the remote implementation returned, and an *ipc.Error when the call
-// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
-// without an error result panics with an *ipc.Error instead.
+// The methods of faultsapi.Listener on the wire.
+var (
+	methodListenerNotify = capnprpc.Method{InterfaceID: Listener_TypeID, MethodID: 0, Name: "faultsapi.Listener.Notify", ParamsSize: capnp.ObjectSize{DataSize: 8, PointerCount: 0}}
+)
+
+// ListenerClient calls a faultsapi.Listener in another process; the package doc says how its
+// methods fail.
+//
+// Listener is an object passed both ways: the parent hands its own to Keep,
+// and NewListener returns one the child serves.
 type ListenerClient struct {
-	c Listener
+	c *ipc.Capability
 }
 
+// If this fails to compile, faultsapi.Listener changed: regenerate (go generate).
 var _ faultsapi.Listener = (*ListenerClient)(nil)
 
 // NewListenerClient returns a client that calls c, a capability serving faultsapi.Listener, typically
 // what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
 // client that becomes unreachable without Release releases c when it is garbage collected;
 // call Release rather than rely on that.
-func NewListenerClient(c capnp.Client) *ListenerClient {
-	client := &ListenerClient{c: Listener(c)}
-	runtime.AddCleanup(client, Listener.Release, client.c)
+func NewListenerClient(c *ipc.Capability) *ListenerClient {
+	client := &ListenerClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *ListenerClient) Release() {
 	c.c.Release()
 }
 
 // Notify returns n + 1.
 func (c *ListenerClient) Notify(ctx context.Context, n int64) (result int64, err error) {
-	f, release := c.c.Notify(ctx, func(p Listener_notify_Params) error {
-		return ipc.ArgsError(writeListener_notify_Params(p, n))
+	err = ipcimpl.Call(ctx, c.c, &methodListenerNotify, func(p capnp.Struct) error {
+		return writeListener_notify_Params(Listener_notify_Params(p), n)
+	}, func(r capnp.Struct) error {
+		return readListener_notify_Results(Listener_notify_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "faultsapi.Listener.Notify", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "faultsapi.Listener.Notify", err)
-	}
-	if err := readListener_notify_Results(r, &result); err != nil {
-		return 0, &ipc.Error{Method: "faultsapi.Listener.Notify", Err: err}
+		return 0, err
 	}
 	return result, nil
 }
 
 // NewListenerServer returns a capability that serves impl: calls to it, usually made by a
 // ListenerClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewListenerServer(impl faultsapi.Listener) capnp.Client {
-	s := listenerServer{impl: impl}
-	return capnp.NewClient(server.New(Listener_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewListenerServer(impl faultsapi.Listener) *ipc.Capability {
+	return ipcimpl.NewServer(listenerServer{impl: impl}, impl)
 }
 
-// listenerServer serves a faultsapi.Listener as a Listener_Server.
+// listenerServer serves a faultsapi.Listener.
 type listenerServer struct {
 	impl faultsapi.Listener
 }
 
-// Notify serves faultsapi.Listener.Notify.
-func (s listenerServer) Notify(ctx context.Context, call Listener_notify) (err error) {
-	defer ipc.Recover("faultsapi.Listener.Notify", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s listenerServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case Listener_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveNotify(ctx, call)
+		}
 	}
-	defer slot.Leave()
+	return ipcimpl.Unknown(call)
+}
+
+// serveNotify serves faultsapi.Listener.Notify.
+func (s listenerServer) serveNotify(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodListenerNotify, &err)
 	var n int64
-	if err := readListener_notify_Params(call.Args(), &n); err != nil {
-		return &ipc.Error{Method: "faultsapi.Listener.Notify", Err: err}
+	if err := readListener_notify_Params(Listener_notify_Params(call.Params()), &n); err != nil {
+		return ipcimpl.ParamsError(&methodListenerNotify, err)
 	}
 	result, err := s.impl.Notify(ctx, n)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeListener_notify_Results(r, result); err != nil {
-		return &ipc.Error{Method: "faultsapi.Listener.Notify", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodListenerNotify, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeListener_notify_Results(Listener_notify_Results(r), result)
+	})
 }
 
 // UnimplementedListener answers every method of faultsapi.Listener with an error wrapping ipc.ErrUnimplemented
@@ -745,147 +598,147 @@ func (UnimplementedListener) Notify(context.Context, int64) (int64, error) {
 	return 0, ipc.Unimplemented("faultsapi.Listener.Notify")
 }
 
-// ExportListener returns a new reference to the capability that carries v: null for nil,
-// the capability a ListenerClient calls (so a received object goes back as itself), and
-// otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportListener(v faultsapi.Listener) Listener {
+// ExportListener returns a new reference to the capability that carries v: nil for nil, the
+// capability a ListenerClient calls (so a received object goes back as itself), and otherwise a new
+// server for v. Setting it into a message hands the reference to the message.
+func ExportListener(v faultsapi.Listener) *ipc.Capability {
 	switch v := v.(type) {
 	case nil:
-		return Listener{}
+		return nil
 	case *ListenerClient:
 		if v == nil {
-			return Listener{}
+			return nil
 		}
 		return v.c.AddRef()
 	}
-	return Listener(NewListenerServer(v))
+	return NewListenerServer(v)
 }
 
-// ImportListener returns the Go value of the capability c, which it does not take over:
-// nil for a null capability, the implementation itself for a capability this process serves
-// with NewListenerServer, and otherwise a ListenerClient holding a new reference to c.
-func ImportListener(c Listener) faultsapi.Listener {
-	if !c.IsValid() {
+// ImportListener returns the Go value of the capability c, taking over c: nil for nil, the
+// implementation itself for a capability this process serves with NewListenerServer, and
+// otherwise a ListenerClient that calls c.
+func ImportListener(c *ipc.Capability) faultsapi.Listener {
+	if c == nil {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		switch s := b.(type) {
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		switch s := s.(type) {
 		case listenerServer:
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewListenerClient(capnp.Client(c.AddRef()))
+	return NewListenerClient(c)
 }
+
+// The methods of faultsapi.Visitor on the wire.
+var (
+	methodVisitorCall = capnprpc.Method{InterfaceID: Visitor_TypeID, MethodID: 0, Name: "faultsapi.Visitor.Call", ParamsSize: capnp.ObjectSize{DataSize: 8, PointerCount: 0}}
+)
 
 // VisitorClient calls a faultsapi.Visitor func in another process; its method value Call is
 // what a receiver of a faultsapi.Visitor gets. Call is safe for concurrent use; it fails as a method of an
 // interface client does (an error result, or a panic with an *ipc.Error without one).
 type VisitorClient struct {
-	c Visitor
+	c *ipc.Capability
 }
 
-// NewVisitorClient returns a client that calls c, a capability serving a faultsapi.Visitor. The
-// client takes over c: its Release releases c, and so does garbage collection of a client (and
-// of its Call method value) that was not released.
-func NewVisitorClient(c capnp.Client) *VisitorClient {
-	client := &VisitorClient{c: Visitor(c)}
-	runtime.AddCleanup(client, Visitor.Release, client.c)
+// NewVisitorClient returns a client that calls c, a capability serving faultsapi.Visitor, typically
+// what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
+// client that becomes unreachable without Release releases c when it is garbage collected;
+// call Release rather than rely on that.
+func NewVisitorClient(c *ipc.Capability) *VisitorClient {
+	client := &VisitorClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *VisitorClient) Release() {
 	c.c.Release()
 }
 
 // Call calls faultsapi.Visitor.Call in the other process.
 func (c *VisitorClient) Call(ctx context.Context, n int64) (result int64, err error) {
-	f, release := c.c.Call(ctx, func(p Visitor_call_Params) error {
-		return ipc.ArgsError(writeVisitor_call_Params(p, n))
+	err = ipcimpl.Call(ctx, c.c, &methodVisitorCall, func(p capnp.Struct) error {
+		return writeVisitor_call_Params(Visitor_call_Params(p), n)
+	}, func(r capnp.Struct) error {
+		return readVisitor_call_Results(Visitor_call_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "faultsapi.Visitor.Call", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "faultsapi.Visitor.Call", err)
-	}
-	if err := readVisitor_call_Results(r, &result); err != nil {
-		return 0, &ipc.Error{Method: "faultsapi.Visitor.Call", Err: err}
+		return 0, err
 	}
 	return result, nil
 }
 
 // NewVisitorServer returns a capability that serves impl: calls to it, usually made by a
 // VisitorClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewVisitorServer(impl faultsapi.Visitor) capnp.Client {
-	s := visitorServer{impl: impl}
-	return capnp.NewClient(server.New(Visitor_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewVisitorServer(impl faultsapi.Visitor) *ipc.Capability {
+	return ipcimpl.NewServer(visitorServer{impl: impl}, impl)
 }
 
-// visitorServer serves a faultsapi.Visitor as a Visitor_Server.
+// visitorServer serves a faultsapi.Visitor.
 type visitorServer struct {
 	impl faultsapi.Visitor
 }
 
-// Call serves faultsapi.Visitor.Call.
-func (s visitorServer) Call(ctx context.Context, call Visitor_call) (err error) {
-	defer ipc.Recover("faultsapi.Visitor.Call", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s visitorServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case Visitor_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveCall(ctx, call)
+		}
 	}
-	defer slot.Leave()
+	return ipcimpl.Unknown(call)
+}
+
+// serveCall serves faultsapi.Visitor.Call.
+func (s visitorServer) serveCall(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodVisitorCall, &err)
 	var n int64
-	if err := readVisitor_call_Params(call.Args(), &n); err != nil {
-		return &ipc.Error{Method: "faultsapi.Visitor.Call", Err: err}
+	if err := readVisitor_call_Params(Visitor_call_Params(call.Params()), &n); err != nil {
+		return ipcimpl.ParamsError(&methodVisitorCall, err)
 	}
 	result, err := s.impl(ctx, n)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeVisitor_call_Results(r, result); err != nil {
-		return &ipc.Error{Method: "faultsapi.Visitor.Call", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodVisitorCall, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeVisitor_call_Results(Visitor_call_Results(r), result)
+	})
 }
 
-// ExportVisitor returns a new reference to a capability that calls v: null for nil, and
+// ExportVisitor returns a new reference to a capability that calls v: nil for nil, and
 // otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportVisitor(v faultsapi.Visitor) Visitor {
+func ExportVisitor(v faultsapi.Visitor) *ipc.Capability {
 	if v == nil {
-		return Visitor{}
-	}
-	return Visitor(NewVisitorServer(v))
-}
-
-// ImportVisitor returns the Go func of the capability c, which it does not take over:
-// nil for a null capability, the func itself for a capability this process serves with
-// NewVisitorServer, and otherwise the Call method of a VisitorClient holding a new reference to c.
-func ImportVisitor(c Visitor) faultsapi.Visitor {
-	if !c.IsValid() {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		if s, ok := b.(visitorServer); ok {
+	return NewVisitorServer(v)
+}
+
+// ImportVisitor returns the Go func of the capability c, taking over c: nil for nil, the
+// func itself for a capability this process serves with NewVisitorServer, and otherwise the Call
+// method of a VisitorClient that calls c.
+func ImportVisitor(c *ipc.Capability) faultsapi.Visitor {
+	if c == nil {
+		return nil
+	}
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		if s, ok := s.(visitorServer); ok {
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewVisitorClient(capnp.Client(c.AddRef())).Call
+	return NewVisitorClient(c).Call
 }
 
 // writeService_add_Params writes the arguments of a call to faultsapi.Service.Add into p.
@@ -1013,7 +866,7 @@ func readService_free_Results(p Service_free_Results, result *int64) error {
 // writeService_visit_Params writes the arguments of a call to faultsapi.Service.Visit into p.
 func writeService_visit_Params(p Service_visit_Params, n int64, v faultsapi.Visitor) error {
 	p.SetN(n)
-	if err := p.SetV(ExportVisitor(v)); err != nil {
+	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportVisitor(v)); err != nil {
 		return ipc.InField("v", err)
 	}
 	return nil
@@ -1022,7 +875,7 @@ func writeService_visit_Params(p Service_visit_Params, n int64, v faultsapi.Visi
 // readService_visit_Params reads the arguments of a call to faultsapi.Service.Visit from p.
 func readService_visit_Params(p Service_visit_Params, n *int64, v *faultsapi.Visitor) error {
 	*n = p.N()
-	*v = ImportVisitor(p.V())
+	*v = ImportVisitor(ipcimpl.Cap(capnp.Struct(p), 0))
 	return nil
 }
 
@@ -1040,7 +893,7 @@ func readService_visit_Results(p Service_visit_Results, result *int64) error {
 
 // writeService_newListener_Results writes the results of faultsapi.Service.NewListener into p.
 func writeService_newListener_Results(p Service_newListener_Results, result faultsapi.Listener) error {
-	if err := p.SetResult(ExportListener(result)); err != nil {
+	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportListener(result)); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -1048,16 +901,16 @@ func writeService_newListener_Results(p Service_newListener_Results, result faul
 
 // readService_newListener_Results reads the results of faultsapi.Service.NewListener from p.
 func readService_newListener_Results(p Service_newListener_Results, result *faultsapi.Listener) error {
-	*result = ImportListener(p.Result())
+	*result = ImportListener(ipcimpl.Cap(capnp.Struct(p), 0))
 	return nil
 }
 
 // writeService_keep_Params writes the arguments of a call to faultsapi.Service.Keep into p.
 func writeService_keep_Params(p Service_keep_Params, l faultsapi.Listener, v faultsapi.Visitor) error {
-	if err := p.SetL(ExportListener(l)); err != nil {
+	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportListener(l)); err != nil {
 		return ipc.InField("l", err)
 	}
-	if err := p.SetV(ExportVisitor(v)); err != nil {
+	if err := ipcimpl.SetCap(capnp.Struct(p), 1, ExportVisitor(v)); err != nil {
 		return ipc.InField("v", err)
 	}
 	return nil
@@ -1065,8 +918,8 @@ func writeService_keep_Params(p Service_keep_Params, l faultsapi.Listener, v fau
 
 // readService_keep_Params reads the arguments of a call to faultsapi.Service.Keep from p.
 func readService_keep_Params(p Service_keep_Params, l *faultsapi.Listener, v *faultsapi.Visitor) error {
-	*l = ImportListener(p.L())
-	*v = ImportVisitor(p.V())
+	*l = ImportListener(ipcimpl.Cap(capnp.Struct(p), 0))
+	*v = ImportVisitor(ipcimpl.Cap(capnp.Struct(p), 1))
 	return nil
 }
 

@@ -4,6 +4,12 @@
 // Cap'n Proto RPC: New<Interface>Client calls a remote implementation, New<Interface>Server
 // serves a local one. ifacegen generates it from the //ipc: directives in
 // github.com/ifacegen/ifacegen/internal/interop/interopapi.
+//
+// The methods of every client are safe for concurrent use. A method returns an
+// *ipc.RemoteError carrying the message of an error the remote implementation returned,
+// and an *ipc.Error when the call itself failed: errors.Is(err, ipc.ErrDisconnected) once
+// the connection is gone. A method without an error result panics with an *ipc.Error
+// instead.
 package interopapiipc
 
 import (
@@ -13,13 +19,14 @@ import (
 	"runtime"
 
 	"capnproto.org/go/capnp/v3"
-	"capnproto.org/go/capnp/v3/server"
 	"github.com/ifacegen/ifacegen/internal/interop/interopapi"
+	"github.com/ifacegen/ifacegen/runtime/capnprpc"
 	"github.com/ifacegen/ifacegen/runtime/ipc"
+	"github.com/ifacegen/ifacegen/runtime/ipcimpl"
 )
 
-// This code needs a runtime/ipc that supports this version of generated code.
-const _ = ipc.SupportPackageIsVersion1
+// This code needs a runtime that supports this version of generated code.
+const _ = ipcimpl.SupportPackageIsVersion2
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -27,29 +34,36 @@ func init() {
 	ipc.LogSchema(RegisterSchema)
 }
 
-// SubscriptionClient calls a interopapi.Subscription in another process. It implements interopapi.Subscription.
-// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
-// message of an error the remote implementation returned, and an *ipc.Error when the call
-// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
-// without an error result panics with an *ipc.Error instead.
+// The methods of interopapi.Subscription on the wire.
+var (
+	methodSubscriptionStart      = capnprpc.Method{InterfaceID: Subscription_TypeID, MethodID: 0, Name: "interopapi.Subscription.Start", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+	methodSubscriptionDeliveries = capnprpc.Method{InterfaceID: Subscription_TypeID, MethodID: 1, Name: "interopapi.Subscription.Deliveries", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 0}}
+)
+
+// SubscriptionClient calls a interopapi.Subscription in another process; the package doc says how its
+// methods fail.
+//
+// Subscription is an object Peer.Subscribe returns: it calls its Notify
+// for the events after the first, and reports what the calls answered. The
+// holder releases it when done; the serving side observes the release.
 type SubscriptionClient struct {
-	c Subscription
+	c *ipc.Capability
 }
 
+// If this fails to compile, interopapi.Subscription changed: regenerate (go generate).
 var _ interopapi.Subscription = (*SubscriptionClient)(nil)
 
 // NewSubscriptionClient returns a client that calls c, a capability serving interopapi.Subscription, typically
 // what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
 // client that becomes unreachable without Release releases c when it is garbage collected;
 // call Release rather than rely on that.
-func NewSubscriptionClient(c capnp.Client) *SubscriptionClient {
-	client := &SubscriptionClient{c: Subscription(c)}
-	runtime.AddCleanup(client, Subscription.Release, client.c)
+func NewSubscriptionClient(c *ipc.Capability) *SubscriptionClient {
+	client := &SubscriptionClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *SubscriptionClient) Release() {
 	c.c.Release()
 }
@@ -59,91 +73,68 @@ func (c *SubscriptionClient) Release() {
 // those calls arrive after Subscribe returned and after Start
 // returned, or while it is returning.
 func (c *SubscriptionClient) Start(ctx context.Context) (err error) {
-	f, release := c.c.Start(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Subscription.Start", err)
-	}
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		return ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Subscription.Start", err)
-	}
-	return nil
+	return ipcimpl.Call(ctx, c.c, &methodSubscriptionStart, nil, nil)
 }
 
 // Deliveries returns once every event was delivered, with one
 // Delivery per event in Seq order. It fails before Start.
 func (c *SubscriptionClient) Deliveries(ctx context.Context) (result []interopapi.Delivery, err error) {
-	f, release := c.c.Deliveries(ctx, nil)
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Subscription.Deliveries", err)
-	}
-	defer release()
-	r, err := f.Struct()
+	err = ipcimpl.Call(ctx, c.c, &methodSubscriptionDeliveries, nil, func(r capnp.Struct) error {
+		return readSubscription_deliveries_Results(Subscription_deliveries_Results(r), &result)
+	})
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Subscription.Deliveries", err)
-	}
-	if err := readSubscription_deliveries_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "interopapi.Subscription.Deliveries", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
 
 // NewSubscriptionServer returns a capability that serves impl: calls to it, usually made by a
 // SubscriptionClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewSubscriptionServer(impl interopapi.Subscription) capnp.Client {
-	s := subscriptionServer{impl: impl}
-	return capnp.NewClient(server.New(Subscription_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewSubscriptionServer(impl interopapi.Subscription) *ipc.Capability {
+	return ipcimpl.NewServer(subscriptionServer{impl: impl}, impl)
 }
 
-// subscriptionServer serves a interopapi.Subscription as a Subscription_Server.
+// subscriptionServer serves a interopapi.Subscription.
 type subscriptionServer struct {
 	impl interopapi.Subscription
 }
 
-// Start serves interopapi.Subscription.Start.
-func (s subscriptionServer) Start(ctx context.Context, call Subscription_start) (err error) {
-	defer ipc.Recover("interopapi.Subscription.Start", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s subscriptionServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case Subscription_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveStart(ctx, call)
+		case 1:
+			return s.serveDeliveries(ctx, call)
+		}
 	}
-	defer slot.Leave()
-	if err := s.impl.Start(ctx); err != nil {
-		return ipc.ServerError(err)
-	}
-	return nil
+	return ipcimpl.Unknown(call)
 }
 
-// Deliveries serves interopapi.Subscription.Deliveries.
-func (s subscriptionServer) Deliveries(ctx context.Context, call Subscription_deliveries) (err error) {
-	defer ipc.Recover("interopapi.Subscription.Deliveries", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveStart serves interopapi.Subscription.Start.
+func (s subscriptionServer) serveStart(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodSubscriptionStart, &err)
+	return ipc.ServerError(s.impl.Start(ctx))
+}
+
+// serveDeliveries serves interopapi.Subscription.Deliveries.
+func (s subscriptionServer) serveDeliveries(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodSubscriptionDeliveries, &err)
 	result, err := s.impl.Deliveries(ctx)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeSubscription_deliveries_Results(r, result); err != nil {
-		return &ipc.Error{Method: "interopapi.Subscription.Deliveries", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodSubscriptionDeliveries, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeSubscription_deliveries_Results(Subscription_deliveries_Results(r), result)
+	})
 }
 
 // UnimplementedSubscription answers every method of interopapi.Subscription with an error wrapping ipc.ErrUnimplemented
@@ -165,61 +156,67 @@ func (UnimplementedSubscription) Deliveries(context.Context) ([]interopapi.Deliv
 	return nil, ipc.Unimplemented("interopapi.Subscription.Deliveries")
 }
 
-// ExportSubscription returns a new reference to the capability that carries v: null for nil,
-// the capability a SubscriptionClient calls (so a received object goes back as itself), and
-// otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportSubscription(v interopapi.Subscription) Subscription {
+// ExportSubscription returns a new reference to the capability that carries v: nil for nil, the
+// capability a SubscriptionClient calls (so a received object goes back as itself), and otherwise a new
+// server for v. Setting it into a message hands the reference to the message.
+func ExportSubscription(v interopapi.Subscription) *ipc.Capability {
 	switch v := v.(type) {
 	case nil:
-		return Subscription{}
+		return nil
 	case *SubscriptionClient:
 		if v == nil {
-			return Subscription{}
+			return nil
 		}
 		return v.c.AddRef()
 	}
-	return Subscription(NewSubscriptionServer(v))
+	return NewSubscriptionServer(v)
 }
 
-// ImportSubscription returns the Go value of the capability c, which it does not take over:
-// nil for a null capability, the implementation itself for a capability this process serves
-// with NewSubscriptionServer, and otherwise a SubscriptionClient holding a new reference to c.
-func ImportSubscription(c Subscription) interopapi.Subscription {
-	if !c.IsValid() {
+// ImportSubscription returns the Go value of the capability c, taking over c: nil for nil, the
+// implementation itself for a capability this process serves with NewSubscriptionServer, and
+// otherwise a SubscriptionClient that calls c.
+func ImportSubscription(c *ipc.Capability) interopapi.Subscription {
+	if c == nil {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		switch s := b.(type) {
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		switch s := s.(type) {
 		case subscriptionServer:
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewSubscriptionClient(capnp.Client(c.AddRef()))
+	return NewSubscriptionClient(c)
 }
 
-// ListenerClient calls a interopapi.Listener in another process. It implements interopapi.Listener.
-// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
-// message of an error the remote implementation returned, and an *ipc.Error when the call
-// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
-// without an error result panics with an *ipc.Error instead.
+// The methods of interopapi.Listener on the wire.
+var (
+	methodListenerSeen = capnprpc.Method{InterfaceID: Listener_TypeID, MethodID: 0, Name: "interopapi.Listener.Seen", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+)
+
+// ListenerClient calls a interopapi.Listener in another process; the package doc says how its
+// methods fail.
+//
+// Listener is told about records: an //ipc:interface passed as a
+// parameter, so the receiver calls it through a client proxy.
 type ListenerClient struct {
-	c Listener
+	c *ipc.Capability
 }
 
+// If this fails to compile, interopapi.Listener changed: regenerate (go generate).
 var _ interopapi.Listener = (*ListenerClient)(nil)
 
 // NewListenerClient returns a client that calls c, a capability serving interopapi.Listener, typically
 // what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
 // client that becomes unreachable without Release releases c when it is garbage collected;
 // call Release rather than rely on that.
-func NewListenerClient(c capnp.Client) *ListenerClient {
-	client := &ListenerClient{c: Listener(c)}
-	runtime.AddCleanup(client, Listener.Release, client.c)
+func NewListenerClient(c *ipc.Capability) *ListenerClient {
+	client := &ListenerClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *ListenerClient) Release() {
 	c.c.Release()
 }
@@ -227,67 +224,60 @@ func (c *ListenerClient) Release() {
 // Seen tells the listener about r; it answers with a note on r, or
 // fails to refuse it.
 func (c *ListenerClient) Seen(ctx context.Context, r interopapi.Record) (result string, err error) {
-	f, release := c.c.Seen(ctx, func(p Listener_seen_Params) error {
-		return ipc.ArgsError(writeListener_seen_Params(p, r))
+	err = ipcimpl.Call(ctx, c.c, &methodListenerSeen, func(p capnp.Struct) error {
+		return writeListener_seen_Params(Listener_seen_Params(p), r)
+	}, func(r1 capnp.Struct) error {
+		return readListener_seen_Results(Listener_seen_Results(r1), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return "", ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Listener.Seen", err)
-	}
-	defer release()
-	r1, err := f.Struct()
 	if err != nil {
-		return "", ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Listener.Seen", err)
-	}
-	if err := readListener_seen_Results(r1, &result); err != nil {
-		return "", &ipc.Error{Method: "interopapi.Listener.Seen", Err: err}
+		return "", err
 	}
 	return result, nil
 }
 
 // NewListenerServer returns a capability that serves impl: calls to it, usually made by a
 // ListenerClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewListenerServer(impl interopapi.Listener) capnp.Client {
-	s := listenerServer{impl: impl}
-	return capnp.NewClient(server.New(Listener_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewListenerServer(impl interopapi.Listener) *ipc.Capability {
+	return ipcimpl.NewServer(listenerServer{impl: impl}, impl)
 }
 
-// listenerServer serves a interopapi.Listener as a Listener_Server.
+// listenerServer serves a interopapi.Listener.
 type listenerServer struct {
 	impl interopapi.Listener
 }
 
-// Seen serves interopapi.Listener.Seen.
-func (s listenerServer) Seen(ctx context.Context, call Listener_seen) (err error) {
-	defer ipc.Recover("interopapi.Listener.Seen", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s listenerServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case Listener_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveSeen(ctx, call)
+		}
 	}
-	defer slot.Leave()
+	return ipcimpl.Unknown(call)
+}
+
+// serveSeen serves interopapi.Listener.Seen.
+func (s listenerServer) serveSeen(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodListenerSeen, &err)
 	var r interopapi.Record
-	if err := readListener_seen_Params(call.Args(), &r); err != nil {
-		return &ipc.Error{Method: "interopapi.Listener.Seen", Err: err}
+	if err := readListener_seen_Params(Listener_seen_Params(call.Params()), &r); err != nil {
+		return ipcimpl.ParamsError(&methodListenerSeen, err)
 	}
 	result, err := s.impl.Seen(ctx, r)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r1, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeListener_seen_Results(r1, result); err != nil {
-		return &ipc.Error{Method: "interopapi.Listener.Seen", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodListenerSeen, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r1 capnp.Struct) error {
+		return writeListener_seen_Results(Listener_seen_Results(r1), result)
+	})
 }
 
 // UnimplementedListener answers every method of interopapi.Listener with an error wrapping ipc.ErrUnimplemented
@@ -304,121 +294,112 @@ func (UnimplementedListener) Seen(context.Context, interopapi.Record) (string, e
 	return "", ipc.Unimplemented("interopapi.Listener.Seen")
 }
 
-// ExportListener returns a new reference to the capability that carries v: null for nil,
-// the capability a ListenerClient calls (so a received object goes back as itself), and
-// otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportListener(v interopapi.Listener) Listener {
+// ExportListener returns a new reference to the capability that carries v: nil for nil, the
+// capability a ListenerClient calls (so a received object goes back as itself), and otherwise a new
+// server for v. Setting it into a message hands the reference to the message.
+func ExportListener(v interopapi.Listener) *ipc.Capability {
 	switch v := v.(type) {
 	case nil:
-		return Listener{}
+		return nil
 	case *ListenerClient:
 		if v == nil {
-			return Listener{}
+			return nil
 		}
 		return v.c.AddRef()
 	}
-	return Listener(NewListenerServer(v))
+	return NewListenerServer(v)
 }
 
-// ImportListener returns the Go value of the capability c, which it does not take over:
-// nil for a null capability, the implementation itself for a capability this process serves
-// with NewListenerServer, and otherwise a ListenerClient holding a new reference to c.
-func ImportListener(c Listener) interopapi.Listener {
-	if !c.IsValid() {
+// ImportListener returns the Go value of the capability c, taking over c: nil for nil, the
+// implementation itself for a capability this process serves with NewListenerServer, and
+// otherwise a ListenerClient that calls c.
+func ImportListener(c *ipc.Capability) interopapi.Listener {
+	if c == nil {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		switch s := b.(type) {
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		switch s := s.(type) {
 		case listenerServer:
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewListenerClient(capnp.Client(c.AddRef()))
+	return NewListenerClient(c)
 }
 
-// InteropClient calls a interopapi.Interop in another process. It implements interopapi.Interop.
-// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
-// message of an error the remote implementation returned, and an *ipc.Error when the call
-// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
-// without an error result panics with an *ipc.Error instead.
+// The methods of interopapi.Interop on the wire.
+var (
+	methodInteropAdd    = capnprpc.Method{InterfaceID: Interop_TypeID, MethodID: 0, Name: "interopapi.Interop.Add", ParamsSize: capnp.ObjectSize{DataSize: 16, PointerCount: 0}}
+	methodInteropEcho   = capnprpc.Method{InterfaceID: Interop_TypeID, MethodID: 1, Name: "interopapi.Interop.Echo", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodInteropStats  = capnprpc.Method{InterfaceID: Interop_TypeID, MethodID: 2, Name: "interopapi.Interop.Stats", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodInteropLookup = capnprpc.Method{InterfaceID: Interop_TypeID, MethodID: 3, Name: "interopapi.Interop.Lookup", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 2}}
+	methodInteropCount  = capnprpc.Method{InterfaceID: Interop_TypeID, MethodID: 4, Name: "interopapi.Interop.Count", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodInteropFail   = capnprpc.Method{InterfaceID: Interop_TypeID, MethodID: 5, Name: "interopapi.Interop.Fail", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodInteropSize   = capnprpc.Method{InterfaceID: Interop_TypeID, MethodID: 6, Name: "interopapi.Interop.Size", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+)
+
+// InteropClient calls a interopapi.Interop in another process; the package doc says how its
+// methods fail.
+//
+// Interop is served and called by both the Go and the C++ side of the
+// interop test, as part of Peer.
 type InteropClient struct {
-	c Interop
+	c *ipc.Capability
 }
 
+// If this fails to compile, interopapi.Interop changed: regenerate (go generate).
 var _ interopapi.Interop = (*InteropClient)(nil)
 
 // NewInteropClient returns a client that calls c, a capability serving interopapi.Interop, typically
 // what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
 // client that becomes unreachable without Release releases c when it is garbage collected;
 // call Release rather than rely on that.
-func NewInteropClient(c capnp.Client) *InteropClient {
-	client := &InteropClient{c: Interop(c)}
-	runtime.AddCleanup(client, Interop.Release, client.c)
+func NewInteropClient(c *ipc.Capability) *InteropClient {
+	client := &InteropClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *InteropClient) Release() {
 	c.c.Release()
 }
 
 // Add returns a + b.
 func (c *InteropClient) Add(ctx context.Context, a int64, b int64) (result int64, err error) {
-	f, release := c.c.Add(ctx, func(p Interop_add_Params) error {
-		return ipc.ArgsError(writeInterop_add_Params(p, a, b))
+	err = ipcimpl.Call(ctx, c.c, &methodInteropAdd, func(p capnp.Struct) error {
+		return writeInterop_add_Params(Interop_add_Params(p), a, b)
+	}, func(r capnp.Struct) error {
+		return readInterop_add_Results(Interop_add_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Add", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Add", err)
-	}
-	if err := readInterop_add_Results(r, &result); err != nil {
-		return 0, &ipc.Error{Method: "interopapi.Interop.Add", Err: err}
+		return 0, err
 	}
 	return result, nil
 }
 
 // Echo returns r unchanged.
 func (c *InteropClient) Echo(ctx context.Context, r interopapi.Record) (result interopapi.Record, err error) {
-	f, release := c.c.Echo(ctx, func(p Interop_echo_Params) error {
-		return ipc.ArgsError(writeInterop_echo_Params(p, r))
+	err = ipcimpl.Call(ctx, c.c, &methodInteropEcho, func(p capnp.Struct) error {
+		return writeInterop_echo_Params(Interop_echo_Params(p), r)
+	}, func(r1 capnp.Struct) error {
+		return readInterop_echo_Results(Interop_echo_Results(r1), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return interopapi.Record{}, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Echo", err)
-	}
-	defer release()
-	r1, err := f.Struct()
 	if err != nil {
-		return interopapi.Record{}, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Echo", err)
-	}
-	if err := readInterop_echo_Results(r1, &result); err != nil {
-		return interopapi.Record{}, &ipc.Error{Method: "interopapi.Interop.Echo", Err: err}
+		return interopapi.Record{}, err
 	}
 	return result, nil
 }
 
 // Stats summarises values; it fails when values is empty.
 func (c *InteropClient) Stats(ctx context.Context, values []int64) (sum int64, min1 int64, max1 int64, count int32, err error) {
-	f, release := c.c.Stats(ctx, func(p Interop_stats_Params) error {
-		return ipc.ArgsError(writeInterop_stats_Params(p, values))
+	err = ipcimpl.Call(ctx, c.c, &methodInteropStats, func(p capnp.Struct) error {
+		return writeInterop_stats_Params(Interop_stats_Params(p), values)
+	}, func(r capnp.Struct) error {
+		return readInterop_stats_Results(Interop_stats_Results(r), &sum, &min1, &max1, &count)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return 0, 0, 0, 0, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Stats", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return 0, 0, 0, 0, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Stats", err)
-	}
-	if err := readInterop_stats_Results(r, &sum, &min1, &max1, &count); err != nil {
-		return 0, 0, 0, 0, &ipc.Error{Method: "interopapi.Interop.Stats", Err: err}
+		return 0, 0, 0, 0, err
 	}
 	return sum, min1, max1, count, nil
 }
@@ -426,284 +407,202 @@ func (c *InteropClient) Stats(ctx context.Context, values []int64) (sum int64, m
 // Lookup returns the value stored under key in table, or nil when
 // there is none.
 func (c *InteropClient) Lookup(ctx context.Context, table map[string]int64, key string) (result *int64, err error) {
-	f, release := c.c.Lookup(ctx, func(p Interop_lookup_Params) error {
-		return ipc.ArgsError(writeInterop_lookup_Params(p, table, key))
+	err = ipcimpl.Call(ctx, c.c, &methodInteropLookup, func(p capnp.Struct) error {
+		return writeInterop_lookup_Params(Interop_lookup_Params(p), table, key)
+	}, func(r capnp.Struct) error {
+		return readInterop_lookup_Results(Interop_lookup_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Lookup", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Lookup", err)
-	}
-	if err := readInterop_lookup_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "interopapi.Interop.Lookup", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
 
 // Count counts how often each kind occurs in kinds.
 func (c *InteropClient) Count(ctx context.Context, kinds []interopapi.Kind) (result map[interopapi.Kind]int32, err error) {
-	f, release := c.c.Count(ctx, func(p Interop_count_Params) error {
-		return ipc.ArgsError(writeInterop_count_Params(p, kinds))
+	err = ipcimpl.Call(ctx, c.c, &methodInteropCount, func(p capnp.Struct) error {
+		return writeInterop_count_Params(Interop_count_Params(p), kinds)
+	}, func(r capnp.Struct) error {
+		return readInterop_count_Results(Interop_count_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Count", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Count", err)
-	}
-	if err := readInterop_count_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "interopapi.Interop.Count", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
 
 // Fail always fails with message.
 func (c *InteropClient) Fail(ctx context.Context, message string) (err error) {
-	f, release := c.c.Fail(ctx, func(p Interop_fail_Params) error {
-		return ipc.ArgsError(writeInterop_fail_Params(p, message))
-	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Fail", err)
-	}
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		return ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Fail", err)
-	}
-	return nil
+	return ipcimpl.Call(ctx, c.c, &methodInteropFail, func(p capnp.Struct) error {
+		return writeInterop_fail_Params(Interop_fail_Params(p), message)
+	}, nil)
 }
 
 // Size returns how many nodes t has and how deep it is (a leaf has
 // depth 1).
 func (c *InteropClient) Size(ctx context.Context, t interopapi.Tree) (nodes int32, depth int32, err error) {
-	f, release := c.c.Size(ctx, func(p Interop_size_Params) error {
-		return ipc.ArgsError(writeInterop_size_Params(p, t))
+	err = ipcimpl.Call(ctx, c.c, &methodInteropSize, func(p capnp.Struct) error {
+		return writeInterop_size_Params(Interop_size_Params(p), t)
+	}, func(r capnp.Struct) error {
+		return readInterop_size_Results(Interop_size_Results(r), &nodes, &depth)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return 0, 0, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Size", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return 0, 0, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Size", err)
-	}
-	if err := readInterop_size_Results(r, &nodes, &depth); err != nil {
-		return 0, 0, &ipc.Error{Method: "interopapi.Interop.Size", Err: err}
+		return 0, 0, err
 	}
 	return nodes, depth, nil
 }
 
 // NewInteropServer returns a capability that serves impl: calls to it, usually made by a
 // InteropClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewInteropServer(impl interopapi.Interop) capnp.Client {
-	s := interopServer{impl: impl}
-	return capnp.NewClient(server.New(Interop_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewInteropServer(impl interopapi.Interop) *ipc.Capability {
+	return ipcimpl.NewServer(interopServer{impl: impl}, impl)
 }
 
-// interopServer serves a interopapi.Interop as a Interop_Server.
+// interopServer serves a interopapi.Interop.
 type interopServer struct {
 	impl interopapi.Interop
 }
 
-// Add serves interopapi.Interop.Add.
-func (s interopServer) Add(ctx context.Context, call Interop_add) (err error) {
-	defer ipc.Recover("interopapi.Interop.Add", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s interopServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case Interop_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveAdd(ctx, call)
+		case 1:
+			return s.serveEcho(ctx, call)
+		case 2:
+			return s.serveStats(ctx, call)
+		case 3:
+			return s.serveLookup(ctx, call)
+		case 4:
+			return s.serveCount(ctx, call)
+		case 5:
+			return s.serveFail(ctx, call)
+		case 6:
+			return s.serveSize(ctx, call)
+		}
 	}
-	defer slot.Leave()
+	return ipcimpl.Unknown(call)
+}
+
+// serveAdd serves interopapi.Interop.Add.
+func (s interopServer) serveAdd(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodInteropAdd, &err)
 	var (
 		a int64
 		b int64
 	)
-	if err := readInterop_add_Params(call.Args(), &a, &b); err != nil {
-		return &ipc.Error{Method: "interopapi.Interop.Add", Err: err}
+	if err := readInterop_add_Params(Interop_add_Params(call.Params()), &a, &b); err != nil {
+		return ipcimpl.ParamsError(&methodInteropAdd, err)
 	}
 	result, err := s.impl.Add(ctx, a, b)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeInterop_add_Results(r, result); err != nil {
-		return &ipc.Error{Method: "interopapi.Interop.Add", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodInteropAdd, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeInterop_add_Results(Interop_add_Results(r), result)
+	})
 }
 
-// Echo serves interopapi.Interop.Echo.
-func (s interopServer) Echo(ctx context.Context, call Interop_echo) (err error) {
-	defer ipc.Recover("interopapi.Interop.Echo", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveEcho serves interopapi.Interop.Echo.
+func (s interopServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodInteropEcho, &err)
 	var r interopapi.Record
-	if err := readInterop_echo_Params(call.Args(), &r); err != nil {
-		return &ipc.Error{Method: "interopapi.Interop.Echo", Err: err}
+	if err := readInterop_echo_Params(Interop_echo_Params(call.Params()), &r); err != nil {
+		return ipcimpl.ParamsError(&methodInteropEcho, err)
 	}
 	result, err := s.impl.Echo(ctx, r)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r1, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeInterop_echo_Results(r1, result); err != nil {
-		return &ipc.Error{Method: "interopapi.Interop.Echo", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodInteropEcho, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r1 capnp.Struct) error {
+		return writeInterop_echo_Results(Interop_echo_Results(r1), result)
+	})
 }
 
-// Stats serves interopapi.Interop.Stats.
-func (s interopServer) Stats(ctx context.Context, call Interop_stats) (err error) {
-	defer ipc.Recover("interopapi.Interop.Stats", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveStats serves interopapi.Interop.Stats.
+func (s interopServer) serveStats(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodInteropStats, &err)
 	var values []int64
-	if err := readInterop_stats_Params(call.Args(), &values); err != nil {
-		return &ipc.Error{Method: "interopapi.Interop.Stats", Err: err}
+	if err := readInterop_stats_Params(Interop_stats_Params(call.Params()), &values); err != nil {
+		return ipcimpl.ParamsError(&methodInteropStats, err)
 	}
 	sum, min1, max1, count, err := s.impl.Stats(ctx, values)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeInterop_stats_Results(r, sum, min1, max1, count); err != nil {
-		return &ipc.Error{Method: "interopapi.Interop.Stats", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodInteropStats, capnp.ObjectSize{DataSize: 32, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeInterop_stats_Results(Interop_stats_Results(r), sum, min1, max1, count)
+	})
 }
 
-// Lookup serves interopapi.Interop.Lookup.
-func (s interopServer) Lookup(ctx context.Context, call Interop_lookup) (err error) {
-	defer ipc.Recover("interopapi.Interop.Lookup", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveLookup serves interopapi.Interop.Lookup.
+func (s interopServer) serveLookup(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodInteropLookup, &err)
 	var (
 		table map[string]int64
 		key   string
 	)
-	if err := readInterop_lookup_Params(call.Args(), &table, &key); err != nil {
-		return &ipc.Error{Method: "interopapi.Interop.Lookup", Err: err}
+	if err := readInterop_lookup_Params(Interop_lookup_Params(call.Params()), &table, &key); err != nil {
+		return ipcimpl.ParamsError(&methodInteropLookup, err)
 	}
 	result, err := s.impl.Lookup(ctx, table, key)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeInterop_lookup_Results(r, result); err != nil {
-		return &ipc.Error{Method: "interopapi.Interop.Lookup", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodInteropLookup, capnp.ObjectSize{DataSize: 16, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeInterop_lookup_Results(Interop_lookup_Results(r), result)
+	})
 }
 
-// Count serves interopapi.Interop.Count.
-func (s interopServer) Count(ctx context.Context, call Interop_count) (err error) {
-	defer ipc.Recover("interopapi.Interop.Count", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveCount serves interopapi.Interop.Count.
+func (s interopServer) serveCount(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodInteropCount, &err)
 	var kinds []interopapi.Kind
-	if err := readInterop_count_Params(call.Args(), &kinds); err != nil {
-		return &ipc.Error{Method: "interopapi.Interop.Count", Err: err}
+	if err := readInterop_count_Params(Interop_count_Params(call.Params()), &kinds); err != nil {
+		return ipcimpl.ParamsError(&methodInteropCount, err)
 	}
 	result, err := s.impl.Count(ctx, kinds)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeInterop_count_Results(r, result); err != nil {
-		return &ipc.Error{Method: "interopapi.Interop.Count", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodInteropCount, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeInterop_count_Results(Interop_count_Results(r), result)
+	})
 }
 
-// Fail serves interopapi.Interop.Fail.
-func (s interopServer) Fail(ctx context.Context, call Interop_fail) (err error) {
-	defer ipc.Recover("interopapi.Interop.Fail", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveFail serves interopapi.Interop.Fail.
+func (s interopServer) serveFail(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodInteropFail, &err)
 	var message string
-	if err := readInterop_fail_Params(call.Args(), &message); err != nil {
-		return &ipc.Error{Method: "interopapi.Interop.Fail", Err: err}
+	if err := readInterop_fail_Params(Interop_fail_Params(call.Params()), &message); err != nil {
+		return ipcimpl.ParamsError(&methodInteropFail, err)
 	}
-	if err := s.impl.Fail(ctx, message); err != nil {
-		return ipc.ServerError(err)
-	}
-	return nil
+	return ipc.ServerError(s.impl.Fail(ctx, message))
 }
 
-// Size serves interopapi.Interop.Size.
-func (s interopServer) Size(ctx context.Context, call Interop_size) (err error) {
-	defer ipc.Recover("interopapi.Interop.Size", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveSize serves interopapi.Interop.Size.
+func (s interopServer) serveSize(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodInteropSize, &err)
 	var t interopapi.Tree
-	if err := readInterop_size_Params(call.Args(), &t); err != nil {
-		return &ipc.Error{Method: "interopapi.Interop.Size", Err: err}
+	if err := readInterop_size_Params(Interop_size_Params(call.Params()), &t); err != nil {
+		return ipcimpl.ParamsError(&methodInteropSize, err)
 	}
 	nodes, depth, err := s.impl.Size(ctx, t)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeInterop_size_Results(r, nodes, depth); err != nil {
-		return &ipc.Error{Method: "interopapi.Interop.Size", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodInteropSize, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeInterop_size_Results(Interop_size_Results(r), nodes, depth)
+	})
 }
 
 // UnimplementedInterop answers every method of interopapi.Interop with an error wrapping ipc.ErrUnimplemented
@@ -750,68 +649,79 @@ func (UnimplementedInterop) Size(context.Context, interopapi.Tree) (int32, int32
 	return 0, 0, ipc.Unimplemented("interopapi.Interop.Size")
 }
 
-// ExportInterop returns a new reference to the capability that carries v: null for nil,
-// the capability a InteropClient calls (so a received object goes back as itself), and
-// otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportInterop(v interopapi.Interop) Interop {
+// ExportInterop returns a new reference to the capability that carries v: nil for nil, the
+// capability a InteropClient calls (so a received object goes back as itself), and otherwise a new
+// server for v. Setting it into a message hands the reference to the message.
+func ExportInterop(v interopapi.Interop) *ipc.Capability {
 	switch v := v.(type) {
 	case nil:
-		return Interop{}
+		return nil
 	case *InteropClient:
 		if v == nil {
-			return Interop{}
+			return nil
 		}
 		return v.c.AddRef()
 	case *PeerClient:
 		if v == nil {
-			return Interop{}
+			return nil
 		}
-		return Interop(v.c.AddRef())
+		return v.c.AddRef()
 	}
-	return Interop(NewInteropServer(v))
+	return NewInteropServer(v)
 }
 
-// ImportInterop returns the Go value of the capability c, which it does not take over:
-// nil for a null capability, the implementation itself for a capability this process serves
-// with NewInteropServer, and otherwise a InteropClient holding a new reference to c.
-func ImportInterop(c Interop) interopapi.Interop {
-	if !c.IsValid() {
+// ImportInterop returns the Go value of the capability c, taking over c: nil for nil, the
+// implementation itself for a capability this process serves with NewInteropServer, and
+// otherwise a InteropClient that calls c.
+func ImportInterop(c *ipc.Capability) interopapi.Interop {
+	if c == nil {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		switch s := b.(type) {
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		switch s := s.(type) {
 		case interopServer:
+			c.Release()
 			return s.impl
 		case peerServer:
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewInteropClient(capnp.Client(c.AddRef()))
+	return NewInteropClient(c)
 }
 
-// PeerClient calls a interopapi.Peer in another process. It implements interopapi.Peer.
-// Its methods are safe for concurrent use. A method returns an *ipc.RemoteError carrying the
-// message of an error the remote implementation returned, and an *ipc.Error when the call
-// itself failed: errors.Is(err, ipc.ErrDisconnected) once the connection is gone. A method
-// without an error result panics with an *ipc.Error instead.
+// The methods of interopapi.Peer on the wire.
+var (
+	methodPeerSubscribe     = capnprpc.Method{InterfaceID: Peer_TypeID, MethodID: 0, Name: "interopapi.Peer.Subscribe", ParamsSize: capnp.ObjectSize{DataSize: 8, PointerCount: 1}}
+	methodPeerAwaitReleased = capnprpc.Method{InterfaceID: Peer_TypeID, MethodID: 1, Name: "interopapi.Peer.AwaitReleased", ParamsSize: capnp.ObjectSize{DataSize: 8, PointerCount: 0}}
+	methodPeerForward       = capnprpc.Method{InterfaceID: Peer_TypeID, MethodID: 2, Name: "interopapi.Peer.Forward", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 2}}
+)
+
+// PeerClient calls a interopapi.Peer in another process; the package doc says how its
+// methods fail.
+//
+// Peer is what each side of the interop test serves and bootstraps:
+// Interop's methods, which carry values only, and the ones that pass
+// capabilities both ways. Interop stays as it is (the fuzz targets serve
+// it); Peer extends it.
 type PeerClient struct {
-	c Peer
+	c *ipc.Capability
 }
 
+// If this fails to compile, interopapi.Peer changed: regenerate (go generate).
 var _ interopapi.Peer = (*PeerClient)(nil)
 
 // NewPeerClient returns a client that calls c, a capability serving interopapi.Peer, typically
 // what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
 // client that becomes unreachable without Release releases c when it is garbage collected;
 // call Release rather than rely on that.
-func NewPeerClient(c capnp.Client) *PeerClient {
-	client := &PeerClient{c: Peer(c)}
-	runtime.AddCleanup(client, Peer.Release, client.c)
+func NewPeerClient(c *ipc.Capability) *PeerClient {
+	client := &PeerClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *PeerClient) Release() {
 	c.c.Release()
 }
@@ -820,20 +730,13 @@ func (c *PeerClient) Release() {
 // Subscription for events 1 to count-1, which calls notify for them
 // once it is started. It fails when count < 1.
 func (c *PeerClient) Subscribe(ctx context.Context, count int32, notify interopapi.Notify) (result interopapi.Subscription, err error) {
-	f, release := c.c.Subscribe(ctx, func(p Peer_subscribe_Params) error {
-		return ipc.ArgsError(writePeer_subscribe_Params(p, count, notify))
+	err = ipcimpl.Call(ctx, c.c, &methodPeerSubscribe, func(p capnp.Struct) error {
+		return writePeer_subscribe_Params(Peer_subscribe_Params(p), count, notify)
+	}, func(r capnp.Struct) error {
+		return readPeer_subscribe_Results(Peer_subscribe_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Peer.Subscribe", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Peer.Subscribe", err)
-	}
-	if err := readPeer_subscribe_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "interopapi.Peer.Subscribe", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
@@ -843,98 +746,61 @@ func (c *PeerClient) Subscribe(ctx context.Context, count int32, notify interopa
 // releases one and then calls AwaitReleased proves the release
 // arrived), or fails when ctx ends first.
 func (c *PeerClient) AwaitReleased(ctx context.Context, n int32) (err error) {
-	f, release := c.c.AwaitReleased(ctx, func(p Peer_awaitReleased_Params) error {
-		return ipc.ArgsError(writePeer_awaitReleased_Params(p, n))
-	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Peer.AwaitReleased", err)
-	}
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		return ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Peer.AwaitReleased", err)
-	}
-	return nil
+	return ipcimpl.Call(ctx, c.c, &methodPeerAwaitReleased, func(p capnp.Struct) error {
+		return writePeer_awaitReleased_Params(Peer_awaitReleased_Params(p), n)
+	}, nil)
 }
 
 // Forward calls l.Seen with each of records, in order, and returns
 // the answers. It stops at the first error and fails with
 // "forward: record <index>: <the listener's message>".
 func (c *PeerClient) Forward(ctx context.Context, records []interopapi.Record, l interopapi.Listener) (result []string, err error) {
-	f, release := c.c.Forward(ctx, func(p Peer_forward_Params) error {
-		return ipc.ArgsError(writePeer_forward_Params(p, records, l))
+	err = ipcimpl.Call(ctx, c.c, &methodPeerForward, func(p capnp.Struct) error {
+		return writePeer_forward_Params(Peer_forward_Params(p), records, l)
+	}, func(r capnp.Struct) error {
+		return readPeer_forward_Results(Peer_forward_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Peer.Forward", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Peer.Forward", err)
-	}
-	if err := readPeer_forward_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "interopapi.Peer.Forward", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
 
 // Add returns a + b.
 func (c *PeerClient) Add(ctx context.Context, a int64, b int64) (result int64, err error) {
-	f, release := c.c.Add(ctx, func(p Interop_add_Params) error {
-		return ipc.ArgsError(writeInterop_add_Params(p, a, b))
+	err = ipcimpl.Call(ctx, c.c, &methodInteropAdd, func(p capnp.Struct) error {
+		return writeInterop_add_Params(Interop_add_Params(p), a, b)
+	}, func(r capnp.Struct) error {
+		return readInterop_add_Results(Interop_add_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Add", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return 0, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Add", err)
-	}
-	if err := readInterop_add_Results(r, &result); err != nil {
-		return 0, &ipc.Error{Method: "interopapi.Interop.Add", Err: err}
+		return 0, err
 	}
 	return result, nil
 }
 
 // Echo returns r unchanged.
 func (c *PeerClient) Echo(ctx context.Context, r interopapi.Record) (result interopapi.Record, err error) {
-	f, release := c.c.Echo(ctx, func(p Interop_echo_Params) error {
-		return ipc.ArgsError(writeInterop_echo_Params(p, r))
+	err = ipcimpl.Call(ctx, c.c, &methodInteropEcho, func(p capnp.Struct) error {
+		return writeInterop_echo_Params(Interop_echo_Params(p), r)
+	}, func(r1 capnp.Struct) error {
+		return readInterop_echo_Results(Interop_echo_Results(r1), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return interopapi.Record{}, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Echo", err)
-	}
-	defer release()
-	r1, err := f.Struct()
 	if err != nil {
-		return interopapi.Record{}, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Echo", err)
-	}
-	if err := readInterop_echo_Results(r1, &result); err != nil {
-		return interopapi.Record{}, &ipc.Error{Method: "interopapi.Interop.Echo", Err: err}
+		return interopapi.Record{}, err
 	}
 	return result, nil
 }
 
 // Stats summarises values; it fails when values is empty.
 func (c *PeerClient) Stats(ctx context.Context, values []int64) (sum int64, min1 int64, max1 int64, count int32, err error) {
-	f, release := c.c.Stats(ctx, func(p Interop_stats_Params) error {
-		return ipc.ArgsError(writeInterop_stats_Params(p, values))
+	err = ipcimpl.Call(ctx, c.c, &methodInteropStats, func(p capnp.Struct) error {
+		return writeInterop_stats_Params(Interop_stats_Params(p), values)
+	}, func(r capnp.Struct) error {
+		return readInterop_stats_Results(Interop_stats_Results(r), &sum, &min1, &max1, &count)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return 0, 0, 0, 0, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Stats", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return 0, 0, 0, 0, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Stats", err)
-	}
-	if err := readInterop_stats_Results(r, &sum, &min1, &max1, &count); err != nil {
-		return 0, 0, 0, 0, &ipc.Error{Method: "interopapi.Interop.Stats", Err: err}
+		return 0, 0, 0, 0, err
 	}
 	return sum, min1, max1, count, nil
 }
@@ -942,363 +808,259 @@ func (c *PeerClient) Stats(ctx context.Context, values []int64) (sum int64, min1
 // Lookup returns the value stored under key in table, or nil when
 // there is none.
 func (c *PeerClient) Lookup(ctx context.Context, table map[string]int64, key string) (result *int64, err error) {
-	f, release := c.c.Lookup(ctx, func(p Interop_lookup_Params) error {
-		return ipc.ArgsError(writeInterop_lookup_Params(p, table, key))
+	err = ipcimpl.Call(ctx, c.c, &methodInteropLookup, func(p capnp.Struct) error {
+		return writeInterop_lookup_Params(Interop_lookup_Params(p), table, key)
+	}, func(r capnp.Struct) error {
+		return readInterop_lookup_Results(Interop_lookup_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Lookup", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Lookup", err)
-	}
-	if err := readInterop_lookup_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "interopapi.Interop.Lookup", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
 
 // Count counts how often each kind occurs in kinds.
 func (c *PeerClient) Count(ctx context.Context, kinds []interopapi.Kind) (result map[interopapi.Kind]int32, err error) {
-	f, release := c.c.Count(ctx, func(p Interop_count_Params) error {
-		return ipc.ArgsError(writeInterop_count_Params(p, kinds))
+	err = ipcimpl.Call(ctx, c.c, &methodInteropCount, func(p capnp.Struct) error {
+		return writeInterop_count_Params(Interop_count_Params(p), kinds)
+	}, func(r capnp.Struct) error {
+		return readInterop_count_Results(Interop_count_Results(r), &result)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Count", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return nil, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Count", err)
-	}
-	if err := readInterop_count_Results(r, &result); err != nil {
-		return nil, &ipc.Error{Method: "interopapi.Interop.Count", Err: err}
+		return nil, err
 	}
 	return result, nil
 }
 
 // Fail always fails with message.
 func (c *PeerClient) Fail(ctx context.Context, message string) (err error) {
-	f, release := c.c.Fail(ctx, func(p Interop_fail_Params) error {
-		return ipc.ArgsError(writeInterop_fail_Params(p, message))
-	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Fail", err)
-	}
-	defer release()
-	if _, err := f.Struct(); err != nil {
-		return ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Fail", err)
-	}
-	return nil
+	return ipcimpl.Call(ctx, c.c, &methodInteropFail, func(p capnp.Struct) error {
+		return writeInterop_fail_Params(Interop_fail_Params(p), message)
+	}, nil)
 }
 
 // Size returns how many nodes t has and how deep it is (a leaf has
 // depth 1).
 func (c *PeerClient) Size(ctx context.Context, t interopapi.Tree) (nodes int32, depth int32, err error) {
-	f, release := c.c.Size(ctx, func(p Interop_size_Params) error {
-		return ipc.ArgsError(writeInterop_size_Params(p, t))
+	err = ipcimpl.Call(ctx, c.c, &methodInteropSize, func(p capnp.Struct) error {
+		return writeInterop_size_Params(Interop_size_Params(p), t)
+	}, func(r capnp.Struct) error {
+		return readInterop_size_Results(Interop_size_Results(r), &nodes, &depth)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return 0, 0, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Size", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return 0, 0, ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Interop.Size", err)
-	}
-	if err := readInterop_size_Results(r, &nodes, &depth); err != nil {
-		return 0, 0, &ipc.Error{Method: "interopapi.Interop.Size", Err: err}
+		return 0, 0, err
 	}
 	return nodes, depth, nil
 }
 
 // NewPeerServer returns a capability that serves impl: calls to it, usually made by a
 // PeerClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewPeerServer(impl interopapi.Peer) capnp.Client {
-	s := peerServer{impl: impl}
-	return capnp.NewClient(server.New(Peer_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewPeerServer(impl interopapi.Peer) *ipc.Capability {
+	return ipcimpl.NewServer(peerServer{impl: impl}, impl)
 }
 
-// peerServer serves a interopapi.Peer as a Peer_Server.
+// peerServer serves a interopapi.Peer.
 type peerServer struct {
 	impl interopapi.Peer
 }
 
-// Subscribe serves interopapi.Peer.Subscribe.
-func (s peerServer) Subscribe(ctx context.Context, call Peer_subscribe) (err error) {
-	defer ipc.Recover("interopapi.Peer.Subscribe", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s peerServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case Peer_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveSubscribe(ctx, call)
+		case 1:
+			return s.serveAwaitReleased(ctx, call)
+		case 2:
+			return s.serveForward(ctx, call)
+		}
+	case Interop_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveAdd(ctx, call)
+		case 1:
+			return s.serveEcho(ctx, call)
+		case 2:
+			return s.serveStats(ctx, call)
+		case 3:
+			return s.serveLookup(ctx, call)
+		case 4:
+			return s.serveCount(ctx, call)
+		case 5:
+			return s.serveFail(ctx, call)
+		case 6:
+			return s.serveSize(ctx, call)
+		}
 	}
-	defer slot.Leave()
+	return ipcimpl.Unknown(call)
+}
+
+// serveSubscribe serves interopapi.Peer.Subscribe.
+func (s peerServer) serveSubscribe(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodPeerSubscribe, &err)
 	var (
 		count  int32
 		notify interopapi.Notify
 	)
-	if err := readPeer_subscribe_Params(call.Args(), &count, &notify); err != nil {
-		return &ipc.Error{Method: "interopapi.Peer.Subscribe", Err: err}
+	if err := readPeer_subscribe_Params(Peer_subscribe_Params(call.Params()), &count, &notify); err != nil {
+		return ipcimpl.ParamsError(&methodPeerSubscribe, err)
 	}
 	result, err := s.impl.Subscribe(ctx, count, notify)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writePeer_subscribe_Results(r, result); err != nil {
-		return &ipc.Error{Method: "interopapi.Peer.Subscribe", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodPeerSubscribe, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writePeer_subscribe_Results(Peer_subscribe_Results(r), result)
+	})
 }
 
-// AwaitReleased serves interopapi.Peer.AwaitReleased.
-func (s peerServer) AwaitReleased(ctx context.Context, call Peer_awaitReleased) (err error) {
-	defer ipc.Recover("interopapi.Peer.AwaitReleased", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveAwaitReleased serves interopapi.Peer.AwaitReleased.
+func (s peerServer) serveAwaitReleased(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodPeerAwaitReleased, &err)
 	var n int32
-	if err := readPeer_awaitReleased_Params(call.Args(), &n); err != nil {
-		return &ipc.Error{Method: "interopapi.Peer.AwaitReleased", Err: err}
+	if err := readPeer_awaitReleased_Params(Peer_awaitReleased_Params(call.Params()), &n); err != nil {
+		return ipcimpl.ParamsError(&methodPeerAwaitReleased, err)
 	}
-	if err := s.impl.AwaitReleased(ctx, n); err != nil {
-		return ipc.ServerError(err)
-	}
-	return nil
+	return ipc.ServerError(s.impl.AwaitReleased(ctx, n))
 }
 
-// Forward serves interopapi.Peer.Forward.
-func (s peerServer) Forward(ctx context.Context, call Peer_forward) (err error) {
-	defer ipc.Recover("interopapi.Peer.Forward", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveForward serves interopapi.Peer.Forward.
+func (s peerServer) serveForward(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodPeerForward, &err)
 	var (
 		records []interopapi.Record
 		l       interopapi.Listener
 	)
-	if err := readPeer_forward_Params(call.Args(), &records, &l); err != nil {
-		return &ipc.Error{Method: "interopapi.Peer.Forward", Err: err}
+	if err := readPeer_forward_Params(Peer_forward_Params(call.Params()), &records, &l); err != nil {
+		return ipcimpl.ParamsError(&methodPeerForward, err)
 	}
 	result, err := s.impl.Forward(ctx, records, l)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writePeer_forward_Results(r, result); err != nil {
-		return &ipc.Error{Method: "interopapi.Peer.Forward", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodPeerForward, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writePeer_forward_Results(Peer_forward_Results(r), result)
+	})
 }
 
-// Add serves interopapi.Interop.Add.
-func (s peerServer) Add(ctx context.Context, call Interop_add) (err error) {
-	defer ipc.Recover("interopapi.Interop.Add", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveAdd serves interopapi.Interop.Add.
+func (s peerServer) serveAdd(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodInteropAdd, &err)
 	var (
 		a int64
 		b int64
 	)
-	if err := readInterop_add_Params(call.Args(), &a, &b); err != nil {
-		return &ipc.Error{Method: "interopapi.Interop.Add", Err: err}
+	if err := readInterop_add_Params(Interop_add_Params(call.Params()), &a, &b); err != nil {
+		return ipcimpl.ParamsError(&methodInteropAdd, err)
 	}
 	result, err := s.impl.Add(ctx, a, b)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeInterop_add_Results(r, result); err != nil {
-		return &ipc.Error{Method: "interopapi.Interop.Add", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodInteropAdd, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeInterop_add_Results(Interop_add_Results(r), result)
+	})
 }
 
-// Echo serves interopapi.Interop.Echo.
-func (s peerServer) Echo(ctx context.Context, call Interop_echo) (err error) {
-	defer ipc.Recover("interopapi.Interop.Echo", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveEcho serves interopapi.Interop.Echo.
+func (s peerServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodInteropEcho, &err)
 	var r interopapi.Record
-	if err := readInterop_echo_Params(call.Args(), &r); err != nil {
-		return &ipc.Error{Method: "interopapi.Interop.Echo", Err: err}
+	if err := readInterop_echo_Params(Interop_echo_Params(call.Params()), &r); err != nil {
+		return ipcimpl.ParamsError(&methodInteropEcho, err)
 	}
 	result, err := s.impl.Echo(ctx, r)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r1, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeInterop_echo_Results(r1, result); err != nil {
-		return &ipc.Error{Method: "interopapi.Interop.Echo", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodInteropEcho, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r1 capnp.Struct) error {
+		return writeInterop_echo_Results(Interop_echo_Results(r1), result)
+	})
 }
 
-// Stats serves interopapi.Interop.Stats.
-func (s peerServer) Stats(ctx context.Context, call Interop_stats) (err error) {
-	defer ipc.Recover("interopapi.Interop.Stats", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveStats serves interopapi.Interop.Stats.
+func (s peerServer) serveStats(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodInteropStats, &err)
 	var values []int64
-	if err := readInterop_stats_Params(call.Args(), &values); err != nil {
-		return &ipc.Error{Method: "interopapi.Interop.Stats", Err: err}
+	if err := readInterop_stats_Params(Interop_stats_Params(call.Params()), &values); err != nil {
+		return ipcimpl.ParamsError(&methodInteropStats, err)
 	}
 	sum, min1, max1, count, err := s.impl.Stats(ctx, values)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeInterop_stats_Results(r, sum, min1, max1, count); err != nil {
-		return &ipc.Error{Method: "interopapi.Interop.Stats", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodInteropStats, capnp.ObjectSize{DataSize: 32, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeInterop_stats_Results(Interop_stats_Results(r), sum, min1, max1, count)
+	})
 }
 
-// Lookup serves interopapi.Interop.Lookup.
-func (s peerServer) Lookup(ctx context.Context, call Interop_lookup) (err error) {
-	defer ipc.Recover("interopapi.Interop.Lookup", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveLookup serves interopapi.Interop.Lookup.
+func (s peerServer) serveLookup(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodInteropLookup, &err)
 	var (
 		table map[string]int64
 		key   string
 	)
-	if err := readInterop_lookup_Params(call.Args(), &table, &key); err != nil {
-		return &ipc.Error{Method: "interopapi.Interop.Lookup", Err: err}
+	if err := readInterop_lookup_Params(Interop_lookup_Params(call.Params()), &table, &key); err != nil {
+		return ipcimpl.ParamsError(&methodInteropLookup, err)
 	}
 	result, err := s.impl.Lookup(ctx, table, key)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeInterop_lookup_Results(r, result); err != nil {
-		return &ipc.Error{Method: "interopapi.Interop.Lookup", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodInteropLookup, capnp.ObjectSize{DataSize: 16, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeInterop_lookup_Results(Interop_lookup_Results(r), result)
+	})
 }
 
-// Count serves interopapi.Interop.Count.
-func (s peerServer) Count(ctx context.Context, call Interop_count) (err error) {
-	defer ipc.Recover("interopapi.Interop.Count", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveCount serves interopapi.Interop.Count.
+func (s peerServer) serveCount(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodInteropCount, &err)
 	var kinds []interopapi.Kind
-	if err := readInterop_count_Params(call.Args(), &kinds); err != nil {
-		return &ipc.Error{Method: "interopapi.Interop.Count", Err: err}
+	if err := readInterop_count_Params(Interop_count_Params(call.Params()), &kinds); err != nil {
+		return ipcimpl.ParamsError(&methodInteropCount, err)
 	}
 	result, err := s.impl.Count(ctx, kinds)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeInterop_count_Results(r, result); err != nil {
-		return &ipc.Error{Method: "interopapi.Interop.Count", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodInteropCount, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeInterop_count_Results(Interop_count_Results(r), result)
+	})
 }
 
-// Fail serves interopapi.Interop.Fail.
-func (s peerServer) Fail(ctx context.Context, call Interop_fail) (err error) {
-	defer ipc.Recover("interopapi.Interop.Fail", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveFail serves interopapi.Interop.Fail.
+func (s peerServer) serveFail(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodInteropFail, &err)
 	var message string
-	if err := readInterop_fail_Params(call.Args(), &message); err != nil {
-		return &ipc.Error{Method: "interopapi.Interop.Fail", Err: err}
+	if err := readInterop_fail_Params(Interop_fail_Params(call.Params()), &message); err != nil {
+		return ipcimpl.ParamsError(&methodInteropFail, err)
 	}
-	if err := s.impl.Fail(ctx, message); err != nil {
-		return ipc.ServerError(err)
-	}
-	return nil
+	return ipc.ServerError(s.impl.Fail(ctx, message))
 }
 
-// Size serves interopapi.Interop.Size.
-func (s peerServer) Size(ctx context.Context, call Interop_size) (err error) {
-	defer ipc.Recover("interopapi.Interop.Size", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
-	}
-	defer slot.Leave()
+// serveSize serves interopapi.Interop.Size.
+func (s peerServer) serveSize(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodInteropSize, &err)
 	var t interopapi.Tree
-	if err := readInterop_size_Params(call.Args(), &t); err != nil {
-		return &ipc.Error{Method: "interopapi.Interop.Size", Err: err}
+	if err := readInterop_size_Params(Interop_size_Params(call.Params()), &t); err != nil {
+		return ipcimpl.ParamsError(&methodInteropSize, err)
 	}
 	nodes, depth, err := s.impl.Size(ctx, t)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeInterop_size_Results(r, nodes, depth); err != nil {
-		return &ipc.Error{Method: "interopapi.Interop.Size", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodInteropSize, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
+		return writeInterop_size_Results(Interop_size_Results(r), nodes, depth)
+	})
 }
 
 // UnimplementedPeer answers every method of interopapi.Peer with an error wrapping ipc.ErrUnimplemented
@@ -1360,151 +1122,151 @@ func (UnimplementedPeer) Size(context.Context, interopapi.Tree) (int32, int32, e
 	return 0, 0, ipc.Unimplemented("interopapi.Interop.Size")
 }
 
-// ExportPeer returns a new reference to the capability that carries v: null for nil,
-// the capability a PeerClient calls (so a received object goes back as itself), and
-// otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportPeer(v interopapi.Peer) Peer {
+// ExportPeer returns a new reference to the capability that carries v: nil for nil, the
+// capability a PeerClient calls (so a received object goes back as itself), and otherwise a new
+// server for v. Setting it into a message hands the reference to the message.
+func ExportPeer(v interopapi.Peer) *ipc.Capability {
 	switch v := v.(type) {
 	case nil:
-		return Peer{}
+		return nil
 	case *PeerClient:
 		if v == nil {
-			return Peer{}
+			return nil
 		}
 		return v.c.AddRef()
 	}
-	return Peer(NewPeerServer(v))
+	return NewPeerServer(v)
 }
 
-// ImportPeer returns the Go value of the capability c, which it does not take over:
-// nil for a null capability, the implementation itself for a capability this process serves
-// with NewPeerServer, and otherwise a PeerClient holding a new reference to c.
-func ImportPeer(c Peer) interopapi.Peer {
-	if !c.IsValid() {
+// ImportPeer returns the Go value of the capability c, taking over c: nil for nil, the
+// implementation itself for a capability this process serves with NewPeerServer, and
+// otherwise a PeerClient that calls c.
+func ImportPeer(c *ipc.Capability) interopapi.Peer {
+	if c == nil {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		switch s := b.(type) {
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		switch s := s.(type) {
 		case peerServer:
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewPeerClient(capnp.Client(c.AddRef()))
+	return NewPeerClient(c)
 }
+
+// The methods of interopapi.Notify on the wire.
+var (
+	methodNotifyCall = capnprpc.Method{InterfaceID: Notify_TypeID, MethodID: 0, Name: "interopapi.Notify.Call", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 3}}
+)
 
 // NotifyClient calls a interopapi.Notify func in another process; its method value Call is
 // what a receiver of a interopapi.Notify gets. Call is safe for concurrent use; it fails as a method of an
 // interface client does (an error result, or a panic with an *ipc.Error without one).
 type NotifyClient struct {
-	c Notify
+	c *ipc.Capability
 }
 
-// NewNotifyClient returns a client that calls c, a capability serving a interopapi.Notify. The
-// client takes over c: its Release releases c, and so does garbage collection of a client (and
-// of its Call method value) that was not released.
-func NewNotifyClient(c capnp.Client) *NotifyClient {
-	client := &NotifyClient{c: Notify(c)}
-	runtime.AddCleanup(client, Notify.Release, client.c)
+// NewNotifyClient returns a client that calls c, a capability serving interopapi.Notify, typically
+// what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A
+// client that becomes unreachable without Release releases c when it is garbage collected;
+// call Release rather than rely on that.
+func NewNotifyClient(c *ipc.Capability) *NotifyClient {
+	client := &NotifyClient{c: c}
+	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
 	return client
 }
 
 // Release releases the capability the client calls. Calls made after Release fail.
-// Calling Release more than once is harmless.
 func (c *NotifyClient) Release() {
 	c.c.Release()
 }
 
 // Call calls interopapi.Notify.Call in the other process.
 func (c *NotifyClient) Call(ctx context.Context, ev interopapi.Event, tags []string, note *string) (ack string, err error) {
-	f, release := c.c.Call(ctx, func(p Notify_call_Params) error {
-		return ipc.ArgsError(writeNotify_call_Params(p, ev, tags, note))
+	err = ipcimpl.Call(ctx, c.c, &methodNotifyCall, func(p capnp.Struct) error {
+		return writeNotify_call_Params(Notify_call_Params(p), ev, tags, note)
+	}, func(r capnp.Struct) error {
+		return readNotify_call_Results(Notify_call_Results(r), &ack)
 	})
-	if err := ipc.Await(ctx, f.Future); err != nil {
-		go release()
-		return "", ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Notify.Call", err)
-	}
-	defer release()
-	r, err := f.Struct()
 	if err != nil {
-		return "", ipc.ClientError(ctx, capnp.Client(c.c), "interopapi.Notify.Call", err)
-	}
-	if err := readNotify_call_Results(r, &ack); err != nil {
-		return "", &ipc.Error{Method: "interopapi.Notify.Call", Err: err}
+		return "", err
 	}
 	return ack, nil
 }
 
 // NewNotifyServer returns a capability that serves impl: calls to it, usually made by a
 // NotifyClient in another process, run impl's methods, concurrently. The caller owns the
-// returned client: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
+// returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
 //
 // An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A
 // panic in impl becomes that call's error and the server keeps serving. Once the last
 // reference to the capability is released and every call has returned, impl is closed if it
 // is an io.Closer.
-func NewNotifyServer(impl interopapi.Notify) capnp.Client {
-	s := notifyServer{impl: impl}
-	return capnp.NewClient(server.New(Notify_Methods(nil, s), s, ipc.CloseOnShutdown(impl)))
+func NewNotifyServer(impl interopapi.Notify) *ipc.Capability {
+	return ipcimpl.NewServer(notifyServer{impl: impl}, impl)
 }
 
-// notifyServer serves a interopapi.Notify as a Notify_Server.
+// notifyServer serves a interopapi.Notify.
 type notifyServer struct {
 	impl interopapi.Notify
 }
 
-// Call serves interopapi.Notify.Call.
-func (s notifyServer) Call(ctx context.Context, call Notify_call) (err error) {
-	defer ipc.Recover("interopapi.Notify.Call", &err)
-	call.Go()
-	slot, err := ipc.EnterCall(ctx)
-	if err != nil {
-		return err
+// Dispatch runs the method call names.
+func (s notifyServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	switch call.InterfaceID() {
+	case Notify_TypeID:
+		switch call.MethodID() {
+		case 0:
+			return s.serveCall(ctx, call)
+		}
 	}
-	defer slot.Leave()
+	return ipcimpl.Unknown(call)
+}
+
+// serveCall serves interopapi.Notify.Call.
+func (s notifyServer) serveCall(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodNotifyCall, &err)
 	var (
 		ev   interopapi.Event
 		tags []string
 		note *string
 	)
-	if err := readNotify_call_Params(call.Args(), &ev, &tags, &note); err != nil {
-		return &ipc.Error{Method: "interopapi.Notify.Call", Err: err}
+	if err := readNotify_call_Params(Notify_call_Params(call.Params()), &ev, &tags, &note); err != nil {
+		return ipcimpl.ParamsError(&methodNotifyCall, err)
 	}
 	ack, err := s.impl(ctx, ev, tags, note)
 	if err != nil {
 		return ipc.ServerError(err)
 	}
-	r, err := call.AllocResults()
-	if err != nil {
-		return err
-	}
-	if err := writeNotify_call_Results(r, ack); err != nil {
-		return &ipc.Error{Method: "interopapi.Notify.Call", Err: err}
-	}
-	return nil
+	return ipcimpl.Results(call, &methodNotifyCall, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
+		return writeNotify_call_Results(Notify_call_Results(r), ack)
+	})
 }
 
-// ExportNotify returns a new reference to a capability that calls v: null for nil, and
+// ExportNotify returns a new reference to a capability that calls v: nil for nil, and
 // otherwise a new server for v. Setting it into a message hands the reference to the message.
-func ExportNotify(v interopapi.Notify) Notify {
+func ExportNotify(v interopapi.Notify) *ipc.Capability {
 	if v == nil {
-		return Notify{}
-	}
-	return Notify(NewNotifyServer(v))
-}
-
-// ImportNotify returns the Go func of the capability c, which it does not take over:
-// nil for a null capability, the func itself for a capability this process serves with
-// NewNotifyServer, and otherwise the Call method of a NotifyClient holding a new reference to c.
-func ImportNotify(c Notify) interopapi.Notify {
-	if !c.IsValid() {
 		return nil
 	}
-	if b, ok := ipc.LocalServer(capnp.Client(c)); ok {
-		if s, ok := b.(notifyServer); ok {
+	return NewNotifyServer(v)
+}
+
+// ImportNotify returns the Go func of the capability c, taking over c: nil for nil, the
+// func itself for a capability this process serves with NewNotifyServer, and otherwise the Call
+// method of a NotifyClient that calls c.
+func ImportNotify(c *ipc.Capability) interopapi.Notify {
+	if c == nil {
+		return nil
+	}
+	if s, ok := ipcimpl.LocalServer(c); ok {
+		if s, ok := s.(notifyServer); ok {
+			c.Release()
 			return s.impl
 		}
 	}
-	return NewNotifyClient(capnp.Client(c.AddRef())).Call
+	return NewNotifyClient(c).Call
 }
 
 // writeSubscription_deliveries_Results writes the results of interopapi.Subscription.Deliveries into p.
@@ -1919,7 +1681,7 @@ func readInterop_size_Results(p Interop_size_Results, nodes *int32, depth *int32
 // writePeer_subscribe_Params writes the arguments of a call to interopapi.Peer.Subscribe into p.
 func writePeer_subscribe_Params(p Peer_subscribe_Params, count int32, notify interopapi.Notify) error {
 	p.SetCount(count)
-	if err := p.SetNotify(ExportNotify(notify)); err != nil {
+	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportNotify(notify)); err != nil {
 		return ipc.InField("notify", err)
 	}
 	return nil
@@ -1928,13 +1690,13 @@ func writePeer_subscribe_Params(p Peer_subscribe_Params, count int32, notify int
 // readPeer_subscribe_Params reads the arguments of a call to interopapi.Peer.Subscribe from p.
 func readPeer_subscribe_Params(p Peer_subscribe_Params, count *int32, notify *interopapi.Notify) error {
 	*count = p.Count()
-	*notify = ImportNotify(p.Notify())
+	*notify = ImportNotify(ipcimpl.Cap(capnp.Struct(p), 0))
 	return nil
 }
 
 // writePeer_subscribe_Results writes the results of interopapi.Peer.Subscribe into p.
 func writePeer_subscribe_Results(p Peer_subscribe_Results, result interopapi.Subscription) error {
-	if err := p.SetResult(ExportSubscription(result)); err != nil {
+	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportSubscription(result)); err != nil {
 		return ipc.InField("result", err)
 	}
 	return nil
@@ -1942,7 +1704,7 @@ func writePeer_subscribe_Results(p Peer_subscribe_Results, result interopapi.Sub
 
 // readPeer_subscribe_Results reads the results of interopapi.Peer.Subscribe from p.
 func readPeer_subscribe_Results(p Peer_subscribe_Results, result *interopapi.Subscription) error {
-	*result = ImportSubscription(p.Result())
+	*result = ImportSubscription(ipcimpl.Cap(capnp.Struct(p), 0))
 	return nil
 }
 
@@ -1971,7 +1733,7 @@ func writePeer_forward_Params(p Peer_forward_Params, records []interopapi.Record
 			}
 		}
 	}
-	if err := p.SetL(ExportListener(l)); err != nil {
+	if err := ipcimpl.SetCap(capnp.Struct(p), 1, ExportListener(l)); err != nil {
 		return ipc.InField("l", err)
 	}
 	return nil
@@ -1996,7 +1758,7 @@ func readPeer_forward_Params(p Peer_forward_Params, records *[]interopapi.Record
 		}
 		*records = x
 	}
-	*l1 = ImportListener(p.L())
+	*l1 = ImportListener(ipcimpl.Cap(capnp.Struct(p), 1))
 	return nil
 }
 

@@ -1,0 +1,129 @@
+package proxy
+
+import (
+	"fmt"
+
+	"github.com/dave/jennifer/jen"
+
+	"github.com/ifacegen/ifacegen/annotate"
+)
+
+// capabilityConversions emits the conversions between a Go value of the
+// interface (or func type) it and the capability that carries it:
+//
+//	func ExportBlockTemplate(v mining.BlockTemplate) *ipc.Capability {
+//		switch v := v.(type) {
+//		case nil:
+//			return nil
+//		case *BlockTemplateClient:
+//			if v == nil {
+//				return nil
+//			}
+//			return v.c.AddRef()
+//		}
+//		return NewBlockTemplateServer(v)
+//	}
+//
+//	func ImportBlockTemplate(c *ipc.Capability) mining.BlockTemplate {
+//		if c == nil {
+//			return nil
+//		}
+//		if s, ok := ipcimpl.LocalServer(c); ok {
+//			switch s := s.(type) {
+//			case blockTemplateServer:
+//				c.Release()
+//				return s.impl
+//			}
+//		}
+//		return NewBlockTemplateClient(c)
+//	}
+func (g *generator) capabilityConversions(it *annotate.Interface) {
+	f := g.file
+	capability := jen.Op("*").Qual(ipcPath, "Capability")
+	client := clientType(it)
+
+	goType := g.qual(annotate.TypeName{Path: g.pkg.Path, Name: it.Name})
+	exportBody := []jen.Code{
+		jen.Switch(jen.Id("v").Op(":=").Id("v").Assert(jen.Type())).Block(
+			jen.Case(jen.Nil()).Block(jen.Return(jen.Nil())),
+			jen.Case(jen.Op("*").Id(client)).Block(
+				jen.If(jen.Id("v").Op("==").Nil()).Block(jen.Return(jen.Nil())),
+				jen.Return(jen.Id("v").Dot("c").Dot("AddRef").Call()),
+			),
+			g.derivedClientCases(it),
+		),
+		jen.Return(jen.Id("New" + it.Name + "Server").Call(jen.Id("v"))),
+	}
+	local := g.localServerSwitch(it)
+	remote := jen.Id("New" + client).Call(jen.Id("c"))
+	exportDoc := fmt.Sprintf("%s returns a new reference to the capability that carries v: nil for nil, the\n"+
+		"capability a %s calls (so a received object goes back as itself), and otherwise a new\n"+
+		"server for v. Setting it into a message hands the reference to the message.", exportFunc(it.Name), client)
+	importDoc := fmt.Sprintf("%s returns the Go value of the capability c, taking over c: nil for nil, the\n"+
+		"implementation itself for a capability this process serves with New%sServer, and\n"+
+		"otherwise a %s that calls c.", importFunc(it.Name), it.Name, client)
+	if it.Func != nil {
+		goType = g.qual(*it.Func)
+		exportBody = []jen.Code{
+			jen.If(jen.Id("v").Op("==").Nil()).Block(jen.Return(jen.Nil())),
+			jen.Return(jen.Id("New" + it.Name + "Server").Call(jen.Id("v"))),
+		}
+		local = jen.If(jen.List(jen.Id("s"), jen.Id("ok")).Op(":=").Id("s").Assert(jen.Id(serverType(it))), jen.Id("ok")).Block(
+			jen.Id("c").Dot("Release").Call(),
+			jen.Return(jen.Id("s").Dot("impl")),
+		)
+		remote = remote.Dot("Call")
+		exportDoc = fmt.Sprintf("%s returns a new reference to a capability that calls v: nil for nil, and\n"+
+			"otherwise a new server for v. Setting it into a message hands the reference to the message.", exportFunc(it.Name))
+		importDoc = fmt.Sprintf("%s returns the Go func of the capability c, taking over c: nil for nil, the\n"+
+			"func itself for a capability this process serves with New%sServer, and otherwise the Call\n"+
+			"method of a %s that calls c.", importFunc(it.Name), it.Name, client)
+	}
+
+	f.Comment(docComment(exportDoc))
+	f.Func().Id(exportFunc(it.Name)).Params(jen.Id("v").Add(goType)).Add(capability).Block(exportBody...)
+
+	f.Comment(docComment(importDoc))
+	f.Func().Id(importFunc(it.Name)).Params(jen.Id("c").Add(capability)).Add(goType).Block(
+		jen.If(jen.Id("c").Op("==").Nil()).Block(jen.Return(jen.Nil())),
+		jen.If(
+			jen.List(jen.Id("s"), jen.Id("ok")).Op(":=").Qual(ipcimplPath, "LocalServer").Call(jen.Id("c")),
+			jen.Id("ok"),
+		).Block(local),
+		jen.Return(remote),
+	)
+}
+
+// derivedClientCases renders the cases of ExportX's type switch for the
+// client proxies of interfaces extending it: their capability serves it
+// too.
+//
+//	case *DerivedClient:
+//		if v == nil {
+//			return nil
+//		}
+//		return v.c.AddRef()
+func (g *generator) derivedClientCases(it *annotate.Interface) jen.Code {
+	var cases []jen.Code
+	for _, d := range g.derivedOf(it) {
+		cases = append(cases, jen.Case(jen.Op("*").Id(clientType(d))).Block(
+			jen.If(jen.Id("v").Op("==").Nil()).Block(jen.Return(jen.Nil())),
+			jen.Return(jen.Id("v").Dot("c").Dot("AddRef").Call()),
+		))
+	}
+	return jen.Add(cases...)
+}
+
+// localServerSwitch renders the switch of ImportX that recovers the
+// implementation behind a local server of it or of an interface
+// extending it (and releases c, which it no longer needs).
+func (g *generator) localServerSwitch(it *annotate.Interface) jen.Code {
+	var cases []jen.Code
+	for _, x := range append([]*annotate.Interface{it}, g.derivedOf(it)...) {
+		cases = append(cases, jen.Case(jen.Id(serverType(x))).Block(
+			jen.Id("c").Dot("Release").Call(),
+			jen.Return(jen.Id("s").Dot("impl")),
+		))
+	}
+	return jen.Switch(jen.Id("s").Op(":=").Id("s").Assert(jen.Type())).Block(cases...)
+}

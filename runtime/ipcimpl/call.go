@@ -1,0 +1,90 @@
+package ipcimpl
+
+import (
+	"context"
+	"errors"
+
+	"capnproto.org/go/capnp/v3"
+
+	"github.com/ifacegen/ifacegen/runtime/capnprpc"
+	"github.com/ifacegen/ifacegen/runtime/ipc"
+)
+
+// SupportPackageIsVersion2 is referenced by generated code
+// (`const _ = ipcimpl.SupportPackageIsVersion2`) so that code generated for
+// another version of this package fails to compile with a message naming
+// the version, rather than misbehave.
+const SupportPackageIsVersion2 = true
+
+// Call calls m on c with ctx and waits for the answer: params writes the
+// arguments into the params struct, results reads the results struct.
+// Either may be nil. Neither is retained.
+//
+// The error is what a generated client method returns:
+//   - the arguments could not be written, or the results read: an
+//     *ipc.Error for m wrapping the conversion's error;
+//   - ctx is done first: an *ipc.Error wrapping ctx.Err(), so that
+//     errors.Is(err, context.Canceled) holds;
+//   - c was released or is null: an *ipc.Error wrapping ipc.ErrReleased;
+//   - otherwise what ipc.CallError makes of the engine's error: an
+//     *ipc.RemoteError for an error the remote implementation returned, an
+//     *ipc.Error wrapping ipc.ErrDisconnected or ipc.ErrUnimplemented, …
+func Call(ctx context.Context, c *capnprpc.Capability, m *capnprpc.Method, params, results func(capnp.Struct) error) error {
+	if c == nil || c.Released() {
+		return &ipc.Error{Method: m.Name, Err: ipc.ErrReleased}
+	}
+	// The marks tell a conversion's error from the engine's; these
+	// closures do not escape either, as the engine does not keep them.
+	var markedParams, markedResults func(capnp.Struct) error
+	if params != nil {
+		markedParams = func(s capnp.Struct) error { return markConversion(params(s)) }
+	}
+	if results != nil {
+		markedResults = func(s capnp.Struct) error { return markConversion(results(s)) }
+	}
+	err := c.Call(ctx, m, markedParams, markedResults)
+	if err == nil {
+		return nil
+	}
+	return clientError(ctx, m, err)
+}
+
+// MustCall is Call for a method without an error result: it panics with
+// the *ipc.Error a failed call returns, as a generated method without an
+// error result documents. A method without a context calls it with
+// context.Background().
+func MustCall(ctx context.Context, c *capnprpc.Capability, m *capnprpc.Method, params, results func(capnp.Struct) error) {
+	if err := Call(ctx, c, m, params, results); err != nil {
+		var e *ipc.Error
+		if !errors.As(err, &e) {
+			e = &ipc.Error{Method: m.Name, Err: err}
+		}
+		panic(e)
+	}
+}
+
+// conversionError marks the error of a generated conversion.
+type conversionError struct{ err error }
+
+func (e *conversionError) Error() string { return e.err.Error() }
+func (e *conversionError) Unwrap() error { return e.err }
+
+// markConversion returns nil for nil, and allocates only for an error.
+func markConversion(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &conversionError{err}
+}
+
+// clientError classifies err, the error of a call to m made with ctx.
+func clientError(ctx context.Context, m *capnprpc.Method, err error) error {
+	var conv *conversionError
+	switch {
+	case errors.As(err, &conv):
+		return &ipc.Error{Method: m.Name, Err: conv.err}
+	case ctx.Err() != nil && errors.Is(err, ctx.Err()):
+		return &ipc.Error{Method: m.Name, Err: ctx.Err()}
+	}
+	return ipc.CallError(m.Name, err)
+}

@@ -1,0 +1,24 @@
+// Package ipcimpl is the support code that the Go code ifacegen generates
+// calls: the prelude and epilogue of every client and server method (the
+// call itself, error classification, panic recovery), the server adapter's
+// capability, and capability pointers in messages.
+//
+// It is for generated code only. Its API has no compatibility promise to
+// users and changes with the generator; SupportPackageIsVersion tells a
+// generated package that it was generated for this runtime. Programs use
+// runtime/ipc.
+//
+// A generated client method is, for example,
+//
+//	func (c *MiningClient) GetTip(ctx context.Context) (*mining.BlockRef, error) {
+//		var result *mining.BlockRef
+//		err := ipcimpl.Call(ctx, c.c, &miningGetTip, nil, func(r capnp.Struct) error {
+//			return readMining_getTip_Results(Mining_getTip_Results(r), &result)
+//		})
+//		return result, err
+//	}
+//
+// and its server side one case of the adapter's Dispatch switch. Neither
+// closure escapes: a call allocates only what the engine and the
+// conversions do.
+package ipcimpl
