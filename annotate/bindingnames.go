@@ -126,11 +126,13 @@ func bindingMethods(f *Field) []bindingMethod {
 		return nil
 	}
 	class := classOf(f.Type)
-	if f.HasWireName != "" {
+	if f.HasWireName != "" && f.Type.Kind == KindOptional && f.Type.Elem != nil && f.Type.Elem.Kind.IsScalar() {
 		class = dataField // an optional scalar: the value is in the data section
 	}
 	add(f.WireName, class)
-	if f.HasWireName != "" {
+	if f.HasGoName != "" {
+		add(f.HasGoName, dataField) // $Go.name renames the has flag's methods
+	} else if f.HasWireName != "" {
 		add(f.HasWireName, dataField)
 	}
 	return ms

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"go/ast"
 	"go/token"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,20 +20,35 @@ const (
 	dirError     = "error"
 	dirParam     = "param"
 	dirResult    = "result"
+	dirPackage   = "package"
+	dirStruct    = "struct"
+	dirRetired   = "retired"
 )
 
 // knownDirectives lists the directive names in the order messages list them.
-var knownDirectives = []string{dirInterface, dirMethod, dirEnum, dirConvert, dirError, dirParam, dirResult}
+var knownDirectives = []string{dirInterface, dirMethod, dirEnum, dirConvert, dirError, dirParam, dirResult, dirPackage, dirStruct, dirRetired}
 
 // directiveKeys lists the key=value arguments each implemented directive
 // takes.
 var directiveKeys = map[string][]string{
 	dirInterface: {"id"},
-	dirMethod:    {"was"},
-	dirEnum:      nil,
-	dirParam:     {"was"},
+	dirMethod:    {"was", "ordinal"},
+	dirEnum:      {"id"},
+	dirParam:     {"was", "default"},
 	dirResult:    {"was"},
+	dirPackage:   {"dialect", "id", "schema"},
+	dirStruct:    {"id"},
+	dirRetired:   {"name", "ordinal"},
 }
+
+// directiveFlags lists the bare-word arguments (flags) each directive
+// takes: //ipc:method noctx.
+var directiveFlags = map[string][]string{
+	dirMethod: {"noctx"},
+}
+
+// Dialects are the values of //ipc:package dialect=.
+const Libmultiprocess = "libmultiprocess"
 
 // namesTarget lists the directives whose first argument names what they
 // apply to: //ipc:param <goName> was=…, //ipc:result <goName> was=….
@@ -57,6 +73,9 @@ type directive struct {
 	// it is missing or malformed, which was reported), at targetPos.
 	target    string
 	targetPos token.Position
+
+	flags   map[string]token.Position // bare-word arguments (noctx), by name
+	badArgs bool                      // an argument was reported as malformed
 
 	placed bool // attached to a declaration it applies to, or reported as misplaced
 }
@@ -121,8 +140,10 @@ func scanComment(fset *token.FileSet, c *ast.Comment, errs *errorSink) (d *direc
 		errs.addf(pos, "//ipc:%s is not implemented yet; remove it", pd.Name)
 		return nil, true
 	}
-	d = &directive{name: pd.Name, pos: pos, args: make(map[string]directiveArg)}
+	d = &directive{name: pd.Name, pos: pos, args: make(map[string]directiveArg), flags: make(map[string]token.Position)}
+	before := len(errs.list)
 	parseArgs(fset, &pd, d, errs)
+	d.badArgs = len(errs.list) > before
 	return d, true
 }
 
@@ -148,7 +169,11 @@ func parseArgs(fset *token.FileSet, pd *ast.Directive, d *directive, errs *error
 		d.target, d.targetPos = args[0].Arg, fset.Position(args[0].Pos)
 		args = args[1:]
 		defer func() {
-			if _, ok := d.args["was"]; !ok && len(args) == 0 {
+			if len(d.args) == 0 && len(args) == 0 {
+				if d.name == dirParam {
+					errs.addf(d.pos, "%s %s: missing was= or default=; write //ipc:%s %s was=oldName with the wire name the %s had, or //ipc:%s %s default=V", d, d.target, d.name, d.target, what, d.name, d.target)
+					return
+				}
 				errs.addf(d.pos, "%s %s: missing was=; write //ipc:%s %s was=oldName with the wire name the %s had", d, d.target, d.name, d.target, what)
 			}
 		}()
@@ -160,7 +185,18 @@ func parseArgs(fset *token.FileSet, pd *ast.Directive, d *directive, errs *error
 			continue
 		}
 		key, value, isPair := strings.Cut(a.Arg, "=")
+		if !isPair && slices.Contains(directiveFlags[d.name], a.Arg) {
+			if _, dup := d.flags[a.Arg]; dup {
+				errs.addf(pos, "%s: duplicate %s; keep one", d, a.Arg)
+			}
+			d.flags[a.Arg] = pos
+			continue
+		}
 		if !isPair {
+			if flags := directiveFlags[d.name]; len(flags) > 0 {
+				errs.addf(pos, "%s: unexpected argument %q; arguments are key=value (keys: %s) or the words %s", d, a.Arg, strings.Join(keys, ", "), strings.Join(flags, ", "))
+				continue
+			}
 			errs.addf(pos, "%s: unexpected argument %q; arguments are key=value (keys: %s)", d, a.Arg, strings.Join(keys, ", "))
 			continue
 		}
@@ -184,10 +220,19 @@ func parseArgs(fset *token.FileSet, pd *ast.Directive, d *directive, errs *error
 	}
 }
 
+// retiredPlaceholder matches the wire name of a retired placeholder
+// (see gen/lock): "<oldName>Retired<ordinal>".
+var retiredPlaceholder = regexp.MustCompile(`^[a-z][A-Za-z0-9]*Retired[0-9]+$`)
+
 // argExample shows a valid value for each key.
 var argExample = map[string]string{
-	"id":  "id=0xc2a8f3e1d0b4a697 (run `capnp id` for a fresh one)",
-	"was": "was=OldName",
+	"id":      "id=0xc2a8f3e1d0b4a697 (run `capnp id` for a fresh one)",
+	"was":     "was=OldName",
+	"ordinal": "ordinal=3",
+	"dialect": "dialect=" + Libmultiprocess,
+	"schema":  "schema=/mp/proxy.capnp",
+	"name":    "name=makeMiningOld",
+	"default": "default=true",
 }
 
 // checkArg validates the value of key of the directive named dir,
@@ -197,6 +242,22 @@ func checkArg(dir, key, value string) string {
 	case "id":
 		_, msg := parseID(value)
 		return msg
+	case "ordinal":
+		if n, err := strconv.ParseUint(value, 10, 16); err != nil || strconv.FormatUint(n, 10) != value {
+			return fmt.Sprintf("ordinal=%s is not a method ordinal; write a decimal number 0…65535, e.g. %s", value, argExample["ordinal"])
+		}
+	case "dialect":
+		if value != Libmultiprocess {
+			return fmt.Sprintf("unknown dialect %q; the only dialect is %s", value, Libmultiprocess)
+		}
+	case "schema":
+		if !strings.HasPrefix(value, "/") || !strings.HasSuffix(value, ".capnp") || strings.ContainsAny(value, "\"\\ ") {
+			return fmt.Sprintf("schema=%s is not a schema import path; write an absolute import path ending in .capnp, e.g. %s", value, argExample["schema"])
+		}
+	case "name":
+		if !validLowerCamel(value) {
+			return fmt.Sprintf("name=%s is not a wire name; write the retired method's wire name (a lower-case ASCII letter, then ASCII letters and digits), e.g. %s", value, argExample["name"])
+		}
 	case "was":
 		if what, ok := namesTarget[dir]; ok {
 			if !validLowerCamel(value) {
@@ -204,8 +265,10 @@ func checkArg(dir, key, value string) string {
 			}
 			return ""
 		}
-		if !token.IsIdentifier(value) || !token.IsExported(value) {
-			return fmt.Sprintf("was=%s is not an exported Go method name; write the method's previous name, e.g. %s", value, argExample["was"])
+		// A retired placeholder may be named as the schema spells it
+		// (was=unwatchRetired4): that restores the method onto its slot.
+		if !token.IsIdentifier(value) || !token.IsExported(value) && !retiredPlaceholder.MatchString(value) {
+			return fmt.Sprintf("was=%s is not an exported Go method name; write the method's previous name, e.g. %s, or the retired placeholder of a removed method, e.g. was=oldNameRetired4", value, argExample["was"])
 		}
 	}
 	return ""

@@ -51,15 +51,25 @@
 //
 //	//ipc:interface [id=0x…]   an interface type: generate for it; id pins its Cap'n Proto ID
 //	//ipc:method [was=Old]     a method of such an interface: keep the wire ordinal of Old
+//	//ipc:method ordinal=N     the same: pin its ordinal (gaps become retired placeholders)
+//	//ipc:method noctx         the same, in a dialect package: no wire context parameter
 //	//ipc:param p was=old      the same method: its parameter p keeps the ordinal of the wire name old
+//	//ipc:param p default=V    the same method: the default value of its parameter p
 //	//ipc:result r was=old     the same method: its named result r likewise
-//	//ipc:enum                 a named integer type whose constants are 0..n-1
+//	//ipc:enum [id=0x…]        a named integer type whose constants are 0..n-1; id pins its ID
+//	//ipc:struct [id=0x…]      a struct type: always in the schema; id pins its ID
+//	//ipc:retired name=x ordinal=N  an interface: the retired slot xN @N () -> ()
+//	//ipc:package [dialect=libmultiprocess] [id=0x…] [schema=/path.capnp]
+//	                           the package clause: speak Bitcoin Core's libmultiprocess
+//	                           conventions (Package.Dialect); pin the file ID; pin the
+//	                           import path other schemas use (runtime/mpproxy's /mp/proxy.capnp)
 //	//ipc:convert              a pair of functions converting a type to and from a mappable one
 //	//ipc:error                an error variable that keeps its identity across the wire
 //
 // A struct field takes the tag ipc:"-" (leave it out), ipc:"name" (its
 // wire name) and ipc:"name,was=old" or ipc:",was=old" (it keeps the
-// ordinal of the wire name old; see gen/lock). Every comment of every file is scanned, so near misses
+// ordinal of the wire name old; see gen/lock), and ipc:",default=V" (its
+// default value: Bool and numbers). Every comment of every file is scanned, so near misses
 // ("// ipc:interface", "//ipc:Interface", "/* ipc:interface */"), unknown
 // names (with the nearest known one suggested), bad arguments and
 // directives on the wrong declaration are all reported, with positions, in

@@ -154,12 +154,24 @@ func (p *Package) Dump() string {
 			if f.Retired {
 				goName += " retired"
 			}
+			if f.WireOnly {
+				goName += " wire-only"
+			}
+			if f.Default != "" {
+				goName += " default=" + f.Default
+			}
+			if f.HasGoName != "" {
+				goName += " hasGo=" + f.HasGoName
+			}
 			w(indent, "%s %s @%d :%s%s%s  %s", kind, f.WireName, f.Ordinal, f.Type, has, goName, shortPos(f.Pos))
 			doc(indent+1, f.Doc)
 		}
 	}
 
 	w(0, "package %s (%s) → %s (%s)", p.Path, p.Name, p.IPCPath, p.IPCName)
+	if p.Dialect != "" || p.ID != 0 || p.SchemaImport != "" {
+		w(1, "dialect=%q id=%#x schema=%q  %s", p.Dialect, p.ID, p.SchemaImport, shortPos(p.Pos))
+	}
 	for _, in := range p.Interfaces {
 		id := ""
 		if in.ID != 0 {
@@ -181,6 +193,15 @@ func (p *Package) Dump() string {
 			if m.Retired {
 				flags = append(flags, "retired")
 			}
+			if m.Pinned {
+				flags = append(flags, "pinned")
+			}
+			if m.NoContext {
+				flags = append(flags, "noctx")
+			}
+			if m.WireOnly {
+				flags = append(flags, "wire-only")
+			}
 			w(1, "method %s @%d go:%s [%s]  %s", m.WireName, m.Ordinal, m.Name, strings.Join(flags, " "), shortPos(m.Pos))
 			doc(2, m.Doc)
 			fields(2, "param", m.Params)
@@ -194,13 +215,21 @@ func (p *Package) Dump() string {
 		case OptionalBox:
 			w(0, "struct %s (optional box)", s.Name)
 		default:
-			w(0, "struct %s go:%s.%s  %s", s.Name, s.GoType.Path, s.GoType.Name, shortPos(s.Pos))
+			id := ""
+			if s.ID != 0 {
+				id = fmt.Sprintf(" id=%#x", s.ID)
+			}
+			w(0, "struct %s%s go:%s.%s  %s", s.Name, id, s.GoType.Path, s.GoType.Name, shortPos(s.Pos))
 		}
 		doc(1, s.Doc)
 		fields(1, "field", s.Fields)
 	}
 	for _, e := range p.Enums {
-		w(0, "enum %s go:%s.%s (%s)  %s", e.Name, e.GoType.Path, e.GoType.Name, e.Basic, shortPos(e.Pos))
+		id := ""
+		if e.ID != 0 {
+			id = fmt.Sprintf(" id=%#x", e.ID)
+		}
+		w(0, "enum %s%s go:%s.%s (%s)  %s", e.Name, id, e.GoType.Path, e.GoType.Name, e.Basic, shortPos(e.Pos))
 		doc(1, e.Doc)
 		for _, en := range e.Enumerants {
 			w(1, "%s = %d go:%s  %s", en.WireName, en.Value, en.GoName, shortPos(en.Pos))

@@ -8,6 +8,7 @@ import (
 	"go/types"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"golang.org/x/tools/go/packages"
@@ -33,6 +34,9 @@ type builder struct {
 	synthetic  []*Type // every Type with an Entry or a Box, in creation order
 	synthDesc  map[*Struct]string
 	imports    map[string]*Package // the annotated packages whose schemas declare types used here, by Path
+
+	dialect string   // Package.Dialect
+	proxy   *Package // the model of MPProxyPath in a dialect package; nil otherwise
 }
 
 func newBuilder(l *loader, src *source, p *packages.Package) *builder {
@@ -62,6 +66,8 @@ func (b *builder) build() *Package {
 		IPCDir:  filepath.Join(dir, b.pkg.Name+"ipc"),
 	}
 
+	b.packageDirective(out)
+	b.dialect = out.Dialect
 	b.converts() // check them even when no type uses them
 	ids := make(map[uint64]string)
 	for _, f := range b.src.files {
@@ -76,6 +82,9 @@ func (b *builder) build() *Package {
 					b.validateEnum(td)
 				}
 				if td.iface == nil {
+					for _, d := range td.retired {
+						b.errs.addf(d.pos, "%s on %s, which is not an //ipc:interface; add //ipc:interface or remove %s", d, td.spec.Name.Name, d)
+					}
 					continue
 				}
 				if in := b.iface(td); in != nil {
@@ -89,8 +98,12 @@ func (b *builder) build() *Package {
 		}
 	}
 	if len(out.Interfaces) == 0 {
+		if out.Pos.IsValid() {
+			b.errs.addf(out.Pos, "//ipc:package on package %s, which declares no //ipc:interface; remove it or add an interface", out.Name)
+		}
 		return nil
 	}
+	b.declaredStructs()
 	b.checkInherited(out.Interfaces)
 	out.Errors = b.errorVars()
 	slices.SortFunc(b.funcList, func(x, y *Interface) int { return cmp.Compare(x.Name, y.Name) })
@@ -144,10 +157,14 @@ func (b *builder) iface(td *typeDecl) *Interface {
 			in.Methods = append(in.Methods, m)
 		}
 	}
+	b.pinOrdinals(in, td)
 
 	seen := make(map[string]*Method)
 	was := make(map[string]*Method)
 	for _, m := range in.Methods {
+		if m.Retired || m.WireOnly {
+			continue // pinOrdinals checked them
+		}
 		if prev := seen[m.WireName]; prev != nil {
 			b.errs.addf(m.Pos, "methods %s and %s of %s both have the wire name %s; rename one", prev.Name, m.Name, name, m.WireName)
 		}
@@ -301,11 +318,24 @@ func (b *builder) method(iface string, f *ast.Field, ordinal int) *Method {
 	}
 	if d := b.src.methods[f]; d != nil {
 		m.Was = d.args["was"].value
+		if a, ok := d.args["ordinal"]; ok {
+			m.Ordinal, _ = strconv.Atoi(a.value)
+			m.Pinned = true
+		}
+		if pos, ok := d.flags["noctx"]; ok {
+			if b.dialect == "" {
+				b.errs.addf(pos, "%s noctx on %s.%s: only a package with //ipc:package dialect=%s has wire context parameters; remove noctx", d, iface, name, Libmultiprocess)
+			}
+			m.NoContext = true
+		}
 	}
 	if !b.signature(m, f.Type.(*ast.FuncType), sig, fmt.Sprintf("method %s.%s", iface, name)) {
 		return nil
 	}
 	b.renames(iface, m, b.src.renames[f])
+	if b.dialect != "" && !m.NoContext {
+		b.withContext(iface, m)
+	}
 	return m
 }
 
@@ -316,6 +346,9 @@ func (b *builder) method(iface string, f *ast.Field, ordinal int) *Method {
 func (b *builder) renames(iface string, m *Method, dirs []*directive) {
 	seen := make(map[string]bool) // "param x", "result y"
 	for _, d := range dirs {
+		if def, ok := d.args["default"]; ok && d.target != "" {
+			b.paramDefault(iface, m, d, def)
+		}
 		was, ok := d.args["was"]
 		if d.target == "" || !ok {
 			continue // reported when it was scanned
@@ -419,7 +452,7 @@ func (b *builder) fields(ps []param, kind, base string) []*Field {
 			fields = append(fields, f)
 		}
 	}
-	assignOrdinals(fields)
+	b.assignOrdinals(fields)
 	return fields
 }
 
@@ -513,4 +546,29 @@ func (b *builder) errorVars() []*ErrorVar {
 	}
 	slices.SortFunc(out, func(x, y *ErrorVar) int { return cmp.Compare(x.GoName, y.GoName) })
 	return out
+}
+
+// paramDefault sets the Default of the parameter of m that the
+// //ipc:param directive d names, from its default= argument def.
+func (b *builder) paramDefault(iface string, m *Method, d *directive, def directiveArg) {
+	var f *Field
+	var names []string
+	for _, x := range m.Params {
+		if x.GoName == d.target {
+			f = x
+		}
+		if x.GoName != "" {
+			names = append(names, x.GoName)
+		}
+	}
+	if f == nil {
+		b.errs.addf(d.targetPos, "%s %s: method %s.%s has no parameter %s; the parameters are %s", d, d.target, iface, m.Name, d.target, strings.Join(names, ", "))
+		return
+	}
+	lit, msg := defaultLiteral(f.Type, def.value)
+	if msg != "" {
+		b.errs.addf(def.pos, "%s %s: %s", d, d.target, msg)
+		return
+	}
+	f.Default = lit
 }

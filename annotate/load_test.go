@@ -317,7 +317,7 @@ func TestLoadErrors(t *testing.T) {
 	}{
 		{"unknown", []string{
 			"unknown.go:3:1: unknown directive //ipc:interfce; did you mean //ipc:interface?",
-			"unknown.go:6:1: unknown directive //ipc:frobnicate; the directives are //ipc:interface, //ipc:method, //ipc:enum, //ipc:convert, //ipc:error, //ipc:param, //ipc:result",
+			"unknown.go:6:1: unknown directive //ipc:frobnicate; the directives are //ipc:interface, //ipc:method, //ipc:enum, //ipc:convert, //ipc:error, //ipc:param, //ipc:result, //ipc:package, //ipc:struct, //ipc:retired",
 			"unknown.go:9:1: unknown directive //ipc:enums; did you mean //ipc:enum?",
 		}},
 		{"nearmiss", []string{
@@ -328,7 +328,7 @@ func TestLoadErrors(t *testing.T) {
 			`nearmiss.go:15:1: "//ipc:inTerface" is not a directive (directive names are lower case); write //ipc:interface`,
 			`nearmiss.go:18:1: "/* ipc:interface" is not a directive (directives are // line comments); write //ipc:interface`,
 			`nearmiss.go:23:2: "//\tipc:method" is not a directive (no space allowed after //); write //ipc:method`,
-			`nearmiss.go:27:1: "/*ipc:Blah" is not a directive (directives are // line comments); the directives are //ipc:interface, //ipc:method, //ipc:enum, //ipc:convert, //ipc:error, //ipc:param, //ipc:result`,
+			`nearmiss.go:27:1: "/*ipc:Blah" is not a directive (directives are // line comments); the directives are //ipc:interface, //ipc:method, //ipc:enum, //ipc:convert, //ipc:error, //ipc:param, //ipc:result, //ipc:package, //ipc:struct, //ipc:retired`,
 			// What gofmt makes of "//ipc:Interface" in a doc comment.
 			`nearmiss.go:34:1: "// ipc:Interface" is not a directive (no space allowed after //); write //ipc:interface`,
 		}},
@@ -351,9 +351,9 @@ func TestLoadErrors(t *testing.T) {
 			"args.go:21:17: //ipc:interface: id=1234 must be hexadecimal with a 0x prefix, e.g. id=0xc2a8f3e1d0b4a697 (run `capnp id` for a fresh one)",
 			"args.go:24:17: //ipc:interface: id=0x1ffffffffffffffff does not fit in 64 bits; use 16 hex digits, e.g. id=0xc2a8f3e1d0b4a697 (run `capnp id` for a fresh one)",
 			"args.go:27:17: //ipc:interface: malformed arguments (an unterminated or unseparated quoted string); write key=value pairs separated by spaces",
-			"args.go:29:15: //ipc:method: was=foo-bar is not an exported Go method name; write the method's previous name, e.g. was=OldName",
-			"args.go:31:15: //ipc:method: was=lower is not an exported Go method name; write the method's previous name, e.g. was=OldName",
-			`args.go:35:12: //ipc:enum takes no arguments; remove "x=1"`,
+			"args.go:29:15: //ipc:method: was=foo-bar is not an exported Go method name; write the method's previous name, e.g. was=OldName, or the retired placeholder of a removed method, e.g. was=oldNameRetired4",
+			"args.go:31:15: //ipc:method: was=lower is not an exported Go method name; write the method's previous name, e.g. was=OldName, or the retired placeholder of a removed method, e.g. was=oldNameRetired4",
+			`args.go:35:12: //ipc:enum: unknown key "x"; the keys are: id`,
 		}},
 		{"placement", []string{
 			"doc.go:1:1: //ipc:interface does not apply to the package clause; it belongs on an interface type declaration",
@@ -428,6 +428,8 @@ func TestLoadErrors(t *testing.T) {
 			"types.go:73:22: parameter m: channel types cannot cross a process boundary; use a method call per value instead",
 			"types.go:75:15: parameter arg1: channel types cannot cross a process boundary; use a method call per value instead",
 			"types.go:75:31: result1: an unnamed func type cannot cross a process boundary; declare a named func type (type Callback func()) in package types and use it",
+			"types.go:76:10: parameter l: interface Listener is not an //ipc:interface, so it cannot cross a process boundary; add //ipc:interface to its doc comment (the receiver then gets a client proxy that calls back), or use a concrete type",
+			"types.go:85:2: struct Half: field hidden is unexported, so it cannot cross a process boundary (the other process would see its zero value); export it, or tag it `ipc:\"-\"` to leave it out on purpose",
 		}},
 		{"bindings", []string{
 			`bindings.go:9:2: struct Ptrs: field ToPtr: its wire name toPtr would make capnpc-go generate the method ToPtr on the bindings struct type, which already has a method of that name, so it does not compile; set another wire name with the struct tag ipc:"name"`,
@@ -480,11 +482,11 @@ func TestLoadErrors(t *testing.T) {
 			`renames.go:6:2: parameter t: field Tags.A: struct tag ipc:"a,was=b,was=c": was= is given twice; keep one`,
 			`renames.go:7:2: parameter t: field Tags.B: struct tag ipc:",was=Bad_name": was=Bad_name is not a wire name; write the wire name the field had (a lower-case ASCII letter, then ASCII letters and digits), e.g. was=oldName`,
 			`renames.go:8:2: parameter t: field Tags.C: struct tag ipc:",was=c": was=c is the field's own wire name; remove was=`,
-			`renames.go:9:2: parameter t: field Tags.D: struct tag ipc:",foo=1": unknown option "foo=1"; the only option is was=oldName, the wire name the field had before a rename`,
+			`renames.go:9:2: parameter t: field Tags.D: struct tag ipc:",foo=1": unknown option "foo=1"; the options are was=oldName, the wire name the field had before a rename, and default=V, the field's default value`,
 			"renames.go:11:2: struct Tags: fields E and F both say was=old; only one field can keep the old ordinal",
 			`renames.go:12:2: parameter t: field Tags.G: struct tag ipc:"-,was=g": ipc:"-" leaves the field out and takes no options; remove ",was=g"`,
 			"renames.go:17:14: //ipc:param x: method Service.Do has no parameter x on the wire; the parameters are t, n",
-			"renames.go:18:2: //ipc:param t: missing was=; write //ipc:param t was=oldName with the wire name the parameter had",
+			"renames.go:18:2: //ipc:param t: missing was= or default=; write //ipc:param t was=oldName with the wire name the parameter had, or //ipc:param t default=V",
 			"renames.go:19:2: //ipc:param needs the Go name of the parameter it renames first, e.g. //ipc:param opts was=oldName",
 			"renames.go:21:2: duplicate //ipc:param n on Service.Do; keep one",
 			"renames.go:22:18: //ipc:result ok: was=ok is the result's own wire name; remove the directive",
@@ -565,7 +567,8 @@ func TestLoadErrorText(t *testing.T) {
 
 // TestLoadSkips checks that packages without interfaces are skipped
 // silently: one without directives even when it does not type-check, one
-// with only a (valid) //ipc:enum.
+// with only a (valid) //ipc:enum, and a generated package (every file
+// starts with ifacegen's header) whatever it holds.
 func TestLoadSkips(t *testing.T) {
 	pkgs, err := load(t, "./quiet/...", "./ok/none", "./ok/shared")
 	if err != nil {
@@ -573,6 +576,49 @@ func TestLoadSkips(t *testing.T) {
 	}
 	if len(pkgs) != 0 {
 		t.Errorf("Load returned %d packages, want none", len(pkgs))
+	}
+}
+
+// TestLoadSyntaxError checks that a syntax error is reported in a
+// package that mentions no directive (it may hide some), all of its
+// errors, as for a package with directives. The package is written at
+// test time: a committed file that does not parse would fail gofmt.
+func TestLoadSyntaxError(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"go.mod":           "module example.com/s\n\ngo 1.26\n",
+		"syntax/syntax.go": "package syntax\n\nfunc Broken( {\n}\n",
+		"fine/fine.go":     "package fine\n",
+	}
+	for name, text := range files {
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := Load(context.Background(), dir, "./...")
+	var list ErrorList
+	if !errors.As(err, &list) {
+		t.Fatalf("Load error is %T (%v), want ErrorList", err, err)
+	}
+	var got []string
+	for _, e := range list {
+		pos := e.Pos
+		pos.Filename = filepath.Base(pos.Filename)
+		got = append(got, pos.String()+": "+e.Msg)
+	}
+	want := []string{
+		"syntax.go:3:14: expected ')', found '{'",
+		"syntax.go:4:1: missing ',' in parameter list",
+		"syntax.go:4:2: expected ')', found newline",
+		"syntax.go:4:2: missing ',' before newline in parameter list",
+		"syntax.go:4:3: expected ')', found 'EOF'",
+		"syntax.go:4:3: expected ';', found 'EOF'",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("errors (-want +got):\n%s", diff)
 	}
 }
 

@@ -94,6 +94,24 @@ type Package struct {
 	IPCPath string // import path of the output, e.g. Path + "/miningipc"
 	IPCDir  string // absolute directory of the output (never emitted)
 
+	// Dialect is "" for ifacegen's own conventions, or Libmultiprocess
+	// (//ipc:package dialect=libmultiprocess) for a schema in Bitcoin
+	// Core's libmultiprocess conventions: it imports "/mp/proxy.capnp"
+	// (the package MPProxyPath), every method but a NoContext one has
+	// the WireOnly parameter context :Proxy.Context @0, the interface
+	// named Init has the WireOnly method construct @0, and every
+	// optional field, parameter and result (not only a scalar) is a value
+	// and a has flag.
+	Dialect string
+	// ID is the file ID pinned by //ipc:package id=…; 0 derives it.
+	ID uint64
+	// SchemaImport is the import path other schemas use for this one,
+	// pinned by //ipc:package schema=… ("/mp/proxy.capnp"); "" derives it
+	// from IPCPath (see gen/schema.ImportPath).
+	SchemaImport string
+	// Pos is the position of the //ipc:package directive; zero without one.
+	Pos token.Position
+
 	Interfaces []*Interface // source order (files sorted by name, then position); func types (Interface.Func) last, by name
 	Structs    []*Struct    // every struct in the schema, sorted by Name
 	Enums      []*Enum      // every enum in the schema, sorted by Name
@@ -163,8 +181,25 @@ type Method struct {
 	// (what it was) and Ordinal are set; Name is "", Params and Results
 	// are empty. Clients have no Go method for it; servers answer every
 	// call to it with an "unimplemented" exception. Retired methods follow
-	// the Go methods in Interface.Methods, by ordinal.
+	// the Go methods in Interface.Methods, by ordinal. A retired method
+	// declared by //ipc:retired (or a gap between pinned ordinals) is also
+	// Pinned.
 	Retired bool
+
+	// Pinned says Ordinal was fixed by //ipc:method ordinal=N (or
+	// //ipc:retired, or the dialect's construct): the schema lock keeps
+	// it whatever the committed schema says.
+	Pinned bool
+	// NoContext marks //ipc:method noctx in a dialect package: the method
+	// has no wire context parameter (it runs on the peer's event loop).
+	NoContext bool
+	// WireOnly marks a method that is on the wire but not in the Go
+	// interface: the libmultiprocess dialect's construct @0 (threadMap
+	// :Proxy.ThreadMap) -> (threadMap :Proxy.ThreadMap) of Init. Name is
+	// "". Clients have no Go method for it; the runtime calls it on
+	// connect and answers it when serving (generated servers answer it
+	// like a retired method until the runtime intercepts it).
+	WireOnly bool
 }
 
 // Field is a struct field, a method parameter or a method result.
@@ -197,6 +232,27 @@ type Field struct {
 	// other fields does not move. Generated code never reads or writes
 	// it. Retired fields follow the Go fields, by ordinal.
 	Retired bool
+
+	// WireOnly marks a field that is on the wire but not in Go: the
+	// libmultiprocess dialect's context :Proxy.Context parameter @0 (and
+	// construct's threadMap). GoName is ""; generated code never reads or
+	// writes it: the runtime fills it in outgoing calls and reads it from
+	// incoming ones.
+	WireOnly bool
+
+	// Default is the field's default value as the schema spells it
+	// (//ipc:param name default=V, struct tag `ipc:",default=V"`): "true",
+	// "8000", "1.7976931348623157e+308"; "" for none. It only changes the
+	// encoding (Cap'n Proto stores a scalar XOR its default): Go values
+	// stay literal, a zero Go value is sent as zero.
+	Default string
+
+	// HasGoName is the Go name the bindings give the has flag
+	// ($Go.name in the schema) when capnpc-go's own name for it would
+	// collide with the value's accessor: a dialect optional pointer
+	// value x has the method HasX, so its flag hasX is named "hasXFlag".
+	// "" otherwise.
+	HasGoName string
 }
 
 // Struct is a capnp struct: a Go struct type, a map entry or an optional box.
@@ -207,6 +263,7 @@ type Struct struct {
 	GoType    TypeName       // the Go struct type; zero for synthetic structs
 	Fields    []*Field       // source order for Go structs; key, value for entries; value for boxes
 	Synthetic SyntheticKind
+	ID        uint64 // pinned by //ipc:struct id=…; 0 derives it
 }
 
 // SyntheticKind tells a Go struct from the structs the mapping invents.
@@ -227,6 +284,7 @@ type Enum struct {
 	GoType     TypeName
 	Basic      string       // Go underlying type, e.g. "int32", "uint8"
 	Enumerants []*Enumerant // by value: Enumerants[i].Value == i
+	ID         uint64       // pinned by //ipc:enum id=…; 0 derives it
 }
 
 // Enumerant is one constant of an Enum.

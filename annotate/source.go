@@ -6,6 +6,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"path/filepath"
 	"slices"
 	"strings"
 )
@@ -33,14 +34,18 @@ type source struct {
 	methods map[*ast.Field]*directive   // //ipc:method by method of an //ipc:interface
 	renames map[*ast.Field][]*directive // //ipc:param and //ipc:result by method of an //ipc:interface, in source order
 	fields  map[token.Pos]*ast.Field    // struct fields by the position of their name (typed sources)
+
+	pkgDir *directive // //ipc:package in a package clause's doc comment, or nil
 }
 
 // typeDecl is one package-level type declaration.
 type typeDecl struct {
-	spec  *ast.TypeSpec
-	doc   *ast.CommentGroup // the spec's doc, or that of its single-spec group
-	iface *directive        // //ipc:interface on an interface type literal
-	enum  *directive        // //ipc:enum on a named integer type (as far as can be told)
+	spec    *ast.TypeSpec
+	doc     *ast.CommentGroup // the spec's doc, or that of its single-spec group
+	iface   *directive        // //ipc:interface on an interface type literal
+	enum    *directive        // //ipc:enum on a named integer type (as far as can be told)
+	strct   *directive        // //ipc:struct on a struct type
+	retired []*directive      // //ipc:retired on an interface type, in source order
 }
 
 // constDecl is one package-level constant.
@@ -87,6 +92,9 @@ var belongsOn = map[string]string{
 	dirConvert:   "a package-level function func(T) (W, error) or func(W) (T, error)",
 	dirParam:     "a method of an //ipc:interface type, in its doc comment",
 	dirResult:    "a method of an //ipc:interface type, in its doc comment",
+	dirPackage:   "the package clause (package x), in its doc comment",
+	dirStruct:    "a struct type declaration",
+	dirRetired:   "an //ipc:interface type declaration, in its doc comment",
 }
 
 // errorVarDecl is one //ipc:error variable.
@@ -152,7 +160,19 @@ func (p *placer) wrongFix(d *directive, what, fix string) {
 }
 
 func (p *placer) file(f *ast.File) {
-	p.wrong(p.in(f.Doc), "the package clause")
+	for _, d := range p.in(f.Doc) {
+		if d.name != dirPackage {
+			p.wrongFix(d, "the package clause", "it belongs on "+belongsOn[d.name])
+			continue
+		}
+		d.placed = true
+		if p.s.pkgDir != nil {
+			prev := p.s.pkgDir.pos
+			p.s.errs.addf(d.pos, "duplicate %s (also at %s:%d); keep one, in one file of the package", d, filepath.Base(prev.Filename), prev.Line)
+			continue
+		}
+		p.s.pkgDir = d
+	}
 	for _, decl := range f.Decls {
 		switch decl := decl.(type) {
 		case *ast.FuncDecl:
@@ -266,6 +286,22 @@ func (p *placer) typeSpec(td *typeDecl, ds []*directive) {
 				continue
 			}
 			td.enum = d
+		case dirStruct:
+			if _, isStruct := ts.Type.(*ast.StructType); !isStruct || ts.Assign != 0 || ts.TypeParams != nil {
+				p.s.errs.addf(d.pos, "%s does not apply to %s; it belongs on %s written as type %s struct { … }", d, what, belongsOn[d.name], ts.Name.Name)
+				continue
+			}
+			if td.strct != nil {
+				p.s.errs.addf(d.pos, "duplicate %s on %s; remove one", d, ts.Name.Name)
+				continue
+			}
+			td.strct = d
+		case dirRetired:
+			if _, isIface := ts.Type.(*ast.InterfaceType); !isIface || ts.Assign != 0 {
+				p.s.errs.addf(d.pos, "%s does not apply to %s; it belongs on %s", d, what, belongsOn[d.name])
+				continue
+			}
+			td.retired = append(td.retired, d)
 		default:
 			p.s.errs.addf(d.pos, "%s does not apply to %s; it belongs on %s", d, what, belongsOn[d.name])
 		}

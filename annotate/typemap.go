@@ -285,8 +285,10 @@ func (b *builder) mapNamed(t *types.Named, u use) *Type {
 				IPCPath: b.pkg.PkgPath + "/" + b.pkg.Name + "ipc",
 				IPCName: b.pkg.Name + "ipc",
 			}}
+		} else if tn.Path == b.src.path {
+			b.errorf(u, "interface %s is not an //ipc:interface, so it cannot cross a process boundary; add //ipc:interface to its doc comment (the receiver then gets a client proxy that calls back), or use a concrete type", tn.Name)
 		} else {
-			b.errorf(u, "interface type %s cannot cross a process boundary (the receiver could not rebuild its value); use a concrete type", qualified)
+			b.errorf(u, "interface type %s cannot cross a process boundary (the receiver could not rebuild its value); declare an //ipc:interface with the methods you need in package %s and use it (the receiver then gets a client proxy that calls back), or use a concrete type", qualified, b.src.name)
 		}
 		return nil
 	case *types.Basic:
@@ -327,6 +329,7 @@ func (b *builder) structType(t *types.Named, tn TypeName, u use) *Type {
 	if td != nil {
 		s.Doc = docText(td.doc)
 		s.Pos = src.pos(td.spec.Name)
+		s.ID = pinnedID(td.strct)
 	}
 	b.structs[tn] = s
 	b.goStructs = append(b.goStructs, s)
@@ -334,13 +337,17 @@ func (b *builder) structType(t *types.Named, tn TypeName, u use) *Type {
 
 	st := t.Underlying().(*types.Struct)
 	unexported := 0
+	var dropped []*types.Var // unexported fields of a struct of this package, not tagged ipc:"-"
 	for i := range st.NumFields() {
 		v := st.Field(i)
+		tag, tagged := reflect.StructTag(st.Tag(i)).Lookup("ipc")
 		if !v.Exported() {
 			unexported++
+			if tn.Path == b.src.path && !(tagged && tag == "-") {
+				dropped = append(dropped, v)
+			}
 			continue
 		}
-		tag, tagged := reflect.StructTag(st.Tag(i)).Lookup("ipc")
 		if tagged && tag == "-" {
 			continue
 		}
@@ -387,14 +394,33 @@ func (b *builder) structType(t *types.Named, tn TypeName, u use) *Type {
 			typExpr = af.Type
 		}
 		if f.Type = b.mapType(v.Type(), typExpr, fu); f.Type != nil {
+			if f.Default != "" {
+				lit, msg := defaultLiteral(f.Type, f.Default)
+				if msg != "" {
+					b.errorf(fu, "struct tag ipc:%q: %s", tag, msg)
+				}
+				f.Default = lit
+			}
 			s.Fields = append(s.Fields, f)
+		}
+	}
+	if unexported < st.NumFields() {
+		// In-process the field survives; across processes it would
+		// silently arrive as its zero value. Only the annotated package's
+		// own structs: a struct of another package cannot be tagged.
+		for _, v := range dropped {
+			pos := b.l.fset.Position(v.Pos())
+			if _, ident := b.fieldSyntax(src, td, v); ident != nil {
+				pos = src.pos(ident)
+			}
+			b.errs.addf(pos, "struct %s: field %s is unexported, so it cannot cross a process boundary (the other process would see its zero value); export it, or tag it `ipc:\"-\"` to leave it out on purpose", tn.Name, v.Name())
 		}
 	}
 	if st.NumFields() > 0 && unexported == st.NumFields() {
 		n := t.Obj().Name()
 		b.errorf(u, "struct %s has only unexported fields, which cannot cross a process boundary; export the fields that should cross, or write the hooks //ipc:convert func %sToWire(%s) (W, error) and //ipc:convert func %sFromWire(W) (%s, error) in package %s with W a type that crosses, or give it the methods func (x *%s) MarshalBinary() ([]byte, error) and func (x *%s) UnmarshalBinary(data []byte) error", b.typeString(t), n, b.typeString(t), n, b.typeString(t), b.src.name, n, n)
 	}
-	assignOrdinals(s.Fields)
+	b.assignOrdinals(s.Fields)
 	b.checkWireNames(s.Fields, "struct "+b.typeString(t), "field", true)
 	b.checkWas(s.Fields, "struct "+b.typeString(t))
 	b.checkBindingFields(s.Fields, "struct "+b.typeString(t), "field",
@@ -482,6 +508,7 @@ func (b *builder) enum(t *types.Named, tn TypeName, pos token.Position) *Enum {
 	if td := src.types[tn.Name]; td != nil {
 		e.Doc = docText(td.doc)
 		e.Pos = src.pos(td.spec.Name)
+		e.ID = pinnedID(td.enum)
 	}
 	b.enums[tn] = e
 	b.pkgNames[tn] = src.name
@@ -584,6 +611,9 @@ func (b *builder) funcType(t *types.Named, tn TypeName, sig *types.Signature, u 
 	if !b.signature(m, ft, sig, "func type "+tn.Name) {
 		b.funcs[tn] = nil
 		return nil
+	}
+	if b.dialect != "" {
+		b.withContext(tn.Name, m) // libmultiprocess callbacks take a Context too
 	}
 	b.funcList = append(b.funcList, in)
 	return ref(in)
@@ -698,8 +728,14 @@ func (b *builder) tagOptions(fu use, f *Field, tag, opts string) {
 	for _, opt := range strings.Split(opts, ",") {
 		key, value, _ := strings.Cut(opt, "=")
 		switch {
+		case key == "default" && f.Default != "":
+			b.errorf(fu, "struct tag ipc:%q: default= is given twice; keep one", tag)
+		case key == "default" && value == "":
+			b.errorf(fu, "struct tag ipc:%q: default= needs a value, e.g. ipc:\",default=true\"", tag)
+		case key == "default":
+			f.Default = value // checked against the type once it is mapped
 		case key != "was":
-			b.errorf(fu, "struct tag ipc:%q: unknown option %q; the only option is was=oldName, the wire name the field had before a rename", tag, opt)
+			b.errorf(fu, "struct tag ipc:%q: unknown option %q; the options are was=oldName, the wire name the field had before a rename, and default=V, the field's default value", tag, opt)
 		case f.Was != "":
 			b.errorf(fu, "struct tag ipc:%q: was= is given twice; keep one", tag)
 		case !validLowerCamel(value):

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"go/token"
 	"slices"
+	"strings"
 
 	"github.com/ifacegen/ifacegen/annotate"
 	"github.com/ifacegen/ifacegen/gen/lock"
@@ -24,6 +25,7 @@ const (
 	FieldRenamed         = "field-renamed"
 	FieldOrdinalReused   = "field-ordinal-reused"
 	FieldTypeChanged     = "field-type-changed"
+	FieldDefaultChanged  = "field-default-changed"
 	ParamAdded           = "param-added"
 	StructRemoved        = "struct-removed"
 	EnumRemoved          = "enum-removed"
@@ -36,7 +38,7 @@ var Rules = []string{
 	InterfaceRemoved, InterfaceIDChanged, InterfaceBaseRemoved,
 	MethodRemoved, MethodOrdinalChanged, MethodRenamed, MethodOrdinalReused,
 	FieldRemoved, FieldOrdinalChanged, FieldRenamed, FieldOrdinalReused, FieldTypeChanged,
-	ParamAdded, StructRemoved, EnumRemoved, EnumValueRemoved, EnumValueRenumbered,
+	FieldDefaultChanged, ParamAdded, StructRemoved, EnumRemoved, EnumValueRemoved, EnumValueRenumbered,
 }
 
 // Finding is one breaking change.
@@ -73,7 +75,16 @@ type Package struct {
 	// nothing to compare). New is the schema generated now; nil when the
 	// package declares no //ipc:interface any more.
 	Old, New *lock.Schema
+
+	// Restore is the command that puts the baseline schema back in place
+	// of the current one, e.g. "git checkout origin/main --
+	// wallet/walletipc/wallet.capnp": findings whose fix is to regenerate
+	// with the committed schema in place name it. Empty: not named.
+	Restore string
 }
+
+// inPlace is how messages say to regenerate from the baseline's lock.
+const inPlace = "regenerate with the committed schema in place"
 
 // Compare returns the breaking changes from each package's Old schema to
 // its New one, sorted by position, then rule and message. It never fails:
@@ -116,10 +127,14 @@ func (c *comparer) report(pos token.Position, rule, format string, args ...any) 
 	if !pos.IsValid() {
 		pos = c.pkg.Clause
 	}
+	msg := fmt.Sprintf(format, args...)
+	if c.pkg.Restore != "" {
+		msg = strings.ReplaceAll(msg, inPlace, "put the baseline schema back ("+c.pkg.Restore+") and regenerate")
+	}
 	c.findings = append(c.findings, Finding{
 		Pos:     pos,
 		Rule:    rule,
-		Message: fmt.Sprintf(format, args...),
+		Message: msg,
 		Package: c.pkg.Path,
 	})
 }
@@ -395,6 +410,12 @@ func (c *comparer) compareFields(old, new []*lock.Field, fc fieldContext) {
 		same: func(o, n member) {
 			of, nf := old[o.index], new[n.index]
 			ot, nt := c.old.normalize(of.Type), c.new.normalize(nf.Type)
+			if ot == nt && of.Default != nf.Default {
+				c.report(fc.position(nf.Name), FieldDefaultChanged,
+					"%s changed its default from %s to %s, and Cap'n Proto stores a value XOR its default, so old peers misread every value; keep the old default",
+					fc.describe(nf.Name), defaultText(of.Default), defaultText(nf.Default))
+				return
+			}
 			if ot == nt || unknownKind(ot, nt) || c.listUpgrade(ot, nt) {
 				return
 			}
@@ -477,4 +498,12 @@ func slotNow(holder *member, ordinal int, kind, owner string) string {
 		return fmt.Sprintf("%s has no @%d any more", owner, ordinal)
 	}
 	return fmt.Sprintf("@%d now holds %s %s", ordinal, kind, holder.name)
+}
+
+// defaultText spells a field's default for messages: "none" for no default.
+func defaultText(d string) string {
+	if d == "" {
+		return "none"
+	}
+	return d
 }

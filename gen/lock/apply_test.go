@@ -330,3 +330,107 @@ func TestApplyRetiredNameReused(t *testing.T) {
 		t.Errorf("error = %v\nwant %s", err, want)
 	}
 }
+
+// TestApplyPins: a pinned ordinal wins over the lock, a retired slot
+// declared by //ipc:retired survives a lock that lacks it, and a method the
+// pin displaces takes a new ordinal.
+func TestApplyPins(t *testing.T) {
+	old, err := Parse("svc.capnp", []byte(Header+`
+
+@0xe0b4c5d7a2f31968;
+
+interface Svc @0xd9e0b1c2a3f40516 {
+  a @0 () -> ();
+  b @1 () -> ();
+}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &annotate.Method{Name: "A", WireName: "a", Pos: pos(3)}
+	b := &annotate.Method{Name: "B", WireName: "b", Pos: pos(4)}
+	c := &annotate.Method{Name: "C", WireName: "c", Pos: pos(5), Ordinal: 1, Pinned: true}
+	gone := &annotate.Method{WireName: "old3", Ordinal: 3, Pinned: true, Retired: true, Doc: "Retired: old, declared by //ipc:retired."}
+	pkg := &annotate.Package{Path: "example.com/svc", Name: "svc", IPCName: "svcipc", IPCPath: "example.com/svc/svcipc",
+		Interfaces: []*annotate.Interface{{Name: "Svc", Pos: pos(2), Methods: []*annotate.Method{a, b, c, gone}}}}
+	if err := Apply(pkg, old); err != nil {
+		t.Fatal(err)
+	}
+	got := make(map[string]int)
+	for _, m := range pkg.Interfaces[0].Methods {
+		got[m.WireName] = m.Ordinal
+	}
+	want := map[string]int{"a": 0, "c": 1, "b": 2, "old3": 3}
+	if diff := gocmp.Diff(want, got); diff != "" {
+		t.Errorf("ordinals (-want +got):\n%s", diff)
+	}
+	text, err := schema.Text(pkg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(text), "old3 @3 () -> ();") {
+		t.Errorf("the retired slot is not in the schema:\n%s", text)
+	}
+}
+
+// TestApplyRestoreRetired: a removed method or field comes back onto its
+// retired slot when was= names the placeholder or the name it had.
+func TestApplyRestoreRetired(t *testing.T) {
+	v2 := svcV2()
+	if err := Apply(v2, lockOf(t, svcV1())); err != nil {
+		t.Fatal(err)
+	}
+	lock2 := lockOf(t, v2) // dropRetired1 @1; rRetired3 @3, kRetired4 @4
+	for _, tc := range []struct{ methodWas, fieldWas string }{
+		{"DropRetired1", "rRetired3"},
+		{"dropRetired1", "r"},
+		{"Drop", "r"}, // annotate rejects was= naming the method itself; the lock does not care
+	} {
+		v3 := svcModel(func(opts, ref, kind *annotate.Type) []*annotate.Method {
+			drop := meth("Drop", 12, nil, nil)
+			drop.Was = tc.methodWas
+			return []*annotate.Method{drop}
+		}, func(opts, ref, kind *annotate.Type) []*annotate.Field {
+			return fs(was(field("R", tString(), 83), tc.fieldWas))
+		})
+		// Method was= is a Go name; annotate.MemberName lowers it.
+		if err := Apply(v3, lock2); err != nil {
+			t.Fatal(err)
+		}
+		if m := v3.Interfaces[0].Methods[0]; m.WireName != "drop" || m.Ordinal != 1 {
+			t.Errorf("was=%s: method drop is @%d, want its retired @1", tc.methodWas, m.Ordinal)
+		}
+		if f := v3.Structs[0].Fields[0]; f.WireName != "r" || f.Ordinal != 3 {
+			t.Errorf("was=%s: field r is @%d, want its retired @3", tc.fieldWas, f.Ordinal)
+		}
+		for _, m := range v3.Interfaces[0].Methods {
+			if m.WireName == "dropRetired1" {
+				t.Errorf("was=%s: the placeholder dropRetired1 is still there", tc.methodWas)
+			}
+		}
+	}
+}
+
+func TestMatch(t *testing.T) {
+	old := []Member{
+		{Name: "get", Ordinal: 0},
+		{Name: "dropRetired1", Ordinal: 1, Retired: true},
+		{Name: "put", Ordinal: 2},
+		{Name: "list", Ordinal: 3},
+	}
+	cur := []Member{
+		{Name: "fetch", Was: "get"},      // renamed: get
+		{Name: "put"},                    // same name
+		{Name: "drop", Was: "drop"},      // restored by its former name
+		{Name: "entries", Was: "put"},    // put keeps its name: new
+		{Name: "listAll", Was: "list"},   // renamed: list
+		{Name: "other", Was: "list"},     // list already taken: new
+		{Name: "gone", Retired: true},    // placeholders never match
+		{Name: "x", Was: "dropRetired1"}, // the slot was restored by drop
+	}
+	got := Match(old, cur)
+	want := []int{0, 2, 1, -1, 3, -1, -1, -1}
+	if diff := gocmp.Diff(want, got); diff != "" {
+		t.Errorf("Match (-want +got):\n%s", diff)
+	}
+}

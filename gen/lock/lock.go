@@ -13,7 +13,8 @@
 //
 // Parse reads only what gen/schema's Text writes (comments, the file ID,
 // using/import lines, $Go annotations, interface/struct/enum blocks and
-// their members); anything else is an error with a position.
+// their members, with their default values and $Go.name annotations);
+// anything else is an error with a position.
 package lock
 
 // Schema is what one generated .capnp file fixes on the wire.
@@ -57,6 +58,7 @@ type Field struct {
 	Name    string
 	Ordinal int
 	Type    string // as the schema spells it: "Int64", "List(Text)", "BlockRef", "Base.BlockRef", "AnyPointer"
+	Default string // the default value as the schema spells it ("true", "8000"); "" for none
 	Retired bool   // a placeholder for a removed field
 	Doc     string
 	Line    int

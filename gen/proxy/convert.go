@@ -236,6 +236,29 @@ func (w *fn) writeField(s jen.Code, stype string, f *annotate.Field, t *annotate
 // a value and its has flag for a scalar, else a pointer that stays null
 // when v is nil.
 func (w *fn) writeOptionalField(s jen.Code, stype string, f *annotate.Field, t *annotate.Type, v ref, wrap wrapper) []jen.Code {
+	if f.HasWireName != "" && !t.Elem.Kind.IsScalar() {
+		// The libmultiprocess dialect: a pointer and a has flag.
+		// if v.Tip != nil {
+		// 	s.SetHasTipFlag(true)
+		// }
+		code := w.writeOptionalPointer(s, stype, f, t, v, wrap)
+		return append(code, jen.If(v.val().Op("!=").Nil()).Block(
+			jen.Add(s).Dot("Set"+accessor(hasFlagName(f))).Call(jen.True())))
+	}
+	return w.writeOptionalPointer(s, stype, f, t, v, wrap)
+}
+
+// hasFlagName is the Go name of f's has flag in the bindings.
+func hasFlagName(f *annotate.Field) string {
+	if f.HasGoName != "" {
+		return f.HasGoName
+	}
+	return f.HasWireName
+}
+
+// writeOptionalPointer is writeOptionalField without the dialect's has
+// flag beside a pointer.
+func (w *fn) writeOptionalPointer(s jen.Code, stype string, f *annotate.Field, t *annotate.Type, v ref, wrap wrapper) []jen.Code {
 	e := t.Elem
 	inner := ref{x: v.val(), ptr: true}
 	switch {
@@ -639,6 +662,21 @@ func (w *fn) readField(s jen.Code, stype string, f *annotate.Field, t *annotate.
 // pointer dst, leaving it nil when the field is absent: its has flag is
 // false, or its pointer null.
 func (w *fn) readOptionalField(s jen.Code, stype string, f *annotate.Field, t *annotate.Type, dst ref, wrap wrapper) []jen.Code {
+	if f.HasWireName != "" && !t.Elem.Kind.IsScalar() {
+		// The libmultiprocess dialect: the pointer counts only when its
+		// has flag is set.
+		// if s.HasTipFlag() {
+		// 	…read the pointer…
+		// }
+		return []jen.Code{jen.If(jen.Add(s).Dot(accessor(hasFlagName(f))).Call()).Block(
+			w.readOptionalPointer(s, stype, f, t, dst, wrap)...)}
+	}
+	return w.readOptionalPointer(s, stype, f, t, dst, wrap)
+}
+
+// readOptionalPointer is readOptionalField without the dialect's has flag
+// beside a pointer.
+func (w *fn) readOptionalPointer(s jen.Code, stype string, f *annotate.Field, t *annotate.Type, dst ref, wrap wrapper) []jen.Code {
 	e := t.Elem
 	switch {
 	case e.Kind.IsScalar():

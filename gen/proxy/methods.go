@@ -66,7 +66,7 @@ func (g *generator) objectSize(stype string) jen.Code {
 func (g *generator) methodVars(it *annotate.Interface) {
 	var defs []jen.Code
 	for _, m := range it.Methods {
-		if m.Retired {
+		if m.Retired || m.WireOnly {
 			continue
 		}
 		defs = append(defs, jen.Id(methodVar(it, m)).Op("=").Qual(capnprpcPath, "Method").Values(
@@ -134,7 +134,7 @@ func (g *generator) client(it *annotate.Interface) {
 
 	for _, anc := range g.ancestry(it) {
 		for _, m := range anc.Methods {
-			if !m.Retired { // a retired method has no Go method
+			if !m.Retired && !m.WireOnly { // a retired or wire-only method has no Go method
 				g.clientMethod(it, anc, m)
 			}
 		}
@@ -262,7 +262,7 @@ func (g *generator) server(it *annotate.Interface) {
 	g.dispatch(it)
 	for _, anc := range g.ancestry(it) {
 		for _, m := range anc.Methods {
-			if !m.Retired {
+			if !m.Retired && !m.WireOnly {
 				g.serverMethod(it, anc, m)
 			}
 		}
@@ -290,9 +290,14 @@ func (g *generator) dispatch(it *annotate.Interface) {
 		var methods []jen.Code
 		for _, m := range anc.Methods {
 			var serve jen.Code
-			if m.Retired {
-				serve = jen.Return(jen.Qual(ipcimplPath, "Retired").Call(jen.Lit(g.pkg.Name + "." + anc.Name + "." + m.WireName)))
-			} else {
+			switch wire := g.pkg.Name + "." + anc.Name + "." + m.WireName; {
+			case m.Retired:
+				serve = jen.Return(jen.Qual(ipcimplPath, "Retired").Call(jen.Lit(wire)))
+			case m.WireOnly:
+				// The libmultiprocess dialect's construct: the runtime
+				// of the connection answers it.
+				serve = jen.Return(jen.Qual(ipcimplPath, "RuntimeOnly").Call(jen.Lit(wire)))
+			default:
 				serve = jen.Return(jen.Id("s").Dot(serveMethod(m)).Call(jen.Id("ctx"), jen.Id("call")))
 			}
 			methods = append(methods, jen.Case(jen.Lit(m.Ordinal)).Block(serve))

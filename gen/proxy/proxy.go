@@ -49,7 +49,6 @@ import (
 	"strings"
 
 	"github.com/dave/jennifer/jen"
-	"golang.org/x/tools/imports"
 
 	"github.com/ifacegen/ifacegen/annotate"
 	"github.com/ifacegen/ifacegen/gen/schema"
@@ -81,7 +80,8 @@ func Generate(pkg *annotate.Package) (out []byte, err error) {
 	g.groups = cycleGroups(pkg)
 	layouts, err := schema.Layout(pkg)
 	if err != nil {
-		return nil, err
+		// annotate and the lock hand over consistent models only.
+		return nil, fmt.Errorf("%s: inconsistent model: %w", pkg.Path, err)
 	}
 	g.layouts = layouts
 	g.render()
@@ -91,12 +91,7 @@ func Generate(pkg *annotate.Package) (out []byte, err error) {
 	}
 	// jennifer sorts all imports into one block; group the standard
 	// library first, as gofmt'ed hand-written code does.
-	out, err = imports.Process(pkg.IPCName+"_ipc.go", buf.Bytes(), &imports.Options{
-		FormatOnly: true, Comments: true, TabIndent: true, TabWidth: 8})
-	if err != nil {
-		return nil, fmt.Errorf("%s: formatting generated code: %w", pkg.Path, err)
-	}
-	return out, nil
+	return groupImports(buf.Bytes()), nil
 }
 
 // generator holds the state of one Generate call.
@@ -229,7 +224,7 @@ func (g *generator) unimplemented(it *annotate.Interface) {
 
 	for _, anc := range g.ancestry(it) {
 		for _, m := range anc.Methods {
-			if m.Retired {
+			if m.Retired || m.WireOnly {
 				continue
 			}
 			method := methodPath(g.pkg, anc, m)
@@ -264,7 +259,7 @@ func (g *generator) unimplemented(it *annotate.Interface) {
 // methodConversions emits the functions that write and read the
 // parameters and results of m.
 func (g *generator) methodConversions(it *annotate.Interface, m *annotate.Method) {
-	if m.Retired {
+	if m.Retired || m.WireOnly {
 		return
 	}
 	method := methodPath(g.pkg, it, m)
@@ -416,4 +411,3 @@ func (g *generator) derivedOf(it *annotate.Interface) []*annotate.Interface {
 	}
 	return out
 }
-

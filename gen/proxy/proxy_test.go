@@ -262,14 +262,15 @@ func TestImportsAndLocals(t *testing.T) {
 		imports[path] = name
 	}
 	want := map[string]string{
-		"bytes":                            "",
-		"cmp":                              "",
-		"context":                          "",
-		"time":                             "",
-		"runtime":                          "",
-		"capnproto.org/go/capnp/v3":        "",
-		"capnproto.org/go/capnp/v3/server": "",
-		"github.com/ifacegen/ifacegen/runtime/ipc": "",
+		"bytes":                     "",
+		"cmp":                       "",
+		"context":                   "",
+		"time":                      "",
+		"runtime":                   "",
+		"capnproto.org/go/capnp/v3": "",
+		"github.com/ifacegen/ifacegen/runtime/capnprpc": "",
+		"github.com/ifacegen/ifacegen/runtime/ipc":      "",
+		"github.com/ifacegen/ifacegen/runtime/ipcimpl":  "",
 		miningPath: "",
 	}
 	if diff := cmp.Diff(want, imports); diff != "" {
@@ -278,7 +279,7 @@ func TestImportsAndLocals(t *testing.T) {
 	src := string(out)
 	for _, s := range []string{
 		"func (c1 *MiningClient) Shadow(ctx context.Context, ipc1 int32, capnp1 int32, mining1 int32, c []int32, err1 string, len1 int32) (err error)",
-		"return ipc.ArgsError(writeMining_shadow_Params(p, ipc1, capnp1, mining1, c, err1, len1))",
+		"return writeMining_shadow_Params(Mining_shadow_Params(p), ipc1, capnp1, mining1, c, err1, len1)",
 	} {
 		if !strings.Contains(src, s) {
 			t.Errorf("output lacks %q", s)
@@ -305,11 +306,12 @@ func TestEmptyInterface(t *testing.T) {
 	for _, imp := range f.Imports {
 		got = append(got, imp.Path.Value)
 	}
-	want := []string{`"runtime"`, `"capnproto.org/go/capnp/v3"`, `"capnproto.org/go/capnp/v3/server"`, `"example.com/e"`, `"github.com/ifacegen/ifacegen/runtime/ipc"`}
+	want := []string{`"context"`, `"runtime"`, `"example.com/e"`, `"github.com/ifacegen/ifacegen/runtime/capnprpc"`,
+		`"github.com/ifacegen/ifacegen/runtime/ipc"`, `"github.com/ifacegen/ifacegen/runtime/ipcimpl"`}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("imports (-want +got):\n%s", diff)
 	}
-	for _, s := range []string{"func NewEmptyClient(c capnp.Client) *EmptyClient", "func NewEmptyServer(impl e.Empty) capnp.Client"} {
+	for _, s := range []string{"func NewEmptyClient(c *ipc.Capability) *EmptyClient", "func NewEmptyServer(impl e.Empty) *ipc.Capability"} {
 		if !bytes.Contains(out, []byte(s)) {
 			t.Errorf("output lacks %q", s)
 		}

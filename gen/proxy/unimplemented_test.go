@@ -18,7 +18,7 @@ func TestUnimplementedType(t *testing.T) {
 		Extends: []*annotate.InterfaceRef{{Go: annotate.TypeName{Path: path, Name: "Base"}, Name: "Base", IPCPath: path + "/uipc", IPCName: "uipc"}},
 		Methods: []*annotate.Method{
 			{Name: "Size", WireName: "size", Results: []*annotate.Field{field("", "result", 0, basic(annotate.KindInt64, "int"))}},
-			{Name: "Tick", WireName: "tick"},
+			{Name: "Tick", WireName: "tick", Ordinal: 1},
 			{WireName: "oldRetired2", Ordinal: 2, Retired: true},
 		}}
 	notify := &annotate.Interface{Name: "Notify", Func: &annotate.TypeName{Path: path, Name: "Notify"},

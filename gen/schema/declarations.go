@@ -80,6 +80,8 @@ type fieldDecl struct {
 	ordinal uint16 // also the code order: fields are declared by ordinal
 	typ     *capnpType
 	offset  uint32 // in units of the type's size for data, pointer index otherwise
+	def     string // the default value as the schema spells it; "" for none
+	goName  string // the $Go.name annotation; "" for none
 }
 
 type enumDecl struct {
@@ -166,7 +168,13 @@ type declarer struct {
 // `capnp compile -I<root>` where <root> holds every generated package at
 // its import path (and go.capnp), as a module's source tree laid out by
 // import path does.
+//
+// A path pinned with //ipc:package schema=… (Package.SchemaImport) is used
+// as is: "/mp/proxy.capnp".
 func ImportPath(pkg *annotate.Package) string {
+	if pkg.SchemaImport != "" {
+		return pkg.SchemaImport
+	}
 	return "/" + pkg.IPCPath + "/" + pkg.Name + ".capnp"
 }
 
@@ -273,6 +281,11 @@ func (d *declarer) declareImports(inProgress map[string]bool) {
 			continue
 		}
 		base := upperFirstASCII(strings.ReplaceAll(imp.Name, "_", ""))
+		if imp.SchemaImport != "" {
+			// "/mp/proxy.capnp" → Proxy, as its own users spell it.
+			file := imp.SchemaImport[strings.LastIndex(imp.SchemaImport, "/")+1:]
+			base = upperFirstASCII(strings.TrimSuffix(file, ".capnp"))
+		}
 		if !isTypeName(base) {
 			base = "Schema"
 		}
@@ -348,7 +361,7 @@ func (d *declarer) declareNames() {
 		sd := &structDecl{
 			name:      s.Name,
 			doc:       s.Doc,
-			id:        ChildID(d.file.id, s.Name),
+			id:        StructID(d.pkg, s),
 			scope:     d.file.id,
 			synthetic: s.Synthetic != annotate.GoStruct,
 		}
@@ -359,7 +372,7 @@ func (d *declarer) declareNames() {
 		if !name("enum", e.Name, e.Pos) {
 			continue
 		}
-		ed := &enumDecl{name: e.Name, doc: e.Doc, id: ChildID(d.file.id, e.Name)}
+		ed := &enumDecl{name: e.Name, doc: e.Doc, id: EnumID(d.pkg, e)}
 		d.enums[e.Name] = ed
 		d.file.enums = append(d.file.enums, ed)
 	}
@@ -442,7 +455,7 @@ func (d *declarer) declareMethods(in *annotate.Interface) {
 func (d *declarer) fields(fields []*annotate.Field, what string) []*fieldDecl {
 	out := []*fieldDecl{}
 	positions := make(map[*fieldDecl]token.Position)
-	add := func(f *annotate.Field, name string, ordinal int, t *capnpType, doc string) {
+	add := func(f *annotate.Field, name string, ordinal int, t *capnpType, doc string) *fieldDecl {
 		if !isMemberName(name) {
 			d.errorf(f.Pos, "%s: wire name %q is not a Cap'n Proto member name; use ASCII letters and digits, starting with a lower-case letter", what, name)
 		}
@@ -453,6 +466,7 @@ func (d *declarer) fields(fields []*annotate.Field, what string) []*fieldDecl {
 		fd := &fieldDecl{name: name, doc: doc, ordinal: uint16(ordinal), typ: t}
 		positions[fd] = f.Pos
 		out = append(out, fd)
+		return fd
 	}
 	for _, f := range fields {
 		if f.Type == nil {
@@ -486,20 +500,32 @@ func (d *declarer) fields(fields []*annotate.Field, what string) []*fieldDecl {
 			d.errorf(f.Pos, "%s: field %s has a Box; only an optional list element is boxed", what, f.WireName)
 			continue
 		}
-		if isOptionalScalar(f.Type) {
-			// A value and a has flag.
+		if isOptionalScalar(f.Type) || f.HasWireName != "" && f.Type.Kind == annotate.KindOptional {
+			// A value and a has flag: an optional scalar, or any optional
+			// in the libmultiprocess dialect.
 			if f.HasWireName == "" {
 				d.errorf(f.Pos, "%s: optional scalar field %s has no has flag (Field.HasWireName)", what, f.WireName)
 				continue
 			}
-			t, err := d.capnpType(f.Type.Elem)
+			vt := f.Type
+			if isOptionalScalar(f.Type) {
+				vt = f.Type.Elem
+			}
+			t, err := d.capnpType(vt)
 			if err != nil {
 				d.errorf(f.Pos, "%s: field %s: %v", what, f.WireName, err)
 				continue
 			}
 			add(f, f.WireName, f.Ordinal, t, f.Doc)
-			add(f, f.HasWireName, f.HasOrdinal, &capnpType{which: schema.Type_Which_bool}, "")
+			has := add(f, f.HasWireName, f.HasOrdinal, &capnpType{which: schema.Type_Which_bool}, "")
+			has.goName = f.HasGoName
+			if f.HasGoName != "" && !isMemberName(f.HasGoName) {
+				d.errorf(f.Pos, "%s: field %s: the Go name %q of its has flag is not a member name", what, f.WireName, f.HasGoName)
+			}
 			continue
+		}
+		if f.HasGoName != "" {
+			d.errorf(f.Pos, "%s: field %s has a has flag Go name but no has flag", what, f.WireName)
 		}
 		if f.HasWireName != "" {
 			d.errorf(f.Pos, "%s: field %s has a has flag %s but is not an optional scalar", what, f.WireName, f.HasWireName)
@@ -509,7 +535,14 @@ func (d *declarer) fields(fields []*annotate.Field, what string) []*fieldDecl {
 			d.errorf(f.Pos, "%s: field %s: %v", what, f.WireName, err)
 			continue
 		}
-		add(f, f.WireName, f.Ordinal, t, f.Doc)
+		fd := add(f, f.WireName, f.Ordinal, t, f.Doc)
+		if f.Default != "" {
+			if _, err := parseDefault(t, f.Default); err != nil {
+				d.errorf(f.Pos, "%s: field %s: default %s: %v", what, f.WireName, f.Default, err)
+			} else {
+				fd.def = f.Default
+			}
+		}
 	}
 	slices.SortStableFunc(out, func(a, b *fieldDecl) int { return int(a.ordinal) - int(b.ordinal) })
 	names := make(map[string]bool)
@@ -673,6 +706,7 @@ func (d *declarer) checkUniqueIDs() {
 		goCapnpFileID:    "go.capnp",
 		goPackageAnnotID: "$Go.package",
 		goImportAnnotID:  "$Go.import",
+		goNameAnnotID:    "$Go.name",
 	}
 	add := func(id uint64, what string) {
 		if prev, dup := ids[id]; dup {

@@ -15,7 +15,12 @@ const idHighBit = 1 << 63
 // output import path is the file's identity, so moving a package changes the
 // file ID (and the IDs derived from it); pin interface IDs with
 // //ipc:interface id=… to keep them across a move.
+//
+// A file ID pinned with //ipc:package id=… (Package.ID) is used as is.
 func FileID(pkg *annotate.Package) uint64 {
+	if pkg.ID != 0 {
+		return pkg.ID
+	}
 	sum := md5.Sum([]byte(pkg.IPCPath))
 	return binary.BigEndian.Uint64(sum[:8]) | idHighBit
 }
@@ -57,4 +62,22 @@ func InterfaceID(pkg *annotate.Package, in *annotate.Interface) uint64 {
 		return in.ID
 	}
 	return ChildID(FileID(pkg), in.Name)
+}
+
+// StructID is the capnp type ID of the top-level struct s of pkg's schema:
+// the pinned s.ID when set, else ChildID(FileID(pkg), s.Name).
+func StructID(pkg *annotate.Package, s *annotate.Struct) uint64 {
+	if s.ID != 0 {
+		return s.ID
+	}
+	return ChildID(FileID(pkg), s.Name)
+}
+
+// EnumID is the capnp type ID of the enum e of pkg's schema: the pinned
+// e.ID when set, else ChildID(FileID(pkg), e.Name).
+func EnumID(pkg *annotate.Package, e *annotate.Enum) uint64 {
+	if e.ID != 0 {
+		return e.ID
+	}
+	return ChildID(FileID(pkg), e.Name)
 }

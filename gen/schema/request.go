@@ -75,6 +75,14 @@ func buildRequest(req schema.CodeGeneratorRequest, f *schemaFile) error {
 			n += 2 * int32(len(in.methods))
 		}
 	}
+	all := append([]*loadedFile{{file: f, displayName: f.displayName(true), interfaces: f.interfaces, structs: f.structs, enums: f.enums}}, loaded...)
+	usesGoName := false
+	for _, lf := range all {
+		usesGoName = usesGoName || lf.usesGoName()
+	}
+	if usesGoName {
+		n++
+	}
 	nodes, err := req.NewNodes(n)
 	if err != nil {
 		return err
@@ -84,13 +92,18 @@ func buildRequest(req schema.CodeGeneratorRequest, f *schemaFile) error {
 		next++
 		return nodes.At(next - 1)
 	}
-	own := &loadedFile{file: f, displayName: f.displayName(true), interfaces: f.interfaces, structs: f.structs, enums: f.enums}
-	for _, lf := range append([]*loadedFile{own}, loaded...) {
+	for _, lf := range all {
 		if err := lf.buildNodes(node); err != nil {
 			return err
 		}
 	}
-	if err := buildGoCapnpNodes(node(), node(), node()); err != nil {
+	var nameNode *schema.Node
+	file, pkgNode, impNode := node(), node(), node()
+	if usesGoName {
+		nn := node()
+		nameNode = &nn
+	}
+	if err := buildGoCapnpNodes(file, pkgNode, impNode, nameNode); err != nil {
 		return err
 	}
 
@@ -132,7 +145,25 @@ func buildRequest(req schema.CodeGeneratorRequest, f *schemaFile) error {
 	v.SetMinor(compilerVersion.minor)
 	v.SetMicro(compilerVersion.micro)
 
-	return buildSourceInfo(req, append([]*loadedFile{own}, loaded...))
+	return buildSourceInfo(req, all, usesGoName)
+}
+
+// usesGoName reports whether a field of lf's declarations has $Go.name.
+func (lf *loadedFile) usesGoName() bool {
+	var structs []*structDecl
+	for _, in := range lf.interfaces {
+		for _, m := range in.methods {
+			structs = append(structs, m.params, m.results)
+		}
+	}
+	for _, s := range append(structs, lf.structs...) {
+		for _, fd := range s.fields {
+			if fd.goName != "" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // loadedFile is a schema file with the declarations of it that a request
@@ -417,8 +448,31 @@ func buildStructNode(n schema.Node, prefix string, s *structDecl) error {
 		if err != nil {
 			return err
 		}
-		setZeroValue(v, f.typ)
+		if f.def != "" {
+			setDefaultValue(v, f.typ, f.def)
+			slot.SetHadExplicitDefault(true)
+		} else {
+			setZeroValue(v, f.typ)
+		}
 		fb.Ordinal().SetExplicit(f.ordinal)
+		if f.goName != "" {
+			anns, err := fb.NewAnnotations(1)
+			if err != nil {
+				return err
+			}
+			ann := anns.At(0)
+			ann.SetId(goNameAnnotID)
+			av, err := ann.NewValue()
+			if err != nil {
+				return err
+			}
+			if err := av.SetText(f.goName); err != nil {
+				return err
+			}
+			if _, err := ann.NewBrand(); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -445,27 +499,35 @@ func buildEnumNode(n schema.Node, prefix string, scope uint64, e *enumDecl) erro
 }
 
 // buildGoCapnpNodes builds the nodes of GoCapnp: the file and its package
-// and import annotations, as the compiler includes them for an import.
-func buildGoCapnpNodes(file, pkg, imp schema.Node) error {
+// and import annotations, and its name annotation when goName is not nil,
+// as the compiler includes them for an import.
+func buildGoCapnpNodes(file, pkg, imp schema.Node, goName *schema.Node) error {
 	const name = "go.capnp"
 	if err := setNodeHeader(file, goCapnpFileID, name, len(name)-len("capnp"), 0); err != nil {
 		return err
 	}
-	annots := []struct {
+	type annot struct {
 		n    schema.Node
 		id   uint64
 		name string
-	}{{pkg, goPackageAnnotID, "package"}, {imp, goImportAnnotID, "import"}}
-	nn, err := file.NewNestedNodes(int32(len(annots)))
+	}
+	nested := []annot{{pkg, goPackageAnnotID, "package"}, {imp, goImportAnnotID, "import"}, {schema.Node{}, goNameAnnotID, "name"}}
+	nn, err := file.NewNestedNodes(int32(len(nested)))
 	if err != nil {
 		return err
 	}
-	file.SetFile()
-	for i, a := range annots {
+	for i, a := range nested {
 		nn.At(i).SetId(a.id)
 		if err := nn.At(i).SetName(a.name); err != nil {
 			return err
 		}
+	}
+	file.SetFile()
+	annots := nested[:2]
+	if goName != nil {
+		annots = append(annots, annot{*goName, goNameAnnotID, "name"})
+	}
+	for _, a := range annots {
 		if err := setNodeHeader(a.n, a.id, name+":"+a.name, len(name)+1, goCapnpFileID); err != nil {
 			return err
 		}
@@ -478,7 +540,12 @@ func buildGoCapnpNodes(file, pkg, imp schema.Node) error {
 			return err
 		}
 		t.SetText()
-		a.n.Annotation().SetTargetsFile(true)
+		if a.id == goNameAnnotID {
+			a.n.Annotation().SetTargetsField(true)
+			a.n.Annotation().SetTargetsParam(true)
+		} else {
+			a.n.Annotation().SetTargetsFile(true)
+		}
 	}
 	return nil
 }
@@ -487,7 +554,7 @@ func buildGoCapnpNodes(file, pkg, imp schema.Node) error {
 // their members (code order), and an entry per go.capnp node, as the
 // compiler does. The compiler leaves the member list null for a struct
 // without fields and for nodes that have no members.
-func buildSourceInfo(req schema.CodeGeneratorRequest, files []*loadedFile) error {
+func buildSourceInfo(req schema.CodeGeneratorRequest, files []*loadedFile, usesGoName bool) error {
 	type info struct {
 		id      uint64
 		doc     string
@@ -522,6 +589,9 @@ func buildSourceInfo(req schema.CodeGeneratorRequest, files []*loadedFile) error
 		info{id: goCapnpFileID},
 		info{id: goPackageAnnotID, doc: goPackageDoc},
 		info{id: goImportAnnotID, doc: goImportDoc})
+	if usesGoName {
+		infos = append(infos, info{id: goNameAnnotID, doc: goNameDoc})
+	}
 
 	list, err := req.NewSourceInfo(int32(len(infos)))
 	if err != nil {

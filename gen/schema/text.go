@@ -113,7 +113,7 @@ func (w *textWriter) structDecl(s *structDecl) {
 		var b strings.Builder
 		b.WriteString(head)
 		for _, f := range s.fields {
-			fmt.Fprintf(&b, " %s @%d :%s;", f.name, f.ordinal, typeText(f.typ))
+			fmt.Fprintf(&b, " %s @%d :%s%s;", f.name, f.ordinal, typeText(f.typ), f.suffix())
 		}
 		b.WriteString(" }")
 		w.line(b.String())
@@ -123,7 +123,7 @@ func (w *textWriter) structDecl(s *structDecl) {
 	members := make([]member, len(s.fields))
 	for i, f := range s.fields {
 		members[i] = member{
-			decl: fmt.Sprintf("%s @%d :%s;", f.name, f.ordinal, typeText(f.typ)),
+			decl: fmt.Sprintf("%s @%d :%s%s;", f.name, f.ordinal, typeText(f.typ), f.suffix()),
 			doc:  f.doc,
 		}
 	}
@@ -224,9 +224,21 @@ func (s *structDecl) hasDocs() bool {
 func paramList(s *structDecl) string {
 	parts := make([]string, len(s.fields))
 	for i, f := range s.fields {
-		parts[i] = f.name + " :" + typeText(f.typ)
+		parts[i] = f.name + " :" + typeText(f.typ) + f.suffix()
 	}
 	return strings.Join(parts, ", ")
+}
+
+// suffix is what follows a field's type: " = default" and " $Go.name(…)".
+func (f *fieldDecl) suffix() string {
+	s := ""
+	if f.def != "" {
+		s += " = " + f.def
+	}
+	if f.goName != "" {
+		s += fmt.Sprintf(" $Go.name(%q)", f.goName)
+	}
+	return s
 }
 
 // typeText is t as the schema language spells it.

@@ -3,7 +3,6 @@ package bench
 import (
 	"context"
 
-
 	"github.com/ifacegen/ifacegen/internal/bench/benchapi"
 	"github.com/ifacegen/ifacegen/internal/bench/benchapi/benchapiipc"
 	"github.com/ifacegen/ifacegen/runtime/ipc"

@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"capnproto.org/go/capnp/v3"
-
 	"github.com/ifacegen/ifacegen/internal/faults/faultsapi/faultsapiipc"
 	"github.com/ifacegen/ifacegen/runtime/ipc"
 	"github.com/ifacegen/ifacegen/runtime/ipctest"
@@ -48,6 +46,11 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// unbounded is how the children serve: no bound on running calls, and
+// room for more accepted calls than the engine's default (1,024), so that
+// TestKillWithThousandInFlight's 1,100 Hold calls all run at once.
+var unbounded = ipc.Options{MaxConcurrentCalls: -1, Limits: ipc.Limits{MaxAcceptedCalls: 4096}}
+
 // fatal ends a helper child with status 1 and a message.
 func fatal(v ...any) {
 	fmt.Fprintln(os.Stderr, v...)
@@ -56,15 +59,15 @@ func fatal(v ...any) {
 
 // serviceChild serves a service to the parent that spawned it, with no
 // bound on concurrent calls (so that a thousand calls can block in Hold at
-// once), and when the parent is done with it prints the service's report
-// to standard output.
+// once, with room for the Held calls that count them), and when the parent
+// is done with it prints the service's report to standard output.
 func serviceChild() {
 	if os.Getenv(ignoreSignalEnv) != "" {
 		signal.Ignore(syscall.SIGUSR1)
 	}
 	defer trackPeakGoroutines()()
 	s := newService()
-	if err := ipc.ServeSpawned(faultsapiipc.NewServiceServer(s), &ipc.Options{MaxConcurrentCalls: -1}); err != nil {
+	if err := ipc.ServeSpawned(faultsapiipc.NewServiceServer(s), &unbounded); err != nil {
 		fatal(err)
 	}
 	if os.Getenv(stderrEnv) != "" {
@@ -89,7 +92,7 @@ func listenerChild() {
 	}
 	l, err := ipc.Listen(ctx, "unix", os.Getenv(socketEnv), func() *ipc.Capability {
 		return faultsapiipc.NewServiceServer(s)
-	}, &ipc.ListenOptions{Options: ipc.Options{MaxConcurrentCalls: -1}})
+	}, &ipc.ListenOptions{Options: unbounded})
 	if err != nil {
 		fatal(err)
 	}

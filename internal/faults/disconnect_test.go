@@ -61,10 +61,8 @@ func TestDisconnectDuringCallback(t *testing.T) {
 	// the parent's callback: the parent's Visit fails with ErrDisconnected
 	// and the callback's context is canceled. On the child's side the call
 	// of the callback returns (TestNestedCallReturnsOnDisconnect has the
-	// history), so Visit returns there too and the child exits cleanly.
-	// That call fails, except that go-capnp sometimes hands it an empty
-	// success instead (TestKnownIssuePhantomResultOnDisconnect), which is
-	// not checked here.
+	// history) and fails (TestCallbackErrorOnDisconnectIsNotSuccess), so
+	// Visit returns there too and the child exits cleanly.
 	t.Run("parent-goes", func(t *testing.T) {
 		checkLeaks(t)
 		c := spawnService(t)
@@ -80,6 +78,9 @@ func TestDisconnectDuringCallback(t *testing.T) {
 		report := parseReport(t, nextLine(t, c.out, "report"))
 		if report["active"] != 0 {
 			t.Errorf("the child's call of the parent's callback did not return after the disconnect: report %v", report)
+		}
+		if report["callback-ok"] != 0 {
+			t.Errorf("the child's call of the parent's callback succeeded after the disconnect: report %v", report)
 		}
 		if err := waitExit(t, c.proc, "its connection was closed"); err != nil {
 			t.Errorf("child: %v", err)

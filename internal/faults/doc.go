@@ -58,9 +58,9 @@
 //     in flight, under -race), but a test fails only when a call has not
 //     returned after 10 s: timing never decides a pass;
 //   - it leaks nothing: no goroutine (goleak, after a settle time of up to
-//     5 s, beyond goleak's own 0.4 s of retries, since go-capnp holds each
-//     call's Finish for 250 ms) and no file descriptor (/proc/self/fd
-//     before and after);
+//     5 s, beyond goleak's own 0.4 s of retries, for goroutines that end
+//     shortly after a connection closes) and no file descriptor
+//     (/proc/self/fd before and after);
 //   - results completed before the fault are kept: Add and 4 KiB Echo
 //     results taken before each fault are checked afterwards, and in the
 //     1,000-call case the 100 calls freed just before the kill all return
@@ -70,33 +70,28 @@
 // child prints when its connection is gone (calls still running,
 // contexts canceled, how its uses of kept capabilities failed).
 //
-// # Known issues
+// # Regressions
 //
-// Reproducers of bugs found here fail until fixed, so they are skipped
-// unless -known-issues is given. Each one's doc gives the cause, with file
-// and line:
+// Bugs found here are kept as regression tests in the default run:
 //
-//   - TestKnownIssuePhantomResultOnDisconnect: when the connection goes
+//   - TestCallbackErrorOnDisconnectIsNotSuccess: when the connection goes
 //     while a server call is blocked on a call back into its caller, the
-//     server's call of the callback sometimes succeeds with zero results,
-//     though the callback returned an error (go-capnp sends an empty
-//     Return for an error returned while the connection shuts down).
-//
-// Run them with
-//
-//	go test ./internal/faults -run TestKnownIssue -known-issues
-//
-// Fixed in runtime/ipc after they were found here, and kept as regression
-// tests in the default run: a spawned child that wrote to its standard
-// error after its parent died was killed by SIGPIPE
-// (TestChildStderrAfterParentDeath; ServeSpawned ignores SIGPIPE now), and
-// canceling the context given to Conn.Bootstrap before the request was
-// sent, then calling the capability, aborted the whole connection
-// (TestCanceledBootstrapKeepsConnection; Bootstrap ignores cancellation).
-// A server call blocked on a call back into its caller never returned when
-// the connection went (go-capnp's shutdown waits for it before failing
-// outgoing calls); generated clients wait with ipc.Await, which ends the
-// call with its context (TestNestedCallReturnsOnDisconnect).
+//     server's call of the callback must fail. Under go-capnp's rpc it
+//     sometimes succeeded with zero results, though the callback returned
+//     an error (go-capnp sent an empty Return for an error returned while
+//     the connection shut down); it was a known issue behind
+//     -known-issues until the runtime moved to its own engine
+//     (runtime/capnprpc).
+//   - TestNestedCallReturnsOnDisconnect: that server call must return at
+//     all; under go-capnp's rpc it hung for good (its shutdown waited for
+//     the incoming call before failing outgoing ones).
+//   - TestChildStderrAfterParentDeath: a spawned child that wrote to its
+//     standard error after its parent died was killed by SIGPIPE;
+//     ServeSpawned ignores SIGPIPE now.
+//   - TestCanceledBootstrapKeepsConnection: canceling the context given
+//     to Conn.Bootstrap before the request was sent, then calling the
+//     capability, aborted the whole connection under go-capnp's rpc; the
+//     engine's Bootstrap takes its context for values only.
 //
 // # Soak
 //

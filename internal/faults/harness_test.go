@@ -26,10 +26,10 @@ const giveUp = 10 * time.Second
 
 // settle bounds how long the leak check waits for goroutines and file
 // descriptors to go away after a test. goleak's own retries add up to
-// about 0.4 s, less than some runtime paths need (go-capnp holds each
-// call's Finish for 250 ms in a goroutine, a spawned child's standard
-// error is copied until its exit), so the check polls for up to settle
-// first and then lets goleak report what remains.
+// about 0.4 s, less than some runtime paths need (a connection's reader
+// and idle workers end after its stream closes, a spawned child's
+// standard error is copied until its exit), so the check polls for up to
+// settle first and then lets goleak report what remains.
 const settle = 5 * time.Second
 
 // checkLeaks makes the test fail if, once it and its cleanups are done,

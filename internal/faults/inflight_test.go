@@ -13,14 +13,15 @@ import (
 // with ErrDisconnected, and the 100 calls that completed just before keep
 // their results.
 //
-// Nothing on the way caps calls in flight below 1,000 here: go-capnp's
-// client has no flow limit unless one is set (its default FlowLimiter does
-// nothing), its server queue is unbounded, and the child serves with
-// Options.MaxConcurrentCalls = -1 (no bound), so that all 1,100 calls are
+// Nothing on the way caps calls in flight below 1,000 here: the client
+// allows 65,536 outstanding questions (Limits.MaxQuestions), and the
+// child serves with Options.MaxConcurrentCalls = -1 (no bound on running
+// calls) and Limits.MaxAcceptedCalls = 4096, so that all 1,100 calls are
 // running in Hold at once — the test waits until the child says so. With
-// the default bound (ipc.DefaultMaxConcurrentCalls, 64) only 64 would run
-// in the implementation and the rest would wait in ipc.EnterCall, still
-// accepted and still in flight on the connection.
+// the default bounds only 64 would run in the implementation
+// (ipc.DefaultMaxConcurrentCalls) and the engine would stop reading the
+// connection at 1,024 accepted calls, so the Held calls that count them
+// would not be read either.
 func TestKillWithThousandInFlight(t *testing.T) {
 	const (
 		done     = 100 // calls that complete before the kill

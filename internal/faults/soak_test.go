@@ -40,14 +40,16 @@ const (
 	soakGrowth = 0.10
 	// soakGoroutineSlack is added to the goroutine allowance: a handful
 	// of goroutines come and go on their own (the runtime's cleanup and
-	// scavenger workers, go-capnp's per-connection goroutines that start
-	// when first needed, a Finish still held at the moment of the sample);
+	// scavenger workers, the engine's pooled workers that park between
+	// calls, a connection's goroutines that start when first needed);
 	// a leak of one goroutine per call or per thousand calls is far above.
 	soakGoroutineSlack = 10
-	// soakSettle is how long TestSoak stops calling before a sample:
-	// go-capnp v3.1.0-alpha.2 holds each call's Finish for 250 ms in a
-	// goroutine of its own (upstream #626), so goroutines and memory
-	// measured while calls run grow with the call rate, not with leaks.
+	// soakSettle is how long TestSoak stops calling before a sample, so
+	// that goroutines and memory measured are not those of calls still
+	// running, which grow with the call rate, not with leaks. (Under
+	// go-capnp v3.1.0-alpha.2's rpc, which held each call's Finish for
+	// 250 ms in a goroutine of its own, upstream #626, this mattered
+	// most.)
 	soakSettle = time.Second
 )
 
@@ -76,9 +78,10 @@ type soakSample struct {
 // The calls are paced at -soak-rate per second (3,000 by default, about
 // what this 2-core machine sustains with other jobs running), evenly and
 // without bursts after a stall (pacer), because the
-// heap after a collection depends on the call rate: go-capnp holds each
-// call's Finish for 250 ms in a goroutine, so the number of goroutines
-// peaks at about rate × 0.25 s on each side, and the Go runtime never
+// heap after a collection depends on the call rate: the number of
+// goroutines peaks with the calls running at once (under go-capnp's rpc,
+// which held each Finish for 250 ms in a goroutine, at about rate × 0.25 s
+// on each side), and the Go runtime never
 // frees a goroutine's descriptor (runtime.malg, runtime.allgadd): the
 // heap keeps a few hundred bytes for every goroutine of the highest peak
 // so far (the samples log the peak, sampled every 10 ms, on both sides).

@@ -2,6 +2,8 @@ package fuzz_test
 
 import (
 	"context"
+	"errors"
+	"os"
 	"testing"
 
 	"capnproto.org/go/capnp/v3"
@@ -9,25 +11,23 @@ import (
 
 	"github.com/ifacegen/ifacegen/internal/interop/interopapi"
 	"github.com/ifacegen/ifacegen/internal/interop/interopapi/interopapiipc"
+	"github.com/ifacegen/ifacegen/runtime/ipc"
 )
-
-// fuzzTraverseLimit replaces the 64 MiB traversal limit of the messages
-// the conversion targets read. At 64 MiB a 50-byte input can make the read
-// path allocate hundreds of MiB and run for seconds (see doc.go, Known
-// gaps), which slows fuzzing to a crawl; 1 MiB still lets lists of
-// 128 Ki elements through.
-const fuzzTraverseLimit = 1 << 20
 
 // pick returns the method an input's index selects.
 func pick(index uint16) method { return methods[int(index)%len(methods)] }
 
 // FuzzServerParams hands arbitrary messages to generated servers as call
-// arguments, bypassing the RPC layer (so nothing normalizes them): the
-// root of data is the params struct of the method index selects. The read
-// path must refuse what it cannot read with an error, never panic (a
-// panic would be turned into an error by ipc.Recover; the target fails on
-// it all the same), and a record Interop.Echo read must survive being
-// written as results and read by the generated client unchanged.
+// arguments, over a real connection from a hand-written peer that sends
+// them as they are (rawpeer_test.go; nothing normalizes them): the root
+// of data is the params struct of the method index selects. The call is
+// finished at once, so the implementation's context is canceled (the
+// waiting methods return at once; the arguments are read before the
+// implementation runs). The read path must refuse what it cannot read
+// with an error, never panic (a panic would be turned into an error by
+// ipcimpl.Recover; the target fails on it all the same), and a record
+// Interop.Echo read must survive being written as results and read by the
+// generated client unchanged.
 func FuzzServerParams(f *testing.F) {
 	f.Fuzz(func(t *testing.T, index uint16, data []byte) {
 		m := pick(index)
@@ -38,29 +38,22 @@ func FuzzServerParams(f *testing.F) {
 		if err != nil {
 			return
 		}
-		msg.ResetReadLimit(fuzzTraverseLimit)
-		root, err := msg.Root()
-		if err != nil {
-			return
-		}
-		// A cancelled context makes the waiting methods return at once;
-		// the arguments are read before the implementation runs.
-		ctx, cancel := context.WithCancel(context.Background())
-		cancel()
 		sharedInterop.takeLast()
-		rec := serve(ctx, m, root.Struct())
-		if panicked(rec.err) {
-			t.Fatalf("%s panicked on its arguments: %v", m.name, rec.err)
+		out := serve(m, msg, true)
+		if errors.Is(out.err, os.ErrDeadlineExceeded) {
+			t.Fatalf("%s: no Return %v after the call", m.name, hangLimit)
+		}
+		if panicked(out.err) {
+			t.Fatalf("%s panicked on its arguments: %v", m.name, out.err)
 		}
 		if m.name != "Interop.Echo" {
 			return
 		}
 		got := sharedInterop.takeLast()
-		if got == nil || rec.err != nil {
+		if got == nil || out.err != nil {
 			return
 		}
-		var again interopapi.Record
-		again, err = echoResults(rec.results.ToPtr())
+		again, err := echoResults(out.results)
 		if err != nil {
 			t.Fatalf("Interop.Echo: the client cannot read the results the server wrote for %+v: %v", *got, err)
 		}
@@ -72,9 +65,9 @@ func FuzzServerParams(f *testing.F) {
 
 // echoResults reads results as the results of Interop.Echo, through the
 // generated client.
-func echoResults(results capnp.Ptr) (interopapi.Record, error) {
+func echoResults(results *capnp.Message) (interopapi.Record, error) {
 	var got interopapi.Record
-	_, err := callWithResults(method{call: func(ctx context.Context, c capnp.Client) error {
+	_, err := callWithResults(method{call: func(ctx context.Context, c *ipc.Capability) error {
 		cl := interopapiipc.NewInteropClient(c)
 		defer cl.Release()
 		var err error
@@ -85,9 +78,10 @@ func echoResults(results capnp.Ptr) (interopapi.Record, error) {
 }
 
 // FuzzClientResults answers calls made through generated clients with
-// arbitrary messages: the root of data is the results struct of the
-// method index selects. The client's read path must return an error for
-// what it cannot read and never panic.
+// arbitrary messages, over a real connection from a hand-written peer
+// that sends them as they are: the root of data is the results struct of
+// the method index selects. The client's read path must return an error
+// for what it cannot read and never panic.
 func FuzzClientResults(f *testing.F) {
 	f.Fuzz(func(t *testing.T, index uint16, data []byte) {
 		m := pick(index)
@@ -95,11 +89,6 @@ func FuzzClientResults(f *testing.F) {
 		if err != nil {
 			return
 		}
-		msg.ResetReadLimit(fuzzTraverseLimit)
-		root, err := msg.Root()
-		if err != nil {
-			return
-		}
-		callWithResults(m, root)
+		callWithResults(m, msg)
 	})
 }

@@ -6,8 +6,6 @@ import (
 	"math"
 	"sync"
 
-	"capnproto.org/go/capnp/v3"
-
 	"github.com/ifacegen/ifacegen/golden/enums"
 	"github.com/ifacegen/ifacegen/golden/enums/enumsipc"
 	"github.com/ifacegen/ifacegen/golden/lists"
@@ -20,6 +18,7 @@ import (
 	"github.com/ifacegen/ifacegen/interfaces/mining/miningipc"
 	"github.com/ifacegen/ifacegen/internal/interop/interopapi"
 	"github.com/ifacegen/ifacegen/internal/interop/interopapi/interopapiipc"
+	"github.com/ifacegen/ifacegen/runtime/ipc"
 )
 
 // A method is one generated method the fuzz targets drive: call makes the
@@ -31,7 +30,7 @@ type method struct {
 	name   string
 	iface  uint64
 	id     uint16
-	call   func(ctx context.Context, c capnp.Client) error
+	call   func(ctx context.Context, c *ipc.Capability) error
 	server func() *ipc.Capability
 }
 
@@ -39,94 +38,94 @@ type method struct {
 // only: the committed corpora refer to methods by index.
 var methods = []method{
 	// interopapi: structs, lists, optionals, maps, enums, byte arrays.
-	{"Interop.Add", interopapiipc.Interop_TypeID, 0, func(ctx context.Context, c capnp.Client) error {
+	{"Interop.Add", interopapiipc.Interop_TypeID, 0, func(ctx context.Context, c *ipc.Capability) error {
 		cl := interopapiipc.NewInteropClient(c)
 		defer cl.Release()
 		_, err := cl.Add(ctx, 2, 40)
 		return err
 	}, interopServer},
-	{"Interop.Echo", interopapiipc.Interop_TypeID, 1, func(ctx context.Context, c capnp.Client) error {
+	{"Interop.Echo", interopapiipc.Interop_TypeID, 1, func(ctx context.Context, c *ipc.Capability) error {
 		cl := interopapiipc.NewInteropClient(c)
 		defer cl.Release()
 		_, err := cl.Echo(ctx, sampleRecord())
 		return err
 	}, interopServer},
-	{"Interop.Stats", interopapiipc.Interop_TypeID, 2, func(ctx context.Context, c capnp.Client) error {
+	{"Interop.Stats", interopapiipc.Interop_TypeID, 2, func(ctx context.Context, c *ipc.Capability) error {
 		cl := interopapiipc.NewInteropClient(c)
 		defer cl.Release()
 		_, _, _, _, err := cl.Stats(ctx, []int64{3, -1, 10})
 		return err
 	}, interopServer},
-	{"Interop.Lookup", interopapiipc.Interop_TypeID, 3, func(ctx context.Context, c capnp.Client) error {
+	{"Interop.Lookup", interopapiipc.Interop_TypeID, 3, func(ctx context.Context, c *ipc.Capability) error {
 		cl := interopapiipc.NewInteropClient(c)
 		defer cl.Release()
 		_, err := cl.Lookup(ctx, map[string]int64{"a": 1, "b": 2}, "b")
 		return err
 	}, interopServer},
-	{"Interop.Count", interopapiipc.Interop_TypeID, 4, func(ctx context.Context, c capnp.Client) error {
+	{"Interop.Count", interopapiipc.Interop_TypeID, 4, func(ctx context.Context, c *ipc.Capability) error {
 		cl := interopapiipc.NewInteropClient(c)
 		defer cl.Release()
 		_, err := cl.Count(ctx, []interopapi.Kind{interopapi.KindHeader, interopapi.KindBlock, 7})
 		return err
 	}, interopServer},
-	{"Interop.Fail", interopapiipc.Interop_TypeID, 5, func(ctx context.Context, c capnp.Client) error {
+	{"Interop.Fail", interopapiipc.Interop_TypeID, 5, func(ctx context.Context, c *ipc.Capability) error {
 		cl := interopapiipc.NewInteropClient(c)
 		defer cl.Release()
 		return cl.Fail(ctx, "boom")
 	}, interopServer},
 
 	// interfaces/mining, served by mining.Memory.
-	{"Mining.IsTestChain", miningipc.Mining_TypeID, 0, func(ctx context.Context, c capnp.Client) error {
+	{"Mining.IsTestChain", miningipc.Mining_TypeID, 0, func(ctx context.Context, c *ipc.Capability) error {
 		cl := miningipc.NewMiningClient(c)
 		defer cl.Release()
 		_, err := cl.IsTestChain(ctx)
 		return err
 	}, miningServer},
-	{"Mining.IsInitialBlockDownload", miningipc.Mining_TypeID, 1, func(ctx context.Context, c capnp.Client) error {
+	{"Mining.IsInitialBlockDownload", miningipc.Mining_TypeID, 1, func(ctx context.Context, c *ipc.Capability) error {
 		cl := miningipc.NewMiningClient(c)
 		defer cl.Release()
 		_, err := cl.IsInitialBlockDownload(ctx)
 		return err
 	}, miningServer},
-	{"Mining.GetTip", miningipc.Mining_TypeID, 2, func(ctx context.Context, c capnp.Client) error {
+	{"Mining.GetTip", miningipc.Mining_TypeID, 2, func(ctx context.Context, c *ipc.Capability) error {
 		cl := miningipc.NewMiningClient(c)
 		defer cl.Release()
 		_, err := cl.GetTip(ctx)
 		return err
 	}, miningServer},
-	{"Mining.WaitTipChanged", miningipc.Mining_TypeID, 3, func(ctx context.Context, c capnp.Client) error {
+	{"Mining.WaitTipChanged", miningipc.Mining_TypeID, 3, func(ctx context.Context, c *ipc.Capability) error {
 		cl := miningipc.NewMiningClient(c)
 		defer cl.Release()
 		_, err := cl.WaitTipChanged(ctx, mining.Hash{1, 2, 3}, 0)
 		return err
 	}, miningServer},
-	{"Mining.CreateNewBlock", miningipc.Mining_TypeID, 4, func(ctx context.Context, c capnp.Client) error {
+	{"Mining.CreateNewBlock", miningipc.Mining_TypeID, 4, func(ctx context.Context, c *ipc.Capability) error {
 		cl := miningipc.NewMiningClient(c)
 		defer cl.Release()
 		tmpl, err := cl.CreateNewBlock(ctx, mining.BlockCreateOptions{UseMempool: true, BlockReservedWeight: 4000, CoinbaseOutputScript: []byte{0x51}})
 		release(tmpl)
 		return err
 	}, miningServer},
-	{"BlockTemplate.WaitNext", miningipc.BlockTemplate_TypeID, 9, func(ctx context.Context, c capnp.Client) error {
+	{"BlockTemplate.WaitNext", miningipc.BlockTemplate_TypeID, 9, func(ctx context.Context, c *ipc.Capability) error {
 		cl := miningipc.NewBlockTemplateClient(c)
 		defer cl.Release()
 		next, err := cl.WaitNext(ctx, mining.BlockWaitOptions{FeeThreshold: 10})
 		release(next)
 		return err
 	}, blockTemplateServer},
-	{"Mining.CheckBlock", miningipc.Mining_TypeID, 6, func(ctx context.Context, c capnp.Client) error {
+	{"Mining.CheckBlock", miningipc.Mining_TypeID, 6, func(ctx context.Context, c *ipc.Capability) error {
 		cl := miningipc.NewMiningClient(c)
 		defer cl.Release()
 		_, _, _, err := cl.CheckBlock(ctx, make([]byte, 80), mining.BlockCheckOptions{CheckPow: true})
 		return err
 	}, miningServer},
-	{"BlockTemplate.SubmitSolution", miningipc.BlockTemplate_TypeID, 8, func(ctx context.Context, c capnp.Client) error {
+	{"BlockTemplate.SubmitSolution", miningipc.BlockTemplate_TypeID, 8, func(ctx context.Context, c *ipc.Capability) error {
 		cl := miningipc.NewBlockTemplateClient(c)
 		defer cl.Release()
 		_, err := cl.SubmitSolution(ctx, 1, 2, 3, []byte{4})
 		return err
 	}, blockTemplateServer},
-	{"BlockTemplate.GetTxFees", miningipc.BlockTemplate_TypeID, 2, func(ctx context.Context, c capnp.Client) error {
+	{"BlockTemplate.GetTxFees", miningipc.BlockTemplate_TypeID, 2, func(ctx context.Context, c *ipc.Capability) error {
 		cl := miningipc.NewBlockTemplateClient(c)
 		defer cl.Release()
 		_, err := cl.GetTxFees(ctx)
@@ -136,25 +135,25 @@ var methods = []method{
 	// Golden cases, client side only (their packages hold no
 	// implementation): the richest read paths, boxes and maps of
 	// optionals included.
-	{"Lists.Echo", 0, 0, func(ctx context.Context, c capnp.Client) error {
+	{"Lists.Echo", 0, 0, func(ctx context.Context, c *ipc.Capability) error {
 		cl := listsipc.NewListsClient(c)
 		defer cl.Release()
 		_, err := cl.Echo(ctx, lists.Values{})
 		return err
 	}, nil},
-	{"Maps.Echo", 0, 0, func(ctx context.Context, c capnp.Client) error {
+	{"Maps.Echo", 0, 0, func(ctx context.Context, c *ipc.Capability) error {
 		cl := mapsipc.NewMapsClient(c)
 		defer cl.Release()
 		_, err := cl.Echo(ctx, maps.Values{})
 		return err
 	}, nil},
-	{"Optionals.Echo", 0, 0, func(ctx context.Context, c capnp.Client) error {
+	{"Optionals.Echo", 0, 0, func(ctx context.Context, c *ipc.Capability) error {
 		cl := optionalsipc.NewOptionalsClient(c)
 		defer cl.Release()
 		_, err := cl.Echo(ctx, optionals.Values{})
 		return err
 	}, nil},
-	{"Enums.EchoValues", 0, 0, func(ctx context.Context, c capnp.Client) error {
+	{"Enums.EchoValues", 0, 0, func(ctx context.Context, c *ipc.Capability) error {
 		cl := enumsipc.NewEnumsClient(c)
 		defer cl.Release()
 		_, err := cl.EchoValues(ctx, enums.Values{})
@@ -162,7 +161,7 @@ var methods = []method{
 	}, nil},
 
 	// Added later: new entries go here, at the end.
-	{"Interop.Size", interopapiipc.Interop_TypeID, 6, func(ctx context.Context, c capnp.Client) error {
+	{"Interop.Size", interopapiipc.Interop_TypeID, 6, func(ctx context.Context, c *ipc.Capability) error {
 		cl := interopapiipc.NewInteropClient(c)
 		defer cl.Release()
 		_, _, err := cl.Size(ctx, interopapi.Tree{Label: "a", Children: []interopapi.Tree{{Label: "b", Children: []interopapi.Tree{{}}}, {}}})
@@ -170,19 +169,19 @@ var methods = []method{
 	}, interopServer},
 	// interfaces/mining's BlockTemplate, served by a template of
 	// mining.Memory.
-	{"BlockTemplate.GetBlockHeader", miningipc.BlockTemplate_TypeID, 0, func(ctx context.Context, c capnp.Client) error {
+	{"BlockTemplate.GetBlockHeader", miningipc.BlockTemplate_TypeID, 0, func(ctx context.Context, c *ipc.Capability) error {
 		cl := miningipc.NewBlockTemplateClient(c)
 		defer cl.Release()
 		_, err := cl.GetBlockHeader(ctx)
 		return err
 	}, blockTemplateServer},
-	{"BlockTemplate.GetBlock", miningipc.BlockTemplate_TypeID, 1, func(ctx context.Context, c capnp.Client) error {
+	{"BlockTemplate.GetBlock", miningipc.BlockTemplate_TypeID, 1, func(ctx context.Context, c *ipc.Capability) error {
 		cl := miningipc.NewBlockTemplateClient(c)
 		defer cl.Release()
 		_, err := cl.GetBlock(ctx)
 		return err
 	}, blockTemplateServer},
-	{"BlockTemplate.GetCoinbaseMerklePath", miningipc.BlockTemplate_TypeID, 7, func(ctx context.Context, c capnp.Client) error {
+	{"BlockTemplate.GetCoinbaseMerklePath", miningipc.BlockTemplate_TypeID, 7, func(ctx context.Context, c *ipc.Capability) error {
 		cl := miningipc.NewBlockTemplateClient(c)
 		defer cl.Release()
 		_, err := cl.GetCoinbaseMerklePath(ctx)

@@ -53,7 +53,6 @@ func seedName(method string) string {
 // byte streams generated clients write on their connections, and a few
 // hostile frames.
 func writeSeeds(t *testing.T) {
-	ctx := context.Background()
 	for _, target := range []string{"FuzzServerParams", "FuzzClientResults", "FuzzServerConn", "FuzzDirective", "FuzzLoadDirective"} {
 		dir := filepath.Join("testdata", "fuzz", target)
 		if err := os.RemoveAll(dir); err != nil {
@@ -64,14 +63,13 @@ func writeSeeds(t *testing.T) {
 		}
 	}
 	empty, seg := capnp.NewSingleSegmentMessage(nil)
-	emptyRoot, err := capnp.NewRootStruct(seg, capnp.ObjectSize{})
-	if err != nil {
+	if _, err := capnp.NewRootStruct(seg, capnp.ObjectSize{}); err != nil {
 		t.Fatal(err)
 	}
 	for i, m := range methods {
 		// Empty results may not satisfy the client (a [4]byte is
 		// checked); only the arguments it wrote matter here.
-		args, _ := callWithResults(m, emptyRoot.ToPtr())
+		args, _ := callWithResults(m, empty)
 		if args == nil {
 			args = empty // a method without parameters
 		}
@@ -83,17 +81,13 @@ func writeSeeds(t *testing.T) {
 			writeSeed(t, "FuzzClientResults", seedName(m.name), uint16(i), params)
 			continue
 		}
-		root, err := args.Root()
-		if err != nil {
-			t.Fatal(err)
-		}
-		rec := serve(ctx, m, root.Struct())
-		if rec.err != nil && m.name != "Interop.Fail" {
-			t.Fatalf("%s: %v", m.name, rec.err)
+		out := serve(m, args, false)
+		if out.err != nil && m.name != "Interop.Fail" {
+			t.Fatalf("%s: %v", m.name, out.err)
 		}
 		results := empty // no results: a method that fails or has none
-		if rec.err == nil && rec.msg != nil {
-			results = rec.msg
+		if out.err == nil && out.results != nil {
+			results = out.results
 		}
 		writeSeed(t, "FuzzClientResults", seedName(m.name), uint16(i), marshal(t, results))
 	}
@@ -114,6 +108,11 @@ func writeSeeds(t *testing.T) {
 		t.Fatal(err)
 	}
 	writeSeed(t, "FuzzServerConn", "self-pipelined-call", selfPipelined)
+	unknownTarget, err := unknownTargetCall()
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeSeed(t, "FuzzServerConn", "unknown-call-target", unknownTarget)
 	writeSeed(t, "FuzzServerConn", "null-root", append(frameHeader(0, 1), make([]byte, 8)...))
 
 	for i, comment := range directiveSeeds {

@@ -14,14 +14,22 @@ import (
 )
 
 // The committed inputs of the C++ peer, relative to this package.
-const (
-	schemaFile = "interopapi/interopapiipc/interopapi.capnp"
-	cppSource  = "cpp/interop.c++"
+// cppPeerSource is one C++ peer program: its source and the schema it is
+// built from.
+type cppPeerSource struct {
+	name   string // the executable's name, e.g. "interop"
+	schema string // the schema ifacegen emits, relative to this directory
+	source string // the C++ program, relative to this directory
+}
+
+var (
+	interopSource = cppPeerSource{"interop", "interopapi/interopapiipc/interopapi.capnp", "cpp/interop.c++"}
+	conformSource = cppPeerSource{"conform", "conformapi/conformapiipc/conformapi.capnp", "cpp/conform.c++"}
 )
 
-// cppPeer is the C++ program, built at most once per test binary run and
-// shared by every test; buildDir is removed by TestMain.
-var cppPeer struct {
+// cppPeer is a C++ peer program, built once per test binary.
+type cppPeer struct {
+	src      cppPeerSource
 	once     sync.Once
 	buildDir string
 	path     string // the executable; "" when skip or err is set
@@ -29,22 +37,37 @@ var cppPeer struct {
 	err      error
 }
 
-// cppProgram returns the path of the C++ peer, building it on first use.
-// It skips t when the tools are missing and fails t when the build fails.
-func cppProgram(t *testing.T) string {
+var (
+	interopPeer = &cppPeer{src: interopSource}
+	conformPeer = &cppPeer{src: conformSource}
+)
+
+// cppProgram returns the path of the interop peer, building it on first
+// use; it skips the test when the tools to build it are missing.
+func cppProgram(t *testing.T) string { return interopPeer.program(t) }
+
+// program returns the path of p, building it on first use.
+func (p *cppPeer) program(t *testing.T) string {
 	t.Helper()
-	cppPeer.once.Do(buildCppPeer)
-	if cppPeer.skip != "" {
-		t.Skip(cppPeer.skip)
+	p.once.Do(p.build)
+	if p.skip != "" {
+		t.Skip(p.skip)
 	}
-	if cppPeer.err != nil {
-		t.Fatal(cppPeer.err)
+	if p.err != nil {
+		t.Fatal(p.err)
 	}
-	return cppPeer.path
+	return p.path
 }
 
-// missingTools reports which of the tools the C++ build needs are absent,
-// or "" when all are there.
+// remove deletes p's build directory, if it was built.
+func (p *cppPeer) remove() {
+	if p.buildDir != "" {
+		os.RemoveAll(p.buildDir)
+	}
+}
+
+// missingTools names the tools the C++ peers need that are missing, or
+// returns "".
 func missingTools() string {
 	var missing []string
 	for _, tool := range []string{"capnp", "g++", "pkg-config"} {
@@ -64,24 +87,22 @@ func missingTools() string {
 		"; install with: apt-get install -y capnproto libcapnp-dev g++ pkg-config"
 }
 
-// buildCppPeer compiles the committed schema to C++ and builds the peer
-// from it: capnp compile -oc++, then the two translation units in
-// parallel (the machine may have few cores; -O0 keeps each short), then
-// the link.
-func buildCppPeer() {
-	if cppPeer.skip = missingTools(); cppPeer.skip != "" {
+func (p *cppPeer) build() {
+	if p.skip = missingTools(); p.skip != "" {
 		return
 	}
-	dir, err := os.MkdirTemp("", "ifacegen-interop-")
+	dir, err := os.MkdirTemp("", "ifacegen-"+p.src.name+"-")
 	if err != nil {
-		cppPeer.err = err
+		p.err = err
 		return
 	}
-	cppPeer.buildDir = dir
-	cppPeer.path, cppPeer.err = buildIn(dir)
+	p.buildDir = dir
+	p.path, p.err = p.src.buildIn(dir)
 }
 
-func buildIn(dir string) (string, error) {
+// buildIn compiles the schema with capnp's C++ generator and the program
+// against it into dir, and returns the executable's path.
+func (src cppPeerSource) buildIn(dir string) (string, error) {
 	include := filepath.Join(dir, "include")
 	gen := filepath.Join(dir, "gen")
 	for _, d := range []string{include, gen} {
@@ -89,18 +110,18 @@ func buildIn(dir string) (string, error) {
 			return "", err
 		}
 	}
-	// The schema imports "/go.capnp" for its $Go annotations.
 	if err := os.WriteFile(filepath.Join(include, "go.capnp"), schema.GoCapnp(), 0o644); err != nil {
 		return "", err
 	}
-	src, err := os.ReadFile(schemaFile)
+	schemaText, err := os.ReadFile(src.schema)
 	if err != nil {
 		return "", err
 	}
-	if err := os.WriteFile(filepath.Join(gen, filepath.Base(schemaFile)), src, 0o644); err != nil {
+	schemaName := filepath.Base(src.schema)
+	if err := os.WriteFile(filepath.Join(gen, schemaName), schemaText, 0o644); err != nil {
 		return "", err
 	}
-	if err := runTool(gen, "capnp", "compile", "-I"+include, "-oc++", filepath.Base(schemaFile)); err != nil {
+	if err := runTool(gen, "capnp", "compile", "-I"+include, "-oc++", schemaName); err != nil {
 		return "", err
 	}
 
@@ -112,13 +133,13 @@ func buildIn(dir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	cppSrc, err := filepath.Abs(cppSource)
+	cppSrc, err := filepath.Abs(src.source)
 	if err != nil {
 		return "", err
 	}
 	units := [][2]string{ // source, object
-		{filepath.Join(gen, "interopapi.capnp.c++"), filepath.Join(dir, "interopapi.o")},
-		{cppSrc, filepath.Join(dir, "interop.o")},
+		{filepath.Join(gen, schemaName+".c++"), filepath.Join(dir, "schema.o")},
+		{cppSrc, filepath.Join(dir, src.name+".o")},
 	}
 	errs := make(chan error, len(units))
 	var objects []string
@@ -137,7 +158,7 @@ func buildIn(dir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	exe := filepath.Join(dir, "interop")
+	exe := filepath.Join(dir, src.name)
 	args := append(append([]string{"-o", exe}, objects...), libs...)
 	if err := runTool(dir, "g++", args...); err != nil {
 		return "", err

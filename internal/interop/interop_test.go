@@ -13,7 +13,6 @@ import (
 	"sync"
 	"testing"
 
-	"capnproto.org/go/capnp/v3"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ifacegen/ifacegen/internal/interop/interopapi"
@@ -23,9 +22,8 @@ import (
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if cppPeer.buildDir != "" {
-		os.RemoveAll(cppPeer.buildDir)
-	}
+	interopPeer.remove()
+	conformPeer.remove()
 	os.Exit(code)
 }
 

@@ -9,16 +9,16 @@ import (
 	"testing"
 
 	"capnproto.org/go/capnp/v3"
-	"capnproto.org/go/capnp/v3/exc"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ifacegen/ifacegen/runtime/capnprpc"
 	"github.com/ifacegen/ifacegen/runtime/ipc"
 )
 
-// received is an exception as go-capnp hands it to the caller when the
-// peer sent it (answer.go resolution.ptr annotates it with the method).
-func received(typ exc.Type, reason string) error {
-	return exc.Annotate("", "calls.capnp:Calls.get", exc.New(typ, "", reason))
+// received is an exception as the engine hands it to the caller when the
+// peer sent it.
+func received(typ capnprpc.ExceptionType, reason string) error {
+	return &capnprpc.Exception{Type: typ, Reason: reason, Remote: true}
 }
 
 // errSentinelForTest is an //ipc:error variable as a generated package
@@ -66,20 +66,21 @@ func TestCallErrorMapping(t *testing.T) {
 		want string
 	}{
 		"nil":                 {nil, "nil"},
-		"remote failure":      {received(exc.Failed, "boom"), "remote:boom"},
-		"remote sentinel":     {received(exc.Failed, "[ipc:error example.com/calls.ErrNotReady] not ready yet"), "remote:not ready yet sentinel"},
-		"unknown sentinel":    {received(exc.Failed, "[ipc:error example.com/calls.ErrOther] other"), "remote:other"},
-		"remote disconnected": {received(exc.Disconnected, "peer gone"), "error:calls.Calls.Get disconnected"},
+		"remote failure":      {received(capnprpc.Failed, "boom"), "remote:boom"},
+		"remote sentinel":     {received(capnprpc.Failed, "[ipc:error example.com/calls.ErrNotReady] not ready yet"), "remote:not ready yet sentinel"},
+		"unknown sentinel":    {received(capnprpc.Failed, "[ipc:error example.com/calls.ErrOther] other"), "remote:other"},
+		"remote disconnected": {received(capnprpc.Disconnected, "peer gone"), "error:calls.Calls.Get disconnected"},
 		"stream end":          {io.EOF, "error:calls.Calls.Get disconnected"},
-		"remote unimplemented": {received(exc.Unimplemented, "unimplemented"),
+		"remote unimplemented": {received(capnprpc.Unimplemented, "unimplemented"),
 			"error:calls.Calls.Get unimplemented"},
-		"local unimplemented": {capnp.Unimplemented("unimplemented"), "error:calls.Calls.Get unimplemented"},
-		"implementation unimplemented": {received(exc.Unimplemented, "[ipc:error github.com/ifacegen/ifacegen/runtime/ipc.ErrUnimplemented] calls.Calls.Get: ipc: unimplemented"),
+		"local unimplemented": {&capnprpc.Exception{Type: capnprpc.Unimplemented, Reason: "peer does not know Call"}, "error:calls.Calls.Get unimplemented"},
+		"implementation unimplemented": {received(capnprpc.Unimplemented, "[ipc:error github.com/ifacegen/ifacegen/runtime/ipc.ErrUnimplemented] calls.Calls.Get: ipc: unimplemented"),
 			"remote:calls.Calls.Get: ipc: unimplemented unimplemented"},
-		"sentinel code in a failure": {received(exc.Failed, "[ipc:error github.com/ifacegen/ifacegen/runtime/ipc.ErrUnimplemented] x"),
+		"sentinel code in a failure": {received(capnprpc.Failed, "[ipc:error github.com/ifacegen/ifacegen/runtime/ipc.ErrUnimplemented] x"),
 			"remote:x unimplemented"},
-		"local failure": {exc.WrapError("rpc", exc.New(exc.Failed, "rpc", "bad message")), "error:calls.Calls.Get"},
-		"plain error":   {errors.New("encode: too big"), "error:calls.Calls.Get"},
+		"local failure":      {&capnprpc.Exception{Type: capnprpc.Failed, Reason: "bad message"}, "error:calls.Calls.Get"},
+		"local disconnected": {&capnprpc.Exception{Type: capnprpc.Disconnected, Reason: "connection closed"}, "error:calls.Calls.Get disconnected"},
+		"plain error":        {errors.New("encode: too big"), "error:calls.Calls.Get"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			if got := kind(ipc.CallError("calls.Calls.Get", tc.err)); got != tc.want {
@@ -89,34 +90,12 @@ func TestCallErrorMapping(t *testing.T) {
 	}
 }
 
-// An unimplemented exception keeps its message, which names the capnp
-// interface and method.
+// An unimplemented exception keeps its reason.
 func TestCallErrorUnimplementedMessage(t *testing.T) {
-	err := ipc.CallError("calls.Calls.Get", received(exc.Unimplemented, "unimplemented"))
-	want := "calls.Calls.Get: ipc: unimplemented: calls.capnp:Calls.get: unimplemented"
+	err := ipc.CallError("calls.Calls.Get", received(capnprpc.Unimplemented, "calls.Calls.get is retired"))
+	want := "calls.Calls.Get: ipc: unimplemented: calls.Calls.get is retired"
 	if err.Error() != want {
 		t.Errorf("got %q, want %q", err, want)
-	}
-}
-
-// ArgsError's mark wins over everything ClientError knows about the call,
-// and what it marks is returned as the *Error's cause.
-func TestArgsError(t *testing.T) {
-	if ipc.ArgsError(nil) != nil {
-		t.Error("ArgsError(nil) is not nil")
-	}
-	cause := errors.New("enum value 70000 does not fit in 16 bits")
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	// go-capnp rejects the call with an error wrapping the params
-	// func's.
-	err := ipc.ClientError(ctx, capnp.Client{}, "calls.Calls.Get", exc.WrapError("place args", ipc.ArgsError(cause)))
-	var ie *ipc.Error
-	if !errors.As(err, &ie) || ie.Err != cause || ie.Method != "calls.Calls.Get" {
-		t.Errorf("got %#v, want an *ipc.Error whose Err is the writer's error", err)
-	}
-	if got := ipc.CallPanic(capnp.Client{}, "calls.Calls.Get", ipc.ArgsError(cause)); got.Err != cause {
-		t.Errorf("CallPanic: got %#v, want the writer's error", got)
 	}
 }
 
@@ -129,10 +108,11 @@ func TestServerErrorUnimplemented(t *testing.T) {
 		errors.Join(errors.New("not in this version"), ipc.ErrUnimplemented),
 	} {
 		sent := ipc.ServerError(implErr)
-		if want := "[ipc:error github.com/ifacegen/ifacegen/runtime/ipc.ErrUnimplemented] " + implErr.Error(); exc.TypeOf(sent) != exc.Unimplemented || sent.Error() != want {
+		var e *capnprpc.Exception
+		if want := "[ipc:error github.com/ifacegen/ifacegen/runtime/ipc.ErrUnimplemented] " + implErr.Error(); !errors.As(sent, &e) || e.Type != capnprpc.Unimplemented || e.Reason != want {
 			t.Errorf("ServerError(%q) = %#v, want an unimplemented exception %q", implErr, sent, want)
 		}
-		if got, want := kind(ipc.CallError("calls.Calls.Get", received(exc.TypeOf(sent), sent.Error()))), "remote:"+implErr.Error()+" unimplemented"; got != want {
+		if got, want := kind(ipc.CallError("calls.Calls.Get", received(e.Type, e.Reason))), "remote:"+implErr.Error()+" unimplemented"; got != want {
 			t.Errorf("the caller of %q sees %q, want %q", implErr, got, want)
 		}
 	}
@@ -144,7 +124,9 @@ func TestServerErrorUnimplemented(t *testing.T) {
 	if sent := ipc.ServerError(plain); sent != plain {
 		t.Errorf("ServerError(boom) = %#v, want it unchanged", sent)
 	}
-	if sent := ipc.ServerError(errSentinelForTest); exc.TypeOf(sent) != exc.Failed || !strings.HasPrefix(sent.Error(), "[ipc:error example.com/calls.ErrNotReady] ") {
+	// The engine sends any error that is not an *Exception as a failure
+	// with its message as the reason.
+	if sent := ipc.ServerError(errSentinelForTest); !strings.HasPrefix(sent.Error(), "[ipc:error example.com/calls.ErrNotReady] ") {
 		t.Errorf("ServerError(sentinel) = %q", sent)
 	}
 }

@@ -3,18 +3,17 @@ package ipc_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"syscall"
 	"testing"
 	"time"
 
-	capnp "capnproto.org/go/capnp/v3"
-	"capnproto.org/go/capnp/v3/exc"
-	"capnproto.org/go/capnp/v3/rpc"
 	"capnproto.org/go/capnp/v3/std/capnp/persistent"
 	"go.uber.org/goleak"
 
+	"github.com/ifacegen/ifacegen/runtime/capnprpc"
 	"github.com/ifacegen/ifacegen/runtime/ipc"
 )
 
@@ -25,13 +24,16 @@ type saver struct {
 	block bool
 }
 
-func (s saver) Save(ctx context.Context, call persistent.Persistent_save) error {
+func (s saver) Dispatch(ctx context.Context, call *capnprpc.Call) error {
 	if s.block {
 		<-ctx.Done()
 		return ctx.Err()
 	}
 	return errors.New(s.msg)
 }
+
+// persistentSave is Persistent.save on the wire.
+var persistentSave = capnprpc.Method{InterfaceID: persistent.Persistent_TypeID, MethodID: 0, Name: "persistent.Persistent.Save"}
 
 // pair connects a server offering bootstrap and a client over a real unix
 // socket pair, closing both when the test ends.
@@ -41,8 +43,7 @@ func pair(t *testing.T, srv saver) (server, client *ipc.Conn) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	boot := persistent.Persistent_ServerToClient(srv)
-	server = ipc.NewConn(a, &ipc.Options{Bootstrap: capnp.Client(boot)})
+	server = ipc.NewConn(a, &ipc.Options{Bootstrap: capnprpc.NewLocal(srv)})
 	client = ipc.NewConn(b, nil)
 	t.Cleanup(func() {
 		client.Close()
@@ -52,12 +53,9 @@ func pair(t *testing.T, srv saver) (server, client *ipc.Conn) {
 }
 
 func save(ctx context.Context, c *ipc.Conn) error {
-	p := persistent.Persistent(c.Bootstrap(ctx))
+	p := c.Bootstrap(ctx)
 	defer p.Release()
-	f, release := p.Save(ctx, nil)
-	defer release()
-	_, err := f.Struct()
-	return ipc.CallError("persistent.Persistent.Save", err)
+	return ipc.CallError(persistentSave.Name, p.Call(ctx, &persistentSave, nil, nil))
 }
 
 func TestRemoteErrorKeepsMessage(t *testing.T) {
@@ -92,11 +90,10 @@ func TestDisconnectFailsPendingCall(t *testing.T) {
 }
 
 func TestCallErrorClassifiesStreamFailuresAsDisconnected(t *testing.T) {
-	for _, cause := range []error{io.EOF, io.ErrUnexpectedEOF, net.ErrClosed, syscall.EPIPE, syscall.ECONNRESET, rpc.ErrConnClosed} {
-		// How go-capnp reports a failed send: a Failed exception around the
-		// stream error.
-		err := exc.WrapError("send", &net.OpError{Op: "write", Net: "unix", Err: cause})
-		err = exc.Annotate("rpc", "bootstrap", err)
+	for _, cause := range []error{io.EOF, io.ErrUnexpectedEOF, net.ErrClosed, syscall.EPIPE, syscall.ECONNRESET} {
+		// A failed send: a Disconnected exception, or a plain stream
+		// error wrapped.
+		err := fmt.Errorf("send: %w", &net.OpError{Op: "write", Net: "unix", Err: cause})
 		if got := ipc.CallError("echo.Echo.Echo", err); !errors.Is(got, ipc.ErrDisconnected) {
 			t.Errorf("CallError(%v) = %v, want it to wrap ErrDisconnected", err, got)
 		}

@@ -121,18 +121,20 @@ func CallError(method string, err error) error {
 		return &Error{Method: method, Err: fmt.Errorf("%w: %v", ErrDisconnected, err)}
 	}
 	var e *capnprpc.Exception
-	if !errors.As(err, &e) || !e.Remote {
+	if !errors.As(err, &e) {
 		return &Error{Method: method, Err: err}
 	}
-	switch e.Type {
-	case capnprpc.Unimplemented:
-		if re := newRemoteError(e.Reason); re.Code == unimplementedCode {
+	switch {
+	case e.Type == capnprpc.Unimplemented:
+		// From the peer, or raised here when the peer answered the
+		// call with an Unimplemented message.
+		if re := newRemoteError(e.Reason); e.Remote && re.Code == unimplementedCode {
 			// The remote implementation returned an error wrapping
 			// ErrUnimplemented (ServerError).
 			return re
 		}
 		return &Error{Method: method, Err: fmt.Errorf("%w: %s", ErrUnimplemented, e.Reason)}
-	case capnprpc.Failed:
+	case e.Type == capnprpc.Failed && e.Remote:
 		return newRemoteError(e.Reason)
 	}
 	return &Error{Method: method, Err: err}

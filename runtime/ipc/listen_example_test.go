@@ -9,9 +9,8 @@ import (
 	"path/filepath"
 	"time"
 
-	capnp "capnproto.org/go/capnp/v3"
-	"capnproto.org/go/capnp/v3/std/capnp/persistent"
-
+	"github.com/ifacegen/ifacegen/interfaces/echo"
+	"github.com/ifacegen/ifacegen/interfaces/echo/echoipc"
 	"github.com/ifacegen/ifacegen/runtime/ipc"
 )
 
@@ -27,9 +26,7 @@ func ExampleListen() {
 	path := filepath.Join(dir, "node.sock")
 
 	ctx := context.Background()
-	newNode := func() *ipc.Capability {
-		return capnp.Client(persistent.Persistent_ServerToClient(node{}))
-	}
+	newNode := func() *ipc.Capability { return echoipc.NewEchoServer(node{}) }
 	l, err := ipc.Listen(ctx, "unix", path, newNode, nil)
 	if err != nil {
 		log.Fatal(err)
@@ -47,20 +44,19 @@ func ExampleListen() {
 		log.Fatal(err)
 	}
 	defer conn.Close()
-	store := persistent.Persistent(conn.Bootstrap(ctx))
-	defer store.Release()
-	f, release := store.Save(ctx, nil)
-	defer release()
-	_, err = f.Struct()
+	e := echoipc.NewEchoClient(conn.Bootstrap(ctx))
+	defer e.Release()
+	_, err = e.Echo(ctx, "hello")
 	var re *ipc.RemoteError
-	if errors.As(ipc.CallError("persistent.Persistent.Save", err), &re) {
+	if errors.As(err, &re) {
 		fmt.Println("node says:", re.Message)
 	}
-	// Output: node says: nothing to save
+	// Output: node says: nothing to echo
 }
 
+// node is an echo.Echo that refuses.
 type node struct{}
 
-func (node) Save(context.Context, persistent.Persistent_save) error {
-	return errors.New("nothing to save")
-}
+func (node) Echo(context.Context, string) (string, error) { return "", errors.New("nothing to echo") }
+
+var _ echo.Echo = node{}

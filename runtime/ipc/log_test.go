@@ -12,10 +12,11 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	capnp "capnproto.org/go/capnp/v3"
+	"capnproto.org/go/capnp/v3"
 	"capnproto.org/go/capnp/v3/std/capnp/compat/bytestream"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ifacegen/ifacegen/runtime/capnprpc"
 	"github.com/ifacegen/ifacegen/runtime/ipc"
 )
 
@@ -62,18 +63,22 @@ func (r *recorder) lines(keys ...string) (lines []string, attrs map[string][]str
 }
 
 // stream is a ByteStream server that accepts writes and refuses end.
-type stream struct{}
+func stream(ctx context.Context, call *capnprpc.Call) error {
+	switch call.MethodID() {
+	case 0: // write
+		return nil
+	case 1: // end
+		return errors.New("stream cut short")
+	}
+	return &capnprpc.Exception{Type: capnprpc.Unimplemented, Reason: "not a ByteStream method"}
+}
 
-func (stream) Write(context.Context, bytestream.ByteStream_write) error { return nil }
-func (stream) End(context.Context, bytestream.ByteStream_end) error {
-	return errors.New("stream cut short")
-}
-func (stream) GetSubstream(context.Context, bytestream.ByteStream_getSubstream) error {
-	return errors.New("no substreams")
-}
-func (stream) StartTls(context.Context, bytestream.ByteStream_startTls) error {
-	return errors.New("no TLS")
-}
+// The ByteStream methods the tests call.
+var (
+	streamWrite = capnprpc.Method{InterfaceID: bytestream.ByteStream_TypeID, MethodID: 0, Name: "bytestream.ByteStream.Write",
+		ParamsSize: capnp.ObjectSize{PointerCount: 1}}
+	streamEnd = capnprpc.Method{InterfaceID: bytestream.ByteStream_TypeID, MethodID: 1, Name: "bytestream.ByteStream.End"}
+)
 
 // debugPair connects a ByteStream server and a client whose connections
 // log to server and client with Debug set (or not: opts is modified to
@@ -84,27 +89,22 @@ func debugPair(t *testing.T, server, client *ipc.Options) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	server.Bootstrap = capnp.Client(bytestream.ByteStream_ServerToClient(stream{}))
+	server.Bootstrap = capnprpc.NewLocal(capnprpc.ServerFunc(stream))
 	sc := ipc.NewConn(a, server)
 	cc := ipc.NewConn(b, client)
 	defer sc.Close()
 	defer cc.Close()
 
 	ctx := context.Background()
-	bs := bytestream.ByteStream(cc.Bootstrap(ctx))
+	bs := cc.Bootstrap(ctx)
 	defer bs.Release()
-	err = bs.Write(ctx, func(p bytestream.ByteStream_write_Params) error {
-		return p.SetBytes(bytes.Repeat([]byte("x"), 1000))
-	})
-	if err == nil {
-		err = bs.WaitStreaming()
-	}
+	err = bs.Call(ctx, &streamWrite, func(p capnp.Struct) error {
+		return bytestream.ByteStream_write_Params(p).SetBytes(bytes.Repeat([]byte("x"), 1000))
+	}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, release := bs.End(ctx, nil)
-	defer release()
-	if _, err := f.Struct(); err == nil {
+	if err := bs.Call(ctx, &streamEnd, nil, nil); err == nil {
 		t.Fatal("end succeeded; the server refuses it")
 	}
 }
@@ -164,6 +164,8 @@ func TestDebugLogFromEnvironment(t *testing.T) {
 		{"ipc", true},
 		{"net, ipc", true},
 		{"ipcx", false},
+		{"IPC", true},
+		{"1", true},
 	} {
 		t.Run(fmt.Sprintf("%s=%q", ipc.DebugEnv, tc.env), func(t *testing.T) {
 			t.Setenv(ipc.DebugEnv, tc.env)

@@ -9,42 +9,35 @@ import (
 	"os"
 	"time"
 
-	capnp "capnproto.org/go/capnp/v3"
-	"capnproto.org/go/capnp/v3/std/capnp/persistent"
-
+	"github.com/ifacegen/ifacegen/interfaces/echo"
+	"github.com/ifacegen/ifacegen/interfaces/echo/echoipc"
 	"github.com/ifacegen/ifacegen/runtime/ipc"
 )
 
 // A parent process spawns a child, calls it, and shuts it down by
-// releasing the child's bootstrap capability. With generated code, the
-// capability would be wrapped in the generated client of the child's Init
-// interface, e.g. initipc.NewInitClient(boot).
+// releasing the child's bootstrap capability, wrapped in the generated
+// client of the child's interface.
 func ExampleSpawn() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	proc, boot, err := ipc.Spawn(ctx, "/usr/libexec/bitcoin-wallet", nil, nil)
+	proc, boot, err := ipc.Spawn(ctx, "/usr/libexec/echo-child", nil, nil)
 	if err != nil {
 		log.Fatal(err) // includes the child's exit status and stderr if it failed to start
 	}
-	store := persistent.Persistent(boot)
-	f, release := store.Save(ctx, nil)
-	_, err = f.Struct()
-	release()
-	fmt.Println(ipc.CallError("persistent.Persistent.Save", err))
+	e := echoipc.NewEchoClient(boot)
+	fmt.Println(e.Echo(ctx, "hello"))
 
-	store.Release() // the child's ServeSpawned returns; its main exits 0
+	e.Release() // the child's ServeSpawned returns; its main exits 0
 	if err := proc.Close(ctx); err != nil {
-		log.Print(err) // e.g. "ipc: bitcoin-wallet (pid 4242): exit status 1; its standard error ends with: …"
+		log.Print(err) // e.g. "ipc: echo-child (pid 4242): exit status 1; its standard error ends with: …"
 	}
 }
 
 // The main of a program that Spawn starts: it serves its bootstrap
 // capability until the parent releases it or goes away.
 func ExampleServeSpawned() {
-	var impl persistent.Persistent_Server // the program's implementation
-	boot := capnp.Client(persistent.Persistent_ServerToClient(impl))
-	if err := ipc.ServeSpawned(boot, nil); err != nil {
-		// "bitcoin-wallet: this program is started by its parent process
+	if err := ipc.ServeSpawned(echoipc.NewEchoServer(echo.Local{}), nil); err != nil {
+		// "echo-child: this program is started by its parent process
 		// over a socket pair; it cannot be run directly"
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

@@ -13,9 +13,7 @@ import (
 	"testing"
 	"time"
 
-	capnp "capnproto.org/go/capnp/v3"
-	"capnproto.org/go/capnp/v3/std/capnp/persistent"
-
+	"github.com/ifacegen/ifacegen/runtime/capnprpc"
 	"github.com/ifacegen/ifacegen/runtime/ipc"
 	"github.com/ifacegen/ifacegen/runtime/ipctest"
 )
@@ -36,8 +34,13 @@ func TestMain(m *testing.M) {
 		},
 		// blocker serves calls that never return, printing "in" as each
 		// one starts.
+		// blocker runs every call at once (TestKilledChildFailsInFlightCalls
+		// makes more than the default bound of running calls).
 		"blocker": func() {
-			serve(blockingSaver{})
+			if err := ipc.ServeSpawned(capnprpc.NewLocal(blockingSaver{}), &ipc.Options{MaxConcurrentCalls: -1}); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(1)
+			}
 		},
 		// hang serves, then does not exit.
 		"hang": func() {
@@ -46,7 +49,7 @@ func TestMain(m *testing.M) {
 		},
 		// null serves no capability.
 		"null": func() {
-			if err := ipc.ServeSpawned(capnp.Client{}, nil); err != nil {
+			if err := ipc.ServeSpawned(nil, nil); err != nil {
 				fmt.Fprintln(os.Stderr, err)
 				os.Exit(1)
 			}
@@ -80,9 +83,8 @@ func TestMain(m *testing.M) {
 }
 
 // serve is the main of a helper child serving impl.
-func serve(impl persistent.Persistent_Server) {
-	boot := capnp.Client(persistent.Persistent_ServerToClient(impl))
-	if err := ipc.ServeSpawned(boot, nil); err != nil {
+func serve(impl capnprpc.Server) {
+	if err := ipc.ServeSpawned(capnprpc.NewLocal(impl), nil); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
@@ -92,19 +94,15 @@ func serve(impl persistent.Persistent_Server) {
 // only when its context ends.
 type blockingSaver struct{}
 
-func (blockingSaver) Save(ctx context.Context, call persistent.Persistent_save) error {
-	call.Go()
+func (blockingSaver) Dispatch(ctx context.Context, call *capnprpc.Call) error {
 	fmt.Println("in")
 	<-ctx.Done()
 	return ctx.Err()
 }
 
 // saveOn calls save on the capability boot.
-func saveOn(ctx context.Context, boot capnp.Client) error {
-	f, release := persistent.Persistent(boot).Save(ctx, nil)
-	defer release()
-	_, err := f.Struct()
-	return ipc.CallError("persistent.Persistent.Save", err)
+func saveOn(ctx context.Context, boot *ipc.Capability) error {
+	return ipc.CallError(persistentSave.Name, boot.Call(ctx, &persistentSave, nil, nil))
 }
 
 // waitExit waits for proc to exit, failing the test if it does not.

@@ -30,7 +30,7 @@ const SupportPackageIsVersion2 = true
 //     *ipc.RemoteError for an error the remote implementation returned, an
 //     *ipc.Error wrapping ipc.ErrDisconnected or ipc.ErrUnimplemented, …
 func Call(ctx context.Context, c *capnprpc.Capability, m *capnprpc.Method, params, results func(capnp.Struct) error) error {
-	if c == nil {
+	if c == nil || c.Released() {
 		return &ipc.Error{Method: m.Name, Err: ipc.ErrReleased}
 	}
 	// The marks tell a conversion's error from the engine's; these

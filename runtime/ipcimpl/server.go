@@ -140,3 +140,11 @@ func Unknown(call *capnprpc.Call) error {
 func Retired(name string) error {
 	return &capnprpc.Exception{Type: capnprpc.Unimplemented, Reason: name + " is retired"}
 }
+
+// RuntimeOnly is the error of a call the generated adapter does not serve
+// because the runtime of the connection answers it (the libmultiprocess
+// dialect's Init.construct), name being "pkg.Interface.wireName": the
+// "unimplemented" exception, for a call that reaches the adapter anyway.
+func RuntimeOnly(name string) error {
+	return &capnprpc.Exception{Type: capnprpc.Unimplemented, Reason: name + " is answered by the runtime of a libmultiprocess connection"}
+}

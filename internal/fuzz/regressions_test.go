@@ -24,6 +24,7 @@ func TestMain(m *testing.M) {
 		"cyclic-tree":    cyclicTreeChild,
 		"deep-tree":      deepTreeChild,
 		"self-pipelined": selfPipelinedChild,
+		"unknown-target": unknownTargetChild,
 	})
 	os.Exit(m.Run())
 }
@@ -88,32 +89,29 @@ func TestZeroSizedListInLargeMessage(t *testing.T) {
 	defer client.Close()
 	boot := client.Bootstrap(t.Context())
 	defer boot.Release()
-	if err := boot.Resolve(t.Context()); err != nil {
-		t.Fatal(err)
+	cl := interopapiipc.NewInteropClient(boot.AddRef())
+	defer cl.Release()
+	// The bootstrap capability has resolved once a call on it returned.
+	if sum, err := cl.Add(t.Context(), 1, 2); err != nil || sum != 3 {
+		t.Fatalf("Add(1, 2) before the call = %d, %v; want 3, nil", sum, err)
 	}
 
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	ans, release := boot.SendCall(t.Context(), capnp.Send{
-		Method:   capnp.Method{InterfaceID: interopapiipc.Interop_TypeID, MethodID: methodNamed(t, "Interop.Size").id},
-		ArgsSize: capnp.ObjectSize{PointerCount: 1},
-		PlaceArgs: func(s capnp.Struct) error {
-			tree, err := interopapiipc.Interop_size_Params(s).NewT()
-			if err != nil {
-				return err
-			}
-			if err := tree.SetLabel(strings.Repeat("x", 1<<20)); err != nil {
-				return err
-			}
-			children, err := capnp.NewCompositeList(s.Segment(), capnp.ObjectSize{}, 7<<20)
-			if err != nil {
-				return err
-			}
-			return capnp.Struct(tree).SetPtr(1, children.ToPtr()) // Tree.children
-		},
-	})
-	defer release()
-	_, err = ans.Struct()
+	err = boot.Call(t.Context(), sizeMethod(), func(s capnp.Struct) error {
+		tree, err := interopapiipc.Interop_size_Params(s).NewT()
+		if err != nil {
+			return err
+		}
+		if err := tree.SetLabel(strings.Repeat("x", 1<<20)); err != nil {
+			return err
+		}
+		children, err := capnp.NewCompositeList(s.Segment(), capnp.ObjectSize{}, 7<<20)
+		if err != nil {
+			return err
+		}
+		return capnp.Struct(tree).SetPtr(1, children.ToPtr()) // Tree.children
+	}, nil)
 	runtime.ReadMemStats(&after)
 	if err == nil || !strings.Contains(err.Error(), ipc.ErrListTooLong.Error()) {
 		t.Errorf("Size of a tree with 7 Mi zero-sized children in 1 MiB: got error %v, want %q", err, ipc.ErrListTooLong)
@@ -123,8 +121,6 @@ func TestZeroSizedListInLargeMessage(t *testing.T) {
 	}
 
 	// The connection outlives the refused call.
-	cl := interopapiipc.NewInteropClient(boot.AddRef())
-	defer cl.Release()
 	if sum, err := cl.Add(t.Context(), 2, 40); err != nil || sum != 42 {
 		t.Errorf("Add(2, 40) after the refused call = %d, %v; want 42, nil", sum, err)
 	}
@@ -132,7 +128,7 @@ func TestZeroSizedListInLargeMessage(t *testing.T) {
 
 // connectInterop serves an Interop over a socket pair in this process and
 // returns the client end's bootstrap capability.
-func connectInterop() (capnp.Client, func()) {
+func connectInterop() (*ipc.Capability, func()) {
 	a, b, err := ipc.SocketPair()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -153,29 +149,24 @@ func connectInterop() (capnp.Client, func()) {
 func cyclicTreeChild() {
 	boot, done := connectInterop()
 	defer done()
-	ans, release := boot.SendCall(context.Background(), capnp.Send{
-		Method:   capnp.Method{InterfaceID: interopapiipc.Interop_TypeID, MethodID: 6},
-		ArgsSize: capnp.ObjectSize{PointerCount: 1},
-		PlaceArgs: func(s capnp.Struct) error {
-			tree, err := interopapiipc.Interop_size_Params(s).NewT()
-			if err != nil {
-				return err
-			}
-			// A message over 1 MiB gets the largest read budget a
-			// connection gives (64 MiB, 4 Mi turns of the cycle), so
-			// that the budget does not stop the recursion first.
-			if err := tree.SetLabel(strings.Repeat("x", 1<<20)); err != nil {
-				return err
-			}
-			children, err := tree.NewChildren(1)
-			if err != nil {
-				return err
-			}
-			return children.At(0).SetChildren(children) // the cycle
-		},
-	})
-	defer release()
-	if _, err := ans.Struct(); err == nil || !strings.Contains(err.Error(), ipc.ErrTooDeep.Error()) {
+	err := boot.Call(context.Background(), sizeMethod(), func(s capnp.Struct) error {
+		tree, err := interopapiipc.Interop_size_Params(s).NewT()
+		if err != nil {
+			return err
+		}
+		// A message over 1 MiB gets the largest read budget a
+		// connection gives (64 MiB, 4 Mi turns of the cycle), so
+		// that the budget does not stop the recursion first.
+		if err := tree.SetLabel(strings.Repeat("x", 1<<20)); err != nil {
+			return err
+		}
+		children, err := tree.NewChildren(1)
+		if err != nil {
+			return err
+		}
+		return children.At(0).SetChildren(children) // the cycle
+	}, nil)
+	if err == nil || !strings.Contains(err.Error(), ipc.ErrTooDeep.Error()) {
 		fmt.Fprintf(os.Stderr, "a cyclic tree: got error %v, want %q\n", err, ipc.ErrTooDeep)
 		os.Exit(1)
 	}

@@ -1,0 +1,128 @@
+package ipcimpl_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"capnproto.org/go/capnp/v3"
+	"go.uber.org/goleak"
+
+	"github.com/ifacegen/ifacegen/runtime/capnprpc"
+	"github.com/ifacegen/ifacegen/runtime/ipc"
+	"github.com/ifacegen/ifacegen/runtime/ipcimpl"
+)
+
+var get = capnprpc.Method{InterfaceID: 0x8000000000000001, MethodID: 0, Name: "p.I.Get", ParamsSize: capnp.ObjectSize{DataSize: 8}}
+
+// failing answers every call with msg.
+func failing(msg string) capnprpc.Server {
+	return capnprpc.ServerFunc(func(context.Context, *capnprpc.Call) error { return errors.New(msg) })
+}
+
+// pipe serves s on one end of a socket pair and returns the capability
+// as the other end sees it.
+func pipe(t *testing.T, s capnprpc.Server) *ipc.Capability {
+	t.Helper()
+	a, b, err := ipc.SocketPair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	server := ipc.NewConn(a, &ipc.Options{Bootstrap: capnprpc.NewLocal(s)})
+	client := ipc.NewConn(b, nil)
+	boot := client.Bootstrap(context.Background())
+	t.Cleanup(func() {
+		boot.Release()
+		client.Close()
+		server.Close()
+	})
+	return boot
+}
+
+func TestRecover(t *testing.T) {
+	call := func() (err error) {
+		defer ipcimpl.Recover(context.Background(), &get, &err)
+		panic("boom")
+	}
+	if err := call(); err == nil || err.Error() != "p.I.Get: panic: boom" {
+		t.Errorf("got %v, want p.I.Get: panic: boom", err)
+	}
+	fine := func() (err error) {
+		defer ipcimpl.Recover(context.Background(), &get, &err)
+		return nil
+	}
+	if err := fine(); err != nil {
+		t.Errorf("no panic: got %v", err)
+	}
+}
+
+// Call tells a conversion's error, a cancelled context, a released
+// capability and the peer's error apart.
+func TestCallErrors(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // after pipe's clean-up
+	c := pipe(t, failing("x"))
+	ctx := context.Background()
+	var ie *ipc.Error
+	var re *ipc.RemoteError
+
+	if err := ipcimpl.Call(ctx, c, &get, nil, nil); !errors.As(err, &re) || re.Message != "x" {
+		t.Errorf("remote: got %#v, want an *ipc.RemoteError x", err)
+	}
+	cause := errors.New("enum value 70000 does not fit in 16 bits")
+	err := ipcimpl.Call(ctx, c, &get, func(capnp.Struct) error { return cause }, nil)
+	if !errors.As(err, &ie) || ie.Err != cause || ie.Method != "p.I.Get" {
+		t.Errorf("params: got %#v, want an *ipc.Error whose Err is the writer's error", err)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := ipcimpl.Call(cancelled, c, &get, nil, nil); !errors.Is(err, context.Canceled) || !errors.As(err, &ie) {
+		t.Errorf("cancelled: got %v, want an *ipc.Error wrapping context.Canceled", err)
+	}
+	if err := ipcimpl.Call(ctx, nil, &get, nil, nil); !errors.Is(err, ipc.ErrReleased) {
+		t.Errorf("null: got %v, want ipc.ErrReleased", err)
+	}
+}
+
+func TestMustCallPanicsWithError(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // after pipe's clean-up
+	c := pipe(t, failing("x"))
+	defer func() {
+		v := recover()
+		e, ok := v.(*ipc.Error)
+		var re *ipc.RemoteError
+		if !ok || e.Method != "p.I.Get" || !errors.As(e, &re) || re.Message != "x" {
+			t.Errorf("panicked with %#v, want an *ipc.Error around the *ipc.RemoteError", v)
+		}
+	}()
+	ipcimpl.MustCall(context.Background(), c, &get, nil, nil)
+	t.Error("MustCall did not panic")
+}
+
+type closer struct {
+	capnprpc.Server
+	closed chan struct{}
+}
+
+func (c *closer) Close() error {
+	close(c.closed)
+	return nil
+}
+
+// An implementation that is an io.Closer is closed once the last of the
+// capabilities serving it is released.
+func TestNewServerClosesImplementation(t *testing.T) {
+	impl := &closer{Server: failing("x"), closed: make(chan struct{})}
+	a := ipcimpl.NewServer(impl, impl)
+	b := ipcimpl.NewServer(impl, impl)
+	if s, ok := ipcimpl.LocalServer(a); !ok || s != capnprpc.Server(impl) {
+		t.Errorf("LocalServer = %v, %v; want the adapter", s, ok)
+	}
+	a.Release()
+	select {
+	case <-impl.closed:
+		t.Fatal("closed while another capability serves it")
+	default:
+	}
+	b.Release()
+	<-impl.closed
+}
