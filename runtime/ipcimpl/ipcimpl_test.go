@@ -3,6 +3,9 @@ package ipcimpl_test
 import (
 	"context"
 	"errors"
+	"log/slog"
+	"strings"
+	"sync"
 	"testing"
 
 	"capnproto.org/go/capnp/v3"
@@ -125,4 +128,60 @@ func TestNewServerClosesImplementation(t *testing.T) {
 	}
 	b.Release()
 	<-impl.closed
+}
+
+// logRecorder is a slog.Handler that keeps every record's message and
+// attributes as text.
+type logRecorder struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (r *logRecorder) Enabled(context.Context, slog.Level) bool { return true }
+func (r *logRecorder) WithAttrs([]slog.Attr) slog.Handler       { return r }
+func (r *logRecorder) WithGroup(string) slog.Handler            { return r }
+func (r *logRecorder) Handle(_ context.Context, rec slog.Record) error {
+	line := rec.Level.String() + " " + rec.Message
+	rec.Attrs(func(a slog.Attr) bool {
+		line += " " + a.Key + "=" + a.Value.String()
+		return true
+	})
+	r.mu.Lock()
+	r.lines = append(r.lines, line)
+	r.mu.Unlock()
+	return nil
+}
+
+// A panic in an implementation reaches the caller as its error, and the
+// serving process logs it with its stack through the connection's logger.
+func TestPanicIsLoggedWithItsStack(t *testing.T) {
+	a, b, err := ipc.SocketPair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log logRecorder
+	panicking := capnprpc.ServerFunc(func(ctx context.Context, call *capnprpc.Call) (err error) {
+		defer ipcimpl.Recover(ctx, &get, &err)
+		panic("boom")
+	})
+	server := ipc.NewConn(a, &ipc.Options{Bootstrap: capnprpc.NewLocal(panicking), Logger: slog.New(&log)})
+	defer server.Close()
+	client := ipc.NewConn(b, nil)
+	defer client.Close()
+	boot := client.Bootstrap(context.Background())
+	defer boot.Release()
+
+	var re *ipc.RemoteError
+	if err := ipcimpl.Call(context.Background(), boot, &get, nil, nil); !errors.As(err, &re) || re.Message != "p.I.Get: panic: boom" {
+		t.Fatalf("the caller got %v, want the panic as a remote error", err)
+	}
+	log.mu.Lock()
+	defer log.mu.Unlock()
+	for _, line := range log.lines {
+		if strings.HasPrefix(line, "ERROR ipc: panic serving a call method=p.I.Get panic=boom stack=goroutine ") &&
+			strings.Contains(line, "ipcimpl_test.TestPanicIsLoggedWithItsStack") {
+			return
+		}
+	}
+	t.Errorf("the serving side logged %q, want the panic with its stack at error level", log.lines)
 }
