@@ -31,7 +31,7 @@ const (
 const childReady = "ready"
 
 func TestMain(m *testing.M) {
-	children := map[string]func(){"go-plugin": ServePlugin}
+	children := map[string]func(){"go-plugin": ServePlugin, spawnedChild: serveSpawnedChild}
 	for _, impl := range SocketImplementations {
 		children[impl.Name] = func() { serveSocketChild(impl) }
 	}
