@@ -72,12 +72,14 @@ func TestReleaseEndsSpawnedChild(t *testing.T) {
 
 // BenchmarkReleaseToExit measures, per spawned child, the time from the
 // release of its bootstrap capability to its exit (target: ≤ 20 ms, issue
-// 10). Spawning and the first call are outside the timer; every iteration
-// spawns a child, so run it with a small fixed count, e.g. -benchtime 20x.
-// Reported besides ns/op: p50 and p99 of the iterations.
+// 10). Each iteration spawns a child, calls it once, releases it and waits
+// for its exit; the benchmark's timer runs over all of that, so that the
+// default -benchtime makes a few dozen iterations rather than scaling b.N
+// on a timer that saw nothing, but the ns/op reported is the release-to-exit
+// time alone (its mean), with p50 and p99 of the iterations besides. In
+// rounds, run it with a fixed count, e.g. -benchtime 20x.
 func BenchmarkReleaseToExit(b *testing.B) {
 	took := make([]time.Duration, 0, b.N)
-	b.StopTimer()
 	for range b.N {
 		d := releaseToExit(b)
 		took = append(took, d)
@@ -86,8 +88,8 @@ func BenchmarkReleaseToExit(b *testing.B) {
 	for _, d := range took {
 		total += d
 	}
-	// The timer was never started: report the measured durations
-	// themselves as the time per operation.
+	// Replace the timer's ns/op (spawn included) by the release-to-exit
+	// time.
 	b.ReportMetric(float64(total.Nanoseconds())/float64(b.N), "ns/op")
 	slices.Sort(took)
 	b.ReportMetric(float64(took[len(took)*50/100].Nanoseconds()), "p50-ns")
