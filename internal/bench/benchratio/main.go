@@ -108,6 +108,18 @@ func parseLine(line string) (name string, metrics map[string]float64, ok bool) {
 type spread struct {
 	median, min, max float64
 	n                int
+	values           []float64 // sorted
+}
+
+// atMost counts the values ≤ limit.
+func (s spread) atMost(limit float64) int {
+	n := 0
+	for _, v := range s.values {
+		if v <= limit {
+			n++
+		}
+	}
+	return n
 }
 
 func spreadOf(v []float64) spread {
@@ -119,7 +131,7 @@ func spreadOf(v []float64) spread {
 	if len(s)%2 == 0 {
 		m = (s[len(s)/2-1] + s[len(s)/2]) / 2
 	}
-	return spread{median: m, min: s[0], max: s[len(s)-1], n: len(s)}
+	return spread{median: m, min: s[0], max: s[len(s)-1], n: len(s), values: s}
 }
 
 // ratio returns unit of num divided by unit of den, round by round, over
@@ -249,27 +261,32 @@ func rows() []row {
 
 func scale(s spread, f float64) spread {
 	s.median, s.min, s.max = s.median*f, s.min*f, s.max*f
+	s.values = slices.Clone(s.values)
+	for i := range s.values {
+		s.values[i] *= f
+	}
 	return s
 }
 
 // report writes the table of rows measured on res.
 func report(w io.Writer, res results) {
-	fmt.Fprintln(w, "| measure | median | range | rounds | target | met? |")
-	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---|")
+	fmt.Fprintln(w, "| measure | median | range | rounds | target | met? (median) | rounds within target |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---|---:|")
 	for _, r := range rows() {
 		s := r.measure(res)
 		if s.n == 0 {
-			fmt.Fprintf(w, "| %s | — | — | 0 | %s | not measured |\n", r.what, targetText(r))
+			fmt.Fprintf(w, "| %s | — | — | 0 | %s | not measured | — |\n", r.what, targetText(r))
 			continue
 		}
-		met := "—"
+		met, within := "—", "—"
 		if r.target > 0 {
 			met = "no"
 			if s.median <= r.target {
 				met = "**yes**"
 			}
+			within = fmt.Sprintf("%d of %d", s.atMost(r.target), s.n)
 		}
-		fmt.Fprintf(w, "| %s | "+r.format+" | "+r.format+"–"+r.format+" | %d | %s | %s |\n", r.what, s.median, s.min, s.max, s.n, targetText(r), met)
+		fmt.Fprintf(w, "| %s | "+r.format+" | "+r.format+"–"+r.format+" | %d | %s | %s | %s |\n", r.what, s.median, s.min, s.max, s.n, targetText(r), met, within)
 	}
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -23,11 +24,11 @@ func TestRatioPairsRounds(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := res.ratio("BenchmarkAdd/ifacegen/callers=1", "BenchmarkAdd/pingpong/callers=1", "ns/op")
-	want := spread{median: 2.5, min: 2, max: 3, n: 2}
-	if got != want {
+	want := spread{median: 2.5, min: 2, max: 3, n: 2, values: []float64{2, 3}}
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("ratio = %+v; want %+v", got, want)
 	}
-	if got, want := res.value("BenchmarkAdd/ifacegen/callers=1", "allocs/op"), (spread{median: 5, min: 4, max: 6, n: 2}); got != want {
+	if got, want := res.value("BenchmarkAdd/ifacegen/callers=1", "allocs/op"), (spread{median: 5, min: 4, max: 6, n: 2, values: []float64{4, 6}}); !reflect.DeepEqual(got, want) {
 		t.Errorf("allocs = %+v; want %+v", got, want)
 	}
 }
@@ -40,10 +41,10 @@ func TestReportMarksTargets(t *testing.T) {
 	var out bytes.Buffer
 	report(&out, res)
 	for _, want := range []string{
-		"| Add, 1 caller: ifacegen ÷ floor (pingpong) | 2.50× | 2.00×–3.00× | 2 | ≤ 1.5× | no |",
-		"| Add, 1 caller: client allocs/op, ifacegen | 5 | 4–6 | 2 | ≤ 8 | **yes** |",
-		"| Release of a spawned child's bootstrap → exit, ms | 1.50 | 1.50–1.50 | 1 | ≤ 20 | **yes** |",
-		"| Add, 1 caller: ifacegen ÷ gRPC-go | — | — | 0 | ≤ 0.5× | not measured |",
+		"| Add, 1 caller: ifacegen ÷ floor (pingpong) | 2.50× | 2.00×–3.00× | 2 | ≤ 1.5× | no | 0 of 2 |",
+		"| Add, 1 caller: client allocs/op, ifacegen | 5 | 4–6 | 2 | ≤ 8 | **yes** | 2 of 2 |",
+		"| Release of a spawned child's bootstrap → exit, ms | 1.50 | 1.50–1.50 | 1 | ≤ 20 | **yes** | 1 of 1 |",
+		"| Add, 1 caller: ifacegen ÷ gRPC-go | — | — | 0 | ≤ 0.5× | not measured | — |",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q; got:\n%s", want, out.String())
