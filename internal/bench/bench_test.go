@@ -108,7 +108,9 @@ func BenchmarkCallback(b *testing.B) {
 // benchmarkCalls runs call through every implementation as
 // <impl>/callers=<n>, each with a fresh server child, and reports
 // client-side allocations, p50 and p99 latency of single calls, and the
-// child's resident memory after the run.
+// child's resident memory after the run: all of it (server-rss-KiB) and its
+// anonymous part (server-anon-KiB), which leaves out the mapped test binary
+// every child shares.
 func benchmarkCalls(b *testing.B, call func(context.Context, Client) error) {
 	benchmarkCallsOn(b, func(string) bool { return true }, call)
 }
@@ -174,5 +176,8 @@ func runCalls(b *testing.B, s *server, callers int, call func(context.Context, C
 	b.ReportMetric(float64(latency[len(latency)*99/100].Nanoseconds()), "p99-ns")
 	if rss, err := residentKiB(s.pid); err == nil {
 		b.ReportMetric(rss, "server-rss-KiB")
+	}
+	if anon, err := anonymousResidentKiB(s.pid); err == nil {
+		b.ReportMetric(anon, "server-anon-KiB")
 	}
 }

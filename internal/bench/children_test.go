@@ -31,7 +31,7 @@ const (
 const childReady = "ready"
 
 func TestMain(m *testing.M) {
-	children := map[string]func(){"go-plugin": ServePlugin}
+	children := map[string]func(){"go-plugin": ServePlugin, spawnedChild: serveSpawnedChild}
 	for _, impl := range SocketImplementations {
 		children[impl.Name] = func() { serveSocketChild(impl) }
 	}
@@ -186,16 +186,26 @@ func startPluginChild(tb testing.TB) *server {
 
 // residentKiB returns the resident set size of process pid in KiB, from
 // /proc (Linux), or an error where there is none.
-func residentKiB(pid int) (float64, error) {
+func residentKiB(pid int) (float64, error) { return procStatusKiB(pid, "VmRSS:") }
+
+// anonymousResidentKiB returns the anonymous part of process pid's resident
+// set in KiB (RssAnon: heap, stacks, runtime structures; not the mapped
+// executable, which every child here shares the size of, as they are all
+// the test binary), from /proc (Linux), or an error where there is none.
+func anonymousResidentKiB(pid int) (float64, error) { return procStatusKiB(pid, "RssAnon:") }
+
+// procStatusKiB reads the field named key (with its colon) of
+// /proc/<pid>/status, in KiB.
+func procStatusKiB(pid int, key string) (float64, error) {
 	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, err
 	}
 	for line := range strings.Lines(string(status)) {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+		if v, ok := strings.CutPrefix(line, key); ok {
 			kib, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
 			return kib, err
 		}
 	}
-	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", pid)
+	return 0, fmt.Errorf("no %s in /proc/%d/status", key, pid)
 }

@@ -35,6 +35,7 @@ type SocketImplementation struct {
 // path it is given, in the order benchmarks report them. go-plugin, which
 // chooses its own socket during its handshake, is separate (see goplugin.go).
 var SocketImplementations = []SocketImplementation{
+	{Name: "pingpong", Listen: listenPingPong, Dial: dialPingPong},
 	{Name: "raw", Listen: listenRaw, Dial: dialRaw},
 	{Name: "ifacegen", Listen: listenGenerated, Dial: dialGenerated},
 	{Name: "go-capnp", Listen: listenHandCapnp, Dial: dialHandCapnp},
@@ -44,12 +45,12 @@ var SocketImplementations = []SocketImplementation{
 
 // errNoCallbacks is what Visit returns on the implementations that do not
 // carry callbacks.
-var errNoCallbacks = errors.New("bench: this implementation does not carry callbacks; Visit is measured on ifacegen and go-capnp only")
+var errNoCallbacks = errors.New("bench: this implementation does not carry callbacks; Visit is measured on ifacegen, go-capnp and the ping-pong floor only")
 
 // noCallbacks gives the clients of the stacks without a callback mechanism
 // of their own (gRPC, go-plugin, net/rpc, raw) a Visit that fails with
 // errNoCallbacks: the callback benchmark compares the generated proxies with
-// hand-written go-capnp only (issue 3).
+// hand-written go-capnp (issue 3) and the ping-pong floor's two round trips.
 type noCallbacks struct{}
 
 // Visit returns errNoCallbacks.
@@ -59,4 +60,6 @@ func (noCallbacks) Visit(context.Context, int64, benchapi.Visitor) (int64, error
 
 // carriesCallbacks reports whether the implementation named name serves
 // Visit.
-func carriesCallbacks(name string) bool { return name == "ifacegen" || name == "go-capnp" }
+func carriesCallbacks(name string) bool {
+	return name == "ifacegen" || name == "go-capnp" || name == "pingpong"
+}
