@@ -176,6 +176,7 @@ func (c *Conn) shutdown(cause error, reason string, sendAbort bool) {
 	}
 	for _, a := range c.answers {
 		a.cancelCall()
+		a.redirects = nil // failed with the other questions above
 		toBreak = append(toBreak, a.promises...)
 		a.promises = nil
 		if a.result != nil && a.sendDone {
