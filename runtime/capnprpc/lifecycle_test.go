@@ -99,3 +99,48 @@ func TestWaitIdleAndBootstrapReleased(t *testing.T) {
 		t.Fatalf("bootstrap shut down %d times after Close, want 1", s)
 	}
 }
+
+// TestReturnDuringClose closes a connection while Returns arrive on it:
+// every call gets its results or a Disconnected exception, never an empty
+// success, and (under -race) a Return that loses the race with the
+// shutdown does not touch the question the shutdown failed.
+func TestReturnDuringClose(t *testing.T) {
+	for range 50 {
+		p := newPair(t, socketPair, newCalc(), capnprpc.Limits{})
+		ctx := context.Background()
+		boot := p.client.Bootstrap(ctx)
+		errs := make(chan error, 4)
+		started := make(chan struct{}, 4)
+		for g := range 4 {
+			go func() {
+				for i := uint64(0); ; i++ {
+					sum, err := add(ctx, boot, i, uint64(g))
+					if err != nil {
+						errs <- err
+						return
+					}
+					if sum != i+uint64(g) {
+						errs <- errors.New("wrong sum")
+						return
+					}
+					if i == 0 {
+						started <- struct{}{}
+					}
+				}
+			}()
+		}
+		for range 4 {
+			<-started
+		}
+		p.client.Close()
+		for range 4 {
+			err := <-errs
+			var e *capnprpc.Exception
+			if !errors.As(err, &e) || e.Type != capnprpc.Disconnected {
+				t.Fatalf("call during Close: %v, want a Disconnected exception", err)
+			}
+		}
+		boot.Release()
+		p.server.Close()
+	}
+}
