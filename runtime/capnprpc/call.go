@@ -30,6 +30,7 @@ type callState struct {
 	target  *node // a reference held while the call waits or runs
 	fwd     *question
 	fwdPath []uint16 // a queued pipelined call's transform
+	tail    bool     // sendResultsTo.yourself: the results stay here
 }
 
 var callPool = sync.Pool{New: func() any { return new(Call) }}
@@ -358,11 +359,15 @@ func (c *Conn) finishCall(call *Call, err error, async bool) {
 	if err == nil {
 		retMsg = call.out
 		call.out = nil
-		if werr := c.writeCapTable(retMsg, call.payload, &a.resultExports); werr != nil {
-			retMsg.release()
-			retMsg = nil
-			err = werr
-			c.abortOn(werr)
+		// A tail call's results stay here: their capabilities are not
+		// exported.
+		if !call.tail {
+			if werr := c.writeCapTable(retMsg, call.payload, &a.resultExports); werr != nil {
+				retMsg.release()
+				retMsg = nil
+				err = werr
+				c.abortOn(werr)
+			}
 		}
 	}
 	if err != nil {
@@ -378,6 +383,18 @@ func (c *Conn) finishCall(call *Call, err error, async bool) {
 		e, _ := ret.NewException()
 		setException(e, err)
 		retMsg = m
+	}
+	// What goes on the wire: the Return built above, or for a tail call
+	// (results or exception alike) a Return saying resultsSentElsewhere.
+	wireMsg := retMsg
+	if call.tail {
+		m, seg := newOutMsg()
+		root, _ := rpccp.NewRootMessage(seg)
+		ret, _ := root.NewReturn()
+		ret.SetAnswerId(a.id)
+		ret.SetReleaseParamCaps(false)
+		ret.SetResultsSentElsewhere()
+		wireMsg = m
 	}
 
 	// Deliver the calls pipelined on this answer, in order, before the
@@ -406,9 +423,19 @@ func (c *Conn) finishCall(call *Call, err error, async bool) {
 	a.ready = true
 	promises := a.promises
 	a.promises = nil
+	var redirected []takenResults
+	for _, q := range a.redirects {
+		t := c.takeResultsLocked(a)
+		t.q = q
+		redirected = append(redirected, t)
+	}
+	a.redirects = nil
 	// From here a Finish may forget the answer; the Return is ours to
-	// write and release.
+	// write and release. Once the connection has ended no Return goes
+	// out: the peer must see the end, not an exception (a context
+	// cancelled by Close) that our own shutdown made.
 	a.returnSent = true
+	ended := c.closed
 	c.mu.Unlock()
 	for _, p := range promises {
 		var r *node
@@ -419,14 +446,22 @@ func (c *Conn) finishCall(call *Call, err error, async bool) {
 		}
 		p.resolve(r)
 	}
+	for _, t := range redirected {
+		c.completeQuestion(t.q, t.msg, t.content, t.err, false)
+	}
 
-	c.sendMsg(retMsg, async)
+	if !ended {
+		c.sendMsg(wireMsg, async)
+	}
+	if wireMsg != retMsg {
+		wireMsg.release()
+	}
 	// The call is over: its context ends (as an HTTP handler's does).
 	a.cancelCall()
 
 	c.mu.Lock()
 	a.sendDone = true
-	keep := err == nil && len(retMsg.caps) > 0 && !a.forgotten
+	keep := err == nil && (len(retMsg.caps) > 0 || call.tail) && !a.forgotten
 	if !keep {
 		a.result = nil
 	}
@@ -490,4 +525,41 @@ func (c *Conn) abortOn(err error) {
 	if errors.As(err, &pe) {
 		go c.abort(pe.reason)
 	}
+}
+
+// takenResults is a copy of an answer's results (or its exception) for a
+// question of ours the peer answered with takeFromOtherQuestion.
+type takenResults struct {
+	q       *question
+	msg     *engineMsg
+	content capnp.Ptr
+	err     error
+}
+
+// takeResultsLocked copies the results of a, a returned answer, for a
+// question answered with takeFromOtherQuestion: the capabilities in them
+// are new references to what the answer's results hold (local ones, for
+// a tail call). conn.mu is held.
+func (c *Conn) takeResultsLocked(a *answer) takenResults {
+	if a.err != nil {
+		return takenResults{err: localError(a.err)}
+	}
+	if a.result == nil {
+		return takenResults{err: &Exception{Type: Failed, Reason: "takeFromOtherQuestion: the results of the other question are gone"}}
+	}
+	m, _ := newOutMsg()
+	var content capnp.Ptr
+	err := copyContent(m, func(p capnp.Ptr) error {
+		if err := m.msg.SetRoot(p); err != nil {
+			return err
+		}
+		var err error
+		content, err = m.msg.Root()
+		return err
+	}, a.result, a.content)
+	if err != nil {
+		m.release()
+		return takenResults{err: &Exception{Type: Failed, Reason: "takeFromOtherQuestion: copying the results: " + err.Error(), Cause: err}}
+	}
+	return takenResults{msg: m, content: content}
 }

@@ -2,6 +2,7 @@ package capnprpc
 
 import (
 	"context"
+	"fmt"
 
 	"capnproto.org/go/capnp/v3"
 	rpccp "capnproto.org/go/capnp/v3/std/capnp/rpc"
@@ -29,6 +30,8 @@ func (c *Conn) handleReturn(m *engineMsg, root rpccp.Message) error {
 
 	var qerr error
 	var content capnp.Ptr
+	var taken takenResults
+	var took, redirected bool
 	switch ret.Which() {
 	case rpccp.Return_Which_results:
 		p, err := ret.Results()
@@ -54,10 +57,27 @@ func (c *Conn) handleReturn(m *engineMsg, root rpccp.Message) error {
 		qerr = exceptionFrom(e)
 	case rpccp.Return_Which_canceled:
 		qerr = &Exception{Type: Failed, Reason: "call canceled", Remote: true}
-	case rpccp.Return_Which_takeFromOtherQuestion, rpccp.Return_Which_resultsSentElsewhere, rpccp.Return_Which_awaitFromThirdParty:
-		// Tail calls and third parties: this engine never asks for them
-		// (it answers sendResultsTo other than caller with an exception),
-		// so fail the question rather than the connection.
+	case rpccp.Return_Which_takeFromOtherQuestion:
+		// The peer sent this call back to us as a tail call (Call with
+		// sendResultsTo.yourself): the results are those of our answer
+		// to it, once it returns.
+		c.mu.Lock()
+		a := c.answers[ret.TakeFromOtherQuestion()]
+		switch {
+		case a == nil || !a.tail:
+			qerr = &Exception{Type: Failed, Reason: fmt.Sprintf("Return takeFromOtherQuestion names question id %d, which is not an outstanding tail call", ret.TakeFromOtherQuestion()), Remote: true}
+		case !a.ready:
+			a.redirects = append(a.redirects, q)
+			redirected = true
+		default:
+			taken = c.takeResultsLocked(a)
+			took = true
+		}
+		c.mu.Unlock()
+	case rpccp.Return_Which_resultsSentElsewhere, rpccp.Return_Which_awaitFromThirdParty:
+		// This engine never asks for these (it sends no tail calls and
+		// knows no third parties), so fail the question rather than the
+		// connection.
 		qerr = &Exception{Type: Unimplemented, Reason: "Return of kind " + ret.Which().String() + " (tail calls, third parties) is not supported", Remote: true}
 	default:
 		w := ret.Which()
@@ -65,12 +85,8 @@ func (c *Conn) handleReturn(m *engineMsg, root rpccp.Message) error {
 		return protoErr("Return of unknown kind %d", w)
 	}
 
+	noFinish := ret.NoFinishNeeded() && len(m.caps) == 0 && !took && !redirected
 	c.mu.Lock()
-	q.returned = true
-	q.noFinish = ret.NoFinishNeeded() && len(m.caps) == 0
-	q.err = qerr
-	q.content = content
-	q.ret = m
 	var toRelease []*node
 	if ret.ReleaseParamCaps() {
 		for _, id := range q.paramExports {
@@ -85,26 +101,55 @@ func (c *Conn) handleReturn(m *engineMsg, root rpccp.Message) error {
 		}
 	}
 	q.paramExports = q.paramExports[:0]
-	pipes := q.pipelines
-	q.pipelines = nil
-	finishing := q.finishing
 	c.mu.Unlock()
 	for _, n := range toRelease {
 		n.release()
 	}
+	switch {
+	case redirected:
+		// completeQuestion runs when the answer returns.
+		m.release()
+		return nil
+	case took:
+		m.release()
+		m, content, qerr = taken.msg, taken.content, taken.err
+	}
+	c.completeQuestion(q, m, content, qerr, noFinish)
+	return nil
+}
 
+// completeQuestion gives q its Return: results content in ret (which q
+// takes over; nil with an exception) or the exception qerr. It resolves
+// the question's pipelined promises, then wakes the caller. A question
+// the connection's end failed already just drops ret.
+func (c *Conn) completeQuestion(q *question, ret *engineMsg, content capnp.Ptr, qerr error, noFinish bool) {
 	c.mu.Lock()
-	if finishing {
-		// The caller is gone (and so are pipelines: they hold the question).
-		var ret *engineMsg
-		if q.finishWritten {
-			ret = c.freeQuestionLocked(q)
-		}
+	if q.returned || int(q.id) >= len(c.questions) || c.questions[q.id] != q {
 		c.mu.Unlock()
 		if ret != nil {
 			ret.release()
 		}
-		return nil
+		return
+	}
+	q.returned = true
+	q.noFinish = noFinish
+	q.err = qerr
+	q.content = content
+	q.ret = ret
+	pipes := q.pipelines
+	q.pipelines = nil
+	finishing := q.finishing
+	if finishing {
+		// The caller is gone (and so are pipelines: they hold the question).
+		var free *engineMsg
+		if q.finishWritten {
+			free = c.freeQuestionLocked(q)
+		}
+		c.mu.Unlock()
+		if free != nil {
+			free.release()
+		}
+		return
 	}
 	c.mu.Unlock()
 
@@ -116,7 +161,7 @@ func (c *Conn) handleReturn(m *engineMsg, root rpccp.Message) error {
 		if qerr != nil {
 			r = brokenNode(qerr)
 		} else {
-			r = capInContent(m, content, p.transform)
+			r = capInContent(ret, content, p.transform)
 		}
 		if p.resolve(r) {
 			c.sendDisembargo(p, q.id)
@@ -132,7 +177,6 @@ func (c *Conn) handleReturn(m *engineMsg, root rpccp.Message) error {
 	for _, p := range pipes {
 		c.detachPipeline(p, q)
 	}
-	return nil
 }
 
 // handleCall accepts a call from the peer.
@@ -219,9 +263,17 @@ func (c *Conn) handleCall(m *engineMsg, root rpccp.Message) error {
 	call.inSize = int64(m.size)
 	c.acceptedB += call.inSize
 
-	if rc.SendResultsTo().Which() != rpccp.Call_sendResultsTo_Which_caller {
+	switch rc.SendResultsTo().Which() {
+	case rpccp.Call_sendResultsTo_Which_caller:
+	case rpccp.Call_sendResultsTo_Which_yourself:
+		// A tail call: the peer takes the results from this answer with
+		// a Return takeFromOtherQuestion (or pipelines on it); our
+		// Return says resultsSentElsewhere.
+		call.tail = true
+		a.tail = true
+	default:
 		c.mu.Unlock()
-		c.finishCall(call, &Exception{Type: Unimplemented, Reason: "sendResultsTo other than caller is not supported"}, true)
+		c.finishCall(call, &Exception{Type: Unimplemented, Reason: "sendResultsTo other than caller or yourself is not supported"}, true)
 		return nil
 	}
 
@@ -229,14 +281,18 @@ func (c *Conn) handleCall(m *engineMsg, root rpccp.Message) error {
 	if t.Which() == rpccp.MessageTarget_Which_importedCap {
 		id := t.ImportedCap()
 		if int(id) >= len(c.exports) || c.exports[id] == nil {
+			c.dropCallLocked(call)
 			c.mu.Unlock()
+			putCall(call)
 			return protoErr("Call to unknown export id %d", id)
 		}
 		target = c.exports[id].node.addRef()
 	} else {
 		ta := c.answers[pa.QuestionId()]
 		if ta == nil || ta == a {
+			c.dropCallLocked(call)
 			c.mu.Unlock()
+			putCall(call)
 			return protoErr("Call to a promised answer of unknown question id %d", pa.QuestionId())
 		}
 		if !ta.ready {

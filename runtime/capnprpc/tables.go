@@ -73,6 +73,12 @@ type answer struct {
 
 	releaseResultCaps bool
 	resultExports     []uint32
+
+	// tail: the call was sent with sendResultsTo.yourself. redirects are
+	// our questions the peer answered with takeFromOtherQuestion naming
+	// this answer before it returned; they get its results when it does.
+	tail      bool
+	redirects []*question
 }
 
 // newQuestion allocates a question id; conn.mu is held.
