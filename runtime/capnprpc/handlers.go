@@ -288,12 +288,13 @@ func (c *Conn) handleCall(m *engineMsg, root rpccp.Message) error {
 		}
 		target = c.exports[id].node.addRef()
 	} else {
-		ta := c.answers[pa.QuestionId()]
+		tq := pa.QuestionId() // read before putCall releases the message
+		ta := c.answers[tq]
 		if ta == nil || ta == a {
 			c.dropCallLocked(call)
 			c.mu.Unlock()
 			putCall(call)
-			return protoErr("Call to a promised answer of unknown question id %d", pa.QuestionId())
+			return protoErr("Call to a promised answer of unknown question id %d", tq)
 		}
 		if !ta.ready {
 			call.fwdPath = path
