@@ -264,6 +264,7 @@ func (c *Conn) schedule(call *Call, fromReader bool) {
 	if c.closed {
 		c.dropCallLocked(call)
 		c.mu.Unlock()
+		discardCall(call)
 		return
 	}
 	if c.lim.running >= 0 && c.running >= c.lim.running {

@@ -160,6 +160,7 @@ func (c *Conn) shutdown(cause error, reason string, sendAbort bool) {
 	exc := disconnected(cause)
 	// Node locks are never taken under conn.mu: collect, then settle.
 	var toRelease, toBreak, toLift []*node
+	var dropped []*Call
 	for _, q := range c.questions {
 		if q == nil || q.returned {
 			continue
@@ -188,10 +189,12 @@ func (c *Conn) shutdown(cause error, reason string, sendAbort bool) {
 		for _, call := range queued {
 			c.dropCallLocked(call)
 		}
+		dropped = append(dropped, queued...)
 	}
 	for _, call := range c.runq {
 		c.dropCallLocked(call)
 	}
+	dropped = append(dropped, c.runq...)
 	c.runq = nil
 	for _, e := range c.exports {
 		if e != nil {
@@ -219,6 +222,9 @@ func (c *Conn) shutdown(cause error, reason string, sendAbort bool) {
 	}
 	for _, n := range toRelease {
 		n.release()
+	}
+	for _, call := range dropped {
+		discardCall(call)
 	}
 	boot.Release()
 
@@ -254,7 +260,9 @@ func (c *Conn) shutdown(cause error, reason string, sendAbort bool) {
 	<-flushed
 }
 
-// dropCallLocked forgets an accepted call that will not run.
+// dropCallLocked forgets an accepted call that will not run; conn.mu is
+// held. The caller passes call to discardCall once it has unlocked
+// conn.mu (releasing the capabilities in its params takes it).
 func (c *Conn) dropCallLocked(call *Call) {
 	c.accepted--
 	c.acceptedB -= call.inSize
@@ -262,10 +270,14 @@ func (c *Conn) dropCallLocked(call *Call) {
 	if call.ans != nil {
 		call.ans.cancelCall()
 	}
-	if call.in != nil {
-		call.in.release()
-		call.in = nil
+}
+
+// discardCall releases what a dropped call holds; conn.mu is not held.
+func discardCall(call *Call) {
+	if call.target != nil {
+		call.target.release()
 	}
+	putCall(call)
 }
 
 func (c *Conn) sendAbort(reason string) {

@@ -283,18 +283,19 @@ func (c *Conn) handleCall(m *engineMsg, root rpccp.Message) error {
 		if int(id) >= len(c.exports) || c.exports[id] == nil {
 			c.dropCallLocked(call)
 			c.mu.Unlock()
-			putCall(call)
+			discardCall(call)
 			return protoErr("Call to unknown export id %d", id)
 		}
 		target = c.exports[id].node.addRef()
 	} else {
-		tq := pa.QuestionId() // read before putCall releases the message
-		ta := c.answers[tq]
+		ta := c.answers[pa.QuestionId()]
 		if ta == nil || ta == a {
+			// The error reads the message before the call releases it.
+			err := protoErr("Call to a promised answer of unknown question id %d", pa.QuestionId())
 			c.dropCallLocked(call)
 			c.mu.Unlock()
-			putCall(call)
-			return protoErr("Call to a promised answer of unknown question id %d", tq)
+			discardCall(call)
+			return err
 		}
 		if !ta.ready {
 			call.fwdPath = path
