@@ -20,6 +20,9 @@ type engineMsg struct {
 	arena msgArena
 	caps  []*Capability
 	size  int // frame size in bytes, for received messages
+	// pooled is true while the message is in msgPool: releasing it again
+	// would hand one message to two users.
+	pooled bool
 }
 
 // msgArena wraps the arena of an engineMsg so that AddCapability and
@@ -51,6 +54,7 @@ func engineMsgOf(msg *capnp.Message) *engineMsg {
 // newOutMsg returns an empty message to build, with its first segment.
 func newOutMsg() (*engineMsg, *capnp.Segment) {
 	m := msgPool.Get().(*engineMsg)
+	m.pooled = false
 	m.arena.Arena = capnp.SingleSegment(nil)
 	seg, err := m.msg.Reset(&m.arena)
 	if err != nil {
@@ -63,6 +67,10 @@ func newOutMsg() (*engineMsg, *capnp.Segment) {
 // release drops the message's capability references and returns it to
 // the pool.
 func (m *engineMsg) release() {
+	if m.pooled {
+		return // released already: a second Put would hand it to two users
+	}
+	m.pooled = true
 	for i, c := range m.caps {
 		c.Release()
 		m.caps[i] = nil
@@ -128,6 +136,7 @@ func (fr *frameReader) read() (*engineMsg, error) {
 	}
 	body := int(total) - 4 - rest
 	m := msgPool.Get().(*engineMsg)
+	m.pooled = false
 	m.size = int(total)
 	if nseg == 1 && body <= readStep {
 		// Common case: read straight into a pooled arena's segment.
@@ -147,6 +156,7 @@ func (fr *frameReader) read() (*engineMsg, error) {
 	} else {
 		data, err := fr.readBody(body)
 		if err != nil {
+			m.pooled = true
 			msgPool.Put(m)
 			return nil, err
 		}
