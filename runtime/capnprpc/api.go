@@ -9,6 +9,46 @@
 // accessors and for rpc.capnp's bindings, not go-capnp's rpc or server
 // packages.
 //
+// # Shape
+//
+// One goroutine at a time reads a connection, and it never runs an
+// implementation: a Server's Dispatch runs on a worker goroutine of the
+// connection (reused between calls, at most Limits.MaxRunningCalls at
+// once), so it may block, call back into the caller, or wait for its
+// context. When the reader has read a call it can serve at once, it hands
+// the reading to a parked worker (leader/follower) and serves the call
+// itself, so a call does not wait for a goroutine to wake. Frames are
+// written by hand; a sender that finds no write in progress writes the
+// queue itself, others append to it, so a burst of frames goes out in one
+// write. The reader never writes to the socket: its frames go to the
+// connection's writer goroutine, or with the next write another sender
+// makes. Finish goes out as soon as a call's results have been read.
+//
+// # Memory a peer can make a connection hold
+//
+// With L = Limits after defaults, the memory a peer controls on one
+// connection is bounded by
+//
+//	2×MaxFrameBytes                     a frame being read (chunks, then joined)
+//	+ 2×MaxFrameBytes                   params of accepted calls: the reader
+//	                                    accepts a call only while their frames
+//	                                    total less than MaxFrameBytes, and holds
+//	                                    at most one more call it read
+//	+ MaxAcceptedCalls × ~1 KiB         their bookkeeping (call, answer, context)
+//	+ MaxAnswers × ~0.3 KiB             answers returned and not yet finished
+//	                                    (plus our own results kept for
+//	                                    pipelining when they hold capabilities)
+//	+ (MaxImports + MaxExports) × ~0.2 KiB
+//	+ MaxQueuedBytes + MaxFrameBytes    outgoing frames not yet written
+//
+// which with the defaults (64 MiB frames, 1024 accepted calls, 65536
+// answers, imports and exports, 16 MiB queued) is about 390 MiB, almost all
+// of it frame-sized terms: a process that talks to untrusted peers should
+// lower MaxFrameBytes: at 1 MiB the bound is about 70 MiB, most of it the
+// per-entry tables (which shrink with MaxAnswers, MaxImports and
+// MaxExports) and MaxQueuedBytes. A peer that announces a frame pins only
+// the bytes it has sent, plus 64 KiB.
+//
 // THIS FILE IS THE CONTRACT between the engine and its callers
 // (runtime/ipc, runtime/ipcimpl, generated code). Its exported names and
 // signatures are fixed; the bodies are the engine's.

@@ -129,3 +129,39 @@ func rawEcho(c net.Conn) {
 		}
 	}
 }
+
+// TestCallAllocations guards the allocation budget of a small call: the
+// caller side allocates nothing; the serving side allocates the call's
+// context (two objects) and its answer. Pools refilled after a GC give a
+// little slack.
+func TestCallAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector makes sync.Pool drop items at random")
+	}
+	ca, cb := socketPair(t)
+	server := capnprpc.NewConn(cb, &capnprpc.Options{Bootstrap: capnprpc.NewLocal(newCalc())})
+	client := capnprpc.NewConn(ca, nil)
+	defer server.Close()
+	defer client.Close()
+	ctx := context.Background()
+	boot := client.Bootstrap(ctx)
+	defer boot.Release()
+	var sum uint64
+	params := func(p capnp.Struct) error {
+		p.SetUint64(0, 1)
+		p.SetUint64(8, 2)
+		return nil
+	}
+	results := func(r capnp.Struct) error {
+		sum = r.Uint64(0)
+		return nil
+	}
+	allocs := testing.AllocsPerRun(2000, func() {
+		if err := boot.Call(ctx, mAdd, params, results); err != nil || sum != 3 {
+			t.Fatal(err)
+		}
+	})
+	if allocs > 4 {
+		t.Fatalf("%.1f allocations per call (both sides), want at most 4", allocs)
+	}
+}

@@ -17,6 +17,7 @@ type callState struct {
 	params   capnp.Struct
 	paramsP  capnp.Ptr  // params content as received (forwarding)
 	in       *engineMsg // the message holding params, released after the call
+	inSize   int64      // its frame size, for the accepted-bytes budget
 
 	out     *engineMsg // results: a Return being built, or a local results message
 	payload rpccp.Payload
@@ -263,12 +264,14 @@ func (c *Conn) handleReturn(m *engineMsg, root rpccp.Message) error {
 	case rpccp.Return_Which_canceled:
 		qerr = &Exception{Type: Failed, Reason: "call canceled", Remote: true}
 	default:
+		w := ret.Which()
 		m.release()
-		return protoErr("Return of kind %d is not supported by a two-party connection", ret.Which())
+		return protoErr("Return of kind %d is not supported by a two-party connection", w)
 	}
 
 	c.mu.Lock()
 	q.returned = true
+	q.noFinish = ret.NoFinishNeeded() && len(m.caps) == 0
 	q.err = qerr
 	q.content = content
 	q.ret = m
@@ -386,7 +389,8 @@ func (c *Conn) handleCall(m *engineMsg, root rpccp.Message) error {
 	}
 	var path []uint16
 	var pa rpccp.PromisedAnswer
-	if t.Which() == rpccp.MessageTarget_Which_promisedAnswer {
+	tw := t.Which()
+	if tw == rpccp.MessageTarget_Which_promisedAnswer {
 		if pa, err = t.PromisedAnswer(); err != nil {
 			m.release()
 			return protoErr("malformed Call target: %v", err)
@@ -395,9 +399,9 @@ func (c *Conn) handleCall(m *engineMsg, root rpccp.Message) error {
 			m.release()
 			return err
 		}
-	} else if t.Which() != rpccp.MessageTarget_Which_importedCap {
+	} else if tw != rpccp.MessageTarget_Which_importedCap {
 		m.release()
-		return protoErr("Call target of unknown kind %d", t.Which())
+		return protoErr("Call target of unknown kind %d", tw)
 	}
 	if err := c.readCapTable(m, p); err != nil {
 		m.release()
@@ -437,6 +441,8 @@ func (c *Conn) handleCall(m *engineMsg, root rpccp.Message) error {
 	a.cancel = call.cancel
 	c.answers[qid] = a
 	c.accepted++
+	call.inSize = int64(m.size)
+	c.acceptedB += call.inSize
 
 	if rc.SendResultsTo().Which() != rpccp.Call_sendResultsTo_Which_caller {
 		c.mu.Unlock()
@@ -500,7 +506,7 @@ func (c *Conn) deliver(call *Call, target *node, async bool) {
 				t.mu.Unlock()
 			} else {
 				t.mu.Unlock()
-				c.schedule(call)
+				c.schedule(call, async)
 				return
 			}
 		} else {
@@ -512,12 +518,13 @@ func (c *Conn) deliver(call *Call, target *node, async bool) {
 		}
 		call.fwd = q
 	}
-	c.schedule(call)
+	c.schedule(call, async)
 }
 
 // schedule hands call to a worker, or queues it when MaxRunningCalls are
-// running.
-func (c *Conn) schedule(call *Call) {
+// running. From the reader (fromReader), the first call a message makes
+// is run by the reader's own goroutine once it has passed the reading on.
+func (c *Conn) schedule(call *Call, fromReader bool) {
 	c.mu.Lock()
 	if c.closed {
 		c.dropCallLocked(call)
@@ -531,18 +538,29 @@ func (c *Conn) schedule(call *Call) {
 	}
 	c.running++
 	c.mu.Unlock()
+	if fromReader && c.inlineCall == nil {
+		c.inlineCall = call
+		return
+	}
 	select {
 	case c.work <- call:
 	default:
-		go c.worker(call)
+		go c.serve(call)
 	}
 }
 
 const maxIdleWorkers = 64
 
-// worker runs calls; between calls it parks, until the connection ends.
-func (c *Conn) worker(call *Call) {
+// serve is the body of the connection's goroutines other than the writer:
+// a worker runs calls (call non-nil) and between them parks, until the
+// connection ends; handed nil, it takes the reader role (readUntilCall).
+func (c *Conn) serve(call *Call) {
 	for {
+		if call == nil {
+			if call = c.readUntilCall(); call == nil {
+				return
+			}
+		}
 		c.run(call)
 		c.mu.Lock()
 		if len(c.runq) > 0 && !c.closed {
@@ -681,6 +699,7 @@ func (c *Conn) finishCall(call *Call, err error, async bool) {
 		done, _ = c.forgetAnswerLocked(a)
 	}
 	c.accepted--
+	c.acceptedB -= call.inSize
 	c.acceptCond.Broadcast()
 	c.notifyIdleLocked()
 	c.mu.Unlock()
@@ -717,9 +736,10 @@ func (c *Conn) forgetAnswerLocked(a *answer) ([]*node, error) {
 	}
 	a.resultExports = nil
 	if a.result != nil && a.sendDone {
-		r := a.result
+		// The kept results go with the answer; their references are
+		// dropped by the caller, outside conn.mu.
+		done = append(done, &node{kind: kindResults, results: a.result})
 		a.result = nil
-		go r.release()
 	}
 	return done, err
 }

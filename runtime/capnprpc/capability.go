@@ -27,6 +27,9 @@ const (
 	kindAnswerPromise
 	// kindBroken is a capability whose calls all fail with err.
 	kindBroken
+	// kindResults is not a capability: it carries an answer's kept
+	// results message to be released outside conn.mu.
+	kindResults
 )
 
 // node is a capability; Capabilities are references to nodes. refs
@@ -39,11 +42,12 @@ type node struct {
 	server       Server // kindLocal
 	shutdownOnce sync.Once
 
-	conn      *Conn     // kindImport, kindPipeline, kindAnswerPromise
-	importID  uint32    // kindImport
-	q         *question // kindPipeline
-	transform []uint16  // kindPipeline, kindAnswerPromise
-	err       error     // kindBroken
+	conn      *Conn      // kindImport, kindPipeline, kindAnswerPromise
+	importID  uint32     // kindImport
+	q         *question  // kindPipeline
+	transform []uint16   // kindPipeline, kindAnswerPromise
+	err       error      // kindBroken
+	results   *engineMsg // kindResults
 
 	// Promise state (kindImport with promise, kindPipeline,
 	// kindAnswerPromise), guarded by mu. A remote call through an
@@ -88,6 +92,10 @@ func (n *node) addRef() *node {
 }
 
 func (n *node) release() {
+	if n.kind == kindResults {
+		n.results.release()
+		return
+	}
 	if r := n.refs.Add(-1); r > 0 {
 		return
 	} else if r < 0 {
@@ -155,6 +163,13 @@ func (n *node) resolve(r *node) (embargo bool) {
 		n.embargo = make(chan struct{})
 		return true
 	}
+	if n.sentCalls && r.isPromise() && r.onConn(n.conn) {
+		// Calls sent to n now wait at the peer's promise r: if r later
+		// resolves to something of ours, they need the embargo too.
+		r.mu.Lock()
+		r.sentCalls = true
+		r.mu.Unlock()
+	}
 	return false
 }
 
@@ -210,8 +225,11 @@ func (c *Capability) addRef() *Capability {
 	if c == nil {
 		return nil
 	}
-	if c.released.Load() {
-		panic("capnprpc: AddRef of a released Capability")
+	if c.released.Load() && !c.n.tryAddRef() {
+		// A reference used after its Release, when no other remains.
+		return &Capability{n: brokenNode(&Exception{Type: Failed, Reason: "AddRef of a released capability"})}
+	} else if c.released.Load() {
+		return &Capability{n: c.n}
 	}
 	return &Capability{n: c.n.addRef()}
 }

@@ -41,9 +41,10 @@ type connState struct {
 	bootstrapExport  int64 // export id of the bootstrap capability, or -1
 	bootstrapNotifed bool
 
-	accepted   int // incoming calls accepted, not yet returned
-	running    int // workers busy
-	idle       int // workers parked
+	accepted   int   // incoming calls accepted, not yet returned
+	acceptedB  int64 // bytes of their params frames
+	running    int   // workers busy
+	idle       int   // workers parked
 	runq       []*Call
 	acceptCond sync.Cond // signalled when accepted drops or the conn ends
 	idleWait   []chan struct{}
@@ -52,22 +53,28 @@ type connState struct {
 	err    error
 
 	// Writing (see sendMsg): wmu guards pending, the frames queued for
-	// writing; writing says a goroutine is writing them; queued counts
+	// writing; writing says a goroutine is writing them (flushLocked),
+	// scheduled says the writer goroutine was woken to; queued counts
 	// their bytes plus those being written.
-	wmu      sync.Mutex
-	wcond    sync.Cond // signalled when queued drops or writing ends
-	pending  []byte
-	spare    []byte
-	writing  bool
-	queued   int64
-	writeErr error
-	wake     chan struct{}
+	wmu       sync.Mutex
+	wcond     sync.Cond // signalled when queued drops or writing ends
+	pending   []byte
+	spare     []byte
+	writing   bool
+	scheduled bool
+	queued    int64
+	writeErr  error
+	wake      chan struct{}
 
 	work chan *Call
 	done chan struct{}
 
 	readerDone chan struct{}
-	closeOnce  sync.Once
+
+	// Reader role (see readUntilCall): fr and inlineCall are used only by
+	// the goroutine that holds it.
+	fr         *frameReader
+	inlineCall *Call
 }
 
 var discardLogger = slog.New(slog.DiscardHandler)
@@ -102,10 +109,6 @@ func newConn(rwc io.ReadWriteCloser, opts *Options) *Conn {
 	go c.writeLoop()
 	return c
 }
-
-func (c *Conn) getLogger() *slog.Logger { return c.logger }
-
-func (c *Conn) doneChan() <-chan struct{} { return c.done }
 
 func (c *Conn) getErr() error {
 	c.mu.Lock()
@@ -177,6 +180,10 @@ func (c *Conn) shutdown(cause error, reason string, sendAbort bool) {
 		}
 		toBreak = append(toBreak, a.promises...)
 		a.promises = nil
+		if a.result != nil && a.sendDone {
+			toRelease = append(toRelease, &node{kind: kindResults, results: a.result})
+			a.result = nil
+		}
 		queued := a.queue
 		a.queue = nil
 		for _, call := range queued {
@@ -251,6 +258,7 @@ func (c *Conn) shutdown(cause error, reason string, sendAbort bool) {
 // dropCallLocked forgets an accepted call that will not run.
 func (c *Conn) dropCallLocked(call *Call) {
 	c.accepted--
+	c.acceptedB -= call.inSize
 	if call.cancel != nil {
 		call.cancel()
 	}
@@ -305,18 +313,27 @@ func (c *Conn) sendMsg(m *engineMsg, async bool) error {
 	c.pending = appendFrame(c.pending, &m.msg)
 	c.queued += n
 	if c.writing {
+		// The goroutine writing takes this frame with the rest.
 		c.wmu.Unlock()
 		return nil
 	}
-	c.writing = true
 	if async {
-		c.wmu.Unlock()
-		select {
-		case c.wake <- struct{}{}:
-		default:
+		if !c.scheduled {
+			c.scheduled = true
+			c.wmu.Unlock()
+			select {
+			case c.wake <- struct{}{}:
+			default:
+			}
+			return nil
 		}
+		c.wmu.Unlock()
 		return nil
 	}
+	// Write now, taking along what asynchronous senders queued before the
+	// writer goroutine got to it (a caller's Finish then shares the write
+	// of its next Call).
+	c.writing = true
 	err = c.flushLocked()
 	c.wmu.Unlock()
 	if err != nil {
@@ -354,13 +371,18 @@ func (c *Conn) flushLocked() error {
 	return c.writeErr
 }
 
-// writeLoop writes what asynchronous senders queued.
+// writeLoop writes what asynchronous senders queued, unless another
+// sender has written it (or is writing it) meanwhile.
 func (c *Conn) writeLoop() {
 	for {
 		select {
 		case <-c.wake:
 			c.wmu.Lock()
-			c.flushLocked()
+			c.scheduled = false
+			if !c.writing && len(c.pending) > 0 {
+				c.writing = true
+				c.flushLocked()
+			}
 			c.wmu.Unlock()
 		case <-c.done:
 			return
@@ -379,10 +401,17 @@ func (c *Conn) disconnectedErr() error {
 // for an implementation; it waits only for MaxAcceptedCalls (back-pressure)
 // and for its own writes.
 func (c *Conn) readLoop() {
-	defer close(c.readerDone)
-	fr := newFrameReader(c.rwc, &c.lim)
+	c.fr = newFrameReader(c.rwc, &c.lim)
+	c.serve(nil)
+}
+
+// readUntilCall reads and handles frames. When a handled message gave the
+// reader a call to run itself (inlineCall), it passes the reading on to
+// another goroutine and returns the call; when reading ends it returns
+// nil. Only the goroutine holding the reader role runs it.
+func (c *Conn) readUntilCall() *Call {
 	for {
-		m, err := fr.read()
+		m, err := c.fr.read()
 		if err != nil {
 			var fe *frameError
 			switch {
@@ -393,26 +422,25 @@ func (c *Conn) readLoop() {
 			default:
 				c.shutdown(err, "", false)
 			}
-			return
-		}
-		if acceptsCall(m) {
-			// Back-pressure: hold this call (and read nothing more) until
-			// an accepted call finishes. Other messages (Finish, Return,
-			// Release) before it have been handled.
-			c.mu.Lock()
-			for c.accepted >= c.lim.accepted && !c.closed {
-				c.acceptCond.Wait()
-			}
-			closed := c.closed
-			c.mu.Unlock()
-			if closed {
-				m.release()
-				return
-			}
+			close(c.readerDone)
+			return nil
 		}
 		if err := c.handle(m); err != nil {
 			c.abort(err.Error())
-			return
+			close(c.readerDone)
+			return nil
+		}
+		if call := c.inlineCall; call != nil {
+			c.inlineCall = nil
+			// Leader/follower: a parked worker (or a new goroutine) reads on
+			// while this one serves the call, so the call does not wait for
+			// a goroutine to wake up.
+			select {
+			case c.work <- nil:
+			default:
+				go c.serve(nil)
+			}
+			return call
 		}
 	}
 }
@@ -437,7 +465,23 @@ func (c *Conn) handle(m *engineMsg) error {
 	if c.observer != nil {
 		c.observer.Observe(Received, root, m.size)
 	}
-	switch root.Which() {
+	w := root.Which()
+	if w == rpccp.Message_Which_call || w == rpccp.Message_Which_bootstrap {
+		// Back-pressure: hold this call (and read nothing more) until an
+		// accepted call finishes. Other messages before it (Finish,
+		// Return, Release) have been handled.
+		c.mu.Lock()
+		for (c.accepted >= c.lim.accepted || c.acceptedB >= c.lim.frameBytes) && !c.closed {
+			c.acceptCond.Wait()
+		}
+		closed := c.closed
+		c.mu.Unlock()
+		if closed {
+			m.release()
+			return nil
+		}
+	}
+	switch w {
 	case rpccp.Message_Which_call:
 		return c.handleCall(m, root)
 	case rpccp.Message_Which_return:
@@ -576,17 +620,4 @@ func (c *Conn) bootstrapCap(ctx context.Context) *Capability {
 	m.release()
 	c.releaseQuestion(q, false)
 	return &Capability{n: n}
-}
-
-// acceptsCall reports whether m is a Call or Bootstrap: a message that
-// makes an answer.
-func acceptsCall(m *engineMsg) bool {
-	root, err := rpccp.ReadRootMessage(&m.msg)
-	if err != nil {
-		return false
-	}
-	w := root.Which()
-	// Reading the root counted against the traversal limit; give it back.
-	m.msg.ResetReadLimit(m.msg.TraverseLimit)
-	return w == rpccp.Message_Which_call || w == rpccp.Message_Which_bootstrap
 }

@@ -87,6 +87,7 @@ func (e *frameError) Error() string { return e.reason }
 type frameReader struct {
 	r      *bufio.Reader
 	lim    *limits
+	first  [4]byte
 	header []byte
 	chunks [][]byte
 }
@@ -98,11 +99,11 @@ func newFrameReader(r io.Reader, lim *limits) *frameReader {
 // read returns the next frame as a message. io.EOF means the stream ended
 // cleanly between frames.
 func (fr *frameReader) read() (*engineMsg, error) {
-	var first [4]byte
-	if _, err := io.ReadFull(fr.r, first[:]); err != nil {
+	first := fr.first[:]
+	if _, err := io.ReadFull(fr.r, first); err != nil {
 		return nil, err
 	}
-	nseg64 := uint64(binary.LittleEndian.Uint32(first[:])) + 1
+	nseg64 := uint64(binary.LittleEndian.Uint32(first)) + 1
 	if nseg64 > uint64(fr.lim.frameSegments) {
 		return nil, &frameError{fmt.Sprintf("frame of %d segments exceeds MaxFrameSegments (%d)", nseg64, fr.lim.frameSegments)}
 	}

@@ -96,3 +96,21 @@ func TestFrameRoundTripAndTraverseLimit(t *testing.T) {
 		}
 	}
 }
+
+func TestTraverseLimitMult(t *testing.T) {
+	for _, tc := range []struct {
+		mult, size int
+		want       uint64
+	}{
+		{0, 100, 64 << 10},        // default 64×, at least 64 KiB
+		{0, 4 << 10, 256 << 10},   // 64 × 4 KiB
+		{0, 2 << 20, 64 << 20},    // at most 64 MiB
+		{2, 1 << 20, 2 << 20},     // a chosen multiple
+		{1000, 1 << 20, 64 << 20}, // still at most 64 MiB
+	} {
+		lim := Limits{TraverseLimitMult: tc.mult}.resolve()
+		if got := lim.traverseLimit(tc.size); got != tc.want {
+			t.Errorf("mult %d size %d: %d, want %d", tc.mult, tc.size, got, tc.want)
+		}
+	}
+}

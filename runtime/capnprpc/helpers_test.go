@@ -39,7 +39,7 @@ type calc struct {
 }
 
 func newCalc() *calc {
-	return &calc{release: make(chan struct{}), blockStarted: make(chan struct{}, 64), blockEnded: make(chan error, 64)}
+	return &calc{release: make(chan struct{}), blockStarted: make(chan struct{}, 128), blockEnded: make(chan error, 64)}
 }
 
 func (s *calc) Shutdown() { s.shutdown.Add(1) }

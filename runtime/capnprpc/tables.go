@@ -21,6 +21,7 @@ type question struct {
 	ready chan struct{} // receives one token when the Return (or the end) comes
 
 	returned      bool
+	noFinish      bool // the Return said noFinishNeeded
 	delivered     bool // the Return has been handed to the caller (ready sent)
 	finishing     bool
 	finishWritten bool
@@ -130,6 +131,16 @@ func (c *Conn) releaseQuestion(q *question, async bool) {
 	}
 	q.finishing = true
 	id := q.id
+	if q.returned && q.noFinish {
+		// The peer has forgotten the question already.
+		q.finishWritten = true
+		ret := c.freeQuestionLocked(q)
+		c.mu.Unlock()
+		if ret != nil {
+			ret.release()
+		}
+		return
+	}
 	c.mu.Unlock()
 
 	// The Finish goes to the writer goroutine: the caller need not wait

@@ -77,6 +77,15 @@ func (p *rawPeer) send(build func(rpccp.Message)) {
 	}
 }
 
+// sendLoose is send for a peer that may have hung up.
+func (p *rawPeer) sendLoose(build func(rpccp.Message)) {
+	msg, seg, _ := capnp.NewMessage(capnp.SingleSegment(nil))
+	root, _ := rpccp.NewRootMessage(seg)
+	build(root)
+	b, _ := msg.Marshal()
+	p.conn.Write(b)
+}
+
 // recv reads the next message.
 func (p *rawPeer) recv() (rpccp.Message, error) {
 	msg, err := p.dec.Decode()
@@ -256,7 +265,12 @@ func TestMaxAnswers(t *testing.T) {
 func TestMaxImports(t *testing.T) {
 	p := newRawPeer(t, socketPair, newCalc(), capnprpc.Limits{MaxImports: 4})
 	p.send(bootstrap(0))
-	p.send(callMsg(1, 0, 10, 11, 12))
+	// A call that waits holds its params' capabilities.
+	p.send(func(m rpccp.Message) {
+		callMsg(1, 0, 10, 11, 12)(m)
+		c, _ := m.Call()
+		c.SetMethodId(mWait.MethodID)
+	})
 	p.send(callMsg(2, 0, 13, 14))
 	p.expectAbort("MaxImports")
 }
@@ -265,7 +279,8 @@ func TestMaxExports(t *testing.T) {
 	p := newRawPeer(t, socketPair, newCalc(), capnprpc.Limits{MaxExports: 3})
 	p.send(bootstrap(0))
 	for i := uint32(1); i < 5; i++ {
-		p.send(func(m rpccp.Message) {
+		// The engine may abort (and hang up) before the last ones.
+		p.sendLoose(func(m rpccp.Message) {
 			callMsg(i, 0)(m)
 			c, _ := m.Call()
 			c.SetMethodId(mNewCalc.MethodID)
@@ -385,4 +400,28 @@ func TestMaxQueuedBytes(t *testing.T) {
 	}
 	p.eng.Close()
 	<-wrote
+}
+
+func TestMaxRunningCallsUnbounded(t *testing.T) {
+	srv := newCalc()
+	p := newPair(t, socketPair, srv, capnprpc.Limits{MaxRunningCalls: -1, MaxAcceptedCalls: 100})
+	boot := p.client.Bootstrap(context.Background())
+	defer boot.Release()
+	const n = 80
+	done := make(chan error, n)
+	for i := 0; i < n; i++ {
+		go func() { done <- boot.Call(context.Background(), mWait, nil, nil) }()
+	}
+	for i := 0; i < n; i++ {
+		<-srv.blockStarted // all of them run at once
+	}
+	if st := p.server.Stats(); st.RunningCalls != n {
+		t.Fatalf("RunningCalls %d, want %d", st.RunningCalls, n)
+	}
+	close(srv.release)
+	for i := 0; i < n; i++ {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
 }

@@ -1,0 +1,5 @@
+//go:build !race
+
+package capnprpc_test
+
+const raceEnabled = false
