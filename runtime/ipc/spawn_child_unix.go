@@ -52,6 +52,12 @@ var ErrNotSpawned = errors.New("this program is started by its parent process ov
 //		}
 //	}
 //
+// With opts.Dialect set to Libmultiprocess, a process whose SpawnFDEnv is
+// unset reads the descriptor from its first argument instead, as
+// libmultiprocess's programs do ("<exe> <fd>"): a Go program can take the
+// place of a C++ one that a C++ parent spawns (e.g. mpcalculator under
+// mpexample). The first argument must then be the descriptor's number.
+//
 // ServeSpawned removes SpawnFDEnv from the environment, so it serves at
 // most once per process, and the process's own children do not inherit
 // the variable.
@@ -63,6 +69,10 @@ var ErrNotSpawned = errors.New("this program is started by its parent process ov
 // error included, returns EPIPE instead.
 func ServeSpawned(bootstrap *Capability, opts *Options) error {
 	value, ok := os.LookupEnv(SpawnFDEnv)
+	if !ok && opts != nil && opts.Dialect == Libmultiprocess && len(os.Args) > 1 {
+		// libmultiprocess's convention: "<exe> <fd>".
+		value, ok = os.Args[1], true
+	}
 	if !ok {
 		bootstrap.Release()
 		return fmt.Errorf("%s: %w", filepath.Base(os.Args[0]), ErrNotSpawned)
