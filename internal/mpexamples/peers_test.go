@@ -52,7 +52,7 @@ type goCalculator struct {
 func (c *goCalculator) SolveEquation(ctx context.Context, eqn string) error {
 	// ctx carries the caller's callbackThread: the printer (a capability
 	// the caller passed in) is called back on the caller's thread.
-	return c.printer.Print(ctx, fmt.Sprintf("Wow %s, that's a tough one.\n", eqn))
+	return c.printer.Print(ctx, fmt.Sprintf("Wow %s, that's a tough one, says Go.\n", eqn))
 }
 
 func (c *goCalculator) Destroy(ctx context.Context) error {
