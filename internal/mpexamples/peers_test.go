@@ -117,4 +117,3 @@ func wait[T any](t *testing.T, ctx context.Context, ch <-chan T, what string) T 
 		panic("unreachable")
 	}
 }
-
