@@ -59,8 +59,11 @@ func NewCalculatorClient(c *ipc.Capability) *CalculatorClient {
 	return client
 }
 
-// Release releases the capability the client calls. Calls made after Release fail.
+// Release calls Destroy on the remote object (the libmultiprocess dialect: the peer frees
+// the object then; its error is dropped) and releases the capability the client calls. Calls
+// made after Release fail; a second Release does nothing.
 func (c *CalculatorClient) Release() {
+	ipcimpl.Destroy(c.c, &methodCalculatorDestroy)
 	c.c.Release()
 }
 
