@@ -1,12 +1,15 @@
 package mpexamples_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -111,5 +114,83 @@ func TestCppExceptionIsRemoteError(t *testing.T) {
 	conn.Close()
 	if err := cmd.Wait(); err != nil {
 		t.Logf("mpcalculator after the connection closed: %v", err)
+	}
+}
+
+// TestGoBetweenCppPrinterAndCalculator puts Go where mpexample is: it
+// spawns the C++ mpprinter and mpcalculator, gets a printer from one and
+// hands it to the other. The calculator's calls to the printer arrive at
+// the Go process, which re-issues them on the printer's connection with a
+// Thread of that connection (the C++ printer rejects the calculator
+// connection's Thread: "invalid thread handle"). The printer's line shows
+// on mpprinter's standard output.
+func TestGoBetweenCppPrinterAndCalculator(t *testing.T) {
+	dir := examples(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	printed := newLineWriter()
+	spawn := func(name string, stdout io.Writer) *mpinitipc.InitClient {
+		proc, boot, err := ipc.Spawn(ctx, filepath.Join(dir, name), nil, &ipc.SpawnOptions{
+			Options: ipc.Options{Dialect: ipc.Libmultiprocess},
+			Dir:     t.TempDir(),
+			Stdout:  stdout,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			if err := proc.Close(context.Background()); err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+		})
+		return mpinitipc.NewInitClient(boot)
+	}
+	printerInit := spawn("mpprinter", printed)
+	calcInit := spawn("mpcalculator", nil)
+
+	p, err := printerInit.MakePrinter(ctx)
+	if err != nil {
+		t.Fatalf("MakePrinter: %v", err)
+	}
+	calc, err := calcInit.MakeCalculator(ctx, p)
+	if err != nil {
+		t.Fatalf("MakeCalculator: %v", err)
+	}
+	if err := calc.SolveEquation(ctx, "3+4"); err != nil {
+		t.Fatalf("SolveEquation: %v", err)
+	}
+	const want = "mpprinter: Wow 3+4, that's a tough one."
+	if got := wait(t, ctx, printed.lines, "mpprinter's output"); !strings.Contains(got, want) {
+		t.Errorf("mpprinter printed %q, want %q", got, want)
+	}
+	calc.(*calculatoripc.CalculatorClient).Release()
+	p.(interface{ Release() }).Release()
+	calcInit.Release()
+	printerInit.Release()
+}
+
+// lineWriter sends each line written to it on lines.
+type lineWriter struct {
+	mu    sync.Mutex
+	buf   []byte
+	lines chan string
+}
+
+func newLineWriter() *lineWriter { return &lineWriter{lines: make(chan string, 64)} }
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf = append(w.buf, p...)
+	for {
+		i := bytes.IndexByte(w.buf, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		select {
+		case w.lines <- string(w.buf[:i]):
+		default: // nobody reads that many lines
+		}
+		w.buf = w.buf[i+1:]
 	}
 }
