@@ -29,8 +29,10 @@ type CallHooks interface {
 	// connection's lock held and must only do bookkeeping.
 	Outgoing(ctx context.Context, ifaceID uint64, methodID uint16, params capnp.Struct) (done func(), err error)
 
-	// Incoming is called for every call received on the connection,
-	// before it is queued or delivered, with the context the call will be
+	// Incoming is called for every call received on the connection, on
+	// the reader goroutine with the connection's lock held (it may read
+	// the params and take capabilities out with CapabilityAt; nothing
+	// else of the engine), before the call is queued or delivered, with the context the call will be
 	// served with (a child of Options.BaseContext, cancelled when the call
 	// returns or is finished early); it returns the context to serve the
 	// call with, which must be ctx or derived from it. call's params and

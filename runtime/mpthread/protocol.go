@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -176,7 +177,11 @@ func (p *Protocol) lease(ifaceID uint64) (*capnprpc.Capability, error) {
 	})
 	t := ans.Pipeline(0)
 	go func() {
-		_ = ans.Wait(context.Background(), nil) // a failure shows in the calls on t
+		if err := ans.Wait(context.Background(), nil); err != nil {
+			// The calls on t fail with this error; later ones get
+			// another Thread.
+			p.discard(t)
+		}
 		ans.Release()
 	}()
 	p.mu.Lock()
@@ -190,13 +195,30 @@ func (p *Protocol) lease(ifaceID uint64) (*capnprpc.Capability, error) {
 	return t, nil
 }
 
-// giveBack returns a leased Thread to the free list.
+// giveBack returns a leased Thread to the free list, unless makeThread
+// failed for it.
 func (p *Protocol) giveBack(t *capnprpc.Capability) {
 	p.mu.Lock()
-	if !p.closed {
+	if !p.closed && slices.Contains(p.threads, t) {
 		p.free = append(p.free, t)
 	}
 	p.mu.Unlock()
+}
+
+// discard forgets t, a Thread whose makeThread failed, and releases it.
+func (p *Protocol) discard(t *capnprpc.Capability) {
+	p.mu.Lock()
+	i := slices.Index(p.threads, t)
+	if i < 0 {
+		p.mu.Unlock()
+		return
+	}
+	p.threads = slices.Delete(p.threads, i, i+1)
+	if j := slices.Index(p.free, t); j >= 0 {
+		p.free = slices.Delete(p.free, j, j+1)
+	}
+	p.mu.Unlock()
+	t.Release()
 }
 
 // peerThreadMap returns a reference to the peer's ThreadMap, calling

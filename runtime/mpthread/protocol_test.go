@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -281,5 +282,39 @@ func TestThreadMapServed(t *testing.T) {
 	})
 	if err != nil || name != "worker" {
 		t.Errorf("getName = %q, %v; want \"worker\"", name, err)
+	}
+}
+
+// TestFailedMakeThreadIsNotReused: a Thread whose makeThread failed is
+// forgotten, so that the calls after the failed one get a new Thread.
+func TestFailedMakeThreadIsNotReused(t *testing.T) {
+	p := New(testKinds)
+	defer p.close()
+	p.setPeerMap(capnprpc.NewLocal(capnprpc.ServerFunc(func(context.Context, *capnprpc.Call) error {
+		return errors.New("no threads today")
+	})))
+	th, err := p.lease(testInit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Wait for the goroutine that sees makeThread's answer.
+	for {
+		p.mu.Lock()
+		n := len(p.threads)
+		p.mu.Unlock()
+		if n == 0 {
+			break
+		}
+		if t.Context().Err() != nil {
+			t.Fatal("the failed Thread was never discarded")
+		}
+		runtime.Gosched()
+	}
+	p.giveBack(th)
+	p.mu.Lock()
+	free := len(p.free)
+	p.mu.Unlock()
+	if free != 0 {
+		t.Errorf("%d Threads on the free list after a failed makeThread, want 0", free)
 	}
 }
