@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"sync"
 	"testing"
@@ -34,30 +33,26 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{Dir: "testdata/script", RequireExplicitExec: true})
 }
 
-// fakeNodeMain serves one connection on the unix socket os.Args[1], then
+// fakeNodeMain listens on the unix socket os.Args[1] (ipc.Listen, in the
+// dialect) until the first connection ends, then
 // prints the calls its implementation received, in order, and exits.
 func fakeNodeMain() {
 	if len(os.Args) != 2 {
 		fmt.Fprintln(os.Stderr, "usage: fakenode SOCKET")
 		os.Exit(2)
 	}
-	l, err := net.Listen("unix", os.Args[1])
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "fakenode:", err)
-		os.Exit(1)
-	}
-	nc, err := l.Accept()
-	l.Close()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "fakenode:", err)
-		os.Exit(1)
-	}
 	n := &node{}
-	conn := ipc.NewConn(nc, &ipc.Options{
-		Dialect:   ipc.Libmultiprocess,
-		Bootstrap: coreinitipc.NewInitServer(&nodeInit{n: n}),
-	})
-	<-conn.Done()
+	closed := make(chan struct{})
+	ctx := context.Background()
+	l, err := ipc.Listen(ctx, "unix", os.Args[1], func() *ipc.Capability {
+		return coreinitipc.NewInitServer(&nodeInit{n: n, closed: closed})
+	}, &ipc.ListenOptions{Options: ipc.Options{Dialect: ipc.Libmultiprocess}})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "fakenode:", err)
+		os.Exit(1)
+	}
+	<-closed // the client's connection ended: its Init was released
+	l.Close()
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	for _, c := range n.calls {
@@ -77,7 +72,17 @@ func (n *node) record(format string, args ...any) {
 	n.mu.Unlock()
 }
 
-type nodeInit struct{ n *node }
+type nodeInit struct {
+	n      *node
+	closed chan struct{}
+	once   sync.Once
+}
+
+// Close runs when the connection that Init was served on has ended.
+func (i *nodeInit) Close() error {
+	i.once.Do(func() { close(i.closed) })
+	return nil
+}
 
 func (i *nodeInit) MakeEcho(context.Context) (coreinit.Echo, error) {
 	return nil, fmt.Errorf("not served")
