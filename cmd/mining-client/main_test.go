@@ -62,8 +62,9 @@ func fakeNodeMain() {
 
 // node records the calls it serves.
 type node struct {
-	mu    sync.Mutex
-	calls []string
+	mu        sync.Mutex
+	calls     []string
+	closeOnce sync.Once
 }
 
 func (n *node) record(format string, args ...any) {
@@ -75,12 +76,11 @@ func (n *node) record(format string, args ...any) {
 type nodeInit struct {
 	n      *node
 	closed chan struct{}
-	once   sync.Once
 }
 
 // Close runs when the connection that Init was served on has ended.
 func (i *nodeInit) Close() error {
-	i.once.Do(func() { close(i.closed) })
+	i.n.closeOnce.Do(func() { close(i.closed) })
 	return nil
 }
 
