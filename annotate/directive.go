@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"go/ast"
 	"go/token"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -219,6 +220,10 @@ func parseArgs(fset *token.FileSet, pd *ast.Directive, d *directive, errs *error
 	}
 }
 
+// retiredPlaceholder matches the wire name of a retired placeholder
+// (see gen/lock): "<oldName>Retired<ordinal>".
+var retiredPlaceholder = regexp.MustCompile(`^[a-z][A-Za-z0-9]*Retired[0-9]+$`)
+
 // argExample shows a valid value for each key.
 var argExample = map[string]string{
 	"id":      "id=0xc2a8f3e1d0b4a697 (run `capnp id` for a fresh one)",
@@ -260,8 +265,10 @@ func checkArg(dir, key, value string) string {
 			}
 			return ""
 		}
-		if !token.IsIdentifier(value) || !token.IsExported(value) {
-			return fmt.Sprintf("was=%s is not an exported Go method name; write the method's previous name, e.g. %s", value, argExample["was"])
+		// A retired placeholder may be named as the schema spells it
+		// (was=unwatchRetired4): that restores the method onto its slot.
+		if !token.IsIdentifier(value) || !token.IsExported(value) && !retiredPlaceholder.MatchString(value) {
+			return fmt.Sprintf("was=%s is not an exported Go method name; write the method's previous name, e.g. %s, or the retired placeholder of a removed method, e.g. was=oldNameRetired4", value, argExample["was"])
 		}
 	}
 	return ""

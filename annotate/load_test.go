@@ -351,8 +351,8 @@ func TestLoadErrors(t *testing.T) {
 			"args.go:21:17: //ipc:interface: id=1234 must be hexadecimal with a 0x prefix, e.g. id=0xc2a8f3e1d0b4a697 (run `capnp id` for a fresh one)",
 			"args.go:24:17: //ipc:interface: id=0x1ffffffffffffffff does not fit in 64 bits; use 16 hex digits, e.g. id=0xc2a8f3e1d0b4a697 (run `capnp id` for a fresh one)",
 			"args.go:27:17: //ipc:interface: malformed arguments (an unterminated or unseparated quoted string); write key=value pairs separated by spaces",
-			"args.go:29:15: //ipc:method: was=foo-bar is not an exported Go method name; write the method's previous name, e.g. was=OldName",
-			"args.go:31:15: //ipc:method: was=lower is not an exported Go method name; write the method's previous name, e.g. was=OldName",
+			"args.go:29:15: //ipc:method: was=foo-bar is not an exported Go method name; write the method's previous name, e.g. was=OldName, or the retired placeholder of a removed method, e.g. was=oldNameRetired4",
+			"args.go:31:15: //ipc:method: was=lower is not an exported Go method name; write the method's previous name, e.g. was=OldName, or the retired placeholder of a removed method, e.g. was=oldNameRetired4",
 			`args.go:35:12: //ipc:enum: unknown key "x"; the keys are: id`,
 		}},
 		{"placement", []string{
@@ -428,6 +428,8 @@ func TestLoadErrors(t *testing.T) {
 			"types.go:73:22: parameter m: channel types cannot cross a process boundary; use a method call per value instead",
 			"types.go:75:15: parameter arg1: channel types cannot cross a process boundary; use a method call per value instead",
 			"types.go:75:31: result1: an unnamed func type cannot cross a process boundary; declare a named func type (type Callback func()) in package types and use it",
+			"types.go:76:10: parameter l: interface Listener is not an //ipc:interface, so it cannot cross a process boundary; add //ipc:interface to its doc comment (the receiver then gets a client proxy that calls back), or use a concrete type",
+			"types.go:85:2: struct Half: field hidden is unexported, so it cannot cross a process boundary (the other process would see its zero value); export it, or tag it `ipc:\"-\"` to leave it out on purpose",
 		}},
 		{"bindings", []string{
 			`bindings.go:9:2: struct Ptrs: field ToPtr: its wire name toPtr would make capnpc-go generate the method ToPtr on the bindings struct type, which already has a method of that name, so it does not compile; set another wire name with the struct tag ipc:"name"`,
@@ -565,7 +567,8 @@ func TestLoadErrorText(t *testing.T) {
 
 // TestLoadSkips checks that packages without interfaces are skipped
 // silently: one without directives even when it does not type-check, one
-// with only a (valid) //ipc:enum.
+// with only a (valid) //ipc:enum, and a generated package (every file
+// starts with ifacegen's header) whatever it holds.
 func TestLoadSkips(t *testing.T) {
 	pkgs, err := load(t, "./quiet/...", "./ok/none", "./ok/shared")
 	if err != nil {
@@ -573,6 +576,49 @@ func TestLoadSkips(t *testing.T) {
 	}
 	if len(pkgs) != 0 {
 		t.Errorf("Load returned %d packages, want none", len(pkgs))
+	}
+}
+
+// TestLoadSyntaxError checks that a syntax error is reported in a
+// package that mentions no directive (it may hide some), all of its
+// errors, as for a package with directives. The package is written at
+// test time: a committed file that does not parse would fail gofmt.
+func TestLoadSyntaxError(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"go.mod":           "module example.com/s\n\ngo 1.26\n",
+		"syntax/syntax.go": "package syntax\n\nfunc Broken( {\n}\n",
+		"fine/fine.go":     "package fine\n",
+	}
+	for name, text := range files {
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := Load(context.Background(), dir, "./...")
+	var list ErrorList
+	if !errors.As(err, &list) {
+		t.Fatalf("Load error is %T (%v), want ErrorList", err, err)
+	}
+	var got []string
+	for _, e := range list {
+		pos := e.Pos
+		pos.Filename = filepath.Base(pos.Filename)
+		got = append(got, pos.String()+": "+e.Msg)
+	}
+	want := []string{
+		"syntax.go:3:14: expected ')', found '{'",
+		"syntax.go:4:1: missing ',' in parameter list",
+		"syntax.go:4:2: expected ')', found newline",
+		"syntax.go:4:2: missing ',' before newline in parameter list",
+		"syntax.go:4:3: expected ')', found 'EOF'",
+		"syntax.go:4:3: expected ';', found 'EOF'",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("errors (-want +got):\n%s", diff)
 	}
 }
 

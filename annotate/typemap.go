@@ -285,8 +285,10 @@ func (b *builder) mapNamed(t *types.Named, u use) *Type {
 				IPCPath: b.pkg.PkgPath + "/" + b.pkg.Name + "ipc",
 				IPCName: b.pkg.Name + "ipc",
 			}}
+		} else if tn.Path == b.src.path {
+			b.errorf(u, "interface %s is not an //ipc:interface, so it cannot cross a process boundary; add //ipc:interface to its doc comment (the receiver then gets a client proxy that calls back), or use a concrete type", tn.Name)
 		} else {
-			b.errorf(u, "interface type %s cannot cross a process boundary (the receiver could not rebuild its value); use a concrete type", qualified)
+			b.errorf(u, "interface type %s cannot cross a process boundary (the receiver could not rebuild its value); declare an //ipc:interface with the methods you need in package %s and use it (the receiver then gets a client proxy that calls back), or use a concrete type", qualified, b.src.name)
 		}
 		return nil
 	case *types.Basic:
@@ -335,13 +337,17 @@ func (b *builder) structType(t *types.Named, tn TypeName, u use) *Type {
 
 	st := t.Underlying().(*types.Struct)
 	unexported := 0
+	var dropped []*types.Var // unexported fields of a struct of this package, not tagged ipc:"-"
 	for i := range st.NumFields() {
 		v := st.Field(i)
+		tag, tagged := reflect.StructTag(st.Tag(i)).Lookup("ipc")
 		if !v.Exported() {
 			unexported++
+			if tn.Path == b.src.path && !(tagged && tag == "-") {
+				dropped = append(dropped, v)
+			}
 			continue
 		}
-		tag, tagged := reflect.StructTag(st.Tag(i)).Lookup("ipc")
 		if tagged && tag == "-" {
 			continue
 		}
@@ -396,6 +402,18 @@ func (b *builder) structType(t *types.Named, tn TypeName, u use) *Type {
 				f.Default = lit
 			}
 			s.Fields = append(s.Fields, f)
+		}
+	}
+	if unexported < st.NumFields() {
+		// In-process the field survives; across processes it would
+		// silently arrive as its zero value. Only the annotated package's
+		// own structs: a struct of another package cannot be tagged.
+		for _, v := range dropped {
+			pos := b.l.fset.Position(v.Pos())
+			if _, ident := b.fieldSyntax(src, td, v); ident != nil {
+				pos = src.pos(ident)
+			}
+			b.errs.addf(pos, "struct %s: field %s is unexported, so it cannot cross a process boundary (the other process would see its zero value); export it, or tag it `ipc:\"-\"` to leave it out on purpose", tn.Name, v.Name())
 		}
 	}
 	if st.NumFields() > 0 && unexported == st.NumFields() {

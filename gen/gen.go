@@ -3,17 +3,19 @@
 // Generate is the entry point, and GenerateAll the same for many packages at
 // once: the schema text and the CodeGeneratorRequest come from gen/schema,
 // the bindings from capnpc-go run on that request, and the proxies from
-// gen/proxy. Nothing here writes files; cmd/ifacegen does.
+// gen/proxy. Nothing here reads or writes files: the schema locks come in
+// as bytes (Locks), the files go out as bytes; cmd/ifacegen reads and
+// writes them.
 package gen
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
+	"sync"
 
 	"github.com/ifacegen/ifacegen/annotate"
 	"github.com/ifacegen/ifacegen/gen/lock"
@@ -27,20 +29,33 @@ type File struct {
 	Data []byte
 }
 
+// Lock is the schema generated for a package before (its committed
+// <IPCDir>/<Name>.capnp), which fixes the package's wire identity; see
+// package gen/lock.
+type Lock struct {
+	Filename string // where it was read from, for messages
+	Text     []byte
+}
+
+// Locks maps the import path of a package (annotate.Package.Path) to its
+// schema lock. A package without one is numbered in source order: a new
+// package, or one whose schema was deleted on purpose.
+type Locks map[string]Lock
+
 // Generate returns the files of pkg's output package pkg.IPCName, sorted by
 // name: <name>.capnp, <name>.capnp.go and <name>_ipc.go. capnpc-go is built
 // from the module that contains pkg.Dir, so the bindings match the
 // capnproto.org/go/capnp/v3 version that module builds with.
 //
 // Before rendering, the schema lock renumbers pkg and each of its imports
-// (transitively) from the schema generated for it before (see LockSchema),
+// (transitively) from the schema generated for it before (locks[Path]),
 // so that editing Go code never moves anything on the wire. Generate
 // changes those models in place; applying a lock twice changes nothing.
 //
 // To generate several packages, call GenerateAll: it builds capnpc-go once
 // rather than once per package.
-func Generate(ctx context.Context, pkg *annotate.Package) ([]File, error) {
-	files, err := GenerateAll(ctx, []*annotate.Package{pkg})
+func Generate(ctx context.Context, pkg *annotate.Package, locks Locks) ([]File, error) {
+	files, err := GenerateAll(ctx, []*annotate.Package{pkg}, locks)
 	if err != nil {
 		return nil, err
 	}
@@ -48,37 +63,80 @@ func Generate(ctx context.Context, pkg *annotate.Package) ([]File, error) {
 }
 
 // GenerateAll is Generate for each of pkgs: files[i] is what
-// Generate(ctx, pkgs[i]) returns, byte for byte, and the error is the one
-// that calling Generate on each package in order would stop at. It has the
-// go command build capnpc-go once per module (the module that contains
-// pkg.Dir) rather than once per package (see schema.BindingsAll), which
-// saves most of the time Generate takes.
-func GenerateAll(ctx context.Context, pkgs []*annotate.Package) ([][]File, error) {
-	// Everything but the bindings, in order, up to the first error. The
-	// bindings of the packages before it still run: their errors come
-	// first. So do those of the package whose proxies failed, since Generate
-	// runs capnpc-go before generating the proxies.
+// Generate(ctx, pkgs[i], locks) returns, byte for byte, and the error is
+// the one that calling Generate on each package in order would stop at,
+// except that problems in the source found while generating proxies (an
+// annotate.ErrorList) are collected from every package and returned
+// together. It has the go command build capnpc-go once per module (the
+// module that contains pkg.Dir) rather than once per package (see
+// schema.BindingsAll), which saves most of the time Generate takes. The
+// proxies of the packages are generated side by side, as many at once as
+// GOMAXPROCS, while capnpc-go runs (or its cached bindings are read).
+func GenerateAll(ctx context.Context, pkgs []*annotate.Package, locks Locks) ([][]File, error) {
+	// The schemas and requests, in order, up to the first error: locks
+	// change the models, so this part is sequential.
 	var (
-		done    = make(map[*annotate.Package]bool)
-		parts   []packageParts
-		stopErr error
+		done      = make(map[*annotate.Package]bool)
+		parts     []packageParts
+		schemaErr error
 	)
 	for _, pkg := range pkgs {
-		p, err := renderSchema(pkg, done)
+		p, err := renderSchema(pkg, locks, done)
 		if err != nil {
-			stopErr = err
+			schemaErr = err
 			break
 		}
-		p.proxies, err = proxy.Generate(pkg)
 		parts = append(parts, p)
-		if err != nil {
-			stopErr = fmt.Errorf("%s: proxies: %w", pkg.Path, err)
-			break
+	}
+	// The proxies of those packages and their bindings, side by side: a
+	// package's proxies read only its model and its imports', which are
+	// locked by now, and the bindings only the requests.
+	var (
+		wg          sync.WaitGroup
+		bindings    [][]byte
+		bindFailed  int // the first package whose bindings failed
+		bindErr     error
+		proxyErrs   = make([]error, len(parts))
+		sem         = make(chan struct{}, runtime.GOMAXPROCS(0))
+		schemaPkgs  = pkgs[:len(parts)]
+		bindingDone = make(chan struct{})
+	)
+	go func() {
+		defer close(bindingDone)
+		bindings, bindFailed, bindErr = bindAll(ctx, schemaPkgs, parts)
+	}()
+	for i, pkg := range schemaPkgs {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			parts[i].proxies, proxyErrs[i] = proxy.Generate(pkg)
+		})
+	}
+	wg.Wait()
+	<-bindingDone
+	// Problems in the user's source that only the proxy generator sees
+	// (an annotate.ErrorList: a name that collides with the bindings, an
+	// unexported type) do not stop the others: every package's are
+	// reported together, as annotate reports its own. Otherwise the error
+	// is the one generating package by package would stop at: a package's
+	// bindings fail before its proxies, and both before the next
+	// package's schema.
+	var sourceErrs annotate.ErrorList
+	stopErr, stopAt := schemaErr, len(parts)
+	for i, err := range proxyErrs {
+		var list annotate.ErrorList
+		switch {
+		case errors.As(err, &list):
+			sourceErrs = append(sourceErrs, list...)
+		case err != nil && stopAt == len(parts):
+			stopErr, stopAt = fmt.Errorf("%s: proxies: %w", pkgs[i].Path, err), i
 		}
 	}
-	bindings, err := bindAll(ctx, pkgs[:len(parts)], parts)
-	if err != nil {
-		return nil, err
+	if stopErr == nil && len(sourceErrs) > 0 {
+		return nil, sourceErrs
+	}
+	if bindErr != nil && bindFailed <= stopAt {
+		return nil, bindErr
 	}
 	if stopErr != nil {
 		return nil, stopErr
@@ -99,11 +157,11 @@ func GenerateAll(ctx context.Context, pkgs []*annotate.Package) ([][]File, error
 // GenerateAll returns for pkgs[i]. It runs neither capnpc-go nor the proxy
 // generator, for callers that need only the wire contract (the breaking
 // check).
-func Schemas(pkgs []*annotate.Package) ([][]byte, error) {
+func Schemas(pkgs []*annotate.Package, locks Locks) ([][]byte, error) {
 	done := make(map[*annotate.Package]bool)
 	schemas := make([][]byte, len(pkgs))
 	for i, pkg := range pkgs {
-		if err := applyLocks(pkg, done); err != nil {
+		if err := applyLocks(pkg, locks, done); err != nil {
 			return nil, err
 		}
 		text, err := schema.Text(pkg)
@@ -125,8 +183,8 @@ type packageParts struct {
 
 // renderSchema applies the locks of pkg and its imports (each once: done)
 // and renders the schema text and the CodeGeneratorRequest.
-func renderSchema(pkg *annotate.Package, done map[*annotate.Package]bool) (packageParts, error) {
-	if err := applyLocks(pkg, done); err != nil {
+func renderSchema(pkg *annotate.Package, locks Locks, done map[*annotate.Package]bool) (packageParts, error) {
+	if err := applyLocks(pkg, locks, done); err != nil {
 		return packageParts{}, err
 	}
 	text, err := schema.Text(pkg)
@@ -142,8 +200,8 @@ func renderSchema(pkg *annotate.Package, done map[*annotate.Package]bool) (packa
 
 // bindAll returns the bindings of each of pkgs from parts[i].request, with
 // one schema.BindingsAll per module; the error is that of the first
-// package, in order, whose bindings failed.
-func bindAll(ctx context.Context, pkgs []*annotate.Package, parts []packageParts) ([][]byte, error) {
+// package, in order, whose bindings failed, and failed its index.
+func bindAll(ctx context.Context, pkgs []*annotate.Package, parts []packageParts) (bindings [][]byte, failed int, err error) {
 	type group struct {
 		dir     string // where capnpc-go runs: the first package's directory
 		indexes []int  // into pkgs
@@ -160,8 +218,8 @@ func bindAll(ctx context.Context, pkgs []*annotate.Package, parts []packageParts
 		}
 		g.indexes = append(g.indexes, i)
 	}
-	bindings := make([][]byte, len(pkgs))
-	failed := -1 // the first package whose bindings failed
+	bindings = make([][]byte, len(pkgs))
+	failed = -1
 	var failure error
 	for _, g := range groups {
 		requests := make([][]byte, len(g.indexes))
@@ -181,16 +239,16 @@ func bindAll(ctx context.Context, pkgs []*annotate.Package, parts []packageParts
 			failedHere, failureHere = g.indexes[berr.Index], berr.Err
 		}
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("%s: bindings: %w", pkgs[failedHere].Path, failureHere)
+			return nil, failedHere, fmt.Errorf("%s: bindings: %w", pkgs[failedHere].Path, failureHere)
 		}
 		if failed < 0 || failedHere < failed {
 			failed, failure = failedHere, failureHere
 		}
 	}
 	if failed >= 0 {
-		return nil, fmt.Errorf("%s: bindings: %w", pkgs[failed].Path, failure)
+		return nil, failed, fmt.Errorf("%s: bindings: %w", pkgs[failed].Path, failure)
 	}
-	return bindings, nil
+	return bindings, -1, nil
 }
 
 // moduleKey names what decides the capnpc-go that the go command builds in
@@ -225,30 +283,10 @@ func exists(path string) bool {
 	return err == nil
 }
 
-// LockSchema returns the schema lock of pkg: the schema file
-// <IPCDir>/<Name>.capnp parsed, when it exists and ifacegen generated it
-// (it starts with lock.Header); nil, nil otherwise. A file without the
-// header is left alone (cmd/ifacegen refuses to overwrite it). A file that
-// has the header but does not parse is an error naming the file and the
-// way out.
-func LockSchema(pkg *annotate.Package) (*lock.Schema, error) {
-	path := filepath.Join(pkg.IPCDir, pkg.Name+".capnp")
-	src, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading the schema lock: %w", err) // names the file
-	}
-	if !bytes.HasPrefix(src, []byte(lock.Header+"\n")) && !bytes.HasPrefix(src, []byte(lock.Header+"\r\n")) {
-		return nil, nil
-	}
-	return lock.Parse(path, src)
-}
-
 // applyLocks applies the lock of pkg and of each of its imports, each
-// once (done).
-func applyLocks(pkg *annotate.Package, done map[*annotate.Package]bool) error {
+// once (done). A lock that does not parse is an error naming its file,
+// line and column.
+func applyLocks(pkg *annotate.Package, locks Locks, done map[*annotate.Package]bool) error {
 	if done[pkg] {
 		return nil
 	}
@@ -257,13 +295,17 @@ func applyLocks(pkg *annotate.Package, done map[*annotate.Package]bool) error {
 		if imp == nil {
 			continue // schema.Text reports it
 		}
-		if err := applyLocks(imp, done); err != nil {
+		if err := applyLocks(imp, locks, done); err != nil {
 			return err
 		}
 	}
-	old, err := LockSchema(pkg)
-	if err != nil || old == nil {
-		return err // a parse error names the file, line and column
+	l, ok := locks[pkg.Path]
+	if !ok {
+		return nil
+	}
+	old, err := lock.Parse(l.Filename, l.Text)
+	if err != nil {
+		return err
 	}
 	return lock.Apply(pkg, old)
 }

@@ -36,7 +36,7 @@ func TestGoldenOutputIsCurrent(t *testing.T) {
 	}
 	for _, pkg := range pkgs {
 		t.Run(pkg.Path, func(t *testing.T) {
-			files, err := gen.Generate(ctx, pkg)
+			files, err := gen.Generate(ctx, pkg, committedLocks(t, pkg))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -63,4 +63,34 @@ func TestGoldenOutputIsCurrent(t *testing.T) {
 			}
 		})
 	}
+}
+
+// committedLocks reads the committed schema of pkg and of each of its
+// imports, transitively, as cmd/ifacegen does: the locks that keep their
+// wire identity.
+func committedLocks(t *testing.T, pkg *annotate.Package) gen.Locks {
+	t.Helper()
+	locks := make(gen.Locks)
+	seen := make(map[string]bool)
+	var visit func(p *annotate.Package)
+	visit = func(p *annotate.Package) {
+		if seen[p.Path] {
+			return
+		}
+		seen[p.Path] = true
+		for _, imp := range p.Imports {
+			visit(imp)
+		}
+		path := filepath.Join(p.IPCDir, p.Name+".capnp")
+		data, err := os.ReadFile(path)
+		if err != nil {
+			if !os.IsNotExist(err) {
+				t.Fatal(err)
+			}
+			return
+		}
+		locks[p.Path] = gen.Lock{Filename: path, Text: data}
+	}
+	visit(pkg)
+	return locks
 }

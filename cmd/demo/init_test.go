@@ -17,7 +17,7 @@ import (
 // with procinit.ErrNotAvailable on the caller's side.
 func TestWalletInit(t *testing.T) {
 	ctx := context.Background()
-	client := procinitipc.NewInitClient(ipctest.Pipe(t, procinitipc.NewInitServer(walletInit{printer{io.Discard, "wallet"}})))
+	client := procinitipc.NewInitClient(ipctest.Pipe(t, procinitipc.NewInitServer(walletInit{printer{io.Discard, "wallet"}, t.TempDir()})))
 	defer client.Release()
 	if _, err := client.MakeChain(ctx); !errors.Is(err, procinit.ErrNotAvailable) {
 		t.Errorf("MakeChain: %v; want procinit.ErrNotAvailable", err)

@@ -3,10 +3,17 @@
 // bitcoin-wallet and bitcoin-gui: one binary with three roles that call
 // each other through Go interfaces over Cap'n Proto RPC.
 //
-//	demo                                   run the whole story (below)
-//	demo node [-ipcbind=unix:PATH]         a node: chain, mining, and a wallet process it spawns
-//	demo wallet                            the wallet process (started by the node only)
+//	demo [-sandbox=MODE]                   run the whole story (below)
+//	demo node [-ipcbind=unix:PATH] [-datadir=DIR] [-sandbox=MODE]
+//	                                       a node: chain, mining, and a wallet process it spawns
+//	demo wallet -walletdir=DIR             the wallet process (started by the node only)
 //	demo gui -ipcconnect=unix:PATH [-ipcwait]  a gui: connects to a node, queries, disconnects
+//
+// The node runs the wallet process sandboxed (-sandbox=on, the default):
+// it may read and write only its wallet directory, open no network
+// connections, and make no system call of the default deny list.
+// -sandbox=best-effort runs it with what the kernel supports, and
+// -sandbox=off unrestricted.
 //
 // Every role takes -debug=ipc (or IFACEGEN_DEBUG=ipc in the environment),
 // which logs each request and response to standard error.
@@ -16,7 +23,9 @@
 //  1. The node spawns the wallet process over a socket pair (ipc.Spawn),
 //     gets the wallet's procinit.Init and calls MakeWalletLoader with its
 //     own chain.Chain. The wallet creates wallet "demo", which registers
-//     chain.Notifications with the node (Chain.HandleNotifications).
+//     chain.Notifications with the node (Chain.HandleNotifications). The
+//     node asks the wallet to load a file of the node's as a wallet; the
+//     sandboxed wallet may not read it.
 //  2. The node mines blocks paying the wallet and asks it to make a
 //     payment; the wallet learns of each block and transaction through
 //     its notifications and prints its balance as it changes.
@@ -51,8 +60,10 @@ func main() {
 
 // usage is printed for an unknown role.
 const usage = `usage:
-	demo [-debug=ipc]                              run the whole story
-	demo node [-ipcbind=unix:PATH] [-debug=ipc]    run a node until interrupted
+	demo [-sandbox=on|best-effort|off] [-debug=ipc]
+	                                               run the whole story
+	demo node [-ipcbind=unix:PATH] [-datadir=DIR] [-sandbox=on|best-effort|off] [-debug=ipc]
+	                                               run a node until interrupted
 	demo gui -ipcconnect=unix:PATH [-ipcwait] [-debug=ipc]
 	demo wallet                                    (started by the node)
 `
@@ -70,17 +81,23 @@ func run(args []string) int {
 	)
 	switch role {
 	case "story":
+		sandbox := sandboxOn
+		flags.Var(&sandbox, "sandbox", sandboxUsage)
 		if err = flags.Parse(args); err == nil {
-			err = runStory(context.Background(), ipcOptions(*debug))
+			err = runStory(context.Background(), ipcOptions(*debug), sandbox)
 		}
 	case "node":
 		bind := flags.String("ipcbind", "", "listen for gui connections at `ADDRESS`: unix:PATH or tcp:HOST:PORT")
+		dataDir := flags.String("datadir", "", "keep the node's and the wallet's files in `DIR` (default: a temporary directory)")
+		sandbox := sandboxOn
+		flags.Var(&sandbox, "sandbox", sandboxUsage)
 		if err = flags.Parse(args); err == nil {
-			err = runNode(context.Background(), nodeConfig{bind: *bind, opts: ipcOptions(*debug)})
+			err = runNode(context.Background(), nodeConfig{bind: *bind, opts: ipcOptions(*debug), dataDir: *dataDir, sandbox: sandbox})
 		}
 	case "wallet":
+		walletDir := flags.String("walletdir", "", "keep wallet files in `DIR` (given by the node)")
 		if err = flags.Parse(args); err == nil {
-			err = runWallet(ipcOptions(*debug))
+			err = runWallet(ipcOptions(*debug), *walletDir)
 		}
 	case "gui":
 		connect := flags.String("ipcconnect", "", "connect to the node at `ADDRESS`: unix:PATH or tcp:HOST:PORT")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net"
 	"strconv"
 	"testing"
@@ -30,8 +31,19 @@ func TestScripts(t *testing.T) {
 			e.Setenv("FREEPORT", strconv.Itoa(port))
 			return nil
 		},
+		Condition: func(cond string) (bool, error) {
+			if cond != "landlock" {
+				return false, fmt.Errorf("unknown condition %q", cond)
+			}
+			return haveLandlock(), nil
+		},
 	})
 }
+
+// requireLandlockEnv, when set (CI sets it), makes the [landlock] condition
+// true whatever the kernel, so that scripts fail instead of skipping where
+// the wallet cannot be sandboxed.
+const requireLandlockEnv = "IFACEGEN_REQUIRE_LANDLOCK"
 
 // freePort returns a loopback TCP port that was free a moment ago, for a
 // script that starts a node on TCP and a gui that must know the port.

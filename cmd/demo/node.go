@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -33,8 +35,10 @@ const (
 
 // nodeConfig is the node role's configuration.
 type nodeConfig struct {
-	bind string // -ipcbind; empty: do not listen
-	opts ipc.Options
+	bind    string // -ipcbind; empty: do not listen
+	opts    ipc.Options
+	dataDir string      // -datadir; empty: a temporary directory, removed at shutdown
+	sandbox sandboxMode // -sandbox: how the wallet process is confined
 }
 
 // node is the node process: it owns the chain, a mining interface and the
@@ -44,6 +48,10 @@ type node struct {
 	opts   ipc.Options
 	chain  *chain.Memory
 	mining *mining.Memory
+
+	dataDir   string // the node's own files (dataDir/node) and the wallet's (dataDir/wallets)
+	removeDir bool   // dataDir is temporary: remove it at shutdown
+	sandbox   sandboxMode
 
 	proc       *ipc.Process
 	walletInit *procinitipc.InitClient
@@ -60,7 +68,7 @@ type node struct {
 func runNode(ctx context.Context, cfg nodeConfig) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	n, err := startNode(ctx, cfg.opts)
+	n, err := startNode(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -77,11 +85,15 @@ func runNode(ctx context.Context, cfg nodeConfig) error {
 	return n.shutdown()
 }
 
-// startNode starts a node: its chain, the wallet process with wallet
-// "demo", a few blocks paying the wallet, and a payment from it.
-func startNode(ctx context.Context, opts ipc.Options) (*node, error) {
-	n := &node{out: printer{os.Stdout, "node"}, opts: opts, chain: chain.NewMemory(), mining: mining.NewMemory()}
+// startNode starts a node: its data directory, its chain, the wallet
+// process with wallet "demo", a few blocks paying the wallet, and a
+// payment from it.
+func startNode(ctx context.Context, cfg nodeConfig) (*node, error) {
+	n := &node{out: printer{os.Stdout, "node"}, opts: cfg.opts, chain: chain.NewMemory(), mining: mining.NewMemory(), sandbox: cfg.sandbox}
 	n.chain.OnInitMessage = func(m string) { n.out.printf("init message: %s", m) }
+	if err := n.makeDataDir(cfg.dataDir); err != nil {
+		return nil, err
+	}
 	if err := n.startWallet(ctx); err != nil {
 		n.shutdown()
 		return nil, err
@@ -102,12 +114,17 @@ func (n *node) startWallet(ctx context.Context) error {
 	}
 	spawnCtx, cancel := context.WithTimeout(ctx, startTimeout)
 	defer cancel()
-	proc, boot, err := ipc.Spawn(spawnCtx, self, append([]string{"wallet"}, debugArgs(n.opts)...), &ipc.SpawnOptions{Options: n.opts})
+	walletDir := filepath.Join(n.dataDir, "wallets")
+	args := append([]string{"wallet", "-walletdir=" + walletDir}, debugArgs(n.opts)...)
+	proc, boot, err := ipc.Spawn(spawnCtx, self, args, &ipc.SpawnOptions{Options: n.opts, Sandbox: n.sandbox.policy(walletDir)})
 	if err != nil {
+		if n.sandbox != sandboxOff {
+			err = fmt.Errorf("%w\n(to run the demo here anyway: -sandbox=best-effort, or -sandbox=off)", err)
+		}
 		return fmt.Errorf("starting the wallet process: %w", err)
 	}
 	n.proc, n.walletInit = proc, procinitipc.NewInitClient(boot)
-	n.out.printf("spawned the wallet process")
+	n.out.printf("spawned the wallet process, %s", n.sandbox.describe())
 
 	// The wallet gets a capability for the node's chain; it calls the
 	// chain back (GetTip, HandleNotifications, InitMessage) from inside
@@ -131,6 +148,54 @@ func (n *node) startWallet(ctx context.Context) error {
 	n.loader, n.wallet, n.address = loader, w, addr
 	n.mu.Unlock()
 	n.out.printf("wallet %q ready; mining to its address %s", walletName, addr)
+	return n.probeWallet(ctx)
+}
+
+// makeDataDir makes the node's data directory, dir or a temporary one,
+// with the node's own file and the wallet process's directory in it.
+func (n *node) makeDataDir(dir string) error {
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "ifacegen-demo-node-")
+		if err != nil {
+			return err
+		}
+		dir, n.removeDir = tmp, true
+	}
+	n.dataDir = dir
+	if err := os.MkdirAll(filepath.Join(dir, "wallets"), 0o700); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "node"), 0o700); err != nil {
+		return err
+	}
+	return os.WriteFile(n.peersFile(), []byte("the node's peers: nothing for a wallet to read\n"), 0o600)
+}
+
+// peersFile is a file of the node's own, which the wallet has no
+// business reading.
+func (n *node) peersFile() string { return filepath.Join(n.dataDir, "node", "peers.dat") }
+
+// probeWallet shows what the sandbox is for: it asks the wallet process
+// to load a "wallet" at the path of a file of the node's (a wallet may be
+// loaded by path, as in Bitcoin Core). The node reads the file itself;
+// a sandboxed wallet may not.
+func (n *node) probeWallet(ctx context.Context) error {
+	if _, err := os.ReadFile(n.peersFile()); err != nil {
+		return err
+	}
+	n.out.printf("asking the wallet to load the node's file …/node/peers.dat as a wallet")
+	w, _, err := n.loader.LoadWallet(ctx, n.peersFile())
+	switch {
+	case err == nil:
+		release(w)
+		return errors.New("the wallet loaded the node's peers file as a wallet")
+	case strings.Contains(err.Error(), "permission denied"):
+		n.out.printf("the wallet may not read it: permission denied")
+	case strings.Contains(err.Error(), errNotWalletFile.Error()):
+		n.out.printf("the wallet read it (it is not sandboxed), but it is no wallet")
+	default:
+		return fmt.Errorf("LoadWallet(%s): %w", n.peersFile(), err)
+	}
 	return nil
 }
 
@@ -253,6 +318,9 @@ func (n *node) shutdown() error {
 		}
 	}
 	errs = append(errs, n.chain.Sync(ctx))
+	if n.removeDir {
+		errs = append(errs, os.RemoveAll(n.dataDir))
+	}
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}

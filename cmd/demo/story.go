@@ -14,7 +14,7 @@ import (
 // runStory runs the whole story (see the package documentation): a node
 // with its wallet process, a gui process that connects to the node, the
 // wallet's crash and the node's clean shutdown.
-func runStory(ctx context.Context, opts ipc.Options) (err error) {
+func runStory(ctx context.Context, opts ipc.Options, sandbox sandboxMode) (err error) {
 	dir, err := os.MkdirTemp("", "ifacegen-demo-")
 	if err != nil {
 		return err
@@ -22,7 +22,7 @@ func runStory(ctx context.Context, opts ipc.Options) (err error) {
 	defer os.RemoveAll(dir)
 	bind := "unix:" + filepath.Join(dir, "node.sock")
 
-	n, err := startNode(ctx, opts)
+	n, err := startNode(ctx, nodeConfig{opts: opts, dataDir: dir, sandbox: sandbox})
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/ifacegen/ifacegen/interfaces/chain"
 	"github.com/ifacegen/ifacegen/interfaces/echo"
@@ -16,10 +18,13 @@ import (
 )
 
 // runWallet runs the wallet process: it serves its Init to the node that
-// spawned it until the node releases it.
-func runWallet(opts ipc.Options) error {
+// spawned it until the node releases it, keeping wallet files in dir.
+func runWallet(opts ipc.Options, dir string) error {
 	out := printer{os.Stdout, "wallet"}
-	err := ipc.ServeSpawned(procinitipc.NewInitServer(walletInit{out}), &opts)
+	if dir == "" && os.Getenv(ipc.SpawnFDEnv) != "" {
+		return errors.New("-walletdir is required")
+	}
+	err := ipc.ServeSpawned(procinitipc.NewInitServer(walletInit{out, dir}), &opts)
 	if errors.Is(err, ipc.ErrNotSpawned) {
 		return errors.New("the wallet process is started by the node (demo node); it cannot be run directly")
 	}
@@ -30,8 +35,12 @@ func runWallet(opts ipc.Options) error {
 }
 
 // walletInit is the wallet process's procinit.Init: it makes wallet
-// loaders on the chain it is given, and has no chain or mining of its own.
-type walletInit struct{ out printer }
+// loaders on the chain it is given, which keep wallet files in dir, and
+// has no chain or mining of its own.
+type walletInit struct {
+	out printer
+	dir string
+}
 
 // MakeEcho implements procinit.Init.
 func (walletInit) MakeEcho(context.Context) (echo.Echo, error) { return echo.Local{}, nil }
@@ -52,7 +61,7 @@ func (i walletInit) MakeWalletLoader(ctx context.Context, c chain.Chain) (wallet
 	if c == nil {
 		return nil, errors.New("MakeWalletLoader: the wallet needs the node's chain")
 	}
-	loader := wallet.NewLoader(c)
+	loader := &fileLoader{Loader: wallet.NewLoader(c), dir: i.dir}
 	loader.HandleLoadWallet(ctx, func(ctx context.Context, w wallet.Wallet) error {
 		name, err := w.GetWalletName(ctx)
 		if err != nil {
@@ -70,4 +79,52 @@ func (i walletInit) MakeWalletLoader(ctx context.Context, c chain.Chain) (wallet
 		return err
 	})
 	return loader, nil
+}
+
+// fileLoader is the wallet process's loader: the in-memory loader, which
+// also writes a file for each wallet it creates, and loads a wallet by
+// path (as Bitcoin Core's loadwallet does) from such a file.
+type fileLoader struct {
+	*wallet.Loader
+	dir string // where created wallets' files go
+}
+
+// errNotWalletFile is the error of loading a file that is not a wallet's.
+var errNotWalletFile = errors.New("not a wallet file")
+
+// walletFileHeader starts every wallet file; the wallet's name follows.
+const walletFileHeader = "ifacegen demo wallet "
+
+// CreateWallet implements wallet.WalletLoader: it creates the wallet and
+// writes its file, dir/NAME.wallet.
+func (l *fileLoader) CreateWallet(ctx context.Context, name, passphrase string, flags uint64) (wallet.Wallet, []string, error) {
+	if name == "" || filepath.Base(name) != name {
+		return nil, nil, fmt.Errorf("wallet name %q: want a plain name, not a path", name)
+	}
+	w, warnings, err := l.Loader.CreateWallet(ctx, name, passphrase, flags)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := os.WriteFile(filepath.Join(l.dir, name+".wallet"), []byte(walletFileHeader+name+"\n"), 0o600); err != nil {
+		w.Remove(ctx)
+		return nil, nil, err
+	}
+	return w, warnings, nil
+}
+
+// LoadWallet implements wallet.WalletLoader: name is a wallet's name, or
+// the absolute path of a wallet file, which it reads for the name.
+func (l *fileLoader) LoadWallet(ctx context.Context, name string) (wallet.Wallet, []string, error) {
+	if filepath.IsAbs(name) {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			return nil, nil, err
+		}
+		walletName, ok := strings.CutPrefix(strings.TrimSpace(string(b)), walletFileHeader)
+		if !ok {
+			return nil, nil, fmt.Errorf("%s: %w", name, errNotWalletFile)
+		}
+		name = walletName
+	}
+	return l.Loader.LoadWallet(ctx, name)
 }

@@ -26,6 +26,10 @@ type baseline interface {
 	read(ctx context.Context, path string) (data []byte, ok bool, err error)
 	// String names the baseline in messages.
 	String() string
+	// restore returns the command that puts the baseline's version of
+	// the file at path (absolute) in its place, with paths relative to
+	// wd.
+	restore(wd, path string) string
 }
 
 // openBaseline interprets -against: an existing directory is the root of a
@@ -70,6 +74,16 @@ func (b dirBaseline) read(_ context.Context, path string) ([]byte, bool, error) 
 		return nil, false, err
 	}
 	return data, true, nil
+}
+
+func (b dirBaseline) restore(wd, path string) string {
+	from := path
+	if mod, err := moduleRoot(filepath.Dir(path)); err == nil {
+		if rel, err := filepath.Rel(mod, path); err == nil {
+			from = filepath.Join(b.root, rel)
+		}
+	}
+	return "cp " + filepath.ToSlash(relative(wd, from)) + " " + filepath.ToSlash(relative(wd, path))
 }
 
 // moduleRoot returns the directory of the go.mod that governs dir (which
@@ -123,6 +137,10 @@ func (b gitBaseline) read(ctx context.Context, path string) ([]byte, bool, error
 		return nil, false, err
 	}
 	return data, true, nil
+}
+
+func (b gitBaseline) restore(wd, path string) string {
+	return "git checkout " + b.ref + " -- " + filepath.ToSlash(relative(wd, path))
 }
 
 // git runs git in dir and returns its standard output.
@@ -193,6 +211,7 @@ func breakingPackages(ctx context.Context, wd string, base baseline, pkgs []*ann
 			Model:        pkg,
 			Old:          readOld(path),
 			New:          cur,
+			Restore:      base.restore(wd, path),
 		})
 	}
 	for _, m := range matched {

@@ -12,10 +12,23 @@ import (
 	"github.com/ifacegen/ifacegen/gen/schema"
 )
 
+// runConformMode loads the packages cfg names with their locks and runs
+// -conform on them.
+func runConformMode(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
+	pkgs, locks, ok := load(ctx, cfg, stderr)
+	if !ok {
+		return exitProblems
+	}
+	if len(pkgs) == 0 {
+		return noInterfaces(cfg, stderr)
+	}
+	return runConform(ctx, cfg.wd, cfg.conform, cfg.importDirs, cfg.format, pkgs, locks, stdout, stderr)
+}
+
 // runConform is -conform: it compares the schema the one package in pkgs
 // generates (its lock applied) with the foreign schema file, read with the
 // capnp compiler, and prints every wire difference.
-func runConform(ctx context.Context, wd, file string, dirs []string, format string, pkgs []*annotate.Package, stdout, stderr io.Writer) int {
+func runConform(ctx context.Context, wd, file string, dirs []string, format string, pkgs []*annotate.Package, locks gen.Locks, stdout, stderr io.Writer) int {
 	if len(pkgs) != 1 {
 		fmt.Fprintf(stderr, "ifacegen: -conform compares one package with %s; the patterns match %d annotated packages\n", file, len(pkgs))
 		return exitUsage
@@ -29,7 +42,7 @@ func runConform(ctx context.Context, wd, file string, dirs []string, format stri
 		fmt.Fprintln(stderr, "ifacegen:", err)
 		return exitProblems
 	}
-	if _, err := gen.Schemas(pkgs); err != nil { // applies the locks
+	if _, err := gen.Schemas(pkgs, locks); err != nil { // applies the locks
 		report(stderr, wd, err)
 		return exitProblems
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/ifacegen/ifacegen/gen/schema"
+	"github.com/ifacegen/ifacegen/internal/gencache"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -68,8 +69,11 @@ func gocapnpMain() {
 // in a fresh module (example.com/demo) that requires this repository's
 // module through a replace directive, so generated code builds against the
 // runtime in this tree. Module downloads are off: everything comes from the
-// module cache that building this test already filled.
+// module cache that building this test already filled. The scripts share
+// one ifacegen cache (IFACEGEN_CACHE), new for each run of the test, so
+// capnpc-go is built once for all of them.
 func TestScripts(t *testing.T) {
+	cache := t.TempDir()
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
@@ -97,11 +101,15 @@ func TestScripts(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(e.WorkDir, "go.sum"), goSum, 0o644); err != nil {
 				return err
 			}
+			// The newcomer script starts from an empty module and points
+			// it at this checkout itself (go mod edit -replace).
+			e.Setenv("IFACEGEN_ROOT", filepath.ToSlash(root))
 			e.Setenv("GOPROXY", "off")
 			e.Setenv("GOFLAGS", "-mod=mod")
 			e.Setenv("GOMODCACHE", goEnv("GOMODCACHE"))
 			e.Setenv("GOCACHE", goEnv("GOCACHE"))
 			e.Setenv("GOTOOLCHAIN", "local")
+			e.Setenv(gencache.EnvVar, cache)
 			e.Setenv("PATH", filepath.Join(goEnv("GOROOT"), "bin")+string(os.PathListSeparator)+os.Getenv("PATH"))
 			return nil
 		},

@@ -7,22 +7,31 @@ import (
 	"testing"
 )
 
-// TestREADMECommandsRun checks that every command the README section
-// "Using ifacegen in CI" shows (in sh blocks and the workflow's run: lines)
-// is run, as written, by testdata/script/ci.txtar.
+// TestREADMECommandsRun checks that every command the README sections
+// "Getting started" and "Using ifacegen in CI" show (in sh blocks and the
+// workflow's run: lines) is run, as written, by the section's script.
 func TestREADMECommandsRun(t *testing.T) {
+	for _, tc := range []struct{ section, script string }{
+		{"Getting started", "testdata/script/newcomer.txtar"},
+		{"Using ifacegen in CI", "testdata/script/ci.txtar"},
+	} {
+		t.Run(tc.section, func(t *testing.T) { checkREADMECommands(t, tc.section, tc.script) })
+	}
+}
+
+func checkREADMECommands(t *testing.T, heading, scriptPath string) {
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, section, ok := strings.Cut(string(readme), "\n## Using ifacegen in CI\n")
+	_, section, ok := strings.Cut(string(readme), "\n## "+heading+"\n")
 	if !ok {
-		t.Fatal(`README.md has no section "## Using ifacegen in CI"`)
+		t.Fatalf("README.md has no section %q", "## "+heading)
 	}
 	if i := strings.Index(section, "\n## "); i >= 0 {
 		section = section[:i]
 	}
-	script, err := os.ReadFile("testdata/script/ci.txtar")
+	script, err := os.ReadFile(scriptPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +65,7 @@ func TestREADMECommandsRun(t *testing.T) {
 	}
 	for _, cmd := range commands {
 		if !ran[cmd] {
-			t.Errorf("README.md shows %q, which testdata/script/ci.txtar does not run (add `exec %s` there)", cmd, cmd)
+			t.Errorf("README.md shows %q, which %s does not run (add `exec %s` there)", cmd, scriptPath, cmd)
 		}
 	}
 }

@@ -70,140 +70,209 @@ const (
 	exitBreaking = 3 // -breaking found breaking changes; -conform found differences
 )
 
-// run is the whole command, testable: it parses args, loads, generates and
-// writes, reporting to stderr, and returns the exit status.
+// mode is what one run does.
+type mode int
+
+const (
+	modeGenerate mode = iota // write the generated files
+	modeCheck                // -check: compare them with the files on disk
+	modeBreaking             // -breaking: compare the schemas with a baseline's
+	modeConform              // -conform: compare one package's schema with a foreign file
+)
+
+// config is the command line, parsed and checked.
+type config struct {
+	mode     mode
+	wd       string   // where patterns are resolved: the working directory, or -C
+	patterns []string // never empty
+	verbose  bool     // -v: print the files written
+	against  string   // -breaking's baseline
+	format   string   // -breaking's and -conform's output format
+
+	conform    string   // -conform's foreign schema file
+	importDirs []string // -conform's -I directories for the capnp compiler
+}
+
+// run is the whole command, testable: it parses args into a config, then
+// runs the mode, reporting to stderr, and returns the exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cfg, code, ok := parseConfig(args, stderr)
+	if !ok {
+		return code
+	}
+	switch cfg.mode {
+	case modeCheck:
+		return runCheck(ctx, cfg, stdout, stderr)
+	case modeBreaking:
+		return runBreaking(ctx, cfg, stdout, stderr)
+	case modeConform:
+		return runConformMode(ctx, cfg, stdout, stderr)
+	default:
+		return runGenerate(ctx, cfg, stdout, stderr)
+	}
+}
+
+// parseConfig parses args. When it returns ok == false, the command is
+// over with exit status code: -h printed the usage (0), or a usage error
+// was reported in two lines (2).
+func parseConfig(args []string, stderr io.Writer) (cfg config, code int, ok bool) {
 	fs := flag.NewFlagSet("ifacegen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, usage)
-		fs.PrintDefaults()
-	}
+	// The flag package prints its own error first; a pointer to -h is
+	// enough after it. -h itself prints the whole usage (below).
+	fs.Usage = func() {}
 	dir := fs.String("C", "", "change to `dir` before loading packages")
-	verbose := fs.Bool("v", false, "print the files written")
+	fs.BoolVar(&cfg.verbose, "v", false, "print the files written")
 	check := fs.Bool("check", false, "write nothing; report stale, missing and stray generated files (exit 1)")
 	breakingCheck := fs.Bool("breaking", false, "write nothing; report wire changes that break peers built from -against (exit 3)")
-	against := fs.String("against", "", "the `baseline` of -breaking: a directory holding a checkout of the module, or a git revision")
-	format := fs.String("format", formatText, "the output `format` of -breaking and -conform: text, json or github")
-	conformFile := fs.String("conform", "", "write nothing; report every wire difference from the schema `file.capnp` (exit 3)")
-	var importDirs []string
+	fs.StringVar(&cfg.against, "against", "", "the `baseline` of -breaking: a directory holding a checkout of the module, or a git revision")
+	fs.StringVar(&cfg.format, "format", formatText, "the output `format` of -breaking and -conform: text, json or github")
+	fs.StringVar(&cfg.conform, "conform", "", "write nothing; report every wire difference from the schema `file.capnp` (exit 3)")
 	fs.Func("I", "an import `dir` for the capnp compiler with -conform (repeatable)", func(dir string) error {
-		importDirs = append(importDirs, dir)
+		cfg.importDirs = append(cfg.importDirs, dir)
 		return nil
 	})
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
+			fmt.Fprint(stderr, usage)
+			fs.PrintDefaults()
+			return cfg, exitOK, false
 		}
-		return exitUsage
+		fmt.Fprintln(stderr, "run 'ifacegen -h' for usage")
+		return cfg, exitUsage, false
 	}
-	usageError := func(msg string) int {
-		fmt.Fprintf(stderr, "ifacegen: %s\n", msg)
-		fs.Usage()
-		return exitUsage
+	usageError := func(msg string) (config, int, bool) {
+		fmt.Fprintf(stderr, "ifacegen: %s\nrun 'ifacegen -h' for usage\n", msg)
+		return cfg, exitUsage, false
 	}
 	switch {
 	case *check && *breakingCheck:
 		return usageError("-check and -breaking do not go together; run them one after the other")
-	case *breakingCheck && *against == "":
+	case *breakingCheck && cfg.against == "":
 		return usageError("-breaking needs -against <dir|git-ref>, the baseline to compare with")
-	case !*breakingCheck && *against != "":
+	case !*breakingCheck && cfg.against != "":
 		return usageError("-against only goes with -breaking")
-	case *format != formatText && *format != formatJSON && *format != formatGitHub:
-		return usageError(fmt.Sprintf("-format %s is not one of text, json, github", *format))
-	case *conformFile != "" && (*check || *breakingCheck):
+	case cfg.format != formatText && cfg.format != formatJSON && cfg.format != formatGitHub:
+		return usageError(fmt.Sprintf("-format %s is not one of text, json, github", cfg.format))
+	case cfg.conform != "" && (*check || *breakingCheck):
 		return usageError("-conform goes with neither -check nor -breaking; run them one after the other")
-	case !*breakingCheck && *conformFile == "" && *format != formatText:
+	case !*breakingCheck && cfg.conform == "" && cfg.format != formatText:
 		return usageError("-format only goes with -breaking or -conform")
-	case *conformFile == "" && len(importDirs) > 0:
+	case cfg.conform == "" && len(cfg.importDirs) > 0:
 		return usageError("-I only goes with -conform")
 	}
-	patterns := fs.Args()
-	if len(patterns) == 0 {
-		patterns = []string{"."}
+	switch {
+	case *check:
+		cfg.mode = modeCheck
+	case *breakingCheck:
+		cfg.mode = modeBreaking
+	case cfg.conform != "":
+		cfg.mode = modeConform
+	}
+	cfg.patterns = fs.Args()
+	if len(cfg.patterns) == 0 {
+		cfg.patterns = []string{"."}
 	}
 	wd, err := os.Getwd()
+	if err == nil && *dir != "" {
+		wd, err = filepath.Abs(*dir)
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "ifacegen:", err)
-		return exitProblems
+		return cfg, exitProblems, false
 	}
-	if *dir != "" {
-		wd, err = filepath.Abs(*dir)
-		if err != nil {
-			fmt.Fprintln(stderr, "ifacegen:", err)
-			return exitProblems
-		}
-	}
+	cfg.wd = wd
+	return cfg, exitOK, true
+}
 
-	pkgs, err := annotate.Load(ctx, wd, patterns...)
+// load loads the annotated packages cfg's patterns match (to generate
+// or check, with the annotated packages they import whose generated
+// package is missing: see withMissingImports) and reads their schema
+// locks. It reports problems itself: ok == false means exit 1.
+func load(ctx context.Context, cfg config, stderr io.Writer) (pkgs []*annotate.Package, locks gen.Locks, ok bool) {
+	pkgs, err := annotate.Load(ctx, cfg.wd, cfg.patterns...)
 	if err != nil {
-		report(stderr, wd, err)
-		return exitProblems
+		report(stderr, cfg.wd, err)
+		return nil, nil, false
 	}
-	noInterfaces := func() int {
-		fmt.Fprintf(stderr, "ifacegen: no //ipc:interface found in %s\n", strings.Join(patterns, " "))
-		return exitProblems
-	}
-	// -check and -breaking go on without packages: what was generated
-	// before may be left over (stray files, removed interfaces).
-	if len(pkgs) == 0 && !*check && !*breakingCheck {
-		return noInterfaces()
-	}
-
-	if *conformFile != "" {
-		return runConform(ctx, wd, *conformFile, importDirs, *format, pkgs, stdout, stderr)
-	}
-	if *breakingCheck {
-		// Only the wire contract matters: no bindings, no proxies.
-		schemas, err := gen.Schemas(pkgs)
+	if cfg.mode != modeBreaking {
+		pkgs, err = withMissingImports(cfg.wd, pkgs)
 		if err != nil {
-			report(stderr, wd, err)
-			return exitProblems
+			report(stderr, cfg.wd, err)
+			return nil, nil, false
 		}
-		var outputs []output
-		for i, pkg := range pkgs {
-			outputs = append(outputs, output{dir: pkg.IPCDir, files: []gen.File{{Name: pkg.Name + ".capnp", Data: schemas[i]}}})
-		}
-		code := runBreaking(ctx, wd, patterns, *against, *format, pkgs, outputs, stdout, stderr)
-		if code == exitOK && len(pkgs) == 0 {
-			return noInterfaces()
-		}
-		return code
 	}
-
-	generated, err := gen.GenerateAll(ctx, pkgs)
+	locks, err = readLocks(ctx, cfg.wd, pkgs)
 	if err != nil {
-		report(stderr, wd, err)
-		return exitProblems
+		report(stderr, cfg.wd, err)
+		return nil, nil, false
 	}
-	var outputs []output
+	return pkgs, locks, true
+}
+
+// noInterfaces reports that the patterns match no annotated package.
+func noInterfaces(cfg config, stderr io.Writer) int {
+	fmt.Fprintf(stderr, "ifacegen: no //ipc:interface found in %s\n", strings.Join(cfg.patterns, " "))
+	return exitProblems
+}
+
+// generateOutputs generates every file of pkgs, in memory.
+func generateOutputs(ctx context.Context, cfg config, pkgs []*annotate.Package, locks gen.Locks, stderr io.Writer) ([]output, bool) {
+	generated, err := gen.GenerateAll(ctx, pkgs, locks)
+	if err != nil {
+		report(stderr, cfg.wd, err)
+		return nil, false
+	}
+	outputs := make([]output, len(pkgs))
 	for i, pkg := range pkgs {
-		outputs = append(outputs, output{dir: pkg.IPCDir, files: generated[i]})
+		outputs[i] = output{dir: pkg.IPCDir, files: generated[i]}
 	}
-	if *check {
-		code := runCheck(ctx, wd, patterns, outputs, stdout, stderr)
-		if code == exitOK && len(pkgs) == 0 {
-			return noInterfaces()
-		}
-		return code
+	return outputs, true
+}
+
+// runGenerate is the default mode: generate and write.
+func runGenerate(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
+	pkgs, locks, ok := load(ctx, cfg, stderr)
+	if !ok {
+		return exitProblems
+	}
+	if len(pkgs) == 0 {
+		return noInterfaces(cfg, stderr)
+	}
+	outputs, ok := generateOutputs(ctx, cfg, pkgs, locks, stderr)
+	if !ok {
+		return exitProblems
 	}
 	written, err := writeAll(outputs)
-	for _, name := range written {
-		if *verbose {
-			fmt.Fprintln(stdout, relative(wd, name))
+	if err == nil {
+		printNotes(stderr, cfg.wd, generationHints(pkgs, locks, outputs))
+	}
+	if cfg.verbose {
+		for _, name := range written {
+			fmt.Fprintln(stdout, relative(cfg.wd, name))
 		}
 	}
 	if err != nil {
-		report(stderr, wd, err)
+		report(stderr, cfg.wd, err)
 		return exitProblems
 	}
 	return exitOK
 }
 
-// runCheck is -check: it compares outputs with the files on disk and
-// looks for stray generated files below the packages patterns match.
-func runCheck(ctx context.Context, wd string, patterns []string, outputs []output, stdout, stderr io.Writer) int {
-	matched, err := matchPackages(ctx, wd, patterns)
+// runCheck is -check: it generates in memory, compares the outputs with
+// the files on disk and looks for stray generated files below the packages
+// the patterns match. It goes on without annotated packages: what was
+// generated before may be left over.
+func runCheck(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
+	pkgs, locks, ok := load(ctx, cfg, stderr)
+	if !ok {
+		return exitProblems
+	}
+	outputs, ok := generateOutputs(ctx, cfg, pkgs, locks, stderr)
+	if !ok {
+		return exitProblems
+	}
+	matched, err := matchPackages(ctx, cfg.wd, cfg.patterns)
 	if err != nil {
 		fmt.Fprintln(stderr, "ifacegen:", err)
 		return exitProblems
@@ -219,9 +288,12 @@ func runCheck(ctx context.Context, wd string, patterns []string, outputs []outpu
 		return exitProblems
 	}
 	if s.empty() {
+		if len(pkgs) == 0 {
+			return noInterfaces(cfg, stderr)
+		}
 		return exitOK
 	}
-	printStaleness(stdout, wd, s)
+	printStaleness(stdout, cfg.wd, s)
 	n := len(s.stale) + len(s.missing) + len(s.stray)
 	what := fmt.Sprintf("%d generated files are", n)
 	if n == 1 {
@@ -235,36 +307,59 @@ func runCheck(ctx context.Context, wd string, patterns []string, outputs []outpu
 	default:
 		tail = ", and delete the stray files"
 	}
-	fmt.Fprintf(stderr, "ifacegen: %s out of date; run ifacegen %s (or go generate) to regenerate%s\n", what, strings.Join(patterns, " "), tail)
+	pats := strings.Join(cfg.patterns, " ")
+	fmt.Fprintf(stderr, "ifacegen: %s out of date; regenerate with go generate %s (or go tool ifacegen %s)%s\n", what, pats, pats, tail)
 	return exitProblems
 }
 
-// runBreaking is -breaking: it compares the schemas in outputs (and the
-// matched packages that no longer declare an //ipc:interface) with the
-// baseline's, and prints the findings.
-func runBreaking(ctx context.Context, wd string, patterns []string, against, format string, pkgs []*annotate.Package, outputs []output, stdout, stderr io.Writer) int {
-	base, err := openBaseline(ctx, wd, against)
+// runBreaking is -breaking: it compares the schemas generated now (and
+// the baseline schemas of matched packages that no longer declare an
+// //ipc:interface) with the baseline's, and prints the findings. Only the
+// wire contract matters: no bindings, no proxies.
+func runBreaking(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
+	pkgs, locks, ok := load(ctx, cfg, stderr)
+	if !ok {
+		return exitProblems
+	}
+	schemas, err := gen.Schemas(pkgs, locks)
+	if err != nil {
+		report(stderr, cfg.wd, err)
+		return exitProblems
+	}
+	outputs := make([]output, len(pkgs))
+	for i, pkg := range pkgs {
+		outputs[i] = output{dir: pkg.IPCDir, files: []gen.File{{Name: pkg.Name + ".capnp", Data: schemas[i]}}}
+	}
+	base, err := openBaseline(ctx, cfg.wd, cfg.against)
 	if err != nil {
 		fmt.Fprintln(stderr, "ifacegen:", err)
 		return exitProblems
 	}
-	matched, err := matchPackages(ctx, wd, patterns)
+	matched, err := matchPackages(ctx, cfg.wd, cfg.patterns)
 	if err != nil {
 		fmt.Fprintln(stderr, "ifacegen:", err)
 		return exitProblems
 	}
-	bpkgs, err := breakingPackages(ctx, wd, base, pkgs, outputs, matched)
+	bpkgs, err := breakingPackages(ctx, cfg.wd, base, pkgs, outputs, matched)
 	if err != nil {
-		report(stderr, wd, err)
+		report(stderr, cfg.wd, err)
 		return exitProblems
 	}
 	findings := breaking.Compare(bpkgs)
-	if err := printFindings(stdout, wd, format, findings); err != nil {
+	var hints []*annotate.Error
+	for _, b := range bpkgs {
+		hints = append(hints, methodHints(b.Model, b.Old, b.New)...)
+	}
+	printNotes(stderr, cfg.wd, hints)
+	if err := printFindings(stdout, cfg.wd, cfg.format, findings); err != nil {
 		fmt.Fprintln(stderr, "ifacegen:", err)
 		return exitProblems
 	}
-	if len(findings) > 0 {
+	switch {
+	case len(findings) > 0:
 		return exitBreaking
+	case len(pkgs) == 0:
+		return noInterfaces(cfg, stderr)
 	}
 	return exitOK
 }
@@ -275,12 +370,12 @@ func report(w io.Writer, wd string, err error) {
 	var list annotate.ErrorList
 	if errors.As(err, &list) {
 		for _, e := range list {
-			if !e.Pos.IsValid() {
+			pos := e.Pos
+			if pos.Filename == "" {
 				fmt.Fprintf(w, "ifacegen: %s\n", e.Msg)
 				continue
 			}
-			pos := e.Pos
-			pos.Filename = relative(wd, pos.Filename)
+			pos.Filename = filepath.ToSlash(relative(wd, pos.Filename))
 			fmt.Fprintf(w, "%s: %s\n", pos, e.Msg)
 		}
 		return

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"go/token"
 	"slices"
+	"strings"
 
 	"github.com/ifacegen/ifacegen/annotate"
 	"github.com/ifacegen/ifacegen/gen/lock"
@@ -74,7 +75,16 @@ type Package struct {
 	// nothing to compare). New is the schema generated now; nil when the
 	// package declares no //ipc:interface any more.
 	Old, New *lock.Schema
+
+	// Restore is the command that puts the baseline schema back in place
+	// of the current one, e.g. "git checkout origin/main --
+	// wallet/walletipc/wallet.capnp": findings whose fix is to regenerate
+	// with the committed schema in place name it. Empty: not named.
+	Restore string
 }
+
+// inPlace is how messages say to regenerate from the baseline's lock.
+const inPlace = "regenerate with the committed schema in place"
 
 // Compare returns the breaking changes from each package's Old schema to
 // its New one, sorted by position, then rule and message. It never fails:
@@ -117,10 +127,14 @@ func (c *comparer) report(pos token.Position, rule, format string, args ...any) 
 	if !pos.IsValid() {
 		pos = c.pkg.Clause
 	}
+	msg := fmt.Sprintf(format, args...)
+	if c.pkg.Restore != "" {
+		msg = strings.ReplaceAll(msg, inPlace, "put the baseline schema back ("+c.pkg.Restore+") and regenerate")
+	}
 	c.findings = append(c.findings, Finding{
 		Pos:     pos,
 		Rule:    rule,
-		Message: fmt.Sprintf(format, args...),
+		Message: msg,
 		Package: c.pkg.Path,
 	})
 }

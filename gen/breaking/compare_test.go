@@ -391,6 +391,26 @@ func TestCompareModel(t *testing.T) {
 		}
 	})
 
+	t.Run("a removed method restored onto its retired slot", func(t *testing.T) {
+		old := strings.Replace(greeter, "count @1 () -> (result :Int64);", "countRetired1 @1 () -> ();\n  # Retired: was count, removed from the Go source.", 1)
+		new := strings.Replace(greeter, "count @1", "total @1", 1)
+		for _, tc := range []struct {
+			was  string
+			want []string
+		}{
+			{"CountRetired1", nil},
+			{"Count", nil},
+			{"", []string{"greet.go:7:2: method-ordinal-reused"}},
+		} {
+			m := model()
+			m.Interfaces[0].Methods[1].Was = tc.was
+			got := comparePkg(t, old, new, m)
+			if diff := cmp.Diff(tc.want, summary(got)); diff != "" {
+				t.Errorf("was=%q: findings (-want +got):\n%s", tc.was, diff)
+			}
+		}
+	})
+
 	t.Run("a new parameter that is not optional", func(t *testing.T) {
 		new := strings.Replace(greeter, "times :Int32)", "times :Int32, loud :Bool)", 1)
 		m := model()
@@ -543,5 +563,24 @@ interface Block @0xc1d2e3f4a5b6c7d8 {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+}
+
+// TestCompareRestore: findings whose fix is to regenerate from the
+// baseline's lock name the command that puts it back.
+func TestCompareRestore(t *testing.T) {
+	moved := strings.NewReplacer("greet @0", "greet @1", "count @1", "count @0").Replace(greeter)
+	got := Compare([]*Package{{
+		Path: "example.com/p", SchemaImport: "/example.com/p/pipc/p.capnp", Clause: clause,
+		Old: parse(t, greeter), New: parse(t, moved),
+		Restore: "git checkout origin/main -- pipc/p.capnp",
+	}})
+	if len(got) == 0 {
+		t.Fatal("no findings")
+	}
+	for _, f := range got {
+		if !strings.Contains(f.Message, "put the baseline schema back (git checkout origin/main -- pipc/p.capnp) and regenerate") || strings.Contains(f.Message, inPlace) {
+			t.Errorf("%s: %s does not name the restore command", f.Rule, f.Message)
+		}
 	}
 }

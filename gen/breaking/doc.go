@@ -56,7 +56,14 @@
 //     schema was regenerated without its lock and the slot of a removed
 //     member was reused, which Cap'n Proto forbids. With was= naming the
 //     old member (the current model's Method.Was or Field.Was) it is a
-//     rename, and not a finding.
+//     rename, and not a finding. Members are paired by the rule the lock
+//     numbers them with (gen/lock.Match), so the two cannot disagree.
+//   - a removed member restored onto its retired placeholder (was= names
+//     the placeholder, or the name it had) is not a finding: peers built
+//     from the baseline do not call a retired member.
+//   - a method that is gone while a new one with the same parameters and
+//     results appears is safe on the wire (the old ordinal is retired), so
+//     it is not a finding; cmd/ifacegen prints a note suggesting was=.
 //   - param-added: old callers do not send a new parameter, so the Go
 //     implementation sees its zero value and cannot tell it from a real
 //     zero. That breaks old callers whenever the zero value means something

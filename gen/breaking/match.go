@@ -1,5 +1,7 @@
 package breaking
 
+import "github.com/ifacegen/ifacegen/gen/lock"
+
 // member is a method, field, parameter, result or enum value: what
 // matching needs of it.
 type member struct {
@@ -32,54 +34,39 @@ type matchEvents struct {
 	added func(cur member)
 }
 
-// match pairs baseline members with current ones and reports every
-// difference to ev. Members are compared by wire name: a current member is
-// a baseline member when it has its name, or names it with was= (and the
-// baseline has no member of its own name). Ordinals are the wire identity,
-// so a pair at different ordinals is a move, and a new name at a baseline
-// ordinal is a rename or a reuse.
+// match pairs baseline members with current ones by the rename rule
+// (lock.Match, the rule the lock applies when it numbers them) and
+// reports every difference to ev. Ordinals are the wire identity, so a
+// pair at different ordinals is a move, and a new name at a baseline
+// ordinal is a rename or a reuse. A current member that restores a
+// baseline retired placeholder (was= names it) is safe: peers built from
+// the baseline do not call it.
 func match(old, cur []member, ev matchEvents) {
+	olds := make([]lock.Member, len(old))
 	for i := range old {
 		old[i].index = i
+		olds[i] = lock.Member{Name: old[i].name, Ordinal: old[i].ordinal, Retired: old[i].retired}
 	}
+	curs := make([]lock.Member, len(cur))
 	for i := range cur {
 		cur[i].index = i
+		curs[i] = lock.Member{Name: cur[i].name, Ordinal: cur[i].ordinal, Retired: cur[i].retired, Was: cur[i].was}
 	}
-	oldLive := make(map[string]member)
-	for _, m := range old {
-		if !m.retired {
-			oldLive[m.name] = m
+	curToOld := lock.Match(olds, curs)
+	oldToCur := make([]int, len(old))
+	for i := range oldToCur {
+		oldToCur[i] = -1
+	}
+	for i, j := range curToOld {
+		if j >= 0 {
+			oldToCur[j] = i
 		}
 	}
-	curLive := make(map[string]member)
-	curByWas := make(map[string]member)
 	curAt := make(map[int]member)
 	for _, m := range cur {
 		curAt[m.ordinal] = m
-		if m.retired {
-			continue
-		}
-		curLive[m.name] = m
-		if m.was != "" {
-			if _, own := oldLive[m.name]; !own {
-				curByWas[m.was] = m
-			}
-		}
 	}
-	// identity returns the baseline member cur is, if any.
-	identity := func(m member) (member, bool) {
-		if o, ok := oldLive[m.name]; ok {
-			return o, true
-		}
-		if m.was != "" {
-			if o, ok := oldLive[m.was]; ok {
-				if _, taken := curLive[m.was]; !taken {
-					return o, true
-				}
-			}
-		}
-		return member{}, false
-	}
+	known := func(m member) bool { return curToOld[m.index] >= 0 }
 	call2 := func(f func(a, b member), a, b member) {
 		if f != nil {
 			f(a, b)
@@ -87,23 +74,20 @@ func match(old, cur []member, ev matchEvents) {
 	}
 
 	claimed := make(map[int]bool) // current members reported as renamed or reused
-	for _, o := range old {
+	for i, o := range old {
 		if o.retired {
 			holder, ok := curAt[o.ordinal]
 			if !ok || holder.retired {
 				continue
 			}
-			if _, known := identity(holder); !known {
+			if !known(holder) {
 				claimed[holder.index] = true
 				call2(ev.reused, o, holder)
 			}
 			continue
 		}
-		n, ok := curLive[o.name]
-		if !ok {
-			n, ok = curByWas[o.name]
-		}
-		if ok {
+		if k := oldToCur[i]; k >= 0 {
+			n := cur[k]
 			if n.ordinal != o.ordinal {
 				call2(ev.moved, o, n)
 			}
@@ -119,7 +103,7 @@ func match(old, cur []member, ev matchEvents) {
 		case holder.retired:
 			// Retired at its ordinal: safe.
 		default:
-			if _, known := identity(holder); known {
+			if known(holder) {
 				// Another baseline member moved here (reported as
 				// its move); this one is gone.
 				if ev.removed != nil {
@@ -132,10 +116,7 @@ func match(old, cur []member, ev matchEvents) {
 		}
 	}
 	for _, n := range cur {
-		if n.retired {
-			continue
-		}
-		if _, known := identity(n); known || claimed[n.index] {
+		if n.retired || known(n) || claimed[n.index] {
 			continue
 		}
 		if ev.added != nil {

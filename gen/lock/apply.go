@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"go/token"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/ifacegen/ifacegen/annotate"
@@ -18,10 +17,12 @@ import (
 // are numbered by convention and left alone). Enums are left alone: their
 // values are the Go constants'.
 //
-// A member keeps the ordinal of the old member of its wire name; failing
-// that, of the old member its Was names (a Method.Was is a Go method name,
-// a Field.Was a wire name; an optional scalar's has flag follows its value:
-// was=old gives it the ordinal of hasOld). Members without an old one take
+// A member keeps the ordinal of the old member it is by the rename rule,
+// Match: the retired placeholder its Was names (a removed member put
+// back), else the old member of its wire name, else the live old member
+// its Was names (a Method.Was is a Go method name, a Field.Was a wire
+// name; an optional scalar's has flag follows its value: was=old gives it
+// the ordinal of hasOld). Members without an old one take
 // the next free ordinals, in source order. An old member that nothing
 // keeps becomes a Retired placeholder named "<old>Retired<ordinal>" (a
 // placeholder that was already retired keeps its name), appended after
@@ -97,25 +98,21 @@ type slot struct {
 	retired bool
 }
 
-// assign gives every claim an ordinal from old (see Apply) and returns
-// the old slots that no claim kept, by ordinal. owner names the
-// declaration in messages, kind one member ("method", "field", …).
+// assign gives every claim an ordinal from old by the rename rule (Match)
+// and returns the old slots that no claim kept, by ordinal. owner names
+// the declaration in messages, kind one member ("method", "field", …).
 func (a *applier) assign(owner, kind string, claims []claim, old []slot) []slot {
-	byName := make(map[string]slot)
-	retiredNames := make(map[string]bool)
-	for _, s := range old {
-		if s.retired {
-			retiredNames[s.name] = true
-		} else {
-			byName[s.name] = s
-		}
+	olds := make([]Member, len(old))
+	for i, s := range old {
+		olds[i] = Member{Name: s.name, Ordinal: s.ordinal, Retired: s.retired}
 	}
+	curs := make([]Member, len(claims))
+	for i, c := range claims {
+		curs[i] = Member{Name: c.wire, Was: c.was}
+	}
+	matched := Match(olds, curs)
 	keeper := make(map[int]*claim) // ordinal → the claim that keeps it
 	done := make([]bool, len(claims))
-	next := len(old)
-	for _, s := range old {
-		next = max(next, s.ordinal+1)
-	}
 	// Pins win over the lock: a pinned ordinal is the member's whatever
 	// the committed schema says.
 	for i := range claims {
@@ -131,47 +128,33 @@ func (a *applier) assign(owner, kind string, claims []claim, old []slot) []slot 
 		done[i] = true
 	}
 	for i := range claims {
+		if j := matched[i]; j >= 0 && !done[i] && keeper[old[j].ordinal] == nil {
+			c := &claims[i]
+			c.set(old[j].ordinal)
+			keeper[old[j].ordinal] = c
+			done[i] = true
+		}
+	}
+	next := len(old)
+	for _, s := range old {
+		next = max(next, s.ordinal+1)
+	}
+	for i := range claims {
 		c := &claims[i]
 		if done[i] {
 			continue
 		}
-		if retiredNames[c.wire] {
-			a.errorf(c.pos, "%s: %s: its wire name %s is the name of a retired placeholder in the schema lock %s, whose ordinal is never reused; choose another name", owner, c.desc, c.wire, a.old.Filename)
-			continue
-		}
-		if s, ok := byName[c.wire]; ok && keeper[s.ordinal] == nil {
-			c.set(s.ordinal)
-			keeper[s.ordinal] = c
-			done[i] = true
-		}
-	}
-	for i := range claims {
-		c := &claims[i]
-		if done[i] || c.was == "" {
-			continue
-		}
-		s, ok := byName[c.was]
-		if !ok || keeper[s.ordinal] != nil && keeper[s.ordinal].pin >= 0 {
-			continue // renamed before the lock was written, or new, or its slot is pinned by another
-		}
-		if k := keeper[s.ordinal]; k != nil {
-			a.errorf(c.pos, "%s: %s: was=%s asks for the ordinal @%d of the old %s %s, but %s keeps it under that name; remove was=, or rename %s", owner, c.desc, c.wasText, s.ordinal, kind, c.was, k.desc, k.desc)
-			done[i] = true
-			continue
-		}
-		c.set(s.ordinal)
-		keeper[s.ordinal] = c
-		done[i] = true
-	}
-	for i := range claims {
-		if !done[i] {
-			for keeper[next] != nil {
-				next++ // pinned
+		if matched[i] < 0 {
+			if problem := a.unmatched(owner, kind, c, old, keeper); problem {
+				continue
 			}
-			claims[i].set(next)
-			keeper[next] = &claims[i]
-			next++
 		}
+		for keeper[next] != nil {
+			next++ // pinned
+		}
+		c.set(next)
+		keeper[next] = c
+		next++
 	}
 	var gone []slot
 	for _, s := range old {
@@ -195,12 +178,41 @@ func (a *applier) assign(owner, kind string, claims []claim, old []slot) []slot 
 	return gone
 }
 
+// unmatched reports, for a claim Match found no old member for, why it
+// cannot simply take a new ordinal: its wire name is a retired
+// placeholder's, or its was= names an old member another claim keeps.
+func (a *applier) unmatched(owner, kind string, c *claim, old []slot, keeper map[int]*claim) bool {
+	for _, s := range old {
+		if s.retired && s.name == c.wire {
+			a.errorf(c.pos, "%s: %s: its wire name %s is the name of a retired placeholder in the schema lock %s, whose ordinal is never reused; choose another name", owner, c.desc, c.wire, a.old.Filename)
+			return true
+		}
+	}
+	if c.was == "" {
+		return false
+	}
+	for _, s := range old {
+		if s.name != c.was && !(s.retired && formerName(s) == c.was) {
+			continue
+		}
+		if k := keeper[s.ordinal]; k != nil && k != c {
+			how := "keeps it under that name"
+			if s.retired {
+				how = "restores it with was="
+			}
+			a.errorf(c.pos, "%s: %s: was=%s asks for the ordinal @%d of the old %s %s, but %s %s; remove was=, or rename %s", owner, c.desc, c.wasText, s.ordinal, kind, s.name, k.desc, how, k.desc)
+			return true
+		}
+	}
+	return false // renamed before the lock was written, or new
+}
+
 // placeholderName is the wire name of the retired placeholder for s.
 func placeholderName(s slot) string {
 	if s.retired {
 		return s.name
 	}
-	return s.name + "Retired" + strconv.Itoa(s.ordinal)
+	return PlaceholderName(s.name, s.ordinal)
 }
 
 // formerName is the wire name the member s retires had.
@@ -208,10 +220,7 @@ func formerName(s slot) string {
 	if !s.retired {
 		return s.name
 	}
-	if old, ok := strings.CutSuffix(s.name, "Retired"+strconv.Itoa(s.ordinal)); ok && old != "" {
-		return old
-	}
-	return s.name
+	return FormerName(s.name, s.ordinal)
 }
 
 // iface renumbers the methods of in from old (nil: not in the lock).

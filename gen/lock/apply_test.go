@@ -372,3 +372,65 @@ interface Svc @0xd9e0b1c2a3f40516 {
 		t.Errorf("the retired slot is not in the schema:\n%s", text)
 	}
 }
+
+// TestApplyRestoreRetired: a removed method or field comes back onto its
+// retired slot when was= names the placeholder or the name it had.
+func TestApplyRestoreRetired(t *testing.T) {
+	v2 := svcV2()
+	if err := Apply(v2, lockOf(t, svcV1())); err != nil {
+		t.Fatal(err)
+	}
+	lock2 := lockOf(t, v2) // dropRetired1 @1; rRetired3 @3, kRetired4 @4
+	for _, tc := range []struct{ methodWas, fieldWas string }{
+		{"DropRetired1", "rRetired3"},
+		{"dropRetired1", "r"},
+		{"Drop", "r"}, // annotate rejects was= naming the method itself; the lock does not care
+	} {
+		v3 := svcModel(func(opts, ref, kind *annotate.Type) []*annotate.Method {
+			drop := meth("Drop", 12, nil, nil)
+			drop.Was = tc.methodWas
+			return []*annotate.Method{drop}
+		}, func(opts, ref, kind *annotate.Type) []*annotate.Field {
+			return fs(was(field("R", tString(), 83), tc.fieldWas))
+		})
+		// Method was= is a Go name; annotate.MemberName lowers it.
+		if err := Apply(v3, lock2); err != nil {
+			t.Fatal(err)
+		}
+		if m := v3.Interfaces[0].Methods[0]; m.WireName != "drop" || m.Ordinal != 1 {
+			t.Errorf("was=%s: method drop is @%d, want its retired @1", tc.methodWas, m.Ordinal)
+		}
+		if f := v3.Structs[0].Fields[0]; f.WireName != "r" || f.Ordinal != 3 {
+			t.Errorf("was=%s: field r is @%d, want its retired @3", tc.fieldWas, f.Ordinal)
+		}
+		for _, m := range v3.Interfaces[0].Methods {
+			if m.WireName == "dropRetired1" {
+				t.Errorf("was=%s: the placeholder dropRetired1 is still there", tc.methodWas)
+			}
+		}
+	}
+}
+
+func TestMatch(t *testing.T) {
+	old := []Member{
+		{Name: "get", Ordinal: 0},
+		{Name: "dropRetired1", Ordinal: 1, Retired: true},
+		{Name: "put", Ordinal: 2},
+		{Name: "list", Ordinal: 3},
+	}
+	cur := []Member{
+		{Name: "fetch", Was: "get"},      // renamed: get
+		{Name: "put"},                    // same name
+		{Name: "drop", Was: "drop"},      // restored by its former name
+		{Name: "entries", Was: "put"},    // put keeps its name: new
+		{Name: "listAll", Was: "list"},   // renamed: list
+		{Name: "other", Was: "list"},     // list already taken: new
+		{Name: "gone", Retired: true},    // placeholders never match
+		{Name: "x", Was: "dropRetired1"}, // the slot was restored by drop
+	}
+	got := Match(old, cur)
+	want := []int{0, 2, 1, -1, 3, -1, -1, -1}
+	if diff := gocmp.Diff(want, got); diff != "" {
+		t.Errorf("Match (-want +got):\n%s", diff)
+	}
+}

@@ -163,11 +163,10 @@ type scope struct {
 }
 
 func newScope(reserved map[string]bool) *scope {
-	used := make(map[string]bool, len(reserved))
-	for n := range reserved {
-		used[n] = true
-	}
-	return &scope{used: used}
+	// reserved is shared by every function's scope, and only read: it
+	// sits in a parent scope nothing names into, rather than being copied
+	// for every function.
+	return (&scope{used: reserved}).child()
 }
 
 // child returns a scope for a block inside sc's.
@@ -307,25 +306,25 @@ func checkNames(pkg *annotate.Package) error {
 	for _, it := range pkg.Interfaces {
 		bindings[it.Name] = "interface"
 	}
-	var errs []string
+	var errs annotate.ErrorList
 	for _, it := range pkg.Interfaces {
 		if !token.IsExported(it.Name) {
-			errs = append(errs, fmt.Sprintf("%s: interface %s.%s is unexported; the generated package %s cannot refer to it", it.Pos, pkg.Name, it.Name, pkg.IPCName))
+			errs = append(errs, &annotate.Error{Pos: it.Pos, Msg: fmt.Sprintf("interface %s.%s is unexported; the generated package %s cannot refer to it", pkg.Name, it.Name, pkg.IPCName)})
 		}
 		for _, m := range it.Methods {
 			if m.Name == "Release" {
-				errs = append(errs, fmt.Sprintf("%s: method %s.%s.Release collides with the Release method of the generated %s; rename the method", m.Pos, pkg.Name, it.Name, clientType(it)))
+				errs = append(errs, &annotate.Error{Pos: m.Pos, Msg: fmt.Sprintf("method %s.%s.Release collides with the Release method of the generated %s; rename the method", pkg.Name, it.Name, clientType(it))})
 			}
 		}
 		for _, n := range []string{clientType(it), upperFirst(serverType(it)), unimplementedType(it)} {
 			if kind, ok := bindings[n]; ok {
-				errs = append(errs, fmt.Sprintf("%s: the %s %s collides with the generated %s for interface %s; rename one of them", it.Pos, kind, n, n, it.Name))
+				errs = append(errs, &annotate.Error{Pos: it.Pos, Msg: fmt.Sprintf("the %s %s collides with the generated %s for interface %s; rename one of them", kind, n, n, it.Name)})
 			}
 		}
 	}
 	exported := func(n, what string, pos token.Position) {
 		if kind, ok := bindings[n]; ok {
-			errs = append(errs, fmt.Sprintf("%s: the %s %s collides with the generated %s for %s; rename one of them", pos, kind, n, n, what))
+			errs = append(errs, &annotate.Error{Pos: pos, Msg: fmt.Sprintf("the %s %s collides with the generated %s for %s; rename one of them", kind, n, n, what)})
 		}
 	}
 	for _, it := range pkg.Interfaces {
@@ -340,16 +339,16 @@ func checkNames(pkg *annotate.Package) error {
 	}
 	for _, s := range pkg.Structs {
 		if s.Synthetic == annotate.GoStruct && !token.IsExported(s.GoType.Name) {
-			errs = append(errs, fmt.Sprintf("%s: struct type %s.%s is unexported; the generated package %s cannot refer to it", s.Pos, s.GoType.Path, s.GoType.Name, pkg.IPCName))
+			errs = append(errs, &annotate.Error{Pos: s.Pos, Msg: fmt.Sprintf("struct type %s.%s is unexported; the generated package %s cannot refer to it", s.GoType.Path, s.GoType.Name, pkg.IPCName)})
 		}
 	}
 	for _, e := range pkg.Enums {
 		if !token.IsExported(e.GoType.Name) {
-			errs = append(errs, fmt.Sprintf("%s: enum type %s.%s is unexported; the generated package %s cannot refer to it", e.Pos, e.GoType.Path, e.GoType.Name, pkg.IPCName))
+			errs = append(errs, &annotate.Error{Pos: e.Pos, Msg: fmt.Sprintf("enum type %s.%s is unexported; the generated package %s cannot refer to it", e.GoType.Path, e.GoType.Name, pkg.IPCName)})
 		}
 	}
 	if len(errs) > 0 {
-		return fmt.Errorf("%s", strings.Join(errs, "\n"))
+		return errs
 	}
 	return nil
 }

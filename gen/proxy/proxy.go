@@ -49,7 +49,6 @@ import (
 	"strings"
 
 	"github.com/dave/jennifer/jen"
-	"golang.org/x/tools/imports"
 
 	"github.com/ifacegen/ifacegen/annotate"
 	"github.com/ifacegen/ifacegen/gen/schema"
@@ -92,12 +91,7 @@ func Generate(pkg *annotate.Package) (out []byte, err error) {
 	}
 	// jennifer sorts all imports into one block; group the standard
 	// library first, as gofmt'ed hand-written code does.
-	out, err = imports.Process(pkg.IPCName+"_ipc.go", buf.Bytes(), &imports.Options{
-		FormatOnly: true, Comments: true, TabIndent: true, TabWidth: 8})
-	if err != nil {
-		return nil, fmt.Errorf("%s: formatting generated code: %w", pkg.Path, err)
-	}
-	return out, nil
+	return groupImports(buf.Bytes()), nil
 }
 
 // generator holds the state of one Generate call.

@@ -2,6 +2,7 @@ package coremining_test
 
 import (
 	"errors"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -23,7 +24,13 @@ func TestConformsToCore(t *testing.T) {
 	if len(pkgs) != 1 {
 		t.Fatalf("loaded %d annotated packages, want 1", len(pkgs))
 	}
-	if _, err := gen.Schemas(pkgs); err != nil { // the committed lock applies
+	lockPath := filepath.Join(pkgs[0].IPCDir, pkgs[0].Name+".capnp")
+	lockText, err := os.ReadFile(lockPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	locks := gen.Locks{pkgs[0].Path: {Filename: lockPath, Text: lockText}}
+	if _, err := gen.Schemas(pkgs, locks); err != nil { // the committed lock applies
 		t.Fatal(err)
 	}
 	ours, err := schema.Request(pkgs[0])
@@ -52,7 +59,7 @@ func TestConformsToCore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := gen.Schemas(own); err != nil {
+	if _, err := gen.Schemas(own, nil); err != nil { // numbered from source: only its difference from Core matters
 		t.Fatal(err)
 	}
 	ownReq, err := schema.Request(own[0])

@@ -2,6 +2,8 @@ package fuzz_test
 
 import (
 	"context"
+	"errors"
+	"os"
 	"testing"
 
 	"capnproto.org/go/capnp/v3"
@@ -38,6 +40,9 @@ func FuzzServerParams(f *testing.F) {
 		}
 		sharedInterop.takeLast()
 		out := serve(m, msg, true)
+		if errors.Is(out.err, os.ErrDeadlineExceeded) {
+			t.Fatalf("%s: no Return %v after the call", m.name, hangLimit)
+		}
 		if panicked(out.err) {
 			t.Fatalf("%s panicked on its arguments: %v", m.name, out.err)
 		}

@@ -5,6 +5,7 @@
 //
 //	go test ./internal/fuzz
 //	go test ./internal/fuzz -run='^$' -fuzz='^FuzzServerConn$' -fuzztime=60s
+//	go test ./internal/fuzz -run='^$' -fuzz='^FuzzMessageSequences$' -fuzztime=60s
 //
 // The targets:
 //
@@ -21,6 +22,15 @@
 //   - FuzzServerConn: arbitrary bytes on a connection served by a generated
 //     server (ipc.NewConn over a unix socket pair); the process must not
 //     crash and the connection must shut down when the stream ends.
+//   - FuzzMessageSequences: a sequence of well-formed RPC messages built from
+//     the input (every message kind, capability descriptors of every kind,
+//     ids from a small range so that they often name something real) on a
+//     connection served by a generated server: it reaches the engine's
+//     question, answer, export and import tables, promises and embargoes,
+//     past the frame decoder where FuzzServerConn's bytes mostly stop
+//     (runtime/capnprpc's own FuzzEngineFrames feeds the engine arbitrary
+//     bytes). The process must not crash, the connection must keep reading
+//     its peer and shut down when the stream ends.
 //   - FuzzDirective: go/ast.ParseDirective and ParseArgs, which annotate's
 //     directive scanner is built on, on arbitrary comment lines.
 //   - FuzzLoadDirective: annotate.Load on a module whose interface carries
@@ -103,6 +113,12 @@
 // refuses such a message and aborts the connection naming the promised
 // answer (TestSelfPipelinedCall; the seed self-pipelined-call), while a
 // call on the answer of an earlier call still pipelines.
+//
+// The engine's first reader panicked, taking the process down, on a Call
+// whose target is of an unknown kind: handleCall read the target's kind
+// for the Abort's reason after releasing the message; FuzzServerConn found
+// it in seconds. It aborts the connection naming the target now
+// (TestUnknownCallTarget; the seed unknown-call-target).
 //
 // Over a connection, a recursive type (interopapi's Tree) that is a cycle
 // in the message overflowed the server's stack, a fatal error: the read

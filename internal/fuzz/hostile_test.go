@@ -39,6 +39,34 @@ func TestSelfPipelinedCall(t *testing.T) {
 // own answer to a connection served by a generated server, and exits 0
 // if the server aborts the connection saying why.
 func selfPipelinedChild() {
+	hostileChild(selfPipelinedCall, "promised answer")
+}
+
+// TestUnknownCallTarget sends a connection served by a generated server
+// a Bootstrap and then a Call whose target is of a kind that does not
+// exist (union tag 7). FuzzServerConn found that the engine's first
+// reader read the target's kind after releasing the message, to name it
+// in the Abort, and panicked (runtime/capnprpc call.go, handleCall): a
+// 100-byte message from any peer took the whole process down. The connection must
+// be aborted with a reason that names the target, and the process live
+// on. The hostile peer runs in a child process so that a regression is
+// reported as a failure rather than crashing the test binary.
+func TestUnknownCallTarget(t *testing.T) {
+	out, err := ipctest.Command("unknown-target").CombinedOutput()
+	if err != nil {
+		lines := strings.SplitN(string(out), "\n", 6)
+		t.Fatalf("the child serving a call with an unknown target failed: %v\n%s", err, strings.Join(lines[:min(len(lines), 5)], "\n"))
+	}
+}
+
+func unknownTargetChild() {
+	hostileChild(unknownTargetCall, "target")
+}
+
+// hostileChild writes, as a hostile peer, the frames frames returns to a
+// connection served by a generated server, and exits 0 if the server
+// aborts the connection with a reason that contains want.
+func hostileChild(frames func() ([]byte, error), want string) {
 	check := func(err error) {
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -51,7 +79,7 @@ func selfPipelinedChild() {
 	defer server.Close()
 	defer b.Close()
 
-	frame, err := selfPipelinedCall()
+	frame, err := frames()
 	check(err)
 	_, err = b.Write(frame)
 	check(err)
@@ -74,13 +102,56 @@ func selfPipelinedChild() {
 		check(err)
 		reason, err := e.Reason()
 		check(err)
-		if !strings.Contains(reason, "promised answer") {
-			fmt.Fprintf(os.Stderr, "the server aborted the connection with %q; want the reason to name the hostile call\n", reason)
+		if !strings.Contains(reason, want) {
+			fmt.Fprintf(os.Stderr, "the server aborted the connection with %q; want the reason to contain %q\n", reason, want)
 			os.Exit(1)
 		}
 		<-server.Done()
 		return
 	}
+}
+
+// unknownTargetCall returns a framed Bootstrap (question 0) and a Call on
+// Interop.Add (question 1) whose target's union tag is 7, a kind
+// MessageTarget does not have.
+func unknownTargetCall() ([]byte, error) {
+	env, m, err := newEnvelope()
+	if err != nil {
+		return nil, err
+	}
+	boot, err := m.NewBootstrap()
+	if err != nil {
+		return nil, err
+	}
+	boot.SetQuestionId(0)
+	frame, err := wireFrame(env, nil)
+	if err != nil {
+		return nil, err
+	}
+	env, m, err = newEnvelope()
+	if err != nil {
+		return nil, err
+	}
+	call, err := m.NewCall()
+	if err != nil {
+		return nil, err
+	}
+	call.SetQuestionId(1)
+	call.SetInterfaceId(interopapiipc.Interop_TypeID)
+	target, err := call.NewTarget()
+	if err != nil {
+		return nil, err
+	}
+	target.SetImportedCap(0)
+	capnp.Struct(target).SetUint16(4, 7) // MessageTarget's union tag
+	if _, err := call.NewParams(); err != nil {
+		return nil, err
+	}
+	call2, err := wireFrame(env, nil)
+	if err != nil {
+		return nil, err
+	}
+	return append(frame, call2...), nil
 }
 
 // selfPipelinedCall returns a framed Call message (question 1) on

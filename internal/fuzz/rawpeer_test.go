@@ -241,7 +241,8 @@ type served struct {
 // RPC layer receives a call from a peer; with cancel it sends the call's
 // Finish at once, so that the implementation's context is canceled (the
 // waiting methods return at once; the arguments are read before the
-// implementation runs). It waits for the Return, up to hangLimit.
+// implementation runs). It waits for the Return, up to hangLimit (then
+// its error wraps os.ErrDeadlineExceeded).
 func serve(m method, params *capnp.Message, cancel bool) served {
 	a, b, err := ipc.SocketPair()
 	if err != nil {

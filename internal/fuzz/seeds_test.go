@@ -108,6 +108,11 @@ func writeSeeds(t *testing.T) {
 		t.Fatal(err)
 	}
 	writeSeed(t, "FuzzServerConn", "self-pipelined-call", selfPipelined)
+	unknownTarget, err := unknownTargetCall()
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeSeed(t, "FuzzServerConn", "unknown-call-target", unknownTarget)
 	writeSeed(t, "FuzzServerConn", "null-root", append(frameHeader(0, 1), make([]byte, 8)...))
 
 	for i, comment := range directiveSeeds {

@@ -2,6 +2,7 @@ package mpexamples_test
 
 import (
 	"errors"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -36,7 +37,13 @@ func TestConformsToExamples(t *testing.T) {
 			if len(pkgs) != 1 {
 				t.Fatalf("loaded %d annotated packages, want 1", len(pkgs))
 			}
-			if _, err := gen.Schemas(pkgs); err != nil {
+			lockPath := filepath.Join(pkgs[0].IPCDir, pkgs[0].Name+".capnp")
+			lockText, err := os.ReadFile(lockPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			locks := gen.Locks{pkgs[0].Path: {Filename: lockPath, Text: lockText}}
+			if _, err := gen.Schemas(pkgs, locks); err != nil { // the committed lock applies
 				t.Fatal(err)
 			}
 			ours, err := schema.Request(pkgs[0])

@@ -64,9 +64,10 @@ func BenchmarkCall(b *testing.B) {
 	}
 }
 
-// Frame sizes of an Add Call and Return as the engine writes them.
+// Frame sizes of an Add Call and Return as the engine writes them (its
+// Finish, 40 bytes, usually shares the write of the next Call).
 const (
-	rawRequest = 112
+	rawRequest = 128
 	rawReply   = 80
 )
 
@@ -132,7 +133,7 @@ func rawEcho(c net.Conn) {
 
 // TestCallAllocations guards the allocation budget of a small call: the
 // caller side allocates nothing; the serving side allocates the call's
-// context (two objects) and its answer. Pools refilled after a GC give a
+// answer (its context lives inside). Pools refilled after a GC give a
 // little slack.
 func TestCallAllocations(t *testing.T) {
 	if raceEnabled {
@@ -161,7 +162,7 @@ func TestCallAllocations(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	if allocs > 4 {
-		t.Fatalf("%.1f allocations per call (both sides), want at most 4", allocs)
+	if allocs > 2 {
+		t.Fatalf("%.1f allocations per call (both sides), want at most 2", allocs)
 	}
 }

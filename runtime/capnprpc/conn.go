@@ -177,9 +177,8 @@ func (c *Conn) shutdown(cause error, reason string, sendAbort bool) {
 		q.delivered = true
 	}
 	for _, a := range c.answers {
-		if a.cancel != nil {
-			a.cancel()
-		}
+		a.cancelCall()
+		a.redirects = nil // failed with the other questions above
 		toBreak = append(toBreak, a.promises...)
 		a.promises = nil
 		if a.result != nil && a.sendDone {
@@ -261,8 +260,8 @@ func (c *Conn) shutdown(cause error, reason string, sendAbort bool) {
 func (c *Conn) dropCallLocked(call *Call) {
 	c.accepted--
 	c.acceptedB -= call.inSize
-	if call.cancel != nil {
-		call.cancel()
+	if call.ans != nil {
+		call.ans.cancelCall()
 	}
 	if call.in != nil {
 		call.in.release()

@@ -53,8 +53,11 @@ type importEntry struct {
 
 // answer is a question the peer asked us. Fields are guarded by conn.mu.
 type answer struct {
-	id     uint32
-	cancel context.CancelFunc
+	id uint32
+	// The call's context: ctx when its base cannot be cancelled, else one
+	// from context.WithCancel with stdCancel.
+	ctx       callCtx
+	stdCancel context.CancelFunc
 
 	// result is set when the results (or exception) are known; queue
 	// holds pipelined calls that arrived before, delivered in order.
@@ -71,6 +74,12 @@ type answer struct {
 
 	releaseResultCaps bool
 	resultExports     []uint32
+
+	// tail: the call was sent with sendResultsTo.yourself. redirects are
+	// our questions the peer answered with takeFromOtherQuestion naming
+	// this answer before it returned; they get its results when it does.
+	tail      bool
+	redirects []*question
 }
 
 // newQuestion allocates a question id; conn.mu is held.
@@ -578,3 +587,12 @@ func writeTarget(t rpccp.MessageTarget, n *node) error {
 }
 
 var questionPool = sync.Pool{New: func() any { return &question{ready: make(chan struct{}, 1)} }}
+
+// cancelCall cancels the context of the answer's call.
+func (a *answer) cancelCall() {
+	if a.stdCancel != nil {
+		a.stdCancel()
+	} else {
+		a.ctx.cancel()
+	}
+}

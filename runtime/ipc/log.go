@@ -23,7 +23,10 @@ import (
 // DebugEnv is the environment variable that turns on debug logging of
 // every request and response on every connection, as Options.Debug does
 // for one: IFACEGEN_DEBUG=ipc. Its value is a comma-separated list of
-// topics; "ipc" is the one this package reads.
+// topics, in any case; "ipc" is the one this package reads, and "1",
+// "true" and "all" turn on every topic. A value that names no topic this
+// package knows is reported once, on standard error, when the first
+// connection starts.
 const DebugEnv = "IFACEGEN_DEBUG"
 
 // Limits of what a debug log line shows of a message.
@@ -38,14 +41,53 @@ const (
 	logRenderLimit = 64 << 10
 )
 
-// debugFromEnv reports whether DebugEnv names the "ipc" topic.
+// debugFromEnv reports whether DebugEnv turns on the "ipc" topic. The
+// first time it sees a value that turns on nothing, it warns on standard
+// error (warnUnknownDebug).
 func debugFromEnv() bool {
-	for topic := range strings.SplitSeq(os.Getenv(DebugEnv), ",") {
-		if strings.TrimSpace(topic) == "ipc" {
-			return true
+	value := os.Getenv(DebugEnv)
+	on, unknown := parseDebugEnv(value)
+	if !on && len(unknown) > 0 {
+		warnUnknownDebug.Do(func() {
+			fmt.Fprintf(os.Stderr, "ipc: %s=%s turns on no debug logging (unknown topic %s); use %s=ipc\n",
+				DebugEnv, value, strings.Join(unknown, ", "), DebugEnv)
+		})
+	}
+	return on
+}
+
+// warnUnknownDebug makes debugFromEnv warn about a useless DebugEnv once
+// per process.
+var warnUnknownDebug sync.Once
+
+// parseDebugEnv reads a DebugEnv value: whether it turns on the "ipc"
+// topic, and the topics in it that mean nothing here.
+func parseDebugEnv(value string) (ipc bool, unknown []string) {
+	for topic := range strings.SplitSeq(value, ",") {
+		topic = strings.TrimSpace(topic)
+		switch strings.ToLower(topic) {
+		case "":
+		case "ipc", "1", "true", "all":
+			ipc = true
+		default:
+			unknown = append(unknown, strconv.Quote(topic))
 		}
 	}
-	return false
+	return ipc, unknown
+}
+
+// thisProcess tells log lines of this process from those of others that
+// share its standard error (a parent and the children it spawned, which
+// all number their connections from 1): its process ID, and whether it
+// was started by Spawn. It is read before main runs, while SpawnFDEnv is
+// still set (ServeSpawned unsets it).
+var thisProcess = []slog.Attr{slog.Int("pid", os.Getpid()), slog.String("role", processRole())}
+
+func processRole() string {
+	if _, spawned := os.LookupEnv(SpawnFDEnv); spawned {
+		return "child"
+	}
+	return "main"
 }
 
 // connIDs numbers connections in this process, for log lines.
@@ -68,7 +110,7 @@ func newMessageLog(opts *Options, id uint64) *messageLog {
 		return nil
 	}
 	return &messageLog{
-		logger: logger,
+		logger: slog.New(logger.Handler().WithAttrs(thisProcess)),
 		conn:   id,
 		asked:  make(map[uint32]pendingCall),
 		served: make(map[uint32]pendingCall),
@@ -77,7 +119,9 @@ func newMessageLog(opts *Options, id uint64) *messageLog {
 
 // messageLog writes one debug line for each request and response on one
 // connection: "ipc call", "ipc return", "ipc bootstrap" and "ipc abort".
-// Every line carries the connection number (conn), the direction (dir:
+// Every line carries the process's ID and role (pid; role "child" in a
+// process started by Spawn, "main" otherwise), the connection number
+// within the process (conn), the direction (dir:
 // "out" for a message this side sends, "in" for one it receives), and the
 // question id (q) that pairs a call with its return. Calls and returns also
 // carry the method (method, "file.Interface.method" from the schema, or

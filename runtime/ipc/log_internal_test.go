@@ -1,7 +1,11 @@
 package ipc
 
 import (
+	"bytes"
+	"fmt"
 	"log/slog"
+	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -52,5 +56,41 @@ func TestMessageLogOff(t *testing.T) {
 	}
 	if newMessageLog(&Options{Debug: true, Logger: debug}, 1) == nil {
 		t.Error("no message log with Debug set")
+	}
+}
+
+func TestParseDebugEnv(t *testing.T) {
+	for _, tc := range []struct {
+		value   string
+		on      bool
+		unknown []string
+	}{
+		{"", false, nil},
+		{"ipc", true, nil},
+		{" IPC ", true, nil},
+		{"1", true, nil},
+		{"true", true, nil},
+		{"all", true, nil},
+		{"net,ipc", true, []string{`"net"`}},
+		{"yes", false, []string{`"yes"`}},
+	} {
+		on, unknown := parseDebugEnv(tc.value)
+		if on != tc.on || !slices.Equal(unknown, tc.unknown) {
+			t.Errorf("parseDebugEnv(%q) = %v, %q; want %v, %q", tc.value, on, unknown, tc.on, tc.unknown)
+		}
+	}
+}
+
+// TestMessageLogNamesTheProcess: a parent and its children share standard
+// error and all number their connections from 1, so every line says
+// which process wrote it.
+func TestMessageLogNamesTheProcess(t *testing.T) {
+	var out bytes.Buffer
+	debug := slog.New(slog.NewTextHandler(&out, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	l := newMessageLog(&Options{Debug: true, Logger: debug}, 1)
+	l.logger.Debug("ipc call", "conn", l.conn)
+	want := fmt.Sprintf(" msg=\"ipc call\" pid=%d role=main conn=1\n", os.Getpid())
+	if !strings.HasSuffix(out.String(), want) {
+		t.Errorf("log line %q does not end in %q", out.String(), want)
 	}
 }

@@ -164,6 +164,8 @@ func TestDebugLogFromEnvironment(t *testing.T) {
 		{"ipc", true},
 		{"net, ipc", true},
 		{"ipcx", false},
+		{"IPC", true},
+		{"1", true},
 	} {
 		t.Run(fmt.Sprintf("%s=%q", ipc.DebugEnv, tc.env), func(t *testing.T) {
 			t.Setenv(ipc.DebugEnv, tc.env)

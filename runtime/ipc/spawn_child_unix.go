@@ -5,12 +5,15 @@ package ipc
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strconv"
 	"syscall"
+
+	"github.com/ifacegen/ifacegen/runtime/sandbox"
 )
 
 // ErrNotSpawned is the cause of ServeSpawned's error in a program that was
@@ -58,6 +61,10 @@ var ErrNotSpawned = errors.New("this program is started by its parent process ov
 // place of a C++ one that a C++ parent spawns (e.g. mpcalculator under
 // mpexample). The first argument must then be the descriptor's number.
 //
+// When the parent spawned this process with SpawnOptions.Sandbox,
+// ServeSpawned applies that policy (sandbox.ApplyFromEnv) before it
+// serves, and returns the error without serving if it cannot.
+//
 // ServeSpawned removes SpawnFDEnv from the environment, so it serves at
 // most once per process, and the process's own children do not inherit
 // the variable.
@@ -88,6 +95,11 @@ func ServeSpawned(bootstrap *Capability, opts *Options) error {
 	if opts != nil {
 		o = *opts
 	}
+	if err := applySandbox(o.Logger); err != nil {
+		sock.Close()
+		bootstrap.Release()
+		return err
+	}
 	o.Bootstrap = bootstrap
 	released := make(chan struct{})
 	conn := newConn(sock, &o, func() { close(released) })
@@ -103,6 +115,26 @@ func ServeSpawned(bootstrap *Capability, opts *Options) error {
 		// The parent closed the connection or died.
 		if o.Logger != nil {
 			o.Logger.Debug("ipc: connection to parent closed; shutting down")
+		}
+	}
+	return nil
+}
+
+// applySandbox applies the policy the parent passed (SpawnOptions.Sandbox),
+// if any, before this process serves anything. What a BestEffort policy
+// could not enforce is logged as a warning to logger, or to standard
+// error when logger is nil.
+func applySandbox(logger *slog.Logger) error {
+	_, notEnforced, err := sandbox.ApplyFromEnv()
+	if err != nil {
+		return fmt.Errorf("%s: %w", filepath.Base(os.Args[0]), err)
+	}
+	for _, what := range notEnforced {
+		msg := "ipc: sandbox (best effort): not enforced: " + what
+		if logger != nil {
+			logger.Warn(msg)
+		} else {
+			fmt.Fprintln(os.Stderr, msg)
 		}
 	}
 	return nil

@@ -13,7 +13,17 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/ifacegen/ifacegen/runtime/sandbox"
 )
+
+// Sandbox is what a spawned child may do: see SpawnOptions.Sandbox and
+// package sandbox.
+type Sandbox = sandbox.Policy
+
+// SyscallPolicy is a sandboxed child's system call profile (see
+// sandbox.SyscallPolicy).
+type SyscallPolicy = sandbox.SyscallPolicy
 
 // SpawnFDEnv names the environment variable through which Spawn tells the
 // child which of its file descriptors is the socket to its parent (always
@@ -57,6 +67,18 @@ type SpawnOptions struct {
 	// not call Spawn from such a goroutine. Ignored on other systems.
 	ParentDeathSignal syscall.Signal
 
+	// Sandbox, if not nil, restricts what the child may do (files,
+	// network, system calls; see package sandbox), from before it serves
+	// its first call to its end, and every program it runs. Spawn checks
+	// the policy and the kernel's support first and fails without
+	// starting the child when the kernel lacks what the policy needs
+	// (unless Sandbox.BestEffort; the child then logs what it could not
+	// enforce). The policy reaches the child in the environment
+	// (sandbox.EnvVar), ServeSpawned applies it, and Spawn fails unless
+	// the child has applied it once it answers. Nothing in the child can
+	// loosen it afterwards. Nil means no restriction.
+	Sandbox *Sandbox
+
 	// KillTimeout is how long Process.Close waits for the child to exit
 	// before it kills it, when Close's context has no deadline. Zero
 	// means 5 seconds.
@@ -95,6 +117,16 @@ func Spawn(ctx context.Context, exe string, args []string, opts *SpawnOptions) (
 		opts.Bootstrap.Release() // the connection would have taken it over
 		return nil, nil, err
 	}
+	var policy string
+	if opts.Sandbox != nil {
+		if err := opts.Sandbox.Check(); err != nil {
+			return fail(fmt.Errorf("ipc: spawn %s: %w", programName(exe), err))
+		}
+		var err error
+		if policy, err = opts.Sandbox.Encode(); err != nil {
+			return fail(fmt.Errorf("ipc: spawn %s: %w", programName(exe), err))
+		}
+	}
 	parentEnd, childEnd, err := SocketPair()
 	if err != nil {
 		return fail(err)
@@ -122,7 +154,7 @@ func Spawn(ctx context.Context, exe string, args []string, opts *SpawnOptions) (
 		args = append([]string{strconv.Itoa(spawnFD)}, args...)
 	}
 	cmd := exec.Command(exe, args...)
-	cmd.Env = spawnEnv(opts.Env)
+	cmd.Env = spawnEnv(opts.Env, policy)
 	cmd.Dir = opts.Dir
 	cmd.Stdout = opts.Stdout
 	if cmd.Stdout == nil {
@@ -176,20 +208,33 @@ func Spawn(ctx context.Context, exe string, args []string, opts *SpawnOptions) (
 		// end of its standard error.
 		return nil, nil, err
 	}
+	if opts.Sandbox != nil {
+		if err := opts.Sandbox.Confirm(p.Pid); err != nil {
+			boot.Release()
+			expired, cancel := context.WithCancel(context.Background())
+			cancel()
+			p.Close(expired)
+			return nil, nil, fmt.Errorf("ipc: %s (pid %d): %w", p.name, p.Pid, err)
+		}
+	}
 	return p, boot, nil
 }
 
 // spawnEnv returns env, or this process's environment if env is nil, with
-// SpawnFDEnv set to the child's socket descriptor.
-func spawnEnv(env []string) []string {
+// SpawnFDEnv set to the child's socket descriptor and, if policy is not
+// empty, sandbox.EnvVar set to it (and unset otherwise).
+func spawnEnv(env []string, policy string) []string {
 	if env == nil {
 		env = os.Environ()
 	}
-	out := make([]string, 0, len(env)+1)
+	out := make([]string, 0, len(env)+2)
 	for _, kv := range env {
-		if !strings.HasPrefix(kv, SpawnFDEnv+"=") {
+		if !strings.HasPrefix(kv, SpawnFDEnv+"=") && !strings.HasPrefix(kv, sandbox.EnvVar+"=") {
 			out = append(out, kv)
 		}
+	}
+	if policy != "" {
+		out = append(out, sandbox.EnvVar+"="+policy)
 	}
 	return append(out, SpawnFDEnv+"="+strconv.Itoa(spawnFD))
 }

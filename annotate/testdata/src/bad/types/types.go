@@ -73,4 +73,14 @@ type Types interface {
 	Deep(m map[string][]chan int)
 	Entry(e TextInt64Entry, m map[string]int64)
 	Unnamed(int, chan int) (int, func(), error)
+	Plain(l Listener, h Half)
+}
+
+// Listener lacks //ipc:interface.
+type Listener interface{ Heard(s string) }
+
+// Half has an unexported field that would not cross.
+type Half struct {
+	Shown  int
+	hidden int
 }

@@ -25,7 +25,7 @@ type Options struct {
 	Kinds    []chain.Kind
 	Skip     func() `ipc:"-"`
 	Renamed  int16  `ipc:"weight,was=oldWeight" json:"w"`
-	internal int
+	internal int    `ipc:"-"` // unexported: must say so
 }
 
 // Mining lets an external process build blocks.

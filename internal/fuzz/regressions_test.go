@@ -24,6 +24,7 @@ func TestMain(m *testing.M) {
 		"cyclic-tree":    cyclicTreeChild,
 		"deep-tree":      deepTreeChild,
 		"self-pipelined": selfPipelinedChild,
+		"unknown-target": unknownTargetChild,
 	})
 	os.Exit(m.Run())
 }
