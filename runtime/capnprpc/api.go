@@ -312,8 +312,9 @@ func (c *Conn) Bootstrap(ctx context.Context) *Capability { return c.bootstrapCa
 
 // Close ends the connection: pending and later calls fail with a
 // Disconnected exception, running incoming calls see their contexts
-// cancelled, queued writes are flushed (bounded time), the stream is
-// closed. It is idempotent.
+// cancelled (their Returns are not sent: the peer sees the connection
+// end), queued writes are flushed (bounded time), the stream is closed.
+// It is idempotent.
 func (c *Conn) Close() error { return c.close() }
 
 // Done is closed when the connection has ended, by Close, by the peer
@@ -328,7 +329,8 @@ func (c *Conn) Err() error { return c.getErr() }
 func (c *Conn) Logger() *slog.Logger { return c.logger }
 
 // WaitIdle waits until no incoming call is accepted or running on c, or
-// ctx is done.
+// ctx is done. It waits after the connection has ended too: a call whose
+// context Close cancelled counts until its implementation returns.
 func (c *Conn) WaitIdle(ctx context.Context) error { return c.waitIdle(ctx) }
 
 // Stats is a snapshot of a connection's tables, for tests and metrics.

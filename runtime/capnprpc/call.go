@@ -437,8 +437,11 @@ func (c *Conn) finishCall(call *Call, err error, async bool) {
 	}
 	a.redirects = nil
 	// From here a Finish may forget the answer; the Return is ours to
-	// write and release.
+	// write and release. Once the connection has ended no Return goes
+	// out: the peer must see the end, not an exception (a context
+	// cancelled by Close) that our own shutdown made.
 	a.returnSent = true
+	ended := c.closed
 	c.mu.Unlock()
 	for _, p := range promises {
 		var r *node
@@ -453,7 +456,9 @@ func (c *Conn) finishCall(call *Call, err error, async bool) {
 		c.completeQuestion(t.q, t.msg, t.content, t.err, false)
 	}
 
-	c.sendMsg(wireMsg, async)
+	if !ended {
+		c.sendMsg(wireMsg, async)
+	}
 	if wireMsg != retMsg {
 		wireMsg.release()
 	}

@@ -260,6 +260,7 @@ func (c *Conn) shutdown(cause error, reason string, sendAbort bool) {
 func (c *Conn) dropCallLocked(call *Call) {
 	c.accepted--
 	c.acceptedB -= call.inSize
+	c.notifyIdleLocked()
 	if call.ans != nil {
 		call.ans.cancelCall()
 	}
@@ -556,10 +557,12 @@ func setException(dst rpccp.Exception, err error) {
 func (c *Conn) waitIdle(ctx context.Context) error {
 	for {
 		c.mu.Lock()
-		if c.accepted == 0 && c.running == 0 || c.closed {
+		if c.accepted == 0 && c.running == 0 {
 			c.mu.Unlock()
 			return nil
 		}
+		// Also after the connection ended: a call whose context Close
+		// cancelled runs until its implementation returns.
 		ch := make(chan struct{})
 		c.idleWait = append(c.idleWait, ch)
 		c.mu.Unlock()
@@ -567,8 +570,6 @@ func (c *Conn) waitIdle(ctx context.Context) error {
 		case <-ch:
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-c.done:
-			return nil
 		}
 	}
 }

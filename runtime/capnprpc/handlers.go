@@ -282,14 +282,18 @@ func (c *Conn) handleCall(m *engineMsg, root rpccp.Message) error {
 	if t.Which() == rpccp.MessageTarget_Which_importedCap {
 		id := t.ImportedCap()
 		if int(id) >= len(c.exports) || c.exports[id] == nil {
+			c.dropCallLocked(call)
 			c.mu.Unlock()
+			putCall(call)
 			return protoErr("Call to unknown export id %d", id)
 		}
 		target = c.exports[id].node.addRef()
 	} else {
 		ta := c.answers[pa.QuestionId()]
 		if ta == nil || ta == a {
+			c.dropCallLocked(call)
 			c.mu.Unlock()
+			putCall(call)
 			return protoErr("Call to a promised answer of unknown question id %d", pa.QuestionId())
 		}
 		if !ta.ready {

@@ -99,3 +99,108 @@ func TestWaitIdleAndBootstrapReleased(t *testing.T) {
 		t.Fatalf("bootstrap shut down %d times after Close, want 1", s)
 	}
 }
+
+// TestReturnDuringClose closes a connection while Returns arrive on it:
+// every call gets its results or a Disconnected exception, never an empty
+// success, and (under -race) a Return that loses the race with the
+// shutdown does not touch the question the shutdown failed.
+func TestReturnDuringClose(t *testing.T) {
+	for range 50 {
+		p := newPair(t, socketPair, newCalc(), capnprpc.Limits{})
+		ctx := context.Background()
+		boot := p.client.Bootstrap(ctx)
+		errs := make(chan error, 4)
+		started := make(chan struct{}, 4)
+		for g := range 4 {
+			go func() {
+				for i := uint64(0); ; i++ {
+					sum, err := add(ctx, boot, i, uint64(g))
+					if err != nil {
+						errs <- err
+						return
+					}
+					if sum != i+uint64(g) {
+						errs <- errors.New("wrong sum")
+						return
+					}
+					if i == 0 {
+						started <- struct{}{}
+					}
+				}
+			}()
+		}
+		for range 4 {
+			<-started
+		}
+		p.client.Close()
+		for range 4 {
+			err := <-errs
+			var e *capnprpc.Exception
+			if !errors.As(err, &e) || e.Type != capnprpc.Disconnected {
+				t.Fatalf("call during Close: %v, want a Disconnected exception", err)
+			}
+		}
+		boot.Release()
+		p.server.Close()
+	}
+}
+
+// TestCloseSendsNoReturnForCancelledCalls closes the serving side while a
+// call runs: Close cancels its context, and the caller must see the
+// connection end (Disconnected), not the "context canceled" exception
+// the implementation returned because of it.
+func TestCloseSendsNoReturnForCancelledCalls(t *testing.T) {
+	for range 20 {
+		srv := newCalc()
+		p := newPair(t, socketPair, srv, capnprpc.Limits{})
+		boot := p.client.Bootstrap(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- boot.Call(context.Background(), mBlock, nil, nil) }()
+		<-srv.blockStarted
+		p.server.Close()
+		if err := <-srv.blockEnded; !errors.Is(err, context.Canceled) {
+			t.Fatalf("implementation's context after Close: %v, want canceled", err)
+		}
+		err := <-done
+		var e *capnprpc.Exception
+		if !errors.As(err, &e) || e.Type != capnprpc.Disconnected || e.Remote {
+			t.Fatalf("call cut off by the server's Close: %v, want a local Disconnected exception", err)
+		}
+		boot.Release()
+		p.client.Close()
+	}
+}
+
+// stubborn is a Server whose calls ignore their context and return when
+// release is closed.
+type stubborn struct {
+	started chan struct{}
+	release chan struct{}
+}
+
+func (s *stubborn) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	s.started <- struct{}{}
+	<-s.release
+	return nil
+}
+
+// TestWaitIdleAfterClose: a call still running after Close (its
+// implementation ignores the cancelled context) keeps WaitIdle waiting.
+func TestWaitIdleAfterClose(t *testing.T) {
+	srv := &stubborn{started: make(chan struct{}, 1), release: make(chan struct{})}
+	p := newPair(t, socketPair, srv, capnprpc.Limits{})
+	boot := p.client.Bootstrap(context.Background())
+	defer boot.Release()
+	go boot.Call(context.Background(), mAdd, nil, nil)
+	<-srv.started
+	p.server.Close()
+	ended, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := p.server.WaitIdle(ended); !errors.Is(err, context.Canceled) {
+		t.Fatalf("WaitIdle while a call runs on a closed connection: %v, want context.Canceled", err)
+	}
+	close(srv.release)
+	if err := p.server.WaitIdle(context.Background()); err != nil {
+		t.Fatalf("WaitIdle once the call returned: %v", err)
+	}
+}
