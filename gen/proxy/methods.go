@@ -127,10 +127,22 @@ func (g *generator) client(it *annotate.Interface) {
 	)
 
 	// func (c *MiningClient) Release() { c.c.Release() }
-	f.Comment(docComment("Release releases the capability the client calls. Calls made after Release fail."))
-	f.Func().Params(jen.Id("c").Op("*").Id(name)).Id("Release").Params().Block(
-		jen.Id("c").Dot("c").Dot("Release").Call(),
-	)
+	if d := destroyMethod(g.pkg, it); d != nil {
+		// The libmultiprocess dialect: destroy @0 frees the object on
+		// the peer, and its clients call it before they release it.
+		f.Comment(docComment(fmt.Sprintf("Release calls %s on the remote object (the libmultiprocess dialect: the peer frees\n"+
+			"the object then; its error is dropped) and releases the capability the client calls. Calls\n"+
+			"made after Release fail; a second Release does nothing.", d.Name)))
+		f.Func().Params(jen.Id("c").Op("*").Id(name)).Id("Release").Params().Block(
+			jen.Qual(ipcimplPath, "Destroy").Call(jen.Id("c").Dot("c"), jen.Op("&").Id(methodVar(it, d))),
+			jen.Id("c").Dot("c").Dot("Release").Call(),
+		)
+	} else {
+		f.Comment(docComment("Release releases the capability the client calls. Calls made after Release fail."))
+		f.Func().Params(jen.Id("c").Op("*").Id(name)).Id("Release").Params().Block(
+			jen.Id("c").Dot("c").Dot("Release").Call(),
+		)
+	}
 
 	for _, anc := range g.ancestry(it) {
 		for _, m := range anc.Methods {
@@ -139,6 +151,23 @@ func (g *generator) client(it *annotate.Interface) {
 			}
 		}
 	}
+}
+
+// destroyMethod returns the method a client's Release calls first: in a
+// libmultiprocess dialect package, an interface's method @0 declared as
+// Destroy(ctx context.Context) error (destroy @0 (context) -> ()); nil
+// otherwise.
+func destroyMethod(pkg *annotate.Package, it *annotate.Interface) *annotate.Method {
+	if pkg.Dialect != annotate.Libmultiprocess || it.Func != nil {
+		return nil
+	}
+	for _, m := range it.Methods {
+		if m.Ordinal == 0 && m.Name == "Destroy" && !m.Retired && !m.WireOnly && !m.NoContext &&
+			m.Context && m.Error && len(live(m.Params)) == 0 && len(live(m.Results)) == 0 {
+			return m
+		}
+	}
+	return nil
 }
 
 // clientMethod emits the method m of the interface it on the client proxy

@@ -36,3 +36,22 @@ func Dir() (dir string, ok bool, err error) {
 	}
 	return dir, true, nil
 }
+
+// SourceDir returns the libmultiprocess source tree the programs in Dir
+// were built from (.ci/libmultiprocess extracts it beside the build:
+// <cache>/src/libmultiprocess-<version>, Dir being <cache>/build/example),
+// holding example/*.capnp and include/mp/proxy.capnp; ok == false when
+// EnvVar is unset.
+func SourceDir() (src string, ok bool, err error) {
+	dir, ok, err := Dir()
+	if !ok || err != nil {
+		return "", ok, err
+	}
+	matches, _ := filepath.Glob(filepath.Join(dir, "..", "..", "src", "libmultiprocess-*"))
+	for _, m := range matches {
+		if _, err := os.Stat(filepath.Join(m, "example", "init.capnp")); err == nil {
+			return m, true, nil
+		}
+	}
+	return "", true, fmt.Errorf("%s=%s: no libmultiprocess source beside it (../../src/libmultiprocess-*/example/init.capnp); run .ci/libmultiprocess", EnvVar, dir)
+}

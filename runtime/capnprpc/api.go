@@ -290,6 +290,9 @@ type Options struct {
 	Logger      *slog.Logger // engine warnings (aborts, protocol errors); nil discards
 	Observer    Observer     // nil: none
 	Limits      Limits
+	// Hooks, if set, takes part in every call sent and received (see
+	// CallHooks); nil: none.
+	Hooks CallHooks
 }
 
 // Conn is one two-party RPC connection. Its methods are safe for

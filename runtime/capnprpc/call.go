@@ -154,7 +154,7 @@ func (c *Conn) sendCall(ctx context.Context, n *node, spec *callSpec, async bool
 		return nil, err
 	}
 	m, seg := newOutMsg()
-	err = c.buildCall(m, seg, q, n, spec)
+	err = c.buildCall(ctx, m, seg, q, n, spec)
 	c.abortOn(err)
 	if err == nil {
 		err = c.sendMsg(m, async)
@@ -175,7 +175,7 @@ func (c *Conn) sendCall(ctx context.Context, n *node, spec *callSpec, async bool
 	return nil, err
 }
 
-func (c *Conn) buildCall(m *engineMsg, seg *capnp.Segment, q *question, n *node, spec *callSpec) error {
+func (c *Conn) buildCall(ctx context.Context, m *engineMsg, seg *capnp.Segment, q *question, n *node, spec *callSpec) error {
 	root, err := rpccp.NewRootMessage(seg)
 	if err != nil {
 		return err
@@ -208,6 +208,12 @@ func (c *Conn) buildCall(m *engineMsg, seg *capnp.Segment, q *question, n *node,
 		}
 		if err == nil && spec.params != nil {
 			err = spec.params(st)
+		}
+	}
+	if err == nil {
+		var content capnp.Ptr
+		if content, err = p.Content(); err == nil {
+			err = c.outgoingHook(ctx, q, spec, content)
 		}
 	}
 	if err != nil {

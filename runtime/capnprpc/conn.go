@@ -20,6 +20,7 @@ type connState struct {
 	logger   *slog.Logger
 	observer Observer
 	baseCtx  func() context.Context
+	hooks    CallHooks
 
 	bootstrap         *Capability
 	bootstrapReleased func()
@@ -92,6 +93,7 @@ func newConn(rwc io.ReadWriteCloser, opts *Options) *Conn {
 	}
 	c.observer = opts.Observer
 	c.baseCtx = opts.BaseContext
+	c.hooks = opts.Hooks
 	c.bootstrap = opts.Bootstrap
 	c.bootstrapReleased = opts.BootstrapReleased
 	c.bootstrapExport = -1

@@ -258,6 +258,7 @@ func (c *Conn) handleCall(m *engineMsg, root rpccp.Message) error {
 	} else {
 		call.ctx, a.stdCancel = context.WithCancel(base)
 	}
+	c.incomingHook(call)
 	c.answers[qid] = a
 	c.accepted++
 	call.inSize = int64(m.size)

@@ -32,6 +32,7 @@ type question struct {
 
 	paramExports []uint32 // exports in the Call's params (releaseParamCaps)
 	pipelines    []*node  // unresolved kindPipeline promises on this question
+	onDone       func()   // CallHooks.Outgoing's done, or nil
 }
 
 // export is one capability we exported: node is a reference held for the
@@ -113,6 +114,9 @@ func (c *Conn) freeQuestionLocked(q *question) *engineMsg {
 		c.nq--
 	}
 	ret := q.ret
+	if q.onDone != nil {
+		q.onDone()
+	}
 	*q = question{ready: q.ready, paramExports: q.paramExports[:0]}
 	select {
 	case <-q.ready:

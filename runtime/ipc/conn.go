@@ -11,6 +11,7 @@ import (
 
 	"github.com/ifacegen/ifacegen/runtime/capnprpc"
 	"github.com/ifacegen/ifacegen/runtime/internal/callctx"
+	"github.com/ifacegen/ifacegen/runtime/mpthread"
 )
 
 // Options configures a connection. A nil *Options means the defaults
@@ -59,6 +60,13 @@ type Options struct {
 	// "Limits" section); a peer that exceeds one is cut off with an Abort
 	// naming it, and other connections carry on.
 	Limits Limits
+
+	// Dialect selects conventions on top of Cap'n Proto RPC: Plain (the
+	// zero value) or Libmultiprocess, to talk to Bitcoin Core's IPC and
+	// other programs built with libmultiprocess (see Libmultiprocess).
+	// Both sides of a connection must agree; the Go interfaces on it come
+	// from packages with //ipc:package dialect=libmultiprocess.
+	Dialect Dialect
 }
 
 // Limits bounds what a peer can make a connection hold; see
@@ -130,7 +138,16 @@ func newConn(rwc io.ReadWriteCloser, opts *Options, bootstrapReleased func()) *C
 	if log := newMessageLog(opts, connIDs.Add(1)); log != nil {
 		ropts.Observer = logObserver{log}
 	}
+	var threads *mpthread.Protocol
+	if opts.Dialect == Libmultiprocess {
+		threads = mpthread.New(dialectKinds)
+		ropts.Hooks = threads
+		ropts.Bootstrap = threads.WrapBootstrap(ropts.Bootstrap)
+	}
 	c.rpc = capnprpc.NewConn(rwc, ropts)
+	if threads != nil {
+		threads.Attach(c.rpc)
+	}
 	return c
 }
 

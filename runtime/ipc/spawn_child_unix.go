@@ -55,6 +55,12 @@ var ErrNotSpawned = errors.New("this program is started by its parent process ov
 //		}
 //	}
 //
+// With opts.Dialect set to Libmultiprocess, a process whose SpawnFDEnv is
+// unset reads the descriptor from its first argument instead, as
+// libmultiprocess's programs do ("<exe> <fd>"): a Go program can take the
+// place of a C++ one that a C++ parent spawns (e.g. mpcalculator under
+// mpexample). The first argument must then be the descriptor's number.
+//
 // When the parent spawned this process with SpawnOptions.Sandbox,
 // ServeSpawned applies that policy (sandbox.ApplyFromEnv) before it
 // serves, and returns the error without serving if it cannot.
@@ -70,6 +76,10 @@ var ErrNotSpawned = errors.New("this program is started by its parent process ov
 // error included, returns EPIPE instead.
 func ServeSpawned(bootstrap *Capability, opts *Options) error {
 	value, ok := os.LookupEnv(SpawnFDEnv)
+	if !ok && opts != nil && opts.Dialect == Libmultiprocess && len(os.Args) > 1 {
+		// libmultiprocess's convention: "<exe> <fd>".
+		value, ok = os.Args[1], true
+	}
 	if !ok {
 		bootstrap.Release()
 		return fmt.Errorf("%s: %w", filepath.Base(os.Args[0]), ErrNotSpawned)

@@ -91,7 +91,10 @@ type SpawnOptions struct {
 // Init: wrap it in the generated client, e.g. initipc.NewInitClient(boot).
 //
 // The child inherits its end of the socket pair as file descriptor 3,
-// named by SpawnFDEnv, and is expected to call ServeSpawned. It runs in
+// named by SpawnFDEnv, and is expected to call ServeSpawned. With
+// opts.Dialect set to Libmultiprocess the descriptor's number is also
+// passed as the child's first argument, before args, as libmultiprocess's
+// programs (mpcalculator, bitcoin-node's children) expect. It runs in
 // its own process group, so that a Ctrl-C at the terminal reaches only
 // this process, which can then end its children in order.
 //
@@ -145,6 +148,10 @@ func Spawn(ctx context.Context, exe string, args []string, opts *SpawnOptions) (
 	}
 	if p.killTimeout <= 0 {
 		p.killTimeout = 5 * time.Second
+	}
+	if opts.Dialect == Libmultiprocess {
+		// libmultiprocess's convention: the socket's descriptor is argv[1].
+		args = append([]string{strconv.Itoa(spawnFD)}, args...)
 	}
 	cmd := exec.Command(exe, args...)
 	cmd.Env = spawnEnv(opts.Env, policy)

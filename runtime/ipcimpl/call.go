@@ -3,6 +3,7 @@ package ipcimpl
 import (
 	"context"
 	"errors"
+	"time"
 
 	"capnproto.org/go/capnp/v3"
 
@@ -87,4 +88,22 @@ func clientError(ctx context.Context, m *capnprpc.Method, err error) error {
 		return &ipc.Error{Method: m.Name, Err: ctx.Err()}
 	}
 	return ipc.CallError(m.Name, err)
+}
+
+// DestroyTimeout bounds how long a generated client's Release waits for
+// the peer to answer Destroy (see Destroy).
+const DestroyTimeout = time.Minute
+
+// Destroy calls m, a libmultiprocess dialect's destroy @0 (context) -> (),
+// on c before a generated client's Release releases c, as libmultiprocess's
+// own clients do: the peer frees the object then. It does nothing when c
+// is nil or already released. Its error is dropped (the object is gone, or
+// so is the connection); it waits at most DestroyTimeout.
+func Destroy(c *capnprpc.Capability, m *capnprpc.Method) {
+	if c == nil || c.Released() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), DestroyTimeout)
+	defer cancel()
+	_ = c.Call(ctx, m, nil, nil)
 }

@@ -27,6 +27,10 @@ import "context"
 //ipc:interface
 type ThreadMap interface {
 	MakeThread(ctx context.Context, name string) (Thread, error)
+	// MakePool pre-allocates count server threads for calls whose
+	// Context names no thread (libmultiprocess since 2026; a Go server
+	// runs every call on a goroutine and needs none).
+	MakePool(ctx context.Context, count uint32) error
 }
 
 // Thread is the handle of one server thread, made by ThreadMap.MakeThread.

@@ -523,8 +523,11 @@ func NewBlockTemplateClient(c *ipc.Capability) *BlockTemplateClient {
 	return client
 }
 
-// Release releases the capability the client calls. Calls made after Release fail.
+// Release calls Destroy on the remote object (the libmultiprocess dialect: the peer frees
+// the object then; its error is dropped) and releases the capability the client calls. Calls
+// made after Release fail; a second Release does nothing.
 func (c *BlockTemplateClient) Release() {
+	ipcimpl.Destroy(c.c, &methodBlockTemplateDestroy)
 	c.c.Release()
 }
 

@@ -12,6 +12,10 @@ interface ThreadMap @0xee5e37179ad9dc9d {
   # their handles in Context.Thread of later calls.
 
   makeThread @0 (name :Text) -> (result :Thread);
+  makePool @1 (count :UInt32) -> ();
+  # MakePool pre-allocates count server threads for calls whose
+  # Context names no thread (libmultiprocess since 2026; a Go server
+  # runs every call on a goroutine and needs none).
 }
 
 interface Thread @0x81c1e2600d0b56c5 {

@@ -36,6 +36,26 @@ func (c ThreadMap) MakeThread(ctx context.Context, params func(ThreadMap_makeThr
 
 }
 
+func (c ThreadMap) MakePool(ctx context.Context, params func(ThreadMap_makePool_Params) error) (ThreadMap_makePool_Results_Future, capnp.ReleaseFunc) {
+
+	s := capnp.Send{
+		Method: capnp.Method{
+			InterfaceID:   0xee5e37179ad9dc9d,
+			MethodID:      1,
+			InterfaceName: "mpproxy.capnp:ThreadMap",
+			MethodName:    "makePool",
+		},
+	}
+	if params != nil {
+		s.ArgsSize = capnp.ObjectSize{DataSize: 8, PointerCount: 0}
+		s.PlaceArgs = func(s capnp.Struct) error { return params(ThreadMap_makePool_Params(s)) }
+	}
+
+	ans, release := capnp.Client(c).SendCall(ctx, s)
+	return ThreadMap_makePool_Results_Future{Future: ans.Future()}, release
+
+}
+
 func (c ThreadMap) WaitStreaming() error {
 	return capnp.Client(c).WaitStreaming()
 }
@@ -110,6 +130,8 @@ func (c ThreadMap) GetFlowLimiter() fc.FlowLimiter {
 // A ThreadMap_Server is a ThreadMap with a local implementation.
 type ThreadMap_Server interface {
 	MakeThread(context.Context, ThreadMap_makeThread) error
+
+	MakePool(context.Context, ThreadMap_makePool) error
 }
 
 // ThreadMap_NewServer creates a new Server from an implementation of ThreadMap_Server.
@@ -128,7 +150,7 @@ func ThreadMap_ServerToClient(s ThreadMap_Server) ThreadMap {
 // This can be used to create a more complicated Server.
 func ThreadMap_Methods(methods []server.Method, s ThreadMap_Server) []server.Method {
 	if cap(methods) == 0 {
-		methods = make([]server.Method, 0, 1)
+		methods = make([]server.Method, 0, 2)
 	}
 
 	methods = append(methods, server.Method{
@@ -140,6 +162,18 @@ func ThreadMap_Methods(methods []server.Method, s ThreadMap_Server) []server.Met
 		},
 		Impl: func(ctx context.Context, call *server.Call) error {
 			return s.MakeThread(ctx, ThreadMap_makeThread{call})
+		},
+	})
+
+	methods = append(methods, server.Method{
+		Method: capnp.Method{
+			InterfaceID:   0xee5e37179ad9dc9d,
+			MethodID:      1,
+			InterfaceName: "mpproxy.capnp:ThreadMap",
+			MethodName:    "makePool",
+		},
+		Impl: func(ctx context.Context, call *server.Call) error {
+			return s.MakePool(ctx, ThreadMap_makePool{call})
 		},
 	})
 
@@ -161,6 +195,23 @@ func (c ThreadMap_makeThread) Args() ThreadMap_makeThread_Params {
 func (c ThreadMap_makeThread) AllocResults() (ThreadMap_makeThread_Results, error) {
 	r, err := c.Call.AllocResults(capnp.ObjectSize{DataSize: 0, PointerCount: 1})
 	return ThreadMap_makeThread_Results(r), err
+}
+
+// ThreadMap_makePool holds the state for a server call to ThreadMap.makePool.
+// See server.Call for documentation.
+type ThreadMap_makePool struct {
+	*server.Call
+}
+
+// Args returns the call's arguments.
+func (c ThreadMap_makePool) Args() ThreadMap_makePool_Params {
+	return ThreadMap_makePool_Params(c.Call.Args())
+}
+
+// AllocResults allocates the results struct.
+func (c ThreadMap_makePool) AllocResults() (ThreadMap_makePool_Results, error) {
+	r, err := c.Call.AllocResults(capnp.ObjectSize{DataSize: 0, PointerCount: 0})
+	return ThreadMap_makePool_Results(r), err
 }
 
 // ThreadMap_List is a list of ThreadMap.
@@ -337,6 +388,143 @@ func (f ThreadMap_makeThread_Results_Future) Struct() (ThreadMap_makeThread_Resu
 }
 func (p ThreadMap_makeThread_Results_Future) Result() Thread {
 	return Thread(p.Future.Field(0, nil).Client())
+}
+
+type ThreadMap_makePool_Params capnp.Struct
+
+// ThreadMap_makePool_Params_TypeID is the unique identifier for the type ThreadMap_makePool_Params.
+const ThreadMap_makePool_Params_TypeID = 0xd989bdba64550ac4
+
+func NewThreadMap_makePool_Params(s *capnp.Segment) (ThreadMap_makePool_Params, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0})
+	return ThreadMap_makePool_Params(st), err
+}
+
+func NewRootThreadMap_makePool_Params(s *capnp.Segment) (ThreadMap_makePool_Params, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0})
+	return ThreadMap_makePool_Params(st), err
+}
+
+func ReadRootThreadMap_makePool_Params(msg *capnp.Message) (ThreadMap_makePool_Params, error) {
+	root, err := msg.Root()
+	return ThreadMap_makePool_Params(root.Struct()), err
+}
+
+func (s ThreadMap_makePool_Params) String() string {
+	str, _ := text.Marshal(0xd989bdba64550ac4, capnp.Struct(s))
+	return str
+}
+
+func (s ThreadMap_makePool_Params) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (ThreadMap_makePool_Params) DecodeFromPtr(p capnp.Ptr) ThreadMap_makePool_Params {
+	return ThreadMap_makePool_Params(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s ThreadMap_makePool_Params) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s ThreadMap_makePool_Params) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s ThreadMap_makePool_Params) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s ThreadMap_makePool_Params) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+func (s ThreadMap_makePool_Params) Count() uint32 {
+	return capnp.Struct(s).Uint32(0)
+}
+
+func (s ThreadMap_makePool_Params) SetCount(v uint32) {
+	capnp.Struct(s).SetUint32(0, v)
+}
+
+// ThreadMap_makePool_Params_List is a list of ThreadMap_makePool_Params.
+type ThreadMap_makePool_Params_List = capnp.StructList[ThreadMap_makePool_Params]
+
+// NewThreadMap_makePool_Params creates a new list of ThreadMap_makePool_Params.
+func NewThreadMap_makePool_Params_List(s *capnp.Segment, sz int32) (ThreadMap_makePool_Params_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, sz)
+	return capnp.StructList[ThreadMap_makePool_Params](l), err
+}
+
+// ThreadMap_makePool_Params_Future is a wrapper for a ThreadMap_makePool_Params promised by a client call.
+type ThreadMap_makePool_Params_Future struct{ *capnp.Future }
+
+func (f ThreadMap_makePool_Params_Future) Struct() (ThreadMap_makePool_Params, error) {
+	p, err := f.Future.Ptr()
+	return ThreadMap_makePool_Params(p.Struct()), err
+}
+
+type ThreadMap_makePool_Results capnp.Struct
+
+// ThreadMap_makePool_Results_TypeID is the unique identifier for the type ThreadMap_makePool_Results.
+const ThreadMap_makePool_Results_TypeID = 0xe62a47a377a4856e
+
+func NewThreadMap_makePool_Results(s *capnp.Segment) (ThreadMap_makePool_Results, error) {
+	st, err := capnp.NewStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0})
+	return ThreadMap_makePool_Results(st), err
+}
+
+func NewRootThreadMap_makePool_Results(s *capnp.Segment) (ThreadMap_makePool_Results, error) {
+	st, err := capnp.NewRootStruct(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0})
+	return ThreadMap_makePool_Results(st), err
+}
+
+func ReadRootThreadMap_makePool_Results(msg *capnp.Message) (ThreadMap_makePool_Results, error) {
+	root, err := msg.Root()
+	return ThreadMap_makePool_Results(root.Struct()), err
+}
+
+func (s ThreadMap_makePool_Results) String() string {
+	str, _ := text.Marshal(0xe62a47a377a4856e, capnp.Struct(s))
+	return str
+}
+
+func (s ThreadMap_makePool_Results) EncodeAsPtr(seg *capnp.Segment) capnp.Ptr {
+	return capnp.Struct(s).EncodeAsPtr(seg)
+}
+
+func (ThreadMap_makePool_Results) DecodeFromPtr(p capnp.Ptr) ThreadMap_makePool_Results {
+	return ThreadMap_makePool_Results(capnp.Struct{}.DecodeFromPtr(p))
+}
+
+func (s ThreadMap_makePool_Results) ToPtr() capnp.Ptr {
+	return capnp.Struct(s).ToPtr()
+}
+func (s ThreadMap_makePool_Results) IsValid() bool {
+	return capnp.Struct(s).IsValid()
+}
+
+func (s ThreadMap_makePool_Results) Message() *capnp.Message {
+	return capnp.Struct(s).Message()
+}
+
+func (s ThreadMap_makePool_Results) Segment() *capnp.Segment {
+	return capnp.Struct(s).Segment()
+}
+
+// ThreadMap_makePool_Results_List is a list of ThreadMap_makePool_Results.
+type ThreadMap_makePool_Results_List = capnp.StructList[ThreadMap_makePool_Results]
+
+// NewThreadMap_makePool_Results creates a new list of ThreadMap_makePool_Results.
+func NewThreadMap_makePool_Results_List(s *capnp.Segment, sz int32) (ThreadMap_makePool_Results_List, error) {
+	l, err := capnp.NewCompositeList(s, capnp.ObjectSize{DataSize: 0, PointerCount: 0}, sz)
+	return capnp.StructList[ThreadMap_makePool_Results](l), err
+}
+
+// ThreadMap_makePool_Results_Future is a wrapper for a ThreadMap_makePool_Results promised by a client call.
+type ThreadMap_makePool_Results_Future struct{ *capnp.Future }
+
+func (f ThreadMap_makePool_Results_Future) Struct() (ThreadMap_makePool_Results, error) {
+	p, err := f.Future.Ptr()
+	return ThreadMap_makePool_Results(p.Struct()), err
 }
 
 type Thread capnp.Client
@@ -754,37 +942,43 @@ func (p Context_Future) CallbackThread() Thread {
 	return Thread(p.Future.Field(1, nil).Client())
 }
 
-const schema_cc316e3f71a040fb = "x\xda\x9c\x92Ah\x13A\x14\x86\xdf?\xb3\xebV\xdb" +
-	"4\x0c[\xd1\x9bPB\xc1\xd2\x84\x96\x1e\xd4^6\xa8" +
-	"\xd0\x93\x92\x0dE\xb0bqL\x06\x85d\xd3u\xb3\xc5" +
-	"\xdaK\x91\xa2\xe0\xa1\x07\xafb\xc1\x8b\x17/B\xa1`" +
-	"\xf1\xa4`E\xb0HA\x0fB.z\xd0S=*\"" +
-	"82I\xb7\x89\x11Qz{\xbb\xef\x9f\xef\xff\x1f\xef" +
-	"\x8d\x1e@\xde\x1aK\xbd\xe1\xc4\xfc\x11{\x9f~q\xae" +
-	"7u\xe9\xe3\xb3\x9b$\xfa\xb9\xfe\x91\x7fp\xcd\xab\x8d" +
-	"\xbd&\x82\xbb\x89G\xee;8D\xee\x16&\xdd\xef\xa6" +
-	"\xd2\x1b\xeb\x8b\x0bK|\xed.\x89\x83 \xb2\x1c\xa2\xf1" +
-	"\x0f\x18\x04Yzc\xb0\xf7b\xf9\xd3\xe9\xfb$\xfa\xd1" +
-	"\xc6\xd8\xcc\xbc\x7f\x85Uw\xabI\xda\xc4u\x82^\x1e" +
-	"\xfa\xba\xb4\xbd\xfa\xf8)\x89\xc3 \xb2Mg<\xcb\xa6" +
-	"ApO0\x8f\xa0\xdf\x0eU\xf8\xcf\xcf\x8d\x97\x9d\x82" +
-	"\xf3\xach\x04\xaa)Xi\xbc\xbfw\xe8\xd8\xcc\x97?" +
-	"B\xdfb\xcf\xdd\xe5\xa6\xe9\x1d6\xe9\xae\x99J7." +
-	"\xac\xdf~\xb2=\xf3\xad\x15\xbaE[a\xc3\x86\xf6\x90" +
-	"y\x94\xd5A\x18F\xb3\xf37r(\xc9\xb0\x16NL" +
-	"]MGJ\x96\x0b\x80oq\xbbcj$$!N" +
-	"\x12\x13\xb6\xb3xE\xc5ge\xa0\xf2(\x00\xbb\x18\x9e" +
-	"`\x0c%\xb7#\xc9\x14d\xe4\xc8\xa0\xdemvj\xf6" +
-	"H-V\xf3\xb1q\xeb\xe1\x16\x91\x05\"qt\x82\xc8" +
-	"\xcfp\xf8\xa3\x0c\x02\x18\x80\xf9\x99] \xf2G8\xfc" +
-	"\xe3\x0c^\xdc\xa4C\xb4\xf7G\x80 \xe8\x92\xacV/" +
-	"\xcbR\x85\xbc\xa9\xbfI\x92\x08Vg\xd032\xcc\x05" +
-	"\xb2\xa2Z_\x99\xa2\xaa\xcfUy\\\xf7\xad\xddP)" +
-	"\x13\xaa\x87\xc3\x1f`\xf0\"\xd3\x8f\xf7\x08/\xc8H\x06" +
-	"\xf8\x8d=\xdcf\xa7k2P\xe8#\x86\xbe\x0e\x1e\xeb" +
-	"\xe2Q{?\xc9\xb9 9,!\xa6\x89\x89\xfd\x8eN" +
-	"<\x89\xcb\xf2\xff,\xa9\xa8\xea\xe9\xb9\xea?\xa7\xde\xc9" +
-	"\xf6+\x00\x00\xff\xff\x0bm\xf1z"
+const schema_cc316e3f71a040fb = "x\xda\x9c\x93Oh\x13A\x14\xc6\xdf{\xb3\xeb\x06\xfb" +
+	"\x8fa[\xecE\x8a\xa5-\xa4\x98\xd0\xf8\x07\xb5 \x1b" +
+	"\xaaX(T\xb2\xa1z\xa8X\x1c\x93E!\xd9M\xcc" +
+	"ni\xed%H\xa9\xe2\xc1C\xaf\xa2 \xe8\xc9\x8bX" +
+	"\x10\xac\xd2\x83\xa2\xf5\xe2\xd1K!^\x04\xeb\xa9\x82\x07" +
+	"\x15\x11\\\x99\xddn\x12+\xd2\xe2m\x96\xf9\xf6\xf7\xbe" +
+	"\xf7\xde7C\xa70\xad\xa4\xda\xaa\x0a\x90yH\xdd\xe5" +
+	"\xbf>\xdb\xd2v\xe1\xc3\x8bk\xc0\xdb\x99\xff3}\xef" +
+	"\x8a\xe1\xa4\xde\x02\xa0\xdeO\x0f\xf5\x04i\x00z\x9cF" +
+	"uS\x9e\xfc\xd5\xe5\xea\xdc<{\xb2\x08\xbc\x0b\x01\x14" +
+	"\x0d\xe0\xe01\xeaEP\xfc\xd5\xde\x96\xf3\xf9\xf5\x93w" +
+	"\x80\xb7c\x03\xa3\x06\xff\xef\xa3%=\x1e\x9c\xfai\x06" +
+	"\xd0\xbf5\xf0m~c\xe9\xd1s\xe0\xdd\x08\xa0\xa2\xc4" +
+	",\xd0$\x02\xea\x8bd\x00\xfa\xef\x06\x0a\xec\xd7\xa7\xda" +
+	"\x9bf\xc1c\xcaJ\xc1J x\xb5\xfbL\xfe\xd9\xca" +
+	"\xcd50\xbb12\xf2\x9eF\xa4\xe0c p\x16\x1e" +
+	"\xcc\xdc\x1f\x1d\\\x0f\x09\xc1\xbd\xca\xc6\xa4\xd1\xbb\xb5\xb5" +
+	"\xdb{\x8eL}\xfe\xab\xdf/\xf4R\xff\x11\xb8\xfcJ" +
+	"7\xf4q&\xfb\xad\x9d[\xbe\xfetc\xea{\xd8o" +
+	"h\xe40\x1b\x94u\x8e3\x03\x12\xbe].WJ\xb3" +
+	"W\x93\x98\x13e\xa7<<q\xb9\xa3b\x89|\x06\xd1" +
+	"T\x98\xda40\x8cH\x9c\x8f\x00qU\xab^\xb2\xbc" +
+	"\xd3\xc2\xb6\xd2\x98A\xaccX\x84\x91\x94\xe4\xa6\xa4/" +
+	"#*\x9a\xb0\xdd\xad\xc5N\x94z\x1c\xcf\x9a\xf5d\xb5" +
+	"\x18S\x00\x14\x04\xe0\xf1a\x00\xb3\x8f\xa19D\xc8\x11" +
+	";\xe5|xb\x0e\xc0\xdc\xcf\xd0<Jhx\x01\x1d" +
+	"yc\xf5\x80\xc8\x01\xfd\x9c(\x16/\x8a\\\x01\x8c\x89" +
+	"\x7fI\"\x0bJ\xb3\xd1qQN\xda\xa2`\x85_}" +
+	"Y\xcb\x9d.2\xcf5\x95\xba\xa96i*\xc6\xd0\xec" +
+	"$4*\xf2\xde\xfbOxFT\x84\x8d\x7f\xb0\x07\x1b" +
+	"\xec\x0eG\xd8\x16\xb6\x02a\xebv\xbcL\xa9T\x0ci" +
+	".4\xd3\x0e4h=\xb9\xd2\xb4\xe3a\x0c\x08c;" +
+	"\xc2\x05\x9d{.@]K[\xb4\x10.KF#\x0a" +
+	"9F\xcf\x81\xa7&\x81x\\\xc3F\xbe1\xca1\xdf" +
+	";\x06\xc4\xbb4?\x1a\x050\x91O\xa3\x1f\x95\x06\x80" +
+	"\x9d$)k\xb9\x1d\xd2\xe16\xab\xd9\x1c\xe0\xef\x00\x00" +
+	"\x00\xff\xffk\"/N"
 
 func RegisterSchema(reg *schemas.Registry) {
 	reg.Register(&schemas.Schema{
@@ -795,6 +989,8 @@ func RegisterSchema(reg *schemas.Registry) {
 			0x9c44e6645d0b22c6,
 			0xbbafb2ed83f6268d,
 			0xc7dce7fe036b26d4,
+			0xd989bdba64550ac4,
+			0xe62a47a377a4856e,
 			0xee5e37179ad9dc9d,
 			0xf75eedb886b95bdc,
 		},

@@ -35,6 +35,7 @@ func init() {
 // The methods of mpproxy.ThreadMap on the wire.
 var (
 	methodThreadMapMakeThread = capnprpc.Method{InterfaceID: ThreadMap_TypeID, MethodID: 0, Name: "mpproxy.ThreadMap.MakeThread", ParamsSize: capnp.ObjectSize{DataSize: 0, PointerCount: 1}}
+	methodThreadMapMakePool   = capnprpc.Method{InterfaceID: ThreadMap_TypeID, MethodID: 1, Name: "mpproxy.ThreadMap.MakePool", ParamsSize: capnp.ObjectSize{DataSize: 8, PointerCount: 0}}
 )
 
 // ThreadMapClient calls a mpproxy.ThreadMap in another process; the package doc says how its
@@ -78,6 +79,16 @@ func (c *ThreadMapClient) MakeThread(ctx context.Context, name string) (result m
 	return result, nil
 }
 
+// MakePool pre-allocates count server threads for calls whose
+// Context names no thread (libmultiprocess since 2026; a Go server
+// runs every call on a goroutine and needs none).
+func (c *ThreadMapClient) MakePool(ctx context.Context, count uint32) (err error) {
+	return ipcimpl.Call(ctx, c.c, &methodThreadMapMakePool, func(p capnp.Struct) error {
+		ThreadMap_makePool_Params(p).SetCount(count)
+		return nil
+	}, nil)
+}
+
 // NewThreadMapServer returns a capability that serves impl: calls to it, usually made by a
 // ThreadMapClient in another process, run impl's methods, concurrently. The caller owns the
 // returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.
@@ -102,6 +113,8 @@ func (s threadMapServer) Dispatch(ctx context.Context, call *capnprpc.Call) erro
 		switch call.MethodID() {
 		case 0:
 			return s.serveMakeThread(ctx, call)
+		case 1:
+			return s.serveMakePool(ctx, call)
 		}
 	}
 	return ipcimpl.Unknown(call)
@@ -123,6 +136,16 @@ func (s threadMapServer) serveMakeThread(ctx context.Context, call *capnprpc.Cal
 	})
 }
 
+// serveMakePool serves mpproxy.ThreadMap.MakePool.
+func (s threadMapServer) serveMakePool(ctx context.Context, call *capnprpc.Call) (err error) {
+	defer ipcimpl.Recover(ctx, &methodThreadMapMakePool, &err)
+	var count uint32
+	if err := readThreadMap_makePool_Params(ThreadMap_makePool_Params(call.Params()), &count); err != nil {
+		return ipcimpl.ParamsError(&methodThreadMapMakePool, err)
+	}
+	return ipc.ServerError(s.impl.MakePool(ctx, count))
+}
+
 // UnimplementedThreadMap answers every method of mpproxy.ThreadMap with an error wrapping ipc.ErrUnimplemented
 // (zero results for a method without an error result). Embed it in an implementation so that
 // adding a method to ThreadMap does not break implementations built against an older version:
@@ -135,6 +158,11 @@ var _ mpproxy.ThreadMap = UnimplementedThreadMap{}
 // MakeThread returns ipc.Unimplemented("mpproxy.ThreadMap.MakeThread").
 func (UnimplementedThreadMap) MakeThread(context.Context, string) (mpproxy.Thread, error) {
 	return nil, ipc.Unimplemented("mpproxy.ThreadMap.MakeThread")
+}
+
+// MakePool returns ipc.Unimplemented("mpproxy.ThreadMap.MakePool").
+func (UnimplementedThreadMap) MakePool(context.Context, uint32) error {
+	return ipc.Unimplemented("mpproxy.ThreadMap.MakePool")
 }
 
 // ExportThreadMap returns a new reference to the capability that carries v: nil for nil, the
@@ -299,6 +327,12 @@ func ImportThread(c *ipc.Capability) mpproxy.Thread {
 		}
 	}
 	return NewThreadClient(c)
+}
+
+// readThreadMap_makePool_Params reads the arguments of a call to mpproxy.ThreadMap.MakePool from p.
+func readThreadMap_makePool_Params(p ThreadMap_makePool_Params, count *uint32) error {
+	*count = p.Count()
+	return nil
 }
 
 // WriteContext writes v into s.
