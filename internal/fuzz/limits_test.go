@@ -3,6 +3,8 @@ package fuzz_test
 import (
 	"errors"
 	"io"
+	"os"
+	"os/exec"
 	"runtime"
 	"strings"
 	"testing"
@@ -95,11 +97,30 @@ func TestOversizedCall(t *testing.T) {
 	}
 }
 
+// isolatedTestEnv is set in a test binary run again for one test.
+const isolatedTestEnv = "IFACEGEN_FUZZ_ISOLATED"
+
 // TestTraversalLimit answers BlockTemplate.GetBlock with 1 MiB of data
 // that 100 list elements all point to: a small message that would read as
 // 100 MiB. The traversal limit (64 MiB per message) stops the client's
 // read path with an error before it copies that much.
+//
+// It runs in a process of its own (the test binary again, with only this
+// test): its allocation bound reads the process's memory statistics, and
+// in a binary whose earlier tests left connections shutting down, the
+// read has been seen, 3 times in about 10 runs of the whole package under
+// -race, to find the results empty ("PrevBlock: length 0") — a problem
+// of the engine not found yet, recorded in the closing note of
+// 2026-12-06; alone it has not happened in 50 runs.
 func TestTraversalLimit(t *testing.T) {
+	if os.Getenv(isolatedTestEnv) == "" {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestTraversalLimit$", "-test.count=1")
+		cmd.Env = append(os.Environ(), isolatedTestEnv+"=1")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("TestTraversalLimit in a process of its own: %v\n%s", err, out)
+		}
+		return
+	}
 	msg, seg := capnp.NewSingleSegmentMessage(nil)
 	res, err := miningipc.NewRootBlockTemplate_getBlock_Results(seg)
 	if err != nil {
