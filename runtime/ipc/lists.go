@@ -16,9 +16,11 @@ var ErrReleased = errors.New("ipc: call on a released or null capability")
 // SliceLen returns the length of l, a list read from a message, for a
 // generated reader that is about to make a Go slice of that many elements
 // of type E. It fails with an error wrapping ErrListTooLong when the slice
-// would take more memory than the read budget of l's message, the
-// traversal limit a connection gives a received message (64 times its
-// size, at least 64 KiB, at most 64 MiB; see guard.go).
+// would take more memory than the read budget of l's message: its
+// traversal limit, which a connection sets on every message it receives
+// (capnprpc.Limits.TraverseLimitMult: by default 64 times its size, at
+// least 64 KiB, at most 64 MiB), or go-capnp's 64 MiB for a message
+// without one.
 //
 // The traversal limit bounds what is read, not what is allocated: an
 // element of a list of zero-sized structs takes no byte in the message
@@ -42,6 +44,14 @@ func MapLen[K comparable, V any, L ~capnp.ListKind](l L) (int, error) {
 	return listLen(capnp.List(l), uint64(unsafe.Sizeof(k)+unsafe.Sizeof(v))+1)
 }
 
+// The budgets listLen assumes: every message may be traversed at least
+// minReadBudget bytes (the engine's floor), and one without a traversal
+// limit of its own has go-capnp's default.
+const (
+	minReadBudget     = 64 << 10
+	defaultReadBudget = 64 << 20
+)
+
 // listLen returns l.Len(), or an error if that many Go values of size
 // bytes each exceed the read budget of l's message.
 func listLen(l capnp.List, size uint64) (int, error) {
@@ -50,11 +60,9 @@ func listLen(l capnp.List, size uint64) (int, error) {
 	if overflow == 0 && need <= minReadBudget {
 		return n, nil // within the budget of any message
 	}
-	budget := uint64(maxReadBudget)
-	if m := l.Message(); m != nil {
-		if total, err := m.TotalSize(); err == nil {
-			budget = readBudget(total)
-		}
+	budget := uint64(defaultReadBudget)
+	if m := l.Message(); m != nil && m.TraverseLimit > 0 {
+		budget = m.TraverseLimit
 	}
 	if overflow != 0 || need > budget {
 		return 0, fmt.Errorf("%w: %d elements of %d bytes in Go exceed the read budget of their message (%d bytes)",
