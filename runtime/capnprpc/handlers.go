@@ -151,6 +151,16 @@ func (c *Conn) completeQuestion(q *question, ret *engineMsg, content capnp.Ptr, 
 		}
 		return
 	}
+	if len(pipes) == 0 {
+		wakeLocked(q)
+		c.mu.Unlock()
+		return
+	}
+	// The promises resolve outside conn.mu. Hold q meanwhile: otherwise
+	// the release of its last promise, or its caller giving up, could free
+	// q (and ret) and hand it to another call before q's caller is woken,
+	// and that call would take the wake-up for its own Return.
+	q.refs++
 	c.mu.Unlock()
 
 	// Resolve pipelined promises before the caller hears of the Return (so
@@ -168,15 +178,21 @@ func (c *Conn) completeQuestion(q *question, ret *engineMsg, content capnp.Ptr, 
 		}
 	}
 	c.mu.Lock()
+	wakeLocked(q)
+	c.mu.Unlock()
+	for _, p := range pipes {
+		c.detachPipeline(p, q)
+	}
+	c.releaseQuestion(q, true)
+}
+
+// wakeLocked hands q's Return (or failure) to its caller; conn.mu is held.
+func wakeLocked(q *question) {
 	select {
 	case q.ready <- struct{}{}:
 	default:
 	}
 	q.delivered = true
-	c.mu.Unlock()
-	for _, p := range pipes {
-		c.detachPipeline(p, q)
-	}
 }
 
 // handleCall accepts a call from the peer.
@@ -463,11 +479,7 @@ func (c *Conn) handleUnimplemented(root rpccp.Message) error {
 		}
 		return nil
 	}
-	select {
-	case q.ready <- struct{}{}:
-	default:
-	}
-	q.delivered = true
+	wakeLocked(q)
 	c.mu.Unlock()
 	for _, p := range pipes {
 		p.resolve(brokenNode(qerr))
