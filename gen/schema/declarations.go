@@ -98,16 +98,20 @@ type enumerantDecl struct {
 
 // capnpType is a Cap'n Proto type as a field declares it.
 type capnpType struct {
-	which schema.Type_Which // a scalar, text, data, list, enum, structType, interface or anyPointer (a retired slot)
-	elem  *capnpType        // list: the element type
-	id    uint64            // enum, structType, interface: the declaration's ID
-	name  string            // enum, structType, interface: the declaration's name, "Alias.Name" when imported
-	decl  any               // enum, structType, interface: the *enumDecl, *structDecl or *interfaceDecl
-	file  *schemaFile       // enum, structType, interface: the file that declares it
+	which  schema.Type_Which // a scalar, text, data, list, enum, structType, interface or anyPointer (a retired slot)
+	scalar annotate.Scalar   // Bool, a number, Text or Data: its row of annotate's table; zero (Kind 0) otherwise
+	elem   *capnpType        // list: the element type
+	id     uint64            // enum, structType, interface: the declaration's ID
+	name   string            // enum, structType, interface: the declaration's name, "Alias.Name" when imported
+	decl   any               // enum, structType, interface: the *enumDecl, *structDecl or *interfaceDecl
+	file   *schemaFile       // enum, structType, interface: the file that declares it
 }
 
-// scalarTypes maps the scalar kinds and Text/Data to their capnp types.
-var scalarTypes = map[annotate.Kind]schema.Type_Which{
+// scalarWhich is the CodeGeneratorRequest's tag for the capnp type of
+// each scalar kind of annotate's table (annotate.ScalarOf): the one fact
+// about a scalar that the table, which knows nothing of the request's
+// bindings, does not hold.
+var scalarWhich = map[annotate.Kind]schema.Type_Which{
 	annotate.KindBool:      schema.Type_Which_bool,
 	annotate.KindInt8:      schema.Type_Which_int8,
 	annotate.KindInt16:     schema.Type_Which_int16,
@@ -124,6 +128,16 @@ var scalarTypes = map[annotate.Kind]schema.Type_Which{
 	annotate.KindByteArray: schema.Type_Which_data,
 }
 
+// scalarType is the capnp type of the scalar kind k (Bool, a number, Text
+// or Data), and false when k is not one (annotate.ScalarOf).
+func scalarType(k annotate.Kind) (*capnpType, bool) {
+	s, ok := annotate.ScalarOf(k)
+	if !ok {
+		return nil, false
+	}
+	return &capnpType{which: scalarWhich[k], scalar: s}, true
+}
+
 // builtinNames are the names a declaration must not take: the capnp
 // built-in types (a declaration of that name would shadow the built-in in
 // every field of the file) and "Go", the name the file gives go.capnp.
@@ -136,19 +150,10 @@ var builtinNames = []string{
 // lgSize is log2 of the bits a data field of this type takes, or -1 for a
 // pointer.
 func (t *capnpType) lgSize() int {
-	switch t.which {
-	case schema.Type_Which_bool:
-		return 0
-	case schema.Type_Which_int8, schema.Type_Which_uint8:
-		return 3
-	case schema.Type_Which_int16, schema.Type_Which_uint16, schema.Type_Which_enum:
-		return 4
-	case schema.Type_Which_int32, schema.Type_Which_uint32, schema.Type_Which_float32:
-		return 5
-	case schema.Type_Which_int64, schema.Type_Which_uint64, schema.Type_Which_float64:
-		return 6
+	if t.which == schema.Type_Which_enum {
+		return 4 // an enum is a UInt16
 	}
-	return -1
+	return t.scalar.LgSize() // -1 for Text, Data and the zero row of a non-scalar
 }
 
 // declarer lowers one package, collecting every problem it finds.
@@ -478,7 +483,7 @@ func (d *declarer) fields(fields []*annotate.Field, what string) []*fieldDecl {
 			// After an error the field still takes its ordinal, so that
 			// the ordinal check reports nothing more.
 			anyPointer := &capnpType{which: schema.Type_Which_anyPointer}
-			switch w, scalar := scalarTypes[f.Type.Kind]; {
+			switch st, scalar := scalarType(f.Type.Kind); {
 			case !f.Retired:
 				d.errorf(f.Pos, "%s: field %s has the type AnyPointer, which only a retired placeholder has", what, f.WireName)
 				add(f, f.WireName, f.Ordinal, anyPointer, f.Doc)
@@ -489,7 +494,7 @@ func (d *declarer) fields(fields []*annotate.Field, what string) []*fieldDecl {
 			case f.Type.Kind == annotate.KindAnyPointer:
 				add(f, f.WireName, f.Ordinal, anyPointer, f.Doc)
 			case scalar && f.Type.Kind.IsScalar():
-				add(f, f.WireName, f.Ordinal, &capnpType{which: w}, f.Doc)
+				add(f, f.WireName, f.Ordinal, st, f.Doc)
 			default:
 				d.errorf(f.Pos, "%s: retired field %s has the type %s; a placeholder is a scalar or AnyPointer", what, f.WireName, f.Type)
 				add(f, f.WireName, f.Ordinal, anyPointer, f.Doc)
@@ -517,7 +522,8 @@ func (d *declarer) fields(fields []*annotate.Field, what string) []*fieldDecl {
 				continue
 			}
 			add(f, f.WireName, f.Ordinal, t, f.Doc)
-			has := add(f, f.HasWireName, f.HasOrdinal, &capnpType{which: schema.Type_Which_bool}, "")
+			flag, _ := scalarType(annotate.KindBool)
+			has := add(f, f.HasWireName, f.HasOrdinal, flag, "")
 			has.goName = f.HasGoName
 			if f.HasGoName != "" && !isMemberName(f.HasGoName) {
 				d.errorf(f.Pos, "%s: field %s: the Go name %q of its has flag is not a member name", what, f.WireName, f.HasGoName)
@@ -573,8 +579,8 @@ func (d *declarer) capnpType(t *annotate.Type) (*capnpType, error) {
 	if t == nil {
 		return nil, errors.New("missing type")
 	}
-	if w, ok := scalarTypes[t.Kind]; ok {
-		return &capnpType{which: w}, nil
+	if st, ok := scalarType(t.Kind); ok {
+		return st, nil
 	}
 	switch t.Kind {
 	case annotate.KindList:
