@@ -574,7 +574,8 @@ func isOptionalScalar(t *annotate.Type) bool {
 // capnpType maps t, holding one value (a field other than an optional
 // scalar, a list element, a map key), to its capnp type. An optional is
 // its Box when it has one (a list element), else its element (a pointer
-// field that is null when absent).
+// field that is null when absent). A struct, enum or interface resolves
+// through declRef.
 func (d *declarer) capnpType(t *annotate.Type) (*capnpType, error) {
 	if t == nil {
 		return nil, errors.New("missing type")
@@ -599,59 +600,24 @@ func (d *declarer) capnpType(t *annotate.Type) (*capnpType, error) {
 		}
 		return &capnpType{which: schema.Type_Which_list, elem: entry}, nil
 	case annotate.KindStruct:
-		if t.Schema != nil && t.Struct != nil {
-			id, alias, err := d.importedFor(t.Schema.IPCPath, "struct "+t.Struct.Name)
-			if err != nil {
-				return nil, err
-			}
-			ct, err := id.structRef(t.Struct, "struct")
-			if err != nil {
-				return nil, fmt.Errorf("%w (in the schema of %s)", err, t.Schema.Path)
-			}
-			ct.name = alias + "." + ct.name
-			return ct, nil
+		if t.Struct == nil {
+			return nil, errors.New("struct type without its struct")
 		}
-		return d.structRef(t.Struct, "struct")
+		return d.declRef(schema.Type_Which_structType, t.Struct.Name, schemaPath(t.Schema))
 	case annotate.KindEnum:
 		if t.Enum == nil {
 			return nil, errors.New("enum type without Type.Enum")
 		}
-		if t.Schema != nil {
-			id, alias, err := d.importedFor(t.Schema.IPCPath, "enum "+t.Enum.Name)
-			if err != nil {
-				return nil, err
-			}
-			e := id.enums[t.Enum.Name]
-			if e == nil {
-				return nil, fmt.Errorf("enum %q is not in the Enums of %s", t.Enum.Name, t.Schema.Path)
-			}
-			return &capnpType{which: schema.Type_Which_enum, id: e.id, name: alias + "." + e.name, decl: e, file: id.file}, nil
-		}
-		e := d.enums[t.Enum.Name]
-		if e == nil {
-			return nil, fmt.Errorf("enum %q is not in Package.Enums", t.Enum.Name)
-		}
-		return &capnpType{which: schema.Type_Which_enum, id: e.id, name: e.name, decl: e, file: d.file}, nil
+		return d.declRef(schema.Type_Which_enum, t.Enum.Name, schemaPath(t.Schema))
 	case annotate.KindInterface:
 		if t.Interface == nil {
 			return nil, errors.New("interface type without Type.Interface")
 		}
-		if t.Interface.IPCPath != d.pkg.IPCPath {
-			id, alias, err := d.importedFor(t.Interface.IPCPath, "interface "+t.Interface.Name)
-			if err != nil {
-				return nil, err
-			}
-			in := id.ifaces[t.Interface.Name]
-			if in == nil {
-				return nil, fmt.Errorf("interface %q is not in the Interfaces of %s", t.Interface.Name, id.pkg.Path)
-			}
-			return &capnpType{which: schema.Type_Which_interface, id: in.id, name: alias + "." + in.name, decl: in, file: id.file}, nil
+		ipcPath := t.Interface.IPCPath
+		if ipcPath == d.pkg.IPCPath {
+			ipcPath = ""
 		}
-		in := d.ifaces[t.Interface.Name]
-		if in == nil {
-			return nil, fmt.Errorf("interface %q is not in Package.Interfaces", t.Interface.Name)
-		}
-		return &capnpType{which: schema.Type_Which_interface, id: in.id, name: in.name, decl: in, file: d.file}, nil
+		return d.declRef(schema.Type_Which_interface, t.Interface.Name, ipcPath)
 	case annotate.KindOptional:
 		if t.Elem == nil {
 			return nil, errors.New("optional type without Type.Elem")
@@ -667,16 +633,81 @@ func (d *declarer) capnpType(t *annotate.Type) (*capnpType, error) {
 	return nil, fmt.Errorf("type kind %d has no Cap'n Proto mapping", t.Kind)
 }
 
-// structRef is the capnp type of a reference to the top-level struct s.
+// schemaPath is the IPCPath of the package whose schema declares a type
+// (annotate.Type.Schema), or "" when it is this package's.
+func schemaPath(pkg *annotate.Package) string {
+	if pkg == nil {
+		return ""
+	}
+	return pkg.IPCPath
+}
+
+// declRef resolves a reference to the top-level declaration name, a
+// struct, enum or interface as which says, to its capnp type: the
+// declaration of this package's schema when ipcPath is "", else the one
+// in the imported schema of the generated package ipcPath, named through
+// the import's alias ("Base.BlockRef").
+func (d *declarer) declRef(which schema.Type_Which, name, ipcPath string) (*capnpType, error) {
+	if ipcPath == "" {
+		return d.localRef(which, name, declKinds[which])
+	}
+	id, alias, err := d.importedFor(ipcPath, declKinds[which]+" "+name)
+	if err != nil {
+		return nil, err
+	}
+	ct, err := id.localRef(which, name, declKinds[which])
+	if err != nil {
+		return nil, fmt.Errorf("%w (in the schema of %s)", err, id.pkg.Path)
+	}
+	ct.name = alias + "." + ct.name
+	return ct, nil
+}
+
+// declKinds names the kinds of declaration a type refers to, for messages.
+var declKinds = map[schema.Type_Which]string{
+	schema.Type_Which_structType: "struct",
+	schema.Type_Which_enum:       "enum",
+	schema.Type_Which_interface:  "interface",
+}
+
+// structRef is the capnp type of a reference to s, a top-level struct of
+// this package's schema (a map entry or an optional box: what says which,
+// for messages).
 func (d *declarer) structRef(s *annotate.Struct, what string) (*capnpType, error) {
 	if s == nil {
 		return nil, fmt.Errorf("%s type without its struct", what)
 	}
-	sd := d.structs[s.Name]
-	if sd == nil {
-		return nil, fmt.Errorf("%s %q is not in Package.Structs", what, s.Name)
+	return d.localRef(schema.Type_Which_structType, s.Name, what)
+}
+
+// localRef is the capnp type of a reference to the top-level struct, enum
+// or interface (which) name that d's schema declares; what names it in
+// the error when d declares no such thing.
+func (d *declarer) localRef(which schema.Type_Which, name, what string) (*capnpType, error) {
+	ct := &capnpType{which: which, file: d.file}
+	switch which {
+	case schema.Type_Which_structType:
+		sd := d.structs[name]
+		if sd == nil {
+			return nil, fmt.Errorf("%s %q is not in Package.Structs", what, name)
+		}
+		ct.id, ct.name, ct.decl = sd.id, sd.name, sd
+	case schema.Type_Which_enum:
+		ed := d.enums[name]
+		if ed == nil {
+			return nil, fmt.Errorf("%s %q is not in Package.Enums", what, name)
+		}
+		ct.id, ct.name, ct.decl = ed.id, ed.name, ed
+	case schema.Type_Which_interface:
+		in := d.ifaces[name]
+		if in == nil {
+			return nil, fmt.Errorf("%s %q is not in Package.Interfaces", what, name)
+		}
+		ct.id, ct.name, ct.decl = in.id, in.name, in
+	default:
+		panic(fmt.Sprintf("schema: %v is not a declaration", which))
 	}
-	return &capnpType{which: schema.Type_Which_structType, id: sd.id, name: sd.name, decl: sd, file: d.file}, nil
+	return ct, nil
 }
 
 // declareEnumerants fills in the enumerants of the enum declared for e.
