@@ -603,12 +603,12 @@ func (d *declarer) capnpType(t *annotate.Type) (*capnpType, error) {
 		if t.Struct == nil {
 			return nil, errors.New("struct type without its struct")
 		}
-		return d.declRef(schema.Type_Which_structType, t.Struct.Name, schemaPath(t.Schema))
+		return d.declRef(schema.Type_Which_structType, "struct", t.Struct.Name, schemaPath(t.Schema))
 	case annotate.KindEnum:
 		if t.Enum == nil {
 			return nil, errors.New("enum type without Type.Enum")
 		}
-		return d.declRef(schema.Type_Which_enum, t.Enum.Name, schemaPath(t.Schema))
+		return d.declRef(schema.Type_Which_enum, "enum", t.Enum.Name, schemaPath(t.Schema))
 	case annotate.KindInterface:
 		if t.Interface == nil {
 			return nil, errors.New("interface type without Type.Interface")
@@ -617,7 +617,7 @@ func (d *declarer) capnpType(t *annotate.Type) (*capnpType, error) {
 		if ipcPath == d.pkg.IPCPath {
 			ipcPath = ""
 		}
-		return d.declRef(schema.Type_Which_interface, t.Interface.Name, ipcPath)
+		return d.declRef(schema.Type_Which_interface, "interface", t.Interface.Name, ipcPath)
 	case annotate.KindOptional:
 		if t.Elem == nil {
 			return nil, errors.New("optional type without Type.Elem")
@@ -643,31 +643,24 @@ func schemaPath(pkg *annotate.Package) string {
 }
 
 // declRef resolves a reference to the top-level declaration name, a
-// struct, enum or interface as which says, to its capnp type: the
-// declaration of this package's schema when ipcPath is "", else the one
-// in the imported schema of the generated package ipcPath, named through
-// the import's alias ("Base.BlockRef").
-func (d *declarer) declRef(which schema.Type_Which, name, ipcPath string) (*capnpType, error) {
+// struct, enum or interface as which says (what names it in errors), to
+// its capnp type: the declaration of this package's schema when ipcPath is
+// "", else the one in the imported schema of the generated package
+// ipcPath, named through the import's alias ("Base.BlockRef").
+func (d *declarer) declRef(which schema.Type_Which, what, name, ipcPath string) (*capnpType, error) {
 	if ipcPath == "" {
-		return d.localRef(which, name, declKinds[which])
+		return d.localRef(which, what, name)
 	}
-	id, alias, err := d.importedFor(ipcPath, declKinds[which]+" "+name)
+	id, alias, err := d.importedFor(ipcPath, what+" "+name)
 	if err != nil {
 		return nil, err
 	}
-	ct, err := id.localRef(which, name, declKinds[which])
+	ct, err := id.localRef(which, what, name)
 	if err != nil {
 		return nil, fmt.Errorf("%w (in the schema of %s)", err, id.pkg.Path)
 	}
 	ct.name = alias + "." + ct.name
 	return ct, nil
-}
-
-// declKinds names the kinds of declaration a type refers to, for messages.
-var declKinds = map[schema.Type_Which]string{
-	schema.Type_Which_structType: "struct",
-	schema.Type_Which_enum:       "enum",
-	schema.Type_Which_interface:  "interface",
 }
 
 // structRef is the capnp type of a reference to s, a top-level struct of
@@ -677,13 +670,13 @@ func (d *declarer) structRef(s *annotate.Struct, what string) (*capnpType, error
 	if s == nil {
 		return nil, fmt.Errorf("%s type without its struct", what)
 	}
-	return d.localRef(schema.Type_Which_structType, s.Name, what)
+	return d.localRef(schema.Type_Which_structType, what, s.Name)
 }
 
 // localRef is the capnp type of a reference to the top-level struct, enum
 // or interface (which) name that d's schema declares; what names it in
 // the error when d declares no such thing.
-func (d *declarer) localRef(which schema.Type_Which, name, what string) (*capnpType, error) {
+func (d *declarer) localRef(which schema.Type_Which, what, name string) (*capnpType, error) {
 	ct := &capnpType{which: which, file: d.file}
 	switch which {
 	case schema.Type_Which_structType:
