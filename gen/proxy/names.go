@@ -436,7 +436,8 @@ func goBasic(t *annotate.Type) string {
 	return t.Basic
 }
 
-// wireBasic is the Go type capnpc-go uses for a scalar or Text of kind k.
+// wireBasic is the Go type of capnpc-go's accessors for the scalar kind k
+// (annotate.Scalar.Go): "int64", "string", "[]byte".
 func wireBasic(k annotate.Kind) string {
 	s, ok := annotate.ScalarOf(k)
 	if !ok {
