@@ -306,35 +306,35 @@ func defaultLiteral(t *Type, v string) (string, string) {
 	if t.Hook != nil || t.Kind == KindOptional || !(t.Kind.IsScalar() && t.Kind != KindEnum) {
 		return "", fmt.Sprintf("default=%s: only Bool and number fields and parameters take a default (the Go value stays literal, the default changes the encoding); remove it", v)
 	}
-	bits := map[Kind]int{KindInt8: 8, KindInt16: 16, KindInt32: 32, KindInt64: 64, KindUint8: 8, KindUint16: 16, KindUint32: 32, KindUint64: 64, KindFloat32: 32, KindFloat64: 64}
-	switch t.Kind {
-	case KindBool:
+	s, _ := ScalarOf(t.Kind)
+	switch s.Class {
+	case BoolScalar:
 		if v == "true" || v == "false" {
 			return v, ""
 		}
 		return "", fmt.Sprintf("default=%s is not a Bool; write default=true or default=false", v)
-	case KindInt8, KindInt16, KindInt32, KindInt64:
-		n, err := strconv.ParseInt(v, 0, bits[t.Kind])
+	case SignedScalar:
+		n, err := strconv.ParseInt(v, 0, s.Bits)
 		if err != nil {
-			return "", fmt.Sprintf("default=%s is not an Int%d; write a whole number in range, e.g. default=-1", v, bits[t.Kind])
+			return "", fmt.Sprintf("default=%s is not an %s; write a whole number in range, e.g. default=-1", v, s.Capnp)
 		}
 		return strconv.FormatInt(n, 10), ""
-	case KindUint8, KindUint16, KindUint32, KindUint64:
-		n, err := strconv.ParseUint(v, 0, bits[t.Kind])
+	case UnsignedScalar:
+		n, err := strconv.ParseUint(v, 0, s.Bits)
 		if err != nil {
-			return "", fmt.Sprintf("default=%s is not a UInt%d; write a whole number in range, e.g. default=8000", v, bits[t.Kind])
+			return "", fmt.Sprintf("default=%s is not a %s; write a whole number in range, e.g. default=8000", v, s.Capnp)
 		}
 		return strconv.FormatUint(n, 10), ""
-	case KindFloat32, KindFloat64:
-		f, err := strconv.ParseFloat(v, bits[t.Kind])
+	case FloatScalar:
+		f, err := strconv.ParseFloat(v, s.Bits)
 		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
-			return "", fmt.Sprintf("default=%s is not a finite Float%d; write a number, e.g. default=1.7976931348623157e308", v, bits[t.Kind])
+			return "", fmt.Sprintf("default=%s is not a finite %s; write a number, e.g. default=1.7976931348623157e308", v, s.Capnp)
 		}
-		s := strconv.FormatFloat(f, 'g', -1, bits[t.Kind])
-		if !strings.ContainsAny(s, ".e") {
-			s += ".0"
+		text := strconv.FormatFloat(f, 'g', -1, s.Bits)
+		if !strings.ContainsAny(text, ".e") {
+			text += ".0"
 		}
-		return s, ""
+		return text, ""
 	}
 	return "", fmt.Sprintf("default=%s: this type takes no default; remove it", v)
 }

@@ -105,9 +105,9 @@ func (t *Type) String() string {
 	case KindAnyPointer:
 		s = "AnyPointer"
 	default:
-		s = scalarFragments[t.Kind]
-		if s == "" {
-			s = fmt.Sprintf("Kind(%d)", t.Kind)
+		s = fmt.Sprintf("Kind(%d)", t.Kind)
+		if scalar, ok := ScalarOf(t.Kind); ok {
+			s = scalar.Capnp
 		}
 	}
 	switch {

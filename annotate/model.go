@@ -389,7 +389,9 @@ type InterfaceRef struct {
 }
 
 // IsScalar reports whether k maps to a capnp data-section value (a number,
-// a Bool or an enum) rather than a pointer.
+// a Bool or an enum) rather than a pointer: an enum, or a kind of the
+// scalar table (ScalarOf) with a size.
 func (k Kind) IsScalar() bool {
-	return k >= KindBool && k <= KindFloat64 || k == KindEnum
+	s, ok := ScalarOf(k)
+	return ok && s.Bits > 0 || k == KindEnum
 }

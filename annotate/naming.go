@@ -110,22 +110,6 @@ func fragment(t *Type) string {
 	case KindInterface:
 		return t.Interface.Name
 	}
-	return scalarFragments[t.Kind]
-}
-
-var scalarFragments = map[Kind]string{
-	KindBool:      "Bool",
-	KindInt8:      "Int8",
-	KindInt16:     "Int16",
-	KindInt32:     "Int32",
-	KindInt64:     "Int64",
-	KindUint8:     "UInt8",
-	KindUint16:    "UInt16",
-	KindUint32:    "UInt32",
-	KindUint64:    "UInt64",
-	KindFloat32:   "Float32",
-	KindFloat64:   "Float64",
-	KindString:    "Text",
-	KindBytes:     "Data",
-	KindByteArray: "Data",
+	s, _ := ScalarOf(t.Kind)
+	return s.Capnp
 }

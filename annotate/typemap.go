@@ -114,26 +114,27 @@ func (u use) inField() use {
 	return u
 }
 
-// scalarKinds maps the Go basic types that cross as they are.
-var scalarKinds = map[types.BasicKind]Kind{
-	types.Bool:    KindBool,
-	types.Int8:    KindInt8,
-	types.Int16:   KindInt16,
-	types.Int32:   KindInt32,
-	types.Int64:   KindInt64,
-	types.Int:     KindInt64,
-	types.Uint8:   KindUint8,
-	types.Uint16:  KindUint16,
-	types.Uint32:  KindUint32,
-	types.Uint64:  KindUint64,
-	types.Uint:    KindUint64,
-	types.Float32: KindFloat32,
-	types.Float64: KindFloat64,
-	types.String:  KindString,
+// basicKind returns the kind of a Go basic type that crosses as it is:
+// the scalar whose Go type it is (Scalar.Go), and Go int and uint as
+// Int64 and UInt64.
+func basicKind(t *types.Basic) (Kind, bool) {
+	switch t.Kind() {
+	case types.Int:
+		return KindInt64, true
+	case types.Uint:
+		return KindUint64, true
+	}
+	name := basicName(t)
+	for _, s := range scalars {
+		if s.Kind != KindInvalid && s.Go == name {
+			return s.Kind, true
+		}
+	}
+	return KindInvalid, false
 }
 
 func (b *builder) mapBasic(t *types.Basic, u use) *Type {
-	if k, ok := scalarKinds[t.Kind()]; ok {
+	if k, ok := basicKind(t); ok {
 		return &Type{Kind: k, Basic: basicName(t)}
 	}
 	switch t.Kind() {

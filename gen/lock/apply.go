@@ -363,31 +363,12 @@ func (a *applier) fields(fields []*annotate.Field, old []*Field, owner, kind str
 	return out
 }
 
-// scalarKinds maps the schema's scalar type names to the model's kinds and
-// the Go types they read as.
-var scalarKinds = map[string]struct {
-	kind  annotate.Kind
-	basic string
-}{
-	"Bool":    {annotate.KindBool, "bool"},
-	"Int8":    {annotate.KindInt8, "int8"},
-	"Int16":   {annotate.KindInt16, "int16"},
-	"Int32":   {annotate.KindInt32, "int32"},
-	"Int64":   {annotate.KindInt64, "int64"},
-	"UInt8":   {annotate.KindUint8, "uint8"},
-	"UInt16":  {annotate.KindUint16, "uint16"},
-	"UInt32":  {annotate.KindUint32, "uint32"},
-	"UInt64":  {annotate.KindUint64, "uint64"},
-	"Float32": {annotate.KindFloat32, "float32"},
-	"Float64": {annotate.KindFloat64, "float64"},
-}
-
 // slotType is the type of the placeholder for a field of the type typ (as
 // the lock spells it): the same scalar, an enum as UInt16, any pointer as
 // AnyPointer.
 func (a *applier) slotType(typ string) (*annotate.Type, error) {
-	if s, ok := scalarKinds[typ]; ok {
-		return &annotate.Type{Kind: s.kind, Basic: s.basic}, nil
+	if s, ok := annotate.ScalarNamed(typ); ok && s.Bits > 0 {
+		return &annotate.Type{Kind: s.Kind, Basic: s.Go}, nil
 	}
 	uint16Type := &annotate.Type{Kind: annotate.KindUint16, Basic: "uint16"}
 	anyPointer := &annotate.Type{Kind: annotate.KindAnyPointer}

@@ -394,10 +394,6 @@ func (g *generator) goType(t *annotate.Type) *jen.Statement {
 		return g.qual(*t.Named)
 	}
 	switch t.Kind {
-	case annotate.KindBool, annotate.KindInt8, annotate.KindInt16, annotate.KindInt32, annotate.KindInt64,
-		annotate.KindUint8, annotate.KindUint16, annotate.KindUint32, annotate.KindUint64,
-		annotate.KindFloat32, annotate.KindFloat64, annotate.KindString:
-		return jen.Id(goBasic(t))
 	case annotate.KindBytes:
 		return jen.Index().Byte()
 	case annotate.KindByteArray:
@@ -415,6 +411,9 @@ func (g *generator) goType(t *annotate.Type) *jen.Statement {
 		return g.qual(t.Enum.GoType)
 	case annotate.KindOptional:
 		return jen.Op("*").Add(g.goType(t.Elem))
+	}
+	if _, ok := annotate.ScalarOf(t.Kind); ok {
+		return jen.Id(goBasic(t))
 	}
 	panic(fmt.Sprintf("proxy: type of kind %d has no Go form", t.Kind))
 }
@@ -437,35 +436,14 @@ func goBasic(t *annotate.Type) string {
 	return t.Basic
 }
 
-// wireBasic is the Go type capnpc-go uses for a scalar or Text of kind k.
+// wireBasic is the Go type of capnpc-go's accessors for the scalar kind k
+// (annotate.Scalar.Go): "int64", "string", "[]byte".
 func wireBasic(k annotate.Kind) string {
-	switch k {
-	case annotate.KindBool:
-		return "bool"
-	case annotate.KindInt8:
-		return "int8"
-	case annotate.KindInt16:
-		return "int16"
-	case annotate.KindInt32:
-		return "int32"
-	case annotate.KindInt64:
-		return "int64"
-	case annotate.KindUint8:
-		return "uint8"
-	case annotate.KindUint16:
-		return "uint16"
-	case annotate.KindUint32:
-		return "uint32"
-	case annotate.KindUint64:
-		return "uint64"
-	case annotate.KindFloat32:
-		return "float32"
-	case annotate.KindFloat64:
-		return "float64"
-	case annotate.KindString:
-		return "string"
+	s, ok := annotate.ScalarOf(k)
+	if !ok {
+		panic(fmt.Sprintf("proxy: kind %d is not a scalar", k))
 	}
-	panic(fmt.Sprintf("proxy: kind %d is not a scalar", k))
+	return s.Go
 }
 
 // zero renders the zero value of the Go type t.
@@ -474,11 +452,7 @@ func (g *generator) zero(t *annotate.Type) *jen.Statement {
 		return jen.Op("*").New(g.goType(t)) // the Go type's shape is unknown here
 	}
 	switch t.Kind {
-	case annotate.KindBool:
-		return jen.False()
-	case annotate.KindString:
-		return jen.Lit("")
-	case annotate.KindBytes, annotate.KindMap, annotate.KindOptional, annotate.KindInterface:
+	case annotate.KindMap, annotate.KindOptional, annotate.KindInterface:
 		return jen.Nil()
 	case annotate.KindList:
 		if t.Len == 0 {
@@ -487,8 +461,14 @@ func (g *generator) zero(t *annotate.Type) *jen.Statement {
 		return g.goType(t).Values()
 	case annotate.KindByteArray, annotate.KindStruct:
 		return g.goType(t).Values()
+	case annotate.KindEnum:
+		return jen.Lit(0)
 	}
-	return jen.Lit(0) // numbers and enums
+	s, ok := annotate.ScalarOf(t.Kind)
+	if !ok {
+		panic(fmt.Sprintf("proxy: type of kind %d has no zero value", t.Kind))
+	}
+	return jen.Id(s.Zero) // Go source text: false, 0, "" or nil
 }
 
 // live returns the fields that exist in Go: fs without the placeholders

@@ -563,33 +563,10 @@ func (w *fn) compare(t *annotate.Type) jen.Code {
 // Go values of type elem, and whether the bindings declare it (BlockRef_List)
 // rather than package capnp (Int32List).
 func listName(elem *annotate.Type) (name string, bindings bool) {
+	if s, ok := annotate.ScalarOf(elem.Kind); ok {
+		return s.List, false
+	}
 	switch elem.Kind {
-	case annotate.KindBool:
-		return "BitList", false
-	case annotate.KindInt8:
-		return "Int8List", false
-	case annotate.KindInt16:
-		return "Int16List", false
-	case annotate.KindInt32:
-		return "Int32List", false
-	case annotate.KindInt64:
-		return "Int64List", false
-	case annotate.KindUint8:
-		return "UInt8List", false
-	case annotate.KindUint16:
-		return "UInt16List", false
-	case annotate.KindUint32:
-		return "UInt32List", false
-	case annotate.KindUint64:
-		return "UInt64List", false
-	case annotate.KindFloat32:
-		return "Float32List", false
-	case annotate.KindFloat64:
-		return "Float64List", false
-	case annotate.KindString:
-		return "TextList", false
-	case annotate.KindBytes, annotate.KindByteArray:
-		return "DataList", false
 	case annotate.KindList, annotate.KindMap:
 		return "PointerList", false
 	case annotate.KindStruct:

@@ -98,16 +98,20 @@ type enumerantDecl struct {
 
 // capnpType is a Cap'n Proto type as a field declares it.
 type capnpType struct {
-	which schema.Type_Which // a scalar, text, data, list, enum, structType, interface or anyPointer (a retired slot)
-	elem  *capnpType        // list: the element type
-	id    uint64            // enum, structType, interface: the declaration's ID
-	name  string            // enum, structType, interface: the declaration's name, "Alias.Name" when imported
-	decl  any               // enum, structType, interface: the *enumDecl, *structDecl or *interfaceDecl
-	file  *schemaFile       // enum, structType, interface: the file that declares it
+	which  schema.Type_Which // a scalar, text, data, list, enum, structType, interface or anyPointer (a retired slot)
+	scalar annotate.Scalar   // Bool, a number, Text or Data: its row of annotate's table; zero (Kind 0) otherwise
+	elem   *capnpType        // list: the element type
+	id     uint64            // enum, structType, interface: the declaration's ID
+	name   string            // enum, structType, interface: the declaration's name, "Alias.Name" when imported
+	decl   any               // enum, structType, interface: the *enumDecl, *structDecl or *interfaceDecl
+	file   *schemaFile       // enum, structType, interface: the file that declares it
 }
 
-// scalarTypes maps the scalar kinds and Text/Data to their capnp types.
-var scalarTypes = map[annotate.Kind]schema.Type_Which{
+// scalarWhich is the CodeGeneratorRequest's tag for the capnp type of
+// each scalar kind of annotate's table (annotate.ScalarOf): the one fact
+// about a scalar that the table, which knows nothing of the request's
+// bindings, does not hold.
+var scalarWhich = map[annotate.Kind]schema.Type_Which{
 	annotate.KindBool:      schema.Type_Which_bool,
 	annotate.KindInt8:      schema.Type_Which_int8,
 	annotate.KindInt16:     schema.Type_Which_int16,
@@ -124,6 +128,16 @@ var scalarTypes = map[annotate.Kind]schema.Type_Which{
 	annotate.KindByteArray: schema.Type_Which_data,
 }
 
+// scalarType is the capnp type of the scalar kind k (Bool, a number, Text
+// or Data), and false when k is not one (annotate.ScalarOf).
+func scalarType(k annotate.Kind) (*capnpType, bool) {
+	s, ok := annotate.ScalarOf(k)
+	if !ok {
+		return nil, false
+	}
+	return &capnpType{which: scalarWhich[k], scalar: s}, true
+}
+
 // builtinNames are the names a declaration must not take: the capnp
 // built-in types (a declaration of that name would shadow the built-in in
 // every field of the file) and "Go", the name the file gives go.capnp.
@@ -136,19 +150,10 @@ var builtinNames = []string{
 // lgSize is log2 of the bits a data field of this type takes, or -1 for a
 // pointer.
 func (t *capnpType) lgSize() int {
-	switch t.which {
-	case schema.Type_Which_bool:
-		return 0
-	case schema.Type_Which_int8, schema.Type_Which_uint8:
-		return 3
-	case schema.Type_Which_int16, schema.Type_Which_uint16, schema.Type_Which_enum:
-		return 4
-	case schema.Type_Which_int32, schema.Type_Which_uint32, schema.Type_Which_float32:
-		return 5
-	case schema.Type_Which_int64, schema.Type_Which_uint64, schema.Type_Which_float64:
-		return 6
+	if t.which == schema.Type_Which_enum {
+		return 4 // an enum is a UInt16
 	}
-	return -1
+	return t.scalar.LgSize() // -1 for Text, Data and the zero row of a non-scalar
 }
 
 // declarer lowers one package, collecting every problem it finds.
@@ -478,7 +483,7 @@ func (d *declarer) fields(fields []*annotate.Field, what string) []*fieldDecl {
 			// After an error the field still takes its ordinal, so that
 			// the ordinal check reports nothing more.
 			anyPointer := &capnpType{which: schema.Type_Which_anyPointer}
-			switch w, scalar := scalarTypes[f.Type.Kind]; {
+			switch st, scalar := scalarType(f.Type.Kind); {
 			case !f.Retired:
 				d.errorf(f.Pos, "%s: field %s has the type AnyPointer, which only a retired placeholder has", what, f.WireName)
 				add(f, f.WireName, f.Ordinal, anyPointer, f.Doc)
@@ -489,7 +494,7 @@ func (d *declarer) fields(fields []*annotate.Field, what string) []*fieldDecl {
 			case f.Type.Kind == annotate.KindAnyPointer:
 				add(f, f.WireName, f.Ordinal, anyPointer, f.Doc)
 			case scalar && f.Type.Kind.IsScalar():
-				add(f, f.WireName, f.Ordinal, &capnpType{which: w}, f.Doc)
+				add(f, f.WireName, f.Ordinal, st, f.Doc)
 			default:
 				d.errorf(f.Pos, "%s: retired field %s has the type %s; a placeholder is a scalar or AnyPointer", what, f.WireName, f.Type)
 				add(f, f.WireName, f.Ordinal, anyPointer, f.Doc)
@@ -517,7 +522,8 @@ func (d *declarer) fields(fields []*annotate.Field, what string) []*fieldDecl {
 				continue
 			}
 			add(f, f.WireName, f.Ordinal, t, f.Doc)
-			has := add(f, f.HasWireName, f.HasOrdinal, &capnpType{which: schema.Type_Which_bool}, "")
+			flag, _ := scalarType(annotate.KindBool)
+			has := add(f, f.HasWireName, f.HasOrdinal, flag, "")
 			has.goName = f.HasGoName
 			if f.HasGoName != "" && !isMemberName(f.HasGoName) {
 				d.errorf(f.Pos, "%s: field %s: the Go name %q of its has flag is not a member name", what, f.WireName, f.HasGoName)
@@ -568,13 +574,14 @@ func isOptionalScalar(t *annotate.Type) bool {
 // capnpType maps t, holding one value (a field other than an optional
 // scalar, a list element, a map key), to its capnp type. An optional is
 // its Box when it has one (a list element), else its element (a pointer
-// field that is null when absent).
+// field that is null when absent). A struct, enum or interface resolves
+// through declRef.
 func (d *declarer) capnpType(t *annotate.Type) (*capnpType, error) {
 	if t == nil {
 		return nil, errors.New("missing type")
 	}
-	if w, ok := scalarTypes[t.Kind]; ok {
-		return &capnpType{which: w}, nil
+	if st, ok := scalarType(t.Kind); ok {
+		return st, nil
 	}
 	switch t.Kind {
 	case annotate.KindList:
@@ -593,59 +600,24 @@ func (d *declarer) capnpType(t *annotate.Type) (*capnpType, error) {
 		}
 		return &capnpType{which: schema.Type_Which_list, elem: entry}, nil
 	case annotate.KindStruct:
-		if t.Schema != nil && t.Struct != nil {
-			id, alias, err := d.importedFor(t.Schema.IPCPath, "struct "+t.Struct.Name)
-			if err != nil {
-				return nil, err
-			}
-			ct, err := id.structRef(t.Struct, "struct")
-			if err != nil {
-				return nil, fmt.Errorf("%w (in the schema of %s)", err, t.Schema.Path)
-			}
-			ct.name = alias + "." + ct.name
-			return ct, nil
+		if t.Struct == nil {
+			return nil, errors.New("struct type without its struct")
 		}
-		return d.structRef(t.Struct, "struct")
+		return d.declRef(schema.Type_Which_structType, "struct", t.Struct.Name, schemaPath(t.Schema))
 	case annotate.KindEnum:
 		if t.Enum == nil {
 			return nil, errors.New("enum type without Type.Enum")
 		}
-		if t.Schema != nil {
-			id, alias, err := d.importedFor(t.Schema.IPCPath, "enum "+t.Enum.Name)
-			if err != nil {
-				return nil, err
-			}
-			e := id.enums[t.Enum.Name]
-			if e == nil {
-				return nil, fmt.Errorf("enum %q is not in the Enums of %s", t.Enum.Name, t.Schema.Path)
-			}
-			return &capnpType{which: schema.Type_Which_enum, id: e.id, name: alias + "." + e.name, decl: e, file: id.file}, nil
-		}
-		e := d.enums[t.Enum.Name]
-		if e == nil {
-			return nil, fmt.Errorf("enum %q is not in Package.Enums", t.Enum.Name)
-		}
-		return &capnpType{which: schema.Type_Which_enum, id: e.id, name: e.name, decl: e, file: d.file}, nil
+		return d.declRef(schema.Type_Which_enum, "enum", t.Enum.Name, schemaPath(t.Schema))
 	case annotate.KindInterface:
 		if t.Interface == nil {
 			return nil, errors.New("interface type without Type.Interface")
 		}
-		if t.Interface.IPCPath != d.pkg.IPCPath {
-			id, alias, err := d.importedFor(t.Interface.IPCPath, "interface "+t.Interface.Name)
-			if err != nil {
-				return nil, err
-			}
-			in := id.ifaces[t.Interface.Name]
-			if in == nil {
-				return nil, fmt.Errorf("interface %q is not in the Interfaces of %s", t.Interface.Name, id.pkg.Path)
-			}
-			return &capnpType{which: schema.Type_Which_interface, id: in.id, name: alias + "." + in.name, decl: in, file: id.file}, nil
+		ipcPath := t.Interface.IPCPath
+		if ipcPath == d.pkg.IPCPath {
+			ipcPath = ""
 		}
-		in := d.ifaces[t.Interface.Name]
-		if in == nil {
-			return nil, fmt.Errorf("interface %q is not in Package.Interfaces", t.Interface.Name)
-		}
-		return &capnpType{which: schema.Type_Which_interface, id: in.id, name: in.name, decl: in, file: d.file}, nil
+		return d.declRef(schema.Type_Which_interface, "interface", t.Interface.Name, ipcPath)
 	case annotate.KindOptional:
 		if t.Elem == nil {
 			return nil, errors.New("optional type without Type.Elem")
@@ -661,16 +633,74 @@ func (d *declarer) capnpType(t *annotate.Type) (*capnpType, error) {
 	return nil, fmt.Errorf("type kind %d has no Cap'n Proto mapping", t.Kind)
 }
 
-// structRef is the capnp type of a reference to the top-level struct s.
+// schemaPath is the IPCPath of the package whose schema declares a type
+// (annotate.Type.Schema), or "" when it is this package's.
+func schemaPath(pkg *annotate.Package) string {
+	if pkg == nil {
+		return ""
+	}
+	return pkg.IPCPath
+}
+
+// declRef resolves a reference to the top-level declaration name, a
+// struct, enum or interface as which says (what names it in errors), to
+// its capnp type: the declaration of this package's schema when ipcPath is
+// "", else the one in the imported schema of the generated package
+// ipcPath, named through the import's alias ("Base.BlockRef").
+func (d *declarer) declRef(which schema.Type_Which, what, name, ipcPath string) (*capnpType, error) {
+	if ipcPath == "" {
+		return d.localRef(which, what, name)
+	}
+	id, alias, err := d.importedFor(ipcPath, what+" "+name)
+	if err != nil {
+		return nil, err
+	}
+	ct, err := id.localRef(which, what, name)
+	if err != nil {
+		return nil, fmt.Errorf("%w (in the schema of %s)", err, id.pkg.Path)
+	}
+	ct.name = alias + "." + ct.name
+	return ct, nil
+}
+
+// structRef is the capnp type of a reference to s, a top-level struct of
+// this package's schema (a map entry or an optional box: what says which,
+// for messages).
 func (d *declarer) structRef(s *annotate.Struct, what string) (*capnpType, error) {
 	if s == nil {
 		return nil, fmt.Errorf("%s type without its struct", what)
 	}
-	sd := d.structs[s.Name]
-	if sd == nil {
-		return nil, fmt.Errorf("%s %q is not in Package.Structs", what, s.Name)
+	return d.localRef(schema.Type_Which_structType, what, s.Name)
+}
+
+// localRef is the capnp type of a reference to the top-level struct, enum
+// or interface (which) name that d's schema declares; what names it in
+// the error when d declares no such thing.
+func (d *declarer) localRef(which schema.Type_Which, what, name string) (*capnpType, error) {
+	ct := &capnpType{which: which, file: d.file}
+	switch which {
+	case schema.Type_Which_structType:
+		sd := d.structs[name]
+		if sd == nil {
+			return nil, fmt.Errorf("%s %q is not in Package.Structs", what, name)
+		}
+		ct.id, ct.name, ct.decl = sd.id, sd.name, sd
+	case schema.Type_Which_enum:
+		ed := d.enums[name]
+		if ed == nil {
+			return nil, fmt.Errorf("%s %q is not in Package.Enums", what, name)
+		}
+		ct.id, ct.name, ct.decl = ed.id, ed.name, ed
+	case schema.Type_Which_interface:
+		in := d.ifaces[name]
+		if in == nil {
+			return nil, fmt.Errorf("%s %q is not in Package.Interfaces", what, name)
+		}
+		ct.id, ct.name, ct.decl = in.id, in.name, in
+	default:
+		panic(fmt.Sprintf("schema: %v is not a declaration", which))
 	}
-	return &capnpType{which: schema.Type_Which_structType, id: sd.id, name: sd.name, decl: sd, file: d.file}, nil
+	return ct, nil
 }
 
 // declareEnumerants fills in the enumerants of the enum declared for e.

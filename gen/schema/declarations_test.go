@@ -194,3 +194,25 @@ func TestDeclareRejectsImports(t *testing.T) {
 		})
 	}
 }
+
+// TestScalarWhich checks that every scalar kind of annotate's table has
+// the request tag of the capnp type the table names.
+func TestScalarWhich(t *testing.T) {
+	for k := annotate.KindInvalid; k <= annotate.KindAnyPointer; k++ {
+		s, ok := annotate.ScalarOf(k)
+		if !ok {
+			if _, tagged := scalarWhich[k]; tagged {
+				t.Errorf("scalarWhich has %v, which is not a scalar kind", k)
+			}
+			continue
+		}
+		which, ok := scalarWhich[k]
+		if !ok {
+			t.Errorf("scalarWhich has no tag for %v (%s)", k, s.Capnp)
+			continue
+		}
+		if want := strings.ToLower(s.Capnp); which.String() != want {
+			t.Errorf("scalarWhich[%v] = %v, want %s", k, which, want)
+		}
+	}
+}

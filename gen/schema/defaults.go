@@ -5,6 +5,8 @@ import (
 	"strconv"
 
 	"capnproto.org/go/capnp/v3/std/capnp/schema"
+
+	"github.com/ifacegen/ifacegen/annotate"
 )
 
 // defaultValue is a field's default value (annotate.Field.Default), parsed
@@ -21,32 +23,18 @@ type defaultValue struct {
 func parseDefault(t *capnpType, text string) (defaultValue, error) {
 	var v defaultValue
 	var err error
-	switch t.which {
-	case schema.Type_Which_bool:
+	switch t.scalar.Class {
+	case annotate.BoolScalar:
 		v.b, err = strconv.ParseBool(text)
 		if text != "true" && text != "false" {
 			err = fmt.Errorf("not true or false")
 		}
-	case schema.Type_Which_int8:
-		v.i, err = strconv.ParseInt(text, 10, 8)
-	case schema.Type_Which_int16:
-		v.i, err = strconv.ParseInt(text, 10, 16)
-	case schema.Type_Which_int32:
-		v.i, err = strconv.ParseInt(text, 10, 32)
-	case schema.Type_Which_int64:
-		v.i, err = strconv.ParseInt(text, 10, 64)
-	case schema.Type_Which_uint8:
-		v.u, err = strconv.ParseUint(text, 10, 8)
-	case schema.Type_Which_uint16:
-		v.u, err = strconv.ParseUint(text, 10, 16)
-	case schema.Type_Which_uint32:
-		v.u, err = strconv.ParseUint(text, 10, 32)
-	case schema.Type_Which_uint64:
-		v.u, err = strconv.ParseUint(text, 10, 64)
-	case schema.Type_Which_float32:
-		v.f, err = strconv.ParseFloat(text, 32)
-	case schema.Type_Which_float64:
-		v.f, err = strconv.ParseFloat(text, 64)
+	case annotate.SignedScalar:
+		v.i, err = strconv.ParseInt(text, 10, t.scalar.Bits)
+	case annotate.UnsignedScalar:
+		v.u, err = strconv.ParseUint(text, 10, t.scalar.Bits)
+	case annotate.FloatScalar:
+		v.f, err = strconv.ParseFloat(text, t.scalar.Bits)
 	default:
 		err = fmt.Errorf("the type %s takes no default here", typeText(t))
 	}
@@ -57,6 +45,11 @@ func parseDefault(t *capnpType, text string) (defaultValue, error) {
 // parseDefault accepted.
 func setDefaultValue(v schema.Value, ct *capnpType, text string) {
 	d, _ := parseDefault(ct, text)
+	setDataValue(v, ct, d)
+}
+
+// setDataValue sets v to d, a value of the Bool or number type ct.
+func setDataValue(v schema.Value, ct *capnpType, d defaultValue) {
 	switch ct.which {
 	case schema.Type_Which_bool:
 		v.SetBool(d.b)

@@ -681,29 +681,11 @@ func setType(t schema.Type, ct *capnpType) error {
 // field of type ct without an explicit default: the zero of the type, and a
 // null pointer for pointer types.
 func setZeroValue(v schema.Value, ct *capnpType) {
+	if ct.scalar.Bits > 0 {
+		setDataValue(v, ct, defaultValue{}) // false or 0
+		return
+	}
 	switch ct.which {
-	case schema.Type_Which_bool:
-		v.SetBool(false)
-	case schema.Type_Which_int8:
-		v.SetInt8(0)
-	case schema.Type_Which_int16:
-		v.SetInt16(0)
-	case schema.Type_Which_int32:
-		v.SetInt32(0)
-	case schema.Type_Which_int64:
-		v.SetInt64(0)
-	case schema.Type_Which_uint8:
-		v.SetUint8(0)
-	case schema.Type_Which_uint16:
-		v.SetUint16(0)
-	case schema.Type_Which_uint32:
-		v.SetUint32(0)
-	case schema.Type_Which_uint64:
-		v.SetUint64(0)
-	case schema.Type_Which_float32:
-		v.SetFloat32(0)
-	case schema.Type_Which_float64:
-		v.SetFloat64(0)
 	case schema.Type_Which_text:
 		_ = v.SetText("") // a null pointer; nothing to allocate, nothing to fail
 	case schema.Type_Which_data:

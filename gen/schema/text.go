@@ -243,33 +243,10 @@ func (f *fieldDecl) suffix() string {
 
 // typeText is t as the schema language spells it.
 func typeText(t *capnpType) string {
+	if t.scalar.Kind != annotate.KindInvalid {
+		return t.scalar.Capnp
+	}
 	switch t.which {
-	case schema.Type_Which_bool:
-		return "Bool"
-	case schema.Type_Which_int8:
-		return "Int8"
-	case schema.Type_Which_int16:
-		return "Int16"
-	case schema.Type_Which_int32:
-		return "Int32"
-	case schema.Type_Which_int64:
-		return "Int64"
-	case schema.Type_Which_uint8:
-		return "UInt8"
-	case schema.Type_Which_uint16:
-		return "UInt16"
-	case schema.Type_Which_uint32:
-		return "UInt32"
-	case schema.Type_Which_uint64:
-		return "UInt64"
-	case schema.Type_Which_float32:
-		return "Float32"
-	case schema.Type_Which_float64:
-		return "Float64"
-	case schema.Type_Which_text:
-		return "Text"
-	case schema.Type_Which_data:
-		return "Data"
 	case schema.Type_Which_list:
 		return "List(" + typeText(t.elem) + ")"
 	case schema.Type_Which_anyPointer:
