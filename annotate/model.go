@@ -60,12 +60,12 @@ import "go/token"
 //     precedence over every other mapping of T.
 //   - A named type whose pointer has the methods of both
 //     encoding.BinaryMarshaler and encoding.BinaryUnmarshaler crosses
-//     through a Hook as Data (ipc.MarshalBinary, ipc.UnmarshalBinary);
-//     otherwise, one with both text methods as Text (ipc.MarshalText,
-//     ipc.UnmarshalText). The methods take precedence over the structural
+//     through a Hook as Data (ipcimpl.MarshalBinary,
+//     ipcimpl.UnmarshalBinary); otherwise, one with both text methods as
+//     Text (ipcimpl.MarshalText, ipcimpl.UnmarshalText). The methods take precedence over the structural
 //     mapping of the type.
-//   - time.Time crosses through a Hook as the struct WallTime (runtime/ipc's
-//     ipc.WallTime: seconds @0 :Int64, nanos @1 :Int32, offset @2 :Int32;
+//   - time.Time crosses through a Hook as the struct WallTime
+//     (runtime/ipcimpl's ipcimpl.WallTime: seconds @0 :Int64, nanos @1 :Int32, offset @2 :Int32;
 //     see its doc for what survives).
 //   - A struct, enum or //ipc:interface that another annotated package's
 //     schema declares (Type.Schema, InterfaceRef.Schema) is not copied:

@@ -17,8 +17,3 @@
 //	defer e.Release()
 //	reply, err := e.Echo(ctx, "hello")
 package ipc
-
-// SupportPackageIsVersion1 is referenced by generated code. Code generated
-// for a runtime this package no longer supports fails to compile instead of
-// misbehaving; regenerate it with the ifacegen that matches this module.
-const SupportPackageIsVersion1 = true
