@@ -356,7 +356,7 @@ type Type struct {
 
 	// Hook is set when the Go type (Named) is not itself mappable and
 	// crosses as another type through a pair of conversion functions
-	// (time.Time as ipc.WallTime). The rest of the Type then describes the
+	// (time.Time as ipcimpl.WallTime). The rest of the Type then describes the
 	// wire type (Kind, Struct, …: a copy of Hook.Wire), while Named stays
 	// the Go type.
 	Hook *Hook
@@ -370,7 +370,7 @@ type Hook struct {
 	ToWire   TypeName // the function converting to the wire type
 	FromWire TypeName // the function converting from it
 	// Generic says ToWire and FromWire are generic functions to be
-	// instantiated with the Go type: ipc.MarshalBinary[pkg.T].
+	// instantiated with the Go type: ipcimpl.MarshalBinary[pkg.T].
 	Generic bool
 }
 
