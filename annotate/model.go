@@ -60,12 +60,12 @@ import "go/token"
 //     precedence over every other mapping of T.
 //   - A named type whose pointer has the methods of both
 //     encoding.BinaryMarshaler and encoding.BinaryUnmarshaler crosses
-//     through a Hook as Data (ipc.MarshalBinary, ipc.UnmarshalBinary);
-//     otherwise, one with both text methods as Text (ipc.MarshalText,
-//     ipc.UnmarshalText). The methods take precedence over the structural
+//     through a Hook as Data (ipcimpl.MarshalBinary,
+//     ipcimpl.UnmarshalBinary); otherwise, one with both text methods as
+//     Text (ipcimpl.MarshalText, ipcimpl.UnmarshalText). The methods take precedence over the structural
 //     mapping of the type.
-//   - time.Time crosses through a Hook as the struct WallTime (runtime/ipc's
-//     ipc.WallTime: seconds @0 :Int64, nanos @1 :Int32, offset @2 :Int32;
+//   - time.Time crosses through a Hook as the struct WallTime
+//     (runtime/ipcimpl's ipcimpl.WallTime: seconds @0 :Int64, nanos @1 :Int32, offset @2 :Int32;
 //     see its doc for what survives).
 //   - A struct, enum or //ipc:interface that another annotated package's
 //     schema declares (Type.Schema, InterfaceRef.Schema) is not copied:
@@ -356,7 +356,7 @@ type Type struct {
 
 	// Hook is set when the Go type (Named) is not itself mappable and
 	// crosses as another type through a pair of conversion functions
-	// (time.Time as ipc.WallTime). The rest of the Type then describes the
+	// (time.Time as ipcimpl.WallTime). The rest of the Type then describes the
 	// wire type (Kind, Struct, …: a copy of Hook.Wire), while Named stays
 	// the Go type.
 	Hook *Hook
@@ -370,7 +370,7 @@ type Hook struct {
 	ToWire   TypeName // the function converting to the wire type
 	FromWire TypeName // the function converting from it
 	// Generic says ToWire and FromWire are generic functions to be
-	// instantiated with the Go type: ipc.MarshalBinary[pkg.T].
+	// instantiated with the Go type: ipcimpl.MarshalBinary[pkg.T].
 	Generic bool
 }
 

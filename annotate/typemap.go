@@ -620,14 +620,16 @@ func (b *builder) funcType(t *types.Named, tn TypeName, sig *types.Signature, u 
 	return ref(in)
 }
 
-// ipcPath is the import path of the runtime the generated code uses.
-const ipcPath = "github.com/ifacegen/ifacegen/runtime/ipc"
+// ipcimplPath is the import path of the support package of generated
+// code, which holds the built-in hooks.
+const ipcimplPath = "github.com/ifacegen/ifacegen/runtime/ipcimpl"
 
-// timeType returns the Type of time.Time: a Hook through ipc.TimeToWire
-// and ipc.TimeFromWire to the struct ipc.WallTime, whose model is built
-// here (the user's package need not import runtime/ipc).
+// timeType returns the Type of time.Time: a Hook through
+// ipcimpl.TimeToWire and ipcimpl.TimeFromWire to the struct
+// ipcimpl.WallTime, whose model is built here (the user's package need not
+// import runtime/ipcimpl).
 func (b *builder) timeType(tn TypeName) *Type {
-	wt := TypeName{Path: ipcPath, Name: "WallTime"}
+	wt := TypeName{Path: ipcimplPath, Name: "WallTime"}
 	s, ok := b.structs[wt]
 	if !ok {
 		s = &Struct{
@@ -643,12 +645,12 @@ func (b *builder) timeType(tn TypeName) *Type {
 		assignOrdinals(s.Fields)
 		b.structs[wt] = s
 		b.goStructs = append(b.goStructs, s)
-		b.pkgNames[wt] = "ipc"
+		b.pkgNames[wt] = "ipcimpl"
 	}
 	wire := &Type{Kind: KindStruct, Named: &wt, Struct: s}
 	t := *wire
 	t.Named = &tn
-	t.Hook = &Hook{Wire: wire, ToWire: TypeName{Path: ipcPath, Name: "TimeToWire"}, FromWire: TypeName{Path: ipcPath, Name: "TimeFromWire"}}
+	t.Hook = &Hook{Wire: wire, ToWire: TypeName{Path: ipcimplPath, Name: "TimeToWire"}, FromWire: TypeName{Path: ipcimplPath, Name: "TimeFromWire"}}
 	return &t
 }
 
@@ -682,7 +684,7 @@ func (b *builder) marshalerType(t *types.Named, tn TypeName) *Type {
 		wire := &Type{Kind: kind, Basic: basic}
 		ht := *wire
 		ht.Named = &tn
-		ht.Hook = &Hook{Wire: wire, ToWire: TypeName{Path: ipcPath, Name: marshal}, FromWire: TypeName{Path: ipcPath, Name: unmarshal}, Generic: true}
+		ht.Hook = &Hook{Wire: wire, ToWire: TypeName{Path: ipcimplPath, Name: marshal}, FromWire: TypeName{Path: ipcimplPath, Name: unmarshal}, Generic: true}
 		return &ht
 	}
 	switch {

@@ -16,7 +16,7 @@ import (
 // (ipcimpl.Field, ipcimpl.Elem).
 //
 // A use site is a list of steps. A failure returns the error located with
-// ipc.InField / ipc.InElem, so that it names the path of the bad value.
+// ipcimpl.InField / ipcimpl.InElem, so that it names the path of the bad value.
 
 // ref addresses a Go value in generated code: the value itself (a
 // variable, a field selector, a slice element: all addressable) or a
@@ -46,7 +46,7 @@ func (r ref) addr() *jen.Statement {
 func (r ref) set(v jen.Code) *jen.Statement { return r.val().Op("=").Add(v) }
 
 // wrapper renders an error expression located at the value being
-// converted, e.g. ipc.InField("Items", ipc.InElem(i, err)).
+// converted, e.g. ipcimpl.InField("Items", ipcimpl.InElem(i, err)).
 type wrapper func(err jen.Code) jen.Code
 
 // unwrapped leaves errors as they are: inside a wire type's function, the
@@ -54,17 +54,17 @@ type wrapper func(err jen.Code) jen.Code
 func unwrapped(err jen.Code) jen.Code { return err }
 
 func fieldWrap(name string) wrapper {
-	return func(err jen.Code) jen.Code { return jen.Qual(ipcPath, "InField").Call(jen.Lit(name), err) }
+	return func(err jen.Code) jen.Code { return jen.Qual(ipcimplPath, "InField").Call(jen.Lit(name), err) }
 }
 
 // field locates errors in field name of the value w locates.
 func (w wrapper) field(name string) wrapper {
-	return func(err jen.Code) jen.Code { return w(jen.Qual(ipcPath, "InField").Call(jen.Lit(name), err)) }
+	return func(err jen.Code) jen.Code { return w(jen.Qual(ipcimplPath, "InField").Call(jen.Lit(name), err)) }
 }
 
 // elem locates errors at index i (a variable) of the list w locates.
 func (w wrapper) elem(i string) wrapper {
-	return func(err jen.Code) jen.Code { return w(jen.Qual(ipcPath, "InElem").Call(jen.Id(i), err)) }
+	return func(err jen.Code) jen.Code { return w(jen.Qual(ipcimplPath, "InElem").Call(jen.Id(i), err)) }
 }
 
 // step is one statement of a conversion: a plain statement, or a call
@@ -88,7 +88,7 @@ func checked(call jen.Code, wrap wrapper) step { return step{call: call, wrap: w
 // render renders steps as statements:
 //
 //	if err := call; err != nil {
-//		return ipc.InField("X", err)
+//		return ipcimpl.InField("X", err)
 //	}
 func render(steps []step) []jen.Code {
 	var out []jen.Code
@@ -105,9 +105,9 @@ func render(steps []step) []jen.Code {
 // finish renders steps as the body of a function that returns error: a
 // last checked call becomes the return statement,
 //
-//	return ipc.InField("X", call)
+//	return ipcimpl.InField("X", call)
 //
-// (ipc.InField returns nil for nil), and otherwise "return nil" follows.
+// (ipcimpl.InField returns nil for nil), and otherwise "return nil" follows.
 func finish(steps []step) []jen.Code {
 	if n := len(steps); n > 0 && steps[n-1].call != nil {
 		last := steps[n-1]
@@ -119,7 +119,7 @@ func finish(steps []step) []jen.Code {
 // ifErr renders
 //
 //	if err != nil {
-//		return ipc.InField("X", err)
+//		return ipcimpl.InField("X", err)
 //	}
 func ifErr(wrap wrapper) jen.Code {
 	return jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(wrap(jen.Err())))
@@ -200,9 +200,9 @@ func (w *fn) fromWire(t *annotate.Type, x *jen.Statement) *jen.Statement {
 // enumToWire returns the steps that check an enum value v of type t and
 // the expression of its bindings value: Kind(kindWire).
 //
-//	kindWire, err := ipc.EnumValue(v.Kind)
+//	kindWire, err := ipcimpl.EnumValue(v.Kind)
 //	if err != nil {
-//		return ipc.InField("Kind", err)
+//		return ipcimpl.InField("Kind", err)
 //	}
 func (w *fn) enumToWire(t *annotate.Type, v *jen.Statement, hint string, wrap wrapper) ([]step, *jen.Statement) {
 	name := w.g.bound(schemaPath(t), t.Enum.Name)
@@ -212,7 +212,7 @@ func (w *fn) enumToWire(t *annotate.Type, v *jen.Statement, hint string, wrap wr
 	}
 	x := w.sc.name(hint + "Wire")
 	return plain(
-		jen.List(jen.Id(x), jen.Err()).Op(":=").Qual(ipcPath, "EnumValue").Call(v),
+		jen.List(jen.Id(x), jen.Err()).Op(":=").Qual(ipcimplPath, "EnumValue").Call(v),
 		ifErr(wrap),
 	), name.Call(jen.Id(x))
 }
@@ -233,14 +233,14 @@ func narrowEnum(t *annotate.Type) bool {
 // enumRead returns the steps that convert get, an enum's bindings value,
 // to the narrow Go enum type t in a new variable, and that variable:
 //
-//	size, err := ipc.EnumFromWire[enums.Size](s.Size())
+//	size, err := ipcimpl.EnumFromWire[enums.Size](s.Size())
 //	if err != nil {
-//		return ipc.InField("Size", err)
+//		return ipcimpl.InField("Size", err)
 //	}
 func (w *fn) enumRead(get *jen.Statement, t *annotate.Type, hint string, wrap wrapper) ([]step, string) {
 	x := w.sc.name(hint)
 	return plain(
-		jen.List(jen.Id(x), jen.Err()).Op(":=").Qual(ipcPath, "EnumFromWire").Types(w.g.goType(t)).Call(get),
+		jen.List(jen.Id(x), jen.Err()).Op(":=").Qual(ipcimplPath, "EnumFromWire").Types(w.g.goType(t)).Call(get),
 		ifErr(wrap),
 	), x
 }
@@ -256,7 +256,7 @@ func scalarHook(t *annotate.Type) bool {
 //
 //	heightWire, err := mining.HeightToWire(v.Height)
 //	if err != nil {
-//		return ipc.InField("Height", err)
+//		return ipcimpl.InField("Height", err)
 //	}
 func (w *fn) hookToWire(t *annotate.Type, v jen.Code, hint string, wrap wrapper) ([]step, string) {
 	x := w.sc.name(lowerFirst(hint + "Wire"))
@@ -271,7 +271,7 @@ func (w *fn) hookToWire(t *annotate.Type, v jen.Code, hint string, wrap wrapper)
 //
 //	height, err := mining.HeightFromWire(heightWire)
 //	if err != nil {
-//		return ipc.InField("Height", err)
+//		return ipcimpl.InField("Height", err)
 //	}
 //	v.Height = height
 func (w *fn) hookFromWire(t *annotate.Type, wire jen.Code, dst ref, hint string, wrap wrapper) []step {
@@ -285,7 +285,7 @@ func (w *fn) hookFromWire(t *annotate.Type, wire jen.Code, dst ref, hint string,
 
 // hookFunc renders the conversion function f of the hooked type t,
 // instantiated with t's Go type when the hook is generic:
-// ipc.MarshalBinary[pkg.T].
+// ipcimpl.MarshalBinary[pkg.T].
 func (w *fn) hookFunc(t *annotate.Type, f annotate.TypeName) *jen.Statement {
 	if t.Hook.Generic {
 		return w.g.qual(f).Types(w.g.qual(*t.Named))
@@ -481,8 +481,8 @@ func (w *fn) writeElem(l, i string, t *annotate.Type, v ref, wrap wrapper) []ste
 	case shapeText:
 		if t.Kind == annotate.KindBytes {
 			// capnp.DataList.Set writes null for empty data too.
-			// if err := ipc.SetDataAt(l, i, v[i]); err != nil { … }
-			return []step{checked(jen.Qual(ipcPath, "SetDataAt").Call(jen.Id(l), jen.Id(i), w.toWire(t, v.val())), wrap)}
+			// if err := ipcimpl.SetDataAt(l, i, v[i]); err != nil { … }
+			return []step{checked(jen.Qual(ipcimplPath, "SetDataAt").Call(jen.Id(l), jen.Id(i), w.toWire(t, v.val())), wrap)}
 		}
 		// if err := l.Set(i, v[i]); err != nil { … }
 		return []step{checked(set(w.toWire(t, v.val())), wrap)}

@@ -218,7 +218,7 @@ func (g *generator) clientMethod(owner, it *annotate.Interface, m *annotate.Meth
 
 	// func(p capnp.Struct) error { return writeX_Params(X_Params(p), args…) }
 	// (A single field that takes one step is converted in the closure
-	// itself: func(p capnp.Struct) error { return ipc.InField("t", writeTime(…)) }.)
+	// itself: func(p capnp.Struct) error { return ipcimpl.InField("t", writeTime(…)) }.)
 	writeParams := jen.Code(jen.Nil())
 	if len(goParams) > 0 {
 		p, pt := w.sc.name("p"), paramsType(it, m)
@@ -364,7 +364,7 @@ func serveMethod(m *annotate.Method) string { return "serve" + upperFirst(m.Name
 //		}
 //		result, err := s.impl.CreateNewBlock(ctx, opts)
 //		if err != nil {
-//			return ipc.ServerError(err)
+//			return ipcimpl.ServerError(err)
 //		}
 //		return ipcimpl.Results(call, &methodMiningCreateNewBlock, capnp.ObjectSize{…}, func(r capnp.Struct) error {
 //			return writeMining_createNewBlock_Results(Mining_createNewBlock_Results(r), result)
@@ -395,7 +395,7 @@ func (g *generator) serverMethod(owner, it *annotate.Interface, m *annotate.Meth
 		paramsError := func(err jen.Code) jen.Code { return jen.Qual(ipcimplPath, "ParamsError").Call(method, err) }
 		if g.inline(pt, goParams, false, true) {
 			// if err := readTime(ipcimpl.Field(call.Params(), 0), &t); err != nil {
-			// 	return ipcimpl.ParamsError(&methodTimesEcho, ipc.InField("t", err))
+			// 	return ipcimpl.ParamsError(&methodTimesEcho, ipcimpl.InField("t", err))
 			// }
 			wrap := func(err jen.Code) jen.Code { return paramsError(fieldWrap(label(goParams[0]))(err)) }
 			steps := w.inlineSteps(jen.Id("call").Dot("Params").Call(), pt, goParams, ref{x: args[0]}, false, wrap)
@@ -421,10 +421,10 @@ func (g *generator) serverMethod(owner, it *annotate.Interface, m *annotate.Meth
 		res = append(res, jen.Id(w.sc.name(label(r))))
 	}
 	// An error wrapping an //ipc:error sentinel carries the sentinel's code.
-	implErr := jen.Return(jen.Qual(ipcPath, "ServerError").Call(jen.Err()))
+	implErr := jen.Return(jen.Qual(ipcimplPath, "ServerError").Call(jen.Err()))
 	switch {
 	case len(res) == 0 && m.Error:
-		body = append(body, jen.Return(jen.Qual(ipcPath, "ServerError").Call(implCall)))
+		body = append(body, jen.Return(jen.Qual(ipcimplPath, "ServerError").Call(implCall)))
 	case len(res) == 0:
 		body = append(body, implCall, jen.Return(jen.Nil()))
 	case m.Error:

@@ -29,7 +29,7 @@ import (
 //			return ipc.ErrTooDeep
 //		}
 //		…
-//		return ipc.InField("Children", readTreeList(ipcimpl.Field(s, 1), &v.Children, depth-1))
+//		return ipcimpl.InField("Children", readTreeList(ipcimpl.Field(s, 1), &v.Children, depth-1))
 //	}
 //
 // and reads the structs of its own group through their twins with one

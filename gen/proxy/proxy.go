@@ -36,7 +36,7 @@
 // and the client has no method for it. Readers of recursive types refuse
 // values nested deeper than ipc.MaxNesting (nesting.go), and readers of
 // lists refuse lengths whose Go form exceeds their message's read budget
-// (ipc.SliceLen).
+// (ipcimpl.SliceLen).
 //
 // The wire conventions the conversions follow are those of the annotate
 // package's model; the bindings' names follow capnpc-go's rules (a schema
@@ -142,9 +142,9 @@ func (g *generator) render() {
 		g.pkg.IPCName, g.pkg.Name, g.pkg.Path)))
 
 	// This file needs the runtime it was generated for.
-	// const _ = ipcimpl.SupportPackageIsVersion2
+	// const _ = ipcimpl.SupportPackageIsVersion3
 	f.Comment(docComment("This code needs a runtime that supports this version of generated code."))
-	f.Const().Id("_").Op("=").Qual(ipcimplPath, "SupportPackageIsVersion2")
+	f.Const().Id("_").Op("=").Qual(ipcimplPath, "SupportPackageIsVersion3")
 
 	// func init() { ipc.LogSchema(RegisterSchema) }
 	f.Comment(docComment("Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema\n" +
@@ -202,9 +202,9 @@ func docComment(doc string) string {
 //
 //	var _ mining.Mining = UnimplementedMining{}
 //
-//	// GetTip returns ipc.Unimplemented("mining.Mining.GetTip").
+//	// GetTip returns ipcimpl.Unimplemented("mining.Mining.GetTip").
 //	func (UnimplementedMining) GetTip(context.Context) (*mining.BlockRef, error) {
-//		return nil, ipc.Unimplemented("mining.Mining.GetTip")
+//		return nil, ipcimpl.Unimplemented("mining.Mining.GetTip")
 //	}
 //
 //	// Interrupt does nothing.
@@ -244,8 +244,8 @@ func (g *generator) unimplemented(it *annotate.Interface) {
 			switch {
 			case m.Error:
 				results = append(results, jen.Error())
-				body = append(body, jen.Return(append(zeros, jen.Qual(ipcPath, "Unimplemented").Call(jen.Lit(method)))...))
-				f.Comment(fmt.Sprintf("%s returns ipc.Unimplemented(%q).", m.Name, method))
+				body = append(body, jen.Return(append(zeros, jen.Qual(ipcimplPath, "Unimplemented").Call(jen.Lit(method)))...))
+				f.Comment(fmt.Sprintf("%s returns ipcimpl.Unimplemented(%q).", m.Name, method))
 			case len(zeros) > 0:
 				body = append(body, jen.Return(zeros...))
 				f.Comment(fmt.Sprintf("%s returns zero values.", m.Name))
@@ -322,7 +322,7 @@ func (w *fn) inlineSteps(raw jen.Code, stype string, fields []*annotate.Field, v
 //	// writeMining_createNewBlock_Params writes the arguments of … into p.
 //	func writeMining_createNewBlock_Params(p Mining_createNewBlock_Params, opts mining.BlockCreateOptions) error {
 //		…
-//		return ipc.InField("opts", WriteBlockCreateOptions(optsWire, &opts))
+//		return ipcimpl.InField("opts", WriteBlockCreateOptions(optsWire, &opts))
 //	}
 func (g *generator) fieldsWriter(stype string, fields []*annotate.Field, what string) {
 	w := g.newFn("p")
@@ -409,12 +409,12 @@ func (g *generator) structConversions(st *annotate.Struct) {
 // errorRegistrations emits
 //
 //	func init() {
-//		ipc.RegisterError("example.com/mining.ErrNotReady", mining.ErrNotReady)
+//		ipcimpl.RegisterError("example.com/mining.ErrNotReady", mining.ErrNotReady)
 //	}
 func (g *generator) errorRegistrations() {
 	var regs []jen.Code
 	for _, e := range g.pkg.Errors {
-		regs = append(regs, jen.Qual(ipcPath, "RegisterError").Call(
+		regs = append(regs, jen.Qual(ipcimplPath, "RegisterError").Call(
 			jen.Lit(g.pkg.Path+"."+e.GoName), jen.Qual(g.pkg.Path, e.GoName)))
 	}
 	g.file.Comment(docComment(fmt.Sprintf("The //ipc:error variables of package %s keep their identity across the\n"+

@@ -94,7 +94,7 @@ func TestAllParamsRetired(t *testing.T) {
 	for _, s := range []string{
 		"func (c *MiningClient) Ping(ctx context.Context) (err error) {\n\treturn ipcimpl.Call(ctx, c.c, &methodMiningPing, nil, nil)",
 		"func (UnimplementedMining) Ping(context.Context) error {",
-		"return ipc.ServerError(s.impl.Ping(ctx))",
+		"return ipcimpl.ServerError(s.impl.Ping(ctx))",
 	} {
 		if !strings.Contains(src, s) {
 			t.Errorf("output lacks %q", s)

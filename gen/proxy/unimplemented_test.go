@@ -34,7 +34,7 @@ func TestUnimplementedType(t *testing.T) {
 		"type UnimplementedDerived struct{}\n\nvar _ u.Derived = UnimplementedDerived{}",
 		"func (UnimplementedDerived) Size() int {\n\treturn 0\n}",
 		"// Tick does nothing.\nfunc (UnimplementedDerived) Tick() {}",
-		"func (UnimplementedDerived) Stop(context.Context) error {\n\treturn ipc.Unimplemented(\"u.Base.Stop\")\n}",
+		"func (UnimplementedDerived) Stop(context.Context) error {\n\treturn ipcimpl.Unimplemented(\"u.Base.Stop\")\n}",
 		"func (UnimplementedBase) Stop(context.Context) error {",
 	} {
 		if !strings.Contains(src, s) {

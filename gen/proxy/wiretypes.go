@@ -75,7 +75,7 @@ func (g *generator) pointerWriter(t *annotate.Type) *jen.Statement {
 	return jen.Id("write" + g.wireTypeName(t))
 }
 
-// funcName is how a doc comment names the function n: ipc.TimeToWire.
+// funcName is how a doc comment names the function n: ipcimpl.TimeToWire.
 func (g *generator) funcName(n annotate.TypeName) string {
 	if n.Path == g.pkg.IPCPath {
 		return n.Name
@@ -167,22 +167,22 @@ func (w *fn) depthDoc() string {
 
 // structHookFuncs emits the conversions of t, a type hooked to a struct:
 //
-//	// writeTime converts *v with ipc.TimeToWire and writes it into s.
+//	// writeTime converts *v with ipcimpl.TimeToWire and writes it into s.
 //	func writeTime(s WallTime, v *time.Time) error {
-//		wire, err := ipc.TimeToWire(*v)
+//		wire, err := ipcimpl.TimeToWire(*v)
 //		if err != nil {
 //			return err
 //		}
 //		return WriteWallTime(s, &wire)
 //	}
 //
-//	// readTime reads s into *dst, converting it with ipc.TimeFromWire.
+//	// readTime reads s into *dst, converting it with ipcimpl.TimeFromWire.
 //	func readTime(s WallTime, dst *time.Time) error {
-//		var wire ipc.WallTime
+//		var wire ipcimpl.WallTime
 //		if err := ReadWallTime(s, &wire); err != nil {
 //			return err
 //		}
-//		value, err := ipc.TimeFromWire(wire)
+//		value, err := ipcimpl.TimeFromWire(wire)
 //		…
 //		*dst = value
 //		return nil
@@ -266,7 +266,7 @@ func (w *fn) pointerWrite(t *annotate.Type) (string, []step) {
 	nilStaysNull := plain(jen.If(jen.Id("v").Op("==").Nil()).Block(jen.Return(jen.Nil())))
 	switch {
 	case t.Hook != nil:
-		// wire, err := ipc.MarshalText[pkg.T](v)
+		// wire, err := ipcimpl.MarshalText[pkg.T](v)
 		// if err != nil {
 		// 	return err
 		// }
@@ -308,7 +308,7 @@ func (w *fn) pointerWrite(t *annotate.Type) (string, []step) {
 	case t.Kind == annotate.KindMap:
 		// l, err := ipcimpl.NewList(at, NewTextInt64Entry_List, len(v))
 		// if err != nil { … }
-		// for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+		// for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
 		// 	entry := l.At(i)
 		// 	…write e.Key into entry's key, e.Value into its value…
 		// }
@@ -325,7 +325,7 @@ func (w *fn) pointerWrite(t *annotate.Type) (string, []step) {
 		return "points at at a new list of v's entries, sorted by key; a nil v leaves at null.", append(nilStaysNull, plain(
 			jen.List(jen.Id(l), jen.Err()).Op(":=").Qual(ipcimplPath, "NewList").Call(at, w.newList(t), jen.Len(v)),
 			ifErr(unwrapped),
-			jen.For(jen.List(jen.Id(i), jen.Id(e)).Op(":=").Range().Qual(ipcPath, "SortedEntries").Call(v, w.compare(t.Key))).Block(render(body)...),
+			jen.For(jen.List(jen.Id(i), jen.Id(e)).Op(":=").Range().Qual(ipcimplPath, "SortedEntries").Call(v, w.compare(t.Key))).Block(render(body)...),
 		)...)
 
 	case t.Kind == annotate.KindOptional:
@@ -364,7 +364,7 @@ func (w *fn) pointerRead(t *annotate.Type) (string, []step) {
 		// if err := ipcimpl.ReadText(from, &wire); err != nil {
 		// 	return err
 		// }
-		// value, err := ipc.UnmarshalText[pkg.T](wire)
+		// value, err := ipcimpl.UnmarshalText[pkg.T](wire)
 		// …
 		// *dst = value
 		x := w.sc.name("wire")
@@ -380,7 +380,7 @@ func (w *fn) pointerRead(t *annotate.Type) (string, []step) {
 		// }
 		// data := p.Data()
 		// if len(data) != 32 {
-		// 	return ipc.LengthError(len(data), 32)
+		// 	return ipcimpl.LengthError(len(data), 32)
 		// }
 		// copy(dst[:], data)
 		p, data := w.sc.name("p"), w.sc.name("data")
@@ -389,7 +389,7 @@ func (w *fn) pointerRead(t *annotate.Type) (string, []step) {
 			ifErr(unwrapped),
 			jen.Id(data).Op(":=").Id(p).Dot("Data").Call(),
 			jen.If(jen.Len(jen.Id(data)).Op("!=").Lit(t.Len)).Block(
-				jen.Return(jen.Qual(ipcPath, "LengthError").Call(jen.Len(jen.Id(data)), jen.Lit(t.Len)))),
+				jen.Return(jen.Qual(ipcimplPath, "LengthError").Call(jen.Len(jen.Id(data)), jen.Lit(t.Len)))),
 			jen.Copy(jen.Id("dst").Index(jen.Empty(), jen.Empty()), jen.Id(data)),
 		)
 
@@ -456,7 +456,7 @@ func (w *fn) listRead(t *annotate.Type) (string, []step) {
 			ifErr(unwrapped),
 		)
 		// if l.Len() != 4 {
-		// 	return ipc.LengthError(l.Len(), 4)
+		// 	return ipcimpl.LengthError(l.Len(), 4)
 		// }
 		// for i := range 4 {
 		// 	…read element i into dst[i]…
@@ -464,7 +464,7 @@ func (w *fn) listRead(t *annotate.Type) (string, []step) {
 		loop := w.readElem(l, i, t.Elem, ref{x: jen.Id("dst").Index(jen.Id(i))}, wrap)
 		return fmt.Sprintf("reads the list from points to, which must hold %d elements, into *dst.", t.Len), append(steps, plain(
 			jen.If(jen.Id(l).Dot("Len").Call().Op("!=").Lit(t.Len)).Block(
-				jen.Return(jen.Qual(ipcPath, "LengthError").Call(jen.Id(l).Dot("Len").Call(), jen.Lit(t.Len)))),
+				jen.Return(jen.Qual(ipcimplPath, "LengthError").Call(jen.Id(l).Dot("Len").Call(), jen.Lit(t.Len)))),
 			jen.For(jen.Id(i).Op(":=").Range().Lit(t.Len)).Block(render(loop)...),
 		)...)
 	}
@@ -490,7 +490,7 @@ func (w *fn) listRead(t *annotate.Type) (string, []step) {
 //		entry := l.At(i)
 //		…read entry's key into key…
 //		if _, dup := m[key]; dup {
-//			return ipc.InElem(i, ipc.ErrDuplicateKey)
+//			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
 //		}
 //		m[key] = entry.Value()   (or …read entry's value into value…; m[key] = value)
 //	}
@@ -523,7 +523,7 @@ func (w *fn) mapRead(t *annotate.Type) (string, []step) {
 			jen.List(jen.Id(l), jen.Err()).Op(":=").Qual(ipcimplPath, "List").Types(w.typedList(t)).Call(jen.Id("from")),
 			ifErr(unwrapped),
 			jen.If(jen.Op("!").Id(l).Dot("IsValid").Call()).Block(jen.Return(jen.Nil())),
-			jen.List(jen.Id(n), jen.Err()).Op(":=").Qual(ipcPath, "MapLen").Types(w.g.goType(t.Key), w.g.goType(t.Elem)).Call(jen.Id(l)),
+			jen.List(jen.Id(n), jen.Err()).Op(":=").Qual(ipcimplPath, "MapSize").Types(w.g.goType(t.Key), w.g.goType(t.Elem)).Call(jen.Id(l)),
 			ifErr(unwrapped),
 			jen.Id(m).Op(":=").Make(w.g.goType(t), jen.Id(n)),
 			jen.For(jen.Id(i).Op(":=").Range().Id(n)).Block(render(body)...),
@@ -548,7 +548,7 @@ func (w *fn) declare(s jen.Code, stype string, f *annotate.Field, t *annotate.Ty
 func (w *fn) compare(t *annotate.Type) jen.Code {
 	switch t.Kind {
 	case annotate.KindBool:
-		return jen.Qual(ipcPath, "CompareBool")
+		return jen.Qual(ipcimplPath, "CompareBool")
 	case annotate.KindByteArray:
 		// func(a, b [4]byte) int { return bytes.Compare(a[:], b[:]) }
 		a, b := w.sc.name("a"), w.sc.name("b")

@@ -51,7 +51,7 @@ func TestUnimplementedMethods(t *testing.T) {
 	}
 	c.Ping()
 
-	// Locally, the embedded methods return ipc.Unimplemented.
+	// Locally, the embedded methods return ipcimpl.Unimplemented.
 	if err := (partial{}).Wait(ctx); !errors.Is(err, ipc.ErrUnimplemented) || err.Error() != "methods.Methods.Wait: ipc: unimplemented" {
 		t.Errorf("Wait: got %v, want methods.Methods.Wait: ipc: unimplemented", err)
 	}

@@ -93,7 +93,7 @@
 //     starts a fresh count, so a path through any value is at most 64
 //     levels per group of mutually recursive structs.
 //   - Allocation for lists: a generated reader makes a Go slice or map for
-//     a list only when ipc.SliceLen (ipc.MapLen) allows it: the Go form of
+//     a list only when ipcimpl.SliceLen (ipcimpl.MapSize) allows it: the Go form of
 //     its elements may take at most the read budget of the list's message
 //     as a connection computes it (64 times its size, at least 64 KiB, at
 //     most 64 MiB), inside a connection or not; a longer list fails the

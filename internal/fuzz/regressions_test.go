@@ -73,7 +73,7 @@ func runChild(t *testing.T, child string) {
 // message padded to 1 MiB: its read budget (64 MiB) admits the list (8
 // bytes of traversal per element), and the generated read path allocated
 // a Go slice of 7 Mi Trees (280 MiB) for it. Generated readers now ask
-// ipc.SliceLen, which refuses a slice whose Go form exceeds the read
+// ipcimpl.SliceLen, which refuses a slice whose Go form exceeds the read
 // budget of its message, so the call fails before anything is allocated
 // for the list. The test fails if the call makes the process (client and
 // server together) allocate more than 32 MiB; the message itself takes

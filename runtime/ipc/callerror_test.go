@@ -4,15 +4,12 @@ import (
 	"context"
 	"errors"
 	"io"
-	"strconv"
 	"strings"
 	"testing"
 
-	"capnproto.org/go/capnp/v3"
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/ifacegen/ifacegen/runtime/capnprpc"
 	"github.com/ifacegen/ifacegen/runtime/ipc"
+	"github.com/ifacegen/ifacegen/runtime/ipcimpl"
 )
 
 // received is an exception as the engine hands it to the caller when the
@@ -25,7 +22,7 @@ func received(typ capnprpc.ExceptionType, reason string) error {
 // registers it.
 var errSentinelForTest = errors.New("not ready")
 
-func init() { ipc.RegisterError("example.com/calls.ErrNotReady", errSentinelForTest) }
+func init() { ipcimpl.RegisterError("example.com/calls.ErrNotReady", errSentinelForTest) }
 
 // kind summarizes an error the way a generated client's caller tells
 // errors apart.
@@ -104,10 +101,10 @@ func TestCallErrorUnimplementedMessage(t *testing.T) {
 func TestServerErrorUnimplemented(t *testing.T) {
 	for _, implErr := range []error{
 		ipc.ErrUnimplemented,
-		ipc.Unimplemented("calls.Calls.Get"),
+		ipcimpl.Unimplemented("calls.Calls.Get"),
 		errors.Join(errors.New("not in this version"), ipc.ErrUnimplemented),
 	} {
-		sent := ipc.ServerError(implErr)
+		sent := ipcimpl.ServerError(implErr)
 		var e *capnprpc.Exception
 		if want := "[ipc:error github.com/ifacegen/ifacegen/runtime/ipc.ErrUnimplemented] " + implErr.Error(); !errors.As(sent, &e) || e.Type != capnprpc.Unimplemented || e.Reason != want {
 			t.Errorf("ServerError(%q) = %#v, want an unimplemented exception %q", implErr, sent, want)
@@ -116,66 +113,17 @@ func TestServerErrorUnimplemented(t *testing.T) {
 			t.Errorf("the caller of %q sees %q, want %q", implErr, got, want)
 		}
 	}
-	if err := ipc.Unimplemented("calls.Calls.Get"); err.Error() != "calls.Calls.Get: ipc: unimplemented" {
+	if err := ipcimpl.Unimplemented("calls.Calls.Get"); err.Error() != "calls.Calls.Get: ipc: unimplemented" {
 		t.Errorf("Unimplemented: got %q", err)
 	}
 	// Anything else is a failure, as before.
 	plain := errors.New("boom")
-	if sent := ipc.ServerError(plain); sent != plain {
+	if sent := ipcimpl.ServerError(plain); sent != plain {
 		t.Errorf("ServerError(boom) = %#v, want it unchanged", sent)
 	}
 	// The engine sends any error that is not an *Exception as a failure
 	// with its message as the reason.
-	if sent := ipc.ServerError(errSentinelForTest); !strings.HasPrefix(sent.Error(), "[ipc:error example.com/calls.ErrNotReady] ") {
+	if sent := ipcimpl.ServerError(errSentinelForTest); !strings.HasPrefix(sent.Error(), "[ipc:error example.com/calls.ErrNotReady] ") {
 		t.Errorf("ServerError(sentinel) = %q", sent)
 	}
-}
-
-// SliceLen and MapLen let a list through when its Go form fits the read
-// budget of its message, and refuse it otherwise.
-func TestListLen(t *testing.T) {
-	msg, seg, err := capnp.NewMessage(capnp.SingleSegment(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The traversal limit a connection gives a small received message.
-	msg.TraverseLimit = 64 << 10
-	// A list of zero-sized structs: 8 Mi elements in a few bytes.
-	empty, err := capnp.NewCompositeList(seg, capnp.ObjectSize{}, 8<<20)
-	if err != nil {
-		t.Fatal(err)
-	}
-	small, err := capnp.NewCompositeList(seg, capnp.ObjectSize{}, 100)
-	if err != nil {
-		t.Fatal(err)
-	}
-	type tree struct {
-		Label    string
-		Children []tree
-	}
-	var got []string
-	record := func(n int, err error) {
-		got = append(got, strings.TrimSpace(strings.Join([]string{strconv.Itoa(n), errKind(err)}, " ")))
-	}
-	record(ipc.SliceLen[tree](empty))     // 320 MiB of trees: refused
-	record(ipc.SliceLen[struct{}](empty)) // no memory: allowed
-	record(ipc.SliceLen[bool](empty))     // 8 MiB, over the 64 KiB of a small message
-	record(ipc.SliceLen[tree](small))
-	record(ipc.MapLen[string, tree](empty))
-	record(ipc.MapLen[string, tree](small))
-	record(ipc.SliceLen[tree](capnp.List{})) // null
-	want := []string{"0 too-long", "8388608", "0 too-long", "100", "0 too-long", "100", "0"}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("lengths (-want +got):\n%s", diff)
-	}
-}
-
-func errKind(err error) string {
-	switch {
-	case err == nil:
-		return ""
-	case errors.Is(err, ipc.ErrListTooLong):
-		return "too-long"
-	}
-	return err.Error()
 }

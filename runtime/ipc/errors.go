@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"github.com/ifacegen/ifacegen/runtime/capnprpc"
+	"github.com/ifacegen/ifacegen/runtime/internal/sentinel"
 )
 
 // ErrDisconnected is the cause of every call that fails because the
@@ -21,22 +22,14 @@ var ErrDisconnected = errors.New("ipc: disconnected")
 // a placeholder that answers every call with Cap'n Proto's
 // "unimplemented" exception), and when the implementation returned an
 // error wrapping ErrUnimplemented, as the methods of a generated
-// UnimplementedX do (see Unimplemented).
+// UnimplementedX do.
 //
 // On the wire it is Cap'n Proto's exception type "unimplemented": a
 // generated server sends that type for an implementation's error that
-// wraps ErrUnimplemented (ServerError), and CallError turns every
+// wraps ErrUnimplemented, and CallError turns every
 // exception of that type into an error wrapping ErrUnimplemented, so
 // other Cap'n Proto peers interoperate both ways.
 var ErrUnimplemented = errors.New("ipc: unimplemented")
-
-// Unimplemented returns the error a method of a generated UnimplementedX
-// returns: an *Error for method ("pkg.Interface.Method") wrapping
-// ErrUnimplemented. Served by a generated server, it reaches the caller
-// as a *RemoteError with the same message that wraps ErrUnimplemented too.
-func Unimplemented(method string) error {
-	return &Error{Method: method, Err: ErrUnimplemented}
-}
 
 // MaxNesting is how deep a value of a recursive type (a struct that
 // contains itself through a list, a map or a pointer) may nest in what
@@ -56,7 +49,7 @@ var ErrTooDeep = fmt.Errorf("ipc: nesting deeper than %d", MaxNesting)
 
 // ErrListTooLong is the cause when a list read from the wire has more
 // elements than its message may make generated code allocate (see
-// SliceLen).
+// runtime/ipcimpl.SliceLen).
 var ErrListTooLong = errors.New("ipc: list too long for its message")
 
 // Error is a failure of the IPC machinery itself — the connection, the
@@ -76,8 +69,9 @@ func (e *Error) Unwrap() error { return e.Err }
 // of the connection. Its message is the remote error's Error() text. When
 // that error matched an //ipc:error sentinel, Code names the sentinel and
 // the RemoteError unwraps to the sentinel of that name registered in this
-// process (see RegisterError), so that errors.Is(err, pkg.ErrX) holds; an
-// error wrapping ErrUnimplemented crosses the same way (see ServerError).
+// process (generated packages register their //ipc:error variables), so
+// that errors.Is(err, pkg.ErrX) holds; an error wrapping ErrUnimplemented
+// crosses the same way.
 type RemoteError struct {
 	Message string
 	Code    string // the sentinel's "import/path.ErrName", or ""
@@ -92,7 +86,7 @@ func (e *RemoteError) Unwrap() error { return e.sentinel }
 
 // newRemoteError decodes the reason of a remote exception.
 func newRemoteError(reason string) *RemoteError {
-	code, msg := decodeSentinel(reason)
+	code, msg := sentinel.Decode(reason)
 	e := &RemoteError{Message: msg, Code: code}
 	if code != "" {
 		e.sentinel = lookupSentinel(code)
@@ -100,15 +94,18 @@ func newRemoteError(reason string) *RemoteError {
 	return e
 }
 
-// CallError turns the error of a call to method into what a generated client
-// returns: a *RemoteError carrying the remote implementation's message, or an
+// CallError turns the error of a call to method, made on a Capability
+// with the engine's Call, into what a generated client returns: a *RemoteError carrying the remote implementation's message, or an
 // *Error for a failure of the call (wrapping ErrDisconnected when the peer
 // is gone). It returns nil for nil.
+//
+// Generated clients call it for every call; call it yourself for a method
+// you call without a generated client (a hand-written binding's).
 //
 // An exception of Cap'n Proto's type "unimplemented" becomes an error
 // wrapping ErrUnimplemented: a *RemoteError with the implementation's
 // message when a generated server sent it for an error that wraps
-// ErrUnimplemented (see ServerError), e.g. "mining.Mining.GetTip: ipc:
+// ErrUnimplemented, e.g. "mining.Mining.GetTip: ipc:
 // unimplemented" from UnimplementedMining; otherwise (the server does not
 // know the method, or it is retired there) an *Error whose message keeps
 // the exception's reason, e.g. "mining.Mining.GetTip: ipc: unimplemented:
@@ -128,9 +125,9 @@ func CallError(method string, err error) error {
 	case e.Type == capnprpc.Unimplemented:
 		// From the peer, or raised here when the peer answered the
 		// call with an Unimplemented message.
-		if re := newRemoteError(e.Reason); e.Remote && re.Code == unimplementedCode {
+		if re := newRemoteError(e.Reason); e.Remote && re.Code == sentinel.UnimplementedCode {
 			// The remote implementation returned an error wrapping
-			// ErrUnimplemented (ServerError).
+			// ErrUnimplemented.
 			return re
 		}
 		return &Error{Method: method, Err: fmt.Errorf("%w: %s", ErrUnimplemented, e.Reason)}

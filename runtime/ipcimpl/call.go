@@ -11,11 +11,11 @@ import (
 	"github.com/ifacegen/ifacegen/runtime/ipc"
 )
 
-// SupportPackageIsVersion2 is referenced by generated code
-// (`const _ = ipcimpl.SupportPackageIsVersion2`) so that code generated for
+// SupportPackageIsVersion3 is referenced by generated code
+// (`const _ = ipcimpl.SupportPackageIsVersion3`) so that code generated for
 // another version of this package fails to compile with a message naming
 // the version, rather than misbehave.
-const SupportPackageIsVersion2 = true
+const SupportPackageIsVersion3 = true
 
 // Call calls m on c with ctx and waits for the answer: params writes the
 // arguments into the params struct, results reads the results struct.

@@ -4,8 +4,6 @@ import (
 	"bytes"
 
 	"capnproto.org/go/capnp/v3"
-
-	"github.com/ifacegen/ifacegen/runtime/ipc"
 )
 
 // Generated code converts each wire type once, in a function of its own,
@@ -147,26 +145,26 @@ func List[L ~capnp.ListKind](from Pointer) (L, error) {
 // ListLen returns the list the pointer points to as the list type L, and
 // the length of the Go slice of E to make for it: -1 for a null pointer,
 // and an error for a length whose slice would exceed the read budget of
-// the message (ipc.SliceLen).
+// the message (SliceLen).
 func ListLen[L ~capnp.ListKind, E any](from Pointer) (L, int, error) {
 	p, err := from.Get()
 	l := L(p.List())
 	if err != nil || !p.List().IsValid() {
 		return l, -1, err
 	}
-	n, err := ipc.SliceLen[E](l)
+	n, err := SliceLen[E](l)
 	return l, n, err
 }
 
 // MapLen is ListLen for a list of map entries, to be read into a Go map of
-// K to V (ipc.MapLen).
+// K to V (MapSize).
 func MapLen[L ~capnp.ListKind, K comparable, V any](from Pointer) (L, int, error) {
 	p, err := from.Get()
 	l := L(p.List())
 	if err != nil || !p.List().IsValid() {
 		return l, -1, err
 	}
-	n, err := ipc.MapLen[K, V](l)
+	n, err := MapSize[K, V](l)
 	return l, n, err
 }
 

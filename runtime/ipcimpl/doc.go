@@ -1,14 +1,19 @@
 // Package ipcimpl is the support code that the Go code ifacegen generates
 // calls: the prelude and epilogue of every client and server method (the
 // call itself, error classification, panic recovery), the server adapter's
-// capability, capability pointers in messages, and the pointer positions
+// capability, capability pointers in messages, the pointer positions
 // (Pointer, Field, Elem) through which the one conversion function per wire
-// type is called for a struct field and for a list element alike.
+// type is called for a struct field and for a list element alike, what
+// those functions call (error paths: InField, InElem; enums, sorted map
+// entries, list length bounds), the built-in hooks of time.Time (WallTime)
+// and of encoding's marshalers, and the //ipc:error registry
+// (RegisterError, ServerError).
 //
 // It is for generated code only. Its API has no compatibility promise to
-// users and changes with the generator; SupportPackageIsVersion tells a
+// users and changes with the generator; SupportPackageIsVersion3 tells a
 // generated package that it was generated for this runtime. Programs use
-// runtime/ipc.
+// runtime/ipc, which holds only what they call or match (its api_test.go
+// keeps that list).
 //
 // A generated client method is, for example,
 //

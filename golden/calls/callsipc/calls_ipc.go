@@ -24,7 +24,7 @@ import (
 )
 
 // This code needs a runtime that supports this version of generated code.
-const _ = ipcimpl.SupportPackageIsVersion2
+const _ = ipcimpl.SupportPackageIsVersion3
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -36,8 +36,8 @@ func init() {
 // wire: errors.Is(err, calls.ErrGone) holds for the error of a call whose implementation
 // returned an error wrapping it.
 func init() {
-	ipc.RegisterError("github.com/ifacegen/ifacegen/golden/calls.ErrGone", calls.ErrGone)
-	ipc.RegisterError("github.com/ifacegen/ifacegen/golden/calls.ErrNotReady", calls.ErrNotReady)
+	ipcimpl.RegisterError("github.com/ifacegen/ifacegen/golden/calls.ErrGone", calls.ErrGone)
+	ipcimpl.RegisterError("github.com/ifacegen/ifacegen/golden/calls.ErrNotReady", calls.ErrNotReady)
 }
 
 // The methods of calls.Calls on the wire.
@@ -84,7 +84,7 @@ func (c *CallsClient) Enter(ctx context.Context, id int32) (err error) {
 // wrapped with context, or a plain error for anything else.
 func (c *CallsClient) Fail(ctx context.Context, which string) (err error) {
 	return ipcimpl.Call(ctx, c.c, &methodCallsFail, func(p capnp.Struct) error {
-		return ipc.InField("which", Calls_fail_Params(p).SetWhich_(which))
+		return ipcimpl.InField("which", Calls_fail_Params(p).SetWhich_(which))
 	}, nil)
 }
 
@@ -126,7 +126,7 @@ func (s callsServer) serveEnter(ctx context.Context, call *capnprpc.Call) (err e
 	if err := readCalls_enter_Params(Calls_enter_Params(call.Params()), &id); err != nil {
 		return ipcimpl.ParamsError(&methodCallsEnter, err)
 	}
-	return ipc.ServerError(s.impl.Enter(ctx, id))
+	return ipcimpl.ServerError(s.impl.Enter(ctx, id))
 }
 
 // serveFail serves calls.Calls.Fail.
@@ -134,9 +134,9 @@ func (s callsServer) serveFail(ctx context.Context, call *capnprpc.Call) (err er
 	defer ipcimpl.Recover(ctx, &methodCallsFail, &err)
 	var which string
 	if err := ipcimpl.ReadText(ipcimpl.Field(call.Params(), 0), &which); err != nil {
-		return ipcimpl.ParamsError(&methodCallsFail, ipc.InField("which", err))
+		return ipcimpl.ParamsError(&methodCallsFail, ipcimpl.InField("which", err))
 	}
-	return ipc.ServerError(s.impl.Fail(ctx, which))
+	return ipcimpl.ServerError(s.impl.Fail(ctx, which))
 }
 
 // UnimplementedCalls answers every method of calls.Calls with an error wrapping ipc.ErrUnimplemented
@@ -148,14 +148,14 @@ type UnimplementedCalls struct{}
 
 var _ calls.Calls = UnimplementedCalls{}
 
-// Enter returns ipc.Unimplemented("calls.Calls.Enter").
+// Enter returns ipcimpl.Unimplemented("calls.Calls.Enter").
 func (UnimplementedCalls) Enter(context.Context, int32) error {
-	return ipc.Unimplemented("calls.Calls.Enter")
+	return ipcimpl.Unimplemented("calls.Calls.Enter")
 }
 
-// Fail returns ipc.Unimplemented("calls.Calls.Fail").
+// Fail returns ipcimpl.Unimplemented("calls.Calls.Fail").
 func (UnimplementedCalls) Fail(context.Context, string) error {
-	return ipc.Unimplemented("calls.Calls.Fail")
+	return ipcimpl.Unimplemented("calls.Calls.Fail")
 }
 
 // ExportCalls returns a new reference to the capability that carries v: nil for nil, the

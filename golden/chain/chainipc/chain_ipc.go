@@ -25,7 +25,7 @@ import (
 )
 
 // This code needs a runtime that supports this version of generated code.
-const _ = ipcimpl.SupportPackageIsVersion2
+const _ = ipcimpl.SupportPackageIsVersion3
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -115,13 +115,13 @@ func (s notificationsServer) serveBlockConnected(ctx context.Context, call *capn
 	if err := readNotifications_blockConnected_Params(Notifications_blockConnected_Params(call.Params()), &block); err != nil {
 		return ipcimpl.ParamsError(&methodNotificationsBlockConnected, err)
 	}
-	return ipc.ServerError(s.impl.BlockConnected(ctx, block))
+	return ipcimpl.ServerError(s.impl.BlockConnected(ctx, block))
 }
 
 // serveChainStateFlushed serves chain.Notifications.ChainStateFlushed.
 func (s notificationsServer) serveChainStateFlushed(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodNotificationsChainStateFlushed, &err)
-	return ipc.ServerError(s.impl.ChainStateFlushed(ctx))
+	return ipcimpl.ServerError(s.impl.ChainStateFlushed(ctx))
 }
 
 // UnimplementedNotifications answers every method of chain.Notifications with an error wrapping ipc.ErrUnimplemented
@@ -133,14 +133,14 @@ type UnimplementedNotifications struct{}
 
 var _ chain.Notifications = UnimplementedNotifications{}
 
-// BlockConnected returns ipc.Unimplemented("chain.Notifications.BlockConnected").
+// BlockConnected returns ipcimpl.Unimplemented("chain.Notifications.BlockConnected").
 func (UnimplementedNotifications) BlockConnected(context.Context, chain.BlockInfo) error {
-	return ipc.Unimplemented("chain.Notifications.BlockConnected")
+	return ipcimpl.Unimplemented("chain.Notifications.BlockConnected")
 }
 
-// ChainStateFlushed returns ipc.Unimplemented("chain.Notifications.ChainStateFlushed").
+// ChainStateFlushed returns ipcimpl.Unimplemented("chain.Notifications.ChainStateFlushed").
 func (UnimplementedNotifications) ChainStateFlushed(context.Context) error {
-	return ipc.Unimplemented("chain.Notifications.ChainStateFlushed")
+	return ipcimpl.Unimplemented("chain.Notifications.ChainStateFlushed")
 }
 
 // ExportNotifications returns a new reference to the capability that carries v: nil for nil, the
@@ -244,7 +244,7 @@ func (s handlerServer) Dispatch(ctx context.Context, call *capnprpc.Call) error 
 // serveDisconnect serves chain.Handler.Disconnect.
 func (s handlerServer) serveDisconnect(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodHandlerDisconnect, &err)
-	return ipc.ServerError(s.impl.Disconnect(ctx))
+	return ipcimpl.ServerError(s.impl.Disconnect(ctx))
 }
 
 // UnimplementedHandler answers every method of chain.Handler with an error wrapping ipc.ErrUnimplemented
@@ -256,9 +256,9 @@ type UnimplementedHandler struct{}
 
 var _ chain.Handler = UnimplementedHandler{}
 
-// Disconnect returns ipc.Unimplemented("chain.Handler.Disconnect").
+// Disconnect returns ipcimpl.Unimplemented("chain.Handler.Disconnect").
 func (UnimplementedHandler) Disconnect(context.Context) error {
-	return ipc.Unimplemented("chain.Handler.Disconnect")
+	return ipcimpl.Unimplemented("chain.Handler.Disconnect")
 }
 
 // ExportHandler returns a new reference to the capability that carries v: nil for nil, the
@@ -344,7 +344,7 @@ func (c *ChainClient) GetHeight(ctx context.Context) (height int32, ok bool, err
 // disconnected or released.
 func (c *ChainClient) HandleNotifications(ctx context.Context, n chain.Notifications) (result chain.Handler, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodChainHandleNotifications, func(p capnp.Struct) error {
-		return ipc.InField("n", ipcimpl.SetCap(p, 0, ExportNotifications(n)))
+		return ipcimpl.InField("n", ipcimpl.SetCap(p, 0, ExportNotifications(n)))
 	}, func(r capnp.Struct) error {
 		result = ImportHandler(ipcimpl.Cap(r, 0))
 		return nil
@@ -369,7 +369,7 @@ func (c *ChainClient) UpdateSetting(ctx context.Context, name string, update cha
 	err = ipcimpl.Call(ctx, c.c, &methodChainUpdateSetting, func(p capnp.Struct) error {
 		return writeChain_updateSetting_Params(Chain_updateSetting_Params(p), name, update)
 	}, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.ReadText(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadText(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return "", err
@@ -433,7 +433,7 @@ func (s chainServer) serveGetHeight(ctx context.Context, call *capnprpc.Call) (e
 	defer ipcimpl.Recover(ctx, &methodChainGetHeight, &err)
 	height, ok, err := s.impl.GetHeight(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainGetHeight, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		return writeChain_getHeight_Results(Chain_getHeight_Results(r), height, ok)
@@ -449,10 +449,10 @@ func (s chainServer) serveHandleNotifications(ctx context.Context, call *capnprp
 	}
 	result, err := s.impl.HandleNotifications(ctx, n)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainHandleNotifications, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportHandler(result)))
+		return ipcimpl.InField("result", ipcimpl.SetCap(r, 0, ExportHandler(result)))
 	})
 }
 
@@ -463,7 +463,7 @@ func (s chainServer) serveConnectBlock(ctx context.Context, call *capnprpc.Call)
 	if err := readChain_connectBlock_Params(Chain_connectBlock_Params(call.Params()), &block); err != nil {
 		return ipcimpl.ParamsError(&methodChainConnectBlock, err)
 	}
-	return ipc.ServerError(s.impl.ConnectBlock(ctx, block))
+	return ipcimpl.ServerError(s.impl.ConnectBlock(ctx, block))
 }
 
 // serveUpdateSetting serves chain.Chain.UpdateSetting.
@@ -478,10 +478,10 @@ func (s chainServer) serveUpdateSetting(ctx context.Context, call *capnprpc.Call
 	}
 	result, err := s.impl.UpdateSetting(ctx, name, update)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainUpdateSetting, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", Chain_updateSetting_Results(r).SetResult(result))
+		return ipcimpl.InField("result", Chain_updateSetting_Results(r).SetResult(result))
 	})
 }
 
@@ -497,7 +497,7 @@ func (s chainServer) serveWalk(ctx context.Context, call *capnprpc.Call) (err er
 	}
 	result, err := s.impl.Walk(ctx, depth, visit)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainWalk, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		Chain_walk_Results(r).SetResult(result)
@@ -514,29 +514,29 @@ type UnimplementedChain struct{}
 
 var _ chain.Chain = UnimplementedChain{}
 
-// GetHeight returns ipc.Unimplemented("chain.Chain.GetHeight").
+// GetHeight returns ipcimpl.Unimplemented("chain.Chain.GetHeight").
 func (UnimplementedChain) GetHeight(context.Context) (int32, bool, error) {
-	return 0, false, ipc.Unimplemented("chain.Chain.GetHeight")
+	return 0, false, ipcimpl.Unimplemented("chain.Chain.GetHeight")
 }
 
-// HandleNotifications returns ipc.Unimplemented("chain.Chain.HandleNotifications").
+// HandleNotifications returns ipcimpl.Unimplemented("chain.Chain.HandleNotifications").
 func (UnimplementedChain) HandleNotifications(context.Context, chain.Notifications) (chain.Handler, error) {
-	return nil, ipc.Unimplemented("chain.Chain.HandleNotifications")
+	return nil, ipcimpl.Unimplemented("chain.Chain.HandleNotifications")
 }
 
-// ConnectBlock returns ipc.Unimplemented("chain.Chain.ConnectBlock").
+// ConnectBlock returns ipcimpl.Unimplemented("chain.Chain.ConnectBlock").
 func (UnimplementedChain) ConnectBlock(context.Context, chain.BlockInfo) error {
-	return ipc.Unimplemented("chain.Chain.ConnectBlock")
+	return ipcimpl.Unimplemented("chain.Chain.ConnectBlock")
 }
 
-// UpdateSetting returns ipc.Unimplemented("chain.Chain.UpdateSetting").
+// UpdateSetting returns ipcimpl.Unimplemented("chain.Chain.UpdateSetting").
 func (UnimplementedChain) UpdateSetting(context.Context, string, chain.SettingsUpdate) (string, error) {
-	return "", ipc.Unimplemented("chain.Chain.UpdateSetting")
+	return "", ipcimpl.Unimplemented("chain.Chain.UpdateSetting")
 }
 
-// Walk returns ipc.Unimplemented("chain.Chain.Walk").
+// Walk returns ipcimpl.Unimplemented("chain.Chain.Walk").
 func (UnimplementedChain) Walk(context.Context, int32, chain.Visitor) (int32, error) {
-	return 0, ipc.Unimplemented("chain.Chain.Walk")
+	return 0, ipcimpl.Unimplemented("chain.Chain.Walk")
 }
 
 // ExportChain returns a new reference to the capability that carries v: nil for nil, the
@@ -657,10 +657,10 @@ func (s miningServer) serveCreateNewBlock(ctx context.Context, call *capnprpc.Ca
 	}
 	result, err := s.impl.CreateNewBlock(ctx, useMempool)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMiningCreateNewBlock, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportBlockTemplate(result)))
+		return ipcimpl.InField("result", ipcimpl.SetCap(r, 0, ExportBlockTemplate(result)))
 	})
 }
 
@@ -673,9 +673,9 @@ type UnimplementedMining struct{}
 
 var _ chain.Mining = UnimplementedMining{}
 
-// CreateNewBlock returns ipc.Unimplemented("chain.Mining.CreateNewBlock").
+// CreateNewBlock returns ipcimpl.Unimplemented("chain.Mining.CreateNewBlock").
 func (UnimplementedMining) CreateNewBlock(context.Context, bool) (chain.BlockTemplate, error) {
-	return nil, ipc.Unimplemented("chain.Mining.CreateNewBlock")
+	return nil, ipcimpl.Unimplemented("chain.Mining.CreateNewBlock")
 }
 
 // ExportMining returns a new reference to the capability that carries v: nil for nil, the
@@ -747,7 +747,7 @@ func (c *BlockTemplateClient) Release() {
 // GetBlockHeader returns the serialized header.
 func (c *BlockTemplateClient) GetBlockHeader(ctx context.Context) (result []byte, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetBlockHeader, nil, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.ReadData(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadData(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -758,7 +758,7 @@ func (c *BlockTemplateClient) GetBlockHeader(ctx context.Context) (result []byte
 // GetTxFees returns the fee of each transaction.
 func (c *BlockTemplateClient) GetTxFees(ctx context.Context) (result []int64, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetTxFees, nil, func(r capnp.Struct) error {
-		return ipc.InField("result", readInt64List(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", readInt64List(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -819,10 +819,10 @@ func (s blockTemplateServer) serveGetBlockHeader(ctx context.Context, call *capn
 	defer ipcimpl.Recover(ctx, &methodBlockTemplateGetBlockHeader, &err)
 	result, err := s.impl.GetBlockHeader(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateGetBlockHeader, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", BlockTemplate_getBlockHeader_Results(r).SetResult(result))
+		return ipcimpl.InField("result", BlockTemplate_getBlockHeader_Results(r).SetResult(result))
 	})
 }
 
@@ -831,10 +831,10 @@ func (s blockTemplateServer) serveGetTxFees(ctx context.Context, call *capnprpc.
 	defer ipcimpl.Recover(ctx, &methodBlockTemplateGetTxFees, &err)
 	result, err := s.impl.GetTxFees(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateGetTxFees, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeInt64List(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", writeInt64List(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -847,10 +847,10 @@ func (s blockTemplateServer) serveWaitNext(ctx context.Context, call *capnprpc.C
 	}
 	result, err := s.impl.WaitNext(ctx, opts)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateWaitNext, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportBlockTemplate(result)))
+		return ipcimpl.InField("result", ipcimpl.SetCap(r, 0, ExportBlockTemplate(result)))
 	})
 }
 
@@ -863,19 +863,19 @@ type UnimplementedBlockTemplate struct{}
 
 var _ chain.BlockTemplate = UnimplementedBlockTemplate{}
 
-// GetBlockHeader returns ipc.Unimplemented("chain.BlockTemplate.GetBlockHeader").
+// GetBlockHeader returns ipcimpl.Unimplemented("chain.BlockTemplate.GetBlockHeader").
 func (UnimplementedBlockTemplate) GetBlockHeader(context.Context) ([]byte, error) {
-	return nil, ipc.Unimplemented("chain.BlockTemplate.GetBlockHeader")
+	return nil, ipcimpl.Unimplemented("chain.BlockTemplate.GetBlockHeader")
 }
 
-// GetTxFees returns ipc.Unimplemented("chain.BlockTemplate.GetTxFees").
+// GetTxFees returns ipcimpl.Unimplemented("chain.BlockTemplate.GetTxFees").
 func (UnimplementedBlockTemplate) GetTxFees(context.Context) ([]int64, error) {
-	return nil, ipc.Unimplemented("chain.BlockTemplate.GetTxFees")
+	return nil, ipcimpl.Unimplemented("chain.BlockTemplate.GetTxFees")
 }
 
-// WaitNext returns ipc.Unimplemented("chain.BlockTemplate.WaitNext").
+// WaitNext returns ipcimpl.Unimplemented("chain.BlockTemplate.WaitNext").
 func (UnimplementedBlockTemplate) WaitNext(context.Context, chain.BlockWaitOptions) (chain.BlockTemplate, error) {
-	return nil, ipc.Unimplemented("chain.BlockTemplate.WaitNext")
+	return nil, ipcimpl.Unimplemented("chain.BlockTemplate.WaitNext")
 }
 
 // ExportBlockTemplate returns a new reference to the capability that carries v: nil for nil, the
@@ -941,7 +941,7 @@ func (c *SettingsUpdateClient) Release() {
 // Call calls chain.SettingsUpdate.Call in the other process.
 func (c *SettingsUpdateClient) Call(value string) (result string, result1 int32) {
 	ipcimpl.MustCall(context.Background(), c.c, &methodSettingsUpdateCall, func(p capnp.Struct) error {
-		return ipc.InField("value", SettingsUpdate_call_Params(p).SetValue(value))
+		return ipcimpl.InField("value", SettingsUpdate_call_Params(p).SetValue(value))
 	}, func(r capnp.Struct) error {
 		return readSettingsUpdate_call_Results(SettingsUpdate_call_Results(r), &result, &result1)
 	})
@@ -982,7 +982,7 @@ func (s settingsUpdateServer) serveCall(ctx context.Context, call *capnprpc.Call
 	defer ipcimpl.Recover(ctx, &methodSettingsUpdateCall, &err)
 	var value string
 	if err := ipcimpl.ReadText(ipcimpl.Field(call.Params(), 0), &value); err != nil {
-		return ipcimpl.ParamsError(&methodSettingsUpdateCall, ipc.InField("value", err))
+		return ipcimpl.ParamsError(&methodSettingsUpdateCall, ipcimpl.InField("value", err))
 	}
 	result, result1 := s.impl(value)
 	return ipcimpl.Results(call, &methodSettingsUpdateCall, capnp.ObjectSize{DataSize: 8, PointerCount: 1}, func(r capnp.Struct) error {
@@ -1095,7 +1095,7 @@ func (s visitorServer) serveCall(ctx context.Context, call *capnprpc.Call) (err 
 	}
 	result, err := s.impl(ctx, depth)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodVisitorCall, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		Visitor_call_Results(r).SetResult(result)
@@ -1132,18 +1132,18 @@ func ImportVisitor(c *ipc.Capability) chain.Visitor {
 func writeNotifications_blockConnected_Params(p Notifications_blockConnected_Params, block chain.BlockInfo) error {
 	blockWire, err := p.NewBlock()
 	if err != nil {
-		return ipc.InField("block", err)
+		return ipcimpl.InField("block", err)
 	}
-	return ipc.InField("block", WriteBlockInfo(blockWire, &block))
+	return ipcimpl.InField("block", WriteBlockInfo(blockWire, &block))
 }
 
 // readNotifications_blockConnected_Params reads the arguments of a call to chain.Notifications.BlockConnected from p.
 func readNotifications_blockConnected_Params(p Notifications_blockConnected_Params, block *chain.BlockInfo) error {
 	blockWire, err := p.Block()
 	if err != nil {
-		return ipc.InField("block", err)
+		return ipcimpl.InField("block", err)
 	}
-	return ipc.InField("block", ReadBlockInfo(blockWire, block))
+	return ipcimpl.InField("block", ReadBlockInfo(blockWire, block))
 }
 
 // writeChain_getHeight_Results writes the results of chain.Chain.GetHeight into p.
@@ -1170,32 +1170,32 @@ func readChain_handleNotifications_Params(p Chain_handleNotifications_Params, n 
 func writeChain_connectBlock_Params(p Chain_connectBlock_Params, block chain.BlockInfo) error {
 	blockWire, err := p.NewBlock()
 	if err != nil {
-		return ipc.InField("block", err)
+		return ipcimpl.InField("block", err)
 	}
-	return ipc.InField("block", WriteBlockInfo(blockWire, &block))
+	return ipcimpl.InField("block", WriteBlockInfo(blockWire, &block))
 }
 
 // readChain_connectBlock_Params reads the arguments of a call to chain.Chain.ConnectBlock from p.
 func readChain_connectBlock_Params(p Chain_connectBlock_Params, block *chain.BlockInfo) error {
 	blockWire, err := p.Block()
 	if err != nil {
-		return ipc.InField("block", err)
+		return ipcimpl.InField("block", err)
 	}
-	return ipc.InField("block", ReadBlockInfo(blockWire, block))
+	return ipcimpl.InField("block", ReadBlockInfo(blockWire, block))
 }
 
 // writeChain_updateSetting_Params writes the arguments of a call to chain.Chain.UpdateSetting into p.
 func writeChain_updateSetting_Params(p Chain_updateSetting_Params, name string, update chain.SettingsUpdate) error {
 	if err := p.SetName(name); err != nil {
-		return ipc.InField("name", err)
+		return ipcimpl.InField("name", err)
 	}
-	return ipc.InField("update", ipcimpl.SetCap(capnp.Struct(p), 1, ExportSettingsUpdate(update)))
+	return ipcimpl.InField("update", ipcimpl.SetCap(capnp.Struct(p), 1, ExportSettingsUpdate(update)))
 }
 
 // readChain_updateSetting_Params reads the arguments of a call to chain.Chain.UpdateSetting from p.
 func readChain_updateSetting_Params(p Chain_updateSetting_Params, name *string, update *chain.SettingsUpdate) error {
 	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), name); err != nil {
-		return ipc.InField("name", err)
+		return ipcimpl.InField("name", err)
 	}
 	*update = ImportSettingsUpdate(ipcimpl.Cap(capnp.Struct(p), 1))
 	return nil
@@ -1204,7 +1204,7 @@ func readChain_updateSetting_Params(p Chain_updateSetting_Params, name *string, 
 // writeChain_walk_Params writes the arguments of a call to chain.Chain.Walk into p.
 func writeChain_walk_Params(p Chain_walk_Params, depth int32, visit chain.Visitor) error {
 	p.SetDepth(depth)
-	return ipc.InField("visit", ipcimpl.SetCap(capnp.Struct(p), 0, ExportVisitor(visit)))
+	return ipcimpl.InField("visit", ipcimpl.SetCap(capnp.Struct(p), 0, ExportVisitor(visit)))
 }
 
 // readChain_walk_Params reads the arguments of a call to chain.Chain.Walk from p.
@@ -1224,24 +1224,24 @@ func readMining_createNewBlock_Params(p Mining_createNewBlock_Params, useMempool
 func writeBlockTemplate_waitNext_Params(p BlockTemplate_waitNext_Params, opts chain.BlockWaitOptions) error {
 	optsWire, err := p.NewOpts()
 	if err != nil {
-		return ipc.InField("opts", err)
+		return ipcimpl.InField("opts", err)
 	}
-	return ipc.InField("opts", WriteBlockWaitOptions(optsWire, &opts))
+	return ipcimpl.InField("opts", WriteBlockWaitOptions(optsWire, &opts))
 }
 
 // readBlockTemplate_waitNext_Params reads the arguments of a call to chain.BlockTemplate.WaitNext from p.
 func readBlockTemplate_waitNext_Params(p BlockTemplate_waitNext_Params, opts *chain.BlockWaitOptions) error {
 	optsWire, err := p.Opts()
 	if err != nil {
-		return ipc.InField("opts", err)
+		return ipcimpl.InField("opts", err)
 	}
-	return ipc.InField("opts", ReadBlockWaitOptions(optsWire, opts))
+	return ipcimpl.InField("opts", ReadBlockWaitOptions(optsWire, opts))
 }
 
 // writeSettingsUpdate_call_Results writes the results of chain.SettingsUpdate.Call into p.
 func writeSettingsUpdate_call_Results(p SettingsUpdate_call_Results, result string, result1 int32) error {
 	if err := p.SetResult(result); err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
 	p.SetResult1(result1)
 	return nil
@@ -1250,7 +1250,7 @@ func writeSettingsUpdate_call_Results(p SettingsUpdate_call_Results, result stri
 // readSettingsUpdate_call_Results reads the results of chain.SettingsUpdate.Call from p.
 func readSettingsUpdate_call_Results(p SettingsUpdate_call_Results, result *string, result1 *int32) error {
 	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), result); err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
 	*result1 = p.Result1()
 	return nil
@@ -1265,7 +1265,7 @@ func readVisitor_call_Params(p Visitor_call_Params, depth *int32) error {
 // WriteBlockInfo writes v into s.
 func WriteBlockInfo(s BlockInfo, v *chain.BlockInfo) error {
 	if err := writeBytes32(ipcimpl.Field(s, 0), v.Hash); err != nil {
-		return ipc.InField("Hash", err)
+		return ipcimpl.InField("Hash", err)
 	}
 	s.SetHeight(v.Height)
 	return nil
@@ -1274,7 +1274,7 @@ func WriteBlockInfo(s BlockInfo, v *chain.BlockInfo) error {
 // ReadBlockInfo reads s into v.
 func ReadBlockInfo(s BlockInfo, v *chain.BlockInfo) error {
 	if err := readBytes32(ipcimpl.Field(s, 0), &v.Hash); err != nil {
-		return ipc.InField("Hash", err)
+		return ipcimpl.InField("Hash", err)
 	}
 	v.Height = s.Height()
 	return nil
@@ -1336,7 +1336,7 @@ func readBytes32(from ipcimpl.Pointer, dst *[32]byte) error {
 	}
 	data := p.Data()
 	if len(data) != 32 {
-		return ipc.LengthError(len(data), 32)
+		return ipcimpl.LengthError(len(data), 32)
 	}
 	copy(dst[:], data)
 	return nil

@@ -24,7 +24,7 @@ import (
 )
 
 // This code needs a runtime that supports this version of generated code.
-const _ = ipcimpl.SupportPackageIsVersion2
+const _ = ipcimpl.SupportPackageIsVersion3
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -118,7 +118,7 @@ func (s walletServer) serveDouble(ctx context.Context, call *capnprpc.Call) (err
 	}
 	result, result1, result2, err := s.impl.Double(ctx, a, labels, maybe)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodWalletDouble, capnp.ObjectSize{DataSize: 0, PointerCount: 3}, func(r capnp.Struct) error {
 		return writeWallet_double_Results(Wallet_double_Results(r), result, result1, result2)
@@ -134,9 +134,9 @@ type UnimplementedWallet struct{}
 
 var _ converts.Wallet = UnimplementedWallet{}
 
-// Double returns ipc.Unimplemented("converts.Wallet.Double").
+// Double returns ipcimpl.Unimplemented("converts.Wallet.Double").
 func (UnimplementedWallet) Double(context.Context, converts.Amount, []converts.Label, *converts.Amount) (converts.Amount, []converts.Label, *converts.Amount, error) {
-	return converts.Amount{}, nil, nil, ipc.Unimplemented("converts.Wallet.Double")
+	return converts.Amount{}, nil, nil, ipcimpl.Unimplemented("converts.Wallet.Double")
 }
 
 // ExportWallet returns a new reference to the capability that carries v: nil for nil, the
@@ -176,60 +176,60 @@ func ImportWallet(c *ipc.Capability) converts.Wallet {
 func writeWallet_double_Params(p Wallet_double_Params, a converts.Amount, labels []converts.Label, maybe *converts.Amount) error {
 	aWire, err := p.NewA()
 	if err != nil {
-		return ipc.InField("a", err)
+		return ipcimpl.InField("a", err)
 	}
 	if err := writeAmount(aWire, &a); err != nil {
-		return ipc.InField("a", err)
+		return ipcimpl.InField("a", err)
 	}
 	if err := writeLabelList(ipcimpl.Field(p, 1), labels); err != nil {
-		return ipc.InField("labels", err)
+		return ipcimpl.InField("labels", err)
 	}
-	return ipc.InField("maybe", writeOptionalAmount(ipcimpl.Field(p, 2), maybe))
+	return ipcimpl.InField("maybe", writeOptionalAmount(ipcimpl.Field(p, 2), maybe))
 }
 
 // readWallet_double_Params reads the arguments of a call to converts.Wallet.Double from p.
 func readWallet_double_Params(p Wallet_double_Params, a *converts.Amount, labels *[]converts.Label, maybe **converts.Amount) error {
 	aWire, err := p.A()
 	if err != nil {
-		return ipc.InField("a", err)
+		return ipcimpl.InField("a", err)
 	}
 	if err := readAmount(aWire, a); err != nil {
-		return ipc.InField("a", err)
+		return ipcimpl.InField("a", err)
 	}
 	if err := readLabelList(ipcimpl.Field(p, 1), labels); err != nil {
-		return ipc.InField("labels", err)
+		return ipcimpl.InField("labels", err)
 	}
-	return ipc.InField("maybe", readOptionalAmount(ipcimpl.Field(p, 2), maybe))
+	return ipcimpl.InField("maybe", readOptionalAmount(ipcimpl.Field(p, 2), maybe))
 }
 
 // writeWallet_double_Results writes the results of converts.Wallet.Double into p.
 func writeWallet_double_Results(p Wallet_double_Results, result converts.Amount, result1 []converts.Label, result2 *converts.Amount) error {
 	resultWire, err := p.NewResult()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
 	if err := writeAmount(resultWire, &result); err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
 	if err := writeLabelList(ipcimpl.Field(p, 1), result1); err != nil {
-		return ipc.InField("result1", err)
+		return ipcimpl.InField("result1", err)
 	}
-	return ipc.InField("result2", writeOptionalAmount(ipcimpl.Field(p, 2), result2))
+	return ipcimpl.InField("result2", writeOptionalAmount(ipcimpl.Field(p, 2), result2))
 }
 
 // readWallet_double_Results reads the results of converts.Wallet.Double from p.
 func readWallet_double_Results(p Wallet_double_Results, result *converts.Amount, result1 *[]converts.Label, result2 **converts.Amount) error {
 	resultWire, err := p.Result()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
 	if err := readAmount(resultWire, result); err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
 	if err := readLabelList(ipcimpl.Field(p, 1), result1); err != nil {
-		return ipc.InField("result1", err)
+		return ipcimpl.InField("result1", err)
 	}
-	return ipc.InField("result2", readOptionalAmount(ipcimpl.Field(p, 2), result2))
+	return ipcimpl.InField("result2", readOptionalAmount(ipcimpl.Field(p, 2), result2))
 }
 
 // WriteAmountWire writes v into s.
@@ -278,7 +278,7 @@ func writeLabelList(at ipcimpl.Pointer, v []converts.Label) error {
 	}
 	for i := range v {
 		if err := writeLabel(ipcimpl.Elem(l, i), v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -293,7 +293,7 @@ func readLabelList(from ipcimpl.Pointer, dst *[]converts.Label) error {
 	v := make([]converts.Label, n)
 	for i := range v {
 		if err := readLabel(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v

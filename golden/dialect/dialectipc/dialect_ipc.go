@@ -24,7 +24,7 @@ import (
 )
 
 // This code needs a runtime that supports this version of generated code.
-const _ = ipcimpl.SupportPackageIsVersion2
+const _ = ipcimpl.SupportPackageIsVersion3
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -66,7 +66,7 @@ func (c *InitClient) Release() {
 // MakeCalculator returns a calculator that reports to printer.
 func (c *InitClient) MakeCalculator(ctx context.Context, printer dialect.Printer) (result dialect.Calculator, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodInitMakeCalculator, func(p capnp.Struct) error {
-		return ipc.InField("printer", ipcimpl.SetCap(p, 1, ExportPrinter(printer)))
+		return ipcimpl.InField("printer", ipcimpl.SetCap(p, 1, ExportPrinter(printer)))
 	}, func(r capnp.Struct) error {
 		result = ImportCalculator(ipcimpl.Cap(r, 0))
 		return nil
@@ -117,10 +117,10 @@ func (s initServer) serveMakeCalculator(ctx context.Context, call *capnprpc.Call
 	}
 	result, err := s.impl.MakeCalculator(ctx, printer)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodInitMakeCalculator, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportCalculator(result)))
+		return ipcimpl.InField("result", ipcimpl.SetCap(r, 0, ExportCalculator(result)))
 	})
 }
 
@@ -133,9 +133,9 @@ type UnimplementedInit struct{}
 
 var _ dialect.Init = UnimplementedInit{}
 
-// MakeCalculator returns ipc.Unimplemented("dialect.Init.MakeCalculator").
+// MakeCalculator returns ipcimpl.Unimplemented("dialect.Init.MakeCalculator").
 func (UnimplementedInit) MakeCalculator(context.Context, dialect.Printer) (dialect.Calculator, error) {
-	return nil, ipc.Unimplemented("dialect.Init.MakeCalculator")
+	return nil, ipcimpl.Unimplemented("dialect.Init.MakeCalculator")
 }
 
 // ExportInit returns a new reference to the capability that carries v: nil for nil, the
@@ -211,7 +211,7 @@ func (c *CalculatorClient) Solve(ctx context.Context, eqn string, precision int3
 	}, func(r capnp.Struct) error {
 		if Calculator_solve_Results(r).HasResultFlag() {
 			if err := readOptionalAnswer(ipcimpl.Field(r, 0), &result); err != nil {
-				return ipc.InField("result", err)
+				return ipcimpl.InField("result", err)
 			}
 		}
 		return nil
@@ -230,7 +230,7 @@ func (c *CalculatorClient) Stop(ctx context.Context) (err error) {
 // Watch calls back on every answer.
 func (c *CalculatorClient) Watch(ctx context.Context, cb dialect.OnAnswer) (err error) {
 	return ipcimpl.Call(ctx, c.c, &methodCalculatorWatch, func(p capnp.Struct) error {
-		return ipc.InField("cb", ipcimpl.SetCap(p, 1, ExportOnAnswer(cb)))
+		return ipcimpl.InField("cb", ipcimpl.SetCap(p, 1, ExportOnAnswer(cb)))
 	}, nil)
 }
 
@@ -283,7 +283,7 @@ func (s calculatorServer) serveSolve(ctx context.Context, call *capnprpc.Call) (
 	}
 	result, err := s.impl.Solve(ctx, eqn, precision)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodCalculatorSolve, capnp.ObjectSize{DataSize: 8, PointerCount: 1}, func(r capnp.Struct) error {
 		return writeCalculator_solve_Results(Calculator_solve_Results(r), result)
@@ -293,7 +293,7 @@ func (s calculatorServer) serveSolve(ctx context.Context, call *capnprpc.Call) (
 // serveStop serves dialect.Calculator.Stop.
 func (s calculatorServer) serveStop(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodCalculatorStop, &err)
-	return ipc.ServerError(s.impl.Stop(ctx))
+	return ipcimpl.ServerError(s.impl.Stop(ctx))
 }
 
 // serveWatch serves dialect.Calculator.Watch.
@@ -303,7 +303,7 @@ func (s calculatorServer) serveWatch(ctx context.Context, call *capnprpc.Call) (
 	if err := readCalculator_watch_Params(Calculator_watch_Params(call.Params()), &cb); err != nil {
 		return ipcimpl.ParamsError(&methodCalculatorWatch, err)
 	}
-	return ipc.ServerError(s.impl.Watch(ctx, cb))
+	return ipcimpl.ServerError(s.impl.Watch(ctx, cb))
 }
 
 // UnimplementedCalculator answers every method of dialect.Calculator with an error wrapping ipc.ErrUnimplemented
@@ -315,19 +315,19 @@ type UnimplementedCalculator struct{}
 
 var _ dialect.Calculator = UnimplementedCalculator{}
 
-// Solve returns ipc.Unimplemented("dialect.Calculator.Solve").
+// Solve returns ipcimpl.Unimplemented("dialect.Calculator.Solve").
 func (UnimplementedCalculator) Solve(context.Context, string, int32) (*dialect.Answer, error) {
-	return nil, ipc.Unimplemented("dialect.Calculator.Solve")
+	return nil, ipcimpl.Unimplemented("dialect.Calculator.Solve")
 }
 
-// Stop returns ipc.Unimplemented("dialect.Calculator.Stop").
+// Stop returns ipcimpl.Unimplemented("dialect.Calculator.Stop").
 func (UnimplementedCalculator) Stop(context.Context) error {
-	return ipc.Unimplemented("dialect.Calculator.Stop")
+	return ipcimpl.Unimplemented("dialect.Calculator.Stop")
 }
 
-// Watch returns ipc.Unimplemented("dialect.Calculator.Watch").
+// Watch returns ipcimpl.Unimplemented("dialect.Calculator.Watch").
 func (UnimplementedCalculator) Watch(context.Context, dialect.OnAnswer) error {
-	return ipc.Unimplemented("dialect.Calculator.Watch")
+	return ipcimpl.Unimplemented("dialect.Calculator.Watch")
 }
 
 // ExportCalculator returns a new reference to the capability that carries v: nil for nil, the
@@ -397,7 +397,7 @@ func (c *PrinterClient) Release() {
 // Print calls dialect.Printer.Print in the other process.
 func (c *PrinterClient) Print(ctx context.Context, line string) (err error) {
 	return ipcimpl.Call(ctx, c.c, &methodPrinterPrint, func(p capnp.Struct) error {
-		return ipc.InField("line", Printer_print_Params(p).SetLine(line))
+		return ipcimpl.InField("line", Printer_print_Params(p).SetLine(line))
 	}, nil)
 }
 
@@ -435,9 +435,9 @@ func (s printerServer) servePrint(ctx context.Context, call *capnprpc.Call) (err
 	defer ipcimpl.Recover(ctx, &methodPrinterPrint, &err)
 	var line string
 	if err := ipcimpl.ReadText(ipcimpl.Field(call.Params(), 1), &line); err != nil {
-		return ipcimpl.ParamsError(&methodPrinterPrint, ipc.InField("line", err))
+		return ipcimpl.ParamsError(&methodPrinterPrint, ipcimpl.InField("line", err))
 	}
-	return ipc.ServerError(s.impl.Print(ctx, line))
+	return ipcimpl.ServerError(s.impl.Print(ctx, line))
 }
 
 // UnimplementedPrinter answers every method of dialect.Printer with an error wrapping ipc.ErrUnimplemented
@@ -449,9 +449,9 @@ type UnimplementedPrinter struct{}
 
 var _ dialect.Printer = UnimplementedPrinter{}
 
-// Print returns ipc.Unimplemented("dialect.Printer.Print").
+// Print returns ipcimpl.Unimplemented("dialect.Printer.Print").
 func (UnimplementedPrinter) Print(context.Context, string) error {
-	return ipc.Unimplemented("dialect.Printer.Print")
+	return ipcimpl.Unimplemented("dialect.Printer.Print")
 }
 
 // ExportPrinter returns a new reference to the capability that carries v: nil for nil, the
@@ -557,7 +557,7 @@ func (s onAnswerServer) serveCall(ctx context.Context, call *capnprpc.Call) (err
 	if err := readOnAnswer_call_Params(OnAnswer_call_Params(call.Params()), &a); err != nil {
 		return ipcimpl.ParamsError(&methodOnAnswerCall, err)
 	}
-	return ipc.ServerError(s.impl(ctx, a))
+	return ipcimpl.ServerError(s.impl(ctx, a))
 }
 
 // ExportOnAnswer returns a new reference to a capability that calls v: nil for nil, and
@@ -594,7 +594,7 @@ func readInit_makeCalculator_Params(p Init_makeCalculator_Params, printer *diale
 // writeCalculator_solve_Params writes the arguments of a call to dialect.Calculator.Solve into p.
 func writeCalculator_solve_Params(p Calculator_solve_Params, eqn string, precision int32) error {
 	if err := p.SetEqn(eqn); err != nil {
-		return ipc.InField("eqn", err)
+		return ipcimpl.InField("eqn", err)
 	}
 	p.SetPrecision(precision)
 	return nil
@@ -603,7 +603,7 @@ func writeCalculator_solve_Params(p Calculator_solve_Params, eqn string, precisi
 // readCalculator_solve_Params reads the arguments of a call to dialect.Calculator.Solve from p.
 func readCalculator_solve_Params(p Calculator_solve_Params, eqn *string, precision *int32) error {
 	if err := ipcimpl.ReadText(ipcimpl.Field(p, 1), eqn); err != nil {
-		return ipc.InField("eqn", err)
+		return ipcimpl.InField("eqn", err)
 	}
 	*precision = p.Precision()
 	return nil
@@ -612,7 +612,7 @@ func readCalculator_solve_Params(p Calculator_solve_Params, eqn *string, precisi
 // writeCalculator_solve_Results writes the results of dialect.Calculator.Solve into p.
 func writeCalculator_solve_Results(p Calculator_solve_Results, result *dialect.Answer) error {
 	if err := writeOptionalAnswer(ipcimpl.Field(p, 0), result); err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
 	if result != nil {
 		p.SetHasResultFlag(true)
@@ -630,18 +630,18 @@ func readCalculator_watch_Params(p Calculator_watch_Params, cb *dialect.OnAnswer
 func writeOnAnswer_call_Params(p OnAnswer_call_Params, a dialect.Answer) error {
 	aWire, err := p.NewA()
 	if err != nil {
-		return ipc.InField("a", err)
+		return ipcimpl.InField("a", err)
 	}
-	return ipc.InField("a", WriteAnswer(aWire, &a))
+	return ipcimpl.InField("a", WriteAnswer(aWire, &a))
 }
 
 // readOnAnswer_call_Params reads the arguments of a call to dialect.OnAnswer.Call from p.
 func readOnAnswer_call_Params(p OnAnswer_call_Params, a *dialect.Answer) error {
 	aWire, err := p.A()
 	if err != nil {
-		return ipc.InField("a", err)
+		return ipcimpl.InField("a", err)
 	}
-	return ipc.InField("a", ReadAnswer(aWire, a))
+	return ipcimpl.InField("a", ReadAnswer(aWire, a))
 }
 
 // WriteAnswer writes v into s.
@@ -652,7 +652,7 @@ func WriteAnswer(s Answer, v *dialect.Answer) error {
 		s.SetHasError(true)
 	}
 	if err := writeOptionalDetail(ipcimpl.Field(s, 0), v.Detail); err != nil {
-		return ipc.InField("Detail", err)
+		return ipcimpl.InField("Detail", err)
 	}
 	if v.Detail != nil {
 		s.SetHasDetailFlag(true)
@@ -667,7 +667,7 @@ func ReadAnswer(s Answer, v *dialect.Answer) error {
 	v.Error = ipcimpl.Optional(s.HasError(), s.Error())
 	if s.HasDetailFlag() {
 		if err := readOptionalDetail(ipcimpl.Field(s, 0), &v.Detail); err != nil {
-			return ipc.InField("Detail", err)
+			return ipcimpl.InField("Detail", err)
 		}
 	}
 	v.Precision = dialect.Precision(s.Precision())
@@ -676,12 +676,12 @@ func ReadAnswer(s Answer, v *dialect.Answer) error {
 
 // WriteDetail writes v into s.
 func WriteDetail(s Detail, v *dialect.Detail) error {
-	return ipc.InField("Text", s.SetText(v.Text))
+	return ipcimpl.InField("Text", s.SetText(v.Text))
 }
 
 // ReadDetail reads s into v.
 func ReadDetail(s Detail, v *dialect.Detail) error {
-	return ipc.InField("Text", ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Text))
+	return ipcimpl.InField("Text", ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Text))
 }
 
 // writeOptionalAnswer writes *v at at; a nil v leaves at null.

@@ -25,7 +25,7 @@ import (
 )
 
 // This code needs a runtime that supports this version of generated code.
-const _ = ipcimpl.SupportPackageIsVersion2
+const _ = ipcimpl.SupportPackageIsVersion3
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -134,7 +134,7 @@ func (s enumsServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err er
 	}
 	result, result1, err := s.impl.Echo(ctx, c, s1)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodEnumsEcho, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		return writeEnums_echo_Results(Enums_echo_Results(r), result, result1)
@@ -150,7 +150,7 @@ func (s enumsServer) serveEchoValues(ctx context.Context, call *capnprpc.Call) (
 	}
 	result, err := s.impl.EchoValues(ctx, v)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodEnumsEchoValues, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
 		return writeEnums_echoValues_Results(Enums_echoValues_Results(r), result)
@@ -166,14 +166,14 @@ type UnimplementedEnums struct{}
 
 var _ enums.Enums = UnimplementedEnums{}
 
-// Echo returns ipc.Unimplemented("enums.Enums.Echo").
+// Echo returns ipcimpl.Unimplemented("enums.Enums.Echo").
 func (UnimplementedEnums) Echo(context.Context, enums.Color, enums.Size) (enums.Color, enums.Size, error) {
-	return 0, 0, ipc.Unimplemented("enums.Enums.Echo")
+	return 0, 0, ipcimpl.Unimplemented("enums.Enums.Echo")
 }
 
-// EchoValues returns ipc.Unimplemented("enums.Enums.EchoValues").
+// EchoValues returns ipcimpl.Unimplemented("enums.Enums.EchoValues").
 func (UnimplementedEnums) EchoValues(context.Context, enums.Values) (enums.Values, error) {
-	return enums.Values{}, ipc.Unimplemented("enums.Enums.EchoValues")
+	return enums.Values{}, ipcimpl.Unimplemented("enums.Enums.EchoValues")
 }
 
 // ExportEnums returns a new reference to the capability that carries v: nil for nil, the
@@ -211,9 +211,9 @@ func ImportEnums(c *ipc.Capability) enums.Enums {
 
 // writeEnums_echo_Params writes the arguments of a call to enums.Enums.Echo into p.
 func writeEnums_echo_Params(p Enums_echo_Params, c enums.Color, s enums.Size) error {
-	cWire, err := ipc.EnumValue(c)
+	cWire, err := ipcimpl.EnumValue(c)
 	if err != nil {
-		return ipc.InField("c", err)
+		return ipcimpl.InField("c", err)
 	}
 	p.SetC(Color(cWire))
 	p.SetS(Size(s))
@@ -223,9 +223,9 @@ func writeEnums_echo_Params(p Enums_echo_Params, c enums.Color, s enums.Size) er
 // readEnums_echo_Params reads the arguments of a call to enums.Enums.Echo from p.
 func readEnums_echo_Params(p Enums_echo_Params, c *enums.Color, s *enums.Size) error {
 	*c = enums.Color(p.C())
-	s1, err := ipc.EnumFromWire[enums.Size](p.S())
+	s1, err := ipcimpl.EnumFromWire[enums.Size](p.S())
 	if err != nil {
-		return ipc.InField("s", err)
+		return ipcimpl.InField("s", err)
 	}
 	*s = s1
 	return nil
@@ -233,9 +233,9 @@ func readEnums_echo_Params(p Enums_echo_Params, c *enums.Color, s *enums.Size) e
 
 // writeEnums_echo_Results writes the results of enums.Enums.Echo into p.
 func writeEnums_echo_Results(p Enums_echo_Results, result enums.Color, result1 enums.Size) error {
-	resultWire, err := ipc.EnumValue(result)
+	resultWire, err := ipcimpl.EnumValue(result)
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
 	p.SetResult(Color(resultWire))
 	p.SetResult1(Size(result1))
@@ -245,9 +245,9 @@ func writeEnums_echo_Results(p Enums_echo_Results, result enums.Color, result1 e
 // readEnums_echo_Results reads the results of enums.Enums.Echo from p.
 func readEnums_echo_Results(p Enums_echo_Results, result *enums.Color, result1 *enums.Size) error {
 	*result = enums.Color(p.Result())
-	result11, err := ipc.EnumFromWire[enums.Size](p.Result1())
+	result11, err := ipcimpl.EnumFromWire[enums.Size](p.Result1())
 	if err != nil {
-		return ipc.InField("result1", err)
+		return ipcimpl.InField("result1", err)
 	}
 	*result1 = result11
 	return nil
@@ -257,116 +257,116 @@ func readEnums_echo_Results(p Enums_echo_Results, result *enums.Color, result1 *
 func writeEnums_echoValues_Params(p Enums_echoValues_Params, v enums.Values) error {
 	vWire, err := p.NewV()
 	if err != nil {
-		return ipc.InField("v", err)
+		return ipcimpl.InField("v", err)
 	}
-	return ipc.InField("v", WriteValues(vWire, &v))
+	return ipcimpl.InField("v", WriteValues(vWire, &v))
 }
 
 // readEnums_echoValues_Params reads the arguments of a call to enums.Enums.EchoValues from p.
 func readEnums_echoValues_Params(p Enums_echoValues_Params, v *enums.Values) error {
 	vWire, err := p.V()
 	if err != nil {
-		return ipc.InField("v", err)
+		return ipcimpl.InField("v", err)
 	}
-	return ipc.InField("v", ReadValues(vWire, v))
+	return ipcimpl.InField("v", ReadValues(vWire, v))
 }
 
 // writeEnums_echoValues_Results writes the results of enums.Enums.EchoValues into p.
 func writeEnums_echoValues_Results(p Enums_echoValues_Results, result enums.Values) error {
 	resultWire, err := p.NewResult()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result", WriteValues(resultWire, &result))
+	return ipcimpl.InField("result", WriteValues(resultWire, &result))
 }
 
 // readEnums_echoValues_Results reads the results of enums.Enums.EchoValues from p.
 func readEnums_echoValues_Results(p Enums_echoValues_Results, result *enums.Values) error {
 	resultWire, err := p.Result()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result", ReadValues(resultWire, result))
+	return ipcimpl.InField("result", ReadValues(resultWire, result))
 }
 
 // WriteValues writes v into s.
 func WriteValues(s Values, v *enums.Values) error {
-	colorWire, err := ipc.EnumValue(v.Color)
+	colorWire, err := ipcimpl.EnumValue(v.Color)
 	if err != nil {
-		return ipc.InField("Color", err)
+		return ipcimpl.InField("Color", err)
 	}
 	s.SetColor(Color(colorWire))
 	s.SetSize(Size(v.Size))
 	if err := writeColorList(ipcimpl.Field(s, 0), v.Colors); err != nil {
-		return ipc.InField("Colors", err)
+		return ipcimpl.InField("Colors", err)
 	}
 	if err := writeSizeList(ipcimpl.Field(s, 1), v.Sizes); err != nil {
-		return ipc.InField("Sizes", err)
+		return ipcimpl.InField("Sizes", err)
 	}
 	if err := writeColorStringMap(ipcimpl.Field(s, 2), v.ByColor); err != nil {
-		return ipc.InField("ByColor", err)
+		return ipcimpl.InField("ByColor", err)
 	}
 	if err := writeStringColorMap(ipcimpl.Field(s, 3), v.Named); err != nil {
-		return ipc.InField("Named", err)
+		return ipcimpl.InField("Named", err)
 	}
 	if v.Maybe != nil {
-		maybeWire, err := ipc.EnumValue(*v.Maybe)
+		maybeWire, err := ipcimpl.EnumValue(*v.Maybe)
 		if err != nil {
-			return ipc.InField("Maybe", err)
+			return ipcimpl.InField("Maybe", err)
 		}
 		s.SetMaybe(Color(maybeWire))
 		s.SetHasMaybe(true)
 	}
 	if err := writeOptionalSizeList(ipcimpl.Field(s, 4), v.Maybes); err != nil {
-		return ipc.InField("Maybes", err)
+		return ipcimpl.InField("Maybes", err)
 	}
 	if v.MaybeS != nil {
 		s.SetMaybeS(Size(*v.MaybeS))
 		s.SetHasMaybeS(true)
 	}
 	if err := writeStringOptionalSizeMap(ipcimpl.Field(s, 5), v.SizesBy); err != nil {
-		return ipc.InField("SizesBy", err)
+		return ipcimpl.InField("SizesBy", err)
 	}
-	return ipc.InField("ColorBy", writeSizeOptionalColorMap(ipcimpl.Field(s, 6), v.ColorBy))
+	return ipcimpl.InField("ColorBy", writeSizeOptionalColorMap(ipcimpl.Field(s, 6), v.ColorBy))
 }
 
 // ReadValues reads s into v.
 func ReadValues(s Values, v *enums.Values) error {
 	v.Color = enums.Color(s.Color())
-	size, err := ipc.EnumFromWire[enums.Size](s.Size())
+	size, err := ipcimpl.EnumFromWire[enums.Size](s.Size())
 	if err != nil {
-		return ipc.InField("Size", err)
+		return ipcimpl.InField("Size", err)
 	}
 	v.Size = size
 	if err := readColorList(ipcimpl.Field(s, 0), &v.Colors); err != nil {
-		return ipc.InField("Colors", err)
+		return ipcimpl.InField("Colors", err)
 	}
 	if err := readSizeList(ipcimpl.Field(s, 1), &v.Sizes); err != nil {
-		return ipc.InField("Sizes", err)
+		return ipcimpl.InField("Sizes", err)
 	}
 	if err := readColorStringMap(ipcimpl.Field(s, 2), &v.ByColor); err != nil {
-		return ipc.InField("ByColor", err)
+		return ipcimpl.InField("ByColor", err)
 	}
 	if err := readStringColorMap(ipcimpl.Field(s, 3), &v.Named); err != nil {
-		return ipc.InField("Named", err)
+		return ipcimpl.InField("Named", err)
 	}
 	v.Maybe = ipcimpl.Optional(s.HasMaybe(), enums.Color(s.Maybe()))
 	if err := readOptionalSizeList(ipcimpl.Field(s, 4), &v.Maybes); err != nil {
-		return ipc.InField("Maybes", err)
+		return ipcimpl.InField("Maybes", err)
 	}
 	if s.HasMaybeS() {
 		maybeS := new(enums.Size)
-		maybeSWire, err := ipc.EnumFromWire[enums.Size](s.MaybeS())
+		maybeSWire, err := ipcimpl.EnumFromWire[enums.Size](s.MaybeS())
 		if err != nil {
-			return ipc.InField("MaybeS", err)
+			return ipcimpl.InField("MaybeS", err)
 		}
 		*maybeS = maybeSWire
 		v.MaybeS = maybeS
 	}
 	if err := readStringOptionalSizeMap(ipcimpl.Field(s, 5), &v.SizesBy); err != nil {
-		return ipc.InField("SizesBy", err)
+		return ipcimpl.InField("SizesBy", err)
 	}
-	return ipc.InField("ColorBy", readSizeOptionalColorMap(ipcimpl.Field(s, 6), &v.ColorBy))
+	return ipcimpl.InField("ColorBy", readSizeOptionalColorMap(ipcimpl.Field(s, 6), &v.ColorBy))
 }
 
 // writeColorList points at at a new list holding v; a nil v leaves at null.
@@ -379,9 +379,9 @@ func writeColorList(at ipcimpl.Pointer, v []enums.Color) error {
 		return err
 	}
 	for i := range v {
-		elemWire, err := ipc.EnumValue(v[i])
+		elemWire, err := ipcimpl.EnumValue(v[i])
 		if err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 		l.Set(i, Color(elemWire))
 	}
@@ -425,9 +425,9 @@ func readSizeList(from ipcimpl.Pointer, dst *[]enums.Size) error {
 	}
 	v := make([]enums.Size, n)
 	for i := range v {
-		elem, err := ipc.EnumFromWire[enums.Size](l.At(i))
+		elem, err := ipcimpl.EnumFromWire[enums.Size](l.At(i))
 		if err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 		v[i] = elem
 	}
@@ -444,15 +444,15 @@ func writeColorStringMap(at ipcimpl.Pointer, v map[enums.Color]string) error {
 	if err != nil {
 		return err
 	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
 		entry := l.At(i)
-		keyWire, err := ipc.EnumValue(e.Key)
+		keyWire, err := ipcimpl.EnumValue(e.Key)
 		if err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
+			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
 		}
 		entry.SetKey(Color(keyWire))
 		if err := entry.SetValue(e.Value); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -468,7 +468,7 @@ func readColorStringMap(from ipcimpl.Pointer, dst *map[enums.Color]string) error
 	if !l.IsValid() {
 		return nil
 	}
-	n, err := ipc.MapLen[enums.Color, string](l)
+	n, err := ipcimpl.MapSize[enums.Color, string](l)
 	if err != nil {
 		return err
 	}
@@ -477,11 +477,11 @@ func readColorStringMap(from ipcimpl.Pointer, dst *map[enums.Color]string) error
 		entry := l.At(i)
 		key := enums.Color(entry.Key())
 		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
+			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
 		}
 		var value string
 		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &value); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 		m[key] = value
 	}
@@ -498,14 +498,14 @@ func writeStringColorMap(at ipcimpl.Pointer, v map[string]enums.Color) error {
 	if err != nil {
 		return err
 	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
 		entry := l.At(i)
 		if err := entry.SetKey(e.Key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
+			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
 		}
-		valueWire, err := ipc.EnumValue(e.Value)
+		valueWire, err := ipcimpl.EnumValue(e.Value)
 		if err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 		entry.SetValue(Color(valueWire))
 	}
@@ -522,7 +522,7 @@ func readStringColorMap(from ipcimpl.Pointer, dst *map[string]enums.Color) error
 	if !l.IsValid() {
 		return nil
 	}
-	n, err := ipc.MapLen[string, enums.Color](l)
+	n, err := ipcimpl.MapSize[string, enums.Color](l)
 	if err != nil {
 		return err
 	}
@@ -531,10 +531,10 @@ func readStringColorMap(from ipcimpl.Pointer, dst *map[string]enums.Color) error
 		entry := l.At(i)
 		var key string
 		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
+			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
 		}
 		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
+			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
 		}
 		m[key] = enums.Color(entry.Value())
 	}
@@ -572,9 +572,9 @@ func readOptionalSizeList(from ipcimpl.Pointer, dst *[]*enums.Size) error {
 		box := l.At(i)
 		if box.HasValue() {
 			value := new(enums.Size)
-			valueWire, err := ipc.EnumFromWire[enums.Size](box.Value())
+			valueWire, err := ipcimpl.EnumFromWire[enums.Size](box.Value())
 			if err != nil {
-				return ipc.InElem(i, err)
+				return ipcimpl.InElem(i, err)
 			}
 			*value = valueWire
 			v[i] = value
@@ -593,10 +593,10 @@ func writeStringOptionalSizeMap(at ipcimpl.Pointer, v map[string]*enums.Size) er
 	if err != nil {
 		return err
 	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
 		entry := l.At(i)
 		if err := entry.SetKey(e.Key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
+			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
 		}
 		if e.Value != nil {
 			entry.SetValue(Size(*e.Value))
@@ -616,7 +616,7 @@ func readStringOptionalSizeMap(from ipcimpl.Pointer, dst *map[string]*enums.Size
 	if !l.IsValid() {
 		return nil
 	}
-	n, err := ipc.MapLen[string, *enums.Size](l)
+	n, err := ipcimpl.MapSize[string, *enums.Size](l)
 	if err != nil {
 		return err
 	}
@@ -625,17 +625,17 @@ func readStringOptionalSizeMap(from ipcimpl.Pointer, dst *map[string]*enums.Size
 		entry := l.At(i)
 		var key string
 		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
+			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
 		}
 		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
+			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
 		}
 		var value *enums.Size
 		if entry.HasValue() {
 			value1 := new(enums.Size)
-			valueWire, err := ipc.EnumFromWire[enums.Size](entry.Value())
+			valueWire, err := ipcimpl.EnumFromWire[enums.Size](entry.Value())
 			if err != nil {
-				return ipc.InElem(i, err)
+				return ipcimpl.InElem(i, err)
 			}
 			*value1 = valueWire
 			value = value1
@@ -655,13 +655,13 @@ func writeSizeOptionalColorMap(at ipcimpl.Pointer, v map[enums.Size]*enums.Color
 	if err != nil {
 		return err
 	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
 		entry := l.At(i)
 		entry.SetKey(Size(e.Key))
 		if e.Value != nil {
-			valueWire, err := ipc.EnumValue(*e.Value)
+			valueWire, err := ipcimpl.EnumValue(*e.Value)
 			if err != nil {
-				return ipc.InElem(i, err)
+				return ipcimpl.InElem(i, err)
 			}
 			entry.SetValue(Color(valueWire))
 			entry.SetHasValue(true)
@@ -680,7 +680,7 @@ func readSizeOptionalColorMap(from ipcimpl.Pointer, dst *map[enums.Size]*enums.C
 	if !l.IsValid() {
 		return nil
 	}
-	n, err := ipc.MapLen[enums.Size, *enums.Color](l)
+	n, err := ipcimpl.MapSize[enums.Size, *enums.Color](l)
 	if err != nil {
 		return err
 	}
@@ -688,13 +688,13 @@ func readSizeOptionalColorMap(from ipcimpl.Pointer, dst *map[enums.Size]*enums.C
 	for i := range n {
 		entry := l.At(i)
 		var key enums.Size
-		key1, err := ipc.EnumFromWire[enums.Size](entry.Key())
+		key1, err := ipcimpl.EnumFromWire[enums.Size](entry.Key())
 		if err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
+			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
 		}
 		key = key1
 		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
+			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
 		}
 		var value *enums.Color
 		value = ipcimpl.Optional(entry.HasValue(), enums.Color(entry.Value()))

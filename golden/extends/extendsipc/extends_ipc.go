@@ -24,7 +24,7 @@ import (
 )
 
 // This code needs a runtime that supports this version of generated code.
-const _ = ipcimpl.SupportPackageIsVersion2
+const _ = ipcimpl.SupportPackageIsVersion3
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -69,7 +69,7 @@ func (c *ReaderClient) Read(ctx context.Context, n int32) (result []byte, err er
 		Reader_read_Params(p).SetN(n)
 		return nil
 	}, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.ReadData(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadData(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -115,10 +115,10 @@ func (s readerServer) serveRead(ctx context.Context, call *capnprpc.Call) (err e
 	}
 	result, err := s.impl.Read(ctx, n)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodReaderRead, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", Reader_read_Results(r).SetResult(result))
+		return ipcimpl.InField("result", Reader_read_Results(r).SetResult(result))
 	})
 }
 
@@ -131,9 +131,9 @@ type UnimplementedReader struct{}
 
 var _ extends.Reader = UnimplementedReader{}
 
-// Read returns ipc.Unimplemented("extends.Reader.Read").
+// Read returns ipcimpl.Unimplemented("extends.Reader.Read").
 func (UnimplementedReader) Read(context.Context, int32) ([]byte, error) {
-	return nil, ipc.Unimplemented("extends.Reader.Read")
+	return nil, ipcimpl.Unimplemented("extends.Reader.Read")
 }
 
 // ExportReader returns a new reference to the capability that carries v: nil for nil, the
@@ -245,7 +245,7 @@ func (s stopperServer) Dispatch(ctx context.Context, call *capnprpc.Call) error 
 // serveStop serves extends.Stopper.Stop.
 func (s stopperServer) serveStop(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodStopperStop, &err)
-	return ipc.ServerError(s.impl.Stop(ctx))
+	return ipcimpl.ServerError(s.impl.Stop(ctx))
 }
 
 // UnimplementedStopper answers every method of extends.Stopper with an error wrapping ipc.ErrUnimplemented
@@ -257,9 +257,9 @@ type UnimplementedStopper struct{}
 
 var _ extends.Stopper = UnimplementedStopper{}
 
-// Stop returns ipc.Unimplemented("extends.Stopper.Stop").
+// Stop returns ipcimpl.Unimplemented("extends.Stopper.Stop").
 func (UnimplementedStopper) Stop(context.Context) error {
-	return ipc.Unimplemented("extends.Stopper.Stop")
+	return ipcimpl.Unimplemented("extends.Stopper.Stop")
 }
 
 // ExportStopper returns a new reference to the capability that carries v: nil for nil, the
@@ -352,7 +352,7 @@ func (c *StreamClient) Read(ctx context.Context, n int32) (result []byte, err er
 		Reader_read_Params(p).SetN(n)
 		return nil
 	}, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.ReadData(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadData(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -409,7 +409,7 @@ func (s streamServer) servePosition(ctx context.Context, call *capnprpc.Call) (e
 	defer ipcimpl.Recover(ctx, &methodStreamPosition, &err)
 	result, err := s.impl.Position(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodStreamPosition, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		Stream_position_Results(r).SetResult(result)
@@ -426,17 +426,17 @@ func (s streamServer) serveRead(ctx context.Context, call *capnprpc.Call) (err e
 	}
 	result, err := s.impl.Read(ctx, n)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodReaderRead, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", Reader_read_Results(r).SetResult(result))
+		return ipcimpl.InField("result", Reader_read_Results(r).SetResult(result))
 	})
 }
 
 // serveStop serves extends.Stopper.Stop.
 func (s streamServer) serveStop(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodStopperStop, &err)
-	return ipc.ServerError(s.impl.Stop(ctx))
+	return ipcimpl.ServerError(s.impl.Stop(ctx))
 }
 
 // UnimplementedStream answers every method of extends.Stream with an error wrapping ipc.ErrUnimplemented
@@ -448,19 +448,19 @@ type UnimplementedStream struct{}
 
 var _ extends.Stream = UnimplementedStream{}
 
-// Position returns ipc.Unimplemented("extends.Stream.Position").
+// Position returns ipcimpl.Unimplemented("extends.Stream.Position").
 func (UnimplementedStream) Position(context.Context) (int64, error) {
-	return 0, ipc.Unimplemented("extends.Stream.Position")
+	return 0, ipcimpl.Unimplemented("extends.Stream.Position")
 }
 
-// Read returns ipc.Unimplemented("extends.Reader.Read").
+// Read returns ipcimpl.Unimplemented("extends.Reader.Read").
 func (UnimplementedStream) Read(context.Context, int32) ([]byte, error) {
-	return nil, ipc.Unimplemented("extends.Reader.Read")
+	return nil, ipcimpl.Unimplemented("extends.Reader.Read")
 }
 
-// Stop returns ipc.Unimplemented("extends.Stopper.Stop").
+// Stop returns ipcimpl.Unimplemented("extends.Stopper.Stop").
 func (UnimplementedStream) Stop(context.Context) error {
-	return ipc.Unimplemented("extends.Stopper.Stop")
+	return ipcimpl.Unimplemented("extends.Stopper.Stop")
 }
 
 // ExportStream returns a new reference to the capability that carries v: nil for nil, the
@@ -531,7 +531,7 @@ func (c *OpenerClient) Release() {
 // Open returns a stream of data.
 func (c *OpenerClient) Open(ctx context.Context, data []byte) (result extends.Stream, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodOpenerOpen, func(p capnp.Struct) error {
-		return ipc.InField("data", Opener_open_Params(p).SetData(data))
+		return ipcimpl.InField("data", Opener_open_Params(p).SetData(data))
 	}, func(r capnp.Struct) error {
 		result = ImportStream(ipcimpl.Cap(r, 0))
 		return nil
@@ -545,9 +545,9 @@ func (c *OpenerClient) Open(ctx context.Context, data []byte) (result extends.St
 // ReadAll reads r to its end.
 func (c *OpenerClient) ReadAll(ctx context.Context, r extends.Reader) (result []byte, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodOpenerReadAll, func(p capnp.Struct) error {
-		return ipc.InField("r", ipcimpl.SetCap(p, 0, ExportReader(r)))
+		return ipcimpl.InField("r", ipcimpl.SetCap(p, 0, ExportReader(r)))
 	}, func(r1 capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.ReadData(ipcimpl.Field(r1, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadData(ipcimpl.Field(r1, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -591,14 +591,14 @@ func (s openerServer) serveOpen(ctx context.Context, call *capnprpc.Call) (err e
 	defer ipcimpl.Recover(ctx, &methodOpenerOpen, &err)
 	var data []byte
 	if err := ipcimpl.ReadData(ipcimpl.Field(call.Params(), 0), &data); err != nil {
-		return ipcimpl.ParamsError(&methodOpenerOpen, ipc.InField("data", err))
+		return ipcimpl.ParamsError(&methodOpenerOpen, ipcimpl.InField("data", err))
 	}
 	result, err := s.impl.Open(ctx, data)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodOpenerOpen, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportStream(result)))
+		return ipcimpl.InField("result", ipcimpl.SetCap(r, 0, ExportStream(result)))
 	})
 }
 
@@ -611,10 +611,10 @@ func (s openerServer) serveReadAll(ctx context.Context, call *capnprpc.Call) (er
 	}
 	result, err := s.impl.ReadAll(ctx, r)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodOpenerReadAll, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r1 capnp.Struct) error {
-		return ipc.InField("result", Opener_readAll_Results(r1).SetResult(result))
+		return ipcimpl.InField("result", Opener_readAll_Results(r1).SetResult(result))
 	})
 }
 
@@ -627,14 +627,14 @@ type UnimplementedOpener struct{}
 
 var _ extends.Opener = UnimplementedOpener{}
 
-// Open returns ipc.Unimplemented("extends.Opener.Open").
+// Open returns ipcimpl.Unimplemented("extends.Opener.Open").
 func (UnimplementedOpener) Open(context.Context, []byte) (extends.Stream, error) {
-	return nil, ipc.Unimplemented("extends.Opener.Open")
+	return nil, ipcimpl.Unimplemented("extends.Opener.Open")
 }
 
-// ReadAll returns ipc.Unimplemented("extends.Opener.ReadAll").
+// ReadAll returns ipcimpl.Unimplemented("extends.Opener.ReadAll").
 func (UnimplementedOpener) ReadAll(context.Context, extends.Reader) ([]byte, error) {
-	return nil, ipc.Unimplemented("extends.Opener.ReadAll")
+	return nil, ipcimpl.Unimplemented("extends.Opener.ReadAll")
 }
 
 // ExportOpener returns a new reference to the capability that carries v: nil for nil, the

@@ -25,7 +25,7 @@ import (
 )
 
 // This code needs a runtime that supports this version of generated code.
-const _ = ipcimpl.SupportPackageIsVersion2
+const _ = ipcimpl.SupportPackageIsVersion3
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -82,7 +82,7 @@ func (c *ListsClient) Echo(ctx context.Context, v lists.Values) (result lists.Va
 // Sum returns the sum of every element of m.
 func (c *ListsClient) Sum(ctx context.Context, m [][]int32) (result int64, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodListsSum, func(p capnp.Struct) error {
-		return ipc.InField("m", writeInt32ListList(ipcimpl.Field(p, 0), m))
+		return ipcimpl.InField("m", writeInt32ListList(ipcimpl.Field(p, 0), m))
 	}, func(r capnp.Struct) error {
 		result = Lists_sum_Results(r).Result()
 		return nil
@@ -96,9 +96,9 @@ func (c *ListsClient) Sum(ctx context.Context, m [][]int32) (result int64, err e
 // Strings returns s unchanged.
 func (c *ListsClient) Strings(ctx context.Context, s []string) (result []string, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodListsStrings, func(p capnp.Struct) error {
-		return ipc.InField("s", writeStringList(ipcimpl.Field(p, 0), s))
+		return ipcimpl.InField("s", writeStringList(ipcimpl.Field(p, 0), s))
 	}, func(r capnp.Struct) error {
-		return ipc.InField("result", readStringList(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", readStringList(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -148,7 +148,7 @@ func (s listsServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err er
 	}
 	result, err := s.impl.Echo(ctx, v)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodListsEcho, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
 		return writeLists_echo_Results(Lists_echo_Results(r), result)
@@ -160,11 +160,11 @@ func (s listsServer) serveSum(ctx context.Context, call *capnprpc.Call) (err err
 	defer ipcimpl.Recover(ctx, &methodListsSum, &err)
 	var m [][]int32
 	if err := readInt32ListList(ipcimpl.Field(call.Params(), 0), &m); err != nil {
-		return ipcimpl.ParamsError(&methodListsSum, ipc.InField("m", err))
+		return ipcimpl.ParamsError(&methodListsSum, ipcimpl.InField("m", err))
 	}
 	result, err := s.impl.Sum(ctx, m)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodListsSum, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		Lists_sum_Results(r).SetResult(result)
@@ -177,14 +177,14 @@ func (s listsServer) serveStrings(ctx context.Context, call *capnprpc.Call) (err
 	defer ipcimpl.Recover(ctx, &methodListsStrings, &err)
 	var s1 []string
 	if err := readStringList(ipcimpl.Field(call.Params(), 0), &s1); err != nil {
-		return ipcimpl.ParamsError(&methodListsStrings, ipc.InField("s", err))
+		return ipcimpl.ParamsError(&methodListsStrings, ipcimpl.InField("s", err))
 	}
 	result, err := s.impl.Strings(ctx, s1)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodListsStrings, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeStringList(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", writeStringList(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -197,19 +197,19 @@ type UnimplementedLists struct{}
 
 var _ lists.Lists = UnimplementedLists{}
 
-// Echo returns ipc.Unimplemented("lists.Lists.Echo").
+// Echo returns ipcimpl.Unimplemented("lists.Lists.Echo").
 func (UnimplementedLists) Echo(context.Context, lists.Values) (lists.Values, error) {
-	return lists.Values{}, ipc.Unimplemented("lists.Lists.Echo")
+	return lists.Values{}, ipcimpl.Unimplemented("lists.Lists.Echo")
 }
 
-// Sum returns ipc.Unimplemented("lists.Lists.Sum").
+// Sum returns ipcimpl.Unimplemented("lists.Lists.Sum").
 func (UnimplementedLists) Sum(context.Context, [][]int32) (int64, error) {
-	return 0, ipc.Unimplemented("lists.Lists.Sum")
+	return 0, ipcimpl.Unimplemented("lists.Lists.Sum")
 }
 
-// Strings returns ipc.Unimplemented("lists.Lists.Strings").
+// Strings returns ipcimpl.Unimplemented("lists.Lists.Strings").
 func (UnimplementedLists) Strings(context.Context, []string) ([]string, error) {
-	return nil, ipc.Unimplemented("lists.Lists.Strings")
+	return nil, ipcimpl.Unimplemented("lists.Lists.Strings")
 }
 
 // ExportLists returns a new reference to the capability that carries v: nil for nil, the
@@ -249,36 +249,36 @@ func ImportLists(c *ipc.Capability) lists.Lists {
 func writeLists_echo_Params(p Lists_echo_Params, v lists.Values) error {
 	vWire, err := p.NewV()
 	if err != nil {
-		return ipc.InField("v", err)
+		return ipcimpl.InField("v", err)
 	}
-	return ipc.InField("v", WriteValues(vWire, &v))
+	return ipcimpl.InField("v", WriteValues(vWire, &v))
 }
 
 // readLists_echo_Params reads the arguments of a call to lists.Lists.Echo from p.
 func readLists_echo_Params(p Lists_echo_Params, v *lists.Values) error {
 	vWire, err := p.V()
 	if err != nil {
-		return ipc.InField("v", err)
+		return ipcimpl.InField("v", err)
 	}
-	return ipc.InField("v", ReadValues(vWire, v))
+	return ipcimpl.InField("v", ReadValues(vWire, v))
 }
 
 // writeLists_echo_Results writes the results of lists.Lists.Echo into p.
 func writeLists_echo_Results(p Lists_echo_Results, result lists.Values) error {
 	resultWire, err := p.NewResult()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result", WriteValues(resultWire, &result))
+	return ipcimpl.InField("result", WriteValues(resultWire, &result))
 }
 
 // readLists_echo_Results reads the results of lists.Lists.Echo from p.
 func readLists_echo_Results(p Lists_echo_Results, result *lists.Values) error {
 	resultWire, err := p.Result()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result", ReadValues(resultWire, result))
+	return ipcimpl.InField("result", ReadValues(resultWire, result))
 }
 
 // WritePoint writes v into s.
@@ -298,155 +298,155 @@ func ReadPoint(s Point, v *lists.Point) error {
 // WriteValues writes v into s.
 func WriteValues(s Values, v *lists.Values) error {
 	if err := writeInt64List(ipcimpl.Field(s, 0), v.Ints); err != nil {
-		return ipc.InField("Ints", err)
+		return ipcimpl.InField("Ints", err)
 	}
 	if err := writeInt8List(ipcimpl.Field(s, 1), v.Small); err != nil {
-		return ipc.InField("Small", err)
+		return ipcimpl.InField("Small", err)
 	}
 	if err := writeBoolList(ipcimpl.Field(s, 2), v.Bools); err != nil {
-		return ipc.InField("Bools", err)
+		return ipcimpl.InField("Bools", err)
 	}
 	if err := writeFloat64List(ipcimpl.Field(s, 3), v.Floats); err != nil {
-		return ipc.InField("Floats", err)
+		return ipcimpl.InField("Floats", err)
 	}
 	if err := writeFloat32List(ipcimpl.Field(s, 4), v.Float32s); err != nil {
-		return ipc.InField("Float32s", err)
+		return ipcimpl.InField("Float32s", err)
 	}
 	if err := writeUintList(ipcimpl.Field(s, 5), v.Uints); err != nil {
-		return ipc.InField("Uints", err)
+		return ipcimpl.InField("Uints", err)
 	}
 	if err := writeDurationList(ipcimpl.Field(s, 6), v.Durations); err != nil {
-		return ipc.InField("Durations", err)
+		return ipcimpl.InField("Durations", err)
 	}
 	if err := writeStringList(ipcimpl.Field(s, 7), v.Strings); err != nil {
-		return ipc.InField("Strings", err)
+		return ipcimpl.InField("Strings", err)
 	}
 	if err := writeBytesList(ipcimpl.Field(s, 8), v.Bytes); err != nil {
-		return ipc.InField("Bytes", err)
+		return ipcimpl.InField("Bytes", err)
 	}
 	if err := writeBytes32List(ipcimpl.Field(s, 9), v.Hashes); err != nil {
-		return ipc.InField("Hashes", err)
+		return ipcimpl.InField("Hashes", err)
 	}
 	if err := writeInt32ListList(ipcimpl.Field(s, 10), v.Nested); err != nil {
-		return ipc.InField("Nested", err)
+		return ipcimpl.InField("Nested", err)
 	}
 	if err := writeStringListListList(ipcimpl.Field(s, 11), v.Deep); err != nil {
-		return ipc.InField("Deep", err)
+		return ipcimpl.InField("Deep", err)
 	}
 	if err := writeMatrix(ipcimpl.Field(s, 12), v.Matrix); err != nil {
-		return ipc.InField("Matrix", err)
+		return ipcimpl.InField("Matrix", err)
 	}
 	if err := writePointList(ipcimpl.Field(s, 13), v.Points); err != nil {
-		return ipc.InField("Points", err)
+		return ipcimpl.InField("Points", err)
 	}
 	if err := writeUint16Array4(ipcimpl.Field(s, 14), v.Ports); err != nil {
-		return ipc.InField("Ports", err)
+		return ipcimpl.InField("Ports", err)
 	}
 	if err := writePorts(ipcimpl.Field(s, 15), v.Named); err != nil {
-		return ipc.InField("Named", err)
+		return ipcimpl.InField("Named", err)
 	}
 	if err := writeInt32Array3Array2(ipcimpl.Field(s, 16), v.Grid); err != nil {
-		return ipc.InField("Grid", err)
+		return ipcimpl.InField("Grid", err)
 	}
 	if err := writeUint16Array4List(ipcimpl.Field(s, 17), v.PortLists); err != nil {
-		return ipc.InField("PortLists", err)
+		return ipcimpl.InField("PortLists", err)
 	}
 	if err := writePointArray3(ipcimpl.Field(s, 18), v.Arrays); err != nil {
-		return ipc.InField("Arrays", err)
+		return ipcimpl.InField("Arrays", err)
 	}
 	if err := writeBytesArray3(ipcimpl.Field(s, 19), v.Bytes3); err != nil {
-		return ipc.InField("Bytes3", err)
+		return ipcimpl.InField("Bytes3", err)
 	}
 	if err := writeOptionalInt32List(ipcimpl.Field(s, 20), v.MaybeInts); err != nil {
-		return ipc.InField("MaybeInts", err)
+		return ipcimpl.InField("MaybeInts", err)
 	}
 	if err := writeOptionalStringList(ipcimpl.Field(s, 21), v.MaybeStrings); err != nil {
-		return ipc.InField("MaybeStrings", err)
+		return ipcimpl.InField("MaybeStrings", err)
 	}
 	if err := writeOptionalPointList(ipcimpl.Field(s, 22), v.MaybePoints); err != nil {
-		return ipc.InField("MaybePoints", err)
+		return ipcimpl.InField("MaybePoints", err)
 	}
 	if err := writeOptionalUint8Array2(ipcimpl.Field(s, 23), v.MaybePair); err != nil {
-		return ipc.InField("MaybePair", err)
+		return ipcimpl.InField("MaybePair", err)
 	}
-	return ipc.InField("MaybeMatrix", writeOptionalFloat64ListList(ipcimpl.Field(s, 24), v.MaybeMatrix))
+	return ipcimpl.InField("MaybeMatrix", writeOptionalFloat64ListList(ipcimpl.Field(s, 24), v.MaybeMatrix))
 }
 
 // ReadValues reads s into v.
 func ReadValues(s Values, v *lists.Values) error {
 	if err := readInt64List(ipcimpl.Field(s, 0), &v.Ints); err != nil {
-		return ipc.InField("Ints", err)
+		return ipcimpl.InField("Ints", err)
 	}
 	if err := readInt8List(ipcimpl.Field(s, 1), &v.Small); err != nil {
-		return ipc.InField("Small", err)
+		return ipcimpl.InField("Small", err)
 	}
 	if err := readBoolList(ipcimpl.Field(s, 2), &v.Bools); err != nil {
-		return ipc.InField("Bools", err)
+		return ipcimpl.InField("Bools", err)
 	}
 	if err := readFloat64List(ipcimpl.Field(s, 3), &v.Floats); err != nil {
-		return ipc.InField("Floats", err)
+		return ipcimpl.InField("Floats", err)
 	}
 	if err := readFloat32List(ipcimpl.Field(s, 4), &v.Float32s); err != nil {
-		return ipc.InField("Float32s", err)
+		return ipcimpl.InField("Float32s", err)
 	}
 	if err := readUintList(ipcimpl.Field(s, 5), &v.Uints); err != nil {
-		return ipc.InField("Uints", err)
+		return ipcimpl.InField("Uints", err)
 	}
 	if err := readDurationList(ipcimpl.Field(s, 6), &v.Durations); err != nil {
-		return ipc.InField("Durations", err)
+		return ipcimpl.InField("Durations", err)
 	}
 	if err := readStringList(ipcimpl.Field(s, 7), &v.Strings); err != nil {
-		return ipc.InField("Strings", err)
+		return ipcimpl.InField("Strings", err)
 	}
 	if err := readBytesList(ipcimpl.Field(s, 8), &v.Bytes); err != nil {
-		return ipc.InField("Bytes", err)
+		return ipcimpl.InField("Bytes", err)
 	}
 	if err := readBytes32List(ipcimpl.Field(s, 9), &v.Hashes); err != nil {
-		return ipc.InField("Hashes", err)
+		return ipcimpl.InField("Hashes", err)
 	}
 	if err := readInt32ListList(ipcimpl.Field(s, 10), &v.Nested); err != nil {
-		return ipc.InField("Nested", err)
+		return ipcimpl.InField("Nested", err)
 	}
 	if err := readStringListListList(ipcimpl.Field(s, 11), &v.Deep); err != nil {
-		return ipc.InField("Deep", err)
+		return ipcimpl.InField("Deep", err)
 	}
 	if err := readMatrix(ipcimpl.Field(s, 12), &v.Matrix); err != nil {
-		return ipc.InField("Matrix", err)
+		return ipcimpl.InField("Matrix", err)
 	}
 	if err := readPointList(ipcimpl.Field(s, 13), &v.Points); err != nil {
-		return ipc.InField("Points", err)
+		return ipcimpl.InField("Points", err)
 	}
 	if err := readUint16Array4(ipcimpl.Field(s, 14), &v.Ports); err != nil {
-		return ipc.InField("Ports", err)
+		return ipcimpl.InField("Ports", err)
 	}
 	if err := readPorts(ipcimpl.Field(s, 15), &v.Named); err != nil {
-		return ipc.InField("Named", err)
+		return ipcimpl.InField("Named", err)
 	}
 	if err := readInt32Array3Array2(ipcimpl.Field(s, 16), &v.Grid); err != nil {
-		return ipc.InField("Grid", err)
+		return ipcimpl.InField("Grid", err)
 	}
 	if err := readUint16Array4List(ipcimpl.Field(s, 17), &v.PortLists); err != nil {
-		return ipc.InField("PortLists", err)
+		return ipcimpl.InField("PortLists", err)
 	}
 	if err := readPointArray3(ipcimpl.Field(s, 18), &v.Arrays); err != nil {
-		return ipc.InField("Arrays", err)
+		return ipcimpl.InField("Arrays", err)
 	}
 	if err := readBytesArray3(ipcimpl.Field(s, 19), &v.Bytes3); err != nil {
-		return ipc.InField("Bytes3", err)
+		return ipcimpl.InField("Bytes3", err)
 	}
 	if err := readOptionalInt32List(ipcimpl.Field(s, 20), &v.MaybeInts); err != nil {
-		return ipc.InField("MaybeInts", err)
+		return ipcimpl.InField("MaybeInts", err)
 	}
 	if err := readOptionalStringList(ipcimpl.Field(s, 21), &v.MaybeStrings); err != nil {
-		return ipc.InField("MaybeStrings", err)
+		return ipcimpl.InField("MaybeStrings", err)
 	}
 	if err := readOptionalPointList(ipcimpl.Field(s, 22), &v.MaybePoints); err != nil {
-		return ipc.InField("MaybePoints", err)
+		return ipcimpl.InField("MaybePoints", err)
 	}
 	if err := readOptionalUint8Array2(ipcimpl.Field(s, 23), &v.MaybePair); err != nil {
-		return ipc.InField("MaybePair", err)
+		return ipcimpl.InField("MaybePair", err)
 	}
-	return ipc.InField("MaybeMatrix", readOptionalFloat64ListList(ipcimpl.Field(s, 24), &v.MaybeMatrix))
+	return ipcimpl.InField("MaybeMatrix", readOptionalFloat64ListList(ipcimpl.Field(s, 24), &v.MaybeMatrix))
 }
 
 // writeInt32ListList points at at a new list holding v; a nil v leaves at null.
@@ -460,7 +460,7 @@ func writeInt32ListList(at ipcimpl.Pointer, v [][]int32) error {
 	}
 	for i := range v {
 		if err := writeInt32List(ipcimpl.Elem(l, i), v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -475,7 +475,7 @@ func readInt32ListList(from ipcimpl.Pointer, dst *[][]int32) error {
 	v := make([][]int32, n)
 	for i := range v {
 		if err := readInt32List(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v
@@ -493,7 +493,7 @@ func writeStringList(at ipcimpl.Pointer, v []string) error {
 	}
 	for i := range v {
 		if err := l.Set(i, v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -508,7 +508,7 @@ func readStringList(from ipcimpl.Pointer, dst *[]string) error {
 	v := make([]string, n)
 	for i := range v {
 		if err := ipcimpl.ReadText(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v
@@ -728,8 +728,8 @@ func writeBytesList(at ipcimpl.Pointer, v [][]byte) error {
 		return err
 	}
 	for i := range v {
-		if err := ipc.SetDataAt(l, i, v[i]); err != nil {
-			return ipc.InElem(i, err)
+		if err := ipcimpl.SetDataAt(l, i, v[i]); err != nil {
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -744,7 +744,7 @@ func readBytesList(from ipcimpl.Pointer, dst *[][]byte) error {
 	v := make([][]byte, n)
 	for i := range v {
 		if err := ipcimpl.ReadData(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v
@@ -762,7 +762,7 @@ func writeBytes32List(at ipcimpl.Pointer, v [][32]byte) error {
 	}
 	for i := range v {
 		if err := writeBytes32(ipcimpl.Elem(l, i), v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -777,7 +777,7 @@ func readBytes32List(from ipcimpl.Pointer, dst *[][32]byte) error {
 	v := make([][32]byte, n)
 	for i := range v {
 		if err := readBytes32(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v
@@ -795,7 +795,7 @@ func writeStringListListList(at ipcimpl.Pointer, v [][][]string) error {
 	}
 	for i := range v {
 		if err := writeStringListList(ipcimpl.Elem(l, i), v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -810,7 +810,7 @@ func readStringListListList(from ipcimpl.Pointer, dst *[][][]string) error {
 	v := make([][][]string, n)
 	for i := range v {
 		if err := readStringListList(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v
@@ -828,7 +828,7 @@ func writeMatrix(at ipcimpl.Pointer, v lists.Matrix) error {
 	}
 	for i := range v {
 		if err := writeInt32List(ipcimpl.Elem(l, i), v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -843,7 +843,7 @@ func readMatrix(from ipcimpl.Pointer, dst *lists.Matrix) error {
 	v := make(lists.Matrix, n)
 	for i := range v {
 		if err := readInt32List(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v
@@ -861,7 +861,7 @@ func writePointList(at ipcimpl.Pointer, v []lists.Point) error {
 	}
 	for i := range v {
 		if err := WritePoint(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -876,7 +876,7 @@ func readPointList(from ipcimpl.Pointer, dst *[]lists.Point) error {
 	v := make([]lists.Point, n)
 	for i := range v {
 		if err := ReadPoint(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v
@@ -902,7 +902,7 @@ func readUint16Array4(from ipcimpl.Pointer, dst *[4]uint16) error {
 		return err
 	}
 	if l.Len() != 4 {
-		return ipc.LengthError(l.Len(), 4)
+		return ipcimpl.LengthError(l.Len(), 4)
 	}
 	for i := range 4 {
 		dst[i] = l.At(i)
@@ -929,7 +929,7 @@ func readPorts(from ipcimpl.Pointer, dst *lists.Ports) error {
 		return err
 	}
 	if l.Len() != 4 {
-		return ipc.LengthError(l.Len(), 4)
+		return ipcimpl.LengthError(l.Len(), 4)
 	}
 	for i := range 4 {
 		dst[i] = l.At(i)
@@ -945,7 +945,7 @@ func writeInt32Array3Array2(at ipcimpl.Pointer, v [2][3]int32) error {
 	}
 	for i := range v {
 		if err := writeInt32Array3(ipcimpl.Elem(l, i), v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -958,11 +958,11 @@ func readInt32Array3Array2(from ipcimpl.Pointer, dst *[2][3]int32) error {
 		return err
 	}
 	if l.Len() != 2 {
-		return ipc.LengthError(l.Len(), 2)
+		return ipcimpl.LengthError(l.Len(), 2)
 	}
 	for i := range 2 {
 		if err := readInt32Array3(ipcimpl.Elem(l, i), &dst[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -979,7 +979,7 @@ func writeUint16Array4List(at ipcimpl.Pointer, v [][4]uint16) error {
 	}
 	for i := range v {
 		if err := writeUint16Array4(ipcimpl.Elem(l, i), v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -994,7 +994,7 @@ func readUint16Array4List(from ipcimpl.Pointer, dst *[][4]uint16) error {
 	v := make([][4]uint16, n)
 	for i := range v {
 		if err := readUint16Array4(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v
@@ -1009,7 +1009,7 @@ func writePointArray3(at ipcimpl.Pointer, v [3]lists.Point) error {
 	}
 	for i := range v {
 		if err := WritePoint(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -1022,11 +1022,11 @@ func readPointArray3(from ipcimpl.Pointer, dst *[3]lists.Point) error {
 		return err
 	}
 	if l.Len() != 3 {
-		return ipc.LengthError(l.Len(), 3)
+		return ipcimpl.LengthError(l.Len(), 3)
 	}
 	for i := range 3 {
 		if err := ReadPoint(l.At(i), &dst[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -1039,8 +1039,8 @@ func writeBytesArray3(at ipcimpl.Pointer, v [3][]byte) error {
 		return err
 	}
 	for i := range v {
-		if err := ipc.SetDataAt(l, i, v[i]); err != nil {
-			return ipc.InElem(i, err)
+		if err := ipcimpl.SetDataAt(l, i, v[i]); err != nil {
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -1053,11 +1053,11 @@ func readBytesArray3(from ipcimpl.Pointer, dst *[3][]byte) error {
 		return err
 	}
 	if l.Len() != 3 {
-		return ipc.LengthError(l.Len(), 3)
+		return ipcimpl.LengthError(l.Len(), 3)
 	}
 	for i := range 3 {
 		if err := ipcimpl.ReadData(ipcimpl.Elem(l, i), &dst[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -1109,7 +1109,7 @@ func writeOptionalStringList(at ipcimpl.Pointer, v []*string) error {
 	for i := range v {
 		box := l.At(i)
 		if err := writeOptionalString(ipcimpl.Field(box, 0), v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -1125,7 +1125,7 @@ func readOptionalStringList(from ipcimpl.Pointer, dst *[]*string) error {
 	for i := range v {
 		box := l.At(i)
 		if err := readOptionalString(ipcimpl.Field(box, 0), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v
@@ -1144,7 +1144,7 @@ func writeOptionalPointList(at ipcimpl.Pointer, v []*lists.Point) error {
 	for i := range v {
 		box := l.At(i)
 		if err := writeOptionalPoint(ipcimpl.Field(box, 0), v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -1160,7 +1160,7 @@ func readOptionalPointList(from ipcimpl.Pointer, dst *[]*lists.Point) error {
 	for i := range v {
 		box := l.At(i)
 		if err := readOptionalPoint(ipcimpl.Field(box, 0), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v
@@ -1190,7 +1190,7 @@ func readOptionalUint8Array2(from ipcimpl.Pointer, dst *[2]*uint8) error {
 		return err
 	}
 	if l.Len() != 2 {
-		return ipc.LengthError(l.Len(), 2)
+		return ipcimpl.LengthError(l.Len(), 2)
 	}
 	for i := range 2 {
 		box := l.At(i)
@@ -1210,7 +1210,7 @@ func writeOptionalFloat64ListList(at ipcimpl.Pointer, v [][]*float64) error {
 	}
 	for i := range v {
 		if err := writeOptionalFloat64List(ipcimpl.Elem(l, i), v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -1225,7 +1225,7 @@ func readOptionalFloat64ListList(from ipcimpl.Pointer, dst *[][]*float64) error 
 	v := make([][]*float64, n)
 	for i := range v {
 		if err := readOptionalFloat64List(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v
@@ -1274,7 +1274,7 @@ func readBytes32(from ipcimpl.Pointer, dst *[32]byte) error {
 	}
 	data := p.Data()
 	if len(data) != 32 {
-		return ipc.LengthError(len(data), 32)
+		return ipcimpl.LengthError(len(data), 32)
 	}
 	copy(dst[:], data)
 	return nil
@@ -1291,7 +1291,7 @@ func writeStringListList(at ipcimpl.Pointer, v [][]string) error {
 	}
 	for i := range v {
 		if err := writeStringList(ipcimpl.Elem(l, i), v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -1306,7 +1306,7 @@ func readStringListList(from ipcimpl.Pointer, dst *[][]string) error {
 	v := make([][]string, n)
 	for i := range v {
 		if err := readStringList(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v
@@ -1332,7 +1332,7 @@ func readInt32Array3(from ipcimpl.Pointer, dst *[3]int32) error {
 		return err
 	}
 	if l.Len() != 3 {
-		return ipc.LengthError(l.Len(), 3)
+		return ipcimpl.LengthError(l.Len(), 3)
 	}
 	for i := range 3 {
 		dst[i] = l.At(i)

@@ -26,7 +26,7 @@ import (
 )
 
 // This code needs a runtime that supports this version of generated code.
-const _ = ipcimpl.SupportPackageIsVersion2
+const _ = ipcimpl.SupportPackageIsVersion3
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -82,9 +82,9 @@ func (c *MapsClient) Echo(ctx context.Context, v maps.Values) (result maps.Value
 // Counts returns m unchanged.
 func (c *MapsClient) Counts(ctx context.Context, m map[string]int64) (result map[string]int64, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodMapsCounts, func(p capnp.Struct) error {
-		return ipc.InField("m", writeStringInt64Map(ipcimpl.Field(p, 0), m))
+		return ipcimpl.InField("m", writeStringInt64Map(ipcimpl.Field(p, 0), m))
 	}, func(r capnp.Struct) error {
-		return ipc.InField("result", readStringInt64Map(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", readStringInt64Map(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -132,7 +132,7 @@ func (s mapsServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err err
 	}
 	result, err := s.impl.Echo(ctx, v)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMapsEcho, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
 		return writeMaps_echo_Results(Maps_echo_Results(r), result)
@@ -144,14 +144,14 @@ func (s mapsServer) serveCounts(ctx context.Context, call *capnprpc.Call) (err e
 	defer ipcimpl.Recover(ctx, &methodMapsCounts, &err)
 	var m map[string]int64
 	if err := readStringInt64Map(ipcimpl.Field(call.Params(), 0), &m); err != nil {
-		return ipcimpl.ParamsError(&methodMapsCounts, ipc.InField("m", err))
+		return ipcimpl.ParamsError(&methodMapsCounts, ipcimpl.InField("m", err))
 	}
 	result, err := s.impl.Counts(ctx, m)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMapsCounts, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeStringInt64Map(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", writeStringInt64Map(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -164,14 +164,14 @@ type UnimplementedMaps struct{}
 
 var _ maps.Maps = UnimplementedMaps{}
 
-// Echo returns ipc.Unimplemented("maps.Maps.Echo").
+// Echo returns ipcimpl.Unimplemented("maps.Maps.Echo").
 func (UnimplementedMaps) Echo(context.Context, maps.Values) (maps.Values, error) {
-	return maps.Values{}, ipc.Unimplemented("maps.Maps.Echo")
+	return maps.Values{}, ipcimpl.Unimplemented("maps.Maps.Echo")
 }
 
-// Counts returns ipc.Unimplemented("maps.Maps.Counts").
+// Counts returns ipcimpl.Unimplemented("maps.Maps.Counts").
 func (UnimplementedMaps) Counts(context.Context, map[string]int64) (map[string]int64, error) {
-	return nil, ipc.Unimplemented("maps.Maps.Counts")
+	return nil, ipcimpl.Unimplemented("maps.Maps.Counts")
 }
 
 // ExportMaps returns a new reference to the capability that carries v: nil for nil, the
@@ -211,42 +211,42 @@ func ImportMaps(c *ipc.Capability) maps.Maps {
 func writeMaps_echo_Params(p Maps_echo_Params, v maps.Values) error {
 	vWire, err := p.NewV()
 	if err != nil {
-		return ipc.InField("v", err)
+		return ipcimpl.InField("v", err)
 	}
-	return ipc.InField("v", WriteValues(vWire, &v))
+	return ipcimpl.InField("v", WriteValues(vWire, &v))
 }
 
 // readMaps_echo_Params reads the arguments of a call to maps.Maps.Echo from p.
 func readMaps_echo_Params(p Maps_echo_Params, v *maps.Values) error {
 	vWire, err := p.V()
 	if err != nil {
-		return ipc.InField("v", err)
+		return ipcimpl.InField("v", err)
 	}
-	return ipc.InField("v", ReadValues(vWire, v))
+	return ipcimpl.InField("v", ReadValues(vWire, v))
 }
 
 // writeMaps_echo_Results writes the results of maps.Maps.Echo into p.
 func writeMaps_echo_Results(p Maps_echo_Results, result maps.Values) error {
 	resultWire, err := p.NewResult()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result", WriteValues(resultWire, &result))
+	return ipcimpl.InField("result", WriteValues(resultWire, &result))
 }
 
 // readMaps_echo_Results reads the results of maps.Maps.Echo from p.
 func readMaps_echo_Results(p Maps_echo_Results, result *maps.Values) error {
 	resultWire, err := p.Result()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result", ReadValues(resultWire, result))
+	return ipcimpl.InField("result", ReadValues(resultWire, result))
 }
 
 // WriteItem writes v into s.
 func WriteItem(s Item, v *maps.Item) error {
 	if err := s.SetName(v.Name); err != nil {
-		return ipc.InField("Name", err)
+		return ipcimpl.InField("Name", err)
 	}
 	s.SetCount(v.Count)
 	return nil
@@ -255,7 +255,7 @@ func WriteItem(s Item, v *maps.Item) error {
 // ReadItem reads s into v.
 func ReadItem(s Item, v *maps.Item) error {
 	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Name); err != nil {
-		return ipc.InField("Name", err)
+		return ipcimpl.InField("Name", err)
 	}
 	v.Count = s.Count()
 	return nil
@@ -264,95 +264,95 @@ func ReadItem(s Item, v *maps.Item) error {
 // WriteValues writes v into s.
 func WriteValues(s Values, v *maps.Values) error {
 	if err := writeStringInt64Map(ipcimpl.Field(s, 0), v.Counts); err != nil {
-		return ipc.InField("Counts", err)
+		return ipcimpl.InField("Counts", err)
 	}
 	if err := writeInt32StringListMap(ipcimpl.Field(s, 1), v.Lists); err != nil {
-		return ipc.InField("Lists", err)
+		return ipcimpl.InField("Lists", err)
 	}
 	if err := writeStringItemMap(ipcimpl.Field(s, 2), v.Items); err != nil {
-		return ipc.InField("Items", err)
+		return ipcimpl.InField("Items", err)
 	}
 	if err := writeBytes4BoolMap(ipcimpl.Field(s, 3), v.Set); err != nil {
-		return ipc.InField("Set", err)
+		return ipcimpl.InField("Set", err)
 	}
 	if err := writeBoolStringMap(ipcimpl.Field(s, 4), v.Flags); err != nil {
-		return ipc.InField("Flags", err)
+		return ipcimpl.InField("Flags", err)
 	}
 	if err := writeFloat64Uint8Map(ipcimpl.Field(s, 5), v.Floats); err != nil {
-		return ipc.InField("Floats", err)
+		return ipcimpl.InField("Floats", err)
 	}
 	if err := writeUintIntMap(ipcimpl.Field(s, 6), v.Uints); err != nil {
-		return ipc.InField("Uints", err)
+		return ipcimpl.InField("Uints", err)
 	}
 	if err := writeStringStringInt32MapMap(ipcimpl.Field(s, 7), v.Nested); err != nil {
-		return ipc.InField("Nested", err)
+		return ipcimpl.InField("Nested", err)
 	}
 	if err := writeInt64BytesMap(ipcimpl.Field(s, 8), v.Bytes); err != nil {
-		return ipc.InField("Bytes", err)
+		return ipcimpl.InField("Bytes", err)
 	}
 	if err := writeIndex(ipcimpl.Field(s, 9), v.Index); err != nil {
-		return ipc.InField("Index", err)
+		return ipcimpl.InField("Index", err)
 	}
 	if err := writeStringInt32MapList(ipcimpl.Field(s, 10), v.ListOfM); err != nil {
-		return ipc.InField("ListOfM", err)
+		return ipcimpl.InField("ListOfM", err)
 	}
 	if err := writeStringOptionalInt32Map(ipcimpl.Field(s, 11), v.MaybeCounts); err != nil {
-		return ipc.InField("MaybeCounts", err)
+		return ipcimpl.InField("MaybeCounts", err)
 	}
 	if err := writeStringOptionalItemMap(ipcimpl.Field(s, 12), v.MaybeItems); err != nil {
-		return ipc.InField("MaybeItems", err)
+		return ipcimpl.InField("MaybeItems", err)
 	}
 	if err := writeInt64OptionalStringMap(ipcimpl.Field(s, 13), v.MaybeNames); err != nil {
-		return ipc.InField("MaybeNames", err)
+		return ipcimpl.InField("MaybeNames", err)
 	}
-	return ipc.InField("MaybeLists", writeStringOptionalInt32Array2Map(ipcimpl.Field(s, 14), v.MaybeLists))
+	return ipcimpl.InField("MaybeLists", writeStringOptionalInt32Array2Map(ipcimpl.Field(s, 14), v.MaybeLists))
 }
 
 // ReadValues reads s into v.
 func ReadValues(s Values, v *maps.Values) error {
 	if err := readStringInt64Map(ipcimpl.Field(s, 0), &v.Counts); err != nil {
-		return ipc.InField("Counts", err)
+		return ipcimpl.InField("Counts", err)
 	}
 	if err := readInt32StringListMap(ipcimpl.Field(s, 1), &v.Lists); err != nil {
-		return ipc.InField("Lists", err)
+		return ipcimpl.InField("Lists", err)
 	}
 	if err := readStringItemMap(ipcimpl.Field(s, 2), &v.Items); err != nil {
-		return ipc.InField("Items", err)
+		return ipcimpl.InField("Items", err)
 	}
 	if err := readBytes4BoolMap(ipcimpl.Field(s, 3), &v.Set); err != nil {
-		return ipc.InField("Set", err)
+		return ipcimpl.InField("Set", err)
 	}
 	if err := readBoolStringMap(ipcimpl.Field(s, 4), &v.Flags); err != nil {
-		return ipc.InField("Flags", err)
+		return ipcimpl.InField("Flags", err)
 	}
 	if err := readFloat64Uint8Map(ipcimpl.Field(s, 5), &v.Floats); err != nil {
-		return ipc.InField("Floats", err)
+		return ipcimpl.InField("Floats", err)
 	}
 	if err := readUintIntMap(ipcimpl.Field(s, 6), &v.Uints); err != nil {
-		return ipc.InField("Uints", err)
+		return ipcimpl.InField("Uints", err)
 	}
 	if err := readStringStringInt32MapMap(ipcimpl.Field(s, 7), &v.Nested); err != nil {
-		return ipc.InField("Nested", err)
+		return ipcimpl.InField("Nested", err)
 	}
 	if err := readInt64BytesMap(ipcimpl.Field(s, 8), &v.Bytes); err != nil {
-		return ipc.InField("Bytes", err)
+		return ipcimpl.InField("Bytes", err)
 	}
 	if err := readIndex(ipcimpl.Field(s, 9), &v.Index); err != nil {
-		return ipc.InField("Index", err)
+		return ipcimpl.InField("Index", err)
 	}
 	if err := readStringInt32MapList(ipcimpl.Field(s, 10), &v.ListOfM); err != nil {
-		return ipc.InField("ListOfM", err)
+		return ipcimpl.InField("ListOfM", err)
 	}
 	if err := readStringOptionalInt32Map(ipcimpl.Field(s, 11), &v.MaybeCounts); err != nil {
-		return ipc.InField("MaybeCounts", err)
+		return ipcimpl.InField("MaybeCounts", err)
 	}
 	if err := readStringOptionalItemMap(ipcimpl.Field(s, 12), &v.MaybeItems); err != nil {
-		return ipc.InField("MaybeItems", err)
+		return ipcimpl.InField("MaybeItems", err)
 	}
 	if err := readInt64OptionalStringMap(ipcimpl.Field(s, 13), &v.MaybeNames); err != nil {
-		return ipc.InField("MaybeNames", err)
+		return ipcimpl.InField("MaybeNames", err)
 	}
-	return ipc.InField("MaybeLists", readStringOptionalInt32Array2Map(ipcimpl.Field(s, 14), &v.MaybeLists))
+	return ipcimpl.InField("MaybeLists", readStringOptionalInt32Array2Map(ipcimpl.Field(s, 14), &v.MaybeLists))
 }
 
 // writeStringInt64Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
@@ -364,10 +364,10 @@ func writeStringInt64Map(at ipcimpl.Pointer, v map[string]int64) error {
 	if err != nil {
 		return err
 	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
 		entry := l.At(i)
 		if err := entry.SetKey(e.Key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
+			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
 		}
 		entry.SetValue(e.Value)
 	}
@@ -384,7 +384,7 @@ func readStringInt64Map(from ipcimpl.Pointer, dst *map[string]int64) error {
 	if !l.IsValid() {
 		return nil
 	}
-	n, err := ipc.MapLen[string, int64](l)
+	n, err := ipcimpl.MapSize[string, int64](l)
 	if err != nil {
 		return err
 	}
@@ -393,10 +393,10 @@ func readStringInt64Map(from ipcimpl.Pointer, dst *map[string]int64) error {
 		entry := l.At(i)
 		var key string
 		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
+			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
 		}
 		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
+			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
 		}
 		m[key] = entry.Value()
 	}
@@ -413,11 +413,11 @@ func writeInt32StringListMap(at ipcimpl.Pointer, v map[int32][]string) error {
 	if err != nil {
 		return err
 	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
 		entry := l.At(i)
 		entry.SetKey(e.Key)
 		if err := writeStringList(ipcimpl.Field(entry, 0), e.Value); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -433,7 +433,7 @@ func readInt32StringListMap(from ipcimpl.Pointer, dst *map[int32][]string) error
 	if !l.IsValid() {
 		return nil
 	}
-	n, err := ipc.MapLen[int32, []string](l)
+	n, err := ipcimpl.MapSize[int32, []string](l)
 	if err != nil {
 		return err
 	}
@@ -442,11 +442,11 @@ func readInt32StringListMap(from ipcimpl.Pointer, dst *map[int32][]string) error
 		entry := l.At(i)
 		key := entry.Key()
 		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
+			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
 		}
 		var value []string
 		if err := readStringList(ipcimpl.Field(entry, 0), &value); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 		m[key] = value
 	}
@@ -463,17 +463,17 @@ func writeStringItemMap(at ipcimpl.Pointer, v map[string]maps.Item) error {
 	if err != nil {
 		return err
 	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
 		entry := l.At(i)
 		if err := entry.SetKey(e.Key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
+			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
 		}
 		valueWire, err := entry.NewValue()
 		if err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 		if err := WriteItem(valueWire, &e.Value); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -489,7 +489,7 @@ func readStringItemMap(from ipcimpl.Pointer, dst *map[string]maps.Item) error {
 	if !l.IsValid() {
 		return nil
 	}
-	n, err := ipc.MapLen[string, maps.Item](l)
+	n, err := ipcimpl.MapSize[string, maps.Item](l)
 	if err != nil {
 		return err
 	}
@@ -498,18 +498,18 @@ func readStringItemMap(from ipcimpl.Pointer, dst *map[string]maps.Item) error {
 		entry := l.At(i)
 		var key string
 		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
+			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
 		}
 		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
+			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
 		}
 		var value maps.Item
 		valueWire, err := entry.Value()
 		if err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 		if err := ReadItem(valueWire, &value); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 		m[key] = value
 	}
@@ -526,12 +526,12 @@ func writeBytes4BoolMap(at ipcimpl.Pointer, v map[[4]byte]bool) error {
 	if err != nil {
 		return err
 	}
-	for i, e := range ipc.SortedEntries(v, func(a, b [4]byte) int {
+	for i, e := range ipcimpl.SortedEntries(v, func(a, b [4]byte) int {
 		return bytes.Compare(a[:], b[:])
 	}) {
 		entry := l.At(i)
 		if err := writeBytes4(ipcimpl.Field(entry, 0), e.Key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
+			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
 		}
 		entry.SetValue(e.Value)
 	}
@@ -548,7 +548,7 @@ func readBytes4BoolMap(from ipcimpl.Pointer, dst *map[[4]byte]bool) error {
 	if !l.IsValid() {
 		return nil
 	}
-	n, err := ipc.MapLen[[4]byte, bool](l)
+	n, err := ipcimpl.MapSize[[4]byte, bool](l)
 	if err != nil {
 		return err
 	}
@@ -557,10 +557,10 @@ func readBytes4BoolMap(from ipcimpl.Pointer, dst *map[[4]byte]bool) error {
 		entry := l.At(i)
 		var key [4]byte
 		if err := readBytes4(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
+			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
 		}
 		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
+			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
 		}
 		m[key] = entry.Value()
 	}
@@ -577,11 +577,11 @@ func writeBoolStringMap(at ipcimpl.Pointer, v map[bool]string) error {
 	if err != nil {
 		return err
 	}
-	for i, e := range ipc.SortedEntries(v, ipc.CompareBool) {
+	for i, e := range ipcimpl.SortedEntries(v, ipcimpl.CompareBool) {
 		entry := l.At(i)
 		entry.SetKey(e.Key)
 		if err := entry.SetValue(e.Value); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -597,7 +597,7 @@ func readBoolStringMap(from ipcimpl.Pointer, dst *map[bool]string) error {
 	if !l.IsValid() {
 		return nil
 	}
-	n, err := ipc.MapLen[bool, string](l)
+	n, err := ipcimpl.MapSize[bool, string](l)
 	if err != nil {
 		return err
 	}
@@ -606,11 +606,11 @@ func readBoolStringMap(from ipcimpl.Pointer, dst *map[bool]string) error {
 		entry := l.At(i)
 		key := entry.Key()
 		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
+			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
 		}
 		var value string
 		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &value); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 		m[key] = value
 	}
@@ -627,7 +627,7 @@ func writeFloat64Uint8Map(at ipcimpl.Pointer, v map[float64]uint8) error {
 	if err != nil {
 		return err
 	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
 		entry := l.At(i)
 		entry.SetKey(e.Key)
 		entry.SetValue(e.Value)
@@ -645,7 +645,7 @@ func readFloat64Uint8Map(from ipcimpl.Pointer, dst *map[float64]uint8) error {
 	if !l.IsValid() {
 		return nil
 	}
-	n, err := ipc.MapLen[float64, uint8](l)
+	n, err := ipcimpl.MapSize[float64, uint8](l)
 	if err != nil {
 		return err
 	}
@@ -654,7 +654,7 @@ func readFloat64Uint8Map(from ipcimpl.Pointer, dst *map[float64]uint8) error {
 		entry := l.At(i)
 		key := entry.Key()
 		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
+			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
 		}
 		m[key] = entry.Value()
 	}
@@ -671,7 +671,7 @@ func writeUintIntMap(at ipcimpl.Pointer, v map[uint]int) error {
 	if err != nil {
 		return err
 	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
 		entry := l.At(i)
 		entry.SetKey(uint64(e.Key))
 		entry.SetValue(int64(e.Value))
@@ -689,7 +689,7 @@ func readUintIntMap(from ipcimpl.Pointer, dst *map[uint]int) error {
 	if !l.IsValid() {
 		return nil
 	}
-	n, err := ipc.MapLen[uint, int](l)
+	n, err := ipcimpl.MapSize[uint, int](l)
 	if err != nil {
 		return err
 	}
@@ -698,7 +698,7 @@ func readUintIntMap(from ipcimpl.Pointer, dst *map[uint]int) error {
 		entry := l.At(i)
 		key := uint(entry.Key())
 		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
+			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
 		}
 		m[key] = int(entry.Value())
 	}
@@ -715,13 +715,13 @@ func writeStringStringInt32MapMap(at ipcimpl.Pointer, v map[string]map[string]in
 	if err != nil {
 		return err
 	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
 		entry := l.At(i)
 		if err := entry.SetKey(e.Key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
+			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
 		}
 		if err := writeStringInt32Map(ipcimpl.Field(entry, 1), e.Value); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -737,7 +737,7 @@ func readStringStringInt32MapMap(from ipcimpl.Pointer, dst *map[string]map[strin
 	if !l.IsValid() {
 		return nil
 	}
-	n, err := ipc.MapLen[string, map[string]int32](l)
+	n, err := ipcimpl.MapSize[string, map[string]int32](l)
 	if err != nil {
 		return err
 	}
@@ -746,14 +746,14 @@ func readStringStringInt32MapMap(from ipcimpl.Pointer, dst *map[string]map[strin
 		entry := l.At(i)
 		var key string
 		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
+			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
 		}
 		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
+			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
 		}
 		var value map[string]int32
 		if err := readStringInt32Map(ipcimpl.Field(entry, 1), &value); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 		m[key] = value
 	}
@@ -770,11 +770,11 @@ func writeInt64BytesMap(at ipcimpl.Pointer, v map[int64][]byte) error {
 	if err != nil {
 		return err
 	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
 		entry := l.At(i)
 		entry.SetKey(e.Key)
 		if err := entry.SetValue(e.Value); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -790,7 +790,7 @@ func readInt64BytesMap(from ipcimpl.Pointer, dst *map[int64][]byte) error {
 	if !l.IsValid() {
 		return nil
 	}
-	n, err := ipc.MapLen[int64, []byte](l)
+	n, err := ipcimpl.MapSize[int64, []byte](l)
 	if err != nil {
 		return err
 	}
@@ -799,11 +799,11 @@ func readInt64BytesMap(from ipcimpl.Pointer, dst *map[int64][]byte) error {
 		entry := l.At(i)
 		key := entry.Key()
 		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
+			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
 		}
 		var value []byte
 		if err := ipcimpl.ReadData(ipcimpl.Field(entry, 0), &value); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 		m[key] = value
 	}
@@ -820,10 +820,10 @@ func writeIndex(at ipcimpl.Pointer, v maps.Index) error {
 	if err != nil {
 		return err
 	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
 		entry := l.At(i)
 		if err := entry.SetKey(e.Key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
+			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
 		}
 		entry.SetValue(e.Value)
 	}
@@ -840,7 +840,7 @@ func readIndex(from ipcimpl.Pointer, dst *maps.Index) error {
 	if !l.IsValid() {
 		return nil
 	}
-	n, err := ipc.MapLen[string, int64](l)
+	n, err := ipcimpl.MapSize[string, int64](l)
 	if err != nil {
 		return err
 	}
@@ -849,10 +849,10 @@ func readIndex(from ipcimpl.Pointer, dst *maps.Index) error {
 		entry := l.At(i)
 		var key string
 		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
+			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
 		}
 		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
+			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
 		}
 		m[key] = entry.Value()
 	}
@@ -871,7 +871,7 @@ func writeStringInt32MapList(at ipcimpl.Pointer, v []map[string]int32) error {
 	}
 	for i := range v {
 		if err := writeStringInt32Map(ipcimpl.Elem(l, i), v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -886,7 +886,7 @@ func readStringInt32MapList(from ipcimpl.Pointer, dst *[]map[string]int32) error
 	v := make([]map[string]int32, n)
 	for i := range v {
 		if err := readStringInt32Map(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v
@@ -902,10 +902,10 @@ func writeStringOptionalInt32Map(at ipcimpl.Pointer, v map[string]*int32) error 
 	if err != nil {
 		return err
 	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
 		entry := l.At(i)
 		if err := entry.SetKey(e.Key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
+			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
 		}
 		if e.Value != nil {
 			entry.SetValue(*e.Value)
@@ -925,7 +925,7 @@ func readStringOptionalInt32Map(from ipcimpl.Pointer, dst *map[string]*int32) er
 	if !l.IsValid() {
 		return nil
 	}
-	n, err := ipc.MapLen[string, *int32](l)
+	n, err := ipcimpl.MapSize[string, *int32](l)
 	if err != nil {
 		return err
 	}
@@ -934,10 +934,10 @@ func readStringOptionalInt32Map(from ipcimpl.Pointer, dst *map[string]*int32) er
 		entry := l.At(i)
 		var key string
 		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
+			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
 		}
 		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
+			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
 		}
 		var value *int32
 		value = ipcimpl.Optional(entry.HasValue(), entry.Value())
@@ -956,13 +956,13 @@ func writeStringOptionalItemMap(at ipcimpl.Pointer, v map[string]*maps.Item) err
 	if err != nil {
 		return err
 	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
 		entry := l.At(i)
 		if err := entry.SetKey(e.Key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
+			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
 		}
 		if err := writeOptionalItem(ipcimpl.Field(entry, 1), e.Value); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -978,7 +978,7 @@ func readStringOptionalItemMap(from ipcimpl.Pointer, dst *map[string]*maps.Item)
 	if !l.IsValid() {
 		return nil
 	}
-	n, err := ipc.MapLen[string, *maps.Item](l)
+	n, err := ipcimpl.MapSize[string, *maps.Item](l)
 	if err != nil {
 		return err
 	}
@@ -987,14 +987,14 @@ func readStringOptionalItemMap(from ipcimpl.Pointer, dst *map[string]*maps.Item)
 		entry := l.At(i)
 		var key string
 		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
+			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
 		}
 		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
+			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
 		}
 		var value *maps.Item
 		if err := readOptionalItem(ipcimpl.Field(entry, 1), &value); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 		m[key] = value
 	}
@@ -1011,11 +1011,11 @@ func writeInt64OptionalStringMap(at ipcimpl.Pointer, v map[int64]*string) error 
 	if err != nil {
 		return err
 	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
 		entry := l.At(i)
 		entry.SetKey(e.Key)
 		if err := writeOptionalString(ipcimpl.Field(entry, 0), e.Value); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -1031,7 +1031,7 @@ func readInt64OptionalStringMap(from ipcimpl.Pointer, dst *map[int64]*string) er
 	if !l.IsValid() {
 		return nil
 	}
-	n, err := ipc.MapLen[int64, *string](l)
+	n, err := ipcimpl.MapSize[int64, *string](l)
 	if err != nil {
 		return err
 	}
@@ -1040,11 +1040,11 @@ func readInt64OptionalStringMap(from ipcimpl.Pointer, dst *map[int64]*string) er
 		entry := l.At(i)
 		key := entry.Key()
 		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
+			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
 		}
 		var value *string
 		if err := readOptionalString(ipcimpl.Field(entry, 0), &value); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 		m[key] = value
 	}
@@ -1061,13 +1061,13 @@ func writeStringOptionalInt32Array2Map(at ipcimpl.Pointer, v map[string]*[2]int3
 	if err != nil {
 		return err
 	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
 		entry := l.At(i)
 		if err := entry.SetKey(e.Key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
+			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
 		}
 		if err := writeOptionalInt32Array2(ipcimpl.Field(entry, 1), e.Value); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -1083,7 +1083,7 @@ func readStringOptionalInt32Array2Map(from ipcimpl.Pointer, dst *map[string]*[2]
 	if !l.IsValid() {
 		return nil
 	}
-	n, err := ipc.MapLen[string, *[2]int32](l)
+	n, err := ipcimpl.MapSize[string, *[2]int32](l)
 	if err != nil {
 		return err
 	}
@@ -1092,14 +1092,14 @@ func readStringOptionalInt32Array2Map(from ipcimpl.Pointer, dst *map[string]*[2]
 		entry := l.At(i)
 		var key string
 		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
+			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
 		}
 		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
+			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
 		}
 		var value *[2]int32
 		if err := readOptionalInt32Array2(ipcimpl.Field(entry, 1), &value); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 		m[key] = value
 	}
@@ -1118,7 +1118,7 @@ func writeStringList(at ipcimpl.Pointer, v []string) error {
 	}
 	for i := range v {
 		if err := l.Set(i, v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -1133,7 +1133,7 @@ func readStringList(from ipcimpl.Pointer, dst *[]string) error {
 	v := make([]string, n)
 	for i := range v {
 		if err := ipcimpl.ReadText(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v
@@ -1153,7 +1153,7 @@ func readBytes4(from ipcimpl.Pointer, dst *[4]byte) error {
 	}
 	data := p.Data()
 	if len(data) != 4 {
-		return ipc.LengthError(len(data), 4)
+		return ipcimpl.LengthError(len(data), 4)
 	}
 	copy(dst[:], data)
 	return nil
@@ -1168,10 +1168,10 @@ func writeStringInt32Map(at ipcimpl.Pointer, v map[string]int32) error {
 	if err != nil {
 		return err
 	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
 		entry := l.At(i)
 		if err := entry.SetKey(e.Key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
+			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
 		}
 		entry.SetValue(e.Value)
 	}
@@ -1188,7 +1188,7 @@ func readStringInt32Map(from ipcimpl.Pointer, dst *map[string]int32) error {
 	if !l.IsValid() {
 		return nil
 	}
-	n, err := ipc.MapLen[string, int32](l)
+	n, err := ipcimpl.MapSize[string, int32](l)
 	if err != nil {
 		return err
 	}
@@ -1197,10 +1197,10 @@ func readStringInt32Map(from ipcimpl.Pointer, dst *map[string]int32) error {
 		entry := l.At(i)
 		var key string
 		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
+			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
 		}
 		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
+			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
 		}
 		m[key] = entry.Value()
 	}
@@ -1298,7 +1298,7 @@ func readInt32Array2(from ipcimpl.Pointer, dst *[2]int32) error {
 		return err
 	}
 	if l.Len() != 2 {
-		return ipc.LengthError(l.Len(), 2)
+		return ipcimpl.LengthError(l.Len(), 2)
 	}
 	for i := range 2 {
 		dst[i] = l.At(i)

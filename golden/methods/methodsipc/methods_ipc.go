@@ -24,7 +24,7 @@ import (
 )
 
 // This code needs a runtime that supports this version of generated code.
-const _ = ipcimpl.SupportPackageIsVersion2
+const _ = ipcimpl.SupportPackageIsVersion3
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -88,7 +88,7 @@ func (c *MethodsClient) Split(ctx context.Context, a int64, b int64) (quotient i
 // Check returns a verdict in several unnamed results.
 func (c *MethodsClient) Check(ctx context.Context, block []byte) (result string, result1 string, result2 bool, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodMethodsCheck, func(p capnp.Struct) error {
-		return ipc.InField("block", Methods_check_Params(p).SetBlock(block))
+		return ipcimpl.InField("block", Methods_check_Params(p).SetBlock(block))
 	}, func(r capnp.Struct) error {
 		return readMethods_check_Results(Methods_check_Results(r), &result, &result1, &result2)
 	})
@@ -101,7 +101,7 @@ func (c *MethodsClient) Check(ctx context.Context, block []byte) (result string,
 // Fail always fails with message.
 func (c *MethodsClient) Fail(ctx context.Context, message string) (err error) {
 	return ipcimpl.Call(ctx, c.c, &methodMethodsFail, func(p capnp.Struct) error {
-		return ipc.InField("message", Methods_fail_Params(p).SetMessage_(message))
+		return ipcimpl.InField("message", Methods_fail_Params(p).SetMessage_(message))
 	}, nil)
 }
 
@@ -130,7 +130,7 @@ func (c *MethodsClient) Ping() {
 // Panic panics with message in the implementation.
 func (c *MethodsClient) Panic(ctx context.Context, message string) (result int32, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodMethodsPanic, func(p capnp.Struct) error {
-		return ipc.InField("message", Methods_panic_Params(p).SetMessage_(message))
+		return ipcimpl.InField("message", Methods_panic_Params(p).SetMessage_(message))
 	}, func(r capnp.Struct) error {
 		result = Methods_panic_Results(r).Result()
 		return nil
@@ -151,7 +151,7 @@ func (c1 *MethodsClient) Name(c string, f string, p string, r string, s string, 
 	err = ipcimpl.Call(context.Background(), c1.c, &methodMethodsName, func(p1 capnp.Struct) error {
 		return writeMethods_name_Params(Methods_name_Params(p1), c, f, p, r, s, err1, call, release, argErr, ipc1, capnp1)
 	}, func(r1 capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.ReadText(ipcimpl.Field(r1, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadText(ipcimpl.Field(r1, 0), &result))
 	})
 	if err != nil {
 		return "", err
@@ -216,7 +216,7 @@ func (s methodsServer) serveSplit(ctx context.Context, call *capnprpc.Call) (err
 	}
 	quotient, remainder, err := s.impl.Split(ctx, a, b)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMethodsSplit, capnp.ObjectSize{DataSize: 16, PointerCount: 0}, func(r capnp.Struct) error {
 		return writeMethods_split_Results(Methods_split_Results(r), quotient, remainder)
@@ -228,11 +228,11 @@ func (s methodsServer) serveCheck(ctx context.Context, call *capnprpc.Call) (err
 	defer ipcimpl.Recover(ctx, &methodMethodsCheck, &err)
 	var block []byte
 	if err := ipcimpl.ReadData(ipcimpl.Field(call.Params(), 0), &block); err != nil {
-		return ipcimpl.ParamsError(&methodMethodsCheck, ipc.InField("block", err))
+		return ipcimpl.ParamsError(&methodMethodsCheck, ipcimpl.InField("block", err))
 	}
 	result, result1, result2, err := s.impl.Check(ctx, block)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMethodsCheck, capnp.ObjectSize{DataSize: 8, PointerCount: 2}, func(r capnp.Struct) error {
 		return writeMethods_check_Results(Methods_check_Results(r), result, result1, result2)
@@ -244,9 +244,9 @@ func (s methodsServer) serveFail(ctx context.Context, call *capnprpc.Call) (err 
 	defer ipcimpl.Recover(ctx, &methodMethodsFail, &err)
 	var message string
 	if err := ipcimpl.ReadText(ipcimpl.Field(call.Params(), 0), &message); err != nil {
-		return ipcimpl.ParamsError(&methodMethodsFail, ipc.InField("message", err))
+		return ipcimpl.ParamsError(&methodMethodsFail, ipcimpl.InField("message", err))
 	}
-	return ipc.ServerError(s.impl.Fail(ctx, message))
+	return ipcimpl.ServerError(s.impl.Fail(ctx, message))
 }
 
 // serveAdd serves methods.Methods.Add.
@@ -282,11 +282,11 @@ func (s methodsServer) servePanic(ctx context.Context, call *capnprpc.Call) (err
 	defer ipcimpl.Recover(ctx, &methodMethodsPanic, &err)
 	var message string
 	if err := ipcimpl.ReadText(ipcimpl.Field(call.Params(), 0), &message); err != nil {
-		return ipcimpl.ParamsError(&methodMethodsPanic, ipc.InField("message", err))
+		return ipcimpl.ParamsError(&methodMethodsPanic, ipcimpl.InField("message", err))
 	}
 	result, err := s.impl.Panic(ctx, message)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMethodsPanic, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		Methods_panic_Results(r).SetResult(result)
@@ -297,7 +297,7 @@ func (s methodsServer) servePanic(ctx context.Context, call *capnprpc.Call) (err
 // serveWait serves methods.Methods.Wait.
 func (s methodsServer) serveWait(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodMethodsWait, &err)
-	return ipc.ServerError(s.impl.Wait(ctx))
+	return ipcimpl.ServerError(s.impl.Wait(ctx))
 }
 
 // serveName serves methods.Methods.Name.
@@ -321,10 +321,10 @@ func (s methodsServer) serveName(ctx context.Context, call *capnprpc.Call) (err 
 	}
 	result, err := s.impl.Name(c, f, p, r, s1, err1, call1, release, argErr, ipc1, capnp1)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMethodsName, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r1 capnp.Struct) error {
-		return ipc.InField("result", Methods_name_Results(r1).SetResult(result))
+		return ipcimpl.InField("result", Methods_name_Results(r1).SetResult(result))
 	})
 }
 
@@ -337,19 +337,19 @@ type UnimplementedMethods struct{}
 
 var _ methods.Methods = UnimplementedMethods{}
 
-// Split returns ipc.Unimplemented("methods.Methods.Split").
+// Split returns ipcimpl.Unimplemented("methods.Methods.Split").
 func (UnimplementedMethods) Split(context.Context, int64, int64) (int64, int64, error) {
-	return 0, 0, ipc.Unimplemented("methods.Methods.Split")
+	return 0, 0, ipcimpl.Unimplemented("methods.Methods.Split")
 }
 
-// Check returns ipc.Unimplemented("methods.Methods.Check").
+// Check returns ipcimpl.Unimplemented("methods.Methods.Check").
 func (UnimplementedMethods) Check(context.Context, []byte) (string, string, bool, error) {
-	return "", "", false, ipc.Unimplemented("methods.Methods.Check")
+	return "", "", false, ipcimpl.Unimplemented("methods.Methods.Check")
 }
 
-// Fail returns ipc.Unimplemented("methods.Methods.Fail").
+// Fail returns ipcimpl.Unimplemented("methods.Methods.Fail").
 func (UnimplementedMethods) Fail(context.Context, string) error {
-	return ipc.Unimplemented("methods.Methods.Fail")
+	return ipcimpl.Unimplemented("methods.Methods.Fail")
 }
 
 // Add does nothing.
@@ -363,19 +363,19 @@ func (UnimplementedMethods) Total() int64 {
 // Ping does nothing.
 func (UnimplementedMethods) Ping() {}
 
-// Panic returns ipc.Unimplemented("methods.Methods.Panic").
+// Panic returns ipcimpl.Unimplemented("methods.Methods.Panic").
 func (UnimplementedMethods) Panic(context.Context, string) (int32, error) {
-	return 0, ipc.Unimplemented("methods.Methods.Panic")
+	return 0, ipcimpl.Unimplemented("methods.Methods.Panic")
 }
 
-// Wait returns ipc.Unimplemented("methods.Methods.Wait").
+// Wait returns ipcimpl.Unimplemented("methods.Methods.Wait").
 func (UnimplementedMethods) Wait(context.Context) error {
-	return ipc.Unimplemented("methods.Methods.Wait")
+	return ipcimpl.Unimplemented("methods.Methods.Wait")
 }
 
-// Name returns ipc.Unimplemented("methods.Methods.Name").
+// Name returns ipcimpl.Unimplemented("methods.Methods.Name").
 func (UnimplementedMethods) Name(string, string, string, string, string, string, string, string, string, string, string) (string, error) {
-	return "", ipc.Unimplemented("methods.Methods.Name")
+	return "", ipcimpl.Unimplemented("methods.Methods.Name")
 }
 
 // ExportMethods returns a new reference to the capability that carries v: nil for nil, the
@@ -442,10 +442,10 @@ func readMethods_split_Results(p Methods_split_Results, quotient *int64, remaind
 // writeMethods_check_Results writes the results of methods.Methods.Check into p.
 func writeMethods_check_Results(p Methods_check_Results, result string, result1 string, result2 bool) error {
 	if err := p.SetResult(result); err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
 	if err := p.SetResult1(result1); err != nil {
-		return ipc.InField("result1", err)
+		return ipcimpl.InField("result1", err)
 	}
 	p.SetResult2(result2)
 	return nil
@@ -454,10 +454,10 @@ func writeMethods_check_Results(p Methods_check_Results, result string, result1 
 // readMethods_check_Results reads the results of methods.Methods.Check from p.
 func readMethods_check_Results(p Methods_check_Results, result *string, result1 *string, result2 *bool) error {
 	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), result); err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
 	if err := ipcimpl.ReadText(ipcimpl.Field(p, 1), result1); err != nil {
-		return ipc.InField("result1", err)
+		return ipcimpl.InField("result1", err)
 	}
 	*result2 = p.Result2()
 	return nil
@@ -472,69 +472,69 @@ func readMethods_add_Params(p Methods_add_Params, n *int32) error {
 // writeMethods_name_Params writes the arguments of a call to methods.Methods.Name into p.
 func writeMethods_name_Params(p Methods_name_Params, c string, f string, p1 string, r string, s string, err1 string, call string, release string, argErr string, ipc1 string, capnp1 string) error {
 	if err := p.SetC(c); err != nil {
-		return ipc.InField("c", err)
+		return ipcimpl.InField("c", err)
 	}
 	if err := p.SetF(f); err != nil {
-		return ipc.InField("f", err)
+		return ipcimpl.InField("f", err)
 	}
 	if err := p.SetP(p1); err != nil {
-		return ipc.InField("p", err)
+		return ipcimpl.InField("p", err)
 	}
 	if err := p.SetR(r); err != nil {
-		return ipc.InField("r", err)
+		return ipcimpl.InField("r", err)
 	}
 	if err := p.SetS(s); err != nil {
-		return ipc.InField("s", err)
+		return ipcimpl.InField("s", err)
 	}
 	if err := p.SetErr(err1); err != nil {
-		return ipc.InField("err", err)
+		return ipcimpl.InField("err", err)
 	}
 	if err := p.SetCall(call); err != nil {
-		return ipc.InField("call", err)
+		return ipcimpl.InField("call", err)
 	}
 	if err := p.SetRelease(release); err != nil {
-		return ipc.InField("release", err)
+		return ipcimpl.InField("release", err)
 	}
 	if err := p.SetArgErr(argErr); err != nil {
-		return ipc.InField("argErr", err)
+		return ipcimpl.InField("argErr", err)
 	}
 	if err := p.SetIpc(ipc1); err != nil {
-		return ipc.InField("ipc", err)
+		return ipcimpl.InField("ipc", err)
 	}
-	return ipc.InField("capnp", p.SetCapnp(capnp1))
+	return ipcimpl.InField("capnp", p.SetCapnp(capnp1))
 }
 
 // readMethods_name_Params reads the arguments of a call to methods.Methods.Name from p.
 func readMethods_name_Params(p Methods_name_Params, c *string, f *string, p1 *string, r *string, s *string, err1 *string, call *string, release *string, argErr *string, ipc1 *string, capnp1 *string) error {
 	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), c); err != nil {
-		return ipc.InField("c", err)
+		return ipcimpl.InField("c", err)
 	}
 	if err := ipcimpl.ReadText(ipcimpl.Field(p, 1), f); err != nil {
-		return ipc.InField("f", err)
+		return ipcimpl.InField("f", err)
 	}
 	if err := ipcimpl.ReadText(ipcimpl.Field(p, 2), p1); err != nil {
-		return ipc.InField("p", err)
+		return ipcimpl.InField("p", err)
 	}
 	if err := ipcimpl.ReadText(ipcimpl.Field(p, 3), r); err != nil {
-		return ipc.InField("r", err)
+		return ipcimpl.InField("r", err)
 	}
 	if err := ipcimpl.ReadText(ipcimpl.Field(p, 4), s); err != nil {
-		return ipc.InField("s", err)
+		return ipcimpl.InField("s", err)
 	}
 	if err := ipcimpl.ReadText(ipcimpl.Field(p, 5), err1); err != nil {
-		return ipc.InField("err", err)
+		return ipcimpl.InField("err", err)
 	}
 	if err := ipcimpl.ReadText(ipcimpl.Field(p, 6), call); err != nil {
-		return ipc.InField("call", err)
+		return ipcimpl.InField("call", err)
 	}
 	if err := ipcimpl.ReadText(ipcimpl.Field(p, 7), release); err != nil {
-		return ipc.InField("release", err)
+		return ipcimpl.InField("release", err)
 	}
 	if err := ipcimpl.ReadText(ipcimpl.Field(p, 8), argErr); err != nil {
-		return ipc.InField("argErr", err)
+		return ipcimpl.InField("argErr", err)
 	}
 	if err := ipcimpl.ReadText(ipcimpl.Field(p, 9), ipc1); err != nil {
-		return ipc.InField("ipc", err)
+		return ipcimpl.InField("ipc", err)
 	}
-	return ipc.InField("capnp", ipcimpl.ReadText(ipcimpl.Field(p, 10), capnp1))
+	return ipcimpl.InField("capnp", ipcimpl.ReadText(ipcimpl.Field(p, 10), capnp1))
 }

@@ -25,7 +25,7 @@ import (
 )
 
 // This code needs a runtime that supports this version of generated code.
-const _ = ipcimpl.SupportPackageIsVersion2
+const _ = ipcimpl.SupportPackageIsVersion3
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -117,7 +117,7 @@ func (s counterServer) serveAdd(ctx context.Context, call *capnprpc.Call) (err e
 	}
 	result, err := s.impl.Add(ctx, n)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodCounterAdd, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		Counter_add_Results(r).SetResult(result)
@@ -134,9 +134,9 @@ type UnimplementedCounter struct{}
 
 var _ objects.Counter = UnimplementedCounter{}
 
-// Add returns ipc.Unimplemented("objects.Counter.Add").
+// Add returns ipcimpl.Unimplemented("objects.Counter.Add").
 func (UnimplementedCounter) Add(context.Context, int64) (int64, error) {
-	return 0, ipc.Unimplemented("objects.Counter.Add")
+	return 0, ipcimpl.Unimplemented("objects.Counter.Add")
 }
 
 // ExportCounter returns a new reference to the capability that carries v: nil for nil, the
@@ -239,7 +239,7 @@ func (c *FactoryClient) Same(ctx context.Context, a objects.Counter, b objects.C
 // Echo returns c, which may be nil.
 func (c1 *FactoryClient) Echo(ctx context.Context, c objects.Counter) (result objects.Counter, err error) {
 	err = ipcimpl.Call(ctx, c1.c, &methodFactoryEcho, func(p capnp.Struct) error {
-		return ipc.InField("c", ipcimpl.SetCap(p, 0, ExportCounter(c)))
+		return ipcimpl.InField("c", ipcimpl.SetCap(p, 0, ExportCounter(c)))
 	}, func(r capnp.Struct) error {
 		result = ImportCounter(ipcimpl.Cap(r, 0))
 		return nil
@@ -254,7 +254,7 @@ func (c1 *FactoryClient) Echo(ctx context.Context, c objects.Counter) (result ob
 // nil element counts 0.
 func (c *FactoryClient) Sum(ctx context.Context, cs []objects.Counter) (result int64, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodFactorySum, func(p capnp.Struct) error {
-		return ipc.InField("cs", writeCounterList(ipcimpl.Field(p, 0), cs))
+		return ipcimpl.InField("cs", writeCounterList(ipcimpl.Field(p, 0), cs))
 	}, func(r capnp.Struct) error {
 		result = Factory_sum_Results(r).Result()
 		return nil
@@ -325,10 +325,10 @@ func (s factoryServer) serveNewCounter(ctx context.Context, call *capnprpc.Call)
 	}
 	result, err := s.impl.NewCounter(ctx, start)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodFactoryNewCounter, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportCounter(result)))
+		return ipcimpl.InField("result", ipcimpl.SetCap(r, 0, ExportCounter(result)))
 	})
 }
 
@@ -344,7 +344,7 @@ func (s factoryServer) serveSame(ctx context.Context, call *capnprpc.Call) (err 
 	}
 	result, err := s.impl.Same(ctx, a, b)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodFactorySame, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		Factory_same_Results(r).SetResult(result)
@@ -361,10 +361,10 @@ func (s factoryServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err 
 	}
 	result, err := s.impl.Echo(ctx, c)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodFactoryEcho, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportCounter(result)))
+		return ipcimpl.InField("result", ipcimpl.SetCap(r, 0, ExportCounter(result)))
 	})
 }
 
@@ -373,11 +373,11 @@ func (s factoryServer) serveSum(ctx context.Context, call *capnprpc.Call) (err e
 	defer ipcimpl.Recover(ctx, &methodFactorySum, &err)
 	var cs []objects.Counter
 	if err := readCounterList(ipcimpl.Field(call.Params(), 0), &cs); err != nil {
-		return ipcimpl.ParamsError(&methodFactorySum, ipc.InField("cs", err))
+		return ipcimpl.ParamsError(&methodFactorySum, ipcimpl.InField("cs", err))
 	}
 	result, err := s.impl.Sum(ctx, cs)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodFactorySum, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		Factory_sum_Results(r).SetResult(result)
@@ -394,7 +394,7 @@ func (s factoryServer) serveSwap(ctx context.Context, call *capnprpc.Call) (err 
 	}
 	result, err := s.impl.Swap(ctx, b)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodFactorySwap, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
 		return writeFactory_swap_Results(Factory_swap_Results(r), result)
@@ -410,29 +410,29 @@ type UnimplementedFactory struct{}
 
 var _ objects.Factory = UnimplementedFactory{}
 
-// NewCounter returns ipc.Unimplemented("objects.Factory.NewCounter").
+// NewCounter returns ipcimpl.Unimplemented("objects.Factory.NewCounter").
 func (UnimplementedFactory) NewCounter(context.Context, int64) (objects.Counter, error) {
-	return nil, ipc.Unimplemented("objects.Factory.NewCounter")
+	return nil, ipcimpl.Unimplemented("objects.Factory.NewCounter")
 }
 
-// Same returns ipc.Unimplemented("objects.Factory.Same").
+// Same returns ipcimpl.Unimplemented("objects.Factory.Same").
 func (UnimplementedFactory) Same(context.Context, objects.Counter, objects.Counter) (bool, error) {
-	return false, ipc.Unimplemented("objects.Factory.Same")
+	return false, ipcimpl.Unimplemented("objects.Factory.Same")
 }
 
-// Echo returns ipc.Unimplemented("objects.Factory.Echo").
+// Echo returns ipcimpl.Unimplemented("objects.Factory.Echo").
 func (UnimplementedFactory) Echo(context.Context, objects.Counter) (objects.Counter, error) {
-	return nil, ipc.Unimplemented("objects.Factory.Echo")
+	return nil, ipcimpl.Unimplemented("objects.Factory.Echo")
 }
 
-// Sum returns ipc.Unimplemented("objects.Factory.Sum").
+// Sum returns ipcimpl.Unimplemented("objects.Factory.Sum").
 func (UnimplementedFactory) Sum(context.Context, []objects.Counter) (int64, error) {
-	return 0, ipc.Unimplemented("objects.Factory.Sum")
+	return 0, ipcimpl.Unimplemented("objects.Factory.Sum")
 }
 
-// Swap returns ipc.Unimplemented("objects.Factory.Swap").
+// Swap returns ipcimpl.Unimplemented("objects.Factory.Swap").
 func (UnimplementedFactory) Swap(context.Context, objects.Bundle) (objects.Bundle, error) {
-	return objects.Bundle{}, ipc.Unimplemented("objects.Factory.Swap")
+	return objects.Bundle{}, ipcimpl.Unimplemented("objects.Factory.Swap")
 }
 
 // ExportFactory returns a new reference to the capability that carries v: nil for nil, the
@@ -483,9 +483,9 @@ func readFactory_newCounter_Params(p Factory_newCounter_Params, start *int64) er
 // writeFactory_same_Params writes the arguments of a call to objects.Factory.Same into p.
 func writeFactory_same_Params(p Factory_same_Params, a objects.Counter, b objects.Counter) error {
 	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportCounter(a)); err != nil {
-		return ipc.InField("a", err)
+		return ipcimpl.InField("a", err)
 	}
-	return ipc.InField("b", ipcimpl.SetCap(capnp.Struct(p), 1, ExportCounter(b)))
+	return ipcimpl.InField("b", ipcimpl.SetCap(capnp.Struct(p), 1, ExportCounter(b)))
 }
 
 // readFactory_same_Params reads the arguments of a call to objects.Factory.Same from p.
@@ -505,62 +505,62 @@ func readFactory_echo_Params(p Factory_echo_Params, c *objects.Counter) error {
 func writeFactory_swap_Params(p Factory_swap_Params, b objects.Bundle) error {
 	bWire, err := p.NewB()
 	if err != nil {
-		return ipc.InField("b", err)
+		return ipcimpl.InField("b", err)
 	}
-	return ipc.InField("b", WriteBundle(bWire, &b))
+	return ipcimpl.InField("b", WriteBundle(bWire, &b))
 }
 
 // readFactory_swap_Params reads the arguments of a call to objects.Factory.Swap from p.
 func readFactory_swap_Params(p Factory_swap_Params, b *objects.Bundle) error {
 	bWire, err := p.B()
 	if err != nil {
-		return ipc.InField("b", err)
+		return ipcimpl.InField("b", err)
 	}
-	return ipc.InField("b", ReadBundle(bWire, b))
+	return ipcimpl.InField("b", ReadBundle(bWire, b))
 }
 
 // writeFactory_swap_Results writes the results of objects.Factory.Swap into p.
 func writeFactory_swap_Results(p Factory_swap_Results, result objects.Bundle) error {
 	resultWire, err := p.NewResult()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result", WriteBundle(resultWire, &result))
+	return ipcimpl.InField("result", WriteBundle(resultWire, &result))
 }
 
 // readFactory_swap_Results reads the results of objects.Factory.Swap from p.
 func readFactory_swap_Results(p Factory_swap_Results, result *objects.Bundle) error {
 	resultWire, err := p.Result()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result", ReadBundle(resultWire, result))
+	return ipcimpl.InField("result", ReadBundle(resultWire, result))
 }
 
 // WriteBundle writes v into s.
 func WriteBundle(s Bundle, v *objects.Bundle) error {
 	if err := s.SetName(v.Name); err != nil {
-		return ipc.InField("Name", err)
+		return ipcimpl.InField("Name", err)
 	}
 	if err := ipcimpl.SetCap(capnp.Struct(s), 1, ExportCounter(v.Main)); err != nil {
-		return ipc.InField("Main", err)
+		return ipcimpl.InField("Main", err)
 	}
 	if err := writeStringCounterMap(ipcimpl.Field(s, 2), v.Named); err != nil {
-		return ipc.InField("Named", err)
+		return ipcimpl.InField("Named", err)
 	}
-	return ipc.InField("All", writeCounterList(ipcimpl.Field(s, 3), v.All))
+	return ipcimpl.InField("All", writeCounterList(ipcimpl.Field(s, 3), v.All))
 }
 
 // ReadBundle reads s into v.
 func ReadBundle(s Bundle, v *objects.Bundle) error {
 	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Name); err != nil {
-		return ipc.InField("Name", err)
+		return ipcimpl.InField("Name", err)
 	}
 	v.Main = ImportCounter(ipcimpl.Cap(capnp.Struct(s), 1))
 	if err := readStringCounterMap(ipcimpl.Field(s, 2), &v.Named); err != nil {
-		return ipc.InField("Named", err)
+		return ipcimpl.InField("Named", err)
 	}
-	return ipc.InField("All", readCounterList(ipcimpl.Field(s, 3), &v.All))
+	return ipcimpl.InField("All", readCounterList(ipcimpl.Field(s, 3), &v.All))
 }
 
 // writeCounterList points at at a new list holding v; a nil v leaves at null.
@@ -574,7 +574,7 @@ func writeCounterList(at ipcimpl.Pointer, v []objects.Counter) error {
 	}
 	for i := range v {
 		if err := ipcimpl.SetCapElem(l, i, ExportCounter(v[i])); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -603,13 +603,13 @@ func writeStringCounterMap(at ipcimpl.Pointer, v map[string]objects.Counter) err
 	if err != nil {
 		return err
 	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
 		entry := l.At(i)
 		if err := entry.SetKey(e.Key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
+			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
 		}
 		if err := ipcimpl.SetCap(capnp.Struct(entry), 1, ExportCounter(e.Value)); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -625,7 +625,7 @@ func readStringCounterMap(from ipcimpl.Pointer, dst *map[string]objects.Counter)
 	if !l.IsValid() {
 		return nil
 	}
-	n, err := ipc.MapLen[string, objects.Counter](l)
+	n, err := ipcimpl.MapSize[string, objects.Counter](l)
 	if err != nil {
 		return err
 	}
@@ -634,10 +634,10 @@ func readStringCounterMap(from ipcimpl.Pointer, dst *map[string]objects.Counter)
 		entry := l.At(i)
 		var key string
 		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
+			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
 		}
 		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
+			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
 		}
 		var value objects.Counter
 		value = ImportCounter(ipcimpl.Cap(capnp.Struct(entry), 1))

@@ -26,7 +26,7 @@ import (
 )
 
 // This code needs a runtime that supports this version of generated code.
-const _ = ipcimpl.SupportPackageIsVersion2
+const _ = ipcimpl.SupportPackageIsVersion3
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -86,7 +86,7 @@ func (c *OptionalsClient) Tip(ctx context.Context, want bool) (result *optionals
 		Optionals_tip_Params(p).SetWant(want)
 		return nil
 	}, func(r capnp.Struct) error {
-		return ipc.InField("result", readOptionalRef(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", readOptionalRef(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -149,7 +149,7 @@ func (s optionalsServer) serveEcho(ctx context.Context, call *capnprpc.Call) (er
 	}
 	result, err := s.impl.Echo(ctx, v)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodOptionalsEcho, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
 		return writeOptionals_echo_Results(Optionals_echo_Results(r), result)
@@ -165,10 +165,10 @@ func (s optionalsServer) serveTip(ctx context.Context, call *capnprpc.Call) (err
 	}
 	result, err := s.impl.Tip(ctx, want)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodOptionalsTip, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeOptionalRef(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", writeOptionalRef(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -184,7 +184,7 @@ func (s optionalsServer) servePick(ctx context.Context, call *capnprpc.Call) (er
 	}
 	result, result1, err := s.impl.Pick(ctx, n, s1)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodOptionalsPick, capnp.ObjectSize{DataSize: 16, PointerCount: 1}, func(r capnp.Struct) error {
 		return writeOptionals_pick_Results(Optionals_pick_Results(r), result, result1)
@@ -200,19 +200,19 @@ type UnimplementedOptionals struct{}
 
 var _ optionals.Optionals = UnimplementedOptionals{}
 
-// Echo returns ipc.Unimplemented("optionals.Optionals.Echo").
+// Echo returns ipcimpl.Unimplemented("optionals.Optionals.Echo").
 func (UnimplementedOptionals) Echo(context.Context, optionals.Values) (optionals.Values, error) {
-	return optionals.Values{}, ipc.Unimplemented("optionals.Optionals.Echo")
+	return optionals.Values{}, ipcimpl.Unimplemented("optionals.Optionals.Echo")
 }
 
-// Tip returns ipc.Unimplemented("optionals.Optionals.Tip").
+// Tip returns ipcimpl.Unimplemented("optionals.Optionals.Tip").
 func (UnimplementedOptionals) Tip(context.Context, bool) (*optionals.Ref, error) {
-	return nil, ipc.Unimplemented("optionals.Optionals.Tip")
+	return nil, ipcimpl.Unimplemented("optionals.Optionals.Tip")
 }
 
-// Pick returns ipc.Unimplemented("optionals.Optionals.Pick").
+// Pick returns ipcimpl.Unimplemented("optionals.Optionals.Pick").
 func (UnimplementedOptionals) Pick(context.Context, *int64, *string) (*int64, *string, error) {
-	return nil, nil, ipc.Unimplemented("optionals.Optionals.Pick")
+	return nil, nil, ipcimpl.Unimplemented("optionals.Optionals.Pick")
 }
 
 // ExportOptionals returns a new reference to the capability that carries v: nil for nil, the
@@ -252,36 +252,36 @@ func ImportOptionals(c *ipc.Capability) optionals.Optionals {
 func writeOptionals_echo_Params(p Optionals_echo_Params, v optionals.Values) error {
 	vWire, err := p.NewV()
 	if err != nil {
-		return ipc.InField("v", err)
+		return ipcimpl.InField("v", err)
 	}
-	return ipc.InField("v", WriteValues(vWire, &v))
+	return ipcimpl.InField("v", WriteValues(vWire, &v))
 }
 
 // readOptionals_echo_Params reads the arguments of a call to optionals.Optionals.Echo from p.
 func readOptionals_echo_Params(p Optionals_echo_Params, v *optionals.Values) error {
 	vWire, err := p.V()
 	if err != nil {
-		return ipc.InField("v", err)
+		return ipcimpl.InField("v", err)
 	}
-	return ipc.InField("v", ReadValues(vWire, v))
+	return ipcimpl.InField("v", ReadValues(vWire, v))
 }
 
 // writeOptionals_echo_Results writes the results of optionals.Optionals.Echo into p.
 func writeOptionals_echo_Results(p Optionals_echo_Results, result optionals.Values) error {
 	resultWire, err := p.NewResult()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result", WriteValues(resultWire, &result))
+	return ipcimpl.InField("result", WriteValues(resultWire, &result))
 }
 
 // readOptionals_echo_Results reads the results of optionals.Optionals.Echo from p.
 func readOptionals_echo_Results(p Optionals_echo_Results, result *optionals.Values) error {
 	resultWire, err := p.Result()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result", ReadValues(resultWire, result))
+	return ipcimpl.InField("result", ReadValues(resultWire, result))
 }
 
 // readOptionals_tip_Params reads the arguments of a call to optionals.Optionals.Tip from p.
@@ -296,13 +296,13 @@ func writeOptionals_pick_Params(p Optionals_pick_Params, n *int64, s *string) er
 		p.SetN(*n)
 		p.SetHasN(true)
 	}
-	return ipc.InField("s", writeOptionalString(ipcimpl.Field(p, 0), s))
+	return ipcimpl.InField("s", writeOptionalString(ipcimpl.Field(p, 0), s))
 }
 
 // readOptionals_pick_Params reads the arguments of a call to optionals.Optionals.Pick from p.
 func readOptionals_pick_Params(p Optionals_pick_Params, n **int64, s **string) error {
 	*n = ipcimpl.Optional(p.HasN(), p.N())
-	return ipc.InField("s", readOptionalString(ipcimpl.Field(p, 0), s))
+	return ipcimpl.InField("s", readOptionalString(ipcimpl.Field(p, 0), s))
 }
 
 // writeOptionals_pick_Results writes the results of optionals.Optionals.Pick into p.
@@ -311,25 +311,25 @@ func writeOptionals_pick_Results(p Optionals_pick_Results, result *int64, result
 		p.SetResult(*result)
 		p.SetHasResult(true)
 	}
-	return ipc.InField("result1", writeOptionalString(ipcimpl.Field(p, 0), result1))
+	return ipcimpl.InField("result1", writeOptionalString(ipcimpl.Field(p, 0), result1))
 }
 
 // readOptionals_pick_Results reads the results of optionals.Optionals.Pick from p.
 func readOptionals_pick_Results(p Optionals_pick_Results, result **int64, result1 **string) error {
 	*result = ipcimpl.Optional(p.HasResult(), p.Result())
-	return ipc.InField("result1", readOptionalString(ipcimpl.Field(p, 0), result1))
+	return ipcimpl.InField("result1", readOptionalString(ipcimpl.Field(p, 0), result1))
 }
 
 // WriteRef writes v into s.
 func WriteRef(s Ref, v *optionals.Ref) error {
 	s.SetHeight(v.Height)
-	return ipc.InField("Hash", writeBytes4(ipcimpl.Field(s, 0), v.Hash))
+	return ipcimpl.InField("Hash", writeBytes4(ipcimpl.Field(s, 0), v.Hash))
 }
 
 // ReadRef reads s into v.
 func ReadRef(s Ref, v *optionals.Ref) error {
 	v.Height = s.Height()
-	return ipc.InField("Hash", readBytes4(ipcimpl.Field(s, 0), &v.Hash))
+	return ipcimpl.InField("Hash", readBytes4(ipcimpl.Field(s, 0), &v.Hash))
 }
 
 // WriteValues writes v into s.
@@ -355,69 +355,69 @@ func WriteValues(s Values, v *optionals.Values) error {
 		s.SetHasDuration(true)
 	}
 	if err := writeOptionalString(ipcimpl.Field(s, 0), v.Text); err != nil {
-		return ipc.InField("Text", err)
+		return ipcimpl.InField("Text", err)
 	}
 	if err := writeOptionalRef(ipcimpl.Field(s, 1), v.Ref); err != nil {
-		return ipc.InField("Ref", err)
+		return ipcimpl.InField("Ref", err)
 	}
 	if err := writeOptionalBytes4(ipcimpl.Field(s, 2), v.Hash); err != nil {
-		return ipc.InField("Hash", err)
+		return ipcimpl.InField("Hash", err)
 	}
 	if err := writeOptionalUint16Array2(ipcimpl.Field(s, 3), v.Ports); err != nil {
-		return ipc.InField("Ports", err)
+		return ipcimpl.InField("Ports", err)
 	}
 	if err := writeOptionalInt32List(ipcimpl.Field(s, 4), v.Ints); err != nil {
-		return ipc.InField("Ints", err)
+		return ipcimpl.InField("Ints", err)
 	}
 	if err := writeOptionalRefList(ipcimpl.Field(s, 5), v.Refs); err != nil {
-		return ipc.InField("Refs", err)
+		return ipcimpl.InField("Refs", err)
 	}
 	if err := writeOptionalStringList(ipcimpl.Field(s, 6), v.Texts); err != nil {
-		return ipc.InField("Texts", err)
+		return ipcimpl.InField("Texts", err)
 	}
 	if err := writeOptionalBytes4List(ipcimpl.Field(s, 7), v.Hashes); err != nil {
-		return ipc.InField("Hashes", err)
+		return ipcimpl.InField("Hashes", err)
 	}
 	if err := writeStringOptionalInt32Map(ipcimpl.Field(s, 8), v.ByName); err != nil {
-		return ipc.InField("ByName", err)
+		return ipcimpl.InField("ByName", err)
 	}
 	if err := writeStringOptionalRefMap(ipcimpl.Field(s, 9), v.RefsBy); err != nil {
-		return ipc.InField("RefsBy", err)
+		return ipcimpl.InField("RefsBy", err)
 	}
 	if err := writeInt32OptionalStringMap(ipcimpl.Field(s, 10), v.TextsBy); err != nil {
-		return ipc.InField("TextsBy", err)
+		return ipcimpl.InField("TextsBy", err)
 	}
 	if err := writeOptionalLabel(ipcimpl.Field(s, 11), v.Label); err != nil {
-		return ipc.InField("Label", err)
+		return ipcimpl.InField("Label", err)
 	}
 	if err := writeOptionalLabelList(ipcimpl.Field(s, 12), v.Labels); err != nil {
-		return ipc.InField("Labels", err)
+		return ipcimpl.InField("Labels", err)
 	}
 	if err := writeLabelOptionalLabelMap(ipcimpl.Field(s, 13), v.LabelsBy); err != nil {
-		return ipc.InField("LabelsBy", err)
+		return ipcimpl.InField("LabelsBy", err)
 	}
 	if err := writeOptionalUint8Array2(ipcimpl.Field(s, 14), v.Pair); err != nil {
-		return ipc.InField("Pair", err)
+		return ipcimpl.InField("Pair", err)
 	}
 	if err := writeOptionalDurationList(ipcimpl.Field(s, 15), v.Durations); err != nil {
-		return ipc.InField("Durations", err)
+		return ipcimpl.InField("Durations", err)
 	}
 	if err := writeOptionalBoolList(ipcimpl.Field(s, 16), v.Flags); err != nil {
-		return ipc.InField("Flags", err)
+		return ipcimpl.InField("Flags", err)
 	}
 	if err := writeOptionalInt32ListList(ipcimpl.Field(s, 17), v.Grid); err != nil {
-		return ipc.InField("Grid", err)
+		return ipcimpl.InField("Grid", err)
 	}
 	if err := writeOptionalUint16Array2List(ipcimpl.Field(s, 18), v.PortLists); err != nil {
-		return ipc.InField("PortLists", err)
+		return ipcimpl.InField("PortLists", err)
 	}
 	if err := writeOptionalRefArray2(ipcimpl.Field(s, 19), v.RefPair); err != nil {
-		return ipc.InField("RefPair", err)
+		return ipcimpl.InField("RefPair", err)
 	}
 	if err := writeStringOptionalFloat64Map(ipcimpl.Field(s, 20), v.FloatsBy); err != nil {
-		return ipc.InField("FloatsBy", err)
+		return ipcimpl.InField("FloatsBy", err)
 	}
-	return ipc.InField("HashesBy", writeStringOptionalBytes4Map(ipcimpl.Field(s, 21), v.HashesBy))
+	return ipcimpl.InField("HashesBy", writeStringOptionalBytes4Map(ipcimpl.Field(s, 21), v.HashesBy))
 }
 
 // ReadValues reads s into v.
@@ -428,69 +428,69 @@ func ReadValues(s Values, v *optionals.Values) error {
 	v.Float = ipcimpl.Optional(s.HasFloat(), s.Float())
 	v.Duration = ipcimpl.Optional(s.HasDuration(), time.Duration(s.Duration()))
 	if err := readOptionalString(ipcimpl.Field(s, 0), &v.Text); err != nil {
-		return ipc.InField("Text", err)
+		return ipcimpl.InField("Text", err)
 	}
 	if err := readOptionalRef(ipcimpl.Field(s, 1), &v.Ref); err != nil {
-		return ipc.InField("Ref", err)
+		return ipcimpl.InField("Ref", err)
 	}
 	if err := readOptionalBytes4(ipcimpl.Field(s, 2), &v.Hash); err != nil {
-		return ipc.InField("Hash", err)
+		return ipcimpl.InField("Hash", err)
 	}
 	if err := readOptionalUint16Array2(ipcimpl.Field(s, 3), &v.Ports); err != nil {
-		return ipc.InField("Ports", err)
+		return ipcimpl.InField("Ports", err)
 	}
 	if err := readOptionalInt32List(ipcimpl.Field(s, 4), &v.Ints); err != nil {
-		return ipc.InField("Ints", err)
+		return ipcimpl.InField("Ints", err)
 	}
 	if err := readOptionalRefList(ipcimpl.Field(s, 5), &v.Refs); err != nil {
-		return ipc.InField("Refs", err)
+		return ipcimpl.InField("Refs", err)
 	}
 	if err := readOptionalStringList(ipcimpl.Field(s, 6), &v.Texts); err != nil {
-		return ipc.InField("Texts", err)
+		return ipcimpl.InField("Texts", err)
 	}
 	if err := readOptionalBytes4List(ipcimpl.Field(s, 7), &v.Hashes); err != nil {
-		return ipc.InField("Hashes", err)
+		return ipcimpl.InField("Hashes", err)
 	}
 	if err := readStringOptionalInt32Map(ipcimpl.Field(s, 8), &v.ByName); err != nil {
-		return ipc.InField("ByName", err)
+		return ipcimpl.InField("ByName", err)
 	}
 	if err := readStringOptionalRefMap(ipcimpl.Field(s, 9), &v.RefsBy); err != nil {
-		return ipc.InField("RefsBy", err)
+		return ipcimpl.InField("RefsBy", err)
 	}
 	if err := readInt32OptionalStringMap(ipcimpl.Field(s, 10), &v.TextsBy); err != nil {
-		return ipc.InField("TextsBy", err)
+		return ipcimpl.InField("TextsBy", err)
 	}
 	if err := readOptionalLabel(ipcimpl.Field(s, 11), &v.Label); err != nil {
-		return ipc.InField("Label", err)
+		return ipcimpl.InField("Label", err)
 	}
 	if err := readOptionalLabelList(ipcimpl.Field(s, 12), &v.Labels); err != nil {
-		return ipc.InField("Labels", err)
+		return ipcimpl.InField("Labels", err)
 	}
 	if err := readLabelOptionalLabelMap(ipcimpl.Field(s, 13), &v.LabelsBy); err != nil {
-		return ipc.InField("LabelsBy", err)
+		return ipcimpl.InField("LabelsBy", err)
 	}
 	if err := readOptionalUint8Array2(ipcimpl.Field(s, 14), &v.Pair); err != nil {
-		return ipc.InField("Pair", err)
+		return ipcimpl.InField("Pair", err)
 	}
 	if err := readOptionalDurationList(ipcimpl.Field(s, 15), &v.Durations); err != nil {
-		return ipc.InField("Durations", err)
+		return ipcimpl.InField("Durations", err)
 	}
 	if err := readOptionalBoolList(ipcimpl.Field(s, 16), &v.Flags); err != nil {
-		return ipc.InField("Flags", err)
+		return ipcimpl.InField("Flags", err)
 	}
 	if err := readOptionalInt32ListList(ipcimpl.Field(s, 17), &v.Grid); err != nil {
-		return ipc.InField("Grid", err)
+		return ipcimpl.InField("Grid", err)
 	}
 	if err := readOptionalUint16Array2List(ipcimpl.Field(s, 18), &v.PortLists); err != nil {
-		return ipc.InField("PortLists", err)
+		return ipcimpl.InField("PortLists", err)
 	}
 	if err := readOptionalRefArray2(ipcimpl.Field(s, 19), &v.RefPair); err != nil {
-		return ipc.InField("RefPair", err)
+		return ipcimpl.InField("RefPair", err)
 	}
 	if err := readStringOptionalFloat64Map(ipcimpl.Field(s, 20), &v.FloatsBy); err != nil {
-		return ipc.InField("FloatsBy", err)
+		return ipcimpl.InField("FloatsBy", err)
 	}
-	return ipc.InField("HashesBy", readStringOptionalBytes4Map(ipcimpl.Field(s, 21), &v.HashesBy))
+	return ipcimpl.InField("HashesBy", readStringOptionalBytes4Map(ipcimpl.Field(s, 21), &v.HashesBy))
 }
 
 // writeOptionalRef writes *v at at; a nil v leaves at null.
@@ -556,7 +556,7 @@ func readBytes4(from ipcimpl.Pointer, dst *[4]byte) error {
 	}
 	data := p.Data()
 	if len(data) != 4 {
-		return ipc.LengthError(len(data), 4)
+		return ipcimpl.LengthError(len(data), 4)
 	}
 	copy(dst[:], data)
 	return nil
@@ -650,7 +650,7 @@ func writeOptionalRefList(at ipcimpl.Pointer, v []*optionals.Ref) error {
 	for i := range v {
 		box := l.At(i)
 		if err := writeOptionalRef(ipcimpl.Field(box, 0), v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -666,7 +666,7 @@ func readOptionalRefList(from ipcimpl.Pointer, dst *[]*optionals.Ref) error {
 	for i := range v {
 		box := l.At(i)
 		if err := readOptionalRef(ipcimpl.Field(box, 0), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v
@@ -685,7 +685,7 @@ func writeOptionalStringList(at ipcimpl.Pointer, v []*string) error {
 	for i := range v {
 		box := l.At(i)
 		if err := writeOptionalString(ipcimpl.Field(box, 0), v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -701,7 +701,7 @@ func readOptionalStringList(from ipcimpl.Pointer, dst *[]*string) error {
 	for i := range v {
 		box := l.At(i)
 		if err := readOptionalString(ipcimpl.Field(box, 0), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v
@@ -720,7 +720,7 @@ func writeOptionalBytes4List(at ipcimpl.Pointer, v []*[4]byte) error {
 	for i := range v {
 		box := l.At(i)
 		if err := writeOptionalBytes4(ipcimpl.Field(box, 0), v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -736,7 +736,7 @@ func readOptionalBytes4List(from ipcimpl.Pointer, dst *[]*[4]byte) error {
 	for i := range v {
 		box := l.At(i)
 		if err := readOptionalBytes4(ipcimpl.Field(box, 0), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v
@@ -752,10 +752,10 @@ func writeStringOptionalInt32Map(at ipcimpl.Pointer, v map[string]*int32) error 
 	if err != nil {
 		return err
 	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
 		entry := l.At(i)
 		if err := entry.SetKey(e.Key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
+			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
 		}
 		if e.Value != nil {
 			entry.SetValue(*e.Value)
@@ -775,7 +775,7 @@ func readStringOptionalInt32Map(from ipcimpl.Pointer, dst *map[string]*int32) er
 	if !l.IsValid() {
 		return nil
 	}
-	n, err := ipc.MapLen[string, *int32](l)
+	n, err := ipcimpl.MapSize[string, *int32](l)
 	if err != nil {
 		return err
 	}
@@ -784,10 +784,10 @@ func readStringOptionalInt32Map(from ipcimpl.Pointer, dst *map[string]*int32) er
 		entry := l.At(i)
 		var key string
 		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
+			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
 		}
 		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
+			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
 		}
 		var value *int32
 		value = ipcimpl.Optional(entry.HasValue(), entry.Value())
@@ -806,13 +806,13 @@ func writeStringOptionalRefMap(at ipcimpl.Pointer, v map[string]*optionals.Ref) 
 	if err != nil {
 		return err
 	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
 		entry := l.At(i)
 		if err := entry.SetKey(e.Key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
+			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
 		}
 		if err := writeOptionalRef(ipcimpl.Field(entry, 1), e.Value); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -828,7 +828,7 @@ func readStringOptionalRefMap(from ipcimpl.Pointer, dst *map[string]*optionals.R
 	if !l.IsValid() {
 		return nil
 	}
-	n, err := ipc.MapLen[string, *optionals.Ref](l)
+	n, err := ipcimpl.MapSize[string, *optionals.Ref](l)
 	if err != nil {
 		return err
 	}
@@ -837,14 +837,14 @@ func readStringOptionalRefMap(from ipcimpl.Pointer, dst *map[string]*optionals.R
 		entry := l.At(i)
 		var key string
 		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
+			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
 		}
 		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
+			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
 		}
 		var value *optionals.Ref
 		if err := readOptionalRef(ipcimpl.Field(entry, 1), &value); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 		m[key] = value
 	}
@@ -861,11 +861,11 @@ func writeInt32OptionalStringMap(at ipcimpl.Pointer, v map[int32]*string) error 
 	if err != nil {
 		return err
 	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
 		entry := l.At(i)
 		entry.SetKey(e.Key)
 		if err := writeOptionalString(ipcimpl.Field(entry, 0), e.Value); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -881,7 +881,7 @@ func readInt32OptionalStringMap(from ipcimpl.Pointer, dst *map[int32]*string) er
 	if !l.IsValid() {
 		return nil
 	}
-	n, err := ipc.MapLen[int32, *string](l)
+	n, err := ipcimpl.MapSize[int32, *string](l)
 	if err != nil {
 		return err
 	}
@@ -890,11 +890,11 @@ func readInt32OptionalStringMap(from ipcimpl.Pointer, dst *map[int32]*string) er
 		entry := l.At(i)
 		key := entry.Key()
 		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
+			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
 		}
 		var value *string
 		if err := readOptionalString(ipcimpl.Field(entry, 0), &value); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 		m[key] = value
 	}
@@ -935,7 +935,7 @@ func writeOptionalLabelList(at ipcimpl.Pointer, v []*optionals.Label) error {
 	for i := range v {
 		box := l.At(i)
 		if err := writeOptionalLabel(ipcimpl.Field(box, 0), v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -951,7 +951,7 @@ func readOptionalLabelList(from ipcimpl.Pointer, dst *[]*optionals.Label) error 
 	for i := range v {
 		box := l.At(i)
 		if err := readOptionalLabel(ipcimpl.Field(box, 0), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v
@@ -967,13 +967,13 @@ func writeLabelOptionalLabelMap(at ipcimpl.Pointer, v map[optionals.Label]*optio
 	if err != nil {
 		return err
 	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
 		entry := l.At(i)
 		if err := entry.SetKey(string(e.Key)); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
+			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
 		}
 		if err := writeOptionalLabel(ipcimpl.Field(entry, 1), e.Value); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -989,7 +989,7 @@ func readLabelOptionalLabelMap(from ipcimpl.Pointer, dst *map[optionals.Label]*o
 	if !l.IsValid() {
 		return nil
 	}
-	n, err := ipc.MapLen[optionals.Label, *optionals.Label](l)
+	n, err := ipcimpl.MapSize[optionals.Label, *optionals.Label](l)
 	if err != nil {
 		return err
 	}
@@ -998,14 +998,14 @@ func readLabelOptionalLabelMap(from ipcimpl.Pointer, dst *map[optionals.Label]*o
 		entry := l.At(i)
 		var key optionals.Label
 		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
+			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
 		}
 		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
+			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
 		}
 		var value *optionals.Label
 		if err := readOptionalLabel(ipcimpl.Field(entry, 1), &value); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 		m[key] = value
 	}
@@ -1036,7 +1036,7 @@ func readOptionalUint8Array2(from ipcimpl.Pointer, dst *[2]*uint8) error {
 		return err
 	}
 	if l.Len() != 2 {
-		return ipc.LengthError(l.Len(), 2)
+		return ipcimpl.LengthError(l.Len(), 2)
 	}
 	for i := range 2 {
 		box := l.At(i)
@@ -1124,7 +1124,7 @@ func writeOptionalInt32ListList(at ipcimpl.Pointer, v [][]*int32) error {
 	}
 	for i := range v {
 		if err := writeOptionalInt32List(ipcimpl.Elem(l, i), v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -1139,7 +1139,7 @@ func readOptionalInt32ListList(from ipcimpl.Pointer, dst *[][]*int32) error {
 	v := make([][]*int32, n)
 	for i := range v {
 		if err := readOptionalInt32List(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v
@@ -1158,7 +1158,7 @@ func writeOptionalUint16Array2List(at ipcimpl.Pointer, v []*[2]uint16) error {
 	for i := range v {
 		box := l.At(i)
 		if err := writeOptionalUint16Array2(ipcimpl.Field(box, 0), v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -1174,7 +1174,7 @@ func readOptionalUint16Array2List(from ipcimpl.Pointer, dst *[]*[2]uint16) error
 	for i := range v {
 		box := l.At(i)
 		if err := readOptionalUint16Array2(ipcimpl.Field(box, 0), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v
@@ -1190,7 +1190,7 @@ func writeOptionalRefArray2(at ipcimpl.Pointer, v [2]*optionals.Ref) error {
 	for i := range v {
 		box := l.At(i)
 		if err := writeOptionalRef(ipcimpl.Field(box, 0), v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -1203,12 +1203,12 @@ func readOptionalRefArray2(from ipcimpl.Pointer, dst *[2]*optionals.Ref) error {
 		return err
 	}
 	if l.Len() != 2 {
-		return ipc.LengthError(l.Len(), 2)
+		return ipcimpl.LengthError(l.Len(), 2)
 	}
 	for i := range 2 {
 		box := l.At(i)
 		if err := readOptionalRef(ipcimpl.Field(box, 0), &dst[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -1223,10 +1223,10 @@ func writeStringOptionalFloat64Map(at ipcimpl.Pointer, v map[string]*float64) er
 	if err != nil {
 		return err
 	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
 		entry := l.At(i)
 		if err := entry.SetKey(e.Key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
+			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
 		}
 		if e.Value != nil {
 			entry.SetValue(*e.Value)
@@ -1246,7 +1246,7 @@ func readStringOptionalFloat64Map(from ipcimpl.Pointer, dst *map[string]*float64
 	if !l.IsValid() {
 		return nil
 	}
-	n, err := ipc.MapLen[string, *float64](l)
+	n, err := ipcimpl.MapSize[string, *float64](l)
 	if err != nil {
 		return err
 	}
@@ -1255,10 +1255,10 @@ func readStringOptionalFloat64Map(from ipcimpl.Pointer, dst *map[string]*float64
 		entry := l.At(i)
 		var key string
 		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
+			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
 		}
 		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
+			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
 		}
 		var value *float64
 		value = ipcimpl.Optional(entry.HasValue(), entry.Value())
@@ -1277,13 +1277,13 @@ func writeStringOptionalBytes4Map(at ipcimpl.Pointer, v map[string]*[4]byte) err
 	if err != nil {
 		return err
 	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
 		entry := l.At(i)
 		if err := entry.SetKey(e.Key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
+			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
 		}
 		if err := writeOptionalBytes4(ipcimpl.Field(entry, 1), e.Value); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -1299,7 +1299,7 @@ func readStringOptionalBytes4Map(from ipcimpl.Pointer, dst *map[string]*[4]byte)
 	if !l.IsValid() {
 		return nil
 	}
-	n, err := ipc.MapLen[string, *[4]byte](l)
+	n, err := ipcimpl.MapSize[string, *[4]byte](l)
 	if err != nil {
 		return err
 	}
@@ -1308,14 +1308,14 @@ func readStringOptionalBytes4Map(from ipcimpl.Pointer, dst *map[string]*[4]byte)
 		entry := l.At(i)
 		var key string
 		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
+			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
 		}
 		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
+			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
 		}
 		var value *[4]byte
 		if err := readOptionalBytes4(ipcimpl.Field(entry, 1), &value); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 		m[key] = value
 	}
@@ -1342,7 +1342,7 @@ func readUint16Array2(from ipcimpl.Pointer, dst *[2]uint16) error {
 		return err
 	}
 	if l.Len() != 2 {
-		return ipc.LengthError(l.Len(), 2)
+		return ipcimpl.LengthError(l.Len(), 2)
 	}
 	for i := range 2 {
 		dst[i] = l.At(i)

@@ -24,7 +24,7 @@ import (
 )
 
 // This code needs a runtime that supports this version of generated code.
-const _ = ipcimpl.SupportPackageIsVersion2
+const _ = ipcimpl.SupportPackageIsVersion3
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -68,7 +68,7 @@ func (c *StoreClient) Release() {
 // Get returns the item stored under key.
 func (c *StoreClient) Get(ctx context.Context, key string) (item retired.Item, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodStoreGet, func(p capnp.Struct) error {
-		return ipc.InField("key", Store_get_Params(p).SetKey(key))
+		return ipcimpl.InField("key", Store_get_Params(p).SetKey(key))
 	}, func(r capnp.Struct) error {
 		return readStore_get_Results(Store_get_Results(r), &item)
 	})
@@ -137,11 +137,11 @@ func (s storeServer) serveGet(ctx context.Context, call *capnprpc.Call) (err err
 	defer ipcimpl.Recover(ctx, &methodStoreGet, &err)
 	var key string
 	if err := ipcimpl.ReadText(ipcimpl.Field(call.Params(), 0), &key); err != nil {
-		return ipcimpl.ParamsError(&methodStoreGet, ipc.InField("key", err))
+		return ipcimpl.ParamsError(&methodStoreGet, ipcimpl.InField("key", err))
 	}
 	item, err := s.impl.Get(ctx, key)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodStoreGet, capnp.ObjectSize{DataSize: 8, PointerCount: 1}, func(r capnp.Struct) error {
 		return writeStore_get_Results(Store_get_Results(r), item)
@@ -155,7 +155,7 @@ func (s storeServer) servePut(ctx context.Context, call *capnprpc.Call) (err err
 	if err := readStore_put_Params(Store_put_Params(call.Params()), &item); err != nil {
 		return ipcimpl.ParamsError(&methodStorePut, err)
 	}
-	return ipc.ServerError(s.impl.Put(ctx, item))
+	return ipcimpl.ServerError(s.impl.Put(ctx, item))
 }
 
 // serveCount serves retired.Store.Count.
@@ -163,7 +163,7 @@ func (s storeServer) serveCount(ctx context.Context, call *capnprpc.Call) (err e
 	defer ipcimpl.Recover(ctx, &methodStoreCount, &err)
 	n, err := s.impl.Count(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodStoreCount, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		Store_count_Results(r).SetN(n)
@@ -180,19 +180,19 @@ type UnimplementedStore struct{}
 
 var _ retired.Store = UnimplementedStore{}
 
-// Get returns ipc.Unimplemented("retired.Store.Get").
+// Get returns ipcimpl.Unimplemented("retired.Store.Get").
 func (UnimplementedStore) Get(context.Context, string) (retired.Item, error) {
-	return retired.Item{}, ipc.Unimplemented("retired.Store.Get")
+	return retired.Item{}, ipcimpl.Unimplemented("retired.Store.Get")
 }
 
-// Put returns ipc.Unimplemented("retired.Store.Put").
+// Put returns ipcimpl.Unimplemented("retired.Store.Put").
 func (UnimplementedStore) Put(context.Context, retired.Item) error {
-	return ipc.Unimplemented("retired.Store.Put")
+	return ipcimpl.Unimplemented("retired.Store.Put")
 }
 
-// Count returns ipc.Unimplemented("retired.Store.Count").
+// Count returns ipcimpl.Unimplemented("retired.Store.Count").
 func (UnimplementedStore) Count(context.Context) (int64, error) {
-	return 0, ipc.Unimplemented("retired.Store.Count")
+	return 0, ipcimpl.Unimplemented("retired.Store.Count")
 }
 
 // ExportStore returns a new reference to the capability that carries v: nil for nil, the
@@ -232,50 +232,50 @@ func ImportStore(c *ipc.Capability) retired.Store {
 func writeStore_get_Results(p Store_get_Results, item retired.Item) error {
 	itemWire, err := p.NewItem()
 	if err != nil {
-		return ipc.InField("item", err)
+		return ipcimpl.InField("item", err)
 	}
-	return ipc.InField("item", WriteItem(itemWire, &item))
+	return ipcimpl.InField("item", WriteItem(itemWire, &item))
 }
 
 // readStore_get_Results reads the results of retired.Store.Get from p.
 func readStore_get_Results(p Store_get_Results, item *retired.Item) error {
 	itemWire, err := p.Item()
 	if err != nil {
-		return ipc.InField("item", err)
+		return ipcimpl.InField("item", err)
 	}
-	return ipc.InField("item", ReadItem(itemWire, item))
+	return ipcimpl.InField("item", ReadItem(itemWire, item))
 }
 
 // writeStore_put_Params writes the arguments of a call to retired.Store.Put into p.
 func writeStore_put_Params(p Store_put_Params, item retired.Item) error {
 	itemWire, err := p.NewItem()
 	if err != nil {
-		return ipc.InField("item", err)
+		return ipcimpl.InField("item", err)
 	}
-	return ipc.InField("item", WriteItem(itemWire, &item))
+	return ipcimpl.InField("item", WriteItem(itemWire, &item))
 }
 
 // readStore_put_Params reads the arguments of a call to retired.Store.Put from p.
 func readStore_put_Params(p Store_put_Params, item *retired.Item) error {
 	itemWire, err := p.Item()
 	if err != nil {
-		return ipc.InField("item", err)
+		return ipcimpl.InField("item", err)
 	}
-	return ipc.InField("item", ReadItem(itemWire, item))
+	return ipcimpl.InField("item", ReadItem(itemWire, item))
 }
 
 // WriteItem writes v into s.
 func WriteItem(s Item, v *retired.Item) error {
 	if err := s.SetKey(v.Key); err != nil {
-		return ipc.InField("Key", err)
+		return ipcimpl.InField("Key", err)
 	}
-	return ipc.InField("Value", s.SetValue(v.Value))
+	return ipcimpl.InField("Value", s.SetValue(v.Value))
 }
 
 // ReadItem reads s into v.
 func ReadItem(s Item, v *retired.Item) error {
 	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Key); err != nil {
-		return ipc.InField("Key", err)
+		return ipcimpl.InField("Key", err)
 	}
-	return ipc.InField("Value", ipcimpl.ReadData(ipcimpl.Field(s, 1), &v.Value))
+	return ipcimpl.InField("Value", ipcimpl.ReadData(ipcimpl.Field(s, 1), &v.Value))
 }

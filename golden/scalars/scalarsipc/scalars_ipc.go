@@ -25,7 +25,7 @@ import (
 )
 
 // This code needs a runtime that supports this version of generated code.
-const _ = ipcimpl.SupportPackageIsVersion2
+const _ = ipcimpl.SupportPackageIsVersion3
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -161,7 +161,7 @@ func (s scalarsServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err 
 	}
 	result, result1, result2, result3, result4, result5, result6, result7, result8, result9, result10, result11, result12, err := s.impl.Echo(ctx, b, i8, i16, i32, i64, i, u8, u16, u32, u64, u, f32, f64)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodScalarsEcho, capnp.ObjectSize{DataSize: 64, PointerCount: 0}, func(r capnp.Struct) error {
 		return writeScalars_echo_Results(Scalars_echo_Results(r), result, result1, result2, result3, result4, result5, result6, result7, result8, result9, result10, result11, result12)
@@ -183,7 +183,7 @@ func (s scalarsServer) serveEchoNamed(ctx context.Context, call *capnprpc.Call) 
 	}
 	result, result1, result2, result3, result4, err := s.impl.EchoNamed(ctx, h, s1, f, d, c)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodScalarsEchoNamed, capnp.ObjectSize{DataSize: 24, PointerCount: 0}, func(r capnp.Struct) error {
 		return writeScalars_echoNamed_Results(Scalars_echoNamed_Results(r), result, result1, result2, result3, result4)
@@ -199,7 +199,7 @@ func (s scalarsServer) serveEchoAll(ctx context.Context, call *capnprpc.Call) (e
 	}
 	result, err := s.impl.EchoAll(ctx, v)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodScalarsEchoAll, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
 		return writeScalars_echoAll_Results(Scalars_echoAll_Results(r), result)
@@ -215,19 +215,19 @@ type UnimplementedScalars struct{}
 
 var _ scalars.Scalars = UnimplementedScalars{}
 
-// Echo returns ipc.Unimplemented("scalars.Scalars.Echo").
+// Echo returns ipcimpl.Unimplemented("scalars.Scalars.Echo").
 func (UnimplementedScalars) Echo(context.Context, bool, int8, int16, int32, int64, int, uint8, uint16, uint32, uint64, uint, float32, float64) (bool, int8, int16, int32, int64, int, uint8, uint16, uint32, uint64, uint, float32, float64, error) {
-	return false, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ipc.Unimplemented("scalars.Scalars.Echo")
+	return false, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ipcimpl.Unimplemented("scalars.Scalars.Echo")
 }
 
-// EchoNamed returns ipc.Unimplemented("scalars.Scalars.EchoNamed").
+// EchoNamed returns ipcimpl.Unimplemented("scalars.Scalars.EchoNamed").
 func (UnimplementedScalars) EchoNamed(context.Context, scalars.Height, scalars.Score, scalars.Flag, time.Duration, uint8) (scalars.Height, scalars.Score, scalars.Flag, time.Duration, uint8, error) {
-	return 0, 0, false, 0, 0, ipc.Unimplemented("scalars.Scalars.EchoNamed")
+	return 0, 0, false, 0, 0, ipcimpl.Unimplemented("scalars.Scalars.EchoNamed")
 }
 
-// EchoAll returns ipc.Unimplemented("scalars.Scalars.EchoAll").
+// EchoAll returns ipcimpl.Unimplemented("scalars.Scalars.EchoAll").
 func (UnimplementedScalars) EchoAll(context.Context, scalars.All) (scalars.All, error) {
-	return scalars.All{}, ipc.Unimplemented("scalars.Scalars.EchoAll")
+	return scalars.All{}, ipcimpl.Unimplemented("scalars.Scalars.EchoAll")
 }
 
 // ExportScalars returns a new reference to the capability that carries v: nil for nil, the
@@ -379,36 +379,36 @@ func readScalars_echoNamed_Results(p Scalars_echoNamed_Results, result *scalars.
 func writeScalars_echoAll_Params(p Scalars_echoAll_Params, v scalars.All) error {
 	vWire, err := p.NewV()
 	if err != nil {
-		return ipc.InField("v", err)
+		return ipcimpl.InField("v", err)
 	}
-	return ipc.InField("v", WriteAll(vWire, &v))
+	return ipcimpl.InField("v", WriteAll(vWire, &v))
 }
 
 // readScalars_echoAll_Params reads the arguments of a call to scalars.Scalars.EchoAll from p.
 func readScalars_echoAll_Params(p Scalars_echoAll_Params, v *scalars.All) error {
 	vWire, err := p.V()
 	if err != nil {
-		return ipc.InField("v", err)
+		return ipcimpl.InField("v", err)
 	}
-	return ipc.InField("v", ReadAll(vWire, v))
+	return ipcimpl.InField("v", ReadAll(vWire, v))
 }
 
 // writeScalars_echoAll_Results writes the results of scalars.Scalars.EchoAll into p.
 func writeScalars_echoAll_Results(p Scalars_echoAll_Results, result scalars.All) error {
 	resultWire, err := p.NewResult()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result", WriteAll(resultWire, &result))
+	return ipcimpl.InField("result", WriteAll(resultWire, &result))
 }
 
 // readScalars_echoAll_Results reads the results of scalars.Scalars.EchoAll from p.
 func readScalars_echoAll_Results(p Scalars_echoAll_Results, result *scalars.All) error {
 	resultWire, err := p.Result()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result", ReadAll(resultWire, result))
+	return ipcimpl.InField("result", ReadAll(resultWire, result))
 }
 
 // WriteAll writes v into s.

@@ -25,7 +25,7 @@ import (
 )
 
 // This code needs a runtime that supports this version of generated code.
-const _ = ipcimpl.SupportPackageIsVersion2
+const _ = ipcimpl.SupportPackageIsVersion3
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -163,7 +163,7 @@ func (s structsServer) serveEchoShape(ctx context.Context, call *capnprpc.Call) 
 	}
 	result, err := s.impl.EchoShape(ctx, s1)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodStructsEchoShape, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
 		return writeStructs_echoShape_Results(Structs_echoShape_Results(r), result)
@@ -179,7 +179,7 @@ func (s structsServer) serveEchoTree(ctx context.Context, call *capnprpc.Call) (
 	}
 	result, err := s.impl.EchoTree(ctx, t)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodStructsEchoTree, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
 		return writeStructs_echoTree_Results(Structs_echoTree_Results(r), result)
@@ -195,7 +195,7 @@ func (s structsServer) serveEchoTagged(ctx context.Context, call *capnprpc.Call)
 	}
 	result, err := s.impl.EchoTagged(ctx, t)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodStructsEchoTagged, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
 		return writeStructs_echoTagged_Results(Structs_echoTagged_Results(r), result)
@@ -214,7 +214,7 @@ func (s structsServer) serveMove(ctx context.Context, call *capnprpc.Call) (err 
 	}
 	result, err := s.impl.Move(ctx, p, d)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodStructsMove, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
 		return writeStructs_move_Results(Structs_move_Results(r), result)
@@ -230,24 +230,24 @@ type UnimplementedStructs struct{}
 
 var _ structs.Structs = UnimplementedStructs{}
 
-// EchoShape returns ipc.Unimplemented("structs.Structs.EchoShape").
+// EchoShape returns ipcimpl.Unimplemented("structs.Structs.EchoShape").
 func (UnimplementedStructs) EchoShape(context.Context, structs.Shape) (structs.Shape, error) {
-	return structs.Shape{}, ipc.Unimplemented("structs.Structs.EchoShape")
+	return structs.Shape{}, ipcimpl.Unimplemented("structs.Structs.EchoShape")
 }
 
-// EchoTree returns ipc.Unimplemented("structs.Structs.EchoTree").
+// EchoTree returns ipcimpl.Unimplemented("structs.Structs.EchoTree").
 func (UnimplementedStructs) EchoTree(context.Context, structs.Tree) (structs.Tree, error) {
-	return structs.Tree{}, ipc.Unimplemented("structs.Structs.EchoTree")
+	return structs.Tree{}, ipcimpl.Unimplemented("structs.Structs.EchoTree")
 }
 
-// EchoTagged returns ipc.Unimplemented("structs.Structs.EchoTagged").
+// EchoTagged returns ipcimpl.Unimplemented("structs.Structs.EchoTagged").
 func (UnimplementedStructs) EchoTagged(context.Context, structs.Tagged) (structs.Tagged, error) {
-	return structs.Tagged{}, ipc.Unimplemented("structs.Structs.EchoTagged")
+	return structs.Tagged{}, ipcimpl.Unimplemented("structs.Structs.EchoTagged")
 }
 
-// Move returns ipc.Unimplemented("structs.Structs.Move").
+// Move returns ipcimpl.Unimplemented("structs.Structs.Move").
 func (UnimplementedStructs) Move(context.Context, otherpkg.Point, otherpkg.Point) (otherpkg.Point, error) {
-	return otherpkg.Point{}, ipc.Unimplemented("structs.Structs.Move")
+	return otherpkg.Point{}, ipcimpl.Unimplemented("structs.Structs.Move")
 }
 
 // ExportStructs returns a new reference to the capability that carries v: nil for nil, the
@@ -287,190 +287,190 @@ func ImportStructs(c *ipc.Capability) structs.Structs {
 func writeStructs_echoShape_Params(p Structs_echoShape_Params, s structs.Shape) error {
 	sWire, err := p.NewS()
 	if err != nil {
-		return ipc.InField("s", err)
+		return ipcimpl.InField("s", err)
 	}
-	return ipc.InField("s", WriteShape(sWire, &s))
+	return ipcimpl.InField("s", WriteShape(sWire, &s))
 }
 
 // readStructs_echoShape_Params reads the arguments of a call to structs.Structs.EchoShape from p.
 func readStructs_echoShape_Params(p Structs_echoShape_Params, s *structs.Shape) error {
 	sWire, err := p.S()
 	if err != nil {
-		return ipc.InField("s", err)
+		return ipcimpl.InField("s", err)
 	}
-	return ipc.InField("s", ReadShape(sWire, s))
+	return ipcimpl.InField("s", ReadShape(sWire, s))
 }
 
 // writeStructs_echoShape_Results writes the results of structs.Structs.EchoShape into p.
 func writeStructs_echoShape_Results(p Structs_echoShape_Results, result structs.Shape) error {
 	resultWire, err := p.NewResult()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result", WriteShape(resultWire, &result))
+	return ipcimpl.InField("result", WriteShape(resultWire, &result))
 }
 
 // readStructs_echoShape_Results reads the results of structs.Structs.EchoShape from p.
 func readStructs_echoShape_Results(p Structs_echoShape_Results, result *structs.Shape) error {
 	resultWire, err := p.Result()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result", ReadShape(resultWire, result))
+	return ipcimpl.InField("result", ReadShape(resultWire, result))
 }
 
 // writeStructs_echoTree_Params writes the arguments of a call to structs.Structs.EchoTree into p.
 func writeStructs_echoTree_Params(p Structs_echoTree_Params, t structs.Tree) error {
 	tWire, err := p.NewT()
 	if err != nil {
-		return ipc.InField("t", err)
+		return ipcimpl.InField("t", err)
 	}
-	return ipc.InField("t", WriteTree(tWire, &t))
+	return ipcimpl.InField("t", WriteTree(tWire, &t))
 }
 
 // readStructs_echoTree_Params reads the arguments of a call to structs.Structs.EchoTree from p.
 func readStructs_echoTree_Params(p Structs_echoTree_Params, t *structs.Tree) error {
 	tWire, err := p.T()
 	if err != nil {
-		return ipc.InField("t", err)
+		return ipcimpl.InField("t", err)
 	}
-	return ipc.InField("t", ReadTree(tWire, t))
+	return ipcimpl.InField("t", ReadTree(tWire, t))
 }
 
 // writeStructs_echoTree_Results writes the results of structs.Structs.EchoTree into p.
 func writeStructs_echoTree_Results(p Structs_echoTree_Results, result structs.Tree) error {
 	resultWire, err := p.NewResult()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result", WriteTree(resultWire, &result))
+	return ipcimpl.InField("result", WriteTree(resultWire, &result))
 }
 
 // readStructs_echoTree_Results reads the results of structs.Structs.EchoTree from p.
 func readStructs_echoTree_Results(p Structs_echoTree_Results, result *structs.Tree) error {
 	resultWire, err := p.Result()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result", ReadTree(resultWire, result))
+	return ipcimpl.InField("result", ReadTree(resultWire, result))
 }
 
 // writeStructs_echoTagged_Params writes the arguments of a call to structs.Structs.EchoTagged into p.
 func writeStructs_echoTagged_Params(p Structs_echoTagged_Params, t structs.Tagged) error {
 	tWire, err := p.NewT()
 	if err != nil {
-		return ipc.InField("t", err)
+		return ipcimpl.InField("t", err)
 	}
-	return ipc.InField("t", WriteTagged(tWire, &t))
+	return ipcimpl.InField("t", WriteTagged(tWire, &t))
 }
 
 // readStructs_echoTagged_Params reads the arguments of a call to structs.Structs.EchoTagged from p.
 func readStructs_echoTagged_Params(p Structs_echoTagged_Params, t *structs.Tagged) error {
 	tWire, err := p.T()
 	if err != nil {
-		return ipc.InField("t", err)
+		return ipcimpl.InField("t", err)
 	}
-	return ipc.InField("t", ReadTagged(tWire, t))
+	return ipcimpl.InField("t", ReadTagged(tWire, t))
 }
 
 // writeStructs_echoTagged_Results writes the results of structs.Structs.EchoTagged into p.
 func writeStructs_echoTagged_Results(p Structs_echoTagged_Results, result structs.Tagged) error {
 	resultWire, err := p.NewResult()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result", WriteTagged(resultWire, &result))
+	return ipcimpl.InField("result", WriteTagged(resultWire, &result))
 }
 
 // readStructs_echoTagged_Results reads the results of structs.Structs.EchoTagged from p.
 func readStructs_echoTagged_Results(p Structs_echoTagged_Results, result *structs.Tagged) error {
 	resultWire, err := p.Result()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result", ReadTagged(resultWire, result))
+	return ipcimpl.InField("result", ReadTagged(resultWire, result))
 }
 
 // writeStructs_move_Params writes the arguments of a call to structs.Structs.Move into p.
 func writeStructs_move_Params(p Structs_move_Params, p1 otherpkg.Point, d otherpkg.Point) error {
 	pWire, err := p.NewP()
 	if err != nil {
-		return ipc.InField("p", err)
+		return ipcimpl.InField("p", err)
 	}
 	if err := WriteOtherpkgPoint(pWire, &p1); err != nil {
-		return ipc.InField("p", err)
+		return ipcimpl.InField("p", err)
 	}
 	dWire, err := p.NewD()
 	if err != nil {
-		return ipc.InField("d", err)
+		return ipcimpl.InField("d", err)
 	}
-	return ipc.InField("d", WriteOtherpkgPoint(dWire, &d))
+	return ipcimpl.InField("d", WriteOtherpkgPoint(dWire, &d))
 }
 
 // readStructs_move_Params reads the arguments of a call to structs.Structs.Move from p.
 func readStructs_move_Params(p Structs_move_Params, p1 *otherpkg.Point, d *otherpkg.Point) error {
 	pWire, err := p.P()
 	if err != nil {
-		return ipc.InField("p", err)
+		return ipcimpl.InField("p", err)
 	}
 	if err := ReadOtherpkgPoint(pWire, p1); err != nil {
-		return ipc.InField("p", err)
+		return ipcimpl.InField("p", err)
 	}
 	dWire, err := p.D()
 	if err != nil {
-		return ipc.InField("d", err)
+		return ipcimpl.InField("d", err)
 	}
-	return ipc.InField("d", ReadOtherpkgPoint(dWire, d))
+	return ipcimpl.InField("d", ReadOtherpkgPoint(dWire, d))
 }
 
 // writeStructs_move_Results writes the results of structs.Structs.Move into p.
 func writeStructs_move_Results(p Structs_move_Results, result otherpkg.Point) error {
 	resultWire, err := p.NewResult()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result", WriteOtherpkgPoint(resultWire, &result))
+	return ipcimpl.InField("result", WriteOtherpkgPoint(resultWire, &result))
 }
 
 // readStructs_move_Results reads the results of structs.Structs.Move from p.
 func readStructs_move_Results(p Structs_move_Results, result *otherpkg.Point) error {
 	resultWire, err := p.Result()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result", ReadOtherpkgPoint(resultWire, result))
+	return ipcimpl.InField("result", ReadOtherpkgPoint(resultWire, result))
 }
 
 // WriteBox writes v into s.
 func WriteBox(s Box, v *structs.Box) error {
 	minWire, err := s.NewMin()
 	if err != nil {
-		return ipc.InField("Min", err)
+		return ipcimpl.InField("Min", err)
 	}
 	if err := WriteStructsPoint(minWire, &v.Min); err != nil {
-		return ipc.InField("Min", err)
+		return ipcimpl.InField("Min", err)
 	}
 	maxWire, err := s.NewMax()
 	if err != nil {
-		return ipc.InField("Max", err)
+		return ipcimpl.InField("Max", err)
 	}
-	return ipc.InField("Max", WriteStructsPoint(maxWire, &v.Max))
+	return ipcimpl.InField("Max", WriteStructsPoint(maxWire, &v.Max))
 }
 
 // ReadBox reads s into v.
 func ReadBox(s Box, v *structs.Box) error {
 	minWire, err := s.Min()
 	if err != nil {
-		return ipc.InField("Min", err)
+		return ipcimpl.InField("Min", err)
 	}
 	if err := ReadStructsPoint(minWire, &v.Min); err != nil {
-		return ipc.InField("Min", err)
+		return ipcimpl.InField("Min", err)
 	}
 	maxWire, err := s.Max()
 	if err != nil {
-		return ipc.InField("Max", err)
+		return ipcimpl.InField("Max", err)
 	}
-	return ipc.InField("Max", ReadStructsPoint(maxWire, &v.Max))
+	return ipcimpl.InField("Max", ReadStructsPoint(maxWire, &v.Max))
 }
 
 // WriteOtherpkgPoint writes v into s.
@@ -490,59 +490,59 @@ func ReadOtherpkgPoint(s OtherpkgPoint, v *otherpkg.Point) error {
 // WriteShape writes v into s.
 func WriteShape(s Shape, v *structs.Shape) error {
 	if err := s.SetName(v.Name); err != nil {
-		return ipc.InField("Name", err)
+		return ipcimpl.InField("Name", err)
 	}
 	cornerWire, err := s.NewCorner()
 	if err != nil {
-		return ipc.InField("Corner", err)
+		return ipcimpl.InField("Corner", err)
 	}
 	if err := WriteStructsPoint(cornerWire, &v.Corner); err != nil {
-		return ipc.InField("Corner", err)
+		return ipcimpl.InField("Corner", err)
 	}
 	whereWire, err := s.NewWhere()
 	if err != nil {
-		return ipc.InField("Where", err)
+		return ipcimpl.InField("Where", err)
 	}
 	if err := WriteOtherpkgPoint(whereWire, &v.Where); err != nil {
-		return ipc.InField("Where", err)
+		return ipcimpl.InField("Where", err)
 	}
 	if err := writeTagList(ipcimpl.Field(s, 3), v.Tags); err != nil {
-		return ipc.InField("Tags", err)
+		return ipcimpl.InField("Tags", err)
 	}
 	boxWire, err := s.NewBox()
 	if err != nil {
-		return ipc.InField("Box", err)
+		return ipcimpl.InField("Box", err)
 	}
-	return ipc.InField("Box", WriteBox(boxWire, &v.Box))
+	return ipcimpl.InField("Box", WriteBox(boxWire, &v.Box))
 }
 
 // ReadShape reads s into v.
 func ReadShape(s Shape, v *structs.Shape) error {
 	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Name); err != nil {
-		return ipc.InField("Name", err)
+		return ipcimpl.InField("Name", err)
 	}
 	cornerWire, err := s.Corner()
 	if err != nil {
-		return ipc.InField("Corner", err)
+		return ipcimpl.InField("Corner", err)
 	}
 	if err := ReadStructsPoint(cornerWire, &v.Corner); err != nil {
-		return ipc.InField("Corner", err)
+		return ipcimpl.InField("Corner", err)
 	}
 	whereWire, err := s.Where()
 	if err != nil {
-		return ipc.InField("Where", err)
+		return ipcimpl.InField("Where", err)
 	}
 	if err := ReadOtherpkgPoint(whereWire, &v.Where); err != nil {
-		return ipc.InField("Where", err)
+		return ipcimpl.InField("Where", err)
 	}
 	if err := readTagList(ipcimpl.Field(s, 3), &v.Tags); err != nil {
-		return ipc.InField("Tags", err)
+		return ipcimpl.InField("Tags", err)
 	}
 	boxWire, err := s.Box()
 	if err != nil {
-		return ipc.InField("Box", err)
+		return ipcimpl.InField("Box", err)
 	}
-	return ipc.InField("Box", ReadBox(boxWire, &v.Box))
+	return ipcimpl.InField("Box", ReadBox(boxWire, &v.Box))
 }
 
 // WriteStructsPoint writes v into s.
@@ -562,47 +562,47 @@ func ReadStructsPoint(s StructsPoint, v *structs.Point) error {
 // WriteTag writes v into s.
 func WriteTag(s Tag, v *otherpkg.Tag) error {
 	if err := s.SetKey(v.Key); err != nil {
-		return ipc.InField("Key", err)
+		return ipcimpl.InField("Key", err)
 	}
-	return ipc.InField("Value", s.SetValue(v.Value))
+	return ipcimpl.InField("Value", s.SetValue(v.Value))
 }
 
 // ReadTag reads s into v.
 func ReadTag(s Tag, v *otherpkg.Tag) error {
 	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Key); err != nil {
-		return ipc.InField("Key", err)
+		return ipcimpl.InField("Key", err)
 	}
-	return ipc.InField("Value", ipcimpl.ReadText(ipcimpl.Field(s, 1), &v.Value))
+	return ipcimpl.InField("Value", ipcimpl.ReadText(ipcimpl.Field(s, 1), &v.Value))
 }
 
 // WriteTagged writes v into s.
 func WriteTagged(s Tagged, v *structs.Tagged) error {
 	if err := s.SetKept(v.Kept); err != nil {
-		return ipc.InField("Kept", err)
+		return ipcimpl.InField("Kept", err)
 	}
 	s.SetNewName(v.Renamed)
-	return ipc.InField("Other", s.SetOther(v.Other))
+	return ipcimpl.InField("Other", s.SetOther(v.Other))
 }
 
 // ReadTagged reads s into v.
 func ReadTagged(s Tagged, v *structs.Tagged) error {
 	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Kept); err != nil {
-		return ipc.InField("Kept", err)
+		return ipcimpl.InField("Kept", err)
 	}
 	v.Renamed = s.NewName()
-	return ipc.InField("Other", ipcimpl.ReadText(ipcimpl.Field(s, 1), &v.Other))
+	return ipcimpl.InField("Other", ipcimpl.ReadText(ipcimpl.Field(s, 1), &v.Other))
 }
 
 // WriteTree writes v into s.
 func WriteTree(s Tree, v *structs.Tree) error {
 	s.SetValue(v.Value)
 	if err := writeOptionalTree(ipcimpl.Field(s, 0), v.Left); err != nil {
-		return ipc.InField("Left", err)
+		return ipcimpl.InField("Left", err)
 	}
 	if err := writeOptionalTree(ipcimpl.Field(s, 1), v.Right); err != nil {
-		return ipc.InField("Right", err)
+		return ipcimpl.InField("Right", err)
 	}
-	return ipc.InField("Children", writeTreeList(ipcimpl.Field(s, 2), v.Children))
+	return ipcimpl.InField("Children", writeTreeList(ipcimpl.Field(s, 2), v.Children))
 }
 
 // ReadTree reads s into v. v's type is recursive: a value nested deeper than
@@ -618,12 +618,12 @@ func readTreeNested(s Tree, v *structs.Tree, depth int) error {
 	}
 	v.Value = s.Value()
 	if err := readOptionalTree(ipcimpl.Field(s, 0), &v.Left, depth-1); err != nil {
-		return ipc.InField("Left", err)
+		return ipcimpl.InField("Left", err)
 	}
 	if err := readOptionalTree(ipcimpl.Field(s, 1), &v.Right, depth-1); err != nil {
-		return ipc.InField("Right", err)
+		return ipcimpl.InField("Right", err)
 	}
-	return ipc.InField("Children", readTreeList(ipcimpl.Field(s, 2), &v.Children, depth-1))
+	return ipcimpl.InField("Children", readTreeList(ipcimpl.Field(s, 2), &v.Children, depth-1))
 }
 
 // writeTagList points at at a new list holding v; a nil v leaves at null.
@@ -637,7 +637,7 @@ func writeTagList(at ipcimpl.Pointer, v []otherpkg.Tag) error {
 	}
 	for i := range v {
 		if err := WriteTag(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -652,7 +652,7 @@ func readTagList(from ipcimpl.Pointer, dst *[]otherpkg.Tag) error {
 	v := make([]otherpkg.Tag, n)
 	for i := range v {
 		if err := ReadTag(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v
@@ -699,7 +699,7 @@ func writeTreeList(at ipcimpl.Pointer, v []structs.Tree) error {
 	}
 	for i := range v {
 		if err := WriteTree(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -714,7 +714,7 @@ func readTreeList(from ipcimpl.Pointer, dst *[]structs.Tree, depth int) error {
 	v := make([]structs.Tree, n)
 	for i := range v {
 		if err := readTreeNested(l.At(i), &v[i], depth); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v

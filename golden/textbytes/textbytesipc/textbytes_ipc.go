@@ -26,7 +26,7 @@ import (
 )
 
 // This code needs a runtime that supports this version of generated code.
-const _ = ipcimpl.SupportPackageIsVersion2
+const _ = ipcimpl.SupportPackageIsVersion3
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -110,7 +110,7 @@ func (c *TextsClient) EchoRecord(ctx context.Context, r textbytes.Record) (resul
 // Len returns the length of s in bytes.
 func (c *TextsClient) Len(ctx context.Context, s string) (result int, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodTextsLen, func(p capnp.Struct) error {
-		return ipc.InField("s", Texts_len_Params(p).SetS(s))
+		return ipcimpl.InField("s", Texts_len_Params(p).SetS(s))
 	}, func(r capnp.Struct) error {
 		result = int(Texts_len_Results(r).Result())
 		return nil
@@ -169,7 +169,7 @@ func (s textsServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err er
 	}
 	result, result1, result2, err := s.impl.Echo(ctx, s1, b, h)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodTextsEcho, capnp.ObjectSize{DataSize: 0, PointerCount: 3}, func(r capnp.Struct) error {
 		return writeTexts_echo_Results(Texts_echo_Results(r), result, result1, result2)
@@ -189,7 +189,7 @@ func (s textsServer) serveEchoNamed(ctx context.Context, call *capnprpc.Call) (e
 	}
 	result, result1, result2, err := s.impl.EchoNamed(ctx, n, b, h)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodTextsEchoNamed, capnp.ObjectSize{DataSize: 0, PointerCount: 3}, func(r capnp.Struct) error {
 		return writeTexts_echoNamed_Results(Texts_echoNamed_Results(r), result, result1, result2)
@@ -205,7 +205,7 @@ func (s textsServer) serveEchoRecord(ctx context.Context, call *capnprpc.Call) (
 	}
 	result, err := s.impl.EchoRecord(ctx, r)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodTextsEchoRecord, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r1 capnp.Struct) error {
 		return writeTexts_echoRecord_Results(Texts_echoRecord_Results(r1), result)
@@ -217,11 +217,11 @@ func (s textsServer) serveLen(ctx context.Context, call *capnprpc.Call) (err err
 	defer ipcimpl.Recover(ctx, &methodTextsLen, &err)
 	var s1 string
 	if err := ipcimpl.ReadText(ipcimpl.Field(call.Params(), 0), &s1); err != nil {
-		return ipcimpl.ParamsError(&methodTextsLen, ipc.InField("s", err))
+		return ipcimpl.ParamsError(&methodTextsLen, ipcimpl.InField("s", err))
 	}
 	result, err := s.impl.Len(ctx, s1)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodTextsLen, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		Texts_len_Results(r).SetResult(int64(result))
@@ -238,24 +238,24 @@ type UnimplementedTexts struct{}
 
 var _ textbytes.Texts = UnimplementedTexts{}
 
-// Echo returns ipc.Unimplemented("textbytes.Texts.Echo").
+// Echo returns ipcimpl.Unimplemented("textbytes.Texts.Echo").
 func (UnimplementedTexts) Echo(context.Context, string, []byte, [32]byte) (string, []byte, [32]byte, error) {
-	return "", nil, [32]byte{}, ipc.Unimplemented("textbytes.Texts.Echo")
+	return "", nil, [32]byte{}, ipcimpl.Unimplemented("textbytes.Texts.Echo")
 }
 
-// EchoNamed returns ipc.Unimplemented("textbytes.Texts.EchoNamed").
+// EchoNamed returns ipcimpl.Unimplemented("textbytes.Texts.EchoNamed").
 func (UnimplementedTexts) EchoNamed(context.Context, textbytes.Name, textbytes.Blob, textbytes.Hash) (textbytes.Name, textbytes.Blob, textbytes.Hash, error) {
-	return "", nil, textbytes.Hash{}, ipc.Unimplemented("textbytes.Texts.EchoNamed")
+	return "", nil, textbytes.Hash{}, ipcimpl.Unimplemented("textbytes.Texts.EchoNamed")
 }
 
-// EchoRecord returns ipc.Unimplemented("textbytes.Texts.EchoRecord").
+// EchoRecord returns ipcimpl.Unimplemented("textbytes.Texts.EchoRecord").
 func (UnimplementedTexts) EchoRecord(context.Context, textbytes.Record) (textbytes.Record, error) {
-	return textbytes.Record{}, ipc.Unimplemented("textbytes.Texts.EchoRecord")
+	return textbytes.Record{}, ipcimpl.Unimplemented("textbytes.Texts.EchoRecord")
 }
 
-// Len returns ipc.Unimplemented("textbytes.Texts.Len").
+// Len returns ipcimpl.Unimplemented("textbytes.Texts.Len").
 func (UnimplementedTexts) Len(context.Context, string) (int, error) {
-	return 0, ipc.Unimplemented("textbytes.Texts.Len")
+	return 0, ipcimpl.Unimplemented("textbytes.Texts.Len")
 }
 
 // ExportTexts returns a new reference to the capability that carries v: nil for nil, the
@@ -294,195 +294,195 @@ func ImportTexts(c *ipc.Capability) textbytes.Texts {
 // writeTexts_echo_Params writes the arguments of a call to textbytes.Texts.Echo into p.
 func writeTexts_echo_Params(p Texts_echo_Params, s string, b []byte, h [32]byte) error {
 	if err := p.SetS(s); err != nil {
-		return ipc.InField("s", err)
+		return ipcimpl.InField("s", err)
 	}
 	if err := p.SetB(b); err != nil {
-		return ipc.InField("b", err)
+		return ipcimpl.InField("b", err)
 	}
-	return ipc.InField("h", writeBytes32(ipcimpl.Field(p, 2), h))
+	return ipcimpl.InField("h", writeBytes32(ipcimpl.Field(p, 2), h))
 }
 
 // readTexts_echo_Params reads the arguments of a call to textbytes.Texts.Echo from p.
 func readTexts_echo_Params(p Texts_echo_Params, s *string, b *[]byte, h *[32]byte) error {
 	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), s); err != nil {
-		return ipc.InField("s", err)
+		return ipcimpl.InField("s", err)
 	}
 	if err := ipcimpl.ReadData(ipcimpl.Field(p, 1), b); err != nil {
-		return ipc.InField("b", err)
+		return ipcimpl.InField("b", err)
 	}
-	return ipc.InField("h", readBytes32(ipcimpl.Field(p, 2), h))
+	return ipcimpl.InField("h", readBytes32(ipcimpl.Field(p, 2), h))
 }
 
 // writeTexts_echo_Results writes the results of textbytes.Texts.Echo into p.
 func writeTexts_echo_Results(p Texts_echo_Results, result string, result1 []byte, result2 [32]byte) error {
 	if err := p.SetResult(result); err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
 	if err := p.SetResult1(result1); err != nil {
-		return ipc.InField("result1", err)
+		return ipcimpl.InField("result1", err)
 	}
-	return ipc.InField("result2", writeBytes32(ipcimpl.Field(p, 2), result2))
+	return ipcimpl.InField("result2", writeBytes32(ipcimpl.Field(p, 2), result2))
 }
 
 // readTexts_echo_Results reads the results of textbytes.Texts.Echo from p.
 func readTexts_echo_Results(p Texts_echo_Results, result *string, result1 *[]byte, result2 *[32]byte) error {
 	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), result); err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
 	if err := ipcimpl.ReadData(ipcimpl.Field(p, 1), result1); err != nil {
-		return ipc.InField("result1", err)
+		return ipcimpl.InField("result1", err)
 	}
-	return ipc.InField("result2", readBytes32(ipcimpl.Field(p, 2), result2))
+	return ipcimpl.InField("result2", readBytes32(ipcimpl.Field(p, 2), result2))
 }
 
 // writeTexts_echoNamed_Params writes the arguments of a call to textbytes.Texts.EchoNamed into p.
 func writeTexts_echoNamed_Params(p Texts_echoNamed_Params, n textbytes.Name, b textbytes.Blob, h textbytes.Hash) error {
 	if err := p.SetN(string(n)); err != nil {
-		return ipc.InField("n", err)
+		return ipcimpl.InField("n", err)
 	}
 	if err := p.SetB([]byte(b)); err != nil {
-		return ipc.InField("b", err)
+		return ipcimpl.InField("b", err)
 	}
-	return ipc.InField("h", writeHash(ipcimpl.Field(p, 2), h))
+	return ipcimpl.InField("h", writeHash(ipcimpl.Field(p, 2), h))
 }
 
 // readTexts_echoNamed_Params reads the arguments of a call to textbytes.Texts.EchoNamed from p.
 func readTexts_echoNamed_Params(p Texts_echoNamed_Params, n *textbytes.Name, b *textbytes.Blob, h *textbytes.Hash) error {
 	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), n); err != nil {
-		return ipc.InField("n", err)
+		return ipcimpl.InField("n", err)
 	}
 	if err := ipcimpl.ReadData(ipcimpl.Field(p, 1), b); err != nil {
-		return ipc.InField("b", err)
+		return ipcimpl.InField("b", err)
 	}
-	return ipc.InField("h", readHash(ipcimpl.Field(p, 2), h))
+	return ipcimpl.InField("h", readHash(ipcimpl.Field(p, 2), h))
 }
 
 // writeTexts_echoNamed_Results writes the results of textbytes.Texts.EchoNamed into p.
 func writeTexts_echoNamed_Results(p Texts_echoNamed_Results, result textbytes.Name, result1 textbytes.Blob, result2 textbytes.Hash) error {
 	if err := p.SetResult(string(result)); err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
 	if err := p.SetResult1([]byte(result1)); err != nil {
-		return ipc.InField("result1", err)
+		return ipcimpl.InField("result1", err)
 	}
-	return ipc.InField("result2", writeHash(ipcimpl.Field(p, 2), result2))
+	return ipcimpl.InField("result2", writeHash(ipcimpl.Field(p, 2), result2))
 }
 
 // readTexts_echoNamed_Results reads the results of textbytes.Texts.EchoNamed from p.
 func readTexts_echoNamed_Results(p Texts_echoNamed_Results, result *textbytes.Name, result1 *textbytes.Blob, result2 *textbytes.Hash) error {
 	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), result); err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
 	if err := ipcimpl.ReadData(ipcimpl.Field(p, 1), result1); err != nil {
-		return ipc.InField("result1", err)
+		return ipcimpl.InField("result1", err)
 	}
-	return ipc.InField("result2", readHash(ipcimpl.Field(p, 2), result2))
+	return ipcimpl.InField("result2", readHash(ipcimpl.Field(p, 2), result2))
 }
 
 // writeTexts_echoRecord_Params writes the arguments of a call to textbytes.Texts.EchoRecord into p.
 func writeTexts_echoRecord_Params(p Texts_echoRecord_Params, r textbytes.Record) error {
 	rWire, err := p.NewR()
 	if err != nil {
-		return ipc.InField("r", err)
+		return ipcimpl.InField("r", err)
 	}
-	return ipc.InField("r", WriteRecord(rWire, &r))
+	return ipcimpl.InField("r", WriteRecord(rWire, &r))
 }
 
 // readTexts_echoRecord_Params reads the arguments of a call to textbytes.Texts.EchoRecord from p.
 func readTexts_echoRecord_Params(p Texts_echoRecord_Params, r *textbytes.Record) error {
 	rWire, err := p.R()
 	if err != nil {
-		return ipc.InField("r", err)
+		return ipcimpl.InField("r", err)
 	}
-	return ipc.InField("r", ReadRecord(rWire, r))
+	return ipcimpl.InField("r", ReadRecord(rWire, r))
 }
 
 // writeTexts_echoRecord_Results writes the results of textbytes.Texts.EchoRecord into p.
 func writeTexts_echoRecord_Results(p Texts_echoRecord_Results, result textbytes.Record) error {
 	resultWire, err := p.NewResult()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result", WriteRecord(resultWire, &result))
+	return ipcimpl.InField("result", WriteRecord(resultWire, &result))
 }
 
 // readTexts_echoRecord_Results reads the results of textbytes.Texts.EchoRecord from p.
 func readTexts_echoRecord_Results(p Texts_echoRecord_Results, result *textbytes.Record) error {
 	resultWire, err := p.Result()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result", ReadRecord(resultWire, result))
+	return ipcimpl.InField("result", ReadRecord(resultWire, result))
 }
 
 // WriteRecord writes v into s.
 func WriteRecord(s Record, v *textbytes.Record) error {
 	if err := s.SetText(v.Text); err != nil {
-		return ipc.InField("Text", err)
+		return ipcimpl.InField("Text", err)
 	}
 	if err := s.SetData(v.Data); err != nil {
-		return ipc.InField("Data", err)
+		return ipcimpl.InField("Data", err)
 	}
 	if err := writeHash(ipcimpl.Field(s, 2), v.Hash); err != nil {
-		return ipc.InField("Hash", err)
+		return ipcimpl.InField("Hash", err)
 	}
 	if err := writeBytes4(ipcimpl.Field(s, 3), v.Short); err != nil {
-		return ipc.InField("Short", err)
+		return ipcimpl.InField("Short", err)
 	}
 	if err := s.SetName(string(v.Name)); err != nil {
-		return ipc.InField("Name", err)
+		return ipcimpl.InField("Name", err)
 	}
 	if err := s.SetBlob([]byte(v.Blob)); err != nil {
-		return ipc.InField("Blob", err)
+		return ipcimpl.InField("Blob", err)
 	}
 	if err := writeNameList(ipcimpl.Field(s, 6), v.Names); err != nil {
-		return ipc.InField("Names", err)
+		return ipcimpl.InField("Names", err)
 	}
 	if err := writeBlobList(ipcimpl.Field(s, 7), v.Blobs); err != nil {
-		return ipc.InField("Blobs", err)
+		return ipcimpl.InField("Blobs", err)
 	}
 	if err := writeHashList(ipcimpl.Field(s, 8), v.Hashes); err != nil {
-		return ipc.InField("Hashes", err)
+		return ipcimpl.InField("Hashes", err)
 	}
 	if err := writeNameBlobMap(ipcimpl.Field(s, 9), v.ByName); err != nil {
-		return ipc.InField("ByName", err)
+		return ipcimpl.InField("ByName", err)
 	}
-	return ipc.InField("ByHash", writeHashNameMap(ipcimpl.Field(s, 10), v.ByHash))
+	return ipcimpl.InField("ByHash", writeHashNameMap(ipcimpl.Field(s, 10), v.ByHash))
 }
 
 // ReadRecord reads s into v.
 func ReadRecord(s Record, v *textbytes.Record) error {
 	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Text); err != nil {
-		return ipc.InField("Text", err)
+		return ipcimpl.InField("Text", err)
 	}
 	if err := ipcimpl.ReadData(ipcimpl.Field(s, 1), &v.Data); err != nil {
-		return ipc.InField("Data", err)
+		return ipcimpl.InField("Data", err)
 	}
 	if err := readHash(ipcimpl.Field(s, 2), &v.Hash); err != nil {
-		return ipc.InField("Hash", err)
+		return ipcimpl.InField("Hash", err)
 	}
 	if err := readBytes4(ipcimpl.Field(s, 3), &v.Short); err != nil {
-		return ipc.InField("Short", err)
+		return ipcimpl.InField("Short", err)
 	}
 	if err := ipcimpl.ReadText(ipcimpl.Field(s, 4), &v.Name); err != nil {
-		return ipc.InField("Name", err)
+		return ipcimpl.InField("Name", err)
 	}
 	if err := ipcimpl.ReadData(ipcimpl.Field(s, 5), &v.Blob); err != nil {
-		return ipc.InField("Blob", err)
+		return ipcimpl.InField("Blob", err)
 	}
 	if err := readNameList(ipcimpl.Field(s, 6), &v.Names); err != nil {
-		return ipc.InField("Names", err)
+		return ipcimpl.InField("Names", err)
 	}
 	if err := readBlobList(ipcimpl.Field(s, 7), &v.Blobs); err != nil {
-		return ipc.InField("Blobs", err)
+		return ipcimpl.InField("Blobs", err)
 	}
 	if err := readHashList(ipcimpl.Field(s, 8), &v.Hashes); err != nil {
-		return ipc.InField("Hashes", err)
+		return ipcimpl.InField("Hashes", err)
 	}
 	if err := readNameBlobMap(ipcimpl.Field(s, 9), &v.ByName); err != nil {
-		return ipc.InField("ByName", err)
+		return ipcimpl.InField("ByName", err)
 	}
-	return ipc.InField("ByHash", readHashNameMap(ipcimpl.Field(s, 10), &v.ByHash))
+	return ipcimpl.InField("ByHash", readHashNameMap(ipcimpl.Field(s, 10), &v.ByHash))
 }
 
 // writeBytes32 points at at a new Data holding v.
@@ -498,7 +498,7 @@ func readBytes32(from ipcimpl.Pointer, dst *[32]byte) error {
 	}
 	data := p.Data()
 	if len(data) != 32 {
-		return ipc.LengthError(len(data), 32)
+		return ipcimpl.LengthError(len(data), 32)
 	}
 	copy(dst[:], data)
 	return nil
@@ -517,7 +517,7 @@ func readHash(from ipcimpl.Pointer, dst *textbytes.Hash) error {
 	}
 	data := p.Data()
 	if len(data) != 32 {
-		return ipc.LengthError(len(data), 32)
+		return ipcimpl.LengthError(len(data), 32)
 	}
 	copy(dst[:], data)
 	return nil
@@ -536,7 +536,7 @@ func readBytes4(from ipcimpl.Pointer, dst *[4]byte) error {
 	}
 	data := p.Data()
 	if len(data) != 4 {
-		return ipc.LengthError(len(data), 4)
+		return ipcimpl.LengthError(len(data), 4)
 	}
 	copy(dst[:], data)
 	return nil
@@ -553,7 +553,7 @@ func writeNameList(at ipcimpl.Pointer, v []textbytes.Name) error {
 	}
 	for i := range v {
 		if err := l.Set(i, string(v[i])); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -568,7 +568,7 @@ func readNameList(from ipcimpl.Pointer, dst *[]textbytes.Name) error {
 	v := make([]textbytes.Name, n)
 	for i := range v {
 		if err := ipcimpl.ReadText(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v
@@ -585,8 +585,8 @@ func writeBlobList(at ipcimpl.Pointer, v []textbytes.Blob) error {
 		return err
 	}
 	for i := range v {
-		if err := ipc.SetDataAt(l, i, []byte(v[i])); err != nil {
-			return ipc.InElem(i, err)
+		if err := ipcimpl.SetDataAt(l, i, []byte(v[i])); err != nil {
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -601,7 +601,7 @@ func readBlobList(from ipcimpl.Pointer, dst *[]textbytes.Blob) error {
 	v := make([]textbytes.Blob, n)
 	for i := range v {
 		if err := ipcimpl.ReadData(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v
@@ -619,7 +619,7 @@ func writeHashList(at ipcimpl.Pointer, v []textbytes.Hash) error {
 	}
 	for i := range v {
 		if err := writeHash(ipcimpl.Elem(l, i), v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -634,7 +634,7 @@ func readHashList(from ipcimpl.Pointer, dst *[]textbytes.Hash) error {
 	v := make([]textbytes.Hash, n)
 	for i := range v {
 		if err := readHash(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v
@@ -650,13 +650,13 @@ func writeNameBlobMap(at ipcimpl.Pointer, v map[textbytes.Name]textbytes.Blob) e
 	if err != nil {
 		return err
 	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
 		entry := l.At(i)
 		if err := entry.SetKey(string(e.Key)); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
+			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
 		}
 		if err := entry.SetValue([]byte(e.Value)); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -672,7 +672,7 @@ func readNameBlobMap(from ipcimpl.Pointer, dst *map[textbytes.Name]textbytes.Blo
 	if !l.IsValid() {
 		return nil
 	}
-	n, err := ipc.MapLen[textbytes.Name, textbytes.Blob](l)
+	n, err := ipcimpl.MapSize[textbytes.Name, textbytes.Blob](l)
 	if err != nil {
 		return err
 	}
@@ -681,14 +681,14 @@ func readNameBlobMap(from ipcimpl.Pointer, dst *map[textbytes.Name]textbytes.Blo
 		entry := l.At(i)
 		var key textbytes.Name
 		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
+			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
 		}
 		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
+			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
 		}
 		var value textbytes.Blob
 		if err := ipcimpl.ReadData(ipcimpl.Field(entry, 1), &value); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 		m[key] = value
 	}
@@ -705,15 +705,15 @@ func writeHashNameMap(at ipcimpl.Pointer, v map[textbytes.Hash]textbytes.Name) e
 	if err != nil {
 		return err
 	}
-	for i, e := range ipc.SortedEntries(v, func(a, b textbytes.Hash) int {
+	for i, e := range ipcimpl.SortedEntries(v, func(a, b textbytes.Hash) int {
 		return bytes.Compare(a[:], b[:])
 	}) {
 		entry := l.At(i)
 		if err := writeHash(ipcimpl.Field(entry, 0), e.Key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
+			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
 		}
 		if err := entry.SetValue(string(e.Value)); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -729,7 +729,7 @@ func readHashNameMap(from ipcimpl.Pointer, dst *map[textbytes.Hash]textbytes.Nam
 	if !l.IsValid() {
 		return nil
 	}
-	n, err := ipc.MapLen[textbytes.Hash, textbytes.Name](l)
+	n, err := ipcimpl.MapSize[textbytes.Hash, textbytes.Name](l)
 	if err != nil {
 		return err
 	}
@@ -738,14 +738,14 @@ func readHashNameMap(from ipcimpl.Pointer, dst *map[textbytes.Hash]textbytes.Nam
 		entry := l.At(i)
 		var key textbytes.Hash
 		if err := readHash(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
+			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
 		}
 		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
+			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
 		}
 		var value textbytes.Name
 		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 1), &value); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 		m[key] = value
 	}

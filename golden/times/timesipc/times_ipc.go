@@ -26,7 +26,7 @@ import (
 )
 
 // This code needs a runtime that supports this version of generated code.
-const _ = ipcimpl.SupportPackageIsVersion2
+const _ = ipcimpl.SupportPackageIsVersion3
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -96,9 +96,9 @@ func (c *TimesClient) Events(ctx context.Context, events []times.Event, at map[s
 // Maybe returns t.
 func (c *TimesClient) Maybe(ctx context.Context, t *time.Time) (result *time.Time, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodTimesMaybe, func(p capnp.Struct) error {
-		return ipc.InField("t", writeOptionalTime(ipcimpl.Field(p, 0), t))
+		return ipcimpl.InField("t", writeOptionalTime(ipcimpl.Field(p, 0), t))
 	}, func(r capnp.Struct) error {
-		return ipc.InField("result", readOptionalTime(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", readOptionalTime(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -148,7 +148,7 @@ func (s timesServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err er
 	}
 	result, err := s.impl.Echo(ctx, t)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodTimesEcho, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
 		return writeTimes_echo_Results(Times_echo_Results(r), result)
@@ -168,7 +168,7 @@ func (s timesServer) serveEvents(ctx context.Context, call *capnprpc.Call) (err 
 	}
 	result, result1, result2, err := s.impl.Events(ctx, events, at, all)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodTimesEvents, capnp.ObjectSize{DataSize: 0, PointerCount: 3}, func(r capnp.Struct) error {
 		return writeTimes_events_Results(Times_events_Results(r), result, result1, result2)
@@ -180,14 +180,14 @@ func (s timesServer) serveMaybe(ctx context.Context, call *capnprpc.Call) (err e
 	defer ipcimpl.Recover(ctx, &methodTimesMaybe, &err)
 	var t *time.Time
 	if err := readOptionalTime(ipcimpl.Field(call.Params(), 0), &t); err != nil {
-		return ipcimpl.ParamsError(&methodTimesMaybe, ipc.InField("t", err))
+		return ipcimpl.ParamsError(&methodTimesMaybe, ipcimpl.InField("t", err))
 	}
 	result, err := s.impl.Maybe(ctx, t)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodTimesMaybe, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeOptionalTime(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", writeOptionalTime(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -200,19 +200,19 @@ type UnimplementedTimes struct{}
 
 var _ times.Times = UnimplementedTimes{}
 
-// Echo returns ipc.Unimplemented("times.Times.Echo").
+// Echo returns ipcimpl.Unimplemented("times.Times.Echo").
 func (UnimplementedTimes) Echo(context.Context, time.Time) (time.Time, error) {
-	return time.Time{}, ipc.Unimplemented("times.Times.Echo")
+	return time.Time{}, ipcimpl.Unimplemented("times.Times.Echo")
 }
 
-// Events returns ipc.Unimplemented("times.Times.Events").
+// Events returns ipcimpl.Unimplemented("times.Times.Events").
 func (UnimplementedTimes) Events(context.Context, []times.Event, map[string]time.Time, []time.Time) ([]times.Event, map[string]time.Time, []time.Time, error) {
-	return nil, nil, nil, ipc.Unimplemented("times.Times.Events")
+	return nil, nil, nil, ipcimpl.Unimplemented("times.Times.Events")
 }
 
-// Maybe returns ipc.Unimplemented("times.Times.Maybe").
+// Maybe returns ipcimpl.Unimplemented("times.Times.Maybe").
 func (UnimplementedTimes) Maybe(context.Context, *time.Time) (*time.Time, error) {
-	return nil, ipc.Unimplemented("times.Times.Maybe")
+	return nil, ipcimpl.Unimplemented("times.Times.Maybe")
 }
 
 // ExportTimes returns a new reference to the capability that carries v: nil for nil, the
@@ -296,7 +296,7 @@ func (c *MarshalersClient) Swap(ctx context.Context, v times.Version, p times.Po
 // Bad returns a Point that fails to marshal.
 func (c *MarshalersClient) Bad(ctx context.Context) (result times.Point, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodMarshalersBad, nil, func(r capnp.Struct) error {
-		return ipc.InField("result", readPoint(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", readPoint(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return *new(times.Point), err
@@ -349,7 +349,7 @@ func (s marshalersServer) serveSwap(ctx context.Context, call *capnprpc.Call) (e
 	}
 	result, result1, result2, result3, err := s.impl.Swap(ctx, v, p, vs, pp)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMarshalersSwap, capnp.ObjectSize{DataSize: 0, PointerCount: 4}, func(r capnp.Struct) error {
 		return writeMarshalers_swap_Results(Marshalers_swap_Results(r), result, result1, result2, result3)
@@ -361,10 +361,10 @@ func (s marshalersServer) serveBad(ctx context.Context, call *capnprpc.Call) (er
 	defer ipcimpl.Recover(ctx, &methodMarshalersBad, &err)
 	result, err := s.impl.Bad(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMarshalersBad, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writePoint(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", writePoint(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -377,14 +377,14 @@ type UnimplementedMarshalers struct{}
 
 var _ times.Marshalers = UnimplementedMarshalers{}
 
-// Swap returns ipc.Unimplemented("times.Marshalers.Swap").
+// Swap returns ipcimpl.Unimplemented("times.Marshalers.Swap").
 func (UnimplementedMarshalers) Swap(context.Context, times.Version, times.Point, []times.Version, *times.Point) (times.Point, times.Version, []times.Version, *times.Point, error) {
-	return *new(times.Point), *new(times.Version), nil, nil, ipc.Unimplemented("times.Marshalers.Swap")
+	return *new(times.Point), *new(times.Version), nil, nil, ipcimpl.Unimplemented("times.Marshalers.Swap")
 }
 
-// Bad returns ipc.Unimplemented("times.Marshalers.Bad").
+// Bad returns ipcimpl.Unimplemented("times.Marshalers.Bad").
 func (UnimplementedMarshalers) Bad(context.Context) (times.Point, error) {
-	return *new(times.Point), ipc.Unimplemented("times.Marshalers.Bad")
+	return *new(times.Point), ipcimpl.Unimplemented("times.Marshalers.Bad")
 }
 
 // ExportMarshalers returns a new reference to the capability that carries v: nil for nil, the
@@ -424,170 +424,170 @@ func ImportMarshalers(c *ipc.Capability) times.Marshalers {
 func writeTimes_echo_Params(p Times_echo_Params, t time.Time) error {
 	tWire, err := p.NewT()
 	if err != nil {
-		return ipc.InField("t", err)
+		return ipcimpl.InField("t", err)
 	}
-	return ipc.InField("t", writeTime(tWire, &t))
+	return ipcimpl.InField("t", writeTime(tWire, &t))
 }
 
 // readTimes_echo_Params reads the arguments of a call to times.Times.Echo from p.
 func readTimes_echo_Params(p Times_echo_Params, t *time.Time) error {
 	tWire, err := p.T()
 	if err != nil {
-		return ipc.InField("t", err)
+		return ipcimpl.InField("t", err)
 	}
-	return ipc.InField("t", readTime(tWire, t))
+	return ipcimpl.InField("t", readTime(tWire, t))
 }
 
 // writeTimes_echo_Results writes the results of times.Times.Echo into p.
 func writeTimes_echo_Results(p Times_echo_Results, result time.Time) error {
 	resultWire, err := p.NewResult()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result", writeTime(resultWire, &result))
+	return ipcimpl.InField("result", writeTime(resultWire, &result))
 }
 
 // readTimes_echo_Results reads the results of times.Times.Echo from p.
 func readTimes_echo_Results(p Times_echo_Results, result *time.Time) error {
 	resultWire, err := p.Result()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result", readTime(resultWire, result))
+	return ipcimpl.InField("result", readTime(resultWire, result))
 }
 
 // writeTimes_events_Params writes the arguments of a call to times.Times.Events into p.
 func writeTimes_events_Params(p Times_events_Params, events []times.Event, at map[string]time.Time, all []time.Time) error {
 	if err := writeEventList(ipcimpl.Field(p, 0), events); err != nil {
-		return ipc.InField("events", err)
+		return ipcimpl.InField("events", err)
 	}
 	if err := writeStringTimeMap(ipcimpl.Field(p, 1), at); err != nil {
-		return ipc.InField("at", err)
+		return ipcimpl.InField("at", err)
 	}
-	return ipc.InField("all", writeTimeList(ipcimpl.Field(p, 2), all))
+	return ipcimpl.InField("all", writeTimeList(ipcimpl.Field(p, 2), all))
 }
 
 // readTimes_events_Params reads the arguments of a call to times.Times.Events from p.
 func readTimes_events_Params(p Times_events_Params, events *[]times.Event, at *map[string]time.Time, all *[]time.Time) error {
 	if err := readEventList(ipcimpl.Field(p, 0), events); err != nil {
-		return ipc.InField("events", err)
+		return ipcimpl.InField("events", err)
 	}
 	if err := readStringTimeMap(ipcimpl.Field(p, 1), at); err != nil {
-		return ipc.InField("at", err)
+		return ipcimpl.InField("at", err)
 	}
-	return ipc.InField("all", readTimeList(ipcimpl.Field(p, 2), all))
+	return ipcimpl.InField("all", readTimeList(ipcimpl.Field(p, 2), all))
 }
 
 // writeTimes_events_Results writes the results of times.Times.Events into p.
 func writeTimes_events_Results(p Times_events_Results, result []times.Event, result1 map[string]time.Time, result2 []time.Time) error {
 	if err := writeEventList(ipcimpl.Field(p, 0), result); err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
 	if err := writeStringTimeMap(ipcimpl.Field(p, 1), result1); err != nil {
-		return ipc.InField("result1", err)
+		return ipcimpl.InField("result1", err)
 	}
-	return ipc.InField("result2", writeTimeList(ipcimpl.Field(p, 2), result2))
+	return ipcimpl.InField("result2", writeTimeList(ipcimpl.Field(p, 2), result2))
 }
 
 // readTimes_events_Results reads the results of times.Times.Events from p.
 func readTimes_events_Results(p Times_events_Results, result *[]times.Event, result1 *map[string]time.Time, result2 *[]time.Time) error {
 	if err := readEventList(ipcimpl.Field(p, 0), result); err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
 	if err := readStringTimeMap(ipcimpl.Field(p, 1), result1); err != nil {
-		return ipc.InField("result1", err)
+		return ipcimpl.InField("result1", err)
 	}
-	return ipc.InField("result2", readTimeList(ipcimpl.Field(p, 2), result2))
+	return ipcimpl.InField("result2", readTimeList(ipcimpl.Field(p, 2), result2))
 }
 
 // writeMarshalers_swap_Params writes the arguments of a call to times.Marshalers.Swap into p.
 func writeMarshalers_swap_Params(p Marshalers_swap_Params, v times.Version, p1 times.Point, vs []times.Version, pp *times.Point) error {
 	if err := writeVersion(ipcimpl.Field(p, 0), v); err != nil {
-		return ipc.InField("v", err)
+		return ipcimpl.InField("v", err)
 	}
 	if err := writePoint(ipcimpl.Field(p, 1), p1); err != nil {
-		return ipc.InField("p", err)
+		return ipcimpl.InField("p", err)
 	}
 	if err := writeVersionList(ipcimpl.Field(p, 2), vs); err != nil {
-		return ipc.InField("vs", err)
+		return ipcimpl.InField("vs", err)
 	}
-	return ipc.InField("pp", writeOptionalPoint(ipcimpl.Field(p, 3), pp))
+	return ipcimpl.InField("pp", writeOptionalPoint(ipcimpl.Field(p, 3), pp))
 }
 
 // readMarshalers_swap_Params reads the arguments of a call to times.Marshalers.Swap from p.
 func readMarshalers_swap_Params(p Marshalers_swap_Params, v *times.Version, p1 *times.Point, vs *[]times.Version, pp **times.Point) error {
 	if err := readVersion(ipcimpl.Field(p, 0), v); err != nil {
-		return ipc.InField("v", err)
+		return ipcimpl.InField("v", err)
 	}
 	if err := readPoint(ipcimpl.Field(p, 1), p1); err != nil {
-		return ipc.InField("p", err)
+		return ipcimpl.InField("p", err)
 	}
 	if err := readVersionList(ipcimpl.Field(p, 2), vs); err != nil {
-		return ipc.InField("vs", err)
+		return ipcimpl.InField("vs", err)
 	}
-	return ipc.InField("pp", readOptionalPoint(ipcimpl.Field(p, 3), pp))
+	return ipcimpl.InField("pp", readOptionalPoint(ipcimpl.Field(p, 3), pp))
 }
 
 // writeMarshalers_swap_Results writes the results of times.Marshalers.Swap into p.
 func writeMarshalers_swap_Results(p Marshalers_swap_Results, result times.Point, result1 times.Version, result2 []times.Version, result3 *times.Point) error {
 	if err := writePoint(ipcimpl.Field(p, 0), result); err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
 	if err := writeVersion(ipcimpl.Field(p, 1), result1); err != nil {
-		return ipc.InField("result1", err)
+		return ipcimpl.InField("result1", err)
 	}
 	if err := writeVersionList(ipcimpl.Field(p, 2), result2); err != nil {
-		return ipc.InField("result2", err)
+		return ipcimpl.InField("result2", err)
 	}
-	return ipc.InField("result3", writeOptionalPoint(ipcimpl.Field(p, 3), result3))
+	return ipcimpl.InField("result3", writeOptionalPoint(ipcimpl.Field(p, 3), result3))
 }
 
 // readMarshalers_swap_Results reads the results of times.Marshalers.Swap from p.
 func readMarshalers_swap_Results(p Marshalers_swap_Results, result *times.Point, result1 *times.Version, result2 *[]times.Version, result3 **times.Point) error {
 	if err := readPoint(ipcimpl.Field(p, 0), result); err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
 	if err := readVersion(ipcimpl.Field(p, 1), result1); err != nil {
-		return ipc.InField("result1", err)
+		return ipcimpl.InField("result1", err)
 	}
 	if err := readVersionList(ipcimpl.Field(p, 2), result2); err != nil {
-		return ipc.InField("result2", err)
+		return ipcimpl.InField("result2", err)
 	}
-	return ipc.InField("result3", readOptionalPoint(ipcimpl.Field(p, 3), result3))
+	return ipcimpl.InField("result3", readOptionalPoint(ipcimpl.Field(p, 3), result3))
 }
 
 // WriteEvent writes v into s.
 func WriteEvent(s Event, v *times.Event) error {
 	if err := s.SetName(v.Name); err != nil {
-		return ipc.InField("Name", err)
+		return ipcimpl.InField("Name", err)
 	}
 	atWire, err := s.NewAt()
 	if err != nil {
-		return ipc.InField("At", err)
+		return ipcimpl.InField("At", err)
 	}
 	if err := writeTime(atWire, &v.At); err != nil {
-		return ipc.InField("At", err)
+		return ipcimpl.InField("At", err)
 	}
-	return ipc.InField("Seen", writeOptionalTime(ipcimpl.Field(s, 2), v.Seen))
+	return ipcimpl.InField("Seen", writeOptionalTime(ipcimpl.Field(s, 2), v.Seen))
 }
 
 // ReadEvent reads s into v.
 func ReadEvent(s Event, v *times.Event) error {
 	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Name); err != nil {
-		return ipc.InField("Name", err)
+		return ipcimpl.InField("Name", err)
 	}
 	atWire, err := s.At()
 	if err != nil {
-		return ipc.InField("At", err)
+		return ipcimpl.InField("At", err)
 	}
 	if err := readTime(atWire, &v.At); err != nil {
-		return ipc.InField("At", err)
+		return ipcimpl.InField("At", err)
 	}
-	return ipc.InField("Seen", readOptionalTime(ipcimpl.Field(s, 2), &v.Seen))
+	return ipcimpl.InField("Seen", readOptionalTime(ipcimpl.Field(s, 2), &v.Seen))
 }
 
 // WriteWallTime writes v into s.
-func WriteWallTime(s WallTime, v *ipc.WallTime) error {
+func WriteWallTime(s WallTime, v *ipcimpl.WallTime) error {
 	s.SetSeconds(v.Seconds)
 	s.SetNanos(v.Nanos)
 	s.SetOffset(v.Offset)
@@ -595,29 +595,29 @@ func WriteWallTime(s WallTime, v *ipc.WallTime) error {
 }
 
 // ReadWallTime reads s into v.
-func ReadWallTime(s WallTime, v *ipc.WallTime) error {
+func ReadWallTime(s WallTime, v *ipcimpl.WallTime) error {
 	v.Seconds = s.Seconds()
 	v.Nanos = s.Nanos()
 	v.Offset = s.Offset()
 	return nil
 }
 
-// writeTime converts *v with ipc.TimeToWire and writes it into s.
+// writeTime converts *v with ipcimpl.TimeToWire and writes it into s.
 func writeTime(s WallTime, v *time.Time) error {
-	wire, err := ipc.TimeToWire(*v)
+	wire, err := ipcimpl.TimeToWire(*v)
 	if err != nil {
 		return err
 	}
 	return WriteWallTime(s, &wire)
 }
 
-// readTime reads s into *dst, converting it with ipc.TimeFromWire.
+// readTime reads s into *dst, converting it with ipcimpl.TimeFromWire.
 func readTime(s WallTime, dst *time.Time) error {
-	var wire ipc.WallTime
+	var wire ipcimpl.WallTime
 	if err := ReadWallTime(s, &wire); err != nil {
 		return err
 	}
-	value, err := ipc.TimeFromWire(wire)
+	value, err := ipcimpl.TimeFromWire(wire)
 	if err != nil {
 		return err
 	}
@@ -654,22 +654,22 @@ func readOptionalTime(from ipcimpl.Pointer, dst **time.Time) error {
 	return nil
 }
 
-// writePoint converts v with ipc.MarshalBinary and writes it at at.
+// writePoint converts v with ipcimpl.MarshalBinary and writes it at at.
 func writePoint(at ipcimpl.Pointer, v times.Point) error {
-	wire, err := ipc.MarshalBinary[times.Point](v)
+	wire, err := ipcimpl.MarshalBinary[times.Point](v)
 	if err != nil {
 		return err
 	}
 	return at.SetData(wire)
 }
 
-// readPoint reads from into *dst, converting it with ipc.UnmarshalBinary.
+// readPoint reads from into *dst, converting it with ipcimpl.UnmarshalBinary.
 func readPoint(from ipcimpl.Pointer, dst *times.Point) error {
 	var wire []byte
 	if err := ipcimpl.ReadData(from, &wire); err != nil {
 		return err
 	}
-	value, err := ipc.UnmarshalBinary[times.Point](wire)
+	value, err := ipcimpl.UnmarshalBinary[times.Point](wire)
 	if err != nil {
 		return err
 	}
@@ -688,7 +688,7 @@ func writeEventList(at ipcimpl.Pointer, v []times.Event) error {
 	}
 	for i := range v {
 		if err := WriteEvent(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -703,7 +703,7 @@ func readEventList(from ipcimpl.Pointer, dst *[]times.Event) error {
 	v := make([]times.Event, n)
 	for i := range v {
 		if err := ReadEvent(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v
@@ -719,17 +719,17 @@ func writeStringTimeMap(at ipcimpl.Pointer, v map[string]time.Time) error {
 	if err != nil {
 		return err
 	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
 		entry := l.At(i)
 		if err := entry.SetKey(e.Key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
+			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
 		}
 		valueWire, err := entry.NewValue()
 		if err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 		if err := writeTime(valueWire, &e.Value); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -745,7 +745,7 @@ func readStringTimeMap(from ipcimpl.Pointer, dst *map[string]time.Time) error {
 	if !l.IsValid() {
 		return nil
 	}
-	n, err := ipc.MapLen[string, time.Time](l)
+	n, err := ipcimpl.MapSize[string, time.Time](l)
 	if err != nil {
 		return err
 	}
@@ -754,18 +754,18 @@ func readStringTimeMap(from ipcimpl.Pointer, dst *map[string]time.Time) error {
 		entry := l.At(i)
 		var key string
 		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
+			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
 		}
 		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
+			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
 		}
 		var value time.Time
 		valueWire, err := entry.Value()
 		if err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 		if err := readTime(valueWire, &value); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 		m[key] = value
 	}
@@ -784,7 +784,7 @@ func writeTimeList(at ipcimpl.Pointer, v []time.Time) error {
 	}
 	for i := range v {
 		if err := writeTime(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -799,29 +799,29 @@ func readTimeList(from ipcimpl.Pointer, dst *[]time.Time) error {
 	v := make([]time.Time, n)
 	for i := range v {
 		if err := readTime(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v
 	return nil
 }
 
-// writeVersion converts v with ipc.MarshalText and writes it at at.
+// writeVersion converts v with ipcimpl.MarshalText and writes it at at.
 func writeVersion(at ipcimpl.Pointer, v times.Version) error {
-	wire, err := ipc.MarshalText[times.Version](v)
+	wire, err := ipcimpl.MarshalText[times.Version](v)
 	if err != nil {
 		return err
 	}
 	return at.SetText(wire)
 }
 
-// readVersion reads from into *dst, converting it with ipc.UnmarshalText.
+// readVersion reads from into *dst, converting it with ipcimpl.UnmarshalText.
 func readVersion(from ipcimpl.Pointer, dst *times.Version) error {
 	var wire string
 	if err := ipcimpl.ReadText(from, &wire); err != nil {
 		return err
 	}
-	value, err := ipc.UnmarshalText[times.Version](wire)
+	value, err := ipcimpl.UnmarshalText[times.Version](wire)
 	if err != nil {
 		return err
 	}
@@ -840,7 +840,7 @@ func writeVersionList(at ipcimpl.Pointer, v []times.Version) error {
 	}
 	for i := range v {
 		if err := writeVersion(ipcimpl.Elem(l, i), v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -855,7 +855,7 @@ func readVersionList(from ipcimpl.Pointer, dst *[]times.Version) error {
 	v := make([]times.Version, n)
 	for i := range v {
 		if err := readVersion(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v

@@ -24,7 +24,7 @@ import (
 )
 
 // This code needs a runtime that supports this version of generated code.
-const _ = ipcimpl.SupportPackageIsVersion2
+const _ = ipcimpl.SupportPackageIsVersion3
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -36,7 +36,7 @@ func init() {
 // wire: errors.Is(err, chain.ErrUnknownBlock) holds for the error of a call whose implementation
 // returned an error wrapping it.
 func init() {
-	ipc.RegisterError("github.com/ifacegen/ifacegen/interfaces/chain.ErrUnknownBlock", chain.ErrUnknownBlock)
+	ipcimpl.RegisterError("github.com/ifacegen/ifacegen/interfaces/chain.ErrUnknownBlock", chain.ErrUnknownBlock)
 }
 
 // The methods of chain.Notifications on the wire.
@@ -124,7 +124,7 @@ func (c *NotificationsClient) UpdatedBlockTip(ctx context.Context) (err error) {
 // to the block locator's first hash.
 func (c *NotificationsClient) ChainStateFlushed(ctx context.Context, locator []chain.Hash) (err error) {
 	return ipcimpl.Call(ctx, c.c, &methodNotificationsChainStateFlushed, func(p capnp.Struct) error {
-		return ipc.InField("locator", writeHashList(ipcimpl.Field(p, 0), locator))
+		return ipcimpl.InField("locator", writeHashList(ipcimpl.Field(p, 0), locator))
 	}, nil)
 }
 
@@ -174,7 +174,7 @@ func (s notificationsServer) serveTransactionAddedToMempool(ctx context.Context,
 	if err := readNotifications_transactionAddedToMempool_Params(Notifications_transactionAddedToMempool_Params(call.Params()), &tx); err != nil {
 		return ipcimpl.ParamsError(&methodNotificationsTransactionAddedToMempool, err)
 	}
-	return ipc.ServerError(s.impl.TransactionAddedToMempool(ctx, tx))
+	return ipcimpl.ServerError(s.impl.TransactionAddedToMempool(ctx, tx))
 }
 
 // serveTransactionRemovedFromMempool serves chain.Notifications.TransactionRemovedFromMempool.
@@ -187,7 +187,7 @@ func (s notificationsServer) serveTransactionRemovedFromMempool(ctx context.Cont
 	if err := readNotifications_transactionRemovedFromMempool_Params(Notifications_transactionRemovedFromMempool_Params(call.Params()), &tx, &reason); err != nil {
 		return ipcimpl.ParamsError(&methodNotificationsTransactionRemovedFromMempool, err)
 	}
-	return ipc.ServerError(s.impl.TransactionRemovedFromMempool(ctx, tx, reason))
+	return ipcimpl.ServerError(s.impl.TransactionRemovedFromMempool(ctx, tx, reason))
 }
 
 // serveBlockConnected serves chain.Notifications.BlockConnected.
@@ -197,7 +197,7 @@ func (s notificationsServer) serveBlockConnected(ctx context.Context, call *capn
 	if err := readNotifications_blockConnected_Params(Notifications_blockConnected_Params(call.Params()), &block); err != nil {
 		return ipcimpl.ParamsError(&methodNotificationsBlockConnected, err)
 	}
-	return ipc.ServerError(s.impl.BlockConnected(ctx, block))
+	return ipcimpl.ServerError(s.impl.BlockConnected(ctx, block))
 }
 
 // serveBlockDisconnected serves chain.Notifications.BlockDisconnected.
@@ -207,13 +207,13 @@ func (s notificationsServer) serveBlockDisconnected(ctx context.Context, call *c
 	if err := readNotifications_blockDisconnected_Params(Notifications_blockDisconnected_Params(call.Params()), &block); err != nil {
 		return ipcimpl.ParamsError(&methodNotificationsBlockDisconnected, err)
 	}
-	return ipc.ServerError(s.impl.BlockDisconnected(ctx, block))
+	return ipcimpl.ServerError(s.impl.BlockDisconnected(ctx, block))
 }
 
 // serveUpdatedBlockTip serves chain.Notifications.UpdatedBlockTip.
 func (s notificationsServer) serveUpdatedBlockTip(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodNotificationsUpdatedBlockTip, &err)
-	return ipc.ServerError(s.impl.UpdatedBlockTip(ctx))
+	return ipcimpl.ServerError(s.impl.UpdatedBlockTip(ctx))
 }
 
 // serveChainStateFlushed serves chain.Notifications.ChainStateFlushed.
@@ -221,9 +221,9 @@ func (s notificationsServer) serveChainStateFlushed(ctx context.Context, call *c
 	defer ipcimpl.Recover(ctx, &methodNotificationsChainStateFlushed, &err)
 	var locator []chain.Hash
 	if err := readHashList(ipcimpl.Field(call.Params(), 0), &locator); err != nil {
-		return ipcimpl.ParamsError(&methodNotificationsChainStateFlushed, ipc.InField("locator", err))
+		return ipcimpl.ParamsError(&methodNotificationsChainStateFlushed, ipcimpl.InField("locator", err))
 	}
-	return ipc.ServerError(s.impl.ChainStateFlushed(ctx, locator))
+	return ipcimpl.ServerError(s.impl.ChainStateFlushed(ctx, locator))
 }
 
 // UnimplementedNotifications answers every method of chain.Notifications with an error wrapping ipc.ErrUnimplemented
@@ -235,34 +235,34 @@ type UnimplementedNotifications struct{}
 
 var _ chain.Notifications = UnimplementedNotifications{}
 
-// TransactionAddedToMempool returns ipc.Unimplemented("chain.Notifications.TransactionAddedToMempool").
+// TransactionAddedToMempool returns ipcimpl.Unimplemented("chain.Notifications.TransactionAddedToMempool").
 func (UnimplementedNotifications) TransactionAddedToMempool(context.Context, chain.Transaction) error {
-	return ipc.Unimplemented("chain.Notifications.TransactionAddedToMempool")
+	return ipcimpl.Unimplemented("chain.Notifications.TransactionAddedToMempool")
 }
 
-// TransactionRemovedFromMempool returns ipc.Unimplemented("chain.Notifications.TransactionRemovedFromMempool").
+// TransactionRemovedFromMempool returns ipcimpl.Unimplemented("chain.Notifications.TransactionRemovedFromMempool").
 func (UnimplementedNotifications) TransactionRemovedFromMempool(context.Context, chain.Transaction, chain.RemovalReason) error {
-	return ipc.Unimplemented("chain.Notifications.TransactionRemovedFromMempool")
+	return ipcimpl.Unimplemented("chain.Notifications.TransactionRemovedFromMempool")
 }
 
-// BlockConnected returns ipc.Unimplemented("chain.Notifications.BlockConnected").
+// BlockConnected returns ipcimpl.Unimplemented("chain.Notifications.BlockConnected").
 func (UnimplementedNotifications) BlockConnected(context.Context, chain.BlockInfo) error {
-	return ipc.Unimplemented("chain.Notifications.BlockConnected")
+	return ipcimpl.Unimplemented("chain.Notifications.BlockConnected")
 }
 
-// BlockDisconnected returns ipc.Unimplemented("chain.Notifications.BlockDisconnected").
+// BlockDisconnected returns ipcimpl.Unimplemented("chain.Notifications.BlockDisconnected").
 func (UnimplementedNotifications) BlockDisconnected(context.Context, chain.BlockInfo) error {
-	return ipc.Unimplemented("chain.Notifications.BlockDisconnected")
+	return ipcimpl.Unimplemented("chain.Notifications.BlockDisconnected")
 }
 
-// UpdatedBlockTip returns ipc.Unimplemented("chain.Notifications.UpdatedBlockTip").
+// UpdatedBlockTip returns ipcimpl.Unimplemented("chain.Notifications.UpdatedBlockTip").
 func (UnimplementedNotifications) UpdatedBlockTip(context.Context) error {
-	return ipc.Unimplemented("chain.Notifications.UpdatedBlockTip")
+	return ipcimpl.Unimplemented("chain.Notifications.UpdatedBlockTip")
 }
 
-// ChainStateFlushed returns ipc.Unimplemented("chain.Notifications.ChainStateFlushed").
+// ChainStateFlushed returns ipcimpl.Unimplemented("chain.Notifications.ChainStateFlushed").
 func (UnimplementedNotifications) ChainStateFlushed(context.Context, []chain.Hash) error {
-	return ipc.Unimplemented("chain.Notifications.ChainStateFlushed")
+	return ipcimpl.Unimplemented("chain.Notifications.ChainStateFlushed")
 }
 
 // ExportNotifications returns a new reference to the capability that carries v: nil for nil, the
@@ -370,7 +370,7 @@ func (s handlerServer) Dispatch(ctx context.Context, call *capnprpc.Call) error 
 // serveDisconnect serves chain.Handler.Disconnect.
 func (s handlerServer) serveDisconnect(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodHandlerDisconnect, &err)
-	return ipc.ServerError(s.impl.Disconnect(ctx))
+	return ipcimpl.ServerError(s.impl.Disconnect(ctx))
 }
 
 // UnimplementedHandler answers every method of chain.Handler with an error wrapping ipc.ErrUnimplemented
@@ -382,9 +382,9 @@ type UnimplementedHandler struct{}
 
 var _ chain.Handler = UnimplementedHandler{}
 
-// Disconnect returns ipc.Unimplemented("chain.Handler.Disconnect").
+// Disconnect returns ipcimpl.Unimplemented("chain.Handler.Disconnect").
 func (UnimplementedHandler) Disconnect(context.Context) error {
-	return ipc.Unimplemented("chain.Handler.Disconnect")
+	return ipcimpl.Unimplemented("chain.Handler.Disconnect")
 }
 
 // ExportHandler returns a new reference to the capability that carries v: nil for nil, the
@@ -485,7 +485,7 @@ func (c *ChainClient) GetBlockHash(ctx context.Context, height int32) (result ch
 		Chain_getBlockHash_Params(p).SetHeight(height)
 		return nil
 	}, func(r capnp.Struct) error {
-		return ipc.InField("result", readHash(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", readHash(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return chain.Hash{}, err
@@ -496,7 +496,7 @@ func (c *ChainClient) GetBlockHash(ctx context.Context, height int32) (result ch
 // GetTip returns the tip, or nil when the chain holds no block.
 func (c *ChainClient) GetTip(ctx context.Context) (result *chain.BlockRef, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodChainGetTip, nil, func(r capnp.Struct) error {
-		return ipc.InField("result", readOptionalBlockRef(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", readOptionalBlockRef(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -524,9 +524,9 @@ func (c *ChainClient) HaveBlockOnDisk(ctx context.Context, height int32) (result
 // or nil when the chain does not know it.
 func (c *ChainClient) FindBlock(ctx context.Context, hash chain.Hash) (result *chain.BlockInfo, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodChainFindBlock, func(p capnp.Struct) error {
-		return ipc.InField("hash", writeHash(ipcimpl.Field(p, 0), hash))
+		return ipcimpl.InField("hash", writeHash(ipcimpl.Field(p, 0), hash))
 	}, func(r capnp.Struct) error {
-		return ipc.InField("result", readOptionalBlockInfo(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", readOptionalBlockInfo(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -540,7 +540,7 @@ func (c *ChainClient) FindAncestorByHeight(ctx context.Context, blockHash chain.
 	err = ipcimpl.Call(ctx, c.c, &methodChainFindAncestorByHeight, func(p capnp.Struct) error {
 		return writeChain_findAncestorByHeight_Params(Chain_findAncestorByHeight_Params(p), blockHash, ancestorHeight)
 	}, func(r capnp.Struct) error {
-		return ipc.InField("result", readOptionalBlockInfo(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", readOptionalBlockInfo(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -551,7 +551,7 @@ func (c *ChainClient) FindAncestorByHeight(ctx context.Context, blockHash chain.
 // IsInMempool reports whether the transaction txid is in the mempool.
 func (c *ChainClient) IsInMempool(ctx context.Context, txid chain.Hash) (result bool, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodChainIsInMempool, func(p capnp.Struct) error {
-		return ipc.InField("txid", writeHash(ipcimpl.Field(p, 0), txid))
+		return ipcimpl.InField("txid", writeHash(ipcimpl.Field(p, 0), txid))
 	}, func(r capnp.Struct) error {
 		result = Chain_isInMempool_Results(r).Result()
 		return nil
@@ -623,7 +623,7 @@ func (c *ChainClient) IsInitialBlockDownload(ctx context.Context) (result bool, 
 // (the GUI's splash screen, the log).
 func (c *ChainClient) InitMessage(ctx context.Context, message string) (err error) {
 	return ipcimpl.Call(ctx, c.c, &methodChainInitMessage, func(p capnp.Struct) error {
-		return ipc.InField("message", Chain_initMessage_Params(p).SetMessage_(message))
+		return ipcimpl.InField("message", Chain_initMessage_Params(p).SetMessage_(message))
 	}, nil)
 }
 
@@ -632,7 +632,7 @@ func (c *ChainClient) InitMessage(ctx context.Context, message string) (err erro
 // (and finally releases) n; the caller owns the Handler.
 func (c *ChainClient) HandleNotifications(ctx context.Context, n chain.Notifications) (result chain.Handler, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodChainHandleNotifications, func(p capnp.Struct) error {
-		return ipc.InField("n", ipcimpl.SetCap(p, 0, ExportNotifications(n)))
+		return ipcimpl.InField("n", ipcimpl.SetCap(p, 0, ExportNotifications(n)))
 	}, func(r capnp.Struct) error {
 		result = ImportHandler(ipcimpl.Cap(r, 0))
 		return nil
@@ -648,7 +648,7 @@ func (c *ChainClient) HandleNotifications(ctx context.Context, n chain.Notificat
 // Do not call it from inside a notification.
 func (c *ChainClient) WaitForNotificationsIfTipChanged(ctx context.Context, oldTip chain.Hash) (err error) {
 	return ipcimpl.Call(ctx, c.c, &methodChainWaitForNotificationsIfTipChanged, func(p capnp.Struct) error {
-		return ipc.InField("oldTip", writeHash(ipcimpl.Field(p, 0), oldTip))
+		return ipcimpl.InField("oldTip", writeHash(ipcimpl.Field(p, 0), oldTip))
 	}, nil)
 }
 
@@ -656,7 +656,7 @@ func (c *ChainClient) WaitForNotificationsIfTipChanged(ctx context.Context, oldT
 // every transaction in the mempool, before it returns.
 func (c *ChainClient) RequestMempoolTransactions(ctx context.Context, n chain.Notifications) (err error) {
 	return ipcimpl.Call(ctx, c.c, &methodChainRequestMempoolTransactions, func(p capnp.Struct) error {
-		return ipc.InField("n", ipcimpl.SetCap(p, 0, ExportNotifications(n)))
+		return ipcimpl.InField("n", ipcimpl.SetCap(p, 0, ExportNotifications(n)))
 	}, nil)
 }
 
@@ -722,7 +722,7 @@ func (s chainServer) serveGetHeight(ctx context.Context, call *capnprpc.Call) (e
 	defer ipcimpl.Recover(ctx, &methodChainGetHeight, &err)
 	height, ok, err := s.impl.GetHeight(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainGetHeight, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		return writeChain_getHeight_Results(Chain_getHeight_Results(r), height, ok)
@@ -738,10 +738,10 @@ func (s chainServer) serveGetBlockHash(ctx context.Context, call *capnprpc.Call)
 	}
 	result, err := s.impl.GetBlockHash(ctx, height)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainGetBlockHash, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeHash(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", writeHash(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -750,10 +750,10 @@ func (s chainServer) serveGetTip(ctx context.Context, call *capnprpc.Call) (err 
 	defer ipcimpl.Recover(ctx, &methodChainGetTip, &err)
 	result, err := s.impl.GetTip(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainGetTip, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeOptionalBlockRef(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", writeOptionalBlockRef(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -766,7 +766,7 @@ func (s chainServer) serveHaveBlockOnDisk(ctx context.Context, call *capnprpc.Ca
 	}
 	result, err := s.impl.HaveBlockOnDisk(ctx, height)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainHaveBlockOnDisk, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		Chain_haveBlockOnDisk_Results(r).SetResult(result)
@@ -779,14 +779,14 @@ func (s chainServer) serveFindBlock(ctx context.Context, call *capnprpc.Call) (e
 	defer ipcimpl.Recover(ctx, &methodChainFindBlock, &err)
 	var hash chain.Hash
 	if err := readHash(ipcimpl.Field(call.Params(), 0), &hash); err != nil {
-		return ipcimpl.ParamsError(&methodChainFindBlock, ipc.InField("hash", err))
+		return ipcimpl.ParamsError(&methodChainFindBlock, ipcimpl.InField("hash", err))
 	}
 	result, err := s.impl.FindBlock(ctx, hash)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainFindBlock, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeOptionalBlockInfo(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", writeOptionalBlockInfo(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -802,10 +802,10 @@ func (s chainServer) serveFindAncestorByHeight(ctx context.Context, call *capnpr
 	}
 	result, err := s.impl.FindAncestorByHeight(ctx, blockHash, ancestorHeight)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainFindAncestorByHeight, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeOptionalBlockInfo(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", writeOptionalBlockInfo(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -814,11 +814,11 @@ func (s chainServer) serveIsInMempool(ctx context.Context, call *capnprpc.Call) 
 	defer ipcimpl.Recover(ctx, &methodChainIsInMempool, &err)
 	var txid chain.Hash
 	if err := readHash(ipcimpl.Field(call.Params(), 0), &txid); err != nil {
-		return ipcimpl.ParamsError(&methodChainIsInMempool, ipc.InField("txid", err))
+		return ipcimpl.ParamsError(&methodChainIsInMempool, ipcimpl.InField("txid", err))
 	}
 	result, err := s.impl.IsInMempool(ctx, txid)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainIsInMempool, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		Chain_isInMempool_Results(r).SetResult(result)
@@ -839,7 +839,7 @@ func (s chainServer) serveBroadcastTransaction(ctx context.Context, call *capnpr
 	}
 	ok, reason, err := s.impl.BroadcastTransaction(ctx, tx, maxTxFee, relay)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainBroadcastTransaction, capnp.ObjectSize{DataSize: 8, PointerCount: 1}, func(r capnp.Struct) error {
 		return writeChain_broadcastTransaction_Results(Chain_broadcastTransaction_Results(r), ok, reason)
@@ -858,7 +858,7 @@ func (s chainServer) serveEstimateSmartFee(ctx context.Context, call *capnprpc.C
 	}
 	feeRate, returnedTarget, err := s.impl.EstimateSmartFee(ctx, numBlocks, conservative)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainEstimateSmartFee, capnp.ObjectSize{DataSize: 16, PointerCount: 0}, func(r capnp.Struct) error {
 		return writeChain_estimateSmartFee_Results(Chain_estimateSmartFee_Results(r), feeRate, returnedTarget)
@@ -870,7 +870,7 @@ func (s chainServer) serveRelayMinFee(ctx context.Context, call *capnprpc.Call) 
 	defer ipcimpl.Recover(ctx, &methodChainRelayMinFee, &err)
 	result, err := s.impl.RelayMinFee(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainRelayMinFee, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		Chain_relayMinFee_Results(r).SetResult(int64(result))
@@ -883,7 +883,7 @@ func (s chainServer) serveIsInitialBlockDownload(ctx context.Context, call *capn
 	defer ipcimpl.Recover(ctx, &methodChainIsInitialBlockDownload, &err)
 	result, err := s.impl.IsInitialBlockDownload(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainIsInitialBlockDownload, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		Chain_isInitialBlockDownload_Results(r).SetResult(result)
@@ -896,9 +896,9 @@ func (s chainServer) serveInitMessage(ctx context.Context, call *capnprpc.Call) 
 	defer ipcimpl.Recover(ctx, &methodChainInitMessage, &err)
 	var message string
 	if err := ipcimpl.ReadText(ipcimpl.Field(call.Params(), 0), &message); err != nil {
-		return ipcimpl.ParamsError(&methodChainInitMessage, ipc.InField("message", err))
+		return ipcimpl.ParamsError(&methodChainInitMessage, ipcimpl.InField("message", err))
 	}
-	return ipc.ServerError(s.impl.InitMessage(ctx, message))
+	return ipcimpl.ServerError(s.impl.InitMessage(ctx, message))
 }
 
 // serveHandleNotifications serves chain.Chain.HandleNotifications.
@@ -910,10 +910,10 @@ func (s chainServer) serveHandleNotifications(ctx context.Context, call *capnprp
 	}
 	result, err := s.impl.HandleNotifications(ctx, n)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainHandleNotifications, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportHandler(result)))
+		return ipcimpl.InField("result", ipcimpl.SetCap(r, 0, ExportHandler(result)))
 	})
 }
 
@@ -922,9 +922,9 @@ func (s chainServer) serveWaitForNotificationsIfTipChanged(ctx context.Context, 
 	defer ipcimpl.Recover(ctx, &methodChainWaitForNotificationsIfTipChanged, &err)
 	var oldTip chain.Hash
 	if err := readHash(ipcimpl.Field(call.Params(), 0), &oldTip); err != nil {
-		return ipcimpl.ParamsError(&methodChainWaitForNotificationsIfTipChanged, ipc.InField("oldTip", err))
+		return ipcimpl.ParamsError(&methodChainWaitForNotificationsIfTipChanged, ipcimpl.InField("oldTip", err))
 	}
-	return ipc.ServerError(s.impl.WaitForNotificationsIfTipChanged(ctx, oldTip))
+	return ipcimpl.ServerError(s.impl.WaitForNotificationsIfTipChanged(ctx, oldTip))
 }
 
 // serveRequestMempoolTransactions serves chain.Chain.RequestMempoolTransactions.
@@ -934,7 +934,7 @@ func (s chainServer) serveRequestMempoolTransactions(ctx context.Context, call *
 	if err := readChain_requestMempoolTransactions_Params(Chain_requestMempoolTransactions_Params(call.Params()), &n); err != nil {
 		return ipcimpl.ParamsError(&methodChainRequestMempoolTransactions, err)
 	}
-	return ipc.ServerError(s.impl.RequestMempoolTransactions(ctx, n))
+	return ipcimpl.ServerError(s.impl.RequestMempoolTransactions(ctx, n))
 }
 
 // UnimplementedChain answers every method of chain.Chain with an error wrapping ipc.ErrUnimplemented
@@ -946,79 +946,79 @@ type UnimplementedChain struct{}
 
 var _ chain.Chain = UnimplementedChain{}
 
-// GetHeight returns ipc.Unimplemented("chain.Chain.GetHeight").
+// GetHeight returns ipcimpl.Unimplemented("chain.Chain.GetHeight").
 func (UnimplementedChain) GetHeight(context.Context) (int32, bool, error) {
-	return 0, false, ipc.Unimplemented("chain.Chain.GetHeight")
+	return 0, false, ipcimpl.Unimplemented("chain.Chain.GetHeight")
 }
 
-// GetBlockHash returns ipc.Unimplemented("chain.Chain.GetBlockHash").
+// GetBlockHash returns ipcimpl.Unimplemented("chain.Chain.GetBlockHash").
 func (UnimplementedChain) GetBlockHash(context.Context, int32) (chain.Hash, error) {
-	return chain.Hash{}, ipc.Unimplemented("chain.Chain.GetBlockHash")
+	return chain.Hash{}, ipcimpl.Unimplemented("chain.Chain.GetBlockHash")
 }
 
-// GetTip returns ipc.Unimplemented("chain.Chain.GetTip").
+// GetTip returns ipcimpl.Unimplemented("chain.Chain.GetTip").
 func (UnimplementedChain) GetTip(context.Context) (*chain.BlockRef, error) {
-	return nil, ipc.Unimplemented("chain.Chain.GetTip")
+	return nil, ipcimpl.Unimplemented("chain.Chain.GetTip")
 }
 
-// HaveBlockOnDisk returns ipc.Unimplemented("chain.Chain.HaveBlockOnDisk").
+// HaveBlockOnDisk returns ipcimpl.Unimplemented("chain.Chain.HaveBlockOnDisk").
 func (UnimplementedChain) HaveBlockOnDisk(context.Context, int32) (bool, error) {
-	return false, ipc.Unimplemented("chain.Chain.HaveBlockOnDisk")
+	return false, ipcimpl.Unimplemented("chain.Chain.HaveBlockOnDisk")
 }
 
-// FindBlock returns ipc.Unimplemented("chain.Chain.FindBlock").
+// FindBlock returns ipcimpl.Unimplemented("chain.Chain.FindBlock").
 func (UnimplementedChain) FindBlock(context.Context, chain.Hash) (*chain.BlockInfo, error) {
-	return nil, ipc.Unimplemented("chain.Chain.FindBlock")
+	return nil, ipcimpl.Unimplemented("chain.Chain.FindBlock")
 }
 
-// FindAncestorByHeight returns ipc.Unimplemented("chain.Chain.FindAncestorByHeight").
+// FindAncestorByHeight returns ipcimpl.Unimplemented("chain.Chain.FindAncestorByHeight").
 func (UnimplementedChain) FindAncestorByHeight(context.Context, chain.Hash, int32) (*chain.BlockInfo, error) {
-	return nil, ipc.Unimplemented("chain.Chain.FindAncestorByHeight")
+	return nil, ipcimpl.Unimplemented("chain.Chain.FindAncestorByHeight")
 }
 
-// IsInMempool returns ipc.Unimplemented("chain.Chain.IsInMempool").
+// IsInMempool returns ipcimpl.Unimplemented("chain.Chain.IsInMempool").
 func (UnimplementedChain) IsInMempool(context.Context, chain.Hash) (bool, error) {
-	return false, ipc.Unimplemented("chain.Chain.IsInMempool")
+	return false, ipcimpl.Unimplemented("chain.Chain.IsInMempool")
 }
 
-// BroadcastTransaction returns ipc.Unimplemented("chain.Chain.BroadcastTransaction").
+// BroadcastTransaction returns ipcimpl.Unimplemented("chain.Chain.BroadcastTransaction").
 func (UnimplementedChain) BroadcastTransaction(context.Context, chain.Transaction, chain.Amount, bool) (bool, string, error) {
-	return false, "", ipc.Unimplemented("chain.Chain.BroadcastTransaction")
+	return false, "", ipcimpl.Unimplemented("chain.Chain.BroadcastTransaction")
 }
 
-// EstimateSmartFee returns ipc.Unimplemented("chain.Chain.EstimateSmartFee").
+// EstimateSmartFee returns ipcimpl.Unimplemented("chain.Chain.EstimateSmartFee").
 func (UnimplementedChain) EstimateSmartFee(context.Context, int32, bool) (chain.Amount, int32, error) {
-	return 0, 0, ipc.Unimplemented("chain.Chain.EstimateSmartFee")
+	return 0, 0, ipcimpl.Unimplemented("chain.Chain.EstimateSmartFee")
 }
 
-// RelayMinFee returns ipc.Unimplemented("chain.Chain.RelayMinFee").
+// RelayMinFee returns ipcimpl.Unimplemented("chain.Chain.RelayMinFee").
 func (UnimplementedChain) RelayMinFee(context.Context) (chain.Amount, error) {
-	return 0, ipc.Unimplemented("chain.Chain.RelayMinFee")
+	return 0, ipcimpl.Unimplemented("chain.Chain.RelayMinFee")
 }
 
-// IsInitialBlockDownload returns ipc.Unimplemented("chain.Chain.IsInitialBlockDownload").
+// IsInitialBlockDownload returns ipcimpl.Unimplemented("chain.Chain.IsInitialBlockDownload").
 func (UnimplementedChain) IsInitialBlockDownload(context.Context) (bool, error) {
-	return false, ipc.Unimplemented("chain.Chain.IsInitialBlockDownload")
+	return false, ipcimpl.Unimplemented("chain.Chain.IsInitialBlockDownload")
 }
 
-// InitMessage returns ipc.Unimplemented("chain.Chain.InitMessage").
+// InitMessage returns ipcimpl.Unimplemented("chain.Chain.InitMessage").
 func (UnimplementedChain) InitMessage(context.Context, string) error {
-	return ipc.Unimplemented("chain.Chain.InitMessage")
+	return ipcimpl.Unimplemented("chain.Chain.InitMessage")
 }
 
-// HandleNotifications returns ipc.Unimplemented("chain.Chain.HandleNotifications").
+// HandleNotifications returns ipcimpl.Unimplemented("chain.Chain.HandleNotifications").
 func (UnimplementedChain) HandleNotifications(context.Context, chain.Notifications) (chain.Handler, error) {
-	return nil, ipc.Unimplemented("chain.Chain.HandleNotifications")
+	return nil, ipcimpl.Unimplemented("chain.Chain.HandleNotifications")
 }
 
-// WaitForNotificationsIfTipChanged returns ipc.Unimplemented("chain.Chain.WaitForNotificationsIfTipChanged").
+// WaitForNotificationsIfTipChanged returns ipcimpl.Unimplemented("chain.Chain.WaitForNotificationsIfTipChanged").
 func (UnimplementedChain) WaitForNotificationsIfTipChanged(context.Context, chain.Hash) error {
-	return ipc.Unimplemented("chain.Chain.WaitForNotificationsIfTipChanged")
+	return ipcimpl.Unimplemented("chain.Chain.WaitForNotificationsIfTipChanged")
 }
 
-// RequestMempoolTransactions returns ipc.Unimplemented("chain.Chain.RequestMempoolTransactions").
+// RequestMempoolTransactions returns ipcimpl.Unimplemented("chain.Chain.RequestMempoolTransactions").
 func (UnimplementedChain) RequestMempoolTransactions(context.Context, chain.Notifications) error {
-	return ipc.Unimplemented("chain.Chain.RequestMempoolTransactions")
+	return ipcimpl.Unimplemented("chain.Chain.RequestMempoolTransactions")
 }
 
 // ExportChain returns a new reference to the capability that carries v: nil for nil, the
@@ -1058,32 +1058,32 @@ func ImportChain(c *ipc.Capability) chain.Chain {
 func writeNotifications_transactionAddedToMempool_Params(p Notifications_transactionAddedToMempool_Params, tx chain.Transaction) error {
 	txWire, err := p.NewTx()
 	if err != nil {
-		return ipc.InField("tx", err)
+		return ipcimpl.InField("tx", err)
 	}
-	return ipc.InField("tx", WriteTransaction(txWire, &tx))
+	return ipcimpl.InField("tx", WriteTransaction(txWire, &tx))
 }
 
 // readNotifications_transactionAddedToMempool_Params reads the arguments of a call to chain.Notifications.TransactionAddedToMempool from p.
 func readNotifications_transactionAddedToMempool_Params(p Notifications_transactionAddedToMempool_Params, tx *chain.Transaction) error {
 	txWire, err := p.Tx()
 	if err != nil {
-		return ipc.InField("tx", err)
+		return ipcimpl.InField("tx", err)
 	}
-	return ipc.InField("tx", ReadTransaction(txWire, tx))
+	return ipcimpl.InField("tx", ReadTransaction(txWire, tx))
 }
 
 // writeNotifications_transactionRemovedFromMempool_Params writes the arguments of a call to chain.Notifications.TransactionRemovedFromMempool into p.
 func writeNotifications_transactionRemovedFromMempool_Params(p Notifications_transactionRemovedFromMempool_Params, tx chain.Transaction, reason chain.RemovalReason) error {
 	txWire, err := p.NewTx()
 	if err != nil {
-		return ipc.InField("tx", err)
+		return ipcimpl.InField("tx", err)
 	}
 	if err := WriteTransaction(txWire, &tx); err != nil {
-		return ipc.InField("tx", err)
+		return ipcimpl.InField("tx", err)
 	}
-	reasonWire, err := ipc.EnumValue(reason)
+	reasonWire, err := ipcimpl.EnumValue(reason)
 	if err != nil {
-		return ipc.InField("reason", err)
+		return ipcimpl.InField("reason", err)
 	}
 	p.SetReason(RemovalReason(reasonWire))
 	return nil
@@ -1093,10 +1093,10 @@ func writeNotifications_transactionRemovedFromMempool_Params(p Notifications_tra
 func readNotifications_transactionRemovedFromMempool_Params(p Notifications_transactionRemovedFromMempool_Params, tx *chain.Transaction, reason *chain.RemovalReason) error {
 	txWire, err := p.Tx()
 	if err != nil {
-		return ipc.InField("tx", err)
+		return ipcimpl.InField("tx", err)
 	}
 	if err := ReadTransaction(txWire, tx); err != nil {
-		return ipc.InField("tx", err)
+		return ipcimpl.InField("tx", err)
 	}
 	*reason = chain.RemovalReason(p.Reason())
 	return nil
@@ -1106,36 +1106,36 @@ func readNotifications_transactionRemovedFromMempool_Params(p Notifications_tran
 func writeNotifications_blockConnected_Params(p Notifications_blockConnected_Params, block chain.BlockInfo) error {
 	blockWire, err := p.NewBlock()
 	if err != nil {
-		return ipc.InField("block", err)
+		return ipcimpl.InField("block", err)
 	}
-	return ipc.InField("block", WriteBlockInfo(blockWire, &block))
+	return ipcimpl.InField("block", WriteBlockInfo(blockWire, &block))
 }
 
 // readNotifications_blockConnected_Params reads the arguments of a call to chain.Notifications.BlockConnected from p.
 func readNotifications_blockConnected_Params(p Notifications_blockConnected_Params, block *chain.BlockInfo) error {
 	blockWire, err := p.Block()
 	if err != nil {
-		return ipc.InField("block", err)
+		return ipcimpl.InField("block", err)
 	}
-	return ipc.InField("block", ReadBlockInfo(blockWire, block))
+	return ipcimpl.InField("block", ReadBlockInfo(blockWire, block))
 }
 
 // writeNotifications_blockDisconnected_Params writes the arguments of a call to chain.Notifications.BlockDisconnected into p.
 func writeNotifications_blockDisconnected_Params(p Notifications_blockDisconnected_Params, block chain.BlockInfo) error {
 	blockWire, err := p.NewBlock()
 	if err != nil {
-		return ipc.InField("block", err)
+		return ipcimpl.InField("block", err)
 	}
-	return ipc.InField("block", WriteBlockInfo(blockWire, &block))
+	return ipcimpl.InField("block", WriteBlockInfo(blockWire, &block))
 }
 
 // readNotifications_blockDisconnected_Params reads the arguments of a call to chain.Notifications.BlockDisconnected from p.
 func readNotifications_blockDisconnected_Params(p Notifications_blockDisconnected_Params, block *chain.BlockInfo) error {
 	blockWire, err := p.Block()
 	if err != nil {
-		return ipc.InField("block", err)
+		return ipcimpl.InField("block", err)
 	}
-	return ipc.InField("block", ReadBlockInfo(blockWire, block))
+	return ipcimpl.InField("block", ReadBlockInfo(blockWire, block))
 }
 
 // writeChain_getHeight_Results writes the results of chain.Chain.GetHeight into p.
@@ -1167,7 +1167,7 @@ func readChain_haveBlockOnDisk_Params(p Chain_haveBlockOnDisk_Params, height *in
 // writeChain_findAncestorByHeight_Params writes the arguments of a call to chain.Chain.FindAncestorByHeight into p.
 func writeChain_findAncestorByHeight_Params(p Chain_findAncestorByHeight_Params, blockHash chain.Hash, ancestorHeight int32) error {
 	if err := writeHash(ipcimpl.Field(p, 0), blockHash); err != nil {
-		return ipc.InField("blockHash", err)
+		return ipcimpl.InField("blockHash", err)
 	}
 	p.SetAncestorHeight(ancestorHeight)
 	return nil
@@ -1176,7 +1176,7 @@ func writeChain_findAncestorByHeight_Params(p Chain_findAncestorByHeight_Params,
 // readChain_findAncestorByHeight_Params reads the arguments of a call to chain.Chain.FindAncestorByHeight from p.
 func readChain_findAncestorByHeight_Params(p Chain_findAncestorByHeight_Params, blockHash *chain.Hash, ancestorHeight *int32) error {
 	if err := readHash(ipcimpl.Field(p, 0), blockHash); err != nil {
-		return ipc.InField("blockHash", err)
+		return ipcimpl.InField("blockHash", err)
 	}
 	*ancestorHeight = p.AncestorHeight()
 	return nil
@@ -1186,10 +1186,10 @@ func readChain_findAncestorByHeight_Params(p Chain_findAncestorByHeight_Params, 
 func writeChain_broadcastTransaction_Params(p Chain_broadcastTransaction_Params, tx chain.Transaction, maxTxFee chain.Amount, relay bool) error {
 	txWire, err := p.NewTx()
 	if err != nil {
-		return ipc.InField("tx", err)
+		return ipcimpl.InField("tx", err)
 	}
 	if err := WriteTransaction(txWire, &tx); err != nil {
-		return ipc.InField("tx", err)
+		return ipcimpl.InField("tx", err)
 	}
 	p.SetMaxTxFee(int64(maxTxFee))
 	p.SetRelay(relay)
@@ -1200,10 +1200,10 @@ func writeChain_broadcastTransaction_Params(p Chain_broadcastTransaction_Params,
 func readChain_broadcastTransaction_Params(p Chain_broadcastTransaction_Params, tx *chain.Transaction, maxTxFee *chain.Amount, relay *bool) error {
 	txWire, err := p.Tx()
 	if err != nil {
-		return ipc.InField("tx", err)
+		return ipcimpl.InField("tx", err)
 	}
 	if err := ReadTransaction(txWire, tx); err != nil {
-		return ipc.InField("tx", err)
+		return ipcimpl.InField("tx", err)
 	}
 	*maxTxFee = chain.Amount(p.MaxTxFee())
 	*relay = p.Relay()
@@ -1213,13 +1213,13 @@ func readChain_broadcastTransaction_Params(p Chain_broadcastTransaction_Params, 
 // writeChain_broadcastTransaction_Results writes the results of chain.Chain.BroadcastTransaction into p.
 func writeChain_broadcastTransaction_Results(p Chain_broadcastTransaction_Results, ok bool, reason string) error {
 	p.SetOk(ok)
-	return ipc.InField("reason", p.SetReason(reason))
+	return ipcimpl.InField("reason", p.SetReason(reason))
 }
 
 // readChain_broadcastTransaction_Results reads the results of chain.Chain.BroadcastTransaction from p.
 func readChain_broadcastTransaction_Results(p Chain_broadcastTransaction_Results, ok *bool, reason *string) error {
 	*ok = p.Ok()
-	return ipc.InField("reason", ipcimpl.ReadText(ipcimpl.Field(p, 0), reason))
+	return ipcimpl.InField("reason", ipcimpl.ReadText(ipcimpl.Field(p, 0), reason))
 }
 
 // writeChain_estimateSmartFee_Params writes the arguments of a call to chain.Chain.EstimateSmartFee into p.
@@ -1265,33 +1265,33 @@ func readChain_requestMempoolTransactions_Params(p Chain_requestMempoolTransacti
 // WriteBlockInfo writes v into s.
 func WriteBlockInfo(s BlockInfo, v *chain.BlockInfo) error {
 	if err := writeHash(ipcimpl.Field(s, 0), v.Hash); err != nil {
-		return ipc.InField("Hash", err)
+		return ipcimpl.InField("Hash", err)
 	}
 	if err := writeHash(ipcimpl.Field(s, 1), v.PrevHash); err != nil {
-		return ipc.InField("PrevHash", err)
+		return ipcimpl.InField("PrevHash", err)
 	}
 	s.SetHeight(v.Height)
 	s.SetTime(v.Time)
-	return ipc.InField("Transactions", writeTransactionList(ipcimpl.Field(s, 2), v.Transactions))
+	return ipcimpl.InField("Transactions", writeTransactionList(ipcimpl.Field(s, 2), v.Transactions))
 }
 
 // ReadBlockInfo reads s into v.
 func ReadBlockInfo(s BlockInfo, v *chain.BlockInfo) error {
 	if err := readHash(ipcimpl.Field(s, 0), &v.Hash); err != nil {
-		return ipc.InField("Hash", err)
+		return ipcimpl.InField("Hash", err)
 	}
 	if err := readHash(ipcimpl.Field(s, 1), &v.PrevHash); err != nil {
-		return ipc.InField("PrevHash", err)
+		return ipcimpl.InField("PrevHash", err)
 	}
 	v.Height = s.Height()
 	v.Time = s.Time()
-	return ipc.InField("Transactions", readTransactionList(ipcimpl.Field(s, 2), &v.Transactions))
+	return ipcimpl.InField("Transactions", readTransactionList(ipcimpl.Field(s, 2), &v.Transactions))
 }
 
 // WriteBlockRef writes v into s.
 func WriteBlockRef(s BlockRef, v *chain.BlockRef) error {
 	if err := writeHash(ipcimpl.Field(s, 0), v.Hash); err != nil {
-		return ipc.InField("Hash", err)
+		return ipcimpl.InField("Hash", err)
 	}
 	s.SetHeight(v.Height)
 	return nil
@@ -1300,7 +1300,7 @@ func WriteBlockRef(s BlockRef, v *chain.BlockRef) error {
 // ReadBlockRef reads s into v.
 func ReadBlockRef(s BlockRef, v *chain.BlockRef) error {
 	if err := readHash(ipcimpl.Field(s, 0), &v.Hash); err != nil {
-		return ipc.InField("Hash", err)
+		return ipcimpl.InField("Hash", err)
 	}
 	v.Height = s.Height()
 	return nil
@@ -1309,7 +1309,7 @@ func ReadBlockRef(s BlockRef, v *chain.BlockRef) error {
 // WriteOutPoint writes v into s.
 func WriteOutPoint(s OutPoint, v *chain.OutPoint) error {
 	if err := writeHash(ipcimpl.Field(s, 0), v.TxID); err != nil {
-		return ipc.InField("TxID", err)
+		return ipcimpl.InField("TxID", err)
 	}
 	s.SetIndex(v.Index)
 	return nil
@@ -1318,7 +1318,7 @@ func WriteOutPoint(s OutPoint, v *chain.OutPoint) error {
 // ReadOutPoint reads s into v.
 func ReadOutPoint(s OutPoint, v *chain.OutPoint) error {
 	if err := readHash(ipcimpl.Field(s, 0), &v.TxID); err != nil {
-		return ipc.InField("TxID", err)
+		return ipcimpl.InField("TxID", err)
 	}
 	v.Index = s.Index()
 	return nil
@@ -1327,10 +1327,10 @@ func ReadOutPoint(s OutPoint, v *chain.OutPoint) error {
 // WriteTransaction writes v into s.
 func WriteTransaction(s Transaction, v *chain.Transaction) error {
 	if err := writeOutPointList(ipcimpl.Field(s, 0), v.Inputs); err != nil {
-		return ipc.InField("Inputs", err)
+		return ipcimpl.InField("Inputs", err)
 	}
 	if err := writeTxOutList(ipcimpl.Field(s, 1), v.Outputs); err != nil {
-		return ipc.InField("Outputs", err)
+		return ipcimpl.InField("Outputs", err)
 	}
 	s.SetLockTime(v.LockTime)
 	return nil
@@ -1339,10 +1339,10 @@ func WriteTransaction(s Transaction, v *chain.Transaction) error {
 // ReadTransaction reads s into v.
 func ReadTransaction(s Transaction, v *chain.Transaction) error {
 	if err := readOutPointList(ipcimpl.Field(s, 0), &v.Inputs); err != nil {
-		return ipc.InField("Inputs", err)
+		return ipcimpl.InField("Inputs", err)
 	}
 	if err := readTxOutList(ipcimpl.Field(s, 1), &v.Outputs); err != nil {
-		return ipc.InField("Outputs", err)
+		return ipcimpl.InField("Outputs", err)
 	}
 	v.LockTime = s.LockTime()
 	return nil
@@ -1351,13 +1351,13 @@ func ReadTransaction(s Transaction, v *chain.Transaction) error {
 // WriteTxOut writes v into s.
 func WriteTxOut(s TxOut, v *chain.TxOut) error {
 	s.SetValue(int64(v.Value))
-	return ipc.InField("Address", s.SetAddress(v.Address))
+	return ipcimpl.InField("Address", s.SetAddress(v.Address))
 }
 
 // ReadTxOut reads s into v.
 func ReadTxOut(s TxOut, v *chain.TxOut) error {
 	v.Value = chain.Amount(s.Value())
-	return ipc.InField("Address", ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Address))
+	return ipcimpl.InField("Address", ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Address))
 }
 
 // writeHashList points at at a new list holding v; a nil v leaves at null.
@@ -1371,7 +1371,7 @@ func writeHashList(at ipcimpl.Pointer, v []chain.Hash) error {
 	}
 	for i := range v {
 		if err := writeHash(ipcimpl.Elem(l, i), v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -1386,7 +1386,7 @@ func readHashList(from ipcimpl.Pointer, dst *[]chain.Hash) error {
 	v := make([]chain.Hash, n)
 	for i := range v {
 		if err := readHash(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v
@@ -1406,7 +1406,7 @@ func readHash(from ipcimpl.Pointer, dst *chain.Hash) error {
 	}
 	data := p.Data()
 	if len(data) != 32 {
-		return ipc.LengthError(len(data), 32)
+		return ipcimpl.LengthError(len(data), 32)
 	}
 	copy(dst[:], data)
 	return nil
@@ -1481,7 +1481,7 @@ func writeTransactionList(at ipcimpl.Pointer, v []chain.Transaction) error {
 	}
 	for i := range v {
 		if err := WriteTransaction(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -1496,7 +1496,7 @@ func readTransactionList(from ipcimpl.Pointer, dst *[]chain.Transaction) error {
 	v := make([]chain.Transaction, n)
 	for i := range v {
 		if err := ReadTransaction(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v
@@ -1514,7 +1514,7 @@ func writeOutPointList(at ipcimpl.Pointer, v []chain.OutPoint) error {
 	}
 	for i := range v {
 		if err := WriteOutPoint(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -1529,7 +1529,7 @@ func readOutPointList(from ipcimpl.Pointer, dst *[]chain.OutPoint) error {
 	v := make([]chain.OutPoint, n)
 	for i := range v {
 		if err := ReadOutPoint(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v
@@ -1547,7 +1547,7 @@ func writeTxOutList(at ipcimpl.Pointer, v []chain.TxOut) error {
 	}
 	for i := range v {
 		if err := WriteTxOut(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -1562,7 +1562,7 @@ func readTxOutList(from ipcimpl.Pointer, dst *[]chain.TxOut) error {
 	v := make([]chain.TxOut, n)
 	for i := range v {
 		if err := ReadTxOut(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v

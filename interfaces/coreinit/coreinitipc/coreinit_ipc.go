@@ -26,7 +26,7 @@ import (
 )
 
 // This code needs a runtime that supports this version of generated code.
-const _ = ipcimpl.SupportPackageIsVersion2
+const _ = ipcimpl.SupportPackageIsVersion3
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -130,10 +130,10 @@ func (s initServer) serveMakeEcho(ctx context.Context, call *capnprpc.Call) (err
 	defer ipcimpl.Recover(ctx, &methodInitMakeEcho, &err)
 	result, err := s.impl.MakeEcho(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodInitMakeEcho, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportEcho(result)))
+		return ipcimpl.InField("result", ipcimpl.SetCap(r, 0, ExportEcho(result)))
 	})
 }
 
@@ -142,10 +142,10 @@ func (s initServer) serveMakeMining(ctx context.Context, call *capnprpc.Call) (e
 	defer ipcimpl.Recover(ctx, &methodInitMakeMining, &err)
 	result, err := s.impl.MakeMining(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodInitMakeMining, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.SetCap(r, 0, coreminingipc.ExportMining(result)))
+		return ipcimpl.InField("result", ipcimpl.SetCap(r, 0, coreminingipc.ExportMining(result)))
 	})
 }
 
@@ -158,14 +158,14 @@ type UnimplementedInit struct{}
 
 var _ coreinit.Init = UnimplementedInit{}
 
-// MakeEcho returns ipc.Unimplemented("coreinit.Init.MakeEcho").
+// MakeEcho returns ipcimpl.Unimplemented("coreinit.Init.MakeEcho").
 func (UnimplementedInit) MakeEcho(context.Context) (coreinit.Echo, error) {
-	return nil, ipc.Unimplemented("coreinit.Init.MakeEcho")
+	return nil, ipcimpl.Unimplemented("coreinit.Init.MakeEcho")
 }
 
-// MakeMining returns ipc.Unimplemented("coreinit.Init.MakeMining").
+// MakeMining returns ipcimpl.Unimplemented("coreinit.Init.MakeMining").
 func (UnimplementedInit) MakeMining(context.Context) (coremining.Mining, error) {
-	return nil, ipc.Unimplemented("coreinit.Init.MakeMining")
+	return nil, ipcimpl.Unimplemented("coreinit.Init.MakeMining")
 }
 
 // ExportInit returns a new reference to the capability that carries v: nil for nil, the
@@ -244,9 +244,9 @@ func (c *EchoClient) Destroy(ctx context.Context) (err error) {
 // Echo returns its argument.
 func (c *EchoClient) Echo(ctx context.Context, echo string) (result string, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodEchoEcho, func(p capnp.Struct) error {
-		return ipc.InField("echo", Echo_echo_Params(p).SetEcho(echo))
+		return ipcimpl.InField("echo", Echo_echo_Params(p).SetEcho(echo))
 	}, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.ReadText(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadText(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return "", err
@@ -288,7 +288,7 @@ func (s echoServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
 // serveDestroy serves coreinit.Echo.Destroy.
 func (s echoServer) serveDestroy(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodEchoDestroy, &err)
-	return ipc.ServerError(s.impl.Destroy(ctx))
+	return ipcimpl.ServerError(s.impl.Destroy(ctx))
 }
 
 // serveEcho serves coreinit.Echo.Echo.
@@ -296,14 +296,14 @@ func (s echoServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err err
 	defer ipcimpl.Recover(ctx, &methodEchoEcho, &err)
 	var echo string
 	if err := ipcimpl.ReadText(ipcimpl.Field(call.Params(), 1), &echo); err != nil {
-		return ipcimpl.ParamsError(&methodEchoEcho, ipc.InField("echo", err))
+		return ipcimpl.ParamsError(&methodEchoEcho, ipcimpl.InField("echo", err))
 	}
 	result, err := s.impl.Echo(ctx, echo)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodEchoEcho, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", Echo_echo_Results(r).SetResult(result))
+		return ipcimpl.InField("result", Echo_echo_Results(r).SetResult(result))
 	})
 }
 
@@ -316,14 +316,14 @@ type UnimplementedEcho struct{}
 
 var _ coreinit.Echo = UnimplementedEcho{}
 
-// Destroy returns ipc.Unimplemented("coreinit.Echo.Destroy").
+// Destroy returns ipcimpl.Unimplemented("coreinit.Echo.Destroy").
 func (UnimplementedEcho) Destroy(context.Context) error {
-	return ipc.Unimplemented("coreinit.Echo.Destroy")
+	return ipcimpl.Unimplemented("coreinit.Echo.Destroy")
 }
 
-// Echo returns ipc.Unimplemented("coreinit.Echo.Echo").
+// Echo returns ipcimpl.Unimplemented("coreinit.Echo.Echo").
 func (UnimplementedEcho) Echo(context.Context, string) (string, error) {
-	return "", ipc.Unimplemented("coreinit.Echo.Echo")
+	return "", ipcimpl.Unimplemented("coreinit.Echo.Echo")
 }
 
 // ExportEcho returns a new reference to the capability that carries v: nil for nil, the

@@ -24,7 +24,7 @@ import (
 )
 
 // This code needs a runtime that supports this version of generated code.
-const _ = ipcimpl.SupportPackageIsVersion2
+const _ = ipcimpl.SupportPackageIsVersion3
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -101,7 +101,7 @@ func (c *MiningClient) GetTip(ctx context.Context) (result *coremining.BlockRef,
 	err = ipcimpl.Call(ctx, c.c, &methodMiningGetTip, nil, func(r capnp.Struct) error {
 		if Mining_getTip_Results(r).HasResultFlag() {
 			if err := readOptionalBlockRef(ipcimpl.Field(r, 0), &result); err != nil {
-				return ipc.InField("result", err)
+				return ipcimpl.InField("result", err)
 			}
 		}
 		return nil
@@ -161,7 +161,7 @@ func (c *MiningClient) Interrupt(ctx context.Context) (err error) {
 // SubmitBlock submits a full block (consensus serialization).
 func (c *MiningClient) SubmitBlock(ctx context.Context, block []byte) (reason string, debug string, result bool, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodMiningSubmitBlock, func(p capnp.Struct) error {
-		return ipc.InField("block", Mining_submitBlock_Params(p).SetBlock(block))
+		return ipcimpl.InField("block", Mining_submitBlock_Params(p).SetBlock(block))
 	}, func(r capnp.Struct) error {
 		return readMining_submitBlock_Results(Mining_submitBlock_Results(r), &reason, &debug, &result)
 	})
@@ -175,9 +175,9 @@ func (c *MiningClient) SubmitBlock(ctx context.Context, block []byte) (reason st
 // these txids (empty entries for unknown ones).
 func (c *MiningClient) GetTransactionsByTxID(ctx context.Context, txids [][]byte) (result [][]byte, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodMiningGetTransactionsByTxID, func(p capnp.Struct) error {
-		return ipc.InField("txids", writeBytesList(ipcimpl.Field(p, 1), txids))
+		return ipcimpl.InField("txids", writeBytesList(ipcimpl.Field(p, 1), txids))
 	}, func(r capnp.Struct) error {
-		return ipc.InField("result", readBytesList(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", readBytesList(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -188,9 +188,9 @@ func (c *MiningClient) GetTransactionsByTxID(ctx context.Context, txids [][]byte
 // GetTransactionsByWitnessID is GetTransactionsByTxID by wtxid.
 func (c *MiningClient) GetTransactionsByWitnessID(ctx context.Context, wtxids [][]byte) (result [][]byte, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodMiningGetTransactionsByWitnessID, func(p capnp.Struct) error {
-		return ipc.InField("wtxids", writeBytesList(ipcimpl.Field(p, 1), wtxids))
+		return ipcimpl.InField("wtxids", writeBytesList(ipcimpl.Field(p, 1), wtxids))
 	}, func(r capnp.Struct) error {
-		return ipc.InField("result", readBytesList(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", readBytesList(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -250,7 +250,7 @@ func (s miningServer) serveIsTestChain(ctx context.Context, call *capnprpc.Call)
 	defer ipcimpl.Recover(ctx, &methodMiningIsTestChain, &err)
 	result, err := s.impl.IsTestChain(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMiningIsTestChain, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		Mining_isTestChain_Results(r).SetResult(result)
@@ -263,7 +263,7 @@ func (s miningServer) serveIsInitialBlockDownload(ctx context.Context, call *cap
 	defer ipcimpl.Recover(ctx, &methodMiningIsInitialBlockDownload, &err)
 	result, err := s.impl.IsInitialBlockDownload(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMiningIsInitialBlockDownload, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		Mining_isInitialBlockDownload_Results(r).SetResult(result)
@@ -276,7 +276,7 @@ func (s miningServer) serveGetTip(ctx context.Context, call *capnprpc.Call) (err
 	defer ipcimpl.Recover(ctx, &methodMiningGetTip, &err)
 	result, err := s.impl.GetTip(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMiningGetTip, capnp.ObjectSize{DataSize: 8, PointerCount: 1}, func(r capnp.Struct) error {
 		return writeMining_getTip_Results(Mining_getTip_Results(r), result)
@@ -295,7 +295,7 @@ func (s miningServer) serveWaitTipChanged(ctx context.Context, call *capnprpc.Ca
 	}
 	result, err := s.impl.WaitTipChanged(ctx, currentTip, timeout)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMiningWaitTipChanged, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
 		return writeMining_waitTipChanged_Results(Mining_waitTipChanged_Results(r), result)
@@ -314,10 +314,10 @@ func (s miningServer) serveCreateNewBlock(ctx context.Context, call *capnprpc.Ca
 	}
 	result, err := s.impl.CreateNewBlock(ctx, options, cooldown)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMiningCreateNewBlock, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportBlockTemplate(result)))
+		return ipcimpl.InField("result", ipcimpl.SetCap(r, 0, ExportBlockTemplate(result)))
 	})
 }
 
@@ -333,7 +333,7 @@ func (s miningServer) serveCheckBlock(ctx context.Context, call *capnprpc.Call) 
 	}
 	reason, debug, result, err := s.impl.CheckBlock(ctx, block, options)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMiningCheckBlock, capnp.ObjectSize{DataSize: 8, PointerCount: 2}, func(r capnp.Struct) error {
 		return writeMining_checkBlock_Results(Mining_checkBlock_Results(r), reason, debug, result)
@@ -343,7 +343,7 @@ func (s miningServer) serveCheckBlock(ctx context.Context, call *capnprpc.Call) 
 // serveInterrupt serves coremining.Mining.Interrupt.
 func (s miningServer) serveInterrupt(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodMiningInterrupt, &err)
-	return ipc.ServerError(s.impl.Interrupt(ctx))
+	return ipcimpl.ServerError(s.impl.Interrupt(ctx))
 }
 
 // serveSubmitBlock serves coremining.Mining.SubmitBlock.
@@ -351,11 +351,11 @@ func (s miningServer) serveSubmitBlock(ctx context.Context, call *capnprpc.Call)
 	defer ipcimpl.Recover(ctx, &methodMiningSubmitBlock, &err)
 	var block []byte
 	if err := ipcimpl.ReadData(ipcimpl.Field(call.Params(), 1), &block); err != nil {
-		return ipcimpl.ParamsError(&methodMiningSubmitBlock, ipc.InField("block", err))
+		return ipcimpl.ParamsError(&methodMiningSubmitBlock, ipcimpl.InField("block", err))
 	}
 	reason, debug, result, err := s.impl.SubmitBlock(ctx, block)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMiningSubmitBlock, capnp.ObjectSize{DataSize: 8, PointerCount: 2}, func(r capnp.Struct) error {
 		return writeMining_submitBlock_Results(Mining_submitBlock_Results(r), reason, debug, result)
@@ -367,14 +367,14 @@ func (s miningServer) serveGetTransactionsByTxID(ctx context.Context, call *capn
 	defer ipcimpl.Recover(ctx, &methodMiningGetTransactionsByTxID, &err)
 	var txids [][]byte
 	if err := readBytesList(ipcimpl.Field(call.Params(), 1), &txids); err != nil {
-		return ipcimpl.ParamsError(&methodMiningGetTransactionsByTxID, ipc.InField("txids", err))
+		return ipcimpl.ParamsError(&methodMiningGetTransactionsByTxID, ipcimpl.InField("txids", err))
 	}
 	result, err := s.impl.GetTransactionsByTxID(ctx, txids)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMiningGetTransactionsByTxID, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeBytesList(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", writeBytesList(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -383,14 +383,14 @@ func (s miningServer) serveGetTransactionsByWitnessID(ctx context.Context, call 
 	defer ipcimpl.Recover(ctx, &methodMiningGetTransactionsByWitnessID, &err)
 	var wtxids [][]byte
 	if err := readBytesList(ipcimpl.Field(call.Params(), 1), &wtxids); err != nil {
-		return ipcimpl.ParamsError(&methodMiningGetTransactionsByWitnessID, ipc.InField("wtxids", err))
+		return ipcimpl.ParamsError(&methodMiningGetTransactionsByWitnessID, ipcimpl.InField("wtxids", err))
 	}
 	result, err := s.impl.GetTransactionsByWitnessID(ctx, wtxids)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMiningGetTransactionsByWitnessID, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeBytesList(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", writeBytesList(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -403,54 +403,54 @@ type UnimplementedMining struct{}
 
 var _ coremining.Mining = UnimplementedMining{}
 
-// IsTestChain returns ipc.Unimplemented("coremining.Mining.IsTestChain").
+// IsTestChain returns ipcimpl.Unimplemented("coremining.Mining.IsTestChain").
 func (UnimplementedMining) IsTestChain(context.Context) (bool, error) {
-	return false, ipc.Unimplemented("coremining.Mining.IsTestChain")
+	return false, ipcimpl.Unimplemented("coremining.Mining.IsTestChain")
 }
 
-// IsInitialBlockDownload returns ipc.Unimplemented("coremining.Mining.IsInitialBlockDownload").
+// IsInitialBlockDownload returns ipcimpl.Unimplemented("coremining.Mining.IsInitialBlockDownload").
 func (UnimplementedMining) IsInitialBlockDownload(context.Context) (bool, error) {
-	return false, ipc.Unimplemented("coremining.Mining.IsInitialBlockDownload")
+	return false, ipcimpl.Unimplemented("coremining.Mining.IsInitialBlockDownload")
 }
 
-// GetTip returns ipc.Unimplemented("coremining.Mining.GetTip").
+// GetTip returns ipcimpl.Unimplemented("coremining.Mining.GetTip").
 func (UnimplementedMining) GetTip(context.Context) (*coremining.BlockRef, error) {
-	return nil, ipc.Unimplemented("coremining.Mining.GetTip")
+	return nil, ipcimpl.Unimplemented("coremining.Mining.GetTip")
 }
 
-// WaitTipChanged returns ipc.Unimplemented("coremining.Mining.WaitTipChanged").
+// WaitTipChanged returns ipcimpl.Unimplemented("coremining.Mining.WaitTipChanged").
 func (UnimplementedMining) WaitTipChanged(context.Context, []byte, float64) (coremining.BlockRef, error) {
-	return coremining.BlockRef{}, ipc.Unimplemented("coremining.Mining.WaitTipChanged")
+	return coremining.BlockRef{}, ipcimpl.Unimplemented("coremining.Mining.WaitTipChanged")
 }
 
-// CreateNewBlock returns ipc.Unimplemented("coremining.Mining.CreateNewBlock").
+// CreateNewBlock returns ipcimpl.Unimplemented("coremining.Mining.CreateNewBlock").
 func (UnimplementedMining) CreateNewBlock(context.Context, coremining.BlockCreateOptions, bool) (coremining.BlockTemplate, error) {
-	return nil, ipc.Unimplemented("coremining.Mining.CreateNewBlock")
+	return nil, ipcimpl.Unimplemented("coremining.Mining.CreateNewBlock")
 }
 
-// CheckBlock returns ipc.Unimplemented("coremining.Mining.CheckBlock").
+// CheckBlock returns ipcimpl.Unimplemented("coremining.Mining.CheckBlock").
 func (UnimplementedMining) CheckBlock(context.Context, []byte, coremining.BlockCheckOptions) (string, string, bool, error) {
-	return "", "", false, ipc.Unimplemented("coremining.Mining.CheckBlock")
+	return "", "", false, ipcimpl.Unimplemented("coremining.Mining.CheckBlock")
 }
 
-// Interrupt returns ipc.Unimplemented("coremining.Mining.Interrupt").
+// Interrupt returns ipcimpl.Unimplemented("coremining.Mining.Interrupt").
 func (UnimplementedMining) Interrupt(context.Context) error {
-	return ipc.Unimplemented("coremining.Mining.Interrupt")
+	return ipcimpl.Unimplemented("coremining.Mining.Interrupt")
 }
 
-// SubmitBlock returns ipc.Unimplemented("coremining.Mining.SubmitBlock").
+// SubmitBlock returns ipcimpl.Unimplemented("coremining.Mining.SubmitBlock").
 func (UnimplementedMining) SubmitBlock(context.Context, []byte) (string, string, bool, error) {
-	return "", "", false, ipc.Unimplemented("coremining.Mining.SubmitBlock")
+	return "", "", false, ipcimpl.Unimplemented("coremining.Mining.SubmitBlock")
 }
 
-// GetTransactionsByTxID returns ipc.Unimplemented("coremining.Mining.GetTransactionsByTxID").
+// GetTransactionsByTxID returns ipcimpl.Unimplemented("coremining.Mining.GetTransactionsByTxID").
 func (UnimplementedMining) GetTransactionsByTxID(context.Context, [][]byte) ([][]byte, error) {
-	return nil, ipc.Unimplemented("coremining.Mining.GetTransactionsByTxID")
+	return nil, ipcimpl.Unimplemented("coremining.Mining.GetTransactionsByTxID")
 }
 
-// GetTransactionsByWitnessID returns ipc.Unimplemented("coremining.Mining.GetTransactionsByWitnessID").
+// GetTransactionsByWitnessID returns ipcimpl.Unimplemented("coremining.Mining.GetTransactionsByWitnessID").
 func (UnimplementedMining) GetTransactionsByWitnessID(context.Context, [][]byte) ([][]byte, error) {
-	return nil, ipc.Unimplemented("coremining.Mining.GetTransactionsByWitnessID")
+	return nil, ipcimpl.Unimplemented("coremining.Mining.GetTransactionsByWitnessID")
 }
 
 // ExportMining returns a new reference to the capability that carries v: nil for nil, the
@@ -539,7 +539,7 @@ func (c *BlockTemplateClient) Destroy(ctx context.Context) (err error) {
 // GetBlockHeader calls coremining.BlockTemplate.GetBlockHeader in the other process.
 func (c *BlockTemplateClient) GetBlockHeader(ctx context.Context) (result []byte, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetBlockHeader, nil, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.ReadData(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadData(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -550,7 +550,7 @@ func (c *BlockTemplateClient) GetBlockHeader(ctx context.Context) (result []byte
 // GetBlock calls coremining.BlockTemplate.GetBlock in the other process.
 func (c *BlockTemplateClient) GetBlock(ctx context.Context) (result []byte, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetBlock, nil, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.ReadData(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadData(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -561,7 +561,7 @@ func (c *BlockTemplateClient) GetBlock(ctx context.Context) (result []byte, err 
 // GetTxFees calls coremining.BlockTemplate.GetTxFees in the other process.
 func (c *BlockTemplateClient) GetTxFees(ctx context.Context) (result []int64, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetTxFees, nil, func(r capnp.Struct) error {
-		return ipc.InField("result", readInt64List(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", readInt64List(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -572,7 +572,7 @@ func (c *BlockTemplateClient) GetTxFees(ctx context.Context) (result []int64, er
 // GetTxSigops calls coremining.BlockTemplate.GetTxSigops in the other process.
 func (c *BlockTemplateClient) GetTxSigops(ctx context.Context) (result []int64, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetTxSigops, nil, func(r capnp.Struct) error {
-		return ipc.InField("result", readInt64List(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", readInt64List(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -594,7 +594,7 @@ func (c *BlockTemplateClient) GetCoinbaseTx(ctx context.Context) (result coremin
 // GetCoinbaseMerklePath calls coremining.BlockTemplate.GetCoinbaseMerklePath in the other process.
 func (c *BlockTemplateClient) GetCoinbaseMerklePath(ctx context.Context) (result [][]byte, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetCoinbaseMerklePath, nil, func(r capnp.Struct) error {
-		return ipc.InField("result", readBytesList(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", readBytesList(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -701,7 +701,7 @@ func (s blockTemplateServer) Dispatch(ctx context.Context, call *capnprpc.Call) 
 // serveDestroy serves coremining.BlockTemplate.Destroy.
 func (s blockTemplateServer) serveDestroy(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodBlockTemplateDestroy, &err)
-	return ipc.ServerError(s.impl.Destroy(ctx))
+	return ipcimpl.ServerError(s.impl.Destroy(ctx))
 }
 
 // serveGetBlockHeader serves coremining.BlockTemplate.GetBlockHeader.
@@ -709,10 +709,10 @@ func (s blockTemplateServer) serveGetBlockHeader(ctx context.Context, call *capn
 	defer ipcimpl.Recover(ctx, &methodBlockTemplateGetBlockHeader, &err)
 	result, err := s.impl.GetBlockHeader(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateGetBlockHeader, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", BlockTemplate_getBlockHeader_Results(r).SetResult(result))
+		return ipcimpl.InField("result", BlockTemplate_getBlockHeader_Results(r).SetResult(result))
 	})
 }
 
@@ -721,10 +721,10 @@ func (s blockTemplateServer) serveGetBlock(ctx context.Context, call *capnprpc.C
 	defer ipcimpl.Recover(ctx, &methodBlockTemplateGetBlock, &err)
 	result, err := s.impl.GetBlock(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateGetBlock, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", BlockTemplate_getBlock_Results(r).SetResult(result))
+		return ipcimpl.InField("result", BlockTemplate_getBlock_Results(r).SetResult(result))
 	})
 }
 
@@ -733,10 +733,10 @@ func (s blockTemplateServer) serveGetTxFees(ctx context.Context, call *capnprpc.
 	defer ipcimpl.Recover(ctx, &methodBlockTemplateGetTxFees, &err)
 	result, err := s.impl.GetTxFees(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateGetTxFees, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeInt64List(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", writeInt64List(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -745,10 +745,10 @@ func (s blockTemplateServer) serveGetTxSigops(ctx context.Context, call *capnprp
 	defer ipcimpl.Recover(ctx, &methodBlockTemplateGetTxSigops, &err)
 	result, err := s.impl.GetTxSigops(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateGetTxSigops, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeInt64List(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", writeInt64List(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -757,7 +757,7 @@ func (s blockTemplateServer) serveGetCoinbaseTx(ctx context.Context, call *capnp
 	defer ipcimpl.Recover(ctx, &methodBlockTemplateGetCoinbaseTx, &err)
 	result, err := s.impl.GetCoinbaseTx(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateGetCoinbaseTx, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
 		return writeBlockTemplate_getCoinbaseTx_Results(BlockTemplate_getCoinbaseTx_Results(r), result)
@@ -769,10 +769,10 @@ func (s blockTemplateServer) serveGetCoinbaseMerklePath(ctx context.Context, cal
 	defer ipcimpl.Recover(ctx, &methodBlockTemplateGetCoinbaseMerklePath, &err)
 	result, err := s.impl.GetCoinbaseMerklePath(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateGetCoinbaseMerklePath, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeBytesList(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", writeBytesList(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -790,7 +790,7 @@ func (s blockTemplateServer) serveSubmitSolution(ctx context.Context, call *capn
 	}
 	reason, debug, result, err := s.impl.SubmitSolution(ctx, version, timestamp, nonce, coinbase)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateSubmitSolution, capnp.ObjectSize{DataSize: 8, PointerCount: 2}, func(r capnp.Struct) error {
 		return writeBlockTemplate_submitSolution_Results(BlockTemplate_submitSolution_Results(r), reason, debug, result)
@@ -806,17 +806,17 @@ func (s blockTemplateServer) serveWaitNext(ctx context.Context, call *capnprpc.C
 	}
 	result, err := s.impl.WaitNext(ctx, options)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateWaitNext, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportBlockTemplate(result)))
+		return ipcimpl.InField("result", ipcimpl.SetCap(r, 0, ExportBlockTemplate(result)))
 	})
 }
 
 // serveInterruptWait serves coremining.BlockTemplate.InterruptWait.
 func (s blockTemplateServer) serveInterruptWait(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodBlockTemplateInterruptWait, &err)
-	return ipc.ServerError(s.impl.InterruptWait(ctx))
+	return ipcimpl.ServerError(s.impl.InterruptWait(ctx))
 }
 
 // serveSubmitSolutionOld7 serves coremining.BlockTemplate.SubmitSolutionOld7.
@@ -833,7 +833,7 @@ func (s blockTemplateServer) serveSubmitSolutionOld7(ctx context.Context, call *
 	}
 	result, err := s.impl.SubmitSolutionOld7(ctx, version, timestamp, nonce, coinbase)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateSubmitSolutionOld7, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		BlockTemplate_submitSolutionOld7_Results(r).SetResult(result)
@@ -850,59 +850,59 @@ type UnimplementedBlockTemplate struct{}
 
 var _ coremining.BlockTemplate = UnimplementedBlockTemplate{}
 
-// Destroy returns ipc.Unimplemented("coremining.BlockTemplate.Destroy").
+// Destroy returns ipcimpl.Unimplemented("coremining.BlockTemplate.Destroy").
 func (UnimplementedBlockTemplate) Destroy(context.Context) error {
-	return ipc.Unimplemented("coremining.BlockTemplate.Destroy")
+	return ipcimpl.Unimplemented("coremining.BlockTemplate.Destroy")
 }
 
-// GetBlockHeader returns ipc.Unimplemented("coremining.BlockTemplate.GetBlockHeader").
+// GetBlockHeader returns ipcimpl.Unimplemented("coremining.BlockTemplate.GetBlockHeader").
 func (UnimplementedBlockTemplate) GetBlockHeader(context.Context) ([]byte, error) {
-	return nil, ipc.Unimplemented("coremining.BlockTemplate.GetBlockHeader")
+	return nil, ipcimpl.Unimplemented("coremining.BlockTemplate.GetBlockHeader")
 }
 
-// GetBlock returns ipc.Unimplemented("coremining.BlockTemplate.GetBlock").
+// GetBlock returns ipcimpl.Unimplemented("coremining.BlockTemplate.GetBlock").
 func (UnimplementedBlockTemplate) GetBlock(context.Context) ([]byte, error) {
-	return nil, ipc.Unimplemented("coremining.BlockTemplate.GetBlock")
+	return nil, ipcimpl.Unimplemented("coremining.BlockTemplate.GetBlock")
 }
 
-// GetTxFees returns ipc.Unimplemented("coremining.BlockTemplate.GetTxFees").
+// GetTxFees returns ipcimpl.Unimplemented("coremining.BlockTemplate.GetTxFees").
 func (UnimplementedBlockTemplate) GetTxFees(context.Context) ([]int64, error) {
-	return nil, ipc.Unimplemented("coremining.BlockTemplate.GetTxFees")
+	return nil, ipcimpl.Unimplemented("coremining.BlockTemplate.GetTxFees")
 }
 
-// GetTxSigops returns ipc.Unimplemented("coremining.BlockTemplate.GetTxSigops").
+// GetTxSigops returns ipcimpl.Unimplemented("coremining.BlockTemplate.GetTxSigops").
 func (UnimplementedBlockTemplate) GetTxSigops(context.Context) ([]int64, error) {
-	return nil, ipc.Unimplemented("coremining.BlockTemplate.GetTxSigops")
+	return nil, ipcimpl.Unimplemented("coremining.BlockTemplate.GetTxSigops")
 }
 
-// GetCoinbaseTx returns ipc.Unimplemented("coremining.BlockTemplate.GetCoinbaseTx").
+// GetCoinbaseTx returns ipcimpl.Unimplemented("coremining.BlockTemplate.GetCoinbaseTx").
 func (UnimplementedBlockTemplate) GetCoinbaseTx(context.Context) (coremining.CoinbaseTx, error) {
-	return coremining.CoinbaseTx{}, ipc.Unimplemented("coremining.BlockTemplate.GetCoinbaseTx")
+	return coremining.CoinbaseTx{}, ipcimpl.Unimplemented("coremining.BlockTemplate.GetCoinbaseTx")
 }
 
-// GetCoinbaseMerklePath returns ipc.Unimplemented("coremining.BlockTemplate.GetCoinbaseMerklePath").
+// GetCoinbaseMerklePath returns ipcimpl.Unimplemented("coremining.BlockTemplate.GetCoinbaseMerklePath").
 func (UnimplementedBlockTemplate) GetCoinbaseMerklePath(context.Context) ([][]byte, error) {
-	return nil, ipc.Unimplemented("coremining.BlockTemplate.GetCoinbaseMerklePath")
+	return nil, ipcimpl.Unimplemented("coremining.BlockTemplate.GetCoinbaseMerklePath")
 }
 
-// SubmitSolution returns ipc.Unimplemented("coremining.BlockTemplate.SubmitSolution").
+// SubmitSolution returns ipcimpl.Unimplemented("coremining.BlockTemplate.SubmitSolution").
 func (UnimplementedBlockTemplate) SubmitSolution(context.Context, uint32, uint32, uint32, []byte) (string, string, bool, error) {
-	return "", "", false, ipc.Unimplemented("coremining.BlockTemplate.SubmitSolution")
+	return "", "", false, ipcimpl.Unimplemented("coremining.BlockTemplate.SubmitSolution")
 }
 
-// WaitNext returns ipc.Unimplemented("coremining.BlockTemplate.WaitNext").
+// WaitNext returns ipcimpl.Unimplemented("coremining.BlockTemplate.WaitNext").
 func (UnimplementedBlockTemplate) WaitNext(context.Context, coremining.BlockWaitOptions) (coremining.BlockTemplate, error) {
-	return nil, ipc.Unimplemented("coremining.BlockTemplate.WaitNext")
+	return nil, ipcimpl.Unimplemented("coremining.BlockTemplate.WaitNext")
 }
 
-// InterruptWait returns ipc.Unimplemented("coremining.BlockTemplate.InterruptWait").
+// InterruptWait returns ipcimpl.Unimplemented("coremining.BlockTemplate.InterruptWait").
 func (UnimplementedBlockTemplate) InterruptWait(context.Context) error {
-	return ipc.Unimplemented("coremining.BlockTemplate.InterruptWait")
+	return ipcimpl.Unimplemented("coremining.BlockTemplate.InterruptWait")
 }
 
-// SubmitSolutionOld7 returns ipc.Unimplemented("coremining.BlockTemplate.SubmitSolutionOld7").
+// SubmitSolutionOld7 returns ipcimpl.Unimplemented("coremining.BlockTemplate.SubmitSolutionOld7").
 func (UnimplementedBlockTemplate) SubmitSolutionOld7(context.Context, uint32, uint32, uint32, []byte) (bool, error) {
-	return false, ipc.Unimplemented("coremining.BlockTemplate.SubmitSolutionOld7")
+	return false, ipcimpl.Unimplemented("coremining.BlockTemplate.SubmitSolutionOld7")
 }
 
 // ExportBlockTemplate returns a new reference to the capability that carries v: nil for nil, the
@@ -941,7 +941,7 @@ func ImportBlockTemplate(c *ipc.Capability) coremining.BlockTemplate {
 // writeMining_getTip_Results writes the results of coremining.Mining.GetTip into p.
 func writeMining_getTip_Results(p Mining_getTip_Results, result *coremining.BlockRef) error {
 	if err := writeOptionalBlockRef(ipcimpl.Field(p, 0), result); err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
 	if result != nil {
 		p.SetHasResultFlag(true)
@@ -952,7 +952,7 @@ func writeMining_getTip_Results(p Mining_getTip_Results, result *coremining.Bloc
 // writeMining_waitTipChanged_Params writes the arguments of a call to coremining.Mining.WaitTipChanged into p.
 func writeMining_waitTipChanged_Params(p Mining_waitTipChanged_Params, currentTip []byte, timeout float64) error {
 	if err := p.SetCurrentTip(currentTip); err != nil {
-		return ipc.InField("currentTip", err)
+		return ipcimpl.InField("currentTip", err)
 	}
 	p.SetTimeout(timeout)
 	return nil
@@ -961,7 +961,7 @@ func writeMining_waitTipChanged_Params(p Mining_waitTipChanged_Params, currentTi
 // readMining_waitTipChanged_Params reads the arguments of a call to coremining.Mining.WaitTipChanged from p.
 func readMining_waitTipChanged_Params(p Mining_waitTipChanged_Params, currentTip *[]byte, timeout *float64) error {
 	if err := ipcimpl.ReadData(ipcimpl.Field(p, 1), currentTip); err != nil {
-		return ipc.InField("currentTip", err)
+		return ipcimpl.InField("currentTip", err)
 	}
 	*timeout = p.Timeout()
 	return nil
@@ -971,28 +971,28 @@ func readMining_waitTipChanged_Params(p Mining_waitTipChanged_Params, currentTip
 func writeMining_waitTipChanged_Results(p Mining_waitTipChanged_Results, result coremining.BlockRef) error {
 	resultWire, err := p.NewResult()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result", WriteBlockRef(resultWire, &result))
+	return ipcimpl.InField("result", WriteBlockRef(resultWire, &result))
 }
 
 // readMining_waitTipChanged_Results reads the results of coremining.Mining.WaitTipChanged from p.
 func readMining_waitTipChanged_Results(p Mining_waitTipChanged_Results, result *coremining.BlockRef) error {
 	resultWire, err := p.Result()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result", ReadBlockRef(resultWire, result))
+	return ipcimpl.InField("result", ReadBlockRef(resultWire, result))
 }
 
 // writeMining_createNewBlock_Params writes the arguments of a call to coremining.Mining.CreateNewBlock into p.
 func writeMining_createNewBlock_Params(p Mining_createNewBlock_Params, options coremining.BlockCreateOptions, cooldown bool) error {
 	optionsWire, err := p.NewOptions()
 	if err != nil {
-		return ipc.InField("options", err)
+		return ipcimpl.InField("options", err)
 	}
 	if err := WriteBlockCreateOptions(optionsWire, &options); err != nil {
-		return ipc.InField("options", err)
+		return ipcimpl.InField("options", err)
 	}
 	p.SetCooldown(cooldown)
 	return nil
@@ -1002,10 +1002,10 @@ func writeMining_createNewBlock_Params(p Mining_createNewBlock_Params, options c
 func readMining_createNewBlock_Params(p Mining_createNewBlock_Params, options *coremining.BlockCreateOptions, cooldown *bool) error {
 	optionsWire, err := p.Options()
 	if err != nil {
-		return ipc.InField("options", err)
+		return ipcimpl.InField("options", err)
 	}
 	if err := ReadBlockCreateOptions(optionsWire, options); err != nil {
-		return ipc.InField("options", err)
+		return ipcimpl.InField("options", err)
 	}
 	*cooldown = p.Cooldown()
 	return nil
@@ -1014,34 +1014,34 @@ func readMining_createNewBlock_Params(p Mining_createNewBlock_Params, options *c
 // writeMining_checkBlock_Params writes the arguments of a call to coremining.Mining.CheckBlock into p.
 func writeMining_checkBlock_Params(p Mining_checkBlock_Params, block []byte, options coremining.BlockCheckOptions) error {
 	if err := p.SetBlock(block); err != nil {
-		return ipc.InField("block", err)
+		return ipcimpl.InField("block", err)
 	}
 	optionsWire, err := p.NewOptions()
 	if err != nil {
-		return ipc.InField("options", err)
+		return ipcimpl.InField("options", err)
 	}
-	return ipc.InField("options", WriteBlockCheckOptions(optionsWire, &options))
+	return ipcimpl.InField("options", WriteBlockCheckOptions(optionsWire, &options))
 }
 
 // readMining_checkBlock_Params reads the arguments of a call to coremining.Mining.CheckBlock from p.
 func readMining_checkBlock_Params(p Mining_checkBlock_Params, block *[]byte, options *coremining.BlockCheckOptions) error {
 	if err := ipcimpl.ReadData(ipcimpl.Field(p, 1), block); err != nil {
-		return ipc.InField("block", err)
+		return ipcimpl.InField("block", err)
 	}
 	optionsWire, err := p.Options()
 	if err != nil {
-		return ipc.InField("options", err)
+		return ipcimpl.InField("options", err)
 	}
-	return ipc.InField("options", ReadBlockCheckOptions(optionsWire, options))
+	return ipcimpl.InField("options", ReadBlockCheckOptions(optionsWire, options))
 }
 
 // writeMining_checkBlock_Results writes the results of coremining.Mining.CheckBlock into p.
 func writeMining_checkBlock_Results(p Mining_checkBlock_Results, reason string, debug string, result bool) error {
 	if err := p.SetReason(reason); err != nil {
-		return ipc.InField("reason", err)
+		return ipcimpl.InField("reason", err)
 	}
 	if err := p.SetDebug(debug); err != nil {
-		return ipc.InField("debug", err)
+		return ipcimpl.InField("debug", err)
 	}
 	p.SetResult(result)
 	return nil
@@ -1050,10 +1050,10 @@ func writeMining_checkBlock_Results(p Mining_checkBlock_Results, reason string, 
 // readMining_checkBlock_Results reads the results of coremining.Mining.CheckBlock from p.
 func readMining_checkBlock_Results(p Mining_checkBlock_Results, reason *string, debug *string, result *bool) error {
 	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), reason); err != nil {
-		return ipc.InField("reason", err)
+		return ipcimpl.InField("reason", err)
 	}
 	if err := ipcimpl.ReadText(ipcimpl.Field(p, 1), debug); err != nil {
-		return ipc.InField("debug", err)
+		return ipcimpl.InField("debug", err)
 	}
 	*result = p.Result()
 	return nil
@@ -1062,10 +1062,10 @@ func readMining_checkBlock_Results(p Mining_checkBlock_Results, reason *string, 
 // writeMining_submitBlock_Results writes the results of coremining.Mining.SubmitBlock into p.
 func writeMining_submitBlock_Results(p Mining_submitBlock_Results, reason string, debug string, result bool) error {
 	if err := p.SetReason(reason); err != nil {
-		return ipc.InField("reason", err)
+		return ipcimpl.InField("reason", err)
 	}
 	if err := p.SetDebug(debug); err != nil {
-		return ipc.InField("debug", err)
+		return ipcimpl.InField("debug", err)
 	}
 	p.SetResult(result)
 	return nil
@@ -1074,10 +1074,10 @@ func writeMining_submitBlock_Results(p Mining_submitBlock_Results, reason string
 // readMining_submitBlock_Results reads the results of coremining.Mining.SubmitBlock from p.
 func readMining_submitBlock_Results(p Mining_submitBlock_Results, reason *string, debug *string, result *bool) error {
 	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), reason); err != nil {
-		return ipc.InField("reason", err)
+		return ipcimpl.InField("reason", err)
 	}
 	if err := ipcimpl.ReadText(ipcimpl.Field(p, 1), debug); err != nil {
-		return ipc.InField("debug", err)
+		return ipcimpl.InField("debug", err)
 	}
 	*result = p.Result()
 	return nil
@@ -1087,18 +1087,18 @@ func readMining_submitBlock_Results(p Mining_submitBlock_Results, reason *string
 func writeBlockTemplate_getCoinbaseTx_Results(p BlockTemplate_getCoinbaseTx_Results, result coremining.CoinbaseTx) error {
 	resultWire, err := p.NewResult()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result", WriteCoinbaseTx(resultWire, &result))
+	return ipcimpl.InField("result", WriteCoinbaseTx(resultWire, &result))
 }
 
 // readBlockTemplate_getCoinbaseTx_Results reads the results of coremining.BlockTemplate.GetCoinbaseTx from p.
 func readBlockTemplate_getCoinbaseTx_Results(p BlockTemplate_getCoinbaseTx_Results, result *coremining.CoinbaseTx) error {
 	resultWire, err := p.Result()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result", ReadCoinbaseTx(resultWire, result))
+	return ipcimpl.InField("result", ReadCoinbaseTx(resultWire, result))
 }
 
 // writeBlockTemplate_submitSolution_Params writes the arguments of a call to coremining.BlockTemplate.SubmitSolution into p.
@@ -1106,7 +1106,7 @@ func writeBlockTemplate_submitSolution_Params(p BlockTemplate_submitSolution_Par
 	p.SetVersion(version)
 	p.SetTimestamp(timestamp)
 	p.SetNonce(nonce)
-	return ipc.InField("coinbase", p.SetCoinbase(coinbase))
+	return ipcimpl.InField("coinbase", p.SetCoinbase(coinbase))
 }
 
 // readBlockTemplate_submitSolution_Params reads the arguments of a call to coremining.BlockTemplate.SubmitSolution from p.
@@ -1114,16 +1114,16 @@ func readBlockTemplate_submitSolution_Params(p BlockTemplate_submitSolution_Para
 	*version = p.Version()
 	*timestamp = p.Timestamp()
 	*nonce = p.Nonce()
-	return ipc.InField("coinbase", ipcimpl.ReadData(ipcimpl.Field(p, 1), coinbase))
+	return ipcimpl.InField("coinbase", ipcimpl.ReadData(ipcimpl.Field(p, 1), coinbase))
 }
 
 // writeBlockTemplate_submitSolution_Results writes the results of coremining.BlockTemplate.SubmitSolution into p.
 func writeBlockTemplate_submitSolution_Results(p BlockTemplate_submitSolution_Results, reason string, debug string, result bool) error {
 	if err := p.SetReason(reason); err != nil {
-		return ipc.InField("reason", err)
+		return ipcimpl.InField("reason", err)
 	}
 	if err := p.SetDebug(debug); err != nil {
-		return ipc.InField("debug", err)
+		return ipcimpl.InField("debug", err)
 	}
 	p.SetResult(result)
 	return nil
@@ -1132,10 +1132,10 @@ func writeBlockTemplate_submitSolution_Results(p BlockTemplate_submitSolution_Re
 // readBlockTemplate_submitSolution_Results reads the results of coremining.BlockTemplate.SubmitSolution from p.
 func readBlockTemplate_submitSolution_Results(p BlockTemplate_submitSolution_Results, reason *string, debug *string, result *bool) error {
 	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), reason); err != nil {
-		return ipc.InField("reason", err)
+		return ipcimpl.InField("reason", err)
 	}
 	if err := ipcimpl.ReadText(ipcimpl.Field(p, 1), debug); err != nil {
-		return ipc.InField("debug", err)
+		return ipcimpl.InField("debug", err)
 	}
 	*result = p.Result()
 	return nil
@@ -1145,18 +1145,18 @@ func readBlockTemplate_submitSolution_Results(p BlockTemplate_submitSolution_Res
 func writeBlockTemplate_waitNext_Params(p BlockTemplate_waitNext_Params, options coremining.BlockWaitOptions) error {
 	optionsWire, err := p.NewOptions()
 	if err != nil {
-		return ipc.InField("options", err)
+		return ipcimpl.InField("options", err)
 	}
-	return ipc.InField("options", WriteBlockWaitOptions(optionsWire, &options))
+	return ipcimpl.InField("options", WriteBlockWaitOptions(optionsWire, &options))
 }
 
 // readBlockTemplate_waitNext_Params reads the arguments of a call to coremining.BlockTemplate.WaitNext from p.
 func readBlockTemplate_waitNext_Params(p BlockTemplate_waitNext_Params, options *coremining.BlockWaitOptions) error {
 	optionsWire, err := p.Options()
 	if err != nil {
-		return ipc.InField("options", err)
+		return ipcimpl.InField("options", err)
 	}
-	return ipc.InField("options", ReadBlockWaitOptions(optionsWire, options))
+	return ipcimpl.InField("options", ReadBlockWaitOptions(optionsWire, options))
 }
 
 // writeBlockTemplate_submitSolutionOld7_Params writes the arguments of a call to coremining.BlockTemplate.SubmitSolutionOld7 into p.
@@ -1164,7 +1164,7 @@ func writeBlockTemplate_submitSolutionOld7_Params(p BlockTemplate_submitSolution
 	p.SetVersion(version)
 	p.SetTimestamp(timestamp)
 	p.SetNonce(nonce)
-	return ipc.InField("coinbase", p.SetCoinbase(coinbase))
+	return ipcimpl.InField("coinbase", p.SetCoinbase(coinbase))
 }
 
 // readBlockTemplate_submitSolutionOld7_Params reads the arguments of a call to coremining.BlockTemplate.SubmitSolutionOld7 from p.
@@ -1172,7 +1172,7 @@ func readBlockTemplate_submitSolutionOld7_Params(p BlockTemplate_submitSolutionO
 	*version = p.Version()
 	*timestamp = p.Timestamp()
 	*nonce = p.Nonce()
-	return ipc.InField("coinbase", ipcimpl.ReadData(ipcimpl.Field(p, 1), coinbase))
+	return ipcimpl.InField("coinbase", ipcimpl.ReadData(ipcimpl.Field(p, 1), coinbase))
 }
 
 // WriteBlockCheckOptions writes v into s.
@@ -1208,7 +1208,7 @@ func ReadBlockCreateOptions(s BlockCreateOptions, v *coremining.BlockCreateOptio
 // WriteBlockRef writes v into s.
 func WriteBlockRef(s BlockRef, v *coremining.BlockRef) error {
 	if err := s.SetHash(v.Hash); err != nil {
-		return ipc.InField("Hash", err)
+		return ipcimpl.InField("Hash", err)
 	}
 	s.SetHeight(v.Height)
 	return nil
@@ -1217,7 +1217,7 @@ func WriteBlockRef(s BlockRef, v *coremining.BlockRef) error {
 // ReadBlockRef reads s into v.
 func ReadBlockRef(s BlockRef, v *coremining.BlockRef) error {
 	if err := ipcimpl.ReadData(ipcimpl.Field(s, 0), &v.Hash); err != nil {
-		return ipc.InField("Hash", err)
+		return ipcimpl.InField("Hash", err)
 	}
 	v.Height = s.Height()
 	return nil
@@ -1242,14 +1242,14 @@ func WriteCoinbaseTx(s CoinbaseTx, v *coremining.CoinbaseTx) error {
 	s.SetVersion(v.Version)
 	s.SetSequence(v.Sequence)
 	if err := s.SetScriptSigPrefix(v.ScriptSigPrefix); err != nil {
-		return ipc.InField("ScriptSigPrefix", err)
+		return ipcimpl.InField("ScriptSigPrefix", err)
 	}
 	if err := s.SetWitness(v.Witness); err != nil {
-		return ipc.InField("Witness", err)
+		return ipcimpl.InField("Witness", err)
 	}
 	s.SetBlockRewardRemaining(v.BlockRewardRemaining)
 	if err := writeBytesList(ipcimpl.Field(s, 2), v.RequiredOutputs); err != nil {
-		return ipc.InField("RequiredOutputs", err)
+		return ipcimpl.InField("RequiredOutputs", err)
 	}
 	s.SetLockTime(v.LockTime)
 	return nil
@@ -1260,14 +1260,14 @@ func ReadCoinbaseTx(s CoinbaseTx, v *coremining.CoinbaseTx) error {
 	v.Version = s.Version()
 	v.Sequence = s.Sequence()
 	if err := ipcimpl.ReadData(ipcimpl.Field(s, 0), &v.ScriptSigPrefix); err != nil {
-		return ipc.InField("ScriptSigPrefix", err)
+		return ipcimpl.InField("ScriptSigPrefix", err)
 	}
 	if err := ipcimpl.ReadData(ipcimpl.Field(s, 1), &v.Witness); err != nil {
-		return ipc.InField("Witness", err)
+		return ipcimpl.InField("Witness", err)
 	}
 	v.BlockRewardRemaining = s.BlockRewardRemaining()
 	if err := readBytesList(ipcimpl.Field(s, 2), &v.RequiredOutputs); err != nil {
-		return ipc.InField("RequiredOutputs", err)
+		return ipcimpl.InField("RequiredOutputs", err)
 	}
 	v.LockTime = s.LockTime()
 	return nil
@@ -1312,8 +1312,8 @@ func writeBytesList(at ipcimpl.Pointer, v [][]byte) error {
 		return err
 	}
 	for i := range v {
-		if err := ipc.SetDataAt(l, i, v[i]); err != nil {
-			return ipc.InElem(i, err)
+		if err := ipcimpl.SetDataAt(l, i, v[i]); err != nil {
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -1328,7 +1328,7 @@ func readBytesList(from ipcimpl.Pointer, dst *[][]byte) error {
 	v := make([][]byte, n)
 	for i := range v {
 		if err := ipcimpl.ReadData(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v

@@ -24,7 +24,7 @@ import (
 )
 
 // This code needs a runtime that supports this version of generated code.
-const _ = ipcimpl.SupportPackageIsVersion2
+const _ = ipcimpl.SupportPackageIsVersion3
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -66,9 +66,9 @@ func (c *EchoClient) Release() {
 // Echo returns message unchanged.
 func (c *EchoClient) Echo(ctx context.Context, message string) (result string, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodEchoEcho, func(p capnp.Struct) error {
-		return ipc.InField("message", Echo_echo_Params(p).SetMessage_(message))
+		return ipcimpl.InField("message", Echo_echo_Params(p).SetMessage_(message))
 	}, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.ReadText(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadText(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return "", err
@@ -110,14 +110,14 @@ func (s echoServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err err
 	defer ipcimpl.Recover(ctx, &methodEchoEcho, &err)
 	var message string
 	if err := ipcimpl.ReadText(ipcimpl.Field(call.Params(), 0), &message); err != nil {
-		return ipcimpl.ParamsError(&methodEchoEcho, ipc.InField("message", err))
+		return ipcimpl.ParamsError(&methodEchoEcho, ipcimpl.InField("message", err))
 	}
 	result, err := s.impl.Echo(ctx, message)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodEchoEcho, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", Echo_echo_Results(r).SetResult(result))
+		return ipcimpl.InField("result", Echo_echo_Results(r).SetResult(result))
 	})
 }
 
@@ -130,9 +130,9 @@ type UnimplementedEcho struct{}
 
 var _ echo.Echo = UnimplementedEcho{}
 
-// Echo returns ipc.Unimplemented("echo.Echo.Echo").
+// Echo returns ipcimpl.Unimplemented("echo.Echo.Echo").
 func (UnimplementedEcho) Echo(context.Context, string) (string, error) {
-	return "", ipc.Unimplemented("echo.Echo.Echo")
+	return "", ipcimpl.Unimplemented("echo.Echo.Echo")
 }
 
 // ExportEcho returns a new reference to the capability that carries v: nil for nil, the

@@ -32,7 +32,7 @@ import (
 )
 
 // This code needs a runtime that supports this version of generated code.
-const _ = ipcimpl.SupportPackageIsVersion2
+const _ = ipcimpl.SupportPackageIsVersion3
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -44,7 +44,7 @@ func init() {
 // wire: errors.Is(err, procinit.ErrNotAvailable) holds for the error of a call whose implementation
 // returned an error wrapping it.
 func init() {
-	ipc.RegisterError("github.com/ifacegen/ifacegen/interfaces/init.ErrNotAvailable", procinit.ErrNotAvailable)
+	ipcimpl.RegisterError("github.com/ifacegen/ifacegen/interfaces/init.ErrNotAvailable", procinit.ErrNotAvailable)
 }
 
 // The methods of procinit.Init on the wire.
@@ -125,7 +125,7 @@ func (c *InitClient) MakeMining(ctx context.Context) (result mining.Mining, err 
 // node's chain, and ignores c (pass nil).
 func (c1 *InitClient) MakeWalletLoader(ctx context.Context, c chain.Chain) (result wallet.WalletLoader, err error) {
 	err = ipcimpl.Call(ctx, c1.c, &methodInitMakeWalletLoader, func(p capnp.Struct) error {
-		return ipc.InField("c", ipcimpl.SetCap(p, 0, chainipc.ExportChain(c)))
+		return ipcimpl.InField("c", ipcimpl.SetCap(p, 0, chainipc.ExportChain(c)))
 	}, func(r capnp.Struct) error {
 		result = walletipc.ImportWalletLoader(ipcimpl.Cap(r, 0))
 		return nil
@@ -176,10 +176,10 @@ func (s initServer) serveMakeEcho(ctx context.Context, call *capnprpc.Call) (err
 	defer ipcimpl.Recover(ctx, &methodInitMakeEcho, &err)
 	result, err := s.impl.MakeEcho(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodInitMakeEcho, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.SetCap(r, 0, echoipc.ExportEcho(result)))
+		return ipcimpl.InField("result", ipcimpl.SetCap(r, 0, echoipc.ExportEcho(result)))
 	})
 }
 
@@ -188,10 +188,10 @@ func (s initServer) serveMakeChain(ctx context.Context, call *capnprpc.Call) (er
 	defer ipcimpl.Recover(ctx, &methodInitMakeChain, &err)
 	result, err := s.impl.MakeChain(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodInitMakeChain, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.SetCap(r, 0, chainipc.ExportChain(result)))
+		return ipcimpl.InField("result", ipcimpl.SetCap(r, 0, chainipc.ExportChain(result)))
 	})
 }
 
@@ -200,10 +200,10 @@ func (s initServer) serveMakeMining(ctx context.Context, call *capnprpc.Call) (e
 	defer ipcimpl.Recover(ctx, &methodInitMakeMining, &err)
 	result, err := s.impl.MakeMining(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodInitMakeMining, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.SetCap(r, 0, miningipc.ExportMining(result)))
+		return ipcimpl.InField("result", ipcimpl.SetCap(r, 0, miningipc.ExportMining(result)))
 	})
 }
 
@@ -216,10 +216,10 @@ func (s initServer) serveMakeWalletLoader(ctx context.Context, call *capnprpc.Ca
 	}
 	result, err := s.impl.MakeWalletLoader(ctx, c)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodInitMakeWalletLoader, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.SetCap(r, 0, walletipc.ExportWalletLoader(result)))
+		return ipcimpl.InField("result", ipcimpl.SetCap(r, 0, walletipc.ExportWalletLoader(result)))
 	})
 }
 
@@ -232,24 +232,24 @@ type UnimplementedInit struct{}
 
 var _ procinit.Init = UnimplementedInit{}
 
-// MakeEcho returns ipc.Unimplemented("procinit.Init.MakeEcho").
+// MakeEcho returns ipcimpl.Unimplemented("procinit.Init.MakeEcho").
 func (UnimplementedInit) MakeEcho(context.Context) (echo.Echo, error) {
-	return nil, ipc.Unimplemented("procinit.Init.MakeEcho")
+	return nil, ipcimpl.Unimplemented("procinit.Init.MakeEcho")
 }
 
-// MakeChain returns ipc.Unimplemented("procinit.Init.MakeChain").
+// MakeChain returns ipcimpl.Unimplemented("procinit.Init.MakeChain").
 func (UnimplementedInit) MakeChain(context.Context) (chain.Chain, error) {
-	return nil, ipc.Unimplemented("procinit.Init.MakeChain")
+	return nil, ipcimpl.Unimplemented("procinit.Init.MakeChain")
 }
 
-// MakeMining returns ipc.Unimplemented("procinit.Init.MakeMining").
+// MakeMining returns ipcimpl.Unimplemented("procinit.Init.MakeMining").
 func (UnimplementedInit) MakeMining(context.Context) (mining.Mining, error) {
-	return nil, ipc.Unimplemented("procinit.Init.MakeMining")
+	return nil, ipcimpl.Unimplemented("procinit.Init.MakeMining")
 }
 
-// MakeWalletLoader returns ipc.Unimplemented("procinit.Init.MakeWalletLoader").
+// MakeWalletLoader returns ipcimpl.Unimplemented("procinit.Init.MakeWalletLoader").
 func (UnimplementedInit) MakeWalletLoader(context.Context, chain.Chain) (wallet.WalletLoader, error) {
-	return nil, ipc.Unimplemented("procinit.Init.MakeWalletLoader")
+	return nil, ipcimpl.Unimplemented("procinit.Init.MakeWalletLoader")
 }
 
 // ExportInit returns a new reference to the capability that carries v: nil for nil, the

@@ -25,7 +25,7 @@ import (
 )
 
 // This code needs a runtime that supports this version of generated code.
-const _ = ipcimpl.SupportPackageIsVersion2
+const _ = ipcimpl.SupportPackageIsVersion3
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -101,7 +101,7 @@ func (c *BlockTemplateClient) GetBlock(ctx context.Context) (result mining.Block
 // GetTxFees returns the fee of each transaction, coinbase excluded.
 func (c *BlockTemplateClient) GetTxFees(ctx context.Context) (result []int64, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetTxFees, nil, func(r capnp.Struct) error {
-		return ipc.InField("result", readInt64List(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", readInt64List(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -113,7 +113,7 @@ func (c *BlockTemplateClient) GetTxFees(ctx context.Context) (result []int64, er
 // coinbase excluded.
 func (c *BlockTemplateClient) GetTxSigops(ctx context.Context) (result []int64, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetTxSigops, nil, func(r capnp.Struct) error {
-		return ipc.InField("result", readInt64List(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", readInt64List(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -124,7 +124,7 @@ func (c *BlockTemplateClient) GetTxSigops(ctx context.Context) (result []int64, 
 // GetCoinbaseTx returns the serialized coinbase transaction.
 func (c *BlockTemplateClient) GetCoinbaseTx(ctx context.Context) (result []byte, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetCoinbaseTx, nil, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.ReadData(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadData(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -136,7 +136,7 @@ func (c *BlockTemplateClient) GetCoinbaseTx(ctx context.Context) (result []byte,
 // empty if the block has none.
 func (c *BlockTemplateClient) GetCoinbaseCommitment(ctx context.Context) (result []byte, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetCoinbaseCommitment, nil, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.ReadData(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadData(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -161,7 +161,7 @@ func (c *BlockTemplateClient) GetWitnessCommitmentIndex(ctx context.Context) (re
 // merkle root from the coinbase's hash.
 func (c *BlockTemplateClient) GetCoinbaseMerklePath(ctx context.Context) (result []mining.Hash, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetCoinbaseMerklePath, nil, func(r capnp.Struct) error {
-		return ipc.InField("result", readHashList(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", readHashList(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -260,7 +260,7 @@ func (s blockTemplateServer) serveGetBlockHeader(ctx context.Context, call *capn
 	defer ipcimpl.Recover(ctx, &methodBlockTemplateGetBlockHeader, &err)
 	result, err := s.impl.GetBlockHeader(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateGetBlockHeader, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
 		return writeBlockTemplate_getBlockHeader_Results(BlockTemplate_getBlockHeader_Results(r), result)
@@ -272,7 +272,7 @@ func (s blockTemplateServer) serveGetBlock(ctx context.Context, call *capnprpc.C
 	defer ipcimpl.Recover(ctx, &methodBlockTemplateGetBlock, &err)
 	result, err := s.impl.GetBlock(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateGetBlock, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
 		return writeBlockTemplate_getBlock_Results(BlockTemplate_getBlock_Results(r), result)
@@ -284,10 +284,10 @@ func (s blockTemplateServer) serveGetTxFees(ctx context.Context, call *capnprpc.
 	defer ipcimpl.Recover(ctx, &methodBlockTemplateGetTxFees, &err)
 	result, err := s.impl.GetTxFees(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateGetTxFees, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeInt64List(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", writeInt64List(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -296,10 +296,10 @@ func (s blockTemplateServer) serveGetTxSigops(ctx context.Context, call *capnprp
 	defer ipcimpl.Recover(ctx, &methodBlockTemplateGetTxSigops, &err)
 	result, err := s.impl.GetTxSigops(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateGetTxSigops, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeInt64List(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", writeInt64List(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -308,10 +308,10 @@ func (s blockTemplateServer) serveGetCoinbaseTx(ctx context.Context, call *capnp
 	defer ipcimpl.Recover(ctx, &methodBlockTemplateGetCoinbaseTx, &err)
 	result, err := s.impl.GetCoinbaseTx(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateGetCoinbaseTx, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", BlockTemplate_getCoinbaseTx_Results(r).SetResult(result))
+		return ipcimpl.InField("result", BlockTemplate_getCoinbaseTx_Results(r).SetResult(result))
 	})
 }
 
@@ -320,10 +320,10 @@ func (s blockTemplateServer) serveGetCoinbaseCommitment(ctx context.Context, cal
 	defer ipcimpl.Recover(ctx, &methodBlockTemplateGetCoinbaseCommitment, &err)
 	result, err := s.impl.GetCoinbaseCommitment(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateGetCoinbaseCommitment, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", BlockTemplate_getCoinbaseCommitment_Results(r).SetResult(result))
+		return ipcimpl.InField("result", BlockTemplate_getCoinbaseCommitment_Results(r).SetResult(result))
 	})
 }
 
@@ -332,7 +332,7 @@ func (s blockTemplateServer) serveGetWitnessCommitmentIndex(ctx context.Context,
 	defer ipcimpl.Recover(ctx, &methodBlockTemplateGetWitnessCommitmentIndex, &err)
 	result, err := s.impl.GetWitnessCommitmentIndex(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateGetWitnessCommitmentIndex, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		BlockTemplate_getWitnessCommitmentIndex_Results(r).SetResult(result)
@@ -345,10 +345,10 @@ func (s blockTemplateServer) serveGetCoinbaseMerklePath(ctx context.Context, cal
 	defer ipcimpl.Recover(ctx, &methodBlockTemplateGetCoinbaseMerklePath, &err)
 	result, err := s.impl.GetCoinbaseMerklePath(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateGetCoinbaseMerklePath, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeHashList(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", writeHashList(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -366,7 +366,7 @@ func (s blockTemplateServer) serveSubmitSolution(ctx context.Context, call *capn
 	}
 	ok, err := s.impl.SubmitSolution(ctx, version, timestamp, nonce, coinbase)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateSubmitSolution, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		BlockTemplate_submitSolution_Results(r).SetOk(ok)
@@ -383,10 +383,10 @@ func (s blockTemplateServer) serveWaitNext(ctx context.Context, call *capnprpc.C
 	}
 	result, err := s.impl.WaitNext(ctx, opts)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateWaitNext, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportBlockTemplate(result)))
+		return ipcimpl.InField("result", ipcimpl.SetCap(r, 0, ExportBlockTemplate(result)))
 	})
 }
 
@@ -406,54 +406,54 @@ type UnimplementedBlockTemplate struct{}
 
 var _ mining.BlockTemplate = UnimplementedBlockTemplate{}
 
-// GetBlockHeader returns ipc.Unimplemented("mining.BlockTemplate.GetBlockHeader").
+// GetBlockHeader returns ipcimpl.Unimplemented("mining.BlockTemplate.GetBlockHeader").
 func (UnimplementedBlockTemplate) GetBlockHeader(context.Context) (mining.BlockHeader, error) {
-	return mining.BlockHeader{}, ipc.Unimplemented("mining.BlockTemplate.GetBlockHeader")
+	return mining.BlockHeader{}, ipcimpl.Unimplemented("mining.BlockTemplate.GetBlockHeader")
 }
 
-// GetBlock returns ipc.Unimplemented("mining.BlockTemplate.GetBlock").
+// GetBlock returns ipcimpl.Unimplemented("mining.BlockTemplate.GetBlock").
 func (UnimplementedBlockTemplate) GetBlock(context.Context) (mining.Block, error) {
-	return mining.Block{}, ipc.Unimplemented("mining.BlockTemplate.GetBlock")
+	return mining.Block{}, ipcimpl.Unimplemented("mining.BlockTemplate.GetBlock")
 }
 
-// GetTxFees returns ipc.Unimplemented("mining.BlockTemplate.GetTxFees").
+// GetTxFees returns ipcimpl.Unimplemented("mining.BlockTemplate.GetTxFees").
 func (UnimplementedBlockTemplate) GetTxFees(context.Context) ([]int64, error) {
-	return nil, ipc.Unimplemented("mining.BlockTemplate.GetTxFees")
+	return nil, ipcimpl.Unimplemented("mining.BlockTemplate.GetTxFees")
 }
 
-// GetTxSigops returns ipc.Unimplemented("mining.BlockTemplate.GetTxSigops").
+// GetTxSigops returns ipcimpl.Unimplemented("mining.BlockTemplate.GetTxSigops").
 func (UnimplementedBlockTemplate) GetTxSigops(context.Context) ([]int64, error) {
-	return nil, ipc.Unimplemented("mining.BlockTemplate.GetTxSigops")
+	return nil, ipcimpl.Unimplemented("mining.BlockTemplate.GetTxSigops")
 }
 
-// GetCoinbaseTx returns ipc.Unimplemented("mining.BlockTemplate.GetCoinbaseTx").
+// GetCoinbaseTx returns ipcimpl.Unimplemented("mining.BlockTemplate.GetCoinbaseTx").
 func (UnimplementedBlockTemplate) GetCoinbaseTx(context.Context) ([]byte, error) {
-	return nil, ipc.Unimplemented("mining.BlockTemplate.GetCoinbaseTx")
+	return nil, ipcimpl.Unimplemented("mining.BlockTemplate.GetCoinbaseTx")
 }
 
-// GetCoinbaseCommitment returns ipc.Unimplemented("mining.BlockTemplate.GetCoinbaseCommitment").
+// GetCoinbaseCommitment returns ipcimpl.Unimplemented("mining.BlockTemplate.GetCoinbaseCommitment").
 func (UnimplementedBlockTemplate) GetCoinbaseCommitment(context.Context) ([]byte, error) {
-	return nil, ipc.Unimplemented("mining.BlockTemplate.GetCoinbaseCommitment")
+	return nil, ipcimpl.Unimplemented("mining.BlockTemplate.GetCoinbaseCommitment")
 }
 
-// GetWitnessCommitmentIndex returns ipc.Unimplemented("mining.BlockTemplate.GetWitnessCommitmentIndex").
+// GetWitnessCommitmentIndex returns ipcimpl.Unimplemented("mining.BlockTemplate.GetWitnessCommitmentIndex").
 func (UnimplementedBlockTemplate) GetWitnessCommitmentIndex(context.Context) (int32, error) {
-	return 0, ipc.Unimplemented("mining.BlockTemplate.GetWitnessCommitmentIndex")
+	return 0, ipcimpl.Unimplemented("mining.BlockTemplate.GetWitnessCommitmentIndex")
 }
 
-// GetCoinbaseMerklePath returns ipc.Unimplemented("mining.BlockTemplate.GetCoinbaseMerklePath").
+// GetCoinbaseMerklePath returns ipcimpl.Unimplemented("mining.BlockTemplate.GetCoinbaseMerklePath").
 func (UnimplementedBlockTemplate) GetCoinbaseMerklePath(context.Context) ([]mining.Hash, error) {
-	return nil, ipc.Unimplemented("mining.BlockTemplate.GetCoinbaseMerklePath")
+	return nil, ipcimpl.Unimplemented("mining.BlockTemplate.GetCoinbaseMerklePath")
 }
 
-// SubmitSolution returns ipc.Unimplemented("mining.BlockTemplate.SubmitSolution").
+// SubmitSolution returns ipcimpl.Unimplemented("mining.BlockTemplate.SubmitSolution").
 func (UnimplementedBlockTemplate) SubmitSolution(context.Context, uint32, uint32, uint32, []byte) (bool, error) {
-	return false, ipc.Unimplemented("mining.BlockTemplate.SubmitSolution")
+	return false, ipcimpl.Unimplemented("mining.BlockTemplate.SubmitSolution")
 }
 
-// WaitNext returns ipc.Unimplemented("mining.BlockTemplate.WaitNext").
+// WaitNext returns ipcimpl.Unimplemented("mining.BlockTemplate.WaitNext").
 func (UnimplementedBlockTemplate) WaitNext(context.Context, mining.BlockWaitOptions) (mining.BlockTemplate, error) {
-	return nil, ipc.Unimplemented("mining.BlockTemplate.WaitNext")
+	return nil, ipcimpl.Unimplemented("mining.BlockTemplate.WaitNext")
 }
 
 // InterruptWait does nothing.
@@ -556,7 +556,7 @@ func (c *MiningClient) IsInitialBlockDownload(ctx context.Context) (result bool,
 // GetTip returns the best block, or nil before the genesis block is loaded.
 func (c *MiningClient) GetTip(ctx context.Context) (result *mining.BlockRef, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodMiningGetTip, nil, func(r capnp.Struct) error {
-		return ipc.InField("result", readOptionalBlockRef(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", readOptionalBlockRef(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -570,7 +570,7 @@ func (c *MiningClient) WaitTipChanged(ctx context.Context, currentTip mining.Has
 	err = ipcimpl.Call(ctx, c.c, &methodMiningWaitTipChanged, func(p capnp.Struct) error {
 		return writeMining_waitTipChanged_Params(Mining_waitTipChanged_Params(p), currentTip, timeout)
 	}, func(r capnp.Struct) error {
-		return ipc.InField("result", readOptionalBlockRef(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", readOptionalBlockRef(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -658,7 +658,7 @@ func (s miningServer) serveIsTestChain(ctx context.Context, call *capnprpc.Call)
 	defer ipcimpl.Recover(ctx, &methodMiningIsTestChain, &err)
 	result, err := s.impl.IsTestChain(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMiningIsTestChain, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		Mining_isTestChain_Results(r).SetResult(result)
@@ -671,7 +671,7 @@ func (s miningServer) serveIsInitialBlockDownload(ctx context.Context, call *cap
 	defer ipcimpl.Recover(ctx, &methodMiningIsInitialBlockDownload, &err)
 	result, err := s.impl.IsInitialBlockDownload(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMiningIsInitialBlockDownload, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		Mining_isInitialBlockDownload_Results(r).SetResult(result)
@@ -684,10 +684,10 @@ func (s miningServer) serveGetTip(ctx context.Context, call *capnprpc.Call) (err
 	defer ipcimpl.Recover(ctx, &methodMiningGetTip, &err)
 	result, err := s.impl.GetTip(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMiningGetTip, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeOptionalBlockRef(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", writeOptionalBlockRef(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -703,10 +703,10 @@ func (s miningServer) serveWaitTipChanged(ctx context.Context, call *capnprpc.Ca
 	}
 	result, err := s.impl.WaitTipChanged(ctx, currentTip, timeout)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMiningWaitTipChanged, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeOptionalBlockRef(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", writeOptionalBlockRef(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -719,10 +719,10 @@ func (s miningServer) serveCreateNewBlock(ctx context.Context, call *capnprpc.Ca
 	}
 	result, err := s.impl.CreateNewBlock(ctx, opts)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMiningCreateNewBlock, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportBlockTemplate(result)))
+		return ipcimpl.InField("result", ipcimpl.SetCap(r, 0, ExportBlockTemplate(result)))
 	})
 }
 
@@ -738,7 +738,7 @@ func (s miningServer) serveCheckBlock(ctx context.Context, call *capnprpc.Call) 
 	}
 	reason, debug, ok, err := s.impl.CheckBlock(ctx, block, opts)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMiningCheckBlock, capnp.ObjectSize{DataSize: 8, PointerCount: 2}, func(r capnp.Struct) error {
 		return writeMining_checkBlock_Results(Mining_checkBlock_Results(r), reason, debug, ok)
@@ -761,34 +761,34 @@ type UnimplementedMining struct{}
 
 var _ mining.Mining = UnimplementedMining{}
 
-// IsTestChain returns ipc.Unimplemented("mining.Mining.IsTestChain").
+// IsTestChain returns ipcimpl.Unimplemented("mining.Mining.IsTestChain").
 func (UnimplementedMining) IsTestChain(context.Context) (bool, error) {
-	return false, ipc.Unimplemented("mining.Mining.IsTestChain")
+	return false, ipcimpl.Unimplemented("mining.Mining.IsTestChain")
 }
 
-// IsInitialBlockDownload returns ipc.Unimplemented("mining.Mining.IsInitialBlockDownload").
+// IsInitialBlockDownload returns ipcimpl.Unimplemented("mining.Mining.IsInitialBlockDownload").
 func (UnimplementedMining) IsInitialBlockDownload(context.Context) (bool, error) {
-	return false, ipc.Unimplemented("mining.Mining.IsInitialBlockDownload")
+	return false, ipcimpl.Unimplemented("mining.Mining.IsInitialBlockDownload")
 }
 
-// GetTip returns ipc.Unimplemented("mining.Mining.GetTip").
+// GetTip returns ipcimpl.Unimplemented("mining.Mining.GetTip").
 func (UnimplementedMining) GetTip(context.Context) (*mining.BlockRef, error) {
-	return nil, ipc.Unimplemented("mining.Mining.GetTip")
+	return nil, ipcimpl.Unimplemented("mining.Mining.GetTip")
 }
 
-// WaitTipChanged returns ipc.Unimplemented("mining.Mining.WaitTipChanged").
+// WaitTipChanged returns ipcimpl.Unimplemented("mining.Mining.WaitTipChanged").
 func (UnimplementedMining) WaitTipChanged(context.Context, mining.Hash, time.Duration) (*mining.BlockRef, error) {
-	return nil, ipc.Unimplemented("mining.Mining.WaitTipChanged")
+	return nil, ipcimpl.Unimplemented("mining.Mining.WaitTipChanged")
 }
 
-// CreateNewBlock returns ipc.Unimplemented("mining.Mining.CreateNewBlock").
+// CreateNewBlock returns ipcimpl.Unimplemented("mining.Mining.CreateNewBlock").
 func (UnimplementedMining) CreateNewBlock(context.Context, mining.BlockCreateOptions) (mining.BlockTemplate, error) {
-	return nil, ipc.Unimplemented("mining.Mining.CreateNewBlock")
+	return nil, ipcimpl.Unimplemented("mining.Mining.CreateNewBlock")
 }
 
-// CheckBlock returns ipc.Unimplemented("mining.Mining.CheckBlock").
+// CheckBlock returns ipcimpl.Unimplemented("mining.Mining.CheckBlock").
 func (UnimplementedMining) CheckBlock(context.Context, []byte, mining.BlockCheckOptions) (string, string, bool, error) {
-	return "", "", false, ipc.Unimplemented("mining.Mining.CheckBlock")
+	return "", "", false, ipcimpl.Unimplemented("mining.Mining.CheckBlock")
 }
 
 // Interrupt does nothing.
@@ -831,36 +831,36 @@ func ImportMining(c *ipc.Capability) mining.Mining {
 func writeBlockTemplate_getBlockHeader_Results(p BlockTemplate_getBlockHeader_Results, result mining.BlockHeader) error {
 	resultWire, err := p.NewResult()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result", WriteBlockHeader(resultWire, &result))
+	return ipcimpl.InField("result", WriteBlockHeader(resultWire, &result))
 }
 
 // readBlockTemplate_getBlockHeader_Results reads the results of mining.BlockTemplate.GetBlockHeader from p.
 func readBlockTemplate_getBlockHeader_Results(p BlockTemplate_getBlockHeader_Results, result *mining.BlockHeader) error {
 	resultWire, err := p.Result()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result", ReadBlockHeader(resultWire, result))
+	return ipcimpl.InField("result", ReadBlockHeader(resultWire, result))
 }
 
 // writeBlockTemplate_getBlock_Results writes the results of mining.BlockTemplate.GetBlock into p.
 func writeBlockTemplate_getBlock_Results(p BlockTemplate_getBlock_Results, result mining.Block) error {
 	resultWire, err := p.NewResult()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result", WriteBlock(resultWire, &result))
+	return ipcimpl.InField("result", WriteBlock(resultWire, &result))
 }
 
 // readBlockTemplate_getBlock_Results reads the results of mining.BlockTemplate.GetBlock from p.
 func readBlockTemplate_getBlock_Results(p BlockTemplate_getBlock_Results, result *mining.Block) error {
 	resultWire, err := p.Result()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result", ReadBlock(resultWire, result))
+	return ipcimpl.InField("result", ReadBlock(resultWire, result))
 }
 
 // writeBlockTemplate_submitSolution_Params writes the arguments of a call to mining.BlockTemplate.SubmitSolution into p.
@@ -868,7 +868,7 @@ func writeBlockTemplate_submitSolution_Params(p BlockTemplate_submitSolution_Par
 	p.SetVersion(version)
 	p.SetTimestamp(timestamp)
 	p.SetNonce(nonce)
-	return ipc.InField("coinbase", p.SetCoinbase(coinbase))
+	return ipcimpl.InField("coinbase", p.SetCoinbase(coinbase))
 }
 
 // readBlockTemplate_submitSolution_Params reads the arguments of a call to mining.BlockTemplate.SubmitSolution from p.
@@ -876,31 +876,31 @@ func readBlockTemplate_submitSolution_Params(p BlockTemplate_submitSolution_Para
 	*version = p.Version()
 	*timestamp = p.Timestamp()
 	*nonce = p.Nonce()
-	return ipc.InField("coinbase", ipcimpl.ReadData(ipcimpl.Field(p, 0), coinbase))
+	return ipcimpl.InField("coinbase", ipcimpl.ReadData(ipcimpl.Field(p, 0), coinbase))
 }
 
 // writeBlockTemplate_waitNext_Params writes the arguments of a call to mining.BlockTemplate.WaitNext into p.
 func writeBlockTemplate_waitNext_Params(p BlockTemplate_waitNext_Params, opts mining.BlockWaitOptions) error {
 	optsWire, err := p.NewOpts()
 	if err != nil {
-		return ipc.InField("opts", err)
+		return ipcimpl.InField("opts", err)
 	}
-	return ipc.InField("opts", WriteBlockWaitOptions(optsWire, &opts))
+	return ipcimpl.InField("opts", WriteBlockWaitOptions(optsWire, &opts))
 }
 
 // readBlockTemplate_waitNext_Params reads the arguments of a call to mining.BlockTemplate.WaitNext from p.
 func readBlockTemplate_waitNext_Params(p BlockTemplate_waitNext_Params, opts *mining.BlockWaitOptions) error {
 	optsWire, err := p.Opts()
 	if err != nil {
-		return ipc.InField("opts", err)
+		return ipcimpl.InField("opts", err)
 	}
-	return ipc.InField("opts", ReadBlockWaitOptions(optsWire, opts))
+	return ipcimpl.InField("opts", ReadBlockWaitOptions(optsWire, opts))
 }
 
 // writeMining_waitTipChanged_Params writes the arguments of a call to mining.Mining.WaitTipChanged into p.
 func writeMining_waitTipChanged_Params(p Mining_waitTipChanged_Params, currentTip mining.Hash, timeout time.Duration) error {
 	if err := writeHash(ipcimpl.Field(p, 0), currentTip); err != nil {
-		return ipc.InField("currentTip", err)
+		return ipcimpl.InField("currentTip", err)
 	}
 	p.SetTimeout(int64(timeout))
 	return nil
@@ -909,7 +909,7 @@ func writeMining_waitTipChanged_Params(p Mining_waitTipChanged_Params, currentTi
 // readMining_waitTipChanged_Params reads the arguments of a call to mining.Mining.WaitTipChanged from p.
 func readMining_waitTipChanged_Params(p Mining_waitTipChanged_Params, currentTip *mining.Hash, timeout *time.Duration) error {
 	if err := readHash(ipcimpl.Field(p, 0), currentTip); err != nil {
-		return ipc.InField("currentTip", err)
+		return ipcimpl.InField("currentTip", err)
 	}
 	*timeout = time.Duration(p.Timeout())
 	return nil
@@ -919,51 +919,51 @@ func readMining_waitTipChanged_Params(p Mining_waitTipChanged_Params, currentTip
 func writeMining_createNewBlock_Params(p Mining_createNewBlock_Params, opts mining.BlockCreateOptions) error {
 	optsWire, err := p.NewOpts()
 	if err != nil {
-		return ipc.InField("opts", err)
+		return ipcimpl.InField("opts", err)
 	}
-	return ipc.InField("opts", WriteBlockCreateOptions(optsWire, &opts))
+	return ipcimpl.InField("opts", WriteBlockCreateOptions(optsWire, &opts))
 }
 
 // readMining_createNewBlock_Params reads the arguments of a call to mining.Mining.CreateNewBlock from p.
 func readMining_createNewBlock_Params(p Mining_createNewBlock_Params, opts *mining.BlockCreateOptions) error {
 	optsWire, err := p.Opts()
 	if err != nil {
-		return ipc.InField("opts", err)
+		return ipcimpl.InField("opts", err)
 	}
-	return ipc.InField("opts", ReadBlockCreateOptions(optsWire, opts))
+	return ipcimpl.InField("opts", ReadBlockCreateOptions(optsWire, opts))
 }
 
 // writeMining_checkBlock_Params writes the arguments of a call to mining.Mining.CheckBlock into p.
 func writeMining_checkBlock_Params(p Mining_checkBlock_Params, block []byte, opts mining.BlockCheckOptions) error {
 	if err := p.SetBlock(block); err != nil {
-		return ipc.InField("block", err)
+		return ipcimpl.InField("block", err)
 	}
 	optsWire, err := p.NewOpts()
 	if err != nil {
-		return ipc.InField("opts", err)
+		return ipcimpl.InField("opts", err)
 	}
-	return ipc.InField("opts", WriteBlockCheckOptions(optsWire, &opts))
+	return ipcimpl.InField("opts", WriteBlockCheckOptions(optsWire, &opts))
 }
 
 // readMining_checkBlock_Params reads the arguments of a call to mining.Mining.CheckBlock from p.
 func readMining_checkBlock_Params(p Mining_checkBlock_Params, block *[]byte, opts *mining.BlockCheckOptions) error {
 	if err := ipcimpl.ReadData(ipcimpl.Field(p, 0), block); err != nil {
-		return ipc.InField("block", err)
+		return ipcimpl.InField("block", err)
 	}
 	optsWire, err := p.Opts()
 	if err != nil {
-		return ipc.InField("opts", err)
+		return ipcimpl.InField("opts", err)
 	}
-	return ipc.InField("opts", ReadBlockCheckOptions(optsWire, opts))
+	return ipcimpl.InField("opts", ReadBlockCheckOptions(optsWire, opts))
 }
 
 // writeMining_checkBlock_Results writes the results of mining.Mining.CheckBlock into p.
 func writeMining_checkBlock_Results(p Mining_checkBlock_Results, reason string, debug string, ok bool) error {
 	if err := p.SetReason(reason); err != nil {
-		return ipc.InField("reason", err)
+		return ipcimpl.InField("reason", err)
 	}
 	if err := p.SetDebug(debug); err != nil {
-		return ipc.InField("debug", err)
+		return ipcimpl.InField("debug", err)
 	}
 	p.SetOk(ok)
 	return nil
@@ -972,10 +972,10 @@ func writeMining_checkBlock_Results(p Mining_checkBlock_Results, reason string, 
 // readMining_checkBlock_Results reads the results of mining.Mining.CheckBlock from p.
 func readMining_checkBlock_Results(p Mining_checkBlock_Results, reason *string, debug *string, ok *bool) error {
 	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), reason); err != nil {
-		return ipc.InField("reason", err)
+		return ipcimpl.InField("reason", err)
 	}
 	if err := ipcimpl.ReadText(ipcimpl.Field(p, 1), debug); err != nil {
-		return ipc.InField("debug", err)
+		return ipcimpl.InField("debug", err)
 	}
 	*ok = p.Ok()
 	return nil
@@ -985,24 +985,24 @@ func readMining_checkBlock_Results(p Mining_checkBlock_Results, reason *string, 
 func WriteBlock(s Block, v *mining.Block) error {
 	headerWire, err := s.NewHeader()
 	if err != nil {
-		return ipc.InField("Header", err)
+		return ipcimpl.InField("Header", err)
 	}
 	if err := WriteBlockHeader(headerWire, &v.Header); err != nil {
-		return ipc.InField("Header", err)
+		return ipcimpl.InField("Header", err)
 	}
-	return ipc.InField("Transactions", writeBytesList(ipcimpl.Field(s, 1), v.Transactions))
+	return ipcimpl.InField("Transactions", writeBytesList(ipcimpl.Field(s, 1), v.Transactions))
 }
 
 // ReadBlock reads s into v.
 func ReadBlock(s Block, v *mining.Block) error {
 	headerWire, err := s.Header()
 	if err != nil {
-		return ipc.InField("Header", err)
+		return ipcimpl.InField("Header", err)
 	}
 	if err := ReadBlockHeader(headerWire, &v.Header); err != nil {
-		return ipc.InField("Header", err)
+		return ipcimpl.InField("Header", err)
 	}
-	return ipc.InField("Transactions", readBytesList(ipcimpl.Field(s, 1), &v.Transactions))
+	return ipcimpl.InField("Transactions", readBytesList(ipcimpl.Field(s, 1), &v.Transactions))
 }
 
 // WriteBlockCheckOptions writes v into s.
@@ -1024,7 +1024,7 @@ func WriteBlockCreateOptions(s BlockCreateOptions, v *mining.BlockCreateOptions)
 	s.SetUseMempool(v.UseMempool)
 	s.SetBlockReservedWeight(v.BlockReservedWeight)
 	s.SetCoinbaseOutputMaxAdditionalSigops(v.CoinbaseOutputMaxAdditionalSigops)
-	return ipc.InField("CoinbaseOutputScript", s.SetCoinbaseOutputScript(v.CoinbaseOutputScript))
+	return ipcimpl.InField("CoinbaseOutputScript", s.SetCoinbaseOutputScript(v.CoinbaseOutputScript))
 }
 
 // ReadBlockCreateOptions reads s into v.
@@ -1032,17 +1032,17 @@ func ReadBlockCreateOptions(s BlockCreateOptions, v *mining.BlockCreateOptions) 
 	v.UseMempool = s.UseMempool()
 	v.BlockReservedWeight = s.BlockReservedWeight()
 	v.CoinbaseOutputMaxAdditionalSigops = s.CoinbaseOutputMaxAdditionalSigops()
-	return ipc.InField("CoinbaseOutputScript", ipcimpl.ReadData(ipcimpl.Field(s, 0), &v.CoinbaseOutputScript))
+	return ipcimpl.InField("CoinbaseOutputScript", ipcimpl.ReadData(ipcimpl.Field(s, 0), &v.CoinbaseOutputScript))
 }
 
 // WriteBlockHeader writes v into s.
 func WriteBlockHeader(s BlockHeader, v *mining.BlockHeader) error {
 	s.SetVersion(v.Version)
 	if err := writeHash(ipcimpl.Field(s, 0), v.PrevBlock); err != nil {
-		return ipc.InField("PrevBlock", err)
+		return ipcimpl.InField("PrevBlock", err)
 	}
 	if err := writeHash(ipcimpl.Field(s, 1), v.MerkleRoot); err != nil {
-		return ipc.InField("MerkleRoot", err)
+		return ipcimpl.InField("MerkleRoot", err)
 	}
 	s.SetTime(v.Time)
 	s.SetBits(v.Bits)
@@ -1054,10 +1054,10 @@ func WriteBlockHeader(s BlockHeader, v *mining.BlockHeader) error {
 func ReadBlockHeader(s BlockHeader, v *mining.BlockHeader) error {
 	v.Version = s.Version()
 	if err := readHash(ipcimpl.Field(s, 0), &v.PrevBlock); err != nil {
-		return ipc.InField("PrevBlock", err)
+		return ipcimpl.InField("PrevBlock", err)
 	}
 	if err := readHash(ipcimpl.Field(s, 1), &v.MerkleRoot); err != nil {
-		return ipc.InField("MerkleRoot", err)
+		return ipcimpl.InField("MerkleRoot", err)
 	}
 	v.Time = s.Time()
 	v.Bits = s.Bits()
@@ -1068,7 +1068,7 @@ func ReadBlockHeader(s BlockHeader, v *mining.BlockHeader) error {
 // WriteBlockRef writes v into s.
 func WriteBlockRef(s BlockRef, v *mining.BlockRef) error {
 	if err := writeHash(ipcimpl.Field(s, 0), v.Hash); err != nil {
-		return ipc.InField("Hash", err)
+		return ipcimpl.InField("Hash", err)
 	}
 	s.SetHeight(v.Height)
 	return nil
@@ -1077,7 +1077,7 @@ func WriteBlockRef(s BlockRef, v *mining.BlockRef) error {
 // ReadBlockRef reads s into v.
 func ReadBlockRef(s BlockRef, v *mining.BlockRef) error {
 	if err := readHash(ipcimpl.Field(s, 0), &v.Hash); err != nil {
-		return ipc.InField("Hash", err)
+		return ipcimpl.InField("Hash", err)
 	}
 	v.Height = s.Height()
 	return nil
@@ -1137,7 +1137,7 @@ func writeHashList(at ipcimpl.Pointer, v []mining.Hash) error {
 	}
 	for i := range v {
 		if err := writeHash(ipcimpl.Elem(l, i), v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -1152,7 +1152,7 @@ func readHashList(from ipcimpl.Pointer, dst *[]mining.Hash) error {
 	v := make([]mining.Hash, n)
 	for i := range v {
 		if err := readHash(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v
@@ -1201,7 +1201,7 @@ func readHash(from ipcimpl.Pointer, dst *mining.Hash) error {
 	}
 	data := p.Data()
 	if len(data) != 32 {
-		return ipc.LengthError(len(data), 32)
+		return ipcimpl.LengthError(len(data), 32)
 	}
 	copy(dst[:], data)
 	return nil
@@ -1217,8 +1217,8 @@ func writeBytesList(at ipcimpl.Pointer, v [][]byte) error {
 		return err
 	}
 	for i := range v {
-		if err := ipc.SetDataAt(l, i, v[i]); err != nil {
-			return ipc.InElem(i, err)
+		if err := ipcimpl.SetDataAt(l, i, v[i]); err != nil {
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -1233,7 +1233,7 @@ func readBytesList(from ipcimpl.Pointer, dst *[][]byte) error {
 	v := make([][]byte, n)
 	for i := range v {
 		if err := ipcimpl.ReadData(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v

@@ -26,7 +26,7 @@ import (
 )
 
 // This code needs a runtime that supports this version of generated code.
-const _ = ipcimpl.SupportPackageIsVersion2
+const _ = ipcimpl.SupportPackageIsVersion3
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -38,9 +38,9 @@ func init() {
 // wire: errors.Is(err, wallet.ErrInsufficientFunds) holds for the error of a call whose implementation
 // returned an error wrapping it.
 func init() {
-	ipc.RegisterError("github.com/ifacegen/ifacegen/interfaces/wallet.ErrInsufficientFunds", wallet.ErrInsufficientFunds)
-	ipc.RegisterError("github.com/ifacegen/ifacegen/interfaces/wallet.ErrWalletExists", wallet.ErrWalletExists)
-	ipc.RegisterError("github.com/ifacegen/ifacegen/interfaces/wallet.ErrWalletNotFound", wallet.ErrWalletNotFound)
+	ipcimpl.RegisterError("github.com/ifacegen/ifacegen/interfaces/wallet.ErrInsufficientFunds", wallet.ErrInsufficientFunds)
+	ipcimpl.RegisterError("github.com/ifacegen/ifacegen/interfaces/wallet.ErrWalletExists", wallet.ErrWalletExists)
+	ipcimpl.RegisterError("github.com/ifacegen/ifacegen/interfaces/wallet.ErrWalletNotFound", wallet.ErrWalletNotFound)
 }
 
 // The methods of wallet.Wallet on the wire.
@@ -91,7 +91,7 @@ func (c *WalletClient) Release() {
 // GetWalletName returns the wallet's name.
 func (c *WalletClient) GetWalletName(ctx context.Context) (result string, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodWalletGetWalletName, nil, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.ReadText(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadText(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return "", err
@@ -102,9 +102,9 @@ func (c *WalletClient) GetWalletName(ctx context.Context) (result string, err er
 // GetNewAddress returns a new receiving address with label.
 func (c *WalletClient) GetNewAddress(ctx context.Context, label string) (result string, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodWalletGetNewAddress, func(p capnp.Struct) error {
-		return ipc.InField("label", Wallet_getNewAddress_Params(p).SetLabel(label))
+		return ipcimpl.InField("label", Wallet_getNewAddress_Params(p).SetLabel(label))
 	}, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.ReadText(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadText(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return "", err
@@ -116,7 +116,7 @@ func (c *WalletClient) GetNewAddress(ctx context.Context, label string) (result 
 // they were made.
 func (c *WalletClient) GetAddresses(ctx context.Context) (result []wallet.AddressInfo, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodWalletGetAddresses, nil, func(r capnp.Struct) error {
-		return ipc.InField("result", readAddressInfoList(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", readAddressInfoList(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -151,9 +151,9 @@ func (c *WalletClient) GetBalances(ctx context.Context) (result wallet.Balances,
 // wallet does not have it.
 func (c *WalletClient) GetWalletTx(ctx context.Context, txid chain.Hash) (result *wallet.WalletTx, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodWalletGetWalletTx, func(p capnp.Struct) error {
-		return ipc.InField("txid", writeHash(ipcimpl.Field(p, 0), txid))
+		return ipcimpl.InField("txid", writeHash(ipcimpl.Field(p, 0), txid))
 	}, func(r capnp.Struct) error {
-		return ipc.InField("result", readOptionalWalletTx(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", readOptionalWalletTx(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -164,7 +164,7 @@ func (c *WalletClient) GetWalletTx(ctx context.Context, txid chain.Hash) (result
 // GetWalletTxs returns every wallet transaction, oldest first.
 func (c *WalletClient) GetWalletTxs(ctx context.Context) (result []wallet.WalletTx, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodWalletGetWalletTxs, nil, func(r capnp.Struct) error {
-		return ipc.InField("result", readWalletTxList(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", readWalletTxList(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -177,7 +177,7 @@ func (c *WalletClient) GetWalletTxs(ctx context.Context) (result []wallet.Wallet
 // without broadcasting it; it returns the transaction and its fee.
 func (c *WalletClient) CreateTransaction(ctx context.Context, recipients []wallet.Recipient) (tx chain.Transaction, fee chain.Amount, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodWalletCreateTransaction, func(p capnp.Struct) error {
-		return ipc.InField("recipients", writeRecipientList(ipcimpl.Field(p, 0), recipients))
+		return ipcimpl.InField("recipients", writeRecipientList(ipcimpl.Field(p, 0), recipients))
 	}, func(r capnp.Struct) error {
 		return readWallet_createTransaction_Results(Wallet_createTransaction_Results(r), &tx, &fee)
 	})
@@ -201,7 +201,7 @@ func (c *WalletClient) SendToAddress(ctx context.Context, address string, amount
 	err = ipcimpl.Call(ctx, c.c, &methodWalletSendToAddress, func(p capnp.Struct) error {
 		return writeWallet_sendToAddress_Params(Wallet_sendToAddress_Params(p), address, amount)
 	}, func(r capnp.Struct) error {
-		return ipc.InField("result", readHash(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", readHash(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return chain.Hash{}, err
@@ -213,7 +213,7 @@ func (c *WalletClient) SendToAddress(ctx context.Context, address string, amount
 // change, until the returned Handler is disconnected or released.
 func (c *WalletClient) HandleBalanceChanged(ctx context.Context, fn wallet.BalanceChangedFn) (result chain.Handler, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodWalletHandleBalanceChanged, func(p capnp.Struct) error {
-		return ipc.InField("fn", ipcimpl.SetCap(p, 0, ExportBalanceChangedFn(fn)))
+		return ipcimpl.InField("fn", ipcimpl.SetCap(p, 0, ExportBalanceChangedFn(fn)))
 	}, func(r capnp.Struct) error {
 		result = chainipc.ImportHandler(ipcimpl.Cap(r, 0))
 		return nil
@@ -229,7 +229,7 @@ func (c *WalletClient) HandleBalanceChanged(ctx context.Context, fn wallet.Balan
 // released.
 func (c *WalletClient) HandleTransactionChanged(ctx context.Context, fn wallet.TransactionChangedFn) (result chain.Handler, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodWalletHandleTransactionChanged, func(p capnp.Struct) error {
-		return ipc.InField("fn", ipcimpl.SetCap(p, 0, ExportTransactionChangedFn(fn)))
+		return ipcimpl.InField("fn", ipcimpl.SetCap(p, 0, ExportTransactionChangedFn(fn)))
 	}, func(r capnp.Struct) error {
 		result = chainipc.ImportHandler(ipcimpl.Cap(r, 0))
 		return nil
@@ -304,10 +304,10 @@ func (s walletServer) serveGetWalletName(ctx context.Context, call *capnprpc.Cal
 	defer ipcimpl.Recover(ctx, &methodWalletGetWalletName, &err)
 	result, err := s.impl.GetWalletName(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodWalletGetWalletName, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", Wallet_getWalletName_Results(r).SetResult(result))
+		return ipcimpl.InField("result", Wallet_getWalletName_Results(r).SetResult(result))
 	})
 }
 
@@ -316,14 +316,14 @@ func (s walletServer) serveGetNewAddress(ctx context.Context, call *capnprpc.Cal
 	defer ipcimpl.Recover(ctx, &methodWalletGetNewAddress, &err)
 	var label string
 	if err := ipcimpl.ReadText(ipcimpl.Field(call.Params(), 0), &label); err != nil {
-		return ipcimpl.ParamsError(&methodWalletGetNewAddress, ipc.InField("label", err))
+		return ipcimpl.ParamsError(&methodWalletGetNewAddress, ipcimpl.InField("label", err))
 	}
 	result, err := s.impl.GetNewAddress(ctx, label)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodWalletGetNewAddress, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", Wallet_getNewAddress_Results(r).SetResult(result))
+		return ipcimpl.InField("result", Wallet_getNewAddress_Results(r).SetResult(result))
 	})
 }
 
@@ -332,10 +332,10 @@ func (s walletServer) serveGetAddresses(ctx context.Context, call *capnprpc.Call
 	defer ipcimpl.Recover(ctx, &methodWalletGetAddresses, &err)
 	result, err := s.impl.GetAddresses(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodWalletGetAddresses, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeAddressInfoList(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", writeAddressInfoList(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -344,7 +344,7 @@ func (s walletServer) serveGetBalance(ctx context.Context, call *capnprpc.Call) 
 	defer ipcimpl.Recover(ctx, &methodWalletGetBalance, &err)
 	result, err := s.impl.GetBalance(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodWalletGetBalance, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		Wallet_getBalance_Results(r).SetResult(int64(result))
@@ -357,7 +357,7 @@ func (s walletServer) serveGetBalances(ctx context.Context, call *capnprpc.Call)
 	defer ipcimpl.Recover(ctx, &methodWalletGetBalances, &err)
 	result, err := s.impl.GetBalances(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodWalletGetBalances, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
 		return writeWallet_getBalances_Results(Wallet_getBalances_Results(r), result)
@@ -369,14 +369,14 @@ func (s walletServer) serveGetWalletTx(ctx context.Context, call *capnprpc.Call)
 	defer ipcimpl.Recover(ctx, &methodWalletGetWalletTx, &err)
 	var txid chain.Hash
 	if err := readHash(ipcimpl.Field(call.Params(), 0), &txid); err != nil {
-		return ipcimpl.ParamsError(&methodWalletGetWalletTx, ipc.InField("txid", err))
+		return ipcimpl.ParamsError(&methodWalletGetWalletTx, ipcimpl.InField("txid", err))
 	}
 	result, err := s.impl.GetWalletTx(ctx, txid)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodWalletGetWalletTx, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeOptionalWalletTx(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", writeOptionalWalletTx(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -385,10 +385,10 @@ func (s walletServer) serveGetWalletTxs(ctx context.Context, call *capnprpc.Call
 	defer ipcimpl.Recover(ctx, &methodWalletGetWalletTxs, &err)
 	result, err := s.impl.GetWalletTxs(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodWalletGetWalletTxs, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeWalletTxList(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", writeWalletTxList(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -397,11 +397,11 @@ func (s walletServer) serveCreateTransaction(ctx context.Context, call *capnprpc
 	defer ipcimpl.Recover(ctx, &methodWalletCreateTransaction, &err)
 	var recipients []wallet.Recipient
 	if err := readRecipientList(ipcimpl.Field(call.Params(), 0), &recipients); err != nil {
-		return ipcimpl.ParamsError(&methodWalletCreateTransaction, ipc.InField("recipients", err))
+		return ipcimpl.ParamsError(&methodWalletCreateTransaction, ipcimpl.InField("recipients", err))
 	}
 	tx, fee, err := s.impl.CreateTransaction(ctx, recipients)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodWalletCreateTransaction, capnp.ObjectSize{DataSize: 8, PointerCount: 1}, func(r capnp.Struct) error {
 		return writeWallet_createTransaction_Results(Wallet_createTransaction_Results(r), tx, fee)
@@ -415,7 +415,7 @@ func (s walletServer) serveCommitTransaction(ctx context.Context, call *capnprpc
 	if err := readWallet_commitTransaction_Params(Wallet_commitTransaction_Params(call.Params()), &tx); err != nil {
 		return ipcimpl.ParamsError(&methodWalletCommitTransaction, err)
 	}
-	return ipc.ServerError(s.impl.CommitTransaction(ctx, tx))
+	return ipcimpl.ServerError(s.impl.CommitTransaction(ctx, tx))
 }
 
 // serveSendToAddress serves wallet.Wallet.SendToAddress.
@@ -430,10 +430,10 @@ func (s walletServer) serveSendToAddress(ctx context.Context, call *capnprpc.Cal
 	}
 	result, err := s.impl.SendToAddress(ctx, address, amount)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodWalletSendToAddress, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeHash(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", writeHash(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -446,10 +446,10 @@ func (s walletServer) serveHandleBalanceChanged(ctx context.Context, call *capnp
 	}
 	result, err := s.impl.HandleBalanceChanged(ctx, fn)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodWalletHandleBalanceChanged, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.SetCap(r, 0, chainipc.ExportHandler(result)))
+		return ipcimpl.InField("result", ipcimpl.SetCap(r, 0, chainipc.ExportHandler(result)))
 	})
 }
 
@@ -462,17 +462,17 @@ func (s walletServer) serveHandleTransactionChanged(ctx context.Context, call *c
 	}
 	result, err := s.impl.HandleTransactionChanged(ctx, fn)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodWalletHandleTransactionChanged, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.SetCap(r, 0, chainipc.ExportHandler(result)))
+		return ipcimpl.InField("result", ipcimpl.SetCap(r, 0, chainipc.ExportHandler(result)))
 	})
 }
 
 // serveRemove serves wallet.Wallet.Remove.
 func (s walletServer) serveRemove(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodWalletRemove, &err)
-	return ipc.ServerError(s.impl.Remove(ctx))
+	return ipcimpl.ServerError(s.impl.Remove(ctx))
 }
 
 // UnimplementedWallet answers every method of wallet.Wallet with an error wrapping ipc.ErrUnimplemented
@@ -484,69 +484,69 @@ type UnimplementedWallet struct{}
 
 var _ wallet.Wallet = UnimplementedWallet{}
 
-// GetWalletName returns ipc.Unimplemented("wallet.Wallet.GetWalletName").
+// GetWalletName returns ipcimpl.Unimplemented("wallet.Wallet.GetWalletName").
 func (UnimplementedWallet) GetWalletName(context.Context) (string, error) {
-	return "", ipc.Unimplemented("wallet.Wallet.GetWalletName")
+	return "", ipcimpl.Unimplemented("wallet.Wallet.GetWalletName")
 }
 
-// GetNewAddress returns ipc.Unimplemented("wallet.Wallet.GetNewAddress").
+// GetNewAddress returns ipcimpl.Unimplemented("wallet.Wallet.GetNewAddress").
 func (UnimplementedWallet) GetNewAddress(context.Context, string) (string, error) {
-	return "", ipc.Unimplemented("wallet.Wallet.GetNewAddress")
+	return "", ipcimpl.Unimplemented("wallet.Wallet.GetNewAddress")
 }
 
-// GetAddresses returns ipc.Unimplemented("wallet.Wallet.GetAddresses").
+// GetAddresses returns ipcimpl.Unimplemented("wallet.Wallet.GetAddresses").
 func (UnimplementedWallet) GetAddresses(context.Context) ([]wallet.AddressInfo, error) {
-	return nil, ipc.Unimplemented("wallet.Wallet.GetAddresses")
+	return nil, ipcimpl.Unimplemented("wallet.Wallet.GetAddresses")
 }
 
-// GetBalance returns ipc.Unimplemented("wallet.Wallet.GetBalance").
+// GetBalance returns ipcimpl.Unimplemented("wallet.Wallet.GetBalance").
 func (UnimplementedWallet) GetBalance(context.Context) (chain.Amount, error) {
-	return 0, ipc.Unimplemented("wallet.Wallet.GetBalance")
+	return 0, ipcimpl.Unimplemented("wallet.Wallet.GetBalance")
 }
 
-// GetBalances returns ipc.Unimplemented("wallet.Wallet.GetBalances").
+// GetBalances returns ipcimpl.Unimplemented("wallet.Wallet.GetBalances").
 func (UnimplementedWallet) GetBalances(context.Context) (wallet.Balances, error) {
-	return wallet.Balances{}, ipc.Unimplemented("wallet.Wallet.GetBalances")
+	return wallet.Balances{}, ipcimpl.Unimplemented("wallet.Wallet.GetBalances")
 }
 
-// GetWalletTx returns ipc.Unimplemented("wallet.Wallet.GetWalletTx").
+// GetWalletTx returns ipcimpl.Unimplemented("wallet.Wallet.GetWalletTx").
 func (UnimplementedWallet) GetWalletTx(context.Context, chain.Hash) (*wallet.WalletTx, error) {
-	return nil, ipc.Unimplemented("wallet.Wallet.GetWalletTx")
+	return nil, ipcimpl.Unimplemented("wallet.Wallet.GetWalletTx")
 }
 
-// GetWalletTxs returns ipc.Unimplemented("wallet.Wallet.GetWalletTxs").
+// GetWalletTxs returns ipcimpl.Unimplemented("wallet.Wallet.GetWalletTxs").
 func (UnimplementedWallet) GetWalletTxs(context.Context) ([]wallet.WalletTx, error) {
-	return nil, ipc.Unimplemented("wallet.Wallet.GetWalletTxs")
+	return nil, ipcimpl.Unimplemented("wallet.Wallet.GetWalletTxs")
 }
 
-// CreateTransaction returns ipc.Unimplemented("wallet.Wallet.CreateTransaction").
+// CreateTransaction returns ipcimpl.Unimplemented("wallet.Wallet.CreateTransaction").
 func (UnimplementedWallet) CreateTransaction(context.Context, []wallet.Recipient) (chain.Transaction, chain.Amount, error) {
-	return chain.Transaction{}, 0, ipc.Unimplemented("wallet.Wallet.CreateTransaction")
+	return chain.Transaction{}, 0, ipcimpl.Unimplemented("wallet.Wallet.CreateTransaction")
 }
 
-// CommitTransaction returns ipc.Unimplemented("wallet.Wallet.CommitTransaction").
+// CommitTransaction returns ipcimpl.Unimplemented("wallet.Wallet.CommitTransaction").
 func (UnimplementedWallet) CommitTransaction(context.Context, chain.Transaction) error {
-	return ipc.Unimplemented("wallet.Wallet.CommitTransaction")
+	return ipcimpl.Unimplemented("wallet.Wallet.CommitTransaction")
 }
 
-// SendToAddress returns ipc.Unimplemented("wallet.Wallet.SendToAddress").
+// SendToAddress returns ipcimpl.Unimplemented("wallet.Wallet.SendToAddress").
 func (UnimplementedWallet) SendToAddress(context.Context, string, chain.Amount) (chain.Hash, error) {
-	return chain.Hash{}, ipc.Unimplemented("wallet.Wallet.SendToAddress")
+	return chain.Hash{}, ipcimpl.Unimplemented("wallet.Wallet.SendToAddress")
 }
 
-// HandleBalanceChanged returns ipc.Unimplemented("wallet.Wallet.HandleBalanceChanged").
+// HandleBalanceChanged returns ipcimpl.Unimplemented("wallet.Wallet.HandleBalanceChanged").
 func (UnimplementedWallet) HandleBalanceChanged(context.Context, wallet.BalanceChangedFn) (chain.Handler, error) {
-	return nil, ipc.Unimplemented("wallet.Wallet.HandleBalanceChanged")
+	return nil, ipcimpl.Unimplemented("wallet.Wallet.HandleBalanceChanged")
 }
 
-// HandleTransactionChanged returns ipc.Unimplemented("wallet.Wallet.HandleTransactionChanged").
+// HandleTransactionChanged returns ipcimpl.Unimplemented("wallet.Wallet.HandleTransactionChanged").
 func (UnimplementedWallet) HandleTransactionChanged(context.Context, wallet.TransactionChangedFn) (chain.Handler, error) {
-	return nil, ipc.Unimplemented("wallet.Wallet.HandleTransactionChanged")
+	return nil, ipcimpl.Unimplemented("wallet.Wallet.HandleTransactionChanged")
 }
 
-// Remove returns ipc.Unimplemented("wallet.Wallet.Remove").
+// Remove returns ipcimpl.Unimplemented("wallet.Wallet.Remove").
 func (UnimplementedWallet) Remove(context.Context) error {
-	return ipc.Unimplemented("wallet.Wallet.Remove")
+	return ipcimpl.Unimplemented("wallet.Wallet.Remove")
 }
 
 // ExportWallet returns a new reference to the capability that carries v: nil for nil, the
@@ -712,7 +712,7 @@ func (s chainClientServer) serveVerify(ctx context.Context, call *capnprpc.Call)
 	defer ipcimpl.Recover(ctx, &methodChainClientVerify, &err)
 	result, err := s.impl.Verify(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainClientVerify, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		ChainClient_verify_Results(r).SetResult(result)
@@ -725,7 +725,7 @@ func (s chainClientServer) serveLoad(ctx context.Context, call *capnprpc.Call) (
 	defer ipcimpl.Recover(ctx, &methodChainClientLoad, &err)
 	result, err := s.impl.Load(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainClientLoad, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		ChainClient_load_Results(r).SetResult(result)
@@ -736,19 +736,19 @@ func (s chainClientServer) serveLoad(ctx context.Context, call *capnprpc.Call) (
 // serveStart serves wallet.ChainClient.Start.
 func (s chainClientServer) serveStart(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodChainClientStart, &err)
-	return ipc.ServerError(s.impl.Start(ctx))
+	return ipcimpl.ServerError(s.impl.Start(ctx))
 }
 
 // serveFlush serves wallet.ChainClient.Flush.
 func (s chainClientServer) serveFlush(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodChainClientFlush, &err)
-	return ipc.ServerError(s.impl.Flush(ctx))
+	return ipcimpl.ServerError(s.impl.Flush(ctx))
 }
 
 // serveStop serves wallet.ChainClient.Stop.
 func (s chainClientServer) serveStop(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodChainClientStop, &err)
-	return ipc.ServerError(s.impl.Stop(ctx))
+	return ipcimpl.ServerError(s.impl.Stop(ctx))
 }
 
 // serveSetMockTime serves wallet.ChainClient.SetMockTime.
@@ -758,7 +758,7 @@ func (s chainClientServer) serveSetMockTime(ctx context.Context, call *capnprpc.
 	if err := readChainClient_setMockTime_Params(ChainClient_setMockTime_Params(call.Params()), &t); err != nil {
 		return ipcimpl.ParamsError(&methodChainClientSetMockTime, err)
 	}
-	return ipc.ServerError(s.impl.SetMockTime(ctx, t))
+	return ipcimpl.ServerError(s.impl.SetMockTime(ctx, t))
 }
 
 // UnimplementedChainClient answers every method of wallet.ChainClient with an error wrapping ipc.ErrUnimplemented
@@ -770,34 +770,34 @@ type UnimplementedChainClient struct{}
 
 var _ wallet.ChainClient = UnimplementedChainClient{}
 
-// Verify returns ipc.Unimplemented("wallet.ChainClient.Verify").
+// Verify returns ipcimpl.Unimplemented("wallet.ChainClient.Verify").
 func (UnimplementedChainClient) Verify(context.Context) (bool, error) {
-	return false, ipc.Unimplemented("wallet.ChainClient.Verify")
+	return false, ipcimpl.Unimplemented("wallet.ChainClient.Verify")
 }
 
-// Load returns ipc.Unimplemented("wallet.ChainClient.Load").
+// Load returns ipcimpl.Unimplemented("wallet.ChainClient.Load").
 func (UnimplementedChainClient) Load(context.Context) (bool, error) {
-	return false, ipc.Unimplemented("wallet.ChainClient.Load")
+	return false, ipcimpl.Unimplemented("wallet.ChainClient.Load")
 }
 
-// Start returns ipc.Unimplemented("wallet.ChainClient.Start").
+// Start returns ipcimpl.Unimplemented("wallet.ChainClient.Start").
 func (UnimplementedChainClient) Start(context.Context) error {
-	return ipc.Unimplemented("wallet.ChainClient.Start")
+	return ipcimpl.Unimplemented("wallet.ChainClient.Start")
 }
 
-// Flush returns ipc.Unimplemented("wallet.ChainClient.Flush").
+// Flush returns ipcimpl.Unimplemented("wallet.ChainClient.Flush").
 func (UnimplementedChainClient) Flush(context.Context) error {
-	return ipc.Unimplemented("wallet.ChainClient.Flush")
+	return ipcimpl.Unimplemented("wallet.ChainClient.Flush")
 }
 
-// Stop returns ipc.Unimplemented("wallet.ChainClient.Stop").
+// Stop returns ipcimpl.Unimplemented("wallet.ChainClient.Stop").
 func (UnimplementedChainClient) Stop(context.Context) error {
-	return ipc.Unimplemented("wallet.ChainClient.Stop")
+	return ipcimpl.Unimplemented("wallet.ChainClient.Stop")
 }
 
-// SetMockTime returns ipc.Unimplemented("wallet.ChainClient.SetMockTime").
+// SetMockTime returns ipcimpl.Unimplemented("wallet.ChainClient.SetMockTime").
 func (UnimplementedChainClient) SetMockTime(context.Context, int64) error {
-	return ipc.Unimplemented("wallet.ChainClient.SetMockTime")
+	return ipcimpl.Unimplemented("wallet.ChainClient.SetMockTime")
 }
 
 // ExportChainClient returns a new reference to the capability that carries v: nil for nil, the
@@ -900,7 +900,7 @@ func (c *WalletLoaderClient) CreateWallet(ctx context.Context, name string, pass
 // it is loaded.
 func (c *WalletLoaderClient) LoadWallet(ctx context.Context, name string) (w wallet.Wallet, warnings []string, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodWalletLoaderLoadWallet, func(p capnp.Struct) error {
-		return ipc.InField("name", WalletLoader_loadWallet_Params(p).SetName(name))
+		return ipcimpl.InField("name", WalletLoader_loadWallet_Params(p).SetName(name))
 	}, func(r capnp.Struct) error {
 		return readWalletLoader_loadWallet_Results(WalletLoader_loadWallet_Results(r), &w, &warnings)
 	})
@@ -913,7 +913,7 @@ func (c *WalletLoaderClient) LoadWallet(ctx context.Context, name string) (w wal
 // GetWalletDir returns the directory the wallets live in.
 func (c *WalletLoaderClient) GetWalletDir(ctx context.Context) (result string, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodWalletLoaderGetWalletDir, nil, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.ReadText(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadText(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return "", err
@@ -925,7 +925,7 @@ func (c *WalletLoaderClient) GetWalletDir(ctx context.Context) (result string, e
 // sorted.
 func (c *WalletLoaderClient) ListWalletDir(ctx context.Context) (result []string, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodWalletLoaderListWalletDir, nil, func(r capnp.Struct) error {
-		return ipc.InField("result", readStringList(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", readStringList(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -937,7 +937,7 @@ func (c *WalletLoaderClient) ListWalletDir(ctx context.Context) (result []string
 // loaded. The caller owns them (releases them when done).
 func (c *WalletLoaderClient) GetWallets(ctx context.Context) (result []wallet.Wallet, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodWalletLoaderGetWallets, nil, func(r capnp.Struct) error {
-		return ipc.InField("result", readWalletList(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", readWalletList(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -949,7 +949,7 @@ func (c *WalletLoaderClient) GetWallets(ctx context.Context) (result []wallet.Wa
 // now on, until the returned Handler is disconnected or released.
 func (c *WalletLoaderClient) HandleLoadWallet(ctx context.Context, fn wallet.LoadWalletFn) (result chain.Handler, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodWalletLoaderHandleLoadWallet, func(p capnp.Struct) error {
-		return ipc.InField("fn", ipcimpl.SetCap(p, 0, ExportLoadWalletFn(fn)))
+		return ipcimpl.InField("fn", ipcimpl.SetCap(p, 0, ExportLoadWalletFn(fn)))
 	}, func(r capnp.Struct) error {
 		result = chainipc.ImportHandler(ipcimpl.Cap(r, 0))
 		return nil
@@ -1075,7 +1075,7 @@ func (s walletLoaderServer) serveCreateWallet(ctx context.Context, call *capnprp
 	}
 	w, warnings, err := s.impl.CreateWallet(ctx, name, passphrase, flags)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodWalletLoaderCreateWallet, capnp.ObjectSize{DataSize: 0, PointerCount: 2}, func(r capnp.Struct) error {
 		return writeWalletLoader_createWallet_Results(WalletLoader_createWallet_Results(r), w, warnings)
@@ -1087,11 +1087,11 @@ func (s walletLoaderServer) serveLoadWallet(ctx context.Context, call *capnprpc.
 	defer ipcimpl.Recover(ctx, &methodWalletLoaderLoadWallet, &err)
 	var name string
 	if err := ipcimpl.ReadText(ipcimpl.Field(call.Params(), 0), &name); err != nil {
-		return ipcimpl.ParamsError(&methodWalletLoaderLoadWallet, ipc.InField("name", err))
+		return ipcimpl.ParamsError(&methodWalletLoaderLoadWallet, ipcimpl.InField("name", err))
 	}
 	w, warnings, err := s.impl.LoadWallet(ctx, name)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodWalletLoaderLoadWallet, capnp.ObjectSize{DataSize: 0, PointerCount: 2}, func(r capnp.Struct) error {
 		return writeWalletLoader_loadWallet_Results(WalletLoader_loadWallet_Results(r), w, warnings)
@@ -1103,10 +1103,10 @@ func (s walletLoaderServer) serveGetWalletDir(ctx context.Context, call *capnprp
 	defer ipcimpl.Recover(ctx, &methodWalletLoaderGetWalletDir, &err)
 	result, err := s.impl.GetWalletDir(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodWalletLoaderGetWalletDir, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", WalletLoader_getWalletDir_Results(r).SetResult(result))
+		return ipcimpl.InField("result", WalletLoader_getWalletDir_Results(r).SetResult(result))
 	})
 }
 
@@ -1115,10 +1115,10 @@ func (s walletLoaderServer) serveListWalletDir(ctx context.Context, call *capnpr
 	defer ipcimpl.Recover(ctx, &methodWalletLoaderListWalletDir, &err)
 	result, err := s.impl.ListWalletDir(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodWalletLoaderListWalletDir, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeStringList(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", writeStringList(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -1127,10 +1127,10 @@ func (s walletLoaderServer) serveGetWallets(ctx context.Context, call *capnprpc.
 	defer ipcimpl.Recover(ctx, &methodWalletLoaderGetWallets, &err)
 	result, err := s.impl.GetWallets(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodWalletLoaderGetWallets, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeWalletList(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", writeWalletList(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -1143,10 +1143,10 @@ func (s walletLoaderServer) serveHandleLoadWallet(ctx context.Context, call *cap
 	}
 	result, err := s.impl.HandleLoadWallet(ctx, fn)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodWalletLoaderHandleLoadWallet, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.SetCap(r, 0, chainipc.ExportHandler(result)))
+		return ipcimpl.InField("result", ipcimpl.SetCap(r, 0, chainipc.ExportHandler(result)))
 	})
 }
 
@@ -1155,7 +1155,7 @@ func (s walletLoaderServer) serveVerify(ctx context.Context, call *capnprpc.Call
 	defer ipcimpl.Recover(ctx, &methodChainClientVerify, &err)
 	result, err := s.impl.Verify(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainClientVerify, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		ChainClient_verify_Results(r).SetResult(result)
@@ -1168,7 +1168,7 @@ func (s walletLoaderServer) serveLoad(ctx context.Context, call *capnprpc.Call) 
 	defer ipcimpl.Recover(ctx, &methodChainClientLoad, &err)
 	result, err := s.impl.Load(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodChainClientLoad, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		ChainClient_load_Results(r).SetResult(result)
@@ -1179,19 +1179,19 @@ func (s walletLoaderServer) serveLoad(ctx context.Context, call *capnprpc.Call) 
 // serveStart serves wallet.ChainClient.Start.
 func (s walletLoaderServer) serveStart(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodChainClientStart, &err)
-	return ipc.ServerError(s.impl.Start(ctx))
+	return ipcimpl.ServerError(s.impl.Start(ctx))
 }
 
 // serveFlush serves wallet.ChainClient.Flush.
 func (s walletLoaderServer) serveFlush(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodChainClientFlush, &err)
-	return ipc.ServerError(s.impl.Flush(ctx))
+	return ipcimpl.ServerError(s.impl.Flush(ctx))
 }
 
 // serveStop serves wallet.ChainClient.Stop.
 func (s walletLoaderServer) serveStop(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodChainClientStop, &err)
-	return ipc.ServerError(s.impl.Stop(ctx))
+	return ipcimpl.ServerError(s.impl.Stop(ctx))
 }
 
 // serveSetMockTime serves wallet.ChainClient.SetMockTime.
@@ -1201,7 +1201,7 @@ func (s walletLoaderServer) serveSetMockTime(ctx context.Context, call *capnprpc
 	if err := readChainClient_setMockTime_Params(ChainClient_setMockTime_Params(call.Params()), &t); err != nil {
 		return ipcimpl.ParamsError(&methodChainClientSetMockTime, err)
 	}
-	return ipc.ServerError(s.impl.SetMockTime(ctx, t))
+	return ipcimpl.ServerError(s.impl.SetMockTime(ctx, t))
 }
 
 // UnimplementedWalletLoader answers every method of wallet.WalletLoader with an error wrapping ipc.ErrUnimplemented
@@ -1213,64 +1213,64 @@ type UnimplementedWalletLoader struct{}
 
 var _ wallet.WalletLoader = UnimplementedWalletLoader{}
 
-// CreateWallet returns ipc.Unimplemented("wallet.WalletLoader.CreateWallet").
+// CreateWallet returns ipcimpl.Unimplemented("wallet.WalletLoader.CreateWallet").
 func (UnimplementedWalletLoader) CreateWallet(context.Context, string, string, uint64) (wallet.Wallet, []string, error) {
-	return nil, nil, ipc.Unimplemented("wallet.WalletLoader.CreateWallet")
+	return nil, nil, ipcimpl.Unimplemented("wallet.WalletLoader.CreateWallet")
 }
 
-// LoadWallet returns ipc.Unimplemented("wallet.WalletLoader.LoadWallet").
+// LoadWallet returns ipcimpl.Unimplemented("wallet.WalletLoader.LoadWallet").
 func (UnimplementedWalletLoader) LoadWallet(context.Context, string) (wallet.Wallet, []string, error) {
-	return nil, nil, ipc.Unimplemented("wallet.WalletLoader.LoadWallet")
+	return nil, nil, ipcimpl.Unimplemented("wallet.WalletLoader.LoadWallet")
 }
 
-// GetWalletDir returns ipc.Unimplemented("wallet.WalletLoader.GetWalletDir").
+// GetWalletDir returns ipcimpl.Unimplemented("wallet.WalletLoader.GetWalletDir").
 func (UnimplementedWalletLoader) GetWalletDir(context.Context) (string, error) {
-	return "", ipc.Unimplemented("wallet.WalletLoader.GetWalletDir")
+	return "", ipcimpl.Unimplemented("wallet.WalletLoader.GetWalletDir")
 }
 
-// ListWalletDir returns ipc.Unimplemented("wallet.WalletLoader.ListWalletDir").
+// ListWalletDir returns ipcimpl.Unimplemented("wallet.WalletLoader.ListWalletDir").
 func (UnimplementedWalletLoader) ListWalletDir(context.Context) ([]string, error) {
-	return nil, ipc.Unimplemented("wallet.WalletLoader.ListWalletDir")
+	return nil, ipcimpl.Unimplemented("wallet.WalletLoader.ListWalletDir")
 }
 
-// GetWallets returns ipc.Unimplemented("wallet.WalletLoader.GetWallets").
+// GetWallets returns ipcimpl.Unimplemented("wallet.WalletLoader.GetWallets").
 func (UnimplementedWalletLoader) GetWallets(context.Context) ([]wallet.Wallet, error) {
-	return nil, ipc.Unimplemented("wallet.WalletLoader.GetWallets")
+	return nil, ipcimpl.Unimplemented("wallet.WalletLoader.GetWallets")
 }
 
-// HandleLoadWallet returns ipc.Unimplemented("wallet.WalletLoader.HandleLoadWallet").
+// HandleLoadWallet returns ipcimpl.Unimplemented("wallet.WalletLoader.HandleLoadWallet").
 func (UnimplementedWalletLoader) HandleLoadWallet(context.Context, wallet.LoadWalletFn) (chain.Handler, error) {
-	return nil, ipc.Unimplemented("wallet.WalletLoader.HandleLoadWallet")
+	return nil, ipcimpl.Unimplemented("wallet.WalletLoader.HandleLoadWallet")
 }
 
-// Verify returns ipc.Unimplemented("wallet.ChainClient.Verify").
+// Verify returns ipcimpl.Unimplemented("wallet.ChainClient.Verify").
 func (UnimplementedWalletLoader) Verify(context.Context) (bool, error) {
-	return false, ipc.Unimplemented("wallet.ChainClient.Verify")
+	return false, ipcimpl.Unimplemented("wallet.ChainClient.Verify")
 }
 
-// Load returns ipc.Unimplemented("wallet.ChainClient.Load").
+// Load returns ipcimpl.Unimplemented("wallet.ChainClient.Load").
 func (UnimplementedWalletLoader) Load(context.Context) (bool, error) {
-	return false, ipc.Unimplemented("wallet.ChainClient.Load")
+	return false, ipcimpl.Unimplemented("wallet.ChainClient.Load")
 }
 
-// Start returns ipc.Unimplemented("wallet.ChainClient.Start").
+// Start returns ipcimpl.Unimplemented("wallet.ChainClient.Start").
 func (UnimplementedWalletLoader) Start(context.Context) error {
-	return ipc.Unimplemented("wallet.ChainClient.Start")
+	return ipcimpl.Unimplemented("wallet.ChainClient.Start")
 }
 
-// Flush returns ipc.Unimplemented("wallet.ChainClient.Flush").
+// Flush returns ipcimpl.Unimplemented("wallet.ChainClient.Flush").
 func (UnimplementedWalletLoader) Flush(context.Context) error {
-	return ipc.Unimplemented("wallet.ChainClient.Flush")
+	return ipcimpl.Unimplemented("wallet.ChainClient.Flush")
 }
 
-// Stop returns ipc.Unimplemented("wallet.ChainClient.Stop").
+// Stop returns ipcimpl.Unimplemented("wallet.ChainClient.Stop").
 func (UnimplementedWalletLoader) Stop(context.Context) error {
-	return ipc.Unimplemented("wallet.ChainClient.Stop")
+	return ipcimpl.Unimplemented("wallet.ChainClient.Stop")
 }
 
-// SetMockTime returns ipc.Unimplemented("wallet.ChainClient.SetMockTime").
+// SetMockTime returns ipcimpl.Unimplemented("wallet.ChainClient.SetMockTime").
 func (UnimplementedWalletLoader) SetMockTime(context.Context, int64) error {
-	return ipc.Unimplemented("wallet.ChainClient.SetMockTime")
+	return ipcimpl.Unimplemented("wallet.ChainClient.SetMockTime")
 }
 
 // ExportWalletLoader returns a new reference to the capability that carries v: nil for nil, the
@@ -1376,7 +1376,7 @@ func (s balanceChangedFnServer) serveCall(ctx context.Context, call *capnprpc.Ca
 	if err := readBalanceChangedFn_call_Params(BalanceChangedFn_call_Params(call.Params()), &balances); err != nil {
 		return ipcimpl.ParamsError(&methodBalanceChangedFnCall, err)
 	}
-	return ipc.ServerError(s.impl(ctx, balances))
+	return ipcimpl.ServerError(s.impl(ctx, balances))
 }
 
 // ExportBalanceChangedFn returns a new reference to a capability that calls v: nil for nil, and
@@ -1434,7 +1434,7 @@ func (c *LoadWalletFnClient) Release() {
 // Call calls wallet.LoadWalletFn.Call in the other process.
 func (c *LoadWalletFnClient) Call(ctx context.Context, w wallet.Wallet) (err error) {
 	return ipcimpl.Call(ctx, c.c, &methodLoadWalletFnCall, func(p capnp.Struct) error {
-		return ipc.InField("w", ipcimpl.SetCap(p, 0, ExportWallet(w)))
+		return ipcimpl.InField("w", ipcimpl.SetCap(p, 0, ExportWallet(w)))
 	}, nil)
 }
 
@@ -1474,7 +1474,7 @@ func (s loadWalletFnServer) serveCall(ctx context.Context, call *capnprpc.Call) 
 	if err := readLoadWalletFn_call_Params(LoadWalletFn_call_Params(call.Params()), &w); err != nil {
 		return ipcimpl.ParamsError(&methodLoadWalletFnCall, err)
 	}
-	return ipc.ServerError(s.impl(ctx, w))
+	return ipcimpl.ServerError(s.impl(ctx, w))
 }
 
 // ExportLoadWalletFn returns a new reference to a capability that calls v: nil for nil, and
@@ -1575,7 +1575,7 @@ func (s transactionChangedFnServer) serveCall(ctx context.Context, call *capnprp
 	if err := readTransactionChangedFn_call_Params(TransactionChangedFn_call_Params(call.Params()), &txid, &status); err != nil {
 		return ipcimpl.ParamsError(&methodTransactionChangedFnCall, err)
 	}
-	return ipc.ServerError(s.impl(ctx, txid, status))
+	return ipcimpl.ServerError(s.impl(ctx, txid, status))
 }
 
 // ExportTransactionChangedFn returns a new reference to a capability that calls v: nil for nil, and
@@ -1607,28 +1607,28 @@ func ImportTransactionChangedFn(c *ipc.Capability) wallet.TransactionChangedFn {
 func writeWallet_getBalances_Results(p Wallet_getBalances_Results, result wallet.Balances) error {
 	resultWire, err := p.NewResult()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result", WriteBalances(resultWire, &result))
+	return ipcimpl.InField("result", WriteBalances(resultWire, &result))
 }
 
 // readWallet_getBalances_Results reads the results of wallet.Wallet.GetBalances from p.
 func readWallet_getBalances_Results(p Wallet_getBalances_Results, result *wallet.Balances) error {
 	resultWire, err := p.Result()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result", ReadBalances(resultWire, result))
+	return ipcimpl.InField("result", ReadBalances(resultWire, result))
 }
 
 // writeWallet_createTransaction_Results writes the results of wallet.Wallet.CreateTransaction into p.
 func writeWallet_createTransaction_Results(p Wallet_createTransaction_Results, tx chain.Transaction, fee chain.Amount) error {
 	txWire, err := p.NewTx()
 	if err != nil {
-		return ipc.InField("tx", err)
+		return ipcimpl.InField("tx", err)
 	}
 	if err := chainipc.WriteTransaction(txWire, &tx); err != nil {
-		return ipc.InField("tx", err)
+		return ipcimpl.InField("tx", err)
 	}
 	p.SetFee(int64(fee))
 	return nil
@@ -1638,10 +1638,10 @@ func writeWallet_createTransaction_Results(p Wallet_createTransaction_Results, t
 func readWallet_createTransaction_Results(p Wallet_createTransaction_Results, tx *chain.Transaction, fee *chain.Amount) error {
 	txWire, err := p.Tx()
 	if err != nil {
-		return ipc.InField("tx", err)
+		return ipcimpl.InField("tx", err)
 	}
 	if err := chainipc.ReadTransaction(txWire, tx); err != nil {
-		return ipc.InField("tx", err)
+		return ipcimpl.InField("tx", err)
 	}
 	*fee = chain.Amount(p.Fee())
 	return nil
@@ -1651,24 +1651,24 @@ func readWallet_createTransaction_Results(p Wallet_createTransaction_Results, tx
 func writeWallet_commitTransaction_Params(p Wallet_commitTransaction_Params, tx chain.Transaction) error {
 	txWire, err := p.NewTx()
 	if err != nil {
-		return ipc.InField("tx", err)
+		return ipcimpl.InField("tx", err)
 	}
-	return ipc.InField("tx", chainipc.WriteTransaction(txWire, &tx))
+	return ipcimpl.InField("tx", chainipc.WriteTransaction(txWire, &tx))
 }
 
 // readWallet_commitTransaction_Params reads the arguments of a call to wallet.Wallet.CommitTransaction from p.
 func readWallet_commitTransaction_Params(p Wallet_commitTransaction_Params, tx *chain.Transaction) error {
 	txWire, err := p.Tx()
 	if err != nil {
-		return ipc.InField("tx", err)
+		return ipcimpl.InField("tx", err)
 	}
-	return ipc.InField("tx", chainipc.ReadTransaction(txWire, tx))
+	return ipcimpl.InField("tx", chainipc.ReadTransaction(txWire, tx))
 }
 
 // writeWallet_sendToAddress_Params writes the arguments of a call to wallet.Wallet.SendToAddress into p.
 func writeWallet_sendToAddress_Params(p Wallet_sendToAddress_Params, address string, amount chain.Amount) error {
 	if err := p.SetAddress(address); err != nil {
-		return ipc.InField("address", err)
+		return ipcimpl.InField("address", err)
 	}
 	p.SetAmount(int64(amount))
 	return nil
@@ -1677,7 +1677,7 @@ func writeWallet_sendToAddress_Params(p Wallet_sendToAddress_Params, address str
 // readWallet_sendToAddress_Params reads the arguments of a call to wallet.Wallet.SendToAddress from p.
 func readWallet_sendToAddress_Params(p Wallet_sendToAddress_Params, address *string, amount *chain.Amount) error {
 	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), address); err != nil {
-		return ipc.InField("address", err)
+		return ipcimpl.InField("address", err)
 	}
 	*amount = chain.Amount(p.Amount())
 	return nil
@@ -1704,10 +1704,10 @@ func readChainClient_setMockTime_Params(p ChainClient_setMockTime_Params, t *int
 // writeWalletLoader_createWallet_Params writes the arguments of a call to wallet.WalletLoader.CreateWallet into p.
 func writeWalletLoader_createWallet_Params(p WalletLoader_createWallet_Params, name string, passphrase string, flags uint64) error {
 	if err := p.SetName(name); err != nil {
-		return ipc.InField("name", err)
+		return ipcimpl.InField("name", err)
 	}
 	if err := p.SetPassphrase(passphrase); err != nil {
-		return ipc.InField("passphrase", err)
+		return ipcimpl.InField("passphrase", err)
 	}
 	p.SetFlags(flags)
 	return nil
@@ -1716,10 +1716,10 @@ func writeWalletLoader_createWallet_Params(p WalletLoader_createWallet_Params, n
 // readWalletLoader_createWallet_Params reads the arguments of a call to wallet.WalletLoader.CreateWallet from p.
 func readWalletLoader_createWallet_Params(p WalletLoader_createWallet_Params, name *string, passphrase *string, flags *uint64) error {
 	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), name); err != nil {
-		return ipc.InField("name", err)
+		return ipcimpl.InField("name", err)
 	}
 	if err := ipcimpl.ReadText(ipcimpl.Field(p, 1), passphrase); err != nil {
-		return ipc.InField("passphrase", err)
+		return ipcimpl.InField("passphrase", err)
 	}
 	*flags = p.Flags()
 	return nil
@@ -1728,29 +1728,29 @@ func readWalletLoader_createWallet_Params(p WalletLoader_createWallet_Params, na
 // writeWalletLoader_createWallet_Results writes the results of wallet.WalletLoader.CreateWallet into p.
 func writeWalletLoader_createWallet_Results(p WalletLoader_createWallet_Results, w wallet.Wallet, warnings []string) error {
 	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportWallet(w)); err != nil {
-		return ipc.InField("w", err)
+		return ipcimpl.InField("w", err)
 	}
-	return ipc.InField("warnings", writeStringList(ipcimpl.Field(p, 1), warnings))
+	return ipcimpl.InField("warnings", writeStringList(ipcimpl.Field(p, 1), warnings))
 }
 
 // readWalletLoader_createWallet_Results reads the results of wallet.WalletLoader.CreateWallet from p.
 func readWalletLoader_createWallet_Results(p WalletLoader_createWallet_Results, w *wallet.Wallet, warnings *[]string) error {
 	*w = ImportWallet(ipcimpl.Cap(capnp.Struct(p), 0))
-	return ipc.InField("warnings", readStringList(ipcimpl.Field(p, 1), warnings))
+	return ipcimpl.InField("warnings", readStringList(ipcimpl.Field(p, 1), warnings))
 }
 
 // writeWalletLoader_loadWallet_Results writes the results of wallet.WalletLoader.LoadWallet into p.
 func writeWalletLoader_loadWallet_Results(p WalletLoader_loadWallet_Results, w wallet.Wallet, warnings []string) error {
 	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportWallet(w)); err != nil {
-		return ipc.InField("w", err)
+		return ipcimpl.InField("w", err)
 	}
-	return ipc.InField("warnings", writeStringList(ipcimpl.Field(p, 1), warnings))
+	return ipcimpl.InField("warnings", writeStringList(ipcimpl.Field(p, 1), warnings))
 }
 
 // readWalletLoader_loadWallet_Results reads the results of wallet.WalletLoader.LoadWallet from p.
 func readWalletLoader_loadWallet_Results(p WalletLoader_loadWallet_Results, w *wallet.Wallet, warnings *[]string) error {
 	*w = ImportWallet(ipcimpl.Cap(capnp.Struct(p), 0))
-	return ipc.InField("warnings", readStringList(ipcimpl.Field(p, 1), warnings))
+	return ipcimpl.InField("warnings", readStringList(ipcimpl.Field(p, 1), warnings))
 }
 
 // readWalletLoader_handleLoadWallet_Params reads the arguments of a call to wallet.WalletLoader.HandleLoadWallet from p.
@@ -1763,18 +1763,18 @@ func readWalletLoader_handleLoadWallet_Params(p WalletLoader_handleLoadWallet_Pa
 func writeBalanceChangedFn_call_Params(p BalanceChangedFn_call_Params, balances wallet.Balances) error {
 	balancesWire, err := p.NewBalances()
 	if err != nil {
-		return ipc.InField("balances", err)
+		return ipcimpl.InField("balances", err)
 	}
-	return ipc.InField("balances", WriteBalances(balancesWire, &balances))
+	return ipcimpl.InField("balances", WriteBalances(balancesWire, &balances))
 }
 
 // readBalanceChangedFn_call_Params reads the arguments of a call to wallet.BalanceChangedFn.Call from p.
 func readBalanceChangedFn_call_Params(p BalanceChangedFn_call_Params, balances *wallet.Balances) error {
 	balancesWire, err := p.Balances()
 	if err != nil {
-		return ipc.InField("balances", err)
+		return ipcimpl.InField("balances", err)
 	}
-	return ipc.InField("balances", ReadBalances(balancesWire, balances))
+	return ipcimpl.InField("balances", ReadBalances(balancesWire, balances))
 }
 
 // readLoadWalletFn_call_Params reads the arguments of a call to wallet.LoadWalletFn.Call from p.
@@ -1786,11 +1786,11 @@ func readLoadWalletFn_call_Params(p LoadWalletFn_call_Params, w *wallet.Wallet) 
 // writeTransactionChangedFn_call_Params writes the arguments of a call to wallet.TransactionChangedFn.Call into p.
 func writeTransactionChangedFn_call_Params(p TransactionChangedFn_call_Params, txid chain.Hash, status wallet.ChangeType) error {
 	if err := writeHash(ipcimpl.Field(p, 0), txid); err != nil {
-		return ipc.InField("txid", err)
+		return ipcimpl.InField("txid", err)
 	}
-	statusWire, err := ipc.EnumValue(status)
+	statusWire, err := ipcimpl.EnumValue(status)
 	if err != nil {
-		return ipc.InField("status", err)
+		return ipcimpl.InField("status", err)
 	}
 	p.SetStatus(ChangeType(statusWire))
 	return nil
@@ -1799,7 +1799,7 @@ func writeTransactionChangedFn_call_Params(p TransactionChangedFn_call_Params, t
 // readTransactionChangedFn_call_Params reads the arguments of a call to wallet.TransactionChangedFn.Call from p.
 func readTransactionChangedFn_call_Params(p TransactionChangedFn_call_Params, txid *chain.Hash, status *wallet.ChangeType) error {
 	if err := readHash(ipcimpl.Field(p, 0), txid); err != nil {
-		return ipc.InField("txid", err)
+		return ipcimpl.InField("txid", err)
 	}
 	*status = wallet.ChangeType(p.Status())
 	return nil
@@ -1808,10 +1808,10 @@ func readTransactionChangedFn_call_Params(p TransactionChangedFn_call_Params, tx
 // WriteAddressInfo writes v into s.
 func WriteAddressInfo(s AddressInfo, v *wallet.AddressInfo) error {
 	if err := s.SetAddress(v.Address); err != nil {
-		return ipc.InField("Address", err)
+		return ipcimpl.InField("Address", err)
 	}
 	if err := s.SetLabel(v.Label); err != nil {
-		return ipc.InField("Label", err)
+		return ipcimpl.InField("Label", err)
 	}
 	s.SetIsChange(v.IsChange)
 	return nil
@@ -1820,10 +1820,10 @@ func WriteAddressInfo(s AddressInfo, v *wallet.AddressInfo) error {
 // ReadAddressInfo reads s into v.
 func ReadAddressInfo(s AddressInfo, v *wallet.AddressInfo) error {
 	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Address); err != nil {
-		return ipc.InField("Address", err)
+		return ipcimpl.InField("Address", err)
 	}
 	if err := ipcimpl.ReadText(ipcimpl.Field(s, 1), &v.Label); err != nil {
-		return ipc.InField("Label", err)
+		return ipcimpl.InField("Label", err)
 	}
 	v.IsChange = s.IsChange()
 	return nil
@@ -1846,7 +1846,7 @@ func ReadBalances(s Balances, v *wallet.Balances) error {
 // WriteRecipient writes v into s.
 func WriteRecipient(s Recipient, v *wallet.Recipient) error {
 	if err := s.SetAddress(v.Address); err != nil {
-		return ipc.InField("Address", err)
+		return ipcimpl.InField("Address", err)
 	}
 	s.SetAmount(int64(v.Amount))
 	s.SetSubtractFeeFromAmount(v.SubtractFeeFromAmount)
@@ -1856,7 +1856,7 @@ func WriteRecipient(s Recipient, v *wallet.Recipient) error {
 // ReadRecipient reads s into v.
 func ReadRecipient(s Recipient, v *wallet.Recipient) error {
 	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Address); err != nil {
-		return ipc.InField("Address", err)
+		return ipcimpl.InField("Address", err)
 	}
 	v.Amount = chain.Amount(s.Amount())
 	v.SubtractFeeFromAmount = s.SubtractFeeFromAmount()
@@ -1866,14 +1866,14 @@ func ReadRecipient(s Recipient, v *wallet.Recipient) error {
 // WriteWalletTx writes v into s.
 func WriteWalletTx(s WalletTx, v *wallet.WalletTx) error {
 	if err := writeHash(ipcimpl.Field(s, 0), v.TxID); err != nil {
-		return ipc.InField("TxID", err)
+		return ipcimpl.InField("TxID", err)
 	}
 	txWire, err := s.NewTx()
 	if err != nil {
-		return ipc.InField("Tx", err)
+		return ipcimpl.InField("Tx", err)
 	}
 	if err := chainipc.WriteTransaction(txWire, &v.Tx); err != nil {
-		return ipc.InField("Tx", err)
+		return ipcimpl.InField("Tx", err)
 	}
 	s.SetCredit(int64(v.Credit))
 	s.SetDebit(int64(v.Debit))
@@ -1888,14 +1888,14 @@ func WriteWalletTx(s WalletTx, v *wallet.WalletTx) error {
 // ReadWalletTx reads s into v.
 func ReadWalletTx(s WalletTx, v *wallet.WalletTx) error {
 	if err := readHash(ipcimpl.Field(s, 0), &v.TxID); err != nil {
-		return ipc.InField("TxID", err)
+		return ipcimpl.InField("TxID", err)
 	}
 	txWire, err := s.Tx()
 	if err != nil {
-		return ipc.InField("Tx", err)
+		return ipcimpl.InField("Tx", err)
 	}
 	if err := chainipc.ReadTransaction(txWire, &v.Tx); err != nil {
-		return ipc.InField("Tx", err)
+		return ipcimpl.InField("Tx", err)
 	}
 	v.Credit = chain.Amount(s.Credit())
 	v.Debit = chain.Amount(s.Debit())
@@ -1915,7 +1915,7 @@ func writeAddressInfoList(at ipcimpl.Pointer, v []wallet.AddressInfo) error {
 	}
 	for i := range v {
 		if err := WriteAddressInfo(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -1930,7 +1930,7 @@ func readAddressInfoList(from ipcimpl.Pointer, dst *[]wallet.AddressInfo) error 
 	v := make([]wallet.AddressInfo, n)
 	for i := range v {
 		if err := ReadAddressInfo(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v
@@ -1950,7 +1950,7 @@ func readHash(from ipcimpl.Pointer, dst *chain.Hash) error {
 	}
 	data := p.Data()
 	if len(data) != 32 {
-		return ipc.LengthError(len(data), 32)
+		return ipcimpl.LengthError(len(data), 32)
 	}
 	copy(dst[:], data)
 	return nil
@@ -1996,7 +1996,7 @@ func writeWalletTxList(at ipcimpl.Pointer, v []wallet.WalletTx) error {
 	}
 	for i := range v {
 		if err := WriteWalletTx(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -2011,7 +2011,7 @@ func readWalletTxList(from ipcimpl.Pointer, dst *[]wallet.WalletTx) error {
 	v := make([]wallet.WalletTx, n)
 	for i := range v {
 		if err := ReadWalletTx(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v
@@ -2029,7 +2029,7 @@ func writeRecipientList(at ipcimpl.Pointer, v []wallet.Recipient) error {
 	}
 	for i := range v {
 		if err := WriteRecipient(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -2044,7 +2044,7 @@ func readRecipientList(from ipcimpl.Pointer, dst *[]wallet.Recipient) error {
 	v := make([]wallet.Recipient, n)
 	for i := range v {
 		if err := ReadRecipient(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v
@@ -2062,7 +2062,7 @@ func writeStringList(at ipcimpl.Pointer, v []string) error {
 	}
 	for i := range v {
 		if err := l.Set(i, v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -2077,7 +2077,7 @@ func readStringList(from ipcimpl.Pointer, dst *[]string) error {
 	v := make([]string, n)
 	for i := range v {
 		if err := ipcimpl.ReadText(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v
@@ -2095,7 +2095,7 @@ func writeWalletList(at ipcimpl.Pointer, v []wallet.Wallet) error {
 	}
 	for i := range v {
 		if err := ipcimpl.SetCapElem(l, i, ExportWallet(v[i])); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil

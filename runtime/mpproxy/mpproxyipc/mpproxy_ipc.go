@@ -24,7 +24,7 @@ import (
 )
 
 // This code needs a runtime that supports this version of generated code.
-const _ = ipcimpl.SupportPackageIsVersion2
+const _ = ipcimpl.SupportPackageIsVersion3
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -68,7 +68,7 @@ func (c *ThreadMapClient) Release() {
 // MakeThread calls mpproxy.ThreadMap.MakeThread in the other process.
 func (c *ThreadMapClient) MakeThread(ctx context.Context, name string) (result mpproxy.Thread, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodThreadMapMakeThread, func(p capnp.Struct) error {
-		return ipc.InField("name", ThreadMap_makeThread_Params(p).SetName(name))
+		return ipcimpl.InField("name", ThreadMap_makeThread_Params(p).SetName(name))
 	}, func(r capnp.Struct) error {
 		result = ImportThread(ipcimpl.Cap(r, 0))
 		return nil
@@ -125,14 +125,14 @@ func (s threadMapServer) serveMakeThread(ctx context.Context, call *capnprpc.Cal
 	defer ipcimpl.Recover(ctx, &methodThreadMapMakeThread, &err)
 	var name string
 	if err := ipcimpl.ReadText(ipcimpl.Field(call.Params(), 0), &name); err != nil {
-		return ipcimpl.ParamsError(&methodThreadMapMakeThread, ipc.InField("name", err))
+		return ipcimpl.ParamsError(&methodThreadMapMakeThread, ipcimpl.InField("name", err))
 	}
 	result, err := s.impl.MakeThread(ctx, name)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodThreadMapMakeThread, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportThread(result)))
+		return ipcimpl.InField("result", ipcimpl.SetCap(r, 0, ExportThread(result)))
 	})
 }
 
@@ -143,7 +143,7 @@ func (s threadMapServer) serveMakePool(ctx context.Context, call *capnprpc.Call)
 	if err := readThreadMap_makePool_Params(ThreadMap_makePool_Params(call.Params()), &count); err != nil {
 		return ipcimpl.ParamsError(&methodThreadMapMakePool, err)
 	}
-	return ipc.ServerError(s.impl.MakePool(ctx, count))
+	return ipcimpl.ServerError(s.impl.MakePool(ctx, count))
 }
 
 // UnimplementedThreadMap answers every method of mpproxy.ThreadMap with an error wrapping ipc.ErrUnimplemented
@@ -155,14 +155,14 @@ type UnimplementedThreadMap struct{}
 
 var _ mpproxy.ThreadMap = UnimplementedThreadMap{}
 
-// MakeThread returns ipc.Unimplemented("mpproxy.ThreadMap.MakeThread").
+// MakeThread returns ipcimpl.Unimplemented("mpproxy.ThreadMap.MakeThread").
 func (UnimplementedThreadMap) MakeThread(context.Context, string) (mpproxy.Thread, error) {
-	return nil, ipc.Unimplemented("mpproxy.ThreadMap.MakeThread")
+	return nil, ipcimpl.Unimplemented("mpproxy.ThreadMap.MakeThread")
 }
 
-// MakePool returns ipc.Unimplemented("mpproxy.ThreadMap.MakePool").
+// MakePool returns ipcimpl.Unimplemented("mpproxy.ThreadMap.MakePool").
 func (UnimplementedThreadMap) MakePool(context.Context, uint32) error {
-	return ipc.Unimplemented("mpproxy.ThreadMap.MakePool")
+	return ipcimpl.Unimplemented("mpproxy.ThreadMap.MakePool")
 }
 
 // ExportThreadMap returns a new reference to the capability that carries v: nil for nil, the
@@ -233,7 +233,7 @@ func (c *ThreadClient) Release() {
 // GetName calls mpproxy.Thread.GetName in the other process.
 func (c *ThreadClient) GetName(ctx context.Context) (result string, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodThreadGetName, nil, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.ReadText(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadText(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return "", err
@@ -275,10 +275,10 @@ func (s threadServer) serveGetName(ctx context.Context, call *capnprpc.Call) (er
 	defer ipcimpl.Recover(ctx, &methodThreadGetName, &err)
 	result, err := s.impl.GetName(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodThreadGetName, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", Thread_getName_Results(r).SetResult(result))
+		return ipcimpl.InField("result", Thread_getName_Results(r).SetResult(result))
 	})
 }
 
@@ -291,9 +291,9 @@ type UnimplementedThread struct{}
 
 var _ mpproxy.Thread = UnimplementedThread{}
 
-// GetName returns ipc.Unimplemented("mpproxy.Thread.GetName").
+// GetName returns ipcimpl.Unimplemented("mpproxy.Thread.GetName").
 func (UnimplementedThread) GetName(context.Context) (string, error) {
-	return "", ipc.Unimplemented("mpproxy.Thread.GetName")
+	return "", ipcimpl.Unimplemented("mpproxy.Thread.GetName")
 }
 
 // ExportThread returns a new reference to the capability that carries v: nil for nil, the
@@ -338,9 +338,9 @@ func readThreadMap_makePool_Params(p ThreadMap_makePool_Params, count *uint32) e
 // WriteContext writes v into s.
 func WriteContext(s Context, v *mpproxy.Context) error {
 	if err := ipcimpl.SetCap(capnp.Struct(s), 0, ExportThread(v.Thread)); err != nil {
-		return ipc.InField("Thread", err)
+		return ipcimpl.InField("Thread", err)
 	}
-	return ipc.InField("CallbackThread", ipcimpl.SetCap(capnp.Struct(s), 1, ExportThread(v.CallbackThread)))
+	return ipcimpl.InField("CallbackThread", ipcimpl.SetCap(capnp.Struct(s), 1, ExportThread(v.CallbackThread)))
 }
 
 // ReadContext reads s into v.

@@ -24,7 +24,7 @@ import (
 )
 
 // This code needs a runtime that supports this version of generated code.
-const _ = ipcimpl.SupportPackageIsVersion2
+const _ = ipcimpl.SupportPackageIsVersion3
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -123,7 +123,7 @@ func (s blockTemplateServer) serveRef(ctx context.Context, call *capnprpc.Call) 
 	defer ipcimpl.Recover(ctx, &methodBlockTemplateRef, &err)
 	result, err := s.impl.Ref(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateRef, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
 		return writeBlockTemplate_ref_Results(BlockTemplate_ref_Results(r), result)
@@ -135,10 +135,10 @@ func (s blockTemplateServer) serveNext(ctx context.Context, call *capnprpc.Call)
 	defer ipcimpl.Recover(ctx, &methodBlockTemplateNext, &err)
 	result, err := s.impl.Next(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateNext, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportBlockTemplate(result)))
+		return ipcimpl.InField("result", ipcimpl.SetCap(r, 0, ExportBlockTemplate(result)))
 	})
 }
 
@@ -151,14 +151,14 @@ type UnimplementedBlockTemplate struct{}
 
 var _ base.BlockTemplate = UnimplementedBlockTemplate{}
 
-// Ref returns ipc.Unimplemented("base.BlockTemplate.Ref").
+// Ref returns ipcimpl.Unimplemented("base.BlockTemplate.Ref").
 func (UnimplementedBlockTemplate) Ref(context.Context) (base.BlockRef, error) {
-	return base.BlockRef{}, ipc.Unimplemented("base.BlockTemplate.Ref")
+	return base.BlockRef{}, ipcimpl.Unimplemented("base.BlockTemplate.Ref")
 }
 
-// Next returns ipc.Unimplemented("base.BlockTemplate.Next").
+// Next returns ipcimpl.Unimplemented("base.BlockTemplate.Next").
 func (UnimplementedBlockTemplate) Next(context.Context) (base.BlockTemplate, error) {
-	return nil, ipc.Unimplemented("base.BlockTemplate.Next")
+	return nil, ipcimpl.Unimplemented("base.BlockTemplate.Next")
 }
 
 // ExportBlockTemplate returns a new reference to the capability that carries v: nil for nil, the
@@ -277,10 +277,10 @@ func (s minerServer) serveCreate(ctx context.Context, call *capnprpc.Call) (err 
 	}
 	result, err := s.impl.Create(ctx, tip)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMinerCreate, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportBlockTemplate(result)))
+		return ipcimpl.InField("result", ipcimpl.SetCap(r, 0, ExportBlockTemplate(result)))
 	})
 }
 
@@ -293,9 +293,9 @@ type UnimplementedMiner struct{}
 
 var _ base.Miner = UnimplementedMiner{}
 
-// Create returns ipc.Unimplemented("base.Miner.Create").
+// Create returns ipcimpl.Unimplemented("base.Miner.Create").
 func (UnimplementedMiner) Create(context.Context, base.BlockRef) (base.BlockTemplate, error) {
-	return nil, ipc.Unimplemented("base.Miner.Create")
+	return nil, ipcimpl.Unimplemented("base.Miner.Create")
 }
 
 // ExportMiner returns a new reference to the capability that carries v: nil for nil, the
@@ -335,47 +335,47 @@ func ImportMiner(c *ipc.Capability) base.Miner {
 func writeBlockTemplate_ref_Results(p BlockTemplate_ref_Results, result base.BlockRef) error {
 	resultWire, err := p.NewResult()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result", WriteBlockRef(resultWire, &result))
+	return ipcimpl.InField("result", WriteBlockRef(resultWire, &result))
 }
 
 // readBlockTemplate_ref_Results reads the results of base.BlockTemplate.Ref from p.
 func readBlockTemplate_ref_Results(p BlockTemplate_ref_Results, result *base.BlockRef) error {
 	resultWire, err := p.Result()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result", ReadBlockRef(resultWire, result))
+	return ipcimpl.InField("result", ReadBlockRef(resultWire, result))
 }
 
 // writeMiner_create_Params writes the arguments of a call to base.Miner.Create into p.
 func writeMiner_create_Params(p Miner_create_Params, tip base.BlockRef) error {
 	tipWire, err := p.NewTip()
 	if err != nil {
-		return ipc.InField("tip", err)
+		return ipcimpl.InField("tip", err)
 	}
-	return ipc.InField("tip", WriteBlockRef(tipWire, &tip))
+	return ipcimpl.InField("tip", WriteBlockRef(tipWire, &tip))
 }
 
 // readMiner_create_Params reads the arguments of a call to base.Miner.Create from p.
 func readMiner_create_Params(p Miner_create_Params, tip *base.BlockRef) error {
 	tipWire, err := p.Tip()
 	if err != nil {
-		return ipc.InField("tip", err)
+		return ipcimpl.InField("tip", err)
 	}
-	return ipc.InField("tip", ReadBlockRef(tipWire, tip))
+	return ipcimpl.InField("tip", ReadBlockRef(tipWire, tip))
 }
 
 // WriteBlockRef writes v into s.
 func WriteBlockRef(s BlockRef, v *base.BlockRef) error {
 	if err := writeBytes4(ipcimpl.Field(s, 0), v.Hash); err != nil {
-		return ipc.InField("Hash", err)
+		return ipcimpl.InField("Hash", err)
 	}
 	s.SetHeight(v.Height)
-	kindWire, err := ipc.EnumValue(v.Kind)
+	kindWire, err := ipcimpl.EnumValue(v.Kind)
 	if err != nil {
-		return ipc.InField("Kind", err)
+		return ipcimpl.InField("Kind", err)
 	}
 	s.SetKind(Kind(kindWire))
 	return nil
@@ -384,7 +384,7 @@ func WriteBlockRef(s BlockRef, v *base.BlockRef) error {
 // ReadBlockRef reads s into v.
 func ReadBlockRef(s BlockRef, v *base.BlockRef) error {
 	if err := readBytes4(ipcimpl.Field(s, 0), &v.Hash); err != nil {
-		return ipc.InField("Hash", err)
+		return ipcimpl.InField("Hash", err)
 	}
 	v.Height = s.Height()
 	v.Kind = base.Kind(s.Kind())
@@ -404,7 +404,7 @@ func readBytes4(from ipcimpl.Pointer, dst *[4]byte) error {
 	}
 	data := p.Data()
 	if len(data) != 4 {
-		return ipc.LengthError(len(data), 4)
+		return ipcimpl.LengthError(len(data), 4)
 	}
 	copy(dst[:], data)
 	return nil

@@ -27,7 +27,7 @@ import (
 )
 
 // This code needs a runtime that supports this version of generated code.
-const _ = ipcimpl.SupportPackageIsVersion2
+const _ = ipcimpl.SupportPackageIsVersion3
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -73,9 +73,9 @@ func (c *PoolClient) Release() {
 // Best returns the best of refs.
 func (c *PoolClient) Best(ctx context.Context, refs []base.BlockRef) (result *base.BlockRef, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodPoolBest, func(p capnp.Struct) error {
-		return ipc.InField("refs", writeBlockRefList(ipcimpl.Field(p, 0), refs))
+		return ipcimpl.InField("refs", writeBlockRefList(ipcimpl.Field(p, 0), refs))
 	}, func(r capnp.Struct) error {
-		return ipc.InField("result", readOptionalBlockRef(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", readOptionalBlockRef(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -86,7 +86,7 @@ func (c *PoolClient) Best(ctx context.Context, refs []base.BlockRef) (result *ba
 // Submit takes a template and returns what it builds on.
 func (c *PoolClient) Submit(ctx context.Context, t base.BlockTemplate) (result base.BlockRef, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodPoolSubmit, func(p capnp.Struct) error {
-		return ipc.InField("t", ipcimpl.SetCap(p, 0, baseipc.ExportBlockTemplate(t)))
+		return ipcimpl.InField("t", ipcimpl.SetCap(p, 0, baseipc.ExportBlockTemplate(t)))
 	}, func(r capnp.Struct) error {
 		return readPool_submit_Results(Pool_submit_Results(r), &result)
 	})
@@ -179,14 +179,14 @@ func (s poolServer) serveBest(ctx context.Context, call *capnprpc.Call) (err err
 	defer ipcimpl.Recover(ctx, &methodPoolBest, &err)
 	var refs []base.BlockRef
 	if err := readBlockRefList(ipcimpl.Field(call.Params(), 0), &refs); err != nil {
-		return ipcimpl.ParamsError(&methodPoolBest, ipc.InField("refs", err))
+		return ipcimpl.ParamsError(&methodPoolBest, ipcimpl.InField("refs", err))
 	}
 	result, err := s.impl.Best(ctx, refs)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodPoolBest, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeOptionalBlockRef(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", writeOptionalBlockRef(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -199,7 +199,7 @@ func (s poolServer) serveSubmit(ctx context.Context, call *capnprpc.Call) (err e
 	}
 	result, err := s.impl.Submit(ctx, t)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodPoolSubmit, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
 		return writePool_submit_Results(Pool_submit_Results(r), result)
@@ -215,10 +215,10 @@ func (s poolServer) serveTemplate(ctx context.Context, call *capnprpc.Call) (err
 	}
 	result, err := s.impl.Template(ctx, tip)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodPoolTemplate, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.SetCap(r, 0, baseipc.ExportBlockTemplate(result)))
+		return ipcimpl.InField("result", ipcimpl.SetCap(r, 0, baseipc.ExportBlockTemplate(result)))
 	})
 }
 
@@ -234,7 +234,7 @@ func (s poolServer) serveSwap(ctx context.Context, call *capnprpc.Call) (err err
 	}
 	result, result1, err := s.impl.Swap(ctx, job, byName)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodPoolSwap, capnp.ObjectSize{DataSize: 0, PointerCount: 2}, func(r capnp.Struct) error {
 		return writePool_swap_Results(Pool_swap_Results(r), result, result1)
@@ -250,7 +250,7 @@ func (s poolServer) serveKind(ctx context.Context, call *capnprpc.Call) (err err
 	}
 	result, err := s.impl.Kind(ctx, ref)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodPoolKind, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		return writePool_kind_Results(Pool_kind_Results(r), result)
@@ -266,29 +266,29 @@ type UnimplementedPool struct{}
 
 var _ user.Pool = UnimplementedPool{}
 
-// Best returns ipc.Unimplemented("user.Pool.Best").
+// Best returns ipcimpl.Unimplemented("user.Pool.Best").
 func (UnimplementedPool) Best(context.Context, []base.BlockRef) (*base.BlockRef, error) {
-	return nil, ipc.Unimplemented("user.Pool.Best")
+	return nil, ipcimpl.Unimplemented("user.Pool.Best")
 }
 
-// Submit returns ipc.Unimplemented("user.Pool.Submit").
+// Submit returns ipcimpl.Unimplemented("user.Pool.Submit").
 func (UnimplementedPool) Submit(context.Context, base.BlockTemplate) (base.BlockRef, error) {
-	return base.BlockRef{}, ipc.Unimplemented("user.Pool.Submit")
+	return base.BlockRef{}, ipcimpl.Unimplemented("user.Pool.Submit")
 }
 
-// Template returns ipc.Unimplemented("user.Pool.Template").
+// Template returns ipcimpl.Unimplemented("user.Pool.Template").
 func (UnimplementedPool) Template(context.Context, base.BlockRef) (base.BlockTemplate, error) {
-	return nil, ipc.Unimplemented("user.Pool.Template")
+	return nil, ipcimpl.Unimplemented("user.Pool.Template")
 }
 
-// Swap returns ipc.Unimplemented("user.Pool.Swap").
+// Swap returns ipcimpl.Unimplemented("user.Pool.Swap").
 func (UnimplementedPool) Swap(context.Context, user.Job, map[string]base.BlockRef) (user.Job, map[string]base.BlockRef, error) {
-	return user.Job{}, nil, ipc.Unimplemented("user.Pool.Swap")
+	return user.Job{}, nil, ipcimpl.Unimplemented("user.Pool.Swap")
 }
 
-// Kind returns ipc.Unimplemented("user.Pool.Kind").
+// Kind returns ipcimpl.Unimplemented("user.Pool.Kind").
 func (UnimplementedPool) Kind(context.Context, base.BlockRef) (base.Kind, error) {
-	return 0, ipc.Unimplemented("user.Pool.Kind")
+	return 0, ipcimpl.Unimplemented("user.Pool.Kind")
 }
 
 // ExportPool returns a new reference to the capability that carries v: nil for nil, the
@@ -334,109 +334,109 @@ func readPool_submit_Params(p Pool_submit_Params, t *base.BlockTemplate) error {
 func writePool_submit_Results(p Pool_submit_Results, result base.BlockRef) error {
 	resultWire, err := p.NewResult()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result", baseipc.WriteBlockRef(resultWire, &result))
+	return ipcimpl.InField("result", baseipc.WriteBlockRef(resultWire, &result))
 }
 
 // readPool_submit_Results reads the results of user.Pool.Submit from p.
 func readPool_submit_Results(p Pool_submit_Results, result *base.BlockRef) error {
 	resultWire, err := p.Result()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result", baseipc.ReadBlockRef(resultWire, result))
+	return ipcimpl.InField("result", baseipc.ReadBlockRef(resultWire, result))
 }
 
 // writePool_template_Params writes the arguments of a call to user.Pool.Template into p.
 func writePool_template_Params(p Pool_template_Params, tip base.BlockRef) error {
 	tipWire, err := p.NewTip()
 	if err != nil {
-		return ipc.InField("tip", err)
+		return ipcimpl.InField("tip", err)
 	}
-	return ipc.InField("tip", baseipc.WriteBlockRef(tipWire, &tip))
+	return ipcimpl.InField("tip", baseipc.WriteBlockRef(tipWire, &tip))
 }
 
 // readPool_template_Params reads the arguments of a call to user.Pool.Template from p.
 func readPool_template_Params(p Pool_template_Params, tip *base.BlockRef) error {
 	tipWire, err := p.Tip()
 	if err != nil {
-		return ipc.InField("tip", err)
+		return ipcimpl.InField("tip", err)
 	}
-	return ipc.InField("tip", baseipc.ReadBlockRef(tipWire, tip))
+	return ipcimpl.InField("tip", baseipc.ReadBlockRef(tipWire, tip))
 }
 
 // writePool_swap_Params writes the arguments of a call to user.Pool.Swap into p.
 func writePool_swap_Params(p Pool_swap_Params, job user.Job, byName map[string]base.BlockRef) error {
 	jobWire, err := p.NewJob()
 	if err != nil {
-		return ipc.InField("job", err)
+		return ipcimpl.InField("job", err)
 	}
 	if err := WriteJob(jobWire, &job); err != nil {
-		return ipc.InField("job", err)
+		return ipcimpl.InField("job", err)
 	}
-	return ipc.InField("byName", writeStringBlockRefMap(ipcimpl.Field(p, 1), byName))
+	return ipcimpl.InField("byName", writeStringBlockRefMap(ipcimpl.Field(p, 1), byName))
 }
 
 // readPool_swap_Params reads the arguments of a call to user.Pool.Swap from p.
 func readPool_swap_Params(p Pool_swap_Params, job *user.Job, byName *map[string]base.BlockRef) error {
 	jobWire, err := p.Job()
 	if err != nil {
-		return ipc.InField("job", err)
+		return ipcimpl.InField("job", err)
 	}
 	if err := ReadJob(jobWire, job); err != nil {
-		return ipc.InField("job", err)
+		return ipcimpl.InField("job", err)
 	}
-	return ipc.InField("byName", readStringBlockRefMap(ipcimpl.Field(p, 1), byName))
+	return ipcimpl.InField("byName", readStringBlockRefMap(ipcimpl.Field(p, 1), byName))
 }
 
 // writePool_swap_Results writes the results of user.Pool.Swap into p.
 func writePool_swap_Results(p Pool_swap_Results, result user.Job, result1 map[string]base.BlockRef) error {
 	resultWire, err := p.NewResult()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
 	if err := WriteJob(resultWire, &result); err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result1", writeStringBlockRefMap(ipcimpl.Field(p, 1), result1))
+	return ipcimpl.InField("result1", writeStringBlockRefMap(ipcimpl.Field(p, 1), result1))
 }
 
 // readPool_swap_Results reads the results of user.Pool.Swap from p.
 func readPool_swap_Results(p Pool_swap_Results, result *user.Job, result1 *map[string]base.BlockRef) error {
 	resultWire, err := p.Result()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
 	if err := ReadJob(resultWire, result); err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result1", readStringBlockRefMap(ipcimpl.Field(p, 1), result1))
+	return ipcimpl.InField("result1", readStringBlockRefMap(ipcimpl.Field(p, 1), result1))
 }
 
 // writePool_kind_Params writes the arguments of a call to user.Pool.Kind into p.
 func writePool_kind_Params(p Pool_kind_Params, ref base.BlockRef) error {
 	refWire, err := p.NewRef()
 	if err != nil {
-		return ipc.InField("ref", err)
+		return ipcimpl.InField("ref", err)
 	}
-	return ipc.InField("ref", baseipc.WriteBlockRef(refWire, &ref))
+	return ipcimpl.InField("ref", baseipc.WriteBlockRef(refWire, &ref))
 }
 
 // readPool_kind_Params reads the arguments of a call to user.Pool.Kind from p.
 func readPool_kind_Params(p Pool_kind_Params, ref *base.BlockRef) error {
 	refWire, err := p.Ref()
 	if err != nil {
-		return ipc.InField("ref", err)
+		return ipcimpl.InField("ref", err)
 	}
-	return ipc.InField("ref", baseipc.ReadBlockRef(refWire, ref))
+	return ipcimpl.InField("ref", baseipc.ReadBlockRef(refWire, ref))
 }
 
 // writePool_kind_Results writes the results of user.Pool.Kind into p.
 func writePool_kind_Results(p Pool_kind_Results, result base.Kind) error {
-	resultWire, err := ipc.EnumValue(result)
+	resultWire, err := ipcimpl.EnumValue(result)
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
 	p.SetResult(baseipc.Kind(resultWire))
 	return nil
@@ -445,35 +445,35 @@ func writePool_kind_Results(p Pool_kind_Results, result base.Kind) error {
 // WriteJob writes v into s.
 func WriteJob(s Job, v *user.Job) error {
 	if err := s.SetName(v.Name); err != nil {
-		return ipc.InField("Name", err)
+		return ipcimpl.InField("Name", err)
 	}
 	tipWire, err := s.NewTip()
 	if err != nil {
-		return ipc.InField("Tip", err)
+		return ipcimpl.InField("Tip", err)
 	}
 	if err := baseipc.WriteBlockRef(tipWire, &v.Tip); err != nil {
-		return ipc.InField("Tip", err)
+		return ipcimpl.InField("Tip", err)
 	}
 	if err := ipcimpl.SetCap(capnp.Struct(s), 2, baseipc.ExportBlockTemplate(v.Template)); err != nil {
-		return ipc.InField("Template", err)
+		return ipcimpl.InField("Template", err)
 	}
-	return ipc.InField("Kinds", writeKindList(ipcimpl.Field(s, 3), v.Kinds))
+	return ipcimpl.InField("Kinds", writeKindList(ipcimpl.Field(s, 3), v.Kinds))
 }
 
 // ReadJob reads s into v.
 func ReadJob(s Job, v *user.Job) error {
 	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Name); err != nil {
-		return ipc.InField("Name", err)
+		return ipcimpl.InField("Name", err)
 	}
 	tipWire, err := s.Tip()
 	if err != nil {
-		return ipc.InField("Tip", err)
+		return ipcimpl.InField("Tip", err)
 	}
 	if err := baseipc.ReadBlockRef(tipWire, &v.Tip); err != nil {
-		return ipc.InField("Tip", err)
+		return ipcimpl.InField("Tip", err)
 	}
 	v.Template = baseipc.ImportBlockTemplate(ipcimpl.Cap(capnp.Struct(s), 2))
-	return ipc.InField("Kinds", readKindList(ipcimpl.Field(s, 3), &v.Kinds))
+	return ipcimpl.InField("Kinds", readKindList(ipcimpl.Field(s, 3), &v.Kinds))
 }
 
 // writeBlockRefList points at at a new list holding v; a nil v leaves at null.
@@ -487,7 +487,7 @@ func writeBlockRefList(at ipcimpl.Pointer, v []base.BlockRef) error {
 	}
 	for i := range v {
 		if err := baseipc.WriteBlockRef(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -502,7 +502,7 @@ func readBlockRefList(from ipcimpl.Pointer, dst *[]base.BlockRef) error {
 	v := make([]base.BlockRef, n)
 	for i := range v {
 		if err := baseipc.ReadBlockRef(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v
@@ -547,17 +547,17 @@ func writeStringBlockRefMap(at ipcimpl.Pointer, v map[string]base.BlockRef) erro
 	if err != nil {
 		return err
 	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
 		entry := l.At(i)
 		if err := entry.SetKey(e.Key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
+			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
 		}
 		valueWire, err := entry.NewValue()
 		if err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 		if err := baseipc.WriteBlockRef(valueWire, &e.Value); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -573,7 +573,7 @@ func readStringBlockRefMap(from ipcimpl.Pointer, dst *map[string]base.BlockRef) 
 	if !l.IsValid() {
 		return nil
 	}
-	n, err := ipc.MapLen[string, base.BlockRef](l)
+	n, err := ipcimpl.MapSize[string, base.BlockRef](l)
 	if err != nil {
 		return err
 	}
@@ -582,18 +582,18 @@ func readStringBlockRefMap(from ipcimpl.Pointer, dst *map[string]base.BlockRef) 
 		entry := l.At(i)
 		var key string
 		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
+			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
 		}
 		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
+			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
 		}
 		var value base.BlockRef
 		valueWire, err := entry.Value()
 		if err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 		if err := baseipc.ReadBlockRef(valueWire, &value); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 		m[key] = value
 	}
@@ -611,9 +611,9 @@ func writeKindList(at ipcimpl.Pointer, v []base.Kind) error {
 		return err
 	}
 	for i := range v {
-		elemWire, err := ipc.EnumValue(v[i])
+		elemWire, err := ipcimpl.EnumValue(v[i])
 		if err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 		l.Set(i, baseipc.Kind(elemWire))
 	}

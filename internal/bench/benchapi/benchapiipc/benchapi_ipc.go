@@ -24,7 +24,7 @@ import (
 )
 
 // This code needs a runtime that supports this version of generated code.
-const _ = ipcimpl.SupportPackageIsVersion2
+const _ = ipcimpl.SupportPackageIsVersion3
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -82,9 +82,9 @@ func (c *BenchClient) Add(ctx context.Context, a int64, b int64) (result int64, 
 // Echo returns data unchanged.
 func (c *BenchClient) Echo(ctx context.Context, data []byte) (result []byte, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBenchEcho, func(p capnp.Struct) error {
-		return ipc.InField("data", Bench_echo_Params(p).SetData(data))
+		return ipcimpl.InField("data", Bench_echo_Params(p).SetData(data))
 	}, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.ReadData(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadData(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -151,7 +151,7 @@ func (s benchServer) serveAdd(ctx context.Context, call *capnprpc.Call) (err err
 	}
 	result, err := s.impl.Add(ctx, a, b)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBenchAdd, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		Bench_add_Results(r).SetResult(result)
@@ -164,14 +164,14 @@ func (s benchServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err er
 	defer ipcimpl.Recover(ctx, &methodBenchEcho, &err)
 	var data []byte
 	if err := ipcimpl.ReadData(ipcimpl.Field(call.Params(), 0), &data); err != nil {
-		return ipcimpl.ParamsError(&methodBenchEcho, ipc.InField("data", err))
+		return ipcimpl.ParamsError(&methodBenchEcho, ipcimpl.InField("data", err))
 	}
 	result, err := s.impl.Echo(ctx, data)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBenchEcho, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", Bench_echo_Results(r).SetResult(result))
+		return ipcimpl.InField("result", Bench_echo_Results(r).SetResult(result))
 	})
 }
 
@@ -187,7 +187,7 @@ func (s benchServer) serveVisit(ctx context.Context, call *capnprpc.Call) (err e
 	}
 	result, err := s.impl.Visit(ctx, n, v)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBenchVisit, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		Bench_visit_Results(r).SetResult(result)
@@ -204,19 +204,19 @@ type UnimplementedBench struct{}
 
 var _ benchapi.Bench = UnimplementedBench{}
 
-// Add returns ipc.Unimplemented("benchapi.Bench.Add").
+// Add returns ipcimpl.Unimplemented("benchapi.Bench.Add").
 func (UnimplementedBench) Add(context.Context, int64, int64) (int64, error) {
-	return 0, ipc.Unimplemented("benchapi.Bench.Add")
+	return 0, ipcimpl.Unimplemented("benchapi.Bench.Add")
 }
 
-// Echo returns ipc.Unimplemented("benchapi.Bench.Echo").
+// Echo returns ipcimpl.Unimplemented("benchapi.Bench.Echo").
 func (UnimplementedBench) Echo(context.Context, []byte) ([]byte, error) {
-	return nil, ipc.Unimplemented("benchapi.Bench.Echo")
+	return nil, ipcimpl.Unimplemented("benchapi.Bench.Echo")
 }
 
-// Visit returns ipc.Unimplemented("benchapi.Bench.Visit").
+// Visit returns ipcimpl.Unimplemented("benchapi.Bench.Visit").
 func (UnimplementedBench) Visit(context.Context, int64, benchapi.Visitor) (int64, error) {
-	return 0, ipc.Unimplemented("benchapi.Bench.Visit")
+	return 0, ipcimpl.Unimplemented("benchapi.Bench.Visit")
 }
 
 // ExportBench returns a new reference to the capability that carries v: nil for nil, the
@@ -332,7 +332,7 @@ func (s visitorServer) serveCall(ctx context.Context, call *capnprpc.Call) (err 
 	}
 	result, err := s.impl(ctx, n)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodVisitorCall, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		Visitor_call_Results(r).SetResult(result)
@@ -382,7 +382,7 @@ func readBench_add_Params(p Bench_add_Params, a *int64, b *int64) error {
 // writeBench_visit_Params writes the arguments of a call to benchapi.Bench.Visit into p.
 func writeBench_visit_Params(p Bench_visit_Params, n int64, v benchapi.Visitor) error {
 	p.SetN(n)
-	return ipc.InField("v", ipcimpl.SetCap(capnp.Struct(p), 0, ExportVisitor(v)))
+	return ipcimpl.InField("v", ipcimpl.SetCap(capnp.Struct(p), 0, ExportVisitor(v)))
 }
 
 // readBench_visit_Params reads the arguments of a call to benchapi.Bench.Visit from p.

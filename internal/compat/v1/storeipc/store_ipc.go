@@ -24,7 +24,7 @@ import (
 )
 
 // This code needs a runtime that supports this version of generated code.
-const _ = ipcimpl.SupportPackageIsVersion2
+const _ = ipcimpl.SupportPackageIsVersion3
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -69,7 +69,7 @@ func (c *StoreClient) Release() {
 // Get returns the value of key and whether it exists.
 func (c *StoreClient) Get(ctx context.Context, key string) (value string, ok bool, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodStoreGet, func(p capnp.Struct) error {
-		return ipc.InField("key", Store_get_Params(p).SetKey(key))
+		return ipcimpl.InField("key", Store_get_Params(p).SetKey(key))
 	}, func(r capnp.Struct) error {
 		return readStore_get_Results(Store_get_Results(r), &value, &ok)
 	})
@@ -89,7 +89,7 @@ func (c *StoreClient) Put(ctx context.Context, key string, value string) (err er
 // Delete removes key.
 func (c *StoreClient) Delete(ctx context.Context, key string) (err error) {
 	return ipcimpl.Call(ctx, c.c, &methodStoreDelete, func(p capnp.Struct) error {
-		return ipc.InField("key", Store_delete_Params(p).SetKey(key))
+		return ipcimpl.InField("key", Store_delete_Params(p).SetKey(key))
 	}, nil)
 }
 
@@ -144,11 +144,11 @@ func (s storeServer) serveGet(ctx context.Context, call *capnprpc.Call) (err err
 	defer ipcimpl.Recover(ctx, &methodStoreGet, &err)
 	var key string
 	if err := ipcimpl.ReadText(ipcimpl.Field(call.Params(), 0), &key); err != nil {
-		return ipcimpl.ParamsError(&methodStoreGet, ipc.InField("key", err))
+		return ipcimpl.ParamsError(&methodStoreGet, ipcimpl.InField("key", err))
 	}
 	value, ok, err := s.impl.Get(ctx, key)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodStoreGet, capnp.ObjectSize{DataSize: 8, PointerCount: 1}, func(r capnp.Struct) error {
 		return writeStore_get_Results(Store_get_Results(r), value, ok)
@@ -165,7 +165,7 @@ func (s storeServer) servePut(ctx context.Context, call *capnprpc.Call) (err err
 	if err := readStore_put_Params(Store_put_Params(call.Params()), &key, &value); err != nil {
 		return ipcimpl.ParamsError(&methodStorePut, err)
 	}
-	return ipc.ServerError(s.impl.Put(ctx, key, value))
+	return ipcimpl.ServerError(s.impl.Put(ctx, key, value))
 }
 
 // serveDelete serves store.Store.Delete.
@@ -173,9 +173,9 @@ func (s storeServer) serveDelete(ctx context.Context, call *capnprpc.Call) (err 
 	defer ipcimpl.Recover(ctx, &methodStoreDelete, &err)
 	var key string
 	if err := ipcimpl.ReadText(ipcimpl.Field(call.Params(), 0), &key); err != nil {
-		return ipcimpl.ParamsError(&methodStoreDelete, ipc.InField("key", err))
+		return ipcimpl.ParamsError(&methodStoreDelete, ipcimpl.InField("key", err))
 	}
-	return ipc.ServerError(s.impl.Delete(ctx, key))
+	return ipcimpl.ServerError(s.impl.Delete(ctx, key))
 }
 
 // serveStats serves store.Store.Stats.
@@ -183,7 +183,7 @@ func (s storeServer) serveStats(ctx context.Context, call *capnprpc.Call) (err e
 	defer ipcimpl.Recover(ctx, &methodStoreStats, &err)
 	result, err := s.impl.Stats(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodStoreStats, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
 		return writeStore_stats_Results(Store_stats_Results(r), result)
@@ -199,24 +199,24 @@ type UnimplementedStore struct{}
 
 var _ store.Store = UnimplementedStore{}
 
-// Get returns ipc.Unimplemented("store.Store.Get").
+// Get returns ipcimpl.Unimplemented("store.Store.Get").
 func (UnimplementedStore) Get(context.Context, string) (string, bool, error) {
-	return "", false, ipc.Unimplemented("store.Store.Get")
+	return "", false, ipcimpl.Unimplemented("store.Store.Get")
 }
 
-// Put returns ipc.Unimplemented("store.Store.Put").
+// Put returns ipcimpl.Unimplemented("store.Store.Put").
 func (UnimplementedStore) Put(context.Context, string, string) error {
-	return ipc.Unimplemented("store.Store.Put")
+	return ipcimpl.Unimplemented("store.Store.Put")
 }
 
-// Delete returns ipc.Unimplemented("store.Store.Delete").
+// Delete returns ipcimpl.Unimplemented("store.Store.Delete").
 func (UnimplementedStore) Delete(context.Context, string) error {
-	return ipc.Unimplemented("store.Store.Delete")
+	return ipcimpl.Unimplemented("store.Store.Delete")
 }
 
-// Stats returns ipc.Unimplemented("store.Store.Stats").
+// Stats returns ipcimpl.Unimplemented("store.Store.Stats").
 func (UnimplementedStore) Stats(context.Context) (store.Stats, error) {
-	return store.Stats{}, ipc.Unimplemented("store.Store.Stats")
+	return store.Stats{}, ipcimpl.Unimplemented("store.Store.Stats")
 }
 
 // ExportStore returns a new reference to the capability that carries v: nil for nil, the
@@ -255,7 +255,7 @@ func ImportStore(c *ipc.Capability) store.Store {
 // writeStore_get_Results writes the results of store.Store.Get into p.
 func writeStore_get_Results(p Store_get_Results, value string, ok bool) error {
 	if err := p.SetValue(value); err != nil {
-		return ipc.InField("value", err)
+		return ipcimpl.InField("value", err)
 	}
 	p.SetOk(ok)
 	return nil
@@ -264,7 +264,7 @@ func writeStore_get_Results(p Store_get_Results, value string, ok bool) error {
 // readStore_get_Results reads the results of store.Store.Get from p.
 func readStore_get_Results(p Store_get_Results, value *string, ok *bool) error {
 	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), value); err != nil {
-		return ipc.InField("value", err)
+		return ipcimpl.InField("value", err)
 	}
 	*ok = p.Ok()
 	return nil
@@ -273,35 +273,35 @@ func readStore_get_Results(p Store_get_Results, value *string, ok *bool) error {
 // writeStore_put_Params writes the arguments of a call to store.Store.Put into p.
 func writeStore_put_Params(p Store_put_Params, key string, value string) error {
 	if err := p.SetKey(key); err != nil {
-		return ipc.InField("key", err)
+		return ipcimpl.InField("key", err)
 	}
-	return ipc.InField("value", p.SetValue(value))
+	return ipcimpl.InField("value", p.SetValue(value))
 }
 
 // readStore_put_Params reads the arguments of a call to store.Store.Put from p.
 func readStore_put_Params(p Store_put_Params, key *string, value *string) error {
 	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), key); err != nil {
-		return ipc.InField("key", err)
+		return ipcimpl.InField("key", err)
 	}
-	return ipc.InField("value", ipcimpl.ReadText(ipcimpl.Field(p, 1), value))
+	return ipcimpl.InField("value", ipcimpl.ReadText(ipcimpl.Field(p, 1), value))
 }
 
 // writeStore_stats_Results writes the results of store.Store.Stats into p.
 func writeStore_stats_Results(p Store_stats_Results, result store.Stats) error {
 	resultWire, err := p.NewResult()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result", WriteStats(resultWire, &result))
+	return ipcimpl.InField("result", WriteStats(resultWire, &result))
 }
 
 // readStore_stats_Results reads the results of store.Store.Stats from p.
 func readStore_stats_Results(p Store_stats_Results, result *store.Stats) error {
 	resultWire, err := p.Result()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result", ReadStats(resultWire, result))
+	return ipcimpl.InField("result", ReadStats(resultWire, result))
 }
 
 // WriteStats writes v into s.

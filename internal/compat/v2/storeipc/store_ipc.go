@@ -24,7 +24,7 @@ import (
 )
 
 // This code needs a runtime that supports this version of generated code.
-const _ = ipcimpl.SupportPackageIsVersion2
+const _ = ipcimpl.SupportPackageIsVersion3
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -80,7 +80,7 @@ func (c *StoreClient) Stats(ctx context.Context) (result store.Stats, err error)
 // Keys lists the keys in order; new in version 2.
 func (c *StoreClient) Keys(ctx context.Context) (result []string, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodStoreKeys, nil, func(r capnp.Struct) error {
-		return ipc.InField("result", readStringList(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", readStringList(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -99,7 +99,7 @@ func (c *StoreClient) Set(ctx context.Context, key string, text string) (err err
 // Get returns the value of key and whether it exists.
 func (c *StoreClient) Get(ctx context.Context, key string) (value string, ok bool, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodStoreGet, func(p capnp.Struct) error {
-		return ipc.InField("key", Store_get_Params(p).SetKey(key))
+		return ipcimpl.InField("key", Store_get_Params(p).SetKey(key))
 	}, func(r capnp.Struct) error {
 		return readStore_get_Results(Store_get_Results(r), &value, &ok)
 	})
@@ -151,7 +151,7 @@ func (s storeServer) serveStats(ctx context.Context, call *capnprpc.Call) (err e
 	defer ipcimpl.Recover(ctx, &methodStoreStats, &err)
 	result, err := s.impl.Stats(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodStoreStats, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
 		return writeStore_stats_Results(Store_stats_Results(r), result)
@@ -163,10 +163,10 @@ func (s storeServer) serveKeys(ctx context.Context, call *capnprpc.Call) (err er
 	defer ipcimpl.Recover(ctx, &methodStoreKeys, &err)
 	result, err := s.impl.Keys(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodStoreKeys, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeStringList(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", writeStringList(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -180,7 +180,7 @@ func (s storeServer) serveSet(ctx context.Context, call *capnprpc.Call) (err err
 	if err := readStore_set_Params(Store_set_Params(call.Params()), &key, &text); err != nil {
 		return ipcimpl.ParamsError(&methodStoreSet, err)
 	}
-	return ipc.ServerError(s.impl.Set(ctx, key, text))
+	return ipcimpl.ServerError(s.impl.Set(ctx, key, text))
 }
 
 // serveGet serves store.Store.Get.
@@ -188,11 +188,11 @@ func (s storeServer) serveGet(ctx context.Context, call *capnprpc.Call) (err err
 	defer ipcimpl.Recover(ctx, &methodStoreGet, &err)
 	var key string
 	if err := ipcimpl.ReadText(ipcimpl.Field(call.Params(), 0), &key); err != nil {
-		return ipcimpl.ParamsError(&methodStoreGet, ipc.InField("key", err))
+		return ipcimpl.ParamsError(&methodStoreGet, ipcimpl.InField("key", err))
 	}
 	value, ok, err := s.impl.Get(ctx, key)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodStoreGet, capnp.ObjectSize{DataSize: 8, PointerCount: 1}, func(r capnp.Struct) error {
 		return writeStore_get_Results(Store_get_Results(r), value, ok)
@@ -208,24 +208,24 @@ type UnimplementedStore struct{}
 
 var _ store.Store = UnimplementedStore{}
 
-// Stats returns ipc.Unimplemented("store.Store.Stats").
+// Stats returns ipcimpl.Unimplemented("store.Store.Stats").
 func (UnimplementedStore) Stats(context.Context) (store.Stats, error) {
-	return store.Stats{}, ipc.Unimplemented("store.Store.Stats")
+	return store.Stats{}, ipcimpl.Unimplemented("store.Store.Stats")
 }
 
-// Keys returns ipc.Unimplemented("store.Store.Keys").
+// Keys returns ipcimpl.Unimplemented("store.Store.Keys").
 func (UnimplementedStore) Keys(context.Context) ([]string, error) {
-	return nil, ipc.Unimplemented("store.Store.Keys")
+	return nil, ipcimpl.Unimplemented("store.Store.Keys")
 }
 
-// Set returns ipc.Unimplemented("store.Store.Set").
+// Set returns ipcimpl.Unimplemented("store.Store.Set").
 func (UnimplementedStore) Set(context.Context, string, string) error {
-	return ipc.Unimplemented("store.Store.Set")
+	return ipcimpl.Unimplemented("store.Store.Set")
 }
 
-// Get returns ipc.Unimplemented("store.Store.Get").
+// Get returns ipcimpl.Unimplemented("store.Store.Get").
 func (UnimplementedStore) Get(context.Context, string) (string, bool, error) {
-	return "", false, ipc.Unimplemented("store.Store.Get")
+	return "", false, ipcimpl.Unimplemented("store.Store.Get")
 }
 
 // ExportStore returns a new reference to the capability that carries v: nil for nil, the
@@ -265,40 +265,40 @@ func ImportStore(c *ipc.Capability) store.Store {
 func writeStore_stats_Results(p Store_stats_Results, result store.Stats) error {
 	resultWire, err := p.NewResult()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result", WriteStats(resultWire, &result))
+	return ipcimpl.InField("result", WriteStats(resultWire, &result))
 }
 
 // readStore_stats_Results reads the results of store.Store.Stats from p.
 func readStore_stats_Results(p Store_stats_Results, result *store.Stats) error {
 	resultWire, err := p.Result()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result", ReadStats(resultWire, result))
+	return ipcimpl.InField("result", ReadStats(resultWire, result))
 }
 
 // writeStore_set_Params writes the arguments of a call to store.Store.Set into p.
 func writeStore_set_Params(p Store_set_Params, key string, text string) error {
 	if err := p.SetKey(key); err != nil {
-		return ipc.InField("key", err)
+		return ipcimpl.InField("key", err)
 	}
-	return ipc.InField("text", p.SetText(text))
+	return ipcimpl.InField("text", p.SetText(text))
 }
 
 // readStore_set_Params reads the arguments of a call to store.Store.Set from p.
 func readStore_set_Params(p Store_set_Params, key *string, text *string) error {
 	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), key); err != nil {
-		return ipc.InField("key", err)
+		return ipcimpl.InField("key", err)
 	}
-	return ipc.InField("text", ipcimpl.ReadText(ipcimpl.Field(p, 1), text))
+	return ipcimpl.InField("text", ipcimpl.ReadText(ipcimpl.Field(p, 1), text))
 }
 
 // writeStore_get_Results writes the results of store.Store.Get into p.
 func writeStore_get_Results(p Store_get_Results, value string, ok bool) error {
 	if err := p.SetValue(value); err != nil {
-		return ipc.InField("value", err)
+		return ipcimpl.InField("value", err)
 	}
 	p.SetOk(ok)
 	return nil
@@ -307,7 +307,7 @@ func writeStore_get_Results(p Store_get_Results, value string, ok bool) error {
 // readStore_get_Results reads the results of store.Store.Get from p.
 func readStore_get_Results(p Store_get_Results, value *string, ok *bool) error {
 	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), value); err != nil {
-		return ipc.InField("value", err)
+		return ipcimpl.InField("value", err)
 	}
 	*ok = p.Ok()
 	return nil
@@ -340,7 +340,7 @@ func writeStringList(at ipcimpl.Pointer, v []string) error {
 	}
 	for i := range v {
 		if err := l.Set(i, v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -355,7 +355,7 @@ func readStringList(from ipcimpl.Pointer, dst *[]string) error {
 	v := make([]string, n)
 	for i := range v {
 		if err := ipcimpl.ReadText(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v

@@ -24,7 +24,7 @@ import (
 )
 
 // This code needs a runtime that supports this version of generated code.
-const _ = ipcimpl.SupportPackageIsVersion2
+const _ = ipcimpl.SupportPackageIsVersion3
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -90,9 +90,9 @@ func (c *ServiceClient) Add(ctx context.Context, a int64, b int64) (result int64
 // Echo returns data unchanged.
 func (c *ServiceClient) Echo(ctx context.Context, data []byte) (result []byte, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodServiceEcho, func(p capnp.Struct) error {
-		return ipc.InField("data", Service_echo_Params(p).SetData(data))
+		return ipcimpl.InField("data", Service_echo_Params(p).SetData(data))
 	}, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.ReadData(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadData(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -266,7 +266,7 @@ func (s serviceServer) serveAdd(ctx context.Context, call *capnprpc.Call) (err e
 	}
 	result, err := s.impl.Add(ctx, a, b)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodServiceAdd, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		Service_add_Results(r).SetResult(result)
@@ -279,14 +279,14 @@ func (s serviceServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err 
 	defer ipcimpl.Recover(ctx, &methodServiceEcho, &err)
 	var data []byte
 	if err := ipcimpl.ReadData(ipcimpl.Field(call.Params(), 0), &data); err != nil {
-		return ipcimpl.ParamsError(&methodServiceEcho, ipc.InField("data", err))
+		return ipcimpl.ParamsError(&methodServiceEcho, ipcimpl.InField("data", err))
 	}
 	result, err := s.impl.Echo(ctx, data)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodServiceEcho, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", Service_echo_Results(r).SetResult(result))
+		return ipcimpl.InField("result", Service_echo_Results(r).SetResult(result))
 	})
 }
 
@@ -299,7 +299,7 @@ func (s serviceServer) serveHold(ctx context.Context, call *capnprpc.Call) (err 
 	}
 	result, err := s.impl.Hold(ctx, id)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodServiceHold, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		Service_hold_Results(r).SetResult(result)
@@ -312,7 +312,7 @@ func (s serviceServer) serveHeld(ctx context.Context, call *capnprpc.Call) (err 
 	defer ipcimpl.Recover(ctx, &methodServiceHeld, &err)
 	result, err := s.impl.Held(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodServiceHeld, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		Service_held_Results(r).SetResult(result)
@@ -329,7 +329,7 @@ func (s serviceServer) serveFree(ctx context.Context, call *capnprpc.Call) (err 
 	}
 	result, err := s.impl.Free(ctx, below)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodServiceFree, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		Service_free_Results(r).SetResult(result)
@@ -349,7 +349,7 @@ func (s serviceServer) serveVisit(ctx context.Context, call *capnprpc.Call) (err
 	}
 	result, err := s.impl.Visit(ctx, n, v)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodServiceVisit, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		Service_visit_Results(r).SetResult(result)
@@ -362,10 +362,10 @@ func (s serviceServer) serveNewListener(ctx context.Context, call *capnprpc.Call
 	defer ipcimpl.Recover(ctx, &methodServiceNewListener, &err)
 	result, err := s.impl.NewListener(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodServiceNewListener, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportListener(result)))
+		return ipcimpl.InField("result", ipcimpl.SetCap(r, 0, ExportListener(result)))
 	})
 }
 
@@ -379,7 +379,7 @@ func (s serviceServer) serveKeep(ctx context.Context, call *capnprpc.Call) (err 
 	if err := readService_keep_Params(Service_keep_Params(call.Params()), &l, &v); err != nil {
 		return ipcimpl.ParamsError(&methodServiceKeep, err)
 	}
-	return ipc.ServerError(s.impl.Keep(ctx, l, v))
+	return ipcimpl.ServerError(s.impl.Keep(ctx, l, v))
 }
 
 // serveStats serves faultsapi.Service.Stats.
@@ -387,7 +387,7 @@ func (s serviceServer) serveStats(ctx context.Context, call *capnprpc.Call) (err
 	defer ipcimpl.Recover(ctx, &methodServiceStats, &err)
 	result, err := s.impl.Stats(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodServiceStats, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
 		return writeService_stats_Results(Service_stats_Results(r), result)
@@ -401,13 +401,13 @@ func (s serviceServer) serveExit(ctx context.Context, call *capnprpc.Call) (err 
 	if err := readService_exit_Params(Service_exit_Params(call.Params()), &code); err != nil {
 		return ipcimpl.ParamsError(&methodServiceExit, err)
 	}
-	return ipc.ServerError(s.impl.Exit(ctx, code))
+	return ipcimpl.ServerError(s.impl.Exit(ctx, code))
 }
 
 // serveHangup serves faultsapi.Service.Hangup.
 func (s serviceServer) serveHangup(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodServiceHangup, &err)
-	return ipc.ServerError(s.impl.Hangup(ctx))
+	return ipcimpl.ServerError(s.impl.Hangup(ctx))
 }
 
 // UnimplementedService answers every method of faultsapi.Service with an error wrapping ipc.ErrUnimplemented
@@ -419,59 +419,59 @@ type UnimplementedService struct{}
 
 var _ faultsapi.Service = UnimplementedService{}
 
-// Add returns ipc.Unimplemented("faultsapi.Service.Add").
+// Add returns ipcimpl.Unimplemented("faultsapi.Service.Add").
 func (UnimplementedService) Add(context.Context, int64, int64) (int64, error) {
-	return 0, ipc.Unimplemented("faultsapi.Service.Add")
+	return 0, ipcimpl.Unimplemented("faultsapi.Service.Add")
 }
 
-// Echo returns ipc.Unimplemented("faultsapi.Service.Echo").
+// Echo returns ipcimpl.Unimplemented("faultsapi.Service.Echo").
 func (UnimplementedService) Echo(context.Context, []byte) ([]byte, error) {
-	return nil, ipc.Unimplemented("faultsapi.Service.Echo")
+	return nil, ipcimpl.Unimplemented("faultsapi.Service.Echo")
 }
 
-// Hold returns ipc.Unimplemented("faultsapi.Service.Hold").
+// Hold returns ipcimpl.Unimplemented("faultsapi.Service.Hold").
 func (UnimplementedService) Hold(context.Context, int64) (int64, error) {
-	return 0, ipc.Unimplemented("faultsapi.Service.Hold")
+	return 0, ipcimpl.Unimplemented("faultsapi.Service.Hold")
 }
 
-// Held returns ipc.Unimplemented("faultsapi.Service.Held").
+// Held returns ipcimpl.Unimplemented("faultsapi.Service.Held").
 func (UnimplementedService) Held(context.Context) (int64, error) {
-	return 0, ipc.Unimplemented("faultsapi.Service.Held")
+	return 0, ipcimpl.Unimplemented("faultsapi.Service.Held")
 }
 
-// Free returns ipc.Unimplemented("faultsapi.Service.Free").
+// Free returns ipcimpl.Unimplemented("faultsapi.Service.Free").
 func (UnimplementedService) Free(context.Context, int64) (int64, error) {
-	return 0, ipc.Unimplemented("faultsapi.Service.Free")
+	return 0, ipcimpl.Unimplemented("faultsapi.Service.Free")
 }
 
-// Visit returns ipc.Unimplemented("faultsapi.Service.Visit").
+// Visit returns ipcimpl.Unimplemented("faultsapi.Service.Visit").
 func (UnimplementedService) Visit(context.Context, int64, faultsapi.Visitor) (int64, error) {
-	return 0, ipc.Unimplemented("faultsapi.Service.Visit")
+	return 0, ipcimpl.Unimplemented("faultsapi.Service.Visit")
 }
 
-// NewListener returns ipc.Unimplemented("faultsapi.Service.NewListener").
+// NewListener returns ipcimpl.Unimplemented("faultsapi.Service.NewListener").
 func (UnimplementedService) NewListener(context.Context) (faultsapi.Listener, error) {
-	return nil, ipc.Unimplemented("faultsapi.Service.NewListener")
+	return nil, ipcimpl.Unimplemented("faultsapi.Service.NewListener")
 }
 
-// Keep returns ipc.Unimplemented("faultsapi.Service.Keep").
+// Keep returns ipcimpl.Unimplemented("faultsapi.Service.Keep").
 func (UnimplementedService) Keep(context.Context, faultsapi.Listener, faultsapi.Visitor) error {
-	return ipc.Unimplemented("faultsapi.Service.Keep")
+	return ipcimpl.Unimplemented("faultsapi.Service.Keep")
 }
 
-// Stats returns ipc.Unimplemented("faultsapi.Service.Stats").
+// Stats returns ipcimpl.Unimplemented("faultsapi.Service.Stats").
 func (UnimplementedService) Stats(context.Context) (faultsapi.Stats, error) {
-	return faultsapi.Stats{}, ipc.Unimplemented("faultsapi.Service.Stats")
+	return faultsapi.Stats{}, ipcimpl.Unimplemented("faultsapi.Service.Stats")
 }
 
-// Exit returns ipc.Unimplemented("faultsapi.Service.Exit").
+// Exit returns ipcimpl.Unimplemented("faultsapi.Service.Exit").
 func (UnimplementedService) Exit(context.Context, int64) error {
-	return ipc.Unimplemented("faultsapi.Service.Exit")
+	return ipcimpl.Unimplemented("faultsapi.Service.Exit")
 }
 
-// Hangup returns ipc.Unimplemented("faultsapi.Service.Hangup").
+// Hangup returns ipcimpl.Unimplemented("faultsapi.Service.Hangup").
 func (UnimplementedService) Hangup(context.Context) error {
-	return ipc.Unimplemented("faultsapi.Service.Hangup")
+	return ipcimpl.Unimplemented("faultsapi.Service.Hangup")
 }
 
 // ExportService returns a new reference to the capability that carries v: nil for nil, the
@@ -592,7 +592,7 @@ func (s listenerServer) serveNotify(ctx context.Context, call *capnprpc.Call) (e
 	}
 	result, err := s.impl.Notify(ctx, n)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodListenerNotify, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		Listener_notify_Results(r).SetResult(result)
@@ -609,9 +609,9 @@ type UnimplementedListener struct{}
 
 var _ faultsapi.Listener = UnimplementedListener{}
 
-// Notify returns ipc.Unimplemented("faultsapi.Listener.Notify").
+// Notify returns ipcimpl.Unimplemented("faultsapi.Listener.Notify").
 func (UnimplementedListener) Notify(context.Context, int64) (int64, error) {
-	return 0, ipc.Unimplemented("faultsapi.Listener.Notify")
+	return 0, ipcimpl.Unimplemented("faultsapi.Listener.Notify")
 }
 
 // ExportListener returns a new reference to the capability that carries v: nil for nil, the
@@ -727,7 +727,7 @@ func (s visitorServer) serveCall(ctx context.Context, call *capnprpc.Call) (err 
 	}
 	result, err := s.impl(ctx, n)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodVisitorCall, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		Visitor_call_Results(r).SetResult(result)
@@ -789,7 +789,7 @@ func readService_free_Params(p Service_free_Params, below *int64) error {
 // writeService_visit_Params writes the arguments of a call to faultsapi.Service.Visit into p.
 func writeService_visit_Params(p Service_visit_Params, n int64, v faultsapi.Visitor) error {
 	p.SetN(n)
-	return ipc.InField("v", ipcimpl.SetCap(capnp.Struct(p), 0, ExportVisitor(v)))
+	return ipcimpl.InField("v", ipcimpl.SetCap(capnp.Struct(p), 0, ExportVisitor(v)))
 }
 
 // readService_visit_Params reads the arguments of a call to faultsapi.Service.Visit from p.
@@ -802,9 +802,9 @@ func readService_visit_Params(p Service_visit_Params, n *int64, v *faultsapi.Vis
 // writeService_keep_Params writes the arguments of a call to faultsapi.Service.Keep into p.
 func writeService_keep_Params(p Service_keep_Params, l faultsapi.Listener, v faultsapi.Visitor) error {
 	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportListener(l)); err != nil {
-		return ipc.InField("l", err)
+		return ipcimpl.InField("l", err)
 	}
-	return ipc.InField("v", ipcimpl.SetCap(capnp.Struct(p), 1, ExportVisitor(v)))
+	return ipcimpl.InField("v", ipcimpl.SetCap(capnp.Struct(p), 1, ExportVisitor(v)))
 }
 
 // readService_keep_Params reads the arguments of a call to faultsapi.Service.Keep from p.
@@ -818,18 +818,18 @@ func readService_keep_Params(p Service_keep_Params, l *faultsapi.Listener, v *fa
 func writeService_stats_Results(p Service_stats_Results, result faultsapi.Stats) error {
 	resultWire, err := p.NewResult()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result", WriteStats(resultWire, &result))
+	return ipcimpl.InField("result", WriteStats(resultWire, &result))
 }
 
 // readService_stats_Results reads the results of faultsapi.Service.Stats from p.
 func readService_stats_Results(p Service_stats_Results, result *faultsapi.Stats) error {
 	resultWire, err := p.Result()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result", ReadStats(resultWire, result))
+	return ipcimpl.InField("result", ReadStats(resultWire, result))
 }
 
 // readService_exit_Params reads the arguments of a call to faultsapi.Service.Exit from p.

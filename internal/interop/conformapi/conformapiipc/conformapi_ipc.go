@@ -24,7 +24,7 @@ import (
 )
 
 // This code needs a runtime that supports this version of generated code.
-const _ = ipcimpl.SupportPackageIsVersion2
+const _ = ipcimpl.SupportPackageIsVersion3
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -115,7 +115,7 @@ func (c *PipeClient) Later(ctx context.Context) (result conformapi.Pipe, err err
 // Reflect returns p, after holding its answer for a while.
 func (c *PipeClient) Reflect(ctx context.Context, p conformapi.Pipe) (result conformapi.Pipe, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodPipeReflect, func(p1 capnp.Struct) error {
-		return ipc.InField("p", ipcimpl.SetCap(p1, 0, ExportPipe(p)))
+		return ipcimpl.InField("p", ipcimpl.SetCap(p1, 0, ExportPipe(p)))
 	}, func(r capnp.Struct) error {
 		result = ImportPipe(ipcimpl.Cap(r, 0))
 		return nil
@@ -145,7 +145,7 @@ func (c *PipeClient) Record(ctx context.Context, seq int32) (result int32, err e
 // arrived.
 func (c *PipeClient) Log(ctx context.Context) (result []int32, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodPipeLog, nil, func(r capnp.Struct) error {
-		return ipc.InField("result", readInt32List(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", readInt32List(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -250,10 +250,10 @@ func (s pipeServer) serveNext(ctx context.Context, call *capnprpc.Call) (err err
 	defer ipcimpl.Recover(ctx, &methodPipeNext, &err)
 	result, err := s.impl.Next(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodPipeNext, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportPipe(result)))
+		return ipcimpl.InField("result", ipcimpl.SetCap(r, 0, ExportPipe(result)))
 	})
 }
 
@@ -262,7 +262,7 @@ func (s pipeServer) serveDepth(ctx context.Context, call *capnprpc.Call) (err er
 	defer ipcimpl.Recover(ctx, &methodPipeDepth, &err)
 	result, err := s.impl.Depth(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodPipeDepth, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		Pipe_depth_Results(r).SetResult(result)
@@ -275,10 +275,10 @@ func (s pipeServer) serveLater(ctx context.Context, call *capnprpc.Call) (err er
 	defer ipcimpl.Recover(ctx, &methodPipeLater, &err)
 	result, err := s.impl.Later(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodPipeLater, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportPipe(result)))
+		return ipcimpl.InField("result", ipcimpl.SetCap(r, 0, ExportPipe(result)))
 	})
 }
 
@@ -291,10 +291,10 @@ func (s pipeServer) serveReflect(ctx context.Context, call *capnprpc.Call) (err 
 	}
 	result, err := s.impl.Reflect(ctx, p)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodPipeReflect, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportPipe(result)))
+		return ipcimpl.InField("result", ipcimpl.SetCap(r, 0, ExportPipe(result)))
 	})
 }
 
@@ -307,7 +307,7 @@ func (s pipeServer) serveRecord(ctx context.Context, call *capnprpc.Call) (err e
 	}
 	result, err := s.impl.Record(ctx, seq)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodPipeRecord, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		Pipe_record_Results(r).SetResult(result)
@@ -320,17 +320,17 @@ func (s pipeServer) serveLog(ctx context.Context, call *capnprpc.Call) (err erro
 	defer ipcimpl.Recover(ctx, &methodPipeLog, &err)
 	result, err := s.impl.Log(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodPipeLog, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeInt32List(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", writeInt32List(ipcimpl.Field(r, 0), result))
 	})
 }
 
 // serveBlock serves conformapi.Pipe.Block.
 func (s pipeServer) serveBlock(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodPipeBlock, &err)
-	return ipc.ServerError(s.impl.Block(ctx))
+	return ipcimpl.ServerError(s.impl.Block(ctx))
 }
 
 // serveBlocking serves conformapi.Pipe.Blocking.
@@ -338,7 +338,7 @@ func (s pipeServer) serveBlocking(ctx context.Context, call *capnprpc.Call) (err
 	defer ipcimpl.Recover(ctx, &methodPipeBlocking, &err)
 	result, err := s.impl.Blocking(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodPipeBlocking, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		Pipe_blocking_Results(r).SetResult(result)
@@ -351,7 +351,7 @@ func (s pipeServer) serveCancelled(ctx context.Context, call *capnprpc.Call) (er
 	defer ipcimpl.Recover(ctx, &methodPipeCancelled, &err)
 	result, err := s.impl.Cancelled(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodPipeCancelled, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		Pipe_cancelled_Results(r).SetResult(result)
@@ -364,7 +364,7 @@ func (s pipeServer) serveLive(ctx context.Context, call *capnprpc.Call) (err err
 	defer ipcimpl.Recover(ctx, &methodPipeLive, &err)
 	result, err := s.impl.Live(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodPipeLive, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		Pipe_live_Results(r).SetResult(result)
@@ -381,54 +381,54 @@ type UnimplementedPipe struct{}
 
 var _ conformapi.Pipe = UnimplementedPipe{}
 
-// Next returns ipc.Unimplemented("conformapi.Pipe.Next").
+// Next returns ipcimpl.Unimplemented("conformapi.Pipe.Next").
 func (UnimplementedPipe) Next(context.Context) (conformapi.Pipe, error) {
-	return nil, ipc.Unimplemented("conformapi.Pipe.Next")
+	return nil, ipcimpl.Unimplemented("conformapi.Pipe.Next")
 }
 
-// Depth returns ipc.Unimplemented("conformapi.Pipe.Depth").
+// Depth returns ipcimpl.Unimplemented("conformapi.Pipe.Depth").
 func (UnimplementedPipe) Depth(context.Context) (int32, error) {
-	return 0, ipc.Unimplemented("conformapi.Pipe.Depth")
+	return 0, ipcimpl.Unimplemented("conformapi.Pipe.Depth")
 }
 
-// Later returns ipc.Unimplemented("conformapi.Pipe.Later").
+// Later returns ipcimpl.Unimplemented("conformapi.Pipe.Later").
 func (UnimplementedPipe) Later(context.Context) (conformapi.Pipe, error) {
-	return nil, ipc.Unimplemented("conformapi.Pipe.Later")
+	return nil, ipcimpl.Unimplemented("conformapi.Pipe.Later")
 }
 
-// Reflect returns ipc.Unimplemented("conformapi.Pipe.Reflect").
+// Reflect returns ipcimpl.Unimplemented("conformapi.Pipe.Reflect").
 func (UnimplementedPipe) Reflect(context.Context, conformapi.Pipe) (conformapi.Pipe, error) {
-	return nil, ipc.Unimplemented("conformapi.Pipe.Reflect")
+	return nil, ipcimpl.Unimplemented("conformapi.Pipe.Reflect")
 }
 
-// Record returns ipc.Unimplemented("conformapi.Pipe.Record").
+// Record returns ipcimpl.Unimplemented("conformapi.Pipe.Record").
 func (UnimplementedPipe) Record(context.Context, int32) (int32, error) {
-	return 0, ipc.Unimplemented("conformapi.Pipe.Record")
+	return 0, ipcimpl.Unimplemented("conformapi.Pipe.Record")
 }
 
-// Log returns ipc.Unimplemented("conformapi.Pipe.Log").
+// Log returns ipcimpl.Unimplemented("conformapi.Pipe.Log").
 func (UnimplementedPipe) Log(context.Context) ([]int32, error) {
-	return nil, ipc.Unimplemented("conformapi.Pipe.Log")
+	return nil, ipcimpl.Unimplemented("conformapi.Pipe.Log")
 }
 
-// Block returns ipc.Unimplemented("conformapi.Pipe.Block").
+// Block returns ipcimpl.Unimplemented("conformapi.Pipe.Block").
 func (UnimplementedPipe) Block(context.Context) error {
-	return ipc.Unimplemented("conformapi.Pipe.Block")
+	return ipcimpl.Unimplemented("conformapi.Pipe.Block")
 }
 
-// Blocking returns ipc.Unimplemented("conformapi.Pipe.Blocking").
+// Blocking returns ipcimpl.Unimplemented("conformapi.Pipe.Blocking").
 func (UnimplementedPipe) Blocking(context.Context) (int32, error) {
-	return 0, ipc.Unimplemented("conformapi.Pipe.Blocking")
+	return 0, ipcimpl.Unimplemented("conformapi.Pipe.Blocking")
 }
 
-// Cancelled returns ipc.Unimplemented("conformapi.Pipe.Cancelled").
+// Cancelled returns ipcimpl.Unimplemented("conformapi.Pipe.Cancelled").
 func (UnimplementedPipe) Cancelled(context.Context) (int32, error) {
-	return 0, ipc.Unimplemented("conformapi.Pipe.Cancelled")
+	return 0, ipcimpl.Unimplemented("conformapi.Pipe.Cancelled")
 }
 
-// Live returns ipc.Unimplemented("conformapi.Pipe.Live").
+// Live returns ipcimpl.Unimplemented("conformapi.Pipe.Live").
 func (UnimplementedPipe) Live(context.Context) (int32, error) {
-	return 0, ipc.Unimplemented("conformapi.Pipe.Live")
+	return 0, ipcimpl.Unimplemented("conformapi.Pipe.Live")
 }
 
 // ExportPipe returns a new reference to the capability that carries v: nil for nil, the

@@ -25,7 +25,7 @@ import (
 )
 
 // This code needs a runtime that supports this version of generated code.
-const _ = ipcimpl.SupportPackageIsVersion2
+const _ = ipcimpl.SupportPackageIsVersion3
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -79,7 +79,7 @@ func (c *SubscriptionClient) Start(ctx context.Context) (err error) {
 // Delivery per event in Seq order. It fails before Start.
 func (c *SubscriptionClient) Deliveries(ctx context.Context) (result []interopapi.Delivery, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodSubscriptionDeliveries, nil, func(r capnp.Struct) error {
-		return ipc.InField("result", readDeliveryList(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", readDeliveryList(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -121,7 +121,7 @@ func (s subscriptionServer) Dispatch(ctx context.Context, call *capnprpc.Call) e
 // serveStart serves interopapi.Subscription.Start.
 func (s subscriptionServer) serveStart(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodSubscriptionStart, &err)
-	return ipc.ServerError(s.impl.Start(ctx))
+	return ipcimpl.ServerError(s.impl.Start(ctx))
 }
 
 // serveDeliveries serves interopapi.Subscription.Deliveries.
@@ -129,10 +129,10 @@ func (s subscriptionServer) serveDeliveries(ctx context.Context, call *capnprpc.
 	defer ipcimpl.Recover(ctx, &methodSubscriptionDeliveries, &err)
 	result, err := s.impl.Deliveries(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodSubscriptionDeliveries, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeDeliveryList(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", writeDeliveryList(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -145,14 +145,14 @@ type UnimplementedSubscription struct{}
 
 var _ interopapi.Subscription = UnimplementedSubscription{}
 
-// Start returns ipc.Unimplemented("interopapi.Subscription.Start").
+// Start returns ipcimpl.Unimplemented("interopapi.Subscription.Start").
 func (UnimplementedSubscription) Start(context.Context) error {
-	return ipc.Unimplemented("interopapi.Subscription.Start")
+	return ipcimpl.Unimplemented("interopapi.Subscription.Start")
 }
 
-// Deliveries returns ipc.Unimplemented("interopapi.Subscription.Deliveries").
+// Deliveries returns ipcimpl.Unimplemented("interopapi.Subscription.Deliveries").
 func (UnimplementedSubscription) Deliveries(context.Context) ([]interopapi.Delivery, error) {
-	return nil, ipc.Unimplemented("interopapi.Subscription.Deliveries")
+	return nil, ipcimpl.Unimplemented("interopapi.Subscription.Deliveries")
 }
 
 // ExportSubscription returns a new reference to the capability that carries v: nil for nil, the
@@ -226,7 +226,7 @@ func (c *ListenerClient) Seen(ctx context.Context, r interopapi.Record) (result 
 	err = ipcimpl.Call(ctx, c.c, &methodListenerSeen, func(p capnp.Struct) error {
 		return writeListener_seen_Params(Listener_seen_Params(p), r)
 	}, func(r1 capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.ReadText(ipcimpl.Field(r1, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadText(ipcimpl.Field(r1, 0), &result))
 	})
 	if err != nil {
 		return "", err
@@ -272,10 +272,10 @@ func (s listenerServer) serveSeen(ctx context.Context, call *capnprpc.Call) (err
 	}
 	result, err := s.impl.Seen(ctx, r)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodListenerSeen, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r1 capnp.Struct) error {
-		return ipc.InField("result", Listener_seen_Results(r1).SetResult(result))
+		return ipcimpl.InField("result", Listener_seen_Results(r1).SetResult(result))
 	})
 }
 
@@ -288,9 +288,9 @@ type UnimplementedListener struct{}
 
 var _ interopapi.Listener = UnimplementedListener{}
 
-// Seen returns ipc.Unimplemented("interopapi.Listener.Seen").
+// Seen returns ipcimpl.Unimplemented("interopapi.Listener.Seen").
 func (UnimplementedListener) Seen(context.Context, interopapi.Record) (string, error) {
-	return "", ipc.Unimplemented("interopapi.Listener.Seen")
+	return "", ipcimpl.Unimplemented("interopapi.Listener.Seen")
 }
 
 // ExportListener returns a new reference to the capability that carries v: nil for nil, the
@@ -394,7 +394,7 @@ func (c *InteropClient) Echo(ctx context.Context, r interopapi.Record) (result i
 // Stats summarises values; it fails when values is empty.
 func (c *InteropClient) Stats(ctx context.Context, values []int64) (sum int64, min1 int64, max1 int64, count int32, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodInteropStats, func(p capnp.Struct) error {
-		return ipc.InField("values", writeInt64List(ipcimpl.Field(p, 0), values))
+		return ipcimpl.InField("values", writeInt64List(ipcimpl.Field(p, 0), values))
 	}, func(r capnp.Struct) error {
 		return readInterop_stats_Results(Interop_stats_Results(r), &sum, &min1, &max1, &count)
 	})
@@ -422,9 +422,9 @@ func (c *InteropClient) Lookup(ctx context.Context, table map[string]int64, key 
 // Count counts how often each kind occurs in kinds.
 func (c *InteropClient) Count(ctx context.Context, kinds []interopapi.Kind) (result map[interopapi.Kind]int32, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodInteropCount, func(p capnp.Struct) error {
-		return ipc.InField("kinds", writeKindList(ipcimpl.Field(p, 0), kinds))
+		return ipcimpl.InField("kinds", writeKindList(ipcimpl.Field(p, 0), kinds))
 	}, func(r capnp.Struct) error {
-		return ipc.InField("result", readKindInt32Map(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", readKindInt32Map(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -435,7 +435,7 @@ func (c *InteropClient) Count(ctx context.Context, kinds []interopapi.Kind) (res
 // Fail always fails with message.
 func (c *InteropClient) Fail(ctx context.Context, message string) (err error) {
 	return ipcimpl.Call(ctx, c.c, &methodInteropFail, func(p capnp.Struct) error {
-		return ipc.InField("message", Interop_fail_Params(p).SetMessage_(message))
+		return ipcimpl.InField("message", Interop_fail_Params(p).SetMessage_(message))
 	}, nil)
 }
 
@@ -506,7 +506,7 @@ func (s interopServer) serveAdd(ctx context.Context, call *capnprpc.Call) (err e
 	}
 	result, err := s.impl.Add(ctx, a, b)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodInteropAdd, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		Interop_add_Results(r).SetResult(result)
@@ -523,7 +523,7 @@ func (s interopServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err 
 	}
 	result, err := s.impl.Echo(ctx, r)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodInteropEcho, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r1 capnp.Struct) error {
 		return writeInterop_echo_Results(Interop_echo_Results(r1), result)
@@ -535,11 +535,11 @@ func (s interopServer) serveStats(ctx context.Context, call *capnprpc.Call) (err
 	defer ipcimpl.Recover(ctx, &methodInteropStats, &err)
 	var values []int64
 	if err := readInt64List(ipcimpl.Field(call.Params(), 0), &values); err != nil {
-		return ipcimpl.ParamsError(&methodInteropStats, ipc.InField("values", err))
+		return ipcimpl.ParamsError(&methodInteropStats, ipcimpl.InField("values", err))
 	}
 	sum, min1, max1, count, err := s.impl.Stats(ctx, values)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodInteropStats, capnp.ObjectSize{DataSize: 32, PointerCount: 0}, func(r capnp.Struct) error {
 		return writeInterop_stats_Results(Interop_stats_Results(r), sum, min1, max1, count)
@@ -558,7 +558,7 @@ func (s interopServer) serveLookup(ctx context.Context, call *capnprpc.Call) (er
 	}
 	result, err := s.impl.Lookup(ctx, table, key)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodInteropLookup, capnp.ObjectSize{DataSize: 16, PointerCount: 0}, func(r capnp.Struct) error {
 		if result != nil {
@@ -574,14 +574,14 @@ func (s interopServer) serveCount(ctx context.Context, call *capnprpc.Call) (err
 	defer ipcimpl.Recover(ctx, &methodInteropCount, &err)
 	var kinds []interopapi.Kind
 	if err := readKindList(ipcimpl.Field(call.Params(), 0), &kinds); err != nil {
-		return ipcimpl.ParamsError(&methodInteropCount, ipc.InField("kinds", err))
+		return ipcimpl.ParamsError(&methodInteropCount, ipcimpl.InField("kinds", err))
 	}
 	result, err := s.impl.Count(ctx, kinds)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodInteropCount, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeKindInt32Map(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", writeKindInt32Map(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -590,9 +590,9 @@ func (s interopServer) serveFail(ctx context.Context, call *capnprpc.Call) (err 
 	defer ipcimpl.Recover(ctx, &methodInteropFail, &err)
 	var message string
 	if err := ipcimpl.ReadText(ipcimpl.Field(call.Params(), 0), &message); err != nil {
-		return ipcimpl.ParamsError(&methodInteropFail, ipc.InField("message", err))
+		return ipcimpl.ParamsError(&methodInteropFail, ipcimpl.InField("message", err))
 	}
-	return ipc.ServerError(s.impl.Fail(ctx, message))
+	return ipcimpl.ServerError(s.impl.Fail(ctx, message))
 }
 
 // serveSize serves interopapi.Interop.Size.
@@ -604,7 +604,7 @@ func (s interopServer) serveSize(ctx context.Context, call *capnprpc.Call) (err 
 	}
 	nodes, depth, err := s.impl.Size(ctx, t)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodInteropSize, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		return writeInterop_size_Results(Interop_size_Results(r), nodes, depth)
@@ -620,39 +620,39 @@ type UnimplementedInterop struct{}
 
 var _ interopapi.Interop = UnimplementedInterop{}
 
-// Add returns ipc.Unimplemented("interopapi.Interop.Add").
+// Add returns ipcimpl.Unimplemented("interopapi.Interop.Add").
 func (UnimplementedInterop) Add(context.Context, int64, int64) (int64, error) {
-	return 0, ipc.Unimplemented("interopapi.Interop.Add")
+	return 0, ipcimpl.Unimplemented("interopapi.Interop.Add")
 }
 
-// Echo returns ipc.Unimplemented("interopapi.Interop.Echo").
+// Echo returns ipcimpl.Unimplemented("interopapi.Interop.Echo").
 func (UnimplementedInterop) Echo(context.Context, interopapi.Record) (interopapi.Record, error) {
-	return interopapi.Record{}, ipc.Unimplemented("interopapi.Interop.Echo")
+	return interopapi.Record{}, ipcimpl.Unimplemented("interopapi.Interop.Echo")
 }
 
-// Stats returns ipc.Unimplemented("interopapi.Interop.Stats").
+// Stats returns ipcimpl.Unimplemented("interopapi.Interop.Stats").
 func (UnimplementedInterop) Stats(context.Context, []int64) (int64, int64, int64, int32, error) {
-	return 0, 0, 0, 0, ipc.Unimplemented("interopapi.Interop.Stats")
+	return 0, 0, 0, 0, ipcimpl.Unimplemented("interopapi.Interop.Stats")
 }
 
-// Lookup returns ipc.Unimplemented("interopapi.Interop.Lookup").
+// Lookup returns ipcimpl.Unimplemented("interopapi.Interop.Lookup").
 func (UnimplementedInterop) Lookup(context.Context, map[string]int64, string) (*int64, error) {
-	return nil, ipc.Unimplemented("interopapi.Interop.Lookup")
+	return nil, ipcimpl.Unimplemented("interopapi.Interop.Lookup")
 }
 
-// Count returns ipc.Unimplemented("interopapi.Interop.Count").
+// Count returns ipcimpl.Unimplemented("interopapi.Interop.Count").
 func (UnimplementedInterop) Count(context.Context, []interopapi.Kind) (map[interopapi.Kind]int32, error) {
-	return nil, ipc.Unimplemented("interopapi.Interop.Count")
+	return nil, ipcimpl.Unimplemented("interopapi.Interop.Count")
 }
 
-// Fail returns ipc.Unimplemented("interopapi.Interop.Fail").
+// Fail returns ipcimpl.Unimplemented("interopapi.Interop.Fail").
 func (UnimplementedInterop) Fail(context.Context, string) error {
-	return ipc.Unimplemented("interopapi.Interop.Fail")
+	return ipcimpl.Unimplemented("interopapi.Interop.Fail")
 }
 
-// Size returns ipc.Unimplemented("interopapi.Interop.Size").
+// Size returns ipcimpl.Unimplemented("interopapi.Interop.Size").
 func (UnimplementedInterop) Size(context.Context, interopapi.Tree) (int32, int32, error) {
-	return 0, 0, ipc.Unimplemented("interopapi.Interop.Size")
+	return 0, 0, ipcimpl.Unimplemented("interopapi.Interop.Size")
 }
 
 // ExportInterop returns a new reference to the capability that carries v: nil for nil, the
@@ -766,7 +766,7 @@ func (c *PeerClient) Forward(ctx context.Context, records []interopapi.Record, l
 	err = ipcimpl.Call(ctx, c.c, &methodPeerForward, func(p capnp.Struct) error {
 		return writePeer_forward_Params(Peer_forward_Params(p), records, l)
 	}, func(r capnp.Struct) error {
-		return ipc.InField("result", readStringList(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", readStringList(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -804,7 +804,7 @@ func (c *PeerClient) Echo(ctx context.Context, r interopapi.Record) (result inte
 // Stats summarises values; it fails when values is empty.
 func (c *PeerClient) Stats(ctx context.Context, values []int64) (sum int64, min1 int64, max1 int64, count int32, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodInteropStats, func(p capnp.Struct) error {
-		return ipc.InField("values", writeInt64List(ipcimpl.Field(p, 0), values))
+		return ipcimpl.InField("values", writeInt64List(ipcimpl.Field(p, 0), values))
 	}, func(r capnp.Struct) error {
 		return readInterop_stats_Results(Interop_stats_Results(r), &sum, &min1, &max1, &count)
 	})
@@ -832,9 +832,9 @@ func (c *PeerClient) Lookup(ctx context.Context, table map[string]int64, key str
 // Count counts how often each kind occurs in kinds.
 func (c *PeerClient) Count(ctx context.Context, kinds []interopapi.Kind) (result map[interopapi.Kind]int32, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodInteropCount, func(p capnp.Struct) error {
-		return ipc.InField("kinds", writeKindList(ipcimpl.Field(p, 0), kinds))
+		return ipcimpl.InField("kinds", writeKindList(ipcimpl.Field(p, 0), kinds))
 	}, func(r capnp.Struct) error {
-		return ipc.InField("result", readKindInt32Map(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", readKindInt32Map(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -845,7 +845,7 @@ func (c *PeerClient) Count(ctx context.Context, kinds []interopapi.Kind) (result
 // Fail always fails with message.
 func (c *PeerClient) Fail(ctx context.Context, message string) (err error) {
 	return ipcimpl.Call(ctx, c.c, &methodInteropFail, func(p capnp.Struct) error {
-		return ipc.InField("message", Interop_fail_Params(p).SetMessage_(message))
+		return ipcimpl.InField("message", Interop_fail_Params(p).SetMessage_(message))
 	}, nil)
 }
 
@@ -925,10 +925,10 @@ func (s peerServer) serveSubscribe(ctx context.Context, call *capnprpc.Call) (er
 	}
 	result, err := s.impl.Subscribe(ctx, count, notify)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodPeerSubscribe, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.SetCap(r, 0, ExportSubscription(result)))
+		return ipcimpl.InField("result", ipcimpl.SetCap(r, 0, ExportSubscription(result)))
 	})
 }
 
@@ -939,7 +939,7 @@ func (s peerServer) serveAwaitReleased(ctx context.Context, call *capnprpc.Call)
 	if err := readPeer_awaitReleased_Params(Peer_awaitReleased_Params(call.Params()), &n); err != nil {
 		return ipcimpl.ParamsError(&methodPeerAwaitReleased, err)
 	}
-	return ipc.ServerError(s.impl.AwaitReleased(ctx, n))
+	return ipcimpl.ServerError(s.impl.AwaitReleased(ctx, n))
 }
 
 // serveForward serves interopapi.Peer.Forward.
@@ -954,10 +954,10 @@ func (s peerServer) serveForward(ctx context.Context, call *capnprpc.Call) (err 
 	}
 	result, err := s.impl.Forward(ctx, records, l)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodPeerForward, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeStringList(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", writeStringList(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -973,7 +973,7 @@ func (s peerServer) serveAdd(ctx context.Context, call *capnprpc.Call) (err erro
 	}
 	result, err := s.impl.Add(ctx, a, b)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodInteropAdd, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		Interop_add_Results(r).SetResult(result)
@@ -990,7 +990,7 @@ func (s peerServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err err
 	}
 	result, err := s.impl.Echo(ctx, r)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodInteropEcho, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r1 capnp.Struct) error {
 		return writeInterop_echo_Results(Interop_echo_Results(r1), result)
@@ -1002,11 +1002,11 @@ func (s peerServer) serveStats(ctx context.Context, call *capnprpc.Call) (err er
 	defer ipcimpl.Recover(ctx, &methodInteropStats, &err)
 	var values []int64
 	if err := readInt64List(ipcimpl.Field(call.Params(), 0), &values); err != nil {
-		return ipcimpl.ParamsError(&methodInteropStats, ipc.InField("values", err))
+		return ipcimpl.ParamsError(&methodInteropStats, ipcimpl.InField("values", err))
 	}
 	sum, min1, max1, count, err := s.impl.Stats(ctx, values)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodInteropStats, capnp.ObjectSize{DataSize: 32, PointerCount: 0}, func(r capnp.Struct) error {
 		return writeInterop_stats_Results(Interop_stats_Results(r), sum, min1, max1, count)
@@ -1025,7 +1025,7 @@ func (s peerServer) serveLookup(ctx context.Context, call *capnprpc.Call) (err e
 	}
 	result, err := s.impl.Lookup(ctx, table, key)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodInteropLookup, capnp.ObjectSize{DataSize: 16, PointerCount: 0}, func(r capnp.Struct) error {
 		if result != nil {
@@ -1041,14 +1041,14 @@ func (s peerServer) serveCount(ctx context.Context, call *capnprpc.Call) (err er
 	defer ipcimpl.Recover(ctx, &methodInteropCount, &err)
 	var kinds []interopapi.Kind
 	if err := readKindList(ipcimpl.Field(call.Params(), 0), &kinds); err != nil {
-		return ipcimpl.ParamsError(&methodInteropCount, ipc.InField("kinds", err))
+		return ipcimpl.ParamsError(&methodInteropCount, ipcimpl.InField("kinds", err))
 	}
 	result, err := s.impl.Count(ctx, kinds)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodInteropCount, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeKindInt32Map(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", writeKindInt32Map(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -1057,9 +1057,9 @@ func (s peerServer) serveFail(ctx context.Context, call *capnprpc.Call) (err err
 	defer ipcimpl.Recover(ctx, &methodInteropFail, &err)
 	var message string
 	if err := ipcimpl.ReadText(ipcimpl.Field(call.Params(), 0), &message); err != nil {
-		return ipcimpl.ParamsError(&methodInteropFail, ipc.InField("message", err))
+		return ipcimpl.ParamsError(&methodInteropFail, ipcimpl.InField("message", err))
 	}
-	return ipc.ServerError(s.impl.Fail(ctx, message))
+	return ipcimpl.ServerError(s.impl.Fail(ctx, message))
 }
 
 // serveSize serves interopapi.Interop.Size.
@@ -1071,7 +1071,7 @@ func (s peerServer) serveSize(ctx context.Context, call *capnprpc.Call) (err err
 	}
 	nodes, depth, err := s.impl.Size(ctx, t)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodInteropSize, capnp.ObjectSize{DataSize: 8, PointerCount: 0}, func(r capnp.Struct) error {
 		return writeInterop_size_Results(Interop_size_Results(r), nodes, depth)
@@ -1087,54 +1087,54 @@ type UnimplementedPeer struct{}
 
 var _ interopapi.Peer = UnimplementedPeer{}
 
-// Subscribe returns ipc.Unimplemented("interopapi.Peer.Subscribe").
+// Subscribe returns ipcimpl.Unimplemented("interopapi.Peer.Subscribe").
 func (UnimplementedPeer) Subscribe(context.Context, int32, interopapi.Notify) (interopapi.Subscription, error) {
-	return nil, ipc.Unimplemented("interopapi.Peer.Subscribe")
+	return nil, ipcimpl.Unimplemented("interopapi.Peer.Subscribe")
 }
 
-// AwaitReleased returns ipc.Unimplemented("interopapi.Peer.AwaitReleased").
+// AwaitReleased returns ipcimpl.Unimplemented("interopapi.Peer.AwaitReleased").
 func (UnimplementedPeer) AwaitReleased(context.Context, int32) error {
-	return ipc.Unimplemented("interopapi.Peer.AwaitReleased")
+	return ipcimpl.Unimplemented("interopapi.Peer.AwaitReleased")
 }
 
-// Forward returns ipc.Unimplemented("interopapi.Peer.Forward").
+// Forward returns ipcimpl.Unimplemented("interopapi.Peer.Forward").
 func (UnimplementedPeer) Forward(context.Context, []interopapi.Record, interopapi.Listener) ([]string, error) {
-	return nil, ipc.Unimplemented("interopapi.Peer.Forward")
+	return nil, ipcimpl.Unimplemented("interopapi.Peer.Forward")
 }
 
-// Add returns ipc.Unimplemented("interopapi.Interop.Add").
+// Add returns ipcimpl.Unimplemented("interopapi.Interop.Add").
 func (UnimplementedPeer) Add(context.Context, int64, int64) (int64, error) {
-	return 0, ipc.Unimplemented("interopapi.Interop.Add")
+	return 0, ipcimpl.Unimplemented("interopapi.Interop.Add")
 }
 
-// Echo returns ipc.Unimplemented("interopapi.Interop.Echo").
+// Echo returns ipcimpl.Unimplemented("interopapi.Interop.Echo").
 func (UnimplementedPeer) Echo(context.Context, interopapi.Record) (interopapi.Record, error) {
-	return interopapi.Record{}, ipc.Unimplemented("interopapi.Interop.Echo")
+	return interopapi.Record{}, ipcimpl.Unimplemented("interopapi.Interop.Echo")
 }
 
-// Stats returns ipc.Unimplemented("interopapi.Interop.Stats").
+// Stats returns ipcimpl.Unimplemented("interopapi.Interop.Stats").
 func (UnimplementedPeer) Stats(context.Context, []int64) (int64, int64, int64, int32, error) {
-	return 0, 0, 0, 0, ipc.Unimplemented("interopapi.Interop.Stats")
+	return 0, 0, 0, 0, ipcimpl.Unimplemented("interopapi.Interop.Stats")
 }
 
-// Lookup returns ipc.Unimplemented("interopapi.Interop.Lookup").
+// Lookup returns ipcimpl.Unimplemented("interopapi.Interop.Lookup").
 func (UnimplementedPeer) Lookup(context.Context, map[string]int64, string) (*int64, error) {
-	return nil, ipc.Unimplemented("interopapi.Interop.Lookup")
+	return nil, ipcimpl.Unimplemented("interopapi.Interop.Lookup")
 }
 
-// Count returns ipc.Unimplemented("interopapi.Interop.Count").
+// Count returns ipcimpl.Unimplemented("interopapi.Interop.Count").
 func (UnimplementedPeer) Count(context.Context, []interopapi.Kind) (map[interopapi.Kind]int32, error) {
-	return nil, ipc.Unimplemented("interopapi.Interop.Count")
+	return nil, ipcimpl.Unimplemented("interopapi.Interop.Count")
 }
 
-// Fail returns ipc.Unimplemented("interopapi.Interop.Fail").
+// Fail returns ipcimpl.Unimplemented("interopapi.Interop.Fail").
 func (UnimplementedPeer) Fail(context.Context, string) error {
-	return ipc.Unimplemented("interopapi.Interop.Fail")
+	return ipcimpl.Unimplemented("interopapi.Interop.Fail")
 }
 
-// Size returns ipc.Unimplemented("interopapi.Interop.Size").
+// Size returns ipcimpl.Unimplemented("interopapi.Interop.Size").
 func (UnimplementedPeer) Size(context.Context, interopapi.Tree) (int32, int32, error) {
-	return 0, 0, ipc.Unimplemented("interopapi.Interop.Size")
+	return 0, 0, ipcimpl.Unimplemented("interopapi.Interop.Size")
 }
 
 // ExportPeer returns a new reference to the capability that carries v: nil for nil, the
@@ -1202,7 +1202,7 @@ func (c *NotifyClient) Call(ctx context.Context, ev interopapi.Event, tags []str
 	err = ipcimpl.Call(ctx, c.c, &methodNotifyCall, func(p capnp.Struct) error {
 		return writeNotify_call_Params(Notify_call_Params(p), ev, tags, note)
 	}, func(r capnp.Struct) error {
-		return ipc.InField("ack", ipcimpl.ReadText(ipcimpl.Field(r, 0), &ack))
+		return ipcimpl.InField("ack", ipcimpl.ReadText(ipcimpl.Field(r, 0), &ack))
 	})
 	if err != nil {
 		return "", err
@@ -1252,10 +1252,10 @@ func (s notifyServer) serveCall(ctx context.Context, call *capnprpc.Call) (err e
 	}
 	ack, err := s.impl(ctx, ev, tags, note)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodNotifyCall, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("ack", Notify_call_Results(r).SetAck(ack))
+		return ipcimpl.InField("ack", Notify_call_Results(r).SetAck(ack))
 	})
 }
 
@@ -1288,18 +1288,18 @@ func ImportNotify(c *ipc.Capability) interopapi.Notify {
 func writeListener_seen_Params(p Listener_seen_Params, r interopapi.Record) error {
 	rWire, err := p.NewR()
 	if err != nil {
-		return ipc.InField("r", err)
+		return ipcimpl.InField("r", err)
 	}
-	return ipc.InField("r", WriteRecord(rWire, &r))
+	return ipcimpl.InField("r", WriteRecord(rWire, &r))
 }
 
 // readListener_seen_Params reads the arguments of a call to interopapi.Listener.Seen from p.
 func readListener_seen_Params(p Listener_seen_Params, r *interopapi.Record) error {
 	rWire, err := p.R()
 	if err != nil {
-		return ipc.InField("r", err)
+		return ipcimpl.InField("r", err)
 	}
-	return ipc.InField("r", ReadRecord(rWire, r))
+	return ipcimpl.InField("r", ReadRecord(rWire, r))
 }
 
 // writeInterop_add_Params writes the arguments of a call to interopapi.Interop.Add into p.
@@ -1320,36 +1320,36 @@ func readInterop_add_Params(p Interop_add_Params, a *int64, b *int64) error {
 func writeInterop_echo_Params(p Interop_echo_Params, r interopapi.Record) error {
 	rWire, err := p.NewR()
 	if err != nil {
-		return ipc.InField("r", err)
+		return ipcimpl.InField("r", err)
 	}
-	return ipc.InField("r", WriteRecord(rWire, &r))
+	return ipcimpl.InField("r", WriteRecord(rWire, &r))
 }
 
 // readInterop_echo_Params reads the arguments of a call to interopapi.Interop.Echo from p.
 func readInterop_echo_Params(p Interop_echo_Params, r *interopapi.Record) error {
 	rWire, err := p.R()
 	if err != nil {
-		return ipc.InField("r", err)
+		return ipcimpl.InField("r", err)
 	}
-	return ipc.InField("r", ReadRecord(rWire, r))
+	return ipcimpl.InField("r", ReadRecord(rWire, r))
 }
 
 // writeInterop_echo_Results writes the results of interopapi.Interop.Echo into p.
 func writeInterop_echo_Results(p Interop_echo_Results, result interopapi.Record) error {
 	resultWire, err := p.NewResult()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result", WriteRecord(resultWire, &result))
+	return ipcimpl.InField("result", WriteRecord(resultWire, &result))
 }
 
 // readInterop_echo_Results reads the results of interopapi.Interop.Echo from p.
 func readInterop_echo_Results(p Interop_echo_Results, result *interopapi.Record) error {
 	resultWire, err := p.Result()
 	if err != nil {
-		return ipc.InField("result", err)
+		return ipcimpl.InField("result", err)
 	}
-	return ipc.InField("result", ReadRecord(resultWire, result))
+	return ipcimpl.InField("result", ReadRecord(resultWire, result))
 }
 
 // writeInterop_stats_Results writes the results of interopapi.Interop.Stats into p.
@@ -1373,35 +1373,35 @@ func readInterop_stats_Results(p Interop_stats_Results, sum *int64, min1 *int64,
 // writeInterop_lookup_Params writes the arguments of a call to interopapi.Interop.Lookup into p.
 func writeInterop_lookup_Params(p Interop_lookup_Params, table map[string]int64, key string) error {
 	if err := writeStringInt64Map(ipcimpl.Field(p, 0), table); err != nil {
-		return ipc.InField("table", err)
+		return ipcimpl.InField("table", err)
 	}
-	return ipc.InField("key", p.SetKey(key))
+	return ipcimpl.InField("key", p.SetKey(key))
 }
 
 // readInterop_lookup_Params reads the arguments of a call to interopapi.Interop.Lookup from p.
 func readInterop_lookup_Params(p Interop_lookup_Params, table *map[string]int64, key *string) error {
 	if err := readStringInt64Map(ipcimpl.Field(p, 0), table); err != nil {
-		return ipc.InField("table", err)
+		return ipcimpl.InField("table", err)
 	}
-	return ipc.InField("key", ipcimpl.ReadText(ipcimpl.Field(p, 1), key))
+	return ipcimpl.InField("key", ipcimpl.ReadText(ipcimpl.Field(p, 1), key))
 }
 
 // writeInterop_size_Params writes the arguments of a call to interopapi.Interop.Size into p.
 func writeInterop_size_Params(p Interop_size_Params, t interopapi.Tree) error {
 	tWire, err := p.NewT()
 	if err != nil {
-		return ipc.InField("t", err)
+		return ipcimpl.InField("t", err)
 	}
-	return ipc.InField("t", WriteTree(tWire, &t))
+	return ipcimpl.InField("t", WriteTree(tWire, &t))
 }
 
 // readInterop_size_Params reads the arguments of a call to interopapi.Interop.Size from p.
 func readInterop_size_Params(p Interop_size_Params, t *interopapi.Tree) error {
 	tWire, err := p.T()
 	if err != nil {
-		return ipc.InField("t", err)
+		return ipcimpl.InField("t", err)
 	}
-	return ipc.InField("t", ReadTree(tWire, t))
+	return ipcimpl.InField("t", ReadTree(tWire, t))
 }
 
 // writeInterop_size_Results writes the results of interopapi.Interop.Size into p.
@@ -1421,7 +1421,7 @@ func readInterop_size_Results(p Interop_size_Results, nodes *int32, depth *int32
 // writePeer_subscribe_Params writes the arguments of a call to interopapi.Peer.Subscribe into p.
 func writePeer_subscribe_Params(p Peer_subscribe_Params, count int32, notify interopapi.Notify) error {
 	p.SetCount(count)
-	return ipc.InField("notify", ipcimpl.SetCap(capnp.Struct(p), 0, ExportNotify(notify)))
+	return ipcimpl.InField("notify", ipcimpl.SetCap(capnp.Struct(p), 0, ExportNotify(notify)))
 }
 
 // readPeer_subscribe_Params reads the arguments of a call to interopapi.Peer.Subscribe from p.
@@ -1440,15 +1440,15 @@ func readPeer_awaitReleased_Params(p Peer_awaitReleased_Params, n *int32) error 
 // writePeer_forward_Params writes the arguments of a call to interopapi.Peer.Forward into p.
 func writePeer_forward_Params(p Peer_forward_Params, records []interopapi.Record, l interopapi.Listener) error {
 	if err := writeRecordList(ipcimpl.Field(p, 0), records); err != nil {
-		return ipc.InField("records", err)
+		return ipcimpl.InField("records", err)
 	}
-	return ipc.InField("l", ipcimpl.SetCap(capnp.Struct(p), 1, ExportListener(l)))
+	return ipcimpl.InField("l", ipcimpl.SetCap(capnp.Struct(p), 1, ExportListener(l)))
 }
 
 // readPeer_forward_Params reads the arguments of a call to interopapi.Peer.Forward from p.
 func readPeer_forward_Params(p Peer_forward_Params, records *[]interopapi.Record, l *interopapi.Listener) error {
 	if err := readRecordList(ipcimpl.Field(p, 0), records); err != nil {
-		return ipc.InField("records", err)
+		return ipcimpl.InField("records", err)
 	}
 	*l = ImportListener(ipcimpl.Cap(capnp.Struct(p), 1))
 	return nil
@@ -1458,77 +1458,77 @@ func readPeer_forward_Params(p Peer_forward_Params, records *[]interopapi.Record
 func writeNotify_call_Params(p Notify_call_Params, ev interopapi.Event, tags []string, note *string) error {
 	evWire, err := p.NewEv()
 	if err != nil {
-		return ipc.InField("ev", err)
+		return ipcimpl.InField("ev", err)
 	}
 	if err := WriteEvent(evWire, &ev); err != nil {
-		return ipc.InField("ev", err)
+		return ipcimpl.InField("ev", err)
 	}
 	if err := writeStringList(ipcimpl.Field(p, 1), tags); err != nil {
-		return ipc.InField("tags", err)
+		return ipcimpl.InField("tags", err)
 	}
-	return ipc.InField("note", writeOptionalString(ipcimpl.Field(p, 2), note))
+	return ipcimpl.InField("note", writeOptionalString(ipcimpl.Field(p, 2), note))
 }
 
 // readNotify_call_Params reads the arguments of a call to interopapi.Notify.Call from p.
 func readNotify_call_Params(p Notify_call_Params, ev *interopapi.Event, tags *[]string, note **string) error {
 	evWire, err := p.Ev()
 	if err != nil {
-		return ipc.InField("ev", err)
+		return ipcimpl.InField("ev", err)
 	}
 	if err := ReadEvent(evWire, ev); err != nil {
-		return ipc.InField("ev", err)
+		return ipcimpl.InField("ev", err)
 	}
 	if err := readStringList(ipcimpl.Field(p, 1), tags); err != nil {
-		return ipc.InField("tags", err)
+		return ipcimpl.InField("tags", err)
 	}
-	return ipc.InField("note", readOptionalString(ipcimpl.Field(p, 2), note))
+	return ipcimpl.InField("note", readOptionalString(ipcimpl.Field(p, 2), note))
 }
 
 // WriteDelivery writes v into s.
 func WriteDelivery(s Delivery, v *interopapi.Delivery) error {
 	s.SetSeq(v.Seq)
 	if err := writeOptionalString(ipcimpl.Field(s, 0), v.Ack); err != nil {
-		return ipc.InField("Ack", err)
+		return ipcimpl.InField("Ack", err)
 	}
-	return ipc.InField("Err", writeOptionalString(ipcimpl.Field(s, 1), v.Err))
+	return ipcimpl.InField("Err", writeOptionalString(ipcimpl.Field(s, 1), v.Err))
 }
 
 // ReadDelivery reads s into v.
 func ReadDelivery(s Delivery, v *interopapi.Delivery) error {
 	v.Seq = s.Seq()
 	if err := readOptionalString(ipcimpl.Field(s, 0), &v.Ack); err != nil {
-		return ipc.InField("Ack", err)
+		return ipcimpl.InField("Ack", err)
 	}
-	return ipc.InField("Err", readOptionalString(ipcimpl.Field(s, 1), &v.Err))
+	return ipcimpl.InField("Err", readOptionalString(ipcimpl.Field(s, 1), &v.Err))
 }
 
 // WriteEvent writes v into s.
 func WriteEvent(s Event, v *interopapi.Event) error {
 	s.SetSeq(v.Seq)
 	if err := s.SetName(v.Name); err != nil {
-		return ipc.InField("Name", err)
+		return ipcimpl.InField("Name", err)
 	}
 	if err := writePointList(ipcimpl.Field(s, 1), v.Points); err != nil {
-		return ipc.InField("Points", err)
+		return ipcimpl.InField("Points", err)
 	}
 	if v.Weight != nil {
 		s.SetWeight(*v.Weight)
 		s.SetHasWeight(true)
 	}
-	return ipc.InField("Parent", writeOptionalPoint(ipcimpl.Field(s, 2), v.Parent))
+	return ipcimpl.InField("Parent", writeOptionalPoint(ipcimpl.Field(s, 2), v.Parent))
 }
 
 // ReadEvent reads s into v.
 func ReadEvent(s Event, v *interopapi.Event) error {
 	v.Seq = s.Seq()
 	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Name); err != nil {
-		return ipc.InField("Name", err)
+		return ipcimpl.InField("Name", err)
 	}
 	if err := readPointList(ipcimpl.Field(s, 1), &v.Points); err != nil {
-		return ipc.InField("Points", err)
+		return ipcimpl.InField("Points", err)
 	}
 	v.Weight = ipcimpl.Optional(s.HasWeight(), s.Weight())
-	return ipc.InField("Parent", readOptionalPoint(ipcimpl.Field(s, 2), &v.Parent))
+	return ipcimpl.InField("Parent", readOptionalPoint(ipcimpl.Field(s, 2), &v.Parent))
 }
 
 // WritePoint writes v into s.
@@ -1548,86 +1548,86 @@ func ReadPoint(s Point, v *interopapi.Point) error {
 // WriteRecord writes v into s.
 func WriteRecord(s Record, v *interopapi.Record) error {
 	if err := s.SetName(v.Name); err != nil {
-		return ipc.InField("Name", err)
+		return ipcimpl.InField("Name", err)
 	}
 	s.SetKind(Kind(v.Kind))
 	if err := writeBytes4(ipcimpl.Field(s, 1), v.Hash); err != nil {
-		return ipc.InField("Hash", err)
+		return ipcimpl.InField("Hash", err)
 	}
 	if err := s.SetData(v.Data); err != nil {
-		return ipc.InField("Data", err)
+		return ipcimpl.InField("Data", err)
 	}
 	if err := writePointList(ipcimpl.Field(s, 3), v.Points); err != nil {
-		return ipc.InField("Points", err)
+		return ipcimpl.InField("Points", err)
 	}
 	if err := writeStringInt64Map(ipcimpl.Field(s, 4), v.Tags); err != nil {
-		return ipc.InField("Tags", err)
+		return ipcimpl.InField("Tags", err)
 	}
 	if err := writeKindList(ipcimpl.Field(s, 5), v.Kinds); err != nil {
-		return ipc.InField("Kinds", err)
+		return ipcimpl.InField("Kinds", err)
 	}
 	if err := writeStringListList(ipcimpl.Field(s, 6), v.Lines); err != nil {
-		return ipc.InField("Lines", err)
+		return ipcimpl.InField("Lines", err)
 	}
 	if err := writeOptionalPoint(ipcimpl.Field(s, 7), v.Parent); err != nil {
-		return ipc.InField("Parent", err)
+		return ipcimpl.InField("Parent", err)
 	}
 	if v.Weight != nil {
 		s.SetWeight(*v.Weight)
 		s.SetHasWeight(true)
 	}
 	if err := writeOptionalString(ipcimpl.Field(s, 8), v.Note); err != nil {
-		return ipc.InField("Note", err)
+		return ipcimpl.InField("Note", err)
 	}
 	if err := writeOptionalInt32List(ipcimpl.Field(s, 9), v.Maybe); err != nil {
-		return ipc.InField("Maybe", err)
+		return ipcimpl.InField("Maybe", err)
 	}
-	return ipc.InField("ByKind", writeKindOptionalPointMap(ipcimpl.Field(s, 10), v.ByKind))
+	return ipcimpl.InField("ByKind", writeKindOptionalPointMap(ipcimpl.Field(s, 10), v.ByKind))
 }
 
 // ReadRecord reads s into v.
 func ReadRecord(s Record, v *interopapi.Record) error {
 	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Name); err != nil {
-		return ipc.InField("Name", err)
+		return ipcimpl.InField("Name", err)
 	}
 	v.Kind = interopapi.Kind(s.Kind())
 	if err := readBytes4(ipcimpl.Field(s, 1), &v.Hash); err != nil {
-		return ipc.InField("Hash", err)
+		return ipcimpl.InField("Hash", err)
 	}
 	if err := ipcimpl.ReadData(ipcimpl.Field(s, 2), &v.Data); err != nil {
-		return ipc.InField("Data", err)
+		return ipcimpl.InField("Data", err)
 	}
 	if err := readPointList(ipcimpl.Field(s, 3), &v.Points); err != nil {
-		return ipc.InField("Points", err)
+		return ipcimpl.InField("Points", err)
 	}
 	if err := readStringInt64Map(ipcimpl.Field(s, 4), &v.Tags); err != nil {
-		return ipc.InField("Tags", err)
+		return ipcimpl.InField("Tags", err)
 	}
 	if err := readKindList(ipcimpl.Field(s, 5), &v.Kinds); err != nil {
-		return ipc.InField("Kinds", err)
+		return ipcimpl.InField("Kinds", err)
 	}
 	if err := readStringListList(ipcimpl.Field(s, 6), &v.Lines); err != nil {
-		return ipc.InField("Lines", err)
+		return ipcimpl.InField("Lines", err)
 	}
 	if err := readOptionalPoint(ipcimpl.Field(s, 7), &v.Parent); err != nil {
-		return ipc.InField("Parent", err)
+		return ipcimpl.InField("Parent", err)
 	}
 	v.Weight = ipcimpl.Optional(s.HasWeight(), s.Weight())
 	if err := readOptionalString(ipcimpl.Field(s, 8), &v.Note); err != nil {
-		return ipc.InField("Note", err)
+		return ipcimpl.InField("Note", err)
 	}
 	if err := readOptionalInt32List(ipcimpl.Field(s, 9), &v.Maybe); err != nil {
-		return ipc.InField("Maybe", err)
+		return ipcimpl.InField("Maybe", err)
 	}
-	return ipc.InField("ByKind", readKindOptionalPointMap(ipcimpl.Field(s, 10), &v.ByKind))
+	return ipcimpl.InField("ByKind", readKindOptionalPointMap(ipcimpl.Field(s, 10), &v.ByKind))
 }
 
 // WriteTree writes v into s.
 func WriteTree(s Tree, v *interopapi.Tree) error {
 	if err := s.SetLabel(v.Label); err != nil {
-		return ipc.InField("Label", err)
+		return ipcimpl.InField("Label", err)
 	}
-	return ipc.InField("Children", writeTreeList(ipcimpl.Field(s, 1), v.Children))
+	return ipcimpl.InField("Children", writeTreeList(ipcimpl.Field(s, 1), v.Children))
 }
 
 // ReadTree reads s into v. v's type is recursive: a value nested deeper than
@@ -1642,9 +1642,9 @@ func readTreeNested(s Tree, v *interopapi.Tree, depth int) error {
 		return ipc.ErrTooDeep
 	}
 	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Label); err != nil {
-		return ipc.InField("Label", err)
+		return ipcimpl.InField("Label", err)
 	}
-	return ipc.InField("Children", readTreeList(ipcimpl.Field(s, 1), &v.Children, depth-1))
+	return ipcimpl.InField("Children", readTreeList(ipcimpl.Field(s, 1), &v.Children, depth-1))
 }
 
 // writeDeliveryList points at at a new list holding v; a nil v leaves at null.
@@ -1658,7 +1658,7 @@ func writeDeliveryList(at ipcimpl.Pointer, v []interopapi.Delivery) error {
 	}
 	for i := range v {
 		if err := WriteDelivery(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -1673,7 +1673,7 @@ func readDeliveryList(from ipcimpl.Pointer, dst *[]interopapi.Delivery) error {
 	v := make([]interopapi.Delivery, n)
 	for i := range v {
 		if err := ReadDelivery(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v
@@ -1747,7 +1747,7 @@ func writeKindInt32Map(at ipcimpl.Pointer, v map[interopapi.Kind]int32) error {
 	if err != nil {
 		return err
 	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
 		entry := l.At(i)
 		entry.SetKey(Kind(e.Key))
 		entry.SetValue(e.Value)
@@ -1765,7 +1765,7 @@ func readKindInt32Map(from ipcimpl.Pointer, dst *map[interopapi.Kind]int32) erro
 	if !l.IsValid() {
 		return nil
 	}
-	n, err := ipc.MapLen[interopapi.Kind, int32](l)
+	n, err := ipcimpl.MapSize[interopapi.Kind, int32](l)
 	if err != nil {
 		return err
 	}
@@ -1774,7 +1774,7 @@ func readKindInt32Map(from ipcimpl.Pointer, dst *map[interopapi.Kind]int32) erro
 		entry := l.At(i)
 		key := interopapi.Kind(entry.Key())
 		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
+			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
 		}
 		m[key] = entry.Value()
 	}
@@ -1793,7 +1793,7 @@ func writeStringList(at ipcimpl.Pointer, v []string) error {
 	}
 	for i := range v {
 		if err := l.Set(i, v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -1808,7 +1808,7 @@ func readStringList(from ipcimpl.Pointer, dst *[]string) error {
 	v := make([]string, n)
 	for i := range v {
 		if err := ipcimpl.ReadText(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v
@@ -1824,10 +1824,10 @@ func writeStringInt64Map(at ipcimpl.Pointer, v map[string]int64) error {
 	if err != nil {
 		return err
 	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
 		entry := l.At(i)
 		if err := entry.SetKey(e.Key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
+			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
 		}
 		entry.SetValue(e.Value)
 	}
@@ -1844,7 +1844,7 @@ func readStringInt64Map(from ipcimpl.Pointer, dst *map[string]int64) error {
 	if !l.IsValid() {
 		return nil
 	}
-	n, err := ipc.MapLen[string, int64](l)
+	n, err := ipcimpl.MapSize[string, int64](l)
 	if err != nil {
 		return err
 	}
@@ -1853,10 +1853,10 @@ func readStringInt64Map(from ipcimpl.Pointer, dst *map[string]int64) error {
 		entry := l.At(i)
 		var key string
 		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
+			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
 		}
 		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
+			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
 		}
 		m[key] = entry.Value()
 	}
@@ -1875,7 +1875,7 @@ func writeRecordList(at ipcimpl.Pointer, v []interopapi.Record) error {
 	}
 	for i := range v {
 		if err := WriteRecord(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -1890,7 +1890,7 @@ func readRecordList(from ipcimpl.Pointer, dst *[]interopapi.Record) error {
 	v := make([]interopapi.Record, n)
 	for i := range v {
 		if err := ReadRecord(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v
@@ -1929,7 +1929,7 @@ func writePointList(at ipcimpl.Pointer, v []interopapi.Point) error {
 	}
 	for i := range v {
 		if err := WritePoint(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -1944,7 +1944,7 @@ func readPointList(from ipcimpl.Pointer, dst *[]interopapi.Point) error {
 	v := make([]interopapi.Point, n)
 	for i := range v {
 		if err := ReadPoint(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v
@@ -1993,7 +1993,7 @@ func readBytes4(from ipcimpl.Pointer, dst *[4]byte) error {
 	}
 	data := p.Data()
 	if len(data) != 4 {
-		return ipc.LengthError(len(data), 4)
+		return ipcimpl.LengthError(len(data), 4)
 	}
 	copy(dst[:], data)
 	return nil
@@ -2010,7 +2010,7 @@ func writeStringListList(at ipcimpl.Pointer, v [][]string) error {
 	}
 	for i := range v {
 		if err := writeStringList(ipcimpl.Elem(l, i), v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -2025,7 +2025,7 @@ func readStringListList(from ipcimpl.Pointer, dst *[][]string) error {
 	v := make([][]string, n)
 	for i := range v {
 		if err := readStringList(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v
@@ -2075,11 +2075,11 @@ func writeKindOptionalPointMap(at ipcimpl.Pointer, v map[interopapi.Kind]*intero
 	if err != nil {
 		return err
 	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
+	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
 		entry := l.At(i)
 		entry.SetKey(Kind(e.Key))
 		if err := writeOptionalPoint(ipcimpl.Field(entry, 0), e.Value); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -2095,7 +2095,7 @@ func readKindOptionalPointMap(from ipcimpl.Pointer, dst *map[interopapi.Kind]*in
 	if !l.IsValid() {
 		return nil
 	}
-	n, err := ipc.MapLen[interopapi.Kind, *interopapi.Point](l)
+	n, err := ipcimpl.MapSize[interopapi.Kind, *interopapi.Point](l)
 	if err != nil {
 		return err
 	}
@@ -2104,11 +2104,11 @@ func readKindOptionalPointMap(from ipcimpl.Pointer, dst *map[interopapi.Kind]*in
 		entry := l.At(i)
 		key := interopapi.Kind(entry.Key())
 		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
+			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
 		}
 		var value *interopapi.Point
 		if err := readOptionalPoint(ipcimpl.Field(entry, 0), &value); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 		m[key] = value
 	}
@@ -2127,7 +2127,7 @@ func writeTreeList(at ipcimpl.Pointer, v []interopapi.Tree) error {
 	}
 	for i := range v {
 		if err := WriteTree(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
@@ -2142,7 +2142,7 @@ func readTreeList(from ipcimpl.Pointer, dst *[]interopapi.Tree, depth int) error
 	v := make([]interopapi.Tree, n)
 	for i := range v {
 		if err := readTreeNested(l.At(i), &v[i], depth); err != nil {
-			return ipc.InElem(i, err)
+			return ipcimpl.InElem(i, err)
 		}
 	}
 	*dst = v

@@ -24,7 +24,7 @@ import (
 )
 
 // This code needs a runtime that supports this version of generated code.
-const _ = ipcimpl.SupportPackageIsVersion2
+const _ = ipcimpl.SupportPackageIsVersion3
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -76,7 +76,7 @@ func (c *CalculatorClient) Destroy(ctx context.Context) (err error) {
 // calculator was made with.
 func (c *CalculatorClient) SolveEquation(ctx context.Context, eqn string) (err error) {
 	return ipcimpl.Call(ctx, c.c, &methodCalculatorSolveEquation, func(p capnp.Struct) error {
-		return ipc.InField("eqn", Calculator_solveEquation_Params(p).SetEqn(eqn))
+		return ipcimpl.InField("eqn", Calculator_solveEquation_Params(p).SetEqn(eqn))
 	}, nil)
 }
 
@@ -114,7 +114,7 @@ func (s calculatorServer) Dispatch(ctx context.Context, call *capnprpc.Call) err
 // serveDestroy serves calculator.Calculator.Destroy.
 func (s calculatorServer) serveDestroy(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodCalculatorDestroy, &err)
-	return ipc.ServerError(s.impl.Destroy(ctx))
+	return ipcimpl.ServerError(s.impl.Destroy(ctx))
 }
 
 // serveSolveEquation serves calculator.Calculator.SolveEquation.
@@ -122,9 +122,9 @@ func (s calculatorServer) serveSolveEquation(ctx context.Context, call *capnprpc
 	defer ipcimpl.Recover(ctx, &methodCalculatorSolveEquation, &err)
 	var eqn string
 	if err := ipcimpl.ReadText(ipcimpl.Field(call.Params(), 1), &eqn); err != nil {
-		return ipcimpl.ParamsError(&methodCalculatorSolveEquation, ipc.InField("eqn", err))
+		return ipcimpl.ParamsError(&methodCalculatorSolveEquation, ipcimpl.InField("eqn", err))
 	}
-	return ipc.ServerError(s.impl.SolveEquation(ctx, eqn))
+	return ipcimpl.ServerError(s.impl.SolveEquation(ctx, eqn))
 }
 
 // UnimplementedCalculator answers every method of calculator.Calculator with an error wrapping ipc.ErrUnimplemented
@@ -136,14 +136,14 @@ type UnimplementedCalculator struct{}
 
 var _ calculator.Calculator = UnimplementedCalculator{}
 
-// Destroy returns ipc.Unimplemented("calculator.Calculator.Destroy").
+// Destroy returns ipcimpl.Unimplemented("calculator.Calculator.Destroy").
 func (UnimplementedCalculator) Destroy(context.Context) error {
-	return ipc.Unimplemented("calculator.Calculator.Destroy")
+	return ipcimpl.Unimplemented("calculator.Calculator.Destroy")
 }
 
-// SolveEquation returns ipc.Unimplemented("calculator.Calculator.SolveEquation").
+// SolveEquation returns ipcimpl.Unimplemented("calculator.Calculator.SolveEquation").
 func (UnimplementedCalculator) SolveEquation(context.Context, string) error {
-	return ipc.Unimplemented("calculator.Calculator.SolveEquation")
+	return ipcimpl.Unimplemented("calculator.Calculator.SolveEquation")
 }
 
 // ExportCalculator returns a new reference to the capability that carries v: nil for nil, the

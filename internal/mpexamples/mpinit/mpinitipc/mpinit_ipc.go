@@ -28,7 +28,7 @@ import (
 )
 
 // This code needs a runtime that supports this version of generated code.
-const _ = ipcimpl.SupportPackageIsVersion2
+const _ = ipcimpl.SupportPackageIsVersion3
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -71,7 +71,7 @@ func (c *InitClient) Release() {
 // MakeCalculator returns a calculator that prints through print.
 func (c *InitClient) MakeCalculator(ctx context.Context, print1 printer.Printer) (result calculator.Calculator, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodInitMakeCalculator, func(p capnp.Struct) error {
-		return ipc.InField("print", ipcimpl.SetCap(p, 1, printeripc.ExportPrinter(print1)))
+		return ipcimpl.InField("print", ipcimpl.SetCap(p, 1, printeripc.ExportPrinter(print1)))
 	}, func(r capnp.Struct) error {
 		result = calculatoripc.ImportCalculator(ipcimpl.Cap(r, 0))
 		return nil
@@ -136,10 +136,10 @@ func (s initServer) serveMakeCalculator(ctx context.Context, call *capnprpc.Call
 	}
 	result, err := s.impl.MakeCalculator(ctx, print1)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodInitMakeCalculator, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.SetCap(r, 0, calculatoripc.ExportCalculator(result)))
+		return ipcimpl.InField("result", ipcimpl.SetCap(r, 0, calculatoripc.ExportCalculator(result)))
 	})
 }
 
@@ -148,10 +148,10 @@ func (s initServer) serveMakePrinter(ctx context.Context, call *capnprpc.Call) (
 	defer ipcimpl.Recover(ctx, &methodInitMakePrinter, &err)
 	result, err := s.impl.MakePrinter(ctx)
 	if err != nil {
-		return ipc.ServerError(err)
+		return ipcimpl.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodInitMakePrinter, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", ipcimpl.SetCap(r, 0, printeripc.ExportPrinter(result)))
+		return ipcimpl.InField("result", ipcimpl.SetCap(r, 0, printeripc.ExportPrinter(result)))
 	})
 }
 
@@ -164,14 +164,14 @@ type UnimplementedInit struct{}
 
 var _ mpinit.Init = UnimplementedInit{}
 
-// MakeCalculator returns ipc.Unimplemented("mpinit.Init.MakeCalculator").
+// MakeCalculator returns ipcimpl.Unimplemented("mpinit.Init.MakeCalculator").
 func (UnimplementedInit) MakeCalculator(context.Context, printer.Printer) (calculator.Calculator, error) {
-	return nil, ipc.Unimplemented("mpinit.Init.MakeCalculator")
+	return nil, ipcimpl.Unimplemented("mpinit.Init.MakeCalculator")
 }
 
-// MakePrinter returns ipc.Unimplemented("mpinit.Init.MakePrinter").
+// MakePrinter returns ipcimpl.Unimplemented("mpinit.Init.MakePrinter").
 func (UnimplementedInit) MakePrinter(context.Context) (printer.Printer, error) {
-	return nil, ipc.Unimplemented("mpinit.Init.MakePrinter")
+	return nil, ipcimpl.Unimplemented("mpinit.Init.MakePrinter")
 }
 
 // ExportInit returns a new reference to the capability that carries v: nil for nil, the

@@ -24,7 +24,7 @@ import (
 )
 
 // This code needs a runtime that supports this version of generated code.
-const _ = ipcimpl.SupportPackageIsVersion2
+const _ = ipcimpl.SupportPackageIsVersion3
 
 // Debug logs (IFACEGEN_DEBUG=ipc) name the interfaces and methods of this schema
 // and show arguments and results as Cap'n Proto text.
@@ -76,7 +76,7 @@ func (c *PrinterClient) Destroy(ctx context.Context) (err error) {
 // Print prints text.
 func (c *PrinterClient) Print(ctx context.Context, text string) (err error) {
 	return ipcimpl.Call(ctx, c.c, &methodPrinterPrint, func(p capnp.Struct) error {
-		return ipc.InField("text", Printer_print_Params(p).SetText(text))
+		return ipcimpl.InField("text", Printer_print_Params(p).SetText(text))
 	}, nil)
 }
 
@@ -114,7 +114,7 @@ func (s printerServer) Dispatch(ctx context.Context, call *capnprpc.Call) error 
 // serveDestroy serves printer.Printer.Destroy.
 func (s printerServer) serveDestroy(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodPrinterDestroy, &err)
-	return ipc.ServerError(s.impl.Destroy(ctx))
+	return ipcimpl.ServerError(s.impl.Destroy(ctx))
 }
 
 // servePrint serves printer.Printer.Print.
@@ -122,9 +122,9 @@ func (s printerServer) servePrint(ctx context.Context, call *capnprpc.Call) (err
 	defer ipcimpl.Recover(ctx, &methodPrinterPrint, &err)
 	var text string
 	if err := ipcimpl.ReadText(ipcimpl.Field(call.Params(), 1), &text); err != nil {
-		return ipcimpl.ParamsError(&methodPrinterPrint, ipc.InField("text", err))
+		return ipcimpl.ParamsError(&methodPrinterPrint, ipcimpl.InField("text", err))
 	}
-	return ipc.ServerError(s.impl.Print(ctx, text))
+	return ipcimpl.ServerError(s.impl.Print(ctx, text))
 }
 
 // UnimplementedPrinter answers every method of printer.Printer with an error wrapping ipc.ErrUnimplemented
@@ -136,14 +136,14 @@ type UnimplementedPrinter struct{}
 
 var _ printer.Printer = UnimplementedPrinter{}
 
-// Destroy returns ipc.Unimplemented("printer.Printer.Destroy").
+// Destroy returns ipcimpl.Unimplemented("printer.Printer.Destroy").
 func (UnimplementedPrinter) Destroy(context.Context) error {
-	return ipc.Unimplemented("printer.Printer.Destroy")
+	return ipcimpl.Unimplemented("printer.Printer.Destroy")
 }
 
-// Print returns ipc.Unimplemented("printer.Printer.Print").
+// Print returns ipcimpl.Unimplemented("printer.Printer.Print").
 func (UnimplementedPrinter) Print(context.Context, string) error {
-	return ipc.Unimplemented("printer.Printer.Print")
+	return ipcimpl.Unimplemented("printer.Printer.Print")
 }
 
 // ExportPrinter returns a new reference to the capability that carries v: nil for nil, the

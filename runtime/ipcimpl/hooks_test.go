@@ -1,10 +1,10 @@
-package ipc_test
+package ipcimpl_test
 
 import (
 	"testing"
 	"time"
 
-	"github.com/ifacegen/ifacegen/runtime/ipc"
+	"github.com/ifacegen/ifacegen/runtime/ipcimpl"
 )
 
 func TestWallTimeRoundTrip(t *testing.T) {
@@ -13,11 +13,11 @@ func TestWallTimeRoundTrip(t *testing.T) {
 		time.Date(2009, 1, 3, 18, 15, 5, 999999999, time.UTC),
 		time.Date(2024, 4, 20, 9, 9, 27, 1, time.FixedZone("X", -3600)),
 	} {
-		w, err := ipc.TimeToWire(want)
+		w, err := ipcimpl.TimeToWire(want)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := ipc.TimeFromWire(w)
+		got, err := ipcimpl.TimeFromWire(w)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -30,8 +30,8 @@ func TestWallTimeRoundTrip(t *testing.T) {
 }
 
 func TestWallTimeRejects(t *testing.T) {
-	for _, w := range []ipc.WallTime{{Nanos: -1}, {Nanos: 1e9}, {Offset: 86400}, {Offset: -86400}} {
-		if _, err := ipc.TimeFromWire(w); err == nil {
+	for _, w := range []ipcimpl.WallTime{{Nanos: -1}, {Nanos: 1e9}, {Offset: 86400}, {Offset: -86400}} {
+		if _, err := ipcimpl.TimeFromWire(w); err == nil {
 			t.Errorf("TimeFromWire(%+v) succeeded; want an error", w)
 		}
 	}
