@@ -11,6 +11,9 @@ import (
 // capabilityConversions emits the conversions between a Go value of the
 // interface (or func type) it and the capability that carries it:
 //
+// Their contracts are in the package doc (render); each has a one-line doc
+// that points there.
+//
 //	func ExportBlockTemplate(v mining.BlockTemplate) *ipc.Capability {
 //		switch v := v.(type) {
 //		case nil:
@@ -28,12 +31,10 @@ import (
 //		if c == nil {
 //			return nil
 //		}
-//		if s, ok := ipcimpl.LocalServer(c); ok {
-//			switch s := s.(type) {
-//			case blockTemplateServer:
-//				c.Release()
-//				return s.impl
-//			}
+//		switch s := ipcimpl.LocalServer(c).(type) {
+//		case blockTemplateServer:
+//			c.Release()
+//			return s.impl
 //		}
 //		return NewBlockTemplateClient(c)
 //	}
@@ -56,28 +57,23 @@ func (g *generator) capabilityConversions(it *annotate.Interface) {
 	}
 	local := g.localServerSwitch(it)
 	remote := jen.Id("New" + client).Call(jen.Id("c"))
-	exportDoc := fmt.Sprintf("%s returns a new reference to the capability that carries v: nil for nil, the\n"+
-		"capability a %s calls (so a received object goes back as itself), and otherwise a new\n"+
-		"server for v. Setting it into a message hands the reference to the message.", exportFunc(it.Name), client)
-	importDoc := fmt.Sprintf("%s returns the Go value of the capability c, taking over c: nil for nil, the\n"+
-		"implementation itself for a capability this process serves with New%sServer, and\n"+
-		"otherwise a %s that calls c.", importFunc(it.Name), it.Name, client)
+	exportDoc := fmt.Sprintf("%s returns a new reference to a capability that carries v (see the package doc).", exportFunc(it.Name))
+	importDoc := fmt.Sprintf("%s returns the Go value of c and takes over c (see the package doc).", importFunc(it.Name))
 	if it.Func != nil {
 		goType = g.qual(*it.Func)
 		exportBody = []jen.Code{
 			jen.If(jen.Id("v").Op("==").Nil()).Block(jen.Return(jen.Nil())),
 			jen.Return(jen.Id("New" + it.Name + "Server").Call(jen.Id("v"))),
 		}
-		local = jen.If(jen.List(jen.Id("s"), jen.Id("ok")).Op(":=").Id("s").Assert(jen.Id(serverType(it))), jen.Id("ok")).Block(
+		local = jen.If(jen.List(jen.Id("s"), jen.Id("ok")).Op(":=").Qual(ipcimplPath, "LocalServer").Call(jen.Id("c")).Assert(jen.Id(serverType(it))), jen.Id("ok")).Block(
 			jen.Id("c").Dot("Release").Call(),
 			jen.Return(jen.Id("s").Dot("impl")),
 		)
 		remote = remote.Dot("Call")
 		exportDoc = fmt.Sprintf("%s returns a new reference to a capability that calls v: nil for nil, and\n"+
-			"otherwise a new server for v. Setting it into a message hands the reference to the message.", exportFunc(it.Name))
-		importDoc = fmt.Sprintf("%s returns the Go func of the capability c, taking over c: nil for nil, the\n"+
-			"func itself for a capability this process serves with New%sServer, and otherwise the Call\n"+
-			"method of a %s that calls c.", importFunc(it.Name), it.Name, client)
+			"otherwise a new server for v.", exportFunc(it.Name))
+		importDoc = fmt.Sprintf("%s returns the Go func of c and takes over c: nil for nil, the func itself for\n"+
+			"a capability this process serves, and otherwise the Call method of a new %s.", importFunc(it.Name), client)
 	}
 
 	f.Comment(docComment(exportDoc))
@@ -86,10 +82,7 @@ func (g *generator) capabilityConversions(it *annotate.Interface) {
 	f.Comment(docComment(importDoc))
 	f.Func().Id(importFunc(it.Name)).Params(jen.Id("c").Add(capability)).Add(goType).Block(
 		jen.If(jen.Id("c").Op("==").Nil()).Block(jen.Return(jen.Nil())),
-		jen.If(
-			jen.List(jen.Id("s"), jen.Id("ok")).Op(":=").Qual(ipcimplPath, "LocalServer").Call(jen.Id("c")),
-			jen.Id("ok"),
-		).Block(local),
+		local,
 		jen.Return(remote),
 	)
 }
@@ -116,7 +109,13 @@ func (g *generator) derivedClientCases(it *annotate.Interface) jen.Code {
 
 // localServerSwitch renders the switch of ImportX that recovers the
 // implementation behind a local server of it or of an interface
-// extending it (and releases c, which it no longer needs).
+// extending it (and releases c, which it no longer needs):
+//
+//	switch s := ipcimpl.LocalServer(c).(type) {
+//	case blockTemplateServer:
+//		c.Release()
+//		return s.impl
+//	}
 func (g *generator) localServerSwitch(it *annotate.Interface) jen.Code {
 	var cases []jen.Code
 	for _, x := range append([]*annotate.Interface{it}, g.derivedOf(it)...) {
@@ -125,5 +124,5 @@ func (g *generator) localServerSwitch(it *annotate.Interface) jen.Code {
 			jen.Return(jen.Id("s").Dot("impl")),
 		))
 	}
-	return jen.Switch(jen.Id("s").Op(":=").Id("s").Assert(jen.Type())).Block(cases...)
+	return jen.Switch(jen.Id("s").Op(":=").Qual(ipcimplPath, "LocalServer").Call(jen.Id("c")).Assert(jen.Type())).Block(cases...)
 }
