@@ -362,6 +362,7 @@ func (g *generator) server(it *annotate.Interface) {
 // dispatch emits the adapter's Dispatch: a switch on the interface (it
 // and the interfaces it extends) and the method ordinal.
 //
+//	// Dispatch runs the method call names: s.serveM serves a method M.
 //	func (s miningServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
 //		switch call.InterfaceID() {
 //		case Mining_TypeID:
@@ -395,7 +396,7 @@ func (g *generator) dispatch(it *annotate.Interface) {
 		ifaces = append(ifaces, jen.Case(jen.Id(anc.Name+"_TypeID")).Block(
 			jen.Switch(jen.Id("call").Dot("MethodID").Call()).Block(methods...)))
 	}
-	g.file.Comment("Dispatch runs the method call names.")
+	g.file.Comment("Dispatch runs the method call names: s.serveM serves a method M.")
 	g.file.Func().Params(jen.Id("s").Id(serverType(it))).Id("Dispatch").
 		Params(jen.Id("ctx").Qual(contextPath, "Context"), jen.Id("call").Op("*").Qual(capnprpcPath, "Call")).Error().Block(
 		jen.Switch(jen.Id("call").Dot("InterfaceID").Call()).Block(ifaces...),
@@ -431,7 +432,7 @@ func (g *generator) serverMethod(owner, it *annotate.Interface, m *annotate.Meth
 	body = append(body, read...)
 	body = append(body, g.serverCall(w, it, m, args)...)
 
-	g.file.Comment(fmt.Sprintf("%s serves %s.", serveMethod(m), methodPath(g.pkg, it, m)))
+	g.file.Line() // the serve methods' doc is Dispatch's
 	g.file.Func().Params(jen.Id("s").Id(serverType(owner))).Id(serveMethod(m)).
 		Params(jen.Id("ctx").Qual(contextPath, "Context"), jen.Id("call").Op("*").Qual(capnprpcPath, "Call")).
 		Params(jen.Err().Error()).Block(body...)
@@ -458,30 +459,26 @@ func (g *generator) serverParams(w *fn, it *annotate.Interface, m *annotate.Meth
 	}
 	method := jen.Op("&").Id(methodVar(it, m))
 	pt := paramsType(it, m)
-	var defs []jen.Code
+	var decls []jen.Code // var a int64, one a line
 	for _, p := range goParams {
 		name := w.sc.name(label(p))
-		defs = append(defs, jen.Id(name).Add(g.goType(p.Type)))
+		decls = append(decls, jen.Var().Id(name).Add(g.goType(p.Type)))
 		args = append(args, name)
-	}
-	decl := jen.Var().Defs(defs...)
-	if len(defs) == 1 {
-		decl = jen.Var().Add(defs[0])
 	}
 	paramsError := func(err jen.Code) jen.Code { return jen.Qual(ipcimplPath, "ParamsError").Call(method, err) }
 	if g.inline(pt, goParams, false, true) {
 		wrap := func(err jen.Code) jen.Code { return paramsError(fieldWrap(label(goParams[0]))(err)) }
 		steps := w.inlineSteps(jen.Id("call").Dot("Params").Call(), pt, goParams, ref{x: jen.Id(args[0])}, false, wrap)
-		return append([]jen.Code{decl}, render(steps)...), args
+		return append(decls, render(steps)...), args
 	}
 	readArgs := []jen.Code{jen.Id(pt).Call(jen.Id("call").Dot("Params").Call())}
 	for _, a := range args {
 		readArgs = append(readArgs, jen.Op("&").Id(a))
 	}
-	return []jen.Code{decl, jen.If(
+	return append(decls, jen.If(
 		jen.Err().Op(":=").Id(readFunc(pt)).Call(readArgs...),
 		jen.Err().Op("!=").Nil(),
-	).Block(jen.Return(paramsError(jen.Err())))}, args
+	).Block(jen.Return(paramsError(jen.Err())))), args
 }
 
 // serverCall returns the statements of a serve method that call the

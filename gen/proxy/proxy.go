@@ -191,33 +191,28 @@ func docComment(doc string) string {
 // stated once here rather than on each; their docs point here.
 func (g *generator) packageDoc() string {
 	return fmt.Sprintf("Package %s carries the interfaces of package %s across processes over\n"+
-		"Cap'n Proto RPC. ifacegen generates it from the //ipc: directives in\n"+
+		"Cap'n Proto RPC; ifacegen generates it from the //ipc: directives in\n"+
 		"%s. For an interface X:\n"+
 		"\n"+
-		"NewXClient(c) returns an XClient that calls c, a capability serving X such as what\n"+
-		"(*ipc.Conn).Bootstrap returns, and takes over c: Release releases it (a client garbage\n"+
-		"collected without Release releases it then; do not rely on that). Its methods are safe for\n"+
-		"concurrent use. A method returns an *ipc.RemoteError with the message of an error the\n"+
-		"remote implementation returned, an *ipc.Error when the call itself failed\n"+
-		"(errors.Is(err, ipc.ErrDisconnected) once the connection is gone), and zero results with\n"+
-		"an error. A method without an error result panics with the *ipc.Error instead.\n"+
+		"NewXClient(c) returns an XClient that calls c, a capability serving X, and takes over c:\n"+
+		"Release releases c, as does the garbage collector for a client dropped without Release.\n"+
+		"Its methods are safe for concurrent use. A failed method returns zero results and an\n"+
+		"*ipc.RemoteError with the message of an error the remote implementation returned, or an\n"+
+		"*ipc.Error when the call itself failed (errors.Is(err, ipc.ErrDisconnected) once the\n"+
+		"connection is gone); a method without an error result panics with the *ipc.Error.\n"+
 		"\n"+
-		"NewXServer(impl) returns a capability that serves impl: calls to it run impl's methods,\n"+
-		"concurrently. The caller owns it: hand it to ipc.Options.Bootstrap (which takes it over) or\n"+
-		"Release it. A panic in impl becomes that call's error and the server keeps serving. Once\n"+
-		"the last reference is released and every call has returned, impl is closed if it is an\n"+
-		"io.Closer.\n"+
+		"NewXServer(impl) returns a capability, owned by the caller, that serves impl: calls run\n"+
+		"impl's methods concurrently, and a panic in impl becomes that call's error. Once the last\n"+
+		"reference is released and every call has returned, impl is closed if it is an io.Closer.\n"+
 		"\n"+
-		"ExportX(v) returns a new reference to a capability carrying v: nil for nil, the capability\n"+
-		"of an XClient (or of a client of an interface extending X), and otherwise a new server\n"+
-		"for v; setting it into a message hands it to the message. ImportX(c) takes over c and\n"+
-		"returns nil for nil, the implementation itself for a capability this process serves with\n"+
-		"NewXServer (or that of an interface extending X), and otherwise a new XClient.\n"+
+		"ExportX(v) returns a new reference to a capability carrying v: nil for nil, an XClient's\n"+
+		"own, or a new server for v. ImportX(c) takes over c and returns nil for nil, the\n"+
+		"implementation of a capability this process serves, or a new XClient. (A client or server\n"+
+		"of an interface extending X counts as one of X.)\n"+
 		"\n"+
-		"UnimplementedX answers every method with an error wrapping ipc.ErrUnimplemented (a method\n"+
-		"without an error result returns zero results). Embed it in an implementation so that adding\n"+
-		"a method to X does not break it: a caller then gets that error, as from a server built\n"+
-		"before the method existed.",
+		"UnimplementedX's methods return zero results and, with an error result, an error wrapping\n"+
+		"ipc.ErrUnimplemented. Embed it in an implementation so that a method added to X later\n"+
+		"does not break it.",
 		g.pkg.IPCName, g.pkg.Name, g.pkg.Path)
 }
 
