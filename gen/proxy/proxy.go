@@ -198,21 +198,19 @@ func (g *generator) packageDoc() string {
 		"Release releases c, as does the garbage collector for a client dropped without Release.\n"+
 		"Its methods are safe for concurrent use. A failed method returns zero results and an\n"+
 		"*ipc.RemoteError with the message of an error the remote implementation returned, or an\n"+
-		"*ipc.Error when the call itself failed (errors.Is(err, ipc.ErrDisconnected) once the\n"+
-		"connection is gone); a method without an error result panics with the *ipc.Error.\n"+
+		"*ipc.Error when the call failed (errors.Is(err, ipc.ErrDisconnected) once the connection\n"+
+		"is gone); a method without an error result panics with the *ipc.Error.\n"+
 		"\n"+
 		"NewXServer(impl) returns a capability, owned by the caller, that serves impl: calls run\n"+
-		"impl's methods concurrently, and a panic in impl becomes that call's error. Once the last\n"+
+		"impl's methods concurrently; a panic in impl becomes that call's error. Once the last\n"+
 		"reference is released and every call has returned, impl is closed if it is an io.Closer.\n"+
 		"\n"+
 		"ExportX(v) returns a new reference to a capability carrying v: nil for nil, an XClient's\n"+
-		"own, or a new server for v. ImportX(c) takes over c and returns nil for nil, the\n"+
-		"implementation of a capability this process serves, or a new XClient. (A client or server\n"+
-		"of an interface extending X counts as one of X.)\n"+
-		"\n"+
-		"UnimplementedX's methods return zero results and, with an error result, an error wrapping\n"+
-		"ipc.ErrUnimplemented. Embed it in an implementation so that a method added to X later\n"+
-		"does not break it.",
+		"own (or that of a client of an interface extending X), or a new server. ImportX(c) takes\n"+
+		"over c and returns nil for nil, the implementation behind a capability this process serves\n"+
+		"as X (or as an interface extending X), or a new XClient. UnimplementedX's methods return\n"+
+		"zero results and, with an error result, an error wrapping ipc.ErrUnimplemented: embed it\n"+
+		"in an implementation so that a method added to X later does not break it.",
 		g.pkg.IPCName, g.pkg.Name, g.pkg.Path)
 }
 

@@ -8,21 +8,19 @@
 // Release releases c, as does the garbage collector for a client dropped without Release.
 // Its methods are safe for concurrent use. A failed method returns zero results and an
 // *ipc.RemoteError with the message of an error the remote implementation returned, or an
-// *ipc.Error when the call itself failed (errors.Is(err, ipc.ErrDisconnected) once the
-// connection is gone); a method without an error result panics with the *ipc.Error.
+// *ipc.Error when the call failed (errors.Is(err, ipc.ErrDisconnected) once the connection
+// is gone); a method without an error result panics with the *ipc.Error.
 //
 // NewXServer(impl) returns a capability, owned by the caller, that serves impl: calls run
-// impl's methods concurrently, and a panic in impl becomes that call's error. Once the last
+// impl's methods concurrently; a panic in impl becomes that call's error. Once the last
 // reference is released and every call has returned, impl is closed if it is an io.Closer.
 //
 // ExportX(v) returns a new reference to a capability carrying v: nil for nil, an XClient's
-// own, or a new server for v. ImportX(c) takes over c and returns nil for nil, the
-// implementation of a capability this process serves, or a new XClient. (A client or server
-// of an interface extending X counts as one of X.)
-//
-// UnimplementedX's methods return zero results and, with an error result, an error wrapping
-// ipc.ErrUnimplemented. Embed it in an implementation so that a method added to X later
-// does not break it.
+// own (or that of a client of an interface extending X), or a new server. ImportX(c) takes
+// over c and returns nil for nil, the implementation behind a capability this process serves
+// as X (or as an interface extending X), or a new XClient. UnimplementedX's methods return
+// zero results and, with an error result, an error wrapping ipc.ErrUnimplemented: embed it
+// in an implementation so that a method added to X later does not break it.
 package extendsipc
 
 import (
