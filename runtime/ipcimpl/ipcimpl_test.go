@@ -3,6 +3,7 @@ package ipcimpl_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -184,4 +185,49 @@ func TestPanicIsLoggedWithItsStack(t *testing.T) {
 		}
 	}
 	t.Errorf("the serving side logged %q, want the panic with its stack at error level", log.lines)
+}
+
+// A generated client method with one result returns it only when the call
+// succeeded: a failed call's result is zero even when reading it had begun.
+func TestZeroOnError(t *testing.T) {
+	if got, err := ipcimpl.ZeroOnError([]int{1, 2}, nil); err != nil || len(got) != 2 {
+		t.Errorf("ZeroOnError(v, nil) = %v, %v; want v, nil", got, err)
+	}
+	failed := errors.New("failed")
+	if got, err := ipcimpl.ZeroOnError([]int{1, 2}, failed); err != failed || got != nil {
+		t.Errorf("ZeroOnError(v, err) = %v, %v; want nil, err", got, err)
+	}
+	if got, err := ipcimpl.ZeroOnError(7, failed); err != failed || got != 0 {
+		t.Errorf("ZeroOnError(7, err) = %v, %v; want 0, err", got, err)
+	}
+}
+
+// Results hands the implementation's error to the caller as
+// ipc.ServerError makes it, without writing results.
+func TestResultsImplementationError(t *testing.T) {
+	implErr := errors.New("impl failed")
+	err := ipcimpl.Results(nil, &get, capnp.ObjectSize{DataSize: 8}, implErr, func(capnp.Struct) error {
+		t.Error("write called for a failed implementation")
+		return nil
+	})
+	if !errors.Is(err, implErr) || err.Error() != ipc.ServerError(implErr).Error() {
+		t.Errorf("Results = %v; want ipc.ServerError(%v)", err, implErr)
+	}
+	unimpl := fmt.Errorf("old server: %w", ipc.ErrUnimplemented)
+	var exc *capnprpc.Exception
+	if err := ipcimpl.Results(nil, &get, capnp.ObjectSize{}, unimpl, nil); !errors.As(err, &exc) || exc.Type != capnprpc.Unimplemented {
+		t.Errorf("Results(…, %v, …) = %v; want the unimplemented exception ipc.ServerError makes", unimpl, err)
+	}
+}
+
+// LocalServer finds no adapter behind a null capability or one the peer
+// serves.
+func TestLocalServerOfRemoteCapability(t *testing.T) {
+	if s := ipcimpl.LocalServer(nil); s != nil {
+		t.Errorf("LocalServer(nil) = %v; want nil", s)
+	}
+	remote := pipe(t, failing("x"))
+	if s := ipcimpl.LocalServer(remote); s != nil {
+		t.Errorf("LocalServer(remote) = %v; want nil", s)
+	}
 }
