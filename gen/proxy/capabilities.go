@@ -62,28 +62,22 @@ func (g *generator) exportConversion(it *annotate.Interface, goType jen.Code) {
 //		if c == nil {
 //			return nil
 //		}
-//		switch s := ipcimpl.LocalServer(c).(type) {
-//		case blockTemplateServer:
+//		if s, ok := ipcimpl.LocalServer(c).(blockTemplateServer); ok {
 //			c.Release()
 //			return s.impl
 //		}
 //		return NewBlockTemplateClient(c)
 //	}
 //
-// For a func type, the local case is an if (a func type has no derived
-// interfaces), and a remote func is the Call method of a new client.
+// For a func type, a remote func is the Call method of a new client.
 func (g *generator) importConversion(it *annotate.Interface, goType jen.Code) {
 	client := clientType(it)
 	doc := fmt.Sprintf("%s returns the Go value of c and takes over c (see the package doc).", importFunc(it.Name))
-	local := g.localServerSwitch(it)
+	local := g.localServer(it)
 	remote := jen.Id("New" + client).Call(jen.Id("c"))
 	if it.Func != nil {
 		doc = fmt.Sprintf("%s returns the Go func of c and takes over c: nil for nil, the func itself for\n"+
 			"a capability this process serves, and otherwise the Call method of a new %s.", importFunc(it.Name), client)
-		local = jen.If(jen.List(jen.Id("s"), jen.Id("ok")).Op(":=").Qual(ipcimplPath, "LocalServer").Call(jen.Id("c")).Assert(jen.Id(serverType(it))), jen.Id("ok")).Block(
-			jen.Id("c").Dot("Release").Call(),
-			jen.Return(jen.Id("s").Dot("impl")),
-		)
 		remote = remote.Dot("Call")
 	}
 	g.file.Comment(docComment(doc))
@@ -114,22 +108,35 @@ func (g *generator) clientCases(it *annotate.Interface) []jen.Code {
 	return cases
 }
 
-// localServerSwitch renders the switch of ImportX that recovers the
-// implementation behind a local server of it or of an interface
-// extending it (and releases c, which it no longer needs):
+// localServer renders the statement of ImportX that recovers the
+// implementation behind a local server of it and releases c, which it no
+// longer needs:
 //
-//	switch s := ipcimpl.LocalServer(c).(type) {
-//	case blockTemplateServer:
+//	if s, ok := ipcimpl.LocalServer(c).(blockTemplateServer); ok {
 //		c.Release()
 //		return s.impl
 //	}
-func (g *generator) localServerSwitch(it *annotate.Interface) jen.Code {
-	var cases []jen.Code
-	for _, x := range append([]*annotate.Interface{it}, g.derivedOf(it)...) {
-		cases = append(cases, jen.Case(jen.Id(serverType(x))).Block(
-			jen.Id("c").Dot("Release").Call(),
-			jen.Return(jen.Id("s").Dot("impl")),
-		))
+//
+// When interfaces extend it, their servers serve it too, and it is a
+// switch:
+//
+//	switch s := ipcimpl.LocalServer(c).(type) {
+//	case readerServer:
+//		c.Release()
+//		return s.impl
+//	case streamServer:
+//		…
+//	}
+func (g *generator) localServer(it *annotate.Interface) jen.Code {
+	local := jen.Qual(ipcimplPath, "LocalServer").Call(jen.Id("c"))
+	found := []jen.Code{jen.Id("c").Dot("Release").Call(), jen.Return(jen.Id("s").Dot("impl"))}
+	derived := g.derivedOf(it)
+	if len(derived) == 0 {
+		return jen.If(jen.List(jen.Id("s"), jen.Id("ok")).Op(":=").Add(local).Assert(jen.Id(serverType(it))), jen.Id("ok")).Block(found...)
 	}
-	return jen.Switch(jen.Id("s").Op(":=").Qual(ipcimplPath, "LocalServer").Call(jen.Id("c")).Assert(jen.Type())).Block(cases...)
+	var cases []jen.Code
+	for _, x := range append([]*annotate.Interface{it}, derived...) {
+		cases = append(cases, jen.Case(jen.Id(serverType(x))).Block(found...))
+	}
+	return jen.Switch(jen.Id("s").Op(":=").Add(local).Assert(jen.Type())).Block(cases...)
 }

@@ -166,8 +166,7 @@ func ImportCalls(c *ipc.Capability) calls.Calls {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case callsServer:
+	if s, ok := ipcimpl.LocalServer(c).(callsServer); ok {
 		c.Release()
 		return s.impl
 	}

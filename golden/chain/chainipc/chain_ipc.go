@@ -151,8 +151,7 @@ func ImportNotifications(c *ipc.Capability) chain.Notifications {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case notificationsServer:
+	if s, ok := ipcimpl.LocalServer(c).(notificationsServer); ok {
 		c.Release()
 		return s.impl
 	}
@@ -244,8 +243,7 @@ func ImportHandler(c *ipc.Capability) chain.Handler {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case handlerServer:
+	if s, ok := ipcimpl.LocalServer(c).(handlerServer); ok {
 		c.Release()
 		return s.impl
 	}
@@ -464,8 +462,7 @@ func ImportChain(c *ipc.Capability) chain.Chain {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case chainServer:
+	if s, ok := ipcimpl.LocalServer(c).(chainServer); ok {
 		c.Release()
 		return s.impl
 	}
@@ -572,8 +569,7 @@ func ImportMining(c *ipc.Capability) chain.Mining {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case miningServer:
+	if s, ok := ipcimpl.LocalServer(c).(miningServer); ok {
 		c.Release()
 		return s.impl
 	}
@@ -725,8 +721,7 @@ func ImportBlockTemplate(c *ipc.Capability) chain.BlockTemplate {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case blockTemplateServer:
+	if s, ok := ipcimpl.LocalServer(c).(blockTemplateServer); ok {
 		c.Release()
 		return s.impl
 	}

@@ -144,8 +144,7 @@ func ImportWallet(c *ipc.Capability) converts.Wallet {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case walletServer:
+	if s, ok := ipcimpl.LocalServer(c).(walletServer); ok {
 		c.Release()
 		return s.impl
 	}

@@ -142,8 +142,7 @@ func ImportInit(c *ipc.Capability) dialect.Init {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case initServer:
+	if s, ok := ipcimpl.LocalServer(c).(initServer); ok {
 		c.Release()
 		return s.impl
 	}
@@ -297,8 +296,7 @@ func ImportCalculator(c *ipc.Capability) dialect.Calculator {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case calculatorServer:
+	if s, ok := ipcimpl.LocalServer(c).(calculatorServer); ok {
 		c.Release()
 		return s.impl
 	}
@@ -396,8 +394,7 @@ func ImportPrinter(c *ipc.Capability) dialect.Printer {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case printerServer:
+	if s, ok := ipcimpl.LocalServer(c).(printerServer); ok {
 		c.Release()
 		return s.impl
 	}

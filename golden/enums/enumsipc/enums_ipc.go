@@ -173,8 +173,7 @@ func ImportEnums(c *ipc.Capability) enums.Enums {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case enumsServer:
+	if s, ok := ipcimpl.LocalServer(c).(enumsServer); ok {
 		c.Release()
 		return s.impl
 	}

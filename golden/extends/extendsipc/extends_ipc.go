@@ -401,8 +401,7 @@ func ImportStream(c *ipc.Capability) extends.Stream {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case streamServer:
+	if s, ok := ipcimpl.LocalServer(c).(streamServer); ok {
 		c.Release()
 		return s.impl
 	}
@@ -536,8 +535,7 @@ func ImportOpener(c *ipc.Capability) extends.Opener {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case openerServer:
+	if s, ok := ipcimpl.LocalServer(c).(openerServer); ok {
 		c.Release()
 		return s.impl
 	}

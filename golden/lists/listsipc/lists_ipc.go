@@ -200,8 +200,7 @@ func ImportLists(c *ipc.Capability) lists.Lists {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case listsServer:
+	if s, ok := ipcimpl.LocalServer(c).(listsServer); ok {
 		c.Release()
 		return s.impl
 	}

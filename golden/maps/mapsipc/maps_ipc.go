@@ -170,8 +170,7 @@ func ImportMaps(c *ipc.Capability) maps.Maps {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case mapsServer:
+	if s, ok := ipcimpl.LocalServer(c).(mapsServer); ok {
 		c.Release()
 		return s.impl
 	}

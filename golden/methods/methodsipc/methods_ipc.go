@@ -350,8 +350,7 @@ func ImportMethods(c *ipc.Capability) methods.Methods {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case methodsServer:
+	if s, ok := ipcimpl.LocalServer(c).(methodsServer); ok {
 		c.Release()
 		return s.impl
 	}

@@ -143,8 +143,7 @@ func ImportCounter(c *ipc.Capability) objects.Counter {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case counterServer:
+	if s, ok := ipcimpl.LocalServer(c).(counterServer); ok {
 		c.Release()
 		return s.impl
 	}
@@ -374,8 +373,7 @@ func ImportFactory(c *ipc.Capability) objects.Factory {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case factoryServer:
+	if s, ok := ipcimpl.LocalServer(c).(factoryServer); ok {
 		c.Release()
 		return s.impl
 	}

@@ -204,8 +204,7 @@ func ImportOptionals(c *ipc.Capability) optionals.Optionals {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case optionalsServer:
+	if s, ok := ipcimpl.LocalServer(c).(optionalsServer); ok {
 		c.Release()
 		return s.impl
 	}

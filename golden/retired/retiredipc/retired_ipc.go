@@ -189,8 +189,7 @@ func ImportStore(c *ipc.Capability) retired.Store {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case storeServer:
+	if s, ok := ipcimpl.LocalServer(c).(storeServer); ok {
 		c.Release()
 		return s.impl
 	}

@@ -220,8 +220,7 @@ func ImportScalars(c *ipc.Capability) scalars.Scalars {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case scalarsServer:
+	if s, ok := ipcimpl.LocalServer(c).(scalarsServer); ok {
 		c.Release()
 		return s.impl
 	}

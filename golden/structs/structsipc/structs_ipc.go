@@ -228,8 +228,7 @@ func ImportStructs(c *ipc.Capability) structs.Structs {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case structsServer:
+	if s, ok := ipcimpl.LocalServer(c).(structsServer); ok {
 		c.Release()
 		return s.impl
 	}

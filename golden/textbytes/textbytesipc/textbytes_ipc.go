@@ -240,8 +240,7 @@ func ImportTexts(c *ipc.Capability) textbytes.Texts {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case textsServer:
+	if s, ok := ipcimpl.LocalServer(c).(textsServer); ok {
 		c.Release()
 		return s.impl
 	}

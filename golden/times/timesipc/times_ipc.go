@@ -204,8 +204,7 @@ func ImportTimes(c *ipc.Capability) times.Times {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case timesServer:
+	if s, ok := ipcimpl.LocalServer(c).(timesServer); ok {
 		c.Release()
 		return s.impl
 	}
@@ -338,8 +337,7 @@ func ImportMarshalers(c *ipc.Capability) times.Marshalers {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case marshalersServer:
+	if s, ok := ipcimpl.LocalServer(c).(marshalersServer); ok {
 		c.Release()
 		return s.impl
 	}

@@ -263,8 +263,7 @@ func ImportNotifications(c *ipc.Capability) chain.Notifications {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case notificationsServer:
+	if s, ok := ipcimpl.LocalServer(c).(notificationsServer); ok {
 		c.Release()
 		return s.impl
 	}
@@ -360,8 +359,7 @@ func ImportHandler(c *ipc.Capability) chain.Handler {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case handlerServer:
+	if s, ok := ipcimpl.LocalServer(c).(handlerServer); ok {
 		c.Release()
 		return s.impl
 	}
@@ -872,8 +870,7 @@ func ImportChain(c *ipc.Capability) chain.Chain {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case chainServer:
+	if s, ok := ipcimpl.LocalServer(c).(chainServer); ok {
 		c.Release()
 		return s.impl
 	}

@@ -164,8 +164,7 @@ func ImportInit(c *ipc.Capability) coreinit.Init {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case initServer:
+	if s, ok := ipcimpl.LocalServer(c).(initServer); ok {
 		c.Release()
 		return s.impl
 	}
@@ -289,8 +288,7 @@ func ImportEcho(c *ipc.Capability) coreinit.Echo {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case echoServer:
+	if s, ok := ipcimpl.LocalServer(c).(echoServer); ok {
 		c.Release()
 		return s.impl
 	}

@@ -391,8 +391,7 @@ func ImportMining(c *ipc.Capability) coremining.Mining {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case miningServer:
+	if s, ok := ipcimpl.LocalServer(c).(miningServer); ok {
 		c.Release()
 		return s.impl
 	}
@@ -743,8 +742,7 @@ func ImportBlockTemplate(c *ipc.Capability) coremining.BlockTemplate {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case blockTemplateServer:
+	if s, ok := ipcimpl.LocalServer(c).(blockTemplateServer); ok {
 		c.Release()
 		return s.impl
 	}

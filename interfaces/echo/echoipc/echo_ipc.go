@@ -139,8 +139,7 @@ func ImportEcho(c *ipc.Capability) echo.Echo {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case echoServer:
+	if s, ok := ipcimpl.LocalServer(c).(echoServer); ok {
 		c.Release()
 		return s.impl
 	}

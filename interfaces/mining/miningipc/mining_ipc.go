@@ -387,8 +387,7 @@ func ImportBlockTemplate(c *ipc.Capability) mining.BlockTemplate {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case blockTemplateServer:
+	if s, ok := ipcimpl.LocalServer(c).(blockTemplateServer); ok {
 		c.Release()
 		return s.impl
 	}
@@ -648,8 +647,7 @@ func ImportMining(c *ipc.Capability) mining.Mining {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case miningServer:
+	if s, ok := ipcimpl.LocalServer(c).(miningServer); ok {
 		c.Release()
 		return s.impl
 	}

@@ -470,8 +470,7 @@ func ImportWallet(c *ipc.Capability) wallet.Wallet {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case walletServer:
+	if s, ok := ipcimpl.LocalServer(c).(walletServer); ok {
 		c.Release()
 		return s.impl
 	}
@@ -1056,8 +1055,7 @@ func ImportWalletLoader(c *ipc.Capability) wallet.WalletLoader {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case walletLoaderServer:
+	if s, ok := ipcimpl.LocalServer(c).(walletLoaderServer); ok {
 		c.Release()
 		return s.impl
 	}

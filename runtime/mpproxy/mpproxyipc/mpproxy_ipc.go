@@ -167,8 +167,7 @@ func ImportThreadMap(c *ipc.Capability) mpproxy.ThreadMap {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case threadMapServer:
+	if s, ok := ipcimpl.LocalServer(c).(threadMapServer); ok {
 		c.Release()
 		return s.impl
 	}
@@ -267,8 +266,7 @@ func ImportThread(c *ipc.Capability) mpproxy.Thread {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case threadServer:
+	if s, ok := ipcimpl.LocalServer(c).(threadServer); ok {
 		c.Release()
 		return s.impl
 	}

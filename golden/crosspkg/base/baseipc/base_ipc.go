@@ -157,8 +157,7 @@ func ImportBlockTemplate(c *ipc.Capability) base.BlockTemplate {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case blockTemplateServer:
+	if s, ok := ipcimpl.LocalServer(c).(blockTemplateServer); ok {
 		c.Release()
 		return s.impl
 	}
@@ -263,8 +262,7 @@ func ImportMiner(c *ipc.Capability) base.Miner {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case minerServer:
+	if s, ok := ipcimpl.LocalServer(c).(minerServer); ok {
 		c.Release()
 		return s.impl
 	}

@@ -264,8 +264,7 @@ func ImportPool(c *ipc.Capability) user.Pool {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case poolServer:
+	if s, ok := ipcimpl.LocalServer(c).(poolServer); ok {
 		c.Release()
 		return s.impl
 	}

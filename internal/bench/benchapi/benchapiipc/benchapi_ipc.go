@@ -203,8 +203,7 @@ func ImportBench(c *ipc.Capability) benchapi.Bench {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case benchServer:
+	if s, ok := ipcimpl.LocalServer(c).(benchServer); ok {
 		c.Release()
 		return s.impl
 	}

@@ -215,8 +215,7 @@ func ImportStore(c *ipc.Capability) store.Store {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case storeServer:
+	if s, ok := ipcimpl.LocalServer(c).(storeServer); ok {
 		c.Release()
 		return s.impl
 	}

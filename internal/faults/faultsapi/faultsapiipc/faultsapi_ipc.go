@@ -410,8 +410,7 @@ func ImportService(c *ipc.Capability) faultsapi.Service {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case serviceServer:
+	if s, ok := ipcimpl.LocalServer(c).(serviceServer); ok {
 		c.Release()
 		return s.impl
 	}
@@ -519,8 +518,7 @@ func ImportListener(c *ipc.Capability) faultsapi.Listener {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case listenerServer:
+	if s, ok := ipcimpl.LocalServer(c).(listenerServer); ok {
 		c.Release()
 		return s.impl
 	}

@@ -369,8 +369,7 @@ func ImportPipe(c *ipc.Capability) conformapi.Pipe {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case pipeServer:
+	if s, ok := ipcimpl.LocalServer(c).(pipeServer); ok {
 		c.Release()
 		return s.impl
 	}

@@ -157,8 +157,7 @@ func ImportSubscription(c *ipc.Capability) interopapi.Subscription {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case subscriptionServer:
+	if s, ok := ipcimpl.LocalServer(c).(subscriptionServer); ok {
 		c.Release()
 		return s.impl
 	}
@@ -264,8 +263,7 @@ func ImportListener(c *ipc.Capability) interopapi.Listener {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case listenerServer:
+	if s, ok := ipcimpl.LocalServer(c).(listenerServer); ok {
 		c.Release()
 		return s.impl
 	}
@@ -944,8 +942,7 @@ func ImportPeer(c *ipc.Capability) interopapi.Peer {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case peerServer:
+	if s, ok := ipcimpl.LocalServer(c).(peerServer); ok {
 		c.Release()
 		return s.impl
 	}

@@ -154,8 +154,7 @@ func ImportCalculator(c *ipc.Capability) calculator.Calculator {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case calculatorServer:
+	if s, ok := ipcimpl.LocalServer(c).(calculatorServer); ok {
 		c.Release()
 		return s.impl
 	}

@@ -170,8 +170,7 @@ func ImportInit(c *ipc.Capability) mpinit.Init {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case initServer:
+	if s, ok := ipcimpl.LocalServer(c).(initServer); ok {
 		c.Release()
 		return s.impl
 	}

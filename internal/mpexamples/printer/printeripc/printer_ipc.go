@@ -154,8 +154,7 @@ func ImportPrinter(c *ipc.Capability) printer.Printer {
 	if c == nil {
 		return nil
 	}
-	switch s := ipcimpl.LocalServer(c).(type) {
-	case printerServer:
+	if s, ok := ipcimpl.LocalServer(c).(printerServer); ok {
 		c.Release()
 		return s.impl
 	}
