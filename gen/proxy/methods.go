@@ -83,7 +83,8 @@ func (g *generator) methodVars(it *annotate.Interface) {
 	g.file.Var().Defs(defs...)
 }
 
-// client emits the client proxy of it.
+// client emits the client proxy of it: its type, New<It>Client, Release
+// and one method per live method of it and the interfaces it extends.
 func (g *generator) client(it *annotate.Interface) {
 	f := g.file
 	name := clientType(it)
@@ -94,8 +95,7 @@ func (g *generator) client(it *annotate.Interface) {
 			"what a receiver of a %s gets. Call is safe for concurrent use; it fails as a method of an\n"+
 			"interface client does (an error result, or a panic with an *ipc.Error without one).", name, ifaceRef, ifaceRef)))
 	} else {
-		doc := fmt.Sprintf("%s calls a %s in another process; the package doc says how its\n"+
-			"methods fail.", name, ifaceRef)
+		doc := fmt.Sprintf("%s calls a %s in another process (see the package doc).", name, ifaceRef)
 		if it.Doc != "" {
 			doc += "\n\n" + it.Doc
 		}
@@ -111,38 +111,13 @@ func (g *generator) client(it *annotate.Interface) {
 	}
 
 	// func NewMiningClient(c *ipc.Capability) *MiningClient {
-	// 	client := &MiningClient{c: c}
-	// 	runtime.AddCleanup(client, (*ipc.Capability).Release, c)
-	// 	return client
+	// 	return ipcimpl.NewClient(&MiningClient{c: c}, c)
 	// }
-	f.Comment(docComment(fmt.Sprintf("New%s returns a client that calls c, a capability serving %s, typically\n"+
-		"what (*ipc.Conn).Bootstrap returns. The client takes over c: its Release releases c. A\n"+
-		"client that becomes unreachable without Release releases c when it is garbage collected;\n"+
-		"call Release rather than rely on that.", name, ifaceRef)))
-	f.Func().Id("New"+name).Params(jen.Id("c").Op("*").Qual(ipcPath, "Capability")).Op("*").Id(name).Block(
-		jen.Id("client").Op(":=").Op("&").Id(name).Values(jen.Id("c").Op(":").Id("c")),
-		jen.Qual(runtimePath, "AddCleanup").Call(jen.Id("client"),
-			jen.Parens(jen.Op("*").Qual(ipcPath, "Capability")).Dot("Release"), jen.Id("c")),
-		jen.Return(jen.Id("client")),
+	f.Comment(fmt.Sprintf("New%s returns a client that calls c and takes over c (see the package doc).", name))
+	f.Func().Id("New" + name).Params(jen.Id("c").Op("*").Qual(ipcPath, "Capability")).Op("*").Id(name).Block(
+		jen.Return(jen.Qual(ipcimplPath, "NewClient").Call(jen.Op("&").Id(name).Values(jen.Id("c").Op(":").Id("c")), jen.Id("c"))),
 	)
-
-	// func (c *MiningClient) Release() { c.c.Release() }
-	if d := destroyMethod(g.pkg, it); d != nil {
-		// The libmultiprocess dialect: destroy @0 frees the object on
-		// the peer, and its clients call it before they release it.
-		f.Comment(docComment(fmt.Sprintf("Release calls %s on the remote object (the libmultiprocess dialect: the peer frees\n"+
-			"the object then; its error is dropped) and releases the capability the client calls. Calls\n"+
-			"made after Release fail; a second Release does nothing.", d.Name)))
-		f.Func().Params(jen.Id("c").Op("*").Id(name)).Id("Release").Params().Block(
-			jen.Qual(ipcimplPath, "Destroy").Call(jen.Id("c").Dot("c"), jen.Op("&").Id(methodVar(it, d))),
-			jen.Id("c").Dot("c").Dot("Release").Call(),
-		)
-	} else {
-		f.Comment(docComment("Release releases the capability the client calls. Calls made after Release fail."))
-		f.Func().Params(jen.Id("c").Op("*").Id(name)).Id("Release").Params().Block(
-			jen.Id("c").Dot("c").Dot("Release").Call(),
-		)
-	}
+	g.release(it)
 
 	for _, anc := range g.ancestry(it) {
 		for _, m := range anc.Methods {
@@ -151,6 +126,33 @@ func (g *generator) client(it *annotate.Interface) {
 			}
 		}
 	}
+}
+
+// release emits the client's Release:
+//
+//	func (c *MiningClient) Release() {
+//		c.c.Release()
+//	}
+//
+// In the libmultiprocess dialect, an interface whose method @0 is destroy
+// has a Release that calls it first: the peer frees the object then.
+func (g *generator) release(it *annotate.Interface) {
+	f := g.file
+	recv := jen.Id("c").Op("*").Id(clientType(it))
+	if d := destroyMethod(g.pkg, it); d != nil {
+		f.Comment(docComment(fmt.Sprintf("Release calls %s on the remote object (the libmultiprocess dialect: the peer frees\n"+
+			"the object then; its error is dropped) and releases the capability the client calls. Calls\n"+
+			"made after Release fail; a second Release does nothing.", d.Name)))
+		f.Func().Params(recv).Id("Release").Params().Block(
+			jen.Qual(ipcimplPath, "Destroy").Call(jen.Id("c").Dot("c"), jen.Op("&").Id(methodVar(it, d))),
+			jen.Id("c").Dot("c").Dot("Release").Call(),
+		)
+		return
+	}
+	f.Comment(docComment("Release releases the capability the client calls. Calls made after Release fail."))
+	f.Func().Params(recv).Id("Release").Params().Block(
+		jen.Id("c").Dot("c").Dot("Release").Call(),
+	)
 }
 
 // destroyMethod returns the method a client's Release calls first: in a
@@ -171,7 +173,10 @@ func destroyMethod(pkg *annotate.Package, it *annotate.Interface) *annotate.Meth
 }
 
 // clientMethod emits the method m of the interface it on the client proxy
-// of owner: it itself, or an interface that extends it.
+// of owner: it itself, or an interface that extends it. Its body is one
+// call of ipcimpl.Call (or MustCall, without an error result) given
+// closures that write the arguments and read the results; clientBody
+// says what follows it.
 //
 //	func (c *MiningClient) CreateNewBlock(ctx context.Context, opts mining.BlockCreateOptions) (result mining.BlockTemplate, err error) {
 //		err = ipcimpl.Call(ctx, c.c, &methodMiningCreateNewBlock, func(p capnp.Struct) error {
@@ -179,82 +184,21 @@ func destroyMethod(pkg *annotate.Package, it *annotate.Interface) *annotate.Meth
 //		}, func(r capnp.Struct) error {
 //			return readMining_createNewBlock_Results(Mining_createNewBlock_Results(r), &result)
 //		})
-//		if err != nil {
-//			return nil, err
-//		}
-//		return result, nil
+//		return ipcimpl.ZeroOnError(result, err)
 //	}
 func (g *generator) clientMethod(owner, it *annotate.Interface, m *annotate.Method) {
 	w := g.newFn()
-	goParams, goResults := live(m.Params), live(m.Results)
-
-	// Parameters and results keep the interface's names where it has them.
-	var params, results []jen.Code
-	ctx := jen.Qual(contextPath, "Background").Call()
-	if m.Context {
-		name := w.sc.name("ctx")
-		params = append(params, jen.Id(name).Qual(contextPath, "Context"))
-		ctx = jen.Id(name)
-	}
-	args := []jen.Code{}
-	for _, p := range goParams {
-		name := w.sc.name(label(p))
-		params = append(params, jen.Id(name).Add(g.goType(p.Type)))
-		args = append(args, jen.Id(name))
-	}
-	var res, zeros []jen.Code
-	readArgs := []jen.Code{}
-	for _, r := range goResults {
-		name := w.sc.name(label(r))
-		results = append(results, jen.Id(name).Add(g.goType(r.Type)))
-		res = append(res, jen.Id(name))
-		zeros = append(zeros, g.zero(r.Type))
-		readArgs = append(readArgs, jen.Op("&").Id(name))
-	}
-	if m.Error {
-		results = append(results, jen.Err().Error())
-	}
+	sig := g.clientSignature(w, m)
 	recv := w.sc.name("c")
 
-	// func(p capnp.Struct) error { return writeX_Params(X_Params(p), args…) }
-	// (A single field that takes one step is converted in the closure
-	// itself: func(p capnp.Struct) error { return ipcimpl.InField("t", writeTime(…)) }.)
-	writeParams := jen.Code(jen.Nil())
-	if len(goParams) > 0 {
-		p, pt := w.sc.name("p"), paramsType(it, m)
-		body := []jen.Code{jen.Return(jen.Id(writeFunc(pt)).Call(append([]jen.Code{jen.Id(pt).Call(jen.Id(p))}, args...)...))}
-		if g.inline(pt, goParams, true, false) {
-			body = finish(w.inlineSteps(jen.Id(p), pt, goParams, ref{x: args[0]}, true, fieldWrap(label(goParams[0]))))
-		}
-		writeParams = jen.Func().Params(jen.Id(p).Qual(capnpPath, "Struct")).Error().Block(body...)
+	writeParams, readResults := jen.Code(jen.Nil()), jen.Code(jen.Nil())
+	if goParams := live(m.Params); len(goParams) > 0 {
+		writeParams = w.conversionClosure("p", paramsType(it, m), goParams, sig.args, true)
 	}
-	readResults := jen.Code(jen.Nil())
-	if len(goResults) > 0 {
-		r, rt := w.sc.name("r"), resultsType(it, m)
-		body := []jen.Code{jen.Return(jen.Id(readFunc(rt)).Call(append([]jen.Code{jen.Id(rt).Call(jen.Id(r))}, readArgs...)...))}
-		if g.inline(rt, goResults, false, false) {
-			body = finish(w.inlineSteps(jen.Id(r), rt, goResults, ref{x: res[0]}, false, fieldWrap(label(goResults[0]))))
-		}
-		readResults = jen.Func().Params(jen.Id(r).Qual(capnpPath, "Struct")).Error().Block(body...)
+	if goResults := live(m.Results); len(goResults) > 0 {
+		readResults = w.conversionClosure("r", resultsType(it, m), goResults, sig.results, false)
 	}
-	callArgs := []jen.Code{ctx, jen.Id(recv).Dot("c"), jen.Op("&").Id(methodVar(it, m)), writeParams, readResults}
-
-	var body []jen.Code
-	switch {
-	case m.Error && len(goResults) == 0:
-		body = append(body, jen.Return(jen.Qual(ipcimplPath, "Call").Call(callArgs...)))
-	case m.Error:
-		body = append(body,
-			jen.Err().Op("=").Qual(ipcimplPath, "Call").Call(callArgs...),
-			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(append(zeros, jen.Err())...)),
-			jen.Return(append(res, jen.Nil())...),
-		)
-	default:
-		body = append(body, jen.Qual(ipcimplPath, "MustCall").Call(callArgs...))
-		if len(res) > 0 {
-			body = append(body, jen.Return(res...))
-		}
-	}
+	call := []jen.Code{sig.ctx, jen.Id(recv).Dot("c"), jen.Op("&").Id(methodVar(it, m)), writeParams, readResults}
 
 	doc := m.Doc
 	if doc == "" {
@@ -262,7 +206,123 @@ func (g *generator) clientMethod(owner, it *annotate.Interface, m *annotate.Meth
 	}
 	g.file.Comment(docComment(doc))
 	g.file.Func().Params(jen.Id(recv).Op("*").Id(clientType(owner))).Id(m.Name).
-		Params(params...).Params(results...).Block(body...)
+		Params(sig.params...).Params(sig.resultDecls...).Block(g.clientBody(m, sig, call)...)
+}
+
+// clientSig is the signature of a client method: its parameters and
+// results keep the interface's names where it has them.
+type clientSig struct {
+	params, resultDecls []jen.Code // as declared
+	ctx                 jen.Code   // the context the call is made with
+	args, results       []string   // the names of the live parameters and results
+	zeros               []jen.Code // the zero values of the results
+}
+
+// clientSignature returns the signature of the client method of m, its
+// names taken from w's scope.
+func (g *generator) clientSignature(w *fn, m *annotate.Method) clientSig {
+	sig := clientSig{ctx: jen.Qual(contextPath, "Background").Call()}
+	if m.Context {
+		name := w.sc.name("ctx")
+		sig.params = append(sig.params, jen.Id(name).Qual(contextPath, "Context"))
+		sig.ctx = jen.Id(name)
+	}
+	for _, p := range live(m.Params) {
+		name := w.sc.name(label(p))
+		sig.params = append(sig.params, jen.Id(name).Add(g.goType(p.Type)))
+		sig.args = append(sig.args, name)
+	}
+	for _, r := range live(m.Results) {
+		name := w.sc.name(label(r))
+		sig.resultDecls = append(sig.resultDecls, jen.Id(name).Add(g.goType(r.Type)))
+		sig.results = append(sig.results, name)
+		sig.zeros = append(sig.zeros, g.zero(r.Type))
+	}
+	if m.Error {
+		sig.resultDecls = append(sig.resultDecls, jen.Err().Error())
+	}
+	return sig
+}
+
+// clientBody returns the statements of a client method that makes call
+// (the arguments of ipcimpl.Call), by the method's shape. With an error
+// result, the results are zero when the call fails.
+func (g *generator) clientBody(m *annotate.Method, sig clientSig, call []jen.Code) []jen.Code {
+	results := ids(sig.results)
+	switch {
+	case m.Error && len(results) == 0:
+		// return ipcimpl.Call(…)
+		return []jen.Code{jen.Return(jen.Qual(ipcimplPath, "Call").Call(call...))}
+	case m.Error && len(results) == 1:
+		// err = ipcimpl.Call(…)
+		// return ipcimpl.ZeroOnError(result, err)
+		return []jen.Code{
+			jen.Err().Op("=").Qual(ipcimplPath, "Call").Call(call...),
+			jen.Return(jen.Qual(ipcimplPath, "ZeroOnError").Call(results[0], jen.Err())),
+		}
+	case m.Error:
+		// err = ipcimpl.Call(…)
+		// if err != nil {
+		// 	return 0, "", err
+		// }
+		// return a, b, nil
+		return []jen.Code{
+			jen.Err().Op("=").Qual(ipcimplPath, "Call").Call(call...),
+			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(append(sig.zeros, jen.Err())...)),
+			jen.Return(append(results, jen.Nil())...),
+		}
+	case len(results) == 0:
+		// ipcimpl.MustCall(…)
+		return []jen.Code{jen.Qual(ipcimplPath, "MustCall").Call(call...)}
+	default:
+		// ipcimpl.MustCall(…)
+		// return result
+		return []jen.Code{jen.Qual(ipcimplPath, "MustCall").Call(call...), jen.Return(results...)}
+	}
+}
+
+// conversionClosure renders the func(capnp.Struct) error that writes the
+// variables vars into (or reads them from) the params or results struct,
+// of bindings type stype, of a call, naming its parameter param: a call of
+// the method's conversion function, or the one step of a single field
+// that takes one step.
+//
+//	func(p capnp.Struct) error {
+//		return writeMining_createNewBlock_Params(Mining_createNewBlock_Params(p), opts)
+//	}
+//
+//	func(p capnp.Struct) error {
+//		return ipcimpl.InField("t", writeTime(…))
+//	}
+func (w *fn) conversionClosure(param, stype string, fields []*annotate.Field, vars []string, write bool) jen.Code {
+	x := w.sc.name(param)
+	var body []jen.Code
+	if w.g.inline(stype, fields, write, false) {
+		body = finish(w.inlineSteps(jen.Id(x), stype, fields, ref{x: jen.Id(vars[0])}, write, fieldWrap(label(fields[0]))))
+	} else {
+		conv, args := readFunc(stype), []jen.Code{jen.Id(stype).Call(jen.Id(x))}
+		if write {
+			conv = writeFunc(stype)
+		}
+		for _, v := range vars {
+			if write {
+				args = append(args, jen.Id(v))
+			} else {
+				args = append(args, jen.Op("&").Id(v))
+			}
+		}
+		body = []jen.Code{jen.Return(jen.Id(conv).Call(args...))}
+	}
+	return jen.Func().Params(jen.Id(x).Qual(capnpPath, "Struct")).Error().Block(body...)
+}
+
+// ids renders names as identifiers.
+func ids(names []string) []jen.Code {
+	out := make([]jen.Code, len(names))
+	for i, n := range names {
+		out[i] = jen.Id(n)
+	}
+	return out
 }
 
 // server emits the server adapter of it: New<It>Server, the adapter type,
@@ -279,14 +339,7 @@ func (g *generator) server(it *annotate.Interface) {
 	// func NewMiningServer(impl mining.Mining) *ipc.Capability {
 	// 	return ipcimpl.NewServer(miningServer{impl: impl}, impl)
 	// }
-	f.Comment(docComment(fmt.Sprintf("New%sServer returns a capability that serves impl: calls to it, usually made by a\n"+
-		"%s in another process, run impl's methods, concurrently. The caller owns the\n"+
-		"returned capability: hand it to ipc.Options.Bootstrap (which takes it over) or Release it.\n"+
-		"\n"+
-		"An error impl returns reaches the caller as an *ipc.RemoteError with the same message. A\n"+
-		"panic in impl becomes that call's error and the server keeps serving. Once the last\n"+
-		"reference to the capability is released and every call has returned, impl is closed if it\n"+
-		"is an io.Closer.", it.Name, clientType(it))))
+	f.Comment(fmt.Sprintf("New%sServer returns a capability that serves impl (see the package doc).", it.Name))
 	f.Func().Id("New"+it.Name+"Server").Params(jen.Id("impl").Add(goIface)).Op("*").Qual(ipcPath, "Capability").Block(
 		jen.Return(jen.Qual(ipcimplPath, "NewServer").Call(
 			jen.Id(srv).Values(jen.Dict{jen.Id("impl"): jen.Id("impl")}), jen.Id("impl"))),
@@ -309,6 +362,7 @@ func (g *generator) server(it *annotate.Interface) {
 // dispatch emits the adapter's Dispatch: a switch on the interface (it
 // and the interfaces it extends) and the method ordinal.
 //
+//	// Dispatch runs the method call names: s.serveM serves a method M.
 //	func (s miningServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
 //		switch call.InterfaceID() {
 //		case Mining_TypeID:
@@ -342,7 +396,7 @@ func (g *generator) dispatch(it *annotate.Interface) {
 		ifaces = append(ifaces, jen.Case(jen.Id(anc.Name+"_TypeID")).Block(
 			jen.Switch(jen.Id("call").Dot("MethodID").Call()).Block(methods...)))
 	}
-	g.file.Comment("Dispatch runs the method call names.")
+	g.file.Comment("Dispatch runs the method call names: s.serveM serves a method M.")
 	g.file.Func().Params(jen.Id("s").Id(serverType(it))).Id("Dispatch").
 		Params(jen.Id("ctx").Qual(contextPath, "Context"), jen.Id("call").Op("*").Qual(capnprpcPath, "Call")).Error().Block(
 		jen.Switch(jen.Id("call").Dot("InterfaceID").Call()).Block(ifaces...),
@@ -354,7 +408,9 @@ func (g *generator) dispatch(it *annotate.Interface) {
 func serveMethod(m *annotate.Method) string { return "serve" + upperFirst(m.Name) }
 
 // serverMethod emits the method of the adapter of owner that serves m, a
-// method of it (owner itself or an interface it extends):
+// method of it (owner itself or an interface it extends): it recovers a
+// panic, reads the arguments (serverParams), calls the implementation and
+// writes its results (serverCall).
 //
 //	func (s miningServer) serveCreateNewBlock(ctx context.Context, call *capnprpc.Call) (err error) {
 //		defer ipcimpl.Recover(ctx, &methodMiningCreateNewBlock, &err)
@@ -363,90 +419,106 @@ func serveMethod(m *annotate.Method) string { return "serve" + upperFirst(m.Name
 //			return ipcimpl.ParamsError(&methodMiningCreateNewBlock, err)
 //		}
 //		result, err := s.impl.CreateNewBlock(ctx, opts)
-//		if err != nil {
-//			return ipcimpl.ServerError(err)
-//		}
-//		return ipcimpl.Results(call, &methodMiningCreateNewBlock, capnp.ObjectSize{…}, func(r capnp.Struct) error {
+//		return ipcimpl.Results(call, &methodMiningCreateNewBlock, capnp.ObjectSize{…}, err, func(r capnp.Struct) error {
 //			return writeMining_createNewBlock_Results(Mining_createNewBlock_Results(r), result)
 //		})
 //	}
 func (g *generator) serverMethod(owner, it *annotate.Interface, m *annotate.Method) {
 	w := g.newFn("s", "ctx", "call")
-	goParams, goResults := live(m.Params), live(m.Results)
 	method := jen.Op("&").Id(methodVar(it, m))
 
 	body := []jen.Code{jen.Defer().Qual(ipcimplPath, "Recover").Call(jen.Id("ctx"), method, jen.Op("&").Err())}
+	read, args := g.serverParams(w, it, m)
+	body = append(body, read...)
+	body = append(body, g.serverCall(w, it, m, args)...)
 
-	var args []jen.Code
-	if len(goParams) > 0 {
-		var defs []jen.Code
-		pt := paramsType(it, m)
-		read := []jen.Code{jen.Id(pt).Call(jen.Id("call").Dot("Params").Call())}
-		for _, p := range goParams {
-			name := w.sc.name(label(p))
-			defs = append(defs, jen.Id(name).Add(g.goType(p.Type)))
-			read = append(read, jen.Op("&").Id(name))
-			args = append(args, jen.Id(name))
-		}
-		decl := jen.Var().Defs(defs...)
-		if len(defs) == 1 {
-			decl = jen.Var().Add(defs[0])
-		}
-		paramsError := func(err jen.Code) jen.Code { return jen.Qual(ipcimplPath, "ParamsError").Call(method, err) }
-		if g.inline(pt, goParams, false, true) {
-			// if err := readTime(ipcimpl.Field(call.Params(), 0), &t); err != nil {
-			// 	return ipcimpl.ParamsError(&methodTimesEcho, ipcimpl.InField("t", err))
-			// }
-			wrap := func(err jen.Code) jen.Code { return paramsError(fieldWrap(label(goParams[0]))(err)) }
-			steps := w.inlineSteps(jen.Id("call").Dot("Params").Call(), pt, goParams, ref{x: args[0]}, false, wrap)
-			body = append(append(body, decl), render(steps)...)
-		} else {
-			body = append(body, decl, jen.If(
-				jen.Err().Op(":=").Id(readFunc(pt)).Call(read...),
-				jen.Err().Op("!=").Nil(),
-			).Block(jen.Return(paramsError(jen.Err()))))
-		}
+	g.file.Line() // the serve methods' doc is Dispatch's
+	g.file.Func().Params(jen.Id("s").Id(serverType(owner))).Id(serveMethod(m)).
+		Params(jen.Id("ctx").Qual(contextPath, "Context"), jen.Id("call").Op("*").Qual(capnprpcPath, "Call")).
+		Params(jen.Err().Error()).Block(body...)
+}
+
+// serverParams returns the statements of a serve method that declare the
+// arguments of m and read them from the call's params, and the
+// arguments' names; none for a method without parameters.
+//
+//	var opts mining.BlockCreateOptions
+//	if err := readMining_createNewBlock_Params(Mining_createNewBlock_Params(call.Params()), &opts); err != nil {
+//		return ipcimpl.ParamsError(&methodMiningCreateNewBlock, err)
+//	}
+//
+// A single field that takes one call is read by that call:
+//
+//	if err := readTime(ipcimpl.Field(call.Params(), 0), &t); err != nil {
+//		return ipcimpl.ParamsError(&methodTimesEcho, ipcimpl.InField("t", err))
+//	}
+func (g *generator) serverParams(w *fn, it *annotate.Interface, m *annotate.Method) (read []jen.Code, args []string) {
+	goParams := live(m.Params)
+	if len(goParams) == 0 {
+		return nil, nil
 	}
+	method := jen.Op("&").Id(methodVar(it, m))
+	pt := paramsType(it, m)
+	var decls []jen.Code // var a int64, one a line
+	for _, p := range goParams {
+		name := w.sc.name(label(p))
+		decls = append(decls, jen.Var().Id(name).Add(g.goType(p.Type)))
+		args = append(args, name)
+	}
+	paramsError := func(err jen.Code) jen.Code { return jen.Qual(ipcimplPath, "ParamsError").Call(method, err) }
+	if g.inline(pt, goParams, false, true) {
+		wrap := func(err jen.Code) jen.Code { return paramsError(fieldWrap(label(goParams[0]))(err)) }
+		steps := w.inlineSteps(jen.Id("call").Dot("Params").Call(), pt, goParams, ref{x: jen.Id(args[0])}, false, wrap)
+		return append(decls, render(steps)...), args
+	}
+	readArgs := []jen.Code{jen.Id(pt).Call(jen.Id("call").Dot("Params").Call())}
+	for _, a := range args {
+		readArgs = append(readArgs, jen.Op("&").Id(a))
+	}
+	return append(decls, jen.If(
+		jen.Err().Op(":=").Id(readFunc(pt)).Call(readArgs...),
+		jen.Err().Op("!=").Nil(),
+	).Block(jen.Return(paramsError(jen.Err())))), args
+}
 
-	implArgs := args
+// serverCall returns the statements of a serve method that call the
+// implementation with args and answer with its results, by the method's
+// shape. The implementation's error reaches the caller through
+// ipc.ServerError (an error wrapping an //ipc:error sentinel carries the
+// sentinel's code).
+func (g *generator) serverCall(w *fn, it *annotate.Interface, m *annotate.Method, args []string) []jen.Code {
+	implArgs := ids(args)
 	if m.Context {
-		implArgs = append([]jen.Code{jen.Id("ctx")}, args...)
+		implArgs = append([]jen.Code{jen.Id("ctx")}, implArgs...)
 	}
 	implCall := jen.Id("s").Dot("impl").Dot(m.Name).Call(implArgs...)
 	if it.Func != nil {
 		implCall = jen.Id("s").Dot("impl").Call(implArgs...)
 	}
-	var res []jen.Code
-	for _, r := range goResults {
-		res = append(res, jen.Id(w.sc.name(label(r))))
-	}
-	// An error wrapping an //ipc:error sentinel carries the sentinel's code.
-	implErr := jen.Return(jen.Qual(ipcimplPath, "ServerError").Call(jen.Err()))
+	goResults := live(m.Results)
 	switch {
-	case len(res) == 0 && m.Error:
-		body = append(body, jen.Return(jen.Qual(ipcimplPath, "ServerError").Call(implCall)))
-	case len(res) == 0:
-		body = append(body, implCall, jen.Return(jen.Nil()))
-	case m.Error:
-		body = append(body,
-			jen.List(append(res, jen.Err())...).Op(":=").Add(implCall),
-			jen.If(jen.Err().Op("!=").Nil()).Block(implErr),
-		)
-	default:
-		body = append(body, jen.List(res...).Op(":=").Add(implCall))
+	case len(goResults) == 0 && m.Error:
+		// return ipcimpl.ServerError(s.impl.Stop(ctx))
+		return []jen.Code{jen.Return(jen.Qual(ipcimplPath, "ServerError").Call(implCall))}
+	case len(goResults) == 0:
+		// s.impl.Ping()
+		// return nil
+		return []jen.Code{implCall, jen.Return(jen.Nil())}
 	}
-	if len(res) > 0 {
-		r, rt := w.sc.name("r"), resultsType(it, m)
-		writeBody := []jen.Code{jen.Return(jen.Id(writeFunc(rt)).Call(append([]jen.Code{jen.Id(rt).Call(jen.Id(r))}, res...)...))}
-		if g.inline(rt, goResults, true, false) {
-			writeBody = finish(w.inlineSteps(jen.Id(r), rt, goResults, ref{x: res[0]}, true, fieldWrap(label(goResults[0]))))
-		}
-		write := jen.Func().Params(jen.Id(r).Qual(capnpPath, "Struct")).Error().Block(writeBody...)
-		body = append(body, jen.Return(jen.Qual(ipcimplPath, "Results").Call(jen.Id("call"), method, g.objectSize(rt), write)))
+	var results []string
+	for _, r := range goResults {
+		results = append(results, w.sc.name(label(r)))
 	}
-
-	g.file.Comment(fmt.Sprintf("%s serves %s.", serveMethod(m), methodPath(g.pkg, it, m)))
-	g.file.Func().Params(jen.Id("s").Id(serverType(owner))).Id(serveMethod(m)).
-		Params(jen.Id("ctx").Qual(contextPath, "Context"), jen.Id("call").Op("*").Qual(capnprpcPath, "Call")).
-		Params(jen.Err().Error()).Block(body...)
+	// result, err := s.impl.Tip(ctx)
+	// return ipcimpl.Results(call, &methodMiningTip, capnp.ObjectSize{…}, err, func(r capnp.Struct) error { … })
+	assign, implErr := jen.List(ids(results)...), jen.Code(jen.Nil())
+	if m.Error {
+		assign, implErr = jen.List(append(ids(results), jen.Err())...), jen.Err()
+	}
+	rt := resultsType(it, m)
+	write := w.conversionClosure("r", rt, goResults, results, true)
+	return []jen.Code{
+		assign.Op(":=").Add(implCall),
+		jen.Return(jen.Qual(ipcimplPath, "Results").Call(jen.Id("call"), jen.Op("&").Id(methodVar(it, m)), g.objectSize(rt), implErr, write)),
+	}
 }

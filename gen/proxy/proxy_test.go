@@ -266,7 +266,6 @@ func TestImportsAndLocals(t *testing.T) {
 		"cmp":                       "",
 		"context":                   "",
 		"time":                      "",
-		"runtime":                   "",
 		"capnproto.org/go/capnp/v3": "",
 		"github.com/ifacegen/ifacegen/runtime/capnprpc": "",
 		"github.com/ifacegen/ifacegen/runtime/ipc":      "",
@@ -306,7 +305,7 @@ func TestEmptyInterface(t *testing.T) {
 	for _, imp := range f.Imports {
 		got = append(got, imp.Path.Value)
 	}
-	want := []string{`"context"`, `"runtime"`, `"example.com/e"`, `"github.com/ifacegen/ifacegen/runtime/capnprpc"`,
+	want := []string{`"context"`, `"example.com/e"`, `"github.com/ifacegen/ifacegen/runtime/capnprpc"`,
 		`"github.com/ifacegen/ifacegen/runtime/ipc"`, `"github.com/ifacegen/ifacegen/runtime/ipcimpl"`}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("imports (-want +got):\n%s", diff)

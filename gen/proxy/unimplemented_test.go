@@ -33,7 +33,7 @@ func TestUnimplementedType(t *testing.T) {
 	for _, s := range []string{
 		"type UnimplementedDerived struct{}\n\nvar _ u.Derived = UnimplementedDerived{}",
 		"func (UnimplementedDerived) Size() int {\n\treturn 0\n}",
-		"// Tick does nothing.\nfunc (UnimplementedDerived) Tick() {}",
+		"\n\nfunc (UnimplementedDerived) Tick() {}\n",
 		"func (UnimplementedDerived) Stop(context.Context) error {\n\treturn ipcimpl.Unimplemented(\"u.Base.Stop\")\n}",
 		"func (UnimplementedBase) Stop(context.Context) error {",
 	} {

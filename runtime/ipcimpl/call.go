@@ -3,6 +3,7 @@ package ipcimpl
 import (
 	"context"
 	"errors"
+	"runtime"
 	"time"
 
 	"capnproto.org/go/capnp/v3"
@@ -62,6 +63,33 @@ func MustCall(ctx context.Context, c *capnprpc.Capability, m *capnprpc.Method, p
 		}
 		panic(e)
 	}
+}
+
+// ZeroOnError returns result when err is nil, and the zero value of T
+// otherwise: a generated client method with one result and an error
+// returns
+//
+//	return ipcimpl.ZeroOnError(result, err)
+//
+// so that a failed call's result is zero even when reading it failed half
+// way.
+func ZeroOnError[T any](result T, err error) (T, error) {
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return result, nil
+}
+
+// NewClient returns client, the generated client that calls c, after
+// arranging for c to be released when client becomes unreachable: the
+// backstop for a client dropped without Release (its Release releases c,
+// and a second release of c does nothing). A generated NewXClient is
+//
+//	return ipcimpl.NewClient(&MiningClient{c: c}, c)
+func NewClient[T any](client *T, c *capnprpc.Capability) *T {
+	runtime.AddCleanup(client, (*capnprpc.Capability).Release, c)
+	return client
 }
 
 // conversionError marks the error of a generated conversion.

@@ -3,6 +3,7 @@ package ipcimpl_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -117,8 +118,8 @@ func TestNewServerClosesImplementation(t *testing.T) {
 	impl := &closer{Server: failing("x"), closed: make(chan struct{})}
 	a := ipcimpl.NewServer(impl, impl)
 	b := ipcimpl.NewServer(impl, impl)
-	if s, ok := ipcimpl.LocalServer(a); !ok || s != capnprpc.Server(impl) {
-		t.Errorf("LocalServer = %v, %v; want the adapter", s, ok)
+	if s := ipcimpl.LocalServer(a); s != capnprpc.Server(impl) {
+		t.Errorf("LocalServer = %v; want the adapter", s)
 	}
 	a.Release()
 	select {
@@ -184,4 +185,49 @@ func TestPanicIsLoggedWithItsStack(t *testing.T) {
 		}
 	}
 	t.Errorf("the serving side logged %q, want the panic with its stack at error level", log.lines)
+}
+
+// A generated client method with one result returns it only when the call
+// succeeded: a failed call's result is zero even when reading it had begun.
+func TestZeroOnError(t *testing.T) {
+	if got, err := ipcimpl.ZeroOnError([]int{1, 2}, nil); err != nil || len(got) != 2 {
+		t.Errorf("ZeroOnError(v, nil) = %v, %v; want v, nil", got, err)
+	}
+	failed := errors.New("failed")
+	if got, err := ipcimpl.ZeroOnError([]int{1, 2}, failed); err != failed || got != nil {
+		t.Errorf("ZeroOnError(v, err) = %v, %v; want nil, err", got, err)
+	}
+	if got, err := ipcimpl.ZeroOnError(7, failed); err != failed || got != 0 {
+		t.Errorf("ZeroOnError(7, err) = %v, %v; want 0, err", got, err)
+	}
+}
+
+// Results hands the implementation's error to the caller as
+// ipcimpl.ServerError makes it, without writing results.
+func TestResultsImplementationError(t *testing.T) {
+	implErr := errors.New("impl failed")
+	err := ipcimpl.Results(nil, &get, capnp.ObjectSize{DataSize: 8}, implErr, func(capnp.Struct) error {
+		t.Error("write called for a failed implementation")
+		return nil
+	})
+	if !errors.Is(err, implErr) || err.Error() != ipcimpl.ServerError(implErr).Error() {
+		t.Errorf("Results = %v; want ipcimpl.ServerError(%v)", err, implErr)
+	}
+	unimpl := fmt.Errorf("old server: %w", ipc.ErrUnimplemented)
+	var exc *capnprpc.Exception
+	if err := ipcimpl.Results(nil, &get, capnp.ObjectSize{}, unimpl, nil); !errors.As(err, &exc) || exc.Type != capnprpc.Unimplemented {
+		t.Errorf("Results(…, %v, …) = %v; want the unimplemented exception ipcimpl.ServerError makes", unimpl, err)
+	}
+}
+
+// LocalServer finds no adapter behind a null capability or one the peer
+// serves.
+func TestLocalServerOfRemoteCapability(t *testing.T) {
+	if s := ipcimpl.LocalServer(nil); s != nil {
+		t.Errorf("LocalServer(nil) = %v; want nil", s)
+	}
+	remote := pipe(t, failing("x"))
+	if s := ipcimpl.LocalServer(remote); s != nil {
+		t.Errorf("LocalServer(remote) = %v; want nil", s)
+	}
 }

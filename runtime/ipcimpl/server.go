@@ -40,18 +40,22 @@ func NewServer(s capnprpc.Server, impl any) *capnprpc.Capability {
 }
 
 // LocalServer returns the generated adapter behind c when c is served in
-// this process, so that an object of this process that comes back over a
-// connection is handed back as the Go implementation itself rather than a
-// client that calls it through the engine.
-func LocalServer(c *capnprpc.Capability) (capnprpc.Server, bool) {
+// this process, and nil otherwise (c nil included), so that an object of
+// this process that comes back over a connection is handed back as the Go
+// implementation itself rather than a client that calls it through the
+// engine. A generated ImportX type-switches on it.
+func LocalServer(c *capnprpc.Capability) capnprpc.Server {
+	if c == nil {
+		return nil
+	}
 	s, ok := c.Server()
 	if !ok {
-		return nil, false
+		return nil
 	}
 	if cs, ok := s.(*closingServer); ok {
-		return cs.Server, true
+		return cs.Server
 	}
-	return s, true
+	return s
 }
 
 // liveServers counts the capabilities serving each pointer implementation
@@ -114,9 +118,20 @@ func ParamsError(m *capnprpc.Method, err error) error {
 	return &ipc.Error{Method: m.Name, Err: err}
 }
 
-// Results allocates the results struct of a call to m, of size sz, and
-// writes them with write, which is not retained.
-func Results(call *capnprpc.Call, m *capnprpc.Method, sz capnp.ObjectSize, write func(capnp.Struct) error) error {
+// Results finishes a served call to m: when implErr, the error the
+// implementation returned, is nil, it allocates the results struct, of
+// size sz, and writes the results into it with write, which is not
+// retained; otherwise it returns ServerError(implErr) and write is not
+// called. A generated server method ends with
+//
+//	quotient, remainder, err := s.impl.Split(ctx, a, b)
+//	return ipcimpl.Results(call, &methodMethodsSplit, capnp.ObjectSize{…}, err, func(r capnp.Struct) error { … })
+//
+// (a method without an error result passes nil).
+func Results(call *capnprpc.Call, m *capnprpc.Method, sz capnp.ObjectSize, implErr error, write func(capnp.Struct) error) error {
+	if implErr != nil {
+		return ServerError(implErr)
+	}
 	r, err := call.AllocResults(sz)
 	if err != nil {
 		return &ipc.Error{Method: m.Name, Err: err}
