@@ -1186,10 +1186,10 @@ func readChain_connectBlock_Params(p Chain_connectBlock_Params, block *chain.Blo
 
 // writeChain_updateSetting_Params writes the arguments of a call to chain.Chain.UpdateSetting into p.
 func writeChain_updateSetting_Params(p Chain_updateSetting_Params, name string, update chain.SettingsUpdate) error {
-	if err := p.SetName(name); err != nil {
-		return ipc.InField("name", err)
-	}
-	return ipc.InField("update", ipcimpl.SetCap(capnp.Struct(p), 1, ExportSettingsUpdate(update)))
+	var fields ipcimpl.Fields
+	fields.Check("name", p.SetName(name))
+	fields.Check("update", ipcimpl.SetCap(capnp.Struct(p), 1, ExportSettingsUpdate(update)))
+	return fields.Err()
 }
 
 // readChain_updateSetting_Params reads the arguments of a call to chain.Chain.UpdateSetting from p.

@@ -174,62 +174,46 @@ func ImportWallet(c *ipc.Capability) converts.Wallet {
 
 // writeWallet_double_Params writes the arguments of a call to converts.Wallet.Double into p.
 func writeWallet_double_Params(p Wallet_double_Params, a converts.Amount, labels []converts.Label, maybe *converts.Amount) error {
-	aWire, err := p.NewA()
-	if err != nil {
-		return ipc.InField("a", err)
+	var fields ipcimpl.Fields
+	if aWire, err := p.NewA(); fields.Check("a", err) {
+		fields.Check("a", writeAmount(aWire, &a))
 	}
-	if err := writeAmount(aWire, &a); err != nil {
-		return ipc.InField("a", err)
-	}
-	if err := writeLabelList(ipcimpl.Field(p, 1), labels); err != nil {
-		return ipc.InField("labels", err)
-	}
-	return ipc.InField("maybe", writeOptionalAmount(ipcimpl.Field(p, 2), maybe))
+	fields.Check("labels", writeLabelList(ipcimpl.Field(p, 1), labels))
+	fields.Check("maybe", writeOptionalAmount(ipcimpl.Field(p, 2), maybe))
+	return fields.Err()
 }
 
 // readWallet_double_Params reads the arguments of a call to converts.Wallet.Double from p.
 func readWallet_double_Params(p Wallet_double_Params, a *converts.Amount, labels *[]converts.Label, maybe **converts.Amount) error {
-	aWire, err := p.A()
-	if err != nil {
-		return ipc.InField("a", err)
+	var fields ipcimpl.Fields
+	if aWire, err := p.A(); fields.Check("a", err) {
+		fields.Check("a", readAmount(aWire, a))
 	}
-	if err := readAmount(aWire, a); err != nil {
-		return ipc.InField("a", err)
-	}
-	if err := readLabelList(ipcimpl.Field(p, 1), labels); err != nil {
-		return ipc.InField("labels", err)
-	}
-	return ipc.InField("maybe", readOptionalAmount(ipcimpl.Field(p, 2), maybe))
+	fields.Check("labels", readLabelList(ipcimpl.Field(p, 1), labels))
+	fields.Check("maybe", readOptionalAmount(ipcimpl.Field(p, 2), maybe))
+	return fields.Err()
 }
 
 // writeWallet_double_Results writes the results of converts.Wallet.Double into p.
 func writeWallet_double_Results(p Wallet_double_Results, result converts.Amount, result1 []converts.Label, result2 *converts.Amount) error {
-	resultWire, err := p.NewResult()
-	if err != nil {
-		return ipc.InField("result", err)
+	var fields ipcimpl.Fields
+	if resultWire, err := p.NewResult(); fields.Check("result", err) {
+		fields.Check("result", writeAmount(resultWire, &result))
 	}
-	if err := writeAmount(resultWire, &result); err != nil {
-		return ipc.InField("result", err)
-	}
-	if err := writeLabelList(ipcimpl.Field(p, 1), result1); err != nil {
-		return ipc.InField("result1", err)
-	}
-	return ipc.InField("result2", writeOptionalAmount(ipcimpl.Field(p, 2), result2))
+	fields.Check("result1", writeLabelList(ipcimpl.Field(p, 1), result1))
+	fields.Check("result2", writeOptionalAmount(ipcimpl.Field(p, 2), result2))
+	return fields.Err()
 }
 
 // readWallet_double_Results reads the results of converts.Wallet.Double from p.
 func readWallet_double_Results(p Wallet_double_Results, result *converts.Amount, result1 *[]converts.Label, result2 **converts.Amount) error {
-	resultWire, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
+	var fields ipcimpl.Fields
+	if resultWire, err := p.Result(); fields.Check("result", err) {
+		fields.Check("result", readAmount(resultWire, result))
 	}
-	if err := readAmount(resultWire, result); err != nil {
-		return ipc.InField("result", err)
-	}
-	if err := readLabelList(ipcimpl.Field(p, 1), result1); err != nil {
-		return ipc.InField("result1", err)
-	}
-	return ipc.InField("result2", readOptionalAmount(ipcimpl.Field(p, 2), result2))
+	fields.Check("result1", readLabelList(ipcimpl.Field(p, 1), result1))
+	fields.Check("result2", readOptionalAmount(ipcimpl.Field(p, 2), result2))
+	return fields.Err()
 }
 
 // WriteAmountWire writes v into s.

@@ -291,82 +291,54 @@ func readEnums_echoValues_Results(p Enums_echoValues_Results, result *enums.Valu
 
 // WriteValues writes v into s.
 func WriteValues(s Values, v *enums.Values) error {
-	colorWire, err := ipc.EnumValue(v.Color)
-	if err != nil {
-		return ipc.InField("Color", err)
+	var fields ipcimpl.Fields
+	if colorWire, err := ipc.EnumValue(v.Color); fields.Check("Color", err) {
+		s.SetColor(Color(colorWire))
 	}
-	s.SetColor(Color(colorWire))
 	s.SetSize(Size(v.Size))
-	if err := writeColorList(ipcimpl.Field(s, 0), v.Colors); err != nil {
-		return ipc.InField("Colors", err)
-	}
-	if err := writeSizeList(ipcimpl.Field(s, 1), v.Sizes); err != nil {
-		return ipc.InField("Sizes", err)
-	}
-	if err := writeColorStringMap(ipcimpl.Field(s, 2), v.ByColor); err != nil {
-		return ipc.InField("ByColor", err)
-	}
-	if err := writeStringColorMap(ipcimpl.Field(s, 3), v.Named); err != nil {
-		return ipc.InField("Named", err)
-	}
+	fields.Check("Colors", writeColorList(ipcimpl.Field(s, 0), v.Colors))
+	fields.Check("Sizes", writeSizeList(ipcimpl.Field(s, 1), v.Sizes))
+	fields.Check("ByColor", writeColorStringMap(ipcimpl.Field(s, 2), v.ByColor))
+	fields.Check("Named", writeStringColorMap(ipcimpl.Field(s, 3), v.Named))
 	if v.Maybe != nil {
-		maybeWire, err := ipc.EnumValue(*v.Maybe)
-		if err != nil {
-			return ipc.InField("Maybe", err)
+		if maybeWire, err := ipc.EnumValue(*v.Maybe); fields.Check("Maybe", err) {
+			s.SetMaybe(Color(maybeWire))
+			s.SetHasMaybe(true)
 		}
-		s.SetMaybe(Color(maybeWire))
-		s.SetHasMaybe(true)
 	}
-	if err := writeOptionalSizeList(ipcimpl.Field(s, 4), v.Maybes); err != nil {
-		return ipc.InField("Maybes", err)
-	}
+	fields.Check("Maybes", writeOptionalSizeList(ipcimpl.Field(s, 4), v.Maybes))
 	if v.MaybeS != nil {
 		s.SetMaybeS(Size(*v.MaybeS))
 		s.SetHasMaybeS(true)
 	}
-	if err := writeStringOptionalSizeMap(ipcimpl.Field(s, 5), v.SizesBy); err != nil {
-		return ipc.InField("SizesBy", err)
-	}
-	return ipc.InField("ColorBy", writeSizeOptionalColorMap(ipcimpl.Field(s, 6), v.ColorBy))
+	fields.Check("SizesBy", writeStringOptionalSizeMap(ipcimpl.Field(s, 5), v.SizesBy))
+	fields.Check("ColorBy", writeSizeOptionalColorMap(ipcimpl.Field(s, 6), v.ColorBy))
+	return fields.Err()
 }
 
 // ReadValues reads s into v.
 func ReadValues(s Values, v *enums.Values) error {
+	var fields ipcimpl.Fields
 	v.Color = enums.Color(s.Color())
-	size, err := ipc.EnumFromWire[enums.Size](s.Size())
-	if err != nil {
-		return ipc.InField("Size", err)
+	if size, err := ipc.EnumFromWire[enums.Size](s.Size()); fields.Check("Size", err) {
+		v.Size = size
 	}
-	v.Size = size
-	if err := readColorList(ipcimpl.Field(s, 0), &v.Colors); err != nil {
-		return ipc.InField("Colors", err)
-	}
-	if err := readSizeList(ipcimpl.Field(s, 1), &v.Sizes); err != nil {
-		return ipc.InField("Sizes", err)
-	}
-	if err := readColorStringMap(ipcimpl.Field(s, 2), &v.ByColor); err != nil {
-		return ipc.InField("ByColor", err)
-	}
-	if err := readStringColorMap(ipcimpl.Field(s, 3), &v.Named); err != nil {
-		return ipc.InField("Named", err)
-	}
+	fields.Check("Colors", readColorList(ipcimpl.Field(s, 0), &v.Colors))
+	fields.Check("Sizes", readSizeList(ipcimpl.Field(s, 1), &v.Sizes))
+	fields.Check("ByColor", readColorStringMap(ipcimpl.Field(s, 2), &v.ByColor))
+	fields.Check("Named", readStringColorMap(ipcimpl.Field(s, 3), &v.Named))
 	v.Maybe = ipcimpl.Optional(s.HasMaybe(), enums.Color(s.Maybe()))
-	if err := readOptionalSizeList(ipcimpl.Field(s, 4), &v.Maybes); err != nil {
-		return ipc.InField("Maybes", err)
-	}
+	fields.Check("Maybes", readOptionalSizeList(ipcimpl.Field(s, 4), &v.Maybes))
 	if s.HasMaybeS() {
 		maybeS := new(enums.Size)
-		maybeSWire, err := ipc.EnumFromWire[enums.Size](s.MaybeS())
-		if err != nil {
-			return ipc.InField("MaybeS", err)
+		if maybeSWire, err := ipc.EnumFromWire[enums.Size](s.MaybeS()); fields.Check("MaybeS", err) {
+			*maybeS = maybeSWire
+			v.MaybeS = maybeS
 		}
-		*maybeS = maybeSWire
-		v.MaybeS = maybeS
 	}
-	if err := readStringOptionalSizeMap(ipcimpl.Field(s, 5), &v.SizesBy); err != nil {
-		return ipc.InField("SizesBy", err)
-	}
-	return ipc.InField("ColorBy", readSizeOptionalColorMap(ipcimpl.Field(s, 6), &v.ColorBy))
+	fields.Check("SizesBy", readStringOptionalSizeMap(ipcimpl.Field(s, 5), &v.SizesBy))
+	fields.Check("ColorBy", readSizeOptionalColorMap(ipcimpl.Field(s, 6), &v.ColorBy))
+	return fields.Err()
 }
 
 // writeColorList points at at a new list holding v; a nil v leaves at null.

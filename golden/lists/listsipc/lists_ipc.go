@@ -297,156 +297,64 @@ func ReadPoint(s Point, v *lists.Point) error {
 
 // WriteValues writes v into s.
 func WriteValues(s Values, v *lists.Values) error {
-	if err := writeInt64List(ipcimpl.Field(s, 0), v.Ints); err != nil {
-		return ipc.InField("Ints", err)
-	}
-	if err := writeInt8List(ipcimpl.Field(s, 1), v.Small); err != nil {
-		return ipc.InField("Small", err)
-	}
-	if err := writeBoolList(ipcimpl.Field(s, 2), v.Bools); err != nil {
-		return ipc.InField("Bools", err)
-	}
-	if err := writeFloat64List(ipcimpl.Field(s, 3), v.Floats); err != nil {
-		return ipc.InField("Floats", err)
-	}
-	if err := writeFloat32List(ipcimpl.Field(s, 4), v.Float32s); err != nil {
-		return ipc.InField("Float32s", err)
-	}
-	if err := writeUintList(ipcimpl.Field(s, 5), v.Uints); err != nil {
-		return ipc.InField("Uints", err)
-	}
-	if err := writeDurationList(ipcimpl.Field(s, 6), v.Durations); err != nil {
-		return ipc.InField("Durations", err)
-	}
-	if err := writeStringList(ipcimpl.Field(s, 7), v.Strings); err != nil {
-		return ipc.InField("Strings", err)
-	}
-	if err := writeBytesList(ipcimpl.Field(s, 8), v.Bytes); err != nil {
-		return ipc.InField("Bytes", err)
-	}
-	if err := writeBytes32List(ipcimpl.Field(s, 9), v.Hashes); err != nil {
-		return ipc.InField("Hashes", err)
-	}
-	if err := writeInt32ListList(ipcimpl.Field(s, 10), v.Nested); err != nil {
-		return ipc.InField("Nested", err)
-	}
-	if err := writeStringListListList(ipcimpl.Field(s, 11), v.Deep); err != nil {
-		return ipc.InField("Deep", err)
-	}
-	if err := writeMatrix(ipcimpl.Field(s, 12), v.Matrix); err != nil {
-		return ipc.InField("Matrix", err)
-	}
-	if err := writePointList(ipcimpl.Field(s, 13), v.Points); err != nil {
-		return ipc.InField("Points", err)
-	}
-	if err := writeUint16Array4(ipcimpl.Field(s, 14), v.Ports); err != nil {
-		return ipc.InField("Ports", err)
-	}
-	if err := writePorts(ipcimpl.Field(s, 15), v.Named); err != nil {
-		return ipc.InField("Named", err)
-	}
-	if err := writeInt32Array3Array2(ipcimpl.Field(s, 16), v.Grid); err != nil {
-		return ipc.InField("Grid", err)
-	}
-	if err := writeUint16Array4List(ipcimpl.Field(s, 17), v.PortLists); err != nil {
-		return ipc.InField("PortLists", err)
-	}
-	if err := writePointArray3(ipcimpl.Field(s, 18), v.Arrays); err != nil {
-		return ipc.InField("Arrays", err)
-	}
-	if err := writeBytesArray3(ipcimpl.Field(s, 19), v.Bytes3); err != nil {
-		return ipc.InField("Bytes3", err)
-	}
-	if err := writeOptionalInt32List(ipcimpl.Field(s, 20), v.MaybeInts); err != nil {
-		return ipc.InField("MaybeInts", err)
-	}
-	if err := writeOptionalStringList(ipcimpl.Field(s, 21), v.MaybeStrings); err != nil {
-		return ipc.InField("MaybeStrings", err)
-	}
-	if err := writeOptionalPointList(ipcimpl.Field(s, 22), v.MaybePoints); err != nil {
-		return ipc.InField("MaybePoints", err)
-	}
-	if err := writeOptionalUint8Array2(ipcimpl.Field(s, 23), v.MaybePair); err != nil {
-		return ipc.InField("MaybePair", err)
-	}
-	return ipc.InField("MaybeMatrix", writeOptionalFloat64ListList(ipcimpl.Field(s, 24), v.MaybeMatrix))
+	var fields ipcimpl.Fields
+	fields.Check("Ints", writeInt64List(ipcimpl.Field(s, 0), v.Ints))
+	fields.Check("Small", writeInt8List(ipcimpl.Field(s, 1), v.Small))
+	fields.Check("Bools", writeBoolList(ipcimpl.Field(s, 2), v.Bools))
+	fields.Check("Floats", writeFloat64List(ipcimpl.Field(s, 3), v.Floats))
+	fields.Check("Float32s", writeFloat32List(ipcimpl.Field(s, 4), v.Float32s))
+	fields.Check("Uints", writeUintList(ipcimpl.Field(s, 5), v.Uints))
+	fields.Check("Durations", writeDurationList(ipcimpl.Field(s, 6), v.Durations))
+	fields.Check("Strings", writeStringList(ipcimpl.Field(s, 7), v.Strings))
+	fields.Check("Bytes", writeBytesList(ipcimpl.Field(s, 8), v.Bytes))
+	fields.Check("Hashes", writeBytes32List(ipcimpl.Field(s, 9), v.Hashes))
+	fields.Check("Nested", writeInt32ListList(ipcimpl.Field(s, 10), v.Nested))
+	fields.Check("Deep", writeStringListListList(ipcimpl.Field(s, 11), v.Deep))
+	fields.Check("Matrix", writeMatrix(ipcimpl.Field(s, 12), v.Matrix))
+	fields.Check("Points", writePointList(ipcimpl.Field(s, 13), v.Points))
+	fields.Check("Ports", writeUint16Array4(ipcimpl.Field(s, 14), v.Ports))
+	fields.Check("Named", writePorts(ipcimpl.Field(s, 15), v.Named))
+	fields.Check("Grid", writeInt32Array3Array2(ipcimpl.Field(s, 16), v.Grid))
+	fields.Check("PortLists", writeUint16Array4List(ipcimpl.Field(s, 17), v.PortLists))
+	fields.Check("Arrays", writePointArray3(ipcimpl.Field(s, 18), v.Arrays))
+	fields.Check("Bytes3", writeBytesArray3(ipcimpl.Field(s, 19), v.Bytes3))
+	fields.Check("MaybeInts", writeOptionalInt32List(ipcimpl.Field(s, 20), v.MaybeInts))
+	fields.Check("MaybeStrings", writeOptionalStringList(ipcimpl.Field(s, 21), v.MaybeStrings))
+	fields.Check("MaybePoints", writeOptionalPointList(ipcimpl.Field(s, 22), v.MaybePoints))
+	fields.Check("MaybePair", writeOptionalUint8Array2(ipcimpl.Field(s, 23), v.MaybePair))
+	fields.Check("MaybeMatrix", writeOptionalFloat64ListList(ipcimpl.Field(s, 24), v.MaybeMatrix))
+	return fields.Err()
 }
 
 // ReadValues reads s into v.
 func ReadValues(s Values, v *lists.Values) error {
-	if err := readInt64List(ipcimpl.Field(s, 0), &v.Ints); err != nil {
-		return ipc.InField("Ints", err)
-	}
-	if err := readInt8List(ipcimpl.Field(s, 1), &v.Small); err != nil {
-		return ipc.InField("Small", err)
-	}
-	if err := readBoolList(ipcimpl.Field(s, 2), &v.Bools); err != nil {
-		return ipc.InField("Bools", err)
-	}
-	if err := readFloat64List(ipcimpl.Field(s, 3), &v.Floats); err != nil {
-		return ipc.InField("Floats", err)
-	}
-	if err := readFloat32List(ipcimpl.Field(s, 4), &v.Float32s); err != nil {
-		return ipc.InField("Float32s", err)
-	}
-	if err := readUintList(ipcimpl.Field(s, 5), &v.Uints); err != nil {
-		return ipc.InField("Uints", err)
-	}
-	if err := readDurationList(ipcimpl.Field(s, 6), &v.Durations); err != nil {
-		return ipc.InField("Durations", err)
-	}
-	if err := readStringList(ipcimpl.Field(s, 7), &v.Strings); err != nil {
-		return ipc.InField("Strings", err)
-	}
-	if err := readBytesList(ipcimpl.Field(s, 8), &v.Bytes); err != nil {
-		return ipc.InField("Bytes", err)
-	}
-	if err := readBytes32List(ipcimpl.Field(s, 9), &v.Hashes); err != nil {
-		return ipc.InField("Hashes", err)
-	}
-	if err := readInt32ListList(ipcimpl.Field(s, 10), &v.Nested); err != nil {
-		return ipc.InField("Nested", err)
-	}
-	if err := readStringListListList(ipcimpl.Field(s, 11), &v.Deep); err != nil {
-		return ipc.InField("Deep", err)
-	}
-	if err := readMatrix(ipcimpl.Field(s, 12), &v.Matrix); err != nil {
-		return ipc.InField("Matrix", err)
-	}
-	if err := readPointList(ipcimpl.Field(s, 13), &v.Points); err != nil {
-		return ipc.InField("Points", err)
-	}
-	if err := readUint16Array4(ipcimpl.Field(s, 14), &v.Ports); err != nil {
-		return ipc.InField("Ports", err)
-	}
-	if err := readPorts(ipcimpl.Field(s, 15), &v.Named); err != nil {
-		return ipc.InField("Named", err)
-	}
-	if err := readInt32Array3Array2(ipcimpl.Field(s, 16), &v.Grid); err != nil {
-		return ipc.InField("Grid", err)
-	}
-	if err := readUint16Array4List(ipcimpl.Field(s, 17), &v.PortLists); err != nil {
-		return ipc.InField("PortLists", err)
-	}
-	if err := readPointArray3(ipcimpl.Field(s, 18), &v.Arrays); err != nil {
-		return ipc.InField("Arrays", err)
-	}
-	if err := readBytesArray3(ipcimpl.Field(s, 19), &v.Bytes3); err != nil {
-		return ipc.InField("Bytes3", err)
-	}
-	if err := readOptionalInt32List(ipcimpl.Field(s, 20), &v.MaybeInts); err != nil {
-		return ipc.InField("MaybeInts", err)
-	}
-	if err := readOptionalStringList(ipcimpl.Field(s, 21), &v.MaybeStrings); err != nil {
-		return ipc.InField("MaybeStrings", err)
-	}
-	if err := readOptionalPointList(ipcimpl.Field(s, 22), &v.MaybePoints); err != nil {
-		return ipc.InField("MaybePoints", err)
-	}
-	if err := readOptionalUint8Array2(ipcimpl.Field(s, 23), &v.MaybePair); err != nil {
-		return ipc.InField("MaybePair", err)
-	}
-	return ipc.InField("MaybeMatrix", readOptionalFloat64ListList(ipcimpl.Field(s, 24), &v.MaybeMatrix))
+	var fields ipcimpl.Fields
+	fields.Check("Ints", readInt64List(ipcimpl.Field(s, 0), &v.Ints))
+	fields.Check("Small", readInt8List(ipcimpl.Field(s, 1), &v.Small))
+	fields.Check("Bools", readBoolList(ipcimpl.Field(s, 2), &v.Bools))
+	fields.Check("Floats", readFloat64List(ipcimpl.Field(s, 3), &v.Floats))
+	fields.Check("Float32s", readFloat32List(ipcimpl.Field(s, 4), &v.Float32s))
+	fields.Check("Uints", readUintList(ipcimpl.Field(s, 5), &v.Uints))
+	fields.Check("Durations", readDurationList(ipcimpl.Field(s, 6), &v.Durations))
+	fields.Check("Strings", readStringList(ipcimpl.Field(s, 7), &v.Strings))
+	fields.Check("Bytes", readBytesList(ipcimpl.Field(s, 8), &v.Bytes))
+	fields.Check("Hashes", readBytes32List(ipcimpl.Field(s, 9), &v.Hashes))
+	fields.Check("Nested", readInt32ListList(ipcimpl.Field(s, 10), &v.Nested))
+	fields.Check("Deep", readStringListListList(ipcimpl.Field(s, 11), &v.Deep))
+	fields.Check("Matrix", readMatrix(ipcimpl.Field(s, 12), &v.Matrix))
+	fields.Check("Points", readPointList(ipcimpl.Field(s, 13), &v.Points))
+	fields.Check("Ports", readUint16Array4(ipcimpl.Field(s, 14), &v.Ports))
+	fields.Check("Named", readPorts(ipcimpl.Field(s, 15), &v.Named))
+	fields.Check("Grid", readInt32Array3Array2(ipcimpl.Field(s, 16), &v.Grid))
+	fields.Check("PortLists", readUint16Array4List(ipcimpl.Field(s, 17), &v.PortLists))
+	fields.Check("Arrays", readPointArray3(ipcimpl.Field(s, 18), &v.Arrays))
+	fields.Check("Bytes3", readBytesArray3(ipcimpl.Field(s, 19), &v.Bytes3))
+	fields.Check("MaybeInts", readOptionalInt32List(ipcimpl.Field(s, 20), &v.MaybeInts))
+	fields.Check("MaybeStrings", readOptionalStringList(ipcimpl.Field(s, 21), &v.MaybeStrings))
+	fields.Check("MaybePoints", readOptionalPointList(ipcimpl.Field(s, 22), &v.MaybePoints))
+	fields.Check("MaybePair", readOptionalUint8Array2(ipcimpl.Field(s, 23), &v.MaybePair))
+	fields.Check("MaybeMatrix", readOptionalFloat64ListList(ipcimpl.Field(s, 24), &v.MaybeMatrix))
+	return fields.Err()
 }
 
 // writeInt32ListList points at at a new list holding v; a nil v leaves at null.

@@ -263,96 +263,44 @@ func ReadItem(s Item, v *maps.Item) error {
 
 // WriteValues writes v into s.
 func WriteValues(s Values, v *maps.Values) error {
-	if err := writeStringInt64Map(ipcimpl.Field(s, 0), v.Counts); err != nil {
-		return ipc.InField("Counts", err)
-	}
-	if err := writeInt32StringListMap(ipcimpl.Field(s, 1), v.Lists); err != nil {
-		return ipc.InField("Lists", err)
-	}
-	if err := writeStringItemMap(ipcimpl.Field(s, 2), v.Items); err != nil {
-		return ipc.InField("Items", err)
-	}
-	if err := writeBytes4BoolMap(ipcimpl.Field(s, 3), v.Set); err != nil {
-		return ipc.InField("Set", err)
-	}
-	if err := writeBoolStringMap(ipcimpl.Field(s, 4), v.Flags); err != nil {
-		return ipc.InField("Flags", err)
-	}
-	if err := writeFloat64Uint8Map(ipcimpl.Field(s, 5), v.Floats); err != nil {
-		return ipc.InField("Floats", err)
-	}
-	if err := writeUintIntMap(ipcimpl.Field(s, 6), v.Uints); err != nil {
-		return ipc.InField("Uints", err)
-	}
-	if err := writeStringStringInt32MapMap(ipcimpl.Field(s, 7), v.Nested); err != nil {
-		return ipc.InField("Nested", err)
-	}
-	if err := writeInt64BytesMap(ipcimpl.Field(s, 8), v.Bytes); err != nil {
-		return ipc.InField("Bytes", err)
-	}
-	if err := writeIndex(ipcimpl.Field(s, 9), v.Index); err != nil {
-		return ipc.InField("Index", err)
-	}
-	if err := writeStringInt32MapList(ipcimpl.Field(s, 10), v.ListOfM); err != nil {
-		return ipc.InField("ListOfM", err)
-	}
-	if err := writeStringOptionalInt32Map(ipcimpl.Field(s, 11), v.MaybeCounts); err != nil {
-		return ipc.InField("MaybeCounts", err)
-	}
-	if err := writeStringOptionalItemMap(ipcimpl.Field(s, 12), v.MaybeItems); err != nil {
-		return ipc.InField("MaybeItems", err)
-	}
-	if err := writeInt64OptionalStringMap(ipcimpl.Field(s, 13), v.MaybeNames); err != nil {
-		return ipc.InField("MaybeNames", err)
-	}
-	return ipc.InField("MaybeLists", writeStringOptionalInt32Array2Map(ipcimpl.Field(s, 14), v.MaybeLists))
+	var fields ipcimpl.Fields
+	fields.Check("Counts", writeStringInt64Map(ipcimpl.Field(s, 0), v.Counts))
+	fields.Check("Lists", writeInt32StringListMap(ipcimpl.Field(s, 1), v.Lists))
+	fields.Check("Items", writeStringItemMap(ipcimpl.Field(s, 2), v.Items))
+	fields.Check("Set", writeBytes4BoolMap(ipcimpl.Field(s, 3), v.Set))
+	fields.Check("Flags", writeBoolStringMap(ipcimpl.Field(s, 4), v.Flags))
+	fields.Check("Floats", writeFloat64Uint8Map(ipcimpl.Field(s, 5), v.Floats))
+	fields.Check("Uints", writeUintIntMap(ipcimpl.Field(s, 6), v.Uints))
+	fields.Check("Nested", writeStringStringInt32MapMap(ipcimpl.Field(s, 7), v.Nested))
+	fields.Check("Bytes", writeInt64BytesMap(ipcimpl.Field(s, 8), v.Bytes))
+	fields.Check("Index", writeIndex(ipcimpl.Field(s, 9), v.Index))
+	fields.Check("ListOfM", writeStringInt32MapList(ipcimpl.Field(s, 10), v.ListOfM))
+	fields.Check("MaybeCounts", writeStringOptionalInt32Map(ipcimpl.Field(s, 11), v.MaybeCounts))
+	fields.Check("MaybeItems", writeStringOptionalItemMap(ipcimpl.Field(s, 12), v.MaybeItems))
+	fields.Check("MaybeNames", writeInt64OptionalStringMap(ipcimpl.Field(s, 13), v.MaybeNames))
+	fields.Check("MaybeLists", writeStringOptionalInt32Array2Map(ipcimpl.Field(s, 14), v.MaybeLists))
+	return fields.Err()
 }
 
 // ReadValues reads s into v.
 func ReadValues(s Values, v *maps.Values) error {
-	if err := readStringInt64Map(ipcimpl.Field(s, 0), &v.Counts); err != nil {
-		return ipc.InField("Counts", err)
-	}
-	if err := readInt32StringListMap(ipcimpl.Field(s, 1), &v.Lists); err != nil {
-		return ipc.InField("Lists", err)
-	}
-	if err := readStringItemMap(ipcimpl.Field(s, 2), &v.Items); err != nil {
-		return ipc.InField("Items", err)
-	}
-	if err := readBytes4BoolMap(ipcimpl.Field(s, 3), &v.Set); err != nil {
-		return ipc.InField("Set", err)
-	}
-	if err := readBoolStringMap(ipcimpl.Field(s, 4), &v.Flags); err != nil {
-		return ipc.InField("Flags", err)
-	}
-	if err := readFloat64Uint8Map(ipcimpl.Field(s, 5), &v.Floats); err != nil {
-		return ipc.InField("Floats", err)
-	}
-	if err := readUintIntMap(ipcimpl.Field(s, 6), &v.Uints); err != nil {
-		return ipc.InField("Uints", err)
-	}
-	if err := readStringStringInt32MapMap(ipcimpl.Field(s, 7), &v.Nested); err != nil {
-		return ipc.InField("Nested", err)
-	}
-	if err := readInt64BytesMap(ipcimpl.Field(s, 8), &v.Bytes); err != nil {
-		return ipc.InField("Bytes", err)
-	}
-	if err := readIndex(ipcimpl.Field(s, 9), &v.Index); err != nil {
-		return ipc.InField("Index", err)
-	}
-	if err := readStringInt32MapList(ipcimpl.Field(s, 10), &v.ListOfM); err != nil {
-		return ipc.InField("ListOfM", err)
-	}
-	if err := readStringOptionalInt32Map(ipcimpl.Field(s, 11), &v.MaybeCounts); err != nil {
-		return ipc.InField("MaybeCounts", err)
-	}
-	if err := readStringOptionalItemMap(ipcimpl.Field(s, 12), &v.MaybeItems); err != nil {
-		return ipc.InField("MaybeItems", err)
-	}
-	if err := readInt64OptionalStringMap(ipcimpl.Field(s, 13), &v.MaybeNames); err != nil {
-		return ipc.InField("MaybeNames", err)
-	}
-	return ipc.InField("MaybeLists", readStringOptionalInt32Array2Map(ipcimpl.Field(s, 14), &v.MaybeLists))
+	var fields ipcimpl.Fields
+	fields.Check("Counts", readStringInt64Map(ipcimpl.Field(s, 0), &v.Counts))
+	fields.Check("Lists", readInt32StringListMap(ipcimpl.Field(s, 1), &v.Lists))
+	fields.Check("Items", readStringItemMap(ipcimpl.Field(s, 2), &v.Items))
+	fields.Check("Set", readBytes4BoolMap(ipcimpl.Field(s, 3), &v.Set))
+	fields.Check("Flags", readBoolStringMap(ipcimpl.Field(s, 4), &v.Flags))
+	fields.Check("Floats", readFloat64Uint8Map(ipcimpl.Field(s, 5), &v.Floats))
+	fields.Check("Uints", readUintIntMap(ipcimpl.Field(s, 6), &v.Uints))
+	fields.Check("Nested", readStringStringInt32MapMap(ipcimpl.Field(s, 7), &v.Nested))
+	fields.Check("Bytes", readInt64BytesMap(ipcimpl.Field(s, 8), &v.Bytes))
+	fields.Check("Index", readIndex(ipcimpl.Field(s, 9), &v.Index))
+	fields.Check("ListOfM", readStringInt32MapList(ipcimpl.Field(s, 10), &v.ListOfM))
+	fields.Check("MaybeCounts", readStringOptionalInt32Map(ipcimpl.Field(s, 11), &v.MaybeCounts))
+	fields.Check("MaybeItems", readStringOptionalItemMap(ipcimpl.Field(s, 12), &v.MaybeItems))
+	fields.Check("MaybeNames", readInt64OptionalStringMap(ipcimpl.Field(s, 13), &v.MaybeNames))
+	fields.Check("MaybeLists", readStringOptionalInt32Array2Map(ipcimpl.Field(s, 14), &v.MaybeLists))
+	return fields.Err()
 }
 
 // writeStringInt64Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.

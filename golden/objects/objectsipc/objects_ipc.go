@@ -482,10 +482,10 @@ func readFactory_newCounter_Params(p Factory_newCounter_Params, start *int64) er
 
 // writeFactory_same_Params writes the arguments of a call to objects.Factory.Same into p.
 func writeFactory_same_Params(p Factory_same_Params, a objects.Counter, b objects.Counter) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportCounter(a)); err != nil {
-		return ipc.InField("a", err)
-	}
-	return ipc.InField("b", ipcimpl.SetCap(capnp.Struct(p), 1, ExportCounter(b)))
+	var fields ipcimpl.Fields
+	fields.Check("a", ipcimpl.SetCap(capnp.Struct(p), 0, ExportCounter(a)))
+	fields.Check("b", ipcimpl.SetCap(capnp.Struct(p), 1, ExportCounter(b)))
+	return fields.Err()
 }
 
 // readFactory_same_Params reads the arguments of a call to objects.Factory.Same from p.
@@ -539,28 +539,22 @@ func readFactory_swap_Results(p Factory_swap_Results, result *objects.Bundle) er
 
 // WriteBundle writes v into s.
 func WriteBundle(s Bundle, v *objects.Bundle) error {
-	if err := s.SetName(v.Name); err != nil {
-		return ipc.InField("Name", err)
-	}
-	if err := ipcimpl.SetCap(capnp.Struct(s), 1, ExportCounter(v.Main)); err != nil {
-		return ipc.InField("Main", err)
-	}
-	if err := writeStringCounterMap(ipcimpl.Field(s, 2), v.Named); err != nil {
-		return ipc.InField("Named", err)
-	}
-	return ipc.InField("All", writeCounterList(ipcimpl.Field(s, 3), v.All))
+	var fields ipcimpl.Fields
+	fields.Check("Name", s.SetName(v.Name))
+	fields.Check("Main", ipcimpl.SetCap(capnp.Struct(s), 1, ExportCounter(v.Main)))
+	fields.Check("Named", writeStringCounterMap(ipcimpl.Field(s, 2), v.Named))
+	fields.Check("All", writeCounterList(ipcimpl.Field(s, 3), v.All))
+	return fields.Err()
 }
 
 // ReadBundle reads s into v.
 func ReadBundle(s Bundle, v *objects.Bundle) error {
-	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Name); err != nil {
-		return ipc.InField("Name", err)
-	}
+	var fields ipcimpl.Fields
+	fields.Check("Name", ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Name))
 	v.Main = ImportCounter(ipcimpl.Cap(capnp.Struct(s), 1))
-	if err := readStringCounterMap(ipcimpl.Field(s, 2), &v.Named); err != nil {
-		return ipc.InField("Named", err)
-	}
-	return ipc.InField("All", readCounterList(ipcimpl.Field(s, 3), &v.All))
+	fields.Check("Named", readStringCounterMap(ipcimpl.Field(s, 2), &v.Named))
+	fields.Check("All", readCounterList(ipcimpl.Field(s, 3), &v.All))
+	return fields.Err()
 }
 
 // writeCounterList points at at a new list holding v; a nil v leaves at null.

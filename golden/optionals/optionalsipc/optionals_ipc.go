@@ -334,6 +334,7 @@ func ReadRef(s Ref, v *optionals.Ref) error {
 
 // WriteValues writes v into s.
 func WriteValues(s Values, v *optionals.Values) error {
+	var fields ipcimpl.Fields
 	if v.Int != nil {
 		s.SetInt(*v.Int)
 		s.SetHasInt(true)
@@ -354,143 +355,62 @@ func WriteValues(s Values, v *optionals.Values) error {
 		s.SetDuration(int64(*v.Duration))
 		s.SetHasDuration(true)
 	}
-	if err := writeOptionalString(ipcimpl.Field(s, 0), v.Text); err != nil {
-		return ipc.InField("Text", err)
-	}
-	if err := writeOptionalRef(ipcimpl.Field(s, 1), v.Ref); err != nil {
-		return ipc.InField("Ref", err)
-	}
-	if err := writeOptionalBytes4(ipcimpl.Field(s, 2), v.Hash); err != nil {
-		return ipc.InField("Hash", err)
-	}
-	if err := writeOptionalUint16Array2(ipcimpl.Field(s, 3), v.Ports); err != nil {
-		return ipc.InField("Ports", err)
-	}
-	if err := writeOptionalInt32List(ipcimpl.Field(s, 4), v.Ints); err != nil {
-		return ipc.InField("Ints", err)
-	}
-	if err := writeOptionalRefList(ipcimpl.Field(s, 5), v.Refs); err != nil {
-		return ipc.InField("Refs", err)
-	}
-	if err := writeOptionalStringList(ipcimpl.Field(s, 6), v.Texts); err != nil {
-		return ipc.InField("Texts", err)
-	}
-	if err := writeOptionalBytes4List(ipcimpl.Field(s, 7), v.Hashes); err != nil {
-		return ipc.InField("Hashes", err)
-	}
-	if err := writeStringOptionalInt32Map(ipcimpl.Field(s, 8), v.ByName); err != nil {
-		return ipc.InField("ByName", err)
-	}
-	if err := writeStringOptionalRefMap(ipcimpl.Field(s, 9), v.RefsBy); err != nil {
-		return ipc.InField("RefsBy", err)
-	}
-	if err := writeInt32OptionalStringMap(ipcimpl.Field(s, 10), v.TextsBy); err != nil {
-		return ipc.InField("TextsBy", err)
-	}
-	if err := writeOptionalLabel(ipcimpl.Field(s, 11), v.Label); err != nil {
-		return ipc.InField("Label", err)
-	}
-	if err := writeOptionalLabelList(ipcimpl.Field(s, 12), v.Labels); err != nil {
-		return ipc.InField("Labels", err)
-	}
-	if err := writeLabelOptionalLabelMap(ipcimpl.Field(s, 13), v.LabelsBy); err != nil {
-		return ipc.InField("LabelsBy", err)
-	}
-	if err := writeOptionalUint8Array2(ipcimpl.Field(s, 14), v.Pair); err != nil {
-		return ipc.InField("Pair", err)
-	}
-	if err := writeOptionalDurationList(ipcimpl.Field(s, 15), v.Durations); err != nil {
-		return ipc.InField("Durations", err)
-	}
-	if err := writeOptionalBoolList(ipcimpl.Field(s, 16), v.Flags); err != nil {
-		return ipc.InField("Flags", err)
-	}
-	if err := writeOptionalInt32ListList(ipcimpl.Field(s, 17), v.Grid); err != nil {
-		return ipc.InField("Grid", err)
-	}
-	if err := writeOptionalUint16Array2List(ipcimpl.Field(s, 18), v.PortLists); err != nil {
-		return ipc.InField("PortLists", err)
-	}
-	if err := writeOptionalRefArray2(ipcimpl.Field(s, 19), v.RefPair); err != nil {
-		return ipc.InField("RefPair", err)
-	}
-	if err := writeStringOptionalFloat64Map(ipcimpl.Field(s, 20), v.FloatsBy); err != nil {
-		return ipc.InField("FloatsBy", err)
-	}
-	return ipc.InField("HashesBy", writeStringOptionalBytes4Map(ipcimpl.Field(s, 21), v.HashesBy))
+	fields.Check("Text", writeOptionalString(ipcimpl.Field(s, 0), v.Text))
+	fields.Check("Ref", writeOptionalRef(ipcimpl.Field(s, 1), v.Ref))
+	fields.Check("Hash", writeOptionalBytes4(ipcimpl.Field(s, 2), v.Hash))
+	fields.Check("Ports", writeOptionalUint16Array2(ipcimpl.Field(s, 3), v.Ports))
+	fields.Check("Ints", writeOptionalInt32List(ipcimpl.Field(s, 4), v.Ints))
+	fields.Check("Refs", writeOptionalRefList(ipcimpl.Field(s, 5), v.Refs))
+	fields.Check("Texts", writeOptionalStringList(ipcimpl.Field(s, 6), v.Texts))
+	fields.Check("Hashes", writeOptionalBytes4List(ipcimpl.Field(s, 7), v.Hashes))
+	fields.Check("ByName", writeStringOptionalInt32Map(ipcimpl.Field(s, 8), v.ByName))
+	fields.Check("RefsBy", writeStringOptionalRefMap(ipcimpl.Field(s, 9), v.RefsBy))
+	fields.Check("TextsBy", writeInt32OptionalStringMap(ipcimpl.Field(s, 10), v.TextsBy))
+	fields.Check("Label", writeOptionalLabel(ipcimpl.Field(s, 11), v.Label))
+	fields.Check("Labels", writeOptionalLabelList(ipcimpl.Field(s, 12), v.Labels))
+	fields.Check("LabelsBy", writeLabelOptionalLabelMap(ipcimpl.Field(s, 13), v.LabelsBy))
+	fields.Check("Pair", writeOptionalUint8Array2(ipcimpl.Field(s, 14), v.Pair))
+	fields.Check("Durations", writeOptionalDurationList(ipcimpl.Field(s, 15), v.Durations))
+	fields.Check("Flags", writeOptionalBoolList(ipcimpl.Field(s, 16), v.Flags))
+	fields.Check("Grid", writeOptionalInt32ListList(ipcimpl.Field(s, 17), v.Grid))
+	fields.Check("PortLists", writeOptionalUint16Array2List(ipcimpl.Field(s, 18), v.PortLists))
+	fields.Check("RefPair", writeOptionalRefArray2(ipcimpl.Field(s, 19), v.RefPair))
+	fields.Check("FloatsBy", writeStringOptionalFloat64Map(ipcimpl.Field(s, 20), v.FloatsBy))
+	fields.Check("HashesBy", writeStringOptionalBytes4Map(ipcimpl.Field(s, 21), v.HashesBy))
+	return fields.Err()
 }
 
 // ReadValues reads s into v.
 func ReadValues(s Values, v *optionals.Values) error {
+	var fields ipcimpl.Fields
 	v.Int = ipcimpl.Optional(s.HasInt(), s.Int())
 	v.Uint = ipcimpl.Optional(s.HasUint(), uint(s.Uint()))
 	v.Bool = ipcimpl.Optional(s.HasBool(), s.Bool())
 	v.Float = ipcimpl.Optional(s.HasFloat(), s.Float())
 	v.Duration = ipcimpl.Optional(s.HasDuration(), time.Duration(s.Duration()))
-	if err := readOptionalString(ipcimpl.Field(s, 0), &v.Text); err != nil {
-		return ipc.InField("Text", err)
-	}
-	if err := readOptionalRef(ipcimpl.Field(s, 1), &v.Ref); err != nil {
-		return ipc.InField("Ref", err)
-	}
-	if err := readOptionalBytes4(ipcimpl.Field(s, 2), &v.Hash); err != nil {
-		return ipc.InField("Hash", err)
-	}
-	if err := readOptionalUint16Array2(ipcimpl.Field(s, 3), &v.Ports); err != nil {
-		return ipc.InField("Ports", err)
-	}
-	if err := readOptionalInt32List(ipcimpl.Field(s, 4), &v.Ints); err != nil {
-		return ipc.InField("Ints", err)
-	}
-	if err := readOptionalRefList(ipcimpl.Field(s, 5), &v.Refs); err != nil {
-		return ipc.InField("Refs", err)
-	}
-	if err := readOptionalStringList(ipcimpl.Field(s, 6), &v.Texts); err != nil {
-		return ipc.InField("Texts", err)
-	}
-	if err := readOptionalBytes4List(ipcimpl.Field(s, 7), &v.Hashes); err != nil {
-		return ipc.InField("Hashes", err)
-	}
-	if err := readStringOptionalInt32Map(ipcimpl.Field(s, 8), &v.ByName); err != nil {
-		return ipc.InField("ByName", err)
-	}
-	if err := readStringOptionalRefMap(ipcimpl.Field(s, 9), &v.RefsBy); err != nil {
-		return ipc.InField("RefsBy", err)
-	}
-	if err := readInt32OptionalStringMap(ipcimpl.Field(s, 10), &v.TextsBy); err != nil {
-		return ipc.InField("TextsBy", err)
-	}
-	if err := readOptionalLabel(ipcimpl.Field(s, 11), &v.Label); err != nil {
-		return ipc.InField("Label", err)
-	}
-	if err := readOptionalLabelList(ipcimpl.Field(s, 12), &v.Labels); err != nil {
-		return ipc.InField("Labels", err)
-	}
-	if err := readLabelOptionalLabelMap(ipcimpl.Field(s, 13), &v.LabelsBy); err != nil {
-		return ipc.InField("LabelsBy", err)
-	}
-	if err := readOptionalUint8Array2(ipcimpl.Field(s, 14), &v.Pair); err != nil {
-		return ipc.InField("Pair", err)
-	}
-	if err := readOptionalDurationList(ipcimpl.Field(s, 15), &v.Durations); err != nil {
-		return ipc.InField("Durations", err)
-	}
-	if err := readOptionalBoolList(ipcimpl.Field(s, 16), &v.Flags); err != nil {
-		return ipc.InField("Flags", err)
-	}
-	if err := readOptionalInt32ListList(ipcimpl.Field(s, 17), &v.Grid); err != nil {
-		return ipc.InField("Grid", err)
-	}
-	if err := readOptionalUint16Array2List(ipcimpl.Field(s, 18), &v.PortLists); err != nil {
-		return ipc.InField("PortLists", err)
-	}
-	if err := readOptionalRefArray2(ipcimpl.Field(s, 19), &v.RefPair); err != nil {
-		return ipc.InField("RefPair", err)
-	}
-	if err := readStringOptionalFloat64Map(ipcimpl.Field(s, 20), &v.FloatsBy); err != nil {
-		return ipc.InField("FloatsBy", err)
-	}
-	return ipc.InField("HashesBy", readStringOptionalBytes4Map(ipcimpl.Field(s, 21), &v.HashesBy))
+	fields.Check("Text", readOptionalString(ipcimpl.Field(s, 0), &v.Text))
+	fields.Check("Ref", readOptionalRef(ipcimpl.Field(s, 1), &v.Ref))
+	fields.Check("Hash", readOptionalBytes4(ipcimpl.Field(s, 2), &v.Hash))
+	fields.Check("Ports", readOptionalUint16Array2(ipcimpl.Field(s, 3), &v.Ports))
+	fields.Check("Ints", readOptionalInt32List(ipcimpl.Field(s, 4), &v.Ints))
+	fields.Check("Refs", readOptionalRefList(ipcimpl.Field(s, 5), &v.Refs))
+	fields.Check("Texts", readOptionalStringList(ipcimpl.Field(s, 6), &v.Texts))
+	fields.Check("Hashes", readOptionalBytes4List(ipcimpl.Field(s, 7), &v.Hashes))
+	fields.Check("ByName", readStringOptionalInt32Map(ipcimpl.Field(s, 8), &v.ByName))
+	fields.Check("RefsBy", readStringOptionalRefMap(ipcimpl.Field(s, 9), &v.RefsBy))
+	fields.Check("TextsBy", readInt32OptionalStringMap(ipcimpl.Field(s, 10), &v.TextsBy))
+	fields.Check("Label", readOptionalLabel(ipcimpl.Field(s, 11), &v.Label))
+	fields.Check("Labels", readOptionalLabelList(ipcimpl.Field(s, 12), &v.Labels))
+	fields.Check("LabelsBy", readLabelOptionalLabelMap(ipcimpl.Field(s, 13), &v.LabelsBy))
+	fields.Check("Pair", readOptionalUint8Array2(ipcimpl.Field(s, 14), &v.Pair))
+	fields.Check("Durations", readOptionalDurationList(ipcimpl.Field(s, 15), &v.Durations))
+	fields.Check("Flags", readOptionalBoolList(ipcimpl.Field(s, 16), &v.Flags))
+	fields.Check("Grid", readOptionalInt32ListList(ipcimpl.Field(s, 17), &v.Grid))
+	fields.Check("PortLists", readOptionalUint16Array2List(ipcimpl.Field(s, 18), &v.PortLists))
+	fields.Check("RefPair", readOptionalRefArray2(ipcimpl.Field(s, 19), &v.RefPair))
+	fields.Check("FloatsBy", readStringOptionalFloat64Map(ipcimpl.Field(s, 20), &v.FloatsBy))
+	fields.Check("HashesBy", readStringOptionalBytes4Map(ipcimpl.Field(s, 21), &v.HashesBy))
+	return fields.Err()
 }
 
 // writeOptionalRef writes *v at at; a nil v leaves at null.

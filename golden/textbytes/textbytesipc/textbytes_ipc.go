@@ -293,90 +293,74 @@ func ImportTexts(c *ipc.Capability) textbytes.Texts {
 
 // writeTexts_echo_Params writes the arguments of a call to textbytes.Texts.Echo into p.
 func writeTexts_echo_Params(p Texts_echo_Params, s string, b []byte, h [32]byte) error {
-	if err := p.SetS(s); err != nil {
-		return ipc.InField("s", err)
-	}
-	if err := p.SetB(b); err != nil {
-		return ipc.InField("b", err)
-	}
-	return ipc.InField("h", writeBytes32(ipcimpl.Field(p, 2), h))
+	var fields ipcimpl.Fields
+	fields.Check("s", p.SetS(s))
+	fields.Check("b", p.SetB(b))
+	fields.Check("h", writeBytes32(ipcimpl.Field(p, 2), h))
+	return fields.Err()
 }
 
 // readTexts_echo_Params reads the arguments of a call to textbytes.Texts.Echo from p.
 func readTexts_echo_Params(p Texts_echo_Params, s *string, b *[]byte, h *[32]byte) error {
-	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), s); err != nil {
-		return ipc.InField("s", err)
-	}
-	if err := ipcimpl.ReadData(ipcimpl.Field(p, 1), b); err != nil {
-		return ipc.InField("b", err)
-	}
-	return ipc.InField("h", readBytes32(ipcimpl.Field(p, 2), h))
+	var fields ipcimpl.Fields
+	fields.Check("s", ipcimpl.ReadText(ipcimpl.Field(p, 0), s))
+	fields.Check("b", ipcimpl.ReadData(ipcimpl.Field(p, 1), b))
+	fields.Check("h", readBytes32(ipcimpl.Field(p, 2), h))
+	return fields.Err()
 }
 
 // writeTexts_echo_Results writes the results of textbytes.Texts.Echo into p.
 func writeTexts_echo_Results(p Texts_echo_Results, result string, result1 []byte, result2 [32]byte) error {
-	if err := p.SetResult(result); err != nil {
-		return ipc.InField("result", err)
-	}
-	if err := p.SetResult1(result1); err != nil {
-		return ipc.InField("result1", err)
-	}
-	return ipc.InField("result2", writeBytes32(ipcimpl.Field(p, 2), result2))
+	var fields ipcimpl.Fields
+	fields.Check("result", p.SetResult(result))
+	fields.Check("result1", p.SetResult1(result1))
+	fields.Check("result2", writeBytes32(ipcimpl.Field(p, 2), result2))
+	return fields.Err()
 }
 
 // readTexts_echo_Results reads the results of textbytes.Texts.Echo from p.
 func readTexts_echo_Results(p Texts_echo_Results, result *string, result1 *[]byte, result2 *[32]byte) error {
-	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), result); err != nil {
-		return ipc.InField("result", err)
-	}
-	if err := ipcimpl.ReadData(ipcimpl.Field(p, 1), result1); err != nil {
-		return ipc.InField("result1", err)
-	}
-	return ipc.InField("result2", readBytes32(ipcimpl.Field(p, 2), result2))
+	var fields ipcimpl.Fields
+	fields.Check("result", ipcimpl.ReadText(ipcimpl.Field(p, 0), result))
+	fields.Check("result1", ipcimpl.ReadData(ipcimpl.Field(p, 1), result1))
+	fields.Check("result2", readBytes32(ipcimpl.Field(p, 2), result2))
+	return fields.Err()
 }
 
 // writeTexts_echoNamed_Params writes the arguments of a call to textbytes.Texts.EchoNamed into p.
 func writeTexts_echoNamed_Params(p Texts_echoNamed_Params, n textbytes.Name, b textbytes.Blob, h textbytes.Hash) error {
-	if err := p.SetN(string(n)); err != nil {
-		return ipc.InField("n", err)
-	}
-	if err := p.SetB([]byte(b)); err != nil {
-		return ipc.InField("b", err)
-	}
-	return ipc.InField("h", writeHash(ipcimpl.Field(p, 2), h))
+	var fields ipcimpl.Fields
+	fields.Check("n", p.SetN(string(n)))
+	fields.Check("b", p.SetB([]byte(b)))
+	fields.Check("h", writeHash(ipcimpl.Field(p, 2), h))
+	return fields.Err()
 }
 
 // readTexts_echoNamed_Params reads the arguments of a call to textbytes.Texts.EchoNamed from p.
 func readTexts_echoNamed_Params(p Texts_echoNamed_Params, n *textbytes.Name, b *textbytes.Blob, h *textbytes.Hash) error {
-	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), n); err != nil {
-		return ipc.InField("n", err)
-	}
-	if err := ipcimpl.ReadData(ipcimpl.Field(p, 1), b); err != nil {
-		return ipc.InField("b", err)
-	}
-	return ipc.InField("h", readHash(ipcimpl.Field(p, 2), h))
+	var fields ipcimpl.Fields
+	fields.Check("n", ipcimpl.ReadText(ipcimpl.Field(p, 0), n))
+	fields.Check("b", ipcimpl.ReadData(ipcimpl.Field(p, 1), b))
+	fields.Check("h", readHash(ipcimpl.Field(p, 2), h))
+	return fields.Err()
 }
 
 // writeTexts_echoNamed_Results writes the results of textbytes.Texts.EchoNamed into p.
 func writeTexts_echoNamed_Results(p Texts_echoNamed_Results, result textbytes.Name, result1 textbytes.Blob, result2 textbytes.Hash) error {
-	if err := p.SetResult(string(result)); err != nil {
-		return ipc.InField("result", err)
-	}
-	if err := p.SetResult1([]byte(result1)); err != nil {
-		return ipc.InField("result1", err)
-	}
-	return ipc.InField("result2", writeHash(ipcimpl.Field(p, 2), result2))
+	var fields ipcimpl.Fields
+	fields.Check("result", p.SetResult(string(result)))
+	fields.Check("result1", p.SetResult1([]byte(result1)))
+	fields.Check("result2", writeHash(ipcimpl.Field(p, 2), result2))
+	return fields.Err()
 }
 
 // readTexts_echoNamed_Results reads the results of textbytes.Texts.EchoNamed from p.
 func readTexts_echoNamed_Results(p Texts_echoNamed_Results, result *textbytes.Name, result1 *textbytes.Blob, result2 *textbytes.Hash) error {
-	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), result); err != nil {
-		return ipc.InField("result", err)
-	}
-	if err := ipcimpl.ReadData(ipcimpl.Field(p, 1), result1); err != nil {
-		return ipc.InField("result1", err)
-	}
-	return ipc.InField("result2", readHash(ipcimpl.Field(p, 2), result2))
+	var fields ipcimpl.Fields
+	fields.Check("result", ipcimpl.ReadText(ipcimpl.Field(p, 0), result))
+	fields.Check("result1", ipcimpl.ReadData(ipcimpl.Field(p, 1), result1))
+	fields.Check("result2", readHash(ipcimpl.Field(p, 2), result2))
+	return fields.Err()
 }
 
 // writeTexts_echoRecord_Params writes the arguments of a call to textbytes.Texts.EchoRecord into p.
@@ -417,72 +401,36 @@ func readTexts_echoRecord_Results(p Texts_echoRecord_Results, result *textbytes.
 
 // WriteRecord writes v into s.
 func WriteRecord(s Record, v *textbytes.Record) error {
-	if err := s.SetText(v.Text); err != nil {
-		return ipc.InField("Text", err)
-	}
-	if err := s.SetData(v.Data); err != nil {
-		return ipc.InField("Data", err)
-	}
-	if err := writeHash(ipcimpl.Field(s, 2), v.Hash); err != nil {
-		return ipc.InField("Hash", err)
-	}
-	if err := writeBytes4(ipcimpl.Field(s, 3), v.Short); err != nil {
-		return ipc.InField("Short", err)
-	}
-	if err := s.SetName(string(v.Name)); err != nil {
-		return ipc.InField("Name", err)
-	}
-	if err := s.SetBlob([]byte(v.Blob)); err != nil {
-		return ipc.InField("Blob", err)
-	}
-	if err := writeNameList(ipcimpl.Field(s, 6), v.Names); err != nil {
-		return ipc.InField("Names", err)
-	}
-	if err := writeBlobList(ipcimpl.Field(s, 7), v.Blobs); err != nil {
-		return ipc.InField("Blobs", err)
-	}
-	if err := writeHashList(ipcimpl.Field(s, 8), v.Hashes); err != nil {
-		return ipc.InField("Hashes", err)
-	}
-	if err := writeNameBlobMap(ipcimpl.Field(s, 9), v.ByName); err != nil {
-		return ipc.InField("ByName", err)
-	}
-	return ipc.InField("ByHash", writeHashNameMap(ipcimpl.Field(s, 10), v.ByHash))
+	var fields ipcimpl.Fields
+	fields.Check("Text", s.SetText(v.Text))
+	fields.Check("Data", s.SetData(v.Data))
+	fields.Check("Hash", writeHash(ipcimpl.Field(s, 2), v.Hash))
+	fields.Check("Short", writeBytes4(ipcimpl.Field(s, 3), v.Short))
+	fields.Check("Name", s.SetName(string(v.Name)))
+	fields.Check("Blob", s.SetBlob([]byte(v.Blob)))
+	fields.Check("Names", writeNameList(ipcimpl.Field(s, 6), v.Names))
+	fields.Check("Blobs", writeBlobList(ipcimpl.Field(s, 7), v.Blobs))
+	fields.Check("Hashes", writeHashList(ipcimpl.Field(s, 8), v.Hashes))
+	fields.Check("ByName", writeNameBlobMap(ipcimpl.Field(s, 9), v.ByName))
+	fields.Check("ByHash", writeHashNameMap(ipcimpl.Field(s, 10), v.ByHash))
+	return fields.Err()
 }
 
 // ReadRecord reads s into v.
 func ReadRecord(s Record, v *textbytes.Record) error {
-	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Text); err != nil {
-		return ipc.InField("Text", err)
-	}
-	if err := ipcimpl.ReadData(ipcimpl.Field(s, 1), &v.Data); err != nil {
-		return ipc.InField("Data", err)
-	}
-	if err := readHash(ipcimpl.Field(s, 2), &v.Hash); err != nil {
-		return ipc.InField("Hash", err)
-	}
-	if err := readBytes4(ipcimpl.Field(s, 3), &v.Short); err != nil {
-		return ipc.InField("Short", err)
-	}
-	if err := ipcimpl.ReadText(ipcimpl.Field(s, 4), &v.Name); err != nil {
-		return ipc.InField("Name", err)
-	}
-	if err := ipcimpl.ReadData(ipcimpl.Field(s, 5), &v.Blob); err != nil {
-		return ipc.InField("Blob", err)
-	}
-	if err := readNameList(ipcimpl.Field(s, 6), &v.Names); err != nil {
-		return ipc.InField("Names", err)
-	}
-	if err := readBlobList(ipcimpl.Field(s, 7), &v.Blobs); err != nil {
-		return ipc.InField("Blobs", err)
-	}
-	if err := readHashList(ipcimpl.Field(s, 8), &v.Hashes); err != nil {
-		return ipc.InField("Hashes", err)
-	}
-	if err := readNameBlobMap(ipcimpl.Field(s, 9), &v.ByName); err != nil {
-		return ipc.InField("ByName", err)
-	}
-	return ipc.InField("ByHash", readHashNameMap(ipcimpl.Field(s, 10), &v.ByHash))
+	var fields ipcimpl.Fields
+	fields.Check("Text", ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Text))
+	fields.Check("Data", ipcimpl.ReadData(ipcimpl.Field(s, 1), &v.Data))
+	fields.Check("Hash", readHash(ipcimpl.Field(s, 2), &v.Hash))
+	fields.Check("Short", readBytes4(ipcimpl.Field(s, 3), &v.Short))
+	fields.Check("Name", ipcimpl.ReadText(ipcimpl.Field(s, 4), &v.Name))
+	fields.Check("Blob", ipcimpl.ReadData(ipcimpl.Field(s, 5), &v.Blob))
+	fields.Check("Names", readNameList(ipcimpl.Field(s, 6), &v.Names))
+	fields.Check("Blobs", readBlobList(ipcimpl.Field(s, 7), &v.Blobs))
+	fields.Check("Hashes", readHashList(ipcimpl.Field(s, 8), &v.Hashes))
+	fields.Check("ByName", readNameBlobMap(ipcimpl.Field(s, 9), &v.ByName))
+	fields.Check("ByHash", readHashNameMap(ipcimpl.Field(s, 10), &v.ByHash))
+	return fields.Err()
 }
 
 // writeBytes32 points at at a new Data holding v.

@@ -458,132 +458,100 @@ func readTimes_echo_Results(p Times_echo_Results, result *time.Time) error {
 
 // writeTimes_events_Params writes the arguments of a call to times.Times.Events into p.
 func writeTimes_events_Params(p Times_events_Params, events []times.Event, at map[string]time.Time, all []time.Time) error {
-	if err := writeEventList(ipcimpl.Field(p, 0), events); err != nil {
-		return ipc.InField("events", err)
-	}
-	if err := writeStringTimeMap(ipcimpl.Field(p, 1), at); err != nil {
-		return ipc.InField("at", err)
-	}
-	return ipc.InField("all", writeTimeList(ipcimpl.Field(p, 2), all))
+	var fields ipcimpl.Fields
+	fields.Check("events", writeEventList(ipcimpl.Field(p, 0), events))
+	fields.Check("at", writeStringTimeMap(ipcimpl.Field(p, 1), at))
+	fields.Check("all", writeTimeList(ipcimpl.Field(p, 2), all))
+	return fields.Err()
 }
 
 // readTimes_events_Params reads the arguments of a call to times.Times.Events from p.
 func readTimes_events_Params(p Times_events_Params, events *[]times.Event, at *map[string]time.Time, all *[]time.Time) error {
-	if err := readEventList(ipcimpl.Field(p, 0), events); err != nil {
-		return ipc.InField("events", err)
-	}
-	if err := readStringTimeMap(ipcimpl.Field(p, 1), at); err != nil {
-		return ipc.InField("at", err)
-	}
-	return ipc.InField("all", readTimeList(ipcimpl.Field(p, 2), all))
+	var fields ipcimpl.Fields
+	fields.Check("events", readEventList(ipcimpl.Field(p, 0), events))
+	fields.Check("at", readStringTimeMap(ipcimpl.Field(p, 1), at))
+	fields.Check("all", readTimeList(ipcimpl.Field(p, 2), all))
+	return fields.Err()
 }
 
 // writeTimes_events_Results writes the results of times.Times.Events into p.
 func writeTimes_events_Results(p Times_events_Results, result []times.Event, result1 map[string]time.Time, result2 []time.Time) error {
-	if err := writeEventList(ipcimpl.Field(p, 0), result); err != nil {
-		return ipc.InField("result", err)
-	}
-	if err := writeStringTimeMap(ipcimpl.Field(p, 1), result1); err != nil {
-		return ipc.InField("result1", err)
-	}
-	return ipc.InField("result2", writeTimeList(ipcimpl.Field(p, 2), result2))
+	var fields ipcimpl.Fields
+	fields.Check("result", writeEventList(ipcimpl.Field(p, 0), result))
+	fields.Check("result1", writeStringTimeMap(ipcimpl.Field(p, 1), result1))
+	fields.Check("result2", writeTimeList(ipcimpl.Field(p, 2), result2))
+	return fields.Err()
 }
 
 // readTimes_events_Results reads the results of times.Times.Events from p.
 func readTimes_events_Results(p Times_events_Results, result *[]times.Event, result1 *map[string]time.Time, result2 *[]time.Time) error {
-	if err := readEventList(ipcimpl.Field(p, 0), result); err != nil {
-		return ipc.InField("result", err)
-	}
-	if err := readStringTimeMap(ipcimpl.Field(p, 1), result1); err != nil {
-		return ipc.InField("result1", err)
-	}
-	return ipc.InField("result2", readTimeList(ipcimpl.Field(p, 2), result2))
+	var fields ipcimpl.Fields
+	fields.Check("result", readEventList(ipcimpl.Field(p, 0), result))
+	fields.Check("result1", readStringTimeMap(ipcimpl.Field(p, 1), result1))
+	fields.Check("result2", readTimeList(ipcimpl.Field(p, 2), result2))
+	return fields.Err()
 }
 
 // writeMarshalers_swap_Params writes the arguments of a call to times.Marshalers.Swap into p.
 func writeMarshalers_swap_Params(p Marshalers_swap_Params, v times.Version, p1 times.Point, vs []times.Version, pp *times.Point) error {
-	if err := writeVersion(ipcimpl.Field(p, 0), v); err != nil {
-		return ipc.InField("v", err)
-	}
-	if err := writePoint(ipcimpl.Field(p, 1), p1); err != nil {
-		return ipc.InField("p", err)
-	}
-	if err := writeVersionList(ipcimpl.Field(p, 2), vs); err != nil {
-		return ipc.InField("vs", err)
-	}
-	return ipc.InField("pp", writeOptionalPoint(ipcimpl.Field(p, 3), pp))
+	var fields ipcimpl.Fields
+	fields.Check("v", writeVersion(ipcimpl.Field(p, 0), v))
+	fields.Check("p", writePoint(ipcimpl.Field(p, 1), p1))
+	fields.Check("vs", writeVersionList(ipcimpl.Field(p, 2), vs))
+	fields.Check("pp", writeOptionalPoint(ipcimpl.Field(p, 3), pp))
+	return fields.Err()
 }
 
 // readMarshalers_swap_Params reads the arguments of a call to times.Marshalers.Swap from p.
 func readMarshalers_swap_Params(p Marshalers_swap_Params, v *times.Version, p1 *times.Point, vs *[]times.Version, pp **times.Point) error {
-	if err := readVersion(ipcimpl.Field(p, 0), v); err != nil {
-		return ipc.InField("v", err)
-	}
-	if err := readPoint(ipcimpl.Field(p, 1), p1); err != nil {
-		return ipc.InField("p", err)
-	}
-	if err := readVersionList(ipcimpl.Field(p, 2), vs); err != nil {
-		return ipc.InField("vs", err)
-	}
-	return ipc.InField("pp", readOptionalPoint(ipcimpl.Field(p, 3), pp))
+	var fields ipcimpl.Fields
+	fields.Check("v", readVersion(ipcimpl.Field(p, 0), v))
+	fields.Check("p", readPoint(ipcimpl.Field(p, 1), p1))
+	fields.Check("vs", readVersionList(ipcimpl.Field(p, 2), vs))
+	fields.Check("pp", readOptionalPoint(ipcimpl.Field(p, 3), pp))
+	return fields.Err()
 }
 
 // writeMarshalers_swap_Results writes the results of times.Marshalers.Swap into p.
 func writeMarshalers_swap_Results(p Marshalers_swap_Results, result times.Point, result1 times.Version, result2 []times.Version, result3 *times.Point) error {
-	if err := writePoint(ipcimpl.Field(p, 0), result); err != nil {
-		return ipc.InField("result", err)
-	}
-	if err := writeVersion(ipcimpl.Field(p, 1), result1); err != nil {
-		return ipc.InField("result1", err)
-	}
-	if err := writeVersionList(ipcimpl.Field(p, 2), result2); err != nil {
-		return ipc.InField("result2", err)
-	}
-	return ipc.InField("result3", writeOptionalPoint(ipcimpl.Field(p, 3), result3))
+	var fields ipcimpl.Fields
+	fields.Check("result", writePoint(ipcimpl.Field(p, 0), result))
+	fields.Check("result1", writeVersion(ipcimpl.Field(p, 1), result1))
+	fields.Check("result2", writeVersionList(ipcimpl.Field(p, 2), result2))
+	fields.Check("result3", writeOptionalPoint(ipcimpl.Field(p, 3), result3))
+	return fields.Err()
 }
 
 // readMarshalers_swap_Results reads the results of times.Marshalers.Swap from p.
 func readMarshalers_swap_Results(p Marshalers_swap_Results, result *times.Point, result1 *times.Version, result2 *[]times.Version, result3 **times.Point) error {
-	if err := readPoint(ipcimpl.Field(p, 0), result); err != nil {
-		return ipc.InField("result", err)
-	}
-	if err := readVersion(ipcimpl.Field(p, 1), result1); err != nil {
-		return ipc.InField("result1", err)
-	}
-	if err := readVersionList(ipcimpl.Field(p, 2), result2); err != nil {
-		return ipc.InField("result2", err)
-	}
-	return ipc.InField("result3", readOptionalPoint(ipcimpl.Field(p, 3), result3))
+	var fields ipcimpl.Fields
+	fields.Check("result", readPoint(ipcimpl.Field(p, 0), result))
+	fields.Check("result1", readVersion(ipcimpl.Field(p, 1), result1))
+	fields.Check("result2", readVersionList(ipcimpl.Field(p, 2), result2))
+	fields.Check("result3", readOptionalPoint(ipcimpl.Field(p, 3), result3))
+	return fields.Err()
 }
 
 // WriteEvent writes v into s.
 func WriteEvent(s Event, v *times.Event) error {
-	if err := s.SetName(v.Name); err != nil {
-		return ipc.InField("Name", err)
+	var fields ipcimpl.Fields
+	fields.Check("Name", s.SetName(v.Name))
+	if atWire, err := s.NewAt(); fields.Check("At", err) {
+		fields.Check("At", writeTime(atWire, &v.At))
 	}
-	atWire, err := s.NewAt()
-	if err != nil {
-		return ipc.InField("At", err)
-	}
-	if err := writeTime(atWire, &v.At); err != nil {
-		return ipc.InField("At", err)
-	}
-	return ipc.InField("Seen", writeOptionalTime(ipcimpl.Field(s, 2), v.Seen))
+	fields.Check("Seen", writeOptionalTime(ipcimpl.Field(s, 2), v.Seen))
+	return fields.Err()
 }
 
 // ReadEvent reads s into v.
 func ReadEvent(s Event, v *times.Event) error {
-	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Name); err != nil {
-		return ipc.InField("Name", err)
+	var fields ipcimpl.Fields
+	fields.Check("Name", ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Name))
+	if atWire, err := s.At(); fields.Check("At", err) {
+		fields.Check("At", readTime(atWire, &v.At))
 	}
-	atWire, err := s.At()
-	if err != nil {
-		return ipc.InField("At", err)
-	}
-	if err := readTime(atWire, &v.At); err != nil {
-		return ipc.InField("At", err)
-	}
-	return ipc.InField("Seen", readOptionalTime(ipcimpl.Field(s, 2), &v.Seen))
+	fields.Check("Seen", readOptionalTime(ipcimpl.Field(s, 2), &v.Seen))
+	return fields.Err()
 }
 
 // WriteWallTime writes v into s.

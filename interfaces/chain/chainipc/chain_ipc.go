@@ -1074,19 +1074,14 @@ func readNotifications_transactionAddedToMempool_Params(p Notifications_transact
 
 // writeNotifications_transactionRemovedFromMempool_Params writes the arguments of a call to chain.Notifications.TransactionRemovedFromMempool into p.
 func writeNotifications_transactionRemovedFromMempool_Params(p Notifications_transactionRemovedFromMempool_Params, tx chain.Transaction, reason chain.RemovalReason) error {
-	txWire, err := p.NewTx()
-	if err != nil {
-		return ipc.InField("tx", err)
+	var fields ipcimpl.Fields
+	if txWire, err := p.NewTx(); fields.Check("tx", err) {
+		fields.Check("tx", WriteTransaction(txWire, &tx))
 	}
-	if err := WriteTransaction(txWire, &tx); err != nil {
-		return ipc.InField("tx", err)
+	if reasonWire, err := ipc.EnumValue(reason); fields.Check("reason", err) {
+		p.SetReason(RemovalReason(reasonWire))
 	}
-	reasonWire, err := ipc.EnumValue(reason)
-	if err != nil {
-		return ipc.InField("reason", err)
-	}
-	p.SetReason(RemovalReason(reasonWire))
-	return nil
+	return fields.Err()
 }
 
 // readNotifications_transactionRemovedFromMempool_Params reads the arguments of a call to chain.Notifications.TransactionRemovedFromMempool from p.
@@ -1264,28 +1259,24 @@ func readChain_requestMempoolTransactions_Params(p Chain_requestMempoolTransacti
 
 // WriteBlockInfo writes v into s.
 func WriteBlockInfo(s BlockInfo, v *chain.BlockInfo) error {
-	if err := writeHash(ipcimpl.Field(s, 0), v.Hash); err != nil {
-		return ipc.InField("Hash", err)
-	}
-	if err := writeHash(ipcimpl.Field(s, 1), v.PrevHash); err != nil {
-		return ipc.InField("PrevHash", err)
-	}
+	var fields ipcimpl.Fields
+	fields.Check("Hash", writeHash(ipcimpl.Field(s, 0), v.Hash))
+	fields.Check("PrevHash", writeHash(ipcimpl.Field(s, 1), v.PrevHash))
 	s.SetHeight(v.Height)
 	s.SetTime(v.Time)
-	return ipc.InField("Transactions", writeTransactionList(ipcimpl.Field(s, 2), v.Transactions))
+	fields.Check("Transactions", writeTransactionList(ipcimpl.Field(s, 2), v.Transactions))
+	return fields.Err()
 }
 
 // ReadBlockInfo reads s into v.
 func ReadBlockInfo(s BlockInfo, v *chain.BlockInfo) error {
-	if err := readHash(ipcimpl.Field(s, 0), &v.Hash); err != nil {
-		return ipc.InField("Hash", err)
-	}
-	if err := readHash(ipcimpl.Field(s, 1), &v.PrevHash); err != nil {
-		return ipc.InField("PrevHash", err)
-	}
+	var fields ipcimpl.Fields
+	fields.Check("Hash", readHash(ipcimpl.Field(s, 0), &v.Hash))
+	fields.Check("PrevHash", readHash(ipcimpl.Field(s, 1), &v.PrevHash))
 	v.Height = s.Height()
 	v.Time = s.Time()
-	return ipc.InField("Transactions", readTransactionList(ipcimpl.Field(s, 2), &v.Transactions))
+	fields.Check("Transactions", readTransactionList(ipcimpl.Field(s, 2), &v.Transactions))
+	return fields.Err()
 }
 
 // WriteBlockRef writes v into s.
@@ -1326,26 +1317,20 @@ func ReadOutPoint(s OutPoint, v *chain.OutPoint) error {
 
 // WriteTransaction writes v into s.
 func WriteTransaction(s Transaction, v *chain.Transaction) error {
-	if err := writeOutPointList(ipcimpl.Field(s, 0), v.Inputs); err != nil {
-		return ipc.InField("Inputs", err)
-	}
-	if err := writeTxOutList(ipcimpl.Field(s, 1), v.Outputs); err != nil {
-		return ipc.InField("Outputs", err)
-	}
+	var fields ipcimpl.Fields
+	fields.Check("Inputs", writeOutPointList(ipcimpl.Field(s, 0), v.Inputs))
+	fields.Check("Outputs", writeTxOutList(ipcimpl.Field(s, 1), v.Outputs))
 	s.SetLockTime(v.LockTime)
-	return nil
+	return fields.Err()
 }
 
 // ReadTransaction reads s into v.
 func ReadTransaction(s Transaction, v *chain.Transaction) error {
-	if err := readOutPointList(ipcimpl.Field(s, 0), &v.Inputs); err != nil {
-		return ipc.InField("Inputs", err)
-	}
-	if err := readTxOutList(ipcimpl.Field(s, 1), &v.Outputs); err != nil {
-		return ipc.InField("Outputs", err)
-	}
+	var fields ipcimpl.Fields
+	fields.Check("Inputs", readOutPointList(ipcimpl.Field(s, 0), &v.Inputs))
+	fields.Check("Outputs", readTxOutList(ipcimpl.Field(s, 1), &v.Outputs))
 	v.LockTime = s.LockTime()
-	return nil
+	return fields.Err()
 }
 
 // WriteTxOut writes v into s.

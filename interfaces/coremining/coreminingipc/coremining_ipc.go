@@ -1013,74 +1013,58 @@ func readMining_createNewBlock_Params(p Mining_createNewBlock_Params, options *c
 
 // writeMining_checkBlock_Params writes the arguments of a call to coremining.Mining.CheckBlock into p.
 func writeMining_checkBlock_Params(p Mining_checkBlock_Params, block []byte, options coremining.BlockCheckOptions) error {
-	if err := p.SetBlock(block); err != nil {
-		return ipc.InField("block", err)
+	var fields ipcimpl.Fields
+	fields.Check("block", p.SetBlock(block))
+	if optionsWire, err := p.NewOptions(); fields.Check("options", err) {
+		fields.Check("options", WriteBlockCheckOptions(optionsWire, &options))
 	}
-	optionsWire, err := p.NewOptions()
-	if err != nil {
-		return ipc.InField("options", err)
-	}
-	return ipc.InField("options", WriteBlockCheckOptions(optionsWire, &options))
+	return fields.Err()
 }
 
 // readMining_checkBlock_Params reads the arguments of a call to coremining.Mining.CheckBlock from p.
 func readMining_checkBlock_Params(p Mining_checkBlock_Params, block *[]byte, options *coremining.BlockCheckOptions) error {
-	if err := ipcimpl.ReadData(ipcimpl.Field(p, 1), block); err != nil {
-		return ipc.InField("block", err)
+	var fields ipcimpl.Fields
+	fields.Check("block", ipcimpl.ReadData(ipcimpl.Field(p, 1), block))
+	if optionsWire, err := p.Options(); fields.Check("options", err) {
+		fields.Check("options", ReadBlockCheckOptions(optionsWire, options))
 	}
-	optionsWire, err := p.Options()
-	if err != nil {
-		return ipc.InField("options", err)
-	}
-	return ipc.InField("options", ReadBlockCheckOptions(optionsWire, options))
+	return fields.Err()
 }
 
 // writeMining_checkBlock_Results writes the results of coremining.Mining.CheckBlock into p.
 func writeMining_checkBlock_Results(p Mining_checkBlock_Results, reason string, debug string, result bool) error {
-	if err := p.SetReason(reason); err != nil {
-		return ipc.InField("reason", err)
-	}
-	if err := p.SetDebug(debug); err != nil {
-		return ipc.InField("debug", err)
-	}
+	var fields ipcimpl.Fields
+	fields.Check("reason", p.SetReason(reason))
+	fields.Check("debug", p.SetDebug(debug))
 	p.SetResult(result)
-	return nil
+	return fields.Err()
 }
 
 // readMining_checkBlock_Results reads the results of coremining.Mining.CheckBlock from p.
 func readMining_checkBlock_Results(p Mining_checkBlock_Results, reason *string, debug *string, result *bool) error {
-	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), reason); err != nil {
-		return ipc.InField("reason", err)
-	}
-	if err := ipcimpl.ReadText(ipcimpl.Field(p, 1), debug); err != nil {
-		return ipc.InField("debug", err)
-	}
+	var fields ipcimpl.Fields
+	fields.Check("reason", ipcimpl.ReadText(ipcimpl.Field(p, 0), reason))
+	fields.Check("debug", ipcimpl.ReadText(ipcimpl.Field(p, 1), debug))
 	*result = p.Result()
-	return nil
+	return fields.Err()
 }
 
 // writeMining_submitBlock_Results writes the results of coremining.Mining.SubmitBlock into p.
 func writeMining_submitBlock_Results(p Mining_submitBlock_Results, reason string, debug string, result bool) error {
-	if err := p.SetReason(reason); err != nil {
-		return ipc.InField("reason", err)
-	}
-	if err := p.SetDebug(debug); err != nil {
-		return ipc.InField("debug", err)
-	}
+	var fields ipcimpl.Fields
+	fields.Check("reason", p.SetReason(reason))
+	fields.Check("debug", p.SetDebug(debug))
 	p.SetResult(result)
-	return nil
+	return fields.Err()
 }
 
 // readMining_submitBlock_Results reads the results of coremining.Mining.SubmitBlock from p.
 func readMining_submitBlock_Results(p Mining_submitBlock_Results, reason *string, debug *string, result *bool) error {
-	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), reason); err != nil {
-		return ipc.InField("reason", err)
-	}
-	if err := ipcimpl.ReadText(ipcimpl.Field(p, 1), debug); err != nil {
-		return ipc.InField("debug", err)
-	}
+	var fields ipcimpl.Fields
+	fields.Check("reason", ipcimpl.ReadText(ipcimpl.Field(p, 0), reason))
+	fields.Check("debug", ipcimpl.ReadText(ipcimpl.Field(p, 1), debug))
 	*result = p.Result()
-	return nil
+	return fields.Err()
 }
 
 // writeBlockTemplate_getCoinbaseTx_Results writes the results of coremining.BlockTemplate.GetCoinbaseTx into p.
@@ -1119,26 +1103,20 @@ func readBlockTemplate_submitSolution_Params(p BlockTemplate_submitSolution_Para
 
 // writeBlockTemplate_submitSolution_Results writes the results of coremining.BlockTemplate.SubmitSolution into p.
 func writeBlockTemplate_submitSolution_Results(p BlockTemplate_submitSolution_Results, reason string, debug string, result bool) error {
-	if err := p.SetReason(reason); err != nil {
-		return ipc.InField("reason", err)
-	}
-	if err := p.SetDebug(debug); err != nil {
-		return ipc.InField("debug", err)
-	}
+	var fields ipcimpl.Fields
+	fields.Check("reason", p.SetReason(reason))
+	fields.Check("debug", p.SetDebug(debug))
 	p.SetResult(result)
-	return nil
+	return fields.Err()
 }
 
 // readBlockTemplate_submitSolution_Results reads the results of coremining.BlockTemplate.SubmitSolution from p.
 func readBlockTemplate_submitSolution_Results(p BlockTemplate_submitSolution_Results, reason *string, debug *string, result *bool) error {
-	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), reason); err != nil {
-		return ipc.InField("reason", err)
-	}
-	if err := ipcimpl.ReadText(ipcimpl.Field(p, 1), debug); err != nil {
-		return ipc.InField("debug", err)
-	}
+	var fields ipcimpl.Fields
+	fields.Check("reason", ipcimpl.ReadText(ipcimpl.Field(p, 0), reason))
+	fields.Check("debug", ipcimpl.ReadText(ipcimpl.Field(p, 1), debug))
 	*result = p.Result()
-	return nil
+	return fields.Err()
 }
 
 // writeBlockTemplate_waitNext_Params writes the arguments of a call to coremining.BlockTemplate.WaitNext into p.
@@ -1239,38 +1217,28 @@ func ReadBlockWaitOptions(s BlockWaitOptions, v *coremining.BlockWaitOptions) er
 
 // WriteCoinbaseTx writes v into s.
 func WriteCoinbaseTx(s CoinbaseTx, v *coremining.CoinbaseTx) error {
+	var fields ipcimpl.Fields
 	s.SetVersion(v.Version)
 	s.SetSequence(v.Sequence)
-	if err := s.SetScriptSigPrefix(v.ScriptSigPrefix); err != nil {
-		return ipc.InField("ScriptSigPrefix", err)
-	}
-	if err := s.SetWitness(v.Witness); err != nil {
-		return ipc.InField("Witness", err)
-	}
+	fields.Check("ScriptSigPrefix", s.SetScriptSigPrefix(v.ScriptSigPrefix))
+	fields.Check("Witness", s.SetWitness(v.Witness))
 	s.SetBlockRewardRemaining(v.BlockRewardRemaining)
-	if err := writeBytesList(ipcimpl.Field(s, 2), v.RequiredOutputs); err != nil {
-		return ipc.InField("RequiredOutputs", err)
-	}
+	fields.Check("RequiredOutputs", writeBytesList(ipcimpl.Field(s, 2), v.RequiredOutputs))
 	s.SetLockTime(v.LockTime)
-	return nil
+	return fields.Err()
 }
 
 // ReadCoinbaseTx reads s into v.
 func ReadCoinbaseTx(s CoinbaseTx, v *coremining.CoinbaseTx) error {
+	var fields ipcimpl.Fields
 	v.Version = s.Version()
 	v.Sequence = s.Sequence()
-	if err := ipcimpl.ReadData(ipcimpl.Field(s, 0), &v.ScriptSigPrefix); err != nil {
-		return ipc.InField("ScriptSigPrefix", err)
-	}
-	if err := ipcimpl.ReadData(ipcimpl.Field(s, 1), &v.Witness); err != nil {
-		return ipc.InField("Witness", err)
-	}
+	fields.Check("ScriptSigPrefix", ipcimpl.ReadData(ipcimpl.Field(s, 0), &v.ScriptSigPrefix))
+	fields.Check("Witness", ipcimpl.ReadData(ipcimpl.Field(s, 1), &v.Witness))
 	v.BlockRewardRemaining = s.BlockRewardRemaining()
-	if err := readBytesList(ipcimpl.Field(s, 2), &v.RequiredOutputs); err != nil {
-		return ipc.InField("RequiredOutputs", err)
-	}
+	fields.Check("RequiredOutputs", readBytesList(ipcimpl.Field(s, 2), &v.RequiredOutputs))
 	v.LockTime = s.LockTime()
-	return nil
+	return fields.Err()
 }
 
 // writeOptionalBlockRef writes *v at at; a nil v leaves at null.

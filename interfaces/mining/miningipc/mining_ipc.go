@@ -935,74 +935,60 @@ func readMining_createNewBlock_Params(p Mining_createNewBlock_Params, opts *mini
 
 // writeMining_checkBlock_Params writes the arguments of a call to mining.Mining.CheckBlock into p.
 func writeMining_checkBlock_Params(p Mining_checkBlock_Params, block []byte, opts mining.BlockCheckOptions) error {
-	if err := p.SetBlock(block); err != nil {
-		return ipc.InField("block", err)
+	var fields ipcimpl.Fields
+	fields.Check("block", p.SetBlock(block))
+	if optsWire, err := p.NewOpts(); fields.Check("opts", err) {
+		fields.Check("opts", WriteBlockCheckOptions(optsWire, &opts))
 	}
-	optsWire, err := p.NewOpts()
-	if err != nil {
-		return ipc.InField("opts", err)
-	}
-	return ipc.InField("opts", WriteBlockCheckOptions(optsWire, &opts))
+	return fields.Err()
 }
 
 // readMining_checkBlock_Params reads the arguments of a call to mining.Mining.CheckBlock from p.
 func readMining_checkBlock_Params(p Mining_checkBlock_Params, block *[]byte, opts *mining.BlockCheckOptions) error {
-	if err := ipcimpl.ReadData(ipcimpl.Field(p, 0), block); err != nil {
-		return ipc.InField("block", err)
+	var fields ipcimpl.Fields
+	fields.Check("block", ipcimpl.ReadData(ipcimpl.Field(p, 0), block))
+	if optsWire, err := p.Opts(); fields.Check("opts", err) {
+		fields.Check("opts", ReadBlockCheckOptions(optsWire, opts))
 	}
-	optsWire, err := p.Opts()
-	if err != nil {
-		return ipc.InField("opts", err)
-	}
-	return ipc.InField("opts", ReadBlockCheckOptions(optsWire, opts))
+	return fields.Err()
 }
 
 // writeMining_checkBlock_Results writes the results of mining.Mining.CheckBlock into p.
 func writeMining_checkBlock_Results(p Mining_checkBlock_Results, reason string, debug string, ok bool) error {
-	if err := p.SetReason(reason); err != nil {
-		return ipc.InField("reason", err)
-	}
-	if err := p.SetDebug(debug); err != nil {
-		return ipc.InField("debug", err)
-	}
+	var fields ipcimpl.Fields
+	fields.Check("reason", p.SetReason(reason))
+	fields.Check("debug", p.SetDebug(debug))
 	p.SetOk(ok)
-	return nil
+	return fields.Err()
 }
 
 // readMining_checkBlock_Results reads the results of mining.Mining.CheckBlock from p.
 func readMining_checkBlock_Results(p Mining_checkBlock_Results, reason *string, debug *string, ok *bool) error {
-	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), reason); err != nil {
-		return ipc.InField("reason", err)
-	}
-	if err := ipcimpl.ReadText(ipcimpl.Field(p, 1), debug); err != nil {
-		return ipc.InField("debug", err)
-	}
+	var fields ipcimpl.Fields
+	fields.Check("reason", ipcimpl.ReadText(ipcimpl.Field(p, 0), reason))
+	fields.Check("debug", ipcimpl.ReadText(ipcimpl.Field(p, 1), debug))
 	*ok = p.Ok()
-	return nil
+	return fields.Err()
 }
 
 // WriteBlock writes v into s.
 func WriteBlock(s Block, v *mining.Block) error {
-	headerWire, err := s.NewHeader()
-	if err != nil {
-		return ipc.InField("Header", err)
+	var fields ipcimpl.Fields
+	if headerWire, err := s.NewHeader(); fields.Check("Header", err) {
+		fields.Check("Header", WriteBlockHeader(headerWire, &v.Header))
 	}
-	if err := WriteBlockHeader(headerWire, &v.Header); err != nil {
-		return ipc.InField("Header", err)
-	}
-	return ipc.InField("Transactions", writeBytesList(ipcimpl.Field(s, 1), v.Transactions))
+	fields.Check("Transactions", writeBytesList(ipcimpl.Field(s, 1), v.Transactions))
+	return fields.Err()
 }
 
 // ReadBlock reads s into v.
 func ReadBlock(s Block, v *mining.Block) error {
-	headerWire, err := s.Header()
-	if err != nil {
-		return ipc.InField("Header", err)
+	var fields ipcimpl.Fields
+	if headerWire, err := s.Header(); fields.Check("Header", err) {
+		fields.Check("Header", ReadBlockHeader(headerWire, &v.Header))
 	}
-	if err := ReadBlockHeader(headerWire, &v.Header); err != nil {
-		return ipc.InField("Header", err)
-	}
-	return ipc.InField("Transactions", readBytesList(ipcimpl.Field(s, 1), &v.Transactions))
+	fields.Check("Transactions", readBytesList(ipcimpl.Field(s, 1), &v.Transactions))
+	return fields.Err()
 }
 
 // WriteBlockCheckOptions writes v into s.
@@ -1037,32 +1023,26 @@ func ReadBlockCreateOptions(s BlockCreateOptions, v *mining.BlockCreateOptions) 
 
 // WriteBlockHeader writes v into s.
 func WriteBlockHeader(s BlockHeader, v *mining.BlockHeader) error {
+	var fields ipcimpl.Fields
 	s.SetVersion(v.Version)
-	if err := writeHash(ipcimpl.Field(s, 0), v.PrevBlock); err != nil {
-		return ipc.InField("PrevBlock", err)
-	}
-	if err := writeHash(ipcimpl.Field(s, 1), v.MerkleRoot); err != nil {
-		return ipc.InField("MerkleRoot", err)
-	}
+	fields.Check("PrevBlock", writeHash(ipcimpl.Field(s, 0), v.PrevBlock))
+	fields.Check("MerkleRoot", writeHash(ipcimpl.Field(s, 1), v.MerkleRoot))
 	s.SetTime(v.Time)
 	s.SetBits(v.Bits)
 	s.SetNonce(v.Nonce)
-	return nil
+	return fields.Err()
 }
 
 // ReadBlockHeader reads s into v.
 func ReadBlockHeader(s BlockHeader, v *mining.BlockHeader) error {
+	var fields ipcimpl.Fields
 	v.Version = s.Version()
-	if err := readHash(ipcimpl.Field(s, 0), &v.PrevBlock); err != nil {
-		return ipc.InField("PrevBlock", err)
-	}
-	if err := readHash(ipcimpl.Field(s, 1), &v.MerkleRoot); err != nil {
-		return ipc.InField("MerkleRoot", err)
-	}
+	fields.Check("PrevBlock", readHash(ipcimpl.Field(s, 0), &v.PrevBlock))
+	fields.Check("MerkleRoot", readHash(ipcimpl.Field(s, 1), &v.MerkleRoot))
 	v.Time = s.Time()
 	v.Bits = s.Bits()
 	v.Nonce = s.Nonce()
-	return nil
+	return fields.Err()
 }
 
 // WriteBlockRef writes v into s.

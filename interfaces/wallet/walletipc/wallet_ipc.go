@@ -1703,34 +1703,28 @@ func readChainClient_setMockTime_Params(p ChainClient_setMockTime_Params, t *int
 
 // writeWalletLoader_createWallet_Params writes the arguments of a call to wallet.WalletLoader.CreateWallet into p.
 func writeWalletLoader_createWallet_Params(p WalletLoader_createWallet_Params, name string, passphrase string, flags uint64) error {
-	if err := p.SetName(name); err != nil {
-		return ipc.InField("name", err)
-	}
-	if err := p.SetPassphrase(passphrase); err != nil {
-		return ipc.InField("passphrase", err)
-	}
+	var fields ipcimpl.Fields
+	fields.Check("name", p.SetName(name))
+	fields.Check("passphrase", p.SetPassphrase(passphrase))
 	p.SetFlags(flags)
-	return nil
+	return fields.Err()
 }
 
 // readWalletLoader_createWallet_Params reads the arguments of a call to wallet.WalletLoader.CreateWallet from p.
 func readWalletLoader_createWallet_Params(p WalletLoader_createWallet_Params, name *string, passphrase *string, flags *uint64) error {
-	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), name); err != nil {
-		return ipc.InField("name", err)
-	}
-	if err := ipcimpl.ReadText(ipcimpl.Field(p, 1), passphrase); err != nil {
-		return ipc.InField("passphrase", err)
-	}
+	var fields ipcimpl.Fields
+	fields.Check("name", ipcimpl.ReadText(ipcimpl.Field(p, 0), name))
+	fields.Check("passphrase", ipcimpl.ReadText(ipcimpl.Field(p, 1), passphrase))
 	*flags = p.Flags()
-	return nil
+	return fields.Err()
 }
 
 // writeWalletLoader_createWallet_Results writes the results of wallet.WalletLoader.CreateWallet into p.
 func writeWalletLoader_createWallet_Results(p WalletLoader_createWallet_Results, w wallet.Wallet, warnings []string) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportWallet(w)); err != nil {
-		return ipc.InField("w", err)
-	}
-	return ipc.InField("warnings", writeStringList(ipcimpl.Field(p, 1), warnings))
+	var fields ipcimpl.Fields
+	fields.Check("w", ipcimpl.SetCap(capnp.Struct(p), 0, ExportWallet(w)))
+	fields.Check("warnings", writeStringList(ipcimpl.Field(p, 1), warnings))
+	return fields.Err()
 }
 
 // readWalletLoader_createWallet_Results reads the results of wallet.WalletLoader.CreateWallet from p.
@@ -1741,10 +1735,10 @@ func readWalletLoader_createWallet_Results(p WalletLoader_createWallet_Results, 
 
 // writeWalletLoader_loadWallet_Results writes the results of wallet.WalletLoader.LoadWallet into p.
 func writeWalletLoader_loadWallet_Results(p WalletLoader_loadWallet_Results, w wallet.Wallet, warnings []string) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportWallet(w)); err != nil {
-		return ipc.InField("w", err)
-	}
-	return ipc.InField("warnings", writeStringList(ipcimpl.Field(p, 1), warnings))
+	var fields ipcimpl.Fields
+	fields.Check("w", ipcimpl.SetCap(capnp.Struct(p), 0, ExportWallet(w)))
+	fields.Check("warnings", writeStringList(ipcimpl.Field(p, 1), warnings))
+	return fields.Err()
 }
 
 // readWalletLoader_loadWallet_Results reads the results of wallet.WalletLoader.LoadWallet from p.
@@ -1785,15 +1779,12 @@ func readLoadWalletFn_call_Params(p LoadWalletFn_call_Params, w *wallet.Wallet) 
 
 // writeTransactionChangedFn_call_Params writes the arguments of a call to wallet.TransactionChangedFn.Call into p.
 func writeTransactionChangedFn_call_Params(p TransactionChangedFn_call_Params, txid chain.Hash, status wallet.ChangeType) error {
-	if err := writeHash(ipcimpl.Field(p, 0), txid); err != nil {
-		return ipc.InField("txid", err)
+	var fields ipcimpl.Fields
+	fields.Check("txid", writeHash(ipcimpl.Field(p, 0), txid))
+	if statusWire, err := ipc.EnumValue(status); fields.Check("status", err) {
+		p.SetStatus(ChangeType(statusWire))
 	}
-	statusWire, err := ipc.EnumValue(status)
-	if err != nil {
-		return ipc.InField("status", err)
-	}
-	p.SetStatus(ChangeType(statusWire))
-	return nil
+	return fields.Err()
 }
 
 // readTransactionChangedFn_call_Params reads the arguments of a call to wallet.TransactionChangedFn.Call from p.
@@ -1807,26 +1798,20 @@ func readTransactionChangedFn_call_Params(p TransactionChangedFn_call_Params, tx
 
 // WriteAddressInfo writes v into s.
 func WriteAddressInfo(s AddressInfo, v *wallet.AddressInfo) error {
-	if err := s.SetAddress(v.Address); err != nil {
-		return ipc.InField("Address", err)
-	}
-	if err := s.SetLabel(v.Label); err != nil {
-		return ipc.InField("Label", err)
-	}
+	var fields ipcimpl.Fields
+	fields.Check("Address", s.SetAddress(v.Address))
+	fields.Check("Label", s.SetLabel(v.Label))
 	s.SetIsChange(v.IsChange)
-	return nil
+	return fields.Err()
 }
 
 // ReadAddressInfo reads s into v.
 func ReadAddressInfo(s AddressInfo, v *wallet.AddressInfo) error {
-	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Address); err != nil {
-		return ipc.InField("Address", err)
-	}
-	if err := ipcimpl.ReadText(ipcimpl.Field(s, 1), &v.Label); err != nil {
-		return ipc.InField("Label", err)
-	}
+	var fields ipcimpl.Fields
+	fields.Check("Address", ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Address))
+	fields.Check("Label", ipcimpl.ReadText(ipcimpl.Field(s, 1), &v.Label))
 	v.IsChange = s.IsChange()
-	return nil
+	return fields.Err()
 }
 
 // WriteBalances writes v into s.
@@ -1865,15 +1850,10 @@ func ReadRecipient(s Recipient, v *wallet.Recipient) error {
 
 // WriteWalletTx writes v into s.
 func WriteWalletTx(s WalletTx, v *wallet.WalletTx) error {
-	if err := writeHash(ipcimpl.Field(s, 0), v.TxID); err != nil {
-		return ipc.InField("TxID", err)
-	}
-	txWire, err := s.NewTx()
-	if err != nil {
-		return ipc.InField("Tx", err)
-	}
-	if err := chainipc.WriteTransaction(txWire, &v.Tx); err != nil {
-		return ipc.InField("Tx", err)
+	var fields ipcimpl.Fields
+	fields.Check("TxID", writeHash(ipcimpl.Field(s, 0), v.TxID))
+	if txWire, err := s.NewTx(); fields.Check("Tx", err) {
+		fields.Check("Tx", chainipc.WriteTransaction(txWire, &v.Tx))
 	}
 	s.SetCredit(int64(v.Credit))
 	s.SetDebit(int64(v.Debit))
@@ -1882,26 +1862,21 @@ func WriteWalletTx(s WalletTx, v *wallet.WalletTx) error {
 		s.SetHasBlockHeight(true)
 	}
 	s.SetTime(v.Time)
-	return nil
+	return fields.Err()
 }
 
 // ReadWalletTx reads s into v.
 func ReadWalletTx(s WalletTx, v *wallet.WalletTx) error {
-	if err := readHash(ipcimpl.Field(s, 0), &v.TxID); err != nil {
-		return ipc.InField("TxID", err)
-	}
-	txWire, err := s.Tx()
-	if err != nil {
-		return ipc.InField("Tx", err)
-	}
-	if err := chainipc.ReadTransaction(txWire, &v.Tx); err != nil {
-		return ipc.InField("Tx", err)
+	var fields ipcimpl.Fields
+	fields.Check("TxID", readHash(ipcimpl.Field(s, 0), &v.TxID))
+	if txWire, err := s.Tx(); fields.Check("Tx", err) {
+		fields.Check("Tx", chainipc.ReadTransaction(txWire, &v.Tx))
 	}
 	v.Credit = chain.Amount(s.Credit())
 	v.Debit = chain.Amount(s.Debit())
 	v.BlockHeight = ipcimpl.Optional(s.HasBlockHeight(), s.BlockHeight())
 	v.Time = s.Time()
-	return nil
+	return fields.Err()
 }
 
 // writeAddressInfoList points at at a new list holding v; a nil v leaves at null.

@@ -369,16 +369,13 @@ func readMiner_create_Params(p Miner_create_Params, tip *base.BlockRef) error {
 
 // WriteBlockRef writes v into s.
 func WriteBlockRef(s BlockRef, v *base.BlockRef) error {
-	if err := writeBytes4(ipcimpl.Field(s, 0), v.Hash); err != nil {
-		return ipc.InField("Hash", err)
-	}
+	var fields ipcimpl.Fields
+	fields.Check("Hash", writeBytes4(ipcimpl.Field(s, 0), v.Hash))
 	s.SetHeight(v.Height)
-	kindWire, err := ipc.EnumValue(v.Kind)
-	if err != nil {
-		return ipc.InField("Kind", err)
+	if kindWire, err := ipc.EnumValue(v.Kind); fields.Check("Kind", err) {
+		s.SetKind(Kind(kindWire))
 	}
-	s.SetKind(Kind(kindWire))
-	return nil
+	return fields.Err()
 }
 
 // ReadBlockRef reads s into v.

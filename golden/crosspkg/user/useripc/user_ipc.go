@@ -368,50 +368,42 @@ func readPool_template_Params(p Pool_template_Params, tip *base.BlockRef) error 
 
 // writePool_swap_Params writes the arguments of a call to user.Pool.Swap into p.
 func writePool_swap_Params(p Pool_swap_Params, job user.Job, byName map[string]base.BlockRef) error {
-	jobWire, err := p.NewJob()
-	if err != nil {
-		return ipc.InField("job", err)
+	var fields ipcimpl.Fields
+	if jobWire, err := p.NewJob(); fields.Check("job", err) {
+		fields.Check("job", WriteJob(jobWire, &job))
 	}
-	if err := WriteJob(jobWire, &job); err != nil {
-		return ipc.InField("job", err)
-	}
-	return ipc.InField("byName", writeStringBlockRefMap(ipcimpl.Field(p, 1), byName))
+	fields.Check("byName", writeStringBlockRefMap(ipcimpl.Field(p, 1), byName))
+	return fields.Err()
 }
 
 // readPool_swap_Params reads the arguments of a call to user.Pool.Swap from p.
 func readPool_swap_Params(p Pool_swap_Params, job *user.Job, byName *map[string]base.BlockRef) error {
-	jobWire, err := p.Job()
-	if err != nil {
-		return ipc.InField("job", err)
+	var fields ipcimpl.Fields
+	if jobWire, err := p.Job(); fields.Check("job", err) {
+		fields.Check("job", ReadJob(jobWire, job))
 	}
-	if err := ReadJob(jobWire, job); err != nil {
-		return ipc.InField("job", err)
-	}
-	return ipc.InField("byName", readStringBlockRefMap(ipcimpl.Field(p, 1), byName))
+	fields.Check("byName", readStringBlockRefMap(ipcimpl.Field(p, 1), byName))
+	return fields.Err()
 }
 
 // writePool_swap_Results writes the results of user.Pool.Swap into p.
 func writePool_swap_Results(p Pool_swap_Results, result user.Job, result1 map[string]base.BlockRef) error {
-	resultWire, err := p.NewResult()
-	if err != nil {
-		return ipc.InField("result", err)
+	var fields ipcimpl.Fields
+	if resultWire, err := p.NewResult(); fields.Check("result", err) {
+		fields.Check("result", WriteJob(resultWire, &result))
 	}
-	if err := WriteJob(resultWire, &result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return ipc.InField("result1", writeStringBlockRefMap(ipcimpl.Field(p, 1), result1))
+	fields.Check("result1", writeStringBlockRefMap(ipcimpl.Field(p, 1), result1))
+	return fields.Err()
 }
 
 // readPool_swap_Results reads the results of user.Pool.Swap from p.
 func readPool_swap_Results(p Pool_swap_Results, result *user.Job, result1 *map[string]base.BlockRef) error {
-	resultWire, err := p.Result()
-	if err != nil {
-		return ipc.InField("result", err)
+	var fields ipcimpl.Fields
+	if resultWire, err := p.Result(); fields.Check("result", err) {
+		fields.Check("result", ReadJob(resultWire, result))
 	}
-	if err := ReadJob(resultWire, result); err != nil {
-		return ipc.InField("result", err)
-	}
-	return ipc.InField("result1", readStringBlockRefMap(ipcimpl.Field(p, 1), result1))
+	fields.Check("result1", readStringBlockRefMap(ipcimpl.Field(p, 1), result1))
+	return fields.Err()
 }
 
 // writePool_kind_Params writes the arguments of a call to user.Pool.Kind into p.
@@ -444,36 +436,26 @@ func writePool_kind_Results(p Pool_kind_Results, result base.Kind) error {
 
 // WriteJob writes v into s.
 func WriteJob(s Job, v *user.Job) error {
-	if err := s.SetName(v.Name); err != nil {
-		return ipc.InField("Name", err)
+	var fields ipcimpl.Fields
+	fields.Check("Name", s.SetName(v.Name))
+	if tipWire, err := s.NewTip(); fields.Check("Tip", err) {
+		fields.Check("Tip", baseipc.WriteBlockRef(tipWire, &v.Tip))
 	}
-	tipWire, err := s.NewTip()
-	if err != nil {
-		return ipc.InField("Tip", err)
-	}
-	if err := baseipc.WriteBlockRef(tipWire, &v.Tip); err != nil {
-		return ipc.InField("Tip", err)
-	}
-	if err := ipcimpl.SetCap(capnp.Struct(s), 2, baseipc.ExportBlockTemplate(v.Template)); err != nil {
-		return ipc.InField("Template", err)
-	}
-	return ipc.InField("Kinds", writeKindList(ipcimpl.Field(s, 3), v.Kinds))
+	fields.Check("Template", ipcimpl.SetCap(capnp.Struct(s), 2, baseipc.ExportBlockTemplate(v.Template)))
+	fields.Check("Kinds", writeKindList(ipcimpl.Field(s, 3), v.Kinds))
+	return fields.Err()
 }
 
 // ReadJob reads s into v.
 func ReadJob(s Job, v *user.Job) error {
-	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Name); err != nil {
-		return ipc.InField("Name", err)
-	}
-	tipWire, err := s.Tip()
-	if err != nil {
-		return ipc.InField("Tip", err)
-	}
-	if err := baseipc.ReadBlockRef(tipWire, &v.Tip); err != nil {
-		return ipc.InField("Tip", err)
+	var fields ipcimpl.Fields
+	fields.Check("Name", ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Name))
+	if tipWire, err := s.Tip(); fields.Check("Tip", err) {
+		fields.Check("Tip", baseipc.ReadBlockRef(tipWire, &v.Tip))
 	}
 	v.Template = baseipc.ImportBlockTemplate(ipcimpl.Cap(capnp.Struct(s), 2))
-	return ipc.InField("Kinds", readKindList(ipcimpl.Field(s, 3), &v.Kinds))
+	fields.Check("Kinds", readKindList(ipcimpl.Field(s, 3), &v.Kinds))
+	return fields.Err()
 }
 
 // writeBlockRefList points at at a new list holding v; a nil v leaves at null.

@@ -281,18 +281,18 @@ func readStore_stats_Results(p Store_stats_Results, result *store.Stats) error {
 
 // writeStore_set_Params writes the arguments of a call to store.Store.Set into p.
 func writeStore_set_Params(p Store_set_Params, key string, text string) error {
-	if err := p.SetKey(key); err != nil {
-		return ipc.InField("key", err)
-	}
-	return ipc.InField("text", p.SetText(text))
+	var fields ipcimpl.Fields
+	fields.Check("key", p.SetKey(key))
+	fields.Check("text", p.SetText(text))
+	return fields.Err()
 }
 
 // readStore_set_Params reads the arguments of a call to store.Store.Set from p.
 func readStore_set_Params(p Store_set_Params, key *string, text *string) error {
-	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), key); err != nil {
-		return ipc.InField("key", err)
-	}
-	return ipc.InField("text", ipcimpl.ReadText(ipcimpl.Field(p, 1), text))
+	var fields ipcimpl.Fields
+	fields.Check("key", ipcimpl.ReadText(ipcimpl.Field(p, 0), key))
+	fields.Check("text", ipcimpl.ReadText(ipcimpl.Field(p, 1), text))
+	return fields.Err()
 }
 
 // writeStore_get_Results writes the results of store.Store.Get into p.

@@ -1372,18 +1372,18 @@ func readInterop_stats_Results(p Interop_stats_Results, sum *int64, min1 *int64,
 
 // writeInterop_lookup_Params writes the arguments of a call to interopapi.Interop.Lookup into p.
 func writeInterop_lookup_Params(p Interop_lookup_Params, table map[string]int64, key string) error {
-	if err := writeStringInt64Map(ipcimpl.Field(p, 0), table); err != nil {
-		return ipc.InField("table", err)
-	}
-	return ipc.InField("key", p.SetKey(key))
+	var fields ipcimpl.Fields
+	fields.Check("table", writeStringInt64Map(ipcimpl.Field(p, 0), table))
+	fields.Check("key", p.SetKey(key))
+	return fields.Err()
 }
 
 // readInterop_lookup_Params reads the arguments of a call to interopapi.Interop.Lookup from p.
 func readInterop_lookup_Params(p Interop_lookup_Params, table *map[string]int64, key *string) error {
-	if err := readStringInt64Map(ipcimpl.Field(p, 0), table); err != nil {
-		return ipc.InField("table", err)
-	}
-	return ipc.InField("key", ipcimpl.ReadText(ipcimpl.Field(p, 1), key))
+	var fields ipcimpl.Fields
+	fields.Check("table", readStringInt64Map(ipcimpl.Field(p, 0), table))
+	fields.Check("key", ipcimpl.ReadText(ipcimpl.Field(p, 1), key))
+	return fields.Err()
 }
 
 // writeInterop_size_Params writes the arguments of a call to interopapi.Interop.Size into p.
@@ -1439,10 +1439,10 @@ func readPeer_awaitReleased_Params(p Peer_awaitReleased_Params, n *int32) error 
 
 // writePeer_forward_Params writes the arguments of a call to interopapi.Peer.Forward into p.
 func writePeer_forward_Params(p Peer_forward_Params, records []interopapi.Record, l interopapi.Listener) error {
-	if err := writeRecordList(ipcimpl.Field(p, 0), records); err != nil {
-		return ipc.InField("records", err)
-	}
-	return ipc.InField("l", ipcimpl.SetCap(capnp.Struct(p), 1, ExportListener(l)))
+	var fields ipcimpl.Fields
+	fields.Check("records", writeRecordList(ipcimpl.Field(p, 0), records))
+	fields.Check("l", ipcimpl.SetCap(capnp.Struct(p), 1, ExportListener(l)))
+	return fields.Err()
 }
 
 // readPeer_forward_Params reads the arguments of a call to interopapi.Peer.Forward from p.
@@ -1456,79 +1456,67 @@ func readPeer_forward_Params(p Peer_forward_Params, records *[]interopapi.Record
 
 // writeNotify_call_Params writes the arguments of a call to interopapi.Notify.Call into p.
 func writeNotify_call_Params(p Notify_call_Params, ev interopapi.Event, tags []string, note *string) error {
-	evWire, err := p.NewEv()
-	if err != nil {
-		return ipc.InField("ev", err)
+	var fields ipcimpl.Fields
+	if evWire, err := p.NewEv(); fields.Check("ev", err) {
+		fields.Check("ev", WriteEvent(evWire, &ev))
 	}
-	if err := WriteEvent(evWire, &ev); err != nil {
-		return ipc.InField("ev", err)
-	}
-	if err := writeStringList(ipcimpl.Field(p, 1), tags); err != nil {
-		return ipc.InField("tags", err)
-	}
-	return ipc.InField("note", writeOptionalString(ipcimpl.Field(p, 2), note))
+	fields.Check("tags", writeStringList(ipcimpl.Field(p, 1), tags))
+	fields.Check("note", writeOptionalString(ipcimpl.Field(p, 2), note))
+	return fields.Err()
 }
 
 // readNotify_call_Params reads the arguments of a call to interopapi.Notify.Call from p.
 func readNotify_call_Params(p Notify_call_Params, ev *interopapi.Event, tags *[]string, note **string) error {
-	evWire, err := p.Ev()
-	if err != nil {
-		return ipc.InField("ev", err)
+	var fields ipcimpl.Fields
+	if evWire, err := p.Ev(); fields.Check("ev", err) {
+		fields.Check("ev", ReadEvent(evWire, ev))
 	}
-	if err := ReadEvent(evWire, ev); err != nil {
-		return ipc.InField("ev", err)
-	}
-	if err := readStringList(ipcimpl.Field(p, 1), tags); err != nil {
-		return ipc.InField("tags", err)
-	}
-	return ipc.InField("note", readOptionalString(ipcimpl.Field(p, 2), note))
+	fields.Check("tags", readStringList(ipcimpl.Field(p, 1), tags))
+	fields.Check("note", readOptionalString(ipcimpl.Field(p, 2), note))
+	return fields.Err()
 }
 
 // WriteDelivery writes v into s.
 func WriteDelivery(s Delivery, v *interopapi.Delivery) error {
+	var fields ipcimpl.Fields
 	s.SetSeq(v.Seq)
-	if err := writeOptionalString(ipcimpl.Field(s, 0), v.Ack); err != nil {
-		return ipc.InField("Ack", err)
-	}
-	return ipc.InField("Err", writeOptionalString(ipcimpl.Field(s, 1), v.Err))
+	fields.Check("Ack", writeOptionalString(ipcimpl.Field(s, 0), v.Ack))
+	fields.Check("Err", writeOptionalString(ipcimpl.Field(s, 1), v.Err))
+	return fields.Err()
 }
 
 // ReadDelivery reads s into v.
 func ReadDelivery(s Delivery, v *interopapi.Delivery) error {
+	var fields ipcimpl.Fields
 	v.Seq = s.Seq()
-	if err := readOptionalString(ipcimpl.Field(s, 0), &v.Ack); err != nil {
-		return ipc.InField("Ack", err)
-	}
-	return ipc.InField("Err", readOptionalString(ipcimpl.Field(s, 1), &v.Err))
+	fields.Check("Ack", readOptionalString(ipcimpl.Field(s, 0), &v.Ack))
+	fields.Check("Err", readOptionalString(ipcimpl.Field(s, 1), &v.Err))
+	return fields.Err()
 }
 
 // WriteEvent writes v into s.
 func WriteEvent(s Event, v *interopapi.Event) error {
+	var fields ipcimpl.Fields
 	s.SetSeq(v.Seq)
-	if err := s.SetName(v.Name); err != nil {
-		return ipc.InField("Name", err)
-	}
-	if err := writePointList(ipcimpl.Field(s, 1), v.Points); err != nil {
-		return ipc.InField("Points", err)
-	}
+	fields.Check("Name", s.SetName(v.Name))
+	fields.Check("Points", writePointList(ipcimpl.Field(s, 1), v.Points))
 	if v.Weight != nil {
 		s.SetWeight(*v.Weight)
 		s.SetHasWeight(true)
 	}
-	return ipc.InField("Parent", writeOptionalPoint(ipcimpl.Field(s, 2), v.Parent))
+	fields.Check("Parent", writeOptionalPoint(ipcimpl.Field(s, 2), v.Parent))
+	return fields.Err()
 }
 
 // ReadEvent reads s into v.
 func ReadEvent(s Event, v *interopapi.Event) error {
+	var fields ipcimpl.Fields
 	v.Seq = s.Seq()
-	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Name); err != nil {
-		return ipc.InField("Name", err)
-	}
-	if err := readPointList(ipcimpl.Field(s, 1), &v.Points); err != nil {
-		return ipc.InField("Points", err)
-	}
+	fields.Check("Name", ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Name))
+	fields.Check("Points", readPointList(ipcimpl.Field(s, 1), &v.Points))
 	v.Weight = ipcimpl.Optional(s.HasWeight(), s.Weight())
-	return ipc.InField("Parent", readOptionalPoint(ipcimpl.Field(s, 2), &v.Parent))
+	fields.Check("Parent", readOptionalPoint(ipcimpl.Field(s, 2), &v.Parent))
+	return fields.Err()
 }
 
 // WritePoint writes v into s.
@@ -1547,87 +1535,51 @@ func ReadPoint(s Point, v *interopapi.Point) error {
 
 // WriteRecord writes v into s.
 func WriteRecord(s Record, v *interopapi.Record) error {
-	if err := s.SetName(v.Name); err != nil {
-		return ipc.InField("Name", err)
-	}
+	var fields ipcimpl.Fields
+	fields.Check("Name", s.SetName(v.Name))
 	s.SetKind(Kind(v.Kind))
-	if err := writeBytes4(ipcimpl.Field(s, 1), v.Hash); err != nil {
-		return ipc.InField("Hash", err)
-	}
-	if err := s.SetData(v.Data); err != nil {
-		return ipc.InField("Data", err)
-	}
-	if err := writePointList(ipcimpl.Field(s, 3), v.Points); err != nil {
-		return ipc.InField("Points", err)
-	}
-	if err := writeStringInt64Map(ipcimpl.Field(s, 4), v.Tags); err != nil {
-		return ipc.InField("Tags", err)
-	}
-	if err := writeKindList(ipcimpl.Field(s, 5), v.Kinds); err != nil {
-		return ipc.InField("Kinds", err)
-	}
-	if err := writeStringListList(ipcimpl.Field(s, 6), v.Lines); err != nil {
-		return ipc.InField("Lines", err)
-	}
-	if err := writeOptionalPoint(ipcimpl.Field(s, 7), v.Parent); err != nil {
-		return ipc.InField("Parent", err)
-	}
+	fields.Check("Hash", writeBytes4(ipcimpl.Field(s, 1), v.Hash))
+	fields.Check("Data", s.SetData(v.Data))
+	fields.Check("Points", writePointList(ipcimpl.Field(s, 3), v.Points))
+	fields.Check("Tags", writeStringInt64Map(ipcimpl.Field(s, 4), v.Tags))
+	fields.Check("Kinds", writeKindList(ipcimpl.Field(s, 5), v.Kinds))
+	fields.Check("Lines", writeStringListList(ipcimpl.Field(s, 6), v.Lines))
+	fields.Check("Parent", writeOptionalPoint(ipcimpl.Field(s, 7), v.Parent))
 	if v.Weight != nil {
 		s.SetWeight(*v.Weight)
 		s.SetHasWeight(true)
 	}
-	if err := writeOptionalString(ipcimpl.Field(s, 8), v.Note); err != nil {
-		return ipc.InField("Note", err)
-	}
-	if err := writeOptionalInt32List(ipcimpl.Field(s, 9), v.Maybe); err != nil {
-		return ipc.InField("Maybe", err)
-	}
-	return ipc.InField("ByKind", writeKindOptionalPointMap(ipcimpl.Field(s, 10), v.ByKind))
+	fields.Check("Note", writeOptionalString(ipcimpl.Field(s, 8), v.Note))
+	fields.Check("Maybe", writeOptionalInt32List(ipcimpl.Field(s, 9), v.Maybe))
+	fields.Check("ByKind", writeKindOptionalPointMap(ipcimpl.Field(s, 10), v.ByKind))
+	return fields.Err()
 }
 
 // ReadRecord reads s into v.
 func ReadRecord(s Record, v *interopapi.Record) error {
-	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Name); err != nil {
-		return ipc.InField("Name", err)
-	}
+	var fields ipcimpl.Fields
+	fields.Check("Name", ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Name))
 	v.Kind = interopapi.Kind(s.Kind())
-	if err := readBytes4(ipcimpl.Field(s, 1), &v.Hash); err != nil {
-		return ipc.InField("Hash", err)
-	}
-	if err := ipcimpl.ReadData(ipcimpl.Field(s, 2), &v.Data); err != nil {
-		return ipc.InField("Data", err)
-	}
-	if err := readPointList(ipcimpl.Field(s, 3), &v.Points); err != nil {
-		return ipc.InField("Points", err)
-	}
-	if err := readStringInt64Map(ipcimpl.Field(s, 4), &v.Tags); err != nil {
-		return ipc.InField("Tags", err)
-	}
-	if err := readKindList(ipcimpl.Field(s, 5), &v.Kinds); err != nil {
-		return ipc.InField("Kinds", err)
-	}
-	if err := readStringListList(ipcimpl.Field(s, 6), &v.Lines); err != nil {
-		return ipc.InField("Lines", err)
-	}
-	if err := readOptionalPoint(ipcimpl.Field(s, 7), &v.Parent); err != nil {
-		return ipc.InField("Parent", err)
-	}
+	fields.Check("Hash", readBytes4(ipcimpl.Field(s, 1), &v.Hash))
+	fields.Check("Data", ipcimpl.ReadData(ipcimpl.Field(s, 2), &v.Data))
+	fields.Check("Points", readPointList(ipcimpl.Field(s, 3), &v.Points))
+	fields.Check("Tags", readStringInt64Map(ipcimpl.Field(s, 4), &v.Tags))
+	fields.Check("Kinds", readKindList(ipcimpl.Field(s, 5), &v.Kinds))
+	fields.Check("Lines", readStringListList(ipcimpl.Field(s, 6), &v.Lines))
+	fields.Check("Parent", readOptionalPoint(ipcimpl.Field(s, 7), &v.Parent))
 	v.Weight = ipcimpl.Optional(s.HasWeight(), s.Weight())
-	if err := readOptionalString(ipcimpl.Field(s, 8), &v.Note); err != nil {
-		return ipc.InField("Note", err)
-	}
-	if err := readOptionalInt32List(ipcimpl.Field(s, 9), &v.Maybe); err != nil {
-		return ipc.InField("Maybe", err)
-	}
-	return ipc.InField("ByKind", readKindOptionalPointMap(ipcimpl.Field(s, 10), &v.ByKind))
+	fields.Check("Note", readOptionalString(ipcimpl.Field(s, 8), &v.Note))
+	fields.Check("Maybe", readOptionalInt32List(ipcimpl.Field(s, 9), &v.Maybe))
+	fields.Check("ByKind", readKindOptionalPointMap(ipcimpl.Field(s, 10), &v.ByKind))
+	return fields.Err()
 }
 
 // WriteTree writes v into s.
 func WriteTree(s Tree, v *interopapi.Tree) error {
-	if err := s.SetLabel(v.Label); err != nil {
-		return ipc.InField("Label", err)
-	}
-	return ipc.InField("Children", writeTreeList(ipcimpl.Field(s, 1), v.Children))
+	var fields ipcimpl.Fields
+	fields.Check("Label", s.SetLabel(v.Label))
+	fields.Check("Children", writeTreeList(ipcimpl.Field(s, 1), v.Children))
+	return fields.Err()
 }
 
 // ReadTree reads s into v. v's type is recursive: a value nested deeper than
@@ -1641,10 +1593,10 @@ func readTreeNested(s Tree, v *interopapi.Tree, depth int) error {
 	if depth == 0 {
 		return ipc.ErrTooDeep
 	}
-	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Label); err != nil {
-		return ipc.InField("Label", err)
-	}
-	return ipc.InField("Children", readTreeList(ipcimpl.Field(s, 1), &v.Children, depth-1))
+	var fields ipcimpl.Fields
+	fields.Check("Label", ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Label))
+	fields.Check("Children", readTreeList(ipcimpl.Field(s, 1), &v.Children, depth-1))
+	return fields.Err()
 }
 
 // writeDeliveryList points at at a new list holding v; a nil v leaves at null.
