@@ -297,6 +297,10 @@ func (w *fn) pointerWrite(t *annotate.Type) (string, []step) {
 		} else {
 			steps = nilStaysNull
 		}
+		if call, ok := w.listHelperWrite(t); ok {
+			// return ipcimpl.WriteScalarList(at, capnp.NewInt32List, v)
+			return doc, []step{checked(call, unwrapped)}
+		}
 		l, i := w.sc.name("l"), w.sc.name("i")
 		loop := w.writeElem(l, i, t.Elem, ref{x: jen.Id("v").Index(jen.Id(i))}, wrapper(unwrapped).elem(i))
 		return doc, append(steps, plain(
@@ -448,6 +452,14 @@ func (w *fn) pointerRead(t *annotate.Type) (string, []step) {
 // of the message: a list of zero-sized structs takes no bytes on the
 // wire.)
 func (w *fn) listRead(t *annotate.Type) (string, []step) {
+	if call, ok := w.listHelperRead(t); ok {
+		// return ipcimpl.ReadScalarList[capnp.Int32List](from, dst)
+		doc := "reads the list from points to into *dst; a null pointer leaves *dst as it was."
+		if t.Len > 0 {
+			doc = fmt.Sprintf("reads the list from points to, which must hold %d elements, into *dst.", t.Len)
+		}
+		return doc, []step{checked(call, unwrapped)}
+	}
 	l, i := w.sc.name("l"), w.sc.name("i")
 	wrap := wrapper(unwrapped).elem(i)
 	if t.Len > 0 {
@@ -477,6 +489,114 @@ func (w *fn) listRead(t *annotate.Type) (string, []step) {
 		jen.For(jen.Id(i).Op(":=").Range().Id(v)).Block(render(loop)...),
 		jen.Op("*").Id("dst").Op("=").Id(v),
 	)
+}
+
+// listHelper names the family of ipcimpl's list helpers (ipcimpl.Write<family>List)
+// that converts a list of elem whole, or returns "" when the generated
+// function loops over the elements itself: for an array of structs or
+// pointers (see ipcimpl's lists.go), a list of optionals, interfaces or
+// hooked types, and where a helper would drop a check: an enum whose Go
+// type is wider than the wire's 16 bits (written) or narrower (read), a
+// list whose reader counts nesting levels.
+func (w *fn) listHelper(t *annotate.Type, write bool) string {
+	e := t.Elem
+	switch {
+	case e.Hook != nil:
+		return ""
+	case e.Kind == annotate.KindBool:
+		return "Bool"
+	case e.Kind == annotate.KindEnum && write:
+		if b := goBasic(e); b != "uint8" && b != "uint16" {
+			return "" // ipc.EnumValue checks each element
+		}
+		return "Scalar"
+	case e.Kind == annotate.KindEnum && narrowEnum(e):
+		return "" // ipc.EnumFromWire checks each element
+	case e.Kind.IsScalar():
+		return "Scalar"
+	case e.Kind == annotate.KindString:
+		return "Text"
+	case e.Kind == annotate.KindBytes:
+		return "Data"
+	case t.Len > 0 || (!write && needsDepth(w.g, t)):
+		return ""
+	case shapeOf(e) == shapeStruct:
+		return "Struct"
+	case shapeOf(e) == shapePointer && e.Kind != annotate.KindOptional:
+		return "Pointer"
+	}
+	return ""
+}
+
+// listHelperWrite renders the call of ipcimpl's helper that writes the
+// list or array v, of type t, at at, when there is one (listHelper):
+//
+//	ipcimpl.WriteScalarList(at, capnp.NewInt32List, v)
+//	ipcimpl.WriteTextList(at, v[:])
+//	ipcimpl.WriteStructList(at, NewPoint_List, v, WritePoint)
+func (w *fn) listHelperWrite(t *annotate.Type) (jen.Code, bool) {
+	family := w.listHelper(t, true)
+	if family == "" {
+		return nil, false
+	}
+	v := jen.Id("v")
+	if t.Len > 0 {
+		v = jen.Id("v").Index(jen.Empty(), jen.Empty())
+	}
+	args := []jen.Code{jen.Id("at")}
+	switch family {
+	case "Scalar":
+		args = append(args, w.newList(t), v)
+	case "Struct":
+		args = append(args, w.newList(t), v, w.structWriter(t.Elem))
+	case "Pointer":
+		args = append(args, w.newList(t), v, w.g.pointerWriter(t.Elem))
+	default:
+		args = append(args, v)
+	}
+	return jen.Qual(ipcimplPath, "Write"+family+"List").Call(args...), true
+}
+
+// listHelperRead renders the call of ipcimpl's helper that reads the list
+// from points to into dst, a pointer to a Go list or array of type t,
+// when there is one:
+//
+//	ipcimpl.ReadScalarList[capnp.Int32List](from, dst)
+//	ipcimpl.ReadTextArray(from, dst[:])
+//	ipcimpl.ReadStructList[Point_List](from, dst, ReadPoint)
+func (w *fn) listHelperRead(t *annotate.Type) (jen.Code, bool) {
+	family := w.listHelper(t, false)
+	if family == "" {
+		return nil, false
+	}
+	name := jen.Qual(ipcimplPath, "Read"+family+"List")
+	dst := jen.Id("dst")
+	if t.Len > 0 {
+		name = jen.Qual(ipcimplPath, "Read"+family+"Array")
+		dst = jen.Id("dst").Index(jen.Empty(), jen.Empty())
+	}
+	args := []jen.Code{jen.Id("from"), dst}
+	switch family {
+	case "Scalar":
+		name = name.Types(w.typedList(t))
+	case "Struct":
+		name = name.Types(w.typedList(t))
+		args = append(args, w.structReader(t.Elem))
+	case "Pointer":
+		name = name.Types(w.typedList(t))
+		args = append(args, jen.Id("read"+w.g.wireTypeName(t.Elem)))
+	}
+	return name.Call(args...), true
+}
+
+// structReader renders the function that reads a struct of the bindings
+// into a Go value of type t, a struct or a type hooked to a struct, with a
+// fresh nesting budget: ReadBlockRef, readTime.
+func (w *fn) structReader(t *annotate.Type) *jen.Statement {
+	if t.Hook != nil {
+		return jen.Id("read" + w.g.wireTypeName(t))
+	}
+	return w.g.bound(schemaPath(t), structReadFunc(t.Struct.Name))
 }
 
 // mapRead returns the doc and steps of the reader of the map type t:

@@ -1296,31 +1296,12 @@ func ReadBlockWaitOptions(s BlockWaitOptions, v *chain.BlockWaitOptions) error {
 
 // writeInt64List points at at a new list holding v; a nil v leaves at null.
 func writeInt64List(at ipcimpl.Pointer, v []int64) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewInt64List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		l.Set(i, v[i])
-	}
-	return nil
+	return ipcimpl.WriteScalarList(at, capnp.NewInt64List, v)
 }
 
 // readInt64List reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readInt64List(from ipcimpl.Pointer, dst *[]int64) error {
-	l, n, err := ipcimpl.ListLen[capnp.Int64List, int64](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]int64, n)
-	for i := range v {
-		v[i] = l.At(i)
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadScalarList[capnp.Int64List](from, dst)
 }
 
 // writeBytes32 points at at a new Data holding v.

@@ -362,31 +362,12 @@ func writeColorList(at ipcimpl.Pointer, v []enums.Color) error {
 
 // readColorList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readColorList(from ipcimpl.Pointer, dst *[]enums.Color) error {
-	l, n, err := ipcimpl.ListLen[Color_List, enums.Color](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]enums.Color, n)
-	for i := range v {
-		v[i] = enums.Color(l.At(i))
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadScalarList[Color_List](from, dst)
 }
 
 // writeSizeList points at at a new list holding v; a nil v leaves at null.
 func writeSizeList(at ipcimpl.Pointer, v []enums.Size) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewSize_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		l.Set(i, Size(v[i]))
-	}
-	return nil
+	return ipcimpl.WriteScalarList(at, NewSize_List, v)
 }
 
 // readSizeList reads the list from points to into *dst; a null pointer leaves *dst as it was.

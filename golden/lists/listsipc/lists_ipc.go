@@ -359,490 +359,162 @@ func ReadValues(s Values, v *lists.Values) error {
 
 // writeInt32ListList points at at a new list holding v; a nil v leaves at null.
 func writeInt32ListList(at ipcimpl.Pointer, v [][]int32) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewPointerList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := writeInt32List(ipcimpl.Elem(l, i), v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WritePointerList(at, capnp.NewPointerList, v, writeInt32List)
 }
 
 // readInt32ListList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readInt32ListList(from ipcimpl.Pointer, dst *[][]int32) error {
-	l, n, err := ipcimpl.ListLen[capnp.PointerList, []int32](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([][]int32, n)
-	for i := range v {
-		if err := readInt32List(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadPointerList[capnp.PointerList](from, dst, readInt32List)
 }
 
 // writeStringList points at at a new list holding v; a nil v leaves at null.
 func writeStringList(at ipcimpl.Pointer, v []string) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewTextList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := l.Set(i, v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteTextList(at, v)
 }
 
 // readStringList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readStringList(from ipcimpl.Pointer, dst *[]string) error {
-	l, n, err := ipcimpl.ListLen[capnp.TextList, string](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]string, n)
-	for i := range v {
-		if err := ipcimpl.ReadText(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadTextList(from, dst)
 }
 
 // writeInt64List points at at a new list holding v; a nil v leaves at null.
 func writeInt64List(at ipcimpl.Pointer, v []int64) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewInt64List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		l.Set(i, v[i])
-	}
-	return nil
+	return ipcimpl.WriteScalarList(at, capnp.NewInt64List, v)
 }
 
 // readInt64List reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readInt64List(from ipcimpl.Pointer, dst *[]int64) error {
-	l, n, err := ipcimpl.ListLen[capnp.Int64List, int64](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]int64, n)
-	for i := range v {
-		v[i] = l.At(i)
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadScalarList[capnp.Int64List](from, dst)
 }
 
 // writeInt8List points at at a new list holding v; a nil v leaves at null.
 func writeInt8List(at ipcimpl.Pointer, v []int8) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewInt8List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		l.Set(i, v[i])
-	}
-	return nil
+	return ipcimpl.WriteScalarList(at, capnp.NewInt8List, v)
 }
 
 // readInt8List reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readInt8List(from ipcimpl.Pointer, dst *[]int8) error {
-	l, n, err := ipcimpl.ListLen[capnp.Int8List, int8](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]int8, n)
-	for i := range v {
-		v[i] = l.At(i)
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadScalarList[capnp.Int8List](from, dst)
 }
 
 // writeBoolList points at at a new list holding v; a nil v leaves at null.
 func writeBoolList(at ipcimpl.Pointer, v []bool) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewBitList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		l.Set(i, v[i])
-	}
-	return nil
+	return ipcimpl.WriteBoolList(at, v)
 }
 
 // readBoolList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readBoolList(from ipcimpl.Pointer, dst *[]bool) error {
-	l, n, err := ipcimpl.ListLen[capnp.BitList, bool](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]bool, n)
-	for i := range v {
-		v[i] = l.At(i)
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadBoolList(from, dst)
 }
 
 // writeFloat64List points at at a new list holding v; a nil v leaves at null.
 func writeFloat64List(at ipcimpl.Pointer, v []float64) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewFloat64List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		l.Set(i, v[i])
-	}
-	return nil
+	return ipcimpl.WriteScalarList(at, capnp.NewFloat64List, v)
 }
 
 // readFloat64List reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readFloat64List(from ipcimpl.Pointer, dst *[]float64) error {
-	l, n, err := ipcimpl.ListLen[capnp.Float64List, float64](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]float64, n)
-	for i := range v {
-		v[i] = l.At(i)
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadScalarList[capnp.Float64List](from, dst)
 }
 
 // writeFloat32List points at at a new list holding v; a nil v leaves at null.
 func writeFloat32List(at ipcimpl.Pointer, v []float32) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewFloat32List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		l.Set(i, v[i])
-	}
-	return nil
+	return ipcimpl.WriteScalarList(at, capnp.NewFloat32List, v)
 }
 
 // readFloat32List reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readFloat32List(from ipcimpl.Pointer, dst *[]float32) error {
-	l, n, err := ipcimpl.ListLen[capnp.Float32List, float32](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]float32, n)
-	for i := range v {
-		v[i] = l.At(i)
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadScalarList[capnp.Float32List](from, dst)
 }
 
 // writeUintList points at at a new list holding v; a nil v leaves at null.
 func writeUintList(at ipcimpl.Pointer, v []uint) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewUInt64List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		l.Set(i, uint64(v[i]))
-	}
-	return nil
+	return ipcimpl.WriteScalarList(at, capnp.NewUInt64List, v)
 }
 
 // readUintList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readUintList(from ipcimpl.Pointer, dst *[]uint) error {
-	l, n, err := ipcimpl.ListLen[capnp.UInt64List, uint](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]uint, n)
-	for i := range v {
-		v[i] = uint(l.At(i))
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadScalarList[capnp.UInt64List](from, dst)
 }
 
 // writeDurationList points at at a new list holding v; a nil v leaves at null.
 func writeDurationList(at ipcimpl.Pointer, v []time.Duration) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewInt64List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		l.Set(i, int64(v[i]))
-	}
-	return nil
+	return ipcimpl.WriteScalarList(at, capnp.NewInt64List, v)
 }
 
 // readDurationList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readDurationList(from ipcimpl.Pointer, dst *[]time.Duration) error {
-	l, n, err := ipcimpl.ListLen[capnp.Int64List, time.Duration](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]time.Duration, n)
-	for i := range v {
-		v[i] = time.Duration(l.At(i))
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadScalarList[capnp.Int64List](from, dst)
 }
 
 // writeBytesList points at at a new list holding v; a nil v leaves at null.
 func writeBytesList(at ipcimpl.Pointer, v [][]byte) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewDataList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := ipc.SetDataAt(l, i, v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteDataList(at, v)
 }
 
 // readBytesList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readBytesList(from ipcimpl.Pointer, dst *[][]byte) error {
-	l, n, err := ipcimpl.ListLen[capnp.DataList, []byte](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([][]byte, n)
-	for i := range v {
-		if err := ipcimpl.ReadData(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadDataList(from, dst)
 }
 
 // writeBytes32List points at at a new list holding v; a nil v leaves at null.
 func writeBytes32List(at ipcimpl.Pointer, v [][32]byte) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewDataList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := writeBytes32(ipcimpl.Elem(l, i), v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WritePointerList(at, capnp.NewDataList, v, writeBytes32)
 }
 
 // readBytes32List reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readBytes32List(from ipcimpl.Pointer, dst *[][32]byte) error {
-	l, n, err := ipcimpl.ListLen[capnp.DataList, [32]byte](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([][32]byte, n)
-	for i := range v {
-		if err := readBytes32(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadPointerList[capnp.DataList](from, dst, readBytes32)
 }
 
 // writeStringListListList points at at a new list holding v; a nil v leaves at null.
 func writeStringListListList(at ipcimpl.Pointer, v [][][]string) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewPointerList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := writeStringListList(ipcimpl.Elem(l, i), v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WritePointerList(at, capnp.NewPointerList, v, writeStringListList)
 }
 
 // readStringListListList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readStringListListList(from ipcimpl.Pointer, dst *[][][]string) error {
-	l, n, err := ipcimpl.ListLen[capnp.PointerList, [][]string](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([][][]string, n)
-	for i := range v {
-		if err := readStringListList(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadPointerList[capnp.PointerList](from, dst, readStringListList)
 }
 
 // writeMatrix points at at a new list holding v; a nil v leaves at null.
 func writeMatrix(at ipcimpl.Pointer, v lists.Matrix) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewPointerList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := writeInt32List(ipcimpl.Elem(l, i), v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WritePointerList(at, capnp.NewPointerList, v, writeInt32List)
 }
 
 // readMatrix reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readMatrix(from ipcimpl.Pointer, dst *lists.Matrix) error {
-	l, n, err := ipcimpl.ListLen[capnp.PointerList, []int32](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make(lists.Matrix, n)
-	for i := range v {
-		if err := readInt32List(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadPointerList[capnp.PointerList](from, dst, readInt32List)
 }
 
 // writePointList points at at a new list holding v; a nil v leaves at null.
 func writePointList(at ipcimpl.Pointer, v []lists.Point) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewPoint_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := WritePoint(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteStructList(at, NewPoint_List, v, WritePoint)
 }
 
 // readPointList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readPointList(from ipcimpl.Pointer, dst *[]lists.Point) error {
-	l, n, err := ipcimpl.ListLen[Point_List, lists.Point](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]lists.Point, n)
-	for i := range v {
-		if err := ReadPoint(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadStructList[Point_List](from, dst, ReadPoint)
 }
 
 // writeUint16Array4 points at at a new list holding the 4 elements of v.
 func writeUint16Array4(at ipcimpl.Pointer, v [4]uint16) error {
-	l, err := ipcimpl.NewList(at, capnp.NewUInt16List, 4)
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		l.Set(i, v[i])
-	}
-	return nil
+	return ipcimpl.WriteScalarList(at, capnp.NewUInt16List, v[:])
 }
 
 // readUint16Array4 reads the list from points to, which must hold 4 elements, into *dst.
 func readUint16Array4(from ipcimpl.Pointer, dst *[4]uint16) error {
-	l, err := ipcimpl.List[capnp.UInt16List](from)
-	if err != nil {
-		return err
-	}
-	if l.Len() != 4 {
-		return ipc.LengthError(l.Len(), 4)
-	}
-	for i := range 4 {
-		dst[i] = l.At(i)
-	}
-	return nil
+	return ipcimpl.ReadScalarArray[capnp.UInt16List](from, dst[:])
 }
 
 // writePorts points at at a new list holding the 4 elements of v.
 func writePorts(at ipcimpl.Pointer, v lists.Ports) error {
-	l, err := ipcimpl.NewList(at, capnp.NewUInt16List, 4)
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		l.Set(i, v[i])
-	}
-	return nil
+	return ipcimpl.WriteScalarList(at, capnp.NewUInt16List, v[:])
 }
 
 // readPorts reads the list from points to, which must hold 4 elements, into *dst.
 func readPorts(from ipcimpl.Pointer, dst *lists.Ports) error {
-	l, err := ipcimpl.List[capnp.UInt16List](from)
-	if err != nil {
-		return err
-	}
-	if l.Len() != 4 {
-		return ipc.LengthError(l.Len(), 4)
-	}
-	for i := range 4 {
-		dst[i] = l.At(i)
-	}
-	return nil
+	return ipcimpl.ReadScalarArray[capnp.UInt16List](from, dst[:])
 }
 
 // writeInt32Array3Array2 points at at a new list holding the 2 elements of v.
@@ -878,35 +550,12 @@ func readInt32Array3Array2(from ipcimpl.Pointer, dst *[2][3]int32) error {
 
 // writeUint16Array4List points at at a new list holding v; a nil v leaves at null.
 func writeUint16Array4List(at ipcimpl.Pointer, v [][4]uint16) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewPointerList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := writeUint16Array4(ipcimpl.Elem(l, i), v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WritePointerList(at, capnp.NewPointerList, v, writeUint16Array4)
 }
 
 // readUint16Array4List reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readUint16Array4List(from ipcimpl.Pointer, dst *[][4]uint16) error {
-	l, n, err := ipcimpl.ListLen[capnp.PointerList, [4]uint16](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([][4]uint16, n)
-	for i := range v {
-		if err := readUint16Array4(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadPointerList[capnp.PointerList](from, dst, readUint16Array4)
 }
 
 // writePointArray3 points at at a new list holding the 3 elements of v.
@@ -942,33 +591,12 @@ func readPointArray3(from ipcimpl.Pointer, dst *[3]lists.Point) error {
 
 // writeBytesArray3 points at at a new list holding the 3 elements of v.
 func writeBytesArray3(at ipcimpl.Pointer, v [3][]byte) error {
-	l, err := ipcimpl.NewList(at, capnp.NewDataList, 3)
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := ipc.SetDataAt(l, i, v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteDataList(at, v[:])
 }
 
 // readBytesArray3 reads the list from points to, which must hold 3 elements, into *dst.
 func readBytesArray3(from ipcimpl.Pointer, dst *[3][]byte) error {
-	l, err := ipcimpl.List[capnp.DataList](from)
-	if err != nil {
-		return err
-	}
-	if l.Len() != 3 {
-		return ipc.LengthError(l.Len(), 3)
-	}
-	for i := range 3 {
-		if err := ipcimpl.ReadData(ipcimpl.Elem(l, i), &dst[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.ReadDataArray(from, dst[:])
 }
 
 // writeOptionalInt32List points at at a new list holding v; a nil v leaves at null.
@@ -1109,64 +737,22 @@ func readOptionalUint8Array2(from ipcimpl.Pointer, dst *[2]*uint8) error {
 
 // writeOptionalFloat64ListList points at at a new list holding v; a nil v leaves at null.
 func writeOptionalFloat64ListList(at ipcimpl.Pointer, v [][]*float64) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewPointerList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := writeOptionalFloat64List(ipcimpl.Elem(l, i), v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WritePointerList(at, capnp.NewPointerList, v, writeOptionalFloat64List)
 }
 
 // readOptionalFloat64ListList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readOptionalFloat64ListList(from ipcimpl.Pointer, dst *[][]*float64) error {
-	l, n, err := ipcimpl.ListLen[capnp.PointerList, []*float64](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([][]*float64, n)
-	for i := range v {
-		if err := readOptionalFloat64List(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadPointerList[capnp.PointerList](from, dst, readOptionalFloat64List)
 }
 
 // writeInt32List points at at a new list holding v; a nil v leaves at null.
 func writeInt32List(at ipcimpl.Pointer, v []int32) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewInt32List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		l.Set(i, v[i])
-	}
-	return nil
+	return ipcimpl.WriteScalarList(at, capnp.NewInt32List, v)
 }
 
 // readInt32List reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readInt32List(from ipcimpl.Pointer, dst *[]int32) error {
-	l, n, err := ipcimpl.ListLen[capnp.Int32List, int32](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]int32, n)
-	for i := range v {
-		v[i] = l.At(i)
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadScalarList[capnp.Int32List](from, dst)
 }
 
 // writeBytes32 points at at a new Data holding v.
@@ -1190,62 +776,22 @@ func readBytes32(from ipcimpl.Pointer, dst *[32]byte) error {
 
 // writeStringListList points at at a new list holding v; a nil v leaves at null.
 func writeStringListList(at ipcimpl.Pointer, v [][]string) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewPointerList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := writeStringList(ipcimpl.Elem(l, i), v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WritePointerList(at, capnp.NewPointerList, v, writeStringList)
 }
 
 // readStringListList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readStringListList(from ipcimpl.Pointer, dst *[][]string) error {
-	l, n, err := ipcimpl.ListLen[capnp.PointerList, []string](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([][]string, n)
-	for i := range v {
-		if err := readStringList(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadPointerList[capnp.PointerList](from, dst, readStringList)
 }
 
 // writeInt32Array3 points at at a new list holding the 3 elements of v.
 func writeInt32Array3(at ipcimpl.Pointer, v [3]int32) error {
-	l, err := ipcimpl.NewList(at, capnp.NewInt32List, 3)
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		l.Set(i, v[i])
-	}
-	return nil
+	return ipcimpl.WriteScalarList(at, capnp.NewInt32List, v[:])
 }
 
 // readInt32Array3 reads the list from points to, which must hold 3 elements, into *dst.
 func readInt32Array3(from ipcimpl.Pointer, dst *[3]int32) error {
-	l, err := ipcimpl.List[capnp.Int32List](from)
-	if err != nil {
-		return err
-	}
-	if l.Len() != 3 {
-		return ipc.LengthError(l.Len(), 3)
-	}
-	for i := range 3 {
-		dst[i] = l.At(i)
-	}
-	return nil
+	return ipcimpl.ReadScalarArray[capnp.Int32List](from, dst[:])
 }
 
 // writeOptionalString writes *v at at; a nil v leaves at null.

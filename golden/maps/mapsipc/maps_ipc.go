@@ -810,35 +810,12 @@ func readIndex(from ipcimpl.Pointer, dst *maps.Index) error {
 
 // writeStringInt32MapList points at at a new list holding v; a nil v leaves at null.
 func writeStringInt32MapList(at ipcimpl.Pointer, v []map[string]int32) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewPointerList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := writeStringInt32Map(ipcimpl.Elem(l, i), v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WritePointerList(at, capnp.NewPointerList, v, writeStringInt32Map)
 }
 
 // readStringInt32MapList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readStringInt32MapList(from ipcimpl.Pointer, dst *[]map[string]int32) error {
-	l, n, err := ipcimpl.ListLen[capnp.PointerList, map[string]int32](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]map[string]int32, n)
-	for i := range v {
-		if err := readStringInt32Map(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadPointerList[capnp.PointerList](from, dst, readStringInt32Map)
 }
 
 // writeStringOptionalInt32Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
@@ -1057,35 +1034,12 @@ func readStringOptionalInt32Array2Map(from ipcimpl.Pointer, dst *map[string]*[2]
 
 // writeStringList points at at a new list holding v; a nil v leaves at null.
 func writeStringList(at ipcimpl.Pointer, v []string) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewTextList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := l.Set(i, v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteTextList(at, v)
 }
 
 // readStringList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readStringList(from ipcimpl.Pointer, dst *[]string) error {
-	l, n, err := ipcimpl.ListLen[capnp.TextList, string](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]string, n)
-	for i := range v {
-		if err := ipcimpl.ReadText(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadTextList(from, dst)
 }
 
 // writeBytes4 points at at a new Data holding v.
@@ -1229,27 +1183,10 @@ func readOptionalInt32Array2(from ipcimpl.Pointer, dst **[2]int32) error {
 
 // writeInt32Array2 points at at a new list holding the 2 elements of v.
 func writeInt32Array2(at ipcimpl.Pointer, v [2]int32) error {
-	l, err := ipcimpl.NewList(at, capnp.NewInt32List, 2)
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		l.Set(i, v[i])
-	}
-	return nil
+	return ipcimpl.WriteScalarList(at, capnp.NewInt32List, v[:])
 }
 
 // readInt32Array2 reads the list from points to, which must hold 2 elements, into *dst.
 func readInt32Array2(from ipcimpl.Pointer, dst *[2]int32) error {
-	l, err := ipcimpl.List[capnp.Int32List](from)
-	if err != nil {
-		return err
-	}
-	if l.Len() != 2 {
-		return ipc.LengthError(l.Len(), 2)
-	}
-	for i := range 2 {
-		dst[i] = l.At(i)
-	}
-	return nil
+	return ipcimpl.ReadScalarArray[capnp.Int32List](from, dst[:])
 }

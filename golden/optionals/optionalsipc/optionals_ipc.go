@@ -1035,35 +1035,12 @@ func readOptionalBoolList(from ipcimpl.Pointer, dst *[]*bool) error {
 
 // writeOptionalInt32ListList points at at a new list holding v; a nil v leaves at null.
 func writeOptionalInt32ListList(at ipcimpl.Pointer, v [][]*int32) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewPointerList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := writeOptionalInt32List(ipcimpl.Elem(l, i), v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WritePointerList(at, capnp.NewPointerList, v, writeOptionalInt32List)
 }
 
 // readOptionalInt32ListList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readOptionalInt32ListList(from ipcimpl.Pointer, dst *[][]*int32) error {
-	l, n, err := ipcimpl.ListLen[capnp.PointerList, []*int32](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([][]*int32, n)
-	for i := range v {
-		if err := readOptionalInt32List(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadPointerList[capnp.PointerList](from, dst, readOptionalInt32List)
 }
 
 // writeOptionalUint16Array2List points at at a new list holding v; a nil v leaves at null.
@@ -1245,27 +1222,10 @@ func readStringOptionalBytes4Map(from ipcimpl.Pointer, dst *map[string]*[4]byte)
 
 // writeUint16Array2 points at at a new list holding the 2 elements of v.
 func writeUint16Array2(at ipcimpl.Pointer, v [2]uint16) error {
-	l, err := ipcimpl.NewList(at, capnp.NewUInt16List, 2)
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		l.Set(i, v[i])
-	}
-	return nil
+	return ipcimpl.WriteScalarList(at, capnp.NewUInt16List, v[:])
 }
 
 // readUint16Array2 reads the list from points to, which must hold 2 elements, into *dst.
 func readUint16Array2(from ipcimpl.Pointer, dst *[2]uint16) error {
-	l, err := ipcimpl.List[capnp.UInt16List](from)
-	if err != nil {
-		return err
-	}
-	if l.Len() != 2 {
-		return ipc.LengthError(l.Len(), 2)
-	}
-	for i := range 2 {
-		dst[i] = l.At(i)
-	}
-	return nil
+	return ipcimpl.ReadScalarArray[capnp.UInt16List](from, dst[:])
 }

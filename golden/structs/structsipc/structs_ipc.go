@@ -584,35 +584,12 @@ func readTreeNested(s Tree, v *structs.Tree, depth int) error {
 
 // writeTagList points at at a new list holding v; a nil v leaves at null.
 func writeTagList(at ipcimpl.Pointer, v []otherpkg.Tag) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewTag_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := WriteTag(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteStructList(at, NewTag_List, v, WriteTag)
 }
 
 // readTagList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readTagList(from ipcimpl.Pointer, dst *[]otherpkg.Tag) error {
-	l, n, err := ipcimpl.ListLen[Tag_List, otherpkg.Tag](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]otherpkg.Tag, n)
-	for i := range v {
-		if err := ReadTag(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadStructList[Tag_List](from, dst, ReadTag)
 }
 
 // writeOptionalTree writes *v at at; a nil v leaves at null.
@@ -646,19 +623,7 @@ func readOptionalTree(from ipcimpl.Pointer, dst **structs.Tree, depth int) error
 
 // writeTreeList points at at a new list holding v; a nil v leaves at null.
 func writeTreeList(at ipcimpl.Pointer, v []structs.Tree) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewTree_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := WriteTree(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteStructList(at, NewTree_List, v, WriteTree)
 }
 
 // readTreeList reads the list from points to into *dst; a null pointer leaves *dst as it was. The value may nest depth levels deep.

@@ -492,101 +492,32 @@ func readBytes4(from ipcimpl.Pointer, dst *[4]byte) error {
 
 // writeNameList points at at a new list holding v; a nil v leaves at null.
 func writeNameList(at ipcimpl.Pointer, v []textbytes.Name) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewTextList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := l.Set(i, string(v[i])); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteTextList(at, v)
 }
 
 // readNameList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readNameList(from ipcimpl.Pointer, dst *[]textbytes.Name) error {
-	l, n, err := ipcimpl.ListLen[capnp.TextList, textbytes.Name](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]textbytes.Name, n)
-	for i := range v {
-		if err := ipcimpl.ReadText(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadTextList(from, dst)
 }
 
 // writeBlobList points at at a new list holding v; a nil v leaves at null.
 func writeBlobList(at ipcimpl.Pointer, v []textbytes.Blob) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewDataList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := ipc.SetDataAt(l, i, []byte(v[i])); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteDataList(at, v)
 }
 
 // readBlobList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readBlobList(from ipcimpl.Pointer, dst *[]textbytes.Blob) error {
-	l, n, err := ipcimpl.ListLen[capnp.DataList, textbytes.Blob](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]textbytes.Blob, n)
-	for i := range v {
-		if err := ipcimpl.ReadData(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadDataList(from, dst)
 }
 
 // writeHashList points at at a new list holding v; a nil v leaves at null.
 func writeHashList(at ipcimpl.Pointer, v []textbytes.Hash) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewDataList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := writeHash(ipcimpl.Elem(l, i), v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WritePointerList(at, capnp.NewDataList, v, writeHash)
 }
 
 // readHashList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readHashList(from ipcimpl.Pointer, dst *[]textbytes.Hash) error {
-	l, n, err := ipcimpl.ListLen[capnp.DataList, textbytes.Hash](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]textbytes.Hash, n)
-	for i := range v {
-		if err := readHash(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadPointerList[capnp.DataList](from, dst, readHash)
 }
 
 // writeNameBlobMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.

@@ -647,35 +647,12 @@ func readPoint(from ipcimpl.Pointer, dst *times.Point) error {
 
 // writeEventList points at at a new list holding v; a nil v leaves at null.
 func writeEventList(at ipcimpl.Pointer, v []times.Event) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewEvent_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := WriteEvent(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteStructList(at, NewEvent_List, v, WriteEvent)
 }
 
 // readEventList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readEventList(from ipcimpl.Pointer, dst *[]times.Event) error {
-	l, n, err := ipcimpl.ListLen[Event_List, times.Event](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]times.Event, n)
-	for i := range v {
-		if err := ReadEvent(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadStructList[Event_List](from, dst, ReadEvent)
 }
 
 // writeStringTimeMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.

@@ -1347,35 +1347,12 @@ func ReadTxOut(s TxOut, v *chain.TxOut) error {
 
 // writeHashList points at at a new list holding v; a nil v leaves at null.
 func writeHashList(at ipcimpl.Pointer, v []chain.Hash) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewDataList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := writeHash(ipcimpl.Elem(l, i), v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WritePointerList(at, capnp.NewDataList, v, writeHash)
 }
 
 // readHashList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readHashList(from ipcimpl.Pointer, dst *[]chain.Hash) error {
-	l, n, err := ipcimpl.ListLen[capnp.DataList, chain.Hash](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]chain.Hash, n)
-	for i := range v {
-		if err := readHash(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadPointerList[capnp.DataList](from, dst, readHash)
 }
 
 // writeHash points at at a new Data holding v.
@@ -1457,99 +1434,30 @@ func readOptionalBlockInfo(from ipcimpl.Pointer, dst **chain.BlockInfo) error {
 
 // writeTransactionList points at at a new list holding v; a nil v leaves at null.
 func writeTransactionList(at ipcimpl.Pointer, v []chain.Transaction) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewTransaction_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := WriteTransaction(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteStructList(at, NewTransaction_List, v, WriteTransaction)
 }
 
 // readTransactionList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readTransactionList(from ipcimpl.Pointer, dst *[]chain.Transaction) error {
-	l, n, err := ipcimpl.ListLen[Transaction_List, chain.Transaction](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]chain.Transaction, n)
-	for i := range v {
-		if err := ReadTransaction(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadStructList[Transaction_List](from, dst, ReadTransaction)
 }
 
 // writeOutPointList points at at a new list holding v; a nil v leaves at null.
 func writeOutPointList(at ipcimpl.Pointer, v []chain.OutPoint) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewOutPoint_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := WriteOutPoint(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteStructList(at, NewOutPoint_List, v, WriteOutPoint)
 }
 
 // readOutPointList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readOutPointList(from ipcimpl.Pointer, dst *[]chain.OutPoint) error {
-	l, n, err := ipcimpl.ListLen[OutPoint_List, chain.OutPoint](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]chain.OutPoint, n)
-	for i := range v {
-		if err := ReadOutPoint(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadStructList[OutPoint_List](from, dst, ReadOutPoint)
 }
 
 // writeTxOutList points at at a new list holding v; a nil v leaves at null.
 func writeTxOutList(at ipcimpl.Pointer, v []chain.TxOut) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewTxOut_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := WriteTxOut(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteStructList(at, NewTxOut_List, v, WriteTxOut)
 }
 
 // readTxOutList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readTxOutList(from ipcimpl.Pointer, dst *[]chain.TxOut) error {
-	l, n, err := ipcimpl.ListLen[TxOut_List, chain.TxOut](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]chain.TxOut, n)
-	for i := range v {
-		if err := ReadTxOut(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadStructList[TxOut_List](from, dst, ReadTxOut)
 }

@@ -1272,62 +1272,20 @@ func readOptionalBlockRef(from ipcimpl.Pointer, dst **coremining.BlockRef) error
 
 // writeBytesList points at at a new list holding v; a nil v leaves at null.
 func writeBytesList(at ipcimpl.Pointer, v [][]byte) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewDataList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := ipc.SetDataAt(l, i, v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteDataList(at, v)
 }
 
 // readBytesList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readBytesList(from ipcimpl.Pointer, dst *[][]byte) error {
-	l, n, err := ipcimpl.ListLen[capnp.DataList, []byte](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([][]byte, n)
-	for i := range v {
-		if err := ipcimpl.ReadData(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadDataList(from, dst)
 }
 
 // writeInt64List points at at a new list holding v; a nil v leaves at null.
 func writeInt64List(at ipcimpl.Pointer, v []int64) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewInt64List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		l.Set(i, v[i])
-	}
-	return nil
+	return ipcimpl.WriteScalarList(at, capnp.NewInt64List, v)
 }
 
 // readInt64List reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readInt64List(from ipcimpl.Pointer, dst *[]int64) error {
-	l, n, err := ipcimpl.ListLen[capnp.Int64List, int64](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]int64, n)
-	for i := range v {
-		v[i] = l.At(i)
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadScalarList[capnp.Int64List](from, dst)
 }

@@ -1079,64 +1079,22 @@ func ReadBlockWaitOptions(s BlockWaitOptions, v *mining.BlockWaitOptions) error 
 
 // writeInt64List points at at a new list holding v; a nil v leaves at null.
 func writeInt64List(at ipcimpl.Pointer, v []int64) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewInt64List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		l.Set(i, v[i])
-	}
-	return nil
+	return ipcimpl.WriteScalarList(at, capnp.NewInt64List, v)
 }
 
 // readInt64List reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readInt64List(from ipcimpl.Pointer, dst *[]int64) error {
-	l, n, err := ipcimpl.ListLen[capnp.Int64List, int64](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]int64, n)
-	for i := range v {
-		v[i] = l.At(i)
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadScalarList[capnp.Int64List](from, dst)
 }
 
 // writeHashList points at at a new list holding v; a nil v leaves at null.
 func writeHashList(at ipcimpl.Pointer, v []mining.Hash) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewDataList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := writeHash(ipcimpl.Elem(l, i), v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WritePointerList(at, capnp.NewDataList, v, writeHash)
 }
 
 // readHashList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readHashList(from ipcimpl.Pointer, dst *[]mining.Hash) error {
-	l, n, err := ipcimpl.ListLen[capnp.DataList, mining.Hash](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]mining.Hash, n)
-	for i := range v {
-		if err := readHash(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadPointerList[capnp.DataList](from, dst, readHash)
 }
 
 // writeOptionalBlockRef writes *v at at; a nil v leaves at null.
@@ -1189,33 +1147,10 @@ func readHash(from ipcimpl.Pointer, dst *mining.Hash) error {
 
 // writeBytesList points at at a new list holding v; a nil v leaves at null.
 func writeBytesList(at ipcimpl.Pointer, v [][]byte) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewDataList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := ipc.SetDataAt(l, i, v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteDataList(at, v)
 }
 
 // readBytesList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readBytesList(from ipcimpl.Pointer, dst *[][]byte) error {
-	l, n, err := ipcimpl.ListLen[capnp.DataList, []byte](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([][]byte, n)
-	for i := range v {
-		if err := ipcimpl.ReadData(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadDataList(from, dst)
 }

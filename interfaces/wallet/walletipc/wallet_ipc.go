@@ -1881,35 +1881,12 @@ func ReadWalletTx(s WalletTx, v *wallet.WalletTx) error {
 
 // writeAddressInfoList points at at a new list holding v; a nil v leaves at null.
 func writeAddressInfoList(at ipcimpl.Pointer, v []wallet.AddressInfo) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewAddressInfo_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := WriteAddressInfo(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteStructList(at, NewAddressInfo_List, v, WriteAddressInfo)
 }
 
 // readAddressInfoList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readAddressInfoList(from ipcimpl.Pointer, dst *[]wallet.AddressInfo) error {
-	l, n, err := ipcimpl.ListLen[AddressInfo_List, wallet.AddressInfo](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]wallet.AddressInfo, n)
-	for i := range v {
-		if err := ReadAddressInfo(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadStructList[AddressInfo_List](from, dst, ReadAddressInfo)
 }
 
 // writeHash points at at a new Data holding v.
@@ -1962,101 +1939,32 @@ func readOptionalWalletTx(from ipcimpl.Pointer, dst **wallet.WalletTx) error {
 
 // writeWalletTxList points at at a new list holding v; a nil v leaves at null.
 func writeWalletTxList(at ipcimpl.Pointer, v []wallet.WalletTx) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewWalletTx_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := WriteWalletTx(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteStructList(at, NewWalletTx_List, v, WriteWalletTx)
 }
 
 // readWalletTxList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readWalletTxList(from ipcimpl.Pointer, dst *[]wallet.WalletTx) error {
-	l, n, err := ipcimpl.ListLen[WalletTx_List, wallet.WalletTx](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]wallet.WalletTx, n)
-	for i := range v {
-		if err := ReadWalletTx(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadStructList[WalletTx_List](from, dst, ReadWalletTx)
 }
 
 // writeRecipientList points at at a new list holding v; a nil v leaves at null.
 func writeRecipientList(at ipcimpl.Pointer, v []wallet.Recipient) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewRecipient_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := WriteRecipient(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteStructList(at, NewRecipient_List, v, WriteRecipient)
 }
 
 // readRecipientList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readRecipientList(from ipcimpl.Pointer, dst *[]wallet.Recipient) error {
-	l, n, err := ipcimpl.ListLen[Recipient_List, wallet.Recipient](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]wallet.Recipient, n)
-	for i := range v {
-		if err := ReadRecipient(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadStructList[Recipient_List](from, dst, ReadRecipient)
 }
 
 // writeStringList points at at a new list holding v; a nil v leaves at null.
 func writeStringList(at ipcimpl.Pointer, v []string) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewTextList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := l.Set(i, v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteTextList(at, v)
 }
 
 // readStringList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readStringList(from ipcimpl.Pointer, dst *[]string) error {
-	l, n, err := ipcimpl.ListLen[capnp.TextList, string](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]string, n)
-	for i := range v {
-		if err := ipcimpl.ReadText(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadTextList(from, dst)
 }
 
 // writeWalletList points at at a new list holding v; a nil v leaves at null.

@@ -460,35 +460,12 @@ func ReadJob(s Job, v *user.Job) error {
 
 // writeBlockRefList points at at a new list holding v; a nil v leaves at null.
 func writeBlockRefList(at ipcimpl.Pointer, v []base.BlockRef) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, baseipc.NewBlockRef_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := baseipc.WriteBlockRef(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteStructList(at, baseipc.NewBlockRef_List, v, baseipc.WriteBlockRef)
 }
 
 // readBlockRefList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readBlockRefList(from ipcimpl.Pointer, dst *[]base.BlockRef) error {
-	l, n, err := ipcimpl.ListLen[baseipc.BlockRef_List, base.BlockRef](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]base.BlockRef, n)
-	for i := range v {
-		if err := baseipc.ReadBlockRef(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadStructList[baseipc.BlockRef_List](from, dst, baseipc.ReadBlockRef)
 }
 
 // writeOptionalBlockRef writes *v at at; a nil v leaves at null.
@@ -604,14 +581,5 @@ func writeKindList(at ipcimpl.Pointer, v []base.Kind) error {
 
 // readKindList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readKindList(from ipcimpl.Pointer, dst *[]base.Kind) error {
-	l, n, err := ipcimpl.ListLen[baseipc.Kind_List, base.Kind](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]base.Kind, n)
-	for i := range v {
-		v[i] = base.Kind(l.At(i))
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadScalarList[baseipc.Kind_List](from, dst)
 }

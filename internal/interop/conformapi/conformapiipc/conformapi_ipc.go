@@ -478,29 +478,10 @@ func readPipe_record_Params(p Pipe_record_Params, seq *int32) error {
 
 // writeInt32List points at at a new list holding v; a nil v leaves at null.
 func writeInt32List(at ipcimpl.Pointer, v []int32) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewInt32List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		l.Set(i, v[i])
-	}
-	return nil
+	return ipcimpl.WriteScalarList(at, capnp.NewInt32List, v)
 }
 
 // readInt32List reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readInt32List(from ipcimpl.Pointer, dst *[]int32) error {
-	l, n, err := ipcimpl.ListLen[capnp.Int32List, int32](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]int32, n)
-	for i := range v {
-		v[i] = l.At(i)
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadScalarList[capnp.Int32List](from, dst)
 }

@@ -1601,93 +1601,32 @@ func readTreeNested(s Tree, v *interopapi.Tree, depth int) error {
 
 // writeDeliveryList points at at a new list holding v; a nil v leaves at null.
 func writeDeliveryList(at ipcimpl.Pointer, v []interopapi.Delivery) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewDelivery_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := WriteDelivery(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteStructList(at, NewDelivery_List, v, WriteDelivery)
 }
 
 // readDeliveryList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readDeliveryList(from ipcimpl.Pointer, dst *[]interopapi.Delivery) error {
-	l, n, err := ipcimpl.ListLen[Delivery_List, interopapi.Delivery](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]interopapi.Delivery, n)
-	for i := range v {
-		if err := ReadDelivery(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadStructList[Delivery_List](from, dst, ReadDelivery)
 }
 
 // writeInt64List points at at a new list holding v; a nil v leaves at null.
 func writeInt64List(at ipcimpl.Pointer, v []int64) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewInt64List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		l.Set(i, v[i])
-	}
-	return nil
+	return ipcimpl.WriteScalarList(at, capnp.NewInt64List, v)
 }
 
 // readInt64List reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readInt64List(from ipcimpl.Pointer, dst *[]int64) error {
-	l, n, err := ipcimpl.ListLen[capnp.Int64List, int64](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]int64, n)
-	for i := range v {
-		v[i] = l.At(i)
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadScalarList[capnp.Int64List](from, dst)
 }
 
 // writeKindList points at at a new list holding v; a nil v leaves at null.
 func writeKindList(at ipcimpl.Pointer, v []interopapi.Kind) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewKind_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		l.Set(i, Kind(v[i]))
-	}
-	return nil
+	return ipcimpl.WriteScalarList(at, NewKind_List, v)
 }
 
 // readKindList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readKindList(from ipcimpl.Pointer, dst *[]interopapi.Kind) error {
-	l, n, err := ipcimpl.ListLen[Kind_List, interopapi.Kind](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]interopapi.Kind, n)
-	for i := range v {
-		v[i] = interopapi.Kind(l.At(i))
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadScalarList[Kind_List](from, dst)
 }
 
 // writeKindInt32Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
@@ -1736,35 +1675,12 @@ func readKindInt32Map(from ipcimpl.Pointer, dst *map[interopapi.Kind]int32) erro
 
 // writeStringList points at at a new list holding v; a nil v leaves at null.
 func writeStringList(at ipcimpl.Pointer, v []string) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewTextList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := l.Set(i, v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteTextList(at, v)
 }
 
 // readStringList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readStringList(from ipcimpl.Pointer, dst *[]string) error {
-	l, n, err := ipcimpl.ListLen[capnp.TextList, string](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]string, n)
-	for i := range v {
-		if err := ipcimpl.ReadText(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadTextList(from, dst)
 }
 
 // writeStringInt64Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
@@ -1818,35 +1734,12 @@ func readStringInt64Map(from ipcimpl.Pointer, dst *map[string]int64) error {
 
 // writeRecordList points at at a new list holding v; a nil v leaves at null.
 func writeRecordList(at ipcimpl.Pointer, v []interopapi.Record) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewRecord_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := WriteRecord(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteStructList(at, NewRecord_List, v, WriteRecord)
 }
 
 // readRecordList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readRecordList(from ipcimpl.Pointer, dst *[]interopapi.Record) error {
-	l, n, err := ipcimpl.ListLen[Record_List, interopapi.Record](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]interopapi.Record, n)
-	for i := range v {
-		if err := ReadRecord(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadStructList[Record_List](from, dst, ReadRecord)
 }
 
 // writeOptionalString writes *v at at; a nil v leaves at null.
@@ -1872,35 +1765,12 @@ func readOptionalString(from ipcimpl.Pointer, dst **string) error {
 
 // writePointList points at at a new list holding v; a nil v leaves at null.
 func writePointList(at ipcimpl.Pointer, v []interopapi.Point) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewPoint_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := WritePoint(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteStructList(at, NewPoint_List, v, WritePoint)
 }
 
 // readPointList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readPointList(from ipcimpl.Pointer, dst *[]interopapi.Point) error {
-	l, n, err := ipcimpl.ListLen[Point_List, interopapi.Point](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]interopapi.Point, n)
-	for i := range v {
-		if err := ReadPoint(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadStructList[Point_List](from, dst, ReadPoint)
 }
 
 // writeOptionalPoint writes *v at at; a nil v leaves at null.
@@ -1953,35 +1823,12 @@ func readBytes4(from ipcimpl.Pointer, dst *[4]byte) error {
 
 // writeStringListList points at at a new list holding v; a nil v leaves at null.
 func writeStringListList(at ipcimpl.Pointer, v [][]string) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewPointerList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := writeStringList(ipcimpl.Elem(l, i), v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WritePointerList(at, capnp.NewPointerList, v, writeStringList)
 }
 
 // readStringListList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readStringListList(from ipcimpl.Pointer, dst *[][]string) error {
-	l, n, err := ipcimpl.ListLen[capnp.PointerList, []string](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([][]string, n)
-	for i := range v {
-		if err := readStringList(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadPointerList[capnp.PointerList](from, dst, readStringList)
 }
 
 // writeOptionalInt32List points at at a new list holding v; a nil v leaves at null.
@@ -2070,19 +1917,7 @@ func readKindOptionalPointMap(from ipcimpl.Pointer, dst *map[interopapi.Kind]*in
 
 // writeTreeList points at at a new list holding v; a nil v leaves at null.
 func writeTreeList(at ipcimpl.Pointer, v []interopapi.Tree) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewTree_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := WriteTree(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteStructList(at, NewTree_List, v, WriteTree)
 }
 
 // readTreeList reads the list from points to into *dst; a null pointer leaves *dst as it was. The value may nest depth levels deep.
