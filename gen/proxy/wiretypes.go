@@ -61,10 +61,17 @@ func (g *generator) wireTypeName(t *annotate.Type) string {
 	}
 	base := typeName(t)
 	name := base
-	for i := 2; g.wireTaken[name] || g.reserved["write"+name] || g.reserved["read"+name]; i++ {
+	taken := func(name string) bool {
+		return g.wireTaken[name] || g.reserved["write"+name] || g.reserved["read"+name]
+	}
+	// A map's entries have functions of their own (mapEntryFuncs).
+	for i := 2; taken(name) || (t.Kind == annotate.KindMap && taken(name+"Entry")); i++ {
 		name = base + strconv.Itoa(i)
 	}
 	g.wireTaken[name] = true
+	if t.Kind == annotate.KindMap {
+		g.wireTaken[name+"Entry"] = true
+	}
 	g.wireNames[key] = name
 	g.wireQueue = append(g.wireQueue, wireType{name: name, t: t})
 	return name
@@ -227,6 +234,61 @@ func (g *generator) pointerFuncs(name string, t *annotate.Type) {
 	doc, steps = w.pointerRead(t)
 	g.file.Comment(docComment(fmt.Sprintf("read%s %s%s", name, doc, w.depthDoc())))
 	g.file.Func().Id("read" + name).Params(params...).Error().Block(finish(steps)...)
+
+	if t.Kind == annotate.KindMap {
+		g.mapEntryFuncs(name, t)
+	}
+}
+
+// mapEntryFuncs emits the functions that convert one entry of the map
+// type t, which ipcimpl.WriteMap and ipcimpl.ReadMap call (the reader
+// only when it counts no nesting levels: mapRead loops itself then):
+//
+//	// writeStringInt64MapEntry writes key and value into entry.
+//	func writeStringInt64MapEntry(entry TextInt64Entry, key string, value int64) error {
+//		if err := entry.SetKey(key); err != nil {
+//			return ipc.InField("key", err)
+//		}
+//		entry.SetValue(value)
+//		return nil
+//	}
+//
+//	// readStringInt64MapEntry reads the key and value of entry.
+//	func readStringInt64MapEntry(entry TextInt64Entry) (key string, value int64, err error) {
+//		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+//			return key, value, ipc.InField("key", err)
+//		}
+//		value = entry.Value()
+//		return key, value, nil
+//	}
+//
+// An error of the key is located at field "key"; one of the value is not
+// located further than the entry.
+func (g *generator) mapEntryFuncs(name string, t *annotate.Type) {
+	st := t.Entry
+	kf, vf := st.Fields[0], st.Fields[1]
+	entry, key, value := jen.Id("entry"), jen.Id("key"), jen.Id("value")
+
+	w := g.newFn("entry", "key", "value")
+	steps := append(w.writeField(entry, st.Name, kf, t.Key, ref{x: key}, "key", fieldWrap("key")),
+		w.writeField(entry, st.Name, vf, t.Elem, ref{x: value}, "value", unwrapped)...)
+	g.file.Comment(fmt.Sprintf("write%sEntry writes key and value into entry.", name))
+	g.file.Func().Id("write"+name+"Entry").Params(
+		jen.Id("entry").Id(st.Name), jen.Id("key").Add(g.goType(t.Key)), jen.Id("value").Add(g.goType(t.Elem)),
+	).Error().Block(finish(steps)...)
+
+	if needsDepth(g, t) {
+		return
+	}
+	// A failed step returns what was read so far with the error.
+	results := func(err jen.Code) jen.Code { return jen.List(key, value, err) }
+	w = g.newFn("entry", "key", "value")
+	steps = append(w.readField(entry, st.Name, kf, t.Key, ref{x: key}, "key", func(err jen.Code) jen.Code { return results(fieldWrap("key")(err)) }),
+		w.readField(entry, st.Name, vf, t.Elem, ref{x: value}, "value", results)...)
+	g.file.Comment(fmt.Sprintf("read%sEntry reads the key and value of entry.", name))
+	g.file.Func().Id("read"+name+"Entry").Params(jen.Id("entry").Id(st.Name)).Params(
+		jen.Id("key").Add(g.goType(t.Key)), jen.Id("value").Add(g.goType(t.Elem)), jen.Err().Error(),
+	).Block(append(render(steps), jen.Return(results(jen.Nil())))...)
 }
 
 // writeAt renders the call that writes v, a Go value of type t that sits
@@ -310,27 +372,10 @@ func (w *fn) pointerWrite(t *annotate.Type) (string, []step) {
 		)...)
 
 	case t.Kind == annotate.KindMap:
-		// l, err := ipcimpl.NewList(at, NewTextInt64Entry_List, len(v))
-		// if err != nil { … }
-		// for i, e := range ipc.SortedEntries(v, cmp.Compare) {
-		// 	entry := l.At(i)
-		// 	…write e.Key into entry's key, e.Value into its value…
-		// }
-		// return nil
-		entry := t.Entry
-		if entry == nil || len(entry.Fields) != 2 {
-			panic("proxy: map type without a key/value entry struct")
-		}
-		l, i, e, en := w.sc.name("l"), w.sc.name("i"), w.sc.name("e"), w.sc.name("entry")
-		wrap := wrapper(unwrapped).elem(i)
-		body := plain(jen.Id(en).Op(":=").Id(l).Dot("At").Call(jen.Id(i)))
-		body = append(body, w.writeField(jen.Id(en), entry.Name, entry.Fields[0], t.Key, ref{x: jen.Id(e).Dot("Key")}, "key", wrap.field("key"))...)
-		body = append(body, w.writeField(jen.Id(en), entry.Name, entry.Fields[1], t.Elem, ref{x: jen.Id(e).Dot("Value")}, "value", wrap)...)
-		return "points at at a new list of v's entries, sorted by key; a nil v leaves at null.", append(nilStaysNull, plain(
-			jen.List(jen.Id(l), jen.Err()).Op(":=").Qual(ipcimplPath, "NewList").Call(at, w.newList(t), jen.Len(v)),
-			ifErr(unwrapped),
-			jen.For(jen.List(jen.Id(i), jen.Id(e)).Op(":=").Range().Qual(ipcPath, "SortedEntries").Call(v, w.compare(t.Key))).Block(render(body)...),
-		)...)
+		// return ipcimpl.WriteMap(at, NewTextInt64Entry_List, v, cmp.Compare, writeStringInt64MapEntry)
+		return "points at at a new list of v's entries, sorted by key; a nil v leaves at null.", []step{checked(
+			jen.Qual(ipcimplPath, "WriteMap").Call(at, w.newList(t), v, w.compare(t.Key), jen.Id("write"+w.g.wireTypeName(t)+"Entry")),
+			unwrapped)}
 
 	case t.Kind == annotate.KindOptional:
 		e := t.Elem
@@ -619,6 +664,13 @@ func (w *fn) mapRead(t *annotate.Type) (string, []step) {
 	entry := t.Entry
 	if entry == nil || len(entry.Fields) != 2 {
 		panic("proxy: map type without a key/value entry struct")
+	}
+	if !needsDepth(w.g, t) {
+		// return ipcimpl.ReadMap[TextInt64Entry_List](from, dst, readStringInt64MapEntry)
+		return "reads the entries of the list from points to into a new map in *dst; a null pointer\n" +
+				"leaves *dst as it was, and a key that comes twice is an error.", []step{checked(
+				jen.Qual(ipcimplPath, "ReadMap").Types(w.typedList(t)).Call(jen.Id("from"), jen.Id("dst"), jen.Id("read"+w.g.wireTypeName(t)+"Entry")),
+				unwrapped)}
 	}
 	kf, vf := entry.Fields[0], entry.Fields[1]
 	l, n, m, i := w.sc.name("l"), w.sc.name("n"), w.sc.name("m"), w.sc.name("i")

@@ -390,109 +390,65 @@ func readSizeList(from ipcimpl.Pointer, dst *[]enums.Size) error {
 
 // writeColorStringMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
 func writeColorStringMap(at ipcimpl.Pointer, v map[enums.Color]string) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewColorTextEntry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		keyWire, err := ipc.EnumValue(e.Key)
-		if err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
-		}
-		entry.SetKey(Color(keyWire))
-		if err := entry.SetValue(e.Value); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteMap(at, NewColorTextEntry_List, v, cmp.Compare, writeColorStringMapEntry)
 }
 
 // readColorStringMap reads the entries of the list from points to into a new map in *dst; a null pointer
 // leaves *dst as it was, and a key that comes twice is an error.
 func readColorStringMap(from ipcimpl.Pointer, dst *map[enums.Color]string) error {
-	l, err := ipcimpl.List[ColorTextEntry_List](from)
+	return ipcimpl.ReadMap[ColorTextEntry_List](from, dst, readColorStringMapEntry)
+}
+
+// writeColorStringMapEntry writes key and value into entry.
+func writeColorStringMapEntry(entry ColorTextEntry, key enums.Color, value string) error {
+	keyWire, err := ipc.EnumValue(key)
 	if err != nil {
-		return err
+		return ipc.InField("key", err)
 	}
-	if !l.IsValid() {
-		return nil
+	entry.SetKey(Color(keyWire))
+	return entry.SetValue(value)
+}
+
+// readColorStringMapEntry reads the key and value of entry.
+func readColorStringMapEntry(entry ColorTextEntry) (key enums.Color, value string, err error) {
+	key = enums.Color(entry.Key())
+	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &value); err != nil {
+		return key, value, err
 	}
-	n, err := ipc.MapLen[enums.Color, string](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[enums.Color]string, n)
-	for i := range n {
-		entry := l.At(i)
-		key := enums.Color(entry.Key())
-		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value string
-		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &value); err != nil {
-			return ipc.InElem(i, err)
-		}
-		m[key] = value
-	}
-	*dst = m
-	return nil
+	return key, value, nil
 }
 
 // writeStringColorMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
 func writeStringColorMap(at ipcimpl.Pointer, v map[string]enums.Color) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewTextColorEntry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		if err := entry.SetKey(e.Key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
-		}
-		valueWire, err := ipc.EnumValue(e.Value)
-		if err != nil {
-			return ipc.InElem(i, err)
-		}
-		entry.SetValue(Color(valueWire))
-	}
-	return nil
+	return ipcimpl.WriteMap(at, NewTextColorEntry_List, v, cmp.Compare, writeStringColorMapEntry)
 }
 
 // readStringColorMap reads the entries of the list from points to into a new map in *dst; a null pointer
 // leaves *dst as it was, and a key that comes twice is an error.
 func readStringColorMap(from ipcimpl.Pointer, dst *map[string]enums.Color) error {
-	l, err := ipcimpl.List[TextColorEntry_List](from)
+	return ipcimpl.ReadMap[TextColorEntry_List](from, dst, readStringColorMapEntry)
+}
+
+// writeStringColorMapEntry writes key and value into entry.
+func writeStringColorMapEntry(entry TextColorEntry, key string, value enums.Color) error {
+	if err := entry.SetKey(key); err != nil {
+		return ipc.InField("key", err)
+	}
+	valueWire, err := ipc.EnumValue(value)
 	if err != nil {
 		return err
 	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.MapLen[string, enums.Color](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[string]enums.Color, n)
-	for i := range n {
-		entry := l.At(i)
-		var key string
-		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
-		}
-		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
-		}
-		m[key] = enums.Color(entry.Value())
-	}
-	*dst = m
+	entry.SetValue(Color(valueWire))
 	return nil
+}
+
+// readStringColorMapEntry reads the key and value of entry.
+func readStringColorMapEntry(entry TextColorEntry) (key string, value enums.Color, err error) {
+	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+		return key, value, ipc.InField("key", err)
+	}
+	value = enums.Color(entry.Value())
+	return key, value, nil
 }
 
 // writeOptionalSizeList points at at a new list holding v; a nil v leaves at null.
@@ -539,120 +495,76 @@ func readOptionalSizeList(from ipcimpl.Pointer, dst *[]*enums.Size) error {
 
 // writeStringOptionalSizeMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
 func writeStringOptionalSizeMap(at ipcimpl.Pointer, v map[string]*enums.Size) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewTextOptionalSizeEntry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		if err := entry.SetKey(e.Key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
-		}
-		if e.Value != nil {
-			entry.SetValue(Size(*e.Value))
-			entry.SetHasValue(true)
-		}
-	}
-	return nil
+	return ipcimpl.WriteMap(at, NewTextOptionalSizeEntry_List, v, cmp.Compare, writeStringOptionalSizeMapEntry)
 }
 
 // readStringOptionalSizeMap reads the entries of the list from points to into a new map in *dst; a null pointer
 // leaves *dst as it was, and a key that comes twice is an error.
 func readStringOptionalSizeMap(from ipcimpl.Pointer, dst *map[string]*enums.Size) error {
-	l, err := ipcimpl.List[TextOptionalSizeEntry_List](from)
-	if err != nil {
-		return err
+	return ipcimpl.ReadMap[TextOptionalSizeEntry_List](from, dst, readStringOptionalSizeMapEntry)
+}
+
+// writeStringOptionalSizeMapEntry writes key and value into entry.
+func writeStringOptionalSizeMapEntry(entry TextOptionalSizeEntry, key string, value *enums.Size) error {
+	if err := entry.SetKey(key); err != nil {
+		return ipc.InField("key", err)
 	}
-	if !l.IsValid() {
-		return nil
+	if value != nil {
+		entry.SetValue(Size(*value))
+		entry.SetHasValue(true)
 	}
-	n, err := ipc.MapLen[string, *enums.Size](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[string]*enums.Size, n)
-	for i := range n {
-		entry := l.At(i)
-		var key string
-		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
-		}
-		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value *enums.Size
-		if entry.HasValue() {
-			value1 := new(enums.Size)
-			valueWire, err := ipc.EnumFromWire[enums.Size](entry.Value())
-			if err != nil {
-				return ipc.InElem(i, err)
-			}
-			*value1 = valueWire
-			value = value1
-		}
-		m[key] = value
-	}
-	*dst = m
 	return nil
+}
+
+// readStringOptionalSizeMapEntry reads the key and value of entry.
+func readStringOptionalSizeMapEntry(entry TextOptionalSizeEntry) (key string, value *enums.Size, err error) {
+	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+		return key, value, ipc.InField("key", err)
+	}
+	if entry.HasValue() {
+		value1 := new(enums.Size)
+		valueWire, err := ipc.EnumFromWire[enums.Size](entry.Value())
+		if err != nil {
+			return key, value, err
+		}
+		*value1 = valueWire
+		value = value1
+	}
+	return key, value, nil
 }
 
 // writeSizeOptionalColorMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
 func writeSizeOptionalColorMap(at ipcimpl.Pointer, v map[enums.Size]*enums.Color) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewSizeOptionalColorEntry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		entry.SetKey(Size(e.Key))
-		if e.Value != nil {
-			valueWire, err := ipc.EnumValue(*e.Value)
-			if err != nil {
-				return ipc.InElem(i, err)
-			}
-			entry.SetValue(Color(valueWire))
-			entry.SetHasValue(true)
-		}
-	}
-	return nil
+	return ipcimpl.WriteMap(at, NewSizeOptionalColorEntry_List, v, cmp.Compare, writeSizeOptionalColorMapEntry)
 }
 
 // readSizeOptionalColorMap reads the entries of the list from points to into a new map in *dst; a null pointer
 // leaves *dst as it was, and a key that comes twice is an error.
 func readSizeOptionalColorMap(from ipcimpl.Pointer, dst *map[enums.Size]*enums.Color) error {
-	l, err := ipcimpl.List[SizeOptionalColorEntry_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.MapLen[enums.Size, *enums.Color](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[enums.Size]*enums.Color, n)
-	for i := range n {
-		entry := l.At(i)
-		var key enums.Size
-		key1, err := ipc.EnumFromWire[enums.Size](entry.Key())
+	return ipcimpl.ReadMap[SizeOptionalColorEntry_List](from, dst, readSizeOptionalColorMapEntry)
+}
+
+// writeSizeOptionalColorMapEntry writes key and value into entry.
+func writeSizeOptionalColorMapEntry(entry SizeOptionalColorEntry, key enums.Size, value *enums.Color) error {
+	entry.SetKey(Size(key))
+	if value != nil {
+		valueWire, err := ipc.EnumValue(*value)
 		if err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
+			return err
 		}
-		key = key1
-		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value *enums.Color
-		value = ipcimpl.Optional(entry.HasValue(), enums.Color(entry.Value()))
-		m[key] = value
+		entry.SetValue(Color(valueWire))
+		entry.SetHasValue(true)
 	}
-	*dst = m
 	return nil
+}
+
+// readSizeOptionalColorMapEntry reads the key and value of entry.
+func readSizeOptionalColorMapEntry(entry SizeOptionalColorEntry) (key enums.Size, value *enums.Color, err error) {
+	key1, err := ipc.EnumFromWire[enums.Size](entry.Key())
+	if err != nil {
+		return key, value, ipc.InField("key", err)
+	}
+	key = key1
+	value = ipcimpl.Optional(entry.HasValue(), enums.Color(entry.Value()))
+	return key, value, nil
 }

@@ -305,507 +305,287 @@ func ReadValues(s Values, v *maps.Values) error {
 
 // writeStringInt64Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
 func writeStringInt64Map(at ipcimpl.Pointer, v map[string]int64) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewTextInt64Entry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		if err := entry.SetKey(e.Key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
-		}
-		entry.SetValue(e.Value)
-	}
-	return nil
+	return ipcimpl.WriteMap(at, NewTextInt64Entry_List, v, cmp.Compare, writeStringInt64MapEntry)
 }
 
 // readStringInt64Map reads the entries of the list from points to into a new map in *dst; a null pointer
 // leaves *dst as it was, and a key that comes twice is an error.
 func readStringInt64Map(from ipcimpl.Pointer, dst *map[string]int64) error {
-	l, err := ipcimpl.List[TextInt64Entry_List](from)
-	if err != nil {
-		return err
+	return ipcimpl.ReadMap[TextInt64Entry_List](from, dst, readStringInt64MapEntry)
+}
+
+// writeStringInt64MapEntry writes key and value into entry.
+func writeStringInt64MapEntry(entry TextInt64Entry, key string, value int64) error {
+	if err := entry.SetKey(key); err != nil {
+		return ipc.InField("key", err)
 	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.MapLen[string, int64](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[string]int64, n)
-	for i := range n {
-		entry := l.At(i)
-		var key string
-		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
-		}
-		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
-		}
-		m[key] = entry.Value()
-	}
-	*dst = m
+	entry.SetValue(value)
 	return nil
+}
+
+// readStringInt64MapEntry reads the key and value of entry.
+func readStringInt64MapEntry(entry TextInt64Entry) (key string, value int64, err error) {
+	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+		return key, value, ipc.InField("key", err)
+	}
+	value = entry.Value()
+	return key, value, nil
 }
 
 // writeInt32StringListMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
 func writeInt32StringListMap(at ipcimpl.Pointer, v map[int32][]string) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewInt32ListOfTextEntry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		entry.SetKey(e.Key)
-		if err := writeStringList(ipcimpl.Field(entry, 0), e.Value); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteMap(at, NewInt32ListOfTextEntry_List, v, cmp.Compare, writeInt32StringListMapEntry)
 }
 
 // readInt32StringListMap reads the entries of the list from points to into a new map in *dst; a null pointer
 // leaves *dst as it was, and a key that comes twice is an error.
 func readInt32StringListMap(from ipcimpl.Pointer, dst *map[int32][]string) error {
-	l, err := ipcimpl.List[Int32ListOfTextEntry_List](from)
-	if err != nil {
-		return err
+	return ipcimpl.ReadMap[Int32ListOfTextEntry_List](from, dst, readInt32StringListMapEntry)
+}
+
+// writeInt32StringListMapEntry writes key and value into entry.
+func writeInt32StringListMapEntry(entry Int32ListOfTextEntry, key int32, value []string) error {
+	entry.SetKey(key)
+	return writeStringList(ipcimpl.Field(entry, 0), value)
+}
+
+// readInt32StringListMapEntry reads the key and value of entry.
+func readInt32StringListMapEntry(entry Int32ListOfTextEntry) (key int32, value []string, err error) {
+	key = entry.Key()
+	if err := readStringList(ipcimpl.Field(entry, 0), &value); err != nil {
+		return key, value, err
 	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.MapLen[int32, []string](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[int32][]string, n)
-	for i := range n {
-		entry := l.At(i)
-		key := entry.Key()
-		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value []string
-		if err := readStringList(ipcimpl.Field(entry, 0), &value); err != nil {
-			return ipc.InElem(i, err)
-		}
-		m[key] = value
-	}
-	*dst = m
-	return nil
+	return key, value, nil
 }
 
 // writeStringItemMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
 func writeStringItemMap(at ipcimpl.Pointer, v map[string]maps.Item) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewTextItemEntry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		if err := entry.SetKey(e.Key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
-		}
-		valueWire, err := entry.NewValue()
-		if err != nil {
-			return ipc.InElem(i, err)
-		}
-		if err := WriteItem(valueWire, &e.Value); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteMap(at, NewTextItemEntry_List, v, cmp.Compare, writeStringItemMapEntry)
 }
 
 // readStringItemMap reads the entries of the list from points to into a new map in *dst; a null pointer
 // leaves *dst as it was, and a key that comes twice is an error.
 func readStringItemMap(from ipcimpl.Pointer, dst *map[string]maps.Item) error {
-	l, err := ipcimpl.List[TextItemEntry_List](from)
+	return ipcimpl.ReadMap[TextItemEntry_List](from, dst, readStringItemMapEntry)
+}
+
+// writeStringItemMapEntry writes key and value into entry.
+func writeStringItemMapEntry(entry TextItemEntry, key string, value maps.Item) error {
+	if err := entry.SetKey(key); err != nil {
+		return ipc.InField("key", err)
+	}
+	valueWire, err := entry.NewValue()
 	if err != nil {
 		return err
 	}
-	if !l.IsValid() {
-		return nil
+	return WriteItem(valueWire, &value)
+}
+
+// readStringItemMapEntry reads the key and value of entry.
+func readStringItemMapEntry(entry TextItemEntry) (key string, value maps.Item, err error) {
+	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+		return key, value, ipc.InField("key", err)
 	}
-	n, err := ipc.MapLen[string, maps.Item](l)
+	valueWire, err := entry.Value()
 	if err != nil {
-		return err
+		return key, value, err
 	}
-	m := make(map[string]maps.Item, n)
-	for i := range n {
-		entry := l.At(i)
-		var key string
-		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
-		}
-		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value maps.Item
-		valueWire, err := entry.Value()
-		if err != nil {
-			return ipc.InElem(i, err)
-		}
-		if err := ReadItem(valueWire, &value); err != nil {
-			return ipc.InElem(i, err)
-		}
-		m[key] = value
+	if err := ReadItem(valueWire, &value); err != nil {
+		return key, value, err
 	}
-	*dst = m
-	return nil
+	return key, value, nil
 }
 
 // writeBytes4BoolMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
 func writeBytes4BoolMap(at ipcimpl.Pointer, v map[[4]byte]bool) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewDataBoolEntry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipc.SortedEntries(v, func(a, b [4]byte) int {
+	return ipcimpl.WriteMap(at, NewDataBoolEntry_List, v, func(a, b [4]byte) int {
 		return bytes.Compare(a[:], b[:])
-	}) {
-		entry := l.At(i)
-		if err := writeBytes4(ipcimpl.Field(entry, 0), e.Key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
-		}
-		entry.SetValue(e.Value)
-	}
-	return nil
+	}, writeBytes4BoolMapEntry)
 }
 
 // readBytes4BoolMap reads the entries of the list from points to into a new map in *dst; a null pointer
 // leaves *dst as it was, and a key that comes twice is an error.
 func readBytes4BoolMap(from ipcimpl.Pointer, dst *map[[4]byte]bool) error {
-	l, err := ipcimpl.List[DataBoolEntry_List](from)
-	if err != nil {
-		return err
+	return ipcimpl.ReadMap[DataBoolEntry_List](from, dst, readBytes4BoolMapEntry)
+}
+
+// writeBytes4BoolMapEntry writes key and value into entry.
+func writeBytes4BoolMapEntry(entry DataBoolEntry, key [4]byte, value bool) error {
+	if err := writeBytes4(ipcimpl.Field(entry, 0), key); err != nil {
+		return ipc.InField("key", err)
 	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.MapLen[[4]byte, bool](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[[4]byte]bool, n)
-	for i := range n {
-		entry := l.At(i)
-		var key [4]byte
-		if err := readBytes4(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
-		}
-		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
-		}
-		m[key] = entry.Value()
-	}
-	*dst = m
+	entry.SetValue(value)
 	return nil
+}
+
+// readBytes4BoolMapEntry reads the key and value of entry.
+func readBytes4BoolMapEntry(entry DataBoolEntry) (key [4]byte, value bool, err error) {
+	if err := readBytes4(ipcimpl.Field(entry, 0), &key); err != nil {
+		return key, value, ipc.InField("key", err)
+	}
+	value = entry.Value()
+	return key, value, nil
 }
 
 // writeBoolStringMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
 func writeBoolStringMap(at ipcimpl.Pointer, v map[bool]string) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewBoolTextEntry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipc.SortedEntries(v, ipc.CompareBool) {
-		entry := l.At(i)
-		entry.SetKey(e.Key)
-		if err := entry.SetValue(e.Value); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteMap(at, NewBoolTextEntry_List, v, ipc.CompareBool, writeBoolStringMapEntry)
 }
 
 // readBoolStringMap reads the entries of the list from points to into a new map in *dst; a null pointer
 // leaves *dst as it was, and a key that comes twice is an error.
 func readBoolStringMap(from ipcimpl.Pointer, dst *map[bool]string) error {
-	l, err := ipcimpl.List[BoolTextEntry_List](from)
-	if err != nil {
-		return err
+	return ipcimpl.ReadMap[BoolTextEntry_List](from, dst, readBoolStringMapEntry)
+}
+
+// writeBoolStringMapEntry writes key and value into entry.
+func writeBoolStringMapEntry(entry BoolTextEntry, key bool, value string) error {
+	entry.SetKey(key)
+	return entry.SetValue(value)
+}
+
+// readBoolStringMapEntry reads the key and value of entry.
+func readBoolStringMapEntry(entry BoolTextEntry) (key bool, value string, err error) {
+	key = entry.Key()
+	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &value); err != nil {
+		return key, value, err
 	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.MapLen[bool, string](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[bool]string, n)
-	for i := range n {
-		entry := l.At(i)
-		key := entry.Key()
-		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value string
-		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &value); err != nil {
-			return ipc.InElem(i, err)
-		}
-		m[key] = value
-	}
-	*dst = m
-	return nil
+	return key, value, nil
 }
 
 // writeFloat64Uint8Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
 func writeFloat64Uint8Map(at ipcimpl.Pointer, v map[float64]uint8) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewFloat64UInt8Entry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		entry.SetKey(e.Key)
-		entry.SetValue(e.Value)
-	}
-	return nil
+	return ipcimpl.WriteMap(at, NewFloat64UInt8Entry_List, v, cmp.Compare, writeFloat64Uint8MapEntry)
 }
 
 // readFloat64Uint8Map reads the entries of the list from points to into a new map in *dst; a null pointer
 // leaves *dst as it was, and a key that comes twice is an error.
 func readFloat64Uint8Map(from ipcimpl.Pointer, dst *map[float64]uint8) error {
-	l, err := ipcimpl.List[Float64UInt8Entry_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.MapLen[float64, uint8](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[float64]uint8, n)
-	for i := range n {
-		entry := l.At(i)
-		key := entry.Key()
-		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
-		}
-		m[key] = entry.Value()
-	}
-	*dst = m
+	return ipcimpl.ReadMap[Float64UInt8Entry_List](from, dst, readFloat64Uint8MapEntry)
+}
+
+// writeFloat64Uint8MapEntry writes key and value into entry.
+func writeFloat64Uint8MapEntry(entry Float64UInt8Entry, key float64, value uint8) error {
+	entry.SetKey(key)
+	entry.SetValue(value)
 	return nil
+}
+
+// readFloat64Uint8MapEntry reads the key and value of entry.
+func readFloat64Uint8MapEntry(entry Float64UInt8Entry) (key float64, value uint8, err error) {
+	key = entry.Key()
+	value = entry.Value()
+	return key, value, nil
 }
 
 // writeUintIntMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
 func writeUintIntMap(at ipcimpl.Pointer, v map[uint]int) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewUInt64Int64Entry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		entry.SetKey(uint64(e.Key))
-		entry.SetValue(int64(e.Value))
-	}
-	return nil
+	return ipcimpl.WriteMap(at, NewUInt64Int64Entry_List, v, cmp.Compare, writeUintIntMapEntry)
 }
 
 // readUintIntMap reads the entries of the list from points to into a new map in *dst; a null pointer
 // leaves *dst as it was, and a key that comes twice is an error.
 func readUintIntMap(from ipcimpl.Pointer, dst *map[uint]int) error {
-	l, err := ipcimpl.List[UInt64Int64Entry_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.MapLen[uint, int](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[uint]int, n)
-	for i := range n {
-		entry := l.At(i)
-		key := uint(entry.Key())
-		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
-		}
-		m[key] = int(entry.Value())
-	}
-	*dst = m
+	return ipcimpl.ReadMap[UInt64Int64Entry_List](from, dst, readUintIntMapEntry)
+}
+
+// writeUintIntMapEntry writes key and value into entry.
+func writeUintIntMapEntry(entry UInt64Int64Entry, key uint, value int) error {
+	entry.SetKey(uint64(key))
+	entry.SetValue(int64(value))
 	return nil
+}
+
+// readUintIntMapEntry reads the key and value of entry.
+func readUintIntMapEntry(entry UInt64Int64Entry) (key uint, value int, err error) {
+	key = uint(entry.Key())
+	value = int(entry.Value())
+	return key, value, nil
 }
 
 // writeStringStringInt32MapMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
 func writeStringStringInt32MapMap(at ipcimpl.Pointer, v map[string]map[string]int32) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewTextMapOfTextToInt32Entry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		if err := entry.SetKey(e.Key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
-		}
-		if err := writeStringInt32Map(ipcimpl.Field(entry, 1), e.Value); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteMap(at, NewTextMapOfTextToInt32Entry_List, v, cmp.Compare, writeStringStringInt32MapMapEntry)
 }
 
 // readStringStringInt32MapMap reads the entries of the list from points to into a new map in *dst; a null pointer
 // leaves *dst as it was, and a key that comes twice is an error.
 func readStringStringInt32MapMap(from ipcimpl.Pointer, dst *map[string]map[string]int32) error {
-	l, err := ipcimpl.List[TextMapOfTextToInt32Entry_List](from)
-	if err != nil {
-		return err
+	return ipcimpl.ReadMap[TextMapOfTextToInt32Entry_List](from, dst, readStringStringInt32MapMapEntry)
+}
+
+// writeStringStringInt32MapMapEntry writes key and value into entry.
+func writeStringStringInt32MapMapEntry(entry TextMapOfTextToInt32Entry, key string, value map[string]int32) error {
+	if err := entry.SetKey(key); err != nil {
+		return ipc.InField("key", err)
 	}
-	if !l.IsValid() {
-		return nil
+	return writeStringInt32Map(ipcimpl.Field(entry, 1), value)
+}
+
+// readStringStringInt32MapMapEntry reads the key and value of entry.
+func readStringStringInt32MapMapEntry(entry TextMapOfTextToInt32Entry) (key string, value map[string]int32, err error) {
+	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+		return key, value, ipc.InField("key", err)
 	}
-	n, err := ipc.MapLen[string, map[string]int32](l)
-	if err != nil {
-		return err
+	if err := readStringInt32Map(ipcimpl.Field(entry, 1), &value); err != nil {
+		return key, value, err
 	}
-	m := make(map[string]map[string]int32, n)
-	for i := range n {
-		entry := l.At(i)
-		var key string
-		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
-		}
-		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value map[string]int32
-		if err := readStringInt32Map(ipcimpl.Field(entry, 1), &value); err != nil {
-			return ipc.InElem(i, err)
-		}
-		m[key] = value
-	}
-	*dst = m
-	return nil
+	return key, value, nil
 }
 
 // writeInt64BytesMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
 func writeInt64BytesMap(at ipcimpl.Pointer, v map[int64][]byte) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewInt64DataEntry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		entry.SetKey(e.Key)
-		if err := entry.SetValue(e.Value); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteMap(at, NewInt64DataEntry_List, v, cmp.Compare, writeInt64BytesMapEntry)
 }
 
 // readInt64BytesMap reads the entries of the list from points to into a new map in *dst; a null pointer
 // leaves *dst as it was, and a key that comes twice is an error.
 func readInt64BytesMap(from ipcimpl.Pointer, dst *map[int64][]byte) error {
-	l, err := ipcimpl.List[Int64DataEntry_List](from)
-	if err != nil {
-		return err
+	return ipcimpl.ReadMap[Int64DataEntry_List](from, dst, readInt64BytesMapEntry)
+}
+
+// writeInt64BytesMapEntry writes key and value into entry.
+func writeInt64BytesMapEntry(entry Int64DataEntry, key int64, value []byte) error {
+	entry.SetKey(key)
+	return entry.SetValue(value)
+}
+
+// readInt64BytesMapEntry reads the key and value of entry.
+func readInt64BytesMapEntry(entry Int64DataEntry) (key int64, value []byte, err error) {
+	key = entry.Key()
+	if err := ipcimpl.ReadData(ipcimpl.Field(entry, 0), &value); err != nil {
+		return key, value, err
 	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.MapLen[int64, []byte](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[int64][]byte, n)
-	for i := range n {
-		entry := l.At(i)
-		key := entry.Key()
-		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value []byte
-		if err := ipcimpl.ReadData(ipcimpl.Field(entry, 0), &value); err != nil {
-			return ipc.InElem(i, err)
-		}
-		m[key] = value
-	}
-	*dst = m
-	return nil
+	return key, value, nil
 }
 
 // writeIndex points at at a new list of v's entries, sorted by key; a nil v leaves at null.
 func writeIndex(at ipcimpl.Pointer, v maps.Index) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewTextInt64Entry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		if err := entry.SetKey(e.Key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
-		}
-		entry.SetValue(e.Value)
-	}
-	return nil
+	return ipcimpl.WriteMap(at, NewTextInt64Entry_List, v, cmp.Compare, writeIndexEntry)
 }
 
 // readIndex reads the entries of the list from points to into a new map in *dst; a null pointer
 // leaves *dst as it was, and a key that comes twice is an error.
 func readIndex(from ipcimpl.Pointer, dst *maps.Index) error {
-	l, err := ipcimpl.List[TextInt64Entry_List](from)
-	if err != nil {
-		return err
+	return ipcimpl.ReadMap[TextInt64Entry_List](from, dst, readIndexEntry)
+}
+
+// writeIndexEntry writes key and value into entry.
+func writeIndexEntry(entry TextInt64Entry, key string, value int64) error {
+	if err := entry.SetKey(key); err != nil {
+		return ipc.InField("key", err)
 	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.MapLen[string, int64](l)
-	if err != nil {
-		return err
-	}
-	m := make(maps.Index, n)
-	for i := range n {
-		entry := l.At(i)
-		var key string
-		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
-		}
-		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
-		}
-		m[key] = entry.Value()
-	}
-	*dst = m
+	entry.SetValue(value)
 	return nil
+}
+
+// readIndexEntry reads the key and value of entry.
+func readIndexEntry(entry TextInt64Entry) (key string, value int64, err error) {
+	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+		return key, value, ipc.InField("key", err)
+	}
+	value = entry.Value()
+	return key, value, nil
 }
 
 // writeStringInt32MapList points at at a new list holding v; a nil v leaves at null.
@@ -820,216 +600,120 @@ func readStringInt32MapList(from ipcimpl.Pointer, dst *[]map[string]int32) error
 
 // writeStringOptionalInt32Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
 func writeStringOptionalInt32Map(at ipcimpl.Pointer, v map[string]*int32) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewTextOptionalInt32Entry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		if err := entry.SetKey(e.Key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
-		}
-		if e.Value != nil {
-			entry.SetValue(*e.Value)
-			entry.SetHasValue(true)
-		}
-	}
-	return nil
+	return ipcimpl.WriteMap(at, NewTextOptionalInt32Entry_List, v, cmp.Compare, writeStringOptionalInt32MapEntry)
 }
 
 // readStringOptionalInt32Map reads the entries of the list from points to into a new map in *dst; a null pointer
 // leaves *dst as it was, and a key that comes twice is an error.
 func readStringOptionalInt32Map(from ipcimpl.Pointer, dst *map[string]*int32) error {
-	l, err := ipcimpl.List[TextOptionalInt32Entry_List](from)
-	if err != nil {
-		return err
+	return ipcimpl.ReadMap[TextOptionalInt32Entry_List](from, dst, readStringOptionalInt32MapEntry)
+}
+
+// writeStringOptionalInt32MapEntry writes key and value into entry.
+func writeStringOptionalInt32MapEntry(entry TextOptionalInt32Entry, key string, value *int32) error {
+	if err := entry.SetKey(key); err != nil {
+		return ipc.InField("key", err)
 	}
-	if !l.IsValid() {
-		return nil
+	if value != nil {
+		entry.SetValue(*value)
+		entry.SetHasValue(true)
 	}
-	n, err := ipc.MapLen[string, *int32](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[string]*int32, n)
-	for i := range n {
-		entry := l.At(i)
-		var key string
-		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
-		}
-		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value *int32
-		value = ipcimpl.Optional(entry.HasValue(), entry.Value())
-		m[key] = value
-	}
-	*dst = m
 	return nil
+}
+
+// readStringOptionalInt32MapEntry reads the key and value of entry.
+func readStringOptionalInt32MapEntry(entry TextOptionalInt32Entry) (key string, value *int32, err error) {
+	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+		return key, value, ipc.InField("key", err)
+	}
+	value = ipcimpl.Optional(entry.HasValue(), entry.Value())
+	return key, value, nil
 }
 
 // writeStringOptionalItemMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
 func writeStringOptionalItemMap(at ipcimpl.Pointer, v map[string]*maps.Item) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewTextOptionalItemEntry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		if err := entry.SetKey(e.Key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
-		}
-		if err := writeOptionalItem(ipcimpl.Field(entry, 1), e.Value); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteMap(at, NewTextOptionalItemEntry_List, v, cmp.Compare, writeStringOptionalItemMapEntry)
 }
 
 // readStringOptionalItemMap reads the entries of the list from points to into a new map in *dst; a null pointer
 // leaves *dst as it was, and a key that comes twice is an error.
 func readStringOptionalItemMap(from ipcimpl.Pointer, dst *map[string]*maps.Item) error {
-	l, err := ipcimpl.List[TextOptionalItemEntry_List](from)
-	if err != nil {
-		return err
+	return ipcimpl.ReadMap[TextOptionalItemEntry_List](from, dst, readStringOptionalItemMapEntry)
+}
+
+// writeStringOptionalItemMapEntry writes key and value into entry.
+func writeStringOptionalItemMapEntry(entry TextOptionalItemEntry, key string, value *maps.Item) error {
+	if err := entry.SetKey(key); err != nil {
+		return ipc.InField("key", err)
 	}
-	if !l.IsValid() {
-		return nil
+	return writeOptionalItem(ipcimpl.Field(entry, 1), value)
+}
+
+// readStringOptionalItemMapEntry reads the key and value of entry.
+func readStringOptionalItemMapEntry(entry TextOptionalItemEntry) (key string, value *maps.Item, err error) {
+	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+		return key, value, ipc.InField("key", err)
 	}
-	n, err := ipc.MapLen[string, *maps.Item](l)
-	if err != nil {
-		return err
+	if err := readOptionalItem(ipcimpl.Field(entry, 1), &value); err != nil {
+		return key, value, err
 	}
-	m := make(map[string]*maps.Item, n)
-	for i := range n {
-		entry := l.At(i)
-		var key string
-		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
-		}
-		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value *maps.Item
-		if err := readOptionalItem(ipcimpl.Field(entry, 1), &value); err != nil {
-			return ipc.InElem(i, err)
-		}
-		m[key] = value
-	}
-	*dst = m
-	return nil
+	return key, value, nil
 }
 
 // writeInt64OptionalStringMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
 func writeInt64OptionalStringMap(at ipcimpl.Pointer, v map[int64]*string) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewInt64OptionalTextEntry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		entry.SetKey(e.Key)
-		if err := writeOptionalString(ipcimpl.Field(entry, 0), e.Value); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteMap(at, NewInt64OptionalTextEntry_List, v, cmp.Compare, writeInt64OptionalStringMapEntry)
 }
 
 // readInt64OptionalStringMap reads the entries of the list from points to into a new map in *dst; a null pointer
 // leaves *dst as it was, and a key that comes twice is an error.
 func readInt64OptionalStringMap(from ipcimpl.Pointer, dst *map[int64]*string) error {
-	l, err := ipcimpl.List[Int64OptionalTextEntry_List](from)
-	if err != nil {
-		return err
+	return ipcimpl.ReadMap[Int64OptionalTextEntry_List](from, dst, readInt64OptionalStringMapEntry)
+}
+
+// writeInt64OptionalStringMapEntry writes key and value into entry.
+func writeInt64OptionalStringMapEntry(entry Int64OptionalTextEntry, key int64, value *string) error {
+	entry.SetKey(key)
+	return writeOptionalString(ipcimpl.Field(entry, 0), value)
+}
+
+// readInt64OptionalStringMapEntry reads the key and value of entry.
+func readInt64OptionalStringMapEntry(entry Int64OptionalTextEntry) (key int64, value *string, err error) {
+	key = entry.Key()
+	if err := readOptionalString(ipcimpl.Field(entry, 0), &value); err != nil {
+		return key, value, err
 	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.MapLen[int64, *string](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[int64]*string, n)
-	for i := range n {
-		entry := l.At(i)
-		key := entry.Key()
-		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value *string
-		if err := readOptionalString(ipcimpl.Field(entry, 0), &value); err != nil {
-			return ipc.InElem(i, err)
-		}
-		m[key] = value
-	}
-	*dst = m
-	return nil
+	return key, value, nil
 }
 
 // writeStringOptionalInt32Array2Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
 func writeStringOptionalInt32Array2Map(at ipcimpl.Pointer, v map[string]*[2]int32) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewTextOptionalListOfInt32Entry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		if err := entry.SetKey(e.Key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
-		}
-		if err := writeOptionalInt32Array2(ipcimpl.Field(entry, 1), e.Value); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteMap(at, NewTextOptionalListOfInt32Entry_List, v, cmp.Compare, writeStringOptionalInt32Array2MapEntry)
 }
 
 // readStringOptionalInt32Array2Map reads the entries of the list from points to into a new map in *dst; a null pointer
 // leaves *dst as it was, and a key that comes twice is an error.
 func readStringOptionalInt32Array2Map(from ipcimpl.Pointer, dst *map[string]*[2]int32) error {
-	l, err := ipcimpl.List[TextOptionalListOfInt32Entry_List](from)
-	if err != nil {
-		return err
+	return ipcimpl.ReadMap[TextOptionalListOfInt32Entry_List](from, dst, readStringOptionalInt32Array2MapEntry)
+}
+
+// writeStringOptionalInt32Array2MapEntry writes key and value into entry.
+func writeStringOptionalInt32Array2MapEntry(entry TextOptionalListOfInt32Entry, key string, value *[2]int32) error {
+	if err := entry.SetKey(key); err != nil {
+		return ipc.InField("key", err)
 	}
-	if !l.IsValid() {
-		return nil
+	return writeOptionalInt32Array2(ipcimpl.Field(entry, 1), value)
+}
+
+// readStringOptionalInt32Array2MapEntry reads the key and value of entry.
+func readStringOptionalInt32Array2MapEntry(entry TextOptionalListOfInt32Entry) (key string, value *[2]int32, err error) {
+	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+		return key, value, ipc.InField("key", err)
 	}
-	n, err := ipc.MapLen[string, *[2]int32](l)
-	if err != nil {
-		return err
+	if err := readOptionalInt32Array2(ipcimpl.Field(entry, 1), &value); err != nil {
+		return key, value, err
 	}
-	m := make(map[string]*[2]int32, n)
-	for i := range n {
-		entry := l.At(i)
-		var key string
-		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
-		}
-		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value *[2]int32
-		if err := readOptionalInt32Array2(ipcimpl.Field(entry, 1), &value); err != nil {
-			return ipc.InElem(i, err)
-		}
-		m[key] = value
-	}
-	*dst = m
-	return nil
+	return key, value, nil
 }
 
 // writeStringList points at at a new list holding v; a nil v leaves at null.
@@ -1063,51 +747,31 @@ func readBytes4(from ipcimpl.Pointer, dst *[4]byte) error {
 
 // writeStringInt32Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
 func writeStringInt32Map(at ipcimpl.Pointer, v map[string]int32) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewTextInt32Entry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		if err := entry.SetKey(e.Key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
-		}
-		entry.SetValue(e.Value)
-	}
-	return nil
+	return ipcimpl.WriteMap(at, NewTextInt32Entry_List, v, cmp.Compare, writeStringInt32MapEntry)
 }
 
 // readStringInt32Map reads the entries of the list from points to into a new map in *dst; a null pointer
 // leaves *dst as it was, and a key that comes twice is an error.
 func readStringInt32Map(from ipcimpl.Pointer, dst *map[string]int32) error {
-	l, err := ipcimpl.List[TextInt32Entry_List](from)
-	if err != nil {
-		return err
+	return ipcimpl.ReadMap[TextInt32Entry_List](from, dst, readStringInt32MapEntry)
+}
+
+// writeStringInt32MapEntry writes key and value into entry.
+func writeStringInt32MapEntry(entry TextInt32Entry, key string, value int32) error {
+	if err := entry.SetKey(key); err != nil {
+		return ipc.InField("key", err)
 	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.MapLen[string, int32](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[string]int32, n)
-	for i := range n {
-		entry := l.At(i)
-		var key string
-		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
-		}
-		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
-		}
-		m[key] = entry.Value()
-	}
-	*dst = m
+	entry.SetValue(value)
 	return nil
+}
+
+// readStringInt32MapEntry reads the key and value of entry.
+func readStringInt32MapEntry(entry TextInt32Entry) (key string, value int32, err error) {
+	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+		return key, value, ipc.InField("key", err)
+	}
+	value = entry.Value()
+	return key, value, nil
 }
 
 // writeOptionalItem writes *v at at; a nil v leaves at null.

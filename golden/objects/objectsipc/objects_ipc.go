@@ -590,53 +590,28 @@ func readCounterList(from ipcimpl.Pointer, dst *[]objects.Counter) error {
 
 // writeStringCounterMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
 func writeStringCounterMap(at ipcimpl.Pointer, v map[string]objects.Counter) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewTextCounterEntry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		if err := entry.SetKey(e.Key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
-		}
-		if err := ipcimpl.SetCap(capnp.Struct(entry), 1, ExportCounter(e.Value)); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteMap(at, NewTextCounterEntry_List, v, cmp.Compare, writeStringCounterMapEntry)
 }
 
 // readStringCounterMap reads the entries of the list from points to into a new map in *dst; a null pointer
 // leaves *dst as it was, and a key that comes twice is an error.
 func readStringCounterMap(from ipcimpl.Pointer, dst *map[string]objects.Counter) error {
-	l, err := ipcimpl.List[TextCounterEntry_List](from)
-	if err != nil {
-		return err
+	return ipcimpl.ReadMap[TextCounterEntry_List](from, dst, readStringCounterMapEntry)
+}
+
+// writeStringCounterMapEntry writes key and value into entry.
+func writeStringCounterMapEntry(entry TextCounterEntry, key string, value objects.Counter) error {
+	if err := entry.SetKey(key); err != nil {
+		return ipc.InField("key", err)
 	}
-	if !l.IsValid() {
-		return nil
+	return ipcimpl.SetCap(capnp.Struct(entry), 1, ExportCounter(value))
+}
+
+// readStringCounterMapEntry reads the key and value of entry.
+func readStringCounterMapEntry(entry TextCounterEntry) (key string, value objects.Counter, err error) {
+	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+		return key, value, ipc.InField("key", err)
 	}
-	n, err := ipc.MapLen[string, objects.Counter](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[string]objects.Counter, n)
-	for i := range n {
-		entry := l.At(i)
-		var key string
-		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
-		}
-		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value objects.Counter
-		value = ImportCounter(ipcimpl.Cap(capnp.Struct(entry), 1))
-		m[key] = value
-	}
-	*dst = m
-	return nil
+	value = ImportCounter(ipcimpl.Cap(capnp.Struct(entry), 1))
+	return key, value, nil
 }

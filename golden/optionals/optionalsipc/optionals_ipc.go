@@ -665,161 +665,90 @@ func readOptionalBytes4List(from ipcimpl.Pointer, dst *[]*[4]byte) error {
 
 // writeStringOptionalInt32Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
 func writeStringOptionalInt32Map(at ipcimpl.Pointer, v map[string]*int32) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewTextOptionalInt32Entry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		if err := entry.SetKey(e.Key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
-		}
-		if e.Value != nil {
-			entry.SetValue(*e.Value)
-			entry.SetHasValue(true)
-		}
-	}
-	return nil
+	return ipcimpl.WriteMap(at, NewTextOptionalInt32Entry_List, v, cmp.Compare, writeStringOptionalInt32MapEntry)
 }
 
 // readStringOptionalInt32Map reads the entries of the list from points to into a new map in *dst; a null pointer
 // leaves *dst as it was, and a key that comes twice is an error.
 func readStringOptionalInt32Map(from ipcimpl.Pointer, dst *map[string]*int32) error {
-	l, err := ipcimpl.List[TextOptionalInt32Entry_List](from)
-	if err != nil {
-		return err
+	return ipcimpl.ReadMap[TextOptionalInt32Entry_List](from, dst, readStringOptionalInt32MapEntry)
+}
+
+// writeStringOptionalInt32MapEntry writes key and value into entry.
+func writeStringOptionalInt32MapEntry(entry TextOptionalInt32Entry, key string, value *int32) error {
+	if err := entry.SetKey(key); err != nil {
+		return ipc.InField("key", err)
 	}
-	if !l.IsValid() {
-		return nil
+	if value != nil {
+		entry.SetValue(*value)
+		entry.SetHasValue(true)
 	}
-	n, err := ipc.MapLen[string, *int32](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[string]*int32, n)
-	for i := range n {
-		entry := l.At(i)
-		var key string
-		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
-		}
-		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value *int32
-		value = ipcimpl.Optional(entry.HasValue(), entry.Value())
-		m[key] = value
-	}
-	*dst = m
 	return nil
+}
+
+// readStringOptionalInt32MapEntry reads the key and value of entry.
+func readStringOptionalInt32MapEntry(entry TextOptionalInt32Entry) (key string, value *int32, err error) {
+	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+		return key, value, ipc.InField("key", err)
+	}
+	value = ipcimpl.Optional(entry.HasValue(), entry.Value())
+	return key, value, nil
 }
 
 // writeStringOptionalRefMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
 func writeStringOptionalRefMap(at ipcimpl.Pointer, v map[string]*optionals.Ref) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewTextOptionalRefEntry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		if err := entry.SetKey(e.Key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
-		}
-		if err := writeOptionalRef(ipcimpl.Field(entry, 1), e.Value); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteMap(at, NewTextOptionalRefEntry_List, v, cmp.Compare, writeStringOptionalRefMapEntry)
 }
 
 // readStringOptionalRefMap reads the entries of the list from points to into a new map in *dst; a null pointer
 // leaves *dst as it was, and a key that comes twice is an error.
 func readStringOptionalRefMap(from ipcimpl.Pointer, dst *map[string]*optionals.Ref) error {
-	l, err := ipcimpl.List[TextOptionalRefEntry_List](from)
-	if err != nil {
-		return err
+	return ipcimpl.ReadMap[TextOptionalRefEntry_List](from, dst, readStringOptionalRefMapEntry)
+}
+
+// writeStringOptionalRefMapEntry writes key and value into entry.
+func writeStringOptionalRefMapEntry(entry TextOptionalRefEntry, key string, value *optionals.Ref) error {
+	if err := entry.SetKey(key); err != nil {
+		return ipc.InField("key", err)
 	}
-	if !l.IsValid() {
-		return nil
+	return writeOptionalRef(ipcimpl.Field(entry, 1), value)
+}
+
+// readStringOptionalRefMapEntry reads the key and value of entry.
+func readStringOptionalRefMapEntry(entry TextOptionalRefEntry) (key string, value *optionals.Ref, err error) {
+	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+		return key, value, ipc.InField("key", err)
 	}
-	n, err := ipc.MapLen[string, *optionals.Ref](l)
-	if err != nil {
-		return err
+	if err := readOptionalRef(ipcimpl.Field(entry, 1), &value); err != nil {
+		return key, value, err
 	}
-	m := make(map[string]*optionals.Ref, n)
-	for i := range n {
-		entry := l.At(i)
-		var key string
-		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
-		}
-		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value *optionals.Ref
-		if err := readOptionalRef(ipcimpl.Field(entry, 1), &value); err != nil {
-			return ipc.InElem(i, err)
-		}
-		m[key] = value
-	}
-	*dst = m
-	return nil
+	return key, value, nil
 }
 
 // writeInt32OptionalStringMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
 func writeInt32OptionalStringMap(at ipcimpl.Pointer, v map[int32]*string) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewInt32OptionalTextEntry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		entry.SetKey(e.Key)
-		if err := writeOptionalString(ipcimpl.Field(entry, 0), e.Value); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteMap(at, NewInt32OptionalTextEntry_List, v, cmp.Compare, writeInt32OptionalStringMapEntry)
 }
 
 // readInt32OptionalStringMap reads the entries of the list from points to into a new map in *dst; a null pointer
 // leaves *dst as it was, and a key that comes twice is an error.
 func readInt32OptionalStringMap(from ipcimpl.Pointer, dst *map[int32]*string) error {
-	l, err := ipcimpl.List[Int32OptionalTextEntry_List](from)
-	if err != nil {
-		return err
+	return ipcimpl.ReadMap[Int32OptionalTextEntry_List](from, dst, readInt32OptionalStringMapEntry)
+}
+
+// writeInt32OptionalStringMapEntry writes key and value into entry.
+func writeInt32OptionalStringMapEntry(entry Int32OptionalTextEntry, key int32, value *string) error {
+	entry.SetKey(key)
+	return writeOptionalString(ipcimpl.Field(entry, 0), value)
+}
+
+// readInt32OptionalStringMapEntry reads the key and value of entry.
+func readInt32OptionalStringMapEntry(entry Int32OptionalTextEntry) (key int32, value *string, err error) {
+	key = entry.Key()
+	if err := readOptionalString(ipcimpl.Field(entry, 0), &value); err != nil {
+		return key, value, err
 	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.MapLen[int32, *string](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[int32]*string, n)
-	for i := range n {
-		entry := l.At(i)
-		key := entry.Key()
-		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value *string
-		if err := readOptionalString(ipcimpl.Field(entry, 0), &value); err != nil {
-			return ipc.InElem(i, err)
-		}
-		m[key] = value
-	}
-	*dst = m
-	return nil
+	return key, value, nil
 }
 
 // writeOptionalLabel writes *v at at; a nil v leaves at null.
@@ -880,57 +809,32 @@ func readOptionalLabelList(from ipcimpl.Pointer, dst *[]*optionals.Label) error 
 
 // writeLabelOptionalLabelMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
 func writeLabelOptionalLabelMap(at ipcimpl.Pointer, v map[optionals.Label]*optionals.Label) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewTextOptionalTextEntry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		if err := entry.SetKey(string(e.Key)); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
-		}
-		if err := writeOptionalLabel(ipcimpl.Field(entry, 1), e.Value); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteMap(at, NewTextOptionalTextEntry_List, v, cmp.Compare, writeLabelOptionalLabelMapEntry)
 }
 
 // readLabelOptionalLabelMap reads the entries of the list from points to into a new map in *dst; a null pointer
 // leaves *dst as it was, and a key that comes twice is an error.
 func readLabelOptionalLabelMap(from ipcimpl.Pointer, dst *map[optionals.Label]*optionals.Label) error {
-	l, err := ipcimpl.List[TextOptionalTextEntry_List](from)
-	if err != nil {
-		return err
+	return ipcimpl.ReadMap[TextOptionalTextEntry_List](from, dst, readLabelOptionalLabelMapEntry)
+}
+
+// writeLabelOptionalLabelMapEntry writes key and value into entry.
+func writeLabelOptionalLabelMapEntry(entry TextOptionalTextEntry, key optionals.Label, value *optionals.Label) error {
+	if err := entry.SetKey(string(key)); err != nil {
+		return ipc.InField("key", err)
 	}
-	if !l.IsValid() {
-		return nil
+	return writeOptionalLabel(ipcimpl.Field(entry, 1), value)
+}
+
+// readLabelOptionalLabelMapEntry reads the key and value of entry.
+func readLabelOptionalLabelMapEntry(entry TextOptionalTextEntry) (key optionals.Label, value *optionals.Label, err error) {
+	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+		return key, value, ipc.InField("key", err)
 	}
-	n, err := ipc.MapLen[optionals.Label, *optionals.Label](l)
-	if err != nil {
-		return err
+	if err := readOptionalLabel(ipcimpl.Field(entry, 1), &value); err != nil {
+		return key, value, err
 	}
-	m := make(map[optionals.Label]*optionals.Label, n)
-	for i := range n {
-		entry := l.At(i)
-		var key optionals.Label
-		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
-		}
-		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value *optionals.Label
-		if err := readOptionalLabel(ipcimpl.Field(entry, 1), &value); err != nil {
-			return ipc.InElem(i, err)
-		}
-		m[key] = value
-	}
-	*dst = m
-	return nil
+	return key, value, nil
 }
 
 // writeOptionalUint8Array2 points at at a new list holding the 2 elements of v.
@@ -1113,111 +1017,64 @@ func readOptionalRefArray2(from ipcimpl.Pointer, dst *[2]*optionals.Ref) error {
 
 // writeStringOptionalFloat64Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
 func writeStringOptionalFloat64Map(at ipcimpl.Pointer, v map[string]*float64) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewTextOptionalFloat64Entry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		if err := entry.SetKey(e.Key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
-		}
-		if e.Value != nil {
-			entry.SetValue(*e.Value)
-			entry.SetHasValue(true)
-		}
-	}
-	return nil
+	return ipcimpl.WriteMap(at, NewTextOptionalFloat64Entry_List, v, cmp.Compare, writeStringOptionalFloat64MapEntry)
 }
 
 // readStringOptionalFloat64Map reads the entries of the list from points to into a new map in *dst; a null pointer
 // leaves *dst as it was, and a key that comes twice is an error.
 func readStringOptionalFloat64Map(from ipcimpl.Pointer, dst *map[string]*float64) error {
-	l, err := ipcimpl.List[TextOptionalFloat64Entry_List](from)
-	if err != nil {
-		return err
+	return ipcimpl.ReadMap[TextOptionalFloat64Entry_List](from, dst, readStringOptionalFloat64MapEntry)
+}
+
+// writeStringOptionalFloat64MapEntry writes key and value into entry.
+func writeStringOptionalFloat64MapEntry(entry TextOptionalFloat64Entry, key string, value *float64) error {
+	if err := entry.SetKey(key); err != nil {
+		return ipc.InField("key", err)
 	}
-	if !l.IsValid() {
-		return nil
+	if value != nil {
+		entry.SetValue(*value)
+		entry.SetHasValue(true)
 	}
-	n, err := ipc.MapLen[string, *float64](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[string]*float64, n)
-	for i := range n {
-		entry := l.At(i)
-		var key string
-		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
-		}
-		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value *float64
-		value = ipcimpl.Optional(entry.HasValue(), entry.Value())
-		m[key] = value
-	}
-	*dst = m
 	return nil
+}
+
+// readStringOptionalFloat64MapEntry reads the key and value of entry.
+func readStringOptionalFloat64MapEntry(entry TextOptionalFloat64Entry) (key string, value *float64, err error) {
+	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+		return key, value, ipc.InField("key", err)
+	}
+	value = ipcimpl.Optional(entry.HasValue(), entry.Value())
+	return key, value, nil
 }
 
 // writeStringOptionalBytes4Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
 func writeStringOptionalBytes4Map(at ipcimpl.Pointer, v map[string]*[4]byte) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewTextOptionalDataEntry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		if err := entry.SetKey(e.Key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
-		}
-		if err := writeOptionalBytes4(ipcimpl.Field(entry, 1), e.Value); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteMap(at, NewTextOptionalDataEntry_List, v, cmp.Compare, writeStringOptionalBytes4MapEntry)
 }
 
 // readStringOptionalBytes4Map reads the entries of the list from points to into a new map in *dst; a null pointer
 // leaves *dst as it was, and a key that comes twice is an error.
 func readStringOptionalBytes4Map(from ipcimpl.Pointer, dst *map[string]*[4]byte) error {
-	l, err := ipcimpl.List[TextOptionalDataEntry_List](from)
-	if err != nil {
-		return err
+	return ipcimpl.ReadMap[TextOptionalDataEntry_List](from, dst, readStringOptionalBytes4MapEntry)
+}
+
+// writeStringOptionalBytes4MapEntry writes key and value into entry.
+func writeStringOptionalBytes4MapEntry(entry TextOptionalDataEntry, key string, value *[4]byte) error {
+	if err := entry.SetKey(key); err != nil {
+		return ipc.InField("key", err)
 	}
-	if !l.IsValid() {
-		return nil
+	return writeOptionalBytes4(ipcimpl.Field(entry, 1), value)
+}
+
+// readStringOptionalBytes4MapEntry reads the key and value of entry.
+func readStringOptionalBytes4MapEntry(entry TextOptionalDataEntry) (key string, value *[4]byte, err error) {
+	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+		return key, value, ipc.InField("key", err)
 	}
-	n, err := ipc.MapLen[string, *[4]byte](l)
-	if err != nil {
-		return err
+	if err := readOptionalBytes4(ipcimpl.Field(entry, 1), &value); err != nil {
+		return key, value, err
 	}
-	m := make(map[string]*[4]byte, n)
-	for i := range n {
-		entry := l.At(i)
-		var key string
-		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
-		}
-		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value *[4]byte
-		if err := readOptionalBytes4(ipcimpl.Field(entry, 1), &value); err != nil {
-			return ipc.InElem(i, err)
-		}
-		m[key] = value
-	}
-	*dst = m
-	return nil
+	return key, value, nil
 }
 
 // writeUint16Array2 points at at a new list holding the 2 elements of v.

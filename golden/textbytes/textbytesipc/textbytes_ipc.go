@@ -522,112 +522,62 @@ func readHashList(from ipcimpl.Pointer, dst *[]textbytes.Hash) error {
 
 // writeNameBlobMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
 func writeNameBlobMap(at ipcimpl.Pointer, v map[textbytes.Name]textbytes.Blob) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewTextDataEntry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		if err := entry.SetKey(string(e.Key)); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
-		}
-		if err := entry.SetValue([]byte(e.Value)); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteMap(at, NewTextDataEntry_List, v, cmp.Compare, writeNameBlobMapEntry)
 }
 
 // readNameBlobMap reads the entries of the list from points to into a new map in *dst; a null pointer
 // leaves *dst as it was, and a key that comes twice is an error.
 func readNameBlobMap(from ipcimpl.Pointer, dst *map[textbytes.Name]textbytes.Blob) error {
-	l, err := ipcimpl.List[TextDataEntry_List](from)
-	if err != nil {
-		return err
+	return ipcimpl.ReadMap[TextDataEntry_List](from, dst, readNameBlobMapEntry)
+}
+
+// writeNameBlobMapEntry writes key and value into entry.
+func writeNameBlobMapEntry(entry TextDataEntry, key textbytes.Name, value textbytes.Blob) error {
+	if err := entry.SetKey(string(key)); err != nil {
+		return ipc.InField("key", err)
 	}
-	if !l.IsValid() {
-		return nil
+	return entry.SetValue([]byte(value))
+}
+
+// readNameBlobMapEntry reads the key and value of entry.
+func readNameBlobMapEntry(entry TextDataEntry) (key textbytes.Name, value textbytes.Blob, err error) {
+	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+		return key, value, ipc.InField("key", err)
 	}
-	n, err := ipc.MapLen[textbytes.Name, textbytes.Blob](l)
-	if err != nil {
-		return err
+	if err := ipcimpl.ReadData(ipcimpl.Field(entry, 1), &value); err != nil {
+		return key, value, err
 	}
-	m := make(map[textbytes.Name]textbytes.Blob, n)
-	for i := range n {
-		entry := l.At(i)
-		var key textbytes.Name
-		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
-		}
-		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value textbytes.Blob
-		if err := ipcimpl.ReadData(ipcimpl.Field(entry, 1), &value); err != nil {
-			return ipc.InElem(i, err)
-		}
-		m[key] = value
-	}
-	*dst = m
-	return nil
+	return key, value, nil
 }
 
 // writeHashNameMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
 func writeHashNameMap(at ipcimpl.Pointer, v map[textbytes.Hash]textbytes.Name) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewDataTextEntry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipc.SortedEntries(v, func(a, b textbytes.Hash) int {
+	return ipcimpl.WriteMap(at, NewDataTextEntry_List, v, func(a, b textbytes.Hash) int {
 		return bytes.Compare(a[:], b[:])
-	}) {
-		entry := l.At(i)
-		if err := writeHash(ipcimpl.Field(entry, 0), e.Key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
-		}
-		if err := entry.SetValue(string(e.Value)); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	}, writeHashNameMapEntry)
 }
 
 // readHashNameMap reads the entries of the list from points to into a new map in *dst; a null pointer
 // leaves *dst as it was, and a key that comes twice is an error.
 func readHashNameMap(from ipcimpl.Pointer, dst *map[textbytes.Hash]textbytes.Name) error {
-	l, err := ipcimpl.List[DataTextEntry_List](from)
-	if err != nil {
-		return err
+	return ipcimpl.ReadMap[DataTextEntry_List](from, dst, readHashNameMapEntry)
+}
+
+// writeHashNameMapEntry writes key and value into entry.
+func writeHashNameMapEntry(entry DataTextEntry, key textbytes.Hash, value textbytes.Name) error {
+	if err := writeHash(ipcimpl.Field(entry, 0), key); err != nil {
+		return ipc.InField("key", err)
 	}
-	if !l.IsValid() {
-		return nil
+	return entry.SetValue(string(value))
+}
+
+// readHashNameMapEntry reads the key and value of entry.
+func readHashNameMapEntry(entry DataTextEntry) (key textbytes.Hash, value textbytes.Name, err error) {
+	if err := readHash(ipcimpl.Field(entry, 0), &key); err != nil {
+		return key, value, ipc.InField("key", err)
 	}
-	n, err := ipc.MapLen[textbytes.Hash, textbytes.Name](l)
-	if err != nil {
-		return err
+	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 1), &value); err != nil {
+		return key, value, err
 	}
-	m := make(map[textbytes.Hash]textbytes.Name, n)
-	for i := range n {
-		entry := l.At(i)
-		var key textbytes.Hash
-		if err := readHash(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
-		}
-		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value textbytes.Name
-		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 1), &value); err != nil {
-			return ipc.InElem(i, err)
-		}
-		m[key] = value
-	}
-	*dst = m
-	return nil
+	return key, value, nil
 }

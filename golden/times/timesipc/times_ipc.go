@@ -657,65 +657,40 @@ func readEventList(from ipcimpl.Pointer, dst *[]times.Event) error {
 
 // writeStringTimeMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
 func writeStringTimeMap(at ipcimpl.Pointer, v map[string]time.Time) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewTextWallTimeEntry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		if err := entry.SetKey(e.Key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
-		}
-		valueWire, err := entry.NewValue()
-		if err != nil {
-			return ipc.InElem(i, err)
-		}
-		if err := writeTime(valueWire, &e.Value); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteMap(at, NewTextWallTimeEntry_List, v, cmp.Compare, writeStringTimeMapEntry)
 }
 
 // readStringTimeMap reads the entries of the list from points to into a new map in *dst; a null pointer
 // leaves *dst as it was, and a key that comes twice is an error.
 func readStringTimeMap(from ipcimpl.Pointer, dst *map[string]time.Time) error {
-	l, err := ipcimpl.List[TextWallTimeEntry_List](from)
+	return ipcimpl.ReadMap[TextWallTimeEntry_List](from, dst, readStringTimeMapEntry)
+}
+
+// writeStringTimeMapEntry writes key and value into entry.
+func writeStringTimeMapEntry(entry TextWallTimeEntry, key string, value time.Time) error {
+	if err := entry.SetKey(key); err != nil {
+		return ipc.InField("key", err)
+	}
+	valueWire, err := entry.NewValue()
 	if err != nil {
 		return err
 	}
-	if !l.IsValid() {
-		return nil
+	return writeTime(valueWire, &value)
+}
+
+// readStringTimeMapEntry reads the key and value of entry.
+func readStringTimeMapEntry(entry TextWallTimeEntry) (key string, value time.Time, err error) {
+	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+		return key, value, ipc.InField("key", err)
 	}
-	n, err := ipc.MapLen[string, time.Time](l)
+	valueWire, err := entry.Value()
 	if err != nil {
-		return err
+		return key, value, err
 	}
-	m := make(map[string]time.Time, n)
-	for i := range n {
-		entry := l.At(i)
-		var key string
-		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
-		}
-		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value time.Time
-		valueWire, err := entry.Value()
-		if err != nil {
-			return ipc.InElem(i, err)
-		}
-		if err := readTime(valueWire, &value); err != nil {
-			return ipc.InElem(i, err)
-		}
-		m[key] = value
+	if err := readTime(valueWire, &value); err != nil {
+		return key, value, err
 	}
-	*dst = m
-	return nil
+	return key, value, nil
 }
 
 // writeTimeList points at at a new list holding v; a nil v leaves at null.

@@ -499,65 +499,40 @@ func readOptionalBlockRef(from ipcimpl.Pointer, dst **base.BlockRef) error {
 
 // writeStringBlockRefMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
 func writeStringBlockRefMap(at ipcimpl.Pointer, v map[string]base.BlockRef) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewTextBlockRefEntry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		if err := entry.SetKey(e.Key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
-		}
-		valueWire, err := entry.NewValue()
-		if err != nil {
-			return ipc.InElem(i, err)
-		}
-		if err := baseipc.WriteBlockRef(valueWire, &e.Value); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteMap(at, NewTextBlockRefEntry_List, v, cmp.Compare, writeStringBlockRefMapEntry)
 }
 
 // readStringBlockRefMap reads the entries of the list from points to into a new map in *dst; a null pointer
 // leaves *dst as it was, and a key that comes twice is an error.
 func readStringBlockRefMap(from ipcimpl.Pointer, dst *map[string]base.BlockRef) error {
-	l, err := ipcimpl.List[TextBlockRefEntry_List](from)
+	return ipcimpl.ReadMap[TextBlockRefEntry_List](from, dst, readStringBlockRefMapEntry)
+}
+
+// writeStringBlockRefMapEntry writes key and value into entry.
+func writeStringBlockRefMapEntry(entry TextBlockRefEntry, key string, value base.BlockRef) error {
+	if err := entry.SetKey(key); err != nil {
+		return ipc.InField("key", err)
+	}
+	valueWire, err := entry.NewValue()
 	if err != nil {
 		return err
 	}
-	if !l.IsValid() {
-		return nil
+	return baseipc.WriteBlockRef(valueWire, &value)
+}
+
+// readStringBlockRefMapEntry reads the key and value of entry.
+func readStringBlockRefMapEntry(entry TextBlockRefEntry) (key string, value base.BlockRef, err error) {
+	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+		return key, value, ipc.InField("key", err)
 	}
-	n, err := ipc.MapLen[string, base.BlockRef](l)
+	valueWire, err := entry.Value()
 	if err != nil {
-		return err
+		return key, value, err
 	}
-	m := make(map[string]base.BlockRef, n)
-	for i := range n {
-		entry := l.At(i)
-		var key string
-		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
-		}
-		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value base.BlockRef
-		valueWire, err := entry.Value()
-		if err != nil {
-			return ipc.InElem(i, err)
-		}
-		if err := baseipc.ReadBlockRef(valueWire, &value); err != nil {
-			return ipc.InElem(i, err)
-		}
-		m[key] = value
+	if err := baseipc.ReadBlockRef(valueWire, &value); err != nil {
+		return key, value, err
 	}
-	*dst = m
-	return nil
+	return key, value, nil
 }
 
 // writeKindList points at at a new list holding v; a nil v leaves at null.

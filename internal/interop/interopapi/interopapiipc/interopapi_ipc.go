@@ -1631,46 +1631,27 @@ func readKindList(from ipcimpl.Pointer, dst *[]interopapi.Kind) error {
 
 // writeKindInt32Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
 func writeKindInt32Map(at ipcimpl.Pointer, v map[interopapi.Kind]int32) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewKindInt32Entry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		entry.SetKey(Kind(e.Key))
-		entry.SetValue(e.Value)
-	}
-	return nil
+	return ipcimpl.WriteMap(at, NewKindInt32Entry_List, v, cmp.Compare, writeKindInt32MapEntry)
 }
 
 // readKindInt32Map reads the entries of the list from points to into a new map in *dst; a null pointer
 // leaves *dst as it was, and a key that comes twice is an error.
 func readKindInt32Map(from ipcimpl.Pointer, dst *map[interopapi.Kind]int32) error {
-	l, err := ipcimpl.List[KindInt32Entry_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.MapLen[interopapi.Kind, int32](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[interopapi.Kind]int32, n)
-	for i := range n {
-		entry := l.At(i)
-		key := interopapi.Kind(entry.Key())
-		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
-		}
-		m[key] = entry.Value()
-	}
-	*dst = m
+	return ipcimpl.ReadMap[KindInt32Entry_List](from, dst, readKindInt32MapEntry)
+}
+
+// writeKindInt32MapEntry writes key and value into entry.
+func writeKindInt32MapEntry(entry KindInt32Entry, key interopapi.Kind, value int32) error {
+	entry.SetKey(Kind(key))
+	entry.SetValue(value)
 	return nil
+}
+
+// readKindInt32MapEntry reads the key and value of entry.
+func readKindInt32MapEntry(entry KindInt32Entry) (key interopapi.Kind, value int32, err error) {
+	key = interopapi.Kind(entry.Key())
+	value = entry.Value()
+	return key, value, nil
 }
 
 // writeStringList points at at a new list holding v; a nil v leaves at null.
@@ -1685,51 +1666,31 @@ func readStringList(from ipcimpl.Pointer, dst *[]string) error {
 
 // writeStringInt64Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
 func writeStringInt64Map(at ipcimpl.Pointer, v map[string]int64) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewTextInt64Entry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		if err := entry.SetKey(e.Key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
-		}
-		entry.SetValue(e.Value)
-	}
-	return nil
+	return ipcimpl.WriteMap(at, NewTextInt64Entry_List, v, cmp.Compare, writeStringInt64MapEntry)
 }
 
 // readStringInt64Map reads the entries of the list from points to into a new map in *dst; a null pointer
 // leaves *dst as it was, and a key that comes twice is an error.
 func readStringInt64Map(from ipcimpl.Pointer, dst *map[string]int64) error {
-	l, err := ipcimpl.List[TextInt64Entry_List](from)
-	if err != nil {
-		return err
+	return ipcimpl.ReadMap[TextInt64Entry_List](from, dst, readStringInt64MapEntry)
+}
+
+// writeStringInt64MapEntry writes key and value into entry.
+func writeStringInt64MapEntry(entry TextInt64Entry, key string, value int64) error {
+	if err := entry.SetKey(key); err != nil {
+		return ipc.InField("key", err)
 	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.MapLen[string, int64](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[string]int64, n)
-	for i := range n {
-		entry := l.At(i)
-		var key string
-		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipc.InElem(i, ipc.InField("key", err))
-		}
-		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
-		}
-		m[key] = entry.Value()
-	}
-	*dst = m
+	entry.SetValue(value)
 	return nil
+}
+
+// readStringInt64MapEntry reads the key and value of entry.
+func readStringInt64MapEntry(entry TextInt64Entry) (key string, value int64, err error) {
+	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+		return key, value, ipc.InField("key", err)
+	}
+	value = entry.Value()
+	return key, value, nil
 }
 
 // writeRecordList points at at a new list holding v; a nil v leaves at null.
@@ -1867,52 +1828,28 @@ func readOptionalInt32List(from ipcimpl.Pointer, dst *[]*int32) error {
 
 // writeKindOptionalPointMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
 func writeKindOptionalPointMap(at ipcimpl.Pointer, v map[interopapi.Kind]*interopapi.Point) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewKindOptionalPointEntry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipc.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		entry.SetKey(Kind(e.Key))
-		if err := writeOptionalPoint(ipcimpl.Field(entry, 0), e.Value); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteMap(at, NewKindOptionalPointEntry_List, v, cmp.Compare, writeKindOptionalPointMapEntry)
 }
 
 // readKindOptionalPointMap reads the entries of the list from points to into a new map in *dst; a null pointer
 // leaves *dst as it was, and a key that comes twice is an error.
 func readKindOptionalPointMap(from ipcimpl.Pointer, dst *map[interopapi.Kind]*interopapi.Point) error {
-	l, err := ipcimpl.List[KindOptionalPointEntry_List](from)
-	if err != nil {
-		return err
+	return ipcimpl.ReadMap[KindOptionalPointEntry_List](from, dst, readKindOptionalPointMapEntry)
+}
+
+// writeKindOptionalPointMapEntry writes key and value into entry.
+func writeKindOptionalPointMapEntry(entry KindOptionalPointEntry, key interopapi.Kind, value *interopapi.Point) error {
+	entry.SetKey(Kind(key))
+	return writeOptionalPoint(ipcimpl.Field(entry, 0), value)
+}
+
+// readKindOptionalPointMapEntry reads the key and value of entry.
+func readKindOptionalPointMapEntry(entry KindOptionalPointEntry) (key interopapi.Kind, value *interopapi.Point, err error) {
+	key = interopapi.Kind(entry.Key())
+	if err := readOptionalPoint(ipcimpl.Field(entry, 0), &value); err != nil {
+		return key, value, err
 	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipc.MapLen[interopapi.Kind, *interopapi.Point](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[interopapi.Kind]*interopapi.Point, n)
-	for i := range n {
-		entry := l.At(i)
-		key := interopapi.Kind(entry.Key())
-		if _, dup := m[key]; dup {
-			return ipc.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value *interopapi.Point
-		if err := readOptionalPoint(ipcimpl.Field(entry, 0), &value); err != nil {
-			return ipc.InElem(i, err)
-		}
-		m[key] = value
-	}
-	*dst = m
-	return nil
+	return key, value, nil
 }
 
 // writeTreeList points at at a new list holding v; a nil v leaves at null.
