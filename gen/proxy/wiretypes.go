@@ -456,6 +456,11 @@ func (w *fn) pointerRead(t *annotate.Type) (string, []step) {
 		// …read from into *value…
 		// *dst = value
 		e := t.Elem
+		doc := "sets *dst to a new value read from from; a null pointer leaves *dst as it was."
+		if call, ok := w.optionalHelperRead(t); ok {
+			// return ipcimpl.ReadOptionalStruct(from, dst, ReadBlockRef)
+			return doc, []step{checked(call, unwrapped)}
+		}
 		value := w.sc.name("value")
 		steps := plain(
 			jen.If(jen.Id("from").Dot("IsNull").Call()).Block(jen.Return(jen.Nil())),
@@ -474,8 +479,7 @@ func (w *fn) pointerRead(t *annotate.Type) (string, []step) {
 		} else {
 			steps = append(steps, checked(w.readAt(e, from, jen.Id(value)), unwrapped))
 		}
-		return "sets *dst to a new value read from from; a null pointer leaves *dst as it was.",
-			append(steps, step{stmt: dst.set(jen.Id(value))})
+		return doc, append(steps, step{stmt: dst.set(jen.Id(value))})
 	}
 	panic(fmt.Sprintf("proxy: no pointer conversion for kind %d", t.Kind))
 }
@@ -540,14 +544,16 @@ func (w *fn) listRead(t *annotate.Type) (string, []step) {
 // that converts a list of elem whole, or returns "" when the generated
 // function loops over the elements itself: for an array of structs or
 // pointers (see ipcimpl's lists.go), a list of optionals, interfaces or
-// hooked types, and where a helper would drop a check: an enum whose Go
+// types hooked to a scalar, and where a helper would drop a check: an enum whose Go
 // type is wider than the wire's 16 bits (written) or narrower (read), a
 // list whose reader counts nesting levels.
 func (w *fn) listHelper(t *annotate.Type, write bool) string {
 	e := t.Elem
 	switch {
-	case e.Hook != nil:
+	case scalarHook(e):
 		return ""
+	case e.Hook != nil:
+		// converted by its own function: below
 	case e.Kind == annotate.KindBool:
 		return "Bool"
 	case e.Kind == annotate.KindEnum && write:
@@ -563,6 +569,8 @@ func (w *fn) listHelper(t *annotate.Type, write bool) string {
 		return "Text"
 	case e.Kind == annotate.KindBytes:
 		return "Data"
+	}
+	switch {
 	case t.Len > 0 || (!write && needsDepth(w.g, t)):
 		return ""
 	case shapeOf(e) == shapeStruct:
@@ -632,6 +640,34 @@ func (w *fn) listHelperRead(t *annotate.Type) (jen.Code, bool) {
 		args = append(args, jen.Id("read"+w.g.wireTypeName(t.Elem)))
 	}
 	return name.Call(args...), true
+}
+
+// optionalHelperRead renders the call of ipcimpl's helper that reads the
+// optional of type t from from into dst, unless the reader counts nesting
+// levels:
+//
+//	ipcimpl.ReadOptionalStruct(from, dst, ReadBlockRef)
+//	ipcimpl.ReadOptional(from, dst, ipcimpl.ReadText)
+//	ipcimpl.ReadOptional(from, dst, readInt32List)
+func (w *fn) optionalHelperRead(t *annotate.Type) (jen.Code, bool) {
+	if needsDepth(w.g, t) {
+		return nil, false
+	}
+	e := t.Elem
+	from, dst := jen.Id("from"), jen.Id("dst")
+	switch shapeOf(e) {
+	case shapeStruct:
+		return jen.Qual(ipcimplPath, "ReadOptionalStruct").Call(from, dst, w.structReader(e)), true
+	case shapeText:
+		read := "ReadText"
+		if e.Kind == annotate.KindBytes {
+			read = "ReadData"
+		}
+		return jen.Qual(ipcimplPath, "ReadOptional").Call(from, dst, jen.Qual(ipcimplPath, read)), true
+	case shapePointer:
+		return jen.Qual(ipcimplPath, "ReadOptional").Call(from, dst, jen.Id("read"+w.g.wireTypeName(e))), true
+	}
+	return nil, false
 }
 
 // structReader renders the function that reads a struct of the bindings

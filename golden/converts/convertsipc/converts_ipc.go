@@ -253,35 +253,12 @@ func readAmount(s AmountWire, dst *converts.Amount) error {
 
 // writeLabelList points at at a new list holding v; a nil v leaves at null.
 func writeLabelList(at ipcimpl.Pointer, v []converts.Label) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewTextList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := writeLabel(ipcimpl.Elem(l, i), v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WritePointerList(at, capnp.NewTextList, v, writeLabel)
 }
 
 // readLabelList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readLabelList(from ipcimpl.Pointer, dst *[]converts.Label) error {
-	l, n, err := ipcimpl.ListLen[capnp.TextList, converts.Label](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]converts.Label, n)
-	for i := range v {
-		if err := readLabel(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadPointerList[capnp.TextList](from, dst, readLabel)
 }
 
 // writeOptionalAmount writes *v at at; a nil v leaves at null.
@@ -298,19 +275,7 @@ func writeOptionalAmount(at ipcimpl.Pointer, v *converts.Amount) error {
 
 // readOptionalAmount sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalAmount(from ipcimpl.Pointer, dst **converts.Amount) error {
-	if from.IsNull() {
-		return nil
-	}
-	value := new(converts.Amount)
-	s, err := ipcimpl.Struct[AmountWire](from)
-	if err != nil {
-		return err
-	}
-	if err := readAmount(s, value); err != nil {
-		return err
-	}
-	*dst = value
-	return nil
+	return ipcimpl.ReadOptionalStruct(from, dst, readAmount)
 }
 
 // writeLabel converts v with converts.LabelText and writes it at at.

@@ -698,19 +698,7 @@ func writeOptionalAnswer(at ipcimpl.Pointer, v *dialect.Answer) error {
 
 // readOptionalAnswer sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalAnswer(from ipcimpl.Pointer, dst **dialect.Answer) error {
-	if from.IsNull() {
-		return nil
-	}
-	value := new(dialect.Answer)
-	s, err := ipcimpl.Struct[Answer](from)
-	if err != nil {
-		return err
-	}
-	if err := ReadAnswer(s, value); err != nil {
-		return err
-	}
-	*dst = value
-	return nil
+	return ipcimpl.ReadOptionalStruct(from, dst, ReadAnswer)
 }
 
 // writeOptionalDetail writes *v at at; a nil v leaves at null.
@@ -727,17 +715,5 @@ func writeOptionalDetail(at ipcimpl.Pointer, v *dialect.Detail) error {
 
 // readOptionalDetail sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalDetail(from ipcimpl.Pointer, dst **dialect.Detail) error {
-	if from.IsNull() {
-		return nil
-	}
-	value := new(dialect.Detail)
-	s, err := ipcimpl.Struct[Detail](from)
-	if err != nil {
-		return err
-	}
-	if err := ReadDetail(s, value); err != nil {
-		return err
-	}
-	*dst = value
-	return nil
+	return ipcimpl.ReadOptionalStruct(from, dst, ReadDetail)
 }

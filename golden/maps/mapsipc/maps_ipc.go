@@ -788,19 +788,7 @@ func writeOptionalItem(at ipcimpl.Pointer, v *maps.Item) error {
 
 // readOptionalItem sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalItem(from ipcimpl.Pointer, dst **maps.Item) error {
-	if from.IsNull() {
-		return nil
-	}
-	value := new(maps.Item)
-	s, err := ipcimpl.Struct[Item](from)
-	if err != nil {
-		return err
-	}
-	if err := ReadItem(s, value); err != nil {
-		return err
-	}
-	*dst = value
-	return nil
+	return ipcimpl.ReadOptionalStruct(from, dst, ReadItem)
 }
 
 // writeOptionalString writes *v at at; a nil v leaves at null.
@@ -813,15 +801,7 @@ func writeOptionalString(at ipcimpl.Pointer, v *string) error {
 
 // readOptionalString sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalString(from ipcimpl.Pointer, dst **string) error {
-	if from.IsNull() {
-		return nil
-	}
-	value := new(string)
-	if err := ipcimpl.ReadText(from, value); err != nil {
-		return err
-	}
-	*dst = value
-	return nil
+	return ipcimpl.ReadOptional(from, dst, ipcimpl.ReadText)
 }
 
 // writeOptionalInt32Array2 writes *v at at; a nil v leaves at null.
@@ -834,15 +814,7 @@ func writeOptionalInt32Array2(at ipcimpl.Pointer, v *[2]int32) error {
 
 // readOptionalInt32Array2 sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalInt32Array2(from ipcimpl.Pointer, dst **[2]int32) error {
-	if from.IsNull() {
-		return nil
-	}
-	value := new([2]int32)
-	if err := readInt32Array2(from, value); err != nil {
-		return err
-	}
-	*dst = value
-	return nil
+	return ipcimpl.ReadOptional(from, dst, readInt32Array2)
 }
 
 // writeInt32Array2 points at at a new list holding the 2 elements of v.

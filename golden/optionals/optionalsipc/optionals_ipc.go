@@ -427,19 +427,7 @@ func writeOptionalRef(at ipcimpl.Pointer, v *optionals.Ref) error {
 
 // readOptionalRef sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalRef(from ipcimpl.Pointer, dst **optionals.Ref) error {
-	if from.IsNull() {
-		return nil
-	}
-	value := new(optionals.Ref)
-	s, err := ipcimpl.Struct[Ref](from)
-	if err != nil {
-		return err
-	}
-	if err := ReadRef(s, value); err != nil {
-		return err
-	}
-	*dst = value
-	return nil
+	return ipcimpl.ReadOptionalStruct(from, dst, ReadRef)
 }
 
 // writeOptionalString writes *v at at; a nil v leaves at null.
@@ -452,15 +440,7 @@ func writeOptionalString(at ipcimpl.Pointer, v *string) error {
 
 // readOptionalString sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalString(from ipcimpl.Pointer, dst **string) error {
-	if from.IsNull() {
-		return nil
-	}
-	value := new(string)
-	if err := ipcimpl.ReadText(from, value); err != nil {
-		return err
-	}
-	*dst = value
-	return nil
+	return ipcimpl.ReadOptional(from, dst, ipcimpl.ReadText)
 }
 
 // writeBytes4 points at at a new Data holding v.
@@ -492,15 +472,7 @@ func writeOptionalBytes4(at ipcimpl.Pointer, v *[4]byte) error {
 
 // readOptionalBytes4 sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalBytes4(from ipcimpl.Pointer, dst **[4]byte) error {
-	if from.IsNull() {
-		return nil
-	}
-	value := new([4]byte)
-	if err := readBytes4(from, value); err != nil {
-		return err
-	}
-	*dst = value
-	return nil
+	return ipcimpl.ReadOptional(from, dst, readBytes4)
 }
 
 // writeOptionalUint16Array2 writes *v at at; a nil v leaves at null.
@@ -513,15 +485,7 @@ func writeOptionalUint16Array2(at ipcimpl.Pointer, v *[2]uint16) error {
 
 // readOptionalUint16Array2 sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalUint16Array2(from ipcimpl.Pointer, dst **[2]uint16) error {
-	if from.IsNull() {
-		return nil
-	}
-	value := new([2]uint16)
-	if err := readUint16Array2(from, value); err != nil {
-		return err
-	}
-	*dst = value
-	return nil
+	return ipcimpl.ReadOptional(from, dst, readUint16Array2)
 }
 
 // writeOptionalInt32List points at at a new list holding v; a nil v leaves at null.
@@ -761,15 +725,7 @@ func writeOptionalLabel(at ipcimpl.Pointer, v *optionals.Label) error {
 
 // readOptionalLabel sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalLabel(from ipcimpl.Pointer, dst **optionals.Label) error {
-	if from.IsNull() {
-		return nil
-	}
-	value := new(optionals.Label)
-	if err := ipcimpl.ReadText(from, value); err != nil {
-		return err
-	}
-	*dst = value
-	return nil
+	return ipcimpl.ReadOptional(from, dst, ipcimpl.ReadText)
 }
 
 // writeOptionalLabelList points at at a new list holding v; a nil v leaves at null.

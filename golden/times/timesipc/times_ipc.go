@@ -607,19 +607,7 @@ func writeOptionalTime(at ipcimpl.Pointer, v *time.Time) error {
 
 // readOptionalTime sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalTime(from ipcimpl.Pointer, dst **time.Time) error {
-	if from.IsNull() {
-		return nil
-	}
-	value := new(time.Time)
-	s, err := ipcimpl.Struct[WallTime](from)
-	if err != nil {
-		return err
-	}
-	if err := readTime(s, value); err != nil {
-		return err
-	}
-	*dst = value
-	return nil
+	return ipcimpl.ReadOptionalStruct(from, dst, readTime)
 }
 
 // writePoint converts v with ipc.MarshalBinary and writes it at at.
@@ -695,35 +683,12 @@ func readStringTimeMapEntry(entry TextWallTimeEntry) (key string, value time.Tim
 
 // writeTimeList points at at a new list holding v; a nil v leaves at null.
 func writeTimeList(at ipcimpl.Pointer, v []time.Time) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewWallTime_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := writeTime(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteStructList(at, NewWallTime_List, v, writeTime)
 }
 
 // readTimeList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readTimeList(from ipcimpl.Pointer, dst *[]time.Time) error {
-	l, n, err := ipcimpl.ListLen[WallTime_List, time.Time](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]time.Time, n)
-	for i := range v {
-		if err := readTime(l.At(i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadStructList[WallTime_List](from, dst, readTime)
 }
 
 // writeVersion converts v with ipc.MarshalText and writes it at at.
@@ -751,35 +716,12 @@ func readVersion(from ipcimpl.Pointer, dst *times.Version) error {
 
 // writeVersionList points at at a new list holding v; a nil v leaves at null.
 func writeVersionList(at ipcimpl.Pointer, v []times.Version) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewTextList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := writeVersion(ipcimpl.Elem(l, i), v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WritePointerList(at, capnp.NewTextList, v, writeVersion)
 }
 
 // readVersionList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readVersionList(from ipcimpl.Pointer, dst *[]times.Version) error {
-	l, n, err := ipcimpl.ListLen[capnp.TextList, times.Version](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]times.Version, n)
-	for i := range v {
-		if err := readVersion(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadPointerList[capnp.TextList](from, dst, readVersion)
 }
 
 // writeOptionalPoint writes *v at at; a nil v leaves at null.
@@ -792,13 +734,5 @@ func writeOptionalPoint(at ipcimpl.Pointer, v *times.Point) error {
 
 // readOptionalPoint sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalPoint(from ipcimpl.Pointer, dst **times.Point) error {
-	if from.IsNull() {
-		return nil
-	}
-	value := new(times.Point)
-	if err := readPoint(from, value); err != nil {
-		return err
-	}
-	*dst = value
-	return nil
+	return ipcimpl.ReadOptional(from, dst, readPoint)
 }

@@ -1388,19 +1388,7 @@ func writeOptionalBlockRef(at ipcimpl.Pointer, v *chain.BlockRef) error {
 
 // readOptionalBlockRef sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalBlockRef(from ipcimpl.Pointer, dst **chain.BlockRef) error {
-	if from.IsNull() {
-		return nil
-	}
-	value := new(chain.BlockRef)
-	s, err := ipcimpl.Struct[BlockRef](from)
-	if err != nil {
-		return err
-	}
-	if err := ReadBlockRef(s, value); err != nil {
-		return err
-	}
-	*dst = value
-	return nil
+	return ipcimpl.ReadOptionalStruct(from, dst, ReadBlockRef)
 }
 
 // writeOptionalBlockInfo writes *v at at; a nil v leaves at null.
@@ -1417,19 +1405,7 @@ func writeOptionalBlockInfo(at ipcimpl.Pointer, v *chain.BlockInfo) error {
 
 // readOptionalBlockInfo sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalBlockInfo(from ipcimpl.Pointer, dst **chain.BlockInfo) error {
-	if from.IsNull() {
-		return nil
-	}
-	value := new(chain.BlockInfo)
-	s, err := ipcimpl.Struct[BlockInfo](from)
-	if err != nil {
-		return err
-	}
-	if err := ReadBlockInfo(s, value); err != nil {
-		return err
-	}
-	*dst = value
-	return nil
+	return ipcimpl.ReadOptionalStruct(from, dst, ReadBlockInfo)
 }
 
 // writeTransactionList points at at a new list holding v; a nil v leaves at null.

@@ -1255,19 +1255,7 @@ func writeOptionalBlockRef(at ipcimpl.Pointer, v *coremining.BlockRef) error {
 
 // readOptionalBlockRef sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalBlockRef(from ipcimpl.Pointer, dst **coremining.BlockRef) error {
-	if from.IsNull() {
-		return nil
-	}
-	value := new(coremining.BlockRef)
-	s, err := ipcimpl.Struct[BlockRef](from)
-	if err != nil {
-		return err
-	}
-	if err := ReadBlockRef(s, value); err != nil {
-		return err
-	}
-	*dst = value
-	return nil
+	return ipcimpl.ReadOptionalStruct(from, dst, ReadBlockRef)
 }
 
 // writeBytesList points at at a new list holding v; a nil v leaves at null.

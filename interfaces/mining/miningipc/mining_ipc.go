@@ -1111,19 +1111,7 @@ func writeOptionalBlockRef(at ipcimpl.Pointer, v *mining.BlockRef) error {
 
 // readOptionalBlockRef sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalBlockRef(from ipcimpl.Pointer, dst **mining.BlockRef) error {
-	if from.IsNull() {
-		return nil
-	}
-	value := new(mining.BlockRef)
-	s, err := ipcimpl.Struct[BlockRef](from)
-	if err != nil {
-		return err
-	}
-	if err := ReadBlockRef(s, value); err != nil {
-		return err
-	}
-	*dst = value
-	return nil
+	return ipcimpl.ReadOptionalStruct(from, dst, ReadBlockRef)
 }
 
 // writeHash points at at a new Data holding v.

@@ -1922,19 +1922,7 @@ func writeOptionalWalletTx(at ipcimpl.Pointer, v *wallet.WalletTx) error {
 
 // readOptionalWalletTx sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalWalletTx(from ipcimpl.Pointer, dst **wallet.WalletTx) error {
-	if from.IsNull() {
-		return nil
-	}
-	value := new(wallet.WalletTx)
-	s, err := ipcimpl.Struct[WalletTx](from)
-	if err != nil {
-		return err
-	}
-	if err := ReadWalletTx(s, value); err != nil {
-		return err
-	}
-	*dst = value
-	return nil
+	return ipcimpl.ReadOptionalStruct(from, dst, ReadWalletTx)
 }
 
 // writeWalletTxList points at at a new list holding v; a nil v leaves at null.

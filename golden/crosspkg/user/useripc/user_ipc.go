@@ -482,19 +482,7 @@ func writeOptionalBlockRef(at ipcimpl.Pointer, v *base.BlockRef) error {
 
 // readOptionalBlockRef sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalBlockRef(from ipcimpl.Pointer, dst **base.BlockRef) error {
-	if from.IsNull() {
-		return nil
-	}
-	value := new(base.BlockRef)
-	s, err := ipcimpl.Struct[baseipc.BlockRef](from)
-	if err != nil {
-		return err
-	}
-	if err := baseipc.ReadBlockRef(s, value); err != nil {
-		return err
-	}
-	*dst = value
-	return nil
+	return ipcimpl.ReadOptionalStruct(from, dst, baseipc.ReadBlockRef)
 }
 
 // writeStringBlockRefMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.

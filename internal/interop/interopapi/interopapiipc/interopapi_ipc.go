@@ -1713,15 +1713,7 @@ func writeOptionalString(at ipcimpl.Pointer, v *string) error {
 
 // readOptionalString sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalString(from ipcimpl.Pointer, dst **string) error {
-	if from.IsNull() {
-		return nil
-	}
-	value := new(string)
-	if err := ipcimpl.ReadText(from, value); err != nil {
-		return err
-	}
-	*dst = value
-	return nil
+	return ipcimpl.ReadOptional(from, dst, ipcimpl.ReadText)
 }
 
 // writePointList points at at a new list holding v; a nil v leaves at null.
@@ -1748,19 +1740,7 @@ func writeOptionalPoint(at ipcimpl.Pointer, v *interopapi.Point) error {
 
 // readOptionalPoint sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalPoint(from ipcimpl.Pointer, dst **interopapi.Point) error {
-	if from.IsNull() {
-		return nil
-	}
-	value := new(interopapi.Point)
-	s, err := ipcimpl.Struct[Point](from)
-	if err != nil {
-		return err
-	}
-	if err := ReadPoint(s, value); err != nil {
-		return err
-	}
-	*dst = value
-	return nil
+	return ipcimpl.ReadOptionalStruct(from, dst, ReadPoint)
 }
 
 // writeBytes4 points at at a new Data holding v.
