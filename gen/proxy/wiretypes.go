@@ -423,24 +423,9 @@ func (w *fn) pointerRead(t *annotate.Type) (string, []step) {
 			append(steps, w.hookFromWire(t, jen.Id(x), dst, "value", unwrapped)...)
 
 	case t.Kind == annotate.KindByteArray:
-		// p, err := from.Get()
-		// if err != nil {
-		// 	return err
-		// }
-		// data := p.Data()
-		// if len(data) != 32 {
-		// 	return ipc.LengthError(len(data), 32)
-		// }
-		// copy(dst[:], data)
-		p, data := w.sc.name("p"), w.sc.name("data")
-		return fmt.Sprintf("reads the Data from points to, which must hold %d bytes, into *dst.", t.Len), plain(
-			jen.List(jen.Id(p), jen.Err()).Op(":=").Id("from").Dot("Get").Call(),
-			ifErr(unwrapped),
-			jen.Id(data).Op(":=").Id(p).Dot("Data").Call(),
-			jen.If(jen.Len(jen.Id(data)).Op("!=").Lit(t.Len)).Block(
-				jen.Return(jen.Qual(ipcPath, "LengthError").Call(jen.Len(jen.Id(data)), jen.Lit(t.Len)))),
-			jen.Copy(jen.Id("dst").Index(jen.Empty(), jen.Empty()), jen.Id(data)),
-		)
+		// return ipcimpl.ReadByteArray(from, dst[:])
+		return fmt.Sprintf("reads the Data from points to, which must hold %d bytes, into *dst.", t.Len),
+			[]step{checked(jen.Qual(ipcimplPath, "ReadByteArray").Call(jen.Id("from"), jen.Id("dst").Index(jen.Empty(), jen.Empty())), unwrapped)}
 
 	case t.Kind == annotate.KindList:
 		return w.listRead(t)
@@ -544,9 +529,7 @@ func (w *fn) listRead(t *annotate.Type) (string, []step) {
 // that converts a list of elem whole, or returns "" when the generated
 // function loops over the elements itself: for an array of structs or
 // pointers (see ipcimpl's lists.go), a list of optionals, interfaces or
-// types hooked to a scalar, and where a helper would drop a check: an enum whose Go
-// type is wider than the wire's 16 bits (written) or narrower (read), a
-// list whose reader counts nesting levels.
+// types hooked to a scalar, and a list whose reader counts nesting levels.
 func (w *fn) listHelper(t *annotate.Type, write bool) string {
 	e := t.Elem
 	switch {
@@ -558,11 +541,11 @@ func (w *fn) listHelper(t *annotate.Type, write bool) string {
 		return "Bool"
 	case e.Kind == annotate.KindEnum && write:
 		if b := goBasic(e); b != "uint8" && b != "uint16" {
-			return "" // ipc.EnumValue checks each element
+			return "Enum" // ipc.EnumValue checks each element
 		}
 		return "Scalar"
 	case e.Kind == annotate.KindEnum && narrowEnum(e):
-		return "" // ipc.EnumFromWire checks each element
+		return "Enum" // ipc.EnumFromWire checks each element
 	case e.Kind.IsScalar():
 		return "Scalar"
 	case e.Kind == annotate.KindString:
@@ -598,7 +581,7 @@ func (w *fn) listHelperWrite(t *annotate.Type) (jen.Code, bool) {
 	}
 	args := []jen.Code{jen.Id("at")}
 	switch family {
-	case "Scalar":
+	case "Scalar", "Enum":
 		args = append(args, w.newList(t), v)
 	case "Struct":
 		args = append(args, w.newList(t), v, w.structWriter(t.Elem))
@@ -630,7 +613,7 @@ func (w *fn) listHelperRead(t *annotate.Type) (jen.Code, bool) {
 	}
 	args := []jen.Code{jen.Id("from"), dst}
 	switch family {
-	case "Scalar":
+	case "Scalar", "Enum":
 		name = name.Types(w.typedList(t))
 	case "Struct":
 		name = name.Types(w.typedList(t))

@@ -11,6 +11,8 @@ import (
 // element:
 //
 //	ScalarList   numbers and enums, converted like int64(v[i])
+//	EnumList     enums whose Go type does not match the wire's 16 bits,
+//	             checked like ipc.EnumValue and ipc.EnumFromWire
 //	BoolList     bools
 //	TextList     strings
 //	DataList     []byte, nil and empty kept apart
@@ -96,6 +98,71 @@ func ReadScalarArray[L valueList[W], E, W number](from Pointer, dst []E) error {
 	}
 	for i := range dst {
 		dst[i] = E(l.At(i))
+	}
+	return nil
+}
+
+// integer is a Go type an enum may have.
+type integer interface {
+	~int | ~int8 | ~int16 | ~int32 | ~int64 |
+		~uint | ~uint8 | ~uint16 | ~uint32 | ~uint64
+}
+
+// WriteEnumList writes v as a list of enums made by alloc (NewKind_List),
+// failing on an element that does not fit the wire's 16 bits
+// (ipc.EnumValue). An enum whose Go type always fits is written by
+// WriteScalarList.
+func WriteEnumList[L valueList[W], E integer, W ~uint16](at Pointer, alloc func(*capnp.Segment, int32) (L, error), v []E) error {
+	if v == nil {
+		return nil
+	}
+	l, err := NewList(at, alloc, len(v))
+	if err != nil {
+		return err
+	}
+	for i, e := range v {
+		w, err := ipc.EnumValue(e)
+		if err != nil {
+			return ipc.InElem(i, err)
+		}
+		l.Set(i, W(w))
+	}
+	return nil
+}
+
+// ReadEnumList reads a list of enums of type L into a new slice in *dst,
+// failing on a value the Go type E cannot hold (ipc.EnumFromWire). An
+// enum whose Go type holds every wire value is read by ReadScalarList.
+func ReadEnumList[L valueList[W], D ~[]E, E integer, W ~uint16](from Pointer, dst *D) error {
+	l, n, err := ListLen[L, E](from)
+	if err != nil || n < 0 {
+		return err
+	}
+	v := make(D, n)
+	if err := readEnums(l, v); err != nil {
+		return err
+	}
+	*dst = v
+	return nil
+}
+
+// ReadEnumArray reads a list of enums of type L that must hold len(dst)
+// elements into dst, failing on a value E cannot hold.
+func ReadEnumArray[L valueList[W], E integer, W ~uint16](from Pointer, dst []E) error {
+	l, err := arrayList[L](from, len(dst))
+	if err != nil {
+		return err
+	}
+	return readEnums(l, dst)
+}
+
+func readEnums[L valueList[W], E integer, W ~uint16](l L, dst []E) error {
+	for i := range dst {
+		e, err := ipc.EnumFromWire[E](l.At(i))
+		if err != nil {
+			return ipc.InElem(i, err)
+		}
+		dst[i] = e
 	}
 	return nil
 }
@@ -303,6 +370,21 @@ func readList[L ~capnp.ListKind, D ~[]E, E any](from Pointer, dst *D, get func(l
 		}
 	}
 	*dst = v
+	return nil
+}
+
+// ReadByteArray copies the Data the pointer points to, which must hold
+// len(dst) bytes, into dst: the wire form of a [N]byte.
+func ReadByteArray(from Pointer, dst []byte) error {
+	p, err := from.Get()
+	if err != nil {
+		return err
+	}
+	data := p.Data()
+	if len(data) != len(dst) {
+		return ipc.LengthError(len(data), len(dst))
+	}
+	copy(dst, data)
 	return nil
 }
 

@@ -1311,14 +1311,5 @@ func writeBytes32(at ipcimpl.Pointer, v [32]byte) error {
 
 // readBytes32 reads the Data from points to, which must hold 32 bytes, into *dst.
 func readBytes32(from ipcimpl.Pointer, dst *[32]byte) error {
-	p, err := from.Get()
-	if err != nil {
-		return err
-	}
-	data := p.Data()
-	if len(data) != 32 {
-		return ipc.LengthError(len(data), 32)
-	}
-	copy(dst[:], data)
-	return nil
+	return ipcimpl.ReadByteArray(from, dst[:])
 }

@@ -343,21 +343,7 @@ func ReadValues(s Values, v *enums.Values) error {
 
 // writeColorList points at at a new list holding v; a nil v leaves at null.
 func writeColorList(at ipcimpl.Pointer, v []enums.Color) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewColor_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		elemWire, err := ipc.EnumValue(v[i])
-		if err != nil {
-			return ipc.InElem(i, err)
-		}
-		l.Set(i, Color(elemWire))
-	}
-	return nil
+	return ipcimpl.WriteEnumList(at, NewColor_List, v)
 }
 
 // readColorList reads the list from points to into *dst; a null pointer leaves *dst as it was.
@@ -372,20 +358,7 @@ func writeSizeList(at ipcimpl.Pointer, v []enums.Size) error {
 
 // readSizeList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readSizeList(from ipcimpl.Pointer, dst *[]enums.Size) error {
-	l, n, err := ipcimpl.ListLen[Size_List, enums.Size](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]enums.Size, n)
-	for i := range v {
-		elem, err := ipc.EnumFromWire[enums.Size](l.At(i))
-		if err != nil {
-			return ipc.InElem(i, err)
-		}
-		v[i] = elem
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadEnumList[Size_List](from, dst)
 }
 
 // writeColorStringMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.

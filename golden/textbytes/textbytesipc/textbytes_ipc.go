@@ -440,16 +440,7 @@ func writeBytes32(at ipcimpl.Pointer, v [32]byte) error {
 
 // readBytes32 reads the Data from points to, which must hold 32 bytes, into *dst.
 func readBytes32(from ipcimpl.Pointer, dst *[32]byte) error {
-	p, err := from.Get()
-	if err != nil {
-		return err
-	}
-	data := p.Data()
-	if len(data) != 32 {
-		return ipc.LengthError(len(data), 32)
-	}
-	copy(dst[:], data)
-	return nil
+	return ipcimpl.ReadByteArray(from, dst[:])
 }
 
 // writeHash points at at a new Data holding v.
@@ -459,16 +450,7 @@ func writeHash(at ipcimpl.Pointer, v textbytes.Hash) error {
 
 // readHash reads the Data from points to, which must hold 32 bytes, into *dst.
 func readHash(from ipcimpl.Pointer, dst *textbytes.Hash) error {
-	p, err := from.Get()
-	if err != nil {
-		return err
-	}
-	data := p.Data()
-	if len(data) != 32 {
-		return ipc.LengthError(len(data), 32)
-	}
-	copy(dst[:], data)
-	return nil
+	return ipcimpl.ReadByteArray(from, dst[:])
 }
 
 // writeBytes4 points at at a new Data holding v.
@@ -478,16 +460,7 @@ func writeBytes4(at ipcimpl.Pointer, v [4]byte) error {
 
 // readBytes4 reads the Data from points to, which must hold 4 bytes, into *dst.
 func readBytes4(from ipcimpl.Pointer, dst *[4]byte) error {
-	p, err := from.Get()
-	if err != nil {
-		return err
-	}
-	data := p.Data()
-	if len(data) != 4 {
-		return ipc.LengthError(len(data), 4)
-	}
-	copy(dst[:], data)
-	return nil
+	return ipcimpl.ReadByteArray(from, dst[:])
 }
 
 // writeNameList points at at a new list holding v; a nil v leaves at null.

@@ -525,21 +525,7 @@ func readStringBlockRefMapEntry(entry TextBlockRefEntry) (key string, value base
 
 // writeKindList points at at a new list holding v; a nil v leaves at null.
 func writeKindList(at ipcimpl.Pointer, v []base.Kind) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, baseipc.NewKind_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		elemWire, err := ipc.EnumValue(v[i])
-		if err != nil {
-			return ipc.InElem(i, err)
-		}
-		l.Set(i, baseipc.Kind(elemWire))
-	}
-	return nil
+	return ipcimpl.WriteEnumList(at, baseipc.NewKind_List, v)
 }
 
 // readKindList reads the list from points to into *dst; a null pointer leaves *dst as it was.
