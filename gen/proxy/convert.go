@@ -106,21 +106,44 @@ func block(cond jen.Code, body []step) step { return step{cond: cond, body: body
 //	if err != nil {
 //		return ipc.InField("X", err)
 //	}
-func render(steps []step) []jen.Code {
+func render(steps []step) []jen.Code { return renderReturning(steps, unwrapped) }
+
+// renderReturning is render for a function with more results than an
+// error: ret renders the results of a return statement from its error,
+// e.g. "key, value, err".
+func renderReturning(steps []step, ret func(err jen.Code) jen.Code) []jen.Code {
 	var out []jen.Code
 	for _, s := range steps {
 		switch {
 		case s.call != nil:
-			out = append(out, jen.If(jen.Err().Op(":=").Add(s.call), jen.Err().Op("!=").Nil()).Block(jen.Return(s.wrap(jen.Err()))))
+			out = append(out, jen.If(jen.Err().Op(":=").Add(s.call), jen.Err().Op("!=").Nil()).Block(jen.Return(ret(s.wrap(jen.Err())))))
 		case s.assign != nil:
-			out = append(out, s.assign, ifErr(s.wrap))
+			out = append(out, s.assign, jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(ret(s.wrap(jen.Err())))))
 		case s.cond != nil:
-			out = append(out, jen.If(s.cond).Block(render(s.body)...))
+			out = append(out, jen.If(s.cond).Block(renderReturning(s.body, ret)...))
 		default:
 			out = append(out, s.stmt)
 		}
 	}
 	return out
+}
+
+// finishReturning renders steps as the body of a function whose named
+// results ret renders, the last of them err error: a last checked call
+// becomes
+//
+//	err = ipc.InField("key", call)
+//	return key, value, err
+//
+// and otherwise "return key, value, nil" follows.
+func finishReturning(steps []step, ret func(err jen.Code) jen.Code) []jen.Code {
+	if n := len(steps); n > 0 && steps[n-1].call != nil {
+		last := steps[n-1]
+		return append(renderReturning(steps[:n-1], ret),
+			jen.Err().Op("=").Add(last.wrap(last.call)),
+			jen.Return(ret(jen.Err())))
+	}
+	return append(renderReturning(steps, ret), jen.Return(ret(jen.Nil())))
 }
 
 // finish renders steps as the body of a function that returns error: a

@@ -64,13 +64,21 @@ func (g *generator) wireTypeName(t *annotate.Type) string {
 	taken := func(name string) bool {
 		return g.wireTaken[name] || g.reserved["write"+name] || g.reserved["read"+name]
 	}
-	// A map's entries have functions of their own (mapEntryFuncs).
-	for i := 2; taken(name) || (t.Kind == annotate.KindMap && taken(name+"Entry")); i++ {
+	// A map's entries and the boxes of a list of optionals have functions
+	// of their own (mapEntryFuncs, boxFuncs).
+	suffix := ""
+	switch {
+	case t.Kind == annotate.KindMap:
+		suffix = "Entry"
+	case t.Kind == annotate.KindList && t.Elem.Kind == annotate.KindOptional:
+		suffix = "Elem"
+	}
+	for i := 2; taken(name) || (suffix != "" && taken(name+suffix)); i++ {
 		name = base + strconv.Itoa(i)
 	}
 	g.wireTaken[name] = true
-	if t.Kind == annotate.KindMap {
-		g.wireTaken[name+"Entry"] = true
+	if suffix != "" {
+		g.wireTaken[name+suffix] = true
 	}
 	g.wireNames[key] = name
 	g.wireQueue = append(g.wireQueue, wireType{name: name, t: t})
@@ -238,6 +246,50 @@ func (g *generator) pointerFuncs(name string, t *annotate.Type) {
 	if t.Kind == annotate.KindMap {
 		g.mapEntryFuncs(name, t)
 	}
+	if t.Kind == annotate.KindList && w.listHelper(t, true) == "Box" {
+		g.boxFuncs(name, t, w.listHelper(t, false) == "Box")
+	}
+}
+
+// boxFuncs emits the functions that convert one element of the list of
+// optionals t, in its box, which ipcimpl.WriteBoxList and (with read)
+// ipcimpl.ReadBoxList call:
+//
+//	// writeOptionalInt32ListElem writes v into box; nil leaves box empty.
+//	func writeOptionalInt32ListElem(box OptionalInt32, v *int32) error {
+//		if v != nil {
+//			box.SetValue(*v)
+//			box.SetHasValue(true)
+//		}
+//		return nil
+//	}
+//
+//	// readOptionalInt32ListElem reads the value of box: nil when it is empty.
+//	func readOptionalInt32ListElem(box OptionalInt32) (v *int32, err error) {
+//		v = ipcimpl.Optional(box.HasValue(), box.Value())
+//		return v, nil
+//	}
+func (g *generator) boxFuncs(name string, t *annotate.Type, read bool) {
+	bf, ot := boxed(t.Elem)
+	box, v := jen.Id("box"), jen.Id("v")
+	goType := g.goType(t.Elem)
+
+	w := g.newFn("box", "v")
+	steps := w.writeField(box, t.Elem.Box.Name, bf, ot, ref{x: v}, "value", unwrapped)
+	g.file.Comment(fmt.Sprintf("write%sElem writes v into box; nil leaves box empty.", name))
+	g.file.Func().Id("write"+name+"Elem").Params(jen.Id("box").Id(t.Elem.Box.Name), jen.Id("v").Add(goType)).Error().Block(finish(steps)...)
+
+	if !read {
+		return
+	}
+	// A failed step returns what was read so far with the error.
+	results := func(err jen.Code) jen.Code { return jen.List(v, err) }
+	w = g.newFn("box", "v")
+	steps = w.readField(box, t.Elem.Box.Name, bf, ot, ref{x: v}, "value", unwrapped)
+	g.file.Comment(fmt.Sprintf("read%sElem reads the value of box: nil when it is empty.", name))
+	g.file.Func().Id("read"+name+"Elem").Params(jen.Id("box").Id(t.Elem.Box.Name)).Params(
+		jen.Id("v").Add(goType), jen.Err().Error(),
+	).Block(finishReturning(steps, results)...)
 }
 
 // mapEntryFuncs emits the functions that convert one entry of the map
@@ -283,12 +335,12 @@ func (g *generator) mapEntryFuncs(name string, t *annotate.Type) {
 	// A failed step returns what was read so far with the error.
 	results := func(err jen.Code) jen.Code { return jen.List(key, value, err) }
 	w = g.newFn("entry", "key", "value")
-	steps = append(w.readField(entry, st.Name, kf, t.Key, ref{x: key}, "key", func(err jen.Code) jen.Code { return results(fieldWrap("key")(err)) }),
-		w.readField(entry, st.Name, vf, t.Elem, ref{x: value}, "value", results)...)
+	steps = append(w.readField(entry, st.Name, kf, t.Key, ref{x: key}, "key", fieldWrap("key")),
+		w.readField(entry, st.Name, vf, t.Elem, ref{x: value}, "value", unwrapped)...)
 	g.file.Comment(fmt.Sprintf("read%sEntry reads the key and value of entry.", name))
 	g.file.Func().Id("read"+name+"Entry").Params(jen.Id("entry").Id(st.Name)).Params(
 		jen.Id("key").Add(g.goType(t.Key)), jen.Id("value").Add(g.goType(t.Elem)), jen.Err().Error(),
-	).Block(append(render(steps), jen.Return(results(jen.Nil())))...)
+	).Block(finishReturning(steps, results)...)
 }
 
 // writeAt renders the call that writes v, a Go value of type t that sits
@@ -556,6 +608,8 @@ func (w *fn) listHelper(t *annotate.Type, write bool) string {
 	switch {
 	case t.Len > 0 || (!write && needsDepth(w.g, t)):
 		return ""
+	case e.Kind == annotate.KindOptional:
+		return "Box"
 	case shapeOf(e) == shapeStruct:
 		return "Struct"
 	case shapeOf(e) == shapePointer && e.Kind != annotate.KindOptional:
@@ -587,6 +641,8 @@ func (w *fn) listHelperWrite(t *annotate.Type) (jen.Code, bool) {
 		args = append(args, w.newList(t), v, w.structWriter(t.Elem))
 	case "Pointer":
 		args = append(args, w.newList(t), v, w.g.pointerWriter(t.Elem))
+	case "Box":
+		args = append(args, w.newList(t), v, jen.Id("write"+w.g.wireTypeName(t)+"Elem"))
 	default:
 		args = append(args, v)
 	}
@@ -621,6 +677,9 @@ func (w *fn) listHelperRead(t *annotate.Type) (jen.Code, bool) {
 	case "Pointer":
 		name = name.Types(w.typedList(t))
 		args = append(args, jen.Id("read"+w.g.wireTypeName(t.Elem)))
+	case "Box":
+		name = name.Types(w.typedList(t))
+		args = append(args, jen.Id("read"+w.g.wireTypeName(t)+"Elem"))
 	}
 	return name.Call(args...), true
 }

@@ -17,6 +17,8 @@ import (
 //	TextList     strings
 //	DataList     []byte, nil and empty kept apart
 //	StructList   structs, each converted by a generated function
+//	BoxList      optionals, each in a box struct converted by a generated
+//	             function
 //	PointerList  anything else behind a pointer (lists, maps, [N]byte),
 //	             each converted by a generated function
 //
@@ -336,6 +338,37 @@ func WritePointerList[L ~capnp.ListKind, E any](at Pointer, alloc func(*capnp.Se
 // (readInt32List).
 func ReadPointerList[L ~capnp.ListKind, D ~[]E, E any](from Pointer, dst *D, read func(Pointer, *E) error) error {
 	return readList(from, dst, func(l L, i int, e *E) error { return read(Elem(l, i), e) })
+}
+
+// WriteBoxList writes v, a slice of optionals, as a list of boxes made by
+// alloc (NewOptionalInt32_List), each written by write
+// (writeOptionalInt32ListElem), which leaves the box of a nil element
+// empty.
+func WriteBoxList[L structList[S], S ~capnp.StructKind, E any](at Pointer, alloc func(*capnp.Segment, int32) (L, error), v []E, write func(box S, v E) error) error {
+	if v == nil {
+		return nil
+	}
+	l, err := NewList(at, alloc, len(v))
+	if err != nil {
+		return err
+	}
+	for i, e := range v {
+		if err := write(l.At(i), e); err != nil {
+			return ipc.InElem(i, err)
+		}
+	}
+	return nil
+}
+
+// ReadBoxList reads a list of boxes of type L (OptionalInt32_List) into a
+// new slice of optionals in *dst, each read by read
+// (readOptionalInt32ListElem), which returns nil for an empty box.
+func ReadBoxList[L structList[S], S ~capnp.StructKind, D ~[]E, E any](from Pointer, dst *D, read func(box S) (E, error)) error {
+	return readList(from, dst, func(l L, i int, e *E) error {
+		v, err := read(l.At(i))
+		*e = v
+		return err
+	})
 }
 
 // writeList writes v as a list made by alloc, setting element i with set;

@@ -385,10 +385,8 @@ func writeColorStringMapEntry(entry ColorTextEntry, key enums.Color, value strin
 // readColorStringMapEntry reads the key and value of entry.
 func readColorStringMapEntry(entry ColorTextEntry) (key enums.Color, value string, err error) {
 	key = enums.Color(entry.Key())
-	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &value); err != nil {
-		return key, value, err
-	}
-	return key, value, nil
+	err = ipcimpl.ReadText(ipcimpl.Field(entry, 0), &value)
+	return key, value, err
 }
 
 // writeStringColorMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
@@ -426,44 +424,35 @@ func readStringColorMapEntry(entry TextColorEntry) (key string, value enums.Colo
 
 // writeOptionalSizeList points at at a new list holding v; a nil v leaves at null.
 func writeOptionalSizeList(at ipcimpl.Pointer, v []*enums.Size) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewOptionalSize_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		box := l.At(i)
-		if v[i] != nil {
-			box.SetValue(Size(*v[i]))
-			box.SetHasValue(true)
-		}
-	}
-	return nil
+	return ipcimpl.WriteBoxList(at, NewOptionalSize_List, v, writeOptionalSizeListElem)
 }
 
 // readOptionalSizeList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readOptionalSizeList(from ipcimpl.Pointer, dst *[]*enums.Size) error {
-	l, n, err := ipcimpl.ListLen[OptionalSize_List, *enums.Size](from)
-	if err != nil || n < 0 {
-		return err
+	return ipcimpl.ReadBoxList[OptionalSize_List](from, dst, readOptionalSizeListElem)
+}
+
+// writeOptionalSizeListElem writes v into box; nil leaves box empty.
+func writeOptionalSizeListElem(box OptionalSize, v *enums.Size) error {
+	if v != nil {
+		box.SetValue(Size(*v))
+		box.SetHasValue(true)
 	}
-	v := make([]*enums.Size, n)
-	for i := range v {
-		box := l.At(i)
-		if box.HasValue() {
-			value := new(enums.Size)
-			valueWire, err := ipc.EnumFromWire[enums.Size](box.Value())
-			if err != nil {
-				return ipc.InElem(i, err)
-			}
-			*value = valueWire
-			v[i] = value
-		}
-	}
-	*dst = v
 	return nil
+}
+
+// readOptionalSizeListElem reads the value of box: nil when it is empty.
+func readOptionalSizeListElem(box OptionalSize) (v *enums.Size, err error) {
+	if box.HasValue() {
+		value := new(enums.Size)
+		valueWire, err := ipc.EnumFromWire[enums.Size](box.Value())
+		if err != nil {
+			return v, err
+		}
+		*value = valueWire
+		v = value
+	}
+	return v, nil
 }
 
 // writeStringOptionalSizeMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.

@@ -601,106 +601,69 @@ func readBytesArray3(from ipcimpl.Pointer, dst *[3][]byte) error {
 
 // writeOptionalInt32List points at at a new list holding v; a nil v leaves at null.
 func writeOptionalInt32List(at ipcimpl.Pointer, v []*int32) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewOptionalInt32_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		box := l.At(i)
-		if v[i] != nil {
-			box.SetValue(*v[i])
-			box.SetHasValue(true)
-		}
-	}
-	return nil
+	return ipcimpl.WriteBoxList(at, NewOptionalInt32_List, v, writeOptionalInt32ListElem)
 }
 
 // readOptionalInt32List reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readOptionalInt32List(from ipcimpl.Pointer, dst *[]*int32) error {
-	l, n, err := ipcimpl.ListLen[OptionalInt32_List, *int32](from)
-	if err != nil || n < 0 {
-		return err
+	return ipcimpl.ReadBoxList[OptionalInt32_List](from, dst, readOptionalInt32ListElem)
+}
+
+// writeOptionalInt32ListElem writes v into box; nil leaves box empty.
+func writeOptionalInt32ListElem(box OptionalInt32, v *int32) error {
+	if v != nil {
+		box.SetValue(*v)
+		box.SetHasValue(true)
 	}
-	v := make([]*int32, n)
-	for i := range v {
-		box := l.At(i)
-		v[i] = ipcimpl.Optional(box.HasValue(), box.Value())
-	}
-	*dst = v
 	return nil
+}
+
+// readOptionalInt32ListElem reads the value of box: nil when it is empty.
+func readOptionalInt32ListElem(box OptionalInt32) (v *int32, err error) {
+	v = ipcimpl.Optional(box.HasValue(), box.Value())
+	return v, nil
 }
 
 // writeOptionalStringList points at at a new list holding v; a nil v leaves at null.
 func writeOptionalStringList(at ipcimpl.Pointer, v []*string) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewOptionalText_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		box := l.At(i)
-		if err := writeOptionalString(ipcimpl.Field(box, 0), v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteBoxList(at, NewOptionalText_List, v, writeOptionalStringListElem)
 }
 
 // readOptionalStringList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readOptionalStringList(from ipcimpl.Pointer, dst *[]*string) error {
-	l, n, err := ipcimpl.ListLen[OptionalText_List, *string](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]*string, n)
-	for i := range v {
-		box := l.At(i)
-		if err := readOptionalString(ipcimpl.Field(box, 0), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadBoxList[OptionalText_List](from, dst, readOptionalStringListElem)
+}
+
+// writeOptionalStringListElem writes v into box; nil leaves box empty.
+func writeOptionalStringListElem(box OptionalText, v *string) error {
+	return writeOptionalString(ipcimpl.Field(box, 0), v)
+}
+
+// readOptionalStringListElem reads the value of box: nil when it is empty.
+func readOptionalStringListElem(box OptionalText) (v *string, err error) {
+	err = readOptionalString(ipcimpl.Field(box, 0), &v)
+	return v, err
 }
 
 // writeOptionalPointList points at at a new list holding v; a nil v leaves at null.
 func writeOptionalPointList(at ipcimpl.Pointer, v []*lists.Point) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewOptionalPoint_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		box := l.At(i)
-		if err := writeOptionalPoint(ipcimpl.Field(box, 0), v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteBoxList(at, NewOptionalPoint_List, v, writeOptionalPointListElem)
 }
 
 // readOptionalPointList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readOptionalPointList(from ipcimpl.Pointer, dst *[]*lists.Point) error {
-	l, n, err := ipcimpl.ListLen[OptionalPoint_List, *lists.Point](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]*lists.Point, n)
-	for i := range v {
-		box := l.At(i)
-		if err := readOptionalPoint(ipcimpl.Field(box, 0), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadBoxList[OptionalPoint_List](from, dst, readOptionalPointListElem)
+}
+
+// writeOptionalPointListElem writes v into box; nil leaves box empty.
+func writeOptionalPointListElem(box OptionalPoint, v *lists.Point) error {
+	return writeOptionalPoint(ipcimpl.Field(box, 0), v)
+}
+
+// readOptionalPointListElem reads the value of box: nil when it is empty.
+func readOptionalPointListElem(box OptionalPoint) (v *lists.Point, err error) {
+	err = readOptionalPoint(ipcimpl.Field(box, 0), &v)
+	return v, err
 }
 
 // writeOptionalUint8Array2 points at at a new list holding the 2 elements of v.
@@ -817,34 +780,25 @@ func readOptionalPoint(from ipcimpl.Pointer, dst **lists.Point) error {
 
 // writeOptionalFloat64List points at at a new list holding v; a nil v leaves at null.
 func writeOptionalFloat64List(at ipcimpl.Pointer, v []*float64) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewOptionalFloat64_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		box := l.At(i)
-		if v[i] != nil {
-			box.SetValue(*v[i])
-			box.SetHasValue(true)
-		}
-	}
-	return nil
+	return ipcimpl.WriteBoxList(at, NewOptionalFloat64_List, v, writeOptionalFloat64ListElem)
 }
 
 // readOptionalFloat64List reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readOptionalFloat64List(from ipcimpl.Pointer, dst *[]*float64) error {
-	l, n, err := ipcimpl.ListLen[OptionalFloat64_List, *float64](from)
-	if err != nil || n < 0 {
-		return err
+	return ipcimpl.ReadBoxList[OptionalFloat64_List](from, dst, readOptionalFloat64ListElem)
+}
+
+// writeOptionalFloat64ListElem writes v into box; nil leaves box empty.
+func writeOptionalFloat64ListElem(box OptionalFloat64, v *float64) error {
+	if v != nil {
+		box.SetValue(*v)
+		box.SetHasValue(true)
 	}
-	v := make([]*float64, n)
-	for i := range v {
-		box := l.At(i)
-		v[i] = ipcimpl.Optional(box.HasValue(), box.Value())
-	}
-	*dst = v
 	return nil
+}
+
+// readOptionalFloat64ListElem reads the value of box: nil when it is empty.
+func readOptionalFloat64ListElem(box OptionalFloat64) (v *float64, err error) {
+	v = ipcimpl.Optional(box.HasValue(), box.Value())
+	return v, nil
 }

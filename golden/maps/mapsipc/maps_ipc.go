@@ -352,10 +352,8 @@ func writeInt32StringListMapEntry(entry Int32ListOfTextEntry, key int32, value [
 // readInt32StringListMapEntry reads the key and value of entry.
 func readInt32StringListMapEntry(entry Int32ListOfTextEntry) (key int32, value []string, err error) {
 	key = entry.Key()
-	if err := readStringList(ipcimpl.Field(entry, 0), &value); err != nil {
-		return key, value, err
-	}
-	return key, value, nil
+	err = readStringList(ipcimpl.Field(entry, 0), &value)
+	return key, value, err
 }
 
 // writeStringItemMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
@@ -390,10 +388,8 @@ func readStringItemMapEntry(entry TextItemEntry) (key string, value maps.Item, e
 	if err != nil {
 		return key, value, err
 	}
-	if err := ReadItem(valueWire, &value); err != nil {
-		return key, value, err
-	}
-	return key, value, nil
+	err = ReadItem(valueWire, &value)
+	return key, value, err
 }
 
 // writeBytes4BoolMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
@@ -447,10 +443,8 @@ func writeBoolStringMapEntry(entry BoolTextEntry, key bool, value string) error 
 // readBoolStringMapEntry reads the key and value of entry.
 func readBoolStringMapEntry(entry BoolTextEntry) (key bool, value string, err error) {
 	key = entry.Key()
-	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &value); err != nil {
-		return key, value, err
-	}
-	return key, value, nil
+	err = ipcimpl.ReadText(ipcimpl.Field(entry, 0), &value)
+	return key, value, err
 }
 
 // writeFloat64Uint8Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
@@ -527,10 +521,8 @@ func readStringStringInt32MapMapEntry(entry TextMapOfTextToInt32Entry) (key stri
 	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
 		return key, value, ipc.InField("key", err)
 	}
-	if err := readStringInt32Map(ipcimpl.Field(entry, 1), &value); err != nil {
-		return key, value, err
-	}
-	return key, value, nil
+	err = readStringInt32Map(ipcimpl.Field(entry, 1), &value)
+	return key, value, err
 }
 
 // writeInt64BytesMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
@@ -553,10 +545,8 @@ func writeInt64BytesMapEntry(entry Int64DataEntry, key int64, value []byte) erro
 // readInt64BytesMapEntry reads the key and value of entry.
 func readInt64BytesMapEntry(entry Int64DataEntry) (key int64, value []byte, err error) {
 	key = entry.Key()
-	if err := ipcimpl.ReadData(ipcimpl.Field(entry, 0), &value); err != nil {
-		return key, value, err
-	}
-	return key, value, nil
+	err = ipcimpl.ReadData(ipcimpl.Field(entry, 0), &value)
+	return key, value, err
 }
 
 // writeIndex points at at a new list of v's entries, sorted by key; a nil v leaves at null.
@@ -654,10 +644,8 @@ func readStringOptionalItemMapEntry(entry TextOptionalItemEntry) (key string, va
 	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
 		return key, value, ipc.InField("key", err)
 	}
-	if err := readOptionalItem(ipcimpl.Field(entry, 1), &value); err != nil {
-		return key, value, err
-	}
-	return key, value, nil
+	err = readOptionalItem(ipcimpl.Field(entry, 1), &value)
+	return key, value, err
 }
 
 // writeInt64OptionalStringMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
@@ -680,10 +668,8 @@ func writeInt64OptionalStringMapEntry(entry Int64OptionalTextEntry, key int64, v
 // readInt64OptionalStringMapEntry reads the key and value of entry.
 func readInt64OptionalStringMapEntry(entry Int64OptionalTextEntry) (key int64, value *string, err error) {
 	key = entry.Key()
-	if err := readOptionalString(ipcimpl.Field(entry, 0), &value); err != nil {
-		return key, value, err
-	}
-	return key, value, nil
+	err = readOptionalString(ipcimpl.Field(entry, 0), &value)
+	return key, value, err
 }
 
 // writeStringOptionalInt32Array2Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
@@ -710,10 +696,8 @@ func readStringOptionalInt32Array2MapEntry(entry TextOptionalListOfInt32Entry) (
 	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
 		return key, value, ipc.InField("key", err)
 	}
-	if err := readOptionalInt32Array2(ipcimpl.Field(entry, 1), &value); err != nil {
-		return key, value, err
-	}
-	return key, value, nil
+	err = readOptionalInt32Array2(ipcimpl.Field(entry, 1), &value)
+	return key, value, err
 }
 
 // writeStringList points at at a new list holding v; a nil v leaves at null.

@@ -481,141 +481,90 @@ func readOptionalUint16Array2(from ipcimpl.Pointer, dst **[2]uint16) error {
 
 // writeOptionalInt32List points at at a new list holding v; a nil v leaves at null.
 func writeOptionalInt32List(at ipcimpl.Pointer, v []*int32) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewOptionalInt32_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		box := l.At(i)
-		if v[i] != nil {
-			box.SetValue(*v[i])
-			box.SetHasValue(true)
-		}
-	}
-	return nil
+	return ipcimpl.WriteBoxList(at, NewOptionalInt32_List, v, writeOptionalInt32ListElem)
 }
 
 // readOptionalInt32List reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readOptionalInt32List(from ipcimpl.Pointer, dst *[]*int32) error {
-	l, n, err := ipcimpl.ListLen[OptionalInt32_List, *int32](from)
-	if err != nil || n < 0 {
-		return err
+	return ipcimpl.ReadBoxList[OptionalInt32_List](from, dst, readOptionalInt32ListElem)
+}
+
+// writeOptionalInt32ListElem writes v into box; nil leaves box empty.
+func writeOptionalInt32ListElem(box OptionalInt32, v *int32) error {
+	if v != nil {
+		box.SetValue(*v)
+		box.SetHasValue(true)
 	}
-	v := make([]*int32, n)
-	for i := range v {
-		box := l.At(i)
-		v[i] = ipcimpl.Optional(box.HasValue(), box.Value())
-	}
-	*dst = v
 	return nil
+}
+
+// readOptionalInt32ListElem reads the value of box: nil when it is empty.
+func readOptionalInt32ListElem(box OptionalInt32) (v *int32, err error) {
+	v = ipcimpl.Optional(box.HasValue(), box.Value())
+	return v, nil
 }
 
 // writeOptionalRefList points at at a new list holding v; a nil v leaves at null.
 func writeOptionalRefList(at ipcimpl.Pointer, v []*optionals.Ref) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewOptionalRef_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		box := l.At(i)
-		if err := writeOptionalRef(ipcimpl.Field(box, 0), v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteBoxList(at, NewOptionalRef_List, v, writeOptionalRefListElem)
 }
 
 // readOptionalRefList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readOptionalRefList(from ipcimpl.Pointer, dst *[]*optionals.Ref) error {
-	l, n, err := ipcimpl.ListLen[OptionalRef_List, *optionals.Ref](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]*optionals.Ref, n)
-	for i := range v {
-		box := l.At(i)
-		if err := readOptionalRef(ipcimpl.Field(box, 0), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadBoxList[OptionalRef_List](from, dst, readOptionalRefListElem)
+}
+
+// writeOptionalRefListElem writes v into box; nil leaves box empty.
+func writeOptionalRefListElem(box OptionalRef, v *optionals.Ref) error {
+	return writeOptionalRef(ipcimpl.Field(box, 0), v)
+}
+
+// readOptionalRefListElem reads the value of box: nil when it is empty.
+func readOptionalRefListElem(box OptionalRef) (v *optionals.Ref, err error) {
+	err = readOptionalRef(ipcimpl.Field(box, 0), &v)
+	return v, err
 }
 
 // writeOptionalStringList points at at a new list holding v; a nil v leaves at null.
 func writeOptionalStringList(at ipcimpl.Pointer, v []*string) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewOptionalText_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		box := l.At(i)
-		if err := writeOptionalString(ipcimpl.Field(box, 0), v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteBoxList(at, NewOptionalText_List, v, writeOptionalStringListElem)
 }
 
 // readOptionalStringList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readOptionalStringList(from ipcimpl.Pointer, dst *[]*string) error {
-	l, n, err := ipcimpl.ListLen[OptionalText_List, *string](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]*string, n)
-	for i := range v {
-		box := l.At(i)
-		if err := readOptionalString(ipcimpl.Field(box, 0), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadBoxList[OptionalText_List](from, dst, readOptionalStringListElem)
+}
+
+// writeOptionalStringListElem writes v into box; nil leaves box empty.
+func writeOptionalStringListElem(box OptionalText, v *string) error {
+	return writeOptionalString(ipcimpl.Field(box, 0), v)
+}
+
+// readOptionalStringListElem reads the value of box: nil when it is empty.
+func readOptionalStringListElem(box OptionalText) (v *string, err error) {
+	err = readOptionalString(ipcimpl.Field(box, 0), &v)
+	return v, err
 }
 
 // writeOptionalBytes4List points at at a new list holding v; a nil v leaves at null.
 func writeOptionalBytes4List(at ipcimpl.Pointer, v []*[4]byte) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewOptionalData_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		box := l.At(i)
-		if err := writeOptionalBytes4(ipcimpl.Field(box, 0), v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteBoxList(at, NewOptionalData_List, v, writeOptionalBytes4ListElem)
 }
 
 // readOptionalBytes4List reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readOptionalBytes4List(from ipcimpl.Pointer, dst *[]*[4]byte) error {
-	l, n, err := ipcimpl.ListLen[OptionalData_List, *[4]byte](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]*[4]byte, n)
-	for i := range v {
-		box := l.At(i)
-		if err := readOptionalBytes4(ipcimpl.Field(box, 0), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadBoxList[OptionalData_List](from, dst, readOptionalBytes4ListElem)
+}
+
+// writeOptionalBytes4ListElem writes v into box; nil leaves box empty.
+func writeOptionalBytes4ListElem(box OptionalData, v *[4]byte) error {
+	return writeOptionalBytes4(ipcimpl.Field(box, 0), v)
+}
+
+// readOptionalBytes4ListElem reads the value of box: nil when it is empty.
+func readOptionalBytes4ListElem(box OptionalData) (v *[4]byte, err error) {
+	err = readOptionalBytes4(ipcimpl.Field(box, 0), &v)
+	return v, err
 }
 
 // writeStringOptionalInt32Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
@@ -674,10 +623,8 @@ func readStringOptionalRefMapEntry(entry TextOptionalRefEntry) (key string, valu
 	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
 		return key, value, ipc.InField("key", err)
 	}
-	if err := readOptionalRef(ipcimpl.Field(entry, 1), &value); err != nil {
-		return key, value, err
-	}
-	return key, value, nil
+	err = readOptionalRef(ipcimpl.Field(entry, 1), &value)
+	return key, value, err
 }
 
 // writeInt32OptionalStringMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
@@ -700,10 +647,8 @@ func writeInt32OptionalStringMapEntry(entry Int32OptionalTextEntry, key int32, v
 // readInt32OptionalStringMapEntry reads the key and value of entry.
 func readInt32OptionalStringMapEntry(entry Int32OptionalTextEntry) (key int32, value *string, err error) {
 	key = entry.Key()
-	if err := readOptionalString(ipcimpl.Field(entry, 0), &value); err != nil {
-		return key, value, err
-	}
-	return key, value, nil
+	err = readOptionalString(ipcimpl.Field(entry, 0), &value)
+	return key, value, err
 }
 
 // writeOptionalLabel writes *v at at; a nil v leaves at null.
@@ -721,37 +666,23 @@ func readOptionalLabel(from ipcimpl.Pointer, dst **optionals.Label) error {
 
 // writeOptionalLabelList points at at a new list holding v; a nil v leaves at null.
 func writeOptionalLabelList(at ipcimpl.Pointer, v []*optionals.Label) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewOptionalText_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		box := l.At(i)
-		if err := writeOptionalLabel(ipcimpl.Field(box, 0), v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteBoxList(at, NewOptionalText_List, v, writeOptionalLabelListElem)
 }
 
 // readOptionalLabelList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readOptionalLabelList(from ipcimpl.Pointer, dst *[]*optionals.Label) error {
-	l, n, err := ipcimpl.ListLen[OptionalText_List, *optionals.Label](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]*optionals.Label, n)
-	for i := range v {
-		box := l.At(i)
-		if err := readOptionalLabel(ipcimpl.Field(box, 0), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadBoxList[OptionalText_List](from, dst, readOptionalLabelListElem)
+}
+
+// writeOptionalLabelListElem writes v into box; nil leaves box empty.
+func writeOptionalLabelListElem(box OptionalText, v *optionals.Label) error {
+	return writeOptionalLabel(ipcimpl.Field(box, 0), v)
+}
+
+// readOptionalLabelListElem reads the value of box: nil when it is empty.
+func readOptionalLabelListElem(box OptionalText) (v *optionals.Label, err error) {
+	err = readOptionalLabel(ipcimpl.Field(box, 0), &v)
+	return v, err
 }
 
 // writeLabelOptionalLabelMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
@@ -778,10 +709,8 @@ func readLabelOptionalLabelMapEntry(entry TextOptionalTextEntry) (key optionals.
 	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
 		return key, value, ipc.InField("key", err)
 	}
-	if err := readOptionalLabel(ipcimpl.Field(entry, 1), &value); err != nil {
-		return key, value, err
-	}
-	return key, value, nil
+	err = readOptionalLabel(ipcimpl.Field(entry, 1), &value)
+	return key, value, err
 }
 
 // writeOptionalUint8Array2 points at at a new list holding the 2 elements of v.
@@ -818,70 +747,52 @@ func readOptionalUint8Array2(from ipcimpl.Pointer, dst *[2]*uint8) error {
 
 // writeOptionalDurationList points at at a new list holding v; a nil v leaves at null.
 func writeOptionalDurationList(at ipcimpl.Pointer, v []*time.Duration) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewOptionalInt64_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		box := l.At(i)
-		if v[i] != nil {
-			box.SetValue(int64(*v[i]))
-			box.SetHasValue(true)
-		}
-	}
-	return nil
+	return ipcimpl.WriteBoxList(at, NewOptionalInt64_List, v, writeOptionalDurationListElem)
 }
 
 // readOptionalDurationList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readOptionalDurationList(from ipcimpl.Pointer, dst *[]*time.Duration) error {
-	l, n, err := ipcimpl.ListLen[OptionalInt64_List, *time.Duration](from)
-	if err != nil || n < 0 {
-		return err
+	return ipcimpl.ReadBoxList[OptionalInt64_List](from, dst, readOptionalDurationListElem)
+}
+
+// writeOptionalDurationListElem writes v into box; nil leaves box empty.
+func writeOptionalDurationListElem(box OptionalInt64, v *time.Duration) error {
+	if v != nil {
+		box.SetValue(int64(*v))
+		box.SetHasValue(true)
 	}
-	v := make([]*time.Duration, n)
-	for i := range v {
-		box := l.At(i)
-		v[i] = ipcimpl.Optional(box.HasValue(), time.Duration(box.Value()))
-	}
-	*dst = v
 	return nil
+}
+
+// readOptionalDurationListElem reads the value of box: nil when it is empty.
+func readOptionalDurationListElem(box OptionalInt64) (v *time.Duration, err error) {
+	v = ipcimpl.Optional(box.HasValue(), time.Duration(box.Value()))
+	return v, nil
 }
 
 // writeOptionalBoolList points at at a new list holding v; a nil v leaves at null.
 func writeOptionalBoolList(at ipcimpl.Pointer, v []*bool) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewOptionalBool_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		box := l.At(i)
-		if v[i] != nil {
-			box.SetValue(*v[i])
-			box.SetHasValue(true)
-		}
-	}
-	return nil
+	return ipcimpl.WriteBoxList(at, NewOptionalBool_List, v, writeOptionalBoolListElem)
 }
 
 // readOptionalBoolList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readOptionalBoolList(from ipcimpl.Pointer, dst *[]*bool) error {
-	l, n, err := ipcimpl.ListLen[OptionalBool_List, *bool](from)
-	if err != nil || n < 0 {
-		return err
+	return ipcimpl.ReadBoxList[OptionalBool_List](from, dst, readOptionalBoolListElem)
+}
+
+// writeOptionalBoolListElem writes v into box; nil leaves box empty.
+func writeOptionalBoolListElem(box OptionalBool, v *bool) error {
+	if v != nil {
+		box.SetValue(*v)
+		box.SetHasValue(true)
 	}
-	v := make([]*bool, n)
-	for i := range v {
-		box := l.At(i)
-		v[i] = ipcimpl.Optional(box.HasValue(), box.Value())
-	}
-	*dst = v
 	return nil
+}
+
+// readOptionalBoolListElem reads the value of box: nil when it is empty.
+func readOptionalBoolListElem(box OptionalBool) (v *bool, err error) {
+	v = ipcimpl.Optional(box.HasValue(), box.Value())
+	return v, nil
 }
 
 // writeOptionalInt32ListList points at at a new list holding v; a nil v leaves at null.
@@ -896,37 +807,23 @@ func readOptionalInt32ListList(from ipcimpl.Pointer, dst *[][]*int32) error {
 
 // writeOptionalUint16Array2List points at at a new list holding v; a nil v leaves at null.
 func writeOptionalUint16Array2List(at ipcimpl.Pointer, v []*[2]uint16) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewOptionalListOfUInt16_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		box := l.At(i)
-		if err := writeOptionalUint16Array2(ipcimpl.Field(box, 0), v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteBoxList(at, NewOptionalListOfUInt16_List, v, writeOptionalUint16Array2ListElem)
 }
 
 // readOptionalUint16Array2List reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readOptionalUint16Array2List(from ipcimpl.Pointer, dst *[]*[2]uint16) error {
-	l, n, err := ipcimpl.ListLen[OptionalListOfUInt16_List, *[2]uint16](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]*[2]uint16, n)
-	for i := range v {
-		box := l.At(i)
-		if err := readOptionalUint16Array2(ipcimpl.Field(box, 0), &v[i]); err != nil {
-			return ipc.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadBoxList[OptionalListOfUInt16_List](from, dst, readOptionalUint16Array2ListElem)
+}
+
+// writeOptionalUint16Array2ListElem writes v into box; nil leaves box empty.
+func writeOptionalUint16Array2ListElem(box OptionalListOfUInt16, v *[2]uint16) error {
+	return writeOptionalUint16Array2(ipcimpl.Field(box, 0), v)
+}
+
+// readOptionalUint16Array2ListElem reads the value of box: nil when it is empty.
+func readOptionalUint16Array2ListElem(box OptionalListOfUInt16) (v *[2]uint16, err error) {
+	err = readOptionalUint16Array2(ipcimpl.Field(box, 0), &v)
+	return v, err
 }
 
 // writeOptionalRefArray2 points at at a new list holding the 2 elements of v.
@@ -1018,10 +915,8 @@ func readStringOptionalBytes4MapEntry(entry TextOptionalDataEntry) (key string, 
 	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
 		return key, value, ipc.InField("key", err)
 	}
-	if err := readOptionalBytes4(ipcimpl.Field(entry, 1), &value); err != nil {
-		return key, value, err
-	}
-	return key, value, nil
+	err = readOptionalBytes4(ipcimpl.Field(entry, 1), &value)
+	return key, value, err
 }
 
 // writeUint16Array2 points at at a new list holding the 2 elements of v.

@@ -517,10 +517,8 @@ func readNameBlobMapEntry(entry TextDataEntry) (key textbytes.Name, value textby
 	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
 		return key, value, ipc.InField("key", err)
 	}
-	if err := ipcimpl.ReadData(ipcimpl.Field(entry, 1), &value); err != nil {
-		return key, value, err
-	}
-	return key, value, nil
+	err = ipcimpl.ReadData(ipcimpl.Field(entry, 1), &value)
+	return key, value, err
 }
 
 // writeHashNameMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
@@ -549,8 +547,6 @@ func readHashNameMapEntry(entry DataTextEntry) (key textbytes.Hash, value textby
 	if err := readHash(ipcimpl.Field(entry, 0), &key); err != nil {
 		return key, value, ipc.InField("key", err)
 	}
-	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 1), &value); err != nil {
-		return key, value, err
-	}
-	return key, value, nil
+	err = ipcimpl.ReadText(ipcimpl.Field(entry, 1), &value)
+	return key, value, err
 }

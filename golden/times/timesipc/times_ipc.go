@@ -675,10 +675,8 @@ func readStringTimeMapEntry(entry TextWallTimeEntry) (key string, value time.Tim
 	if err != nil {
 		return key, value, err
 	}
-	if err := readTime(valueWire, &value); err != nil {
-		return key, value, err
-	}
-	return key, value, nil
+	err = readTime(valueWire, &value)
+	return key, value, err
 }
 
 // writeTimeList points at at a new list holding v; a nil v leaves at null.

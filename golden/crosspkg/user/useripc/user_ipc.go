@@ -517,10 +517,8 @@ func readStringBlockRefMapEntry(entry TextBlockRefEntry) (key string, value base
 	if err != nil {
 		return key, value, err
 	}
-	if err := baseipc.ReadBlockRef(valueWire, &value); err != nil {
-		return key, value, err
-	}
-	return key, value, nil
+	err = baseipc.ReadBlockRef(valueWire, &value)
+	return key, value, err
 }
 
 // writeKindList points at at a new list holding v; a nil v leaves at null.

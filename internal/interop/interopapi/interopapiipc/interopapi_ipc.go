@@ -1765,36 +1765,27 @@ func readStringListList(from ipcimpl.Pointer, dst *[][]string) error {
 
 // writeOptionalInt32List points at at a new list holding v; a nil v leaves at null.
 func writeOptionalInt32List(at ipcimpl.Pointer, v []*int32) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewOptionalInt32_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		box := l.At(i)
-		if v[i] != nil {
-			box.SetValue(*v[i])
-			box.SetHasValue(true)
-		}
-	}
-	return nil
+	return ipcimpl.WriteBoxList(at, NewOptionalInt32_List, v, writeOptionalInt32ListElem)
 }
 
 // readOptionalInt32List reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readOptionalInt32List(from ipcimpl.Pointer, dst *[]*int32) error {
-	l, n, err := ipcimpl.ListLen[OptionalInt32_List, *int32](from)
-	if err != nil || n < 0 {
-		return err
+	return ipcimpl.ReadBoxList[OptionalInt32_List](from, dst, readOptionalInt32ListElem)
+}
+
+// writeOptionalInt32ListElem writes v into box; nil leaves box empty.
+func writeOptionalInt32ListElem(box OptionalInt32, v *int32) error {
+	if v != nil {
+		box.SetValue(*v)
+		box.SetHasValue(true)
 	}
-	v := make([]*int32, n)
-	for i := range v {
-		box := l.At(i)
-		v[i] = ipcimpl.Optional(box.HasValue(), box.Value())
-	}
-	*dst = v
 	return nil
+}
+
+// readOptionalInt32ListElem reads the value of box: nil when it is empty.
+func readOptionalInt32ListElem(box OptionalInt32) (v *int32, err error) {
+	v = ipcimpl.Optional(box.HasValue(), box.Value())
+	return v, nil
 }
 
 // writeKindOptionalPointMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
@@ -1817,10 +1808,8 @@ func writeKindOptionalPointMapEntry(entry KindOptionalPointEntry, key interopapi
 // readKindOptionalPointMapEntry reads the key and value of entry.
 func readKindOptionalPointMapEntry(entry KindOptionalPointEntry) (key interopapi.Kind, value *interopapi.Point, err error) {
 	key = interopapi.Kind(entry.Key())
-	if err := readOptionalPoint(ipcimpl.Field(entry, 0), &value); err != nil {
-		return key, value, err
-	}
-	return key, value, nil
+	err = readOptionalPoint(ipcimpl.Field(entry, 0), &value)
+	return key, value, err
 }
 
 // writeTreeList points at at a new list holding v; a nil v leaves at null.
