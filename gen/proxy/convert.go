@@ -471,7 +471,7 @@ func (w *fn) writeField(s jen.Code, stype string, f *annotate.Field, t *annotate
 	case shapePointer:
 		// if err := writeInt32List(ipcimpl.Field(s, 2), v.Items); err != nil { … }
 		at := w.fieldPointer(s, stype, f)
-		steps := []step{checked(w.g.pointerWriter(t).Call(at, v.val()), wrap)}
+		steps := []step{checked(w.pointerWriteCall(t, at, v.val()), wrap)}
 		if t.Kind == annotate.KindOptional && f.HasWireName != "" {
 			// The libmultiprocess dialect: a pointer and a has flag.
 			// if v.Tip != nil {
@@ -620,7 +620,7 @@ func (w *fn) writeElem(l, i string, t *annotate.Type, v ref, wrap wrapper) []ste
 		}
 		// if err := writeInt32List(ipcimpl.Elem(l, i), v[i]); err != nil { … }
 		elem := jen.Qual(ipcimplPath, "Elem").Call(jen.Id(l), jen.Id(i))
-		return []step{checked(w.g.pointerWriter(t).Call(elem, v.val()), wrap)}
+		return []step{checked(w.pointerWriteCall(t, elem, v.val()), wrap)}
 	}
 	panic(fmt.Sprintf("proxy: cannot write list element of kind %d", t.Kind))
 }
@@ -721,9 +721,24 @@ func (w *fn) structReadCall(t *annotate.Type, c, dst jen.Code) jen.Code {
 	return w.g.bound(schemaPath(t), structReadFunc(t.Struct.Name)).Call(c, dst)
 }
 
+// pointerWriteCall renders the call that writes v, a Go value of type t,
+// at the pointer at: writeInt32ListList(at, v), or for a list that one
+// ipcimpl helper writes without a function value, that helper:
+// ipcimpl.WriteScalarList(at, capnp.NewInt32List, v).
+func (w *fn) pointerWriteCall(t *annotate.Type, at, v jen.Code) jen.Code {
+	if call, ok := w.listHelperWrite(t, at, v, true); ok {
+		return call
+	}
+	return w.g.pointerWriter(t).Call(at, v)
+}
+
 // pointerReadCall renders the call that reads the pointer at into dst, a
-// pointer to a Go value of type t: readInt32List(at, dst).
+// pointer to a Go value of type t: readInt32ListList(at, dst), or
+// ipcimpl.ReadScalarList[capnp.Int32List](at, dst) (see pointerWriteCall).
 func (w *fn) pointerReadCall(t *annotate.Type, at, dst jen.Code) jen.Code {
+	if call, ok := w.listHelperRead(t, at, dst, true); ok {
+		return call
+	}
 	return w.withDepth(t, jen.Id("read"+w.g.wireTypeName(t)), at, dst)
 }
 

@@ -354,7 +354,7 @@ func (w *fn) writeAt(t *annotate.Type, at, v jen.Code) jen.Code {
 		}
 		return jen.Add(at).Dot("SetText").Call(w.toWire(t, jen.Add(v)))
 	case shapePointer:
-		return w.g.pointerWriter(t).Call(at, v)
+		return w.pointerWriteCall(t, at, v)
 	}
 	panic(fmt.Sprintf("proxy: kind %d is not converted at a pointer", t.Kind))
 }
@@ -411,7 +411,7 @@ func (w *fn) pointerWrite(t *annotate.Type) (string, []step) {
 		} else {
 			steps = nilStaysNull
 		}
-		if call, ok := w.listHelperWrite(t); ok {
+		if call, ok := w.listHelperWrite(t, jen.Id("at"), jen.Id("v"), false); ok {
 			// return ipcimpl.WriteScalarList(at, capnp.NewInt32List, v)
 			return doc, []step{checked(call, unwrapped)}
 		}
@@ -538,7 +538,7 @@ func (w *fn) pointerRead(t *annotate.Type) (string, []step) {
 // of the message: a list of zero-sized structs takes no bytes on the
 // wire.)
 func (w *fn) listRead(t *annotate.Type) (string, []step) {
-	if call, ok := w.listHelperRead(t); ok {
+	if call, ok := w.listHelperRead(t, jen.Id("from"), jen.Id("dst"), false); ok {
 		// return ipcimpl.ReadScalarList[capnp.Int32List](from, dst)
 		doc := "reads the list from points to into *dst; a null pointer leaves *dst as it was."
 		if t.Len > 0 {
@@ -624,16 +624,22 @@ func (w *fn) listHelper(t *annotate.Type, write bool) string {
 //	ipcimpl.WriteScalarList(at, capnp.NewInt32List, v)
 //	ipcimpl.WriteTextList(at, v[:])
 //	ipcimpl.WriteStructList(at, NewPoint_List, v, WritePoint)
-func (w *fn) listHelperWrite(t *annotate.Type) (jen.Code, bool) {
-	family := w.listHelper(t, true)
-	if family == "" {
+//
+// With leafOnly, only for a list (not an array) whose elements the helper
+// converts itself: a use site calls it directly, and the list needs no
+// function of its own.
+func (w *fn) listHelperWrite(t *annotate.Type, at, v jen.Code, leafOnly bool) (jen.Code, bool) {
+	if t.Kind != annotate.KindList || t.Hook != nil {
 		return nil, false
 	}
-	v := jen.Id("v")
-	if t.Len > 0 {
-		v = jen.Id("v").Index(jen.Empty(), jen.Empty())
+	family := w.listHelper(t, true)
+	if family == "" || (leafOnly && !leafFamily(t, family)) {
+		return nil, false
 	}
-	args := []jen.Code{jen.Id("at")}
+	if t.Len > 0 {
+		v = jen.Add(v).Index(jen.Empty(), jen.Empty())
+	}
+	args := []jen.Code{at}
 	switch family {
 	case "Scalar", "Enum":
 		args = append(args, w.newList(t), v)
@@ -656,18 +662,22 @@ func (w *fn) listHelperWrite(t *annotate.Type) (jen.Code, bool) {
 //	ipcimpl.ReadScalarList[capnp.Int32List](from, dst)
 //	ipcimpl.ReadTextArray(from, dst[:])
 //	ipcimpl.ReadStructList[Point_List](from, dst, ReadPoint)
-func (w *fn) listHelperRead(t *annotate.Type) (jen.Code, bool) {
+//
+// With leafOnly, only for a list that listHelperWrite calls a leaf.
+func (w *fn) listHelperRead(t *annotate.Type, from, dst jen.Code, leafOnly bool) (jen.Code, bool) {
+	if t.Kind != annotate.KindList || t.Hook != nil {
+		return nil, false
+	}
 	family := w.listHelper(t, false)
-	if family == "" {
+	if family == "" || (leafOnly && !leafFamily(t, family)) {
 		return nil, false
 	}
 	name := jen.Qual(ipcimplPath, "Read"+family+"List")
-	dst := jen.Id("dst")
 	if t.Len > 0 {
 		name = jen.Qual(ipcimplPath, "Read"+family+"Array")
-		dst = jen.Id("dst").Index(jen.Empty(), jen.Empty())
+		dst = jen.Add(dst).Index(jen.Empty(), jen.Empty())
 	}
-	args := []jen.Code{jen.Id("from"), dst}
+	args := []jen.Code{from, dst}
 	switch family {
 	case "Scalar", "Enum":
 		name = name.Types(w.typedList(t))
@@ -710,6 +720,17 @@ func (w *fn) optionalHelperRead(t *annotate.Type) (jen.Code, bool) {
 		return jen.Qual(ipcimplPath, "ReadOptional").Call(from, dst, jen.Id("read"+w.g.wireTypeName(e))), true
 	}
 	return nil, false
+}
+
+// leafFamily reports whether the list type t, converted by the helpers of
+// family, is a leaf: a slice whose elements the helper converts itself,
+// for which use sites call the helper directly.
+func leafFamily(t *annotate.Type, family string) bool {
+	switch family {
+	case "Scalar", "Enum", "Bool", "Text", "Data":
+		return t.Len == 0
+	}
+	return false
 }
 
 // structReader renders the function that reads a struct of the bindings

@@ -758,7 +758,7 @@ func (c *BlockTemplateClient) GetBlockHeader(ctx context.Context) (result []byte
 // GetTxFees returns the fee of each transaction.
 func (c *BlockTemplateClient) GetTxFees(ctx context.Context) (result []int64, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetTxFees, nil, func(r capnp.Struct) error {
-		return ipc.InField("result", readInt64List(ipcimpl.Field(r, 0), &result))
+		return ipc.InField("result", ipcimpl.ReadScalarList[capnp.Int64List](ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -834,7 +834,7 @@ func (s blockTemplateServer) serveGetTxFees(ctx context.Context, call *capnprpc.
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateGetTxFees, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeInt64List(ipcimpl.Field(r, 0), result))
+		return ipc.InField("result", ipcimpl.WriteScalarList(ipcimpl.Field(r, 0), capnp.NewInt64List, result))
 	})
 }
 
@@ -1292,16 +1292,6 @@ func ReadBlockWaitOptions(s BlockWaitOptions, v *chain.BlockWaitOptions) error {
 	v.Timeout = time.Duration(s.Timeout())
 	v.FeeThreshold = s.FeeThreshold()
 	return nil
-}
-
-// writeInt64List points at at a new list holding v; a nil v leaves at null.
-func writeInt64List(at ipcimpl.Pointer, v []int64) error {
-	return ipcimpl.WriteScalarList(at, capnp.NewInt64List, v)
-}
-
-// readInt64List reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readInt64List(from ipcimpl.Pointer, dst *[]int64) error {
-	return ipcimpl.ReadScalarList[capnp.Int64List](from, dst)
 }
 
 // writeBytes32 points at at a new Data holding v.

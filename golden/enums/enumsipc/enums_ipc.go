@@ -296,8 +296,8 @@ func WriteValues(s Values, v *enums.Values) error {
 		s.SetColor(Color(colorWire))
 	}
 	s.SetSize(Size(v.Size))
-	fields.Check("Colors", writeColorList(ipcimpl.Field(s, 0), v.Colors))
-	fields.Check("Sizes", writeSizeList(ipcimpl.Field(s, 1), v.Sizes))
+	fields.Check("Colors", ipcimpl.WriteEnumList(ipcimpl.Field(s, 0), NewColor_List, v.Colors))
+	fields.Check("Sizes", ipcimpl.WriteScalarList(ipcimpl.Field(s, 1), NewSize_List, v.Sizes))
 	fields.Check("ByColor", writeColorStringMap(ipcimpl.Field(s, 2), v.ByColor))
 	fields.Check("Named", writeStringColorMap(ipcimpl.Field(s, 3), v.Named))
 	if v.Maybe != nil {
@@ -323,8 +323,8 @@ func ReadValues(s Values, v *enums.Values) error {
 	if size, err := ipc.EnumFromWire[enums.Size](s.Size()); fields.Check("Size", err) {
 		v.Size = size
 	}
-	fields.Check("Colors", readColorList(ipcimpl.Field(s, 0), &v.Colors))
-	fields.Check("Sizes", readSizeList(ipcimpl.Field(s, 1), &v.Sizes))
+	fields.Check("Colors", ipcimpl.ReadScalarList[Color_List](ipcimpl.Field(s, 0), &v.Colors))
+	fields.Check("Sizes", ipcimpl.ReadEnumList[Size_List](ipcimpl.Field(s, 1), &v.Sizes))
 	fields.Check("ByColor", readColorStringMap(ipcimpl.Field(s, 2), &v.ByColor))
 	fields.Check("Named", readStringColorMap(ipcimpl.Field(s, 3), &v.Named))
 	v.Maybe = ipcimpl.Optional(s.HasMaybe(), enums.Color(s.Maybe()))
@@ -339,26 +339,6 @@ func ReadValues(s Values, v *enums.Values) error {
 	fields.Check("SizesBy", readStringOptionalSizeMap(ipcimpl.Field(s, 5), &v.SizesBy))
 	fields.Check("ColorBy", readSizeOptionalColorMap(ipcimpl.Field(s, 6), &v.ColorBy))
 	return fields.Err()
-}
-
-// writeColorList points at at a new list holding v; a nil v leaves at null.
-func writeColorList(at ipcimpl.Pointer, v []enums.Color) error {
-	return ipcimpl.WriteEnumList(at, NewColor_List, v)
-}
-
-// readColorList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readColorList(from ipcimpl.Pointer, dst *[]enums.Color) error {
-	return ipcimpl.ReadScalarList[Color_List](from, dst)
-}
-
-// writeSizeList points at at a new list holding v; a nil v leaves at null.
-func writeSizeList(at ipcimpl.Pointer, v []enums.Size) error {
-	return ipcimpl.WriteScalarList(at, NewSize_List, v)
-}
-
-// readSizeList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readSizeList(from ipcimpl.Pointer, dst *[]enums.Size) error {
-	return ipcimpl.ReadEnumList[Size_List](from, dst)
 }
 
 // writeColorStringMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.

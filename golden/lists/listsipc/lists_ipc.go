@@ -15,7 +15,6 @@ package listsipc
 import (
 	"context"
 	"runtime"
-	"time"
 
 	"capnproto.org/go/capnp/v3"
 	"github.com/ifacegen/ifacegen/golden/lists"
@@ -96,9 +95,9 @@ func (c *ListsClient) Sum(ctx context.Context, m [][]int32) (result int64, err e
 // Strings returns s unchanged.
 func (c *ListsClient) Strings(ctx context.Context, s []string) (result []string, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodListsStrings, func(p capnp.Struct) error {
-		return ipc.InField("s", writeStringList(ipcimpl.Field(p, 0), s))
+		return ipc.InField("s", ipcimpl.WriteTextList(ipcimpl.Field(p, 0), s))
 	}, func(r capnp.Struct) error {
-		return ipc.InField("result", readStringList(ipcimpl.Field(r, 0), &result))
+		return ipc.InField("result", ipcimpl.ReadTextList(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -176,7 +175,7 @@ func (s listsServer) serveSum(ctx context.Context, call *capnprpc.Call) (err err
 func (s listsServer) serveStrings(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodListsStrings, &err)
 	var s1 []string
-	if err := readStringList(ipcimpl.Field(call.Params(), 0), &s1); err != nil {
+	if err := ipcimpl.ReadTextList(ipcimpl.Field(call.Params(), 0), &s1); err != nil {
 		return ipcimpl.ParamsError(&methodListsStrings, ipc.InField("s", err))
 	}
 	result, err := s.impl.Strings(ctx, s1)
@@ -184,7 +183,7 @@ func (s listsServer) serveStrings(ctx context.Context, call *capnprpc.Call) (err
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodListsStrings, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeStringList(ipcimpl.Field(r, 0), result))
+		return ipc.InField("result", ipcimpl.WriteTextList(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -298,15 +297,15 @@ func ReadPoint(s Point, v *lists.Point) error {
 // WriteValues writes v into s.
 func WriteValues(s Values, v *lists.Values) error {
 	var fields ipcimpl.Fields
-	fields.Check("Ints", writeInt64List(ipcimpl.Field(s, 0), v.Ints))
-	fields.Check("Small", writeInt8List(ipcimpl.Field(s, 1), v.Small))
-	fields.Check("Bools", writeBoolList(ipcimpl.Field(s, 2), v.Bools))
-	fields.Check("Floats", writeFloat64List(ipcimpl.Field(s, 3), v.Floats))
-	fields.Check("Float32s", writeFloat32List(ipcimpl.Field(s, 4), v.Float32s))
-	fields.Check("Uints", writeUintList(ipcimpl.Field(s, 5), v.Uints))
-	fields.Check("Durations", writeDurationList(ipcimpl.Field(s, 6), v.Durations))
-	fields.Check("Strings", writeStringList(ipcimpl.Field(s, 7), v.Strings))
-	fields.Check("Bytes", writeBytesList(ipcimpl.Field(s, 8), v.Bytes))
+	fields.Check("Ints", ipcimpl.WriteScalarList(ipcimpl.Field(s, 0), capnp.NewInt64List, v.Ints))
+	fields.Check("Small", ipcimpl.WriteScalarList(ipcimpl.Field(s, 1), capnp.NewInt8List, v.Small))
+	fields.Check("Bools", ipcimpl.WriteBoolList(ipcimpl.Field(s, 2), v.Bools))
+	fields.Check("Floats", ipcimpl.WriteScalarList(ipcimpl.Field(s, 3), capnp.NewFloat64List, v.Floats))
+	fields.Check("Float32s", ipcimpl.WriteScalarList(ipcimpl.Field(s, 4), capnp.NewFloat32List, v.Float32s))
+	fields.Check("Uints", ipcimpl.WriteScalarList(ipcimpl.Field(s, 5), capnp.NewUInt64List, v.Uints))
+	fields.Check("Durations", ipcimpl.WriteScalarList(ipcimpl.Field(s, 6), capnp.NewInt64List, v.Durations))
+	fields.Check("Strings", ipcimpl.WriteTextList(ipcimpl.Field(s, 7), v.Strings))
+	fields.Check("Bytes", ipcimpl.WriteDataList(ipcimpl.Field(s, 8), v.Bytes))
 	fields.Check("Hashes", writeBytes32List(ipcimpl.Field(s, 9), v.Hashes))
 	fields.Check("Nested", writeInt32ListList(ipcimpl.Field(s, 10), v.Nested))
 	fields.Check("Deep", writeStringListListList(ipcimpl.Field(s, 11), v.Deep))
@@ -329,15 +328,15 @@ func WriteValues(s Values, v *lists.Values) error {
 // ReadValues reads s into v.
 func ReadValues(s Values, v *lists.Values) error {
 	var fields ipcimpl.Fields
-	fields.Check("Ints", readInt64List(ipcimpl.Field(s, 0), &v.Ints))
-	fields.Check("Small", readInt8List(ipcimpl.Field(s, 1), &v.Small))
-	fields.Check("Bools", readBoolList(ipcimpl.Field(s, 2), &v.Bools))
-	fields.Check("Floats", readFloat64List(ipcimpl.Field(s, 3), &v.Floats))
-	fields.Check("Float32s", readFloat32List(ipcimpl.Field(s, 4), &v.Float32s))
-	fields.Check("Uints", readUintList(ipcimpl.Field(s, 5), &v.Uints))
-	fields.Check("Durations", readDurationList(ipcimpl.Field(s, 6), &v.Durations))
-	fields.Check("Strings", readStringList(ipcimpl.Field(s, 7), &v.Strings))
-	fields.Check("Bytes", readBytesList(ipcimpl.Field(s, 8), &v.Bytes))
+	fields.Check("Ints", ipcimpl.ReadScalarList[capnp.Int64List](ipcimpl.Field(s, 0), &v.Ints))
+	fields.Check("Small", ipcimpl.ReadScalarList[capnp.Int8List](ipcimpl.Field(s, 1), &v.Small))
+	fields.Check("Bools", ipcimpl.ReadBoolList(ipcimpl.Field(s, 2), &v.Bools))
+	fields.Check("Floats", ipcimpl.ReadScalarList[capnp.Float64List](ipcimpl.Field(s, 3), &v.Floats))
+	fields.Check("Float32s", ipcimpl.ReadScalarList[capnp.Float32List](ipcimpl.Field(s, 4), &v.Float32s))
+	fields.Check("Uints", ipcimpl.ReadScalarList[capnp.UInt64List](ipcimpl.Field(s, 5), &v.Uints))
+	fields.Check("Durations", ipcimpl.ReadScalarList[capnp.Int64List](ipcimpl.Field(s, 6), &v.Durations))
+	fields.Check("Strings", ipcimpl.ReadTextList(ipcimpl.Field(s, 7), &v.Strings))
+	fields.Check("Bytes", ipcimpl.ReadDataList(ipcimpl.Field(s, 8), &v.Bytes))
 	fields.Check("Hashes", readBytes32List(ipcimpl.Field(s, 9), &v.Hashes))
 	fields.Check("Nested", readInt32ListList(ipcimpl.Field(s, 10), &v.Nested))
 	fields.Check("Deep", readStringListListList(ipcimpl.Field(s, 11), &v.Deep))
@@ -365,96 +364,6 @@ func writeInt32ListList(at ipcimpl.Pointer, v [][]int32) error {
 // readInt32ListList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readInt32ListList(from ipcimpl.Pointer, dst *[][]int32) error {
 	return ipcimpl.ReadPointerList[capnp.PointerList](from, dst, readInt32List)
-}
-
-// writeStringList points at at a new list holding v; a nil v leaves at null.
-func writeStringList(at ipcimpl.Pointer, v []string) error {
-	return ipcimpl.WriteTextList(at, v)
-}
-
-// readStringList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readStringList(from ipcimpl.Pointer, dst *[]string) error {
-	return ipcimpl.ReadTextList(from, dst)
-}
-
-// writeInt64List points at at a new list holding v; a nil v leaves at null.
-func writeInt64List(at ipcimpl.Pointer, v []int64) error {
-	return ipcimpl.WriteScalarList(at, capnp.NewInt64List, v)
-}
-
-// readInt64List reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readInt64List(from ipcimpl.Pointer, dst *[]int64) error {
-	return ipcimpl.ReadScalarList[capnp.Int64List](from, dst)
-}
-
-// writeInt8List points at at a new list holding v; a nil v leaves at null.
-func writeInt8List(at ipcimpl.Pointer, v []int8) error {
-	return ipcimpl.WriteScalarList(at, capnp.NewInt8List, v)
-}
-
-// readInt8List reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readInt8List(from ipcimpl.Pointer, dst *[]int8) error {
-	return ipcimpl.ReadScalarList[capnp.Int8List](from, dst)
-}
-
-// writeBoolList points at at a new list holding v; a nil v leaves at null.
-func writeBoolList(at ipcimpl.Pointer, v []bool) error {
-	return ipcimpl.WriteBoolList(at, v)
-}
-
-// readBoolList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readBoolList(from ipcimpl.Pointer, dst *[]bool) error {
-	return ipcimpl.ReadBoolList(from, dst)
-}
-
-// writeFloat64List points at at a new list holding v; a nil v leaves at null.
-func writeFloat64List(at ipcimpl.Pointer, v []float64) error {
-	return ipcimpl.WriteScalarList(at, capnp.NewFloat64List, v)
-}
-
-// readFloat64List reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readFloat64List(from ipcimpl.Pointer, dst *[]float64) error {
-	return ipcimpl.ReadScalarList[capnp.Float64List](from, dst)
-}
-
-// writeFloat32List points at at a new list holding v; a nil v leaves at null.
-func writeFloat32List(at ipcimpl.Pointer, v []float32) error {
-	return ipcimpl.WriteScalarList(at, capnp.NewFloat32List, v)
-}
-
-// readFloat32List reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readFloat32List(from ipcimpl.Pointer, dst *[]float32) error {
-	return ipcimpl.ReadScalarList[capnp.Float32List](from, dst)
-}
-
-// writeUintList points at at a new list holding v; a nil v leaves at null.
-func writeUintList(at ipcimpl.Pointer, v []uint) error {
-	return ipcimpl.WriteScalarList(at, capnp.NewUInt64List, v)
-}
-
-// readUintList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readUintList(from ipcimpl.Pointer, dst *[]uint) error {
-	return ipcimpl.ReadScalarList[capnp.UInt64List](from, dst)
-}
-
-// writeDurationList points at at a new list holding v; a nil v leaves at null.
-func writeDurationList(at ipcimpl.Pointer, v []time.Duration) error {
-	return ipcimpl.WriteScalarList(at, capnp.NewInt64List, v)
-}
-
-// readDurationList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readDurationList(from ipcimpl.Pointer, dst *[]time.Duration) error {
-	return ipcimpl.ReadScalarList[capnp.Int64List](from, dst)
-}
-
-// writeBytesList points at at a new list holding v; a nil v leaves at null.
-func writeBytesList(at ipcimpl.Pointer, v [][]byte) error {
-	return ipcimpl.WriteDataList(at, v)
-}
-
-// readBytesList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readBytesList(from ipcimpl.Pointer, dst *[][]byte) error {
-	return ipcimpl.ReadDataList(from, dst)
 }
 
 // writeBytes32List points at at a new list holding v; a nil v leaves at null.
@@ -801,4 +710,14 @@ func writeOptionalFloat64ListElem(box OptionalFloat64, v *float64) error {
 func readOptionalFloat64ListElem(box OptionalFloat64) (v *float64, err error) {
 	v = ipcimpl.Optional(box.HasValue(), box.Value())
 	return v, nil
+}
+
+// writeStringList points at at a new list holding v; a nil v leaves at null.
+func writeStringList(at ipcimpl.Pointer, v []string) error {
+	return ipcimpl.WriteTextList(at, v)
+}
+
+// readStringList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readStringList(from ipcimpl.Pointer, dst *[]string) error {
+	return ipcimpl.ReadTextList(from, dst)
 }

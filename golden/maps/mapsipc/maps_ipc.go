@@ -346,13 +346,13 @@ func readInt32StringListMap(from ipcimpl.Pointer, dst *map[int32][]string) error
 // writeInt32StringListMapEntry writes key and value into entry.
 func writeInt32StringListMapEntry(entry Int32ListOfTextEntry, key int32, value []string) error {
 	entry.SetKey(key)
-	return writeStringList(ipcimpl.Field(entry, 0), value)
+	return ipcimpl.WriteTextList(ipcimpl.Field(entry, 0), value)
 }
 
 // readInt32StringListMapEntry reads the key and value of entry.
 func readInt32StringListMapEntry(entry Int32ListOfTextEntry) (key int32, value []string, err error) {
 	key = entry.Key()
-	err = readStringList(ipcimpl.Field(entry, 0), &value)
+	err = ipcimpl.ReadTextList(ipcimpl.Field(entry, 0), &value)
 	return key, value, err
 }
 
@@ -698,16 +698,6 @@ func readStringOptionalInt32Array2MapEntry(entry TextOptionalListOfInt32Entry) (
 	}
 	err = readOptionalInt32Array2(ipcimpl.Field(entry, 1), &value)
 	return key, value, err
-}
-
-// writeStringList points at at a new list holding v; a nil v leaves at null.
-func writeStringList(at ipcimpl.Pointer, v []string) error {
-	return ipcimpl.WriteTextList(at, v)
-}
-
-// readStringList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readStringList(from ipcimpl.Pointer, dst *[]string) error {
-	return ipcimpl.ReadTextList(from, dst)
 }
 
 // writeBytes4 points at at a new Data holding v.

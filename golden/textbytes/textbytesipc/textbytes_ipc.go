@@ -408,8 +408,8 @@ func WriteRecord(s Record, v *textbytes.Record) error {
 	fields.Check("Short", writeBytes4(ipcimpl.Field(s, 3), v.Short))
 	fields.Check("Name", s.SetName(string(v.Name)))
 	fields.Check("Blob", s.SetBlob([]byte(v.Blob)))
-	fields.Check("Names", writeNameList(ipcimpl.Field(s, 6), v.Names))
-	fields.Check("Blobs", writeBlobList(ipcimpl.Field(s, 7), v.Blobs))
+	fields.Check("Names", ipcimpl.WriteTextList(ipcimpl.Field(s, 6), v.Names))
+	fields.Check("Blobs", ipcimpl.WriteDataList(ipcimpl.Field(s, 7), v.Blobs))
 	fields.Check("Hashes", writeHashList(ipcimpl.Field(s, 8), v.Hashes))
 	fields.Check("ByName", writeNameBlobMap(ipcimpl.Field(s, 9), v.ByName))
 	fields.Check("ByHash", writeHashNameMap(ipcimpl.Field(s, 10), v.ByHash))
@@ -425,8 +425,8 @@ func ReadRecord(s Record, v *textbytes.Record) error {
 	fields.Check("Short", readBytes4(ipcimpl.Field(s, 3), &v.Short))
 	fields.Check("Name", ipcimpl.ReadText(ipcimpl.Field(s, 4), &v.Name))
 	fields.Check("Blob", ipcimpl.ReadData(ipcimpl.Field(s, 5), &v.Blob))
-	fields.Check("Names", readNameList(ipcimpl.Field(s, 6), &v.Names))
-	fields.Check("Blobs", readBlobList(ipcimpl.Field(s, 7), &v.Blobs))
+	fields.Check("Names", ipcimpl.ReadTextList(ipcimpl.Field(s, 6), &v.Names))
+	fields.Check("Blobs", ipcimpl.ReadDataList(ipcimpl.Field(s, 7), &v.Blobs))
 	fields.Check("Hashes", readHashList(ipcimpl.Field(s, 8), &v.Hashes))
 	fields.Check("ByName", readNameBlobMap(ipcimpl.Field(s, 9), &v.ByName))
 	fields.Check("ByHash", readHashNameMap(ipcimpl.Field(s, 10), &v.ByHash))
@@ -461,26 +461,6 @@ func writeBytes4(at ipcimpl.Pointer, v [4]byte) error {
 // readBytes4 reads the Data from points to, which must hold 4 bytes, into *dst.
 func readBytes4(from ipcimpl.Pointer, dst *[4]byte) error {
 	return ipcimpl.ReadByteArray(from, dst[:])
-}
-
-// writeNameList points at at a new list holding v; a nil v leaves at null.
-func writeNameList(at ipcimpl.Pointer, v []textbytes.Name) error {
-	return ipcimpl.WriteTextList(at, v)
-}
-
-// readNameList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readNameList(from ipcimpl.Pointer, dst *[]textbytes.Name) error {
-	return ipcimpl.ReadTextList(from, dst)
-}
-
-// writeBlobList points at at a new list holding v; a nil v leaves at null.
-func writeBlobList(at ipcimpl.Pointer, v []textbytes.Blob) error {
-	return ipcimpl.WriteDataList(at, v)
-}
-
-// readBlobList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readBlobList(from ipcimpl.Pointer, dst *[]textbytes.Blob) error {
-	return ipcimpl.ReadDataList(from, dst)
 }
 
 // writeHashList points at at a new list holding v; a nil v leaves at null.

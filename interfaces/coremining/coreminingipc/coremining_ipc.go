@@ -175,9 +175,9 @@ func (c *MiningClient) SubmitBlock(ctx context.Context, block []byte) (reason st
 // these txids (empty entries for unknown ones).
 func (c *MiningClient) GetTransactionsByTxID(ctx context.Context, txids [][]byte) (result [][]byte, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodMiningGetTransactionsByTxID, func(p capnp.Struct) error {
-		return ipc.InField("txids", writeBytesList(ipcimpl.Field(p, 1), txids))
+		return ipc.InField("txids", ipcimpl.WriteDataList(ipcimpl.Field(p, 1), txids))
 	}, func(r capnp.Struct) error {
-		return ipc.InField("result", readBytesList(ipcimpl.Field(r, 0), &result))
+		return ipc.InField("result", ipcimpl.ReadDataList(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -188,9 +188,9 @@ func (c *MiningClient) GetTransactionsByTxID(ctx context.Context, txids [][]byte
 // GetTransactionsByWitnessID is GetTransactionsByTxID by wtxid.
 func (c *MiningClient) GetTransactionsByWitnessID(ctx context.Context, wtxids [][]byte) (result [][]byte, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodMiningGetTransactionsByWitnessID, func(p capnp.Struct) error {
-		return ipc.InField("wtxids", writeBytesList(ipcimpl.Field(p, 1), wtxids))
+		return ipc.InField("wtxids", ipcimpl.WriteDataList(ipcimpl.Field(p, 1), wtxids))
 	}, func(r capnp.Struct) error {
-		return ipc.InField("result", readBytesList(ipcimpl.Field(r, 0), &result))
+		return ipc.InField("result", ipcimpl.ReadDataList(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -366,7 +366,7 @@ func (s miningServer) serveSubmitBlock(ctx context.Context, call *capnprpc.Call)
 func (s miningServer) serveGetTransactionsByTxID(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodMiningGetTransactionsByTxID, &err)
 	var txids [][]byte
-	if err := readBytesList(ipcimpl.Field(call.Params(), 1), &txids); err != nil {
+	if err := ipcimpl.ReadDataList(ipcimpl.Field(call.Params(), 1), &txids); err != nil {
 		return ipcimpl.ParamsError(&methodMiningGetTransactionsByTxID, ipc.InField("txids", err))
 	}
 	result, err := s.impl.GetTransactionsByTxID(ctx, txids)
@@ -374,7 +374,7 @@ func (s miningServer) serveGetTransactionsByTxID(ctx context.Context, call *capn
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMiningGetTransactionsByTxID, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeBytesList(ipcimpl.Field(r, 0), result))
+		return ipc.InField("result", ipcimpl.WriteDataList(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -382,7 +382,7 @@ func (s miningServer) serveGetTransactionsByTxID(ctx context.Context, call *capn
 func (s miningServer) serveGetTransactionsByWitnessID(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodMiningGetTransactionsByWitnessID, &err)
 	var wtxids [][]byte
-	if err := readBytesList(ipcimpl.Field(call.Params(), 1), &wtxids); err != nil {
+	if err := ipcimpl.ReadDataList(ipcimpl.Field(call.Params(), 1), &wtxids); err != nil {
 		return ipcimpl.ParamsError(&methodMiningGetTransactionsByWitnessID, ipc.InField("wtxids", err))
 	}
 	result, err := s.impl.GetTransactionsByWitnessID(ctx, wtxids)
@@ -390,7 +390,7 @@ func (s miningServer) serveGetTransactionsByWitnessID(ctx context.Context, call 
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMiningGetTransactionsByWitnessID, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeBytesList(ipcimpl.Field(r, 0), result))
+		return ipc.InField("result", ipcimpl.WriteDataList(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -561,7 +561,7 @@ func (c *BlockTemplateClient) GetBlock(ctx context.Context) (result []byte, err 
 // GetTxFees calls coremining.BlockTemplate.GetTxFees in the other process.
 func (c *BlockTemplateClient) GetTxFees(ctx context.Context) (result []int64, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetTxFees, nil, func(r capnp.Struct) error {
-		return ipc.InField("result", readInt64List(ipcimpl.Field(r, 0), &result))
+		return ipc.InField("result", ipcimpl.ReadScalarList[capnp.Int64List](ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -572,7 +572,7 @@ func (c *BlockTemplateClient) GetTxFees(ctx context.Context) (result []int64, er
 // GetTxSigops calls coremining.BlockTemplate.GetTxSigops in the other process.
 func (c *BlockTemplateClient) GetTxSigops(ctx context.Context) (result []int64, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetTxSigops, nil, func(r capnp.Struct) error {
-		return ipc.InField("result", readInt64List(ipcimpl.Field(r, 0), &result))
+		return ipc.InField("result", ipcimpl.ReadScalarList[capnp.Int64List](ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -594,7 +594,7 @@ func (c *BlockTemplateClient) GetCoinbaseTx(ctx context.Context) (result coremin
 // GetCoinbaseMerklePath calls coremining.BlockTemplate.GetCoinbaseMerklePath in the other process.
 func (c *BlockTemplateClient) GetCoinbaseMerklePath(ctx context.Context) (result [][]byte, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetCoinbaseMerklePath, nil, func(r capnp.Struct) error {
-		return ipc.InField("result", readBytesList(ipcimpl.Field(r, 0), &result))
+		return ipc.InField("result", ipcimpl.ReadDataList(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -736,7 +736,7 @@ func (s blockTemplateServer) serveGetTxFees(ctx context.Context, call *capnprpc.
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateGetTxFees, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeInt64List(ipcimpl.Field(r, 0), result))
+		return ipc.InField("result", ipcimpl.WriteScalarList(ipcimpl.Field(r, 0), capnp.NewInt64List, result))
 	})
 }
 
@@ -748,7 +748,7 @@ func (s blockTemplateServer) serveGetTxSigops(ctx context.Context, call *capnprp
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateGetTxSigops, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeInt64List(ipcimpl.Field(r, 0), result))
+		return ipc.InField("result", ipcimpl.WriteScalarList(ipcimpl.Field(r, 0), capnp.NewInt64List, result))
 	})
 }
 
@@ -772,7 +772,7 @@ func (s blockTemplateServer) serveGetCoinbaseMerklePath(ctx context.Context, cal
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateGetCoinbaseMerklePath, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeBytesList(ipcimpl.Field(r, 0), result))
+		return ipc.InField("result", ipcimpl.WriteDataList(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -1223,7 +1223,7 @@ func WriteCoinbaseTx(s CoinbaseTx, v *coremining.CoinbaseTx) error {
 	fields.Check("ScriptSigPrefix", s.SetScriptSigPrefix(v.ScriptSigPrefix))
 	fields.Check("Witness", s.SetWitness(v.Witness))
 	s.SetBlockRewardRemaining(v.BlockRewardRemaining)
-	fields.Check("RequiredOutputs", writeBytesList(ipcimpl.Field(s, 2), v.RequiredOutputs))
+	fields.Check("RequiredOutputs", ipcimpl.WriteDataList(ipcimpl.Field(s, 2), v.RequiredOutputs))
 	s.SetLockTime(v.LockTime)
 	return fields.Err()
 }
@@ -1236,7 +1236,7 @@ func ReadCoinbaseTx(s CoinbaseTx, v *coremining.CoinbaseTx) error {
 	fields.Check("ScriptSigPrefix", ipcimpl.ReadData(ipcimpl.Field(s, 0), &v.ScriptSigPrefix))
 	fields.Check("Witness", ipcimpl.ReadData(ipcimpl.Field(s, 1), &v.Witness))
 	v.BlockRewardRemaining = s.BlockRewardRemaining()
-	fields.Check("RequiredOutputs", readBytesList(ipcimpl.Field(s, 2), &v.RequiredOutputs))
+	fields.Check("RequiredOutputs", ipcimpl.ReadDataList(ipcimpl.Field(s, 2), &v.RequiredOutputs))
 	v.LockTime = s.LockTime()
 	return fields.Err()
 }
@@ -1256,24 +1256,4 @@ func writeOptionalBlockRef(at ipcimpl.Pointer, v *coremining.BlockRef) error {
 // readOptionalBlockRef sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalBlockRef(from ipcimpl.Pointer, dst **coremining.BlockRef) error {
 	return ipcimpl.ReadOptionalStruct(from, dst, ReadBlockRef)
-}
-
-// writeBytesList points at at a new list holding v; a nil v leaves at null.
-func writeBytesList(at ipcimpl.Pointer, v [][]byte) error {
-	return ipcimpl.WriteDataList(at, v)
-}
-
-// readBytesList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readBytesList(from ipcimpl.Pointer, dst *[][]byte) error {
-	return ipcimpl.ReadDataList(from, dst)
-}
-
-// writeInt64List points at at a new list holding v; a nil v leaves at null.
-func writeInt64List(at ipcimpl.Pointer, v []int64) error {
-	return ipcimpl.WriteScalarList(at, capnp.NewInt64List, v)
-}
-
-// readInt64List reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readInt64List(from ipcimpl.Pointer, dst *[]int64) error {
-	return ipcimpl.ReadScalarList[capnp.Int64List](from, dst)
 }

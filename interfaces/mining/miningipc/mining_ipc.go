@@ -101,7 +101,7 @@ func (c *BlockTemplateClient) GetBlock(ctx context.Context) (result mining.Block
 // GetTxFees returns the fee of each transaction, coinbase excluded.
 func (c *BlockTemplateClient) GetTxFees(ctx context.Context) (result []int64, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetTxFees, nil, func(r capnp.Struct) error {
-		return ipc.InField("result", readInt64List(ipcimpl.Field(r, 0), &result))
+		return ipc.InField("result", ipcimpl.ReadScalarList[capnp.Int64List](ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -113,7 +113,7 @@ func (c *BlockTemplateClient) GetTxFees(ctx context.Context) (result []int64, er
 // coinbase excluded.
 func (c *BlockTemplateClient) GetTxSigops(ctx context.Context) (result []int64, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetTxSigops, nil, func(r capnp.Struct) error {
-		return ipc.InField("result", readInt64List(ipcimpl.Field(r, 0), &result))
+		return ipc.InField("result", ipcimpl.ReadScalarList[capnp.Int64List](ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -287,7 +287,7 @@ func (s blockTemplateServer) serveGetTxFees(ctx context.Context, call *capnprpc.
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateGetTxFees, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeInt64List(ipcimpl.Field(r, 0), result))
+		return ipc.InField("result", ipcimpl.WriteScalarList(ipcimpl.Field(r, 0), capnp.NewInt64List, result))
 	})
 }
 
@@ -299,7 +299,7 @@ func (s blockTemplateServer) serveGetTxSigops(ctx context.Context, call *capnprp
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateGetTxSigops, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeInt64List(ipcimpl.Field(r, 0), result))
+		return ipc.InField("result", ipcimpl.WriteScalarList(ipcimpl.Field(r, 0), capnp.NewInt64List, result))
 	})
 }
 
@@ -977,7 +977,7 @@ func WriteBlock(s Block, v *mining.Block) error {
 	if headerWire, err := s.NewHeader(); fields.Check("Header", err) {
 		fields.Check("Header", WriteBlockHeader(headerWire, &v.Header))
 	}
-	fields.Check("Transactions", writeBytesList(ipcimpl.Field(s, 1), v.Transactions))
+	fields.Check("Transactions", ipcimpl.WriteDataList(ipcimpl.Field(s, 1), v.Transactions))
 	return fields.Err()
 }
 
@@ -987,7 +987,7 @@ func ReadBlock(s Block, v *mining.Block) error {
 	if headerWire, err := s.Header(); fields.Check("Header", err) {
 		fields.Check("Header", ReadBlockHeader(headerWire, &v.Header))
 	}
-	fields.Check("Transactions", readBytesList(ipcimpl.Field(s, 1), &v.Transactions))
+	fields.Check("Transactions", ipcimpl.ReadDataList(ipcimpl.Field(s, 1), &v.Transactions))
 	return fields.Err()
 }
 
@@ -1077,16 +1077,6 @@ func ReadBlockWaitOptions(s BlockWaitOptions, v *mining.BlockWaitOptions) error 
 	return nil
 }
 
-// writeInt64List points at at a new list holding v; a nil v leaves at null.
-func writeInt64List(at ipcimpl.Pointer, v []int64) error {
-	return ipcimpl.WriteScalarList(at, capnp.NewInt64List, v)
-}
-
-// readInt64List reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readInt64List(from ipcimpl.Pointer, dst *[]int64) error {
-	return ipcimpl.ReadScalarList[capnp.Int64List](from, dst)
-}
-
 // writeHashList points at at a new list holding v; a nil v leaves at null.
 func writeHashList(at ipcimpl.Pointer, v []mining.Hash) error {
 	return ipcimpl.WritePointerList(at, capnp.NewDataList, v, writeHash)
@@ -1122,14 +1112,4 @@ func writeHash(at ipcimpl.Pointer, v mining.Hash) error {
 // readHash reads the Data from points to, which must hold 32 bytes, into *dst.
 func readHash(from ipcimpl.Pointer, dst *mining.Hash) error {
 	return ipcimpl.ReadByteArray(from, dst[:])
-}
-
-// writeBytesList points at at a new list holding v; a nil v leaves at null.
-func writeBytesList(at ipcimpl.Pointer, v [][]byte) error {
-	return ipcimpl.WriteDataList(at, v)
-}
-
-// readBytesList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readBytesList(from ipcimpl.Pointer, dst *[][]byte) error {
-	return ipcimpl.ReadDataList(from, dst)
 }

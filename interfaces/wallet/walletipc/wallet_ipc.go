@@ -925,7 +925,7 @@ func (c *WalletLoaderClient) GetWalletDir(ctx context.Context) (result string, e
 // sorted.
 func (c *WalletLoaderClient) ListWalletDir(ctx context.Context) (result []string, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodWalletLoaderListWalletDir, nil, func(r capnp.Struct) error {
-		return ipc.InField("result", readStringList(ipcimpl.Field(r, 0), &result))
+		return ipc.InField("result", ipcimpl.ReadTextList(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -1118,7 +1118,7 @@ func (s walletLoaderServer) serveListWalletDir(ctx context.Context, call *capnpr
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodWalletLoaderListWalletDir, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeStringList(ipcimpl.Field(r, 0), result))
+		return ipc.InField("result", ipcimpl.WriteTextList(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -1723,28 +1723,28 @@ func readWalletLoader_createWallet_Params(p WalletLoader_createWallet_Params, na
 func writeWalletLoader_createWallet_Results(p WalletLoader_createWallet_Results, w wallet.Wallet, warnings []string) error {
 	var fields ipcimpl.Fields
 	fields.Check("w", ipcimpl.SetCap(capnp.Struct(p), 0, ExportWallet(w)))
-	fields.Check("warnings", writeStringList(ipcimpl.Field(p, 1), warnings))
+	fields.Check("warnings", ipcimpl.WriteTextList(ipcimpl.Field(p, 1), warnings))
 	return fields.Err()
 }
 
 // readWalletLoader_createWallet_Results reads the results of wallet.WalletLoader.CreateWallet from p.
 func readWalletLoader_createWallet_Results(p WalletLoader_createWallet_Results, w *wallet.Wallet, warnings *[]string) error {
 	*w = ImportWallet(ipcimpl.Cap(capnp.Struct(p), 0))
-	return ipc.InField("warnings", readStringList(ipcimpl.Field(p, 1), warnings))
+	return ipc.InField("warnings", ipcimpl.ReadTextList(ipcimpl.Field(p, 1), warnings))
 }
 
 // writeWalletLoader_loadWallet_Results writes the results of wallet.WalletLoader.LoadWallet into p.
 func writeWalletLoader_loadWallet_Results(p WalletLoader_loadWallet_Results, w wallet.Wallet, warnings []string) error {
 	var fields ipcimpl.Fields
 	fields.Check("w", ipcimpl.SetCap(capnp.Struct(p), 0, ExportWallet(w)))
-	fields.Check("warnings", writeStringList(ipcimpl.Field(p, 1), warnings))
+	fields.Check("warnings", ipcimpl.WriteTextList(ipcimpl.Field(p, 1), warnings))
 	return fields.Err()
 }
 
 // readWalletLoader_loadWallet_Results reads the results of wallet.WalletLoader.LoadWallet from p.
 func readWalletLoader_loadWallet_Results(p WalletLoader_loadWallet_Results, w *wallet.Wallet, warnings *[]string) error {
 	*w = ImportWallet(ipcimpl.Cap(capnp.Struct(p), 0))
-	return ipc.InField("warnings", readStringList(ipcimpl.Field(p, 1), warnings))
+	return ipc.InField("warnings", ipcimpl.ReadTextList(ipcimpl.Field(p, 1), warnings))
 }
 
 // readWalletLoader_handleLoadWallet_Params reads the arguments of a call to wallet.WalletLoader.HandleLoadWallet from p.
@@ -1934,16 +1934,6 @@ func writeRecipientList(at ipcimpl.Pointer, v []wallet.Recipient) error {
 // readRecipientList reads the list from points to into *dst; a null pointer leaves *dst as it was.
 func readRecipientList(from ipcimpl.Pointer, dst *[]wallet.Recipient) error {
 	return ipcimpl.ReadStructList[Recipient_List](from, dst, ReadRecipient)
-}
-
-// writeStringList points at at a new list holding v; a nil v leaves at null.
-func writeStringList(at ipcimpl.Pointer, v []string) error {
-	return ipcimpl.WriteTextList(at, v)
-}
-
-// readStringList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readStringList(from ipcimpl.Pointer, dst *[]string) error {
-	return ipcimpl.ReadTextList(from, dst)
 }
 
 // writeWalletList points at at a new list holding v; a nil v leaves at null.

@@ -442,7 +442,7 @@ func WriteJob(s Job, v *user.Job) error {
 		fields.Check("Tip", baseipc.WriteBlockRef(tipWire, &v.Tip))
 	}
 	fields.Check("Template", ipcimpl.SetCap(capnp.Struct(s), 2, baseipc.ExportBlockTemplate(v.Template)))
-	fields.Check("Kinds", writeKindList(ipcimpl.Field(s, 3), v.Kinds))
+	fields.Check("Kinds", ipcimpl.WriteEnumList(ipcimpl.Field(s, 3), baseipc.NewKind_List, v.Kinds))
 	return fields.Err()
 }
 
@@ -454,7 +454,7 @@ func ReadJob(s Job, v *user.Job) error {
 		fields.Check("Tip", baseipc.ReadBlockRef(tipWire, &v.Tip))
 	}
 	v.Template = baseipc.ImportBlockTemplate(ipcimpl.Cap(capnp.Struct(s), 2))
-	fields.Check("Kinds", readKindList(ipcimpl.Field(s, 3), &v.Kinds))
+	fields.Check("Kinds", ipcimpl.ReadScalarList[baseipc.Kind_List](ipcimpl.Field(s, 3), &v.Kinds))
 	return fields.Err()
 }
 
@@ -519,14 +519,4 @@ func readStringBlockRefMapEntry(entry TextBlockRefEntry) (key string, value base
 	}
 	err = baseipc.ReadBlockRef(valueWire, &value)
 	return key, value, err
-}
-
-// writeKindList points at at a new list holding v; a nil v leaves at null.
-func writeKindList(at ipcimpl.Pointer, v []base.Kind) error {
-	return ipcimpl.WriteEnumList(at, baseipc.NewKind_List, v)
-}
-
-// readKindList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readKindList(from ipcimpl.Pointer, dst *[]base.Kind) error {
-	return ipcimpl.ReadScalarList[baseipc.Kind_List](from, dst)
 }

@@ -145,7 +145,7 @@ func (c *PipeClient) Record(ctx context.Context, seq int32) (result int32, err e
 // arrived.
 func (c *PipeClient) Log(ctx context.Context) (result []int32, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodPipeLog, nil, func(r capnp.Struct) error {
-		return ipc.InField("result", readInt32List(ipcimpl.Field(r, 0), &result))
+		return ipc.InField("result", ipcimpl.ReadScalarList[capnp.Int32List](ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -323,7 +323,7 @@ func (s pipeServer) serveLog(ctx context.Context, call *capnprpc.Call) (err erro
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodPipeLog, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeInt32List(ipcimpl.Field(r, 0), result))
+		return ipc.InField("result", ipcimpl.WriteScalarList(ipcimpl.Field(r, 0), capnp.NewInt32List, result))
 	})
 }
 
@@ -474,14 +474,4 @@ func readPipe_reflect_Params(p Pipe_reflect_Params, p1 *conformapi.Pipe) error {
 func readPipe_record_Params(p Pipe_record_Params, seq *int32) error {
 	*seq = p.Seq()
 	return nil
-}
-
-// writeInt32List points at at a new list holding v; a nil v leaves at null.
-func writeInt32List(at ipcimpl.Pointer, v []int32) error {
-	return ipcimpl.WriteScalarList(at, capnp.NewInt32List, v)
-}
-
-// readInt32List reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readInt32List(from ipcimpl.Pointer, dst *[]int32) error {
-	return ipcimpl.ReadScalarList[capnp.Int32List](from, dst)
 }

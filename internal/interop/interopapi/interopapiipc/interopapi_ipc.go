@@ -394,7 +394,7 @@ func (c *InteropClient) Echo(ctx context.Context, r interopapi.Record) (result i
 // Stats summarises values; it fails when values is empty.
 func (c *InteropClient) Stats(ctx context.Context, values []int64) (sum int64, min1 int64, max1 int64, count int32, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodInteropStats, func(p capnp.Struct) error {
-		return ipc.InField("values", writeInt64List(ipcimpl.Field(p, 0), values))
+		return ipc.InField("values", ipcimpl.WriteScalarList(ipcimpl.Field(p, 0), capnp.NewInt64List, values))
 	}, func(r capnp.Struct) error {
 		return readInterop_stats_Results(Interop_stats_Results(r), &sum, &min1, &max1, &count)
 	})
@@ -422,7 +422,7 @@ func (c *InteropClient) Lookup(ctx context.Context, table map[string]int64, key 
 // Count counts how often each kind occurs in kinds.
 func (c *InteropClient) Count(ctx context.Context, kinds []interopapi.Kind) (result map[interopapi.Kind]int32, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodInteropCount, func(p capnp.Struct) error {
-		return ipc.InField("kinds", writeKindList(ipcimpl.Field(p, 0), kinds))
+		return ipc.InField("kinds", ipcimpl.WriteScalarList(ipcimpl.Field(p, 0), NewKind_List, kinds))
 	}, func(r capnp.Struct) error {
 		return ipc.InField("result", readKindInt32Map(ipcimpl.Field(r, 0), &result))
 	})
@@ -534,7 +534,7 @@ func (s interopServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err 
 func (s interopServer) serveStats(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodInteropStats, &err)
 	var values []int64
-	if err := readInt64List(ipcimpl.Field(call.Params(), 0), &values); err != nil {
+	if err := ipcimpl.ReadScalarList[capnp.Int64List](ipcimpl.Field(call.Params(), 0), &values); err != nil {
 		return ipcimpl.ParamsError(&methodInteropStats, ipc.InField("values", err))
 	}
 	sum, min1, max1, count, err := s.impl.Stats(ctx, values)
@@ -573,7 +573,7 @@ func (s interopServer) serveLookup(ctx context.Context, call *capnprpc.Call) (er
 func (s interopServer) serveCount(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodInteropCount, &err)
 	var kinds []interopapi.Kind
-	if err := readKindList(ipcimpl.Field(call.Params(), 0), &kinds); err != nil {
+	if err := ipcimpl.ReadScalarList[Kind_List](ipcimpl.Field(call.Params(), 0), &kinds); err != nil {
 		return ipcimpl.ParamsError(&methodInteropCount, ipc.InField("kinds", err))
 	}
 	result, err := s.impl.Count(ctx, kinds)
@@ -766,7 +766,7 @@ func (c *PeerClient) Forward(ctx context.Context, records []interopapi.Record, l
 	err = ipcimpl.Call(ctx, c.c, &methodPeerForward, func(p capnp.Struct) error {
 		return writePeer_forward_Params(Peer_forward_Params(p), records, l)
 	}, func(r capnp.Struct) error {
-		return ipc.InField("result", readStringList(ipcimpl.Field(r, 0), &result))
+		return ipc.InField("result", ipcimpl.ReadTextList(ipcimpl.Field(r, 0), &result))
 	})
 	if err != nil {
 		return nil, err
@@ -804,7 +804,7 @@ func (c *PeerClient) Echo(ctx context.Context, r interopapi.Record) (result inte
 // Stats summarises values; it fails when values is empty.
 func (c *PeerClient) Stats(ctx context.Context, values []int64) (sum int64, min1 int64, max1 int64, count int32, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodInteropStats, func(p capnp.Struct) error {
-		return ipc.InField("values", writeInt64List(ipcimpl.Field(p, 0), values))
+		return ipc.InField("values", ipcimpl.WriteScalarList(ipcimpl.Field(p, 0), capnp.NewInt64List, values))
 	}, func(r capnp.Struct) error {
 		return readInterop_stats_Results(Interop_stats_Results(r), &sum, &min1, &max1, &count)
 	})
@@ -832,7 +832,7 @@ func (c *PeerClient) Lookup(ctx context.Context, table map[string]int64, key str
 // Count counts how often each kind occurs in kinds.
 func (c *PeerClient) Count(ctx context.Context, kinds []interopapi.Kind) (result map[interopapi.Kind]int32, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodInteropCount, func(p capnp.Struct) error {
-		return ipc.InField("kinds", writeKindList(ipcimpl.Field(p, 0), kinds))
+		return ipc.InField("kinds", ipcimpl.WriteScalarList(ipcimpl.Field(p, 0), NewKind_List, kinds))
 	}, func(r capnp.Struct) error {
 		return ipc.InField("result", readKindInt32Map(ipcimpl.Field(r, 0), &result))
 	})
@@ -957,7 +957,7 @@ func (s peerServer) serveForward(ctx context.Context, call *capnprpc.Call) (err 
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodPeerForward, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeStringList(ipcimpl.Field(r, 0), result))
+		return ipc.InField("result", ipcimpl.WriteTextList(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -1001,7 +1001,7 @@ func (s peerServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err err
 func (s peerServer) serveStats(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodInteropStats, &err)
 	var values []int64
-	if err := readInt64List(ipcimpl.Field(call.Params(), 0), &values); err != nil {
+	if err := ipcimpl.ReadScalarList[capnp.Int64List](ipcimpl.Field(call.Params(), 0), &values); err != nil {
 		return ipcimpl.ParamsError(&methodInteropStats, ipc.InField("values", err))
 	}
 	sum, min1, max1, count, err := s.impl.Stats(ctx, values)
@@ -1040,7 +1040,7 @@ func (s peerServer) serveLookup(ctx context.Context, call *capnprpc.Call) (err e
 func (s peerServer) serveCount(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodInteropCount, &err)
 	var kinds []interopapi.Kind
-	if err := readKindList(ipcimpl.Field(call.Params(), 0), &kinds); err != nil {
+	if err := ipcimpl.ReadScalarList[Kind_List](ipcimpl.Field(call.Params(), 0), &kinds); err != nil {
 		return ipcimpl.ParamsError(&methodInteropCount, ipc.InField("kinds", err))
 	}
 	result, err := s.impl.Count(ctx, kinds)
@@ -1460,7 +1460,7 @@ func writeNotify_call_Params(p Notify_call_Params, ev interopapi.Event, tags []s
 	if evWire, err := p.NewEv(); fields.Check("ev", err) {
 		fields.Check("ev", WriteEvent(evWire, &ev))
 	}
-	fields.Check("tags", writeStringList(ipcimpl.Field(p, 1), tags))
+	fields.Check("tags", ipcimpl.WriteTextList(ipcimpl.Field(p, 1), tags))
 	fields.Check("note", writeOptionalString(ipcimpl.Field(p, 2), note))
 	return fields.Err()
 }
@@ -1471,7 +1471,7 @@ func readNotify_call_Params(p Notify_call_Params, ev *interopapi.Event, tags *[]
 	if evWire, err := p.Ev(); fields.Check("ev", err) {
 		fields.Check("ev", ReadEvent(evWire, ev))
 	}
-	fields.Check("tags", readStringList(ipcimpl.Field(p, 1), tags))
+	fields.Check("tags", ipcimpl.ReadTextList(ipcimpl.Field(p, 1), tags))
 	fields.Check("note", readOptionalString(ipcimpl.Field(p, 2), note))
 	return fields.Err()
 }
@@ -1542,7 +1542,7 @@ func WriteRecord(s Record, v *interopapi.Record) error {
 	fields.Check("Data", s.SetData(v.Data))
 	fields.Check("Points", writePointList(ipcimpl.Field(s, 3), v.Points))
 	fields.Check("Tags", writeStringInt64Map(ipcimpl.Field(s, 4), v.Tags))
-	fields.Check("Kinds", writeKindList(ipcimpl.Field(s, 5), v.Kinds))
+	fields.Check("Kinds", ipcimpl.WriteScalarList(ipcimpl.Field(s, 5), NewKind_List, v.Kinds))
 	fields.Check("Lines", writeStringListList(ipcimpl.Field(s, 6), v.Lines))
 	fields.Check("Parent", writeOptionalPoint(ipcimpl.Field(s, 7), v.Parent))
 	if v.Weight != nil {
@@ -1564,7 +1564,7 @@ func ReadRecord(s Record, v *interopapi.Record) error {
 	fields.Check("Data", ipcimpl.ReadData(ipcimpl.Field(s, 2), &v.Data))
 	fields.Check("Points", readPointList(ipcimpl.Field(s, 3), &v.Points))
 	fields.Check("Tags", readStringInt64Map(ipcimpl.Field(s, 4), &v.Tags))
-	fields.Check("Kinds", readKindList(ipcimpl.Field(s, 5), &v.Kinds))
+	fields.Check("Kinds", ipcimpl.ReadScalarList[Kind_List](ipcimpl.Field(s, 5), &v.Kinds))
 	fields.Check("Lines", readStringListList(ipcimpl.Field(s, 6), &v.Lines))
 	fields.Check("Parent", readOptionalPoint(ipcimpl.Field(s, 7), &v.Parent))
 	v.Weight = ipcimpl.Optional(s.HasWeight(), s.Weight())
@@ -1609,26 +1609,6 @@ func readDeliveryList(from ipcimpl.Pointer, dst *[]interopapi.Delivery) error {
 	return ipcimpl.ReadStructList[Delivery_List](from, dst, ReadDelivery)
 }
 
-// writeInt64List points at at a new list holding v; a nil v leaves at null.
-func writeInt64List(at ipcimpl.Pointer, v []int64) error {
-	return ipcimpl.WriteScalarList(at, capnp.NewInt64List, v)
-}
-
-// readInt64List reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readInt64List(from ipcimpl.Pointer, dst *[]int64) error {
-	return ipcimpl.ReadScalarList[capnp.Int64List](from, dst)
-}
-
-// writeKindList points at at a new list holding v; a nil v leaves at null.
-func writeKindList(at ipcimpl.Pointer, v []interopapi.Kind) error {
-	return ipcimpl.WriteScalarList(at, NewKind_List, v)
-}
-
-// readKindList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readKindList(from ipcimpl.Pointer, dst *[]interopapi.Kind) error {
-	return ipcimpl.ReadScalarList[Kind_List](from, dst)
-}
-
 // writeKindInt32Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
 func writeKindInt32Map(at ipcimpl.Pointer, v map[interopapi.Kind]int32) error {
 	return ipcimpl.WriteMap(at, NewKindInt32Entry_List, v, cmp.Compare, writeKindInt32MapEntry)
@@ -1652,16 +1632,6 @@ func readKindInt32MapEntry(entry KindInt32Entry) (key interopapi.Kind, value int
 	key = interopapi.Kind(entry.Key())
 	value = entry.Value()
 	return key, value, nil
-}
-
-// writeStringList points at at a new list holding v; a nil v leaves at null.
-func writeStringList(at ipcimpl.Pointer, v []string) error {
-	return ipcimpl.WriteTextList(at, v)
-}
-
-// readStringList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readStringList(from ipcimpl.Pointer, dst *[]string) error {
-	return ipcimpl.ReadTextList(from, dst)
 }
 
 // writeStringInt64Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
@@ -1831,4 +1801,14 @@ func readTreeList(from ipcimpl.Pointer, dst *[]interopapi.Tree, depth int) error
 	}
 	*dst = v
 	return nil
+}
+
+// writeStringList points at at a new list holding v; a nil v leaves at null.
+func writeStringList(at ipcimpl.Pointer, v []string) error {
+	return ipcimpl.WriteTextList(at, v)
+}
+
+// readStringList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readStringList(from ipcimpl.Pointer, dst *[]string) error {
+	return ipcimpl.ReadTextList(from, dst)
 }
