@@ -87,6 +87,13 @@ func TestEnumListChecksEachElement(t *testing.T) {
 	at := root(t)
 	err := ipcimpl.WriteEnumList(at, capnp.NewEnumList[uint16], []int{1, 70000})
 	wantPath(t, err, "[1]", nil)
+	if err := ipcimpl.WriteEnumList(at, capnp.NewEnumList[uint16], []int{1, 65535}); err != nil {
+		t.Fatal(err)
+	}
+	var ints []int
+	if err := ipcimpl.ReadScalarList[capnp.EnumList[uint16]](at, &ints); err != nil || !reflect.DeepEqual(ints, []int{1, 65535}) {
+		t.Errorf("read %v, %v; want [1 65535]", ints, err)
+	}
 
 	if err := ipcimpl.WriteScalarList(at, capnp.NewEnumList[uint16], []uint16{1, 300}); err != nil {
 		t.Fatal(err)
