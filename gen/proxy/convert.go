@@ -16,7 +16,9 @@ import (
 // (ipcimpl.Field, ipcimpl.Elem).
 //
 // A use site is a list of steps. A failure returns the error located with
-// ipc.InField / ipc.InElem, so that it names the path of the bad value.
+// ipc.InField / ipc.InElem, so that it names the path of the bad value; a
+// function that converts several fields records the first failure in an
+// ipcimpl.Fields instead and converts one field per line (finishFields).
 
 // ref addresses a Go value in generated code: the value itself (a
 // variable, a field selector, a slice element: all addressable) or a

@@ -13,7 +13,12 @@ import (
 // package's conversions use and that takes more than a call to convert:
 // each list, array, map, [N]byte, optional held by a pointer, and hooked
 // type. Use sites (convert.go) call them; the functions are named after
-// the Go type: writeInt32List, readTextTimeMap, writeBytes32, readTime.
+// the Go type: writeInt32ListList, readStringTimeMap, writeBytes32,
+// readTime. Most bodies are one call of an ipcimpl helper (lists.go,
+// maps.go, optionals.go there), which takes the function of the element
+// type, a map entry (mapEntryFuncs) or the box of an optional list element
+// (boxFuncs); a slice of numbers, enums, bools, strings or []byte needs no
+// function at all: its use site calls the helper (pointerWriteCall).
 
 // shape is how a value of a type sits in a struct or list, and so how a
 // use site converts it.
