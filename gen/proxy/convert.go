@@ -724,22 +724,32 @@ func (w *fn) structReadCall(t *annotate.Type, c, dst jen.Code) jen.Code {
 }
 
 // pointerWriteCall renders the call that writes v, a Go value of type t,
-// at the pointer at: writeInt32ListList(at, v), or for a list that one
-// ipcimpl helper writes without a function value, that helper:
-// ipcimpl.WriteScalarList(at, capnp.NewInt32List, v).
+// at the pointer at: for a slice or map that an ipcimpl helper writes,
+// that helper (ipcimpl.WriteScalarList(at, capnp.NewInt32List, v)), and
+// otherwise t's own function (writeInt32Array3(at, v)).
 func (w *fn) pointerWriteCall(t *annotate.Type, at, v jen.Code) jen.Code {
 	if call, ok := w.listHelperWrite(t, at, v, true); ok {
 		return call
+	}
+	if t.Kind == annotate.KindMap && t.Hook == nil {
+		return w.mapHelperWrite(t, at, v)
 	}
 	return w.g.pointerWriter(t).Call(at, v)
 }
 
 // pointerReadCall renders the call that reads the pointer at into dst, a
-// pointer to a Go value of type t: readInt32ListList(at, dst), or
-// ipcimpl.ReadScalarList[capnp.Int32List](at, dst) (see pointerWriteCall).
+// pointer to a Go value of type t: ipcimpl.ReadScalarList[capnp.Int32List](at, dst)
+// for a slice, map or optional that an ipcimpl helper reads (see
+// pointerWriteCall), and otherwise readInt32Array3(at, dst).
 func (w *fn) pointerReadCall(t *annotate.Type, at, dst jen.Code) jen.Code {
 	if call, ok := w.listHelperRead(t, at, dst, true); ok {
 		return call
+	}
+	if call, ok := w.optionalHelperRead(t, at, dst); ok {
+		return call
+	}
+	if t.Kind == annotate.KindMap && t.Hook == nil && !needsDepth(w.g, t) {
+		return w.mapHelperRead(t, at, dst)
 	}
 	return w.withDepth(t, jen.Id("read"+w.g.wireTypeName(t)), at, dst)
 }

@@ -55,12 +55,44 @@ func shapeOf(t *annotate.Type) shape {
 type wireType struct {
 	name string // the functions are write<name> and read<name>
 	t    *annotate.Type
+	// parts: the functions of the parts of t, a map or a list of
+	// optionals, that ipcimpl's helpers call (mapEntryFuncs, boxFuncs),
+	// rather than t's own.
+	parts bool
 }
 
 // wireTypeName returns the name of the conversion functions of t, a type
 // of shapePointer or a type hooked to a struct, and has them emitted.
 func (g *generator) wireTypeName(t *annotate.Type) string {
+	return g.wireFuncs(t, false)
+}
+
+// partsName returns the name of the conversion functions of t, a map or a
+// list of optionals, and has the functions of its entries or boxes
+// emitted: write<name>Entry, read<name>Elem.
+func (g *generator) partsName(t *annotate.Type) string {
+	return g.wireFuncs(t, true)
+}
+
+// wireFuncs names the conversion functions of t and has them (or, with
+// parts, those of t's parts) emitted once.
+func (g *generator) wireFuncs(t *annotate.Type, parts bool) string {
 	key := typeKey(t)
+	name := g.wireName(t, key)
+	queued := "emit " + key
+	if parts {
+		queued = "emit parts " + key
+	}
+	if _, ok := g.wireNames[queued]; !ok {
+		g.wireNames[queued] = name
+		g.wireQueue = append(g.wireQueue, wireType{name: name, t: t, parts: parts})
+	}
+	return name
+}
+
+// wireName returns the name of the conversion functions of t, whose
+// typeKey is key, choosing it on first use.
+func (g *generator) wireName(t *annotate.Type, key string) string {
 	if n, ok := g.wireNames[key]; ok {
 		return n
 	}
@@ -86,7 +118,6 @@ func (g *generator) wireTypeName(t *annotate.Type) string {
 		g.wireTaken[name+suffix] = true
 	}
 	g.wireNames[key] = name
-	g.wireQueue = append(g.wireQueue, wireType{name: name, t: t})
 	return name
 }
 
@@ -158,9 +189,14 @@ func (g *generator) emitWireTypes() {
 	for len(g.wireQueue) > 0 {
 		wt := g.wireQueue[0]
 		g.wireQueue = g.wireQueue[1:]
-		if wt.t.Hook != nil && wt.t.Kind == annotate.KindStruct {
+		switch {
+		case wt.parts && wt.t.Kind == annotate.KindMap:
+			g.mapEntryFuncs(wt.name, wt.t)
+		case wt.parts:
+			g.boxFuncs(wt.name, wt.t)
+		case wt.t.Hook != nil && wt.t.Kind == annotate.KindStruct:
 			g.structHookFuncs(wt.name, wt.t)
-		} else {
+		default:
 			g.pointerFuncs(wt.name, wt.t)
 		}
 	}
@@ -247,18 +283,11 @@ func (g *generator) pointerFuncs(name string, t *annotate.Type) {
 	doc, steps = w.pointerRead(t)
 	g.file.Comment(docComment(fmt.Sprintf("read%s %s%s", name, doc, w.depthDoc())))
 	g.file.Func().Id("read" + name).Params(params...).Error().Block(finish(steps)...)
-
-	if t.Kind == annotate.KindMap {
-		g.mapEntryFuncs(name, t)
-	}
-	if t.Kind == annotate.KindList && w.listHelper(t, true) == "Box" {
-		g.boxFuncs(name, t, w.listHelper(t, false) == "Box")
-	}
 }
 
 // boxFuncs emits the functions that convert one element of the list of
-// optionals t, in its box, which ipcimpl.WriteBoxList and (with read)
-// ipcimpl.ReadBoxList call:
+// optionals t, in its box, which ipcimpl.WriteBoxList and (unless the
+// list's reader counts nesting levels) ipcimpl.ReadBoxList call:
 //
 //	// writeOptionalInt32ListElem writes v into box; nil leaves box empty.
 //	func writeOptionalInt32ListElem(box OptionalInt32, v *int32) error {
@@ -274,7 +303,7 @@ func (g *generator) pointerFuncs(name string, t *annotate.Type) {
 //		v = ipcimpl.Optional(box.HasValue(), box.Value())
 //		return v, nil
 //	}
-func (g *generator) boxFuncs(name string, t *annotate.Type, read bool) {
+func (g *generator) boxFuncs(name string, t *annotate.Type) {
 	bf, ot := boxed(t.Elem)
 	box, v := jen.Id("box"), jen.Id("v")
 	goType := g.goType(t.Elem)
@@ -284,7 +313,7 @@ func (g *generator) boxFuncs(name string, t *annotate.Type, read bool) {
 	g.file.Comment(fmt.Sprintf("write%sElem writes v into box; nil leaves box empty.", name))
 	g.file.Func().Id("write"+name+"Elem").Params(jen.Id("box").Id(t.Elem.Box.Name), jen.Id("v").Add(goType)).Error().Block(finish(steps)...)
 
-	if !read {
+	if needsDepth(g, t) {
 		return
 	}
 	// A failed step returns what was read so far with the error.
@@ -430,9 +459,8 @@ func (w *fn) pointerWrite(t *annotate.Type) (string, []step) {
 
 	case t.Kind == annotate.KindMap:
 		// return ipcimpl.WriteMap(at, NewTextInt64Entry_List, v, cmp.Compare, writeStringInt64MapEntry)
-		return "points at at a new list of v's entries, sorted by key; a nil v leaves at null.", []step{checked(
-			jen.Qual(ipcimplPath, "WriteMap").Call(at, w.newList(t), v, w.compare(t.Key), jen.Id("write"+w.g.wireTypeName(t)+"Entry")),
-			unwrapped)}
+		return "points at at a new list of v's entries, sorted by key; a nil v leaves at null.",
+			[]step{checked(w.mapHelperWrite(t, at, v), unwrapped)}
 
 	case t.Kind == annotate.KindOptional:
 		e := t.Elem
@@ -499,7 +527,7 @@ func (w *fn) pointerRead(t *annotate.Type) (string, []step) {
 		// *dst = value
 		e := t.Elem
 		doc := "sets *dst to a new value read from from; a null pointer leaves *dst as it was."
-		if call, ok := w.optionalHelperRead(t); ok {
+		if call, ok := w.optionalHelperRead(t, jen.Id("from"), jen.Id("dst")); ok {
 			// return ipcimpl.ReadOptionalStruct(from, dst, ReadBlockRef)
 			return doc, []step{checked(call, unwrapped)}
 		}
@@ -630,15 +658,14 @@ func (w *fn) listHelper(t *annotate.Type, write bool) string {
 //	ipcimpl.WriteTextList(at, v[:])
 //	ipcimpl.WriteStructList(at, NewPoint_List, v, WritePoint)
 //
-// With leafOnly, only for a list (not an array) whose elements the helper
-// converts itself: a use site calls it directly, and the list needs no
+// A use site calls it directly (direct) only for a slice: an array has a
 // function of its own.
-func (w *fn) listHelperWrite(t *annotate.Type, at, v jen.Code, leafOnly bool) (jen.Code, bool) {
-	if t.Kind != annotate.KindList || t.Hook != nil {
+func (w *fn) listHelperWrite(t *annotate.Type, at, v jen.Code, direct bool) (jen.Code, bool) {
+	if t.Kind != annotate.KindList || t.Hook != nil || (direct && t.Len > 0) {
 		return nil, false
 	}
 	family := w.listHelper(t, true)
-	if family == "" || (leafOnly && !leafFamily(t, family)) {
+	if family == "" {
 		return nil, false
 	}
 	if t.Len > 0 {
@@ -653,7 +680,7 @@ func (w *fn) listHelperWrite(t *annotate.Type, at, v jen.Code, leafOnly bool) (j
 	case "Pointer":
 		args = append(args, w.newList(t), v, w.g.pointerWriter(t.Elem))
 	case "Box":
-		args = append(args, w.newList(t), v, jen.Id("write"+w.g.wireTypeName(t)+"Elem"))
+		args = append(args, w.newList(t), v, jen.Id("write"+w.g.partsName(t)+"Elem"))
 	default:
 		args = append(args, v)
 	}
@@ -668,13 +695,13 @@ func (w *fn) listHelperWrite(t *annotate.Type, at, v jen.Code, leafOnly bool) (j
 //	ipcimpl.ReadTextArray(from, dst[:])
 //	ipcimpl.ReadStructList[Point_List](from, dst, ReadPoint)
 //
-// With leafOnly, only for a list that listHelperWrite calls a leaf.
-func (w *fn) listHelperRead(t *annotate.Type, from, dst jen.Code, leafOnly bool) (jen.Code, bool) {
-	if t.Kind != annotate.KindList || t.Hook != nil {
+// A use site calls it directly (direct) only for a slice.
+func (w *fn) listHelperRead(t *annotate.Type, from, dst jen.Code, direct bool) (jen.Code, bool) {
+	if t.Kind != annotate.KindList || t.Hook != nil || (direct && t.Len > 0) {
 		return nil, false
 	}
 	family := w.listHelper(t, false)
-	if family == "" || (leafOnly && !leafFamily(t, family)) {
+	if family == "" {
 		return nil, false
 	}
 	name := jen.Qual(ipcimplPath, "Read"+family+"List")
@@ -694,7 +721,7 @@ func (w *fn) listHelperRead(t *annotate.Type, from, dst jen.Code, leafOnly bool)
 		args = append(args, jen.Id("read"+w.g.wireTypeName(t.Elem)))
 	case "Box":
 		name = name.Types(w.typedList(t))
-		args = append(args, jen.Id("read"+w.g.wireTypeName(t)+"Elem"))
+		args = append(args, jen.Id("read"+w.g.partsName(t)+"Elem"))
 	}
 	return name.Call(args...), true
 }
@@ -706,12 +733,11 @@ func (w *fn) listHelperRead(t *annotate.Type, from, dst jen.Code, leafOnly bool)
 //	ipcimpl.ReadOptionalStruct(from, dst, ReadBlockRef)
 //	ipcimpl.ReadOptional(from, dst, ipcimpl.ReadText)
 //	ipcimpl.ReadOptional(from, dst, readInt32List)
-func (w *fn) optionalHelperRead(t *annotate.Type) (jen.Code, bool) {
-	if needsDepth(w.g, t) {
+func (w *fn) optionalHelperRead(t *annotate.Type, from, dst jen.Code) (jen.Code, bool) {
+	if t.Kind != annotate.KindOptional || t.Hook != nil || needsDepth(w.g, t) {
 		return nil, false
 	}
 	e := t.Elem
-	from, dst := jen.Id("from"), jen.Id("dst")
 	switch shapeOf(e) {
 	case shapeStruct:
 		return jen.Qual(ipcimplPath, "ReadOptionalStruct").Call(from, dst, w.structReader(e)), true
@@ -727,15 +753,21 @@ func (w *fn) optionalHelperRead(t *annotate.Type) (jen.Code, bool) {
 	return nil, false
 }
 
-// leafFamily reports whether the list type t, converted by the helpers of
-// family, is a leaf: a slice whose elements the helper converts itself,
-// for which use sites call the helper directly.
-func leafFamily(t *annotate.Type, family string) bool {
-	switch family {
-	case "Scalar", "Enum", "Bool", "Text", "Data":
-		return t.Len == 0
-	}
-	return false
+// mapHelperWrite renders the call of ipcimpl.WriteMap that writes v, of
+// the map type t, at at:
+//
+//	ipcimpl.WriteMap(at, NewTextInt64Entry_List, v, cmp.Compare, writeStringInt64MapEntry)
+func (w *fn) mapHelperWrite(t *annotate.Type, at, v jen.Code) jen.Code {
+	return jen.Qual(ipcimplPath, "WriteMap").Call(at, w.newList(t), v, w.compare(t.Key), jen.Id("write"+w.g.partsName(t)+"Entry"))
+}
+
+// mapHelperRead renders the call of ipcimpl.ReadMap that reads the map
+// type t from from into dst, for a map whose reader counts no nesting
+// levels:
+//
+//	ipcimpl.ReadMap[TextInt64Entry_List](from, dst, readStringInt64MapEntry)
+func (w *fn) mapHelperRead(t *annotate.Type, from, dst jen.Code) jen.Code {
+	return jen.Qual(ipcimplPath, "ReadMap").Types(w.typedList(t)).Call(from, dst, jen.Id("read"+w.g.partsName(t)+"Entry"))
 }
 
 // structReader renders the function that reads a struct of the bindings
@@ -772,9 +804,8 @@ func (w *fn) mapRead(t *annotate.Type) (string, []step) {
 	if !needsDepth(w.g, t) {
 		// return ipcimpl.ReadMap[TextInt64Entry_List](from, dst, readStringInt64MapEntry)
 		return "reads the entries of the list from points to into a new map in *dst; a null pointer\n" +
-				"leaves *dst as it was, and a key that comes twice is an error.", []step{checked(
-				jen.Qual(ipcimplPath, "ReadMap").Types(w.typedList(t)).Call(jen.Id("from"), jen.Id("dst"), jen.Id("read"+w.g.wireTypeName(t)+"Entry")),
-				unwrapped)}
+				"leaves *dst as it was, and a key that comes twice is an error.",
+			[]step{checked(w.mapHelperRead(t, jen.Id("from"), jen.Id("dst")), unwrapped)}
 	}
 	kf, vf := entry.Fields[0], entry.Fields[1]
 	l, n, m, i := w.sc.name("l"), w.sc.name("n"), w.sc.name("m"), w.sc.name("i")

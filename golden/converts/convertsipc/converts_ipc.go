@@ -178,7 +178,7 @@ func writeWallet_double_Params(p Wallet_double_Params, a converts.Amount, labels
 	if aWire, err := p.NewA(); fields.Check("a", err) {
 		fields.Check("a", writeAmount(aWire, &a))
 	}
-	fields.Check("labels", writeLabelList(ipcimpl.Field(p, 1), labels))
+	fields.Check("labels", ipcimpl.WritePointerList(ipcimpl.Field(p, 1), capnp.NewTextList, labels, writeLabel))
 	fields.Check("maybe", writeOptionalAmount(ipcimpl.Field(p, 2), maybe))
 	return fields.Err()
 }
@@ -189,8 +189,8 @@ func readWallet_double_Params(p Wallet_double_Params, a *converts.Amount, labels
 	if aWire, err := p.A(); fields.Check("a", err) {
 		fields.Check("a", readAmount(aWire, a))
 	}
-	fields.Check("labels", readLabelList(ipcimpl.Field(p, 1), labels))
-	fields.Check("maybe", readOptionalAmount(ipcimpl.Field(p, 2), maybe))
+	fields.Check("labels", ipcimpl.ReadPointerList[capnp.TextList](ipcimpl.Field(p, 1), labels, readLabel))
+	fields.Check("maybe", ipcimpl.ReadOptionalStruct(ipcimpl.Field(p, 2), maybe, readAmount))
 	return fields.Err()
 }
 
@@ -200,7 +200,7 @@ func writeWallet_double_Results(p Wallet_double_Results, result converts.Amount,
 	if resultWire, err := p.NewResult(); fields.Check("result", err) {
 		fields.Check("result", writeAmount(resultWire, &result))
 	}
-	fields.Check("result1", writeLabelList(ipcimpl.Field(p, 1), result1))
+	fields.Check("result1", ipcimpl.WritePointerList(ipcimpl.Field(p, 1), capnp.NewTextList, result1, writeLabel))
 	fields.Check("result2", writeOptionalAmount(ipcimpl.Field(p, 2), result2))
 	return fields.Err()
 }
@@ -211,8 +211,8 @@ func readWallet_double_Results(p Wallet_double_Results, result *converts.Amount,
 	if resultWire, err := p.Result(); fields.Check("result", err) {
 		fields.Check("result", readAmount(resultWire, result))
 	}
-	fields.Check("result1", readLabelList(ipcimpl.Field(p, 1), result1))
-	fields.Check("result2", readOptionalAmount(ipcimpl.Field(p, 2), result2))
+	fields.Check("result1", ipcimpl.ReadPointerList[capnp.TextList](ipcimpl.Field(p, 1), result1, readLabel))
+	fields.Check("result2", ipcimpl.ReadOptionalStruct(ipcimpl.Field(p, 2), result2, readAmount))
 	return fields.Err()
 }
 
@@ -251,33 +251,6 @@ func readAmount(s AmountWire, dst *converts.Amount) error {
 	return nil
 }
 
-// writeLabelList points at at a new list holding v; a nil v leaves at null.
-func writeLabelList(at ipcimpl.Pointer, v []converts.Label) error {
-	return ipcimpl.WritePointerList(at, capnp.NewTextList, v, writeLabel)
-}
-
-// readLabelList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readLabelList(from ipcimpl.Pointer, dst *[]converts.Label) error {
-	return ipcimpl.ReadPointerList[capnp.TextList](from, dst, readLabel)
-}
-
-// writeOptionalAmount writes *v at at; a nil v leaves at null.
-func writeOptionalAmount(at ipcimpl.Pointer, v *converts.Amount) error {
-	if v == nil {
-		return nil
-	}
-	s, err := ipcimpl.NewStruct(at, NewAmountWire)
-	if err != nil {
-		return err
-	}
-	return writeAmount(s, v)
-}
-
-// readOptionalAmount sets *dst to a new value read from from; a null pointer leaves *dst as it was.
-func readOptionalAmount(from ipcimpl.Pointer, dst **converts.Amount) error {
-	return ipcimpl.ReadOptionalStruct(from, dst, readAmount)
-}
-
 // writeLabel converts v with converts.LabelText and writes it at at.
 func writeLabel(at ipcimpl.Pointer, v converts.Label) error {
 	wire, err := converts.LabelText(v)
@@ -299,4 +272,21 @@ func readLabel(from ipcimpl.Pointer, dst *converts.Label) error {
 	}
 	*dst = value
 	return nil
+}
+
+// writeOptionalAmount writes *v at at; a nil v leaves at null.
+func writeOptionalAmount(at ipcimpl.Pointer, v *converts.Amount) error {
+	if v == nil {
+		return nil
+	}
+	s, err := ipcimpl.NewStruct(at, NewAmountWire)
+	if err != nil {
+		return err
+	}
+	return writeAmount(s, v)
+}
+
+// readOptionalAmount sets *dst to a new value read from from; a null pointer leaves *dst as it was.
+func readOptionalAmount(from ipcimpl.Pointer, dst **converts.Amount) error {
+	return ipcimpl.ReadOptionalStruct(from, dst, readAmount)
 }

@@ -210,7 +210,7 @@ func (c *CalculatorClient) Solve(ctx context.Context, eqn string, precision int3
 		return writeCalculator_solve_Params(Calculator_solve_Params(p), eqn, precision)
 	}, func(r capnp.Struct) error {
 		if Calculator_solve_Results(r).HasResultFlag() {
-			if err := readOptionalAnswer(ipcimpl.Field(r, 0), &result); err != nil {
+			if err := ipcimpl.ReadOptionalStruct(ipcimpl.Field(r, 0), &result, ReadAnswer); err != nil {
 				return ipc.InField("result", err)
 			}
 		}
@@ -666,7 +666,7 @@ func ReadAnswer(s Answer, v *dialect.Answer) error {
 	v.Value = s.Value()
 	v.Error = ipcimpl.Optional(s.HasError(), s.Error())
 	if s.HasDetailFlag() {
-		if err := readOptionalDetail(ipcimpl.Field(s, 0), &v.Detail); err != nil {
+		if err := ipcimpl.ReadOptionalStruct(ipcimpl.Field(s, 0), &v.Detail, ReadDetail); err != nil {
 			return ipc.InField("Detail", err)
 		}
 	}

@@ -298,21 +298,21 @@ func WriteValues(s Values, v *enums.Values) error {
 	s.SetSize(Size(v.Size))
 	fields.Check("Colors", ipcimpl.WriteEnumList(ipcimpl.Field(s, 0), NewColor_List, v.Colors))
 	fields.Check("Sizes", ipcimpl.WriteScalarList(ipcimpl.Field(s, 1), NewSize_List, v.Sizes))
-	fields.Check("ByColor", writeColorStringMap(ipcimpl.Field(s, 2), v.ByColor))
-	fields.Check("Named", writeStringColorMap(ipcimpl.Field(s, 3), v.Named))
+	fields.Check("ByColor", ipcimpl.WriteMap(ipcimpl.Field(s, 2), NewColorTextEntry_List, v.ByColor, cmp.Compare, writeColorStringMapEntry))
+	fields.Check("Named", ipcimpl.WriteMap(ipcimpl.Field(s, 3), NewTextColorEntry_List, v.Named, cmp.Compare, writeStringColorMapEntry))
 	if v.Maybe != nil {
 		if maybeWire, err := ipc.EnumValue(*v.Maybe); fields.Check("Maybe", err) {
 			s.SetMaybe(Color(maybeWire))
 			s.SetHasMaybe(true)
 		}
 	}
-	fields.Check("Maybes", writeOptionalSizeList(ipcimpl.Field(s, 4), v.Maybes))
+	fields.Check("Maybes", ipcimpl.WriteBoxList(ipcimpl.Field(s, 4), NewOptionalSize_List, v.Maybes, writeOptionalSizeListElem))
 	if v.MaybeS != nil {
 		s.SetMaybeS(Size(*v.MaybeS))
 		s.SetHasMaybeS(true)
 	}
-	fields.Check("SizesBy", writeStringOptionalSizeMap(ipcimpl.Field(s, 5), v.SizesBy))
-	fields.Check("ColorBy", writeSizeOptionalColorMap(ipcimpl.Field(s, 6), v.ColorBy))
+	fields.Check("SizesBy", ipcimpl.WriteMap(ipcimpl.Field(s, 5), NewTextOptionalSizeEntry_List, v.SizesBy, cmp.Compare, writeStringOptionalSizeMapEntry))
+	fields.Check("ColorBy", ipcimpl.WriteMap(ipcimpl.Field(s, 6), NewSizeOptionalColorEntry_List, v.ColorBy, cmp.Compare, writeSizeOptionalColorMapEntry))
 	return fields.Err()
 }
 
@@ -325,10 +325,10 @@ func ReadValues(s Values, v *enums.Values) error {
 	}
 	fields.Check("Colors", ipcimpl.ReadScalarList[Color_List](ipcimpl.Field(s, 0), &v.Colors))
 	fields.Check("Sizes", ipcimpl.ReadEnumList[Size_List](ipcimpl.Field(s, 1), &v.Sizes))
-	fields.Check("ByColor", readColorStringMap(ipcimpl.Field(s, 2), &v.ByColor))
-	fields.Check("Named", readStringColorMap(ipcimpl.Field(s, 3), &v.Named))
+	fields.Check("ByColor", ipcimpl.ReadMap[ColorTextEntry_List](ipcimpl.Field(s, 2), &v.ByColor, readColorStringMapEntry))
+	fields.Check("Named", ipcimpl.ReadMap[TextColorEntry_List](ipcimpl.Field(s, 3), &v.Named, readStringColorMapEntry))
 	v.Maybe = ipcimpl.Optional(s.HasMaybe(), enums.Color(s.Maybe()))
-	fields.Check("Maybes", readOptionalSizeList(ipcimpl.Field(s, 4), &v.Maybes))
+	fields.Check("Maybes", ipcimpl.ReadBoxList[OptionalSize_List](ipcimpl.Field(s, 4), &v.Maybes, readOptionalSizeListElem))
 	if s.HasMaybeS() {
 		maybeS := new(enums.Size)
 		if maybeSWire, err := ipc.EnumFromWire[enums.Size](s.MaybeS()); fields.Check("MaybeS", err) {
@@ -336,20 +336,9 @@ func ReadValues(s Values, v *enums.Values) error {
 			v.MaybeS = maybeS
 		}
 	}
-	fields.Check("SizesBy", readStringOptionalSizeMap(ipcimpl.Field(s, 5), &v.SizesBy))
-	fields.Check("ColorBy", readSizeOptionalColorMap(ipcimpl.Field(s, 6), &v.ColorBy))
+	fields.Check("SizesBy", ipcimpl.ReadMap[TextOptionalSizeEntry_List](ipcimpl.Field(s, 5), &v.SizesBy, readStringOptionalSizeMapEntry))
+	fields.Check("ColorBy", ipcimpl.ReadMap[SizeOptionalColorEntry_List](ipcimpl.Field(s, 6), &v.ColorBy, readSizeOptionalColorMapEntry))
 	return fields.Err()
-}
-
-// writeColorStringMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeColorStringMap(at ipcimpl.Pointer, v map[enums.Color]string) error {
-	return ipcimpl.WriteMap(at, NewColorTextEntry_List, v, cmp.Compare, writeColorStringMapEntry)
-}
-
-// readColorStringMap reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readColorStringMap(from ipcimpl.Pointer, dst *map[enums.Color]string) error {
-	return ipcimpl.ReadMap[ColorTextEntry_List](from, dst, readColorStringMapEntry)
 }
 
 // writeColorStringMapEntry writes key and value into entry.
@@ -367,17 +356,6 @@ func readColorStringMapEntry(entry ColorTextEntry) (key enums.Color, value strin
 	key = enums.Color(entry.Key())
 	err = ipcimpl.ReadText(ipcimpl.Field(entry, 0), &value)
 	return key, value, err
-}
-
-// writeStringColorMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeStringColorMap(at ipcimpl.Pointer, v map[string]enums.Color) error {
-	return ipcimpl.WriteMap(at, NewTextColorEntry_List, v, cmp.Compare, writeStringColorMapEntry)
-}
-
-// readStringColorMap reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readStringColorMap(from ipcimpl.Pointer, dst *map[string]enums.Color) error {
-	return ipcimpl.ReadMap[TextColorEntry_List](from, dst, readStringColorMapEntry)
 }
 
 // writeStringColorMapEntry writes key and value into entry.
@@ -402,16 +380,6 @@ func readStringColorMapEntry(entry TextColorEntry) (key string, value enums.Colo
 	return key, value, nil
 }
 
-// writeOptionalSizeList points at at a new list holding v; a nil v leaves at null.
-func writeOptionalSizeList(at ipcimpl.Pointer, v []*enums.Size) error {
-	return ipcimpl.WriteBoxList(at, NewOptionalSize_List, v, writeOptionalSizeListElem)
-}
-
-// readOptionalSizeList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readOptionalSizeList(from ipcimpl.Pointer, dst *[]*enums.Size) error {
-	return ipcimpl.ReadBoxList[OptionalSize_List](from, dst, readOptionalSizeListElem)
-}
-
 // writeOptionalSizeListElem writes v into box; nil leaves box empty.
 func writeOptionalSizeListElem(box OptionalSize, v *enums.Size) error {
 	if v != nil {
@@ -433,17 +401,6 @@ func readOptionalSizeListElem(box OptionalSize) (v *enums.Size, err error) {
 		v = value
 	}
 	return v, nil
-}
-
-// writeStringOptionalSizeMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeStringOptionalSizeMap(at ipcimpl.Pointer, v map[string]*enums.Size) error {
-	return ipcimpl.WriteMap(at, NewTextOptionalSizeEntry_List, v, cmp.Compare, writeStringOptionalSizeMapEntry)
-}
-
-// readStringOptionalSizeMap reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readStringOptionalSizeMap(from ipcimpl.Pointer, dst *map[string]*enums.Size) error {
-	return ipcimpl.ReadMap[TextOptionalSizeEntry_List](from, dst, readStringOptionalSizeMapEntry)
 }
 
 // writeStringOptionalSizeMapEntry writes key and value into entry.
@@ -473,17 +430,6 @@ func readStringOptionalSizeMapEntry(entry TextOptionalSizeEntry) (key string, va
 		value = value1
 	}
 	return key, value, nil
-}
-
-// writeSizeOptionalColorMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeSizeOptionalColorMap(at ipcimpl.Pointer, v map[enums.Size]*enums.Color) error {
-	return ipcimpl.WriteMap(at, NewSizeOptionalColorEntry_List, v, cmp.Compare, writeSizeOptionalColorMapEntry)
-}
-
-// readSizeOptionalColorMap reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readSizeOptionalColorMap(from ipcimpl.Pointer, dst *map[enums.Size]*enums.Color) error {
-	return ipcimpl.ReadMap[SizeOptionalColorEntry_List](from, dst, readSizeOptionalColorMapEntry)
 }
 
 // writeSizeOptionalColorMapEntry writes key and value into entry.

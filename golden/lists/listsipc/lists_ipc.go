@@ -81,7 +81,7 @@ func (c *ListsClient) Echo(ctx context.Context, v lists.Values) (result lists.Va
 // Sum returns the sum of every element of m.
 func (c *ListsClient) Sum(ctx context.Context, m [][]int32) (result int64, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodListsSum, func(p capnp.Struct) error {
-		return ipc.InField("m", writeInt32ListList(ipcimpl.Field(p, 0), m))
+		return ipc.InField("m", ipcimpl.WritePointerList(ipcimpl.Field(p, 0), capnp.NewPointerList, m, writeInt32List))
 	}, func(r capnp.Struct) error {
 		result = Lists_sum_Results(r).Result()
 		return nil
@@ -158,7 +158,7 @@ func (s listsServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err er
 func (s listsServer) serveSum(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodListsSum, &err)
 	var m [][]int32
-	if err := readInt32ListList(ipcimpl.Field(call.Params(), 0), &m); err != nil {
+	if err := ipcimpl.ReadPointerList[capnp.PointerList](ipcimpl.Field(call.Params(), 0), &m, readInt32List); err != nil {
 		return ipcimpl.ParamsError(&methodListsSum, ipc.InField("m", err))
 	}
 	result, err := s.impl.Sum(ctx, m)
@@ -306,22 +306,22 @@ func WriteValues(s Values, v *lists.Values) error {
 	fields.Check("Durations", ipcimpl.WriteScalarList(ipcimpl.Field(s, 6), capnp.NewInt64List, v.Durations))
 	fields.Check("Strings", ipcimpl.WriteTextList(ipcimpl.Field(s, 7), v.Strings))
 	fields.Check("Bytes", ipcimpl.WriteDataList(ipcimpl.Field(s, 8), v.Bytes))
-	fields.Check("Hashes", writeBytes32List(ipcimpl.Field(s, 9), v.Hashes))
-	fields.Check("Nested", writeInt32ListList(ipcimpl.Field(s, 10), v.Nested))
-	fields.Check("Deep", writeStringListListList(ipcimpl.Field(s, 11), v.Deep))
-	fields.Check("Matrix", writeMatrix(ipcimpl.Field(s, 12), v.Matrix))
-	fields.Check("Points", writePointList(ipcimpl.Field(s, 13), v.Points))
+	fields.Check("Hashes", ipcimpl.WritePointerList(ipcimpl.Field(s, 9), capnp.NewDataList, v.Hashes, writeBytes32))
+	fields.Check("Nested", ipcimpl.WritePointerList(ipcimpl.Field(s, 10), capnp.NewPointerList, v.Nested, writeInt32List))
+	fields.Check("Deep", ipcimpl.WritePointerList(ipcimpl.Field(s, 11), capnp.NewPointerList, v.Deep, writeStringListList))
+	fields.Check("Matrix", ipcimpl.WritePointerList(ipcimpl.Field(s, 12), capnp.NewPointerList, v.Matrix, writeInt32List))
+	fields.Check("Points", ipcimpl.WriteStructList(ipcimpl.Field(s, 13), NewPoint_List, v.Points, WritePoint))
 	fields.Check("Ports", writeUint16Array4(ipcimpl.Field(s, 14), v.Ports))
 	fields.Check("Named", writePorts(ipcimpl.Field(s, 15), v.Named))
 	fields.Check("Grid", writeInt32Array3Array2(ipcimpl.Field(s, 16), v.Grid))
-	fields.Check("PortLists", writeUint16Array4List(ipcimpl.Field(s, 17), v.PortLists))
+	fields.Check("PortLists", ipcimpl.WritePointerList(ipcimpl.Field(s, 17), capnp.NewPointerList, v.PortLists, writeUint16Array4))
 	fields.Check("Arrays", writePointArray3(ipcimpl.Field(s, 18), v.Arrays))
 	fields.Check("Bytes3", writeBytesArray3(ipcimpl.Field(s, 19), v.Bytes3))
-	fields.Check("MaybeInts", writeOptionalInt32List(ipcimpl.Field(s, 20), v.MaybeInts))
-	fields.Check("MaybeStrings", writeOptionalStringList(ipcimpl.Field(s, 21), v.MaybeStrings))
-	fields.Check("MaybePoints", writeOptionalPointList(ipcimpl.Field(s, 22), v.MaybePoints))
+	fields.Check("MaybeInts", ipcimpl.WriteBoxList(ipcimpl.Field(s, 20), NewOptionalInt32_List, v.MaybeInts, writeOptionalInt32ListElem))
+	fields.Check("MaybeStrings", ipcimpl.WriteBoxList(ipcimpl.Field(s, 21), NewOptionalText_List, v.MaybeStrings, writeOptionalStringListElem))
+	fields.Check("MaybePoints", ipcimpl.WriteBoxList(ipcimpl.Field(s, 22), NewOptionalPoint_List, v.MaybePoints, writeOptionalPointListElem))
 	fields.Check("MaybePair", writeOptionalUint8Array2(ipcimpl.Field(s, 23), v.MaybePair))
-	fields.Check("MaybeMatrix", writeOptionalFloat64ListList(ipcimpl.Field(s, 24), v.MaybeMatrix))
+	fields.Check("MaybeMatrix", ipcimpl.WritePointerList(ipcimpl.Field(s, 24), capnp.NewPointerList, v.MaybeMatrix, writeOptionalFloat64List))
 	return fields.Err()
 }
 
@@ -337,73 +337,53 @@ func ReadValues(s Values, v *lists.Values) error {
 	fields.Check("Durations", ipcimpl.ReadScalarList[capnp.Int64List](ipcimpl.Field(s, 6), &v.Durations))
 	fields.Check("Strings", ipcimpl.ReadTextList(ipcimpl.Field(s, 7), &v.Strings))
 	fields.Check("Bytes", ipcimpl.ReadDataList(ipcimpl.Field(s, 8), &v.Bytes))
-	fields.Check("Hashes", readBytes32List(ipcimpl.Field(s, 9), &v.Hashes))
-	fields.Check("Nested", readInt32ListList(ipcimpl.Field(s, 10), &v.Nested))
-	fields.Check("Deep", readStringListListList(ipcimpl.Field(s, 11), &v.Deep))
-	fields.Check("Matrix", readMatrix(ipcimpl.Field(s, 12), &v.Matrix))
-	fields.Check("Points", readPointList(ipcimpl.Field(s, 13), &v.Points))
+	fields.Check("Hashes", ipcimpl.ReadPointerList[capnp.DataList](ipcimpl.Field(s, 9), &v.Hashes, readBytes32))
+	fields.Check("Nested", ipcimpl.ReadPointerList[capnp.PointerList](ipcimpl.Field(s, 10), &v.Nested, readInt32List))
+	fields.Check("Deep", ipcimpl.ReadPointerList[capnp.PointerList](ipcimpl.Field(s, 11), &v.Deep, readStringListList))
+	fields.Check("Matrix", ipcimpl.ReadPointerList[capnp.PointerList](ipcimpl.Field(s, 12), &v.Matrix, readInt32List))
+	fields.Check("Points", ipcimpl.ReadStructList[Point_List](ipcimpl.Field(s, 13), &v.Points, ReadPoint))
 	fields.Check("Ports", readUint16Array4(ipcimpl.Field(s, 14), &v.Ports))
 	fields.Check("Named", readPorts(ipcimpl.Field(s, 15), &v.Named))
 	fields.Check("Grid", readInt32Array3Array2(ipcimpl.Field(s, 16), &v.Grid))
-	fields.Check("PortLists", readUint16Array4List(ipcimpl.Field(s, 17), &v.PortLists))
+	fields.Check("PortLists", ipcimpl.ReadPointerList[capnp.PointerList](ipcimpl.Field(s, 17), &v.PortLists, readUint16Array4))
 	fields.Check("Arrays", readPointArray3(ipcimpl.Field(s, 18), &v.Arrays))
 	fields.Check("Bytes3", readBytesArray3(ipcimpl.Field(s, 19), &v.Bytes3))
-	fields.Check("MaybeInts", readOptionalInt32List(ipcimpl.Field(s, 20), &v.MaybeInts))
-	fields.Check("MaybeStrings", readOptionalStringList(ipcimpl.Field(s, 21), &v.MaybeStrings))
-	fields.Check("MaybePoints", readOptionalPointList(ipcimpl.Field(s, 22), &v.MaybePoints))
+	fields.Check("MaybeInts", ipcimpl.ReadBoxList[OptionalInt32_List](ipcimpl.Field(s, 20), &v.MaybeInts, readOptionalInt32ListElem))
+	fields.Check("MaybeStrings", ipcimpl.ReadBoxList[OptionalText_List](ipcimpl.Field(s, 21), &v.MaybeStrings, readOptionalStringListElem))
+	fields.Check("MaybePoints", ipcimpl.ReadBoxList[OptionalPoint_List](ipcimpl.Field(s, 22), &v.MaybePoints, readOptionalPointListElem))
 	fields.Check("MaybePair", readOptionalUint8Array2(ipcimpl.Field(s, 23), &v.MaybePair))
-	fields.Check("MaybeMatrix", readOptionalFloat64ListList(ipcimpl.Field(s, 24), &v.MaybeMatrix))
+	fields.Check("MaybeMatrix", ipcimpl.ReadPointerList[capnp.PointerList](ipcimpl.Field(s, 24), &v.MaybeMatrix, readOptionalFloat64List))
 	return fields.Err()
 }
 
-// writeInt32ListList points at at a new list holding v; a nil v leaves at null.
-func writeInt32ListList(at ipcimpl.Pointer, v [][]int32) error {
-	return ipcimpl.WritePointerList(at, capnp.NewPointerList, v, writeInt32List)
+// writeInt32List points at at a new list holding v; a nil v leaves at null.
+func writeInt32List(at ipcimpl.Pointer, v []int32) error {
+	return ipcimpl.WriteScalarList(at, capnp.NewInt32List, v)
 }
 
-// readInt32ListList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readInt32ListList(from ipcimpl.Pointer, dst *[][]int32) error {
-	return ipcimpl.ReadPointerList[capnp.PointerList](from, dst, readInt32List)
+// readInt32List reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readInt32List(from ipcimpl.Pointer, dst *[]int32) error {
+	return ipcimpl.ReadScalarList[capnp.Int32List](from, dst)
 }
 
-// writeBytes32List points at at a new list holding v; a nil v leaves at null.
-func writeBytes32List(at ipcimpl.Pointer, v [][32]byte) error {
-	return ipcimpl.WritePointerList(at, capnp.NewDataList, v, writeBytes32)
+// writeBytes32 points at at a new Data holding v.
+func writeBytes32(at ipcimpl.Pointer, v [32]byte) error {
+	return at.SetData(v[:])
 }
 
-// readBytes32List reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readBytes32List(from ipcimpl.Pointer, dst *[][32]byte) error {
-	return ipcimpl.ReadPointerList[capnp.DataList](from, dst, readBytes32)
+// readBytes32 reads the Data from points to, which must hold 32 bytes, into *dst.
+func readBytes32(from ipcimpl.Pointer, dst *[32]byte) error {
+	return ipcimpl.ReadByteArray(from, dst[:])
 }
 
-// writeStringListListList points at at a new list holding v; a nil v leaves at null.
-func writeStringListListList(at ipcimpl.Pointer, v [][][]string) error {
-	return ipcimpl.WritePointerList(at, capnp.NewPointerList, v, writeStringListList)
+// writeStringListList points at at a new list holding v; a nil v leaves at null.
+func writeStringListList(at ipcimpl.Pointer, v [][]string) error {
+	return ipcimpl.WritePointerList(at, capnp.NewPointerList, v, writeStringList)
 }
 
-// readStringListListList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readStringListListList(from ipcimpl.Pointer, dst *[][][]string) error {
-	return ipcimpl.ReadPointerList[capnp.PointerList](from, dst, readStringListList)
-}
-
-// writeMatrix points at at a new list holding v; a nil v leaves at null.
-func writeMatrix(at ipcimpl.Pointer, v lists.Matrix) error {
-	return ipcimpl.WritePointerList(at, capnp.NewPointerList, v, writeInt32List)
-}
-
-// readMatrix reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readMatrix(from ipcimpl.Pointer, dst *lists.Matrix) error {
-	return ipcimpl.ReadPointerList[capnp.PointerList](from, dst, readInt32List)
-}
-
-// writePointList points at at a new list holding v; a nil v leaves at null.
-func writePointList(at ipcimpl.Pointer, v []lists.Point) error {
-	return ipcimpl.WriteStructList(at, NewPoint_List, v, WritePoint)
-}
-
-// readPointList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readPointList(from ipcimpl.Pointer, dst *[]lists.Point) error {
-	return ipcimpl.ReadStructList[Point_List](from, dst, ReadPoint)
+// readStringListList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readStringListList(from ipcimpl.Pointer, dst *[][]string) error {
+	return ipcimpl.ReadPointerList[capnp.PointerList](from, dst, readStringList)
 }
 
 // writeUint16Array4 points at at a new list holding the 4 elements of v.
@@ -457,16 +437,6 @@ func readInt32Array3Array2(from ipcimpl.Pointer, dst *[2][3]int32) error {
 	return nil
 }
 
-// writeUint16Array4List points at at a new list holding v; a nil v leaves at null.
-func writeUint16Array4List(at ipcimpl.Pointer, v [][4]uint16) error {
-	return ipcimpl.WritePointerList(at, capnp.NewPointerList, v, writeUint16Array4)
-}
-
-// readUint16Array4List reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readUint16Array4List(from ipcimpl.Pointer, dst *[][4]uint16) error {
-	return ipcimpl.ReadPointerList[capnp.PointerList](from, dst, readUint16Array4)
-}
-
 // writePointArray3 points at at a new list holding the 3 elements of v.
 func writePointArray3(at ipcimpl.Pointer, v [3]lists.Point) error {
 	l, err := ipcimpl.NewList(at, NewPoint_List, 3)
@@ -508,16 +478,6 @@ func readBytesArray3(from ipcimpl.Pointer, dst *[3][]byte) error {
 	return ipcimpl.ReadDataArray(from, dst[:])
 }
 
-// writeOptionalInt32List points at at a new list holding v; a nil v leaves at null.
-func writeOptionalInt32List(at ipcimpl.Pointer, v []*int32) error {
-	return ipcimpl.WriteBoxList(at, NewOptionalInt32_List, v, writeOptionalInt32ListElem)
-}
-
-// readOptionalInt32List reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readOptionalInt32List(from ipcimpl.Pointer, dst *[]*int32) error {
-	return ipcimpl.ReadBoxList[OptionalInt32_List](from, dst, readOptionalInt32ListElem)
-}
-
 // writeOptionalInt32ListElem writes v into box; nil leaves box empty.
 func writeOptionalInt32ListElem(box OptionalInt32, v *int32) error {
 	if v != nil {
@@ -533,16 +493,6 @@ func readOptionalInt32ListElem(box OptionalInt32) (v *int32, err error) {
 	return v, nil
 }
 
-// writeOptionalStringList points at at a new list holding v; a nil v leaves at null.
-func writeOptionalStringList(at ipcimpl.Pointer, v []*string) error {
-	return ipcimpl.WriteBoxList(at, NewOptionalText_List, v, writeOptionalStringListElem)
-}
-
-// readOptionalStringList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readOptionalStringList(from ipcimpl.Pointer, dst *[]*string) error {
-	return ipcimpl.ReadBoxList[OptionalText_List](from, dst, readOptionalStringListElem)
-}
-
 // writeOptionalStringListElem writes v into box; nil leaves box empty.
 func writeOptionalStringListElem(box OptionalText, v *string) error {
 	return writeOptionalString(ipcimpl.Field(box, 0), v)
@@ -550,18 +500,8 @@ func writeOptionalStringListElem(box OptionalText, v *string) error {
 
 // readOptionalStringListElem reads the value of box: nil when it is empty.
 func readOptionalStringListElem(box OptionalText) (v *string, err error) {
-	err = readOptionalString(ipcimpl.Field(box, 0), &v)
+	err = ipcimpl.ReadOptional(ipcimpl.Field(box, 0), &v, ipcimpl.ReadText)
 	return v, err
-}
-
-// writeOptionalPointList points at at a new list holding v; a nil v leaves at null.
-func writeOptionalPointList(at ipcimpl.Pointer, v []*lists.Point) error {
-	return ipcimpl.WriteBoxList(at, NewOptionalPoint_List, v, writeOptionalPointListElem)
-}
-
-// readOptionalPointList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readOptionalPointList(from ipcimpl.Pointer, dst *[]*lists.Point) error {
-	return ipcimpl.ReadBoxList[OptionalPoint_List](from, dst, readOptionalPointListElem)
 }
 
 // writeOptionalPointListElem writes v into box; nil leaves box empty.
@@ -571,7 +511,7 @@ func writeOptionalPointListElem(box OptionalPoint, v *lists.Point) error {
 
 // readOptionalPointListElem reads the value of box: nil when it is empty.
 func readOptionalPointListElem(box OptionalPoint) (v *lists.Point, err error) {
-	err = readOptionalPoint(ipcimpl.Field(box, 0), &v)
+	err = ipcimpl.ReadOptionalStruct(ipcimpl.Field(box, 0), &v, ReadPoint)
 	return v, err
 }
 
@@ -607,44 +547,24 @@ func readOptionalUint8Array2(from ipcimpl.Pointer, dst *[2]*uint8) error {
 	return nil
 }
 
-// writeOptionalFloat64ListList points at at a new list holding v; a nil v leaves at null.
-func writeOptionalFloat64ListList(at ipcimpl.Pointer, v [][]*float64) error {
-	return ipcimpl.WritePointerList(at, capnp.NewPointerList, v, writeOptionalFloat64List)
+// writeOptionalFloat64List points at at a new list holding v; a nil v leaves at null.
+func writeOptionalFloat64List(at ipcimpl.Pointer, v []*float64) error {
+	return ipcimpl.WriteBoxList(at, NewOptionalFloat64_List, v, writeOptionalFloat64ListElem)
 }
 
-// readOptionalFloat64ListList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readOptionalFloat64ListList(from ipcimpl.Pointer, dst *[][]*float64) error {
-	return ipcimpl.ReadPointerList[capnp.PointerList](from, dst, readOptionalFloat64List)
+// readOptionalFloat64List reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readOptionalFloat64List(from ipcimpl.Pointer, dst *[]*float64) error {
+	return ipcimpl.ReadBoxList[OptionalFloat64_List](from, dst, readOptionalFloat64ListElem)
 }
 
-// writeInt32List points at at a new list holding v; a nil v leaves at null.
-func writeInt32List(at ipcimpl.Pointer, v []int32) error {
-	return ipcimpl.WriteScalarList(at, capnp.NewInt32List, v)
+// writeStringList points at at a new list holding v; a nil v leaves at null.
+func writeStringList(at ipcimpl.Pointer, v []string) error {
+	return ipcimpl.WriteTextList(at, v)
 }
 
-// readInt32List reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readInt32List(from ipcimpl.Pointer, dst *[]int32) error {
-	return ipcimpl.ReadScalarList[capnp.Int32List](from, dst)
-}
-
-// writeBytes32 points at at a new Data holding v.
-func writeBytes32(at ipcimpl.Pointer, v [32]byte) error {
-	return at.SetData(v[:])
-}
-
-// readBytes32 reads the Data from points to, which must hold 32 bytes, into *dst.
-func readBytes32(from ipcimpl.Pointer, dst *[32]byte) error {
-	return ipcimpl.ReadByteArray(from, dst[:])
-}
-
-// writeStringListList points at at a new list holding v; a nil v leaves at null.
-func writeStringListList(at ipcimpl.Pointer, v [][]string) error {
-	return ipcimpl.WritePointerList(at, capnp.NewPointerList, v, writeStringList)
-}
-
-// readStringListList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readStringListList(from ipcimpl.Pointer, dst *[][]string) error {
-	return ipcimpl.ReadPointerList[capnp.PointerList](from, dst, readStringList)
+// readStringList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readStringList(from ipcimpl.Pointer, dst *[]string) error {
+	return ipcimpl.ReadTextList(from, dst)
 }
 
 // writeInt32Array3 points at at a new list holding the 3 elements of v.
@@ -687,16 +607,6 @@ func readOptionalPoint(from ipcimpl.Pointer, dst **lists.Point) error {
 	return ipcimpl.ReadOptionalStruct(from, dst, ReadPoint)
 }
 
-// writeOptionalFloat64List points at at a new list holding v; a nil v leaves at null.
-func writeOptionalFloat64List(at ipcimpl.Pointer, v []*float64) error {
-	return ipcimpl.WriteBoxList(at, NewOptionalFloat64_List, v, writeOptionalFloat64ListElem)
-}
-
-// readOptionalFloat64List reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readOptionalFloat64List(from ipcimpl.Pointer, dst *[]*float64) error {
-	return ipcimpl.ReadBoxList[OptionalFloat64_List](from, dst, readOptionalFloat64ListElem)
-}
-
 // writeOptionalFloat64ListElem writes v into box; nil leaves box empty.
 func writeOptionalFloat64ListElem(box OptionalFloat64, v *float64) error {
 	if v != nil {
@@ -710,14 +620,4 @@ func writeOptionalFloat64ListElem(box OptionalFloat64, v *float64) error {
 func readOptionalFloat64ListElem(box OptionalFloat64) (v *float64, err error) {
 	v = ipcimpl.Optional(box.HasValue(), box.Value())
 	return v, nil
-}
-
-// writeStringList points at at a new list holding v; a nil v leaves at null.
-func writeStringList(at ipcimpl.Pointer, v []string) error {
-	return ipcimpl.WriteTextList(at, v)
-}
-
-// readStringList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readStringList(from ipcimpl.Pointer, dst *[]string) error {
-	return ipcimpl.ReadTextList(from, dst)
 }

@@ -82,9 +82,9 @@ func (c *MapsClient) Echo(ctx context.Context, v maps.Values) (result maps.Value
 // Counts returns m unchanged.
 func (c *MapsClient) Counts(ctx context.Context, m map[string]int64) (result map[string]int64, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodMapsCounts, func(p capnp.Struct) error {
-		return ipc.InField("m", writeStringInt64Map(ipcimpl.Field(p, 0), m))
+		return ipc.InField("m", ipcimpl.WriteMap(ipcimpl.Field(p, 0), NewTextInt64Entry_List, m, cmp.Compare, writeStringInt64MapEntry))
 	}, func(r capnp.Struct) error {
-		return ipc.InField("result", readStringInt64Map(ipcimpl.Field(r, 0), &result))
+		return ipc.InField("result", ipcimpl.ReadMap[TextInt64Entry_List](ipcimpl.Field(r, 0), &result, readStringInt64MapEntry))
 	})
 	if err != nil {
 		return nil, err
@@ -143,7 +143,7 @@ func (s mapsServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err err
 func (s mapsServer) serveCounts(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodMapsCounts, &err)
 	var m map[string]int64
-	if err := readStringInt64Map(ipcimpl.Field(call.Params(), 0), &m); err != nil {
+	if err := ipcimpl.ReadMap[TextInt64Entry_List](ipcimpl.Field(call.Params(), 0), &m, readStringInt64MapEntry); err != nil {
 		return ipcimpl.ParamsError(&methodMapsCounts, ipc.InField("m", err))
 	}
 	result, err := s.impl.Counts(ctx, m)
@@ -151,7 +151,7 @@ func (s mapsServer) serveCounts(ctx context.Context, call *capnprpc.Call) (err e
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodMapsCounts, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeStringInt64Map(ipcimpl.Field(r, 0), result))
+		return ipc.InField("result", ipcimpl.WriteMap(ipcimpl.Field(r, 0), NewTextInt64Entry_List, result, cmp.Compare, writeStringInt64MapEntry))
 	})
 }
 
@@ -264,54 +264,45 @@ func ReadItem(s Item, v *maps.Item) error {
 // WriteValues writes v into s.
 func WriteValues(s Values, v *maps.Values) error {
 	var fields ipcimpl.Fields
-	fields.Check("Counts", writeStringInt64Map(ipcimpl.Field(s, 0), v.Counts))
-	fields.Check("Lists", writeInt32StringListMap(ipcimpl.Field(s, 1), v.Lists))
-	fields.Check("Items", writeStringItemMap(ipcimpl.Field(s, 2), v.Items))
-	fields.Check("Set", writeBytes4BoolMap(ipcimpl.Field(s, 3), v.Set))
-	fields.Check("Flags", writeBoolStringMap(ipcimpl.Field(s, 4), v.Flags))
-	fields.Check("Floats", writeFloat64Uint8Map(ipcimpl.Field(s, 5), v.Floats))
-	fields.Check("Uints", writeUintIntMap(ipcimpl.Field(s, 6), v.Uints))
-	fields.Check("Nested", writeStringStringInt32MapMap(ipcimpl.Field(s, 7), v.Nested))
-	fields.Check("Bytes", writeInt64BytesMap(ipcimpl.Field(s, 8), v.Bytes))
-	fields.Check("Index", writeIndex(ipcimpl.Field(s, 9), v.Index))
-	fields.Check("ListOfM", writeStringInt32MapList(ipcimpl.Field(s, 10), v.ListOfM))
-	fields.Check("MaybeCounts", writeStringOptionalInt32Map(ipcimpl.Field(s, 11), v.MaybeCounts))
-	fields.Check("MaybeItems", writeStringOptionalItemMap(ipcimpl.Field(s, 12), v.MaybeItems))
-	fields.Check("MaybeNames", writeInt64OptionalStringMap(ipcimpl.Field(s, 13), v.MaybeNames))
-	fields.Check("MaybeLists", writeStringOptionalInt32Array2Map(ipcimpl.Field(s, 14), v.MaybeLists))
+	fields.Check("Counts", ipcimpl.WriteMap(ipcimpl.Field(s, 0), NewTextInt64Entry_List, v.Counts, cmp.Compare, writeStringInt64MapEntry))
+	fields.Check("Lists", ipcimpl.WriteMap(ipcimpl.Field(s, 1), NewInt32ListOfTextEntry_List, v.Lists, cmp.Compare, writeInt32StringListMapEntry))
+	fields.Check("Items", ipcimpl.WriteMap(ipcimpl.Field(s, 2), NewTextItemEntry_List, v.Items, cmp.Compare, writeStringItemMapEntry))
+	fields.Check("Set", ipcimpl.WriteMap(ipcimpl.Field(s, 3), NewDataBoolEntry_List, v.Set, func(a, b [4]byte) int {
+		return bytes.Compare(a[:], b[:])
+	}, writeBytes4BoolMapEntry))
+	fields.Check("Flags", ipcimpl.WriteMap(ipcimpl.Field(s, 4), NewBoolTextEntry_List, v.Flags, ipc.CompareBool, writeBoolStringMapEntry))
+	fields.Check("Floats", ipcimpl.WriteMap(ipcimpl.Field(s, 5), NewFloat64UInt8Entry_List, v.Floats, cmp.Compare, writeFloat64Uint8MapEntry))
+	fields.Check("Uints", ipcimpl.WriteMap(ipcimpl.Field(s, 6), NewUInt64Int64Entry_List, v.Uints, cmp.Compare, writeUintIntMapEntry))
+	fields.Check("Nested", ipcimpl.WriteMap(ipcimpl.Field(s, 7), NewTextMapOfTextToInt32Entry_List, v.Nested, cmp.Compare, writeStringStringInt32MapMapEntry))
+	fields.Check("Bytes", ipcimpl.WriteMap(ipcimpl.Field(s, 8), NewInt64DataEntry_List, v.Bytes, cmp.Compare, writeInt64BytesMapEntry))
+	fields.Check("Index", ipcimpl.WriteMap(ipcimpl.Field(s, 9), NewTextInt64Entry_List, v.Index, cmp.Compare, writeIndexEntry))
+	fields.Check("ListOfM", ipcimpl.WritePointerList(ipcimpl.Field(s, 10), capnp.NewPointerList, v.ListOfM, writeStringInt32Map))
+	fields.Check("MaybeCounts", ipcimpl.WriteMap(ipcimpl.Field(s, 11), NewTextOptionalInt32Entry_List, v.MaybeCounts, cmp.Compare, writeStringOptionalInt32MapEntry))
+	fields.Check("MaybeItems", ipcimpl.WriteMap(ipcimpl.Field(s, 12), NewTextOptionalItemEntry_List, v.MaybeItems, cmp.Compare, writeStringOptionalItemMapEntry))
+	fields.Check("MaybeNames", ipcimpl.WriteMap(ipcimpl.Field(s, 13), NewInt64OptionalTextEntry_List, v.MaybeNames, cmp.Compare, writeInt64OptionalStringMapEntry))
+	fields.Check("MaybeLists", ipcimpl.WriteMap(ipcimpl.Field(s, 14), NewTextOptionalListOfInt32Entry_List, v.MaybeLists, cmp.Compare, writeStringOptionalInt32Array2MapEntry))
 	return fields.Err()
 }
 
 // ReadValues reads s into v.
 func ReadValues(s Values, v *maps.Values) error {
 	var fields ipcimpl.Fields
-	fields.Check("Counts", readStringInt64Map(ipcimpl.Field(s, 0), &v.Counts))
-	fields.Check("Lists", readInt32StringListMap(ipcimpl.Field(s, 1), &v.Lists))
-	fields.Check("Items", readStringItemMap(ipcimpl.Field(s, 2), &v.Items))
-	fields.Check("Set", readBytes4BoolMap(ipcimpl.Field(s, 3), &v.Set))
-	fields.Check("Flags", readBoolStringMap(ipcimpl.Field(s, 4), &v.Flags))
-	fields.Check("Floats", readFloat64Uint8Map(ipcimpl.Field(s, 5), &v.Floats))
-	fields.Check("Uints", readUintIntMap(ipcimpl.Field(s, 6), &v.Uints))
-	fields.Check("Nested", readStringStringInt32MapMap(ipcimpl.Field(s, 7), &v.Nested))
-	fields.Check("Bytes", readInt64BytesMap(ipcimpl.Field(s, 8), &v.Bytes))
-	fields.Check("Index", readIndex(ipcimpl.Field(s, 9), &v.Index))
-	fields.Check("ListOfM", readStringInt32MapList(ipcimpl.Field(s, 10), &v.ListOfM))
-	fields.Check("MaybeCounts", readStringOptionalInt32Map(ipcimpl.Field(s, 11), &v.MaybeCounts))
-	fields.Check("MaybeItems", readStringOptionalItemMap(ipcimpl.Field(s, 12), &v.MaybeItems))
-	fields.Check("MaybeNames", readInt64OptionalStringMap(ipcimpl.Field(s, 13), &v.MaybeNames))
-	fields.Check("MaybeLists", readStringOptionalInt32Array2Map(ipcimpl.Field(s, 14), &v.MaybeLists))
+	fields.Check("Counts", ipcimpl.ReadMap[TextInt64Entry_List](ipcimpl.Field(s, 0), &v.Counts, readStringInt64MapEntry))
+	fields.Check("Lists", ipcimpl.ReadMap[Int32ListOfTextEntry_List](ipcimpl.Field(s, 1), &v.Lists, readInt32StringListMapEntry))
+	fields.Check("Items", ipcimpl.ReadMap[TextItemEntry_List](ipcimpl.Field(s, 2), &v.Items, readStringItemMapEntry))
+	fields.Check("Set", ipcimpl.ReadMap[DataBoolEntry_List](ipcimpl.Field(s, 3), &v.Set, readBytes4BoolMapEntry))
+	fields.Check("Flags", ipcimpl.ReadMap[BoolTextEntry_List](ipcimpl.Field(s, 4), &v.Flags, readBoolStringMapEntry))
+	fields.Check("Floats", ipcimpl.ReadMap[Float64UInt8Entry_List](ipcimpl.Field(s, 5), &v.Floats, readFloat64Uint8MapEntry))
+	fields.Check("Uints", ipcimpl.ReadMap[UInt64Int64Entry_List](ipcimpl.Field(s, 6), &v.Uints, readUintIntMapEntry))
+	fields.Check("Nested", ipcimpl.ReadMap[TextMapOfTextToInt32Entry_List](ipcimpl.Field(s, 7), &v.Nested, readStringStringInt32MapMapEntry))
+	fields.Check("Bytes", ipcimpl.ReadMap[Int64DataEntry_List](ipcimpl.Field(s, 8), &v.Bytes, readInt64BytesMapEntry))
+	fields.Check("Index", ipcimpl.ReadMap[TextInt64Entry_List](ipcimpl.Field(s, 9), &v.Index, readIndexEntry))
+	fields.Check("ListOfM", ipcimpl.ReadPointerList[capnp.PointerList](ipcimpl.Field(s, 10), &v.ListOfM, readStringInt32Map))
+	fields.Check("MaybeCounts", ipcimpl.ReadMap[TextOptionalInt32Entry_List](ipcimpl.Field(s, 11), &v.MaybeCounts, readStringOptionalInt32MapEntry))
+	fields.Check("MaybeItems", ipcimpl.ReadMap[TextOptionalItemEntry_List](ipcimpl.Field(s, 12), &v.MaybeItems, readStringOptionalItemMapEntry))
+	fields.Check("MaybeNames", ipcimpl.ReadMap[Int64OptionalTextEntry_List](ipcimpl.Field(s, 13), &v.MaybeNames, readInt64OptionalStringMapEntry))
+	fields.Check("MaybeLists", ipcimpl.ReadMap[TextOptionalListOfInt32Entry_List](ipcimpl.Field(s, 14), &v.MaybeLists, readStringOptionalInt32Array2MapEntry))
 	return fields.Err()
-}
-
-// writeStringInt64Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeStringInt64Map(at ipcimpl.Pointer, v map[string]int64) error {
-	return ipcimpl.WriteMap(at, NewTextInt64Entry_List, v, cmp.Compare, writeStringInt64MapEntry)
-}
-
-// readStringInt64Map reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readStringInt64Map(from ipcimpl.Pointer, dst *map[string]int64) error {
-	return ipcimpl.ReadMap[TextInt64Entry_List](from, dst, readStringInt64MapEntry)
 }
 
 // writeStringInt64MapEntry writes key and value into entry.
@@ -332,17 +323,6 @@ func readStringInt64MapEntry(entry TextInt64Entry) (key string, value int64, err
 	return key, value, nil
 }
 
-// writeInt32StringListMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeInt32StringListMap(at ipcimpl.Pointer, v map[int32][]string) error {
-	return ipcimpl.WriteMap(at, NewInt32ListOfTextEntry_List, v, cmp.Compare, writeInt32StringListMapEntry)
-}
-
-// readInt32StringListMap reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readInt32StringListMap(from ipcimpl.Pointer, dst *map[int32][]string) error {
-	return ipcimpl.ReadMap[Int32ListOfTextEntry_List](from, dst, readInt32StringListMapEntry)
-}
-
 // writeInt32StringListMapEntry writes key and value into entry.
 func writeInt32StringListMapEntry(entry Int32ListOfTextEntry, key int32, value []string) error {
 	entry.SetKey(key)
@@ -354,17 +334,6 @@ func readInt32StringListMapEntry(entry Int32ListOfTextEntry) (key int32, value [
 	key = entry.Key()
 	err = ipcimpl.ReadTextList(ipcimpl.Field(entry, 0), &value)
 	return key, value, err
-}
-
-// writeStringItemMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeStringItemMap(at ipcimpl.Pointer, v map[string]maps.Item) error {
-	return ipcimpl.WriteMap(at, NewTextItemEntry_List, v, cmp.Compare, writeStringItemMapEntry)
-}
-
-// readStringItemMap reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readStringItemMap(from ipcimpl.Pointer, dst *map[string]maps.Item) error {
-	return ipcimpl.ReadMap[TextItemEntry_List](from, dst, readStringItemMapEntry)
 }
 
 // writeStringItemMapEntry writes key and value into entry.
@@ -392,19 +361,6 @@ func readStringItemMapEntry(entry TextItemEntry) (key string, value maps.Item, e
 	return key, value, err
 }
 
-// writeBytes4BoolMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeBytes4BoolMap(at ipcimpl.Pointer, v map[[4]byte]bool) error {
-	return ipcimpl.WriteMap(at, NewDataBoolEntry_List, v, func(a, b [4]byte) int {
-		return bytes.Compare(a[:], b[:])
-	}, writeBytes4BoolMapEntry)
-}
-
-// readBytes4BoolMap reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readBytes4BoolMap(from ipcimpl.Pointer, dst *map[[4]byte]bool) error {
-	return ipcimpl.ReadMap[DataBoolEntry_List](from, dst, readBytes4BoolMapEntry)
-}
-
 // writeBytes4BoolMapEntry writes key and value into entry.
 func writeBytes4BoolMapEntry(entry DataBoolEntry, key [4]byte, value bool) error {
 	if err := writeBytes4(ipcimpl.Field(entry, 0), key); err != nil {
@@ -423,17 +379,6 @@ func readBytes4BoolMapEntry(entry DataBoolEntry) (key [4]byte, value bool, err e
 	return key, value, nil
 }
 
-// writeBoolStringMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeBoolStringMap(at ipcimpl.Pointer, v map[bool]string) error {
-	return ipcimpl.WriteMap(at, NewBoolTextEntry_List, v, ipc.CompareBool, writeBoolStringMapEntry)
-}
-
-// readBoolStringMap reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readBoolStringMap(from ipcimpl.Pointer, dst *map[bool]string) error {
-	return ipcimpl.ReadMap[BoolTextEntry_List](from, dst, readBoolStringMapEntry)
-}
-
 // writeBoolStringMapEntry writes key and value into entry.
 func writeBoolStringMapEntry(entry BoolTextEntry, key bool, value string) error {
 	entry.SetKey(key)
@@ -445,17 +390,6 @@ func readBoolStringMapEntry(entry BoolTextEntry) (key bool, value string, err er
 	key = entry.Key()
 	err = ipcimpl.ReadText(ipcimpl.Field(entry, 0), &value)
 	return key, value, err
-}
-
-// writeFloat64Uint8Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeFloat64Uint8Map(at ipcimpl.Pointer, v map[float64]uint8) error {
-	return ipcimpl.WriteMap(at, NewFloat64UInt8Entry_List, v, cmp.Compare, writeFloat64Uint8MapEntry)
-}
-
-// readFloat64Uint8Map reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readFloat64Uint8Map(from ipcimpl.Pointer, dst *map[float64]uint8) error {
-	return ipcimpl.ReadMap[Float64UInt8Entry_List](from, dst, readFloat64Uint8MapEntry)
 }
 
 // writeFloat64Uint8MapEntry writes key and value into entry.
@@ -472,17 +406,6 @@ func readFloat64Uint8MapEntry(entry Float64UInt8Entry) (key float64, value uint8
 	return key, value, nil
 }
 
-// writeUintIntMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeUintIntMap(at ipcimpl.Pointer, v map[uint]int) error {
-	return ipcimpl.WriteMap(at, NewUInt64Int64Entry_List, v, cmp.Compare, writeUintIntMapEntry)
-}
-
-// readUintIntMap reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readUintIntMap(from ipcimpl.Pointer, dst *map[uint]int) error {
-	return ipcimpl.ReadMap[UInt64Int64Entry_List](from, dst, readUintIntMapEntry)
-}
-
 // writeUintIntMapEntry writes key and value into entry.
 func writeUintIntMapEntry(entry UInt64Int64Entry, key uint, value int) error {
 	entry.SetKey(uint64(key))
@@ -497,23 +420,12 @@ func readUintIntMapEntry(entry UInt64Int64Entry) (key uint, value int, err error
 	return key, value, nil
 }
 
-// writeStringStringInt32MapMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeStringStringInt32MapMap(at ipcimpl.Pointer, v map[string]map[string]int32) error {
-	return ipcimpl.WriteMap(at, NewTextMapOfTextToInt32Entry_List, v, cmp.Compare, writeStringStringInt32MapMapEntry)
-}
-
-// readStringStringInt32MapMap reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readStringStringInt32MapMap(from ipcimpl.Pointer, dst *map[string]map[string]int32) error {
-	return ipcimpl.ReadMap[TextMapOfTextToInt32Entry_List](from, dst, readStringStringInt32MapMapEntry)
-}
-
 // writeStringStringInt32MapMapEntry writes key and value into entry.
 func writeStringStringInt32MapMapEntry(entry TextMapOfTextToInt32Entry, key string, value map[string]int32) error {
 	if err := entry.SetKey(key); err != nil {
 		return ipc.InField("key", err)
 	}
-	return writeStringInt32Map(ipcimpl.Field(entry, 1), value)
+	return ipcimpl.WriteMap(ipcimpl.Field(entry, 1), NewTextInt32Entry_List, value, cmp.Compare, writeStringInt32MapEntry)
 }
 
 // readStringStringInt32MapMapEntry reads the key and value of entry.
@@ -521,19 +433,8 @@ func readStringStringInt32MapMapEntry(entry TextMapOfTextToInt32Entry) (key stri
 	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
 		return key, value, ipc.InField("key", err)
 	}
-	err = readStringInt32Map(ipcimpl.Field(entry, 1), &value)
+	err = ipcimpl.ReadMap[TextInt32Entry_List](ipcimpl.Field(entry, 1), &value, readStringInt32MapEntry)
 	return key, value, err
-}
-
-// writeInt64BytesMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeInt64BytesMap(at ipcimpl.Pointer, v map[int64][]byte) error {
-	return ipcimpl.WriteMap(at, NewInt64DataEntry_List, v, cmp.Compare, writeInt64BytesMapEntry)
-}
-
-// readInt64BytesMap reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readInt64BytesMap(from ipcimpl.Pointer, dst *map[int64][]byte) error {
-	return ipcimpl.ReadMap[Int64DataEntry_List](from, dst, readInt64BytesMapEntry)
 }
 
 // writeInt64BytesMapEntry writes key and value into entry.
@@ -547,17 +448,6 @@ func readInt64BytesMapEntry(entry Int64DataEntry) (key int64, value []byte, err 
 	key = entry.Key()
 	err = ipcimpl.ReadData(ipcimpl.Field(entry, 0), &value)
 	return key, value, err
-}
-
-// writeIndex points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeIndex(at ipcimpl.Pointer, v maps.Index) error {
-	return ipcimpl.WriteMap(at, NewTextInt64Entry_List, v, cmp.Compare, writeIndexEntry)
-}
-
-// readIndex reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readIndex(from ipcimpl.Pointer, dst *maps.Index) error {
-	return ipcimpl.ReadMap[TextInt64Entry_List](from, dst, readIndexEntry)
 }
 
 // writeIndexEntry writes key and value into entry.
@@ -578,25 +468,15 @@ func readIndexEntry(entry TextInt64Entry) (key string, value int64, err error) {
 	return key, value, nil
 }
 
-// writeStringInt32MapList points at at a new list holding v; a nil v leaves at null.
-func writeStringInt32MapList(at ipcimpl.Pointer, v []map[string]int32) error {
-	return ipcimpl.WritePointerList(at, capnp.NewPointerList, v, writeStringInt32Map)
+// writeStringInt32Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
+func writeStringInt32Map(at ipcimpl.Pointer, v map[string]int32) error {
+	return ipcimpl.WriteMap(at, NewTextInt32Entry_List, v, cmp.Compare, writeStringInt32MapEntry)
 }
 
-// readStringInt32MapList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readStringInt32MapList(from ipcimpl.Pointer, dst *[]map[string]int32) error {
-	return ipcimpl.ReadPointerList[capnp.PointerList](from, dst, readStringInt32Map)
-}
-
-// writeStringOptionalInt32Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeStringOptionalInt32Map(at ipcimpl.Pointer, v map[string]*int32) error {
-	return ipcimpl.WriteMap(at, NewTextOptionalInt32Entry_List, v, cmp.Compare, writeStringOptionalInt32MapEntry)
-}
-
-// readStringOptionalInt32Map reads the entries of the list from points to into a new map in *dst; a null pointer
+// readStringInt32Map reads the entries of the list from points to into a new map in *dst; a null pointer
 // leaves *dst as it was, and a key that comes twice is an error.
-func readStringOptionalInt32Map(from ipcimpl.Pointer, dst *map[string]*int32) error {
-	return ipcimpl.ReadMap[TextOptionalInt32Entry_List](from, dst, readStringOptionalInt32MapEntry)
+func readStringInt32Map(from ipcimpl.Pointer, dst *map[string]int32) error {
+	return ipcimpl.ReadMap[TextInt32Entry_List](from, dst, readStringInt32MapEntry)
 }
 
 // writeStringOptionalInt32MapEntry writes key and value into entry.
@@ -620,17 +500,6 @@ func readStringOptionalInt32MapEntry(entry TextOptionalInt32Entry) (key string, 
 	return key, value, nil
 }
 
-// writeStringOptionalItemMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeStringOptionalItemMap(at ipcimpl.Pointer, v map[string]*maps.Item) error {
-	return ipcimpl.WriteMap(at, NewTextOptionalItemEntry_List, v, cmp.Compare, writeStringOptionalItemMapEntry)
-}
-
-// readStringOptionalItemMap reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readStringOptionalItemMap(from ipcimpl.Pointer, dst *map[string]*maps.Item) error {
-	return ipcimpl.ReadMap[TextOptionalItemEntry_List](from, dst, readStringOptionalItemMapEntry)
-}
-
 // writeStringOptionalItemMapEntry writes key and value into entry.
 func writeStringOptionalItemMapEntry(entry TextOptionalItemEntry, key string, value *maps.Item) error {
 	if err := entry.SetKey(key); err != nil {
@@ -644,19 +513,8 @@ func readStringOptionalItemMapEntry(entry TextOptionalItemEntry) (key string, va
 	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
 		return key, value, ipc.InField("key", err)
 	}
-	err = readOptionalItem(ipcimpl.Field(entry, 1), &value)
+	err = ipcimpl.ReadOptionalStruct(ipcimpl.Field(entry, 1), &value, ReadItem)
 	return key, value, err
-}
-
-// writeInt64OptionalStringMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeInt64OptionalStringMap(at ipcimpl.Pointer, v map[int64]*string) error {
-	return ipcimpl.WriteMap(at, NewInt64OptionalTextEntry_List, v, cmp.Compare, writeInt64OptionalStringMapEntry)
-}
-
-// readInt64OptionalStringMap reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readInt64OptionalStringMap(from ipcimpl.Pointer, dst *map[int64]*string) error {
-	return ipcimpl.ReadMap[Int64OptionalTextEntry_List](from, dst, readInt64OptionalStringMapEntry)
 }
 
 // writeInt64OptionalStringMapEntry writes key and value into entry.
@@ -668,19 +526,8 @@ func writeInt64OptionalStringMapEntry(entry Int64OptionalTextEntry, key int64, v
 // readInt64OptionalStringMapEntry reads the key and value of entry.
 func readInt64OptionalStringMapEntry(entry Int64OptionalTextEntry) (key int64, value *string, err error) {
 	key = entry.Key()
-	err = readOptionalString(ipcimpl.Field(entry, 0), &value)
+	err = ipcimpl.ReadOptional(ipcimpl.Field(entry, 0), &value, ipcimpl.ReadText)
 	return key, value, err
-}
-
-// writeStringOptionalInt32Array2Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeStringOptionalInt32Array2Map(at ipcimpl.Pointer, v map[string]*[2]int32) error {
-	return ipcimpl.WriteMap(at, NewTextOptionalListOfInt32Entry_List, v, cmp.Compare, writeStringOptionalInt32Array2MapEntry)
-}
-
-// readStringOptionalInt32Array2Map reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readStringOptionalInt32Array2Map(from ipcimpl.Pointer, dst *map[string]*[2]int32) error {
-	return ipcimpl.ReadMap[TextOptionalListOfInt32Entry_List](from, dst, readStringOptionalInt32Array2MapEntry)
 }
 
 // writeStringOptionalInt32Array2MapEntry writes key and value into entry.
@@ -696,7 +543,7 @@ func readStringOptionalInt32Array2MapEntry(entry TextOptionalListOfInt32Entry) (
 	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
 		return key, value, ipc.InField("key", err)
 	}
-	err = readOptionalInt32Array2(ipcimpl.Field(entry, 1), &value)
+	err = ipcimpl.ReadOptional(ipcimpl.Field(entry, 1), &value, readInt32Array2)
 	return key, value, err
 }
 
@@ -708,17 +555,6 @@ func writeBytes4(at ipcimpl.Pointer, v [4]byte) error {
 // readBytes4 reads the Data from points to, which must hold 4 bytes, into *dst.
 func readBytes4(from ipcimpl.Pointer, dst *[4]byte) error {
 	return ipcimpl.ReadByteArray(from, dst[:])
-}
-
-// writeStringInt32Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeStringInt32Map(at ipcimpl.Pointer, v map[string]int32) error {
-	return ipcimpl.WriteMap(at, NewTextInt32Entry_List, v, cmp.Compare, writeStringInt32MapEntry)
-}
-
-// readStringInt32Map reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readStringInt32Map(from ipcimpl.Pointer, dst *map[string]int32) error {
-	return ipcimpl.ReadMap[TextInt32Entry_List](from, dst, readStringInt32MapEntry)
 }
 
 // writeStringInt32MapEntry writes key and value into entry.

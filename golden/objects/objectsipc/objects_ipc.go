@@ -542,7 +542,7 @@ func WriteBundle(s Bundle, v *objects.Bundle) error {
 	var fields ipcimpl.Fields
 	fields.Check("Name", s.SetName(v.Name))
 	fields.Check("Main", ipcimpl.SetCap(capnp.Struct(s), 1, ExportCounter(v.Main)))
-	fields.Check("Named", writeStringCounterMap(ipcimpl.Field(s, 2), v.Named))
+	fields.Check("Named", ipcimpl.WriteMap(ipcimpl.Field(s, 2), NewTextCounterEntry_List, v.Named, cmp.Compare, writeStringCounterMapEntry))
 	fields.Check("All", writeCounterList(ipcimpl.Field(s, 3), v.All))
 	return fields.Err()
 }
@@ -552,7 +552,7 @@ func ReadBundle(s Bundle, v *objects.Bundle) error {
 	var fields ipcimpl.Fields
 	fields.Check("Name", ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Name))
 	v.Main = ImportCounter(ipcimpl.Cap(capnp.Struct(s), 1))
-	fields.Check("Named", readStringCounterMap(ipcimpl.Field(s, 2), &v.Named))
+	fields.Check("Named", ipcimpl.ReadMap[TextCounterEntry_List](ipcimpl.Field(s, 2), &v.Named, readStringCounterMapEntry))
 	fields.Check("All", readCounterList(ipcimpl.Field(s, 3), &v.All))
 	return fields.Err()
 }
@@ -586,17 +586,6 @@ func readCounterList(from ipcimpl.Pointer, dst *[]objects.Counter) error {
 	}
 	*dst = v
 	return nil
-}
-
-// writeStringCounterMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeStringCounterMap(at ipcimpl.Pointer, v map[string]objects.Counter) error {
-	return ipcimpl.WriteMap(at, NewTextCounterEntry_List, v, cmp.Compare, writeStringCounterMapEntry)
-}
-
-// readStringCounterMap reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readStringCounterMap(from ipcimpl.Pointer, dst *map[string]objects.Counter) error {
-	return ipcimpl.ReadMap[TextCounterEntry_List](from, dst, readStringCounterMapEntry)
 }
 
 // writeStringCounterMapEntry writes key and value into entry.

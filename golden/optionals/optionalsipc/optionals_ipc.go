@@ -86,7 +86,7 @@ func (c *OptionalsClient) Tip(ctx context.Context, want bool) (result *optionals
 		Optionals_tip_Params(p).SetWant(want)
 		return nil
 	}, func(r capnp.Struct) error {
-		return ipc.InField("result", readOptionalRef(ipcimpl.Field(r, 0), &result))
+		return ipc.InField("result", ipcimpl.ReadOptionalStruct(ipcimpl.Field(r, 0), &result, ReadRef))
 	})
 	if err != nil {
 		return nil, err
@@ -302,7 +302,7 @@ func writeOptionals_pick_Params(p Optionals_pick_Params, n *int64, s *string) er
 // readOptionals_pick_Params reads the arguments of a call to optionals.Optionals.Pick from p.
 func readOptionals_pick_Params(p Optionals_pick_Params, n **int64, s **string) error {
 	*n = ipcimpl.Optional(p.HasN(), p.N())
-	return ipc.InField("s", readOptionalString(ipcimpl.Field(p, 0), s))
+	return ipc.InField("s", ipcimpl.ReadOptional(ipcimpl.Field(p, 0), s, ipcimpl.ReadText))
 }
 
 // writeOptionals_pick_Results writes the results of optionals.Optionals.Pick into p.
@@ -317,7 +317,7 @@ func writeOptionals_pick_Results(p Optionals_pick_Results, result *int64, result
 // readOptionals_pick_Results reads the results of optionals.Optionals.Pick from p.
 func readOptionals_pick_Results(p Optionals_pick_Results, result **int64, result1 **string) error {
 	*result = ipcimpl.Optional(p.HasResult(), p.Result())
-	return ipc.InField("result1", readOptionalString(ipcimpl.Field(p, 0), result1))
+	return ipc.InField("result1", ipcimpl.ReadOptional(ipcimpl.Field(p, 0), result1, ipcimpl.ReadText))
 }
 
 // WriteRef writes v into s.
@@ -359,24 +359,24 @@ func WriteValues(s Values, v *optionals.Values) error {
 	fields.Check("Ref", writeOptionalRef(ipcimpl.Field(s, 1), v.Ref))
 	fields.Check("Hash", writeOptionalBytes4(ipcimpl.Field(s, 2), v.Hash))
 	fields.Check("Ports", writeOptionalUint16Array2(ipcimpl.Field(s, 3), v.Ports))
-	fields.Check("Ints", writeOptionalInt32List(ipcimpl.Field(s, 4), v.Ints))
-	fields.Check("Refs", writeOptionalRefList(ipcimpl.Field(s, 5), v.Refs))
-	fields.Check("Texts", writeOptionalStringList(ipcimpl.Field(s, 6), v.Texts))
-	fields.Check("Hashes", writeOptionalBytes4List(ipcimpl.Field(s, 7), v.Hashes))
-	fields.Check("ByName", writeStringOptionalInt32Map(ipcimpl.Field(s, 8), v.ByName))
-	fields.Check("RefsBy", writeStringOptionalRefMap(ipcimpl.Field(s, 9), v.RefsBy))
-	fields.Check("TextsBy", writeInt32OptionalStringMap(ipcimpl.Field(s, 10), v.TextsBy))
+	fields.Check("Ints", ipcimpl.WriteBoxList(ipcimpl.Field(s, 4), NewOptionalInt32_List, v.Ints, writeOptionalInt32ListElem))
+	fields.Check("Refs", ipcimpl.WriteBoxList(ipcimpl.Field(s, 5), NewOptionalRef_List, v.Refs, writeOptionalRefListElem))
+	fields.Check("Texts", ipcimpl.WriteBoxList(ipcimpl.Field(s, 6), NewOptionalText_List, v.Texts, writeOptionalStringListElem))
+	fields.Check("Hashes", ipcimpl.WriteBoxList(ipcimpl.Field(s, 7), NewOptionalData_List, v.Hashes, writeOptionalBytes4ListElem))
+	fields.Check("ByName", ipcimpl.WriteMap(ipcimpl.Field(s, 8), NewTextOptionalInt32Entry_List, v.ByName, cmp.Compare, writeStringOptionalInt32MapEntry))
+	fields.Check("RefsBy", ipcimpl.WriteMap(ipcimpl.Field(s, 9), NewTextOptionalRefEntry_List, v.RefsBy, cmp.Compare, writeStringOptionalRefMapEntry))
+	fields.Check("TextsBy", ipcimpl.WriteMap(ipcimpl.Field(s, 10), NewInt32OptionalTextEntry_List, v.TextsBy, cmp.Compare, writeInt32OptionalStringMapEntry))
 	fields.Check("Label", writeOptionalLabel(ipcimpl.Field(s, 11), v.Label))
-	fields.Check("Labels", writeOptionalLabelList(ipcimpl.Field(s, 12), v.Labels))
-	fields.Check("LabelsBy", writeLabelOptionalLabelMap(ipcimpl.Field(s, 13), v.LabelsBy))
+	fields.Check("Labels", ipcimpl.WriteBoxList(ipcimpl.Field(s, 12), NewOptionalText_List, v.Labels, writeOptionalLabelListElem))
+	fields.Check("LabelsBy", ipcimpl.WriteMap(ipcimpl.Field(s, 13), NewTextOptionalTextEntry_List, v.LabelsBy, cmp.Compare, writeLabelOptionalLabelMapEntry))
 	fields.Check("Pair", writeOptionalUint8Array2(ipcimpl.Field(s, 14), v.Pair))
-	fields.Check("Durations", writeOptionalDurationList(ipcimpl.Field(s, 15), v.Durations))
-	fields.Check("Flags", writeOptionalBoolList(ipcimpl.Field(s, 16), v.Flags))
-	fields.Check("Grid", writeOptionalInt32ListList(ipcimpl.Field(s, 17), v.Grid))
-	fields.Check("PortLists", writeOptionalUint16Array2List(ipcimpl.Field(s, 18), v.PortLists))
+	fields.Check("Durations", ipcimpl.WriteBoxList(ipcimpl.Field(s, 15), NewOptionalInt64_List, v.Durations, writeOptionalDurationListElem))
+	fields.Check("Flags", ipcimpl.WriteBoxList(ipcimpl.Field(s, 16), NewOptionalBool_List, v.Flags, writeOptionalBoolListElem))
+	fields.Check("Grid", ipcimpl.WritePointerList(ipcimpl.Field(s, 17), capnp.NewPointerList, v.Grid, writeOptionalInt32List))
+	fields.Check("PortLists", ipcimpl.WriteBoxList(ipcimpl.Field(s, 18), NewOptionalListOfUInt16_List, v.PortLists, writeOptionalUint16Array2ListElem))
 	fields.Check("RefPair", writeOptionalRefArray2(ipcimpl.Field(s, 19), v.RefPair))
-	fields.Check("FloatsBy", writeStringOptionalFloat64Map(ipcimpl.Field(s, 20), v.FloatsBy))
-	fields.Check("HashesBy", writeStringOptionalBytes4Map(ipcimpl.Field(s, 21), v.HashesBy))
+	fields.Check("FloatsBy", ipcimpl.WriteMap(ipcimpl.Field(s, 20), NewTextOptionalFloat64Entry_List, v.FloatsBy, cmp.Compare, writeStringOptionalFloat64MapEntry))
+	fields.Check("HashesBy", ipcimpl.WriteMap(ipcimpl.Field(s, 21), NewTextOptionalDataEntry_List, v.HashesBy, cmp.Compare, writeStringOptionalBytes4MapEntry))
 	return fields.Err()
 }
 
@@ -388,28 +388,28 @@ func ReadValues(s Values, v *optionals.Values) error {
 	v.Bool = ipcimpl.Optional(s.HasBool(), s.Bool())
 	v.Float = ipcimpl.Optional(s.HasFloat(), s.Float())
 	v.Duration = ipcimpl.Optional(s.HasDuration(), time.Duration(s.Duration()))
-	fields.Check("Text", readOptionalString(ipcimpl.Field(s, 0), &v.Text))
-	fields.Check("Ref", readOptionalRef(ipcimpl.Field(s, 1), &v.Ref))
-	fields.Check("Hash", readOptionalBytes4(ipcimpl.Field(s, 2), &v.Hash))
-	fields.Check("Ports", readOptionalUint16Array2(ipcimpl.Field(s, 3), &v.Ports))
-	fields.Check("Ints", readOptionalInt32List(ipcimpl.Field(s, 4), &v.Ints))
-	fields.Check("Refs", readOptionalRefList(ipcimpl.Field(s, 5), &v.Refs))
-	fields.Check("Texts", readOptionalStringList(ipcimpl.Field(s, 6), &v.Texts))
-	fields.Check("Hashes", readOptionalBytes4List(ipcimpl.Field(s, 7), &v.Hashes))
-	fields.Check("ByName", readStringOptionalInt32Map(ipcimpl.Field(s, 8), &v.ByName))
-	fields.Check("RefsBy", readStringOptionalRefMap(ipcimpl.Field(s, 9), &v.RefsBy))
-	fields.Check("TextsBy", readInt32OptionalStringMap(ipcimpl.Field(s, 10), &v.TextsBy))
-	fields.Check("Label", readOptionalLabel(ipcimpl.Field(s, 11), &v.Label))
-	fields.Check("Labels", readOptionalLabelList(ipcimpl.Field(s, 12), &v.Labels))
-	fields.Check("LabelsBy", readLabelOptionalLabelMap(ipcimpl.Field(s, 13), &v.LabelsBy))
+	fields.Check("Text", ipcimpl.ReadOptional(ipcimpl.Field(s, 0), &v.Text, ipcimpl.ReadText))
+	fields.Check("Ref", ipcimpl.ReadOptionalStruct(ipcimpl.Field(s, 1), &v.Ref, ReadRef))
+	fields.Check("Hash", ipcimpl.ReadOptional(ipcimpl.Field(s, 2), &v.Hash, readBytes4))
+	fields.Check("Ports", ipcimpl.ReadOptional(ipcimpl.Field(s, 3), &v.Ports, readUint16Array2))
+	fields.Check("Ints", ipcimpl.ReadBoxList[OptionalInt32_List](ipcimpl.Field(s, 4), &v.Ints, readOptionalInt32ListElem))
+	fields.Check("Refs", ipcimpl.ReadBoxList[OptionalRef_List](ipcimpl.Field(s, 5), &v.Refs, readOptionalRefListElem))
+	fields.Check("Texts", ipcimpl.ReadBoxList[OptionalText_List](ipcimpl.Field(s, 6), &v.Texts, readOptionalStringListElem))
+	fields.Check("Hashes", ipcimpl.ReadBoxList[OptionalData_List](ipcimpl.Field(s, 7), &v.Hashes, readOptionalBytes4ListElem))
+	fields.Check("ByName", ipcimpl.ReadMap[TextOptionalInt32Entry_List](ipcimpl.Field(s, 8), &v.ByName, readStringOptionalInt32MapEntry))
+	fields.Check("RefsBy", ipcimpl.ReadMap[TextOptionalRefEntry_List](ipcimpl.Field(s, 9), &v.RefsBy, readStringOptionalRefMapEntry))
+	fields.Check("TextsBy", ipcimpl.ReadMap[Int32OptionalTextEntry_List](ipcimpl.Field(s, 10), &v.TextsBy, readInt32OptionalStringMapEntry))
+	fields.Check("Label", ipcimpl.ReadOptional(ipcimpl.Field(s, 11), &v.Label, ipcimpl.ReadText))
+	fields.Check("Labels", ipcimpl.ReadBoxList[OptionalText_List](ipcimpl.Field(s, 12), &v.Labels, readOptionalLabelListElem))
+	fields.Check("LabelsBy", ipcimpl.ReadMap[TextOptionalTextEntry_List](ipcimpl.Field(s, 13), &v.LabelsBy, readLabelOptionalLabelMapEntry))
 	fields.Check("Pair", readOptionalUint8Array2(ipcimpl.Field(s, 14), &v.Pair))
-	fields.Check("Durations", readOptionalDurationList(ipcimpl.Field(s, 15), &v.Durations))
-	fields.Check("Flags", readOptionalBoolList(ipcimpl.Field(s, 16), &v.Flags))
-	fields.Check("Grid", readOptionalInt32ListList(ipcimpl.Field(s, 17), &v.Grid))
-	fields.Check("PortLists", readOptionalUint16Array2List(ipcimpl.Field(s, 18), &v.PortLists))
+	fields.Check("Durations", ipcimpl.ReadBoxList[OptionalInt64_List](ipcimpl.Field(s, 15), &v.Durations, readOptionalDurationListElem))
+	fields.Check("Flags", ipcimpl.ReadBoxList[OptionalBool_List](ipcimpl.Field(s, 16), &v.Flags, readOptionalBoolListElem))
+	fields.Check("Grid", ipcimpl.ReadPointerList[capnp.PointerList](ipcimpl.Field(s, 17), &v.Grid, readOptionalInt32List))
+	fields.Check("PortLists", ipcimpl.ReadBoxList[OptionalListOfUInt16_List](ipcimpl.Field(s, 18), &v.PortLists, readOptionalUint16Array2ListElem))
 	fields.Check("RefPair", readOptionalRefArray2(ipcimpl.Field(s, 19), &v.RefPair))
-	fields.Check("FloatsBy", readStringOptionalFloat64Map(ipcimpl.Field(s, 20), &v.FloatsBy))
-	fields.Check("HashesBy", readStringOptionalBytes4Map(ipcimpl.Field(s, 21), &v.HashesBy))
+	fields.Check("FloatsBy", ipcimpl.ReadMap[TextOptionalFloat64Entry_List](ipcimpl.Field(s, 20), &v.FloatsBy, readStringOptionalFloat64MapEntry))
+	fields.Check("HashesBy", ipcimpl.ReadMap[TextOptionalDataEntry_List](ipcimpl.Field(s, 21), &v.HashesBy, readStringOptionalBytes4MapEntry))
 	return fields.Err()
 }
 
@@ -479,16 +479,6 @@ func readOptionalUint16Array2(from ipcimpl.Pointer, dst **[2]uint16) error {
 	return ipcimpl.ReadOptional(from, dst, readUint16Array2)
 }
 
-// writeOptionalInt32List points at at a new list holding v; a nil v leaves at null.
-func writeOptionalInt32List(at ipcimpl.Pointer, v []*int32) error {
-	return ipcimpl.WriteBoxList(at, NewOptionalInt32_List, v, writeOptionalInt32ListElem)
-}
-
-// readOptionalInt32List reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readOptionalInt32List(from ipcimpl.Pointer, dst *[]*int32) error {
-	return ipcimpl.ReadBoxList[OptionalInt32_List](from, dst, readOptionalInt32ListElem)
-}
-
 // writeOptionalInt32ListElem writes v into box; nil leaves box empty.
 func writeOptionalInt32ListElem(box OptionalInt32, v *int32) error {
 	if v != nil {
@@ -504,16 +494,6 @@ func readOptionalInt32ListElem(box OptionalInt32) (v *int32, err error) {
 	return v, nil
 }
 
-// writeOptionalRefList points at at a new list holding v; a nil v leaves at null.
-func writeOptionalRefList(at ipcimpl.Pointer, v []*optionals.Ref) error {
-	return ipcimpl.WriteBoxList(at, NewOptionalRef_List, v, writeOptionalRefListElem)
-}
-
-// readOptionalRefList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readOptionalRefList(from ipcimpl.Pointer, dst *[]*optionals.Ref) error {
-	return ipcimpl.ReadBoxList[OptionalRef_List](from, dst, readOptionalRefListElem)
-}
-
 // writeOptionalRefListElem writes v into box; nil leaves box empty.
 func writeOptionalRefListElem(box OptionalRef, v *optionals.Ref) error {
 	return writeOptionalRef(ipcimpl.Field(box, 0), v)
@@ -521,18 +501,8 @@ func writeOptionalRefListElem(box OptionalRef, v *optionals.Ref) error {
 
 // readOptionalRefListElem reads the value of box: nil when it is empty.
 func readOptionalRefListElem(box OptionalRef) (v *optionals.Ref, err error) {
-	err = readOptionalRef(ipcimpl.Field(box, 0), &v)
+	err = ipcimpl.ReadOptionalStruct(ipcimpl.Field(box, 0), &v, ReadRef)
 	return v, err
-}
-
-// writeOptionalStringList points at at a new list holding v; a nil v leaves at null.
-func writeOptionalStringList(at ipcimpl.Pointer, v []*string) error {
-	return ipcimpl.WriteBoxList(at, NewOptionalText_List, v, writeOptionalStringListElem)
-}
-
-// readOptionalStringList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readOptionalStringList(from ipcimpl.Pointer, dst *[]*string) error {
-	return ipcimpl.ReadBoxList[OptionalText_List](from, dst, readOptionalStringListElem)
 }
 
 // writeOptionalStringListElem writes v into box; nil leaves box empty.
@@ -542,18 +512,8 @@ func writeOptionalStringListElem(box OptionalText, v *string) error {
 
 // readOptionalStringListElem reads the value of box: nil when it is empty.
 func readOptionalStringListElem(box OptionalText) (v *string, err error) {
-	err = readOptionalString(ipcimpl.Field(box, 0), &v)
+	err = ipcimpl.ReadOptional(ipcimpl.Field(box, 0), &v, ipcimpl.ReadText)
 	return v, err
-}
-
-// writeOptionalBytes4List points at at a new list holding v; a nil v leaves at null.
-func writeOptionalBytes4List(at ipcimpl.Pointer, v []*[4]byte) error {
-	return ipcimpl.WriteBoxList(at, NewOptionalData_List, v, writeOptionalBytes4ListElem)
-}
-
-// readOptionalBytes4List reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readOptionalBytes4List(from ipcimpl.Pointer, dst *[]*[4]byte) error {
-	return ipcimpl.ReadBoxList[OptionalData_List](from, dst, readOptionalBytes4ListElem)
 }
 
 // writeOptionalBytes4ListElem writes v into box; nil leaves box empty.
@@ -563,19 +523,8 @@ func writeOptionalBytes4ListElem(box OptionalData, v *[4]byte) error {
 
 // readOptionalBytes4ListElem reads the value of box: nil when it is empty.
 func readOptionalBytes4ListElem(box OptionalData) (v *[4]byte, err error) {
-	err = readOptionalBytes4(ipcimpl.Field(box, 0), &v)
+	err = ipcimpl.ReadOptional(ipcimpl.Field(box, 0), &v, readBytes4)
 	return v, err
-}
-
-// writeStringOptionalInt32Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeStringOptionalInt32Map(at ipcimpl.Pointer, v map[string]*int32) error {
-	return ipcimpl.WriteMap(at, NewTextOptionalInt32Entry_List, v, cmp.Compare, writeStringOptionalInt32MapEntry)
-}
-
-// readStringOptionalInt32Map reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readStringOptionalInt32Map(from ipcimpl.Pointer, dst *map[string]*int32) error {
-	return ipcimpl.ReadMap[TextOptionalInt32Entry_List](from, dst, readStringOptionalInt32MapEntry)
 }
 
 // writeStringOptionalInt32MapEntry writes key and value into entry.
@@ -599,17 +548,6 @@ func readStringOptionalInt32MapEntry(entry TextOptionalInt32Entry) (key string, 
 	return key, value, nil
 }
 
-// writeStringOptionalRefMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeStringOptionalRefMap(at ipcimpl.Pointer, v map[string]*optionals.Ref) error {
-	return ipcimpl.WriteMap(at, NewTextOptionalRefEntry_List, v, cmp.Compare, writeStringOptionalRefMapEntry)
-}
-
-// readStringOptionalRefMap reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readStringOptionalRefMap(from ipcimpl.Pointer, dst *map[string]*optionals.Ref) error {
-	return ipcimpl.ReadMap[TextOptionalRefEntry_List](from, dst, readStringOptionalRefMapEntry)
-}
-
 // writeStringOptionalRefMapEntry writes key and value into entry.
 func writeStringOptionalRefMapEntry(entry TextOptionalRefEntry, key string, value *optionals.Ref) error {
 	if err := entry.SetKey(key); err != nil {
@@ -623,19 +561,8 @@ func readStringOptionalRefMapEntry(entry TextOptionalRefEntry) (key string, valu
 	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
 		return key, value, ipc.InField("key", err)
 	}
-	err = readOptionalRef(ipcimpl.Field(entry, 1), &value)
+	err = ipcimpl.ReadOptionalStruct(ipcimpl.Field(entry, 1), &value, ReadRef)
 	return key, value, err
-}
-
-// writeInt32OptionalStringMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeInt32OptionalStringMap(at ipcimpl.Pointer, v map[int32]*string) error {
-	return ipcimpl.WriteMap(at, NewInt32OptionalTextEntry_List, v, cmp.Compare, writeInt32OptionalStringMapEntry)
-}
-
-// readInt32OptionalStringMap reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readInt32OptionalStringMap(from ipcimpl.Pointer, dst *map[int32]*string) error {
-	return ipcimpl.ReadMap[Int32OptionalTextEntry_List](from, dst, readInt32OptionalStringMapEntry)
 }
 
 // writeInt32OptionalStringMapEntry writes key and value into entry.
@@ -647,7 +574,7 @@ func writeInt32OptionalStringMapEntry(entry Int32OptionalTextEntry, key int32, v
 // readInt32OptionalStringMapEntry reads the key and value of entry.
 func readInt32OptionalStringMapEntry(entry Int32OptionalTextEntry) (key int32, value *string, err error) {
 	key = entry.Key()
-	err = readOptionalString(ipcimpl.Field(entry, 0), &value)
+	err = ipcimpl.ReadOptional(ipcimpl.Field(entry, 0), &value, ipcimpl.ReadText)
 	return key, value, err
 }
 
@@ -664,16 +591,6 @@ func readOptionalLabel(from ipcimpl.Pointer, dst **optionals.Label) error {
 	return ipcimpl.ReadOptional(from, dst, ipcimpl.ReadText)
 }
 
-// writeOptionalLabelList points at at a new list holding v; a nil v leaves at null.
-func writeOptionalLabelList(at ipcimpl.Pointer, v []*optionals.Label) error {
-	return ipcimpl.WriteBoxList(at, NewOptionalText_List, v, writeOptionalLabelListElem)
-}
-
-// readOptionalLabelList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readOptionalLabelList(from ipcimpl.Pointer, dst *[]*optionals.Label) error {
-	return ipcimpl.ReadBoxList[OptionalText_List](from, dst, readOptionalLabelListElem)
-}
-
 // writeOptionalLabelListElem writes v into box; nil leaves box empty.
 func writeOptionalLabelListElem(box OptionalText, v *optionals.Label) error {
 	return writeOptionalLabel(ipcimpl.Field(box, 0), v)
@@ -681,19 +598,8 @@ func writeOptionalLabelListElem(box OptionalText, v *optionals.Label) error {
 
 // readOptionalLabelListElem reads the value of box: nil when it is empty.
 func readOptionalLabelListElem(box OptionalText) (v *optionals.Label, err error) {
-	err = readOptionalLabel(ipcimpl.Field(box, 0), &v)
+	err = ipcimpl.ReadOptional(ipcimpl.Field(box, 0), &v, ipcimpl.ReadText)
 	return v, err
-}
-
-// writeLabelOptionalLabelMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeLabelOptionalLabelMap(at ipcimpl.Pointer, v map[optionals.Label]*optionals.Label) error {
-	return ipcimpl.WriteMap(at, NewTextOptionalTextEntry_List, v, cmp.Compare, writeLabelOptionalLabelMapEntry)
-}
-
-// readLabelOptionalLabelMap reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readLabelOptionalLabelMap(from ipcimpl.Pointer, dst *map[optionals.Label]*optionals.Label) error {
-	return ipcimpl.ReadMap[TextOptionalTextEntry_List](from, dst, readLabelOptionalLabelMapEntry)
 }
 
 // writeLabelOptionalLabelMapEntry writes key and value into entry.
@@ -709,7 +615,7 @@ func readLabelOptionalLabelMapEntry(entry TextOptionalTextEntry) (key optionals.
 	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
 		return key, value, ipc.InField("key", err)
 	}
-	err = readOptionalLabel(ipcimpl.Field(entry, 1), &value)
+	err = ipcimpl.ReadOptional(ipcimpl.Field(entry, 1), &value, ipcimpl.ReadText)
 	return key, value, err
 }
 
@@ -745,16 +651,6 @@ func readOptionalUint8Array2(from ipcimpl.Pointer, dst *[2]*uint8) error {
 	return nil
 }
 
-// writeOptionalDurationList points at at a new list holding v; a nil v leaves at null.
-func writeOptionalDurationList(at ipcimpl.Pointer, v []*time.Duration) error {
-	return ipcimpl.WriteBoxList(at, NewOptionalInt64_List, v, writeOptionalDurationListElem)
-}
-
-// readOptionalDurationList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readOptionalDurationList(from ipcimpl.Pointer, dst *[]*time.Duration) error {
-	return ipcimpl.ReadBoxList[OptionalInt64_List](from, dst, readOptionalDurationListElem)
-}
-
 // writeOptionalDurationListElem writes v into box; nil leaves box empty.
 func writeOptionalDurationListElem(box OptionalInt64, v *time.Duration) error {
 	if v != nil {
@@ -768,16 +664,6 @@ func writeOptionalDurationListElem(box OptionalInt64, v *time.Duration) error {
 func readOptionalDurationListElem(box OptionalInt64) (v *time.Duration, err error) {
 	v = ipcimpl.Optional(box.HasValue(), time.Duration(box.Value()))
 	return v, nil
-}
-
-// writeOptionalBoolList points at at a new list holding v; a nil v leaves at null.
-func writeOptionalBoolList(at ipcimpl.Pointer, v []*bool) error {
-	return ipcimpl.WriteBoxList(at, NewOptionalBool_List, v, writeOptionalBoolListElem)
-}
-
-// readOptionalBoolList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readOptionalBoolList(from ipcimpl.Pointer, dst *[]*bool) error {
-	return ipcimpl.ReadBoxList[OptionalBool_List](from, dst, readOptionalBoolListElem)
 }
 
 // writeOptionalBoolListElem writes v into box; nil leaves box empty.
@@ -795,24 +681,14 @@ func readOptionalBoolListElem(box OptionalBool) (v *bool, err error) {
 	return v, nil
 }
 
-// writeOptionalInt32ListList points at at a new list holding v; a nil v leaves at null.
-func writeOptionalInt32ListList(at ipcimpl.Pointer, v [][]*int32) error {
-	return ipcimpl.WritePointerList(at, capnp.NewPointerList, v, writeOptionalInt32List)
+// writeOptionalInt32List points at at a new list holding v; a nil v leaves at null.
+func writeOptionalInt32List(at ipcimpl.Pointer, v []*int32) error {
+	return ipcimpl.WriteBoxList(at, NewOptionalInt32_List, v, writeOptionalInt32ListElem)
 }
 
-// readOptionalInt32ListList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readOptionalInt32ListList(from ipcimpl.Pointer, dst *[][]*int32) error {
-	return ipcimpl.ReadPointerList[capnp.PointerList](from, dst, readOptionalInt32List)
-}
-
-// writeOptionalUint16Array2List points at at a new list holding v; a nil v leaves at null.
-func writeOptionalUint16Array2List(at ipcimpl.Pointer, v []*[2]uint16) error {
-	return ipcimpl.WriteBoxList(at, NewOptionalListOfUInt16_List, v, writeOptionalUint16Array2ListElem)
-}
-
-// readOptionalUint16Array2List reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readOptionalUint16Array2List(from ipcimpl.Pointer, dst *[]*[2]uint16) error {
-	return ipcimpl.ReadBoxList[OptionalListOfUInt16_List](from, dst, readOptionalUint16Array2ListElem)
+// readOptionalInt32List reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readOptionalInt32List(from ipcimpl.Pointer, dst *[]*int32) error {
+	return ipcimpl.ReadBoxList[OptionalInt32_List](from, dst, readOptionalInt32ListElem)
 }
 
 // writeOptionalUint16Array2ListElem writes v into box; nil leaves box empty.
@@ -822,7 +698,7 @@ func writeOptionalUint16Array2ListElem(box OptionalListOfUInt16, v *[2]uint16) e
 
 // readOptionalUint16Array2ListElem reads the value of box: nil when it is empty.
 func readOptionalUint16Array2ListElem(box OptionalListOfUInt16) (v *[2]uint16, err error) {
-	err = readOptionalUint16Array2(ipcimpl.Field(box, 0), &v)
+	err = ipcimpl.ReadOptional(ipcimpl.Field(box, 0), &v, readUint16Array2)
 	return v, err
 }
 
@@ -852,22 +728,11 @@ func readOptionalRefArray2(from ipcimpl.Pointer, dst *[2]*optionals.Ref) error {
 	}
 	for i := range 2 {
 		box := l.At(i)
-		if err := readOptionalRef(ipcimpl.Field(box, 0), &dst[i]); err != nil {
+		if err := ipcimpl.ReadOptionalStruct(ipcimpl.Field(box, 0), &dst[i], ReadRef); err != nil {
 			return ipc.InElem(i, err)
 		}
 	}
 	return nil
-}
-
-// writeStringOptionalFloat64Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeStringOptionalFloat64Map(at ipcimpl.Pointer, v map[string]*float64) error {
-	return ipcimpl.WriteMap(at, NewTextOptionalFloat64Entry_List, v, cmp.Compare, writeStringOptionalFloat64MapEntry)
-}
-
-// readStringOptionalFloat64Map reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readStringOptionalFloat64Map(from ipcimpl.Pointer, dst *map[string]*float64) error {
-	return ipcimpl.ReadMap[TextOptionalFloat64Entry_List](from, dst, readStringOptionalFloat64MapEntry)
 }
 
 // writeStringOptionalFloat64MapEntry writes key and value into entry.
@@ -891,17 +756,6 @@ func readStringOptionalFloat64MapEntry(entry TextOptionalFloat64Entry) (key stri
 	return key, value, nil
 }
 
-// writeStringOptionalBytes4Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeStringOptionalBytes4Map(at ipcimpl.Pointer, v map[string]*[4]byte) error {
-	return ipcimpl.WriteMap(at, NewTextOptionalDataEntry_List, v, cmp.Compare, writeStringOptionalBytes4MapEntry)
-}
-
-// readStringOptionalBytes4Map reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readStringOptionalBytes4Map(from ipcimpl.Pointer, dst *map[string]*[4]byte) error {
-	return ipcimpl.ReadMap[TextOptionalDataEntry_List](from, dst, readStringOptionalBytes4MapEntry)
-}
-
 // writeStringOptionalBytes4MapEntry writes key and value into entry.
 func writeStringOptionalBytes4MapEntry(entry TextOptionalDataEntry, key string, value *[4]byte) error {
 	if err := entry.SetKey(key); err != nil {
@@ -915,7 +769,7 @@ func readStringOptionalBytes4MapEntry(entry TextOptionalDataEntry) (key string, 
 	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
 		return key, value, ipc.InField("key", err)
 	}
-	err = readOptionalBytes4(ipcimpl.Field(entry, 1), &value)
+	err = ipcimpl.ReadOptional(ipcimpl.Field(entry, 1), &value, readBytes4)
 	return key, value, err
 }
 

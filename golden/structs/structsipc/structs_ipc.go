@@ -481,7 +481,7 @@ func WriteShape(s Shape, v *structs.Shape) error {
 	if whereWire, err := s.NewWhere(); fields.Check("Where", err) {
 		fields.Check("Where", WriteOtherpkgPoint(whereWire, &v.Where))
 	}
-	fields.Check("Tags", writeTagList(ipcimpl.Field(s, 3), v.Tags))
+	fields.Check("Tags", ipcimpl.WriteStructList(ipcimpl.Field(s, 3), NewTag_List, v.Tags, WriteTag))
 	if boxWire, err := s.NewBox(); fields.Check("Box", err) {
 		fields.Check("Box", WriteBox(boxWire, &v.Box))
 	}
@@ -498,7 +498,7 @@ func ReadShape(s Shape, v *structs.Shape) error {
 	if whereWire, err := s.Where(); fields.Check("Where", err) {
 		fields.Check("Where", ReadOtherpkgPoint(whereWire, &v.Where))
 	}
-	fields.Check("Tags", readTagList(ipcimpl.Field(s, 3), &v.Tags))
+	fields.Check("Tags", ipcimpl.ReadStructList[Tag_List](ipcimpl.Field(s, 3), &v.Tags, ReadTag))
 	if boxWire, err := s.Box(); fields.Check("Box", err) {
 		fields.Check("Box", ReadBox(boxWire, &v.Box))
 	}
@@ -559,7 +559,7 @@ func WriteTree(s Tree, v *structs.Tree) error {
 	s.SetValue(v.Value)
 	fields.Check("Left", writeOptionalTree(ipcimpl.Field(s, 0), v.Left))
 	fields.Check("Right", writeOptionalTree(ipcimpl.Field(s, 1), v.Right))
-	fields.Check("Children", writeTreeList(ipcimpl.Field(s, 2), v.Children))
+	fields.Check("Children", ipcimpl.WriteStructList(ipcimpl.Field(s, 2), NewTree_List, v.Children, WriteTree))
 	return fields.Err()
 }
 
@@ -580,16 +580,6 @@ func readTreeNested(s Tree, v *structs.Tree, depth int) error {
 	fields.Check("Right", readOptionalTree(ipcimpl.Field(s, 1), &v.Right, depth-1))
 	fields.Check("Children", readTreeList(ipcimpl.Field(s, 2), &v.Children, depth-1))
 	return fields.Err()
-}
-
-// writeTagList points at at a new list holding v; a nil v leaves at null.
-func writeTagList(at ipcimpl.Pointer, v []otherpkg.Tag) error {
-	return ipcimpl.WriteStructList(at, NewTag_List, v, WriteTag)
-}
-
-// readTagList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readTagList(from ipcimpl.Pointer, dst *[]otherpkg.Tag) error {
-	return ipcimpl.ReadStructList[Tag_List](from, dst, ReadTag)
 }
 
 // writeOptionalTree writes *v at at; a nil v leaves at null.

@@ -410,9 +410,11 @@ func WriteRecord(s Record, v *textbytes.Record) error {
 	fields.Check("Blob", s.SetBlob([]byte(v.Blob)))
 	fields.Check("Names", ipcimpl.WriteTextList(ipcimpl.Field(s, 6), v.Names))
 	fields.Check("Blobs", ipcimpl.WriteDataList(ipcimpl.Field(s, 7), v.Blobs))
-	fields.Check("Hashes", writeHashList(ipcimpl.Field(s, 8), v.Hashes))
-	fields.Check("ByName", writeNameBlobMap(ipcimpl.Field(s, 9), v.ByName))
-	fields.Check("ByHash", writeHashNameMap(ipcimpl.Field(s, 10), v.ByHash))
+	fields.Check("Hashes", ipcimpl.WritePointerList(ipcimpl.Field(s, 8), capnp.NewDataList, v.Hashes, writeHash))
+	fields.Check("ByName", ipcimpl.WriteMap(ipcimpl.Field(s, 9), NewTextDataEntry_List, v.ByName, cmp.Compare, writeNameBlobMapEntry))
+	fields.Check("ByHash", ipcimpl.WriteMap(ipcimpl.Field(s, 10), NewDataTextEntry_List, v.ByHash, func(a, b textbytes.Hash) int {
+		return bytes.Compare(a[:], b[:])
+	}, writeHashNameMapEntry))
 	return fields.Err()
 }
 
@@ -427,9 +429,9 @@ func ReadRecord(s Record, v *textbytes.Record) error {
 	fields.Check("Blob", ipcimpl.ReadData(ipcimpl.Field(s, 5), &v.Blob))
 	fields.Check("Names", ipcimpl.ReadTextList(ipcimpl.Field(s, 6), &v.Names))
 	fields.Check("Blobs", ipcimpl.ReadDataList(ipcimpl.Field(s, 7), &v.Blobs))
-	fields.Check("Hashes", readHashList(ipcimpl.Field(s, 8), &v.Hashes))
-	fields.Check("ByName", readNameBlobMap(ipcimpl.Field(s, 9), &v.ByName))
-	fields.Check("ByHash", readHashNameMap(ipcimpl.Field(s, 10), &v.ByHash))
+	fields.Check("Hashes", ipcimpl.ReadPointerList[capnp.DataList](ipcimpl.Field(s, 8), &v.Hashes, readHash))
+	fields.Check("ByName", ipcimpl.ReadMap[TextDataEntry_List](ipcimpl.Field(s, 9), &v.ByName, readNameBlobMapEntry))
+	fields.Check("ByHash", ipcimpl.ReadMap[DataTextEntry_List](ipcimpl.Field(s, 10), &v.ByHash, readHashNameMapEntry))
 	return fields.Err()
 }
 
@@ -463,27 +465,6 @@ func readBytes4(from ipcimpl.Pointer, dst *[4]byte) error {
 	return ipcimpl.ReadByteArray(from, dst[:])
 }
 
-// writeHashList points at at a new list holding v; a nil v leaves at null.
-func writeHashList(at ipcimpl.Pointer, v []textbytes.Hash) error {
-	return ipcimpl.WritePointerList(at, capnp.NewDataList, v, writeHash)
-}
-
-// readHashList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readHashList(from ipcimpl.Pointer, dst *[]textbytes.Hash) error {
-	return ipcimpl.ReadPointerList[capnp.DataList](from, dst, readHash)
-}
-
-// writeNameBlobMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeNameBlobMap(at ipcimpl.Pointer, v map[textbytes.Name]textbytes.Blob) error {
-	return ipcimpl.WriteMap(at, NewTextDataEntry_List, v, cmp.Compare, writeNameBlobMapEntry)
-}
-
-// readNameBlobMap reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readNameBlobMap(from ipcimpl.Pointer, dst *map[textbytes.Name]textbytes.Blob) error {
-	return ipcimpl.ReadMap[TextDataEntry_List](from, dst, readNameBlobMapEntry)
-}
-
 // writeNameBlobMapEntry writes key and value into entry.
 func writeNameBlobMapEntry(entry TextDataEntry, key textbytes.Name, value textbytes.Blob) error {
 	if err := entry.SetKey(string(key)); err != nil {
@@ -499,19 +480,6 @@ func readNameBlobMapEntry(entry TextDataEntry) (key textbytes.Name, value textby
 	}
 	err = ipcimpl.ReadData(ipcimpl.Field(entry, 1), &value)
 	return key, value, err
-}
-
-// writeHashNameMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeHashNameMap(at ipcimpl.Pointer, v map[textbytes.Hash]textbytes.Name) error {
-	return ipcimpl.WriteMap(at, NewDataTextEntry_List, v, func(a, b textbytes.Hash) int {
-		return bytes.Compare(a[:], b[:])
-	}, writeHashNameMapEntry)
-}
-
-// readHashNameMap reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readHashNameMap(from ipcimpl.Pointer, dst *map[textbytes.Hash]textbytes.Name) error {
-	return ipcimpl.ReadMap[DataTextEntry_List](from, dst, readHashNameMapEntry)
 }
 
 // writeHashNameMapEntry writes key and value into entry.

@@ -98,7 +98,7 @@ func (c *TimesClient) Maybe(ctx context.Context, t *time.Time) (result *time.Tim
 	err = ipcimpl.Call(ctx, c.c, &methodTimesMaybe, func(p capnp.Struct) error {
 		return ipc.InField("t", writeOptionalTime(ipcimpl.Field(p, 0), t))
 	}, func(r capnp.Struct) error {
-		return ipc.InField("result", readOptionalTime(ipcimpl.Field(r, 0), &result))
+		return ipc.InField("result", ipcimpl.ReadOptionalStruct(ipcimpl.Field(r, 0), &result, readTime))
 	})
 	if err != nil {
 		return nil, err
@@ -179,7 +179,7 @@ func (s timesServer) serveEvents(ctx context.Context, call *capnprpc.Call) (err 
 func (s timesServer) serveMaybe(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodTimesMaybe, &err)
 	var t *time.Time
-	if err := readOptionalTime(ipcimpl.Field(call.Params(), 0), &t); err != nil {
+	if err := ipcimpl.ReadOptionalStruct(ipcimpl.Field(call.Params(), 0), &t, readTime); err != nil {
 		return ipcimpl.ParamsError(&methodTimesMaybe, ipc.InField("t", err))
 	}
 	result, err := s.impl.Maybe(ctx, t)
@@ -459,36 +459,36 @@ func readTimes_echo_Results(p Times_echo_Results, result *time.Time) error {
 // writeTimes_events_Params writes the arguments of a call to times.Times.Events into p.
 func writeTimes_events_Params(p Times_events_Params, events []times.Event, at map[string]time.Time, all []time.Time) error {
 	var fields ipcimpl.Fields
-	fields.Check("events", writeEventList(ipcimpl.Field(p, 0), events))
-	fields.Check("at", writeStringTimeMap(ipcimpl.Field(p, 1), at))
-	fields.Check("all", writeTimeList(ipcimpl.Field(p, 2), all))
+	fields.Check("events", ipcimpl.WriteStructList(ipcimpl.Field(p, 0), NewEvent_List, events, WriteEvent))
+	fields.Check("at", ipcimpl.WriteMap(ipcimpl.Field(p, 1), NewTextWallTimeEntry_List, at, cmp.Compare, writeStringTimeMapEntry))
+	fields.Check("all", ipcimpl.WriteStructList(ipcimpl.Field(p, 2), NewWallTime_List, all, writeTime))
 	return fields.Err()
 }
 
 // readTimes_events_Params reads the arguments of a call to times.Times.Events from p.
 func readTimes_events_Params(p Times_events_Params, events *[]times.Event, at *map[string]time.Time, all *[]time.Time) error {
 	var fields ipcimpl.Fields
-	fields.Check("events", readEventList(ipcimpl.Field(p, 0), events))
-	fields.Check("at", readStringTimeMap(ipcimpl.Field(p, 1), at))
-	fields.Check("all", readTimeList(ipcimpl.Field(p, 2), all))
+	fields.Check("events", ipcimpl.ReadStructList[Event_List](ipcimpl.Field(p, 0), events, ReadEvent))
+	fields.Check("at", ipcimpl.ReadMap[TextWallTimeEntry_List](ipcimpl.Field(p, 1), at, readStringTimeMapEntry))
+	fields.Check("all", ipcimpl.ReadStructList[WallTime_List](ipcimpl.Field(p, 2), all, readTime))
 	return fields.Err()
 }
 
 // writeTimes_events_Results writes the results of times.Times.Events into p.
 func writeTimes_events_Results(p Times_events_Results, result []times.Event, result1 map[string]time.Time, result2 []time.Time) error {
 	var fields ipcimpl.Fields
-	fields.Check("result", writeEventList(ipcimpl.Field(p, 0), result))
-	fields.Check("result1", writeStringTimeMap(ipcimpl.Field(p, 1), result1))
-	fields.Check("result2", writeTimeList(ipcimpl.Field(p, 2), result2))
+	fields.Check("result", ipcimpl.WriteStructList(ipcimpl.Field(p, 0), NewEvent_List, result, WriteEvent))
+	fields.Check("result1", ipcimpl.WriteMap(ipcimpl.Field(p, 1), NewTextWallTimeEntry_List, result1, cmp.Compare, writeStringTimeMapEntry))
+	fields.Check("result2", ipcimpl.WriteStructList(ipcimpl.Field(p, 2), NewWallTime_List, result2, writeTime))
 	return fields.Err()
 }
 
 // readTimes_events_Results reads the results of times.Times.Events from p.
 func readTimes_events_Results(p Times_events_Results, result *[]times.Event, result1 *map[string]time.Time, result2 *[]time.Time) error {
 	var fields ipcimpl.Fields
-	fields.Check("result", readEventList(ipcimpl.Field(p, 0), result))
-	fields.Check("result1", readStringTimeMap(ipcimpl.Field(p, 1), result1))
-	fields.Check("result2", readTimeList(ipcimpl.Field(p, 2), result2))
+	fields.Check("result", ipcimpl.ReadStructList[Event_List](ipcimpl.Field(p, 0), result, ReadEvent))
+	fields.Check("result1", ipcimpl.ReadMap[TextWallTimeEntry_List](ipcimpl.Field(p, 1), result1, readStringTimeMapEntry))
+	fields.Check("result2", ipcimpl.ReadStructList[WallTime_List](ipcimpl.Field(p, 2), result2, readTime))
 	return fields.Err()
 }
 
@@ -497,7 +497,7 @@ func writeMarshalers_swap_Params(p Marshalers_swap_Params, v times.Version, p1 t
 	var fields ipcimpl.Fields
 	fields.Check("v", writeVersion(ipcimpl.Field(p, 0), v))
 	fields.Check("p", writePoint(ipcimpl.Field(p, 1), p1))
-	fields.Check("vs", writeVersionList(ipcimpl.Field(p, 2), vs))
+	fields.Check("vs", ipcimpl.WritePointerList(ipcimpl.Field(p, 2), capnp.NewTextList, vs, writeVersion))
 	fields.Check("pp", writeOptionalPoint(ipcimpl.Field(p, 3), pp))
 	return fields.Err()
 }
@@ -507,8 +507,8 @@ func readMarshalers_swap_Params(p Marshalers_swap_Params, v *times.Version, p1 *
 	var fields ipcimpl.Fields
 	fields.Check("v", readVersion(ipcimpl.Field(p, 0), v))
 	fields.Check("p", readPoint(ipcimpl.Field(p, 1), p1))
-	fields.Check("vs", readVersionList(ipcimpl.Field(p, 2), vs))
-	fields.Check("pp", readOptionalPoint(ipcimpl.Field(p, 3), pp))
+	fields.Check("vs", ipcimpl.ReadPointerList[capnp.TextList](ipcimpl.Field(p, 2), vs, readVersion))
+	fields.Check("pp", ipcimpl.ReadOptional(ipcimpl.Field(p, 3), pp, readPoint))
 	return fields.Err()
 }
 
@@ -517,7 +517,7 @@ func writeMarshalers_swap_Results(p Marshalers_swap_Results, result times.Point,
 	var fields ipcimpl.Fields
 	fields.Check("result", writePoint(ipcimpl.Field(p, 0), result))
 	fields.Check("result1", writeVersion(ipcimpl.Field(p, 1), result1))
-	fields.Check("result2", writeVersionList(ipcimpl.Field(p, 2), result2))
+	fields.Check("result2", ipcimpl.WritePointerList(ipcimpl.Field(p, 2), capnp.NewTextList, result2, writeVersion))
 	fields.Check("result3", writeOptionalPoint(ipcimpl.Field(p, 3), result3))
 	return fields.Err()
 }
@@ -527,8 +527,8 @@ func readMarshalers_swap_Results(p Marshalers_swap_Results, result *times.Point,
 	var fields ipcimpl.Fields
 	fields.Check("result", readPoint(ipcimpl.Field(p, 0), result))
 	fields.Check("result1", readVersion(ipcimpl.Field(p, 1), result1))
-	fields.Check("result2", readVersionList(ipcimpl.Field(p, 2), result2))
-	fields.Check("result3", readOptionalPoint(ipcimpl.Field(p, 3), result3))
+	fields.Check("result2", ipcimpl.ReadPointerList[capnp.TextList](ipcimpl.Field(p, 2), result2, readVersion))
+	fields.Check("result3", ipcimpl.ReadOptional(ipcimpl.Field(p, 3), result3, readPoint))
 	return fields.Err()
 }
 
@@ -550,7 +550,7 @@ func ReadEvent(s Event, v *times.Event) error {
 	if atWire, err := s.At(); fields.Check("At", err) {
 		fields.Check("At", readTime(atWire, &v.At))
 	}
-	fields.Check("Seen", readOptionalTime(ipcimpl.Field(s, 2), &v.Seen))
+	fields.Check("Seen", ipcimpl.ReadOptionalStruct(ipcimpl.Field(s, 2), &v.Seen, readTime))
 	return fields.Err()
 }
 
@@ -633,27 +633,6 @@ func readPoint(from ipcimpl.Pointer, dst *times.Point) error {
 	return nil
 }
 
-// writeEventList points at at a new list holding v; a nil v leaves at null.
-func writeEventList(at ipcimpl.Pointer, v []times.Event) error {
-	return ipcimpl.WriteStructList(at, NewEvent_List, v, WriteEvent)
-}
-
-// readEventList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readEventList(from ipcimpl.Pointer, dst *[]times.Event) error {
-	return ipcimpl.ReadStructList[Event_List](from, dst, ReadEvent)
-}
-
-// writeStringTimeMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeStringTimeMap(at ipcimpl.Pointer, v map[string]time.Time) error {
-	return ipcimpl.WriteMap(at, NewTextWallTimeEntry_List, v, cmp.Compare, writeStringTimeMapEntry)
-}
-
-// readStringTimeMap reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readStringTimeMap(from ipcimpl.Pointer, dst *map[string]time.Time) error {
-	return ipcimpl.ReadMap[TextWallTimeEntry_List](from, dst, readStringTimeMapEntry)
-}
-
 // writeStringTimeMapEntry writes key and value into entry.
 func writeStringTimeMapEntry(entry TextWallTimeEntry, key string, value time.Time) error {
 	if err := entry.SetKey(key); err != nil {
@@ -679,16 +658,6 @@ func readStringTimeMapEntry(entry TextWallTimeEntry) (key string, value time.Tim
 	return key, value, err
 }
 
-// writeTimeList points at at a new list holding v; a nil v leaves at null.
-func writeTimeList(at ipcimpl.Pointer, v []time.Time) error {
-	return ipcimpl.WriteStructList(at, NewWallTime_List, v, writeTime)
-}
-
-// readTimeList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readTimeList(from ipcimpl.Pointer, dst *[]time.Time) error {
-	return ipcimpl.ReadStructList[WallTime_List](from, dst, readTime)
-}
-
 // writeVersion converts v with ipc.MarshalText and writes it at at.
 func writeVersion(at ipcimpl.Pointer, v times.Version) error {
 	wire, err := ipc.MarshalText[times.Version](v)
@@ -710,16 +679,6 @@ func readVersion(from ipcimpl.Pointer, dst *times.Version) error {
 	}
 	*dst = value
 	return nil
-}
-
-// writeVersionList points at at a new list holding v; a nil v leaves at null.
-func writeVersionList(at ipcimpl.Pointer, v []times.Version) error {
-	return ipcimpl.WritePointerList(at, capnp.NewTextList, v, writeVersion)
-}
-
-// readVersionList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readVersionList(from ipcimpl.Pointer, dst *[]times.Version) error {
-	return ipcimpl.ReadPointerList[capnp.TextList](from, dst, readVersion)
 }
 
 // writeOptionalPoint writes *v at at; a nil v leaves at null.

@@ -124,7 +124,7 @@ func (c *NotificationsClient) UpdatedBlockTip(ctx context.Context) (err error) {
 // to the block locator's first hash.
 func (c *NotificationsClient) ChainStateFlushed(ctx context.Context, locator []chain.Hash) (err error) {
 	return ipcimpl.Call(ctx, c.c, &methodNotificationsChainStateFlushed, func(p capnp.Struct) error {
-		return ipc.InField("locator", writeHashList(ipcimpl.Field(p, 0), locator))
+		return ipc.InField("locator", ipcimpl.WritePointerList(ipcimpl.Field(p, 0), capnp.NewDataList, locator, writeHash))
 	}, nil)
 }
 
@@ -220,7 +220,7 @@ func (s notificationsServer) serveUpdatedBlockTip(ctx context.Context, call *cap
 func (s notificationsServer) serveChainStateFlushed(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodNotificationsChainStateFlushed, &err)
 	var locator []chain.Hash
-	if err := readHashList(ipcimpl.Field(call.Params(), 0), &locator); err != nil {
+	if err := ipcimpl.ReadPointerList[capnp.DataList](ipcimpl.Field(call.Params(), 0), &locator, readHash); err != nil {
 		return ipcimpl.ParamsError(&methodNotificationsChainStateFlushed, ipc.InField("locator", err))
 	}
 	return ipc.ServerError(s.impl.ChainStateFlushed(ctx, locator))
@@ -496,7 +496,7 @@ func (c *ChainClient) GetBlockHash(ctx context.Context, height int32) (result ch
 // GetTip returns the tip, or nil when the chain holds no block.
 func (c *ChainClient) GetTip(ctx context.Context) (result *chain.BlockRef, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodChainGetTip, nil, func(r capnp.Struct) error {
-		return ipc.InField("result", readOptionalBlockRef(ipcimpl.Field(r, 0), &result))
+		return ipc.InField("result", ipcimpl.ReadOptionalStruct(ipcimpl.Field(r, 0), &result, ReadBlockRef))
 	})
 	if err != nil {
 		return nil, err
@@ -526,7 +526,7 @@ func (c *ChainClient) FindBlock(ctx context.Context, hash chain.Hash) (result *c
 	err = ipcimpl.Call(ctx, c.c, &methodChainFindBlock, func(p capnp.Struct) error {
 		return ipc.InField("hash", writeHash(ipcimpl.Field(p, 0), hash))
 	}, func(r capnp.Struct) error {
-		return ipc.InField("result", readOptionalBlockInfo(ipcimpl.Field(r, 0), &result))
+		return ipc.InField("result", ipcimpl.ReadOptionalStruct(ipcimpl.Field(r, 0), &result, ReadBlockInfo))
 	})
 	if err != nil {
 		return nil, err
@@ -540,7 +540,7 @@ func (c *ChainClient) FindAncestorByHeight(ctx context.Context, blockHash chain.
 	err = ipcimpl.Call(ctx, c.c, &methodChainFindAncestorByHeight, func(p capnp.Struct) error {
 		return writeChain_findAncestorByHeight_Params(Chain_findAncestorByHeight_Params(p), blockHash, ancestorHeight)
 	}, func(r capnp.Struct) error {
-		return ipc.InField("result", readOptionalBlockInfo(ipcimpl.Field(r, 0), &result))
+		return ipc.InField("result", ipcimpl.ReadOptionalStruct(ipcimpl.Field(r, 0), &result, ReadBlockInfo))
 	})
 	if err != nil {
 		return nil, err
@@ -1264,7 +1264,7 @@ func WriteBlockInfo(s BlockInfo, v *chain.BlockInfo) error {
 	fields.Check("PrevHash", writeHash(ipcimpl.Field(s, 1), v.PrevHash))
 	s.SetHeight(v.Height)
 	s.SetTime(v.Time)
-	fields.Check("Transactions", writeTransactionList(ipcimpl.Field(s, 2), v.Transactions))
+	fields.Check("Transactions", ipcimpl.WriteStructList(ipcimpl.Field(s, 2), NewTransaction_List, v.Transactions, WriteTransaction))
 	return fields.Err()
 }
 
@@ -1275,7 +1275,7 @@ func ReadBlockInfo(s BlockInfo, v *chain.BlockInfo) error {
 	fields.Check("PrevHash", readHash(ipcimpl.Field(s, 1), &v.PrevHash))
 	v.Height = s.Height()
 	v.Time = s.Time()
-	fields.Check("Transactions", readTransactionList(ipcimpl.Field(s, 2), &v.Transactions))
+	fields.Check("Transactions", ipcimpl.ReadStructList[Transaction_List](ipcimpl.Field(s, 2), &v.Transactions, ReadTransaction))
 	return fields.Err()
 }
 
@@ -1318,8 +1318,8 @@ func ReadOutPoint(s OutPoint, v *chain.OutPoint) error {
 // WriteTransaction writes v into s.
 func WriteTransaction(s Transaction, v *chain.Transaction) error {
 	var fields ipcimpl.Fields
-	fields.Check("Inputs", writeOutPointList(ipcimpl.Field(s, 0), v.Inputs))
-	fields.Check("Outputs", writeTxOutList(ipcimpl.Field(s, 1), v.Outputs))
+	fields.Check("Inputs", ipcimpl.WriteStructList(ipcimpl.Field(s, 0), NewOutPoint_List, v.Inputs, WriteOutPoint))
+	fields.Check("Outputs", ipcimpl.WriteStructList(ipcimpl.Field(s, 1), NewTxOut_List, v.Outputs, WriteTxOut))
 	s.SetLockTime(v.LockTime)
 	return fields.Err()
 }
@@ -1327,8 +1327,8 @@ func WriteTransaction(s Transaction, v *chain.Transaction) error {
 // ReadTransaction reads s into v.
 func ReadTransaction(s Transaction, v *chain.Transaction) error {
 	var fields ipcimpl.Fields
-	fields.Check("Inputs", readOutPointList(ipcimpl.Field(s, 0), &v.Inputs))
-	fields.Check("Outputs", readTxOutList(ipcimpl.Field(s, 1), &v.Outputs))
+	fields.Check("Inputs", ipcimpl.ReadStructList[OutPoint_List](ipcimpl.Field(s, 0), &v.Inputs, ReadOutPoint))
+	fields.Check("Outputs", ipcimpl.ReadStructList[TxOut_List](ipcimpl.Field(s, 1), &v.Outputs, ReadTxOut))
 	v.LockTime = s.LockTime()
 	return fields.Err()
 }
@@ -1343,16 +1343,6 @@ func WriteTxOut(s TxOut, v *chain.TxOut) error {
 func ReadTxOut(s TxOut, v *chain.TxOut) error {
 	v.Value = chain.Amount(s.Value())
 	return ipc.InField("Address", ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Address))
-}
-
-// writeHashList points at at a new list holding v; a nil v leaves at null.
-func writeHashList(at ipcimpl.Pointer, v []chain.Hash) error {
-	return ipcimpl.WritePointerList(at, capnp.NewDataList, v, writeHash)
-}
-
-// readHashList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readHashList(from ipcimpl.Pointer, dst *[]chain.Hash) error {
-	return ipcimpl.ReadPointerList[capnp.DataList](from, dst, readHash)
 }
 
 // writeHash points at at a new Data holding v.
@@ -1397,34 +1387,4 @@ func writeOptionalBlockInfo(at ipcimpl.Pointer, v *chain.BlockInfo) error {
 // readOptionalBlockInfo sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalBlockInfo(from ipcimpl.Pointer, dst **chain.BlockInfo) error {
 	return ipcimpl.ReadOptionalStruct(from, dst, ReadBlockInfo)
-}
-
-// writeTransactionList points at at a new list holding v; a nil v leaves at null.
-func writeTransactionList(at ipcimpl.Pointer, v []chain.Transaction) error {
-	return ipcimpl.WriteStructList(at, NewTransaction_List, v, WriteTransaction)
-}
-
-// readTransactionList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readTransactionList(from ipcimpl.Pointer, dst *[]chain.Transaction) error {
-	return ipcimpl.ReadStructList[Transaction_List](from, dst, ReadTransaction)
-}
-
-// writeOutPointList points at at a new list holding v; a nil v leaves at null.
-func writeOutPointList(at ipcimpl.Pointer, v []chain.OutPoint) error {
-	return ipcimpl.WriteStructList(at, NewOutPoint_List, v, WriteOutPoint)
-}
-
-// readOutPointList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readOutPointList(from ipcimpl.Pointer, dst *[]chain.OutPoint) error {
-	return ipcimpl.ReadStructList[OutPoint_List](from, dst, ReadOutPoint)
-}
-
-// writeTxOutList points at at a new list holding v; a nil v leaves at null.
-func writeTxOutList(at ipcimpl.Pointer, v []chain.TxOut) error {
-	return ipcimpl.WriteStructList(at, NewTxOut_List, v, WriteTxOut)
-}
-
-// readTxOutList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readTxOutList(from ipcimpl.Pointer, dst *[]chain.TxOut) error {
-	return ipcimpl.ReadStructList[TxOut_List](from, dst, ReadTxOut)
 }

@@ -100,7 +100,7 @@ func (c *MiningClient) IsInitialBlockDownload(ctx context.Context) (result bool,
 func (c *MiningClient) GetTip(ctx context.Context) (result *coremining.BlockRef, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodMiningGetTip, nil, func(r capnp.Struct) error {
 		if Mining_getTip_Results(r).HasResultFlag() {
-			if err := readOptionalBlockRef(ipcimpl.Field(r, 0), &result); err != nil {
+			if err := ipcimpl.ReadOptionalStruct(ipcimpl.Field(r, 0), &result, ReadBlockRef); err != nil {
 				return ipc.InField("result", err)
 			}
 		}

@@ -161,7 +161,7 @@ func (c *BlockTemplateClient) GetWitnessCommitmentIndex(ctx context.Context) (re
 // merkle root from the coinbase's hash.
 func (c *BlockTemplateClient) GetCoinbaseMerklePath(ctx context.Context) (result []mining.Hash, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetCoinbaseMerklePath, nil, func(r capnp.Struct) error {
-		return ipc.InField("result", readHashList(ipcimpl.Field(r, 0), &result))
+		return ipc.InField("result", ipcimpl.ReadPointerList[capnp.DataList](ipcimpl.Field(r, 0), &result, readHash))
 	})
 	if err != nil {
 		return nil, err
@@ -348,7 +348,7 @@ func (s blockTemplateServer) serveGetCoinbaseMerklePath(ctx context.Context, cal
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodBlockTemplateGetCoinbaseMerklePath, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeHashList(ipcimpl.Field(r, 0), result))
+		return ipc.InField("result", ipcimpl.WritePointerList(ipcimpl.Field(r, 0), capnp.NewDataList, result, writeHash))
 	})
 }
 
@@ -556,7 +556,7 @@ func (c *MiningClient) IsInitialBlockDownload(ctx context.Context) (result bool,
 // GetTip returns the best block, or nil before the genesis block is loaded.
 func (c *MiningClient) GetTip(ctx context.Context) (result *mining.BlockRef, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodMiningGetTip, nil, func(r capnp.Struct) error {
-		return ipc.InField("result", readOptionalBlockRef(ipcimpl.Field(r, 0), &result))
+		return ipc.InField("result", ipcimpl.ReadOptionalStruct(ipcimpl.Field(r, 0), &result, ReadBlockRef))
 	})
 	if err != nil {
 		return nil, err
@@ -570,7 +570,7 @@ func (c *MiningClient) WaitTipChanged(ctx context.Context, currentTip mining.Has
 	err = ipcimpl.Call(ctx, c.c, &methodMiningWaitTipChanged, func(p capnp.Struct) error {
 		return writeMining_waitTipChanged_Params(Mining_waitTipChanged_Params(p), currentTip, timeout)
 	}, func(r capnp.Struct) error {
-		return ipc.InField("result", readOptionalBlockRef(ipcimpl.Field(r, 0), &result))
+		return ipc.InField("result", ipcimpl.ReadOptionalStruct(ipcimpl.Field(r, 0), &result, ReadBlockRef))
 	})
 	if err != nil {
 		return nil, err
@@ -1077,14 +1077,14 @@ func ReadBlockWaitOptions(s BlockWaitOptions, v *mining.BlockWaitOptions) error 
 	return nil
 }
 
-// writeHashList points at at a new list holding v; a nil v leaves at null.
-func writeHashList(at ipcimpl.Pointer, v []mining.Hash) error {
-	return ipcimpl.WritePointerList(at, capnp.NewDataList, v, writeHash)
+// writeHash points at at a new Data holding v.
+func writeHash(at ipcimpl.Pointer, v mining.Hash) error {
+	return at.SetData(v[:])
 }
 
-// readHashList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readHashList(from ipcimpl.Pointer, dst *[]mining.Hash) error {
-	return ipcimpl.ReadPointerList[capnp.DataList](from, dst, readHash)
+// readHash reads the Data from points to, which must hold 32 bytes, into *dst.
+func readHash(from ipcimpl.Pointer, dst *mining.Hash) error {
+	return ipcimpl.ReadByteArray(from, dst[:])
 }
 
 // writeOptionalBlockRef writes *v at at; a nil v leaves at null.
@@ -1102,14 +1102,4 @@ func writeOptionalBlockRef(at ipcimpl.Pointer, v *mining.BlockRef) error {
 // readOptionalBlockRef sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalBlockRef(from ipcimpl.Pointer, dst **mining.BlockRef) error {
 	return ipcimpl.ReadOptionalStruct(from, dst, ReadBlockRef)
-}
-
-// writeHash points at at a new Data holding v.
-func writeHash(at ipcimpl.Pointer, v mining.Hash) error {
-	return at.SetData(v[:])
-}
-
-// readHash reads the Data from points to, which must hold 32 bytes, into *dst.
-func readHash(from ipcimpl.Pointer, dst *mining.Hash) error {
-	return ipcimpl.ReadByteArray(from, dst[:])
 }

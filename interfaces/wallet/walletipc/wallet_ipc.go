@@ -116,7 +116,7 @@ func (c *WalletClient) GetNewAddress(ctx context.Context, label string) (result 
 // they were made.
 func (c *WalletClient) GetAddresses(ctx context.Context) (result []wallet.AddressInfo, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodWalletGetAddresses, nil, func(r capnp.Struct) error {
-		return ipc.InField("result", readAddressInfoList(ipcimpl.Field(r, 0), &result))
+		return ipc.InField("result", ipcimpl.ReadStructList[AddressInfo_List](ipcimpl.Field(r, 0), &result, ReadAddressInfo))
 	})
 	if err != nil {
 		return nil, err
@@ -153,7 +153,7 @@ func (c *WalletClient) GetWalletTx(ctx context.Context, txid chain.Hash) (result
 	err = ipcimpl.Call(ctx, c.c, &methodWalletGetWalletTx, func(p capnp.Struct) error {
 		return ipc.InField("txid", writeHash(ipcimpl.Field(p, 0), txid))
 	}, func(r capnp.Struct) error {
-		return ipc.InField("result", readOptionalWalletTx(ipcimpl.Field(r, 0), &result))
+		return ipc.InField("result", ipcimpl.ReadOptionalStruct(ipcimpl.Field(r, 0), &result, ReadWalletTx))
 	})
 	if err != nil {
 		return nil, err
@@ -164,7 +164,7 @@ func (c *WalletClient) GetWalletTx(ctx context.Context, txid chain.Hash) (result
 // GetWalletTxs returns every wallet transaction, oldest first.
 func (c *WalletClient) GetWalletTxs(ctx context.Context) (result []wallet.WalletTx, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodWalletGetWalletTxs, nil, func(r capnp.Struct) error {
-		return ipc.InField("result", readWalletTxList(ipcimpl.Field(r, 0), &result))
+		return ipc.InField("result", ipcimpl.ReadStructList[WalletTx_List](ipcimpl.Field(r, 0), &result, ReadWalletTx))
 	})
 	if err != nil {
 		return nil, err
@@ -177,7 +177,7 @@ func (c *WalletClient) GetWalletTxs(ctx context.Context) (result []wallet.Wallet
 // without broadcasting it; it returns the transaction and its fee.
 func (c *WalletClient) CreateTransaction(ctx context.Context, recipients []wallet.Recipient) (tx chain.Transaction, fee chain.Amount, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodWalletCreateTransaction, func(p capnp.Struct) error {
-		return ipc.InField("recipients", writeRecipientList(ipcimpl.Field(p, 0), recipients))
+		return ipc.InField("recipients", ipcimpl.WriteStructList(ipcimpl.Field(p, 0), NewRecipient_List, recipients, WriteRecipient))
 	}, func(r capnp.Struct) error {
 		return readWallet_createTransaction_Results(Wallet_createTransaction_Results(r), &tx, &fee)
 	})
@@ -335,7 +335,7 @@ func (s walletServer) serveGetAddresses(ctx context.Context, call *capnprpc.Call
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodWalletGetAddresses, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeAddressInfoList(ipcimpl.Field(r, 0), result))
+		return ipc.InField("result", ipcimpl.WriteStructList(ipcimpl.Field(r, 0), NewAddressInfo_List, result, WriteAddressInfo))
 	})
 }
 
@@ -388,7 +388,7 @@ func (s walletServer) serveGetWalletTxs(ctx context.Context, call *capnprpc.Call
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodWalletGetWalletTxs, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeWalletTxList(ipcimpl.Field(r, 0), result))
+		return ipc.InField("result", ipcimpl.WriteStructList(ipcimpl.Field(r, 0), NewWalletTx_List, result, WriteWalletTx))
 	})
 }
 
@@ -396,7 +396,7 @@ func (s walletServer) serveGetWalletTxs(ctx context.Context, call *capnprpc.Call
 func (s walletServer) serveCreateTransaction(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodWalletCreateTransaction, &err)
 	var recipients []wallet.Recipient
-	if err := readRecipientList(ipcimpl.Field(call.Params(), 0), &recipients); err != nil {
+	if err := ipcimpl.ReadStructList[Recipient_List](ipcimpl.Field(call.Params(), 0), &recipients, ReadRecipient); err != nil {
 		return ipcimpl.ParamsError(&methodWalletCreateTransaction, ipc.InField("recipients", err))
 	}
 	tx, fee, err := s.impl.CreateTransaction(ctx, recipients)
@@ -1879,16 +1879,6 @@ func ReadWalletTx(s WalletTx, v *wallet.WalletTx) error {
 	return fields.Err()
 }
 
-// writeAddressInfoList points at at a new list holding v; a nil v leaves at null.
-func writeAddressInfoList(at ipcimpl.Pointer, v []wallet.AddressInfo) error {
-	return ipcimpl.WriteStructList(at, NewAddressInfo_List, v, WriteAddressInfo)
-}
-
-// readAddressInfoList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readAddressInfoList(from ipcimpl.Pointer, dst *[]wallet.AddressInfo) error {
-	return ipcimpl.ReadStructList[AddressInfo_List](from, dst, ReadAddressInfo)
-}
-
 // writeHash points at at a new Data holding v.
 func writeHash(at ipcimpl.Pointer, v chain.Hash) error {
 	return at.SetData(v[:])
@@ -1914,26 +1904,6 @@ func writeOptionalWalletTx(at ipcimpl.Pointer, v *wallet.WalletTx) error {
 // readOptionalWalletTx sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalWalletTx(from ipcimpl.Pointer, dst **wallet.WalletTx) error {
 	return ipcimpl.ReadOptionalStruct(from, dst, ReadWalletTx)
-}
-
-// writeWalletTxList points at at a new list holding v; a nil v leaves at null.
-func writeWalletTxList(at ipcimpl.Pointer, v []wallet.WalletTx) error {
-	return ipcimpl.WriteStructList(at, NewWalletTx_List, v, WriteWalletTx)
-}
-
-// readWalletTxList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readWalletTxList(from ipcimpl.Pointer, dst *[]wallet.WalletTx) error {
-	return ipcimpl.ReadStructList[WalletTx_List](from, dst, ReadWalletTx)
-}
-
-// writeRecipientList points at at a new list holding v; a nil v leaves at null.
-func writeRecipientList(at ipcimpl.Pointer, v []wallet.Recipient) error {
-	return ipcimpl.WriteStructList(at, NewRecipient_List, v, WriteRecipient)
-}
-
-// readRecipientList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readRecipientList(from ipcimpl.Pointer, dst *[]wallet.Recipient) error {
-	return ipcimpl.ReadStructList[Recipient_List](from, dst, ReadRecipient)
 }
 
 // writeWalletList points at at a new list holding v; a nil v leaves at null.

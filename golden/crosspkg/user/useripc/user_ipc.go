@@ -73,9 +73,9 @@ func (c *PoolClient) Release() {
 // Best returns the best of refs.
 func (c *PoolClient) Best(ctx context.Context, refs []base.BlockRef) (result *base.BlockRef, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodPoolBest, func(p capnp.Struct) error {
-		return ipc.InField("refs", writeBlockRefList(ipcimpl.Field(p, 0), refs))
+		return ipc.InField("refs", ipcimpl.WriteStructList(ipcimpl.Field(p, 0), baseipc.NewBlockRef_List, refs, baseipc.WriteBlockRef))
 	}, func(r capnp.Struct) error {
-		return ipc.InField("result", readOptionalBlockRef(ipcimpl.Field(r, 0), &result))
+		return ipc.InField("result", ipcimpl.ReadOptionalStruct(ipcimpl.Field(r, 0), &result, baseipc.ReadBlockRef))
 	})
 	if err != nil {
 		return nil, err
@@ -178,7 +178,7 @@ func (s poolServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
 func (s poolServer) serveBest(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodPoolBest, &err)
 	var refs []base.BlockRef
-	if err := readBlockRefList(ipcimpl.Field(call.Params(), 0), &refs); err != nil {
+	if err := ipcimpl.ReadStructList[baseipc.BlockRef_List](ipcimpl.Field(call.Params(), 0), &refs, baseipc.ReadBlockRef); err != nil {
 		return ipcimpl.ParamsError(&methodPoolBest, ipc.InField("refs", err))
 	}
 	result, err := s.impl.Best(ctx, refs)
@@ -372,7 +372,7 @@ func writePool_swap_Params(p Pool_swap_Params, job user.Job, byName map[string]b
 	if jobWire, err := p.NewJob(); fields.Check("job", err) {
 		fields.Check("job", WriteJob(jobWire, &job))
 	}
-	fields.Check("byName", writeStringBlockRefMap(ipcimpl.Field(p, 1), byName))
+	fields.Check("byName", ipcimpl.WriteMap(ipcimpl.Field(p, 1), NewTextBlockRefEntry_List, byName, cmp.Compare, writeStringBlockRefMapEntry))
 	return fields.Err()
 }
 
@@ -382,7 +382,7 @@ func readPool_swap_Params(p Pool_swap_Params, job *user.Job, byName *map[string]
 	if jobWire, err := p.Job(); fields.Check("job", err) {
 		fields.Check("job", ReadJob(jobWire, job))
 	}
-	fields.Check("byName", readStringBlockRefMap(ipcimpl.Field(p, 1), byName))
+	fields.Check("byName", ipcimpl.ReadMap[TextBlockRefEntry_List](ipcimpl.Field(p, 1), byName, readStringBlockRefMapEntry))
 	return fields.Err()
 }
 
@@ -392,7 +392,7 @@ func writePool_swap_Results(p Pool_swap_Results, result user.Job, result1 map[st
 	if resultWire, err := p.NewResult(); fields.Check("result", err) {
 		fields.Check("result", WriteJob(resultWire, &result))
 	}
-	fields.Check("result1", writeStringBlockRefMap(ipcimpl.Field(p, 1), result1))
+	fields.Check("result1", ipcimpl.WriteMap(ipcimpl.Field(p, 1), NewTextBlockRefEntry_List, result1, cmp.Compare, writeStringBlockRefMapEntry))
 	return fields.Err()
 }
 
@@ -402,7 +402,7 @@ func readPool_swap_Results(p Pool_swap_Results, result *user.Job, result1 *map[s
 	if resultWire, err := p.Result(); fields.Check("result", err) {
 		fields.Check("result", ReadJob(resultWire, result))
 	}
-	fields.Check("result1", readStringBlockRefMap(ipcimpl.Field(p, 1), result1))
+	fields.Check("result1", ipcimpl.ReadMap[TextBlockRefEntry_List](ipcimpl.Field(p, 1), result1, readStringBlockRefMapEntry))
 	return fields.Err()
 }
 
@@ -458,16 +458,6 @@ func ReadJob(s Job, v *user.Job) error {
 	return fields.Err()
 }
 
-// writeBlockRefList points at at a new list holding v; a nil v leaves at null.
-func writeBlockRefList(at ipcimpl.Pointer, v []base.BlockRef) error {
-	return ipcimpl.WriteStructList(at, baseipc.NewBlockRef_List, v, baseipc.WriteBlockRef)
-}
-
-// readBlockRefList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readBlockRefList(from ipcimpl.Pointer, dst *[]base.BlockRef) error {
-	return ipcimpl.ReadStructList[baseipc.BlockRef_List](from, dst, baseipc.ReadBlockRef)
-}
-
 // writeOptionalBlockRef writes *v at at; a nil v leaves at null.
 func writeOptionalBlockRef(at ipcimpl.Pointer, v *base.BlockRef) error {
 	if v == nil {
@@ -483,17 +473,6 @@ func writeOptionalBlockRef(at ipcimpl.Pointer, v *base.BlockRef) error {
 // readOptionalBlockRef sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalBlockRef(from ipcimpl.Pointer, dst **base.BlockRef) error {
 	return ipcimpl.ReadOptionalStruct(from, dst, baseipc.ReadBlockRef)
-}
-
-// writeStringBlockRefMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeStringBlockRefMap(at ipcimpl.Pointer, v map[string]base.BlockRef) error {
-	return ipcimpl.WriteMap(at, NewTextBlockRefEntry_List, v, cmp.Compare, writeStringBlockRefMapEntry)
-}
-
-// readStringBlockRefMap reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readStringBlockRefMap(from ipcimpl.Pointer, dst *map[string]base.BlockRef) error {
-	return ipcimpl.ReadMap[TextBlockRefEntry_List](from, dst, readStringBlockRefMapEntry)
 }
 
 // writeStringBlockRefMapEntry writes key and value into entry.

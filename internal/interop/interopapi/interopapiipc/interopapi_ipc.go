@@ -79,7 +79,7 @@ func (c *SubscriptionClient) Start(ctx context.Context) (err error) {
 // Delivery per event in Seq order. It fails before Start.
 func (c *SubscriptionClient) Deliveries(ctx context.Context) (result []interopapi.Delivery, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodSubscriptionDeliveries, nil, func(r capnp.Struct) error {
-		return ipc.InField("result", readDeliveryList(ipcimpl.Field(r, 0), &result))
+		return ipc.InField("result", ipcimpl.ReadStructList[Delivery_List](ipcimpl.Field(r, 0), &result, ReadDelivery))
 	})
 	if err != nil {
 		return nil, err
@@ -132,7 +132,7 @@ func (s subscriptionServer) serveDeliveries(ctx context.Context, call *capnprpc.
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodSubscriptionDeliveries, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeDeliveryList(ipcimpl.Field(r, 0), result))
+		return ipc.InField("result", ipcimpl.WriteStructList(ipcimpl.Field(r, 0), NewDelivery_List, result, WriteDelivery))
 	})
 }
 
@@ -424,7 +424,7 @@ func (c *InteropClient) Count(ctx context.Context, kinds []interopapi.Kind) (res
 	err = ipcimpl.Call(ctx, c.c, &methodInteropCount, func(p capnp.Struct) error {
 		return ipc.InField("kinds", ipcimpl.WriteScalarList(ipcimpl.Field(p, 0), NewKind_List, kinds))
 	}, func(r capnp.Struct) error {
-		return ipc.InField("result", readKindInt32Map(ipcimpl.Field(r, 0), &result))
+		return ipc.InField("result", ipcimpl.ReadMap[KindInt32Entry_List](ipcimpl.Field(r, 0), &result, readKindInt32MapEntry))
 	})
 	if err != nil {
 		return nil, err
@@ -581,7 +581,7 @@ func (s interopServer) serveCount(ctx context.Context, call *capnprpc.Call) (err
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodInteropCount, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeKindInt32Map(ipcimpl.Field(r, 0), result))
+		return ipc.InField("result", ipcimpl.WriteMap(ipcimpl.Field(r, 0), NewKindInt32Entry_List, result, cmp.Compare, writeKindInt32MapEntry))
 	})
 }
 
@@ -834,7 +834,7 @@ func (c *PeerClient) Count(ctx context.Context, kinds []interopapi.Kind) (result
 	err = ipcimpl.Call(ctx, c.c, &methodInteropCount, func(p capnp.Struct) error {
 		return ipc.InField("kinds", ipcimpl.WriteScalarList(ipcimpl.Field(p, 0), NewKind_List, kinds))
 	}, func(r capnp.Struct) error {
-		return ipc.InField("result", readKindInt32Map(ipcimpl.Field(r, 0), &result))
+		return ipc.InField("result", ipcimpl.ReadMap[KindInt32Entry_List](ipcimpl.Field(r, 0), &result, readKindInt32MapEntry))
 	})
 	if err != nil {
 		return nil, err
@@ -1048,7 +1048,7 @@ func (s peerServer) serveCount(ctx context.Context, call *capnprpc.Call) (err er
 		return ipc.ServerError(err)
 	}
 	return ipcimpl.Results(call, &methodInteropCount, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, func(r capnp.Struct) error {
-		return ipc.InField("result", writeKindInt32Map(ipcimpl.Field(r, 0), result))
+		return ipc.InField("result", ipcimpl.WriteMap(ipcimpl.Field(r, 0), NewKindInt32Entry_List, result, cmp.Compare, writeKindInt32MapEntry))
 	})
 }
 
@@ -1373,7 +1373,7 @@ func readInterop_stats_Results(p Interop_stats_Results, sum *int64, min1 *int64,
 // writeInterop_lookup_Params writes the arguments of a call to interopapi.Interop.Lookup into p.
 func writeInterop_lookup_Params(p Interop_lookup_Params, table map[string]int64, key string) error {
 	var fields ipcimpl.Fields
-	fields.Check("table", writeStringInt64Map(ipcimpl.Field(p, 0), table))
+	fields.Check("table", ipcimpl.WriteMap(ipcimpl.Field(p, 0), NewTextInt64Entry_List, table, cmp.Compare, writeStringInt64MapEntry))
 	fields.Check("key", p.SetKey(key))
 	return fields.Err()
 }
@@ -1381,7 +1381,7 @@ func writeInterop_lookup_Params(p Interop_lookup_Params, table map[string]int64,
 // readInterop_lookup_Params reads the arguments of a call to interopapi.Interop.Lookup from p.
 func readInterop_lookup_Params(p Interop_lookup_Params, table *map[string]int64, key *string) error {
 	var fields ipcimpl.Fields
-	fields.Check("table", readStringInt64Map(ipcimpl.Field(p, 0), table))
+	fields.Check("table", ipcimpl.ReadMap[TextInt64Entry_List](ipcimpl.Field(p, 0), table, readStringInt64MapEntry))
 	fields.Check("key", ipcimpl.ReadText(ipcimpl.Field(p, 1), key))
 	return fields.Err()
 }
@@ -1440,14 +1440,14 @@ func readPeer_awaitReleased_Params(p Peer_awaitReleased_Params, n *int32) error 
 // writePeer_forward_Params writes the arguments of a call to interopapi.Peer.Forward into p.
 func writePeer_forward_Params(p Peer_forward_Params, records []interopapi.Record, l interopapi.Listener) error {
 	var fields ipcimpl.Fields
-	fields.Check("records", writeRecordList(ipcimpl.Field(p, 0), records))
+	fields.Check("records", ipcimpl.WriteStructList(ipcimpl.Field(p, 0), NewRecord_List, records, WriteRecord))
 	fields.Check("l", ipcimpl.SetCap(capnp.Struct(p), 1, ExportListener(l)))
 	return fields.Err()
 }
 
 // readPeer_forward_Params reads the arguments of a call to interopapi.Peer.Forward from p.
 func readPeer_forward_Params(p Peer_forward_Params, records *[]interopapi.Record, l *interopapi.Listener) error {
-	if err := readRecordList(ipcimpl.Field(p, 0), records); err != nil {
+	if err := ipcimpl.ReadStructList[Record_List](ipcimpl.Field(p, 0), records, ReadRecord); err != nil {
 		return ipc.InField("records", err)
 	}
 	*l = ImportListener(ipcimpl.Cap(capnp.Struct(p), 1))
@@ -1472,7 +1472,7 @@ func readNotify_call_Params(p Notify_call_Params, ev *interopapi.Event, tags *[]
 		fields.Check("ev", ReadEvent(evWire, ev))
 	}
 	fields.Check("tags", ipcimpl.ReadTextList(ipcimpl.Field(p, 1), tags))
-	fields.Check("note", readOptionalString(ipcimpl.Field(p, 2), note))
+	fields.Check("note", ipcimpl.ReadOptional(ipcimpl.Field(p, 2), note, ipcimpl.ReadText))
 	return fields.Err()
 }
 
@@ -1489,8 +1489,8 @@ func WriteDelivery(s Delivery, v *interopapi.Delivery) error {
 func ReadDelivery(s Delivery, v *interopapi.Delivery) error {
 	var fields ipcimpl.Fields
 	v.Seq = s.Seq()
-	fields.Check("Ack", readOptionalString(ipcimpl.Field(s, 0), &v.Ack))
-	fields.Check("Err", readOptionalString(ipcimpl.Field(s, 1), &v.Err))
+	fields.Check("Ack", ipcimpl.ReadOptional(ipcimpl.Field(s, 0), &v.Ack, ipcimpl.ReadText))
+	fields.Check("Err", ipcimpl.ReadOptional(ipcimpl.Field(s, 1), &v.Err, ipcimpl.ReadText))
 	return fields.Err()
 }
 
@@ -1499,7 +1499,7 @@ func WriteEvent(s Event, v *interopapi.Event) error {
 	var fields ipcimpl.Fields
 	s.SetSeq(v.Seq)
 	fields.Check("Name", s.SetName(v.Name))
-	fields.Check("Points", writePointList(ipcimpl.Field(s, 1), v.Points))
+	fields.Check("Points", ipcimpl.WriteStructList(ipcimpl.Field(s, 1), NewPoint_List, v.Points, WritePoint))
 	if v.Weight != nil {
 		s.SetWeight(*v.Weight)
 		s.SetHasWeight(true)
@@ -1513,9 +1513,9 @@ func ReadEvent(s Event, v *interopapi.Event) error {
 	var fields ipcimpl.Fields
 	v.Seq = s.Seq()
 	fields.Check("Name", ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Name))
-	fields.Check("Points", readPointList(ipcimpl.Field(s, 1), &v.Points))
+	fields.Check("Points", ipcimpl.ReadStructList[Point_List](ipcimpl.Field(s, 1), &v.Points, ReadPoint))
 	v.Weight = ipcimpl.Optional(s.HasWeight(), s.Weight())
-	fields.Check("Parent", readOptionalPoint(ipcimpl.Field(s, 2), &v.Parent))
+	fields.Check("Parent", ipcimpl.ReadOptionalStruct(ipcimpl.Field(s, 2), &v.Parent, ReadPoint))
 	return fields.Err()
 }
 
@@ -1540,18 +1540,18 @@ func WriteRecord(s Record, v *interopapi.Record) error {
 	s.SetKind(Kind(v.Kind))
 	fields.Check("Hash", writeBytes4(ipcimpl.Field(s, 1), v.Hash))
 	fields.Check("Data", s.SetData(v.Data))
-	fields.Check("Points", writePointList(ipcimpl.Field(s, 3), v.Points))
-	fields.Check("Tags", writeStringInt64Map(ipcimpl.Field(s, 4), v.Tags))
+	fields.Check("Points", ipcimpl.WriteStructList(ipcimpl.Field(s, 3), NewPoint_List, v.Points, WritePoint))
+	fields.Check("Tags", ipcimpl.WriteMap(ipcimpl.Field(s, 4), NewTextInt64Entry_List, v.Tags, cmp.Compare, writeStringInt64MapEntry))
 	fields.Check("Kinds", ipcimpl.WriteScalarList(ipcimpl.Field(s, 5), NewKind_List, v.Kinds))
-	fields.Check("Lines", writeStringListList(ipcimpl.Field(s, 6), v.Lines))
+	fields.Check("Lines", ipcimpl.WritePointerList(ipcimpl.Field(s, 6), capnp.NewPointerList, v.Lines, writeStringList))
 	fields.Check("Parent", writeOptionalPoint(ipcimpl.Field(s, 7), v.Parent))
 	if v.Weight != nil {
 		s.SetWeight(*v.Weight)
 		s.SetHasWeight(true)
 	}
 	fields.Check("Note", writeOptionalString(ipcimpl.Field(s, 8), v.Note))
-	fields.Check("Maybe", writeOptionalInt32List(ipcimpl.Field(s, 9), v.Maybe))
-	fields.Check("ByKind", writeKindOptionalPointMap(ipcimpl.Field(s, 10), v.ByKind))
+	fields.Check("Maybe", ipcimpl.WriteBoxList(ipcimpl.Field(s, 9), NewOptionalInt32_List, v.Maybe, writeOptionalInt32ListElem))
+	fields.Check("ByKind", ipcimpl.WriteMap(ipcimpl.Field(s, 10), NewKindOptionalPointEntry_List, v.ByKind, cmp.Compare, writeKindOptionalPointMapEntry))
 	return fields.Err()
 }
 
@@ -1562,15 +1562,15 @@ func ReadRecord(s Record, v *interopapi.Record) error {
 	v.Kind = interopapi.Kind(s.Kind())
 	fields.Check("Hash", readBytes4(ipcimpl.Field(s, 1), &v.Hash))
 	fields.Check("Data", ipcimpl.ReadData(ipcimpl.Field(s, 2), &v.Data))
-	fields.Check("Points", readPointList(ipcimpl.Field(s, 3), &v.Points))
-	fields.Check("Tags", readStringInt64Map(ipcimpl.Field(s, 4), &v.Tags))
+	fields.Check("Points", ipcimpl.ReadStructList[Point_List](ipcimpl.Field(s, 3), &v.Points, ReadPoint))
+	fields.Check("Tags", ipcimpl.ReadMap[TextInt64Entry_List](ipcimpl.Field(s, 4), &v.Tags, readStringInt64MapEntry))
 	fields.Check("Kinds", ipcimpl.ReadScalarList[Kind_List](ipcimpl.Field(s, 5), &v.Kinds))
-	fields.Check("Lines", readStringListList(ipcimpl.Field(s, 6), &v.Lines))
-	fields.Check("Parent", readOptionalPoint(ipcimpl.Field(s, 7), &v.Parent))
+	fields.Check("Lines", ipcimpl.ReadPointerList[capnp.PointerList](ipcimpl.Field(s, 6), &v.Lines, readStringList))
+	fields.Check("Parent", ipcimpl.ReadOptionalStruct(ipcimpl.Field(s, 7), &v.Parent, ReadPoint))
 	v.Weight = ipcimpl.Optional(s.HasWeight(), s.Weight())
-	fields.Check("Note", readOptionalString(ipcimpl.Field(s, 8), &v.Note))
-	fields.Check("Maybe", readOptionalInt32List(ipcimpl.Field(s, 9), &v.Maybe))
-	fields.Check("ByKind", readKindOptionalPointMap(ipcimpl.Field(s, 10), &v.ByKind))
+	fields.Check("Note", ipcimpl.ReadOptional(ipcimpl.Field(s, 8), &v.Note, ipcimpl.ReadText))
+	fields.Check("Maybe", ipcimpl.ReadBoxList[OptionalInt32_List](ipcimpl.Field(s, 9), &v.Maybe, readOptionalInt32ListElem))
+	fields.Check("ByKind", ipcimpl.ReadMap[KindOptionalPointEntry_List](ipcimpl.Field(s, 10), &v.ByKind, readKindOptionalPointMapEntry))
 	return fields.Err()
 }
 
@@ -1578,7 +1578,7 @@ func ReadRecord(s Record, v *interopapi.Record) error {
 func WriteTree(s Tree, v *interopapi.Tree) error {
 	var fields ipcimpl.Fields
 	fields.Check("Label", s.SetLabel(v.Label))
-	fields.Check("Children", writeTreeList(ipcimpl.Field(s, 1), v.Children))
+	fields.Check("Children", ipcimpl.WriteStructList(ipcimpl.Field(s, 1), NewTree_List, v.Children, WriteTree))
 	return fields.Err()
 }
 
@@ -1599,27 +1599,6 @@ func readTreeNested(s Tree, v *interopapi.Tree, depth int) error {
 	return fields.Err()
 }
 
-// writeDeliveryList points at at a new list holding v; a nil v leaves at null.
-func writeDeliveryList(at ipcimpl.Pointer, v []interopapi.Delivery) error {
-	return ipcimpl.WriteStructList(at, NewDelivery_List, v, WriteDelivery)
-}
-
-// readDeliveryList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readDeliveryList(from ipcimpl.Pointer, dst *[]interopapi.Delivery) error {
-	return ipcimpl.ReadStructList[Delivery_List](from, dst, ReadDelivery)
-}
-
-// writeKindInt32Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeKindInt32Map(at ipcimpl.Pointer, v map[interopapi.Kind]int32) error {
-	return ipcimpl.WriteMap(at, NewKindInt32Entry_List, v, cmp.Compare, writeKindInt32MapEntry)
-}
-
-// readKindInt32Map reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readKindInt32Map(from ipcimpl.Pointer, dst *map[interopapi.Kind]int32) error {
-	return ipcimpl.ReadMap[KindInt32Entry_List](from, dst, readKindInt32MapEntry)
-}
-
 // writeKindInt32MapEntry writes key and value into entry.
 func writeKindInt32MapEntry(entry KindInt32Entry, key interopapi.Kind, value int32) error {
 	entry.SetKey(Kind(key))
@@ -1632,17 +1611,6 @@ func readKindInt32MapEntry(entry KindInt32Entry) (key interopapi.Kind, value int
 	key = interopapi.Kind(entry.Key())
 	value = entry.Value()
 	return key, value, nil
-}
-
-// writeStringInt64Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeStringInt64Map(at ipcimpl.Pointer, v map[string]int64) error {
-	return ipcimpl.WriteMap(at, NewTextInt64Entry_List, v, cmp.Compare, writeStringInt64MapEntry)
-}
-
-// readStringInt64Map reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readStringInt64Map(from ipcimpl.Pointer, dst *map[string]int64) error {
-	return ipcimpl.ReadMap[TextInt64Entry_List](from, dst, readStringInt64MapEntry)
 }
 
 // writeStringInt64MapEntry writes key and value into entry.
@@ -1663,16 +1631,6 @@ func readStringInt64MapEntry(entry TextInt64Entry) (key string, value int64, err
 	return key, value, nil
 }
 
-// writeRecordList points at at a new list holding v; a nil v leaves at null.
-func writeRecordList(at ipcimpl.Pointer, v []interopapi.Record) error {
-	return ipcimpl.WriteStructList(at, NewRecord_List, v, WriteRecord)
-}
-
-// readRecordList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readRecordList(from ipcimpl.Pointer, dst *[]interopapi.Record) error {
-	return ipcimpl.ReadStructList[Record_List](from, dst, ReadRecord)
-}
-
 // writeOptionalString writes *v at at; a nil v leaves at null.
 func writeOptionalString(at ipcimpl.Pointer, v *string) error {
 	if v == nil {
@@ -1684,16 +1642,6 @@ func writeOptionalString(at ipcimpl.Pointer, v *string) error {
 // readOptionalString sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalString(from ipcimpl.Pointer, dst **string) error {
 	return ipcimpl.ReadOptional(from, dst, ipcimpl.ReadText)
-}
-
-// writePointList points at at a new list holding v; a nil v leaves at null.
-func writePointList(at ipcimpl.Pointer, v []interopapi.Point) error {
-	return ipcimpl.WriteStructList(at, NewPoint_List, v, WritePoint)
-}
-
-// readPointList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readPointList(from ipcimpl.Pointer, dst *[]interopapi.Point) error {
-	return ipcimpl.ReadStructList[Point_List](from, dst, ReadPoint)
 }
 
 // writeOptionalPoint writes *v at at; a nil v leaves at null.
@@ -1723,24 +1671,14 @@ func readBytes4(from ipcimpl.Pointer, dst *[4]byte) error {
 	return ipcimpl.ReadByteArray(from, dst[:])
 }
 
-// writeStringListList points at at a new list holding v; a nil v leaves at null.
-func writeStringListList(at ipcimpl.Pointer, v [][]string) error {
-	return ipcimpl.WritePointerList(at, capnp.NewPointerList, v, writeStringList)
+// writeStringList points at at a new list holding v; a nil v leaves at null.
+func writeStringList(at ipcimpl.Pointer, v []string) error {
+	return ipcimpl.WriteTextList(at, v)
 }
 
-// readStringListList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readStringListList(from ipcimpl.Pointer, dst *[][]string) error {
-	return ipcimpl.ReadPointerList[capnp.PointerList](from, dst, readStringList)
-}
-
-// writeOptionalInt32List points at at a new list holding v; a nil v leaves at null.
-func writeOptionalInt32List(at ipcimpl.Pointer, v []*int32) error {
-	return ipcimpl.WriteBoxList(at, NewOptionalInt32_List, v, writeOptionalInt32ListElem)
-}
-
-// readOptionalInt32List reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readOptionalInt32List(from ipcimpl.Pointer, dst *[]*int32) error {
-	return ipcimpl.ReadBoxList[OptionalInt32_List](from, dst, readOptionalInt32ListElem)
+// readStringList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readStringList(from ipcimpl.Pointer, dst *[]string) error {
+	return ipcimpl.ReadTextList(from, dst)
 }
 
 // writeOptionalInt32ListElem writes v into box; nil leaves box empty.
@@ -1758,17 +1696,6 @@ func readOptionalInt32ListElem(box OptionalInt32) (v *int32, err error) {
 	return v, nil
 }
 
-// writeKindOptionalPointMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeKindOptionalPointMap(at ipcimpl.Pointer, v map[interopapi.Kind]*interopapi.Point) error {
-	return ipcimpl.WriteMap(at, NewKindOptionalPointEntry_List, v, cmp.Compare, writeKindOptionalPointMapEntry)
-}
-
-// readKindOptionalPointMap reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readKindOptionalPointMap(from ipcimpl.Pointer, dst *map[interopapi.Kind]*interopapi.Point) error {
-	return ipcimpl.ReadMap[KindOptionalPointEntry_List](from, dst, readKindOptionalPointMapEntry)
-}
-
 // writeKindOptionalPointMapEntry writes key and value into entry.
 func writeKindOptionalPointMapEntry(entry KindOptionalPointEntry, key interopapi.Kind, value *interopapi.Point) error {
 	entry.SetKey(Kind(key))
@@ -1778,7 +1705,7 @@ func writeKindOptionalPointMapEntry(entry KindOptionalPointEntry, key interopapi
 // readKindOptionalPointMapEntry reads the key and value of entry.
 func readKindOptionalPointMapEntry(entry KindOptionalPointEntry) (key interopapi.Kind, value *interopapi.Point, err error) {
 	key = interopapi.Kind(entry.Key())
-	err = readOptionalPoint(ipcimpl.Field(entry, 0), &value)
+	err = ipcimpl.ReadOptionalStruct(ipcimpl.Field(entry, 0), &value, ReadPoint)
 	return key, value, err
 }
 
@@ -1801,14 +1728,4 @@ func readTreeList(from ipcimpl.Pointer, dst *[]interopapi.Tree, depth int) error
 	}
 	*dst = v
 	return nil
-}
-
-// writeStringList points at at a new list holding v; a nil v leaves at null.
-func writeStringList(at ipcimpl.Pointer, v []string) error {
-	return ipcimpl.WriteTextList(at, v)
-}
-
-// readStringList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readStringList(from ipcimpl.Pointer, dst *[]string) error {
-	return ipcimpl.ReadTextList(from, dst)
 }
