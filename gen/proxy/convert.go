@@ -16,7 +16,9 @@ import (
 // (ipcimpl.Field, ipcimpl.Elem).
 //
 // A use site is a list of steps. A failure returns the error located with
-// ipcimpl.InField / ipcimpl.InElem, so that it names the path of the bad value.
+// ipcimpl.InField / ipcimpl.InElem, so that it names the path of the bad value; a
+// function that converts several fields records the first failure in an
+// ipcimpl.Fields instead and converts one field per line (finishFields).
 
 // ref addresses a Go value in generated code: the value itself (a
 // variable, a field selector, a slice element: all addressable) or a
@@ -67,12 +69,17 @@ func (w wrapper) elem(i string) wrapper {
 	return func(err jen.Code) jen.Code { return w(jen.Qual(ipcimplPath, "InElem").Call(jen.Id(i), err)) }
 }
 
-// step is one statement of a conversion: a plain statement, or a call
-// that returns only an error, which fails the conversion.
+// step is one statement of a conversion: a plain statement; a call that
+// returns only an error, which fails the conversion; an assignment
+// "x, err := call" whose error fails the conversion and whose variables
+// the steps after it in its sequence use; or "if cond { body }".
 type step struct {
-	stmt jen.Code
-	call jen.Code
-	wrap wrapper
+	stmt   jen.Code
+	call   jen.Code
+	assign jen.Code
+	cond   jen.Code
+	body   []step
+	wrap   wrapper
 }
 
 func plain(stmts ...jen.Code) []step {
@@ -85,21 +92,60 @@ func plain(stmts ...jen.Code) []step {
 
 func checked(call jen.Code, wrap wrapper) step { return step{call: call, wrap: wrap} }
 
-// render renders steps as statements:
+// guarded is the step "vars, err := call" (assign), which fails the
+// conversion with wrap(err).
+func guarded(assign jen.Code, wrap wrapper) step { return step{assign: assign, wrap: wrap} }
+
+// block is the step "if cond { body }".
+func block(cond jen.Code, body []step) step { return step{cond: cond, body: body} }
+
+// render renders steps as statements that return at the first error:
 //
 //	if err := call; err != nil {
 //		return ipcimpl.InField("X", err)
 //	}
-func render(steps []step) []jen.Code {
+//	x, err := call
+//	if err != nil {
+//		return ipcimpl.InField("X", err)
+//	}
+func render(steps []step) []jen.Code { return renderReturning(steps, unwrapped) }
+
+// renderReturning is render for a function with more results than an
+// error: ret renders the results of a return statement from its error,
+// e.g. "key, value, err".
+func renderReturning(steps []step, ret func(err jen.Code) jen.Code) []jen.Code {
 	var out []jen.Code
 	for _, s := range steps {
-		if s.call == nil {
+		switch {
+		case s.call != nil:
+			out = append(out, jen.If(jen.Err().Op(":=").Add(s.call), jen.Err().Op("!=").Nil()).Block(jen.Return(ret(s.wrap(jen.Err())))))
+		case s.assign != nil:
+			out = append(out, s.assign, jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(ret(s.wrap(jen.Err())))))
+		case s.cond != nil:
+			out = append(out, jen.If(s.cond).Block(renderReturning(s.body, ret)...))
+		default:
 			out = append(out, s.stmt)
-			continue
 		}
-		out = append(out, jen.If(jen.Err().Op(":=").Add(s.call), jen.Err().Op("!=").Nil()).Block(jen.Return(s.wrap(jen.Err()))))
 	}
 	return out
+}
+
+// finishReturning renders steps as the body of a function whose named
+// results ret renders, the last of them err error: a last checked call
+// becomes
+//
+//	err = ipcimpl.InField("key", call)
+//	return key, value, err
+//
+// and otherwise "return key, value, nil" follows.
+func finishReturning(steps []step, ret func(err jen.Code) jen.Code) []jen.Code {
+	if n := len(steps); n > 0 && steps[n-1].call != nil {
+		last := steps[n-1]
+		return append(renderReturning(steps[:n-1], ret),
+			jen.Err().Op("=").Add(last.wrap(last.call)),
+			jen.Return(ret(jen.Err())))
+	}
+	return append(renderReturning(steps, ret), jen.Return(ret(jen.Nil())))
 }
 
 // finish renders steps as the body of a function that returns error: a
@@ -114,6 +160,82 @@ func finish(steps []step) []jen.Code {
 		return append(render(steps[:n-1]), jen.Return(last.wrap(last.call)))
 	}
 	return append(render(steps), jen.Return(jen.Nil()))
+}
+
+// fieldSteps are the steps that convert one field, whose errors are
+// located at the field name.
+type fieldSteps struct {
+	name  string
+	steps []step
+}
+
+// fails reports whether steps may fail.
+func fails(steps []step) bool {
+	for _, s := range steps {
+		if s.call != nil || s.assign != nil || fails(s.body) {
+			return true
+		}
+	}
+	return false
+}
+
+// finishFields renders the body of a function that converts fields one
+// after another and returns error. When more than one field may fail,
+// the errors go to an ipcimpl.Fields named by the scope of w, one line
+// per field, and prelude (plain statements) comes first:
+//
+//	var fields ipcimpl.Fields
+//	fields.Check("Ints", writeInt64List(ipcimpl.Field(s, 0), v.Ints))
+//	if tipWire, err := s.NewTip(); fields.Check("Tip", err) {
+//		fields.Check("Tip", WriteBlockRef(tipWire, &v.Tip))
+//	}
+//	return fields.Err()
+//
+// Otherwise the body returns at the error, as finish renders it.
+func (w *fn) finishFields(prelude []step, fields []fieldSteps) []jen.Code {
+	failing := 0
+	for _, f := range fields {
+		if fails(f.steps) {
+			failing++
+		}
+	}
+	if failing < 2 {
+		steps := prelude
+		for _, f := range fields {
+			steps = append(steps, f.steps...)
+		}
+		return finish(steps)
+	}
+	collector := w.sc.name("fields")
+	out := append(render(prelude), jen.Var().Id(collector).Qual(ipcimplPath, "Fields"))
+	for _, f := range fields {
+		out = append(out, collect(collector, f.name, f.steps)...)
+	}
+	return append(out, jen.Return(jen.Id(collector).Dot("Err").Call()))
+}
+
+// collect renders the steps of field name, recording their errors in the
+// ipcimpl.Fields named collector; the steps after an assignment run only
+// when it succeeded.
+func collect(collector, name string, steps []step) []jen.Code {
+	check := func(err jen.Code) *jen.Statement {
+		return jen.Id(collector).Dot("Check").Call(jen.Lit(name), err)
+	}
+	var out []jen.Code
+	for i, s := range steps {
+		switch {
+		case s.call != nil:
+			out = append(out, check(s.call))
+		case s.assign != nil:
+			// if tipWire, err := s.NewTip(); fields.Check("Tip", err) { … }
+			return append(out, jen.If(s.assign, check(jen.Err())).Block(collect(collector, name, steps[i+1:])...))
+		case s.cond != nil:
+			out = append(out, jen.If(s.cond).Block(collect(collector, name, s.body)...))
+		default:
+			out = append(out, s.stmt)
+		}
+	}
+	return out
 }
 
 // ifErr renders
@@ -211,10 +333,7 @@ func (w *fn) enumToWire(t *annotate.Type, v *jen.Statement, hint string, wrap wr
 		return nil, name.Call(v) // always fits
 	}
 	x := w.sc.name(hint + "Wire")
-	return plain(
-		jen.List(jen.Id(x), jen.Err()).Op(":=").Qual(ipcimplPath, "EnumValue").Call(v),
-		ifErr(wrap),
-	), name.Call(jen.Id(x))
+	return []step{guarded(jen.List(jen.Id(x), jen.Err()).Op(":=").Qual(ipcimplPath, "EnumValue").Call(v), wrap)}, name.Call(jen.Id(x))
 }
 
 // narrowEnum reports whether t is an enum whose Go type cannot hold every
@@ -239,10 +358,7 @@ func narrowEnum(t *annotate.Type) bool {
 //	}
 func (w *fn) enumRead(get *jen.Statement, t *annotate.Type, hint string, wrap wrapper) ([]step, string) {
 	x := w.sc.name(hint)
-	return plain(
-		jen.List(jen.Id(x), jen.Err()).Op(":=").Qual(ipcimplPath, "EnumFromWire").Types(w.g.goType(t)).Call(get),
-		ifErr(wrap),
-	), x
+	return []step{guarded(jen.List(jen.Id(x), jen.Err()).Op(":=").Qual(ipcimplPath, "EnumFromWire").Types(w.g.goType(t)).Call(get), wrap)}, x
 }
 
 // scalarHook reports whether t is a hooked type whose wire type is a
@@ -260,10 +376,7 @@ func scalarHook(t *annotate.Type) bool {
 //	}
 func (w *fn) hookToWire(t *annotate.Type, v jen.Code, hint string, wrap wrapper) ([]step, string) {
 	x := w.sc.name(lowerFirst(hint + "Wire"))
-	return plain(
-		jen.List(jen.Id(x), jen.Err()).Op(":=").Add(w.hookFunc(t, t.Hook.ToWire)).Call(v),
-		ifErr(wrap),
-	), x
+	return []step{guarded(jen.List(jen.Id(x), jen.Err()).Op(":=").Add(w.hookFunc(t, t.Hook.ToWire)).Call(v), wrap)}, x
 }
 
 // hookFromWire returns the steps that convert the wire value wire back to
@@ -276,16 +389,15 @@ func (w *fn) hookToWire(t *annotate.Type, v jen.Code, hint string, wrap wrapper)
 //	v.Height = height
 func (w *fn) hookFromWire(t *annotate.Type, wire jen.Code, dst ref, hint string, wrap wrapper) []step {
 	x := w.sc.name(hint)
-	return plain(
-		jen.List(jen.Id(x), jen.Err()).Op(":=").Add(w.hookFunc(t, t.Hook.FromWire)).Call(wire),
-		ifErr(wrap),
-		dst.set(jen.Id(x)),
-	)
+	return []step{
+		guarded(jen.List(jen.Id(x), jen.Err()).Op(":=").Add(w.hookFunc(t, t.Hook.FromWire)).Call(wire), wrap),
+		{stmt: dst.set(jen.Id(x))},
+	}
 }
 
 // hookFunc renders the conversion function f of the hooked type t,
 // instantiated with t's Go type when the hook is generic:
-// ipcimpl.MarshalBinary[pkg.T].
+// ipc.MarshalBinary[pkg.T].
 func (w *fn) hookFunc(t *annotate.Type, f annotate.TypeName) *jen.Statement {
 	if t.Hook.Generic {
 		return w.g.qual(f).Types(w.g.qual(*t.Named))
@@ -331,10 +443,10 @@ func (w *fn) writeField(s jen.Code, stype string, f *annotate.Field, t *annotate
 		// if err != nil { … }
 		// if err := WriteBlockRef(tipWire, &v.Tip); err != nil { … }
 		c := w.sc.name(hint + "Wire")
-		return append(plain(
-			jen.List(jen.Id(c), jen.Err()).Op(":=").Add(s).Dot("New"+acc).Call(),
-			ifErr(wrap),
-		), checked(w.structWriter(t).Call(jen.Id(c), v.addr()), wrap))
+		return []step{
+			guarded(jen.List(jen.Id(c), jen.Err()).Op(":=").Add(s).Dot("New"+acc).Call(), wrap),
+			checked(w.structWriter(t).Call(jen.Id(c), v.addr()), wrap),
+		}
 
 	case shapeCap:
 		// Capabilities go through the engine's table, not the bindings'.
@@ -356,12 +468,12 @@ func (w *fn) writeField(s jen.Code, stype string, f *annotate.Field, t *annotate
 		body := w.writeField(s, stype, f, t.Elem, ref{x: v.val(), ptr: true}, hint, wrap)
 		w.sc = saved
 		body = append(body, step{stmt: jen.Add(s).Dot("Set" + accessor(f.HasWireName)).Call(jen.True())})
-		return plain(jen.If(v.val().Op("!=").Nil()).Block(render(body)...))
+		return []step{block(v.val().Op("!=").Nil(), body)}
 
 	case shapePointer:
 		// if err := writeInt32List(ipcimpl.Field(s, 2), v.Items); err != nil { … }
 		at := w.fieldPointer(s, stype, f)
-		steps := []step{checked(w.g.pointerWriter(t).Call(at, v.val()), wrap)}
+		steps := []step{checked(w.pointerWriteCall(t, at, v.val()), wrap)}
 		if t.Kind == annotate.KindOptional && f.HasWireName != "" {
 			// The libmultiprocess dialect: a pointer and a has flag.
 			// if v.Tip != nil {
@@ -410,10 +522,10 @@ func (w *fn) readField(s jen.Code, stype string, f *annotate.Field, t *annotate.
 		// if err != nil { … }
 		// if err := ReadBlockRef(tipWire, &v.Tip); err != nil { … }
 		c := w.sc.name(hint + "Wire")
-		return append(plain(
-			jen.List(jen.Id(c), jen.Err()).Op(":=").Add(get),
-			ifErr(wrap),
-		), checked(w.structReadCall(t, jen.Id(c), dst.addr()), wrap))
+		return []step{
+			guarded(jen.List(jen.Id(c), jen.Err()).Op(":=").Add(get), wrap),
+			checked(w.structReadCall(t, jen.Id(c), dst.addr()), wrap),
+		}
 
 	case shapeCap:
 		// v.Template = ImportBlockTemplate(ipcimpl.Cap(capnp.Struct(s), 0))
@@ -441,7 +553,7 @@ func (w *fn) readField(s jen.Code, stype string, f *annotate.Field, t *annotate.
 			w.readField(s, stype, f, t.Elem, ref{x: jen.Id(x), ptr: true}, hint+"Wire", wrap)...)
 		w.sc = saved
 		steps = append(steps, step{stmt: dst.set(jen.Id(x))})
-		return plain(jen.If(has).Block(render(steps)...))
+		return []step{block(has, steps)}
 
 	case shapePointer:
 		// if err := readInt32List(ipcimpl.Field(s, 2), &v.Items); err != nil { … }
@@ -453,7 +565,7 @@ func (w *fn) readField(s jen.Code, stype string, f *annotate.Field, t *annotate.
 			// if s.HasTipFlag() {
 			// 	…read the pointer…
 			// }
-			return plain(jen.If(jen.Add(s).Dot(accessor(hasFlagName(f))).Call()).Block(render(steps)...))
+			return []step{block(jen.Add(s).Dot(accessor(hasFlagName(f))).Call(), steps)}
 		}
 		return steps
 	}
@@ -510,7 +622,7 @@ func (w *fn) writeElem(l, i string, t *annotate.Type, v ref, wrap wrapper) []ste
 		}
 		// if err := writeInt32List(ipcimpl.Elem(l, i), v[i]); err != nil { … }
 		elem := jen.Qual(ipcimplPath, "Elem").Call(jen.Id(l), jen.Id(i))
-		return []step{checked(w.g.pointerWriter(t).Call(elem, v.val()), wrap)}
+		return []step{checked(w.pointerWriteCall(t, elem, v.val()), wrap)}
 	}
 	panic(fmt.Sprintf("proxy: cannot write list element of kind %d", t.Kind))
 }
@@ -611,9 +723,34 @@ func (w *fn) structReadCall(t *annotate.Type, c, dst jen.Code) jen.Code {
 	return w.g.bound(schemaPath(t), structReadFunc(t.Struct.Name)).Call(c, dst)
 }
 
+// pointerWriteCall renders the call that writes v, a Go value of type t,
+// at the pointer at: for a slice or map that an ipcimpl helper writes,
+// that helper (ipcimpl.WriteScalarList(at, capnp.NewInt32List, v)), and
+// otherwise t's own function (writeInt32Array3(at, v)).
+func (w *fn) pointerWriteCall(t *annotate.Type, at, v jen.Code) jen.Code {
+	if call, ok := w.listHelperWrite(t, at, v, true); ok {
+		return call
+	}
+	if t.Kind == annotate.KindMap && t.Hook == nil {
+		return w.mapHelperWrite(t, at, v)
+	}
+	return w.g.pointerWriter(t).Call(at, v)
+}
+
 // pointerReadCall renders the call that reads the pointer at into dst, a
-// pointer to a Go value of type t: readInt32List(at, dst).
+// pointer to a Go value of type t: ipcimpl.ReadScalarList[capnp.Int32List](at, dst)
+// for a slice, map or optional that an ipcimpl helper reads (see
+// pointerWriteCall), and otherwise readInt32Array3(at, dst).
 func (w *fn) pointerReadCall(t *annotate.Type, at, dst jen.Code) jen.Code {
+	if call, ok := w.listHelperRead(t, at, dst, true); ok {
+		return call
+	}
+	if call, ok := w.optionalHelperRead(t, at, dst); ok {
+		return call
+	}
+	if t.Kind == annotate.KindMap && t.Hook == nil && !needsDepth(w.g, t) {
+		return w.mapHelperRead(t, at, dst)
+	}
 	return w.withDepth(t, jen.Id("read"+w.g.wireTypeName(t)), at, dst)
 }
 

@@ -484,7 +484,7 @@ func (g *generator) serverParams(w *fn, it *annotate.Interface, m *annotate.Meth
 // serverCall returns the statements of a serve method that call the
 // implementation with args and answer with its results, by the method's
 // shape. The implementation's error reaches the caller through
-// ipc.ServerError (an error wrapping an //ipc:error sentinel carries the
+// ipcimpl.ServerError (an error wrapping an //ipc:error sentinel carries the
 // sentinel's code).
 func (g *generator) serverCall(w *fn, it *annotate.Interface, m *annotate.Method, args []string) []jen.Code {
 	implArgs := ids(args)

@@ -77,7 +77,7 @@ func TestNestedReaders(t *testing.T) {
 		"readStringExprMap(ipcimpl.Field(s, 0), &v.Args, depth-1)",       // Call → map value Expr
 		"readTreeList(ipcimpl.Field(s, 0), &v.Trees, ipc.MaxNesting)",    // Forest → Tree: a fresh budget
 		"readOptionalExpr(ipcimpl.Field(s, 1), &v.Root, ipc.MaxNesting)", // Forest → *Expr
-		"func ReadForest(s Forest, v *n.Forest) error {\n\tif err := readTreeList(",
+		"func ReadForest(s Forest, v *n.Forest) error {\n\tvar fields ipcimpl.Fields\n\tfields.Check(\"Trees\", readTreeList(",
 	} {
 		if !strings.Contains(src, s) {
 			t.Errorf("output lacks %q", s)

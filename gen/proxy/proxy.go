@@ -36,7 +36,7 @@
 // and the client has no method for it. Readers of recursive types refuse
 // values nested deeper than ipc.MaxNesting (nesting.go), and readers of
 // lists refuse lengths whose Go form exceeds their message's read budget
-// (ipc.SliceLen).
+// (ipcimpl.SliceLen).
 //
 // The wire conventions the conversions follow are those of the annotate
 // package's model; the bindings' names follow capnpc-go's rules (a schema
@@ -344,14 +344,14 @@ func (w *fn) inlineSteps(raw jen.Code, stype string, fields []*annotate.Field, v
 func (g *generator) fieldsWriter(stype string, fields []*annotate.Field, what string) {
 	w := g.newFn("p")
 	params := []jen.Code{jen.Id("p").Id(stype)}
-	var steps []step
+	var steps []fieldSteps
 	for _, f := range fields {
 		name := w.sc.name(label(f))
 		params = append(params, jen.Id(name).Add(g.goType(f.Type)))
-		steps = append(steps, w.writeField(jen.Id("p"), stype, f, f.Type, ref{x: jen.Id(name)}, lowerFirst(label(f)), fieldWrap(label(f)))...)
+		steps = append(steps, fieldSteps{label(f), w.writeField(jen.Id("p"), stype, f, f.Type, ref{x: jen.Id(name)}, lowerFirst(label(f)), fieldWrap(label(f)))})
 	}
 	g.file.Comment(fmt.Sprintf("%s writes %s into p.", writeFunc(stype), what))
-	g.file.Func().Id(writeFunc(stype)).Params(params...).Error().Block(finish(steps)...)
+	g.file.Func().Id(writeFunc(stype)).Params(params...).Error().Block(w.finishFields(nil, steps)...)
 }
 
 // fieldsReader emits
@@ -363,14 +363,14 @@ func (g *generator) fieldsWriter(stype string, fields []*annotate.Field, what st
 func (g *generator) fieldsReader(stype string, fields []*annotate.Field, what string) {
 	w := g.newFn("p")
 	params := []jen.Code{jen.Id("p").Id(stype)}
-	var steps []step
+	var steps []fieldSteps
 	for _, f := range fields {
 		name := w.sc.name(label(f))
 		params = append(params, jen.Id(name).Op("*").Add(g.goType(f.Type)))
-		steps = append(steps, w.readField(jen.Id("p"), stype, f, f.Type, ref{x: jen.Id(name), ptr: true}, lowerFirst(label(f)), fieldWrap(label(f)))...)
+		steps = append(steps, fieldSteps{label(f), w.readField(jen.Id("p"), stype, f, f.Type, ref{x: jen.Id(name), ptr: true}, lowerFirst(label(f)), fieldWrap(label(f)))})
 	}
 	g.file.Comment(fmt.Sprintf("%s reads %s from p.", readFunc(stype), what))
-	g.file.Func().Id(readFunc(stype)).Params(params...).Error().Block(finish(steps)...)
+	g.file.Func().Id(readFunc(stype)).Params(params...).Error().Block(w.finishFields(nil, steps)...)
 }
 
 // structConversions emits
@@ -385,30 +385,32 @@ func (g *generator) structConversions(st *annotate.Struct) {
 	field := func(f *annotate.Field) ref { return ref{x: jen.Id("v").Dot(f.GoName)} }
 
 	w := g.newFn("s", "v")
-	var steps []step
+	var steps []fieldSteps
 	for _, f := range live(st.Fields) {
-		steps = append(steps, w.writeField(jen.Id("s"), st.Name, f, f.Type, field(f), lowerFirst(f.GoName), fieldWrap(f.GoName))...)
+		steps = append(steps, fieldSteps{f.GoName, w.writeField(jen.Id("s"), st.Name, f, f.Type, field(f), lowerFirst(f.GoName), fieldWrap(f.GoName))})
 	}
 	g.file.Comment(fmt.Sprintf("%s writes v into s.", structWriteFunc(st.Name)))
-	g.file.Func().Id(structWriteFunc(st.Name)).Params(jen.Id("s").Id(st.Name), jen.Id("v").Op("*").Add(goType)).Error().Block(finish(steps)...)
+	g.file.Func().Id(structWriteFunc(st.Name)).Params(jen.Id("s").Id(st.Name), jen.Id("v").Op("*").Add(goType)).Error().Block(w.finishFields(nil, steps)...)
 
 	w = g.newFn("s", "v", "depth")
 	steps = nil
+	var prelude []step
 	group, recursive := g.groups[st]
 	if recursive {
 		// if depth == 0 {
 		// 	return ipc.ErrTooDeep
 		// }
 		w.depth, w.group, w.nested = "depth", group, true
-		steps = plain(jen.If(jen.Id("depth").Op("==").Lit(0)).Block(jen.Return(jen.Qual(ipcPath, "ErrTooDeep"))))
+		prelude = plain(jen.If(jen.Id("depth").Op("==").Lit(0)).Block(jen.Return(jen.Qual(ipcPath, "ErrTooDeep"))))
 	}
 	for _, f := range live(st.Fields) {
-		steps = append(steps, w.readField(jen.Id("s"), st.Name, f, f.Type, field(f), lowerFirst(f.GoName), fieldWrap(f.GoName))...)
+		steps = append(steps, fieldSteps{f.GoName, w.readField(jen.Id("s"), st.Name, f, f.Type, field(f), lowerFirst(f.GoName), fieldWrap(f.GoName))})
 	}
+	body := w.finishFields(prelude, steps)
 	params := []jen.Code{jen.Id("s").Id(st.Name), jen.Id("v").Op("*").Add(g.qual(st.GoType))}
 	if !recursive {
 		g.file.Comment(fmt.Sprintf("%s reads s into v.", structReadFunc(st.Name)))
-		g.file.Func().Id(structReadFunc(st.Name)).Params(params...).Error().Block(finish(steps)...)
+		g.file.Func().Id(structReadFunc(st.Name)).Params(params...).Error().Block(body...)
 		return
 	}
 	// func ReadTree(s Tree, v *pkg.Tree) error {
@@ -420,7 +422,7 @@ func (g *generator) structConversions(st *annotate.Struct) {
 		jen.Return(jen.Id(nestedReadFunc(st.Name)).Call(jen.Id("s"), jen.Id("v"), jen.Qual(ipcPath, "MaxNesting"))),
 	)
 	g.file.Comment(fmt.Sprintf("%s reads s into v, which may nest depth levels deep.", nestedReadFunc(st.Name)))
-	g.file.Func().Id(nestedReadFunc(st.Name)).Params(append(params, jen.Id("depth").Int())...).Error().Block(finish(steps)...)
+	g.file.Func().Id(nestedReadFunc(st.Name)).Params(append(params, jen.Id("depth").Int())...).Error().Block(body...)
 }
 
 // errorRegistrations emits

@@ -13,7 +13,12 @@ import (
 // package's conversions use and that takes more than a call to convert:
 // each list, array, map, [N]byte, optional held by a pointer, and hooked
 // type. Use sites (convert.go) call them; the functions are named after
-// the Go type: writeInt32List, readTextTimeMap, writeBytes32, readTime.
+// the Go type: writeInt32ListList, readStringTimeMap, writeBytes32,
+// readTime. Most bodies are one call of an ipcimpl helper (lists.go,
+// maps.go, optionals.go there), which takes the function of the element
+// type, a map entry (mapEntryFuncs) or the box of an optional list element
+// (boxFuncs); a slice of numbers, enums, bools, strings or []byte needs no
+// function at all: its use site calls the helper (pointerWriteCall).
 
 // shape is how a value of a type sits in a struct or list, and so how a
 // use site converts it.
@@ -50,23 +55,69 @@ func shapeOf(t *annotate.Type) shape {
 type wireType struct {
 	name string // the functions are write<name> and read<name>
 	t    *annotate.Type
+	// parts: the functions of the parts of t, a map or a list of
+	// optionals, that ipcimpl's helpers call (mapEntryFuncs, boxFuncs),
+	// rather than t's own.
+	parts bool
 }
 
 // wireTypeName returns the name of the conversion functions of t, a type
 // of shapePointer or a type hooked to a struct, and has them emitted.
 func (g *generator) wireTypeName(t *annotate.Type) string {
+	return g.wireFuncs(t, false)
+}
+
+// partsName returns the name of the conversion functions of t, a map or a
+// list of optionals, and has the functions of its entries or boxes
+// emitted: write<name>Entry, read<name>Elem.
+func (g *generator) partsName(t *annotate.Type) string {
+	return g.wireFuncs(t, true)
+}
+
+// wireFuncs names the conversion functions of t and has them (or, with
+// parts, those of t's parts) emitted once.
+func (g *generator) wireFuncs(t *annotate.Type, parts bool) string {
 	key := typeKey(t)
+	name := g.wireName(t, key)
+	queued := "emit " + key
+	if parts {
+		queued = "emit parts " + key
+	}
+	if _, ok := g.wireNames[queued]; !ok {
+		g.wireNames[queued] = name
+		g.wireQueue = append(g.wireQueue, wireType{name: name, t: t, parts: parts})
+	}
+	return name
+}
+
+// wireName returns the name of the conversion functions of t, whose
+// typeKey is key, choosing it on first use.
+func (g *generator) wireName(t *annotate.Type, key string) string {
 	if n, ok := g.wireNames[key]; ok {
 		return n
 	}
 	base := typeName(t)
 	name := base
-	for i := 2; g.wireTaken[name] || g.reserved["write"+name] || g.reserved["read"+name]; i++ {
+	taken := func(name string) bool {
+		return g.wireTaken[name] || g.reserved["write"+name] || g.reserved["read"+name]
+	}
+	// A map's entries and the boxes of a list of optionals have functions
+	// of their own (mapEntryFuncs, boxFuncs).
+	suffix := ""
+	switch {
+	case t.Kind == annotate.KindMap:
+		suffix = "Entry"
+	case t.Kind == annotate.KindList && t.Elem.Kind == annotate.KindOptional:
+		suffix = "Elem"
+	}
+	for i := 2; taken(name) || (suffix != "" && taken(name+suffix)); i++ {
 		name = base + strconv.Itoa(i)
 	}
 	g.wireTaken[name] = true
+	if suffix != "" {
+		g.wireTaken[name+suffix] = true
+	}
 	g.wireNames[key] = name
-	g.wireQueue = append(g.wireQueue, wireType{name: name, t: t})
 	return name
 }
 
@@ -75,7 +126,7 @@ func (g *generator) pointerWriter(t *annotate.Type) *jen.Statement {
 	return jen.Id("write" + g.wireTypeName(t))
 }
 
-// funcName is how a doc comment names the function n: ipcimpl.TimeToWire.
+// funcName is how a doc comment names the function n: ipc.TimeToWire.
 func (g *generator) funcName(n annotate.TypeName) string {
 	if n.Path == g.pkg.IPCPath {
 		return n.Name
@@ -138,9 +189,14 @@ func (g *generator) emitWireTypes() {
 	for len(g.wireQueue) > 0 {
 		wt := g.wireQueue[0]
 		g.wireQueue = g.wireQueue[1:]
-		if wt.t.Hook != nil && wt.t.Kind == annotate.KindStruct {
+		switch {
+		case wt.parts && wt.t.Kind == annotate.KindMap:
+			g.mapEntryFuncs(wt.name, wt.t)
+		case wt.parts:
+			g.boxFuncs(wt.name, wt.t)
+		case wt.t.Hook != nil && wt.t.Kind == annotate.KindStruct:
 			g.structHookFuncs(wt.name, wt.t)
-		} else {
+		default:
 			g.pointerFuncs(wt.name, wt.t)
 		}
 	}
@@ -167,22 +223,22 @@ func (w *fn) depthDoc() string {
 
 // structHookFuncs emits the conversions of t, a type hooked to a struct:
 //
-//	// writeTime converts *v with ipcimpl.TimeToWire and writes it into s.
+//	// writeTime converts *v with ipc.TimeToWire and writes it into s.
 //	func writeTime(s WallTime, v *time.Time) error {
-//		wire, err := ipcimpl.TimeToWire(*v)
+//		wire, err := ipc.TimeToWire(*v)
 //		if err != nil {
 //			return err
 //		}
 //		return WriteWallTime(s, &wire)
 //	}
 //
-//	// readTime reads s into *dst, converting it with ipcimpl.TimeFromWire.
+//	// readTime reads s into *dst, converting it with ipc.TimeFromWire.
 //	func readTime(s WallTime, dst *time.Time) error {
-//		var wire ipcimpl.WallTime
+//		var wire ipc.WallTime
 //		if err := ReadWallTime(s, &wire); err != nil {
 //			return err
 //		}
-//		value, err := ipcimpl.TimeFromWire(wire)
+//		value, err := ipc.TimeFromWire(wire)
 //		…
 //		*dst = value
 //		return nil
@@ -229,6 +285,98 @@ func (g *generator) pointerFuncs(name string, t *annotate.Type) {
 	g.file.Func().Id("read" + name).Params(params...).Error().Block(finish(steps)...)
 }
 
+// boxFuncs emits the functions that convert one element of the list of
+// optionals t, in its box, which ipcimpl.WriteBoxList and (unless the
+// list's reader counts nesting levels) ipcimpl.ReadBoxList call:
+//
+//	// writeOptionalInt32ListElem writes v into box; nil leaves box empty.
+//	func writeOptionalInt32ListElem(box OptionalInt32, v *int32) error {
+//		if v != nil {
+//			box.SetValue(*v)
+//			box.SetHasValue(true)
+//		}
+//		return nil
+//	}
+//
+//	// readOptionalInt32ListElem reads the value of box: nil when it is empty.
+//	func readOptionalInt32ListElem(box OptionalInt32) (v *int32, err error) {
+//		v = ipcimpl.Optional(box.HasValue(), box.Value())
+//		return v, nil
+//	}
+func (g *generator) boxFuncs(name string, t *annotate.Type) {
+	bf, ot := boxed(t.Elem)
+	box, v := jen.Id("box"), jen.Id("v")
+	goType := g.goType(t.Elem)
+
+	w := g.newFn("box", "v")
+	steps := w.writeField(box, t.Elem.Box.Name, bf, ot, ref{x: v}, "value", unwrapped)
+	g.file.Comment(fmt.Sprintf("write%sElem writes v into box; nil leaves box empty.", name))
+	g.file.Func().Id("write"+name+"Elem").Params(jen.Id("box").Id(t.Elem.Box.Name), jen.Id("v").Add(goType)).Error().Block(finish(steps)...)
+
+	if needsDepth(g, t) {
+		return
+	}
+	// A failed step returns what was read so far with the error.
+	results := func(err jen.Code) jen.Code { return jen.List(v, err) }
+	w = g.newFn("box", "v")
+	steps = w.readField(box, t.Elem.Box.Name, bf, ot, ref{x: v}, "value", unwrapped)
+	g.file.Comment(fmt.Sprintf("read%sElem reads the value of box: nil when it is empty.", name))
+	g.file.Func().Id("read"+name+"Elem").Params(jen.Id("box").Id(t.Elem.Box.Name)).Params(
+		jen.Id("v").Add(goType), jen.Err().Error(),
+	).Block(finishReturning(steps, results)...)
+}
+
+// mapEntryFuncs emits the functions that convert one entry of the map
+// type t, which ipcimpl.WriteMap and ipcimpl.ReadMap call (the reader
+// only when it counts no nesting levels: mapRead loops itself then):
+//
+//	// writeStringInt64MapEntry writes key and value into entry.
+//	func writeStringInt64MapEntry(entry TextInt64Entry, key string, value int64) error {
+//		if err := entry.SetKey(key); err != nil {
+//			return ipcimpl.InField("key", err)
+//		}
+//		entry.SetValue(value)
+//		return nil
+//	}
+//
+//	// readStringInt64MapEntry reads the key and value of entry.
+//	func readStringInt64MapEntry(entry TextInt64Entry) (key string, value int64, err error) {
+//		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+//			return key, value, ipcimpl.InField("key", err)
+//		}
+//		value = entry.Value()
+//		return key, value, nil
+//	}
+//
+// An error of the key is located at field "key"; one of the value is not
+// located further than the entry.
+func (g *generator) mapEntryFuncs(name string, t *annotate.Type) {
+	st := t.Entry
+	kf, vf := st.Fields[0], st.Fields[1]
+	entry, key, value := jen.Id("entry"), jen.Id("key"), jen.Id("value")
+
+	w := g.newFn("entry", "key", "value")
+	steps := append(w.writeField(entry, st.Name, kf, t.Key, ref{x: key}, "key", fieldWrap("key")),
+		w.writeField(entry, st.Name, vf, t.Elem, ref{x: value}, "value", unwrapped)...)
+	g.file.Comment(fmt.Sprintf("write%sEntry writes key and value into entry.", name))
+	g.file.Func().Id("write"+name+"Entry").Params(
+		jen.Id("entry").Id(st.Name), jen.Id("key").Add(g.goType(t.Key)), jen.Id("value").Add(g.goType(t.Elem)),
+	).Error().Block(finish(steps)...)
+
+	if needsDepth(g, t) {
+		return
+	}
+	// A failed step returns what was read so far with the error.
+	results := func(err jen.Code) jen.Code { return jen.List(key, value, err) }
+	w = g.newFn("entry", "key", "value")
+	steps = append(w.readField(entry, st.Name, kf, t.Key, ref{x: key}, "key", fieldWrap("key")),
+		w.readField(entry, st.Name, vf, t.Elem, ref{x: value}, "value", unwrapped)...)
+	g.file.Comment(fmt.Sprintf("read%sEntry reads the key and value of entry.", name))
+	g.file.Func().Id("read"+name+"Entry").Params(jen.Id("entry").Id(st.Name)).Params(
+		jen.Id("key").Add(g.goType(t.Key)), jen.Id("value").Add(g.goType(t.Elem)), jen.Err().Error(),
+	).Block(finishReturning(steps, results)...)
+}
+
 // writeAt renders the call that writes v, a Go value of type t that sits
 // behind a pointer, at the ipcimpl.Pointer at: at.SetText(v),
 // writeInt32List(at, v).
@@ -240,7 +388,7 @@ func (w *fn) writeAt(t *annotate.Type, at, v jen.Code) jen.Code {
 		}
 		return jen.Add(at).Dot("SetText").Call(w.toWire(t, jen.Add(v)))
 	case shapePointer:
-		return w.g.pointerWriter(t).Call(at, v)
+		return w.pointerWriteCall(t, at, v)
 	}
 	panic(fmt.Sprintf("proxy: kind %d is not converted at a pointer", t.Kind))
 }
@@ -266,7 +414,7 @@ func (w *fn) pointerWrite(t *annotate.Type) (string, []step) {
 	nilStaysNull := plain(jen.If(jen.Id("v").Op("==").Nil()).Block(jen.Return(jen.Nil())))
 	switch {
 	case t.Hook != nil:
-		// wire, err := ipcimpl.MarshalText[pkg.T](v)
+		// wire, err := ipc.MarshalText[pkg.T](v)
 		// if err != nil {
 		// 	return err
 		// }
@@ -297,6 +445,10 @@ func (w *fn) pointerWrite(t *annotate.Type) (string, []step) {
 		} else {
 			steps = nilStaysNull
 		}
+		if call, ok := w.listHelperWrite(t, jen.Id("at"), jen.Id("v"), false); ok {
+			// return ipcimpl.WriteScalarList(at, capnp.NewInt32List, v)
+			return doc, []step{checked(call, unwrapped)}
+		}
 		l, i := w.sc.name("l"), w.sc.name("i")
 		loop := w.writeElem(l, i, t.Elem, ref{x: jen.Id("v").Index(jen.Id(i))}, wrapper(unwrapped).elem(i))
 		return doc, append(steps, plain(
@@ -306,27 +458,9 @@ func (w *fn) pointerWrite(t *annotate.Type) (string, []step) {
 		)...)
 
 	case t.Kind == annotate.KindMap:
-		// l, err := ipcimpl.NewList(at, NewTextInt64Entry_List, len(v))
-		// if err != nil { … }
-		// for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
-		// 	entry := l.At(i)
-		// 	…write e.Key into entry's key, e.Value into its value…
-		// }
-		// return nil
-		entry := t.Entry
-		if entry == nil || len(entry.Fields) != 2 {
-			panic("proxy: map type without a key/value entry struct")
-		}
-		l, i, e, en := w.sc.name("l"), w.sc.name("i"), w.sc.name("e"), w.sc.name("entry")
-		wrap := wrapper(unwrapped).elem(i)
-		body := plain(jen.Id(en).Op(":=").Id(l).Dot("At").Call(jen.Id(i)))
-		body = append(body, w.writeField(jen.Id(en), entry.Name, entry.Fields[0], t.Key, ref{x: jen.Id(e).Dot("Key")}, "key", wrap.field("key"))...)
-		body = append(body, w.writeField(jen.Id(en), entry.Name, entry.Fields[1], t.Elem, ref{x: jen.Id(e).Dot("Value")}, "value", wrap)...)
-		return "points at at a new list of v's entries, sorted by key; a nil v leaves at null.", append(nilStaysNull, plain(
-			jen.List(jen.Id(l), jen.Err()).Op(":=").Qual(ipcimplPath, "NewList").Call(at, w.newList(t), jen.Len(v)),
-			ifErr(unwrapped),
-			jen.For(jen.List(jen.Id(i), jen.Id(e)).Op(":=").Range().Qual(ipcimplPath, "SortedEntries").Call(v, w.compare(t.Key))).Block(render(body)...),
-		)...)
+		// return ipcimpl.WriteMap(at, NewTextInt64Entry_List, v, cmp.Compare, writeStringInt64MapEntry)
+		return "points at at a new list of v's entries, sorted by key; a nil v leaves at null.",
+			[]step{checked(w.mapHelperWrite(t, at, v), unwrapped)}
 
 	case t.Kind == annotate.KindOptional:
 		e := t.Elem
@@ -364,7 +498,7 @@ func (w *fn) pointerRead(t *annotate.Type) (string, []step) {
 		// if err := ipcimpl.ReadText(from, &wire); err != nil {
 		// 	return err
 		// }
-		// value, err := ipcimpl.UnmarshalText[pkg.T](wire)
+		// value, err := ipc.UnmarshalText[pkg.T](wire)
 		// …
 		// *dst = value
 		x := w.sc.name("wire")
@@ -374,24 +508,9 @@ func (w *fn) pointerRead(t *annotate.Type) (string, []step) {
 			append(steps, w.hookFromWire(t, jen.Id(x), dst, "value", unwrapped)...)
 
 	case t.Kind == annotate.KindByteArray:
-		// p, err := from.Get()
-		// if err != nil {
-		// 	return err
-		// }
-		// data := p.Data()
-		// if len(data) != 32 {
-		// 	return ipcimpl.LengthError(len(data), 32)
-		// }
-		// copy(dst[:], data)
-		p, data := w.sc.name("p"), w.sc.name("data")
-		return fmt.Sprintf("reads the Data from points to, which must hold %d bytes, into *dst.", t.Len), plain(
-			jen.List(jen.Id(p), jen.Err()).Op(":=").Id("from").Dot("Get").Call(),
-			ifErr(unwrapped),
-			jen.Id(data).Op(":=").Id(p).Dot("Data").Call(),
-			jen.If(jen.Len(jen.Id(data)).Op("!=").Lit(t.Len)).Block(
-				jen.Return(jen.Qual(ipcimplPath, "LengthError").Call(jen.Len(jen.Id(data)), jen.Lit(t.Len)))),
-			jen.Copy(jen.Id("dst").Index(jen.Empty(), jen.Empty()), jen.Id(data)),
-		)
+		// return ipcimpl.ReadByteArray(from, dst[:])
+		return fmt.Sprintf("reads the Data from points to, which must hold %d bytes, into *dst.", t.Len),
+			[]step{checked(jen.Qual(ipcimplPath, "ReadByteArray").Call(jen.Id("from"), jen.Id("dst").Index(jen.Empty(), jen.Empty())), unwrapped)}
 
 	case t.Kind == annotate.KindList:
 		return w.listRead(t)
@@ -407,6 +526,11 @@ func (w *fn) pointerRead(t *annotate.Type) (string, []step) {
 		// …read from into *value…
 		// *dst = value
 		e := t.Elem
+		doc := "sets *dst to a new value read from from; a null pointer leaves *dst as it was."
+		if call, ok := w.optionalHelperRead(t, jen.Id("from"), jen.Id("dst")); ok {
+			// return ipcimpl.ReadOptionalStruct(from, dst, ReadBlockRef)
+			return doc, []step{checked(call, unwrapped)}
+		}
 		value := w.sc.name("value")
 		steps := plain(
 			jen.If(jen.Id("from").Dot("IsNull").Call()).Block(jen.Return(jen.Nil())),
@@ -425,8 +549,7 @@ func (w *fn) pointerRead(t *annotate.Type) (string, []step) {
 		} else {
 			steps = append(steps, checked(w.readAt(e, from, jen.Id(value)), unwrapped))
 		}
-		return "sets *dst to a new value read from from; a null pointer leaves *dst as it was.",
-			append(steps, step{stmt: dst.set(jen.Id(value))})
+		return doc, append(steps, step{stmt: dst.set(jen.Id(value))})
 	}
 	panic(fmt.Sprintf("proxy: no pointer conversion for kind %d", t.Kind))
 }
@@ -448,6 +571,14 @@ func (w *fn) pointerRead(t *annotate.Type) (string, []step) {
 // of the message: a list of zero-sized structs takes no bytes on the
 // wire.)
 func (w *fn) listRead(t *annotate.Type) (string, []step) {
+	if call, ok := w.listHelperRead(t, jen.Id("from"), jen.Id("dst"), false); ok {
+		// return ipcimpl.ReadScalarList[capnp.Int32List](from, dst)
+		doc := "reads the list from points to into *dst; a null pointer leaves *dst as it was."
+		if t.Len > 0 {
+			doc = fmt.Sprintf("reads the list from points to, which must hold %d elements, into *dst.", t.Len)
+		}
+		return doc, []step{checked(call, unwrapped)}
+	}
 	l, i := w.sc.name("l"), w.sc.name("i")
 	wrap := wrapper(unwrapped).elem(i)
 	if t.Len > 0 {
@@ -479,6 +610,176 @@ func (w *fn) listRead(t *annotate.Type) (string, []step) {
 	)
 }
 
+// listHelper names the family of ipcimpl's list helpers (ipcimpl.Write<family>List)
+// that converts a list of elem whole, or returns "" when the generated
+// function loops over the elements itself: for an array of structs or
+// pointers (see ipcimpl's lists.go), a list of optionals, interfaces or
+// types hooked to a scalar, and a list whose reader counts nesting levels.
+func (w *fn) listHelper(t *annotate.Type, write bool) string {
+	e := t.Elem
+	switch {
+	case scalarHook(e):
+		return ""
+	case e.Hook != nil:
+		// converted by its own function: below
+	case e.Kind == annotate.KindBool:
+		return "Bool"
+	case e.Kind == annotate.KindEnum && write:
+		if b := goBasic(e); b != "uint8" && b != "uint16" {
+			return "Enum" // ipcimpl.EnumValue checks each element
+		}
+		return "Scalar"
+	case e.Kind == annotate.KindEnum && narrowEnum(e):
+		return "Enum" // ipcimpl.EnumFromWire checks each element
+	case e.Kind.IsScalar():
+		return "Scalar"
+	case e.Kind == annotate.KindString:
+		return "Text"
+	case e.Kind == annotate.KindBytes:
+		return "Data"
+	}
+	switch {
+	case t.Len > 0 || (!write && needsDepth(w.g, t)):
+		return ""
+	case e.Kind == annotate.KindOptional:
+		return "Box"
+	case shapeOf(e) == shapeStruct:
+		return "Struct"
+	case shapeOf(e) == shapePointer && e.Kind != annotate.KindOptional:
+		return "Pointer"
+	}
+	return ""
+}
+
+// listHelperWrite renders the call of ipcimpl's helper that writes the
+// list or array v, of type t, at at, when there is one (listHelper):
+//
+//	ipcimpl.WriteScalarList(at, capnp.NewInt32List, v)
+//	ipcimpl.WriteTextList(at, v[:])
+//	ipcimpl.WriteStructList(at, NewPoint_List, v, WritePoint)
+//
+// A use site calls it directly (direct) only for a slice: an array has a
+// function of its own.
+func (w *fn) listHelperWrite(t *annotate.Type, at, v jen.Code, direct bool) (jen.Code, bool) {
+	if t.Kind != annotate.KindList || t.Hook != nil || (direct && t.Len > 0) {
+		return nil, false
+	}
+	family := w.listHelper(t, true)
+	if family == "" {
+		return nil, false
+	}
+	if t.Len > 0 {
+		v = jen.Add(v).Index(jen.Empty(), jen.Empty())
+	}
+	args := []jen.Code{at}
+	switch family {
+	case "Scalar", "Enum":
+		args = append(args, w.newList(t), v)
+	case "Struct":
+		args = append(args, w.newList(t), v, w.structWriter(t.Elem))
+	case "Pointer":
+		args = append(args, w.newList(t), v, w.g.pointerWriter(t.Elem))
+	case "Box":
+		args = append(args, w.newList(t), v, jen.Id("write"+w.g.partsName(t)+"Elem"))
+	default:
+		args = append(args, v)
+	}
+	return jen.Qual(ipcimplPath, "Write"+family+"List").Call(args...), true
+}
+
+// listHelperRead renders the call of ipcimpl's helper that reads the list
+// from points to into dst, a pointer to a Go list or array of type t,
+// when there is one:
+//
+//	ipcimpl.ReadScalarList[capnp.Int32List](from, dst)
+//	ipcimpl.ReadTextArray(from, dst[:])
+//	ipcimpl.ReadStructList[Point_List](from, dst, ReadPoint)
+//
+// A use site calls it directly (direct) only for a slice.
+func (w *fn) listHelperRead(t *annotate.Type, from, dst jen.Code, direct bool) (jen.Code, bool) {
+	if t.Kind != annotate.KindList || t.Hook != nil || (direct && t.Len > 0) {
+		return nil, false
+	}
+	family := w.listHelper(t, false)
+	if family == "" {
+		return nil, false
+	}
+	name := jen.Qual(ipcimplPath, "Read"+family+"List")
+	if t.Len > 0 {
+		name = jen.Qual(ipcimplPath, "Read"+family+"Array")
+		dst = jen.Add(dst).Index(jen.Empty(), jen.Empty())
+	}
+	args := []jen.Code{from, dst}
+	switch family {
+	case "Scalar", "Enum":
+		name = name.Types(w.typedList(t))
+	case "Struct":
+		name = name.Types(w.typedList(t))
+		args = append(args, w.structReader(t.Elem))
+	case "Pointer":
+		name = name.Types(w.typedList(t))
+		args = append(args, jen.Id("read"+w.g.wireTypeName(t.Elem)))
+	case "Box":
+		name = name.Types(w.typedList(t))
+		args = append(args, jen.Id("read"+w.g.partsName(t)+"Elem"))
+	}
+	return name.Call(args...), true
+}
+
+// optionalHelperRead renders the call of ipcimpl's helper that reads the
+// optional of type t from from into dst, unless the reader counts nesting
+// levels:
+//
+//	ipcimpl.ReadOptionalStruct(from, dst, ReadBlockRef)
+//	ipcimpl.ReadOptional(from, dst, ipcimpl.ReadText)
+//	ipcimpl.ReadOptional(from, dst, readInt32List)
+func (w *fn) optionalHelperRead(t *annotate.Type, from, dst jen.Code) (jen.Code, bool) {
+	if t.Kind != annotate.KindOptional || t.Hook != nil || needsDepth(w.g, t) {
+		return nil, false
+	}
+	e := t.Elem
+	switch shapeOf(e) {
+	case shapeStruct:
+		return jen.Qual(ipcimplPath, "ReadOptionalStruct").Call(from, dst, w.structReader(e)), true
+	case shapeText:
+		read := "ReadText"
+		if e.Kind == annotate.KindBytes {
+			read = "ReadData"
+		}
+		return jen.Qual(ipcimplPath, "ReadOptional").Call(from, dst, jen.Qual(ipcimplPath, read)), true
+	case shapePointer:
+		return jen.Qual(ipcimplPath, "ReadOptional").Call(from, dst, jen.Id("read"+w.g.wireTypeName(e))), true
+	}
+	return nil, false
+}
+
+// mapHelperWrite renders the call of ipcimpl.WriteMap that writes v, of
+// the map type t, at at:
+//
+//	ipcimpl.WriteMap(at, NewTextInt64Entry_List, v, cmp.Compare, writeStringInt64MapEntry)
+func (w *fn) mapHelperWrite(t *annotate.Type, at, v jen.Code) jen.Code {
+	return jen.Qual(ipcimplPath, "WriteMap").Call(at, w.newList(t), v, w.compare(t.Key), jen.Id("write"+w.g.partsName(t)+"Entry"))
+}
+
+// mapHelperRead renders the call of ipcimpl.ReadMap that reads the map
+// type t from from into dst, for a map whose reader counts no nesting
+// levels:
+//
+//	ipcimpl.ReadMap[TextInt64Entry_List](from, dst, readStringInt64MapEntry)
+func (w *fn) mapHelperRead(t *annotate.Type, from, dst jen.Code) jen.Code {
+	return jen.Qual(ipcimplPath, "ReadMap").Types(w.typedList(t)).Call(from, dst, jen.Id("read"+w.g.partsName(t)+"Entry"))
+}
+
+// structReader renders the function that reads a struct of the bindings
+// into a Go value of type t, a struct or a type hooked to a struct, with a
+// fresh nesting budget: ReadBlockRef, readTime.
+func (w *fn) structReader(t *annotate.Type) *jen.Statement {
+	if t.Hook != nil {
+		return jen.Id("read" + w.g.wireTypeName(t))
+	}
+	return w.g.bound(schemaPath(t), structReadFunc(t.Struct.Name))
+}
+
 // mapRead returns the doc and steps of the reader of the map type t:
 //
 //	l, n, err := ipcimpl.MapLen[TextInt64Entry_List, string, int64](from)
@@ -499,6 +800,12 @@ func (w *fn) mapRead(t *annotate.Type) (string, []step) {
 	entry := t.Entry
 	if entry == nil || len(entry.Fields) != 2 {
 		panic("proxy: map type without a key/value entry struct")
+	}
+	if !needsDepth(w.g, t) {
+		// return ipcimpl.ReadMap[TextInt64Entry_List](from, dst, readStringInt64MapEntry)
+		return "reads the entries of the list from points to into a new map in *dst; a null pointer\n" +
+				"leaves *dst as it was, and a key that comes twice is an error.",
+			[]step{checked(w.mapHelperRead(t, jen.Id("from"), jen.Id("dst")), unwrapped)}
 	}
 	kf, vf := entry.Fields[0], entry.Fields[1]
 	l, n, m, i := w.sc.name("l"), w.sc.name("n"), w.sc.name("m"), w.sc.name("i")
@@ -563,10 +870,33 @@ func (w *fn) compare(t *annotate.Type) jen.Code {
 // Go values of type elem, and whether the bindings declare it (BlockRef_List)
 // rather than package capnp (Int32List).
 func listName(elem *annotate.Type) (name string, bindings bool) {
-	if s, ok := annotate.ScalarOf(elem.Kind); ok {
-		return s.List, false
-	}
 	switch elem.Kind {
+	case annotate.KindBool:
+		return "BitList", false
+	case annotate.KindInt8:
+		return "Int8List", false
+	case annotate.KindInt16:
+		return "Int16List", false
+	case annotate.KindInt32:
+		return "Int32List", false
+	case annotate.KindInt64:
+		return "Int64List", false
+	case annotate.KindUint8:
+		return "UInt8List", false
+	case annotate.KindUint16:
+		return "UInt16List", false
+	case annotate.KindUint32:
+		return "UInt32List", false
+	case annotate.KindUint64:
+		return "UInt64List", false
+	case annotate.KindFloat32:
+		return "Float32List", false
+	case annotate.KindFloat64:
+		return "Float64List", false
+	case annotate.KindString:
+		return "TextList", false
+	case annotate.KindBytes, annotate.KindByteArray:
+		return "DataList", false
 	case annotate.KindList, annotate.KindMap:
 		return "PointerList", false
 	case annotate.KindStruct:

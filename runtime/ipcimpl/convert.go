@@ -23,8 +23,11 @@ import (
 // of the struct's bindings type instead (WriteBlockRef(s BlockRef, v
 // *mining.BlockRef) error), since a list of structs holds them inline.
 //
-// The conversion functions are called directly, never through a function
-// value, so that a pointer handed to them does not escape.
+// A conversion function is called directly wherever the pointer handed to
+// it may point to a caller's stack, so that it does not escape; only the
+// helpers of lists.go, maps.go and optionals.go call element functions
+// through a function value, with pointers into a slice or a new value,
+// which are on the heap anyway.
 
 // Pointer is where a pointer sits in a message: a pointer field of a
 // struct, or an element of a list of pointers. It is a small value; pass

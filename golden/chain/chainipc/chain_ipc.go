@@ -614,7 +614,7 @@ func (c *BlockTemplateClient) GetBlockHeader(ctx context.Context) (result []byte
 // GetTxFees returns the fee of each transaction.
 func (c *BlockTemplateClient) GetTxFees(ctx context.Context) (result []int64, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetTxFees, nil, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", readInt64List(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadScalarList[capnp.Int64List](ipcimpl.Field(r, 0), &result))
 	})
 	return ipcimpl.ZeroOnError(result, err)
 }
@@ -669,7 +669,7 @@ func (s blockTemplateServer) serveGetTxFees(ctx context.Context, call *capnprpc.
 	defer ipcimpl.Recover(ctx, &methodBlockTemplateGetTxFees, &err)
 	result, err := s.impl.GetTxFees(ctx)
 	return ipcimpl.Results(call, &methodBlockTemplateGetTxFees, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, err, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", writeInt64List(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", ipcimpl.WriteScalarList(ipcimpl.Field(r, 0), capnp.NewInt64List, result))
 	})
 }
 
@@ -965,10 +965,10 @@ func readChain_connectBlock_Params(p Chain_connectBlock_Params, block *chain.Blo
 
 // writeChain_updateSetting_Params writes the arguments of a call to chain.Chain.UpdateSetting into p.
 func writeChain_updateSetting_Params(p Chain_updateSetting_Params, name string, update chain.SettingsUpdate) error {
-	if err := p.SetName(name); err != nil {
-		return ipcimpl.InField("name", err)
-	}
-	return ipcimpl.InField("update", ipcimpl.SetCap(capnp.Struct(p), 1, ExportSettingsUpdate(update)))
+	var fields ipcimpl.Fields
+	fields.Check("name", p.SetName(name))
+	fields.Check("update", ipcimpl.SetCap(capnp.Struct(p), 1, ExportSettingsUpdate(update)))
+	return fields.Err()
 }
 
 // readChain_updateSetting_Params reads the arguments of a call to chain.Chain.UpdateSetting from p.
@@ -1073,35 +1073,6 @@ func ReadBlockWaitOptions(s BlockWaitOptions, v *chain.BlockWaitOptions) error {
 	return nil
 }
 
-// writeInt64List points at at a new list holding v; a nil v leaves at null.
-func writeInt64List(at ipcimpl.Pointer, v []int64) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewInt64List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		l.Set(i, v[i])
-	}
-	return nil
-}
-
-// readInt64List reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readInt64List(from ipcimpl.Pointer, dst *[]int64) error {
-	l, n, err := ipcimpl.ListLen[capnp.Int64List, int64](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]int64, n)
-	for i := range v {
-		v[i] = l.At(i)
-	}
-	*dst = v
-	return nil
-}
-
 // writeBytes32 points at at a new Data holding v.
 func writeBytes32(at ipcimpl.Pointer, v [32]byte) error {
 	return at.SetData(v[:])
@@ -1109,14 +1080,5 @@ func writeBytes32(at ipcimpl.Pointer, v [32]byte) error {
 
 // readBytes32 reads the Data from points to, which must hold 32 bytes, into *dst.
 func readBytes32(from ipcimpl.Pointer, dst *[32]byte) error {
-	p, err := from.Get()
-	if err != nil {
-		return err
-	}
-	data := p.Data()
-	if len(data) != 32 {
-		return ipcimpl.LengthError(len(data), 32)
-	}
-	copy(dst[:], data)
-	return nil
+	return ipcimpl.ReadByteArray(from, dst[:])
 }

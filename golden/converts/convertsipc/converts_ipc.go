@@ -153,62 +153,46 @@ func ImportWallet(c *ipc.Capability) converts.Wallet {
 
 // writeWallet_double_Params writes the arguments of a call to converts.Wallet.Double into p.
 func writeWallet_double_Params(p Wallet_double_Params, a converts.Amount, labels []converts.Label, maybe *converts.Amount) error {
-	aWire, err := p.NewA()
-	if err != nil {
-		return ipcimpl.InField("a", err)
+	var fields ipcimpl.Fields
+	if aWire, err := p.NewA(); fields.Check("a", err) {
+		fields.Check("a", writeAmount(aWire, &a))
 	}
-	if err := writeAmount(aWire, &a); err != nil {
-		return ipcimpl.InField("a", err)
-	}
-	if err := writeLabelList(ipcimpl.Field(p, 1), labels); err != nil {
-		return ipcimpl.InField("labels", err)
-	}
-	return ipcimpl.InField("maybe", writeOptionalAmount(ipcimpl.Field(p, 2), maybe))
+	fields.Check("labels", ipcimpl.WritePointerList(ipcimpl.Field(p, 1), capnp.NewTextList, labels, writeLabel))
+	fields.Check("maybe", writeOptionalAmount(ipcimpl.Field(p, 2), maybe))
+	return fields.Err()
 }
 
 // readWallet_double_Params reads the arguments of a call to converts.Wallet.Double from p.
 func readWallet_double_Params(p Wallet_double_Params, a *converts.Amount, labels *[]converts.Label, maybe **converts.Amount) error {
-	aWire, err := p.A()
-	if err != nil {
-		return ipcimpl.InField("a", err)
+	var fields ipcimpl.Fields
+	if aWire, err := p.A(); fields.Check("a", err) {
+		fields.Check("a", readAmount(aWire, a))
 	}
-	if err := readAmount(aWire, a); err != nil {
-		return ipcimpl.InField("a", err)
-	}
-	if err := readLabelList(ipcimpl.Field(p, 1), labels); err != nil {
-		return ipcimpl.InField("labels", err)
-	}
-	return ipcimpl.InField("maybe", readOptionalAmount(ipcimpl.Field(p, 2), maybe))
+	fields.Check("labels", ipcimpl.ReadPointerList[capnp.TextList](ipcimpl.Field(p, 1), labels, readLabel))
+	fields.Check("maybe", ipcimpl.ReadOptionalStruct(ipcimpl.Field(p, 2), maybe, readAmount))
+	return fields.Err()
 }
 
 // writeWallet_double_Results writes the results of converts.Wallet.Double into p.
 func writeWallet_double_Results(p Wallet_double_Results, result converts.Amount, result1 []converts.Label, result2 *converts.Amount) error {
-	resultWire, err := p.NewResult()
-	if err != nil {
-		return ipcimpl.InField("result", err)
+	var fields ipcimpl.Fields
+	if resultWire, err := p.NewResult(); fields.Check("result", err) {
+		fields.Check("result", writeAmount(resultWire, &result))
 	}
-	if err := writeAmount(resultWire, &result); err != nil {
-		return ipcimpl.InField("result", err)
-	}
-	if err := writeLabelList(ipcimpl.Field(p, 1), result1); err != nil {
-		return ipcimpl.InField("result1", err)
-	}
-	return ipcimpl.InField("result2", writeOptionalAmount(ipcimpl.Field(p, 2), result2))
+	fields.Check("result1", ipcimpl.WritePointerList(ipcimpl.Field(p, 1), capnp.NewTextList, result1, writeLabel))
+	fields.Check("result2", writeOptionalAmount(ipcimpl.Field(p, 2), result2))
+	return fields.Err()
 }
 
 // readWallet_double_Results reads the results of converts.Wallet.Double from p.
 func readWallet_double_Results(p Wallet_double_Results, result *converts.Amount, result1 *[]converts.Label, result2 **converts.Amount) error {
-	resultWire, err := p.Result()
-	if err != nil {
-		return ipcimpl.InField("result", err)
+	var fields ipcimpl.Fields
+	if resultWire, err := p.Result(); fields.Check("result", err) {
+		fields.Check("result", readAmount(resultWire, result))
 	}
-	if err := readAmount(resultWire, result); err != nil {
-		return ipcimpl.InField("result", err)
-	}
-	if err := readLabelList(ipcimpl.Field(p, 1), result1); err != nil {
-		return ipcimpl.InField("result1", err)
-	}
-	return ipcimpl.InField("result2", readOptionalAmount(ipcimpl.Field(p, 2), result2))
+	fields.Check("result1", ipcimpl.ReadPointerList[capnp.TextList](ipcimpl.Field(p, 1), result1, readLabel))
+	fields.Check("result2", ipcimpl.ReadOptionalStruct(ipcimpl.Field(p, 2), result2, readAmount))
+	return fields.Err()
 }
 
 // WriteAmountWire writes v into s.
@@ -246,68 +230,6 @@ func readAmount(s AmountWire, dst *converts.Amount) error {
 	return nil
 }
 
-// writeLabelList points at at a new list holding v; a nil v leaves at null.
-func writeLabelList(at ipcimpl.Pointer, v []converts.Label) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewTextList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := writeLabel(ipcimpl.Elem(l, i), v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
-}
-
-// readLabelList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readLabelList(from ipcimpl.Pointer, dst *[]converts.Label) error {
-	l, n, err := ipcimpl.ListLen[capnp.TextList, converts.Label](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]converts.Label, n)
-	for i := range v {
-		if err := readLabel(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
-}
-
-// writeOptionalAmount writes *v at at; a nil v leaves at null.
-func writeOptionalAmount(at ipcimpl.Pointer, v *converts.Amount) error {
-	if v == nil {
-		return nil
-	}
-	s, err := ipcimpl.NewStruct(at, NewAmountWire)
-	if err != nil {
-		return err
-	}
-	return writeAmount(s, v)
-}
-
-// readOptionalAmount sets *dst to a new value read from from; a null pointer leaves *dst as it was.
-func readOptionalAmount(from ipcimpl.Pointer, dst **converts.Amount) error {
-	if from.IsNull() {
-		return nil
-	}
-	value := new(converts.Amount)
-	s, err := ipcimpl.Struct[AmountWire](from)
-	if err != nil {
-		return err
-	}
-	if err := readAmount(s, value); err != nil {
-		return err
-	}
-	*dst = value
-	return nil
-}
-
 // writeLabel converts v with converts.LabelText and writes it at at.
 func writeLabel(at ipcimpl.Pointer, v converts.Label) error {
 	wire, err := converts.LabelText(v)
@@ -329,4 +251,21 @@ func readLabel(from ipcimpl.Pointer, dst *converts.Label) error {
 	}
 	*dst = value
 	return nil
+}
+
+// writeOptionalAmount writes *v at at; a nil v leaves at null.
+func writeOptionalAmount(at ipcimpl.Pointer, v *converts.Amount) error {
+	if v == nil {
+		return nil
+	}
+	s, err := ipcimpl.NewStruct(at, NewAmountWire)
+	if err != nil {
+		return err
+	}
+	return writeAmount(s, v)
+}
+
+// readOptionalAmount sets *dst to a new value read from from; a null pointer leaves *dst as it was.
+func readOptionalAmount(from ipcimpl.Pointer, dst **converts.Amount) error {
+	return ipcimpl.ReadOptionalStruct(from, dst, readAmount)
 }

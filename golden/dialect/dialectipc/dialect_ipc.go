@@ -182,7 +182,7 @@ func (c *CalculatorClient) Solve(ctx context.Context, eqn string, precision int3
 		return writeCalculator_solve_Params(Calculator_solve_Params(p), eqn, precision)
 	}, func(r capnp.Struct) error {
 		if Calculator_solve_Results(r).HasResultFlag() {
-			if err := readOptionalAnswer(ipcimpl.Field(r, 0), &result); err != nil {
+			if err := ipcimpl.ReadOptionalStruct(ipcimpl.Field(r, 0), &result, ReadAnswer); err != nil {
 				return ipcimpl.InField("result", err)
 			}
 		}
@@ -564,7 +564,7 @@ func ReadAnswer(s Answer, v *dialect.Answer) error {
 	v.Value = s.Value()
 	v.Error = ipcimpl.Optional(s.HasError(), s.Error())
 	if s.HasDetailFlag() {
-		if err := readOptionalDetail(ipcimpl.Field(s, 0), &v.Detail); err != nil {
+		if err := ipcimpl.ReadOptionalStruct(ipcimpl.Field(s, 0), &v.Detail, ReadDetail); err != nil {
 			return ipcimpl.InField("Detail", err)
 		}
 	}
@@ -596,19 +596,7 @@ func writeOptionalAnswer(at ipcimpl.Pointer, v *dialect.Answer) error {
 
 // readOptionalAnswer sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalAnswer(from ipcimpl.Pointer, dst **dialect.Answer) error {
-	if from.IsNull() {
-		return nil
-	}
-	value := new(dialect.Answer)
-	s, err := ipcimpl.Struct[Answer](from)
-	if err != nil {
-		return err
-	}
-	if err := ReadAnswer(s, value); err != nil {
-		return err
-	}
-	*dst = value
-	return nil
+	return ipcimpl.ReadOptionalStruct(from, dst, ReadAnswer)
 }
 
 // writeOptionalDetail writes *v at at; a nil v leaves at null.
@@ -625,17 +613,5 @@ func writeOptionalDetail(at ipcimpl.Pointer, v *dialect.Detail) error {
 
 // readOptionalDetail sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalDetail(from ipcimpl.Pointer, dst **dialect.Detail) error {
-	if from.IsNull() {
-		return nil
-	}
-	value := new(dialect.Detail)
-	s, err := ipcimpl.Struct[Detail](from)
-	if err != nil {
-		return err
-	}
-	if err := ReadDetail(s, value); err != nil {
-		return err
-	}
-	*dst = value
-	return nil
+	return ipcimpl.ReadOptionalStruct(from, dst, ReadDetail)
 }

@@ -262,415 +262,168 @@ func readEnums_echoValues_Results(p Enums_echoValues_Results, result *enums.Valu
 
 // WriteValues writes v into s.
 func WriteValues(s Values, v *enums.Values) error {
-	colorWire, err := ipcimpl.EnumValue(v.Color)
-	if err != nil {
-		return ipcimpl.InField("Color", err)
+	var fields ipcimpl.Fields
+	if colorWire, err := ipcimpl.EnumValue(v.Color); fields.Check("Color", err) {
+		s.SetColor(Color(colorWire))
 	}
-	s.SetColor(Color(colorWire))
 	s.SetSize(Size(v.Size))
-	if err := writeColorList(ipcimpl.Field(s, 0), v.Colors); err != nil {
-		return ipcimpl.InField("Colors", err)
-	}
-	if err := writeSizeList(ipcimpl.Field(s, 1), v.Sizes); err != nil {
-		return ipcimpl.InField("Sizes", err)
-	}
-	if err := writeColorStringMap(ipcimpl.Field(s, 2), v.ByColor); err != nil {
-		return ipcimpl.InField("ByColor", err)
-	}
-	if err := writeStringColorMap(ipcimpl.Field(s, 3), v.Named); err != nil {
-		return ipcimpl.InField("Named", err)
-	}
+	fields.Check("Colors", ipcimpl.WriteEnumList(ipcimpl.Field(s, 0), NewColor_List, v.Colors))
+	fields.Check("Sizes", ipcimpl.WriteScalarList(ipcimpl.Field(s, 1), NewSize_List, v.Sizes))
+	fields.Check("ByColor", ipcimpl.WriteMap(ipcimpl.Field(s, 2), NewColorTextEntry_List, v.ByColor, cmp.Compare, writeColorStringMapEntry))
+	fields.Check("Named", ipcimpl.WriteMap(ipcimpl.Field(s, 3), NewTextColorEntry_List, v.Named, cmp.Compare, writeStringColorMapEntry))
 	if v.Maybe != nil {
-		maybeWire, err := ipcimpl.EnumValue(*v.Maybe)
-		if err != nil {
-			return ipcimpl.InField("Maybe", err)
+		if maybeWire, err := ipcimpl.EnumValue(*v.Maybe); fields.Check("Maybe", err) {
+			s.SetMaybe(Color(maybeWire))
+			s.SetHasMaybe(true)
 		}
-		s.SetMaybe(Color(maybeWire))
-		s.SetHasMaybe(true)
 	}
-	if err := writeOptionalSizeList(ipcimpl.Field(s, 4), v.Maybes); err != nil {
-		return ipcimpl.InField("Maybes", err)
-	}
+	fields.Check("Maybes", ipcimpl.WriteBoxList(ipcimpl.Field(s, 4), NewOptionalSize_List, v.Maybes, writeOptionalSizeListElem))
 	if v.MaybeS != nil {
 		s.SetMaybeS(Size(*v.MaybeS))
 		s.SetHasMaybeS(true)
 	}
-	if err := writeStringOptionalSizeMap(ipcimpl.Field(s, 5), v.SizesBy); err != nil {
-		return ipcimpl.InField("SizesBy", err)
-	}
-	return ipcimpl.InField("ColorBy", writeSizeOptionalColorMap(ipcimpl.Field(s, 6), v.ColorBy))
+	fields.Check("SizesBy", ipcimpl.WriteMap(ipcimpl.Field(s, 5), NewTextOptionalSizeEntry_List, v.SizesBy, cmp.Compare, writeStringOptionalSizeMapEntry))
+	fields.Check("ColorBy", ipcimpl.WriteMap(ipcimpl.Field(s, 6), NewSizeOptionalColorEntry_List, v.ColorBy, cmp.Compare, writeSizeOptionalColorMapEntry))
+	return fields.Err()
 }
 
 // ReadValues reads s into v.
 func ReadValues(s Values, v *enums.Values) error {
+	var fields ipcimpl.Fields
 	v.Color = enums.Color(s.Color())
-	size, err := ipcimpl.EnumFromWire[enums.Size](s.Size())
-	if err != nil {
-		return ipcimpl.InField("Size", err)
+	if size, err := ipcimpl.EnumFromWire[enums.Size](s.Size()); fields.Check("Size", err) {
+		v.Size = size
 	}
-	v.Size = size
-	if err := readColorList(ipcimpl.Field(s, 0), &v.Colors); err != nil {
-		return ipcimpl.InField("Colors", err)
-	}
-	if err := readSizeList(ipcimpl.Field(s, 1), &v.Sizes); err != nil {
-		return ipcimpl.InField("Sizes", err)
-	}
-	if err := readColorStringMap(ipcimpl.Field(s, 2), &v.ByColor); err != nil {
-		return ipcimpl.InField("ByColor", err)
-	}
-	if err := readStringColorMap(ipcimpl.Field(s, 3), &v.Named); err != nil {
-		return ipcimpl.InField("Named", err)
-	}
+	fields.Check("Colors", ipcimpl.ReadScalarList[Color_List](ipcimpl.Field(s, 0), &v.Colors))
+	fields.Check("Sizes", ipcimpl.ReadEnumList[Size_List](ipcimpl.Field(s, 1), &v.Sizes))
+	fields.Check("ByColor", ipcimpl.ReadMap[ColorTextEntry_List](ipcimpl.Field(s, 2), &v.ByColor, readColorStringMapEntry))
+	fields.Check("Named", ipcimpl.ReadMap[TextColorEntry_List](ipcimpl.Field(s, 3), &v.Named, readStringColorMapEntry))
 	v.Maybe = ipcimpl.Optional(s.HasMaybe(), enums.Color(s.Maybe()))
-	if err := readOptionalSizeList(ipcimpl.Field(s, 4), &v.Maybes); err != nil {
-		return ipcimpl.InField("Maybes", err)
-	}
+	fields.Check("Maybes", ipcimpl.ReadBoxList[OptionalSize_List](ipcimpl.Field(s, 4), &v.Maybes, readOptionalSizeListElem))
 	if s.HasMaybeS() {
 		maybeS := new(enums.Size)
-		maybeSWire, err := ipcimpl.EnumFromWire[enums.Size](s.MaybeS())
+		if maybeSWire, err := ipcimpl.EnumFromWire[enums.Size](s.MaybeS()); fields.Check("MaybeS", err) {
+			*maybeS = maybeSWire
+			v.MaybeS = maybeS
+		}
+	}
+	fields.Check("SizesBy", ipcimpl.ReadMap[TextOptionalSizeEntry_List](ipcimpl.Field(s, 5), &v.SizesBy, readStringOptionalSizeMapEntry))
+	fields.Check("ColorBy", ipcimpl.ReadMap[SizeOptionalColorEntry_List](ipcimpl.Field(s, 6), &v.ColorBy, readSizeOptionalColorMapEntry))
+	return fields.Err()
+}
+
+// writeColorStringMapEntry writes key and value into entry.
+func writeColorStringMapEntry(entry ColorTextEntry, key enums.Color, value string) error {
+	keyWire, err := ipcimpl.EnumValue(key)
+	if err != nil {
+		return ipcimpl.InField("key", err)
+	}
+	entry.SetKey(Color(keyWire))
+	return entry.SetValue(value)
+}
+
+// readColorStringMapEntry reads the key and value of entry.
+func readColorStringMapEntry(entry ColorTextEntry) (key enums.Color, value string, err error) {
+	key = enums.Color(entry.Key())
+	err = ipcimpl.ReadText(ipcimpl.Field(entry, 0), &value)
+	return key, value, err
+}
+
+// writeStringColorMapEntry writes key and value into entry.
+func writeStringColorMapEntry(entry TextColorEntry, key string, value enums.Color) error {
+	if err := entry.SetKey(key); err != nil {
+		return ipcimpl.InField("key", err)
+	}
+	valueWire, err := ipcimpl.EnumValue(value)
+	if err != nil {
+		return err
+	}
+	entry.SetValue(Color(valueWire))
+	return nil
+}
+
+// readStringColorMapEntry reads the key and value of entry.
+func readStringColorMapEntry(entry TextColorEntry) (key string, value enums.Color, err error) {
+	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+		return key, value, ipcimpl.InField("key", err)
+	}
+	value = enums.Color(entry.Value())
+	return key, value, nil
+}
+
+// writeOptionalSizeListElem writes v into box; nil leaves box empty.
+func writeOptionalSizeListElem(box OptionalSize, v *enums.Size) error {
+	if v != nil {
+		box.SetValue(Size(*v))
+		box.SetHasValue(true)
+	}
+	return nil
+}
+
+// readOptionalSizeListElem reads the value of box: nil when it is empty.
+func readOptionalSizeListElem(box OptionalSize) (v *enums.Size, err error) {
+	if box.HasValue() {
+		value := new(enums.Size)
+		valueWire, err := ipcimpl.EnumFromWire[enums.Size](box.Value())
 		if err != nil {
-			return ipcimpl.InField("MaybeS", err)
+			return v, err
 		}
-		*maybeS = maybeSWire
-		v.MaybeS = maybeS
+		*value = valueWire
+		v = value
 	}
-	if err := readStringOptionalSizeMap(ipcimpl.Field(s, 5), &v.SizesBy); err != nil {
-		return ipcimpl.InField("SizesBy", err)
-	}
-	return ipcimpl.InField("ColorBy", readSizeOptionalColorMap(ipcimpl.Field(s, 6), &v.ColorBy))
+	return v, nil
 }
 
-// writeColorList points at at a new list holding v; a nil v leaves at null.
-func writeColorList(at ipcimpl.Pointer, v []enums.Color) error {
-	if v == nil {
-		return nil
+// writeStringOptionalSizeMapEntry writes key and value into entry.
+func writeStringOptionalSizeMapEntry(entry TextOptionalSizeEntry, key string, value *enums.Size) error {
+	if err := entry.SetKey(key); err != nil {
+		return ipcimpl.InField("key", err)
 	}
-	l, err := ipcimpl.NewList(at, NewColor_List, len(v))
-	if err != nil {
-		return err
+	if value != nil {
+		entry.SetValue(Size(*value))
+		entry.SetHasValue(true)
 	}
-	for i := range v {
-		elemWire, err := ipcimpl.EnumValue(v[i])
+	return nil
+}
+
+// readStringOptionalSizeMapEntry reads the key and value of entry.
+func readStringOptionalSizeMapEntry(entry TextOptionalSizeEntry) (key string, value *enums.Size, err error) {
+	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+		return key, value, ipcimpl.InField("key", err)
+	}
+	if entry.HasValue() {
+		value1 := new(enums.Size)
+		valueWire, err := ipcimpl.EnumFromWire[enums.Size](entry.Value())
 		if err != nil {
-			return ipcimpl.InElem(i, err)
+			return key, value, err
 		}
-		l.Set(i, Color(elemWire))
+		*value1 = valueWire
+		value = value1
 	}
-	return nil
+	return key, value, nil
 }
 
-// readColorList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readColorList(from ipcimpl.Pointer, dst *[]enums.Color) error {
-	l, n, err := ipcimpl.ListLen[Color_List, enums.Color](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]enums.Color, n)
-	for i := range v {
-		v[i] = enums.Color(l.At(i))
-	}
-	*dst = v
-	return nil
-}
-
-// writeSizeList points at at a new list holding v; a nil v leaves at null.
-func writeSizeList(at ipcimpl.Pointer, v []enums.Size) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewSize_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		l.Set(i, Size(v[i]))
-	}
-	return nil
-}
-
-// readSizeList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readSizeList(from ipcimpl.Pointer, dst *[]enums.Size) error {
-	l, n, err := ipcimpl.ListLen[Size_List, enums.Size](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]enums.Size, n)
-	for i := range v {
-		elem, err := ipcimpl.EnumFromWire[enums.Size](l.At(i))
+// writeSizeOptionalColorMapEntry writes key and value into entry.
+func writeSizeOptionalColorMapEntry(entry SizeOptionalColorEntry, key enums.Size, value *enums.Color) error {
+	entry.SetKey(Size(key))
+	if value != nil {
+		valueWire, err := ipcimpl.EnumValue(*value)
 		if err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-		v[i] = elem
-	}
-	*dst = v
-	return nil
-}
-
-// writeColorStringMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeColorStringMap(at ipcimpl.Pointer, v map[enums.Color]string) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewColorTextEntry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		keyWire, err := ipcimpl.EnumValue(e.Key)
-		if err != nil {
-			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
-		}
-		entry.SetKey(Color(keyWire))
-		if err := entry.SetValue(e.Value); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
-}
-
-// readColorStringMap reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readColorStringMap(from ipcimpl.Pointer, dst *map[enums.Color]string) error {
-	l, err := ipcimpl.List[ColorTextEntry_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipcimpl.MapSize[enums.Color, string](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[enums.Color]string, n)
-	for i := range n {
-		entry := l.At(i)
-		key := enums.Color(entry.Key())
-		if _, dup := m[key]; dup {
-			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value string
-		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &value); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-		m[key] = value
-	}
-	*dst = m
-	return nil
-}
-
-// writeStringColorMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeStringColorMap(at ipcimpl.Pointer, v map[string]enums.Color) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewTextColorEntry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		if err := entry.SetKey(e.Key); err != nil {
-			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
-		}
-		valueWire, err := ipcimpl.EnumValue(e.Value)
-		if err != nil {
-			return ipcimpl.InElem(i, err)
+			return err
 		}
 		entry.SetValue(Color(valueWire))
+		entry.SetHasValue(true)
 	}
 	return nil
 }
 
-// readStringColorMap reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readStringColorMap(from ipcimpl.Pointer, dst *map[string]enums.Color) error {
-	l, err := ipcimpl.List[TextColorEntry_List](from)
+// readSizeOptionalColorMapEntry reads the key and value of entry.
+func readSizeOptionalColorMapEntry(entry SizeOptionalColorEntry) (key enums.Size, value *enums.Color, err error) {
+	key1, err := ipcimpl.EnumFromWire[enums.Size](entry.Key())
 	if err != nil {
-		return err
+		return key, value, ipcimpl.InField("key", err)
 	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipcimpl.MapSize[string, enums.Color](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[string]enums.Color, n)
-	for i := range n {
-		entry := l.At(i)
-		var key string
-		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
-		}
-		if _, dup := m[key]; dup {
-			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
-		}
-		m[key] = enums.Color(entry.Value())
-	}
-	*dst = m
-	return nil
-}
-
-// writeOptionalSizeList points at at a new list holding v; a nil v leaves at null.
-func writeOptionalSizeList(at ipcimpl.Pointer, v []*enums.Size) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewOptionalSize_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		box := l.At(i)
-		if v[i] != nil {
-			box.SetValue(Size(*v[i]))
-			box.SetHasValue(true)
-		}
-	}
-	return nil
-}
-
-// readOptionalSizeList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readOptionalSizeList(from ipcimpl.Pointer, dst *[]*enums.Size) error {
-	l, n, err := ipcimpl.ListLen[OptionalSize_List, *enums.Size](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]*enums.Size, n)
-	for i := range v {
-		box := l.At(i)
-		if box.HasValue() {
-			value := new(enums.Size)
-			valueWire, err := ipcimpl.EnumFromWire[enums.Size](box.Value())
-			if err != nil {
-				return ipcimpl.InElem(i, err)
-			}
-			*value = valueWire
-			v[i] = value
-		}
-	}
-	*dst = v
-	return nil
-}
-
-// writeStringOptionalSizeMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeStringOptionalSizeMap(at ipcimpl.Pointer, v map[string]*enums.Size) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewTextOptionalSizeEntry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		if err := entry.SetKey(e.Key); err != nil {
-			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
-		}
-		if e.Value != nil {
-			entry.SetValue(Size(*e.Value))
-			entry.SetHasValue(true)
-		}
-	}
-	return nil
-}
-
-// readStringOptionalSizeMap reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readStringOptionalSizeMap(from ipcimpl.Pointer, dst *map[string]*enums.Size) error {
-	l, err := ipcimpl.List[TextOptionalSizeEntry_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipcimpl.MapSize[string, *enums.Size](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[string]*enums.Size, n)
-	for i := range n {
-		entry := l.At(i)
-		var key string
-		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
-		}
-		if _, dup := m[key]; dup {
-			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value *enums.Size
-		if entry.HasValue() {
-			value1 := new(enums.Size)
-			valueWire, err := ipcimpl.EnumFromWire[enums.Size](entry.Value())
-			if err != nil {
-				return ipcimpl.InElem(i, err)
-			}
-			*value1 = valueWire
-			value = value1
-		}
-		m[key] = value
-	}
-	*dst = m
-	return nil
-}
-
-// writeSizeOptionalColorMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeSizeOptionalColorMap(at ipcimpl.Pointer, v map[enums.Size]*enums.Color) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewSizeOptionalColorEntry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		entry.SetKey(Size(e.Key))
-		if e.Value != nil {
-			valueWire, err := ipcimpl.EnumValue(*e.Value)
-			if err != nil {
-				return ipcimpl.InElem(i, err)
-			}
-			entry.SetValue(Color(valueWire))
-			entry.SetHasValue(true)
-		}
-	}
-	return nil
-}
-
-// readSizeOptionalColorMap reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readSizeOptionalColorMap(from ipcimpl.Pointer, dst *map[enums.Size]*enums.Color) error {
-	l, err := ipcimpl.List[SizeOptionalColorEntry_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipcimpl.MapSize[enums.Size, *enums.Color](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[enums.Size]*enums.Color, n)
-	for i := range n {
-		entry := l.At(i)
-		var key enums.Size
-		key1, err := ipcimpl.EnumFromWire[enums.Size](entry.Key())
-		if err != nil {
-			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
-		}
-		key = key1
-		if _, dup := m[key]; dup {
-			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value *enums.Color
-		value = ipcimpl.Optional(entry.HasValue(), enums.Color(entry.Value()))
-		m[key] = value
-	}
-	*dst = m
-	return nil
+	key = key1
+	value = ipcimpl.Optional(entry.HasValue(), enums.Color(entry.Value()))
+	return key, value, nil
 }

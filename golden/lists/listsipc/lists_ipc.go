@@ -25,7 +25,6 @@ package listsipc
 
 import (
 	"context"
-	"time"
 
 	"capnproto.org/go/capnp/v3"
 	"github.com/ifacegen/ifacegen/golden/lists"
@@ -83,7 +82,7 @@ func (c *ListsClient) Echo(ctx context.Context, v lists.Values) (result lists.Va
 // Sum returns the sum of every element of m.
 func (c *ListsClient) Sum(ctx context.Context, m [][]int32) (result int64, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodListsSum, func(p capnp.Struct) error {
-		return ipcimpl.InField("m", writeInt32ListList(ipcimpl.Field(p, 0), m))
+		return ipcimpl.InField("m", ipcimpl.WritePointerList(ipcimpl.Field(p, 0), capnp.NewPointerList, m, writeInt32List))
 	}, func(r capnp.Struct) error {
 		result = Lists_sum_Results(r).Result()
 		return nil
@@ -94,9 +93,9 @@ func (c *ListsClient) Sum(ctx context.Context, m [][]int32) (result int64, err e
 // Strings returns s unchanged.
 func (c *ListsClient) Strings(ctx context.Context, s []string) (result []string, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodListsStrings, func(p capnp.Struct) error {
-		return ipcimpl.InField("s", writeStringList(ipcimpl.Field(p, 0), s))
+		return ipcimpl.InField("s", ipcimpl.WriteTextList(ipcimpl.Field(p, 0), s))
 	}, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", readStringList(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadTextList(ipcimpl.Field(r, 0), &result))
 	})
 	return ipcimpl.ZeroOnError(result, err)
 }
@@ -142,7 +141,7 @@ func (s listsServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err er
 func (s listsServer) serveSum(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodListsSum, &err)
 	var m [][]int32
-	if err := readInt32ListList(ipcimpl.Field(call.Params(), 0), &m); err != nil {
+	if err := ipcimpl.ReadPointerList[capnp.PointerList](ipcimpl.Field(call.Params(), 0), &m, readInt32List); err != nil {
 		return ipcimpl.ParamsError(&methodListsSum, ipcimpl.InField("m", err))
 	}
 	result, err := s.impl.Sum(ctx, m)
@@ -155,12 +154,12 @@ func (s listsServer) serveSum(ctx context.Context, call *capnprpc.Call) (err err
 func (s listsServer) serveStrings(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodListsStrings, &err)
 	var s1 []string
-	if err := readStringList(ipcimpl.Field(call.Params(), 0), &s1); err != nil {
+	if err := ipcimpl.ReadTextList(ipcimpl.Field(call.Params(), 0), &s1); err != nil {
 		return ipcimpl.ParamsError(&methodListsStrings, ipcimpl.InField("s", err))
 	}
 	result, err := s.impl.Strings(ctx, s1)
 	return ipcimpl.Results(call, &methodListsStrings, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, err, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", writeStringList(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", ipcimpl.WriteTextList(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -259,644 +258,114 @@ func ReadPoint(s Point, v *lists.Point) error {
 
 // WriteValues writes v into s.
 func WriteValues(s Values, v *lists.Values) error {
-	if err := writeInt64List(ipcimpl.Field(s, 0), v.Ints); err != nil {
-		return ipcimpl.InField("Ints", err)
-	}
-	if err := writeInt8List(ipcimpl.Field(s, 1), v.Small); err != nil {
-		return ipcimpl.InField("Small", err)
-	}
-	if err := writeBoolList(ipcimpl.Field(s, 2), v.Bools); err != nil {
-		return ipcimpl.InField("Bools", err)
-	}
-	if err := writeFloat64List(ipcimpl.Field(s, 3), v.Floats); err != nil {
-		return ipcimpl.InField("Floats", err)
-	}
-	if err := writeFloat32List(ipcimpl.Field(s, 4), v.Float32s); err != nil {
-		return ipcimpl.InField("Float32s", err)
-	}
-	if err := writeUintList(ipcimpl.Field(s, 5), v.Uints); err != nil {
-		return ipcimpl.InField("Uints", err)
-	}
-	if err := writeDurationList(ipcimpl.Field(s, 6), v.Durations); err != nil {
-		return ipcimpl.InField("Durations", err)
-	}
-	if err := writeStringList(ipcimpl.Field(s, 7), v.Strings); err != nil {
-		return ipcimpl.InField("Strings", err)
-	}
-	if err := writeBytesList(ipcimpl.Field(s, 8), v.Bytes); err != nil {
-		return ipcimpl.InField("Bytes", err)
-	}
-	if err := writeBytes32List(ipcimpl.Field(s, 9), v.Hashes); err != nil {
-		return ipcimpl.InField("Hashes", err)
-	}
-	if err := writeInt32ListList(ipcimpl.Field(s, 10), v.Nested); err != nil {
-		return ipcimpl.InField("Nested", err)
-	}
-	if err := writeStringListListList(ipcimpl.Field(s, 11), v.Deep); err != nil {
-		return ipcimpl.InField("Deep", err)
-	}
-	if err := writeMatrix(ipcimpl.Field(s, 12), v.Matrix); err != nil {
-		return ipcimpl.InField("Matrix", err)
-	}
-	if err := writePointList(ipcimpl.Field(s, 13), v.Points); err != nil {
-		return ipcimpl.InField("Points", err)
-	}
-	if err := writeUint16Array4(ipcimpl.Field(s, 14), v.Ports); err != nil {
-		return ipcimpl.InField("Ports", err)
-	}
-	if err := writePorts(ipcimpl.Field(s, 15), v.Named); err != nil {
-		return ipcimpl.InField("Named", err)
-	}
-	if err := writeInt32Array3Array2(ipcimpl.Field(s, 16), v.Grid); err != nil {
-		return ipcimpl.InField("Grid", err)
-	}
-	if err := writeUint16Array4List(ipcimpl.Field(s, 17), v.PortLists); err != nil {
-		return ipcimpl.InField("PortLists", err)
-	}
-	if err := writePointArray3(ipcimpl.Field(s, 18), v.Arrays); err != nil {
-		return ipcimpl.InField("Arrays", err)
-	}
-	if err := writeBytesArray3(ipcimpl.Field(s, 19), v.Bytes3); err != nil {
-		return ipcimpl.InField("Bytes3", err)
-	}
-	if err := writeOptionalInt32List(ipcimpl.Field(s, 20), v.MaybeInts); err != nil {
-		return ipcimpl.InField("MaybeInts", err)
-	}
-	if err := writeOptionalStringList(ipcimpl.Field(s, 21), v.MaybeStrings); err != nil {
-		return ipcimpl.InField("MaybeStrings", err)
-	}
-	if err := writeOptionalPointList(ipcimpl.Field(s, 22), v.MaybePoints); err != nil {
-		return ipcimpl.InField("MaybePoints", err)
-	}
-	if err := writeOptionalUint8Array2(ipcimpl.Field(s, 23), v.MaybePair); err != nil {
-		return ipcimpl.InField("MaybePair", err)
-	}
-	return ipcimpl.InField("MaybeMatrix", writeOptionalFloat64ListList(ipcimpl.Field(s, 24), v.MaybeMatrix))
+	var fields ipcimpl.Fields
+	fields.Check("Ints", ipcimpl.WriteScalarList(ipcimpl.Field(s, 0), capnp.NewInt64List, v.Ints))
+	fields.Check("Small", ipcimpl.WriteScalarList(ipcimpl.Field(s, 1), capnp.NewInt8List, v.Small))
+	fields.Check("Bools", ipcimpl.WriteBoolList(ipcimpl.Field(s, 2), v.Bools))
+	fields.Check("Floats", ipcimpl.WriteScalarList(ipcimpl.Field(s, 3), capnp.NewFloat64List, v.Floats))
+	fields.Check("Float32s", ipcimpl.WriteScalarList(ipcimpl.Field(s, 4), capnp.NewFloat32List, v.Float32s))
+	fields.Check("Uints", ipcimpl.WriteScalarList(ipcimpl.Field(s, 5), capnp.NewUInt64List, v.Uints))
+	fields.Check("Durations", ipcimpl.WriteScalarList(ipcimpl.Field(s, 6), capnp.NewInt64List, v.Durations))
+	fields.Check("Strings", ipcimpl.WriteTextList(ipcimpl.Field(s, 7), v.Strings))
+	fields.Check("Bytes", ipcimpl.WriteDataList(ipcimpl.Field(s, 8), v.Bytes))
+	fields.Check("Hashes", ipcimpl.WritePointerList(ipcimpl.Field(s, 9), capnp.NewDataList, v.Hashes, writeBytes32))
+	fields.Check("Nested", ipcimpl.WritePointerList(ipcimpl.Field(s, 10), capnp.NewPointerList, v.Nested, writeInt32List))
+	fields.Check("Deep", ipcimpl.WritePointerList(ipcimpl.Field(s, 11), capnp.NewPointerList, v.Deep, writeStringListList))
+	fields.Check("Matrix", ipcimpl.WritePointerList(ipcimpl.Field(s, 12), capnp.NewPointerList, v.Matrix, writeInt32List))
+	fields.Check("Points", ipcimpl.WriteStructList(ipcimpl.Field(s, 13), NewPoint_List, v.Points, WritePoint))
+	fields.Check("Ports", writeUint16Array4(ipcimpl.Field(s, 14), v.Ports))
+	fields.Check("Named", writePorts(ipcimpl.Field(s, 15), v.Named))
+	fields.Check("Grid", writeInt32Array3Array2(ipcimpl.Field(s, 16), v.Grid))
+	fields.Check("PortLists", ipcimpl.WritePointerList(ipcimpl.Field(s, 17), capnp.NewPointerList, v.PortLists, writeUint16Array4))
+	fields.Check("Arrays", writePointArray3(ipcimpl.Field(s, 18), v.Arrays))
+	fields.Check("Bytes3", writeBytesArray3(ipcimpl.Field(s, 19), v.Bytes3))
+	fields.Check("MaybeInts", ipcimpl.WriteBoxList(ipcimpl.Field(s, 20), NewOptionalInt32_List, v.MaybeInts, writeOptionalInt32ListElem))
+	fields.Check("MaybeStrings", ipcimpl.WriteBoxList(ipcimpl.Field(s, 21), NewOptionalText_List, v.MaybeStrings, writeOptionalStringListElem))
+	fields.Check("MaybePoints", ipcimpl.WriteBoxList(ipcimpl.Field(s, 22), NewOptionalPoint_List, v.MaybePoints, writeOptionalPointListElem))
+	fields.Check("MaybePair", writeOptionalUint8Array2(ipcimpl.Field(s, 23), v.MaybePair))
+	fields.Check("MaybeMatrix", ipcimpl.WritePointerList(ipcimpl.Field(s, 24), capnp.NewPointerList, v.MaybeMatrix, writeOptionalFloat64List))
+	return fields.Err()
 }
 
 // ReadValues reads s into v.
 func ReadValues(s Values, v *lists.Values) error {
-	if err := readInt64List(ipcimpl.Field(s, 0), &v.Ints); err != nil {
-		return ipcimpl.InField("Ints", err)
-	}
-	if err := readInt8List(ipcimpl.Field(s, 1), &v.Small); err != nil {
-		return ipcimpl.InField("Small", err)
-	}
-	if err := readBoolList(ipcimpl.Field(s, 2), &v.Bools); err != nil {
-		return ipcimpl.InField("Bools", err)
-	}
-	if err := readFloat64List(ipcimpl.Field(s, 3), &v.Floats); err != nil {
-		return ipcimpl.InField("Floats", err)
-	}
-	if err := readFloat32List(ipcimpl.Field(s, 4), &v.Float32s); err != nil {
-		return ipcimpl.InField("Float32s", err)
-	}
-	if err := readUintList(ipcimpl.Field(s, 5), &v.Uints); err != nil {
-		return ipcimpl.InField("Uints", err)
-	}
-	if err := readDurationList(ipcimpl.Field(s, 6), &v.Durations); err != nil {
-		return ipcimpl.InField("Durations", err)
-	}
-	if err := readStringList(ipcimpl.Field(s, 7), &v.Strings); err != nil {
-		return ipcimpl.InField("Strings", err)
-	}
-	if err := readBytesList(ipcimpl.Field(s, 8), &v.Bytes); err != nil {
-		return ipcimpl.InField("Bytes", err)
-	}
-	if err := readBytes32List(ipcimpl.Field(s, 9), &v.Hashes); err != nil {
-		return ipcimpl.InField("Hashes", err)
-	}
-	if err := readInt32ListList(ipcimpl.Field(s, 10), &v.Nested); err != nil {
-		return ipcimpl.InField("Nested", err)
-	}
-	if err := readStringListListList(ipcimpl.Field(s, 11), &v.Deep); err != nil {
-		return ipcimpl.InField("Deep", err)
-	}
-	if err := readMatrix(ipcimpl.Field(s, 12), &v.Matrix); err != nil {
-		return ipcimpl.InField("Matrix", err)
-	}
-	if err := readPointList(ipcimpl.Field(s, 13), &v.Points); err != nil {
-		return ipcimpl.InField("Points", err)
-	}
-	if err := readUint16Array4(ipcimpl.Field(s, 14), &v.Ports); err != nil {
-		return ipcimpl.InField("Ports", err)
-	}
-	if err := readPorts(ipcimpl.Field(s, 15), &v.Named); err != nil {
-		return ipcimpl.InField("Named", err)
-	}
-	if err := readInt32Array3Array2(ipcimpl.Field(s, 16), &v.Grid); err != nil {
-		return ipcimpl.InField("Grid", err)
-	}
-	if err := readUint16Array4List(ipcimpl.Field(s, 17), &v.PortLists); err != nil {
-		return ipcimpl.InField("PortLists", err)
-	}
-	if err := readPointArray3(ipcimpl.Field(s, 18), &v.Arrays); err != nil {
-		return ipcimpl.InField("Arrays", err)
-	}
-	if err := readBytesArray3(ipcimpl.Field(s, 19), &v.Bytes3); err != nil {
-		return ipcimpl.InField("Bytes3", err)
-	}
-	if err := readOptionalInt32List(ipcimpl.Field(s, 20), &v.MaybeInts); err != nil {
-		return ipcimpl.InField("MaybeInts", err)
-	}
-	if err := readOptionalStringList(ipcimpl.Field(s, 21), &v.MaybeStrings); err != nil {
-		return ipcimpl.InField("MaybeStrings", err)
-	}
-	if err := readOptionalPointList(ipcimpl.Field(s, 22), &v.MaybePoints); err != nil {
-		return ipcimpl.InField("MaybePoints", err)
-	}
-	if err := readOptionalUint8Array2(ipcimpl.Field(s, 23), &v.MaybePair); err != nil {
-		return ipcimpl.InField("MaybePair", err)
-	}
-	return ipcimpl.InField("MaybeMatrix", readOptionalFloat64ListList(ipcimpl.Field(s, 24), &v.MaybeMatrix))
+	var fields ipcimpl.Fields
+	fields.Check("Ints", ipcimpl.ReadScalarList[capnp.Int64List](ipcimpl.Field(s, 0), &v.Ints))
+	fields.Check("Small", ipcimpl.ReadScalarList[capnp.Int8List](ipcimpl.Field(s, 1), &v.Small))
+	fields.Check("Bools", ipcimpl.ReadBoolList(ipcimpl.Field(s, 2), &v.Bools))
+	fields.Check("Floats", ipcimpl.ReadScalarList[capnp.Float64List](ipcimpl.Field(s, 3), &v.Floats))
+	fields.Check("Float32s", ipcimpl.ReadScalarList[capnp.Float32List](ipcimpl.Field(s, 4), &v.Float32s))
+	fields.Check("Uints", ipcimpl.ReadScalarList[capnp.UInt64List](ipcimpl.Field(s, 5), &v.Uints))
+	fields.Check("Durations", ipcimpl.ReadScalarList[capnp.Int64List](ipcimpl.Field(s, 6), &v.Durations))
+	fields.Check("Strings", ipcimpl.ReadTextList(ipcimpl.Field(s, 7), &v.Strings))
+	fields.Check("Bytes", ipcimpl.ReadDataList(ipcimpl.Field(s, 8), &v.Bytes))
+	fields.Check("Hashes", ipcimpl.ReadPointerList[capnp.DataList](ipcimpl.Field(s, 9), &v.Hashes, readBytes32))
+	fields.Check("Nested", ipcimpl.ReadPointerList[capnp.PointerList](ipcimpl.Field(s, 10), &v.Nested, readInt32List))
+	fields.Check("Deep", ipcimpl.ReadPointerList[capnp.PointerList](ipcimpl.Field(s, 11), &v.Deep, readStringListList))
+	fields.Check("Matrix", ipcimpl.ReadPointerList[capnp.PointerList](ipcimpl.Field(s, 12), &v.Matrix, readInt32List))
+	fields.Check("Points", ipcimpl.ReadStructList[Point_List](ipcimpl.Field(s, 13), &v.Points, ReadPoint))
+	fields.Check("Ports", readUint16Array4(ipcimpl.Field(s, 14), &v.Ports))
+	fields.Check("Named", readPorts(ipcimpl.Field(s, 15), &v.Named))
+	fields.Check("Grid", readInt32Array3Array2(ipcimpl.Field(s, 16), &v.Grid))
+	fields.Check("PortLists", ipcimpl.ReadPointerList[capnp.PointerList](ipcimpl.Field(s, 17), &v.PortLists, readUint16Array4))
+	fields.Check("Arrays", readPointArray3(ipcimpl.Field(s, 18), &v.Arrays))
+	fields.Check("Bytes3", readBytesArray3(ipcimpl.Field(s, 19), &v.Bytes3))
+	fields.Check("MaybeInts", ipcimpl.ReadBoxList[OptionalInt32_List](ipcimpl.Field(s, 20), &v.MaybeInts, readOptionalInt32ListElem))
+	fields.Check("MaybeStrings", ipcimpl.ReadBoxList[OptionalText_List](ipcimpl.Field(s, 21), &v.MaybeStrings, readOptionalStringListElem))
+	fields.Check("MaybePoints", ipcimpl.ReadBoxList[OptionalPoint_List](ipcimpl.Field(s, 22), &v.MaybePoints, readOptionalPointListElem))
+	fields.Check("MaybePair", readOptionalUint8Array2(ipcimpl.Field(s, 23), &v.MaybePair))
+	fields.Check("MaybeMatrix", ipcimpl.ReadPointerList[capnp.PointerList](ipcimpl.Field(s, 24), &v.MaybeMatrix, readOptionalFloat64List))
+	return fields.Err()
 }
 
-// writeInt32ListList points at at a new list holding v; a nil v leaves at null.
-func writeInt32ListList(at ipcimpl.Pointer, v [][]int32) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewPointerList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := writeInt32List(ipcimpl.Elem(l, i), v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
+// writeInt32List points at at a new list holding v; a nil v leaves at null.
+func writeInt32List(at ipcimpl.Pointer, v []int32) error {
+	return ipcimpl.WriteScalarList(at, capnp.NewInt32List, v)
 }
 
-// readInt32ListList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readInt32ListList(from ipcimpl.Pointer, dst *[][]int32) error {
-	l, n, err := ipcimpl.ListLen[capnp.PointerList, []int32](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([][]int32, n)
-	for i := range v {
-		if err := readInt32List(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+// readInt32List reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readInt32List(from ipcimpl.Pointer, dst *[]int32) error {
+	return ipcimpl.ReadScalarList[capnp.Int32List](from, dst)
 }
 
-// writeStringList points at at a new list holding v; a nil v leaves at null.
-func writeStringList(at ipcimpl.Pointer, v []string) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewTextList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := l.Set(i, v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
+// writeBytes32 points at at a new Data holding v.
+func writeBytes32(at ipcimpl.Pointer, v [32]byte) error {
+	return at.SetData(v[:])
 }
 
-// readStringList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readStringList(from ipcimpl.Pointer, dst *[]string) error {
-	l, n, err := ipcimpl.ListLen[capnp.TextList, string](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]string, n)
-	for i := range v {
-		if err := ipcimpl.ReadText(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+// readBytes32 reads the Data from points to, which must hold 32 bytes, into *dst.
+func readBytes32(from ipcimpl.Pointer, dst *[32]byte) error {
+	return ipcimpl.ReadByteArray(from, dst[:])
 }
 
-// writeInt64List points at at a new list holding v; a nil v leaves at null.
-func writeInt64List(at ipcimpl.Pointer, v []int64) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewInt64List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		l.Set(i, v[i])
-	}
-	return nil
+// writeStringListList points at at a new list holding v; a nil v leaves at null.
+func writeStringListList(at ipcimpl.Pointer, v [][]string) error {
+	return ipcimpl.WritePointerList(at, capnp.NewPointerList, v, writeStringList)
 }
 
-// readInt64List reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readInt64List(from ipcimpl.Pointer, dst *[]int64) error {
-	l, n, err := ipcimpl.ListLen[capnp.Int64List, int64](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]int64, n)
-	for i := range v {
-		v[i] = l.At(i)
-	}
-	*dst = v
-	return nil
-}
-
-// writeInt8List points at at a new list holding v; a nil v leaves at null.
-func writeInt8List(at ipcimpl.Pointer, v []int8) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewInt8List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		l.Set(i, v[i])
-	}
-	return nil
-}
-
-// readInt8List reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readInt8List(from ipcimpl.Pointer, dst *[]int8) error {
-	l, n, err := ipcimpl.ListLen[capnp.Int8List, int8](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]int8, n)
-	for i := range v {
-		v[i] = l.At(i)
-	}
-	*dst = v
-	return nil
-}
-
-// writeBoolList points at at a new list holding v; a nil v leaves at null.
-func writeBoolList(at ipcimpl.Pointer, v []bool) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewBitList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		l.Set(i, v[i])
-	}
-	return nil
-}
-
-// readBoolList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readBoolList(from ipcimpl.Pointer, dst *[]bool) error {
-	l, n, err := ipcimpl.ListLen[capnp.BitList, bool](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]bool, n)
-	for i := range v {
-		v[i] = l.At(i)
-	}
-	*dst = v
-	return nil
-}
-
-// writeFloat64List points at at a new list holding v; a nil v leaves at null.
-func writeFloat64List(at ipcimpl.Pointer, v []float64) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewFloat64List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		l.Set(i, v[i])
-	}
-	return nil
-}
-
-// readFloat64List reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readFloat64List(from ipcimpl.Pointer, dst *[]float64) error {
-	l, n, err := ipcimpl.ListLen[capnp.Float64List, float64](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]float64, n)
-	for i := range v {
-		v[i] = l.At(i)
-	}
-	*dst = v
-	return nil
-}
-
-// writeFloat32List points at at a new list holding v; a nil v leaves at null.
-func writeFloat32List(at ipcimpl.Pointer, v []float32) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewFloat32List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		l.Set(i, v[i])
-	}
-	return nil
-}
-
-// readFloat32List reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readFloat32List(from ipcimpl.Pointer, dst *[]float32) error {
-	l, n, err := ipcimpl.ListLen[capnp.Float32List, float32](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]float32, n)
-	for i := range v {
-		v[i] = l.At(i)
-	}
-	*dst = v
-	return nil
-}
-
-// writeUintList points at at a new list holding v; a nil v leaves at null.
-func writeUintList(at ipcimpl.Pointer, v []uint) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewUInt64List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		l.Set(i, uint64(v[i]))
-	}
-	return nil
-}
-
-// readUintList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readUintList(from ipcimpl.Pointer, dst *[]uint) error {
-	l, n, err := ipcimpl.ListLen[capnp.UInt64List, uint](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]uint, n)
-	for i := range v {
-		v[i] = uint(l.At(i))
-	}
-	*dst = v
-	return nil
-}
-
-// writeDurationList points at at a new list holding v; a nil v leaves at null.
-func writeDurationList(at ipcimpl.Pointer, v []time.Duration) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewInt64List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		l.Set(i, int64(v[i]))
-	}
-	return nil
-}
-
-// readDurationList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readDurationList(from ipcimpl.Pointer, dst *[]time.Duration) error {
-	l, n, err := ipcimpl.ListLen[capnp.Int64List, time.Duration](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]time.Duration, n)
-	for i := range v {
-		v[i] = time.Duration(l.At(i))
-	}
-	*dst = v
-	return nil
-}
-
-// writeBytesList points at at a new list holding v; a nil v leaves at null.
-func writeBytesList(at ipcimpl.Pointer, v [][]byte) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewDataList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := ipcimpl.SetDataAt(l, i, v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
-}
-
-// readBytesList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readBytesList(from ipcimpl.Pointer, dst *[][]byte) error {
-	l, n, err := ipcimpl.ListLen[capnp.DataList, []byte](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([][]byte, n)
-	for i := range v {
-		if err := ipcimpl.ReadData(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
-}
-
-// writeBytes32List points at at a new list holding v; a nil v leaves at null.
-func writeBytes32List(at ipcimpl.Pointer, v [][32]byte) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewDataList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := writeBytes32(ipcimpl.Elem(l, i), v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
-}
-
-// readBytes32List reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readBytes32List(from ipcimpl.Pointer, dst *[][32]byte) error {
-	l, n, err := ipcimpl.ListLen[capnp.DataList, [32]byte](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([][32]byte, n)
-	for i := range v {
-		if err := readBytes32(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
-}
-
-// writeStringListListList points at at a new list holding v; a nil v leaves at null.
-func writeStringListListList(at ipcimpl.Pointer, v [][][]string) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewPointerList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := writeStringListList(ipcimpl.Elem(l, i), v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
-}
-
-// readStringListListList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readStringListListList(from ipcimpl.Pointer, dst *[][][]string) error {
-	l, n, err := ipcimpl.ListLen[capnp.PointerList, [][]string](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([][][]string, n)
-	for i := range v {
-		if err := readStringListList(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
-}
-
-// writeMatrix points at at a new list holding v; a nil v leaves at null.
-func writeMatrix(at ipcimpl.Pointer, v lists.Matrix) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewPointerList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := writeInt32List(ipcimpl.Elem(l, i), v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
-}
-
-// readMatrix reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readMatrix(from ipcimpl.Pointer, dst *lists.Matrix) error {
-	l, n, err := ipcimpl.ListLen[capnp.PointerList, []int32](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make(lists.Matrix, n)
-	for i := range v {
-		if err := readInt32List(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
-}
-
-// writePointList points at at a new list holding v; a nil v leaves at null.
-func writePointList(at ipcimpl.Pointer, v []lists.Point) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewPoint_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := WritePoint(l.At(i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
-}
-
-// readPointList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readPointList(from ipcimpl.Pointer, dst *[]lists.Point) error {
-	l, n, err := ipcimpl.ListLen[Point_List, lists.Point](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]lists.Point, n)
-	for i := range v {
-		if err := ReadPoint(l.At(i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+// readStringListList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readStringListList(from ipcimpl.Pointer, dst *[][]string) error {
+	return ipcimpl.ReadPointerList[capnp.PointerList](from, dst, readStringList)
 }
 
 // writeUint16Array4 points at at a new list holding the 4 elements of v.
 func writeUint16Array4(at ipcimpl.Pointer, v [4]uint16) error {
-	l, err := ipcimpl.NewList(at, capnp.NewUInt16List, 4)
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		l.Set(i, v[i])
-	}
-	return nil
+	return ipcimpl.WriteScalarList(at, capnp.NewUInt16List, v[:])
 }
 
 // readUint16Array4 reads the list from points to, which must hold 4 elements, into *dst.
 func readUint16Array4(from ipcimpl.Pointer, dst *[4]uint16) error {
-	l, err := ipcimpl.List[capnp.UInt16List](from)
-	if err != nil {
-		return err
-	}
-	if l.Len() != 4 {
-		return ipcimpl.LengthError(l.Len(), 4)
-	}
-	for i := range 4 {
-		dst[i] = l.At(i)
-	}
-	return nil
+	return ipcimpl.ReadScalarArray[capnp.UInt16List](from, dst[:])
 }
 
 // writePorts points at at a new list holding the 4 elements of v.
 func writePorts(at ipcimpl.Pointer, v lists.Ports) error {
-	l, err := ipcimpl.NewList(at, capnp.NewUInt16List, 4)
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		l.Set(i, v[i])
-	}
-	return nil
+	return ipcimpl.WriteScalarList(at, capnp.NewUInt16List, v[:])
 }
 
 // readPorts reads the list from points to, which must hold 4 elements, into *dst.
 func readPorts(from ipcimpl.Pointer, dst *lists.Ports) error {
-	l, err := ipcimpl.List[capnp.UInt16List](from)
-	if err != nil {
-		return err
-	}
-	if l.Len() != 4 {
-		return ipcimpl.LengthError(l.Len(), 4)
-	}
-	for i := range 4 {
-		dst[i] = l.At(i)
-	}
-	return nil
+	return ipcimpl.ReadScalarArray[capnp.UInt16List](from, dst[:])
 }
 
 // writeInt32Array3Array2 points at at a new list holding the 2 elements of v.
@@ -927,39 +396,6 @@ func readInt32Array3Array2(from ipcimpl.Pointer, dst *[2][3]int32) error {
 			return ipcimpl.InElem(i, err)
 		}
 	}
-	return nil
-}
-
-// writeUint16Array4List points at at a new list holding v; a nil v leaves at null.
-func writeUint16Array4List(at ipcimpl.Pointer, v [][4]uint16) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewPointerList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := writeUint16Array4(ipcimpl.Elem(l, i), v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
-}
-
-// readUint16Array4List reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readUint16Array4List(from ipcimpl.Pointer, dst *[][4]uint16) error {
-	l, n, err := ipcimpl.ListLen[capnp.PointerList, [4]uint16](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([][4]uint16, n)
-	for i := range v {
-		if err := readUint16Array4(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	*dst = v
 	return nil
 }
 
@@ -996,137 +432,49 @@ func readPointArray3(from ipcimpl.Pointer, dst *[3]lists.Point) error {
 
 // writeBytesArray3 points at at a new list holding the 3 elements of v.
 func writeBytesArray3(at ipcimpl.Pointer, v [3][]byte) error {
-	l, err := ipcimpl.NewList(at, capnp.NewDataList, 3)
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := ipcimpl.SetDataAt(l, i, v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteDataList(at, v[:])
 }
 
 // readBytesArray3 reads the list from points to, which must hold 3 elements, into *dst.
 func readBytesArray3(from ipcimpl.Pointer, dst *[3][]byte) error {
-	l, err := ipcimpl.List[capnp.DataList](from)
-	if err != nil {
-		return err
-	}
-	if l.Len() != 3 {
-		return ipcimpl.LengthError(l.Len(), 3)
-	}
-	for i := range 3 {
-		if err := ipcimpl.ReadData(ipcimpl.Elem(l, i), &dst[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
+	return ipcimpl.ReadDataArray(from, dst[:])
+}
+
+// writeOptionalInt32ListElem writes v into box; nil leaves box empty.
+func writeOptionalInt32ListElem(box OptionalInt32, v *int32) error {
+	if v != nil {
+		box.SetValue(*v)
+		box.SetHasValue(true)
 	}
 	return nil
 }
 
-// writeOptionalInt32List points at at a new list holding v; a nil v leaves at null.
-func writeOptionalInt32List(at ipcimpl.Pointer, v []*int32) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewOptionalInt32_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		box := l.At(i)
-		if v[i] != nil {
-			box.SetValue(*v[i])
-			box.SetHasValue(true)
-		}
-	}
-	return nil
+// readOptionalInt32ListElem reads the value of box: nil when it is empty.
+func readOptionalInt32ListElem(box OptionalInt32) (v *int32, err error) {
+	v = ipcimpl.Optional(box.HasValue(), box.Value())
+	return v, nil
 }
 
-// readOptionalInt32List reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readOptionalInt32List(from ipcimpl.Pointer, dst *[]*int32) error {
-	l, n, err := ipcimpl.ListLen[OptionalInt32_List, *int32](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]*int32, n)
-	for i := range v {
-		box := l.At(i)
-		v[i] = ipcimpl.Optional(box.HasValue(), box.Value())
-	}
-	*dst = v
-	return nil
+// writeOptionalStringListElem writes v into box; nil leaves box empty.
+func writeOptionalStringListElem(box OptionalText, v *string) error {
+	return writeOptionalString(ipcimpl.Field(box, 0), v)
 }
 
-// writeOptionalStringList points at at a new list holding v; a nil v leaves at null.
-func writeOptionalStringList(at ipcimpl.Pointer, v []*string) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewOptionalText_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		box := l.At(i)
-		if err := writeOptionalString(ipcimpl.Field(box, 0), v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
+// readOptionalStringListElem reads the value of box: nil when it is empty.
+func readOptionalStringListElem(box OptionalText) (v *string, err error) {
+	err = ipcimpl.ReadOptional(ipcimpl.Field(box, 0), &v, ipcimpl.ReadText)
+	return v, err
 }
 
-// readOptionalStringList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readOptionalStringList(from ipcimpl.Pointer, dst *[]*string) error {
-	l, n, err := ipcimpl.ListLen[OptionalText_List, *string](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]*string, n)
-	for i := range v {
-		box := l.At(i)
-		if err := readOptionalString(ipcimpl.Field(box, 0), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+// writeOptionalPointListElem writes v into box; nil leaves box empty.
+func writeOptionalPointListElem(box OptionalPoint, v *lists.Point) error {
+	return writeOptionalPoint(ipcimpl.Field(box, 0), v)
 }
 
-// writeOptionalPointList points at at a new list holding v; a nil v leaves at null.
-func writeOptionalPointList(at ipcimpl.Pointer, v []*lists.Point) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewOptionalPoint_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		box := l.At(i)
-		if err := writeOptionalPoint(ipcimpl.Field(box, 0), v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
-}
-
-// readOptionalPointList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readOptionalPointList(from ipcimpl.Pointer, dst *[]*lists.Point) error {
-	l, n, err := ipcimpl.ListLen[OptionalPoint_List, *lists.Point](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]*lists.Point, n)
-	for i := range v {
-		box := l.At(i)
-		if err := readOptionalPoint(ipcimpl.Field(box, 0), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+// readOptionalPointListElem reads the value of box: nil when it is empty.
+func readOptionalPointListElem(box OptionalPoint) (v *lists.Point, err error) {
+	err = ipcimpl.ReadOptionalStruct(ipcimpl.Field(box, 0), &v, ReadPoint)
+	return v, err
 }
 
 // writeOptionalUint8Array2 points at at a new list holding the 2 elements of v.
@@ -1161,145 +509,34 @@ func readOptionalUint8Array2(from ipcimpl.Pointer, dst *[2]*uint8) error {
 	return nil
 }
 
-// writeOptionalFloat64ListList points at at a new list holding v; a nil v leaves at null.
-func writeOptionalFloat64ListList(at ipcimpl.Pointer, v [][]*float64) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewPointerList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := writeOptionalFloat64List(ipcimpl.Elem(l, i), v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
+// writeOptionalFloat64List points at at a new list holding v; a nil v leaves at null.
+func writeOptionalFloat64List(at ipcimpl.Pointer, v []*float64) error {
+	return ipcimpl.WriteBoxList(at, NewOptionalFloat64_List, v, writeOptionalFloat64ListElem)
 }
 
-// readOptionalFloat64ListList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readOptionalFloat64ListList(from ipcimpl.Pointer, dst *[][]*float64) error {
-	l, n, err := ipcimpl.ListLen[capnp.PointerList, []*float64](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([][]*float64, n)
-	for i := range v {
-		if err := readOptionalFloat64List(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+// readOptionalFloat64List reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readOptionalFloat64List(from ipcimpl.Pointer, dst *[]*float64) error {
+	return ipcimpl.ReadBoxList[OptionalFloat64_List](from, dst, readOptionalFloat64ListElem)
 }
 
-// writeInt32List points at at a new list holding v; a nil v leaves at null.
-func writeInt32List(at ipcimpl.Pointer, v []int32) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewInt32List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		l.Set(i, v[i])
-	}
-	return nil
+// writeStringList points at at a new list holding v; a nil v leaves at null.
+func writeStringList(at ipcimpl.Pointer, v []string) error {
+	return ipcimpl.WriteTextList(at, v)
 }
 
-// readInt32List reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readInt32List(from ipcimpl.Pointer, dst *[]int32) error {
-	l, n, err := ipcimpl.ListLen[capnp.Int32List, int32](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]int32, n)
-	for i := range v {
-		v[i] = l.At(i)
-	}
-	*dst = v
-	return nil
-}
-
-// writeBytes32 points at at a new Data holding v.
-func writeBytes32(at ipcimpl.Pointer, v [32]byte) error {
-	return at.SetData(v[:])
-}
-
-// readBytes32 reads the Data from points to, which must hold 32 bytes, into *dst.
-func readBytes32(from ipcimpl.Pointer, dst *[32]byte) error {
-	p, err := from.Get()
-	if err != nil {
-		return err
-	}
-	data := p.Data()
-	if len(data) != 32 {
-		return ipcimpl.LengthError(len(data), 32)
-	}
-	copy(dst[:], data)
-	return nil
-}
-
-// writeStringListList points at at a new list holding v; a nil v leaves at null.
-func writeStringListList(at ipcimpl.Pointer, v [][]string) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewPointerList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := writeStringList(ipcimpl.Elem(l, i), v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
-}
-
-// readStringListList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readStringListList(from ipcimpl.Pointer, dst *[][]string) error {
-	l, n, err := ipcimpl.ListLen[capnp.PointerList, []string](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([][]string, n)
-	for i := range v {
-		if err := readStringList(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+// readStringList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readStringList(from ipcimpl.Pointer, dst *[]string) error {
+	return ipcimpl.ReadTextList(from, dst)
 }
 
 // writeInt32Array3 points at at a new list holding the 3 elements of v.
 func writeInt32Array3(at ipcimpl.Pointer, v [3]int32) error {
-	l, err := ipcimpl.NewList(at, capnp.NewInt32List, 3)
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		l.Set(i, v[i])
-	}
-	return nil
+	return ipcimpl.WriteScalarList(at, capnp.NewInt32List, v[:])
 }
 
 // readInt32Array3 reads the list from points to, which must hold 3 elements, into *dst.
 func readInt32Array3(from ipcimpl.Pointer, dst *[3]int32) error {
-	l, err := ipcimpl.List[capnp.Int32List](from)
-	if err != nil {
-		return err
-	}
-	if l.Len() != 3 {
-		return ipcimpl.LengthError(l.Len(), 3)
-	}
-	for i := range 3 {
-		dst[i] = l.At(i)
-	}
-	return nil
+	return ipcimpl.ReadScalarArray[capnp.Int32List](from, dst[:])
 }
 
 // writeOptionalString writes *v at at; a nil v leaves at null.
@@ -1312,15 +549,7 @@ func writeOptionalString(at ipcimpl.Pointer, v *string) error {
 
 // readOptionalString sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalString(from ipcimpl.Pointer, dst **string) error {
-	if from.IsNull() {
-		return nil
-	}
-	value := new(string)
-	if err := ipcimpl.ReadText(from, value); err != nil {
-		return err
-	}
-	*dst = value
-	return nil
+	return ipcimpl.ReadOptional(from, dst, ipcimpl.ReadText)
 }
 
 // writeOptionalPoint writes *v at at; a nil v leaves at null.
@@ -1337,51 +566,20 @@ func writeOptionalPoint(at ipcimpl.Pointer, v *lists.Point) error {
 
 // readOptionalPoint sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalPoint(from ipcimpl.Pointer, dst **lists.Point) error {
-	if from.IsNull() {
-		return nil
-	}
-	value := new(lists.Point)
-	s, err := ipcimpl.Struct[Point](from)
-	if err != nil {
-		return err
-	}
-	if err := ReadPoint(s, value); err != nil {
-		return err
-	}
-	*dst = value
-	return nil
+	return ipcimpl.ReadOptionalStruct(from, dst, ReadPoint)
 }
 
-// writeOptionalFloat64List points at at a new list holding v; a nil v leaves at null.
-func writeOptionalFloat64List(at ipcimpl.Pointer, v []*float64) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewOptionalFloat64_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		box := l.At(i)
-		if v[i] != nil {
-			box.SetValue(*v[i])
-			box.SetHasValue(true)
-		}
+// writeOptionalFloat64ListElem writes v into box; nil leaves box empty.
+func writeOptionalFloat64ListElem(box OptionalFloat64, v *float64) error {
+	if v != nil {
+		box.SetValue(*v)
+		box.SetHasValue(true)
 	}
 	return nil
 }
 
-// readOptionalFloat64List reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readOptionalFloat64List(from ipcimpl.Pointer, dst *[]*float64) error {
-	l, n, err := ipcimpl.ListLen[OptionalFloat64_List, *float64](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]*float64, n)
-	for i := range v {
-		box := l.At(i)
-		v[i] = ipcimpl.Optional(box.HasValue(), box.Value())
-	}
-	*dst = v
-	return nil
+// readOptionalFloat64ListElem reads the value of box: nil when it is empty.
+func readOptionalFloat64ListElem(box OptionalFloat64) (v *float64, err error) {
+	v = ipcimpl.Optional(box.HasValue(), box.Value())
+	return v, nil
 }

@@ -83,9 +83,9 @@ func (c *MapsClient) Echo(ctx context.Context, v maps.Values) (result maps.Value
 // Counts returns m unchanged.
 func (c *MapsClient) Counts(ctx context.Context, m map[string]int64) (result map[string]int64, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodMapsCounts, func(p capnp.Struct) error {
-		return ipcimpl.InField("m", writeStringInt64Map(ipcimpl.Field(p, 0), m))
+		return ipcimpl.InField("m", ipcimpl.WriteMap(ipcimpl.Field(p, 0), NewTextInt64Entry_List, m, cmp.Compare, writeStringInt64MapEntry))
 	}, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", readStringInt64Map(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadMap[TextInt64Entry_List](ipcimpl.Field(r, 0), &result, readStringInt64MapEntry))
 	})
 	return ipcimpl.ZeroOnError(result, err)
 }
@@ -129,12 +129,12 @@ func (s mapsServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err err
 func (s mapsServer) serveCounts(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodMapsCounts, &err)
 	var m map[string]int64
-	if err := readStringInt64Map(ipcimpl.Field(call.Params(), 0), &m); err != nil {
+	if err := ipcimpl.ReadMap[TextInt64Entry_List](ipcimpl.Field(call.Params(), 0), &m, readStringInt64MapEntry); err != nil {
 		return ipcimpl.ParamsError(&methodMapsCounts, ipcimpl.InField("m", err))
 	}
 	result, err := s.impl.Counts(ctx, m)
 	return ipcimpl.Results(call, &methodMapsCounts, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, err, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", writeStringInt64Map(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", ipcimpl.WriteMap(ipcimpl.Field(r, 0), NewTextInt64Entry_List, result, cmp.Compare, writeStringInt64MapEntry))
 	})
 }
 
@@ -233,881 +233,288 @@ func ReadItem(s Item, v *maps.Item) error {
 
 // WriteValues writes v into s.
 func WriteValues(s Values, v *maps.Values) error {
-	if err := writeStringInt64Map(ipcimpl.Field(s, 0), v.Counts); err != nil {
-		return ipcimpl.InField("Counts", err)
-	}
-	if err := writeInt32StringListMap(ipcimpl.Field(s, 1), v.Lists); err != nil {
-		return ipcimpl.InField("Lists", err)
-	}
-	if err := writeStringItemMap(ipcimpl.Field(s, 2), v.Items); err != nil {
-		return ipcimpl.InField("Items", err)
-	}
-	if err := writeBytes4BoolMap(ipcimpl.Field(s, 3), v.Set); err != nil {
-		return ipcimpl.InField("Set", err)
-	}
-	if err := writeBoolStringMap(ipcimpl.Field(s, 4), v.Flags); err != nil {
-		return ipcimpl.InField("Flags", err)
-	}
-	if err := writeFloat64Uint8Map(ipcimpl.Field(s, 5), v.Floats); err != nil {
-		return ipcimpl.InField("Floats", err)
-	}
-	if err := writeUintIntMap(ipcimpl.Field(s, 6), v.Uints); err != nil {
-		return ipcimpl.InField("Uints", err)
-	}
-	if err := writeStringStringInt32MapMap(ipcimpl.Field(s, 7), v.Nested); err != nil {
-		return ipcimpl.InField("Nested", err)
-	}
-	if err := writeInt64BytesMap(ipcimpl.Field(s, 8), v.Bytes); err != nil {
-		return ipcimpl.InField("Bytes", err)
-	}
-	if err := writeIndex(ipcimpl.Field(s, 9), v.Index); err != nil {
-		return ipcimpl.InField("Index", err)
-	}
-	if err := writeStringInt32MapList(ipcimpl.Field(s, 10), v.ListOfM); err != nil {
-		return ipcimpl.InField("ListOfM", err)
-	}
-	if err := writeStringOptionalInt32Map(ipcimpl.Field(s, 11), v.MaybeCounts); err != nil {
-		return ipcimpl.InField("MaybeCounts", err)
-	}
-	if err := writeStringOptionalItemMap(ipcimpl.Field(s, 12), v.MaybeItems); err != nil {
-		return ipcimpl.InField("MaybeItems", err)
-	}
-	if err := writeInt64OptionalStringMap(ipcimpl.Field(s, 13), v.MaybeNames); err != nil {
-		return ipcimpl.InField("MaybeNames", err)
-	}
-	return ipcimpl.InField("MaybeLists", writeStringOptionalInt32Array2Map(ipcimpl.Field(s, 14), v.MaybeLists))
+	var fields ipcimpl.Fields
+	fields.Check("Counts", ipcimpl.WriteMap(ipcimpl.Field(s, 0), NewTextInt64Entry_List, v.Counts, cmp.Compare, writeStringInt64MapEntry))
+	fields.Check("Lists", ipcimpl.WriteMap(ipcimpl.Field(s, 1), NewInt32ListOfTextEntry_List, v.Lists, cmp.Compare, writeInt32StringListMapEntry))
+	fields.Check("Items", ipcimpl.WriteMap(ipcimpl.Field(s, 2), NewTextItemEntry_List, v.Items, cmp.Compare, writeStringItemMapEntry))
+	fields.Check("Set", ipcimpl.WriteMap(ipcimpl.Field(s, 3), NewDataBoolEntry_List, v.Set, func(a, b [4]byte) int {
+		return bytes.Compare(a[:], b[:])
+	}, writeBytes4BoolMapEntry))
+	fields.Check("Flags", ipcimpl.WriteMap(ipcimpl.Field(s, 4), NewBoolTextEntry_List, v.Flags, ipcimpl.CompareBool, writeBoolStringMapEntry))
+	fields.Check("Floats", ipcimpl.WriteMap(ipcimpl.Field(s, 5), NewFloat64UInt8Entry_List, v.Floats, cmp.Compare, writeFloat64Uint8MapEntry))
+	fields.Check("Uints", ipcimpl.WriteMap(ipcimpl.Field(s, 6), NewUInt64Int64Entry_List, v.Uints, cmp.Compare, writeUintIntMapEntry))
+	fields.Check("Nested", ipcimpl.WriteMap(ipcimpl.Field(s, 7), NewTextMapOfTextToInt32Entry_List, v.Nested, cmp.Compare, writeStringStringInt32MapMapEntry))
+	fields.Check("Bytes", ipcimpl.WriteMap(ipcimpl.Field(s, 8), NewInt64DataEntry_List, v.Bytes, cmp.Compare, writeInt64BytesMapEntry))
+	fields.Check("Index", ipcimpl.WriteMap(ipcimpl.Field(s, 9), NewTextInt64Entry_List, v.Index, cmp.Compare, writeIndexEntry))
+	fields.Check("ListOfM", ipcimpl.WritePointerList(ipcimpl.Field(s, 10), capnp.NewPointerList, v.ListOfM, writeStringInt32Map))
+	fields.Check("MaybeCounts", ipcimpl.WriteMap(ipcimpl.Field(s, 11), NewTextOptionalInt32Entry_List, v.MaybeCounts, cmp.Compare, writeStringOptionalInt32MapEntry))
+	fields.Check("MaybeItems", ipcimpl.WriteMap(ipcimpl.Field(s, 12), NewTextOptionalItemEntry_List, v.MaybeItems, cmp.Compare, writeStringOptionalItemMapEntry))
+	fields.Check("MaybeNames", ipcimpl.WriteMap(ipcimpl.Field(s, 13), NewInt64OptionalTextEntry_List, v.MaybeNames, cmp.Compare, writeInt64OptionalStringMapEntry))
+	fields.Check("MaybeLists", ipcimpl.WriteMap(ipcimpl.Field(s, 14), NewTextOptionalListOfInt32Entry_List, v.MaybeLists, cmp.Compare, writeStringOptionalInt32Array2MapEntry))
+	return fields.Err()
 }
 
 // ReadValues reads s into v.
 func ReadValues(s Values, v *maps.Values) error {
-	if err := readStringInt64Map(ipcimpl.Field(s, 0), &v.Counts); err != nil {
-		return ipcimpl.InField("Counts", err)
-	}
-	if err := readInt32StringListMap(ipcimpl.Field(s, 1), &v.Lists); err != nil {
-		return ipcimpl.InField("Lists", err)
-	}
-	if err := readStringItemMap(ipcimpl.Field(s, 2), &v.Items); err != nil {
-		return ipcimpl.InField("Items", err)
-	}
-	if err := readBytes4BoolMap(ipcimpl.Field(s, 3), &v.Set); err != nil {
-		return ipcimpl.InField("Set", err)
-	}
-	if err := readBoolStringMap(ipcimpl.Field(s, 4), &v.Flags); err != nil {
-		return ipcimpl.InField("Flags", err)
-	}
-	if err := readFloat64Uint8Map(ipcimpl.Field(s, 5), &v.Floats); err != nil {
-		return ipcimpl.InField("Floats", err)
-	}
-	if err := readUintIntMap(ipcimpl.Field(s, 6), &v.Uints); err != nil {
-		return ipcimpl.InField("Uints", err)
-	}
-	if err := readStringStringInt32MapMap(ipcimpl.Field(s, 7), &v.Nested); err != nil {
-		return ipcimpl.InField("Nested", err)
-	}
-	if err := readInt64BytesMap(ipcimpl.Field(s, 8), &v.Bytes); err != nil {
-		return ipcimpl.InField("Bytes", err)
-	}
-	if err := readIndex(ipcimpl.Field(s, 9), &v.Index); err != nil {
-		return ipcimpl.InField("Index", err)
-	}
-	if err := readStringInt32MapList(ipcimpl.Field(s, 10), &v.ListOfM); err != nil {
-		return ipcimpl.InField("ListOfM", err)
-	}
-	if err := readStringOptionalInt32Map(ipcimpl.Field(s, 11), &v.MaybeCounts); err != nil {
-		return ipcimpl.InField("MaybeCounts", err)
-	}
-	if err := readStringOptionalItemMap(ipcimpl.Field(s, 12), &v.MaybeItems); err != nil {
-		return ipcimpl.InField("MaybeItems", err)
-	}
-	if err := readInt64OptionalStringMap(ipcimpl.Field(s, 13), &v.MaybeNames); err != nil {
-		return ipcimpl.InField("MaybeNames", err)
-	}
-	return ipcimpl.InField("MaybeLists", readStringOptionalInt32Array2Map(ipcimpl.Field(s, 14), &v.MaybeLists))
+	var fields ipcimpl.Fields
+	fields.Check("Counts", ipcimpl.ReadMap[TextInt64Entry_List](ipcimpl.Field(s, 0), &v.Counts, readStringInt64MapEntry))
+	fields.Check("Lists", ipcimpl.ReadMap[Int32ListOfTextEntry_List](ipcimpl.Field(s, 1), &v.Lists, readInt32StringListMapEntry))
+	fields.Check("Items", ipcimpl.ReadMap[TextItemEntry_List](ipcimpl.Field(s, 2), &v.Items, readStringItemMapEntry))
+	fields.Check("Set", ipcimpl.ReadMap[DataBoolEntry_List](ipcimpl.Field(s, 3), &v.Set, readBytes4BoolMapEntry))
+	fields.Check("Flags", ipcimpl.ReadMap[BoolTextEntry_List](ipcimpl.Field(s, 4), &v.Flags, readBoolStringMapEntry))
+	fields.Check("Floats", ipcimpl.ReadMap[Float64UInt8Entry_List](ipcimpl.Field(s, 5), &v.Floats, readFloat64Uint8MapEntry))
+	fields.Check("Uints", ipcimpl.ReadMap[UInt64Int64Entry_List](ipcimpl.Field(s, 6), &v.Uints, readUintIntMapEntry))
+	fields.Check("Nested", ipcimpl.ReadMap[TextMapOfTextToInt32Entry_List](ipcimpl.Field(s, 7), &v.Nested, readStringStringInt32MapMapEntry))
+	fields.Check("Bytes", ipcimpl.ReadMap[Int64DataEntry_List](ipcimpl.Field(s, 8), &v.Bytes, readInt64BytesMapEntry))
+	fields.Check("Index", ipcimpl.ReadMap[TextInt64Entry_List](ipcimpl.Field(s, 9), &v.Index, readIndexEntry))
+	fields.Check("ListOfM", ipcimpl.ReadPointerList[capnp.PointerList](ipcimpl.Field(s, 10), &v.ListOfM, readStringInt32Map))
+	fields.Check("MaybeCounts", ipcimpl.ReadMap[TextOptionalInt32Entry_List](ipcimpl.Field(s, 11), &v.MaybeCounts, readStringOptionalInt32MapEntry))
+	fields.Check("MaybeItems", ipcimpl.ReadMap[TextOptionalItemEntry_List](ipcimpl.Field(s, 12), &v.MaybeItems, readStringOptionalItemMapEntry))
+	fields.Check("MaybeNames", ipcimpl.ReadMap[Int64OptionalTextEntry_List](ipcimpl.Field(s, 13), &v.MaybeNames, readInt64OptionalStringMapEntry))
+	fields.Check("MaybeLists", ipcimpl.ReadMap[TextOptionalListOfInt32Entry_List](ipcimpl.Field(s, 14), &v.MaybeLists, readStringOptionalInt32Array2MapEntry))
+	return fields.Err()
 }
 
-// writeStringInt64Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeStringInt64Map(at ipcimpl.Pointer, v map[string]int64) error {
-	if v == nil {
-		return nil
+// writeStringInt64MapEntry writes key and value into entry.
+func writeStringInt64MapEntry(entry TextInt64Entry, key string, value int64) error {
+	if err := entry.SetKey(key); err != nil {
+		return ipcimpl.InField("key", err)
 	}
-	l, err := ipcimpl.NewList(at, NewTextInt64Entry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		if err := entry.SetKey(e.Key); err != nil {
-			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
-		}
-		entry.SetValue(e.Value)
-	}
+	entry.SetValue(value)
 	return nil
 }
 
-// readStringInt64Map reads the entries of the list from points to into a new map in *dst; a null pointer
+// readStringInt64MapEntry reads the key and value of entry.
+func readStringInt64MapEntry(entry TextInt64Entry) (key string, value int64, err error) {
+	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+		return key, value, ipcimpl.InField("key", err)
+	}
+	value = entry.Value()
+	return key, value, nil
+}
+
+// writeInt32StringListMapEntry writes key and value into entry.
+func writeInt32StringListMapEntry(entry Int32ListOfTextEntry, key int32, value []string) error {
+	entry.SetKey(key)
+	return ipcimpl.WriteTextList(ipcimpl.Field(entry, 0), value)
+}
+
+// readInt32StringListMapEntry reads the key and value of entry.
+func readInt32StringListMapEntry(entry Int32ListOfTextEntry) (key int32, value []string, err error) {
+	key = entry.Key()
+	err = ipcimpl.ReadTextList(ipcimpl.Field(entry, 0), &value)
+	return key, value, err
+}
+
+// writeStringItemMapEntry writes key and value into entry.
+func writeStringItemMapEntry(entry TextItemEntry, key string, value maps.Item) error {
+	if err := entry.SetKey(key); err != nil {
+		return ipcimpl.InField("key", err)
+	}
+	valueWire, err := entry.NewValue()
+	if err != nil {
+		return err
+	}
+	return WriteItem(valueWire, &value)
+}
+
+// readStringItemMapEntry reads the key and value of entry.
+func readStringItemMapEntry(entry TextItemEntry) (key string, value maps.Item, err error) {
+	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+		return key, value, ipcimpl.InField("key", err)
+	}
+	valueWire, err := entry.Value()
+	if err != nil {
+		return key, value, err
+	}
+	err = ReadItem(valueWire, &value)
+	return key, value, err
+}
+
+// writeBytes4BoolMapEntry writes key and value into entry.
+func writeBytes4BoolMapEntry(entry DataBoolEntry, key [4]byte, value bool) error {
+	if err := writeBytes4(ipcimpl.Field(entry, 0), key); err != nil {
+		return ipcimpl.InField("key", err)
+	}
+	entry.SetValue(value)
+	return nil
+}
+
+// readBytes4BoolMapEntry reads the key and value of entry.
+func readBytes4BoolMapEntry(entry DataBoolEntry) (key [4]byte, value bool, err error) {
+	if err := readBytes4(ipcimpl.Field(entry, 0), &key); err != nil {
+		return key, value, ipcimpl.InField("key", err)
+	}
+	value = entry.Value()
+	return key, value, nil
+}
+
+// writeBoolStringMapEntry writes key and value into entry.
+func writeBoolStringMapEntry(entry BoolTextEntry, key bool, value string) error {
+	entry.SetKey(key)
+	return entry.SetValue(value)
+}
+
+// readBoolStringMapEntry reads the key and value of entry.
+func readBoolStringMapEntry(entry BoolTextEntry) (key bool, value string, err error) {
+	key = entry.Key()
+	err = ipcimpl.ReadText(ipcimpl.Field(entry, 0), &value)
+	return key, value, err
+}
+
+// writeFloat64Uint8MapEntry writes key and value into entry.
+func writeFloat64Uint8MapEntry(entry Float64UInt8Entry, key float64, value uint8) error {
+	entry.SetKey(key)
+	entry.SetValue(value)
+	return nil
+}
+
+// readFloat64Uint8MapEntry reads the key and value of entry.
+func readFloat64Uint8MapEntry(entry Float64UInt8Entry) (key float64, value uint8, err error) {
+	key = entry.Key()
+	value = entry.Value()
+	return key, value, nil
+}
+
+// writeUintIntMapEntry writes key and value into entry.
+func writeUintIntMapEntry(entry UInt64Int64Entry, key uint, value int) error {
+	entry.SetKey(uint64(key))
+	entry.SetValue(int64(value))
+	return nil
+}
+
+// readUintIntMapEntry reads the key and value of entry.
+func readUintIntMapEntry(entry UInt64Int64Entry) (key uint, value int, err error) {
+	key = uint(entry.Key())
+	value = int(entry.Value())
+	return key, value, nil
+}
+
+// writeStringStringInt32MapMapEntry writes key and value into entry.
+func writeStringStringInt32MapMapEntry(entry TextMapOfTextToInt32Entry, key string, value map[string]int32) error {
+	if err := entry.SetKey(key); err != nil {
+		return ipcimpl.InField("key", err)
+	}
+	return ipcimpl.WriteMap(ipcimpl.Field(entry, 1), NewTextInt32Entry_List, value, cmp.Compare, writeStringInt32MapEntry)
+}
+
+// readStringStringInt32MapMapEntry reads the key and value of entry.
+func readStringStringInt32MapMapEntry(entry TextMapOfTextToInt32Entry) (key string, value map[string]int32, err error) {
+	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+		return key, value, ipcimpl.InField("key", err)
+	}
+	err = ipcimpl.ReadMap[TextInt32Entry_List](ipcimpl.Field(entry, 1), &value, readStringInt32MapEntry)
+	return key, value, err
+}
+
+// writeInt64BytesMapEntry writes key and value into entry.
+func writeInt64BytesMapEntry(entry Int64DataEntry, key int64, value []byte) error {
+	entry.SetKey(key)
+	return entry.SetValue(value)
+}
+
+// readInt64BytesMapEntry reads the key and value of entry.
+func readInt64BytesMapEntry(entry Int64DataEntry) (key int64, value []byte, err error) {
+	key = entry.Key()
+	err = ipcimpl.ReadData(ipcimpl.Field(entry, 0), &value)
+	return key, value, err
+}
+
+// writeIndexEntry writes key and value into entry.
+func writeIndexEntry(entry TextInt64Entry, key string, value int64) error {
+	if err := entry.SetKey(key); err != nil {
+		return ipcimpl.InField("key", err)
+	}
+	entry.SetValue(value)
+	return nil
+}
+
+// readIndexEntry reads the key and value of entry.
+func readIndexEntry(entry TextInt64Entry) (key string, value int64, err error) {
+	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+		return key, value, ipcimpl.InField("key", err)
+	}
+	value = entry.Value()
+	return key, value, nil
+}
+
+// writeStringInt32Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
+func writeStringInt32Map(at ipcimpl.Pointer, v map[string]int32) error {
+	return ipcimpl.WriteMap(at, NewTextInt32Entry_List, v, cmp.Compare, writeStringInt32MapEntry)
+}
+
+// readStringInt32Map reads the entries of the list from points to into a new map in *dst; a null pointer
 // leaves *dst as it was, and a key that comes twice is an error.
-func readStringInt64Map(from ipcimpl.Pointer, dst *map[string]int64) error {
-	l, err := ipcimpl.List[TextInt64Entry_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipcimpl.MapSize[string, int64](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[string]int64, n)
-	for i := range n {
-		entry := l.At(i)
-		var key string
-		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
-		}
-		if _, dup := m[key]; dup {
-			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
-		}
-		m[key] = entry.Value()
-	}
-	*dst = m
-	return nil
+func readStringInt32Map(from ipcimpl.Pointer, dst *map[string]int32) error {
+	return ipcimpl.ReadMap[TextInt32Entry_List](from, dst, readStringInt32MapEntry)
 }
 
-// writeInt32StringListMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeInt32StringListMap(at ipcimpl.Pointer, v map[int32][]string) error {
-	if v == nil {
-		return nil
+// writeStringOptionalInt32MapEntry writes key and value into entry.
+func writeStringOptionalInt32MapEntry(entry TextOptionalInt32Entry, key string, value *int32) error {
+	if err := entry.SetKey(key); err != nil {
+		return ipcimpl.InField("key", err)
 	}
-	l, err := ipcimpl.NewList(at, NewInt32ListOfTextEntry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		entry.SetKey(e.Key)
-		if err := writeStringList(ipcimpl.Field(entry, 0), e.Value); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
+	if value != nil {
+		entry.SetValue(*value)
+		entry.SetHasValue(true)
 	}
 	return nil
 }
 
-// readInt32StringListMap reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readInt32StringListMap(from ipcimpl.Pointer, dst *map[int32][]string) error {
-	l, err := ipcimpl.List[Int32ListOfTextEntry_List](from)
-	if err != nil {
-		return err
+// readStringOptionalInt32MapEntry reads the key and value of entry.
+func readStringOptionalInt32MapEntry(entry TextOptionalInt32Entry) (key string, value *int32, err error) {
+	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+		return key, value, ipcimpl.InField("key", err)
 	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipcimpl.MapSize[int32, []string](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[int32][]string, n)
-	for i := range n {
-		entry := l.At(i)
-		key := entry.Key()
-		if _, dup := m[key]; dup {
-			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value []string
-		if err := readStringList(ipcimpl.Field(entry, 0), &value); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-		m[key] = value
-	}
-	*dst = m
-	return nil
+	value = ipcimpl.Optional(entry.HasValue(), entry.Value())
+	return key, value, nil
 }
 
-// writeStringItemMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeStringItemMap(at ipcimpl.Pointer, v map[string]maps.Item) error {
-	if v == nil {
-		return nil
+// writeStringOptionalItemMapEntry writes key and value into entry.
+func writeStringOptionalItemMapEntry(entry TextOptionalItemEntry, key string, value *maps.Item) error {
+	if err := entry.SetKey(key); err != nil {
+		return ipcimpl.InField("key", err)
 	}
-	l, err := ipcimpl.NewList(at, NewTextItemEntry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		if err := entry.SetKey(e.Key); err != nil {
-			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
-		}
-		valueWire, err := entry.NewValue()
-		if err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-		if err := WriteItem(valueWire, &e.Value); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
+	return writeOptionalItem(ipcimpl.Field(entry, 1), value)
 }
 
-// readStringItemMap reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readStringItemMap(from ipcimpl.Pointer, dst *map[string]maps.Item) error {
-	l, err := ipcimpl.List[TextItemEntry_List](from)
-	if err != nil {
-		return err
+// readStringOptionalItemMapEntry reads the key and value of entry.
+func readStringOptionalItemMapEntry(entry TextOptionalItemEntry) (key string, value *maps.Item, err error) {
+	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+		return key, value, ipcimpl.InField("key", err)
 	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipcimpl.MapSize[string, maps.Item](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[string]maps.Item, n)
-	for i := range n {
-		entry := l.At(i)
-		var key string
-		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
-		}
-		if _, dup := m[key]; dup {
-			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value maps.Item
-		valueWire, err := entry.Value()
-		if err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-		if err := ReadItem(valueWire, &value); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-		m[key] = value
-	}
-	*dst = m
-	return nil
+	err = ipcimpl.ReadOptionalStruct(ipcimpl.Field(entry, 1), &value, ReadItem)
+	return key, value, err
 }
 
-// writeBytes4BoolMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeBytes4BoolMap(at ipcimpl.Pointer, v map[[4]byte]bool) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewDataBoolEntry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipcimpl.SortedEntries(v, func(a, b [4]byte) int {
-		return bytes.Compare(a[:], b[:])
-	}) {
-		entry := l.At(i)
-		if err := writeBytes4(ipcimpl.Field(entry, 0), e.Key); err != nil {
-			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
-		}
-		entry.SetValue(e.Value)
-	}
-	return nil
+// writeInt64OptionalStringMapEntry writes key and value into entry.
+func writeInt64OptionalStringMapEntry(entry Int64OptionalTextEntry, key int64, value *string) error {
+	entry.SetKey(key)
+	return writeOptionalString(ipcimpl.Field(entry, 0), value)
 }
 
-// readBytes4BoolMap reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readBytes4BoolMap(from ipcimpl.Pointer, dst *map[[4]byte]bool) error {
-	l, err := ipcimpl.List[DataBoolEntry_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipcimpl.MapSize[[4]byte, bool](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[[4]byte]bool, n)
-	for i := range n {
-		entry := l.At(i)
-		var key [4]byte
-		if err := readBytes4(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
-		}
-		if _, dup := m[key]; dup {
-			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
-		}
-		m[key] = entry.Value()
-	}
-	*dst = m
-	return nil
+// readInt64OptionalStringMapEntry reads the key and value of entry.
+func readInt64OptionalStringMapEntry(entry Int64OptionalTextEntry) (key int64, value *string, err error) {
+	key = entry.Key()
+	err = ipcimpl.ReadOptional(ipcimpl.Field(entry, 0), &value, ipcimpl.ReadText)
+	return key, value, err
 }
 
-// writeBoolStringMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeBoolStringMap(at ipcimpl.Pointer, v map[bool]string) error {
-	if v == nil {
-		return nil
+// writeStringOptionalInt32Array2MapEntry writes key and value into entry.
+func writeStringOptionalInt32Array2MapEntry(entry TextOptionalListOfInt32Entry, key string, value *[2]int32) error {
+	if err := entry.SetKey(key); err != nil {
+		return ipcimpl.InField("key", err)
 	}
-	l, err := ipcimpl.NewList(at, NewBoolTextEntry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipcimpl.SortedEntries(v, ipcimpl.CompareBool) {
-		entry := l.At(i)
-		entry.SetKey(e.Key)
-		if err := entry.SetValue(e.Value); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
+	return writeOptionalInt32Array2(ipcimpl.Field(entry, 1), value)
 }
 
-// readBoolStringMap reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readBoolStringMap(from ipcimpl.Pointer, dst *map[bool]string) error {
-	l, err := ipcimpl.List[BoolTextEntry_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipcimpl.MapSize[bool, string](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[bool]string, n)
-	for i := range n {
-		entry := l.At(i)
-		key := entry.Key()
-		if _, dup := m[key]; dup {
-			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value string
-		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &value); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-		m[key] = value
-	}
-	*dst = m
-	return nil
-}
-
-// writeFloat64Uint8Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeFloat64Uint8Map(at ipcimpl.Pointer, v map[float64]uint8) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewFloat64UInt8Entry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		entry.SetKey(e.Key)
-		entry.SetValue(e.Value)
-	}
-	return nil
-}
-
-// readFloat64Uint8Map reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readFloat64Uint8Map(from ipcimpl.Pointer, dst *map[float64]uint8) error {
-	l, err := ipcimpl.List[Float64UInt8Entry_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipcimpl.MapSize[float64, uint8](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[float64]uint8, n)
-	for i := range n {
-		entry := l.At(i)
-		key := entry.Key()
-		if _, dup := m[key]; dup {
-			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
-		}
-		m[key] = entry.Value()
-	}
-	*dst = m
-	return nil
-}
-
-// writeUintIntMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeUintIntMap(at ipcimpl.Pointer, v map[uint]int) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewUInt64Int64Entry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		entry.SetKey(uint64(e.Key))
-		entry.SetValue(int64(e.Value))
-	}
-	return nil
-}
-
-// readUintIntMap reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readUintIntMap(from ipcimpl.Pointer, dst *map[uint]int) error {
-	l, err := ipcimpl.List[UInt64Int64Entry_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipcimpl.MapSize[uint, int](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[uint]int, n)
-	for i := range n {
-		entry := l.At(i)
-		key := uint(entry.Key())
-		if _, dup := m[key]; dup {
-			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
-		}
-		m[key] = int(entry.Value())
-	}
-	*dst = m
-	return nil
-}
-
-// writeStringStringInt32MapMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeStringStringInt32MapMap(at ipcimpl.Pointer, v map[string]map[string]int32) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewTextMapOfTextToInt32Entry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		if err := entry.SetKey(e.Key); err != nil {
-			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
-		}
-		if err := writeStringInt32Map(ipcimpl.Field(entry, 1), e.Value); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
-}
-
-// readStringStringInt32MapMap reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readStringStringInt32MapMap(from ipcimpl.Pointer, dst *map[string]map[string]int32) error {
-	l, err := ipcimpl.List[TextMapOfTextToInt32Entry_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipcimpl.MapSize[string, map[string]int32](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[string]map[string]int32, n)
-	for i := range n {
-		entry := l.At(i)
-		var key string
-		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
-		}
-		if _, dup := m[key]; dup {
-			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value map[string]int32
-		if err := readStringInt32Map(ipcimpl.Field(entry, 1), &value); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-		m[key] = value
-	}
-	*dst = m
-	return nil
-}
-
-// writeInt64BytesMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeInt64BytesMap(at ipcimpl.Pointer, v map[int64][]byte) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewInt64DataEntry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		entry.SetKey(e.Key)
-		if err := entry.SetValue(e.Value); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
-}
-
-// readInt64BytesMap reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readInt64BytesMap(from ipcimpl.Pointer, dst *map[int64][]byte) error {
-	l, err := ipcimpl.List[Int64DataEntry_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipcimpl.MapSize[int64, []byte](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[int64][]byte, n)
-	for i := range n {
-		entry := l.At(i)
-		key := entry.Key()
-		if _, dup := m[key]; dup {
-			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value []byte
-		if err := ipcimpl.ReadData(ipcimpl.Field(entry, 0), &value); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-		m[key] = value
-	}
-	*dst = m
-	return nil
-}
-
-// writeIndex points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeIndex(at ipcimpl.Pointer, v maps.Index) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewTextInt64Entry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		if err := entry.SetKey(e.Key); err != nil {
-			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
-		}
-		entry.SetValue(e.Value)
-	}
-	return nil
-}
-
-// readIndex reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readIndex(from ipcimpl.Pointer, dst *maps.Index) error {
-	l, err := ipcimpl.List[TextInt64Entry_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipcimpl.MapSize[string, int64](l)
-	if err != nil {
-		return err
-	}
-	m := make(maps.Index, n)
-	for i := range n {
-		entry := l.At(i)
-		var key string
-		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
-		}
-		if _, dup := m[key]; dup {
-			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
-		}
-		m[key] = entry.Value()
-	}
-	*dst = m
-	return nil
-}
-
-// writeStringInt32MapList points at at a new list holding v; a nil v leaves at null.
-func writeStringInt32MapList(at ipcimpl.Pointer, v []map[string]int32) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewPointerList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := writeStringInt32Map(ipcimpl.Elem(l, i), v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
-}
-
-// readStringInt32MapList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readStringInt32MapList(from ipcimpl.Pointer, dst *[]map[string]int32) error {
-	l, n, err := ipcimpl.ListLen[capnp.PointerList, map[string]int32](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]map[string]int32, n)
-	for i := range v {
-		if err := readStringInt32Map(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
-}
-
-// writeStringOptionalInt32Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeStringOptionalInt32Map(at ipcimpl.Pointer, v map[string]*int32) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewTextOptionalInt32Entry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		if err := entry.SetKey(e.Key); err != nil {
-			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
-		}
-		if e.Value != nil {
-			entry.SetValue(*e.Value)
-			entry.SetHasValue(true)
-		}
-	}
-	return nil
-}
-
-// readStringOptionalInt32Map reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readStringOptionalInt32Map(from ipcimpl.Pointer, dst *map[string]*int32) error {
-	l, err := ipcimpl.List[TextOptionalInt32Entry_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipcimpl.MapSize[string, *int32](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[string]*int32, n)
-	for i := range n {
-		entry := l.At(i)
-		var key string
-		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
-		}
-		if _, dup := m[key]; dup {
-			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value *int32
-		value = ipcimpl.Optional(entry.HasValue(), entry.Value())
-		m[key] = value
-	}
-	*dst = m
-	return nil
-}
-
-// writeStringOptionalItemMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeStringOptionalItemMap(at ipcimpl.Pointer, v map[string]*maps.Item) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewTextOptionalItemEntry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		if err := entry.SetKey(e.Key); err != nil {
-			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
-		}
-		if err := writeOptionalItem(ipcimpl.Field(entry, 1), e.Value); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
-}
-
-// readStringOptionalItemMap reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readStringOptionalItemMap(from ipcimpl.Pointer, dst *map[string]*maps.Item) error {
-	l, err := ipcimpl.List[TextOptionalItemEntry_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipcimpl.MapSize[string, *maps.Item](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[string]*maps.Item, n)
-	for i := range n {
-		entry := l.At(i)
-		var key string
-		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
-		}
-		if _, dup := m[key]; dup {
-			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value *maps.Item
-		if err := readOptionalItem(ipcimpl.Field(entry, 1), &value); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-		m[key] = value
-	}
-	*dst = m
-	return nil
-}
-
-// writeInt64OptionalStringMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeInt64OptionalStringMap(at ipcimpl.Pointer, v map[int64]*string) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewInt64OptionalTextEntry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		entry.SetKey(e.Key)
-		if err := writeOptionalString(ipcimpl.Field(entry, 0), e.Value); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
-}
-
-// readInt64OptionalStringMap reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readInt64OptionalStringMap(from ipcimpl.Pointer, dst *map[int64]*string) error {
-	l, err := ipcimpl.List[Int64OptionalTextEntry_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipcimpl.MapSize[int64, *string](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[int64]*string, n)
-	for i := range n {
-		entry := l.At(i)
-		key := entry.Key()
-		if _, dup := m[key]; dup {
-			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value *string
-		if err := readOptionalString(ipcimpl.Field(entry, 0), &value); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-		m[key] = value
-	}
-	*dst = m
-	return nil
-}
-
-// writeStringOptionalInt32Array2Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeStringOptionalInt32Array2Map(at ipcimpl.Pointer, v map[string]*[2]int32) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewTextOptionalListOfInt32Entry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		if err := entry.SetKey(e.Key); err != nil {
-			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
-		}
-		if err := writeOptionalInt32Array2(ipcimpl.Field(entry, 1), e.Value); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
-}
-
-// readStringOptionalInt32Array2Map reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readStringOptionalInt32Array2Map(from ipcimpl.Pointer, dst *map[string]*[2]int32) error {
-	l, err := ipcimpl.List[TextOptionalListOfInt32Entry_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipcimpl.MapSize[string, *[2]int32](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[string]*[2]int32, n)
-	for i := range n {
-		entry := l.At(i)
-		var key string
-		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
-		}
-		if _, dup := m[key]; dup {
-			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value *[2]int32
-		if err := readOptionalInt32Array2(ipcimpl.Field(entry, 1), &value); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-		m[key] = value
-	}
-	*dst = m
-	return nil
-}
-
-// writeStringList points at at a new list holding v; a nil v leaves at null.
-func writeStringList(at ipcimpl.Pointer, v []string) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewTextList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := l.Set(i, v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
-}
-
-// readStringList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readStringList(from ipcimpl.Pointer, dst *[]string) error {
-	l, n, err := ipcimpl.ListLen[capnp.TextList, string](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]string, n)
-	for i := range v {
-		if err := ipcimpl.ReadText(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+// readStringOptionalInt32Array2MapEntry reads the key and value of entry.
+func readStringOptionalInt32Array2MapEntry(entry TextOptionalListOfInt32Entry) (key string, value *[2]int32, err error) {
+	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+		return key, value, ipcimpl.InField("key", err)
+	}
+	err = ipcimpl.ReadOptional(ipcimpl.Field(entry, 1), &value, readInt32Array2)
+	return key, value, err
 }
 
 // writeBytes4 points at at a new Data holding v.
@@ -1117,65 +524,25 @@ func writeBytes4(at ipcimpl.Pointer, v [4]byte) error {
 
 // readBytes4 reads the Data from points to, which must hold 4 bytes, into *dst.
 func readBytes4(from ipcimpl.Pointer, dst *[4]byte) error {
-	p, err := from.Get()
-	if err != nil {
-		return err
+	return ipcimpl.ReadByteArray(from, dst[:])
+}
+
+// writeStringInt32MapEntry writes key and value into entry.
+func writeStringInt32MapEntry(entry TextInt32Entry, key string, value int32) error {
+	if err := entry.SetKey(key); err != nil {
+		return ipcimpl.InField("key", err)
 	}
-	data := p.Data()
-	if len(data) != 4 {
-		return ipcimpl.LengthError(len(data), 4)
-	}
-	copy(dst[:], data)
+	entry.SetValue(value)
 	return nil
 }
 
-// writeStringInt32Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeStringInt32Map(at ipcimpl.Pointer, v map[string]int32) error {
-	if v == nil {
-		return nil
+// readStringInt32MapEntry reads the key and value of entry.
+func readStringInt32MapEntry(entry TextInt32Entry) (key string, value int32, err error) {
+	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+		return key, value, ipcimpl.InField("key", err)
 	}
-	l, err := ipcimpl.NewList(at, NewTextInt32Entry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		if err := entry.SetKey(e.Key); err != nil {
-			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
-		}
-		entry.SetValue(e.Value)
-	}
-	return nil
-}
-
-// readStringInt32Map reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readStringInt32Map(from ipcimpl.Pointer, dst *map[string]int32) error {
-	l, err := ipcimpl.List[TextInt32Entry_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipcimpl.MapSize[string, int32](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[string]int32, n)
-	for i := range n {
-		entry := l.At(i)
-		var key string
-		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
-		}
-		if _, dup := m[key]; dup {
-			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
-		}
-		m[key] = entry.Value()
-	}
-	*dst = m
-	return nil
+	value = entry.Value()
+	return key, value, nil
 }
 
 // writeOptionalItem writes *v at at; a nil v leaves at null.
@@ -1192,19 +559,7 @@ func writeOptionalItem(at ipcimpl.Pointer, v *maps.Item) error {
 
 // readOptionalItem sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalItem(from ipcimpl.Pointer, dst **maps.Item) error {
-	if from.IsNull() {
-		return nil
-	}
-	value := new(maps.Item)
-	s, err := ipcimpl.Struct[Item](from)
-	if err != nil {
-		return err
-	}
-	if err := ReadItem(s, value); err != nil {
-		return err
-	}
-	*dst = value
-	return nil
+	return ipcimpl.ReadOptionalStruct(from, dst, ReadItem)
 }
 
 // writeOptionalString writes *v at at; a nil v leaves at null.
@@ -1217,15 +572,7 @@ func writeOptionalString(at ipcimpl.Pointer, v *string) error {
 
 // readOptionalString sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalString(from ipcimpl.Pointer, dst **string) error {
-	if from.IsNull() {
-		return nil
-	}
-	value := new(string)
-	if err := ipcimpl.ReadText(from, value); err != nil {
-		return err
-	}
-	*dst = value
-	return nil
+	return ipcimpl.ReadOptional(from, dst, ipcimpl.ReadText)
 }
 
 // writeOptionalInt32Array2 writes *v at at; a nil v leaves at null.
@@ -1238,40 +585,15 @@ func writeOptionalInt32Array2(at ipcimpl.Pointer, v *[2]int32) error {
 
 // readOptionalInt32Array2 sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalInt32Array2(from ipcimpl.Pointer, dst **[2]int32) error {
-	if from.IsNull() {
-		return nil
-	}
-	value := new([2]int32)
-	if err := readInt32Array2(from, value); err != nil {
-		return err
-	}
-	*dst = value
-	return nil
+	return ipcimpl.ReadOptional(from, dst, readInt32Array2)
 }
 
 // writeInt32Array2 points at at a new list holding the 2 elements of v.
 func writeInt32Array2(at ipcimpl.Pointer, v [2]int32) error {
-	l, err := ipcimpl.NewList(at, capnp.NewInt32List, 2)
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		l.Set(i, v[i])
-	}
-	return nil
+	return ipcimpl.WriteScalarList(at, capnp.NewInt32List, v[:])
 }
 
 // readInt32Array2 reads the list from points to, which must hold 2 elements, into *dst.
 func readInt32Array2(from ipcimpl.Pointer, dst *[2]int32) error {
-	l, err := ipcimpl.List[capnp.Int32List](from)
-	if err != nil {
-		return err
-	}
-	if l.Len() != 2 {
-		return ipcimpl.LengthError(l.Len(), 2)
-	}
-	for i := range 2 {
-		dst[i] = l.At(i)
-	}
-	return nil
+	return ipcimpl.ReadScalarArray[capnp.Int32List](from, dst[:])
 }

@@ -387,26 +387,20 @@ func readMethods_split_Results(p Methods_split_Results, quotient *int64, remaind
 
 // writeMethods_check_Results writes the results of methods.Methods.Check into p.
 func writeMethods_check_Results(p Methods_check_Results, result string, result1 string, result2 bool) error {
-	if err := p.SetResult(result); err != nil {
-		return ipcimpl.InField("result", err)
-	}
-	if err := p.SetResult1(result1); err != nil {
-		return ipcimpl.InField("result1", err)
-	}
+	var fields ipcimpl.Fields
+	fields.Check("result", p.SetResult(result))
+	fields.Check("result1", p.SetResult1(result1))
 	p.SetResult2(result2)
-	return nil
+	return fields.Err()
 }
 
 // readMethods_check_Results reads the results of methods.Methods.Check from p.
 func readMethods_check_Results(p Methods_check_Results, result *string, result1 *string, result2 *bool) error {
-	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), result); err != nil {
-		return ipcimpl.InField("result", err)
-	}
-	if err := ipcimpl.ReadText(ipcimpl.Field(p, 1), result1); err != nil {
-		return ipcimpl.InField("result1", err)
-	}
+	var fields ipcimpl.Fields
+	fields.Check("result", ipcimpl.ReadText(ipcimpl.Field(p, 0), result))
+	fields.Check("result1", ipcimpl.ReadText(ipcimpl.Field(p, 1), result1))
 	*result2 = p.Result2()
-	return nil
+	return fields.Err()
 }
 
 // readMethods_add_Params reads the arguments of a call to methods.Methods.Add from p.
@@ -417,70 +411,34 @@ func readMethods_add_Params(p Methods_add_Params, n *int32) error {
 
 // writeMethods_name_Params writes the arguments of a call to methods.Methods.Name into p.
 func writeMethods_name_Params(p Methods_name_Params, c string, f string, p1 string, r string, s string, err1 string, call string, release string, argErr string, ipc1 string, capnp1 string) error {
-	if err := p.SetC(c); err != nil {
-		return ipcimpl.InField("c", err)
-	}
-	if err := p.SetF(f); err != nil {
-		return ipcimpl.InField("f", err)
-	}
-	if err := p.SetP(p1); err != nil {
-		return ipcimpl.InField("p", err)
-	}
-	if err := p.SetR(r); err != nil {
-		return ipcimpl.InField("r", err)
-	}
-	if err := p.SetS(s); err != nil {
-		return ipcimpl.InField("s", err)
-	}
-	if err := p.SetErr(err1); err != nil {
-		return ipcimpl.InField("err", err)
-	}
-	if err := p.SetCall(call); err != nil {
-		return ipcimpl.InField("call", err)
-	}
-	if err := p.SetRelease(release); err != nil {
-		return ipcimpl.InField("release", err)
-	}
-	if err := p.SetArgErr(argErr); err != nil {
-		return ipcimpl.InField("argErr", err)
-	}
-	if err := p.SetIpc(ipc1); err != nil {
-		return ipcimpl.InField("ipc", err)
-	}
-	return ipcimpl.InField("capnp", p.SetCapnp(capnp1))
+	var fields ipcimpl.Fields
+	fields.Check("c", p.SetC(c))
+	fields.Check("f", p.SetF(f))
+	fields.Check("p", p.SetP(p1))
+	fields.Check("r", p.SetR(r))
+	fields.Check("s", p.SetS(s))
+	fields.Check("err", p.SetErr(err1))
+	fields.Check("call", p.SetCall(call))
+	fields.Check("release", p.SetRelease(release))
+	fields.Check("argErr", p.SetArgErr(argErr))
+	fields.Check("ipc", p.SetIpc(ipc1))
+	fields.Check("capnp", p.SetCapnp(capnp1))
+	return fields.Err()
 }
 
 // readMethods_name_Params reads the arguments of a call to methods.Methods.Name from p.
 func readMethods_name_Params(p Methods_name_Params, c *string, f *string, p1 *string, r *string, s *string, err1 *string, call *string, release *string, argErr *string, ipc1 *string, capnp1 *string) error {
-	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), c); err != nil {
-		return ipcimpl.InField("c", err)
-	}
-	if err := ipcimpl.ReadText(ipcimpl.Field(p, 1), f); err != nil {
-		return ipcimpl.InField("f", err)
-	}
-	if err := ipcimpl.ReadText(ipcimpl.Field(p, 2), p1); err != nil {
-		return ipcimpl.InField("p", err)
-	}
-	if err := ipcimpl.ReadText(ipcimpl.Field(p, 3), r); err != nil {
-		return ipcimpl.InField("r", err)
-	}
-	if err := ipcimpl.ReadText(ipcimpl.Field(p, 4), s); err != nil {
-		return ipcimpl.InField("s", err)
-	}
-	if err := ipcimpl.ReadText(ipcimpl.Field(p, 5), err1); err != nil {
-		return ipcimpl.InField("err", err)
-	}
-	if err := ipcimpl.ReadText(ipcimpl.Field(p, 6), call); err != nil {
-		return ipcimpl.InField("call", err)
-	}
-	if err := ipcimpl.ReadText(ipcimpl.Field(p, 7), release); err != nil {
-		return ipcimpl.InField("release", err)
-	}
-	if err := ipcimpl.ReadText(ipcimpl.Field(p, 8), argErr); err != nil {
-		return ipcimpl.InField("argErr", err)
-	}
-	if err := ipcimpl.ReadText(ipcimpl.Field(p, 9), ipc1); err != nil {
-		return ipcimpl.InField("ipc", err)
-	}
-	return ipcimpl.InField("capnp", ipcimpl.ReadText(ipcimpl.Field(p, 10), capnp1))
+	var fields ipcimpl.Fields
+	fields.Check("c", ipcimpl.ReadText(ipcimpl.Field(p, 0), c))
+	fields.Check("f", ipcimpl.ReadText(ipcimpl.Field(p, 1), f))
+	fields.Check("p", ipcimpl.ReadText(ipcimpl.Field(p, 2), p1))
+	fields.Check("r", ipcimpl.ReadText(ipcimpl.Field(p, 3), r))
+	fields.Check("s", ipcimpl.ReadText(ipcimpl.Field(p, 4), s))
+	fields.Check("err", ipcimpl.ReadText(ipcimpl.Field(p, 5), err1))
+	fields.Check("call", ipcimpl.ReadText(ipcimpl.Field(p, 6), call))
+	fields.Check("release", ipcimpl.ReadText(ipcimpl.Field(p, 7), release))
+	fields.Check("argErr", ipcimpl.ReadText(ipcimpl.Field(p, 8), argErr))
+	fields.Check("ipc", ipcimpl.ReadText(ipcimpl.Field(p, 9), ipc1))
+	fields.Check("capnp", ipcimpl.ReadText(ipcimpl.Field(p, 10), capnp1))
+	return fields.Err()
 }

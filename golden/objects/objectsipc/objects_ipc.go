@@ -394,10 +394,10 @@ func readFactory_newCounter_Params(p Factory_newCounter_Params, start *int64) er
 
 // writeFactory_same_Params writes the arguments of a call to objects.Factory.Same into p.
 func writeFactory_same_Params(p Factory_same_Params, a objects.Counter, b objects.Counter) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportCounter(a)); err != nil {
-		return ipcimpl.InField("a", err)
-	}
-	return ipcimpl.InField("b", ipcimpl.SetCap(capnp.Struct(p), 1, ExportCounter(b)))
+	var fields ipcimpl.Fields
+	fields.Check("a", ipcimpl.SetCap(capnp.Struct(p), 0, ExportCounter(a)))
+	fields.Check("b", ipcimpl.SetCap(capnp.Struct(p), 1, ExportCounter(b)))
+	return fields.Err()
 }
 
 // readFactory_same_Params reads the arguments of a call to objects.Factory.Same from p.
@@ -451,28 +451,22 @@ func readFactory_swap_Results(p Factory_swap_Results, result *objects.Bundle) er
 
 // WriteBundle writes v into s.
 func WriteBundle(s Bundle, v *objects.Bundle) error {
-	if err := s.SetName(v.Name); err != nil {
-		return ipcimpl.InField("Name", err)
-	}
-	if err := ipcimpl.SetCap(capnp.Struct(s), 1, ExportCounter(v.Main)); err != nil {
-		return ipcimpl.InField("Main", err)
-	}
-	if err := writeStringCounterMap(ipcimpl.Field(s, 2), v.Named); err != nil {
-		return ipcimpl.InField("Named", err)
-	}
-	return ipcimpl.InField("All", writeCounterList(ipcimpl.Field(s, 3), v.All))
+	var fields ipcimpl.Fields
+	fields.Check("Name", s.SetName(v.Name))
+	fields.Check("Main", ipcimpl.SetCap(capnp.Struct(s), 1, ExportCounter(v.Main)))
+	fields.Check("Named", ipcimpl.WriteMap(ipcimpl.Field(s, 2), NewTextCounterEntry_List, v.Named, cmp.Compare, writeStringCounterMapEntry))
+	fields.Check("All", writeCounterList(ipcimpl.Field(s, 3), v.All))
+	return fields.Err()
 }
 
 // ReadBundle reads s into v.
 func ReadBundle(s Bundle, v *objects.Bundle) error {
-	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Name); err != nil {
-		return ipcimpl.InField("Name", err)
-	}
+	var fields ipcimpl.Fields
+	fields.Check("Name", ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Name))
 	v.Main = ImportCounter(ipcimpl.Cap(capnp.Struct(s), 1))
-	if err := readStringCounterMap(ipcimpl.Field(s, 2), &v.Named); err != nil {
-		return ipcimpl.InField("Named", err)
-	}
-	return ipcimpl.InField("All", readCounterList(ipcimpl.Field(s, 3), &v.All))
+	fields.Check("Named", ipcimpl.ReadMap[TextCounterEntry_List](ipcimpl.Field(s, 2), &v.Named, readStringCounterMapEntry))
+	fields.Check("All", readCounterList(ipcimpl.Field(s, 3), &v.All))
+	return fields.Err()
 }
 
 // writeCounterList points at at a new list holding v; a nil v leaves at null.
@@ -506,55 +500,19 @@ func readCounterList(from ipcimpl.Pointer, dst *[]objects.Counter) error {
 	return nil
 }
 
-// writeStringCounterMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeStringCounterMap(at ipcimpl.Pointer, v map[string]objects.Counter) error {
-	if v == nil {
-		return nil
+// writeStringCounterMapEntry writes key and value into entry.
+func writeStringCounterMapEntry(entry TextCounterEntry, key string, value objects.Counter) error {
+	if err := entry.SetKey(key); err != nil {
+		return ipcimpl.InField("key", err)
 	}
-	l, err := ipcimpl.NewList(at, NewTextCounterEntry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		if err := entry.SetKey(e.Key); err != nil {
-			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
-		}
-		if err := ipcimpl.SetCap(capnp.Struct(entry), 1, ExportCounter(e.Value)); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.SetCap(capnp.Struct(entry), 1, ExportCounter(value))
 }
 
-// readStringCounterMap reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readStringCounterMap(from ipcimpl.Pointer, dst *map[string]objects.Counter) error {
-	l, err := ipcimpl.List[TextCounterEntry_List](from)
-	if err != nil {
-		return err
+// readStringCounterMapEntry reads the key and value of entry.
+func readStringCounterMapEntry(entry TextCounterEntry) (key string, value objects.Counter, err error) {
+	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+		return key, value, ipcimpl.InField("key", err)
 	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipcimpl.MapSize[string, objects.Counter](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[string]objects.Counter, n)
-	for i := range n {
-		entry := l.At(i)
-		var key string
-		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
-		}
-		if _, dup := m[key]; dup {
-			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value objects.Counter
-		value = ImportCounter(ipcimpl.Cap(capnp.Struct(entry), 1))
-		m[key] = value
-	}
-	*dst = m
-	return nil
+	value = ImportCounter(ipcimpl.Cap(capnp.Struct(entry), 1))
+	return key, value, nil
 }

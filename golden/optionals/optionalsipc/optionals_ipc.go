@@ -87,7 +87,7 @@ func (c *OptionalsClient) Tip(ctx context.Context, want bool) (result *optionals
 		Optionals_tip_Params(p).SetWant(want)
 		return nil
 	}, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", readOptionalRef(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadOptionalStruct(ipcimpl.Field(r, 0), &result, ReadRef))
 	})
 	return ipcimpl.ZeroOnError(result, err)
 }
@@ -265,7 +265,7 @@ func writeOptionals_pick_Params(p Optionals_pick_Params, n *int64, s *string) er
 // readOptionals_pick_Params reads the arguments of a call to optionals.Optionals.Pick from p.
 func readOptionals_pick_Params(p Optionals_pick_Params, n **int64, s **string) error {
 	*n = ipcimpl.Optional(p.HasN(), p.N())
-	return ipcimpl.InField("s", readOptionalString(ipcimpl.Field(p, 0), s))
+	return ipcimpl.InField("s", ipcimpl.ReadOptional(ipcimpl.Field(p, 0), s, ipcimpl.ReadText))
 }
 
 // writeOptionals_pick_Results writes the results of optionals.Optionals.Pick into p.
@@ -280,7 +280,7 @@ func writeOptionals_pick_Results(p Optionals_pick_Results, result *int64, result
 // readOptionals_pick_Results reads the results of optionals.Optionals.Pick from p.
 func readOptionals_pick_Results(p Optionals_pick_Results, result **int64, result1 **string) error {
 	*result = ipcimpl.Optional(p.HasResult(), p.Result())
-	return ipcimpl.InField("result1", readOptionalString(ipcimpl.Field(p, 0), result1))
+	return ipcimpl.InField("result1", ipcimpl.ReadOptional(ipcimpl.Field(p, 0), result1, ipcimpl.ReadText))
 }
 
 // WriteRef writes v into s.
@@ -297,6 +297,7 @@ func ReadRef(s Ref, v *optionals.Ref) error {
 
 // WriteValues writes v into s.
 func WriteValues(s Values, v *optionals.Values) error {
+	var fields ipcimpl.Fields
 	if v.Int != nil {
 		s.SetInt(*v.Int)
 		s.SetHasInt(true)
@@ -317,143 +318,62 @@ func WriteValues(s Values, v *optionals.Values) error {
 		s.SetDuration(int64(*v.Duration))
 		s.SetHasDuration(true)
 	}
-	if err := writeOptionalString(ipcimpl.Field(s, 0), v.Text); err != nil {
-		return ipcimpl.InField("Text", err)
-	}
-	if err := writeOptionalRef(ipcimpl.Field(s, 1), v.Ref); err != nil {
-		return ipcimpl.InField("Ref", err)
-	}
-	if err := writeOptionalBytes4(ipcimpl.Field(s, 2), v.Hash); err != nil {
-		return ipcimpl.InField("Hash", err)
-	}
-	if err := writeOptionalUint16Array2(ipcimpl.Field(s, 3), v.Ports); err != nil {
-		return ipcimpl.InField("Ports", err)
-	}
-	if err := writeOptionalInt32List(ipcimpl.Field(s, 4), v.Ints); err != nil {
-		return ipcimpl.InField("Ints", err)
-	}
-	if err := writeOptionalRefList(ipcimpl.Field(s, 5), v.Refs); err != nil {
-		return ipcimpl.InField("Refs", err)
-	}
-	if err := writeOptionalStringList(ipcimpl.Field(s, 6), v.Texts); err != nil {
-		return ipcimpl.InField("Texts", err)
-	}
-	if err := writeOptionalBytes4List(ipcimpl.Field(s, 7), v.Hashes); err != nil {
-		return ipcimpl.InField("Hashes", err)
-	}
-	if err := writeStringOptionalInt32Map(ipcimpl.Field(s, 8), v.ByName); err != nil {
-		return ipcimpl.InField("ByName", err)
-	}
-	if err := writeStringOptionalRefMap(ipcimpl.Field(s, 9), v.RefsBy); err != nil {
-		return ipcimpl.InField("RefsBy", err)
-	}
-	if err := writeInt32OptionalStringMap(ipcimpl.Field(s, 10), v.TextsBy); err != nil {
-		return ipcimpl.InField("TextsBy", err)
-	}
-	if err := writeOptionalLabel(ipcimpl.Field(s, 11), v.Label); err != nil {
-		return ipcimpl.InField("Label", err)
-	}
-	if err := writeOptionalLabelList(ipcimpl.Field(s, 12), v.Labels); err != nil {
-		return ipcimpl.InField("Labels", err)
-	}
-	if err := writeLabelOptionalLabelMap(ipcimpl.Field(s, 13), v.LabelsBy); err != nil {
-		return ipcimpl.InField("LabelsBy", err)
-	}
-	if err := writeOptionalUint8Array2(ipcimpl.Field(s, 14), v.Pair); err != nil {
-		return ipcimpl.InField("Pair", err)
-	}
-	if err := writeOptionalDurationList(ipcimpl.Field(s, 15), v.Durations); err != nil {
-		return ipcimpl.InField("Durations", err)
-	}
-	if err := writeOptionalBoolList(ipcimpl.Field(s, 16), v.Flags); err != nil {
-		return ipcimpl.InField("Flags", err)
-	}
-	if err := writeOptionalInt32ListList(ipcimpl.Field(s, 17), v.Grid); err != nil {
-		return ipcimpl.InField("Grid", err)
-	}
-	if err := writeOptionalUint16Array2List(ipcimpl.Field(s, 18), v.PortLists); err != nil {
-		return ipcimpl.InField("PortLists", err)
-	}
-	if err := writeOptionalRefArray2(ipcimpl.Field(s, 19), v.RefPair); err != nil {
-		return ipcimpl.InField("RefPair", err)
-	}
-	if err := writeStringOptionalFloat64Map(ipcimpl.Field(s, 20), v.FloatsBy); err != nil {
-		return ipcimpl.InField("FloatsBy", err)
-	}
-	return ipcimpl.InField("HashesBy", writeStringOptionalBytes4Map(ipcimpl.Field(s, 21), v.HashesBy))
+	fields.Check("Text", writeOptionalString(ipcimpl.Field(s, 0), v.Text))
+	fields.Check("Ref", writeOptionalRef(ipcimpl.Field(s, 1), v.Ref))
+	fields.Check("Hash", writeOptionalBytes4(ipcimpl.Field(s, 2), v.Hash))
+	fields.Check("Ports", writeOptionalUint16Array2(ipcimpl.Field(s, 3), v.Ports))
+	fields.Check("Ints", ipcimpl.WriteBoxList(ipcimpl.Field(s, 4), NewOptionalInt32_List, v.Ints, writeOptionalInt32ListElem))
+	fields.Check("Refs", ipcimpl.WriteBoxList(ipcimpl.Field(s, 5), NewOptionalRef_List, v.Refs, writeOptionalRefListElem))
+	fields.Check("Texts", ipcimpl.WriteBoxList(ipcimpl.Field(s, 6), NewOptionalText_List, v.Texts, writeOptionalStringListElem))
+	fields.Check("Hashes", ipcimpl.WriteBoxList(ipcimpl.Field(s, 7), NewOptionalData_List, v.Hashes, writeOptionalBytes4ListElem))
+	fields.Check("ByName", ipcimpl.WriteMap(ipcimpl.Field(s, 8), NewTextOptionalInt32Entry_List, v.ByName, cmp.Compare, writeStringOptionalInt32MapEntry))
+	fields.Check("RefsBy", ipcimpl.WriteMap(ipcimpl.Field(s, 9), NewTextOptionalRefEntry_List, v.RefsBy, cmp.Compare, writeStringOptionalRefMapEntry))
+	fields.Check("TextsBy", ipcimpl.WriteMap(ipcimpl.Field(s, 10), NewInt32OptionalTextEntry_List, v.TextsBy, cmp.Compare, writeInt32OptionalStringMapEntry))
+	fields.Check("Label", writeOptionalLabel(ipcimpl.Field(s, 11), v.Label))
+	fields.Check("Labels", ipcimpl.WriteBoxList(ipcimpl.Field(s, 12), NewOptionalText_List, v.Labels, writeOptionalLabelListElem))
+	fields.Check("LabelsBy", ipcimpl.WriteMap(ipcimpl.Field(s, 13), NewTextOptionalTextEntry_List, v.LabelsBy, cmp.Compare, writeLabelOptionalLabelMapEntry))
+	fields.Check("Pair", writeOptionalUint8Array2(ipcimpl.Field(s, 14), v.Pair))
+	fields.Check("Durations", ipcimpl.WriteBoxList(ipcimpl.Field(s, 15), NewOptionalInt64_List, v.Durations, writeOptionalDurationListElem))
+	fields.Check("Flags", ipcimpl.WriteBoxList(ipcimpl.Field(s, 16), NewOptionalBool_List, v.Flags, writeOptionalBoolListElem))
+	fields.Check("Grid", ipcimpl.WritePointerList(ipcimpl.Field(s, 17), capnp.NewPointerList, v.Grid, writeOptionalInt32List))
+	fields.Check("PortLists", ipcimpl.WriteBoxList(ipcimpl.Field(s, 18), NewOptionalListOfUInt16_List, v.PortLists, writeOptionalUint16Array2ListElem))
+	fields.Check("RefPair", writeOptionalRefArray2(ipcimpl.Field(s, 19), v.RefPair))
+	fields.Check("FloatsBy", ipcimpl.WriteMap(ipcimpl.Field(s, 20), NewTextOptionalFloat64Entry_List, v.FloatsBy, cmp.Compare, writeStringOptionalFloat64MapEntry))
+	fields.Check("HashesBy", ipcimpl.WriteMap(ipcimpl.Field(s, 21), NewTextOptionalDataEntry_List, v.HashesBy, cmp.Compare, writeStringOptionalBytes4MapEntry))
+	return fields.Err()
 }
 
 // ReadValues reads s into v.
 func ReadValues(s Values, v *optionals.Values) error {
+	var fields ipcimpl.Fields
 	v.Int = ipcimpl.Optional(s.HasInt(), s.Int())
 	v.Uint = ipcimpl.Optional(s.HasUint(), uint(s.Uint()))
 	v.Bool = ipcimpl.Optional(s.HasBool(), s.Bool())
 	v.Float = ipcimpl.Optional(s.HasFloat(), s.Float())
 	v.Duration = ipcimpl.Optional(s.HasDuration(), time.Duration(s.Duration()))
-	if err := readOptionalString(ipcimpl.Field(s, 0), &v.Text); err != nil {
-		return ipcimpl.InField("Text", err)
-	}
-	if err := readOptionalRef(ipcimpl.Field(s, 1), &v.Ref); err != nil {
-		return ipcimpl.InField("Ref", err)
-	}
-	if err := readOptionalBytes4(ipcimpl.Field(s, 2), &v.Hash); err != nil {
-		return ipcimpl.InField("Hash", err)
-	}
-	if err := readOptionalUint16Array2(ipcimpl.Field(s, 3), &v.Ports); err != nil {
-		return ipcimpl.InField("Ports", err)
-	}
-	if err := readOptionalInt32List(ipcimpl.Field(s, 4), &v.Ints); err != nil {
-		return ipcimpl.InField("Ints", err)
-	}
-	if err := readOptionalRefList(ipcimpl.Field(s, 5), &v.Refs); err != nil {
-		return ipcimpl.InField("Refs", err)
-	}
-	if err := readOptionalStringList(ipcimpl.Field(s, 6), &v.Texts); err != nil {
-		return ipcimpl.InField("Texts", err)
-	}
-	if err := readOptionalBytes4List(ipcimpl.Field(s, 7), &v.Hashes); err != nil {
-		return ipcimpl.InField("Hashes", err)
-	}
-	if err := readStringOptionalInt32Map(ipcimpl.Field(s, 8), &v.ByName); err != nil {
-		return ipcimpl.InField("ByName", err)
-	}
-	if err := readStringOptionalRefMap(ipcimpl.Field(s, 9), &v.RefsBy); err != nil {
-		return ipcimpl.InField("RefsBy", err)
-	}
-	if err := readInt32OptionalStringMap(ipcimpl.Field(s, 10), &v.TextsBy); err != nil {
-		return ipcimpl.InField("TextsBy", err)
-	}
-	if err := readOptionalLabel(ipcimpl.Field(s, 11), &v.Label); err != nil {
-		return ipcimpl.InField("Label", err)
-	}
-	if err := readOptionalLabelList(ipcimpl.Field(s, 12), &v.Labels); err != nil {
-		return ipcimpl.InField("Labels", err)
-	}
-	if err := readLabelOptionalLabelMap(ipcimpl.Field(s, 13), &v.LabelsBy); err != nil {
-		return ipcimpl.InField("LabelsBy", err)
-	}
-	if err := readOptionalUint8Array2(ipcimpl.Field(s, 14), &v.Pair); err != nil {
-		return ipcimpl.InField("Pair", err)
-	}
-	if err := readOptionalDurationList(ipcimpl.Field(s, 15), &v.Durations); err != nil {
-		return ipcimpl.InField("Durations", err)
-	}
-	if err := readOptionalBoolList(ipcimpl.Field(s, 16), &v.Flags); err != nil {
-		return ipcimpl.InField("Flags", err)
-	}
-	if err := readOptionalInt32ListList(ipcimpl.Field(s, 17), &v.Grid); err != nil {
-		return ipcimpl.InField("Grid", err)
-	}
-	if err := readOptionalUint16Array2List(ipcimpl.Field(s, 18), &v.PortLists); err != nil {
-		return ipcimpl.InField("PortLists", err)
-	}
-	if err := readOptionalRefArray2(ipcimpl.Field(s, 19), &v.RefPair); err != nil {
-		return ipcimpl.InField("RefPair", err)
-	}
-	if err := readStringOptionalFloat64Map(ipcimpl.Field(s, 20), &v.FloatsBy); err != nil {
-		return ipcimpl.InField("FloatsBy", err)
-	}
-	return ipcimpl.InField("HashesBy", readStringOptionalBytes4Map(ipcimpl.Field(s, 21), &v.HashesBy))
+	fields.Check("Text", ipcimpl.ReadOptional(ipcimpl.Field(s, 0), &v.Text, ipcimpl.ReadText))
+	fields.Check("Ref", ipcimpl.ReadOptionalStruct(ipcimpl.Field(s, 1), &v.Ref, ReadRef))
+	fields.Check("Hash", ipcimpl.ReadOptional(ipcimpl.Field(s, 2), &v.Hash, readBytes4))
+	fields.Check("Ports", ipcimpl.ReadOptional(ipcimpl.Field(s, 3), &v.Ports, readUint16Array2))
+	fields.Check("Ints", ipcimpl.ReadBoxList[OptionalInt32_List](ipcimpl.Field(s, 4), &v.Ints, readOptionalInt32ListElem))
+	fields.Check("Refs", ipcimpl.ReadBoxList[OptionalRef_List](ipcimpl.Field(s, 5), &v.Refs, readOptionalRefListElem))
+	fields.Check("Texts", ipcimpl.ReadBoxList[OptionalText_List](ipcimpl.Field(s, 6), &v.Texts, readOptionalStringListElem))
+	fields.Check("Hashes", ipcimpl.ReadBoxList[OptionalData_List](ipcimpl.Field(s, 7), &v.Hashes, readOptionalBytes4ListElem))
+	fields.Check("ByName", ipcimpl.ReadMap[TextOptionalInt32Entry_List](ipcimpl.Field(s, 8), &v.ByName, readStringOptionalInt32MapEntry))
+	fields.Check("RefsBy", ipcimpl.ReadMap[TextOptionalRefEntry_List](ipcimpl.Field(s, 9), &v.RefsBy, readStringOptionalRefMapEntry))
+	fields.Check("TextsBy", ipcimpl.ReadMap[Int32OptionalTextEntry_List](ipcimpl.Field(s, 10), &v.TextsBy, readInt32OptionalStringMapEntry))
+	fields.Check("Label", ipcimpl.ReadOptional(ipcimpl.Field(s, 11), &v.Label, ipcimpl.ReadText))
+	fields.Check("Labels", ipcimpl.ReadBoxList[OptionalText_List](ipcimpl.Field(s, 12), &v.Labels, readOptionalLabelListElem))
+	fields.Check("LabelsBy", ipcimpl.ReadMap[TextOptionalTextEntry_List](ipcimpl.Field(s, 13), &v.LabelsBy, readLabelOptionalLabelMapEntry))
+	fields.Check("Pair", readOptionalUint8Array2(ipcimpl.Field(s, 14), &v.Pair))
+	fields.Check("Durations", ipcimpl.ReadBoxList[OptionalInt64_List](ipcimpl.Field(s, 15), &v.Durations, readOptionalDurationListElem))
+	fields.Check("Flags", ipcimpl.ReadBoxList[OptionalBool_List](ipcimpl.Field(s, 16), &v.Flags, readOptionalBoolListElem))
+	fields.Check("Grid", ipcimpl.ReadPointerList[capnp.PointerList](ipcimpl.Field(s, 17), &v.Grid, readOptionalInt32List))
+	fields.Check("PortLists", ipcimpl.ReadBoxList[OptionalListOfUInt16_List](ipcimpl.Field(s, 18), &v.PortLists, readOptionalUint16Array2ListElem))
+	fields.Check("RefPair", readOptionalRefArray2(ipcimpl.Field(s, 19), &v.RefPair))
+	fields.Check("FloatsBy", ipcimpl.ReadMap[TextOptionalFloat64Entry_List](ipcimpl.Field(s, 20), &v.FloatsBy, readStringOptionalFloat64MapEntry))
+	fields.Check("HashesBy", ipcimpl.ReadMap[TextOptionalDataEntry_List](ipcimpl.Field(s, 21), &v.HashesBy, readStringOptionalBytes4MapEntry))
+	return fields.Err()
 }
 
 // writeOptionalRef writes *v at at; a nil v leaves at null.
@@ -470,19 +390,7 @@ func writeOptionalRef(at ipcimpl.Pointer, v *optionals.Ref) error {
 
 // readOptionalRef sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalRef(from ipcimpl.Pointer, dst **optionals.Ref) error {
-	if from.IsNull() {
-		return nil
-	}
-	value := new(optionals.Ref)
-	s, err := ipcimpl.Struct[Ref](from)
-	if err != nil {
-		return err
-	}
-	if err := ReadRef(s, value); err != nil {
-		return err
-	}
-	*dst = value
-	return nil
+	return ipcimpl.ReadOptionalStruct(from, dst, ReadRef)
 }
 
 // writeOptionalString writes *v at at; a nil v leaves at null.
@@ -495,15 +403,7 @@ func writeOptionalString(at ipcimpl.Pointer, v *string) error {
 
 // readOptionalString sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalString(from ipcimpl.Pointer, dst **string) error {
-	if from.IsNull() {
-		return nil
-	}
-	value := new(string)
-	if err := ipcimpl.ReadText(from, value); err != nil {
-		return err
-	}
-	*dst = value
-	return nil
+	return ipcimpl.ReadOptional(from, dst, ipcimpl.ReadText)
 }
 
 // writeBytes4 points at at a new Data holding v.
@@ -513,16 +413,7 @@ func writeBytes4(at ipcimpl.Pointer, v [4]byte) error {
 
 // readBytes4 reads the Data from points to, which must hold 4 bytes, into *dst.
 func readBytes4(from ipcimpl.Pointer, dst *[4]byte) error {
-	p, err := from.Get()
-	if err != nil {
-		return err
-	}
-	data := p.Data()
-	if len(data) != 4 {
-		return ipcimpl.LengthError(len(data), 4)
-	}
-	copy(dst[:], data)
-	return nil
+	return ipcimpl.ReadByteArray(from, dst[:])
 }
 
 // writeOptionalBytes4 writes *v at at; a nil v leaves at null.
@@ -535,15 +426,7 @@ func writeOptionalBytes4(at ipcimpl.Pointer, v *[4]byte) error {
 
 // readOptionalBytes4 sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalBytes4(from ipcimpl.Pointer, dst **[4]byte) error {
-	if from.IsNull() {
-		return nil
-	}
-	value := new([4]byte)
-	if err := readBytes4(from, value); err != nil {
-		return err
-	}
-	*dst = value
-	return nil
+	return ipcimpl.ReadOptional(from, dst, readBytes4)
 }
 
 // writeOptionalUint16Array2 writes *v at at; a nil v leaves at null.
@@ -556,313 +439,106 @@ func writeOptionalUint16Array2(at ipcimpl.Pointer, v *[2]uint16) error {
 
 // readOptionalUint16Array2 sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalUint16Array2(from ipcimpl.Pointer, dst **[2]uint16) error {
-	if from.IsNull() {
-		return nil
-	}
-	value := new([2]uint16)
-	if err := readUint16Array2(from, value); err != nil {
-		return err
-	}
-	*dst = value
-	return nil
+	return ipcimpl.ReadOptional(from, dst, readUint16Array2)
 }
 
-// writeOptionalInt32List points at at a new list holding v; a nil v leaves at null.
-func writeOptionalInt32List(at ipcimpl.Pointer, v []*int32) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewOptionalInt32_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		box := l.At(i)
-		if v[i] != nil {
-			box.SetValue(*v[i])
-			box.SetHasValue(true)
-		}
+// writeOptionalInt32ListElem writes v into box; nil leaves box empty.
+func writeOptionalInt32ListElem(box OptionalInt32, v *int32) error {
+	if v != nil {
+		box.SetValue(*v)
+		box.SetHasValue(true)
 	}
 	return nil
 }
 
-// readOptionalInt32List reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readOptionalInt32List(from ipcimpl.Pointer, dst *[]*int32) error {
-	l, n, err := ipcimpl.ListLen[OptionalInt32_List, *int32](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]*int32, n)
-	for i := range v {
-		box := l.At(i)
-		v[i] = ipcimpl.Optional(box.HasValue(), box.Value())
-	}
-	*dst = v
-	return nil
+// readOptionalInt32ListElem reads the value of box: nil when it is empty.
+func readOptionalInt32ListElem(box OptionalInt32) (v *int32, err error) {
+	v = ipcimpl.Optional(box.HasValue(), box.Value())
+	return v, nil
 }
 
-// writeOptionalRefList points at at a new list holding v; a nil v leaves at null.
-func writeOptionalRefList(at ipcimpl.Pointer, v []*optionals.Ref) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewOptionalRef_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		box := l.At(i)
-		if err := writeOptionalRef(ipcimpl.Field(box, 0), v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
+// writeOptionalRefListElem writes v into box; nil leaves box empty.
+func writeOptionalRefListElem(box OptionalRef, v *optionals.Ref) error {
+	return writeOptionalRef(ipcimpl.Field(box, 0), v)
 }
 
-// readOptionalRefList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readOptionalRefList(from ipcimpl.Pointer, dst *[]*optionals.Ref) error {
-	l, n, err := ipcimpl.ListLen[OptionalRef_List, *optionals.Ref](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]*optionals.Ref, n)
-	for i := range v {
-		box := l.At(i)
-		if err := readOptionalRef(ipcimpl.Field(box, 0), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+// readOptionalRefListElem reads the value of box: nil when it is empty.
+func readOptionalRefListElem(box OptionalRef) (v *optionals.Ref, err error) {
+	err = ipcimpl.ReadOptionalStruct(ipcimpl.Field(box, 0), &v, ReadRef)
+	return v, err
 }
 
-// writeOptionalStringList points at at a new list holding v; a nil v leaves at null.
-func writeOptionalStringList(at ipcimpl.Pointer, v []*string) error {
-	if v == nil {
-		return nil
+// writeOptionalStringListElem writes v into box; nil leaves box empty.
+func writeOptionalStringListElem(box OptionalText, v *string) error {
+	return writeOptionalString(ipcimpl.Field(box, 0), v)
+}
+
+// readOptionalStringListElem reads the value of box: nil when it is empty.
+func readOptionalStringListElem(box OptionalText) (v *string, err error) {
+	err = ipcimpl.ReadOptional(ipcimpl.Field(box, 0), &v, ipcimpl.ReadText)
+	return v, err
+}
+
+// writeOptionalBytes4ListElem writes v into box; nil leaves box empty.
+func writeOptionalBytes4ListElem(box OptionalData, v *[4]byte) error {
+	return writeOptionalBytes4(ipcimpl.Field(box, 0), v)
+}
+
+// readOptionalBytes4ListElem reads the value of box: nil when it is empty.
+func readOptionalBytes4ListElem(box OptionalData) (v *[4]byte, err error) {
+	err = ipcimpl.ReadOptional(ipcimpl.Field(box, 0), &v, readBytes4)
+	return v, err
+}
+
+// writeStringOptionalInt32MapEntry writes key and value into entry.
+func writeStringOptionalInt32MapEntry(entry TextOptionalInt32Entry, key string, value *int32) error {
+	if err := entry.SetKey(key); err != nil {
+		return ipcimpl.InField("key", err)
 	}
-	l, err := ipcimpl.NewList(at, NewOptionalText_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		box := l.At(i)
-		if err := writeOptionalString(ipcimpl.Field(box, 0), v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
+	if value != nil {
+		entry.SetValue(*value)
+		entry.SetHasValue(true)
 	}
 	return nil
 }
 
-// readOptionalStringList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readOptionalStringList(from ipcimpl.Pointer, dst *[]*string) error {
-	l, n, err := ipcimpl.ListLen[OptionalText_List, *string](from)
-	if err != nil || n < 0 {
-		return err
+// readStringOptionalInt32MapEntry reads the key and value of entry.
+func readStringOptionalInt32MapEntry(entry TextOptionalInt32Entry) (key string, value *int32, err error) {
+	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+		return key, value, ipcimpl.InField("key", err)
 	}
-	v := make([]*string, n)
-	for i := range v {
-		box := l.At(i)
-		if err := readOptionalString(ipcimpl.Field(box, 0), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	value = ipcimpl.Optional(entry.HasValue(), entry.Value())
+	return key, value, nil
 }
 
-// writeOptionalBytes4List points at at a new list holding v; a nil v leaves at null.
-func writeOptionalBytes4List(at ipcimpl.Pointer, v []*[4]byte) error {
-	if v == nil {
-		return nil
+// writeStringOptionalRefMapEntry writes key and value into entry.
+func writeStringOptionalRefMapEntry(entry TextOptionalRefEntry, key string, value *optionals.Ref) error {
+	if err := entry.SetKey(key); err != nil {
+		return ipcimpl.InField("key", err)
 	}
-	l, err := ipcimpl.NewList(at, NewOptionalData_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		box := l.At(i)
-		if err := writeOptionalBytes4(ipcimpl.Field(box, 0), v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
+	return writeOptionalRef(ipcimpl.Field(entry, 1), value)
 }
 
-// readOptionalBytes4List reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readOptionalBytes4List(from ipcimpl.Pointer, dst *[]*[4]byte) error {
-	l, n, err := ipcimpl.ListLen[OptionalData_List, *[4]byte](from)
-	if err != nil || n < 0 {
-		return err
+// readStringOptionalRefMapEntry reads the key and value of entry.
+func readStringOptionalRefMapEntry(entry TextOptionalRefEntry) (key string, value *optionals.Ref, err error) {
+	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+		return key, value, ipcimpl.InField("key", err)
 	}
-	v := make([]*[4]byte, n)
-	for i := range v {
-		box := l.At(i)
-		if err := readOptionalBytes4(ipcimpl.Field(box, 0), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	err = ipcimpl.ReadOptionalStruct(ipcimpl.Field(entry, 1), &value, ReadRef)
+	return key, value, err
 }
 
-// writeStringOptionalInt32Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeStringOptionalInt32Map(at ipcimpl.Pointer, v map[string]*int32) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewTextOptionalInt32Entry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		if err := entry.SetKey(e.Key); err != nil {
-			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
-		}
-		if e.Value != nil {
-			entry.SetValue(*e.Value)
-			entry.SetHasValue(true)
-		}
-	}
-	return nil
+// writeInt32OptionalStringMapEntry writes key and value into entry.
+func writeInt32OptionalStringMapEntry(entry Int32OptionalTextEntry, key int32, value *string) error {
+	entry.SetKey(key)
+	return writeOptionalString(ipcimpl.Field(entry, 0), value)
 }
 
-// readStringOptionalInt32Map reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readStringOptionalInt32Map(from ipcimpl.Pointer, dst *map[string]*int32) error {
-	l, err := ipcimpl.List[TextOptionalInt32Entry_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipcimpl.MapSize[string, *int32](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[string]*int32, n)
-	for i := range n {
-		entry := l.At(i)
-		var key string
-		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
-		}
-		if _, dup := m[key]; dup {
-			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value *int32
-		value = ipcimpl.Optional(entry.HasValue(), entry.Value())
-		m[key] = value
-	}
-	*dst = m
-	return nil
-}
-
-// writeStringOptionalRefMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeStringOptionalRefMap(at ipcimpl.Pointer, v map[string]*optionals.Ref) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewTextOptionalRefEntry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		if err := entry.SetKey(e.Key); err != nil {
-			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
-		}
-		if err := writeOptionalRef(ipcimpl.Field(entry, 1), e.Value); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
-}
-
-// readStringOptionalRefMap reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readStringOptionalRefMap(from ipcimpl.Pointer, dst *map[string]*optionals.Ref) error {
-	l, err := ipcimpl.List[TextOptionalRefEntry_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipcimpl.MapSize[string, *optionals.Ref](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[string]*optionals.Ref, n)
-	for i := range n {
-		entry := l.At(i)
-		var key string
-		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
-		}
-		if _, dup := m[key]; dup {
-			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value *optionals.Ref
-		if err := readOptionalRef(ipcimpl.Field(entry, 1), &value); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-		m[key] = value
-	}
-	*dst = m
-	return nil
-}
-
-// writeInt32OptionalStringMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeInt32OptionalStringMap(at ipcimpl.Pointer, v map[int32]*string) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewInt32OptionalTextEntry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		entry.SetKey(e.Key)
-		if err := writeOptionalString(ipcimpl.Field(entry, 0), e.Value); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
-}
-
-// readInt32OptionalStringMap reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readInt32OptionalStringMap(from ipcimpl.Pointer, dst *map[int32]*string) error {
-	l, err := ipcimpl.List[Int32OptionalTextEntry_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipcimpl.MapSize[int32, *string](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[int32]*string, n)
-	for i := range n {
-		entry := l.At(i)
-		key := entry.Key()
-		if _, dup := m[key]; dup {
-			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value *string
-		if err := readOptionalString(ipcimpl.Field(entry, 0), &value); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-		m[key] = value
-	}
-	*dst = m
-	return nil
+// readInt32OptionalStringMapEntry reads the key and value of entry.
+func readInt32OptionalStringMapEntry(entry Int32OptionalTextEntry) (key int32, value *string, err error) {
+	key = entry.Key()
+	err = ipcimpl.ReadOptional(ipcimpl.Field(entry, 0), &value, ipcimpl.ReadText)
+	return key, value, err
 }
 
 // writeOptionalLabel writes *v at at; a nil v leaves at null.
@@ -875,105 +551,35 @@ func writeOptionalLabel(at ipcimpl.Pointer, v *optionals.Label) error {
 
 // readOptionalLabel sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalLabel(from ipcimpl.Pointer, dst **optionals.Label) error {
-	if from.IsNull() {
-		return nil
-	}
-	value := new(optionals.Label)
-	if err := ipcimpl.ReadText(from, value); err != nil {
-		return err
-	}
-	*dst = value
-	return nil
+	return ipcimpl.ReadOptional(from, dst, ipcimpl.ReadText)
 }
 
-// writeOptionalLabelList points at at a new list holding v; a nil v leaves at null.
-func writeOptionalLabelList(at ipcimpl.Pointer, v []*optionals.Label) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewOptionalText_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		box := l.At(i)
-		if err := writeOptionalLabel(ipcimpl.Field(box, 0), v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
+// writeOptionalLabelListElem writes v into box; nil leaves box empty.
+func writeOptionalLabelListElem(box OptionalText, v *optionals.Label) error {
+	return writeOptionalLabel(ipcimpl.Field(box, 0), v)
 }
 
-// readOptionalLabelList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readOptionalLabelList(from ipcimpl.Pointer, dst *[]*optionals.Label) error {
-	l, n, err := ipcimpl.ListLen[OptionalText_List, *optionals.Label](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]*optionals.Label, n)
-	for i := range v {
-		box := l.At(i)
-		if err := readOptionalLabel(ipcimpl.Field(box, 0), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+// readOptionalLabelListElem reads the value of box: nil when it is empty.
+func readOptionalLabelListElem(box OptionalText) (v *optionals.Label, err error) {
+	err = ipcimpl.ReadOptional(ipcimpl.Field(box, 0), &v, ipcimpl.ReadText)
+	return v, err
 }
 
-// writeLabelOptionalLabelMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeLabelOptionalLabelMap(at ipcimpl.Pointer, v map[optionals.Label]*optionals.Label) error {
-	if v == nil {
-		return nil
+// writeLabelOptionalLabelMapEntry writes key and value into entry.
+func writeLabelOptionalLabelMapEntry(entry TextOptionalTextEntry, key optionals.Label, value *optionals.Label) error {
+	if err := entry.SetKey(string(key)); err != nil {
+		return ipcimpl.InField("key", err)
 	}
-	l, err := ipcimpl.NewList(at, NewTextOptionalTextEntry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		if err := entry.SetKey(string(e.Key)); err != nil {
-			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
-		}
-		if err := writeOptionalLabel(ipcimpl.Field(entry, 1), e.Value); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
+	return writeOptionalLabel(ipcimpl.Field(entry, 1), value)
 }
 
-// readLabelOptionalLabelMap reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readLabelOptionalLabelMap(from ipcimpl.Pointer, dst *map[optionals.Label]*optionals.Label) error {
-	l, err := ipcimpl.List[TextOptionalTextEntry_List](from)
-	if err != nil {
-		return err
+// readLabelOptionalLabelMapEntry reads the key and value of entry.
+func readLabelOptionalLabelMapEntry(entry TextOptionalTextEntry) (key optionals.Label, value *optionals.Label, err error) {
+	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+		return key, value, ipcimpl.InField("key", err)
 	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipcimpl.MapSize[optionals.Label, *optionals.Label](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[optionals.Label]*optionals.Label, n)
-	for i := range n {
-		entry := l.At(i)
-		var key optionals.Label
-		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
-		}
-		if _, dup := m[key]; dup {
-			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value *optionals.Label
-		if err := readOptionalLabel(ipcimpl.Field(entry, 1), &value); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-		m[key] = value
-	}
-	*dst = m
-	return nil
+	err = ipcimpl.ReadOptional(ipcimpl.Field(entry, 1), &value, ipcimpl.ReadText)
+	return key, value, err
 }
 
 // writeOptionalUint8Array2 points at at a new list holding the 2 elements of v.
@@ -1008,140 +614,55 @@ func readOptionalUint8Array2(from ipcimpl.Pointer, dst *[2]*uint8) error {
 	return nil
 }
 
-// writeOptionalDurationList points at at a new list holding v; a nil v leaves at null.
-func writeOptionalDurationList(at ipcimpl.Pointer, v []*time.Duration) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewOptionalInt64_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		box := l.At(i)
-		if v[i] != nil {
-			box.SetValue(int64(*v[i]))
-			box.SetHasValue(true)
-		}
+// writeOptionalDurationListElem writes v into box; nil leaves box empty.
+func writeOptionalDurationListElem(box OptionalInt64, v *time.Duration) error {
+	if v != nil {
+		box.SetValue(int64(*v))
+		box.SetHasValue(true)
 	}
 	return nil
 }
 
-// readOptionalDurationList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readOptionalDurationList(from ipcimpl.Pointer, dst *[]*time.Duration) error {
-	l, n, err := ipcimpl.ListLen[OptionalInt64_List, *time.Duration](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]*time.Duration, n)
-	for i := range v {
-		box := l.At(i)
-		v[i] = ipcimpl.Optional(box.HasValue(), time.Duration(box.Value()))
-	}
-	*dst = v
-	return nil
+// readOptionalDurationListElem reads the value of box: nil when it is empty.
+func readOptionalDurationListElem(box OptionalInt64) (v *time.Duration, err error) {
+	v = ipcimpl.Optional(box.HasValue(), time.Duration(box.Value()))
+	return v, nil
 }
 
-// writeOptionalBoolList points at at a new list holding v; a nil v leaves at null.
-func writeOptionalBoolList(at ipcimpl.Pointer, v []*bool) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewOptionalBool_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		box := l.At(i)
-		if v[i] != nil {
-			box.SetValue(*v[i])
-			box.SetHasValue(true)
-		}
+// writeOptionalBoolListElem writes v into box; nil leaves box empty.
+func writeOptionalBoolListElem(box OptionalBool, v *bool) error {
+	if v != nil {
+		box.SetValue(*v)
+		box.SetHasValue(true)
 	}
 	return nil
 }
 
-// readOptionalBoolList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readOptionalBoolList(from ipcimpl.Pointer, dst *[]*bool) error {
-	l, n, err := ipcimpl.ListLen[OptionalBool_List, *bool](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]*bool, n)
-	for i := range v {
-		box := l.At(i)
-		v[i] = ipcimpl.Optional(box.HasValue(), box.Value())
-	}
-	*dst = v
-	return nil
+// readOptionalBoolListElem reads the value of box: nil when it is empty.
+func readOptionalBoolListElem(box OptionalBool) (v *bool, err error) {
+	v = ipcimpl.Optional(box.HasValue(), box.Value())
+	return v, nil
 }
 
-// writeOptionalInt32ListList points at at a new list holding v; a nil v leaves at null.
-func writeOptionalInt32ListList(at ipcimpl.Pointer, v [][]*int32) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewPointerList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := writeOptionalInt32List(ipcimpl.Elem(l, i), v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
+// writeOptionalInt32List points at at a new list holding v; a nil v leaves at null.
+func writeOptionalInt32List(at ipcimpl.Pointer, v []*int32) error {
+	return ipcimpl.WriteBoxList(at, NewOptionalInt32_List, v, writeOptionalInt32ListElem)
 }
 
-// readOptionalInt32ListList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readOptionalInt32ListList(from ipcimpl.Pointer, dst *[][]*int32) error {
-	l, n, err := ipcimpl.ListLen[capnp.PointerList, []*int32](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([][]*int32, n)
-	for i := range v {
-		if err := readOptionalInt32List(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+// readOptionalInt32List reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readOptionalInt32List(from ipcimpl.Pointer, dst *[]*int32) error {
+	return ipcimpl.ReadBoxList[OptionalInt32_List](from, dst, readOptionalInt32ListElem)
 }
 
-// writeOptionalUint16Array2List points at at a new list holding v; a nil v leaves at null.
-func writeOptionalUint16Array2List(at ipcimpl.Pointer, v []*[2]uint16) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewOptionalListOfUInt16_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		box := l.At(i)
-		if err := writeOptionalUint16Array2(ipcimpl.Field(box, 0), v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
+// writeOptionalUint16Array2ListElem writes v into box; nil leaves box empty.
+func writeOptionalUint16Array2ListElem(box OptionalListOfUInt16, v *[2]uint16) error {
+	return writeOptionalUint16Array2(ipcimpl.Field(box, 0), v)
 }
 
-// readOptionalUint16Array2List reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readOptionalUint16Array2List(from ipcimpl.Pointer, dst *[]*[2]uint16) error {
-	l, n, err := ipcimpl.ListLen[OptionalListOfUInt16_List, *[2]uint16](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]*[2]uint16, n)
-	for i := range v {
-		box := l.At(i)
-		if err := readOptionalUint16Array2(ipcimpl.Field(box, 0), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+// readOptionalUint16Array2ListElem reads the value of box: nil when it is empty.
+func readOptionalUint16Array2ListElem(box OptionalListOfUInt16) (v *[2]uint16, err error) {
+	err = ipcimpl.ReadOptional(ipcimpl.Field(box, 0), &v, readUint16Array2)
+	return v, err
 }
 
 // writeOptionalRefArray2 points at at a new list holding the 2 elements of v.
@@ -1170,145 +691,57 @@ func readOptionalRefArray2(from ipcimpl.Pointer, dst *[2]*optionals.Ref) error {
 	}
 	for i := range 2 {
 		box := l.At(i)
-		if err := readOptionalRef(ipcimpl.Field(box, 0), &dst[i]); err != nil {
+		if err := ipcimpl.ReadOptionalStruct(ipcimpl.Field(box, 0), &dst[i], ReadRef); err != nil {
 			return ipcimpl.InElem(i, err)
 		}
 	}
 	return nil
 }
 
-// writeStringOptionalFloat64Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeStringOptionalFloat64Map(at ipcimpl.Pointer, v map[string]*float64) error {
-	if v == nil {
-		return nil
+// writeStringOptionalFloat64MapEntry writes key and value into entry.
+func writeStringOptionalFloat64MapEntry(entry TextOptionalFloat64Entry, key string, value *float64) error {
+	if err := entry.SetKey(key); err != nil {
+		return ipcimpl.InField("key", err)
 	}
-	l, err := ipcimpl.NewList(at, NewTextOptionalFloat64Entry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		if err := entry.SetKey(e.Key); err != nil {
-			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
-		}
-		if e.Value != nil {
-			entry.SetValue(*e.Value)
-			entry.SetHasValue(true)
-		}
+	if value != nil {
+		entry.SetValue(*value)
+		entry.SetHasValue(true)
 	}
 	return nil
 }
 
-// readStringOptionalFloat64Map reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readStringOptionalFloat64Map(from ipcimpl.Pointer, dst *map[string]*float64) error {
-	l, err := ipcimpl.List[TextOptionalFloat64Entry_List](from)
-	if err != nil {
-		return err
+// readStringOptionalFloat64MapEntry reads the key and value of entry.
+func readStringOptionalFloat64MapEntry(entry TextOptionalFloat64Entry) (key string, value *float64, err error) {
+	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+		return key, value, ipcimpl.InField("key", err)
 	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipcimpl.MapSize[string, *float64](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[string]*float64, n)
-	for i := range n {
-		entry := l.At(i)
-		var key string
-		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
-		}
-		if _, dup := m[key]; dup {
-			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value *float64
-		value = ipcimpl.Optional(entry.HasValue(), entry.Value())
-		m[key] = value
-	}
-	*dst = m
-	return nil
+	value = ipcimpl.Optional(entry.HasValue(), entry.Value())
+	return key, value, nil
 }
 
-// writeStringOptionalBytes4Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeStringOptionalBytes4Map(at ipcimpl.Pointer, v map[string]*[4]byte) error {
-	if v == nil {
-		return nil
+// writeStringOptionalBytes4MapEntry writes key and value into entry.
+func writeStringOptionalBytes4MapEntry(entry TextOptionalDataEntry, key string, value *[4]byte) error {
+	if err := entry.SetKey(key); err != nil {
+		return ipcimpl.InField("key", err)
 	}
-	l, err := ipcimpl.NewList(at, NewTextOptionalDataEntry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		if err := entry.SetKey(e.Key); err != nil {
-			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
-		}
-		if err := writeOptionalBytes4(ipcimpl.Field(entry, 1), e.Value); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
+	return writeOptionalBytes4(ipcimpl.Field(entry, 1), value)
 }
 
-// readStringOptionalBytes4Map reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readStringOptionalBytes4Map(from ipcimpl.Pointer, dst *map[string]*[4]byte) error {
-	l, err := ipcimpl.List[TextOptionalDataEntry_List](from)
-	if err != nil {
-		return err
+// readStringOptionalBytes4MapEntry reads the key and value of entry.
+func readStringOptionalBytes4MapEntry(entry TextOptionalDataEntry) (key string, value *[4]byte, err error) {
+	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+		return key, value, ipcimpl.InField("key", err)
 	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipcimpl.MapSize[string, *[4]byte](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[string]*[4]byte, n)
-	for i := range n {
-		entry := l.At(i)
-		var key string
-		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
-		}
-		if _, dup := m[key]; dup {
-			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value *[4]byte
-		if err := readOptionalBytes4(ipcimpl.Field(entry, 1), &value); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-		m[key] = value
-	}
-	*dst = m
-	return nil
+	err = ipcimpl.ReadOptional(ipcimpl.Field(entry, 1), &value, readBytes4)
+	return key, value, err
 }
 
 // writeUint16Array2 points at at a new list holding the 2 elements of v.
 func writeUint16Array2(at ipcimpl.Pointer, v [2]uint16) error {
-	l, err := ipcimpl.NewList(at, capnp.NewUInt16List, 2)
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		l.Set(i, v[i])
-	}
-	return nil
+	return ipcimpl.WriteScalarList(at, capnp.NewUInt16List, v[:])
 }
 
 // readUint16Array2 reads the list from points to, which must hold 2 elements, into *dst.
 func readUint16Array2(from ipcimpl.Pointer, dst *[2]uint16) error {
-	l, err := ipcimpl.List[capnp.UInt16List](from)
-	if err != nil {
-		return err
-	}
-	if l.Len() != 2 {
-		return ipcimpl.LengthError(l.Len(), 2)
-	}
-	for i := range 2 {
-		dst[i] = l.At(i)
-	}
-	return nil
+	return ipcimpl.ReadScalarArray[capnp.UInt16List](from, dst[:])
 }

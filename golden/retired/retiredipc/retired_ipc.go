@@ -234,16 +234,16 @@ func readStore_put_Params(p Store_put_Params, item *retired.Item) error {
 
 // WriteItem writes v into s.
 func WriteItem(s Item, v *retired.Item) error {
-	if err := s.SetKey(v.Key); err != nil {
-		return ipcimpl.InField("Key", err)
-	}
-	return ipcimpl.InField("Value", s.SetValue(v.Value))
+	var fields ipcimpl.Fields
+	fields.Check("Key", s.SetKey(v.Key))
+	fields.Check("Value", s.SetValue(v.Value))
+	return fields.Err()
 }
 
 // ReadItem reads s into v.
 func ReadItem(s Item, v *retired.Item) error {
-	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Key); err != nil {
-		return ipcimpl.InField("Key", err)
-	}
-	return ipcimpl.InField("Value", ipcimpl.ReadData(ipcimpl.Field(s, 1), &v.Value))
+	var fields ipcimpl.Fields
+	fields.Check("Key", ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Key))
+	fields.Check("Value", ipcimpl.ReadData(ipcimpl.Field(s, 1), &v.Value))
+	return fields.Err()
 }

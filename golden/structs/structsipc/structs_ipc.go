@@ -345,34 +345,26 @@ func readStructs_echoTagged_Results(p Structs_echoTagged_Results, result *struct
 
 // writeStructs_move_Params writes the arguments of a call to structs.Structs.Move into p.
 func writeStructs_move_Params(p Structs_move_Params, p1 otherpkg.Point, d otherpkg.Point) error {
-	pWire, err := p.NewP()
-	if err != nil {
-		return ipcimpl.InField("p", err)
+	var fields ipcimpl.Fields
+	if pWire, err := p.NewP(); fields.Check("p", err) {
+		fields.Check("p", WriteOtherpkgPoint(pWire, &p1))
 	}
-	if err := WriteOtherpkgPoint(pWire, &p1); err != nil {
-		return ipcimpl.InField("p", err)
+	if dWire, err := p.NewD(); fields.Check("d", err) {
+		fields.Check("d", WriteOtherpkgPoint(dWire, &d))
 	}
-	dWire, err := p.NewD()
-	if err != nil {
-		return ipcimpl.InField("d", err)
-	}
-	return ipcimpl.InField("d", WriteOtherpkgPoint(dWire, &d))
+	return fields.Err()
 }
 
 // readStructs_move_Params reads the arguments of a call to structs.Structs.Move from p.
 func readStructs_move_Params(p Structs_move_Params, p1 *otherpkg.Point, d *otherpkg.Point) error {
-	pWire, err := p.P()
-	if err != nil {
-		return ipcimpl.InField("p", err)
+	var fields ipcimpl.Fields
+	if pWire, err := p.P(); fields.Check("p", err) {
+		fields.Check("p", ReadOtherpkgPoint(pWire, p1))
 	}
-	if err := ReadOtherpkgPoint(pWire, p1); err != nil {
-		return ipcimpl.InField("p", err)
+	if dWire, err := p.D(); fields.Check("d", err) {
+		fields.Check("d", ReadOtherpkgPoint(dWire, d))
 	}
-	dWire, err := p.D()
-	if err != nil {
-		return ipcimpl.InField("d", err)
-	}
-	return ipcimpl.InField("d", ReadOtherpkgPoint(dWire, d))
+	return fields.Err()
 }
 
 // writeStructs_move_Results writes the results of structs.Structs.Move into p.
@@ -395,34 +387,26 @@ func readStructs_move_Results(p Structs_move_Results, result *otherpkg.Point) er
 
 // WriteBox writes v into s.
 func WriteBox(s Box, v *structs.Box) error {
-	minWire, err := s.NewMin()
-	if err != nil {
-		return ipcimpl.InField("Min", err)
+	var fields ipcimpl.Fields
+	if minWire, err := s.NewMin(); fields.Check("Min", err) {
+		fields.Check("Min", WriteStructsPoint(minWire, &v.Min))
 	}
-	if err := WriteStructsPoint(minWire, &v.Min); err != nil {
-		return ipcimpl.InField("Min", err)
+	if maxWire, err := s.NewMax(); fields.Check("Max", err) {
+		fields.Check("Max", WriteStructsPoint(maxWire, &v.Max))
 	}
-	maxWire, err := s.NewMax()
-	if err != nil {
-		return ipcimpl.InField("Max", err)
-	}
-	return ipcimpl.InField("Max", WriteStructsPoint(maxWire, &v.Max))
+	return fields.Err()
 }
 
 // ReadBox reads s into v.
 func ReadBox(s Box, v *structs.Box) error {
-	minWire, err := s.Min()
-	if err != nil {
-		return ipcimpl.InField("Min", err)
+	var fields ipcimpl.Fields
+	if minWire, err := s.Min(); fields.Check("Min", err) {
+		fields.Check("Min", ReadStructsPoint(minWire, &v.Min))
 	}
-	if err := ReadStructsPoint(minWire, &v.Min); err != nil {
-		return ipcimpl.InField("Min", err)
+	if maxWire, err := s.Max(); fields.Check("Max", err) {
+		fields.Check("Max", ReadStructsPoint(maxWire, &v.Max))
 	}
-	maxWire, err := s.Max()
-	if err != nil {
-		return ipcimpl.InField("Max", err)
-	}
-	return ipcimpl.InField("Max", ReadStructsPoint(maxWire, &v.Max))
+	return fields.Err()
 }
 
 // WriteOtherpkgPoint writes v into s.
@@ -441,60 +425,36 @@ func ReadOtherpkgPoint(s OtherpkgPoint, v *otherpkg.Point) error {
 
 // WriteShape writes v into s.
 func WriteShape(s Shape, v *structs.Shape) error {
-	if err := s.SetName(v.Name); err != nil {
-		return ipcimpl.InField("Name", err)
+	var fields ipcimpl.Fields
+	fields.Check("Name", s.SetName(v.Name))
+	if cornerWire, err := s.NewCorner(); fields.Check("Corner", err) {
+		fields.Check("Corner", WriteStructsPoint(cornerWire, &v.Corner))
 	}
-	cornerWire, err := s.NewCorner()
-	if err != nil {
-		return ipcimpl.InField("Corner", err)
+	if whereWire, err := s.NewWhere(); fields.Check("Where", err) {
+		fields.Check("Where", WriteOtherpkgPoint(whereWire, &v.Where))
 	}
-	if err := WriteStructsPoint(cornerWire, &v.Corner); err != nil {
-		return ipcimpl.InField("Corner", err)
+	fields.Check("Tags", ipcimpl.WriteStructList(ipcimpl.Field(s, 3), NewTag_List, v.Tags, WriteTag))
+	if boxWire, err := s.NewBox(); fields.Check("Box", err) {
+		fields.Check("Box", WriteBox(boxWire, &v.Box))
 	}
-	whereWire, err := s.NewWhere()
-	if err != nil {
-		return ipcimpl.InField("Where", err)
-	}
-	if err := WriteOtherpkgPoint(whereWire, &v.Where); err != nil {
-		return ipcimpl.InField("Where", err)
-	}
-	if err := writeTagList(ipcimpl.Field(s, 3), v.Tags); err != nil {
-		return ipcimpl.InField("Tags", err)
-	}
-	boxWire, err := s.NewBox()
-	if err != nil {
-		return ipcimpl.InField("Box", err)
-	}
-	return ipcimpl.InField("Box", WriteBox(boxWire, &v.Box))
+	return fields.Err()
 }
 
 // ReadShape reads s into v.
 func ReadShape(s Shape, v *structs.Shape) error {
-	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Name); err != nil {
-		return ipcimpl.InField("Name", err)
+	var fields ipcimpl.Fields
+	fields.Check("Name", ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Name))
+	if cornerWire, err := s.Corner(); fields.Check("Corner", err) {
+		fields.Check("Corner", ReadStructsPoint(cornerWire, &v.Corner))
 	}
-	cornerWire, err := s.Corner()
-	if err != nil {
-		return ipcimpl.InField("Corner", err)
+	if whereWire, err := s.Where(); fields.Check("Where", err) {
+		fields.Check("Where", ReadOtherpkgPoint(whereWire, &v.Where))
 	}
-	if err := ReadStructsPoint(cornerWire, &v.Corner); err != nil {
-		return ipcimpl.InField("Corner", err)
+	fields.Check("Tags", ipcimpl.ReadStructList[Tag_List](ipcimpl.Field(s, 3), &v.Tags, ReadTag))
+	if boxWire, err := s.Box(); fields.Check("Box", err) {
+		fields.Check("Box", ReadBox(boxWire, &v.Box))
 	}
-	whereWire, err := s.Where()
-	if err != nil {
-		return ipcimpl.InField("Where", err)
-	}
-	if err := ReadOtherpkgPoint(whereWire, &v.Where); err != nil {
-		return ipcimpl.InField("Where", err)
-	}
-	if err := readTagList(ipcimpl.Field(s, 3), &v.Tags); err != nil {
-		return ipcimpl.InField("Tags", err)
-	}
-	boxWire, err := s.Box()
-	if err != nil {
-		return ipcimpl.InField("Box", err)
-	}
-	return ipcimpl.InField("Box", ReadBox(boxWire, &v.Box))
+	return fields.Err()
 }
 
 // WriteStructsPoint writes v into s.
@@ -513,48 +473,46 @@ func ReadStructsPoint(s StructsPoint, v *structs.Point) error {
 
 // WriteTag writes v into s.
 func WriteTag(s Tag, v *otherpkg.Tag) error {
-	if err := s.SetKey(v.Key); err != nil {
-		return ipcimpl.InField("Key", err)
-	}
-	return ipcimpl.InField("Value", s.SetValue(v.Value))
+	var fields ipcimpl.Fields
+	fields.Check("Key", s.SetKey(v.Key))
+	fields.Check("Value", s.SetValue(v.Value))
+	return fields.Err()
 }
 
 // ReadTag reads s into v.
 func ReadTag(s Tag, v *otherpkg.Tag) error {
-	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Key); err != nil {
-		return ipcimpl.InField("Key", err)
-	}
-	return ipcimpl.InField("Value", ipcimpl.ReadText(ipcimpl.Field(s, 1), &v.Value))
+	var fields ipcimpl.Fields
+	fields.Check("Key", ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Key))
+	fields.Check("Value", ipcimpl.ReadText(ipcimpl.Field(s, 1), &v.Value))
+	return fields.Err()
 }
 
 // WriteTagged writes v into s.
 func WriteTagged(s Tagged, v *structs.Tagged) error {
-	if err := s.SetKept(v.Kept); err != nil {
-		return ipcimpl.InField("Kept", err)
-	}
+	var fields ipcimpl.Fields
+	fields.Check("Kept", s.SetKept(v.Kept))
 	s.SetNewName(v.Renamed)
-	return ipcimpl.InField("Other", s.SetOther(v.Other))
+	fields.Check("Other", s.SetOther(v.Other))
+	return fields.Err()
 }
 
 // ReadTagged reads s into v.
 func ReadTagged(s Tagged, v *structs.Tagged) error {
-	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Kept); err != nil {
-		return ipcimpl.InField("Kept", err)
-	}
+	var fields ipcimpl.Fields
+	fields.Check("Kept", ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Kept))
 	v.Renamed = s.NewName()
-	return ipcimpl.InField("Other", ipcimpl.ReadText(ipcimpl.Field(s, 1), &v.Other))
+	fields.Check("Other", ipcimpl.ReadText(ipcimpl.Field(s, 1), &v.Other))
+	return fields.Err()
 }
 
 // WriteTree writes v into s.
 func WriteTree(s Tree, v *structs.Tree) error {
+	var fields ipcimpl.Fields
 	s.SetValue(v.Value)
-	if err := writeOptionalTree(ipcimpl.Field(s, 0), v.Left); err != nil {
-		return ipcimpl.InField("Left", err)
-	}
-	if err := writeOptionalTree(ipcimpl.Field(s, 1), v.Right); err != nil {
-		return ipcimpl.InField("Right", err)
-	}
-	return ipcimpl.InField("Children", writeTreeList(ipcimpl.Field(s, 2), v.Children))
+	fields.Check("Left", writeOptionalTree(ipcimpl.Field(s, 0), v.Left))
+	fields.Check("Right", writeOptionalTree(ipcimpl.Field(s, 1), v.Right))
+	fields.Check("Children", ipcimpl.WriteStructList(ipcimpl.Field(s, 2), NewTree_List, v.Children, WriteTree))
+	return fields.Err()
 }
 
 // ReadTree reads s into v. v's type is recursive: a value nested deeper than
@@ -568,47 +526,12 @@ func readTreeNested(s Tree, v *structs.Tree, depth int) error {
 	if depth == 0 {
 		return ipc.ErrTooDeep
 	}
+	var fields ipcimpl.Fields
 	v.Value = s.Value()
-	if err := readOptionalTree(ipcimpl.Field(s, 0), &v.Left, depth-1); err != nil {
-		return ipcimpl.InField("Left", err)
-	}
-	if err := readOptionalTree(ipcimpl.Field(s, 1), &v.Right, depth-1); err != nil {
-		return ipcimpl.InField("Right", err)
-	}
-	return ipcimpl.InField("Children", readTreeList(ipcimpl.Field(s, 2), &v.Children, depth-1))
-}
-
-// writeTagList points at at a new list holding v; a nil v leaves at null.
-func writeTagList(at ipcimpl.Pointer, v []otherpkg.Tag) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewTag_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := WriteTag(l.At(i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
-}
-
-// readTagList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readTagList(from ipcimpl.Pointer, dst *[]otherpkg.Tag) error {
-	l, n, err := ipcimpl.ListLen[Tag_List, otherpkg.Tag](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]otherpkg.Tag, n)
-	for i := range v {
-		if err := ReadTag(l.At(i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	fields.Check("Left", readOptionalTree(ipcimpl.Field(s, 0), &v.Left, depth-1))
+	fields.Check("Right", readOptionalTree(ipcimpl.Field(s, 1), &v.Right, depth-1))
+	fields.Check("Children", readTreeList(ipcimpl.Field(s, 2), &v.Children, depth-1))
+	return fields.Err()
 }
 
 // writeOptionalTree writes *v at at; a nil v leaves at null.
@@ -642,19 +565,7 @@ func readOptionalTree(from ipcimpl.Pointer, dst **structs.Tree, depth int) error
 
 // writeTreeList points at at a new list holding v; a nil v leaves at null.
 func writeTreeList(at ipcimpl.Pointer, v []structs.Tree) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewTree_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := WriteTree(l.At(i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteStructList(at, NewTree_List, v, WriteTree)
 }
 
 // readTreeList reads the list from points to into *dst; a null pointer leaves *dst as it was. The value may nest depth levels deep.

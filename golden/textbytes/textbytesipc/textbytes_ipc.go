@@ -249,90 +249,74 @@ func ImportTexts(c *ipc.Capability) textbytes.Texts {
 
 // writeTexts_echo_Params writes the arguments of a call to textbytes.Texts.Echo into p.
 func writeTexts_echo_Params(p Texts_echo_Params, s string, b []byte, h [32]byte) error {
-	if err := p.SetS(s); err != nil {
-		return ipcimpl.InField("s", err)
-	}
-	if err := p.SetB(b); err != nil {
-		return ipcimpl.InField("b", err)
-	}
-	return ipcimpl.InField("h", writeBytes32(ipcimpl.Field(p, 2), h))
+	var fields ipcimpl.Fields
+	fields.Check("s", p.SetS(s))
+	fields.Check("b", p.SetB(b))
+	fields.Check("h", writeBytes32(ipcimpl.Field(p, 2), h))
+	return fields.Err()
 }
 
 // readTexts_echo_Params reads the arguments of a call to textbytes.Texts.Echo from p.
 func readTexts_echo_Params(p Texts_echo_Params, s *string, b *[]byte, h *[32]byte) error {
-	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), s); err != nil {
-		return ipcimpl.InField("s", err)
-	}
-	if err := ipcimpl.ReadData(ipcimpl.Field(p, 1), b); err != nil {
-		return ipcimpl.InField("b", err)
-	}
-	return ipcimpl.InField("h", readBytes32(ipcimpl.Field(p, 2), h))
+	var fields ipcimpl.Fields
+	fields.Check("s", ipcimpl.ReadText(ipcimpl.Field(p, 0), s))
+	fields.Check("b", ipcimpl.ReadData(ipcimpl.Field(p, 1), b))
+	fields.Check("h", readBytes32(ipcimpl.Field(p, 2), h))
+	return fields.Err()
 }
 
 // writeTexts_echo_Results writes the results of textbytes.Texts.Echo into p.
 func writeTexts_echo_Results(p Texts_echo_Results, result string, result1 []byte, result2 [32]byte) error {
-	if err := p.SetResult(result); err != nil {
-		return ipcimpl.InField("result", err)
-	}
-	if err := p.SetResult1(result1); err != nil {
-		return ipcimpl.InField("result1", err)
-	}
-	return ipcimpl.InField("result2", writeBytes32(ipcimpl.Field(p, 2), result2))
+	var fields ipcimpl.Fields
+	fields.Check("result", p.SetResult(result))
+	fields.Check("result1", p.SetResult1(result1))
+	fields.Check("result2", writeBytes32(ipcimpl.Field(p, 2), result2))
+	return fields.Err()
 }
 
 // readTexts_echo_Results reads the results of textbytes.Texts.Echo from p.
 func readTexts_echo_Results(p Texts_echo_Results, result *string, result1 *[]byte, result2 *[32]byte) error {
-	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), result); err != nil {
-		return ipcimpl.InField("result", err)
-	}
-	if err := ipcimpl.ReadData(ipcimpl.Field(p, 1), result1); err != nil {
-		return ipcimpl.InField("result1", err)
-	}
-	return ipcimpl.InField("result2", readBytes32(ipcimpl.Field(p, 2), result2))
+	var fields ipcimpl.Fields
+	fields.Check("result", ipcimpl.ReadText(ipcimpl.Field(p, 0), result))
+	fields.Check("result1", ipcimpl.ReadData(ipcimpl.Field(p, 1), result1))
+	fields.Check("result2", readBytes32(ipcimpl.Field(p, 2), result2))
+	return fields.Err()
 }
 
 // writeTexts_echoNamed_Params writes the arguments of a call to textbytes.Texts.EchoNamed into p.
 func writeTexts_echoNamed_Params(p Texts_echoNamed_Params, n textbytes.Name, b textbytes.Blob, h textbytes.Hash) error {
-	if err := p.SetN(string(n)); err != nil {
-		return ipcimpl.InField("n", err)
-	}
-	if err := p.SetB([]byte(b)); err != nil {
-		return ipcimpl.InField("b", err)
-	}
-	return ipcimpl.InField("h", writeHash(ipcimpl.Field(p, 2), h))
+	var fields ipcimpl.Fields
+	fields.Check("n", p.SetN(string(n)))
+	fields.Check("b", p.SetB([]byte(b)))
+	fields.Check("h", writeHash(ipcimpl.Field(p, 2), h))
+	return fields.Err()
 }
 
 // readTexts_echoNamed_Params reads the arguments of a call to textbytes.Texts.EchoNamed from p.
 func readTexts_echoNamed_Params(p Texts_echoNamed_Params, n *textbytes.Name, b *textbytes.Blob, h *textbytes.Hash) error {
-	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), n); err != nil {
-		return ipcimpl.InField("n", err)
-	}
-	if err := ipcimpl.ReadData(ipcimpl.Field(p, 1), b); err != nil {
-		return ipcimpl.InField("b", err)
-	}
-	return ipcimpl.InField("h", readHash(ipcimpl.Field(p, 2), h))
+	var fields ipcimpl.Fields
+	fields.Check("n", ipcimpl.ReadText(ipcimpl.Field(p, 0), n))
+	fields.Check("b", ipcimpl.ReadData(ipcimpl.Field(p, 1), b))
+	fields.Check("h", readHash(ipcimpl.Field(p, 2), h))
+	return fields.Err()
 }
 
 // writeTexts_echoNamed_Results writes the results of textbytes.Texts.EchoNamed into p.
 func writeTexts_echoNamed_Results(p Texts_echoNamed_Results, result textbytes.Name, result1 textbytes.Blob, result2 textbytes.Hash) error {
-	if err := p.SetResult(string(result)); err != nil {
-		return ipcimpl.InField("result", err)
-	}
-	if err := p.SetResult1([]byte(result1)); err != nil {
-		return ipcimpl.InField("result1", err)
-	}
-	return ipcimpl.InField("result2", writeHash(ipcimpl.Field(p, 2), result2))
+	var fields ipcimpl.Fields
+	fields.Check("result", p.SetResult(string(result)))
+	fields.Check("result1", p.SetResult1([]byte(result1)))
+	fields.Check("result2", writeHash(ipcimpl.Field(p, 2), result2))
+	return fields.Err()
 }
 
 // readTexts_echoNamed_Results reads the results of textbytes.Texts.EchoNamed from p.
 func readTexts_echoNamed_Results(p Texts_echoNamed_Results, result *textbytes.Name, result1 *textbytes.Blob, result2 *textbytes.Hash) error {
-	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), result); err != nil {
-		return ipcimpl.InField("result", err)
-	}
-	if err := ipcimpl.ReadData(ipcimpl.Field(p, 1), result1); err != nil {
-		return ipcimpl.InField("result1", err)
-	}
-	return ipcimpl.InField("result2", readHash(ipcimpl.Field(p, 2), result2))
+	var fields ipcimpl.Fields
+	fields.Check("result", ipcimpl.ReadText(ipcimpl.Field(p, 0), result))
+	fields.Check("result1", ipcimpl.ReadData(ipcimpl.Field(p, 1), result1))
+	fields.Check("result2", readHash(ipcimpl.Field(p, 2), result2))
+	return fields.Err()
 }
 
 // writeTexts_echoRecord_Params writes the arguments of a call to textbytes.Texts.EchoRecord into p.
@@ -373,72 +357,38 @@ func readTexts_echoRecord_Results(p Texts_echoRecord_Results, result *textbytes.
 
 // WriteRecord writes v into s.
 func WriteRecord(s Record, v *textbytes.Record) error {
-	if err := s.SetText(v.Text); err != nil {
-		return ipcimpl.InField("Text", err)
-	}
-	if err := s.SetData(v.Data); err != nil {
-		return ipcimpl.InField("Data", err)
-	}
-	if err := writeHash(ipcimpl.Field(s, 2), v.Hash); err != nil {
-		return ipcimpl.InField("Hash", err)
-	}
-	if err := writeBytes4(ipcimpl.Field(s, 3), v.Short); err != nil {
-		return ipcimpl.InField("Short", err)
-	}
-	if err := s.SetName(string(v.Name)); err != nil {
-		return ipcimpl.InField("Name", err)
-	}
-	if err := s.SetBlob([]byte(v.Blob)); err != nil {
-		return ipcimpl.InField("Blob", err)
-	}
-	if err := writeNameList(ipcimpl.Field(s, 6), v.Names); err != nil {
-		return ipcimpl.InField("Names", err)
-	}
-	if err := writeBlobList(ipcimpl.Field(s, 7), v.Blobs); err != nil {
-		return ipcimpl.InField("Blobs", err)
-	}
-	if err := writeHashList(ipcimpl.Field(s, 8), v.Hashes); err != nil {
-		return ipcimpl.InField("Hashes", err)
-	}
-	if err := writeNameBlobMap(ipcimpl.Field(s, 9), v.ByName); err != nil {
-		return ipcimpl.InField("ByName", err)
-	}
-	return ipcimpl.InField("ByHash", writeHashNameMap(ipcimpl.Field(s, 10), v.ByHash))
+	var fields ipcimpl.Fields
+	fields.Check("Text", s.SetText(v.Text))
+	fields.Check("Data", s.SetData(v.Data))
+	fields.Check("Hash", writeHash(ipcimpl.Field(s, 2), v.Hash))
+	fields.Check("Short", writeBytes4(ipcimpl.Field(s, 3), v.Short))
+	fields.Check("Name", s.SetName(string(v.Name)))
+	fields.Check("Blob", s.SetBlob([]byte(v.Blob)))
+	fields.Check("Names", ipcimpl.WriteTextList(ipcimpl.Field(s, 6), v.Names))
+	fields.Check("Blobs", ipcimpl.WriteDataList(ipcimpl.Field(s, 7), v.Blobs))
+	fields.Check("Hashes", ipcimpl.WritePointerList(ipcimpl.Field(s, 8), capnp.NewDataList, v.Hashes, writeHash))
+	fields.Check("ByName", ipcimpl.WriteMap(ipcimpl.Field(s, 9), NewTextDataEntry_List, v.ByName, cmp.Compare, writeNameBlobMapEntry))
+	fields.Check("ByHash", ipcimpl.WriteMap(ipcimpl.Field(s, 10), NewDataTextEntry_List, v.ByHash, func(a, b textbytes.Hash) int {
+		return bytes.Compare(a[:], b[:])
+	}, writeHashNameMapEntry))
+	return fields.Err()
 }
 
 // ReadRecord reads s into v.
 func ReadRecord(s Record, v *textbytes.Record) error {
-	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Text); err != nil {
-		return ipcimpl.InField("Text", err)
-	}
-	if err := ipcimpl.ReadData(ipcimpl.Field(s, 1), &v.Data); err != nil {
-		return ipcimpl.InField("Data", err)
-	}
-	if err := readHash(ipcimpl.Field(s, 2), &v.Hash); err != nil {
-		return ipcimpl.InField("Hash", err)
-	}
-	if err := readBytes4(ipcimpl.Field(s, 3), &v.Short); err != nil {
-		return ipcimpl.InField("Short", err)
-	}
-	if err := ipcimpl.ReadText(ipcimpl.Field(s, 4), &v.Name); err != nil {
-		return ipcimpl.InField("Name", err)
-	}
-	if err := ipcimpl.ReadData(ipcimpl.Field(s, 5), &v.Blob); err != nil {
-		return ipcimpl.InField("Blob", err)
-	}
-	if err := readNameList(ipcimpl.Field(s, 6), &v.Names); err != nil {
-		return ipcimpl.InField("Names", err)
-	}
-	if err := readBlobList(ipcimpl.Field(s, 7), &v.Blobs); err != nil {
-		return ipcimpl.InField("Blobs", err)
-	}
-	if err := readHashList(ipcimpl.Field(s, 8), &v.Hashes); err != nil {
-		return ipcimpl.InField("Hashes", err)
-	}
-	if err := readNameBlobMap(ipcimpl.Field(s, 9), &v.ByName); err != nil {
-		return ipcimpl.InField("ByName", err)
-	}
-	return ipcimpl.InField("ByHash", readHashNameMap(ipcimpl.Field(s, 10), &v.ByHash))
+	var fields ipcimpl.Fields
+	fields.Check("Text", ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Text))
+	fields.Check("Data", ipcimpl.ReadData(ipcimpl.Field(s, 1), &v.Data))
+	fields.Check("Hash", readHash(ipcimpl.Field(s, 2), &v.Hash))
+	fields.Check("Short", readBytes4(ipcimpl.Field(s, 3), &v.Short))
+	fields.Check("Name", ipcimpl.ReadText(ipcimpl.Field(s, 4), &v.Name))
+	fields.Check("Blob", ipcimpl.ReadData(ipcimpl.Field(s, 5), &v.Blob))
+	fields.Check("Names", ipcimpl.ReadTextList(ipcimpl.Field(s, 6), &v.Names))
+	fields.Check("Blobs", ipcimpl.ReadDataList(ipcimpl.Field(s, 7), &v.Blobs))
+	fields.Check("Hashes", ipcimpl.ReadPointerList[capnp.DataList](ipcimpl.Field(s, 8), &v.Hashes, readHash))
+	fields.Check("ByName", ipcimpl.ReadMap[TextDataEntry_List](ipcimpl.Field(s, 9), &v.ByName, readNameBlobMapEntry))
+	fields.Check("ByHash", ipcimpl.ReadMap[DataTextEntry_List](ipcimpl.Field(s, 10), &v.ByHash, readHashNameMapEntry))
+	return fields.Err()
 }
 
 // writeBytes32 points at at a new Data holding v.
@@ -448,16 +398,7 @@ func writeBytes32(at ipcimpl.Pointer, v [32]byte) error {
 
 // readBytes32 reads the Data from points to, which must hold 32 bytes, into *dst.
 func readBytes32(from ipcimpl.Pointer, dst *[32]byte) error {
-	p, err := from.Get()
-	if err != nil {
-		return err
-	}
-	data := p.Data()
-	if len(data) != 32 {
-		return ipcimpl.LengthError(len(data), 32)
-	}
-	copy(dst[:], data)
-	return nil
+	return ipcimpl.ReadByteArray(from, dst[:])
 }
 
 // writeHash points at at a new Data holding v.
@@ -467,16 +408,7 @@ func writeHash(at ipcimpl.Pointer, v textbytes.Hash) error {
 
 // readHash reads the Data from points to, which must hold 32 bytes, into *dst.
 func readHash(from ipcimpl.Pointer, dst *textbytes.Hash) error {
-	p, err := from.Get()
-	if err != nil {
-		return err
-	}
-	data := p.Data()
-	if len(data) != 32 {
-		return ipcimpl.LengthError(len(data), 32)
-	}
-	copy(dst[:], data)
-	return nil
+	return ipcimpl.ReadByteArray(from, dst[:])
 }
 
 // writeBytes4 points at at a new Data holding v.
@@ -486,225 +418,39 @@ func writeBytes4(at ipcimpl.Pointer, v [4]byte) error {
 
 // readBytes4 reads the Data from points to, which must hold 4 bytes, into *dst.
 func readBytes4(from ipcimpl.Pointer, dst *[4]byte) error {
-	p, err := from.Get()
-	if err != nil {
-		return err
-	}
-	data := p.Data()
-	if len(data) != 4 {
-		return ipcimpl.LengthError(len(data), 4)
-	}
-	copy(dst[:], data)
-	return nil
+	return ipcimpl.ReadByteArray(from, dst[:])
 }
 
-// writeNameList points at at a new list holding v; a nil v leaves at null.
-func writeNameList(at ipcimpl.Pointer, v []textbytes.Name) error {
-	if v == nil {
-		return nil
+// writeNameBlobMapEntry writes key and value into entry.
+func writeNameBlobMapEntry(entry TextDataEntry, key textbytes.Name, value textbytes.Blob) error {
+	if err := entry.SetKey(string(key)); err != nil {
+		return ipcimpl.InField("key", err)
 	}
-	l, err := ipcimpl.NewList(at, capnp.NewTextList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := l.Set(i, string(v[i])); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
+	return entry.SetValue([]byte(value))
 }
 
-// readNameList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readNameList(from ipcimpl.Pointer, dst *[]textbytes.Name) error {
-	l, n, err := ipcimpl.ListLen[capnp.TextList, textbytes.Name](from)
-	if err != nil || n < 0 {
-		return err
+// readNameBlobMapEntry reads the key and value of entry.
+func readNameBlobMapEntry(entry TextDataEntry) (key textbytes.Name, value textbytes.Blob, err error) {
+	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+		return key, value, ipcimpl.InField("key", err)
 	}
-	v := make([]textbytes.Name, n)
-	for i := range v {
-		if err := ipcimpl.ReadText(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	err = ipcimpl.ReadData(ipcimpl.Field(entry, 1), &value)
+	return key, value, err
 }
 
-// writeBlobList points at at a new list holding v; a nil v leaves at null.
-func writeBlobList(at ipcimpl.Pointer, v []textbytes.Blob) error {
-	if v == nil {
-		return nil
+// writeHashNameMapEntry writes key and value into entry.
+func writeHashNameMapEntry(entry DataTextEntry, key textbytes.Hash, value textbytes.Name) error {
+	if err := writeHash(ipcimpl.Field(entry, 0), key); err != nil {
+		return ipcimpl.InField("key", err)
 	}
-	l, err := ipcimpl.NewList(at, capnp.NewDataList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := ipcimpl.SetDataAt(l, i, []byte(v[i])); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
+	return entry.SetValue(string(value))
 }
 
-// readBlobList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readBlobList(from ipcimpl.Pointer, dst *[]textbytes.Blob) error {
-	l, n, err := ipcimpl.ListLen[capnp.DataList, textbytes.Blob](from)
-	if err != nil || n < 0 {
-		return err
+// readHashNameMapEntry reads the key and value of entry.
+func readHashNameMapEntry(entry DataTextEntry) (key textbytes.Hash, value textbytes.Name, err error) {
+	if err := readHash(ipcimpl.Field(entry, 0), &key); err != nil {
+		return key, value, ipcimpl.InField("key", err)
 	}
-	v := make([]textbytes.Blob, n)
-	for i := range v {
-		if err := ipcimpl.ReadData(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
-}
-
-// writeHashList points at at a new list holding v; a nil v leaves at null.
-func writeHashList(at ipcimpl.Pointer, v []textbytes.Hash) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewDataList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := writeHash(ipcimpl.Elem(l, i), v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
-}
-
-// readHashList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readHashList(from ipcimpl.Pointer, dst *[]textbytes.Hash) error {
-	l, n, err := ipcimpl.ListLen[capnp.DataList, textbytes.Hash](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]textbytes.Hash, n)
-	for i := range v {
-		if err := readHash(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
-}
-
-// writeNameBlobMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeNameBlobMap(at ipcimpl.Pointer, v map[textbytes.Name]textbytes.Blob) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewTextDataEntry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		if err := entry.SetKey(string(e.Key)); err != nil {
-			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
-		}
-		if err := entry.SetValue([]byte(e.Value)); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
-}
-
-// readNameBlobMap reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readNameBlobMap(from ipcimpl.Pointer, dst *map[textbytes.Name]textbytes.Blob) error {
-	l, err := ipcimpl.List[TextDataEntry_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipcimpl.MapSize[textbytes.Name, textbytes.Blob](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[textbytes.Name]textbytes.Blob, n)
-	for i := range n {
-		entry := l.At(i)
-		var key textbytes.Name
-		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
-		}
-		if _, dup := m[key]; dup {
-			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value textbytes.Blob
-		if err := ipcimpl.ReadData(ipcimpl.Field(entry, 1), &value); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-		m[key] = value
-	}
-	*dst = m
-	return nil
-}
-
-// writeHashNameMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeHashNameMap(at ipcimpl.Pointer, v map[textbytes.Hash]textbytes.Name) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewDataTextEntry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipcimpl.SortedEntries(v, func(a, b textbytes.Hash) int {
-		return bytes.Compare(a[:], b[:])
-	}) {
-		entry := l.At(i)
-		if err := writeHash(ipcimpl.Field(entry, 0), e.Key); err != nil {
-			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
-		}
-		if err := entry.SetValue(string(e.Value)); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
-}
-
-// readHashNameMap reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readHashNameMap(from ipcimpl.Pointer, dst *map[textbytes.Hash]textbytes.Name) error {
-	l, err := ipcimpl.List[DataTextEntry_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipcimpl.MapSize[textbytes.Hash, textbytes.Name](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[textbytes.Hash]textbytes.Name, n)
-	for i := range n {
-		entry := l.At(i)
-		var key textbytes.Hash
-		if err := readHash(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
-		}
-		if _, dup := m[key]; dup {
-			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value textbytes.Name
-		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 1), &value); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-		m[key] = value
-	}
-	*dst = m
-	return nil
+	err = ipcimpl.ReadText(ipcimpl.Field(entry, 1), &value)
+	return key, value, err
 }

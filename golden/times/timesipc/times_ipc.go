@@ -99,7 +99,7 @@ func (c *TimesClient) Maybe(ctx context.Context, t *time.Time) (result *time.Tim
 	err = ipcimpl.Call(ctx, c.c, &methodTimesMaybe, func(p capnp.Struct) error {
 		return ipcimpl.InField("t", writeOptionalTime(ipcimpl.Field(p, 0), t))
 	}, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", readOptionalTime(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadOptionalStruct(ipcimpl.Field(r, 0), &result, readTime))
 	})
 	return ipcimpl.ZeroOnError(result, err)
 }
@@ -159,7 +159,7 @@ func (s timesServer) serveEvents(ctx context.Context, call *capnprpc.Call) (err 
 func (s timesServer) serveMaybe(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodTimesMaybe, &err)
 	var t *time.Time
-	if err := readOptionalTime(ipcimpl.Field(call.Params(), 0), &t); err != nil {
+	if err := ipcimpl.ReadOptionalStruct(ipcimpl.Field(call.Params(), 0), &t, readTime); err != nil {
 		return ipcimpl.ParamsError(&methodTimesMaybe, ipcimpl.InField("t", err))
 	}
 	result, err := s.impl.Maybe(ctx, t)
@@ -382,132 +382,100 @@ func readTimes_echo_Results(p Times_echo_Results, result *time.Time) error {
 
 // writeTimes_events_Params writes the arguments of a call to times.Times.Events into p.
 func writeTimes_events_Params(p Times_events_Params, events []times.Event, at map[string]time.Time, all []time.Time) error {
-	if err := writeEventList(ipcimpl.Field(p, 0), events); err != nil {
-		return ipcimpl.InField("events", err)
-	}
-	if err := writeStringTimeMap(ipcimpl.Field(p, 1), at); err != nil {
-		return ipcimpl.InField("at", err)
-	}
-	return ipcimpl.InField("all", writeTimeList(ipcimpl.Field(p, 2), all))
+	var fields ipcimpl.Fields
+	fields.Check("events", ipcimpl.WriteStructList(ipcimpl.Field(p, 0), NewEvent_List, events, WriteEvent))
+	fields.Check("at", ipcimpl.WriteMap(ipcimpl.Field(p, 1), NewTextWallTimeEntry_List, at, cmp.Compare, writeStringTimeMapEntry))
+	fields.Check("all", ipcimpl.WriteStructList(ipcimpl.Field(p, 2), NewWallTime_List, all, writeTime))
+	return fields.Err()
 }
 
 // readTimes_events_Params reads the arguments of a call to times.Times.Events from p.
 func readTimes_events_Params(p Times_events_Params, events *[]times.Event, at *map[string]time.Time, all *[]time.Time) error {
-	if err := readEventList(ipcimpl.Field(p, 0), events); err != nil {
-		return ipcimpl.InField("events", err)
-	}
-	if err := readStringTimeMap(ipcimpl.Field(p, 1), at); err != nil {
-		return ipcimpl.InField("at", err)
-	}
-	return ipcimpl.InField("all", readTimeList(ipcimpl.Field(p, 2), all))
+	var fields ipcimpl.Fields
+	fields.Check("events", ipcimpl.ReadStructList[Event_List](ipcimpl.Field(p, 0), events, ReadEvent))
+	fields.Check("at", ipcimpl.ReadMap[TextWallTimeEntry_List](ipcimpl.Field(p, 1), at, readStringTimeMapEntry))
+	fields.Check("all", ipcimpl.ReadStructList[WallTime_List](ipcimpl.Field(p, 2), all, readTime))
+	return fields.Err()
 }
 
 // writeTimes_events_Results writes the results of times.Times.Events into p.
 func writeTimes_events_Results(p Times_events_Results, result []times.Event, result1 map[string]time.Time, result2 []time.Time) error {
-	if err := writeEventList(ipcimpl.Field(p, 0), result); err != nil {
-		return ipcimpl.InField("result", err)
-	}
-	if err := writeStringTimeMap(ipcimpl.Field(p, 1), result1); err != nil {
-		return ipcimpl.InField("result1", err)
-	}
-	return ipcimpl.InField("result2", writeTimeList(ipcimpl.Field(p, 2), result2))
+	var fields ipcimpl.Fields
+	fields.Check("result", ipcimpl.WriteStructList(ipcimpl.Field(p, 0), NewEvent_List, result, WriteEvent))
+	fields.Check("result1", ipcimpl.WriteMap(ipcimpl.Field(p, 1), NewTextWallTimeEntry_List, result1, cmp.Compare, writeStringTimeMapEntry))
+	fields.Check("result2", ipcimpl.WriteStructList(ipcimpl.Field(p, 2), NewWallTime_List, result2, writeTime))
+	return fields.Err()
 }
 
 // readTimes_events_Results reads the results of times.Times.Events from p.
 func readTimes_events_Results(p Times_events_Results, result *[]times.Event, result1 *map[string]time.Time, result2 *[]time.Time) error {
-	if err := readEventList(ipcimpl.Field(p, 0), result); err != nil {
-		return ipcimpl.InField("result", err)
-	}
-	if err := readStringTimeMap(ipcimpl.Field(p, 1), result1); err != nil {
-		return ipcimpl.InField("result1", err)
-	}
-	return ipcimpl.InField("result2", readTimeList(ipcimpl.Field(p, 2), result2))
+	var fields ipcimpl.Fields
+	fields.Check("result", ipcimpl.ReadStructList[Event_List](ipcimpl.Field(p, 0), result, ReadEvent))
+	fields.Check("result1", ipcimpl.ReadMap[TextWallTimeEntry_List](ipcimpl.Field(p, 1), result1, readStringTimeMapEntry))
+	fields.Check("result2", ipcimpl.ReadStructList[WallTime_List](ipcimpl.Field(p, 2), result2, readTime))
+	return fields.Err()
 }
 
 // writeMarshalers_swap_Params writes the arguments of a call to times.Marshalers.Swap into p.
 func writeMarshalers_swap_Params(p Marshalers_swap_Params, v times.Version, p1 times.Point, vs []times.Version, pp *times.Point) error {
-	if err := writeVersion(ipcimpl.Field(p, 0), v); err != nil {
-		return ipcimpl.InField("v", err)
-	}
-	if err := writePoint(ipcimpl.Field(p, 1), p1); err != nil {
-		return ipcimpl.InField("p", err)
-	}
-	if err := writeVersionList(ipcimpl.Field(p, 2), vs); err != nil {
-		return ipcimpl.InField("vs", err)
-	}
-	return ipcimpl.InField("pp", writeOptionalPoint(ipcimpl.Field(p, 3), pp))
+	var fields ipcimpl.Fields
+	fields.Check("v", writeVersion(ipcimpl.Field(p, 0), v))
+	fields.Check("p", writePoint(ipcimpl.Field(p, 1), p1))
+	fields.Check("vs", ipcimpl.WritePointerList(ipcimpl.Field(p, 2), capnp.NewTextList, vs, writeVersion))
+	fields.Check("pp", writeOptionalPoint(ipcimpl.Field(p, 3), pp))
+	return fields.Err()
 }
 
 // readMarshalers_swap_Params reads the arguments of a call to times.Marshalers.Swap from p.
 func readMarshalers_swap_Params(p Marshalers_swap_Params, v *times.Version, p1 *times.Point, vs *[]times.Version, pp **times.Point) error {
-	if err := readVersion(ipcimpl.Field(p, 0), v); err != nil {
-		return ipcimpl.InField("v", err)
-	}
-	if err := readPoint(ipcimpl.Field(p, 1), p1); err != nil {
-		return ipcimpl.InField("p", err)
-	}
-	if err := readVersionList(ipcimpl.Field(p, 2), vs); err != nil {
-		return ipcimpl.InField("vs", err)
-	}
-	return ipcimpl.InField("pp", readOptionalPoint(ipcimpl.Field(p, 3), pp))
+	var fields ipcimpl.Fields
+	fields.Check("v", readVersion(ipcimpl.Field(p, 0), v))
+	fields.Check("p", readPoint(ipcimpl.Field(p, 1), p1))
+	fields.Check("vs", ipcimpl.ReadPointerList[capnp.TextList](ipcimpl.Field(p, 2), vs, readVersion))
+	fields.Check("pp", ipcimpl.ReadOptional(ipcimpl.Field(p, 3), pp, readPoint))
+	return fields.Err()
 }
 
 // writeMarshalers_swap_Results writes the results of times.Marshalers.Swap into p.
 func writeMarshalers_swap_Results(p Marshalers_swap_Results, result times.Point, result1 times.Version, result2 []times.Version, result3 *times.Point) error {
-	if err := writePoint(ipcimpl.Field(p, 0), result); err != nil {
-		return ipcimpl.InField("result", err)
-	}
-	if err := writeVersion(ipcimpl.Field(p, 1), result1); err != nil {
-		return ipcimpl.InField("result1", err)
-	}
-	if err := writeVersionList(ipcimpl.Field(p, 2), result2); err != nil {
-		return ipcimpl.InField("result2", err)
-	}
-	return ipcimpl.InField("result3", writeOptionalPoint(ipcimpl.Field(p, 3), result3))
+	var fields ipcimpl.Fields
+	fields.Check("result", writePoint(ipcimpl.Field(p, 0), result))
+	fields.Check("result1", writeVersion(ipcimpl.Field(p, 1), result1))
+	fields.Check("result2", ipcimpl.WritePointerList(ipcimpl.Field(p, 2), capnp.NewTextList, result2, writeVersion))
+	fields.Check("result3", writeOptionalPoint(ipcimpl.Field(p, 3), result3))
+	return fields.Err()
 }
 
 // readMarshalers_swap_Results reads the results of times.Marshalers.Swap from p.
 func readMarshalers_swap_Results(p Marshalers_swap_Results, result *times.Point, result1 *times.Version, result2 *[]times.Version, result3 **times.Point) error {
-	if err := readPoint(ipcimpl.Field(p, 0), result); err != nil {
-		return ipcimpl.InField("result", err)
-	}
-	if err := readVersion(ipcimpl.Field(p, 1), result1); err != nil {
-		return ipcimpl.InField("result1", err)
-	}
-	if err := readVersionList(ipcimpl.Field(p, 2), result2); err != nil {
-		return ipcimpl.InField("result2", err)
-	}
-	return ipcimpl.InField("result3", readOptionalPoint(ipcimpl.Field(p, 3), result3))
+	var fields ipcimpl.Fields
+	fields.Check("result", readPoint(ipcimpl.Field(p, 0), result))
+	fields.Check("result1", readVersion(ipcimpl.Field(p, 1), result1))
+	fields.Check("result2", ipcimpl.ReadPointerList[capnp.TextList](ipcimpl.Field(p, 2), result2, readVersion))
+	fields.Check("result3", ipcimpl.ReadOptional(ipcimpl.Field(p, 3), result3, readPoint))
+	return fields.Err()
 }
 
 // WriteEvent writes v into s.
 func WriteEvent(s Event, v *times.Event) error {
-	if err := s.SetName(v.Name); err != nil {
-		return ipcimpl.InField("Name", err)
+	var fields ipcimpl.Fields
+	fields.Check("Name", s.SetName(v.Name))
+	if atWire, err := s.NewAt(); fields.Check("At", err) {
+		fields.Check("At", writeTime(atWire, &v.At))
 	}
-	atWire, err := s.NewAt()
-	if err != nil {
-		return ipcimpl.InField("At", err)
-	}
-	if err := writeTime(atWire, &v.At); err != nil {
-		return ipcimpl.InField("At", err)
-	}
-	return ipcimpl.InField("Seen", writeOptionalTime(ipcimpl.Field(s, 2), v.Seen))
+	fields.Check("Seen", writeOptionalTime(ipcimpl.Field(s, 2), v.Seen))
+	return fields.Err()
 }
 
 // ReadEvent reads s into v.
 func ReadEvent(s Event, v *times.Event) error {
-	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Name); err != nil {
-		return ipcimpl.InField("Name", err)
+	var fields ipcimpl.Fields
+	fields.Check("Name", ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Name))
+	if atWire, err := s.At(); fields.Check("At", err) {
+		fields.Check("At", readTime(atWire, &v.At))
 	}
-	atWire, err := s.At()
-	if err != nil {
-		return ipcimpl.InField("At", err)
-	}
-	if err := readTime(atWire, &v.At); err != nil {
-		return ipcimpl.InField("At", err)
-	}
-	return ipcimpl.InField("Seen", readOptionalTime(ipcimpl.Field(s, 2), &v.Seen))
+	fields.Check("Seen", ipcimpl.ReadOptionalStruct(ipcimpl.Field(s, 2), &v.Seen, readTime))
+	return fields.Err()
 }
 
 // WriteWallTime writes v into s.
@@ -563,19 +531,7 @@ func writeOptionalTime(at ipcimpl.Pointer, v *time.Time) error {
 
 // readOptionalTime sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalTime(from ipcimpl.Pointer, dst **time.Time) error {
-	if from.IsNull() {
-		return nil
-	}
-	value := new(time.Time)
-	s, err := ipcimpl.Struct[WallTime](from)
-	if err != nil {
-		return err
-	}
-	if err := readTime(s, value); err != nil {
-		return err
-	}
-	*dst = value
-	return nil
+	return ipcimpl.ReadOptionalStruct(from, dst, readTime)
 }
 
 // writePoint converts v with ipcimpl.MarshalBinary and writes it at at.
@@ -601,133 +557,29 @@ func readPoint(from ipcimpl.Pointer, dst *times.Point) error {
 	return nil
 }
 
-// writeEventList points at at a new list holding v; a nil v leaves at null.
-func writeEventList(at ipcimpl.Pointer, v []times.Event) error {
-	if v == nil {
-		return nil
+// writeStringTimeMapEntry writes key and value into entry.
+func writeStringTimeMapEntry(entry TextWallTimeEntry, key string, value time.Time) error {
+	if err := entry.SetKey(key); err != nil {
+		return ipcimpl.InField("key", err)
 	}
-	l, err := ipcimpl.NewList(at, NewEvent_List, len(v))
+	valueWire, err := entry.NewValue()
 	if err != nil {
 		return err
 	}
-	for i := range v {
-		if err := WriteEvent(l.At(i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
+	return writeTime(valueWire, &value)
 }
 
-// readEventList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readEventList(from ipcimpl.Pointer, dst *[]times.Event) error {
-	l, n, err := ipcimpl.ListLen[Event_List, times.Event](from)
-	if err != nil || n < 0 {
-		return err
+// readStringTimeMapEntry reads the key and value of entry.
+func readStringTimeMapEntry(entry TextWallTimeEntry) (key string, value time.Time, err error) {
+	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+		return key, value, ipcimpl.InField("key", err)
 	}
-	v := make([]times.Event, n)
-	for i := range v {
-		if err := ReadEvent(l.At(i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
-}
-
-// writeStringTimeMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeStringTimeMap(at ipcimpl.Pointer, v map[string]time.Time) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewTextWallTimeEntry_List, len(v))
+	valueWire, err := entry.Value()
 	if err != nil {
-		return err
+		return key, value, err
 	}
-	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		if err := entry.SetKey(e.Key); err != nil {
-			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
-		}
-		valueWire, err := entry.NewValue()
-		if err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-		if err := writeTime(valueWire, &e.Value); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
-}
-
-// readStringTimeMap reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readStringTimeMap(from ipcimpl.Pointer, dst *map[string]time.Time) error {
-	l, err := ipcimpl.List[TextWallTimeEntry_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipcimpl.MapSize[string, time.Time](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[string]time.Time, n)
-	for i := range n {
-		entry := l.At(i)
-		var key string
-		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
-		}
-		if _, dup := m[key]; dup {
-			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value time.Time
-		valueWire, err := entry.Value()
-		if err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-		if err := readTime(valueWire, &value); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-		m[key] = value
-	}
-	*dst = m
-	return nil
-}
-
-// writeTimeList points at at a new list holding v; a nil v leaves at null.
-func writeTimeList(at ipcimpl.Pointer, v []time.Time) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewWallTime_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := writeTime(l.At(i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
-}
-
-// readTimeList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readTimeList(from ipcimpl.Pointer, dst *[]time.Time) error {
-	l, n, err := ipcimpl.ListLen[WallTime_List, time.Time](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]time.Time, n)
-	for i := range v {
-		if err := readTime(l.At(i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	err = readTime(valueWire, &value)
+	return key, value, err
 }
 
 // writeVersion converts v with ipcimpl.MarshalText and writes it at at.
@@ -753,39 +605,6 @@ func readVersion(from ipcimpl.Pointer, dst *times.Version) error {
 	return nil
 }
 
-// writeVersionList points at at a new list holding v; a nil v leaves at null.
-func writeVersionList(at ipcimpl.Pointer, v []times.Version) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewTextList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := writeVersion(ipcimpl.Elem(l, i), v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
-}
-
-// readVersionList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readVersionList(from ipcimpl.Pointer, dst *[]times.Version) error {
-	l, n, err := ipcimpl.ListLen[capnp.TextList, times.Version](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]times.Version, n)
-	for i := range v {
-		if err := readVersion(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
-}
-
 // writeOptionalPoint writes *v at at; a nil v leaves at null.
 func writeOptionalPoint(at ipcimpl.Pointer, v *times.Point) error {
 	if v == nil {
@@ -796,13 +615,5 @@ func writeOptionalPoint(at ipcimpl.Pointer, v *times.Point) error {
 
 // readOptionalPoint sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalPoint(from ipcimpl.Pointer, dst **times.Point) error {
-	if from.IsNull() {
-		return nil
-	}
-	value := new(times.Point)
-	if err := readPoint(from, value); err != nil {
-		return err
-	}
-	*dst = value
-	return nil
+	return ipcimpl.ReadOptional(from, dst, readPoint)
 }

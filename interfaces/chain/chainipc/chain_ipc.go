@@ -128,7 +128,7 @@ func (c *NotificationsClient) UpdatedBlockTip(ctx context.Context) (err error) {
 // to the block locator's first hash.
 func (c *NotificationsClient) ChainStateFlushed(ctx context.Context, locator []chain.Hash) (err error) {
 	return ipcimpl.Call(ctx, c.c, &methodNotificationsChainStateFlushed, func(p capnp.Struct) error {
-		return ipcimpl.InField("locator", writeHashList(ipcimpl.Field(p, 0), locator))
+		return ipcimpl.InField("locator", ipcimpl.WritePointerList(ipcimpl.Field(p, 0), capnp.NewDataList, locator, writeHash))
 	}, nil)
 }
 
@@ -209,7 +209,7 @@ func (s notificationsServer) serveUpdatedBlockTip(ctx context.Context, call *cap
 func (s notificationsServer) serveChainStateFlushed(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodNotificationsChainStateFlushed, &err)
 	var locator []chain.Hash
-	if err := readHashList(ipcimpl.Field(call.Params(), 0), &locator); err != nil {
+	if err := ipcimpl.ReadPointerList[capnp.DataList](ipcimpl.Field(call.Params(), 0), &locator, readHash); err != nil {
 		return ipcimpl.ParamsError(&methodNotificationsChainStateFlushed, ipcimpl.InField("locator", err))
 	}
 	return ipcimpl.ServerError(s.impl.ChainStateFlushed(ctx, locator))
@@ -433,7 +433,7 @@ func (c *ChainClient) GetBlockHash(ctx context.Context, height int32) (result ch
 // GetTip returns the tip, or nil when the chain holds no block.
 func (c *ChainClient) GetTip(ctx context.Context) (result *chain.BlockRef, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodChainGetTip, nil, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", readOptionalBlockRef(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadOptionalStruct(ipcimpl.Field(r, 0), &result, ReadBlockRef))
 	})
 	return ipcimpl.ZeroOnError(result, err)
 }
@@ -457,7 +457,7 @@ func (c *ChainClient) FindBlock(ctx context.Context, hash chain.Hash) (result *c
 	err = ipcimpl.Call(ctx, c.c, &methodChainFindBlock, func(p capnp.Struct) error {
 		return ipcimpl.InField("hash", writeHash(ipcimpl.Field(p, 0), hash))
 	}, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", readOptionalBlockInfo(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadOptionalStruct(ipcimpl.Field(r, 0), &result, ReadBlockInfo))
 	})
 	return ipcimpl.ZeroOnError(result, err)
 }
@@ -468,7 +468,7 @@ func (c *ChainClient) FindAncestorByHeight(ctx context.Context, blockHash chain.
 	err = ipcimpl.Call(ctx, c.c, &methodChainFindAncestorByHeight, func(p capnp.Struct) error {
 		return writeChain_findAncestorByHeight_Params(Chain_findAncestorByHeight_Params(p), blockHash, ancestorHeight)
 	}, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", readOptionalBlockInfo(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadOptionalStruct(ipcimpl.Field(r, 0), &result, ReadBlockInfo))
 	})
 	return ipcimpl.ZeroOnError(result, err)
 }
@@ -897,19 +897,14 @@ func readNotifications_transactionAddedToMempool_Params(p Notifications_transact
 
 // writeNotifications_transactionRemovedFromMempool_Params writes the arguments of a call to chain.Notifications.TransactionRemovedFromMempool into p.
 func writeNotifications_transactionRemovedFromMempool_Params(p Notifications_transactionRemovedFromMempool_Params, tx chain.Transaction, reason chain.RemovalReason) error {
-	txWire, err := p.NewTx()
-	if err != nil {
-		return ipcimpl.InField("tx", err)
+	var fields ipcimpl.Fields
+	if txWire, err := p.NewTx(); fields.Check("tx", err) {
+		fields.Check("tx", WriteTransaction(txWire, &tx))
 	}
-	if err := WriteTransaction(txWire, &tx); err != nil {
-		return ipcimpl.InField("tx", err)
+	if reasonWire, err := ipcimpl.EnumValue(reason); fields.Check("reason", err) {
+		p.SetReason(RemovalReason(reasonWire))
 	}
-	reasonWire, err := ipcimpl.EnumValue(reason)
-	if err != nil {
-		return ipcimpl.InField("reason", err)
-	}
-	p.SetReason(RemovalReason(reasonWire))
-	return nil
+	return fields.Err()
 }
 
 // readNotifications_transactionRemovedFromMempool_Params reads the arguments of a call to chain.Notifications.TransactionRemovedFromMempool from p.
@@ -1087,28 +1082,24 @@ func readChain_requestMempoolTransactions_Params(p Chain_requestMempoolTransacti
 
 // WriteBlockInfo writes v into s.
 func WriteBlockInfo(s BlockInfo, v *chain.BlockInfo) error {
-	if err := writeHash(ipcimpl.Field(s, 0), v.Hash); err != nil {
-		return ipcimpl.InField("Hash", err)
-	}
-	if err := writeHash(ipcimpl.Field(s, 1), v.PrevHash); err != nil {
-		return ipcimpl.InField("PrevHash", err)
-	}
+	var fields ipcimpl.Fields
+	fields.Check("Hash", writeHash(ipcimpl.Field(s, 0), v.Hash))
+	fields.Check("PrevHash", writeHash(ipcimpl.Field(s, 1), v.PrevHash))
 	s.SetHeight(v.Height)
 	s.SetTime(v.Time)
-	return ipcimpl.InField("Transactions", writeTransactionList(ipcimpl.Field(s, 2), v.Transactions))
+	fields.Check("Transactions", ipcimpl.WriteStructList(ipcimpl.Field(s, 2), NewTransaction_List, v.Transactions, WriteTransaction))
+	return fields.Err()
 }
 
 // ReadBlockInfo reads s into v.
 func ReadBlockInfo(s BlockInfo, v *chain.BlockInfo) error {
-	if err := readHash(ipcimpl.Field(s, 0), &v.Hash); err != nil {
-		return ipcimpl.InField("Hash", err)
-	}
-	if err := readHash(ipcimpl.Field(s, 1), &v.PrevHash); err != nil {
-		return ipcimpl.InField("PrevHash", err)
-	}
+	var fields ipcimpl.Fields
+	fields.Check("Hash", readHash(ipcimpl.Field(s, 0), &v.Hash))
+	fields.Check("PrevHash", readHash(ipcimpl.Field(s, 1), &v.PrevHash))
 	v.Height = s.Height()
 	v.Time = s.Time()
-	return ipcimpl.InField("Transactions", readTransactionList(ipcimpl.Field(s, 2), &v.Transactions))
+	fields.Check("Transactions", ipcimpl.ReadStructList[Transaction_List](ipcimpl.Field(s, 2), &v.Transactions, ReadTransaction))
+	return fields.Err()
 }
 
 // WriteBlockRef writes v into s.
@@ -1149,26 +1140,20 @@ func ReadOutPoint(s OutPoint, v *chain.OutPoint) error {
 
 // WriteTransaction writes v into s.
 func WriteTransaction(s Transaction, v *chain.Transaction) error {
-	if err := writeOutPointList(ipcimpl.Field(s, 0), v.Inputs); err != nil {
-		return ipcimpl.InField("Inputs", err)
-	}
-	if err := writeTxOutList(ipcimpl.Field(s, 1), v.Outputs); err != nil {
-		return ipcimpl.InField("Outputs", err)
-	}
+	var fields ipcimpl.Fields
+	fields.Check("Inputs", ipcimpl.WriteStructList(ipcimpl.Field(s, 0), NewOutPoint_List, v.Inputs, WriteOutPoint))
+	fields.Check("Outputs", ipcimpl.WriteStructList(ipcimpl.Field(s, 1), NewTxOut_List, v.Outputs, WriteTxOut))
 	s.SetLockTime(v.LockTime)
-	return nil
+	return fields.Err()
 }
 
 // ReadTransaction reads s into v.
 func ReadTransaction(s Transaction, v *chain.Transaction) error {
-	if err := readOutPointList(ipcimpl.Field(s, 0), &v.Inputs); err != nil {
-		return ipcimpl.InField("Inputs", err)
-	}
-	if err := readTxOutList(ipcimpl.Field(s, 1), &v.Outputs); err != nil {
-		return ipcimpl.InField("Outputs", err)
-	}
+	var fields ipcimpl.Fields
+	fields.Check("Inputs", ipcimpl.ReadStructList[OutPoint_List](ipcimpl.Field(s, 0), &v.Inputs, ReadOutPoint))
+	fields.Check("Outputs", ipcimpl.ReadStructList[TxOut_List](ipcimpl.Field(s, 1), &v.Outputs, ReadTxOut))
 	v.LockTime = s.LockTime()
-	return nil
+	return fields.Err()
 }
 
 // WriteTxOut writes v into s.
@@ -1183,39 +1168,6 @@ func ReadTxOut(s TxOut, v *chain.TxOut) error {
 	return ipcimpl.InField("Address", ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Address))
 }
 
-// writeHashList points at at a new list holding v; a nil v leaves at null.
-func writeHashList(at ipcimpl.Pointer, v []chain.Hash) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewDataList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := writeHash(ipcimpl.Elem(l, i), v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
-}
-
-// readHashList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readHashList(from ipcimpl.Pointer, dst *[]chain.Hash) error {
-	l, n, err := ipcimpl.ListLen[capnp.DataList, chain.Hash](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]chain.Hash, n)
-	for i := range v {
-		if err := readHash(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
-}
-
 // writeHash points at at a new Data holding v.
 func writeHash(at ipcimpl.Pointer, v chain.Hash) error {
 	return at.SetData(v[:])
@@ -1223,16 +1175,7 @@ func writeHash(at ipcimpl.Pointer, v chain.Hash) error {
 
 // readHash reads the Data from points to, which must hold 32 bytes, into *dst.
 func readHash(from ipcimpl.Pointer, dst *chain.Hash) error {
-	p, err := from.Get()
-	if err != nil {
-		return err
-	}
-	data := p.Data()
-	if len(data) != 32 {
-		return ipcimpl.LengthError(len(data), 32)
-	}
-	copy(dst[:], data)
-	return nil
+	return ipcimpl.ReadByteArray(from, dst[:])
 }
 
 // writeOptionalBlockRef writes *v at at; a nil v leaves at null.
@@ -1249,19 +1192,7 @@ func writeOptionalBlockRef(at ipcimpl.Pointer, v *chain.BlockRef) error {
 
 // readOptionalBlockRef sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalBlockRef(from ipcimpl.Pointer, dst **chain.BlockRef) error {
-	if from.IsNull() {
-		return nil
-	}
-	value := new(chain.BlockRef)
-	s, err := ipcimpl.Struct[BlockRef](from)
-	if err != nil {
-		return err
-	}
-	if err := ReadBlockRef(s, value); err != nil {
-		return err
-	}
-	*dst = value
-	return nil
+	return ipcimpl.ReadOptionalStruct(from, dst, ReadBlockRef)
 }
 
 // writeOptionalBlockInfo writes *v at at; a nil v leaves at null.
@@ -1278,116 +1209,5 @@ func writeOptionalBlockInfo(at ipcimpl.Pointer, v *chain.BlockInfo) error {
 
 // readOptionalBlockInfo sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalBlockInfo(from ipcimpl.Pointer, dst **chain.BlockInfo) error {
-	if from.IsNull() {
-		return nil
-	}
-	value := new(chain.BlockInfo)
-	s, err := ipcimpl.Struct[BlockInfo](from)
-	if err != nil {
-		return err
-	}
-	if err := ReadBlockInfo(s, value); err != nil {
-		return err
-	}
-	*dst = value
-	return nil
-}
-
-// writeTransactionList points at at a new list holding v; a nil v leaves at null.
-func writeTransactionList(at ipcimpl.Pointer, v []chain.Transaction) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewTransaction_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := WriteTransaction(l.At(i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
-}
-
-// readTransactionList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readTransactionList(from ipcimpl.Pointer, dst *[]chain.Transaction) error {
-	l, n, err := ipcimpl.ListLen[Transaction_List, chain.Transaction](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]chain.Transaction, n)
-	for i := range v {
-		if err := ReadTransaction(l.At(i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
-}
-
-// writeOutPointList points at at a new list holding v; a nil v leaves at null.
-func writeOutPointList(at ipcimpl.Pointer, v []chain.OutPoint) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewOutPoint_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := WriteOutPoint(l.At(i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
-}
-
-// readOutPointList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readOutPointList(from ipcimpl.Pointer, dst *[]chain.OutPoint) error {
-	l, n, err := ipcimpl.ListLen[OutPoint_List, chain.OutPoint](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]chain.OutPoint, n)
-	for i := range v {
-		if err := ReadOutPoint(l.At(i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
-}
-
-// writeTxOutList points at at a new list holding v; a nil v leaves at null.
-func writeTxOutList(at ipcimpl.Pointer, v []chain.TxOut) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewTxOut_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := WriteTxOut(l.At(i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
-}
-
-// readTxOutList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readTxOutList(from ipcimpl.Pointer, dst *[]chain.TxOut) error {
-	l, n, err := ipcimpl.ListLen[TxOut_List, chain.TxOut](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]chain.TxOut, n)
-	for i := range v {
-		if err := ReadTxOut(l.At(i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadOptionalStruct(from, dst, ReadBlockInfo)
 }

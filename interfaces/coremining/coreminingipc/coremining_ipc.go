@@ -98,7 +98,7 @@ func (c *MiningClient) IsInitialBlockDownload(ctx context.Context) (result bool,
 func (c *MiningClient) GetTip(ctx context.Context) (result *coremining.BlockRef, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodMiningGetTip, nil, func(r capnp.Struct) error {
 		if Mining_getTip_Results(r).HasResultFlag() {
-			if err := readOptionalBlockRef(ipcimpl.Field(r, 0), &result); err != nil {
+			if err := ipcimpl.ReadOptionalStruct(ipcimpl.Field(r, 0), &result, ReadBlockRef); err != nil {
 				return ipcimpl.InField("result", err)
 			}
 		}
@@ -164,9 +164,9 @@ func (c *MiningClient) SubmitBlock(ctx context.Context, block []byte) (reason st
 // these txids (empty entries for unknown ones).
 func (c *MiningClient) GetTransactionsByTxID(ctx context.Context, txids [][]byte) (result [][]byte, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodMiningGetTransactionsByTxID, func(p capnp.Struct) error {
-		return ipcimpl.InField("txids", writeBytesList(ipcimpl.Field(p, 1), txids))
+		return ipcimpl.InField("txids", ipcimpl.WriteDataList(ipcimpl.Field(p, 1), txids))
 	}, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", readBytesList(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadDataList(ipcimpl.Field(r, 0), &result))
 	})
 	return ipcimpl.ZeroOnError(result, err)
 }
@@ -174,9 +174,9 @@ func (c *MiningClient) GetTransactionsByTxID(ctx context.Context, txids [][]byte
 // GetTransactionsByWitnessID is GetTransactionsByTxID by wtxid.
 func (c *MiningClient) GetTransactionsByWitnessID(ctx context.Context, wtxids [][]byte) (result [][]byte, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodMiningGetTransactionsByWitnessID, func(p capnp.Struct) error {
-		return ipcimpl.InField("wtxids", writeBytesList(ipcimpl.Field(p, 1), wtxids))
+		return ipcimpl.InField("wtxids", ipcimpl.WriteDataList(ipcimpl.Field(p, 1), wtxids))
 	}, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", readBytesList(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadDataList(ipcimpl.Field(r, 0), &result))
 	})
 	return ipcimpl.ZeroOnError(result, err)
 }
@@ -306,24 +306,24 @@ func (s miningServer) serveSubmitBlock(ctx context.Context, call *capnprpc.Call)
 func (s miningServer) serveGetTransactionsByTxID(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodMiningGetTransactionsByTxID, &err)
 	var txids [][]byte
-	if err := readBytesList(ipcimpl.Field(call.Params(), 1), &txids); err != nil {
+	if err := ipcimpl.ReadDataList(ipcimpl.Field(call.Params(), 1), &txids); err != nil {
 		return ipcimpl.ParamsError(&methodMiningGetTransactionsByTxID, ipcimpl.InField("txids", err))
 	}
 	result, err := s.impl.GetTransactionsByTxID(ctx, txids)
 	return ipcimpl.Results(call, &methodMiningGetTransactionsByTxID, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, err, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", writeBytesList(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", ipcimpl.WriteDataList(ipcimpl.Field(r, 0), result))
 	})
 }
 
 func (s miningServer) serveGetTransactionsByWitnessID(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodMiningGetTransactionsByWitnessID, &err)
 	var wtxids [][]byte
-	if err := readBytesList(ipcimpl.Field(call.Params(), 1), &wtxids); err != nil {
+	if err := ipcimpl.ReadDataList(ipcimpl.Field(call.Params(), 1), &wtxids); err != nil {
 		return ipcimpl.ParamsError(&methodMiningGetTransactionsByWitnessID, ipcimpl.InField("wtxids", err))
 	}
 	result, err := s.impl.GetTransactionsByWitnessID(ctx, wtxids)
 	return ipcimpl.Results(call, &methodMiningGetTransactionsByWitnessID, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, err, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", writeBytesList(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", ipcimpl.WriteDataList(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -461,7 +461,7 @@ func (c *BlockTemplateClient) GetBlock(ctx context.Context) (result []byte, err 
 // GetTxFees calls coremining.BlockTemplate.GetTxFees in the other process.
 func (c *BlockTemplateClient) GetTxFees(ctx context.Context) (result []int64, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetTxFees, nil, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", readInt64List(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadScalarList[capnp.Int64List](ipcimpl.Field(r, 0), &result))
 	})
 	return ipcimpl.ZeroOnError(result, err)
 }
@@ -469,7 +469,7 @@ func (c *BlockTemplateClient) GetTxFees(ctx context.Context) (result []int64, er
 // GetTxSigops calls coremining.BlockTemplate.GetTxSigops in the other process.
 func (c *BlockTemplateClient) GetTxSigops(ctx context.Context) (result []int64, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetTxSigops, nil, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", readInt64List(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadScalarList[capnp.Int64List](ipcimpl.Field(r, 0), &result))
 	})
 	return ipcimpl.ZeroOnError(result, err)
 }
@@ -485,7 +485,7 @@ func (c *BlockTemplateClient) GetCoinbaseTx(ctx context.Context) (result coremin
 // GetCoinbaseMerklePath calls coremining.BlockTemplate.GetCoinbaseMerklePath in the other process.
 func (c *BlockTemplateClient) GetCoinbaseMerklePath(ctx context.Context) (result [][]byte, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetCoinbaseMerklePath, nil, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", readBytesList(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadDataList(ipcimpl.Field(r, 0), &result))
 	})
 	return ipcimpl.ZeroOnError(result, err)
 }
@@ -598,7 +598,7 @@ func (s blockTemplateServer) serveGetTxFees(ctx context.Context, call *capnprpc.
 	defer ipcimpl.Recover(ctx, &methodBlockTemplateGetTxFees, &err)
 	result, err := s.impl.GetTxFees(ctx)
 	return ipcimpl.Results(call, &methodBlockTemplateGetTxFees, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, err, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", writeInt64List(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", ipcimpl.WriteScalarList(ipcimpl.Field(r, 0), capnp.NewInt64List, result))
 	})
 }
 
@@ -606,7 +606,7 @@ func (s blockTemplateServer) serveGetTxSigops(ctx context.Context, call *capnprp
 	defer ipcimpl.Recover(ctx, &methodBlockTemplateGetTxSigops, &err)
 	result, err := s.impl.GetTxSigops(ctx)
 	return ipcimpl.Results(call, &methodBlockTemplateGetTxSigops, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, err, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", writeInt64List(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", ipcimpl.WriteScalarList(ipcimpl.Field(r, 0), capnp.NewInt64List, result))
 	})
 }
 
@@ -622,7 +622,7 @@ func (s blockTemplateServer) serveGetCoinbaseMerklePath(ctx context.Context, cal
 	defer ipcimpl.Recover(ctx, &methodBlockTemplateGetCoinbaseMerklePath, &err)
 	result, err := s.impl.GetCoinbaseMerklePath(ctx)
 	return ipcimpl.Results(call, &methodBlockTemplateGetCoinbaseMerklePath, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, err, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", writeBytesList(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", ipcimpl.WriteDataList(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -824,74 +824,58 @@ func readMining_createNewBlock_Params(p Mining_createNewBlock_Params, options *c
 
 // writeMining_checkBlock_Params writes the arguments of a call to coremining.Mining.CheckBlock into p.
 func writeMining_checkBlock_Params(p Mining_checkBlock_Params, block []byte, options coremining.BlockCheckOptions) error {
-	if err := p.SetBlock(block); err != nil {
-		return ipcimpl.InField("block", err)
+	var fields ipcimpl.Fields
+	fields.Check("block", p.SetBlock(block))
+	if optionsWire, err := p.NewOptions(); fields.Check("options", err) {
+		fields.Check("options", WriteBlockCheckOptions(optionsWire, &options))
 	}
-	optionsWire, err := p.NewOptions()
-	if err != nil {
-		return ipcimpl.InField("options", err)
-	}
-	return ipcimpl.InField("options", WriteBlockCheckOptions(optionsWire, &options))
+	return fields.Err()
 }
 
 // readMining_checkBlock_Params reads the arguments of a call to coremining.Mining.CheckBlock from p.
 func readMining_checkBlock_Params(p Mining_checkBlock_Params, block *[]byte, options *coremining.BlockCheckOptions) error {
-	if err := ipcimpl.ReadData(ipcimpl.Field(p, 1), block); err != nil {
-		return ipcimpl.InField("block", err)
+	var fields ipcimpl.Fields
+	fields.Check("block", ipcimpl.ReadData(ipcimpl.Field(p, 1), block))
+	if optionsWire, err := p.Options(); fields.Check("options", err) {
+		fields.Check("options", ReadBlockCheckOptions(optionsWire, options))
 	}
-	optionsWire, err := p.Options()
-	if err != nil {
-		return ipcimpl.InField("options", err)
-	}
-	return ipcimpl.InField("options", ReadBlockCheckOptions(optionsWire, options))
+	return fields.Err()
 }
 
 // writeMining_checkBlock_Results writes the results of coremining.Mining.CheckBlock into p.
 func writeMining_checkBlock_Results(p Mining_checkBlock_Results, reason string, debug string, result bool) error {
-	if err := p.SetReason(reason); err != nil {
-		return ipcimpl.InField("reason", err)
-	}
-	if err := p.SetDebug(debug); err != nil {
-		return ipcimpl.InField("debug", err)
-	}
+	var fields ipcimpl.Fields
+	fields.Check("reason", p.SetReason(reason))
+	fields.Check("debug", p.SetDebug(debug))
 	p.SetResult(result)
-	return nil
+	return fields.Err()
 }
 
 // readMining_checkBlock_Results reads the results of coremining.Mining.CheckBlock from p.
 func readMining_checkBlock_Results(p Mining_checkBlock_Results, reason *string, debug *string, result *bool) error {
-	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), reason); err != nil {
-		return ipcimpl.InField("reason", err)
-	}
-	if err := ipcimpl.ReadText(ipcimpl.Field(p, 1), debug); err != nil {
-		return ipcimpl.InField("debug", err)
-	}
+	var fields ipcimpl.Fields
+	fields.Check("reason", ipcimpl.ReadText(ipcimpl.Field(p, 0), reason))
+	fields.Check("debug", ipcimpl.ReadText(ipcimpl.Field(p, 1), debug))
 	*result = p.Result()
-	return nil
+	return fields.Err()
 }
 
 // writeMining_submitBlock_Results writes the results of coremining.Mining.SubmitBlock into p.
 func writeMining_submitBlock_Results(p Mining_submitBlock_Results, reason string, debug string, result bool) error {
-	if err := p.SetReason(reason); err != nil {
-		return ipcimpl.InField("reason", err)
-	}
-	if err := p.SetDebug(debug); err != nil {
-		return ipcimpl.InField("debug", err)
-	}
+	var fields ipcimpl.Fields
+	fields.Check("reason", p.SetReason(reason))
+	fields.Check("debug", p.SetDebug(debug))
 	p.SetResult(result)
-	return nil
+	return fields.Err()
 }
 
 // readMining_submitBlock_Results reads the results of coremining.Mining.SubmitBlock from p.
 func readMining_submitBlock_Results(p Mining_submitBlock_Results, reason *string, debug *string, result *bool) error {
-	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), reason); err != nil {
-		return ipcimpl.InField("reason", err)
-	}
-	if err := ipcimpl.ReadText(ipcimpl.Field(p, 1), debug); err != nil {
-		return ipcimpl.InField("debug", err)
-	}
+	var fields ipcimpl.Fields
+	fields.Check("reason", ipcimpl.ReadText(ipcimpl.Field(p, 0), reason))
+	fields.Check("debug", ipcimpl.ReadText(ipcimpl.Field(p, 1), debug))
 	*result = p.Result()
-	return nil
+	return fields.Err()
 }
 
 // writeBlockTemplate_getCoinbaseTx_Results writes the results of coremining.BlockTemplate.GetCoinbaseTx into p.
@@ -930,26 +914,20 @@ func readBlockTemplate_submitSolution_Params(p BlockTemplate_submitSolution_Para
 
 // writeBlockTemplate_submitSolution_Results writes the results of coremining.BlockTemplate.SubmitSolution into p.
 func writeBlockTemplate_submitSolution_Results(p BlockTemplate_submitSolution_Results, reason string, debug string, result bool) error {
-	if err := p.SetReason(reason); err != nil {
-		return ipcimpl.InField("reason", err)
-	}
-	if err := p.SetDebug(debug); err != nil {
-		return ipcimpl.InField("debug", err)
-	}
+	var fields ipcimpl.Fields
+	fields.Check("reason", p.SetReason(reason))
+	fields.Check("debug", p.SetDebug(debug))
 	p.SetResult(result)
-	return nil
+	return fields.Err()
 }
 
 // readBlockTemplate_submitSolution_Results reads the results of coremining.BlockTemplate.SubmitSolution from p.
 func readBlockTemplate_submitSolution_Results(p BlockTemplate_submitSolution_Results, reason *string, debug *string, result *bool) error {
-	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), reason); err != nil {
-		return ipcimpl.InField("reason", err)
-	}
-	if err := ipcimpl.ReadText(ipcimpl.Field(p, 1), debug); err != nil {
-		return ipcimpl.InField("debug", err)
-	}
+	var fields ipcimpl.Fields
+	fields.Check("reason", ipcimpl.ReadText(ipcimpl.Field(p, 0), reason))
+	fields.Check("debug", ipcimpl.ReadText(ipcimpl.Field(p, 1), debug))
 	*result = p.Result()
-	return nil
+	return fields.Err()
 }
 
 // writeBlockTemplate_waitNext_Params writes the arguments of a call to coremining.BlockTemplate.WaitNext into p.
@@ -1050,38 +1028,28 @@ func ReadBlockWaitOptions(s BlockWaitOptions, v *coremining.BlockWaitOptions) er
 
 // WriteCoinbaseTx writes v into s.
 func WriteCoinbaseTx(s CoinbaseTx, v *coremining.CoinbaseTx) error {
+	var fields ipcimpl.Fields
 	s.SetVersion(v.Version)
 	s.SetSequence(v.Sequence)
-	if err := s.SetScriptSigPrefix(v.ScriptSigPrefix); err != nil {
-		return ipcimpl.InField("ScriptSigPrefix", err)
-	}
-	if err := s.SetWitness(v.Witness); err != nil {
-		return ipcimpl.InField("Witness", err)
-	}
+	fields.Check("ScriptSigPrefix", s.SetScriptSigPrefix(v.ScriptSigPrefix))
+	fields.Check("Witness", s.SetWitness(v.Witness))
 	s.SetBlockRewardRemaining(v.BlockRewardRemaining)
-	if err := writeBytesList(ipcimpl.Field(s, 2), v.RequiredOutputs); err != nil {
-		return ipcimpl.InField("RequiredOutputs", err)
-	}
+	fields.Check("RequiredOutputs", ipcimpl.WriteDataList(ipcimpl.Field(s, 2), v.RequiredOutputs))
 	s.SetLockTime(v.LockTime)
-	return nil
+	return fields.Err()
 }
 
 // ReadCoinbaseTx reads s into v.
 func ReadCoinbaseTx(s CoinbaseTx, v *coremining.CoinbaseTx) error {
+	var fields ipcimpl.Fields
 	v.Version = s.Version()
 	v.Sequence = s.Sequence()
-	if err := ipcimpl.ReadData(ipcimpl.Field(s, 0), &v.ScriptSigPrefix); err != nil {
-		return ipcimpl.InField("ScriptSigPrefix", err)
-	}
-	if err := ipcimpl.ReadData(ipcimpl.Field(s, 1), &v.Witness); err != nil {
-		return ipcimpl.InField("Witness", err)
-	}
+	fields.Check("ScriptSigPrefix", ipcimpl.ReadData(ipcimpl.Field(s, 0), &v.ScriptSigPrefix))
+	fields.Check("Witness", ipcimpl.ReadData(ipcimpl.Field(s, 1), &v.Witness))
 	v.BlockRewardRemaining = s.BlockRewardRemaining()
-	if err := readBytesList(ipcimpl.Field(s, 2), &v.RequiredOutputs); err != nil {
-		return ipcimpl.InField("RequiredOutputs", err)
-	}
+	fields.Check("RequiredOutputs", ipcimpl.ReadDataList(ipcimpl.Field(s, 2), &v.RequiredOutputs))
 	v.LockTime = s.LockTime()
-	return nil
+	return fields.Err()
 }
 
 // writeOptionalBlockRef writes *v at at; a nil v leaves at null.
@@ -1098,79 +1066,5 @@ func writeOptionalBlockRef(at ipcimpl.Pointer, v *coremining.BlockRef) error {
 
 // readOptionalBlockRef sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalBlockRef(from ipcimpl.Pointer, dst **coremining.BlockRef) error {
-	if from.IsNull() {
-		return nil
-	}
-	value := new(coremining.BlockRef)
-	s, err := ipcimpl.Struct[BlockRef](from)
-	if err != nil {
-		return err
-	}
-	if err := ReadBlockRef(s, value); err != nil {
-		return err
-	}
-	*dst = value
-	return nil
-}
-
-// writeBytesList points at at a new list holding v; a nil v leaves at null.
-func writeBytesList(at ipcimpl.Pointer, v [][]byte) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewDataList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := ipcimpl.SetDataAt(l, i, v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
-}
-
-// readBytesList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readBytesList(from ipcimpl.Pointer, dst *[][]byte) error {
-	l, n, err := ipcimpl.ListLen[capnp.DataList, []byte](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([][]byte, n)
-	for i := range v {
-		if err := ipcimpl.ReadData(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
-}
-
-// writeInt64List points at at a new list holding v; a nil v leaves at null.
-func writeInt64List(at ipcimpl.Pointer, v []int64) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewInt64List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		l.Set(i, v[i])
-	}
-	return nil
-}
-
-// readInt64List reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readInt64List(from ipcimpl.Pointer, dst *[]int64) error {
-	l, n, err := ipcimpl.ListLen[capnp.Int64List, int64](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]int64, n)
-	for i := range v {
-		v[i] = l.At(i)
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadOptionalStruct(from, dst, ReadBlockRef)
 }

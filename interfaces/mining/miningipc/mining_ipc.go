@@ -99,7 +99,7 @@ func (c *BlockTemplateClient) GetBlock(ctx context.Context) (result mining.Block
 // GetTxFees returns the fee of each transaction, coinbase excluded.
 func (c *BlockTemplateClient) GetTxFees(ctx context.Context) (result []int64, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetTxFees, nil, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", readInt64List(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadScalarList[capnp.Int64List](ipcimpl.Field(r, 0), &result))
 	})
 	return ipcimpl.ZeroOnError(result, err)
 }
@@ -108,7 +108,7 @@ func (c *BlockTemplateClient) GetTxFees(ctx context.Context) (result []int64, er
 // coinbase excluded.
 func (c *BlockTemplateClient) GetTxSigops(ctx context.Context) (result []int64, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetTxSigops, nil, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", readInt64List(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadScalarList[capnp.Int64List](ipcimpl.Field(r, 0), &result))
 	})
 	return ipcimpl.ZeroOnError(result, err)
 }
@@ -144,7 +144,7 @@ func (c *BlockTemplateClient) GetWitnessCommitmentIndex(ctx context.Context) (re
 // merkle root from the coinbase's hash.
 func (c *BlockTemplateClient) GetCoinbaseMerklePath(ctx context.Context) (result []mining.Hash, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodBlockTemplateGetCoinbaseMerklePath, nil, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", readHashList(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadPointerList[capnp.DataList](ipcimpl.Field(r, 0), &result, readHash))
 	})
 	return ipcimpl.ZeroOnError(result, err)
 }
@@ -242,7 +242,7 @@ func (s blockTemplateServer) serveGetTxFees(ctx context.Context, call *capnprpc.
 	defer ipcimpl.Recover(ctx, &methodBlockTemplateGetTxFees, &err)
 	result, err := s.impl.GetTxFees(ctx)
 	return ipcimpl.Results(call, &methodBlockTemplateGetTxFees, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, err, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", writeInt64List(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", ipcimpl.WriteScalarList(ipcimpl.Field(r, 0), capnp.NewInt64List, result))
 	})
 }
 
@@ -250,7 +250,7 @@ func (s blockTemplateServer) serveGetTxSigops(ctx context.Context, call *capnprp
 	defer ipcimpl.Recover(ctx, &methodBlockTemplateGetTxSigops, &err)
 	result, err := s.impl.GetTxSigops(ctx)
 	return ipcimpl.Results(call, &methodBlockTemplateGetTxSigops, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, err, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", writeInt64List(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", ipcimpl.WriteScalarList(ipcimpl.Field(r, 0), capnp.NewInt64List, result))
 	})
 }
 
@@ -283,7 +283,7 @@ func (s blockTemplateServer) serveGetCoinbaseMerklePath(ctx context.Context, cal
 	defer ipcimpl.Recover(ctx, &methodBlockTemplateGetCoinbaseMerklePath, &err)
 	result, err := s.impl.GetCoinbaseMerklePath(ctx)
 	return ipcimpl.Results(call, &methodBlockTemplateGetCoinbaseMerklePath, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, err, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", writeHashList(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", ipcimpl.WritePointerList(ipcimpl.Field(r, 0), capnp.NewDataList, result, writeHash))
 	})
 }
 
@@ -446,7 +446,7 @@ func (c *MiningClient) IsInitialBlockDownload(ctx context.Context) (result bool,
 // GetTip returns the best block, or nil before the genesis block is loaded.
 func (c *MiningClient) GetTip(ctx context.Context) (result *mining.BlockRef, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodMiningGetTip, nil, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", readOptionalBlockRef(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadOptionalStruct(ipcimpl.Field(r, 0), &result, ReadBlockRef))
 	})
 	return ipcimpl.ZeroOnError(result, err)
 }
@@ -457,7 +457,7 @@ func (c *MiningClient) WaitTipChanged(ctx context.Context, currentTip mining.Has
 	err = ipcimpl.Call(ctx, c.c, &methodMiningWaitTipChanged, func(p capnp.Struct) error {
 		return writeMining_waitTipChanged_Params(Mining_waitTipChanged_Params(p), currentTip, timeout)
 	}, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", readOptionalBlockRef(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadOptionalStruct(ipcimpl.Field(r, 0), &result, ReadBlockRef))
 	})
 	return ipcimpl.ZeroOnError(result, err)
 }
@@ -762,74 +762,60 @@ func readMining_createNewBlock_Params(p Mining_createNewBlock_Params, opts *mini
 
 // writeMining_checkBlock_Params writes the arguments of a call to mining.Mining.CheckBlock into p.
 func writeMining_checkBlock_Params(p Mining_checkBlock_Params, block []byte, opts mining.BlockCheckOptions) error {
-	if err := p.SetBlock(block); err != nil {
-		return ipcimpl.InField("block", err)
+	var fields ipcimpl.Fields
+	fields.Check("block", p.SetBlock(block))
+	if optsWire, err := p.NewOpts(); fields.Check("opts", err) {
+		fields.Check("opts", WriteBlockCheckOptions(optsWire, &opts))
 	}
-	optsWire, err := p.NewOpts()
-	if err != nil {
-		return ipcimpl.InField("opts", err)
-	}
-	return ipcimpl.InField("opts", WriteBlockCheckOptions(optsWire, &opts))
+	return fields.Err()
 }
 
 // readMining_checkBlock_Params reads the arguments of a call to mining.Mining.CheckBlock from p.
 func readMining_checkBlock_Params(p Mining_checkBlock_Params, block *[]byte, opts *mining.BlockCheckOptions) error {
-	if err := ipcimpl.ReadData(ipcimpl.Field(p, 0), block); err != nil {
-		return ipcimpl.InField("block", err)
+	var fields ipcimpl.Fields
+	fields.Check("block", ipcimpl.ReadData(ipcimpl.Field(p, 0), block))
+	if optsWire, err := p.Opts(); fields.Check("opts", err) {
+		fields.Check("opts", ReadBlockCheckOptions(optsWire, opts))
 	}
-	optsWire, err := p.Opts()
-	if err != nil {
-		return ipcimpl.InField("opts", err)
-	}
-	return ipcimpl.InField("opts", ReadBlockCheckOptions(optsWire, opts))
+	return fields.Err()
 }
 
 // writeMining_checkBlock_Results writes the results of mining.Mining.CheckBlock into p.
 func writeMining_checkBlock_Results(p Mining_checkBlock_Results, reason string, debug string, ok bool) error {
-	if err := p.SetReason(reason); err != nil {
-		return ipcimpl.InField("reason", err)
-	}
-	if err := p.SetDebug(debug); err != nil {
-		return ipcimpl.InField("debug", err)
-	}
+	var fields ipcimpl.Fields
+	fields.Check("reason", p.SetReason(reason))
+	fields.Check("debug", p.SetDebug(debug))
 	p.SetOk(ok)
-	return nil
+	return fields.Err()
 }
 
 // readMining_checkBlock_Results reads the results of mining.Mining.CheckBlock from p.
 func readMining_checkBlock_Results(p Mining_checkBlock_Results, reason *string, debug *string, ok *bool) error {
-	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), reason); err != nil {
-		return ipcimpl.InField("reason", err)
-	}
-	if err := ipcimpl.ReadText(ipcimpl.Field(p, 1), debug); err != nil {
-		return ipcimpl.InField("debug", err)
-	}
+	var fields ipcimpl.Fields
+	fields.Check("reason", ipcimpl.ReadText(ipcimpl.Field(p, 0), reason))
+	fields.Check("debug", ipcimpl.ReadText(ipcimpl.Field(p, 1), debug))
 	*ok = p.Ok()
-	return nil
+	return fields.Err()
 }
 
 // WriteBlock writes v into s.
 func WriteBlock(s Block, v *mining.Block) error {
-	headerWire, err := s.NewHeader()
-	if err != nil {
-		return ipcimpl.InField("Header", err)
+	var fields ipcimpl.Fields
+	if headerWire, err := s.NewHeader(); fields.Check("Header", err) {
+		fields.Check("Header", WriteBlockHeader(headerWire, &v.Header))
 	}
-	if err := WriteBlockHeader(headerWire, &v.Header); err != nil {
-		return ipcimpl.InField("Header", err)
-	}
-	return ipcimpl.InField("Transactions", writeBytesList(ipcimpl.Field(s, 1), v.Transactions))
+	fields.Check("Transactions", ipcimpl.WriteDataList(ipcimpl.Field(s, 1), v.Transactions))
+	return fields.Err()
 }
 
 // ReadBlock reads s into v.
 func ReadBlock(s Block, v *mining.Block) error {
-	headerWire, err := s.Header()
-	if err != nil {
-		return ipcimpl.InField("Header", err)
+	var fields ipcimpl.Fields
+	if headerWire, err := s.Header(); fields.Check("Header", err) {
+		fields.Check("Header", ReadBlockHeader(headerWire, &v.Header))
 	}
-	if err := ReadBlockHeader(headerWire, &v.Header); err != nil {
-		return ipcimpl.InField("Header", err)
-	}
-	return ipcimpl.InField("Transactions", readBytesList(ipcimpl.Field(s, 1), &v.Transactions))
+	fields.Check("Transactions", ipcimpl.ReadDataList(ipcimpl.Field(s, 1), &v.Transactions))
+	return fields.Err()
 }
 
 // WriteBlockCheckOptions writes v into s.
@@ -864,32 +850,26 @@ func ReadBlockCreateOptions(s BlockCreateOptions, v *mining.BlockCreateOptions) 
 
 // WriteBlockHeader writes v into s.
 func WriteBlockHeader(s BlockHeader, v *mining.BlockHeader) error {
+	var fields ipcimpl.Fields
 	s.SetVersion(v.Version)
-	if err := writeHash(ipcimpl.Field(s, 0), v.PrevBlock); err != nil {
-		return ipcimpl.InField("PrevBlock", err)
-	}
-	if err := writeHash(ipcimpl.Field(s, 1), v.MerkleRoot); err != nil {
-		return ipcimpl.InField("MerkleRoot", err)
-	}
+	fields.Check("PrevBlock", writeHash(ipcimpl.Field(s, 0), v.PrevBlock))
+	fields.Check("MerkleRoot", writeHash(ipcimpl.Field(s, 1), v.MerkleRoot))
 	s.SetTime(v.Time)
 	s.SetBits(v.Bits)
 	s.SetNonce(v.Nonce)
-	return nil
+	return fields.Err()
 }
 
 // ReadBlockHeader reads s into v.
 func ReadBlockHeader(s BlockHeader, v *mining.BlockHeader) error {
+	var fields ipcimpl.Fields
 	v.Version = s.Version()
-	if err := readHash(ipcimpl.Field(s, 0), &v.PrevBlock); err != nil {
-		return ipcimpl.InField("PrevBlock", err)
-	}
-	if err := readHash(ipcimpl.Field(s, 1), &v.MerkleRoot); err != nil {
-		return ipcimpl.InField("MerkleRoot", err)
-	}
+	fields.Check("PrevBlock", readHash(ipcimpl.Field(s, 0), &v.PrevBlock))
+	fields.Check("MerkleRoot", readHash(ipcimpl.Field(s, 1), &v.MerkleRoot))
 	v.Time = s.Time()
 	v.Bits = s.Bits()
 	v.Nonce = s.Nonce()
-	return nil
+	return fields.Err()
 }
 
 // WriteBlockRef writes v into s.
@@ -924,66 +904,14 @@ func ReadBlockWaitOptions(s BlockWaitOptions, v *mining.BlockWaitOptions) error 
 	return nil
 }
 
-// writeInt64List points at at a new list holding v; a nil v leaves at null.
-func writeInt64List(at ipcimpl.Pointer, v []int64) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewInt64List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		l.Set(i, v[i])
-	}
-	return nil
+// writeHash points at at a new Data holding v.
+func writeHash(at ipcimpl.Pointer, v mining.Hash) error {
+	return at.SetData(v[:])
 }
 
-// readInt64List reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readInt64List(from ipcimpl.Pointer, dst *[]int64) error {
-	l, n, err := ipcimpl.ListLen[capnp.Int64List, int64](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]int64, n)
-	for i := range v {
-		v[i] = l.At(i)
-	}
-	*dst = v
-	return nil
-}
-
-// writeHashList points at at a new list holding v; a nil v leaves at null.
-func writeHashList(at ipcimpl.Pointer, v []mining.Hash) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewDataList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := writeHash(ipcimpl.Elem(l, i), v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
-}
-
-// readHashList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readHashList(from ipcimpl.Pointer, dst *[]mining.Hash) error {
-	l, n, err := ipcimpl.ListLen[capnp.DataList, mining.Hash](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]mining.Hash, n)
-	for i := range v {
-		if err := readHash(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+// readHash reads the Data from points to, which must hold 32 bytes, into *dst.
+func readHash(from ipcimpl.Pointer, dst *mining.Hash) error {
+	return ipcimpl.ReadByteArray(from, dst[:])
 }
 
 // writeOptionalBlockRef writes *v at at; a nil v leaves at null.
@@ -1000,69 +928,5 @@ func writeOptionalBlockRef(at ipcimpl.Pointer, v *mining.BlockRef) error {
 
 // readOptionalBlockRef sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalBlockRef(from ipcimpl.Pointer, dst **mining.BlockRef) error {
-	if from.IsNull() {
-		return nil
-	}
-	value := new(mining.BlockRef)
-	s, err := ipcimpl.Struct[BlockRef](from)
-	if err != nil {
-		return err
-	}
-	if err := ReadBlockRef(s, value); err != nil {
-		return err
-	}
-	*dst = value
-	return nil
-}
-
-// writeHash points at at a new Data holding v.
-func writeHash(at ipcimpl.Pointer, v mining.Hash) error {
-	return at.SetData(v[:])
-}
-
-// readHash reads the Data from points to, which must hold 32 bytes, into *dst.
-func readHash(from ipcimpl.Pointer, dst *mining.Hash) error {
-	p, err := from.Get()
-	if err != nil {
-		return err
-	}
-	data := p.Data()
-	if len(data) != 32 {
-		return ipcimpl.LengthError(len(data), 32)
-	}
-	copy(dst[:], data)
-	return nil
-}
-
-// writeBytesList points at at a new list holding v; a nil v leaves at null.
-func writeBytesList(at ipcimpl.Pointer, v [][]byte) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewDataList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := ipcimpl.SetDataAt(l, i, v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
-}
-
-// readBytesList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readBytesList(from ipcimpl.Pointer, dst *[][]byte) error {
-	l, n, err := ipcimpl.ListLen[capnp.DataList, []byte](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([][]byte, n)
-	for i := range v {
-		if err := ipcimpl.ReadData(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadOptionalStruct(from, dst, ReadBlockRef)
 }

@@ -114,7 +114,7 @@ func (c *WalletClient) GetNewAddress(ctx context.Context, label string) (result 
 // they were made.
 func (c *WalletClient) GetAddresses(ctx context.Context) (result []wallet.AddressInfo, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodWalletGetAddresses, nil, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", readAddressInfoList(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadStructList[AddressInfo_List](ipcimpl.Field(r, 0), &result, ReadAddressInfo))
 	})
 	return ipcimpl.ZeroOnError(result, err)
 }
@@ -142,7 +142,7 @@ func (c *WalletClient) GetWalletTx(ctx context.Context, txid chain.Hash) (result
 	err = ipcimpl.Call(ctx, c.c, &methodWalletGetWalletTx, func(p capnp.Struct) error {
 		return ipcimpl.InField("txid", writeHash(ipcimpl.Field(p, 0), txid))
 	}, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", readOptionalWalletTx(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadOptionalStruct(ipcimpl.Field(r, 0), &result, ReadWalletTx))
 	})
 	return ipcimpl.ZeroOnError(result, err)
 }
@@ -150,7 +150,7 @@ func (c *WalletClient) GetWalletTx(ctx context.Context, txid chain.Hash) (result
 // GetWalletTxs returns every wallet transaction, oldest first.
 func (c *WalletClient) GetWalletTxs(ctx context.Context) (result []wallet.WalletTx, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodWalletGetWalletTxs, nil, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", readWalletTxList(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadStructList[WalletTx_List](ipcimpl.Field(r, 0), &result, ReadWalletTx))
 	})
 	return ipcimpl.ZeroOnError(result, err)
 }
@@ -160,7 +160,7 @@ func (c *WalletClient) GetWalletTxs(ctx context.Context) (result []wallet.Wallet
 // without broadcasting it; it returns the transaction and its fee.
 func (c *WalletClient) CreateTransaction(ctx context.Context, recipients []wallet.Recipient) (tx chain.Transaction, fee chain.Amount, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodWalletCreateTransaction, func(p capnp.Struct) error {
-		return ipcimpl.InField("recipients", writeRecipientList(ipcimpl.Field(p, 0), recipients))
+		return ipcimpl.InField("recipients", ipcimpl.WriteStructList(ipcimpl.Field(p, 0), NewRecipient_List, recipients, WriteRecipient))
 	}, func(r capnp.Struct) error {
 		return readWallet_createTransaction_Results(Wallet_createTransaction_Results(r), &tx, &fee)
 	})
@@ -290,7 +290,7 @@ func (s walletServer) serveGetAddresses(ctx context.Context, call *capnprpc.Call
 	defer ipcimpl.Recover(ctx, &methodWalletGetAddresses, &err)
 	result, err := s.impl.GetAddresses(ctx)
 	return ipcimpl.Results(call, &methodWalletGetAddresses, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, err, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", writeAddressInfoList(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", ipcimpl.WriteStructList(ipcimpl.Field(r, 0), NewAddressInfo_List, result, WriteAddressInfo))
 	})
 }
 
@@ -327,14 +327,14 @@ func (s walletServer) serveGetWalletTxs(ctx context.Context, call *capnprpc.Call
 	defer ipcimpl.Recover(ctx, &methodWalletGetWalletTxs, &err)
 	result, err := s.impl.GetWalletTxs(ctx)
 	return ipcimpl.Results(call, &methodWalletGetWalletTxs, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, err, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", writeWalletTxList(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", ipcimpl.WriteStructList(ipcimpl.Field(r, 0), NewWalletTx_List, result, WriteWalletTx))
 	})
 }
 
 func (s walletServer) serveCreateTransaction(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodWalletCreateTransaction, &err)
 	var recipients []wallet.Recipient
-	if err := readRecipientList(ipcimpl.Field(call.Params(), 0), &recipients); err != nil {
+	if err := ipcimpl.ReadStructList[Recipient_List](ipcimpl.Field(call.Params(), 0), &recipients, ReadRecipient); err != nil {
 		return ipcimpl.ParamsError(&methodWalletCreateTransaction, ipcimpl.InField("recipients", err))
 	}
 	tx, fee, err := s.impl.CreateTransaction(ctx, recipients)
@@ -764,7 +764,7 @@ func (c *WalletLoaderClient) GetWalletDir(ctx context.Context) (result string, e
 // sorted.
 func (c *WalletLoaderClient) ListWalletDir(ctx context.Context) (result []string, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodWalletLoaderListWalletDir, nil, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", readStringList(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadTextList(ipcimpl.Field(r, 0), &result))
 	})
 	return ipcimpl.ZeroOnError(result, err)
 }
@@ -917,7 +917,7 @@ func (s walletLoaderServer) serveListWalletDir(ctx context.Context, call *capnpr
 	defer ipcimpl.Recover(ctx, &methodWalletLoaderListWalletDir, &err)
 	result, err := s.impl.ListWalletDir(ctx)
 	return ipcimpl.Results(call, &methodWalletLoaderListWalletDir, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, err, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", writeStringList(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", ipcimpl.WriteTextList(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -1409,54 +1409,48 @@ func readChainClient_setMockTime_Params(p ChainClient_setMockTime_Params, t *int
 
 // writeWalletLoader_createWallet_Params writes the arguments of a call to wallet.WalletLoader.CreateWallet into p.
 func writeWalletLoader_createWallet_Params(p WalletLoader_createWallet_Params, name string, passphrase string, flags uint64) error {
-	if err := p.SetName(name); err != nil {
-		return ipcimpl.InField("name", err)
-	}
-	if err := p.SetPassphrase(passphrase); err != nil {
-		return ipcimpl.InField("passphrase", err)
-	}
+	var fields ipcimpl.Fields
+	fields.Check("name", p.SetName(name))
+	fields.Check("passphrase", p.SetPassphrase(passphrase))
 	p.SetFlags(flags)
-	return nil
+	return fields.Err()
 }
 
 // readWalletLoader_createWallet_Params reads the arguments of a call to wallet.WalletLoader.CreateWallet from p.
 func readWalletLoader_createWallet_Params(p WalletLoader_createWallet_Params, name *string, passphrase *string, flags *uint64) error {
-	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), name); err != nil {
-		return ipcimpl.InField("name", err)
-	}
-	if err := ipcimpl.ReadText(ipcimpl.Field(p, 1), passphrase); err != nil {
-		return ipcimpl.InField("passphrase", err)
-	}
+	var fields ipcimpl.Fields
+	fields.Check("name", ipcimpl.ReadText(ipcimpl.Field(p, 0), name))
+	fields.Check("passphrase", ipcimpl.ReadText(ipcimpl.Field(p, 1), passphrase))
 	*flags = p.Flags()
-	return nil
+	return fields.Err()
 }
 
 // writeWalletLoader_createWallet_Results writes the results of wallet.WalletLoader.CreateWallet into p.
 func writeWalletLoader_createWallet_Results(p WalletLoader_createWallet_Results, w wallet.Wallet, warnings []string) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportWallet(w)); err != nil {
-		return ipcimpl.InField("w", err)
-	}
-	return ipcimpl.InField("warnings", writeStringList(ipcimpl.Field(p, 1), warnings))
+	var fields ipcimpl.Fields
+	fields.Check("w", ipcimpl.SetCap(capnp.Struct(p), 0, ExportWallet(w)))
+	fields.Check("warnings", ipcimpl.WriteTextList(ipcimpl.Field(p, 1), warnings))
+	return fields.Err()
 }
 
 // readWalletLoader_createWallet_Results reads the results of wallet.WalletLoader.CreateWallet from p.
 func readWalletLoader_createWallet_Results(p WalletLoader_createWallet_Results, w *wallet.Wallet, warnings *[]string) error {
 	*w = ImportWallet(ipcimpl.Cap(capnp.Struct(p), 0))
-	return ipcimpl.InField("warnings", readStringList(ipcimpl.Field(p, 1), warnings))
+	return ipcimpl.InField("warnings", ipcimpl.ReadTextList(ipcimpl.Field(p, 1), warnings))
 }
 
 // writeWalletLoader_loadWallet_Results writes the results of wallet.WalletLoader.LoadWallet into p.
 func writeWalletLoader_loadWallet_Results(p WalletLoader_loadWallet_Results, w wallet.Wallet, warnings []string) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportWallet(w)); err != nil {
-		return ipcimpl.InField("w", err)
-	}
-	return ipcimpl.InField("warnings", writeStringList(ipcimpl.Field(p, 1), warnings))
+	var fields ipcimpl.Fields
+	fields.Check("w", ipcimpl.SetCap(capnp.Struct(p), 0, ExportWallet(w)))
+	fields.Check("warnings", ipcimpl.WriteTextList(ipcimpl.Field(p, 1), warnings))
+	return fields.Err()
 }
 
 // readWalletLoader_loadWallet_Results reads the results of wallet.WalletLoader.LoadWallet from p.
 func readWalletLoader_loadWallet_Results(p WalletLoader_loadWallet_Results, w *wallet.Wallet, warnings *[]string) error {
 	*w = ImportWallet(ipcimpl.Cap(capnp.Struct(p), 0))
-	return ipcimpl.InField("warnings", readStringList(ipcimpl.Field(p, 1), warnings))
+	return ipcimpl.InField("warnings", ipcimpl.ReadTextList(ipcimpl.Field(p, 1), warnings))
 }
 
 // readWalletLoader_handleLoadWallet_Params reads the arguments of a call to wallet.WalletLoader.HandleLoadWallet from p.
@@ -1491,15 +1485,12 @@ func readLoadWalletFn_call_Params(p LoadWalletFn_call_Params, w *wallet.Wallet) 
 
 // writeTransactionChangedFn_call_Params writes the arguments of a call to wallet.TransactionChangedFn.Call into p.
 func writeTransactionChangedFn_call_Params(p TransactionChangedFn_call_Params, txid chain.Hash, status wallet.ChangeType) error {
-	if err := writeHash(ipcimpl.Field(p, 0), txid); err != nil {
-		return ipcimpl.InField("txid", err)
+	var fields ipcimpl.Fields
+	fields.Check("txid", writeHash(ipcimpl.Field(p, 0), txid))
+	if statusWire, err := ipcimpl.EnumValue(status); fields.Check("status", err) {
+		p.SetStatus(ChangeType(statusWire))
 	}
-	statusWire, err := ipcimpl.EnumValue(status)
-	if err != nil {
-		return ipcimpl.InField("status", err)
-	}
-	p.SetStatus(ChangeType(statusWire))
-	return nil
+	return fields.Err()
 }
 
 // readTransactionChangedFn_call_Params reads the arguments of a call to wallet.TransactionChangedFn.Call from p.
@@ -1513,26 +1504,20 @@ func readTransactionChangedFn_call_Params(p TransactionChangedFn_call_Params, tx
 
 // WriteAddressInfo writes v into s.
 func WriteAddressInfo(s AddressInfo, v *wallet.AddressInfo) error {
-	if err := s.SetAddress(v.Address); err != nil {
-		return ipcimpl.InField("Address", err)
-	}
-	if err := s.SetLabel(v.Label); err != nil {
-		return ipcimpl.InField("Label", err)
-	}
+	var fields ipcimpl.Fields
+	fields.Check("Address", s.SetAddress(v.Address))
+	fields.Check("Label", s.SetLabel(v.Label))
 	s.SetIsChange(v.IsChange)
-	return nil
+	return fields.Err()
 }
 
 // ReadAddressInfo reads s into v.
 func ReadAddressInfo(s AddressInfo, v *wallet.AddressInfo) error {
-	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Address); err != nil {
-		return ipcimpl.InField("Address", err)
-	}
-	if err := ipcimpl.ReadText(ipcimpl.Field(s, 1), &v.Label); err != nil {
-		return ipcimpl.InField("Label", err)
-	}
+	var fields ipcimpl.Fields
+	fields.Check("Address", ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Address))
+	fields.Check("Label", ipcimpl.ReadText(ipcimpl.Field(s, 1), &v.Label))
 	v.IsChange = s.IsChange()
-	return nil
+	return fields.Err()
 }
 
 // WriteBalances writes v into s.
@@ -1571,15 +1556,10 @@ func ReadRecipient(s Recipient, v *wallet.Recipient) error {
 
 // WriteWalletTx writes v into s.
 func WriteWalletTx(s WalletTx, v *wallet.WalletTx) error {
-	if err := writeHash(ipcimpl.Field(s, 0), v.TxID); err != nil {
-		return ipcimpl.InField("TxID", err)
-	}
-	txWire, err := s.NewTx()
-	if err != nil {
-		return ipcimpl.InField("Tx", err)
-	}
-	if err := chainipc.WriteTransaction(txWire, &v.Tx); err != nil {
-		return ipcimpl.InField("Tx", err)
+	var fields ipcimpl.Fields
+	fields.Check("TxID", writeHash(ipcimpl.Field(s, 0), v.TxID))
+	if txWire, err := s.NewTx(); fields.Check("Tx", err) {
+		fields.Check("Tx", chainipc.WriteTransaction(txWire, &v.Tx))
 	}
 	s.SetCredit(int64(v.Credit))
 	s.SetDebit(int64(v.Debit))
@@ -1588,59 +1568,21 @@ func WriteWalletTx(s WalletTx, v *wallet.WalletTx) error {
 		s.SetHasBlockHeight(true)
 	}
 	s.SetTime(v.Time)
-	return nil
+	return fields.Err()
 }
 
 // ReadWalletTx reads s into v.
 func ReadWalletTx(s WalletTx, v *wallet.WalletTx) error {
-	if err := readHash(ipcimpl.Field(s, 0), &v.TxID); err != nil {
-		return ipcimpl.InField("TxID", err)
-	}
-	txWire, err := s.Tx()
-	if err != nil {
-		return ipcimpl.InField("Tx", err)
-	}
-	if err := chainipc.ReadTransaction(txWire, &v.Tx); err != nil {
-		return ipcimpl.InField("Tx", err)
+	var fields ipcimpl.Fields
+	fields.Check("TxID", readHash(ipcimpl.Field(s, 0), &v.TxID))
+	if txWire, err := s.Tx(); fields.Check("Tx", err) {
+		fields.Check("Tx", chainipc.ReadTransaction(txWire, &v.Tx))
 	}
 	v.Credit = chain.Amount(s.Credit())
 	v.Debit = chain.Amount(s.Debit())
 	v.BlockHeight = ipcimpl.Optional(s.HasBlockHeight(), s.BlockHeight())
 	v.Time = s.Time()
-	return nil
-}
-
-// writeAddressInfoList points at at a new list holding v; a nil v leaves at null.
-func writeAddressInfoList(at ipcimpl.Pointer, v []wallet.AddressInfo) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewAddressInfo_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := WriteAddressInfo(l.At(i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
-}
-
-// readAddressInfoList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readAddressInfoList(from ipcimpl.Pointer, dst *[]wallet.AddressInfo) error {
-	l, n, err := ipcimpl.ListLen[AddressInfo_List, wallet.AddressInfo](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]wallet.AddressInfo, n)
-	for i := range v {
-		if err := ReadAddressInfo(l.At(i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return fields.Err()
 }
 
 // writeHash points at at a new Data holding v.
@@ -1650,16 +1592,7 @@ func writeHash(at ipcimpl.Pointer, v chain.Hash) error {
 
 // readHash reads the Data from points to, which must hold 32 bytes, into *dst.
 func readHash(from ipcimpl.Pointer, dst *chain.Hash) error {
-	p, err := from.Get()
-	if err != nil {
-		return err
-	}
-	data := p.Data()
-	if len(data) != 32 {
-		return ipcimpl.LengthError(len(data), 32)
-	}
-	copy(dst[:], data)
-	return nil
+	return ipcimpl.ReadByteArray(from, dst[:])
 }
 
 // writeOptionalWalletTx writes *v at at; a nil v leaves at null.
@@ -1676,118 +1609,7 @@ func writeOptionalWalletTx(at ipcimpl.Pointer, v *wallet.WalletTx) error {
 
 // readOptionalWalletTx sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalWalletTx(from ipcimpl.Pointer, dst **wallet.WalletTx) error {
-	if from.IsNull() {
-		return nil
-	}
-	value := new(wallet.WalletTx)
-	s, err := ipcimpl.Struct[WalletTx](from)
-	if err != nil {
-		return err
-	}
-	if err := ReadWalletTx(s, value); err != nil {
-		return err
-	}
-	*dst = value
-	return nil
-}
-
-// writeWalletTxList points at at a new list holding v; a nil v leaves at null.
-func writeWalletTxList(at ipcimpl.Pointer, v []wallet.WalletTx) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewWalletTx_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := WriteWalletTx(l.At(i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
-}
-
-// readWalletTxList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readWalletTxList(from ipcimpl.Pointer, dst *[]wallet.WalletTx) error {
-	l, n, err := ipcimpl.ListLen[WalletTx_List, wallet.WalletTx](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]wallet.WalletTx, n)
-	for i := range v {
-		if err := ReadWalletTx(l.At(i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
-}
-
-// writeRecipientList points at at a new list holding v; a nil v leaves at null.
-func writeRecipientList(at ipcimpl.Pointer, v []wallet.Recipient) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewRecipient_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := WriteRecipient(l.At(i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
-}
-
-// readRecipientList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readRecipientList(from ipcimpl.Pointer, dst *[]wallet.Recipient) error {
-	l, n, err := ipcimpl.ListLen[Recipient_List, wallet.Recipient](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]wallet.Recipient, n)
-	for i := range v {
-		if err := ReadRecipient(l.At(i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
-}
-
-// writeStringList points at at a new list holding v; a nil v leaves at null.
-func writeStringList(at ipcimpl.Pointer, v []string) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewTextList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := l.Set(i, v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
-}
-
-// readStringList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readStringList(from ipcimpl.Pointer, dst *[]string) error {
-	l, n, err := ipcimpl.ListLen[capnp.TextList, string](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]string, n)
-	for i := range v {
-		if err := ipcimpl.ReadText(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadOptionalStruct(from, dst, ReadWalletTx)
 }
 
 // writeWalletList points at at a new list holding v; a nil v leaves at null.

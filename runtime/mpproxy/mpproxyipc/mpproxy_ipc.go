@@ -281,10 +281,10 @@ func readThreadMap_makePool_Params(p ThreadMap_makePool_Params, count *uint32) e
 
 // WriteContext writes v into s.
 func WriteContext(s Context, v *mpproxy.Context) error {
-	if err := ipcimpl.SetCap(capnp.Struct(s), 0, ExportThread(v.Thread)); err != nil {
-		return ipcimpl.InField("Thread", err)
-	}
-	return ipcimpl.InField("CallbackThread", ipcimpl.SetCap(capnp.Struct(s), 1, ExportThread(v.CallbackThread)))
+	var fields ipcimpl.Fields
+	fields.Check("Thread", ipcimpl.SetCap(capnp.Struct(s), 0, ExportThread(v.Thread)))
+	fields.Check("CallbackThread", ipcimpl.SetCap(capnp.Struct(s), 1, ExportThread(v.CallbackThread)))
+	return fields.Err()
 }
 
 // ReadContext reads s into v.

@@ -307,16 +307,13 @@ func readMiner_create_Params(p Miner_create_Params, tip *base.BlockRef) error {
 
 // WriteBlockRef writes v into s.
 func WriteBlockRef(s BlockRef, v *base.BlockRef) error {
-	if err := writeBytes4(ipcimpl.Field(s, 0), v.Hash); err != nil {
-		return ipcimpl.InField("Hash", err)
-	}
+	var fields ipcimpl.Fields
+	fields.Check("Hash", writeBytes4(ipcimpl.Field(s, 0), v.Hash))
 	s.SetHeight(v.Height)
-	kindWire, err := ipcimpl.EnumValue(v.Kind)
-	if err != nil {
-		return ipcimpl.InField("Kind", err)
+	if kindWire, err := ipcimpl.EnumValue(v.Kind); fields.Check("Kind", err) {
+		s.SetKind(Kind(kindWire))
 	}
-	s.SetKind(Kind(kindWire))
-	return nil
+	return fields.Err()
 }
 
 // ReadBlockRef reads s into v.
@@ -336,14 +333,5 @@ func writeBytes4(at ipcimpl.Pointer, v [4]byte) error {
 
 // readBytes4 reads the Data from points to, which must hold 4 bytes, into *dst.
 func readBytes4(from ipcimpl.Pointer, dst *[4]byte) error {
-	p, err := from.Get()
-	if err != nil {
-		return err
-	}
-	data := p.Data()
-	if len(data) != 4 {
-		return ipcimpl.LengthError(len(data), 4)
-	}
-	copy(dst[:], data)
-	return nil
+	return ipcimpl.ReadByteArray(from, dst[:])
 }

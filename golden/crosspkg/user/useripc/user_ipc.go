@@ -77,9 +77,9 @@ func (c *PoolClient) Release() {
 // Best returns the best of refs.
 func (c *PoolClient) Best(ctx context.Context, refs []base.BlockRef) (result *base.BlockRef, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodPoolBest, func(p capnp.Struct) error {
-		return ipcimpl.InField("refs", writeBlockRefList(ipcimpl.Field(p, 0), refs))
+		return ipcimpl.InField("refs", ipcimpl.WriteStructList(ipcimpl.Field(p, 0), baseipc.NewBlockRef_List, refs, baseipc.WriteBlockRef))
 	}, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", readOptionalBlockRef(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadOptionalStruct(ipcimpl.Field(r, 0), &result, baseipc.ReadBlockRef))
 	})
 	return ipcimpl.ZeroOnError(result, err)
 }
@@ -162,7 +162,7 @@ func (s poolServer) Dispatch(ctx context.Context, call *capnprpc.Call) error {
 func (s poolServer) serveBest(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodPoolBest, &err)
 	var refs []base.BlockRef
-	if err := readBlockRefList(ipcimpl.Field(call.Params(), 0), &refs); err != nil {
+	if err := ipcimpl.ReadStructList[baseipc.BlockRef_List](ipcimpl.Field(call.Params(), 0), &refs, baseipc.ReadBlockRef); err != nil {
 		return ipcimpl.ParamsError(&methodPoolBest, ipcimpl.InField("refs", err))
 	}
 	result, err := s.impl.Best(ctx, refs)
@@ -315,50 +315,42 @@ func readPool_template_Params(p Pool_template_Params, tip *base.BlockRef) error 
 
 // writePool_swap_Params writes the arguments of a call to user.Pool.Swap into p.
 func writePool_swap_Params(p Pool_swap_Params, job user.Job, byName map[string]base.BlockRef) error {
-	jobWire, err := p.NewJob()
-	if err != nil {
-		return ipcimpl.InField("job", err)
+	var fields ipcimpl.Fields
+	if jobWire, err := p.NewJob(); fields.Check("job", err) {
+		fields.Check("job", WriteJob(jobWire, &job))
 	}
-	if err := WriteJob(jobWire, &job); err != nil {
-		return ipcimpl.InField("job", err)
-	}
-	return ipcimpl.InField("byName", writeStringBlockRefMap(ipcimpl.Field(p, 1), byName))
+	fields.Check("byName", ipcimpl.WriteMap(ipcimpl.Field(p, 1), NewTextBlockRefEntry_List, byName, cmp.Compare, writeStringBlockRefMapEntry))
+	return fields.Err()
 }
 
 // readPool_swap_Params reads the arguments of a call to user.Pool.Swap from p.
 func readPool_swap_Params(p Pool_swap_Params, job *user.Job, byName *map[string]base.BlockRef) error {
-	jobWire, err := p.Job()
-	if err != nil {
-		return ipcimpl.InField("job", err)
+	var fields ipcimpl.Fields
+	if jobWire, err := p.Job(); fields.Check("job", err) {
+		fields.Check("job", ReadJob(jobWire, job))
 	}
-	if err := ReadJob(jobWire, job); err != nil {
-		return ipcimpl.InField("job", err)
-	}
-	return ipcimpl.InField("byName", readStringBlockRefMap(ipcimpl.Field(p, 1), byName))
+	fields.Check("byName", ipcimpl.ReadMap[TextBlockRefEntry_List](ipcimpl.Field(p, 1), byName, readStringBlockRefMapEntry))
+	return fields.Err()
 }
 
 // writePool_swap_Results writes the results of user.Pool.Swap into p.
 func writePool_swap_Results(p Pool_swap_Results, result user.Job, result1 map[string]base.BlockRef) error {
-	resultWire, err := p.NewResult()
-	if err != nil {
-		return ipcimpl.InField("result", err)
+	var fields ipcimpl.Fields
+	if resultWire, err := p.NewResult(); fields.Check("result", err) {
+		fields.Check("result", WriteJob(resultWire, &result))
 	}
-	if err := WriteJob(resultWire, &result); err != nil {
-		return ipcimpl.InField("result", err)
-	}
-	return ipcimpl.InField("result1", writeStringBlockRefMap(ipcimpl.Field(p, 1), result1))
+	fields.Check("result1", ipcimpl.WriteMap(ipcimpl.Field(p, 1), NewTextBlockRefEntry_List, result1, cmp.Compare, writeStringBlockRefMapEntry))
+	return fields.Err()
 }
 
 // readPool_swap_Results reads the results of user.Pool.Swap from p.
 func readPool_swap_Results(p Pool_swap_Results, result *user.Job, result1 *map[string]base.BlockRef) error {
-	resultWire, err := p.Result()
-	if err != nil {
-		return ipcimpl.InField("result", err)
+	var fields ipcimpl.Fields
+	if resultWire, err := p.Result(); fields.Check("result", err) {
+		fields.Check("result", ReadJob(resultWire, result))
 	}
-	if err := ReadJob(resultWire, result); err != nil {
-		return ipcimpl.InField("result", err)
-	}
-	return ipcimpl.InField("result1", readStringBlockRefMap(ipcimpl.Field(p, 1), result1))
+	fields.Check("result1", ipcimpl.ReadMap[TextBlockRefEntry_List](ipcimpl.Field(p, 1), result1, readStringBlockRefMapEntry))
+	return fields.Err()
 }
 
 // writePool_kind_Params writes the arguments of a call to user.Pool.Kind into p.
@@ -391,69 +383,26 @@ func writePool_kind_Results(p Pool_kind_Results, result base.Kind) error {
 
 // WriteJob writes v into s.
 func WriteJob(s Job, v *user.Job) error {
-	if err := s.SetName(v.Name); err != nil {
-		return ipcimpl.InField("Name", err)
+	var fields ipcimpl.Fields
+	fields.Check("Name", s.SetName(v.Name))
+	if tipWire, err := s.NewTip(); fields.Check("Tip", err) {
+		fields.Check("Tip", baseipc.WriteBlockRef(tipWire, &v.Tip))
 	}
-	tipWire, err := s.NewTip()
-	if err != nil {
-		return ipcimpl.InField("Tip", err)
-	}
-	if err := baseipc.WriteBlockRef(tipWire, &v.Tip); err != nil {
-		return ipcimpl.InField("Tip", err)
-	}
-	if err := ipcimpl.SetCap(capnp.Struct(s), 2, baseipc.ExportBlockTemplate(v.Template)); err != nil {
-		return ipcimpl.InField("Template", err)
-	}
-	return ipcimpl.InField("Kinds", writeKindList(ipcimpl.Field(s, 3), v.Kinds))
+	fields.Check("Template", ipcimpl.SetCap(capnp.Struct(s), 2, baseipc.ExportBlockTemplate(v.Template)))
+	fields.Check("Kinds", ipcimpl.WriteEnumList(ipcimpl.Field(s, 3), baseipc.NewKind_List, v.Kinds))
+	return fields.Err()
 }
 
 // ReadJob reads s into v.
 func ReadJob(s Job, v *user.Job) error {
-	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Name); err != nil {
-		return ipcimpl.InField("Name", err)
-	}
-	tipWire, err := s.Tip()
-	if err != nil {
-		return ipcimpl.InField("Tip", err)
-	}
-	if err := baseipc.ReadBlockRef(tipWire, &v.Tip); err != nil {
-		return ipcimpl.InField("Tip", err)
+	var fields ipcimpl.Fields
+	fields.Check("Name", ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Name))
+	if tipWire, err := s.Tip(); fields.Check("Tip", err) {
+		fields.Check("Tip", baseipc.ReadBlockRef(tipWire, &v.Tip))
 	}
 	v.Template = baseipc.ImportBlockTemplate(ipcimpl.Cap(capnp.Struct(s), 2))
-	return ipcimpl.InField("Kinds", readKindList(ipcimpl.Field(s, 3), &v.Kinds))
-}
-
-// writeBlockRefList points at at a new list holding v; a nil v leaves at null.
-func writeBlockRefList(at ipcimpl.Pointer, v []base.BlockRef) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, baseipc.NewBlockRef_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := baseipc.WriteBlockRef(l.At(i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
-}
-
-// readBlockRefList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readBlockRefList(from ipcimpl.Pointer, dst *[]base.BlockRef) error {
-	l, n, err := ipcimpl.ListLen[baseipc.BlockRef_List, base.BlockRef](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]base.BlockRef, n)
-	for i := range v {
-		if err := baseipc.ReadBlockRef(l.At(i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	fields.Check("Kinds", ipcimpl.ReadScalarList[baseipc.Kind_List](ipcimpl.Field(s, 3), &v.Kinds))
+	return fields.Err()
 }
 
 // writeOptionalBlockRef writes *v at at; a nil v leaves at null.
@@ -470,113 +419,30 @@ func writeOptionalBlockRef(at ipcimpl.Pointer, v *base.BlockRef) error {
 
 // readOptionalBlockRef sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalBlockRef(from ipcimpl.Pointer, dst **base.BlockRef) error {
-	if from.IsNull() {
-		return nil
-	}
-	value := new(base.BlockRef)
-	s, err := ipcimpl.Struct[baseipc.BlockRef](from)
-	if err != nil {
-		return err
-	}
-	if err := baseipc.ReadBlockRef(s, value); err != nil {
-		return err
-	}
-	*dst = value
-	return nil
+	return ipcimpl.ReadOptionalStruct(from, dst, baseipc.ReadBlockRef)
 }
 
-// writeStringBlockRefMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeStringBlockRefMap(at ipcimpl.Pointer, v map[string]base.BlockRef) error {
-	if v == nil {
-		return nil
+// writeStringBlockRefMapEntry writes key and value into entry.
+func writeStringBlockRefMapEntry(entry TextBlockRefEntry, key string, value base.BlockRef) error {
+	if err := entry.SetKey(key); err != nil {
+		return ipcimpl.InField("key", err)
 	}
-	l, err := ipcimpl.NewList(at, NewTextBlockRefEntry_List, len(v))
+	valueWire, err := entry.NewValue()
 	if err != nil {
 		return err
 	}
-	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		if err := entry.SetKey(e.Key); err != nil {
-			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
-		}
-		valueWire, err := entry.NewValue()
-		if err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-		if err := baseipc.WriteBlockRef(valueWire, &e.Value); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
+	return baseipc.WriteBlockRef(valueWire, &value)
 }
 
-// readStringBlockRefMap reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readStringBlockRefMap(from ipcimpl.Pointer, dst *map[string]base.BlockRef) error {
-	l, err := ipcimpl.List[TextBlockRefEntry_List](from)
+// readStringBlockRefMapEntry reads the key and value of entry.
+func readStringBlockRefMapEntry(entry TextBlockRefEntry) (key string, value base.BlockRef, err error) {
+	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+		return key, value, ipcimpl.InField("key", err)
+	}
+	valueWire, err := entry.Value()
 	if err != nil {
-		return err
+		return key, value, err
 	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipcimpl.MapSize[string, base.BlockRef](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[string]base.BlockRef, n)
-	for i := range n {
-		entry := l.At(i)
-		var key string
-		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
-		}
-		if _, dup := m[key]; dup {
-			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value base.BlockRef
-		valueWire, err := entry.Value()
-		if err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-		if err := baseipc.ReadBlockRef(valueWire, &value); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-		m[key] = value
-	}
-	*dst = m
-	return nil
-}
-
-// writeKindList points at at a new list holding v; a nil v leaves at null.
-func writeKindList(at ipcimpl.Pointer, v []base.Kind) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, baseipc.NewKind_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		elemWire, err := ipcimpl.EnumValue(v[i])
-		if err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-		l.Set(i, baseipc.Kind(elemWire))
-	}
-	return nil
-}
-
-// readKindList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readKindList(from ipcimpl.Pointer, dst *[]base.Kind) error {
-	l, n, err := ipcimpl.ListLen[baseipc.Kind_List, base.Kind](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]base.Kind, n)
-	for i := range v {
-		v[i] = base.Kind(l.At(i))
-	}
-	*dst = v
-	return nil
+	err = baseipc.ReadBlockRef(valueWire, &value)
+	return key, value, err
 }

@@ -239,18 +239,18 @@ func readStore_get_Results(p Store_get_Results, value *string, ok *bool) error {
 
 // writeStore_put_Params writes the arguments of a call to store.Store.Put into p.
 func writeStore_put_Params(p Store_put_Params, key string, value string) error {
-	if err := p.SetKey(key); err != nil {
-		return ipcimpl.InField("key", err)
-	}
-	return ipcimpl.InField("value", p.SetValue(value))
+	var fields ipcimpl.Fields
+	fields.Check("key", p.SetKey(key))
+	fields.Check("value", p.SetValue(value))
+	return fields.Err()
 }
 
 // readStore_put_Params reads the arguments of a call to store.Store.Put from p.
 func readStore_put_Params(p Store_put_Params, key *string, value *string) error {
-	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), key); err != nil {
-		return ipcimpl.InField("key", err)
-	}
-	return ipcimpl.InField("value", ipcimpl.ReadText(ipcimpl.Field(p, 1), value))
+	var fields ipcimpl.Fields
+	fields.Check("key", ipcimpl.ReadText(ipcimpl.Field(p, 0), key))
+	fields.Check("value", ipcimpl.ReadText(ipcimpl.Field(p, 1), value))
+	return fields.Err()
 }
 
 // writeStore_stats_Results writes the results of store.Store.Stats into p.

@@ -81,7 +81,7 @@ func (c *StoreClient) Stats(ctx context.Context) (result store.Stats, err error)
 // Keys lists the keys in order; new in version 2.
 func (c *StoreClient) Keys(ctx context.Context) (result []string, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodStoreKeys, nil, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", readStringList(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadTextList(ipcimpl.Field(r, 0), &result))
 	})
 	return ipcimpl.ZeroOnError(result, err)
 }
@@ -149,7 +149,7 @@ func (s storeServer) serveKeys(ctx context.Context, call *capnprpc.Call) (err er
 	defer ipcimpl.Recover(ctx, &methodStoreKeys, &err)
 	result, err := s.impl.Keys(ctx)
 	return ipcimpl.Results(call, &methodStoreKeys, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, err, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", writeStringList(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", ipcimpl.WriteTextList(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -242,18 +242,18 @@ func readStore_stats_Results(p Store_stats_Results, result *store.Stats) error {
 
 // writeStore_set_Params writes the arguments of a call to store.Store.Set into p.
 func writeStore_set_Params(p Store_set_Params, key string, text string) error {
-	if err := p.SetKey(key); err != nil {
-		return ipcimpl.InField("key", err)
-	}
-	return ipcimpl.InField("text", p.SetText(text))
+	var fields ipcimpl.Fields
+	fields.Check("key", p.SetKey(key))
+	fields.Check("text", p.SetText(text))
+	return fields.Err()
 }
 
 // readStore_set_Params reads the arguments of a call to store.Store.Set from p.
 func readStore_set_Params(p Store_set_Params, key *string, text *string) error {
-	if err := ipcimpl.ReadText(ipcimpl.Field(p, 0), key); err != nil {
-		return ipcimpl.InField("key", err)
-	}
-	return ipcimpl.InField("text", ipcimpl.ReadText(ipcimpl.Field(p, 1), text))
+	var fields ipcimpl.Fields
+	fields.Check("key", ipcimpl.ReadText(ipcimpl.Field(p, 0), key))
+	fields.Check("text", ipcimpl.ReadText(ipcimpl.Field(p, 1), text))
+	return fields.Err()
 }
 
 // writeStore_get_Results writes the results of store.Store.Get into p.
@@ -287,38 +287,5 @@ func ReadStats(s Stats, v *store.Stats) error {
 	v.Evictions = s.Evictions()
 	v.Count = s.Count()
 	v.Bytes = s.Bytes()
-	return nil
-}
-
-// writeStringList points at at a new list holding v; a nil v leaves at null.
-func writeStringList(at ipcimpl.Pointer, v []string) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewTextList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := l.Set(i, v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
-}
-
-// readStringList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readStringList(from ipcimpl.Pointer, dst *[]string) error {
-	l, n, err := ipcimpl.ListLen[capnp.TextList, string](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]string, n)
-	for i := range v {
-		if err := ipcimpl.ReadText(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	*dst = v
 	return nil
 }

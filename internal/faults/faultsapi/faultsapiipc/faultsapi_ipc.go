@@ -657,10 +657,10 @@ func readService_visit_Params(p Service_visit_Params, n *int64, v *faultsapi.Vis
 
 // writeService_keep_Params writes the arguments of a call to faultsapi.Service.Keep into p.
 func writeService_keep_Params(p Service_keep_Params, l faultsapi.Listener, v faultsapi.Visitor) error {
-	if err := ipcimpl.SetCap(capnp.Struct(p), 0, ExportListener(l)); err != nil {
-		return ipcimpl.InField("l", err)
-	}
-	return ipcimpl.InField("v", ipcimpl.SetCap(capnp.Struct(p), 1, ExportVisitor(v)))
+	var fields ipcimpl.Fields
+	fields.Check("l", ipcimpl.SetCap(capnp.Struct(p), 0, ExportListener(l)))
+	fields.Check("v", ipcimpl.SetCap(capnp.Struct(p), 1, ExportVisitor(v)))
+	return fields.Err()
 }
 
 // readService_keep_Params reads the arguments of a call to faultsapi.Service.Keep from p.

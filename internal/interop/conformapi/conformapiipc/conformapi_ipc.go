@@ -134,7 +134,7 @@ func (c *PipeClient) Record(ctx context.Context, seq int32) (result int32, err e
 // arrived.
 func (c *PipeClient) Log(ctx context.Context) (result []int32, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodPipeLog, nil, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", readInt32List(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadScalarList[capnp.Int32List](ipcimpl.Field(r, 0), &result))
 	})
 	return ipcimpl.ZeroOnError(result, err)
 }
@@ -269,7 +269,7 @@ func (s pipeServer) serveLog(ctx context.Context, call *capnprpc.Call) (err erro
 	defer ipcimpl.Recover(ctx, &methodPipeLog, &err)
 	result, err := s.impl.Log(ctx)
 	return ipcimpl.Results(call, &methodPipeLog, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, err, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", writeInt32List(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", ipcimpl.WriteScalarList(ipcimpl.Field(r, 0), capnp.NewInt32List, result))
 	})
 }
 
@@ -385,34 +385,5 @@ func readPipe_reflect_Params(p Pipe_reflect_Params, p1 *conformapi.Pipe) error {
 // readPipe_record_Params reads the arguments of a call to conformapi.Pipe.Record from p.
 func readPipe_record_Params(p Pipe_record_Params, seq *int32) error {
 	*seq = p.Seq()
-	return nil
-}
-
-// writeInt32List points at at a new list holding v; a nil v leaves at null.
-func writeInt32List(at ipcimpl.Pointer, v []int32) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewInt32List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		l.Set(i, v[i])
-	}
-	return nil
-}
-
-// readInt32List reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readInt32List(from ipcimpl.Pointer, dst *[]int32) error {
-	l, n, err := ipcimpl.ListLen[capnp.Int32List, int32](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]int32, n)
-	for i := range v {
-		v[i] = l.At(i)
-	}
-	*dst = v
 	return nil
 }

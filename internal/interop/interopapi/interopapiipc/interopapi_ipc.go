@@ -83,7 +83,7 @@ func (c *SubscriptionClient) Start(ctx context.Context) (err error) {
 // Delivery per event in Seq order. It fails before Start.
 func (c *SubscriptionClient) Deliveries(ctx context.Context) (result []interopapi.Delivery, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodSubscriptionDeliveries, nil, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", readDeliveryList(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadStructList[Delivery_List](ipcimpl.Field(r, 0), &result, ReadDelivery))
 	})
 	return ipcimpl.ZeroOnError(result, err)
 }
@@ -121,7 +121,7 @@ func (s subscriptionServer) serveDeliveries(ctx context.Context, call *capnprpc.
 	defer ipcimpl.Recover(ctx, &methodSubscriptionDeliveries, &err)
 	result, err := s.impl.Deliveries(ctx)
 	return ipcimpl.Results(call, &methodSubscriptionDeliveries, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, err, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", writeDeliveryList(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", ipcimpl.WriteStructList(ipcimpl.Field(r, 0), NewDelivery_List, result, WriteDelivery))
 	})
 }
 
@@ -326,7 +326,7 @@ func (c *InteropClient) Echo(ctx context.Context, r interopapi.Record) (result i
 // Stats summarises values; it fails when values is empty.
 func (c *InteropClient) Stats(ctx context.Context, values []int64) (sum int64, min1 int64, max1 int64, count int32, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodInteropStats, func(p capnp.Struct) error {
-		return ipcimpl.InField("values", writeInt64List(ipcimpl.Field(p, 0), values))
+		return ipcimpl.InField("values", ipcimpl.WriteScalarList(ipcimpl.Field(p, 0), capnp.NewInt64List, values))
 	}, func(r capnp.Struct) error {
 		return readInterop_stats_Results(Interop_stats_Results(r), &sum, &min1, &max1, &count)
 	})
@@ -351,9 +351,9 @@ func (c *InteropClient) Lookup(ctx context.Context, table map[string]int64, key 
 // Count counts how often each kind occurs in kinds.
 func (c *InteropClient) Count(ctx context.Context, kinds []interopapi.Kind) (result map[interopapi.Kind]int32, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodInteropCount, func(p capnp.Struct) error {
-		return ipcimpl.InField("kinds", writeKindList(ipcimpl.Field(p, 0), kinds))
+		return ipcimpl.InField("kinds", ipcimpl.WriteScalarList(ipcimpl.Field(p, 0), NewKind_List, kinds))
 	}, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", readKindInt32Map(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadMap[KindInt32Entry_List](ipcimpl.Field(r, 0), &result, readKindInt32MapEntry))
 	})
 	return ipcimpl.ZeroOnError(result, err)
 }
@@ -442,7 +442,7 @@ func (s interopServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err 
 func (s interopServer) serveStats(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodInteropStats, &err)
 	var values []int64
-	if err := readInt64List(ipcimpl.Field(call.Params(), 0), &values); err != nil {
+	if err := ipcimpl.ReadScalarList[capnp.Int64List](ipcimpl.Field(call.Params(), 0), &values); err != nil {
 		return ipcimpl.ParamsError(&methodInteropStats, ipcimpl.InField("values", err))
 	}
 	sum, min1, max1, count, err := s.impl.Stats(ctx, values)
@@ -471,12 +471,12 @@ func (s interopServer) serveLookup(ctx context.Context, call *capnprpc.Call) (er
 func (s interopServer) serveCount(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodInteropCount, &err)
 	var kinds []interopapi.Kind
-	if err := readKindList(ipcimpl.Field(call.Params(), 0), &kinds); err != nil {
+	if err := ipcimpl.ReadScalarList[Kind_List](ipcimpl.Field(call.Params(), 0), &kinds); err != nil {
 		return ipcimpl.ParamsError(&methodInteropCount, ipcimpl.InField("kinds", err))
 	}
 	result, err := s.impl.Count(ctx, kinds)
 	return ipcimpl.Results(call, &methodInteropCount, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, err, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", writeKindInt32Map(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", ipcimpl.WriteMap(ipcimpl.Field(r, 0), NewKindInt32Entry_List, result, cmp.Compare, writeKindInt32MapEntry))
 	})
 }
 
@@ -630,7 +630,7 @@ func (c *PeerClient) Forward(ctx context.Context, records []interopapi.Record, l
 	err = ipcimpl.Call(ctx, c.c, &methodPeerForward, func(p capnp.Struct) error {
 		return writePeer_forward_Params(Peer_forward_Params(p), records, l)
 	}, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", readStringList(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadTextList(ipcimpl.Field(r, 0), &result))
 	})
 	return ipcimpl.ZeroOnError(result, err)
 }
@@ -659,7 +659,7 @@ func (c *PeerClient) Echo(ctx context.Context, r interopapi.Record) (result inte
 // Stats summarises values; it fails when values is empty.
 func (c *PeerClient) Stats(ctx context.Context, values []int64) (sum int64, min1 int64, max1 int64, count int32, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodInteropStats, func(p capnp.Struct) error {
-		return ipcimpl.InField("values", writeInt64List(ipcimpl.Field(p, 0), values))
+		return ipcimpl.InField("values", ipcimpl.WriteScalarList(ipcimpl.Field(p, 0), capnp.NewInt64List, values))
 	}, func(r capnp.Struct) error {
 		return readInterop_stats_Results(Interop_stats_Results(r), &sum, &min1, &max1, &count)
 	})
@@ -684,9 +684,9 @@ func (c *PeerClient) Lookup(ctx context.Context, table map[string]int64, key str
 // Count counts how often each kind occurs in kinds.
 func (c *PeerClient) Count(ctx context.Context, kinds []interopapi.Kind) (result map[interopapi.Kind]int32, err error) {
 	err = ipcimpl.Call(ctx, c.c, &methodInteropCount, func(p capnp.Struct) error {
-		return ipcimpl.InField("kinds", writeKindList(ipcimpl.Field(p, 0), kinds))
+		return ipcimpl.InField("kinds", ipcimpl.WriteScalarList(ipcimpl.Field(p, 0), NewKind_List, kinds))
 	}, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", readKindInt32Map(ipcimpl.Field(r, 0), &result))
+		return ipcimpl.InField("result", ipcimpl.ReadMap[KindInt32Entry_List](ipcimpl.Field(r, 0), &result, readKindInt32MapEntry))
 	})
 	return ipcimpl.ZeroOnError(result, err)
 }
@@ -786,7 +786,7 @@ func (s peerServer) serveForward(ctx context.Context, call *capnprpc.Call) (err 
 	}
 	result, err := s.impl.Forward(ctx, records, l)
 	return ipcimpl.Results(call, &methodPeerForward, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, err, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", writeStringList(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", ipcimpl.WriteTextList(ipcimpl.Field(r, 0), result))
 	})
 }
 
@@ -819,7 +819,7 @@ func (s peerServer) serveEcho(ctx context.Context, call *capnprpc.Call) (err err
 func (s peerServer) serveStats(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodInteropStats, &err)
 	var values []int64
-	if err := readInt64List(ipcimpl.Field(call.Params(), 0), &values); err != nil {
+	if err := ipcimpl.ReadScalarList[capnp.Int64List](ipcimpl.Field(call.Params(), 0), &values); err != nil {
 		return ipcimpl.ParamsError(&methodInteropStats, ipcimpl.InField("values", err))
 	}
 	sum, min1, max1, count, err := s.impl.Stats(ctx, values)
@@ -848,12 +848,12 @@ func (s peerServer) serveLookup(ctx context.Context, call *capnprpc.Call) (err e
 func (s peerServer) serveCount(ctx context.Context, call *capnprpc.Call) (err error) {
 	defer ipcimpl.Recover(ctx, &methodInteropCount, &err)
 	var kinds []interopapi.Kind
-	if err := readKindList(ipcimpl.Field(call.Params(), 0), &kinds); err != nil {
+	if err := ipcimpl.ReadScalarList[Kind_List](ipcimpl.Field(call.Params(), 0), &kinds); err != nil {
 		return ipcimpl.ParamsError(&methodInteropCount, ipcimpl.InField("kinds", err))
 	}
 	result, err := s.impl.Count(ctx, kinds)
 	return ipcimpl.Results(call, &methodInteropCount, capnp.ObjectSize{DataSize: 0, PointerCount: 1}, err, func(r capnp.Struct) error {
-		return ipcimpl.InField("result", writeKindInt32Map(ipcimpl.Field(r, 0), result))
+		return ipcimpl.InField("result", ipcimpl.WriteMap(ipcimpl.Field(r, 0), NewKindInt32Entry_List, result, cmp.Compare, writeKindInt32MapEntry))
 	})
 }
 
@@ -1127,18 +1127,18 @@ func readInterop_stats_Results(p Interop_stats_Results, sum *int64, min1 *int64,
 
 // writeInterop_lookup_Params writes the arguments of a call to interopapi.Interop.Lookup into p.
 func writeInterop_lookup_Params(p Interop_lookup_Params, table map[string]int64, key string) error {
-	if err := writeStringInt64Map(ipcimpl.Field(p, 0), table); err != nil {
-		return ipcimpl.InField("table", err)
-	}
-	return ipcimpl.InField("key", p.SetKey(key))
+	var fields ipcimpl.Fields
+	fields.Check("table", ipcimpl.WriteMap(ipcimpl.Field(p, 0), NewTextInt64Entry_List, table, cmp.Compare, writeStringInt64MapEntry))
+	fields.Check("key", p.SetKey(key))
+	return fields.Err()
 }
 
 // readInterop_lookup_Params reads the arguments of a call to interopapi.Interop.Lookup from p.
 func readInterop_lookup_Params(p Interop_lookup_Params, table *map[string]int64, key *string) error {
-	if err := readStringInt64Map(ipcimpl.Field(p, 0), table); err != nil {
-		return ipcimpl.InField("table", err)
-	}
-	return ipcimpl.InField("key", ipcimpl.ReadText(ipcimpl.Field(p, 1), key))
+	var fields ipcimpl.Fields
+	fields.Check("table", ipcimpl.ReadMap[TextInt64Entry_List](ipcimpl.Field(p, 0), table, readStringInt64MapEntry))
+	fields.Check("key", ipcimpl.ReadText(ipcimpl.Field(p, 1), key))
+	return fields.Err()
 }
 
 // writeInterop_size_Params writes the arguments of a call to interopapi.Interop.Size into p.
@@ -1194,15 +1194,15 @@ func readPeer_awaitReleased_Params(p Peer_awaitReleased_Params, n *int32) error 
 
 // writePeer_forward_Params writes the arguments of a call to interopapi.Peer.Forward into p.
 func writePeer_forward_Params(p Peer_forward_Params, records []interopapi.Record, l interopapi.Listener) error {
-	if err := writeRecordList(ipcimpl.Field(p, 0), records); err != nil {
-		return ipcimpl.InField("records", err)
-	}
-	return ipcimpl.InField("l", ipcimpl.SetCap(capnp.Struct(p), 1, ExportListener(l)))
+	var fields ipcimpl.Fields
+	fields.Check("records", ipcimpl.WriteStructList(ipcimpl.Field(p, 0), NewRecord_List, records, WriteRecord))
+	fields.Check("l", ipcimpl.SetCap(capnp.Struct(p), 1, ExportListener(l)))
+	return fields.Err()
 }
 
 // readPeer_forward_Params reads the arguments of a call to interopapi.Peer.Forward from p.
 func readPeer_forward_Params(p Peer_forward_Params, records *[]interopapi.Record, l *interopapi.Listener) error {
-	if err := readRecordList(ipcimpl.Field(p, 0), records); err != nil {
+	if err := ipcimpl.ReadStructList[Record_List](ipcimpl.Field(p, 0), records, ReadRecord); err != nil {
 		return ipcimpl.InField("records", err)
 	}
 	*l = ImportListener(ipcimpl.Cap(capnp.Struct(p), 1))
@@ -1211,79 +1211,67 @@ func readPeer_forward_Params(p Peer_forward_Params, records *[]interopapi.Record
 
 // writeNotify_call_Params writes the arguments of a call to interopapi.Notify.Call into p.
 func writeNotify_call_Params(p Notify_call_Params, ev interopapi.Event, tags []string, note *string) error {
-	evWire, err := p.NewEv()
-	if err != nil {
-		return ipcimpl.InField("ev", err)
+	var fields ipcimpl.Fields
+	if evWire, err := p.NewEv(); fields.Check("ev", err) {
+		fields.Check("ev", WriteEvent(evWire, &ev))
 	}
-	if err := WriteEvent(evWire, &ev); err != nil {
-		return ipcimpl.InField("ev", err)
-	}
-	if err := writeStringList(ipcimpl.Field(p, 1), tags); err != nil {
-		return ipcimpl.InField("tags", err)
-	}
-	return ipcimpl.InField("note", writeOptionalString(ipcimpl.Field(p, 2), note))
+	fields.Check("tags", ipcimpl.WriteTextList(ipcimpl.Field(p, 1), tags))
+	fields.Check("note", writeOptionalString(ipcimpl.Field(p, 2), note))
+	return fields.Err()
 }
 
 // readNotify_call_Params reads the arguments of a call to interopapi.Notify.Call from p.
 func readNotify_call_Params(p Notify_call_Params, ev *interopapi.Event, tags *[]string, note **string) error {
-	evWire, err := p.Ev()
-	if err != nil {
-		return ipcimpl.InField("ev", err)
+	var fields ipcimpl.Fields
+	if evWire, err := p.Ev(); fields.Check("ev", err) {
+		fields.Check("ev", ReadEvent(evWire, ev))
 	}
-	if err := ReadEvent(evWire, ev); err != nil {
-		return ipcimpl.InField("ev", err)
-	}
-	if err := readStringList(ipcimpl.Field(p, 1), tags); err != nil {
-		return ipcimpl.InField("tags", err)
-	}
-	return ipcimpl.InField("note", readOptionalString(ipcimpl.Field(p, 2), note))
+	fields.Check("tags", ipcimpl.ReadTextList(ipcimpl.Field(p, 1), tags))
+	fields.Check("note", ipcimpl.ReadOptional(ipcimpl.Field(p, 2), note, ipcimpl.ReadText))
+	return fields.Err()
 }
 
 // WriteDelivery writes v into s.
 func WriteDelivery(s Delivery, v *interopapi.Delivery) error {
+	var fields ipcimpl.Fields
 	s.SetSeq(v.Seq)
-	if err := writeOptionalString(ipcimpl.Field(s, 0), v.Ack); err != nil {
-		return ipcimpl.InField("Ack", err)
-	}
-	return ipcimpl.InField("Err", writeOptionalString(ipcimpl.Field(s, 1), v.Err))
+	fields.Check("Ack", writeOptionalString(ipcimpl.Field(s, 0), v.Ack))
+	fields.Check("Err", writeOptionalString(ipcimpl.Field(s, 1), v.Err))
+	return fields.Err()
 }
 
 // ReadDelivery reads s into v.
 func ReadDelivery(s Delivery, v *interopapi.Delivery) error {
+	var fields ipcimpl.Fields
 	v.Seq = s.Seq()
-	if err := readOptionalString(ipcimpl.Field(s, 0), &v.Ack); err != nil {
-		return ipcimpl.InField("Ack", err)
-	}
-	return ipcimpl.InField("Err", readOptionalString(ipcimpl.Field(s, 1), &v.Err))
+	fields.Check("Ack", ipcimpl.ReadOptional(ipcimpl.Field(s, 0), &v.Ack, ipcimpl.ReadText))
+	fields.Check("Err", ipcimpl.ReadOptional(ipcimpl.Field(s, 1), &v.Err, ipcimpl.ReadText))
+	return fields.Err()
 }
 
 // WriteEvent writes v into s.
 func WriteEvent(s Event, v *interopapi.Event) error {
+	var fields ipcimpl.Fields
 	s.SetSeq(v.Seq)
-	if err := s.SetName(v.Name); err != nil {
-		return ipcimpl.InField("Name", err)
-	}
-	if err := writePointList(ipcimpl.Field(s, 1), v.Points); err != nil {
-		return ipcimpl.InField("Points", err)
-	}
+	fields.Check("Name", s.SetName(v.Name))
+	fields.Check("Points", ipcimpl.WriteStructList(ipcimpl.Field(s, 1), NewPoint_List, v.Points, WritePoint))
 	if v.Weight != nil {
 		s.SetWeight(*v.Weight)
 		s.SetHasWeight(true)
 	}
-	return ipcimpl.InField("Parent", writeOptionalPoint(ipcimpl.Field(s, 2), v.Parent))
+	fields.Check("Parent", writeOptionalPoint(ipcimpl.Field(s, 2), v.Parent))
+	return fields.Err()
 }
 
 // ReadEvent reads s into v.
 func ReadEvent(s Event, v *interopapi.Event) error {
+	var fields ipcimpl.Fields
 	v.Seq = s.Seq()
-	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Name); err != nil {
-		return ipcimpl.InField("Name", err)
-	}
-	if err := readPointList(ipcimpl.Field(s, 1), &v.Points); err != nil {
-		return ipcimpl.InField("Points", err)
-	}
+	fields.Check("Name", ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Name))
+	fields.Check("Points", ipcimpl.ReadStructList[Point_List](ipcimpl.Field(s, 1), &v.Points, ReadPoint))
 	v.Weight = ipcimpl.Optional(s.HasWeight(), s.Weight())
-	return ipcimpl.InField("Parent", readOptionalPoint(ipcimpl.Field(s, 2), &v.Parent))
+	fields.Check("Parent", ipcimpl.ReadOptionalStruct(ipcimpl.Field(s, 2), &v.Parent, ReadPoint))
+	return fields.Err()
 }
 
 // WritePoint writes v into s.
@@ -1302,87 +1290,51 @@ func ReadPoint(s Point, v *interopapi.Point) error {
 
 // WriteRecord writes v into s.
 func WriteRecord(s Record, v *interopapi.Record) error {
-	if err := s.SetName(v.Name); err != nil {
-		return ipcimpl.InField("Name", err)
-	}
+	var fields ipcimpl.Fields
+	fields.Check("Name", s.SetName(v.Name))
 	s.SetKind(Kind(v.Kind))
-	if err := writeBytes4(ipcimpl.Field(s, 1), v.Hash); err != nil {
-		return ipcimpl.InField("Hash", err)
-	}
-	if err := s.SetData(v.Data); err != nil {
-		return ipcimpl.InField("Data", err)
-	}
-	if err := writePointList(ipcimpl.Field(s, 3), v.Points); err != nil {
-		return ipcimpl.InField("Points", err)
-	}
-	if err := writeStringInt64Map(ipcimpl.Field(s, 4), v.Tags); err != nil {
-		return ipcimpl.InField("Tags", err)
-	}
-	if err := writeKindList(ipcimpl.Field(s, 5), v.Kinds); err != nil {
-		return ipcimpl.InField("Kinds", err)
-	}
-	if err := writeStringListList(ipcimpl.Field(s, 6), v.Lines); err != nil {
-		return ipcimpl.InField("Lines", err)
-	}
-	if err := writeOptionalPoint(ipcimpl.Field(s, 7), v.Parent); err != nil {
-		return ipcimpl.InField("Parent", err)
-	}
+	fields.Check("Hash", writeBytes4(ipcimpl.Field(s, 1), v.Hash))
+	fields.Check("Data", s.SetData(v.Data))
+	fields.Check("Points", ipcimpl.WriteStructList(ipcimpl.Field(s, 3), NewPoint_List, v.Points, WritePoint))
+	fields.Check("Tags", ipcimpl.WriteMap(ipcimpl.Field(s, 4), NewTextInt64Entry_List, v.Tags, cmp.Compare, writeStringInt64MapEntry))
+	fields.Check("Kinds", ipcimpl.WriteScalarList(ipcimpl.Field(s, 5), NewKind_List, v.Kinds))
+	fields.Check("Lines", ipcimpl.WritePointerList(ipcimpl.Field(s, 6), capnp.NewPointerList, v.Lines, writeStringList))
+	fields.Check("Parent", writeOptionalPoint(ipcimpl.Field(s, 7), v.Parent))
 	if v.Weight != nil {
 		s.SetWeight(*v.Weight)
 		s.SetHasWeight(true)
 	}
-	if err := writeOptionalString(ipcimpl.Field(s, 8), v.Note); err != nil {
-		return ipcimpl.InField("Note", err)
-	}
-	if err := writeOptionalInt32List(ipcimpl.Field(s, 9), v.Maybe); err != nil {
-		return ipcimpl.InField("Maybe", err)
-	}
-	return ipcimpl.InField("ByKind", writeKindOptionalPointMap(ipcimpl.Field(s, 10), v.ByKind))
+	fields.Check("Note", writeOptionalString(ipcimpl.Field(s, 8), v.Note))
+	fields.Check("Maybe", ipcimpl.WriteBoxList(ipcimpl.Field(s, 9), NewOptionalInt32_List, v.Maybe, writeOptionalInt32ListElem))
+	fields.Check("ByKind", ipcimpl.WriteMap(ipcimpl.Field(s, 10), NewKindOptionalPointEntry_List, v.ByKind, cmp.Compare, writeKindOptionalPointMapEntry))
+	return fields.Err()
 }
 
 // ReadRecord reads s into v.
 func ReadRecord(s Record, v *interopapi.Record) error {
-	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Name); err != nil {
-		return ipcimpl.InField("Name", err)
-	}
+	var fields ipcimpl.Fields
+	fields.Check("Name", ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Name))
 	v.Kind = interopapi.Kind(s.Kind())
-	if err := readBytes4(ipcimpl.Field(s, 1), &v.Hash); err != nil {
-		return ipcimpl.InField("Hash", err)
-	}
-	if err := ipcimpl.ReadData(ipcimpl.Field(s, 2), &v.Data); err != nil {
-		return ipcimpl.InField("Data", err)
-	}
-	if err := readPointList(ipcimpl.Field(s, 3), &v.Points); err != nil {
-		return ipcimpl.InField("Points", err)
-	}
-	if err := readStringInt64Map(ipcimpl.Field(s, 4), &v.Tags); err != nil {
-		return ipcimpl.InField("Tags", err)
-	}
-	if err := readKindList(ipcimpl.Field(s, 5), &v.Kinds); err != nil {
-		return ipcimpl.InField("Kinds", err)
-	}
-	if err := readStringListList(ipcimpl.Field(s, 6), &v.Lines); err != nil {
-		return ipcimpl.InField("Lines", err)
-	}
-	if err := readOptionalPoint(ipcimpl.Field(s, 7), &v.Parent); err != nil {
-		return ipcimpl.InField("Parent", err)
-	}
+	fields.Check("Hash", readBytes4(ipcimpl.Field(s, 1), &v.Hash))
+	fields.Check("Data", ipcimpl.ReadData(ipcimpl.Field(s, 2), &v.Data))
+	fields.Check("Points", ipcimpl.ReadStructList[Point_List](ipcimpl.Field(s, 3), &v.Points, ReadPoint))
+	fields.Check("Tags", ipcimpl.ReadMap[TextInt64Entry_List](ipcimpl.Field(s, 4), &v.Tags, readStringInt64MapEntry))
+	fields.Check("Kinds", ipcimpl.ReadScalarList[Kind_List](ipcimpl.Field(s, 5), &v.Kinds))
+	fields.Check("Lines", ipcimpl.ReadPointerList[capnp.PointerList](ipcimpl.Field(s, 6), &v.Lines, readStringList))
+	fields.Check("Parent", ipcimpl.ReadOptionalStruct(ipcimpl.Field(s, 7), &v.Parent, ReadPoint))
 	v.Weight = ipcimpl.Optional(s.HasWeight(), s.Weight())
-	if err := readOptionalString(ipcimpl.Field(s, 8), &v.Note); err != nil {
-		return ipcimpl.InField("Note", err)
-	}
-	if err := readOptionalInt32List(ipcimpl.Field(s, 9), &v.Maybe); err != nil {
-		return ipcimpl.InField("Maybe", err)
-	}
-	return ipcimpl.InField("ByKind", readKindOptionalPointMap(ipcimpl.Field(s, 10), &v.ByKind))
+	fields.Check("Note", ipcimpl.ReadOptional(ipcimpl.Field(s, 8), &v.Note, ipcimpl.ReadText))
+	fields.Check("Maybe", ipcimpl.ReadBoxList[OptionalInt32_List](ipcimpl.Field(s, 9), &v.Maybe, readOptionalInt32ListElem))
+	fields.Check("ByKind", ipcimpl.ReadMap[KindOptionalPointEntry_List](ipcimpl.Field(s, 10), &v.ByKind, readKindOptionalPointMapEntry))
+	return fields.Err()
 }
 
 // WriteTree writes v into s.
 func WriteTree(s Tree, v *interopapi.Tree) error {
-	if err := s.SetLabel(v.Label); err != nil {
-		return ipcimpl.InField("Label", err)
-	}
-	return ipcimpl.InField("Children", writeTreeList(ipcimpl.Field(s, 1), v.Children))
+	var fields ipcimpl.Fields
+	fields.Check("Label", s.SetLabel(v.Label))
+	fields.Check("Children", ipcimpl.WriteStructList(ipcimpl.Field(s, 1), NewTree_List, v.Children, WriteTree))
+	return fields.Err()
 }
 
 // ReadTree reads s into v. v's type is recursive: a value nested deeper than
@@ -1396,260 +1348,42 @@ func readTreeNested(s Tree, v *interopapi.Tree, depth int) error {
 	if depth == 0 {
 		return ipc.ErrTooDeep
 	}
-	if err := ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Label); err != nil {
-		return ipcimpl.InField("Label", err)
-	}
-	return ipcimpl.InField("Children", readTreeList(ipcimpl.Field(s, 1), &v.Children, depth-1))
+	var fields ipcimpl.Fields
+	fields.Check("Label", ipcimpl.ReadText(ipcimpl.Field(s, 0), &v.Label))
+	fields.Check("Children", readTreeList(ipcimpl.Field(s, 1), &v.Children, depth-1))
+	return fields.Err()
 }
 
-// writeDeliveryList points at at a new list holding v; a nil v leaves at null.
-func writeDeliveryList(at ipcimpl.Pointer, v []interopapi.Delivery) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewDelivery_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := WriteDelivery(l.At(i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
+// writeKindInt32MapEntry writes key and value into entry.
+func writeKindInt32MapEntry(entry KindInt32Entry, key interopapi.Kind, value int32) error {
+	entry.SetKey(Kind(key))
+	entry.SetValue(value)
 	return nil
 }
 
-// readDeliveryList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readDeliveryList(from ipcimpl.Pointer, dst *[]interopapi.Delivery) error {
-	l, n, err := ipcimpl.ListLen[Delivery_List, interopapi.Delivery](from)
-	if err != nil || n < 0 {
-		return err
+// readKindInt32MapEntry reads the key and value of entry.
+func readKindInt32MapEntry(entry KindInt32Entry) (key interopapi.Kind, value int32, err error) {
+	key = interopapi.Kind(entry.Key())
+	value = entry.Value()
+	return key, value, nil
+}
+
+// writeStringInt64MapEntry writes key and value into entry.
+func writeStringInt64MapEntry(entry TextInt64Entry, key string, value int64) error {
+	if err := entry.SetKey(key); err != nil {
+		return ipcimpl.InField("key", err)
 	}
-	v := make([]interopapi.Delivery, n)
-	for i := range v {
-		if err := ReadDelivery(l.At(i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	*dst = v
+	entry.SetValue(value)
 	return nil
 }
 
-// writeInt64List points at at a new list holding v; a nil v leaves at null.
-func writeInt64List(at ipcimpl.Pointer, v []int64) error {
-	if v == nil {
-		return nil
+// readStringInt64MapEntry reads the key and value of entry.
+func readStringInt64MapEntry(entry TextInt64Entry) (key string, value int64, err error) {
+	if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
+		return key, value, ipcimpl.InField("key", err)
 	}
-	l, err := ipcimpl.NewList(at, capnp.NewInt64List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		l.Set(i, v[i])
-	}
-	return nil
-}
-
-// readInt64List reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readInt64List(from ipcimpl.Pointer, dst *[]int64) error {
-	l, n, err := ipcimpl.ListLen[capnp.Int64List, int64](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]int64, n)
-	for i := range v {
-		v[i] = l.At(i)
-	}
-	*dst = v
-	return nil
-}
-
-// writeKindList points at at a new list holding v; a nil v leaves at null.
-func writeKindList(at ipcimpl.Pointer, v []interopapi.Kind) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewKind_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		l.Set(i, Kind(v[i]))
-	}
-	return nil
-}
-
-// readKindList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readKindList(from ipcimpl.Pointer, dst *[]interopapi.Kind) error {
-	l, n, err := ipcimpl.ListLen[Kind_List, interopapi.Kind](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]interopapi.Kind, n)
-	for i := range v {
-		v[i] = interopapi.Kind(l.At(i))
-	}
-	*dst = v
-	return nil
-}
-
-// writeKindInt32Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeKindInt32Map(at ipcimpl.Pointer, v map[interopapi.Kind]int32) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewKindInt32Entry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		entry.SetKey(Kind(e.Key))
-		entry.SetValue(e.Value)
-	}
-	return nil
-}
-
-// readKindInt32Map reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readKindInt32Map(from ipcimpl.Pointer, dst *map[interopapi.Kind]int32) error {
-	l, err := ipcimpl.List[KindInt32Entry_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipcimpl.MapSize[interopapi.Kind, int32](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[interopapi.Kind]int32, n)
-	for i := range n {
-		entry := l.At(i)
-		key := interopapi.Kind(entry.Key())
-		if _, dup := m[key]; dup {
-			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
-		}
-		m[key] = entry.Value()
-	}
-	*dst = m
-	return nil
-}
-
-// writeStringList points at at a new list holding v; a nil v leaves at null.
-func writeStringList(at ipcimpl.Pointer, v []string) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewTextList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := l.Set(i, v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
-}
-
-// readStringList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readStringList(from ipcimpl.Pointer, dst *[]string) error {
-	l, n, err := ipcimpl.ListLen[capnp.TextList, string](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]string, n)
-	for i := range v {
-		if err := ipcimpl.ReadText(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
-}
-
-// writeStringInt64Map points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeStringInt64Map(at ipcimpl.Pointer, v map[string]int64) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewTextInt64Entry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		if err := entry.SetKey(e.Key); err != nil {
-			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
-		}
-		entry.SetValue(e.Value)
-	}
-	return nil
-}
-
-// readStringInt64Map reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readStringInt64Map(from ipcimpl.Pointer, dst *map[string]int64) error {
-	l, err := ipcimpl.List[TextInt64Entry_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipcimpl.MapSize[string, int64](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[string]int64, n)
-	for i := range n {
-		entry := l.At(i)
-		var key string
-		if err := ipcimpl.ReadText(ipcimpl.Field(entry, 0), &key); err != nil {
-			return ipcimpl.InElem(i, ipcimpl.InField("key", err))
-		}
-		if _, dup := m[key]; dup {
-			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
-		}
-		m[key] = entry.Value()
-	}
-	*dst = m
-	return nil
-}
-
-// writeRecordList points at at a new list holding v; a nil v leaves at null.
-func writeRecordList(at ipcimpl.Pointer, v []interopapi.Record) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewRecord_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := WriteRecord(l.At(i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
-}
-
-// readRecordList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readRecordList(from ipcimpl.Pointer, dst *[]interopapi.Record) error {
-	l, n, err := ipcimpl.ListLen[Record_List, interopapi.Record](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]interopapi.Record, n)
-	for i := range v {
-		if err := ReadRecord(l.At(i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	value = entry.Value()
+	return key, value, nil
 }
 
 // writeOptionalString writes *v at at; a nil v leaves at null.
@@ -1662,48 +1396,7 @@ func writeOptionalString(at ipcimpl.Pointer, v *string) error {
 
 // readOptionalString sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalString(from ipcimpl.Pointer, dst **string) error {
-	if from.IsNull() {
-		return nil
-	}
-	value := new(string)
-	if err := ipcimpl.ReadText(from, value); err != nil {
-		return err
-	}
-	*dst = value
-	return nil
-}
-
-// writePointList points at at a new list holding v; a nil v leaves at null.
-func writePointList(at ipcimpl.Pointer, v []interopapi.Point) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewPoint_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := WritePoint(l.At(i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
-}
-
-// readPointList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readPointList(from ipcimpl.Pointer, dst *[]interopapi.Point) error {
-	l, n, err := ipcimpl.ListLen[Point_List, interopapi.Point](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]interopapi.Point, n)
-	for i := range v {
-		if err := ReadPoint(l.At(i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+	return ipcimpl.ReadOptional(from, dst, ipcimpl.ReadText)
 }
 
 // writeOptionalPoint writes *v at at; a nil v leaves at null.
@@ -1720,19 +1413,7 @@ func writeOptionalPoint(at ipcimpl.Pointer, v *interopapi.Point) error {
 
 // readOptionalPoint sets *dst to a new value read from from; a null pointer leaves *dst as it was.
 func readOptionalPoint(from ipcimpl.Pointer, dst **interopapi.Point) error {
-	if from.IsNull() {
-		return nil
-	}
-	value := new(interopapi.Point)
-	s, err := ipcimpl.Struct[Point](from)
-	if err != nil {
-		return err
-	}
-	if err := ReadPoint(s, value); err != nil {
-		return err
-	}
-	*dst = value
-	return nil
+	return ipcimpl.ReadOptionalStruct(from, dst, ReadPoint)
 }
 
 // writeBytes4 points at at a new Data holding v.
@@ -1742,150 +1423,50 @@ func writeBytes4(at ipcimpl.Pointer, v [4]byte) error {
 
 // readBytes4 reads the Data from points to, which must hold 4 bytes, into *dst.
 func readBytes4(from ipcimpl.Pointer, dst *[4]byte) error {
-	p, err := from.Get()
-	if err != nil {
-		return err
-	}
-	data := p.Data()
-	if len(data) != 4 {
-		return ipcimpl.LengthError(len(data), 4)
-	}
-	copy(dst[:], data)
-	return nil
+	return ipcimpl.ReadByteArray(from, dst[:])
 }
 
-// writeStringListList points at at a new list holding v; a nil v leaves at null.
-func writeStringListList(at ipcimpl.Pointer, v [][]string) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, capnp.NewPointerList, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := writeStringList(ipcimpl.Elem(l, i), v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
+// writeStringList points at at a new list holding v; a nil v leaves at null.
+func writeStringList(at ipcimpl.Pointer, v []string) error {
+	return ipcimpl.WriteTextList(at, v)
+}
+
+// readStringList reads the list from points to into *dst; a null pointer leaves *dst as it was.
+func readStringList(from ipcimpl.Pointer, dst *[]string) error {
+	return ipcimpl.ReadTextList(from, dst)
+}
+
+// writeOptionalInt32ListElem writes v into box; nil leaves box empty.
+func writeOptionalInt32ListElem(box OptionalInt32, v *int32) error {
+	if v != nil {
+		box.SetValue(*v)
+		box.SetHasValue(true)
 	}
 	return nil
 }
 
-// readStringListList reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readStringListList(from ipcimpl.Pointer, dst *[][]string) error {
-	l, n, err := ipcimpl.ListLen[capnp.PointerList, []string](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([][]string, n)
-	for i := range v {
-		if err := readStringList(ipcimpl.Elem(l, i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	*dst = v
-	return nil
+// readOptionalInt32ListElem reads the value of box: nil when it is empty.
+func readOptionalInt32ListElem(box OptionalInt32) (v *int32, err error) {
+	v = ipcimpl.Optional(box.HasValue(), box.Value())
+	return v, nil
 }
 
-// writeOptionalInt32List points at at a new list holding v; a nil v leaves at null.
-func writeOptionalInt32List(at ipcimpl.Pointer, v []*int32) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewOptionalInt32_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		box := l.At(i)
-		if v[i] != nil {
-			box.SetValue(*v[i])
-			box.SetHasValue(true)
-		}
-	}
-	return nil
+// writeKindOptionalPointMapEntry writes key and value into entry.
+func writeKindOptionalPointMapEntry(entry KindOptionalPointEntry, key interopapi.Kind, value *interopapi.Point) error {
+	entry.SetKey(Kind(key))
+	return writeOptionalPoint(ipcimpl.Field(entry, 0), value)
 }
 
-// readOptionalInt32List reads the list from points to into *dst; a null pointer leaves *dst as it was.
-func readOptionalInt32List(from ipcimpl.Pointer, dst *[]*int32) error {
-	l, n, err := ipcimpl.ListLen[OptionalInt32_List, *int32](from)
-	if err != nil || n < 0 {
-		return err
-	}
-	v := make([]*int32, n)
-	for i := range v {
-		box := l.At(i)
-		v[i] = ipcimpl.Optional(box.HasValue(), box.Value())
-	}
-	*dst = v
-	return nil
-}
-
-// writeKindOptionalPointMap points at at a new list of v's entries, sorted by key; a nil v leaves at null.
-func writeKindOptionalPointMap(at ipcimpl.Pointer, v map[interopapi.Kind]*interopapi.Point) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewKindOptionalPointEntry_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i, e := range ipcimpl.SortedEntries(v, cmp.Compare) {
-		entry := l.At(i)
-		entry.SetKey(Kind(e.Key))
-		if err := writeOptionalPoint(ipcimpl.Field(entry, 0), e.Value); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
-}
-
-// readKindOptionalPointMap reads the entries of the list from points to into a new map in *dst; a null pointer
-// leaves *dst as it was, and a key that comes twice is an error.
-func readKindOptionalPointMap(from ipcimpl.Pointer, dst *map[interopapi.Kind]*interopapi.Point) error {
-	l, err := ipcimpl.List[KindOptionalPointEntry_List](from)
-	if err != nil {
-		return err
-	}
-	if !l.IsValid() {
-		return nil
-	}
-	n, err := ipcimpl.MapSize[interopapi.Kind, *interopapi.Point](l)
-	if err != nil {
-		return err
-	}
-	m := make(map[interopapi.Kind]*interopapi.Point, n)
-	for i := range n {
-		entry := l.At(i)
-		key := interopapi.Kind(entry.Key())
-		if _, dup := m[key]; dup {
-			return ipcimpl.InElem(i, ipc.ErrDuplicateKey)
-		}
-		var value *interopapi.Point
-		if err := readOptionalPoint(ipcimpl.Field(entry, 0), &value); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-		m[key] = value
-	}
-	*dst = m
-	return nil
+// readKindOptionalPointMapEntry reads the key and value of entry.
+func readKindOptionalPointMapEntry(entry KindOptionalPointEntry) (key interopapi.Kind, value *interopapi.Point, err error) {
+	key = interopapi.Kind(entry.Key())
+	err = ipcimpl.ReadOptionalStruct(ipcimpl.Field(entry, 0), &value, ReadPoint)
+	return key, value, err
 }
 
 // writeTreeList points at at a new list holding v; a nil v leaves at null.
 func writeTreeList(at ipcimpl.Pointer, v []interopapi.Tree) error {
-	if v == nil {
-		return nil
-	}
-	l, err := ipcimpl.NewList(at, NewTree_List, len(v))
-	if err != nil {
-		return err
-	}
-	for i := range v {
-		if err := WriteTree(l.At(i), &v[i]); err != nil {
-			return ipcimpl.InElem(i, err)
-		}
-	}
-	return nil
+	return ipcimpl.WriteStructList(at, NewTree_List, v, WriteTree)
 }
 
 // readTreeList reads the list from points to into *dst; a null pointer leaves *dst as it was. The value may nest depth levels deep.
