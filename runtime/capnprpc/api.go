@@ -190,7 +190,8 @@ func (c *Capability) Server() (Server, bool) { return c.server() }
 // Call returns params' error unchanged, results' error unchanged, an
 // *Exception for an exception (Remote: from the peer), ctx.Err() when ctx
 // is done first (the question is then finished with Finish at once, and
-// the peer's implementation sees its context cancelled).
+// the peer's implementation sees its context cancelled). A ctx done
+// before Call starts makes no call at all: Call returns ctx.Err().
 func (c *Capability) Call(ctx context.Context, m *Method, params func(capnp.Struct) error, results func(capnp.Struct) error) error {
 	return c.call(ctx, m, params, results)
 }

@@ -265,6 +265,9 @@ func (c *Capability) call(ctx context.Context, m *Method, params func(capnp.Stru
 	if c == nil {
 		return errNullCap
 	}
+	if err := ctx.Err(); err != nil {
+		return err // done already: make no call
+	}
 	spec := callSpec{ifaceID: m.InterfaceID, methodID: m.MethodID, size: m.ParamsSize, params: params, results: results}
 	return callNode(ctx, c.n, &spec)
 }

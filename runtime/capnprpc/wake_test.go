@@ -2,6 +2,7 @@ package capnprpc_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -44,5 +45,28 @@ func TestReleasedPromiseDoesNotWakeAnotherCall(t *testing.T) {
 	close(errs)
 	for e := range errs {
 		t.Error(e)
+	}
+}
+
+// TestCallWithDoneContextMakesNoCall: a context done before Call makes no
+// call, even when the answer would come fast.
+func TestCallWithDoneContextMakesNoCall(t *testing.T) {
+	srv := newCalc()
+	p := newPair(t, socketPair, srv, capnprpc.Limits{})
+	ctx := context.Background()
+	boot := p.client.Bootstrap(ctx)
+	defer boot.Release()
+	done, cancel := context.WithCancel(ctx)
+	cancel()
+	for range 20 {
+		if _, err := add(done, boot, 1, 2); !errors.Is(err, context.Canceled) {
+			t.Fatalf("add with a cancelled context: got %v, want context.Canceled", err)
+		}
+	}
+	if sum, err := add(ctx, boot, 1, 2); err != nil || sum != 3 {
+		t.Fatalf("add = %d, %v; want 3", sum, err)
+	}
+	if n := srv.calls.Load(); n != 1 {
+		t.Errorf("the server ran %d calls, want 1 (none for the cancelled ones)", n)
 	}
 }
