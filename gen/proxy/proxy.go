@@ -8,10 +8,10 @@
 // package miningipc, beside mining.capnp.go) provides
 //
 //	type MiningClient struct{ … }                       // implements mining.Mining
-//	func NewMiningClient(c capnp.Client) *MiningClient   // takes over c
+//	func NewMiningClient(c *ipc.Capability) *MiningClient  // takes over c
 //	func (c *MiningClient) Release()
-//	func NewMiningServer(impl mining.Mining) capnp.Client
-//	type UnimplementedMining struct{}                   // embed it: methods answer ipc.ErrUnimplemented
+//	func NewMiningServer(impl mining.Mining) *ipc.Capability
+//	type UnimplementedMining struct{}                     // embed it: methods answer ipc.ErrUnimplemented
 //
 // and is used like
 //
@@ -27,8 +27,8 @@
 //
 //	func WriteBlockRef(s BlockRef, v *mining.BlockRef) error
 //	func ReadBlockRef(s BlockRef, v *mining.BlockRef) error
-//	func ExportBlockTemplate(v mining.BlockTemplate) BlockTemplate // a new reference; nil → null
-//	func ImportBlockTemplate(c BlockTemplate) mining.BlockTemplate // does not take over c
+//	func ExportBlockTemplate(v mining.BlockTemplate) *ipc.Capability // a new reference; nil → nil
+//	func ImportBlockTemplate(c *ipc.Capability) mining.BlockTemplate // takes over c
 //
 // Placeholders the schema lock keeps for removed members (Method.Retired,
 // Field.Retired) are never read or written; the server adapter answers a

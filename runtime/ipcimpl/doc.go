@@ -17,15 +17,16 @@
 //
 // A generated client method is, for example,
 //
-//	func (c *MiningClient) GetTip(ctx context.Context) (*mining.BlockRef, error) {
-//		var result *mining.BlockRef
-//		err := ipcimpl.Call(ctx, c.c, &miningGetTip, nil, func(r capnp.Struct) error {
-//			return readMining_getTip_Results(Mining_getTip_Results(r), &result)
+//	func (c *MiningClient) GetTip(ctx context.Context) (result *mining.BlockRef, err error) {
+//		err = ipcimpl.Call(ctx, c.c, &methodMiningGetTip, nil, func(r capnp.Struct) error {
+//			return ipcimpl.InField("result", ipcimpl.ReadOptionalStruct(ipcimpl.Field(r, 0), &result, ReadBlockRef))
 //		})
-//		return result, err
+//		return ipcimpl.ZeroOnError(result, err)
 //	}
 //
-// and its server side one case of the adapter's Dispatch switch. Neither
-// closure escapes: a call allocates only what the engine and the
-// conversions do.
+// and its server side one case of the adapter's Dispatch switch and a
+// short method ending in Results. Neither closure escapes: a call
+// allocates only what the engine and the conversions do. Lists, maps and
+// optionals are converted by the generic helpers of lists.go, maps.go and
+// optionals.go, and the fields of a struct one per line through Fields.
 package ipcimpl
