@@ -21,7 +21,7 @@ func (c *Conn) handleReturn(m *engineMsg, root rpccp.Message) error {
 	if int(id) < len(c.questions) {
 		q = c.questions[id]
 	}
-	if q == nil || q.returned {
+	if q == nil || q.returned || q.redirected {
 		c.mu.Unlock()
 		m.release()
 		return protoErr("Return for question id %d, which is not an outstanding question", id)
@@ -68,6 +68,7 @@ func (c *Conn) handleReturn(m *engineMsg, root rpccp.Message) error {
 			qerr = &Exception{Type: Failed, Reason: fmt.Sprintf("Return takeFromOtherQuestion names question id %d, which is not an outstanding tail call", ret.TakeFromOtherQuestion()), Remote: true}
 		case !a.ready:
 			a.redirects = append(a.redirects, q)
+			q.redirected = true // a second Return for q is a protocol error
 			redirected = true
 		default:
 			taken = c.takeResultsLocked(a)

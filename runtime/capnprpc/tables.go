@@ -23,6 +23,7 @@ type question struct {
 	returned      bool
 	noFinish      bool // the Return said noFinishNeeded
 	delivered     bool // the Return has been handed to the caller (ready sent)
+	redirected    bool // a takeFromOtherQuestion Return came: its results are on their way
 	finishing     bool
 	finishWritten bool
 

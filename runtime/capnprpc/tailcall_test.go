@@ -153,6 +153,32 @@ func TestTailCallFromPeer(t *testing.T) {
 		}
 	})
 
+	t.Run("secondReturnWhileRedirected", func(t *testing.T) {
+		// A peer that answers a question with takeFromOtherQuestion and
+		// then again with results breaks the protocol: the engine aborts
+		// rather than let the second Return pick the answer.
+		p, srv, calcID, remote := tailCallPeer(t)
+		defer close(srv.release)
+		done := make(chan error, 1)
+		go func() { done <- remote.Call(ctx, mAdd, nil, nil) }()
+		call, _ := p.expect(rpccp.Message_Which_call).Call()
+		p.send(tailCall(1, calcID, 6, 0, 0)) // Wait: returns when srv.release closes
+		<-srv.blockStarted
+		p.send(takeFrom(call.QuestionId(), 1))
+		p.send(func(m rpccp.Message) {
+			r, _ := m.NewReturn()
+			r.SetAnswerId(call.QuestionId())
+			res, _ := r.NewResults()
+			st, _ := capnp.NewStruct(m.Segment(), capnp.ObjectSize{DataSize: 8})
+			st.SetUint64(0, 7)
+			res.SetContent(st.ToPtr())
+		})
+		p.expectAbort("not an outstanding question")
+		if err := <-done; err == nil {
+			t.Fatal("the question was answered by the second Return; want the connection's failure")
+		}
+	})
+
 	t.Run("exception", func(t *testing.T) {
 		p, _, calcID, remote := tailCallPeer(t)
 		done := make(chan error, 1)
