@@ -56,7 +56,7 @@ type node struct {
 	mu        sync.Mutex
 	promise   bool
 	resolved  *node         // the resolution, a reference this node owns
-	settled   chan struct{} // kindAnswerPromise: closed when resolved
+	settled   chan struct{} // closed when resolved: made with a kindAnswerPromise, on demand (changed) for others
 	embargo   chan struct{} // non-nil while calls wait for a Disembargo
 	sentCalls bool          // a call went through the unresolved promise
 }
@@ -209,6 +209,23 @@ func (n *node) settle() *node {
 		n = r
 	}
 	return n
+}
+
+// changed returns a channel that is closed when what settle returns for
+// n may change: n's resolution arrives, or its embargo lifts. n is a
+// promise as settle returned it.
+func (n *node) changed() <-chan struct{} {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	switch {
+	case n.embargo != nil:
+		return n.embargo
+	case n.resolved != nil:
+		return closedChan
+	case n.settled == nil:
+		n.settled = make(chan struct{})
+	}
+	return n.settled
 }
 
 // Capability is defined in api.go's contract; its fields are these.

@@ -1,0 +1,118 @@
+package capnprpc_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/ifacegen/ifacegen/runtime/capnprpc"
+)
+
+// gatedCalc serves calc, but holds NewCalc until gate is closed.
+type gatedCalc struct {
+	*calc
+	gate    chan struct{}
+	entered chan struct{}
+}
+
+func (g *gatedCalc) Dispatch(ctx context.Context, call *capnprpc.Call) error {
+	if call.MethodID() == mNewCalc.MethodID {
+		g.entered <- struct{}{}
+		select {
+		case <-g.gate:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return g.calc.Dispatch(ctx, call)
+}
+
+func TestCapabilityResolve(t *testing.T) {
+	ctx := context.Background()
+	gated := func(t *testing.T) (*gatedCalc, *capnprpc.Capability) {
+		g := &gatedCalc{calc: newCalc(), gate: make(chan struct{}), entered: make(chan struct{}, 1)}
+		p := newPair(t, socketPair, g, capnprpc.Limits{})
+		boot := p.client.Bootstrap(ctx)
+		t.Cleanup(boot.Release)
+		return g, boot
+	}
+
+	t.Run("waitsForTheAnswer", func(t *testing.T) {
+		g, boot := gated(t)
+		a := boot.Send(ctx, mNewCalc, nil)
+		defer a.Release()
+		c := a.Pipeline(0)
+		defer c.Release()
+		done := make(chan error, 1)
+		go func() { done <- c.Resolve(ctx) }()
+		<-g.entered
+		select {
+		case err := <-done:
+			t.Fatalf("Resolve returned %v before the answer came", err)
+		default:
+		}
+		close(g.gate)
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if sum, err := add(ctx, c, 40, 2); err != nil || sum != 42 {
+			t.Fatal(sum, err)
+		}
+	})
+
+	t.Run("failedAnswer", func(t *testing.T) {
+		_, boot := gated(t)
+		a := boot.Send(ctx, mFail, nil)
+		defer a.Release()
+		c := a.Pipeline(0)
+		defer c.Release()
+		err := c.Resolve(ctx)
+		var exc *capnprpc.Exception
+		if !errors.As(err, &exc) {
+			t.Fatalf("Resolve of a failed call's capability: %v, want the exception", err)
+		}
+	})
+
+	t.Run("contextDone", func(t *testing.T) {
+		g, boot := gated(t)
+		defer close(g.gate)
+		a := boot.Send(ctx, mNewCalc, nil)
+		defer a.Release()
+		c := a.Pipeline(0)
+		defer c.Release()
+		<-g.entered
+		cctx, cancel := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- c.Resolve(cctx) }()
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Fatalf("Resolve after cancel: %v, want context.Canceled", err)
+		}
+	})
+
+	t.Run("connectionLost", func(t *testing.T) {
+		g := &gatedCalc{calc: newCalc(), gate: make(chan struct{}), entered: make(chan struct{}, 1)}
+		defer close(g.gate)
+		p := newPair(t, socketPair, g, capnprpc.Limits{})
+		boot := p.client.Bootstrap(ctx)
+		defer boot.Release()
+		a := boot.Send(ctx, mNewCalc, nil)
+		defer a.Release()
+		c := a.Pipeline(0)
+		defer c.Release()
+		<-g.entered
+		done := make(chan error, 1)
+		go func() { done <- c.Resolve(ctx) }()
+		p.server.Close()
+		if err := <-done; err == nil {
+			t.Fatal("Resolve returned nil after the connection was lost; want its error")
+		}
+	})
+
+	t.Run("nil", func(t *testing.T) {
+		var c *capnprpc.Capability
+		if err := c.Resolve(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
