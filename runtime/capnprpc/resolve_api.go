@@ -6,6 +6,7 @@ import "context"
 // done (its error then). It returns the exception a promise resolved to
 // (a failed bootstrap, a connection that went away), or nil once c is a
 // capability. A nil c returns nil at once.
+//
 // It wakes when the promise resolves (or its embargo lifts), without
 // polling.
 func (c *Capability) Resolve(ctx context.Context) error {

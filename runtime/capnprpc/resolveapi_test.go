@@ -27,22 +27,33 @@ func (g *gatedCalc) Dispatch(ctx context.Context, call *capnprpc.Call) error {
 	return g.calc.Dispatch(ctx, call)
 }
 
+// gatedPair connects a client to a server of a gatedCalc and returns the
+// client's bootstrap capability, released when the test ends.
+func gatedPair(t *testing.T) (*gatedCalc, *pair, *capnprpc.Capability) {
+	g := &gatedCalc{calc: newCalc(), gate: make(chan struct{}), entered: make(chan struct{}, 1)}
+	p := newPair(t, socketPair, g, capnprpc.Limits{})
+	boot := p.client.Bootstrap(context.Background())
+	t.Cleanup(boot.Release)
+	return g, p, boot
+}
+
+// pipelined sends m on c and returns the promise for the capability in
+// its results; both the answer and the promise are released when the
+// test ends.
+func pipelined(t *testing.T, c *capnprpc.Capability, m *capnprpc.Method) *capnprpc.Capability {
+	a := c.Send(context.Background(), m, nil)
+	t.Cleanup(a.Release)
+	promise := a.Pipeline(0)
+	t.Cleanup(promise.Release)
+	return promise
+}
+
 func TestCapabilityResolve(t *testing.T) {
 	ctx := context.Background()
-	gated := func(t *testing.T) (*gatedCalc, *capnprpc.Capability) {
-		g := &gatedCalc{calc: newCalc(), gate: make(chan struct{}), entered: make(chan struct{}, 1)}
-		p := newPair(t, socketPair, g, capnprpc.Limits{})
-		boot := p.client.Bootstrap(ctx)
-		t.Cleanup(boot.Release)
-		return g, boot
-	}
 
 	t.Run("waitsForTheAnswer", func(t *testing.T) {
-		g, boot := gated(t)
-		a := boot.Send(ctx, mNewCalc, nil)
-		defer a.Release()
-		c := a.Pipeline(0)
-		defer c.Release()
+		g, _, boot := gatedPair(t)
+		c := pipelined(t, boot, mNewCalc)
 		done := make(chan error, 1)
 		go func() { done <- c.Resolve(ctx) }()
 		<-g.entered
@@ -61,25 +72,18 @@ func TestCapabilityResolve(t *testing.T) {
 	})
 
 	t.Run("failedAnswer", func(t *testing.T) {
-		_, boot := gated(t)
-		a := boot.Send(ctx, mFail, nil)
-		defer a.Release()
-		c := a.Pipeline(0)
-		defer c.Release()
-		err := c.Resolve(ctx)
+		_, _, boot := gatedPair(t)
+		c := pipelined(t, boot, mFail)
 		var exc *capnprpc.Exception
-		if !errors.As(err, &exc) {
+		if err := c.Resolve(ctx); !errors.As(err, &exc) {
 			t.Fatalf("Resolve of a failed call's capability: %v, want the exception", err)
 		}
 	})
 
 	t.Run("contextDone", func(t *testing.T) {
-		g, boot := gated(t)
+		g, _, boot := gatedPair(t)
 		defer close(g.gate)
-		a := boot.Send(ctx, mNewCalc, nil)
-		defer a.Release()
-		c := a.Pipeline(0)
-		defer c.Release()
+		c := pipelined(t, boot, mNewCalc)
 		<-g.entered
 		cctx, cancel := context.WithCancel(ctx)
 		done := make(chan error, 1)
@@ -91,15 +95,9 @@ func TestCapabilityResolve(t *testing.T) {
 	})
 
 	t.Run("connectionLost", func(t *testing.T) {
-		g := &gatedCalc{calc: newCalc(), gate: make(chan struct{}), entered: make(chan struct{}, 1)}
+		g, p, boot := gatedPair(t)
 		defer close(g.gate)
-		p := newPair(t, socketPair, g, capnprpc.Limits{})
-		boot := p.client.Bootstrap(ctx)
-		defer boot.Release()
-		a := boot.Send(ctx, mNewCalc, nil)
-		defer a.Release()
-		c := a.Pipeline(0)
-		defer c.Release()
+		c := pipelined(t, boot, mNewCalc)
 		<-g.entered
 		done := make(chan error, 1)
 		go func() { done <- c.Resolve(ctx) }()

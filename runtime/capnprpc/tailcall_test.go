@@ -57,6 +57,21 @@ func tailCallPeer(t *testing.T) (p *rawPeer, srv *calc, calcID uint32, remote *c
 	return p, srv, calcID, remote
 }
 
+// redirectedCall makes the engine call the raw peer and the peer answer
+// it with takeFromOtherQuestion, naming its own tail call (question 1)
+// to the engine's Wait, which returns when srv.release closes. done gets
+// the engine's call's result; questionID is that call's question.
+func redirectedCall(t *testing.T) (p *rawPeer, srv *calc, calcID, questionID uint32, done chan error) {
+	p, srv, calcID, remote := tailCallPeer(t)
+	done = make(chan error, 1)
+	go func() { done <- remote.Call(context.Background(), mAdd, nil, nil) }()
+	call, _ := p.expect(rpccp.Message_Which_call).Call()
+	p.send(tailCall(1, calcID, 6, 0, 0))
+	<-srv.blockStarted
+	p.send(takeFrom(call.QuestionId(), 1))
+	return p, srv, calcID, call.QuestionId(), done
+}
+
 // tailCall is the raw peer's Call to the engine's export calcID with
 // sendResultsTo.yourself.
 func tailCall(qid, calcID uint32, method uint16, a, b uint64) func(rpccp.Message) {
@@ -128,13 +143,7 @@ func TestTailCallFromPeer(t *testing.T) {
 	})
 
 	t.Run("takeFromBeforeReturn", func(t *testing.T) {
-		p, srv, calcID, remote := tailCallPeer(t)
-		done := make(chan error, 1)
-		go func() { done <- remote.Call(ctx, mAdd, nil, nil) }()
-		call, _ := p.expect(rpccp.Message_Which_call).Call()
-		p.send(tailCall(1, calcID, 6, 0, 0)) // Wait: returns when srv.release closes
-		<-srv.blockStarted
-		p.send(takeFrom(call.QuestionId(), 1))
+		p, srv, calcID, _, done := redirectedCall(t)
 		// An ordinary call behind it: once it is answered, the engine
 		// has read the takeFromOtherQuestion.
 		p.send(callMsg(2, calcID))
@@ -157,17 +166,11 @@ func TestTailCallFromPeer(t *testing.T) {
 		// A peer that answers a question with takeFromOtherQuestion and
 		// then again with results breaks the protocol: the engine aborts
 		// rather than let the second Return pick the answer.
-		p, srv, calcID, remote := tailCallPeer(t)
+		p, srv, _, questionID, done := redirectedCall(t)
 		defer close(srv.release)
-		done := make(chan error, 1)
-		go func() { done <- remote.Call(ctx, mAdd, nil, nil) }()
-		call, _ := p.expect(rpccp.Message_Which_call).Call()
-		p.send(tailCall(1, calcID, 6, 0, 0)) // Wait: returns when srv.release closes
-		<-srv.blockStarted
-		p.send(takeFrom(call.QuestionId(), 1))
 		p.send(func(m rpccp.Message) {
 			r, _ := m.NewReturn()
-			r.SetAnswerId(call.QuestionId())
+			r.SetAnswerId(questionID)
 			res, _ := r.NewResults()
 			st, _ := capnp.NewStruct(m.Segment(), capnp.ObjectSize{DataSize: 8})
 			st.SetUint64(0, 7)
